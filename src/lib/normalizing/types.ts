@@ -1,0 +1,94 @@
+/** The four diagnostic-log categories the product reads. */
+export const CATEGORIES = [
+  'RoomsOperational',
+  'CallRecordingSummary',
+  'CallRecordingOperational',
+  'Usage',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+/** Fields every category shares. Times are epoch milliseconds, UTC. */
+export interface CommonFields {
+  time: number;
+  /** Upper-case ARM resource id; from the record, else the blob path, else `unknown`. */
+  resourceId: string;
+  correlationId: string | null;
+  operationName: string;
+  operationVersion: string | null;
+  resultType: string | null;
+  /** HTTP status or sub-status, as a string ("201"). */
+  resultSignature: string | null;
+  level: string | null;
+}
+
+export interface RoomsOperationRecord extends CommonFields {
+  category: 'RoomsOperational';
+  roomId: string | null;
+  roomLifespanMinutes: number | null;
+  pstnDialOutEnabled: boolean | null;
+  addedParticipantsCount: number | null;
+  upsertedParticipantsCount: number | null;
+  removedParticipantsCount: number | null;
+  participantsCount: number | null;
+  participantsAttendee: number | null;
+  participantsConsumer: number | null;
+  participantsPresenter: number | null;
+}
+
+export interface RecordingSummaryRecord extends CommonFields {
+  category: 'CallRecordingSummary';
+  recordingId: string;
+  recordingStartTime: number | null;
+  recordingLengthSeconds: number | null;
+  chunkCount: number | null;
+  contentType: string | null;
+  channelType: string | null;
+  formatType: string | null;
+  audioChannelsCount: number | null;
+  recordingEndReason: string | null;
+}
+
+/** One Call Recording API request. The caller IP address is personal data and is not kept. */
+export interface RecordingOperationRecord extends CommonFields {
+  category: 'CallRecordingOperational';
+  callConnectionId: string | null;
+  serverCallId: string | null;
+  sdkType: string | null;
+  sdkVersion: string | null;
+  durationMs: number | null;
+  uri: string | null;
+  /** The recording id found inside `uri` (`.../recordings/{id}:pause?...`), if any. */
+  recordingId: string | null;
+}
+
+/** One billing usage record. Participant and user ids are personal data and are not kept. */
+export interface UsageRecord extends CommonFields {
+  category: 'Usage';
+  recordId: string | null;
+  usageType: string;
+  unitType: string;
+  quantity: number;
+  startTime: number | null;
+  endTime: number | null;
+}
+
+export type NormalizedRecord =
+  | RoomsOperationRecord
+  | RecordingSummaryRecord
+  | RecordingOperationRecord
+  | UsageRecord;
+
+export type NormalizeIssueCode = 'schema_invalid' | 'time_invalid';
+
+/** zod-style result: a record, a quarantine-worthy failure, or a valid record of a kind not handled. */
+export type NormalizeResult =
+  | { success: true; record: NormalizedRecord }
+  | { success: false; kind: 'invalid'; code: NormalizeIssueCode; message: string }
+  | { success: false; kind: 'unsupported'; category: string };
+
+export interface NormalizeContext {
+  /** Category implied by the container or the `--category` flag, used when the record has none. */
+  fileCategory?: Category;
+  /** Upper-case resource id parsed from the blob path, used when the record has none. */
+  resourceIdFromPath?: string;
+}
