@@ -1,0 +1,48 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { DEFAULT_TABLE_PREFIX } from '../lib/config/appSettings.js';
+import { azuriteAvailable, startAzurite } from '../lib/storage/azurite.js';
+import { TableStore } from '../lib/storage/TableStore.js';
+
+export interface StorageFlags {
+  connectionString?: string;
+  dataDir: string;
+  tablePrefix?: string;
+}
+
+export interface StorageSession {
+  connectionString: string;
+  tables: TableStore;
+  /** Where the storage came from, for messages. */
+  origin: 'flag' | 'environment' | 'embedded';
+  close(): Promise<void>;
+}
+
+/**
+ * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else an embedded
+ * Azurite keeping its data in `--data-dir` so that separate commands see the same tables.
+ */
+export async function openStorage(flags: StorageFlags): Promise<StorageSession> {
+  const prefix = flags.tablePrefix ?? process.env['ACS_LOGS_TABLE_PREFIX'] ?? DEFAULT_TABLE_PREFIX;
+  const given = flags.connectionString ?? process.env['AzureWebJobsStorage'];
+  if (given) {
+    return {
+      connectionString: given,
+      tables: new TableStore({ kind: 'connectionString', connectionString: given }, prefix),
+      origin: flags.connectionString ? 'flag' : 'environment',
+      close: async () => {},
+    };
+  }
+  if (!azuriteAvailable()) {
+    throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
+  }
+  const location = path.resolve(flags.dataDir, 'azurite');
+  await mkdir(location, { recursive: true });
+  const azurite = await startAzurite({ location });
+  return {
+    connectionString: azurite.connectionString,
+    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, prefix),
+    origin: 'embedded',
+    close: () => azurite.stop(),
+  };
+}

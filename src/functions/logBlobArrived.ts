@@ -1,0 +1,25 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { CATEGORIES } from '../lib/normalizing/types.js';
+import { readAppSettings } from '../lib/config/appSettings.js';
+import { getRuntime } from '../lib/config/runtime.js';
+import { loggerFor } from '../lib/config/functionsLogger.js';
+import { handleAnnouncedBlob } from '../lib/processing/blobAnnounced.js';
+
+/** Reads a newly announced (or, with the polling source, grown) diagnostic-log blob from its checkpoint. */
+export async function logBlobArrived(_content: unknown, context: InvocationContext): Promise<void> {
+  const blobTrigger = context.triggerMetadata?.['blobTrigger'];
+  if (typeof blobTrigger !== 'string') throw new Error('blob trigger metadata has no blobTrigger path');
+  const logger = loggerFor(context);
+  await handleAnnouncedBlob(blobTrigger, getRuntime().deps(logger));
+}
+
+// One trigger per log container; names and trigger source come from app settings at start-up.
+const settings = readAppSettings();
+for (const category of CATEGORIES) {
+  app.storageBlob(`logBlobArrived-${category}`, {
+    path: `${settings.containers[category]}/{name}`,
+    connection: settings.logsConnection,
+    source: settings.triggerSource,
+    handler: logBlobArrived,
+  });
+}

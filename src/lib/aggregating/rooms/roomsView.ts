@@ -1,0 +1,56 @@
+import { encodeKeyPart } from '../../storage/keys.js';
+import type { NormalizedRecord, RoomsOperationRecord } from '../../normalizing/types.js';
+import { addTo, isoTime, keepLatest, keepMax, keepMin, type AggregateView, type Route, type RowData } from '../types.js';
+import { isFailedOperation } from './failure.js';
+
+export const ROOMS_TABLE = 'Rooms';
+
+const CREATE = 'createroom';
+const DELETE = 'deleteroom';
+
+/**
+ * One row per room (partition: resource, row: room id). Sums cover successful operations only;
+ * "latest" fields keep the value observed at the latest record time, so the row is the same in any
+ * arrival order.
+ */
+export const roomsView: AggregateView = {
+  table: ROOMS_TABLE,
+
+  route(record: NormalizedRecord): Route | null {
+    if (record.category !== 'RoomsOperational' || record.roomId === null) return null;
+    return { partitionKey: encodeKeyPart(record.resourceId), rowKeys: [encodeKeyPart(record.roomId)] };
+  },
+
+  apply(record: NormalizedRecord, rows: RowData[]): void {
+    const row = rows[0];
+    if (record.category !== 'RoomsOperational' || !row) return;
+    foldRoomOperation(row, record);
+  },
+};
+
+function foldRoomOperation(row: RowData, record: RoomsOperationRecord): void {
+  const at = isoTime(record.time);
+  const failed = isFailedOperation(record);
+  const operation = record.operationName.toLowerCase();
+  if (row['roomId'] === undefined) {
+    row['resourceId'] = record.resourceId;
+    row['roomId'] = record.roomId;
+  }
+  addTo(row, 'operations', 1);
+  addTo(row, 'failedOperations', failed ? 1 : 0);
+  keepMin(row, 'firstOperationAt', at);
+  keepMax(row, 'lastOperationAt', at);
+  if (failed) return;
+
+  if (operation === CREATE) keepMin(row, 'createdAt', at);
+  if (operation === DELETE) keepMax(row, 'deletedAt', at);
+  addTo(row, 'participantsAdded', record.addedParticipantsCount ?? 0);
+  addTo(row, 'participantsUpserted', record.upsertedParticipantsCount ?? 0);
+  addTo(row, 'participantsRemoved', record.removedParticipantsCount ?? 0);
+  if (record.roomLifespanMinutes !== null) keepLatest(row, 'lifespanMinutes', record.roomLifespanMinutes, at);
+  if (record.pstnDialOutEnabled !== null) keepLatest(row, 'pstnDialOutEnabled', record.pstnDialOutEnabled, at);
+  if (record.participantsCount !== null) keepLatest(row, 'participantsCount', record.participantsCount, at);
+  if (record.participantsAttendee !== null) keepLatest(row, 'participantsAttendee', record.participantsAttendee, at);
+  if (record.participantsConsumer !== null) keepLatest(row, 'participantsConsumer', record.participantsConsumer, at);
+  if (record.participantsPresenter !== null) keepLatest(row, 'participantsPresenter', record.participantsPresenter, at);
+}

@@ -1,0 +1,74 @@
+import type { NormalizedRecord } from '../normalizing/types.js';
+
+/** The partition and rows one record touches in a view's table. */
+export interface Route {
+  partitionKey: string;
+  rowKeys: readonly string[];
+}
+
+/** A row's properties as the view keeps them (keys and ETag live outside). */
+export type RowData = Record<string, unknown>;
+
+/**
+ * One aggregate table. Pure and synchronous: `route` says where a record lands, `apply` folds it into
+ * those rows. Folding must be order-independent (sums, min/max, latest-by-time with a value
+ * tie-break) so that aggregates equal one pass in any order.
+ */
+export interface AggregateView {
+  /** Logical table name (the store adds the configured prefix). */
+  readonly table: string;
+  route(record: NormalizedRecord): Route | null;
+  /** `rows[i]` is the row at `route.rowKeys[i]`: existing data, or `{}` for a new row. Mutates them. */
+  apply(record: NormalizedRecord, rows: RowData[]): void;
+}
+
+/** Time helpers shared by the views: UTC buckets as sortable ISO strings. */
+export function hourBucket(time: number): string {
+  return new Date(time - (time % 3_600_000)).toISOString();
+}
+
+export function dayBucket(time: number): string {
+  return new Date(time - (time % 86_400_000)).toISOString();
+}
+
+export function isoTime(time: number): string {
+  return new Date(time).toISOString();
+}
+
+/** Adds `delta` to a numeric property that may be absent. */
+export function addTo(row: RowData, key: string, delta: number): void {
+  const current = row[key];
+  row[key] = (typeof current === 'number' ? current : 0) + delta;
+}
+
+/** Keeps the earliest ISO time in `key`. */
+export function keepMin(row: RowData, key: string, iso: string): void {
+  const current = row[key];
+  if (typeof current !== 'string' || iso < current) row[key] = iso;
+}
+
+/** Keeps the latest ISO time in `key`. */
+export function keepMax(row: RowData, key: string, iso: string): void {
+  const current = row[key];
+  if (typeof current !== 'string' || iso > current) row[key] = iso;
+}
+
+/**
+ * Sets `key` to `value` if this observation is the latest (by time; equal times break the tie by
+ * the larger value), tracking the observation time in `key + 'At'`. Order-independent.
+ */
+export function keepLatest(row: RowData, key: string, value: number | boolean | string, iso: string): void {
+  const atKey = key + 'At';
+  const at = row[atKey];
+  const current = row[key];
+  if (typeof at !== 'string' || iso > at || (iso === at && compareValues(value, current) > 0)) {
+    row[key] = value;
+    row[atKey] = iso;
+  }
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

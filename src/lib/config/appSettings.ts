@@ -1,0 +1,96 @@
+import type { Category } from '../normalizing/types.js';
+import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
+
+export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
+
+/** Every app setting the product reads, with its default. docs/CONFIGURATION.md lists them. */
+export interface AppSettings {
+  /** Connection name (app-setting prefix) of the account the diagnostic logs are archived to. */
+  logsConnection: string;
+  /** Connection name (app-setting prefix) of the account whose Table Storage holds the aggregates. */
+  aggregatesConnection: string;
+  triggerSource: TriggerSource;
+  containers: Record<Category, string>;
+  tablePrefix: string;
+  tailSchedule: string;
+  sweepIntervalMs: number;
+  fileConcurrency: number;
+  process: ProcessSettings;
+}
+
+export const SETTING = {
+  triggerSource: 'ACS_LOGS_TRIGGER_SOURCE',
+  containerRooms: 'ACS_LOGS_CONTAINER_ROOMS',
+  containerRecordingSummary: 'ACS_LOGS_CONTAINER_RECORDING_SUMMARY',
+  containerRecordingOperations: 'ACS_LOGS_CONTAINER_RECORDING_OPERATIONS',
+  containerUsage: 'ACS_LOGS_CONTAINER_USAGE',
+  tablePrefix: 'ACS_LOGS_TABLE_PREFIX',
+  tailSchedule: 'ACS_LOGS_TAIL_SCHEDULE',
+  sweepIntervalMinutes: 'ACS_LOGS_SWEEP_INTERVAL_MINUTES',
+  sealAfterMinutes: 'ACS_LOGS_SEAL_AFTER_MINUTES',
+  maxLineBytes: 'ACS_LOGS_MAX_LINE_BYTES',
+  fileConcurrency: 'ACS_LOGS_FILE_CONCURRENCY',
+} as const;
+
+/** Container names Azure Monitor uses: `insights-logs-` + the category in lower case. */
+export const DEFAULT_CONTAINERS: Readonly<Record<Category, string>> = Object.freeze({
+  RoomsOperational: 'insights-logs-roomsoperational',
+  CallRecordingSummary: 'insights-logs-callrecordingsummary',
+  CallRecordingOperational: 'insights-logs-callrecordingoperational',
+  Usage: 'insights-logs-usage',
+});
+
+export const DEFAULT_TABLE_PREFIX = 'Acs';
+
+/** Connection names, as the Functions host understands them: a connection string in `<Name>`, or
+ * identity-based settings `<Name>__serviceUri` / `__blobServiceUri` / `__tableServiceUri`, `__credential`, `__clientId`. */
+export const LOGS_CONNECTION = 'LogsStorage';
+export const AGGREGATES_CONNECTION = 'AggregatesStorage';
+export const HOST_CONNECTION = 'AzureWebJobsStorage';
+
+/** `name` when any setting for it exists, else the host's own storage connection. */
+export function connectionName(env: NodeJS.ProcessEnv, name: string): string {
+  const prefix = `${name}__`;
+  const configured = env[name] !== undefined || Object.keys(env).some((key) => key.startsWith(prefix));
+  return configured ? name : HOST_CONNECTION;
+}
+
+/** Reads the settings from the environment (Functions app settings are environment variables). */
+export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const source = env[SETTING.triggerSource] ?? 'EventGrid';
+  if (source !== 'EventGrid' && source !== 'LogsAndContainerScan') {
+    throw new Error(`${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
+  }
+  const tablePrefix = env[SETTING.tablePrefix] ?? DEFAULT_TABLE_PREFIX;
+  if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
+    throw new Error(`${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters`);
+  }
+  return {
+    logsConnection: connectionName(env, LOGS_CONNECTION),
+    aggregatesConnection: connectionName(env, AGGREGATES_CONNECTION),
+    triggerSource: source,
+    containers: {
+      RoomsOperational: env[SETTING.containerRooms] ?? DEFAULT_CONTAINERS.RoomsOperational,
+      CallRecordingSummary: env[SETTING.containerRecordingSummary] ?? DEFAULT_CONTAINERS.CallRecordingSummary,
+      CallRecordingOperational: env[SETTING.containerRecordingOperations] ?? DEFAULT_CONTAINERS.CallRecordingOperational,
+      Usage: env[SETTING.containerUsage] ?? DEFAULT_CONTAINERS.Usage,
+    },
+    tablePrefix,
+    tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
+    sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
+    fileConcurrency: positiveNumber(env, SETTING.fileConcurrency, 4),
+    process: {
+      ...DEFAULT_PROCESS_SETTINGS,
+      sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
+      maxUnitBytes: positiveNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
+    },
+  };
+}
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${text}"`);
+  return value;
+}

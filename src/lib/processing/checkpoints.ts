@@ -1,0 +1,139 @@
+import type { FramingMode } from '../reading/types.js';
+import { digest, encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
+import type { LogFileRef } from '../storage/LogSource.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { odata } from '../storage/TableStore.js';
+
+export const FILES_TABLE = 'Files';
+
+/** Per-file progress. Advanced only after every record before `offset` is in every aggregate. */
+export interface Checkpoint {
+  container: string;
+  path: string;
+  /** Bumped when the file is replaced or truncated; high-water marks are per generation. */
+  generation: number;
+  offset: number;
+  newlines: number;
+  mode: FramingMode;
+  etag: string;
+  length: number;
+  createdOn: number | null;
+  /** SHA-256 (base64url) of the first `fingerprintLength` bytes: detects a replaced file. */
+  fingerprint: string;
+  fingerprintLength: number;
+  /** The file stopped growing and was read to its end: the tail no longer looks at it. */
+  sealed: boolean;
+  records: number;
+  unsupported: number;
+  badLines: number;
+  bytes: number;
+  replacements: number;
+  firstSeenAt: string;
+  updatedAt: string;
+  /** Latest record time seen in this file (ISO), for lag reporting. */
+  lastRecordAt: string | null;
+}
+
+export interface LoadedCheckpoint {
+  checkpoint: Checkpoint;
+  etag: string;
+}
+
+export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
+  const at = new Date(now).toISOString();
+  return {
+    container: file.container,
+    path: file.path,
+    generation: 0,
+    offset: 0,
+    newlines: 0,
+    mode: 'auto',
+    etag: '',
+    length: 0,
+    createdOn: null,
+    fingerprint: '',
+    fingerprintLength: 0,
+    sealed: false,
+    records: 0,
+    unsupported: 0,
+    badLines: 0,
+    bytes: 0,
+    replacements: 0,
+    firstSeenAt: at,
+    updatedAt: at,
+    lastRecordAt: null,
+  };
+}
+
+/** Id of a file generation in high-water-mark and quarantine keys: short, stable, key-safe. */
+export function fileGenerationId(file: LogFileRef, generation: number): string {
+  return `${digest(`${file.container}/${file.path}`)}.${generation}`;
+}
+
+/** Checkpoint rows: partition = container, row = blob path. Writes are ETag-conditional. */
+export class CheckpointStore {
+  constructor(private readonly tables: TableStore) {}
+
+  async get(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
+    await this.tables.ensureTable(FILES_TABLE);
+    const row = await this.tables.getRow(FILES_TABLE, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    if (!row) return undefined;
+    return { checkpoint: fromRow(row.data), etag: row.etag };
+  }
+
+  /** Saves when nobody else moved the row since `etag` was read; `false` on a lost race. */
+  async save(checkpoint: Checkpoint, etag: string | undefined): Promise<boolean> {
+    await this.tables.ensureTable(FILES_TABLE);
+    const rowKey = encodeLongKeyPart(checkpoint.path);
+    const data = { ...checkpoint } as Record<string, unknown>;
+    const outcome = await this.tables.writeConditional(
+      FILES_TABLE,
+      encodeKeyPart(checkpoint.container),
+      etag ? { op: 'replace', rowKey, etag, data } : { op: 'create', rowKey, data },
+    );
+    return outcome.committed;
+  }
+
+  /** Files that may still grow, page by page. */
+  async *listOpen(container?: string): AsyncGenerator<Checkpoint> {
+    await this.tables.ensureTable(FILES_TABLE);
+    const filter = container
+      ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false`
+      : 'sealed eq false';
+    for await (const row of this.tables.query(FILES_TABLE, filter)) yield fromRow(row.data);
+  }
+
+  /** Every checkpoint (optionally of one container), page by page. */
+  async *listAll(container?: string): AsyncGenerator<Checkpoint> {
+    await this.tables.ensureTable(FILES_TABLE);
+    const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)}` : undefined;
+    for await (const row of this.tables.query(FILES_TABLE, filter)) yield fromRow(row.data);
+  }
+}
+
+function fromRow(data: Record<string, unknown>): Checkpoint {
+  const num = (key: string): number => (typeof data[key] === 'number' ? (data[key] as number) : 0);
+  const str = (key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
+  return {
+    container: str('container'),
+    path: str('path'),
+    generation: num('generation'),
+    offset: num('offset'),
+    newlines: num('newlines'),
+    mode: (str('mode') || 'auto') as FramingMode,
+    etag: str('etag'),
+    length: num('length'),
+    createdOn: typeof data['createdOn'] === 'number' ? (data['createdOn'] as number) : null,
+    fingerprint: str('fingerprint'),
+    fingerprintLength: num('fingerprintLength'),
+    sealed: data['sealed'] === true,
+    records: num('records'),
+    unsupported: num('unsupported'),
+    badLines: num('badLines'),
+    bytes: num('bytes'),
+    replacements: num('replacements'),
+    firstSeenAt: str('firstSeenAt'),
+    updatedAt: str('updatedAt'),
+    lastRecordAt: typeof data['lastRecordAt'] === 'string' ? (data['lastRecordAt'] as string) : null,
+  };
+}

@@ -1,0 +1,283 @@
+import { createHash } from 'node:crypto';
+import type { AggregateView } from '../aggregating/types.js';
+import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../normalizing/index.js';
+import type { Category, NormalizeContext } from '../normalizing/types.js';
+import { decodeUnit, Framer } from '../reading/index.js';
+import type { FramedItem, FramerPosition } from '../reading/types.js';
+import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
+import { fileKey } from '../storage/LogSource.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
+import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
+import type { Logger } from './logger.js';
+import { QuarantineStore, type QuarantinedLine } from './quarantine.js';
+import type { ProcessSettings } from './settings.js';
+
+/** Bytes hashed to recognise a file that was replaced under the same name. */
+const FINGERPRINT_BYTES = 256;
+
+export interface ProcessDeps {
+  source: LogSource;
+  tables: TableStore;
+  views: readonly AggregateView[];
+  settings: ProcessSettings;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface ProcessOptions {
+  /** Category for records that carry none (the CLI's `--category`); else taken from the container. */
+  category?: Category;
+  /** Whether the file will not grow any more: its last partial line is then read (or quarantined) and it is sealed. */
+  isFinal?: (file: LogFileRef, stat: LogFileStat, now: number) => boolean;
+}
+
+export type FileStatus = 'processed' | 'unchanged' | 'missing' | 'sealed';
+
+export interface FileRunResult {
+  file: LogFileRef;
+  status: FileStatus;
+  bytes: number;
+  records: number;
+  unsupported: number;
+  badLines: number;
+  segments: number;
+  replaced: boolean;
+  /** Bytes after the last complete line, waiting for the rest of their line. */
+  pendingBytes: number;
+}
+
+/**
+ * Reads what is new in one file and applies it exactly once: segment by segment, quarantine rows
+ * first, then aggregates (guarded by high-water marks), then the checkpoint under its ETag. Any
+ * crash or race between those writes is repaired by the next run; a lost checkpoint race re-reads.
+ */
+export async function processFile(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions = {}): Promise<FileRunResult> {
+  const now = deps.now ?? Date.now;
+  const checkpoints = new CheckpointStore(deps.tables);
+  const quarantine = new QuarantineStore(deps.tables);
+  const result: FileRunResult = {
+    file, status: 'unchanged', bytes: 0, records: 0, unsupported: 0, badLines: 0, segments: 0, replaced: false, pendingBytes: 0,
+  };
+  const context: NormalizeContext = {
+    fileCategory: options.category ?? categoryFromContainer(file.container),
+    resourceIdFromPath: resourceIdFromBlobPath(file.path),
+  };
+
+  for (;;) {
+    const loaded = await checkpoints.get(file);
+    let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
+    if (checkpoint.sealed && result.segments > 0) break;
+    const stat = await deps.source.stat(file);
+    if (checkpoint.sealed) {
+      // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
+      if (!stat || stat.length <= checkpoint.offset) {
+        result.status = 'sealed';
+        break;
+      }
+      deps.logger.warn('sealed file grew; reading the new bytes', { file: fileKey(file) });
+      checkpoint = { ...checkpoint, sealed: false };
+    }
+    if (!stat) {
+      if (loaded && !checkpoint.sealed) {
+        await checkpoints.save({ ...checkpoint, sealed: true, updatedAt: new Date(now()).toISOString() }, loaded.etag);
+      }
+      result.status = 'missing';
+      break;
+    }
+    if (loaded && (await wasReplaced(deps.source, file, checkpoint, stat))) {
+      deps.logger.warn('file replaced or truncated; reading it again as a new generation', { file: fileKey(file) });
+      checkpoint = { ...freshCheckpoint(file, now()), generation: checkpoint.generation + 1, replacements: checkpoint.replacements + 1,
+        records: checkpoint.records, unsupported: checkpoint.unsupported, badLines: checkpoint.badLines, bytes: checkpoint.bytes,
+        firstSeenAt: checkpoint.firstSeenAt };
+      result.replaced = true;
+    }
+
+    const final = options.isFinal?.(file, stat, now()) ?? false;
+    if (checkpoint.offset >= stat.length && !final) {
+      // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail.
+      if (!loaded && !(await checkpoints.save(withStat(checkpoint, stat, now()), undefined))) continue;
+      break;
+    }
+
+    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings);
+    const consumed = segment.end.offset - checkpoint.offset;
+    result.pendingBytes = stat.length - segment.end.offset;
+    const sealNow = final && segment.end.offset >= stat.length;
+    if (consumed === 0 && !sealNow && !result.replaced) {
+      if (!loaded && !(await checkpoints.save(withStat(checkpoint, stat, now()), undefined))) continue;
+      break;
+    }
+
+    const generationId = fileGenerationId(file, checkpoint.generation);
+    const outcome = interpret(segment.items, context, checkpoint.generation, file, deps.settings.maxRawBytes, now());
+    await quarantine.put(file, outcome.quarantined);
+    await applyExactlyOnce(deps.tables, deps.views, outcome.records, {
+      fileId: generationId,
+      fileKey: fileKey(file),
+      concurrency: deps.settings.partitionConcurrency,
+    });
+
+    const next: Checkpoint = {
+      ...checkpoint,
+      offset: segment.end.offset,
+      newlines: segment.end.newlines,
+      mode: segment.end.mode,
+      etag: stat.etag,
+      length: stat.length,
+      createdOn: stat.createdOn,
+      ...(segment.fingerprint ?? {}),
+      sealed: sealNow,
+      records: checkpoint.records + outcome.records.length,
+      unsupported: checkpoint.unsupported + outcome.unsupported,
+      badLines: checkpoint.badLines + outcome.quarantined.length,
+      bytes: checkpoint.bytes + consumed,
+      updatedAt: new Date(now()).toISOString(),
+      lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
+    };
+    if (!(await checkpoints.save(next, loaded?.etag))) continue; // another run moved first: re-read and go on from there
+
+    result.status = 'processed';
+    result.segments++;
+    result.bytes += consumed;
+    result.records += outcome.records.length;
+    result.unsupported += outcome.unsupported;
+    result.badLines += outcome.quarantined.length;
+    if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
+  }
+
+  if (result.status === 'processed') {
+    deps.logger.info('file processed', {
+      file: fileKey(file), records: result.records, badLines: result.badLines, unsupported: result.unsupported,
+      bytes: result.bytes, segments: result.segments, pendingBytes: result.pendingBytes,
+    });
+  }
+  return result;
+}
+
+interface Segment {
+  items: FramedItem[];
+  end: FramerPosition;
+  /** True when the segment stopped at its size budget with more bytes available. */
+  full: boolean;
+  fingerprint?: { fingerprint: string; fingerprintLength: number };
+}
+
+async function readSegment(
+  source: LogSource,
+  file: LogFileRef,
+  checkpoint: Checkpoint,
+  length: number,
+  final: boolean,
+  settings: ProcessSettings,
+): Promise<Segment> {
+  const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
+  const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
+  const items: FramedItem[] = [];
+  let fingerprint: Segment['fingerprint'];
+  let readPosition = start.offset;
+  let full = false;
+  while (readPosition < length) {
+    const chunk = await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
+    if (chunk.length === 0) break;
+    if (readPosition === 0) fingerprint = fingerprintOf(chunk);
+    for (const item of framer.push(chunk)) items.push(item);
+    readPosition += chunk.length;
+    if (framer.position.offset - start.offset >= settings.segmentBytes && readPosition < length) {
+      full = true;
+      break;
+    }
+  }
+  if (!full && readPosition >= length) for (const item of framer.finish(final)) items.push(item);
+  return { items, end: framer.position, full, fingerprint };
+}
+
+interface Interpreted {
+  records: PositionedRecord[];
+  quarantined: QuarantinedLine[];
+  unsupported: number;
+  lastRecordAt: string | null;
+}
+
+/** Decodes and normalizes a segment's units; every failure becomes a quarantine line, never an exception. */
+function interpret(
+  items: readonly FramedItem[],
+  context: NormalizeContext,
+  generation: number,
+  file: LogFileRef,
+  maxRawBytes: number,
+  now: number,
+): Interpreted {
+  const records: PositionedRecord[] = [];
+  const quarantined: QuarantinedLine[] = [];
+  const quarantinedAt = new Date(now).toISOString();
+  let unsupported = 0;
+  let lastRecordTime = -Infinity;
+  const bad = (offset: number, position: number, line: number, code: string, message: string, text: string, truncated = false): void => {
+    const raw = truncate(text, maxRawBytes);
+    quarantined.push({
+      container: file.container, path: file.path, generation, offset, position, line, code, message,
+      raw: raw.text, rawTruncated: truncated || raw.truncated, quarantinedAt,
+    });
+  };
+
+  for (const item of items) {
+    if (item.kind === 'issue') {
+      bad(item.offset, item.offset, item.line, item.code, item.message, item.raw, item.rawTruncated);
+      continue;
+    }
+    const decoded = decodeUnit(item);
+    if (!decoded.success) {
+      bad(item.offset, item.offset, item.line, decoded.code, decoded.message, item.text);
+      continue;
+    }
+    for (const raw of decoded.records) {
+      const normalized = normalizeRecord(raw.value, context);
+      if (normalized.success) {
+        records.push({ position: raw.position, record: normalized.record });
+        if (normalized.record.time > lastRecordTime) lastRecordTime = normalized.record.time;
+      } else if (normalized.kind === 'unsupported') {
+        unsupported++;
+      } else {
+        const text = decoded.records.length === 1 ? item.text : JSON.stringify(raw.value);
+        bad(raw.offset, raw.position, raw.line, normalized.code, normalized.message, text);
+      }
+    }
+  }
+  return {
+    records,
+    quarantined,
+    unsupported,
+    lastRecordAt: Number.isFinite(lastRecordTime) ? new Date(lastRecordTime).toISOString() : null,
+  };
+}
+
+/** A file was replaced when it shrank, was created anew, or its first bytes changed. */
+async function wasReplaced(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<boolean> {
+  if (stat.length < checkpoint.offset) return true;
+  if (checkpoint.createdOn !== null && stat.createdOn !== null && checkpoint.createdOn !== stat.createdOn) return true;
+  if (checkpoint.fingerprintLength === 0 || stat.length <= checkpoint.offset) return false;
+  const head = await source.read(file, 0, checkpoint.fingerprintLength);
+  return fingerprintOf(head).fingerprint !== checkpoint.fingerprint;
+}
+
+function fingerprintOf(firstBytes: Buffer): { fingerprint: string; fingerprintLength: number } {
+  const head = firstBytes.subarray(0, FINGERPRINT_BYTES);
+  return { fingerprint: createHash('sha256').update(head).digest('base64url'), fingerprintLength: head.length };
+}
+
+/** A checkpoint that records what the file looked like, without having consumed anything. */
+function withStat(checkpoint: Checkpoint, stat: LogFileStat, now: number): Checkpoint {
+  return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, updatedAt: new Date(now).toISOString() };
+}
+
+function truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
+  return { text: Buffer.from(text).subarray(0, maxBytes).toString('utf8'), truncated: true };
+}
+
+function maxIso(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return a > b ? a : b;
+}

@@ -1,0 +1,24 @@
+/** Tuning of the per-file loop. Defaults suit the Functions Flex Consumption plan (2 GB instances). */
+export interface ProcessSettings {
+  /** Bytes per ranged read. */
+  readChunkBytes: number;
+  /** A segment (one commit of aggregates and checkpoint) ends at the first unit boundary past this many bytes. */
+  segmentBytes: number;
+  /** A line or document element longer than this is quarantined as `line_too_long`. */
+  maxUnitBytes: number;
+  /** At most this much of a bad line is kept in quarantine. */
+  maxRawBytes: number;
+  /** Partitions written in parallel. */
+  partitionConcurrency: number;
+  /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
+  sealAfterMs: number;
+}
+
+export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
+  readChunkBytes: 4 * 1024 * 1024,
+  segmentBytes: 8 * 1024 * 1024,
+  maxUnitBytes: 1024 * 1024,
+  maxRawBytes: 8 * 1024,
+  partitionConcurrency: 8,
+  sealAfterMs: 2 * 60 * 60 * 1000,
+});

@@ -1,0 +1,122 @@
+import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
+import { encodeKeyPart } from '../storage/keys.js';
+import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { nullable, numberOr, type ViewFilters } from './filters.js';
+
+/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
+export interface RoomsOperationsRow {
+  bucket: string;
+  resourceId: string;
+  operationName: string;
+  operationVersion: string | null;
+  resultType: string | null;
+  resultSignature: string | null;
+  count: number;
+}
+
+/** One row of `query rooms`: a stable contract (docs/QUERYING.md). */
+export interface RoomRow {
+  resourceId: string;
+  roomId: string;
+  createdAt: string | null;
+  lifespanMinutes: number | null;
+  pstnDialOutEnabled: boolean | null;
+  participantsAdded: number;
+  participantsUpserted: number;
+  participantsRemoved: number;
+  participantsCount: number | null;
+  participantsAttendee: number | null;
+  participantsConsumer: number | null;
+  participantsPresenter: number | null;
+  operations: number;
+  failedOperations: number;
+  lastOperationAt: string | null;
+  deletedAt: string | null;
+}
+
+/**
+ * Operation counts per bucket. With a resource the scan is a range over its day partitions;
+ * without, a scan of the table limited to the granularity's row-key range. Bookkeeping rows
+ * (`~` row keys) fall outside both ranges.
+ */
+export async function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
+  await tables.ensureTable(ROOMS_OPERATIONS_TABLE);
+  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
+  const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
+  if (filters.resourceId) {
+    const resource = encodeKeyPart(filters.resourceId.toUpperCase());
+    clauses.push(odata`PartitionKey ge ${resource + '|' + dayOf(filters.from, '0000-00-00')}`);
+    clauses.push(odata`PartitionKey le ${resource + '|' + dayOf(filters.to, '9999-99-99')}`);
+  }
+  const rows: RoomsOperationsRow[] = [];
+  for await (const row of tables.query(ROOMS_OPERATIONS_TABLE, clauses.join(' and '))) {
+    const bucket = String(row.data['bucket']);
+    if (!inRange(bucket, filters)) continue;
+    rows.push({
+      bucket,
+      resourceId: String(row.data['resourceId']),
+      operationName: String(row.data['operationName']),
+      operationVersion: nullable(row.data['operationVersion']),
+      resultType: nullable(row.data['resultType']),
+      resultSignature: nullable(row.data['resultSignature']),
+      count: numberOr(row.data['count'], 0) as number,
+    });
+  }
+  return rows.sort(
+    (a, b) =>
+      compare(a.bucket, b.bucket) || compare(a.resourceId, b.resourceId) || compare(a.operationName, b.operationName) ||
+      compare(a.resultSignature ?? '', b.resultSignature ?? '') || compare(a.resultType ?? '', b.resultType ?? '') ||
+      compare(a.operationVersion ?? '', b.operationVersion ?? ''),
+  );
+}
+
+/** Rooms whose activity (first to last operation) overlaps [from, to). */
+export async function queryRooms(tables: TableStore, filters: ViewFilters): Promise<RoomRow[]> {
+  await tables.ensureTable(ROOMS_TABLE);
+  const clauses = [odata`RowKey lt ${'~'}`];
+  if (filters.resourceId) clauses.push(odata`PartitionKey eq ${encodeKeyPart(filters.resourceId.toUpperCase())}`);
+  if (filters.from) clauses.push(odata`lastOperationAt ge ${filters.from}`);
+  if (filters.to) clauses.push(odata`firstOperationAt lt ${filters.to}`);
+  const rows: RoomRow[] = [];
+  for await (const row of tables.query(ROOMS_TABLE, clauses.join(' and '))) rows.push(toRoomRow(row));
+  return rows.sort((a, b) => compare(a.resourceId, b.resourceId) || compare(a.createdAt ?? '', b.createdAt ?? '') || compare(a.roomId, b.roomId));
+}
+
+function toRoomRow(row: StoredRow): RoomRow {
+  const d = row.data;
+  return {
+    resourceId: String(d['resourceId']),
+    roomId: String(d['roomId']),
+    createdAt: nullable(d['createdAt']),
+    lifespanMinutes: numberOr(d['lifespanMinutes'], null),
+    pstnDialOutEnabled: typeof d['pstnDialOutEnabled'] === 'boolean' ? d['pstnDialOutEnabled'] : null,
+    participantsAdded: numberOr(d['participantsAdded'], 0) as number,
+    participantsUpserted: numberOr(d['participantsUpserted'], 0) as number,
+    participantsRemoved: numberOr(d['participantsRemoved'], 0) as number,
+    participantsCount: numberOr(d['participantsCount'], null),
+    participantsAttendee: numberOr(d['participantsAttendee'], null),
+    participantsConsumer: numberOr(d['participantsConsumer'], null),
+    participantsPresenter: numberOr(d['participantsPresenter'], null),
+    operations: numberOr(d['operations'], 0) as number,
+    failedOperations: numberOr(d['failedOperations'], 0) as number,
+    lastOperationAt: nullable(d['lastOperationAt']),
+    deletedAt: nullable(d['deletedAt']),
+  };
+}
+
+function dayOf(iso: string | undefined, fallback: string): string {
+  return iso ? iso.slice(0, 10) : fallback;
+}
+
+/** A bucket is kept when it overlaps [from, to). */
+function inRange(bucket: string, filters: ViewFilters): boolean {
+  const start = Date.parse(bucket);
+  const end = start + (filters.granularity === 'hour' ? 3_600_000 : 86_400_000);
+  if (filters.from && end <= Date.parse(filters.from)) return false;
+  if (filters.to && start >= Date.parse(filters.to)) return false;
+  return true;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,111 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
+
+/**
+ * Local files standing in for blobs. A file laid out as in storage
+ * (`.../insights-logs-<category>/resourceId=.../PT1H.json`) keeps its container and blob path, so it
+ * is the same file to the checkpoints as the blob it was downloaded from; any other file is named by
+ * its absolute path in the container `local`.
+ */
+export class LocalLogSource implements LogSource {
+  readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
+  private readonly locations = new Map<string, string>();
+
+  /** Maps a local path to its file reference and remembers where it lives. */
+  register(localPath: string): LogFileRef {
+    const absolute = path.resolve(localPath);
+    const ref = refForLocalPath(absolute);
+    this.locations.set(`${ref.container}/${ref.path}`, absolute);
+    return ref;
+  }
+
+  private locate(file: LogFileRef): string {
+    const location = this.locations.get(`${file.container}/${file.path}`);
+    if (location) return location;
+    if (file.container === LOCAL_CONTAINER) return file.path;
+    throw new Error(`unknown local file ${file.container}/${file.path}`);
+  }
+
+  async stat(file: LogFileRef): Promise<LogFileStat | null> {
+    this.usage.stats++;
+    try {
+      const info = await stat(this.locate(file));
+      return {
+        length: info.size,
+        etag: `${info.ino}-${info.size}-${info.mtimeMs}`,
+        createdOn: info.birthtimeMs > 0 ? Math.floor(info.birthtimeMs) : null,
+        lastModified: Math.floor(info.mtimeMs),
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    this.usage.reads++;
+    const handle = await open(this.locate(file), 'r');
+    try {
+      const buffer = Buffer.allocUnsafe(end - start);
+      let filled = 0;
+      while (filled < buffer.length) {
+        const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+        if (bytesRead === 0) break;
+        filled += bytesRead;
+      }
+      this.usage.bytesRead += filled;
+      return filled === buffer.length ? buffer : buffer.subarray(0, filled);
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Lists the registered files of a container (local files are named explicitly, not discovered here). */
+  async *list(container: string, prefix = ''): AsyncIterable<ListedLogFile> {
+    for (const key of this.locations.keys()) {
+      const slash = key.indexOf('/');
+      const file = { container: key.slice(0, slash), path: key.slice(slash + 1) };
+      if (file.container !== container || !file.path.startsWith(prefix)) continue;
+      const info = await this.stat(file);
+      if (info) yield { file, stat: info };
+    }
+  }
+}
+
+export const LOCAL_CONTAINER = 'local';
+
+const LAID_OUT = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)[\\/](resourceId=.*)$/i;
+
+export function refForLocalPath(absolutePath: string): LogFileRef {
+  const match = LAID_OUT.exec(absolutePath);
+  if (match?.[1] && match[2]) {
+    return { container: match[1].toLowerCase(), path: match[2].split(path.sep).join('/') };
+  }
+  return { container: LOCAL_CONTAINER, path: absolutePath };
+}
+
+/** Expands files and directories into the files beneath them, sorted, skipping hidden entries. */
+export async function expandLocalPaths(inputs: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const input of inputs) {
+    const absolute = path.resolve(input);
+    const info = await stat(absolute);
+    if (info.isDirectory()) files.push(...(await walk(absolute)));
+    else files.push(absolute);
+  }
+  return [...new Set(files)].sort();
+}
+
+async function walk(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const full = path.join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...(await walk(full)));
+    else if (entry.isFile()) files.push(full);
+  }
+  return files;
+}

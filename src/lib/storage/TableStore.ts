@@ -1,0 +1,210 @@
+import { odata, RestError, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import type { TokenCredential } from '@azure/identity';
+
+/** The SDK's OData template tag: escapes values so user input is never concatenated into a filter. */
+export { odata };
+
+/** A row as stored: its keys, its ETag, and its properties (system properties removed). */
+export interface StoredRow {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  data: Record<string, unknown>;
+}
+
+/** One write of a transaction: `create` fails the batch when the row exists; `replace` when its ETag moved. */
+export type RowWrite =
+  | { op: 'create'; rowKey: string; data: Record<string, unknown> }
+  | { op: 'replace'; rowKey: string; etag: string; data: Record<string, unknown> }
+  | { op: 'upsert'; rowKey: string; data: Record<string, unknown> };
+
+export type CommitOutcome = { committed: true } | { committed: false; status: number; code: string };
+
+/** Table Storage rules the store enforces when a transaction is built, not when it fails on the wire. */
+export const MAX_TRANSACTION_ROWS = 100;
+/** Azure allows at most 15 discrete comparisons in one $filter. */
+const MAX_FILTER_COMPARISONS = 15;
+
+export type TableConnection =
+  | { kind: 'connectionString'; connectionString: string }
+  | { kind: 'identity'; endpoint: string; credential: TokenCredential };
+
+const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
+const INT32_MAX = 2_147_483_647;
+
+/**
+ * The only door to Azure Table Storage. Table names get the configured prefix; transient failures
+ * (429, 503, resets) are retried by the SDK's retry policy; 409/412/404 in a transaction are
+ * reported as a conflict for the caller to re-read and retry, every other error is thrown.
+ */
+export class TableStore {
+  private readonly clients = new Map<string, TableClient>();
+  private readonly ensured = new Map<string, Promise<void>>();
+  /** Requests sent, by kind: read by benchmarks and tests. */
+  readonly requests = { reads: 0, writes: 0, transactions: 0 };
+
+  constructor(
+    private readonly connection: TableConnection,
+    readonly prefix: string,
+  ) {}
+
+  tableName(logicalName: string): string {
+    return this.prefix + logicalName;
+  }
+
+  private client(logicalName: string): TableClient {
+    let client = this.clients.get(logicalName);
+    if (!client) {
+      const name = this.tableName(logicalName);
+      const options = { retryOptions: { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 }, allowInsecureConnection: true };
+      client =
+        this.connection.kind === 'connectionString'
+          ? TableClient.fromConnectionString(this.connection.connectionString, name, options)
+          : new TableClient(this.connection.endpoint, name, this.connection.credential, options);
+      this.clients.set(logicalName, client);
+    }
+    return client;
+  }
+
+  /** Creates the table once per process; an existing table is fine (409 TableAlreadyExists). */
+  ensureTable(logicalName: string): Promise<void> {
+    let pending = this.ensured.get(logicalName);
+    if (!pending) {
+      pending = this.client(logicalName)
+        .createTable()
+        .catch((error: unknown) => {
+          this.ensured.delete(logicalName);
+          throw error;
+        });
+      this.ensured.set(logicalName, pending);
+    }
+    return pending;
+  }
+
+  async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
+    this.requests.reads++;
+    try {
+      const entity = await this.client(logicalName).getEntity(partitionKey, rowKey);
+      return toStoredRow(entity);
+    } catch (error) {
+      if (error instanceof RestError && error.statusCode === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /** Reads the given rows of one partition, 14 keys per request (the filter comparison limit). */
+  async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
+    const found = new Map<string, StoredRow>();
+    const perRequest = MAX_FILTER_COMPARISONS - 1;
+    const batches: string[][] = [];
+    for (let i = 0; i < rowKeys.length; i += perRequest) batches.push(rowKeys.slice(i, i + perRequest));
+    await Promise.all(
+      batches.map(async (keys) => {
+        const filter =
+          odata`PartitionKey eq ${partitionKey}` +
+          ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')';
+        for await (const row of this.query(logicalName, filter)) found.set(row.rowKey, row);
+      }),
+    );
+    return found;
+  }
+
+  /** Streams the rows matching an OData filter, page by page (memory holds one page). */
+  async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+    const pages = this.client(logicalName)
+      .listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })
+      .byPage({ maxPageSize: 1000 });
+    for await (const page of pages) {
+      this.requests.reads++;
+      for (const entity of page) yield toStoredRow(entity);
+    }
+  }
+
+  /** Upserts one row (replace semantics), unconditionally. */
+  async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+    this.requests.writes++;
+    await this.client(logicalName).upsertEntity(toEntity(partitionKey, rowKey, data), 'Replace');
+  }
+
+  /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. */
+  async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+    this.requests.writes++;
+    const client = this.client(logicalName);
+    const entity = toEntity(partitionKey, write.rowKey, write.data);
+    try {
+      if (write.op === 'create') await client.createEntity(entity);
+      else if (write.op === 'replace') await client.updateEntity(entity, 'Replace', { etag: write.etag });
+      else await client.upsertEntity(entity, 'Replace');
+      return { committed: true };
+    } catch (error) {
+      return asConflict(error);
+    }
+  }
+
+  async deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
+    this.requests.writes++;
+    try {
+      await this.client(logicalName).deleteEntity(partitionKey, rowKey);
+    } catch (error) {
+      if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+    }
+  }
+
+  /** Submits writes to one partition as one atomic entity-group transaction. */
+  async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (writes.length === 0) return { committed: true };
+    if (writes.length > MAX_TRANSACTION_ROWS) {
+      throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
+    }
+    const actions: TransactionAction[] = writes.map((write) => {
+      const entity = toEntity(partitionKey, write.rowKey, write.data);
+      if (write.op === 'create') return ['create', entity];
+      if (write.op === 'upsert') return ['upsert', entity, 'Replace'];
+      return ['update', entity, 'Replace', { etag: write.etag }];
+    });
+    this.requests.transactions++;
+    try {
+      await this.client(logicalName).submitTransaction(actions);
+      return { committed: true };
+    } catch (error) {
+      return asConflict(error);
+    }
+  }
+}
+
+/** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */
+function asConflict(error: unknown): CommitOutcome {
+  if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412 || error.statusCode === 404)) {
+    const code = typeof error.code === 'string' ? error.code : String(error.statusCode);
+    return { committed: false, status: error.statusCode, code };
+  }
+  throw error;
+}
+
+function toStoredRow(entity: Record<string, unknown>): StoredRow {
+  const data: Record<string, unknown> = {};
+  for (const key of Object.keys(entity)) {
+    if (!SYSTEM_PROPERTIES.has(key)) data[key] = entity[key];
+  }
+  return {
+    partitionKey: String(entity['partitionKey']),
+    rowKey: String(entity['rowKey']),
+    etag: String(entity['etag']),
+    data,
+  };
+}
+
+/** Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32. */
+function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
+  const entity: TableEntity<Record<string, unknown>> = { partitionKey, rowKey };
+  for (const key of Object.keys(data)) {
+    const value = data[key];
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > INT32_MAX) {
+      entity[key] = { value: String(value), type: 'Double' };
+    } else {
+      entity[key] = value;
+    }
+  }
+  return entity;
+}

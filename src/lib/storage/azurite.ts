@@ -1,0 +1,119 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer, connect } from 'node:net';
+import path from 'node:path';
+
+/** Azurite's fixed development account (public, documented; not a secret). */
+const DEV_ACCOUNT = 'devstoreaccount1';
+const DEV_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
+
+export interface AzuriteInstance {
+  connectionString: string;
+  blobPort: number;
+  tablePort: number;
+  stop(): Promise<void>;
+}
+
+export interface AzuriteOptions {
+  /** Keep data in this folder; in memory when absent. */
+  location?: string;
+}
+
+/** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
+export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
+  const entry = resolveAzuriteEntry();
+  const [blobPort, queuePort, tablePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  const args = [
+    entry,
+    '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
+    '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
+    '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),
+    '--skipApiVersionCheck', '--disableProductStyleUrl', '--disableTelemetry', '--silent', '--loose',
+  ];
+  if (options.location) args.push('--location', options.location);
+  else args.push('--inMemoryPersistence');
+
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < 4096) stderr += chunk.toString('utf8');
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  try {
+    await Promise.race([
+      Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
+      exited.then((code) => {
+        throw new Error(`Azurite exited with code ${code} before listening: ${stderr.trim().slice(0, 500)}`);
+      }),
+    ]);
+  } catch (error) {
+    await stopChild(child, exited);
+    throw error;
+  }
+
+  const host = 'http://127.0.0.1';
+  return {
+    connectionString:
+      `DefaultEndpointsProtocol=http;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+      `BlobEndpoint=${host}:${blobPort}/${DEV_ACCOUNT};QueueEndpoint=${host}:${queuePort}/${DEV_ACCOUNT};` +
+      `TableEndpoint=${host}:${tablePort}/${DEV_ACCOUNT};`,
+    blobPort,
+    tablePort,
+    stop: () => stopChild(child, exited),
+  };
+}
+
+/** True when the optional `azurite` package is installed. */
+export function azuriteAvailable(): boolean {
+  try {
+    resolveAzuriteEntry();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function resolveAzuriteEntry(): string {
+  const require = createRequire(import.meta.url);
+  const packageJson = require.resolve('azurite/package.json');
+  return path.join(path.dirname(packageJson), 'dist', 'src', 'azurite.js');
+}
+
+async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
+}

@@ -1,0 +1,33 @@
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { BlobConnection } from './BlobLogSource.js';
+import type { TableConnection } from './TableStore.js';
+
+type Service = 'blob' | 'table';
+
+/**
+ * Resolves a connection name the way the Functions host does: `<Name>` holds a connection string,
+ * or `<Name>__<service>ServiceUri` / `<Name>__serviceUri` / `<Name>__accountName` name the endpoint
+ * and the app's managed identity (`__credential=managedidentity`, `__clientId`) signs in.
+ */
+export function resolveConnection(name: string, service: 'blob', env?: NodeJS.ProcessEnv): BlobConnection;
+export function resolveConnection(name: string, service: 'table', env?: NodeJS.ProcessEnv): TableConnection;
+export function resolveConnection(name: string, service: Service, env: NodeJS.ProcessEnv = process.env): BlobConnection | TableConnection {
+  const connectionString = env[name];
+  if (connectionString) return { kind: 'connectionString', connectionString };
+  const endpoint =
+    env[`${name}__${service}ServiceUri`] ??
+    env[`${name}__serviceUri`] ??
+    (env[`${name}__accountName`] ? `https://${env[`${name}__accountName`]}.${service}.core.windows.net` : undefined);
+  if (!endpoint) {
+    throw new Error(`connection "${name}" is not configured: set ${name} or ${name}__${service}ServiceUri`);
+  }
+  return { kind: 'identity', endpoint, credential: credentialFor(name, env) };
+}
+
+function credentialFor(name: string, env: NodeJS.ProcessEnv): TokenCredential {
+  const clientId = env[`${name}__clientId`];
+  if ((env[`${name}__credential`] ?? '').toLowerCase() === 'managedidentity') {
+    return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
+  }
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}

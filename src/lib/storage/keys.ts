@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Table keys may not hold `/ \ # ?` or control characters and are at most 1 KiB. Resource ids hold `/`,
+ * correlation ids often `/` and `+`. Each key part is escaped reversibly as `!XX` (hex of the UTF-16
+ * code unit for < 0x100); `|` joins parts, and `~` is never produced so `~`-prefixed row keys are
+ * reserved for bookkeeping rows (high-water marks) and sort after every aggregate row.
+ */
+const ESCAPED = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']/g;
+
+export function encodeKeyPart(value: string): string {
+  return value.replace(ESCAPED, (ch) => '!' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+}
+
+export function decodeKeyPart(encoded: string): string {
+  return encoded.replace(/!([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+/** Joins already-encoded parts. */
+export function joinKey(...parts: string[]): string {
+  return parts.join('|');
+}
+
+/** Row keys of bookkeeping rows start with this; aggregate row keys sort before it. */
+export const RESERVED_ROW_PREFIX = '~';
+
+/** Keys longer than this are replaced by a digest (Table Storage allows 1 KiB; keep headroom). */
+const MAX_KEY_CHARS = 400;
+
+/** Encodes a possibly long value as one key part: readable when short, a stable digest when long. */
+export function encodeLongKeyPart(value: string): string {
+  const encoded = encodeKeyPart(value);
+  if (encoded.length <= MAX_KEY_CHARS) return encoded;
+  return encoded.slice(0, 200) + '!!' + digest(value);
+}
+
+/** Short, stable, key-safe digest (base64url of SHA-256, 22 chars). */
+export function digest(value: string): string {
+  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+}

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import {
+  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+} from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+
+const PATH = blobPath(1);
+
+describe('exactly once, against Azurite', () => {
+  it('one pass equals the in-memory reference, and checkpoint counts match', async () => {
+    const records = roomsRecords(300, 11);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables));
+
+    expect(result).toMatchObject({ status: 'processed', records: 300, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const checkpoint = (await new CheckpointStore(tables).get(file))?.checkpoint;
+    expect(checkpoint).toMatchObject({ records: 300, badLines: 0, offset: Buffer.byteLength(asJsonLines(records)), sealed: false });
+  });
+
+  it('a file announced twice changes nothing the second time', async () => {
+    const records = roomsRecords(120, 12);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+
+    await processFile(file, deps);
+    const before = await readAggregates(tables);
+    const again = await processFile(file, deps);
+
+    expect(again.status).toBe('unchanged');
+    expect(again.records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(before);
+    expect(before).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('concurrent invocations on the same file count every record once', async () => {
+    const records = roomsRecords(400, 13, 15);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    // Small segments make the runs interleave across many commits.
+    const runs = Array.from({ length: 4 }, () => processFile(file, testDeps(newTableStore(azuriteConnectionString(), tables.prefix), undefined, { segmentBytes: 8 * 1024, readChunkBytes: 4 * 1024 })));
+    const results = await Promise.all(runs);
+
+    expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(400);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint.records).toBe(400);
+  });
+
+  it('a file growing between reads, split inside a line, reads only the new bytes', async () => {
+    const records = roomsRecords(200, 14);
+    const text = asJsonLines(records);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, '');
+    const cuts = [0, 1000, 1001, 5333, 9000, 17_777, text.length];
+    let readBefore = 0;
+    for (let i = 1; i < cuts.length; i++) {
+      await appendToBlob(container, PATH, text.slice(cuts[i - 1], cuts[i]));
+      readBefore = deps.source.usage.bytesRead;
+      await processFile(file, deps);
+    }
+    const lastAppend = (cuts[cuts.length - 1] as number) - (cuts[cuts.length - 2] as number);
+
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    // The last run read the new bytes, the partial line held back from before, and a small fingerprint.
+    const lastRead = deps.source.usage.bytesRead - readBefore;
+    expect(lastRead).toBeGreaterThanOrEqual(lastAppend);
+    expect(lastRead).toBeLessThan(lastAppend + 2048);
+    expect(deps.source.usage.bytesRead).toBeLessThan(text.length * 1.2);
+  });
+
+  it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
+    const records = roomsRecords(150, 15, 120);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const file = { container: container.containerName, path: PATH };
+    const expected = referenceAggregates(normalizeAll(records));
+    const settings = { segmentBytes: 12 * 1024, readChunkBytes: 4 * 1024 };
+
+    // Count the writes of a clean run, then crash before each one in turn.
+    const probe = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
+    await processFile(file, testDeps(probe, undefined, settings));
+    expect(probe.writes).toBeGreaterThan(5);
+
+    for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
+      const prefix = uniquePrefix();
+      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
+      await expect(processFile(file, testDeps(crashing, undefined, settings))).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = newTableStore(azuriteConnectionString(), prefix);
+      await processFile(file, testDeps(recovered, undefined, settings));
+      expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
+      expect((await new CheckpointStore(recovered).get(file))?.checkpoint.records).toBe(150);
+    }
+  });
+
+  it('bad lines are quarantined with file, offset, line and code, and counted; the rest goes on', async () => {
+    const good = roomsRecords(5, 16);
+    const lines = [
+      JSON.stringify(good[0]),
+      '{"this is": not json',
+      JSON.stringify(good[1]),
+      JSON.stringify({ ...good[2], time: 'yesterday' }),
+      JSON.stringify({ ...good[3], category: 'ChatOperational' }),
+      JSON.stringify(good[4]),
+    ];
+    const text = lines.join('\n') + '\n';
+    const container = await newContainer();
+    await appendToBlob(container, PATH, text);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables));
+
+    expect(result).toMatchObject({ records: 3, badLines: 2, unsupported: 1 });
+    const quarantined = [];
+    for await (const line of new QuarantineStore(tables).list(file)) quarantined.push(line);
+    expect(quarantined.map((q) => [q.line, q.code, q.offset])).toEqual([
+      [2, 'invalid_json', Buffer.byteLength(lines[0] + '\n')],
+      [4, 'time_invalid', Buffer.byteLength(lines.slice(0, 3).join('\n') + '\n')],
+    ]);
+    expect(quarantined[0]).toMatchObject({ container: file.container, path: PATH, raw: lines[1] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([good[0], good[1], good[4]] as Record<string, unknown>[])));
+  });
+
+  it('a replaced file is detected and read again as a new generation, not mis-read', async () => {
+    const first = roomsRecords(30, 17);
+    const second = roomsRecords(45, 18);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, asJsonLines(first));
+    await processFile(file, deps);
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, asJsonLines(second));
+
+    const result = await processFile(file, deps);
+
+    expect(result.replaced).toBe(true);
+    expect(result.records).toBe(45);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...second])));
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ generation: 1, replacements: 1, records: 75 });
+  });
+
+  it('an empty blob (as Event Grid announces it) is registered, then read when it grows', async () => {
+    const records = roomsRecords(10, 19);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, '');
+
+    expect((await processFile(file, deps)).status).toBe('unchanged');
+    const registered = [];
+    for await (const checkpoint of new CheckpointStore(tables).listOpen()) registered.push(checkpoint.path);
+    expect(registered).toEqual([PATH]);
+
+    await appendToBlob(container, PATH, asJsonLines(records));
+    expect((await processFile(file, deps)).records).toBe(10);
+  });
+});
+
+describe('exactly once through throttling and lost answers', () => {
+  it('429s, 503s and writes whose answer was lost leave the aggregates equal to one clean pass', async () => {
+    const { startFaultProxy, withPorts, portOf } = await import('../support/faultProxy.js');
+    const base = azuriteConnectionString();
+    const tableProxy = await startFaultProxy(portOf(base, 'Table'), { rejectBefore: 0.15, loseAnswer: 0.1, seed: 42 });
+    const blobProxy = await startFaultProxy(portOf(base, 'Blob'), { rejectBefore: 0.15, loseAnswer: 0.05, seed: 43 });
+    try {
+      const records = roomsRecords(500, 21, 150);
+      const container = await newContainer();
+      await appendToBlob(container, PATH, asJsonLines(records));
+      const faulty = withPorts(base, { table: tableProxy.port, blob: blobProxy.port });
+      const prefix = uniquePrefix();
+      const file = { container: container.containerName, path: PATH };
+      const settings = { segmentBytes: 16 * 1024, readChunkBytes: 8 * 1024 };
+
+      // A run may still fail when retries run out: like the Functions host, run again until done.
+      for (let attempt = 0; attempt < 20; attempt++) {
+        try {
+          await processFile(file, testDeps(newTableStore(faulty, prefix), faulty, settings));
+          break;
+        } catch (error) {
+          if (attempt === 19) throw error;
+        }
+      }
+
+      expect(tableProxy.injected.before + tableProxy.injected.after).toBeGreaterThan(10);
+      expect(tableProxy.injected.after).toBeGreaterThan(0);
+      const clean = newTableStore(base, prefix);
+      expect(await readAggregates(clean)).toEqual(referenceAggregates(normalizeAll(records)));
+      expect((await new CheckpointStore(clean).get(file))?.checkpoint.records).toBe(500);
+    } finally {
+      await tableProxy.close();
+      await blobProxy.close();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeKeyPart, encodeKeyPart, encodeLongKeyPart, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
+
+const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+
+describe('table key encoding', () => {
+  it('round-trips any string and never yields a forbidden character, a separator or the reserved prefix', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 60 }), (value) => {
+        const encoded = encodeKeyPart(value);
+        expect(decodeKeyPart(encoded)).toBe(value);
+        expect(encoded).not.toMatch(FORBIDDEN);
+        expect(encoded).not.toContain('|');
+        expect(encoded).not.toContain(RESERVED_ROW_PREFIX);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('keeps resource ids and base64 correlation ids readable', () => {
+    expect(encodeKeyPart('x7rMXmihYEe3GFho9T/H2w')).toBe('x7rMXmihYEe3GFho9T!2FH2w');
+    expect(encodeKeyPart('/SUBSCRIPTIONS/A/RG')).toBe('!2FSUBSCRIPTIONS!2FA!2FRG');
+  });
+
+  it('bounds long values with a stable digest', () => {
+    const long = 'a/'.repeat(600);
+    expect(encodeLongKeyPart(long).length).toBeLessThan(300);
+    expect(encodeLongKeyPart(long)).toBe(encodeLongKeyPart(long));
+    expect(encodeLongKeyPart(long)).not.toBe(encodeLongKeyPart(long + 'b'));
+  });
+});

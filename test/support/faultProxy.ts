@@ -1,0 +1,80 @@
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { rng } from './roomsLogs.js';
+
+export interface FaultPlan {
+  /** Share of requests answered 503 or 429 without reaching storage. */
+  rejectBefore: number;
+  /** Share of requests that reach storage (and take effect) but whose answer is replaced by a 503. */
+  loseAnswer: number;
+  seed: number;
+}
+
+export interface FaultProxy {
+  port: number;
+  injected: { before: number; after: number; passed: number };
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP proxy in front of Azurite that throttles (429), fails (503) and, worse, lets a write
+ * happen and then reports it failed, so that clients retry writes that already took effect.
+ */
+export async function startFaultProxy(targetPort: number, plan: FaultPlan): Promise<FaultProxy> {
+  const random = rng(plan.seed);
+  const injected = { before: 0, after: 0, passed: 0 };
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const roll = random();
+    if (roll < plan.rejectBefore) {
+      injected.before++;
+      req.resume();
+      const status = random() < 0.5 ? 503 : 429;
+      res.writeHead(status, { 'Content-Type': 'application/xml', 'Retry-After': '0' });
+      res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${status === 503 ? 'ServerBusy' : 'TooManyRequests'}</Code><Message>injected</Message></Error>`);
+      return;
+    }
+    const loseAnswer = roll < plan.rejectBefore + plan.loseAnswer;
+    const upstream = request(
+      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
+      (answer) => {
+        if (loseAnswer) {
+          injected.after++;
+          answer.resume();
+          answer.on('end', () => {
+            res.writeHead(503, { 'Content-Type': 'application/xml' });
+            res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+          });
+          return;
+        }
+        injected.passed++;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    injected,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** The connection string with the table and blob endpoints pointed at other ports. */
+export function withPorts(connectionString: string, ports: { table?: number; blob?: number }): string {
+  let result = connectionString;
+  if (ports.table) result = result.replace(/(TableEndpoint=http:\/\/127\.0\.0\.1:)\d+/, `$1${ports.table}`);
+  if (ports.blob) result = result.replace(/(BlobEndpoint=http:\/\/127\.0\.0\.1:)\d+/, `$1${ports.blob}`);
+  return result;
+}
+
+export function portOf(connectionString: string, endpoint: 'Table' | 'Blob'): number {
+  const match = new RegExp(`${endpoint}Endpoint=http://127\\.0\\.0\\.1:(\\d+)`).exec(connectionString);
+  if (!match?.[1]) throw new Error(`no ${endpoint} endpoint in connection string`);
+  return Number(match[1]);
+}
