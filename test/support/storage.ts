@@ -79,6 +79,18 @@ export function referenceAggregates(records: readonly NormalizedRecord[], views:
       const touched = route.rowKeys.map((rowKey) => (rows[`${route.partitionKey} / ${rowKey}`] ??= {}));
       view.apply(record, touched);
     }
+    if (view.summary) {
+      const partitions = new Map<string, Map<string, RowData>>();
+      for (const [key, row] of Object.entries(rows)) {
+        const [partitionKey, rowKey] = key.split(' / ') as [string, string];
+        let partition = partitions.get(partitionKey);
+        if (!partition) partitions.set(partitionKey, (partition = new Map()));
+        partition.set(rowKey, row);
+      }
+      for (const [partitionKey, partition] of partitions) {
+        rows[`${partitionKey} / ${view.summary.rowKey}`] = view.summary.compute(partition, partitionKey);
+      }
+    }
     // The store drops null properties; so does the reference.
     for (const row of Object.values(rows)) for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
     snapshot[view.table] = sortKeys(rows);

@@ -20,6 +20,19 @@ export interface AggregateView {
   route(record: NormalizedRecord): Route | null;
   /** `rows[i]` is the row at `route.rowKeys[i]`: existing data, or `{}` for a new row. Mutates them. */
   apply(record: NormalizedRecord, rows: RowData[]): void;
+  /**
+   * Optional row recomputed from every row of the partition after each change, in the same
+   * transaction (e.g. one call's summary over its recordings and operations). Its value is then a
+   * pure function of the set of records, whatever their order. The applier reads whole partitions
+   * for such views.
+   */
+  readonly summary?: PartitionSummary;
+}
+
+export interface PartitionSummary {
+  readonly rowKey: string;
+  /** `rows` holds every aggregate row of the partition (not the summary row itself) by row key. */
+  compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData;
 }
 
 /** Time helpers shared by the views: UTC buckets as sortable ISO strings. */

@@ -1,6 +1,6 @@
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
-import { MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachLimit } from './concurrency.js';
 
@@ -87,9 +87,12 @@ async function applyToPartition(
   let start = 0;
   let attempts = 0;
   while (start < items.length) {
-    const end = chunkEnd(items, start, MAX_TRANSACTION_ROWS - 1);
+    const summary = view.summary;
+    const end = chunkEnd(items, start, MAX_TRANSACTION_ROWS - (summary ? 2 : 1));
     const rowKeys = distinctRowKeys(items, start, end);
-    const stored = await tables.readRows(view.table, partitionKey, [markKey, ...rowKeys]);
+    const stored = summary
+      ? await tables.readPartition(view.table, partitionKey)
+      : await tables.readRows(view.table, partitionKey, [markKey, ...rowKeys]);
     const markRow = stored.get(markKey);
     const mark = typeof markRow?.data['mark'] === 'number' ? markRow.data['mark'] : -1;
 
@@ -107,11 +110,13 @@ async function applyToPartition(
       view.apply(item.record, item.rowKeys.map((key) => rows.get(key) as RowData));
     }
 
-    const writes: RowWrite[] = rowKeys.map((rowKey) => {
-      const data = rows.get(rowKey) as RowData;
-      const existing = stored.get(rowKey);
-      return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
-    });
+    const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, stored));
+    if (summary) {
+      const all = new Map<string, RowData>();
+      for (const [key, row] of stored) if (!key.startsWith(RESERVED_ROW_PREFIX) && key !== summary.rowKey) all.set(key, row.data);
+      for (const [key, row] of rows) all.set(key, row);
+      writes.push(writeFor(summary.rowKey, summary.compute(all, partitionKey), stored));
+    }
     const markData = { file: options.fileKey, mark: (items[end - 1] as Item).position + 1, updatedAt: new Date().toISOString() };
     writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data: markData } : { op: 'create', rowKey: markKey, data: markData });
 
@@ -129,6 +134,11 @@ async function applyToPartition(
     }
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
   }
+}
+
+function writeFor(rowKey: string, data: RowData, stored: ReadonlyMap<string, StoredRow>): RowWrite {
+  const existing = stored.get(rowKey);
+  return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
 }
 
 /** The largest `end` such that items[start, end) touch at most `maxRows` distinct rows (at least one item). */

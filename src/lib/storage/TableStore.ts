@@ -109,6 +109,13 @@ export class TableStore {
     return found;
   }
 
+  /** Reads every row of one partition. */
+  async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
+    const found = new Map<string, StoredRow>();
+    for await (const row of this.query(logicalName, odata`PartitionKey eq ${partitionKey}`)) found.set(row.rowKey, row);
+    return found;
+  }
+
   /** Streams the rows matching an OData filter, page by page (memory holds one page). */
   async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
     const pages = this.client(logicalName)
