@@ -1,0 +1,50 @@
+import { InvocationContext } from '@azure/functions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+
+const prefix = uniquePrefix();
+let logBlobArrived: typeof import('../../src/functions/logBlobArrived.js').logBlobArrived;
+let tailAndSweepTimer: typeof import('../../src/functions/tailAndSweep.js').tailAndSweepTimer;
+
+beforeAll(async () => {
+  // App settings are environment variables; the modules read them when the worker loads them.
+  process.env['LogsStorage'] = azuriteConnectionString();
+  process.env['AggregatesStorage'] = azuriteConnectionString();
+  process.env['ACS_LOGS_TABLE_PREFIX'] = prefix;
+  process.env['ACS_LOGS_TRIGGER_SOURCE'] = 'LogsAndContainerScan';
+  ({ logBlobArrived } = await import('../../src/functions/logBlobArrived.js'));
+  ({ tailAndSweepTimer } = await import('../../src/functions/tailAndSweep.js'));
+});
+
+function blobContext(container: string, path: string): InvocationContext {
+  return new InvocationContext({
+    functionName: 'logBlobArrived-RoomsOperational',
+    triggerMetadata: { blobTrigger: `${container}/${path}`, name: path },
+  });
+}
+
+describe('functions', () => {
+  it('the blob trigger reads the announced blob from its checkpoint, each append once', async () => {
+    const records = roomsRecords(70, 41);
+    const container = await newContainer(undefined, 'insights-logs-roomsoperational');
+    const path = blobPath(2, '/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000F1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FN');
+    await appendToBlob(container, path, asJsonLines(records.slice(0, 30)));
+    await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
+    await appendToBlob(container, path, asJsonLines(records.slice(30)));
+    // The polling source fires on each new ETag; a duplicate firing must change nothing.
+    await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
+    await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
+
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+
+    // The timer finds nothing new to add.
+    await tailAndSweepTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'tailAndSweep' }));
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a trigger without blob metadata fails the invocation so the host retries it', async () => {
+    await expect(logBlobArrived(Buffer.alloc(0), new InvocationContext({ functionName: 'x', triggerMetadata: {} }))).rejects.toThrow(/blobTrigger/);
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
+import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+
+const HOUR = 3_600_000;
+
+describe('tail and sweep', () => {
+  it('tails a blob that Event Grid announced once, empty, as it grows', async () => {
+    const records = roomsRecords(90, 31);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    const path = blobPath(1);
+    await appendToBlob(container, path, '');
+    await handleAnnouncedBlob(`${container.containerName}/${path}`, deps);
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+
+    await appendToBlob(container, path, asJsonLines(records.slice(0, 40)));
+    const first = await tailAndSweep(deps, options);
+    await appendToBlob(container, path, asJsonLines(records.slice(40)));
+    const second = await tailAndSweep(deps, options);
+
+    expect(first).toMatchObject({ tailed: 1, records: 40, sweepRan: true });
+    expect(second).toMatchObject({ tailed: 1, records: 50, sweepRan: false });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('sweeps up blobs no event announced, and seals files whose hour is long over', async () => {
+    const early = roomsRecords(25, 32);
+    const late = roomsRecords(35, 33);
+    const container = await newContainer();
+    const tables = newTableStore();
+    await appendToBlob(container, blobPath(0), asJsonLines(early));
+    await appendToBlob(container, blobPath(1), asJsonLines(late) + '{"partial": ');
+    let now = Date.UTC(2024, 4, 25, 1, 30);
+    const deps = { ...testDeps(tables), now: () => now };
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+
+    const swept = await tailAndSweep(deps, options);
+    expect(swept).toMatchObject({ sweepRan: true, swept: 2, records: 60 });
+
+    // Days later both files are final: the partial last line is quarantined and both are sealed.
+    now = Date.now() + 3 * HOUR;
+    const sealing = await tailAndSweep(deps, options);
+    expect(sealing.badLines).toBe(1);
+    const open = [];
+    for await (const checkpoint of new CheckpointStore(tables).listOpen()) open.push(checkpoint.path);
+    expect(open).toEqual([]);
+    const afterSeal = await tailAndSweep(deps, options);
+    expect(afterSeal.tailed).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...early, ...late])));
+  });
+
+  it('starts nothing past the deadline and leaves the work for the next run', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    await appendToBlob(container, blobPath(0), asJsonLines(roomsRecords(5, 34)));
+    const deps = testDeps(tables);
+    const options = { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1 };
+
+    const late = await tailAndSweep(deps, { ...options, deadline: 0 });
+    const next = await tailAndSweep(deps, { ...options, deadline: Number.POSITIVE_INFINITY });
+
+    expect(late).toMatchObject({ processed: 0, sweepRan: false });
+    expect(next).toMatchObject({ processed: 1, records: 5, sweepRan: true });
+  });
+});
