@@ -1,0 +1,97 @@
+/**
+ * One zod schema per category: the exact shape of a normalized record and the rules its values obey.
+ * Values reach these schemas already converted (see values.ts), so the schemas use only plain type and
+ * range checks: no coercion, preprocess, transform, refinement or union, which cost per call.
+ * Built once at module load. Every key is required (null when absent) so records are monomorphic.
+ */
+import { z } from 'zod';
+import type {
+  RecordingOperationRecord,
+  RecordingSummaryRecord,
+  RoomsOperationRecord,
+  UsageRecord,
+} from './types.js';
+
+const text = z.string();
+const optionalText = z.string().nullable();
+/** Counts, minutes, channels: finite integers >= 0. */
+const optionalCount = z.number().int().min(0).nullable();
+/** Seconds, milliseconds, quantities: finite numbers >= 0 (zod 4 numbers exclude NaN and Infinity). */
+const optionalAmount = z.number().min(0).nullable();
+const optionalFlag = z.boolean().nullable();
+/** Epoch milliseconds, already parsed. */
+const epochMs = z.number().int();
+const optionalEpochMs = z.number().int().nullable();
+
+const commonShape = {
+  time: epochMs,
+  resourceId: text,
+  correlationId: optionalText,
+  operationName: text,
+  operationVersion: optionalText,
+  resultType: optionalText,
+  resultSignature: optionalText,
+  level: optionalText,
+};
+
+export const roomsOperationSchema = z.object({
+  category: z.literal('RoomsOperational'),
+  ...commonShape,
+  roomId: optionalText,
+  roomLifespanMinutes: optionalCount,
+  pstnDialOutEnabled: optionalFlag,
+  addedParticipantsCount: optionalCount,
+  upsertedParticipantsCount: optionalCount,
+  removedParticipantsCount: optionalCount,
+  participantsCount: optionalCount,
+  participantsAttendee: optionalCount,
+  participantsConsumer: optionalCount,
+  participantsPresenter: optionalCount,
+});
+
+export const recordingSummarySchema = z.object({
+  category: z.literal('CallRecordingSummary'),
+  ...commonShape,
+  recordingId: text,
+  recordingStartTime: optionalEpochMs,
+  recordingLengthSeconds: optionalAmount,
+  chunkCount: optionalCount,
+  contentType: optionalText,
+  channelType: optionalText,
+  formatType: optionalText,
+  audioChannelsCount: optionalCount,
+  recordingEndReason: optionalText,
+});
+
+export const recordingOperationSchema = z.object({
+  category: z.literal('CallRecordingOperational'),
+  ...commonShape,
+  callConnectionId: optionalText,
+  serverCallId: optionalText,
+  sdkType: optionalText,
+  sdkVersion: optionalText,
+  durationMs: optionalAmount,
+  uri: optionalText,
+  recordingId: optionalText,
+});
+
+export const usageSchema = z.object({
+  category: z.literal('Usage'),
+  ...commonShape,
+  recordId: optionalText,
+  usageType: text,
+  unitType: text,
+  quantity: z.number().min(0),
+  startTime: optionalEpochMs,
+  endTime: optionalEpochMs,
+});
+
+// Compile-time proof that each schema produces exactly its output type from types.ts.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const schemasMatchTypes: [
+  Same<z.output<typeof roomsOperationSchema>, RoomsOperationRecord>,
+  Same<z.output<typeof recordingSummarySchema>, RecordingSummaryRecord>,
+  Same<z.output<typeof recordingOperationSchema>, RecordingOperationRecord>,
+  Same<z.output<typeof usageSchema>, UsageRecord>,
+] = [true, true, true, true];
+void schemasMatchTypes;

@@ -1,0 +1,55 @@
+/**
+ * Tolerant conversions of raw field values: numbers and booleans written as strings, blanks as absent.
+ * Each returns `null` for an absent value, the converted value when it can, and otherwise the value
+ * unchanged, so that the category's zod schema rejects it and the message can show it.
+ */
+import { isAbsent } from './fields.js';
+import { parseLogTime } from './time.js';
+
+/** A plain decimal number: "200", "-5", "73872.94", ".5", "1e3". No hex, no "Infinity", no blanks. */
+const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+export function toText(value: unknown): unknown {
+  if (isAbsent(value)) return null;
+  if (typeof value === 'string') return value;
+  if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
+  return value;
+}
+
+export function toNumber(value: unknown): unknown {
+  if (isAbsent(value)) return null;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string') {
+    const text = value.trim();
+    if (DECIMAL.test(text)) return Number(text);
+  }
+  return value;
+}
+
+export function toBoolean(value: unknown): unknown {
+  if (isAbsent(value)) return null;
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'string') {
+    const text = value.trim().toLowerCase();
+    if (text === 'true') return true;
+    if (text === 'false') return false;
+  }
+  return value;
+}
+
+export function toTime(value: unknown): unknown {
+  if (isAbsent(value)) return null;
+  const ms = parseLogTime(value);
+  return ms === null ? value : ms;
+}
+
+/** A value for a message: strings quoted and cut to 40 characters, objects named by their kind. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    return JSON.stringify(value.length > 40 ? value.slice(0, 40) + '…' : value);
+  }
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value === null || value === undefined) return String(value);
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}

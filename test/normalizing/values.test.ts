@@ -1,0 +1,186 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeRecord, type NormalizeResult } from '../../src/lib/normalizing/index.js';
+
+const TIME = '2024-05-25T04:32:49Z';
+
+function rooms(fields: Record<string, unknown>) {
+  return normalizeRecord({ TimeGenerated: TIME, Category: 'RoomsOperational', OperationName: 'CreateRoom', ...fields }, {});
+}
+function summary(fields: Record<string, unknown>) {
+  return normalizeRecord({ TimeGenerated: TIME, Category: 'CallRecordingSummary', RecordingId: 'r', ...fields }, {});
+}
+function operation(fields: Record<string, unknown>) {
+  return normalizeRecord({ TimeGenerated: TIME, Category: 'CallRecordingOperational', OperationName: 'StopRecording', ...fields }, {});
+}
+function usage(fields: Record<string, unknown>) {
+  return normalizeRecord({ TimeGenerated: TIME, Category: 'Usage', UsageType: 'Chat', UnitType: 'Message', Quantity: 1, ...fields }, {});
+}
+
+function recordOf(result: NormalizeResult): Record<string, unknown> {
+  if (!result.success) throw new Error(`expected success, got ${JSON.stringify(result)}`);
+  return result.record as unknown as Record<string, unknown>;
+}
+function schemaInvalid(message: string) {
+  return { success: false, kind: 'invalid', code: 'schema_invalid', message };
+}
+
+describe('numbers written as strings', () => {
+  it.each([
+    ['61', 61],
+    [' 61 ', 61],
+    ['0', 0],
+    ['1e2', 100],
+    ['+7', 7],
+    [61, 61],
+  ])('RoomLifespan %j -> %j', (value, expected) => {
+    expect(recordOf(rooms({ RoomLifespan: value })).roomLifespanMinutes).toBe(expected);
+  });
+
+  it('RecordingLength, ChunkCount and AudioChannelsCount', () => {
+    expect(recordOf(summary({ RecordingLength: '73872.94', ChunkCount: '6', AudioChannelsCount: '2' }))).toMatchObject({
+      recordingLengthSeconds: 73872.94,
+      chunkCount: 6,
+      audioChannelsCount: 2,
+    });
+    expect(recordOf(summary({ RecordingLength: '.5' })).recordingLengthSeconds).toBe(0.5);
+  });
+
+  it('Quantity and DurationMs', () => {
+    expect(recordOf(usage({ Quantity: '0.25' })).quantity).toBe(0.25);
+    expect(recordOf(operation({ DurationMs: '130' })).durationMs).toBe(130);
+    expect(recordOf(operation({ DurationMs: 12.5 })).durationMs).toBe(12.5);
+  });
+
+  it('ResultSignature becomes a string whether written as a number or a string', () => {
+    expect(recordOf(rooms({ ResultSignature: 201 })).resultSignature).toBe('201');
+    expect(recordOf(rooms({ ResultSignature: '200' })).resultSignature).toBe('200');
+    expect(recordOf(operation({ ResultSignature: 202 })).resultSignature).toBe('202');
+    expect(recordOf(rooms({})).resultSignature).toBeNull();
+  });
+
+  it('a numeric id stays an id, as a string', () => {
+    expect(recordOf(rooms({ RoomId: 12345 })).roomId).toBe('12345');
+  });
+});
+
+describe('booleans written as strings', () => {
+  it.each([
+    [true, true],
+    [false, false],
+    ['true', true],
+    ['TRUE', true],
+    ['True', true],
+    ['false', false],
+    ['False', false],
+    [' FALSE ', false],
+  ])('PstnDialOutEnabled %j -> %j', (value, expected) => {
+    expect(recordOf(rooms({ PstnDialOutEnabled: value })).pstnDialOutEnabled).toBe(expected);
+  });
+
+  it.each([['yes'], ['1'], [1], [{}]])('PstnDialOutEnabled %j is schema_invalid', (value) => {
+    const result = rooms({ PstnDialOutEnabled: value });
+    expect(result).toMatchObject({ success: false, kind: 'invalid', code: 'schema_invalid' });
+    expect(result.success === false && result.kind === 'invalid' && result.message).toMatch(
+      /^PstnDialOutEnabled: expected true or false, got /,
+    );
+  });
+});
+
+describe('bad numbers are schema_invalid naming the field', () => {
+  it.each([
+    ['RoomLifespan', 'abc', 'RoomLifespan: expected an integer >= 0, got "abc"'],
+    ['RoomLifespan', '61.5', 'RoomLifespan: expected an integer >= 0, got 61.5'],
+    ['RoomLifespan', -1, 'RoomLifespan: expected an integer >= 0, got -1'],
+    ['RoomLifespan', '-1', 'RoomLifespan: expected an integer >= 0, got -1'],
+    ['RoomLifespan', 'Infinity', 'RoomLifespan: expected an integer >= 0, got "Infinity"'],
+    ['RoomLifespan', '0x10', 'RoomLifespan: expected an integer >= 0, got "0x10"'],
+    ['RoomLifespan', 1e300, 'RoomLifespan: expected an integer >= 0, got 1e+300'],
+    ['RoomLifespan', [1], 'RoomLifespan: expected an integer >= 0, got an array'],
+    ['AddedRoomParticipantsCount', -2, 'AddedRoomParticipantsCount: expected an integer >= 0, got -2'],
+    ['UpsertedRoomParticipantsCount', 1.5, 'UpsertedRoomParticipantsCount: expected an integer >= 0, got 1.5'],
+    ['RemovedRoomParticipantsCount', 'x', 'RemovedRoomParticipantsCount: expected an integer >= 0, got "x"'],
+    ['RoomParticipantsCount', -1, 'RoomParticipantsCount: expected an integer >= 0, got -1'],
+    ['RoomParticipantsAttendee', -1, 'RoomParticipantsAttendee: expected an integer >= 0, got -1'],
+    ['RoomParticipantsConsumer', -1, 'RoomParticipantsConsumer: expected an integer >= 0, got -1'],
+    ['RoomParticipantsPresenter', -1, 'RoomParticipantsPresenter: expected an integer >= 0, got -1'],
+  ])('Rooms %s %j', (field, value, message) => {
+    expect(rooms({ [field]: value })).toStrictEqual(schemaInvalid(message));
+  });
+
+  it.each([
+    ['RecordingLength', 'NaN', 'RecordingLength: expected a number >= 0, got "NaN"'],
+    ['RecordingLength', '73,872.94', 'RecordingLength: expected a number >= 0, got "73,872.94"'],
+    ['RecordingLength', -3.5, 'RecordingLength: expected a number >= 0, got -3.5'],
+    ['ChunkCount', '-1', 'ChunkCount: expected an integer >= 0, got -1'],
+    ['ChunkCount', 2.5, 'ChunkCount: expected an integer >= 0, got 2.5'],
+    ['AudioChannelsCount', 'two', 'AudioChannelsCount: expected an integer >= 0, got "two"'],
+  ])('recording summary %s %j', (field, value, message) => {
+    expect(summary({ [field]: value })).toStrictEqual(schemaInvalid(message));
+  });
+
+  it('DurationMs and Quantity', () => {
+    expect(operation({ DurationMs: -1 })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got -1'));
+    expect(operation({ DurationMs: 'slow' })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got "slow"'));
+    expect(usage({ Quantity: '-0.5' })).toStrictEqual(schemaInvalid('Quantity: expected a number >= 0, got -0.5'));
+    expect(usage({ Quantity: 'lots' })).toStrictEqual(schemaInvalid('Quantity: expected a number >= 0, got "lots"'));
+  });
+
+  it('names every bad field, once each', () => {
+    expect(rooms({ RoomLifespan: -1.5, RoomParticipantsCount: 'n', OperationName: '' })).toStrictEqual(
+      schemaInvalid(
+        'OperationName: missing; RoomLifespan: expected an integer >= 0, got -1.5; RoomParticipantsCount: expected an integer >= 0, got "n"',
+      ),
+    );
+  });
+
+  it('a long bad value is cut in the message', () => {
+    const result = summary({ ChunkCount: 'x'.repeat(500) });
+    expect(result).toStrictEqual(schemaInvalid(`ChunkCount: expected an integer >= 0, got "${'x'.repeat(40)}…"`));
+  });
+
+  it('a string field holding an object is schema_invalid', () => {
+    expect(rooms({ RoomId: { id: 1 } })).toStrictEqual(schemaInvalid('RoomId: expected a string, got an object'));
+  });
+});
+
+describe('empty strings count as absent', () => {
+  it('an empty optional field is null', () => {
+    expect(recordOf(rooms({ RoomId: '', RoomLifespan: '', PstnDialOutEnabled: '  ', OperationVersion: '' }))).toMatchObject({
+      roomId: null,
+      roomLifespanMinutes: null,
+      pstnDialOutEnabled: null,
+      operationVersion: null,
+    });
+  });
+
+  it('an empty required field is missing', () => {
+    expect(summary({ RecordingId: '' })).toStrictEqual(schemaInvalid('RecordingId: missing'));
+    expect(summary({ RecordingId: '   ' })).toStrictEqual(schemaInvalid('RecordingId: missing'));
+    expect(usage({ UsageType: '' })).toStrictEqual(schemaInvalid('UsageType: missing'));
+    expect(rooms({ OperationName: '' })).toStrictEqual(schemaInvalid('OperationName: missing'));
+  });
+
+  it('an empty operation name of a summary or usage record takes the default', () => {
+    expect(recordOf(summary({ OperationName: '' })).operationName).toBe('RecordingSummary');
+    expect(recordOf(usage({ OperationName: '' })).operationName).toBe('Usage');
+    expect(recordOf(usage({ OperationName: 'ChatUsage' })).operationName).toBe('ChatUsage');
+  });
+});
+
+describe('field names match without regard to case', () => {
+  it.each([['RoomLifespan'], ['RoomLifeSpan'], ['roomLifespan'], ['roomlifespan'], ['ROOMLIFESPAN']])('%s', (name) => {
+    expect(recordOf(rooms({ [name]: 61 })).roomLifespanMinutes).toBe(61);
+  });
+
+  it('URI and uri, RecordingID and recordingId, correlationID', () => {
+    const record = recordOf(
+      operation({ uri: 'https://x/calling/recordings/abc:stop', correlationID: 'c' }),
+    );
+    expect(record).toMatchObject({ uri: 'https://x/calling/recordings/abc:stop', recordingId: 'abc', correlationId: 'c' });
+    expect(recordOf(summary({ RecordingId: undefined, recordingID: 'R2' })).recordingId).toBe('R2');
+  });
+
+  it('of two spellings of one field, an empty one does not hide the other', () => {
+    expect(recordOf(rooms({ RoomLifespan: '', RoomLifeSpan: 121 })).roomLifespanMinutes).toBe(121);
+  });
+});
