@@ -1,0 +1,116 @@
+import type { FramedUnit, RawRecord } from './types.js';
+
+export type DecodeResult =
+  | { success: true; records: RawRecord[] }
+  | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
+
+function isJsonWs(c: number): boolean {
+  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+}
+
+/**
+ * The text without the commas that stand (ignoring whitespace) before `}` or `]` or at the very end,
+ * outside strings; null when there is none.
+ */
+function removeTrailingCommas(text: string): string | null {
+  let out = '';
+  let last = 0;
+  let removed = false;
+  let inStr = false;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (inStr) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inStr = false;
+      continue;
+    }
+    if (c === 0x22) {
+      inStr = true;
+    } else if (c === 0x2c) {
+      let j = i + 1;
+      while (j < n && isJsonWs(text.charCodeAt(j))) j++;
+      const next = j < n ? text.charCodeAt(j) : -1;
+      if (next === -1 || next === 0x7d || next === 0x5d) {
+        out += text.slice(last, i);
+        last = i + 1;
+        removed = true;
+      }
+    }
+  }
+  return removed ? out + text.slice(last) : null;
+}
+
+/**
+ * `JSON.parse`, tolerating trailing commas (before `}` or `]`, or at the end of the text), as in the
+ * Log Analytics exports of the ACS documentation. Throws JSON.parse's SyntaxError when it cannot.
+ */
+export function parseJsonTolerant(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    const fixed = removeTrailingCommas(text);
+    if (fixed !== null) {
+      try {
+        return JSON.parse(fixed) as unknown;
+      } catch {
+        // report the error in the text as written
+      }
+    }
+    throw err;
+  }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  return `a ${typeof v}`;
+}
+
+function recordsKey(obj: Record<string, unknown>): string | undefined {
+  for (const k of Object.keys(obj)) {
+    if (k.toLowerCase() === 'records' && Array.isArray(obj[k])) return k;
+  }
+  return undefined;
+}
+
+function fromElements(unit: FramedUnit, elements: unknown[], where: string): DecodeResult {
+  const records: RawRecord[] = [];
+  for (let i = 0; i < elements.length; i++) {
+    const el = elements[i];
+    if (!isObject(el)) {
+      return {
+        success: false,
+        code: 'not_an_object',
+        message: `element ${i} of ${where} is ${describe(el)}, not an object`,
+      };
+    }
+    records.push({ position: unit.offset + i, offset: unit.offset, line: unit.line, value: el });
+  }
+  return { success: true, records };
+}
+
+/**
+ * Parse one framed unit into records: a plain object is one record, a `{"records":[...]}` wrapper
+ * or a JSON array gives one record per element (every element must be an object).
+ */
+export function decodeUnit(unit: FramedUnit): DecodeResult {
+  let value: unknown;
+  try {
+    value = parseJsonTolerant(unit.text);
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    return { success: false, code: 'invalid_json', message: `invalid JSON: ${reason}` };
+  }
+  if (Array.isArray(value)) return fromElements(unit, value, 'the array');
+  if (!isObject(value)) {
+    return { success: false, code: 'not_an_object', message: `expected a JSON object, got ${describe(value)}` };
+  }
+  const key = recordsKey(value);
+  if (key !== undefined) return fromElements(unit, value[key] as unknown[], `"${key}"`);
+  return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }] };
+}

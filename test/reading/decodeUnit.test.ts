@@ -1,0 +1,114 @@
+import { describe, expect, it } from 'vitest';
+import { decodeUnit, parseJsonTolerant } from '../../src/lib/reading/decodeUnit.js';
+import type { FramedUnit } from '../../src/lib/reading/types.js';
+
+function unit(text: string, offset = 100, line = 7): FramedUnit {
+  return { kind: 'unit', offset, end: offset + Buffer.byteLength(text) + 1, line, text };
+}
+
+function jsonParseMessage(text: string): string {
+  try {
+    JSON.parse(text);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected invalid JSON');
+}
+
+describe('parseJsonTolerant', () => {
+  it('parses valid JSON as JSON.parse does', () => {
+    for (const t of ['{"a":1}', '[1,2]', '"x,}"', '42', 'null', ' {"a":",]"} ']) {
+      expect(parseJsonTolerant(t)).toStrictEqual(JSON.parse(t));
+    }
+  });
+
+  it('removes trailing commas before } and ], and at the end, whitespace included', () => {
+    expect(parseJsonTolerant('{"a":1,}')).toStrictEqual({ a: 1 });
+    expect(parseJsonTolerant('[1,2,]')).toStrictEqual([1, 2]);
+    expect(parseJsonTolerant('{"a":[1,\n\t],\r\n  }')).toStrictEqual({ a: [1] });
+    expect(parseJsonTolerant('{"a":1},')).toStrictEqual({ a: 1 });
+    expect(parseJsonTolerant('{"a":1} , \n')).toStrictEqual({ a: 1 });
+    expect(parseJsonTolerant('[\n  {\n  "x": false,\n  },\n]')).toStrictEqual([{ x: false }]);
+  });
+
+  it('leaves commas inside strings alone, escaped quotes included', () => {
+    expect(parseJsonTolerant('{"a":",}","b":"\\",]",}')).toStrictEqual({ a: ',}', b: '",]' });
+    expect(parseJsonTolerant('{"a":"\\\\",}')).toStrictEqual({ a: '\\' });
+  });
+
+  it("throws JSON.parse's SyntaxError for what it cannot fix", () => {
+    for (const t of ['{"a":1,,}', '{"a":}', 'hello', '{"a":1', '', '{"a":1,}x']) {
+      expect(() => parseJsonTolerant(t), t).toThrow(SyntaxError);
+      expect(() => parseJsonTolerant(t), t).toThrow(jsonParseMessage(t));
+    }
+  });
+});
+
+describe('decodeUnit', () => {
+  it('a plain object is one record at the unit offset', () => {
+    const u = unit('{"time":"t","properties":{"x":1}}');
+    expect(decodeUnit(u)).toStrictEqual({
+      success: true,
+      records: [{ position: 100, offset: 100, line: 7, value: { time: 't', properties: { x: 1 } } }],
+    });
+  });
+
+  it('a {"records":[...]} wrapper gives one record per element, key matched case-insensitively', () => {
+    for (const key of ['records', 'Records', 'RECORDS']) {
+      const u = unit(`{"${key}":[{"a":1},{"a":2},{"a":3}]}`, 50, 2);
+      const r = decodeUnit(u);
+      expect(r).toStrictEqual({
+        success: true,
+        records: [
+          { position: 50, offset: 50, line: 2, value: { a: 1 } },
+          { position: 51, offset: 50, line: 2, value: { a: 2 } },
+          { position: 52, offset: 50, line: 2, value: { a: 3 } },
+        ],
+      });
+      if (r.success) for (const rec of r.records) expect(rec.position).toBeLessThan(u.end);
+    }
+    expect(decodeUnit(unit('{"records":[]}'))).toStrictEqual({ success: true, records: [] });
+  });
+
+  it('a records key that is not an array is an ordinary field', () => {
+    expect(decodeUnit(unit('{"records":"x","b":1}'))).toMatchObject({
+      success: true,
+      records: [{ value: { records: 'x', b: 1 } }],
+    });
+  });
+
+  it('a JSON array gives one record per element; trailing commas are tolerated', () => {
+    const r = decodeUnit(unit('[{"a":1},{"b":2},]', 0, 1));
+    expect(r).toMatchObject({ success: true, records: [{ position: 0, value: { a: 1 } }, { position: 1, value: { b: 2 } }] });
+  });
+
+  it('fails with not_an_object for a non-object value or element', () => {
+    expect(decodeUnit(unit('42'))).toStrictEqual({
+      success: false,
+      code: 'not_an_object',
+      message: 'expected a JSON object, got a number',
+    });
+    expect(decodeUnit(unit('null'))).toMatchObject({ success: false, code: 'not_an_object', message: expect.stringContaining('null') });
+    expect(decodeUnit(unit('"s"'))).toMatchObject({ success: false, code: 'not_an_object' });
+    expect(decodeUnit(unit('[{"a":1},[2]]'))).toStrictEqual({
+      success: false,
+      code: 'not_an_object',
+      message: 'element 1 of the array is an array, not an object',
+    });
+    expect(decodeUnit(unit('{"Records":[{"a":1},null]}'))).toStrictEqual({
+      success: false,
+      code: 'not_an_object',
+      message: 'element 1 of "Records" is null, not an object',
+    });
+  });
+
+  it("fails with invalid_json and JSON.parse's message", () => {
+    const text = '{"a": tru}';
+    expect(decodeUnit(unit(text))).toStrictEqual({
+      success: false,
+      code: 'invalid_json',
+      message: `invalid JSON: ${jsonParseMessage(text)}`,
+    });
+    expect(decodeUnit(unit('not json'))).toMatchObject({ success: false, code: 'invalid_json' });
+  });
+});

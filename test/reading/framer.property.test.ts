@@ -1,0 +1,108 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FramerPosition, FramingMode } from '../../src/lib/reading/types.js';
+import { chunksOf, decodeAll, frame } from './helpers.js';
+
+const key = fc.string({ unit: 'binary', maxLength: 8 }).filter((k) => k.toLowerCase() !== 'records');
+const record = fc.dictionary(key, fc.jsonValue({ stringUnit: 'binary', maxDepth: 3 }), { maxKeys: 6 });
+const formats = [
+  'jsonl',
+  'jsonl-crlf',
+  'jsonl-bom-no-final-newline',
+  'pretty-array',
+  'wrapper-pretty',
+  'wrapper-line',
+  'pretty-values',
+  'pretty-wrappers',
+] as const;
+type Format = (typeof formats)[number];
+
+function serialize(records: Record<string, unknown>[], format: Format): Buffer {
+  switch (format) {
+    case 'jsonl':
+      return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    case 'jsonl-crlf':
+      return Buffer.from(records.map((r) => `${JSON.stringify(r)}\r\n`).join(''));
+    case 'jsonl-bom-no-final-newline':
+      return Buffer.from(`\uFEFF${records.map((r) => JSON.stringify(r)).join('\n')}`);
+    case 'pretty-array':
+      return Buffer.from(JSON.stringify(records, null, 2));
+    case 'wrapper-pretty':
+      return Buffer.from(JSON.stringify({ records }, null, '\t'));
+    case 'wrapper-line':
+      return Buffer.from(`${JSON.stringify({ records })}\n`);
+    case 'pretty-values':
+      return Buffer.from(records.map((r) => JSON.stringify(r, null, 1)).join('\n'));
+    case 'pretty-wrappers': {
+      const half = Math.floor(records.length / 2);
+      return Buffer.from(
+        `${JSON.stringify({ records: records.slice(0, half) }, null, 2)}\n${JSON.stringify({ Records: records.slice(half) }, null, 2)}\n`,
+      );
+    }
+  }
+}
+
+/** More runs on demand: READING_FC_RUNS=50000 npx vitest run test/reading/framer.property.test.ts */
+const extraRuns = Number(process.env['READING_FC_RUNS'] ?? 0);
+
+describe('Framer + decodeUnit properties', () => {
+  it('records serialized in any supported shape and cut anywhere decode to the originals', () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { maxLength: 12 }),
+        fc.constantFrom(...formats),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }),
+        (records, format, sizes) => {
+          // Two empty objects pretty-printed one after the other look like JSON Lines.
+          if (format === 'pretty-values' && records.some((r) => Object.keys(r).length === 0)) return;
+          const file = serialize(records, format);
+          const run = frame(file, { maxUnitBytes: 1 << 20, maxRawBytes: 100, chunks: (rest) => chunksOf(rest, sizes) });
+          const d = decodeAll(run.items);
+          expect(d.issues).toEqual([]);
+          expect(d.failures).toEqual([]);
+          expect(d.records.map((r) => r.value)).toStrictEqual(JSON.parse(JSON.stringify(records)));
+          for (let i = 1; i < d.records.length; i++) {
+            expect(d.records[i]!.position).toBeGreaterThan(d.records[i - 1]!.position);
+          }
+          // and the same items as in one chunk
+          expect(run.items).toEqual(frame(file).items);
+        },
+      ),
+      { numRuns: Math.max(400, extraRuns) },
+    );
+  });
+
+  it('arbitrary bytes: never throws, chunk-independent, ordered items, bounded memory, resumable', () => {
+    const alphabet = [...'{}[]",\\:  \n\n\r\tab1-', 'é', '😀', 'true', '{"records":[', '"x"', '{"a":1}'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...alphabet), { maxLength: 120 }),
+        fc.constantFrom<FramingMode>('auto', 'lines', 'values', 'array', 'records'),
+        fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 6 }),
+        fc.integer({ min: 1, max: 40 }),
+        (parts, mode, sizes, maxUnitBytes) => {
+          const file = Buffer.from(parts.join(''));
+          const start: FramerPosition = { offset: 0, newlines: 0, mode };
+          const limits = { maxUnitBytes, maxRawBytes: Math.min(8, maxUnitBytes) };
+          const whole = frame(file, { ...limits, start });
+          const cut = frame(file, { ...limits, start, chunks: (rest) => chunksOf(rest, sizes) });
+          expect(cut.items).toEqual(whole.items);
+          expect(cut.maxBuffered).toBeLessThanOrEqual(maxUnitBytes + Math.max(...sizes));
+          let prev = 0;
+          for (const it of whole.items) {
+            expect(it.offset).toBeGreaterThanOrEqual(prev);
+            expect(it.end).toBeGreaterThan(it.offset);
+            expect(it.line).toBe(file.subarray(0, it.offset).filter((b) => b === 0x0a).length + 1);
+            prev = it.end;
+          }
+          for (let k = 0; k < cut.steps.length; k += 3) {
+            const pos = cut.steps[k]!.position;
+            const remaining = cut.steps.slice(k + 1).flatMap((s) => s.items);
+            expect(frame(file, { ...limits, start: pos }).items).toEqual(remaining);
+          }
+        },
+      ),
+      { numRuns: Math.max(1500, extraRuns) },
+    );
+  });
+});
