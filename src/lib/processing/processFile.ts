@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { AggregateView } from '../aggregating/types.js';
-import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../normalizing/index.js';
+import { categoryFromContainer, resourceIdFromBlobPath } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
-import { decodeUnit, Framer } from '../reading/index.js';
+import { Framer } from '../reading/index.js';
 import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
+import { applyExactlyOnce } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
 import type { Logger } from './logger.js';
-import { QuarantineStore, type QuarantinedLine } from './quarantine.js';
+import { interpret } from './interpret.js';
+import { QuarantineStore } from './quarantine.js';
 import type { ProcessSettings } from './settings.js';
 
 /** Bytes hashed to recognise a file that was replaced under the same name. */
@@ -192,66 +193,6 @@ async function readSegment(
   return { items, end: framer.position, full, fingerprint };
 }
 
-interface Interpreted {
-  records: PositionedRecord[];
-  quarantined: QuarantinedLine[];
-  unsupported: number;
-  lastRecordAt: string | null;
-}
-
-/** Decodes and normalizes a segment's units; every failure becomes a quarantine line, never an exception. */
-function interpret(
-  items: readonly FramedItem[],
-  context: NormalizeContext,
-  generation: number,
-  file: LogFileRef,
-  maxRawBytes: number,
-  now: number,
-): Interpreted {
-  const records: PositionedRecord[] = [];
-  const quarantined: QuarantinedLine[] = [];
-  const quarantinedAt = new Date(now).toISOString();
-  let unsupported = 0;
-  let lastRecordTime = -Infinity;
-  const bad = (offset: number, position: number, line: number, code: string, message: string, text: string, truncated = false): void => {
-    const raw = truncate(text, maxRawBytes);
-    quarantined.push({
-      container: file.container, path: file.path, generation, offset, position, line, code, message,
-      raw: raw.text, rawTruncated: truncated || raw.truncated, quarantinedAt,
-    });
-  };
-
-  for (const item of items) {
-    if (item.kind === 'issue') {
-      bad(item.offset, item.offset, item.line, item.code, item.message, item.raw, item.rawTruncated);
-      continue;
-    }
-    const decoded = decodeUnit(item);
-    if (!decoded.success) {
-      bad(item.offset, item.offset, item.line, decoded.code, decoded.message, item.text);
-      continue;
-    }
-    for (const raw of decoded.records) {
-      const normalized = normalizeRecord(raw.value, context);
-      if (normalized.success) {
-        records.push({ position: raw.position, record: normalized.record });
-        if (normalized.record.time > lastRecordTime) lastRecordTime = normalized.record.time;
-      } else if (normalized.kind === 'unsupported') {
-        unsupported++;
-      } else {
-        const text = decoded.records.length === 1 ? item.text : JSON.stringify(raw.value);
-        bad(raw.offset, raw.position, raw.line, normalized.code, normalized.message, text);
-      }
-    }
-  }
-  return {
-    records,
-    quarantined,
-    unsupported,
-    lastRecordAt: Number.isFinite(lastRecordTime) ? new Date(lastRecordTime).toISOString() : null,
-  };
-}
-
 /** A file was replaced when it shrank, was created anew, or its first bytes changed. */
 async function wasReplaced(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<boolean> {
   if (stat.length < checkpoint.offset) return true;
@@ -269,11 +210,6 @@ function fingerprintOf(firstBytes: Buffer): { fingerprint: string; fingerprintLe
 /** A checkpoint that records what the file looked like, without having consumed anything. */
 function withStat(checkpoint: Checkpoint, stat: LogFileStat, now: number): Checkpoint {
   return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, updatedAt: new Date(now).toISOString() };
-}
-
-function truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {
-  if (Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
-  return { text: Buffer.from(text).subarray(0, maxBytes).toString('utf8'), truncated: true };
 }
 
 function maxIso(a: string | null, b: string | null): string | null {

@@ -11,6 +11,8 @@ export interface QuarantinedLine {
   path: string;
   generation: number;
   offset: number;
+  /** Byte offset just past the bad unit: `[offset, end)` is read again on replay. */
+  end: number;
   /** Unique position in the file (offset, or offset + index inside a `{"records":[...]}` line). */
   position: number;
   line: number;
@@ -19,6 +21,11 @@ export interface QuarantinedLine {
   raw: string;
   rawTruncated: boolean;
   quarantinedAt: string;
+  /** Category the file implied when the line was read (container or `--category`), for replays. */
+  category: string | null;
+  /** Set once a replay applied the line's records. */
+  replayedAt?: string;
+  replayedRecords?: number;
 }
 
 /** Row key: generation and zero-padded position, so rows sort in file order and replays overwrite. */
@@ -53,5 +60,15 @@ export class QuarantineStore {
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
     for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield row.data as unknown as QuarantinedLine;
+  }
+
+  /** Rewrites one line's row (after a replay attempt). */
+  async update(line: QuarantinedLine): Promise<void> {
+    await this.tables.upsert(
+      QUARANTINE_TABLE,
+      quarantinePartition(line),
+      quarantineRowKey(line.generation, line.position),
+      { ...line } as Record<string, unknown>,
+    );
   }
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+
+const PATH = blobPath(1);
+
+/** A Rooms record padded with a long property so that it exceeds a small line limit. */
+function bulky(record: Record<string, unknown>): Record<string, unknown> {
+  return { ...record, properties: { ...(record['properties'] as object), note: 'x'.repeat(3000) } };
+}
+
+describe('quarantine replay', () => {
+  it('applies lines that read after a fix, exactly once however often it runs', async () => {
+    const records = roomsRecords(20, 61);
+    const big = [bulky(records[3] as Record<string, unknown>), bulky(records[9] as Record<string, unknown>)];
+    const all = [...records.slice(0, 3), big[0], ...records.slice(4, 9), big[1], ...records.slice(10)] as Record<string, unknown>[];
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(all));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    // Read with a line limit too small for two lines: they are quarantined, the rest is counted.
+    const first = await processFile(file, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+    expect(first).toMatchObject({ records: 18, badLines: 2 });
+    const lines = [];
+    for await (const line of new QuarantineStore(tables).list(file)) lines.push(line);
+    expect(lines.map((line) => line.code)).toEqual(['line_too_long', 'line_too_long']);
+
+    // The fix: a larger limit. Replay twice, and once more concurrently: each record lands once.
+    const fixed = testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 });
+    const replay = await replayQuarantine(fixed);
+    expect(replay).toMatchObject({ lines: 2, applied: 2, records: 2 });
+    const again = await Promise.all([replayQuarantine(fixed), replayQuarantine(fixed)]);
+    expect(again.map((summary) => summary.lines)).toEqual([0, 0]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+  });
+
+  it('an interrupted replay run again does not double-count', async () => {
+    const records = roomsRecords(6, 62) as Record<string, unknown>[];
+    const lines = records.map((record, i) => (i === 2 ? JSON.stringify(bulky(record)) : JSON.stringify(record)));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join('\n') + '\n');
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    await processFile(file, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+    const fixed = testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 });
+
+    // Simulate a replay that applied the aggregates but died before marking the line replayed.
+    await replayQuarantine(fixed);
+    const store = new QuarantineStore(tables);
+    for await (const line of store.list(file)) {
+      const { replayedAt: _replayedAt, replayedRecords: _replayedRecords, ...unmarked } = line;
+      await store.update(unmarked);
+    }
+    const rerun = await replayQuarantine(fixed);
+
+    expect(rerun).toMatchObject({ lines: 1, applied: 1 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.map((r, i) => (i === 2 ? bulky(r) : r)))));
+  });
+
+  it('a line that still does not read stays quarantined, and a deleted source falls back to the kept text', async () => {
+    const good = roomsRecords(2, 63) as Record<string, unknown>[];
+    const container = await newContainer();
+    await appendToBlob(container, PATH, `${JSON.stringify(good[0])}\n{"broken": \n${JSON.stringify(good[1])}\n`);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    await processFile(file, testDeps(tables));
+    await container.getBlobClient(PATH).delete();
+
+    const replay = await replayQuarantine(testDeps(tables));
+
+    expect(replay).toMatchObject({ lines: 1, stillBad: 1, applied: 0 });
+    const [line] = await (async () => { const all = []; for await (const l of new QuarantineStore(tables).list(file)) all.push(l); return all; })();
+    expect(line).toMatchObject({ code: 'invalid_json', raw: '{"broken": ' });
+    expect(line?.replayedAt).toBeUndefined();
+  });
+});
