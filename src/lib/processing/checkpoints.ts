@@ -5,6 +5,8 @@ import type { TableStore } from '../storage/TableStore.js';
 import { odata } from '../storage/TableStore.js';
 
 export const FILES_TABLE = 'Files';
+/** Partition of the Files table holding the sweep's state rows (one per container). */
+export const SWEEP_STATE_PARTITION = '~state';
 
 /** Per-file progress. Advanced only after every record before `offset` is in every aggregate. */
 export interface Checkpoint {

@@ -31,6 +31,8 @@ export interface ProcessOptions {
   category?: Category;
   /** Whether the file will not grow any more: its last partial line is then read (or quarantined) and it is sealed. */
   isFinal?: (file: LogFileRef, stat: LogFileStat, now: number) => boolean;
+  /** The file's properties as a listing just returned them: saves measuring it again on the first pass. */
+  listedStat?: LogFileStat;
 }
 
 export type FileStatus = 'processed' | 'unchanged' | 'missing' | 'sealed';
@@ -65,11 +67,13 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     resourceIdFromPath: resourceIdFromBlobPath(file.path),
   };
 
+  let knownStat = options.listedStat;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
     if (checkpoint.sealed && result.segments > 0) break;
-    const stat = await deps.source.stat(file);
+    const stat = knownStat ?? (await deps.source.stat(file));
+    knownStat = undefined;
     if (checkpoint.sealed) {
       // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
       if (!stat || stat.length <= checkpoint.offset) {

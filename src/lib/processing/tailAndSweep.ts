@@ -1,8 +1,9 @@
-import type { LogFileRef } from '../storage/LogSource.js';
-import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
+import type { ListedLogFile, LogFileRef, LogFileStat } from '../storage/LogSource.js';
+import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
 import { forEachLimit } from './concurrency.js';
 import { processFile, type FileRunResult, type ProcessDeps } from './processFile.js';
 import { isFinalBlob } from './sealing.js';
+import { selectBlobs } from './sweep.js';
 
 export interface TailSweepOptions {
   containers: readonly string[];
@@ -29,7 +30,6 @@ export interface TailSweepSummary {
 
 /** A blob listed this long before the previous sweep began is not looked at again by the sweep. */
 const SWEEP_OVERLAP_MS = 15 * 60_000;
-const STATE_PARTITION = '~state';
 
 /**
  * The timer's work. Tail: every registered file that may still grow is read from its checkpoint
@@ -47,12 +47,12 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     summary.badLines += result.badLines;
     summary.bytes += result.bytes;
   };
-  const run = async (file: LogFileRef): Promise<void> => {
+  const run = async (file: LogFileRef, listedStat?: LogFileStat): Promise<void> => {
     if (now() >= options.deadline) {
       summary.deferred++;
       return;
     }
-    tally(await processFile(file, deps, { isFinal }));
+    tally(await processFile(file, deps, { isFinal, listedStat }));
   };
 
   const checkpoints = new CheckpointStore(deps.tables);
@@ -65,30 +65,40 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   await forEachLimit(open, options.fileConcurrency, run);
 
   for (const container of options.containers) {
-    const state = await deps.tables.getRow(FILES_TABLE, STATE_PARTITION, container);
+    const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
     const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? (state.data['sweepStartedAt'] as number) : null;
     if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
     if (now() >= options.deadline) break;
     summary.sweepRan = true;
     const startedAt = now();
-    const since = lastStart === null || options.forceSweep ? -Infinity : lastStart - SWEEP_OVERLAP_MS;
-    let batch: LogFileRef[] = [];
-    for await (const listed of deps.source.list(container)) {
-      if (listed.stat.lastModified < since) continue;
-      batch.push(listed.file);
-      if (batch.length >= 100) {
-        summary.swept += batch.length;
-        await forEachLimit(batch, options.fileConcurrency, run);
-        batch = [];
-      }
-    }
-    summary.swept += batch.length;
-    await forEachLimit(batch, options.fileConcurrency, run);
+    const since = lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS;
+    const selected = selectBlobs(deps.source, container, { modifiedSince: since });
+    summary.swept += await inBatches(selected, (listed) => run(listed.file, listed.stat), options.fileConcurrency);
     if (summary.deferred === 0) {
-      await deps.tables.upsert(FILES_TABLE, STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
+      await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
     }
   }
   return summary;
+}
+
+/** Processes listed blobs in batches of 100 with bounded concurrency; returns how many it saw. */
+export async function inBatches(
+  listed: AsyncIterable<ListedLogFile>,
+  task: (listed: ListedLogFile) => Promise<void>,
+  concurrency: number,
+): Promise<number> {
+  let batch: ListedLogFile[] = [];
+  let seen = 0;
+  for await (const item of listed) {
+    batch.push(item);
+    seen++;
+    if (batch.length >= 100) {
+      await forEachLimit(batch, concurrency, task);
+      batch = [];
+    }
+  }
+  await forEachLimit(batch, concurrency, task);
+  return seen;
 }
 
 /** Blobs are final once their hour is long over and they stopped changing. */

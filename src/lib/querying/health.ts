@@ -1,0 +1,75 @@
+import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
+import { QUARANTINE_TABLE } from '../processing/quarantine.js';
+import { encodeKeyPart } from '../storage/keys.js';
+import { odata, type TableStore } from '../storage/TableStore.js';
+
+export interface ContainerHealth {
+  container: string;
+  files: number;
+  /** Files the tail still reads (not sealed). */
+  openFiles: number;
+  newestFile: string | null;
+  newestFileSeenAt: string | null;
+  /** When a file of this container last had new data processed. */
+  lastProcessedAt: string | null;
+  /** Time of the newest record read. */
+  newestRecordAt: string | null;
+  /** Seconds from the newest record read to now. */
+  lagSeconds: number | null;
+  /** Bytes seen in open files but not yet consumed (e.g. a partial last line), as of their last look. */
+  pendingBytes: number;
+  records: number;
+  badLines: number;
+  /** Quarantined lines not (yet) replayed. */
+  quarantined: number;
+  lastSweepAt: string | null;
+}
+
+export interface Health {
+  status: 'ok' | 'degraded';
+  checkedAt: string;
+  containers: ContainerHealth[];
+}
+
+/** Per container: newest file seen, how far processing has got, and quarantine counts. */
+export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now()): Promise<Health> {
+  const checkpoints = new CheckpointStore(tables);
+  await tables.ensureTable(QUARANTINE_TABLE);
+  const result: ContainerHealth[] = [];
+  for (const container of containers) {
+    const health: ContainerHealth = {
+      container, files: 0, openFiles: 0, newestFile: null, newestFileSeenAt: null, lastProcessedAt: null,
+      newestRecordAt: null, lagSeconds: null, pendingBytes: 0, records: 0, badLines: 0, quarantined: 0, lastSweepAt: null,
+    };
+    for await (const checkpoint of checkpoints.listAll(container)) {
+      health.files++;
+      health.records += checkpoint.records;
+      health.badLines += checkpoint.badLines;
+      if (!checkpoint.sealed) {
+        health.openFiles++;
+        health.pendingBytes += Math.max(0, checkpoint.length - checkpoint.offset);
+      }
+      if (health.newestFileSeenAt === null || checkpoint.firstSeenAt > health.newestFileSeenAt) {
+        health.newestFileSeenAt = checkpoint.firstSeenAt;
+        health.newestFile = checkpoint.path;
+      }
+      if (checkpoint.bytes > 0 && (health.lastProcessedAt === null || checkpoint.updatedAt > health.lastProcessedAt)) {
+        health.lastProcessedAt = checkpoint.updatedAt;
+      }
+      if (checkpoint.lastRecordAt && (health.newestRecordAt === null || checkpoint.lastRecordAt > health.newestRecordAt)) {
+        health.newestRecordAt = checkpoint.lastRecordAt;
+      }
+    }
+    if (health.newestRecordAt) health.lagSeconds = Math.max(0, Math.round((now - Date.parse(health.newestRecordAt)) / 1000));
+    // Quarantine partitions are "<container>/<path>" escaped: the container's range is "<container>!2F...".
+    const prefix = `${encodeKeyPart(container)}!2F`;
+    for await (const row of tables.query(QUARANTINE_TABLE, odata`PartitionKey ge ${prefix} and PartitionKey lt ${prefix.slice(0, -1) + 'G'}`, ['replayedAt'])) {
+      if (row.data['replayedAt'] === undefined || row.data['replayedAt'] === null) health.quarantined++;
+    }
+    const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
+    health.lastSweepAt = typeof sweep?.data['sweptAt'] === 'string' ? (sweep.data['sweptAt'] as string) : null;
+    result.push(health);
+  }
+  const degraded = result.some((health) => health.quarantined > 0);
+  return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result };
+}

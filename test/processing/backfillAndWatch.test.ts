@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { backfill, type BackfillProgress } from '../../src/lib/processing/backfill.js';
+import { watch } from '../../src/lib/processing/watch.js';
+import { readHealth } from '../../src/lib/querying/health.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+
+describe('backfill', () => {
+  it('processes what is already in storage, with progress, within the time range; a re-run reads nothing again', async () => {
+    const container = await newContainer();
+    const byHour = [0, 1, 2, 3].map((hour) => roomsRecords(30, 70 + hour));
+    for (const [hour, records] of byHour.entries()) await appendToBlob(container, blobPath(hour), asJsonLines(records));
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const seen: BackfillProgress[] = [];
+    const options = {
+      containers: [container.containerName],
+      selection: { since: Date.UTC(2024, 4, 25, 1), until: Date.UTC(2024, 4, 25, 3) },
+      fileConcurrency: 2,
+      onProgress: (progress: BackfillProgress) => seen.push({ ...progress }),
+    };
+
+    const done = await backfill(deps, options);
+
+    expect(done).toMatchObject({ filesTotal: 2, filesDone: 2, records: 60 });
+    expect(done.bytesDone).toBe(done.bytesTotal);
+    expect(seen.map((p) => p.filesDone)).toEqual([0, 1, 2]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...(byHour[1] ?? []), ...(byHour[2] ?? [])])));
+
+    const again = await backfill(deps, { ...options, onProgress: undefined });
+    expect(again).toMatchObject({ filesDone: 2, records: 0, bytesRead: 0 });
+
+    const everything = await backfill(deps, { ...options, selection: {} });
+    expect(everything).toMatchObject({ filesTotal: 4, records: 60 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(byHour.flat())));
+  });
+});
+
+describe('watch', () => {
+  it('processes logs as they land until stopped, and health reports the progress', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const records = roomsRecords(50, 80);
+    const stop = new AbortController();
+    let cycles = 0;
+    const watching = watch(deps, {
+      containers: [container.containerName], intervalMs: 50, fileConcurrency: 2, signal: stop.signal, onCycle: () => void cycles++,
+    });
+    await appendToBlob(container, blobPath(1), asJsonLines(records.slice(0, 20)));
+    await appendToBlob(container, blobPath(2), asJsonLines(records.slice(20)) + 'not json\n');
+    const expected = referenceAggregates(normalizeAll(records));
+    const deadline = Date.now() + 20_000;
+    while (JSON.stringify(await readAggregates(tables)) !== JSON.stringify(expected) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    stop.abort();
+    await watching;
+
+    expect(cycles).toBeGreaterThan(0);
+    expect(await readAggregates(tables)).toEqual(expected);
+    const health = await readHealth(tables, [container.containerName]);
+    expect(health.status).toBe('degraded');
+    expect(health.containers[0]).toMatchObject({ container: container.containerName, files: 2, records: 50, badLines: 1, quarantined: 1, openFiles: 2 });
+    expect(health.containers[0]?.newestRecordAt).toMatch(/^2024-05-25T0[0-2]:/);
+    expect(health.containers[0]?.lastSweepAt).not.toBeNull();
+  });
+});
