@@ -42,6 +42,7 @@ export function buildProgram(out: NodeJS.WritableStream): Command {
       .option('--from <iso>', 'start (inclusive), ISO-8601 UTC')
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
       .option('--resource <id>', 'only this ACS resource id')
+      .option('--correlation-id <id>', 'only this call (the calls view)')
       .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
   ).action(async (view: string, flags) => {
     await queryCommand(view, flags, out);

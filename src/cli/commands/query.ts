@@ -1,5 +1,7 @@
 import type { Granularity, ViewFilters } from '../../lib/querying/filters.js';
+import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from '../../lib/querying/recordingQueries.js';
 import { queryRooms, queryRoomsOperations } from '../../lib/querying/roomsQueries.js';
+import { queryUsage } from '../../lib/querying/usageQueries.js';
 import type { TableStore } from '../../lib/storage/TableStore.js';
 import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
@@ -10,6 +12,8 @@ export interface QueryFlags extends StorageFlags {
   from?: string;
   to?: string;
   resource?: string;
+  /** Only the `calls` view accepts it. */
+  correlationId?: string;
   format: string;
 }
 
@@ -32,7 +36,36 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = {
     ],
     run: queryRooms,
   },
+  calls: {
+    columns: [
+      'correlationId', 'resourceId', 'recordingCount', 'recordingSeconds', 'operations', 'operationCount', 'failedOperations', 'matched',
+      'recordings', 'recordingsWithoutSummary', 'recordingIdsWithoutSummary', 'summariesWithoutOperations', 'sdkTypes', 'sdkVersions',
+      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs',
+    ],
+    run: queryCalls,
+  },
+  recordings: {
+    columns: [
+      'bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason',
+    ],
+    run: queryRecordings,
+  },
+  'recording-operations': {
+    columns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType', 'count', 'failed', 'durationMs'],
+    run: queryRecordingOperations,
+  },
+  usage: {
+    columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
+    run: queryUsage,
+  },
+  'recordings-per-call': {
+    columns: ['recordings', 'calls'],
+    run: queryRecordingsPerCall,
+  },
 };
+
+/** Views that accept `--correlation-id`. */
+const CORRELATION_ID_VIEWS: ReadonlySet<string> = new Set(['calls']);
 
 export function parseFilters(flags: QueryFlags): ViewFilters {
   if (flags.granularity !== 'hour' && flags.granularity !== 'day') {
@@ -46,6 +79,10 @@ export function parseFilters(flags: QueryFlags): ViewFilters {
     if (flags.resource.trim() === '') throw new UsageError('--resource must not be empty');
     filters.resourceId = flags.resource;
   }
+  if (flags.correlationId !== undefined) {
+    if (flags.correlationId.trim() === '') throw new UsageError('--correlation-id must not be empty');
+    filters.correlationId = flags.correlationId;
+  }
   return filters;
 }
 
@@ -54,6 +91,9 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   const definition = VIEWS[view];
   if (!definition) throw new UsageError(`unknown view "${view}": choose one of ${Object.keys(VIEWS).join(', ')}`);
   const filters = parseFilters(flags);
+  if (filters.correlationId !== undefined && !CORRELATION_ID_VIEWS.has(view)) {
+    throw new UsageError(`--correlation-id applies only to: ${[...CORRELATION_ID_VIEWS].join(', ')}`);
+  }
   const format = parseFormat(flags.format);
   const storage = await openStorage(flags);
   try {

@@ -6,6 +6,8 @@ export interface ViewFilters {
   from?: string;
   to?: string;
   resourceId?: string;
+  /** Only this call (the `calls` view). */
+  correlationId?: string;
 }
 
 export function nullable(value: unknown): string | null {

@@ -1,0 +1,113 @@
+/**
+ * A DDSketch-style log-bucket histogram of durations (Masson, Rim, Lee: "DDSketch: A fast and
+ * fully-mergeable quantile sketch with relative-error guarantees", VLDB 2019), small enough to keep
+ * on a table row and exact to merge: bins are integer counts, so merging is adding counts and the
+ * result does not depend on the order values arrive in (a float `sum` would; the views keep their
+ * own integer sum for the mean).
+ *
+ * Error bound: with RELATIVE_ACCURACY α = 0.01, a value x in [MIN_INDEXABLE_MS, MAX_INDEXABLE_MS]
+ * falls in bin i = ceil(log_γ x), γ = (1+α)/(1−α), and the bin is represented by 2γ^i/(γ+1), which is
+ * within α·x of x. So the estimate of the q-quantile is within 1% (relative) of the exact value at
+ * the same rank, ⌊q·(n−1)⌋ of the sorted values; clamping it to the exact min and max keeps that
+ * bound. Values below 1 µs are counted in a zero bin and reported as 0 (absolute error < 0.001 ms);
+ * values above MAX_INDEXABLE_MS are reported as the exact max.
+ *
+ * Size: at most 1,728 bins (1 µs .. 10^12 ms); stored as `i:count` pairs joined by `,`, at most
+ * ~22,000 chars, within one 64 KiB string property. Real durations (1 ms .. 10 min) use < 700.
+ */
+export const RELATIVE_ACCURACY = 0.01;
+export const MIN_INDEXABLE_MS = 0.001;
+export const MAX_INDEXABLE_MS = 1e12;
+
+const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
+const LOG_GAMMA = Math.log(GAMMA);
+const MAX_INDEX = Math.ceil(Math.log(MAX_INDEXABLE_MS) / LOG_GAMMA);
+
+export interface DurationSketch {
+  /** Values below MIN_INDEXABLE_MS. */
+  zero: number;
+  /** Bin index → count. */
+  bins: Map<number, number>;
+}
+
+export function emptySketch(): DurationSketch {
+  return { zero: 0, bins: new Map() };
+}
+
+export function binIndex(valueMs: number): number {
+  return Math.min(MAX_INDEX, Math.ceil(Math.log(valueMs) / LOG_GAMMA));
+}
+
+/** The value a bin stands for: within RELATIVE_ACCURACY of every value in it. */
+export function binValue(index: number): number {
+  return (2 * GAMMA ** index) / (GAMMA + 1);
+}
+
+export function addToSketch(sketch: DurationSketch, valueMs: number, count = 1): void {
+  if (!(valueMs >= MIN_INDEXABLE_MS)) {
+    sketch.zero += count;
+    return;
+  }
+  const index = binIndex(valueMs);
+  sketch.bins.set(index, (sketch.bins.get(index) ?? 0) + count);
+}
+
+/** Adds `other` into `into`: the sketch of the union of their values. */
+export function mergeSketch(into: DurationSketch, other: DurationSketch): void {
+  into.zero += other.zero;
+  for (const [index, count] of other.bins) into.bins.set(index, (into.bins.get(index) ?? 0) + count);
+}
+
+export function sketchCount(sketch: DurationSketch): number {
+  let n = sketch.zero;
+  for (const count of sketch.bins.values()) n += count;
+  return n;
+}
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at rank ⌊q·(n−1)⌋ of the sorted values,
+ * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given. `null` when empty.
+ */
+export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, max?: number): number | null {
+  const n = sketchCount(sketch);
+  if (n === 0) return null;
+  const rank = Math.floor(Math.min(1, Math.max(0, q)) * (n - 1));
+  let estimate: number | undefined;
+  if (rank < sketch.zero) {
+    estimate = 0;
+  } else {
+    let seen = sketch.zero;
+    for (const index of [...sketch.bins.keys()].sort((a, b) => a - b)) {
+      seen += sketch.bins.get(index) as number;
+      if (seen > rank) {
+        estimate = binValue(index);
+        break;
+      }
+    }
+  }
+  let value = estimate ?? 0;
+  if (min !== undefined && value < min) value = min;
+  if (max !== undefined && value > max) value = max;
+  return value;
+}
+
+/** `zero;i:count,i:count...` with bins in ascending order: equal sketches give equal strings. */
+export function encodeSketch(sketch: DurationSketch): string {
+  const bins = [...sketch.bins.entries()].filter(([, count]) => count !== 0).sort((a, b) => a[0] - b[0]);
+  return `${sketch.zero};${bins.map(([index, count]) => `${index}:${count}`).join(',')}`;
+}
+
+/** Reads encodeSketch's form; anything unreadable is an empty sketch. */
+export function decodeSketch(value: unknown): DurationSketch {
+  const sketch = emptySketch();
+  if (typeof value !== 'string' || value === '') return sketch;
+  const [zero, bins] = value.split(';');
+  const zeroCount = Number(zero);
+  if (Number.isInteger(zeroCount) && zeroCount > 0) sketch.zero = zeroCount;
+  for (const pair of (bins ?? '').split(',')) {
+    if (pair === '') continue;
+    const [index, count] = pair.split(':').map(Number);
+    if (Number.isInteger(index) && Number.isInteger(count) && (count as number) > 0) sketch.bins.set(index as number, count as number);
+  }
+  return sketch;
+}

@@ -1,0 +1,114 @@
+import { digest, encodeKeyPart } from '../../storage/keys.js';
+
+/**
+ * Small, bounded values kept on aggregate rows. Table Storage allows 64 KiB (32,768 UTF-16 chars)
+ * per string property, 1 MiB per entity and 252 properties: every text copied from a record is
+ * clipped, and every count map is capped, so a row stays within those limits whatever the input.
+ */
+
+/** Longest dimension value (FormatType, OperationName, SdkVersion, ...) kept on a row. */
+export const MAX_VALUE_CHARS = 128;
+/** Longest id (RecordingId, CorrelationId) kept on a row. */
+export const MAX_ID_CHARS = 1024;
+/**
+ * Most keys of a count map or values of a set kept in one property: 200 × (128 + ~14) chars of JSON
+ * stays under 32,768 chars (64 KiB).
+ */
+export const MAX_MAP_KEYS = 200;
+/** Where counts of values beyond MAX_MAP_KEYS go. */
+export const OTHER_KEY = '(other)';
+/** The count-map key of an absent value. */
+export const NONE_KEY = '(none)';
+
+export function clip(value: string, max = MAX_VALUE_CHARS): string {
+  return value.length <= max ? value : value.slice(0, max);
+}
+
+/** Optional text as kept on a row: clipped, `null` when absent or empty. */
+export function clipOrNull(value: string | null, max = MAX_VALUE_CHARS): string | null {
+  return value === null || value === '' ? null : clip(value, max);
+}
+
+/** A record's optional text as a count-map key: clipped, `(none)` when absent or empty. */
+export function keyOf(value: string | null): string {
+  return value === null || value === '' ? NONE_KEY : clip(value);
+}
+
+export type Counts = Record<string, number>;
+
+/** Reads a count map stored as JSON; anything unreadable is an empty map. */
+export function readCounts(value: unknown): Counts {
+  if (typeof value !== 'string' || value === '') return {};
+  try {
+    const parsed: unknown = JSON.parse(value);
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
+    const counts: Counts = {};
+    for (const [key, count] of Object.entries(parsed as Record<string, unknown>)) {
+      if (typeof count === 'number') counts[key] = count;
+    }
+    return counts;
+  } catch {
+    return {};
+  }
+}
+
+/** A count map as JSON with sorted keys: equal maps give equal strings. */
+export function writeCounts(counts: Counts): string {
+  const sorted: Counts = {};
+  for (const key of Object.keys(counts).sort(compareStrings)) sorted[key] = counts[key] as number;
+  return JSON.stringify(sorted);
+}
+
+/**
+ * Adds `delta` to `key` in the count map stored as JSON in `row[property]`. A map already holding
+ * MAX_MAP_KEYS keys counts new keys under `(other)`: which keys those are depends on arrival order,
+ * so aggregates are exact and order-independent up to MAX_MAP_KEYS distinct values per row.
+ */
+export function bumpCount(row: Record<string, unknown>, property: string, key: string, delta = 1): void {
+  const counts = readCounts(row[property]);
+  const target = key in counts || Object.keys(counts).length < MAX_MAP_KEYS ? key : OTHER_KEY;
+  counts[target] = (counts[target] ?? 0) + delta;
+  row[property] = writeCounts(counts);
+}
+
+/** Reads a JSON array of strings; anything unreadable is empty. */
+export function readStrings(value: unknown): string[] {
+  if (typeof value !== 'string' || value === '') return [];
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return Array.isArray(parsed) ? parsed.filter((item): item is string => typeof item === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** Code-unit order, the order Table Storage sorts keys in. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Recording lengths are summed as integer milliseconds so sums do not depend on order. */
+export function secondsToMs(seconds: number): number {
+  return Math.round(seconds * 1000);
+}
+
+/** Durations are summed as integer microseconds (DurationMs may carry decimals). */
+export function msToMicros(ms: number): number {
+  return Math.round(ms * 1000);
+}
+
+/** An operation failed when its ResultType is not `Succeeded` or its ResultSignature is 400 or more. */
+export function isFailedResult(resultType: string | null, resultSignature: string | null): boolean {
+  if (resultType !== null && resultType.toLowerCase() !== 'succeeded') return true;
+  const status = resultSignature === null ? NaN : Number(resultSignature);
+  return Number.isFinite(status) && status >= 400;
+}
+
+/**
+ * A dimension value as a row-key part of at most ~110 chars (three of them and a bucket stay far
+ * below the 1 KiB key limit): readable when short, a prefix and a stable digest when long.
+ */
+export function dimensionKeyPart(value: string | null): string {
+  const encoded = encodeKeyPart(value ?? '');
+  return encoded.length <= 110 ? encoded : encoded.slice(0, 80) + '!!' + digest(value ?? '');
+}

@@ -1,0 +1,37 @@
+/**
+ * Usage quantities are decimals (minutes, megabytes, ...). A float sum depends on the order of its
+ * terms, so quantities are summed exactly as integer micro-units in a BigInt and stored as a decimal
+ * string (`quantityMicros`); the query turns the sum back into a number. Each quantity is rounded to
+ * 6 decimals once, when it is read (`0.1` → 100000 µ).
+ */
+export const MICROS_PER_UNIT = 1_000_000n;
+
+/** The quantity in whole micro-units, rounded half away from zero at the 6th decimal. */
+export function toMicros(quantity: number): bigint {
+  if (!Number.isFinite(quantity)) return 0n;
+  const fixed = Math.abs(quantity) < 1e21 ? quantity.toFixed(6) : BigInt(Math.round(quantity)).toString() + '.000000';
+  const negative = fixed.startsWith('-');
+  const digits = (negative ? fixed.slice(1) : fixed).replace('.', '');
+  const micros = BigInt(digits);
+  return negative ? -micros : micros;
+}
+
+/** Adds a micro-unit amount to a sum stored as a decimal string. */
+export function addMicros(stored: unknown, micros: bigint): string {
+  return (readMicros(stored) + micros).toString();
+}
+
+export function readMicros(stored: unknown): bigint {
+  if (typeof stored === 'string' && /^-?\d+$/.test(stored)) return BigInt(stored);
+  if (typeof stored === 'number' && Number.isSafeInteger(stored)) return BigInt(stored);
+  return 0n;
+}
+
+/** Micro-units back to units: the number nearest the exact decimal. */
+export function microsToNumber(micros: bigint): number {
+  const negative = micros < 0n;
+  const abs = negative ? -micros : micros;
+  const whole = abs / MICROS_PER_UNIT;
+  const fraction = (abs % MICROS_PER_UNIT).toString().padStart(6, '0');
+  return Number(`${negative ? '-' : ''}${whole}.${fraction}`);
+}

@@ -1,0 +1,50 @@
+import { joinKey } from '../../storage/keys.js';
+import type { NormalizedRecord } from '../../normalizing/types.js';
+import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
+import { resourceDayPartition } from '../recordings/recordingsView.js';
+import { clip, dimensionKeyPart } from '../recordings/rowValues.js';
+import { addMicros, toMicros } from './quantity.js';
+
+export const USAGE_TABLE = 'Usage';
+
+/**
+ * Billing usage per resource and per hour and day of the record's time, by UsageType and UnitType:
+ * records, and the quantity summed exactly as integer micro-units (a decimal string, see
+ * quantity.ts). Hourly rows `h|YYYY-MM-DDTHH|usage|unit`, daily rows `d|usage|unit`, in the partition
+ * of the resource's UTC day. Participant and user ids are never read.
+ */
+export const usageView: AggregateView = {
+  table: USAGE_TABLE,
+
+  route(record: NormalizedRecord): Route | null {
+    if (record.category !== 'Usage') return null;
+    const day = dayBucket(record.time).slice(0, 10);
+    const dims = joinKey(dimensionKeyPart(record.usageType), dimensionKeyPart(record.unitType));
+    return {
+      partitionKey: resourceDayPartition(record.resourceId, day),
+      rowKeys: [joinKey('h', hourBucket(record.time).slice(0, 13), dims), joinKey('d', dims)],
+    };
+  },
+
+  apply(record: NormalizedRecord, rows: RowData[]): void {
+    if (record.category !== 'Usage') return;
+    const buckets = [
+      ['hour', hourBucket(record.time)],
+      ['day', dayBucket(record.time)],
+    ] as const;
+    const micros = toMicros(record.quantity);
+    rows.forEach((row, i) => {
+      const bucket = buckets[i];
+      if (!bucket) return;
+      if (row['records'] === undefined) {
+        row['resourceId'] = record.resourceId;
+        row['granularity'] = bucket[0];
+        row['bucket'] = bucket[1];
+        row['usageType'] = clip(record.usageType);
+        row['unitType'] = clip(record.unitType);
+      }
+      addTo(row, 'records', 1);
+      row['quantityMicros'] = addMicros(row['quantityMicros'], micros);
+    });
+  },
+};

@@ -1,0 +1,276 @@
+/**
+ * The call row: a pure function of the set of rows in a call's partition (its recordings and its
+ * operations), whatever order their records arrived in. Pure.
+ */
+import type { RowData } from '../aggregating/types.js';
+import {
+  compareStrings, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, writeCounts, type Counts,
+} from '../aggregating/recordings/rowValues.js';
+import { decodeKeyPart } from '../storage/keys.js';
+import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
+
+/** One recording of a call, as the `s|` row keeps it. */
+export interface RecordingFacts {
+  recordingId: string;
+  hasSummary: boolean;
+  startTime: string | null;
+  lengthMs: number | null;
+  contentType: string | null;
+  channelType: string | null;
+  formatType: string | null;
+  chunkCount: number | null;
+  audioChannelsCount: number | null;
+  endReason: string | null;
+  /** Operations whose URI names this recording, by OperationName. */
+  operations: Counts;
+  operationCount: number;
+  failedOperations: number;
+}
+
+/** DurationMs statistics, exact (the call row sees every operation). */
+export interface DurationFacts {
+  count: number;
+  sumUs: number;
+  min: number;
+  max: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
+/** Everything the join knows about a call, uncapped. */
+export interface CallFacts {
+  correlationId: string;
+  resourceId: string | null;
+  /** Distinct RecordingIds with a summary. */
+  recordingCount: number;
+  recordingMs: number;
+  /**
+   * A lower bound of the recordings started or operated on through the API that have no summary yet
+   * (still running, or lost): the larger of the recordings named by a successful operation without
+   * a summary, and the successful StartRecording requests beyond the summaries.
+   */
+  recordingsWithoutSummary: number;
+  /** Recording ids named by a successful operation that have no summary. */
+  recordingIdsWithoutSummary: string[];
+  /** Summaries no operation names (always all of them when the call has no operations). */
+  summariesWithoutOperations: number;
+  operationCount: number;
+  operations: Counts;
+  failedOperations: number;
+  sdkTypes: string[];
+  sdkVersions: string[];
+  callConnectionIds: string[];
+  firstOperationAt: string | null;
+  lastOperationAt: string | null;
+  /** Earliest and latest time of anything in the call: operations, recording starts, summaries. */
+  firstAt: string | null;
+  lastAt: string | null;
+  durationMs: DurationFacts | null;
+  /** Both summaries and operations are present. */
+  matched: boolean;
+  recordings: RecordingFacts[];
+}
+
+export function recordingFactsOf(row: RowData): RecordingFacts {
+  const hasSummary = row['hasSummary'] === true;
+  return {
+    recordingId: text(row['recordingId']) ?? '',
+    hasSummary,
+    startTime: text(row['startTime']),
+    lengthMs: num(row['lengthMs']),
+    contentType: text(row['contentType']),
+    channelType: text(row['channelType']),
+    formatType: text(row['formatType']),
+    chunkCount: num(row['chunkCount']),
+    audioChannelsCount: num(row['audioChannelsCount']),
+    endReason: text(row['endReason']),
+    operations: readCounts(row['operations']),
+    operationCount: num(row['operationCount']) ?? 0,
+    failedOperations: num(row['failedOperations']) ?? 0,
+  };
+}
+
+/** Joins a call's rows (any order, any map) into its facts. */
+export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKey: string): CallFacts {
+  const recordings: RecordingFacts[] = [];
+  const operations: Counts = {};
+  const sdkTypes = new Set<string>();
+  const sdkVersions = new Set<string>();
+  const callConnectionIds = new Set<string>();
+  const durations: number[] = [];
+  let correlationId: string | null = null;
+  let resourceId: string | null = null;
+  let operationCount = 0;
+  let failedOperations = 0;
+  let successfulStarts = 0;
+  let firstOperationAt: string | null = null;
+  let lastOperationAt: string | null = null;
+  let firstAt: string | null = null;
+  let lastAt: string | null = null;
+  const seeTime = (iso: string | null): void => {
+    if (iso === null) return;
+    if (firstAt === null || iso < firstAt) firstAt = iso;
+    if (lastAt === null || iso > lastAt) lastAt = iso;
+  };
+  const seeIds = (row: RowData): void => {
+    const cid = text(row['correlationId']);
+    if (cid !== null && (correlationId === null || cid < correlationId)) correlationId = cid;
+    const rid = text(row['resourceId']);
+    if (rid !== null && (resourceId === null || rid < resourceId)) resourceId = rid;
+  };
+
+  for (const [rowKey, row] of rows) {
+    if (rowKey.startsWith(SUMMARY_ROW_PREFIX)) {
+      seeIds(row);
+      const recording = recordingFactsOf(row);
+      recordings.push(recording);
+      if (recording.hasSummary) {
+        seeTime(recording.startTime);
+        seeTime(text(row['summaryAt']));
+      }
+    } else if (rowKey.startsWith(OPERATION_ROW_PREFIX)) {
+      seeIds(row);
+      const time = text(row['time']);
+      const name = text(row['operationName']) ?? '';
+      const failed = row['failed'] === true;
+      operationCount++;
+      operations[name] = (operations[name] ?? 0) + 1;
+      if (failed) failedOperations++;
+      else if (isStartOperation(name)) successfulStarts++;
+      if (time !== null) {
+        if (firstOperationAt === null || time < firstOperationAt) firstOperationAt = time;
+        if (lastOperationAt === null || time > lastOperationAt) lastOperationAt = time;
+        seeTime(time);
+      }
+      const duration = num(row['durationMs']);
+      if (duration !== null) durations.push(duration);
+      addText(sdkTypes, row['sdkType']);
+      addText(sdkVersions, row['sdkVersion']);
+      addText(callConnectionIds, row['callConnectionId']);
+    }
+  }
+
+  recordings.sort((a, b) => compareStrings(a.startTime ?? '', b.startTime ?? '') || compareStrings(a.recordingId, b.recordingId));
+  const summarized = recordings.filter((r) => r.hasSummary);
+  const recordingIdsWithoutSummary = recordings
+    .filter((r) => !r.hasSummary && r.operationCount - r.failedOperations > 0)
+    .map((r) => r.recordingId)
+    .sort(compareStrings);
+  return {
+    correlationId: correlationId ?? safeDecode(partitionKey),
+    resourceId,
+    recordingCount: summarized.length,
+    recordingMs: summarized.reduce((sum, r) => sum + (r.lengthMs ?? 0), 0),
+    recordingsWithoutSummary: Math.max(recordingIdsWithoutSummary.length, successfulStarts - summarized.length),
+    recordingIdsWithoutSummary,
+    summariesWithoutOperations: summarized.filter((r) => r.operationCount === 0).length,
+    operationCount,
+    operations: sortedCounts(operations),
+    failedOperations,
+    sdkTypes: [...sdkTypes].sort(compareStrings),
+    sdkVersions: [...sdkVersions].sort(compareStrings),
+    callConnectionIds: [...callConnectionIds].sort(compareStrings),
+    firstOperationAt,
+    lastOperationAt,
+    firstAt,
+    lastAt,
+    durationMs: durationFacts(durations),
+    matched: summarized.length > 0 && operationCount > 0,
+    recordings,
+  };
+}
+
+/**
+ * The stored call row. Counts and small sets only: recordings stay on their own `s|` rows (the
+ * query reads them), so the row's size does not grow with the number of recordings. Maps and sets
+ * keep at most MAX_MAP_KEYS entries (the first in sorted order; the rest of a map is summed under
+ * `(other)`), each value at most 128 chars, so every property stays under 64 KiB and the row under
+ * ~250 KB; `truncated` then tells the query to recount from the `o|` rows.
+ */
+export function callRowOf(facts: CallFacts): RowData {
+  const operations = capCounts(facts.operations);
+  const truncated =
+    operations.truncated || [facts.sdkTypes, facts.sdkVersions, facts.callConnectionIds].some((set) => set.length > MAX_MAP_KEYS);
+  const row: RowData = {
+    correlationId: facts.correlationId,
+    resourceId: facts.resourceId,
+    recordingCount: facts.recordingCount,
+    recordingMs: facts.recordingMs,
+    recordingsWithoutSummary: facts.recordingsWithoutSummary,
+    summariesWithoutOperations: facts.summariesWithoutOperations,
+    operationCount: facts.operationCount,
+    operations: writeCounts(operations.counts),
+    failedOperations: facts.failedOperations,
+    sdkTypes: JSON.stringify(facts.sdkTypes.slice(0, MAX_MAP_KEYS)),
+    sdkTypeCount: facts.sdkTypes.length,
+    sdkVersions: JSON.stringify(facts.sdkVersions.slice(0, MAX_MAP_KEYS)),
+    sdkVersionCount: facts.sdkVersions.length,
+    callConnectionIds: JSON.stringify(facts.callConnectionIds.slice(0, MAX_MAP_KEYS)),
+    callConnectionIdCount: facts.callConnectionIds.length,
+    firstOperationAt: facts.firstOperationAt,
+    lastOperationAt: facts.lastOperationAt,
+    firstAt: facts.firstAt,
+    lastAt: facts.lastAt,
+    matched: facts.matched,
+  };
+  if (facts.durationMs) {
+    row['durationCount'] = facts.durationMs.count;
+    row['durationSumUs'] = facts.durationMs.sumUs;
+    row['durationMinMs'] = facts.durationMs.min;
+    row['durationMaxMs'] = facts.durationMs.max;
+    row['durationP50Ms'] = facts.durationMs.p50;
+    row['durationP95Ms'] = facts.durationMs.p95;
+    row['durationP99Ms'] = facts.durationMs.p99;
+  }
+  if (truncated) row['truncated'] = true;
+  return row;
+}
+
+/** The value at rank ⌊q·(n−1)⌋ of sorted values: the same rank the sketches estimate. */
+export function exactQuantile(sorted: readonly number[], q: number): number {
+  return sorted[Math.floor(q * (sorted.length - 1))] as number;
+}
+
+function durationFacts(durations: number[]): DurationFacts | null {
+  if (durations.length === 0) return null;
+  const sorted = [...durations].sort((a, b) => a - b);
+  return {
+    count: sorted.length,
+    sumUs: sorted.reduce((sum, ms) => sum + msToMicros(ms), 0),
+    min: sorted[0] as number,
+    max: sorted[sorted.length - 1] as number,
+    p50: exactQuantile(sorted, 0.5),
+    p95: exactQuantile(sorted, 0.95),
+    p99: exactQuantile(sorted, 0.99),
+  };
+}
+
+function capCounts(counts: Counts): { counts: Counts; truncated: boolean } {
+  const keys = Object.keys(counts).sort(compareStrings);
+  if (keys.length <= MAX_MAP_KEYS) return { counts, truncated: false };
+  const kept: Counts = {};
+  for (const key of keys.slice(0, MAX_MAP_KEYS - 1)) kept[key] = counts[key] as number;
+  kept[OTHER_KEY] = keys.slice(MAX_MAP_KEYS - 1).reduce((sum, key) => sum + (counts[key] as number), 0);
+  return { counts: kept, truncated: true };
+}
+
+function sortedCounts(counts: Counts): Counts {
+  return readCounts(writeCounts(counts));
+}
+
+function addText(set: Set<string>, value: unknown): void {
+  if (typeof value === 'string' && value !== '') set.add(value);
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function safeDecode(partitionKey: string): string {
+  return decodeKeyPart(partitionKey);
+}

@@ -1,0 +1,344 @@
+import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
+import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
+import { compareStrings, readCounts, readStrings } from '../aggregating/recordings/rowValues.js';
+import {
+  CALL_ROW_KEY, CALLS_TABLE, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
+  type RecordingFacts,
+} from '../joining/index.js';
+import { encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { nullable, numberOr, type ViewFilters } from './filters.js';
+
+/** DurationMs statistics; every field null when no operation had a duration. */
+export interface DurationStats {
+  min: number | null;
+  max: number | null;
+  mean: number | null;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** One recording inside a `query calls` row (docs/RECORDINGS.md). */
+export interface CallRecordingItem {
+  recordingId: string;
+  /** False for a recording known only from operations naming it (no summary yet). */
+  hasSummary: boolean;
+  startTime: string | null;
+  lengthSeconds: number | null;
+  contentType: string | null;
+  channelType: string | null;
+  formatType: string | null;
+  chunkCount: number | null;
+  audioChannelsCount: number | null;
+  endReason: string | null;
+  /** Operations whose URI names this recording, by OperationName. */
+  operations: Record<string, number>;
+  failedOperations: number;
+}
+
+/** One row of `query calls`: a stable contract (docs/RECORDINGS.md). */
+export interface CallRow {
+  correlationId: string;
+  resourceId: string | null;
+  recordingCount: number;
+  recordingSeconds: number;
+  operations: Record<string, number>;
+  operationCount: number;
+  failedOperations: number;
+  matched: boolean;
+  recordings: CallRecordingItem[];
+  recordingsWithoutSummary: number;
+  recordingIdsWithoutSummary: string[];
+  summariesWithoutOperations: number;
+  sdkTypes: string[];
+  sdkVersions: string[];
+  callConnectionIds: string[];
+  firstOperationAt: string | null;
+  lastOperationAt: string | null;
+  durationMs: DurationStats;
+}
+
+/** One row of `query recordings`. */
+export interface RecordingsRow {
+  bucket: string;
+  resourceId: string;
+  recordings: number;
+  recordingSeconds: number;
+  chunks: number;
+  audioChannels: number;
+  byFormat: Record<string, number>;
+  byChannel: Record<string, number>;
+  byContent: Record<string, number>;
+  byEndReason: Record<string, number>;
+}
+
+/** One row of `query recording-operations`. */
+export interface RecordingOperationsRow {
+  bucket: string;
+  resourceId: string;
+  operationName: string;
+  resultSignature: string | null;
+  sdkType: string | null;
+  count: number;
+  failed: number;
+  durationMs: DurationStats;
+}
+
+/** One row of `query recordings-per-call`. */
+export interface RecordingsPerCallRow {
+  recordings: number;
+  calls: number;
+}
+
+const READ_CONCURRENCY = 8;
+
+/**
+ * Calls whose first time (earliest operation, recording start or summary) is in [from, to), or the
+ * one call `correlationId` names. Each call row is completed with its recordings, read from the
+ * `s|` rows of its partition; a call row whose sets were capped is recomputed from the partition.
+ */
+export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
+  await tables.ensureTable(CALLS_TABLE);
+  const callRows: StoredRow[] = [];
+  for await (const row of tables.query(CALLS_TABLE, callFilter(filters))) callRows.push(row);
+  const calls: { row: CallRow; firstAt: string }[] = [];
+  await forEachLimit(callRows, READ_CONCURRENCY, async (callRow) => {
+    const facts = callRow.data['truncated'] === true
+      ? await recomputeCall(tables, callRow.partitionKey)
+      : factsFromCallRow(callRow, await readRecordings(tables, callRow.partitionKey));
+    calls.push({ row: toCallRow(facts), firstAt: facts.firstAt ?? '' });
+  });
+  return calls
+    .sort((a, b) => compareStrings(a.row.resourceId ?? '', b.row.resourceId ?? '') || compareStrings(a.firstAt, b.firstAt) ||
+      compareStrings(a.row.correlationId, b.row.correlationId))
+    .map((call) => call.row);
+}
+
+/**
+ * How many calls had each number of recordings (distinct RecordingIds with a summary), over the calls
+ * whose first time is in [from, to). Computed from the call rows when asked, so a late summary that
+ * changes a call's count is reflected. Calls with operations but no summary count under 0.
+ */
+export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFilters): Promise<RecordingsPerCallRow[]> {
+  await tables.ensureTable(CALLS_TABLE);
+  const histogram = new Map<number, number>();
+  for await (const row of tables.query(CALLS_TABLE, callFilter(filters), ['recordingCount'])) {
+    const recordings = numberOr(row.data['recordingCount'], 0) as number;
+    histogram.set(recordings, (histogram.get(recordings) ?? 0) + 1);
+  }
+  return [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([recordings, calls]) => ({ recordings, calls }));
+}
+
+/** Recording summaries per bucket (the hour or day the recording started). */
+export async function queryRecordings(tables: TableStore, filters: ViewFilters): Promise<RecordingsRow[]> {
+  const rows: RecordingsRow[] = [];
+  for await (const row of scanBuckets(tables, RECORDINGS_TABLE, filters)) {
+    const d = row.data;
+    rows.push({
+      bucket: String(d['bucket']),
+      resourceId: String(d['resourceId']),
+      recordings: numberOr(d['recordings'], 0) as number,
+      recordingSeconds: msToSeconds(numberOr(d['recordingMs'], 0) as number),
+      chunks: numberOr(d['chunks'], 0) as number,
+      audioChannels: numberOr(d['audioChannels'], 0) as number,
+      byFormat: readCounts(d['byFormat']),
+      byChannel: readCounts(d['byChannel']),
+      byContent: readCounts(d['byContent']),
+      byEndReason: readCounts(d['byEndReason']),
+    });
+  }
+  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId));
+}
+
+/** Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */
+export async function queryRecordingOperations(tables: TableStore, filters: ViewFilters): Promise<RecordingOperationsRow[]> {
+  const rows: RecordingOperationsRow[] = [];
+  for await (const row of scanBuckets(tables, RECORDING_OPERATIONS_TABLE, filters)) {
+    const d = row.data;
+    const count = numberOr(d['durationCount'], 0) as number;
+    const min = numberOr(d['durationMinMs'], null);
+    const max = numberOr(d['durationMaxMs'], null);
+    const sumUs = numberOr(d['durationSumUs'], 0) as number;
+    const sketch = decodeSketch(d['durationSketch']);
+    const quantile = (q: number): number | null => (count === 0 ? null : sketchQuantile(sketch, q, min ?? undefined, max ?? undefined));
+    rows.push({
+      bucket: String(d['bucket']),
+      resourceId: String(d['resourceId']),
+      operationName: String(d['operationName']),
+      resultSignature: nullable(d['resultSignature']),
+      sdkType: nullable(d['sdkType']),
+      count: numberOr(d['count'], 0) as number,
+      failed: numberOr(d['failed'], 0) as number,
+      durationMs: {
+        min: count === 0 ? null : min,
+        max: count === 0 ? null : max,
+        mean: count === 0 ? null : meanMs(sumUs, count),
+        p50: quantile(0.5),
+        p95: quantile(0.95),
+        p99: quantile(0.99),
+      },
+    });
+  }
+  return rows.sort(
+    (a, b) =>
+      compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
+      compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.sdkType ?? '', b.sdkType ?? ''),
+  );
+}
+
+/**
+ * The hourly (`h|`) or daily (`d|`) rows of a per-resource, per-UTC-day table whose bucket overlaps
+ * [from, to). With a resource, a range over its day partitions; without, a scan limited to the
+ * granularity's row keys. Bookkeeping rows (`~`) fall outside both ranges.
+ */
+export async function* scanBuckets(tables: TableStore, table: string, filters: ViewFilters): AsyncGenerator<StoredRow> {
+  await tables.ensureTable(table);
+  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
+  const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
+  if (filters.resourceId) {
+    const resource = encodeKeyPart(filters.resourceId.toUpperCase());
+    clauses.push(odata`PartitionKey ge ${resource + '|' + dayOf(filters.from, '0000-00-00')}`);
+    clauses.push(odata`PartitionKey le ${resource + '|' + dayOf(filters.to, '9999-99-99')}`);
+  }
+  for await (const row of tables.query(table, clauses.join(' and '))) {
+    if (inRange(String(row.data['bucket']), filters)) yield row;
+  }
+}
+
+function callFilter(filters: ViewFilters): string {
+  const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
+  if (filters.correlationId !== undefined) clauses.push(odata`PartitionKey eq ${callPartition(filters.correlationId)}`);
+  if (filters.resourceId) clauses.push(odata`resourceId eq ${filters.resourceId.toUpperCase()}`);
+  if (filters.from) clauses.push(odata`firstAt ge ${filters.from}`);
+  if (filters.to) clauses.push(odata`firstAt lt ${filters.to}`);
+  return clauses.join(' and ');
+}
+
+async function readRecordings(tables: TableStore, partitionKey: string): Promise<RecordingFacts[]> {
+  const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`;
+  const recordings: RecordingFacts[] = [];
+  for await (const row of tables.query(CALLS_TABLE, filter)) recordings.push(recordingFactsOf(row.data));
+  return recordings;
+}
+
+/** The whole partition joined again, uncapped: for calls whose row had to cap a map or a set. */
+async function recomputeCall(tables: TableStore, partitionKey: string): Promise<CallFacts> {
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const [rowKey, row] of await tables.readPartition(CALLS_TABLE, partitionKey)) {
+    if (rowKey !== CALL_ROW_KEY && !rowKey.startsWith(RESERVED_ROW_PREFIX)) rows.set(rowKey, row.data);
+  }
+  return computeCallFacts(rows, partitionKey);
+}
+
+function factsFromCallRow(row: StoredRow, recordings: RecordingFacts[]): CallFacts {
+  const d = row.data;
+  recordings.sort((a, b) => compareStrings(a.startTime ?? '', b.startTime ?? '') || compareStrings(a.recordingId, b.recordingId));
+  const durationCount = numberOr(d['durationCount'], 0) as number;
+  return {
+    correlationId: String(d['correlationId']),
+    resourceId: nullable(d['resourceId']),
+    recordingCount: numberOr(d['recordingCount'], 0) as number,
+    recordingMs: numberOr(d['recordingMs'], 0) as number,
+    recordingsWithoutSummary: numberOr(d['recordingsWithoutSummary'], 0) as number,
+    recordingIdsWithoutSummary: recordings
+      .filter((r) => !r.hasSummary && r.operationCount - r.failedOperations > 0)
+      .map((r) => r.recordingId)
+      .sort(compareStrings),
+    summariesWithoutOperations: numberOr(d['summariesWithoutOperations'], 0) as number,
+    operationCount: numberOr(d['operationCount'], 0) as number,
+    operations: readCounts(d['operations']),
+    failedOperations: numberOr(d['failedOperations'], 0) as number,
+    sdkTypes: readStrings(d['sdkTypes']),
+    sdkVersions: readStrings(d['sdkVersions']),
+    callConnectionIds: readStrings(d['callConnectionIds']),
+    firstOperationAt: nullable(d['firstOperationAt']),
+    lastOperationAt: nullable(d['lastOperationAt']),
+    firstAt: nullable(d['firstAt']),
+    lastAt: nullable(d['lastAt']),
+    durationMs:
+      durationCount === 0
+        ? null
+        : {
+            count: durationCount,
+            sumUs: numberOr(d['durationSumUs'], 0) as number,
+            min: numberOr(d['durationMinMs'], 0) as number,
+            max: numberOr(d['durationMaxMs'], 0) as number,
+            p50: numberOr(d['durationP50Ms'], 0) as number,
+            p95: numberOr(d['durationP95Ms'], 0) as number,
+            p99: numberOr(d['durationP99Ms'], 0) as number,
+          },
+    matched: d['matched'] === true,
+    recordings,
+  };
+}
+
+function toCallRow(facts: CallFacts): CallRow {
+  const duration = facts.durationMs;
+  return {
+    correlationId: facts.correlationId,
+    resourceId: facts.resourceId,
+    recordingCount: facts.recordingCount,
+    recordingSeconds: msToSeconds(facts.recordingMs),
+    operations: facts.operations,
+    operationCount: facts.operationCount,
+    failedOperations: facts.failedOperations,
+    matched: facts.matched,
+    recordings: facts.recordings.map((r) => ({
+      recordingId: r.recordingId,
+      hasSummary: r.hasSummary,
+      startTime: r.startTime,
+      lengthSeconds: r.lengthMs === null ? null : msToSeconds(r.lengthMs),
+      contentType: r.contentType,
+      channelType: r.channelType,
+      formatType: r.formatType,
+      chunkCount: r.chunkCount,
+      audioChannelsCount: r.audioChannelsCount,
+      endReason: r.endReason,
+      operations: r.operations,
+      failedOperations: r.failedOperations,
+    })),
+    recordingsWithoutSummary: facts.recordingsWithoutSummary,
+    recordingIdsWithoutSummary: facts.recordingIdsWithoutSummary,
+    summariesWithoutOperations: facts.summariesWithoutOperations,
+    sdkTypes: facts.sdkTypes,
+    sdkVersions: facts.sdkVersions,
+    callConnectionIds: facts.callConnectionIds,
+    firstOperationAt: facts.firstOperationAt,
+    lastOperationAt: facts.lastOperationAt,
+    durationMs: duration
+      ? { min: duration.min, max: duration.max, mean: meanMs(duration.sumUs, duration.count), p50: duration.p50, p95: duration.p95, p99: duration.p99 }
+      : { min: null, max: null, mean: null, p50: null, p95: null, p99: null },
+  };
+}
+
+/** Integer milliseconds to seconds: the nearest number to the exact decimal. */
+function msToSeconds(ms: number): number {
+  return ms / 1000;
+}
+
+/** The mean of durations summed as integer microseconds, to the microsecond. */
+function meanMs(sumUs: number, count: number): number {
+  return Math.round(sumUs / count) / 1000;
+}
+
+function dayOf(iso: string | undefined, fallback: string): string {
+  return iso ? iso.slice(0, 10) : fallback;
+}
+
+/** A bucket is kept when it overlaps [from, to). */
+function inRange(bucket: string, filters: ViewFilters): boolean {
+  const start = Date.parse(bucket);
+  const end = start + (filters.granularity === 'hour' ? 3_600_000 : 86_400_000);
+  if (filters.from && end <= Date.parse(filters.from)) return false;
+  if (filters.to && start >= Date.parse(filters.to)) return false;
+  return true;
+}
+
+async function forEachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await task(items[next++] as T);
+  });
+  await Promise.all(workers);
+}

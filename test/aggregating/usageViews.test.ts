@@ -1,0 +1,54 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { usageView } from '../../src/lib/aggregating/index.js';
+import { microsToNumber, readMicros, toMicros } from '../../src/lib/aggregating/usage/quantity.js';
+import { referenceAggregates } from '../support/storage.js';
+import { DAY, normalizeAll, recordingLogs, RESOURCE, usageRecord } from '../support/recordingLogs.js';
+
+const HOUR = 3_600_000;
+
+describe('usage view', () => {
+  it('sums quantities per hour and day by usage and unit type, exactly, and counts records', () => {
+    const records = normalizeAll([
+      usageRecord({ time: DAY + HOUR, quantity: 0.1 }),
+      usageRecord({ time: DAY + HOUR + 1, quantity: 0.2 }),
+      usageRecord({ time: DAY + 2 * HOUR, quantity: '12.345678' }),
+      usageRecord({ time: DAY + 2 * HOUR, quantity: 5, usageType: 'Calling', unitType: 'Minute' }),
+    ]);
+    const rows = Object.values(referenceAggregates(records, [usageView])['Usage'] ?? {});
+    expect(rows.find((row) => row['bucket'] === '2024-05-25T01:00:00.000Z')).toEqual({
+      resourceId: RESOURCE, granularity: 'hour', bucket: '2024-05-25T01:00:00.000Z', usageType: 'Recording', unitType: 'Minute',
+      records: 2, quantityMicros: '300000',
+    });
+    expect(rows.find((row) => row['granularity'] === 'day' && row['usageType'] === 'Recording')).toMatchObject({ records: 3, quantityMicros: '12645678' });
+    // 0.1 + 0.2 is 0.30000000000000004 in floating point; the micro-unit sum is exact.
+    expect(microsToNumber(readMicros('300000'))).toBe(0.3);
+    // Participant and user ids are never copied.
+    expect(JSON.stringify(rows)).not.toMatch(/8:acs/);
+  });
+
+  it('gives the same rows whatever order the records arrive in', () => {
+    const records = normalizeAll(recordingLogs(8, { calls: 30 }).usage);
+    const expected = referenceAggregates(records, [usageView]);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(records, { minLength: records.length, maxLength: records.length }), (shuffled) => {
+        expect(referenceAggregates(shuffled, [usageView])).toEqual(expected);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('converts quantities to micro-units and back exactly', () => {
+    expect(toMicros(0.1)).toBe(100_000n);
+    expect(toMicros(1.0000005)).toBe(1_000_001n);
+    expect(toMicros(0.0000004)).toBe(0n);
+    expect(toMicros(123456789012.5)).toBe(123_456_789_012_500_000n);
+    expect(microsToNumber(123_456_789_012_500_000n)).toBe(123456789012.5);
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e12 }), fc.integer({ min: 0, max: 999_999 }), (whole, micro) => {
+        const value = Number(`${whole}.${String(micro).padStart(6, '0')}`);
+        expect(microsToNumber(toMicros(value))).toBe(value);
+      }),
+    );
+  });
+});
