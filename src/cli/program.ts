@@ -3,7 +3,8 @@ import { UsageError } from './errors.js';
 import { FORMATS } from './format.js';
 import { demoCommand } from './commands/demo.js';
 import { processCommand } from './commands/process.js';
-import { queryCommand, VIEWS } from './commands/query.js';
+import { queryCommand } from './commands/query.js';
+import { VIEW_NAMES } from '../lib/querying/views.js';
 import { packageVersion } from './packageRoot.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
@@ -37,7 +38,7 @@ export function buildProgram(out: NodeJS.WritableStream): Command {
     program
       .command('query')
       .description('print an aggregate view')
-      .addArgument(new Argument('<view>', 'the view').choices(Object.keys(VIEWS)))
+      .addArgument(new Argument('<view>', 'the view').choices(VIEW_NAMES))
       .addOption(new Option('--granularity <g>', 'bucket size').choices(['hour', 'day']).default('day'))
       .option('--from <iso>', 'start (inclusive), ISO-8601 UTC')
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')

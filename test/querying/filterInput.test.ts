@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { parseViewFilters } from '../../src/lib/querying/filterInput.js';
+
+const asFlag = (field: string) => `--${field}`;
+
+describe('view filter validation', () => {
+  it('normalizes dates and date-times to UTC ISO and defaults the granularity to day', () => {
+    expect(parseViewFilters('rooms', { from: '2024-05-25', to: '2024-05-25T04:00+02:00' }, asFlag)).toEqual({
+      success: true,
+      filters: { granularity: 'day', from: '2024-05-25T00:00:00.000Z', to: '2024-05-25T02:00:00.000Z' },
+    });
+    expect(parseViewFilters('calls', { granularity: 'hour', correlationId: ' abc ', resource: 'R' }, asFlag)).toEqual({
+      success: true,
+      filters: { granularity: 'hour', correlationId: 'abc', resourceId: 'R' },
+    });
+  });
+
+  it.each([
+    ['rooms', { granularity: 'week' }, /--granularity must be hour or day/],
+    ['rooms', { from: 'yesterday' }, /--from must be an ISO-8601/],
+    ['rooms', { from: '2024-02-30' }, /--from is not a valid date|--from must be/],
+    ['rooms', { from: '2024-05-26', to: '2024-05-25' }, /--from must be before to/],
+    ['rooms', { resource: '  ' }, /--resource must not be empty/],
+    ['rooms', { correlationId: 'x' }, /--correlationId applies only to: calls/],
+    ['nope', {}, /unknown view "nope"/],
+  ])('rejects %s %j with a message naming the field', (view, input, message) => {
+    const result = parseViewFilters(view, input as never, asFlag);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.message).toMatch(message);
+  });
+});
