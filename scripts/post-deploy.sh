@@ -1,0 +1,100 @@
+#!/bin/sh
+# Second deployment step: creates (or updates) the Event Grid subscriptions that feed the Event Grid
+# blob triggers logBlobArrived-<Category> of the function app. Run it after the code is published:
+# the webhook key (the host's blobs_extension system key) exists only once the host has started
+# with the blob triggers.
+#
+# Usage: scripts/post-deploy.sh [-g <resource-group>] [-n <deployment-name>]
+#
+# Values come from the environment when set (azd sets them from the template outputs) and
+# otherwise from the outputs of the deployment <deployment-name> (default: main) in
+# <resource-group> (default: $RESOURCE_GROUP or $AZURE_RESOURCE_GROUP).
+# The key is read with az and passed to az; it is never printed.
+set -eu
+
+RESOURCE_GROUP="${RESOURCE_GROUP:-${AZURE_RESOURCE_GROUP:-}}"
+DEPLOYMENT_NAME="${DEPLOYMENT_NAME:-main}"
+while getopts "g:n:h" opt; do
+  case "$opt" in
+    g) RESOURCE_GROUP="$OPTARG" ;;
+    n) DEPLOYMENT_NAME="$OPTARG" ;;
+    *) sed -n '2,13p' "$0"; exit 2 ;;
+  esac
+done
+if [ -z "$RESOURCE_GROUP" ]; then
+  echo "post-deploy: set RESOURCE_GROUP or pass -g <resource-group>" >&2
+  exit 2
+fi
+
+# A template output of the deployment, unless the environment already has it.
+output() {
+  az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT_NAME" \
+    --query "properties.outputs.$1.value" --output tsv
+}
+
+FUNCTION_APP_NAME="${FUNCTION_APP_NAME:-$(output FUNCTION_APP_NAME)}"
+LOGS_STORAGE_RESOURCE_GROUP="${LOGS_STORAGE_RESOURCE_GROUP:-$(output LOGS_STORAGE_RESOURCE_GROUP)}"
+LOGS_STORAGE_SUBSCRIPTION_ID="${LOGS_STORAGE_SUBSCRIPTION_ID:-$(output LOGS_STORAGE_SUBSCRIPTION_ID)}"
+LOGS_SYSTEM_TOPIC_NAME="${LOGS_SYSTEM_TOPIC_NAME:-$(output LOGS_SYSTEM_TOPIC_NAME)}"
+
+HOST_NAME="$(az functionapp show --resource-group "$RESOURCE_GROUP" --name "$FUNCTION_APP_NAME" \
+  --query defaultHostName --output tsv)"
+
+# The host creates the blobs_extension key when it first indexes an Event Grid blob trigger.
+echo "post-deploy: waiting for the blobs_extension system key of $FUNCTION_APP_NAME"
+KEY=""
+attempt=0
+while :; do
+  KEY="$(az functionapp keys list --resource-group "$RESOURCE_GROUP" --name "$FUNCTION_APP_NAME" \
+    --query "systemKeys.blobs_extension" --output tsv 2>/dev/null || true)"
+  if [ -n "$KEY" ] && [ "$KEY" != "None" ]; then
+    break
+  fi
+  attempt=$((attempt + 1))
+  if [ "$attempt" -ge 30 ]; then
+    echo "post-deploy: no blobs_extension key after 5 minutes. Is the code published (func azure functionapp publish $FUNCTION_APP_NAME)?" >&2
+    exit 1
+  fi
+  # Any request wakes the host up.
+  curl --silent --output /dev/null --max-time 30 "https://$HOST_NAME/" || true
+  sleep 10
+done
+
+# The container of each category, as the deployed app reads it.
+setting() {
+  az functionapp config appsettings list --resource-group "$RESOURCE_GROUP" --name "$FUNCTION_APP_NAME" \
+    --query "[?name=='$1'].value | [0]" --output tsv
+}
+
+# subscribe <Category> <container app setting>
+subscribe() {
+  category="$1"
+  container="$(setting "$2")"
+  if [ -z "$container" ]; then
+    echo "post-deploy: app setting $2 is not set on $FUNCTION_APP_NAME" >&2
+    exit 1
+  fi
+  function_name="logBlobArrived-$category"
+  subscription_name="$(printf '%s' "$function_name" | tr '[:upper:]' '[:lower:]')"
+  echo "post-deploy: $LOGS_SYSTEM_TOPIC_NAME/$subscription_name: BlobCreated in $container -> $function_name"
+  az eventgrid system-topic event-subscription create \
+    --subscription "$LOGS_STORAGE_SUBSCRIPTION_ID" \
+    --resource-group "$LOGS_STORAGE_RESOURCE_GROUP" \
+    --system-topic-name "$LOGS_SYSTEM_TOPIC_NAME" \
+    --name "$subscription_name" \
+    --endpoint-type webhook \
+    --endpoint "https://$HOST_NAME/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$KEY" \
+    --included-event-types Microsoft.Storage.BlobCreated \
+    --subject-begins-with "/blobServices/default/containers/$container/blobs/" \
+    --event-delivery-schema eventgridschema \
+    --max-delivery-attempts 30 \
+    --event-ttl 1440 \
+    --output none
+}
+
+subscribe RoomsOperational ACS_LOGS_CONTAINER_ROOMS
+subscribe CallRecordingSummary ACS_LOGS_CONTAINER_RECORDING_SUMMARY
+subscribe CallRecordingOperational ACS_LOGS_CONTAINER_RECORDING_OPERATIONS
+subscribe Usage ACS_LOGS_CONTAINER_USAGE
+
+echo "post-deploy: Event Grid subscriptions are in place."

@@ -1,0 +1,91 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES } from '../../src/lib/normalizing/types.js';
+import { REPO_ROOT, MAIN, loadBicep, readRepoFile } from './support/infra.js';
+import { blobTriggerFunctionPrefix, containerSettingOf } from './support/code.js';
+
+const SCRIPT = 'scripts/post-deploy.sh';
+
+describe('scripts/post-deploy.sh', () => {
+  const script = readRepoFile(SCRIPT);
+
+  it('is valid POSIX sh and executable', () => {
+    expect(() => execFileSync('sh', ['-n', join(REPO_ROOT, SCRIPT)])).not.toThrow();
+    expect(() => accessSync(join(REPO_ROOT, SCRIPT), constants.X_OK)).not.toThrow();
+    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+  });
+
+  it('subscribes every blob-triggered function with the container setting the code reads for it', () => {
+    const subscribed = Object.fromEntries([...script.matchAll(/^subscribe (\w+) (\w+)$/gm)].map((m) => [m[1]!, m[2]!]));
+    expect(subscribed).toEqual(containerSettingOf());
+    expect(Object.keys(subscribed).sort()).toEqual([...CATEGORIES].sort());
+    expect(script).toContain(`function_name="${blobTriggerFunctionPrefix()}$category"`);
+  });
+
+  it('builds the same webhook and filter as infra/app/event-subscriptions.bicep', () => {
+    expect(script).toContain('systemKeys.blobs_extension');
+    expect(script).toContain('/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$KEY');
+    expect(script).toContain('--included-event-types Microsoft.Storage.BlobCreated');
+    expect(script).toContain('"/blobServices/default/containers/$container/blobs/"');
+    const bicep = readRepoFile('infra/app/event-subscriptions.bicep');
+    expect(bicep).toContain("'/blobServices/default/containers/${trigger.value}/blobs/'");
+    expect(bicep).toContain('/runtime/webhooks/blobs?functionName=Host.Functions.${functionNamePrefix}${trigger.key}&code=${blobsExtensionKey}');
+  });
+
+  it('reads only outputs main.bicep has', () => {
+    const outputs = new Set(loadBicep(MAIN).outputs.map((o) => o.name));
+    const used = [...script.matchAll(/\$\(output (\w+)\)/g)].map((m) => m[1]!);
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((name) => !outputs.has(name))).toEqual([]);
+  });
+
+  it('never prints the key', () => {
+    expect(script).not.toMatch(/echo[^\n]*\$KEY/);
+    expect(script).not.toMatch(/set -[a-z]*x/);
+  });
+});
+
+describe('azure.yaml', () => {
+  const yaml = readRepoFile('azure.yaml');
+
+  it('provisions infra/main.bicep and deploys the project as a function app', () => {
+    expect(yaml).toMatch(/^infra:\n {2}provider: bicep\n {2}path: infra\n {2}module: main$/m);
+    expect(yaml).toMatch(/^ {4}host: function$/m);
+    expect(yaml).toMatch(/^ {4}project: \.$/m);
+  });
+
+  it('runs the post-deploy script after deploy, for the service the function app is tagged with', () => {
+    expect(yaml).toMatch(/postdeploy:[\s\S]*run: \.\/scripts\/post-deploy\.sh/);
+    const service = /^services:\n {2}([a-z-]+):$/m.exec(yaml)?.[1];
+    expect(readRepoFile('infra/app/function-app.bicep')).toContain(`'azd-service-name': '${service}'`);
+  });
+});
+
+describe('docs/DEPLOY.md', () => {
+  const doc = readRepoFile('docs/DEPLOY.md');
+
+  it('documents every parameter of main.bicep', () => {
+    const missing = loadBicep(MAIN).params.filter((p) => !doc.includes(`\`${p.name}\``));
+    expect(missing.map((p) => p.name)).toEqual([]);
+  });
+
+  it('covers deploy, publish, the second step, azd, the ACS diagnostic setting and verification', () => {
+    for (const text of [
+      'az deployment group create',
+      'npm ci && npm run build',
+      'func azure functionapp publish',
+      'deployEventSubscriptions=true',
+      'scripts/post-deploy.sh',
+      'azd up',
+      'Diagnostic settings',
+      'acsResourceName',
+      '/api/health?code=',
+      'az storage table list',
+    ]) {
+      expect(doc, text).toContain(text);
+    }
+    for (const category of CATEGORIES) expect(doc, category).toContain(category);
+  });
+});
