@@ -1,7 +1,12 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
 import { FORMATS } from './format.js';
+import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
+import { generateCommand } from './commands/generate.js';
+import { quarantineListCommand, quarantineReplayCommand } from './commands/quarantine.js';
+import { watchCommand } from './commands/watch.js';
+import { collect, fraction, isoDate, nonNegativeNumber, positiveInteger, positiveNumber } from './flags.js';
 import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
 import { VIEW_NAMES } from '../lib/querying/views.js';
@@ -16,7 +21,7 @@ function storageOptions(command: Command): Command {
     .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
 }
 
-export function buildProgram(out: NodeJS.WritableStream): Command {
+export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream): Command {
   const program = new Command('acs-logs')
     .description('Turns Azure Communication Services diagnostic logs into exactly-once aggregates in Azure Table Storage.')
     .version(packageVersion())
@@ -49,11 +54,78 @@ export function buildProgram(out: NodeJS.WritableStream): Command {
     await queryCommand(view, flags, out);
   });
 
+  storageOptions(
+    program
+      .command('backfill')
+      .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
+      .option('--container <c>', 'a log container (repeatable; default: the four insights-logs-* containers)', collect)
+      .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
+      .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
+      .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate)
+      .option('--concurrency <n>', 'files in parallel', positiveInteger, 4),
+  ).action(async (flags) => {
+    await backfillCommand(flags, out, err);
+  });
+
+  storageOptions(
+    program
+      .command('watch')
+      .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
+      .option('--container <c>', 'a log container (repeatable; default: the four insights-logs-* containers)', collect)
+      .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
+      .option('--duration <seconds>', 'stop after this many seconds', positiveInteger)
+      .option('--concurrency <n>', 'files in parallel', positiveInteger, 4),
+  ).action(async (flags) => {
+    await watchCommand(flags, out);
+  });
+
+  storageOptions(
+    program
+      .command('generate')
+      .description('write synthetic logs of all four categories: to a folder (--out) or as growing append blobs into storage')
+      .option('--out <dir>', 'write a storage-shaped folder tree here instead of into storage')
+      .option('--seed <n>', 'random seed (same seed, same logs)', positiveInteger, 1)
+      .option('--from <date>', 'start of the simulated period, ISO (default 2024-05-25T00:00Z)', isoDate)
+      .option('--to <date>', 'end of the simulated period, ISO', isoDate)
+      .option('--hours <n>', 'length of the simulated period in hours (default 24)', positiveInteger)
+      .option('--resources <n>', 'ACS resources', positiveInteger, 1)
+      .option('--rooms-per-hour <n>', 'rooms created per resource and hour', nonNegativeNumber, 20)
+      .option('--calls-per-hour <n>', 'recorded calls per resource and hour', nonNegativeNumber, 10)
+      .option('--failure-rate <f>', 'share of API requests that fail, 0..1', fraction, 0.03)
+      .option('--speed <x>', 'simulated seconds per real second when writing to storage (default: as fast as possible)', positiveNumber),
+  ).action(async (flags) => {
+    await generateCommand(flags, out);
+  });
+
+  const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix');
+  storageOptions(
+    quarantine
+      .command('list')
+      .description('list quarantined lines with file, line, offset, reason and raw text')
+      .option('--container <c>', 'only this container')
+      .option('--code <code>', 'only this error code')
+      .option('--all', 'include lines already replayed')
+      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
+  ).action(async (flags) => {
+    await quarantineListCommand(flags, out);
+  });
+  storageOptions(
+    quarantine
+      .command('replay')
+      .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
+      .option('--code <code>', 'only lines with this error code'),
+  ).action(async (flags) => {
+    await quarantineReplayCommand(flags, out);
+  });
+
   program
     .command('demo')
-    .description('process the bundled sample logs on the embedded storage and print the aggregates')
-    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data', DEFAULT_DATA_DIR)
-    .action(async (flags: { dataDir: string }) => {
+    .description('start an embedded Azurite, write realistic logs into it as growing append blobs, process them as they land, print the aggregates')
+    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first)', './.acs-logs-demo')
+    .option('--hours <n>', 'simulated hours of logs', positiveInteger, 6)
+    .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 1800)
+    .option('--seed <n>', 'random seed', positiveInteger, 7)
+    .action(async (flags) => {
       await demoCommand(flags, out);
     });
   return program;
@@ -61,11 +133,13 @@ export function buildProgram(out: NodeJS.WritableStream): Command {
 
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad usage). */
 export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
-  const program = buildProgram(out);
+  const program = buildProgram(out, err);
   program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
-  for (const command of program.commands) {
+  const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
-  }
+    command.commands.forEach(configure);
+  };
+  program.commands.forEach(configure);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;

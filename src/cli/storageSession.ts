@@ -8,6 +8,8 @@ export interface StorageFlags {
   connectionString?: string;
   dataDir: string;
   tablePrefix?: string;
+  /** Always start the embedded Azurite, whatever the environment says (the demo). */
+  embedded?: boolean;
 }
 
 export interface StorageSession {
@@ -24,7 +26,7 @@ export interface StorageSession {
  */
 export async function openStorage(flags: StorageFlags): Promise<StorageSession> {
   const prefix = flags.tablePrefix ?? process.env['ACS_LOGS_TABLE_PREFIX'] ?? DEFAULT_TABLE_PREFIX;
-  const given = flags.connectionString ?? process.env['AzureWebJobsStorage'];
+  const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
   if (given) {
     return {
       connectionString: given,

@@ -1,25 +1,101 @@
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
-import { packageRoot } from '../packageRoot.js';
-import { processCommand } from './process.js';
-import { queryCommand } from './query.js';
+import { defaultGenerateOptions, generateLogs, writeLogsToBlobs } from '../../lib/generating/index.js';
+import { silentLogger } from '../../lib/processing/logger.js';
+import { tailAndSweep } from '../../lib/processing/tailAndSweep.js';
+import { watch } from '../../lib/processing/watch.js';
+import { readHealth } from '../../lib/querying/health.js';
+import { VIEWS } from '../../lib/querying/views.js';
+import type { ViewFilters } from '../../lib/querying/filters.js';
+import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
+import { render } from '../format.js';
+import { containersFrom, openPipeline } from '../pipeline.js';
+import { pacer } from './generate.js';
 
 export interface DemoFlags {
   dataDir: string;
+  hours: number;
+  /** Simulated seconds per real second. */
+  speed: number;
+  seed: number;
 }
 
-/** `acs-logs demo`: processes the bundled sample logs on the embedded storage and prints the aggregates. */
+const HOUR = 3_600_000;
+const DEMO_START = Date.UTC(2024, 4, 25, 8);
+
+/**
+ * `acs-logs demo`: starts the embedded Azurite, writes a realistic period of logs into the
+ * insights-logs-* containers as growing append blobs (as Azure Monitor does), processes them as they
+ * land with the watch loop, and prints the aggregates.
+ */
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
-  const samples = path.join(packageRoot(), 'samples');
-  out.write(`Processing the bundled sample logs in ${path.relative(process.cwd(), samples) || samples} (storage: embedded Azurite in ${flags.dataDir})\n`);
-  await processCommand([samples], { dataDir: flags.dataDir, quiet: true }, out);
-  out.write('\nRooms operations per day\n');
-  await queryCommand('rooms-operations', { dataDir: flags.dataDir, granularity: 'day', format: 'table' }, out);
-  out.write('\nRooms\n');
-  await queryCommand('rooms', { dataDir: flags.dataDir, granularity: 'day', format: 'table' }, out);
-  out.write(
-    '\nProcessing the same files again changes nothing. Query further:\n' +
-      `  npm run acs-logs -- query rooms-operations --granularity hour --format json\n` +
-      `  npm run acs-logs -- query rooms --from 2024-05-25 --format csv\n` +
-      `  npm run acs-logs -- process <your PT1H.json files or folders>\n`,
-  );
+  // The demo's storage is its own: start from empty so that a second run shows the same numbers.
+  await rm(path.join(flags.dataDir, 'azurite'), { recursive: true, force: true });
+  out.write(`Starting the embedded Azurite in ${flags.dataDir} ...\n`);
+  const pipeline = await openPipeline({ dataDir: flags.dataDir, embedded: true }, silentLogger);
+  try {
+    const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
+    const containers = containersFrom(undefined);
+    out.write(
+      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers as growing append blobs ` +
+        `(${flags.speed}x real time), and processing them as they land:\n`,
+    );
+    const stop = new AbortController();
+    let simulatedNow = options.from;
+    let processed = 0;
+    const watching = watch(pipeline.deps, {
+      containers, intervalMs: 1000, fileConcurrency: 4, signal: stop.signal,
+      onCycle: (summary) => {
+        if (summary.records === 0) return;
+        processed += summary.records;
+        out.write(`  ${new Date(simulatedNow).toISOString().slice(11, 16)} UTC (simulated): ${processed} records processed\n`);
+      },
+    });
+    const writer = new BlobLogWriter({ kind: 'connectionString', connectionString: pipeline.storage.connectionString });
+    const pace = pacer(options.from, flags.speed);
+    const written = await writeLogsToBlobs(writer, generateLogs(options), async (append) => {
+      simulatedNow = append.at;
+      await pace?.(append);
+    });
+    stop.abort();
+    await watching;
+    const last = await tailAndSweep(pipeline.deps, { containers, sweepIntervalMs: 0, fileConcurrency: 4, deadline: Number.POSITIVE_INFINITY, forceSweep: true });
+    processed += last.records;
+    out.write(`Done: ${written.records} records written in ${written.files} files; ${processed} processed, each exactly once.\n`);
+
+    const tables = pipeline.deps.tables;
+    const show = async (title: string, view: string, filters: ViewFilters, limit?: number, columns?: readonly string[]): Promise<void> => {
+      const definition = VIEWS[view];
+      if (!definition) return;
+      const rows = await definition.run(tables, filters);
+      const shown = limit === undefined ? rows : rows.slice(0, limit);
+      out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);
+      out.write(render(shown, 'table', columns ?? definition.columns));
+    };
+    const day: ViewFilters = { granularity: 'day' };
+    await show('Rooms operations per day', 'rooms-operations', day);
+    await show('Rooms', 'rooms', day, 8);
+    await show('Recordings per day', 'recordings', day);
+    await show('Recording operations per day', 'recording-operations', day, 12);
+    await show('Recordings per call', 'recordings-per-call', day);
+    await show('Calls: the join of recording summaries and the API operations that drove them', 'calls', day, 8, [
+      'correlationId', 'recordingCount', 'recordingSeconds', 'operationCount', 'failedOperations', 'matched', 'recordingsWithoutSummary',
+      'summariesWithoutOperations', 'firstOperationAt',
+    ]);
+    await show('Usage per day', 'usage', day);
+    const health = await readHealth(tables, containers);
+    out.write('\nHealth\n');
+    out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt', 'lastSweepAt']));
+
+    const dir = flags.dataDir;
+    out.write(
+      '\nQuery further (the data stays in ' + dir + '):\n' +
+        `  npm run acs-logs -- query calls --data-dir ${dir} --format json\n` +
+        `  npm run acs-logs -- query recording-operations --granularity hour --data-dir ${dir}\n` +
+        `  npm run acs-logs -- query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +
+        `  npm run acs-logs -- quarantine list --data-dir ${dir}\n`,
+    );
+  } finally {
+    await pipeline.close();
+  }
 }

@@ -2,11 +2,11 @@ import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
 import { forEachLimit } from '../../lib/processing/concurrency.js';
-import type { Logger } from '../../lib/processing/logger.js';
 import { processFile, type FileRunResult } from '../../lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { expandLocalPaths, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
 import { UsageError } from '../errors.js';
+import { lineLogger } from '../lineLogger.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
 export interface ProcessFlags extends StorageFlags {
@@ -42,7 +42,7 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   const storage = await openStorage(flags);
   const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
   try {
-    const logger = cliLogger(flags.quiet ? undefined : out);
+    const logger = lineLogger(flags.quiet ? undefined : out);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
     const results: FileRunResult[] = [];
     await forEachLimit(refs, 4, async (ref) => {
@@ -65,18 +65,4 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
       `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') + '\n',
   );
   return totals;
-}
-
-function cliLogger(out: NodeJS.WritableStream | undefined): Logger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    if (!out) return;
-    const file = typeof fields?.['file'] === 'string' ? ` ${fields['file']}` : '';
-    const rest = Object.entries(fields ?? {}).filter(([key]) => key !== 'file').map(([key, value]) => `${key}=${value}`).join(' ');
-    out.write(`${level}${file}: ${message}${rest ? ` (${rest})` : ''}\n`);
-  };
-  return {
-    info: (message, fields) => line('  ', message, fields),
-    warn: (message, fields) => line('warning', message, fields),
-    error: (message, fields) => line('error', message, fields),
-  };
 }

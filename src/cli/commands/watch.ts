@@ -1,0 +1,42 @@
+import { watch } from '../../lib/processing/watch.js';
+import { containersFrom, openPipeline } from '../pipeline.js';
+import type { StorageFlags } from '../storageSession.js';
+import { lineLogger } from '../lineLogger.js';
+
+export interface WatchFlags extends StorageFlags {
+  container?: string[];
+  interval: number;
+  /** Stop after this many seconds (default: until Ctrl-C). */
+  duration?: number;
+  concurrency: number;
+}
+
+/** `acs-logs watch`: the timer's tail-and-sweep in a loop, until Ctrl-C (or `--duration`). */
+export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream): Promise<void> {
+  const pipeline = await openPipeline(flags, lineLogger(out));
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const timer = flags.duration === undefined ? undefined : setTimeout(onSignal, flags.duration * 1000);
+  const containers = containersFrom(flags.container);
+  out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
+  let records = 0;
+  try {
+    await watch(pipeline.deps, {
+      containers,
+      intervalMs: flags.interval * 1000,
+      fileConcurrency: flags.concurrency,
+      signal: stop.signal,
+      onCycle: (summary) => {
+        records += summary.records;
+      },
+    });
+    out.write(`stopped: ${records} records processed\n`);
+  } finally {
+    if (timer) clearTimeout(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await pipeline.close();
+  }
+}

@@ -1,0 +1,39 @@
+import { InvalidArgumentError } from 'commander';
+import { isoTime } from '../lib/querying/filterInput.js';
+
+/** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
+export function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer.');
+  return number;
+}
+
+export function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('must be a number > 0.');
+  return number;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0) throw new InvalidArgumentError('must be a number >= 0.');
+  return number;
+}
+
+export function fraction(value: string): number {
+  const number = nonNegativeNumber(value);
+  if (number > 1) throw new InvalidArgumentError('must be between 0 and 1.');
+  return number;
+}
+
+/** ISO-8601 date or date-time (UTC when no zone), as epoch milliseconds. */
+export function isoDate(value: string): number {
+  const parsed = isoTime.safeParse(value);
+  if (!parsed.success) throw new InvalidArgumentError(`${parsed.error.issues[0]?.message ?? 'is not a date'}.`);
+  return Date.parse(parsed.data);
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
