@@ -5,7 +5,7 @@ import { VIEWS } from './views.js';
 const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 /** ISO-8601 date or date-time; a time without zone is UTC. Normalized to `toISOString()` form. */
-const isoTime = z
+export const isoTime = z
   .string()
   .trim()
   .refine((value) => ISO_SHAPE.test(value), 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)')
