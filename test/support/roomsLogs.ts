@@ -31,7 +31,7 @@ export function roomsRecords(count: number, seed = 1, rooms = 40, resource = RES
     const failed = random() < 0.1;
     const time = Date.UTC(2024, 4, 25, 0, 0, 0) + Math.floor(random() * 3 * 3_600_000);
     const properties: Record<string, unknown> = {};
-    if (operation !== 'ListRooms') properties['roomId'] = String(99466898241024000 + Math.floor(random() * rooms));
+    if (operation !== 'ListRooms') properties['roomId'] = '994668982410' + String(Math.floor(random() * rooms)).padStart(5, '0');
     if (random() < 0.7) properties['roomLifespan'] = 30 + Math.floor(random() * 4) * 30;
     if (operation === 'CreateRoom' || operation === 'AddParticipants') properties['addedRoomParticipantsCount'] = Math.floor(random() * 6);
     if (operation === 'UpdateParticipants') properties['upsertedRoomParticipantsCount'] = Math.floor(random() * 4);

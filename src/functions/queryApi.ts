@@ -1,0 +1,19 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { getRuntime } from '../lib/config/runtime.js';
+import { loggerFor } from '../lib/config/functionsLogger.js';
+import { handleQuery } from '../lib/http/handlers.js';
+
+/** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md). */
+export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  return handleQuery(request.params['view'], request.query, (name) => request.headers.get(name), {
+    tables: () => getRuntime().tables,
+    logger: loggerFor(context),
+  });
+}
+
+app.http('query', {
+  route: 'query/{view}',
+  methods: ['GET'],
+  authLevel: 'function',
+  handler: query,
+});

@@ -1,0 +1,27 @@
+import type { Health } from '../querying/health.js';
+import { jsonResult, type HttpResult } from './responses.js';
+
+/**
+ * `GET /api/health`: 200 with the health as read, whether `ok` or `degraded` (quarantined lines are
+ * waiting: the body says so, but the app is up and answering).
+ */
+export function renderHealth(health: Health): HttpResult {
+  return jsonResult(200, health);
+}
+
+/** The body when storage could not be read at all. */
+export interface UnavailableBody {
+  status: 'unavailable';
+  checkedAt: string;
+  error: { code: 'storage_unavailable'; message: string; details: [] };
+}
+
+/** 503: storage could not be reached (or refused us), so nothing about processing is known. */
+export function healthUnavailable(now: number): HttpResult {
+  const body: UnavailableBody = {
+    status: 'unavailable',
+    checkedAt: new Date(now).toISOString(),
+    error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
+  };
+  return jsonResult(503, body);
+}

@@ -1,0 +1,159 @@
+import { z } from 'zod';
+import { parseViewFilters, type FilterInput } from '../querying/filterInput.js';
+import type { ViewFilters } from '../querying/filters.js';
+import { VIEW_NAMES, VIEWS, type ViewDefinition } from '../querying/views.js';
+import { decodeContinuationToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE, type Page } from './paging.js';
+import { badRequest, errorResult, quote, type ErrorDetail, type HeaderGetter, type HttpResult } from './responses.js';
+
+/** The filters, spelled as the CLI's flags without dashes; validated by the schema the CLI uses. */
+export const FILTER_PARAMETERS = ['granularity', 'from', 'to', 'resource', 'correlationId'] as const;
+export const OPTION_PARAMETERS = ['format', 'pageSize', 'continuationToken'] as const;
+export const QUERY_PARAMETERS: readonly string[] = [...FILTER_PARAMETERS, ...OPTION_PARAMETERS];
+/** With `authLevel: 'function'` the key may come as `?code=`; the host hands it on like any parameter. */
+const HOST_PARAMETERS: ReadonlySet<string> = new Set(['code']);
+const KNOWN_PARAMETERS: ReadonlySet<string> = new Set(QUERY_PARAMETERS);
+
+export const FORMATS = ['json', 'csv'] as const;
+export type ResponseFormat = (typeof FORMATS)[number];
+
+export interface QueryRequest {
+  view: string;
+  definition: ViewDefinition;
+  filters: ViewFilters;
+  format: ResponseFormat;
+  page: Page;
+}
+
+export type QueryRequestResult = { success: true; request: QueryRequest } | { success: false; response: HttpResult };
+
+/** The API's own parameters, built once. Values arrive as strings (or not at all). */
+const optionsSchema = z.object({
+  format: z.string().trim().toLowerCase().pipe(z.enum(FORMATS)).optional(),
+  pageSize: z.string().trim().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(MIN_PAGE_SIZE).max(MAX_PAGE_SIZE)).optional(),
+  continuationToken: z.string().trim().optional(),
+});
+
+const OPTION_MESSAGES: Readonly<Record<string, string>> = {
+  format: `format must be ${FORMATS.join(' or ')}`,
+  pageSize: `pageSize must be a whole number from ${MIN_PAGE_SIZE} to ${MAX_PAGE_SIZE}`,
+  continuationToken: 'continuationToken must be a string',
+};
+
+/**
+ * Validates `GET /api/query/{view}`: the view, every query parameter (unknown or repeated ones are
+ * refused, naming them), the filters (with the CLI's schema), format, pageSize and the continuation
+ * token. Pure and synchronous. Every problem found is reported at once.
+ */
+export function parseQueryRequest(view: string | undefined, params: URLSearchParams, header: HeaderGetter): QueryRequestResult {
+  const definition = view !== undefined && Object.hasOwn(VIEWS, view) ? VIEWS[view] : undefined;
+  if (view === undefined || definition === undefined) return { success: false, response: unknownView(view ?? '') };
+
+  const problems: ErrorDetail[] = [...parameterProblems(params)];
+  const value = (name: string): string | undefined => params.get(name) ?? undefined;
+
+  const fields: string[] = [];
+  const filterResult = parseViewFilters(
+    view,
+    {
+      granularity: value('granularity') as FilterInput['granularity'],
+      from: restorePlus(value('from')),
+      to: restorePlus(value('to')),
+      resource: value('resource'),
+      correlationId: value('correlationId'),
+    },
+    (field) => {
+      fields.push(field);
+      return field;
+    },
+  );
+  if (!filterResult.success) problems.push(...filterProblems(filterResult.message, fields));
+
+  const options = optionsSchema.safeParse({ format: value('format'), pageSize: value('pageSize'), continuationToken: value('continuationToken') });
+  if (!options.success) {
+    const reported = new Set<string>();
+    for (const issue of options.error.issues) {
+      const parameter = String(issue.path[0]);
+      if (reported.has(parameter)) continue;
+      reported.add(parameter);
+      problems.push({ parameter, message: `${OPTION_MESSAGES[parameter] ?? `${parameter} is invalid`}, got ${quote(value(parameter) ?? '')}` });
+    }
+  }
+
+  if (problems.length > 0 || !filterResult.success || !options.success) return { success: false, response: badRequest(problems) };
+
+  const filters = filterResult.filters;
+  const scope = { view, filters, pageSize: options.data.pageSize ?? DEFAULT_PAGE_SIZE };
+  let offset = 0;
+  // An empty token is the first page, so `?continuationToken=${token ?? ''}` works.
+  const token = options.data.continuationToken;
+  if (token) {
+    const decoded = decodeContinuationToken(token, scope);
+    if (!decoded.success) return { success: false, response: badRequest([{ parameter: 'continuationToken', message: decoded.message }]) };
+    offset = decoded.offset;
+  }
+  const format = options.data.format ?? preferredFormat(header('accept'));
+  return { success: true, request: { view, definition, filters, format, page: { scope, offset } } };
+}
+
+export function unknownView(view: string): HttpResult {
+  return errorResult(404, 'not_found', `unknown view ${quote(view)}: choose one of ${VIEW_NAMES.join(', ')}`, [], { views: [...VIEW_NAMES] });
+}
+
+/** Unknown parameters (with a hint when only the case is wrong) and parameters given twice. */
+function parameterProblems(params: URLSearchParams): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const name of params.keys()) {
+    if (seen.has(name) || HOST_PARAMETERS.has(name)) continue;
+    seen.add(name);
+    if (!KNOWN_PARAMETERS.has(name)) {
+      const meant = QUERY_PARAMETERS.find((known) => known.toLowerCase() === name.toLowerCase());
+      const hint = meant ? `did you mean ${meant}?` : `the parameters are ${QUERY_PARAMETERS.join(', ')}`;
+      problems.push({ parameter: name, message: `unknown query parameter ${quote(name)}: ${hint}` });
+    } else if (params.getAll(name).length > 1) {
+      problems.push({ parameter: name, message: `${name} must be given at most once` });
+    }
+  }
+  return problems;
+}
+
+/**
+ * `parseViewFilters` names each bad field through the callback, in the order of its message's
+ * `; `-separated parts: pair them up, one detail per field.
+ */
+function filterProblems(message: string, fields: readonly string[]): ErrorDetail[] {
+  const parts = message.split('; ');
+  if (fields.length > 0 && parts.length === fields.length) {
+    return parts.map((part, i) => ({ parameter: fields[i] as string, message: part }));
+  }
+  return [{ parameter: fields[0] ?? 'filter', message }];
+}
+
+/**
+ * In a query string `+` means a space, so `from=2024-05-25T04:00+02:00` typed unencoded arrives as
+ * `...04:00 02:00`. A space right after a time and before a zone offset can mean nothing else.
+ */
+function restorePlus(value: string | undefined): string | undefined {
+  return value?.replace(/^(\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2}\s*)$/i, '$1+$2');
+}
+
+/**
+ * JSON unless the `Accept` header prefers CSV: `text/csv` with a q-value above `application/json`'s
+ * (0 when absent). Wildcards do not choose CSV.
+ */
+export function preferredFormat(accept: string | null | undefined): ResponseFormat {
+  if (!accept) return 'json';
+  let csv = 0;
+  let json = 0;
+  for (const range of accept.split(',')) {
+    const [type = '', ...parameters] = range.split(';').map((part) => part.trim().toLowerCase());
+    let q = 1;
+    for (const parameter of parameters) {
+      const match = /^q\s*=\s*([01](?:\.\d{0,3})?)$/.exec(parameter);
+      if (match) q = Number(match[1]);
+    }
+    if (type === 'text/csv') csv = Math.max(csv, q);
+    else if (type === 'application/json') json = Math.max(json, q);
+  }
+  return csv > json ? 'csv' : 'json';
+}

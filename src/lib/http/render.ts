@@ -1,0 +1,57 @@
+import { stringify } from 'csv-stringify/sync';
+import type { ViewFilters } from '../querying/filters.js';
+import type { PageOf } from './paging.js';
+import type { QueryRequest } from './queryRequest.js';
+import { CONTINUATION_HEADER, csvResult, jsonResult, type HttpResult } from './responses.js';
+
+/** The filters applied, in the query parameters' names, every one present (`null` when not given). */
+export interface NormalizedFilters {
+  granularity: ViewFilters['granularity'];
+  from: string | null;
+  to: string | null;
+  resource: string | null;
+  correlationId: string | null;
+}
+
+/** The JSON body of `GET /api/query/{view}`. */
+export interface QueryResponseBody {
+  view: string;
+  filters: NormalizedFilters;
+  rows: object[];
+  continuationToken: string | null;
+}
+
+export function normalizedFilters(filters: ViewFilters): NormalizedFilters {
+  return {
+    granularity: filters.granularity,
+    from: filters.from ?? null,
+    to: filters.to ?? null,
+    resource: filters.resourceId ?? null,
+    correlationId: filters.correlationId ?? null,
+  };
+}
+
+/**
+ * One page as JSON (`{ view, filters, rows, continuationToken }`) or CSV (header row with the view's
+ * columns, then the rows; the next page's token only in the header). Either way the
+ * `x-continuation-token` header is set when there is a next page.
+ */
+export function renderPage(request: QueryRequest, page: PageOf<object>): HttpResult {
+  const headers: Record<string, string> = page.next === null ? {} : { [CONTINUATION_HEADER]: page.next };
+  if (request.format === 'csv') return csvResult(200, toCsv(request.definition.columns, page.rows), headers);
+  const body: QueryResponseBody = { view: request.view, filters: normalizedFilters(request.filters), rows: page.rows, continuationToken: page.next };
+  return jsonResult(200, body, headers);
+}
+
+/** Every page is a complete CSV document: the header row, then the page's rows (RFC 4180 quoting). */
+export function toCsv(columns: readonly string[], rows: readonly object[]): string {
+  const cells = rows.map((row) => columns.map((column) => csvCell((row as Record<string, unknown>)[column])));
+  return stringify([[...columns], ...cells]);
+}
+
+/** Absent values are empty cells; objects and arrays are JSON in one cell. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { pageRows } from '../../src/lib/http/paging.js';
+import { parseQueryRequest, type QueryRequest } from '../../src/lib/http/queryRequest.js';
+import { renderPage, toCsv } from '../../src/lib/http/render.js';
+import { healthUnavailable, renderHealth } from '../../src/lib/http/health.js';
+import { VIEWS } from '../../src/lib/querying/views.js';
+import type { Health } from '../../src/lib/querying/health.js';
+import { expectedCells, jsonOf, parseCsv } from './support.js';
+
+function request(view: string, query: string): QueryRequest {
+  const parsed = parseQueryRequest(view, new URLSearchParams(query), () => null);
+  if (!parsed.success) throw new Error(parsed.response.body);
+  return parsed.request;
+}
+
+/** Rows shaped like the `calls` view: nulls, nested objects and arrays, text needing CSV quotes. */
+const callRows = [
+  {
+    correlationId: 'c1, "quoted"\nnext line', resourceId: 'R', recordingCount: 2, recordingSeconds: 1.5, operations: { StartRecording: 1 },
+    operationCount: 1, failedOperations: 0, matched: true, recordings: [{ recordingId: 'r1', lengthSeconds: 1.5 }], recordingsWithoutSummary: 0,
+    recordingIdsWithoutSummary: [], summariesWithoutOperations: 0, sdkTypes: ['dotnet'], sdkVersions: ['1.0'], callConnectionIds: [],
+    firstOperationAt: '2024-05-25T00:00:00.000Z', lastOperationAt: null, durationMs: { p50: 1 },
+  },
+  {
+    correlationId: 'c2', resourceId: 'R', recordingCount: 0, recordingSeconds: 0, operations: {}, operationCount: 0, failedOperations: 0,
+    matched: false, recordings: [], recordingsWithoutSummary: 0, recordingIdsWithoutSummary: [], summariesWithoutOperations: 0,
+    sdkTypes: [], sdkVersions: [], callConnectionIds: [], firstOperationAt: null, lastOperationAt: null, durationMs: null,
+  },
+];
+
+describe('rendering', () => {
+  it('JSON: view, normalized filters (all present, null when not given), rows and a null token on the last page', () => {
+    const req = request('calls', 'granularity=hour&from=2024-05-25&correlationId=c1');
+    const result = renderPage(req, pageRows(callRows, req.page));
+    expect(result.status).toBe(200);
+    expect(result.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    expect(jsonOf(result)).toEqual({
+      view: 'calls',
+      filters: { granularity: 'hour', from: '2024-05-25T00:00:00.000Z', to: null, resource: null, correlationId: 'c1' },
+      rows: callRows,
+      continuationToken: null,
+    });
+  });
+
+  it('JSON: the next token is in the body and in x-continuation-token', () => {
+    const req = request('calls', 'pageSize=1');
+    const page = pageRows(callRows, req.page);
+    const result = renderPage(req, page);
+    expect(page.next).not.toBeNull();
+    expect(result.headers['x-continuation-token']).toBe(page.next);
+    expect(jsonOf(result)).toMatchObject({ rows: [callRows[0]], continuationToken: page.next });
+  });
+
+  it('CSV: header row of the view\'s columns in order, then one record per row, objects and arrays as JSON, null empty', () => {
+    const req = request('calls', 'format=csv');
+    const result = renderPage(req, pageRows(callRows, req.page));
+    expect(result.status).toBe(200);
+    expect(result.headers).toEqual({ 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
+    const records = parseCsv(result.body);
+    expect(records[0]).toEqual([...(VIEWS['calls']?.columns ?? [])]);
+    expect(records.slice(1)).toEqual(expectedCells(VIEWS['calls']?.columns ?? [], callRows));
+    expect(records[1]?.[0]).toBe('c1, "quoted"\nnext line');
+    expect(records[1]?.[8]).toBe('[{"recordingId":"r1","lengthSeconds":1.5}]');
+    expect(records[2]?.[17]).toBe('');
+  });
+
+  it('CSV: the next token only in the header; every page repeats the header row; no rows is just the header', () => {
+    const req = request('calls', 'format=csv&pageSize=1');
+    const page = pageRows(callRows, req.page);
+    const result = renderPage(req, page);
+    expect(result.headers['x-continuation-token']).toBe(page.next);
+    expect(result.body).not.toContain(page.next as string);
+    expect(parseCsv(result.body)).toHaveLength(2);
+    expect(toCsv(['a', 'b'], [])).toBe('a,b\n');
+    expect(toCsv(['a', 'b'], [{ a: 1, b: true, c: 'not a column' }, { b: 'x' }])).toBe('a,b\n1,true\n,x\n');
+  });
+
+  it('health: 200 whether ok or degraded; 503 when storage cannot be read', () => {
+    const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [] };
+    expect(renderHealth(health)).toEqual({
+      status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(health),
+    });
+    expect(renderHealth({ ...health, status: 'ok' }).status).toBe(200);
+    const down = healthUnavailable(Date.UTC(2024, 4, 25));
+    expect(down.status).toBe(503);
+    expect(jsonOf(down)).toEqual({
+      status: 'unavailable', checkedAt: '2024-05-25T00:00:00.000Z',
+      error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
+    });
+  });
+});
