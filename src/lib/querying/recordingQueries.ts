@@ -7,7 +7,9 @@ import {
 } from '../joining/index.js';
 import { encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { forEachLimit } from '../processing/concurrency.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
+import { scanBuckets } from './scanBuckets.js';
 
 /** DurationMs statistics; every field null when no operation had a duration. */
 export interface DurationStats {
@@ -187,25 +189,6 @@ export async function queryRecordingOperations(tables: TableStore, filters: View
   );
 }
 
-/**
- * The hourly (`h|`) or daily (`d|`) rows of a per-resource, per-UTC-day table whose bucket overlaps
- * [from, to). With a resource, a range over its day partitions; without, a scan limited to the
- * granularity's row keys. Bookkeeping rows (`~`) fall outside both ranges.
- */
-export async function* scanBuckets(tables: TableStore, table: string, filters: ViewFilters): AsyncGenerator<StoredRow> {
-  await tables.ensureTable(table);
-  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
-  const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
-  if (filters.resourceId) {
-    const resource = encodeKeyPart(filters.resourceId.toUpperCase());
-    clauses.push(odata`PartitionKey ge ${resource + '|' + dayOf(filters.from, '0000-00-00')}`);
-    clauses.push(odata`PartitionKey le ${resource + '|' + dayOf(filters.to, '9999-99-99')}`);
-  }
-  for await (const row of tables.query(table, clauses.join(' and '))) {
-    if (inRange(String(row.data['bucket']), filters)) yield row;
-  }
-}
-
 function callFilter(filters: ViewFilters): string {
   const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
   if (filters.correlationId !== undefined) clauses.push(odata`PartitionKey eq ${callPartition(filters.correlationId)}`);
@@ -320,25 +303,4 @@ function msToSeconds(ms: number): number {
 /** The mean of durations summed as integer microseconds, to the microsecond. */
 function meanMs(sumUs: number, count: number): number {
   return Math.round(sumUs / count) / 1000;
-}
-
-function dayOf(iso: string | undefined, fallback: string): string {
-  return iso ? iso.slice(0, 10) : fallback;
-}
-
-/** A bucket is kept when it overlaps [from, to). */
-function inRange(bucket: string, filters: ViewFilters): boolean {
-  const start = Date.parse(bucket);
-  const end = start + (filters.granularity === 'hour' ? 3_600_000 : 86_400_000);
-  if (filters.from && end <= Date.parse(filters.from)) return false;
-  if (filters.to && start >= Date.parse(filters.to)) return false;
-  return true;
-}
-
-async function forEachLimit<T>(items: readonly T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) await task(items[next++] as T);
-  });
-  await Promise.all(workers);
 }

@@ -2,6 +2,7 @@ import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
+import { scanBuckets } from './scanBuckets.js';
 
 /** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
 export interface RoomsOperationsRow {
@@ -40,18 +41,9 @@ export interface RoomRow {
  * (`~` row keys) fall outside both ranges.
  */
 export async function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
-  await tables.ensureTable(ROOMS_OPERATIONS_TABLE);
-  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
-  const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
-  if (filters.resourceId) {
-    const resource = encodeKeyPart(filters.resourceId.toUpperCase());
-    clauses.push(odata`PartitionKey ge ${resource + '|' + dayOf(filters.from, '0000-00-00')}`);
-    clauses.push(odata`PartitionKey le ${resource + '|' + dayOf(filters.to, '9999-99-99')}`);
-  }
   const rows: RoomsOperationsRow[] = [];
-  for await (const row of tables.query(ROOMS_OPERATIONS_TABLE, clauses.join(' and '))) {
+  for await (const row of scanBuckets(tables, ROOMS_OPERATIONS_TABLE, filters)) {
     const bucket = String(row.data['bucket']);
-    if (!inRange(bucket, filters)) continue;
     rows.push({
       bucket,
       resourceId: String(row.data['resourceId']),
@@ -104,18 +96,7 @@ function toRoomRow(row: StoredRow): RoomRow {
   };
 }
 
-function dayOf(iso: string | undefined, fallback: string): string {
-  return iso ? iso.slice(0, 10) : fallback;
-}
 
-/** A bucket is kept when it overlaps [from, to). */
-function inRange(bucket: string, filters: ViewFilters): boolean {
-  const start = Date.parse(bucket);
-  const end = start + (filters.granularity === 'hour' ? 3_600_000 : 86_400_000);
-  if (filters.from && end <= Date.parse(filters.from)) return false;
-  if (filters.to && start >= Date.parse(filters.to)) return false;
-  return true;
-}
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

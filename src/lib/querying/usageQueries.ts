@@ -3,7 +3,7 @@ import { compareStrings } from '../aggregating/recordings/rowValues.js';
 import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { numberOr, type ViewFilters } from './filters.js';
-import { scanBuckets } from './recordingQueries.js';
+import { scanBuckets } from './scanBuckets.js';
 
 /** One row of `query usage`: a stable contract (docs/RECORDINGS.md). */
 export interface UsageRow {
