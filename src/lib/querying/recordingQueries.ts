@@ -5,7 +5,7 @@ import {
   CALL_ROW_KEY, CALLS_TABLE, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
   type RecordingFacts,
 } from '../joining/index.js';
-import { encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { forEachLimit } from '../processing/concurrency.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
