@@ -39,6 +39,12 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // However this process ends (an exit on EPIPE, an uncaught error), it takes its Azurite with it.
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
 
   try {
     await Promise.race([
