@@ -43,6 +43,13 @@ const P_KEY = 2; // inside the first key
 const P_AFTER_KEY = 3; // after the first key's closing quote
 const P_AFTER_COLON = 4; // after `"records":`
 
+const DOCUMENT_OPENING = /^\{\s*(?:"records"\s*:\s*\[\s*)?$/i;
+
+/** A first line that only opens a document: `{` alone, or `{"records": [`. */
+function opensDocument(all: Buffer, start: number, end: number): boolean {
+  return DOCUMENT_OPENING.test(all.toString('utf8', start, end).trim());
+}
+
 function isWs(b: number): boolean {
   return b === SP || b === LF || b === CR || b === TAB;
 }
@@ -121,6 +128,8 @@ export class Framer {
   private phase: 0 | 1 | 2 | 3 = 0; // 0 before L1, 1 in L1, 2 before L2, 3 in L2
   private l1Start = -1;
   private l2Start = -1;
+  /** The first line began with `{` but was neither JSON nor a document's opening. */
+  private l1Brace = false;
 
   // document modes
   private ds = D_BETWEEN;
@@ -367,15 +376,18 @@ export class Framer {
     if (this.phase === 1) {
       if (isStructured(all, this.l1Start, end)) return 'lines';
       const first = all[this.l1Start];
-      if (first === LBRACE || first === LBRACKET) return 'values';
-      // Not JSON: a stray first line. A document may follow it (the seed's `"properties"` then `{`).
+      if (first === LBRACKET || (first === LBRACE && opensDocument(all, this.l1Start, end))) return 'values';
+      // A stray first line (the seed's `"properties"` before `{`), or a JSON Lines file whose first
+      // record is cut or corrupt, or a pretty-printed object: the second line tells them apart.
+      this.l1Brace = first === LBRACE;
       this.phase = 2;
       return null;
     }
     // phase 3
+    if (isStructured(all, this.l2Start, end)) return 'lines';
     const first = all[this.l2Start];
-    if ((first === LBRACE || first === LBRACKET) && !isStructured(all, this.l2Start, end)) return 'values';
-    return 'lines';
+    if (first === LBRACE || first === LBRACKET) return 'values';
+    return this.l1Brace ? 'values' : 'lines';
   }
 
   private forcedDecision(all: Buffer): FramingMode {
