@@ -70,8 +70,7 @@ export class TableStore {
   ensureTable(logicalName: string): Promise<void> {
     let pending = this.ensured.get(logicalName);
     if (!pending) {
-      pending = this.client(logicalName)
-        .createTable()
+      pending = withNetworkRetry(() => this.client(logicalName).createTable())
         .catch((error: unknown) => {
           this.ensured.delete(logicalName);
           throw error;
@@ -84,7 +83,7 @@ export class TableStore {
   async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
     this.requests.reads++;
     try {
-      const entity = await this.client(logicalName).getEntity(partitionKey, rowKey);
+      const entity = await withNetworkRetry(() => this.client(logicalName).getEntity(partitionKey, rowKey));
       return toStoredRow(entity);
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -118,19 +117,27 @@ export class TableStore {
 
   /** Streams the rows matching an OData filter, page by page (memory holds one page). */
   async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-    const pages = this.client(logicalName)
-      .listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })
-      .byPage({ maxPageSize: 1000 });
-    for await (const page of pages) {
+    let continuationToken: string | undefined;
+    do {
+      // One page per request; a connection cut while reading a page asks for that page again.
+      const page = await withNetworkRetry(async () => {
+        const pages = this.client(logicalName)
+          .listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })
+          .byPage({ maxPageSize: 1000, continuationToken });
+        const next = await pages.next();
+        return next.done ? undefined : next.value;
+      });
+      if (!page) return;
       this.requests.reads++;
       for (const entity of page) yield toStoredRow(entity);
-    }
+      continuationToken = page.continuationToken;
+    } while (continuationToken);
   }
 
   /** Upserts one row (replace semantics), unconditionally. */
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
     this.requests.writes++;
-    await this.client(logicalName).upsertEntity(toEntity(partitionKey, rowKey, data), 'Replace');
+    await withNetworkRetry(() => this.client(logicalName).upsertEntity(toEntity(partitionKey, rowKey, data), 'Replace'));
   }
 
   /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. */
@@ -139,9 +146,13 @@ export class TableStore {
     const client = this.client(logicalName);
     const entity = toEntity(partitionKey, write.rowKey, write.data);
     try {
-      if (write.op === 'create') await client.createEntity(entity);
-      else if (write.op === 'replace') await client.updateEntity(entity, 'Replace', { etag: write.etag });
-      else await client.upsertEntity(entity, 'Replace');
+      await withNetworkRetry(() =>
+        write.op === 'create'
+          ? client.createEntity(entity)
+          : write.op === 'replace'
+            ? client.updateEntity(entity, 'Replace', { etag: write.etag })
+            : client.upsertEntity(entity, 'Replace'),
+      );
       return { committed: true };
     } catch (error) {
       return asConflict(error);
@@ -171,12 +182,34 @@ export class TableStore {
     });
     this.requests.transactions++;
     try {
-      await this.client(logicalName).submitTransaction(actions);
+      await withNetworkRetry(() => this.client(logicalName).submitTransaction(actions));
       return { committed: true };
     } catch (error) {
       return asConflict(error);
     }
   }
+}
+
+const NETWORK_ATTEMPTS = 4;
+
+/**
+ * The SDK retries 429/5xx and failed connections, but not a connection cut while the answer is read
+ * ("aborted"). Every write here is conditional (ETag or create) or idempotent (upsert), so sending
+ * it again is safe: one that had taken effect comes back 409/412, which callers treat as a lost race.
+ */
+async function withNetworkRetry<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= NETWORK_ATTEMPTS || !isNetworkError(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+function isNetworkError(error: unknown): boolean {
+  return error instanceof RestError && error.statusCode === undefined;
 }
 
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */
