@@ -79,6 +79,7 @@ export function referenceAggregates(records: readonly NormalizedRecord[], views:
       const touched = route.rowKeys.map((rowKey) => (rows[`${route.partitionKey} / ${rowKey}`] ??= {}));
       view.apply(record, touched);
     }
+    if (view.finalize) for (const row of Object.values(rows)) view.finalize(row);
     if (view.summary) {
       const partitions = new Map<string, Map<string, RowData>>();
       for (const [key, row] of Object.entries(rows)) {

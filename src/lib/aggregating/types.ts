@@ -21,6 +21,12 @@ export interface AggregateView {
   /** `rows[i]` is the row at `route.rowKeys[i]`: existing data, or `{}` for a new row. Mutates them. */
   apply(record: NormalizedRecord, rows: RowData[]): void;
   /**
+   * Optional: called once on each changed row after all of a batch's records were applied and before
+   * it is written, so that state kept decoded during `apply` (a sketch) is serialized once per row,
+   * not once per record.
+   */
+  finalize?(row: RowData): void;
+  /**
    * Optional row recomputed from every row of the partition after each change, in the same
    * transaction (e.g. one call's summary over its recordings and operations). Its value is then a
    * pure function of the set of records, whatever their order. The applier reads whole partitions

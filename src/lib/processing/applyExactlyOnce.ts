@@ -110,6 +110,7 @@ async function applyToPartition(
       view.apply(item.record, item.rowKeys.map((key) => rows.get(key) as RowData));
     }
 
+    if (view.finalize) for (const row of rows.values()) view.finalize(row);
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, stored));
     if (summary) {
       const all = new Map<string, RowData>();

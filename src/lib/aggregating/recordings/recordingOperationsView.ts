@@ -1,7 +1,7 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
-import { addToSketch, decodeSketch, encodeSketch } from './durationSketch.js';
+import { addToSketch, decodeSketch, encodeSketch, type DurationSketch } from './durationSketch.js';
 import { resourceDayPartition } from './recordingsView.js';
 import { clip, clipOrNull, dimensionKeyPart, isFailedResult, msToMicros } from './rowValues.js';
 
@@ -60,9 +60,26 @@ export const recordingOperationsView: AggregateView = {
       if (typeof min !== 'number' || duration < min) row['durationMinMs'] = duration;
       const max = row['durationMaxMs'];
       if (typeof max !== 'number' || duration > max) row['durationMaxMs'] = duration;
-      const sketch = decodeSketch(row['durationSketch']);
-      addToSketch(sketch, duration);
-      row['durationSketch'] = encodeSketch(sketch);
+      addToSketch(openSketch(row), duration);
     });
   },
+
+  finalize(row: RowData): void {
+    const sketch = openSketches.get(row);
+    if (!sketch) return;
+    row['durationSketch'] = encodeSketch(sketch);
+    openSketches.delete(row);
+  },
 };
+
+/** Sketches decoded during a batch, by row: encoding one costs O(bins), so it happens once per row in `finalize`. */
+const openSketches = new WeakMap<RowData, DurationSketch>();
+
+function openSketch(row: RowData): DurationSketch {
+  let sketch = openSketches.get(row);
+  if (!sketch) {
+    sketch = decodeSketch(row['durationSketch']);
+    openSketches.set(row, sketch);
+  }
+  return sketch;
+}
