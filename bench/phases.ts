@@ -1,0 +1,352 @@
+/** The measured phases. Each runs in its own child process so that its peak RSS is its own. */
+import { appendFile, open } from 'node:fs/promises';
+import { ALL_VIEWS, type RowData } from '../src/lib/aggregating/index.js';
+import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../src/lib/normalizing/index.js';
+import type { NormalizeContext } from '../src/lib/normalizing/types.js';
+import { forEachLimit } from '../src/lib/processing/concurrency.js';
+import { silentLogger } from '../src/lib/processing/logger.js';
+import { processFile, type ProcessDeps } from '../src/lib/processing/processFile.js';
+import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../src/lib/processing/settings.js';
+import { decodeUnit, Framer } from '../src/lib/reading/index.js';
+import type { FramedItem } from '../src/lib/reading/types.js';
+import { startAzurite } from '../src/lib/storage/azurite.js';
+import { RESERVED_ROW_PREFIX } from '../src/lib/storage/keys.js';
+import { LocalLogSource, refForLocalPath } from '../src/lib/storage/LocalLogSource.js';
+import { TableStore, type RowWrite, type StoredRow } from '../src/lib/storage/TableStore.js';
+import { FILES_TABLE } from '../src/lib/processing/checkpoints.js';
+
+export interface PhaseResult {
+  name: string;
+  ms: number;
+  bytes: number;
+  records: number;
+  /** Peak resident set of the phase's process, MiB (getrusage maxrss). */
+  peakRssMb: number;
+  /** Highest `rss` seen by a 50 ms sampler, MiB (cross-check of peakRssMb). */
+  sampledRssMb: number;
+  extra: Record<string, number | string>;
+}
+
+const CHUNK = DEFAULT_PROCESS_SETTINGS.readChunkBytes;
+
+function rssSampler(): () => { peakRssMb: number; sampledRssMb: number } {
+  let max = process.memoryUsage().rss;
+  const timer = setInterval(() => {
+    max = Math.max(max, process.memoryUsage().rss);
+  }, 50);
+  return () => {
+    clearInterval(timer);
+    max = Math.max(max, process.memoryUsage().rss);
+    return { peakRssMb: round(process.resourceUsage().maxRSS / 1024), sampledRssMb: round(max / 2 ** 20) };
+  };
+}
+
+function round(n: number, digits = 1): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}
+
+/** Reads a file in `CHUNK`-sized ranged reads, as the per-file loop does. */
+async function* chunks(file: string): AsyncGenerator<Buffer> {
+  const handle = await open(file, 'r');
+  try {
+    for (let position = 0; ; ) {
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+      if (bytesRead === 0) return;
+      position += bytesRead;
+      yield bytesRead === CHUNK ? buffer : buffer.subarray(0, bytesRead);
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/** (a) The floor: the same bytes, the same chunks, `JSON.parse` of each line and nothing else. */
+export async function floorPhase(files: readonly string[]): Promise<PhaseResult> {
+  const stop = rssSampler();
+  const started = performance.now();
+  let bytes = 0;
+  let records = 0;
+  let sink = 0;
+  for (const file of files) {
+    let carry: Buffer | null = null;
+    for await (const chunk of chunks(file)) {
+      bytes += chunk.length;
+      const data: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+      let from = 0;
+      for (let nl = data.indexOf(0x0a, from); nl >= 0; nl = data.indexOf(0x0a, from)) {
+        if (nl > from) {
+          const value = JSON.parse(data.toString('utf8', from, nl)) as Record<string, unknown>;
+          if (value['time'] !== undefined) sink++;
+          records++;
+        }
+        from = nl + 1;
+      }
+      carry = from < data.length ? Buffer.from(data.subarray(from)) : null;
+    }
+    if (carry && carry.length > 0) {
+      JSON.parse(carry.toString('utf8'));
+      records++;
+    }
+  }
+  const ms = performance.now() - started;
+  return { name: 'floor', ms, bytes, records, ...stop(), extra: { sink } };
+}
+
+/** (b) The pipeline in process: Framer → decodeUnit → normalizeRecord → every view's route + apply into maps. */
+export async function pipelinePhase(files: readonly string[], settings: ProcessSettings = DEFAULT_PROCESS_SETTINGS): Promise<PhaseResult> {
+  const views = ALL_VIEWS;
+  const stop = rssSampler();
+  const started = performance.now();
+  const rows = new Map<string, RowData>();
+  let bytes = 0;
+  let records = 0;
+  let units = 0;
+  let bad = 0;
+  let unsupported = 0;
+  for (const file of files) {
+    const ref = refForLocalPath(file);
+    const context: NormalizeContext = { fileCategory: categoryFromContainer(ref.container), resourceIdFromPath: resourceIdFromBlobPath(ref.path) };
+    const framer = new Framer({ start: { offset: 0, newlines: 0, mode: 'auto' }, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
+    const handle = (items: FramedItem[]): void => {
+      for (const item of items) {
+        if (item.kind === 'issue') {
+          bad++;
+          continue;
+        }
+        units++;
+        const decoded = decodeUnit(item);
+        if (!decoded.success) {
+          bad++;
+          continue;
+        }
+        for (const raw of decoded.records) {
+          const normalized = normalizeRecord(raw.value, context);
+          if (!normalized.success) {
+            if (normalized.kind === 'unsupported') unsupported++;
+            else bad++;
+            continue;
+          }
+          records++;
+          const record = normalized.record;
+          for (const view of views) {
+            const route = view.route(record);
+            if (!route) continue;
+            const touched = route.rowKeys.map((rowKey) => {
+              const key = `${view.table}\u0000${route.partitionKey}\u0000${rowKey}`;
+              let row = rows.get(key);
+              if (!row) rows.set(key, (row = {}));
+              return row;
+            });
+            view.apply(record, touched);
+          }
+        }
+      }
+    };
+    for await (const chunk of chunks(file)) {
+      bytes += chunk.length;
+      handle(framer.push(chunk));
+    }
+    handle(framer.finish(true));
+  }
+  // As the applier does before writing: state kept decoded during a batch (sketches) is serialized.
+  for (const view of views) {
+    if (!view.finalize) continue;
+    for (const [key, row] of rows) if (key.startsWith(view.table + '\u0000')) view.finalize(row);
+  }
+  const ms = performance.now() - started;
+  if (process.env['BENCH_DUMP_ROWS']) {
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(`${process.env['BENCH_DUMP_ROWS']}.json`, JSON.stringify([...rows].sort(([x], [y]) => (x < y ? -1 : 1))));
+  }
+  return { name: 'pipeline', ms, bytes, records, ...stop(), extra: { units, bad, unsupported, aggregateRows: rows.size } };
+}
+
+interface E2eRun {
+  ms: number;
+  records: number;
+  bytes: number;
+  requests: { reads: number; writes: number; transactions: number; total: number };
+  bytesRead: number;
+  aggregateRows: number;
+  badLines: number;
+}
+
+async function countAggregateRows(tables: TableStore): Promise<number> {
+  let count = 0;
+  for (const view of ALL_VIEWS) {
+    await tables.ensureTable(view.table);
+    for await (const row of tables.query(view.table, undefined, ['PartitionKey', 'RowKey'])) if (!row.rowKey.startsWith(RESERVED_ROW_PREFIX)) count++;
+  }
+  return count;
+}
+
+function totalRequests(tables: TableStore): E2eRun['requests'] {
+  const { reads, writes, transactions } = tables.requests;
+  return { reads, writes, transactions, total: reads + writes + transactions };
+}
+
+async function runFiles(files: readonly string[], connectionString: string, prefix: string, concurrency: number, settings: ProcessSettings): Promise<E2eRun> {
+  const tables = new TableStore({ kind: 'connectionString', connectionString }, prefix);
+  const source = new LocalLogSource();
+  const refs = files.map((file) => source.register(file));
+  const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings, logger: silentLogger };
+  const started = performance.now();
+  let records = 0;
+  let bytes = 0;
+  let badLines = 0;
+  await forEachLimit(refs, concurrency, async (ref) => {
+    const result = await processFile(ref, deps);
+    records += result.records;
+    bytes += result.bytes;
+    badLines += result.badLines;
+  });
+  const ms = performance.now() - started;
+  const requests = totalRequests(tables);
+  return { ms, records, bytes, requests, bytesRead: source.usage.bytesRead, aggregateRows: await countAggregateRows(tables), badLines };
+}
+
+/** (c) End to end into Azurite through LocalLogSource + processFile, 4 files at a time as the CLI does. */
+export async function e2ePhase(files: readonly string[], concurrency = 4): Promise<PhaseResult> {
+  const azurite = await startAzurite();
+  try {
+    const stop = rssSampler();
+    const run = await runFiles(files, azurite.connectionString, 'Bench', concurrency, DEFAULT_PROCESS_SETTINGS);
+    return {
+      name: 'e2e', ms: run.ms, bytes: run.bytes, records: run.records, ...stop(),
+      extra: {
+        requestsTotal: run.requests.total, reads: run.requests.reads, writes: run.requests.writes, transactions: run.requests.transactions,
+        requestsPer1000Records: round((run.requests.total / run.records) * 1000, 2), aggregateRows: run.aggregateRows,
+        requestsPerAggregateRow: round(run.requests.total / run.aggregateRows, 3), badLines: run.badLines,
+      },
+    };
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/** (d) Incremental: process a big file, append `appendBytes` of complete lines, process again. */
+export async function incrementalPhase(bigFile: string, append: Buffer): Promise<PhaseResult> {
+  const azurite = await startAzurite();
+  try {
+    const stop = rssSampler();
+    const tables = new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Inc');
+    const source = new LocalLogSource();
+    const ref = source.register(bigFile);
+    const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger: silentLogger };
+    let started = performance.now();
+    const full = await processFile(ref, deps);
+    const fullMs = performance.now() - started;
+    const fullRead = source.usage.bytesRead;
+    const fullRequests = totalRequests(tables).total;
+
+    await appendFile(bigFile, append);
+    const readBefore = source.usage.bytesRead;
+    const readsBefore = source.usage.reads;
+    started = performance.now();
+    const again = await processFile(ref, deps);
+    const incMs = performance.now() - started;
+    const incRead = source.usage.bytesRead - readBefore;
+    const incRequests = totalRequests(tables).total - fullRequests;
+    return {
+      name: 'incremental', ms: fullMs, bytes: full.bytes, records: full.records, ...stop(),
+      extra: {
+        fullBytesRead: fullRead, fullMs: round(fullMs), appendedBytes: append.length, appendedRecords: again.records,
+        incrementalBytesRead: incRead, incrementalReadCalls: source.usage.reads - readsBefore, readRatio: round(incRead / append.length, 3),
+        incrementalMs: round(incMs, 2), timeRatio: round(incMs / fullMs, 5), incrementalRequests: incRequests,
+      },
+    };
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/** (e) Requests vs rows: the same lines once, then twice (2× records, the very same aggregate rows). */
+export async function scalingPhase(once: string, twice: string): Promise<PhaseResult> {
+  const azurite = await startAzurite();
+  try {
+    const stop = rssSampler();
+    const a = await runFiles([once], azurite.connectionString, 'Once', 1, DEFAULT_PROCESS_SETTINGS);
+    const b = await runFiles([twice], azurite.connectionString, 'Twice', 1, DEFAULT_PROCESS_SETTINGS);
+    return {
+      name: 'scaling', ms: a.ms + b.ms, bytes: a.bytes + b.bytes, records: a.records + b.records, ...stop(),
+      extra: {
+        onceRecords: a.records, onceBytes: a.bytes, onceRequests: a.requests.total, onceRows: a.aggregateRows,
+        oncePerRow: round(a.requests.total / a.aggregateRows, 3), oncePer1000Records: round((a.requests.total / a.records) * 1000, 2),
+        twiceRecords: b.records, twiceBytes: b.bytes, twiceRequests: b.requests.total, twiceRows: b.aggregateRows,
+        twicePerRow: round(b.requests.total / b.aggregateRows, 3), twicePer1000Records: round((b.requests.total / b.records) * 1000, 2),
+        requestGrowth: round(b.requests.total / a.requests.total, 3),
+      },
+    };
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/**
+ * A TableStore that stores nothing: every read finds nothing, every write succeeds. Lets the per-file
+ * loop run at full speed with only its own memory in the process (no Azurite, no rows kept).
+ */
+class NullTableStore extends TableStore {
+  /** Checkpoint rows are kept (the loop resumes from them); aggregate rows are not. */
+  private readonly files = new Map<string, StoredRow>();
+  private version = 0;
+  constructor() {
+    super({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, 'Null');
+  }
+  override async ensureTable(): Promise<void> {}
+  override async getRow(table: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
+    this.requests.reads++;
+    return table === FILES_TABLE ? this.files.get(`${partitionKey}\u0000${rowKey}`) : undefined;
+  }
+  override async readRows(): Promise<Map<string, StoredRow>> {
+    this.requests.reads++;
+    return new Map<string, StoredRow>();
+  }
+  override async readPartition(): Promise<Map<string, StoredRow>> {
+    this.requests.reads++;
+    return new Map<string, StoredRow>();
+  }
+  // eslint-disable-next-line require-yield
+  override async *query(): AsyncGenerator<never> {
+    this.requests.reads++;
+  }
+  override async upsert(): Promise<void> {
+    this.requests.writes++;
+  }
+  override async writeConditional(table: string, partitionKey: string, write: RowWrite): Promise<{ committed: true }> {
+    this.requests.writes++;
+    if (table === FILES_TABLE) {
+      this.files.set(`${partitionKey}\u0000${write.rowKey}`, { partitionKey, rowKey: write.rowKey, etag: String(++this.version), data: { ...write.data } });
+    }
+    return { committed: true };
+  }
+  override async commit(): Promise<{ committed: true }> {
+    this.requests.transactions++;
+    return { committed: true };
+  }
+}
+
+/** (c′) The per-file loop (processFile) on local files with storage replaced by NullTableStore: the processor's own RSS and CPU. */
+export async function loopPhase(files: readonly string[]): Promise<PhaseResult> {
+  const stop = rssSampler();
+  const tables = new NullTableStore();
+  const source = new LocalLogSource();
+  const refs = files.map((file) => source.register(file));
+  const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger: silentLogger };
+  const started = performance.now();
+  let records = 0;
+  let bytes = 0;
+  await forEachLimit(refs, 4, async (ref) => {
+    const result = await processFile(ref, deps);
+    records += result.records;
+    bytes += result.bytes;
+  });
+  const ms = performance.now() - started;
+  const requests = totalRequests(tables);
+  return {
+    name: 'loop', ms, bytes, records, ...stop(),
+    extra: { requestsTotal: requests.total, requestsPer1000Records: round((requests.total / Math.max(1, records)) * 1000, 2) },
+  };
+}

@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { parseJsonTolerant } from '../../../src/lib/reading/decodeUnit.js';
+
+/** Bytes the Framer treats as blank (a line of only these is skipped, not a unit). */
+export function isBlankLine(line: Buffer): boolean {
+  for (const b of line) if (b !== 0x20 && b !== 0x0a && b !== 0x0d && b !== 0x09) return false;
+  return true;
+}
+
+/** Splits on `\n`; the last piece (after the last `\n`) is kept too. */
+export function splitLines(data: Buffer): { start: number; bytes: Buffer }[] {
+  const lines: { start: number; bytes: Buffer }[] = [];
+  let from = 0;
+  for (;;) {
+    const nl = data.indexOf(0x0a, from);
+    if (nl < 0) {
+      if (from < data.length) lines.push({ start: from, bytes: data.subarray(from) });
+      return lines;
+    }
+    lines.push({ start: from, bytes: data.subarray(from, nl) });
+    from = nl + 1;
+  }
+}
+
+/**
+ * How many outcomes (record, quarantined line or unsupported record) a non-blank line must produce:
+ * one, except a JSON array or `{"records":[...]}` wrapper of objects, which gives one per element.
+ */
+export function expectedOutcomes(line: Buffer, maxUnitBytes: number): number {
+  const content = line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
+  if (content.length > maxUnitBytes) return 1;
+  let value: unknown;
+  try {
+    value = parseJsonTolerant(content.toString('utf8'));
+  } catch {
+    return 1;
+  }
+  const elements = Array.isArray(value)
+    ? value
+    : value !== null && typeof value === 'object'
+      ? Object.entries(value).find(([key, v]) => key.toLowerCase() === 'records' && Array.isArray(v))?.[1]
+      : undefined;
+  if (!Array.isArray(elements)) return 1;
+  if (elements.some((element) => element === null || typeof element !== 'object' || Array.isArray(element))) return 1;
+  return elements.length;
+}
+
+const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'TIME', 'Time', 'CATEGORY', 'Properties', 'PROPERTIES', 'resourceID', 'records', 'valueOf'];
+const NASTY_STRINGS = ['', ' ', '\u0000', '\ud800', '\udfff', '💥', 'null', '1e309', '-0', 'NaN', '2024-13-45T25:61:61Z', '9999-12-31T23:59:59.9999999Z',
+  '0000-01-01T00:00:00Z', '2024-05-25T00:00:00.0000000Z', '2024-05-25T00:00:00', '/', '\\', '#', '?', '~', '|', 'x'.repeat(5000)];
+
+export const anyJson = fc.oneof(
+  fc.jsonValue({ maxDepth: 3 }),
+  fc.constantFrom(...NASTY_STRINGS),
+  fc.constantFrom(Number.MAX_SAFE_INTEGER, -1, 0, 1.5, 1e308, -1e308),
+);
+
+export type Mutation =
+  | { kind: 'none' }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'insert'; at: number; text: string }
+  | { kind: 'delete'; at: number; count: number }
+  | { kind: 'flipByte'; at: number; byte: number }
+  | { kind: 'setField'; path: string[]; value: unknown }
+  | { kind: 'deleteField'; path: string[] }
+  | { kind: 'garbage'; bytes: Uint8Array }
+  | { kind: 'crlf' }
+  | { kind: 'huge'; size: number };
+
+const FIELD_PATHS: string[][] = [
+  ['time'], ['category'], ['resourceId'], ['operationName'], ['correlationId'], ['resultType'], ['resultSignature'], ['durationMs'], ['level'],
+  ['properties'], ['properties', 'roomId'], ['properties', 'recordingId'], ['properties', 'recordingLength'], ['properties', 'usageType'],
+  ['properties', 'quantity'], ['properties', 'callConnectionId'], ['properties', 'startTime'], ['properties', 'endReason'],
+  ...NASTY_KEYS.map((key) => [key]), ...NASTY_KEYS.map((key) => ['properties', key]),
+];
+
+export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+  { weight: 4, arbitrary: fc.constant<Mutation>({ kind: 'none' }) },
+  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(2000) }),
+  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(2000), text: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(',', '}', '{', '"', '\\', '\r', '\n', '\u0000', ',]', '\ufeff')) }),
+  fc.record({ kind: fc.constant('delete' as const), at: fc.nat(2000), count: fc.integer({ min: 1, max: 8 }) }),
+  fc.record({ kind: fc.constant('flipByte' as const), at: fc.nat(2000), byte: fc.integer({ min: 0, max: 255 }) }),
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant('setField' as const), path: fc.constantFrom(...FIELD_PATHS), value: anyJson }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('deleteField' as const), path: fc.constantFrom(...FIELD_PATHS) }) },
+  fc.record({ kind: fc.constant('garbage' as const), bytes: fc.uint8Array({ maxLength: 200 }) }),
+  fc.record({ kind: fc.constant('crlf' as const) }),
+  fc.record({ kind: fc.constant('huge' as const), size: fc.integer({ min: 1, max: 3 }) }),
+);
+
+/** Applies one mutation to one JSON line (without its `\n`). The result may contain `\n` (then it is several lines). */
+export function mutate(line: string, m: Mutation, maxUnitBytes: number): Buffer {
+  const bytes = Buffer.from(line, 'utf8');
+  switch (m.kind) {
+    case 'none': return bytes;
+    case 'truncate': return bytes.subarray(0, m.at % (bytes.length + 1));
+    case 'insert': {
+      const at = m.at % (bytes.length + 1);
+      return Buffer.concat([bytes.subarray(0, at), Buffer.from(m.text, 'utf8'), bytes.subarray(at)]);
+    }
+    case 'delete': {
+      const at = m.at % (bytes.length + 1);
+      return Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + m.count)]);
+    }
+    case 'flipByte': {
+      const copy = Buffer.from(bytes);
+      if (copy.length > 0) copy[m.at % copy.length] = m.byte;
+      return copy;
+    }
+    case 'setField':
+    case 'deleteField': {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      let target: Record<string, unknown> = record;
+      for (const key of m.path.slice(0, -1)) {
+        const next = target[key];
+        if (next === null || typeof next !== 'object' || Array.isArray(next)) target[key] = {};
+        target = target[key] as Record<string, unknown>;
+      }
+      const last = m.path[m.path.length - 1] as string;
+      if (m.kind === 'deleteField') delete target[last];
+      else Object.defineProperty(target, last, { value: m.value, enumerable: true, configurable: true, writable: true });
+      return Buffer.from(JSON.stringify(record), 'utf8');
+    }
+    case 'garbage': return Buffer.from(m.bytes);
+    case 'crlf': return Buffer.concat([bytes, Buffer.from('\r')]);
+    case 'huge': {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      record['padding'] = 'p'.repeat(maxUnitBytes * m.size);
+      return Buffer.from(JSON.stringify(record), 'utf8');
+    }
+  }
+}
+
+/** Random cut points of `length` bytes into chunks (as ranged reads of any size would deliver them). */
+export const chunking = fc.array(fc.integer({ min: 1, max: 4096 }), { minLength: 1, maxLength: 20 });
+
+export function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
+  const chunks: Buffer[] = [];
+  let at = 0;
+  let i = 0;
+  while (at < data.length) {
+    const size = sizes[i++ % sizes.length] as number;
+    chunks.push(data.subarray(at, at + size));
+    at += size;
+  }
+  return chunks;
+}
