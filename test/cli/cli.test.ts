@@ -1,35 +1,10 @@
-import { spawn } from 'node:child_process';
 import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built CLI as a user would, with a clean environment (no AzureWebJobsStorage). */
-function cli(args: string[], cwd = ROOT): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const env = { ...process.env };
-    delete env['AzureWebJobsStorage'];
-    delete env['ACS_LOGS_TABLE_PREFIX'];
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd, env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 let work: string;
 beforeAll(async () => {

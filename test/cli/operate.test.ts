@@ -1,29 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, ROOT } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
-
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const childEnv = { ...process.env, ...env };
-    delete childEnv['AzureWebJobsStorage'];
-    delete childEnv['ACS_LOGS_TABLE_PREFIX'];
-    const child = spawn(process.execPath, [MAIN, ...args], { cwd: ROOT, env: childEnv });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** Each test gets its own account-like namespace: a table prefix; blob containers are the real defaults, so a fresh Azurite-backed data dir is used where containers matter. */
 let work: string;
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-operate-'));

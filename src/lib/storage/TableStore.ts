@@ -208,8 +208,9 @@ async function withNetworkRetry<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A request that was sent but whose answer was cut while read (`PARSE_ERROR`); send failures the SDK retries itself. */
 function isNetworkError(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === undefined;
+  return error instanceof RestError && error.statusCode === undefined && error.code === RestError.PARSE_ERROR;
 }
 
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */
