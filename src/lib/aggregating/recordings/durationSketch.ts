@@ -97,17 +97,24 @@ export function encodeSketch(sketch: DurationSketch): string {
   return `${sketch.zero};${bins.map(([index, count]) => `${index}:${count}`).join(',')}`;
 }
 
-/** Reads encodeSketch's form; anything unreadable is an empty sketch. */
+/**
+ * Reads encodeSketch's form (absent is empty). A stored value that does not read throws rather than
+ * counting as empty: folding into an empty sketch would silently drop its bins.
+ */
 export function decodeSketch(value: unknown): DurationSketch {
   const sketch = emptySketch();
-  if (typeof value !== 'string' || value === '') return sketch;
-  const [zero, bins] = value.split(';');
+  if (value === undefined || value === null || value === '') return sketch;
+  const text = String(value);
+  const unreadable = (): Error => new Error(`stored duration sketch does not read: ${text.slice(0, 80)}`);
+  const [zero, bins, extra] = text.split(';');
   const zeroCount = Number(zero);
-  if (Number.isInteger(zeroCount) && zeroCount > 0) sketch.zero = zeroCount;
+  if (extra !== undefined || !Number.isInteger(zeroCount) || zeroCount < 0) throw unreadable();
+  sketch.zero = zeroCount;
   for (const pair of (bins ?? '').split(',')) {
     if (pair === '') continue;
     const [index, count] = pair.split(':').map(Number);
-    if (Number.isInteger(index) && Number.isInteger(count) && (count as number) > 0) sketch.bins.set(index as number, count as number);
+    if (!Number.isInteger(index) || !Number.isInteger(count) || (count as number) <= 0) throw unreadable();
+    sketch.bins.set(index as number, count as number);
   }
   return sketch;
 }

@@ -36,20 +36,27 @@ export function keyOf(value: string | null): string {
 
 export type Counts = Record<string, number>;
 
-/** Reads a count map stored as JSON; anything unreadable is an empty map. */
+/**
+ * Reads a count map this code stored as JSON (absent is empty). A stored value that does not read
+ * throws: folding into it would silently drop its counts, so the invocation fails and is retried.
+ */
 export function readCounts(value: unknown): Counts {
-  if (typeof value !== 'string' || value === '') return {};
+  if (value === undefined || value === null || value === '') return {};
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(value);
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return {};
-    const counts: Counts = {};
-    for (const [key, count] of Object.entries(parsed as Record<string, unknown>)) {
-      if (typeof count === 'number') counts[key] = count;
-    }
-    return counts;
+    parsed = typeof value === 'string' ? JSON.parse(value) : value;
   } catch {
-    return {};
+    throw new Error(`stored count map is not JSON: ${String(value).slice(0, 80)}`);
   }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new Error(`stored count map is not an object: ${String(value).slice(0, 80)}`);
+  }
+  const counts: Counts = {};
+  for (const [key, count] of Object.entries(parsed as Record<string, unknown>)) {
+    if (typeof count !== 'number' || !Number.isFinite(count)) throw new Error(`stored count map has a non-number for "${key.slice(0, 40)}"`);
+    counts[key] = count;
+  }
+  return counts;
 }
 
 /** A count map as JSON with sorted keys: equal maps give equal strings. */
