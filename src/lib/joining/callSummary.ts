@@ -4,7 +4,7 @@
  */
 import type { RowData } from '../aggregating/types.js';
 import {
-  compareStrings, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, writeCounts, type Counts,
+  compareStrings, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, readStrings, writeCounts, type Counts,
 } from '../aggregating/recordings/rowValues.js';
 import { decodeKeyPart } from '../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
@@ -261,6 +261,49 @@ function sortedCounts(counts: Counts): Counts {
 
 function addText(set: Set<string>, value: unknown): void {
   if (typeof value === 'string' && value !== '') set.add(value);
+}
+
+/** The inverse of callRowOf: a stored call row and its recordings back as facts (for queries). */
+export function callFactsOfRow(row: RowData, recordings: RecordingFacts[]): CallFacts {
+  recordings.sort((a, b) => compareStrings(a.startTime ?? '', b.startTime ?? '') || compareStrings(a.recordingId, b.recordingId));
+  const count = (key: string): number => num(row[key]) ?? 0;
+  const durationCount = count('durationCount');
+  return {
+    correlationId: text(row['correlationId']) ?? '',
+    resourceId: text(row['resourceId']),
+    recordingCount: count('recordingCount'),
+    recordingMs: count('recordingMs'),
+    recordingsWithoutSummary: count('recordingsWithoutSummary'),
+    recordingIdsWithoutSummary: recordings
+      .filter((r) => !r.hasSummary && r.operationCount - r.failedOperations > 0)
+      .map((r) => r.recordingId)
+      .sort(compareStrings),
+    summariesWithoutOperations: count('summariesWithoutOperations'),
+    operationCount: count('operationCount'),
+    operations: readCounts(row['operations']),
+    failedOperations: count('failedOperations'),
+    sdkTypes: readStrings(row['sdkTypes']),
+    sdkVersions: readStrings(row['sdkVersions']),
+    callConnectionIds: readStrings(row['callConnectionIds']),
+    firstOperationAt: text(row['firstOperationAt']),
+    lastOperationAt: text(row['lastOperationAt']),
+    firstAt: text(row['firstAt']),
+    lastAt: text(row['lastAt']),
+    durationMs:
+      durationCount === 0
+        ? null
+        : {
+            count: durationCount,
+            sumUs: count('durationSumUs'),
+            min: count('durationMinMs'),
+            max: count('durationMaxMs'),
+            p50: count('durationP50Ms'),
+            p95: count('durationP95Ms'),
+            p99: count('durationP99Ms'),
+          },
+    matched: row['matched'] === true,
+    recordings,
+  };
 }
 
 function text(value: unknown): string | null {

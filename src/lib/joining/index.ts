@@ -5,5 +5,5 @@ export {
   summaryRowKey,
 } from './callRows.js';
 export {
-  callRowOf, computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
+  callFactsOfRow, callRowOf, computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
 } from './callSummary.js';

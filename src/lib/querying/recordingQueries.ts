@@ -1,8 +1,8 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
 import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts, readStrings } from '../aggregating/recordings/rowValues.js';
+import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
 import {
-  CALL_ROW_KEY, CALLS_TABLE, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
+  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
   type RecordingFacts,
 } from '../joining/index.js';
 import { RESERVED_ROW_PREFIX } from '../storage/keys.js';
@@ -108,7 +108,7 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
   await forEachLimit(callRows, READ_CONCURRENCY, async (callRow) => {
     const facts = callRow.data['truncated'] === true
       ? await recomputeCall(tables, callRow.partitionKey)
-      : factsFromCallRow(callRow, await readRecordings(tables, callRow.partitionKey));
+      : callFactsOfRow(callRow.data, await readRecordings(tables, callRow.partitionKey));
     calls.push({ row: toCallRow(facts), firstAt: facts.firstAt ?? '' });
   });
   return calls
@@ -212,48 +212,6 @@ async function recomputeCall(tables: TableStore, partitionKey: string): Promise<
     if (rowKey !== CALL_ROW_KEY && !rowKey.startsWith(RESERVED_ROW_PREFIX)) rows.set(rowKey, row.data);
   }
   return computeCallFacts(rows, partitionKey);
-}
-
-function factsFromCallRow(row: StoredRow, recordings: RecordingFacts[]): CallFacts {
-  const d = row.data;
-  recordings.sort((a, b) => compareStrings(a.startTime ?? '', b.startTime ?? '') || compareStrings(a.recordingId, b.recordingId));
-  const durationCount = numberOr(d['durationCount'], 0) as number;
-  return {
-    correlationId: String(d['correlationId']),
-    resourceId: nullable(d['resourceId']),
-    recordingCount: numberOr(d['recordingCount'], 0) as number,
-    recordingMs: numberOr(d['recordingMs'], 0) as number,
-    recordingsWithoutSummary: numberOr(d['recordingsWithoutSummary'], 0) as number,
-    recordingIdsWithoutSummary: recordings
-      .filter((r) => !r.hasSummary && r.operationCount - r.failedOperations > 0)
-      .map((r) => r.recordingId)
-      .sort(compareStrings),
-    summariesWithoutOperations: numberOr(d['summariesWithoutOperations'], 0) as number,
-    operationCount: numberOr(d['operationCount'], 0) as number,
-    operations: readCounts(d['operations']),
-    failedOperations: numberOr(d['failedOperations'], 0) as number,
-    sdkTypes: readStrings(d['sdkTypes']),
-    sdkVersions: readStrings(d['sdkVersions']),
-    callConnectionIds: readStrings(d['callConnectionIds']),
-    firstOperationAt: nullable(d['firstOperationAt']),
-    lastOperationAt: nullable(d['lastOperationAt']),
-    firstAt: nullable(d['firstAt']),
-    lastAt: nullable(d['lastAt']),
-    durationMs:
-      durationCount === 0
-        ? null
-        : {
-            count: durationCount,
-            sumUs: numberOr(d['durationSumUs'], 0) as number,
-            min: numberOr(d['durationMinMs'], 0) as number,
-            max: numberOr(d['durationMaxMs'], 0) as number,
-            p50: numberOr(d['durationP50Ms'], 0) as number,
-            p95: numberOr(d['durationP95Ms'], 0) as number,
-            p99: numberOr(d['durationP99Ms'], 0) as number,
-          },
-    matched: d['matched'] === true,
-    recordings,
-  };
 }
 
 function toCallRow(facts: CallFacts): CallRow {
