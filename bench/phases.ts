@@ -1,6 +1,6 @@
 /** The measured phases. Each runs in its own child process so that its peak RSS is its own. */
 import { appendFile, open } from 'node:fs/promises';
-import { ALL_VIEWS, type RowData } from '../src/lib/aggregating/index.js';
+import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregating/index.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
 import { forEachLimit } from '../src/lib/processing/concurrency.js';
@@ -99,7 +99,8 @@ export async function pipelinePhase(files: readonly string[], settings: ProcessS
   const views = ALL_VIEWS;
   const stop = rssSampler();
   const started = performance.now();
-  const rows = new Map<string, RowData>();
+  // Rows by view, partition and row key, as the applier groups them.
+  const tables = new Map<AggregateView, Map<string, Map<string, RowData>>>(views.map((view) => [view, new Map()]));
   let bytes = 0;
   let records = 0;
   let units = 0;
@@ -133,10 +134,12 @@ export async function pipelinePhase(files: readonly string[], settings: ProcessS
           for (const view of views) {
             const route = view.route(record);
             if (!route) continue;
+            const table = tables.get(view) as Map<string, Map<string, RowData>>;
+            let partition = table.get(route.partitionKey);
+            if (!partition) table.set(route.partitionKey, (partition = new Map()));
             const touched = route.rowKeys.map((rowKey) => {
-              const key = `${view.table}\u0000${route.partitionKey}\u0000${rowKey}`;
-              let row = rows.get(key);
-              if (!row) rows.set(key, (row = {}));
+              let row = partition.get(rowKey);
+              if (!row) partition.set(rowKey, (row = {}));
               return row;
             });
             view.apply(record, touched);
@@ -151,16 +154,23 @@ export async function pipelinePhase(files: readonly string[], settings: ProcessS
     handle(framer.finish(true));
   }
   // As the applier does before writing: state kept decoded during a batch (sketches) is serialized.
-  for (const view of views) {
-    if (!view.finalize) continue;
-    for (const [key, row] of rows) if (key.startsWith(view.table + '\u0000')) view.finalize(row);
+  let aggregateRows = 0;
+  for (const [view, partitions] of tables) {
+    for (const partition of partitions.values()) {
+      aggregateRows += partition.size;
+      if (view.finalize) for (const row of partition.values()) view.finalize(row);
+    }
   }
   const ms = performance.now() - started;
   if (process.env['BENCH_DUMP_ROWS']) {
     const { writeFileSync } = await import('node:fs');
-    writeFileSync(`${process.env['BENCH_DUMP_ROWS']}.json`, JSON.stringify([...rows].sort(([x], [y]) => (x < y ? -1 : 1))));
+    const rows: [string, RowData][] = [];
+    for (const [view, partitions] of tables) {
+      for (const [partitionKey, partition] of partitions) for (const [rowKey, row] of partition) rows.push([`${view.table}/${partitionKey}/${rowKey}`, row]);
+    }
+    writeFileSync(`${process.env['BENCH_DUMP_ROWS']}.json`, JSON.stringify(rows.sort(([x], [y]) => (x < y ? -1 : 1))));
   }
-  return { name: 'pipeline', ms, bytes, records, ...stop(), extra: { units, bad, unsupported, aggregateRows: rows.size } };
+  return { name: 'pipeline', ms, bytes, records, ...stop(), extra: { units, bad, unsupported, aggregateRows } };
 }
 
 interface E2eRun {
@@ -329,12 +339,12 @@ class NullTableStore extends TableStore {
 }
 
 /** (c′) The per-file loop (processFile) on local files with storage replaced by NullTableStore: the processor's own RSS and CPU. */
-export async function loopPhase(files: readonly string[]): Promise<PhaseResult> {
+export async function loopPhase(files: readonly string[], settings: ProcessSettings = DEFAULT_PROCESS_SETTINGS): Promise<PhaseResult> {
   const stop = rssSampler();
   const tables = new NullTableStore();
   const source = new LocalLogSource();
   const refs = files.map((file) => source.register(file));
-  const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger: silentLogger };
+  const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings, logger: silentLogger };
   const started = performance.now();
   let records = 0;
   let bytes = 0;

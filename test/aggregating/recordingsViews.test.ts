@@ -4,6 +4,7 @@ import { recordingOperationsView, recordingsView } from '../../src/lib/aggregati
 import {
   addToSketch, decodeSketch, emptySketch, encodeSketch, mergeSketch, RELATIVE_ACCURACY, sketchCount, sketchQuantile,
 } from '../../src/lib/aggregating/recordings/durationSketch.js';
+import { closeRow } from '../../src/lib/aggregating/openValues.js';
 import { bumpCount, MAX_MAP_KEYS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/recordings/rowValues.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 import { exactQuantile } from '../../src/lib/joining/index.js';
@@ -139,6 +140,7 @@ describe('recording views', () => {
   it('cap a count map at its size limit, counting the rest under (other)', () => {
     const row: RowData = {};
     for (let i = 0; i < MAX_MAP_KEYS + 50; i++) bumpCount(row, 'byFormat', `format-${String(i).padStart(4, '0')}-${'x'.repeat(120)}`);
+    closeRow(row);
     const counts = readCounts(row['byFormat']);
     expect(Object.keys(counts)).toHaveLength(MAX_MAP_KEYS + 1);
     expect(counts[OTHER_KEY]).toBe(50);

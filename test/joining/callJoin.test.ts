@@ -41,6 +41,7 @@ function applyInChunks(records: readonly NormalizedRecord[], chunk: number): Rec
     }
     for (const key of touched) {
       const partition = partitions.get(key) as Map<string, RowData>;
+      for (const row of partition.values()) callsView.finalize?.(row);
       const rows = new Map([...partition].filter(([rowKey]) => rowKey !== CALL_ROW_KEY));
       partition.set(CALL_ROW_KEY, callsView.summary?.compute(rows, key) as RowData);
     }

@@ -84,6 +84,32 @@ describe('exactly once, against Azurite', () => {
     expect(deps.source.usage.bytesRead).toBeLessThan(text.length * 1.2);
   });
 
+  it('ends a segment on its record budget and on its quarantined-text budget, and loses nothing between segments', async () => {
+    const records = roomsRecords(200, 21, 30);
+    const lines = records.map((record, i) => (i % 10 === 5 ? `{"bad line ${i}": ${'x'.repeat(300)}` : JSON.stringify(record)));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join('\n') + '\n');
+    const file = { container: container.containerName, path: PATH };
+    const good = records.filter((_, i) => i % 10 !== 5);
+    const expected = referenceAggregates(normalizeAll(good));
+
+    const byRecords = newTableStore();
+    const counted = await processFile(file, testDeps(byRecords, undefined, { readChunkBytes: 2 * 1024, segmentRecords: 25 }));
+    expect(counted).toMatchObject({ records: 180, badLines: 20 });
+    // Each segment stops at the first 2 KiB read past 25 held lines, so there are several, and each read only once.
+    expect(counted.segments).toBeGreaterThan(4);
+    expect(await readAggregates(byRecords)).toEqual(expected);
+
+    const byQuarantine = newTableStore();
+    const quarantined = await processFile(file, testDeps(byQuarantine, undefined, { readChunkBytes: 2 * 1024, segmentQuarantinedChars: 600 }));
+    expect(quarantined).toMatchObject({ records: 180, badLines: 20 });
+    expect(quarantined.segments).toBeGreaterThan(4);
+    expect(await readAggregates(byQuarantine)).toEqual(expected);
+
+    const oneSegment = await processFile(file, testDeps(newTableStore(), undefined, { readChunkBytes: 2 * 1024 }));
+    expect(oneSegment.segments).toBe(1);
+  });
+
   it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
     const records = roomsRecords(150, 15, 120);
     const container = await newContainer();

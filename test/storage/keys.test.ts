@@ -18,6 +18,13 @@ describe('table key encoding', () => {
     );
   });
 
+  it('encodes a value the same way before and after many others (the escaped-part cache is bounded)', () => {
+    const values = Array.from({ length: 3000 }, (_, i) => `/SUBSCRIPTIONS/${i}/RG#${i % 7}`);
+    const first = values.map(encodeKeyPart);
+    expect(values.map(encodeKeyPart)).toEqual(first);
+    expect(first.map(decodeKeyPart)).toEqual(values);
+  });
+
   it('keeps resource ids and base64 correlation ids readable', () => {
     expect(encodeKeyPart('x7rMXmihYEe3GFho9T/H2w')).toBe('x7rMXmihYEe3GFho9T!2FH2w');
     expect(encodeKeyPart('/SUBSCRIPTIONS/A/RG')).toBe('!2FSUBSCRIPTIONS!2FA!2FRG');

@@ -41,18 +41,59 @@ export interface PartitionSummary {
   compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData;
 }
 
-/** Time helpers shared by the views: UTC buckets as sortable ISO strings. */
+/**
+ * Time helpers shared by the views: UTC buckets and times as sortable ISO strings. Every view asks
+ * for the same few hours of a file's records, so each keeps its last answer, and `isoTime` writes
+ * minutes, seconds and milliseconds after a cached hour prefix instead of building a Date per call.
+ */
+const MS_PER_HOUR = 3_600_000;
+const MS_PER_DAY = 86_400_000;
+/** 0000-01-01 .. 9999-12-31: where toISOString writes the plain `YYYY-MM-DDTHH:MM:SS.sssZ` form. */
+const MIN_PLAIN_TIME = -62_167_219_200_000;
+const MAX_PLAIN_TIME = 253_402_300_800_000;
+
+let lastHourStart = NaN;
+let lastHour = '';
+let lastDayStart = NaN;
+let lastDay = '';
+
 export function hourBucket(time: number): string {
-  return new Date(time - (time % 3_600_000)).toISOString();
+  const start = time - (time % MS_PER_HOUR);
+  if (start !== lastHourStart) {
+    lastHour = new Date(start).toISOString();
+    lastHourStart = start;
+  }
+  return lastHour;
 }
 
 export function dayBucket(time: number): string {
-  return new Date(time - (time % 86_400_000)).toISOString();
+  const start = time - (time % MS_PER_DAY);
+  if (start !== lastDayStart) {
+    lastDay = new Date(start).toISOString();
+    lastDayStart = start;
+  }
+  return lastDay;
 }
 
+let prefixHourStart = NaN;
+let hourPrefix = '';
+
 export function isoTime(time: number): string {
-  return new Date(time).toISOString();
+  if (!Number.isInteger(time) || time < MIN_PLAIN_TIME || time >= MAX_PLAIN_TIME) return new Date(time).toISOString();
+  const inHour = ((time % MS_PER_HOUR) + MS_PER_HOUR) % MS_PER_HOUR;
+  const hourStart = time - inHour;
+  if (hourStart !== prefixHourStart) {
+    hourPrefix = new Date(hourStart).toISOString().slice(0, 14); // YYYY-MM-DDTHH:
+    prefixHourStart = hourStart;
+  }
+  const minutes = Math.floor(inHour / 60_000);
+  const seconds = Math.floor(inHour / 1000) % 60;
+  const millis = inHour % 1000;
+  return hourPrefix + TWO_DIGITS[minutes] + ':' + TWO_DIGITS[seconds] + '.' + THREE_DIGITS[millis] + 'Z';
 }
+
+const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
 /** Adds `delta` to a numeric property that may be absent. */
 export function addTo(row: RowData, key: string, delta: number): void {
@@ -77,13 +118,22 @@ export function keepMax(row: RowData, key: string, iso: string): void {
  * the larger value), tracking the observation time in `key + 'At'`. Order-independent.
  */
 export function keepLatest(row: RowData, key: string, value: number | boolean | string, iso: string): void {
-  const atKey = key + 'At';
+  const atKey = atKeyOf(key);
   const at = row[atKey];
   const current = row[key];
   if (typeof at !== 'string' || iso > at || (iso === at && compareValues(value, current) > 0)) {
     row[key] = value;
     row[atKey] = iso;
   }
+}
+
+/** `key + 'At'`, built once per key: a fresh concatenation per call costs a flatten on every row lookup. */
+const AT_KEYS = new Map<string, string>();
+
+function atKeyOf(key: string): string {
+  let atKey = AT_KEYS.get(key);
+  if (atKey === undefined) AT_KEYS.set(key, (atKey = key + 'At'));
+  return atKey;
 }
 
 function compareValues(a: unknown, b: unknown): number {

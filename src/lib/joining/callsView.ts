@@ -1,4 +1,5 @@
 import type { NormalizedRecord } from '../normalizing/types.js';
+import { closeRow } from '../aggregating/openValues.js';
 import type { AggregateView, Route, RowData } from '../aggregating/types.js';
 import {
   attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
@@ -47,6 +48,8 @@ export const callsView: AggregateView = {
     const recordingRow = rows[1];
     if (isNew && recordingRow) attachOperation(recordingRow, record, correlationId);
   },
+
+  finalize: closeRow,
 
   summary: {
     rowKey: CALL_ROW_KEY,

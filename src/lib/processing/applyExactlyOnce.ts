@@ -51,21 +51,21 @@ export async function applyExactlyOnce(
   options: ApplyOptions,
 ): Promise<ApplyStats> {
   const stats: ApplyStats = { partitions: 0, transactions: 0, rowsWritten: 0, conflicts: 0, alreadyApplied: 0 };
-  const groups = new Map<string, { view: AggregateView; partitionKey: string; items: Item[] }>();
+  const work: { view: AggregateView; partitionKey: string; items: Item[] }[] = [];
   for (const view of views) {
+    const groups = new Map<string, Item[]>();
     for (const { position, record } of records) {
       const route = view.route(record);
       if (!route) continue;
-      const groupKey = `${view.table}\u0000${route.partitionKey}`;
-      let group = groups.get(groupKey);
-      if (!group) {
-        group = { view, partitionKey: route.partitionKey, items: [] };
-        groups.set(groupKey, group);
+      let items = groups.get(route.partitionKey);
+      if (!items) {
+        items = [];
+        groups.set(route.partitionKey, items);
+        work.push({ view, partitionKey: route.partitionKey, items });
       }
-      group.items.push({ position, record, rowKeys: route.rowKeys });
+      items.push({ position, record, rowKeys: route.rowKeys });
     }
   }
-  const work = [...groups.values()];
   await Promise.all([...new Set(work.map((group) => group.view.table))].map((table) => tables.ensureTable(table)));
   stats.partitions = work.length;
   await forEachLimit(work, options.concurrency, async (group) => {

@@ -3,14 +3,14 @@ import type { AggregateView } from '../aggregating/types.js';
 import { categoryFromContainer, resourceIdFromBlobPath } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
-import type { FramedItem, FramerPosition } from '../reading/types.js';
+import type { FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyExactlyOnce } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
 import type { Logger } from './logger.js';
-import { interpret } from './interpret.js';
+import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
 import type { ProcessSettings } from './settings.js';
 
@@ -105,7 +105,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       break;
     }
 
-    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings);
+    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now());
     const consumed = segment.end.offset - checkpoint.offset;
     result.pendingBytes = stat.length - segment.end.offset;
     const sealNow = final && segment.end.offset >= stat.length;
@@ -115,7 +115,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     }
 
     const generationId = fileGenerationId(file, checkpoint.generation);
-    const outcome = interpret(segment.items, context, checkpoint.generation, file, deps.settings.maxRawBytes, now());
+    const outcome = segment.outcome;
     await quarantine.put(file, outcome.quarantined);
     await applyExactlyOnce(deps.tables, deps.views, outcome.records, {
       fileId: generationId,
@@ -161,13 +161,17 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
 }
 
 interface Segment {
-  items: FramedItem[];
+  outcome: Interpreted;
   end: FramerPosition;
-  /** True when the segment stopped at its size budget with more bytes available. */
+  /** True when the segment stopped at a budget with more bytes available. */
   full: boolean;
   fingerprint?: { fingerprint: string; fingerprintLength: number };
 }
 
+/**
+ * Reads from the checkpoint on, framing and interpreting each chunk as it arrives, until the file's
+ * end or the first chunk boundary past a budget: bytes read, records held, quarantined text held.
+ */
 async function readSegment(
   source: LogSource,
   file: LogFileRef,
@@ -175,10 +179,12 @@ async function readSegment(
   length: number,
   final: boolean,
   settings: ProcessSettings,
+  context: NormalizeContext,
+  now: number,
 ): Promise<Segment> {
   const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
-  const items: FramedItem[] = [];
+  const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now);
   let fingerprint: Segment['fingerprint'];
   let readPosition = start.offset;
   let full = false;
@@ -186,15 +192,18 @@ async function readSegment(
     const chunk = await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
     if (chunk.length === 0) break;
     if (readPosition === 0) fingerprint = fingerprintOf(chunk);
-    for (const item of framer.push(chunk)) items.push(item);
+    interpreter.add(framer.push(chunk));
     readPosition += chunk.length;
-    if (framer.position.offset - start.offset >= settings.segmentBytes && readPosition < length) {
+    const overBudget = framer.position.offset - start.offset >= settings.segmentBytes
+      || interpreter.records.length + interpreter.quarantined.length >= settings.segmentRecords
+      || interpreter.quarantinedChars >= settings.segmentQuarantinedChars;
+    if (overBudget && readPosition < length) {
       full = true;
       break;
     }
   }
-  if (!full && readPosition >= length) for (const item of framer.finish(final)) items.push(item);
-  return { items, end: framer.position, full, fingerprint };
+  if (!full && readPosition >= length) interpreter.add(framer.finish(final));
+  return { outcome: interpreter.result(), end: framer.position, full, fingerprint };
 }
 
 /** A file was replaced when it shrank, was created anew, or its first bytes changed. */

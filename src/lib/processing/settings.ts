@@ -2,8 +2,15 @@
 export interface ProcessSettings {
   /** Bytes per ranged read. */
   readChunkBytes: number;
-  /** A segment (one commit of aggregates and checkpoint) ends at the first unit boundary past this many bytes. */
+  /**
+   * A segment (one commit of aggregates and checkpoint) ends at the first read-chunk boundary past
+   * any of these budgets: bytes read, records held (plus quarantined lines), quarantined text held.
+   * Requests are per row changed per segment, memory is per record held: larger segments cost fewer
+   * requests and more memory.
+   */
   segmentBytes: number;
+  segmentRecords: number;
+  segmentQuarantinedChars: number;
   /** A line or document element longer than this is quarantined as `line_too_long`. */
   maxUnitBytes: number;
   /** At most this much of a bad line is kept in quarantine. */
@@ -16,7 +23,9 @@ export interface ProcessSettings {
 
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   readChunkBytes: 4 * 1024 * 1024,
-  segmentBytes: 8 * 1024 * 1024,
+  segmentBytes: 64 * 1024 * 1024,
+  segmentRecords: 40_000,
+  segmentQuarantinedChars: 4 * 1024 * 1024,
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,

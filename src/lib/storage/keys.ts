@@ -7,9 +7,24 @@ import { createHash } from 'node:crypto';
  * reserved for bookkeeping rows (high-water marks) and sort after every aggregate row.
  */
 const ESCAPED = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']/g;
+const NEEDS_ESCAPE = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']/;
+
+/**
+ * Escaped parts by value. The parts that need escaping (resource ids, with their `/`) repeat on every
+ * record of a file, so each is escaped once; parts that need none cost one regex test. Bounded.
+ */
+const ESCAPED_PARTS = new Map<string, string>();
+const ESCAPED_PARTS_LIMIT = 1024;
 
 export function encodeKeyPart(value: string): string {
-  return value.replace(ESCAPED, (ch) => '!' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  let encoded = ESCAPED_PARTS.get(value);
+  if (encoded === undefined) {
+    encoded = value.replace(ESCAPED, (ch) => '!' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+    if (ESCAPED_PARTS.size >= ESCAPED_PARTS_LIMIT) ESCAPED_PARTS.clear();
+    ESCAPED_PARTS.set(value, encoded);
+  }
+  return encoded;
 }
 
 export function decodeKeyPart(encoded: string): string {

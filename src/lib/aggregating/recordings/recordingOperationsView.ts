@@ -1,8 +1,9 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
-import { addToSketch, decodeSketch, encodeSketch, type DurationSketch } from './durationSketch.js';
-import { resourceDayPartition } from './recordingsView.js';
+import { closeRow, openValue } from '../openValues.js';
+import { addToSketch, decodeSketch, encodeSketch } from './durationSketch.js';
+import { resourceDayPartition } from '../partitions.js';
 import { clip, clipOrNull, dimensionKeyPart, isFailedResult, msToMicros } from './rowValues.js';
 
 export const RECORDING_OPERATIONS_TABLE = 'RecordingOperations';
@@ -20,7 +21,7 @@ export const recordingOperationsView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'CallRecordingOperational') return null;
-    const day = dayBucket(record.time).slice(0, 10);
+    const day = dayBucket(record.time);
     const dims = joinKey(
       dimensionKeyPart(record.operationName),
       dimensionKeyPart(record.resultSignature),
@@ -60,26 +61,9 @@ export const recordingOperationsView: AggregateView = {
       if (typeof min !== 'number' || duration < min) row['durationMinMs'] = duration;
       const max = row['durationMaxMs'];
       if (typeof max !== 'number' || duration > max) row['durationMaxMs'] = duration;
-      addToSketch(openSketch(row), duration);
+      addToSketch(openValue(row, 'durationSketch', decodeSketch, encodeSketch), duration);
     });
   },
 
-  finalize(row: RowData): void {
-    const sketch = openSketches.get(row);
-    if (!sketch) return;
-    row['durationSketch'] = encodeSketch(sketch);
-    openSketches.delete(row);
-  },
+  finalize: closeRow,
 };
-
-/** Sketches decoded during a batch, by row: encoding one costs O(bins), so it happens once per row in `finalize`. */
-const openSketches = new WeakMap<RowData, DurationSketch>();
-
-function openSketch(row: RowData): DurationSketch {
-  let sketch = openSketches.get(row);
-  if (!sketch) {
-    sketch = decodeSketch(row['durationSketch']);
-    openSketches.set(row, sketch);
-  }
-  return sketch;
-}

@@ -1,6 +1,8 @@
-import { encodeKeyPart, joinKey } from '../../storage/keys.js';
+import { joinKey } from '../../storage/keys.js';
+import { resourceDayPartition } from '../partitions.js';
 import type { NormalizedRecord, RecordingSummaryRecord } from '../../normalizing/types.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
+import { closeRow } from '../openValues.js';
 import { bumpCount, keyOf, secondsToMs } from './rowValues.js';
 
 export const RECORDINGS_TABLE = 'Recordings';
@@ -19,10 +21,10 @@ export const recordingsView: AggregateView = {
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'CallRecordingSummary') return null;
     const time = recordingTime(record);
-    const day = dayBucket(time).slice(0, 10);
+    const day = dayBucket(time);
     return {
       partitionKey: resourceDayPartition(record.resourceId, day),
-      rowKeys: [joinKey('h', hourBucket(time).slice(0, 13)), joinKey('d', day)],
+      rowKeys: [joinKey('h', hourBucket(time).slice(0, 13)), joinKey('d', day.slice(0, 10))],
     };
   },
 
@@ -51,14 +53,11 @@ export const recordingsView: AggregateView = {
       bumpCount(row, 'byEndReason', keyOf(record.recordingEndReason));
     });
   },
+
+  finalize: closeRow,
 };
 
 /** A recording is counted when it started; a summary without a start time, when it was logged. */
 export function recordingTime(record: RecordingSummaryRecord): number {
   return record.recordingStartTime ?? record.time;
-}
-
-/** Partition of one resource's UTC day: `<resource>|YYYY-MM-DD`. */
-export function resourceDayPartition(resourceId: string, day: string): string {
-  return joinKey(encodeKeyPart(resourceId), day.slice(0, 10));
 }

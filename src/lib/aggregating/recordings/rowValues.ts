@@ -1,4 +1,6 @@
 import { digest, encodeKeyPart } from '../../storage/keys.js';
+import { openValue } from '../openValues.js';
+import type { RowData } from '../types.js';
 
 /**
  * Small, bounded values kept on aggregate rows. Table Storage allows 64 KiB (32,768 UTF-16 chars)
@@ -54,28 +56,33 @@ export function readCounts(value: unknown): Counts {
   const counts: Counts = {};
   for (const [key, count] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof count !== 'number' || !Number.isFinite(count)) throw new Error(`stored count map has a non-number for "${key.slice(0, 40)}"`);
-    counts[key] = count;
+    // A define, not an assignment: a logged value may be `__proto__`.
+    Object.defineProperty(counts, key, { value: count, enumerable: true, writable: true, configurable: true });
   }
   return counts;
 }
 
-/** A count map as JSON with sorted keys: equal maps give equal strings. */
-export function writeCounts(counts: Counts): string {
-  const sorted: Counts = {};
-  for (const key of Object.keys(counts).sort(compareStrings)) sorted[key] = counts[key] as number;
-  return JSON.stringify(sorted);
+/** A count map as JSON with keys in code-unit order: equal maps give equal strings. */
+export function writeCounts(counts: Counts | ReadonlyMap<string, number>): string {
+  const entries = counts instanceof Map ? [...counts] : Object.entries(counts);
+  entries.sort((a, b) => compareStrings(a[0], b[0]));
+  return '{' + entries.map(([key, count]) => JSON.stringify(key) + ':' + JSON.stringify(count)).join(',') + '}';
+}
+
+function readCountMap(stored: unknown): Map<string, number> {
+  return new Map(Object.entries(readCounts(stored)));
 }
 
 /**
- * Adds `delta` to `key` in the count map stored as JSON in `row[property]`. A map already holding
- * MAX_MAP_KEYS keys counts new keys under `(other)`: which keys those are depends on arrival order,
- * so aggregates are exact and order-independent up to MAX_MAP_KEYS distinct values per row.
+ * Adds `delta` to `key` in the count map stored as JSON in `row[property]`, kept decoded until the
+ * view's `finalize` (closeRow). A map already holding MAX_MAP_KEYS keys counts new keys under
+ * `(other)`: which keys those are depends on arrival order, so aggregates are exact and
+ * order-independent up to MAX_MAP_KEYS distinct values per row.
  */
-export function bumpCount(row: Record<string, unknown>, property: string, key: string, delta = 1): void {
-  const counts = readCounts(row[property]);
-  const target = key in counts || Object.keys(counts).length < MAX_MAP_KEYS ? key : OTHER_KEY;
-  counts[target] = (counts[target] ?? 0) + delta;
-  row[property] = writeCounts(counts);
+export function bumpCount(row: RowData, property: string, key: string, delta = 1): void {
+  const counts = openValue(row, property, readCountMap, writeCounts);
+  const target = counts.has(key) || counts.size < MAX_MAP_KEYS ? key : OTHER_KEY;
+  counts.set(target, (counts.get(target) ?? 0) + delta);
 }
 
 /** Reads a JSON array of strings; anything unreadable is empty. */

@@ -1,5 +1,6 @@
 import { encodeKeyPart, joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
+import { resourceDayPartition } from '../partitions.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
 
 export const ROOMS_OPERATIONS_TABLE = 'RoomsOperations';
@@ -53,6 +54,4 @@ export const roomsOperationsView: AggregateView = {
 };
 
 /** Partition of one resource's UTC day: `<resource>|YYYY-MM-DD`. */
-export function roomsOperationsPartition(resourceId: string, dayIso: string): string {
-  return joinKey(encodeKeyPart(resourceId), dayIso.slice(0, 10));
-}
+export const roomsOperationsPartition = resourceDayPartition;

@@ -1,7 +1,7 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
-import { resourceDayPartition } from '../recordings/recordingsView.js';
+import { resourceDayPartition } from '../partitions.js';
 import { clip, dimensionKeyPart } from '../recordings/rowValues.js';
 import { addMicros, toMicros } from './quantity.js';
 
@@ -18,7 +18,7 @@ export const usageView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'Usage') return null;
-    const day = dayBucket(record.time).slice(0, 10);
+    const day = dayBucket(record.time);
     const dims = joinKey(dimensionKeyPart(record.usageType), dimensionKeyPart(record.unitType));
     return {
       partitionKey: resourceDayPartition(record.resourceId, day),
