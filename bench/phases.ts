@@ -181,6 +181,7 @@ interface E2eRun {
   bytesRead: number;
   aggregateRows: number;
   badLines: number;
+  segments: number;
 }
 
 async function countAggregateRows(tables: TableStore): Promise<number> {
@@ -206,15 +207,17 @@ async function runFiles(files: readonly string[], connectionString: string, pref
   let records = 0;
   let bytes = 0;
   let badLines = 0;
+  let segments = 0;
   await forEachLimit(refs, concurrency, async (ref) => {
     const result = await processFile(ref, deps);
     records += result.records;
     bytes += result.bytes;
     badLines += result.badLines;
+    segments += result.segments;
   });
   const ms = performance.now() - started;
   const requests = totalRequests(tables);
-  return { ms, records, bytes, requests, bytesRead: source.usage.bytesRead, aggregateRows: await countAggregateRows(tables), badLines };
+  return { ms, records, bytes, requests, bytesRead: source.usage.bytesRead, aggregateRows: await countAggregateRows(tables), badLines, segments };
 }
 
 /** (c) End to end into Azurite through LocalLogSource + processFile, 4 files at a time as the CLI does. */
@@ -272,23 +275,25 @@ export async function incrementalPhase(bigFile: string, append: Buffer): Promise
   }
 }
 
-/** (e) Requests vs rows: the same lines once, then twice (2× records, the very same aggregate rows). */
-export async function scalingPhase(once: string, twice: string): Promise<PhaseResult> {
+/** (e) Requests vs rows: the same lines repeated 1, 2, 4... times (more records, the very same aggregate rows), each into fresh tables. */
+export async function scalingPhase(files: readonly { repeat: number; path: string }[]): Promise<PhaseResult> {
   const azurite = await startAzurite();
   try {
     const stop = rssSampler();
-    const a = await runFiles([once], azurite.connectionString, 'Once', 1, DEFAULT_PROCESS_SETTINGS);
-    const b = await runFiles([twice], azurite.connectionString, 'Twice', 1, DEFAULT_PROCESS_SETTINGS);
-    return {
-      name: 'scaling', ms: a.ms + b.ms, bytes: a.bytes + b.bytes, records: a.records + b.records, ...stop(),
-      extra: {
-        onceRecords: a.records, onceBytes: a.bytes, onceRequests: a.requests.total, onceRows: a.aggregateRows,
-        oncePerRow: round(a.requests.total / a.aggregateRows, 3), oncePer1000Records: round((a.requests.total / a.records) * 1000, 2),
-        twiceRecords: b.records, twiceBytes: b.bytes, twiceRequests: b.requests.total, twiceRows: b.aggregateRows,
-        twicePerRow: round(b.requests.total / b.aggregateRows, 3), twicePer1000Records: round((b.requests.total / b.records) * 1000, 2),
-        requestGrowth: round(b.requests.total / a.requests.total, 3),
-      },
-    };
+    const extra: Record<string, number | string> = {};
+    let ms = 0;
+    let bytes = 0;
+    let records = 0;
+    for (const { repeat, path } of files) {
+      const run = await runFiles([path], azurite.connectionString, repeat > 0 ? `Scale${repeat}` : `Block${-repeat}`, 1, DEFAULT_PROCESS_SETTINGS);
+      ms += run.ms;
+      bytes += run.bytes;
+      records += run.records;
+      extra[`x${repeat}`] = JSON.stringify({
+        records: run.records, bytes: run.bytes, requests: run.requests.total, rows: run.aggregateRows, segments: run.segments,
+      });
+    }
+    return { name: 'scaling', ms, bytes, records, ...stop(), extra };
   } finally {
     await azurite.stop();
   }

@@ -14,6 +14,9 @@ import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
 import type { ProcessSettings } from './settings.js';
 
+/** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
+const FRAME_PIECE_BYTES = 256 * 1024;
+
 /** Bytes hashed to recognise a file that was replaced under the same name. */
 const FINGERPRINT_BYTES = 256;
 
@@ -192,7 +195,10 @@ async function readSegment(
     const chunk = await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
     if (chunk.length === 0) break;
     if (readPosition === 0) fingerprint = fingerprintOf(chunk);
-    interpreter.add(framer.push(chunk));
+    // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
+    for (let from = 0; from < chunk.length; from += FRAME_PIECE_BYTES) {
+      interpreter.add(framer.push(chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES))));
+    }
     readPosition += chunk.length;
     const overBudget = framer.position.offset - start.offset >= settings.segmentBytes
       || interpreter.records.length + interpreter.quarantined.length >= settings.segmentRecords

@@ -22,9 +22,9 @@ export interface ProcessSettings {
 }
 
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
-  readChunkBytes: 4 * 1024 * 1024,
-  segmentBytes: 64 * 1024 * 1024,
-  segmentRecords: 40_000,
+  readChunkBytes: 1024 * 1024,
+  segmentBytes: 16 * 1024 * 1024,
+  segmentRecords: 10_000,
   segmentQuarantinedChars: 4 * 1024 * 1024,
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
