@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeKeyPart, encodeKeyPart, encodeLongKeyPart, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
+import { createHash } from 'node:crypto';
+import { decodeKeyPart, digest, encodeKeyPart, encodeLongKeyPart, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 
 const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 
@@ -23,6 +24,12 @@ describe('table key encoding', () => {
     const first = values.map(encodeKeyPart);
     expect(values.map(encodeKeyPart)).toEqual(first);
     expect(first.map(decodeKeyPart)).toEqual(values);
+  });
+
+  it('digests as base64url SHA-256, cut to 22 characters', () => {
+    for (const value of ['', 'abc', 'é/∑', 'x'.repeat(5000)]) {
+      expect(digest(value)).toBe(createHash('sha256').update(value).digest('base64url').slice(0, 22));
+    }
   });
 
   it('keeps resource ids and base64 correlation ids readable', () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 /**
  * Table keys may not hold `/ \ # ?` or control characters and are at most 1 KiB. Resource ids hold `/`,
@@ -51,5 +51,11 @@ export function encodeLongKeyPart(value: string): string {
 
 /** Short, stable, key-safe digest (base64url of SHA-256, 22 chars). */
 export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('base64url').slice(0, 22);
+  return sha256Base64Url(value).slice(0, 22);
 }
+
+/** One-shot `crypto.hash` (Node ≥ 20.12) costs less than half of a `createHash` object per call. */
+const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
+const sha256Base64Url: (value: string) => string = oneShotHash
+  ? (value) => oneShotHash('sha256', value, 'base64url')
+  : (value) => crypto.createHash('sha256').update(value).digest('base64url');

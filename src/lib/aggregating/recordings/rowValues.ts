@@ -1,5 +1,6 @@
 import { digest, encodeKeyPart } from '../../storage/keys.js';
 import { openValue } from '../openValues.js';
+export { isFailedResult } from '../failedResult.js';
 import type { RowData } from '../types.js';
 
 /**
@@ -109,13 +110,6 @@ export function secondsToMs(seconds: number): number {
 /** Durations are summed as integer microseconds (DurationMs may carry decimals). */
 export function msToMicros(ms: number): number {
   return Math.round(ms * 1000);
-}
-
-/** An operation failed when its ResultType is not `Succeeded` or its ResultSignature is 400 or more. */
-export function isFailedResult(resultType: string | null, resultSignature: string | null): boolean {
-  if (resultType !== null && resultType.toLowerCase() !== 'succeeded') return true;
-  const status = resultSignature === null ? NaN : Number(resultSignature);
-  return Number.isFinite(status) && status >= 400;
 }
 
 /**

@@ -1,8 +1,7 @@
 import type { RoomsOperationRecord } from '../../normalizing/types.js';
+import { isFailedResult } from '../failedResult.js';
 
 /** An operation failed when its ResultType is not `Succeeded` or its ResultSignature is 400 or more. */
 export function isFailedOperation(record: RoomsOperationRecord): boolean {
-  if (record.resultType !== null && record.resultType.toLowerCase() !== 'succeeded') return true;
-  const status = record.resultSignature === null ? NaN : Number(record.resultSignature);
-  return Number.isFinite(status) && status >= 400;
+  return isFailedResult(record.resultType, record.resultSignature);
 }

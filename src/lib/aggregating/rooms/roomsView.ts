@@ -8,6 +8,18 @@ export const ROOMS_TABLE = 'Rooms';
 const CREATE = 'createroom';
 const DELETE = 'deleteroom';
 
+/** The operation name in lower case; names repeat, so each is lowered once. */
+const LOWER_OPERATIONS = new Map<string, string>();
+
+function lowerOperation(name: string): string {
+  let lower = LOWER_OPERATIONS.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER_OPERATIONS.size < 256) LOWER_OPERATIONS.set(name, lower);
+  }
+  return lower;
+}
+
 /**
  * One row per room (partition: resource, row: room id). Sums cover successful operations only;
  * "latest" fields keep the value observed at the latest record time, so the row is the same in any
@@ -31,7 +43,7 @@ export const roomsView: AggregateView = {
 function foldRoomOperation(row: RowData, record: RoomsOperationRecord): void {
   const at = isoTime(record.time);
   const failed = isFailedOperation(record);
-  const operation = record.operationName.toLowerCase();
+  const operation = lowerOperation(record.operationName);
   if (row['roomId'] === undefined) {
     row['resourceId'] = record.resourceId;
     row['roomId'] = record.roomId;
