@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,c,d,e,rss --dir /tmp/x --no-write]`
+ * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,d,e,rss --repeat 3 --dir /tmp/x --no-write]`
  * Generates logs with the project's generator and measures, on the same data, the floor (a), the
  * in-process pipeline (b), end to end into Azurite (c), the incremental cost (d) and how table
  * requests scale (e); optionally the pipeline and end to end on one big file (rss). Writes docs/BENCHMARKS.md.
@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigFilePath, buildBigFile, ensureTree, firstLines, type TreeInfo } from './data.js';
-import { e2ePhase, floorPhase, incrementalPhase, loopPhase, pipelinePhase, scalingPhase, type PhaseResult } from './phases.js';
+import { e2ePhase, floorPhase, incrementalPhase, loopPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage } from './phases.js';
 
 interface Args {
   sizeMb: number;
@@ -22,18 +22,19 @@ interface Args {
   dir: string;
   seed: number;
   write: boolean;
+  repeat: number;
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
-    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 1_000, e2eMb: 15, phases: new Set(['a', 'b', 'loop', 'c', 'd', 'e', 'rss']),
-    dir: path.join(os.tmpdir(), 'acs-logs-bench'), seed: 1, write: true,
+    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 1_000, e2eMb: 15, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'rss']),
+    dir: path.join(os.tmpdir(), 'acs-logs-bench'), seed: 1, write: true, repeat: 3,
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
     if (flag === '--size-mb') args.sizeMb = Number(value());
@@ -45,20 +46,30 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--dir') args.dir = path.resolve(value());
     else if (flag === '--seed') args.seed = Number(value());
     else if (flag === '--no-write') args.write = false;
-    else throw new Error(`unknown flag ${flag}`);
+    else if (flag === '--repeat') args.repeat = Math.max(1, Math.floor(Number(value())));
+    else throw new UsageError(`unknown flag ${flag}`);
+  }
+  for (const [name, n] of [['--size-mb', args.sizeMb], ['--rss-file-mb', args.rssFileMb], ['--incremental-mb', args.incrementalMb], ['--e2e-mb', args.e2eMb], ['--scaling-lines', args.scalingLines], ['--seed', args.seed], ['--repeat', args.repeat]] as const) {
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number >= 0`);
   }
   return args;
 }
 
+class UsageError extends Error {}
+
+const USAGE = 'usage: npm run bench -- [--size-mb N] [--rss-file-mb N] [--incremental-mb N] [--e2e-mb N] [--scaling-lines N] ' +
+  '[--phases a,b,stages,loop,c,d,e,rss] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
+
 type PhaseRequest =
-  | { phase: 'floor' | 'pipeline' | 'e2e' | 'loop'; files: string[] }
+  | { phase: 'floor' | 'e2e' | 'loop'; files: string[] }
+  | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
   | { phase: 'incremental'; bigFile: string; append: string }
   | { phase: 'scaling'; files: { repeat: number; path: string }[] };
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   switch (request.phase) {
     case 'floor': return floorPhase(request.files);
-    case 'pipeline': return pipelinePhase(request.files);
+    case 'pipeline': return pipelinePhase(request.files, undefined, request.upTo);
     case 'e2e': return e2ePhase(request.files);
     case 'loop': return loopPhase(request.files);
     case 'incremental': return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
@@ -111,17 +122,25 @@ async function main(): Promise<void> {
   log(`  ${tree.files.length} files, ${fmt(mb(tree.bytes))} MB, ${tree.records} records (generated in ${fmt(tree.generateMs / 1000)} s when new)`);
 
   const results: Record<string, PhaseResult> = {};
-  const step = async (key: string, request: PhaseRequest): Promise<PhaseResult> => {
+  const step = async (key: string, request: PhaseRequest, repeat = 1): Promise<PhaseResult> => {
     log(`bench: ${key} ...`);
-    const result = await inChild(request);
+    // Short in-process phases run several times; the median run is kept (the machine may be shared).
+    const runs: PhaseResult[] = [];
+    for (let i = 0; i < repeat; i++) runs.push(await inChild(request));
+    runs.sort((x, y) => x.ms - y.ms);
+    const result = runs[Math.floor(runs.length / 2)] as PhaseResult;
+    if (repeat > 1) result.extra['runsSeconds'] = runs.map((x) => fmt(x.ms / 1000, 2)).join(' / ');
     results[key] = result;
     const { rps, mbps } = rate(result);
     log(`  ${key}: ${fmt(result.ms / 1000, 2)} s, ${fmt(rps, 0)} records/s, ${fmt(mbps)} MB/s, peak RSS ${result.peakRssMb} MiB ${JSON.stringify(result.extra)}`);
     return result;
   };
 
-  if (args.phases.has('a')) await step('a', { phase: 'floor', files: tree.files });
-  if (args.phases.has('b')) await step('b', { phase: 'pipeline', files: tree.files });
+  if (args.phases.has('a')) await step('a', { phase: 'floor', files: tree.files }, args.repeat);
+  if (args.phases.has('b')) await step('b', { phase: 'pipeline', files: tree.files }, args.repeat);
+  if (args.phases.has('stages')) {
+    for (const upTo of ['decode', 'normalize', 'route'] as const) await step(`b-${upTo}`, { phase: 'pipeline', files: tree.files, upTo }, args.repeat);
+  }
   if (args.phases.has('loop')) await step('loop', { phase: 'loop', files: tree.files });
   if (args.phases.has('c')) {
     // Optionally a subset for (c): Azurite, not the processor, bounds its speed (see the doc).
@@ -255,6 +274,9 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   out.push('| phase | seconds | records/s | MB/s | ratio to (a) | peak RSS MiB |', '|---|---:|---:|---:|---:|---:|');
   out.push(row('(a) floor: read + JSON.parse per line', a));
   out.push(row('(b) pipeline in process: Framer → decodeUnit → normalizeRecord → route + apply', b));
+  if (r['b-decode']) out.push(row('(b) up to decoding: Framer → decodeUnit', r['b-decode']));
+  if (r['b-normalize']) out.push(row('(b) up to normalizing: + normalizeRecord', r['b-normalize']));
+  if (r['b-route']) out.push(row('(b) up to routing: + every view\'s route and row lookup', r['b-route']));
   out.push(row('(c) end to end: LocalLogSource + processFile into Azurite (4 files at a time)', c));
   if (r['loop']) out.push(row('(c′) per-file loop (processFile) with a null table store: the processor alone', r['loop']));
   if (r['rssLoop']) out.push(row(`(c′) on one ${args.rssFileMb} MB file`, r['rssLoop']));
@@ -360,6 +382,10 @@ further child process and is not counted.
 
 if (process.argv.includes('--child')) childMain();
 else main().catch((error: unknown) => {
+  if (error instanceof UsageError) {
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    process.exit(2);
+  }
   console.error(error);
   process.exit(1);
 });
