@@ -51,7 +51,8 @@ export class BlobLogSource implements LogSource {
     this.usage.reads++;
     const blob = this.containerClient(file.container).getBlobClient(file.path);
     try {
-      const buffer = await blob.downloadToBuffer(start, end - start, { maxRetryRequestsPerBlock: 5 });
+      // The whole range is asked for again after a cut: a buffer comes back complete or not at all.
+      const buffer = await againIfCut(() => blob.downloadToBuffer(start, end - start, { maxRetryRequestsPerBlock: 5 }));
       this.usage.bytesRead += buffer.length;
       return buffer;
     } catch (error) {
@@ -63,9 +64,14 @@ export class BlobLogSource implements LogSource {
 
   async *list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
     const client = this.containerClient(container);
-    if (!(await client.exists())) return;
-    const pages = client.listBlobsFlat({ prefix }).byPage({ maxPageSize: 5000 });
-    for await (const page of pages) {
+    if (!(await againIfCut(() => client.exists()))) return;
+    let continuationToken: string | undefined;
+    for (;;) {
+      // One page per request; a page whose answer was cut is asked for again from the same marker.
+      const marker = continuationToken;
+      const next = await againIfCut(() => client.listBlobsFlat({ prefix }).byPage({ continuationToken: marker, maxPageSize: 5000 }).next());
+      if (next.done) return;
+      const page = next.value;
       this.usage.listPages++;
       for (const item of page.segment.blobItems) {
         yield {
@@ -78,6 +84,32 @@ export class BlobLogSource implements LogSource {
           },
         };
       }
+      continuationToken = page.continuationToken;
+      if (!continuationToken) return;
     }
   }
+}
+
+const CUT_ATTEMPTS = 4;
+
+/**
+ * The SDK retries 429/5xx and failed connections, but not a connection cut while the answer is read:
+ * a listing's comes back as `PARSE_ERROR`, a download's as an `AbortError` (on Node 20 the SDK takes
+ * the response's `aborted` event for a caller's abort, so `maxRetryRequestsPerBlock` never resumes
+ * it). No caller here aborts, and every request is a read, so asking again is safe.
+ */
+async function againIfCut<T>(operation: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await operation();
+    } catch (error) {
+      if (attempt >= CUT_ATTEMPTS || !wasCut(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
+}
+
+function wasCut(error: unknown): boolean {
+  if (error instanceof RestError) return error.statusCode === undefined && error.code === RestError.PARSE_ERROR;
+  return error instanceof Error && error.name === 'AbortError';
 }

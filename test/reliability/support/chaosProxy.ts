@@ -16,6 +16,31 @@ export interface ChaosPlan {
   delay: number;
   maxDelayMs: number;
   seed: number;
+  /** Where a reset mid-response cuts the answer: halfway through the body (default), or at a random byte (inside the status line and headers when the answer has no body, as a HEAD's). */
+  cut?: 'half' | 'random';
+  /**
+   * Statuses a rejection answers with, one picked at random (default 503 and 429). Blob storage throttles
+   * with 503 ServerBusy and 500 OperationTimedOut, never 429 (which the blob SDK does not retry).
+   */
+  rejectStatuses?: readonly number[];
+  /** Other shares per kind of request (e.g. ranged reads, properties, listings of the blob endpoint); requests of kinds not listed use the plan's own shares. */
+  profile?: ChaosProfile;
+}
+
+/** The fault shares of one kind of request. */
+export type ChaosShares = Pick<ChaosPlan, 'reject' | 'resetMidRequest' | 'resetMidResponse' | 'loseAnswer' | 'delay' | 'maxDelayMs'>;
+
+export interface ChaosProfile {
+  classify(req: IncomingMessage): string;
+  shares: Record<string, ChaosShares>;
+}
+
+/** Where the resets mid-response of a `cut: 'random'` plan landed. */
+export interface ChaosCuts {
+  /** Inside the status line or headers: the client never got an answer. */
+  inHeaders: number;
+  /** After the headers and at least one byte of the body, before its last byte. */
+  midBody: number;
 }
 
 export interface ChaosCounts {
@@ -30,12 +55,23 @@ export interface ChaosCounts {
 export interface ChaosProxy {
   port: number;
   counts: ChaosCounts;
+  /** The same counts per kind of request (only with a `profile`). */
+  byKind: Record<string, ChaosCounts>;
+  cuts: ChaosCuts;
+  /** The same per kind of request (only with a `profile`). */
+  cutsByKind: Record<string, ChaosCuts>;
+  /** Requests answered 503 during outages. */
+  outageAnswers(): number;
+  /** Every request answered 503 for `ms` from now (an outage longer than the clients' retries). */
+  outage(ms: number): void;
   /** Faults injected so far (every kind but plain delays). */
   faults(): number;
   /** Turns faults off (for the verification reads) or on again. */
   setEnabled(enabled: boolean): void;
   close(): Promise<void>;
 }
+
+const ERROR_CODES: Record<number, string> = { 503: 'ServerBusy', 429: 'TooManyRequests', 500: 'OperationTimedOut' };
 
 export const DEFAULT_CHAOS: Omit<ChaosPlan, 'seed'> = {
   reject: 0.06, resetMidRequest: 0.04, resetMidResponse: 0.04, loseAnswer: 0.04, delay: 0.2, maxDelayMs: 40,
@@ -51,8 +87,13 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
   const counts: ChaosCounts = { rejected: 0, resetMidRequest: 0, resetMidResponse: 0, lostAnswers: 0, delayed: 0, passed: 0 };
   let enabled = true;
   const sockets = new Set<Socket>();
+  const byKind: Record<string, ChaosCounts> = {};
+  const cuts: ChaosCuts = { inHeaders: 0, midBody: 0 };
+  const cutsByKind: Record<string, ChaosCuts> = {};
+  let outageUntil = 0;
+  let outageAnswers = 0;
 
-  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, after: 'pass' | 'reset' | 'lose'): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, after: 'pass' | 'reset' | 'lose', cutAt = 0.5, kind?: string): void => {
     const upstream = request(
       { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
@@ -64,6 +105,25 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
           if (after === 'lose') {
             res.writeHead(503, { 'Content-Type': 'application/xml' });
             res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+            return;
+          }
+          if (after === 'reset' && plan.cut === 'random') {
+            const socket = res.socket;
+            if (data.length < 2 || req.method === 'HEAD') {
+              // No body to cut: the status line and headers are cut instead.
+              cuts.inHeaders++;
+              if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).inHeaders++;
+              const head = rawHead(answer);
+              // Destroyed once the bytes are handed to the kernel, so that they do reach the client.
+              if (socket) socket.write(head.subarray(0, 1 + Math.floor(cutAt * (head.length - 1))), () => socket.destroy());
+              return;
+            }
+            // The headers (with the full Content-Length), then body bytes [0, n) with 0 < n < length, then the connection dies.
+            cuts.midBody++;
+            if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).midBody++;
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            res.flushHeaders();
+            res.write(data.subarray(0, 1 + Math.floor(cutAt * (data.length - 1))), () => socket?.destroy());
             return;
           }
           if (after === 'reset') {
@@ -89,22 +149,38 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
       collect(req, (body) => forward(req, res, body, 'pass'));
       return;
     }
+    if (Date.now() < outageUntil) {
+      outageAnswers++;
+      req.resume();
+      res.writeHead(503, { 'Content-Type': 'application/xml' });
+      res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected outage</Message></Error>');
+      return;
+    }
+    const kind = plan.profile?.classify(req);
+    const shares: ChaosShares = (kind === undefined ? undefined : plan.profile?.shares[kind]) ?? plan;
+    const tally = kind === undefined ? undefined : (byKind[kind] ??= { rejected: 0, resetMidRequest: 0, resetMidResponse: 0, lostAnswers: 0, delayed: 0, passed: 0 });
     const roll = random();
-    const delayMs = random() < plan.delay ? Math.floor(random() * plan.maxDelayMs) : 0;
-    if (delayMs > 0) counts.delayed++;
-    let edge = plan.reject;
+    const delayMs = random() < shares.delay ? Math.floor(random() * shares.maxDelayMs) : 0;
+    if (delayMs > 0) {
+      counts.delayed++;
+      if (tally) tally.delayed++;
+    }
+    let edge = shares.reject;
     if (roll < edge) {
       counts.rejected++;
-      const status = random() < 0.5 ? 503 : 429;
+      if (tally) tally.rejected++;
+      const statuses = plan.rejectStatuses;
+      const status = statuses ? (statuses[Math.floor(random() * statuses.length)] ?? 503) : random() < 0.5 ? 503 : 429;
       req.resume();
       setTimeout(() => {
         res.writeHead(status, { 'Content-Type': 'application/xml', 'Retry-After': '0' });
-        res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${status === 503 ? 'ServerBusy' : 'TooManyRequests'}</Code><Message>injected</Message></Error>`);
+        res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${ERROR_CODES[status] ?? 'InternalError'}</Code><Message>injected</Message></Error>`);
       }, delayMs);
       return;
     }
-    if (roll < (edge += plan.resetMidRequest)) {
+    if (roll < (edge += shares.resetMidRequest)) {
       counts.resetMidRequest++;
+      if (tally) tally.resetMidRequest++;
       // Reset once part of the request is in (or at once when it has no body).
       let done = false;
       const kill = (): void => {
@@ -118,11 +194,13 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
       return;
     }
     const after: 'pass' | 'reset' | 'lose' =
-      roll < (edge += plan.resetMidResponse) ? 'reset' : roll < edge + plan.loseAnswer ? 'lose' : 'pass';
-    if (after === 'reset') counts.resetMidResponse++;
-    else if (after === 'lose') counts.lostAnswers++;
-    else counts.passed++;
-    collect(req, (body) => setTimeout(() => forward(req, res, body, after), delayMs));
+      roll < (edge += shares.resetMidResponse) ? 'reset' : roll < edge + shares.loseAnswer ? 'lose' : 'pass';
+    const outcome = after === 'reset' ? 'resetMidResponse' : after === 'lose' ? 'lostAnswers' : 'passed';
+    counts[outcome]++;
+    if (tally) tally[outcome]++;
+    // Drawn now, in arrival order, so that a seed replays the same cuts as far as arrival order allows.
+    const cutAt = after === 'reset' && plan.cut === 'random' ? random() : 0.5;
+    collect(req, (body) => setTimeout(() => forward(req, res, body, after, cutAt, kind), delayMs));
   });
   server.on('connection', (socket: Socket) => {
     sockets.add(socket);
@@ -133,7 +211,14 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
   return {
     port: (server.address() as AddressInfo).port,
     counts,
-    faults: () => counts.rejected + counts.resetMidRequest + counts.resetMidResponse + counts.lostAnswers,
+    byKind,
+    cuts,
+    cutsByKind,
+    outageAnswers: () => outageAnswers,
+    outage: (ms) => {
+      outageUntil = Date.now() + ms;
+    },
+    faults: () => counts.rejected + counts.resetMidRequest + counts.resetMidResponse + counts.lostAnswers + outageAnswers,
     setEnabled: (value) => {
       enabled = value;
     },
@@ -143,6 +228,13 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
         server.close(() => resolve());
       }),
   };
+}
+
+/** The status line and headers of an answer as they go on the wire. */
+function rawHead(answer: IncomingMessage): Buffer {
+  let head = `HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ''}\r\n`;
+  for (let i = 0; i + 1 < answer.rawHeaders.length; i += 2) head += `${answer.rawHeaders[i]}: ${answer.rawHeaders[i + 1]}\r\n`;
+  return Buffer.from(head + '\r\n');
 }
 
 function collect(req: IncomingMessage, done: (body: Buffer) => void): void {

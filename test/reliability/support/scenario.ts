@@ -10,7 +10,7 @@ import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '
 import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
 import { expandLocalPaths, refForLocalPath } from '../../../src/lib/storage/LocalLogSource.js';
-import { fileKey } from '../../../src/lib/storage/LogSource.js';
+import { fileKey, type LogFileRef } from '../../../src/lib/storage/LogSource.js';
 import type { TableStore } from '../../../src/lib/storage/TableStore.js';
 import { readAggregates, referenceAggregates, type AggregateSnapshot } from '../../support/storage.js';
 
@@ -41,12 +41,18 @@ export interface Expected {
 
 /** One careful pass of every line of every file, independent of the Framer: JSON.parse + normalizeRecord. */
 export async function expectedFromDir(dir: string): Promise<Expected> {
+  const files: { ref: LogFileRef; text: string }[] = [];
+  for (const file of await expandLocalPaths([dir])) files.push({ ref: refForLocalPath(file), text: await readFile(file, 'utf8') });
+  return expectedFromTexts(files);
+}
+
+/** The same careful pass over files given as their whole text (e.g. blobs downloaded without faults). */
+export function expectedFromTexts(files: Iterable<{ ref: LogFileRef; text: string }>): Expected {
   const expected: Expected = { records: [], perFile: new Map(), lines: 0 };
-  for (const file of await expandLocalPaths([dir])) {
-    const ref = refForLocalPath(file);
+  for (const { ref, text } of files) {
     const context = { fileCategory: categoryFromContainer(ref.container), resourceIdFromPath: resourceIdFromBlobPath(ref.path) };
     let good = 0;
-    for (const line of (await readFile(file, 'utf8')).split('\n')) {
+    for (const line of text.split('\n')) {
       if (line.trim() === '') continue;
       expected.lines++;
       let value: unknown;
