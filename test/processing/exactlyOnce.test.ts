@@ -110,6 +110,24 @@ describe('exactly once, against Azurite', () => {
     expect(oneSegment.segments).toBe(1);
   });
 
+  it('a sweep whose listing is older than the checkpoint (another run read further meanwhile) counts nothing twice', async () => {
+    const container = await newContainer();
+    const records = roomsRecords(40, 5);
+    const file = { container: container.containerName, path: PATH };
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    await appendToBlob(container, PATH, asJsonLines(records.slice(0, 20)));
+    const listed = await deps.source.stat(file); // what the sweep's listing page says
+    await appendToBlob(container, PATH, asJsonLines(records.slice(20)));
+    await processFile(file, deps); // the tail, another invocation or a backfill reads all 40
+    const late = await processFile(file, deps, { listedStat: listed ?? undefined }); // the sweep goes on with its listing
+    await processFile(file, deps); // the next tail
+
+    expect(late).toMatchObject({ status: 'unchanged', replaced: false, records: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 40, generation: 0, replacements: 0 });
+  });
+
   it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
     const records = roomsRecords(150, 15, 120);
     const container = await newContainer();

@@ -75,7 +75,9 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
     if (checkpoint.sealed && result.segments > 0) break;
-    const stat = knownStat ?? (await deps.source.stat(file));
+    // A listing taken before another run read further is stale, not a sign of a shorter (replaced) file: measure again.
+    const listed = knownStat !== undefined && knownStat.length >= checkpoint.offset ? knownStat : undefined;
+    const stat = listed ?? (await deps.source.stat(file));
     knownStat = undefined;
     if (checkpoint.sealed) {
       // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
