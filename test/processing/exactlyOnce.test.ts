@@ -128,6 +128,25 @@ describe('exactly once, against Azurite', () => {
     expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 40, generation: 0, replacements: 0 });
   });
 
+  it('a listing that makes a file final is checked again, so a line completed since is read whole, not quarantined', async () => {
+    const container = await newContainer();
+    const records = roomsRecords(10, 6);
+    const file = { container: container.containerName, path: PATH };
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const text = asJsonLines(records);
+    const cut = text.indexOf('\n', text.length / 2) + 20; // inside a line
+    await appendToBlob(container, PATH, text.slice(0, cut));
+    const listed = await deps.source.stat(file);
+    await appendToBlob(container, PATH, text.slice(cut));
+    // Final by the listing (as if its hour were long over and it had not changed since); not by a fresh look.
+    const isFinal = (_: unknown, stat: { length: number }) => stat.length === listed?.length;
+    const result = await processFile(file, deps, { listedStat: listed ?? undefined, isFinal });
+
+    expect(result).toMatchObject({ records: 10, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
     const records = roomsRecords(150, 15, 120);
     const container = await newContainer();

@@ -75,10 +75,12 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
     if (checkpoint.sealed && result.segments > 0) break;
-    // A listing taken before another run read further is stale, not a sign of a shorter (replaced) file: measure again.
-    const listed = knownStat !== undefined && knownStat.length >= checkpoint.offset ? knownStat : undefined;
-    const stat = listed ?? (await deps.source.stat(file));
+    // A listing is a hint. One taken before another run read further looks like a shorter (replaced)
+    // file; one that makes the file final may predate a late append. Either way, measure again.
+    const listed = knownStat;
     knownStat = undefined;
+    const trusted = listed !== undefined && listed.length >= checkpoint.offset && !(options.isFinal?.(file, listed, now()) ?? false);
+    const stat = trusted ? listed : await deps.source.stat(file);
     if (checkpoint.sealed) {
       // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
       if (!stat || stat.length <= checkpoint.offset) {
