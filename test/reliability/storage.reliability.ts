@@ -22,9 +22,8 @@ describe('reliability against Azurite (long)', () => {
     });
   }
 
-  // Finding 3 (docs/RELIABILITY.md), open: processFile takes a listed length shorter than the checkpoint's
-  // offset for a replaced file. Turn into a plain `it` once fixed.
-  it.fails('a sweep whose listing is older than the checkpoint (another run read further meanwhile) counts nothing twice', async () => {
+  // Finding 3 (docs/RELIABILITY.md, fixed in 2834938): a listed length shorter than the checkpoint's offset was taken for a replaced file.
+  it('a sweep whose listing is older than the checkpoint (another run read further meanwhile) counts nothing twice', async () => {
     const container = await newContainer();
     const records = roomsRecords(40, 5);
     const file = { container: container.containerName, path: blobPath(1) };
