@@ -2,33 +2,25 @@
  * One raw record (storage format or flat Log Analytics) to one normalized record, or a reason why not.
  * Never throws for bad input: failures are results, as in zod's `safeParse`.
  *
- * Fast because everything record-independent (schemas, field tables, record templates, regexes) is built
- * at module load; per record it maps the keys to lower case once, converts each field with plain code,
- * and runs one zod object schema made only of type and range checks.
+ * Fast because everything record-independent (compiled schemas, field tables, record builders, regexes)
+ * is built at module load, and what depends only on a record's keys once per key list (see fields.ts);
+ * per record it reads and converts each field with plain code, then runs one compiled zod schema.
  */
+import { BUILDERS } from './buildCandidate.js';
 import { FieldView } from './fields.js';
 import {
   FIXED_FIELD_LABELS,
   KIND_EXPECTATION,
   PLANS,
-  RESOURCE_ID_NAMES,
-  TIME_NAMES,
+  RESOURCE_ID_LOOKUP_INDEX,
+  TIME_LOOKUP_INDEX,
   type CategoryPlan,
-  type FieldSpec,
 } from './mapping.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
 import { resolveCategory, UnsupportedCategory } from './resolveCategory.js';
 import { parseLogTime } from './time.js';
 import type { NormalizeContext, NormalizeIssueCode, NormalizeResult } from './types.js';
-import { describeValue, toBoolean, toNumber, toText, toTime } from './values.js';
-
-const CONVERT: Readonly<Record<FieldSpec['kind'], (value: unknown) => unknown>> = {
-  text: toText,
-  count: toNumber,
-  amount: toNumber,
-  flag: toBoolean,
-  time: toTime,
-};
+import { describeValue } from './values.js';
 
 const NO_CONTEXT: NormalizeContext = {};
 
@@ -48,22 +40,17 @@ export function normalizeRecord(
     return { success: false, kind: 'unsupported', category: category.name };
   }
 
-  const rawTime = view.get(TIME_NAMES, true);
+  const plan = PLANS[category];
+  const located = view.locate(plan.lookups);
+  const rawTime = view.at(located, TIME_LOOKUP_INDEX);
   let time: number | null = null; // a missing time is reported with the other missing fields
   if (rawTime !== undefined) {
     time = parseLogTime(rawTime);
     if (time === null) return invalid('time_invalid', `time: cannot read ${describeValue(rawTime)}`);
   }
 
-  const plan = PLANS[category];
-  const candidate: Record<string, unknown> = { ...plan.template };
-  candidate['category'] = category;
-  candidate['time'] = time;
-  candidate['resourceId'] = resourceIdOf(view, context);
-  for (const field of plan.fields) {
-    const value = CONVERT[field.kind](view.get(field.names, field.common));
-    candidate[field.key] = value === null && field.fallback !== undefined ? field.fallback : value;
-  }
+  const resourceId = resourceIdOf(view.at(located, RESOURCE_ID_LOOKUP_INDEX), context);
+  const candidate = BUILDERS[category](view, located, category, time, resourceId);
   if (category === 'CallRecordingOperational' && candidate['recordingId'] === null) {
     const uri = candidate['uri'];
     if (typeof uri === 'string') candidate['recordingId'] = recordingIdFromUri(uri);
@@ -79,14 +66,30 @@ function invalid(code: NormalizeIssueCode, message: string): NormalizeResult {
 }
 
 /** The record's resource id, else the one from the blob path, else `unknown`; upper case. */
-function resourceIdOf(view: FieldView, context: NormalizeContext): string {
-  const value = view.get(RESOURCE_ID_NAMES, true);
-  if (typeof value === 'string') return value.trim().toUpperCase();
-  if (context.resourceIdFromPath !== undefined && context.resourceIdFromPath !== '') {
-    return context.resourceIdFromPath.toUpperCase();
+function resourceIdOf(value: unknown, context: NormalizeContext): string {
+  if (typeof value === 'string') {
+    // A file's records repeat one resource id: remember the last one's upper-case form.
+    if (value !== lastRecordId) {
+      lastRecordUpperCaseId = value.trim().toUpperCase();
+      lastRecordId = value;
+    }
+    return lastRecordUpperCaseId;
+  }
+  const fromPath = context.resourceIdFromPath;
+  if (fromPath !== undefined && fromPath !== '') {
+    if (fromPath !== lastPathId) {
+      lastPathUpperCaseId = fromPath.toUpperCase();
+      lastPathId = fromPath;
+    }
+    return lastPathUpperCaseId;
   }
   return 'unknown';
 }
+
+let lastRecordId = '';
+let lastRecordUpperCaseId = '';
+let lastPathId = '';
+let lastPathUpperCaseId = '';
 
 /** One short clause per bad field: `RecordingId: missing; ChunkCount: expected an integer >= 0, got -1`. */
 function describeIssues(

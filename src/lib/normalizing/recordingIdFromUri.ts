@@ -1,4 +1,6 @@
 const MARKER = 'recordings/';
+/** ':' starts an action (:pause), '?' the query, '#' a fragment, '/' a sub-resource. */
+const ID_END = /[:?#/]/;
 
 /**
  * The recording id in a Call Recording API request URI, URL-decoded and trimmed:
@@ -11,15 +13,10 @@ export function recordingIdFromUri(uri: string): string | null {
   // `recordings/` must be a whole path segment.
   while (at > 0 && lower.charCodeAt(at - 1) !== 0x2f /* / */) at = lower.indexOf(MARKER, at + 1);
   if (at < 0) return null;
-  const start = at + MARKER.length;
-  let end = start;
-  while (end < uri.length) {
-    const c = uri.charCodeAt(end);
-    // ':' starts an action (:pause), '?' the query, '#' a fragment, '/' a sub-resource.
-    if (c === 0x3a || c === 0x3f || c === 0x23 || c === 0x2f) break;
-    end++;
-  }
-  let id = uri.slice(start, end);
+  const rest = uri.slice(at + MARKER.length);
+  // A regex scans natively, several times faster than a charCodeAt loop over a long id.
+  const end = rest.search(ID_END);
+  let id = end < 0 ? rest : rest.slice(0, end);
   if (id.includes('%')) {
     try {
       id = decodeURIComponent(id);

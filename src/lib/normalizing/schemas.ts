@@ -3,6 +3,9 @@
  * Values reach these schemas already converted (see values.ts), so the schemas use only plain type and
  * range checks: no coercion, preprocess, transform, refinement or union, which cost per call.
  * Built once at module load. Every key is required (null when absent) so records are monomorphic.
+ *
+ * Each is `z.compile`d: zod generates one flat validator per schema for valid records and falls back to
+ * its ordinary parser for invalid ones, so results and issues are zod's own, several times faster.
  */
 import { z } from 'zod';
 import type {
@@ -34,7 +37,7 @@ const commonShape = {
   level: optionalText,
 };
 
-export const roomsOperationSchema = z.object({
+export const roomsOperationSchema = z.compile(z.object({
   category: z.literal('RoomsOperational'),
   ...commonShape,
   roomId: optionalText,
@@ -47,9 +50,9 @@ export const roomsOperationSchema = z.object({
   participantsAttendee: optionalCount,
   participantsConsumer: optionalCount,
   participantsPresenter: optionalCount,
-});
+}));
 
-export const recordingSummarySchema = z.object({
+export const recordingSummarySchema = z.compile(z.object({
   category: z.literal('CallRecordingSummary'),
   ...commonShape,
   recordingId: text,
@@ -61,9 +64,9 @@ export const recordingSummarySchema = z.object({
   formatType: optionalText,
   audioChannelsCount: optionalCount,
   recordingEndReason: optionalText,
-});
+}));
 
-export const recordingOperationSchema = z.object({
+export const recordingOperationSchema = z.compile(z.object({
   category: z.literal('CallRecordingOperational'),
   ...commonShape,
   callConnectionId: optionalText,
@@ -73,9 +76,9 @@ export const recordingOperationSchema = z.object({
   durationMs: optionalAmount,
   uri: optionalText,
   recordingId: optionalText,
-});
+}));
 
-export const usageSchema = z.object({
+export const usageSchema = z.compile(z.object({
   category: z.literal('Usage'),
   ...commonShape,
   recordId: optionalText,
@@ -84,7 +87,7 @@ export const usageSchema = z.object({
   quantity: z.number().min(0),
   startTime: optionalEpochMs,
   endTime: optionalEpochMs,
-});
+}));
 
 // Compile-time proof that each schema produces exactly its output type from types.ts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -3,7 +3,8 @@
  * Log Analytics display form `5/25/2023, 4:32:49.469 AM` (US month/day/year, taken as UTC).
  *
  * Fast because it never calls `Date.parse` (whose non-ISO behaviour is engine-defined anyway) and never
- * builds a `Date`: two precompiled regular expressions and integer arithmetic.
+ * builds a `Date`: the form Azure Monitor writes is checked by one regex and read by character codes,
+ * anything else by two precompiled regular expressions with captures; then integer arithmetic.
  */
 
 // 2024-05-25T04:32:49.4693371Z, 2024-05-25 04:32:49+02:00, 2024-05-25T04:32Z, 2024-05-25
@@ -30,6 +31,59 @@ export function parseLogTime(value: unknown): number | null {
 }
 
 function parseTimeString(text: string): number | null {
+  const canonical = parseCanonicalTime(text);
+  return canonical !== undefined ? canonical : parseTimeByPattern(text);
+}
+
+/** The form of nearly every log time: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`. */
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$/;
+
+/**
+ * A canonical time with one capture-free regex test and arithmetic on character codes (no match array,
+ * no substrings, no Number()); `undefined` for any other text. Gives what parseTimeByPattern gives for the
+ * same text (a property test checks).
+ */
+export function parseCanonicalTime(s: string): number | null | undefined {
+  if (!CANONICAL.test(s)) return undefined;
+  const length = s.length;
+  // The first three fractional digits, missing ones as 0: ".4693371" -> 469, ".5" -> 500.
+  let ms = 0;
+  if (length > 20) {
+    ms = digit(s, 20) * 100 + (length > 22 ? digit(s, 21) * 10 : 0) + (length > 23 ? digit(s, 22) : 0);
+  }
+  const year = twoDigits(s, 0) * 100 + twoDigits(s, 2);
+  const month = twoDigits(s, 5);
+  const day = twoDigits(s, 8);
+  // As toEpochMs, with the day's start remembered: a file's times share their date.
+  const date = (year * 100 + month) * 100 + day;
+  if (date !== lastDate) {
+    if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
+    lastDateMs = daysFromCivil(year, month, day) * MS_PER_DAY;
+    lastDate = date;
+  }
+  const hour = twoDigits(s, 11);
+  const minute = twoDigits(s, 14);
+  const second = twoDigits(s, 17);
+  if (hour > 23 || minute > 59 || second > 59) return null;
+  return lastDateMs + ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** The last valid date parseCanonicalTime read, as YYYYMMDD, and its start in epoch milliseconds. */
+let lastDate = -1;
+let lastDateMs = 0;
+
+/** The value of the ASCII digit at `i`. */
+function digit(s: string, i: number): number {
+  return s.charCodeAt(i) - 0x30;
+}
+
+/** The value of the two ASCII digits at `i`. */
+function twoDigits(s: string, i: number): number {
+  return s.charCodeAt(i) * 10 + s.charCodeAt(i + 1) - 0x30 * 11;
+}
+
+/** Any accepted form, by the regular expressions (the reference for parseCanonicalTime). */
+export function parseTimeByPattern(text: string): number | null {
   const s = text.trim();
   let m = ISO.exec(s);
   if (m !== null) {

@@ -1,0 +1,79 @@
+/**
+ * Builds the candidate record of a category (every schema key, converted, not yet validated) from a
+ * located record.
+ *
+ * Fast because each category's builder is generated once at module load as one object literal with its
+ * keys written out: the record gets its final shape at once, with no stores by computed key (which V8
+ * handles megamorphically: a loop of them made normalizing about 15% slower).
+ */
+import type { FieldView, Located } from './fields.js';
+import { FIELDS_LOOKUP_INDEX, PLANS, type CategoryPlan, type FieldKind } from './mapping.js';
+import type { Category } from './types.js';
+import { toBoolean, toNumber, toText, toTime } from './values.js';
+
+export type BuildCandidate = (
+  view: FieldView,
+  located: Located,
+  category: Category,
+  time: number | null,
+  resourceId: string,
+) => Record<string, unknown>;
+
+const CONVERTERS: Readonly<Record<FieldKind, string>> = {
+  text: 'toText',
+  count: 'toNumber',
+  amount: 'toNumber',
+  flag: 'toBoolean',
+  time: 'toTime',
+};
+
+function orElse(value: unknown, fallback: string): unknown {
+  return value === null ? fallback : value;
+}
+
+/** The generated builder of `plan`: keys in schema order, fields read by index into `plan.lookups`. */
+export function builderOf(plan: CategoryPlan): BuildCandidate {
+  const entries = ['"category": category', '"time": time', '"resourceId": resourceId'];
+  plan.fields.forEach((field, i) => {
+    const read = `${CONVERTERS[field.kind]}(view.at(located, ${FIELDS_LOOKUP_INDEX + i}))`;
+    const value = field.fallback === undefined ? read : `orElse(${read}, ${JSON.stringify(field.fallback)})`;
+    entries.push(`${JSON.stringify(field.key)}: ${value}`);
+  });
+  const source = `return (view, located, category, time, resourceId) => ({\n  ${entries.join(',\n  ')},\n});`;
+  try {
+    const factory = new Function('toText', 'toNumber', 'toBoolean', 'toTime', 'orElse', source) as (
+      ...converters: unknown[]
+    ) => BuildCandidate;
+    return factory(toText, toNumber, toBoolean, toTime, orElse);
+  } catch {
+    // Code generation is disallowed (node --disallow-code-generation-from-strings): same records, slower.
+    return plainBuilderOf(plan);
+  }
+}
+
+const CONVERT: Readonly<Record<FieldKind, (value: unknown) => unknown>> = {
+  text: toText,
+  count: toNumber,
+  amount: toNumber,
+  flag: toBoolean,
+  time: toTime,
+};
+
+/** What a generated builder does, as a loop. */
+export function plainBuilderOf(plan: CategoryPlan): BuildCandidate {
+  return (view, located, category, time, resourceId) => {
+    const candidate: Record<string, unknown> = { category, time, resourceId };
+    plan.fields.forEach((field, i) => {
+      const value = CONVERT[field.kind](view.at(located, FIELDS_LOOKUP_INDEX + i));
+      candidate[field.key] = field.fallback === undefined ? value : orElse(value, field.fallback);
+    });
+    return candidate;
+  };
+}
+
+export const BUILDERS: Readonly<Record<Category, BuildCandidate>> = {
+  RoomsOperational: builderOf(PLANS.RoomsOperational),
+  CallRecordingSummary: builderOf(PLANS.CallRecordingSummary),
+  CallRecordingOperational: builderOf(PLANS.CallRecordingOperational),
+  Usage: builderOf(PLANS.Usage),
+};
