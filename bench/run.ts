@@ -5,7 +5,7 @@
  * requests scale (e); optionally the pipeline and end to end on one big file (rss). Writes docs/BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -189,12 +189,20 @@ async function main(): Promise<void> {
 
   if (args.write) {
     const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'BENCHMARKS.md');
-    await writeFile(file, report(args, tree, results));
+    // The hand-written analysis at the end of the file (from ANALYSIS_HEADING on) is kept across runs.
+    const previous = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return '';
+      throw error;
+    });
+    const at = previous.indexOf(ANALYSIS_HEADING);
+    await writeFile(file, report(args, tree, results) + (at >= 0 ? '\n' + previous.slice(at) : ''));
     log(`bench: wrote ${file}`);
   }
 }
 
 let e2eNote = '';
+
+const ANALYSIS_HEADING = '## Analysis';
 
 /** (e): ×1 … ×8 fit one segment (10,000 records) with the default 1,000 lines; ×32 spans several. */
 const SCALING_REPEATS = [1, 2, 4, 8, 32] as const;
@@ -227,7 +235,6 @@ function scalingRows(e: PhaseResult): ScalingRow[] {
 }
 
 async function collectLines(files: readonly string[], count: number): Promise<Buffer> {
-  const { readFile } = await import('node:fs/promises');
   const parts: Buffer[] = [];
   let lines = 0;
   for (const file of files) {
@@ -326,59 +333,69 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
     `${growth === undefined ? '' : `×${fmt(growth, 3)}`} — ${ok(growth === undefined ? undefined : growth <= 1.25)}`);
   const readRatio = d ? Number(d.extra['readRatio']) : undefined;
   out.push(`- incremental reads ≤ 2× appended bytes: ${readRatio === undefined ? '' : `×${readRatio}`} — ${ok(readRatio === undefined ? undefined : readRatio <= 2)}`, '');
-  out.push(HOW_TO, '');
+  out.push(...timeSplit(r), HOW_TO, '');
   return out.join('\n');
+}
+
+/** Where (b)'s time goes beyond (a), from the cumulative stage runs of the same report. */
+function timeSplit(r: Record<string, PhaseResult>): string[] {
+  const a = r['a'];
+  const stages: [string, PhaseResult | undefined][] = [
+    ['framing and tolerant decoding (`Framer`, `decodeUnit`, with its `JSON.parse`)', r['b-decode']],
+    ['normalizing (`normalizeRecord`: field lookup, conversions, compiled zod schema)', r['b-normalize']],
+    ["routing (six views' `route`: partition and row keys, the call join's operation digest) and row lookup", r['b-route']],
+    ["folding (six views' `apply` and `finalize`)", r['b']],
+  ];
+  if (!a || stages.some(([, x]) => !x)) return [];
+  const out = ['## Where the time of (b) goes', '', '| stage | adds seconds | share of (b) |', '|---|---:|---:|'];
+  const total = (r['b'] as PhaseResult).ms;
+  out.push(`| (a) reading and \`JSON.parse\` | ${fmt(a.ms / 1000, 2)} | ${fmt((a.ms / total) * 100, 0)} % |`);
+  let previous = a.ms;
+  for (const [label, x] of stages) {
+    const ms = (x as PhaseResult).ms;
+    out.push(`| ${label} | ${fmt((ms - previous) / 1000, 2)} | ${fmt(((ms - previous) / total) * 100, 0)} % |`);
+    previous = ms;
+  }
+  out.push('', 'Each row is the difference between two cumulative runs (medians), so small negative or noisy', 'differences are possible.', '');
+  return out;
 }
 
 const HOW_TO = `## How to run
 
 \`\`\`sh
-npm run bench                                  # ~150 MB tree; (c) on its first 15 MB, (d) on a 20 MB file; ~4 min
-npm run bench -- --rss-file-mb 1024            # + the per-file loop on one 1 GB file (RSS target); +1-2 min
-npm run bench -- --e2e-mb 0 --incremental-mb 100   # (c) on the whole tree, (d) on 100 MB: 30+ min against Azurite
-npm run bench -- --size-mb 1024                # a 1 GB tree (generated once, ~1 min, reused)
-npm run bench -- --phases a,b --no-write    # a subset, without touching this file
+npm run bench                                      # ~150 MB tree; (c) on its first 15 MB, (d) on a 20 MB file; ~6 min
+npm run bench -- --rss-file-mb 1024                # + the per-file loop on one 1 GB file (RSS target); +1 min
+npm run bench -- --e2e-mb 0 --incremental-mb 100   # (c) on the whole tree, (d) on 100 MB: ~30 min against Azurite
+npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, ~1 min, reused)
+npm run bench -- --phases a,b,stages --no-write    # a subset, without touching this file
 \`\`\`
 
 \`bench/tsconfig.json\` compiles \`bench/**\` (and the sources it imports) into \`dist/\`; \`npm run bench\`
 runs \`dist/bench/run.js\`. Generated data is kept in \`$TMPDIR/acs-logs-bench\` (\`--dir\`) and reused
 by later runs with the same size and seed. Every phase runs in its own child process, so its peak
 RSS (getrusage \`maxrss\`, cross-checked by a 50 ms \`rss\` sampler) is its own; Azurite runs in a
-further child process and is not counted.
+further child process and is not counted. (a), (b) and the stages of (b) run \`--repeat\` times
+(default 3) and the median run is reported.
 
 ## How to read it
 
-- **(a) floor**: the least any reader of these bytes must do (4 MiB ranged reads, split on \`\\n\`,
+- **(a) floor**: the least any reader of these bytes must do (1 MiB ranged reads, split on \`\\n\`,
   \`JSON.parse\`). **(b)/(a)** is the cost of framing, tolerant decoding, validation and folding
-  into every view; the target is ≥ 0.5.
+  into every view; the target is ≥ 0.5. The stage rows run (b) up to a point, so their differences
+  say where the time goes.
 - **(c) end to end** adds Table Storage (Azurite on loopback, in memory): its throughput is bound by
   requests, so what matters is **requests per 1,000 records** and how requests scale.
-- **(e)**: the same lines once and twice. Both files change exactly the same aggregate rows; if
-  requests were per record they would double; if they are per row changed per segment they stay
-  flat while the file fits in one segment (8 MiB) and grow with the number of segments beyond.
+- **(e)**: lines repeated in place change the very same rows with k× the records: requests stay flat
+  while a file fits one segment (10,000 records), and a further segment costs only the rows it
+  changes. The block written twice changes each row again after more than 99 other rows of its
+  partition: a transaction commits a prefix of a partition's records (the high-water mark is a
+  position), so those rows are written again.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.
 - **(d)**: after a 1 KB append to a file already processed, only the new bytes (plus the 256-byte
   fingerprint check) should be read. It does not depend on the file's size (reads start at the
-  checkpoint offset); the 100 MB variant only makes the full run, the denominator of the time ratio, longer.
-
-## Causes of the misses (analysis of the 2026-11-22 run; see the report of issue #6)
-
-- **b/a**: \`JSON.parse\` is ~9 % of (b)'s CPU. The rest: \`normalizeRecord\` (~25 % incl. zod
-  \`safeParse\`, \`lowerCaseKeys\`, time parsing), the six views' \`route\` (~35 %: every view
-  recomputes \`hourBucket\`/\`dayBucket\` via \`new Date().toISOString()\` and \`encodeKeyPart\`'s
-  regex replace of the same resource id for every record) and \`apply\` (~25 %, incl. the JSON
-  count maps of \`bumpCount\` and, before \`finalize\`, the duration sketch re-encoded per record). No single fix reaches
-  0.5; keeping the duration sketch decoded through a batch (now the views' \`finalize\`) gained ~10 %.
-- **RSS on 1 GB**: memory does not grow with the file (200 MB → 310 MiB, 1 GB → 319 MiB) and the
-  live heap after a run is ~45 MiB: V8 lets per-segment garbage (8 MiB segments held as strings,
-  FramedItems, records and grouping items) pile up. \`--max-old-space-size=96\` gives 183 MiB peak
-  (−16 % speed); smaller segments / streaming interpretation cut the garbage itself.
-- **requests vs records**: within one segment requests follow rows (e: 652 requests for 1,443
-  rows), but every 8 MiB segment reads and writes again every partition/row it touches, so a
-  file twice as long costs twice the requests over the very same rows.
-- **(c) speed** is Azurite's: its process used ~85 % of the CPU during (c) (LokiJS filters scan
-  partitions); against Azure Table Storage, requests per 1,000 records is the figure to watch.`;
+  checkpoint offset); a bigger file only makes the full run, the denominator of the time ratio, longer.
+`;
 
 if (process.argv.includes('--child')) childMain();
 else main().catch((error: unknown) => {
