@@ -147,6 +147,21 @@ describe('exactly once, against Azurite', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('a record with a lone surrogate in its keys is applied like any other, not a file stuck for good', async () => {
+    const records = roomsRecords(6, 7).map((record, i) => {
+      if (i === 1) return { ...record, operationName: `${String(record['operationName'])}\ud800` };
+      if (i === 2) return { ...record, properties: { ...(record['properties'] as object), roomId: 'room\udfff' } };
+      return record;
+    });
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    await expect(processFile(file, testDeps(tables))).resolves.toMatchObject({ records: 6, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
     const records = roomsRecords(150, 15, 120);
     const container = await newContainer();

@@ -14,6 +14,7 @@ describe('table key encoding', () => {
         expect(encoded).not.toMatch(FORBIDDEN);
         expect(encoded).not.toContain('|');
         expect(encoded).not.toContain(RESERVED_ROW_PREFIX);
+        expect(() => encodeURIComponent(encoded)).not.toThrow(); // keys go into OData filters in URLs
       }),
       { numRuns: 500 },
     );
@@ -24,6 +25,13 @@ describe('table key encoding', () => {
     const first = values.map(encodeKeyPart);
     expect(values.map(encodeKeyPart)).toEqual(first);
     expect(first.map(decodeKeyPart)).toEqual(values);
+  });
+
+  it('escapes lone surrogates (no URL can carry them) and keeps surrogate pairs', () => {
+    expect(encodeKeyPart('room\ud800')).toBe('room!uD800');
+    expect(encodeKeyPart('\udfffx\ud83d')).toBe('!uDFFFx!uD83D');
+    expect(encodeKeyPart('call 😀')).toBe('call 😀');
+    for (const value of ['room\ud800', '\udfffx\ud83d', 'a!uD800b', '😀\ud800😀']) expect(decodeKeyPart(encodeKeyPart(value))).toBe(value);
   });
 
   it('digests as base64url SHA-256, cut to 22 characters', () => {

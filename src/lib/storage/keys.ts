@@ -3,11 +3,17 @@ import * as crypto from 'node:crypto';
 /**
  * Table keys may not hold `/ \ # ?` or control characters and are at most 1 KiB. Resource ids hold `/`,
  * correlation ids often `/` and `+`. Each key part is escaped reversibly as `!XX` (hex of the UTF-16
- * code unit for < 0x100); `|` joins parts, and `~` is never produced so `~`-prefixed row keys are
- * reserved for bookkeeping rows (high-water marks) and sort after every aggregate row.
+ * code unit for < 0x100), and a lone surrogate (which no URL can carry: the SDK would throw on every
+ * read of the row) as `!uXXXX`; `|` joins parts, and `~` is never produced so `~`-prefixed row keys
+ * are reserved for bookkeeping rows (high-water marks) and sort after every aggregate row.
  */
-const ESCAPED = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']/g;
-const NEEDS_ESCAPE = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']/;
+const ESCAPED = /[\u0000-\u001f\u007f-\u009f!|~/\\#?%+']|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const NEEDS_ESCAPE = new RegExp(ESCAPED.source);
+
+function escapeUnit(ch: string): string {
+  const code = ch.charCodeAt(0);
+  return code < 0x100 ? '!' + code.toString(16).toUpperCase().padStart(2, '0') : '!u' + code.toString(16).toUpperCase();
+}
 
 /**
  * Escaped parts by value. The parts that need escaping (resource ids, with their `/`) repeat on every
@@ -20,7 +26,7 @@ export function encodeKeyPart(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   let encoded = ESCAPED_PARTS.get(value);
   if (encoded === undefined) {
-    encoded = value.replace(ESCAPED, (ch) => '!' + ch.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+    encoded = value.replace(ESCAPED, escapeUnit);
     if (ESCAPED_PARTS.size >= ESCAPED_PARTS_LIMIT) ESCAPED_PARTS.clear();
     ESCAPED_PARTS.set(value, encoded);
   }
@@ -28,7 +34,8 @@ export function encodeKeyPart(value: string): string {
 }
 
 export function decodeKeyPart(encoded: string): string {
-  return encoded.replace(/!([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return encoded.replace(/!(?:u([0-9A-F]{4})|([0-9A-F]{2}))/g, (_, wide: string | undefined, hex: string | undefined) =>
+    String.fromCharCode(parseInt(wide ?? hex ?? '', 16)));
 }
 
 /** Joins already-encoded parts. */
