@@ -24,7 +24,7 @@ export interface ProcessSettings {
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   readChunkBytes: 1024 * 1024,
   segmentBytes: 16 * 1024 * 1024,
-  segmentRecords: 10_000,
+  segmentRecords: 2_500,
   segmentQuarantinedChars: 4 * 1024 * 1024,
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
