@@ -210,8 +210,7 @@ function totalRequests(tables: TableStore): E2eRun['requests'] {
   return { reads, writes, transactions, total: reads + writes + transactions };
 }
 
-async function runFiles(files: readonly string[], connectionString: string, prefix: string, concurrency: number, settings: ProcessSettings): Promise<E2eRun> {
-  const tables = new TableStore({ kind: 'connectionString', connectionString }, prefix);
+async function runFiles(files: readonly string[], tables: TableStore, concurrency: number, settings: ProcessSettings): Promise<E2eRun> {
   const source = new LocalLogSource();
   const refs = files.map((file) => source.register(file));
   const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings, logger: silentLogger };
@@ -232,12 +231,16 @@ async function runFiles(files: readonly string[], connectionString: string, pref
   return { ms, records, bytes, requests, bytesRead: source.usage.bytesRead, aggregateRows: await countAggregateRows(tables), badLines, segments };
 }
 
+function azuriteTables(connectionString: string, prefix: string): TableStore {
+  return new TableStore({ kind: 'connectionString', connectionString }, prefix);
+}
+
 /** (c) End to end into Azurite through LocalLogSource + processFile, 4 files at a time as the CLI does. */
 export async function e2ePhase(files: readonly string[], concurrency = 4): Promise<PhaseResult> {
   const azurite = await startAzurite();
   try {
     const stop = rssSampler();
-    const run = await runFiles(files, azurite.connectionString, 'Bench', concurrency, DEFAULT_PROCESS_SETTINGS);
+    const run = await runFiles(files, azuriteTables(azurite.connectionString, 'Bench'), concurrency, DEFAULT_PROCESS_SETTINGS);
     return {
       name: 'e2e', ms: run.ms, bytes: run.bytes, records: run.records, ...stop(),
       extra: {
@@ -297,7 +300,7 @@ export async function scalingPhase(files: readonly { repeat: number; path: strin
     let bytes = 0;
     let records = 0;
     for (const { repeat, path } of files) {
-      const run = await runFiles([path], azurite.connectionString, repeat > 0 ? `Scale${repeat}` : `Block${-repeat}`, 1, DEFAULT_PROCESS_SETTINGS);
+      const run = await runFiles([path], azuriteTables(azurite.connectionString, repeat > 0 ? `Scale${repeat}` : `Block${-repeat}`), 1, DEFAULT_PROCESS_SETTINGS);
       ms += run.ms;
       bytes += run.bytes;
       records += run.records;
@@ -358,22 +361,9 @@ class NullTableStore extends TableStore {
 /** (c′) The per-file loop (processFile) on local files with storage replaced by NullTableStore: the processor's own RSS and CPU. */
 export async function loopPhase(files: readonly string[], settings: ProcessSettings = DEFAULT_PROCESS_SETTINGS): Promise<PhaseResult> {
   const stop = rssSampler();
-  const tables = new NullTableStore();
-  const source = new LocalLogSource();
-  const refs = files.map((file) => source.register(file));
-  const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings, logger: silentLogger };
-  const started = performance.now();
-  let records = 0;
-  let bytes = 0;
-  await forEachLimit(refs, 4, async (ref) => {
-    const result = await processFile(ref, deps);
-    records += result.records;
-    bytes += result.bytes;
-  });
-  const ms = performance.now() - started;
-  const requests = totalRequests(tables);
+  const run = await runFiles(files, new NullTableStore(), 4, settings);
   return {
-    name: 'loop', ms, bytes, records, ...stop(),
-    extra: { requestsTotal: requests.total, requestsPer1000Records: round((requests.total / Math.max(1, records)) * 1000, 2) },
+    name: 'loop', ms: run.ms, bytes: run.bytes, records: run.records, ...stop(),
+    extra: { requestsTotal: run.requests.total, requestsPer1000Records: round((run.requests.total / Math.max(1, run.records)) * 1000, 2) },
   };
 }
