@@ -162,6 +162,24 @@ describe('exactly once, against Azurite', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('a sealed file that its listing shows unchanged costs no request to the logs', async () => {
+    const container = await newContainer();
+    const records = roomsRecords(8, 8);
+    const file = { container: container.containerName, path: PATH };
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const isFinal = () => true;
+    await processFile(file, deps, { isFinal });
+    const listed = await deps.source.stat(file);
+    const before = { ...deps.source.usage };
+
+    const again = await processFile(file, deps, { isFinal, listedStat: listed ?? undefined });
+
+    expect(again.status).toBe('sealed');
+    expect(deps.source.usage).toEqual(before);
+  });
+
   it('a crash before any write leaves storage repairable: the next run equals one clean pass', async () => {
     const records = roomsRecords(150, 15, 120);
     const container = await newContainer();

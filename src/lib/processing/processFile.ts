@@ -76,10 +76,12 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
     if (checkpoint.sealed && result.segments > 0) break;
     // A listing is a hint. One taken before another run read further looks like a shorter (replaced)
-    // file; one that makes the file final may predate a late append. Either way, measure again.
+    // file; one that makes the file final may predate a late append. Either way, measure again; a
+    // sealed file the listing shows unchanged has nothing to read, so it costs no further request.
     const listed = knownStat;
     knownStat = undefined;
-    const trusted = listed !== undefined && listed.length >= checkpoint.offset && !(options.isFinal?.(file, listed, now()) ?? false);
+    const trusted = listed !== undefined && listed.length >= checkpoint.offset
+      && ((checkpoint.sealed && listed.length === checkpoint.offset) || !(options.isFinal?.(file, listed, now()) ?? false));
     const stat = trusted ? listed : await deps.source.stat(file);
     if (checkpoint.sealed) {
       // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
