@@ -1,9 +1,9 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
-import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
+import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
 import { closeRow, openValue } from '../openValues.js';
 import { addToSketch, decodeSketch, encodeSketch } from './durationSketch.js';
-import { resourceDayPartition } from '../partitions.js';
+import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
 import { clip, clipOrNull, dimensionKeyPart, isFailedResult, msToMicros } from './rowValues.js';
 
 export const RECORDING_OPERATIONS_TABLE = 'RecordingOperations';
@@ -21,32 +21,22 @@ export const recordingOperationsView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'CallRecordingOperational') return null;
-    const day = dayBucket(record.time);
     const dims = joinKey(
       dimensionKeyPart(record.operationName),
       dimensionKeyPart(record.resultSignature),
       dimensionKeyPart(record.sdkType),
     );
-    return {
-      partitionKey: resourceDayPartition(record.resourceId, day),
-      rowKeys: [joinKey('h', hourBucket(record.time).slice(0, 13), dims), joinKey('d', dims)],
-    };
+    return hourAndDayRoute(record.resourceId, record.time, dims);
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
     if (record.category !== 'CallRecordingOperational') return;
-    const buckets = [
-      ['hour', hourBucket(record.time)],
-      ['day', dayBucket(record.time)],
-    ] as const;
     const failed = isFailedResult(record.resultType, record.resultSignature);
-    rows.forEach((row, i) => {
-      const bucket = buckets[i];
-      if (!bucket) return;
+    forHourAndDay(rows, record.time, (row, granularity, bucket) => {
       if (row['count'] === undefined) {
         row['resourceId'] = record.resourceId;
-        row['granularity'] = bucket[0];
-        row['bucket'] = bucket[1];
+        row['granularity'] = granularity;
+        row['bucket'] = bucket;
         row['operationName'] = clip(record.operationName);
         row['resultSignature'] = clipOrNull(record.resultSignature);
         row['sdkType'] = clipOrNull(record.sdkType);

@@ -1,4 +1,5 @@
 import { joinKey } from '../../storage/keys.js';
+import { forHourAndDay } from '../hourAndDay.js';
 import { resourceDayPartition } from '../partitions.js';
 import type { NormalizedRecord, RecordingSummaryRecord } from '../../normalizing/types.js';
 import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
@@ -31,17 +32,11 @@ export const recordingsView: AggregateView = {
   apply(record: NormalizedRecord, rows: RowData[]): void {
     if (record.category !== 'CallRecordingSummary') return;
     const time = recordingTime(record);
-    const buckets = [
-      ['hour', hourBucket(time)],
-      ['day', dayBucket(time)],
-    ] as const;
-    rows.forEach((row, i) => {
-      const bucket = buckets[i];
-      if (!bucket) return;
+    forHourAndDay(rows, time, (row, granularity, bucket) => {
       if (row['recordings'] === undefined) {
         row['resourceId'] = record.resourceId;
-        row['granularity'] = bucket[0];
-        row['bucket'] = bucket[1];
+        row['granularity'] = granularity;
+        row['bucket'] = bucket;
       }
       addTo(row, 'recordings', 1);
       addTo(row, 'recordingMs', record.recordingLengthSeconds === null ? 0 : secondsToMs(record.recordingLengthSeconds));

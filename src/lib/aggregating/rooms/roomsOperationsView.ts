@@ -1,7 +1,7 @@
 import { encodeKeyPart, joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
-import { resourceDayPartition } from '../partitions.js';
-import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
+import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
+import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
 
 export const ROOMS_OPERATIONS_TABLE = 'RoomsOperations';
 
@@ -16,33 +16,22 @@ export const roomsOperationsView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'RoomsOperational') return null;
-    const day = dayBucket(record.time);
-    const hour = hourBucket(record.time);
     const dims = joinKey(
       encodeKeyPart(record.operationName),
       encodeKeyPart(record.operationVersion ?? ''),
       encodeKeyPart(record.resultType ?? ''),
       encodeKeyPart(record.resultSignature ?? ''),
     );
-    return {
-      partitionKey: roomsOperationsPartition(record.resourceId, day),
-      rowKeys: [joinKey('h', hour.slice(0, 13), dims), joinKey('d', dims)],
-    };
+    return hourAndDayRoute(record.resourceId, record.time, dims);
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
     if (record.category !== 'RoomsOperational') return;
-    const buckets = [
-      ['hour', hourBucket(record.time)],
-      ['day', dayBucket(record.time)],
-    ] as const;
-    rows.forEach((row, i) => {
-      const bucket = buckets[i];
-      if (!bucket) return;
+    forHourAndDay(rows, record.time, (row, granularity, bucket) => {
       if (row['count'] === undefined) {
         row['resourceId'] = record.resourceId;
-        row['granularity'] = bucket[0];
-        row['bucket'] = bucket[1];
+        row['granularity'] = granularity;
+        row['bucket'] = bucket;
         row['operationName'] = record.operationName;
         row['operationVersion'] = record.operationVersion;
         row['resultType'] = record.resultType;
@@ -53,5 +42,3 @@ export const roomsOperationsView: AggregateView = {
   },
 };
 
-/** Partition of one resource's UTC day: `<resource>|YYYY-MM-DD`. */
-export const roomsOperationsPartition = resourceDayPartition;

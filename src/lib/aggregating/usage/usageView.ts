@@ -1,7 +1,7 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
-import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
-import { resourceDayPartition } from '../partitions.js';
+import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
+import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
 import { clip, dimensionKeyPart } from '../recordings/rowValues.js';
 import { addMicros, toMicros } from './quantity.js';
 
@@ -18,28 +18,18 @@ export const usageView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'Usage') return null;
-    const day = dayBucket(record.time);
     const dims = joinKey(dimensionKeyPart(record.usageType), dimensionKeyPart(record.unitType));
-    return {
-      partitionKey: resourceDayPartition(record.resourceId, day),
-      rowKeys: [joinKey('h', hourBucket(record.time).slice(0, 13), dims), joinKey('d', dims)],
-    };
+    return hourAndDayRoute(record.resourceId, record.time, dims);
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
     if (record.category !== 'Usage') return;
-    const buckets = [
-      ['hour', hourBucket(record.time)],
-      ['day', dayBucket(record.time)],
-    ] as const;
     const micros = toMicros(record.quantity);
-    rows.forEach((row, i) => {
-      const bucket = buckets[i];
-      if (!bucket) return;
+    forHourAndDay(rows, record.time, (row, granularity, bucket) => {
       if (row['records'] === undefined) {
         row['resourceId'] = record.resourceId;
-        row['granularity'] = bucket[0];
-        row['bucket'] = bucket[1];
+        row['granularity'] = granularity;
+        row['bucket'] = bucket;
         row['usageType'] = clip(record.usageType);
         row['unitType'] = clip(record.unitType);
       }
