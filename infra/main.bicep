@@ -345,12 +345,20 @@ module functionApp 'app/function-app.bicep' = {
 // Event Grid: system topic on the logs account, and (second step) the webhook subscriptions
 // ---------------------------------------------------------------------------------------------
 
+// The logs account's region is known only at deployment time (it may be an existing account): a
+// module parameter may take it then, a resource's location may not.
+resource logsAccountForRegion 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: logsStorageAccountName
+  scope: resourceGroup(logsStorageSubscriptionId, logsStorageResourceGroupName)
+}
+
 module logsSystemTopic 'app/logs-system-topic.bicep' = {
   name: 'logs-system-topic-${resourceToken}'
   scope: resourceGroup(logsStorageSubscriptionId, logsStorageResourceGroupName)
   params: {
     storageAccountName: logsStorageAccountName
     systemTopicName: logsSystemTopicName
+    location: logsAccountForRegion.location
     createSystemTopic: empty(existingLogsSystemTopicName)
     tags: tags
   }

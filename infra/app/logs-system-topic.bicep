@@ -11,6 +11,9 @@ param systemTopicName string
 @description('Create the system topic (false: it already exists).')
 param createSystemTopic bool = true
 
+@description('Region of the logs storage account: a system topic lives in the region of its source.')
+param location string
+
 @description('Tags applied to the system topic.')
 param tags object = {}
 
@@ -20,8 +23,7 @@ resource logsAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
 
 resource systemTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = if (createSystemTopic) {
   name: systemTopicName
-  // A system topic lives in the region of its source.
-  location: logsAccount.location
+  location: location
   tags: tags
   properties: {
     source: logsAccount.id
