@@ -2,8 +2,9 @@
 // logs archived to a storage account and keeps aggregates in Azure Table Storage.
 //
 // Step 1: az deployment group create -g <rg> -f infra/main.bicep -p @infra/main.parameters.json
-// Step 2: publish the code (func azure functionapp publish <app>), then either run
-//         scripts/post-deploy.sh or deploy again with -p deployEventSubscriptions=true.
+// Step 2: publish the code (func azure functionapp publish <app>).
+// Step 3: the Event Grid subscriptions, in a deployment of their own: scripts/post-deploy.sh, or
+//         infra/subscriptions.bicep. Never in this deployment, which restarts the app.
 // See docs/DEPLOY.md.
 
 targetScope = 'resourceGroup'
@@ -131,11 +132,8 @@ param maximumInstanceCount int = 100
 param logAnalyticsRetentionInDays int = 30
 
 // ---------------------------------------------------------------------------------------------
-// Second step and optional parts
+// Optional parts
 // ---------------------------------------------------------------------------------------------
-
-@description('Create the Event Grid subscriptions that feed the blob triggers. Leave false on the first deployment: the webhook key (blobs_extension) exists only after the code is published. Then deploy again with true (or run scripts/post-deploy.sh).')
-param deployEventSubscriptions bool = false
 
 @description('Name of an existing Azure Communication Services resource whose diagnostic setting should archive the four log categories to the logs storage account. Empty: no diagnostic setting is deployed.')
 param acsResourceName string = ''
@@ -168,14 +166,6 @@ var logsSystemTopicName = empty(existingLogsSystemTopicName) ? 'evgt-${logsStora
 
 var aggregatesOnLogs = aggregatesStorage == 'logs'
 var aggregatesStorageAccountName = aggregatesOnLogs ? logsStorageAccountName : effectiveAppStorageAccountName
-
-// Log container of each blob-triggered function logBlobArrived-<Category>.
-var logContainers = {
-  RoomsOperational: logsContainerRoomsOperational
-  CallRecordingSummary: logsContainerCallRecordingSummary
-  CallRecordingOperational: logsContainerCallRecordingOperational
-  Usage: logsContainerUsage
-}
 
 // Diagnostic-setting categories of Microsoft.Communication/communicationServices this app reads.
 var acsLogCategories = [
@@ -342,7 +332,7 @@ module functionApp 'app/function-app.bicep' = {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Event Grid: system topic on the logs account, and (second step) the webhook subscriptions
+// Event Grid: the system topic on the logs account (the subscriptions come in step 3)
 // ---------------------------------------------------------------------------------------------
 
 // The logs account's region is known only at deployment time (it may be an existing account): a
@@ -365,18 +355,6 @@ module logsSystemTopic 'app/logs-system-topic.bicep' = {
   dependsOn: [
     logsStorage
   ]
-}
-
-module eventSubscriptions 'app/event-subscriptions.bicep' = if (deployEventSubscriptions) {
-  name: 'event-subscriptions-${resourceToken}'
-  scope: resourceGroup(logsStorageSubscriptionId, logsStorageResourceGroupName)
-  params: {
-    systemTopicName: logsSystemTopic.outputs.systemTopicName
-    functionAppId: functionApp.outputs.id
-    functionAppHostName: functionApp.outputs.defaultHostName
-    containers: logContainers
-    functionNamePrefix: 'logBlobArrived-'
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

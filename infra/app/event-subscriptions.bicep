@@ -54,3 +54,6 @@ resource subscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@2022
   }
 ]
 
+
+@description('Names of the event subscriptions.')
+output names array = [for (trigger, i) in items(containers): subscriptions[i].name]

@@ -196,10 +196,14 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   }
 }
 
-resource siteAppSettings 'Microsoft.Web/sites/config@2024-04-01' = {
-  parent: site
-  name: 'appsettings'
-  properties: appSettings
+// Merged with the settings the app has, not replacing them (as Azure Verified Modules do).
+module siteAppSettings 'app-settings.bicep' = {
+  name: 'app-settings-${uniqueString(resourceGroup().id, name)}'
+  params: {
+    siteName: site.name
+    currentAppSettings: list('${site.id}/config/appsettings', '2024-04-01').properties
+    appSettings: appSettings
+  }
 }
 
 // No publishing with user name and password (FTP or SCM/Kudu basic auth): deployments authenticate
