@@ -182,9 +182,11 @@ var acsLogCategories = [
 //   table: the host's diagnostic events), plus the aggregates when they live there.
 // - aggregates account: create tables, read and write entities, batch transactions.
 // - Application Insights: publish telemetry with Microsoft Entra ID.
-// Storage Account Contributor (17d1049b-9a84-46fb-8f53-869881c3d3ab) is not assigned: it is a
-// control-plane role needed only for the Azure Files content share of the Consumption and Premium
-// plans, which Flex Consumption does not use.
+// Storage Account Contributor (17d1049b-9a84-46fb-8f53-869881c3d3ab) is not assigned. Microsoft's
+// docs list it, with Blob Data Owner and Queue Data Contributor, for a blob trigger on an
+// identity-based AzureWebJobsStorage; only the polling blob trigger source needs it, and this
+// deployment uses the Event Grid source (ACS_LOGS_TRIGGER_SOURCE=EventGrid) only. A Premium plan
+// with the polling source (LogsAndContainerScan) must add it. Not yet verified in a subscription.
 var roles = {
   storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1' // Storage Blob Data Reader
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner

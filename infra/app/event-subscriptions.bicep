@@ -1,7 +1,8 @@
-// Second step, after the code is published: one Event Grid subscription per blob-triggered function,
-// each sending Microsoft.Storage.BlobCreated of its own log container to the Event Grid blob trigger
-// webhook. The webhook key is the host's blobs_extension system key, which exists only once the
-// host has started with the published code; it is read here with listKeys, so nobody handles it.
+// Step 3, after the code is published (infra/subscriptions.bicep deploys it): one Event Grid
+// subscription per blob-triggered function, each sending Microsoft.Storage.BlobCreated of its own
+// log container to the Event Grid blob trigger webhook. The webhook key is the host's
+// blobs_extension system key, which exists only once the host has started with the published code;
+// it is read here with listKeys, so nobody handles it.
 // Deploy into the logs account's resource group (where the system topic is).
 
 @description('Name of the Event Grid system topic of the logs storage account.')

@@ -3,7 +3,7 @@ import { accessSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../src/lib/normalizing/types.js';
-import { REPO_ROOT, MAIN, loadBicep, readRepoFile } from './support/infra.js';
+import { REPO_ROOT, armTemplate, entryTemplateNames, readRepoFile } from './support/arm.js';
 import { blobTriggerFunctionPrefix, containerSettingOf } from './support/code.js';
 
 const SCRIPT = 'scripts/post-deploy.sh';
@@ -24,18 +24,15 @@ describe('scripts/post-deploy.sh', () => {
     expect(script).toContain(`function_name="${blobTriggerFunctionPrefix()}$category"`);
   });
 
-  it('builds the same webhook and filter as infra/app/event-subscriptions.bicep', () => {
+  it('builds the same webhook and filter as infra/subscriptions.bicep', () => {
     expect(script).toContain('systemKeys.blobs_extension');
     expect(script).toContain('/runtime/webhooks/blobs?functionName=Host.Functions.$function_name&code=$KEY');
     expect(script).toContain('--included-event-types Microsoft.Storage.BlobCreated');
     expect(script).toContain('"/blobServices/default/containers/$container/blobs/"');
-    const bicep = readRepoFile('infra/app/event-subscriptions.bicep');
-    expect(bicep).toContain("'/blobServices/default/containers/${trigger.value}/blobs/'");
-    expect(bicep).toContain('/runtime/webhooks/blobs?functionName=Host.Functions.${functionNamePrefix}${trigger.key}&code=${blobsExtensionKey}');
   });
 
-  it('reads only outputs main.bicep has', () => {
-    const outputs = new Set(loadBicep(MAIN).outputs.map((o) => o.name));
+  it('reads only outputs the compiled main.bicep has', () => {
+    const outputs = new Set(Object.keys(armTemplate('main').outputs ?? {}));
     const used = [...script.matchAll(/\$\(output (\w+)\)/g)].map((m) => m[1]!);
     expect(used.length).toBeGreaterThan(0);
     expect(used.filter((name) => !outputs.has(name))).toEqual([]);
@@ -56,8 +53,16 @@ describe('azure.yaml', () => {
     expect(yaml).toMatch(/^ {4}project: \.$/m);
   });
 
+  it('builds locally (the package has no sources to build remotely) and ships runtime dependencies only', () => {
+    expect(yaml).toMatch(/^ {4}remoteBuild: false$/m);
+    expect(yaml).toMatch(/prepackage:[\s\S]*run: npm ci [^\n]*&& npm run build && npm prune --omit=dev --omit=optional\n/);
+    const ignored = readRepoFile('.funcignore').split('\n');
+    for (const entry of ['src', 'tsconfig*.json', 'test', 'infra', '.tools']) expect(ignored, entry).toContain(entry);
+    expect(JSON.parse(readRepoFile('package.json')).main).toBe('dist/src/functions/*.js');
+  });
+
   it('runs the post-deploy script after deploy, for the service the function app is tagged with', () => {
-    expect(yaml).toMatch(/postdeploy:[\s\S]*run: \.\/scripts\/post-deploy\.sh/);
+    expect(yaml).toMatch(/^hooks:\n {2}postdeploy:[\s\S]*run: \.\/scripts\/post-deploy\.sh/m);
     const service = /^services:\n {2}([a-z-]+):$/m.exec(yaml)?.[1];
     expect(readRepoFile('infra/app/function-app.bicep')).toContain(`'azd-service-name': '${service}'`);
   });
@@ -66,17 +71,20 @@ describe('azure.yaml', () => {
 describe('docs/DEPLOY.md', () => {
   const doc = readRepoFile('docs/DEPLOY.md');
 
-  it('documents every parameter of main.bicep', () => {
-    const missing = loadBicep(MAIN).params.filter((p) => !doc.includes(`\`${p.name}\``));
-    expect(missing.map((p) => p.name)).toEqual([]);
+  it('documents every parameter of every entry template', () => {
+    for (const name of entryTemplateNames()) {
+      const parameters = Object.keys(armTemplate(name as 'main' | 'subscriptions').parameters);
+      expect(parameters.filter((p) => !doc.includes(`\`${p}\``)), name).toEqual([]);
+    }
   });
 
-  it('covers deploy, publish, the second step, azd, the ACS diagnostic setting and verification', () => {
+  it('covers the check, deploy, publish, the subscriptions step, azd, the ACS diagnostic setting and verification', () => {
     for (const text of [
+      'npm run check:infra',
       'az deployment group create',
       'npm ci && npm run build',
       'func azure functionapp publish',
-      'deployEventSubscriptions=true',
+      'infra/subscriptions.bicep',
       'scripts/post-deploy.sh',
       'azd up',
       'Diagnostic settings',

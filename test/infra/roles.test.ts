@@ -1,46 +1,47 @@
 import { describe, expect, it } from 'vitest';
-import { AGGREGATES_CONNECTION, HOST_CONNECTION, LOGS_CONNECTION } from '../../src/lib/config/appSettings.js';
-import { OPERATIONS, ROLE_PERMISSIONS, grants, minimumRoles, roleName, type Operation, type RoleName } from './support/roles.js';
-import { simulate, type Simulation } from './support/infra.js';
-import type { Value } from './support/bicepEval.js';
+import { BUILT_IN_ROLES, OPERATIONS, ROLE_PERMISSIONS, grants, minimumRoles, roleName, type Operation, type RoleName } from './support/roles.js';
+import { allStrings, armTemplate, functionApp, moduleDeployment, moduleDeployments, moduleParam, nestedTemplate, variableOf, type ArmResource, type ArmTemplate } from './support/arm.js';
 
-const EXISTING_LOGS = {
-  existingLogsStorageAccountName: 'acsdiagarchive',
-  existingLogsStorageResourceGroupName: 'rg-monitoring',
-  existingLogsStorageSubscriptionId: '11111111-2222-3333-4444-555555555555',
-};
+const main = armTemplate('main');
+const app = functionApp(main);
+const roleIds = main.variables?.['roles'] as Record<string, string>;
 
-const SCENARIOS: [string, Record<string, Value>][] = [
-  ['defaults (new logs account, aggregates on the app account)', {}],
-  ['aggregates on the logs account', { aggregatesStorage: 'logs' }],
-  ['existing logs account in another resource group and subscription', EXISTING_LOGS],
-  ['existing logs account holding the aggregates', { ...EXISTING_LOGS, aggregatesStorage: 'logs' }],
-];
-
-interface Account {
-  name: string;
-  subscriptionId: string;
-  resourceGroup: string;
+/** A role definition id as main.bicep passes it: [variables('roles').<key>]. */
+function roleOf(expression: unknown): RoleName {
+  const key = /^\[variables\('roles'\)\.(\w+)\]$/.exec(String(expression))?.[1];
+  const name = key === undefined ? undefined : roleName(roleIds[key] ?? '');
+  if (!name) throw new Error(`not a known built-in role: ${String(expression)}`);
+  return name;
 }
 
-/** The storage account a connection reaches for a service, from the deployed app settings. */
-function accountOf(sim: Simulation, connection: string, service: string): string {
-  const settings = sim.appSettings();
-  const uri = settings[`${connection}__${service}ServiceUri`] ?? settings[`${connection}__serviceUri`];
-  expect(uri, `${connection} has no ${service} endpoint`).toBeDefined();
-  const match = /^https:\/\/([a-z0-9]{3,24})\.(blob|queue|table)\.core\.windows\.net\/?$/.exec(uri!);
-  expect(match, `${connection}: ${uri}`).not.toBeNull();
-  expect(match![2]).toBe(service);
-  return match![1]!;
+/** The storage role modules: which roles, on which account (a main.bicep variable), under which condition. */
+interface StorageGrant {
+  deployment: ArmResource;
+  account: string;
+  roles: RoleName[];
+  condition: string | undefined;
 }
 
-function expectedPlacement(sim: Simulation, account: string): Account {
-  const outputs = sim.outputs();
-  if (account === outputs['LOGS_STORAGE_ACCOUNT_NAME']) {
-    return { name: account, subscriptionId: String(outputs['LOGS_STORAGE_SUBSCRIPTION_ID']), resourceGroup: String(outputs['LOGS_STORAGE_RESOURCE_GROUP']) };
-  }
-  expect(account).toBe(outputs['APP_STORAGE_ACCOUNT_NAME']);
-  return { name: account, subscriptionId: sim.main.context.subscriptionId, resourceGroup: sim.main.context.resourceGroup };
+const storageGrants: StorageGrant[] = moduleDeployments(main)
+  .filter((d) => nestedTemplate(d).resources.some((r) => r.type === 'Microsoft.Authorization/roleAssignments' && String(r['scope']).includes('Microsoft.Storage/storageAccounts')))
+  .map((deployment) => ({
+    deployment,
+    account: variableOf(moduleParam(deployment, 'storageAccountName')) ?? 'not a variable',
+    roles: (moduleParam(deployment, 'roleDefinitionIds') as unknown[]).map(roleOf),
+    condition: deployment.condition === undefined ? undefined : String(deployment.condition),
+  }));
+
+/** Which main.bicep variable names the account a connection reaches for a service, per value of aggregatesOnLogs. */
+function accountOf(connection: string, service: string, aggregatesOnLogs: boolean): string {
+  const uri = variableOf(app.settings[`${connection}__${service}ServiceUri`]);
+  const format = uri === undefined ? undefined : String(app.template.variables?.[uri]);
+  const match = format === undefined ? null : /^\[format\('https:\/\/\{0\}\.(blob|queue|table)\.\{1\}\/', parameters\('(\w+)'\)/.exec(format);
+  if (!match) throw new Error(`${connection}: no ${service} endpoint (${String(format)})`);
+  expect(match[1]).toBe(service);
+  const account = variableOf(moduleParam(app.deployment, match[2]!));
+  if (account === undefined) throw new Error(`${connection}: the account is not a main.bicep variable`);
+  const choice = /^\[if\(variables\('aggregatesOnLogs'\), variables\('(\w+)'\), variables\('(\w+)'\)\)\]$/.exec(String(main.variables?.[account]));
+  return choice ? choice[aggregatesOnLogs ? 1 : 2]! : account;
 }
 
 describe('the operation → minimum role table', () => {
@@ -60,92 +61,77 @@ describe('the operation → minimum role table', () => {
       expect(roles.size, `${key}: one role per connection and service`).toBe(1);
       const role = [...roles][0]!;
       const coversAll = (candidate: RoleName): boolean => operations.every((op) => grants(candidate, op.permission));
-      expect(coversAll(role), key).toBe(true);
       const narrower = (Object.keys(ROLE_PERMISSIONS) as RoleName[]).filter(
-        (candidate) =>
-          candidate !== role &&
-          coversAll(candidate) &&
-          !ROLE_PERMISSIONS[candidate].some((p) => p.endsWith('*')) &&
-          ROLE_PERMISSIONS[candidate].length < ROLE_PERMISSIONS[role].length,
+        (candidate) => candidate !== role && coversAll(candidate) && !ROLE_PERMISSIONS[candidate].some((p) => p.endsWith('*')) && ROLE_PERMISSIONS[candidate].length < ROLE_PERMISSIONS[role].length,
       );
       expect(narrower, key).toEqual([]);
     }
   });
 });
 
-describe.each(SCENARIOS)('role assignments: %s', (_name, overrides) => {
-  const sim = simulate(overrides);
-  const grantsMade = sim.roleGrants();
-  const storageGrants = grantsMade.filter((g) => g.targetType === 'Microsoft.Storage/storageAccounts');
-
-  it('uses only well-known built-in role definition ids', () => {
-    for (const grant of grantsMade) expect(roleName(grant.roleDefinitionId), grant.roleDefinitionId).toBeDefined();
-  });
-
-  it('grants every role to the app\'s user-assigned identity, the one every connection signs in with', () => {
-    const settings = sim.appSettings();
-    for (const grant of grantsMade) expect(grant.principalId).toBe('<ref:identity.properties.principalId>');
-    for (const connection of [LOGS_CONNECTION, AGGREGATES_CONNECTION, HOST_CONNECTION]) {
-      expect(settings[`${connection}__credential`], connection).toBe('managedidentity');
-      expect(settings[`${connection}__clientId`], connection).toBe('<ref:identity.properties.clientId>');
-    }
-  });
-
-  it('covers every storage operation with exactly the minimum roles, on each account, in its resource group', () => {
-    const required = new Map<string, Operation[]>();
+describe('role assignments (compiled infra/main.bicep)', () => {
+  it.each([false, true])('grant exactly the minimum roles on each account the app uses (aggregatesOnLogs=%s)', (aggregatesOnLogs) => {
+    const required = new Map<string, Set<RoleName>>();
     for (const op of OPERATIONS) {
-      const account = accountOf(sim, op.connection, op.service);
-      required.set(account, [...(required.get(account) ?? []), op]);
+      const account = accountOf(op.connection, op.service, aggregatesOnLogs);
+      required.set(account, new Set([...(required.get(account) ?? []), op.minimumRole]));
     }
-    for (const [account, operations] of required) {
-      const placement = expectedPlacement(sim, account);
-      const granted = storageGrants.filter((g) => g.targetName === account);
-      for (const grant of granted) {
-        expect(grant.subscriptionId, `${account}: subscription`).toBe(placement.subscriptionId);
-        expect(grant.resourceGroup, `${account}: resource group`).toBe(placement.resourceGroup);
-      }
-      const grantedRoles = new Set(granted.map((g) => roleName(g.roleDefinitionId)));
-      expect([...grantedRoles].sort(), `roles on ${account}`).toEqual([...minimumRoles(operations)].sort());
-      for (const op of operations) {
-        expect([...grantedRoles].some((role) => role && grants(role, op.permission)), `${account}: ${op.operation}`).toBe(true);
-      }
+    const granted = new Map<string, Set<RoleName>>();
+    for (const grant of storageGrants) {
+      if (grant.condition !== undefined && grant.condition !== (aggregatesOnLogs ? "[variables('aggregatesOnLogs')]" : 'never')) continue;
+      granted.set(grant.account, new Set([...(granted.get(grant.account) ?? []), ...grant.roles]));
     }
-    // No role on an account the app does not use.
-    expect(storageGrants.filter((g) => !required.has(g.targetName))).toEqual([]);
+    const sorted = (map: Map<string, Set<RoleName>>): Record<string, RoleName[]> => Object.fromEntries([...map].map(([account, roles]) => [account, [...roles].sort()]));
+    expect(sorted(granted)).toEqual(sorted(required));
   });
 
   it('keeps the logs account read-only for blobs', () => {
-    const logs = accountOf(sim, LOGS_CONNECTION, 'blob');
-    for (const grant of storageGrants.filter((g) => g.targetName === logs)) {
-      const role = roleName(grant.roleDefinitionId)!;
-      expect(grants(role, 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'), role).toBe(false);
-      expect(grants(role, 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'), role).toBe(false);
-      expect(grants(role, 'Microsoft.Storage/storageAccounts/queueServices/queues/messages/add/action'), role).toBe(false);
+    for (const grant of storageGrants.filter((g) => g.account === 'logsStorageAccountName')) {
+      for (const role of grant.roles) {
+        expect(grants(role, 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write'), role).toBe(false);
+        expect(grants(role, 'Microsoft.Storage/storageAccounts/blobServices/containers/blobs/delete'), role).toBe(false);
+      }
     }
   });
 
-  it('assigns no control-plane role (Owner, Contributor, Storage Account Contributor)', () => {
-    const broad = grantsMade.map((g) => roleName(g.roleDefinitionId)).filter((r) => r === 'Owner' || r === 'Contributor' || r === 'Storage Account Contributor');
-    expect(broad).toEqual([]);
+  it('assigns each role in the resource group and subscription of its account', () => {
+    for (const grant of storageGrants) {
+      if (grant.account === 'logsStorageAccountName') {
+        expect(grant.deployment.resourceGroup, grant.deployment.name).toBe("[variables('logsStorageResourceGroupName')]");
+        expect(grant.deployment.subscriptionId, grant.deployment.name).toBe("[variables('logsStorageSubscriptionId')]");
+      } else {
+        expect(grant.account).toBe('effectiveAppStorageAccountName');
+        expect(grant.deployment.resourceGroup, grant.deployment.name).toBeUndefined();
+      }
+    }
+  });
+
+  it('grants every role to the user-assigned identity the app runs as', () => {
+    const identity = String(moduleParam(app.deployment, 'identityId')).slice(1, -1);
+    const principal = `[reference(${identity}, '2023-01-31').principalId]`;
+    for (const grant of storageGrants) expect(moduleParam(grant.deployment, 'principalId'), grant.deployment.name).toBe(principal);
+    expect(moduleParam(moduleDeployment(main, 'monitoring-'), 'publisherPrincipalId')).toBe(principal);
   });
 
   it('lets the identity publish telemetry to the Application Insights component the app uses', () => {
-    const monitoring = sim.module('infra/core/monitor/monitoring.bicep').evaluator;
-    const publisher = grantsMade.filter((g) => g.targetType === 'Microsoft.Insights/components');
-    expect(publisher.map((g) => roleName(g.roleDefinitionId))).toEqual(['Monitoring Metrics Publisher']);
-    expect(publisher[0]!.targetName).toBe(monitoring.param('applicationInsightsName'));
-    const app = sim.module('infra/app/function-app.bicep').evaluator;
-    expect(String(app.param('applicationInsightsName'))).toBe('<ref:monitoring.outputs.applicationInsightsName>');
+    const monitoring = moduleDeployment(main, 'monitoring-');
+    expect(roleOf(moduleParam(monitoring, 'publisherRoleDefinitionId'))).toBe('Monitoring Metrics Publisher');
+    const assignment = nestedTemplate(monitoring).resources.find((r) => r.type === 'Microsoft.Authorization/roleAssignments');
+    expect(assignment?.['scope']).toBe("[resourceId('Microsoft.Insights/components', parameters('applicationInsightsName'))]");
+    expect(String(moduleParam(app.deployment, 'applicationInsightsName'))).toContain(`format('monitoring-{0}'`);
   });
 
-  it('grants the roles before the function app starts (the app module depends on every role module)', async () => {
-    const { loadBicep } = await import('./support/infra.js');
-    const { bodyObject, entryAt } = await import('./support/bicepParse.js');
-    const main = loadBicep('infra/main.bicep');
-    const roleModules = main.modules.filter((m) => m.path === 'core/security/storage-role-assignments.bicep').map((m) => m.name);
-    const app = main.modules.find((m) => m.path === 'app/function-app.bicep')!;
-    const dependsOn = entryAt(bodyObject(app.value), 'dependsOn');
-    const names = dependsOn?.k === 'array' ? dependsOn.items.map((i) => (i.k === 'id' ? i.name : '')) : [];
-    expect(names).toEqual(expect.arrayContaining(roleModules));
+  it('assigns no control-plane role (Owner, Contributor, Storage Account Contributor) anywhere', () => {
+    const text = allStrings([main, armTemplate('subscriptions')] as ArmTemplate[]).join('\n').toLowerCase();
+    for (const role of ['Owner', 'Contributor', 'Storage Account Contributor'] as const) expect(text, role).not.toContain(BUILT_IN_ROLES[role]);
+  });
+
+  it('grants the roles before the function app starts (the app module depends on every role module)', () => {
+    const dependsOn = app.deployment.dependsOn ?? [];
+    const roleModules = [...storageGrants.map((g) => g.deployment.name), moduleDeployment(main, 'monitoring-').name];
+    for (const name of roleModules) {
+      const inner = name.slice(1, -1);
+      expect(dependsOn.some((d) => d.includes(inner)), name).toBe(true);
+    }
   });
 });

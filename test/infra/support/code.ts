@@ -1,7 +1,7 @@
 /** Facts about the application code the infrastructure must follow, read from the source. */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, readRepoFile } from './infra.js';
+import { REPO_ROOT, readRepoFile } from './arm.js';
 import { SETTING, readAppSettings } from '../../../src/lib/config/appSettings.js';
 import { CATEGORIES, type Category } from '../../../src/lib/normalizing/types.js';
 
