@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -68,24 +68,44 @@ function compiled(): string {
     hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }
   const dir = join(tmpdir(), `acs-logs-arm-${hash.digest('hex').slice(0, 16)}`);
-  if (!existsSync(join(dir, 'main.json'))) {
-    // Each test worker compiles into its own folder and publishes it with one rename.
-    const own = `${dir}.${randomUUID()}`;
-    try {
-      execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/check-infra.mjs'), '--out', own], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' });
-    } catch (error) {
-      const failed = error as { stdout?: string; stderr?: string; message: string };
-      rmSync(own, { recursive: true, force: true });
-      throw new Error(`npm run check:infra failed:\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`);
-    }
-    try {
-      renameSync(own, dir);
-    } catch {
-      rmSync(own, { recursive: true, force: true }); // another worker published it first
-    }
-  }
+  if (!existsSync(join(dir, 'main.json'))) withLock(`${dir}.lock`, () => existsSync(join(dir, 'main.json')) || compileInto(dir));
   compiledDir = dir;
   return dir;
+}
+
+/** Runs the compiler once for all test workers: the first takes the lock, the others wait for its result. */
+function withLock(lock: string, work: () => unknown): void {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // A lock older than the deadline was left by a killed run.
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
+    }
+  }
+  try {
+    work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function compileInto(dir: string): void {
+  const own = `${dir}.${randomUUID()}`;
+  try {
+    execFileSync(process.execPath, [join(REPO_ROOT, 'scripts/check-infra.mjs'), '--out', own], { cwd: REPO_ROOT, encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    rmSync(own, { recursive: true, force: true });
+    throw new Error(`npm run check:infra failed:\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`);
+  }
+  renameSync(own, dir);
 }
 
 /** The compiled ARM template of infra/<name>.bicep. */
