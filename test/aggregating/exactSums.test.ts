@@ -4,7 +4,7 @@ import { addTo, exactSum } from '../../src/lib/aggregating/types.js';
 import { msToMicros, secondsToMs } from '../../src/lib/aggregating/recordings/rowValues.js';
 import { MAX_INDEXABLE_MS } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { readMicros, toMicros } from '../../src/lib/aggregating/usage/quantity.js';
-import { COUNT_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, normalizeRecord, timeBoundsAt } from '../../src/lib/normalizing/index.js';
+import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, normalizeRecord, timeBoundsAt } from '../../src/lib/normalizing/index.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 
@@ -53,7 +53,7 @@ describe('integer sums', () => {
       { time: '2024-05-25T10:00:00Z', category: 'CallRecordingOperational', operationName: 'StartRecording', correlationId: 'c', durationMs: REQUEST_MS_RANGE.max },
       { time: '2024-05-25T10:00:00Z', category: 'CallRecordingSummary', correlationId: 'c', properties: { recordingId: 'r', recordingLength: RECORDING_SECONDS_RANGE.max, chunkCount: COUNT_RANGE.max, audioChannelsCount: COUNT_RANGE.max } },
       { time: '2024-05-25T10:00:00Z', category: 'Usage', properties: { usageType: 'Recording', unitType: 'Byte', quantity: QUANTITY_RANGE.max } },
-      { time: '2024-05-25T10:00:00Z', category: 'RoomsOperational', operationName: 'AddParticipants', properties: { roomId: 'x', addedRoomParticipantsCount: COUNT_RANGE.max, roomLifespan: COUNT_RANGE.max } },
+      { time: '2024-05-25T10:00:00Z', category: 'RoomsOperational', operationName: 'AddParticipants', properties: { roomId: 'x', addedRoomParticipantsCount: COUNT_RANGE.max, roomLifespan: LIFESPAN_RANGE.max } },
     ];
     const records = raw.map((r) => {
       const result = normalizeRecord(r, context);

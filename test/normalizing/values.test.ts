@@ -117,9 +117,9 @@ describe('bad numbers are quarantined naming the field', () => {
   });
 
   it('a number outside its documented range is value_out_of_range, naming the field, value and range', () => {
-    expect(rooms({ RoomLifespan: -1 })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..1000000'));
-    expect(rooms({ RoomLifespan: '-1' })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..1000000'));
-    expect(rooms({ RoomLifespan: 1e300 })).toStrictEqual(outOfRange('RoomLifespan: 1e+300 is outside 0..1000000'));
+    expect(rooms({ RoomLifespan: -1 })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..2147483647'));
+    expect(rooms({ RoomLifespan: '-1' })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..2147483647'));
+    expect(rooms({ RoomLifespan: 1e300 })).toStrictEqual(outOfRange('RoomLifespan: 1e+300 is outside 0..2147483647'));
     expect(rooms({ AddedRoomParticipantsCount: -2 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: -2 is outside 0..1000000'));
     expect(rooms({ AddedRoomParticipantsCount: 1_000_001 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: 1000001 is outside 0..1000000'));
     for (const field of ['RoomParticipantsCount', 'RoomParticipantsAttendee', 'RoomParticipantsConsumer', 'RoomParticipantsPresenter', 'UpsertedRoomParticipantsCount', 'RemovedRoomParticipantsCount']) {
@@ -137,12 +137,15 @@ describe('bad numbers are quarantined naming the field', () => {
     expect(usage({ Quantity: '-0.5' })).toStrictEqual(outOfRange('Quantity: -0.5 is outside 0..1000000000000'));
     expect(usage({ Quantity: 1e300 })).toStrictEqual(outOfRange('Quantity: 1e+300 is outside 0..1000000000000'));
     expect(rooms({ RoomLifespan: -1, RoomParticipantsCount: 2e6 })).toStrictEqual(
-      outOfRange('RoomLifespan: -1 is outside 0..1000000; RoomParticipantsCount: 2000000 is outside 0..1000000'),
+      outOfRange('RoomLifespan: -1 is outside 0..2147483647; RoomParticipantsCount: 2000000 is outside 0..1000000'),
     );
   });
 
   it('the largest value of each range is accepted', () => {
-    expect(recordOf(rooms({ RoomLifespan: 1_000_000, AddedRoomParticipantsCount: 1_000_000 }))).toMatchObject({ roomLifespanMinutes: 1_000_000 });
+    expect(recordOf(rooms({ RoomLifespan: 2_147_483_647, AddedRoomParticipantsCount: 1_000_000 }))).toMatchObject({ roomLifespanMinutes: 2_147_483_647 });
+    // A refused CreateRoom is logged with the lifespan it asked for, and still counts.
+    expect(recordOf(rooms({ RoomLifespan: 2_000_000, ResultType: 'Failed', ResultSignature: 400 })).roomLifespanMinutes).toBe(2_000_000);
+    expect(rooms({ RoomLifespan: 2_147_483_648 })).toStrictEqual(outOfRange('RoomLifespan: 2147483648 is outside 0..2147483647'));
     expect(recordOf(summary({ RecordingLength: 604_800, ChunkCount: 0 })).recordingLengthSeconds).toBe(604_800);
     expect(recordOf(operation({ DurationMs: 86_400_000 })).durationMs).toBe(86_400_000);
     expect(recordOf(usage({ Quantity: 1e12 })).quantity).toBe(1e12);
@@ -156,7 +159,7 @@ describe('bad numbers are quarantined naming the field', () => {
   it('names every bad field, once each', () => {
     expect(rooms({ RoomLifespan: -1.5, RoomParticipantsCount: 'n', OperationName: '' })).toStrictEqual(
       schemaInvalid(
-        'OperationName: missing; RoomLifespan: -1.5 is outside 0..1000000; RoomParticipantsCount: expected an integer >= 0, got "n"',
+        'OperationName: missing; RoomLifespan: -1.5 is outside 0..2147483647; RoomParticipantsCount: expected an integer >= 0, got "n"',
       ),
     );
   });

@@ -7,7 +7,7 @@
  */
 import type { z } from 'zod';
 import type { FieldLookup } from './fields.js';
-import { COUNT_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
+import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
 import {
   recordingOperationSchema,
   recordingSummarySchema,
@@ -106,7 +106,7 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
   RoomsOperational: plan(roomsOperationSchema, [
     ...commonFields(),
     service('roomId', 'RoomId'),
-    service('roomLifespanMinutes', 'RoomLifespan', 'count'),
+    ranged(service('roomLifespanMinutes', 'RoomLifespan', 'count'), LIFESPAN_RANGE),
     service('pstnDialOutEnabled', 'PstnDialOutEnabled', 'flag'),
     service('addedParticipantsCount', 'AddedRoomParticipantsCount', 'count', 'AddedParticipantsCount'),
     service('upsertedParticipantsCount', 'UpsertedRoomParticipantsCount', 'count', 'UpsertedParticipantsCount'),

@@ -14,6 +14,7 @@
  * - Rooms `participantsAdded`/`Upserted`/`Removed`, Recordings `chunks`, `audioChannels`: counts
  *   ≤ 1,000,000: 9e9 maximal records in one row.
  * - Record counts add 1 per record: 9e15 records.
+ * - RoomLifespan is a latest value, not a sum: it only has to be a finite integer.
  * - Usage `quantityMicros`: a BigInt, exact at any size (Quantity ≤ 1e12 keeps each term short).
  * A sum that would still pass 2^53 is refused loudly (see addTo in aggregating/types.ts), never stored
  * rounded.
@@ -26,8 +27,14 @@ export interface NumberRange {
   readonly integer: boolean;
 }
 
-/** Participant counts, chunks, audio channels, room lifespan in minutes (1,000,000 min ≈ 694 days). */
+/** Participant counts, chunks, audio channels. */
 export const COUNT_RANGE: NumberRange = Object.freeze({ min: 0, max: 1_000_000, integer: true });
+/**
+ * RoomLifespan, minutes: any 32-bit integer a client can ask for. The service logs the lifespan a
+ * refused CreateRoom asked for (1,051,201 and 2,000,000 are seen), and those operations count. It is
+ * never summed: a room keeps its latest value.
+ */
+export const LIFESPAN_RANGE: NumberRange = Object.freeze({ min: 0, max: 2_147_483_647, integer: true });
 /** RecordingLength, seconds: up to 7 days (the longest seen in the wild is about 20 hours). */
 export const RECORDING_SECONDS_RANGE: NumberRange = Object.freeze({ min: 0, max: 7 * 24 * 3600, integer: false });
 /** DurationMs of one Call Recording API request, milliseconds: up to 1 day (requests end within minutes). */

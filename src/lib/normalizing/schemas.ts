@@ -8,7 +8,7 @@
  * its ordinary parser for invalid ones, so results and issues are zod's own, several times faster.
  */
 import { z } from 'zod';
-import { COUNT_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
+import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
 import type {
   RecordingOperationRecord,
   RecordingSummaryRecord,
@@ -44,7 +44,7 @@ export const roomsOperationSchema = z.compile(z.object({
   category: z.literal('RoomsOperational'),
   ...commonShape,
   roomId: optionalText,
-  roomLifespanMinutes: optionalCount,
+  roomLifespanMinutes: z.number().int().min(LIFESPAN_RANGE.min).max(LIFESPAN_RANGE.max).nullable(),
   pstnDialOutEnabled: optionalFlag,
   addedParticipantsCount: optionalCount,
   upsertedParticipantsCount: optionalCount,
