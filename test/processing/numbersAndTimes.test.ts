@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, testDeps } from '../support/storage.js';
 import { RESOURCE } from '../support/roomsLogs.js';
 import { encodeKeyPart } from '../../src/lib/storage/keys.js';
@@ -124,5 +125,36 @@ describe('numbers and times, against Azurite', () => {
     const quarantined = [];
     for await (const line of new QuarantineStore(tables).list(file)) quarantined.push(line);
     expect(quarantined.map((q) => q.code)).toEqual(['time_out_of_range']);
+  });
+
+  it('a time_out_of_range line is replayed exactly once after the bound is lowered, into its 1969 hour', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    await appendToBlob(box, path, [room('1969-12-31T23:30:00Z', 4), room(T, 1)].map((r) => JSON.stringify(r) + '\n').join(''));
+    const tables = newTableStore();
+    const file = { container: box.containerName, path };
+    expect(await processFile(file, { ...testDeps(tables), now: () => NOW })).toMatchObject({ records: 1, badLines: 1 });
+
+    const lowered = { ...testDeps(tables, azuriteConnectionString(), { earliestRecordTime: Date.UTC(1950, 0, 1) }), now: () => NOW };
+    expect(await replayQuarantine(lowered)).toMatchObject({ lines: 1, applied: 1, records: 1 });
+    expect(await replayQuarantine(lowered)).toMatchObject({ lines: 0 });
+    const stored = await readAggregates(tables);
+    const key = `${encodeKeyPart(RESOURCE)}|1969-12-31 / h|1969-12-31T23|AddParticipants|2024-04-15|Succeeded|200`;
+    expect(stored['RoomsOperations']?.[key]).toMatchObject({ count: 1, bucket: '1969-12-31T23:00:00.000Z' });
+    expect(stored['Rooms']?.[`${encodeKeyPart(RESOURCE)} / room-1`]).toMatchObject({ operations: 2, participantsAdded: 5 });
+  });
+
+  it('a stored sum that one more record would push past 2^53 fails the run loudly and stays as it was', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
+    await appendToBlob(box, path, JSON.stringify(op(T, 86_400_000)) + '\n');
+    const tables = newTableStore();
+    const file = { container: box.containerName, path };
+    const partition = `${encodeKeyPart(RESOURCE)}|2024-05-25`;
+    const nearlyFull = Number.MAX_SAFE_INTEGER - 1000;
+    await tables.ensureTable('RecordingOperations');
+    await tables.upsert('RecordingOperations', partition, 'd|StartRecording|200|js', { count: 1, durationCount: 1, durationSumUs: nearlyFull });
+
+    await expect(processFile(file, { ...testDeps(tables), now: () => NOW })).rejects.toThrow(/durationSumUs cannot stay exact/);
+    const stored = await readAggregates(tables);
+    expect(stored['RecordingOperations']?.[`${partition} / d|StartRecording|200|js`]).toMatchObject({ durationSumUs: nearlyFull, count: 1 });
   });
 });
