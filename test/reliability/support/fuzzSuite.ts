@@ -187,6 +187,7 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
         ),
         params(sizes.extremeRuns),
       );
+      recordFigures({ suite: 'fuzz-extreme', cases: figures.extremeCases, records: figures.extremeRecords, quarantined: figures.extremeRejected });
     });
 
     it('fuzzed files through processFile into Azurite: it resolves, and the checkpoint counts every line', async () => {
