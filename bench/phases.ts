@@ -1,7 +1,7 @@
 /** The measured phases. Each runs in its own child process so that its peak RSS is its own. */
 import { appendFile, open } from 'node:fs/promises';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregating/index.js';
-import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../src/lib/normalizing/index.js';
+import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, timeBoundsAt } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
 import { forEachLimit } from '../src/lib/processing/concurrency.js';
 import { silentLogger } from '../src/lib/processing/logger.js';
@@ -115,7 +115,7 @@ export async function pipelinePhase(
   let unsupported = 0;
   for (const file of files) {
     const ref = refForLocalPath(file);
-    const context: NormalizeContext = { fileCategory: categoryFromContainer(ref.container), resourceIdFromPath: resourceIdFromBlobPath(ref.path) };
+    const context: NormalizeContext = { fileCategory: categoryFromContainer(ref.container), resourceIdFromPath: resourceIdFromBlobPath(ref.path), timeBounds: timeBoundsAt(Date.now()) };
     const framer = new Framer({ start: { offset: 0, newlines: 0, mode: 'auto' }, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
     const handle = (items: FramedItem[]): void => {
       for (const item of items) {

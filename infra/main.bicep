@@ -102,6 +102,13 @@ param maxLineBytes int = 1048576
 @minValue(1)
 param fileConcurrency int = 4
 
+@description('Records older than this ISO-8601 time are quarantined as time_out_of_range (ACS_LOGS_EARLIEST_RECORD_TIME).')
+param earliestRecordTime string = '2015-01-01T00:00:00Z'
+
+@description('Records more than this many hours ahead of the processing time are quarantined as time_out_of_range (ACS_LOGS_MAX_FUTURE_HOURS).')
+@minValue(1)
+param maxFutureHours int = 24
+
 // ---------------------------------------------------------------------------------------------
 // Hosting
 // ---------------------------------------------------------------------------------------------
@@ -323,6 +330,8 @@ module functionApp 'app/function-app.bicep' = {
     sealAfterMinutes: sealAfterMinutes
     maxLineBytes: maxLineBytes
     fileConcurrency: fileConcurrency
+    earliestRecordTime: earliestRecordTime
+    maxFutureHours: maxFutureHours
   }
   // The identity can reach every account before the host first starts.
   dependsOn: [

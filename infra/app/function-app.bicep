@@ -87,6 +87,12 @@ param maxLineBytes int
 @description('Files read in parallel by the tail and the sweep (ACS_LOGS_FILE_CONCURRENCY).')
 param fileConcurrency int
 
+@description('Earliest record time accepted, ISO-8601 (ACS_LOGS_EARLIEST_RECORD_TIME).')
+param earliestRecordTime string
+
+@description('Hours a record time may be ahead of the processing time (ACS_LOGS_MAX_FUTURE_HOURS).')
+param maxFutureHours int
+
 var storageSuffix = environment().suffixes.storage
 var appBlobServiceUri = 'https://${appStorageAccountName}.blob.${storageSuffix}/'
 var appQueueServiceUri = 'https://${appStorageAccountName}.queue.${storageSuffix}/'
@@ -139,6 +145,8 @@ var appSettings = {
   ACS_LOGS_SEAL_AFTER_MINUTES: string(sealAfterMinutes)
   ACS_LOGS_MAX_LINE_BYTES: string(maxLineBytes)
   ACS_LOGS_FILE_CONCURRENCY: string(fileConcurrency)
+  ACS_LOGS_EARLIEST_RECORD_TIME: earliestRecordTime
+  ACS_LOGS_MAX_FUTURE_HOURS: string(maxFutureHours)
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -23,6 +23,9 @@ function recordOf(result: NormalizeResult): Record<string, unknown> {
 function schemaInvalid(message: string) {
   return { success: false, kind: 'invalid', code: 'schema_invalid', message };
 }
+function outOfRange(message: string) {
+  return { success: false, kind: 'invalid', code: 'value_out_of_range', message };
+}
 
 describe('numbers written as strings', () => {
   it.each([
@@ -86,23 +89,15 @@ describe('booleans written as strings', () => {
   });
 });
 
-describe('bad numbers are schema_invalid naming the field', () => {
+describe('bad numbers are quarantined naming the field', () => {
   it.each([
     ['RoomLifespan', 'abc', 'RoomLifespan: expected an integer >= 0, got "abc"'],
     ['RoomLifespan', '61.5', 'RoomLifespan: expected an integer >= 0, got 61.5'],
-    ['RoomLifespan', -1, 'RoomLifespan: expected an integer >= 0, got -1'],
-    ['RoomLifespan', '-1', 'RoomLifespan: expected an integer >= 0, got -1'],
     ['RoomLifespan', 'Infinity', 'RoomLifespan: expected an integer >= 0, got "Infinity"'],
     ['RoomLifespan', '0x10', 'RoomLifespan: expected an integer >= 0, got "0x10"'],
-    ['RoomLifespan', 1e300, 'RoomLifespan: expected an integer >= 0, got 1e+300'],
     ['RoomLifespan', [1], 'RoomLifespan: expected an integer >= 0, got an array'],
-    ['AddedRoomParticipantsCount', -2, 'AddedRoomParticipantsCount: expected an integer >= 0, got -2'],
     ['UpsertedRoomParticipantsCount', 1.5, 'UpsertedRoomParticipantsCount: expected an integer >= 0, got 1.5'],
     ['RemovedRoomParticipantsCount', 'x', 'RemovedRoomParticipantsCount: expected an integer >= 0, got "x"'],
-    ['RoomParticipantsCount', -1, 'RoomParticipantsCount: expected an integer >= 0, got -1'],
-    ['RoomParticipantsAttendee', -1, 'RoomParticipantsAttendee: expected an integer >= 0, got -1'],
-    ['RoomParticipantsConsumer', -1, 'RoomParticipantsConsumer: expected an integer >= 0, got -1'],
-    ['RoomParticipantsPresenter', -1, 'RoomParticipantsPresenter: expected an integer >= 0, got -1'],
   ])('Rooms %s %j', (field, value, message) => {
     expect(rooms({ [field]: value })).toStrictEqual(schemaInvalid(message));
   });
@@ -110,8 +105,6 @@ describe('bad numbers are schema_invalid naming the field', () => {
   it.each([
     ['RecordingLength', 'NaN', 'RecordingLength: expected a number >= 0, got "NaN"'],
     ['RecordingLength', '73,872.94', 'RecordingLength: expected a number >= 0, got "73,872.94"'],
-    ['RecordingLength', -3.5, 'RecordingLength: expected a number >= 0, got -3.5'],
-    ['ChunkCount', '-1', 'ChunkCount: expected an integer >= 0, got -1'],
     ['ChunkCount', 2.5, 'ChunkCount: expected an integer >= 0, got 2.5'],
     ['AudioChannelsCount', 'two', 'AudioChannelsCount: expected an integer >= 0, got "two"'],
   ])('recording summary %s %j', (field, value, message) => {
@@ -119,16 +112,54 @@ describe('bad numbers are schema_invalid naming the field', () => {
   });
 
   it('DurationMs and Quantity', () => {
-    expect(operation({ DurationMs: -1 })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got -1'));
     expect(operation({ DurationMs: 'slow' })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got "slow"'));
-    expect(usage({ Quantity: '-0.5' })).toStrictEqual(schemaInvalid('Quantity: expected a number >= 0, got -0.5'));
     expect(usage({ Quantity: 'lots' })).toStrictEqual(schemaInvalid('Quantity: expected a number >= 0, got "lots"'));
+  });
+
+  it('a number outside its documented range is value_out_of_range, naming the field, value and range', () => {
+    expect(rooms({ RoomLifespan: -1 })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..2147483647'));
+    expect(rooms({ RoomLifespan: '-1' })).toStrictEqual(outOfRange('RoomLifespan: -1 is outside 0..2147483647'));
+    expect(rooms({ RoomLifespan: 1e300 })).toStrictEqual(outOfRange('RoomLifespan: 1e+300 is outside 0..2147483647'));
+    expect(rooms({ AddedRoomParticipantsCount: -2 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: -2 is outside 0..1000000'));
+    expect(rooms({ AddedRoomParticipantsCount: 1_000_001 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: 1000001 is outside 0..1000000'));
+    for (const field of ['RoomParticipantsCount', 'RoomParticipantsAttendee', 'RoomParticipantsConsumer', 'RoomParticipantsPresenter', 'UpsertedRoomParticipantsCount', 'RemovedRoomParticipantsCount']) {
+      expect(rooms({ [field]: -1 })).toStrictEqual(outOfRange(`${field}: -1 is outside 0..1000000`));
+    }
+    expect(summary({ RecordingLength: -3.5 })).toStrictEqual(outOfRange('RecordingLength: -3.5 is outside 0..604800'));
+    expect(summary({ RecordingLength: 604_800.5 })).toStrictEqual(outOfRange('RecordingLength: 604800.5 is outside 0..604800'));
+    expect(summary({ ChunkCount: '-1' })).toStrictEqual(outOfRange('ChunkCount: -1 is outside 0..1000000'));
+    expect(summary({ AudioChannelsCount: 2e6 })).toStrictEqual(outOfRange('AudioChannelsCount: 2000000 is outside 0..1000000'));
+    expect(operation({ DurationMs: -1 })).toStrictEqual(outOfRange('DurationMs: -1 is outside 0..86400000'));
+    expect(operation({ DurationMs: 1e308 })).toStrictEqual(outOfRange('DurationMs: 1e+308 is outside 0..86400000'));
+    expect(operation({ DurationMs: '1e999' })).toStrictEqual(outOfRange('DurationMs: Infinity is outside 0..86400000'));
+    expect(operation({ DurationMs: Number.POSITIVE_INFINITY })).toStrictEqual(outOfRange('DurationMs: Infinity is outside 0..86400000'));
+    expect(operation({ DurationMs: '-1e999' })).toStrictEqual(outOfRange('DurationMs: -Infinity is outside 0..86400000'));
+    expect(usage({ Quantity: '-0.5' })).toStrictEqual(outOfRange('Quantity: -0.5 is outside 0..1000000000000'));
+    expect(usage({ Quantity: 1e300 })).toStrictEqual(outOfRange('Quantity: 1e+300 is outside 0..1000000000000'));
+    expect(rooms({ RoomLifespan: -1, RoomParticipantsCount: 2e6 })).toStrictEqual(
+      outOfRange('RoomLifespan: -1 is outside 0..2147483647; RoomParticipantsCount: 2000000 is outside 0..1000000'),
+    );
+  });
+
+  it('the largest value of each range is accepted', () => {
+    expect(recordOf(rooms({ RoomLifespan: 2_147_483_647, AddedRoomParticipantsCount: 1_000_000 }))).toMatchObject({ roomLifespanMinutes: 2_147_483_647 });
+    // A refused CreateRoom is logged with the lifespan it asked for, and still counts.
+    expect(recordOf(rooms({ RoomLifespan: 2_000_000, ResultType: 'Failed', ResultSignature: 400 })).roomLifespanMinutes).toBe(2_000_000);
+    expect(rooms({ RoomLifespan: 2_147_483_648 })).toStrictEqual(outOfRange('RoomLifespan: 2147483648 is outside 0..2147483647'));
+    expect(recordOf(summary({ RecordingLength: 604_800, ChunkCount: 0 })).recordingLengthSeconds).toBe(604_800);
+    expect(recordOf(operation({ DurationMs: 86_400_000 })).durationMs).toBe(86_400_000);
+    expect(recordOf(usage({ Quantity: 1e12 })).quantity).toBe(1e12);
+  });
+
+  it('NaN and Infinity written as words are not numbers at all: schema_invalid', () => {
+    expect(operation({ DurationMs: 'NaN' })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got "NaN"'));
+    expect(operation({ DurationMs: 'Infinity' })).toStrictEqual(schemaInvalid('DurationMs: expected a number >= 0, got "Infinity"'));
   });
 
   it('names every bad field, once each', () => {
     expect(rooms({ RoomLifespan: -1.5, RoomParticipantsCount: 'n', OperationName: '' })).toStrictEqual(
       schemaInvalid(
-        'OperationName: missing; RoomLifespan: expected an integer >= 0, got -1.5; RoomParticipantsCount: expected an integer >= 0, got "n"',
+        'OperationName: missing; RoomLifespan: -1.5 is outside 0..2147483647; RoomParticipantsCount: expected an integer >= 0, got "n"',
       ),
     );
   });

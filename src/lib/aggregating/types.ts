@@ -57,8 +57,9 @@ let lastHour = '';
 let lastDayStart = NaN;
 let lastDay = '';
 
+/** The hour `time` is in, as an ISO time. Floor, not `%`: before 1970 a remainder is negative. */
 export function hourBucket(time: number): string {
-  const start = time - (time % MS_PER_HOUR);
+  const start = Math.floor(time / MS_PER_HOUR) * MS_PER_HOUR;
   if (start !== lastHourStart) {
     lastHour = new Date(start).toISOString();
     lastHourStart = start;
@@ -66,8 +67,9 @@ export function hourBucket(time: number): string {
   return lastHour;
 }
 
+/** The UTC day `time` is in, as an ISO time (midnight). */
 export function dayBucket(time: number): string {
-  const start = time - (time % MS_PER_DAY);
+  const start = Math.floor(time / MS_PER_DAY) * MS_PER_DAY;
   if (start !== lastDayStart) {
     lastDay = new Date(start).toISOString();
     lastDayStart = start;
@@ -95,10 +97,24 @@ export function isoTime(time: number): string {
 const TWO_DIGITS: readonly string[] = Array.from({ length: 60 }, (_, i) => String(i).padStart(2, '0'));
 const THREE_DIGITS: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
-/** Adds `delta` to a numeric property that may be absent. */
+/**
+ * Adds `delta` to an integer sum that may be absent. Sums are exact integers below 2^53 (the ranges of
+ * normalizing/ranges.ts keep them there for any realistic volume); one that would leave that range,
+ * or a stored sum that is not a number, throws rather than store or continue from a wrong number.
+ */
 export function addTo(row: RowData, key: string, delta: number): void {
   const current = row[key];
-  row[key] = (typeof current === 'number' ? current : 0) + delta;
+  if (current !== undefined && typeof current !== 'number') {
+    throw new Error(`stored sum ${key} is not a number: ${String(current).slice(0, 40)}`);
+  }
+  row[key] = exactSum(current ?? 0, delta, key);
+}
+
+/** `a + b` when both and the result are integers below 2^53; else throws, naming the sum. */
+export function exactSum(a: number, b: number, what: string): number {
+  const sum = a + b;
+  if (!Number.isSafeInteger(sum)) throw new Error(`sum ${what} cannot stay exact: ${a} + ${b} (integers up to 2^53 only)`);
+  return sum;
 }
 
 /** Keeps the earliest ISO time in `key`. */

@@ -1,3 +1,4 @@
+import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
 
@@ -30,6 +31,8 @@ export const SETTING = {
   sealAfterMinutes: 'ACS_LOGS_SEAL_AFTER_MINUTES',
   maxLineBytes: 'ACS_LOGS_MAX_LINE_BYTES',
   fileConcurrency: 'ACS_LOGS_FILE_CONCURRENCY',
+  earliestRecordTime: 'ACS_LOGS_EARLIEST_RECORD_TIME',
+  maxFutureHours: 'ACS_LOGS_MAX_FUTURE_HOURS',
 } as const;
 
 /** Container names Azure Monitor uses: `insights-logs-` + the category in lower case. */
@@ -83,8 +86,19 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
       maxUnitBytes: positiveNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
+      earliestRecordTime: isoTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
+      maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     },
   };
+}
+
+/** An ISO-8601 date or date-time (UTC when it has no zone), as epoch milliseconds. */
+function isoTime(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = /^\d{4}-/.test(text.trim()) ? parseLogTime(text) : null;
+  if (value === null) throw new Error(`${name} must be an ISO-8601 date or date-time such as 2015-01-01T00:00:00Z, got "${text}"`);
+  return value;
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -2,7 +2,7 @@
  * The call row: a pure function of the set of rows in a call's partition (its recordings and its
  * operations), whatever order their records arrived in. Pure.
  */
-import type { RowData } from '../aggregating/types.js';
+import { exactSum, type RowData } from '../aggregating/types.js';
 import {
   compareStrings, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, readStrings, writeCounts, type Counts,
 } from '../aggregating/recordings/rowValues.js';
@@ -161,7 +161,7 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
     correlationId: correlationId ?? safeDecode(partitionKey),
     resourceId,
     recordingCount: summarized.length,
-    recordingMs: summarized.reduce((sum, r) => sum + (r.lengthMs ?? 0), 0),
+    recordingMs: summarized.reduce((sum, r) => exactSum(sum, r.lengthMs ?? 0, 'recordingMs'), 0),
     recordingsWithoutSummary: Math.max(recordingIdsWithoutSummary.length, successfulStarts - summarized.length),
     recordingIdsWithoutSummary,
     summariesWithoutOperations: summarized.filter((r) => r.operationCount === 0).length,
@@ -237,7 +237,7 @@ function durationFacts(durations: number[]): DurationFacts | null {
   const sorted = [...durations].sort((a, b) => a - b);
   return {
     count: sorted.length,
-    sumUs: sorted.reduce((sum, ms) => sum + msToMicros(ms), 0),
+    sumUs: sorted.reduce((sum, ms) => exactSum(sum, msToMicros(ms), 'durationSumUs'), 0),
     min: sorted[0] as number,
     max: sorted[sorted.length - 1] as number,
     p50: exactQuantile(sorted, 0.5),

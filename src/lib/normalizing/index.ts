@@ -5,3 +5,4 @@ export { categoryFromContainer, containerForCategory, parseCategory } from './ca
 export { resourceIdFromBlobPath } from './resourceIdFromBlobPath.js';
 export { recordingIdFromUri } from './recordingIdFromUri.js';
 export * from './types.js';
+export * from './ranges.js';

@@ -7,6 +7,7 @@
  */
 import type { z } from 'zod';
 import type { FieldLookup } from './fields.js';
+import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
 import {
   recordingOperationSchema,
   recordingSummarySchema,
@@ -29,6 +30,8 @@ export interface FieldSpec {
   readonly label: string;
   /** Used when the record has no value. */
   readonly fallback?: string;
+  /** Numbers (count, amount): the documented range; a number outside it is `value_out_of_range`. */
+  readonly range?: NumberRange;
 }
 
 /** What a valid value of each kind is, for messages. */
@@ -62,7 +65,12 @@ function common(key: string, label: string, kind: FieldKind = 'text', fallback?:
 }
 
 function service(key: string, label: string, kind: FieldKind = 'text', ...aliases: string[]): FieldSpec {
-  return { key, names: [label.toLowerCase(), ...aliases.map((a) => a.toLowerCase())], common: false, kind, label };
+  const spec: FieldSpec = { key, names: [label.toLowerCase(), ...aliases.map((a) => a.toLowerCase())], common: false, kind, label };
+  return kind === 'count' ? { ...spec, range: COUNT_RANGE } : spec;
+}
+
+function ranged(spec: FieldSpec, range: NumberRange): FieldSpec {
+  return { ...spec, range };
 }
 
 function commonFields(operationNameFallback?: string): FieldSpec[] {
@@ -98,7 +106,7 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
   RoomsOperational: plan(roomsOperationSchema, [
     ...commonFields(),
     service('roomId', 'RoomId'),
-    service('roomLifespanMinutes', 'RoomLifespan', 'count'),
+    ranged(service('roomLifespanMinutes', 'RoomLifespan', 'count'), LIFESPAN_RANGE),
     service('pstnDialOutEnabled', 'PstnDialOutEnabled', 'flag'),
     service('addedParticipantsCount', 'AddedRoomParticipantsCount', 'count', 'AddedParticipantsCount'),
     service('upsertedParticipantsCount', 'UpsertedRoomParticipantsCount', 'count', 'UpsertedParticipantsCount'),
@@ -112,7 +120,7 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
     ...commonFields('RecordingSummary'),
     service('recordingId', 'RecordingId'),
     service('recordingStartTime', 'RecordingStartTime', 'time'),
-    service('recordingLengthSeconds', 'RecordingLength', 'amount'),
+    ranged(service('recordingLengthSeconds', 'RecordingLength', 'amount'), RECORDING_SECONDS_RANGE),
     service('chunkCount', 'ChunkCount', 'count'),
     service('contentType', 'ContentType'),
     service('channelType', 'ChannelType'),
@@ -127,7 +135,7 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
     service('sdkType', 'SdkType'),
     service('sdkVersion', 'SdkVersion'),
     // durationMs is a top-level field of the storage format, so it is common here.
-    common('durationMs', 'DurationMs', 'amount'),
+    ranged(common('durationMs', 'DurationMs', 'amount'), REQUEST_MS_RANGE),
     service('uri', 'URI'),
     // Filled from the URI when the record has no RecordingId field (see normalizeRecord.ts).
     service('recordingId', 'RecordingId'),
@@ -137,7 +145,7 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
     service('recordId', 'RecordId'),
     service('usageType', 'UsageType'),
     service('unitType', 'UnitType'),
-    service('quantity', 'Quantity', 'amount'),
+    ranged(service('quantity', 'Quantity', 'amount'), QUANTITY_RANGE),
     service('startTime', 'StartTime', 'time'),
     service('endTime', 'EndTime', 'time'),
   ]),

@@ -16,10 +16,11 @@ import {
   TIME_LOOKUP_INDEX,
   type CategoryPlan,
 } from './mapping.js';
+import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS, describeRange, inRange } from './ranges.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
 import { resolveCategory, UnsupportedCategory } from './resolveCategory.js';
 import { parseLogTime } from './time.js';
-import type { NormalizeContext, NormalizeIssueCode, NormalizeResult } from './types.js';
+import type { NormalizeContext, NormalizeIssueCode, NormalizeResult, NormalizedRecord } from './types.js';
 import { describeValue } from './values.js';
 
 const NO_CONTEXT: NormalizeContext = {};
@@ -43,10 +44,14 @@ export function normalizeRecord(
   const plan = PLANS[category];
   const located = view.locate(plan.lookups);
   const rawTime = view.at(located, TIME_LOOKUP_INDEX);
+  const bounds = context.timeBounds;
+  const earliest = bounds === undefined ? DEFAULT_EARLIEST_RECORD_TIME : bounds.earliest;
+  const latest = bounds === undefined ? Date.now() + DEFAULT_MAX_FUTURE_MS : bounds.latest;
   let time: number | null = null; // a missing time is reported with the other missing fields
   if (rawTime !== undefined) {
     time = parseLogTime(rawTime);
     if (time === null) return invalid('time_invalid', `time: cannot read ${describeValue(rawTime)}`);
+    if (time < earliest || time > latest) return invalid('time_out_of_range', timeOutOfRange('time', time, earliest, latest));
   }
 
   const resourceId = resourceIdOf(view.at(located, RESOURCE_ID_LOOKUP_INDEX), context);
@@ -57,8 +62,41 @@ export function normalizeRecord(
   }
 
   const parsed = plan.schema.safeParse(candidate);
-  if (parsed.success) return { success: true, record: parsed.data };
-  return invalid('schema_invalid', describeIssues(parsed.error.issues, plan, candidate));
+  if (parsed.success) {
+    const outOfRange = otherTimeOutOfRange(parsed.data, earliest, latest);
+    return outOfRange === null ? { success: true, record: parsed.data } : invalid('time_out_of_range', outOfRange);
+  }
+  return describeIssues(parsed.error.issues, plan, candidate);
+}
+
+/** The message for a time outside the accepted bounds, else null: the record's other times (the record time is checked first). */
+function otherTimeOutOfRange(record: NormalizedRecord, earliest: number, latest: number): string | null {
+  let label: string;
+  let value: number | null;
+  if (record.category === 'CallRecordingSummary') {
+    label = 'RecordingStartTime';
+    value = record.recordingStartTime;
+  } else if (record.category === 'Usage') {
+    label = 'StartTime';
+    value = record.startTime;
+    if (value === null || (value >= earliest && value <= latest)) {
+      label = 'EndTime';
+      value = record.endTime;
+    }
+  } else {
+    return null;
+  }
+  if (value === null || (value >= earliest && value <= latest)) return null;
+  return timeOutOfRange(label, value, earliest, latest);
+}
+
+function timeOutOfRange(label: string, value: number, earliest: number, latest: number): string {
+  return `${label}: ${isoOrNumber(value)} is outside ${isoOrNumber(earliest)} .. ${isoOrNumber(latest)}`;
+}
+
+function isoOrNumber(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
 }
 
 function invalid(code: NormalizeIssueCode, message: string): NormalizeResult {
@@ -91,13 +129,18 @@ let lastRecordUpperCaseId = '';
 let lastPathId = '';
 let lastPathUpperCaseId = '';
 
-/** One short clause per bad field: `RecordingId: missing; ChunkCount: expected an integer >= 0, got -1`. */
+/**
+ * One short clause per bad field: `RecordingId: missing; ChunkCount: expected an integer >= 0, got "x"`.
+ * `value_out_of_range` when every bad field is a number outside its range (±Infinity included), else
+ * `schema_invalid`.
+ */
 function describeIssues(
   issues: readonly { readonly path: readonly PropertyKey[] }[],
   plan: CategoryPlan,
   candidate: Record<string, unknown>,
-): string {
+): NormalizeResult {
   const clauses: string[] = [];
+  let onlyRanges = true;
   const seen = new Set<string>();
   for (const issue of issues) {
     const key = String(issue.path[0] ?? '');
@@ -106,11 +149,17 @@ function describeIssues(
     const value = candidate[key];
     const field = plan.fieldsByKey.get(key);
     const label = field?.label ?? FIXED_FIELD_LABELS.get(key) ?? key;
+    const range = field?.range;
+    if (range !== undefined && typeof value === 'number' && !inRange(value, range)) {
+      clauses.push(`${label}: ${describeValue(value)} is outside ${describeRange(range)}`);
+      continue;
+    }
+    onlyRanges = false;
     if (value === null || value === undefined) clauses.push(`${label}: missing`);
     else if (field !== undefined) {
       clauses.push(`${label}: expected ${KIND_EXPECTATION[field.kind]}, got ${describeValue(value)}`);
     }
     else clauses.push(`${label}: invalid value ${describeValue(value)}`);
   }
-  return clauses.join('; ');
+  return invalid(onlyRanges && clauses.length > 0 ? 'value_out_of_range' : 'schema_invalid', clauses.join('; '));
 }

@@ -8,6 +8,7 @@
  * its ordinary parser for invalid ones, so results and issues are zod's own, several times faster.
  */
 import { z } from 'zod';
+import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
 import type {
   RecordingOperationRecord,
   RecordingSummaryRecord,
@@ -17,10 +18,12 @@ import type {
 
 const text = z.string();
 const optionalText = z.string().nullable();
-/** Counts, minutes, channels: finite integers >= 0. */
-const optionalCount = z.number().int().min(0).nullable();
-/** Seconds, milliseconds, quantities: finite numbers >= 0 (zod 4 numbers exclude NaN and Infinity). */
-const optionalAmount = z.number().min(0).nullable();
+/** Counts, minutes, channels: integers in COUNT_RANGE (ranges.ts). */
+const optionalCount = z.number().int().min(COUNT_RANGE.min).max(COUNT_RANGE.max).nullable();
+/** Seconds, milliseconds, quantities: numbers in their range (zod 4 numbers exclude NaN and Infinity). */
+function amount(range: NumberRange) {
+  return z.number().min(range.min).max(range.max);
+}
 const optionalFlag = z.boolean().nullable();
 /** Epoch milliseconds, already parsed. */
 const epochMs = z.number().int();
@@ -41,7 +44,7 @@ export const roomsOperationSchema = z.compile(z.object({
   category: z.literal('RoomsOperational'),
   ...commonShape,
   roomId: optionalText,
-  roomLifespanMinutes: optionalCount,
+  roomLifespanMinutes: z.number().int().min(LIFESPAN_RANGE.min).max(LIFESPAN_RANGE.max).nullable(),
   pstnDialOutEnabled: optionalFlag,
   addedParticipantsCount: optionalCount,
   upsertedParticipantsCount: optionalCount,
@@ -57,7 +60,7 @@ export const recordingSummarySchema = z.compile(z.object({
   ...commonShape,
   recordingId: text,
   recordingStartTime: optionalEpochMs,
-  recordingLengthSeconds: optionalAmount,
+  recordingLengthSeconds: amount(RECORDING_SECONDS_RANGE).nullable(),
   chunkCount: optionalCount,
   contentType: optionalText,
   channelType: optionalText,
@@ -73,7 +76,7 @@ export const recordingOperationSchema = z.compile(z.object({
   serverCallId: optionalText,
   sdkType: optionalText,
   sdkVersion: optionalText,
-  durationMs: optionalAmount,
+  durationMs: amount(REQUEST_MS_RANGE).nullable(),
   uri: optionalText,
   recordingId: optionalText,
 }));
@@ -84,7 +87,7 @@ export const usageSchema = z.compile(z.object({
   recordId: optionalText,
   usageType: text,
   unitType: text,
-  quantity: z.number().min(0),
+  quantity: amount(QUANTITY_RANGE),
   startTime: optionalEpochMs,
   endTime: optionalEpochMs,
 }));

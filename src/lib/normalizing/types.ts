@@ -1,3 +1,5 @@
+import type { TimeBounds } from './ranges.js';
+
 /** The four diagnostic-log categories the product reads. */
 export const CATEGORIES = [
   'RoomsOperational',
@@ -78,7 +80,12 @@ export type NormalizedRecord =
   | RecordingOperationRecord
   | UsageRecord;
 
-export type NormalizeIssueCode = 'schema_invalid' | 'time_invalid';
+/**
+ * `schema_invalid`: a field is missing or of the wrong type; `time_invalid`: the time does not read;
+ * `value_out_of_range`: a number outside its documented range (normalizing/ranges.ts);
+ * `time_out_of_range`: a time outside the accepted bounds (too early, or too far ahead of processing).
+ */
+export type NormalizeIssueCode = 'schema_invalid' | 'time_invalid' | 'value_out_of_range' | 'time_out_of_range';
 
 /** zod-style result: a record, a quarantine-worthy failure, or a valid record of a kind not handled. */
 export type NormalizeResult =
@@ -91,4 +98,9 @@ export interface NormalizeContext {
   fileCategory?: Category;
   /** Upper-case resource id parsed from the blob path, used when the record has none. */
   resourceIdFromPath?: string;
+  /**
+   * Record times accepted (every time a record carries); outside them the record is `time_out_of_range`.
+   * Default: DEFAULT_EARLIEST_RECORD_TIME to DEFAULT_MAX_FUTURE_MS past the moment of the call.
+   */
+  timeBounds?: TimeBounds;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AggregateView } from '../aggregating/types.js';
-import { categoryFromContainer, resourceIdFromBlobPath } from '../normalizing/index.js';
+import { categoryFromContainer, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
 import type { FramerPosition } from '../reading/types.js';
@@ -68,6 +68,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   const context: NormalizeContext = {
     fileCategory: options.category ?? categoryFromContainer(file.container),
     resourceIdFromPath: resourceIdFromBlobPath(file.path),
+    timeBounds: timeBoundsAt(now(), deps.settings.earliestRecordTime, deps.settings.maxFutureMs),
   };
 
   let knownStat = options.listedStat;

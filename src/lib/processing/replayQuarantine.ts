@@ -1,4 +1,4 @@
-import { parseCategory, resourceIdFromBlobPath } from '../normalizing/index.js';
+import { parseCategory, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
 import type { FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { applyExactlyOnce } from './applyExactlyOnce.js';
@@ -8,7 +8,7 @@ import type { ProcessDeps } from './processFile.js';
 import { QuarantineStore, type QuarantinedLine } from './quarantine.js';
 
 /** Codes of records that framed and decoded but failed their schema: only that record is replayed. */
-const RECORD_CODES = new Set(['schema_invalid', 'time_invalid']);
+const RECORD_CODES = new Set(['schema_invalid', 'time_invalid', 'value_out_of_range', 'time_out_of_range']);
 
 export interface ReplayFilter {
   file?: LogFileRef;
@@ -65,8 +65,9 @@ async function replayLine(
 
   const unit: FramedUnit = { kind: 'unit', offset: line.offset, end: line.end, line: line.line, text };
   const category = line.category ? parseCategory(line.category) : undefined;
-  const context = { fileCategory: category, resourceIdFromPath: resourceIdFromBlobPath(line.path) };
   const now = (deps.now ?? Date.now)();
+  const timeBounds = timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs);
+  const context = { fileCategory: category, resourceIdFromPath: resourceIdFromBlobPath(line.path), timeBounds };
   const items = Buffer.byteLength(text) > deps.settings.maxUnitBytes ? [] : [unit];
   const result = interpret(items, context, line.generation, file, deps.settings.maxRawBytes, now);
   const records = RECORD_CODES.has(line.code) ? result.records.filter((r) => r.position === line.position) : result.records;

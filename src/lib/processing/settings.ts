@@ -1,3 +1,5 @@
+import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS } from '../normalizing/ranges.js';
+
 /** Tuning of the per-file loop. Defaults suit the Functions Flex Consumption plan (2 GB instances). */
 export interface ProcessSettings {
   /** Bytes per ranged read. */
@@ -19,6 +21,10 @@ export interface ProcessSettings {
   partitionConcurrency: number;
   /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
   sealAfterMs: number;
+  /** Records older than this (epoch ms) are quarantined as `time_out_of_range`. */
+  earliestRecordTime: number;
+  /** Records more than this far ahead of the processing time are quarantined as `time_out_of_range`. */
+  maxFutureMs: number;
 }
 
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
@@ -30,4 +36,6 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,
   sealAfterMs: 2 * 60 * 60 * 1000,
+  earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
+  maxFutureMs: DEFAULT_MAX_FUTURE_MS,
 });

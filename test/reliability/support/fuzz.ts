@@ -144,3 +144,47 @@ export function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
   }
   return chunks;
 }
+
+/** Numbers at and past the edges of every documented range, and the non-numbers that look like numbers. */
+export const extremeNumber: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(1e308, -1e308, -1, -0, 0, 0.0005, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e12, 1e12 + 1, 86_400_000, 86_400_001, 604_800, 604_800.01, 1_000_000, 1_000_001, 2_147_483_647, 2_147_483_648),
+  fc.constantFrom('1e999', '-1e999', 'NaN', 'Infinity', '-Infinity', '1e308', ' 12 ', '0x10', '1_000'),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
+  fc.double(),
+  fc.integer({ min: -10, max: 2_000_000 }),
+);
+
+/** Times from year 0000 to 9999 (as epoch ms, written in the storage form), weighted towards 1969-1970 and the present. */
+export const extremeTime: fc.Arbitrary<number> = fc.oneof(
+  fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
+  fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }),
+  fc.integer({ min: Date.UTC(2024, 4, 20), max: Date.UTC(2024, 4, 30) }),
+  fc.constantFrom(Date.UTC(1969, 11, 31, 23, 30), -1, 0, Date.UTC(1600, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59), Date.UTC(2015, 0, 1), Date.UTC(2015, 0, 1) - 1),
+);
+
+/** Where each number and time field sits in a storage-format record. */
+export const NUMBER_PATHS: string[][] = [
+  ['durationMs'], ['properties', 'recordingLength'], ['properties', 'quantity'], ['properties', 'chunkCount'], ['properties', 'audioChannelsCount'],
+  ['properties', 'addedRoomParticipantsCount'], ['properties', 'removedRoomParticipantsCount'], ['properties', 'roomLifespan'], ['properties', 'roomParticipantsCount'],
+];
+export const TIME_PATHS: string[][] = [['time'], ['properties', 'recordingStartTime'], ['properties', 'startTime'], ['properties', 'endTime']];
+
+/** Sets `value` at `path` in `record` (creating `properties` when needed). */
+export function setAt(record: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let target = record;
+  for (const key of path.slice(0, -1)) {
+    const next = target[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) target[key] = {};
+    target = target[key] as Record<string, unknown>;
+  }
+  target[path[path.length - 1] as string] = value;
+}
+
+/** The UTC hour and day of `time`, from Date's calendar fields (independent of the code under test). */
+export function referenceHourAndDay(time: number): { hour: string; day: string } {
+  const hour = new Date(time);
+  hour.setUTCMinutes(0, 0, 0);
+  const day = new Date(time);
+  day.setUTCHours(0, 0, 0, 0);
+  return { hour: hour.toISOString(), day: day.toISOString() };
+}

@@ -13,7 +13,13 @@ import { decodeUnit, Framer } from '../../../src/lib/reading/index.js';
 import type { FramedItem, FramingMode } from '../../../src/lib/reading/types.js';
 import { LocalLogSource } from '../../../src/lib/storage/LocalLogSource.js';
 import { newTableStore } from '../../support/storage.js';
-import { anyJson, chunking, cut, expectedOutcomes, isBlankLine, mutate, mutation, splitLines, type Mutation } from './fuzz.js';
+import { PLANS } from '../../../src/lib/normalizing/mapping.js';
+import { timeBoundsAt } from '../../../src/lib/normalizing/ranges.js';
+import type { RowData } from '../../../src/lib/aggregating/types.js';
+import {
+  anyJson, chunking, cut, expectedOutcomes, extremeNumber, extremeTime, isBlankLine, mutate, mutation, NUMBER_PATHS, referenceHourAndDay,
+  setAt, splitLines, TIME_PATHS, type Mutation,
+} from './fuzz.js';
 import { generatedAppends, recordFigures, tempDir } from './scenario.js';
 
 const MAX_UNIT = 2048;
@@ -35,12 +41,13 @@ export interface FuzzSizes {
   linesRuns: number;
   normalizeRuns: number;
   fileRuns: number;
+  extremeRuns: number;
   seed?: number;
 }
 
 export function defineFuzzTests(sizes: FuzzSizes): void {
   const pool = generatedAppends(5, 2, 10, 6).flatMap((append) => append.lines.map((line) => line.replace(/\n$/, '')));
-  const figures = { bytesCases: 0, bytesFuzzed: 0, lineCases: 0, linesFuzzed: 0, badLines: 0, records: 0, unsupported: 0, normalizeCases: 0, fileCases: 0, fileLines: 0 };
+  const figures = { extremeCases: 0, extremeRecords: 0, extremeRejected: 0, bytesCases: 0, bytesFuzzed: 0, lineCases: 0, linesFuzzed: 0, badLines: 0, records: 0, unsupported: 0, normalizeCases: 0, fileCases: 0, fileLines: 0 };
   const params = (numRuns: number) => ({ numRuns: numRuns * Number(process.env['FUZZ_SCALE'] ?? 1), ...(sizes.seed === undefined ? {} : { seed: sizes.seed }) });
 
   describe('fuzzing the reader and the normalizer', () => {
@@ -107,6 +114,80 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
         }),
         params(sizes.normalizeRuns),
       );
+    });
+
+    it('extreme numbers and times: a record is within every range and bound, or quarantined with the right code; sums stay exact; buckets floor', () => {
+      const now = Date.UTC(2024, 4, 25, 12);
+      const isoOf = (ms: number): string => new Date(ms).toISOString().replace('Z', '0000Z');
+      fc.assert(
+        fc.property(
+          fc.nat(pool.length - 1),
+          fc.array(fc.tuple(fc.constantFrom(...NUMBER_PATHS), extremeNumber), { maxLength: 3 }),
+          fc.array(fc.tuple(fc.constantFrom(...TIME_PATHS), extremeTime), { maxLength: 2 }),
+          fc.constantFrom(undefined, Date.UTC(1900, 0, 1)),
+          (index, numbers, times, earliest) => {
+            figures.extremeCases++;
+            const bounds = timeBoundsAt(now, earliest);
+            const record = JSON.parse(pool[index] as string) as Record<string, unknown>;
+            for (const [path, value] of numbers) setAt(record, path, value);
+            for (const [path, ms] of times) setAt(record, path, isoOf(ms));
+            const result = normalizeRecord(record, { ...CONTEXT, timeBounds: bounds });
+            const timeMs = times.filter(([path]) => path[0] === 'time').map(([, ms]) => ms).pop();
+            if (timeMs !== undefined && (timeMs < bounds.earliest || timeMs > bounds.latest)) {
+              // The record time is judged first, whatever else is wrong.
+              expect(result).toMatchObject({ success: false, code: 'time_out_of_range' });
+            }
+            if (!result.success) {
+              if (result.kind === 'invalid') {
+                figures.extremeRejected++;
+                expect(['schema_invalid', 'value_out_of_range', 'time_out_of_range', 'time_invalid']).toContain(result.code);
+              }
+              return;
+            }
+            figures.extremeRecords++;
+            const normalized = result.record as unknown as Record<string, unknown>;
+            for (const field of PLANS[result.record.category].fields) {
+              const value = normalized[field.key];
+              if (field.range && value !== null) {
+                expect(Number.isFinite(value), field.label).toBe(true);
+                expect(value as number, field.label).toBeGreaterThanOrEqual(field.range.min);
+                expect(value as number, field.label).toBeLessThanOrEqual(field.range.max);
+              }
+              if (field.kind === 'time' && value !== null) {
+                expect(value as number).toBeGreaterThanOrEqual(bounds.earliest);
+                expect(value as number).toBeLessThanOrEqual(bounds.latest);
+              }
+            }
+            expect(result.record.time).toBeGreaterThanOrEqual(bounds.earliest);
+            expect(result.record.time).toBeLessThanOrEqual(bounds.latest);
+            const { hour, day } = referenceHourAndDay(result.record.time);
+            for (const view of ALL_VIEWS) {
+              const route = view.route(result.record);
+              if (!route) continue;
+              const rows: RowData[] = route.rowKeys.map(() => ({}));
+              // Folding twice checks the sums once more on a row that already holds a value.
+              view.apply(result.record, rows);
+              view.apply(result.record, rows);
+              view.finalize?.(rows[0] as RowData);
+              for (const row of rows) {
+                for (const [key, value] of Object.entries(row)) if (typeof value === 'number') expect(Number.isFinite(value), `${view.table}.${key}`).toBe(true);
+                for (const key of ['count', 'failed', 'durationCount', 'durationSumUs', 'recordings', 'recordingMs', 'chunks', 'audioChannels', 'records', 'operations', 'participantsAdded']) {
+                  if (typeof row[key] === 'number') expect(Number.isSafeInteger(row[key]), `${view.table}.${key}`).toBe(true);
+                }
+              }
+              const bucketTime = result.record.category === 'CallRecordingSummary' ? (result.record.recordingStartTime ?? result.record.time) : result.record.time;
+              const expected = bucketTime === result.record.time ? { hour, day } : referenceHourAndDay(bucketTime);
+              if (route.rowKeys[0]?.startsWith('h|')) {
+                expect(route.partitionKey.endsWith('|' + expected.day.slice(0, 10)), `${view.table} ${route.partitionKey}`).toBe(true);
+                expect(route.rowKeys[0].startsWith('h|' + expected.hour.slice(0, 13)), `${view.table} ${route.rowKeys[0]}`).toBe(true);
+                expect(rows[0]?.['bucket']).toBe(expected.hour);
+              }
+            }
+          },
+        ),
+        params(sizes.extremeRuns),
+      );
+      recordFigures({ suite: 'fuzz-extreme', cases: figures.extremeCases, records: figures.extremeRecords, quarantined: figures.extremeRejected });
     });
 
     it('fuzzed files through processFile into Azurite: it resolves, and the checkpoint counts every line', async () => {

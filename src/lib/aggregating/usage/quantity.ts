@@ -8,7 +8,8 @@ export const MICROS_PER_UNIT = 1_000_000n;
 
 /** The quantity in whole micro-units, rounded half away from zero at the 6th decimal. */
 export function toMicros(quantity: number): bigint {
-  if (!Number.isFinite(quantity)) return 0n;
+  // Normalizing quarantines these (value_out_of_range); reaching here is a bug, not bad input.
+  if (!Number.isFinite(quantity)) throw new Error(`quantity is not a finite number: ${quantity}`);
   const fixed = Math.abs(quantity) < 1e21 ? quantity.toFixed(6) : BigInt(Math.round(quantity)).toString() + '.000000';
   const negative = fixed.startsWith('-');
   const digits = (negative ? fixed.slice(1) : fixed).replace('.', '');
@@ -21,10 +22,15 @@ export function addMicros(stored: unknown, micros: bigint): string {
   return (readMicros(stored) + micros).toString();
 }
 
+/**
+ * Reads a stored sum (absent is 0). Anything else throws: adding to 0 instead would silently restart
+ * the sum, so the invocation fails and is retried.
+ */
 export function readMicros(stored: unknown): bigint {
+  if (stored === undefined || stored === null) return 0n;
   if (typeof stored === 'string' && /^-?\d+$/.test(stored)) return BigInt(stored);
   if (typeof stored === 'number' && Number.isSafeInteger(stored)) return BigInt(stored);
-  return 0n;
+  throw new Error(`stored quantity sum does not read: ${String(stored).slice(0, 40)}`);
 }
 
 /** Micro-units back to units: the number nearest the exact decimal. */
