@@ -6,6 +6,7 @@ import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { readHealth } from '../../src/lib/querying/health.js';
+import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
 import { LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -125,6 +126,9 @@ describe('a file is known by its content, not by its creation time', () => {
     // The new bytes, the 512 bytes before them (the tail check) and the 256-byte head: nothing more.
     expect(deps.source.usage.bytesRead).toBeLessThanOrEqual(Buffer.byteLength(asJsonLines(records.slice(50))) + 512 + 256);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    // The local copy did not grow: it is the file as it was when read to its end, an older copy, and adds nothing.
+    expect(await processTree(dir, tables, [relative])).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
     expect(await checkpointOf(tables, container.containerName)).toMatchObject({ generation: 0, replacements: 0, records: 80 });
   });
 
@@ -180,5 +184,66 @@ describe('a file is known by its content, not by its creation time', () => {
 
     expect(await processTree(dir, tables, [relative])).toBe(10);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('lines edited in place: at the head and just before the offset a replacement; in the middle not seen', async () => {
+    const records = roomsRecords(30, 111);
+    const more = roomsRecords(5, 112);
+    const lines = asJsonLines(records);
+    // One character of the first record time (at the head) or correlation id from `at` on: the same length, still a good record.
+    const edit = (text: string, at: number): string => {
+      const marker = at === 0 ? '1234Z' : '/x+y';
+      const where = text.indexOf(marker, at) + 3;
+      if (where < at) throw new Error('nothing to edit');
+      return text.slice(0, where) + '7' + text.slice(where + 1);
+    };
+    const cases = [
+      { name: 'head', at: 0, replaced: true },
+      { name: 'middle', at: Math.floor(lines.length / 2), replaced: false },
+      { name: 'before the offset', at: lines.lastIndexOf('\n', lines.length - 2), replaced: true },
+    ];
+    expect(lines.length - lines.indexOf('/x+y', cases[2]?.at)).toBeLessThan(512);
+    for (const { name, at, replaced } of cases) {
+      const tables = newTableStore();
+      const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', lines);
+      expect(await processTree(dir, tables, [relative])).toBe(30);
+      // One byte changed inside a string value, and five more records appended.
+      await writeFile(path.join(dir, relative), edit(lines, at) + asJsonLines(more));
+      const counted = await processTree(dir, tables, [relative]);
+      expect({ name, counted }).toEqual({ name, counted: replaced ? 35 : 5 });
+      expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: replaced ? 1 : 0, replacements: replaced ? 1 : 0 });
+    }
+  });
+
+  it('a file cut shorter than what was read, not at an earlier end, is a replaced file', async () => {
+    const records = roomsRecords(30, 113);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', asJsonLines(records));
+    expect(await processTree(dir, tables, [relative])).toBe(30);
+    await writeFile(path.join(dir, relative), asJsonLines(records.slice(0, 25)));
+
+    expect(await processTree(dir, tables, [relative])).toBe(25);
+    expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: 1, replacements: 1, replacedBecause: 'shrunk' });
+  });
+
+  it('a checkpoint written before the new fields loads and goes on: its head alone decides, and it gains them', async () => {
+    const records = roomsRecords(40, 114);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, asJsonLines(records.slice(0, 20)));
+    await processFile(file, deps);
+    // As older versions wrote it: no fileEtag, no bytes-before-the-offset fingerprint, no earlier ends.
+    const row = await tables.getRow('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    const legacy = Object.fromEntries(Object.entries(row?.data ?? {}).filter(([key]) => !['fileEtag', 'tailFingerprint', 'tailFingerprintLength', 'earlierEnds', 'replacedAt', 'replacedBecause'].includes(key)));
+    await tables.upsert('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path), legacy);
+    await appendToBlob(container, PATH, asJsonLines(records.slice(20)));
+
+    expect(await processFile(file, deps)).toMatchObject({ records: 20, replaced: false });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const checkpoint = await checkpointOf(tables, file.container);
+    expect(checkpoint).toMatchObject({ generation: 0, records: 40, tailFingerprintLength: 512 });
+    expect(checkpoint?.etag).not.toBe('');
   });
 });

@@ -27,6 +27,8 @@ export interface Checkpoint {
   /** SHA-256 (base64url) of the `tailFingerprintLength` bytes just before `offset` (at most 512); 0 in checkpoints written before it existed. */
   tailFingerprint: string;
   tailFingerprintLength: number;
+  /** Earlier ends of the file that were read to the end, newest last (at most 8): an older copy is recognised by them. */
+  earlierEnds: EarlierEnd[];
   /** The file stopped growing and was read to its end: the tail no longer looks at it. */
   sealed: boolean;
   records: number;
@@ -41,6 +43,13 @@ export interface Checkpoint {
   updatedAt: string;
   /** Latest record time seen in this file (ISO), for lag reporting. */
   lastRecordAt: string | null;
+}
+
+/** An offset the file ended at when it was read to its end, with the fingerprint of the bytes before it. */
+export interface EarlierEnd {
+  offset: number;
+  tailFingerprint: string;
+  tailFingerprintLength: number;
 }
 
 export interface LoadedCheckpoint {
@@ -64,6 +73,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     fingerprintLength: 0,
     tailFingerprint: '',
     tailFingerprintLength: 0,
+    earlierEnds: [],
     sealed: false,
     records: 0,
     unsupported: 0,
@@ -99,8 +109,8 @@ export class CheckpointStore {
     await this.tables.ensureTable(FILES_TABLE);
     const rowKey = encodeLongKeyPart(checkpoint.path);
     // `etag` is the row's own in Table Storage: the file's is kept as `fileEtag`.
-    const { etag: fileEtag, ...rest } = checkpoint;
-    const data = { ...rest, fileEtag } as Record<string, unknown>;
+    const { etag: fileEtag, earlierEnds, ...rest } = checkpoint;
+    const data = { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds) } as Record<string, unknown>;
     const outcome = await this.tables.writeConditional(
       FILES_TABLE,
       encodeKeyPart(checkpoint.container),
@@ -143,6 +153,7 @@ function fromRow(data: Record<string, unknown>): Checkpoint {
     fingerprintLength: num('fingerprintLength'),
     tailFingerprint: str('tailFingerprint'),
     tailFingerprintLength: num('tailFingerprintLength'),
+    earlierEnds: parseEarlierEnds(data['earlierEnds']),
     sealed: data['sealed'] === true,
     records: num('records'),
     unsupported: num('unsupported'),
@@ -155,4 +166,12 @@ function fromRow(data: Record<string, unknown>): Checkpoint {
     updatedAt: str('updatedAt'),
     lastRecordAt: typeof data['lastRecordAt'] === 'string' ? (data['lastRecordAt'] as string) : null,
   };
+}
+
+function parseEarlierEnds(value: unknown): EarlierEnd[] {
+  if (typeof value !== 'string' || value === '') return [];
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter((end): end is EarlierEnd =>
+    typeof end === 'object' && end !== null && typeof end.offset === 'number' && typeof end.tailFingerprint === 'string' && typeof end.tailFingerprintLength === 'number');
 }

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
-import type { Checkpoint } from './checkpoints.js';
+import type { Checkpoint, EarlierEnd } from './checkpoints.js';
 
 /** Leading consumed bytes fingerprinted: a line edited at the head is caught. */
 export const HEAD_BYTES = 256;
 /** Consumed bytes just before the checkpoint offset fingerprinted: a truncate-and-rewrite with the same head is caught. */
 export const TAIL_BYTES = 512;
+/** Earlier ends kept per file. */
+export const EARLIER_ENDS_KEPT = 8;
 
 export type ReplacedBecause = 'shrunk' | 'head' | 'tail';
 
@@ -20,6 +22,8 @@ export type IdentityVerdict =
       firstChunk?: Buffer;
     }
   | { kind: 'replaced'; because: ReplacedBecause }
+  /** Shorter than the offset, but exactly the file as it was at an earlier end that was read: an older copy, nothing to read. */
+  | { kind: 'older' }
   /** The file changed between being measured and read: measure again. */
   | { kind: 'unsure' };
 
@@ -38,9 +42,14 @@ export function hintsChanged(checkpoint: Checkpoint, stat: LogFileStat): boolean
  * leading ones (checked when a hint says the file changed) and those just before the offset (checked
  * on every read, for free: the read starts that many bytes early and `readEnd` says how far it goes).
  */
-export async function checkIdentity(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number): Promise<IdentityVerdict> {
-  if (stat.length < checkpoint.offset) return { kind: 'replaced', because: 'shrunk' };
-  const hinted = hintsChanged(checkpoint, stat);
+export async function checkIdentity(
+  source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number, options: { checkHead?: boolean } = {},
+): Promise<IdentityVerdict> {
+  if (stat.length < checkpoint.offset) {
+    const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
+    return end && (await isEarlierEnd(source, file, checkpoint, end)) ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
+  }
+  const hinted = options.checkHead === true || hintsChanged(checkpoint, stat);
   const tailLength = Math.min(checkpoint.tailFingerprintLength, checkpoint.offset);
   const start = checkpoint.offset - tailLength;
   const end = Math.max(readEnd, checkpoint.offset);
@@ -56,6 +65,21 @@ export async function checkIdentity(source: LogSource, file: LogFileRef, checkpo
   }
   const firstChunk = window.subarray(tailLength);
   return { kind: 'same', hinted, before, ...(firstChunk.length > 0 ? { firstChunk } : {}) };
+}
+
+async function isEarlierEnd(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, end: EarlierEnd): Promise<boolean> {
+  const start = end.offset - end.tailFingerprintLength;
+  const before = await source.read(file, start, end.offset);
+  if (before.length !== end.tailFingerprintLength || digestOf(before) !== end.tailFingerprint) return false;
+  const headLength = Math.min(checkpoint.fingerprintLength, end.offset);
+  if (headLength < checkpoint.fingerprintLength) return start === 0; // the whole file was in the bytes just checked
+  const head = start === 0 ? before.subarray(0, headLength) : await source.read(file, 0, headLength);
+  return digestOf(head) === checkpoint.fingerprint;
+}
+
+/** The ends kept after reading a file to `offset`, its end. */
+export function withEarlierEnd(ends: readonly EarlierEnd[], end: EarlierEnd): EarlierEnd[] {
+  return [...ends.filter((earlier) => earlier.offset !== end.offset), end].slice(-EARLIER_ENDS_KEPT);
 }
 
 export interface ConsumedFingerprints {

@@ -8,7 +8,7 @@ import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyExactlyOnce } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
-import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, type ConsumedFingerprints } from './fileIdentity.js';
+import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from './logger.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
@@ -116,6 +116,11 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
         if (++unsure > MAX_UNSURE) break;
         continue;
       }
+      if (identity.kind === 'older') {
+        deps.logger.info('older copy of a file read further already: nothing to read', { file: fileKey(file), length: stat.length, offset: checkpoint.offset });
+        if (checkpoint.sealed) result.status = 'sealed';
+        break;
+      }
       if (identity.kind === 'replaced') {
         deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', { file: fileKey(file), because: identity.because });
         checkpoint = { ...freshCheckpoint(file, now()), generation: checkpoint.generation + 1, replacements: checkpoint.replacements + 1,
@@ -145,6 +150,10 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     }
     const fingerprints = { ...segment.fingerprints };
     if (fingerprints.tailFingerprint === undefined) Object.assign(fingerprints, await tailFingerprintAt(deps.source, file, segment.end.offset));
+    const tail = { tailFingerprint: fingerprints.tailFingerprint ?? '', tailFingerprintLength: fingerprints.tailFingerprintLength ?? 0 };
+    const earlierEnds = segment.end.offset >= stat.length
+      ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail })
+      : checkpoint.earlierEnds;
 
     const generationId = fileGenerationId(file, checkpoint.generation);
     const outcome = segment.outcome;
@@ -164,6 +173,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       length: stat.length,
       createdOn: stat.createdOn,
       ...fingerprints,
+      earlierEnds,
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
