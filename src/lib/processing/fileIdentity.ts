@@ -40,20 +40,21 @@ export function hintsChanged(checkpoint: Checkpoint, stat: LogFileStat): boolean
 /**
  * Is the file still the one the checkpoint read? It is when the bytes it consumed are the same: the
  * leading ones (checked when a hint says the file changed) and those just before the offset (checked
- * on every read, for free: the read starts that many bytes early and `readEnd` says how far it goes).
+ * on every read, for free: the read starts that many bytes early and `readEnd` says how far it goes;
+ * `null` when no segment is to be read, and then only a hint makes it look).
  */
 export async function checkIdentity(
-  source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number, options: { checkHead?: boolean } = {},
+  source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number | null, options: { checkHead?: boolean } = {},
 ): Promise<IdentityVerdict> {
   if (stat.length < checkpoint.offset) {
     const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
     return end && (await isEarlierEnd(source, file, checkpoint, end)) ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
   }
   const hinted = options.checkHead === true || hintsChanged(checkpoint, stat);
+  if (!hinted && readEnd === null) return { kind: 'same', hinted, before: Buffer.alloc(0) };
   const tailLength = Math.min(checkpoint.tailFingerprintLength, checkpoint.offset);
   const start = checkpoint.offset - tailLength;
-  const end = Math.max(readEnd, checkpoint.offset);
-  if (!hinted && end === start) return { kind: 'same', hinted, before: Buffer.alloc(0) };
+  const end = Math.max(readEnd ?? checkpoint.offset, checkpoint.offset);
   const window = end > start ? await source.read(file, start, end) : Buffer.alloc(0);
   if (window.length < tailLength) return { kind: 'unsure' };
   const before = window.subarray(0, tailLength);

@@ -85,7 +85,7 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   if (!checkpoint || !stat) return { kind: 'new', head };
   // It is read under the original's name only when the bytes the original consumed are its first bytes.
   const copy: LogSource = { stat: () => source.stat(ref), read: (_file, start, end) => source.read(ref, start, end), list: (container) => source.list(container) };
-  const verdict = await checkIdentity(copy, original, checkpoint, stat, checkpoint.offset, { checkHead: true });
+  const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
 }
 

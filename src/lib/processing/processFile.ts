@@ -109,7 +109,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     let hinted = false;
     if (loaded) {
       const reading = stat.length > checkpoint.offset || (final && !checkpoint.sealed);
-      const readEnd = reading ? Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes) : checkpoint.offset;
+      const readEnd = reading ? Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes) : null;
       const identity = await checkIdentity(deps.source, file, checkpoint, stat, readEnd);
       if (identity.kind === 'unsure') {
         // It changed between being measured and read: measure again, a few times, then leave it to the next run.
