@@ -33,7 +33,9 @@ export function digestOf(bytes: Buffer): string {
 
 /** A new ETag or creation time: the file may have been copied, re-downloaded or replaced. Not a verdict. */
 export function hintsChanged(checkpoint: Checkpoint, stat: LogFileStat): boolean {
-  if (checkpoint.etag !== '' && checkpoint.etag !== stat.etag) return true;
+  // A checkpoint from before the ETag was kept: its head is checked once more, as it always was.
+  if (checkpoint.etag === '') return checkpoint.offset > 0 && !checkpoint.sealed;
+  if (checkpoint.etag !== stat.etag) return true;
   return checkpoint.createdOn !== null && stat.createdOn !== null && checkpoint.createdOn !== stat.createdOn;
 }
 
