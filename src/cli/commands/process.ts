@@ -1,9 +1,7 @@
 import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
-import { forEachLimit } from '../../lib/processing/concurrency.js';
-import { planLocalFiles, rememberLocalFile } from '../../lib/processing/localCopies.js';
-import { processFile, type FileRunResult } from '../../lib/processing/processFile.js';
+import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
 import { UsageError } from '../errors.js';
@@ -44,16 +42,7 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   try {
     const logger = lineLogger(flags.quiet ? undefined : out);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
-    const results: FileRunResult[] = [];
-    // Copies of one file given together are read once: those with the same first bytes wait until it has been.
-    for (let pending = files; pending.length > 0;) {
-      const plan = await planLocalFiles(source, storage.tables, pending, LOCAL_CONTAINER);
-      await forEachLimit(plan.now, 4, async (ref) => {
-        results.push(await processFile(ref, deps, category ? { category } : {}));
-        if (ref.container === LOCAL_CONTAINER) await rememberLocalFile(source, storage.tables, ref);
-      });
-      pending = plan.later;
-    }
+    const results = await processLocalFiles(deps, files, LOCAL_CONTAINER, category ? { category } : {});
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
       totals.records += result.records;

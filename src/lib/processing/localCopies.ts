@@ -2,7 +2,9 @@ import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
+import { forEachLimit } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
+import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 
 /** Partition of the Files table naming, by the digest of its first bytes, the path a local file was first read under. */
 export const LOCAL_CONTENT_PARTITION = '~local';
@@ -57,6 +59,25 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
     }
   }
   return plan;
+}
+
+/**
+ * Processes local files, each under the name it is known by; copies of one file given together are
+ * read once (those with the same first bytes wait until the first has been read and named).
+ */
+export async function processLocalFiles(
+  deps: ProcessDeps & { source: LocalFiles }, localPaths: readonly string[], localContainer: string, options: ProcessOptions = {}, concurrency = 4,
+): Promise<FileRunResult[]> {
+  const results: FileRunResult[] = [];
+  for (let pending = localPaths; pending.length > 0;) {
+    const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
+    await forEachLimit(plan.now, concurrency, async (ref) => {
+      results.push(await processFile(ref, deps, options));
+      if (ref.container === localContainer) await rememberLocalFile(deps.source, deps.tables, ref);
+    });
+    pending = plan.later;
+  }
+  return results;
 }
 
 /** Names a local file read under its own path by the digest of its first bytes, unless another file has that name. */
