@@ -395,9 +395,10 @@ further child process and is not counted. (a), (b) and the stages of (b) run \`-
   position), so those rows are written again.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.
-- **(d)**: after a 1 KB append to a file already processed, only the new bytes (plus the 256-byte
-  fingerprint check) should be read. It does not depend on the file's size (reads start at the
-  checkpoint offset); a bigger file only makes the full run, the denominator of the time ratio, longer.
+- **(d)**: after a 1 KB append to a file already processed, only the new bytes (plus the file-identity
+  check: the 256-byte head and the 512 bytes before the offset) should be read. It does not depend on
+  the file's size (reads start 512 bytes before the checkpoint offset); a bigger file only makes the
+  full run, the denominator of the time ratio, longer.
 `;
 
 if (process.argv.includes('--child')) childMain();

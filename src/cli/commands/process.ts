@@ -1,10 +1,9 @@
 import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
-import { forEachLimit } from '../../lib/processing/concurrency.js';
-import { processFile, type FileRunResult } from '../../lib/processing/processFile.js';
+import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
-import { expandLocalPaths, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
+import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
 import { UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -38,16 +37,12 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   const source = new LocalLogSource();
-  const refs = files.map((file) => source.register(file));
   const storage = await openStorage(flags);
-  const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
+  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
-    const results: FileRunResult[] = [];
-    await forEachLimit(refs, 4, async (ref) => {
-      results.push(await processFile(ref, deps, category ? { category } : {}));
-    });
+    const results = await processLocalFiles(deps, files, LOCAL_CONTAINER, category ? { category } : {});
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
       totals.records += result.records;

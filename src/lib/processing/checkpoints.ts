@@ -17,12 +17,18 @@ export interface Checkpoint {
   offset: number;
   newlines: number;
   mode: FramingMode;
+  /** The file's ETag when last looked at (stored as `fileEtag`; empty in checkpoints written before it was kept). */
   etag: string;
   length: number;
   createdOn: number | null;
-  /** SHA-256 (base64url) of the first `fingerprintLength` bytes: detects a replaced file. */
+  /** SHA-256 (base64url) of the first `fingerprintLength` consumed bytes (at most 256): part of the file's identity. */
   fingerprint: string;
   fingerprintLength: number;
+  /** SHA-256 (base64url) of the `tailFingerprintLength` bytes just before `offset` (at most 512); 0 in checkpoints written before it existed. */
+  tailFingerprint: string;
+  tailFingerprintLength: number;
+  /** Earlier ends of the file that were read to the end, newest last (at most 8): an older copy is recognised by them. */
+  earlierEnds: EarlierEnd[];
   /** The file stopped growing and was read to its end: the tail no longer looks at it. */
   sealed: boolean;
   records: number;
@@ -30,10 +36,20 @@ export interface Checkpoint {
   badLines: number;
   bytes: number;
   replacements: number;
+  /** When the file was last found replaced (ISO), and what told: `shrunk`, `head` or `tail`. */
+  replacedAt: string | null;
+  replacedBecause: string | null;
   firstSeenAt: string;
   updatedAt: string;
   /** Latest record time seen in this file (ISO), for lag reporting. */
   lastRecordAt: string | null;
+}
+
+/** An offset the file ended at when it was read to its end, with the fingerprint of the bytes before it. */
+export interface EarlierEnd {
+  offset: number;
+  tailFingerprint: string;
+  tailFingerprintLength: number;
 }
 
 export interface LoadedCheckpoint {
@@ -55,12 +71,17 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     createdOn: null,
     fingerprint: '',
     fingerprintLength: 0,
+    tailFingerprint: '',
+    tailFingerprintLength: 0,
+    earlierEnds: [],
     sealed: false,
     records: 0,
     unsupported: 0,
     badLines: 0,
     bytes: 0,
     replacements: 0,
+    replacedAt: null,
+    replacedBecause: null,
     firstSeenAt: at,
     updatedAt: at,
     lastRecordAt: null,
@@ -87,7 +108,9 @@ export class CheckpointStore {
   async save(checkpoint: Checkpoint, etag: string | undefined): Promise<boolean> {
     await this.tables.ensureTable(FILES_TABLE);
     const rowKey = encodeLongKeyPart(checkpoint.path);
-    const data = { ...checkpoint } as Record<string, unknown>;
+    // `etag` is the row's own in Table Storage: the file's is kept as `fileEtag`.
+    const { etag: fileEtag, earlierEnds, ...rest } = checkpoint;
+    const data = { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds) } as Record<string, unknown>;
     const outcome = await this.tables.writeConditional(
       FILES_TABLE,
       encodeKeyPart(checkpoint.container),
@@ -123,19 +146,32 @@ function fromRow(data: Record<string, unknown>): Checkpoint {
     offset: num('offset'),
     newlines: num('newlines'),
     mode: (str('mode') || 'auto') as FramingMode,
-    etag: str('etag'),
+    etag: str('fileEtag'),
     length: num('length'),
     createdOn: typeof data['createdOn'] === 'number' ? (data['createdOn'] as number) : null,
     fingerprint: str('fingerprint'),
     fingerprintLength: num('fingerprintLength'),
+    tailFingerprint: str('tailFingerprint'),
+    tailFingerprintLength: num('tailFingerprintLength'),
+    earlierEnds: parseEarlierEnds(data['earlierEnds']),
     sealed: data['sealed'] === true,
     records: num('records'),
     unsupported: num('unsupported'),
     badLines: num('badLines'),
     bytes: num('bytes'),
     replacements: num('replacements'),
+    replacedAt: typeof data['replacedAt'] === 'string' ? (data['replacedAt'] as string) : null,
+    replacedBecause: typeof data['replacedBecause'] === 'string' ? (data['replacedBecause'] as string) : null,
     firstSeenAt: str('firstSeenAt'),
     updatedAt: str('updatedAt'),
     lastRecordAt: typeof data['lastRecordAt'] === 'string' ? (data['lastRecordAt'] as string) : null,
   };
+}
+
+function parseEarlierEnds(value: unknown): EarlierEnd[] {
+  if (typeof value !== 'string' || value === '') return [];
+  const parsed: unknown = JSON.parse(value);
+  if (!Array.isArray(parsed)) return [];
+  return parsed.filter((end): end is EarlierEnd =>
+    typeof end === 'object' && end !== null && typeof end.offset === 'number' && typeof end.tailFingerprint === 'string' && typeof end.tailFingerprintLength === 'number');
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { AggregateView } from '../aggregating/types.js';
 import { categoryFromContainer, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
@@ -9,6 +8,7 @@ import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyExactlyOnce } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
+import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from './logger.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
@@ -17,8 +17,8 @@ import type { ProcessSettings } from './settings.js';
 /** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
 const FRAME_PIECE_BYTES = 256 * 1024;
 
-/** Bytes hashed to recognise a file that was replaced under the same name. */
-const FINGERPRINT_BYTES = 256;
+/** Times a file that changes between being measured and read is measured again in one run. */
+const MAX_UNSURE = 3;
 
 export interface ProcessDeps {
   source: LogSource;
@@ -72,6 +72,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   };
 
   let knownStat = options.listedStat;
+  let unsure = 0;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
@@ -85,13 +86,15 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       && ((checkpoint.sealed && listed.length === checkpoint.offset) || !(options.isFinal?.(file, listed, now()) ?? false));
     const stat = trusted ? listed : await deps.source.stat(file);
     if (checkpoint.sealed) {
-      // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
-      if (!stat || stat.length <= checkpoint.offset) {
+      if (!stat || (stat.length === checkpoint.offset && !hintsChanged(checkpoint, stat))) {
         result.status = 'sealed';
         break;
       }
-      deps.logger.warn('sealed file grew; reading the new bytes', { file: fileKey(file) });
-      checkpoint = { ...checkpoint, sealed: false };
+      if (stat.length > checkpoint.offset) {
+        // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
+        deps.logger.warn('sealed file grew; reading the new bytes', { file: fileKey(file) });
+        checkpoint = { ...checkpoint, sealed: false };
+      }
     }
     if (!stat) {
       if (loaded && !checkpoint.sealed) {
@@ -100,29 +103,58 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       result.status = 'missing';
       break;
     }
-    if (loaded && (await wasReplaced(deps.source, file, checkpoint, stat))) {
-      deps.logger.warn('file replaced or truncated; reading it again as a new generation', { file: fileKey(file) });
-      checkpoint = { ...freshCheckpoint(file, now()), generation: checkpoint.generation + 1, replacements: checkpoint.replacements + 1,
-        records: checkpoint.records, unsupported: checkpoint.unsupported, badLines: checkpoint.badLines, bytes: checkpoint.bytes,
-        firstSeenAt: checkpoint.firstSeenAt };
-      result.replaced = true;
-    }
 
     const final = options.isFinal?.(file, stat, now()) ?? false;
-    if (checkpoint.offset >= stat.length && !final) {
-      // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail.
-      if (!loaded && !(await checkpoints.save(withStat(checkpoint, stat, now()), undefined))) continue;
+    let before: Buffer = Buffer.alloc(0);
+    let firstChunk: Buffer | undefined;
+    let hinted = false;
+    if (loaded) {
+      const reading = stat.length > checkpoint.offset || (final && !checkpoint.sealed);
+      const readEnd = reading ? Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes) : null;
+      const identity = await checkIdentity(deps.source, file, checkpoint, stat, readEnd);
+      if (identity.kind === 'unsure') {
+        // It changed between being measured and read: measure again, a few times, then leave it to the next run.
+        if (++unsure > MAX_UNSURE) break;
+        continue;
+      }
+      if (identity.kind === 'older') {
+        deps.logger.info('older copy of a file read further already: nothing to read', { file: fileKey(file), length: stat.length, offset: checkpoint.offset });
+        if (checkpoint.sealed) result.status = 'sealed';
+        break;
+      }
+      if (identity.kind === 'replaced') {
+        deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', { file: fileKey(file), because: identity.because });
+        checkpoint = { ...freshCheckpoint(file, now()), generation: checkpoint.generation + 1, replacements: checkpoint.replacements + 1,
+          records: checkpoint.records, unsupported: checkpoint.unsupported, badLines: checkpoint.badLines, bytes: checkpoint.bytes,
+          firstSeenAt: checkpoint.firstSeenAt, replacedAt: new Date(now()).toISOString(), replacedBecause: identity.because };
+        result.replaced = true;
+      } else {
+        ({ before, firstChunk, hinted } = identity);
+      }
+    }
+
+    if (checkpoint.sealed || (checkpoint.offset >= stat.length && !final)) {
+      // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail;
+      // a copy of what was read (a new ETag or creation time, the same bytes) just has its new properties recorded.
+      if ((!loaded || hinted || result.replaced) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
+      if (checkpoint.sealed) result.status = 'sealed';
       break;
     }
 
-    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now());
+    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk);
     const consumed = segment.end.offset - checkpoint.offset;
     result.pendingBytes = stat.length - segment.end.offset;
     const sealNow = final && segment.end.offset >= stat.length;
     if (consumed === 0 && !sealNow && !result.replaced) {
-      if (!loaded && !(await checkpoints.save(withStat(checkpoint, stat, now()), undefined))) continue;
+      if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
       break;
     }
+    const fingerprints = { ...segment.fingerprints };
+    if (fingerprints.tailFingerprint === undefined) Object.assign(fingerprints, await tailFingerprintAt(deps.source, file, segment.end.offset));
+    const tail = { tailFingerprint: fingerprints.tailFingerprint ?? '', tailFingerprintLength: fingerprints.tailFingerprintLength ?? 0 };
+    const earlierEnds = segment.end.offset >= stat.length
+      ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail })
+      : checkpoint.earlierEnds;
 
     const generationId = fileGenerationId(file, checkpoint.generation);
     const outcome = segment.outcome;
@@ -141,7 +173,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       etag: stat.etag,
       length: stat.length,
       createdOn: stat.createdOn,
-      ...(segment.fingerprint ?? {}),
+      ...fingerprints,
+      earlierEnds,
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
@@ -175,7 +208,7 @@ interface Segment {
   end: FramerPosition;
   /** True when the segment stopped at a budget with more bytes available. */
   full: boolean;
-  fingerprint?: { fingerprint: string; fingerprintLength: number };
+  fingerprints: ConsumedFingerprints;
 }
 
 /**
@@ -191,20 +224,25 @@ async function readSegment(
   settings: ProcessSettings,
   context: NormalizeContext,
   now: number,
+  before: Buffer,
+  prefetched: Buffer | undefined,
 ): Promise<Segment> {
   const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
   const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now);
-  let fingerprint: Segment['fingerprint'];
+  const consumedBytes = new ConsumedBytesTracker(start.offset, before);
   let readPosition = start.offset;
   let full = false;
+  let next = prefetched;
   while (readPosition < length) {
-    const chunk = await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
+    const chunk = next ?? (await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes)));
+    next = undefined;
     if (chunk.length === 0) break;
-    if (readPosition === 0) fingerprint = fingerprintOf(chunk);
     // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
     for (let from = 0; from < chunk.length; from += FRAME_PIECE_BYTES) {
-      interpreter.add(framer.push(chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES))));
+      const piece = chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES));
+      interpreter.add(framer.push(piece));
+      consumedBytes.add(piece, framer.position.offset);
     }
     readPosition += chunk.length;
     const overBudget = framer.position.offset - start.offset >= settings.segmentBytes
@@ -215,22 +253,17 @@ async function readSegment(
       break;
     }
   }
-  if (!full && readPosition >= length) interpreter.add(framer.finish(final));
-  return { outcome: interpreter.result(), end: framer.position, full, fingerprint };
+  if (!full && readPosition >= length) {
+    interpreter.add(framer.finish(final));
+    consumedBytes.add(Buffer.alloc(0), framer.position.offset);
+  }
+  return { outcome: interpreter.result(), end: framer.position, full, fingerprints: consumedBytes.fingerprints(framer.position.offset) };
 }
 
-/** A file was replaced when it shrank, was created anew, or its first bytes changed. */
-async function wasReplaced(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<boolean> {
-  if (stat.length < checkpoint.offset) return true;
-  if (checkpoint.createdOn !== null && stat.createdOn !== null && checkpoint.createdOn !== stat.createdOn) return true;
-  if (checkpoint.fingerprintLength === 0 || stat.length <= checkpoint.offset) return false;
-  const head = await source.read(file, 0, checkpoint.fingerprintLength);
-  return fingerprintOf(head).fingerprint !== checkpoint.fingerprint;
-}
-
-function fingerprintOf(firstBytes: Buffer): { fingerprint: string; fingerprintLength: number } {
-  const head = firstBytes.subarray(0, FINGERPRINT_BYTES);
-  return { fingerprint: createHash('sha256').update(head).digest('base64url'), fingerprintLength: head.length };
+/** The bytes just before `offset`, read on their own: only when the segment's reads did not hold them. */
+async function tailFingerprintAt(source: LogSource, file: LogFileRef, offset: number): Promise<ConsumedFingerprints> {
+  const bytes = await source.read(file, Math.max(0, offset - TAIL_BYTES), offset);
+  return { tailFingerprint: digestOf(bytes), tailFingerprintLength: bytes.length };
 }
 
 /** A checkpoint that records what the file looked like, without having consumed anything. */

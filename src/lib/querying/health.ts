@@ -23,7 +23,25 @@ export interface ContainerHealth {
   /** Quarantined lines not (yet) replayed. */
   quarantined: number;
   lastSweepAt: string | null;
+  /** Times a file of this container was found replaced: bytes already read had changed. */
+  replacements: number;
+  /** The files last found replaced, newest first (at most `REPLACED_FILES_LISTED`). */
+  replacedFiles: ReplacedFile[];
 }
+
+export interface ReplacedFile {
+  path: string;
+  /** The generation the file is read as now (0 is the first). */
+  generation: number;
+  replacements: number;
+  /** When it was last found replaced; null for a replacement recorded before this was kept. */
+  replacedAt: string | null;
+  /** What told: `shrunk`, `head` (its first bytes changed) or `tail` (the bytes before the offset changed). */
+  because: string | null;
+}
+
+/** Replaced files listed per container: the newest ones, so the answer stays small. */
+export const REPLACED_FILES_LISTED = 20;
 
 export interface Health {
   status: 'ok' | 'degraded';
@@ -40,11 +58,19 @@ export async function readHealth(tables: TableStore, containers: readonly string
     const health: ContainerHealth = {
       container, files: 0, openFiles: 0, newestFile: null, newestFileSeenAt: null, lastProcessedAt: null,
       newestRecordAt: null, lagSeconds: null, pendingBytes: 0, records: 0, badLines: 0, quarantined: 0, lastSweepAt: null,
+      replacements: 0, replacedFiles: [],
     };
     for await (const checkpoint of checkpoints.listAll(container)) {
       health.files++;
       health.records += checkpoint.records;
       health.badLines += checkpoint.badLines;
+      if (checkpoint.replacements > 0) {
+        health.replacements += checkpoint.replacements;
+        keepNewest(health.replacedFiles, {
+          path: checkpoint.path, generation: checkpoint.generation, replacements: checkpoint.replacements,
+          replacedAt: checkpoint.replacedAt, because: checkpoint.replacedBecause,
+        });
+      }
       if (!checkpoint.sealed) {
         health.openFiles++;
         health.pendingBytes += Math.max(0, checkpoint.length - checkpoint.offset);
@@ -72,4 +98,14 @@ export async function readHealth(tables: TableStore, containers: readonly string
   }
   const degraded = result.some((health) => health.quarantined > 0);
   return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result };
+}
+
+/** Inserts in newest-first order (unknown times last) and drops what falls past the limit. */
+function keepNewest(list: ReplacedFile[], file: ReplacedFile): void {
+  const newer = (a: ReplacedFile, b: ReplacedFile): boolean => (a.replacedAt ?? '') > (b.replacedAt ?? '');
+  let at = list.length;
+  while (at > 0 && newer(file, list[at - 1] as ReplacedFile)) at--;
+  if (at >= REPLACED_FILES_LISTED) return;
+  list.splice(at, 0, file);
+  if (list.length > REPLACED_FILES_LISTED) list.pop();
 }

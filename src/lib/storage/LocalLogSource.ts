@@ -6,7 +6,7 @@ import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSou
  * Local files standing in for blobs. A file laid out as in storage
  * (`.../insights-logs-<category>/resourceId=.../PT1H.json`) keeps its container and blob path, so it
  * is the same file to the checkpoints as the blob it was downloaded from; any other file is named by
- * its absolute path in the container `local`.
+ * its absolute path in the container `local` (or, when it is a copy, by the path of the file it copies).
  */
 export class LocalLogSource implements LogSource {
   readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
@@ -18,6 +18,11 @@ export class LocalLogSource implements LogSource {
     const ref = refForLocalPath(absolute);
     this.locations.set(`${ref.container}/${ref.path}`, absolute);
     return ref;
+  }
+
+  /** Reads `ref` from `localPath`: a copy read under the name of the file it copies. */
+  registerAs(ref: LogFileRef, localPath: string): void {
+    this.locations.set(`${ref.container}/${ref.path}`, path.resolve(localPath));
   }
 
   private locate(file: LogFileRef): string {

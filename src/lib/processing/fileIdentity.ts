@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
+import type { Checkpoint, EarlierEnd } from './checkpoints.js';
+
+/** Leading consumed bytes fingerprinted: a line edited at the head is caught. */
+export const HEAD_BYTES = 256;
+/** Consumed bytes just before the checkpoint offset fingerprinted: a truncate-and-rewrite with the same head is caught. */
+export const TAIL_BYTES = 512;
+/** Earlier ends kept per file. */
+export const EARLIER_ENDS_KEPT = 8;
+
+export type ReplacedBecause = 'shrunk' | 'head' | 'tail';
+
+export type IdentityVerdict =
+  | {
+      kind: 'same';
+      /** The ETag or creation time differs from the checkpoint's, and the bytes were checked. */
+      hinted: boolean;
+      /** The consumed bytes just before the offset, as read for the check. */
+      before: Buffer;
+      /** Bytes from the offset on read with them: the segment's first chunk. */
+      firstChunk?: Buffer;
+    }
+  | { kind: 'replaced'; because: ReplacedBecause }
+  /** Shorter than the offset, but exactly the file as it was at an earlier end that was read: an older copy, nothing to read. */
+  | { kind: 'older' }
+  /** The file changed between being measured and read: measure again. */
+  | { kind: 'unsure' };
+
+export function digestOf(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('base64url');
+}
+
+/** A new ETag or creation time: the file may have been copied, re-downloaded or replaced. Not a verdict. */
+export function hintsChanged(checkpoint: Checkpoint, stat: LogFileStat): boolean {
+  // A checkpoint from before the ETag was kept: its head is checked once more, as it always was.
+  if (checkpoint.etag === '') return checkpoint.offset > 0 && !checkpoint.sealed;
+  if (checkpoint.etag !== stat.etag) return true;
+  return checkpoint.createdOn !== null && stat.createdOn !== null && checkpoint.createdOn !== stat.createdOn;
+}
+
+/**
+ * Is the file still the one the checkpoint read? It is when the bytes it consumed are the same: the
+ * leading ones (checked when a hint says the file changed) and those just before the offset (checked
+ * on every read, for free: the read starts that many bytes early and `readEnd` says how far it goes;
+ * `null` when no segment is to be read, and then only a hint makes it look).
+ */
+export async function checkIdentity(
+  source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number | null, options: { checkHead?: boolean } = {},
+): Promise<IdentityVerdict> {
+  if (stat.length < checkpoint.offset) {
+    const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
+    return end && (await isEarlierEnd(source, file, checkpoint, end)) ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
+  }
+  const hinted = options.checkHead === true || hintsChanged(checkpoint, stat);
+  if (!hinted && readEnd === null) return { kind: 'same', hinted, before: Buffer.alloc(0) };
+  const tailLength = Math.min(checkpoint.tailFingerprintLength, checkpoint.offset);
+  const start = checkpoint.offset - tailLength;
+  const end = Math.max(readEnd ?? checkpoint.offset, checkpoint.offset);
+  const window = end > start ? await source.read(file, start, end) : Buffer.alloc(0);
+  if (window.length < tailLength) return { kind: 'unsure' };
+  const before = window.subarray(0, tailLength);
+  if (tailLength > 0 && digestOf(before) !== checkpoint.tailFingerprint) return { kind: 'replaced', because: 'tail' };
+  if (hinted && checkpoint.fingerprintLength > 0) {
+    const headLength = checkpoint.fingerprintLength;
+    const head = start === 0 && window.length >= headLength ? window.subarray(0, headLength) : await source.read(file, 0, headLength);
+    if (digestOf(head) !== checkpoint.fingerprint) return { kind: 'replaced', because: 'head' };
+  }
+  const firstChunk = window.subarray(tailLength);
+  return { kind: 'same', hinted, before, ...(firstChunk.length > 0 ? { firstChunk } : {}) };
+}
+
+async function isEarlierEnd(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, end: EarlierEnd): Promise<boolean> {
+  const start = end.offset - end.tailFingerprintLength;
+  const before = await source.read(file, start, end.offset);
+  if (before.length !== end.tailFingerprintLength || digestOf(before) !== end.tailFingerprint) return false;
+  const headLength = Math.min(checkpoint.fingerprintLength, end.offset);
+  if (headLength < checkpoint.fingerprintLength) return start === 0; // the whole file was in the bytes just checked
+  const head = start === 0 ? before.subarray(0, headLength) : await source.read(file, 0, headLength);
+  return digestOf(head) === checkpoint.fingerprint;
+}
+
+/** The ends kept after reading a file to `offset`, its end. */
+export function withEarlierEnd(ends: readonly EarlierEnd[], end: EarlierEnd): EarlierEnd[] {
+  return [...ends.filter((earlier) => earlier.offset !== end.offset), end].slice(-EARLIER_ENDS_KEPT);
+}
+
+export interface ConsumedFingerprints {
+  fingerprint?: string;
+  fingerprintLength?: number;
+  tailFingerprint?: string;
+  tailFingerprintLength?: number;
+}
+
+/**
+ * Follows a segment's reads and keeps what the next identity check needs: the file's first bytes
+ * (when the read started among them) and the bytes just before the framer's position, copied out so
+ * the chunks they came from can go.
+ */
+export class ConsumedBytesTracker {
+  private head: Buffer | undefined;
+  private recent: Buffer;
+  private recentEnd: number;
+  private tail: Buffer | undefined;
+  private tailEnd: number;
+
+  /** `before` holds the bytes just before `offset`, where the segment starts. */
+  constructor(offset: number, before: Buffer) {
+    this.recent = before;
+    this.recentEnd = offset;
+    this.tail = before;
+    this.tailEnd = offset;
+    if (offset - before.length === 0) this.head = Buffer.from(before.subarray(0, HEAD_BYTES));
+  }
+
+  /** `piece` is the next bytes read (starting where the previous ended); `position` the framer's offset after them. */
+  add(piece: Buffer, position: number): void {
+    if (this.head && this.head.length < HEAD_BYTES) this.head = Buffer.concat([this.head, piece.subarray(0, HEAD_BYTES - this.head.length)]);
+    const combinedStart = this.recentEnd - this.recent.length;
+    const pieceEnd = this.recentEnd + piece.length;
+    if (position !== this.tailEnd) {
+      if (position < combinedStart || position > pieceEnd) {
+        this.tail = undefined;
+      } else {
+        const from = Math.max(combinedStart, position - TAIL_BYTES);
+        const fromRecent = this.recent.subarray(Math.min(this.recent.length, from - combinedStart), Math.min(this.recent.length, position - combinedStart));
+        const fromPiece = piece.subarray(Math.max(0, from - this.recentEnd), Math.max(0, position - this.recentEnd));
+        this.tail = Buffer.concat([fromRecent, fromPiece]);
+      }
+      this.tailEnd = position;
+    }
+    this.recent = piece.length >= TAIL_BYTES
+      ? Buffer.from(piece.subarray(piece.length - TAIL_BYTES))
+      : Buffer.concat([this.recent, piece]).subarray(-TAIL_BYTES);
+    this.recentEnd = pieceEnd;
+  }
+
+  /** Fingerprints of the consumed bytes up to `position`; a part left out could not be taken from what was read. */
+  fingerprints(position: number): ConsumedFingerprints {
+    const result: ConsumedFingerprints = {};
+    if (this.head) {
+      const head = this.head.subarray(0, Math.min(HEAD_BYTES, position));
+      result.fingerprint = digestOf(head);
+      result.fingerprintLength = head.length;
+    }
+    if (this.tail && this.tailEnd === position) {
+      result.tailFingerprint = digestOf(this.tail);
+      result.tailFingerprintLength = this.tail.length;
+    }
+    return result;
+  }
+}

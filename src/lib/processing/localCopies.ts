@@ -1,0 +1,116 @@
+import { encodeKeyPart } from '../storage/keys.js';
+import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
+import { forEachLimit } from './concurrency.js';
+import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
+import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
+
+/** Partition of the Files table naming, by the digest of its first bytes, the path a local file was first read under. */
+export const LOCAL_CONTENT_PARTITION = '~local';
+
+/** A local source whose files can be read under another file's name (a copy read as its original). */
+export interface LocalFiles extends LogSource {
+  register(localPath: string): LogFileRef;
+  registerAs(ref: LogFileRef, localPath: string): void;
+}
+
+export interface LocalPlan {
+  /** The files to process now, each under the name it is known by. */
+  now: LogFileRef[];
+  /** Files whose first bytes equal those of a new file processed now: looked at again once it has been read. */
+  later: string[];
+  /** Copies of a file processed now in the same run: nothing of theirs is read. */
+  duplicates: number;
+}
+
+/**
+ * A local file outside a laid-out tree is known by its absolute path; a file at another path (a copy,
+ * a moved or renamed file) whose consumed bytes equal those of a file already read is that file, and
+ * only what lies beyond them is read. Candidates are found by the digest of the first bytes.
+ */
+export async function planLocalFiles(source: LocalFiles, tables: TableStore, localPaths: readonly string[], localContainer: string): Promise<LocalPlan> {
+  const plan: LocalPlan = { now: [], later: [], duplicates: 0 };
+  const chosen = new Set<string>();
+  const newHeads = new Set<string>();
+  for (const localPath of localPaths) {
+    const ref = source.register(localPath);
+    if (ref.container !== localContainer) {
+      plan.now.push(ref);
+      continue;
+    }
+    const known = await knownAs(source, tables, ref);
+    if (known.kind === 'copy') {
+      if (chosen.has(fileKey(known.of))) {
+        plan.duplicates++;
+        continue;
+      }
+      source.registerAs(known.of, localPath);
+      chosen.add(fileKey(known.of));
+      plan.now.push(known.of);
+    } else if (known.kind === 'new' && newHeads.has(known.head)) {
+      plan.later.push(localPath);
+    } else if (chosen.has(fileKey(ref))) {
+      plan.duplicates++;
+    } else {
+      if (known.kind === 'new') newHeads.add(known.head);
+      chosen.add(fileKey(ref));
+      plan.now.push(ref);
+    }
+  }
+  return plan;
+}
+
+/**
+ * Processes local files, each under the name it is known by; copies of one file given together are
+ * read once (those with the same first bytes wait until the first has been read and named).
+ */
+export async function processLocalFiles(
+  deps: ProcessDeps & { source: LocalFiles }, localPaths: readonly string[], localContainer: string, options: ProcessOptions = {}, concurrency = 4,
+): Promise<FileRunResult[]> {
+  const results: FileRunResult[] = [];
+  for (let pending = localPaths; pending.length > 0;) {
+    const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
+    await forEachLimit(plan.now, concurrency, async (ref) => {
+      results.push(await processFile(ref, deps, options));
+      if (ref.container === localContainer) await rememberLocalFile(deps.source, deps.tables, ref);
+    });
+    pending = plan.later;
+  }
+  return results;
+}
+
+/** Names a local file read under its own path by the digest of its first bytes, unless another file has that name. */
+export async function rememberLocalFile(source: LogSource, tables: TableStore, ref: LogFileRef): Promise<void> {
+  const head = await headKey(source, ref);
+  if (head === null) return;
+  await tables.ensureTable(FILES_TABLE);
+  // Create only: the first file read with these first bytes keeps the name; later ones are checked against it.
+  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: encodeKeyPart(head), data: { path: ref.path } });
+}
+
+type Known = { kind: 'own' } | { kind: 'new'; head: string } | { kind: 'copy'; of: LogFileRef };
+
+async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef): Promise<Known> {
+  const checkpoints = new CheckpointStore(tables);
+  if (await checkpoints.get(ref)) return { kind: 'own' };
+  const head = await headKey(source, ref);
+  if (head === null) return { kind: 'own' };
+  await tables.ensureTable(FILES_TABLE);
+  const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, encodeKeyPart(head));
+  const originalPath = typeof row?.data['path'] === 'string' ? (row.data['path'] as string) : null;
+  if (originalPath === null || originalPath === ref.path) return { kind: 'new', head };
+  const original = { container: ref.container, path: originalPath };
+  const checkpoint = (await checkpoints.get(original))?.checkpoint;
+  const stat = await source.stat(ref);
+  if (!checkpoint || !stat) return { kind: 'new', head };
+  // It is read under the original's name only when the bytes the original consumed are its first bytes.
+  const copy: LogSource = { stat: () => source.stat(ref), read: (_file, start, end) => source.read(ref, start, end), list: (container) => source.list(container) };
+  const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
+  return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
+}
+
+async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
+  const head = await source.read(ref, 0, HEAD_BYTES);
+  return head.length === 0 ? null : digestOf(head);
+}

@@ -1,0 +1,72 @@
+import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asJsonLines, roomsRecords } from '../support/roomsLogs.js';
+import { cli } from '../support/cli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-copies-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function recordsOf(stdout: string): number {
+  const match = /: (\d+) records,/.exec(stdout);
+  if (!match) throw new Error(`no summary in: ${stdout}`);
+  return Number(match[1]);
+}
+
+describe('process: copies are the files they copy', () => {
+  it('a `cp -r` copy of a laid-out tree processed again reads no record twice', async () => {
+    const tree = path.join(work, 'tree');
+    expect((await cli(['generate', '--out', tree, '--hours', '1', '--seed', '8'])).code).toBe(0);
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--quiet'];
+    const first = await cli(['process', tree, ...storage]);
+    expect(recordsOf(first.stdout)).toBeGreaterThan(50);
+    await cp(tree, path.join(work, 'tree-copy'), { recursive: true });
+
+    const again = await cli(['process', path.join(work, 'tree-copy'), ...storage]);
+    expect(again.code).toBe(0);
+    expect(recordsOf(again.stdout)).toBe(0);
+  });
+
+  it('a single file copied, moved or renamed elsewhere is the same file: only bytes beyond what was read count', async () => {
+    const records = roomsRecords(60, 31);
+    const original = path.join(work, 'exports', 'export.json');
+    await mkdir(path.dirname(original), { recursive: true });
+    await writeFile(original, asJsonLines(records.slice(0, 40)));
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--quiet'];
+    expect(recordsOf((await cli(['process', original, ...storage])).stdout)).toBe(40);
+
+    const copy = path.join(work, 'elsewhere', 'renamed.json');
+    await mkdir(path.dirname(copy), { recursive: true });
+    await cp(original, copy);
+    expect(recordsOf((await cli(['process', copy, ...storage])).stdout)).toBe(0);
+
+    await appendFile(copy, asJsonLines(records.slice(40)));
+    expect(recordsOf((await cli(['process', copy, ...storage])).stdout)).toBe(20);
+    // The original itself is still what was read first: nothing new in it.
+    expect(recordsOf((await cli(['process', original, ...storage])).stdout)).toBe(0);
+  });
+
+  it('copies given together are read once; a different file that starts the same is its own file', async () => {
+    const records = roomsRecords(30, 32);
+    const other = roomsRecords(30, 33);
+    const dir = path.join(work, 'together');
+    await mkdir(path.join(dir, 'a'), { recursive: true });
+    await mkdir(path.join(dir, 'b'), { recursive: true });
+    await writeFile(path.join(dir, 'a', 'export.json'), asJsonLines(records));
+    await writeFile(path.join(dir, 'b', 'export.json'), asJsonLines(records));
+    // Same first ten lines (far more than the 256 bytes the lookup uses), then other records.
+    await writeFile(path.join(dir, 'b', 'longer.json'), asJsonLines([...records.slice(0, 10), ...other.slice(10)]));
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--quiet'];
+
+    const run = await cli(['process', path.join(dir, 'a'), path.join(dir, 'b'), ...storage]);
+    expect(run.code).toBe(0);
+    expect(recordsOf(run.stdout)).toBe(60);
+  });
+});

@@ -1,0 +1,249 @@
+import { cp, mkdir, mkdtemp, readFile, writeFile, appendFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backfill } from '../../src/lib/processing/backfill.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
+import { readHealth } from '../../src/lib/querying/health.js';
+import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
+import { LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+
+const PATH = blobPath(1);
+
+function localDeps(tables: TableStore, source = new LocalLogSource()): ProcessDeps & { source: LocalLogSource } {
+  const { settings, views, logger } = testDeps(tables);
+  return { source, tables, views, settings, logger };
+}
+
+/** Processes every file under `dir` as `acs-logs process` does: each path mapped to its container and blob path. */
+async function processTree(dir: string, tables: TableStore, files: readonly string[]): Promise<number> {
+  const deps = localDeps(tables);
+  let records = 0;
+  for (const file of files) records += (await processFile(deps.source.register(path.join(dir, file)), deps)).records;
+  return records;
+}
+
+async function checkpointOf(tables: TableStore, container: string, file = PATH) {
+  return (await new CheckpointStore(tables).get({ container, path: file }))?.checkpoint;
+}
+
+/** A storage-laid-out tree `<dir>/<container>/<PATH>` holding `text`. */
+async function laidOutTree(container: string, text: string): Promise<{ dir: string; relative: string }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-identity-'));
+  const relative = path.join(container, ...PATH.split('/'));
+  await mkdir(path.dirname(path.join(dir, relative)), { recursive: true });
+  await writeFile(path.join(dir, relative), text);
+  return { dir, relative };
+}
+
+describe('a file is known by its content, not by its creation time', () => {
+  it('a blob deleted and created again with the same bytes (a re-download) counts nothing twice', async () => {
+    const records = roomsRecords(60, 101);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, asJsonLines(records));
+    await processFile(file, deps);
+    const before = await checkpointOf(tables, file.container);
+    await container.getBlobClient(PATH).delete();
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // creation times have a resolution of one second
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const recreated = await deps.source.stat(file);
+    expect(recreated?.createdOn).not.toBe(before?.createdOn);
+
+    const again = await processFile(file, deps);
+
+    expect(again).toMatchObject({ records: 0, replaced: false });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ generation: 0, replacements: 0, records: 60, createdOn: recreated?.createdOn, etag: recreated?.etag });
+  });
+
+  it('a `cp -r` copy of a laid-out tree processed again counts nothing twice', async () => {
+    const records = roomsRecords(50, 102);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', asJsonLines(records));
+    expect(await processTree(dir, tables, [relative])).toBe(50);
+    const copy = await mkdtemp(path.join(os.tmpdir(), 'acs-identity-copy-'));
+    await cp(dir, copy, { recursive: true });
+
+    expect(await processTree(copy, tables, [relative])).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: 0, replacements: 0, records: 50 });
+  });
+
+  it('a local copy processed, then a backfill of the account it came from: every record once', async () => {
+    const records = roomsRecords(70, 103);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree(container.containerName, asJsonLines(records));
+
+    expect(await processTree(dir, tables, [relative])).toBe(70);
+    const backfilled = await backfill(testDeps(tables), { containers: [container.containerName], selection: {}, fileConcurrency: 2 });
+
+    expect(backfilled.records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, container.containerName)).toMatchObject({ generation: 0, replacements: 0, records: 70 });
+  });
+
+  it('process and backfill alternating three times: every record once', async () => {
+    const records = roomsRecords(40, 104);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree(container.containerName, asJsonLines(records));
+
+    let counted = 0;
+    for (let round = 0; round < 3; round++) {
+      counted += await processTree(dir, tables, [relative]);
+      counted += (await backfill(testDeps(tables), { containers: [container.containerName], selection: {}, fileConcurrency: 2 })).records;
+    }
+
+    expect(counted).toBe(40);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, container.containerName)).toMatchObject({ generation: 0, replacements: 0, records: 40 });
+  });
+
+  it('a blob that grew after it was copied: only the new bytes are read', async () => {
+    const records = roomsRecords(80, 105);
+    const container = await newContainer();
+    const first = asJsonLines(records.slice(0, 50));
+    await appendToBlob(container, PATH, first);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree(container.containerName, first);
+    expect(await processTree(dir, tables, [relative])).toBe(50);
+    await appendToBlob(container, PATH, asJsonLines(records.slice(50)));
+    const deps = testDeps(tables);
+
+    const grown = await processFile({ container: container.containerName, path: PATH }, deps);
+
+    expect(grown).toMatchObject({ records: 30, replaced: false });
+    // The new bytes, the 512 bytes before them (the tail check) and the 256-byte head: nothing more.
+    expect(deps.source.usage.bytesRead).toBeLessThanOrEqual(Buffer.byteLength(asJsonLines(records.slice(50))) + 512 + 256);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    // The local copy did not grow: it is the file as it was when read to its end, an older copy, and adds nothing.
+    expect(await processTree(dir, tables, [relative])).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, container.containerName)).toMatchObject({ generation: 0, replacements: 0, records: 80 });
+  });
+
+  it('different bytes after the same head, under the same name, are a replaced file: a new generation, listed by health', async () => {
+    const records = roomsRecords(40, 106);
+    const other = roomsRecords(40, 107);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    // Same first 10 lines (well over 256 bytes), different after: only the bytes before the offset tell.
+    const original = asJsonLines(records);
+    const rewritten = asJsonLines([...records.slice(0, 10), ...other.slice(10)]);
+    await appendToBlob(container, PATH, original);
+    await processFile(file, deps);
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, rewritten);
+
+    const result = await processFile(file, deps);
+
+    expect(result).toMatchObject({ replaced: true, records: 40 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records.slice(0, 10), ...other.slice(10)])));
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ generation: 1, replacements: 1, records: 80 });
+    const health = await readHealth(tables, [file.container]);
+    expect(health.containers[0]).toMatchObject({ replacements: 1, replacedFiles: [{ path: PATH, generation: 1 }] });
+    expect(health.containers[0]?.replacedFiles[0]?.replacedAt).toMatch(/^\d{4}-/);
+  });
+
+  it('a local file truncated and rewritten longer with the same head is a replaced file', async () => {
+    const records = roomsRecords(30, 108);
+    const other = roomsRecords(60, 109);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', asJsonLines(records));
+    expect(await processTree(dir, tables, [relative])).toBe(30);
+    const rewritten = [...records.slice(0, 5), ...other.slice(5)];
+    await writeFile(path.join(dir, relative), asJsonLines(rewritten));
+
+    expect(await processTree(dir, tables, [relative])).toBe(60);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...rewritten])));
+    expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: 1, replacements: 1 });
+  });
+
+  it('a local file that only grew keeps its generation even when rewritten as a new inode', async () => {
+    const records = roomsRecords(30, 110);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', asJsonLines(records.slice(0, 20)));
+    expect(await processTree(dir, tables, [relative])).toBe(20);
+    const target = path.join(dir, relative);
+    const text = await readFile(target, 'utf8');
+    await writeFile(target + '.tmp', text);
+    await appendFile(target + '.tmp', asJsonLines(records.slice(20)));
+    await cp(target + '.tmp', target); // what editors that save through a new file do, content-wise
+
+    expect(await processTree(dir, tables, [relative])).toBe(10);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('lines edited in place: at the head and just before the offset a replacement; in the middle not seen', async () => {
+    const records = roomsRecords(30, 111);
+    const more = roomsRecords(5, 112);
+    const lines = asJsonLines(records);
+    // One character of the first record time (at the head) or correlation id from `at` on: the same length, still a good record.
+    const edit = (text: string, at: number): string => {
+      const marker = at === 0 ? '1234Z' : '/x+y';
+      const where = text.indexOf(marker, at) + 3;
+      if (where < at) throw new Error('nothing to edit');
+      return text.slice(0, where) + '7' + text.slice(where + 1);
+    };
+    const cases = [
+      { name: 'head', at: 0, replaced: true },
+      { name: 'middle', at: Math.floor(lines.length / 2), replaced: false },
+      { name: 'before the offset', at: lines.lastIndexOf('\n', lines.length - 2), replaced: true },
+    ];
+    expect(lines.length - lines.indexOf('/x+y', cases[2]?.at)).toBeLessThan(512);
+    for (const { name, at, replaced } of cases) {
+      const tables = newTableStore();
+      const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', lines);
+      expect(await processTree(dir, tables, [relative])).toBe(30);
+      // One byte changed inside a string value, and five more records appended.
+      await writeFile(path.join(dir, relative), edit(lines, at) + asJsonLines(more));
+      const counted = await processTree(dir, tables, [relative]);
+      expect({ name, counted }).toEqual({ name, counted: replaced ? 35 : 5 });
+      expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: replaced ? 1 : 0, replacements: replaced ? 1 : 0 });
+    }
+  });
+
+  it('a file cut shorter than what was read, not at an earlier end, is a replaced file', async () => {
+    const records = roomsRecords(30, 113);
+    const tables = newTableStore();
+    const { dir, relative } = await laidOutTree('insights-logs-roomsoperational', asJsonLines(records));
+    expect(await processTree(dir, tables, [relative])).toBe(30);
+    await writeFile(path.join(dir, relative), asJsonLines(records.slice(0, 25)));
+
+    expect(await processTree(dir, tables, [relative])).toBe(25);
+    expect(await checkpointOf(tables, 'insights-logs-roomsoperational')).toMatchObject({ generation: 1, replacements: 1, replacedBecause: 'shrunk' });
+  });
+
+  it('a checkpoint written before the new fields loads and goes on: its head alone decides, and it gains them', async () => {
+    const records = roomsRecords(40, 114);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, asJsonLines(records.slice(0, 20)));
+    await processFile(file, deps);
+    // As older versions wrote it: no fileEtag, no bytes-before-the-offset fingerprint, no earlier ends.
+    const row = await tables.getRow('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    const legacy = Object.fromEntries(Object.entries(row?.data ?? {}).filter(([key]) => !['fileEtag', 'tailFingerprint', 'tailFingerprintLength', 'earlierEnds', 'replacedAt', 'replacedBecause'].includes(key)));
+    await tables.upsert('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path), legacy);
+    await appendToBlob(container, PATH, asJsonLines(records.slice(20)));
+
+    expect(await processFile(file, deps)).toMatchObject({ records: 20, replaced: false });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const checkpoint = await checkpointOf(tables, file.container);
+    expect(checkpoint).toMatchObject({ generation: 0, records: 40, tailFingerprintLength: 512 });
+    expect(checkpoint?.etag).not.toBe('');
+  });
+});
