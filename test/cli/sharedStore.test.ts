@@ -84,11 +84,13 @@ describe('signals end a command and its embedded Azurite', () => {
   it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s leaves no Azurite process behind', async (signal) => {
     const dataDir = path.join(work, `signal-${signal}`);
     const running = startCli(['generate', '--hours', '2', '--speed', '60', '--data-dir', dataDir]);
-    const pids = await waitFor('the embedded Azurite', async () => {
-      const found = await embeddedProcesses(dataDir);
-      return found.length > 0 ? found : undefined;
+    const lock = await waitFor('the embedded Azurite to be ready', async () => {
+      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+      return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
     });
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const pids = [lock.pid, lock.azuritePid, ...(await embeddedProcesses(dataDir))];
+    expect(pids.every(alive)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     running.child.kill(signal);
     await running.done;
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);

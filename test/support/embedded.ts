@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -23,12 +24,17 @@ export async function embeddedProcesses(dataDir: string): Promise<number[]> {
   return pids;
 }
 
+/** `process.kill(pid, 0)` succeeds, and the process is not a zombie waiting to be reaped. */
 export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1)?.startsWith('Z');
+  } catch {
+    return false;
   }
 }
 

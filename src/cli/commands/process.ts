@@ -3,10 +3,10 @@ import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
 import { forEachLimit } from '../../lib/processing/concurrency.js';
 import { processFile, type FileRunResult } from '../../lib/processing/processFile.js';
-import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { expandLocalPaths, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
 import { UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
+import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
 export interface ProcessFlags extends StorageFlags {
@@ -26,6 +26,7 @@ export interface ProcessTotals {
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
 export async function processCommand(inputs: string[], flags: ProcessFlags, out: NodeJS.WritableStream): Promise<ProcessTotals> {
+  const settings = cliSettings(flags);
   let category: Category | undefined;
   if (flags.category !== undefined) {
     category = parseCategory(flags.category);
@@ -39,13 +40,13 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   }
   const source = new LocalLogSource();
   const refs = files.map((file) => source.register(file));
-  const storage = await openStorage(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
   const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out);
-    const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
+    const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
     const results: FileRunResult[] = [];
-    await forEachLimit(refs, 4, async (ref) => {
+    await forEachLimit(refs, settings.fileConcurrency, async (ref) => {
       results.push(await processFile(ref, deps, category ? { category } : {}));
     });
     for (const result of results) {
