@@ -77,11 +77,9 @@ export async function embeddedScenario(seed: number, rounds: number, trees: numb
   if (final.code !== 0) throw new Error(`the final process failed: ${final.stderr}`);
   // A command that stays attached while the tables are read.
   const holder = startCli(['watch', '--interval', '3600', '--data-dir', dataDir]);
-  const lock = await waitFor('the store to be ready', async () => {
-    const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
-    return text.includes('"ready"') ? (JSON.parse(text) as { connectionString: string }) : undefined;
-  });
+  // The lock is read once the holder is attached: until then it may still be the previous host's, stopping.
   await waitFor('watch to attach', () => (holder.output().stdout.includes('watching') ? true : undefined));
+  const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { connectionString: string };
   const verdict = await verify(newTableStore(lock.connectionString, 'Acs'), await expectedFromDir(logs));
   holder.child.kill('SIGINT');
   await holder.done;
