@@ -32,7 +32,7 @@ const DEMO_START = Date.UTC(2024, 4, 25, 8);
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
   // The demo's storage is its own: start from empty so that a second run shows the same numbers,
   // but never under a command still using it.
-  const user = await embeddedInUse(flags.dataDir);
+  const user = await embeddedInUse(flags.dataDir, 15_000);
   if (user !== undefined) throw new Error(`${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`);
   await rm(path.join(flags.dataDir, 'azurite'), { recursive: true, force: true });
   out.write(`Starting the embedded Azurite in ${flags.dataDir} ...\n`);

@@ -48,10 +48,18 @@ export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promis
   throw new Error(`timed out waiting for ${waitingFor} (${path.resolve(dataDir, 'azurite.lock')}; log in ${hostLog(dataDir)})`);
 }
 
-/** True while a host holds `dataDir`'s store (a command that must have it alone checks this). */
-export async function embeddedInUse(dataDir: string): Promise<number | undefined> {
-  const read = await readLock(dataDir);
-  return read.kind === 'lock' && isHost(read.lock.pid, dataDir) ? read.lock.pid : undefined;
+/**
+ * The pid of the host holding `dataDir`'s store, if one still does after `waitMs` (a host whose last
+ * command just ended stops within a few seconds); for a command that must have the dir alone.
+ */
+export async function embeddedInUse(dataDir: string, waitMs = 0): Promise<number | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const read = await readLock(dataDir);
+    const pid = read.kind === 'lock' && isHost(read.lock.pid, dataDir) ? read.lock.pid : undefined;
+    if (pid === undefined || Date.now() >= deadline) return pid;
+    await sleep(POLL_MS);
+  }
 }
 
 function isHost(pid: number, dataDir: string): boolean {
