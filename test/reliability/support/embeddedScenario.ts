@@ -78,11 +78,15 @@ export async function embeddedScenario(seed: number, rounds: number, trees: numb
   // A command that stays attached while the tables are read.
   const holder = startCli(['watch', '--interval', '3600', '--data-dir', dataDir]);
   // The lock is read once the holder is attached: until then it may still be the previous host's, stopping.
-  await waitFor('watch to attach', () => (holder.output().stdout.includes('watching') ? true : undefined));
-  const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { connectionString: string };
-  const verdict = await verify(newTableStore(lock.connectionString, 'Acs'), await expectedFromDir(logs));
-  holder.child.kill('SIGINT');
-  await holder.done;
+  let verdict: Verdict;
+  try {
+    await waitFor('watch to attach', () => (holder.output().stdout.includes('watching') ? true : undefined));
+    const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { connectionString: string };
+    verdict = await verify(newTableStore(lock.connectionString, 'Acs'), await expectedFromDir(logs));
+  } finally {
+    holder.child.kill('SIGINT');
+    await holder.done;
+  }
   const maxAzurites = await sampler.stop();
   await waitFor('no embedded process', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 20_000);
   return { commands, endings, maxAzurites, leftBehind, verdict };
