@@ -130,4 +130,21 @@ describe('signals end a command and its embedded Azurite', () => {
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
   });
+
+  it('a store host SIGKILLed while its Azurite starts leaves no unknown orphan: the next command stops it', async () => {
+    const dataDir = path.join(work, 'sigkill-starting');
+    const running = startCli(['query', 'rooms', '--data-dir', dataDir]);
+    const lock = await waitFor('the lock to name the starting Azurite', async () => {
+      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+      const parsed = text.includes('"starting"') && text.includes('azuritePid') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+      return parsed;
+    });
+    process.kill(lock.pid, 'SIGKILL');
+    running.child.kill('SIGKILL');
+    await running.done;
+    const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+    expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
+    expect(alive(lock.azuritePid)).toBe(false);
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
 });

@@ -21,6 +21,8 @@ export interface AzuriteOptions {
   location?: string;
   /** How long a stop waits for Azurite to save and exit before killing it (default 5 s). */
   stopTimeoutMs?: number;
+  /** Told Azurite's pid as soon as it is spawned, before it listens. */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 /** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
@@ -51,6 +53,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   void exited.then(() => process.off('exit', killOnExit));
 
   try {
+    if (child.pid !== undefined) await options.onSpawn?.(child.pid);
     await Promise.race([
       Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
       exited.then((code) => {
