@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { constants } from 'node:os';
 import { runCli } from './program.js';
 
 // A reader that stops early (`| head`) is not a failure: stop quietly.
@@ -6,5 +7,15 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
   process.exit(0);
 });
+
+// Ctrl-C, a closed terminal or a kill end the command (even where the parent ignored the signal); a
+// command that stops gracefully (watch) handles the first one itself. Exiting closes the command's
+// registration with the embedded Azurite, which stops when no command is left.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (process.listenerCount(signal) > 1) return;
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 
 process.exitCode = await runCli(process.argv.slice(2));

@@ -1,12 +1,13 @@
 import { ALL_VIEWS } from '../lib/aggregating/index.js';
-import { DEFAULT_CONTAINERS } from '../lib/config/appSettings.js';
+import { DEFAULT_CONTAINERS, type AppSettings } from '../lib/config/appSettings.js';
 import type { Logger } from '../lib/processing/logger.js';
 import type { ProcessDeps } from '../lib/processing/processFile.js';
-import { DEFAULT_PROCESS_SETTINGS } from '../lib/processing/settings.js';
 import { BlobLogSource } from '../lib/storage/BlobLogSource.js';
+import { cliSettings } from './settings.js';
 import { openStorage, type StorageFlags, type StorageSession } from './storageSession.js';
 
 export interface Pipeline {
+  settings: AppSettings;
   storage: StorageSession;
   source: BlobLogSource;
   deps: ProcessDeps;
@@ -15,17 +16,19 @@ export interface Pipeline {
 
 /** The functions' pipeline against one storage account (blobs and tables), for CLI commands. */
 export async function openPipeline(flags: StorageFlags, logger: Logger): Promise<Pipeline> {
-  const storage = await openStorage(flags);
+  const settings = cliSettings(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
   const source = new BlobLogSource({ kind: 'connectionString', connectionString: storage.connectionString });
   return {
+    settings,
     storage,
     source,
-    deps: { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger },
+    deps: { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger },
     close: () => storage.close(),
   };
 }
 
-/** `--container` values, or the four log containers. */
-export function containersFrom(values: readonly string[] | undefined): string[] {
-  return values && values.length > 0 ? [...values] : Object.values(DEFAULT_CONTAINERS);
+/** `--container` values, or the four log containers (as the settings name them). */
+export function containersFrom(values: readonly string[] | undefined, settings?: AppSettings): string[] {
+  return values && values.length > 0 ? [...values] : Object.values(settings?.containers ?? DEFAULT_CONTAINERS);
 }

@@ -11,13 +11,14 @@ import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
 import { VIEW_NAMES } from '../lib/querying/views.js';
 import { packageVersion } from './packageRoot.js';
+import { processingOptions } from './settings.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
 function storageOptions(command: Command): Command {
   return command
     .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)')
-    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data', DEFAULT_DATA_DIR)
+    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (commands on one dir share it)', DEFAULT_DATA_DIR)
     .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
 }
 
@@ -28,14 +29,15 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     .showHelpAfterError()
     .exitOverride();
 
-  storageOptions(
+  storageOptions(processingOptions(
     program
       .command('process')
       .description('process local log files or folders laid out as in storage (insights-logs-<category>/resourceId=.../PT1H.json)')
       .argument('<paths...>', 'files or folders')
       .option('--category <c>', 'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage')
       .option('--quiet', 'print only the totals'),
-  ).action(async (paths: string[], flags) => {
+    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+  )).action(async (paths: string[], flags) => {
     await processCommand(paths, flags, out);
   });
 
@@ -54,28 +56,28 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     await queryCommand(view, flags, out);
   });
 
-  storageOptions(
+  storageOptions(processingOptions(
     program
       .command('backfill')
       .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
-      .option('--container <c>', 'a log container (repeatable; default: the four insights-logs-* containers)', collect)
+      .option('--container <c>', 'a log container (repeatable; default: the four $ACS_LOGS_CONTAINER_* or insights-logs-* containers)', collect)
       .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
       .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
-      .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate)
-      .option('--concurrency <n>', 'files in parallel', positiveInteger, 4),
-  ).action(async (flags) => {
+      .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
+    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+  )).action(async (flags) => {
     await backfillCommand(flags, out, err);
   });
 
-  storageOptions(
+  storageOptions(processingOptions(
     program
       .command('watch')
       .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
-      .option('--container <c>', 'a log container (repeatable; default: the four insights-logs-* containers)', collect)
+      .option('--container <c>', 'a log container (repeatable; default: the four $ACS_LOGS_CONTAINER_* or insights-logs-* containers)', collect)
       .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
-      .option('--duration <seconds>', 'stop after this many seconds', positiveInteger)
-      .option('--concurrency <n>', 'files in parallel', positiveInteger, 4),
-  ).action(async (flags) => {
+      .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
+    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+  )).action(async (flags) => {
     await watchCommand(flags, out);
   });
 
@@ -109,12 +111,13 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   ).action(async (flags) => {
     await quarantineListCommand(flags, out);
   });
-  storageOptions(
+  storageOptions(processingOptions(
     quarantine
       .command('replay')
       .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
       .option('--code <code>', 'only lines with this error code'),
-  ).action(async (flags) => {
+    ['maxLineBytes'],
+  )).action(async (flags) => {
     await quarantineReplayCommand(flags, out);
   });
 

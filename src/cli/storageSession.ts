@@ -1,14 +1,12 @@
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { DEFAULT_TABLE_PREFIX } from '../lib/config/appSettings.js';
-import { azuriteAvailable, startAzurite } from '../lib/storage/azurite.js';
+import { azuriteAvailable } from '../lib/storage/azurite.js';
+import { attachAzurite } from '../lib/storage/sharedAzurite.js';
 import { TableStore } from '../lib/storage/TableStore.js';
+import { cliSettings, type SettingFlags } from './settings.js';
 
-export interface StorageFlags {
+export interface StorageFlags extends SettingFlags {
   connectionString?: string;
   dataDir: string;
-  tablePrefix?: string;
-  /** Always start the embedded Azurite, whatever the environment says (the demo). */
+  /** Always use the embedded Azurite, whatever the environment says (the demo). */
   embedded?: boolean;
 }
 
@@ -21,16 +19,15 @@ export interface StorageSession {
 }
 
 /**
- * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else an embedded
- * Azurite keeping its data in `--data-dir` so that separate commands see the same tables.
+ * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else the embedded
+ * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
-export async function openStorage(flags: StorageFlags): Promise<StorageSession> {
-  const prefix = flags.tablePrefix ?? process.env['ACS_LOGS_TABLE_PREFIX'] ?? DEFAULT_TABLE_PREFIX;
+export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix): Promise<StorageSession> {
   const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
   if (given) {
     return {
       connectionString: given,
-      tables: new TableStore({ kind: 'connectionString', connectionString: given }, prefix),
+      tables: new TableStore({ kind: 'connectionString', connectionString: given }, tablePrefix),
       origin: flags.connectionString ? 'flag' : 'environment',
       close: async () => {},
     };
@@ -38,13 +35,11 @@ export async function openStorage(flags: StorageFlags): Promise<StorageSession> 
   if (!azuriteAvailable()) {
     throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
   }
-  const location = path.resolve(flags.dataDir, 'azurite');
-  await mkdir(location, { recursive: true });
-  const azurite = await startAzurite({ location });
+  const azurite = await attachAzurite(flags.dataDir);
   return {
     connectionString: azurite.connectionString,
-    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, prefix),
+    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix),
     origin: 'embedded',
-    close: () => azurite.stop(),
+    close: async () => azurite.detach(),
   };
 }

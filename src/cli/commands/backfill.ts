@@ -9,7 +9,6 @@ export interface BackfillFlags extends StorageFlags {
   prefix?: string;
   since?: number;
   until?: number;
-  concurrency: number;
 }
 
 /** `acs-logs backfill`: processes the logs already archived in a storage account, resumably. */
@@ -18,9 +17,9 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
   const reporter = progressReporter(err);
   try {
     const done = await backfill(pipeline.deps, {
-      containers: containersFrom(flags.container),
+      containers: containersFrom(flags.container, pipeline.settings),
       selection: { prefix: flags.prefix, since: flags.since, until: flags.until },
-      fileConcurrency: flags.concurrency,
+      fileConcurrency: pipeline.settings.fileConcurrency,
       onProgress: (progress) => reporter.update(progress),
     });
     reporter.stop(done);

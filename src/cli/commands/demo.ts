@@ -8,6 +8,7 @@ import { readHealth } from '../../lib/querying/health.js';
 import { VIEWS } from '../../lib/querying/views.js';
 import type { ViewFilters } from '../../lib/querying/filters.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
+import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { pacer } from './generate.js';
@@ -29,7 +30,10 @@ const DEMO_START = Date.UTC(2024, 4, 25, 8);
  * land with the watch loop, and prints the aggregates.
  */
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
-  // The demo's storage is its own: start from empty so that a second run shows the same numbers.
+  // The demo's storage is its own: start from empty so that a second run shows the same numbers,
+  // but never under a command still using it.
+  const user = await embeddedInUse(flags.dataDir, 15_000);
+  if (user !== undefined) throw new Error(`${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`);
   await rm(path.join(flags.dataDir, 'azurite'), { recursive: true, force: true });
   out.write(`Starting the embedded Azurite in ${flags.dataDir} ...\n`);
   const pipeline = await openPipeline({ dataDir: flags.dataDir, embedded: true }, silentLogger);

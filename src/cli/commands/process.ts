@@ -2,10 +2,10 @@ import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
-import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
 import { UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
+import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
 export interface ProcessFlags extends StorageFlags {
@@ -25,6 +25,7 @@ export interface ProcessTotals {
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
 export async function processCommand(inputs: string[], flags: ProcessFlags, out: NodeJS.WritableStream): Promise<ProcessTotals> {
+  const settings = cliSettings(flags);
   let category: Category | undefined;
   if (flags.category !== undefined) {
     category = parseCategory(flags.category);
@@ -37,12 +38,12 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   const source = new LocalLogSource();
-  const storage = await openStorage(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
   const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out);
-    const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
-    const results = await processLocalFiles(deps, files, LOCAL_CONTAINER, category ? { category } : {});
+    const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
+    const results = await processLocalFiles(deps, files, LOCAL_CONTAINER, category ? { category } : {}, settings.fileConcurrency);
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
       totals.records += result.records;

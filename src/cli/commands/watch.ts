@@ -8,7 +8,6 @@ export interface WatchFlags extends StorageFlags {
   interval: number;
   /** Stop after this many seconds (default: until Ctrl-C). */
   duration?: number;
-  concurrency: number;
 }
 
 /** `acs-logs watch`: the timer's tail-and-sweep in a loop, until Ctrl-C (or `--duration`). */
@@ -16,17 +15,17 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   const pipeline = await openPipeline(flags, lineLogger(out));
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const signal of signals) process.once(signal, onSignal);
   const timer = flags.duration === undefined ? undefined : setTimeout(onSignal, flags.duration * 1000);
-  const containers = containersFrom(flags.container);
+  const containers = containersFrom(flags.container, pipeline.settings);
   out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
   let records = 0;
   try {
     await watch(pipeline.deps, {
       containers,
       intervalMs: flags.interval * 1000,
-      fileConcurrency: flags.concurrency,
+      fileConcurrency: pipeline.settings.fileConcurrency,
       signal: stop.signal,
       onCycle: (summary) => {
         records += summary.records;
@@ -35,8 +34,7 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
     out.write(`stopped: ${records} records processed\n`);
   } finally {
     if (timer) clearTimeout(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     await pipeline.close();
   }
 }

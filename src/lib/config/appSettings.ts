@@ -62,11 +62,11 @@ export function connectionName(env: NodeJS.ProcessEnv, name: string): string {
 export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const source = env[SETTING.triggerSource] ?? 'EventGrid';
   if (source !== 'EventGrid' && source !== 'LogsAndContainerScan') {
-    throw new Error(`${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
+    throw new SettingError(SETTING.triggerSource, `${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
   }
   const tablePrefix = env[SETTING.tablePrefix] ?? DEFAULT_TABLE_PREFIX;
   if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
-    throw new Error(`${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters`);
+    throw new SettingError(SETTING.tablePrefix, `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`);
   }
   return {
     logsConnection: connectionName(env, LOGS_CONNECTION),
@@ -81,11 +81,11 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     tablePrefix,
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
     sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
-    fileConcurrency: positiveNumber(env, SETTING.fileConcurrency, 4),
+    fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 4),
     process: {
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
-      maxUnitBytes: positiveNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
+      maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
       earliestRecordTime: isoTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     },
@@ -97,7 +97,7 @@ function isoTime(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = /^\d{4}-/.test(text.trim()) ? parseLogTime(text) : null;
-  if (value === null) throw new Error(`${name} must be an ISO-8601 date or date-time such as 2015-01-01T00:00:00Z, got "${text}"`);
+  if (value === null) throw new SettingError(name, `${name} must be an ISO-8601 date or date-time such as 2015-01-01T00:00:00Z, got "${text}"`);
   return value;
 }
 
@@ -105,6 +105,24 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0) throw new SettingError(name, `${name} must be a positive number, got "${text}"`);
   return value;
+}
+
+/** Counts (files in parallel, bytes): `0.5` would mean no file at all, or a RangeError per file. */
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (!Number.isSafeInteger(value)) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
+  return value;
+}
+
+/** A setting with a bad value: the app cannot start with it, the CLI reports it as bad usage. */
+export class SettingError extends Error {
+  override readonly name = 'SettingError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -11,12 +11,18 @@ export interface AzuriteInstance {
   connectionString: string;
   blobPort: number;
   tablePort: number;
+  /** Process id of the Azurite process. */
+  pid: number;
   stop(): Promise<void>;
 }
 
 export interface AzuriteOptions {
   /** Keep data in this folder; in memory when absent. */
   location?: string;
+  /** How long a stop waits for Azurite to save and exit before killing it (default 5 s). */
+  stopTimeoutMs?: number;
+  /** Told Azurite's pid as soon as it is spawned, before it listens. */
+  onSpawn?: (pid: number) => Promise<void>;
 }
 
 /** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
@@ -47,6 +53,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   void exited.then(() => process.off('exit', killOnExit));
 
   try {
+    if (child.pid !== undefined) await options.onSpawn?.(child.pid);
     await Promise.race([
       Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
       exited.then((code) => {
@@ -54,7 +61,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       }),
     ]);
   } catch (error) {
-    await stopChild(child, exited);
+    await stopChild(child, exited, options.stopTimeoutMs);
     throw error;
   }
 
@@ -66,7 +73,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       `TableEndpoint=${host}:${tablePort}/${DEV_ACCOUNT};`,
     blobPort,
     tablePort,
-    stop: () => stopChild(child, exited),
+    pid: child.pid ?? 0,
+    stop: () => stopChild(child, exited, options.stopTimeoutMs),
   };
 }
 
@@ -86,10 +94,11 @@ function resolveAzuriteEntry(): string {
   return path.join(path.dirname(packageJson), 'dist', 'src', 'azurite.js');
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>): Promise<void> {
+async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  // On SIGTERM Azurite closes its LokiJS databases, which saves them; SIGKILL loses the last seconds of writes.
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
   await exited;
   clearTimeout(timer);
 }

@@ -1,0 +1,43 @@
+import type { Command } from 'commander';
+import { readAppSettings, SETTING, SettingError, type AppSettings } from '../lib/config/appSettings.js';
+import { UsageError } from './errors.js';
+
+/** Flags that stand for app settings: given, they override the environment; read and validated by readAppSettings. */
+export interface SettingFlags {
+  tablePrefix?: string;
+  maxLineBytes?: string;
+  sealAfterMinutes?: string;
+  concurrency?: string;
+}
+
+const FLAGS: ReadonlyArray<{ key: keyof SettingFlags; flag: string; setting: string }> = [
+  { key: 'tablePrefix', flag: '--table-prefix', setting: SETTING.tablePrefix },
+  { key: 'maxLineBytes', flag: '--max-line-bytes', setting: SETTING.maxLineBytes },
+  { key: 'sealAfterMinutes', flag: '--seal-after-minutes', setting: SETTING.sealAfterMinutes },
+  { key: 'concurrency', flag: '--concurrency', setting: SETTING.fileConcurrency },
+];
+
+/** The Functions app's settings, from the environment and the flags; a bad value is a usage error (exit code 2). */
+export function cliSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const merged: NodeJS.ProcessEnv = { ...env };
+  for (const { key, setting } of FLAGS) if (flags[key] !== undefined) merged[setting] = flags[key];
+  try {
+    return readAppSettings(merged);
+  } catch (error) {
+    if (!(error instanceof SettingError)) throw error;
+    const fromFlag = FLAGS.find(({ key, setting }) => setting === error.setting && flags[key] !== undefined);
+    throw new UsageError(fromFlag ? `${fromFlag.flag}: ${error.message}` : error.message);
+  }
+}
+
+/** Adds the processing setting flags (`--max-line-bytes`, `--seal-after-minutes`, `--concurrency`) a command honours. */
+export function processingOptions(command: Command, which: ReadonlyArray<'maxLineBytes' | 'sealAfterMinutes' | 'concurrency'>): Command {
+  if (which.includes('maxLineBytes')) {
+    command.option('--max-line-bytes <n>', `longer lines are quarantined as line_too_long (default: $${SETTING.maxLineBytes} or 1048576)`);
+  }
+  if (which.includes('sealAfterMinutes')) {
+    command.option('--seal-after-minutes <m>', `a file whose hour ended and that stopped changing this long ago is read to its end (default: $${SETTING.sealAfterMinutes} or 120)`);
+  }
+  if (which.includes('concurrency')) command.option('--concurrency <n>', `files in parallel (default: $${SETTING.fileConcurrency} or 4)`);
+  return command;
+}

@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LOST_RACE_EXIT, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
+
+export interface SharedAzurite {
+  connectionString: string;
+  /** Ends this process's registration; the host stops Azurite when no client is left. */
+  detach(): void;
+}
+
+const HOST_SCRIPT = fileURLToPath(new URL('./azuriteHost.js', import.meta.url));
+const POLL_MS = 100;
+/** A lock its host never finished writing is abandoned after this long. */
+const UNREADABLE_LOCK_MS = 10_000;
+
+/**
+ * The embedded Azurite of `dataDir`, shared by every command on that dir: attaches to the running
+ * one, or starts its host when there is none. A lock whose host is dead is stale: its orphaned
+ * Azurite is stopped (and saves its data) before a new one starts on the same files.
+ */
+export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promise<SharedAzurite> {
+  await mkdir(path.resolve(dataDir), { recursive: true });
+  const deadline = Date.now() + timeoutMs;
+  let hostFailure: Promise<string> | undefined;
+  let waitingFor = 'the embedded Azurite to start';
+  while (Date.now() < deadline) {
+    const read = await readLock(dataDir);
+    if (read.kind === 'missing') {
+      hostFailure ??= startHost(dataDir);
+    } else if (read.kind === 'unreadable') {
+      if (read.ageMs > UNREADABLE_LOCK_MS) await removeLockIf(dataDir, read.raw);
+    } else if (!isHost(read.lock.pid, dataDir)) {
+      await stopOrphan(read.lock);
+      await removeLockIf(dataDir, read.raw);
+    } else if (read.lock.state === 'ready' && read.lock.controlPort) {
+      const attached = await register(read.lock.controlPort);
+      if (attached) return attached;
+      waitingFor = `the embedded Azurite of pid ${read.lock.pid} to answer or stop`;
+    }
+    const failure = await Promise.race([hostFailure ?? sleep(POLL_MS), sleep(POLL_MS)]);
+    if (failure) throw new Error(failure);
+    if (failure === '') hostFailure = undefined;
+  }
+  throw new Error(`timed out waiting for ${waitingFor} (${path.resolve(dataDir, 'azurite.lock')}; log in ${hostLog(dataDir)})`);
+}
+
+/**
+ * The pid of the host holding `dataDir`'s store, if one still does after `waitMs` (a host whose last
+ * command just ended stops within a few seconds); for a command that must have the dir alone.
+ */
+export async function embeddedInUse(dataDir: string, waitMs = 0): Promise<number | undefined> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const read = await readLock(dataDir);
+    const pid = read.kind === 'lock' && isHost(read.lock.pid, dataDir) ? read.lock.pid : undefined;
+    if (pid === undefined || Date.now() >= deadline) return pid;
+    await sleep(POLL_MS);
+  }
+}
+
+function isHost(pid: number, dataDir: string): boolean {
+  return processMatches(pid, ['azuriteHost.js', path.resolve(dataDir)]);
+}
+
+/** Spawns a detached host; resolves to '' when it lost the race to another host, to a reason when it failed. */
+async function startHost(dataDir: string): Promise<string> {
+  if (!existsSync(HOST_SCRIPT)) return `the embedded Azurite host ${HOST_SCRIPT} is missing: build the CLI first`;
+  const log = await open(hostLog(dataDir), 'a');
+  const child = spawn(process.execPath, [HOST_SCRIPT, path.resolve(dataDir), String(process.pid)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+  await log.close();
+  child.unref();
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('error', () => resolve(1));
+    child.once('exit', (exitCode) => resolve(exitCode));
+  });
+  if (code === LOST_RACE_EXIT) return '';
+  const tail = (await readFile(hostLog(dataDir), 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '';
+  // A host that served and then stopped (its clients left) is no failure of this start.
+  return code === 0 ? '' : `the embedded Azurite did not start (exit ${code}): ${tail}`;
+}
+
+function hostLog(dataDir: string): string {
+  return path.join(path.resolve(dataDir), 'azurite-host.log');
+}
+
+/** Connects to the host's control port and reads its greeting; undefined when it does not answer. */
+function register(port: number): Promise<SharedAzurite | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const fail = (): void => {
+      socket.destroy();
+      resolve(undefined);
+    };
+    socket.setTimeout(10_000, fail);
+    socket.once('error', fail);
+    socket.once('close', fail);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('utf8');
+      const end = received.indexOf('\n');
+      if (end < 0) return;
+      socket.setTimeout(0);
+      socket.removeAllListeners('data');
+      socket.off('close', fail);
+      socket.off('error', fail);
+      socket.on('error', () => {});
+      // The registration must not keep a finished command alive.
+      socket.unref();
+      const { connectionString } = JSON.parse(received.slice(0, end)) as { connectionString: string };
+      resolve({ connectionString, detach: () => socket.destroy() });
+    });
+  });
+}
+
+/** Stops the Azurite a dead host left behind, letting it save (SIGTERM) before it is killed. */
+async function stopOrphan(lock: EmbeddedLock): Promise<void> {
+  const pid = lock.azuritePid;
+  if (pid === undefined || !processMatches(pid, ['azurite.js', lock.location])) return;
+  process.kill(pid, 'SIGTERM');
+  const deadline = Date.now() + 60_000;
+  while (processAlive(pid) && Date.now() < deadline) await sleep(POLL_MS);
+  if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+  while (processAlive(pid)) await sleep(POLL_MS);
+}
+
+function sleep(ms: number): Promise<undefined> {
+  return new Promise((resolve) => setTimeout(() => resolve(undefined), ms));
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
+import { appendToBlob, azuriteConnectionString, newContainer, uniquePrefix } from '../support/storage.js';
+
+const RESOURCE = '/SUBSCRIPTIONS/3F2504E0-4F89-11D3-9A0C-0305E82C3301/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS';
+const BLOB = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=09/m=00/PT1H.json`;
+
+function roomRecord(minute: number, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({
+    time: `2024-05-25T09:${String(minute).padStart(2, '0')}:00Z`, resourceId: RESOURCE, category: 'RoomsOperational', operationName: 'CreateRoom',
+    operationVersion: '2024-04-15', correlationId: `c${minute}`, level: 'Informational', resultType: 'Succeeded', resultSignature: 201, durationMs: 40,
+    location: 'global', properties: { roomId: `r${minute}`, roomLifespan: 60 }, ...extra,
+  });
+}
+
+function countOf(json: string): number {
+  return (JSON.parse(json) as Array<{ count: number }>).reduce((sum, row) => sum + row.count, 0);
+}
+
+describe('the CLI reads the ACS_LOGS_* settings through the app\'s own reader', () => {
+  it.each([
+    [{ ACS_LOGS_FILE_CONCURRENCY: '0.5' }, [], /ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
+    [{ ACS_LOGS_MAX_LINE_BYTES: '0.5' }, [], /ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
+    [{ ACS_LOGS_TABLE_PREFIX: 'no-dashes' }, [], /ACS_LOGS_TABLE_PREFIX must be letters and digits/],
+    [{}, ['--concurrency', '0.5'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
+    [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes: ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
+  ])('rejects %j %j with exit code 2 and the reason', async (env, flags, reason) => {
+    const run = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--container', 'none', ...flags], undefined, env);
+    expect(run.stderr).toMatch(reason);
+    expect(run.code).toBe(2);
+  });
+
+  it('shows the setting flags in --help', async () => {
+    for (const command of ['process', 'backfill', 'watch']) {
+      const help = (await cli([command, '--help'])).stdout;
+      for (const flag of ['--max-line-bytes', '--seal-after-minutes', '--concurrency', '--table-prefix']) expect(help, `${command} ${flag}`).toContain(flag);
+    }
+    expect((await cli(['quarantine', 'replay', '--help'])).stdout).toContain('--max-line-bytes');
+  });
+
+  it('line_too_long: the remedy OPERATIONS.md gives works as written (a larger ACS_LOGS_MAX_LINE_BYTES, then quarantine replay)', async () => {
+    const container = await newContainer();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const long = roomRecord(2, { padding: 'x'.repeat(2 * 1024 * 1024) });
+    await appendToBlob(container, BLOB, `${roomRecord(1)}\n${long}\n${roomRecord(3)}\n`);
+
+    const backfill = await cli(['backfill', '--container', container.containerName, ...storage]);
+    expect(backfill.stdout).toMatch(/backfill done: 1 file\(s\), 2 records, 1 bad lines quarantined/);
+    const listed = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as Array<Record<string, unknown>>;
+    expect(listed).toEqual([expect.objectContaining({ line: 2, code: 'line_too_long', rawTruncated: true })]);
+
+    const replay = await cli(['quarantine', 'replay', '--code', 'line_too_long', ...storage], undefined, { ACS_LOGS_MAX_LINE_BYTES: String(4 * 1024 * 1024) });
+    expect(replay.stdout).toMatch(/replayed 1 line\(s\): 1 applied \(1 records\), 0 still bad/);
+    const again = await cli(['quarantine', 'replay', ...storage], undefined, { ACS_LOGS_MAX_LINE_BYTES: String(4 * 1024 * 1024) });
+    expect(again.stdout).toMatch(/replayed 0 line\(s\)/);
+    expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(3);
+  });
+
+  it('line_too_long: --max-line-bytes on quarantine replay does the same', async () => {
+    const container = await newContainer();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    await appendToBlob(container, BLOB, `${roomRecord(1, { padding: 'y'.repeat(2000) })}\n${roomRecord(2)}\n`);
+    const backfill = await cli(['backfill', '--container', container.containerName, '--max-line-bytes', '1000', ...storage]);
+    expect(backfill.stdout).toMatch(/1 records, 1 bad lines quarantined/);
+    const replay = await cli(['quarantine', 'replay', '--max-line-bytes', '4000', ...storage]);
+    expect(replay.stdout).toMatch(/replayed 1 line\(s\): 1 applied \(1 records\)/);
+    expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(2);
+  });
+
+  it('reprocessing from scratch with a new ACS_LOGS_TABLE_PREFIX, as OPERATIONS.md says, counts everything again in the new tables', async () => {
+    const container = await newContainer();
+    await appendToBlob(container, BLOB, `${roomRecord(1)}\n${roomRecord(2)}\n`);
+    const connection = ['--connection-string', azuriteConnectionString(), '--container', container.containerName];
+    const first = uniquePrefix();
+    expect((await cli(['backfill', ...connection], undefined, { ACS_LOGS_TABLE_PREFIX: first })).stdout).toMatch(/2 records/);
+    const second = uniquePrefix();
+    expect((await cli(['backfill', ...connection], undefined, { ACS_LOGS_TABLE_PREFIX: second })).stdout).toMatch(/2 records/);
+    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--connection-string', azuriteConnectionString()], undefined, { ACS_LOGS_TABLE_PREFIX: second });
+    expect(countOf(query.stdout)).toBe(2);
+  });
+});

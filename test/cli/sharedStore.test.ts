@@ -1,0 +1,150 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, startCli } from '../support/cli.js';
+import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-shared-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function records(text: string, pattern: RegExp): number {
+  const match = pattern.exec(text);
+  if (!match?.[1]) throw new Error(`no ${pattern} in: ${text}`);
+  return Number(match[1]);
+}
+
+async function generateTree(name: string, from: string): Promise<{ dir: string; records: number }> {
+  const dir = path.join(work, name);
+  const run = await cli(['generate', '--out', dir, '--hours', '1', '--from', from, '--seed', '3']);
+  expect(run.code).toBe(0);
+  return { dir, records: records(run.stdout, /generated (\d+) records/) };
+}
+
+describe('two commands on one data dir share one embedded Azurite', () => {
+  it('two process commands at once: both files are counted', async () => {
+    const dataDir = path.join(work, 'two-process');
+    const [a, b] = await Promise.all([generateTree('tree-a', '2024-05-01T00:00Z'), generateTree('tree-b', '2024-06-01T00:00Z')]);
+    const sampler = sampleAzurites(dataDir);
+    const [first, second] = await Promise.all([
+      cli(['process', a.dir, '--quiet', '--data-dir', dataDir]),
+      cli(['process', b.dir, '--quiet', '--data-dir', dataDir]),
+    ]);
+    expect(await sampler.stop()).toBe(1);
+    expect([first.code, second.code, first.stderr, second.stderr]).toEqual([0, 0, '', '']);
+    expect(records(first.stdout, /: (\d+) records/)).toBe(a.records);
+    expect(records(second.stdout, /: (\d+) records/)).toBe(b.records);
+    // Both runs' checkpoints are in the store: nothing is read again.
+    const again = await cli(['process', a.dir, b.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
+  });
+
+  it('watch and generate in parallel: everything generated is counted once', async () => {
+    const dataDir = path.join(work, 'watch-generate');
+    const sampler = sampleAzurites(dataDir);
+    const watching = startCli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '12']);
+    await waitFor('watch to start', () => (watching.output().stdout.includes('watching') ? true : undefined));
+    const generated = await cli(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
+    expect(generated.code).toBe(0);
+    const watched = await watching.done;
+    expect(watched.code).toBe(0);
+    expect(await sampler.stop()).toBe(1);
+    const total = records(generated.stdout, /generated (\d+) records/);
+    const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
+    // What watch did not reach yet, backfill reads now; together exactly what was generated.
+    const backfill = await cli(['backfill', '--data-dir', dataDir]);
+    expect(backfill.code).toBe(0);
+    expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
+  });
+
+  it('query while the demo runs attaches to its store, and the demo keeps all it wrote', async () => {
+    const dataDir = path.join(work, 'demo');
+    const sampler = sampleAzurites(dataDir);
+    const demo = startCli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '1200']);
+    await waitFor('the demo to process records', () => (/records processed/.test(demo.output().stdout) ? true : undefined), 60_000);
+    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
+    expect(query.code).toBe(0);
+    expect((JSON.parse(query.stdout) as unknown[]).length).toBeGreaterThan(0);
+    const finished = await demo.done;
+    expect(finished.code).toBe(0);
+    expect(await sampler.stop()).toBe(1);
+    const written = records(finished.stdout, /Done: (\d+) records written/);
+    expect(finished.stdout).toContain(`${written} processed, each exactly once`);
+    const backfill = await cli(['backfill', '--data-dir', dataDir]);
+    expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
+  });
+});
+
+describe('signals end a command and its embedded Azurite', () => {
+  it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s leaves no Azurite process behind', async (signal) => {
+    const dataDir = path.join(work, `signal-${signal}`);
+    const running = startCli(['generate', '--hours', '2', '--speed', '60', '--data-dir', dataDir]);
+    const lock = await waitFor('the embedded Azurite to be ready', async () => {
+      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+      return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+    });
+    const pids = [lock.pid, lock.azuritePid, ...(await embeddedProcesses(dataDir))];
+    expect(pids.every(alive)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    running.child.kill(signal);
+    await running.done;
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+    expect(pids.filter(alive)).toEqual([]);
+    await expect(readFile(path.join(dataDir, 'azurite.lock'), 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
+  it('after the command is SIGKILLed, its Azurite goes too and the data is intact', async () => {
+    const dataDir = path.join(work, 'sigkill-command');
+    const tree = await generateTree('tree-k', '2024-07-01T00:00Z');
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
+    await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
+    const pids = await embeddedProcesses(dataDir);
+    running.child.kill('SIGKILL');
+    await running.done;
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+    expect(pids.filter(alive)).toEqual([]);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
+  });
+
+  it('after the store host is SIGKILLed, the next command stops the orphaned Azurite and finds the data intact', async () => {
+    const dataDir = path.join(work, 'sigkill-host');
+    const tree = await generateTree('tree-h', '2024-08-01T00:00Z');
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
+    await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
+    const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number; azuritePid: number };
+    process.kill(lock.pid, 'SIGKILL');
+    running.child.kill('SIGKILL');
+    await running.done;
+    expect(alive(lock.azuritePid)).toBe(true);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
+    expect(alive(lock.azuritePid)).toBe(false);
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
+  it('a store host SIGKILLed while its Azurite starts leaves no unknown orphan: the next command stops it', async () => {
+    const dataDir = path.join(work, 'sigkill-starting');
+    const running = startCli(['query', 'rooms', '--data-dir', dataDir]);
+    const lock = await waitFor('the lock to name the starting Azurite', async () => {
+      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+      const parsed = text.includes('"starting"') && text.includes('azuritePid') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+      return parsed;
+    });
+    process.kill(lock.pid, 'SIGKILL');
+    running.child.kill('SIGKILL');
+    await running.done;
+    const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+    expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
+    expect(alive(lock.azuritePid)).toBe(false);
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+});
