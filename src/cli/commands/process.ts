@@ -2,10 +2,11 @@ import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
 import { forEachLimit } from '../../lib/processing/concurrency.js';
-import { processFile, type FileRunResult } from '../../lib/processing/processFile.js';
+import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
+import type { FileRunResult } from '../../lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { expandLocalPaths, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
-import { UsageError } from '../errors.js';
+import { filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
@@ -22,10 +23,17 @@ export interface ProcessTotals {
   unsupported: number;
   bytes: number;
   pendingBytes: number;
+  /** Files whose processing threw (not bad lines): recorded, listed by `acs-logs health`. */
+  failed: number;
 }
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
-export async function processCommand(inputs: string[], flags: ProcessFlags, out: NodeJS.WritableStream): Promise<ProcessTotals> {
+export async function processCommand(
+  inputs: string[],
+  flags: ProcessFlags,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream = out,
+): Promise<ProcessTotals> {
   let category: Category | undefined;
   if (flags.category !== undefined) {
     category = parseCategory(flags.category);
@@ -40,13 +48,16 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   const source = new LocalLogSource();
   const refs = files.map((file) => source.register(file));
   const storage = await openStorage(flags);
-  const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
+  const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0 };
   try {
-    const logger = lineLogger(flags.quiet ? undefined : out);
+    const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger };
     const results: FileRunResult[] = [];
+    const files = await IsolatedFiles.load(deps, [...new Set(refs.map((ref) => ref.container))]);
     await forEachLimit(refs, 4, async (ref) => {
-      results.push(await processFile(ref, deps, category ? { category } : {}));
+      const outcome = await files.run(ref, { ...(category ? { category } : {}), respectBackoff: false });
+      if (outcome.kind === 'done') results.push(outcome.result);
+      else totals.failed++;
     });
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
@@ -62,7 +73,9 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
-      `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') + '\n',
+      `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      (totals.failed > 0 ? `, ${totals.failed} failed` : '') + '\n',
   );
+  if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
   return totals;
 }

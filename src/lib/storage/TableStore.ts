@@ -1,5 +1,6 @@
 import { odata, RestError, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { checkTablePrefix } from './errors.js';
 
 /** The SDK's OData template tag: escapes values so user input is never concatenated into a filter. */
 export { odata };
@@ -46,7 +47,9 @@ export class TableStore {
   constructor(
     private readonly connection: TableConnection,
     readonly prefix: string,
-  ) {}
+  ) {
+    checkTablePrefix(prefix);
+  }
 
   tableName(logicalName: string): string {
     return this.prefix + logicalName;
