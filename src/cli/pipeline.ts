@@ -4,6 +4,7 @@ import type { Logger } from '../lib/processing/logger.js';
 import type { ProcessDeps } from '../lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../lib/processing/settings.js';
 import { BlobLogSource } from '../lib/storage/BlobLogSource.js';
+import type { TransientNotice } from '../lib/storage/TableStore.js';
 import { openStorage, type StorageFlags, type StorageSession } from './storageSession.js';
 
 export interface Pipeline {
@@ -14,8 +15,8 @@ export interface Pipeline {
 }
 
 /** The functions' pipeline against one storage account (blobs and tables), for CLI commands. */
-export async function openPipeline(flags: StorageFlags, logger: Logger): Promise<Pipeline> {
-  const storage = await openStorage(flags);
+export async function openPipeline(flags: StorageFlags, logger: Logger, onTransient?: TransientNotice): Promise<Pipeline> {
+  const storage = await openStorage(flags, onTransient);
   const source = new BlobLogSource({ kind: 'connectionString', connectionString: storage.connectionString });
   return {
     storage,

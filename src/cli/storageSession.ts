@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_TABLE_PREFIX } from '../lib/config/appSettings.js';
 import { azuriteAvailable, startAzurite } from '../lib/storage/azurite.js';
-import { TableStore } from '../lib/storage/TableStore.js';
+import { TableStore, type TransientNotice } from '../lib/storage/TableStore.js';
 
 export interface StorageFlags {
   connectionString?: string;
@@ -24,13 +24,13 @@ export interface StorageSession {
  * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else an embedded
  * Azurite keeping its data in `--data-dir` so that separate commands see the same tables.
  */
-export async function openStorage(flags: StorageFlags): Promise<StorageSession> {
+export async function openStorage(flags: StorageFlags, onTransient?: TransientNotice): Promise<StorageSession> {
   const prefix = flags.tablePrefix ?? process.env['ACS_LOGS_TABLE_PREFIX'] ?? DEFAULT_TABLE_PREFIX;
   const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
   if (given) {
     return {
       connectionString: given,
-      tables: new TableStore({ kind: 'connectionString', connectionString: given }, prefix),
+      tables: new TableStore({ kind: 'connectionString', connectionString: given }, prefix, { onTransient }),
       origin: flags.connectionString ? 'flag' : 'environment',
       close: async () => {},
     };
@@ -43,7 +43,7 @@ export async function openStorage(flags: StorageFlags): Promise<StorageSession> 
   const azurite = await startAzurite({ location });
   return {
     connectionString: azurite.connectionString,
-    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, prefix),
+    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, prefix, { onTransient }),
     origin: 'embedded',
     close: () => azurite.stop(),
   };

@@ -4,6 +4,7 @@ import { lineLogger } from '../lineLogger.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface BackfillFlags extends StorageFlags {
   container?: string[];
@@ -16,7 +17,7 @@ export interface BackfillFlags extends StorageFlags {
 /** `acs-logs backfill`: processes the logs already archived in a storage account, resumably. */
 export async function backfillCommand(flags: BackfillFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   // Only problems are logged (to stderr), one line each; the progress reporter says the rest.
-  const pipeline = await openPipeline(flags, lineLogger(undefined, err));
+  const pipeline = await openPipeline(flags, lineLogger(undefined, err), storageNotices(err));
   const reporter = progressReporter(err);
   try {
     const done = await backfill(pipeline.deps, {

@@ -9,6 +9,7 @@ import { expandLocalPaths, LocalLogSource } from '../../lib/storage/LocalLogSour
 import { filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface ProcessFlags extends StorageFlags {
   category?: string;
@@ -47,7 +48,7 @@ export async function processCommand(
   }
   const source = new LocalLogSource();
   const refs = files.map((file) => source.register(file));
-  const storage = await openStorage(flags);
+  const storage = await openStorage(flags, storageNotices(err));
   const totals: ProcessTotals = { files: refs.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0 };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out, err);

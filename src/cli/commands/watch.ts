@@ -2,6 +2,7 @@ import { watch } from '../../lib/processing/watch.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface WatchFlags extends StorageFlags {
   container?: string[];
@@ -14,7 +15,7 @@ export interface WatchFlags extends StorageFlags {
 /** `acs-logs watch`: the timer's tail-and-sweep in a loop, until Ctrl-C (or `--duration`). */
 export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   // Outages and failing files are reported on stderr as they happen; watch carries on through them.
-  const pipeline = await openPipeline(flags, lineLogger(out, err));
+  const pipeline = await openPipeline(flags, lineLogger(out, err), storageNotices(err));
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once('SIGINT', onSignal);
