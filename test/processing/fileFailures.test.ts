@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
+import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { tailAndSweep, type TailSweepSummary } from '../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../src/lib/processing/watch.js';
@@ -138,5 +139,24 @@ describe('one failing file never stops the others', () => {
     const health = await readHealth(tables, [container.containerName]);
     expect(health.status).toBe('degraded');
     expect(health.stuck.map((file) => file.path)).toEqual([poison]);
+  });
+
+  it('the blob trigger: a file that fails is recorded for the tail to retry instead of failing the invocation', async () => {
+    const { container, files } = await sixFiles(440);
+    const tables = newTableStore();
+    let now = Date.UTC(2024, 4, 25, 1, 30);
+    const deps = poisonedDeps(tables, () => now);
+    const poison = files[1]!.path;
+    deps.source.poisoned.add(poison);
+
+    const announced = await handleAnnouncedBlob(`${container.containerName}/${poison}`, deps);
+
+    expect(announced).toMatchObject({ kind: 'failed', recorded: true });
+    expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([expect.objectContaining({ path: poison, failures: 1 })]);
+    deps.source.poisoned.clear();
+    now += 60_000;
+    const tail = await tailAndSweep(deps, { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY });
+    expect(tail).toMatchObject({ failed: 0, records: 120 });
+    expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([]);
   });
 });

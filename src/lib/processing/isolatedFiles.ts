@@ -32,9 +32,8 @@ export class IsolatedFiles {
   static async load(deps: ProcessDeps, containers: readonly string[], backoff: FileBackoff = DEFAULT_FILE_BACKOFF): Promise<IsolatedFiles> {
     const store = new FileFailureStore(deps.tables);
     const known = new Map<string, FileFailure>();
-    const wanted = new Set(containers);
-    for await (const failure of store.list()) {
-      if (wanted.has(failure.container)) known.set(fileKey(failure), failure);
+    for (const container of new Set(containers)) {
+      for await (const failure of store.list(container)) known.set(fileKey(failure), failure);
     }
     return new IsolatedFiles(deps, store, known, backoff);
   }
