@@ -61,8 +61,15 @@ export class IsolatedFiles {
     }
     if (previous) {
       this.known.delete(key);
-      await this.store.clear(file);
       this.deps.logger.info('file reads again', { file: key, failuresBefore: previous.failures });
+      try {
+        await this.store.clear(file);
+      } catch (error) {
+        // The file was processed; a row left behind is cleared by its next clean run.
+        const why = classifyError(error);
+        if (why.kind === 'configuration') throw error;
+        this.deps.logger.warn('could not clear the record of an earlier failure', { file: key, error: why.message });
+      }
     }
     return { kind: 'done', result };
   }
