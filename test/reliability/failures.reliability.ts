@@ -9,7 +9,9 @@ describe('failing files and storage outages (long)', () => {
     for (const runner of ['backfill', 'watch', 'timer'] as Runner[]) {
       it(`poison files among many in ${runner}, seed ${seed}: the others are counted, they are stuck, then recover`, async () => {
         const files = Math.round((20 + (seed % 7) * 5) * SCALE);
-        assertPoisonReport(await poisonScenario(seed, runner, files, 1 + (seed % 4)));
+        const report = await poisonScenario(seed, runner, files, 1 + (seed % 4));
+        console.log(`poison ${runner} seed ${seed}: ${report.files} files, ${report.poisoned.length} poisoned, ${report.records} records (${report.poisonedRecords} in poisoned files), ${report.failuresCounted} failed runs counted`);
+        assertPoisonReport(report);
       });
     }
   }
@@ -17,6 +19,7 @@ describe('failing files and storage outages (long)', () => {
   for (const [seed, outageMs] of [[721, 10_000], [722, 15_000], [723, 6_000]] as const) {
     it(`storage outage of ${outageMs / 1000} s during watch, files landing throughout, seed ${seed}: watch survives and counts every file once`, async () => {
       const report = await outageScenario(seed, outageMs, 4 + (seed % 3));
+      console.log(`outage ${outageMs} ms seed ${seed}: ${report.files} files, ${report.records} records, ${report.cycles} passes completed, ${report.warnings.length} warnings, survived ${report.survived}`);
       expect(report.survived).toBe(true);
       expect(report.actual).toEqual(report.expected);
       expect(report.warnings.join('\n')).toMatch(/storage unavailable/);

@@ -19,6 +19,9 @@ export interface PoisonReport {
   runner: Runner;
   files: number;
   poisoned: string[];
+  /** Records in all files, and in the poisoned ones. */
+  records: number;
+  poisonedRecords: number;
   /** Aggregates after the first run, and what the good files alone give. */
   withPoison: { actual: AggregateSnapshot; expected: AggregateSnapshot };
   stuckPaths: string[];
@@ -77,6 +80,8 @@ export async function poisonScenario(seed: number, runner: Runner, files: number
     runner,
     files,
     poisoned: [...poisoned].sort(),
+    records: written.reduce((sum, file) => sum + file.records.length, 0),
+    poisonedRecords: written.filter((file) => poisoned.has(file.path)).reduce((sum, file) => sum + file.records.length, 0),
     withPoison,
     stuckPaths: stuckHealth.stuck.map((file) => file.path).sort(),
     statusWhileStuck: stuckHealth.status,
@@ -99,6 +104,8 @@ async function watchUntil(deps: Parameters<typeof watch>[0], containers: string[
 
 export interface OutageReport {
   survived: boolean;
+  records: number;
+  files: number;
   actual: AggregateSnapshot;
   expected: AggregateSnapshot;
   warnings: string[];
@@ -158,7 +165,7 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
     }
     stop.abort();
     await watching;
-    return { survived, actual: await readAggregates(reader), expected, warnings, cycles };
+    return { survived, records: all.length, files: filesDuring + 3, actual: await readAggregates(reader), expected, warnings, cycles };
   } finally {
     stop.abort();
     await watching.catch(() => undefined);
