@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,8 +38,8 @@ describe('watch rides out a storage outage', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     try {
-      const first = JSON.stringify(referenceAggregates(normalizeAll(before)));
-      await until(async () => JSON.stringify(await readAggregates(tables)) === first, 30_000);
+      const first = referenceAggregates(normalizeAll(before));
+      await until(async () => isDeepStrictEqual(await readAggregates(tables), first), 30_000);
 
       await blobProxy.down();
       await tableProxy.down();
@@ -48,8 +49,8 @@ describe('watch rides out a storage outage', () => {
       await blobProxy.up();
       await tableProxy.up();
 
-      const all = JSON.stringify(referenceAggregates(normalizeAll([...before, ...during])));
-      await until(async () => JSON.stringify(await readAggregates(tables)) === all, 60_000);
+      const all = referenceAggregates(normalizeAll([...before, ...during]));
+      await until(async () => isDeepStrictEqual(await readAggregates(tables), all), 60_000);
       // A pass that failed during the outage ends with a note that storage answers again.
       if (/pass failed/.test(stderr)) await until(async () => /storage answers again/.test(stdout), 30_000);
       child.kill('SIGINT');

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
@@ -128,7 +129,7 @@ describe('one failing file never stops the others', () => {
     await appendToBlob(container, blobPath(2, RESOURCES[0]), asJsonLines(later));
     const expected = referenceAggregates([...recordsOf(files, poison), ...normalizeAll(later)]);
     const deadline = Date.now() + 20_000;
-    while (JSON.stringify(await readAggregates(tables)) !== JSON.stringify(expected) && Date.now() < deadline) {
+    while (!isDeepStrictEqual(await readAggregates(tables), expected) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     stop.abort();

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { backfill } from '../../../src/lib/processing/backfill.js';
 import type { Logger } from '../../../src/lib/processing/logger.js';
 import { tailAndSweep, type TailSweepSummary } from '../../../src/lib/processing/tailAndSweep.js';
@@ -65,7 +66,7 @@ export async function poisonScenario(seed: number, runner: Runner, files: number
   let failuresCounted = 0;
   if (runner === 'backfill') failuresCounted = (await backfill(deps, { containers, selection: {}, fileConcurrency: 3 })).filesFailed;
   else if (runner === 'timer') failuresCounted = (await tailAndSweep(deps, timerOptions)).failed;
-  else failuresCounted = await watchUntil(deps, containers, async () => JSON.stringify(await readAggregates(tables)) === JSON.stringify(expectedOf(poisoned)));
+  else failuresCounted = await watchUntil(deps, containers, async () => isDeepStrictEqual(await readAggregates(tables), expectedOf(poisoned)));
 
   const withPoison = { actual: await readAggregates(tables), expected: expectedOf(poisoned) };
   const stuckHealth = await readHealth(tables, containers, now);
@@ -160,7 +161,7 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
     await land(2 + filesDuring);
     const expected = referenceAggregates(normalizeAll(all));
     const deadline = Date.now() + 60_000;
-    while (JSON.stringify(await readAggregates(reader)) !== JSON.stringify(expected) && Date.now() < deadline && !ended) {
+    while (!isDeepStrictEqual(await readAggregates(reader), expected) && Date.now() < deadline && !ended) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     stop.abort();
