@@ -2,3 +2,21 @@
 export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
+
+/** The command did its work but ends with another exit code (e.g. `health --fail-on-degraded`); the message is printed as the reason. */
+export class ExitStatus extends Error {
+  override readonly name = 'ExitStatus';
+
+  constructor(message: string, readonly exitCode: number) {
+    super(message);
+  }
+}
+
+/** Files failed: the run finished every other file, and exits 1 saying how many and where to look. */
+export function filesFailed(failed: number, total: number): ExitStatus {
+  return new ExitStatus(
+    `${failed} of ${total} file(s) failed (storage or processing errors, not bad lines; the others were processed): ` +
+      `see "acs-logs health" for each file's last error; later runs retry them`,
+    1,
+  );
+}

@@ -1,16 +1,19 @@
 import type { Logger } from '../lib/processing/logger.js';
 
-/** One readable line per event: `<file>: <message> (key=value ...)`. */
-export function lineLogger(out: NodeJS.WritableStream | undefined): Logger {
-  const line = (level: string, message: string, fields?: Record<string, unknown>): void => {
-    if (!out) return;
+/**
+ * One readable line per event: `<file>: <message> (key=value ...)`. Information goes to `out`;
+ * warnings and errors to `problems` (stderr in the CLI) when given, else to `out`.
+ */
+export function lineLogger(out: NodeJS.WritableStream | undefined, problems: NodeJS.WritableStream | undefined = out): Logger {
+  const line = (target: NodeJS.WritableStream | undefined, level: string, message: string, fields?: Record<string, unknown>): void => {
+    if (!target) return;
     const file = typeof fields?.['file'] === 'string' ? `${fields['file']}: ` : '';
     const rest = Object.entries(fields ?? {}).filter(([key]) => key !== 'file').map(([key, value]) => `${key}=${value}`).join(' ');
-    out.write(`${level}${file}${message}${rest ? ` (${rest})` : ''}\n`);
+    target.write(`${level}${file}${message}${rest ? ` (${rest})` : ''}\n`);
   };
   return {
-    info: (message, fields) => line('', message, fields),
-    warn: (message, fields) => line('warning: ', message, fields),
-    error: (message, fields) => line('error: ', message, fields),
+    info: (message, fields) => line(out, '', message, fields),
+    warn: (message, fields) => line(problems, 'warning: ', message, fields),
+    error: (message, fields) => line(problems, 'error: ', message, fields),
   };
 }

@@ -3,6 +3,7 @@ import { DEFAULT_CONTAINERS, type AppSettings } from '../lib/config/appSettings.
 import type { Logger } from '../lib/processing/logger.js';
 import type { ProcessDeps } from '../lib/processing/processFile.js';
 import { BlobLogSource } from '../lib/storage/BlobLogSource.js';
+import type { TransientNotice } from '../lib/storage/TableStore.js';
 import { cliSettings } from './settings.js';
 import { openStorage, type StorageFlags, type StorageSession } from './storageSession.js';
 
@@ -15,9 +16,9 @@ export interface Pipeline {
 }
 
 /** The functions' pipeline against one storage account (blobs and tables), for CLI commands. */
-export async function openPipeline(flags: StorageFlags, logger: Logger): Promise<Pipeline> {
+export async function openPipeline(flags: StorageFlags, logger: Logger, onTransient?: TransientNotice): Promise<Pipeline> {
   const settings = cliSettings(flags);
-  const storage = await openStorage(flags, settings.tablePrefix);
+  const storage = await openStorage(flags, settings.tablePrefix, onTransient);
   const source = new BlobLogSource({ kind: 'connectionString', connectionString: storage.connectionString });
   return {
     settings,

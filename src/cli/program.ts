@@ -1,15 +1,17 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { UsageError } from './errors.js';
+import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
 import { backfillCommand } from './commands/backfill.js';
 import { demoCommand } from './commands/demo.js';
 import { generateCommand } from './commands/generate.js';
+import { healthCommand } from './commands/health.js';
 import { quarantineListCommand, quarantineReplayCommand } from './commands/quarantine.js';
 import { watchCommand } from './commands/watch.js';
 import { collect, fraction, isoDate, nonNegativeNumber, positiveInteger, positiveNumber } from './flags.js';
 import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
 import { VIEW_NAMES } from '../lib/querying/views.js';
+import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
 import { processingOptions } from './settings.js';
 
@@ -38,7 +40,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--quiet', 'print only the totals'),
     ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
   )).action(async (paths: string[], flags) => {
-    await processCommand(paths, flags, out);
+    await processCommand(paths, flags, out, err);
   });
 
   storageOptions(
@@ -78,7 +80,18 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
     ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
   )).action(async (flags) => {
-    await watchCommand(flags, out);
+    await watchCommand(flags, out, err);
+  });
+
+  storageOptions(
+    program
+      .command('health')
+      .description('print processing progress, quarantine and stuck files per log container (exit 0 even when degraded)')
+      .option('--container <c>', 'a log container (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect)
+      .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
+      .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
+  ).action(async (flags) => {
+    await healthCommand(flags, out);
   });
 
   storageOptions(
@@ -134,7 +147,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad usage). */
+/** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad usage, 3 degraded with `health --fail-on-degraded`). */
 export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const program = buildProgram(out, err);
   program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
@@ -155,12 +168,11 @@ export async function runCli(argv: readonly string[], out: NodeJS.WritableStream
       err.write(`run "acs-logs --help" for usage\n`);
       return 2;
     }
-    err.write(`acs-logs: ${oneLine(error)}\n`);
+    if (error instanceof ExitStatus) {
+      err.write(`acs-logs: ${error.message}\n`);
+      return error.exitCode;
+    }
+    err.write(`acs-logs: ${classifyError(error).message}\n`);
     return 1;
   }
-}
-
-function oneLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split('\n')[0] ?? message;
 }

@@ -1,6 +1,6 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { attachAzurite } from '../lib/storage/sharedAzurite.js';
-import { TableStore } from '../lib/storage/TableStore.js';
+import { TableStore, type TransientNotice } from '../lib/storage/TableStore.js';
 import { cliSettings, type SettingFlags } from './settings.js';
 
 export interface StorageFlags extends SettingFlags {
@@ -22,12 +22,16 @@ export interface StorageSession {
  * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else the embedded
  * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
-export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix): Promise<StorageSession> {
+export async function openStorage(
+  flags: StorageFlags,
+  tablePrefix = cliSettings(flags).tablePrefix,
+  onTransient?: TransientNotice,
+): Promise<StorageSession> {
   const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
   if (given) {
     return {
       connectionString: given,
-      tables: new TableStore({ kind: 'connectionString', connectionString: given }, tablePrefix),
+      tables: new TableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, { onTransient }),
       origin: flags.connectionString ? 'flag' : 'environment',
       close: async () => {},
     };
@@ -38,7 +42,7 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   const azurite = await attachAzurite(flags.dataDir);
   return {
     connectionString: azurite.connectionString,
-    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix),
+    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, { onTransient }),
     origin: 'embedded',
     close: async () => azurite.detach(),
   };

@@ -76,7 +76,7 @@ describe('rendering', () => {
   });
 
   it('health: 200 whether ok or degraded; 503 when storage cannot be read', () => {
-    const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [] };
+    const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [], stuck: [] };
     expect(renderHealth(health)).toEqual({
       status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(health),
     });

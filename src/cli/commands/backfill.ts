@@ -1,8 +1,10 @@
 import { backfill } from '../../lib/processing/backfill.js';
-import { silentLogger } from '../../lib/processing/logger.js';
+import { filesFailed } from '../errors.js';
+import { lineLogger } from '../lineLogger.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface BackfillFlags extends StorageFlags {
   container?: string[];
@@ -13,7 +15,8 @@ export interface BackfillFlags extends StorageFlags {
 
 /** `acs-logs backfill`: processes the logs already archived in a storage account, resumably. */
 export async function backfillCommand(flags: BackfillFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
-  const pipeline = await openPipeline(flags, silentLogger);
+  // Only problems are logged (to stderr), one line each; the progress reporter says the rest.
+  const pipeline = await openPipeline(flags, lineLogger(undefined, err), storageNotices(err));
   const reporter = progressReporter(err);
   try {
     const done = await backfill(pipeline.deps, {
@@ -25,8 +28,13 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
     reporter.stop(done);
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
-        `${done.bytesRead} bytes read of ${done.bytesTotal}\n`,
+        `${done.bytesRead} bytes read of ${done.bytesTotal}` + (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') + '\n',
     );
+    for (const { container, error } of done.containersFailed) err.write(`error: ${container}: could not be listed (${error})\n`);
+    if (done.containersFailed.length > 0) {
+      throw new Error(`${done.containersFailed.length} container(s) could not be listed: ${done.containersFailed[0]?.error}; run backfill again`);
+    }
+    if (done.filesFailed > 0) throw filesFailed(done.filesFailed, done.filesDone);
   } finally {
     await pipeline.close();
   }

@@ -1,12 +1,14 @@
 import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
+import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
-import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource } from '../../lib/storage/LocalLogSource.js';
-import { UsageError } from '../errors.js';
+import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath } from '../../lib/storage/LocalLogSource.js';
+import { filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface ProcessFlags extends StorageFlags {
   category?: string;
@@ -21,10 +23,17 @@ export interface ProcessTotals {
   unsupported: number;
   bytes: number;
   pendingBytes: number;
+  /** Files whose processing threw (not bad lines): recorded, listed by `acs-logs health`. */
+  failed: number;
 }
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
-export async function processCommand(inputs: string[], flags: ProcessFlags, out: NodeJS.WritableStream): Promise<ProcessTotals> {
+export async function processCommand(
+  inputs: string[],
+  flags: ProcessFlags,
+  out: NodeJS.WritableStream,
+  err: NodeJS.WritableStream = out,
+): Promise<ProcessTotals> {
   const settings = cliSettings(flags);
   let category: Category | undefined;
   if (flags.category !== undefined) {
@@ -38,12 +47,18 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   const source = new LocalLogSource();
-  const storage = await openStorage(flags, settings.tablePrefix);
-  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0 };
+  const storage = await openStorage(flags, settings.tablePrefix, storageNotices(err));
+  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0 };
   try {
-    const logger = lineLogger(flags.quiet ? undefined : out);
+    const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
-    const results = await processLocalFiles(deps, files, LOCAL_CONTAINER, category ? { category } : {}, settings.fileConcurrency);
+    const isolated = await IsolatedFiles.load(deps, [...new Set(files.map((file) => refForLocalPath(file).container))]);
+    const options = { ...(category ? { category } : {}), respectBackoff: false };
+    const { results, failed } = await processLocalFiles(deps, files, LOCAL_CONTAINER, options, settings.fileConcurrency, async (ref) => {
+      const outcome = await isolated.run(ref, options);
+      return outcome.kind === 'done' ? outcome.result : null;
+    });
+    totals.failed = failed;
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
       totals.records += result.records;
@@ -58,7 +73,9 @@ export async function processCommand(inputs: string[], flags: ProcessFlags, out:
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
-      `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') + '\n',
+      `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      (totals.failed > 0 ? `, ${totals.failed} failed` : '') + '\n',
   );
+  if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
   return totals;
 }

@@ -2,6 +2,7 @@ import { watch } from '../../lib/processing/watch.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
+import { storageNotices } from '../storageNotices.js';
 
 export interface WatchFlags extends StorageFlags {
   container?: string[];
@@ -11,8 +12,9 @@ export interface WatchFlags extends StorageFlags {
 }
 
 /** `acs-logs watch`: the timer's tail-and-sweep in a loop, until Ctrl-C (or `--duration`). */
-export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream): Promise<void> {
-  const pipeline = await openPipeline(flags, lineLogger(out));
+export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  // Outages and failing files are reported on stderr as they happen; watch carries on through them.
+  const pipeline = await openPipeline(flags, lineLogger(out, err), storageNotices(err));
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -21,6 +23,7 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   const containers = containersFrom(flags.container, pipeline.settings);
   out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
   let records = 0;
+  let failed = 0;
   try {
     await watch(pipeline.deps, {
       containers,
@@ -29,9 +32,10 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
       signal: stop.signal,
       onCycle: (summary) => {
         records += summary.records;
+        failed += summary.failed;
       },
     });
-    out.write(`stopped: ${records} records processed\n`);
+    out.write(`stopped: ${records} records processed` + (failed > 0 ? `, ${failed} failed file run(s) (see "acs-logs health")` : '') + '\n');
   } finally {
     if (timer) clearTimeout(timer);
     for (const signal of signals) process.off(signal, onSignal);

@@ -1,6 +1,7 @@
+import { classifyError } from '../storage/errors.js';
 import type { ListedLogFile } from '../storage/LogSource.js';
+import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
-import { processFile } from './processFile.js';
 import { selectBlobs, type SweepSelection } from './sweep.js';
 import { finalPolicy, inBatches } from './tailAndSweep.js';
 
@@ -21,6 +22,10 @@ export interface BackfillProgress {
   bytesRead: number;
   records: number;
   badLines: number;
+  /** Files whose processing threw: recorded (see health) and retried by later runs. */
+  filesFailed: number;
+  /** Containers that could not be listed (storage refused or was away): the others still ran. */
+  containersFailed: Array<{ container: string; error: string }>;
   startedAt: number;
 }
 
@@ -28,31 +33,53 @@ export interface BackfillProgress {
  * Processes the blobs already in the log containers, through the same per-file code as the timer's
  * sweep. A first listing pass counts files and bytes (for progress); the second processes them.
  * Interrupted and run again, it continues where it stopped: finished files cost a checkpoint read.
+ * A file that throws is recorded and counted, and the others go on; so do the other containers
+ * when one cannot be listed. Failed files are tried again whatever their backoff (an explicit run).
  */
 export async function backfill(deps: ProcessDeps, options: BackfillOptions): Promise<BackfillProgress> {
   const now = deps.now ?? Date.now;
   const progress: BackfillProgress = {
-    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, bytesRead: 0, records: 0, badLines: 0, startedAt: now(),
+    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, bytesRead: 0, records: 0, badLines: 0, filesFailed: 0, containersFailed: [], startedAt: now(),
+  };
+  const unlisted = new Set<string>();
+  const containerFailed = (container: string, error: unknown): void => {
+    const classified = classifyError(error);
+    if (classified.kind === 'configuration') throw error;
+    unlisted.add(container);
+    progress.containersFailed.push({ container, error: classified.message });
+    deps.logger.warn('could not list a container; the others go on', { container, error: classified.message });
   };
   for (const container of options.containers) {
-    for await (const listed of selectBlobs(deps.source, container, options.selection)) {
-      progress.filesTotal++;
-      progress.bytesTotal += listed.stat.length;
+    try {
+      for await (const listed of selectBlobs(deps.source, container, options.selection)) {
+        progress.filesTotal++;
+        progress.bytesTotal += listed.stat.length;
+      }
+    } catch (error) {
+      containerFailed(container, error);
     }
   }
   options.onProgress?.(progress);
   const isFinal = finalPolicy(deps);
+  const files = await IsolatedFiles.load(deps, options.containers);
   const task = async (listed: ListedLogFile): Promise<void> => {
-    const result = await processFile(listed.file, deps, { isFinal, listedStat: listed.stat });
+    const outcome = await files.run(listed.file, { isFinal, listedStat: listed.stat, respectBackoff: false });
     progress.filesDone++;
     progress.bytesDone += listed.stat.length;
-    progress.bytesRead += result.bytes;
-    progress.records += result.records;
-    progress.badLines += result.badLines;
+    if (outcome.kind === 'done') {
+      progress.bytesRead += outcome.result.bytes;
+      progress.records += outcome.result.records;
+      progress.badLines += outcome.result.badLines;
+    } else progress.filesFailed++;
     options.onProgress?.(progress);
   };
   for (const container of options.containers) {
-    await inBatches(selectBlobs(deps.source, container, options.selection), task, options.fileConcurrency);
+    if (unlisted.has(container)) continue;
+    try {
+      await inBatches(selectBlobs(deps.source, container, options.selection), task, options.fileConcurrency);
+    } catch (error) {
+      containerFailed(container, error);
+    }
   }
   return progress;
 }

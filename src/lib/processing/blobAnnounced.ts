@@ -1,16 +1,24 @@
 import type { LogFileRef } from '../storage/LogSource.js';
-import { processFile, type FileRunResult, type ProcessDeps } from './processFile.js';
+import { IsolatedFiles, type IsolatedRun } from './isolatedFiles.js';
+import type { ProcessDeps } from './processFile.js';
 import { finalPolicy } from './tailAndSweep.js';
 
 /**
  * Reads a blob the trigger announced. `blobTrigger` metadata is "container/path"; the content the
  * host hands over is ignored: the file is read from its checkpoint with ranged downloads instead,
  * so the same code serves the Event Grid source (fires once, at creation) and the polling source
- * (fires on every append).
+ * (fires on every append). A file that fails is recorded and retried by the tail with backoff; the
+ * invocation fails (and the host retries it) only when even that record could not be written, or
+ * on a configuration error.
  */
-export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps): Promise<FileRunResult> {
+export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps): Promise<IsolatedRun> {
   const file = parseBlobTrigger(blobTrigger);
-  return processFile(file, deps, { isFinal: finalPolicy(deps) });
+  const files = await IsolatedFiles.load(deps, [file.container]);
+  const outcome = await files.run(file, { isFinal: finalPolicy(deps), respectBackoff: false });
+  if (outcome.kind === 'failed' && !outcome.recorded) {
+    throw new Error(`${file.container}/${file.path} failed and its failure could not be recorded: ${outcome.failure.lastError}`);
+  }
+  return outcome;
 }
 
 export function parseBlobTrigger(blobTrigger: string): LogFileRef {

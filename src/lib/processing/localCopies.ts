@@ -61,23 +61,33 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   return plan;
 }
 
+/** Processes one file; `null` when it failed (recorded elsewhere) and the others go on. */
+export type LocalFileRunner = (ref: LogFileRef) => Promise<FileRunResult | null>;
+
 /**
  * Processes local files, each under the name it is known by; copies of one file given together are
  * read once (those with the same first bytes wait until the first has been read and named).
  */
 export async function processLocalFiles(
   deps: ProcessDeps & { source: LocalFiles }, localPaths: readonly string[], localContainer: string, options: ProcessOptions = {}, concurrency = 4,
-): Promise<FileRunResult[]> {
+  runFile: LocalFileRunner = (ref) => processFile(ref, deps, options),
+): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
+  let failed = 0;
   for (let pending = localPaths; pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     await forEachLimit(plan.now, concurrency, async (ref) => {
-      results.push(await processFile(ref, deps, options));
+      const result = await runFile(ref);
+      if (result === null) {
+        failed++;
+        return;
+      }
+      results.push(result);
       if (ref.container === localContainer) await rememberLocalFile(deps.source, deps.tables, ref);
     });
     pending = plan.later;
   }
-  return results;
+  return { results, failed };
 }
 
 /** Names a local file read under its own path by the digest of its first bytes, unless another file has that name. */

@@ -1,7 +1,10 @@
-import type { ListedLogFile, LogFileRef, LogFileStat } from '../storage/LogSource.js';
+import { classifyError } from '../storage/errors.js';
+import { fileKey, type ListedLogFile, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
 import { forEachLimit } from './concurrency.js';
-import { processFile, type FileRunResult, type ProcessDeps } from './processFile.js';
+import type { FileBackoff } from './fileFailures.js';
+import { IsolatedFiles } from './isolatedFiles.js';
+import type { ProcessDeps } from './processFile.js';
 import { isFinalBlob } from './sealing.js';
 import { selectBlobs } from './sweep.js';
 
@@ -14,6 +17,17 @@ export interface TailSweepOptions {
   deadline: number;
   /** Sweep now whatever the interval says (backfill, first start). */
   forceSweep?: boolean;
+  /** How long a failing file is left alone before it is tried again. */
+  backoff?: FileBackoff;
+}
+
+/** A part of the run that failed as a whole (not one file): the other parts still ran. */
+export interface RunProblem {
+  phase: 'tail' | 'sweep';
+  container?: string;
+  kind: 'transient' | 'failure';
+  code: string;
+  message: string;
 }
 
 export interface TailSweepSummary {
@@ -26,6 +40,11 @@ export interface TailSweepSummary {
   bytes: number;
   /** Files left for the next run because the deadline came. */
   deferred: number;
+  /** Files whose processing threw this run: recorded, retried later. */
+  failed: number;
+  /** Files that failed before and whose retry is not due yet. */
+  backingOff: number;
+  problems: RunProblem[];
 }
 
 /** A blob listed this long before the previous sweep began is not looked at again by the sweep. */
@@ -33,49 +52,79 @@ const SWEEP_OVERLAP_MS = 15 * 60_000;
 
 /**
  * The timer's work. Tail: every registered file that may still grow is read from its checkpoint
- * (Event Grid announces a diagnostic-log blob once, when it is created empty). Sweep: the log
- * containers are listed page by page for files no event announced; only blobs changed since the
- * previous sweep (with an overlap) are looked at, so a sweep costs listing, not reading.
+ * (Event Grid announces a diagnostic-log blob once, when it is created empty), and so is every
+ * failed file whose retry is due. Sweep: the log containers are listed page by page for files no
+ * event announced; only blobs changed since the previous sweep (with an overlap) are looked at, so
+ * a sweep costs listing, not reading. A file that throws is recorded and skipped; a tail that fails
+ * as a whole is reported in `problems` and the sweep still runs. Only configuration errors throw.
  */
 export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions): Promise<TailSweepSummary> {
-  const summary: TailSweepSummary = { tailed: 0, swept: 0, sweepRan: false, processed: 0, records: 0, badLines: 0, bytes: 0, deferred: 0 };
+  const summary: TailSweepSummary = {
+    tailed: 0, swept: 0, sweepRan: false, processed: 0, records: 0, badLines: 0, bytes: 0, deferred: 0, failed: 0, backingOff: 0, problems: [],
+  };
   const now = deps.now ?? Date.now;
   const isFinal = finalPolicy(deps);
-  const tally = (result: FileRunResult): void => {
-    if (result.status === 'processed') summary.processed++;
-    summary.records += result.records;
-    summary.badLines += result.badLines;
-    summary.bytes += result.bytes;
+  const notRecorded = new Set<string>();
+  const note = (phase: RunProblem['phase'], error: unknown, container?: string): void => {
+    const classified = classifyError(error);
+    if (classified.kind === 'configuration') throw error;
+    summary.problems.push({ phase, ...(container === undefined ? {} : { container }), kind: classified.kind, code: classified.code, message: classified.message });
+    deps.logger.warn(phase === 'tail' ? 'the tail failed; the sweep still runs' : 'the sweep of a container failed; the others still run', {
+      ...(container === undefined ? {} : { container }), error: classified.message,
+    });
   };
+  let files = IsolatedFiles.none(deps, options.backoff);
   const run = async (file: LogFileRef, listedStat?: LogFileStat): Promise<void> => {
     if (now() >= options.deadline) {
       summary.deferred++;
       return;
     }
-    tally(await processFile(file, deps, { isFinal, listedStat }));
+    const outcome = await files.run(file, { isFinal, listedStat, respectBackoff: true });
+    if (outcome.kind === 'backingOff') summary.backingOff++;
+    else if (outcome.kind === 'failed') {
+      summary.failed++;
+      if (!outcome.recorded) notRecorded.add(file.container);
+    } else {
+      const result = outcome.result;
+      if (result.status === 'processed') summary.processed++;
+      summary.records += result.records;
+      summary.badLines += result.badLines;
+      summary.bytes += result.bytes;
+    }
   };
 
-  const checkpoints = new CheckpointStore(deps.tables);
-  const watched = new Set(options.containers);
-  const open: LogFileRef[] = [];
-  for await (const checkpoint of checkpoints.listOpen()) {
-    if (watched.has(checkpoint.container)) open.push({ container: checkpoint.container, path: checkpoint.path });
+  try {
+    files = await IsolatedFiles.load(deps, options.containers, options.backoff);
+    const checkpoints = new CheckpointStore(deps.tables);
+    const watched = new Set(options.containers);
+    const open = new Map<string, LogFileRef>();
+    for await (const checkpoint of checkpoints.listOpen()) {
+      if (watched.has(checkpoint.container)) open.set(fileKey(checkpoint), { container: checkpoint.container, path: checkpoint.path });
+    }
+    for (const file of files.due(now())) open.set(fileKey(file), file);
+    summary.tailed = open.size;
+    await forEachLimit([...open.values()], options.fileConcurrency, (file) => run(file));
+  } catch (error) {
+    note('tail', error);
   }
-  summary.tailed = open.length;
-  await forEachLimit(open, options.fileConcurrency, run);
 
   for (const container of options.containers) {
-    const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-    const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? (state.data['sweepStartedAt'] as number) : null;
-    if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
-    if (now() >= options.deadline) break;
-    summary.sweepRan = true;
-    const startedAt = now();
-    const since = lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS;
-    const selected = selectBlobs(deps.source, container, { modifiedSince: since });
-    summary.swept += await inBatches(selected, (listed) => run(listed.file, listed.stat), options.fileConcurrency);
-    if (summary.deferred === 0) {
-      await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
+    try {
+      const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
+      const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? (state.data['sweepStartedAt'] as number) : null;
+      if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
+      if (now() >= options.deadline) break;
+      summary.sweepRan = true;
+      const startedAt = now();
+      const since = lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS;
+      const selected = selectBlobs(deps.source, container, { modifiedSince: since });
+      summary.swept += await inBatches(selected, (listed) => run(listed.file, listed.stat), options.fileConcurrency);
+      // A file that failed without its failure written down must be listed again by the next sweep.
+      if (summary.deferred === 0 && !notRecorded.has(container)) {
+        await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
+      }
+    } catch (error) {
+      note('sweep', error, container);
     }
   }
   return summary;

@@ -1,4 +1,5 @@
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
+import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
 import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
@@ -27,6 +28,8 @@ export interface ContainerHealth {
   replacements: number;
   /** The files last found replaced, newest first (at most `REPLACED_FILES_LISTED`). */
   replacedFiles: ReplacedFile[];
+  /** Files whose processing fails: retried with backoff until they read again. */
+  stuckFiles: number;
 }
 
 export interface ReplacedFile {
@@ -43,22 +46,29 @@ export interface ReplacedFile {
 /** Replaced files listed per container: the newest ones, so the answer stays small. */
 export const REPLACED_FILES_LISTED = 20;
 
+/** A file whose processing threw, with its last error: it holds back nothing else, but its records are not counted yet. */
+export type StuckFile = FileFailure;
+
 export interface Health {
+  /** `degraded` when lines wait in quarantine or files are stuck. */
   status: 'ok' | 'degraded';
   checkedAt: string;
   containers: ContainerHealth[];
+  stuck: StuckFile[];
 }
 
-/** Per container: newest file seen, how far processing has got, and quarantine counts. */
+/** Per container: newest file seen, how far processing has got, quarantine counts and stuck files. */
 export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now()): Promise<Health> {
   const checkpoints = new CheckpointStore(tables);
   await tables.ensureTable(QUARANTINE_TABLE);
   const result: ContainerHealth[] = [];
+  const stuck: StuckFile[] = [];
+  const failures = new FileFailureStore(tables);
   for (const container of containers) {
     const health: ContainerHealth = {
       container, files: 0, openFiles: 0, newestFile: null, newestFileSeenAt: null, lastProcessedAt: null,
       newestRecordAt: null, lagSeconds: null, pendingBytes: 0, records: 0, badLines: 0, quarantined: 0, lastSweepAt: null,
-      replacements: 0, replacedFiles: [],
+      replacements: 0, replacedFiles: [], stuckFiles: 0,
     };
     for await (const checkpoint of checkpoints.listAll(container)) {
       health.files++;
@@ -94,10 +104,14 @@ export async function readHealth(tables: TableStore, containers: readonly string
     }
     const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
     health.lastSweepAt = typeof sweep?.data['sweptAt'] === 'string' ? (sweep.data['sweptAt'] as string) : null;
+    for await (const failure of failures.list(container)) {
+      health.stuckFiles++;
+      stuck.push(failure);
+    }
     result.push(health);
   }
-  const degraded = result.some((health) => health.quarantined > 0);
-  return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result };
+  const degraded = stuck.length > 0 || result.some((health) => health.quarantined > 0);
+  return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result, stuck };
 }
 
 /** Inserts in newest-first order (unknown times last) and drops what falls past the limit. */

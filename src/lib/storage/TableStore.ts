@@ -1,5 +1,6 @@
-import { odata, RestError, TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { checkTablePrefix, classifyError } from './errors.js';
 
 /** The SDK's OData template tag: escapes values so user input is never concatenated into a filter. */
 export { odata };
@@ -29,6 +30,13 @@ export type TableConnection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
+/** Told about every attempt that storage refused, reset, timed out or answered 429/5xx; the request is retried. */
+export type TransientNotice = (error: unknown) => void;
+
+export interface TableStoreOptions {
+  onTransient?: TransientNotice;
+}
+
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 const INT32_MAX = 2_147_483_647;
 
@@ -46,7 +54,10 @@ export class TableStore {
   constructor(
     private readonly connection: TableConnection,
     readonly prefix: string,
-  ) {}
+    private readonly options: TableStoreOptions = {},
+  ) {
+    checkTablePrefix(prefix);
+  }
 
   tableName(logicalName: string): string {
     return this.prefix + logicalName;
@@ -56,7 +67,11 @@ export class TableStore {
     let client = this.clients.get(logicalName);
     if (!client) {
       const name = this.tableName(logicalName);
-      const options = { retryOptions: { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 }, allowInsecureConnection: true };
+      const options: TableServiceClientOptions = {
+        retryOptions: { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 },
+        allowInsecureConnection: true,
+        ...(this.options.onTransient ? { additionalPolicies: [{ policy: transientNotices(this.options.onTransient), position: 'perRetry' as const }] } : {}),
+      };
       client =
         this.connection.kind === 'connectionString'
           ? TableClient.fromConnectionString(this.connection.connectionString, name, options)
@@ -188,6 +203,28 @@ export class TableStore {
       return asConflict(error);
     }
   }
+}
+
+type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
+
+/** Sees each attempt under the SDK's retry policy, so that retries the SDK rides out silently are still reported. */
+function transientNotices(notice: TransientNotice): PipelinePolicy {
+  return {
+    name: 'acsLogsTransientNotices',
+    async sendRequest(request, next) {
+      let response;
+      try {
+        response = await next(request);
+      } catch (error) {
+        if (classifyError(error).kind === 'transient') notice(error);
+        throw error;
+      }
+      if (response.status === 429 || response.status >= 500) {
+        notice(Object.assign(new Error(`storage answered ${response.status}`), { statusCode: response.status }));
+      }
+      return response;
+    },
+  };
 }
 
 const NETWORK_ATTEMPTS = 4;

@@ -1,0 +1,64 @@
+import { readHealth, type Health } from '../../lib/querying/health.js';
+import { ExitStatus } from '../errors.js';
+import { render } from '../format.js';
+import { containersFrom } from '../pipeline.js';
+import { cliSettings } from '../settings.js';
+import { openStorage, type StorageFlags } from '../storageSession.js';
+
+export interface HealthFlags extends StorageFlags {
+  container?: string[];
+  format: 'table' | 'json';
+  /** Exit 3 when degraded: for scripts that gate on it. Without it, a health report that was read is exit 0. */
+  failOnDegraded?: boolean;
+}
+
+/** Exit code of `health --fail-on-degraded` when the status is degraded (1 stays "could not read health"). */
+export const DEGRADED_EXIT_CODE = 3;
+
+const CONTAINER_COLUMNS = ['container', 'files', 'openFiles', 'records', 'badLines', 'quarantined', 'stuckFiles', 'replacements', 'lagSeconds', 'lastProcessedAt', 'lastSweepAt'];
+
+/** `acs-logs health`: what `/api/health` returns, read from the same tables. */
+export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStream): Promise<Health> {
+  const settings = cliSettings(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
+  let health: Health;
+  try {
+    health = await readHealth(storage.tables, containersFrom(flags.container, settings));
+  } finally {
+    await storage.close();
+  }
+  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(health));
+  if (flags.failOnDegraded && health.status === 'degraded') {
+    throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
+  }
+  return health;
+}
+
+function readable(health: Health): string {
+  const lines = [`status: ${health.status}` + (health.status === 'degraded' ? ` (${reasons(health)})` : '') + ` at ${health.checkedAt}`, ''];
+  lines.push(render(health.containers, 'table', CONTAINER_COLUMNS).trimEnd());
+  if (health.stuck.length > 0) {
+    lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
+    for (const file of health.stuck) {
+      lines.push(`  ${file.container}/${file.path}`);
+      lines.push(`    ${file.failures} failure(s) since ${file.firstFailedAt}, last ${file.lastFailedAt}, next retry ${file.nextRetryAt}`);
+      lines.push(`    last error: ${file.lastError}`);
+    }
+  }
+  const replaced = health.containers.flatMap((container) => container.replacedFiles.map((file) => ({ container: container.container, ...file })));
+  if (replaced.length > 0) {
+    lines.push('', 'files found replaced (bytes already read had changed; read again as a new generation, see docs/ARCHITECTURE.md#file-identity-rules):');
+    for (const file of replaced) {
+      lines.push(`  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+function reasons(health: Health): string {
+  const quarantined = health.containers.reduce((sum, container) => sum + container.quarantined, 0);
+  const parts: string[] = [];
+  if (health.stuck.length > 0) parts.push(`${health.stuck.length} stuck file(s)`);
+  if (quarantined > 0) parts.push(`${quarantined} quarantined line(s)`);
+  return parts.join(', ');
+}

@@ -1,0 +1,88 @@
+import type { ClassifiedError } from '../storage/errors.js';
+import { encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
+import type { LogFileRef } from '../storage/LogSource.js';
+import { odata, type TableStore } from '../storage/TableStore.js';
+
+/** Files whose processing threw: one row per file (partition = container, row = path), gone once it reads again. */
+export const FAILURES_TABLE = 'FileFailures';
+
+export interface FileFailure {
+  container: string;
+  path: string;
+  /** Failures in a row since the file last read cleanly. */
+  failures: number;
+  lastError: string;
+  lastErrorCode: string;
+  /** `transient` when storage was unreachable (retried at once), else `failure` (retried with backoff). */
+  lastErrorKind: 'transient' | 'failure';
+  firstFailedAt: string;
+  lastFailedAt: string;
+  /** Runs leave the file alone until then. */
+  nextRetryAt: string;
+}
+
+/** Exponential backoff of a failing file: base, 2 x base, 4 x base ... up to max. */
+export interface FileBackoff {
+  baseMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_FILE_BACKOFF: FileBackoff = Object.freeze({ baseMs: 60_000, maxMs: 60 * 60_000 });
+
+export function retryDelayMs(failures: number, backoff: FileBackoff): number {
+  return Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(30, Math.max(0, failures - 1)));
+}
+
+/** The failure after `previous` (if any) failed once more with `error` at `now`. */
+export function nextFailure(file: LogFileRef, previous: FileFailure | undefined, error: ClassifiedError, now: number, backoff: FileBackoff): FileFailure {
+  const failures = (previous?.failures ?? 0) + 1;
+  const at = new Date(now).toISOString();
+  // Storage being away is not the file's fault: it is tried again on the next run, not held back.
+  const transient = error.kind === 'transient';
+  return {
+    container: file.container,
+    path: file.path,
+    failures,
+    lastError: error.message,
+    lastErrorCode: error.code,
+    lastErrorKind: transient ? 'transient' : 'failure',
+    firstFailedAt: previous?.firstFailedAt ?? at,
+    lastFailedAt: at,
+    nextRetryAt: new Date(transient ? now : now + retryDelayMs(failures, backoff)).toISOString(),
+  };
+}
+
+export class FileFailureStore {
+  constructor(private readonly tables: TableStore) {}
+
+  async *list(container?: string): AsyncGenerator<FileFailure> {
+    await this.tables.ensureTable(FAILURES_TABLE);
+    const filter = container === undefined ? undefined : odata`PartitionKey eq ${encodeKeyPart(container)}`;
+    for await (const row of this.tables.query(FAILURES_TABLE, filter)) yield fromRow(row.data);
+  }
+
+  async put(failure: FileFailure): Promise<void> {
+    await this.tables.ensureTable(FAILURES_TABLE);
+    await this.tables.upsert(FAILURES_TABLE, encodeKeyPart(failure.container), encodeLongKeyPart(failure.path), { ...failure });
+  }
+
+  async clear(file: LogFileRef): Promise<void> {
+    await this.tables.ensureTable(FAILURES_TABLE);
+    await this.tables.deleteRow(FAILURES_TABLE, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+  }
+}
+
+function fromRow(data: Record<string, unknown>): FileFailure {
+  const str = (key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
+  return {
+    container: str('container'),
+    path: str('path'),
+    failures: typeof data['failures'] === 'number' ? (data['failures'] as number) : 0,
+    lastError: str('lastError'),
+    lastErrorCode: str('lastErrorCode'),
+    lastErrorKind: data['lastErrorKind'] === 'transient' ? 'transient' : 'failure',
+    firstFailedAt: str('firstFailedAt'),
+    lastFailedAt: str('lastFailedAt'),
+    nextRetryAt: str('nextRetryAt'),
+  };
+}

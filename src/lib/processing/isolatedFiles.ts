@@ -1,0 +1,96 @@
+import { classifyError } from '../storage/errors.js';
+import { fileKey, type LogFileRef } from '../storage/LogSource.js';
+import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure, type FileBackoff, type FileFailure } from './fileFailures.js';
+import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
+
+export type IsolatedRun =
+  | { kind: 'done'; result: FileRunResult }
+  /** `recorded` is false when the failure could not be written down either (storage away). */
+  | { kind: 'failed'; failure: FileFailure; recorded: boolean }
+  /** The file failed before and its next retry is not due yet. */
+  | { kind: 'backingOff'; failure: FileFailure };
+
+export interface IsolatedOptions extends ProcessOptions {
+  /** Leave files whose retry is not due alone (the timer and watch); an explicit run tries them anyway. */
+  respectBackoff: boolean;
+}
+
+/**
+ * Runs files one at a time in isolation: a file whose processing throws is recorded (error, count,
+ * times, next retry) and the caller goes on with the others; a file that reads again is cleared.
+ * Only a configuration error (which no other file could escape either) is thrown.
+ */
+export class IsolatedFiles {
+  private constructor(
+    private readonly deps: ProcessDeps,
+    private readonly store: FileFailureStore,
+    private readonly known: Map<string, FileFailure>,
+    private readonly backoff: FileBackoff,
+  ) {}
+
+  /** Reads the recorded failures of `containers` once (usually none), so that runs cost no read per file. */
+  static async load(deps: ProcessDeps, containers: readonly string[], backoff: FileBackoff = DEFAULT_FILE_BACKOFF): Promise<IsolatedFiles> {
+    const store = new FileFailureStore(deps.tables);
+    const known = new Map<string, FileFailure>();
+    for (const container of new Set(containers)) {
+      for await (const failure of store.list(container)) known.set(fileKey(failure), failure);
+    }
+    return new IsolatedFiles(deps, store, known, backoff);
+  }
+
+  /** No failures known (they could not be read): files run, nothing is held back. */
+  static none(deps: ProcessDeps, backoff: FileBackoff = DEFAULT_FILE_BACKOFF): IsolatedFiles {
+    return new IsolatedFiles(deps, new FileFailureStore(deps.tables), new Map(), backoff);
+  }
+
+  /** Failed files whose retry is due: the tail reads them whether or not they have a checkpoint. */
+  due(now: number): LogFileRef[] {
+    return [...this.known.values()].filter((failure) => Date.parse(failure.nextRetryAt) <= now).map(({ container, path }) => ({ container, path }));
+  }
+
+  async run(file: LogFileRef, options: IsolatedOptions): Promise<IsolatedRun> {
+    const now = this.deps.now ?? Date.now;
+    const key = fileKey(file);
+    const previous = this.known.get(key);
+    if (previous && options.respectBackoff && Date.parse(previous.nextRetryAt) > now()) return { kind: 'backingOff', failure: previous };
+    let result: FileRunResult;
+    try {
+      result = await processFile(file, this.deps, options);
+    } catch (error) {
+      return this.failed(file, previous, error);
+    }
+    if (previous) {
+      this.known.delete(key);
+      this.deps.logger.info('file reads again', { file: key, failuresBefore: previous.failures });
+      try {
+        await this.store.clear(file);
+      } catch (error) {
+        // The file was processed; a row left behind is cleared by its next clean run.
+        const why = classifyError(error);
+        if (why.kind === 'configuration') throw error;
+        this.deps.logger.warn('could not clear the record of an earlier failure', { file: key, error: why.message });
+      }
+    }
+    return { kind: 'done', result };
+  }
+
+  private async failed(file: LogFileRef, previous: FileFailure | undefined, error: unknown): Promise<IsolatedRun> {
+    const classified = classifyError(error);
+    if (classified.kind === 'configuration') throw error;
+    const now = this.deps.now ?? Date.now;
+    const failure = nextFailure(file, previous, classified, now(), this.backoff);
+    this.known.set(fileKey(file), failure);
+    this.deps.logger.warn(classified.kind === 'transient' ? 'storage unavailable while reading the file; it is retried on the next run' : 'file failed; the others go on, it is retried later', {
+      file: fileKey(file), error: classified.message, failures: failure.failures, nextRetryAt: failure.nextRetryAt,
+    });
+    try {
+      await this.store.put(failure);
+      return { kind: 'failed', failure, recorded: true };
+    } catch (recordError) {
+      const why = classifyError(recordError);
+      if (why.kind === 'configuration') throw recordError;
+      this.deps.logger.warn('could not record the failure; the file is retried when next seen', { file: fileKey(file), error: why.message });
+      return { kind: 'failed', failure, recorded: false };
+    }
+  }
+}

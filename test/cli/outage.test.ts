@@ -1,0 +1,66 @@
+import { isDeepStrictEqual } from 'node:util';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+import { portOf, withPorts } from '../support/faultProxy.js';
+import { startOutageProxy } from '../support/outageProxy.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
+
+const until = async (condition: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+
+describe('watch rides out a storage outage', () => {
+  it('storage away for 10 s: watch says so on stderr, keeps going, and then reads the files that landed meanwhile', async () => {
+    const direct = azuriteConnectionString();
+    const blobProxy = await startOutageProxy(portOf(direct, 'Blob'));
+    const tableProxy = await startOutageProxy(portOf(direct, 'Table'));
+    const container = await newContainer();
+    const prefix = uniquePrefix();
+    const tables = newTableStore(direct, prefix);
+    const before = roomsRecords(25, 601);
+    const during = roomsRecords(35, 602);
+    await appendToBlob(container, blobPath(1), asJsonLines(before));
+
+    const child = spawn(process.execPath, [
+      path.join(ROOT, 'dist/src/cli/main.js'), 'watch', '--container', container.containerName, '--interval', '1',
+      '--connection-string', withPorts(direct, { blob: blobProxy.port, table: tableProxy.port }), '--table-prefix', prefix,
+    ], { cwd: ROOT, env: { ...process.env, AzureWebJobsStorage: '' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+    try {
+      const first = referenceAggregates(normalizeAll(before));
+      await until(async () => isDeepStrictEqual(await readAggregates(tables), first), 30_000);
+
+      await blobProxy.down();
+      await tableProxy.down();
+      await appendToBlob(container, blobPath(2), asJsonLines(during));
+      await new Promise((resolve) => setTimeout(resolve, 10_000));
+      expect(child.exitCode).toBeNull();
+      await blobProxy.up();
+      await tableProxy.up();
+
+      const all = referenceAggregates(normalizeAll([...before, ...during]));
+      await until(async () => isDeepStrictEqual(await readAggregates(tables), all), 60_000);
+      // A pass that failed during the outage ends with a note that storage answers again.
+      if (/pass failed/.test(stderr)) await until(async () => /storage answers again/.test(stdout), 30_000);
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(0);
+      expect(stderr).toMatch(/^warning: (pass failed; retrying \(error=)?storage unavailable \((ECONNREFUSED|ECONNRESET)/m);
+      expect(stdout).toMatch(/stopped: 60 records processed/);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await blobProxy.close();
+      await tableProxy.close();
+    }
+  }, 120_000);
+});
