@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { RestError } from '@azure/data-tables';
 import { ALL_VIEWS, ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { boundedKey } from '../../src/lib/storage/keys.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
-import { TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import { StorageRefusedError, TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
 import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
   type AggregateSnapshot,
@@ -125,7 +124,7 @@ describe('storage limits, against Azurite', () => {
 
     const result = await processFile(file, testDeps(tables));
 
-    expect(result.records).toBe(all.length);
+    expect(result).toMatchObject({ records: all.length, badLines: 1 });
     const lines = await quarantined(tables, file);
     expect(lines).toMatchObject([{ code: 'storage_rejected', view: ROOMS_OPERATIONS_TABLE, line: 16 }]);
     expect(lines[0]?.message).toMatch(/EntityTooLarge|too large/i);
@@ -192,7 +191,7 @@ describe('storage limits, against Azurite', () => {
   });
 });
 
-/** Refuses, as a 400 InvalidInput, every transaction of `table` holding a row with `operationName`. */
+/** Refuses, as the store reports a 400 InvalidInput, every transaction of `table` holding a row with `operationName`. */
 class RefusingTableStore extends TableStore {
   constructor(connectionString: string, prefix: string, private readonly table: string, private readonly operationName: string) {
     super({ kind: 'connectionString', connectionString }, prefix);
@@ -200,7 +199,7 @@ class RefusingTableStore extends TableStore {
 
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
     if (table === this.table && writes.some((write) => write.data['operationName'] === this.operationName)) {
-      throw new RestError('refused by the test service', { statusCode: 400, code: 'InvalidInput' });
+      throw new StorageRefusedError('InvalidInput', 'refused by the test service');
     }
     return super.commit(table, partitionKey, writes);
   }

@@ -2,6 +2,12 @@ import { odata } from '../storage/TableStore.js';
 import { encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_ROWS, type TableStore } from '../storage/TableStore.js';
+import type { RefusedRecord } from './applyExactlyOnce.js';
+
+/** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
+export const STORAGE_REJECTED = 'storage_rejected';
+/** Characters of the refused record kept to show (a replay reads its line from the file). */
+const REFUSED_SAMPLE_CHARS = 2000;
 
 export const QUARANTINE_TABLE = 'Quarantine';
 
@@ -23,6 +29,9 @@ export interface QuarantinedLine {
   quarantinedAt: string;
   /** Category the file implied when the line was read (container or `--category`), for replays. */
   category: string | null;
+  /** For `storage_rejected`: the view (table) whose partition refused the record; a replay applies it there only. */
+  view?: string;
+  viewPartition?: string;
   /** Set once a replay applied the line's records. */
   replayedAt?: string;
   replayedRecords?: number;
@@ -31,6 +40,11 @@ export interface QuarantinedLine {
 /** Row key: generation and zero-padded position, so rows sort in file order and replays overwrite. */
 export function quarantineRowKey(generation: number, position: number): string {
   return `g${generation}|${String(position).padStart(16, '0')}`;
+}
+
+/** One row per refused record and view: the same record refused in two views is two entries. */
+export function refusedRowKey(generation: number, position: number, view: string): string {
+  return `${quarantineRowKey(generation, position)}|${view}`;
 }
 
 export function quarantinePartition(file: LogFileRef): string {
@@ -56,6 +70,26 @@ export class QuarantineStore {
     }
   }
 
+  /**
+   * Quarantines a record the store refused in one view. Create-only: a record refused again (a run
+   * repeated after a crash) keeps its entry, and whether a replay already applied it.
+   */
+  async putRefused(file: LogFileRef, generation: number, category: string | null, refused: RefusedRecord, now: number): Promise<void> {
+    await this.tables.ensureTable(QUARANTINE_TABLE);
+    const { record, view, partitionKey, code, message } = refused;
+    const unit = record.unit ?? { offset: record.position, end: record.position, line: 0 };
+    const sample = JSON.stringify(record.record);
+    const line: QuarantinedLine = {
+      container: file.container, path: file.path, generation, offset: unit.offset, end: unit.end, position: record.position,
+      line: unit.line, code: STORAGE_REJECTED, message: `${code}: ${message}`, raw: sample.slice(0, REFUSED_SAMPLE_CHARS),
+      rawTruncated: true, quarantinedAt: new Date(now).toISOString(), category, view, viewPartition: partitionKey,
+    };
+    const outcome = await this.tables.writeConditional(QUARANTINE_TABLE, quarantinePartition(file), {
+      op: 'create', rowKey: refusedRowKey(generation, record.position, view), data: { ...line } as Record<string, unknown>,
+    });
+    if (!outcome.committed && outcome.status !== 409) throw new Error(`quarantine write refused: ${outcome.code}`);
+  }
+
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
@@ -67,7 +101,7 @@ export class QuarantineStore {
     await this.tables.upsert(
       QUARANTINE_TABLE,
       quarantinePartition(line),
-      quarantineRowKey(line.generation, line.position),
+      line.code === STORAGE_REJECTED && line.view ? refusedRowKey(line.generation, line.position, line.view) : quarantineRowKey(line.generation, line.position),
       { ...line } as Record<string, unknown>,
     );
   }
