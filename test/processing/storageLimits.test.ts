@@ -179,6 +179,24 @@ describe('storage limits, against Azurite', () => {
     expect(await readAggregates(tables)).toEqual(storedReference(all));
   });
 
+  it('quarantined lines kept whole at a large raw limit are written in batches under 4 MiB', async () => {
+    const good = roomsRecords(10, 75, 3);
+    const bad = Array.from({ length: 40 }, (_, n) => `{"broken": "${String(n).repeat(150_000 / String(n).length)}`);
+    const lines = [...good.map((record) => JSON.stringify(record)), ...bad];
+    const container = await newContainer();
+    const path = blobPath(6);
+    await appendToBlob(container, path, lines.join('\n') + '\n');
+    const tables = newTableStore();
+    const file = { container: container.containerName, path };
+
+    const result = await processFile(file, testDeps(tables, undefined, { maxRawBytes: 200_000 }));
+
+    expect(result).toMatchObject({ records: 10, badLines: 40 });
+    const kept = await quarantined(tables, file);
+    expect(kept.map((line) => line.raw)).toEqual(bad);
+    expect(await readAggregates(tables)).toEqual(storedReference(good));
+  });
+
   it('a huge call in many segments is counted once', async () => {
     const logs = largeCall('huge-call', 40, 3000, 5);
     const records = [...logs.operations, ...logs.summaries];

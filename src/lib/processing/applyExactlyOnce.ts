@@ -151,7 +151,7 @@ class PartitionRows {
     writes.forEach((write, i) => {
       const etag = etags?.[i];
       if (etag) {
-        this.rows.set(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: write.data });
+        this.rows.set(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: asStored(write.data) });
         this.absent.delete(write.rowKey);
       } else {
         this.forgetRow(write.rowKey);
@@ -174,6 +174,13 @@ class PartitionRows {
     // A whole partition with one row unknown is not whole.
     this.whole = false;
   }
+}
+
+/** The row as a read would return it: the store does not keep null or undefined properties. */
+function asStored(data: RowData): RowData {
+  const stored: RowData = {};
+  for (const key of Object.keys(data)) if (data[key] !== null && data[key] !== undefined) stored[key] = data[key];
+  return stored;
 }
 
 async function applyToPartition(

@@ -1,7 +1,7 @@
 import { odata } from '../storage/TableStore.js';
 import { encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { MAX_TRANSACTION_ROWS, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
 import type { RefusedRecord } from './applyExactlyOnce.js';
 
 /** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
@@ -59,15 +59,24 @@ export class QuarantineStore {
     if (lines.length === 0) return;
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const partitionKey = quarantinePartition(file);
-    for (let i = 0; i < lines.length; i += MAX_TRANSACTION_ROWS) {
-      const writes = lines.slice(i, i + MAX_TRANSACTION_ROWS).map((line) => ({
-        op: 'upsert' as const,
-        rowKey: quarantineRowKey(line.generation, line.position),
-        data: { ...line } as Record<string, unknown>,
-      }));
-      const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, writes);
+    // Batches of at most 100 rows and of at most the bytes one transaction may carry.
+    let batch: RowWrite[] = [];
+    let bytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, batch);
       if (!outcome.committed) throw new Error(`quarantine write refused: ${outcome.code}`);
+      batch = [];
+      bytes = 0;
+    };
+    for (const line of lines) {
+      const write: RowWrite = { op: 'upsert', rowKey: quarantineRowKey(line.generation, line.position), data: { ...line } as Record<string, unknown> };
+      const size = this.tables.transactionBytes(partitionKey, [write]);
+      if (batch.length >= MAX_TRANSACTION_ROWS || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
+      batch.push(write);
+      bytes += size;
     }
+    await flush();
   }
 
   /**
