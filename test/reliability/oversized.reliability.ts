@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../support/roomsLogs.js';
 import { CATEGORY_CASES, hugeCall, oversizedFile, runOversized } from './support/oversized.js';
+import { recordFigures } from './support/scenario.js';
 
 /** Characters that grow in an escaped key, a URL or JSON: quotes, backslashes, controls, key separators, CJK, astral. */
 const ALPHABET = ['a', 'Z', '"', '\\', '\u0001', '\u001f', '/', '#', '?', '%', '+', "'", '|', '~', '!', '中', 'é', '😀', ' '];
@@ -31,7 +32,9 @@ describe('oversized values in every field that reaches a key or property (long, 
         return { container: category.container, records: file.records, unfit: file.unfit };
       });
       files.push({ container: 'callrecordingoperational', records: hugeCall(2000 + Math.floor(random() * 4000), seed), unfit: new Set() });
-      const report = await runOversized(files, 100 + Math.floor(random() * 2400));
+      const segmentRecords = 100 + Math.floor(random() * 2400);
+      const report = await runOversized(files, segmentRecords);
+      recordFigures({ scenario: 'oversized', seed, ...report, segmentRecords, valueLengths: values.map((value) => value.length) });
       expect(report.refused).toBeGreaterThanOrEqual(CATEGORY_CASES.length);
     });
   }
