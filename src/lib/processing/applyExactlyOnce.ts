@@ -256,7 +256,8 @@ async function applyToPartition(
       if (unknown.length > 0) await known.load(unknown);
       start = end;
       attempts = 0;
-      limit = Number.POSITIVE_INFINITY;
+      // Large rows stay large: grow back gradually rather than fold a too-large chunk again each time.
+      limit *= 2;
       continue;
     }
     stats.conflicts++;
