@@ -3,6 +3,7 @@ import { ALL_VIEWS, ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../sr
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
+import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { boundedKey } from '../../src/lib/storage/keys.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { StorageRefusedError, TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
@@ -94,7 +95,7 @@ describe('storage limits, against Azurite', () => {
     expect(await readAggregates(tables)).toEqual(storedReference(records));
   });
 
-  it('call summary fields whose JSON escaping grows past 64 KiB are stored whole', async () => {
+  it('call summary fields whose JSON escaping grows past 64 KiB are stored without loss', async () => {
     const records = Array.from({ length: 200 }, (_, n) =>
       operationRecord({
         correlationId: 'escaping-call', operationName: 'PauseRecording', time: DAY + n * 1000, recordingId: 'rec',
@@ -109,6 +110,28 @@ describe('storage limits, against Azurite', () => {
 
     expect(result).toMatchObject({ records: 200, badLines: 0 });
     expect(await readAggregates(tables)).toEqual(storedReference(records));
+  });
+
+  it('a call whose escape-heavy sets would pass 1 MiB together keeps a bounded call row; the query still sees every value', async () => {
+    const records = Array.from({ length: 250 }, (_, n) => {
+      const tag = String(n).padStart(3, '0');
+      return operationRecord({
+        correlationId: 'escaping-sets', operationName: '\u0002'.repeat(120) + tag, time: DAY + n * 1000, recordingId: 'rec',
+        sdkType: '\u0001'.repeat(120) + tag, sdkVersion: '\u0003'.repeat(120) + tag, callConnectionId: '\u0004'.repeat(120) + tag,
+      });
+    });
+    const container = await newContainer(azuriteConnectionString(), 'insights-logs-callrecordingoperational-' + uniquePrefix().toLowerCase());
+    const path = recordingBlobPath(DAY, 3);
+    await appendToBlob(container, path, asJsonLines(records));
+    const tables = newTableStore();
+
+    const result = await processFile({ container: container.containerName, path }, testDeps(tables));
+
+    expect(result).toMatchObject({ records: 250, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(storedReference(records));
+    const [call] = await queryCalls(tables, { granularity: 'hour', correlationId: 'escaping-sets' });
+    expect(call?.sdkTypes).toHaveLength(250);
+    expect(call?.callConnectionIds).toHaveLength(250);
   });
 
   it('an entity the store cannot hold is quarantined as storage_rejected in the view that refused it; the records around it count once', async () => {
