@@ -84,3 +84,33 @@ export async function firstLines(file: string, minBytes: number): Promise<Buffer
     await handle.close();
   }
 }
+
+/**
+ * One call of `operations` Call Recording API requests (one CorrelationId, so one Calls partition),
+ * on 20 recordings, a second apart, as JSON Lines.
+ */
+export async function writeOneCall(target: string, operations: number): Promise<void> {
+  const start = Date.UTC(2024, 4, 25);
+  const lines: string[] = [];
+  for (let n = 0; n < operations; n++) {
+    const recording = `rec-${n % 20}`;
+    lines.push(JSON.stringify({
+      time: new Date(start + n * 1000).toISOString(),
+      resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH',
+      category: 'CallRecordingOperational',
+      operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
+      operationVersion: '2023-03-06',
+      correlationId: 'one-large-call',
+      level: 'Informational',
+      resultType: 'Succeeded',
+      resultSignature: 202,
+      durationMs: 1 + (n % 700),
+      properties: {
+        URI: `https://contoso.communication.azure.com/calling/recordings/${recording}:pause?api-version=2023-03-06`,
+        CallConnectionId: `conn-${n % 3}`, SdkVersion: '1.0.0', SdkType: 'dotnet',
+      },
+    }));
+  }
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, lines.join('\n') + '\n');
+}

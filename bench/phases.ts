@@ -315,6 +315,38 @@ export async function scalingPhase(files: readonly { repeat: number; path: strin
 }
 
 /**
+ * (f) One large call: one CorrelationId with n operations, so one Calls partition whose call row is
+ * recomputed with every transaction; each file into fresh tables. Requests and time should grow
+ * linearly with n.
+ */
+export async function oneCallPhase(files: readonly { operations: number; path: string }[]): Promise<PhaseResult> {
+  const azurite = await startAzurite();
+  try {
+    const stop = rssSampler();
+    const extra: Record<string, number | string> = {};
+    let ms = 0;
+    let bytes = 0;
+    let records = 0;
+    for (const { operations, path } of files) {
+      // CPU of this process alone: Azurite runs in a child process of its own.
+      const cpuBefore = process.cpuUsage();
+      const run = await runFiles([path], azuriteTables(azurite.connectionString, `Call${operations}`), 1, DEFAULT_PROCESS_SETTINGS);
+      const cpu = process.cpuUsage(cpuBefore);
+      ms += run.ms;
+      bytes += run.bytes;
+      records += run.records;
+      extra[`n${operations}`] = JSON.stringify({
+        records: run.records, ms: round(run.ms), cpuMs: round((cpu.user + cpu.system) / 1000), reads: run.requests.reads, transactions: run.requests.transactions,
+        requests: run.requests.total, segments: run.segments,
+      });
+    }
+    return { name: 'oneCall', ms, bytes, records, ...stop(), extra };
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/**
  * A TableStore that stores nothing: every read finds nothing, every write succeeds. Lets the per-file
  * loop run at full speed with only its own memory in the process (no Azurite, no rows kept).
  */
@@ -352,9 +384,10 @@ class NullTableStore extends TableStore {
     }
     return { committed: true };
   }
-  override async commit(): Promise<{ committed: true }> {
+  /** Answers with an ETag per write, as the service does, so the applier keeps what it wrote instead of reading it again. */
+  override async commit(_table: string, _partitionKey: string, writes: readonly RowWrite[]): Promise<{ committed: true; etags: string[] }> {
     this.requests.transactions++;
-    return { committed: true };
+    return { committed: true, etags: writes.map(() => String(++this.version)) };
   }
 }
 

@@ -1,16 +1,18 @@
 /**
- * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,d,e,rss --repeat 3 --dir /tmp/x --no-write]`
+ * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,d,e,f,rss --repeat 3 --dir /tmp/x --no-write]`
  * Generates logs with the project's generator and measures, on the same data, the floor (a), the
  * in-process pipeline (b), end to end into Azurite (c), the incremental cost (d) and how table
- * requests scale (e); optionally the pipeline and end to end on one big file (rss). Writes docs/BENCHMARKS.md.
+ * requests scale (e), one large call (f); optionally the pipeline and end to end on one big file (rss). Writes docs/BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bigFilePath, buildBigFile, ensureTree, firstLines, type TreeInfo } from './data.js';
-import { e2ePhase, floorPhase, incrementalPhase, loopPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage } from './phases.js';
+import { bigFilePath, buildBigFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
+import {
+  e2ePhase, floorPhase, incrementalPhase, loopPhase, oneCallPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage,
+} from './phases.js';
 
 interface Args {
   sizeMb: number;
@@ -27,7 +29,7 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
-    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 15, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'rss']),
+    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 15, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'f', 'rss']),
     dir: path.join(os.tmpdir(), 'acs-logs-bench'), seed: 1, write: true, repeat: 3,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -58,13 +60,14 @@ function parseArgs(argv: readonly string[]): Args {
 class UsageError extends Error {}
 
 const USAGE = 'usage: npm run bench -- [--size-mb N] [--rss-file-mb N] [--incremental-mb N] [--e2e-mb N] [--scaling-lines N] ' +
-  '[--phases a,b,stages,loop,c,d,e,rss] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
+  '[--phases a,b,stages,loop,c,d,e,f,rss] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
 
 type PhaseRequest =
   | { phase: 'floor' | 'e2e' | 'loop'; files: string[] }
   | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
   | { phase: 'incremental'; bigFile: string; append: string }
-  | { phase: 'scaling'; files: { repeat: number; path: string }[] };
+  | { phase: 'scaling'; files: { repeat: number; path: string }[] }
+  | { phase: 'oneCall'; files: { operations: number; path: string }[] };
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   switch (request.phase) {
@@ -74,6 +77,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'loop': return loopPhase(request.files);
     case 'incremental': return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
     case 'scaling': return scalingPhase(request.files);
+    case 'oneCall': return oneCallPhase(request.files);
   }
 }
 
@@ -181,6 +185,16 @@ async function main(): Promise<void> {
     await step('e', { phase: 'scaling', files });
   }
 
+  if (args.phases.has('f')) {
+    const files = [];
+    for (const operations of ONE_CALL_OPERATIONS) {
+      const target = bigFilePath(args.dir, `one-call-${operations}`);
+      await writeOneCall(target, operations);
+      files.push({ operations, path: target });
+    }
+    await step('f', { phase: 'oneCall', files });
+  }
+
   if (args.phases.has('rss') && args.rssFileMb > 0) {
     const big = bigFilePath(args.dir, `rss-${args.rssFileMb}`);
     const bytes = await buildBigFile(big, tree.files, args.rssFileMb * 1e6);
@@ -206,6 +220,9 @@ async function main(): Promise<void> {
 let e2eNote = '';
 
 const ANALYSIS_HEADING = '## Analysis';
+
+/** (f): operations of the one large call. */
+const ONE_CALL_OPERATIONS = [2_000, 8_000, 16_000] as const;
 
 /** (e): ×1 … ×4 fit one segment (2,500 records) with the default 500 lines; ×8 and ×32 span several. */
 const SCALING_REPEATS = [1, 2, 4, 8, 32] as const;
@@ -309,6 +326,18 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
     for (const x of scaling) {
       const label = x.repeat > 0 ? `each line ×${x.repeat}` : `block ×${-x.repeat}`;
       out.push(`| ${label} | ${x.records} | ${fmt(mb(x.bytes))} | ${x.segments} | ${x.requests} | ${x.rows} | ${fmt(x.requests / x.rows, 3)} | ${fmt((x.requests / x.records) * 1000, 2)} |`);
+    }
+    out.push('');
+  }
+  const f = r['f'];
+  if (f) {
+    out.push('## One large call (f): one CorrelationId, one Calls partition', '');
+    out.push('Each file is one call of n Call Recording API operations (20 recordings), processed into empty tables. ' +
+      'The call row is recomputed from the whole partition in every transaction; the partition is read once per segment.', '');
+    out.push('| operations | seconds | processor CPU seconds | segments | reads | transactions | requests | requests / 1,000 operations |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [key, value] of Object.entries(f.extra).filter(([k]) => k.startsWith('n'))) {
+      const x = JSON.parse(String(value)) as { records: number; ms: number; cpuMs: number; reads: number; transactions: number; requests: number; segments: number };
+      out.push(`| ${Number(key.slice(1)).toLocaleString('en-US')} | ${fmt(x.ms / 1000, 2)} | ${fmt(x.cpuMs / 1000, 2)} | ${x.segments} | ${x.reads} | ${x.transactions} | ${x.requests} | ${fmt((x.requests / x.records) * 1000, 2)} |`);
     }
     out.push('');
   }

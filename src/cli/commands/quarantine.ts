@@ -12,7 +12,7 @@ export interface QuarantineListFlags extends StorageFlags {
   format: string;
 }
 
-export const QUARANTINE_COLUMNS = ['container', 'path', 'line', 'offset', 'code', 'message', 'raw', 'rawTruncated', 'quarantinedAt', 'replayedAt'] as const;
+export const QUARANTINE_COLUMNS = ['container', 'path', 'line', 'offset', 'code', 'view', 'message', 'raw', 'rawTruncated', 'quarantinedAt', 'replayedAt'] as const;
 
 /** `acs-logs quarantine list`: the lines that could not be read, with their reason (replayed ones with --all). */
 export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream): Promise<void> {

@@ -184,14 +184,17 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
 /**
  * The stored call row. Counts and small sets only: recordings stay on their own `s|` rows (the
  * query reads them), so the row's size does not grow with the number of recordings. Maps and sets
- * keep at most MAX_MAP_KEYS entries (the first in sorted order; the rest of a map is summed under
- * `(other)`), each value at most 128 chars, so every property stays under 64 KiB and the row under
- * ~250 KB; `truncated` then tells the query to recount from the `o|` rows.
+ * keep at most MAX_MAP_KEYS entries and 32,000 chars of JSON (the first in sorted order; the rest of
+ * a map is summed under `(other)`), so every property stays under 64 KiB and the row under ~300 KB
+ * however escape-heavy the values; `truncated` then tells the query to recount from the `o|` rows.
  */
 export function callRowOf(facts: CallFacts): RowData {
   const operations = capCounts(facts.operations);
-  const truncated =
-    operations.truncated || [facts.sdkTypes, facts.sdkVersions, facts.callConnectionIds].some((set) => set.length > MAX_MAP_KEYS);
+  const sdkTypes = capStrings(facts.sdkTypes);
+  const sdkVersions = capStrings(facts.sdkVersions);
+  const callConnectionIds = capStrings(facts.callConnectionIds);
+  const truncated = operations.truncated || sdkTypes.length < facts.sdkTypes.length || sdkVersions.length < facts.sdkVersions.length
+    || callConnectionIds.length < facts.callConnectionIds.length;
   const row: RowData = {
     correlationId: facts.correlationId,
     resourceId: facts.resourceId,
@@ -202,11 +205,11 @@ export function callRowOf(facts: CallFacts): RowData {
     operationCount: facts.operationCount,
     operations: writeCounts(operations.counts),
     failedOperations: facts.failedOperations,
-    sdkTypes: JSON.stringify(facts.sdkTypes.slice(0, MAX_MAP_KEYS)),
+    sdkTypes: JSON.stringify(sdkTypes),
     sdkTypeCount: facts.sdkTypes.length,
-    sdkVersions: JSON.stringify(facts.sdkVersions.slice(0, MAX_MAP_KEYS)),
+    sdkVersions: JSON.stringify(sdkVersions),
     sdkVersionCount: facts.sdkVersions.length,
-    callConnectionIds: JSON.stringify(facts.callConnectionIds.slice(0, MAX_MAP_KEYS)),
+    callConnectionIds: JSON.stringify(callConnectionIds),
     callConnectionIdCount: facts.callConnectionIds.length,
     firstOperationAt: facts.firstOperationAt,
     lastOperationAt: facts.lastOperationAt,
@@ -246,12 +249,41 @@ function durationFacts(durations: number[]): DurationFacts | null {
   };
 }
 
+/**
+ * Most characters of JSON one map or set of the call row keeps: escaping can make a 128-char value
+ * 768 chars long, and four such properties of 200 values would pass the 1 MiB an entity may hold.
+ */
+const MAX_SET_JSON_CHARS = 32_000;
+
+/** The first values in sorted order, at most MAX_MAP_KEYS of them and MAX_SET_JSON_CHARS of JSON. */
+function capStrings(values: readonly string[]): string[] {
+  const kept: string[] = [];
+  let chars = 2;
+  for (const value of values) {
+    const cost = JSON.stringify(value).length + 1;
+    if (kept.length >= MAX_MAP_KEYS || chars + cost > MAX_SET_JSON_CHARS) break;
+    kept.push(value);
+    chars += cost;
+  }
+  return kept;
+}
+
 function capCounts(counts: Counts): { counts: Counts; truncated: boolean } {
   const keys = Object.keys(counts).sort(compareStrings);
-  if (keys.length <= MAX_MAP_KEYS) return { counts, truncated: false };
+  const room = MAX_SET_JSON_CHARS - JSON.stringify(OTHER_KEY).length - 24;
+  let chars = 2;
+  let fits = 0;
+  for (const key of keys) {
+    const cost = JSON.stringify(key).length + 1 + String(counts[key]).length + 1;
+    if (fits >= MAX_MAP_KEYS || chars + cost > room) break;
+    chars += cost;
+    fits++;
+  }
+  if (fits === keys.length) return { counts, truncated: false };
+  const keep = Math.min(fits, MAX_MAP_KEYS - 1);
   const kept: Counts = {};
-  for (const key of keys.slice(0, MAX_MAP_KEYS - 1)) kept[key] = counts[key] as number;
-  kept[OTHER_KEY] = keys.slice(MAX_MAP_KEYS - 1).reduce((sum, key) => sum + (counts[key] as number), 0);
+  for (const key of keys.slice(0, keep)) kept[key] = counts[key] as number;
+  kept[OTHER_KEY] = keys.slice(keep).reduce((sum, key) => sum + (counts[key] as number), 0);
   return { counts: kept, truncated: true };
 }
 

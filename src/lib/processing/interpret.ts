@@ -51,7 +51,7 @@ export class Interpreter {
       for (const raw of decoded.records) {
         const normalized = normalizeRecord(raw.value, this.context);
         if (normalized.success) {
-          this.records.push({ position: raw.position, record: normalized.record });
+          this.records.push({ position: raw.position, record: normalized.record, unit: { offset: item.offset, end: item.end, line: item.line } });
           if (normalized.record.time > this.lastRecordTime) this.lastRecordTime = normalized.record.time;
         } else if (normalized.kind === 'unsupported') {
           this.unsupported++;

@@ -159,10 +159,16 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     const generationId = fileGenerationId(file, checkpoint.generation);
     const outcome = segment.outcome;
     await quarantine.put(file, outcome.quarantined);
-    await applyExactlyOnce(deps.tables, deps.views, outcome.records, {
+    const applied = await applyExactlyOnce(deps.tables, deps.views, outcome.records, {
       fileId: generationId,
       fileKey: fileKey(file),
       concurrency: deps.settings.partitionConcurrency,
+      onRefused: async (refused) => {
+        deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
+          file: fileKey(file), position: refused.record.position, view: refused.view, code: refused.code,
+        });
+        await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+      },
     });
 
     const next: Checkpoint = {
@@ -178,7 +184,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
-      badLines: checkpoint.badLines + outcome.quarantined.length,
+      badLines: checkpoint.badLines + outcome.quarantined.length + applied.refused,
       bytes: checkpoint.bytes + consumed,
       updatedAt: new Date(now()).toISOString(),
       lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
@@ -190,7 +196,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     result.bytes += consumed;
     result.records += outcome.records.length;
     result.unsupported += outcome.unsupported;
-    result.badLines += outcome.quarantined.length;
+    result.badLines += outcome.quarantined.length + applied.refused;
     if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
   }
 

@@ -1,7 +1,13 @@
 import { odata } from '../storage/TableStore.js';
 import { encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { MAX_TRANSACTION_ROWS, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
+import type { RefusedRecord } from './applyExactlyOnce.js';
+
+/** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
+export const STORAGE_REJECTED = 'storage_rejected';
+/** Characters of the refused record kept to show (a replay reads its line from the file). */
+const REFUSED_SAMPLE_CHARS = 2000;
 
 export const QUARANTINE_TABLE = 'Quarantine';
 
@@ -23,6 +29,9 @@ export interface QuarantinedLine {
   quarantinedAt: string;
   /** Category the file implied when the line was read (container or `--category`), for replays. */
   category: string | null;
+  /** For `storage_rejected`: the view (table) whose partition refused the record; a replay applies it there only. */
+  view?: string;
+  viewPartition?: string;
   /** Set once a replay applied the line's records. */
   replayedAt?: string;
   replayedRecords?: number;
@@ -31,6 +40,11 @@ export interface QuarantinedLine {
 /** Row key: generation and zero-padded position, so rows sort in file order and replays overwrite. */
 export function quarantineRowKey(generation: number, position: number): string {
   return `g${generation}|${String(position).padStart(16, '0')}`;
+}
+
+/** One row per refused record and view: the same record refused in two views is two entries. */
+export function refusedRowKey(generation: number, position: number, view: string): string {
+  return `${quarantineRowKey(generation, position)}|${view}`;
 }
 
 export function quarantinePartition(file: LogFileRef): string {
@@ -45,15 +59,44 @@ export class QuarantineStore {
     if (lines.length === 0) return;
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const partitionKey = quarantinePartition(file);
-    for (let i = 0; i < lines.length; i += MAX_TRANSACTION_ROWS) {
-      const writes = lines.slice(i, i + MAX_TRANSACTION_ROWS).map((line) => ({
-        op: 'upsert' as const,
-        rowKey: quarantineRowKey(line.generation, line.position),
-        data: { ...line } as Record<string, unknown>,
-      }));
-      const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, writes);
+    // Batches of at most 100 rows and of at most the bytes one transaction may carry.
+    let batch: RowWrite[] = [];
+    let bytes = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, batch);
       if (!outcome.committed) throw new Error(`quarantine write refused: ${outcome.code}`);
+      batch = [];
+      bytes = 0;
+    };
+    for (const line of lines) {
+      const write: RowWrite = { op: 'upsert', rowKey: quarantineRowKey(line.generation, line.position), data: { ...line } as Record<string, unknown> };
+      const size = this.tables.transactionBytes(partitionKey, [write]);
+      if (batch.length >= MAX_TRANSACTION_ROWS || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
+      batch.push(write);
+      bytes += size;
     }
+    await flush();
+  }
+
+  /**
+   * Quarantines a record the store refused in one view. Create-only: a record refused again (a run
+   * repeated after a crash) keeps its entry, and whether a replay already applied it.
+   */
+  async putRefused(file: LogFileRef, generation: number, category: string | null, refused: RefusedRecord, now: number): Promise<void> {
+    await this.tables.ensureTable(QUARANTINE_TABLE);
+    const { record, view, partitionKey, code, message } = refused;
+    const unit = record.unit ?? { offset: record.position, end: record.position, line: 0 };
+    const sample = JSON.stringify(record.record);
+    const line: QuarantinedLine = {
+      container: file.container, path: file.path, generation, offset: unit.offset, end: unit.end, position: record.position,
+      line: unit.line, code: STORAGE_REJECTED, message: `${code}: ${message}`, raw: sample.slice(0, REFUSED_SAMPLE_CHARS),
+      rawTruncated: true, quarantinedAt: new Date(now).toISOString(), category, view, viewPartition: partitionKey,
+    };
+    const outcome = await this.tables.writeConditional(QUARANTINE_TABLE, quarantinePartition(file), {
+      op: 'create', rowKey: refusedRowKey(generation, record.position, view), data: { ...line } as Record<string, unknown>,
+    });
+    if (!outcome.committed && outcome.status !== 409) throw new Error(`quarantine write refused: ${outcome.code}`);
   }
 
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
@@ -67,7 +110,7 @@ export class QuarantineStore {
     await this.tables.upsert(
       QUARANTINE_TABLE,
       quarantinePartition(line),
-      quarantineRowKey(line.generation, line.position),
+      line.code === STORAGE_REJECTED && line.view ? refusedRowKey(line.generation, line.position, line.view) : quarantineRowKey(line.generation, line.position),
       { ...line } as Record<string, unknown>,
     );
   }

@@ -5,10 +5,10 @@ import { applyExactlyOnce } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId } from './checkpoints.js';
 import { interpret } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
-import { QuarantineStore, type QuarantinedLine } from './quarantine.js';
+import { QuarantineStore, STORAGE_REJECTED, type QuarantinedLine } from './quarantine.js';
 
-/** Codes of records that framed and decoded but failed their schema: only that record is replayed. */
-const RECORD_CODES = new Set(['schema_invalid', 'time_invalid', 'value_out_of_range', 'time_out_of_range']);
+/** Codes of records that framed and decoded but failed their schema, their ranges or the store: only that record is replayed. */
+const RECORD_CODES = new Set(['schema_invalid', 'time_invalid', 'value_out_of_range', 'time_out_of_range', STORAGE_REJECTED]);
 
 export interface ReplayFilter {
   file?: LogFileRef;
@@ -73,14 +73,27 @@ async function replayLine(
   const records = RECORD_CODES.has(line.code) ? result.records.filter((r) => r.position === line.position) : result.records;
   const stillBad = items.length === 0 ? { code: 'line_too_long', message: 'longer than ACS_LOGS_MAX_LINE_BYTES' } : result.quarantined.find((q) => q.position === line.position || !RECORD_CODES.has(line.code));
 
+  let stillRefused: string | undefined;
   if (records.length > 0) {
-    await applyExactlyOnce(deps.tables, deps.views, records, {
-      fileId: `${fileGenerationId(file, line.generation)}.q${line.position}`,
+    // A refused record went into every view but one: it is replayed into that view only, under a mark of its own.
+    const refusedIn = line.code === STORAGE_REJECTED ? line.view : undefined;
+    const views = refusedIn === undefined ? deps.views : deps.views.filter((view) => view.table === refusedIn);
+    const applied = await applyExactlyOnce(deps.tables, views, records, {
+      fileId: `${fileGenerationId(file, line.generation)}.${refusedIn === undefined ? 'q' : 's'}${line.position}`,
       fileKey: `${line.container}/${line.path}`,
       concurrency: deps.settings.partitionConcurrency,
+      onRefused: async (refused) => {
+        if (refusedIn === undefined) await store.putRefused(file, line.generation, line.category, refused, now);
+        else stillRefused = `${refused.code}: ${refused.message}`;
+      },
     });
-    await store.update({ ...line, replayedAt: new Date(now).toISOString(), replayedRecords: records.length });
-    return { kind: 'applied', records: records.length };
+    if (stillRefused !== undefined) {
+      await store.update({ ...line, message: stillRefused });
+      return { kind: 'still_bad', records: 0 };
+    }
+    const kept = records.length - (refusedIn === undefined ? applied.refused : 0);
+    await store.update({ ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept });
+    return { kind: 'applied', records: kept };
   }
   if (stillBad) {
     await store.update({ ...line, code: stillBad.code, message: stillBad.message });

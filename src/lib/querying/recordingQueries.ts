@@ -5,7 +5,7 @@ import {
   CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
   type RecordingFacts,
 } from '../joining/index.js';
-import { RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { forEachLimit } from '../processing/concurrency.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
@@ -191,7 +191,7 @@ export async function queryRecordingOperations(tables: TableStore, filters: View
 
 function callFilter(filters: ViewFilters): string {
   const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
-  if (filters.correlationId !== undefined) clauses.push(odata`PartitionKey eq ${callPartition(filters.correlationId)}`);
+  if (filters.correlationId !== undefined) clauses.push(odata`PartitionKey eq ${boundedKey(callPartition(filters.correlationId))}`);
   if (filters.resourceId) clauses.push(odata`resourceId eq ${filters.resourceId.toUpperCase()}`);
   if (filters.from) clauses.push(odata`firstAt ge ${filters.from}`);
   if (filters.to) clauses.push(odata`firstAt lt ${filters.to}`);

@@ -1,5 +1,5 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
-import { encodeKeyPart } from '../storage/keys.js';
+import { boundedKey, encodeKeyPart } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
@@ -66,7 +66,7 @@ export async function queryRoomsOperations(tables: TableStore, filters: ViewFilt
 export async function queryRooms(tables: TableStore, filters: ViewFilters): Promise<RoomRow[]> {
   await tables.ensureTable(ROOMS_TABLE);
   const clauses = [odata`RowKey lt ${'~'}`];
-  if (filters.resourceId) clauses.push(odata`PartitionKey eq ${encodeKeyPart(filters.resourceId.toUpperCase())}`);
+  if (filters.resourceId) clauses.push(odata`PartitionKey eq ${boundedKey(encodeKeyPart(filters.resourceId.toUpperCase()))}`);
   if (filters.from) clauses.push(odata`lastOperationAt ge ${filters.from}`);
   if (filters.to) clauses.push(odata`firstOperationAt lt ${filters.to}`);
   const rows: RoomRow[] = [];

@@ -1,6 +1,12 @@
 import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { checkTablePrefix, classifyError } from './errors.js';
+import { boundedKey, urlLength } from './keys.js';
+import {
+  checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
+} from './limits.js';
+
+export { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 
 /** The SDK's OData template tag: escapes values so user input is never concatenated into a filter. */
 export { odata };
@@ -19,12 +25,17 @@ export type RowWrite =
   | { op: 'replace'; rowKey: string; etag: string; data: Record<string, unknown> }
   | { op: 'upsert'; rowKey: string; data: Record<string, unknown> };
 
-export type CommitOutcome = { committed: true } | { committed: false; status: number; code: string };
+/** `etags[i]` is the new ETag of `writes[i]` when the service said it (the batch answer carries them). */
+export type CommitOutcome =
+  | { committed: true; etags?: readonly (string | undefined)[] }
+  | { committed: false; status: number; code: string };
 
 /** Table Storage rules the store enforces when a transaction is built, not when it fails on the wire. */
 export const MAX_TRANSACTION_ROWS = 100;
 /** Azure allows at most 15 discrete comparisons in one $filter. */
 const MAX_FILTER_COMPARISONS = 15;
+/** A read's $filter, percent-encoded, stays far below the request-line sizes servers answer 431 to. */
+const MAX_FILTER_URL_CHARS = 6 * 1024;
 
 export type TableConnection =
   | { kind: 'connectionString'; connectionString: string }
@@ -43,7 +54,14 @@ const INT32_MAX = 2_147_483_647;
 /**
  * The only door to Azure Table Storage. Table names get the configured prefix; transient failures
  * (429, 503, resets) are retried by the SDK's retry policy; 409/412/404 in a transaction are
- * reported as a conflict for the caller to re-read and retry, every other error is thrown.
+ * reported as a conflict for the caller to re-read and retry; a row the service refuses (400, 413),
+ * or that this store can tell it would refuse, throws StorageRefusedError; every other error is
+ * thrown as it came.
+ *
+ * Limits are kept here, for every caller: keys are bounded (boundedKey: long keys digested, the same
+ * way on write and read), long strings are split across properties and joined back on read, entities
+ * are checked against 1 MiB and 252 properties, transactions against 100 operations and 4 MiB, and
+ * multi-row reads are cut so that no request line is long enough for a 431.
  */
 export class TableStore {
   private readonly clients = new Map<string, TableClient>();
@@ -98,7 +116,7 @@ export class TableStore {
   async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
     this.requests.reads++;
     try {
-      const entity = await withNetworkRetry(() => this.client(logicalName).getEntity(partitionKey, rowKey));
+      const entity = await withNetworkRetry(() => this.client(logicalName).getEntity(boundedKey(partitionKey), boundedKey(rowKey)));
       return toStoredRow(entity);
     } catch (error) {
       if (error instanceof RestError && error.statusCode === 404) return undefined;
@@ -106,18 +124,41 @@ export class TableStore {
     }
   }
 
-  /** Reads the given rows of one partition, 14 keys per request (the filter comparison limit). */
+  /**
+   * Reads the given rows of one partition, by the keys asked for: at most 14 keys per request (the
+   * filter comparison limit) and fewer when long keys would make the request line too long.
+   */
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     const found = new Map<string, StoredRow>();
-    const perRequest = MAX_FILTER_COMPARISONS - 1;
+    const storedPartition = boundedKey(partitionKey);
+    const asked = new Map<string, string[]>();
+    for (const key of rowKeys) {
+      const stored = boundedKey(key);
+      const keys = asked.get(stored);
+      if (keys) keys.push(key);
+      else asked.set(stored, [key]);
+    }
+    const partitionClause = odata`PartitionKey eq ${storedPartition}`;
     const batches: string[][] = [];
-    for (let i = 0; i < rowKeys.length; i += perRequest) batches.push(rowKeys.slice(i, i + perRequest));
+    let batch: string[] = [];
+    let batchUrl = urlLength(partitionClause);
+    for (const stored of asked.keys()) {
+      const cost = urlLength(odata`RowKey eq ${stored}`) + 12;
+      if (batch.length > 0 && (batch.length >= MAX_FILTER_COMPARISONS - 1 || batchUrl + cost > MAX_FILTER_URL_CHARS)) {
+        batches.push(batch);
+        batch = [];
+        batchUrl = urlLength(partitionClause);
+      }
+      batch.push(stored);
+      batchUrl += cost;
+    }
+    if (batch.length > 0) batches.push(batch);
     await Promise.all(
       batches.map(async (keys) => {
-        const filter =
-          odata`PartitionKey eq ${partitionKey}` +
-          ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')';
-        for await (const row of this.query(logicalName, filter)) found.set(row.rowKey, row);
+        const filter = partitionClause + ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')';
+        for await (const row of this.query(logicalName, filter)) {
+          for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
+        }
       }),
     );
     return found;
@@ -126,7 +167,7 @@ export class TableStore {
   /** Reads every row of one partition. */
   async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
     const found = new Map<string, StoredRow>();
-    for await (const row of this.query(logicalName, odata`PartitionKey eq ${partitionKey}`)) found.set(row.rowKey, row);
+    for await (const row of this.query(logicalName, odata`PartitionKey eq ${boundedKey(partitionKey)}`)) found.set(row.rowKey, row);
     return found;
   }
 
@@ -151,15 +192,20 @@ export class TableStore {
 
   /** Upserts one row (replace semantics), unconditionally. */
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+    const entity = toEntity(partitionKey, rowKey, data);
     this.requests.writes++;
-    await withNetworkRetry(() => this.client(logicalName).upsertEntity(toEntity(partitionKey, rowKey, data), 'Replace'));
+    try {
+      await withNetworkRetry(() => this.client(logicalName).upsertEntity(entity, 'Replace'));
+    } catch (error) {
+      throw asRefusal(error);
+    }
   }
 
   /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. */
   async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
-    this.requests.writes++;
     const client = this.client(logicalName);
     const entity = toEntity(partitionKey, write.rowKey, write.data);
+    this.requests.writes++;
     try {
       await withNetworkRetry(() =>
         write.op === 'create'
@@ -177,15 +223,26 @@ export class TableStore {
   async deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
     this.requests.writes++;
     try {
-      await this.client(logicalName).deleteEntity(partitionKey, rowKey);
+      await this.client(logicalName).deleteEntity(boundedKey(partitionKey), boundedKey(rowKey));
     } catch (error) {
       if (!(error instanceof RestError && error.statusCode === 404)) throw error;
     }
   }
 
+  /**
+   * Bytes the writes add to a transaction's request body, as commit counts them: callers split
+   * their transactions by this so that none passes MAX_TRANSACTION_BYTES.
+   */
+  transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
+    let bytes = 0;
+    const storedPartition = boundedKey(partitionKey);
+    for (const write of writes) bytes += operationBytes(storedPartition, boundedKey(write.rowKey), splitLongStrings(write.data));
+    return bytes;
+  }
+
   /** Submits writes to one partition as one atomic entity-group transaction. */
   async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
-    if (writes.length === 0) return { committed: true };
+    if (writes.length === 0) return { committed: true, etags: [] };
     if (writes.length > MAX_TRANSACTION_ROWS) {
       throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
     }
@@ -195,10 +252,16 @@ export class TableStore {
       if (write.op === 'upsert') return ['upsert', entity, 'Replace'];
       return ['update', entity, 'Replace', { etag: write.etag }];
     });
+    const bytes = this.transactionBytes(partitionKey, writes);
+    if (bytes > MAX_TRANSACTION_BYTES) {
+      throw new StorageRefusedError('RequestBodyTooLarge', `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`, 413);
+    }
     this.requests.transactions++;
     try {
-      await withNetworkRetry(() => this.client(logicalName).submitTransaction(actions));
-      return { committed: true };
+      const response = await withNetworkRetry(() => this.client(logicalName).submitTransaction(actions));
+      // The sub-responses come in the order of the operations.
+      const etags = response.subResponses.length === writes.length ? response.subResponses.map((sub) => sub.etag?.trim()) : undefined;
+      return { committed: true, etags };
     } catch (error) {
       return asConflict(error);
     }
@@ -256,7 +319,19 @@ function asConflict(error: unknown): CommitOutcome {
     const code = typeof error.code === 'string' ? error.code : String(error.statusCode);
     return { committed: false, status: error.statusCode, code };
   }
-  throw error;
+  throw asRefusal(error);
+}
+
+/** Status codes with which the service refuses what was sent (not who sent it, nor when). */
+const REFUSAL_STATUSES = new Set([400, 413]);
+
+/** A refusal of the rows themselves as StorageRefusedError, with the service's code and message; anything else as it came. */
+export function asRefusal(error: unknown): unknown {
+  if (error instanceof RestError && error.statusCode !== undefined && REFUSAL_STATUSES.has(error.statusCode)) {
+    const code = typeof error.code === 'string' ? error.code : String(error.statusCode);
+    return new StorageRefusedError(code, error.message || code, error.statusCode);
+  }
+  return error;
 }
 
 function toStoredRow(entity: Record<string, unknown>): StoredRow {
@@ -264,6 +339,7 @@ function toStoredRow(entity: Record<string, unknown>): StoredRow {
   for (const key of Object.keys(entity)) {
     if (!SYSTEM_PROPERTIES.has(key)) data[key] = entity[key];
   }
+  joinLongStrings(data);
   return {
     partitionKey: String(entity['partitionKey']),
     rowKey: String(entity['rowKey']),
@@ -272,12 +348,19 @@ function toStoredRow(entity: Record<string, unknown>): StoredRow {
   };
 }
 
-/** Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32. */
+/**
+ * The entity as sent: keys bounded, long strings split, limits checked (throws StorageRefusedError).
+ * Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32.
+ */
 function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
-  const entity: TableEntity<Record<string, unknown>> = { partitionKey, rowKey };
-  for (const key of Object.keys(data)) {
-    const value = data[key];
+  const entity: TableEntity<Record<string, unknown>> = { partitionKey: boundedKey(partitionKey), rowKey: boundedKey(rowKey) };
+  const properties = splitLongStrings(data);
+  checkEntity(entity.partitionKey, entity.rowKey, withoutEmpty(properties));
+  for (const key of Object.keys(properties)) {
+    const value = properties[key];
     if (value === undefined || value === null) continue;
+    // A property named like a key would overwrite it: refused, not sent.
+    if (key === 'partitionKey' || key === 'rowKey') throw new StorageRefusedError('InvalidInput', `property name ${key} is reserved`);
     if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > INT32_MAX) {
       entity[key] = { value: String(value), type: 'Double' };
     } else {
@@ -285,4 +368,10 @@ function toEntity(partitionKey: string, rowKey: string, data: Record<string, unk
     }
   }
   return entity;
+}
+
+function withoutEmpty(properties: Record<string, unknown>): Record<string, unknown> {
+  const kept: Record<string, unknown> = {};
+  for (const key of Object.keys(properties)) if (properties[key] !== undefined && properties[key] !== null) kept[key] = properties[key];
+  return kept;
 }

@@ -66,3 +66,43 @@ const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encodi
 const sha256Base64Url: (value: string) => string = oneShotHash
   ? (value) => oneShotHash('sha256', value, 'base64url')
   : (value) => crypto.createHash('sha256').update(value).digest('base64url');
+
+/** Table Storage allows 1 KiB per key: 512 UTF-16 code units (Azurite enforces the same). */
+export const MAX_STORED_KEY_CHARS = 512;
+/**
+ * Longest key once percent-encoded for a URL: a point read carries both keys, a non-ASCII character
+ * costs up to 9 chars (`%E4%B8%AD`), and servers answer 431 to request lines past 8-16 KiB.
+ */
+export const MAX_STORED_KEY_URL_CHARS = 2048;
+const DIGEST_SUFFIX_CHARS = 2 + 22;
+
+/**
+ * The key as stored: the key itself when it fits both limits, else its longest prefix that leaves
+ * room for `!!<digest of the whole key>`. Pure and idempotent (a stored key fits), so a logical key
+ * maps to the same stored key on every write and read.
+ */
+export function boundedKey(key: string): string {
+  if (key.length <= MAX_STORED_KEY_URL_CHARS / 9 || (key.length <= MAX_STORED_KEY_CHARS && urlLength(key) <= MAX_STORED_KEY_URL_CHARS)) return key;
+  const maxChars = MAX_STORED_KEY_CHARS - DIGEST_SUFFIX_CHARS;
+  const maxUrl = MAX_STORED_KEY_URL_CHARS - DIGEST_SUFFIX_CHARS;
+  let end = 0;
+  let url = 0;
+  while (end < key.length && end < maxChars) {
+    const code = key.charCodeAt(end);
+    const pair = code >= 0xd800 && code <= 0xdbff && end + 1 < key.length ? 2 : 1;
+    const cost = urlLength(key.slice(end, end + pair), Infinity);
+    if (end + pair > maxChars || url + cost > maxUrl) break;
+    url += cost;
+    end += pair;
+  }
+  return key.slice(0, end) + '!!' + digest(key);
+}
+
+/** Chars of a string percent-encoded as UTF-8; `ifUnencodable` when it holds a lone surrogate. */
+export function urlLength(value: string, ifUnencodable = value.length * 9): number {
+  try {
+    return encodeURIComponent(value).length;
+  } catch {
+    return ifUnencodable;
+  }
+}

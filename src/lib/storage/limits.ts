@@ -1,0 +1,132 @@
+/**
+ * Table Storage's size limits, applied to every row on its way in and out of the store (pure). A
+ * string property longer than the service allows is split losslessly across extra properties
+ * (`name`, `name__1`, ..., and `name__n` = the number of parts) and joined back when read, so JSON
+ * count maps and sketches are never clipped. What still does not fit (an entity past 1 MiB, more
+ * than 252 properties) is refused here, before it is sent, as the service would refuse it.
+ */
+
+/** The service allows 32K UTF-16 code units per string property; parts stay a little below. */
+export const MAX_PROPERTY_CHARS = 32_000;
+/** 1 MiB per entity, by the service's own count (see entitySizeBytes). */
+export const MAX_ENTITY_BYTES = 1024 * 1024;
+/** 255 properties per entity, of which PartitionKey, RowKey and Timestamp are three. */
+export const MAX_PROPERTIES = 252;
+/** A batch request body may hold 4 MiB; keep room for what the estimate does not see. */
+export const MAX_TRANSACTION_BYTES = 4 * 1024 * 1024 - 128 * 1024;
+
+const PART_MARK = '__';
+const COUNT_SUFFIX = PART_MARK + 'n';
+/** Per operation of a batch: its MIME part headers, request line and OData annotations. */
+const OPERATION_OVERHEAD_BYTES = 600;
+
+/** Why the store will not (or the service did not) take a row. */
+export class StorageRefusedError extends Error {
+  override readonly name = 'StorageRefusedError';
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+/** The properties as stored: long strings split into parts. `data` itself is left as it is. */
+export function splitLongStrings(data: Record<string, unknown>): Record<string, unknown> {
+  let split: Record<string, unknown> | undefined;
+  for (const name of Object.keys(data)) {
+    const value = data[name];
+    if (typeof value !== 'string' || value.length <= MAX_PROPERTY_CHARS) continue;
+    split ??= { ...data };
+    const parts = partsOf(value);
+    split[name] = parts[0];
+    for (let i = 1; i < parts.length; i++) split[`${name}${PART_MARK}${i}`] = parts[i];
+    split[name + COUNT_SUFFIX] = parts.length;
+  }
+  return split ?? data;
+}
+
+/** The inverse of splitLongStrings, in place: parts joined back into their property. */
+export function joinLongStrings(data: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(data)) {
+    if (!key.endsWith(COUNT_SUFFIX)) continue;
+    const count = data[key];
+    const name = key.slice(0, -COUNT_SUFFIX.length);
+    const first = data[name];
+    if (typeof count !== 'number' || typeof first !== 'string') continue;
+    const parts = [first];
+    for (let i = 1; i < count; i++) {
+      const part = data[`${name}${PART_MARK}${i}`];
+      // A query that selected only some columns: leave what it got as it is.
+      if (typeof part !== 'string') return data;
+      parts.push(part);
+    }
+    for (let i = 1; i < count; i++) delete data[`${name}${PART_MARK}${i}`];
+    delete data[key];
+    data[name] = parts.join('');
+  }
+  return data;
+}
+
+/** Cuts at most MAX_PROPERTY_CHARS at a time, never between the two halves of a surrogate pair. */
+function partsOf(value: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  while (start < value.length) {
+    let end = Math.min(value.length, start + MAX_PROPERTY_CHARS);
+    const last = value.charCodeAt(end - 1);
+    if (end < value.length && last >= 0xd800 && last <= 0xdbff) end--;
+    parts.push(value.slice(start, end));
+    start = end;
+  }
+  return parts;
+}
+
+/**
+ * An entity's size as the service counts it: 4 bytes, 2 per char of the keys, and per property
+ * 8 + 2 per char of its name + its value (string 4 + 2 per char, Int32 4, Double 8, bool 1).
+ */
+export function entitySizeBytes(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
+  let size = 4 + 2 * (partitionKey.length + rowKey.length);
+  for (const name of Object.keys(properties)) {
+    const value = properties[name];
+    if (value === null || value === undefined) continue;
+    size += 8 + 2 * name.length;
+    if (typeof value === 'string') size += 4 + 2 * value.length;
+    else if (typeof value === 'boolean') size += 1;
+    else if (typeof value === 'number') size += 8;
+    else size += 4 + 2 * JSON.stringify(value).length;
+  }
+  return size;
+}
+
+/** Bytes an operation adds to a batch request body: its entity as UTF-8 JSON, plus headers. */
+export function operationBytes(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
+  // Keys appear in the body and, percent-encoded (up to 9 chars each), in the operation's URL.
+  return OPERATION_OVERHEAD_BYTES + 12 * (partitionKey.length + rowKey.length) + jsonBytes(properties);
+}
+
+/** UTF-8 bytes of the JSON the SDK sends (plus a type annotation per property at most). */
+export function jsonBytes(properties: Record<string, unknown>): number {
+  let bytes = 2;
+  for (const name of Object.keys(properties)) {
+    const value = properties[name];
+    if (value === null || value === undefined) continue;
+    bytes += 2 * Buffer.byteLength(name) + 40;
+    bytes += typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value)) : String(JSON.stringify(value)).length;
+  }
+  return bytes;
+}
+
+/** Throws what the service would answer for an entity past its limits. */
+export function checkEntity(partitionKey: string, rowKey: string, properties: Record<string, unknown>): void {
+  const count = Object.keys(properties).length;
+  if (count > MAX_PROPERTIES) {
+    throw new StorageRefusedError('TooManyProperties', `row ${rowKey} would hold ${count} properties (at most ${MAX_PROPERTIES})`);
+  }
+  const size = Math.max(entitySizeBytes(partitionKey, rowKey, properties), jsonBytes(properties));
+  if (size > MAX_ENTITY_BYTES) {
+    throw new StorageRefusedError('EntityTooLarge', `row ${rowKey.slice(0, 80)} would be ${size} bytes (at most ${MAX_ENTITY_BYTES})`);
+  }
+}
