@@ -3,7 +3,7 @@ import type { AggregateView } from '../aggregating/types.js';
 import { categoryFromContainer, resourceIdFromBlobPath } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
-import type { FramerPosition } from '../reading/types.js';
+import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
@@ -71,6 +71,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   };
 
   let knownStat = options.listedStat;
+  // Bytes read past where the last segment stopped: the next segment starts with them.
+  let carry: ReadAhead | undefined;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
@@ -114,7 +116,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       break;
     }
 
-    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now());
+    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), carry);
+    carry = undefined;
     const consumed = segment.end.offset - checkpoint.offset;
     result.pendingBytes = stat.length - segment.end.offset;
     const sealNow = final && segment.end.offset >= stat.length;
@@ -144,7 +147,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
-      badLines: checkpoint.badLines + outcome.quarantined.length,
+      badLines: checkpoint.badLines + outcome.badLines,
       bytes: checkpoint.bytes + consumed,
       updatedAt: new Date(now()).toISOString(),
       lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
@@ -156,7 +159,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     result.bytes += consumed;
     result.records += outcome.records.length;
     result.unsupported += outcome.unsupported;
-    result.badLines += outcome.quarantined.length;
+    result.badLines += outcome.badLines;
+    carry = segment.rest;
     if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
   }
 
@@ -169,17 +173,26 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   return result;
 }
 
+interface ReadAhead {
+  offset: number;
+  bytes: Buffer;
+}
+
 interface Segment {
   outcome: Interpreted;
   end: FramerPosition;
   /** True when the segment stopped at a budget with more bytes available. */
   full: boolean;
   fingerprint?: { fingerprint: string; fingerprintLength: number };
+  /** Bytes already read from `end.offset` on (the rest of the chunk where a budget stopped the segment). */
+  rest?: ReadAhead;
 }
 
 /**
  * Reads from the checkpoint on, framing and interpreting each chunk as it arrives, until the file's
- * end or the first chunk boundary past a budget: bytes read, records held, quarantined text held.
+ * end or the first line (or document element) past a budget: bytes read, records and quarantine
+ * entries held, quarantined text held. Budgets are checked after every line, so a flood of tiny bad
+ * lines cannot pile up within one read.
  */
 async function readSegment(
   source: LogSource,
@@ -190,32 +203,39 @@ async function readSegment(
   settings: ProcessSettings,
   context: NormalizeContext,
   now: number,
+  readAhead?: ReadAhead,
 ): Promise<Segment> {
   const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
   const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now);
+  const withinBudget = (item: FramedItem): boolean => {
+    interpreter.addItem(item);
+    return item.end - start.offset < settings.segmentBytes
+      && interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords
+      && interpreter.quarantinedChars < settings.segmentQuarantinedChars;
+  };
   let fingerprint: Segment['fingerprint'];
   let readPosition = start.offset;
   let full = false;
-  while (readPosition < length) {
-    const chunk = await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
+  let rest: ReadAhead | undefined;
+  while (readPosition < length && !full) {
+    const ahead = readAhead !== undefined && readAhead.offset === readPosition ? readAhead.bytes.subarray(0, length - readPosition) : undefined;
+    readAhead = undefined;
+    const chunk = ahead ?? (await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes)));
     if (chunk.length === 0) break;
     if (readPosition === 0) fingerprint = fingerprintOf(chunk);
     // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
-    for (let from = 0; from < chunk.length; from += FRAME_PIECE_BYTES) {
-      interpreter.add(framer.push(chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES))));
+    for (let from = 0; from < chunk.length && !full; from += FRAME_PIECE_BYTES) {
+      full = framer.pushTo(chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES)), withinBudget);
+    }
+    if (full) {
+      const at = framer.position.offset - readPosition;
+      if (at >= 0 && at < chunk.length) rest = { offset: framer.position.offset, bytes: chunk.subarray(at) };
     }
     readPosition += chunk.length;
-    const overBudget = framer.position.offset - start.offset >= settings.segmentBytes
-      || interpreter.records.length + interpreter.quarantined.length >= settings.segmentRecords
-      || interpreter.quarantinedChars >= settings.segmentQuarantinedChars;
-    if (overBudget && readPosition < length) {
-      full = true;
-      break;
-    }
   }
   if (!full && readPosition >= length) interpreter.add(framer.finish(final));
-  return { outcome: interpreter.result(), end: framer.position, full, fingerprint };
+  return { outcome: interpreter.result(), end: framer.position, full, fingerprint, ...(rest ? { rest } : {}) };
 }
 
 /** A file was replaced when it shrank, was created anew, or its first bytes changed. */
