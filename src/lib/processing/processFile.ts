@@ -46,6 +46,7 @@ export interface FileRunResult {
   bytes: number;
   records: number;
   unsupported: number;
+  /** Bad lines (and bad records of `{"records":[...]}` lines) one by one; a run of them is one quarantine entry. */
   badLines: number;
   segments: number;
   replaced: boolean;
