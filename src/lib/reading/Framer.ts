@@ -150,7 +150,6 @@ function isStructured(buf: Buffer, start: number, end: number): boolean {
 export class Framer {
   private readonly maxUnit: number;
   private readonly maxRaw: number;
-  private readonly startPos: FramerPosition;
 
   private mode: FramingMode;
   /** Absolute offset of the next byte to process, and `\n` bytes before it. */
@@ -199,7 +198,6 @@ export class Framer {
     }
     this.maxUnit = maxUnitBytes;
     this.maxRaw = maxRawBytes;
-    this.startPos = { offset: start.offset, newlines: start.newlines, mode: start.mode };
     this.mode = start.mode;
     this.off = start.offset;
     this.nl = start.newlines;
