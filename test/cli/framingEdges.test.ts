@@ -44,6 +44,9 @@ describe('acs-logs process on framing edge cases', () => {
     const list = await cli(['quarantine', 'list', '--format', 'json', ...flags]);
     const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
     expect(rows.find((row) => row['path'] === junk)).toMatchObject({ line: 2, lastLine: 1001, count: 1000, code: 'invalid_json' });
+    // Replay re-reads every line of a local file's run from disk (its sample alone could not be replayed).
+    const replay = await cli(['quarantine', 'replay', ...flags]);
+    expect(replay.stdout).toMatch(/replayed 2 entries \(1001 lines\): 0 applied \(0 records\), 2 still bad, .* 0 whose source and full text are gone/);
   });
 
   it.each([['utf16le'], ['utf16be']])('reports a %s file as unsupported_encoding, not as invalid JSON per line, and exits 0', async (encoding) => {

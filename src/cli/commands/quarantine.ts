@@ -1,6 +1,7 @@
 import { silentLogger } from '../../lib/processing/logger.js';
 import { QuarantineStore } from '../../lib/processing/quarantine.js';
 import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
+import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -59,7 +60,9 @@ export interface QuarantineReplayFlags extends StorageFlags {
 export async function quarantineReplayCommand(flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
   const pipeline = await openPipeline(flags, silentLogger);
   try {
-    const summary = await replayQuarantine(pipeline.deps, flags.code ? { code: flags.code } : {});
+    // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage.
+    const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source) };
+    const summary = await replayQuarantine(deps, flags.code ? { code: flags.code } : {});
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone\n`,
