@@ -114,3 +114,36 @@ export async function writeOneCall(target: string, operations: number): Promise<
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, lines.join('\n') + '\n');
 }
+
+/**
+ * A file of two-byte junk lines (`x\n`) with good records between them: each good line of `good` in
+ * turn, then `junkBytes` of junk, until the file holds `targetBytes`.
+ */
+export async function buildJunkFile(target: string, good: Buffer, targetBytes: number, junkBytes = 64 * 1024): Promise<{ bytes: number; goodLines: number; junkLines: number }> {
+  await mkdir(path.dirname(target), { recursive: true });
+  const lines: Buffer[] = [];
+  for (let from = 0; from < good.length; ) {
+    const nl = good.indexOf(0x0a, from);
+    if (nl < 0) break;
+    lines.push(good.subarray(from, nl + 1));
+    from = nl + 1;
+  }
+  const junk = Buffer.from('x\n'.repeat(Math.floor(junkBytes / 2)));
+  const out = await open(target, 'w');
+  let bytes = 0;
+  let goodLines = 0;
+  let junkLines = 0;
+  try {
+    while (bytes < targetBytes) {
+      const line = lines[goodLines % lines.length] as Buffer;
+      await out.write(line);
+      await out.write(junk);
+      bytes += line.length + junk.length;
+      goodLines++;
+      junkLines += junk.length / 2;
+    }
+  } finally {
+    await out.close();
+  }
+  return { bytes, goodLines, junkLines };
+}

@@ -14,6 +14,7 @@ import { RESERVED_ROW_PREFIX } from '../src/lib/storage/keys.js';
 import { LocalLogSource, refForLocalPath } from '../src/lib/storage/LocalLogSource.js';
 import { TableStore, type RowWrite, type StoredRow } from '../src/lib/storage/TableStore.js';
 import { FILES_TABLE } from '../src/lib/processing/checkpoints.js';
+import { QuarantineStore } from '../src/lib/processing/quarantine.js';
 
 export interface PhaseResult {
   name: string;
@@ -247,6 +248,28 @@ export async function e2ePhase(files: readonly string[], concurrency = 4): Promi
         requestsTotal: run.requests.total, reads: run.requests.reads, writes: run.requests.writes, transactions: run.requests.transactions,
         requestsPer1000Records: round((run.requests.total / run.records) * 1000, 2), aggregateRows: run.aggregateRows,
         requestsPerAggregateRow: round(run.requests.total / run.aggregateRows, 3), badLines: run.badLines,
+      },
+    };
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/** (j) A junk flood end to end into Azurite, as `acs-logs process` runs a local file: time, peak RSS, requests, quarantine entries. */
+export async function junkPhase(file: string): Promise<PhaseResult> {
+  const azurite = await startAzurite();
+  try {
+    const stop = rssSampler();
+    const tables = azuriteTables(azurite.connectionString, 'Junk');
+    const run = await runFiles([file], tables, 1, DEFAULT_PROCESS_SETTINGS);
+    const sampled = stop();
+    let entries = 0;
+    for await (const entry of new QuarantineStore(tables).list()) entries += entry ? 1 : 0;
+    return {
+      name: 'junk', ms: run.ms, bytes: run.bytes, records: run.records, ...sampled,
+      extra: {
+        badLines: run.badLines, segments: run.segments, quarantineEntries: entries, requestsTotal: run.requests.total,
+        reads: run.requests.reads, writes: run.requests.writes, transactions: run.requests.transactions,
       },
     };
   } finally {

@@ -9,9 +9,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bigFilePath, buildBigFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
+import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import {
-  e2ePhase, floorPhase, incrementalPhase, loopPhase, oneCallPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage,
+  e2ePhase, floorPhase, incrementalPhase, junkPhase, loopPhase, oneCallPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage,
 } from './phases.js';
 
 interface Args {
@@ -20,6 +20,7 @@ interface Args {
   incrementalMb: number;
   scalingLines: number;
   e2eMb: number;
+  junkMb: number;
   phases: Set<string>;
   dir: string;
   seed: number;
@@ -29,7 +30,7 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
-    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 15, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'f', 'rss']),
+    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 15, junkMb: 16, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'f', 'rss', 'junk']),
     dir: path.join(os.tmpdir(), 'acs-logs-bench'), seed: 1, write: true, repeat: 3,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -43,6 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--rss-file-mb') args.rssFileMb = Number(value());
     else if (flag === '--incremental-mb') args.incrementalMb = Number(value());
     else if (flag === '--e2e-mb') args.e2eMb = Number(value());
+    else if (flag === '--junk-mb') args.junkMb = Number(value());
     else if (flag === '--scaling-lines') args.scalingLines = Number(value());
     else if (flag === '--phases') args.phases = new Set(value().split(','));
     else if (flag === '--dir') args.dir = path.resolve(value());
@@ -51,7 +53,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === '--repeat') args.repeat = Math.max(1, Math.floor(Number(value())));
     else throw new UsageError(`unknown flag ${flag}`);
   }
-  for (const [name, n] of [['--size-mb', args.sizeMb], ['--rss-file-mb', args.rssFileMb], ['--incremental-mb', args.incrementalMb], ['--e2e-mb', args.e2eMb], ['--scaling-lines', args.scalingLines], ['--seed', args.seed], ['--repeat', args.repeat]] as const) {
+  for (const [name, n] of [['--size-mb', args.sizeMb], ['--rss-file-mb', args.rssFileMb], ['--incremental-mb', args.incrementalMb], ['--e2e-mb', args.e2eMb], ['--junk-mb', args.junkMb], ['--scaling-lines', args.scalingLines], ['--seed', args.seed], ['--repeat', args.repeat]] as const) {
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`${name} must be a number >= 0`);
   }
   return args;
@@ -59,13 +61,14 @@ function parseArgs(argv: readonly string[]): Args {
 
 class UsageError extends Error {}
 
-const USAGE = 'usage: npm run bench -- [--size-mb N] [--rss-file-mb N] [--incremental-mb N] [--e2e-mb N] [--scaling-lines N] ' +
-  '[--phases a,b,stages,loop,c,d,e,f,rss] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
+const USAGE = 'usage: npm run bench -- [--size-mb N] [--rss-file-mb N] [--incremental-mb N] [--e2e-mb N] [--junk-mb N] [--scaling-lines N] ' +
+  '[--phases a,b,stages,loop,c,d,e,f,rss,junk] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
 
 type PhaseRequest =
   | { phase: 'floor' | 'e2e' | 'loop'; files: string[] }
   | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
   | { phase: 'incremental'; bigFile: string; append: string }
+  | { phase: 'junk'; file: string }
   | { phase: 'scaling'; files: { repeat: number; path: string }[] }
   | { phase: 'oneCall'; files: { operations: number; path: string }[] };
 
@@ -78,6 +81,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'incremental': return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
     case 'scaling': return scalingPhase(request.files);
     case 'oneCall': return oneCallPhase(request.files);
+    case 'junk': return junkPhase(request.file);
   }
 }
 
@@ -204,6 +208,17 @@ async function main(): Promise<void> {
     if (args.phases.has('rssE2e')) await step('rssE2e', { phase: 'e2e', files: [big] });
   }
 
+  if (args.phases.has('junk') && args.junkMb > 0) {
+    // Good Rooms records with 64 KiB of `x\n` after each: the flood a broken writer or an attacker makes.
+    const rooms = tree.files.filter((file) => file.includes('insights-logs-roomsoperational'));
+    const good = await firstLines(rooms[0] as string, 2 * 1024);
+    const target = bigFilePath(args.dir, `junk-${args.junkMb}`);
+    const built = await buildJunkFile(target, good, args.junkMb * 2 ** 20);
+    junkInfo = built;
+    log(`bench: junk file of ${fmt(mb(built.bytes))} MB (${built.goodLines} good records, ${built.junkLines.toLocaleString('en-US')} junk lines) at ${target}`);
+    await step('junk', { phase: 'junk', file: target });
+  }
+
   if (args.write) {
     const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'BENCHMARKS.md');
     // The hand-written analysis at the end of the file (from ANALYSIS_HEADING on) is kept across runs.
@@ -218,6 +233,7 @@ async function main(): Promise<void> {
 }
 
 let e2eNote = '';
+let junkInfo: { bytes: number; goodLines: number; junkLines: number } | undefined;
 
 const ANALYSIS_HEADING = '## Analysis';
 
@@ -349,6 +365,8 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
       `(×${x['readRatio']} the appended bytes, ${x['incrementalReadCalls']} reads) in ${x['incrementalMs']} ms ` +
       `(${fmt(Number(x['timeRatio']) * 100, 3)} % of the full run), ${x['incrementalRequests']} table requests.`, '');
   }
+  const j = r['junk'];
+  if (j) out.push(...junkSection(j), '');
   out.push('## Targets', '');
   const ba = a && b ? rate(b).rps / rate(a).rps : undefined;
   const ca = a && c ? rate(c).rps / rate(a).rps : undefined;
@@ -363,10 +381,25 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   const growth = first && last && last !== first ? last.requests / first.requests : undefined;
   out.push(`- requests grow with rows, not records (×${last && first ? last.records / first.records : '?'} records in one segment, same rows → requests flat): ` +
     `${growth === undefined ? '' : `×${fmt(growth, 3)}`} — ${ok(growth === undefined ? undefined : growth <= 1.25)}`);
+  out.push(`- junk flood (16 MiB of two-byte junk lines between good records) end to end in < 60 s with peak RSS < 300 MB: ` +
+    `${j ? `${fmt(j.ms / 1000, 1)} s, ${fmt(j.peakRssMb * 1.048576)} MB` : ''} — ${ok(j ? j.ms < 60_000 && j.peakRssMb * 1.048576 < 300 : undefined)}`);
   const readRatio = d ? Number(d.extra['readRatio']) : undefined;
   out.push(`- incremental reads ≤ 2× appended bytes: ${readRatio === undefined ? '' : `×${readRatio}`} — ${ok(readRatio === undefined ? undefined : readRatio <= 2)}`, '');
   out.push(...timeSplit(r), HOW_TO, '');
   return out.join('\n');
+}
+
+function junkSection(j: PhaseResult): string[] {
+  const x = j.extra;
+  const lines = junkInfo ? `${junkInfo.junkLines.toLocaleString('en-US')} junk lines and ${junkInfo.goodLines} good records` : `${x['badLines']} junk lines`;
+  return [
+    '## Junk flood (j)', '',
+    `One file of ${fmt(mb(j.bytes))} MB: ${lines} (each good Rooms record followed by 64 KiB of \`x\\n\`), processed end to end into ` +
+      'Azurite as `acs-logs process` does (LocalLogSource + processFile, default settings).', '',
+    '| seconds | peak RSS MiB | records | bad lines | quarantine entries | segments | table requests (reads / writes / transactions) |',
+    '|---:|---:|---:|---:|---:|---:|---|',
+    `| ${fmt(j.ms / 1000, 2)} | ${j.peakRssMb} | ${j.records} | ${x['badLines']} | ${x['quarantineEntries']} | ${x['segments']} | ${x['requestsTotal']} (${x['reads']} / ${x['writes']} / ${x['transactions']}) |`,
+  ];
 }
 
 /** Where (b)'s time goes beyond (a), from the cumulative stage runs of the same report. */
@@ -400,6 +433,7 @@ npm run bench -- --rss-file-mb 1024                # + the per-file loop on one 
 npm run bench -- --e2e-mb 0 --incremental-mb 100   # (c) on the whole tree (over an hour: Azurite slows as its tables grow), (d) on 100 MB
 npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, ~1 min, reused)
 npm run bench -- --phases a,b,stages --no-write    # a subset, without touching this file
+npm run bench -- --size-mb 2 --phases junk         # only the junk flood (j): 16 MiB of \`x\\n\` between good records
 \`\`\`
 
 \`bench/tsconfig.json\` compiles \`bench/**\` (and the sources it imports) into \`dist/\`; \`npm run bench\`
@@ -424,6 +458,10 @@ further child process and is not counted. (a), (b) and the stages of (b) run \`-
   position), so those rows are written again.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.
+- **(j) junk flood**: 16 MiB of two-byte junk lines between good records, end to end. A run of bad
+  lines is one quarantine entry and budgets are checked after every line, so entries, requests and
+  memory follow the good records and segments, not the 8 million bad lines; the target is under a
+  minute and under 300 MB of peak RSS.
 - **(d)**: after a 1 KB append to a file already processed, only the new bytes (plus the file-identity
   check: the 256-byte head and the 512 bytes before the offset) should be read. It does not depend on
   the file's size (reads start 512 bytes before the checkpoint offset); a bigger file only makes the

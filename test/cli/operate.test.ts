@@ -65,7 +65,7 @@ describe('operating commands', () => {
     expect(listed).toEqual([expect.objectContaining({ container: 'insights-logs-roomsoperational', line: 8, code: 'invalid_json', rawTruncated: false })]);
     const replay = await cli(['quarantine', 'replay', ...storage]);
     // The local file is not in the account, so the kept (whole) raw text is read again: still not JSON.
-    expect(replay.stdout).toMatch(/replayed 1 line\(s\): 0 applied \(0 records\), 1 still bad/);
+    expect(replay.stdout).toMatch(/replayed 1 entry \(1 lines\): 0 applied \(0 records\), 1 still bad/);
   });
 
   it.each([

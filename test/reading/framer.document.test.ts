@@ -177,7 +177,8 @@ describe('Framer — arrays and sequences of values', () => {
   it('a first line that is not JSON followed by a line opening a document makes a document', () => {
     const text = `"properties"\n{\n  "a": 1\n}\n`;
     const r = read(text);
-    expect(r.issues.map((i) => i.code)).toEqual(['unexpected_content']);
+    // The stray line is judged on its own at once (it is bad whatever the shape), then the document is sniffed.
+    expect(r.failures.map((f) => [f.code, f.unit.line, f.unit.end])).toEqual([['not_an_object', 1, 13]]);
     expect(values(r.records)).toEqual([{ a: 1 }]);
     // ...but followed by a complete JSON line, the file is JSON Lines with a bad first line
     const jl = read(`"properties"\n{"a":1}\n`);
@@ -187,10 +188,11 @@ describe('Framer — arrays and sequences of values', () => {
   });
 
   it('a stray first line then an unterminated second line at the end of the file: judged at finish(true)', () => {
+    // The second line is sniffed as a first line: not JSON, opening with `{`, and the last: a truncated line.
     const r = read(`"properties"\n{"a":1} {"b":2}`);
-    expect(r.issues.map((i) => [i.code, i.raw])).toEqual([['unexpected_content', '"properties"']]);
-    expect(values(r.records)).toEqual([{ a: 1 }, { b: 2 }]);
-    expect(r.failures).toEqual([]);
+    expect(r.failures.map((f) => [f.code, f.unit.text])).toEqual([['not_an_object', '"properties"']]);
+    expect(r.issues.map((i) => [i.code, i.raw])).toEqual([['truncated', '{"a":1} {"b":2}']]);
+    expect(values(r.records)).toEqual([]);
   });
 
   it('unexpected content at the end of the file is reported at finish(true)', () => {
@@ -217,7 +219,7 @@ describe('Framer — incomplete and oversized document values', () => {
     const pos: FramerPosition = f.position;
     expect(pos).toEqual({ offset: text.indexOf('{"b"'), newlines: 2, mode: 'array' });
     const rest = [...f.push(file.subarray(cut)), ...f.finish(true)];
-    expect(rest).toEqual([{ kind: 'unit', offset: pos.offset, end: pos.offset + 8, line: 3, text: '{"b":\n2}' }]);
+    expect(rest).toEqual([{ kind: 'unit', offset: pos.offset, end: pos.offset + 8, line: 3, text: '{"b":\n2}', mode: 'array' }]);
     expect(frame(file, { start: pos }).items).toEqual(rest);
   });
 
@@ -234,7 +236,7 @@ describe('Framer — incomplete and oversized document values', () => {
         line: 3,
         message: expect.stringMatching(/ends inside a JSON value/) as unknown as string,
         raw: '{"b":',
-        rawTruncated: true,
+        rawTruncated: true, mode: 'array',
       },
     ]);
   });
@@ -254,7 +256,7 @@ describe('Framer — incomplete and oversized document values', () => {
         offset: bigStart,
         line: text.slice(0, bigStart).split('\n').length,
         raw: text.slice(bigStart, bigStart + 16),
-        rawTruncated: true,
+        rawTruncated: true, mode: 'array',
       });
       expect(r.issues[0]!.end).toBe(bigStart + JSON.stringify(big, null, 1).replace(/\n/g, '\n ').length);
       expect(r.maxBuffered).toBeLessThanOrEqual(max + size);

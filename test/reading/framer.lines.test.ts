@@ -69,7 +69,7 @@ describe('Framer — JSON Lines', () => {
   it('recognises a BOM split over single-byte chunks, and a file that is only a BOM', () => {
     const file = Buffer.from('\uFEFF{"a":1}\n', 'utf8');
     const r = frame(file, { chunks: (rest) => chunksOf(rest, 1) });
-    expect(units(r.items)).toEqual([{ kind: 'unit', offset: 3, end: file.length, line: 1, text: '{"a":1}' }]);
+    expect(units(r.items)).toEqual([{ kind: 'unit', offset: 3, end: file.length, line: 1, text: '{"a":1}', mode: 'lines' }]);
     expect(read(Buffer.from([0xef, 0xbb, 0xbf])).items).toEqual([]);
     // Two bytes of a BOM only, then the end: they are content (a bad last line).
     const two = read(Buffer.from([0xef, 0xbb]));
@@ -143,8 +143,8 @@ describe('Framer — JSON Lines', () => {
     const start: FramerPosition = { offset: 8, newlines: 1, mode: 'lines' };
     const r = frame(file, { start });
     expect(units(r.items)).toEqual([
-      { kind: 'unit', offset: 8, end: 16, line: 2, text: '{"a":2}' },
-      { kind: 'unit', offset: 17, end: 25, line: 4, text: '{"a":3}' },
+      { kind: 'unit', offset: 8, end: 16, line: 2, text: '{"a":2}', mode: 'lines' },
+      { kind: 'unit', offset: 17, end: 25, line: 4, text: '{"a":3}', mode: 'lines' },
     ]);
   });
 });
@@ -153,11 +153,11 @@ describe('Framer — the last line of a growing file', () => {
   it('holds an incomplete last line at finish(false) and emits it when the rest arrives', () => {
     const f = newFramer();
     expect(f.push(Buffer.from('{"a":1}\n{"b":'))).toEqual([
-      { kind: 'unit', offset: 0, end: 8, line: 1, text: '{"a":1}' },
+      { kind: 'unit', offset: 0, end: 8, line: 1, text: '{"a":1}', mode: 'lines' },
     ]);
     expect(f.finish(false)).toEqual([]);
     expect(f.position).toEqual({ offset: 8, newlines: 1, mode: 'lines' });
-    expect(f.push(Buffer.from('2}\n'))).toEqual([{ kind: 'unit', offset: 8, end: 16, line: 2, text: '{"b":2}' }]);
+    expect(f.push(Buffer.from('2}\n'))).toEqual([{ kind: 'unit', offset: 8, end: 16, line: 2, text: '{"b":2}', mode: 'lines' }]);
     expect(f.position).toEqual({ offset: 16, newlines: 2, mode: 'lines' });
   });
 
@@ -169,17 +169,17 @@ describe('Framer — the last line of a growing file', () => {
     const file = Buffer.from('{"a":1}\n{"b":2}\n');
     const resumed = newFramer(pos);
     expect([...resumed.push(file.subarray(pos.offset)), ...resumed.finish(false)]).toEqual([
-      { kind: 'unit', offset: 8, end: 16, line: 2, text: '{"b":2}' },
+      { kind: 'unit', offset: 8, end: 16, line: 2, text: '{"b":2}', mode: 'lines' },
     ]);
   });
 
   it('emits at finish(false) a last line without newline that is already a complete object', () => {
     const f = newFramer();
     expect(f.push(Buffer.from('{"a":1}\n{"b":2}'))).toHaveLength(1);
-    expect(f.finish(false)).toEqual([{ kind: 'unit', offset: 8, end: 15, line: 2, text: '{"b":2}' }]);
+    expect(f.finish(false)).toEqual([{ kind: 'unit', offset: 8, end: 15, line: 2, text: '{"b":2}', mode: 'lines' }]);
     expect(f.position).toEqual({ offset: 15, newlines: 1, mode: 'lines' });
     // The newline and the next record arrive later.
-    expect(f.push(Buffer.from('\n{"c":3}\n'))).toEqual([{ kind: 'unit', offset: 16, end: 24, line: 3, text: '{"c":3}' }]);
+    expect(f.push(Buffer.from('\n{"c":3}\n'))).toEqual([{ kind: 'unit', offset: 16, end: 24, line: 3, text: '{"c":3}', mode: 'lines' }]);
   });
 
   it('does not emit a partial number or string at finish(false), only objects and arrays', () => {
@@ -200,7 +200,7 @@ describe('Framer — the last line of a growing file', () => {
       expect(f.finish(false)).toEqual([]);
       expect(f.position).toEqual(START);
       const got = [...f.push(file.subarray(cut)), ...f.finish(true)];
-      expect(got).toEqual([{ kind: 'unit', offset: 0, end: file.length, line: 1, text: line }]);
+      expect(got).toEqual([{ kind: 'unit', offset: 0, end: file.length, line: 1, text: line, mode: 'lines' }]);
     }
   });
 
@@ -230,7 +230,7 @@ describe('Framer — the last line of a growing file', () => {
         line: 2,
         message: expect.stringMatching(/ends inside a line/) as unknown as string,
         raw: '{"b":"abc',
-        rawTruncated: false,
+        rawTruncated: false, mode: 'lines',
       },
     ]);
     expect(cut.position).toEqual({ offset: 17, newlines: 1, mode: 'lines' });
@@ -261,7 +261,7 @@ describe('Framer — lines longer than maxUnitBytes', () => {
         end: 8 + Buffer.byteLength(long) + 2,
         line: 2,
         raw: Buffer.from(long).subarray(0, 20).toString('utf8'),
-        rawTruncated: true,
+        rawTruncated: true, mode: 'lines',
       });
       expect(issue!.message).toContain(String(max));
     }
@@ -303,7 +303,7 @@ describe('Framer — lines longer than maxUnitBytes', () => {
         line: 1,
         message: expect.any(String) as unknown as string,
         raw: 'xxxxx',
-        rawTruncated: true,
+        rawTruncated: true, mode: 'lines',
       },
     ]);
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FramerPosition, FramingMode } from '../../src/lib/reading/types.js';
+import { Framer } from '../../src/lib/reading/Framer.js';
+import type { FramedItem, FramerPosition, FramingMode } from '../../src/lib/reading/types.js';
 import { chunksOf, decodeAll, frame } from './helpers.js';
 
 const key = fc.string({ unit: 'binary', maxLength: 8 }).filter((k) => k.toLowerCase() !== 'records');
@@ -103,6 +104,58 @@ describe('Framer + decodeUnit properties', () => {
         },
       ),
       { numRuns: Math.max(1500, extraRuns) },
+    );
+  });
+
+  it('stopped after any item (a segment budget), a framer started at its position frames exactly the rest', () => {
+    const alphabet = [...'{}[]",\\:  \n\n\r\tab1-', 'é', 'true', '{"records":[', '"x"', '{"a":1}', 'x\n', '\u0000'];
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom(...alphabet), { maxLength: 120 }),
+        fc.constantFrom<FramingMode>('auto', 'lines', 'values', 'array', 'records'),
+        fc.array(fc.integer({ min: 1, max: 16 }), { minLength: 1, maxLength: 6 }),
+        fc.nat(40),
+        (parts, mode, sizes, stopAfter) => {
+          const file = Buffer.from(parts.join(''));
+          const start: FramerPosition = { offset: 0, newlines: 0, mode };
+          const limits = { maxUnitBytes: 24, maxRawBytes: 8 };
+          const all = frame(file, { ...limits, start }).items;
+          const framer = new Framer({ start, ...limits });
+          const seen: FramedItem[] = [];
+          let stopped = false;
+          for (const chunk of chunksOf(file, sizes)) {
+            stopped = framer.pushTo(chunk, (item) => {
+              seen.push(item);
+              return seen.length <= stopAfter;
+            });
+            if (stopped) break;
+          }
+          if (!stopped) return;
+          expect(seen).toEqual(all.slice(0, seen.length));
+          expect(frame(file, { ...limits, start: framer.position }).items).toEqual(all.slice(seen.length));
+        },
+      ),
+      { numRuns: Math.max(1500, extraRuns) },
+    );
+  });
+
+  it('UTF-16 text (either byte order, with or without a BOM) is one unsupported_encoding item per line, cut anywhere', () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('le', 'be'),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 10 }),
+        (records, order, bom, sizes) => {
+          const text = (bom ? '\uFEFF' : '') + records.map((r) => `${JSON.stringify(r)}\n`).join('');
+          const file = Buffer.from(text, 'utf16le');
+          if (order === 'be') file.swap16();
+          const whole = frame(file);
+          expect(whole.items.map((item) => (item.kind === 'issue' ? item.code : item.kind))).toEqual(records.map(() => 'unsupported_encoding'));
+          expect(frame(file, { chunks: (rest) => chunksOf(rest, sizes) }).items).toEqual(whole.items);
+        },
+      ),
+      { numRuns: Math.max(300, extraRuns) },
     );
   });
 });

@@ -1,6 +1,7 @@
 import { silentLogger } from '../../lib/processing/logger.js';
 import { QuarantineStore } from '../../lib/processing/quarantine.js';
-import { replayQuarantine } from '../../lib/processing/replayQuarantine.js';
+import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
+import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -12,9 +13,15 @@ export interface QuarantineListFlags extends StorageFlags {
   format: string;
 }
 
-export const QUARANTINE_COLUMNS = ['container', 'path', 'line', 'offset', 'code', 'view', 'message', 'raw', 'rawTruncated', 'quarantinedAt', 'replayedAt'] as const;
+export const QUARANTINE_COLUMNS = [
+  'container', 'path', 'line', 'lastLine', 'count', 'offset', 'end', 'code', 'codes', 'view', 'message', 'raw', 'rawTruncated', 'quarantinedAt', 'replayedAt',
+] as const;
 
-/** `acs-logs quarantine list`: the lines that could not be read, with their reason (replayed ones with --all). */
+/** Columns of the table format: a run of bad lines on one row, its sample cut to stay readable. */
+const TABLE_COLUMNS = ['container', 'path', 'lines', 'count', 'code', 'message', 'raw', 'replayedAt'] as const;
+const TABLE_RAW_CHARS = 120;
+
+/** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed ones with --all). */
 export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream): Promise<void> {
   const format = parseFormat(flags.format);
   const pipeline = await openPipeline(flags, silentLogger);
@@ -22,11 +29,24 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
     const rows: Record<string, unknown>[] = [];
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
       if (flags.container && line.container !== flags.container) continue;
-      if (flags.code && line.code !== flags.code) continue;
+      if (flags.code && !hasCode(line, flags.code)) continue;
       if (line.replayedAt && !flags.all) continue;
-      rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, line[column] ?? null])));
+      // Rows written before runs existed hold one line.
+      const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
+      if (format !== 'table') {
+        rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
+        continue;
+      }
+      const sample = entry.raw.split('\n', 1)[0] ?? '';
+      rows.push({
+        container: entry.container, path: entry.path,
+        lines: entry.lastLine === entry.line ? String(entry.line) : `${entry.line}-${entry.lastLine}`,
+        count: entry.count, code: entry.codes ?? entry.code, message: entry.message,
+        raw: sample.length > TABLE_RAW_CHARS || entry.count > 1 || entry.rawTruncated ? `${sample.slice(0, TABLE_RAW_CHARS)}…` : sample,
+        replayedAt: entry.replayedAt ?? null,
+      });
     }
-    out.write(render(rows, format, QUARANTINE_COLUMNS));
+    out.write(render(rows, format, format === 'table' ? TABLE_COLUMNS : QUARANTINE_COLUMNS));
   } finally {
     await pipeline.close();
   }
@@ -40,9 +60,11 @@ export interface QuarantineReplayFlags extends StorageFlags {
 export async function quarantineReplayCommand(flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
   const pipeline = await openPipeline(flags, silentLogger);
   try {
-    const summary = await replayQuarantine(pipeline.deps, flags.code ? { code: flags.code } : {});
+    // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage.
+    const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source) };
+    const summary = await replayQuarantine(deps, flags.code ? { code: flags.code } : {});
     out.write(
-      `replayed ${summary.lines} line(s): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
+      `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone\n`,
     );
   } finally {

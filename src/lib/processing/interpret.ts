@@ -1,31 +1,49 @@
 import { normalizeRecord } from '../normalizing/index.js';
 import type { NormalizeContext } from '../normalizing/types.js';
 import { decodeUnit } from '../reading/index.js';
-import type { FramedItem } from '../reading/types.js';
+import type { FramedItem, FramingMode } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
 import type { QuarantinedLine } from './quarantine.js';
 
 export interface Interpreted {
   records: PositionedRecord[];
+  /** Quarantine entries: runs of bad lines (or of bad records of one line). */
   quarantined: QuarantinedLine[];
+  /** Bad lines (and bad records of `{"records":[...]}` lines), one by one: the sum of the entries' counts. */
+  badLines: number;
   unsupported: number;
   lastRecordAt: string | null;
 }
 
+/** The entry a following bad line (or record) may still join, and what it needs to grow. */
+interface OpenRun {
+  entry: QuarantinedLine;
+  /** UTF-8 bytes of the sample so far; null once the sample is full. */
+  sampleBytes: number | null;
+  codes: Map<string, number>;
+}
+
+const DOCUMENT_MODES = new Set<FramingMode | undefined>(['values', 'array', 'records']);
+
 /**
  * Decodes and normalizes framed units as they come, keeping only the normalized records and the
- * quarantined lines: a unit's text and parsed JSON die young, so a segment holds its records, not
- * its bytes. Every failure becomes a quarantine line, never an exception.
+ * quarantine entries: a unit's text and parsed JSON die young, so a segment holds its records, not
+ * its bytes. Consecutive bad lines, whatever their codes, make one entry (first line, count, byte
+ * range, a bounded sample), so a flood of junk costs one entry, not one per line. Every failure
+ * becomes a quarantine entry, never an exception.
  */
 export class Interpreter {
   readonly records: PositionedRecord[] = [];
   readonly quarantined: QuarantinedLine[] = [];
   unsupported = 0;
-  /** Characters of raw text held by the quarantined lines. */
+  badLines = 0;
+  /** Characters of raw text held by the quarantine entries. */
   quarantinedChars = 0;
   private lastRecordTime = -Infinity;
   private readonly quarantinedAt: string;
+  /** The run of whole bad units that the next bad unit joins; null after anything that reads. */
+  private openUnits: OpenRun | null = null;
 
   constructor(
     private readonly context: NormalizeContext,
@@ -38,49 +56,130 @@ export class Interpreter {
   }
 
   add(items: Iterable<FramedItem>): void {
-    for (const item of items) {
-      if (item.kind === 'issue') {
-        this.bad(item, item.offset, item.code, item.message, item.raw, item.rawTruncated);
-        continue;
-      }
-      const decoded = decodeUnit(item);
-      if (!decoded.success) {
-        this.bad(item, item.offset, decoded.code, decoded.message, item.text);
-        continue;
-      }
-      for (const raw of decoded.records) {
-        const normalized = normalizeRecord(raw.value, this.context);
-        if (normalized.success) {
-          this.records.push({ position: raw.position, record: normalized.record, unit: { offset: item.offset, end: item.end, line: item.line } });
-          if (normalized.record.time > this.lastRecordTime) this.lastRecordTime = normalized.record.time;
-        } else if (normalized.kind === 'unsupported') {
-          this.unsupported++;
+    for (const item of items) this.addItem(item);
+  }
+
+  addItem(item: FramedItem): void {
+    if (item.kind === 'issue') {
+      this.badUnit(item, item.code, item.message, item.raw, item.rawTruncated);
+      return;
+    }
+    const decoded = decodeUnit(item);
+    if (!decoded.success) {
+      this.badUnit(item, decoded.code, decoded.message, item.text, false);
+      return;
+    }
+    if (decoded.records.length === 1) {
+      const normalized = normalizeRecord(decoded.records[0]!.value, this.context);
+      if (normalized.success) this.good(item, decoded.records[0]!.position, normalized.record);
+      else if (normalized.kind === 'unsupported') this.readsButUnsupported();
+      else this.badUnit(item, normalized.code, normalized.message, item.text, false);
+      return;
+    }
+    // A `{"records":[...]}` line or an array: its failing records are quarantined, runs of them together.
+    this.closeUnits();
+    let run: OpenRun | null = null;
+    for (const raw of decoded.records) {
+      const normalized = normalizeRecord(raw.value, this.context);
+      if (normalized.success) {
+        this.good(item, raw.position, normalized.record);
+        run = null;
+      } else if (normalized.kind === 'unsupported') {
+        this.unsupported++;
+        run = null;
+      } else {
+        const text = JSON.stringify(raw.value);
+        if (run === null) {
+          run = this.open(item, raw.position, 'records', normalized.code, normalized.message, text, false);
+          finishCodes(run);
         } else {
-          const text = decoded.records.length === 1 ? item.text : JSON.stringify(raw.value);
-          this.bad(item, raw.position, normalized.code, normalized.message, text);
+          this.extend(run, item, normalized.code, text, false);
+          finishCodes(run);
         }
       }
     }
   }
 
   result(): Interpreted {
+    this.closeUnits();
     return {
       records: this.records,
       quarantined: this.quarantined,
+      badLines: this.badLines,
       unsupported: this.unsupported,
       lastRecordAt: Number.isFinite(this.lastRecordTime) ? new Date(this.lastRecordTime).toISOString() : null,
     };
   }
 
-  private bad(unit: { offset: number; end: number; line: number }, position: number, code: string, message: string, text: string, truncated = false): void {
+  private good(item: FramedItem, position: number, record: PositionedRecord['record']): void {
+    this.closeUnits();
+    this.records.push({ position, record, unit: { offset: item.offset, end: item.end, line: item.line } });
+    if (record.time > this.lastRecordTime) this.lastRecordTime = record.time;
+  }
+
+  private readsButUnsupported(): void {
+    this.closeUnits();
+    this.unsupported++;
+  }
+
+  private badUnit(item: FramedItem, code: string, message: string, text: string, truncated: boolean): void {
+    const run = this.openUnits;
+    if (run !== null && joins(run.entry.mode, item.mode)) {
+      this.extend(run, item, code, text, truncated);
+      return;
+    }
+    this.closeUnits();
+    this.openUnits = this.open(item, item.offset, 'units', code, message, text, truncated);
+  }
+
+  private open(item: FramedItem, position: number, scope: 'units' | 'records', code: string, message: string, text: string, truncated: boolean): OpenRun {
     const raw = truncate(text, this.maxRawBytes);
     this.quarantinedChars += raw.text.length;
-    this.quarantined.push({
-      container: this.file.container, path: this.file.path, generation: this.generation, offset: unit.offset, end: unit.end,
-      position, line: unit.line, code, message, raw: raw.text, rawTruncated: truncated || raw.truncated,
+    this.badLines++;
+    const entry: QuarantinedLine = {
+      container: this.file.container, path: this.file.path, generation: this.generation, offset: item.offset, end: item.end,
+      position, line: item.line, code, message, raw: raw.text, rawTruncated: truncated || raw.truncated,
       quarantinedAt: this.quarantinedAt, category: this.context.fileCategory ?? null,
-    });
+      count: 1, lastLine: item.line, scope, ...(item.mode ? { mode: item.mode } : {}),
+    };
+    this.quarantined.push(entry);
+    return { entry, sampleBytes: entry.rawTruncated ? null : Buffer.byteLength(raw.text), codes: new Map([[code, 1]]) };
   }
+
+  private extend(run: OpenRun, item: FramedItem, code: string, text: string, truncated: boolean): void {
+    const entry = run.entry;
+    this.badLines++;
+    entry.count = (entry.count ?? 1) + 1;
+    entry.lastLine = item.line;
+    entry.end = item.end;
+    run.codes.set(code, (run.codes.get(code) ?? 0) + 1);
+    if (run.sampleBytes === null) return;
+    // The sample keeps whole lines while they fit, so a short run's sample is its whole text.
+    const room = this.maxRawBytes - run.sampleBytes - 1;
+    const bytes = text.length * 3 <= room ? text.length : Buffer.byteLength(text);
+    if (truncated || bytes > room) {
+      entry.rawTruncated = true;
+      run.sampleBytes = null;
+      return;
+    }
+    entry.raw += '\n' + text;
+    run.sampleBytes += bytes + 1;
+    this.quarantinedChars += text.length + 1;
+  }
+
+  private closeUnits(): void {
+    if (this.openUnits !== null) finishCodes(this.openUnits);
+    this.openUnits = null;
+  }
+}
+
+/** A bad unit joins the open run when a framer started at the run's mode frames it the same way. */
+function joins(runMode: FramingMode | undefined, itemMode: FramingMode | undefined): boolean {
+  return runMode === itemMode || (DOCUMENT_MODES.has(runMode) && DOCUMENT_MODES.has(itemMode));
+}
+
+function finishCodes(run: OpenRun): void {
+  if (run.codes.size > 1) run.entry.codes = [...run.codes].map(([code, count]) => `${code} ${count}`).join(', ');
 }
 
 /** Decodes and normalizes a list of units at once (quarantine replay, tests). */

@@ -2,7 +2,7 @@ import type { AggregateView } from '../aggregating/types.js';
 import { categoryFromContainer, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
-import type { FramerPosition } from '../reading/types.js';
+import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
@@ -46,6 +46,7 @@ export interface FileRunResult {
   bytes: number;
   records: number;
   unsupported: number;
+  /** Bad lines (and bad records of `{"records":[...]}` lines) one by one; a run of them is one quarantine entry. */
   badLines: number;
   segments: number;
   replaced: boolean;
@@ -73,6 +74,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
 
   let knownStat = options.listedStat;
   let unsure = 0;
+  // Bytes read past where the last segment stopped: the next segment starts with them.
+  let carry: ReadAhead | undefined;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
@@ -110,7 +113,9 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     let hinted = false;
     if (loaded) {
       const reading = stat.length > checkpoint.offset || (final && !checkpoint.sealed);
-      const readEnd = reading ? Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes) : null;
+      // Bytes carried over from the previous segment need not be read again: only the identity window is.
+      const carried = carry !== undefined && carry.offset === checkpoint.offset;
+      const readEnd = reading ? (carried ? checkpoint.offset : Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes)) : null;
       const identity = await checkIdentity(deps.source, file, checkpoint, stat, readEnd);
       if (identity.kind === 'unsure') {
         // It changed between being measured and read: measure again, a few times, then leave it to the next run.
@@ -141,7 +146,9 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       break;
     }
 
-    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk);
+    const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
+    carry = undefined;
+    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk ?? ahead);
     const consumed = segment.end.offset - checkpoint.offset;
     result.pendingBytes = stat.length - segment.end.offset;
     const sealNow = final && segment.end.offset >= stat.length;
@@ -184,7 +191,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
-      badLines: checkpoint.badLines + outcome.quarantined.length + applied.refused,
+      badLines: checkpoint.badLines + outcome.badLines + applied.refused,
       bytes: checkpoint.bytes + consumed,
       updatedAt: new Date(now()).toISOString(),
       lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
@@ -196,7 +203,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
     result.bytes += consumed;
     result.records += outcome.records.length;
     result.unsupported += outcome.unsupported;
-    result.badLines += outcome.quarantined.length + applied.refused;
+    result.badLines += outcome.badLines + applied.refused;
+    carry = segment.rest;
     if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
   }
 
@@ -209,17 +217,26 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   return result;
 }
 
+interface ReadAhead {
+  offset: number;
+  bytes: Buffer;
+}
+
 interface Segment {
   outcome: Interpreted;
   end: FramerPosition;
   /** True when the segment stopped at a budget with more bytes available. */
   full: boolean;
   fingerprints: ConsumedFingerprints;
+  /** Bytes already read from `end.offset` on (the rest of the chunk where a budget stopped the segment). */
+  rest?: ReadAhead;
 }
 
 /**
  * Reads from the checkpoint on, framing and interpreting each chunk as it arrives, until the file's
- * end or the first chunk boundary past a budget: bytes read, records held, quarantined text held.
+ * end or the first line (or document element) past a budget: bytes read, records and quarantine
+ * entries held, quarantined text held. Budgets are checked after every line, so a flood of tiny bad
+ * lines cannot pile up within one read.
  */
 async function readSegment(
   source: LogSource,
@@ -237,33 +254,37 @@ async function readSegment(
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
   const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now);
   const consumedBytes = new ConsumedBytesTracker(start.offset, before);
+  const withinBudget = (item: FramedItem): boolean => {
+    interpreter.addItem(item);
+    return item.end - start.offset < settings.segmentBytes
+      && interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords
+      && interpreter.quarantinedChars < settings.segmentQuarantinedChars;
+  };
   let readPosition = start.offset;
   let full = false;
+  let rest: ReadAhead | undefined;
   let next = prefetched;
-  while (readPosition < length) {
-    const chunk = next ?? (await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes)));
+  while (readPosition < length && !full) {
+    const chunk = next !== undefined ? next.subarray(0, length - readPosition) : await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
     next = undefined;
     if (chunk.length === 0) break;
     // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
-    for (let from = 0; from < chunk.length; from += FRAME_PIECE_BYTES) {
+    for (let from = 0; from < chunk.length && !full; from += FRAME_PIECE_BYTES) {
       const piece = chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES));
-      interpreter.add(framer.push(piece));
+      full = framer.pushTo(piece, withinBudget);
       consumedBytes.add(piece, framer.position.offset);
     }
-    readPosition += chunk.length;
-    const overBudget = framer.position.offset - start.offset >= settings.segmentBytes
-      || interpreter.records.length + interpreter.quarantined.length >= settings.segmentRecords
-      || interpreter.quarantinedChars >= settings.segmentQuarantinedChars;
-    if (overBudget && readPosition < length) {
-      full = true;
-      break;
+    if (full) {
+      const at = framer.position.offset - readPosition;
+      if (at >= 0 && at < chunk.length) rest = { offset: framer.position.offset, bytes: chunk.subarray(at) };
     }
+    readPosition += chunk.length;
   }
   if (!full && readPosition >= length) {
     interpreter.add(framer.finish(final));
     consumedBytes.add(Buffer.alloc(0), framer.position.offset);
   }
-  return { outcome: interpreter.result(), end: framer.position, full, fingerprints: consumedBytes.fingerprints(framer.position.offset) };
+  return { outcome: interpreter.result(), end: framer.position, full, fingerprints: consumedBytes.fingerprints(framer.position.offset), ...(rest ? { rest } : {}) };
 }
 
 /** The bytes just before `offset`, read on their own: only when the segment's reads did not hold them. */

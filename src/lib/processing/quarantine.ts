@@ -1,3 +1,4 @@
+import type { FramingMode } from '../reading/types.js';
 import { odata } from '../storage/TableStore.js';
 import { encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
@@ -11,7 +12,11 @@ const REFUSED_SAMPLE_CHARS = 2000;
 
 export const QUARANTINE_TABLE = 'Quarantine';
 
-/** A line or record that could not be read, kept where a user can list and replay it. */
+/**
+ * A quarantine entry: a run of consecutive lines (or document elements) that could not be read,
+ * whatever their codes, or consecutive records of one `{"records":[...]}` line that failed; kept where
+ * a user can list and replay it. A junk flood is one entry per segment, not one per line.
+ */
 export interface QuarantinedLine {
   container: string;
   path: string;
@@ -21,11 +26,29 @@ export interface QuarantinedLine {
   end: number;
   /** Unique position in the file (offset, or offset + index inside a `{"records":[...]}` line). */
   position: number;
+  /** Line number of the first bad line. */
   line: number;
+  /** Code and message of the first bad line (see `codes` when the lines failed in several ways). */
   code: string;
   message: string;
+  /** A sample: the first bad lines' text, at most `maxRawBytes` in all. */
   raw: string;
+  /** The sample is not the whole text of the entry. */
   rawTruncated: boolean;
+  /**
+   * Bad lines in the entry (`scope: 'units'`), or bad records of one line (`scope: 'records'`).
+   * Rows written before runs existed have neither: one line, or one record when its code is a record's.
+   */
+  count?: number;
+  /** Line number of the last bad line. */
+  lastLine?: number;
+  scope?: 'units' | 'records';
+  /** Framing mode at `offset`: replay frames `[offset, end)` again from there. */
+  mode?: FramingMode;
+  /** When the lines failed with several codes: each with its number of lines, e.g. `invalid_json 12, line_too_long 1`. */
+  codes?: string;
+  /** After a replay that applied part of the entry: its lines that still do not read. */
+  stillBadLines?: number;
   quarantinedAt: string;
   /** Category the file implied when the line was read (container or `--category`), for replays. */
   category: string | null;

@@ -1,9 +1,11 @@
 import { parseCategory, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
-import type { FramedUnit } from '../reading/types.js';
+import type { NormalizeContext } from '../normalizing/types.js';
+import { Framer } from '../reading/index.js';
+import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { applyExactlyOnce } from './applyExactlyOnce.js';
+import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
 import { CheckpointStore, fileGenerationId } from './checkpoints.js';
-import { interpret } from './interpret.js';
+import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
 import { QuarantineStore, STORAGE_REJECTED, type QuarantinedLine } from './quarantine.js';
 
@@ -18,7 +20,10 @@ export interface ReplayFilter {
 export type ReplayOutcome = 'applied' | 'still_bad' | 'unsupported' | 'source_gone';
 
 export interface ReplaySummary {
+  /** Quarantine entries replayed (a run of bad lines is one entry). */
   lines: number;
+  /** Bad lines in those entries. */
+  badLines: number;
   applied: number;
   records: number;
   stillBad: number;
@@ -34,25 +39,31 @@ export interface ReplaySummary {
 export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
   const store = new QuarantineStore(deps.tables);
   const checkpoints = new CheckpointStore(deps.tables);
-  const summary: ReplaySummary = { lines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0 };
+  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0 };
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
-    if (line.replayedAt || (filter.code && line.code !== filter.code)) continue;
+    if (line.replayedAt || (filter.code && !hasCode(line, filter.code))) continue;
     pending.push(line);
   }
   for (const line of pending) {
     summary.lines++;
-    const outcome = await replayLine(line, deps, store, checkpoints);
-    if (outcome.kind === 'applied') {
-      summary.applied++;
-      summary.records += outcome.records;
-    } else if (outcome.kind === 'still_bad') summary.stillBad++;
+    summary.badLines += line.count ?? 1;
+    const outcome = line.scope === undefined ? await replayLine(line, deps, store, checkpoints) : await replayEntry(line, deps, store, checkpoints);
+    summary.records += outcome.records;
+    if (outcome.kind === 'applied') summary.applied++;
+    else if (outcome.kind === 'still_bad') summary.stillBad++;
     else if (outcome.kind === 'unsupported') summary.unsupported++;
     else summary.sourceGone++;
   }
   return summary;
 }
 
+/** Whether any line of the entry failed with `code`. */
+export function hasCode(line: QuarantinedLine, code: string): boolean {
+  return line.code === code || (line.codes ?? '').split(', ').some((part) => part.split(' ')[0] === code);
+}
+
+/** A row written before runs existed: one line (or one record), applied under that line's own mark. */
 async function replayLine(
   line: QuarantinedLine,
   deps: ProcessDeps,
@@ -102,6 +113,118 @@ async function replayLine(
   // It reads now, but as a category the product does not aggregate: nothing to apply, nothing lost.
   await store.update({ ...line, replayedAt: new Date(now).toISOString(), replayedRecords: 0 });
   return { kind: 'unsupported', records: 0 };
+}
+
+/**
+ * An entry: frames `[offset, end)` again from the entry's mode, chunk by chunk, and applies every
+ * record that now reads under its own high-water mark (`<file generation>.q<position>`). A run partly
+ * fixed applies exactly the lines that now read; the rest stays quarantined; running it again
+ * changes nothing, and lines fixed later apply then, whatever their order.
+ */
+async function replayEntry(
+  entry: QuarantinedLine,
+  deps: ProcessDeps,
+  store: QuarantineStore,
+  checkpoints: CheckpointStore,
+): Promise<{ kind: ReplayOutcome; records: number }> {
+  const file: LogFileRef = { container: entry.container, path: entry.path };
+  const category = entry.category ? parseCategory(entry.category) : undefined;
+  const now = (deps.now ?? Date.now)();
+  const timeBounds = timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs);
+  const context: NormalizeContext = { fileCategory: category, resourceIdFromPath: resourceIdFromBlobPath(entry.path), timeBounds };
+  const first = entry.position;
+  const last = entry.scope === 'records' ? first + (entry.count ?? 1) : Number.POSITIVE_INFINITY;
+  let records = 0;
+  let stillBad = 0;
+  let firstBad: { code: string; message: string } | undefined;
+  let pendingRecords: PositionedRecord[] = [];
+  const take = (item: FramedItem): boolean => {
+    const interpreter = new Interpreter(context, entry.generation, file, deps.settings.maxRawBytes, now);
+    interpreter.addItem(item);
+    const outcome = interpreter.result();
+    for (const record of outcome.records) if (record.position >= first && record.position < last) pendingRecords.push(record);
+    for (const bad of outcome.quarantined) {
+      // For an entry of records, count only its own records (a line that no longer decodes: all of them).
+      const lines = entry.scope !== 'records' ? bad.count ?? 1
+        : bad.scope === 'records' ? Math.max(0, Math.min(bad.position + (bad.count ?? 1), last) - Math.max(bad.position, first))
+          : entry.count ?? 1;
+      if (lines === 0) continue;
+      stillBad += lines;
+      firstBad ??= { code: bad.code, message: bad.message };
+    }
+    return true;
+  };
+  const applyPending = async (): Promise<void> => {
+    for (const record of pendingRecords) {
+      await applyExactlyOnce(deps.tables, deps.views, [record], {
+        fileId: `${fileGenerationId(file, entry.generation)}.q${record.position}`,
+        fileKey: `${entry.container}/${entry.path}`,
+        concurrency: deps.settings.partitionConcurrency,
+        // A view that refuses it gets an entry of its own, replayed into that view only.
+        onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
+      });
+    }
+    records += pendingRecords.length;
+    pendingRecords = [];
+  };
+
+  const read = await frameRange(entry, file, deps, checkpoints, take, applyPending);
+  if (!read) return { kind: 'source_gone', records: 0 };
+  await applyPending();
+
+  const replayedAt = new Date(now).toISOString();
+  if (stillBad > 0) {
+    await store.update({ ...entry, ...(firstBad ?? {}), stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) });
+    return { kind: 'still_bad', records };
+  }
+  const { stillBadLines: _stillBad, ...done } = entry;
+  await store.update({ ...done, replayedAt, replayedRecords: records });
+  // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
+  return { kind: records > 0 ? 'applied' : 'unsupported', records };
+}
+
+/**
+ * Frames the entry's bytes from the file (same generation) in chunks, handing each item to `take`
+ * and calling `drain` after each chunk; a one-line entry whose source is gone is framed from its
+ * kept text when that is whole. False when neither is possible.
+ */
+async function frameRange(
+  entry: QuarantinedLine,
+  file: LogFileRef,
+  deps: ProcessDeps,
+  checkpoints: CheckpointStore,
+  take: (item: FramedItem) => boolean,
+  drain: () => Promise<void>,
+): Promise<boolean> {
+  const checkpoint = (await checkpoints.get(file))?.checkpoint;
+  const limits = { maxUnitBytes: deps.settings.maxUnitBytes, maxRawBytes: deps.settings.maxRawBytes };
+  if (checkpoint && checkpoint.generation === entry.generation && entry.end > entry.offset) {
+    const framer = new Framer({ start: { offset: entry.offset, newlines: entry.line - 1, mode: entry.mode ?? 'lines' }, ...limits });
+    try {
+      let at = entry.offset;
+      while (at < entry.end) {
+        const bytes = await deps.source.read(file, at, Math.min(entry.end, at + deps.settings.readChunkBytes));
+        if (bytes.length === 0) break; // the file is gone or shorter: its bytes are not these any more
+        framer.pushTo(bytes, take);
+        at += bytes.length;
+        await drain();
+      }
+      if (at >= entry.end) {
+        for (const item of framer.finish(true)) take(item);
+        return true;
+      }
+      if (at > entry.offset) return false;
+    } catch (error) {
+      // A local file that moved or is unknown here: fall back to the kept text. Anything else fails the replay.
+      if (!isMissingLocalFile(error)) throw error;
+    }
+  }
+  if (entry.rawTruncated || (entry.count ?? 1) !== 1) return false;
+  const unit: FramedUnit = { kind: 'unit', offset: entry.offset, end: entry.end, line: entry.line, text: entry.raw };
+  if (Buffer.byteLength(entry.raw) > deps.settings.maxUnitBytes) {
+    take({ kind: 'issue', code: 'line_too_long', offset: entry.offset, end: entry.end, line: entry.line, message: 'longer than ACS_LOGS_MAX_LINE_BYTES', raw: '', rawTruncated: true });
+  } else take(unit);
+  return true;
 }
 
 /** The unit's bytes from the file when it is still the same generation, else the kept raw text if whole. */

@@ -27,8 +27,48 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
-const BOM = [0xef, 0xbb, 0xbf] as const;
 const EMPTY = Buffer.alloc(0);
+
+/** What the first bytes of a file say about its encoding; `undecided` until enough bytes are in. */
+type Head = 'undecided' | 'plain' | 'utf8bom' | 'utf16le' | 'utf16be';
+
+/**
+ * A UTF-8 BOM, a UTF-16 BOM, or the NUL bytes of UTF-16 text without one (a JSON text starts with an
+ * ASCII character, so its first two UTF-16 code units each have a zero byte).
+ */
+function classifyHead(b: readonly number[], final: boolean): Head {
+  const n = b.length;
+  const need = (k: number): boolean => n < k && !final;
+  if (n === 0) return final ? 'plain' : 'undecided';
+  const b0 = b[0]!;
+  if (b0 === 0xef) {
+    if (need(3)) return n >= 2 && b[1] !== 0xbb ? 'plain' : 'undecided';
+    return n >= 3 && b[1] === 0xbb && b[2] === 0xbf ? 'utf8bom' : 'plain';
+  }
+  if (b0 === 0xff || b0 === 0xfe) {
+    if (need(2)) return 'undecided';
+    if (n < 2) return 'plain';
+    if (b0 === 0xff && b[1] === 0xfe) return 'utf16le';
+    return b0 === 0xfe && b[1] === 0xff ? 'utf16be' : 'plain';
+  }
+  if (b0 === 0) {
+    if (n >= 2 && b[1] === 0) return 'plain';
+    if (need(4)) return n >= 3 && b[2] !== 0 ? 'plain' : 'undecided';
+    return n >= 4 && b[1] !== 0 && b[2] === 0 && b[3] !== 0 && b[1]! < 0x80 && b[3]! < 0x80 ? 'utf16be' : 'plain';
+  }
+  if (b0 >= 0x80) return 'plain';
+  if (n >= 2 && b[1] !== 0) return 'plain';
+  if (need(4)) return n >= 3 && b[2] === 0 ? 'plain' : 'undecided';
+  return n >= 4 && b[1] === 0 && b[2] !== 0 && b[2]! < 0x80 && b[3] === 0 ? 'utf16le' : 'plain';
+}
+
+/** Text of a UTF-16 byte span (an odd last byte dropped), without a leading BOM. */
+function decodeUtf16(buf: Buffer, littleEndian: boolean): string {
+  const even = buf.subarray(0, buf.length - (buf.length % 2));
+  const le = littleEndian ? even : Buffer.from(even).swap16();
+  const text = le.toString('utf16le');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
 
 /** Document scanner states. */
 const D_BETWEEN = 0; // between values (depth 0 in `values`, between elements in `array`/`records`)
@@ -110,7 +150,6 @@ function isStructured(buf: Buffer, start: number, end: number): boolean {
 export class Framer {
   private readonly maxUnit: number;
   private readonly maxRaw: number;
-  private readonly startPos: FramerPosition;
 
   private mode: FramingMode;
   /** Absolute offset of the next byte to process, and `\n` bytes before it. */
@@ -118,9 +157,14 @@ export class Framer {
   private nl: number;
   private out: FramedItem[] = [];
   private span: Span | null = null;
+  /** Receives items one by one during `pushTo`; returning false stops the framer right after that item. */
+  private sink: ((item: FramedItem) => boolean) | null = null;
+  private stopped = false;
 
-  /** Bytes held at offset 0 while deciding whether they are a BOM; null once decided. */
+  /** Bytes held at offset 0 while deciding whether they are a BOM or UTF-16; null once decided. */
   private bomHeld: number[] | null;
+  /** UTF-16 modes: the last byte pushed (the first byte of a code unit split across pushes). */
+  private u16Prev = -1;
 
   // auto mode: sniffing the first lines (relative to `off`, which stays put while sniffing)
   private sniffParts: Buffer[] = [];
@@ -154,7 +198,6 @@ export class Framer {
     }
     this.maxUnit = maxUnitBytes;
     this.maxRaw = maxRawBytes;
-    this.startPos = { offset: start.offset, newlines: start.newlines, mode: start.mode };
     this.mode = start.mode;
     this.off = start.offset;
     this.nl = start.newlines;
@@ -163,7 +206,8 @@ export class Framer {
 
   /** The resumable boundary just after the last item returned (initially `start`). */
   get position(): FramerPosition {
-    if (this.mode === 'auto') return { ...this.startPos };
+    // While sniffing, `off` stays at the first byte not yet judged.
+    if (this.mode === 'auto') return { offset: this.off, newlines: this.nl, mode: 'auto' };
     if (this.span !== null) {
       return { offset: this.span.start, newlines: this.span.startNewlines, mode: this.span.mode };
     }
@@ -179,47 +223,71 @@ export class Framer {
   /** Feed the next bytes (they start exactly at the current read position). Returns the items completed. */
   push(chunk: Buffer): FramedItem[] {
     this.out = [];
+    this.pushBytes(chunk);
+    return this.takeOut();
+  }
+
+  /**
+   * Feeds the next bytes and hands each item to `onItem` as soon as it is complete. When `onItem`
+   * returns false the framer stops right after that item: `position` is then the boundary just past
+   * it, the rest of `chunk` is not consumed, and this framer takes no more bytes (start a new one at
+   * `position`). Returns whether it stopped.
+   */
+  pushTo(chunk: Buffer, onItem: (item: FramedItem) => boolean): boolean {
+    this.sink = onItem;
+    try {
+      this.pushBytes(chunk);
+    } finally {
+      this.sink = null;
+    }
+    return this.stopped;
+  }
+
+  private pushBytes(chunk: Buffer): void {
+    if (this.stopped) throw new Error('the framer stopped; start a new one at its position');
     let data = chunk;
     if (this.bomHeld !== null) {
       const held = this.bomHeld;
-      const avail = held.length + data.length;
-      let match = true;
-      for (let t = 0; t < 3 && t < avail; t++) {
-        const b = t < held.length ? held[t] : data[t - held.length];
-        if (b !== BOM[t]) {
-          match = false;
-          break;
-        }
-      }
-      if (match && avail < 3) {
-        for (const b of data) held.push(b);
-        return this.takeOut();
-      }
-      this.bomHeld = null;
-      if (match) {
-        this.off += 3;
-        data = data.subarray(3 - held.length);
-      } else if (held.length > 0) {
-        this.process(Buffer.from(held));
-      }
+      const before = held.length;
+      for (let t = 0; held.length < 4 && t < data.length; t++) held.push(data[t]!);
+      const head = classifyHead(held, false);
+      if (head === 'undecided') return;
+      data = data.subarray(held.length - before);
+      this.decideHead(head);
     }
     this.process(data);
-    return this.takeOut();
+  }
+
+  /** Applies what the first bytes said, then frames the bytes held while deciding. */
+  private decideHead(head: Head): void {
+    const held = Buffer.from(this.bomHeld ?? []);
+    this.bomHeld = null;
+    if (head === 'utf8bom') {
+      this.off += 3;
+      this.process(held.subarray(3));
+      return;
+    }
+    if (head === 'utf16le' || head === 'utf16be') this.mode = head;
+    this.process(held);
   }
 
   /** End of the bytes available now. `final` = the file will not grow any more. Returns items completed by that. */
   finish(final: boolean): FramedItem[] {
     this.out = [];
-    if (this.bomHeld !== null && final) {
-      const held = this.bomHeld;
-      this.bomHeld = null;
-      if (held.length > 0) this.process(Buffer.from(held));
+    if (this.stopped) return this.takeOut();
+    if (this.bomHeld !== null) {
+      if (!final) return this.takeOut();
+      this.decideHead(classifyHead(this.bomHeld, true));
     }
     if (this.mode === 'auto') {
-      if (!final) return this.takeOut();
+      if (!final) {
+        this.sniffFinishEarly();
+        return this.takeOut();
+      }
       this.sniffFinish();
     }
     if (this.mode === 'lines') this.finishLines(final);
+    else if (this.mode === 'utf16le' || this.mode === 'utf16be') this.finishUtf16(final);
     else this.finishDocument(final);
     return this.takeOut();
   }
@@ -231,13 +299,17 @@ export class Framer {
   }
 
   private process(chunk: Buffer): void {
-    if (chunk.length === 0) return;
+    if (chunk.length === 0 || this.stopped) return;
     switch (this.mode) {
       case 'auto':
         this.sniffPush(chunk);
         return;
       case 'lines':
         this.pushLines(chunk);
+        return;
+      case 'utf16le':
+      case 'utf16be':
+        this.pushUtf16(chunk);
         return;
       default:
         this.pushDocument(chunk);
@@ -303,8 +375,13 @@ export class Framer {
     return { buf, total, full: false, last };
   }
 
-  private emitUnit(start: number, startNewlines: number, end: number, text: string): void {
-    this.out.push({ kind: 'unit', offset: start, end, line: startNewlines + 1, text });
+  private emit(item: FramedItem): void {
+    if (this.sink === null) this.out.push(item);
+    else if (!this.sink(item)) this.stopped = true;
+  }
+
+  private emitUnit(start: number, startNewlines: number, end: number, text: string, mode: FramingMode): void {
+    this.emit({ kind: 'unit', offset: start, end, line: startNewlines + 1, text, mode });
   }
 
   private emitIssue(
@@ -314,23 +391,32 @@ export class Framer {
     end: number,
     message: string,
     taken: Taken,
+    mode: FramingMode,
   ): void {
     const raw = taken.buf.length > this.maxRaw ? taken.buf.subarray(0, this.maxRaw) : taken.buf;
-    this.out.push({
+    const utf16 = mode === 'utf16le' || mode === 'utf16be';
+    this.emit({
       kind: 'issue',
       code,
       offset: start,
       end,
       line: startNewlines + 1,
       message,
-      raw: raw.toString('utf8'),
+      raw: utf16 ? decodeUtf16(raw, mode === 'utf16le') : raw.toString('utf8'),
       rawTruncated: taken.total > raw.length,
+      mode,
     });
   }
 
   // ---------------------------------------------------------------- auto
 
   private sniffPush(chunk: Buffer): void {
+    let data = chunk;
+    while (data.length > 0 && this.mode === 'auto' && !this.stopped) data = this.sniffStep(data);
+  }
+
+  /** Sniffs `chunk`; returns the bytes left to sniff again after a first line that was judged on its own. */
+  private sniffStep(chunk: Buffer): Buffer {
     const rel0 = this.sniffLen;
     // Only the first maxUnitBytes + 1 bytes are looked at, so the decision does not depend on chunking.
     const window = this.maxUnit + 1;
@@ -338,8 +424,9 @@ export class Framer {
     let all: Buffer | null = null;
     const bytes = (): Buffer =>
       (all ??= this.sniffParts.length === 0 ? chunk : Buffer.concat([...this.sniffParts, chunk]));
-    let decided: FramingMode | null = null;
+    let decided: FramingMode | 'junk' | null = null;
     let j = 0;
+    let lineEnd = -1;
     while (j < cap && decided === null) {
       if (this.phase === 0 || this.phase === 2) {
         const b = chunk[j]!;
@@ -358,28 +445,54 @@ export class Framer {
       } else {
         const k = chunk.indexOf(LF, j);
         if (k < 0 || k >= cap) break;
-        decided = this.judge(bytes(), rel0 + k);
+        lineEnd = rel0 + k;
+        decided = this.judge(bytes(), lineEnd);
         j = k + 1;
       }
     }
     this.sniffLen += chunk.length;
+    if (decided === 'junk') return this.judgeFirstLineAlone(bytes(), lineEnd);
     if (decided === null && this.sniffLen >= window) decided = this.forcedDecision(bytes());
     if (decided !== null) {
       this.replay(decided, bytes());
-      return;
+      return EMPTY;
     }
     this.sniffParts.push(Buffer.from(chunk));
+    return EMPTY;
+  }
+
+  /**
+   * A first line that is neither JSON nor a document's start is bad in every shape: it is returned
+   * at once as a line (its decoding fails) and the shape is sniffed again from the next line.
+   */
+  private judgeFirstLineAlone(all: Buffer, lf: number): Buffer {
+    let newlines = this.nl;
+    for (let t = 0; t < this.l1Start; t++) if (all[t] === LF) newlines++;
+    const contentEnd = lf > this.l1Start && all[lf - 1] === CR ? lf - 1 : lf;
+    const text = all.toString('utf8', this.l1Start, contentEnd);
+    const start = this.off + this.l1Start;
+    this.off += lf + 1;
+    this.nl = newlines + 1;
+    this.sniffParts = [];
+    this.sniffLen = 0;
+    this.phase = 0;
+    this.l1Start = -1;
+    this.l2Start = -1;
+    this.l1Brace = false;
+    this.emitUnit(start, newlines, this.off, text, 'lines');
+    return all.subarray(lf + 1);
   }
 
   /** Decide on the line (L1 or L2 by phase) that ends at relative index `end`; null = look at L2. */
-  private judge(all: Buffer, end: number): FramingMode | null {
+  private judge(all: Buffer, end: number): FramingMode | 'junk' | null {
     if (this.phase === 1) {
       if (isStructured(all, this.l1Start, end)) return 'lines';
       const first = all[this.l1Start];
       if (first === LBRACKET || (first === LBRACE && opensDocument(all, this.l1Start, end))) return 'values';
-      // A stray first line (the seed's `"properties"` before `{`), or a JSON Lines file whose first
-      // record is cut or corrupt, or a pretty-printed object: the second line tells them apart.
-      this.l1Brace = first === LBRACE;
+      // A JSON Lines file whose first record is cut or corrupt, or a pretty-printed object: the
+      // second line tells them apart. Any other first line is bad in every shape.
+      if (first !== LBRACE) return 'junk';
+      this.l1Brace = true;
       this.phase = 2;
       return null;
     }
@@ -400,8 +513,24 @@ export class Framer {
   private sniffFinish(): void {
     const all = this.sniffParts.length === 0 ? EMPTY : Buffer.concat(this.sniffParts);
     let decided: FramingMode = 'lines';
-    if (this.phase === 1 || this.phase === 3) decided = this.judge(all, all.length) ?? 'lines';
+    if (this.phase === 1 || this.phase === 3) {
+      const judged = this.judge(all, all.length);
+      decided = judged === null || judged === 'junk' ? 'lines' : judged;
+    }
     this.replay(decided, all);
+  }
+
+  /**
+   * The bytes so far hold one line without its newline. If it is already a complete JSON object or
+   * array (a one-line export or `{"records":[...]}` without a final newline), it is read now, as in
+   * JSON Lines; else it waits for more bytes.
+   */
+  private sniffFinishEarly(): void {
+    if (this.phase !== 1 || this.sniffLen > this.maxUnit) return;
+    const all = this.sniffParts.length === 0 ? EMPTY : Buffer.concat(this.sniffParts);
+    if (!isStructured(all, this.l1Start, all.length)) return;
+    this.replay('lines', all);
+    this.finishLines(false);
   }
 
   private replay(mode: FramingMode, all: Buffer): void {
@@ -440,6 +569,10 @@ export class Framer {
       }
       this.nl++;
       i = k + 1;
+      if (this.stopped) {
+        this.off = base + i;
+        return;
+      }
     }
     this.off = base + n;
   }
@@ -463,6 +596,7 @@ export class Framer {
       end,
       `line of ${Framer.contentLength(taken)} bytes exceeds the limit of ${this.maxUnit} bytes`,
       taken,
+      'lines',
     );
     return true;
   }
@@ -478,7 +612,7 @@ export class Framer {
     const b = taken.buf;
     // Fast path: a line starting with `{` is not blank.
     if (b.length === 0 || (b[0] !== LBRACE && Framer.isBlank(b))) return;
-    this.emitUnit(start, startNewlines, end, Framer.lineText(taken));
+    this.emitUnit(start, startNewlines, end, Framer.lineText(taken), 'lines');
   }
 
   private finishLines(final: boolean): void {
@@ -497,7 +631,7 @@ export class Framer {
         return;
       }
       this.span = null;
-      this.emitUnit(s.start, s.startNewlines, end, text);
+      this.emitUnit(s.start, s.startNewlines, end, text, 'lines');
       return;
     }
     this.span = null;
@@ -514,10 +648,11 @@ export class Framer {
         end,
         'the file ends inside a line that is not valid JSON',
         taken,
+        'lines',
       );
       return;
     }
-    this.emitUnit(s.start, s.startNewlines, end, text);
+    this.emitUnit(s.start, s.startNewlines, end, text, 'lines');
   }
 
   // ---------------------------------------------------------------- documents
@@ -528,6 +663,10 @@ export class Framer {
     let seg = 0; // where the bytes of the span in progress start in this chunk
     let i = 0;
     while (i < n) {
+      if (this.stopped) {
+        this.off = base + i;
+        return;
+      }
       const b = chunk[i]!;
       switch (this.ds) {
         case D_BETWEEN: {
@@ -655,6 +794,7 @@ export class Framer {
               base + i,
               'unexpected content between JSON values',
               taken,
+              s.mode,
             );
             break; // the delimiter is processed again, between values
           }
@@ -684,6 +824,61 @@ export class Framer {
     }
     if (this.span !== null) this.spanKeep(chunk, seg, n);
     this.off = base + n;
+  }
+
+  // ---------------------------------------------------------------- UTF-16 (reported, not read)
+
+  /** Cuts UTF-16 text at its LF code units, each line an `unsupported_encoding` issue. */
+  private pushUtf16(chunk: Buffer): void {
+    const n = chunk.length;
+    const base = this.off;
+    const le = this.mode === 'utf16le';
+    let from = 0;
+    // A code unit ends at an odd offset: code units start at even offsets (after a 2-byte BOM too).
+    for (let i = (base + 1) % 2; i < n; i += 2) {
+      const first = i > 0 ? chunk[i - 1]! : this.u16Prev;
+      const second = chunk[i]!;
+      if (!(le ? first === LF && second === 0 : first === 0 && second === LF)) continue;
+      const end = base + i + 1;
+      if (this.span === null) this.beginSpan(base + from, false, 0);
+      const s = this.span!;
+      const taken = this.spanTake(chunk, from, i + 1);
+      this.span = null;
+      this.utf16Issue(s.start, s.startNewlines, end, taken);
+      this.nl++;
+      from = i + 1;
+      if (this.stopped) {
+        this.off = base + from;
+        return;
+      }
+    }
+    if (from < n) {
+      if (this.span === null) this.beginSpan(base + from, false, 0);
+      this.spanKeep(chunk, from, n);
+    }
+    this.u16Prev = chunk[n - 1]!;
+    this.off = base + n;
+  }
+
+  private utf16Issue(start: number, startNewlines: number, end: number, taken: Taken): void {
+    const endian = this.mode === 'utf16le' ? 'little' : 'big';
+    this.emitIssue(
+      'unsupported_encoding',
+      start,
+      startNewlines,
+      end,
+      `the file is UTF-16 (${endian}-endian); only UTF-8 is read: convert it (iconv -f UTF-16 -t UTF-8) and process the converted file`,
+      taken,
+      this.mode,
+    );
+  }
+
+  private finishUtf16(final: boolean): void {
+    const s = this.span;
+    if (!final || s === null) return;
+    const taken = this.spanTake(EMPTY, 0, 0);
+    this.span = null;
+    this.utf16Issue(s.start, s.startNewlines, this.off, taken);
   }
 
   /** 0 = byte consumed by the probe, 1 = probe over (process the byte normally), 2 = wrapper found. */
@@ -735,7 +930,7 @@ export class Framer {
     this.span = null;
     this.ds = D_BETWEEN;
     if (taken.full) {
-      this.emitUnit(s.start, s.startNewlines, end, taken.buf.toString('utf8'));
+      this.emitUnit(s.start, s.startNewlines, end, taken.buf.toString('utf8'), s.mode);
     } else {
       this.emitIssue(
         'line_too_long',
@@ -744,6 +939,7 @@ export class Framer {
         end,
         `JSON value of ${taken.total} bytes exceeds the limit of ${this.maxUnit} bytes`,
         taken,
+        s.mode,
       );
     }
   }
@@ -758,9 +954,9 @@ export class Framer {
     this.ds = D_BETWEEN;
     this.probe = P_NONE;
     if (unexpected) {
-      this.emitIssue('unexpected_content', s.start, s.startNewlines, this.off, 'unexpected content between JSON values', taken);
+      this.emitIssue('unexpected_content', s.start, s.startNewlines, this.off, 'unexpected content between JSON values', taken, s.mode);
     } else {
-      this.emitIssue('truncated', s.start, s.startNewlines, this.off, 'the file ends inside a JSON value', taken);
+      this.emitIssue('truncated', s.start, s.startNewlines, this.off, 'the file ends inside a JSON value', taken, s.mode);
     }
   }
 }

@@ -61,6 +61,20 @@ export function parseJsonTolerant(text: string): unknown {
   }
 }
 
+/**
+ * The first character, described, when no JSON text can start with it; else null. Junk lines fail
+ * here without `JSON.parse`, whose exceptions cost microseconds each: a flood of them would be slow.
+ */
+function strayStart(text: string): string | null {
+  let i = 0;
+  while (i < text.length && isJsonWs(text.charCodeAt(i))) i++;
+  if (i >= text.length) return null;
+  const c = text.charCodeAt(i);
+  const startsJson = c === 0x7b || c === 0x5b || c === 0x22 || c === 0x2d || (c >= 0x30 && c <= 0x39) || c === 0x74 || c === 0x66 || c === 0x6e;
+  if (startsJson) return null;
+  return c >= 0x20 && c < 0x7f ? `character '${String.fromCharCode(c)}'` : `character U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -99,6 +113,8 @@ function fromElements(unit: FramedUnit, elements: unknown[], where: string): Dec
  * or a JSON array gives one record per element (every element must be an object).
  */
 export function decodeUnit(unit: FramedUnit): DecodeResult {
+  const stray = strayStart(unit.text);
+  if (stray !== null) return { success: false, code: 'invalid_json', message: `invalid JSON: unexpected ${stray} at the start` };
   let value: unknown;
   try {
     value = parseJsonTolerant(unit.text);

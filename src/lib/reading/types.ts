@@ -6,8 +6,10 @@
  * - `values`: a sequence of (possibly pretty-printed) top-level JSON values, at depth 0.
  * - `array`: inside a top-level JSON array, after `[` or after an element.
  * - `records`: inside the `records` array of a top-level `{"records":[...]}` wrapper.
+ * - `utf16le`, `utf16be`: a UTF-16 file (by its BOM or the NUL bytes of its first characters); it is
+ *   not read, each of its lines is reported as `unsupported_encoding`; `offset` is the start of a line.
  */
-export type FramingMode = 'auto' | 'lines' | 'values' | 'array' | 'records';
+export type FramingMode = 'auto' | 'lines' | 'values' | 'array' | 'records' | 'utf16le' | 'utf16be';
 
 export interface FramerPosition {
   /** Byte offset in the file. */
@@ -28,9 +30,11 @@ export interface FramedUnit {
   line: number;
   /** The unit's text: UTF-8 decoded, BOM and trailing `\r` removed. */
   text: string;
+  /** The framing mode at the unit's start: a framer started at `{ offset, line - 1, mode }` frames it again. */
+  mode?: FramingMode;
 }
 
-export type FramingIssueCode = 'line_too_long' | 'truncated' | 'unexpected_content';
+export type FramingIssueCode = 'line_too_long' | 'truncated' | 'unexpected_content' | 'unsupported_encoding';
 
 /** Bytes that cannot be cut into a JSON text. Kept (up to a size limit) for quarantine. */
 export interface FramingIssue {
@@ -43,6 +47,8 @@ export interface FramingIssue {
   /** The first bytes of the bad span, decoded; at most `maxRawBytes`. */
   raw: string;
   rawTruncated: boolean;
+  /** The framing mode at the issue's start (as for units). */
+  mode?: FramingMode;
 }
 
 export type FramedItem = FramedUnit | FramingIssue;

@@ -1,0 +1,29 @@
+import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
+import { LOCAL_CONTAINER, LocalLogSource } from './LocalLogSource.js';
+
+/**
+ * Files of the `local` container (processed by `acs-logs process` outside a storage layout, named by
+ * their absolute path) are read from disk; every other file from `blobs`. Lets a quarantine replay
+ * re-read the bad lines of local files as it does those of blobs.
+ */
+export class LocalOrBlobLogSource implements LogSource {
+  private readonly local = new LocalLogSource();
+
+  constructor(private readonly blobs: LogSource) {}
+
+  private pick(file: LogFileRef): LogSource {
+    return file.container === LOCAL_CONTAINER ? this.local : this.blobs;
+  }
+
+  stat(file: LogFileRef): Promise<LogFileStat | null> {
+    return this.pick(file).stat(file);
+  }
+
+  read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
+    return this.pick(file).read(file, start, end);
+  }
+
+  list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
+    return (container === LOCAL_CONTAINER ? this.local : this.blobs).list(container, prefix);
+  }
+}

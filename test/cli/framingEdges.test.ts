@@ -1,0 +1,68 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
+import { roomsRecords } from '../support/roomsLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-edges-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const storage = (): string[] => ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+
+describe('acs-logs process on framing edge cases', () => {
+  it.each([
+    ['an export array', (records: object[]) => JSON.stringify(records)],
+    ['a records wrapper', (records: object[]) => JSON.stringify({ records })],
+  ])('reads %s on one line without a final newline', async (name, shape) => {
+    const file = path.join(work, `${name.replace(/ /g, '-')}.json`);
+    await writeFile(file, shape(roomsRecords(7, 81)));
+    const run = await cli(['process', file, ...storage()]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/: 7 records, 0 bad lines quarantined/);
+    expect(run.stdout).not.toMatch(/waiting/);
+  });
+
+  it('quarantines a line that is not JSON at once, and lists the run of junk lines readably', async () => {
+    const file = path.join(work, 'hello.json');
+    await writeFile(file, 'hello world\n');
+    const flags = storage();
+    const run = await cli(['process', file, ...flags]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/0 records, 1 bad lines quarantined/);
+    expect(run.stdout).not.toMatch(/waiting/);
+
+    const junk = path.join(work, 'junk.json');
+    await writeFile(junk, `${JSON.stringify(roomsRecords(1, 82)[0])}\n${'x\n'.repeat(1000)}${JSON.stringify(roomsRecords(1, 83)[0])}\n`);
+    expect((await cli(['process', junk, ...flags])).stdout).toMatch(/2 records, 1000 bad lines quarantined/);
+    const list = await cli(['quarantine', 'list', '--format', 'json', ...flags]);
+    const rows = JSON.parse(list.stdout) as Record<string, unknown>[];
+    expect(rows.find((row) => row['path'] === junk)).toMatchObject({ line: 2, lastLine: 1001, count: 1000, code: 'invalid_json' });
+    // Replay re-reads every line of a local file's run from disk (its sample alone could not be replayed).
+    const replay = await cli(['quarantine', 'replay', ...flags]);
+    expect(replay.stdout).toMatch(/replayed 2 entries \(1001 lines\): 0 applied \(0 records\), 2 still bad, .* 0 whose source and full text are gone/);
+  });
+
+  it.each([['utf16le'], ['utf16be']])('reports a %s file as unsupported_encoding, not as invalid JSON per line, and exits 0', async (encoding) => {
+    const text = '\uFEFF' + roomsRecords(3, 84).map((record) => JSON.stringify(record) + '\r\n').join('');
+    const bytes = Buffer.from(text, 'utf16le');
+    if (encoding === 'utf16be') bytes.swap16();
+    const file = path.join(work, `${encoding}.json`);
+    await writeFile(file, bytes);
+    const flags = storage();
+    const run = await cli(['process', file, ...flags]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/0 records, 3 bad lines quarantined/);
+    const rows = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...flags])).stdout) as Record<string, unknown>[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ code: 'unsupported_encoding', count: 3 });
+    expect(String(rows[0]?.['message'])).toMatch(/UTF-16/);
+    expect(String(rows[0]?.['raw'])).toContain('"category":"RoomsOperational"');
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
+import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+
+const PATH = blobPath(1);
+
+async function entries(tables: ReturnType<typeof newTableStore>, file: { container: string; path: string }): Promise<QuarantinedLine[]> {
+  const all: QuarantinedLine[] = [];
+  for await (const line of new QuarantineStore(tables).list(file)) all.push(line);
+  return all;
+}
+
+/** A Rooms record padded to about `bytes` bytes of JSON. */
+function padded(record: Record<string, unknown>, bytes: number): Record<string, unknown> {
+  return { ...record, properties: { ...(record['properties'] as object), note: 'n'.repeat(bytes) } };
+}
+
+describe('junk floods', () => {
+  it('MiBs of two-byte junk lines between good records: O(1) quarantine entries and transactions per segment, every line counted', async () => {
+    const good = roomsRecords(60, 71) as Record<string, unknown>[];
+    const junk = 'x\n'.repeat(1024 * 1024); // 2 MiB, 1,048,576 lines
+    const text = asJsonLines(good.slice(0, 20)) + junk + asJsonLines(good.slice(20, 40)) + '\u0000\u0000\n'.repeat(50_000) + asJsonLines(good.slice(40));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, text);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables));
+
+    expect(result).toMatchObject({ records: 60, badLines: 1024 * 1024 + 50_000, pendingBytes: 0 });
+    const rows = await entries(tables, file);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ line: 21, count: 1024 * 1024, lastLine: 20 + 1024 * 1024, code: 'invalid_json', rawTruncated: true });
+    expect(rows[0]!.end - rows[0]!.offset).toBe(junk.length);
+    expect(rows[0]!.raw.length).toBeLessThanOrEqual(8 * 1024);
+    expect(rows[1]).toMatchObject({ count: 50_000 });
+    // One segment: a few transactions for the aggregates and one for the quarantine rows.
+    expect(tables.requests.transactions).toBeLessThan(40);
+    const checkpoint = (await new CheckpointStore(tables).get(file))?.checkpoint;
+    expect(checkpoint).toMatchObject({ records: 60, badLines: 1024 * 1024 + 50_000 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
+  it('budgets are checked per line: a segment ends at the records budget, not at the next MiB', async () => {
+    // Bad records (each its own entry, separated by good ones) fill the records budget long before a MiB.
+    const good = roomsRecords(400, 72) as Record<string, unknown>[];
+    const lines = good.map((record) => JSON.stringify(record) + '\n{"time": "not a time", "category": "RoomsOperational", "operationName": "GetRoom"}\n');
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join(''));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables, undefined, { segmentRecords: 100 }));
+
+    expect(result).toMatchObject({ records: 400, badLines: 400 });
+    expect(result.segments).toBe(8);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
+  it('replay of a run re-reads every line of it: a run partly fixed applies exactly the lines that now read, once', async () => {
+    const records = roomsRecords(10, 73) as Record<string, unknown>[];
+    // Lines 4-7 are too long for a 2 KiB limit: one run. A 4 KiB limit fixes three of them, 64 KiB all four.
+    const all = records.map((record, i) => (i >= 3 && i <= 6 ? padded(record, i === 5 ? 9000 : 3000) : record));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(all));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const first = await processFile(file, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+    expect(first).toMatchObject({ records: 6, badLines: 4 });
+    const [run] = await entries(tables, file);
+    expect(await entries(tables, file)).toHaveLength(1);
+    expect(run).toMatchObject({ code: 'line_too_long', line: 4, lastLine: 7, count: 4 });
+
+    const partly = testDeps(tables, undefined, { maxUnitBytes: 4096 });
+    expect(await replayQuarantine(partly)).toMatchObject({ lines: 1, applied: 0, records: 3, stillBad: 1 });
+    const afterPartial = await readAggregates(tables);
+    expect(afterPartial).toEqual(referenceAggregates(normalizeAll(all.filter((_, i) => i !== 5))));
+    // Running it again (or twice at once) changes nothing.
+    await Promise.all([replayQuarantine(partly), replayQuarantine(partly)]);
+    expect(await readAggregates(tables)).toEqual(afterPartial);
+    expect((await entries(tables, file))[0]).toMatchObject({ replayedRecords: 3, stillBadLines: 1 });
+    expect((await entries(tables, file))[0]?.replayedAt).toBeUndefined();
+
+    const fixed = testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 });
+    expect(await replayQuarantine(fixed)).toMatchObject({ lines: 1, applied: 1, records: 4 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+    expect(await replayQuarantine(fixed)).toMatchObject({ lines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+  });
+});
