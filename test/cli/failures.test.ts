@@ -69,7 +69,7 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect(health.code).toBe(0);
     const body = JSON.parse(health.stdout) as { status: string; stuck: Array<Record<string, unknown>> };
     expect(body.status).toBe('degraded');
-    expect(body.stuck).toEqual([expect.objectContaining({ container: name, path: blobPath(1, POISON), failures: 1, lastError: expect.stringMatching(/400 InvalidInput/) })]);
+    expect(body.stuck).toEqual([expect.objectContaining({ container: name, path: blobPath(1, POISON), failures: 1, lastError: expect.stringMatching(/^400 \S+: injected/) })]);
 
     const table = await cli(['health', ...storage]);
     expect(table.code).toBe(0);
@@ -98,11 +98,11 @@ describe('configuration errors end a run with a readable reason', () => {
     expect(backfilled.stderr).toMatch(/^acs-logs: storage refused the credentials/m);
   });
 
-  it('an invalid table prefix ends backfill and watch with exit 1', async () => {
+  it('an invalid table prefix is a usage error of backfill and watch (exit 2) naming the flag', async () => {
     for (const command of ['backfill', 'watch']) {
       const run = await cli([command, '--connection-string', azuriteConnectionString(), '--table-prefix', 'my-logs', '--container', 'insights-logs-x']);
-      expect(run.code).toBe(1);
-      expect(run.stderr.trim()).toMatch(/^acs-logs: invalid table prefix "my-logs"/);
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toMatch(/^error: --table-prefix: ACS_LOGS_TABLE_PREFIX must be letters and digits.*"my-logs"/);
     }
   });
 

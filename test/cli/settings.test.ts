@@ -50,9 +50,9 @@ describe('the CLI reads the ACS_LOGS_* settings through the app\'s own reader', 
     expect(listed).toEqual([expect.objectContaining({ line: 2, code: 'line_too_long', rawTruncated: true })]);
 
     const replay = await cli(['quarantine', 'replay', '--code', 'line_too_long', ...storage], undefined, { ACS_LOGS_MAX_LINE_BYTES: String(4 * 1024 * 1024) });
-    expect(replay.stdout).toMatch(/replayed 1 line\(s\): 1 applied \(1 records\), 0 still bad/);
+    expect(replay.stdout).toMatch(/replayed 1 entry \(1 lines\): 1 applied \(1 records\), 0 still bad/);
     const again = await cli(['quarantine', 'replay', ...storage], undefined, { ACS_LOGS_MAX_LINE_BYTES: String(4 * 1024 * 1024) });
-    expect(again.stdout).toMatch(/replayed 0 line\(s\)/);
+    expect(again.stdout).toMatch(/replayed 0 entries \(0 lines\)/);
     expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(3);
   });
 
@@ -63,7 +63,7 @@ describe('the CLI reads the ACS_LOGS_* settings through the app\'s own reader', 
     const backfill = await cli(['backfill', '--container', container.containerName, '--max-line-bytes', '1000', ...storage]);
     expect(backfill.stdout).toMatch(/1 records, 1 bad lines quarantined/);
     const replay = await cli(['quarantine', 'replay', '--max-line-bytes', '4000', ...storage]);
-    expect(replay.stdout).toMatch(/replayed 1 line\(s\): 1 applied \(1 records\)/);
+    expect(replay.stdout).toMatch(/replayed 1 entry \(1 lines\): 1 applied \(1 records\)/);
     expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(2);
   });
 

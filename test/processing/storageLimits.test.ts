@@ -203,9 +203,10 @@ describe('storage limits, against Azurite', () => {
   });
 
   it('quarantined lines kept whole at a large raw limit are written in batches under 4 MiB', async () => {
-    const good = roomsRecords(10, 75, 3);
+    // Each bad line between good ones, so that each is an entry of its own (a run of bad lines is one entry).
+    const good = roomsRecords(40, 75, 3);
     const bad = Array.from({ length: 40 }, (_, n) => `{"broken": "${String(n).repeat(150_000 / String(n).length)}`);
-    const lines = [...good.map((record) => JSON.stringify(record)), ...bad];
+    const lines = good.flatMap((record, n) => [JSON.stringify(record), bad[n] as string]);
     const container = await newContainer();
     const path = blobPath(6);
     await appendToBlob(container, path, lines.join('\n') + '\n');
@@ -214,7 +215,7 @@ describe('storage limits, against Azurite', () => {
 
     const result = await processFile(file, testDeps(tables, undefined, { maxRawBytes: 200_000 }));
 
-    expect(result).toMatchObject({ records: 10, badLines: 40 });
+    expect(result).toMatchObject({ records: 40, badLines: 40 });
     const kept = await quarantined(tables, file);
     expect(kept.map((line) => line.raw)).toEqual(bad);
     expect(await readAggregates(tables)).toEqual(storedReference(good));

@@ -43,9 +43,11 @@ export async function startRefusingProxy(targetPort: number, marker: string): Pr
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      if ((req.url ?? '').includes('$batch') && body.includes(marker)) {
+      // Its records' rows, and then the quarantine entries that would hold them: storage takes nothing of that file.
+      const url = req.url ?? '';
+      if ((url.includes('$batch') || (url.includes('Quarantine') && req.method !== 'GET')) && body.includes(marker)) {
         state.refused++;
-        res.writeHead(400, { 'Content-Type': 'application/json' });
+        res.writeHead(400, { 'Content-Type': 'application/json', 'x-ms-error-code': 'InvalidInput' });
         res.end(JSON.stringify({ 'odata.error': { code: 'InvalidInput', message: { lang: 'en-US', value: 'injected: one of the request inputs is not valid' } } }));
         return;
       }

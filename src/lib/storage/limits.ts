@@ -30,6 +30,11 @@ export class StorageRefusedError extends Error {
   ) {
     super(message);
   }
+
+  /** The HTTP status, under the name the SDK's errors use: classified like the service's own refusals. */
+  get statusCode(): number {
+    return this.status;
+  }
 }
 
 /** The properties as stored: long strings split into parts. `data` itself is left as it is. */
