@@ -1,4 +1,5 @@
 import { readHealth, type Health } from '../../lib/querying/health.js';
+import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
 import { render } from '../format.js';
 import { containersFrom } from '../pipeline.js';
@@ -23,7 +24,9 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   const storage = await openStorage(flags, settings.tablePrefix);
   let health: Health;
   try {
-    health = await readHealth(storage.tables, containersFrom(flags.container, settings));
+    // Single files given to `process` live in the container `local`: by default their health shows too.
+    const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
+    health = await readHealth(storage.tables, containers);
   } finally {
     await storage.close();
   }

@@ -86,10 +86,17 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
       maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
-      earliestRecordTime: isoTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
+      earliestRecordTime: pastTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     },
   };
+}
+
+/** A time in the past: a bound later than now would leave no record time to accept. */
+function pastTime(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = isoTime(env, name, fallback);
+  if (value > Date.now()) throw new SettingError(name, `${name} must not be in the future (every record would be quarantined), got "${env[name] ?? ''}"`);
+  return value;
 }
 
 /** An ISO-8601 date or date-time (UTC when it has no zone), as epoch milliseconds. */

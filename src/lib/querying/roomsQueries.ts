@@ -1,5 +1,5 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
-import { boundedKey, encodeKeyPart } from '../storage/keys.js';
+import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { nullable, numberOr, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
@@ -65,12 +65,16 @@ export async function queryRoomsOperations(tables: TableStore, filters: ViewFilt
 /** Rooms whose activity (first to last operation) overlaps [from, to). */
 export async function queryRooms(tables: TableStore, filters: ViewFilters): Promise<RoomRow[]> {
   await tables.ensureTable(ROOMS_TABLE);
-  const clauses = [odata`RowKey lt ${'~'}`];
+  // Bookkeeping rows are skipped here, not by a `RowKey lt '~'` range: room ids that start with a
+  // character above `~` (any non-ASCII one) sort after it.
+  const clauses: string[] = [];
   if (filters.resourceId) clauses.push(odata`PartitionKey eq ${boundedKey(encodeKeyPart(filters.resourceId.toUpperCase()))}`);
   if (filters.from) clauses.push(odata`lastOperationAt ge ${filters.from}`);
   if (filters.to) clauses.push(odata`firstOperationAt lt ${filters.to}`);
   const rows: RoomRow[] = [];
-  for await (const row of tables.query(ROOMS_TABLE, clauses.join(' and '))) rows.push(toRoomRow(row));
+  for await (const row of tables.query(ROOMS_TABLE, clauses.length > 0 ? clauses.join(' and ') : undefined)) {
+    if (!row.rowKey.startsWith(RESERVED_ROW_PREFIX)) rows.push(toRoomRow(row));
+  }
   return rows.sort((a, b) => compare(a.resourceId, b.resourceId) || compare(a.createdAt ?? '', b.createdAt ?? '') || compare(a.roomId, b.roomId));
 }
 

@@ -1,4 +1,4 @@
-import { encodeKeyPart } from '../storage/keys.js';
+import { boundedKey, encodeKeyPart } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
 
@@ -11,12 +11,21 @@ export async function* scanBuckets(tables: TableStore, table: string, filters: V
   await tables.ensureTable(table);
   const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
   const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
+  let wanted: string | undefined;
   if (filters.resourceId) {
     const resource = encodeKeyPart(filters.resourceId.toUpperCase());
-    clauses.push(odata`PartitionKey ge ${resource + '|' + dayOf(filters.from, '0000-00-00')}`);
-    clauses.push(odata`PartitionKey le ${resource + '|' + dayOf(filters.to, '9999-99-99')}`);
+    const low = resource + '|' + dayOf(filters.from, '0000-00-00');
+    const high = resource + '|' + dayOf(filters.to, '9999-99-99');
+    if (boundedKey(low) === low && boundedKey(high) === high) {
+      clauses.push(odata`PartitionKey ge ${low}`);
+      clauses.push(odata`PartitionKey le ${high}`);
+    } else {
+      // A resource id this long has its partitions stored digested: no key range finds them, its rows are picked by value.
+      wanted = filters.resourceId.toUpperCase();
+    }
   }
   for await (const row of tables.query(table, clauses.join(' and '))) {
+    if (wanted !== undefined && String(row.data['resourceId']).toUpperCase() !== wanted) continue;
     if (inRange(String(row.data['bucket']), filters)) yield row;
   }
 }

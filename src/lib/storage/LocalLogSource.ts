@@ -98,7 +98,9 @@ export async function expandLocalPaths(inputs: readonly string[]): Promise<strin
     const absolute = path.resolve(input);
     const info = await stat(absolute);
     if (info.isDirectory()) files.push(...(await walk(absolute)));
-    else files.push(absolute);
+    else if (info.isFile()) files.push(absolute);
+    // A FIFO, socket or device would block or never end: it is no log file.
+    else throw Object.assign(new Error(`${input} is not a regular file or a folder`), { code: 'ENOTREG', path: input });
   }
   return [...new Set(files)].sort();
 }

@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readAppSettings, SETTING } from '../../src/lib/config/appSettings.js';
+import { cli } from '../support/cli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+/** What trying the product as a user found: each case failed before its fix. */
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-user-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function createRoom(resourceId: string, roomId: string, n: number): string {
+  return JSON.stringify({
+    time: '2024-06-01T10:00:00Z', resourceId, category: 'RoomsOperational', operationName: 'CreateRoom', correlationId: `c${n}`,
+    resultType: 'Succeeded', resultSignature: 201, durationMs: 10, properties: { roomId },
+  });
+}
+
+describe('as a user found them', () => {
+  it('rooms whose id starts with a non-ASCII character are listed (they sort after the bookkeeping rows)', async () => {
+    const file = path.join(work, 'rooms.json');
+    const ids = ['plain', 'café', 'éclair', '中文房间', '😀-room'];
+    await writeFile(file, ids.map((id, n) => createRoom('/S/R', id, n)).join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).code).toBe(0);
+    const rooms = await cli(['query', 'rooms', '--format', 'json', ...storage]);
+    expect((JSON.parse(rooms.stdout) as { roomId: string }[]).map((room) => room.roomId).sort()).toEqual([...ids].sort());
+  });
+
+  it('--resource finds the rows of a resource id long enough for its partition keys to be digested', async () => {
+    const file = path.join(work, 'long.json');
+    const short = '/' + 'R'.repeat(99);
+    const long = '/' + 'R'.repeat(999);
+    const wide = '/' + '中'.repeat(1100);
+    await writeFile(file, [short, long, wide].map((id, n) => createRoom(id, `room${n}`, n)).join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).code).toBe(0);
+    for (const id of [short, long, wide]) {
+      const run = await cli(['query', 'rooms-operations', '--format', 'json', '--resource', id, ...storage]);
+      expect(run.code, run.stderr).toBe(0);
+      const rows = JSON.parse(run.stdout) as { resourceId: string; count: number }[];
+      expect(rows.map((row) => [row.resourceId, row.count])).toEqual([[id, 1]]);
+    }
+  });
+
+  it('health shows the quarantine of single files given to process (container local) by default', async () => {
+    const file = path.join(work, 'bad.json');
+    await writeFile(file, createRoom('/S/R', 'ok', 1) + '\nnot json\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).code).toBe(0);
+    const health = await cli(['health', '--format', 'json', ...storage]);
+    const body = JSON.parse(health.stdout) as { status: string; containers: { container: string; quarantined: number }[] };
+    expect(body.status).toBe('degraded');
+    expect(body.containers.find((container) => container.container === 'local')?.quarantined).toBe(1);
+    expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(3);
+  });
+
+  it('a FIFO given to process is refused as not a regular file (exit 2) instead of blocking forever', async () => {
+    const fifo = path.join(work, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const run = await cli(['process', fifo, '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/not a regular file/);
+  });
+
+  it('an earliest record time in the future is refused: it would quarantine every record', () => {
+    expect(() => readAppSettings({ [SETTING.earliestRecordTime]: '2999-01-01' })).toThrow(/must not be in the future/);
+  });
+});
