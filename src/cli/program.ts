@@ -128,10 +128,11 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     quarantine
       .command('replay')
       .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
+      .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
       .option('--code <code>', 'only lines with this error code'),
     ['maxLineBytes'],
-  )).action(async (flags) => {
-    await quarantineReplayCommand(flags, out);
+  )).action(async (paths: string[], flags) => {
+    await quarantineReplayCommand(paths, flags, out);
   });
 
   program

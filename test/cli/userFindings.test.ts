@@ -1,10 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAppSettings, SETTING } from '../../src/lib/config/appSettings.js';
 import { cli } from '../support/cli.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 /** What trying the product as a user found: each case failed before its fix. */
@@ -72,5 +73,35 @@ describe('as a user found them', () => {
 
   it('an earliest record time in the future is refused: it would quarantine every record', () => {
     expect(() => readAppSettings({ [SETTING.earliestRecordTime]: '2999-01-01' })).toThrow(/must not be in the future/);
+  });
+  it('two downloads of one blob in one command count the newer one once, in either order', async () => {
+    const lines = asJsonLines(roomsRecords(50, 901, 5)).split('\n').filter((line) => line !== '');
+    const rel = path.join('insights-logs-roomsoperational', blobPath(1));
+    for (const [folder, count] of [['a-newer', 50], ['z-older', 30]] as const) {
+      await mkdir(path.dirname(path.join(work, folder, rel)), { recursive: true });
+      await writeFile(path.join(work, folder, rel), lines.slice(0, count).join('\n') + '\n');
+    }
+    for (const order of [['a-newer', 'z-older'], ['z-older', 'a-newer']]) {
+      const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+      const run = await cli(['process', ...order.map((folder) => path.join(work, folder)), '--quiet', ...storage]);
+      expect(run.stdout).toMatch(/ 50 records/);
+      expect((await cli(['process', ...order.map((folder) => path.join(work, folder)), '--quiet', ...storage])).stdout).toMatch(/ 0 records/);
+    }
+  });
+
+  it('a line too long in a downloaded tree is replayed from disk when its paths are given, as OPERATIONS.md says', async () => {
+    const records = roomsRecords(5, 902, 2);
+    const long = { ...records[2], properties: { ...(records[2] as { properties: object }).properties, pad: 'y'.repeat(2 * 1024 * 1024) } };
+    const tree = path.join(work, 'downloaded');
+    const file = path.join(tree, 'insights-logs-roomsoperational', blobPath(2));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, [...records.slice(0, 2), long, ...records.slice(3)].map((record) => JSON.stringify(record)).join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', tree, '--quiet', ...storage])).stdout).toMatch(/ 4 records, 1 bad lines/);
+    const replay = await cli(['quarantine', 'replay', tree, '--code', 'line_too_long', '--max-line-bytes', '4194304', ...storage]);
+    expect(replay.stdout).toMatch(/1 applied \(1 records\)/);
+    expect((await cli(['quarantine', 'replay', tree, '--max-line-bytes', '4194304', ...storage])).stdout).toMatch(/replayed 0 entries/);
+    const rooms = JSON.parse((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout) as { count: number }[];
+    expect(rooms.reduce((sum, row) => sum + row.count, 0)).toBe(5);
   });
 });

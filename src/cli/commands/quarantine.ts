@@ -1,7 +1,9 @@
 import { silentLogger } from '../../lib/processing/logger.js';
 import { QuarantineStore } from '../../lib/processing/quarantine.js';
 import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
+import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
+import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -57,11 +59,18 @@ export interface QuarantineReplayFlags extends StorageFlags {
 }
 
 /** `acs-logs quarantine replay`: reads quarantined lines again and applies those that now read, exactly once. */
-export async function quarantineReplayCommand(flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
+export async function quarantineReplayCommand(paths: readonly string[], flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
+  let localPaths: string[];
+  try {
+    localPaths = await expandLocalPaths(paths);
+  } catch (error) {
+    throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
+  }
   const pipeline = await openPipeline(flags, silentLogger);
   try {
-    // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage.
-    const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source) };
+    // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage;
+    // files of a downloaded tree carry blob names, so their paths are given again.
+    const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source, localPaths) };
     const summary = await replayQuarantine(deps, flags.code ? { code: flags.code } : {});
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +

@@ -33,10 +33,16 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   const plan: LocalPlan = { now: [], later: [], duplicates: 0 };
   const chosen = new Set<string>();
   const newHeads = new Set<string>();
+  const laidOut = new Map<string, string>();
   for (const localPath of localPaths) {
     const ref = source.register(localPath);
     if (ref.container !== localContainer) {
-      plan.now.push(ref);
+      // Copies of one blob (downloads of different days) are read one after the other, each from its own path.
+      if (laidOut.has(fileKey(ref))) plan.later.push(localPath);
+      else {
+        laidOut.set(fileKey(ref), localPath);
+        plan.now.push(ref);
+      }
       continue;
     }
     const known = await knownAs(source, tables, ref);
@@ -58,6 +64,8 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       plan.now.push(ref);
     }
   }
+  // Registering a later copy pointed its blob name at that copy: point it back at the one read now.
+  for (const localPath of laidOut.values()) source.register(localPath);
   return plan;
 }
 
@@ -74,7 +82,7 @@ export async function processLocalFiles(
 ): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
   let failed = 0;
-  for (let pending = localPaths; pending.length > 0;) {
+  for (let pending = await shorterDownloadsFirst(deps.source, localPaths, localContainer); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     await forEachLimit(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
@@ -123,4 +131,24 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
 async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
   const head = await source.read(ref, 0, HEAD_BYTES);
   return head.length === 0 ? null : digestOf(head);
+}
+
+/**
+ * Files laid out as in storage, shortest first (in the places they hold among the others): a longer
+ * download of the same blob then adds its new bytes, where the other order would take the shorter one
+ * for a replacement.
+ */
+async function shorterDownloadsFirst(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
+  const slots: number[] = [];
+  const lengths = new Map<string, number>();
+  for (const [index, localPath] of localPaths.entries()) {
+    const ref = source.register(localPath);
+    if (ref.container === localContainer) continue;
+    slots.push(index);
+    lengths.set(localPath, (await source.stat(ref))?.length ?? 0);
+  }
+  const laidOut = slots.map((index) => localPaths[index] as string).sort((a, b) => (lengths.get(a) ?? 0) - (lengths.get(b) ?? 0));
+  const ordered = [...localPaths];
+  slots.forEach((index, n) => (ordered[index] = laidOut[n] as string));
+  return ordered;
 }

@@ -25,6 +25,11 @@ export class LocalLogSource implements LogSource {
     this.locations.set(`${ref.container}/${ref.path}`, path.resolve(localPath));
   }
 
+  /** Whether `file` was registered from a local path. */
+  knows(file: LogFileRef): boolean {
+    return this.locations.has(`${file.container}/${file.path}`);
+  }
+
   private locate(file: LogFileRef): string {
     const location = this.locations.get(`${file.container}/${file.path}`);
     if (location) return location;

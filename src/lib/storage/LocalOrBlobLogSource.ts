@@ -3,16 +3,19 @@ import { LOCAL_CONTAINER, LocalLogSource } from './LocalLogSource.js';
 
 /**
  * Files of the `local` container (processed by `acs-logs process` outside a storage layout, named by
- * their absolute path) are read from disk; every other file from `blobs`. Lets a quarantine replay
- * re-read the bad lines of local files as it does those of blobs.
+ * their absolute path), and laid-out local files given by path, are read from disk; every other file
+ * from `blobs`. Lets a quarantine replay re-read the bad lines of local files as it does those of blobs.
  */
 export class LocalOrBlobLogSource implements LogSource {
   private readonly local = new LocalLogSource();
 
-  constructor(private readonly blobs: LogSource) {}
+  /** `localPaths`: files laid out as in storage, read from disk under their blob names. */
+  constructor(private readonly blobs: LogSource, localPaths: readonly string[] = []) {
+    for (const localPath of localPaths) this.local.register(localPath);
+  }
 
   private pick(file: LogFileRef): LogSource {
-    return file.container === LOCAL_CONTAINER ? this.local : this.blobs;
+    return file.container === LOCAL_CONTAINER || this.local.knows(file) ? this.local : this.blobs;
   }
 
   stat(file: LogFileRef): Promise<LogFileStat | null> {
