@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,5 +103,25 @@ describe('as a user found them', () => {
     expect((await cli(['quarantine', 'replay', tree, '--max-line-bytes', '4194304', ...storage])).stdout).toMatch(/replayed 0 entries/);
     const rooms = JSON.parse((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout) as { count: number }[];
     expect(rooms.reduce((sum, row) => sum + row.count, 0)).toBe(5);
+  });
+  it('a local file that stopped changing --seal-after-minutes ago is final: its unfinished last line is quarantined, not left waiting', async () => {
+    const file = path.join(work, 'cut.json');
+    await writeFile(file, createRoom('/S/R', 'whole', 1) + '\n{"time": "2024-06-01T10:00:22Z", "operationName": "Crea');
+    const cutOnly = path.join(work, 'cut-only.json');
+    await writeFile(cutOnly, '{"time": "2024-06-01T10:00:22Z", "operationName": "Crea\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    // Fresh files may still grow: the unfinished line waits.
+    const fresh = await cli(['process', file, '--category', 'RoomsOperational', '--quiet', ...storage]);
+    expect(fresh.stdout).toMatch(/1 records, 0 bad lines quarantined.*bytes waiting for the end of their line/);
+    const old = new Date(Date.now() - 3 * 3_600_000);
+    await utimes(file, old, old);
+    await utimes(cutOnly, old, old);
+    const sealed = await cli(['process', file, cutOnly, '--category', 'RoomsOperational', '--quiet', ...storage]);
+    expect(sealed.stdout).toMatch(/0 records, 2 bad lines quarantined/);
+    expect(sealed.stdout).not.toMatch(/waiting/);
+    // With a longer --seal-after-minutes, the same files are not final yet.
+    const storage2 = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const patient = await cli(['process', file, '--category', 'RoomsOperational', '--quiet', '--seal-after-minutes', '600', ...storage2]);
+    expect(patient.stdout).toMatch(/1 records, 0 bad lines quarantined.*waiting/);
   });
 });

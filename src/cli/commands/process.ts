@@ -3,6 +3,8 @@ import { parseCategory } from '../../lib/normalizing/index.js';
 import type { Category } from '../../lib/normalizing/types.js';
 import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
+import { isFinalBlob } from '../../lib/processing/sealing.js';
+import type { LogFileRef, LogFileStat } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath } from '../../lib/storage/LocalLogSource.js';
 import { filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
@@ -53,7 +55,10 @@ export async function processCommand(
     const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
     const isolated = await IsolatedFiles.load(deps, [...new Set(files.map((file) => refForLocalPath(file).container))]);
-    const options = { ...(category ? { category } : {}), respectBackoff: false };
+    // Local files follow the blobs' sealing rule: one that stopped changing --seal-after-minutes ago is
+    // final, so its unfinished last line is quarantined instead of waiting for ever.
+    const isFinal = (file: LogFileRef, stat: LogFileStat, now: number): boolean => isFinalBlob(file, stat, now, settings.process.sealAfterMs);
+    const options = { ...(category ? { category } : {}), isFinal, respectBackoff: false };
     const { results, failed } = await processLocalFiles(deps, files, LOCAL_CONTAINER, options, settings.fileConcurrency, async (ref) => {
       const outcome = await isolated.run(ref, options);
       return outcome.kind === 'done' ? outcome.result : null;
