@@ -1,7 +1,11 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { attachAzurite } from '../lib/storage/sharedAzurite.js';
 import { TableStore, type TransientNotice } from '../lib/storage/TableStore.js';
+import { UsageError } from './errors.js';
 import { cliSettings, type SettingFlags } from './settings.js';
+
+/** What every storage connection string has: key=value pairs naming an account or endpoint. */
+const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
 
 export interface StorageFlags extends SettingFlags {
   connectionString?: string;
@@ -28,6 +32,10 @@ export async function openStorage(
   onTransient?: TransientNotice,
 ): Promise<StorageSession> {
   const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
+  if (given && !CONNECTION_STRING.test(given)) {
+    const source = flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
+    throw new UsageError(`${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`);
+  }
   if (given) {
     return {
       connectionString: given,

@@ -124,4 +124,11 @@ describe('as a user found them', () => {
     const patient = await cli(['process', file, '--category', 'RoomsOperational', '--quiet', '--seal-after-minutes', '600', ...storage2]);
     expect(patient.stdout).toMatch(/1 records, 0 bad lines quarantined.*waiting/);
   });
+  it('a connection string that is none is a usage error naming the flag, not an internal error', async () => {
+    for (const command of [['query', 'rooms'], ['health'], ['backfill']]) {
+      const run = await cli([...command, '--connection-string', 'garbage']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^error: --connection-string is not a storage connection string/);
+    }
+  });
 });
