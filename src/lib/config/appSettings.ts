@@ -1,3 +1,4 @@
+import { TABLE_PREFIX } from '../storage/errors.js';
 import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
@@ -65,7 +66,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     throw new SettingError(SETTING.triggerSource, `${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
   }
   const tablePrefix = env[SETTING.tablePrefix] ?? DEFAULT_TABLE_PREFIX;
-  if (!/^[A-Za-z][A-Za-z0-9]{0,29}$/.test(tablePrefix)) {
+  if (!TABLE_PREFIX.test(tablePrefix)) {
     throw new SettingError(SETTING.tablePrefix, `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`);
   }
   return {

@@ -75,10 +75,8 @@ async function replayLine(
   if (text === null) return { kind: 'source_gone', records: 0 };
 
   const unit: FramedUnit = { kind: 'unit', offset: line.offset, end: line.end, line: line.line, text };
-  const category = line.category ? parseCategory(line.category) : undefined;
   const now = (deps.now ?? Date.now)();
-  const timeBounds = timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs);
-  const context = { fileCategory: category, resourceIdFromPath: resourceIdFromBlobPath(line.path), timeBounds };
+  const context = replayContext(line, deps, now);
   const items = Buffer.byteLength(text) > deps.settings.maxUnitBytes ? [] : [unit];
   const result = interpret(items, context, line.generation, file, deps.settings.maxRawBytes, now);
   const records = RECORD_CODES.has(line.code) ? result.records.filter((r) => r.position === line.position) : result.records;
@@ -128,10 +126,8 @@ async function replayEntry(
   checkpoints: CheckpointStore,
 ): Promise<{ kind: ReplayOutcome; records: number }> {
   const file: LogFileRef = { container: entry.container, path: entry.path };
-  const category = entry.category ? parseCategory(entry.category) : undefined;
   const now = (deps.now ?? Date.now)();
-  const timeBounds = timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs);
-  const context: NormalizeContext = { fileCategory: category, resourceIdFromPath: resourceIdFromBlobPath(entry.path), timeBounds };
+  const context = replayContext(entry, deps, now);
   const first = entry.position;
   const last = entry.scope === 'records' ? first + (entry.count ?? 1) : Number.POSITIVE_INFINITY;
   let records = 0;
@@ -249,4 +245,13 @@ function stripLineEnd(text: string): string {
 
 function isMissingLocalFile(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'ENOENT' || (error instanceof Error && error.message.startsWith('unknown local file'));
+}
+
+/** How a quarantined line is read again: its file's category and resource, today's time bounds. */
+function replayContext(line: QuarantinedLine, deps: ProcessDeps, now: number): NormalizeContext {
+  return {
+    fileCategory: line.category ? parseCategory(line.category) : undefined,
+    resourceIdFromPath: resourceIdFromBlobPath(line.path),
+    timeBounds: timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs),
+  };
 }

@@ -93,10 +93,10 @@ function firstLine(text: string): string {
 }
 
 /** Table names are 3-63 letters and digits, starting with a letter; the prefix leaves room for the longest name. */
-const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9]{0,39}$/;
+export const TABLE_PREFIX = /^[A-Za-z][A-Za-z0-9]{0,29}$/;
 
 export function checkTablePrefix(prefix: string): void {
   if (!TABLE_PREFIX.test(prefix)) {
-    throw new ConfigurationError(`invalid table prefix "${prefix}": use 1 to 40 letters and digits, starting with a letter`);
+    throw new ConfigurationError(`invalid table prefix "${prefix}": use 1 to 30 letters and digits, starting with a letter`);
   }
 }
