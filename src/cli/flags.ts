@@ -37,3 +37,10 @@ export function isoDate(value: string): number {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/** A TCP port, 0 to 65535 (0: any free port). */
+export function port(value: string): number {
+  const number = Number(value);
+  if (!/^\d{1,5}$/.test(value.trim()) || number > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
+  return number;
+}

@@ -7,9 +7,10 @@ import { generateCommand } from './commands/generate.js';
 import { healthCommand } from './commands/health.js';
 import { quarantineListCommand, quarantineReplayCommand } from './commands/quarantine.js';
 import { watchCommand } from './commands/watch.js';
-import { collect, fraction, isoDate, nonNegativeNumber, positiveInteger, positiveNumber } from './flags.js';
+import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
 import { processCommand } from './commands/process.js';
 import { queryCommand } from './commands/query.js';
+import { serveCommand } from './commands/serve.js';
 import { VIEW_NAMES } from '../lib/querying/views.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
@@ -92,6 +93,17 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
     await healthCommand(flags, out);
+  });
+
+  storageOptions(
+    program
+      .command('serve')
+      .description('serve the dashboard at / and the HTTP API (/api/query/{view}, /api/health) on this machine, until Ctrl-C')
+      .option('--port <n>', 'TCP port (0: any free port)', port, 7071)
+      .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+      .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect),
+  ).action(async (flags) => {
+    await serveCommand(flags, out, err);
   });
 
   storageOptions(

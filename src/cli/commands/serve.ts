@@ -1,0 +1,93 @@
+import type { AddressInfo } from 'node:net';
+import { dashboardPage } from '../../lib/http/dashboardPage.js';
+import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
+import { ExitStatus } from '../errors.js';
+import { createApiServer } from '../httpServer.js';
+import { lineLogger } from '../lineLogger.js';
+import { containersFrom } from '../pipeline.js';
+import { cliSettings } from '../settings.js';
+import { openStorage, type StorageFlags } from '../storageSession.js';
+
+export interface ServeFlags extends StorageFlags {
+  port: number;
+  host: string;
+  container?: string[];
+}
+
+export interface RunningServer {
+  /** The dashboard's address, e.g. `http://127.0.0.1:7071/`. */
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens the storage and listens: the HTTP API and the dashboard, answered by the handlers the
+ * Functions app uses. `close` stops listening, ends open connections and releases the storage.
+ */
+export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream): Promise<RunningServer> {
+  const settings = cliSettings(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
+  const logger = lineLogger(err, err);
+  // As `acs-logs health`: the log containers, and `local` for single files given to `process`.
+  const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
+  const server = createApiServer(
+    {
+      query: { tables: () => storage.tables, logger },
+      health: { open: () => ({ tables: storage.tables, containers }), logger },
+      page: () => dashboardPage(),
+    },
+    flags.host,
+    logger,
+  );
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(flags.port, flags.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (error) {
+    await storage.close();
+    throw listenFailure(error, flags);
+  }
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${address.port}/`,
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await storage.close();
+    },
+  };
+}
+
+function listenFailure(error: unknown, flags: ServeFlags): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${flags.host}:${flags.port}`;
+  if (code === 'EADDRINUSE') return new ExitStatus(`cannot listen on ${where}: the port is in use; choose another with --port`, 1);
+  if (code === 'EACCES') return new ExitStatus(`cannot listen on ${where}: permission denied; choose a port above 1023 with --port`, 1);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return new ExitStatus(`cannot listen on ${where}: ${flags.host} is not an address of this machine; use --host 127.0.0.1 or 0.0.0.0`, 1);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+/** `acs-logs serve`: serves until Ctrl-C or SIGTERM, then closes cleanly (the embedded Azurite is released). */
+export async function serveCommand(flags: ServeFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  const server = await startServer(flags, err);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  let onSignal = (): void => {};
+  const stopped = new Promise<void>((resolve) => (onSignal = resolve));
+  for (const signal of signals) process.once(signal, onSignal);
+  out.write(`dashboard: ${server.url}\nAPI: ${server.url}api/query/{view}, ${server.url}api/health\nCtrl-C to stop\n`);
+  try {
+    await stopped;
+  } finally {
+    for (const signal of signals) process.off(signal, onSignal);
+    await server.close();
+  }
+  out.write('stopped\n');
+}

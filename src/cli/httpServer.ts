@@ -1,0 +1,62 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
+import type { Logger } from '../lib/processing/logger.js';
+import { describeError } from '../lib/http/handlers.js';
+import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
+import { routeRequest, type RouteDeps } from '../lib/http/router.js';
+
+const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+
+export function isLoopback(host: string): boolean {
+  return LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * A node:http server over the framework-free routes: it turns the request into what the handlers
+ * take and writes back what they return. Bound to a loopback address, it answers only requests
+ * addressed to a loopback name, so a web page whose name was re-pointed at 127.0.0.1 (DNS
+ * rebinding) cannot read the aggregates through the user's browser.
+ */
+export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): Server {
+  const loopbackOnly = isLoopback(boundHost);
+  return createServer((request, response) => {
+    answer(request, deps, loopbackOnly).then(
+      (result) => write(response, request.method === 'HEAD', result),
+      (error: unknown) => {
+        logger.error('request failed', { path: request.url ?? '', ...describeError(error) });
+        write(response, false, errorResult(500, 'internal_error', 'the request could not be answered; see the server output'));
+      },
+    );
+  });
+}
+
+async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean): Promise<HttpResult> {
+  const hostHeader = request.headers.host ?? '';
+  if (loopbackOnly && !isLoopback(hostName(hostHeader))) {
+    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
+  }
+  let url: URL;
+  try {
+    url = new URL(request.url ?? '/', 'http://localhost');
+  } catch {
+    return errorResult(400, 'bad_request', 'the request target is not a valid URL');
+  }
+  const header = (name: string): string | undefined => {
+    const value = request.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : value;
+  };
+  return routeRequest(request.method ?? 'GET', url, header, deps);
+}
+
+/** The name in a Host header, without its port (`[::1]:7071` is `[::1]`). */
+function hostName(hostHeader: string): string {
+  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
+  const colon = hostHeader.lastIndexOf(':');
+  return colon >= 0 && isIP(hostHeader) === 0 ? hostHeader.slice(0, colon) : hostHeader;
+}
+
+function write(response: ServerResponse, headOnly: boolean, result: HttpResult): void {
+  if (response.headersSent) return;
+  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });
+  response.end(headOnly ? undefined : result.body);
+}

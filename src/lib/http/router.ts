@@ -1,0 +1,41 @@
+import { handleHealth, handleQuery, type HealthDeps, type QueryDeps } from './handlers.js';
+import { unknownView } from './queryRequest.js';
+import { errorResult, quote, type HeaderGetter, type HttpResult } from './responses.js';
+
+export interface RouteDeps {
+  query: QueryDeps;
+  health: HealthDeps;
+  page: () => Promise<HttpResult>;
+}
+
+const QUERY_PREFIX = '/api/query/';
+
+/**
+ * The routes of `acs-logs serve`, as the Functions host lays them out: `/api/query/{view}`,
+ * `/api/health`, and the dashboard at `/`. Every answer comes from the handlers the functions call.
+ */
+export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps): Promise<HttpResult> {
+  if (method !== 'GET' && method !== 'HEAD') {
+    const result = errorResult(405, 'method_not_allowed', `${quote(method, 20)} is not allowed: only GET and HEAD`);
+    return { ...result, headers: { ...result.headers, allow: 'GET, HEAD' } };
+  }
+  const { pathname } = url;
+  if (pathname === '/' || pathname === '/index.html') return deps.page();
+  if (pathname === '/api/health') return handleHealth(deps.health);
+  if (pathname.startsWith(QUERY_PREFIX)) {
+    const segment = pathname.slice(QUERY_PREFIX.length);
+    const view = segment.includes('/') ? undefined : decodeSegment(segment);
+    // An unknown or malformed view gets the handler's own 404, which lists the views.
+    if (view === undefined) return unknownView(segment);
+    return handleQuery(view, url.searchParams, header, deps.query);
+  }
+  return errorResult(404, 'not_found', `nothing at ${quote(pathname)}: the dashboard is at /, the API at /api/query/{view} and /api/health`);
+}
+
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+}

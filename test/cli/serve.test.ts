@@ -1,0 +1,169 @@
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { cli, ROOT, startCli } from '../support/cli.js';
+import { embeddedProcesses, waitFor } from '../support/embedded.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+let server: RunningServer;
+let prefix: string;
+const serverErrors = new PassThrough();
+let serverErrorText = '';
+serverErrors.on('data', (chunk: Buffer) => (serverErrorText += chunk.toString()));
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A raw request, so the Host header and the method are ours to choose. */
+function send(pathAndQuery: string, options: { method?: string; host?: string } = {}): Promise<Answer> {
+  const url = new URL(pathAndQuery, server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'GET', headers: options.host ? { host: options.host } : {} },
+      (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const json = <T = Record<string, unknown>>(answer: Answer): T => JSON.parse(answer.body) as T;
+const storageArgs = (): string[] => ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-serve-'));
+  prefix = uniquePrefix();
+  const tree = path.join(work, 'tree');
+  await cp(path.join(ROOT, 'samples'), tree, { recursive: true });
+  const processed = await cli(['process', tree, ...storageArgs()]);
+  expect(processed.code).toBe(0);
+  server = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, serverErrors);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('acs-logs serve: the API through the handlers of the Functions app', () => {
+  it('answers a view with the rows the CLI prints, and pages through them with the continuation token', async () => {
+    const cliRows = JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storageArgs()])).stdout) as object[];
+    expect(cliRows.length).toBe(3);
+    const whole = await send('/api/query/rooms');
+    expect(whole.status).toBe(200);
+    expect(whole.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(json<{ rows: object[] }>(whole).rows).toEqual(cliRows);
+
+    const first = json<{ rows: object[]; continuationToken: string }>(await send('/api/query/rooms?pageSize=2'));
+    expect(first.rows).toEqual(cliRows.slice(0, 2));
+    const second = json<{ rows: object[]; continuationToken: string | null }>(await send(`/api/query/rooms?pageSize=2&continuationToken=${first.continuationToken}`));
+    expect(second).toMatchObject({ rows: cliRows.slice(2), continuationToken: null });
+
+    const csv = await send('/api/query/rooms-operations?format=csv&granularity=hour');
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect(csv.body.split('\n')[0]).toBe('bucket,resourceId,operationName,operationVersion,resultType,resultSignature,count');
+  });
+
+  it('keeps the handlers\' 400s for bad filters and parameters, and 404 for unknown views', async () => {
+    const badFilter = await send('/api/query/rooms-operations?from=yesterday&granularity=week');
+    expect(badFilter.status).toBe(400);
+    expect(json<{ error: { details: { parameter: string }[] } }>(badFilter).error.details.map((d) => d.parameter).sort()).toEqual(['from', 'granularity']);
+    const unknownParameter = await send('/api/query/rooms?From=2024-05-25');
+    expect(unknownParameter.status).toBe(400);
+    expect(unknownParameter.body).toContain('did you mean from?');
+    const wrongView = await send('/api/query/calls?correlationId=x&pageSize=0');
+    expect(wrongView.status).toBe(400);
+    const badToken = await send('/api/query/rooms?continuationToken=abc');
+    expect(badToken.status).toBe(400);
+
+    for (const target of ['/api/query/nope', '/api/query/', '/api/query/rooms/extra', '/api/query/%E0%A4%A', '/api/query/__proto__']) {
+      const answer = await send(target);
+      expect(answer.status, target).toBe(404);
+      expect(json<{ error: { code: string } }>(answer).error.code, target).toBe('not_found');
+    }
+    expect(json<{ error: { views: string[] } }>(await send('/api/query/nope')).error.views).toContain('recordings-per-call');
+  });
+
+  it('/api/health answers the health JSON of the processed containers', async () => {
+    const answer = await send('/api/health');
+    expect(answer.status).toBe(200);
+    const health = json<{ status: string; containers: { container: string; records: number; badLines: number; quarantined: number }[] }>(answer);
+    expect(health.status).toBe('degraded');
+    expect(health.containers.find((c) => c.container === 'insights-logs-roomsoperational')).toMatchObject({ records: 16, badLines: 1, quarantined: 1 });
+    expect(health.containers.map((c) => c.container)).toContain('local');
+  });
+
+  it('unknown paths are 404 and other methods 405, both as JSON errors; HEAD has the headers only', async () => {
+    const missing = await send('/api/nope');
+    expect(missing.status).toBe(404);
+    expect(json<{ error: { message: string } }>(missing).error.message).toContain('/api/query/{view}');
+    expect((await send('/api/health/')).status).toBe(404);
+    const post = await send('/api/health', { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers['allow']).toBe('GET, HEAD');
+    const head = await send('/api/query/rooms', { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body).toBe('');
+    expect(Number(head.headers['content-length'])).toBeGreaterThan(100);
+  });
+
+  it('bound to loopback, refuses requests addressed to another name (DNS rebinding) and accepts localhost names', async () => {
+    const rebound = await send('/api/query/rooms', { host: 'attacker.example:7071' });
+    expect(rebound.status).toBe(421);
+    expect(rebound.body).not.toContain('roomId');
+    expect((await send('/api/health', { host: 'localhost.attacker.example' })).status).toBe(421);
+    for (const host of ['localhost:7071', '127.0.0.1', '[::1]:80', 'LOCALHOST']) expect((await send('/api/health', { host })).status, host).toBe(200);
+    expect(serverErrorText).toBe('');
+  });
+
+  it('close stops listening', async () => {
+    const other = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, serverErrors);
+    expect((await fetch(`${other.url}api/health`)).status).toBe(200);
+    await other.close();
+    await expect(fetch(`${other.url}api/health`)).rejects.toThrow();
+  });
+});
+
+describe('acs-logs serve: the command', () => {
+  it('a bad --port is a usage error (exit 2) with the usage', async () => {
+    for (const value of ['70000', 'abc', '-1', '1.5']) {
+      const run = await cli(['serve', '--port', value, ...storageArgs()]);
+      expect(run.code, value).toBe(2);
+      expect(run.stderr, value).toMatch(/--port <n>.*must be a port number from 0 to 65535/);
+      expect(run.stderr, value).toContain('Usage: acs-logs serve');
+    }
+  });
+
+  it('a port in use ends with exit 1 and says so', async () => {
+    const port = new URL(server.url).port;
+    const run = await cli(['serve', '--port', port, ...storageArgs()]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}: the port is in use; choose another with --port`);
+  });
+
+  it('on the embedded store: serves, and SIGTERM closes it and releases the embedded Azurite', async () => {
+    const dataDir = path.join(work, 'embedded');
+    const serving = startCli(['serve', '--data-dir', dataDir, '--port', '0']);
+    const url = await waitFor('the dashboard address', () => /dashboard: (http:\S+)/.exec(serving.output().stdout)?.[1]);
+    expect((await fetch(`${url}api/health`)).status).toBe(200);
+    expect((await embeddedProcesses(dataDir)).length).toBeGreaterThan(0);
+    serving.child.kill('SIGTERM');
+    const done = await serving.done;
+    expect(done.stderr).toBe('');
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain('stopped');
+    await waitFor('the embedded Azurite to stop', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined));
+  });
+});
