@@ -105,6 +105,18 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(health.containers.map((c) => c.container)).toContain('local');
   });
 
+  it('/ answers the built dashboard: one self-contained page, no external URL, its own CSP', async () => {
+    const page = await send('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    expect(page.body).toContain('<title>acs-logs dashboard</title>');
+    expect(page.body).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
+    expect(page.body).not.toMatch(/(?:src|href)="(?:https?:)?\/\//i);
+    expect(page.body).not.toMatch(/https?:\/\/(?!www\.w3\.org)[a-z0-9.-]+\.[a-z]{2,}\//i);
+    expect((await send('/index.html')).body).toBe(page.body);
+  });
+
   it('unknown paths are 404 and other methods 405, both as JSON errors; HEAD has the headers only', async () => {
     const missing = await send('/api/nope');
     expect(missing.status).toBe(404);

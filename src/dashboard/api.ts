@@ -1,0 +1,72 @@
+/** Reads views from the HTTP API, every page, with the function key when the page was given one. */
+
+/** Rows per request: the API's largest page. */
+const PAGE_SIZE = 5000;
+/** At most this many pages per view (200,000 rows): a bound, not a limit real aggregates reach. */
+const MAX_PAGES = 40;
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+}
+
+export interface ViewRows<T> {
+  rows: T[];
+  /** Rows remained after MAX_PAGES pages. */
+  truncated: boolean;
+}
+
+export interface Api {
+  view<T>(view: string, filters: URLSearchParams): Promise<ViewRows<T>>;
+  health<T>(): Promise<T>;
+}
+
+/** `apiRoot` is where `query/{view}` and `health` live (`/api/`); `key` is the function key, if any. */
+export function createApi(apiRoot: string, key: string | null): Api {
+  const get = async (path: string, params: URLSearchParams, acceptError = false): Promise<unknown> => {
+    const url = `${apiRoot}${path}${params.size > 0 ? `?${params}` : ''}`;
+    let response: Response;
+    try {
+      response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {} });
+    } catch {
+      throw new ApiError(`the server could not be reached (${path})`);
+    }
+    const text = await response.text();
+    if (!response.ok && !acceptError) throw new ApiError(`${path}: ${response.status} ${errorMessage(text) ?? response.statusText}`);
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      throw new ApiError(`${path}: the answer is not JSON (${response.status})`);
+    }
+  };
+  return {
+    async view<T>(view: string, filters: URLSearchParams): Promise<ViewRows<T>> {
+      const rows: T[] = [];
+      let token: string | null = null;
+      for (let page = 0; page < MAX_PAGES; page++) {
+        const params = new URLSearchParams(filters);
+        params.set('pageSize', String(PAGE_SIZE));
+        if (token) params.set('continuationToken', token);
+        const body = (await get(`query/${encodeURIComponent(view)}`, params)) as { rows: T[]; continuationToken: string | null };
+        rows.push(...body.rows);
+        token = body.continuationToken;
+        if (!token) return { rows, truncated: false };
+      }
+      return { rows, truncated: true };
+    },
+    // 503 (storage unreachable) still has a JSON body worth showing.
+    health: async <T>() => {
+      const body = (await get('health', new URLSearchParams(), true)) as T & { error?: { message?: string } };
+      if (body.error?.message) throw new ApiError(`health: ${body.error.message}`);
+      return body;
+    },
+  };
+}
+
+function errorMessage(text: string): string | undefined {
+  try {
+    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? message : undefined;
+  } catch {
+    return text.trim().slice(0, 300) || undefined;
+  }
+}

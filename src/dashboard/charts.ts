@@ -1,0 +1,122 @@
+import uPlot from 'uplot';
+import { formatNumber, h } from './dom.js';
+import { seriesTotal, total, type Bars, type TimeSeries } from './series.js';
+
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
+const HEIGHT = 220;
+
+export interface ChartSpec {
+  /** Stable name, also `data-chart` on the figure (the browser tests find charts by it). */
+  id: string;
+  title: string;
+  /** Unit of the values, for the axis and the caption. */
+  unit: string;
+  /** One line under the title saying how to read the chart. */
+  note?: string;
+  /** The caption's summary; default the total of the values drawn. */
+  caption?: (drawn: number) => string;
+}
+
+/** Plots on the page, resized with the window and destroyed when the page is drawn again. */
+const plots = new Set<{ plot: uPlot; figure: HTMLElement }>();
+
+export function destroyCharts(): void {
+  for (const { plot } of plots) plot.destroy();
+  plots.clear();
+}
+
+let resizeQueued = false;
+window.addEventListener('resize', () => {
+  if (resizeQueued) return;
+  resizeQueued = true;
+  requestAnimationFrame(() => {
+    resizeQueued = false;
+    for (const { plot, figure } of plots) plot.setSize({ width: widthOf(figure), height: HEIGHT });
+  });
+});
+
+function widthOf(figure: HTMLElement): number {
+  return Math.max(240, figure.clientWidth - 16);
+}
+
+/** A figure with title, note and caption; `data-total` and `data-points` state what is drawn. */
+function figureFor(spec: ChartSpec, points: number, drawn: number): HTMLElement {
+  const caption = points === 0 ? 'no data in this range' : (spec.caption?.(drawn) ?? `total ${formatNumber(drawn)} ${spec.unit}`);
+  return h(
+    'figure',
+    { class: 'chart', 'data-chart': spec.id, 'data-points': String(points), 'data-total': String(drawn) },
+    h('h3', {}, spec.title),
+    spec.note ? h('p', { class: 'note' }, spec.note) : null,
+    h('figcaption', { class: points === 0 ? 'empty' : 'caption' }, caption),
+  );
+}
+
+function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {
+  parent.appendChild(figure);
+  const plot = new uPlot({ ...options, width: widthOf(figure), height: HEIGHT }, data, figure);
+  plots.add({ plot, figure });
+}
+
+/** Lines over time (UTC), one per series. */
+export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries): void {
+  const figure = figureFor(spec, data.times.length, seriesTotal(data));
+  if (data.times.length === 0) {
+    parent.appendChild(figure);
+    return;
+  }
+  const showPoints = data.times.length < 50;
+  mount(
+    parent,
+    figure,
+    {
+      tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+      scales: { x: { time: true } },
+      series: [
+        { label: 'time (UTC)' },
+        ...data.series.map((series, i) => ({
+          label: series.label,
+          stroke: PALETTE[i % PALETTE.length],
+          width: 1.5,
+          points: { show: showPoints, size: 4 },
+          value: (_plot: uPlot, value: number | null) => (value === null ? '–' : formatNumber(value)),
+        })),
+      ],
+      axes: [{}, { label: spec.unit, size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) }],
+      legend: { live: true },
+    },
+    [data.times, ...data.series.map((series) => series.values)],
+  );
+}
+
+/** Bars, one per label (a histogram when the labels are ordered numbers). */
+export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void {
+  const figure = figureFor(spec, bars.labels.length, total(bars.values));
+  if (bars.labels.length === 0) {
+    parent.appendChild(figure);
+    return;
+  }
+  const indices = bars.labels.map((_label, i) => i);
+  const longest = Math.max(...bars.labels.map((label) => label.length));
+  const bar = uPlot.paths.bars?.({ size: [0.6, 64] });
+  mount(
+    parent,
+    figure,
+    {
+      scales: { x: { time: false, range: [-0.5, bars.labels.length - 0.5] } },
+      series: [
+        { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : (bars.labels[index] ?? '')) },
+        { label: spec.unit, stroke: PALETTE[0], fill: `${PALETTE[0]}99`, ...(bar ? { paths: bar } : {}), points: { show: false }, value: (_plot, value: number | null) => formatNumber(value) },
+      ],
+      axes: [
+        { splits: () => indices, values: (_plot, splits) => splits.map((i) => clip(bars.labels[i] ?? '', 24)), rotate: longest > 12 && bars.labels.length > 3 ? -30 : 0, size: longest > 12 && bars.labels.length > 3 ? 90 : 40, grid: { show: false } },
+        { size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
+      ],
+      legend: { live: true },
+    },
+    [indices, bars.values],
+  );
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

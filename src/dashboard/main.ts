@@ -1,0 +1,194 @@
+import 'uplot/dist/uPlot.min.css';
+import './style.css';
+import { ApiError, createApi, type ViewRows } from './api.js';
+import { destroyCharts } from './charts.js';
+import { formatNumber, h, replaceChildren, shortResource } from './dom.js';
+import { renderCallDetail, renderCalls } from './sections/calls.js';
+import { renderHealth } from './sections/health.js';
+import { renderRecordingOperations } from './sections/recordingOperations.js';
+import { renderRecordings, renderRecordingsPerCall } from './sections/recordings.js';
+import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
+import { renderUsage } from './sections/usage.js';
+import { apiFilters, readState, writeState, type DashboardState } from './state.js';
+import type { CallRow, Health, RecordingOperationRow, RecordingsPerCallRow, RecordingsRow, RoomRow, RoomsOperationRow, UsageRow } from './types.js';
+
+/** `/` (acs-logs serve) and `/api/dashboard` (the Functions app) both find the API at `/api/`. */
+function apiRoot(): string {
+  const path = location.pathname;
+  return path.endsWith('/dashboard') ? path.slice(0, -'dashboard'.length) : `${path.replace(/[^/]*$/, '')}api/`;
+}
+
+const api = createApi(apiRoot(), new URLSearchParams(location.search).get('code'));
+let state: DashboardState = readState(location.search);
+/** Each load's number: an answer for an older load (the filters changed meanwhile) is dropped. */
+let generation = 0;
+const knownResources = new Set<string>();
+
+function byId<T extends HTMLElement>(id: string): T {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element as T;
+}
+
+const form = byId<HTMLFormElement>('filters');
+const fromInput = byId<HTMLInputElement>('from');
+const toInput = byId<HTMLInputElement>('to');
+const granularityInput = byId<HTMLSelectElement>('granularity');
+const resourceInput = byId<HTMLSelectElement>('resource');
+const statusLine = byId<HTMLElement>('load-status');
+
+function showState(): void {
+  fromInput.value = state.from;
+  toInput.value = state.to;
+  granularityInput.value = state.granularity;
+  fillResources();
+}
+
+function fillResources(): void {
+  const resources = new Set(knownResources);
+  if (state.resource) resources.add(state.resource);
+  replaceChildren(
+    resourceInput,
+    h('option', { value: '' }, 'all resources'),
+    ...[...resources].sort().map((id) => h('option', { value: id, title: id }, shortResource(id))),
+  );
+  resourceInput.value = state.resource;
+}
+
+/** Changes the state and the URL: a new history entry when the view changes, the same one while typing a search. */
+function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): void {
+  state = { ...state, ...next };
+  const url = `${location.pathname}${writeState(state, location.search)}${location.hash}`;
+  if (entry === 'push') history.pushState(null, '', url);
+  else history.replaceState(null, '', url);
+}
+
+form.addEventListener('submit', (event) => {
+  event.preventDefault();
+  setState({ from: fromInput.value.trim(), to: toInput.value.trim(), granularity: granularityInput.value === 'day' ? 'day' : 'hour', resource: resourceInput.value, call: '' }, 'push');
+  void load();
+});
+for (const input of [granularityInput, resourceInput]) input.addEventListener('change', () => form.requestSubmit());
+byId('reset').addEventListener('click', (event) => {
+  event.preventDefault();
+  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', call: '' }, 'push');
+  showState();
+  void load();
+});
+window.addEventListener('popstate', () => {
+  state = readState(location.search);
+  showState();
+  void load();
+});
+
+function errorText(error: unknown): string {
+  return error instanceof ApiError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+function errorBox(what: string, error: unknown): HTMLElement {
+  return h('p', { class: 'error', role: 'alert' }, `could not read ${what}: ${errorText(error)}`);
+}
+
+/** Draws one part of a section from its view, or says why it cannot. */
+function part<T>(target: HTMLElement, view: string, result: PromiseSettledResult<ViewRows<T>>, draw: (target: HTMLElement, rows: T[]) => void): number {
+  const box = h('div', { class: 'part', 'data-view': view });
+  target.appendChild(box);
+  if (result.status === 'rejected') {
+    box.appendChild(errorBox(view, result.reason));
+    return 0;
+  }
+  const { rows, truncated } = result.value;
+  for (const row of rows) {
+    const resourceId = (row as { resourceId?: unknown }).resourceId;
+    if (typeof resourceId === 'string' && resourceId !== '') knownResources.add(resourceId);
+  }
+  if (truncated) box.appendChild(h('p', { class: 'note' }, `showing the first ${formatNumber(rows.length)} rows: narrow the time range to see all`));
+  draw(box, rows);
+  return rows.length;
+}
+
+function section(id: string): HTMLElement {
+  const body = byId(id).querySelector<HTMLElement>('.body');
+  if (!body) throw new Error(`#${id} has no .body`);
+  body.replaceChildren();
+  return body;
+}
+
+async function load(): Promise<void> {
+  const mine = ++generation;
+  document.body.dataset['state'] = 'loading';
+  statusLine.textContent = 'loading…';
+  const started = performance.now();
+  const filters = apiFilters(state);
+  const settled = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
+    promise.then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+  const [roomsOperations, rooms, recordings, perCall, recordingOperations, calls, usage, health] = await Promise.all([
+    settled(api.view<RoomsOperationRow>('rooms-operations', filters)),
+    settled(api.view<RoomRow>('rooms', filters)),
+    settled(api.view<RecordingsRow>('recordings', filters)),
+    settled(api.view<RecordingsPerCallRow>('recordings-per-call', filters)),
+    settled(api.view<RecordingOperationRow>('recording-operations', filters)),
+    settled(api.view<CallRow>('calls', filters)),
+    settled(api.view<UsageRow>('usage', filters)),
+    settled(api.health<Health>()),
+  ]);
+  if (mine !== generation) return;
+  destroyCharts();
+  let rows = 0;
+  const roomsBody = section('rooms');
+  rows += part(roomsBody, 'rooms-operations', roomsOperations, renderRoomsOperations);
+  rows += part(roomsBody, 'rooms', rooms, renderRooms);
+  const recordingsBody = section('recordings');
+  rows += part(recordingsBody, 'recordings', recordings, renderRecordings);
+  rows += part(recordingsBody, 'recordings-per-call', perCall, renderRecordingsPerCall);
+  rows += part(section('recording-operations'), 'recording-operations', recordingOperations, renderRecordingOperations);
+  rows += part(section('calls'), 'calls', calls, (target, callRows) =>
+    renderCalls(target, callRows, { search: state.search, onSearch: (search) => setState({ search }, 'replace'), onOpen: (id) => void openCall(id, 'push') }),
+  );
+  rows += part(section('usage'), 'usage', usage, renderUsage);
+  const healthBody = section('health');
+  if (health.status === 'fulfilled') renderHealth(healthBody, health.value);
+  else healthBody.appendChild(errorBox('health', health.reason));
+  fillResources();
+  await openCall(state.call, null);
+  if (mine !== generation) return;
+  const failed = [roomsOperations, rooms, recordings, perCall, recordingOperations, calls, usage, health].filter((r) => r.status === 'rejected').length;
+  statusLine.textContent = `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` + (failed > 0 ? ` · ${failed} part(s) could not be read` : '');
+  document.body.dataset['state'] = 'ready';
+}
+
+/** Opens one call (its own request, by CorrelationId), or closes the drill-down when `id` is empty. */
+async function openCall(id: string, entry: 'push' | null): Promise<void> {
+  if (entry) setState({ call: id }, entry);
+  const detail = byId('call-detail');
+  if (!id) {
+    detail.hidden = true;
+    detail.replaceChildren();
+    return;
+  }
+  const close = h('button', { type: 'button', class: 'close' }, 'close');
+  close.addEventListener('click', () => void openCall('', 'push'));
+  detail.hidden = false;
+  detail.dataset['call'] = id;
+  replaceChildren(detail, h('h3', {}, 'Call ', h('code', {}, id), ' ', close), h('p', { class: 'note' }, 'loading…'));
+  detail.dataset['loaded'] = 'false';
+  try {
+    const params = apiFilters(state);
+    params.set('correlationId', id);
+    const { rows } = await api.view<CallRow>('calls', params);
+    if (detail.dataset['call'] !== id) return;
+    detail.lastElementChild?.remove();
+    const call = rows[0];
+    if (call) renderCallDetail(detail, call);
+    else detail.appendChild(h('p', { class: 'empty' }, 'no call with this CorrelationId in this range'));
+  } catch (error) {
+    if (detail.dataset['call'] !== id) return;
+    detail.lastElementChild?.remove();
+    detail.appendChild(errorBox(`call ${id}`, error));
+  }
+  detail.dataset['loaded'] = 'true';
+  if (entry) detail.scrollIntoView({ block: 'start' });
+}
+
+showState();
+void load();

@@ -1,0 +1,92 @@
+import { countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
+import { dataTable } from '../table.js';
+import type { CallRecording, CallRow } from '../types.js';
+
+export interface CallsOptions {
+  search: string;
+  onSearch(text: string): void;
+  onOpen(correlationId: string): void;
+}
+
+/** Calls: searchable by CorrelationId (any case, any part); a row opens the call. */
+export function renderCalls(target: HTMLElement, rows: readonly CallRow[], options: CallsOptions): void {
+  const input = h('input', { type: 'search', id: 'call-search', placeholder: 'CorrelationId (or part of it)', 'aria-label': 'search calls by CorrelationId' });
+  input.value = options.search;
+  const results = h('div', {});
+  const draw = (): void => {
+    const needle = input.value.trim().toLowerCase();
+    const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
+    replaceChildren(results, callsTable(matching, options.onOpen, needle === '' ? undefined : `no call in this range has a CorrelationId containing "${input.value.trim()}"`));
+  };
+  let timer: number | undefined;
+  input.addEventListener('input', () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      options.onSearch(input.value.trim());
+      draw();
+    }, 150);
+  });
+  target.appendChild(h('label', { class: 'search' }, 'Search ', input));
+  target.appendChild(results);
+  draw();
+}
+
+function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empty?: string): HTMLElement {
+  return dataTable(
+    [
+      { title: 'CorrelationId', cell: (r) => h('a', { href: '#call-detail', class: 'call-link' }, r.correlationId) },
+      { title: 'resource', cell: (r) => shortResource(r.resourceId) },
+      { title: 'first operation', cell: (r) => formatTime(r.firstOperationAt ?? r.recordings[0]?.startTime) },
+      { title: 'recordings', cell: (r) => r.recordingCount, numeric: true },
+      { title: 'recorded', cell: (r) => formatSeconds(r.recordingSeconds) },
+      { title: 'operations', cell: (r) => r.operationCount, numeric: true },
+      { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
+      { title: 'joined', cell: (r) => (r.matched ? 'yes' : 'no') },
+      { title: 'SDKs', cell: (r) => r.sdkTypes.join(', ') || '–' },
+    ],
+    rows,
+    { id: 'calls', onRowClick: (row) => onOpen(row.correlationId), ...(empty ? { empty } : {}) },
+  );
+}
+
+/** One call: its facts, its recordings and the operations joined to each of them. */
+export function renderCallDetail(target: HTMLElement, call: CallRow): void {
+  const facts: Array<[string, string]> = [
+    ['resource', call.resourceId],
+    ['recordings', `${formatNumber(call.recordingCount)} (${formatSeconds(call.recordingSeconds)})`],
+    ['operations', `${formatNumber(call.operationCount)}: ${countsText(call.operations)}`],
+    ['failed operations', formatNumber(call.failedOperations)],
+    ['joined', call.matched ? 'yes: its recordings were matched to the operations that started them' : 'no: no recording matched to a start operation'],
+    ['summaries without operations', formatNumber(call.summariesWithoutOperations)],
+    ['recordings without summary', formatNumber(call.recordingsWithoutSummary)],
+    ['SDKs', [...call.sdkTypes, ...call.sdkVersions].join(', ') || '–'],
+    ['call connections', call.callConnectionIds.join(', ') || '–'],
+    ['operations from', `${formatTime(call.firstOperationAt)} to ${formatTime(call.lastOperationAt)}`],
+    ['API latency', `p50 ${formatNumber(call.durationMs.p50)} ms, p95 ${formatNumber(call.durationMs.p95)} ms, p99 ${formatNumber(call.durationMs.p99)} ms`],
+  ];
+  target.appendChild(h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)])));
+  target.appendChild(h('h4', {}, 'Recordings and their operations'));
+  target.appendChild(
+    dataTable<CallRecording>(
+      [
+        { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clipMiddle(r.recordingId)) },
+        { title: 'start', cell: (r) => formatTime(r.startTime) },
+        { title: 'length', cell: (r) => formatSeconds(r.lengthSeconds) },
+        { title: 'content', cell: (r) => r.contentType },
+        { title: 'channel', cell: (r) => r.channelType },
+        { title: 'format', cell: (r) => r.formatType },
+        { title: 'chunks', cell: (r) => r.chunkCount, numeric: true },
+        { title: 'end reason', cell: (r) => r.endReason },
+        { title: 'operations', cell: (r) => countsText(r.operations) },
+        { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
+        { title: 'summary', cell: (r) => (r.hasSummary ? 'yes' : 'not yet') },
+      ],
+      call.recordings,
+      { id: 'call-recordings', empty: 'this call has no recordings' },
+    ),
+  );
+}
+
+function clipMiddle(text: string, max = 24): string {
+  return text.length <= max ? text : `${text.slice(0, 10)}…${text.slice(-10)}`;
+}

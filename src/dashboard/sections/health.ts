@@ -1,0 +1,52 @@
+import { formatNumber, formatSeconds, formatTime, h } from '../dom.js';
+import { dataTable } from '../table.js';
+import type { Health } from '../types.js';
+
+/** Health: status, per container progress, lag, quarantine and stuck files. */
+export function renderHealth(target: HTMLElement, health: Health): void {
+  const quarantined = health.containers.reduce((sum, c) => sum + c.quarantined, 0);
+  target.appendChild(
+    h(
+      'p',
+      { class: `status status-${health.status}`, 'data-status': health.status },
+      `status: ${health.status}`,
+      health.status === 'degraded' ? ` (${formatNumber(quarantined)} quarantined line(s), ${formatNumber(health.stuck.length)} stuck file(s))` : '',
+      ` · checked ${formatTime(health.checkedAt)} UTC`,
+    ),
+  );
+  target.appendChild(h('p', { class: 'note' }, 'lag: from the newest record read to the time of the check (large when old logs were processed).'));
+  target.appendChild(
+    dataTable(
+      [
+        { title: 'container', cell: (c) => c.container },
+        { title: 'files', cell: (c) => c.files, numeric: true },
+        { title: 'open files', cell: (c) => c.openFiles, numeric: true },
+        { title: 'records', cell: (c) => c.records, numeric: true },
+        { title: 'bad lines', cell: (c) => c.badLines, numeric: true },
+        { title: 'quarantined', cell: (c) => c.quarantined, numeric: true },
+        { title: 'stuck files', cell: (c) => c.stuckFiles, numeric: true },
+        { title: 'lag', cell: (c) => formatSeconds(c.lagSeconds) },
+        { title: 'newest record', cell: (c) => formatTime(c.newestRecordAt) },
+        { title: 'last processed', cell: (c) => formatTime(c.lastProcessedAt) },
+      ],
+      health.containers,
+      { id: 'health-containers', empty: 'no containers' },
+    ),
+  );
+  if (health.stuck.length > 0) {
+    target.appendChild(h('h3', {}, 'Stuck files'));
+    target.appendChild(
+      dataTable(
+        [
+          { title: 'file', cell: (f) => `${f.container}/${f.path}` },
+          { title: 'failures', cell: (f) => f.failures, numeric: true },
+          { title: 'since', cell: (f) => formatTime(f.firstFailedAt) },
+          { title: 'next retry', cell: (f) => formatTime(f.nextRetryAt) },
+          { title: 'last error', cell: (f) => f.lastError },
+        ],
+        health.stuck,
+        { id: 'health-stuck' },
+      ),
+    );
+  }
+}

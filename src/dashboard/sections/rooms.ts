@@ -1,0 +1,62 @@
+import { isFailedResult } from '../../lib/aggregating/failedResult.js';
+import { barChart, timeChart } from '../charts.js';
+import { formatNumber, formatTime, h, shortResource } from '../dom.js';
+import { percentOver, pivot, totalsBy } from '../series.js';
+import { dataTable } from '../table.js';
+import type { RoomRow, RoomsOperationRow } from '../types.js';
+
+const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultType, row.resultSignature);
+
+/** Rooms: operations by name and by result, success rate, failures, and the rooms with their lifecycle. */
+export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationRow[]): void {
+  const charts = h('div', { class: 'charts' });
+  target.appendChild(charts);
+  timeChart(charts, { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' }, pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }));
+  timeChart(charts, { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' }, pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }));
+  const all = rows.reduce((sum, row) => sum + row.count, 0);
+  const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
+  timeChart(
+    charts,
+    {
+      id: 'rooms-success-rate',
+      title: 'Success rate',
+      unit: '%',
+      note: 'operations whose result type is Succeeded and whose signature is below 400',
+      caption: () => `${formatNumber(all === 0 ? 0 : (100 * succeeded) / all)} % of ${formatNumber(all)} operations succeeded`,
+    },
+    percentOver(rows, (r) => r.bucket, (r) => r.count, (r) => (failed(r) ? 0 : r.count)),
+  );
+  const failures = rows.filter(failed);
+  timeChart(charts, { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' }, pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }));
+  barChart(charts, { id: 'rooms-failures-by-signature', title: 'Failures by result', unit: 'failures' }, totalsBy(failures, (r) => `${r.resultType} ${r.resultSignature}`, (r) => r.count));
+}
+
+export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void {
+  target.appendChild(h('h3', {}, 'Rooms and their lifecycle'));
+  target.appendChild(
+    dataTable(
+      [
+        { title: 'room', cell: (r) => r.roomId },
+        { title: 'resource', cell: (r) => shortResource(r.resourceId) },
+        { title: 'created', cell: (r) => formatTime(r.createdAt) },
+        { title: 'lifespan', cell: (r) => (r.lifespanMinutes === null ? null : `${r.lifespanMinutes} min`) },
+        { title: 'valid until', cell: (r) => formatTime(validUntil(r)) },
+        { title: 'deleted', cell: (r) => formatTime(r.deletedAt) },
+        { title: 'participants', cell: (r) => r.participantsCount, numeric: true },
+        { title: 'added', cell: (r) => r.participantsAdded, numeric: true },
+        { title: 'removed', cell: (r) => r.participantsRemoved, numeric: true },
+        { title: 'operations', cell: (r) => r.operations, numeric: true },
+        { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
+        { title: 'last operation', cell: (r) => formatTime(r.lastOperationAt) },
+      ],
+      rows,
+      { id: 'rooms' },
+    ),
+  );
+}
+
+function validUntil(room: RoomRow): string | null {
+  if (!room.createdAt || room.lifespanMinutes === null) return null;
+  const end = Date.parse(room.createdAt) + room.lifespanMinutes * 60_000;
+  return Number.isFinite(end) ? new Date(end).toISOString() : null;
+}

@@ -1,0 +1,104 @@
+/** Rows of a view turned into what the charts draw. Pure, linear in the rows. */
+
+export interface Series {
+  label: string;
+  values: (number | null)[];
+}
+
+/** Series over time: `times` in epoch seconds, ascending; one value per time in each series. */
+export interface TimeSeries {
+  times: number[];
+  series: Series[];
+}
+
+/** Labelled values for a bar chart, largest first unless the labels are ordered by the caller. */
+export interface Bars {
+  labels: string[];
+  values: number[];
+}
+
+export type Combine = 'sum' | 'max';
+
+export interface PivotOptions<T> {
+  bucket: (row: T) => string;
+  key: (row: T) => string;
+  value: (row: T) => number | null;
+  /** `sum` adds rows of one bucket and key; `max` keeps the largest. */
+  combine?: Combine;
+  /** What a key without a row in a bucket shows: 0 for counts, null (a gap) for measures. */
+  missing?: 0 | null;
+}
+
+/** One series per key, over every bucket any row has; series ordered by their total, largest first. */
+export function pivot<T>(rows: readonly T[], options: PivotOptions<T>): TimeSeries {
+  const { combine = 'sum', missing = 0 } = options;
+  const byKey = new Map<string, Map<number, number>>();
+  const times = new Set<number>();
+  for (const row of rows) {
+    const value = options.value(row);
+    if (value === null || !Number.isFinite(value)) continue;
+    const time = Date.parse(options.bucket(row)) / 1000;
+    if (!Number.isFinite(time)) continue;
+    times.add(time);
+    const key = options.key(row);
+    let points = byKey.get(key);
+    if (!points) byKey.set(key, (points = new Map()));
+    const before = points.get(time);
+    points.set(time, before === undefined ? value : combine === 'sum' ? before + value : Math.max(before, value));
+  }
+  const sorted = [...times].sort((a, b) => a - b);
+  const series = [...byKey.entries()].map(([label, points]) => ({ label, values: sorted.map((time) => points.get(time) ?? missing) }));
+  series.sort((a, b) => total(b.values) - total(a.values) || a.label.localeCompare(b.label));
+  return { times: sorted, series };
+}
+
+/** Per bucket, the share of `part` in `whole`, in percent (null where nothing happened). */
+export function percentOver<T>(rows: readonly T[], bucket: (row: T) => string, whole: (row: T) => number, part: (row: T) => number): TimeSeries {
+  const sums = new Map<number, { whole: number; part: number }>();
+  for (const row of rows) {
+    const time = Date.parse(bucket(row)) / 1000;
+    if (!Number.isFinite(time)) continue;
+    const sum = sums.get(time) ?? { whole: 0, part: 0 };
+    sum.whole += whole(row);
+    sum.part += part(row);
+    sums.set(time, sum);
+  }
+  const times = [...sums.keys()].sort((a, b) => a - b);
+  const values = times.map((time) => {
+    const sum = sums.get(time) as { whole: number; part: number };
+    return sum.whole > 0 ? (100 * sum.part) / sum.whole : null;
+  });
+  return { times, series: [{ label: 'success rate %', values }] };
+}
+
+/** Totals per label, largest first. */
+export function totalsBy<T>(rows: readonly T[], key: (row: T) => string, value: (row: T) => number): Bars {
+  const totals = new Map<string, number>();
+  for (const row of rows) totals.set(key(row), (totals.get(key(row)) ?? 0) + value(row));
+  return barsOf(totals);
+}
+
+/** Totals of a `{ label: count }` field (byFormat, byEndReason ...) over every row, largest first. */
+export function totalsOfMaps<T>(rows: readonly T[], map: (row: T) => Readonly<Record<string, number>> | null | undefined): Bars {
+  const totals = new Map<string, number>();
+  for (const row of rows) {
+    for (const [label, count] of Object.entries(map(row) ?? {})) totals.set(label, (totals.get(label) ?? 0) + count);
+  }
+  return barsOf(totals);
+}
+
+function barsOf(totals: ReadonlyMap<string, number>): Bars {
+  const entries = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { labels: entries.map(([label]) => label), values: entries.map(([, value]) => value) };
+}
+
+/** The sum of the values drawn (gaps left out): what a chart's caption and `data-total` state. */
+export function total(values: readonly (number | null)[]): number {
+  let sum = 0;
+  for (const value of values) if (value !== null) sum += value;
+  return sum;
+}
+
+export function seriesTotal(data: TimeSeries): number {
+  return data.series.reduce((sum, series) => sum + total(series.values), 0);
+}
