@@ -12,7 +12,8 @@ const QUERY_PREFIX = '/api/query/';
 
 /**
  * The routes of `acs-logs serve`, as the Functions host lays them out: `/api/query/{view}`,
- * `/api/health`, and the dashboard at `/`. Every answer comes from the handlers the functions call.
+ * `/api/health`, and the dashboard at `/` (and at `/api/dashboard`, where the Functions app serves it).
+ * Every answer comes from the handlers the functions call.
  */
 export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps): Promise<HttpResult> {
   if (method !== 'GET' && method !== 'HEAD') {
@@ -20,7 +21,7 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
     return { ...result, headers: { ...result.headers, allow: 'GET, HEAD' } };
   }
   const { pathname } = url;
-  if (pathname === '/' || pathname === '/index.html') return deps.page();
+  if (pathname === '/' || pathname === '/index.html' || pathname === '/api/dashboard') return deps.page();
   if (pathname === '/api/health') return handleHealth(deps.health);
   if (pathname.startsWith(QUERY_PREFIX)) {
     const segment = pathname.slice(QUERY_PREFIX.length);

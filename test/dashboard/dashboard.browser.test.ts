@@ -1,0 +1,276 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
+import { cli, ROOT } from '../support/cli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+/** Debian's chromium, or another one named by CHROMIUM_PATH. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+const inCi = process.env['CI'] === 'true';
+const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+
+// Without chromium the browser tests are skipped on a workstation, but fail in CI (.ci/run installs it).
+it.runIf(!haveChromium && inCi)('chromium is installed for the browser tests', () => {
+  throw new Error(`${CHROMIUM} is missing: the browser tests need Debian's chromium (apt-get install chromium)`);
+});
+
+type Row = Record<string, unknown>;
+const num = (row: Row, field: string): number => row[field] as number;
+const sum = <T>(rows: readonly T[], value: (row: T) => number): number => rows.reduce((total, row) => total + value(row), 0);
+
+describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
+  let work: string;
+  let server: RunningServer;
+  let browser: Browser;
+
+  async function api(view: string, params: Record<string, string> = {}): Promise<Row[]> {
+    const query = new URLSearchParams({ granularity: 'hour', pageSize: '5000', ...params });
+    const response = await fetch(`${server.url}api/query/${view}?${query}`);
+    expect(response.status, view).toBe(200);
+    return ((await response.json()) as { rows: Row[] }).rows;
+  }
+
+  /** What each chart must state as its total, computed here from the API's rows. */
+  async function expectedCharts(params: Record<string, string> = {}): Promise<Map<string, { total: number; points: number }>> {
+    const [ops, recordings, perCall, recordingOps, usage] = await Promise.all(
+      ['rooms-operations', 'recordings', 'recordings-per-call', 'recording-operations', 'usage'].map((view) => api(view, params)),
+    ) as [Row[], Row[], Row[], Row[], Row[]];
+    const buckets = (rows: readonly Row[]): number => new Set(rows.map((row) => row['bucket'])).size;
+    const failed = (row: Row): boolean => isFailedResult(row['resultType'] as string, row['resultSignature'] as string);
+    const charts = new Map<string, { total: number; points: number }>();
+    const opsTotal = sum(ops, (row) => num(row, 'count'));
+    charts.set('rooms-operations-by-operation', { total: opsTotal, points: buckets(ops) });
+    charts.set('rooms-operations-by-signature', { total: opsTotal, points: buckets(ops) });
+    const rate = new Map<unknown, { all: number; ok: number }>();
+    for (const row of ops) {
+      const entry = rate.get(row['bucket']) ?? { all: 0, ok: 0 };
+      entry.all += num(row, 'count');
+      entry.ok += failed(row) ? 0 : num(row, 'count');
+      rate.set(row['bucket'], entry);
+    }
+    charts.set('rooms-success-rate', { total: sum([...rate.values()], (entry) => (100 * entry.ok) / entry.all), points: rate.size });
+    const failures = ops.filter(failed);
+    charts.set('rooms-failures', { total: sum(failures, (row) => num(row, 'count')), points: buckets(failures) });
+    charts.set('rooms-failures-by-signature', { total: sum(failures, (row) => num(row, 'count')), points: new Set(failures.map((row) => `${row['resultType']} ${row['resultSignature']}`)).size });
+    charts.set('recordings-count', { total: sum(recordings, (row) => num(row, 'recordings')), points: buckets(recordings) });
+    charts.set('recordings-hours', { total: sum(recordings, (row) => num(row, 'recordingSeconds')) / 3600, points: buckets(recordings) });
+    for (const [chart, field] of [['format', 'byFormat'], ['channel', 'byChannel'], ['content', 'byContent'], ['end-reason', 'byEndReason']] as const) {
+      const labels = new Set(recordings.flatMap((row) => Object.keys(row[field] as object)));
+      charts.set(`recordings-by-${chart}`, { total: sum(recordings, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)), points: labels.size });
+    }
+    charts.set('recordings-per-call', { total: sum(perCall, (row) => num(row, 'calls')), points: perCall.length });
+    charts.set('recording-operations-count', { total: sum(recordingOps, (row) => num(row, 'count')), points: buckets(recordingOps) });
+    for (const operation of new Set(recordingOps.map((row) => row['operationName'] as string))) {
+      const rows = recordingOps.filter((row) => row['operationName'] === operation);
+      let total = 0;
+      for (const bucket of new Set(rows.map((row) => row['bucket']))) {
+        for (const p of ['p50', 'p95', 'p99']) {
+          const values = rows.filter((row) => row['bucket'] === bucket).map((row) => (row['durationMs'] as Record<string, number | null>)[p]).filter((v): v is number => v !== null);
+          if (values.length > 0) total += Math.max(...values);
+        }
+      }
+      charts.set(`recording-latency-${operation}`, { total, points: buckets(rows) });
+    }
+    const sdkFailures = recordingOps.filter((row) => num(row, 'failed') > 0);
+    charts.set('recording-failures-by-sdk', { total: sum(sdkFailures, (row) => num(row, 'failed')), points: new Set(sdkFailures.map((row) => row['sdkType'])).size });
+    for (const unit of new Set(usage.map((row) => row['unitType'] as string))) {
+      const rows = usage.filter((row) => row['unitType'] === unit);
+      charts.set(`usage-${unit}`, { total: sum(rows, (row) => num(row, 'quantity')), points: buckets(rows) });
+    }
+    return charts;
+  }
+
+  /** Every chart on the page: its id, what it states, and the size of its canvas. */
+  async function shownCharts(page: Page): Promise<Map<string, { total: number; points: number; canvasWidth: number; caption: string }>> {
+    const charts = await page.$$eval('figure.chart', (figures) =>
+      figures.map((figure) => ({
+        id: figure.getAttribute('data-chart') ?? '',
+        total: Number(figure.getAttribute('data-total')),
+        points: Number(figure.getAttribute('data-points')),
+        canvasWidth: Number(figure.querySelector('canvas')?.getAttribute('width') ?? 0),
+        caption: figure.querySelector('figcaption')?.textContent ?? '',
+      })),
+    );
+    return new Map(charts.map(({ id, ...rest }) => [id, rest]));
+  }
+
+  async function expectChartsMatchApi(page: Page, params: Record<string, string> = {}): Promise<void> {
+    const expected = await expectedCharts(params);
+    const shown = await shownCharts(page);
+    expect([...shown.keys()].sort()).toEqual([...expected.keys()].sort());
+    for (const [id, want] of expected) {
+      const got = shown.get(id)!;
+      expect(got.points, `${id} points`).toBe(want.points);
+      expect(got.total, `${id} total`).toBeCloseTo(want.total, 6);
+      // A chart with data is drawn; one without says so.
+      if (want.points > 0) expect(got.canvasWidth, `${id} canvas`).toBeGreaterThan(100);
+      else expect(got.caption, id).toBe('no data in this range');
+    }
+  }
+
+  async function openPage(query = ''): Promise<{ page: Page; problems: string[] }> {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+    page.on('request', (request) => {
+      if (!request.url().startsWith(server.url)) problems.push(`request outside the server: ${request.url()}`);
+    });
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('body[data-state=ready]');
+    return { page, problems };
+  }
+
+  const ready = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state=ready]');
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-'));
+    await mkdir(ARTIFACTS, { recursive: true });
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const logs = path.join(work, 'logs');
+    expect((await cli(['generate', '--out', logs, '--hours', '4', '--resources', '2', '--seed', '11'])).code).toBe(0);
+    const processed = await cli(['process', logs, '--quiet', ...storage]);
+    expect(processed.code, processed.stderr).toBe(0);
+    server = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, process.stderr);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('loads with no console errors, offline, and every chart and table shows the API\'s data', async () => {
+    const { page, problems } = await openPage();
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(problems).toEqual([]);
+    await expectChartsMatchApi(page);
+
+    const ops = await api('rooms-operations');
+    const caption = await page.textContent('figure[data-chart=rooms-operations-by-operation] figcaption');
+    expect(caption).toBe(`total ${sum(ops, (row) => num(row, 'count')).toLocaleString('en-US')} operations`);
+    for (const [table, view] of [['rooms', 'rooms'], ['calls', 'calls']] as const) {
+      const rows = (await api(view)).length;
+      expect(rows, view).toBeGreaterThan(10);
+      expect(await page.getAttribute(`[data-table=${table}]`, 'data-rows'), table).toBe(String(rows));
+    }
+    const health = (await (await fetch(`${server.url}api/health`)).json()) as { status: string; containers: unknown[] };
+    expect(await page.getAttribute('#health [data-status]', 'data-status')).toBe(health.status);
+    expect(await page.getAttribute('[data-table=health-containers]', 'data-rows')).toBe(String(health.containers.length));
+    await page.close();
+  });
+
+  it('filters change what is shown and the URL, and the URL restores them', async () => {
+    const { page, problems } = await openPage();
+    await page.selectOption('#granularity', 'day');
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('granularity')).toBe('day');
+    const dayCharts = await shownCharts(page);
+    const hourly = await api('rooms-operations');
+    const daily = await api('rooms-operations', { granularity: 'day' });
+    expect(dayCharts.get('rooms-operations-by-operation')?.points).toBe(new Set(daily.map((row) => row['bucket'])).size);
+    expect(new Set(daily.map((row) => row['bucket'])).size).toBeLessThan(new Set(hourly.map((row) => row['bucket'])).size);
+
+    const resources = await page.$$eval('#resource option', (options) => options.map((option) => option.getAttribute('value') ?? '').filter((value) => value !== ''));
+    expect(resources.length).toBe(2);
+    await page.fill('#from', '2024-05-25T01:00Z');
+    await page.fill('#to', '2024-05-25T03:00Z');
+    await page.selectOption('#granularity', 'hour');
+    await ready(page);
+    await page.selectOption('#resource', resources[1]!);
+    await ready(page);
+    const params = { from: '2024-05-25T01:00Z', to: '2024-05-25T03:00Z', resource: resources[1]! };
+    const url = new URL(page.url());
+    expect(Object.fromEntries(url.searchParams)).toEqual(params);
+    await expectChartsMatchApi(page, params);
+    expect((await shownCharts(page)).get('rooms-operations-by-operation')?.total).toBeLessThan(sum(hourly, (row) => num(row, 'count')));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-filtered.png'), fullPage: true });
+
+    // Back returns to the previous filters; a fresh load of the URL shows the same as the page did.
+    await page.goBack();
+    await ready(page);
+    expect(new URL(page.url()).searchParams.get('resource')).toBeNull();
+    expect(await page.inputValue('#from')).toBe('2024-05-25T01:00Z');
+    const reopened = await openPage(url.search);
+    expect(await reopened.page.inputValue('#to')).toBe('2024-05-25T03:00Z');
+    expect(await reopened.page.inputValue('#resource')).toBe(resources[1]);
+    await expectChartsMatchApi(reopened.page, params);
+    expect([...problems, ...reopened.problems]).toEqual([]);
+    await page.close();
+    await reopened.page.close();
+  });
+
+  it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
+    const calls = await api('calls');
+    const call = calls.find((row) => row['matched'] === true && num(row, 'recordingCount') > 1)!;
+    const id = call['correlationId'] as string;
+    const { page, problems } = await openPage();
+    await page.fill('#call-search', id.slice(4, 16).toUpperCase());
+    const matching = calls.filter((row) => (row['correlationId'] as string).includes(id.slice(4, 16))).length;
+    expect(matching).toBeLessThan(calls.length);
+    await page.waitForSelector(`[data-table=calls][data-rows="${matching}"]`);
+    await page.click(`[data-table=calls] tr:has-text("${id}")`);
+    await page.waitForSelector('#call-detail[data-loaded=true]');
+    expect(new URL(page.url()).searchParams.get('call')).toBe(id);
+    expect(new URL(page.url()).searchParams.get('search')).toBe(id.slice(4, 16).toUpperCase());
+    const recordings = call['recordings'] as Row[];
+    expect(await page.getAttribute('[data-table=call-recordings]', 'data-rows')).toBe(String(recordings.length));
+    const detail = (await page.textContent('#call-detail'))!;
+    expect(detail).toContain(id);
+    for (const [operation, count] of Object.entries(call['operations'] as Record<string, number>)) expect(detail).toContain(`${operation} ${count}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-call.png'), fullPage: false });
+
+    // The link restores the search and the open call.
+    const reopened = await openPage(new URL(page.url()).search);
+    await reopened.page.waitForSelector('#call-detail[data-loaded=true]');
+    expect(await reopened.page.inputValue('#call-search')).toBe(id.slice(4, 16).toUpperCase());
+    expect(await reopened.page.getAttribute('[data-table=call-recordings]', 'data-rows')).toBe(String(recordings.length));
+    expect([...problems, ...reopened.problems]).toEqual([]);
+    await page.close();
+    await reopened.page.close();
+  });
+
+  it('at /api/dashboard?code=, as the Functions app serves it, calls the API beside it with the function key and keeps the key in the URL', async () => {
+    const { page, problems } = await openPage('api/dashboard?code=k%2B1');
+    const keys: (string | undefined)[] = [];
+    page.on('request', (request) => keys.push(request.headers()['x-functions-key']));
+    await expectChartsMatchApi(page);
+    await page.selectOption('#granularity', 'day');
+    await ready(page);
+    const url = new URL(page.url());
+    expect(url.pathname).toBe('/api/dashboard');
+    expect(Object.fromEntries(url.searchParams)).toEqual({ code: 'k+1', granularity: 'day' });
+    expect(keys.length).toBe(8);
+    expect(new Set(keys)).toEqual(new Set(['k+1']));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the API\'s error for a bad filter, and an empty range as "no data in this range"', async () => {
+    const bad = await openPage('?from=yesterday');
+    const errors = await bad.page.$$eval('.error', (boxes) => boxes.map((box) => box.textContent));
+    expect(errors.length).toBe(7);
+    expect(errors[0]).toBe('could not read rooms-operations: query/rooms-operations: 400 from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)');
+    expect(bad.problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
+    await bad.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-error.png') });
+    await bad.page.close();
+
+    const empty = await openPage('?from=2030-01-01');
+    const shown = await shownCharts(empty.page);
+    expect(shown.size).toBeGreaterThan(5);
+    for (const [id, chart] of shown) expect(chart.caption, id).toBe('no data in this range');
+    expect(await empty.page.textContent('[data-table=calls] .empty')).toBe('no data in this range');
+    expect(empty.problems).toEqual([]);
+    await empty.page.close();
+  });
+});

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { percentOver, pivot, seriesTotal, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
+import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
+
+const rows = [
+  { bucket: '2024-05-25T01:00:00.000Z', op: 'GetRoom', n: 3, p: 120 },
+  { bucket: '2024-05-25T00:00:00.000Z', op: 'GetRoom', n: 2, p: 80 },
+  { bucket: '2024-05-25T00:00:00.000Z', op: 'GetRoom', n: 5, p: 200 },
+  { bucket: '2024-05-25T01:00:00.000Z', op: 'CreateRoom', n: 1, p: 300 },
+  { bucket: 'not a time', op: 'CreateRoom', n: 100, p: 1 },
+];
+
+describe('dashboard series', () => {
+  it('pivots rows into aligned series over sorted buckets: counts add up and missing counts are 0', () => {
+    const data = pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.op, value: (r) => r.n });
+    expect(data.times).toEqual([Date.parse('2024-05-25T00:00:00Z') / 1000, Date.parse('2024-05-25T01:00:00Z') / 1000]);
+    expect(data.series).toEqual([
+      { label: 'GetRoom', values: [7, 3] },
+      { label: 'CreateRoom', values: [0, 1] },
+    ]);
+    expect(seriesTotal(data)).toBe(11);
+  });
+
+  it('measures keep the largest value per bucket and leave gaps where there is none', () => {
+    const data = pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.op, value: (r) => r.p, combine: 'max', missing: null });
+    expect(data.series.find((s) => s.label === 'GetRoom')?.values).toEqual([200, 120]);
+    expect(data.series.find((s) => s.label === 'CreateRoom')?.values).toEqual([null, 300]);
+  });
+
+  it('skips values that are not numbers rather than drawing NaN', () => {
+    const data = pivot([{ b: '2024-05-25T00:00:00Z', v: null }, { b: '2024-05-25T00:00:00Z', v: Number.NaN }, { b: '2024-05-25T00:00:00Z', v: 2 }], { bucket: (r) => r.b, key: () => 'x', value: (r) => r.v });
+    expect(data.series).toEqual([{ label: 'x', values: [2] }]);
+  });
+
+  it('percent per bucket, null where nothing happened', () => {
+    const data = percentOver(
+      [{ b: '2024-05-25T00:00:00Z', all: 4, ok: 3 }, { b: '2024-05-25T00:00:00Z', all: 4, ok: 4 }, { b: '2024-05-25T01:00:00Z', all: 0, ok: 0 }],
+      (r) => r.b, (r) => r.all, (r) => r.ok,
+    );
+    expect(data.series[0]?.values).toEqual([87.5, null]);
+  });
+
+  it('totals per label and of count maps, largest first', () => {
+    expect(totalsBy(rows.slice(0, 4), (r) => r.op, (r) => r.n)).toEqual({ labels: ['GetRoom', 'CreateRoom'], values: [10, 1] });
+    expect(totalsOfMaps<{ m: Record<string, number> | null }>([{ m: { mp4: 2, wav: 1 } }, { m: { wav: 3 } }, { m: null }], (r) => r.m)).toEqual({ labels: ['wav', 'mp4'], values: [4, 2] });
+  });
+});
+
+describe('dashboard state in the URL', () => {
+  it('round-trips through the query string, leaving defaults out and keeping the function key', () => {
+    const state = { ...DEFAULT_STATE, from: '2024-05-25T01:00Z', resource: '/SUBSCRIPTIONS/X/…/ACS', call: 'abc' };
+    const search = writeState(state, '?code=secret&granularity=day');
+    expect(new URLSearchParams(search).get('code')).toBe('secret');
+    expect(new URLSearchParams(search).has('granularity')).toBe(false);
+    expect(readState(search)).toEqual(state);
+    expect(writeState(DEFAULT_STATE, '')).toBe('');
+  });
+
+  it('reads odd input forgivingly: unknown granularity is hour, values are trimmed', () => {
+    expect(readState('?granularity=week&from=%202024-05-25%20&search=')).toEqual({ ...DEFAULT_STATE, from: '2024-05-25' });
+  });
+
+  it('passes the filters to the API as its parameters, and nothing else', () => {
+    const params = apiFilters({ ...DEFAULT_STATE, granularity: 'day', to: '2024-05-26', resource: 'r', search: 's', call: 'c' });
+    expect(Object.fromEntries(params)).toEqual({ granularity: 'day', to: '2024-05-26', resource: 'r' });
+  });
+});
