@@ -90,6 +90,7 @@ describe('operating commands', () => {
     for (const title of ['Rooms operations per day', 'Rooms', 'Recordings per day', 'Recording operations per day', 'Recordings per call', 'Calls', 'Usage per day', 'Health', 'Query further']) {
       expect(demo.stdout).toContain(`\n${title}`);
     }
+    expect(demo.stdout.trimEnd().split('\n').at(-1)).toBe(`Open the dashboard: npm run acs-logs -- serve --data-dir ${dataDir}   (then http://127.0.0.1:7071/)`);
     // Run again: the demo starts from empty and shows the same numbers.
     const again = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(/Done: (\d+) records/.exec(again.stdout)?.[1]).toBe(done?.[1]);

@@ -99,6 +99,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
         `  npm run acs-logs -- query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +
         `  npm run acs-logs -- quarantine list --data-dir ${dir}\n`,
     );
+    out.write(`\nOpen the dashboard: npm run acs-logs -- serve --data-dir ${dir}   (then http://127.0.0.1:7071/)\n`);
   } finally {
     await pipeline.close();
   }
