@@ -75,10 +75,19 @@ byId('reset').addEventListener('click', (event) => {
   showState();
   void load();
 });
+// Back and Forward: reload only when the filters differ; a fragment link (#rooms) changes nothing.
 window.addEventListener('popstate', () => {
-  state = readState(location.search);
-  showState();
-  void load();
+  const next = readState(location.search);
+  const filtersChanged = (['from', 'to', 'granularity', 'resource'] as const).some((key) => next[key] !== state[key]);
+  const callChanged = next.call !== state.call;
+  const searchChanged = next.search !== state.search;
+  state = next;
+  if (filtersChanged || searchChanged) {
+    showState();
+    void load();
+  } else if (callChanged) {
+    void openCall(state.call, null);
+  }
 });
 
 function errorText(error: unknown): string {

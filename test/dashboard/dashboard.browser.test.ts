@@ -230,6 +230,21 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     for (const [operation, count] of Object.entries(call['operations'] as Record<string, number>)) expect(detail).toContain(`${operation} ${count}`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-call.png'), fullPage: false });
 
+    // Back closes the call, and a section link moves on the page: neither reads the views again.
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
+    await page.goBack();
+    await page.waitForSelector('#call-detail', { state: 'hidden' });
+    expect(new URL(page.url()).searchParams.get('call')).toBeNull();
+    expect(requests).toEqual([]);
+    await page.goForward();
+    await page.waitForSelector('#call-detail[data-loaded=true]');
+    expect(requests.length).toBe(1);
+    expect(requests[0]).toContain(`correlationId=${id}`);
+    await page.click('nav a[href="#usage"]');
+    await page.waitForURL(/#usage$/);
+    expect(requests.length).toBe(1);
+
     // The link restores the search and the open call.
     const reopened = await openPage(new URL(page.url()).search);
     await reopened.page.waitForSelector('#call-detail[data-loaded=true]');

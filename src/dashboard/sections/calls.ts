@@ -34,7 +34,7 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
 function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empty?: string): HTMLElement {
   return dataTable(
     [
-      { title: 'CorrelationId', cell: (r) => h('a', { href: '#call-detail', class: 'call-link' }, r.correlationId) },
+      { title: 'CorrelationId', cell: (r) => h('span', { class: 'call-link' }, r.correlationId) },
       { title: 'resource', cell: (r) => shortResource(r.resourceId) },
       { title: 'first operation', cell: (r) => formatTime(r.firstOperationAt ?? r.recordings[0]?.startTime) },
       { title: 'recordings', cell: (r) => r.recordingCount, numeric: true },
