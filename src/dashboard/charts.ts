@@ -20,9 +20,13 @@ export interface ChartSpec {
 /** Plots on the page, resized with the window and destroyed when the page is drawn again. */
 const plots = new Set<{ plot: uPlot; figure: HTMLElement }>();
 
-export function destroyCharts(): void {
-  for (const { plot } of plots) plot.destroy();
-  plots.clear();
+/** Destroys the plots inside `within` (all when not given). */
+export function destroyCharts(within?: Element): void {
+  for (const entry of plots) {
+    if (within && !within.contains(entry.figure)) continue;
+    entry.plot.destroy();
+    plots.delete(entry);
+  }
 }
 
 let resizeQueued = false;

@@ -98,12 +98,29 @@ function errorBox(what: string, error: unknown): HTMLElement {
   return h('p', { class: 'error', role: 'alert' }, `could not read ${what}: ${errorText(error)}`);
 }
 
-/** Draws one part of a section from its view, or says why it cannot. */
-function part<T>(target: HTMLElement, view: string, result: PromiseSettledResult<ViewRows<T>>, draw: (target: HTMLElement, rows: T[]) => void): number {
-  const box = h('div', { class: 'part', 'data-view': view });
+type Settled<T> = PromiseSettledResult<T>;
+
+function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
+  return promise.then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+}
+
+/** One view of a section, requested at once, drawn when its section's views have all arrived. */
+interface Part {
+  view: string;
+  result: Promise<Settled<ViewRows<unknown>>>;
+  draw: (target: HTMLElement, rows: unknown[]) => void;
+}
+
+function partOf<T>(view: string, filters: URLSearchParams, draw: (target: HTMLElement, rows: T[]) => void): Part {
+  return { view, result: settle(api.view<unknown>(view, filters)), draw: draw as Part['draw'] };
+}
+
+/** Draws one part of a section from its view, or says why it cannot; returns its rows. */
+function drawPart(target: HTMLElement, part: Part, result: Settled<ViewRows<unknown>>): number {
+  const box = h('div', { class: 'part', 'data-view': part.view });
   target.appendChild(box);
   if (result.status === 'rejected') {
-    box.appendChild(errorBox(view, result.reason));
+    box.appendChild(errorBox(part.view, result.reason));
     return 0;
   }
   const { rows, truncated } = result.value;
@@ -112,56 +129,69 @@ function part<T>(target: HTMLElement, view: string, result: PromiseSettledResult
     if (typeof resourceId === 'string' && resourceId !== '') knownResources.add(resourceId);
   }
   if (truncated) box.appendChild(h('p', { class: 'note' }, `showing the first ${formatNumber(rows.length)} rows: narrow the time range to see all`));
-  draw(box, rows);
+  part.draw(box, rows);
   return rows.length;
 }
 
+/** A section's body, emptied (its charts destroyed) for a new drawing. */
 function section(id: string): HTMLElement {
-  const body = byId(id).querySelector<HTMLElement>('.body');
+  const element = byId(id);
+  const body = element.querySelector<HTMLElement>('.body');
   if (!body) throw new Error(`#${id} has no .body`);
+  destroyCharts(body);
   body.replaceChildren();
+  element.classList.remove('stale');
   return body;
 }
 
+/**
+ * Requests every view at once and draws each section as soon as its views are in, so a slow view
+ * (calls reads every call's partition) holds back only its own section.
+ */
 async function load(): Promise<void> {
   const mine = ++generation;
+  const current = (): boolean => mine === generation;
   document.body.dataset['state'] = 'loading';
   statusLine.textContent = 'loading…';
+  for (const element of document.querySelectorAll('main > section')) element.classList.add('stale');
   const started = performance.now();
   const filters = apiFilters(state);
-  const settled = <T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> =>
-    promise.then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
-  const [roomsOperations, rooms, recordings, perCall, recordingOperations, calls, usage, health] = await Promise.all([
-    settled(api.view<RoomsOperationRow>('rooms-operations', filters)),
-    settled(api.view<RoomRow>('rooms', filters)),
-    settled(api.view<RecordingsRow>('recordings', filters)),
-    settled(api.view<RecordingsPerCallRow>('recordings-per-call', filters)),
-    settled(api.view<RecordingOperationRow>('recording-operations', filters)),
-    settled(api.view<CallRow>('calls', filters)),
-    settled(api.view<UsageRow>('usage', filters)),
-    settled(api.health<Health>()),
-  ]);
-  if (mine !== generation) return;
-  destroyCharts();
   let rows = 0;
-  const roomsBody = section('rooms');
-  rows += part(roomsBody, 'rooms-operations', roomsOperations, renderRoomsOperations);
-  rows += part(roomsBody, 'rooms', rooms, renderRooms);
-  const recordingsBody = section('recordings');
-  rows += part(recordingsBody, 'recordings', recordings, renderRecordings);
-  rows += part(recordingsBody, 'recordings-per-call', perCall, renderRecordingsPerCall);
-  rows += part(section('recording-operations'), 'recording-operations', recordingOperations, renderRecordingOperations);
-  rows += part(section('calls'), 'calls', calls, (target, callRows) =>
-    renderCalls(target, callRows, { search: state.search, onSearch: (search) => setState({ search }, 'replace'), onOpen: (id) => void openCall(id, 'push') }),
-  );
-  rows += part(section('usage'), 'usage', usage, renderUsage);
-  const healthBody = section('health');
-  if (health.status === 'fulfilled') renderHealth(healthBody, health.value);
-  else healthBody.appendChild(errorBox('health', health.reason));
-  fillResources();
-  await openCall(state.call, null);
-  if (mine !== generation) return;
-  const failed = [roomsOperations, rooms, recordings, perCall, recordingOperations, calls, usage, health].filter((r) => r.status === 'rejected').length;
+  let failed = 0;
+  const fill = async (id: string, parts: Part[]): Promise<void> => {
+    const results = await Promise.all(parts.map((part) => part.result));
+    if (!current()) return;
+    const body = section(id);
+    parts.forEach((part, i) => {
+      const result = results[i] as Settled<ViewRows<unknown>>;
+      if (result.status === 'rejected') failed++;
+      rows += drawPart(body, part, result);
+    });
+    fillResources();
+  };
+  const health = settle(api.health<Health>()).then((result) => {
+    if (!current()) return;
+    const body = section('health');
+    if (result.status === 'fulfilled') renderHealth(body, result.value);
+    else {
+      failed++;
+      body.appendChild(errorBox('health', result.reason));
+    }
+  });
+  await Promise.all([
+    fill('rooms', [partOf<RoomsOperationRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
+    fill('recordings', [partOf<RecordingsRow>('recordings', filters, renderRecordings), partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall)]),
+    fill('recording-operations', [partOf<RecordingOperationRow>('recording-operations', filters, renderRecordingOperations)]),
+    fill('calls', [
+      partOf<CallRow>('calls', filters, (target, callRows) =>
+        renderCalls(target, callRows, { search: state.search, onSearch: (search) => setState({ search }, 'replace'), onOpen: (id) => void openCall(id, 'push') }),
+      ),
+    ]),
+    fill('usage', [partOf<UsageRow>('usage', filters, renderUsage)]),
+    health,
+    openCall(state.call, null),
+  ]);
+  if (!current()) return;
   statusLine.textContent = `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` + (failed > 0 ? ` · ${failed} part(s) could not be read` : '');
   document.body.dataset['state'] = 'ready';
 }
