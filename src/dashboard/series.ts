@@ -102,3 +102,19 @@ export function total(values: readonly (number | null)[]): number {
 export function seriesTotal(data: TimeSeries): number {
   return data.series.reduce((sum, series) => sum + total(series.values), 0);
 }
+
+/** At most `keep` series: the largest `keep - 1` and one `other (n)` adding up the rest, so a legend stays readable; totals are unchanged. */
+export function largestSeries(data: TimeSeries, keep: number): TimeSeries {
+  if (data.series.length <= keep) return data;
+  const kept = data.series.slice(0, keep - 1);
+  const rest = data.series.slice(keep - 1);
+  const values = data.times.map((_time, i) => {
+    let sum: number | null = null;
+    for (const series of rest) {
+      const value = series.values[i];
+      if (value !== null && value !== undefined) sum = (sum ?? 0) + value;
+    }
+    return sum;
+  });
+  return { times: data.times, series: [...kept, { label: `other (${rest.length})`, values }] };
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentOver, pivot, seriesTotal, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
+import { largestSeries, percentOver, pivot, seriesTotal, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
 import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
@@ -38,6 +38,14 @@ describe('dashboard series', () => {
       (r) => r.b, (r) => r.all, (r) => r.ok,
     );
     expect(data.series[0]?.values).toEqual([87.5, null]);
+  });
+
+  it('keeps the largest series and adds up the rest in one, gaps staying gaps', () => {
+    const data = { times: [1, 2], series: [{ label: 'a', values: [5, 5] }, { label: 'b', values: [3, null] }, { label: 'c', values: [1, null] }, { label: 'd', values: [null, null] }] };
+    const kept = largestSeries(data, 2);
+    expect(kept.series).toEqual([{ label: 'a', values: [5, 5] }, { label: 'other (3)', values: [4, null] }]);
+    expect(seriesTotal(kept)).toBe(seriesTotal(data));
+    expect(largestSeries(data, 4)).toBe(data);
   });
 
   it('totals per label and of count maps, largest first', () => {

@@ -1,6 +1,6 @@
 import { barChart, timeChart } from '../charts.js';
 import { formatNumber, h } from '../dom.js';
-import { pivot, totalsBy } from '../series.js';
+import { largestSeries, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
 import type { RecordingOperationRow } from '../types.js';
 
@@ -10,7 +10,7 @@ const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
-  timeChart(charts, { id: 'recording-operations-count', title: 'Operations by operation', unit: 'operations' }, pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }));
+  timeChart(charts, { id: 'recording-operations-count', title: 'Operations by operation', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8));
   const operations = [...new Set(rows.map((row) => row.operationName))].sort();
   for (const operation of operations) {
     const ofOperation = rows.filter((row) => row.operationName === operation);

@@ -1,9 +1,12 @@
 import { isFailedResult } from '../../lib/aggregating/failedResult.js';
 import { barChart, timeChart } from '../charts.js';
 import { formatNumber, formatTime, h, shortResource } from '../dom.js';
-import { percentOver, pivot, totalsBy } from '../series.js';
+import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
 import type { RoomRow, RoomsOperationRow } from '../types.js';
+
+/** Lines per chart at most; the rest add up in one line. */
+const MAX_LINES = 8;
 
 const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultType, row.resultSignature);
 
@@ -11,8 +14,8 @@ const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultTyp
 export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
-  timeChart(charts, { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' }, pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }));
-  timeChart(charts, { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' }, pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }));
+  timeChart(charts, { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES));
+  timeChart(charts, { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES));
   const all = rows.reduce((sum, row) => sum + row.count, 0);
   const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
   timeChart(
@@ -27,7 +30,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
     percentOver(rows, (r) => r.bucket, (r) => r.count, (r) => (failed(r) ? 0 : r.count)),
   );
   const failures = rows.filter(failed);
-  timeChart(charts, { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' }, pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }));
+  timeChart(charts, { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' }, largestSeries(pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }), MAX_LINES));
   barChart(charts, { id: 'rooms-failures-by-signature', title: 'Failures by result', unit: 'failures' }, totalsBy(failures, (r) => `${r.resultType} ${r.resultSignature}`, (r) => r.count));
 }
 
