@@ -1,10 +1,12 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { createApiServer } from '../../src/cli/httpServer.js';
 import { cli, ROOT, startCli } from '../support/cli.js';
 import { embeddedProcesses, waitFor } from '../support/embedded.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -140,6 +142,40 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(serverErrorText).toBe('');
   });
 
+  it('when storage cannot be read the query is 500 and health 503 with short JSON messages, logged; an unexpected failure is a 500 too', async () => {
+    const lines: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields)}`) };
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    const failing = createApiServer(
+      {
+        query: { tables: () => { throw refused; }, logger },
+        health: { open: () => { throw refused; }, logger },
+        page: () => Promise.reject(new Error('disk gone')),
+      },
+      '127.0.0.1',
+      logger,
+    );
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
+    try {
+      const [query, health, page] = await Promise.all(['api/query/rooms', 'api/health', ''].map((target) => fetch(`${base}${target}`)));
+      expect(query!.status).toBe(500);
+      expect(await query!.json()).toEqual({ error: { code: 'storage_error', message: 'the aggregates could not be read; try again later', details: [] } });
+      expect(health!.status).toBe(503);
+      expect(await health!.json()).toMatchObject({ status: 'unavailable', error: { code: 'storage_unavailable' } });
+      expect(page!.status).toBe(500);
+      expect(await page!.json()).toMatchObject({ error: { code: 'internal_error' } });
+      expect((await fetch(`${base}api/query/nope`)).status).toBe(404);
+      expect(lines.sort()).toEqual([
+        expect.stringMatching(/^health check could not read storage .*ECONNREFUSED/),
+        expect.stringMatching(/^query failed .*"view":"rooms".*ECONNREFUSED/),
+        expect.stringMatching(/^request failed .*disk gone/),
+      ]);
+    } finally {
+      await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+
   it('close stops listening', async () => {
     const other = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, serverErrors);
     expect((await fetch(`${other.url}api/health`)).status).toBe(200);
@@ -150,8 +186,10 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
 
 describe('acs-logs serve: the command', () => {
   it('a bad --port is a usage error (exit 2) with the usage', async () => {
-    for (const value of ['70000', 'abc', '-1', '1.5']) {
-      const run = await cli(['serve', '--port', value, ...storageArgs()]);
+    const values = ['70000', 'abc', '-1', '1.5'];
+    const runs = await Promise.all(values.map((value) => cli(['serve', '--port', value, ...storageArgs()])));
+    for (const [i, value] of values.entries()) {
+      const run = runs[i]!;
       expect(run.code, value).toBe(2);
       expect(run.stderr, value).toMatch(/--port <n>.*must be a port number from 0 to 65535/);
       expect(run.stderr, value).toContain('Usage: acs-logs serve');
