@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
 import { cli, ROOT } from '../support/cli.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 /** Debian's chromium, or another one named by CHROMIUM_PATH. */
@@ -14,6 +15,8 @@ const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env['CI'] === 'true';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
+/** Log text is attacker-controlled: it must reach the page as text, never as markup. */
+const HOSTILE = '<img src=x onerror="window.__xss=1">';
 
 // Without chromium the browser tests are skipped on a workstation, but fail in CI (.ci/run installs it).
 it.runIf(!haveChromium && inCi)('chromium is installed for the browser tests', () => {
@@ -138,6 +141,14 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const logs = path.join(work, 'logs');
     expect((await cli(['generate', '--out', logs, '--hours', '4', '--resources', '2', '--seed', '11'])).code).toBe(0);
+    const hostile = roomsRecords(6, 99).map((record, i) => ({
+      ...record,
+      operationName: i % 2 === 0 ? HOSTILE : record['operationName'],
+      properties: { ...(record['properties'] as object), roomId: `${HOSTILE}${i}` },
+    }));
+    const hostileFile = path.join(logs, 'insights-logs-roomsoperational', ...blobPath(1).split('/'));
+    await mkdir(path.dirname(hostileFile), { recursive: true });
+    await writeFile(hostileFile, asJsonLines(hostile));
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
     server = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, process.stderr);
@@ -155,6 +166,9 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);
     await expectChartsMatchApi(page);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+    expect(await page.$$('img')).toHaveLength(0);
+    expect(await page.textContent('[data-table=rooms]')).toContain(`${HOSTILE}0`);
 
     const ops = await api('rooms-operations');
     const caption = await page.textContent('figure[data-chart=rooms-operations-by-operation] figcaption');
@@ -182,7 +196,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(new Set(daily.map((row) => row['bucket'])).size).toBeLessThan(new Set(hourly.map((row) => row['bucket'])).size);
 
     const resources = await page.$$eval('#resource option', (options) => options.map((option) => option.getAttribute('value') ?? '').filter((value) => value !== ''));
-    expect(resources.length).toBe(2);
+    expect(resources.length).toBe(3);
     await page.fill('#from', '2024-05-25T01:00Z');
     await page.fill('#to', '2024-05-25T03:00Z');
     await page.selectOption('#granularity', 'hour');
