@@ -1,0 +1,52 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, createApi } from '../../src/dashboard/api.js';
+
+const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
+
+describe('the dashboard reading the API', () => {
+  it('follows continuation tokens to the last page, with the key in a header and the filters on every page', async () => {
+    const urls: string[] = [];
+    const fetchMock = vi.fn(async (url: string, init?: RequestInit) => {
+      urls.push(url);
+      expect((init?.headers as Record<string, string>)['x-functions-key']).toBe('k');
+      const token = new URL(url, 'http://x').searchParams.get('continuationToken');
+      return json(200, { rows: [{ page: token ?? 'first' }], continuationToken: token === null ? 't1' : token === 't1' ? 't2' : null });
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    const result = await createApi('/api/', 'k').view('rooms', new URLSearchParams({ granularity: 'hour', resource: 'a b' }));
+    expect(result).toEqual({ rows: [{ page: 'first' }, { page: 't1' }, { page: 't2' }], truncated: false });
+    expect(urls[0]).toBe('/api/query/rooms?granularity=hour&resource=a+b&pageSize=5000');
+    expect(urls[2]).toBe('/api/query/rooms?granularity=hour&resource=a+b&pageSize=5000&continuationToken=t2');
+  });
+
+  it('stops after a bounded number of pages and says the rows were cut', async () => {
+    const fetchMock = vi.fn(async () => json(200, { rows: [1], continuationToken: 'again' }));
+    vi.stubGlobal('fetch', fetchMock);
+    const result = await createApi('/api/', null).view('calls', new URLSearchParams());
+    expect(result.truncated).toBe(true);
+    expect(fetchMock).toHaveBeenCalledTimes(40);
+    expect(result.rows).toHaveLength(40);
+  });
+
+  it('turns an error answer into its message, and a failed connection or a non-JSON answer into a readable error', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json(400, { error: { code: 'bad_request', message: 'from must be before to', details: [] } })));
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow(new ApiError('query/usage: 400 from must be before to'));
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })));
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow('query/usage: 502 <html>Bad gateway</html>');
+    vi.stubGlobal('fetch', vi.fn(async () => new Response('not json', { status: 200 })));
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow('query/usage: the answer is not JSON (200)');
+    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch'); }));
+    await expect(createApi('/api/', null).health()).rejects.toThrow('the server could not be reached (health)');
+  });
+
+  it('health: 503 with its JSON body is an error naming why; 200 is the health', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () => json(503, { status: 'unavailable', error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] } })));
+    await expect(createApi('/api/', null).health()).rejects.toThrow('health: storage could not be reached');
+    vi.stubGlobal('fetch', vi.fn(async () => json(200, { status: 'ok', containers: [] })));
+    expect(await createApi('/api/', null).health()).toEqual({ status: 'ok', containers: [] });
+  });
+});
