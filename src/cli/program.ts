@@ -53,7 +53,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
       .option('--resource <id>', 'only this ACS resource id')
       .option('--correlation-id <id>', 'only this call (the calls view)')
-      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
+      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table'))
+      .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
+      .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
     await queryCommand(view, flags, out);
   });

@@ -4,8 +4,9 @@ import { VIEWS } from '../../lib/querying/views.js';
 import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { chooseColumns, collapseRows, terminalWidth, type ColumnFlags } from '../viewColumns.js';
 
-export interface QueryFlags extends StorageFlags {
+export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
   from?: string;
   to?: string;
@@ -34,10 +35,13 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   const format = parseFormat(flags.format);
   const definition = VIEWS[view];
   if (!definition) throw new UsageError(`unknown view "${view}"`);
+  // JSON and CSV keep every field unless --columns names some; tables show the view's defaults.
+  const choice = format === 'table' || flags.columns !== undefined ? chooseColumns(view, definition.columns, flags) : { columns: definition.columns, fit: false };
   const storage = await openStorage(flags);
   try {
     const rows = await definition.run(storage.tables, filters);
-    out.write(render(rows, format, definition.columns));
+    const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;
+    out.write(render(shown, format, choice.columns, { granularity: filters.granularity, maxWidth: choice.fit ? terminalWidth(out) : undefined }));
   } finally {
     await storage.close();
   }
