@@ -57,7 +57,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
       .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
-    await queryCommand(view, flags, out);
+    await queryCommand(view, flags, out, err);
   });
 
   storageOptions(processingOptions(
