@@ -43,8 +43,8 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
     const containers = containersFrom(undefined);
     out.write(
-      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers as growing append blobs ` +
-        `(${flags.speed}x real time), and processing them as they land:\n`,
+      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers\n` +
+        `as growing append blobs (${flags.speed}x real time), and processing them as they land:\n`,
     );
     const stop = new AbortController();
     let simulatedNow = options.from;
@@ -84,12 +84,12 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     await show('Rooms', 'rooms', 8);
     await show('Recordings per day', 'recordings');
     // Every row of the day: the start and stop operations are the story, and they sort after Pause and Resume.
-    await show('Recording operations per day: every request that started, paused, resumed or stopped a recording, with its latency', 'recording-operations');
+    await show('Recording operations per day: every start, pause, resume and stop, with latency', 'recording-operations');
     await show('Recordings per call', 'recordings-per-call');
-    await show('Calls: recording summaries joined to the API operations that drove them', 'calls', 8);
+    await show('Calls: recordings joined to the API operations that drove them', 'calls', 8);
     await show('Usage per day', 'usage');
     const health = await readHealth(tables, containers);
-    out.write('\nHealth (newestRecordAt is the time inside the newest record read: simulated, so there is no lag to the wall clock to show)\n');
+    out.write('\nHealth (newestRecordAt: the time in the newest record read, simulated)\n');
     out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt'], { maxWidth: width }));
 
     const dir = flags.dataDir;
