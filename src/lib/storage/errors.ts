@@ -56,7 +56,7 @@ export function classifyError(error: unknown): ClassifiedError {
   if (statusCode === 400 && /resource name|InvalidResourceName|InvalidTableName/i.test(message)) {
     return {
       kind: 'configuration', code: serviceCode ?? 'InvalidResourceName',
-      message: `storage refused a table or container name (${statusCode} ${serviceMessage})${at}: check the table prefix and container names`,
+      message: `storage refused a table or container name (${statusCode} ${serviceCode ?? 'InvalidResourceName'}: ${serviceMessage})${at}: check the table prefix and container names`,
     };
   }
   if ((code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) || name === 'AbortError' || name === 'TimeoutError'
