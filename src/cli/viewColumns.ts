@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { UsageError } from './errors.js';
 
 /**
@@ -14,42 +13,6 @@ export const DEFAULT_TABLE_COLUMNS: Readonly<Record<string, readonly string[]>> 
   usage: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
   'recordings-per-call': ['recordings', 'calls'],
 });
-
-/** Fields that add up across rows: a table that hides some of a view's keys sums them over the rows that look alike. */
-const ADDITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  'rooms-operations': ['count'],
-  recordings: ['recordings', 'recordingSeconds', 'chunks', 'audioChannels'],
-  'recording-operations': ['count', 'failed'],
-  usage: ['quantity', 'records'],
-  'recordings-per-call': ['calls'],
-});
-
-/**
- * Rows that agree on every shown column but the additive ones become one row, those summed (a
- * hidden operationVersion no longer shows as two identical-looking rows). Any other shown value
- * (durationMs) must agree too, so nothing is merged that cannot be.
- */
-export function collapseRows(view: string, rows: readonly object[], shown: readonly string[]): object[] {
-  const additive = (ADDITIVE_FIELDS[view] ?? []).filter((field) => shown.includes(field));
-  if (additive.length === 0) return [...rows];
-  const groups = new Map<string, Record<string, unknown>>();
-  for (const row of rows) {
-    const record = row as Record<string, unknown>;
-    const key = JSON.stringify(shown.filter((field) => !additive.includes(field)).map((field) => record[field] ?? null));
-    const group = groups.get(key);
-    if (!group) {
-      groups.set(key, Object.fromEntries(shown.map((field) => [field, record[field]])));
-      continue;
-    }
-    for (const field of additive) group[field] = sum(group[field], record[field]);
-  }
-  return [...groups.values()];
-}
-
-function sum(a: unknown, b: unknown): number {
-  // Rounded to the microunit: sums of decimals such as seconds must not print 0.30000000000000004.
-  return Math.round(((typeof a === 'number' ? a : 0) + (typeof b === 'number' ? b : 0)) * 1e6) / 1e6;
-}
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -77,14 +40,4 @@ export function chooseColumns(view: string, fields: readonly string[], flags: Co
   }
   if (flags.wide) return { columns: fields, fit: false };
   return { columns: DEFAULT_TABLE_COLUMNS[view] ?? fields, fit: true };
-}
-
-const NOT_A_TERMINAL_WIDTH = 80;
-
-/** The width tables fit: the terminal's; when output is not a terminal, `$COLUMNS`, else 80. */
-export function terminalWidth(out: NodeJS.WritableStream, env: NodeJS.ProcessEnv = process.env): number {
-  const stream = out as Writable & { isTTY?: boolean; columns?: number };
-  if (stream.isTTY && typeof stream.columns === 'number' && stream.columns > 0) return stream.columns;
-  const fromEnv = Number(env['COLUMNS']);
-  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : NOT_A_TERMINAL_WIDTH;
 }

@@ -10,7 +10,9 @@ import type { ViewFilters } from '../../lib/querying/filters.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
-import { collapseRows, DEFAULT_TABLE_COLUMNS, terminalWidth } from '../viewColumns.js';
+import { collapseRows } from '../collapseRows.js';
+import { terminalWidth } from '../terminalWidth.js';
+import { DEFAULT_TABLE_COLUMNS } from '../viewColumns.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { pacer } from './generate.js';
 

@@ -6,7 +6,9 @@ import { parseFormat, render } from '../format.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { cliSettings } from '../settings.js';
 import { dayBucketNote, nothingFound } from '../queryNotes.js';
-import { chooseColumns, collapseRows, terminalWidth, type ColumnFlags } from '../viewColumns.js';
+import { collapseRows } from '../collapseRows.js';
+import { terminalWidth } from '../terminalWidth.js';
+import { chooseColumns, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
