@@ -190,16 +190,16 @@ export async function queryRecordingOperations(tables: TableStore, filters: View
 
 /**
  * The call rows the filters pick. A correlation id is looked up as given, then in lower and upper
- * case (one partition each), then by a scan that ignores case; a resource given by name is matched
- * on each row's id.
+ * case: one partition read each, never a scan, so that any GUID matches whatever its case (ids
+ * stored in mixed case match only as stored). A resource given by name is matched on each row's id.
  */
 async function readCallRows(tables: TableStore, filters: ViewFilters, select?: string[]): Promise<StoredRow[]> {
   const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
-  const read = async (partitionKey: string | undefined, keep: (row: StoredRow) => boolean = () => true): Promise<StoredRow[]> => {
+  const read = async (partitionKey: string | undefined): Promise<StoredRow[]> => {
     const rows: StoredRow[] = [];
     for await (const row of tables.query(CALLS_TABLE, callFilter(filters, resource, partitionKey), select)) {
       if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
-      if (keep(row)) rows.push(row);
+      rows.push(row);
     }
     return rows;
   };
@@ -209,8 +209,7 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
     const rows = await read(boundedKey(callPartition(variant)));
     if (rows.length > 0) return rows;
   }
-  const wanted = boundedKey(callPartition(id)).toLowerCase();
-  return read(undefined, (row) => row.partitionKey.toLowerCase() === wanted);
+  return [];
 }
 
 function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, partitionKey: string | undefined): string {
