@@ -54,9 +54,11 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
       .option('--resource <id>', 'only this ACS resource id')
       .option('--correlation-id <id>', 'only this call (the calls view)')
-      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
+      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table'))
+      .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
+      .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
-    await queryCommand(view, flags, out);
+    await queryCommand(view, flags, out, err);
   });
 
   storageOptions(processingOptions(
@@ -110,7 +112,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     program
       .command('generate')
       .description('write synthetic logs of all four categories: to a folder (--out) or as growing append blobs into storage')
-      .option('--out <dir>', 'write a storage-shaped folder tree here instead of into storage')
+      .option('--out <dir>', 'write a storage-shaped folder tree here instead of into storage (refused when it already holds log files)')
+      .option('--append', 'with --out: add to the log files already there')
+      .option('--force', 'with --out: replace the log files this run writes')
       .option('--seed <n>', 'random seed (same seed, same logs)', positiveInteger, 1)
       .option('--from <date>', 'start of the simulated period, ISO (default 2024-05-25T00:00Z)', isoDate)
       .option('--to <date>', 'end of the simulated period, ISO', isoDate)

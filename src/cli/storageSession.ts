@@ -19,8 +19,28 @@ export interface StorageSession {
   tables: TableStore;
   /** Where the storage came from, for messages. */
   origin: 'flag' | 'environment' | 'embedded';
+  /** The account, endpoint or embedded store, in words, for messages (never a key). */
+  where: string;
   close(): Promise<void>;
 }
+
+/** The account a connection string names (its name, else its endpoint's host), never its key. */
+export function accountOf(connectionString: string): string {
+  const field = (name: string): string | undefined => new RegExp(`(?:^|;)\\s*${name}\\s*=([^;]*)`, 'i').exec(connectionString)?.[1]?.trim();
+  if (/^true$/i.test(field('UseDevelopmentStorage') ?? '')) return 'the local storage emulator';
+  const name = field('AccountName');
+  if (name) return `account ${name}`;
+  const endpoint = field('TableEndpoint') ?? field('BlobEndpoint');
+  if (endpoint) {
+    try {
+      return `endpoint ${new URL(endpoint).host}`;
+    } catch {
+      return `endpoint ${endpoint}`;
+    }
+  }
+  return 'the account of the connection string';
+}
+
 
 /**
  * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else the embedded
@@ -41,6 +61,7 @@ export async function openStorage(
       connectionString: given,
       tables: new TableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, { onTransient }),
       origin: flags.connectionString ? 'flag' : 'environment',
+      where: `${accountOf(given)} (from ${flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage'})`,
       close: async () => {},
     };
   }
@@ -52,6 +73,7 @@ export async function openStorage(
     connectionString: azurite.connectionString,
     tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, { onTransient }),
     origin: 'embedded',
+    where: `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`,
     close: async () => azurite.detach(),
   };
 }

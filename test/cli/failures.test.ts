@@ -92,7 +92,7 @@ describe('configuration errors end a run with a readable reason', () => {
     const container = await newContainer();
     const watched = await cli(['watch', '--connection-string', badKey, '--container', container.containerName, '--interval', '1', '--duration', '30']);
     expect(watched.code).toBe(1);
-    expect(watched.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: storage refused the credentials \(403 \w+\): check the account key/);
+    expect(watched.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: storage refused the credentials \(403 \w+: .*\) \(account \w+.*\): check the account key/);
     const backfilled = await cli(['backfill', '--connection-string', badKey, '--container', container.containerName]);
     expect(backfilled.code).toBe(1);
     expect(backfilled.stderr).toMatch(/^acs-logs: storage refused the credentials/m);

@@ -90,7 +90,20 @@ describe('operating commands', () => {
     for (const title of ['Rooms operations per day', 'Rooms', 'Recordings per day', 'Recording operations per day', 'Recordings per call', 'Calls', 'Usage per day', 'Health', 'Query further']) {
       expect(demo.stdout).toContain(`\n${title}`);
     }
-    expect(demo.stdout.trimEnd().split('\n').at(-1)).toBe(`Open the dashboard: npm run acs-logs -- serve --data-dir ${dataDir}   (then http://127.0.0.1:7071/)`);
+    expect(demo.stdout.trimEnd().split('\n').at(-1)).toBe(`Open the dashboard: npx acs-logs serve --data-dir ${dataDir}   (then http://127.0.0.1:7071/)`);
+    // The story: the operations that start and stop recordings show, and every line fits 80 columns.
+    const operations = demo.stdout.slice(demo.stdout.indexOf('\nRecording operations per day'), demo.stdout.indexOf('\nRecordings per call'));
+    expect(operations).toMatch(/^\S+\s+StartRecording\s+200\s/m);
+    expect(operations).toMatch(/^\S+\s+StopRecording\s+204\s/m);
+    expect(operations).toMatch(/\d+\/\d+\/\d+/);
+    for (const line of demo.stdout.split('\n')) {
+      if (!line.startsWith('  ') && !line.includes(dataDir)) expect([...line].length, line).toBeLessThanOrEqual(80);
+    }
+    // Health shows the records' simulated times only, and says so: no wall-clock time beside them.
+    const health = demo.stdout.slice(demo.stdout.indexOf('\nHealth'), demo.stdout.indexOf('\nQuery further'));
+    expect(health).toMatch(/simulated/);
+    expect(health).not.toContain(new Date().toISOString().slice(0, 4));
+    expect(demo.stdout).toMatch(/^ {2}npx acs-logs query calls .*--format json$/m);
     // Run again: the demo starts from empty and shows the same numbers.
     const again = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(/Done: (\d+) records/.exec(again.stdout)?.[1]).toBe(done?.[1]);

@@ -1,7 +1,7 @@
 import { backfill } from '../../lib/processing/backfill.js';
-import { filesFailed } from '../errors.js';
+import { ExitStatus, filesFailed } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
-import { containersFrom, openPipeline } from '../pipeline.js';
+import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
@@ -17,10 +17,11 @@ export interface BackfillFlags extends StorageFlags {
 export async function backfillCommand(flags: BackfillFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   // Only problems are logged (to stderr), one line each; the progress reporter says the rest.
   const pipeline = await openPipeline(flags, lineLogger(undefined, err), storageNotices(err));
-  const reporter = progressReporter(err);
   try {
+    const containers = await existingContainers(pipeline, containersFrom(flags.container, pipeline.settings), err);
+    const reporter = progressReporter(err);
     const done = await backfill(pipeline.deps, {
-      containers: containersFrom(flags.container, pipeline.settings),
+      containers,
       selection: { prefix: flags.prefix, since: flags.since, until: flags.until },
       fileConcurrency: pipeline.settings.fileConcurrency,
       onProgress: (progress) => reporter.update(progress),
@@ -38,4 +39,23 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
   } finally {
     await pipeline.close();
   }
+}
+
+/**
+ * Says which account and containers the run reads (a missing container lists as empty, which would
+ * look like nothing to do), and fails naming them when none exists.
+ */
+async function existingContainers(pipeline: Pipeline, containers: readonly string[], err: NodeJS.WritableStream): Promise<string[]> {
+  const found: string[] = [];
+  const missing: string[] = [];
+  for (const container of containers) (await pipeline.source.containerExists(container) ? found : missing).push(container);
+  const where = pipeline.storage.where;
+  if (found.length === 0) {
+    const hint = pipeline.storage.origin === 'embedded'
+      ? ': it is empty; pass --connection-string (or set AzureWebJobsStorage) to read your storage account'
+      : ': check the account, or name the log containers with --container';
+    throw new ExitStatus(`none of the containers exists in ${where}: ${missing.join(', ')}${hint}`, 1);
+  }
+  err.write(`backfill: ${where}: reading ${found.join(', ')}` + (missing.length > 0 ? `; not found: ${missing.join(', ')}` : '') + '\n');
+  return found;
 }

@@ -10,6 +10,9 @@ import type { ViewFilters } from '../../lib/querying/filters.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
+import { collapseRows } from '../collapseRows.js';
+import { terminalWidth } from '../terminalWidth.js';
+import { DEFAULT_TABLE_COLUMNS } from '../viewColumns.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { pacer } from './generate.js';
 
@@ -23,6 +26,7 @@ export interface DemoFlags {
 
 const HOUR = 3_600_000;
 const DEMO_START = Date.UTC(2024, 4, 25, 8);
+const DAY: ViewFilters = { granularity: 'day' };
 
 /**
  * `acs-logs demo`: starts the embedded Azurite, writes a realistic period of logs into the
@@ -41,8 +45,8 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
     const containers = containersFrom(undefined);
     out.write(
-      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers as growing append blobs ` +
-        `(${flags.speed}x real time), and processing them as they land:\n`,
+      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers\n` +
+        `as growing append blobs (${flags.speed}x real time), and processing them as they land:\n`,
     );
     const stop = new AbortController();
     let simulatedNow = options.from;
@@ -68,38 +72,37 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     out.write(`Done: ${written.records} records written in ${written.files} files; ${processed} processed, each exactly once.\n`);
 
     const tables = pipeline.deps.tables;
-    const show = async (title: string, view: string, filters: ViewFilters, limit?: number, columns?: readonly string[]): Promise<void> => {
+    const width = terminalWidth(out);
+    const show = async (title: string, view: string, limit?: number): Promise<void> => {
       const definition = VIEWS[view];
       if (!definition) return;
-      const rows = await definition.run(tables, filters);
+      const columns = DEFAULT_TABLE_COLUMNS[view] ?? definition.columns;
+      const rows = collapseRows(view, await definition.run(tables, DAY), columns);
       const shown = limit === undefined ? rows : rows.slice(0, limit);
       out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);
-      out.write(render(shown, 'table', columns ?? definition.columns));
+      out.write(render(shown, 'table', columns, { granularity: DAY.granularity, maxWidth: width }));
     };
-    const day: ViewFilters = { granularity: 'day' };
-    await show('Rooms operations per day', 'rooms-operations', day);
-    await show('Rooms', 'rooms', day, 8);
-    await show('Recordings per day', 'recordings', day);
-    await show('Recording operations per day', 'recording-operations', day, 12);
-    await show('Recordings per call', 'recordings-per-call', day);
-    await show('Calls: the join of recording summaries and the API operations that drove them', 'calls', day, 8, [
-      'correlationId', 'recordingCount', 'recordingSeconds', 'operationCount', 'failedOperations', 'matched', 'recordingsWithoutSummary',
-      'summariesWithoutOperations', 'firstOperationAt',
-    ]);
-    await show('Usage per day', 'usage', day);
+    await show('Rooms operations per day', 'rooms-operations');
+    await show('Rooms', 'rooms', 8);
+    await show('Recordings per day', 'recordings');
+    // Every row of the day: the start and stop operations are the story, and they sort after Pause and Resume.
+    await show('Recording operations per day: every start, pause, resume and stop, with latency', 'recording-operations');
+    await show('Recordings per call', 'recordings-per-call');
+    await show('Calls: recordings joined to the API operations that drove them', 'calls', 8);
+    await show('Usage per day', 'usage');
     const health = await readHealth(tables, containers);
-    out.write('\nHealth\n');
-    out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt', 'lastSweepAt']));
+    out.write('\nHealth (newestRecordAt: the time in the newest record read, simulated)\n');
+    out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt'], { maxWidth: width }));
 
     const dir = flags.dataDir;
     out.write(
       '\nQuery further (the data stays in ' + dir + '):\n' +
-        `  npm run acs-logs -- query calls --data-dir ${dir} --format json\n` +
-        `  npm run acs-logs -- query recording-operations --granularity hour --data-dir ${dir}\n` +
-        `  npm run acs-logs -- query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +
-        `  npm run acs-logs -- quarantine list --data-dir ${dir}\n`,
+        `  npx acs-logs query calls --data-dir ${dir} --format json\n` +
+        `  npx acs-logs query recording-operations --granularity hour --data-dir ${dir}\n` +
+        `  npx acs-logs query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +
+        `  npx acs-logs quarantine list --data-dir ${dir}\n`,
     );
-    out.write(`\nOpen the dashboard: npm run acs-logs -- serve --data-dir ${dir}   (then http://127.0.0.1:7071/)\n`);
+    out.write(`\nOpen the dashboard: npx acs-logs serve --data-dir ${dir}   (then http://127.0.0.1:7071/)\n`);
   } finally {
     await pipeline.close();
   }

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToBlobs, writeLogsToDirectory, type GenerateOptions, type GenerateTotals, type LogAppend } from '../../lib/generating/index.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { UsageError } from '../errors.js';
@@ -17,10 +19,32 @@ export interface GenerateFlags extends StorageFlags {
   failureRate: number;
   /** Simulated seconds per real second when writing to storage (default: as fast as possible). */
   speed?: number;
+  /** With --out: add to existing files. */
+  append?: boolean;
+  /** With --out: replace the existing files this run writes. */
+  force?: boolean;
+}
+
+/** Files under the `insights-logs-*` folders of `dir`: what a second generate would double. */
+async function countLogFiles(dir: string): Promise<number> {
+  let top;
+  try {
+    top = await readdir(dir, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  let count = 0;
+  for (const entry of top) {
+    if (!entry.isDirectory() || !entry.name.startsWith('insights-logs-')) continue;
+    for (const file of await readdir(path.join(dir, entry.name), { recursive: true, withFileTypes: true })) if (file.isFile()) count++;
+  }
+  return count;
 }
 
 export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   if (flags.to !== undefined && flags.hours !== undefined) throw new UsageError('give --to or --hours, not both');
+  if ((flags.append || flags.force) && flags.out === undefined) throw new UsageError('--append and --force apply only with --out');
   const base = defaultGenerateOptions({ seed: flags.seed, ...(flags.from === undefined ? {} : { from: flags.from }) });
   const to = flags.to ?? base.from + (flags.hours ?? 24) * HOUR;
   if (to <= base.from) throw new UsageError('--to must be after --from');
@@ -44,7 +68,17 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
   let totals: GenerateTotals;
   if (flags.out !== undefined) {
     if (flags.speed !== undefined) throw new UsageError('--speed applies only when writing to storage');
-    totals = await writeLogsToDirectory(flags.out, generateLogs(options));
+    if (flags.append && flags.force) throw new UsageError('give --append or --force, not both');
+    if (!flags.append && !flags.force) {
+      const existing = await countLogFiles(flags.out);
+      if (existing > 0) {
+        throw new UsageError(
+          `${flags.out} already holds ${existing} log file(s) (an earlier generate?): nothing written. ` +
+            '--append adds these logs to them (as Azure Monitor appends), --force replaces the files this run writes, or choose another --out',
+        );
+      }
+    }
+    totals = await writeLogsToDirectory(flags.out, generateLogs(options), { replace: flags.force === true });
   } else {
     const storage = await openStorage(flags);
     try {

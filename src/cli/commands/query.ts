@@ -4,8 +4,13 @@ import { VIEWS } from '../../lib/querying/views.js';
 import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { cliSettings } from '../settings.js';
+import { dayBucketNote, nothingFound } from '../queryNotes.js';
+import { collapseRows } from '../collapseRows.js';
+import { terminalWidth } from '../terminalWidth.js';
+import { chooseColumns, type ColumnFlags } from '../viewColumns.js';
 
-export interface QueryFlags extends StorageFlags {
+export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
   from?: string;
   to?: string;
@@ -29,15 +34,22 @@ export function parseFilters(view: string, flags: QueryFlags): ViewFilters {
 }
 
 /** `acs-logs query <view>`: prints one view as a table, JSON or CSV. */
-export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.WritableStream): Promise<void> {
+export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   const filters = parseFilters(view, flags);
   const format = parseFormat(flags.format);
   const definition = VIEWS[view];
   if (!definition) throw new UsageError(`unknown view "${view}"`);
-  const storage = await openStorage(flags);
+  // JSON and CSV keep every field unless --columns names some; tables show the view's defaults.
+  const choice = format === 'table' || flags.columns !== undefined ? chooseColumns(view, definition.columns, flags) : { columns: definition.columns, fit: false };
+  const settings = cliSettings(flags);
+  const storage = await openStorage(flags, settings.tablePrefix);
   try {
+    const note = dayBucketNote(filters, definition.columns.includes('bucket'));
+    if (note !== undefined) err.write(`note: ${note}\n`);
     const rows = await definition.run(storage.tables, filters);
-    out.write(render(rows, format, definition.columns));
+    if (rows.length === 0) err.write(`${nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`)}\n`);
+    const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;
+    out.write(render(shown, format, choice.columns, { granularity: filters.granularity, maxWidth: choice.fit ? terminalWidth(out) : undefined }));
   } finally {
     await storage.close();
   }

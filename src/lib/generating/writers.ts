@@ -55,14 +55,20 @@ async function flushFile(file: OpenFile): Promise<void> {
   await file.handle.write(data);
 }
 
+export interface DirectoryWriteOptions {
+  /** Existing files this run writes are emptied first, instead of appended to. */
+  replace?: boolean;
+}
+
 /**
  * Appends each block's lines to `<dir>/<container>/<path>`, creating folders and files as needed
- * (existing files are appended to, as Azure Monitor would). Keeps a few files open at a time and
- * coalesces consecutive appends to a file into one write of up to 1 MiB.
+ * (existing files are appended to, as Azure Monitor would, or replaced with `replace`). Keeps a few
+ * files open at a time and coalesces consecutive appends to a file into one write of up to 1 MiB.
  */
-export async function writeLogsToDirectory(dir: string, appends: Iterable<LogAppend>): Promise<GenerateTotals> {
+export async function writeLogsToDirectory(dir: string, appends: Iterable<LogAppend>, options: DirectoryWriteOptions = {}): Promise<GenerateTotals> {
   const totals = new Totals();
   const openFiles = new Map<string, OpenFile>(); // insertion order = least recently used first
+  const written = new Set<string>();
   try {
     for (const append of appends) {
       const data = Buffer.from(append.lines.join(''), 'utf8');
@@ -80,7 +86,10 @@ export async function writeLogsToDirectory(dir: string, appends: Iterable<LogApp
           }
         }
         await mkdir(path.dirname(target), { recursive: true });
-        file = { handle: await open(target, 'a'), pending: [], size: 0 };
+        // A file closed to keep few open is appended to when reopened, even when replacing.
+        const flags = options.replace && !written.has(target) ? 'w' : 'a';
+        written.add(target);
+        file = { handle: await open(target, flags), pending: [], size: 0 };
       } else {
         openFiles.delete(target);
       }

@@ -1,3 +1,5 @@
+import { resourceShortName } from './resourceName.js';
+
 export type Granularity = 'hour' | 'day';
 
 /** Filters every view accepts. Times are ISO-8601 UTC; `from` inclusive, `to` exclusive. */
@@ -16,4 +18,21 @@ export function nullable(value: unknown): string | null {
 
 export function numberOr(value: unknown, fallback: number | null): number | null {
   return typeof value === 'number' ? value : fallback;
+}
+
+/**
+ * How a `resource` filter finds rows, case-insensitively: a full id (it has a slash) by its key
+ * range, a name as tables show it (`CONTOSO-ACS`) by the last segment of each row's id.
+ */
+export type ResourceMatch = { kind: 'id'; id: string } | { kind: 'name'; name: string };
+
+export function resourceMatch(filter: string): ResourceMatch {
+  const trimmed = filter.trim().replace(/\/+$/, '').toUpperCase();
+  return trimmed.includes('/') ? { kind: 'id', id: trimmed } : { kind: 'name', name: trimmed };
+}
+
+export function matchesResource(match: ResourceMatch, resourceId: unknown): boolean {
+  if (typeof resourceId !== 'string') return false;
+  const id = resourceId.toUpperCase();
+  return match.kind === 'id' ? id === match.id : resourceShortName(id) === match.name;
 }

@@ -8,7 +8,7 @@ import {
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { forEachLimit } from '../processing/concurrency.js';
-import { nullable, numberOr, type ViewFilters } from './filters.js';
+import { matchesResource, nullable, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
 
 /** DurationMs statistics; every field null when no operation had a duration. */
@@ -102,8 +102,7 @@ const READ_CONCURRENCY = 8;
  */
 export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
   await tables.ensureTable(CALLS_TABLE);
-  const callRows: StoredRow[] = [];
-  for await (const row of tables.query(CALLS_TABLE, callFilter(filters))) callRows.push(row);
+  const callRows = await readCallRows(tables, filters);
   const calls: { row: CallRow; firstAt: string }[] = [];
   await forEachLimit(callRows, READ_CONCURRENCY, async (callRow) => {
     const facts = callRow.data['truncated'] === true
@@ -125,7 +124,7 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
 export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFilters): Promise<RecordingsPerCallRow[]> {
   await tables.ensureTable(CALLS_TABLE);
   const histogram = new Map<number, number>();
-  for await (const row of tables.query(CALLS_TABLE, callFilter(filters), ['recordingCount'])) {
+  for (const row of await readCallRows(tables, filters, ['recordingCount', 'resourceId'])) {
     const recordings = numberOr(row.data['recordingCount'], 0) as number;
     histogram.set(recordings, (histogram.get(recordings) ?? 0) + 1);
   }
@@ -189,10 +188,34 @@ export async function queryRecordingOperations(tables: TableStore, filters: View
   );
 }
 
-function callFilter(filters: ViewFilters): string {
+/**
+ * The call rows the filters pick. A correlation id is looked up as given, then in lower and upper
+ * case: one partition read each, never a scan, so that any GUID matches whatever its case (ids
+ * stored in mixed case match only as stored). A resource given by name is matched on each row's id.
+ */
+async function readCallRows(tables: TableStore, filters: ViewFilters, select?: string[]): Promise<StoredRow[]> {
+  const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
+  const read = async (partitionKey: string | undefined): Promise<StoredRow[]> => {
+    const rows: StoredRow[] = [];
+    for await (const row of tables.query(CALLS_TABLE, callFilter(filters, resource, partitionKey), select)) {
+      if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
+      rows.push(row);
+    }
+    return rows;
+  };
+  const id = filters.correlationId;
+  if (id === undefined) return read(undefined);
+  for (const variant of new Set([id, id.toLowerCase(), id.toUpperCase()])) {
+    const rows = await read(boundedKey(callPartition(variant)));
+    if (rows.length > 0) return rows;
+  }
+  return [];
+}
+
+function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, partitionKey: string | undefined): string {
   const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
-  if (filters.correlationId !== undefined) clauses.push(odata`PartitionKey eq ${boundedKey(callPartition(filters.correlationId))}`);
-  if (filters.resourceId) clauses.push(odata`resourceId eq ${filters.resourceId.toUpperCase()}`);
+  if (partitionKey !== undefined) clauses.push(odata`PartitionKey eq ${partitionKey}`);
+  if (resource?.kind === 'id') clauses.push(odata`resourceId eq ${resource.id}`);
   if (filters.from) clauses.push(odata`firstAt ge ${filters.from}`);
   if (filters.to) clauses.push(odata`firstAt lt ${filters.to}`);
   return clauses.join(' and ');

@@ -1,7 +1,7 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { nullable, numberOr, type ViewFilters } from './filters.js';
+import { matchesResource, nullable, numberOr, resourceMatch, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
 
 /** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
@@ -68,12 +68,15 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
   // Bookkeeping rows are skipped here, not by a `RowKey lt '~'` range: room ids that start with a
   // character above `~` (any non-ASCII one) sort after it.
   const clauses: string[] = [];
-  if (filters.resourceId) clauses.push(odata`PartitionKey eq ${boundedKey(encodeKeyPart(filters.resourceId.toUpperCase()))}`);
+  const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
+  if (resource?.kind === 'id') clauses.push(odata`PartitionKey eq ${boundedKey(encodeKeyPart(resource.id))}`);
   if (filters.from) clauses.push(odata`lastOperationAt ge ${filters.from}`);
   if (filters.to) clauses.push(odata`firstOperationAt lt ${filters.to}`);
   const rows: RoomRow[] = [];
   for await (const row of tables.query(ROOMS_TABLE, clauses.length > 0 ? clauses.join(' and ') : undefined)) {
-    if (!row.rowKey.startsWith(RESERVED_ROW_PREFIX)) rows.push(toRoomRow(row));
+    if (row.rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
+    if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
+    rows.push(toRoomRow(row));
   }
   return rows.sort((a, b) => compare(a.resourceId, b.resourceId) || compare(a.createdAt ?? '', b.createdAt ?? '') || compare(a.roomId, b.roomId));
 }

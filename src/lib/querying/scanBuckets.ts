@@ -1,6 +1,6 @@
 import { boundedKey, encodeKeyPart } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import type { ViewFilters } from './filters.js';
+import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 
 /**
  * The hourly (`h|`) or daily (`d|`) rows of a per-resource, per-UTC-day table whose bucket overlaps
@@ -11,21 +11,22 @@ export async function* scanBuckets(tables: TableStore, table: string, filters: V
   await tables.ensureTable(table);
   const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
   const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
-  let wanted: string | undefined;
+  // Rows picked by value: a resource given by name, or one whose partitions are stored digested (an id this long).
+  let byValue: ResourceMatch | undefined;
   if (filters.resourceId) {
-    const resource = encodeKeyPart(filters.resourceId.toUpperCase());
+    const match = resourceMatch(filters.resourceId);
+    const resource = match.kind === 'id' ? encodeKeyPart(match.id) : '';
     const low = resource + '|' + dayOf(filters.from, '0000-00-00');
     const high = resource + '|' + dayOf(filters.to, '9999-99-99');
-    if (boundedKey(low) === low && boundedKey(high) === high) {
+    if (match.kind === 'id' && boundedKey(low) === low && boundedKey(high) === high) {
       clauses.push(odata`PartitionKey ge ${low}`);
       clauses.push(odata`PartitionKey le ${high}`);
     } else {
-      // A resource id this long has its partitions stored digested: no key range finds them, its rows are picked by value.
-      wanted = filters.resourceId.toUpperCase();
+      byValue = match;
     }
   }
   for await (const row of tables.query(table, clauses.join(' and '))) {
-    if (wanted !== undefined && String(row.data['resourceId']).toUpperCase() !== wanted) continue;
+    if (byValue !== undefined && !matchesResource(byValue, row.data['resourceId'])) continue;
     if (inRange(String(row.data['bucket']), filters)) yield row;
   }
 }

@@ -62,6 +62,11 @@ export class BlobLogSource implements LogSource {
     }
   }
 
+  /** Whether the container exists: `list` of a missing one is simply empty. */
+  async containerExists(container: string): Promise<boolean> {
+    return againIfCut(() => this.containerClient(container).exists());
+  }
+
   async *list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
     const client = this.containerClient(container);
     if (!(await againIfCut(() => client.exists()))) return;

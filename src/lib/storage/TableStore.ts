@@ -1,6 +1,6 @@
 import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { checkTablePrefix, classifyError } from './errors.js';
+import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { boundedKey, urlLength } from './keys.js';
 import {
   checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
@@ -106,7 +106,7 @@ export class TableStore {
       pending = withNetworkRetry(() => this.client(logicalName).createTable())
         .catch((error: unknown) => {
           this.ensured.delete(logicalName);
-          throw error;
+          throw withTable(error, this.tableName(logicalName));
         });
       this.ensured.set(logicalName, pending);
     }

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+
 /**
  * What a failure means for a run, decided in one place:
  * - `configuration`: nothing will work until someone changes a setting (credentials refused, unknown
@@ -32,28 +34,83 @@ const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'Authentication
 export function classifyError(error: unknown): ClassifiedError {
   const { name, message, code, statusCode } = describe(error);
   const serviceCode = code ?? codeInBody(message);
-  const serviceMessage = messageInBody(message) ?? firstLine(message);
+  // An answer without a body (a 431 from a gateway, an empty 404) still reads: its HTTP reason phrase.
+  const reason = statusCode !== undefined ? STATUS_CODES[statusCode] : undefined;
+  const serviceMessage = messageInBody(message) ?? (firstLine(message) || reason || '');
+  const place = placeOf(error);
+  const at = place ? ` (${place})` : '';
   if (error instanceof ConfigurationError) return { kind: 'configuration', code: 'configuration', message: firstLine(message) };
   if (CREDENTIAL_ERRORS.has(name)) {
     return { kind: 'configuration', code: name, message: `no credential for storage (${name}): ${firstLine(message)}` };
   }
   if (statusCode === 401 || statusCode === 403) {
     const what = serviceCode ?? String(statusCode);
-    return { kind: 'configuration', code: what, message: `storage refused the credentials (${statusCode} ${what}): check the account key, SAS or the identity's roles` };
+    return {
+      kind: 'configuration', code: what,
+      message: `storage refused the credentials (${statusCode} ${what}: ${serviceMessage})${at}: check the account key, SAS or the identity's roles`,
+    };
   }
   if (code === 'ENOTFOUND') {
     return { kind: 'configuration', code, message: `storage host not found (${firstLine(message)}): check the account name or endpoint in the connection string` };
   }
   if (statusCode === 400 && /resource name|InvalidResourceName|InvalidTableName/i.test(message)) {
-    return { kind: 'configuration', code: serviceCode ?? 'InvalidResourceName', message: `storage refused a table or container name (${serviceMessage}): check the table prefix and container names` };
+    return {
+      kind: 'configuration', code: serviceCode ?? 'InvalidResourceName',
+      message: `storage refused a table or container name (${statusCode} ${serviceCode ?? 'InvalidResourceName'}: ${serviceMessage})${at}: check the table prefix and container names`,
+    };
   }
   if ((code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) || name === 'AbortError' || name === 'TimeoutError'
     || (statusCode !== undefined && TRANSIENT_STATUSES.has(statusCode))) {
     const what = code ?? (statusCode !== undefined ? String(statusCode) : name);
-    return { kind: 'transient', code: what, message: `storage unavailable (${what}: ${serviceMessage})` };
+    const status = statusCode !== undefined && what !== String(statusCode) ? `${statusCode} ` : '';
+    return { kind: 'transient', code: what, message: `storage unavailable (${status}${what}: ${serviceMessage})${at}` };
   }
   const what = serviceCode ?? (statusCode !== undefined ? String(statusCode) : name || 'Error');
-  return { kind: 'failure', code: what, message: statusCode !== undefined ? `${statusCode} ${what}: ${serviceMessage}` : serviceMessage };
+  if (statusCode === undefined) return { kind: 'failure', code: what, message: serviceMessage + at };
+  const said = serviceCode === undefined ? serviceMessage : `${serviceCode}: ${serviceMessage}`;
+  return { kind: 'failure', code: what, message: `${statusCode} ${said}${at}` };
+}
+
+/** Names the table a failed request was for, when its URL does not (creating a table posts to `/Tables`). */
+export function withTable<T>(error: T, table: string): T {
+  if (error instanceof Error && !('table' in error)) Object.defineProperty(error, 'table', { value: table, enumerable: false });
+  return error;
+}
+
+/**
+ * The account and the table or container a failed request was for, from its URL (never its query,
+ * which may hold a SAS): `account contoso, table AcsRooms`.
+ */
+function placeOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const fields = error as Error & { request?: { url?: unknown }; table?: unknown };
+  const table = typeof fields.table === 'string' ? fields.table : undefined;
+  let url: URL | undefined;
+  try {
+    url = typeof fields.request?.url === 'string' ? new URL(fields.request.url) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!url) return table ? `table ${table}` : undefined;
+  const segments = url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode);
+  // Azure names the account in the host (contoso.table.core.windows.net); Azurite and other emulators in the path.
+  const cloud = /^([^.]+)\.(blob|table|dfs|queue)\./i.exec(url.hostname);
+  const account = cloud ? cloud[1] : segments.shift();
+  const first = segments[0];
+  const isTable = cloud?.[2]?.toLowerCase() === 'table' || (first !== undefined && /\(|^Tables$|^\$batch/.test(first));
+  const parts = account ? [`account ${account}`] : [`host ${url.host}`];
+  const named = first?.replace(/\(.*$/, '');
+  if (table) parts.push(`table ${table}`);
+  else if (named && named !== 'Tables' && named !== '$batch') parts.push(`${isTable ? 'table' : 'container'} ${named}`);
+  return parts.join(', ');
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 interface Described {

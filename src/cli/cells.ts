@@ -1,0 +1,55 @@
+import type { Granularity } from '../lib/querying/filters.js';
+import { resourceShortName } from '../lib/querying/resourceName.js';
+import type { TableColumn } from './table.js';
+
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/;
+
+/** The table column of a field: resource ids by name, buckets at their granularity, latencies as p50/p95/p99, the rest by `readable`. */
+export function tableColumn(name: string, granularity?: Granularity): TableColumn {
+  if (name === 'resourceId') return { name, header: name, cell: (value) => (typeof value === 'string' ? resourceShortName(value) : readable(value)) };
+  if (name === 'bucket') return { name, header: name, cell: (value) => bucketCell(value, granularity) };
+  if (name === 'durationMs') return { name, header: 'ms p50/p95/p99', cell: percentilesCell };
+  return { name, header: name, cell: readable };
+}
+
+/** A bucket at its granularity: the day, or the day and hour. */
+function bucketCell(value: unknown, granularity: Granularity | undefined): string {
+  const time = typeof value === 'string' ? ISO_TIME.exec(value) : null;
+  if (!time) return readable(value);
+  return granularity === 'day' ? (time[1] as string) : `${time[1]} ${(time[2] as string).slice(0, 5)}`;
+}
+
+/** `durationMs` statistics as `p50/p95/p99` in milliseconds; `-` where there was no duration. */
+function percentilesCell(value: unknown): string {
+  if (value === null || typeof value !== 'object') return readable(value);
+  const stats = value as Record<string, unknown>;
+  if (stats['p50'] === null || stats['p50'] === undefined) return '-';
+  return ['p50', 'p95', 'p99'].map((key) => milliseconds(stats[key])).join('/');
+}
+
+function milliseconds(value: unknown): string {
+  if (typeof value !== 'number') return '-';
+  return value >= 10 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
+}
+
+/**
+ * Any value, as a table reads it: times without milliseconds, maps as `key=value`, lists joined, a
+ * list of objects by their ids (JSON and CSV keep every field).
+ */
+export function readable(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (Array.isArray(value)) return value.map((item) => (item !== null && typeof item === 'object' ? itemId(item as Record<string, unknown>) : readable(item))).join(', ');
+  if (typeof value === 'object') return Object.entries(value as Record<string, unknown>).map(([key, v]) => `${key}=${readable(v)}`).join(' ');
+  if (typeof value === 'string') {
+    const time = ISO_TIME.exec(value);
+    return time ? `${time[1]} ${time[2]}` : value;
+  }
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);
+  return String(value);
+}
+
+/** An object in a list reads as its first `...Id` field (a call's recordings by recordingId), else as JSON. */
+function itemId(item: Record<string, unknown>): string {
+  const id = Object.entries(item).find(([key, v]) => /Id$/.test(key) && typeof v === 'string');
+  return id ? (id[1] as string) : JSON.stringify(item);
+}

@@ -1,0 +1,54 @@
+import type { Command } from 'commander';
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/program.js';
+import { runInProcess } from '../support/inProcessCli.js';
+
+/** Usage mistakes of every command: exit code 2, a reason on stderr, nothing on stdout, no storage touched. */
+const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
+  process: [['process'], ['process', '.', '--concurrency', '0'], ['process', '/no/such/file'], ['process', '.', '--connection-string', 'garbage']],
+  query: [
+    ['query'], ['query', 'nope'], ['query', 'rooms', '--granularity', 'week'], ['query', 'rooms', '--from', 'x'], ['query', 'rooms', '--from', '2024-05-26', '--to', '2024-05-25'],
+    ['query', 'rooms', '--correlation-id', 'x'], ['query', 'rooms', '--columns', 'nope'], ['query', 'rooms', '--format', 'xml'],
+    ['query', 'rooms', '--connection-string', 'garbage'], ['query', 'rooms', '--table-prefix', 'a-b'],
+  ],
+  backfill: [['backfill', '--since', 'bad'], ['backfill', '--bogus'], ['backfill', '--concurrency', 'x'], ['backfill', '--connection-string', 'garbage']],
+  watch: [['watch', '--interval', '0'], ['watch', '--duration', 'soon'], ['watch', '--connection-string', 'garbage']],
+  health: [['health', '--format', 'csv'], ['health', '--connection-string', 'garbage']],
+  generate: [['generate', '--hours', '0'], ['generate', '--append'], ['generate', '--hours', '1', '--to', '2024-05-26'], ['generate', '--connection-string', 'garbage']],
+  'quarantine list': [['quarantine', 'list', '--format', 'yaml'], ['quarantine', 'list', '--connection-string', 'garbage']],
+  'quarantine replay': [['quarantine', 'replay', '--max-line-bytes', 'abc'], ['quarantine', 'replay', '--connection-string', 'garbage']],
+  demo: [['demo', '--hours', '0'], ['demo', '--speed', '-1']],
+  serve: [['serve', '--port', 'abc'], ['serve', '--port', '70000'], ['serve', '--bogus'], ['serve', '--connection-string', 'garbage']],
+};
+
+function leafCommands(command: Command, prefix = ''): string[] {
+  return command.commands.flatMap((sub) => {
+    const name = `${prefix}${sub.name()}`;
+    return sub.commands.length > 0 ? leafCommands(sub, `${name} `) : [name];
+  });
+}
+
+describe('exit codes', () => {
+  it('every command has usage-error cases here', () => {
+    expect(leafCommands(buildProgram(new PassThrough(), new PassThrough())).sort()).toEqual(Object.keys(USAGE_ERRORS).sort());
+  });
+
+  it.each(Object.entries(USAGE_ERRORS).flatMap(([, cases]) => cases.map((args) => [args.join(' '), args])))(
+    'acs-logs %s: exit 2 with the reason on stderr',
+    async (_name, args) => {
+      const run = await runInProcess(args as string[]);
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(/error: |Usage: /);
+      expect(run.stdout).toBe('');
+    },
+  );
+
+  it.each([[[]], [['nope']], [['quarantine']]])('acs-logs %j: exit 2', async (args) => {
+    expect((await runInProcess(args)).code).toBe(2);
+  });
+
+  it.each([[['--help']], [['--version']], [['query', '--help']]])('acs-logs %j: exit 0', async (args) => {
+    expect((await runInProcess(args)).code).toBe(0);
+  });
+});

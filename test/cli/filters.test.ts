@@ -1,0 +1,94 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VIEW_NAMES } from '../../src/lib/querying/views.js';
+import { runInProcess } from '../support/inProcessCli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+/** Filters as a new user types them, over generated logs of two resources processed into Azurite. */
+let work: string;
+let storage: string[];
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-filters-'));
+  const tree = path.join(work, 'logs');
+  expect((await runInProcess(['generate', '--out', tree, '--hours', '3', '--resources', '2', '--rooms-per-hour', '6', '--calls-per-hour', '4'])).code).toBe(0);
+  storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+  expect((await runInProcess(['process', tree, '--quiet', ...storage])).code).toBe(0);
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function json(view: string, ...args: string[]): Promise<Record<string, unknown>[]> {
+  const run = await runInProcess(['query', view, '--format', 'json', ...args, ...storage]);
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as Record<string, unknown>[];
+}
+
+describe('filters forgive', () => {
+  it('--resource takes the name tables show or the full id, in any case, with or without a trailing slash', async () => {
+    const ids = [...new Set((await json('usage')).map((row) => row['resourceId'] as string))];
+    expect(ids.length).toBe(2);
+    const id = ids[0] as string;
+    const name = id.split('/').at(-1) as string;
+    for (const view of VIEW_NAMES.filter((v) => v !== 'recordings-per-call')) {
+      const everything = await json(view);
+      const expected = everything.filter((row) => row['resourceId'] === id);
+      expect(expected.length, view).toBeGreaterThan(0);
+      expect(expected.length, view).toBeLessThan(everything.length);
+      for (const given of [id, id.toLowerCase(), `${id}/`, name, name.toLowerCase(), `${name.toLowerCase()}/`, ` ${name} `]) {
+        expect(await json(view, '--resource', given), `${view} --resource "${given}"`).toEqual(expected);
+      }
+    }
+    const perCall = await json('recordings-per-call', '--resource', name.toLowerCase());
+    const calls = await json('calls', '--resource', id);
+    expect(perCall.reduce((sum, row) => sum + (row['calls'] as number), 0)).toBe(calls.length);
+  });
+
+  it('a name is the last segment: part of a name or of an id matches nothing', async () => {
+    const id = (await json('usage'))[0]?.['resourceId'] as string;
+    const name = id.split('/').at(-1) as string;
+    for (const partial of [name.slice(0, -1), id.slice(0, id.lastIndexOf('/'))]) {
+      const run = await runInProcess(['query', 'usage', '--resource', partial, ...storage]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toBe('(no rows)\n');
+    }
+  });
+
+  it('--correlation-id ignores case', async () => {
+    const calls = await json('calls');
+    const call = calls.find((row) => /[a-f]/.test(row['correlationId'] as string)) as Record<string, unknown>;
+    const id = call['correlationId'] as string;
+    for (const given of [id, id.toUpperCase(), id.slice(0, 8).toUpperCase() + id.slice(8)]) {
+      const found = await json('calls', '--correlation-id', given);
+      expect(found.map((row) => row['correlationId']), given).toEqual([id]);
+    }
+  });
+
+  it('a filter that matches nothing says what it searched for, on stderr, and exits 0', async () => {
+    const run = await runInProcess(['query', 'calls', '--resource', 'no-such-acs', '--from', '2024-05-25', ...storage]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('(no rows)\n');
+    expect(run.stderr).toMatch(/no calls rows for resource named no-such-acs .*from 2024-05-25T00:00:00.000Z in tables T\w+\* of account devstoreaccount1/);
+    const json = await runInProcess(['query', 'calls', '--format', 'json', '--correlation-id', 'not-a-call', ...storage]);
+    expect(json.stdout).toBe('[]\n');
+    expect(json.stderr).toMatch(/correlation id not-a-call/);
+    const empty = await runInProcess(['query', 'rooms', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
+    expect(empty.stderr).toMatch(/no rooms rows at all .*nothing has been processed into these tables yet/);
+  });
+
+  it('an hour range with day buckets explains that rows are whole days; whole days and hour buckets do not', async () => {
+    const partial = await runInProcess(['query', 'rooms-operations', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z', ...storage]);
+    expect(partial.code).toBe(0);
+    expect(partial.stderr).toMatch(/^note: rows are whole days .*2024-05-25T01:00:00.000Z and 2024-05-25T02:00:00.000Z .*--granularity hour/m);
+    for (const args of [
+      ['rooms-operations', '--from', '2024-05-25', '--to', '2024-05-26'],
+      ['rooms-operations', '--granularity', 'hour', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z'],
+      ['rooms', '--from', '2024-05-25T01:00Z'],
+    ]) {
+      const run = await runInProcess(['query', ...args, ...storage]);
+      expect(run.stderr, args.join(' ')).not.toMatch(/note:/);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
+import { runInProcess } from '../support/inProcessCli.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, azuriteConnectionString, newContainer, uniqueContainer, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-says-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('backfill says what it read', () => {
+  it('names the account and the containers it read, and those it did not find', async () => {
+    const present = await newContainer();
+    await appendToBlob(present, blobPath(1), asJsonLines(roomsRecords(5, 11, 1)));
+    const missing = uniqueContainer();
+    const run = await runInProcess([
+      'backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--container', present.containerName, '--container', missing,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`account devstoreaccount1 \\(from --connection-string\\)`));
+    expect(run.stderr).toMatch(new RegExp(`reading ${present.containerName}\\b`));
+    expect(run.stderr).toMatch(new RegExp(`not found: ${missing}`));
+    expect(run.stdout).toMatch(/backfill done: 1 file\(s\), 5 records/);
+  });
+
+  it('fails (exit 1) naming the containers when none of them exists', async () => {
+    const names = [uniqueContainer(), uniqueContainer()];
+    const run = await runInProcess([
+      'backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), ...names.flatMap((name) => ['--container', name]),
+    ]);
+    expect(run.code).toBe(1);
+    const last = run.stderr.trimEnd().split('\n').at(-1) ?? '';
+    expect(last).toMatch(/^acs-logs: none of the containers exists? in account devstoreaccount1/);
+    for (const name of names) expect(last).toContain(name);
+  });
+
+  it('without a connection string, says it read the embedded store, empty, and fails naming the default containers', async () => {
+    const run = await cli(['backfill', '--data-dir', path.join(work, 'embedded')]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/embedded store in .*embedded \(no --connection-string or AzureWebJobsStorage given\)/);
+    expect(run.stderr).toMatch(/insights-logs-roomsoperational/);
+    expect(run.stderr).toMatch(/pass --connection-string/);
+  });
+});
+
+describe('generate --out does not write over earlier logs', () => {
+  async function sizes(dir: string): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (entry.isFile()) found.set(path.join(entry.parentPath, entry.name), (await stat(path.join(entry.parentPath, entry.name))).size);
+    }
+    return found;
+  }
+
+  it('refuses a second run (exit 2) and changes nothing; --force replaces, --append appends', async () => {
+    const out = path.join(work, 'gen');
+    const args = ['generate', '--out', out, '--hours', '1', '--rooms-per-hour', '3', '--calls-per-hour', '1'];
+    expect((await runInProcess(args)).code).toBe(0);
+    const first = await sizes(out);
+    expect(first.size).toBeGreaterThan(0);
+
+    const again = await runInProcess(args);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds \d+ log file/);
+    expect(again.stderr).toMatch(/--append/);
+    expect(again.stderr).toMatch(/--force/);
+    expect(await sizes(out)).toEqual(first);
+
+    expect((await runInProcess([...args, '--force'])).code).toBe(0);
+    expect(await sizes(out)).toEqual(first);
+
+    expect((await runInProcess([...args, '--append'])).code).toBe(0);
+    const appended = await sizes(out);
+    for (const [file, size] of first) expect(appended.get(file)).toBe(2 * size);
+
+    expect((await runInProcess([...args, '--append', '--force'])).code).toBe(2);
+  });
+
+  it('writes into an existing folder that holds other files, and leaves them alone', async () => {
+    const out = path.join(work, 'other');
+    await mkdir(out);
+    await writeFile(path.join(out, 'notes.txt'), 'mine');
+    const first = await runInProcess(['generate', '--out', out, '--hours', '1', '--rooms-per-hour', '1', '--calls-per-hour', '0']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(await readFile(path.join(out, 'notes.txt'), 'utf8')).toBe('mine');
+    expect([...(await sizes(out)).keys()].some((file) => file.endsWith('.json'))).toBe(true);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { tableColumn } from '../../src/cli/cells.js';
+import { collapseRows } from '../../src/cli/collapseRows.js';
+import { renderTable } from '../../src/cli/table.js';
+
+const columns = (...names: string[]) => names.map((name) => tableColumn(name, 'hour'));
+
+describe('renderTable', () => {
+  it('cuts the widest cells with … to fit, never below the header, and right-aligns numbers', () => {
+    const rows = [
+      { operationName: 'A'.repeat(50), count: 7, resourceId: '/SUBSCRIPTIONS/X/COMMUNICATIONSERVICES/CONTOSO-ACS' },
+      { operationName: 'short', count: 12345, resourceId: 'plain' },
+    ];
+    const text = renderTable(rows, columns('operationName', 'count', 'resourceId'), 40);
+    const lines = text.trimEnd().split('\n');
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(40);
+    expect(lines[0]).toMatch(/^operationName\s+count\s+resourceId$/);
+    expect(lines[1]).toMatch(/^─+ {2}─+ {2}─+$/);
+    expect(lines[2]).toMatch(/^A+…\s+7\s+CONTOSO-ACS$/);
+    expect(lines[3]).toMatch(/^short\s+12345\s+plain$/);
+    // Headers that cannot fit are kept whole: the table is then as narrow as they allow.
+    expect(renderTable(rows, columns('operationName', 'count', 'resourceId'), 5).split('\n')[0]).toMatch(/^operationName\s+count\s+resourceId$/);
+  });
+
+  it('counts characters, not UTF-16 units, and never splits one', () => {
+    const text = renderTable([{ roomId: '😀'.repeat(30) }], columns('roomId'), 10);
+    expect(text.split('\n')[2]).toBe('😀'.repeat(9) + '…');
+  });
+
+  it('durationMs as p50/p95/p99, null durations as -, maps as key=value, object lists by id', () => {
+    const text = renderTable(
+      [{ durationMs: { p50: 125.4, p95: 9.44, p99: 1974 }, byFormat: { mp4: 2, wav: 1 }, recordings: [{ recordingId: 'r1' }, { recordingId: 'r2' }] },
+        { durationMs: { p50: null, p95: null, p99: null }, byFormat: {}, recordings: [] }],
+      columns('durationMs', 'byFormat', 'recordings'),
+    );
+    expect(text).toMatch(/^ms p50\/p95\/p99/);
+    expect(text).toContain('125/9.4/1974');
+    expect(text).toMatch(/\n-\s/);
+    expect(text).toContain('mp4=2 wav=1');
+    expect(text).toContain('r1, r2');
+  });
+});
+
+describe('collapseRows', () => {
+  it('sums the additive fields of rows alike in every other shown column, keeps apart rows that differ', () => {
+    const rows = [
+      { operationName: 'Start', operationVersion: 'v1', count: 2, durationMs: { p50: 1 } },
+      { operationName: 'Start', operationVersion: 'v2', count: 3, durationMs: { p50: 1 } },
+      { operationName: 'Start', operationVersion: 'v3', count: 4, durationMs: { p50: 9 } },
+    ];
+    expect(collapseRows('recording-operations', rows, ['operationName', 'count'])).toEqual([{ operationName: 'Start', count: 9 }]);
+    expect(collapseRows('recording-operations', rows, ['operationName', 'count', 'durationMs'])).toHaveLength(2);
+    // A view of one row per entity is never merged.
+    expect(collapseRows('rooms', [{ roomId: 'a' }, { roomId: 'a' }], ['roomId'])).toHaveLength(2);
+  });
+});
