@@ -36,8 +36,11 @@ beforeAll(() => {
   });
 });
 
-function ofCategory<C extends NormalizedRecord['category']>(category: C): { line: Line; record: Extract<NormalizedRecord, { category: C }> }[] {
-  return normalized.filter((n) => n.record.category === category) as { line: Line; record: Extract<NormalizedRecord, { category: C }> }[];
+/** The record type whose category can be C (the call-log types cover two categories each). */
+type OfCategory<C, R = NormalizedRecord> = R extends NormalizedRecord ? (C extends R['category'] ? R : never) : never;
+
+function ofCategory<C extends NormalizedRecord['category']>(category: C): { line: Line; record: OfCategory<C> }[] {
+  return normalized.filter((n) => n.record.category === category) as { line: Line; record: OfCategory<C> }[];
 }
 
 describe('generated files', () => {

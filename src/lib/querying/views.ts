@@ -32,7 +32,8 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: [
       'correlationId', 'resourceId', 'recordingCount', 'recordingSeconds', 'operations', 'operationCount', 'failedOperations', 'matched',
       'recordings', 'recordingsWithoutSummary', 'recordingIdsWithoutSummary', 'summariesWithoutOperations', 'sdkTypes', 'sdkVersions',
-      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs',
+      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs', 'callStartTime', 'callDurationSeconds', 'callType',
+      'participants', 'participantSeconds', 'endpointTypes', 'endReasons', 'streams', 'poorStreams', 'impacted', 'recordingCoverage',
     ],
     byCorrelationId: true,
     run: queryCalls,
