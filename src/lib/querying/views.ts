@@ -3,6 +3,7 @@ import type { ViewFilters } from './filters.js';
 import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from './recordingQueries.js';
 import { queryRooms, queryRoomsOperations } from './roomsQueries.js';
 import { queryUsage } from './usageQueries.js';
+import { queryCallQuality, queryCallVolume } from './callQueries.js';
 
 export interface ViewDefinition {
   /** Field names of each row, in order: a stable contract (docs/QUERYING.md). */
@@ -52,6 +53,19 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     byCorrelationId: false,
     run: queryUsage,
+  },
+  'call-volume': {
+    columns: [
+      'bucket', 'resourceId', 'calls', 'callSeconds', 'participants', 'participantSeconds', 'byCallType', 'byEndpointType', 'impactedCalls',
+      'recordedCalls',
+    ],
+    byCorrelationId: false,
+    run: queryCallVolume,
+  },
+  'call-quality': {
+    columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+    byCorrelationId: false,
+    run: queryCallQuality,
   },
   'recordings-per-call': {
     columns: ['recordings', 'calls'],
