@@ -41,7 +41,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
     const containers = containersFrom(undefined);
     out.write(
-      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers as growing append blobs ` +
+      `Writing ${flags.hours} hours of Rooms, Call Recording, call and Usage logs into ${containers.length} containers as growing append blobs ` +
         `(${flags.speed}x real time), and processing them as they land:\n`,
     );
     const stop = new AbortController();
@@ -86,7 +86,16 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
       'correlationId', 'recordingCount', 'recordingSeconds', 'operationCount', 'failedOperations', 'matched', 'recordingsWithoutSummary',
       'summariesWithoutOperations', 'firstOperationAt',
     ]);
+    await show('Calls: duration, legs and quality from the call logs, joined to the recordings', 'calls', day, 8, [
+      'correlationId', 'callStartTime', 'callDurationSeconds', 'callType', 'participants', 'streams', 'poorStreams', 'impacted',
+      'recordingCount', 'recordingCoverage',
+    ]);
+    await show('Call volume per day', 'call-volume', day);
+    await show('Call quality per day', 'call-quality', day);
     await show('Usage per day', 'usage', day);
+    await show('Usage by month and what happens to it on the 2028-09-30 retirement', 'retirement', day, undefined, [
+      'month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate',
+    ]);
     const health = await readHealth(tables, containers);
     out.write('\nHealth\n');
     out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt', 'lastSweepAt']));

@@ -4,6 +4,7 @@ import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsP
 import { queryRooms, queryRoomsOperations } from './roomsQueries.js';
 import { queryUsage } from './usageQueries.js';
 import { queryCallQuality, queryCallVolume } from './callQueries.js';
+import { queryRetirement } from './retirementQueries.js';
 
 export interface ViewDefinition {
   /** Field names of each row, in order: a stable contract (docs/QUERYING.md). */
@@ -66,6 +67,11 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
     byCorrelationId: false,
     run: queryCallQuality,
+  },
+  retirement: {
+    columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
+    byCorrelationId: false,
+    run: queryRetirement,
   },
   'recordings-per-call': {
     columns: ['recordings', 'calls'],
