@@ -71,9 +71,13 @@ export async function publishCallContributions(
 
 async function publishCall(tables: TableStore, callPartition: string, stats: PublishStats): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    // The sequence before and after reading the call row: equal, no transaction came in between, so the
-    // row is the call at that sequence (a multi-row read need not be one snapshot).
-    const rows = await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY]);
+    const rows = await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
+    const locator = rows.get(LOCATOR_ROW_KEY);
+    const places = readPlaces(locator);
+    // A call without call logs (recordings only) contributes nothing: one read is all it costs.
+    if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return;
+    // The sequence before and after reading the call row again: equal, no transaction came in between,
+    // so the row is the call at that sequence (a multi-row read need not be one snapshot).
     const sequence = numberOf(rows.get(SEQUENCE_ROW_KEY)?.data['n']);
     const callRow = await tables.getRow(CALLS_TABLE, callPartition, CALL_ROW_KEY);
     const after = numberOf((await tables.getRow(CALLS_TABLE, callPartition, SEQUENCE_ROW_KEY))?.data['n']);
@@ -83,8 +87,6 @@ async function publishCall(tables: TableStore, callPartition: string, stats: Pub
       continue;
     }
     const contribution = contributionOf(callRow?.data);
-    const locator = rows.get(LOCATOR_ROW_KEY);
-    const places = readPlaces(locator);
     if (contribution === null && places.length === 0) return;
     const claimed = numberOf(locator?.data['seq']);
     if (claimed > sequence) return; // a newer state of the call is being published by another run
