@@ -181,3 +181,15 @@ describe('the call-log join', () => {
     expect(isPoorStream(null, null, null)).toBe(false);
   });
 });
+
+describe('hostile call logs', () => {
+  it('keep at most 8 media types per call, the rest under (other), so a call stays one small transaction', () => {
+    const streams = Array.from({ length: 30 }, (_, i) =>
+      streamRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, mediaType: `Media${String(i).padStart(2, '0')}`, jitterAvg: i }));
+    const row = callRowOfRecords(normalizeAll(streams)) as RowData;
+    const quality = JSON.parse(row['quality'] as string) as Record<string, { streams: number }>;
+    expect(Object.keys(quality)).toHaveLength(8);
+    expect(quality['(other)']?.streams).toBe(23);
+    expect(Object.values(quality).reduce((n, q) => n + q.streams, 0)).toBe(30);
+  });
+});

@@ -6,7 +6,7 @@
  * duration replaces the earlier one, whichever leg carried it.
  */
 import type { RowData } from '../aggregating/types.js';
-import { compareStrings, NONE_KEY, type Counts } from '../aggregating/recordings/rowValues.js';
+import { compareStrings, NONE_KEY, OTHER_KEY, type Counts } from '../aggregating/recordings/rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 
 /** The quality of a call's streams of one media type. */
@@ -140,6 +140,7 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
       push(q.packetLoss, row['packetLossRateAvg']);
     }
   }
+  capMediaTypes(quality);
   for (const q of Object.values(quality)) {
     q.jitterMs.sort(byNumber);
     q.roundTripMs.sort(byNumber);
@@ -163,6 +164,28 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     lastAt,
     resourceId,
   };
+}
+
+/**
+ * At most MAX_MEDIA_TYPES media types per call (the service writes four); the rest, in sorted order,
+ * are merged under `(other)`, so a call's contribution stays a few rows of one transaction.
+ */
+export const MAX_MEDIA_TYPES = 8;
+
+function capMediaTypes(quality: Record<string, MediaQuality>): void {
+  const keys = Object.keys(quality).sort(compareStrings);
+  if (keys.length <= MAX_MEDIA_TYPES) return;
+  const other: MediaQuality = quality[OTHER_KEY] ?? { streams: 0, poorStreams: 0, jitterMs: [], roundTripMs: [], packetLoss: [] };
+  for (const key of keys.filter((k) => k !== OTHER_KEY).slice(MAX_MEDIA_TYPES - 1)) {
+    const q = quality[key] as MediaQuality;
+    other.streams += q.streams;
+    other.poorStreams += q.poorStreams;
+    other.jitterMs.push(...q.jitterMs);
+    other.roundTripMs.push(...q.roundTripMs);
+    other.packetLoss.push(...q.packetLoss);
+    delete quality[key];
+  }
+  quality[OTHER_KEY] = other;
 }
 
 function bump(counts: Counts, key: string): void {

@@ -26,7 +26,7 @@ import { callVolumeTarget } from '../joining/callVolumeView.js';
 import { resourceDayPartition } from '../aggregating/partitions.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
-import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
 import { forEachLimit } from './concurrency.js';
 
@@ -65,17 +65,56 @@ export async function publishCallContributions(
   if (partitions.size === 0) return stats;
   await Promise.all([CALLS_TABLE, ...CONTRIBUTION_TARGETS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
-  await forEachLimit([...partitions], concurrency, (partition) => publishCall(tables, partition, stats));
+  const claims: Claim[] = [];
+  await forEachLimit([...partitions], concurrency, async (partition) => {
+    const claim = await claimCall(tables, partition, stats);
+    if (claim) claims.push(claim);
+  });
+  // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
+  const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
+  for (const claim of claims) {
+    for (const place of claim.places) {
+      for (const view of CONTRIBUTION_TARGETS) {
+        const key = `${view.table}\n${place}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { view, partition: place, entries: [] }));
+        group.entries.push({
+          callPartition: claim.callPartition, sequence: claim.sequence, contribution: place === claim.target ? claim.contribution : null,
+        });
+      }
+    }
+  }
+  await forEachLimit([...groups.values()], concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats));
   return stats;
 }
 
-async function publishCall(tables: TableStore, callPartition: string, stats: PublishStats): Promise<void> {
+/** A call whose current contribution this run publishes: to `target`, and nothing to the other places. */
+interface Claim {
+  callPartition: string;
+  sequence: number;
+  contribution: CallContribution | null;
+  target: string | null;
+  /** Every day partition the call was ever published to, `target` included. */
+  places: string[];
+}
+
+interface Entry {
+  callPartition: string;
+  sequence: number;
+  contribution: CallContribution | null;
+}
+
+/**
+ * Reads the call at one sequence and claims it in the locator; null when there is nothing to publish
+ * or a newer state of the call is being published by another run.
+ */
+async function claimCall(tables: TableStore, callPartition: string, stats: PublishStats): Promise<Claim | null> {
   for (let attempt = 1; ; attempt++) {
     const rows = await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
     const locator = rows.get(LOCATOR_ROW_KEY);
     const places = readPlaces(locator);
     // A call without call logs (recordings only) contributes nothing: one read is all it costs.
-    if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return;
+    if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return null;
     // The sequence before and after reading the call row again: equal, no transaction came in between,
     // so the row is the call at that sequence (a multi-row read need not be one snapshot).
     const sequence = numberOf(rows.get(SEQUENCE_ROW_KEY)?.data['n']);
@@ -87,9 +126,9 @@ async function publishCall(tables: TableStore, callPartition: string, stats: Pub
       continue;
     }
     const contribution = contributionOf(callRow?.data);
-    if (contribution === null && places.length === 0) return;
+    if (contribution === null && places.length === 0) return null;
     const claimed = numberOf(locator?.data['seq']);
-    if (claimed > sequence) return; // a newer state of the call is being published by another run
+    if (claimed > sequence) return null; // a newer state of the call is being published by another run
     const target = contribution === null ? null : boundedKey(resourceDayPartition(contribution.resourceId, contribution.day));
     const all = target === null || places.includes(target) ? places : [...places, target].sort();
     if (!locator || claimed < sequence || all.length > places.length) {
@@ -103,70 +142,99 @@ async function publishCall(tables: TableStore, callPartition: string, stats: Pub
         continue;
       }
     }
-    for (const place of all) {
-      for (const view of CONTRIBUTION_TARGETS) {
-        await applyContribution(tables, view, place, callPartition, sequence, place === target ? contribution : null, stats);
-      }
-    }
-    return;
+    return { callPartition, sequence, contribution, target, places: all };
   }
 }
 
 /**
- * In one per-resource day partition of one view: replaces what the call contributed there (if the
- * stored sequence is lower) by `contribution` (null: nothing, the call is elsewhere now).
+ * In one per-resource day partition of one view: for each call whose stored sequence (`~c|<call>`) is
+ * lower, replaces what it contributed there by its new contribution (null: nothing, the call is
+ * elsewhere now). Calls are committed together, as many per transaction as fit in 99 rows, each call's
+ * rows and its `~c|` row always in the same transaction.
  */
-async function applyContribution(
+async function applyToPartition(
   tables: TableStore,
   view: ContributionTarget,
   partition: string,
-  callPartition: string,
-  sequence: number,
-  contribution: CallContribution | null,
+  entries: readonly Entry[],
   stats: PublishStats,
 ): Promise<void> {
-  const markKey = boundedKey(CONTRIBUTION_ROW_PREFIX + callPartition);
-  const newKeys = contribution === null ? [] : view.rowKeys(contribution).map(boundedKey);
-  for (let attempt = 1; ; attempt++) {
-    const known = await tables.readRows(view.table, partition, [markKey, ...newKeys]);
-    const mark = known.get(markKey);
-    if (mark === undefined && contribution === null) return;
-    if (mark !== undefined && numberOf(mark.data['seq']) >= sequence) {
-      stats.skipped++;
-      return;
-    }
-    const previous = decodeContribution(mark?.data['contribution']);
-    const oldKeys = previous === null ? [] : view.rowKeys(previous).map(boundedKey);
-    const missing = oldKeys.filter((key) => !known.has(key) && !newKeys.includes(key));
+  let pending = [...entries];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const markKeys = pending.map((e) => boundedKey(CONTRIBUTION_ROW_PREFIX + e.callPartition));
+    const newKeys = pending.map((e) => (e.contribution === null ? [] : view.rowKeys(e.contribution).map(boundedKey)));
+    const known = await tables.readRows(view.table, partition, [...new Set([...markKeys, ...newKeys.flat()])]);
+    const todo: { entry: Entry; markKey: string; previous: CallContribution | null; oldKeys: string[]; newKeys: string[] }[] = [];
+    pending.forEach((entry, i) => {
+      const markKey = markKeys[i] as string;
+      const mark = known.get(markKey);
+      if (mark === undefined && entry.contribution === null) return;
+      if (mark !== undefined && numberOf(mark.data['seq']) >= entry.sequence) {
+        stats.skipped++;
+        return;
+      }
+      const previous = decodeContribution(mark?.data['contribution']);
+      todo.push({ entry, markKey, previous, oldKeys: previous === null ? [] : view.rowKeys(previous).map(boundedKey), newKeys: newKeys[i] as string[] });
+    });
+    const missing = [...new Set(todo.flatMap((t) => t.oldKeys))].filter((key) => !known.has(key));
     if (missing.length > 0) for (const [key, row] of await tables.readRows(view.table, partition, missing)) known.set(key, row);
 
-    const changed = new Map<string, RowData>();
-    const rowFor = (key: string): RowData => {
-      let row = changed.get(key);
-      if (!row) changed.set(key, (row = { ...(known.get(key)?.data ?? {}) }));
-      return row;
-    };
-    try {
-      if (previous !== null) for (const key of oldKeys) view.apply(rowFor(key), key, previous, -1);
-      if (contribution !== null) for (const key of newKeys) view.apply(rowFor(key), key, contribution, 1);
-    } catch (error) {
-      // Rows read in two requests, with another writer's commit in between: read again. (A commit would fail its ETags.)
-      if (!(error instanceof InconsistentRead)) throw error;
-      stats.conflicts++;
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up on ${view.table}/${partition}: ${error.message}`);
-      await backoff(attempt);
-      continue;
-    }
-    const writes: RowWrite[] = [...changed].map(([rowKey, data]) => writeFor(known.get(rowKey), rowKey, data));
-    const markData = { seq: sequence, contribution: contribution === null ? '' : encodeContribution(contribution) };
-    writes.push(writeFor(mark, markKey, markData));
-    const outcome = await tables.commit(view.table, partition, writes);
-    if (outcome.committed) {
+    const committed = new Set<Entry>();
+    let lost = false;
+    let start = 0;
+    while (start < todo.length && !lost) {
+      // As many calls as fit: each brings its mark and the rows it leaves and enters.
+      const rowKeys = new Set<string>();
+      let end = start;
+      while (end < todo.length) {
+        const t = todo[end]!;
+        const adds = [t.markKey, ...t.oldKeys, ...t.newKeys].filter((key) => !rowKeys.has(key));
+        if (end > start && rowKeys.size + adds.length > MAX_TRANSACTION_ROWS - 1) break;
+        for (const key of adds) rowKeys.add(key);
+        end++;
+      }
+      const changed = new Map<string, RowData>();
+      const rowFor = (key: string): RowData => {
+        let row = changed.get(key);
+        if (!row) changed.set(key, (row = { ...(known.get(key)?.data ?? {}) }));
+        return row;
+      };
+      try {
+        for (const t of todo.slice(start, end)) {
+          if (t.previous !== null) for (const key of t.oldKeys) view.apply(rowFor(key), key, t.previous, -1);
+          if (t.entry.contribution !== null) for (const key of t.newKeys) view.apply(rowFor(key), key, t.entry.contribution, 1);
+          changed.set(t.markKey, { seq: t.entry.sequence, contribution: t.entry.contribution === null ? '' : encodeContribution(t.entry.contribution) });
+        }
+      } catch (error) {
+        // Rows read in two requests, with another writer's commit in between: read again. (A commit would fail its ETags.)
+        if (!(error instanceof InconsistentRead)) throw error;
+        lost = true;
+        break;
+      }
+      const writes: RowWrite[] = [...changed].map(([rowKey, data]) => writeFor(known.get(rowKey), rowKey, data));
+      const outcome = await tables.commit(view.table, partition, writes);
+      if (!outcome.committed) {
+        lost = true;
+        break;
+      }
       stats.applied++;
-      return;
+      writes.forEach((write, i) => {
+        const etag = outcome.etags?.[i];
+        if (etag) known.set(write.rowKey, { partitionKey: partition, rowKey: write.rowKey, etag, data: write.data });
+        else known.delete(write.rowKey);
+      });
+      for (const t of todo.slice(start, end)) committed.add(t.entry);
+      // A row whose new ETag the answer did not carry is read again before it is written again.
+      if (writes.some((_, i) => !outcome.etags?.[i])) {
+        lost = true;
+        break;
+      }
+      start = end;
     }
+    if (!lost) return;
+    pending = pending.filter((entry) => !committed.has(entry));
     stats.conflicts++;
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up on ${view.table}/${partition} after ${attempt} conflicting writers (${outcome.code})`);
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up on ${view.table}/${partition} after ${attempt} conflicting writers`);
     await backoff(attempt);
   }
 }
