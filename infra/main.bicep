@@ -78,6 +78,21 @@ param logsContainerCallRecordingOperational string = 'insights-logs-callrecordin
 @description('Blob container of the Usage logs (ACS_LOGS_CONTAINER_USAGE).')
 param logsContainerUsage string = 'insights-logs-usage'
 
+@description('Blob container of the CallSummary logs (ACS_LOGS_CONTAINER_CALL_SUMMARY).')
+param logsContainerCallSummary string = 'insights-logs-callsummary'
+
+@description('Blob container of the CallSummaryUpdates logs (ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES).')
+param logsContainerCallSummaryUpdates string = 'insights-logs-callsummaryupdates'
+
+@description('Blob container of the CallDiagnostics logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS).')
+param logsContainerCallDiagnostics string = 'insights-logs-calldiagnostics'
+
+@description('Blob container of the CallDiagnosticsUpdates logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES).')
+param logsContainerCallDiagnosticsUpdates string = 'insights-logs-calldiagnosticsupdates'
+
+@description('Whether the ACS diagnostic setting also sends the call logs (CallSummary, CallDiagnostics and their Updates categories) to the logs account.')
+param acsDiagnosticCallLogs bool = true
+
 @description('Prefix of the aggregate table names: a letter, then letters and digits, at most 30 characters (ACS_LOGS_TABLE_PREFIX).')
 @minLength(1)
 @maxLength(30)
@@ -175,12 +190,19 @@ var aggregatesOnLogs = aggregatesStorage == 'logs'
 var aggregatesStorageAccountName = aggregatesOnLogs ? logsStorageAccountName : effectiveAppStorageAccountName
 
 // Diagnostic-setting categories of Microsoft.Communication/communicationServices this app reads.
-var acsLogCategories = [
+var acsBaseLogCategories = [
   'RoomsOperational'
   'CallRecordingSummary'
   'CallRecordingOperational'
   'Usage'
 ]
+var acsCallLogCategories = [
+  'CallSummary'
+  'CallSummaryUpdates'
+  'CallDiagnostics'
+  'CallDiagnosticsUpdates'
+]
+var acsLogCategories = concat(acsBaseLogCategories, acsDiagnosticCallLogs ? acsCallLogCategories : [])
 
 // Built-in role definition ids. Least privilege per scope:
 // - logs account: read blobs only (the app gets properties, downloads ranges, lists containers).
@@ -324,6 +346,10 @@ module functionApp 'app/function-app.bicep' = {
     containerCallRecordingSummary: logsContainerCallRecordingSummary
     containerCallRecordingOperational: logsContainerCallRecordingOperational
     containerUsage: logsContainerUsage
+    containerCallSummary: logsContainerCallSummary
+    containerCallSummaryUpdates: logsContainerCallSummaryUpdates
+    containerCallDiagnostics: logsContainerCallDiagnostics
+    containerCallDiagnosticsUpdates: logsContainerCallDiagnosticsUpdates
     tablePrefix: tablePrefix
     tailSchedule: tailSchedule
     sweepIntervalMinutes: sweepIntervalMinutes

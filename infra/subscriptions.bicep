@@ -47,6 +47,10 @@ module eventSubscriptions 'app/event-subscriptions.bicep' = {
       CallRecordingSummary: settings.ACS_LOGS_CONTAINER_RECORDING_SUMMARY
       CallRecordingOperational: settings.ACS_LOGS_CONTAINER_RECORDING_OPERATIONS
       Usage: settings.ACS_LOGS_CONTAINER_USAGE
+      CallSummary: settings.ACS_LOGS_CONTAINER_CALL_SUMMARY
+      CallSummaryUpdates: settings.ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES
+      CallDiagnostics: settings.ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS
+      CallDiagnosticsUpdates: settings.ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES
     }
     functionNamePrefix: 'logBlobArrived-'
   }

@@ -96,5 +96,9 @@ subscribe RoomsOperational ACS_LOGS_CONTAINER_ROOMS
 subscribe CallRecordingSummary ACS_LOGS_CONTAINER_RECORDING_SUMMARY
 subscribe CallRecordingOperational ACS_LOGS_CONTAINER_RECORDING_OPERATIONS
 subscribe Usage ACS_LOGS_CONTAINER_USAGE
+subscribe CallSummary ACS_LOGS_CONTAINER_CALL_SUMMARY
+subscribe CallSummaryUpdates ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES
+subscribe CallDiagnostics ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS
+subscribe CallDiagnosticsUpdates ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES
 
 echo "post-deploy: Event Grid subscriptions are in place."

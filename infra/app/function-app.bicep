@@ -69,6 +69,18 @@ param containerCallRecordingOperational string
 @description('Container of the Usage diagnostic logs (ACS_LOGS_CONTAINER_USAGE).')
 param containerUsage string
 
+@description('Container of the CallSummary diagnostic logs (ACS_LOGS_CONTAINER_CALL_SUMMARY).')
+param containerCallSummary string
+
+@description('Container of the CallSummaryUpdates diagnostic logs (ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES).')
+param containerCallSummaryUpdates string
+
+@description('Container of the CallDiagnostics diagnostic logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS).')
+param containerCallDiagnostics string
+
+@description('Container of the CallDiagnosticsUpdates diagnostic logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES).')
+param containerCallDiagnosticsUpdates string
+
 @description('Prefix of the aggregate table names (ACS_LOGS_TABLE_PREFIX).')
 param tablePrefix string
 
@@ -139,6 +151,10 @@ var appSettings = {
   ACS_LOGS_CONTAINER_RECORDING_SUMMARY: containerCallRecordingSummary
   ACS_LOGS_CONTAINER_RECORDING_OPERATIONS: containerCallRecordingOperational
   ACS_LOGS_CONTAINER_USAGE: containerUsage
+  ACS_LOGS_CONTAINER_CALL_SUMMARY: containerCallSummary
+  ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES: containerCallSummaryUpdates
+  ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS: containerCallDiagnostics
+  ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES: containerCallDiagnosticsUpdates
   ACS_LOGS_TABLE_PREFIX: tablePrefix
   ACS_LOGS_TAIL_SCHEDULE: tailSchedule
   ACS_LOGS_SWEEP_INTERVAL_MINUTES: string(sweepIntervalMinutes)

@@ -29,7 +29,7 @@ export async function openPipeline(flags: StorageFlags, logger: Logger, onTransi
   };
 }
 
-/** `--container` values, or the four log containers (as the settings name them). */
+/** `--container` values, or every log container (as the settings name them). */
 export function containersFrom(values: readonly string[] | undefined, settings?: AppSettings): string[] {
   return values && values.length > 0 ? [...values] : Object.values(settings?.containers ?? DEFAULT_CONTAINERS);
 }

@@ -37,7 +37,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('process')
       .description('process local log files or folders laid out as in storage (insights-logs-<category>/resourceId=.../PT1H.json)')
       .argument('<paths...>', 'files or folders')
-      .option('--category <c>', 'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage')
+      .option('--category <c>', 'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage, CallSummary, CallSummaryUpdates, CallDiagnostics, CallDiagnosticsUpdates')
       .option('--quiet', 'print only the totals'),
     ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
   )).action(async (paths: string[], flags) => {
@@ -65,7 +65,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     program
       .command('backfill')
       .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
-      .option('--container <c>', 'a log container (repeatable; default: the four $ACS_LOGS_CONTAINER_* or insights-logs-* containers)', collect)
+      .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
       .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
       .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
       .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
@@ -78,7 +78,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     program
       .command('watch')
       .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
-      .option('--container <c>', 'a log container (repeatable; default: the four $ACS_LOGS_CONTAINER_* or insights-logs-* containers)', collect)
+      .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
       .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
       .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
     ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
@@ -111,7 +111,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   storageOptions(
     program
       .command('generate')
-      .description('write synthetic logs of all four categories: to a folder (--out) or as growing append blobs into storage')
+      .description('write synthetic logs of every category: to a folder (--out) or as growing append blobs into storage')
       .option('--out <dir>', 'write a storage-shaped folder tree here instead of into storage (refused when it already holds log files)')
       .option('--append', 'with --out: add to the log files already there')
       .option('--force', 'with --out: replace the log files this run writes')

@@ -12,6 +12,9 @@ export const DEFAULT_TABLE_COLUMNS: Readonly<Record<string, readonly string[]>> 
   'recording-operations': ['bucket', 'operationName', 'resultSignature', 'sdkType', 'count', 'durationMs'],
   usage: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
   'recordings-per-call': ['recordings', 'calls'],
+  'call-volume': ['bucket', 'resourceId', 'calls', 'callSeconds', 'impactedCalls', 'recordedCalls'],
+  'call-quality': ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+  retirement: ['month', 'usageType', 'quantity', 'service', 'fate'],
 });
 
 export interface ColumnFlags {

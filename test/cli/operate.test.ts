@@ -20,8 +20,10 @@ describe('operating commands', () => {
     expect(generated.code).toBe(0);
     const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
     expect(records).toBeGreaterThan(100);
+    // Two hours: the Updates call logs are in, the plain ones (3-5 hours after a call) not yet.
     expect((await readdir(out)).sort()).toEqual([
-      'insights-logs-callrecordingoperational', 'insights-logs-callrecordingsummary', 'insights-logs-roomsoperational', 'insights-logs-usage',
+      'insights-logs-calldiagnosticsupdates', 'insights-logs-callrecordingoperational', 'insights-logs-callrecordingsummary',
+      'insights-logs-callsummaryupdates', 'insights-logs-roomsoperational', 'insights-logs-usage',
     ]);
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     const processed = await cli(['process', out, '--quiet', ...storage]);

@@ -36,16 +36,23 @@ beforeAll(() => {
   });
 });
 
-function ofCategory<C extends NormalizedRecord['category']>(category: C): { line: Line; record: Extract<NormalizedRecord, { category: C }> }[] {
-  return normalized.filter((n) => n.record.category === category) as { line: Line; record: Extract<NormalizedRecord, { category: C }> }[];
+/** The record type whose category can be C (the call-log types cover two categories each). */
+type OfCategory<C, R = NormalizedRecord> = R extends NormalizedRecord ? (C extends R['category'] ? R : never) : never;
+
+function ofCategory<C extends NormalizedRecord['category']>(category: C): { line: Line; record: OfCategory<C> }[] {
+  return normalized.filter((n) => n.record.category === category) as { line: Line; record: OfCategory<C> }[];
 }
 
 describe('generated files', () => {
-  it('covers all four categories and both resources', () => {
+  it('covers every category and both resources', () => {
     const containers = new Set(appends.map((a) => a.file.container));
     expect([...containers].sort()).toEqual([
+      'insights-logs-calldiagnostics',
+      'insights-logs-calldiagnosticsupdates',
       'insights-logs-callrecordingoperational',
       'insights-logs-callrecordingsummary',
+      'insights-logs-callsummary',
+      'insights-logs-callsummaryupdates',
       'insights-logs-roomsoperational',
       'insights-logs-usage',
     ]);
@@ -290,6 +297,42 @@ describe('Call Recording records', () => {
     expect(pairs).toBeGreaterThan(10);
     const signatures = new Set(ops.map((o) => o.record.resultSignature));
     for (const s of ['200', '202', '204']) expect(signatures).toContain(s);
+  });
+});
+
+describe('call logs', () => {
+  it('share the CorrelationIds of the recorded calls, so the join shows', () => {
+    const recorded = new Set(ofCategory('CallRecordingOperational').map((o) => o.record.correlationId));
+    const legs = [...ofCategory('CallSummary'), ...ofCategory('CallSummaryUpdates')];
+    expect(legs.length).toBeGreaterThan(50);
+    const calls = new Set(legs.map((l) => l.record.correlationId));
+    const joined = [...calls].filter((c) => recorded.has(c));
+    expect(joined.length / calls.size).toBeGreaterThan(0.9);
+  });
+
+  it('write Updates versions, re-send some of them, and leave plain records without a version', () => {
+    const updates = ofCategory('CallSummaryUpdates');
+    const versions = new Set(updates.map((u) => u.record.callUpdatesVersion));
+    expect([...versions].sort()).toEqual([1, 2]);
+    expect(ofCategory('CallSummary').every((p) => p.record.callUpdatesVersion === null)).toBe(true);
+    const lines = updates.map((u) => JSON.stringify({ ...u.record, time: 0 }));
+    expect(new Set(lines).size).toBeLessThan(lines.length); // a version written twice
+  });
+
+  it('include some poor streams (Insights thresholds), most of them good', () => {
+    const streams = [...ofCategory('CallDiagnostics'), ...ofCategory('CallDiagnosticsUpdates')].map((d) => d.record);
+    expect(streams.length).toBeGreaterThan(100);
+    const poor = streams.filter((r) => (r.jitterAvg ?? 0) > 30 || (r.packetLossRateAvg ?? 0) > 0.1 || (r.roundTripTimeAvg ?? 0) > 500);
+    expect(poor.length).toBeGreaterThan(0);
+    expect(poor.length / streams.length).toBeLessThan(0.15);
+  });
+
+  it('never carry a participant or endpoint id into the normalized records', () => {
+    for (const { line, record } of [...ofCategory('CallSummaryUpdates'), ...ofCategory('CallDiagnostics')].slice(0, 50)) {
+      const id = line.properties['participantId'];
+      expect(typeof id).toBe('string');
+      expect(JSON.stringify(record)).not.toContain(id as string);
+    }
   });
 });
 

@@ -10,6 +10,7 @@ import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import type { Health } from '../../src/lib/querying/health.js';
 import { VIEW_NAMES, VIEWS } from '../../src/lib/querying/views.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
 import { DAY, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps, uniquePrefix } from '../support/storage.js';
@@ -23,6 +24,22 @@ const CONTAINERS = {
   CallRecordingSummary: `insights-logs-callrecordingsummary-${suffix}`,
   CallRecordingOperational: `insights-logs-callrecordingoperational-${suffix}`,
   Usage: `insights-logs-usage-${suffix}`,
+  CallSummary: `insights-logs-callsummary-${suffix}`,
+  CallSummaryUpdates: `insights-logs-callsummaryupdates-${suffix}`,
+  CallDiagnostics: `insights-logs-calldiagnostics-${suffix}`,
+  CallDiagnosticsUpdates: `insights-logs-calldiagnosticsupdates-${suffix}`,
+};
+
+const CALL_START = DAY + 3_600_000;
+const leg = (participantId: string, version: number | null) =>
+  legRecord({ correlationId: 'call-http-1', participantId, version, time: CALL_START + 7_200_000, callStartTime: CALL_START, callDurationSeconds: 300 });
+const stream = (version: number | null, jitterAvg: number) =>
+  streamRecord({ correlationId: 'call-http-1', participantId: 'p-1', version, time: CALL_START + 7_200_000, jitterAvg });
+const callLogs = {
+  CallSummary: [leg('p-1', null)],
+  CallSummaryUpdates: [leg('p-1', 1), leg('p-2', 1)],
+  CallDiagnostics: [stream(null, 3)],
+  CallDiagnosticsUpdates: [stream(1, 45)],
 };
 
 let query: typeof import('../../src/functions/queryApi.js').query;
@@ -43,6 +60,10 @@ beforeAll(async () => {
   process.env['ACS_LOGS_CONTAINER_RECORDING_SUMMARY'] = CONTAINERS.CallRecordingSummary;
   process.env['ACS_LOGS_CONTAINER_RECORDING_OPERATIONS'] = CONTAINERS.CallRecordingOperational;
   process.env['ACS_LOGS_CONTAINER_USAGE'] = CONTAINERS.Usage;
+  process.env['ACS_LOGS_CONTAINER_CALL_SUMMARY'] = CONTAINERS.CallSummary;
+  process.env['ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES'] = CONTAINERS.CallSummaryUpdates;
+  process.env['ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS'] = CONTAINERS.CallDiagnostics;
+  process.env['ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES'] = CONTAINERS.CallDiagnosticsUpdates;
   ({ query } = await import('../../src/functions/queryApi.js'));
   ({ health } = await import('../../src/functions/health.js'));
 
@@ -58,6 +79,9 @@ beforeAll(async () => {
   await seed(CONTAINERS.CallRecordingOperational, recordingBlobPath(DAY, 0), asJsonLines(calls.operations));
   await seed(CONTAINERS.CallRecordingSummary, recordingBlobPath(DAY, 0), asJsonLines(calls.summaries));
   await seed(CONTAINERS.Usage, recordingBlobPath(DAY, 0), asJsonLines(calls.usage));
+  for (const [category, records] of Object.entries(callLogs)) {
+    await seed(CONTAINERS[category as keyof typeof callLogs], recordingBlobPath(DAY, 3), asJsonLines(records));
+  }
 });
 
 function get(path: string, view: string | undefined, headers: Record<string, string> = {}): Promise<HttpResponseInit> {
@@ -75,6 +99,17 @@ function asJson(rows: readonly object[]): unknown {
 }
 
 describe('GET /api/query/{view}, against Azurite', () => {
+  it('shows a call known only from its call logs, the Updates version winning over the plain record', async () => {
+    const response = await get('/api/query/calls?correlationId=call-http-1', 'calls');
+    expect(response.status).toBe(200);
+    const body = JSON.parse(String(response.body)) as QueryResponseBody;
+    expect(body.rows).toEqual([expect.objectContaining({
+      correlationId: 'call-http-1', recordingCount: 0, callStartTime: new Date(CALL_START).toISOString(), callDurationSeconds: 300,
+      participants: 2, participantSeconds: 600, streams: 1, poorStreams: 1, impacted: true, recordingCoverage: 0,
+      endpointTypes: { VoIP: 2 }, endReasons: { Success: 2 },
+    })]);
+  });
+
   it('serves the brief\'s example: rooms, hourly, as CSV, row for row what queryRooms returns', async () => {
     const response = await get('/api/query/rooms?granularity=hour&format=csv', 'rooms');
     const direct = await VIEWS['rooms']!.run(tables, { granularity: 'hour' });
@@ -206,6 +241,9 @@ describe('GET /api/health, against Azurite', () => {
       [CONTAINERS.CallRecordingOperational]: { records: calls.operations.length, badLines: 0, quarantined: 0 },
       [CONTAINERS.CallRecordingSummary]: { records: calls.summaries.length, badLines: 0, quarantined: 0 },
       [CONTAINERS.Usage]: { records: calls.usage.length, badLines: 0, quarantined: 0 },
+      ...Object.fromEntries(Object.entries(callLogs).map(([category, records]) => [
+        CONTAINERS[category as keyof typeof callLogs], { records: records.length, badLines: 0, quarantined: 0 },
+      ])),
     };
     for (const container of body.containers) {
       expect(container).toMatchObject({ files: 1, openFiles: 1, pendingBytes: 0, lastSweepAt: null, ...expected[container.container] });

@@ -86,9 +86,16 @@ describe('ACS diagnostic setting (optional, compiled infra/main.bicep)', () => {
     expect(module.resourceGroup).toBe("[if(empty(parameters('acsResourceGroupName')), resourceGroup().name, parameters('acsResourceGroupName'))]");
   });
 
-  it('archives the four categories the app reads to the logs account', () => {
+  it('archives the categories the app reads to the logs account, the call logs unless acsDiagnosticCallLogs is false', () => {
     expect(moduleParam(module, 'categories')).toBe("[variables('acsLogCategories')]");
-    expect(main.variables?.['acsLogCategories']).toEqual([...CATEGORIES]);
+    expect(main.variables?.['acsLogCategories']).toBe(
+      "[concat(variables('acsBaseLogCategories'), if(parameters('acsDiagnosticCallLogs'), variables('acsCallLogCategories'), createArray()))]",
+    );
+    expect(main.parameters['acsDiagnosticCallLogs']).toMatchObject({ type: 'bool', defaultValue: true });
+    const base = main.variables?.['acsBaseLogCategories'] as string[];
+    const calls = main.variables?.['acsCallLogCategories'] as string[];
+    expect([...base, ...calls]).toEqual([...CATEGORIES]);
+    expect(calls).toEqual(['CallSummary', 'CallSummaryUpdates', 'CallDiagnostics', 'CallDiagnosticsUpdates']);
     expect(moduleParam(module, 'storageAccountId')).toBe("[variables('logsStorageAccountId')]");
     expect(main.variables?.['logsStorageAccountId']).toBe(
       "[resourceId(variables('logsStorageSubscriptionId'), variables('logsStorageResourceGroupName'), 'Microsoft.Storage/storageAccounts', variables('logsStorageAccountName'))]",

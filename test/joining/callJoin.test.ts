@@ -49,6 +49,7 @@ function applyInChunks(records: readonly NormalizedRecord[], chunk: number): Rec
   const out: Record<string, RowData> = {};
   for (const [pk, partition] of partitions) {
     for (const [rk, row] of partition) {
+      if (rk.startsWith('~')) continue; // bookkeeping, as readAggregates and referenceAggregates skip it
       out[`${pk} / ${rk}`] = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
     }
   }

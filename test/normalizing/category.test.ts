@@ -31,11 +31,25 @@ describe('parseCategory', () => {
     ['ACSBillingUsage', 'Usage'],
     [' Usage ', 'Usage'],
     ['insights-logs-usage', 'Usage'],
+    ['CallSummary', 'CallSummary'],
+    ['callsummary', 'CallSummary'],
+    ['ACSCallSummary', 'CallSummary'],
+    ['CallSummaryUpdates', 'CallSummaryUpdates'],
+    ['Call Summary Updates', 'CallSummaryUpdates'],
+    ['ACSCallSummaryUpdates', 'CallSummaryUpdates'],
+    ['insights-logs-callsummaryupdates', 'CallSummaryUpdates'],
+    ['CallDiagnostics', 'CallDiagnostics'],
+    ['ACSCallDiagnostics', 'CallDiagnostics'],
+    ['CallDiagnosticsUpdates', 'CallDiagnosticsUpdates'],
+    ['CallDiagnosticUpdates', 'CallDiagnosticsUpdates'],
+    ['calldiagnosticupdates', 'CallDiagnosticsUpdates'],
+    ['ACSCallDiagnosticsUpdates', 'CallDiagnosticsUpdates'],
+    ['insights-logs-calldiagnosticsupdates', 'CallDiagnosticsUpdates'],
   ])('%j -> %s', (text, expected) => {
     expect(parseCategory(text)).toBe(expected);
   });
 
-  it.each([['ChatOperational'], ['CallSummary'], ['ACSCallAutomationIncomingOperations'], ['Recording'], [''], ['AzureDiagnostics']])(
+  it.each([['ChatOperational'], ['CallAutomationOperational'], ['ACSCallAutomationIncomingOperations'], ['Recording'], [''], ['AzureDiagnostics']])(
     '%j -> undefined',
     (text) => {
       expect(parseCategory(text)).toBeUndefined();
@@ -122,10 +136,10 @@ describe('category resolution order', () => {
   });
 
   it('an unsupported record is reported as such even if its time is bad', () => {
-    expect(normalizeRecord({ category: 'CallSummary', time: 'garbage' }, {})).toStrictEqual({
+    expect(normalizeRecord({ category: 'ChatOperational', time: 'garbage' }, {})).toStrictEqual({
       success: false,
       kind: 'unsupported',
-      category: 'CallSummary',
+      category: 'ChatOperational',
     });
   });
 

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { normalizeRecord, type Category, type NormalizedRecord } from '../../src/lib/normalizing/index.js';
 import { PLANS } from '../../src/lib/normalizing/mapping.js';
 import {
+  callDiagnosticsSchema,
+  callDiagnosticsUpdatesSchema,
+  callSummarySchema,
+  callSummaryUpdatesSchema,
   recordingOperationSchema,
   recordingSummarySchema,
   roomsOperationSchema,
@@ -18,6 +22,15 @@ const COMMON = [
   'resultType',
   'resultSignature',
   'level',
+];
+
+const CALL_SUMMARY_KEYS = [
+  'callUpdatesVersion', 'callStartTime', 'callDurationSeconds', 'callType', 'participantKey', 'endpointKey', 'endpointType',
+  'participantType', 'participantStartTime', 'participantDurationSeconds', 'participantEndReason', 'participantEndSubCode', 'resultCategory',
+];
+const CALL_DIAGNOSTICS_KEYS = [
+  'callUpdatesVersion', 'participantKey', 'endpointKey', 'endpointType', 'mediaType', 'streamId', 'streamDirection', 'transportType',
+  'codecName', 'jitterAvg', 'jitterMax', 'roundTripTimeAvg', 'roundTripTimeMax', 'packetLossRateAvg', 'packetLossRateMax',
 ];
 
 const KEYS: Record<Category, string[]> = {
@@ -57,6 +70,10 @@ const KEYS: Record<Category, string[]> = {
     'recordingId',
   ],
   Usage: [...COMMON, 'recordId', 'usageType', 'unitType', 'quantity', 'startTime', 'endTime'],
+  CallSummary: [...COMMON, ...CALL_SUMMARY_KEYS],
+  CallSummaryUpdates: [...COMMON, ...CALL_SUMMARY_KEYS],
+  CallDiagnostics: [...COMMON, ...CALL_DIAGNOSTICS_KEYS],
+  CallDiagnosticsUpdates: [...COMMON, ...CALL_DIAGNOSTICS_KEYS],
 };
 
 const PERSONAL = {
@@ -75,6 +92,39 @@ const MINIMAL: Record<Category, Record<string, unknown>> = {
   CallRecordingSummary: { RecordingId: 'r' },
   CallRecordingOperational: { OperationName: 'StartRecording' },
   Usage: { UsageType: 'Calling', UnitType: 'Minute', Quantity: 1 },
+  CallSummary: { CallType: 'Group' },
+  CallSummaryUpdates: { CallUpdatesVersion: '2' },
+  CallDiagnostics: { MediaType: 'Audio' },
+  CallDiagnosticsUpdates: { callupdatesversion: 1 },
+};
+
+const FULL_CALL_SUMMARY = {
+  CallStartTime: '2024-01-01T00:00:00Z',
+  CallDuration: 87,
+  CallType: 'Group',
+  EndpointId: 'e',
+  EndpointType: 'VoIP',
+  ParticipantType: 'ACS',
+  ParticipantStartTime: '2024-01-01T00:00:04Z',
+  ParticipantDuration: '82',
+  ParticipantEndReason: '0',
+  ParticipantEndSubCode: '0',
+  ResultCategory: 'Success',
+};
+const FULL_CALL_DIAGNOSTICS = {
+  EndpointId: 'e',
+  EndpointType: 'VoIP',
+  MediaType: 'Audio',
+  StreamId: '14884',
+  StreamDirection: 'Inbound',
+  TransportType: 'UDP',
+  CodecName: 'OPUS',
+  JitterAvg: '0',
+  JitterMax: 1,
+  RoundTripTimeAvg: '46',
+  RoundTripTimeMax: 48,
+  PacketLossRateAvg: '3.146336E-05',
+  PacketLossRateMax: 0,
 };
 
 const FULL: Record<Category, Record<string, unknown>> = {
@@ -119,6 +169,10 @@ const FULL: Record<Category, Record<string, unknown>> = {
     StartTime: '2024-01-01T00:00:00Z',
     EndTime: '2024-01-01T00:01:00Z',
   },
+  CallSummary: { CallUpdatesVersion: 0, ...FULL_CALL_SUMMARY },
+  CallSummaryUpdates: { callUpdatesVersion: '3', ...FULL_CALL_SUMMARY },
+  CallDiagnostics: { CALLUPDATESVERSION: 0, ...FULL_CALL_DIAGNOSTICS },
+  CallDiagnosticsUpdates: { callupdatesversion: '2', ...FULL_CALL_DIAGNOSTICS },
 };
 
 function normalized(raw: Record<string, unknown>): NormalizedRecord {
@@ -176,6 +230,10 @@ describe('output shape', () => {
       CallRecordingSummary: recordingSummarySchema,
       CallRecordingOperational: recordingOperationSchema,
       Usage: usageSchema,
+      CallSummary: callSummarySchema,
+      CallSummaryUpdates: callSummaryUpdatesSchema,
+      CallDiagnostics: callDiagnosticsSchema,
+      CallDiagnosticsUpdates: callDiagnosticsUpdatesSchema,
     };
     for (const category of CATEGORIES) {
       expect(Object.keys(schemas[category].shape)).toEqual(KEYS[category]);

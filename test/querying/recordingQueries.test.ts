@@ -132,7 +132,8 @@ describe('query calls and recordings-per-call', () => {
     expect(Object.keys(rows[0] ?? {})).toEqual([
       'correlationId', 'resourceId', 'recordingCount', 'recordingSeconds', 'operations', 'operationCount', 'failedOperations', 'matched',
       'recordings', 'recordingsWithoutSummary', 'recordingIdsWithoutSummary', 'summariesWithoutOperations', 'sdkTypes', 'sdkVersions',
-      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs',
+      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs', 'callStartTime', 'callDurationSeconds', 'callType',
+      'participants', 'participantSeconds', 'endpointTypes', 'endReasons', 'streams', 'poorStreams', 'impacted', 'recordingCoverage',
     ]);
     for (const row of rows) {
       const call = expected.get(row.correlationId);

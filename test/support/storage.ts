@@ -92,6 +92,8 @@ export function referenceAggregates(records: readonly NormalizedRecord[], views:
         rows[`${partitionKey} / ${view.summary.rowKey}`] = view.summary.compute(partition, partitionKey);
       }
     }
+    // Bookkeeping rows (the call partitions' `~seq`) are not aggregates: readAggregates skips them too.
+    for (const key of Object.keys(rows)) if ((key.split(' / ')[1] ?? '').startsWith(RESERVED_ROW_PREFIX)) delete rows[key];
     // The store drops null properties; so does the reference.
     for (const row of Object.values(rows)) for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
     snapshot[view.table] = sortKeys(rows);

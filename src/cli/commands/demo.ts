@@ -45,7 +45,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
     const containers = containersFrom(undefined);
     out.write(
-      `Writing ${flags.hours} hours of Rooms, Call Recording and Usage logs into ${containers.length} containers\n` +
+      `Writing ${flags.hours} hours of Rooms, Call Recording, call and Usage logs into ${containers.length} containers\n` +
         `as growing append blobs (${flags.speed}x real time), and processing them as they land:\n`,
     );
     const stop = new AbortController();
@@ -73,10 +73,10 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
 
     const tables = pipeline.deps.tables;
     const width = terminalWidth(out);
-    const show = async (title: string, view: string, limit?: number): Promise<void> => {
+    const show = async (title: string, view: string, limit?: number, chosen?: readonly string[]): Promise<void> => {
       const definition = VIEWS[view];
       if (!definition) return;
-      const columns = DEFAULT_TABLE_COLUMNS[view] ?? definition.columns;
+      const columns = chosen ?? DEFAULT_TABLE_COLUMNS[view] ?? definition.columns;
       const rows = collapseRows(view, await definition.run(tables, DAY), columns);
       const shown = limit === undefined ? rows : rows.slice(0, limit);
       out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);
@@ -89,7 +89,13 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     await show('Recording operations per day: every start, pause, resume and stop, with latency', 'recording-operations');
     await show('Recordings per call', 'recordings-per-call');
     await show('Calls: recordings joined to the API operations that drove them', 'calls', 8);
+    await show('Calls: duration and quality, joined to the recordings', 'calls', 8, [
+      'correlationId', 'callDurationSeconds', 'poorStreams', 'recordingCoverage',
+    ]);
+    await show('Call volume per day', 'call-volume');
+    await show('Call quality per day', 'call-quality');
     await show('Usage per day', 'usage');
+    await show('Usage by month, and its fate at the 2028-09-30 retirement', 'retirement');
     const health = await readHealth(tables, containers);
     out.write('\nHealth (newestRecordAt: the time in the newest record read, simulated)\n');
     out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt'], { maxWidth: width }));

@@ -62,7 +62,7 @@ export function pacer(simulatedStart: number, speed: number | undefined): ((appe
   };
 }
 
-/** `acs-logs generate`: synthetic logs of all four categories, to a folder or as growing append blobs. */
+/** `acs-logs generate`: synthetic logs of every category, to a folder or as growing append blobs. */
 export async function generateCommand(flags: GenerateFlags, out: NodeJS.WritableStream): Promise<GenerateTotals> {
   const options = generateOptionsFrom(flags);
   let totals: GenerateTotals;

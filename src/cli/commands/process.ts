@@ -1,6 +1,6 @@
 import { ALL_VIEWS } from '../../lib/aggregating/index.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
-import type { Category } from '../../lib/normalizing/types.js';
+import { CATEGORIES, type Category } from '../../lib/normalizing/types.js';
 import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { isFinalBlob } from '../../lib/processing/sealing.js';
@@ -40,7 +40,7 @@ export async function processCommand(
   let category: Category | undefined;
   if (flags.category !== undefined) {
     category = parseCategory(flags.category);
-    if (!category) throw new UsageError(`--category must be RoomsOperational, CallRecordingSummary, CallRecordingOperational or Usage, got "${flags.category}"`);
+    if (!category) throw new UsageError(`--category must be one of ${CATEGORIES.join(', ')}, got "${flags.category}"`);
   }
   let files: string[];
   try {

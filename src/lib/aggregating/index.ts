@@ -13,6 +13,10 @@ export { recordingOperationsView, RECORDING_OPERATIONS_TABLE } from './recording
 export { usageView, USAGE_TABLE } from './usage/usageView.js';
 export { callsView } from '../joining/callsView.js';
 export { CALLS_TABLE } from '../joining/callRows.js';
+// call-volume and call-quality are kept from each call's contribution, not folded from records:
+// see processing/publishCallContributions.ts.
+export { CALL_VOLUME_TABLE } from '../joining/callVolumeView.js';
+export { CALL_QUALITY_TABLE } from '../joining/callQualityView.js';
 export type { AggregateView, Route, RowData } from './types.js';
 
 /** Every aggregate the pipeline maintains. */

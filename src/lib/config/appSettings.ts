@@ -26,6 +26,10 @@ export const SETTING = {
   containerRecordingSummary: 'ACS_LOGS_CONTAINER_RECORDING_SUMMARY',
   containerRecordingOperations: 'ACS_LOGS_CONTAINER_RECORDING_OPERATIONS',
   containerUsage: 'ACS_LOGS_CONTAINER_USAGE',
+  containerCallSummary: 'ACS_LOGS_CONTAINER_CALL_SUMMARY',
+  containerCallSummaryUpdates: 'ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES',
+  containerCallDiagnostics: 'ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS',
+  containerCallDiagnosticsUpdates: 'ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES',
   tablePrefix: 'ACS_LOGS_TABLE_PREFIX',
   tailSchedule: 'ACS_LOGS_TAIL_SCHEDULE',
   sweepIntervalMinutes: 'ACS_LOGS_SWEEP_INTERVAL_MINUTES',
@@ -42,6 +46,10 @@ export const DEFAULT_CONTAINERS: Readonly<Record<Category, string>> = Object.fre
   CallRecordingSummary: 'insights-logs-callrecordingsummary',
   CallRecordingOperational: 'insights-logs-callrecordingoperational',
   Usage: 'insights-logs-usage',
+  CallSummary: 'insights-logs-callsummary',
+  CallSummaryUpdates: 'insights-logs-callsummaryupdates',
+  CallDiagnostics: 'insights-logs-calldiagnostics',
+  CallDiagnosticsUpdates: 'insights-logs-calldiagnosticsupdates',
 });
 
 export const DEFAULT_TABLE_PREFIX = 'Acs';
@@ -78,6 +86,10 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       CallRecordingSummary: env[SETTING.containerRecordingSummary] ?? DEFAULT_CONTAINERS.CallRecordingSummary,
       CallRecordingOperational: env[SETTING.containerRecordingOperations] ?? DEFAULT_CONTAINERS.CallRecordingOperational,
       Usage: env[SETTING.containerUsage] ?? DEFAULT_CONTAINERS.Usage,
+      CallSummary: env[SETTING.containerCallSummary] ?? DEFAULT_CONTAINERS.CallSummary,
+      CallSummaryUpdates: env[SETTING.containerCallSummaryUpdates] ?? DEFAULT_CONTAINERS.CallSummaryUpdates,
+      CallDiagnostics: env[SETTING.containerCallDiagnostics] ?? DEFAULT_CONTAINERS.CallDiagnostics,
+      CallDiagnosticsUpdates: env[SETTING.containerCallDiagnosticsUpdates] ?? DEFAULT_CONTAINERS.CallDiagnosticsUpdates,
     },
     tablePrefix,
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',

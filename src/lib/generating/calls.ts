@@ -17,6 +17,7 @@ import {
   serverCallId,
   teamsUserId,
 } from './format.js';
+import { scheduleCallLogs } from './callLogs.js';
 import { decide, failure, requestDuration, type Outcome } from './outcomes.js';
 import { Weighted, type Random } from './random.js';
 import { CALL_AUTOMATION_VERSIONS, SDK_TYPES, SDK_VERSIONS, type SimResource } from './resources.js';
@@ -65,7 +66,7 @@ export function startCalls(sim: Simulation, resource: SimResource): void {
   const appSdkVersion = (SDK_VERSIONS[resource.sdkType] as Weighted<string>).draw(app);
   const spawner = sim.random(0x201, resource.index);
   schedulePoisson(sim, spawner, callsPerHour, (_time, n) => {
-    new Call(sim, resource, sim.random(0x202, resource.index, n), appSdkVersion).start(sim);
+    new Call(sim, resource, sim.random(0x202, resource.index, n), appSdkVersion, sim.random(0x205, resource.index, n)).start(sim);
   });
   // Recordings started from the Teams client: a summary, no Call Automation requests.
   const teams = sim.random(0x203, resource.index);
@@ -112,6 +113,8 @@ class Call {
     private readonly resource: SimResource,
     private readonly random: Random,
     appSdkVersion: string,
+    /** The call logs' own stream: they leave the recording and billing output unchanged. */
+    private readonly callLogRandom: Random,
   ) {
     this.failureRate = sim.options.failureRate;
     this.correlationId = guid(random);
@@ -300,6 +303,15 @@ class Call {
     for (const participant of this.participants) {
       sim.schedule(Math.max(sim.now, participant.leave) + random.between(1_000, 30_000), (s) => this.participantUsage(s, participant));
     }
+    scheduleCallLogs(sim, this.resource, this.callLogRandom, {
+      correlationId: this.correlationId,
+      start: this.start0,
+      end: this.end,
+      sdkVersion: this.sdkVersion,
+      legs: this.participants.map((p) => ({
+        participantId: p.participantId, endpointType: p.usageType === 'PSTN' ? 'PSTN' : 'VoIP', join: p.join, leave: p.leave,
+      })),
+    });
   }
 
   private participantUsage(sim: Simulation, participant: Participant): void {

@@ -5,7 +5,7 @@ import { Simulation } from './simulation.js';
 import type { GenerateOptions, LogAppend } from './types.js';
 
 /**
- * Synthetic ACS diagnostic logs for all four categories, as the appends Azure Monitor makes to the
+ * Synthetic ACS diagnostic logs for every category, as the appends Azure Monitor makes to the
  * `PT1H.json` append blobs, in `at` order. Lazy and memory-bounded: each iteration runs a fresh
  * simulation, so iterating twice yields the same appends. Throws a RangeError for invalid options.
  */

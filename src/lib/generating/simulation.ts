@@ -167,6 +167,10 @@ const CATEGORY_NUMBER: Readonly<Record<Category, number>> = {
   CallRecordingSummary: 2,
   CallRecordingOperational: 3,
   Usage: 4,
+  CallSummary: 5,
+  CallSummaryUpdates: 6,
+  CallDiagnostics: 7,
+  CallDiagnosticsUpdates: 8,
 };
 
 /** Activity follows the working day: a rate multiplier peaking at 15:00 UTC, averaging 1 over a day. */

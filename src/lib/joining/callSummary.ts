@@ -8,6 +8,8 @@ import {
 } from '../aggregating/recordings/rowValues.js';
 import { decodeKeyPart } from '../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
+import { computeCallLogFacts } from './callLogFacts.js';
+import { decodeQuality, encodeQuality, sketchesOf, type MediaQualitySketches } from './callQuality.js';
 
 /** One recording of a call, as the `s|` row keeps it. */
 export interface RecordingFacts {
@@ -70,6 +72,25 @@ export interface CallFacts {
   /** Both summaries and operations are present. */
   matched: boolean;
   recordings: RecordingFacts[];
+  /** From the call logs (null or 0 when the call has none): see callLogFacts.ts. */
+  callStartTime: string | null;
+  callDurationMs: number | null;
+  callType: string | null;
+  /** Legs. */
+  participants: number;
+  participantMs: number;
+  /** Endpoint type → legs. */
+  endpointTypes: Counts;
+  /** End-reason class → legs. */
+  endReasons: Counts;
+  streams: number;
+  poorStreams: number;
+  /** At least one poor stream. */
+  impacted: boolean;
+  /** recordingMs / callDurationMs; null while the duration is unknown (or 0). */
+  recordingCoverage: number | null;
+  /** Media type → stream counts and sketches of the Avg values. */
+  quality: Record<string, MediaQualitySketches>;
 }
 
 export function recordingFactsOf(row: RowData): RecordingFacts {
@@ -151,8 +172,16 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
     }
   }
 
+  const logs = computeCallLogFacts(rows);
+  seeTime(logs.callStartTime);
+  seeTime(logs.firstAt);
+  seeTime(logs.lastAt);
+  const joinedResourceId = resourceId as string | null;
+  if (logs.resourceId !== null && (joinedResourceId === null || logs.resourceId < joinedResourceId)) resourceId = logs.resourceId;
+
   recordings.sort((a, b) => compareStrings(a.startTime ?? '', b.startTime ?? '') || compareStrings(a.recordingId, b.recordingId));
   const summarized = recordings.filter((r) => r.hasSummary);
+  const recordingMs = summarized.reduce((sum, r) => exactSum(sum, r.lengthMs ?? 0, 'recordingMs'), 0);
   const recordingIdsWithoutSummary = recordings
     .filter((r) => !r.hasSummary && r.operationCount - r.failedOperations > 0)
     .map((r) => r.recordingId)
@@ -161,7 +190,7 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
     correlationId: correlationId ?? safeDecode(partitionKey),
     resourceId,
     recordingCount: summarized.length,
-    recordingMs: summarized.reduce((sum, r) => exactSum(sum, r.lengthMs ?? 0, 'recordingMs'), 0),
+    recordingMs,
     recordingsWithoutSummary: Math.max(recordingIdsWithoutSummary.length, successfulStarts - summarized.length),
     recordingIdsWithoutSummary,
     summariesWithoutOperations: summarized.filter((r) => r.operationCount === 0).length,
@@ -178,7 +207,25 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
     durationMs: durationFacts(durations),
     matched: summarized.length > 0 && operationCount > 0,
     recordings,
+    callStartTime: logs.callStartTime,
+    callDurationMs: logs.callDurationMs,
+    callType: logs.callType,
+    participants: logs.participants,
+    participantMs: logs.participantMs,
+    endpointTypes: logs.endpointTypes,
+    endReasons: logs.endReasons,
+    streams: logs.streams,
+    poorStreams: logs.poorStreams,
+    impacted: logs.poorStreams > 0,
+    recordingCoverage: coverage(recordingMs, logs.callDurationMs),
+    quality: Object.fromEntries(Object.entries(logs.quality).map(([media, q]) => [media, sketchesOf(q)])),
   };
+}
+
+/** Recorded time over call time, to 6 decimals; null while the call's duration is unknown or 0. */
+export function coverage(recordingMs: number, callDurationMs: number | null): number | null {
+  if (callDurationMs === null || callDurationMs <= 0) return null;
+  return Math.round((recordingMs / callDurationMs) * 1e6) / 1e6;
 }
 
 /**
@@ -217,6 +264,21 @@ export function callRowOf(facts: CallFacts): RowData {
     lastAt: facts.lastAt,
     matched: facts.matched,
   };
+  // Call-log fields only when the call has call logs, so recording-only call rows keep their shape.
+  if (facts.participants > 0 || facts.streams > 0) {
+    row['callStartTime'] = facts.callStartTime;
+    row['callDurationMs'] = facts.callDurationMs;
+    row['callType'] = facts.callType;
+    row['participants'] = facts.participants;
+    row['participantMs'] = facts.participantMs;
+    row['endpointTypes'] = writeCounts(capCounts(facts.endpointTypes).counts);
+    row['endReasons'] = writeCounts(facts.endReasons);
+    row['streams'] = facts.streams;
+    row['poorStreams'] = facts.poorStreams;
+    row['impacted'] = facts.impacted;
+    row['recordingCoverage'] = facts.recordingCoverage;
+    row['quality'] = encodeQuality(facts.quality);
+  }
   if (facts.durationMs) {
     row['durationCount'] = facts.durationMs.count;
     row['durationSumUs'] = facts.durationMs.sumUs;
@@ -335,6 +397,18 @@ export function callFactsOfRow(row: RowData, recordings: RecordingFacts[]): Call
           },
     matched: row['matched'] === true,
     recordings,
+    callStartTime: text(row['callStartTime']),
+    callDurationMs: num(row['callDurationMs']),
+    callType: text(row['callType']),
+    participants: count('participants'),
+    participantMs: count('participantMs'),
+    endpointTypes: readCounts(row['endpointTypes']),
+    endReasons: readCounts(row['endReasons']),
+    streams: count('streams'),
+    poorStreams: count('poorStreams'),
+    impacted: row['impacted'] === true,
+    recordingCoverage: num(row['recordingCoverage']),
+    quality: decodeQuality(row['quality']),
   };
 }
 

@@ -5,37 +5,42 @@ import {
   attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
   operationRowKey, summaryRowKey,
 } from './callRows.js';
+import { bumpSequence, foldLeg, foldStream, legRowKey, SEQUENCE_ROW_KEY, streamRowKey } from './callLogRows.js';
 import { callRowOf, computeCallFacts } from './callSummary.js';
 
 /**
- * The recording join. One partition per CorrelationId holds the call's recordings (`s|...`), its
- * operations (`o|...`) and the call row (`call`), recomputed from all of them in the same
- * transaction: the call row is a pure function of the set of records, whatever order they arrive in,
- * in whatever files, however often replayed. Records without a CorrelationId (and summaries without
- * a RecordingId) are not joined; the per-resource views still count them.
+ * The call join. One partition per CorrelationId holds the call's recordings (`s|...`), its
+ * operations (`o|...`), its legs (`l|...`) and media streams (`m|...`) from the call logs, and the
+ * call row (`call`), recomputed from all of them in the same transaction: the call row is a pure
+ * function of the set of records, whatever order they arrive in, in whatever files, however often
+ * replayed. Every record also bumps the bookkeeping row `~seq`, so the call's contribution to the
+ * per-resource views can be ordered (processing/publishCallContributions.ts). Records without a
+ * CorrelationId (and summaries without a RecordingId) are not joined; the per-resource views still
+ * count them.
  */
 export const callsView: AggregateView = {
   table: CALLS_TABLE,
 
   route(record: NormalizedRecord): Route | null {
-    if (record.category === 'CallRecordingSummary') {
-      const correlationId = joinableCorrelationId(record.correlationId);
-      if (correlationId === null || record.recordingId === '') return null;
-      return { partitionKey: callPartition(correlationId), rowKeys: [summaryRowKey(record.recordingId)] };
-    }
-    if (record.category === 'CallRecordingOperational') {
-      const correlationId = joinableCorrelationId(record.correlationId);
-      if (correlationId === null) return null;
-      const rowKeys = [operationRowKey(record)];
-      if (record.recordingId !== null && record.recordingId !== '') rowKeys.push(summaryRowKey(record.recordingId));
-      return { partitionKey: callPartition(correlationId), rowKeys };
-    }
-    return null;
+    const rowKeys = rowKeysOf(record);
+    if (rowKeys === null) return null;
+    const correlationId = joinableCorrelationId(record.correlationId) as string;
+    return { partitionKey: callPartition(correlationId), rowKeys: [...rowKeys, SEQUENCE_ROW_KEY] };
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
     const row = rows[0];
     if (!row) return;
+    const sequence = rows[rows.length - 1];
+    if (sequence && rows.length > 1) bumpSequence(sequence);
+    if (record.category === 'CallSummary' || record.category === 'CallSummaryUpdates') {
+      foldLeg(row, record, joinableCorrelationId(record.correlationId) as string);
+      return;
+    }
+    if (record.category === 'CallDiagnostics' || record.category === 'CallDiagnosticsUpdates') {
+      foldStream(row, record, joinableCorrelationId(record.correlationId) as string);
+      return;
+    }
     if (record.category === 'CallRecordingSummary') {
       const correlationId = joinableCorrelationId(record.correlationId);
       if (correlationId !== null) foldSummary(row, record, correlationId);
@@ -45,7 +50,8 @@ export const callsView: AggregateView = {
     const correlationId = joinableCorrelationId(record.correlationId);
     if (correlationId === null) return;
     const isNew = fillOperationRow(row, record, correlationId);
-    const recordingRow = rows[1];
+    // rows: the operation, the recording it names (if any), the sequence.
+    const recordingRow = rows.length > 2 ? rows[1] : undefined;
     if (isNew && recordingRow) attachOperation(recordingRow, record, correlationId);
   },
 
@@ -58,3 +64,26 @@ export const callsView: AggregateView = {
     },
   },
 };
+
+/** The rows a record touches in its call's partition (before the sequence row), or null when it is not joined. */
+function rowKeysOf(record: NormalizedRecord): string[] | null {
+  const correlationId = joinableCorrelationId(record.correlationId);
+  if (correlationId === null) return null;
+  switch (record.category) {
+    case 'CallRecordingSummary':
+      return record.recordingId === '' ? null : [summaryRowKey(record.recordingId)];
+    case 'CallRecordingOperational': {
+      const rowKeys = [operationRowKey(record)];
+      if (record.recordingId !== null && record.recordingId !== '') rowKeys.push(summaryRowKey(record.recordingId));
+      return rowKeys;
+    }
+    case 'CallSummary':
+    case 'CallSummaryUpdates':
+      return [legRowKey(record)];
+    case 'CallDiagnostics':
+    case 'CallDiagnosticsUpdates':
+      return [streamRowKey(record)];
+    default:
+      return null;
+  }
+}

@@ -9,7 +9,7 @@
 import type { FieldView, Located } from './fields.js';
 import { FIELDS_LOOKUP_INDEX, PLANS, type CategoryPlan, type FieldKind } from './mapping.js';
 import type { Category } from './types.js';
-import { toBoolean, toNumber, toText, toTime } from './values.js';
+import { toBoolean, toNumber, toText, toTime, withoutNullWord } from './values.js';
 
 export type BuildCandidate = (
   view: FieldView,
@@ -35,16 +35,17 @@ function orElse(value: unknown, fallback: string): unknown {
 export function builderOf(plan: CategoryPlan): BuildCandidate {
   const entries = ['"category": category', '"time": time', '"resourceId": resourceId'];
   plan.fields.forEach((field, i) => {
-    const read = `${CONVERTERS[field.kind]}(view.at(located, ${FIELDS_LOOKUP_INDEX + i}))`;
+    const at = `view.at(located, ${FIELDS_LOOKUP_INDEX + i})`;
+    const read = `${CONVERTERS[field.kind]}(${field.nullWord === true ? `withoutNullWord(${at})` : at})`;
     const value = field.fallback === undefined ? read : `orElse(${read}, ${JSON.stringify(field.fallback)})`;
     entries.push(`${JSON.stringify(field.key)}: ${value}`);
   });
   const source = `return (view, located, category, time, resourceId) => ({\n  ${entries.join(',\n  ')},\n});`;
   try {
-    const factory = new Function('toText', 'toNumber', 'toBoolean', 'toTime', 'orElse', source) as (
+    const factory = new Function('toText', 'toNumber', 'toBoolean', 'toTime', 'orElse', 'withoutNullWord', source) as (
       ...converters: unknown[]
     ) => BuildCandidate;
-    return factory(toText, toNumber, toBoolean, toTime, orElse);
+    return factory(toText, toNumber, toBoolean, toTime, orElse, withoutNullWord);
   } catch {
     // Code generation is disallowed (node --disallow-code-generation-from-strings): same records, slower.
     return plainBuilderOf(plan);
@@ -64,7 +65,8 @@ export function plainBuilderOf(plan: CategoryPlan): BuildCandidate {
   return (view, located, category, time, resourceId) => {
     const candidate: Record<string, unknown> = { category, time, resourceId };
     plan.fields.forEach((field, i) => {
-      const value = CONVERT[field.kind](view.at(located, FIELDS_LOOKUP_INDEX + i));
+      const raw = view.at(located, FIELDS_LOOKUP_INDEX + i);
+      const value = CONVERT[field.kind](field.nullWord === true ? withoutNullWord(raw) : raw);
       candidate[field.key] = field.fallback === undefined ? value : orElse(value, field.fallback);
     });
     return candidate;
@@ -76,4 +78,8 @@ export const BUILDERS: Readonly<Record<Category, BuildCandidate>> = {
   CallRecordingSummary: builderOf(PLANS.CallRecordingSummary),
   CallRecordingOperational: builderOf(PLANS.CallRecordingOperational),
   Usage: builderOf(PLANS.Usage),
+  CallSummary: builderOf(PLANS.CallSummary),
+  CallSummaryUpdates: builderOf(PLANS.CallSummaryUpdates),
+  CallDiagnostics: builderOf(PLANS.CallDiagnostics),
+  CallDiagnosticsUpdates: builderOf(PLANS.CallDiagnosticsUpdates),
 };

@@ -26,6 +26,28 @@ const CATEGORY_BY_SQUASHED_NAME: ReadonlyMap<string, Category> = new Map<string,
   ['usagerecords', 'Usage'],
   ['billingusage', 'Usage'],
   ['acsbillingusage', 'Usage'],
+
+  ['callsummary', 'CallSummary'],
+  ['callsummarylogs', 'CallSummary'],
+  ['acscallsummary', 'CallSummary'],
+
+  ['callsummaryupdates', 'CallSummaryUpdates'],
+  ['callsummaryupdate', 'CallSummaryUpdates'],
+  ['callsummaryupdateslogs', 'CallSummaryUpdates'],
+  ['acscallsummaryupdates', 'CallSummaryUpdates'],
+
+  ['calldiagnostics', 'CallDiagnostics'],
+  ['calldiagnostic', 'CallDiagnostics'],
+  ['calldiagnosticslogs', 'CallDiagnostics'],
+  ['acscalldiagnostics', 'CallDiagnostics'],
+
+  // The CallSummaryUpdates schema page spells it "CallDiagnosticUpdates".
+  ['calldiagnosticsupdates', 'CallDiagnosticsUpdates'],
+  ['calldiagnosticupdates', 'CallDiagnosticsUpdates'],
+  ['calldiagnosticsupdate', 'CallDiagnosticsUpdates'],
+  ['calldiagnosticsupdateslogs', 'CallDiagnosticsUpdates'],
+  ['acscalldiagnosticsupdates', 'CallDiagnosticsUpdates'],
+  ['acscalldiagnosticupdates', 'CallDiagnosticsUpdates'],
 ]);
 
 /** Exact spellings, looked up before squashing: the common case costs one Map get. */
@@ -36,6 +58,11 @@ const CATEGORY_BY_EXACT_NAME: ReadonlyMap<string, Category> = new Map<string, Ca
   ['ACSCallRecordingSummary', 'CallRecordingSummary'],
   ['ACSCallRecordingIncomingOperations', 'CallRecordingOperational'],
   ['ACSBillingUsage', 'Usage'],
+  ['ACSCallSummary', 'CallSummary'],
+  ['ACSCallSummaryUpdates', 'CallSummaryUpdates'],
+  ['ACSCallDiagnostics', 'CallDiagnostics'],
+  ['ACSCallDiagnosticsUpdates', 'CallDiagnosticsUpdates'],
+  ['CallDiagnosticUpdates', 'CallDiagnosticsUpdates'],
 ]);
 
 const CONTAINER_PREFIX = 'insights-logs-';
@@ -47,7 +74,7 @@ const CATEGORY_BY_CONTAINER: ReadonlyMap<string, Category> = new Map<string, Cat
 const NOT_LETTER_OR_DIGIT = /[^a-z0-9]/g;
 
 /**
- * One of the four categories from a category name, a seed variant ("RecordingSummary",
+ * One of the categories from a category name, a seed variant ("RecordingSummary",
  * "Call Recording Summary", "CallRecordingIncomingOperations"), a display name or a Log Analytics table
  * name, in any case and with any spacing or punctuation. `undefined` for anything else.
  */

@@ -2,13 +2,22 @@
  * Where each output field comes from: the raw field names it may have (matched in lower case, so
  * `RoomLifespan`, `RoomLifeSpan` and `roomLifespan` are one name), whether it is a common field (top
  * level wins over `properties`) or a service field (`properties` wins), and how its value is converted.
- * Personal data (CallerIpAddress, ParticipantId, UserIdA, UserIdB) has no entry, so it is never copied.
+ * Personal data (CallerIpAddress, UserIdA, UserIdB, the call logs' Identifier) has no entry, so it is never
+ * copied. The call logs' ParticipantId and EndpointId are read only to tell legs apart (views key them by
+ * a digest and never store them); Usage's ParticipantId is not read.
  * Built once at module load.
  */
 import type { z } from 'zod';
 import type { FieldLookup } from './fields.js';
-import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
 import {
+  CALL_SECONDS_RANGE, COUNT_RANGE, LIFESPAN_RANGE, LOSS_RATE_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE,
+  STREAM_MS_RANGE, UPDATES_VERSION_RANGE, type NumberRange,
+} from './ranges.js';
+import {
+  callDiagnosticsSchema,
+  callDiagnosticsUpdatesSchema,
+  callSummarySchema,
+  callSummaryUpdatesSchema,
   recordingOperationSchema,
   recordingSummarySchema,
   roomsOperationSchema,
@@ -32,6 +41,8 @@ export interface FieldSpec {
   readonly fallback?: string;
   /** Numbers (count, amount): the documented range; a number outside it is `value_out_of_range`. */
   readonly range?: NumberRange;
+  /** The word `"null"` (any case) is read as absent: the call logs write it for missing values. */
+  readonly nullWord?: boolean;
 }
 
 /** What a valid value of each kind is, for messages. */
@@ -149,7 +160,57 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
     service('startTime', 'StartTime', 'time'),
     service('endTime', 'EndTime', 'time'),
   ]),
+  CallSummary: plan(callSummarySchema, callSummaryFields()),
+  CallSummaryUpdates: plan(callSummaryUpdatesSchema, callSummaryFields()),
+  CallDiagnostics: plan(callDiagnosticsSchema, callDiagnosticsFields()),
+  CallDiagnosticsUpdates: plan(callDiagnosticsUpdatesSchema, callDiagnosticsFields()),
 };
+
+/** A call-log field: `"null"` counts as absent. */
+function callField(key: string, label: string, kind: FieldKind = 'text', range?: NumberRange): FieldSpec {
+  const spec = { ...service(key, label, kind), nullWord: true };
+  return range === undefined ? spec : { ...spec, range };
+}
+
+function callSummaryFields(): FieldSpec[] {
+  return [
+    ...commonFields('CallSummary'),
+    callField('callUpdatesVersion', 'CallUpdatesVersion', 'count', UPDATES_VERSION_RANGE),
+    callField('callStartTime', 'CallStartTime', 'time'),
+    callField('callDurationSeconds', 'CallDuration', 'amount', CALL_SECONDS_RANGE),
+    callField('callType', 'CallType'),
+    callField('participantKey', 'ParticipantId'),
+    callField('endpointKey', 'EndpointId'),
+    callField('endpointType', 'EndpointType'),
+    callField('participantType', 'ParticipantType'),
+    callField('participantStartTime', 'ParticipantStartTime', 'time'),
+    callField('participantDurationSeconds', 'ParticipantDuration', 'amount', CALL_SECONDS_RANGE),
+    callField('participantEndReason', 'ParticipantEndReason'),
+    callField('participantEndSubCode', 'ParticipantEndSubCode'),
+    callField('resultCategory', 'ResultCategory'),
+  ];
+}
+
+function callDiagnosticsFields(): FieldSpec[] {
+  return [
+    ...commonFields('CallDiagnostics'),
+    callField('callUpdatesVersion', 'CallUpdatesVersion', 'count', UPDATES_VERSION_RANGE),
+    callField('participantKey', 'ParticipantId'),
+    callField('endpointKey', 'EndpointId'),
+    callField('endpointType', 'EndpointType'),
+    callField('mediaType', 'MediaType'),
+    callField('streamId', 'StreamId'),
+    callField('streamDirection', 'StreamDirection'),
+    callField('transportType', 'TransportType'),
+    callField('codecName', 'CodecName'),
+    callField('jitterAvg', 'JitterAvg', 'amount', STREAM_MS_RANGE),
+    callField('jitterMax', 'JitterMax', 'amount', STREAM_MS_RANGE),
+    callField('roundTripTimeAvg', 'RoundTripTimeAvg', 'amount', STREAM_MS_RANGE),
+    callField('roundTripTimeMax', 'RoundTripTimeMax', 'amount', STREAM_MS_RANGE),
+    callField('packetLossRateAvg', 'PacketLossRateAvg', 'amount', LOSS_RATE_RANGE),
+    callField('packetLossRateMax', 'PacketLossRateMax', 'amount', LOSS_RATE_RANGE),
+  ];
+}
 
 /** Labels of the fields normalizeRecord sets itself. */
 export const FIXED_FIELD_LABELS: ReadonlyMap<string, string> = new Map([

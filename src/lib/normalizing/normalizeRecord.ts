@@ -17,6 +17,7 @@ import {
   type CategoryPlan,
 } from './mapping.js';
 import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS, describeRange, inRange } from './ranges.js';
+import { pseudonymOf } from './pseudonym.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
 import { resolveCategory, UnsupportedCategory } from './resolveCategory.js';
 import { parseLogTime } from './time.js';
@@ -59,6 +60,9 @@ export function normalizeRecord(
   if (category === 'CallRecordingOperational' && candidate['recordingId'] === null) {
     const uri = candidate['uri'];
     if (typeof uri === 'string') candidate['recordingId'] = recordingIdFromUri(uri);
+  } else if ('participantKey' in candidate) {
+    candidate['participantKey'] = pseudonymOf(candidate['participantKey']);
+    candidate['endpointKey'] = pseudonymOf(candidate['endpointKey']);
   }
 
   const parsed = plan.schema.safeParse(candidate);
@@ -82,6 +86,13 @@ function otherTimeOutOfRange(record: NormalizedRecord, earliest: number, latest:
     if (value === null || (value >= earliest && value <= latest)) {
       label = 'EndTime';
       value = record.endTime;
+    }
+  } else if (record.category === 'CallSummary' || record.category === 'CallSummaryUpdates') {
+    label = 'CallStartTime';
+    value = record.callStartTime;
+    if (value === null || (value >= earliest && value <= latest)) {
+      label = 'ParticipantStartTime';
+      value = record.participantStartTime;
     }
   } else {
     return null;

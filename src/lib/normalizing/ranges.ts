@@ -42,6 +42,18 @@ export const REQUEST_MS_RANGE: NumberRange = Object.freeze({ min: 0, max: 24 * 3
 /** Usage Quantity (minutes, messages, bytes, ...) of one usage record: up to 10^12. */
 export const QUANTITY_RANGE: NumberRange = Object.freeze({ min: 0, max: 1e12, integer: false });
 
+/** CallDuration and ParticipantDuration, seconds: up to 31 days (a call ends within hours). */
+export const CALL_SECONDS_RANGE: NumberRange = Object.freeze({ min: 0, max: 31 * 24 * 3600, integer: false });
+/** Jitter and round-trip time of a media stream, milliseconds: up to 1 hour. */
+export const STREAM_MS_RANGE: NumberRange = Object.freeze({ min: 0, max: 3_600_000, integer: false });
+/**
+ * PacketLossRate, a fraction (0.1 = 10 %). Up to 100, so that a rate written as a percentage is still
+ * read (and is poor) rather than quarantined.
+ */
+export const LOSS_RATE_RANGE: NumberRange = Object.freeze({ min: 0, max: 100, integer: false });
+/** CallUpdatesVersion: a small counter. */
+export const UPDATES_VERSION_RANGE: NumberRange = Object.freeze({ min: 0, max: 1_000_000, integer: true });
+
 /** Whether a number (±Infinity and NaN included) is inside `range`; integrality is the schema's business. */
 export function inRange(value: number, range: NumberRange): boolean {
   return value >= range.min && value <= range.max;

@@ -3,7 +3,7 @@ import type { FieldView } from './fields.js';
 import { CATEGORY_NAMES, OPERATION_NAME_NAMES, TYPE_NAMES } from './mapping.js';
 import type { Category } from './types.js';
 
-/** A category the record names that is not one of the four (e.g. `ChatOperational`). */
+/** A category the record names that is not one of those read (e.g. `ChatOperational`). */
 export class UnsupportedCategory {
   constructor(readonly name: string) {}
 }
@@ -19,6 +19,9 @@ const SUMMARY_FIELDS = ['recordinglength', 'chunkcount', 'contenttype'] as const
 const RECORDING_ID = ['recordingid'] as const;
 const OPERATION_FIELDS = ['uri', 'callconnectionid', 'sdktype'] as const;
 const USAGE_FIELDS = ['usagetype', 'unittype', 'quantity'] as const;
+const UPDATES_VERSION = ['callupdatesversion'] as const;
+const CALL_SUMMARY_FIELDS = ['callstarttime', 'callduration', 'participantduration', 'participantendreason'] as const;
+const CALL_DIAGNOSTICS_FIELDS = ['streamid', 'jitteravg', 'roundtriptimeavg', 'packetlossrateavg'] as const;
 
 /**
  * The record's category, in this order: its `category` field if recognized; its `Type` (Log Analytics
@@ -58,5 +61,8 @@ function inferCategory(view: FieldView): Category | undefined {
     }
   }
   if (view.hasAny(USAGE_FIELDS)) return 'Usage';
+  const updates = view.hasAny(UPDATES_VERSION);
+  if (view.hasAny(CALL_DIAGNOSTICS_FIELDS)) return updates ? 'CallDiagnosticsUpdates' : 'CallDiagnostics';
+  if (view.hasAny(CALL_SUMMARY_FIELDS)) return updates ? 'CallSummaryUpdates' : 'CallSummary';
   return undefined;
 }

@@ -8,8 +8,13 @@
  * its ordinary parser for invalid ones, so results and issues are zod's own, several times faster.
  */
 import { z } from 'zod';
-import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, type NumberRange } from './ranges.js';
+import {
+  CALL_SECONDS_RANGE, COUNT_RANGE, LIFESPAN_RANGE, LOSS_RATE_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE,
+  STREAM_MS_RANGE, UPDATES_VERSION_RANGE, type NumberRange,
+} from './ranges.js';
 import type {
+  CallDiagnosticsRecord,
+  CallSummaryRecord,
   RecordingOperationRecord,
   RecordingSummaryRecord,
   RoomsOperationRecord,
@@ -92,6 +97,53 @@ export const usageSchema = z.compile(z.object({
   endTime: optionalEpochMs,
 }));
 
+const updatesVersion = z.number().int().min(UPDATES_VERSION_RANGE.min).max(UPDATES_VERSION_RANGE.max).nullable();
+
+const callSummaryShape = {
+  ...commonShape,
+  callUpdatesVersion: updatesVersion,
+  callStartTime: optionalEpochMs,
+  callDurationSeconds: amount(CALL_SECONDS_RANGE).nullable(),
+  callType: optionalText,
+  participantKey: optionalText,
+  endpointKey: optionalText,
+  endpointType: optionalText,
+  participantType: optionalText,
+  participantStartTime: optionalEpochMs,
+  participantDurationSeconds: amount(CALL_SECONDS_RANGE).nullable(),
+  participantEndReason: optionalText,
+  participantEndSubCode: optionalText,
+  resultCategory: optionalText,
+};
+
+export const callSummarySchema = z.compile(z.object({ category: z.literal('CallSummary'), ...callSummaryShape }));
+export const callSummaryUpdatesSchema = z.compile(z.object({ category: z.literal('CallSummaryUpdates'), ...callSummaryShape }));
+
+const streamMs = amount(STREAM_MS_RANGE).nullable();
+const lossRate = amount(LOSS_RATE_RANGE).nullable();
+
+const callDiagnosticsShape = {
+  ...commonShape,
+  callUpdatesVersion: updatesVersion,
+  participantKey: optionalText,
+  endpointKey: optionalText,
+  endpointType: optionalText,
+  mediaType: optionalText,
+  streamId: optionalText,
+  streamDirection: optionalText,
+  transportType: optionalText,
+  codecName: optionalText,
+  jitterAvg: streamMs,
+  jitterMax: streamMs,
+  roundTripTimeAvg: streamMs,
+  roundTripTimeMax: streamMs,
+  packetLossRateAvg: lossRate,
+  packetLossRateMax: lossRate,
+};
+
+export const callDiagnosticsSchema = z.compile(z.object({ category: z.literal('CallDiagnostics'), ...callDiagnosticsShape }));
+export const callDiagnosticsUpdatesSchema = z.compile(z.object({ category: z.literal('CallDiagnosticsUpdates'), ...callDiagnosticsShape }));
+
 // Compile-time proof that each schema produces exactly its output type from types.ts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const schemasMatchTypes: [
@@ -99,5 +151,7 @@ const schemasMatchTypes: [
   Same<z.output<typeof recordingSummarySchema>, RecordingSummaryRecord>,
   Same<z.output<typeof recordingOperationSchema>, RecordingOperationRecord>,
   Same<z.output<typeof usageSchema>, UsageRecord>,
-] = [true, true, true, true];
+  Same<z.output<typeof callSummarySchema> | z.output<typeof callSummaryUpdatesSchema>, CallSummaryRecord>,
+  Same<z.output<typeof callDiagnosticsSchema> | z.output<typeof callDiagnosticsUpdatesSchema>, CallDiagnosticsRecord>,
+] = [true, true, true, true, true, true];
 void schemasMatchTypes;

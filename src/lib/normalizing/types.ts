@@ -1,11 +1,15 @@
 import type { TimeBounds } from './ranges.js';
 
-/** The four diagnostic-log categories the product reads. */
+/** The diagnostic-log categories the product reads. */
 export const CATEGORIES = [
   'RoomsOperational',
   'CallRecordingSummary',
   'CallRecordingOperational',
   'Usage',
+  'CallSummary',
+  'CallSummaryUpdates',
+  'CallDiagnostics',
+  'CallDiagnosticsUpdates',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -74,11 +78,63 @@ export interface UsageRecord extends CommonFields {
   endTime: number | null;
 }
 
+/**
+ * One participant leg of a call (CallSummary, or one version of it in CallSummaryUpdates). The
+ * participant and endpoint ids are read only to tell legs apart: views store a digest of them, never
+ * the ids. Durations are seconds, as the service writes them.
+ */
+export interface CallSummaryRecord extends CommonFields {
+  category: 'CallSummary' | 'CallSummaryUpdates';
+  /** CallUpdatesVersion; null for a plain CallSummary record (which counts as version 0). */
+  callUpdatesVersion: number | null;
+  callStartTime: number | null;
+  callDurationSeconds: number | null;
+  callType: string | null;
+  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart, is not the id. */
+  participantKey: string | null;
+  /** Digest of the trimmed EndpointId, as participantKey. */
+  endpointKey: string | null;
+  endpointType: string | null;
+  participantType: string | null;
+  participantStartTime: number | null;
+  participantDurationSeconds: number | null;
+  participantEndReason: string | null;
+  participantEndSubCode: string | null;
+  resultCategory: string | null;
+}
+
+/** One media stream of a call leg (CallDiagnostics, or one version of it in CallDiagnosticsUpdates). */
+export interface CallDiagnosticsRecord extends CommonFields {
+  category: 'CallDiagnostics' | 'CallDiagnosticsUpdates';
+  callUpdatesVersion: number | null;
+  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart, is not the id. */
+  participantKey: string | null;
+  /** Digest of the trimmed EndpointId, as participantKey. */
+  endpointKey: string | null;
+  endpointType: string | null;
+  mediaType: string | null;
+  /** StreamId as text ("14884"): only compared, never summed. */
+  streamId: string | null;
+  streamDirection: string | null;
+  transportType: string | null;
+  codecName: string | null;
+  /** Milliseconds. */
+  jitterAvg: number | null;
+  jitterMax: number | null;
+  roundTripTimeAvg: number | null;
+  roundTripTimeMax: number | null;
+  /** A fraction (0.1 is 10 %). */
+  packetLossRateAvg: number | null;
+  packetLossRateMax: number | null;
+}
+
 export type NormalizedRecord =
   | RoomsOperationRecord
   | RecordingSummaryRecord
   | RecordingOperationRecord
-  | UsageRecord;
+  | UsageRecord
+  | CallSummaryRecord
+  | CallDiagnosticsRecord;
 
 /**
  * `schema_invalid`: a field is missing or of the wrong type; `time_invalid`: the time does not read;

@@ -9,6 +9,15 @@ import { parseLogTime } from './time.js';
 /** A plain decimal number: "200", "-5", "73872.94", ".5", "1e3". No hex, no "Infinity", no blanks. */
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
+/**
+ * The word `null` (any case, with blanks) read as absent: the call logs write `"null"` for missing ids.
+ * Only the first present value of a field is read, so this is what a record means by it.
+ */
+export function withoutNullWord(value: unknown): unknown {
+  if (typeof value === 'string' && value.length <= 8 && value.trim().toLowerCase() === 'null') return undefined;
+  return value;
+}
+
 export function toText(value: unknown): unknown {
   if (isAbsent(value)) return null;
   if (typeof value === 'string') return value;

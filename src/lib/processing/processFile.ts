@@ -7,6 +7,7 @@ import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyExactlyOnce } from './applyExactlyOnce.js';
+import { publishCallContributions } from './publishCallContributions.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from './logger.js';
@@ -177,6 +178,8 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
         await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
       },
     });
+    // Before the checkpoint moves: a crash in between publishes again on the next run, harmlessly.
+    await publishCallContributions(deps.tables, deps.views, outcome.records, deps.settings.partitionConcurrency);
 
     const next: Checkpoint = {
       ...checkpoint,

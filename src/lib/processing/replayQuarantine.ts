@@ -4,6 +4,7 @@ import { Framer } from '../reading/index.js';
 import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
+import { publishCallContributions } from './publishCallContributions.js';
 import { CheckpointStore, fileGenerationId } from './checkpoints.js';
 import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
@@ -96,6 +97,7 @@ async function replayLine(
         else stillRefused = `${refused.code}: ${refused.message}`;
       },
     });
+    await publishCallContributions(deps.tables, views, records, deps.settings.partitionConcurrency);
     if (stillRefused !== undefined) {
       await store.update({ ...line, message: stillRefused });
       return { kind: 'still_bad', records: 0 };
@@ -160,6 +162,7 @@ async function replayEntry(
         onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
       });
     }
+    await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency);
     records += pendingRecords.length;
     pendingRecords = [];
   };

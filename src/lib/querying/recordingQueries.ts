@@ -59,6 +59,19 @@ export interface CallRow {
   firstOperationAt: string | null;
   lastOperationAt: string | null;
   durationMs: DurationStats;
+  /** From the call logs (docs/CALLS.md); null or 0 for a call known only from its recordings. */
+  callStartTime: string | null;
+  callDurationSeconds: number | null;
+  callType: string | null;
+  participants: number;
+  participantSeconds: number;
+  endpointTypes: Record<string, number>;
+  endReasons: Record<string, number>;
+  streams: number;
+  poorStreams: number;
+  impacted: boolean;
+  /** recordingSeconds / callDurationSeconds; null while the call's duration is unknown. */
+  recordingCoverage: number | null;
 }
 
 /** One row of `query recordings`. */
@@ -273,6 +286,17 @@ function toCallRow(facts: CallFacts): CallRow {
     durationMs: duration
       ? { min: duration.min, max: duration.max, mean: meanMs(duration.sumUs, duration.count), p50: duration.p50, p95: duration.p95, p99: duration.p99 }
       : { min: null, max: null, mean: null, p50: null, p95: null, p99: null },
+    callStartTime: facts.callStartTime,
+    callDurationSeconds: facts.callDurationMs === null ? null : msToSeconds(facts.callDurationMs),
+    callType: facts.callType,
+    participants: facts.participants,
+    participantSeconds: msToSeconds(facts.participantMs),
+    endpointTypes: facts.endpointTypes,
+    endReasons: facts.endReasons,
+    streams: facts.streams,
+    poorStreams: facts.poorStreams,
+    impacted: facts.impacted,
+    recordingCoverage: facts.recordingCoverage,
   };
 }
 

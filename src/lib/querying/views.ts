@@ -3,6 +3,8 @@ import type { ViewFilters } from './filters.js';
 import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from './recordingQueries.js';
 import { queryRooms, queryRoomsOperations } from './roomsQueries.js';
 import { queryUsage } from './usageQueries.js';
+import { queryCallQuality, queryCallVolume } from './callQueries.js';
+import { queryRetirement } from './retirementQueries.js';
 
 export interface ViewDefinition {
   /** Field names of each row, in order: a stable contract (docs/QUERYING.md). */
@@ -32,7 +34,8 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: [
       'correlationId', 'resourceId', 'recordingCount', 'recordingSeconds', 'operations', 'operationCount', 'failedOperations', 'matched',
       'recordings', 'recordingsWithoutSummary', 'recordingIdsWithoutSummary', 'summariesWithoutOperations', 'sdkTypes', 'sdkVersions',
-      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs',
+      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs', 'callStartTime', 'callDurationSeconds', 'callType',
+      'participants', 'participantSeconds', 'endpointTypes', 'endReasons', 'streams', 'poorStreams', 'impacted', 'recordingCoverage',
     ],
     byCorrelationId: true,
     run: queryCalls,
@@ -51,6 +54,24 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     byCorrelationId: false,
     run: queryUsage,
+  },
+  'call-volume': {
+    columns: [
+      'bucket', 'resourceId', 'calls', 'callSeconds', 'participants', 'participantSeconds', 'byCallType', 'byEndpointType', 'impactedCalls',
+      'recordedCalls',
+    ],
+    byCorrelationId: false,
+    run: queryCallVolume,
+  },
+  'call-quality': {
+    columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+    byCorrelationId: false,
+    run: queryCallQuality,
+  },
+  retirement: {
+    columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
+    byCorrelationId: false,
+    run: queryRetirement,
   },
   'recordings-per-call': {
     columns: ['recordings', 'calls'],

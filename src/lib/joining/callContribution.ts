@@ -1,0 +1,112 @@
+/**
+ * What one call contributes to the per-resource views `call-volume` and `call-quality`: a pure
+ * function of its call row, so that the views can subtract what a call contributed before and add
+ * what it contributes now when a later version changes it (processing/publishCallContributions.ts).
+ * Pure.
+ */
+import { dayBucket, hourBucket, type RowData } from '../aggregating/types.js';
+import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../aggregating/recordings/rowValues.js';
+import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
+
+export interface CallContribution {
+  resourceId: string;
+  /** The hour and UTC day of callStartTime (ISO). */
+  hour: string;
+  day: string;
+  callMs: number;
+  participants: number;
+  participantMs: number;
+  callType: string;
+  /** Endpoint type → legs. */
+  endpointTypes: Counts;
+  impacted: boolean;
+  /** At least one recording summary. */
+  recorded: boolean;
+  quality: Record<string, MediaQualitySketches>;
+}
+
+/** The contribution of a call row; null while the call has no start time (no call logs yet) or no resource. */
+export function contributionOf(callRow: RowData | undefined): CallContribution | null {
+  if (!callRow) return null;
+  const start = callRow['callStartTime'];
+  const resourceId = callRow['resourceId'];
+  if (typeof start !== 'string' || typeof resourceId !== 'string' || resourceId === '') return null;
+  const time = Date.parse(start);
+  if (!Number.isFinite(time)) return null;
+  return {
+    resourceId,
+    hour: hourBucket(time),
+    day: dayBucket(time),
+    callMs: numberOf(callRow['callDurationMs']),
+    participants: numberOf(callRow['participants']),
+    participantMs: numberOf(callRow['participantMs']),
+    callType: typeof callRow['callType'] === 'string' ? callRow['callType'] : '(none)',
+    endpointTypes: readCounts(callRow['endpointTypes']),
+    impacted: callRow['impacted'] === true,
+    recorded: numberOf(callRow['recordingCount']) > 0,
+    quality: decodeQuality(callRow['quality']),
+  };
+}
+
+function numberOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+/** The contribution as the `~c|` row keeps it. */
+export function encodeContribution(c: CallContribution): string {
+  return JSON.stringify({ ...c, endpointTypes: writeCounts(c.endpointTypes), quality: encodeQuality(c.quality) });
+}
+
+export function decodeContribution(value: unknown): CallContribution | null {
+  if (typeof value !== 'string' || value === '') return null;
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(value) as Record<string, unknown>;
+  } catch {
+    throw new Error(`stored call contribution does not read: ${value.slice(0, 80)}`);
+  }
+  return {
+    resourceId: String(parsed['resourceId']),
+    hour: String(parsed['hour']),
+    day: String(parsed['day']),
+    callMs: numberOf(parsed['callMs']),
+    participants: numberOf(parsed['participants']),
+    participantMs: numberOf(parsed['participantMs']),
+    callType: String(parsed['callType']),
+    endpointTypes: readCounts(parsed['endpointTypes']),
+    impacted: parsed['impacted'] === true,
+    recorded: parsed['recorded'] === true,
+    quality: decodeQuality(parsed['quality']),
+  };
+}
+
+/**
+ * Adds `delta` to `key` in a count map stored as JSON; a key that reaches 0 is removed. A map holding
+ * MAX_MAP_KEYS keys counts a new key under `(other)`, and a key it does not hold is taken from there.
+ */
+export function addCount(row: RowData, property: string, key: string, delta: number): void {
+  const counts = readCounts(row[property]);
+  const target = key in counts || (delta > 0 && Object.keys(counts).length < MAX_MAP_KEYS) ? key : OTHER_KEY;
+  const next = (counts[target] ?? 0) + delta;
+  if (next === 0) delete counts[target];
+  else Object.defineProperty(counts, target, { value: next, enumerable: true, writable: true, configurable: true });
+  row[property] = writeCounts(counts);
+}
+
+/**
+ * Subtracting a contribution would take a count below zero: the rows were not read at one moment
+ * (another writer committed between two reads). The publisher reads again; a commit would have
+ * failed its ETag conditions anyway.
+ */
+export class InconsistentRead extends Error {
+  override readonly name = 'InconsistentRead';
+}
+
+/** One per-resource table a contribution lands in: which rows of the day's partition, and how. */
+export interface ContributionTarget {
+  readonly table: string;
+  /** Row keys in the partition of the contribution's resource and day. */
+  rowKeys(c: CallContribution): string[];
+  /** Adds (sign 1) or subtracts (sign -1) the contribution to the row at `rowKey`. */
+  apply(row: RowData, rowKey: string, c: CallContribution, sign: 1 | -1): void;
+}

@@ -1,0 +1,213 @@
+/**
+ * What a call's legs and streams say about the call: a pure function of its `l|` and `m|` rows.
+ *
+ * The call-wide fields (start, duration, type) come from the newest leg that has them, by the same
+ * (version, time, digest) rank that picks each leg's record: a later version that corrects the
+ * duration replaces the earlier one, whichever leg carried it.
+ */
+import type { RowData } from '../aggregating/types.js';
+import { compareStrings, NONE_KEY, OTHER_KEY, type Counts } from '../aggregating/recordings/rowValues.js';
+import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
+
+/** The quality of a call's streams of one media type. */
+export interface MediaQuality {
+  streams: number;
+  poorStreams: number;
+  /** The Avg values of the streams that have them (ms, ms, fraction), sorted. */
+  jitterMs: number[];
+  roundTripMs: number[];
+  packetLoss: number[];
+}
+
+export interface CallLogFacts {
+  callStartTime: string | null;
+  callDurationMs: number | null;
+  callType: string | null;
+  participants: number;
+  participantMs: number;
+  endpointTypes: Counts;
+  endReasons: Counts;
+  streams: number;
+  poorStreams: number;
+  /** By media type (as written, `(none)` when absent). */
+  quality: Record<string, MediaQuality>;
+  /** Earliest and latest record time of the call logs. */
+  firstAt: string | null;
+  lastAt: string | null;
+  /** Smallest resource id of the call-log rows. */
+  resourceId: string | null;
+}
+
+/** Endpoint types as the documentation writes them; the logs write `VOIP`, `VoIP`, `Bot`, `BOT`. */
+const ENDPOINT_TYPES = new Map(['Server', 'VoIP', 'PSTN', 'Bot', 'Unknown', 'Voicemail', 'Anonymous'].map((t) => [t.toLowerCase(), t]));
+
+export function endpointTypeName(value: string | null): string {
+  if (value === null) return NONE_KEY;
+  return ENDPOINT_TYPES.get(value.trim().toLowerCase()) ?? value.trim();
+}
+
+/**
+ * The class of a ParticipantEndReason by its first digit, as in Microsoft's 2024 Voice & Video
+ * workbook: 0 and 2 Success, 1 Provisional, 3 Redirection, 4 Client Failure, 5 Server Failure,
+ * 6 Global Failure; anything else Other, and `(none)` when absent.
+ */
+export function endReasonClass(value: string | null): string {
+  if (value === null) return NONE_KEY;
+  switch (value.trim()[0]) {
+    case '0':
+    case '2':
+      return 'Success';
+    case '1':
+      return 'Provisional';
+    case '3':
+      return 'Redirection';
+    case '4':
+      return 'Client Failure';
+    case '5':
+      return 'Server Failure';
+    case '6':
+      return 'Global Failure';
+    default:
+      return 'Other';
+  }
+}
+
+interface Newest<T> {
+  value: T;
+  version: number;
+  at: string;
+  digest: string;
+}
+
+function newer(current: Newest<unknown> | null, version: number, at: string, digest: string): boolean {
+  if (current === null) return true;
+  if (version !== current.version) return version > current.version;
+  if (at !== current.at) return at > current.at;
+  return digest > current.digest;
+}
+
+export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLogFacts {
+  let start: Newest<string> | null = null;
+  let duration: Newest<number> | null = null;
+  let callType: Newest<string> | null = null;
+  let participants = 0;
+  let participantMs = 0;
+  const endpointTypes: Counts = {};
+  const endReasons: Counts = {};
+  let streams = 0;
+  let poorStreams = 0;
+  const quality: Record<string, MediaQuality> = {};
+  let firstAt: string | null = null;
+  let lastAt: string | null = null;
+  let resourceId: string | null = null;
+  const see = (row: RowData): void => {
+    const at = text(row['at']);
+    if (at !== null) {
+      if (firstAt === null || at < firstAt) firstAt = at;
+      if (lastAt === null || at > lastAt) lastAt = at;
+    }
+    const rid = text(row['resourceId']);
+    if (rid !== null && (resourceId === null || rid < resourceId)) resourceId = rid;
+  };
+
+  for (const [rowKey, row] of rows) {
+    if (rowKey.startsWith(LEG_ROW_PREFIX)) {
+      see(row);
+      participants++;
+      participantMs += num(row['participantMs']) ?? 0;
+      bump(endpointTypes, endpointTypeName(text(row['endpointType'])));
+      bump(endReasons, endReasonClass(text(row['endReason'])));
+      const version = num(row['version']) ?? 0;
+      const at = text(row['at']) ?? '';
+      const digest = text(row['digest']) ?? '';
+      const s = text(row['callStartTime']);
+      if (s !== null && newer(start, version, at, digest)) start = { value: s, version, at, digest };
+      const d = num(row['callDurationMs']);
+      if (d !== null && newer(duration, version, at, digest)) duration = { value: d, version, at, digest };
+      const t = text(row['callType']);
+      if (t !== null && newer(callType, version, at, digest)) callType = { value: t, version, at, digest };
+    } else if (rowKey.startsWith(STREAM_ROW_PREFIX)) {
+      see(row);
+      streams++;
+      const poor = row['poor'] === true;
+      if (poor) poorStreams++;
+      const media = text(row['mediaType']) ?? NONE_KEY;
+      const q = (quality[media] ??= { streams: 0, poorStreams: 0, jitterMs: [], roundTripMs: [], packetLoss: [] });
+      q.streams++;
+      if (poor) q.poorStreams++;
+      push(q.jitterMs, row['jitterAvg']);
+      push(q.roundTripMs, row['roundTripTimeAvg']);
+      push(q.packetLoss, row['packetLossRateAvg']);
+    }
+  }
+  capMediaTypes(quality);
+  for (const q of Object.values(quality)) {
+    q.jitterMs.sort(byNumber);
+    q.roundTripMs.sort(byNumber);
+    q.packetLoss.sort(byNumber);
+  }
+  const startValue = (start as Newest<string> | null)?.value ?? null;
+  const durationValue = (duration as Newest<number> | null)?.value ?? null;
+  const typeValue = (callType as Newest<string> | null)?.value ?? null;
+  return {
+    callStartTime: startValue,
+    callDurationMs: durationValue,
+    callType: typeValue,
+    participants,
+    participantMs,
+    endpointTypes: sorted(endpointTypes),
+    endReasons: sorted(endReasons),
+    streams,
+    poorStreams,
+    quality: Object.fromEntries(Object.keys(quality).sort(compareStrings).map((k) => [k, quality[k] as MediaQuality])),
+    firstAt,
+    lastAt,
+    resourceId,
+  };
+}
+
+/**
+ * At most MAX_MEDIA_TYPES media types per call (the service writes four); the rest, in sorted order,
+ * are merged under `(other)`, so a call's contribution stays a few rows of one transaction.
+ */
+export const MAX_MEDIA_TYPES = 8;
+
+function capMediaTypes(quality: Record<string, MediaQuality>): void {
+  const keys = Object.keys(quality).sort(compareStrings);
+  if (keys.length <= MAX_MEDIA_TYPES) return;
+  const other: MediaQuality = quality[OTHER_KEY] ?? { streams: 0, poorStreams: 0, jitterMs: [], roundTripMs: [], packetLoss: [] };
+  for (const key of keys.filter((k) => k !== OTHER_KEY).slice(MAX_MEDIA_TYPES - 1)) {
+    const q = quality[key] as MediaQuality;
+    other.streams += q.streams;
+    other.poorStreams += q.poorStreams;
+    other.jitterMs.push(...q.jitterMs);
+    other.roundTripMs.push(...q.roundTripMs);
+    other.packetLoss.push(...q.packetLoss);
+    delete quality[key];
+  }
+  quality[OTHER_KEY] = other;
+}
+
+function bump(counts: Counts, key: string): void {
+  counts[key] = (counts[key] ?? 0) + 1;
+}
+
+function sorted(counts: Counts): Counts {
+  return Object.fromEntries(Object.keys(counts).sort(compareStrings).map((k) => [k, counts[k] as number]));
+}
+
+function push(values: number[], value: unknown): void {
+  if (typeof value === 'number' && Number.isFinite(value)) values.push(value);
+}
+
+function byNumber(a: number, b: number): number {
+  return a - b;
+}
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}

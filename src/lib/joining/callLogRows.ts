@@ -1,0 +1,128 @@
+/**
+ * The call logs' rows in a call's partition of the Calls table, and how a record becomes one. Pure.
+ *
+ * - `l|<leg>`: one per participant leg (CallSummary and CallSummaryUpdates), leg = the digest of the
+ *   ParticipantId, or of the EndpointId when there is none.
+ * - `m|<digest>`: one per media stream (CallDiagnostics and CallDiagnosticsUpdates): a digest of
+ *   (leg, MediaType, StreamId, StreamDirection), the last three without regard to case.
+ *
+ * Which record wins, per leg or stream: the highest CallUpdatesVersion (a plain record counts as
+ * version 0), then the latest time, then the larger content digest. So the row is a pure function of
+ * the set of records, whatever their order, and a line written twice counts once.
+ */
+import type { CallDiagnosticsRecord, CallSummaryRecord } from '../normalizing/types.js';
+import { isoTime, type RowData } from '../aggregating/types.js';
+import { clip, clipOrNull, MAX_ID_CHARS, secondsToMs } from '../aggregating/recordings/rowValues.js';
+import { digest, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+
+export const LEG_ROW_PREFIX = 'l|';
+export const STREAM_ROW_PREFIX = 'm|';
+/**
+ * Counts every record applied to the partition, so it grows with every change of the call row. A
+ * bookkeeping row (`~`): not an aggregate, and not part of what the call row is computed from.
+ */
+export const SEQUENCE_ROW_KEY = `${RESERVED_ROW_PREFIX}seq`;
+
+/** The leg a record belongs to: `p<participant digest>`, `e<endpoint digest>`, or `-` (the server, or no id at all). */
+export function legOf(record: CallSummaryRecord | CallDiagnosticsRecord): string {
+  if (record.participantKey !== null) return 'p' + record.participantKey;
+  if (record.endpointKey !== null) return 'e' + record.endpointKey;
+  return '-';
+}
+
+export function legRowKey(record: CallSummaryRecord): string {
+  return LEG_ROW_PREFIX + encodeKeyPart(legOf(record));
+}
+
+export function streamRowKey(record: CallDiagnosticsRecord): string {
+  const identity = JSON.stringify([
+    legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection),
+  ]);
+  return STREAM_ROW_PREFIX + encodeKeyPart(digest(identity));
+}
+
+function lower(value: string | null): string | null {
+  return value === null ? null : value.trim().toLowerCase();
+}
+
+/** Microsoft's Insights rule for a poor stream, on the Avg values only. */
+export const POOR_JITTER_MS = 30;
+export const POOR_PACKET_LOSS = 0.1;
+export const POOR_ROUND_TRIP_MS = 500;
+
+export function isPoorStream(jitterAvg: number | null, packetLossRateAvg: number | null, roundTripTimeAvg: number | null): boolean {
+  return (jitterAvg ?? 0) > POOR_JITTER_MS || (packetLossRateAvg ?? 0) > POOR_PACKET_LOSS || (roundTripTimeAvg ?? 0) > POOR_ROUND_TRIP_MS;
+}
+
+/** The version, time and content digest a record competes with; compared in that order. */
+interface Rank {
+  version: number;
+  at: string;
+  digest: string;
+}
+
+function rankOf(record: CallSummaryRecord | CallDiagnosticsRecord): Rank {
+  const { category: _category, ...content } = record;
+  return { version: record.callUpdatesVersion ?? 0, at: isoTime(record.time), digest: digest(JSON.stringify(content)) };
+}
+
+/** Whether `rank` beats what the row holds (an empty row holds nothing). */
+function beats(row: RowData, rank: Rank): boolean {
+  const version = row['version'];
+  if (typeof version !== 'number') return true;
+  if (rank.version !== version) return rank.version > version;
+  const at = typeof row['at'] === 'string' ? row['at'] : '';
+  if (rank.at !== at) return rank.at > at;
+  return rank.digest > (typeof row['digest'] === 'string' ? row['digest'] : '');
+}
+
+function ranked(row: RowData, rank: Rank, record: CallSummaryRecord | CallDiagnosticsRecord, correlationId: string): void {
+  row['version'] = rank.version;
+  row['at'] = rank.at;
+  row['digest'] = rank.digest;
+  row['correlationId'] = clip(correlationId, MAX_ID_CHARS);
+  row['resourceId'] = record.resourceId;
+  row['leg'] = legOf(record);
+}
+
+/** Keeps the winning record of a leg. Every field comes from the winner, nulls included. */
+export function foldLeg(row: RowData, record: CallSummaryRecord, correlationId: string): void {
+  const rank = rankOf(record);
+  if (!beats(row, rank)) return;
+  ranked(row, rank, record, correlationId);
+  row['callStartTime'] = record.callStartTime === null ? null : isoTime(record.callStartTime);
+  row['callDurationMs'] = record.callDurationSeconds === null ? null : secondsToMs(record.callDurationSeconds);
+  row['callType'] = clipOrNull(record.callType);
+  row['participantStartTime'] = record.participantStartTime === null ? null : isoTime(record.participantStartTime);
+  row['participantMs'] = record.participantDurationSeconds === null ? null : secondsToMs(record.participantDurationSeconds);
+  row['endReason'] = clipOrNull(record.participantEndReason);
+  row['endSubCode'] = clipOrNull(record.participantEndSubCode);
+  row['resultCategory'] = clipOrNull(record.resultCategory);
+  row['endpointType'] = clipOrNull(record.endpointType);
+  row['participantType'] = clipOrNull(record.participantType);
+}
+
+/** Keeps the winning record of a stream, and whether it is poor. */
+export function foldStream(row: RowData, record: CallDiagnosticsRecord, correlationId: string): void {
+  const rank = rankOf(record);
+  if (!beats(row, rank)) return;
+  ranked(row, rank, record, correlationId);
+  row['mediaType'] = clipOrNull(record.mediaType);
+  row['streamDirection'] = clipOrNull(record.streamDirection);
+  row['transportType'] = clipOrNull(record.transportType);
+  row['codecName'] = clipOrNull(record.codecName);
+  row['endpointType'] = clipOrNull(record.endpointType);
+  row['jitterAvg'] = record.jitterAvg;
+  row['jitterMax'] = record.jitterMax;
+  row['roundTripTimeAvg'] = record.roundTripTimeAvg;
+  row['roundTripTimeMax'] = record.roundTripTimeMax;
+  row['packetLossRateAvg'] = record.packetLossRateAvg;
+  row['packetLossRateMax'] = record.packetLossRateMax;
+  row['poor'] = isPoorStream(record.jitterAvg, record.packetLossRateAvg, record.roundTripTimeAvg);
+}
+
+/** Counts one more record applied to the partition (see SEQUENCE_ROW_KEY). */
+export function bumpSequence(row: RowData): void {
+  const n = row['n'];
+  row['n'] = (typeof n === 'number' ? n : 0) + 1;
+}

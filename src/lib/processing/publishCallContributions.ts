@@ -1,0 +1,260 @@
+/**
+ * Publishes the current contribution of each call a segment touched to the per-resource views
+ * `call-volume` and `call-quality`, exactly once, after the call partitions committed and before the
+ * file's checkpoint moves.
+ *
+ * - The call row and its `~seq` row (which counts the records applied to the call, so it grows with
+ *   every change of the call row) are read together; the contribution is a pure function of the call
+ *   row (joining/callContribution.ts).
+ * - In each per-resource day partition, a row `~c|<call>` holds the sequence and contribution last
+ *   applied there. Applying a higher sequence subtracts the old contribution and adds the new one,
+ *   with the `~c|` row, in one ETag-guarded transaction; a lower or equal sequence is skipped. So a
+ *   replay, a crash before the checkpoint and two runs at once publish again harmlessly.
+ * - A later version can move the call to another day (or resource). The call partition keeps a
+ *   locator row `~pub` with every day partition the call was ever published to and the highest
+ *   sequence that claimed it, written before those partitions (ETag-guarded): a publisher with a
+ *   lower sequence than the locator's stops, and the one with the highest sequence visits every
+ *   partition the call ever reached and leaves its contribution only in the current one.
+ */
+import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../joining/index.js';
+import { SEQUENCE_ROW_KEY } from '../joining/callLogRows.js';
+import {
+  contributionOf, decodeContribution, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
+} from '../joining/callContribution.js';
+import { callQualityTarget } from '../joining/callQualityView.js';
+import { callVolumeTarget } from '../joining/callVolumeView.js';
+import { resourceDayPartition } from '../aggregating/partitions.js';
+import type { AggregateView, RowData } from '../aggregating/types.js';
+import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import type { PositionedRecord } from './applyExactlyOnce.js';
+import { forEachLimit } from './concurrency.js';
+
+export const CONTRIBUTION_TARGETS: readonly ContributionTarget[] = [callVolumeTarget, callQualityTarget];
+export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
+const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
+
+export interface PublishStats {
+  calls: number;
+  /** Partition transactions that changed a view. */
+  applied: number;
+  /** Partitions that already held this call's contribution (or a newer one). */
+  skipped: number;
+  conflicts: number;
+}
+
+const MAX_ATTEMPTS = 40;
+
+/**
+ * Publishes every call among `records` (those the call join routes). Does nothing unless `views`
+ * includes the call join.
+ */
+export async function publishCallContributions(
+  tables: TableStore,
+  views: readonly AggregateView[],
+  records: readonly PositionedRecord[],
+  concurrency: number,
+): Promise<PublishStats> {
+  const stats: PublishStats = { calls: 0, applied: 0, skipped: 0, conflicts: 0 };
+  if (!views.includes(callsView)) return stats;
+  const partitions = new Set<string>();
+  for (const { record } of records) {
+    const route = callsView.route(record);
+    if (route) partitions.add(boundedKey(route.partitionKey));
+  }
+  if (partitions.size === 0) return stats;
+  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_TARGETS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
+  stats.calls = partitions.size;
+  const claims: Claim[] = [];
+  await forEachLimit([...partitions], concurrency, async (partition) => {
+    const claim = await claimCall(tables, partition, stats);
+    if (claim) claims.push(claim);
+  });
+  // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
+  const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
+  for (const claim of claims) {
+    for (const place of claim.places) {
+      for (const view of CONTRIBUTION_TARGETS) {
+        const key = `${view.table}\n${place}`;
+        let group = groups.get(key);
+        if (!group) groups.set(key, (group = { view, partition: place, entries: [] }));
+        group.entries.push({
+          callPartition: claim.callPartition, sequence: claim.sequence, contribution: place === claim.target ? claim.contribution : null,
+        });
+      }
+    }
+  }
+  await forEachLimit([...groups.values()], concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats));
+  return stats;
+}
+
+/** A call whose current contribution this run publishes: to `target`, and nothing to the other places. */
+interface Claim {
+  callPartition: string;
+  sequence: number;
+  contribution: CallContribution | null;
+  target: string | null;
+  /** Every day partition the call was ever published to, `target` included. */
+  places: string[];
+}
+
+interface Entry {
+  callPartition: string;
+  sequence: number;
+  contribution: CallContribution | null;
+}
+
+/**
+ * Reads the call at one sequence and claims it in the locator; null when there is nothing to publish
+ * or a newer state of the call is being published by another run.
+ */
+async function claimCall(tables: TableStore, callPartition: string, stats: PublishStats): Promise<Claim | null> {
+  for (let attempt = 1; ; attempt++) {
+    const rows = await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
+    const locator = rows.get(LOCATOR_ROW_KEY);
+    const places = readPlaces(locator);
+    // A call without call logs (recordings only) contributes nothing: one read is all it costs.
+    if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return null;
+    // The sequence before and after reading the call row again: equal, no transaction came in between,
+    // so the row is the call at that sequence (a multi-row read need not be one snapshot).
+    const sequence = numberOf(rows.get(SEQUENCE_ROW_KEY)?.data['n']);
+    const callRow = await tables.getRow(CALLS_TABLE, callPartition, CALL_ROW_KEY);
+    const after = numberOf((await tables.getRow(CALLS_TABLE, callPartition, SEQUENCE_ROW_KEY))?.data['n']);
+    if (after !== sequence) {
+      stats.conflicts++;
+      if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up reading call ${callPartition}: it kept changing`);
+      continue;
+    }
+    const contribution = contributionOf(callRow?.data);
+    if (contribution === null && places.length === 0) return null;
+    const claimed = numberOf(locator?.data['seq']);
+    if (claimed > sequence) return null; // a newer state of the call is being published by another run
+    const target = contribution === null ? null : boundedKey(resourceDayPartition(contribution.resourceId, contribution.day));
+    const all = target === null || places.includes(target) ? places : [...places, target].sort();
+    if (!locator || claimed < sequence || all.length > places.length) {
+      const data = { seq: sequence, places: JSON.stringify(all) };
+      const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
+      const outcome = await tables.commit(CALLS_TABLE, callPartition, [write]);
+      if (!outcome.committed) {
+        stats.conflicts++;
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
+        await backoff(attempt);
+        continue;
+      }
+    }
+    return { callPartition, sequence, contribution, target, places: all };
+  }
+}
+
+/**
+ * In one per-resource day partition of one view: for each call whose stored sequence (`~c|<call>`) is
+ * lower, replaces what it contributed there by its new contribution (null: nothing, the call is
+ * elsewhere now). Calls are committed together, as many per transaction as fit in 99 rows, each call's
+ * rows and its `~c|` row always in the same transaction.
+ */
+async function applyToPartition(
+  tables: TableStore,
+  view: ContributionTarget,
+  partition: string,
+  entries: readonly Entry[],
+  stats: PublishStats,
+): Promise<void> {
+  let pending = [...entries];
+  for (let attempt = 1; pending.length > 0; attempt++) {
+    const markKeys = pending.map((e) => boundedKey(CONTRIBUTION_ROW_PREFIX + e.callPartition));
+    const newKeys = pending.map((e) => (e.contribution === null ? [] : view.rowKeys(e.contribution).map(boundedKey)));
+    const known = await tables.readRows(view.table, partition, [...new Set([...markKeys, ...newKeys.flat()])]);
+    const todo: { entry: Entry; markKey: string; previous: CallContribution | null; oldKeys: string[]; newKeys: string[] }[] = [];
+    pending.forEach((entry, i) => {
+      const markKey = markKeys[i] as string;
+      const mark = known.get(markKey);
+      if (mark === undefined && entry.contribution === null) return;
+      if (mark !== undefined && numberOf(mark.data['seq']) >= entry.sequence) {
+        stats.skipped++;
+        return;
+      }
+      const previous = decodeContribution(mark?.data['contribution']);
+      todo.push({ entry, markKey, previous, oldKeys: previous === null ? [] : view.rowKeys(previous).map(boundedKey), newKeys: newKeys[i] as string[] });
+    });
+    const missing = [...new Set(todo.flatMap((t) => t.oldKeys))].filter((key) => !known.has(key));
+    if (missing.length > 0) for (const [key, row] of await tables.readRows(view.table, partition, missing)) known.set(key, row);
+
+    const committed = new Set<Entry>();
+    let lost = false;
+    let start = 0;
+    while (start < todo.length && !lost) {
+      // As many calls as fit: each brings its mark and the rows it leaves and enters.
+      const rowKeys = new Set<string>();
+      let end = start;
+      while (end < todo.length) {
+        const t = todo[end]!;
+        const adds = [t.markKey, ...t.oldKeys, ...t.newKeys].filter((key) => !rowKeys.has(key));
+        if (end > start && rowKeys.size + adds.length > MAX_TRANSACTION_ROWS - 1) break;
+        for (const key of adds) rowKeys.add(key);
+        end++;
+      }
+      const changed = new Map<string, RowData>();
+      const rowFor = (key: string): RowData => {
+        let row = changed.get(key);
+        if (!row) changed.set(key, (row = { ...(known.get(key)?.data ?? {}) }));
+        return row;
+      };
+      try {
+        for (const t of todo.slice(start, end)) {
+          if (t.previous !== null) for (const key of t.oldKeys) view.apply(rowFor(key), key, t.previous, -1);
+          if (t.entry.contribution !== null) for (const key of t.newKeys) view.apply(rowFor(key), key, t.entry.contribution, 1);
+          changed.set(t.markKey, { seq: t.entry.sequence, contribution: t.entry.contribution === null ? '' : encodeContribution(t.entry.contribution) });
+        }
+      } catch (error) {
+        // Rows read in two requests, with another writer's commit in between: read again. (A commit would fail its ETags.)
+        if (!(error instanceof InconsistentRead)) throw error;
+        lost = true;
+        break;
+      }
+      const writes: RowWrite[] = [...changed].map(([rowKey, data]) => writeFor(known.get(rowKey), rowKey, data));
+      const outcome = await tables.commit(view.table, partition, writes);
+      if (!outcome.committed) {
+        lost = true;
+        break;
+      }
+      stats.applied++;
+      writes.forEach((write, i) => {
+        const etag = outcome.etags?.[i];
+        if (etag) known.set(write.rowKey, { partitionKey: partition, rowKey: write.rowKey, etag, data: write.data });
+        else known.delete(write.rowKey);
+      });
+      for (const t of todo.slice(start, end)) committed.add(t.entry);
+      // A row whose new ETag the answer did not carry is read again before it is written again.
+      if (writes.some((_, i) => !outcome.etags?.[i])) {
+        lost = true;
+        break;
+      }
+      start = end;
+    }
+    if (!lost) return;
+    pending = pending.filter((entry) => !committed.has(entry));
+    stats.conflicts++;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up on ${view.table}/${partition} after ${attempt} conflicting writers`);
+    await backoff(attempt);
+  }
+}
+
+function writeFor(existing: StoredRow | undefined, rowKey: string, data: RowData): RowWrite {
+  return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
+}
+
+function readPlaces(locator: StoredRow | undefined): string[] {
+  const raw = locator?.data['places'];
+  if (typeof raw !== 'string' || raw === '') return [];
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new Error(`call locator ${LOCATOR_ROW_KEY} does not read`);
+  return parsed as string[];
+}
+
+function numberOf(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
+}
+
+function backoff(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * Math.random()));
+}

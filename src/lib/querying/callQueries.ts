@@ -1,0 +1,100 @@
+import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
+import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
+import { LOSS_SCALE } from '../joining/callQuality.js';
+import { CALL_QUALITY_TABLE } from '../joining/callQualityView.js';
+import { CALL_VOLUME_TABLE } from '../joining/callVolumeView.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { numberOr, type ViewFilters } from './filters.js';
+import { scanBuckets } from './scanBuckets.js';
+
+/** One row of `query call-volume`: a stable contract (docs/CALLS.md). */
+export interface CallVolumeRow {
+  bucket: string;
+  resourceId: string;
+  calls: number;
+  callSeconds: number;
+  participants: number;
+  participantSeconds: number;
+  byCallType: Record<string, number>;
+  byEndpointType: Record<string, number>;
+  impactedCalls: number;
+  recordedCalls: number;
+}
+
+/** p50, p95 and max of a quality metric's Avg values, from the sketch: each within 1 % (relative). */
+export interface QualityStats {
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+/** One row of `query call-quality`. */
+export interface CallQualityRow {
+  bucket: string;
+  resourceId: string;
+  mediaType: string;
+  streams: number;
+  poorStreams: number;
+  jitterMs: QualityStats;
+  roundTripMs: QualityStats;
+  /** A fraction (0.1 is 10 %). */
+  packetLoss: QualityStats;
+}
+
+/** Calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
+export async function queryCallVolume(tables: TableStore, filters: ViewFilters): Promise<CallVolumeRow[]> {
+  const rows: CallVolumeRow[] = [];
+  for await (const row of scanBuckets(tables, CALL_VOLUME_TABLE, filters)) {
+    const d = row.data;
+    const calls = numberOr(d['calls'], 0) as number;
+    if (calls === 0) continue;
+    rows.push({
+      bucket: String(d['bucket']),
+      resourceId: String(d['resourceId']),
+      calls,
+      callSeconds: (numberOr(d['callMs'], 0) as number) / 1000,
+      participants: numberOr(d['participants'], 0) as number,
+      participantSeconds: (numberOr(d['participantMs'], 0) as number) / 1000,
+      byCallType: readCounts(d['byCallType']),
+      byEndpointType: readCounts(d['byEndpointType']),
+      impactedCalls: numberOr(d['impactedCalls'], 0) as number,
+      recordedCalls: numberOr(d['recordedCalls'], 0) as number,
+    });
+  }
+  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId));
+}
+
+/** Stream quality per bucket of callStartTime and MediaType. */
+export async function queryCallQuality(tables: TableStore, filters: ViewFilters): Promise<CallQualityRow[]> {
+  const rows: CallQualityRow[] = [];
+  for await (const row of scanBuckets(tables, CALL_QUALITY_TABLE, filters)) {
+    const d = row.data;
+    const streams = numberOr(d['streams'], 0) as number;
+    if (streams === 0) continue;
+    rows.push({
+      bucket: String(d['bucket']),
+      resourceId: String(d['resourceId']),
+      mediaType: String(d['mediaType']),
+      streams,
+      poorStreams: numberOr(d['poorStreams'], 0) as number,
+      jitterMs: statsOf(d['jitterMs'], 1),
+      roundTripMs: statsOf(d['roundTripMs'], 1),
+      packetLoss: statsOf(d['packetLossMicros'], LOSS_SCALE),
+    });
+  }
+  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.mediaType, b.mediaType));
+}
+
+function statsOf(stored: unknown, scale: number): QualityStats {
+  const sketch = decodeSketch(stored);
+  const at = (q: number): number | null => {
+    const value = sketchQuantile(sketch, q);
+    return value === null ? null : round(value / scale);
+  };
+  return { p50: at(0.5), p95: at(0.95), max: at(1) };
+}
+
+/** Six significant digits: the sketch is within 1 %, more digits would only be noise. */
+function round(value: number): number {
+  return Number(value.toPrecision(6));
+}

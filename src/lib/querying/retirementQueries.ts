@@ -1,0 +1,54 @@
+import { compareStrings } from '../aggregating/recordings/rowValues.js';
+import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
+import { fateOf, type Fate } from '../aggregating/usage/retirementFates.js';
+import { USAGE_TABLE } from '../aggregating/usage/usageView.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { numberOr, type ViewFilters } from './filters.js';
+import { scanBuckets } from './scanBuckets.js';
+
+/** One row of `query retirement`: a stable contract (docs/RETIREMENT.md). */
+export interface RetirementRow {
+  /** `YYYY-MM` (UTC) of the usage records' time. */
+  month: string;
+  resourceId: string;
+  usageType: string;
+  unitType: string;
+  /** Sum of Quantity, exact to 6 decimals. */
+  quantity: number;
+  records: number;
+  service: string;
+  fate: Fate;
+  source: string;
+}
+
+/**
+ * Billing usage per resource and month by UsageType and UnitType, each with what happens to its
+ * service on the retirement date. Read from the Usage table's daily rows (so `--from/--to` select
+ * days) and summed exactly; the fate is looked up when queried, so a corrected mapping applies to
+ * every month already kept.
+ */
+export async function queryRetirement(tables: TableStore, filters: ViewFilters): Promise<RetirementRow[]> {
+  const months = new Map<string, { month: string; resourceId: string; usageType: string; unitType: string; micros: bigint; records: number }>();
+  for await (const row of scanBuckets(tables, USAGE_TABLE, { ...filters, granularity: 'day' })) {
+    const d = row.data;
+    const month = String(d['bucket']).slice(0, 7);
+    const resourceId = String(d['resourceId']);
+    const usageType = typeof d['usageType'] === 'string' ? d['usageType'] : '';
+    const unitType = typeof d['unitType'] === 'string' ? d['unitType'] : '';
+    const key = JSON.stringify([month, resourceId, usageType, unitType]);
+    let entry = months.get(key);
+    if (!entry) months.set(key, (entry = { month, resourceId, usageType, unitType, micros: 0n, records: 0 }));
+    entry.micros += readMicros(d['quantityMicros']);
+    entry.records += numberOr(d['records'], 0) as number;
+  }
+  return [...months.values()]
+    .map((m) => {
+      const fate = fateOf(m.usageType);
+      return {
+        month: m.month, resourceId: m.resourceId, usageType: m.usageType, unitType: m.unitType, quantity: microsToNumber(m.micros),
+        records: m.records, service: fate.service, fate: fate.fate, source: fate.source,
+      };
+    })
+    .sort((a, b) => compareStrings(a.month, b.month) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType)
+      || compareStrings(a.unitType, b.unitType));
+}

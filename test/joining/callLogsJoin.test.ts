@@ -1,0 +1,195 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { RowData } from '../../src/lib/aggregating/types.js';
+import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
+import { CALL_ROW_KEY, callFactsOfRow, callPartition, callsView } from '../../src/lib/joining/index.js';
+import { endReasonClass, endpointTypeName } from '../../src/lib/joining/callLogFacts.js';
+import { isPoorStream } from '../../src/lib/joining/callLogRows.js';
+import { referenceAggregates } from '../support/storage.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
+import { DAY, normalizeAll, operationRecord, recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
+
+const HOUR = 3_600_000;
+const CALL = 'c0ffee00-1111-2222-3333-444455556666';
+const START = DAY + 9 * HOUR;
+
+function calls(records: readonly NormalizedRecord[]): Record<string, RowData> {
+  return referenceAggregates(records, [callsView])['Calls'] ?? {};
+}
+
+function callRowOfRecords(records: readonly NormalizedRecord[]): RowData | undefined {
+  return calls(records)[`${callPartition(CALL)} / ${CALL_ROW_KEY}`];
+}
+
+/** Applies records as the applier does: in chunks, each followed by the summary over the partition. */
+function applyInChunks(records: readonly NormalizedRecord[], chunk: number): Record<string, RowData> {
+  const partitions = new Map<string, Map<string, RowData>>();
+  for (let start = 0; start < records.length; start += chunk) {
+    const touched = new Set<string>();
+    for (const record of records.slice(start, start + chunk)) {
+      const route = callsView.route(record);
+      if (!route) continue;
+      let partition = partitions.get(route.partitionKey);
+      if (!partition) partitions.set(route.partitionKey, (partition = new Map()));
+      const rows = route.rowKeys.map((key) => {
+        let row = partition.get(key);
+        if (!row) partition.set(key, (row = {}));
+        return row;
+      });
+      callsView.apply(record, rows);
+      touched.add(route.partitionKey);
+    }
+    for (const key of touched) {
+      const partition = partitions.get(key) as Map<string, RowData>;
+      for (const row of partition.values()) callsView.finalize?.(row);
+      const rows = new Map([...partition].filter(([rowKey]) => rowKey !== CALL_ROW_KEY && !rowKey.startsWith('~')));
+      partition.set(CALL_ROW_KEY, callsView.summary?.compute(rows, key) as RowData);
+    }
+  }
+  const out: Record<string, RowData> = {};
+  for (const [pk, partition] of partitions) {
+    for (const [rk, row] of partition) {
+      if (rk.startsWith('~')) continue;
+      out[`${pk} / ${rk}`] = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
+    }
+  }
+  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Three legs, each in up to three versions, with streams; version 2 lowers the call's duration. */
+function callLogs(casing: 'camel' | 'pascal' = 'camel', stringNumbers = false) {
+  const common = { correlationId: CALL, callStartTime: START, casing, stringNumbers } as const;
+  return [
+    legRecord({ ...common, participantId: 'p-1', version: null, time: START + 4 * HOUR, callDurationSeconds: 600 }),
+    legRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, callDurationSeconds: 660 }),
+    legRecord({ ...common, participantId: 'p-1', version: 2, time: START + 6 * HOUR, callDurationSeconds: 540, participantDurationSeconds: 530 }),
+    legRecord({ ...common, participantId: 'p-2', version: 1, time: START + HOUR, callDurationSeconds: 660, participantDurationSeconds: null, endReason: '487' }),
+    legRecord({ ...common, participantId: 'p-2', version: 2, time: START + 6 * HOUR, callDurationSeconds: 540, participantDurationSeconds: 300, endReason: '487' }),
+    // A PSTN leg with no participant id: told apart by its endpoint id.
+    legRecord({ ...common, participantId: null, endpointId: 'ep-3', version: 1, time: START + HOUR, callDurationSeconds: 660, participantDurationSeconds: 120, endpointType: 'PSTN', endReason: '503' }),
+    streamRecord({ ...common, participantId: 'p-1', version: null, time: START + 4 * HOUR, jitterAvg: 2 }),
+    streamRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, jitterAvg: 45 }),
+    streamRecord({ ...common, participantId: 'p-1', version: 2, time: START + 6 * HOUR, jitterAvg: 3 }),
+    streamRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, direction: 'Outbound', packetLossRateAvg: 0.2 }),
+    streamRecord({ ...common, participantId: 'p-2', version: 1, time: START + HOUR, mediaType: 'Video', streamId: '7', roundTripTimeAvg: 100 }),
+  ];
+}
+
+describe('the call-log join', () => {
+  const records = normalizeAll(callLogs());
+
+  it('keeps the highest version of each leg and stream, and takes the call duration from the newest leg', () => {
+    expect(callRowOfRecords(records)).toMatchObject({
+      correlationId: CALL,
+      recordingCount: 0,
+      callStartTime: new Date(START).toISOString(),
+      // Version 2 (540 s) replaces version 1 (660 s) and the plain record (600 s).
+      callDurationMs: 540_000,
+      callType: 'Group',
+      participants: 3,
+      participantMs: (530 + 300 + 120) * 1000,
+      endpointTypes: '{"PSTN":1,"VoIP":2}',
+      endReasons: '{"Client Failure":1,"Server Failure":1,"Success":1}',
+      // p-1 inbound audio: version 2 (jitter 3) wins over version 1 (45): good. Outbound: loss 0.2: poor.
+      streams: 3,
+      poorStreams: 1,
+      impacted: true,
+      firstAt: new Date(START).toISOString(),
+    });
+    // No recording over a known duration: coverage 0 (not null).
+    expect(callRowOfRecords(records)?.['recordingCoverage']).toBe(0);
+  });
+
+  it('gives the identical partition in every arrival order and chunking, with any record replayed or duplicated', () => {
+    const expected = calls(records);
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(records, { minLength: records.length, maxLength: records.length }),
+        fc.array(fc.nat({ max: records.length - 1 }), { maxLength: 20 }),
+        fc.integer({ min: 1, max: 12 }),
+        (shuffled, replays, chunk) => {
+          const withReplays = [...shuffled];
+          for (const i of replays) withReplays.splice((i * 5) % (withReplays.length + 1), 0, records[i] as NormalizedRecord);
+          expect(applyInChunks(withReplays, chunk)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads both casings and numbers written as strings to the same partition', () => {
+    const expected = calls(records);
+    expect(calls(normalizeAll(callLogs('pascal', false)))).toEqual(expected);
+    expect(calls(normalizeAll(callLogs('camel', true)))).toEqual(expected);
+    expect(calls(normalizeAll(callLogs('pascal', true)))).toEqual(expected);
+  });
+
+  it('follows a later version that lowers the duration, whichever order the versions come in', () => {
+    const v1 = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: 900 });
+    const v2 = legRecord({ correlationId: CALL, participantId: 'p-1', version: 2, time: START + 30 * HOUR, callStartTime: START + 60_000, callDurationSeconds: 120 });
+    for (const order of [[v1, v2], [v2, v1]]) {
+      expect(callRowOfRecords(normalizeAll(order))).toMatchObject({ callDurationMs: 120_000, callStartTime: new Date(START + 60_000).toISOString(), participants: 1 });
+    }
+  });
+
+  it('breaks a tie of equal versions by the latest time, then by content, the same in either order', () => {
+    const early = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: 100 });
+    const late = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + 2 * HOUR, callStartTime: START, callDurationSeconds: 90 });
+    const sameTime = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + 2 * HOUR, callStartTime: START, callDurationSeconds: 95 });
+    expect(callRowOfRecords(normalizeAll([early, late]))?.['callDurationMs']).toBe(90_000);
+    expect(callRowOfRecords(normalizeAll([late, early]))?.['callDurationMs']).toBe(90_000);
+    const a = callRowOfRecords(normalizeAll([late, sameTime]));
+    expect(callRowOfRecords(normalizeAll([sameTime, late]))).toEqual(a);
+  });
+
+  it('joins the call logs to the call\'s recordings, in either order, and gives the coverage', () => {
+    const recordingId = recordingIdOf(CALL, 1);
+    const recording = [
+      operationRecord({ correlationId: CALL, operationName: 'StartRecording', time: START + 5_000 }),
+      summaryRecord({ correlationId: CALL, recordingId, time: START + 2 * HOUR, startTime: START + 6_000, lengthSeconds: 270 }),
+    ];
+    const logs = callLogs();
+    const before = callRowOfRecords(normalizeAll([...logs, ...recording]));
+    expect(before).toEqual(callRowOfRecords(normalizeAll([...recording, ...logs])));
+    expect(before).toMatchObject({ recordingCount: 1, recordingMs: 270_000, callDurationMs: 540_000, recordingCoverage: 0.5, participants: 3 });
+    const facts = callFactsOfRow(before as RowData, []);
+    expect(facts).toMatchObject({ recordingCoverage: 0.5, callDurationMs: 540_000, impacted: true, poorStreams: 1 });
+  });
+
+  it('has no coverage while the duration is unknown', () => {
+    const leg = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: null });
+    const row = callRowOfRecords(normalizeAll([leg]));
+    expect(row).toMatchObject({ participants: 1 });
+    expect(row?.['callDurationMs']).toBeUndefined();
+    expect(row?.['recordingCoverage']).toBeUndefined();
+  });
+
+  it('classes end reasons by first digit and names endpoint types without regard to case', () => {
+    expect(['0', '200', '2', '180', '302', '404', '500', '603', '9', 'x', null].map(endReasonClass)).toEqual([
+      'Success', 'Success', 'Success', 'Provisional', 'Redirection', 'Client Failure', 'Server Failure', 'Global Failure', 'Other', 'Other', '(none)',
+    ]);
+    expect(['VOIP', 'voip', 'VoIP', 'BOT', 'Bot', 'pstn', 'Server', 'Teams', null].map(endpointTypeName)).toEqual([
+      'VoIP', 'VoIP', 'VoIP', 'Bot', 'Bot', 'PSTN', 'Server', 'Teams', '(none)',
+    ]);
+  });
+
+  it('calls a stream poor over the Insights thresholds only (Avg values, strictly greater)', () => {
+    expect(isPoorStream(30, 0.1, 500)).toBe(false);
+    expect(isPoorStream(30.5, null, null)).toBe(true);
+    expect(isPoorStream(null, 0.1001, null)).toBe(true);
+    expect(isPoorStream(null, null, 501)).toBe(true);
+    expect(isPoorStream(null, null, null)).toBe(false);
+  });
+});
+
+describe('hostile call logs', () => {
+  it('keep at most 8 media types per call, the rest under (other), so a call stays one small transaction', () => {
+    const streams = Array.from({ length: 30 }, (_, i) =>
+      streamRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, mediaType: `Media${String(i).padStart(2, '0')}`, jitterAvg: i }));
+    const row = callRowOfRecords(normalizeAll(streams)) as RowData;
+    const quality = JSON.parse(row['quality'] as string) as Record<string, { streams: number }>;
+    expect(Object.keys(quality)).toHaveLength(8);
+    expect(quality['(other)']?.streams).toBe(23);
+    expect(Object.values(quality).reduce((n, q) => n + q.streams, 0)).toBe(30);
+  });
+});

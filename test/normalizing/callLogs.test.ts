@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { categoryFromContainer, normalizeRecord, type NormalizeContext, type NormalizedRecord } from '../../src/lib/normalizing/index.js';
+
+const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
+
+/** The documentation's CallSummary example, assembled (call-logs facts §1.3). */
+const SUMMARY = {
+  time: '2021-07-05T06:30:06.402Z',
+  resourceId: RESOURCE,
+  correlationId: 'bbbb1111-cc22-3333-44dd-555555eeeeee',
+  operationName: 'CallSummary',
+  operationVersion: '1.0',
+  category: 'CallSummary',
+  properties: {
+    identifier: 'acs:1797dbb3-f982-47b0-b98e-6a76084454f1_0000000b-1531-729f-28f4-343a0d00d975',
+    callStartTime: '2021-07-05T06:16:40.240Z',
+    callDuration: 87,
+    callType: 'Group',
+    participantId: '04cc26f5-a86d-481c-b9f9-7a40be4d6fba',
+    participantStartTime: '2021-07-05T06:16:44.235Z',
+    participantDuration: '82',
+    participantEndReason: '0',
+    endpointId: '5ebd55df-ffff-ffff-89e6-4f3f0453b1a6',
+    endpointType: 'VoIP',
+    sdkVersion: '1.0.0.3',
+    osVersion: 'Darwin Kernel Version 18.7.0',
+  },
+};
+
+const DIAGNOSTICS = {
+  ...SUMMARY,
+  operationName: 'CallDiagnostics',
+  category: 'CallDiagnostics',
+  properties: {
+    identifier: 'acs:1797dbb3-f982-47b0-b98e-6a76084454f1_0000000b-1531-729f-28f4-343a0d00d975',
+    participantId: '04cc26f5-a86d-481c-b9f9-7a40be4d6fba',
+    endpointId: '5ebd55df-ffff-ffff-89e6-4f3f0453b1a6',
+    endpointType: 'VoIP',
+    mediaType: 'Audio',
+    streamId: '14884',
+    transportType: 'UDP',
+    roundTripTimeAvg: '46',
+    roundTripTimeMax: '48',
+    jitterAvg: '0',
+    jitterMax: '1',
+    packetLossRateAvg: '3.146336E-05',
+    packetLossRateMax: '0',
+  },
+};
+
+function record(raw: Record<string, unknown>, context?: NormalizeContext): NormalizedRecord {
+  const result = normalizeRecord(raw, { ...context, timeBounds: { earliest: 0, latest: Date.UTC(2100, 0, 1) } });
+  if (!result.success) throw new Error(JSON.stringify(result));
+  return result.record;
+}
+
+describe('call logs: normalizing', () => {
+  it('reads the documented CallSummary example, numbers written as strings included', () => {
+    const r = record(SUMMARY);
+    expect(r).toMatchObject({
+      category: 'CallSummary',
+      correlationId: 'bbbb1111-cc22-3333-44dd-555555eeeeee',
+      callUpdatesVersion: null,
+      callStartTime: Date.parse('2021-07-05T06:16:40.240Z'),
+      callDurationSeconds: 87,
+      callType: 'Group',
+      participantStartTime: Date.parse('2021-07-05T06:16:44.235Z'),
+      participantDurationSeconds: 82,
+      participantEndReason: '0',
+      endpointType: 'VoIP',
+    });
+  });
+
+  it('reads the documented CallDiagnostics example: string numbers, exponent notation', () => {
+    expect(record(DIAGNOSTICS)).toMatchObject({
+      category: 'CallDiagnostics',
+      mediaType: 'Audio',
+      streamId: '14884',
+      transportType: 'UDP',
+      roundTripTimeAvg: 46,
+      roundTripTimeMax: 48,
+      jitterAvg: 0,
+      jitterMax: 1,
+      packetLossRateAvg: 3.146336e-5,
+      packetLossRateMax: 0,
+    });
+  });
+
+  it('keeps no participant or endpoint id and no identifier: legs are told apart by a digest', () => {
+    const r = record(SUMMARY);
+    const text = JSON.stringify(r);
+    expect(text).not.toContain('04cc26f5');
+    expect(text).not.toContain('5ebd55df');
+    expect(text).not.toContain('acs:1797');
+    expect(r).toMatchObject({ participantKey: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), endpointKey: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/) });
+    // A leading space (seen in the documentation's sample) names the same participant.
+    const spaced = record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: ' 04cc26f5-a86d-481c-b9f9-7a40be4d6fba' } });
+    expect((spaced as { participantKey: string }).participantKey).toBe((r as { participantKey: string }).participantKey);
+  });
+
+  it('reads null and "null" as absent, and a redacted id as no id', () => {
+    const server = record({
+      ...DIAGNOSTICS,
+      properties: { ...DIAGNOSTICS.properties, endpointId: null, identifier: null, participantId: 'null', endpointType: 'Server', jitterAvg: 'NULL' },
+    });
+    expect(server).toMatchObject({ participantKey: null, endpointKey: null, endpointType: 'Server', jitterAvg: null });
+    const redacted = record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: 'Redacted', callDuration: 'null' } });
+    expect(redacted).toMatchObject({ participantKey: null, callDurationSeconds: null });
+  });
+
+  it.each([
+    ['callupdatesversion', '2', 2],
+    ['CallUpdatesVersion', 3, 3],
+    ['CALLUPDATESVERSION', ' 4 ', 4],
+    ['callUpdatesVersion', 'null', null],
+  ])('reads the version field spelled %s with value %j', (name, value, expected) => {
+    const r = record({ ...SUMMARY, category: 'CallSummaryUpdates', properties: { ...SUMMARY.properties, [name]: value } });
+    expect(r).toMatchObject({ category: 'CallSummaryUpdates', callUpdatesVersion: expected });
+  });
+
+  it('reads field names in any casing, flat (Log Analytics) or storage-shaped', () => {
+    const flat = record({
+      TimeGenerated: '2021-07-05T06:30:06.402Z', Type: 'ACSCallDiagnosticsUpdates', CorrelationId: 'c1', PARTICIPANTID: 'p',
+      MEDIATYPE: 'Video', StreamId: 7, StreamDirection: 'Outbound', JITTERAVG: 31, RoundTripTimeAvg: '12.5', PacketLossRateAvg: 0.2,
+      CallUpdatesVersion: 5,
+    });
+    expect(flat).toMatchObject({
+      category: 'CallDiagnosticsUpdates', correlationId: 'c1', mediaType: 'Video', streamId: '7', streamDirection: 'Outbound',
+      jitterAvg: 31, roundTripTimeAvg: 12.5, packetLossRateAvg: 0.2, callUpdatesVersion: 5,
+    });
+  });
+
+  it('takes the category from the Updates container when the record names none, and infers it from the fields otherwise', () => {
+    const { category: _c, ...noCategory } = SUMMARY;
+    const fileCategory = categoryFromContainer('insights-logs-callsummaryupdates');
+    expect(fileCategory).toBe('CallSummaryUpdates');
+    expect(record(noCategory, { fileCategory }).category).toBe('CallSummaryUpdates');
+    expect(record(noCategory).category).toBe('CallSummary');
+    const { category: _d, ...noDiagCategory } = DIAGNOSTICS;
+    expect(record({ ...noDiagCategory, properties: { ...DIAGNOSTICS.properties, callUpdatesVersion: '1' } }).category).toBe('CallDiagnosticsUpdates');
+  });
+
+  it('quarantines impossible values with a literal code and a readable message', () => {
+    const negative = normalizeRecord({ ...DIAGNOSTICS, properties: { ...DIAGNOSTICS.properties, jitterAvg: -1 } }, {});
+    expect(negative).toMatchObject({ success: false, code: 'value_out_of_range', message: expect.stringContaining('JitterAvg') });
+    const word = normalizeRecord({ ...SUMMARY, properties: { ...SUMMARY.properties, callDuration: 'long' } }, {});
+    expect(word).toMatchObject({ success: false, code: 'schema_invalid', message: expect.stringContaining('CallDuration') });
+    const version = normalizeRecord({ ...SUMMARY, properties: { ...SUMMARY.properties, callUpdatesVersion: '1.5' } }, {});
+    expect(version).toMatchObject({ success: false, code: 'schema_invalid', message: expect.stringContaining('CallUpdatesVersion') });
+    const start = normalizeRecord({ ...SUMMARY, properties: { ...SUMMARY.properties, callStartTime: '1970-01-01T00:00:00Z' } }, {});
+    expect(start).toMatchObject({ success: false, code: 'time_out_of_range', message: expect.stringContaining('CallStartTime') });
+  });
+});
