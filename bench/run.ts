@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
+import { cliPhase, duckdbPhase, growthPhase, sinkPhase } from './endToEnd.js';
 import {
   e2ePhase, floorPhase, incrementalPhase, junkPhase, loopPhase, oneCallPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage,
 } from './phases.js';
@@ -30,7 +31,8 @@ interface Args {
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = {
-    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 15, junkMb: 16, phases: new Set(['a', 'b', 'stages', 'loop', 'c', 'd', 'e', 'f', 'rss', 'junk']),
+    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 0, junkMb: 16,
+    phases: new Set(['a', 'b', 'stages', 'loop', 'c', 's', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']),
     dir: path.join(os.tmpdir(), 'acs-logs-bench'), seed: 1, write: true, repeat: 3,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -62,10 +64,12 @@ function parseArgs(argv: readonly string[]): Args {
 class UsageError extends Error {}
 
 const USAGE = 'usage: npm run bench -- [--size-mb N] [--rss-file-mb N] [--incremental-mb N] [--e2e-mb N] [--junk-mb N] [--scaling-lines N] ' +
-  '[--phases a,b,stages,loop,c,d,e,f,rss,junk] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
+  '[--phases a,b,stages,loop,c,s,p,g,d,e,f,rss,rssE2e,junk] [--repeat N] [--dir PATH] [--seed N] [--no-write]';
 
 type PhaseRequest =
-  | { phase: 'floor' | 'e2e' | 'loop'; files: string[] }
+  | { phase: 'floor' | 'e2e' | 'loop' | 'cli' | 'duckdb'; files: string[] }
+  | { phase: 'growth'; first: string[]; second: string[] }
+  | { phase: 'sink'; entities: number }
   | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
   | { phase: 'incremental'; bigFile: string; append: string }
   | { phase: 'junk'; file: string }
@@ -77,6 +81,10 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'floor': return floorPhase(request.files);
     case 'pipeline': return pipelinePhase(request.files, undefined, request.upTo);
     case 'e2e': return e2ePhase(request.files);
+    case 'cli': return cliPhase(request.files);
+    case 'growth': return growthPhase(request.first, request.second);
+    case 'sink': return sinkPhase(request.entities);
+    case 'duckdb': return duckdbPhase(request.files);
     case 'loop': return loopPhase(request.files);
     case 'incremental': return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
     case 'scaling': return scalingPhase(request.files);
@@ -150,16 +158,28 @@ async function main(): Promise<void> {
     for (const upTo of ['decode', 'normalize', 'route'] as const) await step(`b-${upTo}`, { phase: 'pipeline', files: tree.files, upTo }, args.repeat);
   }
   if (args.phases.has('loop')) await step('loop', { phase: 'loop', files: tree.files });
+  // The tree in the order a run reads it: by hour, then category (see processing/localCopies.ts).
+  const byHour = [...tree.files].sort((x, y) => compareStrings(hourPart(x), hourPart(y)) || compareStrings(x, y));
   if (args.phases.has('c')) {
-    // Optionally a subset for (c): Azurite, not the processor, bounds its speed (see the doc).
-    let files = tree.files;
+    let files = byHour;
     if (args.e2eMb > 0) {
       const { statSync } = await import('node:fs');
       let total = 0;
-      files = tree.files.filter((file) => (total < args.e2eMb * 1e6 ? ((total += statSync(file).size), true) : false));
+      files = byHour.filter((file) => (total < args.e2eMb * 1e6 ? ((total += statSync(file).size), true) : false));
+      e2eNote = `(c) ran on the first ${files.length} of ${tree.files.length} files (\`--e2e-mb ${args.e2eMb}\`).`;
     }
-    const result = await step('c', { phase: 'e2e', files });
-    if (files.length < tree.files.length) e2eNote = `(c) ran on the first ${files.length} of ${tree.files.length} files (${fmt(mb(result.bytes))} MB, ${result.records.toLocaleString('en-US')} records; \`--e2e-mb ${args.e2eMb}\`): its speed is set by Azurite, whose in-memory tables are scanned per query and slow down as they grow (a run on the whole tree had not finished after 36 minutes), so a subset is measured; against Azure Table Storage the figure to watch is requests per 1,000 records.`;
+    await step('c', { phase: 'cli', files });
+  }
+  if (args.phases.has('s')) {
+    // As many entities as (c) wrote, straight into Azurite: the most any writer can get from it.
+    const entities = Number(results['c']?.extra['entities'] ?? 100_000);
+    await step('s', { phase: 'sink', entities });
+  }
+  if (args.phases.has('p')) await step('p', { phase: 'duckdb', files: tree.files }, args.repeat);
+  if (args.phases.has('g')) {
+    const hours = [...new Set(byHour.map(hourPart))];
+    const firstHours = new Set(hours.slice(0, Math.ceil(hours.length / 2)));
+    await step('g', { phase: 'growth', first: byHour.filter((file) => firstHours.has(hourPart(file))), second: byHour.filter((file) => !firstHours.has(hourPart(file))) });
   }
 
   if (args.phases.has('d')) {
@@ -205,7 +225,7 @@ async function main(): Promise<void> {
     log(`bench: one file of ${fmt(mb(bytes))} MB at ${big}`);
     await step('rssLoop', { phase: 'loop', files: [big] });
     if (args.phases.has('rssPipeline')) await step('rssPipeline', { phase: 'pipeline', files: [big] });
-    if (args.phases.has('rssE2e')) await step('rssE2e', { phase: 'e2e', files: [big] });
+    if (args.phases.has('rssE2e')) await step('rssE2e', { phase: 'cli', files: [big] });
   }
 
   if (args.phases.has('junk') && args.junkMb > 0) {
@@ -233,6 +253,15 @@ async function main(): Promise<void> {
 }
 
 let e2eNote = '';
+
+function hourPart(file: string): string {
+  const at = file.search(/[\\/]y=\d/);
+  return at < 0 ? '' : file.slice(at + 1);
+}
+
+function compareStrings(x: string, y: string): number {
+  return x < y ? -1 : x > y ? 1 : 0;
+}
 let junkInfo: { bytes: number; goodLines: number; junkLines: number } | undefined;
 
 const ANALYSIS_HEADING = '## Analysis';
@@ -301,10 +330,18 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   const c = r['c'];
   const d = r['d'];
   const e = r['e'];
+  const p = r['p'];
+  const perThousand = (x: PhaseResult, key: string): string => {
+    const value = x.extra[key];
+    return value === undefined ? '' : fmt(Number(value), 1);
+  };
   const row = (label: string, x: PhaseResult | undefined): string => {
-    if (!x) return `| ${label} | not run | | | | |`;
-    const { rps, mbps } = rate(x);
-    return `| ${label} | ${fmt(x.ms / 1000, 2)} | ${fmt(rps, 0)} | ${fmt(mbps)} | ${a ? fmt(x.ms > 0 ? rate(x).rps / rate(a).rps : 0, 3) : ''} | ${x.peakRssMb} |`;
+    if (!x) return `| ${label} | not run | | | | | | |`;
+    const { rps } = rate(x);
+    const toFloor = a && x.records > 0 ? fmt(rps / rate(a).rps, 3) : '';
+    const toPeer = p ? fmt(p.ms / x.ms, 3) : '';
+    return `| ${label} | ${fmt(x.ms / 1000, 2)} | ${x.records > 0 ? fmt(rps, 0) : ''} | ${toFloor} | ${toPeer} | ` +
+      `${perThousand(x, 'requestsPer1000Records')} | ${perThousand(x, 'entitiesPer1000Records')} | ${x.peakRssMb} |`;
   };
   const ok = (pass: boolean | undefined): string => (pass === undefined ? 'not measured' : pass ? '**met**' : '**MISSED**');
   out.push('# Benchmarks', '');
@@ -313,25 +350,49 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   out.push('## Data', '');
   out.push(`Generated by \`generateLogs\` (seed ${tree.seed}, 1 resource, 24 h, roomsPerHour ${tree.roomsPerHour}, callsPerHour ${tree.callsPerHour}): ` +
     `${tree.files.length} files, ${fmt(mb(tree.bytes))} MB, ${tree.records.toLocaleString('en-US')} records (JSON Lines, all four categories).`, '');
-  out.push('## Throughput (same data for a, b, c)', '');
-  out.push('| phase | seconds | records/s | MB/s | ratio to (a) | peak RSS MiB |', '|---|---:|---:|---:|---:|---:|');
+  out.push('## Every phase', '');
+  out.push('Ratio to the floor: records/s over (a)\'s records/s on the same data. Ratio to DuckDB: DuckDB\'s seconds (p) over the ' +
+    'phase\'s seconds, on the whole tree (DuckDB reads only the Rooms files, the ones its question needs).', '');
+  out.push('| phase | seconds | records/s | ratio to floor | ratio to DuckDB | requests / 1,000 records | entities / 1,000 records | peak RSS MiB |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|');
   out.push(row('(a) floor: read + JSON.parse per line', a));
   out.push(row('(b) pipeline in process: Framer → decodeUnit → normalizeRecord → route + apply', b));
   if (r['b-decode']) out.push(row('(b) up to decoding: Framer → decodeUnit', r['b-decode']));
   if (r['b-normalize']) out.push(row('(b) up to normalizing: + normalizeRecord', r['b-normalize']));
   if (r['b-route']) out.push(row('(b) up to routing: + every view\'s route and row lookup', r['b-route']));
-  out.push(row('(c) end to end: LocalLogSource + processFile into Azurite (4 files at a time)', c));
   if (r['loop']) out.push(row('(c′) per-file loop (processFile) with a null table store: the processor alone', r['loop']));
+  out.push(row('(c) end to end: `acs-logs process` on the tree, embedded default store, start-up included', c));
+  const g = r['g'];
+  if (g) out.push(row('(g) the same in two runs: first half of the hours, then the second half into the same store', g));
+  if (p) out.push(row('(p) peer: DuckDB `read_json` + `GROUP BY` (Rooms operations per day, operation and result)', p));
+  const sink = r['s'];
+  if (sink) out.push(`| (s) sink floor: ${Number(sink.extra['entities']).toLocaleString('en-US')} entities upserted straight into Azurite (on disk), 100 per batch, 8 batches at a time | ${fmt(sink.ms / 1000, 2)} | | | | | | ${sink.peakRssMb} |`);
   if (r['rssLoop']) out.push(row(`(c′) on one ${args.rssFileMb} MB file`, r['rssLoop']));
   if (r['rssPipeline']) out.push(row(`(b) on one ${args.rssFileMb} MB file (holds every aggregate row in memory)`, r['rssPipeline']));
-  if (r['rssE2e']) out.push(row(`(c) on one ${args.rssFileMb} MB file`, r['rssE2e']));
+  if (r['rssE2e']) out.push(row(`(c) \`acs-logs process\` of one ${args.rssFileMb} MB file`, r['rssE2e']));
   out.push('');
   if (e2eNote) out.push(e2eNote, '');
   if (c) {
-    out.push('## Table requests (c)', '');
-    out.push(`- ${c.extra['requestsTotal']} requests (${c.extra['reads']} reads, ${c.extra['writes']} single writes, ${c.extra['transactions']} transactions) ` +
-      `for ${c.records.toLocaleString('en-US')} records and ${c.extra['aggregateRows']} aggregate rows: ` +
-      `**${c.extra['requestsPer1000Records']} requests per 1,000 records**, ${c.extra['requestsPerAggregateRow']} per aggregate row.`, '');
+    out.push('## Table requests and entities (c)', '');
+    out.push(`- ${Number(c.extra['requests']).toLocaleString('en-US')} requests and ${Number(c.extra['entities']).toLocaleString('en-US')} entities written ` +
+      `for ${c.records.toLocaleString('en-US')} records: **${c.extra['requestsPer1000Records']} requests** and ${c.extra['entitiesPer1000Records']} entities per 1,000 records.`);
+    if (sink) {
+      const cRate = Number(c.extra['entities']) / (c.ms / 1000);
+      out.push(`- Entity write rate: ${fmt(cRate, 0)} entities/s end to end, against ${fmt(Number(sink.extra['entitiesPerSecond']), 0)} entities/s for the sink floor (s): ` +
+        `**${fmt(cRate / Number(sink.extra['entitiesPerSecond']), 3)}** of it.`);
+    }
+    out.push('');
+  }
+  if (g) {
+    out.push('## Growth (g): the second half costs what the first did', '');
+    out.push('| half | records | seconds | requests | seconds / 1,000 records | requests / 1,000 records |', '|---|---:|---:|---:|---:|---:|');
+    for (const half of ['first', 'second'] as const) {
+      const records = Number(g.extra[`${half}Records`]);
+      const seconds = Number(g.extra[`${half}Seconds`]);
+      const requests = Number(g.extra[`${half}Requests`]);
+      out.push(`| ${half} | ${records.toLocaleString('en-US')} | ${fmt(seconds, 2)} | ${requests.toLocaleString('en-US')} | ${fmt((seconds / records) * 1000, 3)} | ${fmt((requests / records) * 1000, 1)} |`);
+    }
+    out.push('', `Second half over first, per record: time ×${g.extra['timeRatio']}, requests ×${g.extra['requestRatio']}.`, '');
   }
   const scaling = e ? scalingRows(e) : [];
   if (e) {
@@ -370,10 +431,23 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   out.push('## Targets', '');
   const ba = a && b ? rate(b).rps / rate(a).rps : undefined;
   const ca = a && c ? rate(c).rps / rate(a).rps : undefined;
+  out.push(`- end to end (c) ≥ 0.05× the floor (stretch 0.25): ${ca === undefined ? '' : fmt(ca, 3)} — ${ok(ca === undefined ? undefined : ca >= 0.05)}` +
+    (ca !== undefined && ca >= 0.25 ? ' (stretch met)' : ''));
+  const perThousandC = c ? Number(c.extra['requestsPer1000Records']) : undefined;
+  out.push(`- requests per 1,000 records (c) ≤ 100: ${perThousandC ?? ''} (entities per 1,000 records: ${c?.extra['entitiesPer1000Records'] ?? ''}) — ${ok(perThousandC === undefined ? undefined : perThousandC <= 100)}`);
+  const sinkRatio = c && sink ? (Number(c.extra['entities']) / (c.ms / 1000)) / Number(sink.extra['entitiesPerSecond']) : undefined;
+  out.push(`- end-to-end entity write rate ≥ 0.5× the sink floor (s): ${sinkRatio === undefined ? '' : fmt(sinkRatio, 3)} — ${ok(sinkRatio === undefined ? undefined : sinkRatio >= 0.5)}`);
+  const timeRatio = g ? Number(g.extra['timeRatio']) : undefined;
+  const requestRatio = g ? Number(g.extra['requestRatio']) : undefined;
+  out.push(`- flat as tables grow (g: second half within ±20 % of the first, per record): time ×${timeRatio ?? ''}, requests ×${requestRatio ?? ''} — ` +
+    `${ok(timeRatio === undefined || requestRatio === undefined ? undefined : timeRatio <= 1.2 && requestRatio <= 1.2)}`);
+  out.push(`- peer (p, reported): DuckDB ${p ? `${fmt(p.ms / 1000, 2)} s` : 'not run'}; (c) takes ${p && c ? `×${fmt(c.ms / p.ms, 1)}` : ''} its time, the floor ${p && a ? `×${fmt(a.ms / p.ms, 2)}` : ''}`);
+  const rssE2e = r['rssE2e'];
+  out.push(`- peak RSS < 200 MB for \`acs-logs process\` of one 1 GB file: ${rssE2e ? `${fmt(rssE2e.peakRssMb * 1.048576)} MB on ${args.rssFileMb} MB` : ''} — ` +
+    `${ok(rssE2e && args.rssFileMb >= 1000 ? rssE2e.peakRssMb * 1.048576 < 200 : undefined)}`);
   out.push(`- b/a ≥ 0.5: ${ba === undefined ? '' : fmt(ba, 3)} — ${ok(ba === undefined ? undefined : ba >= 0.5)}`);
-  out.push(`- c/a (no target, reported): ${ca === undefined ? 'not measured' : fmt(ca, 3)}`);
-  const rss = r['rssE2e'] ?? r['rssLoop'];
-  out.push(`- peak RSS < 200 MB on a 1 GB file (the processor): ${rss ? `${fmt(rss.peakRssMb * 1.048576)} MB (${rss.name}) on ${args.rssFileMb} MB` : ''} — ` +
+  const rss = r['rssLoop'];
+  out.push(`- peak RSS < 200 MB on a 1 GB file (the processor alone): ${rss ? `${fmt(rss.peakRssMb * 1.048576)} MB on ${args.rssFileMb} MB` : ''} — ` +
     `${ok(rss && args.rssFileMb >= 1000 ? rss.peakRssMb * 1.048576 < 200 : undefined)}`);
   const oneSegment = scaling.filter((x) => x.repeat > 0 && x.segments === 1);
   const first = oneSegment[0];

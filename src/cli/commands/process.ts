@@ -27,6 +27,10 @@ export interface ProcessTotals {
   pendingBytes: number;
   /** Files whose processing threw (not bad lines): recorded, listed by `acs-logs health`. */
   failed: number;
+  /** Requests sent to Table Storage (what a run costs in Azure). */
+  tableRequests: number;
+  /** Entities written, in single writes and transactions. */
+  entitiesWritten: number;
 }
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
@@ -50,7 +54,7 @@ export async function processCommand(
   }
   const source = new LocalLogSource();
   const storage = await openStorage(flags, settings.tablePrefix, storageNotices(err));
-  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0 };
+  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0, tableRequests: 0, entitiesWritten: 0 };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
@@ -73,12 +77,14 @@ export async function processCommand(
       totals.pendingBytes += result.pendingBytes;
     }
   } finally {
+    totals.tableRequests = storage.tables.requestCount;
+    totals.entitiesWritten = storage.tables.requests.entities;
     await storage.close();
   }
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
-      `${totals.bytes} bytes read` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') + '\n',
   );
   if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);

@@ -1,10 +1,11 @@
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import {
-  MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore,
+  MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type TableStore,
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachLimit } from './concurrency.js';
+import { PartitionCache, type PartitionRows } from './partitionCache.js';
 
 /** A record and its unique, ordered position in its file (see RawRecord.position). */
 export interface PositionedRecord {
@@ -35,11 +36,12 @@ export interface RefusedRecord {
   message: string;
 }
 
-export interface ApplyOptions {
+/** One file generation's records in a write, and what to do with those the store refuses. */
+export interface RecordSource {
   /** Identifies the file (and its generation) in high-water-mark row keys. */
   fileId: string;
   fileKey: string;
-  concurrency: number;
+  records: readonly PositionedRecord[];
   /**
    * Called, and awaited, when the store refuses a single record's rows in a view, before any later
    * record of that partition is committed (whose mark then covers it): the caller quarantines it.
@@ -48,8 +50,21 @@ export interface ApplyOptions {
   onRefused?: (refused: RefusedRecord) => Promise<void>;
 }
 
+export interface ApplyOptions extends Omit<RecordSource, 'records'> {
+  concurrency: number;
+}
+
+export interface WriteOptions {
+  concurrency: number;
+  /** What this run knows of partitions already; without it, every partition is read before it is written. */
+  cache?: PartitionCache;
+}
+
 interface Item {
-  source: PositionedRecord;
+  source: RecordSource;
+  /** The source's place in the write: items of a partition are ordered by it, then by position. */
+  sourceIndex: number;
+  positioned: PositionedRecord;
   position: number;
   record: NormalizedRecord;
   rowKeys: readonly string[];
@@ -61,173 +76,133 @@ export function highWaterMarkRowKey(fileId: string): string {
   return `${RESERVED_ROW_PREFIX}hwm|${fileId}`;
 }
 
-/**
- * Applies each record to every view exactly once. Per partition, a high-water-mark row per file
- * says up to which position that file's records are in; aggregate rows and the mark change in one
- * ETag-guarded transaction, so a replay, a concurrent run or a crash between partitions can neither
- * skip nor double-count a record. A 409/412 means another writer moved first: re-read and go on.
- */
+/** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
   tables: TableStore,
   views: readonly AggregateView[],
   records: readonly PositionedRecord[],
   options: ApplyOptions,
 ): Promise<ApplyStats> {
-  const stats: ApplyStats = { partitions: 0, transactions: 0, rowsWritten: 0, conflicts: 0, alreadyApplied: 0, refused: 0 };
-  const work: { view: AggregateView; partitionKey: string; items: Item[] }[] = [];
-  for (const view of views) {
-    const groups = new Map<string, Item[]>();
-    for (const source of records) {
-      const route = view.route(source.record);
-      if (!route) continue;
-      // Keys as stored from here on, so that rows read back by partition and rows routed to compare equal.
-      const partitionKey = boundedKey(route.partitionKey);
-      let items = groups.get(partitionKey);
-      if (!items) {
-        items = [];
-        groups.set(partitionKey, items);
-        work.push({ view, partitionKey, items });
-      }
-      items.push({ source, position: source.position, record: source.record, rowKeys: route.rowKeys.map(boundedKey) });
-    }
-  }
-  await Promise.all([...new Set(work.map((group) => group.view.table))].map((table) => tables.ensureTable(table)));
-  stats.partitions = work.length;
-  await forEachLimit(work, options.concurrency, async (group) => {
-    group.items.sort((a, b) => a.position - b.position);
-    await applyToPartition(tables, group.view, group.partitionKey, group.items, options, stats);
-  });
+  const { concurrency, ...source } = options;
+  const { stats } = await applyToViews(tables, views, [{ ...source, records }], { concurrency });
   return stats;
 }
 
 /**
- * The rows of one partition this call knows, kept current from its own commits (the batch answer
- * carries each row's new ETag), so each row is read once per call: for a view with a summary the
- * whole partition is read once, for the others only the rows not yet known. A lost race forgets all.
+ * Applies the records of one or more files to every view exactly once. Per partition, a
+ * high-water-mark row per file says up to which position that file's records are in; aggregate rows
+ * and the marks of every file in a transaction change in one ETag-guarded batch, so a replay, a
+ * concurrent run or a crash between partitions can neither skip nor double-count a record. A 409/412
+ * means another writer moved first: re-read and go on. Records of many files that land in one
+ * partition share its transactions.
  */
-class PartitionRows {
-  private readonly rows = new Map<string, StoredRow>();
-  private readonly absent = new Set<string>();
-  private whole = false;
-
-  constructor(
-    private readonly tables: TableStore,
-    private readonly table: string,
-    private readonly partitionKey: string,
-    private readonly needsWhole: boolean,
-  ) {}
-
-  async load(keys: readonly string[]): Promise<void> {
-    if (this.needsWhole) {
-      if (this.whole) return;
-      const all = await this.tables.readPartition(this.table, this.partitionKey);
-      this.rows.clear();
-      this.absent.clear();
-      for (const [key, row] of all) this.rows.set(key, row);
-      this.whole = true;
-      return;
-    }
-    const unknown = keys.filter((key) => !this.rows.has(key) && !this.absent.has(key));
-    if (unknown.length === 0) return;
-    const found = await this.tables.readRows(this.table, this.partitionKey, unknown);
-    for (const key of unknown) {
-      const row = found.get(key);
-      if (row) this.rows.set(key, row);
-      else this.absent.add(key);
-    }
+export async function applyToViews(
+  tables: TableStore,
+  views: readonly AggregateView[],
+  sources: readonly RecordSource[],
+  options: WriteOptions,
+): Promise<{ stats: ApplyStats; refusedByFile: Map<string, number> }> {
+  if (new Set(sources.map((source) => source.fileId)).size < sources.length) {
+    throw new Error('one write holds one segment per file: its marks are positions within one read of the file');
   }
-
-  get(key: string): StoredRow | undefined {
-    return this.rows.get(key);
-  }
-
-  /** Every aggregate row (not bookkeeping rows); only meaningful for a whole partition. */
-  aggregateRows(): IterableIterator<[string, StoredRow]> {
-    return this.rows.entries();
-  }
-
-  committed(writes: readonly RowWrite[], etags: readonly (string | undefined)[] | undefined): string[] {
-    const unknown: string[] = [];
-    writes.forEach((write, i) => {
-      const etag = etags?.[i];
-      if (etag) {
-        this.rows.set(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: asStored(write.data) });
-        this.absent.delete(write.rowKey);
-      } else {
-        this.forgetRow(write.rowKey);
-        unknown.push(write.rowKey);
+  const stats: ApplyStats = { partitions: 0, transactions: 0, rowsWritten: 0, conflicts: 0, alreadyApplied: 0, refused: 0 };
+  const refusedByFile = new Map<string, number>();
+  const cache = options.cache ?? new PartitionCache(tables, 0);
+  const work: { view: AggregateView; partitionKey: string; items: Item[] }[] = [];
+  for (const view of views) {
+    const groups = new Map<string, Item[]>();
+    sources.forEach((source, sourceIndex) => {
+      for (const positioned of source.records) {
+        const route = view.route(positioned.record);
+        if (!route) continue;
+        // Keys as stored from here on, so that rows read back by partition and rows routed to compare equal.
+        const partitionKey = boundedKey(route.partitionKey);
+        let items = groups.get(partitionKey);
+        if (!items) {
+          items = [];
+          groups.set(partitionKey, items);
+          work.push({ view, partitionKey, items });
+        }
+        items.push({
+          source, sourceIndex, positioned, position: positioned.position, record: positioned.record, rowKeys: route.rowKeys.map(boundedKey),
+        });
       }
     });
-    return unknown;
   }
-
-  /** After a lost race: nothing known is trusted any more. */
-  forget(): void {
-    this.rows.clear();
-    this.absent.clear();
-    this.whole = false;
-  }
-
-  private forgetRow(key: string): void {
-    this.rows.delete(key);
-    this.absent.delete(key);
-    // A whole partition with one row unknown is not whole.
-    this.whole = false;
-  }
-}
-
-/** The row as a read would return it: the store does not keep null or undefined properties. */
-function asStored(data: RowData): RowData {
-  const stored: RowData = {};
-  for (const key of Object.keys(data)) if (data[key] !== null && data[key] !== undefined) stored[key] = data[key];
-  return stored;
+  await Promise.all([...new Set(work.map((group) => group.view.table))].map((table) => tables.ensureTable(table)));
+  stats.partitions = work.length;
+  await forEachLimit(work, options.concurrency, async (group) => {
+    group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
+    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, stats, refusedByFile);
+  });
+  return { stats, refusedByFile };
 }
 
 async function applyToPartition(
   tables: TableStore,
+  cache: PartitionCache,
   view: AggregateView,
   partitionKey: string,
-  items: readonly Item[],
-  options: ApplyOptions,
+  all: readonly Item[],
   stats: ApplyStats,
+  refusedByFile: Map<string, number>,
 ): Promise<void> {
-  const markKey = highWaterMarkRowKey(options.fileId);
   const summary = view.summary;
-  const known = new PartitionRows(tables, view.table, partitionKey, summary !== undefined);
-  let start = 0;
+  const known = cache.partition(view.table, partitionKey, summary !== undefined);
+  let items = all;
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
-  while (start < items.length) {
-    const end = Math.min(chunkEnd(items, start, MAX_TRANSACTION_ROWS - (summary ? 2 : 1)), start + limit);
-    const rowKeys = distinctRowKeys(items, start, end);
-    await known.load([markKey, ...rowKeys]);
-    const markRow = known.get(markKey);
-    const mark = typeof markRow?.data['mark'] === 'number' ? markRow.data['mark'] : -1;
+  while (items.length > 0) {
+    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 : 0)), limit);
+    const rowKeys = distinctRowKeys(items, end);
+    const markKeys = new Map<string, { markKey: string; source: RecordSource }>();
+    for (let i = 0; i < end; i++) {
+      const { source } = items[i] as Item;
+      if (!markKeys.has(source.fileId)) markKeys.set(source.fileId, { markKey: highWaterMarkRowKey(source.fileId), source });
+    }
+    const keys = [...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys];
+    const foundNothing = await known.prepare(keys, cache.expectsNew(view.table));
+    if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
 
-    const firstPending = firstAtOrAfter(items, start, mark);
-    if (firstPending > start) {
-      stats.alreadyApplied += firstPending - start;
-      start = firstPending;
+    // Drop what the marks show as applied already (a replay, or a race lost to another writer).
+    const marks = new Map<string, number>();
+    for (const [fileId, { markKey }] of markKeys) {
+      const mark = known.get(markKey)?.data['mark'];
+      marks.set(fileId, typeof mark === 'number' ? mark : -1);
+    }
+    const pending = items.filter((item) => {
+      const mark = marks.get(item.source.fileId);
+      return mark === undefined || item.position >= mark;
+    });
+    if (pending.length < items.length) {
+      stats.alreadyApplied += items.length - pending.length;
+      items = pending;
       continue;
     }
 
     const rows = new Map<string, RowData>();
     for (const key of rowKeys) rows.set(key, { ...(known.get(key)?.data ?? {}) });
-    for (let i = start; i < end; i++) {
+    const lastPositions = new Map<string, number>();
+    for (let i = 0; i < end; i++) {
       const item = items[i] as Item;
       view.apply(item.record, item.rowKeys.map((key) => rows.get(key) as RowData));
+      lastPositions.set(item.source.fileId, item.position);
     }
 
     if (view.finalize) for (const row of rows.values()) view.finalize(row);
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
     if (summary) writes.push(writeFor(summary.rowKey, summaryOf(summary, known, rows, partitionKey), known));
-    const markData = { file: options.fileKey, mark: (items[end - 1] as Item).position + 1, updatedAt: new Date().toISOString() };
-    writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data: markData } : { op: 'create', rowKey: markKey, data: markData });
+    const updatedAt = new Date().toISOString();
+    for (const [fileId, { markKey, source }] of markKeys) {
+      const data = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
+      const markRow = known.get(markKey);
+      writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
+    }
 
-    // Too many bytes for one batch: fewer records per transaction (each still moves the mark with its rows).
-    if (end - start > 1 && tables.transactionBytes(partitionKey, writes) > MAX_TRANSACTION_BYTES) {
-      limit = Math.ceil((end - start) / 2);
+    // Too many bytes for one batch: fewer records per transaction (each still moves the marks with its rows).
+    if (end > 1 && tables.transactionBytes(partitionKey, writes) > MAX_TRANSACTION_BYTES) {
+      limit = Math.ceil(end / 2);
       continue;
     }
 
@@ -236,28 +211,36 @@ async function applyToPartition(
       outcome = await tables.commit(view.table, partitionKey, writes);
     } catch (error) {
       if (!(error instanceof StorageRefusedError)) throw error;
-      if (end - start > 1) {
+      if (end > 1) {
         // Narrow down to the records the store refuses; the others go in.
-        limit = Math.ceil((end - start) / 2);
+        limit = Math.ceil(end / 2);
         continue;
       }
-      const item = items[start] as Item;
-      if (!options.onRefused) throw error;
-      await options.onRefused({ record: item.source, view: view.table, partitionKey, code: error.code, message: error.message });
+      const item = items[0] as Item;
+      if (!item.source.onRefused) throw error;
+      await item.source.onRefused({ record: item.positioned, view: view.table, partitionKey, code: error.code, message: error.message });
       stats.refused++;
-      start = end;
+      refusedByFile.set(item.source.fileId, (refusedByFile.get(item.source.fileId) ?? 0) + 1);
+      items = items.slice(1);
       limit = Number.POSITIVE_INFINITY;
       continue;
     }
     if (outcome.committed) {
+      if (known.confirm()) cache.observe(view.table, true);
       stats.transactions++;
       stats.rowsWritten += writes.length;
       const unknown = known.committed(writes, outcome.etags);
       if (unknown.length > 0) await known.load(unknown);
-      start = end;
+      items = items.slice(end);
       attempts = 0;
       // Large rows stay large: grow back gradually rather than fold a too-large chunk again each time.
       limit *= 2;
+      continue;
+    }
+    if (known.assuming && outcome.status === 409) {
+      // The partition was not new after all: read it and fold again (not a race, no back-off).
+      cache.observe(view.table, false);
+      known.refute();
       continue;
     }
     stats.conflicts++;
@@ -268,7 +251,6 @@ async function applyToPartition(
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
   }
 }
-
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */
 function summaryOf(
   summary: NonNullable<AggregateView['summary']>,
@@ -277,7 +259,7 @@ function summaryOf(
   partitionKey: string,
 ): RowData {
   const all = new Map<string, RowData>();
-  for (const [key, row] of known.aggregateRows()) {
+  for (const [key, row] of known.entries()) {
     if (!key.startsWith(RESERVED_ROW_PREFIX) && key !== summary.rowKey && !changed.has(key)) all.set(key, row.data);
   }
   for (const [key, row] of changed) all.set(key, row);
@@ -289,31 +271,30 @@ function writeFor(rowKey: string, data: RowData, known: PartitionRows): RowWrite
   return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
 }
 
-/** The largest `end` such that items[start, end) touch at most `maxRows` distinct rows (at least one item). */
-function chunkEnd(items: readonly Item[], start: number, maxRows: number): number {
+/**
+ * The largest `end` such that items[0, end) touch at most `maxWrites` distinct rows and files (each
+ * file's mark is a row of the transaction); at least one item.
+ */
+function chunkEnd(items: readonly Item[], maxWrites: number): number {
   const seen = new Set<string>();
-  let end = start;
+  const files = new Set<string>();
+  let end = 0;
   while (end < items.length) {
-    const keys = (items[end] as Item).rowKeys;
-    let added = 0;
-    for (const key of keys) if (!seen.has(key)) added++;
-    if (seen.size + added > maxRows && end > start) break;
-    for (const key of keys) seen.add(key);
+    const item = items[end] as Item;
+    let added = files.has(item.source.fileId) ? 0 : 1;
+    for (const key of item.rowKeys) if (!seen.has(key)) added++;
+    if (seen.size + files.size + added > maxWrites && end > 0) break;
+    for (const key of item.rowKeys) seen.add(key);
+    files.add(item.source.fileId);
     end++;
   }
   return end;
 }
 
-function distinctRowKeys(items: readonly Item[], start: number, end: number): string[] {
+function distinctRowKeys(items: readonly Item[], end: number): string[] {
   const keys = new Set<string>();
-  for (let i = start; i < end; i++) for (const key of (items[i] as Item).rowKeys) keys.add(key);
+  for (let i = 0; i < end; i++) for (const key of (items[i] as Item).rowKeys) keys.add(key);
   return [...keys];
-}
-
-function firstAtOrAfter(items: readonly Item[], start: number, mark: number): number {
-  let i = start;
-  while (i < items.length && (items[i] as Item).position < mark) i++;
-  return i;
 }
 
 function sleep(ms: number): Promise<void> {

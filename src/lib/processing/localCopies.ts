@@ -134,21 +134,36 @@ async function headKey(source: LogSource, ref: LogFileRef): Promise<string | nul
 }
 
 /**
- * Files laid out as in storage, shortest first (in the places they hold among the others): a longer
- * download of the same blob then adds its new bytes, where the other order would take the shorter one
- * for a replacement.
+ * Files laid out as in storage in the order a run writes best (in the places they hold among the
+ * others): by hour, so that the categories of one hour (a call's operations and its recordings) are
+ * read, and written, together; several downloads of one blob shortest first, so that a longer one
+ * then adds its new bytes, where the other order would take the shorter one for a replacement.
  */
 async function shorterDownloadsFirst(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
   const slots: number[] = [];
-  const lengths = new Map<string, number>();
+  const keys = new Map<string, { hour: string; blob: string; length: number }>();
   for (const [index, localPath] of localPaths.entries()) {
     const ref = source.register(localPath);
     if (ref.container === localContainer) continue;
     slots.push(index);
-    lengths.set(localPath, (await source.stat(ref))?.length ?? 0);
+    keys.set(localPath, { hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
   }
-  const laidOut = slots.map((index) => localPaths[index] as string).sort((a, b) => (lengths.get(a) ?? 0) - (lengths.get(b) ?? 0));
+  const laidOut = slots.map((index) => localPaths[index] as string).sort((a, b) => {
+    const x = keys.get(a) as { hour: string; blob: string; length: number };
+    const y = keys.get(b) as { hour: string; blob: string; length: number };
+    return compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
+  });
   const ordered = [...localPaths];
   slots.forEach((index, n) => (ordered[index] = laidOut[n] as string));
   return ordered;
+}
+
+/** `y=YYYY/m=MM/d=DD/h=HH/m=MM` of a blob path (empty when it has none): sorts by time. */
+function hourOf(blobPath: string): string {
+  const at = blobPath.search(/(^|\/)y=\d/);
+  return at < 0 ? '' : blobPath.slice(at).replace(/^\//, '');
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -6,13 +6,12 @@ import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { applyExactlyOnce } from './applyExactlyOnce.js';
-import { publishCallContributions } from './publishCallContributions.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from './logger.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
+import { SegmentWriter } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
 
 /** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
@@ -61,6 +60,34 @@ export interface FileRunResult {
  * crash or race between those writes is repaired by the next run; a lost checkpoint race re-reads.
  */
 export async function processFile(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions = {}): Promise<FileRunResult> {
+  const writer = segmentWriterOf(deps);
+  writer.enter();
+  try {
+    return await readAndCommit(file, deps, options, writer);
+  } finally {
+    writer.leave();
+  }
+}
+
+/** One writer per run (per set of dependencies): the files of a run share its writes and what it knows of partitions. */
+const WRITERS = new WeakMap<ProcessDeps, SegmentWriter>();
+
+export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
+  let writer = WRITERS.get(deps);
+  if (!writer) {
+    writer = new SegmentWriter({
+      tables: deps.tables,
+      views: deps.views,
+      logger: deps.logger,
+      partitionConcurrency: deps.settings.partitionConcurrency,
+      maxPendingRecords: deps.settings.writeRecords,
+    });
+    WRITERS.set(deps, writer);
+  }
+  return writer;
+}
+
+async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions, writer: SegmentWriter): Promise<FileRunResult> {
   const now = deps.now ?? Date.now;
   const checkpoints = new CheckpointStore(deps.tables);
   const quarantine = new QuarantineStore(deps.tables);
@@ -166,22 +193,7 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
 
     const generationId = fileGenerationId(file, checkpoint.generation);
     const outcome = segment.outcome;
-    await quarantine.put(file, outcome.quarantined);
-    const applied = await applyExactlyOnce(deps.tables, deps.views, outcome.records, {
-      fileId: generationId,
-      fileKey: fileKey(file),
-      concurrency: deps.settings.partitionConcurrency,
-      onRefused: async (refused) => {
-        deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-          file: fileKey(file), position: refused.record.position, view: refused.view, code: refused.code,
-        });
-        await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
-      },
-    });
-    // Before the checkpoint moves: a crash in between publishes again on the next run, harmlessly.
-    await publishCallContributions(deps.tables, deps.views, outcome.records, deps.settings.partitionConcurrency);
-
-    const next: Checkpoint = {
+    const nextCheckpoint = (refused: number): Checkpoint => ({
       ...checkpoint,
       offset: segment.end.offset,
       newlines: segment.end.newlines,
@@ -194,12 +206,27 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
       sealed: sealNow,
       records: checkpoint.records + outcome.records.length,
       unsupported: checkpoint.unsupported + outcome.unsupported,
-      badLines: checkpoint.badLines + outcome.badLines + applied.refused,
+      badLines: checkpoint.badLines + outcome.badLines + refused,
       bytes: checkpoint.bytes + consumed,
       updatedAt: new Date(now()).toISOString(),
       lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
-    };
-    if (!(await checkpoints.save(next, loaded?.etag))) continue; // another run moved first: re-read and go on from there
+    });
+    const applied = await writer.commit({
+      source: {
+        fileId: generationId,
+        fileKey: fileKey(file),
+        records: outcome.records,
+        onRefused: async (refused) => {
+          deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
+            file: fileKey(file), position: refused.record.position, view: refused.view, code: refused.code,
+          });
+          await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+        },
+      },
+      quarantine: () => quarantine.put(file, outcome.quarantined),
+      save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
+    });
+    if (!applied.saved) continue; // another run moved first: re-read and go on from there
 
     result.status = 'processed';
     result.segments++;

@@ -19,6 +19,11 @@ export interface ProcessSettings {
   maxRawBytes: number;
   /** Partitions written in parallel. */
   partitionConcurrency: number;
+  /**
+   * Segments of files read in parallel are written together (one group of transactions per
+   * partition for all of them); a write starts at the latest when this many records wait.
+   */
+  writeRecords: number;
   /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
   sealAfterMs: number;
   /** Records older than this (epoch ms) are quarantined as `time_out_of_range`. */
@@ -35,6 +40,7 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,
+  writeRecords: 20_000,
   sealAfterMs: 2 * 60 * 60 * 1000,
   earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
   maxFutureMs: DEFAULT_MAX_FUTURE_MS,

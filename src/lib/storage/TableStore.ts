@@ -66,8 +66,13 @@ const INT32_MAX = 2_147_483_647;
 export class TableStore {
   private readonly clients = new Map<string, TableClient>();
   private readonly ensured = new Map<string, Promise<void>>();
-  /** Requests sent, by kind: read by benchmarks and tests. */
-  readonly requests = { reads: 0, writes: 0, transactions: 0 };
+  /** Requests sent, by kind, and entities sent in writes (one per single write, one per operation of a transaction). */
+  readonly requests = { reads: 0, writes: 0, transactions: 0, entities: 0 };
+
+  /** Requests sent so far, of every kind. */
+  get requestCount(): number {
+    return this.requests.reads + this.requests.writes + this.requests.transactions;
+  }
 
   constructor(
     private readonly connection: TableConnection,
@@ -194,6 +199,7 @@ export class TableStore {
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
     const entity = toEntity(partitionKey, rowKey, data);
     this.requests.writes++;
+    this.requests.entities++;
     try {
       await withNetworkRetry(() => this.client(logicalName).upsertEntity(entity, 'Replace'));
     } catch (error) {
@@ -206,6 +212,7 @@ export class TableStore {
     const client = this.client(logicalName);
     const entity = toEntity(partitionKey, write.rowKey, write.data);
     this.requests.writes++;
+    this.requests.entities++;
     try {
       await withNetworkRetry(() =>
         write.op === 'create'
@@ -257,6 +264,7 @@ export class TableStore {
       throw new StorageRefusedError('RequestBodyTooLarge', `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`, 413);
     }
     this.requests.transactions++;
+    this.requests.entities += writes.length;
     try {
       const response = await withNetworkRetry(() => this.client(logicalName).submitTransaction(actions));
       // The sub-responses come in the order of the operations.

@@ -1,0 +1,233 @@
+import type { RowData } from '../aggregating/types.js';
+import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
+
+/** Rows kept across the writes of one run: enough for the hot partitions, small next to a segment's records. */
+export const DEFAULT_CACHED_ROWS = 40_000;
+/** Keys of evicted partitions remembered as existing (a hint only: forgetting one costs one failed create). */
+const MAX_EXISTING = 200_000;
+
+/**
+ * What one run knows of the rows of one partition, kept current from its own commits (the batch
+ * answer carries each row's new ETag), so a row is read at most once per run. For a view with a
+ * summary the whole partition is known or nothing is. A lost race forgets all.
+ *
+ * A partition nobody has looked at may be assumed empty (`assumeEmpty`): the writes are then all
+ * creates, which fail as a whole (409) if any row exists after all, and only then is it read.
+ */
+export class PartitionRows {
+  private readonly rows = new Map<string, StoredRow>();
+  private readonly absent = new Set<string>();
+  private whole = false;
+  /**
+   * `assuming`: rows not known are taken as absent without a read (all writes of them are creates,
+   * and a 409 refutes it); `reading`: they are read. `undecided` until the first write.
+   */
+  private mode: 'undecided' | 'assuming' | 'reading' = 'undecided';
+  /** Whether the first commit of an assumption is still to be reported (to learn how often it pays). */
+  private unconfirmed = false;
+
+  constructor(
+    private readonly tables: TableStore,
+    readonly table: string,
+    readonly partitionKey: string,
+    private readonly needsWhole: boolean,
+    private onSize: (delta: number) => void,
+    knownToExist = false,
+  ) {
+    if (knownToExist) this.mode = 'reading';
+  }
+
+  get hasRows(): boolean {
+    return this.rows.size > 0;
+  }
+
+  /** Leaves the cache: what is known stays true for a write still using it, but is no longer counted. */
+  detach(): void {
+    this.onSize(-this.size);
+    this.onSize = () => undefined;
+  }
+
+  get size(): number {
+    return this.rows.size + this.absent.size;
+  }
+
+  get assuming(): boolean {
+    return this.mode === 'assuming';
+  }
+
+  /**
+   * Makes `keys` (for a summary view: the whole partition) known: assumed absent when the partition
+   * is taken as new, else read. Returns, after a read, whether it found nothing: what assuming would
+   * have got right.
+   */
+  async prepare(keys: readonly string[], expectNew: boolean): Promise<boolean | undefined> {
+    if (this.mode === 'undecided') {
+      this.mode = expectNew ? 'assuming' : 'reading';
+      this.unconfirmed = expectNew;
+    }
+    if (this.mode === 'assuming') {
+      if (this.needsWhole) this.whole = true;
+      else for (const key of keys) if (!this.rows.has(key) && !this.absent.has(key)) this.addAbsent(key);
+      return undefined;
+    }
+    return this.load(keys);
+  }
+
+  /** Whether this was the first commit made on an assumption of emptiness (reported once). */
+  confirm(): boolean {
+    const first = this.unconfirmed;
+    this.unconfirmed = false;
+    return first;
+  }
+
+  /** The assumption of emptiness was wrong (a create met a row): forget it and read from now on. */
+  refute(): void {
+    this.forget();
+  }
+
+  /** Reads what is not known yet; returns whether the read found none of `keys` (none at all, for a summary view). */
+  async load(keys: readonly string[]): Promise<boolean | undefined> {
+    if (this.needsWhole) {
+      if (this.whole) return undefined;
+      const all = await this.tables.readPartition(this.table, this.partitionKey);
+      this.clear();
+      for (const [key, row] of all) this.addRow(key, row);
+      this.whole = true;
+      return all.size === 0;
+    }
+    const unknown = keys.filter((key) => !this.rows.has(key) && !this.absent.has(key));
+    if (unknown.length === 0) return undefined;
+    const found = await this.tables.readRows(this.table, this.partitionKey, unknown);
+    for (const key of unknown) {
+      const row = found.get(key);
+      if (row) this.addRow(key, row);
+      else this.addAbsent(key);
+    }
+    return found.size === 0;
+  }
+
+  get(key: string): StoredRow | undefined {
+    return this.rows.get(key);
+  }
+
+  /** Every row known (for a whole partition: every row of it, bookkeeping rows included). */
+  entries(): IterableIterator<[string, StoredRow]> {
+    return this.rows.entries();
+  }
+
+  /** Records a commit; returns the keys whose new ETag the answer did not carry (to be read again). */
+  committed(writes: readonly RowWrite[], etags: readonly (string | undefined)[] | undefined): string[] {
+    const unknown: string[] = [];
+    writes.forEach((write, i) => {
+      const etag = etags?.[i];
+      if (etag) {
+        if (this.absent.delete(write.rowKey)) this.onSize(-1);
+        this.addRow(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: asStored(write.data) });
+      } else {
+        this.forgetRow(write.rowKey);
+        unknown.push(write.rowKey);
+      }
+    });
+    return unknown;
+  }
+
+  /** After a lost race (or a wrong assumption): nothing known is trusted any more, and what is not known is read. */
+  forget(): void {
+    this.clear();
+    this.mode = 'reading';
+    this.unconfirmed = false;
+  }
+
+  private clear(): void {
+    this.onSize(-this.size);
+    this.rows.clear();
+    this.absent.clear();
+    this.whole = false;
+  }
+
+  private addRow(key: string, row: StoredRow): void {
+    if (!this.rows.has(key)) this.onSize(1);
+    this.rows.set(key, row);
+  }
+
+  private addAbsent(key: string): void {
+    if (!this.absent.has(key)) this.onSize(1);
+    this.absent.add(key);
+  }
+
+  private forgetRow(key: string): void {
+    if (this.rows.delete(key)) this.onSize(-1);
+    if (this.absent.delete(key)) this.onSize(-1);
+    // A whole partition with one row unknown is not whole.
+    this.whole = false;
+  }
+}
+
+/** The row as a read would return it: the store does not keep null or undefined properties. */
+function asStored(data: RowData): RowData {
+  const stored: RowData = {};
+  for (const key of Object.keys(data)) if (data[key] !== null && data[key] !== undefined) stored[key] = data[key];
+  return stored;
+}
+
+/**
+ * The partitions one run knows, least recently used first out once more than `maxRows` rows are
+ * known. Also learns, per table, whether partitions this run meets are usually new: while they are,
+ * a partition not yet known is written with creates and no read.
+ */
+export class PartitionCache {
+  private readonly partitions = new Map<string, PartitionRows>();
+  private readonly newness = new Map<string, number>();
+  /** Partitions this run saw rows in, even after their rows were evicted: never assumed new again. */
+  private readonly existing = new Set<string>();
+  private rows = 0;
+
+  constructor(
+    private readonly tables: TableStore,
+    private readonly maxRows = DEFAULT_CACHED_ROWS,
+  ) {}
+
+  /** The partition's rows as known (a partition evicted while a write uses it stays valid for that write). */
+  partition(table: string, partitionKey: string, needsWhole: boolean): PartitionRows {
+    const key = table + '\u0000' + partitionKey;
+    let rows = this.partitions.get(key);
+    if (rows) {
+      this.partitions.delete(key);
+    } else {
+      rows = new PartitionRows(this.tables, table, partitionKey, needsWhole, (delta) => {
+        this.rows += delta;
+      }, this.existing.has(key));
+    }
+    this.partitions.set(key, rows);
+    this.evict();
+    return rows;
+  }
+
+  /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */
+  expectsNew(table: string): boolean {
+    return (this.newness.get(table) ?? 1) >= 0.5;
+  }
+
+  /** Learns from a partition found new (`true`) or not. */
+  observe(table: string, wasNew: boolean): void {
+    const score = this.newness.get(table) ?? 1;
+    this.newness.set(table, score * 0.9 + (wasNew ? 0.1 : 0));
+  }
+
+  get knownRows(): number {
+    return this.rows;
+  }
+
+  private evict(): void {
+    if (this.rows <= this.maxRows) return;
+    for (const [key, rows] of this.partitions) {
+      if (this.rows <= this.maxRows) break;
+      if (rows.hasRows) {
+        if (this.existing.size >= MAX_EXISTING) this.existing.clear();
+        this.existing.add(key);
+      }
+      rows.detach();
+      this.partitions.delete(key);
+    }
+  }
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import type { ContainerClient } from '@azure/storage-blob';
+import { describe, expect, it } from 'vitest';
+import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
+import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
+import { TableStore, type CommitOutcome, type RowWrite, type StoredRow } from '../../src/lib/storage/TableStore.js';
+import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import {
+  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+} from '../support/storage.js';
+import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
+
+/** Counts the reads of aggregate rows (partition and row reads), which creating new partitions should not need. */
+class CountingTableStore extends TableStore {
+  rowReads = 0;
+  constructor(prefix = uniquePrefix()) {
+    super({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix);
+  }
+  override async readRows(table: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
+    this.rowReads++;
+    return super.readRows(table, partitionKey, rowKeys);
+  }
+  override async readPartition(table: string, partitionKey: string): Promise<Map<string, StoredRow>> {
+    this.rowReads++;
+    return super.readPartition(table, partitionKey);
+  }
+}
+
+function container(category: string): Promise<ContainerClient> {
+  return newContainer(azuriteConnectionString(), `insights-logs-${category}-${randomBytes(4).toString('hex')}`);
+}
+
+/** A call log split as Azure Monitor splits it: operations and summaries in their own containers. */
+async function callFiles(seed: number, calls: number): Promise<{ files: LogFileRef[]; records: Record<string, unknown>[] }> {
+  const logs = recordingLogs(seed, { calls, lateSummary: 0 });
+  const opsBox = await container('callrecordingoperational');
+  const sumBox = await container('callrecordingsummary');
+  const usageBox = await container('usage');
+  const path = recordingBlobPath(DAY, 2);
+  await appendToBlob(opsBox, path, asJsonLines(logs.operations));
+  await appendToBlob(sumBox, path, asJsonLines(logs.summaries));
+  await appendToBlob(usageBox, path, asJsonLines(logs.usage));
+  return {
+    files: [opsBox, sumBox, usageBox].map((box) => ({ container: box.containerName, path })),
+    records: [...logs.operations, ...logs.summaries, ...logs.usage],
+  };
+}
+
+/** Processes the files at once with one set of dependencies, as a run (process, backfill, the timer) does. */
+async function runTogether(files: readonly LogFileRef[], deps: ProcessDeps): Promise<void> {
+  await Promise.all(files.map((file) => processFile(file, deps)));
+}
+
+describe('files read in parallel are written together', () => {
+  it('costs fewer transactions than file by file, creates new partitions without reading them, and ends equal to the reference', async () => {
+    const { files, records } = await callFiles(51, 40);
+    const expected = referenceAggregates(normalizeAll(records));
+
+    const apart = newTableStore();
+    for (const file of files) await processFile(file, testDeps(apart));
+    const together = new CountingTableStore();
+    await runTogether(files, testDeps(together));
+
+    expect(await readAggregates(together)).toEqual(expected);
+    expect(await readAggregates(apart)).toEqual(expected);
+    // A call's operations and its recordings' summaries land in one transaction of its partition.
+    expect(together.requests.transactions).toBeLessThan(apart.requests.transactions * 0.7);
+    // Every partition was new: created with creates, none of them read first.
+    expect(together.rowReads).toBe(0);
+  });
+
+  it('a partition that exists after all (created by an earlier run) is read and merged, not overwritten', async () => {
+    const first = await callFiles(52, 30);
+    const second = await callFiles(52, 30); // the same calls again, in new files: every partition exists
+    const tables = new CountingTableStore();
+    await runTogether(first.files, testDeps(tables));
+    await runTogether(second.files, testDeps(tables));
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first.records, ...second.records])));
+    expect(tables.rowReads).toBeGreaterThan(0);
+  });
+
+  it('a crash before any write of a run over several files leaves storage repairable: the next run equals one clean pass', async () => {
+    const { files, records } = await callFiles(53, 12);
+    const expected = referenceAggregates(normalizeAll(records));
+    const probe = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
+    await runTogether(files, testDeps(probe));
+    expect(probe.writes).toBeGreaterThan(5);
+    for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
+      const prefix = uniquePrefix();
+      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
+      const outcomes = await Promise.allSettled(files.map((file) => processFile(file, testDeps(crashing))));
+      expect(outcomes.some((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash), `crash before write ${crashAt}`).toBe(true);
+      const recovered = newTableStore(azuriteConnectionString(), prefix);
+      await runTogether(files, testDeps(recovered));
+      expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
+    }
+  });
+
+  it('a file that fails, reading or writing, does not hold back the files written with it', async () => {
+    const { files } = await callFiles(54, 10);
+    const [operations, summaries, usage] = files as [LogFileRef, LogFileRef, LogFileRef];
+    // The summaries cannot be read; the usage rows cannot be written (a bug, not a refusal): both fail alone.
+    const tables = new FailingTableStore('Usage');
+    const deps = testDeps(tables);
+    const inner = deps.source;
+    const source = {
+      stat: (file: LogFileRef) => inner.stat(file),
+      list: (name: string, prefix?: string) => inner.list(name, prefix),
+      read: async (file: LogFileRef, start: number, end: number) => {
+        if (file.container === summaries.container) throw new Error('injected failure reading the summaries');
+        return inner.read(file, start, end);
+      },
+    };
+    const outcomes = await Promise.allSettled([operations, summaries, usage].map((file) => processFile(file, { ...deps, source })));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected', 'rejected']);
+    const alone = newTableStore();
+    await processFile(operations, testDeps(alone));
+    expect(await readAggregates(tables)).toEqual(await readAggregates(alone));
+  });
+});
+
+/** Every transaction on one table fails as a bug would (not a refusal the store explains). */
+class FailingTableStore extends TableStore {
+  constructor(private readonly failing: string) {
+    super({ kind: 'connectionString', connectionString: azuriteConnectionString() }, uniquePrefix());
+  }
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (table === this.failing) throw new Error(`injected failure writing ${table}`);
+    return super.commit(table, partitionKey, writes);
+  }
+}
