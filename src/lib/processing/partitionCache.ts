@@ -17,6 +17,8 @@ const MAX_EXISTING = 200_000;
 export class PartitionRows {
   private readonly rows = new Map<string, StoredRow>();
   private readonly absent = new Set<string>();
+  /** Rows as this run's own commits left them (one commit is one snapshot; a multi-row read need not be). */
+  private readonly written = new Set<string>();
   private whole = false;
   /**
    * `assuming`: rows not known are taken as absent without a read (all writes of them are creates,
@@ -110,6 +112,18 @@ export class PartitionRows {
     return this.rows.get(key);
   }
 
+  /** The row as known: the row, null when known to be absent, undefined when not known. */
+  lookup(key: string): StoredRow | null | undefined {
+    const row = this.rows.get(key);
+    if (row) return row;
+    return this.absent.has(key) || this.whole ? null : undefined;
+  }
+
+  /** Whether the row is known as this run's last commit of it left it. */
+  wrote(key: string): boolean {
+    return this.written.has(key);
+  }
+
   /** Every row known (for a whole partition: every row of it, bookkeeping rows included). */
   entries(): IterableIterator<[string, StoredRow]> {
     return this.rows.entries();
@@ -122,6 +136,7 @@ export class PartitionRows {
       const etag = etags?.[i];
       if (etag) {
         if (this.absent.delete(write.rowKey)) this.onSize(-1);
+        this.written.add(write.rowKey);
         this.addRow(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: asStored(write.data) });
       } else {
         this.forgetRow(write.rowKey);
@@ -140,6 +155,7 @@ export class PartitionRows {
 
   private clear(): void {
     this.onSize(-this.size);
+    this.written.clear();
     this.rows.clear();
     this.absent.clear();
     this.whole = false;
@@ -156,6 +172,7 @@ export class PartitionRows {
   }
 
   private forgetRow(key: string): void {
+    this.written.delete(key);
     if (this.rows.delete(key)) this.onSize(-1);
     if (this.absent.delete(key)) this.onSize(-1);
     // A whole partition with one row unknown is not whole.
@@ -201,6 +218,11 @@ export class PartitionCache {
     this.partitions.set(key, rows);
     this.evict();
     return rows;
+  }
+
+  /** The partition's rows if this run knows any of them (no side effect). */
+  peek(table: string, partitionKey: string): PartitionRows | undefined {
+    return this.partitions.get(table + '\u0000' + partitionKey);
   }
 
   /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */

@@ -29,6 +29,7 @@ import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
 import { forEachLimit } from './concurrency.js';
+import type { PartitionCache, PartitionRows } from './partitionCache.js';
 
 export const CONTRIBUTION_TARGETS: readonly ContributionTarget[] = [callVolumeTarget, callQualityTarget];
 export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
@@ -54,6 +55,7 @@ export async function publishCallContributions(
   views: readonly AggregateView[],
   records: readonly PositionedRecord[],
   concurrency: number,
+  known?: PartitionCache,
 ): Promise<PublishStats> {
   const stats: PublishStats = { calls: 0, applied: 0, skipped: 0, conflicts: 0 };
   if (!views.includes(callsView)) return stats;
@@ -67,7 +69,7 @@ export async function publishCallContributions(
   stats.calls = partitions.size;
   const claims: Claim[] = [];
   await forEachLimit([...partitions], concurrency, async (partition) => {
-    const claim = await claimCall(tables, partition, stats);
+    const claim = await claimCall(tables, partition, stats, known?.peek(CALLS_TABLE, partition));
     if (claim) claims.push(claim);
   });
   // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
@@ -108,22 +110,28 @@ interface Entry {
  * Reads the call at one sequence and claims it in the locator; null when there is nothing to publish
  * or a newer state of the call is being published by another run.
  */
-async function claimCall(tables: TableStore, callPartition: string, stats: PublishStats): Promise<Claim | null> {
+async function claimCall(tables: TableStore, callPartition: string, stats: PublishStats, cached?: PartitionRows): Promise<Claim | null> {
   for (let attempt = 1; ; attempt++) {
-    const rows = await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
+    // What this run wrote itself (one transaction: the call row and its sequence agree) needs no read.
+    const fromRun = attempt === 1 ? knownCall(cached) : undefined;
+    if (attempt > 1) cached?.forget();
+    const rows = fromRun ?? await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
     const locator = rows.get(LOCATOR_ROW_KEY);
     const places = readPlaces(locator);
     // A call without call logs (recordings only) contributes nothing: one read is all it costs.
     if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return null;
-    // The sequence before and after reading the call row again: equal, no transaction came in between,
-    // so the row is the call at that sequence (a multi-row read need not be one snapshot).
     const sequence = numberOf(rows.get(SEQUENCE_ROW_KEY)?.data['n']);
-    const callRow = await tables.getRow(CALLS_TABLE, callPartition, CALL_ROW_KEY);
-    const after = numberOf((await tables.getRow(CALLS_TABLE, callPartition, SEQUENCE_ROW_KEY))?.data['n']);
-    if (after !== sequence) {
-      stats.conflicts++;
-      if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up reading call ${callPartition}: it kept changing`);
-      continue;
+    let callRow = rows.get(CALL_ROW_KEY);
+    if (!fromRun) {
+      // The sequence before and after reading the call row again: equal, no transaction came in between,
+      // so the row is the call at that sequence (a multi-row read need not be one snapshot).
+      callRow = await tables.getRow(CALLS_TABLE, callPartition, CALL_ROW_KEY);
+      const after = numberOf((await tables.getRow(CALLS_TABLE, callPartition, SEQUENCE_ROW_KEY))?.data['n']);
+      if (after !== sequence) {
+        stats.conflicts++;
+        if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up reading call ${callPartition}: it kept changing`);
+        continue;
+      }
     }
     const contribution = contributionOf(callRow?.data);
     if (contribution === null && places.length === 0) return null;
@@ -135,6 +143,7 @@ async function claimCall(tables: TableStore, callPartition: string, stats: Publi
       const data = { seq: sequence, places: JSON.stringify(all) };
       const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
       const outcome = await tables.commit(CALLS_TABLE, callPartition, [write]);
+      if (outcome.committed) cached?.committed([write], outcome.etags);
       if (!outcome.committed) {
         stats.conflicts++;
         if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
@@ -144,6 +153,23 @@ async function claimCall(tables: TableStore, callPartition: string, stats: Publi
     }
     return { callPartition, sequence, contribution, target, places: all };
   }
+}
+
+/**
+ * The call row and its sequence as this run's own last commit of them left it (one transaction writes
+ * both, so they agree), and its locator as known; else undefined, and they are read. If another run
+ * changed the call since, this publishes an older sequence, which the locator and the day partitions
+ * skip in favour of the newer one.
+ */
+function knownCall(cached: PartitionRows | undefined): Map<string, StoredRow> | undefined {
+  if (!cached || !cached.wrote(CALL_ROW_KEY) || !cached.wrote(SEQUENCE_ROW_KEY)) return undefined;
+  const rows = new Map<string, StoredRow>();
+  for (const key of [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]) {
+    const row = cached.lookup(key);
+    if (row === undefined) return undefined;
+    if (row !== null) rows.set(key, row);
+  }
+  return rows;
 }
 
 /**

@@ -125,7 +125,7 @@ export class SegmentWriter {
       cache: this.cache,
     });
     // Before the checkpoints move: a crash in between publishes again on the next run, harmlessly.
-    await publishCallContributions(this.options.tables, this.options.views, writes.flatMap((write) => write.source.records), this.options.partitionConcurrency);
+    await publishCallContributions(this.options.tables, this.options.views, writes.flatMap((write) => write.source.records), this.options.partitionConcurrency, this.cache);
     return Promise.all(writes.map(async (write) => {
       const refused = refusedByFile.get(write.source.fileId) ?? 0;
       return { refused, saved: await write.save(refused) };
