@@ -1,8 +1,9 @@
 /**
- * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,d,e,f,rss --repeat 3 --dir /tmp/x --no-write]`
+ * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,s,p,g,d,e,f,rss,rssE2e,junk --repeat 3 --dir /tmp/x --no-write]`
  * Generates logs with the project's generator and measures, on the same data, the floor (a), the
- * in-process pipeline (b), end to end into Azurite (c), the incremental cost (d) and how table
- * requests scale (e), one large call (f); optionally the pipeline and end to end on one big file (rss). Writes docs/BENCHMARKS.md.
+ * in-process pipeline (b), `acs-logs process` end to end (c), the sink floor (s), DuckDB (p), growth
+ * (g), the incremental cost (d), how table requests scale (e), one large call (f), a junk flood (j);
+ * optionally the loop and `acs-logs process` on one big file (rss, rssE2e). Writes docs/BENCHMARKS.md.
  */
 import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -502,34 +503,40 @@ function timeSplit(r: Record<string, PhaseResult>): string[] {
 const HOW_TO = `## How to run
 
 \`\`\`sh
-npm run bench                                      # ~150 MB tree; (c) on its first 15 MB, (d) on a 20 MB file; ~6 min
-npm run bench -- --rss-file-mb 1024                # + the per-file loop on one 1 GB file (RSS target); +1 min
-npm run bench -- --e2e-mb 0 --incremental-mb 100   # (c) on the whole tree (over an hour: Azurite slows as its tables grow), (d) on 100 MB
-npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, ~1 min, reused)
-npm run bench -- --phases a,b,stages --no-write    # a subset, without touching this file
+npm run bench                                      # ~150 MB tree, every phase but the 1 GB ones
+npm run bench -- --rss-file-mb 1024 --phases rss,rssE2e   # the per-file loop and \`acs-logs process\` on one 1 GB file (RSS targets)
+npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, reused)
+npm run bench -- --phases a,c,s,p,g --no-write     # a subset, without touching this file
 npm run bench -- --size-mb 2 --phases junk         # only the junk flood (j): 16 MiB of \`x\\n\` between good records
 \`\`\`
 
 \`bench/tsconfig.json\` compiles \`bench/**\` (and the sources it imports) into \`dist/\`; \`npm run bench\`
 runs \`dist/bench/run.js\`. Generated data is kept in \`$TMPDIR/acs-logs-bench\` (\`--dir\`) and reused
 by later runs with the same size and seed. Every phase runs in its own child process, so its peak
-RSS (getrusage \`maxrss\`, cross-checked by a 50 ms \`rss\` sampler) is its own; Azurite runs in a
-further child process and is not counted. (a), (b) and the stages of (b) run \`--repeat\` times
+RSS (getrusage \`maxrss\`, cross-checked by a 50 ms \`rss\` sampler) is its own. (c) and (g) run the
+\`acs-logs\` command itself as a further process and report its peak RSS; its embedded Azurite is
+another process again and is not counted. (a), (b), the stages of (b) and (p) run \`--repeat\` times
 (default 3) and the median run is reported.
 
 ## How to read it
 
 - **(a) floor**: the least any reader of these bytes must do (1 MiB ranged reads, split on \`\\n\`,
   \`JSON.parse\`). **(b)/(a)** is the cost of framing, tolerant decoding, validation and folding
-  into every view; the target is ≥ 0.5. The stage rows run (b) up to a point, so their differences
-  say where the time goes.
-- **(c) end to end** adds Table Storage (Azurite on loopback, in memory): its throughput is bound by
-  requests, so what matters is **requests per 1,000 records** and how requests scale.
+  into every view. The stage rows run (b) up to a point, so their differences say where the time goes.
+- **(c) end to end**: \`acs-logs process <tree> --data-dir <new dir>\`, as a user runs it: start-up of
+  the embedded Azurite (on disk) included. It prints its table requests and entities written, which
+  give requests and entities per 1,000 records: in Azure, requests are the bill and the throttling
+  budget.
+- **(s) sink floor**: as many entities as (c) wrote, upserted straight into a new on-disk Azurite in
+  full batches: the most any writer can get from it. (c)'s entity rate over (s)'s says how close
+  the write path comes to the store's own limit.
+- **(p) peer**: DuckDB reading the same files to answer one question (Rooms operations per day by
+  operation and result): what a user would otherwise run on downloaded logs.
+- **(g) growth**: the first half of the tree's hours, then the second half into the same store, each
+  its own \`acs-logs process\`: the second half should cost what the first did, per record.
 - **(e)**: lines repeated in place change the very same rows with k× the records: requests stay flat
   while a file fits one segment (2,500 records), and a further segment costs only the rows it
-  changes. The block written twice changes each row again after more than 99 other rows of its
-  partition: a transaction commits a prefix of a partition's records (the high-water mark is a
-  position), so those rows are written again.
+  changes.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.
 - **(j) junk flood**: 16 MiB of two-byte junk lines between good records, end to end. A run of bad
@@ -537,9 +544,7 @@ further child process and is not counted. (a), (b) and the stages of (b) run \`-
   memory follow the good records and segments, not the 8 million bad lines; the target is under a
   minute and under 300 MB of peak RSS.
 - **(d)**: after a 1 KB append to a file already processed, only the new bytes (plus the file-identity
-  check: the 256-byte head and the 512 bytes before the offset) should be read. It does not depend on
-  the file's size (reads start 512 bytes before the checkpoint offset); a bigger file only makes the
-  full run, the denominator of the time ratio, longer.
+  check: the 256-byte head and the 512 bytes before the offset) should be read.
 `;
 
 if (process.argv.includes('--child')) childMain();
