@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { runCli } from '../../src/cli/program.js';
+import { TEST_BLOB_RETRY, TEST_TABLE_RETRY } from './storage.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
@@ -62,7 +63,8 @@ let previous: Promise<unknown> = Promise.resolve();
 
 /**
  * Runs `acs-logs <args>` in this process, in `cwd`, with the environment `startCli` would give it,
- * and keeps its exit code and output. Much cheaper than a process per run; the same program and flags.
+ * and keeps its exit code and output. Much cheaper than a process per run; the same program and flags,
+ * with the tests' short storage back-off.
  */
 export function cli(args: string[], cwd = ROOT, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliRun> {
   const run = previous.then(() => runHere(args, cwd, extraEnv));
@@ -80,7 +82,8 @@ async function runHere(args: string[], cwd: string, extraEnv: NodeJS.ProcessEnv)
   const out = collector();
   const err = collector();
   try {
-    const code = await runCli(args, out, err);
+    // The tests' short back-off: a run against storage that fails does not wait on the SDK.
+    const code = await runCli(args, out, err, { storageRetry: { tables: TEST_TABLE_RETRY, blobs: TEST_BLOB_RETRY } });
     return { code, stdout: out.text(), stderr: err.text() };
   } finally {
     process.chdir(savedCwd);
