@@ -15,6 +15,7 @@ import { VIEW_NAMES } from '../lib/querying/views.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
 import { processingOptions } from './settings.js';
+import type { StorageRetries } from './storageSession.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
@@ -164,9 +165,21 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   return program;
 }
 
+export interface RunOptions {
+  /** SDK retry settings of every storage client the command opens; default: the adapters' own. */
+  storageRetry?: StorageRetries;
+}
+
 /** Runs the CLI; resolves to the exit code (0 ok, 1 failure, 2 bad usage, 3 degraded with `health --fail-on-degraded`). */
-export async function runCli(argv: readonly string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  out: NodeJS.WritableStream = process.stdout,
+  err: NodeJS.WritableStream = process.stderr,
+  options: RunOptions = {},
+): Promise<number> {
   const program = buildProgram(out, err);
+  const { storageRetry } = options;
+  if (storageRetry) program.hook('preAction', (_program, command) => void command.setOptionValue('storageRetry', storageRetry));
   program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
   const configure = (command: Command): void => {
     command.exitOverride().configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });

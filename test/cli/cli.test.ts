@@ -2,7 +2,7 @@ import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, ROOT } from '../support/cli.js';
+import { cli, cliProcess, ROOT } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 
@@ -96,16 +96,16 @@ describe('acs-logs CLI', () => {
   });
 
   it('fails with a one-line reason and exit code 1 when storage cannot be reached', async () => {
-    const run = await cli(['query', 'rooms', '--connection-string', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;']);
+    const run = await cliProcess(['query', 'rooms', '--connection-string', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;']);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
 
   it('without a connection, starts an embedded Azurite that keeps data in --data-dir across commands', async () => {
     const dataDir = path.join(work, 'data');
-    const processed = await cli(['process', path.join(ROOT, 'samples'), '--data-dir', dataDir, '--quiet']);
+    const processed = await cliProcess(['process', path.join(ROOT, 'samples'), '--data-dir', dataDir, '--quiet']);
     expect(processed.code).toBe(0);
-    const rooms = JSON.parse((await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir])).stdout) as unknown[];
+    const rooms = JSON.parse((await cliProcess(['query', 'rooms', '--format', 'json', '--data-dir', dataDir])).stdout) as unknown[];
     expect(rooms).toHaveLength(3);
   });
 });

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from '../support/cli.js';
+import { cliProcess } from '../support/cli.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, uniqueContainer, uniquePrefix } from '../support/storage.js';
@@ -42,7 +42,7 @@ describe('backfill says what it read', () => {
   });
 
   it('without a connection string, says it read the embedded store, empty, and fails naming the default containers', async () => {
-    const run = await cli(['backfill', '--data-dir', path.join(work, 'embedded')]);
+    const run = await cliProcess(['backfill', '--data-dir', path.join(work, 'embedded')]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/embedded store in .*embedded \(no --connection-string or AzureWebJobsStorage given\)/);
     expect(run.stderr).toMatch(/insights-logs-roomsoperational/);

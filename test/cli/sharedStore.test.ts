@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, startCli } from '../support/cli.js';
+import { cliProcess, startCli } from '../support/cli.js';
 import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
 
 let work: string;
@@ -21,7 +21,7 @@ function records(text: string, pattern: RegExp): number {
 
 async function generateTree(name: string, from: string): Promise<{ dir: string; records: number }> {
   const dir = path.join(work, name);
-  const run = await cli(['generate', '--out', dir, '--hours', '1', '--from', from, '--seed', '3']);
+  const run = await cliProcess(['generate', '--out', dir, '--hours', '1', '--from', from, '--seed', '3']);
   expect(run.code).toBe(0);
   return { dir, records: records(run.stdout, /generated (\d+) records/) };
 }
@@ -32,15 +32,15 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const [a, b] = await Promise.all([generateTree('tree-a', '2024-05-01T00:00Z'), generateTree('tree-b', '2024-06-01T00:00Z')]);
     const sampler = sampleAzurites(dataDir);
     const [first, second] = await Promise.all([
-      cli(['process', a.dir, '--quiet', '--data-dir', dataDir]),
-      cli(['process', b.dir, '--quiet', '--data-dir', dataDir]),
+      cliProcess(['process', a.dir, '--quiet', '--data-dir', dataDir]),
+      cliProcess(['process', b.dir, '--quiet', '--data-dir', dataDir]),
     ]);
     expect(await sampler.stop()).toBe(1);
     expect([first.code, second.code, first.stderr, second.stderr]).toEqual([0, 0, '', '']);
     expect(records(first.stdout, /: (\d+) records/)).toBe(a.records);
     expect(records(second.stdout, /: (\d+) records/)).toBe(b.records);
     // Both runs' checkpoints are in the store: nothing is read again.
-    const again = await cli(['process', a.dir, b.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cliProcess(['process', a.dir, b.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 
@@ -49,7 +49,7 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const sampler = sampleAzurites(dataDir);
     const watching = startCli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '12']);
     await waitFor('watch to start', () => (watching.output().stdout.includes('watching') ? true : undefined));
-    const generated = await cli(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
+    const generated = await cliProcess(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
     expect(generated.code).toBe(0);
     const watched = await watching.done;
     expect(watched.code).toBe(0);
@@ -57,7 +57,7 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const total = records(generated.stdout, /generated (\d+) records/);
     const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
     // What watch did not reach yet, backfill reads now; together exactly what was generated.
-    const backfill = await cli(['backfill', '--data-dir', dataDir]);
+    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
     expect(backfill.code).toBe(0);
     expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
   });
@@ -67,7 +67,7 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const sampler = sampleAzurites(dataDir);
     const demo = startCli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '1200']);
     await waitFor('the demo to process records', () => (/records processed/.test(demo.output().stdout) ? true : undefined), 60_000);
-    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
+    const query = await cliProcess(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
     expect(query.code).toBe(0);
     expect((JSON.parse(query.stdout) as unknown[]).length).toBeGreaterThan(0);
     const finished = await demo.done;
@@ -75,7 +75,7 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     expect(await sampler.stop()).toBe(1);
     const written = records(finished.stdout, /Done: (\d+) records written/);
     expect(finished.stdout).toContain(`${written} processed, each exactly once`);
-    const backfill = await cli(['backfill', '--data-dir', dataDir]);
+    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
     expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
   });
 });
@@ -101,7 +101,7 @@ describe('signals end a command and its embedded Azurite', () => {
   it('after the command is SIGKILLed, its Azurite goes too and the data is intact', async () => {
     const dataDir = path.join(work, 'sigkill-command');
     const tree = await generateTree('tree-k', '2024-07-01T00:00Z');
-    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const pids = await embeddedProcesses(dataDir);
@@ -109,14 +109,14 @@ describe('signals end a command and its embedded Azurite', () => {
     await running.done;
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
     expect(pids.filter(alive)).toEqual([]);
-    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 
   it('after the store host is SIGKILLed, the next command stops the orphaned Azurite and finds the data intact', async () => {
     const dataDir = path.join(work, 'sigkill-host');
     const tree = await generateTree('tree-h', '2024-08-01T00:00Z');
-    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number; azuritePid: number };
@@ -124,7 +124,7 @@ describe('signals end a command and its embedded Azurite', () => {
     running.child.kill('SIGKILL');
     await running.done;
     expect(alive(lock.azuritePid)).toBe(true);
-    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
     expect(alive(lock.azuritePid)).toBe(false);
@@ -142,7 +142,7 @@ describe('signals end a command and its embedded Azurite', () => {
     process.kill(lock.pid, 'SIGKILL');
     running.child.kill('SIGKILL');
     await running.done;
-    const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+    const again = await cliProcess(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
     expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);

@@ -2,6 +2,7 @@ import { InvocationContext } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { registeredFunctions } from '../support/functionsHost.js';
 
 const prefix = uniquePrefix();
 let logBlobArrived: typeof import('../../src/functions/logBlobArrived.js').logBlobArrived;
@@ -17,10 +18,15 @@ beforeAll(async () => {
   ({ tailAndSweepTimer } = await import('../../src/functions/tailAndSweep.js'));
 });
 
+/** What the handlers logged, level first: kept here instead of printed. */
+const logged: unknown[][] = [];
+const logHandler = (level: string, ...args: unknown[]): void => void logged.push([level, ...args]);
+
 function blobContext(container: string, path: string): InvocationContext {
   return new InvocationContext({
     functionName: 'logBlobArrived-RoomsOperational',
     triggerMetadata: { blobTrigger: `${container}/${path}`, name: path },
+    logHandler,
   });
 }
 
@@ -40,11 +46,21 @@ describe('functions', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
 
     // The timer finds nothing new to add.
-    await tailAndSweepTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'tailAndSweep' }));
+    await tailAndSweepTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'tailAndSweep', logHandler }));
+    expect(logged.filter(([level]) => level === 'error')).toEqual([]);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('the app registers one blob trigger per log container and the timer, with the host', () => {
+    const byName = new Map(registeredFunctions().map((fn) => [fn.name, Object.values(fn.bindings).map((binding) => binding.type)]));
+    expect([...byName.keys()].sort()).toEqual([
+      'logBlobArrived-CallRecordingOperational', 'logBlobArrived-CallRecordingSummary', 'logBlobArrived-RoomsOperational', 'logBlobArrived-Usage', 'tailAndSweep',
+    ]);
+    expect(byName.get('tailAndSweep')).toEqual(['timerTrigger']);
+    expect(byName.get('logBlobArrived-Usage')).toEqual(['blobTrigger']);
+  });
+
   it('a trigger without blob metadata fails the invocation so the host retries it', async () => {
-    await expect(logBlobArrived(Buffer.alloc(0), new InvocationContext({ functionName: 'x', triggerMetadata: {} }))).rejects.toThrow(/blobTrigger/);
+    await expect(logBlobArrived(Buffer.alloc(0), new InvocationContext({ functionName: 'x', triggerMetadata: {}, logHandler }))).rejects.toThrow(/blobTrigger/);
   });
 });

@@ -84,9 +84,12 @@ beforeAll(async () => {
   }
 });
 
+/** Handler logs are the host's business; tests keep them off the console. */
+const quiet = (): void => {};
+
 function get(path: string, view: string | undefined, headers: Record<string, string> = {}): Promise<HttpResponseInit> {
   const request = new HttpRequest({ method: 'GET', url: `http://localhost${path}`, params: view === undefined ? {} : { view }, headers });
-  return query(request, new InvocationContext({ functionName: 'query' }));
+  return query(request, new InvocationContext({ functionName: 'query', logHandler: quiet }));
 }
 
 function headersOf(response: HttpResponseInit): Record<string, string> {
@@ -230,7 +233,7 @@ describe('GET /api/query/{view}, against Azurite', () => {
 
 describe('GET /api/health, against Azurite', () => {
   it('counts what was processed, and is degraded (still 200) while a quarantined line waits', async () => {
-    const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ functionName: 'health' }));
+    const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ functionName: 'health', logHandler: quiet }));
     expect(response.status).toBe(200);
     expect(headersOf(response)['content-type']).toBe('application/json; charset=utf-8');
     const body = JSON.parse(String(response.body)) as Health;

@@ -6,9 +6,13 @@ import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
 import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { silentLogger } from '../../src/lib/processing/logger.js';
-import { BlobLogSource } from '../../src/lib/storage/BlobLogSource.js';
+import { BlobLogSource, DEFAULT_BLOB_RETRY, type BlobRetry } from '../../src/lib/storage/BlobLogSource.js';
 import { RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
-import { TableStore } from '../../src/lib/storage/TableStore.js';
+import { DEFAULT_STORAGE_RETRY, TableStore, type StorageRetry, type TableStoreOptions } from '../../src/lib/storage/TableStore.js';
+
+/** As many attempts as in production, with millisecond back-off: a test that provokes failures waits little. */
+export const TEST_TABLE_RETRY: StorageRetry = { ...DEFAULT_STORAGE_RETRY, retryDelayInMs: 5, maxRetryDelayInMs: 50 };
+export const TEST_BLOB_RETRY: BlobRetry = { ...DEFAULT_BLOB_RETRY, retryDelayInMs: 5, maxRetryDelayInMs: 50 };
 
 export function azuriteConnectionString(): string {
   return inject('azuriteConnectionString');
@@ -23,8 +27,13 @@ export function uniqueContainer(): string {
   return 'insights-logs-roomsoperational-' + randomBytes(4).toString('hex');
 }
 
-export function newTableStore(connectionString = azuriteConnectionString(), prefix = uniquePrefix()): TableStore {
-  return new TableStore({ kind: 'connectionString', connectionString }, prefix);
+export function newTableStore(connectionString = azuriteConnectionString(), prefix = uniquePrefix(), options: TableStoreOptions = {}): TableStore {
+  return new TableStore({ kind: 'connectionString', connectionString }, prefix, { retry: TEST_TABLE_RETRY, ...options });
+}
+
+/** A blob source with the tests' short back-off. */
+export function newBlobSource(connectionString = azuriteConnectionString()): BlobLogSource {
+  return new BlobLogSource({ kind: 'connectionString', connectionString }, TEST_BLOB_RETRY);
 }
 
 export async function newContainer(connectionString = azuriteConnectionString(), name = uniqueContainer()): Promise<ContainerClient> {
@@ -43,7 +52,7 @@ export async function appendToBlob(container: ContainerClient, path: string, tex
 
 export function testDeps(tables: TableStore, connectionString = azuriteConnectionString(), settings: Partial<ProcessSettings> = {}): ProcessDeps & { source: BlobLogSource } {
   return {
-    source: new BlobLogSource({ kind: 'connectionString', connectionString }),
+    source: newBlobSource(connectionString),
     tables,
     views: ALL_VIEWS,
     settings: { ...DEFAULT_PROCESS_SETTINGS, ...settings },

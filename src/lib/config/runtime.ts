@@ -1,9 +1,9 @@
 import { ALL_VIEWS } from '../aggregating/index.js';
 import type { Logger } from '../processing/logger.js';
 import type { ProcessDeps } from '../processing/processFile.js';
-import { BlobLogSource } from '../storage/BlobLogSource.js';
+import { BlobLogSource, type BlobRetry } from '../storage/BlobLogSource.js';
 import { resolveConnection } from '../storage/connections.js';
-import { TableStore } from '../storage/TableStore.js';
+import { TableStore, type StorageRetry } from '../storage/TableStore.js';
 import { readAppSettings, type AppSettings } from './appSettings.js';
 
 export interface Runtime {
@@ -13,18 +13,24 @@ export interface Runtime {
   deps(logger: Logger): ProcessDeps;
 }
 
+/** The SDK retry settings of the clients; each defaults to the storage adapter's own. */
+export interface RuntimeRetry {
+  blobs?: BlobRetry;
+  tables?: StorageRetry;
+}
+
 let cached: Runtime | undefined;
 
-/** Clients are built once per worker process and reused by every invocation. */
-export function getRuntime(env: NodeJS.ProcessEnv = process.env): Runtime {
-  if (!cached) cached = createRuntime(env);
+/** Clients are built once per worker process (with `retry` given to the first call) and reused by every invocation. */
+export function getRuntime(env: NodeJS.ProcessEnv = process.env, retry: RuntimeRetry = {}): Runtime {
+  if (!cached) cached = createRuntime(env, retry);
   return cached;
 }
 
-export function createRuntime(env: NodeJS.ProcessEnv): Runtime {
+export function createRuntime(env: NodeJS.ProcessEnv, retry: RuntimeRetry = {}): Runtime {
   const settings = readAppSettings(env);
-  const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env));
-  const tables = new TableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix);
+  const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env), retry.blobs);
+  const tables = new TableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix, retry.tables ? { retry: retry.tables } : {});
   return {
     settings,
     source,

@@ -6,6 +6,16 @@ export type BlobConnection =
   | { kind: 'connectionString'; connectionString: string }
   | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
+/** How the SDK retries 429/5xx and failed connections: `maxTries` attempts, exponential back-off between the delays. */
+export interface BlobRetry {
+  maxTries: number;
+  retryDelayInMs: number;
+  maxRetryDelayInMs: number;
+}
+
+/** Rides out about 30 s of throttling or a restarting account before a read fails. */
+export const DEFAULT_BLOB_RETRY: BlobRetry = { maxTries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 };
+
 /** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 export class BlobLogSource implements LogSource {
   private readonly service: BlobServiceClient;
@@ -13,8 +23,8 @@ export class BlobLogSource implements LogSource {
   /** Bytes downloaded and requests sent: read by benchmarks and tests. */
   readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
 
-  constructor(connection: BlobConnection) {
-    const options = { retryOptions: { maxTries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 } };
+  constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY) {
+    const options = { retryOptions: { ...retry } };
     this.service =
       connection.kind === 'connectionString'
         ? BlobServiceClient.fromConnectionString(connection.connectionString, options)

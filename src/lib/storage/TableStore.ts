@@ -44,8 +44,19 @@ export type TableConnection =
 /** Told about every attempt that storage refused, reset, timed out or answered 429/5xx; the request is retried. */
 export type TransientNotice = (error: unknown) => void;
 
+/** How the SDK retries 429/5xx and failed connections: exponential back-off between `retryDelayInMs` and `maxRetryDelayInMs`. */
+export interface StorageRetry {
+  maxRetries: number;
+  retryDelayInMs: number;
+  maxRetryDelayInMs: number;
+}
+
+/** Rides out about 30 s of throttling or a restarting account before a request fails. */
+export const DEFAULT_STORAGE_RETRY: StorageRetry = { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 };
+
 export interface TableStoreOptions {
   onTransient?: TransientNotice;
+  retry?: StorageRetry;
 }
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
@@ -91,7 +102,7 @@ export class TableStore {
     if (!client) {
       const name = this.tableName(logicalName);
       const options: TableServiceClientOptions = {
-        retryOptions: { maxRetries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 },
+        retryOptions: { ...(this.options.retry ?? DEFAULT_STORAGE_RETRY) },
         allowInsecureConnection: true,
         ...(this.options.onTransient ? { additionalPolicies: [{ policy: transientNotices(this.options.onTransient), position: 'perRetry' as const }] } : {}),
       };

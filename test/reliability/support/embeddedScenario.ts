@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToDirectory } from '../../../src/lib/generating/index.js';
-import { cli, startCli, type CliRun } from '../../support/cli.js';
+import { cliProcess, startCli, type CliRun } from '../../support/cli.js';
 import { embeddedProcesses, sampleAzurites, waitFor } from '../../support/embedded.js';
 import { newTableStore } from '../../support/storage.js';
 import { expectedFromDir, tempDir, verify, type Verdict } from './scenario.js';
@@ -73,7 +73,7 @@ export async function embeddedScenario(seed: number, rounds: number, trees: numb
   await waitFor('no embedded process', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 20_000).catch(() => undefined);
   const leftBehind = await embeddedProcesses(dataDir);
 
-  const final = await cli(['process', logs, '--quiet', '--data-dir', dataDir]);
+  const final = await cliProcess(['process', logs, '--quiet', '--data-dir', dataDir]);
   if (final.code !== 0) throw new Error(`the final process failed: ${final.stderr}`);
   // A command that stays attached while the tables are read.
   const holder = startCli(['watch', '--interval', '3600', '--data-dir', dataDir]);

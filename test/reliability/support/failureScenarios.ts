@@ -131,6 +131,8 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
     onTransient: (error) => void warnings.push(classifyError(error).message),
   });
   const reader = newTableStore(direct, tables.prefix);
+  // Blob reads give up within milliseconds (tests' back-off), so every pass during the outage fails
+  // and watch must say so and keep going; table requests keep production back-off and report each retry.
   const deps = { ...testDeps(tables, proxied), logger };
   const all: Record<string, unknown>[] = [];
   const land = async (i: number): Promise<void> => {
