@@ -149,7 +149,7 @@ export async function pipelinePhase(
             if (!route) continue;
             const table = tables.get(view) as Map<string, Map<string, RowData>>;
             let partition = table.get(route.partitionKey);
-            if (!partition) table.set(route.partitionKey, (partition = new Map()));
+            if (!partition) table.set(route.partitionKey, (partition = new Map<string, RowData>()));
             const touched = route.rowKeys.map((rowKey) => {
               let row = partition.get(rowKey);
               if (!row) partition.set(rowKey, (row = {}));

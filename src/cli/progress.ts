@@ -11,7 +11,7 @@ const PLAIN_INTERVAL_MS = 5000;
 /** A progress bar on a terminal; otherwise a plain line every few seconds (logs, CI). */
 export function progressReporter(stream: NodeJS.WriteStream | NodeJS.WritableStream, now: () => number = Date.now): ProgressReporter {
   const tty = 'isTTY' in stream && stream.isTTY === true;
-  return tty ? barReporter(stream as NodeJS.WriteStream, now) : plainReporter(stream, now);
+  return tty ? barReporter(stream, now) : plainReporter(stream, now);
 }
 
 function barReporter(stream: NodeJS.WriteStream, now: () => number): ProgressReporter {

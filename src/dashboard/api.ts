@@ -23,7 +23,7 @@ export interface Api {
 /** `apiRoot` is where `query/{view}` and `health` live (`/api/`); `key` is the function key, if any. */
 export function createApi(apiRoot: string, key: string | null): Api {
   const get = async (path: string, params: URLSearchParams, acceptError = false): Promise<unknown> => {
-    const url = `${apiRoot}${path}${params.size > 0 ? `?${params}` : ''}`;
+    const url = `${apiRoot}${path}${params.size > 0 ? `?${params.toString()}` : ''}`;
     let response: Response;
     try {
       response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {} });

@@ -42,7 +42,7 @@ export function pivot<T>(rows: readonly T[], options: PivotOptions<T>): TimeSeri
     times.add(time);
     const key = options.key(row);
     let points = byKey.get(key);
-    if (!points) byKey.set(key, (points = new Map()));
+    if (!points) byKey.set(key, (points = new Map<number, number>()));
     const before = points.get(time);
     points.set(time, before === undefined ? value : combine === 'sum' ? before + value : Math.max(before, value));
   }

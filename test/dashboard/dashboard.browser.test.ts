@@ -34,7 +34,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   async function api(view: string, params: Record<string, string> = {}): Promise<Row[]> {
     const query = new URLSearchParams({ granularity: 'hour', pageSize: '5000', ...params });
-    const response = await fetch(`${server.url}api/query/${view}?${query}`);
+    const response = await fetch(`${server.url}api/query/${view}?${query.toString()}`);
     expect(response.status, view).toBe(200);
     return ((await response.json()) as { rows: Row[] }).rows;
   }
@@ -60,7 +60,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     charts.set('rooms-success-rate', { total: sum([...rate.values()], (entry) => (100 * entry.ok) / entry.all), points: rate.size });
     const failures = ops.filter(failed);
     charts.set('rooms-failures', { total: sum(failures, (row) => num(row, 'count')), points: buckets(failures) });
-    charts.set('rooms-failures-by-signature', { total: sum(failures, (row) => num(row, 'count')), points: new Set(failures.map((row) => `${row['resultType']} ${row['resultSignature']}`)).size });
+    charts.set('rooms-failures-by-signature', { total: sum(failures, (row) => num(row, 'count')), points: new Set(failures.map((row) => `${String(row['resultType'])} ${String(row['resultSignature'])}`)).size });
     charts.set('recordings-count', { total: sum(recordings, (row) => num(row, 'recordings')), points: buckets(recordings) });
     charts.set('recordings-hours', { total: sum(recordings, (row) => num(row, 'recordingSeconds')) / 3600, points: buckets(recordings) });
     for (const [chart, field] of [['format', 'byFormat'], ['channel', 'byChannel'], ['content', 'byContent'], ['end-reason', 'byEndReason']] as const) {
@@ -201,7 +201,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.fill('#to', '2024-05-25T03:00Z');
     await page.selectOption('#granularity', 'hour');
     await ready(page);
-    await page.selectOption('#resource', resources[1]!);
+    await page.selectOption('#resource', resources[1]);
     await ready(page);
     const params = { from: '2024-05-25T01:00Z', to: '2024-05-25T03:00Z', resource: resources[1]! };
     const url = new URL(page.url());

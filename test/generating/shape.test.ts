@@ -2,7 +2,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   categoryFromContainer,
   normalizeRecord,
-  recordingIdFromUri,
   resourceIdFromBlobPath,
   type NormalizedRecord,
 } from '../../src/lib/normalizing/index.js';

@@ -153,11 +153,11 @@ describe('GET /api/query/{view}, against Azurite', () => {
     const direct = await VIEWS['calls']!.run(tables, { granularity: 'day', correlationId: wanted!.correlationId, resourceId: wanted!.resourceId.toLowerCase() });
     expect(direct).toHaveLength(1);
 
-    const json = await get(`/api/query/calls?${search}`, 'calls');
+    const json = await get(`/api/query/calls?${search.toString()}`, 'calls');
     expect(json.status).toBe(200);
     expect(JSON.parse(String(json.body))).toMatchObject({ rows: asJson(direct), filters: { correlationId: wanted!.correlationId } });
 
-    const csv = await get(`/api/query/calls?${search}`, 'calls', { Accept: 'text/csv' });
+    const csv = await get(`/api/query/calls?${search.toString()}`, 'calls', { Accept: 'text/csv' });
     expect(headersOf(csv)['content-type']).toBe('text/csv; charset=utf-8');
     expect(parseCsv(String(csv.body))).toEqual([[...VIEWS['calls']!.columns], ...expectedCells(VIEWS['calls']!.columns, direct)]);
   });

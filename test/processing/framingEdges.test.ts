@@ -12,7 +12,7 @@ describe('framing edge cases in blobs', () => {
     ['an export array', (records: object[]) => JSON.stringify(records)],
     ['a records wrapper', (records: object[]) => JSON.stringify({ records })],
   ])('%s on one line without a final newline is read, and the blob is sealed by the sealing rule', async (_name, shape) => {
-    const records = roomsRecords(9, 91) as Record<string, unknown>[];
+    const records = roomsRecords(9, 91);
     const container = await newContainer();
     await appendToBlob(container, PATH, shape(records));
     const tables = newTableStore();

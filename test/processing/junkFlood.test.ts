@@ -21,7 +21,7 @@ function padded(record: Record<string, unknown>, bytes: number): Record<string, 
 
 describe('junk floods', () => {
   it('MiBs of two-byte junk lines between good records: O(1) quarantine entries and transactions per segment, every line counted', async () => {
-    const good = roomsRecords(60, 71) as Record<string, unknown>[];
+    const good = roomsRecords(60, 71);
     const junk = 'x\n'.repeat(1024 * 1024); // 2 MiB, 1,048,576 lines
     const text = asJsonLines(good.slice(0, 20)) + junk + asJsonLines(good.slice(20, 40)) + '\u0000\u0000\n'.repeat(50_000) + asJsonLines(good.slice(40));
     const container = await newContainer();
@@ -47,7 +47,7 @@ describe('junk floods', () => {
 
   it('budgets are checked per line: a segment ends at the records budget, not at the next MiB', async () => {
     // Bad records (each its own entry, separated by good ones) fill the records budget long before a MiB.
-    const good = roomsRecords(400, 72) as Record<string, unknown>[];
+    const good = roomsRecords(400, 72);
     const lines = good.map((record) => JSON.stringify(record) + '\n{"time": "not a time", "category": "RoomsOperational", "operationName": "GetRoom"}\n');
     const container = await newContainer();
     await appendToBlob(container, PATH, lines.join(''));
@@ -62,7 +62,7 @@ describe('junk floods', () => {
   });
 
   it('replay of a run re-reads every line of it: a run partly fixed applies exactly the lines that now read, once', async () => {
-    const records = roomsRecords(10, 73) as Record<string, unknown>[];
+    const records = roomsRecords(10, 73);
     // Lines 4-7 are too long for a 2 KiB limit: one run. A 4 KiB limit fixes three of them, 64 KiB all four.
     const all = records.map((record, i) => (i >= 3 && i <= 6 ? padded(record, i === 5 ? 9000 : 3000) : record));
     const container = await newContainer();

@@ -39,7 +39,7 @@ describe('quarantine replay', () => {
   });
 
   it('an interrupted replay run again does not double-count', async () => {
-    const records = roomsRecords(6, 62) as Record<string, unknown>[];
+    const records = roomsRecords(6, 62);
     const lines = records.map((record, i) => (i === 2 ? JSON.stringify(bulky(record)) : JSON.stringify(record)));
     const container = await newContainer();
     await appendToBlob(container, PATH, lines.join('\n') + '\n');
@@ -62,7 +62,7 @@ describe('quarantine replay', () => {
   });
 
   it('a line that still does not read stays quarantined, and a deleted source falls back to the kept text', async () => {
-    const good = roomsRecords(2, 63) as Record<string, unknown>[];
+    const good = roomsRecords(2, 63);
     const container = await newContainer();
     await appendToBlob(container, PATH, `${JSON.stringify(good[0])}\n{"broken": \n${JSON.stringify(good[1])}\n`);
     const tables = newTableStore();

@@ -163,7 +163,7 @@ describe('storage limits, against Azurite', () => {
   });
 
   it('a record refused in one view and applied in others is replayed only where it was refused, exactly once', async () => {
-    const good = roomsRecords(30, 74, 5) as Record<string, unknown>[];
+    const good = roomsRecords(30, 74, 5);
     const poison = { ...good[3], operationName: 'Poison', properties: { ...(good[3]?.['properties'] as object), roomId: 'poison-room' } };
     const all = [...good.slice(0, 10), poison, ...good.slice(10)];
     const container = await newContainer();

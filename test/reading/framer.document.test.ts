@@ -234,7 +234,7 @@ describe('Framer — incomplete and oversized document values', () => {
         offset: 11,
         end: text.length,
         line: 3,
-        message: expect.stringMatching(/ends inside a JSON value/) as unknown as string,
+        message: expect.stringMatching(/ends inside a JSON value/),
         raw: '{"b":',
         rawTruncated: true, mode: 'array',
       },

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { decodeKeyPart, digest, encodeKeyPart, encodeLongKeyPart, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 
+// eslint-disable-next-line no-control-regex -- control characters are what Table Storage keys refuse
 const FORBIDDEN = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
 
 describe('table key encoding', () => {

@@ -5,7 +5,7 @@ import type { CallRecording, CallRow } from '../types.js';
 export interface CallsOptions {
   search: string;
   onSearch(text: string): void;
-  onOpen(correlationId: string): void;
+  onOpen: (correlationId: string) => void;
 }
 
 /** Calls: searchable by CorrelationId (any case, any part); a row opens the call. */

@@ -15,10 +15,10 @@ const openRows = new WeakMap<RowData, Map<string, OpenValue>>();
 /** The decoded value of `row[property]`, decoded on first use in this batch. */
 export function openValue<T>(row: RowData, property: string, decode: (stored: unknown) => T, encode: (value: T) => string): T {
   let open = openRows.get(row);
-  if (!open) openRows.set(row, (open = new Map()));
+  if (!open) openRows.set(row, (open = new Map<string, OpenValue>()));
   let entry = open.get(property);
   if (!entry) {
-    entry = { value: decode(row[property]), encode: encode as (value: unknown) => string };
+    entry = { value: decode(row[property]), encode };
     open.set(property, entry);
   }
   return entry.value as T;

@@ -42,6 +42,7 @@ export function builderOf(plan: CategoryPlan): BuildCandidate {
   });
   const source = `return (view, located, category, time, resourceId) => ({\n  ${entries.join(',\n  ')},\n});`;
   try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from the field plan, never from input
     const factory = new Function('toText', 'toNumber', 'toBoolean', 'toTime', 'orElse', 'withoutNullWord', source) as (
       ...converters: unknown[]
     ) => BuildCandidate;

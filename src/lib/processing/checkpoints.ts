@@ -137,8 +137,8 @@ export class CheckpointStore {
 }
 
 function fromRow(data: Record<string, unknown>): Checkpoint {
-  const num = (key: string): number => (typeof data[key] === 'number' ? (data[key] as number) : 0);
-  const str = (key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
+  const num = (key: string): number => (typeof data[key] === 'number' ? data[key] : 0);
+  const str = (key: string): string => (typeof data[key] === 'string' ? data[key] : '');
   return {
     container: str('container'),
     path: str('path'),
@@ -148,7 +148,7 @@ function fromRow(data: Record<string, unknown>): Checkpoint {
     mode: (str('mode') || 'auto') as FramingMode,
     etag: str('fileEtag'),
     length: num('length'),
-    createdOn: typeof data['createdOn'] === 'number' ? (data['createdOn'] as number) : null,
+    createdOn: typeof data['createdOn'] === 'number' ? data['createdOn'] : null,
     fingerprint: str('fingerprint'),
     fingerprintLength: num('fingerprintLength'),
     tailFingerprint: str('tailFingerprint'),
@@ -160,11 +160,11 @@ function fromRow(data: Record<string, unknown>): Checkpoint {
     badLines: num('badLines'),
     bytes: num('bytes'),
     replacements: num('replacements'),
-    replacedAt: typeof data['replacedAt'] === 'string' ? (data['replacedAt'] as string) : null,
-    replacedBecause: typeof data['replacedBecause'] === 'string' ? (data['replacedBecause'] as string) : null,
+    replacedAt: typeof data['replacedAt'] === 'string' ? data['replacedAt'] : null,
+    replacedBecause: typeof data['replacedBecause'] === 'string' ? data['replacedBecause'] : null,
     firstSeenAt: str('firstSeenAt'),
     updatedAt: str('updatedAt'),
-    lastRecordAt: typeof data['lastRecordAt'] === 'string' ? (data['lastRecordAt'] as string) : null,
+    lastRecordAt: typeof data['lastRecordAt'] === 'string' ? data['lastRecordAt'] : null,
   };
 }
 
@@ -172,6 +172,6 @@ function parseEarlierEnds(value: unknown): EarlierEnd[] {
   if (typeof value !== 'string' || value === '') return [];
   const parsed: unknown = JSON.parse(value);
   if (!Array.isArray(parsed)) return [];
-  return parsed.filter((end): end is EarlierEnd =>
+  return parsed.filter((end: Partial<Record<keyof EarlierEnd, unknown>> | null): end is EarlierEnd =>
     typeof end === 'object' && end !== null && typeof end.offset === 'number' && typeof end.tailFingerprint === 'string' && typeof end.tailFingerprintLength === 'number');
 }

@@ -73,11 +73,11 @@ export class FileFailureStore {
 }
 
 function fromRow(data: Record<string, unknown>): FileFailure {
-  const str = (key: string): string => (typeof data[key] === 'string' ? (data[key] as string) : '');
+  const str = (key: string): string => (typeof data[key] === 'string' ? data[key] : '');
   return {
     container: str('container'),
     path: str('path'),
-    failures: typeof data['failures'] === 'number' ? (data['failures'] as number) : 0,
+    failures: typeof data['failures'] === 'number' ? data['failures'] : 0,
     lastError: str('lastError'),
     lastErrorCode: str('lastErrorCode'),
     lastErrorKind: data['lastErrorKind'] === 'transient' ? 'transient' : 'failure',

@@ -116,7 +116,7 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   if (head === null) return { kind: 'own' };
   await tables.ensureTable(FILES_TABLE);
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, encodeKeyPart(head));
-  const originalPath = typeof row?.data['path'] === 'string' ? (row.data['path'] as string) : null;
+  const originalPath = typeof row?.data['path'] === 'string' ? row.data['path'] : null;
   if (originalPath === null || originalPath === ref.path) return { kind: 'new', head };
   const original = { container: ref.container, path: originalPath };
   const checkpoint = (await checkpoints.get(original))?.checkpoint;

@@ -93,7 +93,7 @@ export class QuarantineStore {
       bytes = 0;
     };
     for (const line of lines) {
-      const write: RowWrite = { op: 'upsert', rowKey: quarantineRowKey(line.generation, line.position), data: { ...line } as Record<string, unknown> };
+      const write: RowWrite = { op: 'upsert', rowKey: quarantineRowKey(line.generation, line.position), data: { ...line } };
       const size = this.tables.transactionBytes(partitionKey, [write]);
       if (batch.length >= MAX_TRANSACTION_ROWS || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
       batch.push(write);
@@ -117,7 +117,7 @@ export class QuarantineStore {
       rawTruncated: true, quarantinedAt: new Date(now).toISOString(), category, view, viewPartition: partitionKey,
     };
     const outcome = await this.tables.writeConditional(QUARANTINE_TABLE, quarantinePartition(file), {
-      op: 'create', rowKey: refusedRowKey(generation, record.position, view), data: { ...line } as Record<string, unknown>,
+      op: 'create', rowKey: refusedRowKey(generation, record.position, view), data: { ...line },
     });
     if (!outcome.committed && outcome.status !== 409) throw new Error(`quarantine write refused: ${outcome.code}`);
   }
@@ -134,7 +134,7 @@ export class QuarantineStore {
       QUARANTINE_TABLE,
       quarantinePartition(line),
       line.code === STORAGE_REJECTED && line.view ? refusedRowKey(line.generation, line.position, line.view) : quarantineRowKey(line.generation, line.position),
-      { ...line } as Record<string, unknown>,
+      { ...line },
     );
   }
 }

@@ -111,7 +111,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   for (const container of options.containers) {
     try {
       const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-      const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? (state.data['sweepStartedAt'] as number) : null;
+      const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? state.data['sweepStartedAt'] : null;
       if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
       if (now() >= options.deadline) break;
       summary.sweepRan = true;

@@ -103,7 +103,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       if (row.data['replayedAt'] === undefined || row.data['replayedAt'] === null) health.quarantined++;
     }
     const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-    health.lastSweepAt = typeof sweep?.data['sweptAt'] === 'string' ? (sweep.data['sweptAt'] as string) : null;
+    health.lastSweepAt = typeof sweep?.data['sweptAt'] === 'string' ? sweep.data['sweptAt'] : null;
     for await (const failure of failures.list(container)) {
       health.stuckFiles++;
       stuck.push(failure);

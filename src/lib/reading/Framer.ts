@@ -311,7 +311,10 @@ export class Framer {
       case 'utf16be':
         this.pushUtf16(chunk);
         return;
-      default:
+      case 'array':
+      case 'records':
+      case 'values':
+      default: // a mode read back from a checkpoint row is not validated: read as a document, as always
         this.pushDocument(chunk);
     }
   }

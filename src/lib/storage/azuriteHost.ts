@@ -42,7 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal
 try {
   await mkdir(location, { recursive: true });
   // The lock names Azurite from its start, so that a host killed while it starts leaves no unknown orphan.
-  const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir as string, { pid: process.pid, state: 'starting', location, azuritePid });
+  const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });
   const ready = azurite;
   server = createServer((socket) => {

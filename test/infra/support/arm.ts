@@ -85,7 +85,7 @@ function withLock(lock: string, work: () => unknown): void {
       // A lock older than the deadline was left by a killed run.
       const held = statSync(lock, { throwIfNoEntry: false });
       if (held && Date.now() - held.mtimeMs > 300_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`);
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${lock}`, { cause: error });
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 250);
     }
   }
@@ -103,7 +103,7 @@ function compileInto(dir: string): void {
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string; message: string };
     rmSync(own, { recursive: true, force: true });
-    throw new Error(`npm run check:infra failed:\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`);
+    throw new Error(`npm run check:infra failed:\n${failed.stdout ?? ''}${failed.stderr ?? failed.message}`, { cause: error });
   }
   renameSync(own, dir);
 }

@@ -63,7 +63,7 @@ export async function poisonScenario(seed: number, runner: Runner, files: number
   const timerOptions = { containers, sweepIntervalMs: 15 * 60_000, fileConcurrency: 3, deadline: Number.POSITIVE_INFINITY };
   const expectedOf = (skip: ReadonlySet<string>) => referenceAggregates(normalizeAll(written.filter((file) => !skip.has(file.path)).flatMap((file) => file.records)));
 
-  let failuresCounted = 0;
+  let failuresCounted: number;
   if (runner === 'backfill') failuresCounted = (await backfill(deps, { containers, selection: {}, fileConcurrency: 3 })).filesFailed;
   else if (runner === 'timer') failuresCounted = (await tailAndSweep(deps, timerOptions)).failed;
   else failuresCounted = await watchUntil(deps, containers, async () => isDeepStrictEqual(await readAggregates(tables), expectedOf(poisoned)));

@@ -104,7 +104,7 @@ export async function verify(tables: TableStore, expected: Expected): Promise<Ve
       if (canonical(x) !== canonical(y)) rowsDiffering++;
       for (const property of new Set([...Object.keys(x), ...Object.keys(y)])) {
         if (!COUNT_PROPERTY.test(property)) continue;
-        const delta = (typeof x[property] === 'number' ? (x[property] as number) : 0) - (typeof y[property] === 'number' ? (y[property] as number) : 0);
+        const delta = (typeof x[property] === 'number' ? x[property] : 0) - (typeof y[property] === 'number' ? y[property] : 0);
         if (delta > 0) doubled += delta;
         else lost -= delta;
       }

@@ -65,7 +65,7 @@ export function readCounts(value: unknown): Counts {
 
 /** A count map as JSON with keys in code-unit order: equal maps give equal strings. */
 export function writeCounts(counts: Counts | ReadonlyMap<string, number>): string {
-  const entries = counts instanceof Map ? [...counts] : Object.entries(counts);
+  const entries = counts instanceof Map ? [...(counts as ReadonlyMap<string, number>)] : Object.entries(counts);
   entries.sort((a, b) => compareStrings(a[0], b[0]));
   return '{' + entries.map(([key, count]) => JSON.stringify(key) + ':' + JSON.stringify(count)).join(',') + '}';
 }
