@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,9 +19,9 @@ function records(text: string, pattern: RegExp): number {
   return Number(match[1]);
 }
 
-async function generateTree(name: string, from: string): Promise<{ dir: string; records: number }> {
+async function generateTree(name: string, from: string, hours = 1): Promise<{ dir: string; records: number }> {
   const dir = path.join(work, name);
-  const run = await cliProcess(['generate', '--out', dir, '--hours', '1', '--from', from, '--seed', '3']);
+  const run = await cliProcess(['generate', '--out', dir, '--hours', String(hours), '--from', from, '--seed', '3']);
   expect(run.code).toBe(0);
   return { dir, records: records(run.stdout, /generated (\d+) records/) };
 }
@@ -112,6 +112,31 @@ describe('signals end a command and its embedded Azurite', () => {
     const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
+
+  it('an embedded Azurite killed mid-run loses only unsaved writes, checkpoints with them: the next run equals one clean run', async () => {
+    const tree = await generateTree('tree-crash', '2024-09-01T00:00Z', 4);
+    const clean = path.join(work, 'crash-clean');
+    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', clean])).code).toBe(0);
+    const dataDir = path.join(work, 'crash-azurite');
+    // Saved every second, so the kill lands between saves, after some of the run's writes were saved.
+    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir], undefined, { ACS_LOGS_AZURITE_SAVE_SECONDS: '1' });
+    const lock = await waitFor('Azurite to start', async () => {
+      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+      return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+    });
+    const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
+    await waitFor('a first save of the run\'s writes', async () => ((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined);
+    process.kill(lock.azuritePid, 'SIGKILL');
+    process.kill(lock.pid, 'SIGKILL');
+    await running.done;
+    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.code, again.stderr).toBe(0);
+    for (const view of ['rooms-operations', 'calls']) {
+      const expected = await cliProcess(['query', view, '--format', 'json', '--data-dir', clean]);
+      const actual = await cliProcess(['query', view, '--format', 'json', '--data-dir', dataDir]);
+      expect(actual.stdout, view).toBe(expected.stdout);
+    }
+  }, 120_000);
 
   it('after the store host is SIGKILLed, the next command stops the orphaned Azurite and finds the data intact', async () => {
     const dataDir = path.join(work, 'sigkill-host');

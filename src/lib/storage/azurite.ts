@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** Azurite's fixed development account (public, documented; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -29,7 +30,10 @@ export interface AzuriteOptions {
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const entry = resolveAzuriteEntry();
   const [blobPort, queuePort, tablePort] = await Promise.all([freePort(), freePort(), freePort()]);
+  // On disk, Azurite would rewrite its whole database every 5 s; it saves at the end (and once a minute) instead.
+  const preload = options.location ? ['--import', pathToFileURL(fileURLToPath(new URL('./azuriteSaveInterval.js', import.meta.url))).href] : [];
   const args = [
+    ...preload,
     entry,
     '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
     '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
