@@ -67,6 +67,7 @@ export function endReasonClass(value: string | null): string {
       return 'Server Failure';
     case '6':
       return 'Global Failure';
+    case undefined:
     default:
       return 'Other';
   }
@@ -146,9 +147,9 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     q.roundTripMs.sort(byNumber);
     q.packetLoss.sort(byNumber);
   }
-  const startValue = (start as Newest<string> | null)?.value ?? null;
-  const durationValue = (duration as Newest<number> | null)?.value ?? null;
-  const typeValue = (callType as Newest<string> | null)?.value ?? null;
+  const startValue = (start)?.value ?? null;
+  const durationValue = (duration)?.value ?? null;
+  const typeValue = (callType)?.value ?? null;
   return {
     callStartTime: startValue,
     callDurationMs: durationValue,

@@ -83,7 +83,8 @@ function rowKeysOf(record: NormalizedRecord): string[] | null {
     case 'CallDiagnostics':
     case 'CallDiagnosticsUpdates':
       return [streamRowKey(record)];
-    default:
+    case 'RoomsOperational':
+    case 'Usage':
       return null;
   }
 }

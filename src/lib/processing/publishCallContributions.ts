@@ -274,7 +274,7 @@ function readPlaces(locator: StoredRow | undefined): string[] {
   if (typeof raw !== 'string' || raw === '') return [];
   const parsed: unknown = JSON.parse(raw);
   if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new Error(`call locator ${LOCATOR_ROW_KEY} does not read`);
-  return parsed as string[];
+  return parsed;
 }
 
 function numberOf(value: unknown): number {

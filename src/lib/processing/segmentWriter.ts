@@ -111,7 +111,7 @@ export class SegmentWriter {
     }
     for (const waiting of batch) {
       try {
-        waiting.resolve(((await this.writeTogether([waiting.write])) as SegmentCommit[])[0] as SegmentCommit);
+        waiting.resolve(((await this.writeTogether([waiting.write])))[0] as SegmentCommit);
       } catch (error) {
         waiting.reject(error);
       }

@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 
 interface LokiPrototype {
-  configureOptions(this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean): unknown;
+  configureOptions: (this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean) => unknown;
 }
 
 const seconds = Number(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS'] ?? '60');
