@@ -2,9 +2,9 @@ import type { RowData } from '../aggregating/types.js';
 import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
 
 /** Rows kept across the writes of one run: enough for the hot partitions, small next to a segment's records. */
-export const DEFAULT_CACHED_ROWS = 40_000;
+export const DEFAULT_CACHED_ROWS = 10_000;
 /** Keys of evicted partitions remembered as existing (a hint only: forgetting one costs one failed create). */
-const MAX_EXISTING = 200_000;
+const MAX_EXISTING = 50_000;
 
 /**
  * What one run knows of the rows of one partition, kept current from its own commits (the batch
