@@ -102,6 +102,28 @@ describe('query calls reads the Calls table in one pass', () => {
   });
 });
 
+describe('query calls with a capped call row among the others', () => {
+  it('recomputes the capped call from its partition, with one more read, and joins the others from the scan', async () => {
+    const capped = Array.from({ length: 210 }, (_, n) => operationRecord({
+      correlationId: 'many-sdks', operationName: 'GetRecordingState', recordingId: 'rec', time: DAY + HOUR + n * 1000, sdkType: `sdk-${String(n).padStart(3, '0')}`,
+    }));
+    const tables = newTableStore();
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
+    const path = recordingBlobPath(DAY, 2);
+    await appendToBlob(box, path, asJsonLines([...callLogs(6), ...capped]));
+    await processFile({ container: box.containerName, path }, testDeps(tables));
+
+    const { rows, reads } = await readsOf(tables, { granularity: 'day' });
+    expect(rows).toHaveLength(7);
+    expect(reads).toBe(2);
+    const call = rows.find((row) => row.correlationId === 'many-sdks');
+    expect(call?.sdkTypes).toHaveLength(210);
+    expect(call?.operationCount).toBe(210);
+    expect(call?.recordings.map((r) => r.recordingId)).toEqual(['rec']);
+    for (const row of rows) expect((await readsOf(tables, { granularity: 'day', correlationId: row.correlationId })).rows).toEqual([row]);
+  });
+});
+
 describe('PartitionGrouper', () => {
   const row = (partitionKey: string, rowKey: string): StoredRow => ({
     partitionKey, rowKey, etag: '', data: rowKey === 'call' ? { correlationId: partitionKey } : { recordingId: rowKey.slice(2), hasSummary: true },
