@@ -3,14 +3,20 @@ import './style.css';
 import { ApiError, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
 import { formatNumber, h, replaceChildren, shortResource } from './dom.js';
+import { renderCallQuality } from './sections/callQuality.js';
 import { renderCallDetail, renderCalls } from './sections/calls.js';
+import { renderCallVolume } from './sections/callVolume.js';
 import { renderHealth } from './sections/health.js';
 import { renderRecordingOperations } from './sections/recordingOperations.js';
 import { renderRecordings, renderRecordingsPerCall } from './sections/recordings.js';
+import { renderRetirement } from './sections/retirement.js';
 import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
 import { apiFilters, readState, writeState, type DashboardState } from './state.js';
-import type { CallRow, Health, RecordingOperationRow, RecordingsPerCallRow, RecordingsRow, RoomRow, RoomsOperationRow, UsageRow } from './types.js';
+import type {
+  CallQualityRow, CallRow, CallVolumeRow, Health, RecordingOperationRow, RecordingsPerCallRow, RecordingsRow, RetirementRow, RoomRow, RoomsOperationRow,
+  UsageRow,
+} from './types.js';
 
 /** `/` (acs-logs serve) and `/api/dashboard` (the Functions app) both find the API at `/api/`. */
 function apiRoot(): string {
@@ -146,7 +152,7 @@ function section(id: string): HTMLElement {
 
 /**
  * Requests every view at once and draws each section as soon as its views are in, so a slow view
- * (calls reads every call's partition) holds back only its own section.
+ * (calls joins every call of the range) holds back only its own section.
  */
 async function load(): Promise<void> {
   const mine = ++generation;
@@ -182,12 +188,15 @@ async function load(): Promise<void> {
     fill('rooms', [partOf<RoomsOperationRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
     fill('recordings', [partOf<RecordingsRow>('recordings', filters, renderRecordings), partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall)]),
     fill('recording-operations', [partOf<RecordingOperationRow>('recording-operations', filters, renderRecordingOperations)]),
+    fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, renderCallVolume)]),
+    fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, renderCallQuality)]),
     fill('calls', [
       partOf<CallRow>('calls', filters, (target, callRows) =>
         renderCalls(target, callRows, { search: state.search, onSearch: (search) => setState({ search }, 'replace'), onOpen: (id) => void openCall(id, 'push') }),
       ),
     ]),
     fill('usage', [partOf<UsageRow>('usage', filters, renderUsage)]),
+    fill('retirement', [partOf<RetirementRow>('retirement', filters, renderRetirement)]),
     health,
     openCall(state.call, null),
   ]);

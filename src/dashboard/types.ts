@@ -66,6 +66,63 @@ export interface CallRow {
   firstOperationAt: string | null;
   lastOperationAt: string | null;
   durationMs: DurationStats;
+  callStartTime: string | null;
+  callDurationSeconds: number | null;
+  callType: string | null;
+  participants: number;
+  participantSeconds: number;
+  endpointTypes: Record<string, number>;
+  endReasons: Record<string, number>;
+  streams: number;
+  poorStreams: number;
+  impacted: boolean;
+  recordingCoverage: number | null;
+}
+
+export interface CallVolumeRow {
+  bucket: string;
+  resourceId: string;
+  calls: number;
+  callSeconds: number;
+  participants: number;
+  participantSeconds: number;
+  byCallType: Record<string, number>;
+  byEndpointType: Record<string, number>;
+  impactedCalls: number;
+  recordedCalls: number;
+}
+
+export interface QualityStats {
+  p50: number | null;
+  p95: number | null;
+  max: number | null;
+}
+
+export interface CallQualityRow {
+  bucket: string;
+  resourceId: string;
+  mediaType: string;
+  streams: number;
+  poorStreams: number;
+  jitterMs: QualityStats;
+  roundTripMs: QualityStats;
+  /** A fraction (0.1 is 10 %). */
+  packetLoss: QualityStats;
+}
+
+export type Fate = 'retired' | 'breaking change' | 'unaffected' | 'unknown';
+
+export interface RetirementRow {
+  /** `YYYY-MM` (UTC). */
+  month: string;
+  resourceId: string;
+  usageType: string;
+  unitType: string;
+  quantity: number;
+  records: number;
+  service: string;
+  fate: Fate;
+  source: string;
 }
 
 export interface RecordingsRow {

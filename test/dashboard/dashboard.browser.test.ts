@@ -41,9 +41,9 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   /** What each chart must state as its total, computed here from the API's rows. */
   async function expectedCharts(params: Record<string, string> = {}): Promise<Map<string, { total: number; points: number }>> {
-    const [ops, recordings, perCall, recordingOps, usage] = await Promise.all(
-      ['rooms-operations', 'recordings', 'recordings-per-call', 'recording-operations', 'usage'].map((view) => api(view, params)),
-    ) as [Row[], Row[], Row[], Row[], Row[]];
+    const [ops, recordings, perCall, recordingOps, usage, volume, quality, retirement] = await Promise.all(
+      ['rooms-operations', 'recordings', 'recordings-per-call', 'recording-operations', 'usage', 'call-volume', 'call-quality', 'retirement'].map((view) => api(view, params)),
+    ) as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
     const buckets = (rows: readonly Row[]): number => new Set(rows.map((row) => row['bucket'])).size;
     const failed = (row: Row): boolean => isFailedResult(row['resultType'] as string, row['resultSignature'] as string);
     const charts = new Map<string, { total: number; points: number }>();
@@ -86,6 +86,38 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
       const rows = usage.filter((row) => row['unitType'] === unit);
       charts.set(`usage-${unit}`, { total: sum(rows, (row) => num(row, 'quantity')), points: buckets(rows) });
     }
+    charts.set('call-volume-calls', { total: sum(volume, (row) => num(row, 'calls') + num(row, 'impactedCalls') + num(row, 'recordedCalls')), points: buckets(volume) });
+    charts.set('call-volume-minutes', { total: sum(volume, (row) => num(row, 'callSeconds') + num(row, 'participantSeconds')) / 60, points: buckets(volume) });
+    for (const [chart, field] of [['call-type', 'byCallType'], ['endpoint-type', 'byEndpointType']] as const) {
+      const labels = new Set(volume.flatMap((row) => Object.keys(row[field] as object)));
+      charts.set(`call-volume-by-${chart}`, { total: sum(volume, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)), points: labels.size });
+    }
+    charts.set('call-quality-streams', { total: sum(quality, (row) => num(row, 'streams')), points: buckets(quality) });
+    charts.set('call-quality-poor-streams', { total: sum(quality, (row) => num(row, 'poorStreams')), points: buckets(quality) });
+    // Per bucket, media type and percentile, the highest over the resources' rows (sketches of different rows are not merged).
+    for (const [chart, field, scale] of [['jitter', 'jitterMs', 1], ['round-trip', 'roundTripMs', 1], ['packet-loss', 'packetLoss', 100]] as const) {
+      let total = 0;
+      const drawn = new Set<unknown>();
+      for (const bucket of new Set(quality.map((row) => row['bucket']))) {
+        const ofBucket = quality.filter((row) => row['bucket'] === bucket);
+        for (const media of new Set(ofBucket.map((row) => row['mediaType']))) {
+          for (const p of ['p50', 'p95']) {
+            const values = ofBucket.filter((row) => row['mediaType'] === media).map((row) => (row[field] as Record<string, number | null>)[p]).filter((v): v is number => v !== null);
+            if (values.length === 0) continue;
+            total += Math.max(...values) * scale;
+            drawn.add(bucket);
+          }
+        }
+      }
+      charts.set(`call-quality-${chart}`, { total, points: drawn.size });
+    }
+    const units = new Set(retirement.map((row) => row['unitType'] as string));
+    for (const unit of units) {
+      const rows = retirement.filter((row) => row['unitType'] === unit);
+      charts.set(`retirement-${unit}`, { total: sum(rows, (row) => num(row, 'quantity')), points: new Set(rows.map((row) => row['month'])).size });
+    }
+    if (units.size === 0) charts.set('retirement', { total: 0, points: 0 });
+    charts.set('retirement-records-by-fate', { total: sum(retirement, (row) => num(row, 'records')), points: new Set(retirement.map((row) => row['fate'])).size });
     return charts;
   }
 
@@ -173,6 +205,15 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const ops = await api('rooms-operations');
     const caption = await page.textContent('figure[data-chart=rooms-operations-by-operation] figcaption');
     expect(caption).toBe(`total ${sum(ops, (row) => num(row, 'count')).toLocaleString('en-US')} operations`);
+    // The sample has call logs, poor streams and billed usage: the new sections are not empty.
+    const volume = await api('call-volume');
+    expect(sum(volume, (row) => num(row, 'impactedCalls'))).toBeGreaterThan(0);
+    expect(sum(volume, (row) => num(row, 'recordedCalls'))).toBeGreaterThan(0);
+    expect((await api('call-quality')).length).toBeGreaterThan(0);
+    const retirement = await api('retirement');
+    expect(new Set(retirement.map((row) => row['fate'])).size).toBeGreaterThan(1);
+    expect(await page.textContent('#retirement [data-note=retirement]')).toContain('2028-09-30');
+    expect(await page.getAttribute('[data-table=retirement]', 'data-rows')).toBe(String(retirement.length));
     for (const [table, view] of [['rooms', 'rooms'], ['calls', 'calls']] as const) {
       const rows = (await api(view)).length;
       expect(rows, view).toBeGreaterThan(10);
@@ -226,7 +267,8 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
-    const call = calls.find((row) => row['matched'] === true && num(row, 'recordingCount') > 1)!;
+    const call = calls.find((row) => row['matched'] === true && num(row, 'recordingCount') > 1 && num(row, 'participants') > 0 && row['recordingCoverage'] !== null)!;
+    expect(call, 'a recorded call with call logs').toBeDefined();
     const id = call['correlationId'] as string;
     const { page, problems } = await openPage();
     await page.fill('#call-search', id.slice(4, 16).toUpperCase());
@@ -242,6 +284,14 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const detail = (await page.textContent('#call-detail'))!;
     expect(detail).toContain(id);
     for (const [operation, count] of Object.entries(call['operations'] as Record<string, number>)) expect(detail).toContain(`${operation} ${count}`);
+    expect(detail).toContain(`${num(call, 'participants').toLocaleString('en-US')} leg(s)`);
+    expect(detail).toContain(`${num(call, 'streams').toLocaleString('en-US')}, ${num(call, 'poorStreams').toLocaleString('en-US')} poor`);
+    for (const [type, legs] of Object.entries(call['endpointTypes'] as Record<string, number>)) expect(detail).toContain(`${type} ${legs}`);
+    const coverage = (100 * num(call, 'recordingCoverage')).toLocaleString('en-US', { maximumFractionDigits: 2 });
+    expect(detail).toContain(`${coverage} % of the call recorded`);
+    const callRow = (await page.textContent(`[data-table=calls] tr:has-text("${id}")`))!;
+    expect(callRow).toContain(`${num(call, 'poorStreams')} of ${num(call, 'streams')}`);
+    expect(callRow).toContain(`${coverage} %`);
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-call.png'), fullPage: false });
 
     // Back closes the call, and a section link moves on the page: neither reads the views again.
@@ -279,7 +329,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const url = new URL(page.url());
     expect(url.pathname).toBe('/api/dashboard');
     expect(Object.fromEntries(url.searchParams)).toEqual({ code: 'k+1', granularity: 'day' });
-    expect(keys.length).toBe(8);
+    expect(keys.length).toBe(11);
     expect(new Set(keys)).toEqual(new Set(['k+1']));
     expect(problems).toEqual([]);
     await page.close();
@@ -288,7 +338,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
   it('shows the API\'s error for a bad filter, and an empty range as "no data in this range"', async () => {
     const bad = await openPage('?from=yesterday');
     const errors = await bad.page.$$eval('.error', (boxes) => boxes.map((box) => box.textContent));
-    expect(errors.length).toBe(7);
+    expect(errors.length).toBe(10);
     expect(errors[0]).toBe('could not read rooms-operations: query/rooms-operations: 400 from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)');
     expect(bad.problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
     await bad.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-error.png') });

@@ -36,9 +36,14 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
     [
       { title: 'CorrelationId', cell: (r) => h('span', { class: 'call-link' }, r.correlationId) },
       { title: 'resource', cell: (r) => shortResource(r.resourceId) },
-      { title: 'first operation', cell: (r) => formatTime(r.firstOperationAt ?? r.recordings[0]?.startTime) },
+      { title: 'started', cell: (r) => formatTime(r.callStartTime ?? r.firstOperationAt ?? r.recordings[0]?.startTime) },
+      { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds) },
+      { title: 'participants', cell: (r) => r.participants, numeric: true },
+      { title: 'poor streams', cell: (r) => (r.streams === 0 ? null : `${formatNumber(r.poorStreams)} of ${formatNumber(r.streams)}`), numeric: true },
+      { title: 'impacted', cell: (r) => (r.streams === 0 ? null : r.impacted ? 'yes' : 'no') },
       { title: 'recordings', cell: (r) => r.recordingCount, numeric: true },
       { title: 'recorded', cell: (r) => formatSeconds(r.recordingSeconds) },
+      { title: 'coverage', cell: (r) => formatCoverage(r.recordingCoverage), numeric: true },
       { title: 'operations', cell: (r) => r.operationCount, numeric: true },
       { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
       { title: 'joined', cell: (r) => (r.matched ? 'yes' : 'no') },
@@ -53,6 +58,12 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
 export function renderCallDetail(target: HTMLElement, call: CallRow): void {
   const facts: Array<[string, string]> = [
     ['resource', call.resourceId],
+    ['call', callText(call)],
+    ['participants', call.participants === 0 ? 'no call logs yet' : `${formatNumber(call.participants)} leg(s), ${formatSeconds(call.participantSeconds)} in all`],
+    ['endpoint types', countsText(call.endpointTypes)],
+    ['end reasons', countsText(call.endReasons)],
+    ['streams', call.streams === 0 ? '–' : `${formatNumber(call.streams)}, ${formatNumber(call.poorStreams)} poor: ${call.impacted ? 'impacted' : 'not impacted'}`],
+    ['recording coverage', call.recordingCoverage === null ? 'unknown while the call\'s duration is unknown' : `${formatCoverage(call.recordingCoverage)} of the call recorded`],
     ['recordings', `${formatNumber(call.recordingCount)} (${formatSeconds(call.recordingSeconds)})`],
     ['operations', `${formatNumber(call.operationCount)}: ${countsText(call.operations)}`],
     ['failed operations', formatNumber(call.failedOperations)],
@@ -85,6 +96,16 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
       { id: 'call-recordings', empty: 'this call has no recordings' },
     ),
   );
+}
+
+function callText(call: CallRow): string {
+  if (call.callStartTime === null && call.callDurationSeconds === null) return 'no call logs yet';
+  return `${call.callType ?? 'call'} started ${formatTime(call.callStartTime)}, lasting ${formatSeconds(call.callDurationSeconds)}`;
+}
+
+/** recordingSeconds / callDurationSeconds as a percentage. */
+function formatCoverage(coverage: number | null): string | null {
+  return coverage === null ? null : `${formatNumber(coverage * 100)} %`;
 }
 
 function clipMiddle(text: string, max = 24): string {

@@ -10,6 +10,7 @@ import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js
 import { forEachLimit } from '../processing/concurrency.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
+import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
 
 /** DurationMs statistics; every field null when no operation had a duration. */
 export interface DurationStats {
@@ -110,23 +111,46 @@ const READ_CONCURRENCY = 8;
 
 /**
  * Calls whose first time (earliest operation, recording start or summary) is in [from, to), or the
- * one call `correlationId` names. Each call row is completed with its recordings, read from the
- * `s|` rows of its partition; a call row whose sets were capped is recomputed from the partition.
+ * one call `correlationId` names. The call rows and their recordings (`s|` rows) are read in one
+ * query over the Calls table, not one per call; a correlation id is read directly. A call row whose
+ * sets were capped is recomputed from its whole partition.
  */
 export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
   await tables.ensureTable(CALLS_TABLE);
-  const callRows = await readCallRows(tables, filters);
+  const scanned = filters.correlationId === undefined ? await scanCalls(tables, filters) : await readCalls(tables, filters);
   const calls: { row: CallRow; firstAt: string }[] = [];
-  await forEachLimit(callRows, READ_CONCURRENCY, async (callRow) => {
-    const facts = callRow.data['truncated'] === true
-      ? await recomputeCall(tables, callRow.partitionKey)
-      : callFactsOfRow(callRow.data, await readRecordings(tables, callRow.partitionKey));
-    calls.push({ row: toCallRow(facts), firstAt: facts.firstAt ?? '' });
+  const capped: StoredRow[] = [];
+  for (const { callRow, recordings } of scanned) {
+    if (callRow.data['truncated'] === true) capped.push(callRow);
+    else calls.push(joinedRow(callFactsOfRow(callRow.data, recordings)));
+  }
+  await forEachLimit(capped, READ_CONCURRENCY, async (callRow) => {
+    calls.push(joinedRow(await recomputeCall(tables, callRow.partitionKey)));
   });
   return calls
     .sort((a, b) => compareStrings(a.row.resourceId ?? '', b.row.resourceId ?? '') || compareStrings(a.firstAt, b.firstAt) ||
       compareStrings(a.row.correlationId, b.row.correlationId))
     .map((call) => call.row);
+}
+
+function joinedRow(facts: CallFacts): { row: CallRow; firstAt: string } {
+  return { row: toCallRow(facts), firstAt: facts.firstAt ?? '' };
+}
+
+/** Every call the filters pick, with its recordings, in one pass over the table. */
+function scanCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
+  const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
+  return scanCallPartitions(tables, callFilter(filters, resource, undefined), (callRow) =>
+    resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']));
+}
+
+/** The call a correlation id names (point reads), with its recordings. */
+async function readCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
+  const calls: ScannedCall[] = [];
+  for (const callRow of await readCallRows(tables, filters)) {
+    calls.push({ callRow, recordings: callRow.data['truncated'] === true ? [] : await readRecordings(tables, callRow.partitionKey) });
+  }
+  return calls;
 }
 
 /**

@@ -1,0 +1,59 @@
+import { barChart, timeChart } from '../charts.js';
+import { formatNumber, h, shortResource } from '../dom.js';
+import { pivot, totalsBy } from '../series.js';
+import { dataTable } from '../table.js';
+import type { RetirementRow } from '../types.js';
+
+/** Retirement: billed quantity per month and usage type with its fate on 2028-09-30. */
+export function renderRetirement(target: HTMLElement, rows: readonly RetirementRow[]): void {
+  target.appendChild(
+    h(
+      'p',
+      { class: 'note', 'data-note': 'retirement' },
+      'Microsoft retires the standalone Communication Services on 2028-09-30 and decommissions their Azure Monitor telemetry after that date. ',
+      'These aggregates are rows in your own storage account, read from the logs archived there, so this history stays readable afterwards.',
+    ),
+  );
+  const charts = h('div', { class: 'charts' });
+  target.appendChild(charts);
+  // Minutes and megabytes do not share an axis: one chart per unit.
+  const units = [...new Set(rows.map((row) => row.unitType))].sort();
+  for (const unit of units) {
+    const ofUnit = rows.filter((row) => row.unitType === unit);
+    timeChart(
+      charts,
+      { id: `retirement-${unit}`, title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`, unit: unit.toLowerCase(), note: 'one line per usage type, named with its fate on 2028-09-30' },
+      pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
+    );
+  }
+  if (units.length === 0) timeChart(charts, { id: 'retirement', title: 'Usage by month and fate', unit: '' }, { times: [], series: [] });
+  barChart(
+    charts,
+    { id: 'retirement-records-by-fate', title: 'Usage records by fate', unit: 'records', note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)' },
+    totalsBy(rows, (r) => r.fate, (r) => r.records),
+  );
+  target.appendChild(h('h3', {}, 'Usage by month, with its fate'));
+  target.appendChild(
+    dataTable(
+      [
+        { title: 'month', cell: (r) => r.month },
+        { title: 'resource', cell: (r) => shortResource(r.resourceId) },
+        { title: 'usage type', cell: (r) => r.usageType || '(none)' },
+        { title: 'unit', cell: (r) => r.unitType || '(none)' },
+        { title: 'quantity', cell: (r) => r.quantity, numeric: true },
+        { title: 'records', cell: (r) => r.records, numeric: true },
+        { title: 'service', cell: (r) => r.service },
+        { title: 'fate', cell: (r) => h('span', { class: `fate fate-${r.fate.replace(/ /g, '-')}` }, r.fate) },
+        { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clip(r.source, 60)) },
+      ],
+      rows,
+      { id: 'retirement', empty: 'no billed usage in this range' },
+    ),
+  );
+  const unknown = rows.filter((row) => row.fate === 'unknown').reduce((sum, row) => sum + row.records, 0);
+  if (unknown > 0) target.appendChild(h('p', { class: 'note' }, `${formatNumber(unknown)} record(s) have a usage type the mapping does not name (docs/RETIREMENT.md): their fate is unknown, not guessed.`));
+}
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}

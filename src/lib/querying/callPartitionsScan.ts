@@ -1,0 +1,59 @@
+import { CALL_ROW_KEY, CALLS_TABLE, recordingFactsOf, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../joining/index.js';
+import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
+
+/** A call row the scan picked, with the recordings (`s|` rows) of its partition. */
+export interface ScannedCall {
+  callRow: StoredRow;
+  recordings: RecordingFacts[];
+}
+
+/**
+ * Reads the call rows matching `callClause` and the recordings of their partitions in one query over
+ * the Calls table, instead of one query per call. Table Storage returns rows sorted by PartitionKey
+ * then RowKey, so each partition's rows arrive together: they are grouped as they come and kept only
+ * when the partition's call row matched (and `keep` accepts it). Operation and call-log rows are
+ * never read.
+ */
+export async function scanCallPartitions(tables: TableStore, callClause: string, keep: (callRow: StoredRow) => boolean): Promise<ScannedCall[]> {
+  const filter = `(${callClause}) or (${odata`RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`})`;
+  const calls: ScannedCall[] = [];
+  const grouper = new PartitionGrouper((group) => {
+    if (group.callRow !== undefined && keep(group.callRow)) calls.push({ callRow: group.callRow, recordings: group.recordings });
+  });
+  for await (const row of tables.query(CALLS_TABLE, filter)) grouper.add(row);
+  grouper.end();
+  return calls;
+}
+
+interface PartitionGroup {
+  callRow: StoredRow | undefined;
+  recordings: RecordingFacts[];
+}
+
+/** Groups rows that arrive partition by partition into one group per partition. Pure. */
+export class PartitionGrouper {
+  private current: (PartitionGroup & { partitionKey: string }) | undefined;
+  private readonly finished = new Set<string>();
+
+  constructor(private readonly flush: (group: PartitionGroup) => void) {}
+
+  add(row: StoredRow): void {
+    if (this.current === undefined || row.partitionKey !== this.current.partitionKey) {
+      this.end();
+      // A partition seen again would be split in two groups and lose its recordings: fail instead.
+      if (this.finished.has(row.partitionKey)) {
+        throw new Error(`the ${CALLS_TABLE} table returned the rows of partition ${row.partitionKey} apart: rows out of key order`);
+      }
+      this.current = { partitionKey: row.partitionKey, callRow: undefined, recordings: [] };
+    }
+    if (row.rowKey === CALL_ROW_KEY) this.current.callRow = row;
+    else if (row.rowKey.startsWith(SUMMARY_ROW_PREFIX)) this.current.recordings.push(recordingFactsOf(row.data));
+  }
+
+  end(): void {
+    if (this.current === undefined) return;
+    this.finished.add(this.current.partitionKey);
+    this.flush(this.current);
+    this.current = undefined;
+  }
+}

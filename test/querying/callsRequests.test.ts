@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { PartitionGrouper } from '../../src/lib/querying/callPartitionsScan.js';
+import type { ViewFilters } from '../../src/lib/querying/filters.js';
+import { queryCalls, type CallRow } from '../../src/lib/querying/recordingQueries.js';
+import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
+import {
+  asJsonLines, DAY, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, RESOURCE_2, summaryRecord,
+} from '../support/recordingLogs.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
+
+const HOUR = 3_600_000;
+
+/**
+ * `calls` calls over hours 0-5 of DAY, on two resources: legs and streams (rows the calls view does
+ * not read), recording operations and two recordings each, some calls with call logs only.
+ */
+function callLogs(calls: number): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (let c = 0; c < calls; c++) {
+    const correlationId = `req-${calls}-${c}`;
+    const resource = c % 3 === 0 ? RESOURCE_2 : RESOURCE;
+    const start = DAY + (c % 6) * HOUR + c * 7_000;
+    for (const participantId of ['p1', 'p2']) {
+      records.push(legRecord({ correlationId, participantId, version: 1, time: start + HOUR, callStartTime: start, callDurationSeconds: 600, resource }));
+      records.push(streamRecord({ correlationId, participantId, version: 1, time: start + HOUR, jitterAvg: c % 4 === 0 ? 45 : 3, resource }));
+    }
+    if (c % 5 === 4) continue;
+    for (let r = 0; r < 2; r++) {
+      const recordingId = recordingIdOf(correlationId, r);
+      records.push(operationRecord({ correlationId, operationName: 'StartRecording', time: start + 10_000 + r * 60_000, resource }));
+      records.push(operationRecord({ correlationId, operationName: 'StopRecording', recordingId, time: start + 50_000 + r * 60_000, resource }));
+      records.push(summaryRecord({ correlationId, recordingId, time: start + 2 * HOUR, startTime: start + 11_000 + r * 60_000, lengthSeconds: 39, resource }));
+    }
+  }
+  return records;
+}
+
+async function processed(calls: number): Promise<TableStore> {
+  const tables = newTableStore();
+  const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummary-${randomBytes(4).toString('hex')}`);
+  const path = recordingBlobPath(DAY, 1);
+  await appendToBlob(box, path, asJsonLines(callLogs(calls)));
+  await processFile({ container: box.containerName, path }, testDeps(tables));
+  return tables;
+}
+
+/** The calls the filters pick, and the table reads it took. */
+async function readsOf(tables: TableStore, filters: ViewFilters): Promise<{ rows: CallRow[]; reads: number }> {
+  const before = tables.requests.reads;
+  const rows = await queryCalls(tables, filters);
+  return { rows, reads: tables.requests.reads - before };
+}
+
+const FILTERS: readonly ViewFilters[] = [
+  { granularity: 'day' },
+  { granularity: 'hour', from: new Date(DAY + 2 * HOUR).toISOString(), to: new Date(DAY + 4 * HOUR).toISOString() },
+  { granularity: 'day', resourceId: RESOURCE_2.toLowerCase() },
+  { granularity: 'day', resourceId: 'acs2', from: new Date(DAY + HOUR).toISOString() },
+];
+
+describe('query calls reads the Calls table in one pass', () => {
+  let few: TableStore;
+  let many: TableStore;
+  beforeAll(async () => {
+    [few, many] = await Promise.all([processed(4), processed(60)]);
+  });
+
+  it('takes as many table requests for 60 calls as for 4, whatever the filters', async () => {
+    for (const filters of FILTERS) {
+      const small = await readsOf(few, filters);
+      const large = await readsOf(many, filters);
+      expect(small.rows.length, JSON.stringify(filters)).toBeGreaterThan(0);
+      expect(large.rows.length, JSON.stringify(filters)).toBeGreaterThan(small.rows.length * 4);
+      expect(large.rows.some((row) => row.recordingCount === 2 && row.participants === 2), JSON.stringify(filters)).toBe(true);
+      expect(large.reads, JSON.stringify(filters)).toBe(small.reads);
+      expect(large.reads, JSON.stringify(filters)).toBe(1);
+    }
+  });
+
+  it('gives every call exactly as its own point read gives it, recordings and call-log fields included', async () => {
+    const { rows } = await readsOf(many, { granularity: 'day' });
+    expect(rows).toHaveLength(60);
+    expect(rows.filter((row) => row.recordingCount === 0 && row.participants === 2)).toHaveLength(12);
+    expect(rows.filter((row) => row.impacted)).toHaveLength(15);
+    for (const row of rows) {
+      const alone = await readsOf(many, { granularity: 'day', correlationId: row.correlationId.toUpperCase() });
+      expect(alone.rows).toEqual([row]);
+    }
+  });
+
+  it('keeps the filters\' rows and order: a time range and a resource give the matching part of all calls', async () => {
+    const all = (await readsOf(many, { granularity: 'day' })).rows;
+    const byName = (await readsOf(many, FILTERS[3]!)).rows;
+    expect(byName.length).toBeGreaterThan(0);
+    expect(byName.every((row) => row.resourceId === RESOURCE_2)).toBe(true);
+    expect(all.filter((row) => byName.some((other) => other.correlationId === row.correlationId))).toEqual(byName);
+    const byId = (await readsOf(many, FILTERS[2]!)).rows;
+    expect(byId).toEqual(all.filter((row) => row.resourceId === RESOURCE_2));
+  });
+});
+
+describe('query calls with a capped call row among the others', () => {
+  it('recomputes the capped call from its partition, with one more read, and joins the others from the scan', async () => {
+    const capped = Array.from({ length: 210 }, (_, n) => operationRecord({
+      correlationId: 'many-sdks', operationName: 'GetRecordingState', recordingId: 'rec', time: DAY + HOUR + n * 1000, sdkType: `sdk-${String(n).padStart(3, '0')}`,
+    }));
+    const tables = newTableStore();
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
+    const path = recordingBlobPath(DAY, 2);
+    await appendToBlob(box, path, asJsonLines([...callLogs(6), ...capped]));
+    await processFile({ container: box.containerName, path }, testDeps(tables));
+
+    const { rows, reads } = await readsOf(tables, { granularity: 'day' });
+    expect(rows).toHaveLength(7);
+    expect(reads).toBe(2);
+    const call = rows.find((row) => row.correlationId === 'many-sdks');
+    expect(call?.sdkTypes).toHaveLength(210);
+    expect(call?.operationCount).toBe(210);
+    expect(call?.recordings.map((r) => r.recordingId)).toEqual(['rec']);
+    for (const row of rows) expect((await readsOf(tables, { granularity: 'day', correlationId: row.correlationId })).rows).toEqual([row]);
+  });
+});
+
+describe('PartitionGrouper', () => {
+  const row = (partitionKey: string, rowKey: string): StoredRow => ({
+    partitionKey, rowKey, etag: '', data: rowKey === 'call' ? { correlationId: partitionKey } : { recordingId: rowKey.slice(2), hasSummary: true },
+  });
+
+  it('gives each partition its call row and recordings, in whatever order they come within the partition', () => {
+    const groups: { call: string | undefined; recordings: string[] }[] = [];
+    const grouper = new PartitionGrouper((group) => groups.push({ call: group.callRow?.partitionKey, recordings: group.recordings.map((r) => r.recordingId) }));
+    for (const r of [row('a', 's|1'), row('a', 'call'), row('a', 's|2'), row('b', 's|3'), row('c', 'call')]) grouper.add(r);
+    grouper.end();
+    expect(groups).toEqual([
+      { call: 'a', recordings: ['1', '2'] },
+      { call: undefined, recordings: ['3'] },
+      { call: 'c', recordings: [] },
+    ]);
+  });
+
+  it('fails rather than split a partition whose rows come back apart', () => {
+    const grouper = new PartitionGrouper(() => undefined);
+    grouper.add(row('a', 'call'));
+    grouper.add(row('b', 'call'));
+    expect(() => grouper.add(row('a', 's|1'))).toThrow(/partition a apart/);
+  });
+});
