@@ -54,7 +54,9 @@ describe('functions', () => {
   it('the app registers one blob trigger per log container and the timer, with the host', () => {
     const byName = new Map(registeredFunctions().map((fn) => [fn.name, Object.values(fn.bindings).map((binding) => binding.type)]));
     expect([...byName.keys()].sort()).toEqual([
-      'logBlobArrived-CallRecordingOperational', 'logBlobArrived-CallRecordingSummary', 'logBlobArrived-RoomsOperational', 'logBlobArrived-Usage', 'tailAndSweep',
+      'logBlobArrived-CallDiagnostics', 'logBlobArrived-CallDiagnosticsUpdates', 'logBlobArrived-CallRecordingOperational',
+      'logBlobArrived-CallRecordingSummary', 'logBlobArrived-CallSummary', 'logBlobArrived-CallSummaryUpdates',
+      'logBlobArrived-RoomsOperational', 'logBlobArrived-Usage', 'tailAndSweep',
     ]);
     expect(byName.get('tailAndSweep')).toEqual(['timerTrigger']);
     expect(byName.get('logBlobArrived-Usage')).toEqual(['blobTrigger']);
