@@ -411,7 +411,7 @@ function report(args: Args, tree: TreeInfo, r: Record<string, PhaseResult>): str
   if (f) {
     out.push('## One large call (f): one CorrelationId, one Calls partition', '');
     out.push('Each file is one call of n Call Recording API operations (20 recordings), processed into empty tables. ' +
-      'The call row is recomputed from the whole partition in every transaction; the partition is read once per segment.', '');
+      'The call row is recomputed from the whole partition in every transaction; the run keeps the rows it wrote, so the partition is read at most once per run.', '');
     out.push('| operations | seconds | processor CPU seconds | segments | reads | transactions | requests | requests / 1,000 operations |', '|---:|---:|---:|---:|---:|---:|---:|---:|');
     for (const [key, value] of Object.entries(f.extra).filter(([k]) => k.startsWith('n'))) {
       const x = JSON.parse(String(value)) as { records: number; ms: number; cpuMs: number; reads: number; transactions: number; requests: number; segments: number };
