@@ -8,7 +8,7 @@ import {
 } from '../aggregating/recordings/rowValues.js';
 import { decodeKeyPart } from '../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
-import { computeCallLogFacts } from './callLogFacts.js';
+import { computeCallLogFacts, type CallLogFacts } from './callLogFacts.js';
 import { decodeQuality, encodeQuality, sketchesOf, type MediaQualitySketches } from './callQuality.js';
 
 /** One recording of a call, as the `s|` row keeps it. */
@@ -41,7 +41,8 @@ export interface DurationFacts {
 }
 
 /** Everything the join knows about a call, uncapped. */
-export interface CallFacts {
+/** The call-log fields (null or 0 when the call has none) come from callLogFacts.ts. */
+export interface CallFacts extends Omit<CallLogFacts, 'quality' | 'firstAt'> {
   correlationId: string;
   resourceId: string | null;
   /** Distinct RecordingIds with a summary. */
@@ -72,19 +73,6 @@ export interface CallFacts {
   /** Both summaries and operations are present. */
   matched: boolean;
   recordings: RecordingFacts[];
-  /** From the call logs (null or 0 when the call has none): see callLogFacts.ts. */
-  callStartTime: string | null;
-  callDurationMs: number | null;
-  callType: string | null;
-  /** Legs. */
-  participants: number;
-  participantMs: number;
-  /** Endpoint type → legs. */
-  endpointTypes: Counts;
-  /** End-reason class → legs. */
-  endReasons: Counts;
-  streams: number;
-  poorStreams: number;
   /** At least one poor stream. */
   impacted: boolean;
   /** recordingMs / callDurationMs; null while the duration is unknown (or 0). */
