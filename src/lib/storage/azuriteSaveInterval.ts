@@ -12,9 +12,11 @@ interface LokiPrototype {
   configureOptions: (this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean) => unknown;
 }
 
-const seconds = Number(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS'] ?? '60');
+// A value that is not a positive number keeps the default rather than Azurite's 5 s.
+const given = Number(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS']);
+const seconds = Number.isFinite(given) && given > 0 ? given : 60;
 const azurite = process.argv[1];
-if (azurite && Number.isFinite(seconds) && seconds > 0) {
+if (azurite) {
   // Azurite's own copy of LokiJS: the module it will load, so the change is seen by its databases.
   const require = createRequire(azurite);
   const loki = require(require.resolve('lokijs')) as { prototype: LokiPrototype };
