@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer, connect } from 'node:net';
 import path from 'node:path';
@@ -24,6 +25,8 @@ export interface AzuriteOptions {
   stopTimeoutMs?: number;
   /** Told Azurite's pid as soon as it is spawned, before it listens. */
   onSpawn?: (pid: number) => Promise<void>;
+  /** Azurite's own sorted indexes instead of the hash index (azuriteTableIndex.ts), to compare them. */
+  plainIndexes?: boolean;
 }
 
 /** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
@@ -31,7 +34,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const entry = resolveAzuriteEntry();
   const [blobPort, queuePort, tablePort] = await Promise.all([freePort(), freePort(), freePort()]);
   // On disk, Azurite would rewrite its whole database every 5 s; it saves at the end (and once a minute) instead.
-  const preload = options.location ? ['--import', pathToFileURL(fileURLToPath(new URL('./azuriteSaveInterval.js', import.meta.url))).href] : [];
+  // Its tables get hash indexes, so a write does not cost in proportion to the table (azuriteTableIndex.ts).
+  const preload = ['--import', pathToFileURL(compiledModule('azuritePreload.js')).href];
   const args = [
     ...preload,
     entry,
@@ -43,7 +47,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
 
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const env = options.plainIndexes ? { ...process.env, ACS_LOGS_AZURITE_TABLE_INDEX: '0' } : process.env;
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
@@ -90,6 +95,16 @@ export function azuriteAvailable(): boolean {
   } catch {
     return false;
   }
+}
+
+/** A module of this folder as Node can load it: from the TypeScript sources (tests), its compiled copy under dist/. */
+function compiledModule(name: string): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  if (import.meta.url.endsWith('.js')) return path.join(here, name);
+  const root = path.resolve(here, '../../..');
+  const compiled = path.join(root, 'dist', path.relative(root, here), name);
+  if (!existsSync(compiled)) throw new Error(`${compiled} is missing: run npm run build first`);
+  return compiled;
 }
 
 function resolveAzuriteEntry(): string {

@@ -1,0 +1,10 @@
+/**
+ * Loaded with `node --import` into the embedded Azurite process: its save interval
+ * (azuriteSaveInterval.ts) and its table index (azuriteTableIndex.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0`
+ * leaves Azurite's own indexes, to compare the two.
+ */
+import './azuriteSaveInterval.js';
+import { installTableIndex } from './azuriteTableIndex.js';
+
+const azuriteEntry = process.argv[1];
+if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);

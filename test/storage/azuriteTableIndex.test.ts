@@ -1,0 +1,142 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { TableClient, TableTransaction, type TableEntity } from '@azure/data-tables';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
+import { partitionOfFilter } from '../../src/lib/storage/azuriteTableIndex.js';
+
+describe('partitionOfFilter', () => {
+  it.each([
+    ["PartitionKey eq 'a'", 'a'],
+    ["(PartitionKey eq 'a')", 'a'],
+    ["PartitionKey eq 'it''s' and RowKey ge 'x'", "it's"],
+    ["RowKey ge 'x' and PartitionKey eq 'b'", 'b'],
+    ["PartitionKey eq 'a' and (RowKey eq 'x' or RowKey eq 'y')", 'a'],
+    ["(PartitionKey eq 'a') and (n gt 1)", 'a'],
+    ["PartitionKey eq 'a and b' and v eq 'or x'", 'a and b'],
+  ])('%s confines matches to partition %s', (filter, partition) => {
+    expect(partitionOfFilter(filter)).toBe(partition);
+  });
+
+  it.each([
+    [undefined],
+    [''],
+    ["PartitionKey eq 'a' or PartitionKey eq 'b'"],
+    ["PartitionKey eq 'a' and RowKey eq 'x' or v eq 1"],
+    ["not PartitionKey eq 'a'"],
+    ["PartitionKey ge 'a'"],
+    ["PartitionKey eq 'a"],
+    ["(PartitionKey eq 'a'"],
+    ["PartitionKey eq 'a')"],
+    ["PartitionKey ne 'a'"],
+    ["(PartitionKey eq 'a') or (PartitionKey eq 'b')"],
+  ])('%s may match other partitions', (filter) => {
+    expect(partitionOfFilter(filter)).toBeUndefined();
+  });
+});
+
+/** What a client sees, without the values the service assigns (times and ETags). */
+function visible(entity: TableEntity): Record<string, unknown> {
+  const { etag: _etag, timestamp: _timestamp, 'odata.metadata': _metadata, ...rest } = entity as TableEntity & { etag?: string; timestamp?: string; 'odata.metadata'?: string };
+  return rest;
+}
+
+async function outcome(run: () => Promise<unknown>): Promise<string> {
+  try {
+    await run();
+    return 'ok';
+  } catch (error) {
+    const status = (error as { statusCode?: number }).statusCode;
+    return `error ${status ?? String(error)}`;
+  }
+}
+
+/** Every kind of write and read the product and a Table client make; returns what a client observes. */
+async function script(connectionString: string): Promise<unknown[]> {
+  const table = TableClient.fromConnectionString(connectionString, 'Contract', { allowInsecureConnection: true });
+  await table.createTable();
+  const seen: unknown[] = [];
+  const all = async (filter?: string, select?: string[]): Promise<unknown[]> => {
+    const rows: unknown[] = [];
+    for await (const row of table.listEntities({ queryOptions: { ...(filter ? { filter } : {}), ...(select ? { select } : {}) } })) rows.push(visible(row));
+    return rows;
+  };
+
+  for (let p = 0; p < 5; p++) {
+    const transaction = new TableTransaction();
+    for (let r = 0; r < 40; r++) transaction.upsertEntity({ partitionKey: `p${p}`, rowKey: `r${String(r).padStart(2, '0')}`, n: r, text: `it's ${p}/${r}` }, 'Replace');
+    await table.submitTransaction(transaction.actions);
+  }
+  await table.upsertEntity({ partitionKey: 'p1', rowKey: 'r05', n: 500 }, 'Replace');
+  await table.upsertEntity({ partitionKey: 'p1', rowKey: 'r06', extra: true }, 'Merge');
+  seen.push(await outcome(() => table.createEntity({ partitionKey: 'p1', rowKey: 'r07' })));
+  const current = await table.getEntity('p1', 'r08');
+  await table.updateEntity({ partitionKey: 'p1', rowKey: 'r08', n: 800 }, 'Replace', { etag: current.etag });
+  seen.push(await outcome(() => table.updateEntity({ partitionKey: 'p1', rowKey: 'r08', n: 801 }, 'Replace', { etag: current.etag })));
+  seen.push(await outcome(() => table.updateEntity({ partitionKey: 'p1', rowKey: 'missing', n: 1 }, 'Replace')));
+  await table.deleteEntity('p2', 'r00');
+  seen.push(await outcome(() => table.deleteEntity('p2', 'r00')));
+  // A transaction that fails on its last action changes nothing.
+  const failing = new TableTransaction();
+  failing.upsertEntity({ partitionKey: 'p3', rowKey: 'r01', n: -1 }, 'Replace');
+  failing.createEntity({ partitionKey: 'p3', rowKey: 'new' });
+  failing.deleteEntity('p3', 'r02');
+  failing.createEntity({ partitionKey: 'p3', rowKey: 'r03' });
+  seen.push(await outcome(() => table.submitTransaction(failing.actions)));
+  // A row deleted and written again lands after the others in storage order; answers stay sorted.
+  await table.deleteEntity('p4', 'r10');
+  await table.createEntity({ partitionKey: 'p4', rowKey: 'r10', n: 'again' });
+
+  seen.push(await all());
+  seen.push(await all("PartitionKey eq 'p3'"));
+  seen.push(await all("PartitionKey eq 'p1' and n ge 30"));
+  seen.push(await all("PartitionKey eq 'p4' and (RowKey eq 'r10' or RowKey eq 'r11')"));
+  seen.push(await all("PartitionKey eq 'p0' or PartitionKey eq 'p2'"));
+  seen.push(await all("PartitionKey eq 'p9'"));
+  seen.push(await all("PartitionKey eq 'p1'", ['n']));
+  seen.push(await all("RowKey eq 'r05'"));
+  const pages: unknown[] = [];
+  for await (const page of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'p1'" } }).byPage({ maxPageSize: 7 })) pages.push(page.map(visible));
+  seen.push(pages);
+  seen.push(visible(await table.getEntity('p1', 'r05')));
+  seen.push(await outcome(() => table.getEntity('p2', 'r00')));
+  return seen;
+}
+
+describe('the table index in the embedded Azurite', () => {
+  let indexed: AzuriteInstance;
+  let plain: AzuriteInstance;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'table-index-'));
+    [indexed, plain] = await Promise.all([startAzurite({ location: path.join(dir, 'indexed') }), startAzurite({ location: path.join(dir, 'plain'), plainIndexes: true })]);
+  }, 60_000);
+  afterAll(async () => {
+    await Promise.all([indexed.stop(), plain.stop()]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('answers every write and query as Azurite does without it', async () => {
+    const [withIndex, without] = await Promise.all([script(indexed.connectionString), script(plain.connectionString)]);
+    expect(withIndex).toEqual(without);
+    expect(JSON.stringify(withIndex)).toContain('"n":500');
+  }, 60_000);
+
+  it('a database it saved opens in a plain Azurite, and one a plain Azurite saved opens with it', async () => {
+    await Promise.all([indexed.stop(), plain.stop()]);
+    // Swap: each database is opened by the other kind.
+    [indexed, plain] = await Promise.all([startAzurite({ location: path.join(dir, 'plain') }), startAzurite({ location: path.join(dir, 'indexed'), plainIndexes: true })]);
+    const read = async (connectionString: string): Promise<unknown[]> => {
+      const table = TableClient.fromConnectionString(connectionString, 'Contract', { allowInsecureConnection: true });
+      await table.upsertEntity({ partitionKey: 'p0', rowKey: 'r01', n: 'later' }, 'Replace');
+      const rows: unknown[] = [];
+      for await (const row of table.listEntities({ queryOptions: { filter: "PartitionKey eq 'p0'" } })) rows.push(visible(row));
+      rows.push(visible(await table.getEntity('p1', 'r05')));
+      return rows;
+    };
+    const [fromPlain, fromIndexed] = await Promise.all([read(indexed.connectionString), read(plain.connectionString)]);
+    expect(fromPlain).toEqual(fromIndexed);
+    expect(fromPlain).toHaveLength(41);
+  }, 60_000);
+});
