@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { resourceDayPartition } from '../../src/lib/aggregating/partitions.js';
-import type { RowData } from '../../src/lib/aggregating/types.js';
+import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type RowData } from '../../src/lib/aggregating/types.js';
 import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../../src/lib/joining/index.js';
 import { contributionOf } from '../../src/lib/joining/callContribution.js';
 import { CONTRIBUTION_TARGETS } from '../../src/lib/processing/publishCallContributions.js';
@@ -51,6 +51,7 @@ function referenceViews(records: readonly Record<string, unknown>[]): Snapshot {
       const partition = boundedKey(resourceDayPartition(c.resourceId, c.day));
       for (const rowKey of target.rowKeys(c)) target.apply((rows[`${partition} / ${rowKey}`] ??= {}), rowKey, c, 1);
     }
+    for (const row of Object.values(rows)) target.finalize?.(row);
     snapshot[target.table] = sorted(Object.fromEntries(Object.entries(rows).filter(([, row]) => !isEmpty(row))));
   }
   return snapshot;
@@ -124,6 +125,32 @@ describe('call-volume and call-quality, against Azurite', () => {
     expect([...old.values()].filter((r) => r.rowKey.startsWith('h|')).map((r) => [r.rowKey.slice(0, 15), r.data['calls']]).sort()).toEqual(
       [['h|2024-05-25T10', 1], ['h|2024-05-25T23', 0]],
     );
+  });
+
+  it('calls stored before call rows counted their records (a `~seq` row) take later versions in order', async () => {
+    const { v1, v2, recordings } = twoCalls();
+    const box = await container('callsummaryupdates');
+    const files = [v1, recordings, v2].map((lines, i) => ({ container: box.containerName, path: recordingBlobPath(DAY + i * 86_400_000, 5 + i), lines }));
+    for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
+    const tables = newTableStore();
+    await processFile(files[0]!, testDeps(tables));
+    // Rewrite each call as the earlier layout kept it: the count in a `~seq` row, none on the call row.
+    const counts: number[] = [];
+    for await (const row of tables.query(CALLS_TABLE, undefined)) {
+      if (row.rowKey !== CALL_ROW_KEY) continue;
+      const { [SUMMARY_SEQUENCE_FIELD]: count, ...rest } = row.data;
+      counts.push(count as number);
+      await tables.upsert(CALLS_TABLE, row.partitionKey, LEGACY_SEQUENCE_ROW_KEY, { n: count });
+      await tables.upsert(CALLS_TABLE, row.partitionKey, CALL_ROW_KEY, rest);
+    }
+    expect(counts.sort()).toEqual([2, 3]);
+
+    await processFile(files[1]!, testDeps(tables));
+    await processFile(files[2]!, testDeps(tables));
+    expect(await readViews(tables)).toEqual(referenceViews([...v1, ...v2, ...recordings]));
+    const after: number[] = [];
+    for await (const row of tables.query(CALLS_TABLE, undefined)) if (row.rowKey === CALL_ROW_KEY) after.push(row.data[SUMMARY_SEQUENCE_FIELD] as number);
+    expect(after.sort()).toEqual([3, 7]);
   });
 
   it('any split over files, processed in any order with replays, gives the reference views', async () => {

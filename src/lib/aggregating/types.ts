@@ -37,9 +37,28 @@ export interface AggregateView {
 
 export interface PartitionSummary {
   readonly rowKey: string;
-  /** `rows` holds every aggregate row of the partition (not the summary row itself) by row key. */
+  /**
+   * `rows` holds every aggregate row of the partition (not the summary row itself) by row key. The
+   * applier adds `SUMMARY_SEQUENCE_FIELD` to what it returns.
+   */
   compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData;
+  /**
+   * Optional bookkeeping rows (`~` keys) kept in step with the summary: written in the same
+   * transaction when `companions` returns them. The applier hands the rows as committed last, with
+   * the summary, to whatever follows the write (see WriteResult.summaries).
+   */
+  readonly companionKeys?: readonly string[];
+  /** The companion rows to write with this summary (only those that change), given what is stored of them. */
+  companions?(summary: RowData, stored: ReadonlyMap<string, RowData>, partitionKey: string): Map<string, RowData>;
 }
+
+/**
+ * Every summary row counts the records applied to its partition: it grows with every change of the
+ * summary, so two states of it are ordered (the call's contributions use it).
+ */
+export const SUMMARY_SEQUENCE_FIELD = 'appliedRecords';
+/** Where a partition kept that count (field `n`) before its summary row carried it. */
+export const LEGACY_SEQUENCE_ROW_KEY = '~seq';
 
 /**
  * Time helpers shared by the views: UTC buckets and times as sortable ISO strings. Every view asks

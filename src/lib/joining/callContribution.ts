@@ -109,4 +109,6 @@ export interface ContributionTarget {
   rowKeys(c: CallContribution): string[];
   /** Adds (sign 1) or subtracts (sign -1) the contribution to the row at `rowKey`. */
   apply(row: RowData, rowKey: string, c: CallContribution, sign: 1 | -1): void;
+  /** Optional: serializes, once per written row, what `apply` kept decoded across the calls of a transaction. */
+  finalize?(row: RowData): void;
 }

@@ -13,15 +13,10 @@
 import type { CallDiagnosticsRecord, CallSummaryRecord } from '../normalizing/types.js';
 import { isoTime, type RowData } from '../aggregating/types.js';
 import { clip, clipOrNull, MAX_ID_CHARS, secondsToMs } from '../aggregating/recordings/rowValues.js';
-import { digest, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { digest, encodeKeyPart } from '../storage/keys.js';
 
 export const LEG_ROW_PREFIX = 'l|';
 export const STREAM_ROW_PREFIX = 'm|';
-/**
- * Counts every record applied to the partition, so it grows with every change of the call row. A
- * bookkeeping row (`~`): not an aggregate, and not part of what the call row is computed from.
- */
-export const SEQUENCE_ROW_KEY = `${RESERVED_ROW_PREFIX}seq`;
 
 /** The leg a record belongs to: `p<participant digest>`, `e<endpoint digest>`, or `-` (the server, or no id at all). */
 export function legOf(record: CallSummaryRecord | CallDiagnosticsRecord): string {
@@ -121,8 +116,3 @@ export function foldStream(row: RowData, record: CallDiagnosticsRecord, correlat
   row['poor'] = isPoorStream(record.jitterAvg, record.packetLossRateAvg, record.roundTripTimeAvg);
 }
 
-/** Counts one more record applied to the partition (see SEQUENCE_ROW_KEY). */
-export function bumpSequence(row: RowData): void {
-  const n = row['n'];
-  row['n'] = (typeof n === 'number' ? n : 0) + 1;
-}

@@ -39,6 +39,13 @@ export const callQualityTarget: ContributionTarget = {
       addQuality(row, q, sign);
     }
   },
+
+  finalize(row: RowData): void {
+    for (const property of SKETCH_PROPERTIES) {
+      const value = row[property];
+      if (isSketch(value)) row[property] = encodeSketch(value);
+    }
+  },
 };
 
 function addQuality(row: RowData, q: MediaQualitySketches, sign: 1 | -1): void {
@@ -49,13 +56,27 @@ function addQuality(row: RowData, q: MediaQualitySketches, sign: 1 | -1): void {
   addSketch(row, 'packetLossMicros', q.packetLossMicros, sign);
 }
 
-/** Adds or subtracts a sketch's bins; a bin that would go below 0 means the rows were read at different moments. */
+const SKETCH_PROPERTIES = ['jitterMs', 'roundTripMs', 'packetLossMicros'] as const;
+
+/**
+ * Adds or subtracts a sketch's bins; a bin that would go below 0 means the rows were read at
+ * different moments. The sum stays decoded on the row until `finalize`: a day row takes many calls
+ * in one transaction, and its sketch is decoded and encoded once, not once per call.
+ */
 function addSketch(row: RowData, property: string, sketch: DurationSketch, sign: 1 | -1): void {
-  const stored = decodeSketch(row[property]);
+  const current = row[property];
+  const stored = isSketch(current) ? current : decodeSketch(current);
   stored.zero += sign * sketch.zero;
-  for (const [index, count] of sketch.bins) stored.bins.set(index, (stored.bins.get(index) ?? 0) + sign * count);
-  if (stored.zero < 0 || [...stored.bins.values()].some((count) => count < 0)) {
-    throw new InconsistentRead(`call-quality sketch ${property} would go below zero`);
+  let negative = stored.zero < 0;
+  for (const [index, count] of sketch.bins) {
+    const sum = (stored.bins.get(index) ?? 0) + sign * count;
+    stored.bins.set(index, sum);
+    if (sum < 0) negative = true;
   }
-  row[property] = encodeSketch(stored);
+  if (negative) throw new InconsistentRead(`call-quality sketch ${property} would go below zero`);
+  row[property] = stored;
+}
+
+function isSketch(value: unknown): value is DurationSketch {
+  return typeof value === 'object' && value !== null && 'bins' in value;
 }

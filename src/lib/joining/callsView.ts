@@ -1,11 +1,12 @@
 import type { NormalizedRecord } from '../normalizing/types.js';
 import { closeRow } from '../aggregating/openValues.js';
-import type { AggregateView, Route, RowData } from '../aggregating/types.js';
+import { SUMMARY_SEQUENCE_FIELD, type AggregateView, type Route, type RowData } from '../aggregating/types.js';
 import {
   attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
   operationRowKey, summaryRowKey,
 } from './callRows.js';
-import { bumpSequence, foldLeg, foldStream, legRowKey, SEQUENCE_ROW_KEY, streamRowKey } from './callLogRows.js';
+import { foldLeg, foldStream, legRowKey, streamRowKey } from './callLogRows.js';
+import { contributionPlace, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from './callLocator.js';
 import { callRowOf, computeCallFacts } from './callSummary.js';
 
 /**
@@ -13,8 +14,9 @@ import { callRowOf, computeCallFacts } from './callSummary.js';
  * operations (`o|...`), its legs (`l|...`) and media streams (`m|...`) from the call logs, and the
  * call row (`call`), recomputed from all of them in the same transaction: the call row is a pure
  * function of the set of records, whatever order they arrive in, in whatever files, however often
- * replayed. Every record also bumps the bookkeeping row `~seq`, so the call's contribution to the
- * per-resource views can be ordered (processing/publishCallContributions.ts). Records without a
+ * replayed. The call row also counts the records applied (SUMMARY_SEQUENCE_FIELD), so the call's
+ * contributions to the per-resource views are ordered, and the locator row `~pub` changes with it
+ * when the call reaches a new day partition (processing/publishCallContributions.ts). Records without a
  * CorrelationId (and summaries without a RecordingId) are not joined; the per-resource views still
  * count them.
  */
@@ -25,14 +27,12 @@ export const callsView: AggregateView = {
     const rowKeys = rowKeysOf(record);
     if (rowKeys === null) return null;
     const correlationId = joinableCorrelationId(record.correlationId) as string;
-    return { partitionKey: callPartition(correlationId), rowKeys: [...rowKeys, SEQUENCE_ROW_KEY] };
+    return { partitionKey: callPartition(correlationId), rowKeys };
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
     const row = rows[0];
     if (!row) return;
-    const sequence = rows[rows.length - 1];
-    if (sequence && rows.length > 1) bumpSequence(sequence);
     if (record.category === 'CallSummary' || record.category === 'CallSummaryUpdates') {
       foldLeg(row, record, joinableCorrelationId(record.correlationId) as string);
       return;
@@ -50,8 +50,8 @@ export const callsView: AggregateView = {
     const correlationId = joinableCorrelationId(record.correlationId);
     if (correlationId === null) return;
     const isNew = fillOperationRow(row, record, correlationId);
-    // rows: the operation, the recording it names (if any), the sequence.
-    const recordingRow = rows.length > 2 ? rows[1] : undefined;
+    // rows: the operation, and the recording it names (if any).
+    const recordingRow = rows[1];
     if (isNew && recordingRow) attachOperation(recordingRow, record, correlationId);
   },
 
@@ -62,10 +62,18 @@ export const callsView: AggregateView = {
     compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData {
       return callRowOf(computeCallFacts(rows, partitionKey));
     },
+    companionKeys: [LOCATOR_ROW_KEY],
+    companions(callRow: RowData, stored: ReadonlyMap<string, RowData>): Map<string, RowData> {
+      const place = contributionPlace(callRow);
+      const places = locatorPlaces(stored.get(LOCATOR_ROW_KEY));
+      if (place === null || places.includes(place)) return new Map();
+      const sequence = callRow[SUMMARY_SEQUENCE_FIELD];
+      return new Map([[LOCATOR_ROW_KEY, locatorRow(typeof sequence === 'number' ? sequence : 0, [...places, place].sort())]]);
+    },
   },
 };
 
-/** The rows a record touches in its call's partition (before the sequence row), or null when it is not joined. */
+/** The rows a record touches in its call's partition, or null when it is not joined. */
 function rowKeysOf(record: NormalizedRecord): string[] | null {
   const correlationId = joinableCorrelationId(record.correlationId);
   if (correlationId === null) return null;

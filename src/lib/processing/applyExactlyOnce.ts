@@ -1,7 +1,7 @@
-import type { AggregateView, RowData } from '../aggregating/types.js';
+import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import {
-  MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type TableStore,
+  MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore,
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachLimit } from './concurrency.js';
@@ -54,6 +54,16 @@ export interface ApplyOptions extends Omit<RecordSource, 'records'> {
   concurrency: number;
 }
 
+/**
+ * For views with a summary: per partition this write committed to (key `table \0 partition`), the
+ * summary row and its companions as the write's last commit left them (null: absent).
+ */
+export type WrittenSummaries = Map<string, Map<string, StoredRow | null>>;
+
+export function summaryKey(table: string, partitionKey: string): string {
+  return table + '\u0000' + partitionKey;
+}
+
 export interface WriteOptions {
   concurrency: number;
   /** What this run knows of partitions already; without it, every partition is read before it is written. */
@@ -101,12 +111,13 @@ export async function applyToViews(
   views: readonly AggregateView[],
   sources: readonly RecordSource[],
   options: WriteOptions,
-): Promise<{ stats: ApplyStats; refusedByFile: Map<string, number> }> {
+): Promise<{ stats: ApplyStats; refusedByFile: Map<string, number>; summaries: WrittenSummaries }> {
   if (new Set(sources.map((source) => source.fileId)).size < sources.length) {
     throw new Error('one write holds one segment per file: its marks are positions within one read of the file');
   }
   const stats: ApplyStats = { partitions: 0, transactions: 0, rowsWritten: 0, conflicts: 0, alreadyApplied: 0, refused: 0 };
   const refusedByFile = new Map<string, number>();
+  const summaries: WrittenSummaries = new Map();
   const cache = options.cache ?? new PartitionCache(tables, 0);
   const work: { view: AggregateView; partitionKey: string; items: Item[] }[] = [];
   for (const view of views) {
@@ -133,9 +144,9 @@ export async function applyToViews(
   stats.partitions = work.length;
   await forEachLimit(work, options.concurrency, async (group) => {
     group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
-    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, stats, refusedByFile);
+    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, stats, refusedByFile, summaries);
   });
-  return { stats, refusedByFile };
+  return { stats, refusedByFile, summaries };
 }
 
 async function applyToPartition(
@@ -146,15 +157,17 @@ async function applyToPartition(
   all: readonly Item[],
   stats: ApplyStats,
   refusedByFile: Map<string, number>,
+  summaries: WrittenSummaries,
 ): Promise<void> {
   const summary = view.summary;
+  const companionKeys = summary?.companionKeys ?? [];
   const known = cache.partition(view.table, partitionKey, summary !== undefined);
   let items = all;
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
   while (items.length > 0) {
-    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 : 0)), limit);
+    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0)), limit);
     const rowKeys = distinctRowKeys(items, end);
     const markKeys = new Map<string, { markKey: string; source: RecordSource }>();
     for (let i = 0; i < end; i++) {
@@ -192,7 +205,17 @@ async function applyToPartition(
 
     if (view.finalize) for (const row of rows.values()) view.finalize(row);
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
-    if (summary) writes.push(writeFor(summary.rowKey, summaryOf(summary, known, rows, partitionKey), known));
+    if (summary) {
+      const summaryRow = summaryOf(summary, known, rows, partitionKey);
+      summaryRow[SUMMARY_SEQUENCE_FIELD] = sequenceOf(known, summary.rowKey) + end;
+      writes.push(writeFor(summary.rowKey, summaryRow, known));
+      const stored = new Map<string, RowData>();
+      for (const key of companionKeys) {
+        const row = known.get(key);
+        if (row) stored.set(key, row.data);
+      }
+      for (const [key, data] of summary.companions?.(summaryRow, stored, partitionKey) ?? []) writes.push(writeFor(key, data, known));
+    }
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
       const data = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
@@ -250,7 +273,25 @@ async function applyToPartition(
     }
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
   }
+  if (summary && known.wrote(summary.rowKey)) {
+    const snapshot = new Map<string, StoredRow | null>();
+    for (const key of [summary.rowKey, ...companionKeys]) {
+      const row = known.lookup(key);
+      if (row === undefined) return;
+      snapshot.set(key, row);
+    }
+    summaries.set(summaryKey(view.table, partitionKey), snapshot);
+  }
 }
+
+/** The count of records applied to the partition so far (see SUMMARY_SEQUENCE_FIELD). */
+function sequenceOf(known: PartitionRows, summaryRowKey: string): number {
+  const own = known.get(summaryRowKey)?.data[SUMMARY_SEQUENCE_FIELD];
+  if (typeof own === 'number' && Number.isFinite(own)) return own;
+  const legacy = known.get(LEGACY_SEQUENCE_ROW_KEY)?.data['n'];
+  return typeof legacy === 'number' && Number.isFinite(legacy) ? legacy : 0;
+}
+
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */
 function summaryOf(
   summary: NonNullable<AggregateView['summary']>,

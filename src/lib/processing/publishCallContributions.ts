@@ -3,36 +3,37 @@
  * `call-volume` and `call-quality`, exactly once, after the call partitions committed and before the
  * file's checkpoint moves.
  *
- * - The call row and its `~seq` row (which counts the records applied to the call, so it grows with
- *   every change of the call row) are read together; the contribution is a pure function of the call
- *   row (joining/callContribution.ts).
+ * - The call row counts the records applied to the call (SUMMARY_SEQUENCE_FIELD), so it grows with
+ *   every change of the call row; the contribution is a pure function of the call row
+ *   (joining/callContribution.ts).
  * - In each per-resource day partition, a row `~c|<call>` holds the sequence and contribution last
  *   applied there. Applying a higher sequence subtracts the old contribution and adds the new one,
  *   with the `~c|` row, in one ETag-guarded transaction; a lower or equal sequence is skipped. So a
  *   replay, a crash before the checkpoint and two runs at once publish again harmlessly.
  * - A later version can move the call to another day (or resource). The call partition keeps a
- *   locator row `~pub` with every day partition the call was ever published to and the highest
- *   sequence that claimed it, written before those partitions (ETag-guarded): a publisher with a
- *   lower sequence than the locator's stops, and the one with the highest sequence visits every
- *   partition the call ever reached and leaves its contribution only in the current one.
+ *   locator row `~pub` (joining/callLocator.ts) with every day partition the call was ever
+ *   published to. The call join writes it in the same transaction as the call row when the call
+ *   reaches a new place, so the publisher needs no write of its own there; for a call row whose place
+ *   the locator does not list yet (written before the locator moved with it), the publisher adds it,
+ *   ETag-guarded, before writing to that place. A publisher with a lower sequence than the locator's
+ *   stops, and the one with the highest sequence visits every partition the call ever reached and
+ *   leaves its contribution only in the current one.
  */
-import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../joining/index.js';
-import { SEQUENCE_ROW_KEY } from '../joining/callLogRows.js';
+import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../joining/index.js';
+import { callSequence, contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from '../joining/callLocator.js';
 import {
   contributionOf, decodeContribution, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
 } from '../joining/callContribution.js';
 import { callQualityTarget } from '../joining/callQualityView.js';
 import { callVolumeTarget } from '../joining/callVolumeView.js';
-import { resourceDayPartition } from '../aggregating/partitions.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import type { PositionedRecord } from './applyExactlyOnce.js';
+import { summaryKey, type PositionedRecord, type WrittenSummaries } from './applyExactlyOnce.js';
 import { forEachLimit } from './concurrency.js';
-import type { PartitionCache, PartitionRows } from './partitionCache.js';
 
 export const CONTRIBUTION_TARGETS: readonly ContributionTarget[] = [callVolumeTarget, callQualityTarget];
-export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
+export { LOCATOR_ROW_KEY };
 const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
 
 export interface PublishStats {
@@ -55,7 +56,7 @@ export async function publishCallContributions(
   views: readonly AggregateView[],
   records: readonly PositionedRecord[],
   concurrency: number,
-  known?: PartitionCache,
+  written?: WrittenSummaries,
 ): Promise<PublishStats> {
   const stats: PublishStats = { calls: 0, applied: 0, skipped: 0, conflicts: 0 };
   if (!views.includes(callsView)) return stats;
@@ -69,7 +70,7 @@ export async function publishCallContributions(
   stats.calls = partitions.size;
   const claims: Claim[] = [];
   await forEachLimit([...partitions], concurrency, async (partition) => {
-    const claim = await claimCall(tables, partition, stats, known?.peek(CALLS_TABLE, partition));
+    const claim = await claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition)));
     if (claim) claims.push(claim);
   });
   // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
@@ -107,69 +108,37 @@ interface Entry {
 }
 
 /**
- * Reads the call at one sequence and claims it in the locator; null when there is nothing to publish
- * or a newer state of the call is being published by another run.
+ * The call as this run's write left it (`fromRun`), else as read; adds its place to the locator if the
+ * locator does not list it yet. Null when there is nothing to publish or a newer state of the call is
+ * being published by another run.
  */
-async function claimCall(tables: TableStore, callPartition: string, stats: PublishStats, cached?: PartitionRows): Promise<Claim | null> {
+async function claimCall(
+  tables: TableStore,
+  callPartition: string,
+  stats: PublishStats,
+  fromRun: ReadonlyMap<string, StoredRow | null> | undefined,
+): Promise<Claim | null> {
   for (let attempt = 1; ; attempt++) {
-    // What this run wrote itself (one transaction: the call row and its sequence agree) needs no read.
-    const fromRun = attempt === 1 ? knownCall(cached) : undefined;
-    if (attempt > 1) cached?.forget();
-    const rows = fromRun ?? await tables.readRows(CALLS_TABLE, callPartition, [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]);
-    const locator = rows.get(LOCATOR_ROW_KEY);
-    const places = readPlaces(locator);
-    // A call without call logs (recordings only) contributes nothing: one read is all it costs.
-    if (places.length === 0 && contributionOf(rows.get(CALL_ROW_KEY)?.data) === null) return null;
-    const sequence = numberOf(rows.get(SEQUENCE_ROW_KEY)?.data['n']);
-    let callRow = rows.get(CALL_ROW_KEY);
-    if (!fromRun) {
-      // The sequence before and after reading the call row again: equal, no transaction came in between,
-      // so the row is the call at that sequence (a multi-row read need not be one snapshot).
-      callRow = await tables.getRow(CALLS_TABLE, callPartition, CALL_ROW_KEY);
-      const after = numberOf((await tables.getRow(CALLS_TABLE, callPartition, SEQUENCE_ROW_KEY))?.data['n']);
-      if (after !== sequence) {
-        stats.conflicts++;
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up reading call ${callPartition}: it kept changing`);
-        continue;
-      }
-    }
-    const contribution = contributionOf(callRow?.data);
-    if (contribution === null && places.length === 0) return null;
-    const claimed = numberOf(locator?.data['seq']);
-    if (claimed > sequence) return null; // a newer state of the call is being published by another run
-    const target = contribution === null ? null : boundedKey(resourceDayPartition(contribution.resourceId, contribution.day));
-    const all = target === null || places.includes(target) ? places : [...places, target].sort();
-    if (!locator || claimed < sequence || all.length > places.length) {
-      const data = { seq: sequence, places: JSON.stringify(all) };
-      const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
-      const outcome = await tables.commit(CALLS_TABLE, callPartition, [write]);
-      if (outcome.committed) cached?.committed([write], outcome.etags);
-      if (!outcome.committed) {
-        stats.conflicts++;
-        if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
-        await backoff(attempt);
-        continue;
-      }
-    }
-    return { callPartition, sequence, contribution, target, places: all };
+    const rows = attempt === 1 && fromRun ? fromRun : await tables.readRows(CALLS_TABLE, callPartition, [LOCATOR_ROW_KEY, CALL_ROW_KEY, LEGACY_SEQUENCE_ROW_KEY]);
+    const locator = rows.get(LOCATOR_ROW_KEY) ?? undefined;
+    const callRow = rows.get(CALL_ROW_KEY) ?? undefined;
+    const places = locatorPlaces(locator?.data);
+    const target = contributionPlace(callRow?.data);
+    // A call without call logs (recordings only) contributes nothing, and was never published.
+    if (target === null && places.length === 0) return null;
+    const sequence = callSequence(callRow?.data, rows.get(LEGACY_SEQUENCE_ROW_KEY)?.data ?? undefined);
+    if (numberOf(locator?.data['seq']) > sequence) return null; // a newer state of the call is being published by another run
+    const contribution = target === null ? null : contributionOf(callRow?.data);
+    if (target === null || places.includes(target)) return { callPartition, sequence, contribution, target, places };
+    const all = [...places, target].sort();
+    const data = locatorRow(sequence, all);
+    const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
+    const outcome = await tables.commit(CALLS_TABLE, callPartition, [write]);
+    if (outcome.committed) return { callPartition, sequence, contribution, target, places: all };
+    stats.conflicts++;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
+    await backoff(attempt);
   }
-}
-
-/**
- * The call row and its sequence as this run's own last commit of them left it (one transaction writes
- * both, so they agree), and its locator as known; else undefined, and they are read. If another run
- * changed the call since, this publishes an older sequence, which the locator and the day partitions
- * skip in favour of the newer one.
- */
-function knownCall(cached: PartitionRows | undefined): Map<string, StoredRow> | undefined {
-  if (!cached || !cached.wrote(CALL_ROW_KEY) || !cached.wrote(SEQUENCE_ROW_KEY)) return undefined;
-  const rows = new Map<string, StoredRow>();
-  for (const key of [SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, CALL_ROW_KEY]) {
-    const row = cached.lookup(key);
-    if (row === undefined) return undefined;
-    if (row !== null) rows.set(key, row);
-  }
-  return rows;
 }
 
 /**
@@ -237,6 +206,7 @@ async function applyToPartition(
         lost = true;
         break;
       }
+      if (view.finalize) for (const [key, row] of changed) if (!key.startsWith(CONTRIBUTION_ROW_PREFIX)) view.finalize(row);
       const writes: RowWrite[] = [...changed].map(([rowKey, data]) => writeFor(known.get(rowKey), rowKey, data));
       const outcome = await tables.commit(view.table, partition, writes);
       if (!outcome.committed) {
@@ -267,14 +237,6 @@ async function applyToPartition(
 
 function writeFor(existing: StoredRow | undefined, rowKey: string, data: RowData): RowWrite {
   return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
-}
-
-function readPlaces(locator: StoredRow | undefined): string[] {
-  const raw = locator?.data['places'];
-  if (typeof raw !== 'string' || raw === '') return [];
-  const parsed: unknown = JSON.parse(raw);
-  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new Error(`call locator ${LOCATOR_ROW_KEY} does not read`);
-  return parsed;
 }
 
 function numberOf(value: unknown): number {

@@ -1,0 +1,44 @@
+/**
+ * The locator row `~pub` of a call's partition: every per-resource day partition the call's
+ * contribution was ever published to (processing/publishCallContributions.ts). The call join writes
+ * it in the same transaction as the call row whenever the call reaches a new day partition, so
+ * every place a publisher may write to is listed before any publisher writes there. Pure.
+ */
+import { resourceDayPartition } from '../aggregating/partitions.js';
+import { dayBucket, SUMMARY_SEQUENCE_FIELD, type RowData } from '../aggregating/types.js';
+export { LEGACY_SEQUENCE_ROW_KEY } from '../aggregating/types.js';
+import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+
+export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
+
+/** The day partition (stored key) a call row contributes to; null while it contributes nothing. */
+export function contributionPlace(callRow: RowData | undefined): string | null {
+  if (!callRow) return null;
+  const start = callRow['callStartTime'];
+  const resourceId = callRow['resourceId'];
+  if (typeof start !== 'string' || typeof resourceId !== 'string' || resourceId === '') return null;
+  const time = Date.parse(start);
+  if (!Number.isFinite(time)) return null;
+  return boundedKey(resourceDayPartition(resourceId, dayBucket(time)));
+}
+
+/** The places a locator lists (none for no locator). */
+export function locatorPlaces(locator: RowData | undefined): string[] {
+  const raw = locator?.['places'];
+  if (typeof raw !== 'string' || raw === '') return [];
+  const parsed: unknown = JSON.parse(raw);
+  if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new Error(`call locator ${LOCATOR_ROW_KEY} does not read`);
+  return parsed;
+}
+
+export function locatorRow(sequence: number, places: readonly string[]): RowData {
+  return { seq: sequence, places: JSON.stringify(places) };
+}
+
+/** The call row's sequence: its count of applied records, or for a call last written before it had one, its `~seq` row's. */
+export function callSequence(callRow: RowData | undefined, legacySequenceRow: RowData | undefined): number {
+  const own = callRow?.[SUMMARY_SEQUENCE_FIELD];
+  if (typeof own === 'number' && Number.isFinite(own)) return own;
+  const legacy = legacySequenceRow?.['n'];
+  return typeof legacy === 'number' && Number.isFinite(legacy) ? legacy : 0;
+}
