@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToBlobs } from '../../lib/generating/index.js';
-import { silentLogger } from '../../lib/processing/logger.js';
+import { silentLogger } from '../../lib/logging.js';
 import { tailAndSweep } from '../../lib/processing/tailAndSweep.js';
 import { watch } from '../../lib/processing/watch.js';
 import { readHealth } from '../../lib/querying/health.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../processing/logger.js';
+import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { healthUnavailable, renderHealth } from './health.js';

@@ -5,7 +5,7 @@
  *
  * - The call row and its `~seq` row (which counts the records applied to the call, so it grows with
  *   every change of the call row) are read together; the contribution is a pure function of the call
- *   row (joining/callContribution.ts).
+ *   row (aggregating/calls/callContribution.ts).
  * - In each per-resource day partition, a row `~c|<call>` holds the sequence and contribution last
  *   applied there. Applying a higher sequence subtracts the old contribution and adds the new one,
  *   with the `~c|` row, in one ETag-guarded transaction; a lower or equal sequence is skipped. So a
@@ -16,13 +16,12 @@
  *   lower sequence than the locator's stops, and the one with the highest sequence visits every
  *   partition the call ever reached and leaves its contribution only in the current one.
  */
-import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../joining/index.js';
-import { SEQUENCE_ROW_KEY } from '../joining/callLogRows.js';
+import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import { SEQUENCE_ROW_KEY } from '../aggregating/calls/callLogRows.js';
 import {
   contributionOf, decodeContribution, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
-} from '../joining/callContribution.js';
-import { callQualityTarget } from '../joining/callQualityView.js';
-import { callVolumeTarget } from '../joining/callVolumeView.js';
+} from '../aggregating/calls/callContribution.js';
+import { CONTRIBUTION_VIEWS } from '../aggregating/index.js';
 import { resourceDayPartition } from '../aggregating/partitions.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
@@ -31,7 +30,6 @@ import type { PositionedRecord } from './applyExactlyOnce.js';
 import { forEachLimit } from './concurrency.js';
 import type { PartitionCache, PartitionRows } from './partitionCache.js';
 
-export const CONTRIBUTION_TARGETS: readonly ContributionTarget[] = [callVolumeTarget, callQualityTarget];
 export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
 const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
 
@@ -65,7 +63,7 @@ export async function publishCallContributions(
     if (route) partitions.add(boundedKey(route.partitionKey));
   }
   if (partitions.size === 0) return stats;
-  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_TARGETS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
+  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
   const claims: Claim[] = [];
   await forEachLimit([...partitions], concurrency, async (partition) => {
@@ -76,7 +74,7 @@ export async function publishCallContributions(
   const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
   for (const claim of claims) {
     for (const place of claim.places) {
-      for (const view of CONTRIBUTION_TARGETS) {
+      for (const view of CONTRIBUTION_VIEWS) {
         const key = `${view.table}\n${place}`;
         let group = groups.get(key);
         if (!group) groups.set(key, (group = { view, partition: place, entries: [] }));

@@ -1,8 +1,7 @@
 import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
-import { LOSS_SCALE } from '../joining/callQuality.js';
-import { CALL_QUALITY_TABLE } from '../joining/callQualityView.js';
-import { CALL_VOLUME_TABLE } from '../joining/callVolumeView.js';
+import { compareStrings, readCounts } from '../aggregating/rowValues.js';
+import { LOSS_SCALE } from '../aggregating/calls/callQuality.js';
+import { CALL_QUALITY_TABLE, CALL_VOLUME_TABLE } from '../aggregating/index.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { numberOr, type ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';

@@ -1,10 +1,10 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
 import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
+import { compareStrings, readCounts } from '../aggregating/rowValues.js';
 import {
   CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
   type RecordingFacts,
-} from '../joining/index.js';
+} from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { forEachLimit } from '../processing/concurrency.js';

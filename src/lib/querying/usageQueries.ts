@@ -1,5 +1,5 @@
 import { USAGE_TABLE } from '../aggregating/index.js';
-import { compareStrings } from '../aggregating/recordings/rowValues.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { numberOr, type ViewFilters } from './filters.js';

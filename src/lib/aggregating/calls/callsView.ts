@@ -1,6 +1,6 @@
-import type { NormalizedRecord } from '../normalizing/types.js';
-import { closeRow } from '../aggregating/openValues.js';
-import type { AggregateView, Route, RowData } from '../aggregating/types.js';
+import type { NormalizedRecord } from '../../normalizing/types.js';
+import { closeRow } from '../openValues.js';
+import type { AggregateView, Route, RowData } from '../types.js';
 import {
   attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
   operationRowKey, summaryRowKey,
