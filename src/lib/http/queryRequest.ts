@@ -51,7 +51,6 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
   const problems: ErrorDetail[] = [...parameterProblems(params)];
   const value = (name: string): string | undefined => params.get(name) ?? undefined;
 
-  const fields: string[] = [];
   const filterResult = parseViewFilters(
     view,
     {
@@ -61,12 +60,10 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
       resource: value('resource'),
       correlationId: value('correlationId'),
     },
-    (field) => {
-      fields.push(field);
-      return field;
-    },
+    (field) => field,
   );
-  if (!filterResult.success) problems.push(...filterProblems(filterResult.message, fields));
+  // The parameters are spelled as the schema's fields, so an issue's field is its parameter.
+  if (!filterResult.success) problems.push(...filterResult.issues.map((issue) => ({ parameter: issue.field, message: issue.message })));
 
   const options = optionsSchema.safeParse({ format: value('format'), pageSize: value('pageSize'), continuationToken: value('continuationToken') });
   if (!options.success) {
@@ -115,18 +112,6 @@ function parameterProblems(params: URLSearchParams): ErrorDetail[] {
     }
   }
   return problems;
-}
-
-/**
- * `parseViewFilters` names each bad field through the callback, in the order of its message's
- * `; `-separated parts: pair them up, one detail per field.
- */
-function filterProblems(message: string, fields: readonly string[]): ErrorDetail[] {
-  const parts = message.split('; ');
-  if (fields.length > 0 && parts.length === fields.length) {
-    return parts.map((part, i) => ({ parameter: fields[i] as string, message: part }));
-  }
-  return [{ parameter: fields[0] ?? 'filter', message }];
 }
 
 /**
