@@ -80,16 +80,16 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
 
   const filters = filterResult.filters;
   const scope = { view, filters, pageSize: options.data.pageSize ?? DEFAULT_PAGE_SIZE };
-  let offset = 0;
+  let page: Page = { scope, offset: 0 };
   // An empty token is the first page, so `?continuationToken=${token ?? ''}` works.
   const token = options.data.continuationToken;
   if (token) {
     const decoded = decodeContinuationToken(token, scope);
     if (!decoded.success) return { success: false, response: badRequest([{ parameter: 'continuationToken', message: decoded.message }]) };
-    offset = decoded.offset;
+    page = decoded.group === undefined ? { scope, offset: decoded.offset } : { scope, offset: decoded.offset, group: decoded.group };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
-  return { success: true, request: { view, definition, filters, format, page: { scope, offset } } };
+  return { success: true, request: { view, definition, filters, format, page } };
 }
 
 export function unknownView(view: string): HttpResult {

@@ -2,7 +2,7 @@ import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ViewFilters } from './filters.js';
-import { scanBuckets } from './scanBuckets.js';
+import { readBuckets, type BucketRows } from './scanBuckets.js';
 
 /** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
 export interface RoomsOperationsRow {
@@ -35,31 +35,31 @@ export interface RoomRow {
   deletedAt: string | null;
 }
 
+/** The rows of `rooms-operations`: operation counts per bucket. */
+export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
+  table: ROOMS_OPERATIONS_TABLE,
+  toRow: (row) => ({
+    bucket: String(row.data['bucket']),
+    resourceId: String(row.data['resourceId']),
+    operationName: String(row.data['operationName']),
+    operationVersion: nullable(row.data['operationVersion']),
+    resultType: nullable(row.data['resultType']),
+    resultSignature: nullable(row.data['resultSignature']),
+    count: numberOr(row.data['count'], 0) as number,
+  }),
+  compare: (a, b) =>
+    compare(a.bucket, b.bucket) || compare(a.resourceId, b.resourceId) || compare(a.operationName, b.operationName) ||
+    compare(a.resultSignature ?? '', b.resultSignature ?? '') || compare(a.resultType ?? '', b.resultType ?? '') ||
+    compare(a.operationVersion ?? '', b.operationVersion ?? ''),
+};
+
 /**
  * Operation counts per bucket. With a resource the scan is a range over its day partitions;
  * without, a scan of the table limited to the granularity's row-key range. Bookkeeping rows
  * (`~` row keys) fall outside both ranges.
  */
-export async function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
-  const rows: RoomsOperationsRow[] = [];
-  for await (const row of scanBuckets(tables, ROOMS_OPERATIONS_TABLE, filters)) {
-    const bucket = String(row.data['bucket']);
-    rows.push({
-      bucket,
-      resourceId: String(row.data['resourceId']),
-      operationName: String(row.data['operationName']),
-      operationVersion: nullable(row.data['operationVersion']),
-      resultType: nullable(row.data['resultType']),
-      resultSignature: nullable(row.data['resultSignature']),
-      count: numberOr(row.data['count'], 0) as number,
-    });
-  }
-  return rows.sort(
-    (a, b) =>
-      compare(a.bucket, b.bucket) || compare(a.resourceId, b.resourceId) || compare(a.operationName, b.operationName) ||
-      compare(a.resultSignature ?? '', b.resultSignature ?? '') || compare(a.resultType ?? '', b.resultType ?? '') ||
-      compare(a.operationVersion ?? '', b.operationVersion ?? ''),
-  );
+export function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
+  return readBuckets(tables, filters, ROOMS_OPERATIONS_ROWS);
 }
 
 /** Rooms whose activity (first to last operation) overlaps [from, to). */

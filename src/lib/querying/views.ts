@@ -1,10 +1,15 @@
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
-import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from './recordingQueries.js';
-import { queryRooms, queryRoomsOperations } from './roomsQueries.js';
-import { queryUsage } from './usageQueries.js';
-import { queryCallQuality, queryCallVolume } from './callQueries.js';
+import {
+  queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall, RECORDING_OPERATIONS_ROWS, RECORDINGS_ROWS,
+} from './recordingQueries.js';
+import { queryRooms, queryRoomsOperations, ROOMS_OPERATIONS_ROWS } from './roomsQueries.js';
+import { queryUsage, USAGE_ROWS } from './usageQueries.js';
+import { CALL_QUALITY_ROWS, CALL_VOLUME_ROWS, queryCallQuality, queryCallVolume } from './callQueries.js';
 import { queryRetirement } from './retirementQueries.js';
+import { streamBuckets, type BucketRows, type RowGroup } from './scanBuckets.js';
+
+export type { RowGroup } from './scanBuckets.js';
 
 export interface ViewDefinition {
   /** Field names of each row, in order: a stable contract (docs/QUERYING.md). */
@@ -12,6 +17,20 @@ export interface ViewDefinition {
   /** Whether the view accepts a correlation-id filter. */
   byCorrelationId: boolean;
   run(tables: TableStore, filters: ViewFilters): Promise<readonly object[]>;
+  /**
+   * The same rows in the same order, group by group, read only as far as the caller iterates,
+   * starting at the group keyed `from`; `undefined` when these filters need the whole view first.
+   * Only the bucket views have it, and only for one resource given by its full id (scanBuckets.ts):
+   * their rows then come from storage one day partition at a time in the view's order. The others
+   * (rooms, calls, retirement, recordings-per-call, and any view over every resource) sort or
+   * aggregate across the whole table, so a page of them evaluates the view and slices it.
+   */
+  stream?(tables: TableStore, filters: ViewFilters, from?: string): AsyncIterable<RowGroup<object>> | undefined;
+}
+
+/** A bucket view's stream: its day partitions in order, when the filters allow it. */
+function streamOf<T extends object>(rows: BucketRows<T>): NonNullable<ViewDefinition['stream']> {
+  return (tables, filters, from) => streamBuckets(tables, filters, rows, from);
 }
 
 /** Every view, as the CLI (`acs-logs query <view>`) and the HTTP API (`GET /api/query/<view>`) serve it. */
@@ -20,6 +39,7 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: ['bucket', 'resourceId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'count'],
     byCorrelationId: false,
     run: queryRoomsOperations,
+    stream: streamOf(ROOMS_OPERATIONS_ROWS),
   },
   rooms: {
     columns: [
@@ -44,16 +64,19 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     columns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason'],
     byCorrelationId: false,
     run: queryRecordings,
+    stream: streamOf(RECORDINGS_ROWS),
   },
   'recording-operations': {
     columns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType', 'count', 'failed', 'durationMs'],
     byCorrelationId: false,
     run: queryRecordingOperations,
+    stream: streamOf(RECORDING_OPERATIONS_ROWS),
   },
   usage: {
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     byCorrelationId: false,
     run: queryUsage,
+    stream: streamOf(USAGE_ROWS),
   },
   'call-volume': {
     columns: [
@@ -62,11 +85,13 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     ],
     byCorrelationId: false,
     run: queryCallVolume,
+    stream: streamOf(CALL_VOLUME_ROWS),
   },
   'call-quality': {
     columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
     byCorrelationId: false,
     run: queryCallQuality,
+    stream: streamOf(CALL_QUALITY_ROWS),
   },
   retirement: {
     columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
