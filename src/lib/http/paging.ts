@@ -22,7 +22,7 @@ import type { RowGroup } from '../querying/views.js';
 export const MIN_PAGE_SIZE = 1;
 export const MAX_PAGE_SIZE = 5000;
 export const DEFAULT_PAGE_SIZE = 1000;
-/** A real token is under 80 characters; anything much longer is not one of ours. */
+/** A real token is under 100 characters; anything much longer is not one of ours. */
 const MAX_TOKEN_LENGTH = 256;
 const TOKEN_VERSION = 1;
 

@@ -1,4 +1,5 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ViewFilters } from './filters.js';
@@ -48,9 +49,9 @@ export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
     count: numberOr(row.data['count'], 0) as number,
   }),
   compare: (a, b) =>
-    compare(a.bucket, b.bucket) || compare(a.resourceId, b.resourceId) || compare(a.operationName, b.operationName) ||
-    compare(a.resultSignature ?? '', b.resultSignature ?? '') || compare(a.resultType ?? '', b.resultType ?? '') ||
-    compare(a.operationVersion ?? '', b.operationVersion ?? ''),
+    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
+    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.resultType ?? '', b.resultType ?? '') ||
+    compareStrings(a.operationVersion ?? '', b.operationVersion ?? ''),
 };
 
 /**
@@ -78,7 +79,7 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
     if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
     rows.push(toRoomRow(row));
   }
-  return rows.sort((a, b) => compare(a.resourceId, b.resourceId) || compare(a.createdAt ?? '', b.createdAt ?? '') || compare(a.roomId, b.roomId));
+  return rows.sort((a, b) => compareStrings(a.resourceId, b.resourceId) || compareStrings(a.createdAt ?? '', b.createdAt ?? '') || compareStrings(a.roomId, b.roomId));
 }
 
 function toRoomRow(row: StoredRow): RoomRow {
@@ -101,10 +102,4 @@ function toRoomRow(row: StoredRow): RoomRow {
     lastOperationAt: nullable(d['lastOperationAt']),
     deletedAt: nullable(d['deletedAt']),
   };
-}
-
-
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
