@@ -109,14 +109,11 @@ export function pageRows<T>(rows: readonly T[], page: Page): PageOf<T> {
 export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Page): Promise<PageOf<T>> {
   const { pageSize } = page.scope;
   const rows: T[] = [];
+  // Rows to pass over: from the start of the view, or within the token's group only.
   let skip = page.offset;
-  let first = true;
   for await (const group of groups) {
-    let start = 0;
-    if (page.group === undefined) start = Math.min(skip, group.rows.length);
-    else if (first && group.key === page.group) start = Math.min(skip, group.rows.length);
-    skip -= page.group === undefined ? start : 0;
-    first = false;
+    const start = page.group === undefined || group.key === page.group ? Math.min(skip, group.rows.length) : 0;
+    skip = page.group === undefined ? skip - start : 0;
     const end = Math.min(group.rows.length, start + pageSize - rows.length);
     for (let i = start; i < end; i++) rows.push(group.rows[i] as T);
     if (rows.length === pageSize && end < group.rows.length) return { rows, next: encodeContinuationToken(page.scope, end, group.key) };
