@@ -4,7 +4,7 @@ import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregat
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, timeBoundsAt } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
 import { forEachLimit } from '../src/lib/processing/concurrency.js';
-import { silentLogger } from '../src/lib/processing/logger.js';
+import { silentLogger } from '../src/lib/logging.js';
 import { processFile, type ProcessDeps } from '../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../src/lib/processing/settings.js';
 import { decodeUnit, Framer } from '../src/lib/reading/index.js';

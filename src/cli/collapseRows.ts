@@ -1,11 +1,4 @@
-/** Fields that add up across rows: a table that hides some of a view's keys sums them over the rows that look alike. */
-const ADDITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  'rooms-operations': ['count'],
-  recordings: ['recordings', 'recordingSeconds', 'chunks', 'audioChannels'],
-  'recording-operations': ['count', 'failed'],
-  usage: ['quantity', 'records'],
-  'recordings-per-call': ['calls'],
-});
+import { VIEWS } from '../lib/querying/views.js';
 
 /**
  * Rows that agree on every shown column but the additive ones become one row, those summed (a
@@ -13,7 +6,7 @@ const ADDITIVE_FIELDS: Readonly<Record<string, readonly string[]>> = Object.free
  * (durationMs) must agree too, so nothing is merged that cannot be.
  */
 export function collapseRows(view: string, rows: readonly object[], shown: readonly string[]): object[] {
-  const additive = (ADDITIVE_FIELDS[view] ?? []).filter((field) => shown.includes(field));
+  const additive = ((Object.hasOwn(VIEWS, view) ? VIEWS[view]?.additive : undefined) ?? []).filter((field) => shown.includes(field));
   if (additive.length === 0) return [...rows];
   const groups = new Map<string, Record<string, unknown>>();
   for (const row of rows) {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { Logger } from '../lib/processing/logger.js';
+import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
 import { routeRequest, type RouteDeps } from '../lib/http/router.js';

@@ -1,4 +1,4 @@
-import type { Logger } from '../lib/processing/logger.js';
+import type { Logger } from '../lib/logging.js';
 
 /**
  * One readable line per event: `<file>: <message> (key=value ...)`. Information goes to `out`;

@@ -1,6 +1,6 @@
 import { ALL_VIEWS } from '../lib/aggregating/index.js';
 import { DEFAULT_CONTAINERS, type AppSettings } from '../lib/config/appSettings.js';
-import type { Logger } from '../lib/processing/logger.js';
+import type { Logger } from '../lib/logging.js';
 import type { ProcessDeps } from '../lib/processing/processFile.js';
 import { BlobLogSource } from '../lib/storage/BlobLogSource.js';
 import type { TransientNotice } from '../lib/storage/TableStore.js';

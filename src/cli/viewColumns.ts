@@ -1,21 +1,5 @@
+import { VIEWS } from '../lib/querying/views.js';
 import { UsageError } from './errors.js';
-
-/**
- * The columns a table shows by default: the few that answer the view's question, whose headers fit
- * 80 characters. `--wide` shows every field, `--columns` the ones named.
- */
-export const DEFAULT_TABLE_COLUMNS: Readonly<Record<string, readonly string[]>> = Object.freeze({
-  'rooms-operations': ['bucket', 'resourceId', 'operationName', 'resultSignature', 'count'],
-  rooms: ['roomId', 'createdAt', 'deletedAt', 'participantsCount'],
-  calls: ['correlationId', 'recordingCount', 'operationCount', 'matched'],
-  recordings: ['bucket', 'resourceId', 'recordings', 'recordingSeconds'],
-  'recording-operations': ['bucket', 'operationName', 'resultSignature', 'sdkType', 'count', 'durationMs'],
-  usage: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
-  'recordings-per-call': ['recordings', 'calls'],
-  'call-volume': ['bucket', 'resourceId', 'calls', 'callSeconds', 'impactedCalls', 'recordedCalls'],
-  'call-quality': ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
-  retirement: ['month', 'usageType', 'quantity', 'service', 'fate'],
-});
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -42,5 +26,10 @@ export function chooseColumns(view: string, fields: readonly string[], flags: Co
     return { columns: [...new Set(names)], fit: true };
   }
   if (flags.wide) return { columns: fields, fit: false };
-  return { columns: DEFAULT_TABLE_COLUMNS[view] ?? fields, fit: true };
+  return { columns: defaultTableColumns(view, fields), fit: true };
+}
+
+/** The columns a table shows by default: the few that answer the view's question, whose headers fit 80 characters. */
+export function defaultTableColumns(view: string, fields: readonly string[]): readonly string[] {
+  return Object.hasOwn(VIEWS, view) ? (VIEWS[view]?.tableColumns ?? fields) : fields;
 }

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VIEWS } from '../../src/lib/aggregating/index.js';
-import { addTo, exactSum } from '../../src/lib/aggregating/types.js';
-import { msToMicros, secondsToMs } from '../../src/lib/aggregating/recordings/rowValues.js';
+import { addTo, exactSum, msToMicros, secondsToMs } from '../../src/lib/aggregating/rowValues.js';
 import { MAX_INDEXABLE_MS } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { readMicros, toMicros } from '../../src/lib/aggregating/usage/quantity.js';
 import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, normalizeRecord, timeBoundsAt } from '../../src/lib/normalizing/index.js';

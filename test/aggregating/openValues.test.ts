@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { closeRow } from '../../src/lib/aggregating/openValues.js';
-import { bumpCount, readCounts } from '../../src/lib/aggregating/recordings/rowValues.js';
+import { bumpCount, readCounts } from '../../src/lib/aggregating/rowValues.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 
 describe('count maps kept decoded through a batch', () => {

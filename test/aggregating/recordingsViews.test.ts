@@ -5,9 +5,9 @@ import {
   addToSketch, decodeSketch, emptySketch, encodeSketch, mergeSketch, RELATIVE_ACCURACY, sketchCount, sketchQuantile,
 } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { closeRow } from '../../src/lib/aggregating/openValues.js';
-import { bumpCount, MAX_MAP_KEYS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/recordings/rowValues.js';
+import { bumpCount, MAX_MAP_KEYS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/rowValues.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
-import { exactQuantile } from '../../src/lib/joining/index.js';
+import { exactQuantile } from '../../src/lib/aggregating/calls/index.js';
 import { referenceAggregates } from '../support/storage.js';
 import {
   allRecords, DAY, normalizeAll, operationRecord, recordingLogs, RESOURCE, summaryRecord,

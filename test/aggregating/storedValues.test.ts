@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addToSketch, decodeSketch, emptySketch, encodeSketch } from '../../src/lib/aggregating/recordings/durationSketch.js';
-import { readCounts, writeCounts } from '../../src/lib/aggregating/recordings/rowValues.js';
+import { readCounts, writeCounts } from '../../src/lib/aggregating/rowValues.js';
 
 describe('values stored in aggregate rows', () => {
   it('read back what was written, and absent as empty', () => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dayBucket, hourBucket, isoTime } from '../../src/lib/aggregating/types.js';
+import { dayBucket, hourBucket, isoTime } from '../../src/lib/aggregating/timeBuckets.js';
 
 /** Buckets by Date's own calendar fields (no arithmetic on epoch milliseconds, so no sign mistakes to share). */
 const reference = {

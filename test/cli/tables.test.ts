@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_TABLE_COLUMNS } from '../../src/cli/viewColumns.js';
 import { VIEWS, VIEW_NAMES } from '../../src/lib/querying/views.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -40,7 +39,7 @@ describe('query tables fit a terminal', () => {
       const run = await runInProcess(['query', view, '--granularity', granularity, ...storage]);
       expect(run.code, run.stderr).toBe(0);
       const [header, rule, ...rows] = lines(run.stdout);
-      const expected = (DEFAULT_TABLE_COLUMNS[view] as string[]).map((column) => (column === 'durationMs' ? 'ms p50/p95/p99' : column));
+      const expected = (VIEWS[view]?.tableColumns ?? []).map((column) => (column === 'durationMs' ? 'ms p50/p95/p99' : column));
       expect(header?.split(/\s{2,}/).map((cell) => cell.trim())).toEqual(expected);
       expect(rule).toMatch(/^─+( {2}─+)+$|^─+$/);
       expect(rows.length).toBeGreaterThan(0);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handleHealth } from '../../src/lib/http/handlers.js';
 import type { QueryResponseBody } from '../../src/lib/http/render.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import { silentLogger } from '../../src/lib/processing/logger.js';
+import { silentLogger } from '../../src/lib/logging.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import type { Health } from '../../src/lib/querying/health.js';
 import { VIEW_NAMES, VIEWS } from '../../src/lib/querying/views.js';

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeContinuationToken, encodeContinuationToken, pageRows, type PageScope } from '../../src/lib/http/paging.js';
+import { decodeContinuationToken, encodeContinuationToken, pageGroups, pageRows, type Page, type PageScope } from '../../src/lib/http/paging.js';
+import type { RowGroup } from '../../src/lib/querying/views.js';
 import { parseQueryRequest } from '../../src/lib/http/queryRequest.js';
 import { errorOf } from './support.js';
 
@@ -95,5 +97,83 @@ describe('paging', () => {
     // The untampered token is still fine.
     const parsed = request(base + token);
     expect(parsed.success && parsed.request.page.offset).toBe(1000);
+  });
+});
+
+describe('paging a streamed view', () => {
+  /** Groups as a view streams them: from the group keyed `from` on, counting how many were read. */
+  function source(groups: readonly RowGroup<number>[], read: { groups: number }) {
+    return async function* (from?: string): AsyncGenerator<RowGroup<number>> {
+      for (const group of groups) {
+        if (from !== undefined && group.key < from) continue;
+        read.groups++;
+        yield group;
+      }
+    };
+  }
+
+  async function walkGroups(groups: readonly RowGroup<number>[], pageSize: number): Promise<{ rows: number[]; pages: number[][]; maxRead: number }> {
+    const pages: number[][] = [];
+    let page: Page = { scope: { ...scope, pageSize }, offset: 0 };
+    let maxRead = 0;
+    for (;;) {
+      const read = { groups: 0 };
+      const result = await pageGroups(source(groups, read)(page.group), page);
+      maxRead = Math.max(maxRead, read.groups);
+      pages.push(result.rows);
+      if (result.next === null) break;
+      const decoded = decodeContinuationToken(result.next, page.scope);
+      if (!decoded.success) throw new Error(decoded.message);
+      page = { scope: page.scope, offset: decoded.offset, ...(decoded.group === undefined ? {} : { group: decoded.group }) };
+    }
+    return { rows: pages.flat(), pages, maxRead };
+  }
+
+  const groupsOf = (sizes: readonly number[]): RowGroup<number>[] => {
+    let next = 0;
+    return sizes.map((size, i) => ({ key: `2024-05-${String(i + 1).padStart(2, '0')}`, rows: Array.from({ length: size }, () => next++) }));
+  };
+
+  it('walks to exactly every row, full pages but the last, reading at most the groups a page spans and one more', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.nat(12), { maxLength: 20 }), fc.integer({ min: 1, max: 15 }), async (sizes, pageSize) => {
+        const groups = groupsOf(sizes);
+        const all = groups.flatMap((group) => group.rows);
+        const { rows, pages, maxRead } = await walkGroups(groups, pageSize);
+        expect(rows).toEqual(all);
+        expect(pages.slice(0, -1).every((page) => page.length === pageSize)).toBe(true);
+        expect(pages).toHaveLength(Math.max(1, Math.ceil(all.length / pageSize)));
+        // Empty groups aside, a page reads the groups it takes rows from and the one holding the next row.
+        const nonEmpty = sizes.filter((size) => size > 0);
+        if (nonEmpty.length === sizes.length) expect(maxRead).toBeLessThanOrEqual(pageSize + 1);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('stops reading once the page and the next row are known', async () => {
+    const read = { groups: 0 };
+    const result = await pageGroups(source(groupsOf([3, 3, 3, 3, 3]), read)(), { scope: { ...scope, pageSize: 3 }, offset: 0 });
+    expect(result.rows).toEqual([0, 1, 2]);
+    expect(read.groups).toBe(2);
+  });
+
+  it('a token whose group is gone starts at the group after it; a token without a group counts from the start', async () => {
+    const groups = groupsOf([2, 2, 2]);
+    const pageScope = { ...scope, pageSize: 2 };
+    const gone = await pageGroups(source(groups, { groups: 0 })('2024-05-01T'), { scope: pageScope, offset: 1, group: '2024-05-01T' });
+    expect(gone.rows).toEqual([2, 3]);
+    const byOffset = await pageGroups(source(groups, { groups: 0 })(), { scope: pageScope, offset: 3 });
+    expect(byOffset.rows).toEqual([3, 4]);
+  });
+
+  it('a group in a token is covered by the digest: edited, it is refused', () => {
+    const token = encodeContinuationToken(scope, 5, '2024-05-02');
+    expect(decodeContinuationToken(token, scope)).toEqual({ success: true, offset: 5, group: '2024-05-02' });
+    const decoded = JSON.parse(Buffer.from(token, 'base64url').toString()) as Record<string, unknown>;
+    const edited = Buffer.from(JSON.stringify({ ...decoded, g: '2024-05-03' })).toString('base64url');
+    expect(decodeContinuationToken(edited, scope)).toMatchObject({ success: false, message: expect.stringMatching(/issued for another/) });
+    const odd = Buffer.from(JSON.stringify({ ...decoded, g: "x' or true" })).toString('base64url');
+    expect(decodeContinuationToken(odd, scope)).toEqual({ success: false, message: 'invalid continuation token: not a token this API issued' });
   });
 });

@@ -111,6 +111,24 @@ describe('parseQueryRequest', () => {
     expect(error.message).toBe(error.details.map((detail) => detail.message).join('; '));
   });
 
+  it('names every bad filter at once, each with its own message, the correlation id among them', () => {
+    const result = parse('rooms', 'granularity=week&from=yesterday&to=2024-02-30&resource=%20&correlationId=abc&pageSize=x&format=xml&Format=csv');
+    expect(result.success).toBe(false);
+    if (result.success) return;
+    const error = errorOf(result.response);
+    expect(error.details).toEqual([
+      { parameter: 'Format', message: 'unknown query parameter "Format": did you mean format?' },
+      { parameter: 'granularity', message: 'granularity must be hour or day' },
+      { parameter: 'from', message: expect.stringMatching(/^from must be an ISO-8601 date or date-time/) },
+      { parameter: 'to', message: 'to is not a valid date' },
+      { parameter: 'resource', message: 'resource must not be empty' },
+      { parameter: 'correlationId', message: 'correlationId applies only to: calls' },
+      { parameter: 'format', message: 'format must be json or csv, got "xml"' },
+      { parameter: 'pageSize', message: 'pageSize must be a whole number from 1 to 5000, got "x"' },
+    ]);
+    expect(error.message).toBe(error.details.map((detail) => detail.message).join('; '));
+  });
+
   it('clips echoed values, so a huge parameter does not make a huge answer', () => {
     const result = parse('rooms', `pageSize=${'9'.repeat(10_000)}`);
     expect(result.success).toBe(false);

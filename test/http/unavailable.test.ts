@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleHealth, handleQuery } from '../../src/lib/http/handlers.js';
-import type { Logger } from '../../src/lib/processing/logger.js';
+import type { Logger } from '../../src/lib/logging.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { errorOf } from './support.js';
 import { getRuntime } from '../../src/lib/config/runtime.js';

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
+import { CONTRIBUTION_VIEWS } from '../../src/lib/aggregating/index.js';
 import { resourceDayPartition } from '../../src/lib/aggregating/partitions.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type RowData } from '../../src/lib/aggregating/types.js';
-import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../../src/lib/joining/index.js';
-import { contributionOf } from '../../src/lib/joining/callContribution.js';
-import { CONTRIBUTION_TARGETS } from '../../src/lib/processing/publishCallContributions.js';
+import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../../src/lib/aggregating/calls/index.js';
+import { contributionOf } from '../../src/lib/aggregating/calls/callContribution.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
@@ -26,7 +26,7 @@ function container(category: string): Promise<ContainerClient> {
 /** The call-volume and call-quality tables as stored (aggregate rows only; empty buckets left out). */
 async function readViews(tables: TableStore): Promise<Snapshot> {
   const snapshot: Snapshot = {};
-  for (const target of CONTRIBUTION_TARGETS) {
+  for (const target of CONTRIBUTION_VIEWS) {
     await tables.ensureTable(target.table);
     const rows: Record<string, RowData> = {};
     for await (const row of tables.query(target.table, undefined)) {
@@ -42,7 +42,7 @@ async function readViews(tables: TableStore): Promise<Snapshot> {
 function referenceViews(records: readonly Record<string, unknown>[]): Snapshot {
   const calls = referenceAggregates(normalizeAll(records), [callsView])[CALLS_TABLE] ?? {};
   const snapshot: Snapshot = {};
-  for (const target of CONTRIBUTION_TARGETS) {
+  for (const target of CONTRIBUTION_VIEWS) {
     const rows: Record<string, RowData> = {};
     for (const [key, row] of Object.entries(calls)) {
       if (!key.endsWith(` / ${CALL_ROW_KEY}`)) continue;

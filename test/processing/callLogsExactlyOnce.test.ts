@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import type { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { CALLS_TABLE, callsView } from '../../src/lib/joining/index.js';
+import { CALLS_TABLE, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { legRecord, streamRecord, type Casing } from '../support/callLogs.js';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ContainerClient } from '@azure/storage-blob';
-import { CALL_ROW_KEY, CALLS_TABLE, callPartition, callsView } from '../../src/lib/joining/index.js';
+import { CALL_ROW_KEY, CALLS_TABLE, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';

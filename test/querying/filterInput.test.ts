@@ -28,4 +28,20 @@ describe('view filter validation', () => {
     expect(result.success).toBe(false);
     if (!result.success) expect(result.message).toMatch(message);
   });
+
+  it('returns one issue per bad field, named by its schema path, and a message that joins them', () => {
+    const result = parseViewFilters('usage', { granularity: 'week' as never, from: 'yesterday', to: '2024-02-30', resource: ' ', correlationId: 'x' }, asFlag);
+    expect(result.success).toBe(false);
+    if (result.success) return;
+    expect(result.issues.map((issue) => issue.field)).toEqual(['granularity', 'from', 'to', 'resource', 'correlationId']);
+    expect(result.issues[0]).toEqual({ field: 'granularity', message: '--granularity must be hour or day' });
+    expect(result.issues[4]).toEqual({ field: 'correlationId', message: '--correlationId applies only to: calls' });
+    expect(result.message).toBe(result.issues.map((issue) => issue.message).join('; '));
+  });
+
+  it('keeps a message whole when it holds the separator', () => {
+    const result = parseViewFilters('rooms', { from: '2024-05-26', to: '2024-05-25' }, (field) => `${field}; really`);
+    expect(result.success).toBe(false);
+    if (!result.success) expect(result.issues).toEqual([{ field: 'from', message: 'from; really must be before to' }]);
+  });
 });

@@ -6,7 +6,7 @@ import { SUMMARY_SEQUENCE_FIELD } from '../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
 import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
-import { silentLogger } from '../../src/lib/processing/logger.js';
+import { silentLogger } from '../../src/lib/logging.js';
 import { BlobLogSource, DEFAULT_BLOB_RETRY, type BlobRetry } from '../../src/lib/storage/BlobLogSource.js';
 import { RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 import { DEFAULT_STORAGE_RETRY, TableStore, type StorageRetry, type TableStoreOptions } from '../../src/lib/storage/TableStore.js';

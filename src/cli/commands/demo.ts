@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToBlobs } from '../../lib/generating/index.js';
-import { silentLogger } from '../../lib/processing/logger.js';
+import { silentLogger } from '../../lib/logging.js';
 import { tailAndSweep } from '../../lib/processing/tailAndSweep.js';
 import { watch } from '../../lib/processing/watch.js';
 import { readHealth } from '../../lib/querying/health.js';
@@ -12,7 +12,7 @@ import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { DEFAULT_TABLE_COLUMNS } from '../viewColumns.js';
+import { defaultTableColumns } from '../viewColumns.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { pacer } from './generate.js';
 
@@ -76,7 +76,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const show = async (title: string, view: string, limit?: number, chosen?: readonly string[]): Promise<void> => {
       const definition = VIEWS[view];
       if (!definition) return;
-      const columns = chosen ?? DEFAULT_TABLE_COLUMNS[view] ?? definition.columns;
+      const columns = chosen ?? defaultTableColumns(view, definition.columns);
       const rows = collapseRows(view, await definition.run(tables, DAY), columns);
       const shown = limit === undefined ? rows : rows.slice(0, limit);
       out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);

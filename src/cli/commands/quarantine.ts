@@ -1,4 +1,4 @@
-import { silentLogger } from '../../lib/processing/logger.js';
+import { silentLogger } from '../../lib/logging.js';
 import { QuarantineStore } from '../../lib/processing/quarantine.js';
 import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';

@@ -1,6 +1,7 @@
 import { joinKey } from '../storage/keys.js';
 import { resourceDayPartition } from './partitions.js';
-import { dayBucket, hourBucket, type Route, type RowData } from './types.js';
+import { dayBucket, hourBucket } from './timeBuckets.js';
+import type { Route, RowData } from './types.js';
 
 /**
  * The hourly row `h|YYYY-MM-DDTHH|<dims>` and the daily row `d|<dims>` of one set of dimensions, in

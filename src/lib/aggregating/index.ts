@@ -1,4 +1,11 @@
-import { callsView } from '../joining/callsView.js';
+/**
+ * The one place views are wired: processing folds records into ALL_VIEWS, publishes each call's
+ * contribution to CONTRIBUTION_VIEWS, and querying, the bench and the tests read the same lists.
+ */
+import { callQualityTarget } from './calls/callQualityView.js';
+import { callsView } from './calls/callsView.js';
+import { callVolumeTarget } from './calls/callVolumeView.js';
+import type { ContributionTarget } from './calls/callContribution.js';
 import { recordingOperationsView } from './recordings/recordingOperationsView.js';
 import { recordingsView } from './recordings/recordingsView.js';
 import { roomsOperationsView } from './rooms/roomsOperationsView.js';
@@ -11,15 +18,20 @@ export { roomsView, ROOMS_TABLE } from './rooms/roomsView.js';
 export { recordingsView, RECORDINGS_TABLE } from './recordings/recordingsView.js';
 export { recordingOperationsView, RECORDING_OPERATIONS_TABLE } from './recordings/recordingOperationsView.js';
 export { usageView, USAGE_TABLE } from './usage/usageView.js';
-export { callsView } from '../joining/callsView.js';
-export { CALLS_TABLE } from '../joining/callRows.js';
-// call-volume and call-quality are kept from each call's contribution, not folded from records:
-// see processing/publishCallContributions.ts.
-export { CALL_VOLUME_TABLE } from '../joining/callVolumeView.js';
-export { CALL_QUALITY_TABLE } from '../joining/callQualityView.js';
+export { callsView } from './calls/callsView.js';
+export { CALLS_TABLE } from './calls/callRows.js';
+export { CALL_VOLUME_TABLE } from './calls/callVolumeView.js';
+export { CALL_QUALITY_TABLE } from './calls/callQualityView.js';
+export type { ContributionTarget } from './calls/callContribution.js';
 export type { AggregateView, Route, RowData } from './types.js';
 
-/** Every aggregate the pipeline maintains. */
+/** Every aggregate folded from records. */
 export const ALL_VIEWS: readonly AggregateView[] = Object.freeze([
   roomsOperationsView, roomsView, callsView, recordingsView, recordingOperationsView, usageView,
 ]);
+
+/**
+ * The per-resource views kept from each call's contribution rather than folded from records (a
+ * later version of a call replaces what it contributed): see processing/publishCallContributions.ts.
+ */
+export const CONTRIBUTION_VIEWS: readonly ContributionTarget[] = Object.freeze([callVolumeTarget, callQualityTarget]);

@@ -1,4 +1,4 @@
-import type { Logger } from '../processing/logger.js';
+import type { Logger } from '../logging.js';
 
 /** The subset of the Functions InvocationContext used for logging (kept SDK-free for tests). */
 export interface LogSink {

@@ -1,5 +1,5 @@
 import { ALL_VIEWS } from '../aggregating/index.js';
-import type { Logger } from '../processing/logger.js';
+import type { Logger } from '../logging.js';
 import type { ProcessDeps } from '../processing/processFile.js';
 import { BlobLogSource, type BlobRetry } from '../storage/BlobLogSource.js';
 import { resolveConnection } from '../storage/connections.js';

@@ -1,8 +1,8 @@
-import type { Logger } from '../processing/logger.js';
+import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { healthUnavailable, renderHealth } from './health.js';
-import { pageRows } from './paging.js';
+import { pageGroups, pageRows, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
@@ -14,22 +14,25 @@ export interface QueryDeps {
 }
 
 /**
- * `GET /api/query/{view}`: validate, run the view (the only I/O), cut the page, render it. Each page
- * evaluates the view again and slices it; see paging.ts. A failure to read storage is logged and
- * answered 500 with a short message, never the error itself.
+ * `GET /api/query/{view}`: validate, read the page (the only I/O), render it. A view that streams
+ * for these filters is read only as far as the page needs; any other is evaluated and sliced (see
+ * paging.ts). A failure to read storage is logged and answered 500 with a short message, never the
+ * error itself.
  */
 export async function handleQuery(view: string | undefined, params: URLSearchParams, header: HeaderGetter, deps: QueryDeps): Promise<HttpResult> {
   const parsed = parseQueryRequest(view, params, header);
   if (!parsed.success) return parsed.response;
   const { request } = parsed;
-  let rows: readonly object[];
+  let page: PageOf<object>;
   try {
-    rows = await request.definition.run(deps.tables(), request.filters);
+    const tables = deps.tables();
+    const groups = request.definition.stream?.(tables, request.filters, request.page.group);
+    page = groups !== undefined ? await pageGroups(groups, request.page) : pageRows(await request.definition.run(tables, request.filters), request.page);
   } catch (error) {
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }
-  return renderPage(request, pageRows(rows, request.page));
+  return renderPage(request, page);
 }
 
 export interface HealthDeps {

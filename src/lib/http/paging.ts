@@ -1,16 +1,20 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { ViewFilters } from '../querying/filters.js';
+import type { RowGroup } from '../querying/views.js';
 
 /**
- * Paging over a view's sorted rows. Views are aggregate-sized (one row per bucket, room or call, not
- * per record), so each page re-evaluates the view and slices it: no server-side cursor, nothing to
- * expire. Pages are therefore not a snapshot: rows processed between two requests can shift the
- * later pages (a row may then appear twice or be skipped), and a page past the end is simply empty.
+ * Paging over a view's sorted rows, with no server-side cursor and nothing to expire. A view that
+ * streams (views.ts: the bucket views for one resource) is read from the group the token names
+ * until the page is full and the next row is known, so a page costs the same wherever it is. Any
+ * other view is evaluated whole and sliced (views are aggregate-sized: one row per bucket, room or
+ * call, not per record). Pages are not a snapshot: rows processed between two requests can shift
+ * the later pages (a row may then appear twice or be skipped), and a page past the end is empty.
  *
- * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"d":<digest>}`,
- * where the digest (SHA-256, 128 bits, base64url) covers the view, the normalized filters, the page
- * size and the offset itself. A token presented with other filters, another view or another page
+ * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"d":<digest>}`:
+ * the page starts `o` rows into group `g` of a streamed view, or `o` rows into the view (no `g`).
+ * The digest (SHA-256, 128 bits, base64url) covers the view, the normalized filters, the page size
+ * and the position itself. A token presented with other filters, another view or another page
  * size, or edited by hand, does not match and is refused. The digest is not a secret: anyone may
  * page anywhere, so it guards against mistakes, not attackers, and needs no key.
  */
@@ -18,7 +22,7 @@ import type { ViewFilters } from '../querying/filters.js';
 export const MIN_PAGE_SIZE = 1;
 export const MAX_PAGE_SIZE = 5000;
 export const DEFAULT_PAGE_SIZE = 1000;
-/** A real token is under 80 characters; anything much longer is not one of ours. */
+/** A real token is under 100 characters; anything much longer is not one of ours. */
 const MAX_TOKEN_LENGTH = 256;
 const TOKEN_VERSION = 1;
 
@@ -31,8 +35,10 @@ export interface PageScope {
 
 export interface Page {
   scope: PageScope;
-  /** Index of the page's first row in the view's rows. */
+  /** Index of the page's first row in the view's rows, or in group `group`'s rows when there is one. */
   offset: number;
+  /** The group of a streamed view the page starts in. */
+  group?: string;
 }
 
 export interface PageOf<T> {
@@ -44,6 +50,7 @@ export interface PageOf<T> {
 const tokenSchema = z.object({
   v: z.literal(TOKEN_VERSION),
   o: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  g: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
   d: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
 }).strict();
 
@@ -53,15 +60,17 @@ function scopeKey(scope: PageScope): string {
   return JSON.stringify([view, filters.granularity, filters.from ?? null, filters.to ?? null, filters.resourceId ?? null, filters.correlationId ?? null, pageSize]);
 }
 
-function digest(scope: PageScope, offset: number): string {
-  return createHash('sha256').update(`${scopeKey(scope)}#${offset}`).digest().subarray(0, 16).toString('base64url');
+function digest(scope: PageScope, offset: number, group: string | undefined): string {
+  const position = group === undefined ? `${offset}` : `${offset}@${group}`;
+  return createHash('sha256').update(`${scopeKey(scope)}#${position}`).digest().subarray(0, 16).toString('base64url');
 }
 
-export function encodeContinuationToken(scope: PageScope, offset: number): string {
-  return Buffer.from(JSON.stringify({ v: TOKEN_VERSION, o: offset, d: digest(scope, offset) })).toString('base64url');
+export function encodeContinuationToken(scope: PageScope, offset: number, group?: string): string {
+  const token = group === undefined ? { v: TOKEN_VERSION, o: offset, d: digest(scope, offset, group) } : { v: TOKEN_VERSION, o: offset, g: group, d: digest(scope, offset, group) };
+  return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-export type TokenResult = { success: true; offset: number } | { success: false; message: string };
+export type TokenResult = { success: true; offset: number; group?: string } | { success: false; message: string };
 
 /** The offset a token points at, when the token was issued for exactly this scope. */
 export function decodeContinuationToken(token: string, scope: PageScope): TokenResult {
@@ -75,10 +84,11 @@ export function decodeContinuationToken(token: string, scope: PageScope): TokenR
   }
   const parsed = tokenSchema.safeParse(decoded);
   if (!parsed.success) return invalid('not a token this API issued');
-  if (parsed.data.d !== digest(scope, parsed.data.o)) {
+  const { o: offset, g: group, d } = parsed.data;
+  if (d !== digest(scope, offset, group)) {
     return invalid('it was issued for another view, other filters or another pageSize; repeat the parameters of the first request');
   }
-  return { success: true, offset: parsed.data.o };
+  return group === undefined ? { success: true, offset } : { success: true, offset, group };
 }
 
 /** One page of `rows` (already sorted by the view), and the token of the next page when there is one. */
@@ -88,4 +98,25 @@ export function pageRows<T>(rows: readonly T[], page: Page): PageOf<T> {
     rows: rows.slice(page.offset, end),
     next: end < rows.length ? encodeContinuationToken(page.scope, end) : null,
   };
+}
+
+/**
+ * One page of a streamed view: reads `groups` (in the view's order, from the page's group on) until
+ * the page is full and the first row after it is found, whose position is the next token; then
+ * stops, so the rest of the view is never read. When the token's group is gone (rows changed between
+ * requests), the page starts at the group after it.
+ */
+export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Page): Promise<PageOf<T>> {
+  const { pageSize } = page.scope;
+  const rows: T[] = [];
+  // Rows to pass over: from the start of the view, or within the token's group only.
+  let skip = page.offset;
+  for await (const group of groups) {
+    const start = page.group === undefined || group.key === page.group ? Math.min(skip, group.rows.length) : 0;
+    skip = page.group === undefined ? skip - start : 0;
+    const end = Math.min(group.rows.length, start + pageSize - rows.length);
+    for (let i = start; i < end; i++) rows.push(group.rows[i] as T);
+    if (rows.length === pageSize && end < group.rows.length) return { rows, next: encodeContinuationToken(page.scope, end, group.key) };
+  }
+  return { rows, next: null };
 }

@@ -51,7 +51,6 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
   const problems: ErrorDetail[] = [...parameterProblems(params)];
   const value = (name: string): string | undefined => params.get(name) ?? undefined;
 
-  const fields: string[] = [];
   const filterResult = parseViewFilters(
     view,
     {
@@ -61,12 +60,10 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
       resource: value('resource'),
       correlationId: value('correlationId'),
     },
-    (field) => {
-      fields.push(field);
-      return field;
-    },
+    (field) => field,
   );
-  if (!filterResult.success) problems.push(...filterProblems(filterResult.message, fields));
+  // The parameters are spelled as the schema's fields, so an issue's field is its parameter.
+  if (!filterResult.success) problems.push(...filterResult.issues.map((issue) => ({ parameter: issue.field, message: issue.message })));
 
   const options = optionsSchema.safeParse({ format: value('format'), pageSize: value('pageSize'), continuationToken: value('continuationToken') });
   if (!options.success) {
@@ -83,16 +80,16 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
 
   const filters = filterResult.filters;
   const scope = { view, filters, pageSize: options.data.pageSize ?? DEFAULT_PAGE_SIZE };
-  let offset = 0;
+  let page: Page = { scope, offset: 0 };
   // An empty token is the first page, so `?continuationToken=${token ?? ''}` works.
   const token = options.data.continuationToken;
   if (token) {
     const decoded = decodeContinuationToken(token, scope);
     if (!decoded.success) return { success: false, response: badRequest([{ parameter: 'continuationToken', message: decoded.message }]) };
-    offset = decoded.offset;
+    page = decoded.group === undefined ? { scope, offset: decoded.offset } : { scope, offset: decoded.offset, group: decoded.group };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
-  return { success: true, request: { view, definition, filters, format, page: { scope, offset } } };
+  return { success: true, request: { view, definition, filters, format, page } };
 }
 
 export function unknownView(view: string): HttpResult {
@@ -115,18 +112,6 @@ function parameterProblems(params: URLSearchParams): ErrorDetail[] {
     }
   }
   return problems;
-}
-
-/**
- * `parseViewFilters` names each bad field through the callback, in the order of its message's
- * `; `-separated parts: pair them up, one detail per field.
- */
-function filterProblems(message: string, fields: readonly string[]): ErrorDetail[] {
-  const parts = message.split('; ');
-  if (fields.length > 0 && parts.length === fields.length) {
-    return parts.map((part, i) => ({ parameter: fields[i] as string, message: part }));
-  }
-  return [{ parameter: fields[0] ?? 'filter', message }];
 }
 
 /**

@@ -8,7 +8,7 @@ import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
 import { SegmentWriter } from './segmentWriter.js';

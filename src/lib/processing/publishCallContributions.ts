@@ -5,13 +5,13 @@
  *
  * - The call row counts the records applied to the call (SUMMARY_SEQUENCE_FIELD), so it grows with
  *   every change of the call row; the contribution is a pure function of the call row
- *   (joining/callContribution.ts).
+ *   (aggregating/calls/callContribution.ts).
  * - In each per-resource day partition, a row `~c|<call>` holds the sequence and contribution last
  *   applied there. Applying a higher sequence subtracts the old contribution and adds the new one,
  *   with the `~c|` row, in one ETag-guarded transaction; a lower or equal sequence is skipped. So a
  *   replay, a crash before the checkpoint and two runs at once publish again harmlessly.
  * - A later version can move the call to another day (or resource). The call partition keeps a
- *   locator row `~pub` (joining/callLocator.ts) with every day partition the call was ever
+ *   locator row `~pub` (aggregating/calls/callLocator.ts) with every day partition the call was ever
  *   published to. The call join writes it in the same transaction as the call row when the call
  *   reaches a new place, so the publisher needs no write of its own there; for a call row whose place
  *   the locator does not list yet (written before the locator moved with it), the publisher adds it,
@@ -19,20 +19,18 @@
  *   stops, and the one with the highest sequence visits every partition the call ever reached and
  *   leaves its contribution only in the current one.
  */
-import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../joining/index.js';
-import { callSequence, contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from '../joining/callLocator.js';
+import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import { callSequence, contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from '../aggregating/calls/callLocator.js';
 import {
   contributionOf, decodeContribution, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
-} from '../joining/callContribution.js';
-import { callQualityTarget } from '../joining/callQualityView.js';
-import { callVolumeTarget } from '../joining/callVolumeView.js';
+} from '../aggregating/calls/callContribution.js';
+import { CONTRIBUTION_VIEWS } from '../aggregating/index.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { summaryKey, type PositionedRecord, type WrittenSummaries } from './applyExactlyOnce.js';
 import { forEachLimit } from './concurrency.js';
 
-export const CONTRIBUTION_TARGETS: readonly ContributionTarget[] = [callVolumeTarget, callQualityTarget];
 export { LOCATOR_ROW_KEY };
 const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
 
@@ -66,7 +64,7 @@ export async function publishCallContributions(
     if (route) partitions.add(boundedKey(route.partitionKey));
   }
   if (partitions.size === 0) return stats;
-  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_TARGETS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
+  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
   const claims: Claim[] = [];
   await forEachLimit([...partitions], concurrency, async (partition) => {
@@ -77,7 +75,7 @@ export async function publishCallContributions(
   const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
   for (const claim of claims) {
     for (const place of claim.places) {
-      for (const view of CONTRIBUTION_TARGETS) {
+      for (const view of CONTRIBUTION_VIEWS) {
         const key = `${view.table}\n${place}`;
         let group = groups.get(key);
         if (!group) groups.set(key, (group = { view, partition: place, entries: [] }));

@@ -1,7 +1,7 @@
 import type { AggregateView } from '../aggregating/types.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyToViews, type RecordSource } from './applyExactlyOnce.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../logging.js';
 import { PartitionCache } from './partitionCache.js';
 import { publishCallContributions } from './publishCallContributions.js';
 

@@ -1,4 +1,4 @@
-import { CALL_ROW_KEY, CALLS_TABLE, recordingFactsOf, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../joining/index.js';
+import { CALL_ROW_KEY, CALLS_TABLE, recordingFactsOf, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../aggregating/calls/index.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 
 /** A call row the scan picked, with the recordings (`s|` rows) of its partition. */

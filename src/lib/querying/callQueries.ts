@@ -1,11 +1,10 @@
 import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
-import { LOSS_SCALE } from '../joining/callQuality.js';
-import { CALL_QUALITY_TABLE } from '../joining/callQualityView.js';
-import { CALL_VOLUME_TABLE } from '../joining/callVolumeView.js';
+import { compareStrings, readCounts } from '../aggregating/rowValues.js';
+import { LOSS_SCALE } from '../aggregating/calls/callQuality.js';
+import { CALL_QUALITY_TABLE, CALL_VOLUME_TABLE } from '../aggregating/index.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { numberOr, type ViewFilters } from './filters.js';
-import { scanBuckets } from './scanBuckets.js';
+import { readBuckets, type BucketRows } from './scanBuckets.js';
 
 /** One row of `query call-volume`: a stable contract (docs/CALLS.md). */
 export interface CallVolumeRow {
@@ -41,14 +40,13 @@ export interface CallQualityRow {
   packetLoss: QualityStats;
 }
 
-/** Calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
-export async function queryCallVolume(tables: TableStore, filters: ViewFilters): Promise<CallVolumeRow[]> {
-  const rows: CallVolumeRow[] = [];
-  for await (const row of scanBuckets(tables, CALL_VOLUME_TABLE, filters)) {
-    const d = row.data;
+/** The rows of `call-volume`: calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
+export const CALL_VOLUME_ROWS: BucketRows<CallVolumeRow> = {
+  table: CALL_VOLUME_TABLE,
+  toRow: ({ data: d }) => {
     const calls = numberOr(d['calls'], 0) as number;
-    if (calls === 0) continue;
-    rows.push({
+    if (calls === 0) return undefined;
+    return {
       bucket: String(d['bucket']),
       resourceId: String(d['resourceId']),
       calls,
@@ -59,19 +57,23 @@ export async function queryCallVolume(tables: TableStore, filters: ViewFilters):
       byEndpointType: readCounts(d['byEndpointType']),
       impactedCalls: numberOr(d['impactedCalls'], 0) as number,
       recordedCalls: numberOr(d['recordedCalls'], 0) as number,
-    });
-  }
-  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId));
+    };
+  },
+  compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId),
+};
+
+/** Calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
+export function queryCallVolume(tables: TableStore, filters: ViewFilters): Promise<CallVolumeRow[]> {
+  return readBuckets(tables, filters, CALL_VOLUME_ROWS);
 }
 
-/** Stream quality per bucket of callStartTime and MediaType. */
-export async function queryCallQuality(tables: TableStore, filters: ViewFilters): Promise<CallQualityRow[]> {
-  const rows: CallQualityRow[] = [];
-  for await (const row of scanBuckets(tables, CALL_QUALITY_TABLE, filters)) {
-    const d = row.data;
+/** The rows of `call-quality`: stream quality per bucket of callStartTime and MediaType. */
+export const CALL_QUALITY_ROWS: BucketRows<CallQualityRow> = {
+  table: CALL_QUALITY_TABLE,
+  toRow: ({ data: d }) => {
     const streams = numberOr(d['streams'], 0) as number;
-    if (streams === 0) continue;
-    rows.push({
+    if (streams === 0) return undefined;
+    return {
       bucket: String(d['bucket']),
       resourceId: String(d['resourceId']),
       mediaType: String(d['mediaType']),
@@ -80,9 +82,14 @@ export async function queryCallQuality(tables: TableStore, filters: ViewFilters)
       jitterMs: statsOf(d['jitterMs'], 1),
       roundTripMs: statsOf(d['roundTripMs'], 1),
       packetLoss: statsOf(d['packetLossMicros'], LOSS_SCALE),
-    });
-  }
-  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.mediaType, b.mediaType));
+    };
+  },
+  compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.mediaType, b.mediaType),
+};
+
+/** Stream quality per bucket of callStartTime and MediaType. */
+export function queryCallQuality(tables: TableStore, filters: ViewFilters): Promise<CallQualityRow[]> {
+  return readBuckets(tables, filters, CALL_QUALITY_ROWS);
 }
 
 function statsOf(stored: unknown, scale: number): QualityStats {

@@ -41,32 +41,47 @@ export const filterInputSchema = z
 
 export type FilterInput = z.input<typeof filterInputSchema>;
 
-export type FilterResult = { success: true; filters: ViewFilters } | { success: false; message: string };
+/** One bad filter: the field as the schema names it (its path), and a message naming it in the caller's words. */
+export interface FilterIssue {
+  field: string;
+  message: string;
+}
 
-/** Validates filters for a view; the message names each bad field in the caller's words (`--from`, `from`). */
+export type FilterResult =
+  | { success: true; filters: ViewFilters }
+  | { success: false; issues: FilterIssue[]; message: string };
+
+/**
+ * Validates filters for a view. Every bad field is an issue of its own, from zod's structured issues
+ * (path and message); `message` joins them for callers that show one line.
+ */
 export function parseViewFilters(view: string, input: FilterInput, fieldName: (field: string) => string): FilterResult {
   const definition = VIEWS[view];
-  if (!definition) return { success: false, message: `unknown view "${view}": choose one of ${Object.keys(VIEWS).join(', ')}` };
+  if (!definition) return failure([{ field: 'view', message: `unknown view "${view}": choose one of ${Object.keys(VIEWS).join(', ')}` }]);
+  const issues: FilterIssue[] = [];
   const parsed = filterInputSchema.safeParse(input);
   if (!parsed.success) {
-    const message = parsed.error.issues
-      .map((issue) => {
-        const field = String(issue.path[0] ?? 'filter');
-        const detail = issue.code === 'invalid_value' ? 'must be hour or day' : issue.message;
-        return `${fieldName(field)} ${detail}`;
-      })
-      .join('; ');
-    return { success: false, message };
+    for (const issue of parsed.error.issues) {
+      const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'filters';
+      const detail = issue.code === 'invalid_value' ? 'must be hour or day' : issue.message;
+      issues.push({ field, message: `${fieldName(field)} ${detail}` });
+    }
   }
-  const { granularity, from, to, resource, correlationId } = parsed.data;
-  if (correlationId !== undefined && !definition.byCorrelationId) {
+  const correlationId = parsed.success ? parsed.data.correlationId : input.correlationId;
+  if (correlationId !== undefined && !definition.byCorrelationId && !issues.some((issue) => issue.field === 'correlationId')) {
     const accepting = Object.entries(VIEWS).filter(([, v]) => v.byCorrelationId).map(([name]) => name);
-    return { success: false, message: `${fieldName('correlationId')} applies only to: ${accepting.join(', ')}` };
+    issues.push({ field: 'correlationId', message: `${fieldName('correlationId')} applies only to: ${accepting.join(', ')}` });
   }
+  if (!parsed.success || issues.length > 0) return failure(issues);
+  const { granularity, from, to, resource } = parsed.data;
   const filters: ViewFilters = { granularity };
   if (from !== undefined) filters.from = from;
   if (to !== undefined) filters.to = to;
   if (resource !== undefined) filters.resourceId = resource;
   if (correlationId !== undefined) filters.correlationId = correlationId;
   return { success: true, filters };
+}
+
+function failure(issues: FilterIssue[]): FilterResult {
+  return { success: false, issues, message: issues.map((issue) => issue.message).join('; ') };
 }

@@ -1,15 +1,15 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
 import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/recordings/rowValues.js';
+import { compareStrings, readCounts } from '../aggregating/rowValues.js';
 import {
   CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
   type RecordingFacts,
-} from '../joining/index.js';
+} from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { forEachLimit } from '../processing/concurrency.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
-import { scanBuckets } from './scanBuckets.js';
+import { readBuckets, type BucketRows } from './scanBuckets.js';
 import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
 
 /** DurationMs statistics; every field null when no operation had a duration. */
@@ -168,39 +168,40 @@ export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFi
   return [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([recordings, calls]) => ({ recordings, calls }));
 }
 
+/** The rows of `recordings`: recording summaries per bucket (the hour or day the recording started). */
+export const RECORDINGS_ROWS: BucketRows<RecordingsRow> = {
+  table: RECORDINGS_TABLE,
+  toRow: ({ data: d }) => ({
+    bucket: String(d['bucket']),
+    resourceId: String(d['resourceId']),
+    recordings: numberOr(d['recordings'], 0) as number,
+    recordingSeconds: msToSeconds(numberOr(d['recordingMs'], 0) as number),
+    chunks: numberOr(d['chunks'], 0) as number,
+    audioChannels: numberOr(d['audioChannels'], 0) as number,
+    byFormat: readCounts(d['byFormat']),
+    byChannel: readCounts(d['byChannel']),
+    byContent: readCounts(d['byContent']),
+    byEndReason: readCounts(d['byEndReason']),
+  }),
+  compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId),
+};
+
 /** Recording summaries per bucket (the hour or day the recording started). */
-export async function queryRecordings(tables: TableStore, filters: ViewFilters): Promise<RecordingsRow[]> {
-  const rows: RecordingsRow[] = [];
-  for await (const row of scanBuckets(tables, RECORDINGS_TABLE, filters)) {
-    const d = row.data;
-    rows.push({
-      bucket: String(d['bucket']),
-      resourceId: String(d['resourceId']),
-      recordings: numberOr(d['recordings'], 0) as number,
-      recordingSeconds: msToSeconds(numberOr(d['recordingMs'], 0) as number),
-      chunks: numberOr(d['chunks'], 0) as number,
-      audioChannels: numberOr(d['audioChannels'], 0) as number,
-      byFormat: readCounts(d['byFormat']),
-      byChannel: readCounts(d['byChannel']),
-      byContent: readCounts(d['byContent']),
-      byEndReason: readCounts(d['byEndReason']),
-    });
-  }
-  return rows.sort((a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId));
+export function queryRecordings(tables: TableStore, filters: ViewFilters): Promise<RecordingsRow[]> {
+  return readBuckets(tables, filters, RECORDINGS_ROWS);
 }
 
-/** Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */
-export async function queryRecordingOperations(tables: TableStore, filters: ViewFilters): Promise<RecordingOperationsRow[]> {
-  const rows: RecordingOperationsRow[] = [];
-  for await (const row of scanBuckets(tables, RECORDING_OPERATIONS_TABLE, filters)) {
-    const d = row.data;
+/** The rows of `recording-operations`: Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */
+export const RECORDING_OPERATIONS_ROWS: BucketRows<RecordingOperationsRow> = {
+  table: RECORDING_OPERATIONS_TABLE,
+  toRow: ({ data: d }) => {
     const count = numberOr(d['durationCount'], 0) as number;
     const min = numberOr(d['durationMinMs'], null);
     const max = numberOr(d['durationMaxMs'], null);
     const sumUs = numberOr(d['durationSumUs'], 0) as number;
     const sketch = decodeSketch(d['durationSketch']);
     const quantile = (q: number): number | null => (count === 0 ? null : sketchQuantile(sketch, q, min ?? undefined, max ?? undefined));
-    rows.push({
+    return {
       bucket: String(d['bucket']),
       resourceId: String(d['resourceId']),
       operationName: String(d['operationName']),
@@ -216,13 +217,16 @@ export async function queryRecordingOperations(tables: TableStore, filters: View
         p95: quantile(0.95),
         p99: quantile(0.99),
       },
-    });
-  }
-  return rows.sort(
-    (a, b) =>
-      compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
-      compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.sdkType ?? '', b.sdkType ?? ''),
-  );
+    };
+  },
+  compare: (a, b) =>
+    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
+    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.sdkType ?? '', b.sdkType ?? ''),
+};
+
+/** Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */
+export function queryRecordingOperations(tables: TableStore, filters: ViewFilters): Promise<RecordingOperationsRow[]> {
+  return readBuckets(tables, filters, RECORDING_OPERATIONS_ROWS);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { compareStrings } from '../aggregating/recordings/rowValues.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
 import { fateOf, type Fate } from '../aggregating/usage/retirementFates.js';
 import { USAGE_TABLE } from '../aggregating/usage/usageView.js';

@@ -1,8 +1,9 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ViewFilters } from './filters.js';
-import { scanBuckets } from './scanBuckets.js';
+import { readBuckets, type BucketRows } from './scanBuckets.js';
 
 /** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
 export interface RoomsOperationsRow {
@@ -35,31 +36,31 @@ export interface RoomRow {
   deletedAt: string | null;
 }
 
+/** The rows of `rooms-operations`: operation counts per bucket. */
+export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
+  table: ROOMS_OPERATIONS_TABLE,
+  toRow: (row) => ({
+    bucket: String(row.data['bucket']),
+    resourceId: String(row.data['resourceId']),
+    operationName: String(row.data['operationName']),
+    operationVersion: nullable(row.data['operationVersion']),
+    resultType: nullable(row.data['resultType']),
+    resultSignature: nullable(row.data['resultSignature']),
+    count: numberOr(row.data['count'], 0) as number,
+  }),
+  compare: (a, b) =>
+    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
+    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.resultType ?? '', b.resultType ?? '') ||
+    compareStrings(a.operationVersion ?? '', b.operationVersion ?? ''),
+};
+
 /**
  * Operation counts per bucket. With a resource the scan is a range over its day partitions;
  * without, a scan of the table limited to the granularity's row-key range. Bookkeeping rows
  * (`~` row keys) fall outside both ranges.
  */
-export async function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
-  const rows: RoomsOperationsRow[] = [];
-  for await (const row of scanBuckets(tables, ROOMS_OPERATIONS_TABLE, filters)) {
-    const bucket = String(row.data['bucket']);
-    rows.push({
-      bucket,
-      resourceId: String(row.data['resourceId']),
-      operationName: String(row.data['operationName']),
-      operationVersion: nullable(row.data['operationVersion']),
-      resultType: nullable(row.data['resultType']),
-      resultSignature: nullable(row.data['resultSignature']),
-      count: numberOr(row.data['count'], 0) as number,
-    });
-  }
-  return rows.sort(
-    (a, b) =>
-      compare(a.bucket, b.bucket) || compare(a.resourceId, b.resourceId) || compare(a.operationName, b.operationName) ||
-      compare(a.resultSignature ?? '', b.resultSignature ?? '') || compare(a.resultType ?? '', b.resultType ?? '') ||
-      compare(a.operationVersion ?? '', b.operationVersion ?? ''),
-  );
+export function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
+  return readBuckets(tables, filters, ROOMS_OPERATIONS_ROWS);
 }
 
 /** Rooms whose activity (first to last operation) overlaps [from, to). */
@@ -78,7 +79,7 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
     if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
     rows.push(toRoomRow(row));
   }
-  return rows.sort((a, b) => compare(a.resourceId, b.resourceId) || compare(a.createdAt ?? '', b.createdAt ?? '') || compare(a.roomId, b.roomId));
+  return rows.sort((a, b) => compareStrings(a.resourceId, b.resourceId) || compareStrings(a.createdAt ?? '', b.createdAt ?? '') || compareStrings(a.roomId, b.roomId));
 }
 
 function toRoomRow(row: StoredRow): RoomRow {
@@ -101,10 +102,4 @@ function toRoomRow(row: StoredRow): RoomRow {
     lastOperationAt: nullable(d['lastOperationAt']),
     deletedAt: nullable(d['deletedAt']),
   };
-}
-
-
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -2,6 +2,62 @@ import { boundedKey, encodeKeyPart } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 
+/** Rows of a view that come together in its order: `key` says where to start again (see views.ts). */
+export interface RowGroup<T> {
+  key: string;
+  rows: readonly T[];
+}
+
+/** How a per-resource, per-UTC-day table reads back as a view's rows, and their order. */
+export interface BucketRows<T> {
+  table: string;
+  /** The view's row, or `undefined` to leave the stored row out. */
+  toRow(row: StoredRow): T | undefined;
+  /** The view's order: bucket first, then resource, then the view's dimensions. */
+  compare(a: T, b: T): number;
+}
+
+/** Every row of a bucket view that overlaps the filters, in the view's order. */
+export async function readBuckets<T>(tables: TableStore, filters: ViewFilters, view: BucketRows<T>): Promise<T[]> {
+  const rows: T[] = [];
+  for await (const stored of scanBuckets(tables, view.table, filters)) {
+    const row = view.toRow(stored);
+    if (row !== undefined) rows.push(row);
+  }
+  return rows.sort((a, b) => view.compare(a, b));
+}
+
+/**
+ * The rows of a bucket view one day partition at a time, in the view's order, from the partition of
+ * day `fromDay` on; reading stops when the consumer stops. Only when the filters name one resource
+ * by its full id: its day partitions are then a key range that storage returns in day order, and
+ * the view's order (bucket, then resource) is that of the days. Otherwise `undefined`: rows of every
+ * resource sort by bucket first, so the whole table must be read before the first row is known.
+ */
+export function streamBuckets<T>(tables: TableStore, filters: ViewFilters, view: BucketRows<T>, fromDay?: string): AsyncIterable<RowGroup<T>> | undefined {
+  const range = partitionRange(filters, fromDay);
+  if (range === undefined) return undefined;
+  return dayGroups(tables, filters, view, range);
+}
+
+async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: BucketRows<T>, range: KeyRange): AsyncGenerator<RowGroup<T>> {
+  await tables.ensureTable(view.table);
+  let partitionKey: string | undefined;
+  let rows: T[] = [];
+  const group = (): RowGroup<T> => ({ key: dayOfPartition(partitionKey as string), rows: rows.sort((a, b) => view.compare(a, b)) });
+  for await (const stored of tables.query(view.table, [rowKeyRange(filters), ...rangeClauses(range)].join(' and '))) {
+    if (stored.partitionKey !== partitionKey) {
+      if (partitionKey !== undefined) yield group();
+      partitionKey = stored.partitionKey;
+      rows = [];
+    }
+    if (!inRange(String(stored.data['bucket']), filters)) continue;
+    const row = view.toRow(stored);
+    if (row !== undefined) rows.push(row);
+  }
+  if (partitionKey !== undefined) yield group();
+}
+
 /**
  * The hourly (`h|`) or daily (`d|`) rows of a per-resource, per-UTC-day table whose bucket overlaps
  * [from, to). With a resource, a range over its day partitions; without, a scan limited to the
@@ -9,26 +65,49 @@ import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } 
  */
 export async function* scanBuckets(tables: TableStore, table: string, filters: ViewFilters): AsyncGenerator<StoredRow> {
   await tables.ensureTable(table);
-  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
-  const clauses = [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`];
+  const clauses = [rowKeyRange(filters)];
   // Rows picked by value: a resource given by name, or one whose partitions are stored digested (an id this long).
   let byValue: ResourceMatch | undefined;
   if (filters.resourceId) {
-    const match = resourceMatch(filters.resourceId);
-    const resource = match.kind === 'id' ? encodeKeyPart(match.id) : '';
-    const low = resource + '|' + dayOf(filters.from, '0000-00-00');
-    const high = resource + '|' + dayOf(filters.to, '9999-99-99');
-    if (match.kind === 'id' && boundedKey(low) === low && boundedKey(high) === high) {
-      clauses.push(odata`PartitionKey ge ${low}`);
-      clauses.push(odata`PartitionKey le ${high}`);
-    } else {
-      byValue = match;
-    }
+    const range = partitionRange(filters);
+    if (range !== undefined) clauses.push(...rangeClauses(range));
+    else byValue = resourceMatch(filters.resourceId);
   }
   for await (const row of tables.query(table, clauses.join(' and '))) {
     if (byValue !== undefined && !matchesResource(byValue, row.data['resourceId'])) continue;
     if (inRange(String(row.data['bucket']), filters)) yield row;
   }
+}
+
+interface KeyRange {
+  low: string;
+  high: string;
+}
+
+/** The day partitions of the one resource a full id names, as a key range; `undefined` for a name or a digested id. */
+function partitionRange(filters: ViewFilters, fromDay?: string): KeyRange | undefined {
+  if (!filters.resourceId) return undefined;
+  const match = resourceMatch(filters.resourceId);
+  if (match.kind !== 'id') return undefined;
+  const resource = encodeKeyPart(match.id);
+  const from = dayOf(filters.from, '0000-00-00');
+  const low = resource + '|' + (fromDay !== undefined && fromDay > from ? fromDay : from);
+  const high = resource + '|' + dayOf(filters.to, '9999-99-99');
+  return boundedKey(low) === low && boundedKey(high) === high ? { low, high } : undefined;
+}
+
+function rangeClauses(range: KeyRange): string[] {
+  return [odata`PartitionKey ge ${range.low}`, odata`PartitionKey le ${range.high}`];
+}
+
+function rowKeyRange(filters: ViewFilters): string {
+  const prefix = filters.granularity === 'hour' ? 'h|' : 'd|';
+  return [odata`RowKey ge ${prefix}`, odata`RowKey lt ${prefix.slice(0, 1) + '}'}`].join(' and ');
+}
+
+/** `<resource>|YYYY-MM-DD` → `YYYY-MM-DD` (the resource part escapes `|`). */
+function dayOfPartition(partitionKey: string): string {
+  return partitionKey.slice(partitionKey.lastIndexOf('|') + 1);
 }
 
 function dayOf(iso: string | undefined, fallback: string): string {

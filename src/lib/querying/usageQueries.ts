@@ -1,9 +1,9 @@
 import { USAGE_TABLE } from '../aggregating/index.js';
-import { compareStrings } from '../aggregating/recordings/rowValues.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { numberOr, type ViewFilters } from './filters.js';
-import { scanBuckets } from './scanBuckets.js';
+import { readBuckets, type BucketRows } from './scanBuckets.js';
 
 /** One row of `query usage`: a stable contract (docs/RECORDINGS.md). */
 export interface UsageRow {
@@ -16,23 +16,23 @@ export interface UsageRow {
   records: number;
 }
 
+/** The rows of `usage`: billing usage per bucket, by UsageType and UnitType. */
+export const USAGE_ROWS: BucketRows<UsageRow> = {
+  table: USAGE_TABLE,
+  toRow: ({ data: d }) => ({
+    bucket: String(d['bucket']),
+    resourceId: String(d['resourceId']),
+    usageType: typeof d['usageType'] === 'string' ? d['usageType'] : '',
+    unitType: typeof d['unitType'] === 'string' ? d['unitType'] : '',
+    quantity: microsToNumber(readMicros(d['quantityMicros'])),
+    records: numberOr(d['records'], 0) as number,
+  }),
+  compare: (a, b) =>
+    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType) ||
+    compareStrings(a.unitType, b.unitType),
+};
+
 /** Billing usage per bucket, by UsageType and UnitType. */
-export async function queryUsage(tables: TableStore, filters: ViewFilters): Promise<UsageRow[]> {
-  const rows: UsageRow[] = [];
-  for await (const row of scanBuckets(tables, USAGE_TABLE, filters)) {
-    const d = row.data;
-    rows.push({
-      bucket: String(d['bucket']),
-      resourceId: String(d['resourceId']),
-      usageType: typeof d['usageType'] === 'string' ? d['usageType'] : '',
-      unitType: typeof d['unitType'] === 'string' ? d['unitType'] : '',
-      quantity: microsToNumber(readMicros(d['quantityMicros'])),
-      records: numberOr(d['records'], 0) as number,
-    });
-  }
-  return rows.sort(
-    (a, b) =>
-      compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType) ||
-      compareStrings(a.unitType, b.unitType),
-  );
+export function queryUsage(tables: TableStore, filters: ViewFilters): Promise<UsageRow[]> {
+  return readBuckets(tables, filters, USAGE_ROWS);
 }

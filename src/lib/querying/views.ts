@@ -1,25 +1,51 @@
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
-import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from './recordingQueries.js';
-import { queryRooms, queryRoomsOperations } from './roomsQueries.js';
-import { queryUsage } from './usageQueries.js';
-import { queryCallQuality, queryCallVolume } from './callQueries.js';
+import {
+  queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall, RECORDING_OPERATIONS_ROWS, RECORDINGS_ROWS,
+} from './recordingQueries.js';
+import { queryRooms, queryRoomsOperations, ROOMS_OPERATIONS_ROWS } from './roomsQueries.js';
+import { queryUsage, USAGE_ROWS } from './usageQueries.js';
+import { CALL_QUALITY_ROWS, CALL_VOLUME_ROWS, queryCallQuality, queryCallVolume } from './callQueries.js';
 import { queryRetirement } from './retirementQueries.js';
+import { streamBuckets, type BucketRows, type RowGroup } from './scanBuckets.js';
+
+export type { RowGroup } from './scanBuckets.js';
 
 export interface ViewDefinition {
   /** Field names of each row, in order: a stable contract (docs/QUERYING.md). */
   columns: readonly string[];
+  /** The few columns a terminal table shows by default (the CLI's `--wide` shows all). */
+  tableColumns: readonly string[];
+  /** Fields that add up across rows: a table hiding some of the view's keys sums them over look-alike rows. */
+  additive?: readonly string[];
   /** Whether the view accepts a correlation-id filter. */
   byCorrelationId: boolean;
   run(tables: TableStore, filters: ViewFilters): Promise<readonly object[]>;
+  /**
+   * The same rows in the same order, group by group, read only as far as the caller iterates,
+   * starting at the group keyed `from`; `undefined` when these filters need the whole view first.
+   * Only the bucket views have it, and only for one resource given by its full id (scanBuckets.ts):
+   * their rows then come from storage one day partition at a time in the view's order. The others
+   * (rooms, calls, retirement, recordings-per-call, and any view over every resource) sort or
+   * aggregate across the whole table, so a page of them evaluates the view and slices it.
+   */
+  stream?: (tables: TableStore, filters: ViewFilters, from?: string) => AsyncIterable<RowGroup<object>> | undefined;
+}
+
+/** A bucket view's stream: its day partitions in order, when the filters allow it. */
+function streamOf<T extends object>(rows: BucketRows<T>): NonNullable<ViewDefinition['stream']> {
+  return (tables, filters, from) => streamBuckets(tables, filters, rows, from);
 }
 
 /** Every view, as the CLI (`acs-logs query <view>`) and the HTTP API (`GET /api/query/<view>`) serve it. */
 export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
   'rooms-operations': {
     columns: ['bucket', 'resourceId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'count'],
+    tableColumns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'count'],
+    additive: ['count'],
     byCorrelationId: false,
     run: queryRoomsOperations,
+    stream: streamOf(ROOMS_OPERATIONS_ROWS),
   },
   rooms: {
     columns: [
@@ -27,6 +53,7 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
       'participantsRemoved', 'participantsCount', 'participantsAttendee', 'participantsConsumer', 'participantsPresenter',
       'operations', 'failedOperations', 'lastOperationAt', 'deletedAt',
     ],
+    tableColumns: ['roomId', 'createdAt', 'deletedAt', 'participantsCount'],
     byCorrelationId: false,
     run: queryRooms,
   },
@@ -37,44 +64,61 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
       'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs', 'callStartTime', 'callDurationSeconds', 'callType',
       'participants', 'participantSeconds', 'endpointTypes', 'endReasons', 'streams', 'poorStreams', 'impacted', 'recordingCoverage',
     ],
+    tableColumns: ['correlationId', 'recordingCount', 'operationCount', 'matched'],
     byCorrelationId: true,
     run: queryCalls,
   },
   recordings: {
     columns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason'],
+    tableColumns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds'],
+    additive: ['recordings', 'recordingSeconds', 'chunks', 'audioChannels'],
     byCorrelationId: false,
     run: queryRecordings,
+    stream: streamOf(RECORDINGS_ROWS),
   },
   'recording-operations': {
     columns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType', 'count', 'failed', 'durationMs'],
+    tableColumns: ['bucket', 'operationName', 'resultSignature', 'sdkType', 'count', 'durationMs'],
+    additive: ['count', 'failed'],
     byCorrelationId: false,
     run: queryRecordingOperations,
+    stream: streamOf(RECORDING_OPERATIONS_ROWS),
   },
   usage: {
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
+    tableColumns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
+    additive: ['quantity', 'records'],
     byCorrelationId: false,
     run: queryUsage,
+    stream: streamOf(USAGE_ROWS),
   },
   'call-volume': {
     columns: [
       'bucket', 'resourceId', 'calls', 'callSeconds', 'participants', 'participantSeconds', 'byCallType', 'byEndpointType', 'impactedCalls',
       'recordedCalls',
     ],
+    tableColumns: ['bucket', 'resourceId', 'calls', 'callSeconds', 'impactedCalls', 'recordedCalls'],
     byCorrelationId: false,
     run: queryCallVolume,
+    stream: streamOf(CALL_VOLUME_ROWS),
   },
   'call-quality': {
     columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+    tableColumns: ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
     byCorrelationId: false,
     run: queryCallQuality,
+    stream: streamOf(CALL_QUALITY_ROWS),
   },
   retirement: {
     columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
+    tableColumns: ['month', 'usageType', 'quantity', 'service', 'fate'],
     byCorrelationId: false,
     run: queryRetirement,
   },
   'recordings-per-call': {
     columns: ['recordings', 'calls'],
+    tableColumns: ['recordings', 'calls'],
+    additive: ['calls'],
     byCorrelationId: false,
     run: queryRecordingsPerCall,
   },

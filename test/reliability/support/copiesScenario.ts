@@ -5,7 +5,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { ALL_VIEWS } from '../../../src/lib/aggregating/index.js';
 import { backfill } from '../../../src/lib/processing/backfill.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
-import { silentLogger } from '../../../src/lib/processing/logger.js';
+import { silentLogger } from '../../../src/lib/logging.js';
 import { processFile } from '../../../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../../src/lib/processing/settings.js';
 import { BlobLogSource } from '../../../src/lib/storage/BlobLogSource.js';

@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { backfill } from '../../../src/lib/processing/backfill.js';
-import type { Logger } from '../../../src/lib/processing/logger.js';
+import type { Logger } from '../../../src/lib/logging.js';
 import { tailAndSweep, type TailSweepSummary } from '../../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../../src/lib/processing/watch.js';
 import { readHealth } from '../../../src/lib/querying/health.js';

@@ -6,7 +6,7 @@ import { ALL_VIEWS } from '../../../src/lib/aggregating/index.js';
 import { normalizeRecord } from '../../../src/lib/normalizing/index.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
 import { interpret } from '../../../src/lib/processing/interpret.js';
-import { silentLogger } from '../../../src/lib/processing/logger.js';
+import { silentLogger } from '../../../src/lib/logging.js';
 import { processFile } from '../../../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../../src/lib/processing/settings.js';
 import { decodeUnit, Framer } from '../../../src/lib/reading/index.js';

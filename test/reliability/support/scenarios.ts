@@ -5,7 +5,7 @@ import { ALL_VIEWS } from '../../../src/lib/aggregating/index.js';
 import type { LogAppend } from '../../../src/lib/generating/index.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
 import { forEachLimit } from '../../../src/lib/processing/concurrency.js';
-import { silentLogger } from '../../../src/lib/processing/logger.js';
+import { silentLogger } from '../../../src/lib/logging.js';
 import { processFile } from '../../../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../../src/lib/processing/settings.js';
 import { selectBlobs } from '../../../src/lib/processing/sweep.js';

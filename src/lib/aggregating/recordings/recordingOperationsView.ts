@@ -1,10 +1,11 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
-import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
+import { addTo, clip, clipOrNull, dimensionKeyPart, msToMicros } from '../rowValues.js';
+import type { AggregateView, Route, RowData } from '../types.js';
 import { closeRow, openValue } from '../openValues.js';
 import { addToSketch, decodeSketch, encodeSketch } from './durationSketch.js';
 import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
-import { clip, clipOrNull, dimensionKeyPart, isFailedResult, msToMicros } from './rowValues.js';
+import { isFailedResult } from '../failedResult.js';
 
 export const RECORDING_OPERATIONS_TABLE = 'RecordingOperations';
 

@@ -2,9 +2,10 @@ import { joinKey } from '../../storage/keys.js';
 import { forHourAndDay } from '../hourAndDay.js';
 import { resourceDayPartition } from '../partitions.js';
 import type { NormalizedRecord, RecordingSummaryRecord } from '../../normalizing/types.js';
-import { addTo, dayBucket, hourBucket, type AggregateView, type Route, type RowData } from '../types.js';
+import { addTo, bumpCount, keyOf, secondsToMs } from '../rowValues.js';
+import { dayBucket, hourBucket } from '../timeBuckets.js';
+import type { AggregateView, Route, RowData } from '../types.js';
 import { closeRow } from '../openValues.js';
-import { bumpCount, keyOf, secondsToMs } from './rowValues.js';
 
 export const RECORDINGS_TABLE = 'Recordings';
 

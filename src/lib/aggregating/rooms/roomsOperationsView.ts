@@ -1,7 +1,8 @@
 import { encodeKeyPart, joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
 import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
-import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
+import { addTo } from '../rowValues.js';
+import type { AggregateView, Route, RowData } from '../types.js';
 
 export const ROOMS_OPERATIONS_TABLE = 'RoomsOperations';
 

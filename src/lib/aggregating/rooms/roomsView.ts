@@ -1,7 +1,9 @@
 import { encodeKeyPart } from '../../storage/keys.js';
 import type { NormalizedRecord, RoomsOperationRecord } from '../../normalizing/types.js';
-import { addTo, isoTime, keepLatest, keepMax, keepMin, type AggregateView, type Route, type RowData } from '../types.js';
-import { isFailedOperation } from './failure.js';
+import { addTo, keepLatest, keepMax, keepMin } from '../rowValues.js';
+import { isoTime } from '../timeBuckets.js';
+import type { AggregateView, Route, RowData } from '../types.js';
+import { isFailedResult } from '../failedResult.js';
 
 export const ROOMS_TABLE = 'Rooms';
 
@@ -42,7 +44,7 @@ export const roomsView: AggregateView = {
 
 function foldRoomOperation(row: RowData, record: RoomsOperationRecord): void {
   const at = isoTime(record.time);
-  const failed = isFailedOperation(record);
+  const failed = isFailedResult(record.resultType, record.resultSignature);
   const operation = lowerOperation(record.operationName);
   if (row['roomId'] === undefined) {
     row['resourceId'] = record.resourceId;

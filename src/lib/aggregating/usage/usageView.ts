@@ -1,8 +1,8 @@
 import { joinKey } from '../../storage/keys.js';
 import type { NormalizedRecord } from '../../normalizing/types.js';
-import { addTo, type AggregateView, type Route, type RowData } from '../types.js';
+import { addTo, clip, dimensionKeyPart } from '../rowValues.js';
+import type { AggregateView, Route, RowData } from '../types.js';
 import { forHourAndDay, hourAndDayRoute } from '../hourAndDay.js';
-import { clip, dimensionKeyPart } from '../recordings/rowValues.js';
 import { addMicros, toMicros } from './quantity.js';
 
 export const USAGE_TABLE = 'Usage';

@@ -4,10 +4,10 @@
  * kept from the calls' contributions (callContribution.ts): a later version replaces a call's streams
  * here too. Sketch bins are integer counts, so subtracting a call's sketch is exact. Pure.
  */
-import { addTo, type RowData } from '../aggregating/types.js';
-import { decodeSketch, encodeSketch, type DurationSketch } from '../aggregating/recordings/durationSketch.js';
-import { dimensionKeyPart } from '../aggregating/recordings/rowValues.js';
-import { joinKey } from '../storage/keys.js';
+import { addTo, dimensionKeyPart } from '../rowValues.js';
+import type { RowData } from '../types.js';
+import { decodeSketch, encodeSketch, type DurationSketch } from '../recordings/durationSketch.js';
+import { joinKey } from '../../storage/keys.js';
 import { InconsistentRead, type CallContribution, type ContributionTarget } from './callContribution.js';
 import type { MediaQualitySketches } from './callQuality.js';
 

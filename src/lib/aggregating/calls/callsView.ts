@@ -1,6 +1,6 @@
-import type { NormalizedRecord } from '../normalizing/types.js';
-import { closeRow } from '../aggregating/openValues.js';
-import { SUMMARY_SEQUENCE_FIELD, type AggregateView, type Route, type RowData } from '../aggregating/types.js';
+import type { NormalizedRecord } from '../../normalizing/types.js';
+import { closeRow } from '../openValues.js';
+import { SUMMARY_SEQUENCE_FIELD, type AggregateView, type Route, type RowData } from '../types.js';
 import {
   attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
   operationRowKey, summaryRowKey,

@@ -4,8 +4,9 @@
  * what it contributes now when a later version changes it (processing/publishCallContributions.ts).
  * Pure.
  */
-import { dayBucket, hourBucket, type RowData } from '../aggregating/types.js';
-import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../aggregating/recordings/rowValues.js';
+import { dayBucket, hourBucket } from '../timeBuckets.js';
+import type { RowData } from '../types.js';
+import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../rowValues.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
 
 export interface CallContribution {

@@ -2,11 +2,9 @@
  * The call row: a pure function of the set of rows in a call's partition (its recordings and its
  * operations), whatever order their records arrived in. Pure.
  */
-import { exactSum, type RowData } from '../aggregating/types.js';
-import {
-  compareStrings, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, readStrings, writeCounts, type Counts,
-} from '../aggregating/recordings/rowValues.js';
-import { decodeKeyPart } from '../storage/keys.js';
+import { compareStrings, type Counts, exactSum, MAX_MAP_KEYS, msToMicros, OTHER_KEY, readCounts, readStrings, writeCounts } from '../rowValues.js';
+import type { RowData } from '../types.js';
+import { decodeKeyPart } from '../../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
 import { computeCallLogFacts, type CallLogFacts } from './callLogFacts.js';
 import { decodeQuality, encodeQuality, sketchesOf, type MediaQualitySketches } from './callQuality.js';

@@ -10,10 +10,11 @@
  * version 0), then the latest time, then the larger content digest. So the row is a pure function of
  * the set of records, whatever their order, and a line written twice counts once.
  */
-import type { CallDiagnosticsRecord, CallSummaryRecord } from '../normalizing/types.js';
-import { isoTime, type RowData } from '../aggregating/types.js';
-import { clip, clipOrNull, MAX_ID_CHARS, secondsToMs } from '../aggregating/recordings/rowValues.js';
-import { digest, encodeKeyPart } from '../storage/keys.js';
+import type { CallDiagnosticsRecord, CallSummaryRecord } from '../../normalizing/types.js';
+import { isoTime } from '../timeBuckets.js';
+import type { RowData } from '../types.js';
+import { clip, clipOrNull, MAX_ID_CHARS, secondsToMs } from '../rowValues.js';
+import { digest, encodeKeyPart } from '../../storage/keys.js';
 
 export const LEG_ROW_PREFIX = 'l|';
 export const STREAM_ROW_PREFIX = 'm|';

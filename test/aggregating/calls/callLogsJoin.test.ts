@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RowData } from '../../src/lib/aggregating/types.js';
-import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
-import { CALL_ROW_KEY, callFactsOfRow, callPartition, callsView } from '../../src/lib/joining/index.js';
-import { endReasonClass, endpointTypeName } from '../../src/lib/joining/callLogFacts.js';
-import { isPoorStream } from '../../src/lib/joining/callLogRows.js';
-import { referenceAggregates } from '../support/storage.js';
-import { legRecord, streamRecord } from '../support/callLogs.js';
-import { DAY, normalizeAll, operationRecord, recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
+import type { RowData } from '../../../src/lib/aggregating/types.js';
+import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
+import { CALL_ROW_KEY, callFactsOfRow, callPartition, callsView } from '../../../src/lib/aggregating/calls/index.js';
+import { endReasonClass, endpointTypeName } from '../../../src/lib/aggregating/calls/callLogFacts.js';
+import { isPoorStream } from '../../../src/lib/aggregating/calls/callLogRows.js';
+import { referenceAggregates } from '../../support/storage.js';
+import { legRecord, streamRecord } from '../../support/callLogs.js';
+import { DAY, normalizeAll, operationRecord, recordingIdOf, summaryRecord } from '../../support/recordingLogs.js';
 
 const HOUR = 3_600_000;
 const CALL = 'c0ffee00-1111-2222-3333-444455556666';

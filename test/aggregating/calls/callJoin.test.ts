@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RowData } from '../../src/lib/aggregating/types.js';
-import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
+import type { RowData } from '../../../src/lib/aggregating/types.js';
+import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
 import {
   CALL_ROW_KEY, callPartition, callsView, computeCallFacts, isStartOperation, operationRowKey, summaryRowKey,
-} from '../../src/lib/joining/index.js';
-import { referenceAggregates } from '../support/storage.js';
+} from '../../../src/lib/aggregating/calls/index.js';
+import { referenceAggregates } from '../../support/storage.js';
 import {
   DAY, entitySizeBytes, largeCall, normalizeAll, operationRecord, recordingIdOf, recordingLogs, RESOURCE, summaryRecord,
-} from '../support/recordingLogs.js';
+} from '../../support/recordingLogs.js';
 
 const HOUR = 3_600_000;
 const CALL = 'x7rMXmihYEe3GFho9T/H2w';

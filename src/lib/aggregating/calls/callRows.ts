@@ -9,12 +9,12 @@
  *   fields, so a duplicated record overwrites itself.
  * - `call`: the call row, recomputed from all the others (callSummary.ts).
  */
-import { digest, encodeKeyPart, encodeLongKeyPart, joinKey } from '../storage/keys.js';
-import type { RecordingOperationRecord, RecordingSummaryRecord } from '../normalizing/types.js';
-import { addTo, isoTime, keepMin, type RowData } from '../aggregating/types.js';
-import {
-  bumpCount, clip, clipOrNull, isFailedResult, MAX_ID_CHARS, secondsToMs,
-} from '../aggregating/recordings/rowValues.js';
+import { digest, encodeKeyPart, encodeLongKeyPart, joinKey } from '../../storage/keys.js';
+import type { RecordingOperationRecord, RecordingSummaryRecord } from '../../normalizing/types.js';
+import { addTo, bumpCount, clip, clipOrNull, keepMin, MAX_ID_CHARS, secondsToMs } from '../rowValues.js';
+import { isoTime } from '../timeBuckets.js';
+import type { RowData } from '../types.js';
+import { isFailedResult } from '../failedResult.js';
 
 export const CALLS_TABLE = 'Calls';
 export const CALL_ROW_KEY = 'call';

@@ -1,12 +1,12 @@
-import { digest, encodeKeyPart } from '../../storage/keys.js';
-import { openValue } from '../openValues.js';
-export { isFailedResult } from '../failedResult.js';
-import type { RowData } from '../types.js';
+import { digest, encodeKeyPart } from '../storage/keys.js';
+import { openValue } from './openValues.js';
+import type { RowData } from './types.js';
 
 /**
- * Small, bounded values kept on aggregate rows. Table Storage allows 64 KiB (32,768 UTF-16 chars)
- * per string property, 1 MiB per entity and 252 properties: every text copied from a record is
- * clipped, and every count map is capped, so a row stays within those limits whatever the input.
+ * The row helpers every view folds with: sums, min/max and latest values, and small, bounded values.
+ * Table Storage allows 64 KiB (32,768 UTF-16 chars) per string property, 1 MiB per entity and 252
+ * properties: every text copied from a record is clipped, and every count map is capped, so a row
+ * stays within those limits whatever the input.
  */
 
 /** Longest dimension value (FormatType, OperationName, SdkVersion, ...) kept on a row. */
@@ -119,4 +119,65 @@ export function msToMicros(ms: number): number {
 export function dimensionKeyPart(value: string | null): string {
   const encoded = encodeKeyPart(value ?? '');
   return encoded.length <= 110 ? encoded : encoded.slice(0, 80) + '!!' + digest(value ?? '');
+}
+
+/**
+ * Adds `delta` to an integer sum that may be absent. Sums are exact integers below 2^53 (the ranges of
+ * normalizing/ranges.ts keep them there for any realistic volume); one that would leave that range,
+ * or a stored sum that is not a number, throws rather than store or continue from a wrong number.
+ */
+export function addTo(row: RowData, key: string, delta: number): void {
+  const current = row[key];
+  if (current !== undefined && typeof current !== 'number') {
+    throw new Error(`stored sum ${key} is not a number: ${String(current).slice(0, 40)}`);
+  }
+  row[key] = exactSum(current ?? 0, delta, key);
+}
+
+/** `a + b` when both and the result are integers below 2^53; else throws, naming the sum. */
+export function exactSum(a: number, b: number, what: string): number {
+  const sum = a + b;
+  if (!Number.isSafeInteger(sum)) throw new Error(`sum ${what} cannot stay exact: ${a} + ${b} (integers up to 2^53 only)`);
+  return sum;
+}
+
+/** Keeps the earliest ISO time in `key`. */
+export function keepMin(row: RowData, key: string, iso: string): void {
+  const current = row[key];
+  if (typeof current !== 'string' || iso < current) row[key] = iso;
+}
+
+/** Keeps the latest ISO time in `key`. */
+export function keepMax(row: RowData, key: string, iso: string): void {
+  const current = row[key];
+  if (typeof current !== 'string' || iso > current) row[key] = iso;
+}
+
+/**
+ * Sets `key` to `value` if this observation is the latest (by time; equal times break the tie by
+ * the larger value), tracking the observation time in `key + 'At'`. Order-independent.
+ */
+export function keepLatest(row: RowData, key: string, value: number | boolean | string, iso: string): void {
+  const atKey = atKeyOf(key);
+  const at = row[atKey];
+  const current = row[key];
+  if (typeof at !== 'string' || iso > at || (iso === at && compareValues(value, current) > 0)) {
+    row[key] = value;
+    row[atKey] = iso;
+  }
+}
+
+/** `key + 'At'`, built once per key: a fresh concatenation per call costs a flatten on every row lookup. */
+const AT_KEYS = new Map<string, string>();
+
+function atKeyOf(key: string): string {
+  let atKey = AT_KEYS.get(key);
+  if (atKey === undefined) AT_KEYS.set(key, (atKey = key + 'At'));
+  return atKey;
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  const x = String(a);
+  const y = String(b);
+  return x < y ? -1 : x > y ? 1 : 0;
 }

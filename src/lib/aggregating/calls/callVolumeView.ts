@@ -4,8 +4,9 @@
  * calls with at least one recording summary. Kept from the calls' contributions (callContribution.ts),
  * so a later version that changes a call changes these rows too. Pure.
  */
-import { addTo, type RowData } from '../aggregating/types.js';
-import { joinKey } from '../storage/keys.js';
+import { addTo } from '../rowValues.js';
+import type { RowData } from '../types.js';
+import { joinKey } from '../../storage/keys.js';
 import { addCount, type CallContribution, type ContributionTarget } from './callContribution.js';
 
 export const CALL_VOLUME_TABLE = 'CallVolume';

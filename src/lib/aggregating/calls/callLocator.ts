@@ -4,10 +4,11 @@
  * it in the same transaction as the call row whenever the call reaches a new day partition, so
  * every place a publisher may write to is listed before any publisher writes there. Pure.
  */
-import { resourceDayPartition } from '../aggregating/partitions.js';
-import { dayBucket, SUMMARY_SEQUENCE_FIELD, type RowData } from '../aggregating/types.js';
-export { LEGACY_SEQUENCE_ROW_KEY } from '../aggregating/types.js';
-import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { resourceDayPartition } from '../partitions.js';
+import { dayBucket } from '../timeBuckets.js';
+import { SUMMARY_SEQUENCE_FIELD, type RowData } from '../types.js';
+import { boundedKey, RESERVED_ROW_PREFIX } from '../../storage/keys.js';
+export { LEGACY_SEQUENCE_ROW_KEY } from '../types.js';
 
 export const LOCATOR_ROW_KEY = `${RESERVED_ROW_PREFIX}pub`;
 

@@ -3,9 +3,7 @@
  * the Avg values (jitter and round trip in ms, packet loss in millionths, so that small rates keep
  * their 1 % relative accuracy). The per-resource `call-quality` view adds and subtracts these.
  */
-import {
-  addToSketch, decodeSketch, emptySketch, encodeSketch, type DurationSketch,
-} from '../aggregating/recordings/durationSketch.js';
+import { addToSketch, decodeSketch, emptySketch, encodeSketch, type DurationSketch } from '../recordings/durationSketch.js';
 import type { MediaQuality } from './callLogFacts.js';
 
 /** Packet loss is sketched in millionths of the rate. */

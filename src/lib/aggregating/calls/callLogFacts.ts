@@ -5,8 +5,8 @@
  * (version, time, digest) rank that picks each leg's record: a later version that corrects the
  * duration replaces the earlier one, whichever leg carried it.
  */
-import type { RowData } from '../aggregating/types.js';
-import { compareStrings, NONE_KEY, OTHER_KEY, type Counts } from '../aggregating/recordings/rowValues.js';
+import type { RowData } from '../types.js';
+import { compareStrings, NONE_KEY, OTHER_KEY, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 
 /** The quality of a call's streams of one media type. */

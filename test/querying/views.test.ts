@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { VIEWS, VIEW_NAMES } from '../../src/lib/querying/views.js';
+
+describe('the view registry', () => {
+  it.each(VIEW_NAMES)('%s: its table columns and additive fields are fields of its rows', (name) => {
+    const view = VIEWS[name];
+    expect(view).toBeDefined();
+    if (!view) return;
+    expect(view.tableColumns.length).toBeGreaterThan(0);
+    for (const column of [...view.tableColumns, ...(view.additive ?? [])]) expect(view.columns).toContain(column);
+  });
+
+  it('only the bucket views stream, and only for one resource given by its full id', () => {
+    const streaming = VIEW_NAMES.filter((name) => VIEWS[name]?.stream !== undefined);
+    expect(streaming.sort()).toEqual(['call-quality', 'call-volume', 'recording-operations', 'recordings', 'rooms-operations', 'usage']);
+    const id = '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS';
+    const tables = {} as never;
+    for (const name of streaming) {
+      const stream = VIEWS[name]?.stream;
+      expect(stream?.(tables, { granularity: 'day' })).toBeUndefined();
+      expect(stream?.(tables, { granularity: 'day', resourceId: 'ACS' })).toBeUndefined();
+      expect(stream?.(tables, { granularity: 'day', resourceId: id + 'X'.repeat(600) })).toBeUndefined();
+      expect(stream?.(tables, { granularity: 'day', resourceId: id })).toBeDefined();
+    }
+  });
+});
