@@ -55,18 +55,27 @@ async function rawRows(connectionString: string, table: string): Promise<Record<
 }
 
 describe('TableStore.commit against Azurite', () => {
-  it('stores every value type exactly as the SDK path did, and reads it back as written', async () => {
+  it('stores every value type exactly as the SDK path did, and reads it back as written; replaces and upserts find rows by odd keys', async () => {
     const connectionString = azuriteConnectionString();
     const tables = newTableStore();
     await tables.ensureTable(TABLE);
     const partitionKey = "pk 'quoted' 100% é 😀";
     const rowKeys = ["it's", '100%', 'a b+c&d=e', 'é中😀', "''%27%", '(x)*!~', 'plain'];
-    const writes: RowWrite[] = rowKeys.map((rowKey, i) => ({ op: 'create', rowKey, data: everyValue(i) }));
-    expect(await tables.commit(TABLE, partitionKey, writes)).toMatchObject({ committed: true });
+    const creates: RowWrite[] = rowKeys.map((rowKey, i) => ({ op: 'create', rowKey, data: everyValue(i) }));
+    const created = await tables.commit(TABLE, partitionKey, creates);
+    if (!created.committed || !created.etags) throw new Error('not committed');
+    // Then every row again by its key in the URL: replaced under its ETag, or upserted.
+    const etags = created.etags;
+    const changes: RowWrite[] = rowKeys.map((rowKey, i) =>
+      i % 2 === 0
+        ? { op: 'replace', rowKey, etag: etags[i] ?? '', data: { ...everyValue(i + 100), replaced: true } }
+        : { op: 'upsert', rowKey, data: { ...everyValue(i + 100), upserted: true } });
+    expect(await tables.commit(TABLE, partitionKey, changes)).toMatchObject({ committed: true });
 
     const reference = TableClient.fromConnectionString(connectionString, uniquePrefix() + 'Ref', { allowInsecureConnection: true });
     await reference.createTable();
-    await reference.submitTransaction(writes.map((write): TransactionAction => ['create', sdkEntity(partitionKey, write.rowKey, write.data)]));
+    await reference.submitTransaction(creates.map((write): TransactionAction => ['create', sdkEntity(partitionKey, write.rowKey, write.data)]));
+    await reference.submitTransaction(changes.map((write): TransactionAction => ['upsert', sdkEntity(partitionKey, write.rowKey, write.data), 'Replace']));
 
     const ours = await rawRows(connectionString, tables.tableName(TABLE));
     expect(ours).toHaveLength(rowKeys.length);
@@ -74,9 +83,9 @@ describe('TableStore.commit against Azurite', () => {
 
     const read = await tables.readPartition(TABLE, partitionKey);
     for (const [i, rowKey] of rowKeys.entries()) {
-      const { absent: _absent, nothing: _nothing, when, ...expected } = everyValue(i);
+      const { absent: _absent, nothing: _nothing, when, ...expected } = everyValue(i + 100);
       const row = read.get(rowKey);
-      expect(row?.data).toEqual({ ...expected, when: expect.any(Date) });
+      expect(row?.data).toEqual({ ...expected, ...(i % 2 === 0 ? { replaced: true } : { upserted: true }), when: expect.any(Date) });
       expect((row?.data['when'] as Date).toISOString()).toBe((when as Date).toISOString());
     }
   });
