@@ -1,6 +1,7 @@
-import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions, type TransactionAction } from '@azure/data-tables';
+import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
+import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
 import { boundedKey, urlLength } from './keys.js';
 import {
   checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
@@ -264,11 +265,11 @@ export class TableStore {
     if (writes.length > MAX_TRANSACTION_ROWS) {
       throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
     }
-    const actions: TransactionAction[] = writes.map((write) => {
+    const operations: BatchOperation[] = writes.map((write) => {
       const entity = toEntity(partitionKey, write.rowKey, write.data);
-      if (write.op === 'create') return ['create', entity];
-      if (write.op === 'upsert') return ['upsert', entity, 'Replace'];
-      return ['update', entity, 'Replace', { etag: write.etag }];
+      if (write.op === 'create') return { kind: 'create', entity };
+      if (write.op === 'upsert') return { kind: 'upsert', entity };
+      return { kind: 'replace', entity, etag: write.etag };
     });
     const bytes = this.transactionBytes(partitionKey, writes);
     if (bytes > MAX_TRANSACTION_BYTES) {
@@ -276,11 +277,13 @@ export class TableStore {
     }
     this.requests.transactions++;
     this.requests.entities += writes.length;
+    const client = this.client(logicalName);
     try {
-      const response = await withNetworkRetry(() => this.client(logicalName).submitTransaction(actions));
+      const batch = prepareEntityBatch(client, operations);
+      // The clients are built with allowInsecureConnection (the emulator speaks http).
+      const etags = await withNetworkRetry(() => sendEntityBatch(client, batch, true));
       // The sub-responses come in the order of the operations.
-      const etags = response.subResponses.length === writes.length ? response.subResponses.map((sub) => sub.etag?.trim()) : undefined;
-      return { committed: true, etags };
+      return { committed: true, etags: etags.length === writes.length ? etags.map((etag) => etag?.trim()) : undefined };
     } catch (error) {
       return asConflict(error);
     }
