@@ -172,14 +172,14 @@ describe('call-volume and call-quality, against Azurite', () => {
     for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
     const expected = referenceViews([...v1, ...v2]);
     // Count the writes of a clean pass, then crash before each of them in turn.
-    const counting = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
+    const counting = new CrashingTableStore(newTableStore(), Number.POSITIVE_INFINITY);
     for (const f of files) await processFile(f, testDeps(counting));
     expect(await readViews(counting)).toEqual(expected);
     const total = counting.writes;
     expect(total).toBeGreaterThan(10);
     for (let crashAt = 0; crashAt < total; crashAt++) {
       const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
+      const crashing = new CrashingTableStore(newTableStore(azuriteConnectionString(), prefix), crashAt);
       try {
         for (const f of files) await processFile(f, testDeps(crashing));
       } catch (error) {

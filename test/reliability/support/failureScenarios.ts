@@ -12,7 +12,7 @@ import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix, type AggregateSnapshot,
 } from '../../support/storage.js';
 import { classifyError } from '../../../src/lib/storage/errors.js';
-import { TableStore } from '../../../src/lib/storage/TableStore.js';
+import { AzureTableStore } from '../../../src/lib/storage/TableStore.js';
 
 export type Runner = 'backfill' | 'watch' | 'timer';
 
@@ -127,7 +127,7 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
   const warnings: string[] = [];
   const logger: Logger = { info() {}, warn: (message, fields) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`), error: (message) => void warnings.push(message) };
   // Retries the SDK rides out are reported as they happen, as the CLI prints them.
-  const tables = new TableStore({ kind: 'connectionString', connectionString: proxied }, uniquePrefix(), {
+  const tables = new AzureTableStore({ kind: 'connectionString', connectionString: proxied }, uniquePrefix(), {
     onTransient: (error) => void warnings.push(classifyError(error).message),
   });
   const reader = newTableStore(direct, tables.prefix);
