@@ -7,8 +7,9 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { legRecord, streamRecord, type Casing } from '../support/callLogs.js';
 import {
-  asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, rng, summaryRecord,
+  asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, summaryRecord,
 } from '../support/recordingLogs.js';
+import { rng } from '../support/random.js';
 import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
 const HOUR = 3_600_000;

@@ -14,8 +14,9 @@ import {
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import {
-  allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs, rng,
+  allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs,
 } from '../support/recordingLogs.js';
+import { rng } from '../support/random.js';
 import { randomBytes } from 'node:crypto';
 
 const PATH = recordingBlobPath(DAY, 3);

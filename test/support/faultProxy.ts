@@ -1,6 +1,6 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rng } from './roomsLogs.js';
+import { rng } from './random.js';
 
 export interface FaultPlan {
   /** Share of requests answered 503 or 429 without reaching storage. */
@@ -10,20 +10,30 @@ export interface FaultPlan {
   seed: number;
 }
 
+/** Passes every request through: a proxy that only goes down and comes back. */
+const NO_FAULTS: FaultPlan = { rejectBefore: 0, loseAnswer: 0, seed: 1 };
+
 export interface FaultProxy {
   port: number;
   injected: { before: number; after: number; passed: number };
+  /** Storage goes away: open connections are reset and new ones refused, as when Azurite stops. */
+  down(): Promise<void>;
+  /** Storage is back on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * An HTTP proxy in front of Azurite that throttles (429), fails (503) and, worse, lets a write
- * happen and then reports it failed, so that clients retry writes that already took effect.
+ * An HTTP proxy in front of one Azurite endpoint. By plan, it throttles (429), fails (503) and,
+ * worse, lets a write happen and then reports it failed, so that clients retry writes that already
+ * took effect; and it can be taken down (connections reset, new ones refused) and brought back on
+ * the same port.
  */
-export async function startFaultProxy(targetPort: number, plan: FaultPlan): Promise<FaultProxy> {
+export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_FAULTS): Promise<FaultProxy> {
   const random = rng(plan.seed);
   const injected = { before: 0, after: 0, passed: 0 };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const upstreams = new Set<ClientRequest>();
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const roll = random();
     if (roll < plan.rejectBefore) {
       injected.before++;
@@ -51,18 +61,40 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan): Prom
         answer.pipe(res);
       },
     );
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(502);
+        res.end();
+      }
     });
     req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    injected,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+
+  let server: Server | undefined;
+  let port = 0;
+  const up = async (): Promise<void> => {
+    const next = createServer(handle);
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (next.address() as AddressInfo).port;
+    server = next;
+  };
+  const down = async (): Promise<void> => {
+    const current = server;
+    server = undefined;
+    for (const upstream of upstreams) upstream.destroy();
+    upstreams.clear();
+    if (!current) return;
+    current.closeAllConnections();
+    await new Promise<void>((resolve) => current.close(() => resolve()));
+  };
+  await up();
+  return { port, injected, down, up, close: down };
 }
 
 /** The connection string with the table and blob endpoints pointed at other ports. */

@@ -2,6 +2,8 @@ import { odata, RestError, TableClient, type TableEntity, type TableServiceClien
 import type { TokenCredential } from '@azure/identity';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { boundedKey, urlLength } from './keys.js';
+// Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
+import { againIfCut as withNetworkRetry } from './retryOnCut.js';
 import {
   checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
 } from './limits.js';
@@ -351,29 +353,6 @@ function transientNotices(notice: TransientNotice): PipelinePolicy {
       return response;
     },
   };
-}
-
-const NETWORK_ATTEMPTS = 4;
-
-/**
- * The SDK retries 429/5xx and failed connections, but not a connection cut while the answer is read
- * ("aborted"). Every write here is conditional (ETag or create) or idempotent (upsert), so sending
- * it again is safe: one that had taken effect comes back 409/412, which callers treat as a lost race.
- */
-async function withNetworkRetry<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= NETWORK_ATTEMPTS || !isNetworkError(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
-}
-
-/** A request that was sent but whose answer was cut while read (`PARSE_ERROR`); send failures the SDK retries itself. */
-function isNetworkError(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === undefined && error.code === RestError.PARSE_ERROR;
 }
 
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */

@@ -4,10 +4,10 @@ import type { Logger } from '../../../src/lib/processing/logger.js';
 import { tailAndSweep, type TailSweepSummary } from '../../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../../src/lib/processing/watch.js';
 import { readHealth } from '../../../src/lib/querying/health.js';
-import { portOf, withPorts } from '../../support/faultProxy.js';
-import { startOutageProxy } from '../../support/outageProxy.js';
+import { portOf, startFaultProxy, withPorts } from '../../support/faultProxy.js';
 import { PoisonedSource } from '../../support/poison.js';
-import { asJsonLines, blobPath, normalizeAll, rng, roomsRecords } from '../../support/roomsLogs.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix, type AggregateSnapshot,
 } from '../../support/storage.js';
@@ -120,8 +120,8 @@ export interface OutageReport {
  */
 export async function outageScenario(seed: number, outageMs: number, filesDuring: number): Promise<OutageReport> {
   const direct = azuriteConnectionString();
-  const blobProxy = await startOutageProxy(portOf(direct, 'Blob'));
-  const tableProxy = await startOutageProxy(portOf(direct, 'Table'));
+  const blobProxy = await startFaultProxy(portOf(direct, 'Blob'));
+  const tableProxy = await startFaultProxy(portOf(direct, 'Table'));
   const proxied = withPorts(direct, { blob: blobProxy.port, table: tableProxy.port });
   const container = await newContainer();
   const warnings: string[] = [];

@@ -14,7 +14,7 @@ import { BlobLogWriter } from '../../../src/lib/storage/BlobLogWriter.js';
 import { expandLocalPaths, LocalLogSource } from '../../../src/lib/storage/LocalLogSource.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../../../src/lib/storage/LogSource.js';
 import { portOf, withPorts } from '../../support/faultProxy.js';
-import { rng } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../../support/storage.js';
 import { DEFAULT_CHAOS, startChaosProxy, type ChaosCounts, type ChaosProfile, type ChaosProxy } from './chaosProxy.js';
 import { expectedFromDir, expectedFromTexts, generatedAppends, runCli, tempDir, verify, writeAppends, type Verdict } from './scenario.js';
