@@ -3,7 +3,7 @@ import { appendFile, open } from 'node:fs/promises';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregating/index.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, timeBoundsAt } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
-import { forEachLimit } from '../src/lib/processing/concurrency.js';
+import { forEachConcurrently } from '../src/lib/processing/concurrency.js';
 import { silentLogger } from '../src/lib/processing/logger.js';
 import { processFile, type ProcessDeps } from '../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../src/lib/processing/settings.js';
@@ -220,7 +220,7 @@ async function runFiles(files: readonly string[], tables: TableStore, concurrenc
   let bytes = 0;
   let badLines = 0;
   let segments = 0;
-  await forEachLimit(refs, concurrency, async (ref) => {
+  await forEachConcurrently(refs, concurrency, async (ref) => {
     const result = await processFile(ref, deps);
     records += result.records;
     bytes += result.bytes;
