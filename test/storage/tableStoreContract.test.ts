@@ -118,6 +118,17 @@ const cases: Record<string, Case> = {
     note(await store.commit(T, 'p', []));
   },
 
+  'writers racing on one row: one create wins (409 for the other), one replace wins (412 for the other)': async (store, note) => {
+    await store.ensureTable(T);
+    const creates = await Promise.all([1, 2, 3].map((v) => store.writeConditional(T, 'p', { op: 'create', rowKey: 'r', data: { v } })));
+    expect(creates.filter((c) => c.committed)).toHaveLength(1);
+    note(creates.map(outcome).sort());
+    const current = await store.getRow(T, 'p', 'r');
+    const replaces = await Promise.all([4, 5].map((v) => store.commit(T, 'p', [{ op: 'replace', rowKey: 'r', etag: current?.etag ?? '', data: { v } }])));
+    expect(replaces.filter((c) => c.committed)).toHaveLength(1);
+    note(replaces.map(outcome).sort());
+  },
+
   'transaction limits: 100 operations, 4 MiB; entity limits: 252 properties, 1 MiB': async (store, note) => {
     await store.ensureTable(T);
     note(await caught(() => store.commit(T, 'p', upserts(101))));
@@ -163,6 +174,9 @@ const cases: Record<string, Case> = {
       odata`name eq ${"it's"}`,
       odata`n gt ${6}`,
       odata`PartitionKey ne ${'a'}`,
+      // `and` binds tighter than `or`.
+      odata`PartitionKey eq ${'a'} and RowKey eq ${'c|1'} or PartitionKey eq ${'c'}`,
+      odata`PartitionKey eq ${'b'} or PartitionKey eq ${'a'} and n ge ${5}`,
     ];
     for (const filter of filters) note([filter, shape(await all(store.query(T, filter)))]);
     note(shape(await all(store.query(T, odata`PartitionKey eq ${'a'}`, ['n', 'absent']))));
