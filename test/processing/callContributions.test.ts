@@ -14,7 +14,7 @@ import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
-import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, referenceAggregates, testDeps, uniquePrefix } from '../support/storage.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newMemoryTableStore, newTableStore, referenceAggregates, testDeps, uniquePrefix } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 type Snapshot = Record<string, Record<string, RowData>>;
@@ -140,7 +140,7 @@ describe('call-volume and call-quality, against Azurite', () => {
           run++;
           const files = boxes.map((box, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, (run * 3 + i) % 24, `/SUBSCRIPTIONS/RUN${run}/X`) }));
           for (let i = 0; i < 3; i++) await appendToBlob(boxes[i]!, files[i]!.path, asJsonLines(records.filter((_, k) => fileOf[k] === i)));
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           for (const i of [...order, 0, 1, 2]) await processFile(files[i]!, testDeps(tables));
           // Records carry their own resource id; the run's path only keeps files apart.
           expect(await readViews(tables)).toEqual(expected);

@@ -181,7 +181,7 @@ describe('recordings exactly once, against Azurite', () => {
             const mine = records.filter((_, k) => fileOf[k] === i);
             await appendToBlob(i % 2 ? sumBox : opsBox, (files[i] as { path: string }).path, asJsonLines(mine));
           }
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           // Every file at least once, then the drawn order (repeats are replays).
           for (const i of [...order, 0, 1, 2, 3]) await processFile(files[i] as { container: string; path: string }, testDeps(tables));
           expect(await readAggregates(tables)).toEqual(expected);
