@@ -10,7 +10,7 @@ import {
   asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, summaryRecord,
 } from '../support/recordingLogs.js';
 import { rng } from '../support/random.js';
-import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { azuriteConnectionString, appendToBlob, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 
@@ -77,7 +77,7 @@ describe('call logs exactly once, against Azurite', () => {
           for (let i = 0; i < 4; i++) {
             await appendToBlob(boxes[i] as ContainerClient, files[i]!.path, asJsonLines(records.filter((_, k) => fileOf[k] === i)));
           }
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           for (const i of [...order, 0, 1, 2, 3]) await processFile(files[i]!, testDeps(tables));
           expect(await readAggregates(tables)).toEqual(expected);
         },
