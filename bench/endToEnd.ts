@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzurite } from '../src/lib/storage/azurite.js';
-import { TableStore, type RowWrite } from '../src/lib/storage/TableStore.js';
+import { AzureTableStore, type RowWrite } from '../src/lib/storage/TableStore.js';
 import type { PhaseResult } from './phases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -111,7 +111,7 @@ export async function sinkPhase(entities: number): Promise<PhaseResult> {
   const location = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-sink-'));
   const azurite = await startAzurite({ location });
   try {
-    const tables = new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
+    const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
     await tables.ensureTable('Rows');
     const batches = Math.ceil(entities / 100);
     const started = performance.now();

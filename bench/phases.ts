@@ -3,7 +3,7 @@ import { appendFile, open } from 'node:fs/promises';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregating/index.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, timeBoundsAt } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
-import { forEachLimit } from '../src/lib/processing/concurrency.js';
+import { forEachConcurrently } from '../src/lib/processing/concurrency.js';
 import { silentLogger } from '../src/lib/logging.js';
 import { processFile, type ProcessDeps } from '../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../src/lib/processing/settings.js';
@@ -12,7 +12,7 @@ import type { FramedItem } from '../src/lib/reading/types.js';
 import { startAzurite } from '../src/lib/storage/azurite.js';
 import { RESERVED_ROW_PREFIX } from '../src/lib/storage/keys.js';
 import { LocalLogSource, refForLocalPath } from '../src/lib/storage/LocalLogSource.js';
-import { TableStore, type RowWrite, type StoredRow } from '../src/lib/storage/TableStore.js';
+import { AzureTableStore, type TableStore, type RowWrite, type StoredRow } from '../src/lib/storage/TableStore.js';
 import { FILES_TABLE } from '../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../src/lib/processing/quarantine.js';
 
@@ -220,7 +220,7 @@ async function runFiles(files: readonly string[], tables: TableStore, concurrenc
   let bytes = 0;
   let badLines = 0;
   let segments = 0;
-  await forEachLimit(refs, concurrency, async (ref) => {
+  await forEachConcurrently(refs, concurrency, async (ref) => {
     const result = await processFile(ref, deps);
     records += result.records;
     bytes += result.bytes;
@@ -233,7 +233,7 @@ async function runFiles(files: readonly string[], tables: TableStore, concurrenc
 }
 
 function azuriteTables(connectionString: string, prefix: string): TableStore {
-  return new TableStore({ kind: 'connectionString', connectionString }, prefix);
+  return new AzureTableStore({ kind: 'connectionString', connectionString }, prefix);
 }
 
 /** (c) End to end into Azurite through LocalLogSource + processFile, 4 files at a time as the CLI does. */
@@ -282,7 +282,7 @@ export async function incrementalPhase(bigFile: string, append: Buffer): Promise
   const azurite = await startAzurite();
   try {
     const stop = rssSampler();
-    const tables = new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Inc');
+    const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Inc');
     const source = new LocalLogSource();
     const ref = source.register(bigFile);
     const deps: ProcessDeps = { source, tables, views: ALL_VIEWS, settings: DEFAULT_PROCESS_SETTINGS, logger: silentLogger };
@@ -373,7 +373,7 @@ export async function oneCallPhase(files: readonly { operations: number; path: s
  * A TableStore that stores nothing: every read finds nothing, every write succeeds. Lets the per-file
  * loop run at full speed with only its own memory in the process (no Azurite, no rows kept).
  */
-class NullTableStore extends TableStore {
+class NullTableStore extends AzureTableStore {
   /** Checkpoint rows are kept (the loop resumes from them); aggregate rows are not. */
   private readonly files = new Map<string, StoredRow>();
   private version = 0;

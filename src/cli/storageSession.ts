@@ -1,7 +1,7 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { attachAzurite } from '../lib/storage/sharedAzurite.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
-import { TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
+import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
 import { UsageError } from './errors.js';
 import { cliSettings, type SettingFlags } from './settings.js';
 
@@ -67,7 +67,7 @@ export async function openStorage(
   if (given) {
     return {
       connectionString: given,
-      tables: new TableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
+      tables: new AzureTableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
       origin: flags.connectionString ? 'flag' : 'environment',
       where: `${accountOf(given)} (from ${flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage'})`,
       close: async () => {},
@@ -79,7 +79,7 @@ export async function openStorage(
   const azurite = await attachAzurite(flags.dataDir);
   return {
     connectionString: azurite.connectionString,
-    tables: new TableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
+    tables: new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
     origin: 'embedded',
     where: `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`,
     close: async () => azurite.detach(),

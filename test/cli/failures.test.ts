@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.js';
-import { portOf, withPorts } from '../support/faultProxy.js';
-import { startRefusingProxy, type RefusingProxy } from '../support/poison.js';
+import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, uniquePrefix } from '../support/storage.js';
 
@@ -14,11 +13,11 @@ const FINE = ['ACSA', 'ACSB', 'ACSC'].map(resource);
 const POISON = resource('POISONED');
 
 let work: string;
-let proxy: RefusingProxy;
+let proxy: FaultProxy;
 let refusing: string;
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-failures-'));
-  proxy = await startRefusingProxy(portOf(azuriteConnectionString(), 'Table'), 'POISONED');
+  proxy = await startFaultProxy(portOf(azuriteConnectionString(), 'Table'), { rejectBefore: 0, loseAnswer: 0, seed: 1, refuseWritesHolding: 'POISONED' });
   refusing = withPorts(azuriteConnectionString(), { table: proxy.port });
 });
 afterAll(async () => {

@@ -3,8 +3,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
-import { portOf, withPorts } from '../support/faultProxy.js';
-import { startOutageProxy } from '../support/outageProxy.js';
+import { portOf, startFaultProxy, withPorts } from '../support/faultProxy.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
 
@@ -19,8 +18,8 @@ const until = async (condition: () => Promise<boolean>, timeoutMs: number): Prom
 describe('watch rides out a storage outage', () => {
   it('storage away for 10 s: watch says so on stderr, keeps going, and then reads the files that landed meanwhile', async () => {
     const direct = azuriteConnectionString();
-    const blobProxy = await startOutageProxy(portOf(direct, 'Blob'));
-    const tableProxy = await startOutageProxy(portOf(direct, 'Table'));
+    const blobProxy = await startFaultProxy(portOf(direct, 'Blob'));
+    const tableProxy = await startFaultProxy(portOf(direct, 'Table'));
     const container = await newContainer();
     const prefix = uniquePrefix();
     const tables = newTableStore(direct, prefix);

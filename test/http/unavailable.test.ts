@@ -3,7 +3,7 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleHealth, handleQuery } from '../../src/lib/http/handlers.js';
 import type { Logger } from '../../src/lib/logging.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { refusingEveryRequest } from '../support/wrappedTableStore.js';
 import { errorOf } from './support.js';
 import { getRuntime } from '../../src/lib/config/runtime.js';
 import { TEST_BLOB_RETRY, TEST_TABLE_RETRY } from '../support/storage.js';
@@ -24,12 +24,9 @@ function recordingLogger(): Logger & { errors: { message: string; fields: Record
 }
 
 /** A store whose every request fails as the SDK does when storage refuses. */
-const failingTables = new Proxy({}, {
-  get: () => () => {
-    const error = Object.assign(new Error('This request is not authorized to perform this operation.\n    at secret/stack.js:1:1'), { name: 'RestError', statusCode: 403, code: 'AuthorizationFailure' });
-    throw error;
-  },
-}) as TableStore;
+const failingTables = refusingEveryRequest(() =>
+  Object.assign(new Error('This request is not authorized to perform this operation.\n    at secret/stack.js:1:1'), { name: 'RestError', statusCode: 403, code: 'AuthorizationFailure' }),
+);
 
 describe('storage failures, without I/O', () => {
   it('a query whose storage read fails is 500 with a short message, and the failure is logged', async () => {

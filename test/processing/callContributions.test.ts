@@ -14,7 +14,7 @@ import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
-import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, referenceAggregates, testDeps, uniquePrefix } from '../support/storage.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newMemoryTableStore, newTableStore, referenceAggregates, testDeps, uniquePrefix } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 type Snapshot = Record<string, Record<string, RowData>>;
@@ -167,7 +167,7 @@ describe('call-volume and call-quality, against Azurite', () => {
           run++;
           const files = boxes.map((box, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, (run * 3 + i) % 24, `/SUBSCRIPTIONS/RUN${run}/X`) }));
           for (let i = 0; i < 3; i++) await appendToBlob(boxes[i]!, files[i]!.path, asJsonLines(records.filter((_, k) => fileOf[k] === i)));
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           for (const i of [...order, 0, 1, 2]) await processFile(files[i]!, testDeps(tables));
           // Records carry their own resource id; the run's path only keeps files apart.
           expect(await readViews(tables)).toEqual(expected);
@@ -199,14 +199,14 @@ describe('call-volume and call-quality, against Azurite', () => {
     for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
     const expected = referenceViews([...v1, ...v2]);
     // Count the writes of a clean pass, then crash before each of them in turn.
-    const counting = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
+    const counting = new CrashingTableStore(newTableStore(), Number.POSITIVE_INFINITY);
     for (const f of files) await processFile(f, testDeps(counting));
     expect(await readViews(counting)).toEqual(expected);
     const total = counting.writes;
     expect(total).toBeGreaterThan(10);
     for (let crashAt = 0; crashAt < total; crashAt++) {
       const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
+      const crashing = new CrashingTableStore(newTableStore(azuriteConnectionString(), prefix), crashAt);
       try {
         for (const f of files) await processFile(f, testDeps(crashing));
       } catch (error) {

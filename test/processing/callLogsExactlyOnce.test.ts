@@ -7,9 +7,10 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { legRecord, streamRecord, type Casing } from '../support/callLogs.js';
 import {
-  asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, rng, summaryRecord,
+  asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, summaryRecord,
 } from '../support/recordingLogs.js';
-import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { rng } from '../support/random.js';
+import { azuriteConnectionString, appendToBlob, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 
@@ -76,7 +77,7 @@ describe('call logs exactly once, against Azurite', () => {
           for (let i = 0; i < 4; i++) {
             await appendToBlob(boxes[i] as ContainerClient, files[i]!.path, asJsonLines(records.filter((_, k) => fileOf[k] === i)));
           }
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           for (const i of [...order, 0, 1, 2, 3]) await processFile(files[i]!, testDeps(tables));
           expect(await readAggregates(tables)).toEqual(expected);
         },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConsumedBytesTracker, digestOf, HEAD_BYTES, TAIL_BYTES } from '../../src/lib/processing/fileIdentity.js';
-import { rng } from '../support/roomsLogs.js';
+import { rng } from '../support/random.js';
 
 describe('ConsumedBytesTracker', () => {
   it('keeps the fingerprints of the first bytes and of the bytes before the position, whatever the pieces and positions', () => {

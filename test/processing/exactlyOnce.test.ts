@@ -4,8 +4,11 @@ import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
 } from '../support/storage.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
+import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
 const PATH = blobPath(1);
@@ -188,17 +191,20 @@ describe('exactly once, against Azurite', () => {
     const expected = referenceAggregates(normalizeAll(records));
     const settings = { segmentBytes: 12 * 1024, readChunkBytes: 4 * 1024 };
 
+    // The logic under test is the pipeline's: tables in memory, the blob read once from Azurite.
+    const source = await snapshotSource(newBlobSource(), [file]);
+    const deps = (tables: TableStore) => ({ ...testDeps(tables, undefined, settings), source });
     // Count the writes of a clean run, then crash before each one in turn.
-    const probe = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
-    await processFile(file, testDeps(probe, undefined, settings));
+    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+    await processFile(file, deps(probe));
     expect(probe.writes).toBeGreaterThan(5);
 
     for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
-      await expect(processFile(file, testDeps(crashing, undefined, settings))).rejects.toBeInstanceOf(SimulatedCrash);
-      const recovered = newTableStore(azuriteConnectionString(), prefix);
-      await processFile(file, testDeps(recovered, undefined, settings));
+      const account = new MemoryTableAccount();
+      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
+      await expect(processFile(file, deps(crashing))).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = newMemoryTableStore('Crash', account);
+      await processFile(file, deps(recovered));
       expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
       expect((await new CheckpointStore(recovered).get(file))?.checkpoint.records).toBe(150);
     }

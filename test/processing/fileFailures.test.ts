@@ -6,7 +6,8 @@ import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { tailAndSweep, type TailSweepSummary } from '../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../src/lib/processing/watch.js';
 import { readHealth } from '../../src/lib/querying/health.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { PoisonedSource } from '../support/poison.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
@@ -103,11 +104,12 @@ describe('one failing file never stops the others', () => {
     const deps = testDeps(tables);
     const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
     // The query that lists the files to tail fails, as when storage refuses it.
-    const failingTail = Object.create(tables) as TableStore;
-    failingTail.query = async function* (table, filter, select) {
-      if (filter === 'sealed eq false') throw new Error('injected: listing the open files failed');
-      yield* tables.query(table, filter, select);
-    };
+    const failingTail = new (class extends WrappedTableStore {
+      override async *query(table: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+        if (filter === 'sealed eq false') throw new Error('injected: listing the open files failed');
+        yield* super.query(table, filter, select);
+      }
+    })(tables);
 
     const summary: TailSweepSummary = await tailAndSweep({ ...deps, tables: failingTail }, options);
 

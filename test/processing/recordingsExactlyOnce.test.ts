@@ -5,14 +5,18 @@ import { CALL_ROW_KEY, CALLS_TABLE, callPartition, callsView } from '../../src/l
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
-import { TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps,
 } from '../support/storage.js';
+import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
+import { snapshotSource } from '../support/snapshotSource.js';
 import {
-  allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs, rng,
+  allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs,
 } from '../support/recordingLogs.js';
+import { rng } from '../support/random.js';
 import { randomBytes } from 'node:crypto';
 
 const PATH = recordingBlobPath(DAY, 3);
@@ -112,16 +116,19 @@ describe('recordings exactly once, against Azurite', () => {
     const expected = referenceAggregates(normalizeAll(records));
     const settings = { segmentBytes: 3 * 1024, readChunkBytes: 2 * 1024 };
 
-    const probe = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
-    await processFile(file, testDeps(probe, undefined, settings));
+    // The logic under test is the pipeline's: tables in memory, the blob read once from Azurite.
+    const source = await snapshotSource(newBlobSource(), [file]);
+    const deps = (tables: TableStore) => ({ ...testDeps(tables, undefined, settings), source });
+    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+    await processFile(file, deps(probe));
     expect(probe.writes).toBeGreaterThan(10);
 
     for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
-      await expect(processFile(file, testDeps(crashing, undefined, settings))).rejects.toBeInstanceOf(SimulatedCrash);
-      const recovered = newTableStore(azuriteConnectionString(), prefix);
-      await processFile(file, testDeps(recovered, undefined, settings));
+      const account = new MemoryTableAccount();
+      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
+      await expect(processFile(file, deps(crashing))).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = newMemoryTableStore('Crash', account);
+      await processFile(file, deps(recovered));
       expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
     }
   });
@@ -174,7 +181,7 @@ describe('recordings exactly once, against Azurite', () => {
             const mine = records.filter((_, k) => fileOf[k] === i);
             await appendToBlob(i % 2 ? sumBox : opsBox, (files[i] as { path: string }).path, asJsonLines(mine));
           }
-          const tables = newTableStore();
+          const tables = newMemoryTableStore();
           // Every file at least once, then the drawn order (repeats are replays).
           for (const i of [...order, 0, 1, 2, 3]) await processFile(files[i] as { container: string; path: string }, testDeps(tables));
           expect(await readAggregates(tables)).toEqual(expected);
@@ -185,14 +192,11 @@ describe('recordings exactly once, against Azurite', () => {
   });
 });
 
-/** A real TableStore that measures what it writes: the largest entity and the largest batch. */
-class MeasuringTableStore extends TableStore {
+/** The Azure store on Azurite, measuring what it writes: the largest entity and the largest batch. */
+class MeasuringTableStore extends WrappedTableStore {
   largestEntity = { bytes: 0, table: '', rowKey: '' };
   largestBatchBytes = 0;
   largestCallRow = 0;
-  constructor(connectionString: string, prefix: string) {
-    super({ kind: 'connectionString', connectionString }, prefix);
-  }
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
     let batch = 0;
     for (const write of writes) {
@@ -217,7 +221,7 @@ describe('a call too large for one entity', () => {
     const sumBox = await container('callrecordingsummary');
     await appendToBlob(opsBox, PATH, asJsonLines(logs.operations));
     await appendToBlob(sumBox, PATH, asJsonLines(logs.summaries));
-    const tables = new MeasuringTableStore(azuriteConnectionString(), uniquePrefix());
+    const tables = new MeasuringTableStore(newTableStore());
 
     await processFile({ container: sumBox.containerName, path: PATH }, testDeps(tables));
     await processFile({ container: opsBox.containerName, path: PATH }, testDeps(tables));

@@ -6,7 +6,8 @@ import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { boundedKey } from '../../src/lib/storage/keys.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
-import { StorageRefusedError, TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import { StorageRefusedError, type CommitOutcome, type RowWrite, type TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
   type AggregateSnapshot,
@@ -173,7 +174,7 @@ describe('storage limits, against Azurite', () => {
     const file = { container: container.containerName, path };
 
     // A service that refuses the Poison operation's rows (as it would refuse an entity it cannot hold).
-    const refusing = new RefusingTableStore(azuriteConnectionString(), prefix, ROOMS_OPERATIONS_TABLE, 'Poison');
+    const refusing = new RefusingTableStore(newTableStore(azuriteConnectionString(), prefix), ROOMS_OPERATIONS_TABLE, 'Poison');
     await processFile(file, testDeps(refusing));
     const lines = await quarantined(refusing, file);
     expect(lines).toMatchObject([{ code: 'storage_rejected', view: ROOMS_OPERATIONS_TABLE }]);
@@ -234,9 +235,9 @@ describe('storage limits, against Azurite', () => {
 });
 
 /** Refuses, as the store reports a 400 InvalidInput, every transaction of `table` holding a row with `operationName`. */
-class RefusingTableStore extends TableStore {
-  constructor(connectionString: string, prefix: string, private readonly table: string, private readonly operationName: string) {
-    super({ kind: 'connectionString', connectionString }, prefix);
+class RefusingTableStore extends WrappedTableStore {
+  constructor(inner: TableStore, private readonly table: string, private readonly operationName: string) {
+    super(inner);
   }
 
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {

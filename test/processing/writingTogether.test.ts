@@ -3,18 +3,21 @@ import type { ContainerClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
-import { TableStore, type CommitOutcome, type RowWrite, type StoredRow } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
 } from '../support/storage.js';
+import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
+import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 
 /** Counts the reads of aggregate rows (partition and row reads), which creating new partitions should not need. */
-class CountingTableStore extends TableStore {
+class CountingTableStore extends WrappedTableStore {
   rowReads = 0;
   constructor(prefix = uniquePrefix()) {
-    super({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix);
+    super(newTableStore(azuriteConnectionString(), prefix));
   }
   override async readRows(table: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     this.rowReads++;
@@ -82,16 +85,19 @@ describe('files read in parallel are written together', () => {
   it('a crash before any write of a run over several files leaves storage repairable: the next run equals one clean pass', async () => {
     const { files, records } = await callFiles(53, 12);
     const expected = referenceAggregates(normalizeAll(records));
-    const probe = new CrashingTableStore(azuriteConnectionString(), uniquePrefix(), Number.POSITIVE_INFINITY);
-    await runTogether(files, testDeps(probe));
+    // The logic under test is the pipeline's: tables in memory, the blobs read once from Azurite.
+    const source = await snapshotSource(newBlobSource(), files);
+    const deps = (tables: TableStore) => ({ ...testDeps(tables), source });
+    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+    await runTogether(files, deps(probe));
     expect(probe.writes).toBeGreaterThan(5);
     for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(azuriteConnectionString(), prefix, crashAt);
-      const outcomes = await Promise.allSettled(files.map((file) => processFile(file, testDeps(crashing))));
+      const account = new MemoryTableAccount();
+      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
+      const outcomes = await Promise.allSettled(files.map((file) => processFile(file, deps(crashing))));
       expect(outcomes.some((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash), `crash before write ${crashAt}`).toBe(true);
-      const recovered = newTableStore(azuriteConnectionString(), prefix);
-      await runTogether(files, testDeps(recovered));
+      const recovered = newMemoryTableStore('Crash', account);
+      await runTogether(files, deps(recovered));
       expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
     }
   });
@@ -120,9 +126,9 @@ describe('files read in parallel are written together', () => {
 });
 
 /** Every transaction on one table fails as a bug would (not a refusal the store explains). */
-class FailingTableStore extends TableStore {
+class FailingTableStore extends WrappedTableStore {
   constructor(private readonly failing: string) {
-    super({ kind: 'connectionString', connectionString: azuriteConnectionString() }, uniquePrefix());
+    super(newTableStore());
   }
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
     if (table === this.failing) throw new Error(`injected failure writing ${table}`);

@@ -4,6 +4,7 @@ import { Framer } from '../../src/lib/reading/Framer.js';
 import type { FramerOptions } from '../../src/lib/reading/Framer.js';
 import { decodeUnit } from '../../src/lib/reading/decodeUnit.js';
 import type { FramedItem, FramedUnit, FramerPosition, FramingIssue, RawRecord } from '../../src/lib/reading/types.js';
+import { Random } from '../support/random.js';
 
 export const START: FramerPosition = { offset: 0, newlines: 0, mode: 'auto' };
 export const DEFAULTS = { maxUnitBytes: 64 * 1024, maxRawBytes: 200 };
@@ -45,19 +46,11 @@ export function chunksOf(buf: Buffer, sizes: number[] | number): Buffer[] {
 
 /** Random split points, deterministic for a seed. */
 export function randomChunks(buf: Buffer, seed: number, maxSize = 40): Buffer[] {
-  let s = seed >>> 0 || 1;
-  const next = (): number => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
+  const random = new Random(seed);
   const out: Buffer[] = [];
   let i = 0;
   while (i < buf.length) {
-    const n = 1 + (next() % maxSize);
+    const n = random.int(1, maxSize);
     out.push(buf.subarray(i, i + n));
     i += n;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rng } from '../support/roomsLogs.js';
+import { rng } from '../support/random.js';
 import { CATEGORY_CASES, hugeCall, oversizedFile, runOversized } from './support/oversized.js';
 import { recordFigures } from './support/scenario.js';
 

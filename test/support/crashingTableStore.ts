@@ -1,17 +1,18 @@
-import { TableStore, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from './wrappedTableStore.js';
 
 export class SimulatedCrash extends Error {
   override readonly name = 'SimulatedCrash';
 }
 
 /**
- * A real TableStore (talking to Azurite) whose process "dies" right before its N-th write: the write
- * is not sent and the run is aborted, as when a Functions instance is killed between two writes.
+ * A store whose process "dies" right before its N-th write: the write is not sent and the run is
+ * aborted, as when a Functions instance is killed between two writes.
  */
-export class CrashingTableStore extends TableStore {
+export class CrashingTableStore extends WrappedTableStore {
   writes = 0;
-  constructor(connectionString: string, prefix: string, private readonly crashBeforeWrite: number) {
-    super({ kind: 'connectionString', connectionString }, prefix);
+  constructor(inner: TableStore, private readonly crashBeforeWrite: number) {
+    super(inner);
   }
 
   private step(): void {

@@ -1,6 +1,6 @@
-import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request, type ClientRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { rng } from './roomsLogs.js';
+import { rng } from './random.js';
 
 export interface FaultPlan {
   /** Share of requests answered 503 or 429 without reaching storage. */
@@ -8,26 +8,62 @@ export interface FaultPlan {
   /** Share of requests that reach storage (and take effect) but whose answer is replaced by a 503. */
   loseAnswer: number;
   seed: number;
+  /**
+   * Answers 400 InvalidInput, as storage refuses a write it cannot take, to every table batch whose
+   * body holds this text, and to every write of quarantine entries holding it.
+   */
+  refuseWritesHolding?: string;
 }
+
+/** Passes every request through: a proxy that only goes down and comes back. */
+const NO_FAULTS: FaultPlan = { rejectBefore: 0, loseAnswer: 0, seed: 1 };
 
 export interface FaultProxy {
   port: number;
-  injected: { before: number; after: number; passed: number };
+  injected: { before: number; after: number; passed: number; refused: number };
+  /** Storage goes away: open connections are reset and new ones refused, as when Azurite stops. */
+  down(): Promise<void>;
+  /** Storage is back on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
 /**
- * An HTTP proxy in front of Azurite that throttles (429), fails (503) and, worse, lets a write
- * happen and then reports it failed, so that clients retry writes that already took effect.
+ * An HTTP proxy in front of one Azurite endpoint. By plan, it throttles (429), fails (503) and,
+ * worse, lets a write happen and then reports it failed, so that clients retry writes that already
+ * took effect; it refuses chosen writes (400); and it can be taken down (connections reset, new ones refused) and brought back on
+ * the same port.
  */
-export async function startFaultProxy(targetPort: number, plan: FaultPlan): Promise<FaultProxy> {
+export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_FAULTS): Promise<FaultProxy> {
   const random = rng(plan.seed);
-  const injected = { before: 0, after: 0, passed: 0 };
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const injected = { before: 0, after: 0, passed: 0, refused: 0 };
+  const upstreams = new Set<ClientRequest>();
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const marker = plan.refuseWritesHolding;
+    if (marker === undefined) {
+      forward(req, res, req);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const url = req.url ?? '';
+      if ((url.includes('$batch') || (url.includes('Quarantine') && req.method !== 'GET')) && body.includes(marker)) {
+        injected.refused++;
+        res.writeHead(400, { 'Content-Type': 'application/json', 'x-ms-error-code': 'InvalidInput' });
+        res.end(JSON.stringify({ 'odata.error': { code: 'InvalidInput', message: { lang: 'en-US', value: 'injected: one of the request inputs is not valid' } } }));
+        return;
+      }
+      forward(req, res, body);
+    });
+  };
+  /** Sends the request on (its body streamed, or already read) unless the plan fails it. */
+  const forward = (req: IncomingMessage, res: ServerResponse, body: IncomingMessage | Buffer): void => {
     const roll = random();
     if (roll < plan.rejectBefore) {
       injected.before++;
-      req.resume();
+      if (!Buffer.isBuffer(body)) body.resume();
       const status = random() < 0.5 ? 503 : 429;
       res.writeHead(status, { 'Content-Type': 'application/xml', 'Retry-After': '0' });
       res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${status === 503 ? 'ServerBusy' : 'TooManyRequests'}</Code><Message>injected</Message></Error>`);
@@ -51,18 +87,41 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan): Prom
         answer.pipe(res);
       },
     );
+    upstreams.add(upstream);
+    upstream.on('close', () => upstreams.delete(upstream));
     upstream.on('error', () => {
-      res.writeHead(502);
-      res.end();
+      if (res.headersSent) res.destroy();
+      else {
+        res.writeHead(502);
+        res.end();
+      }
     });
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    injected,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    if (Buffer.isBuffer(body)) upstream.end(body);
+    else body.pipe(upstream);
   };
+
+  let server: Server | undefined;
+  let port = 0;
+  const up = async (): Promise<void> => {
+    const next = createServer(handle);
+    await new Promise<void>((resolve, reject) => {
+      next.once('error', reject);
+      next.listen(port, '127.0.0.1', () => resolve());
+    });
+    port = (next.address() as AddressInfo).port;
+    server = next;
+  };
+  const down = async (): Promise<void> => {
+    const current = server;
+    server = undefined;
+    for (const upstream of upstreams) upstream.destroy();
+    upstreams.clear();
+    if (!current) return;
+    current.closeAllConnections();
+    await new Promise<void>((resolve) => current.close(() => resolve()));
+  };
+  await up();
+  return { port, injected, down, up, close: down };
 }
 
 /** The connection string with the table and blob endpoints pointed at other ports. */

@@ -3,9 +3,10 @@
  * Azure Monitor writes them to `insights-logs-<category>` containers, for tests of the join and the
  * recording and usage views.
  */
-import { rng, RESOURCE } from './roomsLogs.js';
+import { RESOURCE } from './roomsLogs.js';
+import { rng } from './random.js';
 
-export { asJsonLines, normalizeAll, rng, RESOURCE } from './roomsLogs.js';
+export { asJsonLines, normalizeAll, RESOURCE } from './roomsLogs.js';
 
 export const RESOURCE_2 = RESOURCE.replace(/ACS1$/, 'ACS2');
 export const DAY = Date.UTC(2024, 4, 25);

@@ -1,23 +1,12 @@
 import { normalizeRecord } from '../../src/lib/normalizing/index.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
+import { rng } from './random.js';
 
 export const RESOURCE =
   '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
 
 export function blobPath(hour: number, resource = RESOURCE): string {
   return `resourceId=${resource}/y=2024/m=05/d=25/h=${String(hour).padStart(2, '0')}/m=00/PT1H.json`;
-}
-
-/** Small deterministic PRNG (mulberry32) so generated logs are the same on every run. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const OPERATIONS = ['CreateRoom', 'GetRoom', 'PatchRoom', 'DeleteRoom', 'AddParticipants', 'UpdateParticipants', 'RemoveParticipants', 'GetParticipants', 'ListRooms'];

@@ -9,7 +9,8 @@ import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import { BlobLogSource, DEFAULT_BLOB_RETRY, type BlobRetry } from '../../src/lib/storage/BlobLogSource.js';
 import { RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
-import { DEFAULT_STORAGE_RETRY, TableStore, type StorageRetry, type TableStoreOptions } from '../../src/lib/storage/TableStore.js';
+import { MemoryTableAccount, MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
+import { AzureTableStore, DEFAULT_STORAGE_RETRY, type TableStore, type StorageRetry, type TableStoreOptions } from '../../src/lib/storage/TableStore.js';
 
 /** As many attempts as in production, with millisecond back-off: a test that provokes failures waits little. */
 export const TEST_TABLE_RETRY: StorageRetry = { ...DEFAULT_STORAGE_RETRY, retryDelayInMs: 5, maxRetryDelayInMs: 50 };
@@ -29,7 +30,15 @@ export function uniqueContainer(): string {
 }
 
 export function newTableStore(connectionString = azuriteConnectionString(), prefix = uniquePrefix(), options: TableStoreOptions = {}): TableStore {
-  return new TableStore({ kind: 'connectionString', connectionString }, prefix, { retry: TEST_TABLE_RETRY, ...options });
+  return new AzureTableStore({ kind: 'connectionString', connectionString }, prefix, { retry: TEST_TABLE_RETRY, ...options });
+}
+
+/**
+ * Table Storage in memory (checked against Azurite by test/storage/tableStoreContract.test.ts): for
+ * tests of the pipeline's logic that need no service. Stores over one account share its rows.
+ */
+export function newMemoryTableStore(prefix = uniquePrefix(), account = new MemoryTableAccount()): MemoryTableStore {
+  return new MemoryTableStore(prefix, account);
 }
 
 /** A blob source with the tests' short back-off. */

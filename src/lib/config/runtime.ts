@@ -3,7 +3,7 @@ import type { Logger } from '../logging.js';
 import type { ProcessDeps } from '../processing/processFile.js';
 import { BlobLogSource, type BlobRetry } from '../storage/BlobLogSource.js';
 import { resolveConnection } from '../storage/connections.js';
-import { TableStore, type StorageRetry } from '../storage/TableStore.js';
+import { AzureTableStore, type TableStore, type StorageRetry } from '../storage/TableStore.js';
 import { readAppSettings, type AppSettings } from './appSettings.js';
 
 export interface Runtime {
@@ -30,7 +30,7 @@ export function getRuntime(env: NodeJS.ProcessEnv = process.env, retry: RuntimeR
 export function createRuntime(env: NodeJS.ProcessEnv, retry: RuntimeRetry = {}): Runtime {
   const settings = readAppSettings(env);
   const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env), retry.blobs);
-  const tables = new TableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix, retry.tables ? { retry: retry.tables } : {});
+  const tables = new AzureTableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix, retry.tables ? { retry: retry.tables } : {});
   return {
     settings,
     source,

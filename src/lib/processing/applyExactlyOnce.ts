@@ -4,7 +4,7 @@ import {
   MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore,
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachConcurrently } from './concurrency.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
 
 /** A record and its unique, ordered position in its file (see RawRecord.position). */
@@ -142,7 +142,7 @@ export async function applyToViews(
   }
   await Promise.all([...new Set(work.map((group) => group.view.table))].map((table) => tables.ensureTable(table)));
   stats.partitions = work.length;
-  await forEachLimit(work, options.concurrency, async (group) => {
+  await forEachConcurrently(work, options.concurrency, async (group) => {
     group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
     await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, stats, refusedByFile, summaries);
   });

@@ -3,7 +3,8 @@ import type { ListedLogFile } from '../storage/LogSource.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
 import { selectBlobs, type SweepSelection } from './sweep.js';
-import { finalPolicy, inBatches } from './tailAndSweep.js';
+import { forEachConcurrently } from './concurrency.js';
+import { finalPolicy } from './tailAndSweep.js';
 
 export interface BackfillOptions {
   containers: readonly string[];
@@ -76,7 +77,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
   for (const container of options.containers) {
     if (unlisted.has(container)) continue;
     try {
-      await inBatches(selectBlobs(deps.source, container, options.selection), task, options.fileConcurrency);
+      await forEachConcurrently(selectBlobs(deps.source, container, options.selection), options.fileConcurrency, task);
     } catch (error) {
       containerFailed(container, error);
     }

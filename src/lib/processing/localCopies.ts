@@ -2,7 +2,7 @@ import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 
@@ -84,7 +84,7 @@ export async function processLocalFiles(
   let failed = 0;
   for (let pending = await shorterDownloadsFirst(deps.source, localPaths, localContainer); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
-    await forEachLimit(plan.now, concurrency, async (ref) => {
+    await forEachConcurrently(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
       if (result === null) {
         failed++;

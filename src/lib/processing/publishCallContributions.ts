@@ -29,7 +29,7 @@ import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { summaryKey, type PositionedRecord, type WrittenSummaries } from './applyExactlyOnce.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachConcurrently, mapConcurrently } from './concurrency.js';
 
 export { LOCATOR_ROW_KEY };
 const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
@@ -66,11 +66,9 @@ export async function publishCallContributions(
   if (partitions.size === 0) return stats;
   await Promise.all([CALLS_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
-  const claims: Claim[] = [];
-  await forEachLimit([...partitions], concurrency, async (partition) => {
-    const claim = await claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition)));
-    if (claim) claims.push(claim);
-  });
+  // In the partitions' order, whichever claim ends first: the groups below come out the same every run.
+  const claimed = await mapConcurrently(partitions, concurrency, (partition) => claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))));
+  const claims = claimed.filter((claim): claim is Claim => claim !== null);
   // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
   const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
   for (const claim of claims) {
@@ -85,7 +83,7 @@ export async function publishCallContributions(
       }
     }
   }
-  await forEachLimit([...groups.values()], concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats));
+  await forEachConcurrently(groups.values(), concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats));
   return stats;
 }
 

@@ -1,7 +1,7 @@
 import { classifyError } from '../storage/errors.js';
-import { fileKey, type ListedLogFile, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
+import { fileKey, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
-import { forEachLimit } from './concurrency.js';
+import { forEachConcurrently } from './concurrency.js';
 import type { FileBackoff } from './fileFailures.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
@@ -103,7 +103,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     }
     for (const file of files.due(now())) open.set(fileKey(file), file);
     summary.tailed = open.size;
-    await forEachLimit([...open.values()], options.fileConcurrency, (file) => run(file));
+    await forEachConcurrently(open.values(), options.fileConcurrency, (file) => run(file));
   } catch (error) {
     note('tail', error);
   }
@@ -118,7 +118,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       const startedAt = now();
       const since = lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS;
       const selected = selectBlobs(deps.source, container, { modifiedSince: since });
-      summary.swept += await inBatches(selected, (listed) => run(listed.file, listed.stat), options.fileConcurrency);
+      summary.swept += await forEachConcurrently(selected, options.fileConcurrency, (listed) => run(listed.file, listed.stat));
       // A file that failed without its failure written down must be listed again by the next sweep.
       if (summary.deferred === 0 && !notRecorded.has(container)) {
         await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
@@ -128,26 +128,6 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     }
   }
   return summary;
-}
-
-/** Processes listed blobs in batches of 100 with bounded concurrency; returns how many it saw. */
-export async function inBatches(
-  listed: AsyncIterable<ListedLogFile>,
-  task: (listed: ListedLogFile) => Promise<void>,
-  concurrency: number,
-): Promise<number> {
-  let batch: ListedLogFile[] = [];
-  let seen = 0;
-  for await (const item of listed) {
-    batch.push(item);
-    seen++;
-    if (batch.length >= 100) {
-      await forEachLimit(batch, concurrency, task);
-      batch = [];
-    }
-  }
-  await forEachLimit(batch, concurrency, task);
-  return seen;
 }
 
 /** Blobs are final once their hour is long over and they stopped changing. */

@@ -7,7 +7,7 @@ import {
 } from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { forEachLimit } from '../processing/concurrency.js';
+import { mapConcurrently } from '../processing/concurrency.js';
 import { matchesResource, nullable, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
@@ -124,9 +124,8 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
     if (callRow.data['truncated'] === true) capped.push(callRow);
     else calls.push(joinedRow(callFactsOfRow(callRow.data, recordings)));
   }
-  await forEachLimit(capped, READ_CONCURRENCY, async (callRow) => {
-    calls.push(joinedRow(await recomputeCall(tables, callRow.partitionKey)));
-  });
+  const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (callRow) => recomputeCall(tables, callRow.partitionKey));
+  for (const facts of recomputed) calls.push(joinedRow(facts));
   return calls
     .sort((a, b) => compareStrings(a.row.resourceId ?? '', b.row.resourceId ?? '') || compareStrings(a.firstAt, b.firstAt) ||
       compareStrings(a.row.correlationId, b.row.correlationId))

@@ -1,6 +1,7 @@
 import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
 import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
+import { againIfCut, blobReadWasCut } from './retryOnCut.js';
 
 export type BlobConnection =
   | { kind: 'connectionString'; connectionString: string }
@@ -62,7 +63,7 @@ export class BlobLogSource implements LogSource {
     const blob = this.containerClient(file.container).getBlobClient(file.path);
     try {
       // The whole range is asked for again after a cut: a buffer comes back complete or not at all.
-      const buffer = await againIfCut(() => blob.downloadToBuffer(start, end - start, { maxRetryRequestsPerBlock: 5 }));
+      const buffer = await againIfCut(() => blob.downloadToBuffer(start, end - start, { maxRetryRequestsPerBlock: 5 }), blobReadWasCut);
       this.usage.bytesRead += buffer.length;
       return buffer;
     } catch (error) {
@@ -74,17 +75,17 @@ export class BlobLogSource implements LogSource {
 
   /** Whether the container exists: `list` of a missing one is simply empty. */
   async containerExists(container: string): Promise<boolean> {
-    return againIfCut(() => this.containerClient(container).exists());
+    return againIfCut(() => this.containerClient(container).exists(), blobReadWasCut);
   }
 
   async *list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
     const client = this.containerClient(container);
-    if (!(await againIfCut(() => client.exists()))) return;
+    if (!(await againIfCut(() => client.exists(), blobReadWasCut))) return;
     let continuationToken: string | undefined;
     for (;;) {
       // One page per request; a page whose answer was cut is asked for again from the same marker.
       const marker = continuationToken;
-      const next = await againIfCut(() => client.listBlobsFlat({ prefix }).byPage({ continuationToken: marker, maxPageSize: 5000 }).next());
+      const next = await againIfCut(() => client.listBlobsFlat({ prefix }).byPage({ continuationToken: marker, maxPageSize: 5000 }).next(), blobReadWasCut);
       if (next.done) return;
       const page = next.value;
       this.usage.listPages++;
@@ -103,28 +104,4 @@ export class BlobLogSource implements LogSource {
       if (!continuationToken) return;
     }
   }
-}
-
-const CUT_ATTEMPTS = 4;
-
-/**
- * The SDK retries 429/5xx and failed connections, but not a connection cut while the answer is read:
- * a listing's comes back as `PARSE_ERROR`, a download's as an `AbortError` (on Node 20 the SDK takes
- * the response's `aborted` event for a caller's abort, so `maxRetryRequestsPerBlock` never resumes
- * it). No caller here aborts, and every request is a read, so asking again is safe.
- */
-async function againIfCut<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= CUT_ATTEMPTS || !wasCut(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
-}
-
-function wasCut(error: unknown): boolean {
-  if (error instanceof RestError) return error.statusCode === undefined && error.code === RestError.PARSE_ERROR;
-  return error instanceof Error && error.name === 'AbortError';
 }

@@ -3,6 +3,8 @@ import type { TokenCredential } from '@azure/identity';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
 import { boundedKey, urlLength } from './keys.js';
+// Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
+import { againIfCut as withNetworkRetry } from './retryOnCut.js';
 import {
   checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
 } from './limits.js';
@@ -63,6 +65,36 @@ export interface TableStoreOptions {
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 const INT32_MAX = 2_147_483_647;
 
+/** Requests sent, by kind, and entities sent in writes (one per single write, one per operation of a transaction). */
+export interface RequestCounts {
+  reads: number;
+  writes: number;
+  transactions: number;
+  entities: number;
+}
+
+/**
+ * What the pipeline, the queries and the CLI use of Table Storage. AzureTableStore is the real one;
+ * MemoryTableStore (memoryTableStore.ts) keeps the same rules in memory for tests of pure logic.
+ */
+export interface TableStore {
+  readonly prefix: string;
+  /** Counted as the service would see them: `process` and the benchmarks print these. */
+  readonly requests: RequestCounts;
+  readonly requestCount: number;
+  tableName(logicalName: string): string;
+  ensureTable(logicalName: string): Promise<void>;
+  getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined>;
+  readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>>;
+  readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>>;
+  query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow>;
+  upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void>;
+  writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome>;
+  deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void>;
+  transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number;
+  commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome>;
+}
+
 /**
  * The only door to Azure Table Storage. Table names get the configured prefix; transient failures
  * (429, 503, resets) are retried by the SDK's retry policy; 409/412/404 in a transaction are
@@ -75,11 +107,10 @@ const INT32_MAX = 2_147_483_647;
  * are checked against 1 MiB and 252 properties, transactions against 100 operations and 4 MiB, and
  * multi-row reads are cut so that no request line is long enough for a 431.
  */
-export class TableStore {
+export class AzureTableStore implements TableStore {
   private readonly clients = new Map<string, TableClient>();
   private readonly ensured = new Map<string, Promise<void>>();
-  /** Requests sent, by kind, and entities sent in writes (one per single write, one per operation of a transaction). */
-  readonly requests = { reads: 0, writes: 0, transactions: 0, entities: 0 };
+  readonly requests: RequestCounts = { reads: 0, writes: 0, transactions: 0, entities: 0 };
 
   /** Requests sent so far, of every kind. */
   get requestCount(): number {
@@ -147,32 +178,9 @@ export class TableStore {
    */
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     const found = new Map<string, StoredRow>();
-    const storedPartition = boundedKey(partitionKey);
-    const asked = new Map<string, string[]>();
-    for (const key of rowKeys) {
-      const stored = boundedKey(key);
-      const keys = asked.get(stored);
-      if (keys) keys.push(key);
-      else asked.set(stored, [key]);
-    }
-    const partitionClause = odata`PartitionKey eq ${storedPartition}`;
-    const batches: string[][] = [];
-    let batch: string[] = [];
-    let batchUrl = urlLength(partitionClause);
-    for (const stored of asked.keys()) {
-      const cost = urlLength(odata`RowKey eq ${stored}`) + 12;
-      if (batch.length > 0 && (batch.length >= MAX_FILTER_COMPARISONS - 1 || batchUrl + cost > MAX_FILTER_URL_CHARS)) {
-        batches.push(batch);
-        batch = [];
-        batchUrl = urlLength(partitionClause);
-      }
-      batch.push(stored);
-      batchUrl += cost;
-    }
-    if (batch.length > 0) batches.push(batch);
+    const { asked, filters } = readRowsFilters(partitionKey, rowKeys);
     await Promise.all(
-      batches.map(async (keys) => {
-        const filter = partitionClause + ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')';
+      filters.map(async (filter) => {
         for await (const row of this.query(logicalName, filter)) {
           for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
         }
@@ -253,10 +261,7 @@ export class TableStore {
    * their transactions by this so that none passes MAX_TRANSACTION_BYTES.
    */
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
-    let bytes = 0;
-    const storedPartition = boundedKey(partitionKey);
-    for (const write of writes) bytes += operationBytes(storedPartition, boundedKey(write.rowKey), splitLongStrings(write.data));
-    return bytes;
+    return transactionBytesOf(partitionKey, writes);
   }
 
   /** Submits writes to one partition as one atomic entity-group transaction. */
@@ -290,6 +295,47 @@ export class TableStore {
   }
 }
 
+/** Bytes the writes add to a transaction's request body (see TableStore.transactionBytes). */
+export function transactionBytesOf(partitionKey: string, writes: readonly RowWrite[]): number {
+  let bytes = 0;
+  const storedPartition = boundedKey(partitionKey);
+  for (const write of writes) bytes += operationBytes(storedPartition, boundedKey(write.rowKey), splitLongStrings(write.data));
+  return bytes;
+}
+
+/**
+ * The filters readRows sends for the given row keys of one partition: at most 14 keys each (the
+ * filter comparison limit), fewer when long keys would make the request line too long. `asked`
+ * maps each stored key back to the keys asked for.
+ */
+export function readRowsFilters(partitionKey: string, rowKeys: readonly string[]): { asked: Map<string, string[]>; filters: string[] } {
+  const storedPartition = boundedKey(partitionKey);
+  const asked = new Map<string, string[]>();
+  for (const key of rowKeys) {
+    const stored = boundedKey(key);
+    const keys = asked.get(stored);
+    if (keys) keys.push(key);
+    else asked.set(stored, [key]);
+  }
+  const partitionClause = odata`PartitionKey eq ${storedPartition}`;
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let batchUrl = urlLength(partitionClause);
+  for (const stored of asked.keys()) {
+    const cost = urlLength(odata`RowKey eq ${stored}`) + 12;
+    if (batch.length > 0 && (batch.length >= MAX_FILTER_COMPARISONS - 1 || batchUrl + cost > MAX_FILTER_URL_CHARS)) {
+      batches.push(batch);
+      batch = [];
+      batchUrl = urlLength(partitionClause);
+    }
+    batch.push(stored);
+    batchUrl += cost;
+  }
+  if (batch.length > 0) batches.push(batch);
+  const filters = batches.map((keys) => partitionClause + ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')');
+  return { asked, filters };
+}
+
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
 /** Sees each attempt under the SDK's retry policy, so that retries the SDK rides out silently are still reported. */
@@ -310,29 +356,6 @@ function transientNotices(notice: TransientNotice): PipelinePolicy {
       return response;
     },
   };
-}
-
-const NETWORK_ATTEMPTS = 4;
-
-/**
- * The SDK retries 429/5xx and failed connections, but not a connection cut while the answer is read
- * ("aborted"). Every write here is conditional (ETag or create) or idempotent (upsert), so sending
- * it again is safe: one that had taken effect comes back 409/412, which callers treat as a lost race.
- */
-async function withNetworkRetry<T>(operation: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation();
-    } catch (error) {
-      if (attempt >= NETWORK_ATTEMPTS || !isNetworkError(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
-}
-
-/** A request that was sent but whose answer was cut while read (`PARSE_ERROR`); send failures the SDK retries itself. */
-function isNetworkError(error: unknown): boolean {
-  return error instanceof RestError && error.statusCode === undefined && error.code === RestError.PARSE_ERROR;
 }
 
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */
@@ -356,7 +379,7 @@ export function asRefusal(error: unknown): unknown {
   return error;
 }
 
-function toStoredRow(entity: Record<string, unknown>): StoredRow {
+export function toStoredRow(entity: Record<string, unknown>): StoredRow {
   const data: Record<string, unknown> = {};
   for (const key of Object.keys(entity)) {
     if (!SYSTEM_PROPERTIES.has(key)) data[key] = entity[key];
@@ -374,7 +397,7 @@ function toStoredRow(entity: Record<string, unknown>): StoredRow {
  * The entity as sent: keys bounded, long strings split, limits checked (throws StorageRefusedError).
  * Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32.
  */
-function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
+export function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
   const entity: TableEntity<Record<string, unknown>> = { partitionKey: boundedKey(partitionKey), rowKey: boundedKey(rowKey) };
   const properties = splitLongStrings(data);
   checkEntity(entity.partitionKey, entity.rowKey, withoutEmpty(properties));

@@ -1,6 +1,6 @@
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { rng } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 
 /** Shares (0..1) of requests that meet each fault; the rest pass through untouched. */
 export interface ChaosPlan {

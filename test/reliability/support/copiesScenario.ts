@@ -13,7 +13,7 @@ import { BlobLogWriter } from '../../../src/lib/storage/BlobLogWriter.js';
 import { expandLocalPaths, LocalLogSource } from '../../../src/lib/storage/LocalLogSource.js';
 import { fileKey, type LogFileRef } from '../../../src/lib/storage/LogSource.js';
 import type { TableStore } from '../../../src/lib/storage/TableStore.js';
-import { rng } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../../support/storage.js';
 import { expectedFromTexts, tempDir, verify } from './scenario.js';
 import { appendsWithBadLines, type ScenarioReport } from './scenarios.js';

@@ -4,6 +4,7 @@ import { defaultGenerateOptions, generateLogs, writeLogsToDirectory } from '../.
 import { cliProcess, startCli, type CliRun } from '../../support/cli.js';
 import { embeddedProcesses, sampleAzurites, waitFor } from '../../support/embedded.js';
 import { newTableStore } from '../../support/storage.js';
+import { rng } from '../../support/random.js';
 import { expectedFromDir, tempDir, verify, type Verdict } from './scenario.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGKILL'] as const;
@@ -20,18 +21,6 @@ export interface EmbeddedReport {
   verdict: Verdict;
 }
 
-/** A deterministic stream of numbers in [0, 1) for a seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * `rounds` rounds of CLI commands started together on one data dir (process of some of `trees`
  * storage-shaped trees, query, quarantine list, watch), some ended by a signal at a random moment;
@@ -39,7 +28,7 @@ function random(seed: number): () => number {
  * aggregates and checkpoints against one careful pass of the files.
  */
 export async function embeddedScenario(seed: number, rounds: number, trees: number, signalShare = 0.5): Promise<EmbeddedReport> {
-  const next = random(seed);
+  const next = rng(seed);
   const work = await tempDir('embedded');
   const logs = path.join(work, 'logs');
   const dataDir = path.join(work, 'store');

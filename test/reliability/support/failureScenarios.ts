@@ -4,15 +4,15 @@ import type { Logger } from '../../../src/lib/logging.js';
 import { tailAndSweep, type TailSweepSummary } from '../../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../../src/lib/processing/watch.js';
 import { readHealth } from '../../../src/lib/querying/health.js';
-import { portOf, withPorts } from '../../support/faultProxy.js';
-import { startOutageProxy } from '../../support/outageProxy.js';
+import { portOf, startFaultProxy, withPorts } from '../../support/faultProxy.js';
 import { PoisonedSource } from '../../support/poison.js';
-import { asJsonLines, blobPath, normalizeAll, rng, roomsRecords } from '../../support/roomsLogs.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix, type AggregateSnapshot,
 } from '../../support/storage.js';
 import { classifyError } from '../../../src/lib/storage/errors.js';
-import { TableStore } from '../../../src/lib/storage/TableStore.js';
+import { AzureTableStore } from '../../../src/lib/storage/TableStore.js';
 
 export type Runner = 'backfill' | 'watch' | 'timer';
 
@@ -120,14 +120,14 @@ export interface OutageReport {
  */
 export async function outageScenario(seed: number, outageMs: number, filesDuring: number): Promise<OutageReport> {
   const direct = azuriteConnectionString();
-  const blobProxy = await startOutageProxy(portOf(direct, 'Blob'));
-  const tableProxy = await startOutageProxy(portOf(direct, 'Table'));
+  const blobProxy = await startFaultProxy(portOf(direct, 'Blob'));
+  const tableProxy = await startFaultProxy(portOf(direct, 'Table'));
   const proxied = withPorts(direct, { blob: blobProxy.port, table: tableProxy.port });
   const container = await newContainer();
   const warnings: string[] = [];
   const logger: Logger = { info() {}, warn: (message, fields) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`), error: (message) => void warnings.push(message) };
   // Retries the SDK rides out are reported as they happen, as the CLI prints them.
-  const tables = new TableStore({ kind: 'connectionString', connectionString: proxied }, uniquePrefix(), {
+  const tables = new AzureTableStore({ kind: 'connectionString', connectionString: proxied }, uniquePrefix(), {
     onTransient: (error) => void warnings.push(classifyError(error).message),
   });
   const reader = newTableStore(direct, tables.prefix);

@@ -3,7 +3,8 @@ import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../../src/lib/processing/processFile.js';
 import { QuarantineStore } from '../../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../../src/lib/processing/replayQuarantine.js';
-import { blobPath, normalizeAll, rng, roomsRecords } from '../../support/roomsLogs.js';
+import { blobPath, normalizeAll, roomsRecords } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../../support/storage.js';
 import { recordFigures } from './scenario.js';
 

@@ -16,7 +16,8 @@ import {
   appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
   type AggregateSnapshot,
 } from '../../support/storage.js';
-import { normalizeAll, rng } from '../../support/roomsLogs.js';
+import { normalizeAll } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import { DAY, operationRecord, recordingBlobPath, summaryRecord, usageRecord } from '../../support/recordingLogs.js';
 import { roomsRecords } from '../../support/roomsLogs.js';
 

@@ -4,7 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { ALL_VIEWS } from '../../../src/lib/aggregating/index.js';
 import type { LogAppend } from '../../../src/lib/generating/index.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
-import { forEachLimit } from '../../../src/lib/processing/concurrency.js';
+import { forEachConcurrently } from '../../../src/lib/processing/concurrency.js';
 import { silentLogger } from '../../../src/lib/logging.js';
 import { processFile } from '../../../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../../src/lib/processing/settings.js';
@@ -14,7 +14,7 @@ import { BlobLogWriter } from '../../../src/lib/storage/BlobLogWriter.js';
 import { expandLocalPaths, LocalLogSource } from '../../../src/lib/storage/LocalLogSource.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../../../src/lib/storage/LogSource.js';
 import { portOf, withPorts } from '../../support/faultProxy.js';
-import { rng } from '../../support/roomsLogs.js';
+import { rng } from '../../support/random.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../../support/storage.js';
 import { DEFAULT_CHAOS, startChaosProxy, type ChaosCounts, type ChaosProfile, type ChaosProxy } from './chaosProxy.js';
 import { expectedFromDir, expectedFromTexts, generatedAppends, runCli, tempDir, verify, writeAppends, type Verdict } from './scenario.js';
@@ -67,7 +67,7 @@ export async function faultScenario(seed: number, passes: number, hours = 2, roo
   const failures: string[] = [];
   const pass = async (): Promise<void> => {
     const refs = (await expandLocalPaths([dir])).map((file) => source.register(file));
-    await forEachLimit(refs, 4, async (ref) => {
+    await forEachConcurrently(refs, 4, async (ref) => {
       runs++;
       try {
         await processFile(ref, deps);
@@ -345,7 +345,7 @@ export async function blobFaultScenario(seed: number, passes: number, options: B
       outcome.failed++;
       note(error);
     }
-    await forEachLimit(open, 4, (file) => run(file));
+    await forEachConcurrently(open, 4, (file) => run(file));
     // Sweep: every container listed, every listed blob read with the properties the listing gave.
     for (const container of containers) {
       const listed: { file: LogFileRef; stat: LogFileStat }[] = [];
@@ -357,7 +357,7 @@ export async function blobFaultScenario(seed: number, passes: number, options: B
         note(error);
         continue;
       }
-      await forEachLimit(listed, 4, (item) => run(item.file, item.stat));
+      await forEachConcurrently(listed, 4, (item) => run(item.file, item.stat));
     }
     figures.passes++;
     if (outcome.failed > 0) figures.passesFailed++;

@@ -1,0 +1,268 @@
+import { checkTablePrefix } from './errors.js';
+import { boundedKey } from './keys.js';
+import { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
+import { compileFilter, type FilterValue } from './memoryFilter.js';
+import {
+  MAX_TRANSACTION_ROWS, odata, readRowsFilters, toEntity, toStoredRow, transactionBytesOf,
+  type CommitOutcome, type RequestCounts, type RowWrite, type StoredRow, type TableStore,
+} from './TableStore.js';
+
+/** One stored entity: its properties as the service hands them back (numbers, strings, booleans, dates). */
+interface MemoryEntity {
+  partitionKey: string;
+  rowKey: string;
+  etag: string;
+  properties: Map<string, FilterValue>;
+}
+
+/** A table: partition key → row key → entity. */
+type MemoryTable = Map<string, Map<string, MemoryEntity>>;
+
+/** A failure as the service would answer it (status and code), classified like the SDK's errors. */
+export class MemoryStorageError extends Error {
+  override readonly name = 'MemoryStorageError';
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The tables of one storage account, kept in memory. Every MemoryTableStore made over the same
+ * account sees the same rows, as processes sharing an account do: a store that "crashed" is
+ * replaced by a new one over the same account and prefix.
+ */
+export class MemoryTableAccount {
+  readonly tables = new Map<string, MemoryTable>();
+  private etags = 0;
+
+  nextEtag(): string {
+    return `W/"datetime'${new Date().toISOString()}-${++this.etags}'"`;
+  }
+}
+
+const PAGE_ROWS = 1000;
+/** Keys may not hold these (the service answers 400). */
+// eslint-disable-next-line no-control-regex -- control characters are what Table Storage keys refuse
+const INVALID_KEY = /[/\\#?\u0000-\u001f\u007f-\u009f]/;
+
+/**
+ * Table Storage in memory, behind the same interface as AzureTableStore and with the same rules:
+ * keys bounded, long strings split, entity and transaction limits checked (the same code), ETags
+ * and If-Match (412), create conflicts (409), a replace of a missing row (404), atomic entity-group
+ * transactions, 1000-row pages, rows sorted by partition then row key, and requests counted as the
+ * Azure store counts them. Filters: the shapes this code builds (memoryFilter.ts). Checked against
+ * Azurite by test/storage/tableStoreContract.test.ts.
+ */
+export class MemoryTableStore implements TableStore {
+  readonly requests: RequestCounts = { reads: 0, writes: 0, transactions: 0, entities: 0 };
+
+  get requestCount(): number {
+    return this.requests.reads + this.requests.writes + this.requests.transactions;
+  }
+
+  constructor(
+    readonly prefix: string,
+    readonly account = new MemoryTableAccount(),
+  ) {
+    checkTablePrefix(prefix);
+  }
+
+  tableName(logicalName: string): string {
+    return this.prefix + logicalName;
+  }
+
+  async ensureTable(logicalName: string): Promise<void> {
+    const name = this.tableName(logicalName);
+    if (!this.account.tables.has(name)) this.account.tables.set(name, new Map());
+  }
+
+  async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
+    this.requests.reads++;
+    // A missing table answers 404 like a missing row.
+    const entity = this.tableOrMissing(logicalName)?.get(boundedKey(partitionKey))?.get(boundedKey(rowKey));
+    return entity && storedRow(entity);
+  }
+
+  async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
+    const found = new Map<string, StoredRow>();
+    const { asked, filters } = readRowsFilters(partitionKey, rowKeys);
+    for (const filter of filters) {
+      for await (const row of this.query(logicalName, filter)) {
+        for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
+      }
+    }
+    return found;
+  }
+
+  async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
+    const found = new Map<string, StoredRow>();
+    for await (const row of this.query(logicalName, odata`PartitionKey eq ${boundedKey(partitionKey)}`)) found.set(row.rowKey, row);
+    return found;
+  }
+
+  async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+    const matches = compileFilter(filter);
+    const table = this.table(logicalName);
+    const rows: StoredRow[] = [];
+    for (const partitionKey of [...table.keys()].sort(ordinal)) {
+      const partition = table.get(partitionKey) as Map<string, MemoryEntity>;
+      for (const rowKey of [...partition.keys()].sort(ordinal)) {
+        const entity = partition.get(rowKey) as MemoryEntity;
+        if (matches((name) => valueOf(entity, name))) rows.push(storedRow(entity, select));
+      }
+    }
+    // One request per page, and one for an empty answer, as the service pages.
+    let start = 0;
+    do {
+      this.requests.reads++;
+      const page = rows.slice(start, start + PAGE_ROWS);
+      start += PAGE_ROWS;
+      for (const row of page) yield row;
+    } while (start < rows.length);
+  }
+
+  async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+    const entity = this.prepare(partitionKey, rowKey, data);
+    this.requests.writes++;
+    this.requests.entities++;
+    const table = this.table(logicalName);
+    put(table, { ...entity, etag: this.account.nextEtag() });
+  }
+
+  async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+    const entity = this.prepare(partitionKey, write.rowKey, write.data);
+    this.requests.writes++;
+    this.requests.entities++;
+    const table = this.tableOrMissing(logicalName);
+    if (!table) return { committed: false, status: 404, code: 'TableNotFound' };
+    const refused = conflictOf(table, entity, write);
+    if (refused) return refused;
+    put(table, { ...entity, etag: this.account.nextEtag() });
+    return { committed: true };
+  }
+
+  async deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
+    this.requests.writes++;
+    // The Azure store ignores 404, of the row or of its table.
+    this.tableOrMissing(logicalName)?.get(boundedKey(partitionKey))?.delete(boundedKey(rowKey));
+  }
+
+  transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
+    return transactionBytesOf(partitionKey, writes);
+  }
+
+  async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (writes.length === 0) return { committed: true, etags: [] };
+    if (writes.length > MAX_TRANSACTION_ROWS) {
+      throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
+    }
+    const entities = writes.map((write) => this.prepare(partitionKey, write.rowKey, write.data));
+    const bytes = this.transactionBytes(partitionKey, writes);
+    if (bytes > MAX_TRANSACTION_BYTES) {
+      throw new StorageRefusedError('RequestBodyTooLarge', `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`, 413);
+    }
+    this.requests.transactions++;
+    this.requests.entities += writes.length;
+    const table = this.tableOrMissing(logicalName);
+    if (!table) return { committed: false, status: 404, code: 'TableNotFound' };
+    const seen = new Set<string>();
+    for (const entity of entities) {
+      if (seen.has(entity.rowKey)) throw new StorageRefusedError('InvalidDuplicateRow', `the transaction changes row ${entity.rowKey} twice`);
+      seen.add(entity.rowKey);
+    }
+    // All or nothing: every condition is checked before any row changes.
+    for (let i = 0; i < writes.length; i++) {
+      const refused = conflictOf(table, entities[i] as PreparedEntity, writes[i] as RowWrite);
+      if (refused) return refused;
+    }
+    const etags = entities.map((entity) => {
+      const etag = this.account.nextEtag();
+      put(table, { ...entity, etag });
+      return etag;
+    });
+    return { committed: true, etags };
+  }
+
+  /** The entity as AzureTableStore sends it (same checks, same refusals), then as the service stores it. */
+  private prepare(partitionKey: string, rowKey: string, data: Record<string, unknown>): PreparedEntity {
+    const entity = toEntity(partitionKey, rowKey, data);
+    const storedPartition = String(entity.partitionKey);
+    const storedRowKey = String(entity.rowKey);
+    for (const key of [storedPartition, storedRowKey]) {
+      if (INVALID_KEY.test(key)) throw new StorageRefusedError('OutOfRangeInput', `key ${JSON.stringify(key.slice(0, 80))} holds a character Table Storage refuses`);
+    }
+    const properties = new Map<string, FilterValue>();
+    for (const [name, value] of Object.entries(entity)) {
+      if (name === 'partitionKey' || name === 'rowKey') continue;
+      properties.set(name, storedValue(name, value));
+    }
+    return { partitionKey: storedPartition, rowKey: storedRowKey, properties };
+  }
+
+  private tableOrMissing(logicalName: string): MemoryTable | undefined {
+    return this.account.tables.get(this.tableName(logicalName));
+  }
+
+  private table(logicalName: string): MemoryTable {
+    const table = this.tableOrMissing(logicalName);
+    if (!table) throw new MemoryStorageError(404, 'TableNotFound', `table ${this.tableName(logicalName)} does not exist`);
+    return table;
+  }
+}
+
+type PreparedEntity = Omit<MemoryEntity, 'etag'>;
+
+function conflictOf(table: MemoryTable, entity: PreparedEntity, write: RowWrite): CommitOutcome | undefined {
+  const existing = table.get(entity.partitionKey)?.get(entity.rowKey);
+  if (write.op === 'create' && existing) return { committed: false, status: 409, code: 'EntityAlreadyExists' };
+  if (write.op === 'replace') {
+    if (!existing) return { committed: false, status: 404, code: 'ResourceNotFound' };
+    if (write.etag !== '*' && existing.etag !== write.etag) return { committed: false, status: 412, code: 'UpdateConditionNotSatisfied' };
+  }
+  return undefined;
+}
+
+function put(table: MemoryTable, entity: MemoryEntity): void {
+  let partition = table.get(entity.partitionKey);
+  if (!partition) table.set(entity.partitionKey, (partition = new Map<string, MemoryEntity>()));
+  partition.set(entity.rowKey, entity);
+}
+
+/** What the SDK hands back for a value sent: typed numbers as numbers, Date as Date; other types refused as the SDK refuses them. */
+function storedValue(name: string, value: unknown): FilterValue {
+  if (typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number' || value instanceof Date) return value;
+  if (typeof value === 'object' && value !== null && 'type' in value && 'value' in value && value.type === 'Double') return Number(value.value);
+  throw new Error(`in-memory table store: property ${name} holds a value of a type this store does not keep (${typeof value})`);
+}
+
+function valueOf(entity: MemoryEntity, name: string): FilterValue | undefined {
+  if (name === 'PartitionKey') return entity.partitionKey;
+  if (name === 'RowKey') return entity.rowKey;
+  return entity.properties.get(name);
+}
+
+/** The row as AzureTableStore returns it; with `select`, only those properties and the keys only when selected (as Azurite answers). */
+function storedRow(entity: MemoryEntity, select?: readonly string[]): StoredRow {
+  const answer: Record<string, unknown> = { etag: entity.etag };
+  if (select === undefined) {
+    answer['partitionKey'] = entity.partitionKey;
+    answer['rowKey'] = entity.rowKey;
+    for (const [name, value] of entity.properties) answer[name] = value;
+  } else {
+    for (const name of select) {
+      if (name === 'PartitionKey') answer['partitionKey'] = entity.partitionKey;
+      else if (name === 'RowKey') answer['rowKey'] = entity.rowKey;
+      else if (entity.properties.has(name)) answer[name] = entity.properties.get(name);
+    }
+  }
+  return toStoredRow(answer);
+}
+
+/** Ordinal order of UTF-16 code units, as the service sorts keys. */
+function ordinal(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,221 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryTableAccount, MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
+import { MAX_PROPERTY_CHARS } from '../../src/lib/storage/limits.js';
+import { odata, type CommitOutcome, type RowWrite, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
+import { newTableStore, uniquePrefix } from '../support/storage.js';
+
+/**
+ * One contract, two stores: every case runs against the Azure store on Azurite and against the
+ * in-memory store, asserts what Table Storage does, and the two transcripts (answers, refusals,
+ * request counts) must be equal. A divergence of the in-memory store fails here.
+ */
+type Transcript = unknown[];
+type Case = (store: TableStore, note: (fact: unknown) => void) => Promise<void>;
+
+const T = 'Contract';
+
+async function caught(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await action();
+    return 'no error';
+  } catch (error) {
+    const { name, code, statusCode } = error as { name?: string; code?: unknown; statusCode?: unknown };
+    // The store's own refusals carry its codes; the service's codes are not compared (below).
+    return name === 'StorageRefusedError' ? { thrown: name, code, statusCode } : { thrown: 'error', statusCode };
+  }
+}
+
+async function all(rows: AsyncIterable<StoredRow>): Promise<StoredRow[]> {
+  const found: StoredRow[] = [];
+  for await (const row of rows) found.push(row);
+  return found;
+}
+
+/** Rows without their ETags (which differ between stores by format): keys and data. */
+function shape(rows: Iterable<StoredRow>): unknown[] {
+  return [...rows].map((row) => [row.partitionKey, row.rowKey, row.data]);
+}
+
+/** The status, not the code: Azure names it (EntityAlreadyExists, ...), Azurite often leaves it out; no caller branches on it. */
+function outcome(result: CommitOutcome): unknown {
+  return result.committed ? 'committed' : { status: result.status };
+}
+
+function upserts(count: number, data: (i: number) => Record<string, unknown> = (i) => ({ n: i })): RowWrite[] {
+  return Array.from({ length: count }, (_, i) => ({ op: 'upsert', rowKey: `r${String(i).padStart(4, '0')}`, data: data(i) }));
+}
+
+const cases: Record<string, Case> = {
+  'values come back with their types; long strings are joined back': async (store, note) => {
+    await store.ensureTable(T);
+    const long = 'é'.repeat(MAX_PROPERTY_CHARS * 2 + 5);
+    const data = { s: 'text', empty: '', int: 42, negative: -7, double: 2.5, big: 3_000_000_000, flag: true, off: false, long, dropped: null };
+    await store.upsert(T, 'p', 'r', data);
+    const row = await store.getRow(T, 'p', 'r');
+    expect(row?.data).toEqual({ s: 'text', empty: '', int: 42, negative: -7, double: 2.5, big: 3_000_000_000, flag: true, off: false, long });
+    note(row?.data);
+    note(await store.getRow(T, 'p', 'missing'));
+  },
+
+  'create refuses an existing row (409); replace needs the current ETag (412) and an existing row (404)': async (store, note) => {
+    await store.ensureTable(T);
+    const created = await store.writeConditional(T, 'p', { op: 'create', rowKey: 'a', data: { v: 1 } });
+    expect(created.committed).toBe(true);
+    note(outcome(created));
+    const again = await store.writeConditional(T, 'p', { op: 'create', rowKey: 'a', data: { v: 2 } });
+    expect(again).toMatchObject({ committed: false, status: 409 });
+    note(outcome(again));
+    const first = await store.getRow(T, 'p', 'a');
+    const replaced = await store.writeConditional(T, 'p', { op: 'replace', rowKey: 'a', etag: first?.etag ?? '', data: { v: 3 } });
+    expect(replaced.committed).toBe(true);
+    note(outcome(replaced));
+    const stale = await store.writeConditional(T, 'p', { op: 'replace', rowKey: 'a', etag: first?.etag ?? '', data: { v: 4 } });
+    expect(stale).toMatchObject({ committed: false, status: 412 });
+    note(outcome(stale));
+    const missing = await store.writeConditional(T, 'p', { op: 'replace', rowKey: 'nope', etag: first?.etag ?? '', data: { v: 5 } });
+    expect(missing).toMatchObject({ committed: false, status: 404 });
+    note(outcome(missing));
+    const second = await store.getRow(T, 'p', 'a');
+    expect(second?.data).toEqual({ v: 3 });
+    expect(second?.etag).not.toBe(first?.etag);
+  },
+
+  'upsert replaces the whole row; delete removes it and ignores a missing one': async (store, note) => {
+    await store.ensureTable(T);
+    await store.upsert(T, 'p', 'r', { a: 1, b: 'x' });
+    await store.upsert(T, 'p', 'r', { b: 'y' });
+    note((await store.getRow(T, 'p', 'r'))?.data);
+    await store.deleteRow(T, 'p', 'r');
+    await store.deleteRow(T, 'p', 'r');
+    expect(await store.getRow(T, 'p', 'r')).toBeUndefined();
+  },
+
+  'a transaction is atomic, and its ETags are the rows\' ETags': async (store, note) => {
+    await store.ensureTable(T);
+    const first = await store.commit(T, 'p', [
+      { op: 'create', rowKey: 'a', data: { v: 1 } },
+      { op: 'upsert', rowKey: 'b', data: { v: 2 } },
+    ]);
+    expect(first.committed).toBe(true);
+    const a = await store.getRow(T, 'p', 'a');
+    const b = await store.getRow(T, 'p', 'b');
+    expect(first.committed && first.etags).toEqual([a?.etag, b?.etag]);
+    // The second operation conflicts: the first must not be applied either.
+    const failed = await store.commit(T, 'p', [
+      { op: 'upsert', rowKey: 'c', data: { v: 3 } },
+      { op: 'create', rowKey: 'a', data: { v: 9 } },
+    ]);
+    expect(failed).toMatchObject({ committed: false, status: 409 });
+    note(outcome(failed));
+    const stale = await store.commit(T, 'p', [
+      { op: 'replace', rowKey: 'b', etag: b?.etag ?? '', data: { v: 4 } },
+      { op: 'replace', rowKey: 'a', etag: 'W/"datetime\'2000-01-01T00%3A00%3A00Z\'"', data: { v: 5 } },
+    ]);
+    expect(stale).toMatchObject({ committed: false, status: 412 });
+    note(outcome(stale));
+    note(shape((await store.readPartition(T, 'p')).values()));
+    expect(await store.getRow(T, 'p', 'c')).toBeUndefined();
+    note(await store.commit(T, 'p', []));
+  },
+
+  'writers racing on one row: one create wins (409 for the other), one replace wins (412 for the other)': async (store, note) => {
+    await store.ensureTable(T);
+    const creates = await Promise.all([1, 2, 3].map((v) => store.writeConditional(T, 'p', { op: 'create', rowKey: 'r', data: { v } })));
+    expect(creates.filter((c) => c.committed)).toHaveLength(1);
+    note(creates.map(outcome).sort());
+    const current = await store.getRow(T, 'p', 'r');
+    const replaces = await Promise.all([4, 5].map((v) => store.commit(T, 'p', [{ op: 'replace', rowKey: 'r', etag: current?.etag ?? '', data: { v } }])));
+    expect(replaces.filter((c) => c.committed)).toHaveLength(1);
+    note(replaces.map(outcome).sort());
+  },
+
+  'transaction limits: 100 operations, 4 MiB; entity limits: 252 properties, 1 MiB': async (store, note) => {
+    await store.ensureTable(T);
+    note(await caught(() => store.commit(T, 'p', upserts(101))));
+    const wide = (i: number) => ({ blob: String(i).repeat(MAX_PROPERTY_CHARS * 3) });
+    note(await caught(() => store.commit(T, 'p', upserts(30, wide))));
+    const many = Object.fromEntries(Array.from({ length: 253 }, (_, i) => [`p${i}`, i]));
+    note(await caught(() => store.upsert(T, 'p', 'many', many)));
+    note(await caught(() => store.upsert(T, 'p', 'huge', { s: 'x'.repeat(600 * 1024) })));
+    note(await caught(() => store.writeConditional(T, 'p', { op: 'create', rowKey: 'huge', data: { s: 'x'.repeat(600 * 1024) } })));
+    note(await caught(() => store.upsert(T, 'p', 'reserved', { rowKey: 'x' })));
+    expect(await all(store.query(T, undefined))).toEqual([]);
+  },
+
+  'rows come sorted by partition then row key, 1000 to a page': async (store, note) => {
+    await store.ensureTable(T);
+    for (let batch = 0; batch < 11; batch++) await store.commit(T, `p${10 - batch}`, upserts(batch === 10 ? 1 : 100));
+    const before = store.requests.reads;
+    const rows = await all(store.query(T, undefined));
+    expect(rows).toHaveLength(1001);
+    note(store.requests.reads - before);
+    note(rows.map((row) => `${row.partitionKey}/${row.rowKey}`).join(','));
+    const emptyBefore = store.requests.reads;
+    expect(await all(store.query(T, odata`PartitionKey eq ${'none'}`))).toEqual([]);
+    note(store.requests.reads - emptyBefore);
+  },
+
+  'the filters the queries build': async (store, note) => {
+    await store.ensureTable(T);
+    await store.commit(T, 'a', [
+      { op: 'upsert', rowKey: 'c|1', data: { sealed: false, at: '2024-05-01T10:00:00Z', n: 5 } },
+      { op: 'upsert', rowKey: 's|1', data: { sealed: true, at: '2024-05-02T10:00:00Z', n: 7.5 } },
+      { op: 'upsert', rowKey: 's|2', data: { name: "it's" } },
+      { op: 'upsert', rowKey: '~seq', data: { n: 1 } },
+    ]);
+    await store.commit(T, 'b', [{ op: 'upsert', rowKey: 'c|1', data: { sealed: false, at: '2024-06-01T00:00:00Z' } }]);
+    await store.commit(T, 'c', [{ op: 'upsert', rowKey: 'c|1', data: { sealed: 'false' } }]);
+    const filters = [
+      odata`PartitionKey eq ${'a'} and sealed eq false`,
+      odata`RowKey ge ${'s|'} and RowKey lt ${'s}'}`,
+      odata`PartitionKey ge ${'b'} and PartitionKey le ${'c'}`,
+      odata`at ge ${'2024-05-02'} and at lt ${'2024-07-01'}`,
+      `(${odata`RowKey eq ${'c|1'} and PartitionKey eq ${'b'}`}) or (${odata`RowKey ge ${'s|'} and RowKey lt ${'s}'}`})`,
+      odata`name eq ${"it's"}`,
+      odata`n gt ${6}`,
+      odata`PartitionKey ne ${'a'}`,
+      // `and` binds tighter than `or`.
+      odata`PartitionKey eq ${'a'} and RowKey eq ${'c|1'} or PartitionKey eq ${'c'}`,
+      odata`PartitionKey eq ${'b'} or PartitionKey eq ${'a'} and n ge ${5}`,
+    ];
+    for (const filter of filters) note([filter, shape(await all(store.query(T, filter)))]);
+    note(shape(await all(store.query(T, odata`PartitionKey eq ${'a'}`, ['n', 'absent']))));
+    expect(await all(store.query(T, filters[0]))).toHaveLength(1);
+  },
+
+  'reading many row keys, long ones too, costs the same requests': async (store, note) => {
+    await store.ensureTable(T);
+    const keys = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `k${i}-` + 'ü'.repeat(300) : `k${i}`));
+    for (let i = 0; i < keys.length; i += 20) {
+      await store.commit(T, 'p', keys.slice(i, i + 20).map((rowKey, j) => ({ op: 'upsert', rowKey, data: { i: i + j } })));
+    }
+    const before = { ...store.requests };
+    const found = await store.readRows(T, 'p', [...keys, 'absent']);
+    expect(found.size).toBe(40);
+    note(store.requests.reads - before.reads);
+    note([...found.entries()].map(([key, row]) => [key, row.data]).sort());
+  },
+
+  'a table that does not exist': async (store, note) => {
+    note(await store.getRow('Missing', 'p', 'r'));
+    note(await caught(() => all(store.query('Missing', undefined))));
+    note(outcome(await store.writeConditional('Missing', 'p', { op: 'create', rowKey: 'r', data: { v: 1 } })));
+    note(await caught(() => store.upsert('Missing', 'p', 'r', { v: 1 })));
+    await store.deleteRow('Missing', 'p', 'r');
+  },
+};
+
+describe.each(Object.entries(cases))('table store contract: %s', (_, run) => {
+  it('the in-memory store answers as Azure Table Storage (Azurite) does', async () => {
+    const transcripts = await Promise.all(
+      [newTableStore(), new MemoryTableStore(uniquePrefix(), new MemoryTableAccount())].map(async (store) => {
+        const notes: Transcript = [];
+        await run(store, (fact) => notes.push(fact));
+        notes.push({ requests: { ...store.requests }, requestCount: store.requestCount });
+        return notes;
+      }),
+    );
+    const [azure, memory] = transcripts as [Transcript, Transcript];
+    expect(memory).toEqual(azure);
+  });
+});
