@@ -1,8 +1,12 @@
 import type { RowData } from '../aggregating/types.js';
 import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
 
-/** Rows kept across the writes of one run: enough for the hot partitions, small next to a segment's records. */
-export const DEFAULT_CACHED_ROWS = 10_000;
+/**
+ * Bytes of rows (as rowBytes estimates them) kept across the writes of one run. A call is touched by
+ * the writes of several hours (its logs, their updates, its recordings): a partition evicted before
+ * then is read again, so this sets most of a run's reads.
+ */
+export const DEFAULT_CACHED_BYTES = 64 * 1024 * 1024;
 /** Keys of evicted partitions remembered as existing (a hint only: forgetting one costs one failed create). */
 const MAX_EXISTING = 50_000;
 
@@ -19,6 +23,7 @@ export class PartitionRows {
   private readonly absent = new Set<string>();
   /** Rows as this run's own commits left them (one commit is one snapshot; a multi-row read need not be). */
   private readonly written = new Set<string>();
+  private bytes = 0;
   private whole = false;
   /**
    * `assuming`: rows not known are taken as absent without a read (all writes of them are creates,
@@ -27,6 +32,8 @@ export class PartitionRows {
   private mode: 'undecided' | 'assuming' | 'reading' = 'undecided';
   /** Whether the first commit of an assumption is still to be reported (to learn how often it pays). */
   private unconfirmed = false;
+  /** Whether the first read was chosen by the table's guess that partitions exist (its result is reported once). */
+  private guessedExisting = false;
 
   constructor(
     private readonly tables: TableStore,
@@ -49,8 +56,9 @@ export class PartitionRows {
     this.onSize = () => undefined;
   }
 
+  /** What the known rows and absences cost in memory, as rowBytes estimates it. */
   get size(): number {
-    return this.rows.size + this.absent.size;
+    return this.bytes;
   }
 
   get assuming(): boolean {
@@ -59,20 +67,26 @@ export class PartitionRows {
 
   /**
    * Makes `keys` (for a summary view: the whole partition) known: assumed absent when the partition
-   * is taken as new, else read. Returns, after a read, whether it found nothing: what assuming would
-   * have got right.
+   * is taken as new, else read. Returns, after the read the table's guess chose, whether it found
+   * nothing: what assuming would have got right.
    */
   async prepare(keys: readonly string[], expectNew: boolean): Promise<boolean | undefined> {
     if (this.mode === 'undecided') {
       this.mode = expectNew ? 'assuming' : 'reading';
       this.unconfirmed = expectNew;
+      this.guessedExisting = !expectNew;
     }
     if (this.mode === 'assuming') {
       if (this.needsWhole) this.whole = true;
       else for (const key of keys) if (!this.rows.has(key) && !this.absent.has(key)) this.addAbsent(key);
       return undefined;
     }
-    return this.load(keys);
+    // Only a read the guess chose teaches the guess: a partition read because this run already knows it
+    // exists (its rows were evicted, or a race was lost) says nothing about partitions not seen yet.
+    const guessed = this.guessedExisting;
+    this.guessedExisting = false;
+    const foundNothing = await this.load(keys);
+    return guessed ? foundNothing : undefined;
   }
 
   /** Whether this was the first commit made on an assumption of emptiness (reported once). */
@@ -135,7 +149,7 @@ export class PartitionRows {
     writes.forEach((write, i) => {
       const etag = etags?.[i];
       if (etag) {
-        if (this.absent.delete(write.rowKey)) this.onSize(-1);
+        this.deleteAbsent(write.rowKey);
         this.written.add(write.rowKey);
         this.addRow(write.rowKey, { partitionKey: this.partitionKey, rowKey: write.rowKey, etag, data: asStored(write.data) });
       } else {
@@ -155,6 +169,7 @@ export class PartitionRows {
 
   private clear(): void {
     this.onSize(-this.size);
+    this.bytes = 0;
     this.written.clear();
     this.rows.clear();
     this.absent.clear();
@@ -162,19 +177,30 @@ export class PartitionRows {
   }
 
   private addRow(key: string, row: StoredRow): void {
-    if (!this.rows.has(key)) this.onSize(1);
+    const old = this.rows.get(key);
+    this.resize(rowBytes(key, row.data) - (old ? rowBytes(key, old.data) : 0));
     this.rows.set(key, row);
   }
 
   private addAbsent(key: string): void {
-    if (!this.absent.has(key)) this.onSize(1);
+    if (!this.absent.has(key)) this.resize(rowBytes(key));
     this.absent.add(key);
+  }
+
+  private deleteAbsent(key: string): void {
+    if (this.absent.delete(key)) this.resize(-rowBytes(key));
+  }
+
+  private resize(delta: number): void {
+    this.bytes += delta;
+    this.onSize(delta);
   }
 
   private forgetRow(key: string): void {
     this.written.delete(key);
-    if (this.rows.delete(key)) this.onSize(-1);
-    if (this.absent.delete(key)) this.onSize(-1);
+    const old = this.rows.get(key);
+    if (old && this.rows.delete(key)) this.resize(-rowBytes(key, old.data));
+    this.deleteAbsent(key);
     // A whole partition with one row unknown is not whole.
     this.whole = false;
   }
@@ -188,8 +214,23 @@ function asStored(data: RowData): RowData {
 }
 
 /**
- * The partitions one run knows, least recently used first out once more than `maxRows` rows are
- * known. Also learns, per table, whether partitions this run meets are usually new: while they are,
+ * About what a row costs in memory: a fixed cost per row and per property, plus its strings (two
+ * bytes a character at most). Absent rows (known not to exist) cost their key.
+ */
+export function rowBytes(rowKey: string, data?: RowData): number {
+  let bytes = 96 + 2 * rowKey.length;
+  if (data) {
+    for (const key in data) {
+      const value = data[key];
+      bytes += 32 + 2 * key.length + (typeof value === 'string' ? 2 * value.length : 8);
+    }
+  }
+  return bytes;
+}
+
+/**
+ * The partitions one run knows, least recently used first out once their rows are estimated at more
+ * than `maxBytes`. Also learns, per table, whether partitions this run meets are usually new: while they are,
  * a partition not yet known is written with creates and no read.
  */
 export class PartitionCache {
@@ -197,11 +238,11 @@ export class PartitionCache {
   private readonly newness = new Map<string, number>();
   /** Partitions this run saw rows in, even after their rows were evicted: never assumed new again. */
   private readonly existing = new Set<string>();
-  private rows = 0;
+  private bytes = 0;
 
   constructor(
     private readonly tables: TableStore,
-    private readonly maxRows = DEFAULT_CACHED_ROWS,
+    private readonly maxBytes = DEFAULT_CACHED_BYTES,
   ) {}
 
   /** The partition's rows as known (a partition evicted while a write uses it stays valid for that write). */
@@ -212,7 +253,7 @@ export class PartitionCache {
       this.partitions.delete(key);
     } else {
       rows = new PartitionRows(this.tables, table, partitionKey, needsWhole, (delta) => {
-        this.rows += delta;
+        this.bytes += delta;
       }, this.existing.has(key));
     }
     this.partitions.set(key, rows);
@@ -236,14 +277,15 @@ export class PartitionCache {
     this.newness.set(table, score * 0.9 + (wasNew ? 0.1 : 0));
   }
 
-  get knownRows(): number {
-    return this.rows;
+  /** What the known rows cost, as rowBytes estimates it. */
+  get knownBytes(): number {
+    return this.bytes;
   }
 
   private evict(): void {
-    if (this.rows <= this.maxRows) return;
+    if (this.bytes <= this.maxBytes) return;
     for (const [key, rows] of this.partitions) {
-      if (this.rows <= this.maxRows) break;
+      if (this.bytes <= this.maxBytes) break;
       if (rows.hasRows) {
         if (this.existing.size >= MAX_EXISTING) this.existing.clear();
         this.existing.add(key);
