@@ -6,7 +6,8 @@ import {
   operationRowKey, summaryRowKey,
 } from './callRows.js';
 import { bumpSequence, foldLeg, foldStream, legRowKey, SEQUENCE_ROW_KEY, streamRowKey } from './callLogRows.js';
-import { callRowOf, computeCallFacts } from './callSummary.js';
+import { callRowOf } from './callRowEncoding.js';
+import { computeCallFacts } from './callSummary.js';
 
 /**
  * The call join. One partition per CorrelationId holds the call's recordings (`s|...`), its
