@@ -56,7 +56,13 @@ export class LineFramer {
       const end = base + k + 1;
       const s = this.span;
       if (s === null) {
-        this.lineDone(base + i, this.nl, end, { buf: chunk.subarray(i, k), total: k - i, full: true, last: k > i ? chunk[k - 1]! : -1 });
+        const contentEnd = k > i && chunk[k - 1] === CR ? k - 1 : k;
+        // Most lines are whole in the chunk, start with `{` and fit: decoded straight from the chunk.
+        if (chunk[i] === LBRACE && contentEnd - i <= this.maxUnit) {
+          this.items.unit(base + i, this.nl, end, chunk.toString('utf8', i, contentEnd), 'lines');
+        } else {
+          this.lineDone(base + i, this.nl, end, { buf: chunk.subarray(i, k), total: k - i, full: true, last: k > i ? chunk[k - 1]! : -1 });
+        }
       } else {
         this.span = null;
         this.lineDone(s.start, s.startNewlines, end, s.take(chunk, i, k));
