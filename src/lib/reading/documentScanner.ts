@@ -4,15 +4,17 @@ import type { FramerPosition, FramingMode } from './types.js';
 
 /**
  * Where the scanner is:
- * - `between`: between values (depth 0 in `values`, between elements in `array`/`records`);
  * - `value`: inside a value that will become a unit;
+ * - `between`: between values (depth 0 in `values`, between elements in `array`/`records`);
+ * - `probe`: at the start of a top-level object in `values`, reading its first key: `{"records":[`
+ *   makes it a wrapper, anything else a value;
  * - `unexpected`: inside stray bytes at depth 0 of `values`;
  * - `tail`: after the `records` array, skipping the rest of the wrapper object.
  */
-type ScanState = 'between' | 'value' | 'unexpected' | 'tail';
+type ScanState = 'value' | 'between' | 'probe' | 'unexpected' | 'tail';
 
-/** Reading the first key of a top-level object in `values` mode, to find a `{"records":[` wrapper. */
-type WrapperProbe = 'none' | 'open' | 'key' | 'afterKey' | 'afterColon';
+/** Where the probe is in `{"records":[`. */
+type WrapperProbe = 'open' | 'key' | 'afterKey' | 'afterColon';
 
 /** What a byte did to the probe. */
 type ProbeStep = 'consumed' | 'over' | 'wrapper';
@@ -65,7 +67,7 @@ export class DocumentScanner {
   private esc = false;
   /** The value in progress is a bare scalar. */
   private bare = false;
-  private probe: WrapperProbe = 'none';
+  private probe: WrapperProbe = 'open';
   private key = '';
   /** Past a `records` array, the boundary just after it: resuming there skips the wrapper's tail. */
   private tailBoundary: FramerPosition | null = null;
@@ -100,6 +102,37 @@ export class DocumentScanner {
     while (i < n) {
       const b = chunk[i]!;
       switch (this.state) {
+        case 'value': {
+          if (this.inStr) {
+            // (a raw newline inside a string is invalid JSON, but it still counts as a line)
+            if (b === LF) this.nl++;
+            if (this.esc) this.esc = false;
+            else if (b === BSLASH) this.esc = true;
+            else if (b === QUOTE) {
+              this.inStr = false;
+              if (this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+            }
+            i++;
+            break;
+          }
+          if (this.bare) {
+            if (isBareDelimiter(b)) {
+              // The delimiter is processed again, between values.
+              if (this.valueDone(chunk, seg, i)) return this.stopAt(base + i);
+              break;
+            }
+            i++;
+            break;
+          }
+          if (b === LBRACE || b === LBRACKET) this.depth++;
+          else if (b === RBRACE || b === RBRACKET) {
+            if (--this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+          } else if (b === QUOTE) this.inStr = true;
+          else if (b === LF) this.nl++;
+          i++;
+          break;
+        }
+
         case 'between': {
           if (b === LF) {
             this.nl++;
@@ -114,7 +147,7 @@ export class DocumentScanner {
             if (b === LBRACE) {
               this.beginSpan(base + i, true);
               seg = i;
-              this.state = 'value';
+              this.state = 'probe';
               this.depth = 1;
               this.inStr = false;
               this.esc = false;
@@ -147,7 +180,6 @@ export class DocumentScanner {
           this.beginSpan(base + i, true);
           seg = i;
           this.state = 'value';
-          this.probe = 'none';
           this.inStr = false;
           this.esc = false;
           if (b === LBRACE || b === LBRACKET) {
@@ -165,50 +197,18 @@ export class DocumentScanner {
           break;
         }
 
-        case 'value': {
-          if (this.probe !== 'none') {
-            const step = this.probeStep(b);
-            if (step === 'consumed') {
-              if (b === LF) this.nl++;
-              i++;
-              break;
-            }
-            if (step === 'wrapper') {
-              // `{"records":[` — the wrapper itself is not a unit; its elements are.
-              this.span = null;
-              this.mode = 'records';
-              this.state = 'between';
-              i++;
-              break;
-            }
-            // 'over': process the byte normally.
-          }
-          if (this.inStr) {
-            // (a raw newline inside a string is invalid JSON, but it still counts as a line)
-            if (b === LF) this.nl++;
-            if (this.esc) this.esc = false;
-            else if (b === BSLASH) this.esc = true;
-            else if (b === QUOTE) {
-              this.inStr = false;
-              if (this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
-            }
-            i++;
+        case 'probe': {
+          const step = this.probeStep(b);
+          if (step === 'over') {
+            this.state = 'value'; // the byte is processed again, in the value
             break;
           }
-          if (this.bare) {
-            if (isBareDelimiter(b)) {
-              // The delimiter is processed again, between values.
-              if (this.valueDone(chunk, seg, i)) return this.stopAt(base + i);
-              break;
-            }
-            i++;
-            break;
-          }
-          if (b === LBRACE || b === LBRACKET) this.depth++;
-          else if (b === RBRACE || b === RBRACKET) {
-            if (--this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
-          } else if (b === QUOTE) this.inStr = true;
-          else if (b === LF) this.nl++;
+          if (step === 'wrapper') {
+            // `{"records":[` — the wrapper itself is not a unit; its elements are.
+            this.span = null;
+            this.mode = 'records';
+            this.state = 'between';
+          } else if (b === LF) this.nl++;
           i++;
           break;
         }
@@ -260,7 +260,6 @@ export class DocumentScanner {
     const unexpected = this.state === 'unexpected';
     this.span = null;
     this.state = 'between';
-    this.probe = 'none';
     if (unexpected) {
       this.items.issue('unexpected_content', s.start, s.startNewlines, this.off, 'unexpected content between JSON values', taken, s.mode);
     } else {
@@ -298,21 +297,16 @@ export class DocumentScanner {
       case 'afterKey':
         if (isWs(b)) return 'consumed';
         if (b === COLON) {
-          this.probe = this.key.toLowerCase() === 'records' ? 'afterColon' : 'none';
+          if (this.key.toLowerCase() !== 'records') return 'over';
+          this.probe = 'afterColon';
           return 'consumed';
         }
         break;
       case 'afterColon':
         if (isWs(b)) return 'consumed';
-        if (b === LBRACKET) {
-          this.probe = 'none';
-          return 'wrapper';
-        }
-        break;
-      case 'none':
+        if (b === LBRACKET) return 'wrapper';
         break;
     }
-    this.probe = 'none';
     return 'over';
   }
 
