@@ -7,7 +7,7 @@
  *   duplicated (same content, another line) adds nothing.
  * - `o|<time ISO>|<digest>`: one per operation, keyed by its time and a digest of its identifying
  *   fields, so a duplicated record overwrites itself.
- * - `call`: the call row, recomputed from all the others (callSummary.ts).
+ * - `call`: the call row, recomputed from all the others (callSummary.ts, callRowEncoding.ts).
  */
 import { digest, encodeKeyPart, encodeLongKeyPart, joinKey } from '../../storage/keys.js';
 import type { RecordingOperationRecord, RecordingSummaryRecord } from '../../normalizing/types.js';

@@ -7,7 +7,8 @@ import {
 } from './callRows.js';
 import { foldLeg, foldStream, legRowKey, streamRowKey } from './callLogRows.js';
 import { contributionPlace, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from './callLocator.js';
-import { callRowOf, computeCallFacts } from './callSummary.js';
+import { callRowOf } from './callRowEncoding.js';
+import { computeCallFacts } from './callSummary.js';
 
 /**
  * The call join. One partition per CorrelationId holds the call's recordings (`s|...`), its

@@ -4,6 +4,7 @@ export {
   CALL_ROW_KEY, CALLS_TABLE, callPartition, isStartOperation, OPERATION_ROW_PREFIX, operationRowKey, SUMMARY_ROW_PREFIX,
   summaryRowKey,
 } from './callRows.js';
+export { callFactsOfRow, callRowOf } from './callRowEncoding.js';
 export {
-  callFactsOfRow, callRowOf, computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
+  computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
 } from './callSummary.js';

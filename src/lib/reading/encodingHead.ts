@@ -1,0 +1,72 @@
+/** What the first bytes of a file say about its encoding; `undecided` until enough bytes are in. */
+export type EncodingHead = 'undecided' | 'plain' | 'utf8bom' | 'utf16le' | 'utf16be';
+
+/**
+ * A UTF-8 BOM, a UTF-16 BOM, or the NUL bytes of UTF-16 text without one (a JSON text starts with an
+ * ASCII character, so its first two UTF-16 code units each have a zero byte).
+ */
+export function classifyHead(b: readonly number[], final: boolean): EncodingHead {
+  const n = b.length;
+  const need = (k: number): boolean => n < k && !final;
+  if (n === 0) return final ? 'plain' : 'undecided';
+  const b0 = b[0]!;
+  if (b0 === 0xef) {
+    if (need(3)) return n >= 2 && b[1] !== 0xbb ? 'plain' : 'undecided';
+    return n >= 3 && b[1] === 0xbb && b[2] === 0xbf ? 'utf8bom' : 'plain';
+  }
+  if (b0 === 0xff || b0 === 0xfe) {
+    if (need(2)) return 'undecided';
+    if (n < 2) return 'plain';
+    if (b0 === 0xff && b[1] === 0xfe) return 'utf16le';
+    return b0 === 0xfe && b[1] === 0xff ? 'utf16be' : 'plain';
+  }
+  if (b0 === 0) {
+    if (n >= 2 && b[1] === 0) return 'plain';
+    if (need(4)) return n >= 3 && b[2] !== 0 ? 'plain' : 'undecided';
+    return n >= 4 && b[1] !== 0 && b[2] === 0 && b[3] !== 0 && b[1]! < 0x80 && b[3]! < 0x80 ? 'utf16be' : 'plain';
+  }
+  if (b0 >= 0x80) return 'plain';
+  if (n >= 2 && b[1] !== 0) return 'plain';
+  if (need(4)) return n >= 3 && b[2] === 0 ? 'plain' : 'undecided';
+  return n >= 4 && b[1] === 0 && b[2] !== 0 && b[2]! < 0x80 && b[3] === 0 ? 'utf16le' : 'plain';
+}
+
+/** The head decided, with the bytes held while deciding and those of the chunk after them. */
+export interface DecidedHead {
+  head: Exclude<EncodingHead, 'undecided'>;
+  held: Buffer;
+  rest: Buffer;
+}
+
+/** Holds the first bytes of a file (at most four) until they tell its encoding. */
+export class HeadDetector {
+  private readonly held: number[] = [];
+
+  get heldBytes(): number {
+    return this.held.length;
+  }
+
+  /** Takes bytes from `chunk`; null while still undecided (then the whole chunk was taken). */
+  push(chunk: Buffer): DecidedHead | null {
+    const held = this.held;
+    const before = held.length;
+    for (let t = 0; held.length < 4 && t < chunk.length; t++) held.push(chunk[t]!);
+    const head = classifyHead(held, false);
+    if (head === 'undecided') return null;
+    return { head, held: Buffer.from(held), rest: chunk.subarray(held.length - before) };
+  }
+
+  /** The decision at the end of the file, on the bytes held. */
+  finish(): DecidedHead {
+    const head = classifyHead(this.held, true);
+    return { head: head === 'undecided' ? 'plain' : head, held: Buffer.from(this.held), rest: Buffer.alloc(0) };
+  }
+}
+
+/** Text of a UTF-16 byte span (an odd last byte dropped), without a leading BOM. */
+export function decodeUtf16(buf: Buffer, littleEndian: boolean): string {
+  const even = buf.subarray(0, buf.length - (buf.length % 2));
+  const le = littleEndian ? even : Buffer.from(even).swap16();
+  const text = le.toString('utf16le');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}

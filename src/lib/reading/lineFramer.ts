@@ -1,0 +1,129 @@
+import { CR, isBlank, LBRACE, LF } from './bytes.js';
+import { parseJsonTolerant } from './decodeUnit.js';
+import type { FramedItemSink } from './framedItemSink.js';
+import { SpanBuffer, type TakenSpan } from './spanBuffer.js';
+import type { FramerPosition } from './types.js';
+
+/** Length of the line's content without a trailing `\r`. */
+function contentLength(taken: TakenSpan): number {
+  return taken.last === CR ? taken.total - 1 : taken.total;
+}
+
+function lineText(taken: TakenSpan): string {
+  const b = taken.buf;
+  const len = b.length > 0 && b[b.length - 1] === CR ? b.length - 1 : b.length;
+  return b.toString('utf8', 0, len);
+}
+
+/** Cuts JSON Lines at `\n`: each non-blank line is a unit, a line over `maxUnitBytes` an issue. */
+export class LineFramer {
+  /** Absolute offset of the next byte to process, and `\n` bytes before it. */
+  private off: number;
+  private nl: number;
+  /** The line in progress at the end of the last chunk. */
+  private span: SpanBuffer | null = null;
+
+  constructor(
+    start: { offset: number; newlines: number },
+    private readonly items: FramedItemSink,
+    private readonly maxUnit: number,
+    private readonly maxRaw: number,
+  ) {
+    this.off = start.offset;
+    this.nl = start.newlines;
+  }
+
+  get position(): FramerPosition {
+    if (this.span !== null) return { offset: this.span.start, newlines: this.span.startNewlines, mode: 'lines' };
+    return { offset: this.off, newlines: this.nl, mode: 'lines' };
+  }
+
+  get bufferedBytes(): number {
+    return this.span?.kept ?? 0;
+  }
+
+  push(chunk: Buffer): void {
+    const n = chunk.length;
+    const base = this.off;
+    let i = 0;
+    while (i < n) {
+      const k = chunk.indexOf(LF, i);
+      if (k < 0) {
+        this.span ??= new SpanBuffer(base + i, this.nl, 'lines', true, this.maxUnit + 1, this.maxRaw);
+        this.span.keep(chunk, i, n);
+        break;
+      }
+      const end = base + k + 1;
+      const s = this.span;
+      if (s === null) {
+        const contentEnd = k > i && chunk[k - 1] === CR ? k - 1 : k;
+        // Most lines are whole in the chunk, start with `{` and fit: decoded straight from the chunk.
+        if (chunk[i] === LBRACE && contentEnd - i <= this.maxUnit) {
+          this.items.unit(base + i, this.nl, end, chunk.toString('utf8', i, contentEnd), 'lines');
+        } else {
+          this.lineDone(base + i, this.nl, end, { buf: chunk.subarray(i, k), total: k - i, full: true, last: k > i ? chunk[k - 1]! : -1 });
+        }
+      } else {
+        this.span = null;
+        this.lineDone(s.start, s.startNewlines, end, s.take(chunk, i, k));
+      }
+      this.nl++;
+      i = k + 1;
+      if (this.items.stopped) {
+        this.off = base + i;
+        return;
+      }
+    }
+    this.off = base + n;
+  }
+
+  /**
+   * A last line without newline: at the end of the file it is a unit or an issue; before it, it is
+   * read now only when it is already a complete JSON object or array.
+   */
+  finish(final: boolean): void {
+    const s = this.span;
+    if (s === null) return;
+    const taken = s.takeAll();
+    const end = this.off;
+    if (!final) {
+      if (!taken.full || contentLength(taken) > this.maxUnit || isBlank(taken.buf)) return;
+      const text = lineText(taken);
+      try {
+        const v = parseJsonTolerant(text);
+        if (typeof v !== 'object' || v === null) return;
+      } catch {
+        return;
+      }
+      this.span = null;
+      this.items.unit(s.start, s.startNewlines, end, text, 'lines');
+      return;
+    }
+    this.span = null;
+    if (this.tooLong(s.start, s.startNewlines, end, taken)) return;
+    if (isBlank(taken.buf)) return;
+    const text = lineText(taken);
+    try {
+      parseJsonTolerant(text);
+    } catch {
+      this.items.issue('truncated', s.start, s.startNewlines, end, 'the file ends inside a line that is not valid JSON', taken, 'lines');
+      return;
+    }
+    this.items.unit(s.start, s.startNewlines, end, text, 'lines');
+  }
+
+  private tooLong(start: number, startNewlines: number, end: number, taken: TakenSpan): boolean {
+    if (taken.full && contentLength(taken) <= this.maxUnit) return false;
+    const message = `line of ${contentLength(taken)} bytes exceeds the limit of ${this.maxUnit} bytes`;
+    this.items.issue('line_too_long', start, startNewlines, end, message, taken, 'lines');
+    return true;
+  }
+
+  private lineDone(start: number, startNewlines: number, end: number, taken: TakenSpan): void {
+    if (this.tooLong(start, startNewlines, end, taken)) return;
+    const b = taken.buf;
+    // Fast path: a line starting with `{` is not blank.
+    if (b.length === 0 || (b[0] !== LBRACE && isBlank(b))) return;
+    this.items.unit(start, startNewlines, end, lineText(taken), 'lines');
+  }
+}

@@ -1,0 +1,93 @@
+import type { FramingMode } from './types.js';
+
+/** A span's bytes as taken at its end. */
+export interface TakenSpan {
+  /** All bytes of the span when `full`, else its first `maxRawBytes` bytes. */
+  buf: Buffer;
+  total: number;
+  full: boolean;
+  /** The span's last byte (-1 when empty). */
+  last: number;
+}
+
+/**
+ * The bytes of a span (a unit or a bad stretch) collected across chunks. It keeps all of them while
+ * they fit `limit` (the span may still be a unit), then only the first `maxRawBytes` (for an issue's
+ * `raw`), so memory stays bounded however long the span.
+ */
+export class SpanBuffer {
+  /** Bytes of the span seen in earlier chunks. */
+  private total = 0;
+  /** Copies of kept bytes: all of them while `full`, else at most `maxRawBytes`. */
+  private parts: Buffer[] = [];
+  private keptBytes = 0;
+  /** The span's last byte so far (-1 when empty). */
+  private last = -1;
+
+  /**
+   * @param start absolute offset of the span's first byte
+   * @param startNewlines `\n` bytes before `start`
+   * @param mode the mode at the span's start: the resumable boundary is `{ start, startNewlines, mode }`
+   * @param full whether bytes are kept whole while the span stays within `limit`
+   */
+  constructor(
+    readonly start: number,
+    readonly startNewlines: number,
+    readonly mode: FramingMode,
+    private full: boolean,
+    private readonly limit: number,
+    private readonly maxRaw: number,
+  ) {}
+
+  /** Bytes held between chunks. */
+  get kept(): number {
+    return this.keptBytes;
+  }
+
+  /** Keep chunk[from, to) at the end of a chunk (copying it: the chunk is not kept). */
+  keep(chunk: Buffer, from: number, to: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.total += n;
+    this.last = chunk[to - 1]!;
+    if (this.full) {
+      if (this.total <= this.limit) {
+        this.parts.push(Buffer.from(chunk.subarray(from, to)));
+        this.keptBytes += n;
+        return;
+      }
+      this.full = false;
+      this.parts.push(chunk.subarray(from, to));
+      const raw = Buffer.concat(this.parts, Math.min(this.maxRaw, this.keptBytes + n));
+      this.parts = raw.length > 0 ? [raw] : [];
+      this.keptBytes = raw.length;
+      return;
+    }
+    if (this.keptBytes < this.maxRaw) {
+      const m = Math.min(this.maxRaw - this.keptBytes, n);
+      this.parts.push(Buffer.from(chunk.subarray(from, from + m)));
+      this.keptBytes += m;
+    }
+  }
+
+  /** The span's bytes when it ends at chunk[to) (its bytes in this chunk start at `from`). */
+  take(chunk: Buffer, from: number, to: number): TakenSpan {
+    const tail = chunk.subarray(from, to);
+    const total = this.total + tail.length;
+    const last = tail.length > 0 ? tail[tail.length - 1]! : this.last;
+    if (this.full && total <= this.limit) {
+      const buf = this.parts.length === 0 ? tail : Buffer.concat([...this.parts, tail], total);
+      return { buf, total, full: true, last };
+    }
+    const rawLen = Math.min(this.maxRaw, this.keptBytes + tail.length);
+    const buf = Buffer.concat([...this.parts, tail], rawLen);
+    return { buf, total, full: false, last };
+  }
+
+  /** All the span's bytes, at the end of the file. */
+  takeAll(): TakenSpan {
+    return this.take(EMPTY, 0, 0);
+  }
+}
+
+export const EMPTY = Buffer.alloc(0);
