@@ -1,6 +1,7 @@
 /** The measured phases. Each runs in its own child process so that its peak RSS is its own. */
 import { appendFile, open } from 'node:fs/promises';
-import { ALL_VIEWS, type AggregateView, type RowData } from '../src/lib/aggregating/index.js';
+import { ALL_VIEWS, type RowData } from '../src/lib/aggregating/index.js';
+import { MemoryFold } from '../src/lib/aggregating/memoryFold.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, timeBoundsAt } from '../src/lib/normalizing/index.js';
 import type { NormalizeContext } from '../src/lib/normalizing/types.js';
 import { forEachConcurrently } from '../src/lib/processing/concurrency.js';
@@ -108,7 +109,7 @@ export async function pipelinePhase(
   const stop = rssSampler();
   const started = performance.now();
   // Rows by view, partition and row key, as the applier groups them.
-  const tables = new Map<AggregateView, Map<string, Map<string, RowData>>>(views.map((view) => [view, new Map()]));
+  const fold = new MemoryFold(views);
   let bytes = 0;
   let records = 0;
   let units = 0;
@@ -143,20 +144,7 @@ export async function pipelinePhase(
           }
           records++;
           if (upTo === 'normalize') continue;
-          const record = normalized.record;
-          for (const view of views) {
-            const route = view.route(record);
-            if (!route) continue;
-            const table = tables.get(view) as Map<string, Map<string, RowData>>;
-            let partition = table.get(route.partitionKey);
-            if (!partition) table.set(route.partitionKey, (partition = new Map<string, RowData>()));
-            const touched = route.rowKeys.map((rowKey) => {
-              let row = partition.get(rowKey);
-              if (!row) partition.set(rowKey, (row = {}));
-              return row;
-            });
-            if (upTo === 'apply') view.apply(record, touched);
-          }
+          fold.add(normalized.record, upTo === 'apply');
         }
       }
     };
@@ -167,13 +155,8 @@ export async function pipelinePhase(
     handle(framer.finish(true));
   }
   // As the applier does before writing: state kept decoded during a batch (sketches) is serialized.
-  let aggregateRows = 0;
-  for (const [view, partitions] of tables) {
-    for (const partition of partitions.values()) {
-      aggregateRows += partition.size;
-      if (view.finalize) for (const row of partition.values()) view.finalize(row);
-    }
-  }
+  const aggregateRows = fold.finish(false);
+  const tables = fold.tables;
   const ms = performance.now() - started;
   if (process.env['BENCH_DUMP_ROWS']) {
     const { writeFileSync } = await import('node:fs');

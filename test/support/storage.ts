@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../../src/lib/aggregating/index.js';
+import { MemoryFold } from '../../src/lib/aggregating/memoryFold.js';
 import { SUMMARY_SEQUENCE_FIELD } from '../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
@@ -94,32 +95,21 @@ export async function readAggregates(tables: TableStore, views: readonly Aggrega
 
 /** What one careful in-memory pass over the records computes: the yardstick of every exactly-once test. */
 export function referenceAggregates(records: readonly NormalizedRecord[], views: readonly AggregateView[] = ALL_VIEWS): AggregateSnapshot {
+  const fold = new MemoryFold(views);
+  for (const record of records) fold.add(record);
+  fold.finish();
   const snapshot: AggregateSnapshot = {};
-  for (const view of views) {
+  for (const [view, table] of fold.tables) {
     const rows: Record<string, RowData> = {};
-    for (const record of records) {
-      const route = view.route(record);
-      if (!route) continue;
-      const touched = route.rowKeys.map((rowKey) => (rows[`${route.partitionKey} / ${rowKey}`] ??= {}));
-      view.apply(record, touched);
-    }
-    if (view.finalize) for (const row of Object.values(rows)) view.finalize(row);
-    if (view.summary) {
-      const partitions = new Map<string, Map<string, RowData>>();
-      for (const [key, row] of Object.entries(rows)) {
-        const [partitionKey, rowKey] = key.split(' / ') as [string, string];
-        let partition = partitions.get(partitionKey);
-        if (!partition) partitions.set(partitionKey, (partition = new Map()));
-        partition.set(rowKey, row);
-      }
-      for (const [partitionKey, partition] of partitions) {
-        rows[`${partitionKey} / ${view.summary.rowKey}`] = view.summary.compute(partition, partitionKey);
+    for (const [partitionKey, partition] of table) {
+      for (const [rowKey, row] of partition) {
+        // Bookkeeping rows (`~…`) are not aggregates: readAggregates skips them too.
+        if (rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
+        // The store drops null properties; so does the reference.
+        for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
+        rows[`${partitionKey} / ${rowKey}`] = row;
       }
     }
-    // Bookkeeping rows (`~…`) are not aggregates: readAggregates skips them too.
-    for (const key of Object.keys(rows)) if ((key.split(' / ')[1] ?? '').startsWith(RESERVED_ROW_PREFIX)) delete rows[key];
-    // The store drops null properties; so does the reference.
-    for (const row of Object.values(rows)) for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
     snapshot[view.table] = sortKeys(rows);
   }
   return snapshot;
