@@ -1,10 +1,10 @@
 /**
- * `npm run bench [-- --size-mb 150 --rss-file-mb 1024 --phases a,b,stages,loop,c,s,p,g,d,e,f,rss,rssE2e,junk --repeat 3 --dir /tmp/x --no-write]`
+ * `npm run bench [-- flags]`: the flags are in bench/args.ts (`npm run bench -- --help`).
  * Generates logs with the project's generator and measures, on the same data, the floor (a), the
  * in-process pipeline (b), `acs-logs process` end to end (c), the sink floor (s), DuckDB (p), growth
  * (g), the incremental cost (d), how table requests scale (e), one large call (f), a junk flood (j);
  * optionally the loop and `acs-logs process` on one big file (rss, rssE2e). Writes docs/BENCHMARKS.md
- * (bench/report.ts); the flags are in bench/args.ts (`npm run bench -- --help`).
+ * (bench/report.ts).
  */
 import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
