@@ -1,12 +1,14 @@
 import { InvocationContext } from '@azure/functions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
-import { registeredFunctions } from '../support/functionsHost.js';
+import { registeredFunctions, systemLogs } from '../support/functionsHost.js';
 
 const prefix = uniquePrefix();
 let logBlobArrived: typeof import('../../src/functions/logBlobArrived.js').logBlobArrived;
 let tailAndSweepTimer: typeof import('../../src/functions/tailAndSweep.js').tailAndSweepTimer;
+/** What loading the app printed (the spies still print it). */
+const printedOnLoad: unknown[][] = [];
 
 beforeAll(async () => {
   // App settings are environment variables; the modules read them when the worker loads them.
@@ -14,8 +16,16 @@ beforeAll(async () => {
   process.env['AggregatesStorage'] = azuriteConnectionString();
   process.env['ACS_LOGS_TABLE_PREFIX'] = prefix;
   process.env['ACS_LOGS_TRIGGER_SOURCE'] = 'LogsAndContainerScan';
-  ({ logBlobArrived } = await import('../../src/functions/logBlobArrived.js'));
-  ({ tailAndSweepTimer } = await import('../../src/functions/tailAndSweep.js'));
+  const spies = (['log', 'info', 'warn', 'error'] as const).map((method) => vi.spyOn(console, method));
+  try {
+    ({ logBlobArrived } = await import('../../src/functions/logBlobArrived.js'));
+    ({ tailAndSweepTimer } = await import('../../src/functions/tailAndSweep.js'));
+  } finally {
+    for (const spy of spies) {
+      printedOnLoad.push(...spy.mock.calls);
+      spy.mockRestore();
+    }
+  }
 });
 
 /** What the handlers logged, level first: kept here instead of printed. */
@@ -60,6 +70,9 @@ describe('functions', () => {
     ]);
     expect(byName.get('tailAndSweep')).toEqual(['timerTrigger']);
     expect(byName.get('logBlobArrived-Usage')).toEqual(['blobTrigger']);
+    // Registering with a host prints nothing (no "Failed to detect the Azure Functions runtime") and logs no problem to it.
+    expect(printedOnLoad).toEqual([]);
+    expect(systemLogs().filter((log) => log.level !== 'information' && log.level !== 'debug' && log.level !== 'trace')).toEqual([]);
   });
 
   it('a trigger without blob metadata fails the invocation so the host retries it', async () => {

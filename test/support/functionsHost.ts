@@ -6,7 +6,15 @@ export interface RegisteredFunction {
   bindings: Record<string, { type: string; direction: string } & Record<string, unknown>>;
 }
 
+/** A log line `@azure/functions` sends to the host (its own system log, not the app's). */
+export interface SystemLog {
+  level: string;
+  category: string;
+  message: string;
+}
+
 const registered: RegisteredFunction[] = [];
+const systemLog: SystemLog[] = [];
 
 /**
  * Stands in for `@azure/functions-core`, the module the Functions host's Node worker provides to
@@ -22,7 +30,12 @@ const core = {
   registerHook(): { dispose(): void } {
     return { dispose: () => {} };
   },
-  log(): void {},
+  // Kept in memory instead of printed (the package logs a JSON line per trigger binding it registers);
+  // warnings and errors are still printed, so a real problem is not hidden.
+  log(level: string, category: string, message: string): void {
+    systemLog.push({ level, category, message });
+    if (level === 'warning' || level === 'error' || level === 'critical') console.error(`@azure/functions ${level}: ${message}`);
+  },
 };
 
 type Require = (this: NodeJS.Module, id: string) => unknown;
@@ -36,4 +49,9 @@ proto.require = function require(this: NodeJS.Module, id: string): unknown {
 /** The functions registered so far in this test file's worker. */
 export function registeredFunctions(): readonly RegisteredFunction[] {
   return registered;
+}
+
+/** What `@azure/functions` logged to the host so far in this test file's worker. */
+export function systemLogs(): readonly SystemLog[] {
+  return systemLog;
 }

@@ -1,0 +1,87 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseBenchArgs, type BenchArgs } from '../../bench/args.js';
+import type { TreeInfo } from '../../bench/data.js';
+import type { PhaseResult } from '../../bench/phases.js';
+import { ANALYSIS_HEADING, report, withAnalysisKept, writeReport } from '../../bench/report.js';
+
+const EVERY_PHASE_HEADER =
+  '| phase | seconds | records/s | ratio to floor | ratio to DuckDB | requests / 1,000 records | entities / 1,000 records | peak RSS MiB |';
+
+const ANALYSIS = `${ANALYSIS_HEADING}
+
+Written by hand: **kept** as is, with its | pipes |, trailing spaces   
+and \`code\`.
+
+## A later hand-written heading
+
+- still part of the analysis
+`;
+
+const tree: TreeInfo = { dir: '/tmp/t', files: ['a', 'b'], bytes: 2_000_000, records: 4_000, seed: 1, roomsPerHour: 3, callsPerHour: 2, generateMs: 10 };
+
+function phase(ms: number, extra: PhaseResult['extra'] = {}): PhaseResult {
+  return { name: 'x', ms, bytes: tree.bytes, records: tree.records, peakRssMb: 100, sampledRssMb: 99, extra };
+}
+
+function args(argv: string[]): BenchArgs {
+  const command = parseBenchArgs(argv);
+  if (command.kind !== 'run') throw new Error(command.kind);
+  return command.args;
+}
+
+function render(results: Record<string, PhaseResult>): string {
+  return report(args(['--phases', 'a,c,p']), tree, results, { commandLine: ['--phases', 'a,c,p'], at: new Date('2026-01-02T03:04:05.000Z') });
+}
+
+describe('bench report', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('renders one table of every phase with time, records/s, both ratios, requests, entities and peak RSS', () => {
+    const text = render({ a: phase(1_000), c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900, requests: 482, entities: 3_600 }), p: phase(500) });
+    const lines = text.split('\n');
+    const at = lines.indexOf(EVERY_PHASE_HEADER);
+    expect(at).toBeGreaterThan(lines.indexOf('## Every phase'));
+    expect(lines[at + 1]).toBe('|---|---:|---:|---:|---:|---:|---:|---:|');
+    expect(lines[at + 2]).toBe('| (a) floor: read + JSON.parse per line | 1.00 | 4,000 | 1.000 | 0.500 |  |  | 100 |');
+    expect(lines).toContain('| (b) pipeline in process: Framer → decodeUnit → normalizeRecord → route + apply | not run | | | | | | |');
+    expect(lines).toContain('| (c) end to end: `acs-logs process` on the tree, embedded default store, start-up included | 8.00 | 500 | 0.125 | 0.063 | 120.5 | 900.0 | 100 |');
+    expect(text.startsWith('# Benchmarks\n\nLatest run: 2026-01-02T03:04:05.000Z — `npm run bench -- --phases a,c,p`\n')).toBe(true);
+    expect(text).toContain('## How to run');
+    expect(text).not.toContain(ANALYSIS_HEADING);
+  });
+
+  it('keeps the previous analysis verbatim after the new report, and adds none when there was none', () => {
+    const previous = `# Benchmarks\n\nold figures | 1 | 2 |\n\n${ANALYSIS}`;
+    expect(withAnalysisKept('NEW\n', previous)).toBe(`NEW\n\n${ANALYSIS}`);
+    expect(withAnalysisKept('NEW\n', '# Benchmarks\n\nno analysis yet\n')).toBe('NEW\n');
+    expect(withAnalysisKept('NEW\n', '')).toBe('NEW\n');
+  });
+
+  it('rewrites the file with the new figures and the hand-written analysis byte for byte', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-report-'));
+    const file = path.join(dir, 'BENCHMARKS.md');
+    await writeFile(file, `# Benchmarks\n\n| (a) floor | 9.99 |\n\n${ANALYSIS}`);
+    const rendered = render({ a: phase(1_000) });
+    await writeReport(file, rendered);
+    const written = await readFile(file, 'utf8');
+    expect(written).toBe(`${rendered}\n${ANALYSIS}`);
+    expect(written).not.toContain('9.99');
+    // A second run keeps it again, not twice.
+    await writeReport(file, rendered);
+    expect(await readFile(file, 'utf8')).toBe(written);
+  });
+
+  it('writes a new file when there is none', async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'bench-report-'));
+    const file = path.join(dir, 'BENCHMARKS.md');
+    await writeReport(file, 'NEW\n');
+    expect(await readFile(file, 'utf8')).toBe('NEW\n');
+  });
+});
