@@ -5,6 +5,9 @@ import {
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
+import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+
+export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
 
 /** A record and its unique, ordered position in its file (see RawRecord.position). */
@@ -82,9 +85,6 @@ interface Item {
 
 const MAX_ATTEMPTS = 40;
 
-export function highWaterMarkRowKey(fileId: string): string {
-  return `${RESERVED_ROW_PREFIX}hwm|${fileId}`;
-}
 
 /** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
@@ -180,10 +180,7 @@ async function applyToPartition(
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).
     const marks = new Map<string, number>();
-    for (const [fileId, { markKey }] of markKeys) {
-      const mark = known.get(markKey)?.data['mark'];
-      marks.set(fileId, typeof mark === 'number' ? mark : -1);
-    }
+    for (const [fileId, { markKey }] of markKeys) marks.set(fileId, markOf(view.table, known.get(markKey)));
     const pending = items.filter((item) => {
       const mark = marks.get(item.source.fileId);
       return mark === undefined || item.position >= mark;
@@ -218,7 +215,7 @@ async function applyToPartition(
     }
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
-      const data = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
+      const data: HighWaterMarkRow = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
       const markRow = known.get(markKey);
       writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
     }
