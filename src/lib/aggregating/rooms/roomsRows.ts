@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { storedNullable } from '../../storage/storedRows.js';
+import { bucketRowShape, storedCount, storedOptionalCount, storedOptionalText } from '../rowSchemas.js';
+
+/** A row of the RoomsOperations table (roomsOperationsView.ts). */
+export const roomsOperationsRowSchema = z.object({
+  ...bucketRowShape,
+  operationName: z.string(),
+  operationVersion: storedOptionalText,
+  resultType: storedOptionalText,
+  resultSignature: storedOptionalText,
+  count: storedCount,
+});
+
+/** A row of the Rooms table (roomsView.ts): one per room; `…At` companions of latest values are not read back. */
+export const roomRowSchema = z.object({
+  resourceId: z.string(),
+  roomId: z.string(),
+  createdAt: storedOptionalText,
+  lifespanMinutes: storedNullable(z.number()),
+  pstnDialOutEnabled: storedNullable(z.boolean()),
+  participantsAdded: storedCount.default(0),
+  participantsUpserted: storedCount.default(0),
+  participantsRemoved: storedCount.default(0),
+  participantsCount: storedOptionalCount,
+  participantsAttendee: storedOptionalCount,
+  participantsConsumer: storedOptionalCount,
+  participantsPresenter: storedOptionalCount,
+  operations: storedCount,
+  failedOperations: storedCount.default(0),
+  firstOperationAt: storedOptionalText,
+  lastOperationAt: storedOptionalText,
+  deletedAt: storedOptionalText,
+});
+
+export type RoomStoredRow = z.output<typeof roomRowSchema>;
