@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import {
-  ALL_VIEWS, CONTRIBUTION_VIEWS, ROOMS_OPERATIONS_TABLE, ROOMS_TABLE, USAGE_TABLE,
+  ALL_VIEWS, CONTRIBUTION_VIEWS, RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE, ROOMS_OPERATIONS_TABLE, ROOMS_TABLE, USAGE_TABLE,
 } from '../../src/lib/aggregating/index.js';
+import { recordingOperationsRowSchema, recordingsRowSchema } from '../../src/lib/aggregating/recordings/recordingRows.js';
 import { roomRowSchema, roomsOperationsRowSchema } from '../../src/lib/aggregating/rooms/roomsRows.js';
 import { usageRowSchema } from '../../src/lib/aggregating/usage/usageRows.js';
 import { defaultGenerateOptions, generateLogs } from '../../src/lib/generating/index.js';
@@ -10,6 +11,7 @@ import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '
 import { applyToViews, type PositionedRecord, type RecordSource } from '../../src/lib/processing/applyExactlyOnce.js';
 import { publishCallContributions } from '../../src/lib/processing/publishCallContributions.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
+import { queryRecordingOperations, queryRecordings } from '../../src/lib/querying/recordingQueries.js';
 import { queryRetirement } from '../../src/lib/querying/retirementQueries.js';
 import { queryRooms, queryRoomsOperations } from '../../src/lib/querying/roomsQueries.js';
 import { queryUsage } from '../../src/lib/querying/usageQueries.js';
@@ -25,6 +27,10 @@ const TABLES: Record<string, { schema: z.ZodType; query: (tables: TableStore) =>
   [USAGE_TABLE]: { schema: usageRowSchema, query: (tables) => queryUsage(tables, DAY_FILTERS), corrupt: { records: 'many' } },
   [ROOMS_OPERATIONS_TABLE]: { schema: roomsOperationsRowSchema, query: (tables) => queryRoomsOperations(tables, DAY_FILTERS), corrupt: { count: '3' } },
   [ROOMS_TABLE]: { schema: roomRowSchema, query: (tables) => queryRooms(tables, DAY_FILTERS), corrupt: { participantsAdded: true } },
+  [RECORDINGS_TABLE]: { schema: recordingsRowSchema, query: (tables) => queryRecordings(tables, DAY_FILTERS), corrupt: { byFormat: '{"MP4":"two"}' } },
+  [RECORDING_OPERATIONS_TABLE]: {
+    schema: recordingOperationsRowSchema, query: (tables) => queryRecordingOperations(tables, DAY_FILTERS), corrupt: { durationMinMs: '12' },
+  },
 };
 
 let tables: TableStore;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { storedNullable } from '../storage/storedRows.js';
+import { readCounts, type Counts } from './rowValues.js';
 
 /**
  * The values views store, as zod schemas: each view's rows schema is built from these, and queries
@@ -22,3 +23,24 @@ export const bucketRowShape = {
   granularity: storedGranularity,
   bucket: z.string(),
 };
+
+/**
+ * Text a view decodes with its own reader (a count map, a sketch): the reader's error becomes the
+ * property's issue. Absent reads as the reader reads absent.
+ */
+export function storedEncoded<T>(decode: (text: string | undefined) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((text, context): T => {
+      try {
+        return decode(text);
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+        return z.NEVER;
+      }
+    });
+}
+
+/** A count map stored as JSON (rowValues.ts). */
+export const storedCounts = storedEncoded<Counts>(readCounts);
