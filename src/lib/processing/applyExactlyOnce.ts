@@ -5,7 +5,7 @@ import {
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
-import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+import { highWaterMarkRowKey, markOf, sequenceOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
 
 export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
@@ -204,7 +204,7 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
-      summaryRow[SUMMARY_SEQUENCE_FIELD] = sequenceOf(known, summary.rowKey) + end;
+      summaryRow[SUMMARY_SEQUENCE_FIELD] = sequenceOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
       writes.push(writeFor(summary.rowKey, summaryRow, known));
       const stored = new Map<string, RowData>();
       for (const key of companionKeys) {
@@ -279,14 +279,6 @@ async function applyToPartition(
     }
     summaries.set(summaryKey(view.table, partitionKey), snapshot);
   }
-}
-
-/** The count of records applied to the partition so far (see SUMMARY_SEQUENCE_FIELD). */
-function sequenceOf(known: PartitionRows, summaryRowKey: string): number {
-  const own = known.get(summaryRowKey)?.data[SUMMARY_SEQUENCE_FIELD];
-  if (typeof own === 'number' && Number.isFinite(own)) return own;
-  const legacy = known.get(LEGACY_SEQUENCE_ROW_KEY)?.data['n'];
-  return typeof legacy === 'number' && Number.isFinite(legacy) ? legacy : 0;
 }
 
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */

@@ -3,14 +3,14 @@ import { sketchQuantile } from '../aggregating/recordings/durationSketch.js';
 import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
 import { compareStrings } from '../aggregating/rowValues.js';
 import {
-  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
-  type RecordingFacts,
+  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, callRecordingCountSchema, callRowSchema, computeCallFacts, recordingRowSchema,
+  SUMMARY_ROW_PREFIX, type CallFacts, type RecordingFacts,
 } from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { mapConcurrently } from '../processing/concurrency.js';
-import { matchesResource, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
+import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
 
@@ -123,8 +123,9 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
   const calls: { row: CallRow; firstAt: string }[] = [];
   const capped: StoredRow[] = [];
   for (const { callRow, recordings } of scanned) {
-    if (callRow.data['truncated'] === true) capped.push(callRow);
-    else calls.push(joinedRow(callFactsOfRow(callRow.data, recordings)));
+    const stored = parseStoredRow(callRowSchema, CALLS_TABLE, callRow);
+    if (stored.truncated) capped.push(callRow);
+    else calls.push(joinedRow(callFactsOfRow(stored, recordings)));
   }
   const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (callRow) => recomputeCall(tables, callRow.partitionKey));
   for (const facts of recomputed) calls.push(joinedRow(facts));
@@ -149,7 +150,8 @@ function scanCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCal
 async function readCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
   const calls: ScannedCall[] = [];
   for (const callRow of await readCallRows(tables, filters)) {
-    calls.push({ callRow, recordings: callRow.data['truncated'] === true ? [] : await readRecordings(tables, callRow.partitionKey) });
+    const truncated = parseStoredRow(callRowSchema, CALLS_TABLE, callRow).truncated;
+    calls.push({ callRow, recordings: truncated ? [] : await readRecordings(tables, callRow.partitionKey) });
   }
   return calls;
 }
@@ -163,7 +165,7 @@ export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFi
   await tables.ensureTable(CALLS_TABLE);
   const histogram = new Map<number, number>();
   for (const row of await readCallRows(tables, filters, ['recordingCount', 'resourceId'])) {
-    const recordings = numberOr(row.data['recordingCount'], 0) as number;
+    const recordings = parseStoredRow(callRecordingCountSchema, CALLS_TABLE, row).recordingCount;
     histogram.set(recordings, (histogram.get(recordings) ?? 0) + 1);
   }
   return [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([recordings, calls]) => ({ recordings, calls }));
@@ -258,7 +260,7 @@ function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, p
 async function readRecordings(tables: TableStore, partitionKey: string): Promise<RecordingFacts[]> {
   const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`;
   const recordings: RecordingFacts[] = [];
-  for await (const row of tables.query(CALLS_TABLE, filter)) recordings.push(recordingFactsOf(row.data));
+  for await (const row of tables.query(CALLS_TABLE, filter)) recordings.push(parseStoredRow(recordingRowSchema, CALLS_TABLE, row));
   return recordings;
 }
 

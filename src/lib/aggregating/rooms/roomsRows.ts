@@ -12,7 +12,10 @@ export const roomsOperationsRowSchema = z.object({
   count: storedCount,
 });
 
-/** A row of the Rooms table (roomsView.ts): one per room; `…At` companions of latest values are not read back. */
+/** When a latest value was observed (rowValues.ts keepLatest): kept to fold in any order, not read back. */
+const observedAt = storedOptionalText;
+
+/** A row of the Rooms table (roomsView.ts): one per room. */
 export const roomRowSchema = z.object({
   resourceId: z.string(),
   roomId: z.string(),
@@ -31,6 +34,12 @@ export const roomRowSchema = z.object({
   firstOperationAt: storedOptionalText,
   lastOperationAt: storedOptionalText,
   deletedAt: storedOptionalText,
+  lifespanMinutesAt: observedAt,
+  pstnDialOutEnabledAt: observedAt,
+  participantsCountAt: observedAt,
+  participantsAttendeeAt: observedAt,
+  participantsConsumerAt: observedAt,
+  participantsPresenterAt: observedAt,
 });
 
 export type RoomStoredRow = z.output<typeof roomRowSchema>;
