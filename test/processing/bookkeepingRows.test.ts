@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CALL_ROW_KEY, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { applyExactlyOnce, highWaterMarkRowKey } from '../../src/lib/processing/applyExactlyOnce.js';
 import { CheckpointStore, FILES_TABLE, freshCheckpoint, SWEEP_STATE_PARTITION, type Checkpoint } from '../../src/lib/processing/checkpoints.js';
@@ -6,6 +7,7 @@ import { FAILURES_TABLE, FileFailureStore } from '../../src/lib/processing/fileF
 import { QUARANTINE_TABLE, QuarantineStore, quarantinePartition, quarantineRowKey, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
+import { DAY, operationRecord } from '../support/recordingLogs.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { newTableStore, putRawRow, readAggregates } from '../support/storage.js';
 
@@ -109,5 +111,17 @@ describe('bookkeeping rows read through their schemas', () => {
     await putRawRow(tables, roomsOperationsView.table, partitionKey as string, highWaterMarkRowKey('f.0'), { file: 'c/p', mark: '6', updatedAt: 'x' });
     await expect(applyExactlyOnce(tables, [roomsOperationsView], records, options)).rejects.toThrow(/~hwm\|f\.0.*mark: /);
     expect(await readAggregates(tables, [roomsOperationsView])).toEqual(before);
+  });
+
+  it('a call row whose count of applied records has a wrong type fails the write instead of counting from 0', async () => {
+    const tables = newTableStore();
+    const correlationId = 'call-applied-records';
+    const records = normalizeAll([0, 1, 2].map((n) => operationRecord({ correlationId, operationName: 'StartRecording', time: DAY + n * 1000 })))
+      .map((record, position) => ({ position, record }));
+    await applyExactlyOnce(tables, [callsView], records.slice(0, 2), { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 });
+    const stored = await tables.getRow(callsView.table, callPartition(correlationId), CALL_ROW_KEY);
+    expect(stored?.data['appliedRecords']).toBe(2);
+    await putRawRow(tables, callsView.table, callPartition(correlationId), CALL_ROW_KEY, { ...stored?.data, appliedRecords: 'two' });
+    await expect(applyExactlyOnce(tables, [callsView], records, { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 })).rejects.toThrow(/row 'call'.*appliedRecords: /);
   });
 });

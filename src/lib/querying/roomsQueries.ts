@@ -1,6 +1,6 @@
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { compareStrings } from '../aggregating/rowValues.js';
-import { roomRowSchema, roomsOperationsRowSchema, type RoomStoredRow } from '../aggregating/rooms/roomsRows.js';
+import { roomRowSchema, roomsOperationsRowSchema, type RoomValues } from '../aggregating/rooms/roomsRows.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
@@ -18,8 +18,8 @@ export interface RoomsOperationsRow {
   count: number;
 }
 
-/** One row of `query rooms`: a stable contract (docs/QUERYING.md); the stored row without its first operation's time. */
-export type RoomRow = Omit<RoomStoredRow, 'firstOperationAt'>;
+/** One row of `query rooms`: a stable contract (docs/QUERYING.md); what a stored room row tells. */
+export type RoomRow = RoomValues;
 
 /** The rows of `rooms-operations`: operation counts per bucket. */
 export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
@@ -66,6 +66,12 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
 }
 
 function toRoomRow(stored: StoredRow): RoomRow {
-  const { firstOperationAt: _first, ...row } = parseStoredRow(roomRowSchema, ROOMS_TABLE, stored);
-  return row;
+  const row = parseStoredRow(roomRowSchema, ROOMS_TABLE, stored);
+  return {
+    resourceId: row.resourceId, roomId: row.roomId, createdAt: row.createdAt, lifespanMinutes: row.lifespanMinutes,
+    pstnDialOutEnabled: row.pstnDialOutEnabled, participantsAdded: row.participantsAdded, participantsUpserted: row.participantsUpserted,
+    participantsRemoved: row.participantsRemoved, participantsCount: row.participantsCount, participantsAttendee: row.participantsAttendee,
+    participantsConsumer: row.participantsConsumer, participantsPresenter: row.participantsPresenter, operations: row.operations,
+    failedOperations: row.failedOperations, lastOperationAt: row.lastOperationAt, deletedAt: row.deletedAt,
+  };
 }

@@ -12,11 +12,8 @@ export const roomsOperationsRowSchema = z.object({
   count: storedCount,
 });
 
-/** When a latest value was observed (rowValues.ts keepLatest): kept to fold in any order, not read back. */
-const observedAt = storedOptionalText;
-
-/** A row of the Rooms table (roomsView.ts): one per room. */
-export const roomRowSchema = z.object({
+/** What a room's row tells (`query rooms` shows these). */
+export const roomValuesSchema = z.object({
   resourceId: z.string(),
   roomId: z.string(),
   createdAt: storedOptionalText,
@@ -31,9 +28,18 @@ export const roomRowSchema = z.object({
   participantsPresenter: storedOptionalCount,
   operations: storedCount,
   failedOperations: storedCount.default(0),
-  firstOperationAt: storedOptionalText,
   lastOperationAt: storedOptionalText,
   deletedAt: storedOptionalText,
+});
+
+export type RoomValues = z.output<typeof roomValuesSchema>;
+
+/** When a latest value was observed (rowValues.ts keepLatest): kept to fold in any order, not shown. */
+const observedAt = storedOptionalText;
+
+/** A row of the Rooms table (roomsView.ts): one per room, its values and the times that order them. */
+export const roomRowSchema = roomValuesSchema.extend({
+  firstOperationAt: storedOptionalText,
   lifespanMinutesAt: observedAt,
   pstnDialOutEnabledAt: observedAt,
   participantsCountAt: observedAt,
@@ -41,5 +47,3 @@ export const roomRowSchema = z.object({
   participantsConsumerAt: observedAt,
   participantsPresenterAt: observedAt,
 });
-
-export type RoomStoredRow = z.output<typeof roomRowSchema>;
