@@ -10,7 +10,11 @@ import { roomRowSchema, roomsOperationsRowSchema } from '../../src/lib/aggregati
 import { usageRowSchema } from '../../src/lib/aggregating/usage/usageRows.js';
 import { defaultGenerateOptions, generateLogs } from '../../src/lib/generating/index.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../../src/lib/normalizing/index.js';
+import { contributionMarkSchema } from '../../src/lib/aggregating/calls/callContribution.js';
+import { LOCATOR_ROW_KEY, locatorRowSchema } from '../../src/lib/aggregating/calls/callLocator.js';
 import { applyToViews, type PositionedRecord, type RecordSource } from '../../src/lib/processing/applyExactlyOnce.js';
+import { highWaterMarkRowKey, highWaterMarkRowSchema } from '../../src/lib/processing/highWaterMarkRows.js';
+import { CONTRIBUTION_ROW_PREFIX } from '../../src/lib/processing/publishCallContributions.js';
 import { publishCallContributions } from '../../src/lib/processing/publishCallContributions.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
@@ -116,6 +120,25 @@ describe('every row a view writes parses through the schema the view owns', () =
       // A property the view writes that the schema does not name, or one the schema names that no row has: a name drifted apart.
       expect([...seen].filter((property) => !known.has(property))).toEqual([]);
       expect([...known].filter((property) => !seen.has(property) && !(RARE[table] ?? []).includes(property))).toEqual([]);
+    });
+  }
+});
+
+describe('the bookkeeping rows of aggregate tables parse through their schemas', () => {
+  const bookkeeping: [string, string, z.ZodType][] = [
+    ...[...ALL_VIEWS.map((view) => view.table)].map((table): [string, string, z.ZodType] => [table, highWaterMarkRowKey(''), highWaterMarkRowSchema]),
+    [CALLS_TABLE, LOCATOR_ROW_KEY, locatorRowSchema],
+    ...CONTRIBUTION_VIEWS.map((view): [string, string, z.ZodType] => [view.table, CONTRIBUTION_ROW_PREFIX, contributionMarkSchema]),
+  ];
+  for (const [table, prefix, schema] of bookkeeping) {
+    it(`${table} ${prefix}`, async () => {
+      let rows = 0;
+      for await (const row of tables.query(table, undefined)) {
+        if (!row.rowKey.startsWith(prefix)) continue;
+        rows++;
+        expect(schema.safeParse(row.data).error?.issues, `${row.partitionKey} / ${row.rowKey}`).toBeUndefined();
+      }
+      expect(rows).toBeGreaterThan(0);
     });
   }
 });

@@ -1,3 +1,4 @@
+import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import {
@@ -5,7 +6,7 @@ import {
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
-import { highWaterMarkRowKey, markOf, sequenceOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
 
 export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
@@ -204,7 +205,7 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
-      summaryRow[SUMMARY_SEQUENCE_FIELD] = sequenceOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
+      summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
       writes.push(writeFor(summary.rowKey, summaryRow, known));
       const stored = new Map<string, RowData>();
       for (const key of companionKeys) {

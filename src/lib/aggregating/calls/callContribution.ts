@@ -8,6 +8,8 @@ import { dayBucket, hourBucket } from '../timeBuckets.js';
 import type { RowData } from '../types.js';
 import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../rowValues.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
+import { storedCount, storedCounts, storedEncoded } from '../rowSchemas.js';
+import { z } from 'zod';
 
 export interface CallContribution {
   resourceId: string;
@@ -58,28 +60,37 @@ export function encodeContribution(c: CallContribution): string {
   return JSON.stringify({ ...c, endpointTypes: writeCounts(c.endpointTypes), quality: encodeQuality(c.quality) });
 }
 
-export function decodeContribution(value: unknown): CallContribution | null {
-  if (typeof value !== 'string' || value === '') return null;
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(value) as Record<string, unknown>;
-  } catch {
-    throw new Error(`stored call contribution does not read: ${value.slice(0, 80)}`);
-  }
-  return {
-    resourceId: String(parsed['resourceId']),
-    hour: String(parsed['hour']),
-    day: String(parsed['day']),
-    callMs: numberOf(parsed['callMs']),
-    participants: numberOf(parsed['participants']),
-    participantMs: numberOf(parsed['participantMs']),
-    callType: String(parsed['callType']),
-    endpointTypes: readCounts(parsed['endpointTypes']),
-    impacted: parsed['impacted'] === true,
-    recorded: parsed['recorded'] === true,
-    quality: decodeQuality(parsed['quality']),
-  };
-}
+/** A contribution as encodeContribution stores it. */
+const contributionSchema = z.object({
+  resourceId: z.string(),
+  hour: z.string(),
+  day: z.string(),
+  callMs: z.number(),
+  participants: storedCount,
+  participantMs: z.number(),
+  callType: z.string(),
+  endpointTypes: storedCounts,
+  impacted: z.boolean(),
+  recorded: z.boolean(),
+  quality: storedEncoded(decodeQuality),
+});
+
+/** The `~c|<call>` row of a per-resource day partition: the call's sequence and what it contributed there (empty: nothing). */
+export const contributionMarkSchema = z.object({
+  seq: storedCount,
+  contribution: z
+    .string()
+    .transform((text, context) => {
+      if (text === '') return null;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(contributionSchema.nullable()),
+});
 
 /**
  * Adds `delta` to `key` in a count map stored as JSON; a key that reaches 0 is removed. A map holding
