@@ -2,11 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { CALL_ROW_KEY, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { applyExactlyOnce, highWaterMarkRowKey } from '../../src/lib/processing/applyExactlyOnce.js';
+import { CONTRIBUTION_ROW_PREFIX, publishCallContributions } from '../../src/lib/processing/publishCallContributions.js';
+import { CALL_VOLUME_TABLE } from '../../src/lib/aggregating/index.js';
 import { CheckpointStore, FILES_TABLE, freshCheckpoint, SWEEP_STATE_PARTITION, type Checkpoint } from '../../src/lib/processing/checkpoints.js';
 import { FAILURES_TABLE, FileFailureStore } from '../../src/lib/processing/fileFailures.js';
 import { QUARANTINE_TABLE, QuarantineStore, quarantinePartition, quarantineRowKey, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
+import { legRecord } from '../support/callLogs.js';
 import { DAY, operationRecord } from '../support/recordingLogs.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { newTableStore, putRawRow, readAggregates } from '../support/storage.js';
@@ -123,5 +126,21 @@ describe('bookkeeping rows read through their schemas', () => {
     expect(stored?.data['appliedRecords']).toBe(2);
     await putRawRow(tables, callsView.table, callPartition(correlationId), CALL_ROW_KEY, { ...stored?.data, appliedRecords: 'two' });
     await expect(applyExactlyOnce(tables, [callsView], records, { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 })).rejects.toThrow(/row 'call'.*appliedRecords: /);
+  });
+
+  it('a contribution mark with a wrong type fails publishing instead of adding the call again', async () => {
+    const tables = newTableStore();
+    const correlationId = 'call-contribution-mark';
+    const leg = (version: number) => legRecord({ correlationId, participantId: 'p1', version, time: DAY + version * 60_000, callStartTime: DAY, callDurationSeconds: 60 * version });
+    const first = normalizeAll([leg(1)]).map((record, position) => ({ position, record }));
+    await applyExactlyOnce(tables, [callsView], first, { fileId: 'l.0', fileKey: 'c/p', concurrency: 1 });
+    await publishCallContributions(tables, [callsView], first, 1);
+    let mark: { partitionKey: string; rowKey: string; data: Record<string, unknown> } | undefined;
+    for await (const row of tables.query(CALL_VOLUME_TABLE, undefined)) if (row.rowKey.startsWith(CONTRIBUTION_ROW_PREFIX)) mark = row;
+    if (!mark) throw new Error('no contribution mark');
+    await putRawRow(tables, CALL_VOLUME_TABLE, mark.partitionKey, mark.rowKey, { ...mark.data, seq: 'one' });
+    const second = normalizeAll([leg(2)]).map((record) => ({ position: 1, record }));
+    await applyExactlyOnce(tables, [callsView], second, { fileId: 'l.0', fileKey: 'c/p', concurrency: 1 });
+    await expect(publishCallContributions(tables, [callsView], second, 1)).rejects.toThrow(/table CallVolume .*seq: /);
   });
 });
