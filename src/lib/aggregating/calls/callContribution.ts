@@ -7,6 +7,7 @@
 import { dayBucket, hourBucket } from '../timeBuckets.js';
 import type { RowData } from '../types.js';
 import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../rowValues.js';
+import type { CallStoredRow } from './callRowSchemas.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
 import { storedCount, storedCounts, storedEncoded } from '../rowSchemas.js';
 import { z } from 'zod';
@@ -28,31 +29,24 @@ export interface CallContribution {
   quality: Record<string, MediaQualitySketches>;
 }
 
-/** The contribution of a call row; null while the call has no start time (no call logs yet) or no resource. */
-export function contributionOf(callRow: RowData | undefined): CallContribution | null {
-  if (!callRow) return null;
-  const start = callRow['callStartTime'];
-  const resourceId = callRow['resourceId'];
-  if (typeof start !== 'string' || typeof resourceId !== 'string' || resourceId === '') return null;
-  const time = Date.parse(start);
+/** The contribution of a call row (read through its schema); null while the call has no start time (no call logs yet) or no resource. */
+export function contributionOf(callRow: CallStoredRow | undefined): CallContribution | null {
+  if (!callRow || callRow.callStartTime === null || callRow.resourceId === null) return null;
+  const time = Date.parse(callRow.callStartTime);
   if (!Number.isFinite(time)) return null;
   return {
-    resourceId,
+    resourceId: callRow.resourceId,
     hour: hourBucket(time),
     day: dayBucket(time),
-    callMs: numberOf(callRow['callDurationMs']),
-    participants: numberOf(callRow['participants']),
-    participantMs: numberOf(callRow['participantMs']),
-    callType: typeof callRow['callType'] === 'string' ? callRow['callType'] : '(none)',
-    endpointTypes: readCounts(callRow['endpointTypes']),
-    impacted: callRow['impacted'] === true,
-    recorded: numberOf(callRow['recordingCount']) > 0,
-    quality: decodeQuality(callRow['quality']),
+    callMs: callRow.callDurationMs ?? 0,
+    participants: callRow.participants,
+    participantMs: callRow.participantMs,
+    callType: callRow.callType ?? '(none)',
+    endpointTypes: callRow.endpointTypes,
+    impacted: callRow.impacted,
+    recorded: callRow.recordingCount > 0,
+    quality: callRow.quality,
   };
-}
-
-function numberOf(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
 /** The contribution as the `~c|` row keeps it. */
