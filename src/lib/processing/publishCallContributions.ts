@@ -19,7 +19,7 @@
  *   stops, and the one with the highest sequence visits every partition the call ever reached and
  *   leaves its contribution only in the current one.
  */
-import { callRowSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import { callContributionFieldsSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorRow, locatorRowSchema } from '../aggregating/calls/callLocator.js';
 import {
@@ -127,7 +127,7 @@ async function claimCall(
     if (target === null && places.length === 0) return null;
     const sequence = appliedRecordsOf(CALLS_TABLE, callRow, rows.get(LEGACY_SEQUENCE_ROW_KEY) ?? undefined);
     if ((stored?.seq ?? 0) > sequence) return null; // a newer state of the call is being published by another run
-    const contribution = target === null || !callRow ? null : contributionOf(parseStoredRow(callRowSchema, CALLS_TABLE, callRow));
+    const contribution = target === null || !callRow ? null : contributionOf(parseStoredRow(callContributionFieldsSchema, CALLS_TABLE, callRow));
     if (target === null || places.includes(target)) return { callPartition, sequence, contribution, target, places };
     const all = [...places, target].sort();
     const data = locatorRow(sequence, all);

@@ -7,7 +7,7 @@
 import { dayBucket, hourBucket } from '../timeBuckets.js';
 import type { RowData } from '../types.js';
 import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../rowValues.js';
-import type { CallStoredRow } from './callRowSchemas.js';
+import type { CallContributionFields } from './callRowSchemas.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
 import { storedCount, storedCounts, storedEncoded } from '../rowSchemas.js';
 import { z } from 'zod';
@@ -30,7 +30,7 @@ export interface CallContribution {
 }
 
 /** The contribution of a call row (read through its schema); null while the call has no start time (no call logs yet) or no resource. */
-export function contributionOf(callRow: CallStoredRow | undefined): CallContribution | null {
+export function contributionOf(callRow: CallContributionFields | undefined): CallContribution | null {
   if (!callRow || callRow.callStartTime === null || callRow.resourceId === null) return null;
   const time = Date.parse(callRow.callStartTime);
   if (!Number.isFinite(time)) return null;

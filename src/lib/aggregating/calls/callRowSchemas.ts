@@ -66,6 +66,14 @@ export const callRowSchema = z.object({
 
 export type CallStoredRow = z.output<typeof callRowSchema>;
 
+/** What a call contributes to call-volume and call-quality is read from these (callContribution.ts): not the sets it does not need. */
+export const callContributionFieldsSchema = callRowSchema.pick({
+  callStartTime: true, resourceId: true, callDurationMs: true, participants: true, participantMs: true, callType: true, endpointTypes: true,
+  impacted: true, recordingCount: true, quality: true,
+});
+
+export type CallContributionFields = z.output<typeof callContributionFieldsSchema>;
+
 /** What `query recordings-per-call` reads of a call row. */
 export const callRecordingCountSchema = callRowSchema.pick({ recordingCount: true, resourceId: true });
 

@@ -5,7 +5,9 @@ export {
   summaryRowKey,
 } from './callRows.js';
 export { callFactsOfRow, callRowOf } from './callRowEncoding.js';
-export { callRecordingCountSchema, callRowSchema, recordingRowSchema, type CallStoredRow } from './callRowSchemas.js';
+export {
+  callContributionFieldsSchema, callRecordingCountSchema, callRowSchema, recordingRowSchema, type CallStoredRow,
+} from './callRowSchemas.js';
 export {
   computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
 } from './callSummary.js';
