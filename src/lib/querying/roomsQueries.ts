@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { compareStrings } from '../aggregating/rowValues.js';
 import { roomRowSchema, roomsOperationsRowSchema, type RoomValues } from '../aggregating/rooms/roomsRows.js';
@@ -7,16 +8,8 @@ import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js
 import { matchesResource, resourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
-export interface RoomsOperationsRow {
-  bucket: string;
-  resourceId: string;
-  operationName: string;
-  operationVersion: string | null;
-  resultType: string | null;
-  resultSignature: string | null;
-  count: number;
-}
+/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md); the stored row without its granularity. */
+export type RoomsOperationsRow = Omit<z.output<typeof roomsOperationsRowSchema>, 'granularity'>;
 
 /** One row of `query rooms`: a stable contract (docs/QUERYING.md); what a stored room row tells. */
 export type RoomRow = RoomValues;

@@ -1,22 +1,17 @@
 import { USAGE_TABLE } from '../aggregating/index.js';
 import { compareStrings } from '../aggregating/rowValues.js';
 import { microsToNumber } from '../aggregating/usage/quantity.js';
-import { usageRowSchema } from '../aggregating/usage/usageRows.js';
+import { usageRowSchema, type UsageStoredRow } from '../aggregating/usage/usageRows.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query usage`: a stable contract (docs/RECORDINGS.md). */
-export interface UsageRow {
-  bucket: string;
-  resourceId: string;
-  usageType: string;
-  unitType: string;
+/** One row of `query usage`: a stable contract (docs/RECORDINGS.md); the stored row with its sum in units. */
+export type UsageRow = Pick<UsageStoredRow, 'bucket' | 'resourceId' | 'usageType' | 'unitType'> & {
   /** Sum of Quantity, exact to 6 decimals (summed as integer micro-units). */
   quantity: number;
-  records: number;
-}
+} & Pick<UsageStoredRow, 'records'>;
 
 /** The rows of `usage`: billing usage per bucket, by UsageType and UnitType. */
 export const USAGE_ROWS: BucketRows<UsageRow> = {
