@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTRIBUTION_VIEWS } from '../../src/lib/aggregating/index.js';
 import { resourceDayPartition } from '../../src/lib/aggregating/partitions.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type RowData } from '../../src/lib/aggregating/types.js';
-import { CALL_ROW_KEY, CALLS_TABLE, callsView } from '../../src/lib/aggregating/calls/index.js';
+import { CALL_ROW_KEY, CALLS_TABLE, callRowSchema, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { contributionOf } from '../../src/lib/aggregating/calls/callContribution.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
@@ -46,7 +46,7 @@ function referenceViews(records: readonly Record<string, unknown>[]): Snapshot {
     const rows: Record<string, RowData> = {};
     for (const [key, row] of Object.entries(calls)) {
       if (!key.endsWith(` / ${CALL_ROW_KEY}`)) continue;
-      const c = contributionOf(row);
+      const c = contributionOf(callRowSchema.parse(row));
       if (c === null) continue;
       const partition = boundedKey(resourceDayPartition(c.resourceId, c.day));
       for (const rowKey of target.rowKeys(c)) target.apply((rows[`${partition} / ${rowKey}`] ??= {}), rowKey, c, 1);

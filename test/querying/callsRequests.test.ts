@@ -126,7 +126,7 @@ describe('query calls with a capped call row among the others', () => {
 
 describe('PartitionGrouper', () => {
   const row = (partitionKey: string, rowKey: string): StoredRow => ({
-    partitionKey, rowKey, etag: '', data: rowKey === 'call' ? { correlationId: partitionKey } : { recordingId: rowKey.slice(2), hasSummary: true },
+    partitionKey, rowKey, etag: '', data: rowKey === 'call' ? { correlationId: partitionKey } : { recordingId: rowKey.slice(2), correlationId: partitionKey, resourceId: RESOURCE, hasSummary: true },
   });
 
   it('gives each partition its call row and recordings, in whatever order they come within the partition', () => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../../src/lib/aggregating/index.js';
@@ -40,6 +41,13 @@ export function newTableStore(connectionString = azuriteConnectionString(), pref
  */
 export function newMemoryTableStore(prefix = uniquePrefix(), account = new MemoryTableAccount()): MemoryTableStore {
   return new MemoryTableStore(prefix, account);
+}
+
+/** Writes a row past the store's checks and types, as another program (or a hand edit) could: for tests of what readers make of it. */
+export async function putRawRow(tables: TableStore, logicalTable: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+  await tables.ensureTable(logicalTable);
+  const client = TableClient.fromConnectionString(azuriteConnectionString(), tables.tableName(logicalTable), { allowInsecureConnection: true });
+  await client.upsertEntity({ partitionKey, rowKey, ...data }, 'Replace');
 }
 
 /** A blob source with the tests' short back-off. */

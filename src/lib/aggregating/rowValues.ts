@@ -37,6 +37,19 @@ export function keyOf(value: string | null): string {
   return value === null || value === '' ? NONE_KEY : clip(value);
 }
 
+/**
+ * A stored string, null when absent or empty: for the fold, which reads the rows of its partition
+ * as they are (queries read them through the tables' schemas instead).
+ */
+export function text(value: unknown): string | null {
+  return typeof value === 'string' && value !== '' ? value : null;
+}
+
+/** A stored finite number, else null (see `text`). */
+export function num(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
 export type Counts = Record<string, number>;
 
 /**

@@ -1,3 +1,4 @@
+import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import {
@@ -5,6 +6,9 @@ import {
 } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
+import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+
+export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
 
 /** A record and its unique, ordered position in its file (see RawRecord.position). */
@@ -82,9 +86,6 @@ interface Item {
 
 const MAX_ATTEMPTS = 40;
 
-export function highWaterMarkRowKey(fileId: string): string {
-  return `${RESERVED_ROW_PREFIX}hwm|${fileId}`;
-}
 
 /** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
@@ -180,10 +181,7 @@ async function applyToPartition(
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).
     const marks = new Map<string, number>();
-    for (const [fileId, { markKey }] of markKeys) {
-      const mark = known.get(markKey)?.data['mark'];
-      marks.set(fileId, typeof mark === 'number' ? mark : -1);
-    }
+    for (const [fileId, { markKey }] of markKeys) marks.set(fileId, markOf(view.table, known.get(markKey)));
     const pending = items.filter((item) => {
       const mark = marks.get(item.source.fileId);
       return mark === undefined || item.position >= mark;
@@ -207,7 +205,7 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
-      summaryRow[SUMMARY_SEQUENCE_FIELD] = sequenceOf(known, summary.rowKey) + end;
+      summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
       writes.push(writeFor(summary.rowKey, summaryRow, known));
       const stored = new Map<string, RowData>();
       for (const key of companionKeys) {
@@ -218,7 +216,7 @@ async function applyToPartition(
     }
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
-      const data = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
+      const data: HighWaterMarkRow = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
       const markRow = known.get(markKey);
       writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
     }
@@ -282,14 +280,6 @@ async function applyToPartition(
     }
     summaries.set(summaryKey(view.table, partitionKey), snapshot);
   }
-}
-
-/** The count of records applied to the partition so far (see SUMMARY_SEQUENCE_FIELD). */
-function sequenceOf(known: PartitionRows, summaryRowKey: string): number {
-  const own = known.get(summaryRowKey)?.data[SUMMARY_SEQUENCE_FIELD];
-  if (typeof own === 'number' && Number.isFinite(own)) return own;
-  const legacy = known.get(LEGACY_SEQUENCE_ROW_KEY)?.data['n'];
-  return typeof legacy === 'number' && Number.isFinite(legacy) ? legacy : 0;
 }
 
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */

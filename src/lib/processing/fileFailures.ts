@@ -1,25 +1,30 @@
+import { z } from 'zod';
 import type { ClassifiedError } from '../storage/errors.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 
 /** Files whose processing threw: one row per file (partition = container, row = path), gone once it reads again. */
 export const FAILURES_TABLE = 'FileFailures';
 
-export interface FileFailure {
-  container: string;
-  path: string;
+/** A file-failure row (partition = container, row = path). */
+export const fileFailureRowSchema = z.object({
+  container: z.string(),
+  path: z.string(),
   /** Failures in a row since the file last read cleanly. */
-  failures: number;
-  lastError: string;
-  lastErrorCode: string;
+  failures: z.number().int().positive(),
+  lastError: z.string(),
+  lastErrorCode: z.string(),
   /** `transient` when storage was unreachable (retried at once), else `failure` (retried with backoff). */
-  lastErrorKind: 'transient' | 'failure';
-  firstFailedAt: string;
-  lastFailedAt: string;
+  lastErrorKind: z.enum(['transient', 'failure']),
+  firstFailedAt: z.string(),
+  lastFailedAt: z.string(),
   /** Runs leave the file alone until then. */
-  nextRetryAt: string;
-}
+  nextRetryAt: z.string(),
+});
+
+export type FileFailure = z.output<typeof fileFailureRowSchema>;
 
 /** Exponential backoff of a failing file: base, 2 x base, 4 x base ... up to max. */
 export interface FileBackoff {
@@ -58,7 +63,7 @@ export class FileFailureStore {
   async *list(container?: string): AsyncGenerator<FileFailure> {
     await this.tables.ensureTable(FAILURES_TABLE);
     const filter = container === undefined ? undefined : odata`PartitionKey eq ${encodeKeyPart(container)}`;
-    for await (const row of this.tables.query(FAILURES_TABLE, filter)) yield fromRow(row.data);
+    for await (const row of this.tables.query(FAILURES_TABLE, filter)) yield parseStoredRow(fileFailureRowSchema, FAILURES_TABLE, row);
   }
 
   async put(failure: FileFailure): Promise<void> {
@@ -70,19 +75,4 @@ export class FileFailureStore {
     await this.tables.ensureTable(FAILURES_TABLE);
     await this.tables.deleteRow(FAILURES_TABLE, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
   }
-}
-
-function fromRow(data: Record<string, unknown>): FileFailure {
-  const str = (key: string): string => (typeof data[key] === 'string' ? data[key] : '');
-  return {
-    container: str('container'),
-    path: str('path'),
-    failures: typeof data['failures'] === 'number' ? data['failures'] : 0,
-    lastError: str('lastError'),
-    lastErrorCode: str('lastErrorCode'),
-    lastErrorKind: data['lastErrorKind'] === 'transient' ? 'transient' : 'failure',
-    firstFailedAt: str('firstFailedAt'),
-    lastFailedAt: str('lastFailedAt'),
-    nextRetryAt: str('nextRetryAt'),
-  };
 }

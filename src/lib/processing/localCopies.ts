@@ -1,7 +1,9 @@
 import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
+import { localContentRowSchema } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
@@ -116,7 +118,7 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   if (head === null) return { kind: 'own' };
   await tables.ensureTable(FILES_TABLE);
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, encodeKeyPart(head));
-  const originalPath = typeof row?.data['path'] === 'string' ? row.data['path'] : null;
+  const originalPath = row ? parseStoredRow(localContentRowSchema, FILES_TABLE, row).path : null;
   if (originalPath === null || originalPath === ref.path) return { kind: 'new', head };
   const original = { container: ref.container, path: originalPath };
   const checkpoint = (await checkpoints.get(original))?.checkpoint;

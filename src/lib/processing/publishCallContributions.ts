@@ -19,20 +19,22 @@
  *   stops, and the one with the highest sequence visits every partition the call ever reached and
  *   leaves its contribution only in the current one.
  */
-import { callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
-import { callSequence, contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from '../aggregating/calls/callLocator.js';
+import { callContributionFieldsSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
+import { contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorRow, locatorRowSchema } from '../aggregating/calls/callLocator.js';
 import {
-  contributionOf, decodeContribution, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
+  contributionMarkSchema, contributionOf, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
 } from '../aggregating/calls/callContribution.js';
 import { CONTRIBUTION_VIEWS } from '../aggregating/index.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { summaryKey, type PositionedRecord, type WrittenSummaries } from './applyExactlyOnce.js';
 import { forEachConcurrently, mapConcurrently } from './concurrency.js';
 
 export { LOCATOR_ROW_KEY };
-const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
+export const CONTRIBUTION_ROW_PREFIX = `${RESERVED_ROW_PREFIX}c|`;
 
 export interface PublishStats {
   calls: number;
@@ -118,13 +120,14 @@ async function claimCall(
     const rows = attempt === 1 && fromRun ? fromRun : await tables.readRows(CALLS_TABLE, callPartition, [LOCATOR_ROW_KEY, CALL_ROW_KEY, LEGACY_SEQUENCE_ROW_KEY]);
     const locator = rows.get(LOCATOR_ROW_KEY) ?? undefined;
     const callRow = rows.get(CALL_ROW_KEY) ?? undefined;
-    const places = locatorPlaces(locator?.data);
+    const stored = locator ? parseStoredRow(locatorRowSchema, CALLS_TABLE, locator) : undefined;
+    const places = stored?.places ?? [];
     const target = contributionPlace(callRow?.data);
     // A call without call logs (recordings only) contributes nothing, and was never published.
     if (target === null && places.length === 0) return null;
-    const sequence = callSequence(callRow?.data, rows.get(LEGACY_SEQUENCE_ROW_KEY)?.data ?? undefined);
-    if (numberOf(locator?.data['seq']) > sequence) return null; // a newer state of the call is being published by another run
-    const contribution = target === null ? null : contributionOf(callRow?.data);
+    const sequence = appliedRecordsOf(CALLS_TABLE, callRow, rows.get(LEGACY_SEQUENCE_ROW_KEY) ?? undefined);
+    if ((stored?.seq ?? 0) > sequence) return null; // a newer state of the call is being published by another run
+    const contribution = target === null || !callRow ? null : contributionOf(parseStoredRow(callContributionFieldsSchema, CALLS_TABLE, callRow));
     if (target === null || places.includes(target)) return { callPartition, sequence, contribution, target, places };
     const all = [...places, target].sort();
     const data = locatorRow(sequence, all);
@@ -160,11 +163,12 @@ async function applyToPartition(
       const markKey = markKeys[i] as string;
       const mark = known.get(markKey);
       if (mark === undefined && entry.contribution === null) return;
-      if (mark !== undefined && numberOf(mark.data['seq']) >= entry.sequence) {
+      const stored = mark === undefined ? undefined : parseStoredRow(contributionMarkSchema, view.table, mark);
+      if (stored !== undefined && stored.seq >= entry.sequence) {
         stats.skipped++;
         return;
       }
-      const previous = decodeContribution(mark?.data['contribution']);
+      const previous = stored?.contribution ?? null;
       todo.push({ entry, markKey, previous, oldKeys: previous === null ? [] : view.rowKeys(previous).map(boundedKey), newKeys: newKeys[i] as string[] });
     });
     const missing = [...new Set(todo.flatMap((t) => t.oldKeys))].filter((key) => !known.has(key));
@@ -235,9 +239,6 @@ function writeFor(existing: StoredRow | undefined, rowKey: string, data: RowData
   return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
 }
 
-function numberOf(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
-}
 
 function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * Math.random()));

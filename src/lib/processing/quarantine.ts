@@ -1,9 +1,12 @@
-import type { FramingMode } from '../reading/types.js';
 import { odata } from '../storage/TableStore.js';
 import { encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import type { RefusedRecord } from './applyExactlyOnce.js';
+import { quarantinedLineSchema, type QuarantinedLine } from './quarantineRows.js';
+
+export type { QuarantinedLine } from './quarantineRows.js';
 
 /** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
 export const STORAGE_REJECTED = 'storage_rejected';
@@ -11,54 +14,6 @@ export const STORAGE_REJECTED = 'storage_rejected';
 const REFUSED_SAMPLE_CHARS = 2000;
 
 export const QUARANTINE_TABLE = 'Quarantine';
-
-/**
- * A quarantine entry: a run of consecutive lines (or document elements) that could not be read,
- * whatever their codes, or consecutive records of one `{"records":[...]}` line that failed; kept where
- * a user can list and replay it. A junk flood is one entry per segment, not one per line.
- */
-export interface QuarantinedLine {
-  container: string;
-  path: string;
-  generation: number;
-  offset: number;
-  /** Byte offset just past the bad unit: `[offset, end)` is read again on replay. */
-  end: number;
-  /** Unique position in the file (offset, or offset + index inside a `{"records":[...]}` line). */
-  position: number;
-  /** Line number of the first bad line. */
-  line: number;
-  /** Code and message of the first bad line (see `codes` when the lines failed in several ways). */
-  code: string;
-  message: string;
-  /** A sample: the first bad lines' text, at most `maxRawBytes` in all. */
-  raw: string;
-  /** The sample is not the whole text of the entry. */
-  rawTruncated: boolean;
-  /**
-   * Bad lines in the entry (`scope: 'units'`), or bad records of one line (`scope: 'records'`).
-   * Rows written before runs existed have neither: one line, or one record when its code is a record's.
-   */
-  count?: number;
-  /** Line number of the last bad line. */
-  lastLine?: number;
-  scope?: 'units' | 'records';
-  /** Framing mode at `offset`: replay frames `[offset, end)` again from there. */
-  mode?: FramingMode;
-  /** When the lines failed with several codes: each with its number of lines, e.g. `invalid_json 12, line_too_long 1`. */
-  codes?: string;
-  /** After a replay that applied part of the entry: its lines that still do not read. */
-  stillBadLines?: number;
-  quarantinedAt: string;
-  /** Category the file implied when the line was read (container or `--category`), for replays. */
-  category: string | null;
-  /** For `storage_rejected`: the view (table) whose partition refused the record; a replay applies it there only. */
-  view?: string;
-  viewPartition?: string;
-  /** Set once a replay applied the line's records. */
-  replayedAt?: string;
-  replayedRecords?: number;
-}
 
 /** Row key: generation and zero-padded position, so rows sort in file order and replays overwrite. */
 export function quarantineRowKey(generation: number, position: number): string {
@@ -125,7 +80,7 @@ export class QuarantineStore {
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
-    for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield row.data as unknown as QuarantinedLine;
+    for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
   }
 
   /** Rewrites one line's row (after a replay attempt). */

@@ -1,6 +1,8 @@
 import { classifyError } from '../storage/errors.js';
 import { fileKey, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
+import { sweepStateRowSchema, type SweepStateRow } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
 import type { FileBackoff } from './fileFailures.js';
 import { IsolatedFiles } from './isolatedFiles.js';
@@ -111,7 +113,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   for (const container of options.containers) {
     try {
       const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-      const lastStart = typeof state?.data['sweepStartedAt'] === 'number' ? state.data['sweepStartedAt'] : null;
+      const lastStart = state ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, state).sweepStartedAt : null;
       if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
       if (now() >= options.deadline) break;
       summary.sweepRan = true;
@@ -121,7 +123,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       summary.swept += await forEachConcurrently(selected, options.fileConcurrency, (listed) => run(listed.file, listed.stat));
       // A file that failed without its failure written down must be listed again by the next sweep.
       if (summary.deferred === 0 && !notRecorded.has(container)) {
-        await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() });
+        const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
+        await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);
       }
     } catch (error) {
       note('sweep', error, container);

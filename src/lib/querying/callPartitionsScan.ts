@@ -1,4 +1,5 @@
-import { CALL_ROW_KEY, CALLS_TABLE, recordingFactsOf, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../aggregating/calls/index.js';
+import { CALL_ROW_KEY, CALLS_TABLE, recordingRowSchema, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../aggregating/calls/index.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 
 /** A call row the scan picked, with the recordings (`s|` rows) of its partition. */
@@ -47,7 +48,7 @@ export class PartitionGrouper {
       this.current = { partitionKey: row.partitionKey, callRow: undefined, recordings: [] };
     }
     if (row.rowKey === CALL_ROW_KEY) this.current.callRow = row;
-    else if (row.rowKey.startsWith(SUMMARY_ROW_PREFIX)) this.current.recordings.push(recordingFactsOf(row.data));
+    else if (row.rowKey.startsWith(SUMMARY_ROW_PREFIX)) this.current.recordings.push(parseStoredRow(recordingRowSchema, CALLS_TABLE, row));
   }
 
   end(): void {

@@ -1,9 +1,11 @@
-import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/rowValues.js';
+import { sketchQuantile, type DurationSketch } from '../aggregating/recordings/durationSketch.js';
+import { compareStrings } from '../aggregating/rowValues.js';
+import { callQualityRowSchema, callVolumeRowSchema } from '../aggregating/calls/callTotalsRows.js';
 import { LOSS_SCALE } from '../aggregating/calls/callQuality.js';
 import { CALL_QUALITY_TABLE, CALL_VOLUME_TABLE } from '../aggregating/index.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { numberOr, type ViewFilters } from './filters.js';
+import type { ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
 /** One row of `query call-volume`: a stable contract (docs/CALLS.md). */
@@ -43,20 +45,20 @@ export interface CallQualityRow {
 /** The rows of `call-volume`: calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
 export const CALL_VOLUME_ROWS: BucketRows<CallVolumeRow> = {
   table: CALL_VOLUME_TABLE,
-  toRow: ({ data: d }) => {
-    const calls = numberOr(d['calls'], 0) as number;
-    if (calls === 0) return undefined;
+  toRow: (stored) => {
+    const row = parseStoredRow(callVolumeRowSchema, CALL_VOLUME_TABLE, stored);
+    if (row.calls === 0) return undefined;
     return {
-      bucket: String(d['bucket']),
-      resourceId: String(d['resourceId']),
-      calls,
-      callSeconds: (numberOr(d['callMs'], 0) as number) / 1000,
-      participants: numberOr(d['participants'], 0) as number,
-      participantSeconds: (numberOr(d['participantMs'], 0) as number) / 1000,
-      byCallType: readCounts(d['byCallType']),
-      byEndpointType: readCounts(d['byEndpointType']),
-      impactedCalls: numberOr(d['impactedCalls'], 0) as number,
-      recordedCalls: numberOr(d['recordedCalls'], 0) as number,
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      calls: row.calls,
+      callSeconds: row.callMs / 1000,
+      participants: row.participants,
+      participantSeconds: row.participantMs / 1000,
+      byCallType: row.byCallType,
+      byEndpointType: row.byEndpointType,
+      impactedCalls: row.impactedCalls,
+      recordedCalls: row.recordedCalls,
     };
   },
   compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId),
@@ -70,18 +72,18 @@ export function queryCallVolume(tables: TableStore, filters: ViewFilters): Promi
 /** The rows of `call-quality`: stream quality per bucket of callStartTime and MediaType. */
 export const CALL_QUALITY_ROWS: BucketRows<CallQualityRow> = {
   table: CALL_QUALITY_TABLE,
-  toRow: ({ data: d }) => {
-    const streams = numberOr(d['streams'], 0) as number;
-    if (streams === 0) return undefined;
+  toRow: (stored) => {
+    const row = parseStoredRow(callQualityRowSchema, CALL_QUALITY_TABLE, stored);
+    if (row.streams === 0) return undefined;
     return {
-      bucket: String(d['bucket']),
-      resourceId: String(d['resourceId']),
-      mediaType: String(d['mediaType']),
-      streams,
-      poorStreams: numberOr(d['poorStreams'], 0) as number,
-      jitterMs: statsOf(d['jitterMs'], 1),
-      roundTripMs: statsOf(d['roundTripMs'], 1),
-      packetLoss: statsOf(d['packetLossMicros'], LOSS_SCALE),
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      mediaType: row.mediaType,
+      streams: row.streams,
+      poorStreams: row.poorStreams,
+      jitterMs: statsOf(row.jitterMs, 1),
+      roundTripMs: statsOf(row.roundTripMs, 1),
+      packetLoss: statsOf(row.packetLossMicros, LOSS_SCALE),
     };
   },
   compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.mediaType, b.mediaType),
@@ -92,8 +94,7 @@ export function queryCallQuality(tables: TableStore, filters: ViewFilters): Prom
   return readBuckets(tables, filters, CALL_QUALITY_ROWS);
 }
 
-function statsOf(stored: unknown, scale: number): QualityStats {
-  const sketch = decodeSketch(stored);
+function statsOf(sketch: DurationSketch, scale: number): QualityStats {
   const at = (q: number): number | null => {
     const value = sketchQuantile(sketch, q);
     return value === null ? null : round(value / scale);

@@ -12,14 +12,6 @@ export interface ViewFilters {
   correlationId?: string;
 }
 
-export function nullable(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-export function numberOr(value: unknown, fallback: number | null): number | null {
-  return typeof value === 'number' ? value : fallback;
-}
-
 /**
  * How a `resource` filter finds rows, case-insensitively: a full id (it has a slash) by its key
  * range, a name as tables show it (`CONTOSO-ACS`) by the last segment of each row's id.

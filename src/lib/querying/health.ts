@@ -1,8 +1,11 @@
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
 import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
+import { quarantineReplayedSchema } from '../processing/quarantineRows.js';
+import { sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 
 export interface ContainerHealth {
   container: string;
@@ -100,10 +103,10 @@ export async function readHealth(tables: TableStore, containers: readonly string
     // Quarantine partitions are "<container>/<path>" escaped: the container's range is "<container>!2F...".
     const prefix = `${encodeKeyPart(container)}!2F`;
     for await (const row of tables.query(QUARANTINE_TABLE, odata`PartitionKey ge ${prefix} and PartitionKey lt ${prefix.slice(0, -1) + 'G'}`, ['replayedAt'])) {
-      if (row.data['replayedAt'] === undefined || row.data['replayedAt'] === null) health.quarantined++;
+      if (parseStoredRow(quarantineReplayedSchema, QUARANTINE_TABLE, row).replayedAt === undefined) health.quarantined++;
     }
     const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-    health.lastSweepAt = typeof sweep?.data['sweptAt'] === 'string' ? sweep.data['sweptAt'] : null;
+    health.lastSweepAt = sweep ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, sweep).sweptAt : null;
     for await (const failure of failures.list(container)) {
       health.stuckFiles++;
       stuck.push(failure);

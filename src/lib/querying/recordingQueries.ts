@@ -1,14 +1,16 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
-import { decodeSketch, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
-import { compareStrings, readCounts } from '../aggregating/rowValues.js';
+import { sketchQuantile } from '../aggregating/recordings/durationSketch.js';
+import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
+import { compareStrings } from '../aggregating/rowValues.js';
 import {
-  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, computeCallFacts, recordingFactsOf, SUMMARY_ROW_PREFIX, type CallFacts,
-  type RecordingFacts,
+  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, callRecordingCountSchema, callRowSchema, computeCallFacts, recordingRowSchema,
+  SUMMARY_ROW_PREFIX, type CallFacts, type RecordingFacts,
 } from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { mapConcurrently } from '../processing/concurrency.js';
-import { matchesResource, nullable, numberOr, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
+import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
 
@@ -121,8 +123,9 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
   const calls: { row: CallRow; firstAt: string }[] = [];
   const capped: StoredRow[] = [];
   for (const { callRow, recordings } of scanned) {
-    if (callRow.data['truncated'] === true) capped.push(callRow);
-    else calls.push(joinedRow(callFactsOfRow(callRow.data, recordings)));
+    const stored = parseStoredRow(callRowSchema, CALLS_TABLE, callRow);
+    if (stored.truncated) capped.push(callRow);
+    else calls.push(joinedRow(callFactsOfRow(stored, recordings)));
   }
   const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (callRow) => recomputeCall(tables, callRow.partitionKey));
   for (const facts of recomputed) calls.push(joinedRow(facts));
@@ -147,7 +150,8 @@ function scanCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCal
 async function readCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
   const calls: ScannedCall[] = [];
   for (const callRow of await readCallRows(tables, filters)) {
-    calls.push({ callRow, recordings: callRow.data['truncated'] === true ? [] : await readRecordings(tables, callRow.partitionKey) });
+    const truncated = parseStoredRow(callRowSchema, CALLS_TABLE, callRow).truncated;
+    calls.push({ callRow, recordings: truncated ? [] : await readRecordings(tables, callRow.partitionKey) });
   }
   return calls;
 }
@@ -161,7 +165,7 @@ export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFi
   await tables.ensureTable(CALLS_TABLE);
   const histogram = new Map<number, number>();
   for (const row of await readCallRows(tables, filters, ['recordingCount', 'resourceId'])) {
-    const recordings = numberOr(row.data['recordingCount'], 0) as number;
+    const recordings = parseStoredRow(callRecordingCountSchema, CALLS_TABLE, row).recordingCount;
     histogram.set(recordings, (histogram.get(recordings) ?? 0) + 1);
   }
   return [...histogram.entries()].sort((a, b) => a[0] - b[0]).map(([recordings, calls]) => ({ recordings, calls }));
@@ -170,18 +174,13 @@ export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFi
 /** The rows of `recordings`: recording summaries per bucket (the hour or day the recording started). */
 export const RECORDINGS_ROWS: BucketRows<RecordingsRow> = {
   table: RECORDINGS_TABLE,
-  toRow: ({ data: d }) => ({
-    bucket: String(d['bucket']),
-    resourceId: String(d['resourceId']),
-    recordings: numberOr(d['recordings'], 0) as number,
-    recordingSeconds: msToSeconds(numberOr(d['recordingMs'], 0) as number),
-    chunks: numberOr(d['chunks'], 0) as number,
-    audioChannels: numberOr(d['audioChannels'], 0) as number,
-    byFormat: readCounts(d['byFormat']),
-    byChannel: readCounts(d['byChannel']),
-    byContent: readCounts(d['byContent']),
-    byEndReason: readCounts(d['byEndReason']),
-  }),
+  toRow: (stored) => {
+    const row = parseStoredRow(recordingsRowSchema, RECORDINGS_TABLE, stored);
+    return {
+      bucket: row.bucket, resourceId: row.resourceId, recordings: row.recordings, recordingSeconds: msToSeconds(row.recordingMs), chunks: row.chunks,
+      audioChannels: row.audioChannels, byFormat: row.byFormat, byChannel: row.byChannel, byContent: row.byContent, byEndReason: row.byEndReason,
+    };
+  },
   compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId),
 };
 
@@ -193,21 +192,18 @@ export function queryRecordings(tables: TableStore, filters: ViewFilters): Promi
 /** The rows of `recording-operations`: Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */
 export const RECORDING_OPERATIONS_ROWS: BucketRows<RecordingOperationsRow> = {
   table: RECORDING_OPERATIONS_TABLE,
-  toRow: ({ data: d }) => {
-    const count = numberOr(d['durationCount'], 0) as number;
-    const min = numberOr(d['durationMinMs'], null);
-    const max = numberOr(d['durationMaxMs'], null);
-    const sumUs = numberOr(d['durationSumUs'], 0) as number;
-    const sketch = decodeSketch(d['durationSketch']);
+  toRow: (stored) => {
+    const row = parseStoredRow(recordingOperationsRowSchema, RECORDING_OPERATIONS_TABLE, stored);
+    const { durationCount: count, durationMinMs: min, durationMaxMs: max, durationSumUs: sumUs, durationSketch: sketch } = row;
     const quantile = (q: number): number | null => (count === 0 ? null : sketchQuantile(sketch, q, min ?? undefined, max ?? undefined));
     return {
-      bucket: String(d['bucket']),
-      resourceId: String(d['resourceId']),
-      operationName: String(d['operationName']),
-      resultSignature: nullable(d['resultSignature']),
-      sdkType: nullable(d['sdkType']),
-      count: numberOr(d['count'], 0) as number,
-      failed: numberOr(d['failed'], 0) as number,
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      operationName: row.operationName,
+      resultSignature: row.resultSignature,
+      sdkType: row.sdkType,
+      count: row.count,
+      failed: row.failed,
       durationMs: {
         min: count === 0 ? null : min,
         max: count === 0 ? null : max,
@@ -264,7 +260,7 @@ function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, p
 async function readRecordings(tables: TableStore, partitionKey: string): Promise<RecordingFacts[]> {
   const filter = odata`PartitionKey eq ${partitionKey} and RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`;
   const recordings: RecordingFacts[] = [];
-  for await (const row of tables.query(CALLS_TABLE, filter)) recordings.push(recordingFactsOf(row.data));
+  for await (const row of tables.query(CALLS_TABLE, filter)) recordings.push(parseStoredRow(recordingRowSchema, CALLS_TABLE, row));
   return recordings;
 }
 

@@ -1,9 +1,11 @@
 import { compareStrings } from '../aggregating/rowValues.js';
-import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
+import { microsToNumber } from '../aggregating/usage/quantity.js';
+import { usageRowSchema } from '../aggregating/usage/usageRows.js';
 import { fateOf, type Fate } from '../aggregating/usage/retirementFates.js';
 import { USAGE_TABLE } from '../aggregating/usage/usageView.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { numberOr, type ViewFilters } from './filters.js';
+import type { ViewFilters } from './filters.js';
 import { scanBuckets } from './scanBuckets.js';
 
 /** One row of `query retirement`: a stable contract (docs/RETIREMENT.md). */
@@ -30,16 +32,13 @@ export interface RetirementRow {
 export async function queryRetirement(tables: TableStore, filters: ViewFilters): Promise<RetirementRow[]> {
   const months = new Map<string, { month: string; resourceId: string; usageType: string; unitType: string; micros: bigint; records: number }>();
   for await (const row of scanBuckets(tables, USAGE_TABLE, { ...filters, granularity: 'day' })) {
-    const d = row.data;
-    const month = String(d['bucket']).slice(0, 7);
-    const resourceId = String(d['resourceId']);
-    const usageType = typeof d['usageType'] === 'string' ? d['usageType'] : '';
-    const unitType = typeof d['unitType'] === 'string' ? d['unitType'] : '';
+    const { bucket, resourceId, usageType, unitType, quantityMicros, records } = parseStoredRow(usageRowSchema, USAGE_TABLE, row);
+    const month = bucket.slice(0, 7);
     const key = JSON.stringify([month, resourceId, usageType, unitType]);
     let entry = months.get(key);
     if (!entry) months.set(key, (entry = { month, resourceId, usageType, unitType, micros: 0n, records: 0 }));
-    entry.micros += readMicros(d['quantityMicros']);
-    entry.records += numberOr(d['records'], 0) as number;
+    entry.micros += quantityMicros;
+    entry.records += records;
   }
   return [...months.values()]
     .map((m) => {

@@ -1,53 +1,29 @@
+import type { z } from 'zod';
 import { ROOMS_OPERATIONS_TABLE, ROOMS_TABLE } from '../aggregating/index.js';
 import { compareStrings } from '../aggregating/rowValues.js';
+import { roomRowSchema, roomsOperationsRowSchema, type RoomValues } from '../aggregating/rooms/roomsRows.js';
 import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { matchesResource, nullable, numberOr, resourceMatch, type ViewFilters } from './filters.js';
+import { matchesResource, resourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md). */
-export interface RoomsOperationsRow {
-  bucket: string;
-  resourceId: string;
-  operationName: string;
-  operationVersion: string | null;
-  resultType: string | null;
-  resultSignature: string | null;
-  count: number;
-}
+/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md); the stored row without its granularity. */
+export type RoomsOperationsRow = Omit<z.output<typeof roomsOperationsRowSchema>, 'granularity'>;
 
-/** One row of `query rooms`: a stable contract (docs/QUERYING.md). */
-export interface RoomRow {
-  resourceId: string;
-  roomId: string;
-  createdAt: string | null;
-  lifespanMinutes: number | null;
-  pstnDialOutEnabled: boolean | null;
-  participantsAdded: number;
-  participantsUpserted: number;
-  participantsRemoved: number;
-  participantsCount: number | null;
-  participantsAttendee: number | null;
-  participantsConsumer: number | null;
-  participantsPresenter: number | null;
-  operations: number;
-  failedOperations: number;
-  lastOperationAt: string | null;
-  deletedAt: string | null;
-}
+/** One row of `query rooms`: a stable contract (docs/QUERYING.md); what a stored room row tells. */
+export type RoomRow = RoomValues;
 
 /** The rows of `rooms-operations`: operation counts per bucket. */
 export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
   table: ROOMS_OPERATIONS_TABLE,
-  toRow: (row) => ({
-    bucket: String(row.data['bucket']),
-    resourceId: String(row.data['resourceId']),
-    operationName: String(row.data['operationName']),
-    operationVersion: nullable(row.data['operationVersion']),
-    resultType: nullable(row.data['resultType']),
-    resultSignature: nullable(row.data['resultSignature']),
-    count: numberOr(row.data['count'], 0) as number,
-  }),
+  toRow: (stored) => {
+    const row = parseStoredRow(roomsOperationsRowSchema, ROOMS_OPERATIONS_TABLE, stored);
+    return {
+      bucket: row.bucket, resourceId: row.resourceId, operationName: row.operationName, operationVersion: row.operationVersion,
+      resultType: row.resultType, resultSignature: row.resultSignature, count: row.count,
+    };
+  },
   compare: (a, b) =>
     compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
     compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.resultType ?? '', b.resultType ?? '') ||
@@ -82,24 +58,13 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
   return rows.sort((a, b) => compareStrings(a.resourceId, b.resourceId) || compareStrings(a.createdAt ?? '', b.createdAt ?? '') || compareStrings(a.roomId, b.roomId));
 }
 
-function toRoomRow(row: StoredRow): RoomRow {
-  const d = row.data;
+function toRoomRow(stored: StoredRow): RoomRow {
+  const row = parseStoredRow(roomRowSchema, ROOMS_TABLE, stored);
   return {
-    resourceId: String(d['resourceId']),
-    roomId: String(d['roomId']),
-    createdAt: nullable(d['createdAt']),
-    lifespanMinutes: numberOr(d['lifespanMinutes'], null),
-    pstnDialOutEnabled: typeof d['pstnDialOutEnabled'] === 'boolean' ? d['pstnDialOutEnabled'] : null,
-    participantsAdded: numberOr(d['participantsAdded'], 0) as number,
-    participantsUpserted: numberOr(d['participantsUpserted'], 0) as number,
-    participantsRemoved: numberOr(d['participantsRemoved'], 0) as number,
-    participantsCount: numberOr(d['participantsCount'], null),
-    participantsAttendee: numberOr(d['participantsAttendee'], null),
-    participantsConsumer: numberOr(d['participantsConsumer'], null),
-    participantsPresenter: numberOr(d['participantsPresenter'], null),
-    operations: numberOr(d['operations'], 0) as number,
-    failedOperations: numberOr(d['failedOperations'], 0) as number,
-    lastOperationAt: nullable(d['lastOperationAt']),
-    deletedAt: nullable(d['deletedAt']),
+    resourceId: row.resourceId, roomId: row.roomId, createdAt: row.createdAt, lifespanMinutes: row.lifespanMinutes,
+    pstnDialOutEnabled: row.pstnDialOutEnabled, participantsAdded: row.participantsAdded, participantsUpserted: row.participantsUpserted,
+    participantsRemoved: row.participantsRemoved, participantsCount: row.participantsCount, participantsAttendee: row.participantsAttendee,
+    participantsConsumer: row.participantsConsumer, participantsPresenter: row.participantsPresenter, operations: row.operations,
+    failedOperations: row.failedOperations, lastOperationAt: row.lastOperationAt, deletedAt: row.deletedAt,
   };
 }

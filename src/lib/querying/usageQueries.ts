@@ -1,32 +1,28 @@
 import { USAGE_TABLE } from '../aggregating/index.js';
 import { compareStrings } from '../aggregating/rowValues.js';
-import { microsToNumber, readMicros } from '../aggregating/usage/quantity.js';
+import { microsToNumber } from '../aggregating/usage/quantity.js';
+import { usageRowSchema, type UsageStoredRow } from '../aggregating/usage/usageRows.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { numberOr, type ViewFilters } from './filters.js';
+import type { ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query usage`: a stable contract (docs/RECORDINGS.md). */
-export interface UsageRow {
-  bucket: string;
-  resourceId: string;
-  usageType: string;
-  unitType: string;
+/** One row of `query usage`: a stable contract (docs/RECORDINGS.md); the stored row with its sum in units. */
+export type UsageRow = Pick<UsageStoredRow, 'bucket' | 'resourceId' | 'usageType' | 'unitType'> & {
   /** Sum of Quantity, exact to 6 decimals (summed as integer micro-units). */
   quantity: number;
-  records: number;
-}
+} & Pick<UsageStoredRow, 'records'>;
 
 /** The rows of `usage`: billing usage per bucket, by UsageType and UnitType. */
 export const USAGE_ROWS: BucketRows<UsageRow> = {
   table: USAGE_TABLE,
-  toRow: ({ data: d }) => ({
-    bucket: String(d['bucket']),
-    resourceId: String(d['resourceId']),
-    usageType: typeof d['usageType'] === 'string' ? d['usageType'] : '',
-    unitType: typeof d['unitType'] === 'string' ? d['unitType'] : '',
-    quantity: microsToNumber(readMicros(d['quantityMicros'])),
-    records: numberOr(d['records'], 0) as number,
-  }),
+  toRow: (stored) => {
+    const row = parseStoredRow(usageRowSchema, USAGE_TABLE, stored);
+    return {
+      bucket: row.bucket, resourceId: row.resourceId, usageType: row.usageType, unitType: row.unitType,
+      quantity: microsToNumber(row.quantityMicros), records: row.records,
+    };
+  },
   compare: (a, b) =>
     compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType) ||
     compareStrings(a.unitType, b.unitType),

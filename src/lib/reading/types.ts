@@ -9,7 +9,8 @@
  * - `utf16le`, `utf16be`: a UTF-16 file (by its BOM or the NUL bytes of its first characters); it is
  *   not read, each of its lines is reported as `unsupported_encoding`; `offset` is the start of a line.
  */
-export type FramingMode = 'auto' | 'lines' | 'values' | 'array' | 'records' | 'utf16le' | 'utf16be';
+export const FRAMING_MODES = ['auto', 'lines', 'values', 'array', 'records', 'utf16le', 'utf16be'] as const;
+export type FramingMode = (typeof FRAMING_MODES)[number];
 
 export interface FramerPosition {
   /** Byte offset in the file. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RowData } from '../../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
-import { CALL_ROW_KEY, callFactsOfRow, callPartition, callsView } from '../../../src/lib/aggregating/calls/index.js';
+import { CALL_ROW_KEY, callFactsOfRow, callPartition, callRowSchema, callsView } from '../../../src/lib/aggregating/calls/index.js';
 import { endReasonClass, endpointTypeName } from '../../../src/lib/aggregating/calls/callLogFacts.js';
 import { isPoorStream } from '../../../src/lib/aggregating/calls/callLogRows.js';
 import { referenceAggregates } from '../../support/storage.js';
@@ -152,7 +152,7 @@ describe('the call-log join', () => {
     const before = callRowOfRecords(normalizeAll([...logs, ...recording]));
     expect(before).toEqual(callRowOfRecords(normalizeAll([...recording, ...logs])));
     expect(before).toMatchObject({ recordingCount: 1, recordingMs: 270_000, callDurationMs: 540_000, recordingCoverage: 0.5, participants: 3 });
-    const facts = callFactsOfRow(before as RowData, []);
+    const facts = callFactsOfRow(callRowSchema.parse(before), []);
     expect(facts).toMatchObject({ recordingCoverage: 0.5, callDurationMs: 540_000, impacted: true, poorStreams: 1 });
   });
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_MAP_KEYS, OTHER_KEY } from '../../../src/lib/aggregating/rowValues.js';
 import type { RowData } from '../../../src/lib/aggregating/types.js';
 import { callFactsOfRow, callRowOf } from '../../../src/lib/aggregating/calls/callRowEncoding.js';
+import { callRowSchema } from '../../../src/lib/aggregating/calls/callRowSchemas.js';
 import { computeCallFacts, type CallFacts, type RecordingFacts } from '../../../src/lib/aggregating/calls/callSummary.js';
 import { CALL_ROW_KEY, callsView } from '../../../src/lib/aggregating/calls/index.js';
 import { referenceAggregates } from '../../support/storage.js';
@@ -73,7 +74,7 @@ describe('the call row encoding', () => {
     for (const [pk, partition] of partitions) {
       const computed = computeCallFacts(partition, pk);
       const recordings: RecordingFacts[] = [...computed.recordings].reverse();
-      expect(callFactsOfRow(callRowOf(computed), recordings)).toEqual(computed);
+      expect(callFactsOfRow(callRowSchema.parse(callRowOf(computed)), recordings)).toEqual(computed);
     }
   });
 });

@@ -7,7 +7,10 @@
 import { dayBucket, hourBucket } from '../timeBuckets.js';
 import type { RowData } from '../types.js';
 import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '../rowValues.js';
+import type { CallContributionFields } from './callRowSchemas.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
+import { storedCount, storedCounts, storedEncoded } from '../rowSchemas.js';
+import { z } from 'zod';
 
 export interface CallContribution {
   resourceId: string;
@@ -26,31 +29,24 @@ export interface CallContribution {
   quality: Record<string, MediaQualitySketches>;
 }
 
-/** The contribution of a call row; null while the call has no start time (no call logs yet) or no resource. */
-export function contributionOf(callRow: RowData | undefined): CallContribution | null {
-  if (!callRow) return null;
-  const start = callRow['callStartTime'];
-  const resourceId = callRow['resourceId'];
-  if (typeof start !== 'string' || typeof resourceId !== 'string' || resourceId === '') return null;
-  const time = Date.parse(start);
+/** The contribution of a call row (read through its schema); null while the call has no start time (no call logs yet) or no resource. */
+export function contributionOf(callRow: CallContributionFields | undefined): CallContribution | null {
+  if (!callRow || callRow.callStartTime === null || callRow.resourceId === null) return null;
+  const time = Date.parse(callRow.callStartTime);
   if (!Number.isFinite(time)) return null;
   return {
-    resourceId,
+    resourceId: callRow.resourceId,
     hour: hourBucket(time),
     day: dayBucket(time),
-    callMs: numberOf(callRow['callDurationMs']),
-    participants: numberOf(callRow['participants']),
-    participantMs: numberOf(callRow['participantMs']),
-    callType: typeof callRow['callType'] === 'string' ? callRow['callType'] : '(none)',
-    endpointTypes: readCounts(callRow['endpointTypes']),
-    impacted: callRow['impacted'] === true,
-    recorded: numberOf(callRow['recordingCount']) > 0,
-    quality: decodeQuality(callRow['quality']),
+    callMs: callRow.callDurationMs ?? 0,
+    participants: callRow.participants,
+    participantMs: callRow.participantMs,
+    callType: callRow.callType ?? '(none)',
+    endpointTypes: callRow.endpointTypes,
+    impacted: callRow.impacted,
+    recorded: callRow.recordingCount > 0,
+    quality: callRow.quality,
   };
-}
-
-function numberOf(value: unknown): number {
-  return typeof value === 'number' && Number.isFinite(value) ? value : 0;
 }
 
 /** The contribution as the `~c|` row keeps it. */
@@ -58,28 +54,37 @@ export function encodeContribution(c: CallContribution): string {
   return JSON.stringify({ ...c, endpointTypes: writeCounts(c.endpointTypes), quality: encodeQuality(c.quality) });
 }
 
-export function decodeContribution(value: unknown): CallContribution | null {
-  if (typeof value !== 'string' || value === '') return null;
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(value) as Record<string, unknown>;
-  } catch {
-    throw new Error(`stored call contribution does not read: ${value.slice(0, 80)}`);
-  }
-  return {
-    resourceId: String(parsed['resourceId']),
-    hour: String(parsed['hour']),
-    day: String(parsed['day']),
-    callMs: numberOf(parsed['callMs']),
-    participants: numberOf(parsed['participants']),
-    participantMs: numberOf(parsed['participantMs']),
-    callType: String(parsed['callType']),
-    endpointTypes: readCounts(parsed['endpointTypes']),
-    impacted: parsed['impacted'] === true,
-    recorded: parsed['recorded'] === true,
-    quality: decodeQuality(parsed['quality']),
-  };
-}
+/** A contribution as encodeContribution stores it. */
+const contributionSchema = z.object({
+  resourceId: z.string(),
+  hour: z.string(),
+  day: z.string(),
+  callMs: z.number(),
+  participants: storedCount,
+  participantMs: z.number(),
+  callType: z.string(),
+  endpointTypes: storedCounts,
+  impacted: z.boolean(),
+  recorded: z.boolean(),
+  quality: storedEncoded(decodeQuality),
+});
+
+/** The `~c|<call>` row of a per-resource day partition: the call's sequence and what it contributed there (empty: nothing). */
+export const contributionMarkSchema = z.object({
+  seq: storedCount,
+  contribution: z
+    .string()
+    .transform((text, context) => {
+      if (text === '') return null;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(contributionSchema.nullable()),
+});
 
 /**
  * Adds `delta` to `key` in a count map stored as JSON; a key that reaches 0 is removed. A map holding

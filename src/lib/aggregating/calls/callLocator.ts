@@ -6,7 +6,9 @@
  */
 import { resourceDayPartition } from '../partitions.js';
 import { dayBucket } from '../timeBuckets.js';
-import { SUMMARY_SEQUENCE_FIELD, type RowData } from '../types.js';
+import { z } from 'zod';
+import { storedCount, storedEncoded } from '../rowSchemas.js';
+import type { RowData } from '../types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../../storage/keys.js';
 export { LEGACY_SEQUENCE_ROW_KEY } from '../types.js';
 
@@ -26,20 +28,20 @@ export function contributionPlace(callRow: RowData | undefined): string | null {
 /** The places a locator lists (none for no locator). */
 export function locatorPlaces(locator: RowData | undefined): string[] {
   const raw = locator?.['places'];
-  if (typeof raw !== 'string' || raw === '') return [];
+  return typeof raw === 'string' ? placesOf(raw) : [];
+}
+
+function placesOf(raw: string | undefined): string[] {
+  if (raw === undefined || raw === '') return [];
   const parsed: unknown = JSON.parse(raw);
   if (!Array.isArray(parsed) || !parsed.every((p) => typeof p === 'string')) throw new Error(`call locator ${LOCATOR_ROW_KEY} does not read`);
   return parsed;
 }
 
+/** The locator row as stored: the call's sequence when it was last published, and the places it lists. */
+export const locatorRowSchema = z.object({ seq: storedCount, places: storedEncoded(placesOf) });
+
 export function locatorRow(sequence: number, places: readonly string[]): RowData {
   return { seq: sequence, places: JSON.stringify(places) };
 }
 
-/** The call row's sequence: its count of applied records, or for a call last written before it had one, its `~seq` row's. */
-export function callSequence(callRow: RowData | undefined, legacySequenceRow: RowData | undefined): number {
-  const own = callRow?.[SUMMARY_SEQUENCE_FIELD];
-  if (typeof own === 'number' && Number.isFinite(own)) return own;
-  const legacy = legacySequenceRow?.['n'];
-  return typeof legacy === 'number' && Number.isFinite(legacy) ? legacy : 0;
-}

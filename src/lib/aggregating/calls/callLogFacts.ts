@@ -6,7 +6,7 @@
  * duration replaces the earlier one, whichever leg carried it.
  */
 import type { RowData } from '../types.js';
-import { compareStrings, NONE_KEY, OTHER_KEY, type Counts } from '../rowValues.js';
+import { compareStrings, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 
 /** The quality of a call's streams of one media type. */
@@ -203,12 +203,4 @@ function push(values: number[], value: unknown): void {
 
 function byNumber(a: number, b: number): number {
   return a - b;
-}
-
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

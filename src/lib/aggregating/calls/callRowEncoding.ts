@@ -2,10 +2,11 @@
  * The call row as stored: the facts of a call (callSummary.ts) encoded into the entity, and read
  * back for queries. Pure.
  */
-import { compareStrings, MAX_MAP_KEYS, OTHER_KEY, readCounts, readStrings, writeCounts, type Counts } from '../rowValues.js';
+import { compareStrings, MAX_MAP_KEYS, OTHER_KEY, writeCounts, type Counts } from '../rowValues.js';
 import type { RowData } from '../types.js';
-import { decodeQuality, encodeQuality } from './callQuality.js';
-import { idsWithoutSummary, num, sortRecordings, text, type CallFacts, type RecordingFacts } from './callSummary.js';
+import { encodeQuality } from './callQuality.js';
+import type { CallStoredRow } from './callRowSchemas.js';
+import { idsWithoutSummary, sortRecordings, type CallFacts, type RecordingFacts } from './callSummary.js';
 
 /**
  * The stored call row. Counts and small sets only: recordings stay on their own `s|` rows (the
@@ -109,54 +110,52 @@ function capCounts(counts: Counts): { counts: Counts; truncated: boolean } {
   return { counts: kept, truncated: true };
 }
 
-/** The inverse of callRowOf: a stored call row and its recordings back as facts (for queries). */
-export function callFactsOfRow(row: RowData, recordings: RecordingFacts[]): CallFacts {
+/** The inverse of callRowOf: a call row read through its schema (callRowSchemas.ts) and its recordings back as facts (for queries). */
+export function callFactsOfRow(row: CallStoredRow, recordings: RecordingFacts[]): CallFacts {
   sortRecordings(recordings);
-  const count = (key: string): number => num(row[key]) ?? 0;
-  const durationCount = count('durationCount');
   return {
-    correlationId: text(row['correlationId']) ?? '',
-    resourceId: text(row['resourceId']),
-    recordingCount: count('recordingCount'),
-    recordingMs: count('recordingMs'),
-    recordingsWithoutSummary: count('recordingsWithoutSummary'),
+    correlationId: row.correlationId,
+    resourceId: row.resourceId,
+    recordingCount: row.recordingCount,
+    recordingMs: row.recordingMs,
+    recordingsWithoutSummary: row.recordingsWithoutSummary,
     recordingIdsWithoutSummary: idsWithoutSummary(recordings),
-    summariesWithoutOperations: count('summariesWithoutOperations'),
-    operationCount: count('operationCount'),
-    operations: readCounts(row['operations']),
-    failedOperations: count('failedOperations'),
-    sdkTypes: readStrings(row['sdkTypes']),
-    sdkVersions: readStrings(row['sdkVersions']),
-    callConnectionIds: readStrings(row['callConnectionIds']),
-    firstOperationAt: text(row['firstOperationAt']),
-    lastOperationAt: text(row['lastOperationAt']),
-    firstAt: text(row['firstAt']),
-    lastAt: text(row['lastAt']),
+    summariesWithoutOperations: row.summariesWithoutOperations,
+    operationCount: row.operationCount,
+    operations: row.operations,
+    failedOperations: row.failedOperations,
+    sdkTypes: row.sdkTypes,
+    sdkVersions: row.sdkVersions,
+    callConnectionIds: row.callConnectionIds,
+    firstOperationAt: row.firstOperationAt,
+    lastOperationAt: row.lastOperationAt,
+    firstAt: row.firstAt,
+    lastAt: row.lastAt,
     durationMs:
-      durationCount === 0
+      row.durationCount === 0
         ? null
         : {
-            count: durationCount,
-            sumUs: count('durationSumUs'),
-            min: count('durationMinMs'),
-            max: count('durationMaxMs'),
-            p50: count('durationP50Ms'),
-            p95: count('durationP95Ms'),
-            p99: count('durationP99Ms'),
+            count: row.durationCount,
+            sumUs: row.durationSumUs,
+            min: row.durationMinMs,
+            max: row.durationMaxMs,
+            p50: row.durationP50Ms,
+            p95: row.durationP95Ms,
+            p99: row.durationP99Ms,
           },
-    matched: row['matched'] === true,
+    matched: row.matched,
     recordings,
-    callStartTime: text(row['callStartTime']),
-    callDurationMs: num(row['callDurationMs']),
-    callType: text(row['callType']),
-    participants: count('participants'),
-    participantMs: count('participantMs'),
-    endpointTypes: readCounts(row['endpointTypes']),
-    endReasons: readCounts(row['endReasons']),
-    streams: count('streams'),
-    poorStreams: count('poorStreams'),
-    impacted: row['impacted'] === true,
-    recordingCoverage: num(row['recordingCoverage']),
-    quality: decodeQuality(row['quality']),
+    callStartTime: row.callStartTime,
+    callDurationMs: row.callDurationMs,
+    callType: row.callType,
+    participants: row.participants,
+    participantMs: row.participantMs,
+    endpointTypes: row.endpointTypes,
+    endReasons: row.endReasons,
+    streams: row.streams,
+    poorStreams: row.poorStreams,
+    impacted: row.impacted,
+    recordingCoverage: row.recordingCoverage,
+    quality: row.quality,
   };
 }

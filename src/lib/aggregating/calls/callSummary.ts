@@ -3,7 +3,7 @@
  * its operations), whatever order their records arrived in. Stored as the call row by
  * callRowEncoding.ts. Pure.
  */
-import { compareStrings, exactSum, msToMicros, readCounts, writeCounts, type Counts } from '../rowValues.js';
+import { compareStrings, exactSum, msToMicros, num, readCounts, text, writeCounts, type Counts } from '../rowValues.js';
 import type { RowData } from '../types.js';
 import { decodeKeyPart } from '../../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
@@ -250,16 +250,6 @@ function sortedCounts(counts: Counts): Counts {
 
 function addText(set: Set<string>, value: unknown): void {
   if (typeof value === 'string' && value !== '') set.add(value);
-}
-
-/** A stored string, null when absent or empty. */
-export function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-/** A stored finite number, else null. */
-export function num(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function safeDecode(partitionKey: string): string {

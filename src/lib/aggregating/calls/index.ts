@@ -6,5 +6,8 @@ export {
 } from './callRows.js';
 export { callFactsOfRow, callRowOf } from './callRowEncoding.js';
 export {
+  callContributionFieldsSchema, callRecordingCountSchema, callRowSchema, recordingRowSchema, type CallStoredRow,
+} from './callRowSchemas.js';
+export {
   computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts,
 } from './callSummary.js';

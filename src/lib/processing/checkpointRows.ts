@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { FRAMING_MODES } from '../reading/types.js';
+import { storedNullable } from '../storage/storedRows.js';
+
+const count = z.number().int().nonnegative();
+
+/** An offset the file ended at when it was read to its end, with the fingerprint of the bytes before it. */
+export const earlierEndSchema = z.object({ offset: count, tailFingerprint: z.string(), tailFingerprintLength: count });
+
+/** Kept as JSON text in one property (Table Storage has no arrays). */
+const earlierEndsText = z
+  .string()
+  .transform((text, context) => {
+    if (text === '') return [];
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(z.array(earlierEndSchema));
+
+/**
+ * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions
+ * did not write read as what those versions meant: no file ETag, no tail fingerprint, no earlier ends,
+ * never replaced. The file's ETag is stored as `fileEtag`: `etag` is the row's own.
+ */
+export const checkpointRowSchema = z
+  .object({
+    container: z.string(),
+    path: z.string(),
+    /** Bumped when the file is replaced or truncated; high-water marks are per generation. */
+    generation: count,
+    offset: count,
+    newlines: count,
+    mode: z.enum(FRAMING_MODES).default('auto'),
+    /** The file's ETag when last looked at. */
+    fileEtag: z.string().default(''),
+    length: count,
+    createdOn: storedNullable(z.number()),
+    /** SHA-256 (base64url) of the first `fingerprintLength` consumed bytes (at most 256): part of the file's identity. */
+    fingerprint: z.string().default(''),
+    fingerprintLength: count.default(0),
+    /** SHA-256 (base64url) of the `tailFingerprintLength` bytes just before `offset` (at most 512). */
+    tailFingerprint: z.string().default(''),
+    tailFingerprintLength: count.default(0),
+    /** Earlier ends of the file that were read to the end, newest last (at most 8): an older copy is recognised by them. */
+    earlierEnds: earlierEndsText.default([]),
+    /** The file stopped growing and was read to its end: the tail no longer looks at it. */
+    sealed: z.boolean().default(false),
+    records: count,
+    unsupported: count.default(0),
+    badLines: count,
+    bytes: count,
+    replacements: count.default(0),
+    /** When the file was last found replaced (ISO), and what told: `shrunk`, `head` or `tail`. */
+    replacedAt: storedNullable(z.string()),
+    replacedBecause: storedNullable(z.string()),
+    firstSeenAt: z.string(),
+    updatedAt: z.string(),
+    /** Latest record time seen in this file (ISO), for lag reporting. */
+    lastRecordAt: storedNullable(z.string()),
+  })
+  .transform(({ fileEtag, ...rest }) => ({ ...rest, etag: fileEtag }));
+
+/** Per-file progress. Advanced only after every record before `offset` is in every aggregate. */
+export type Checkpoint = z.output<typeof checkpointRowSchema>;
+export type EarlierEnd = z.output<typeof earlierEndSchema>;
+
+/** The row a checkpoint is stored as. */
+export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknown> {
+  const { etag: fileEtag, earlierEnds, ...rest } = checkpoint;
+  return { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds) };
+}
+
+/** The sweep's state per container (Files table, partition `~state`, row = container). */
+export const sweepStateRowSchema = z.object({
+  /** Epoch milliseconds when the last completed sweep began. */
+  sweepStartedAt: z.number(),
+  sweptAt: z.string(),
+});
+
+export type SweepStateRow = z.output<typeof sweepStateRowSchema>;
+
+/** A local file's name by the digest of its first bytes (Files table, partition `~local`, row = digest). */
+export const localContentRowSchema = z.object({ path: z.string() });
