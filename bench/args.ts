@@ -39,10 +39,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --help               print this and exit`;
 
 /** What the command line asks for: a run, the help text, or a usage error (exit code 2). */
-export type BenchCommand =
-  | { kind: 'run'; args: BenchArgs }
-  | { kind: 'help'; text: string }
-  | { kind: 'usageError'; exitCode: 2; text: string };
+export type BenchCommand = { kind: 'run'; args: BenchArgs } | { kind: 'help'; text: string } | { kind: 'usageError'; exitCode: 2; text: string };
 
 const NUMBER_FLAGS = {
   'size-mb': 'sizeMb',
@@ -93,7 +90,14 @@ function parseOrThrow(argv: readonly string[]): BenchCommand {
   });
   if (values['help'] === true) return { kind: 'help', text: USAGE };
   const args: BenchArgs = {
-    sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 0, junkMb: 16, seed: 1, repeat: 3,
+    sizeMb: 150,
+    rssFileMb: 0,
+    incrementalMb: 20,
+    scalingLines: 500,
+    e2eMb: 0,
+    junkMb: 16,
+    seed: 1,
+    repeat: 3,
     phases: new Set(DEFAULT_PHASES),
     dir: path.join(os.tmpdir(), 'acs-logs-bench'),
     write: values['no-write'] !== true,
@@ -108,7 +112,10 @@ function parseOrThrow(argv: readonly string[]): BenchCommand {
   args.repeat = Math.max(1, Math.floor(args.repeat));
   const phases = values['phases'];
   if (typeof phases === 'string') {
-    const listed = phases.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const listed = phases
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const unknown = listed.filter((name) => !(PHASES as readonly string[]).includes(name));
     if (unknown.length > 0) throw new BenchUsageError(`--phases: unknown phase ${unknown.join(', ')}`);
     if (listed.length === 0) throw new BenchUsageError('--phases needs at least one phase');

@@ -35,7 +35,14 @@ export async function ensureTree(root: string, sizeMb: number, seed: number): Pr
   const started = Date.now();
   const totals = await writeLogsToDirectory(dir, generateLogs(defaultGenerateOptions({ seed, roomsPerHour, callsPerHour })));
   const info: TreeInfo = {
-    dir, files: [], bytes: totals.bytes, records: totals.records, seed, roomsPerHour, callsPerHour, generateMs: Date.now() - started,
+    dir,
+    files: [],
+    bytes: totals.bytes,
+    records: totals.records,
+    seed,
+    roomsPerHour,
+    callsPerHour,
+    generateMs: Date.now() - started,
   };
   await writeFile(marker, JSON.stringify(info));
   return { ...info, files: await expandLocalPaths([dir]) };
@@ -43,8 +50,26 @@ export async function ensureTree(root: string, sizeMb: number, seed: number): Pr
 
 /** A storage-laid-out path for one big file (mixed categories: every generated record carries its own). */
 export function bigFilePath(root: string, name: string): string {
-  return path.join(root, name, 'insights-logs-roomsoperational', 'resourceId=', 'SUBSCRIPTIONS', '00000000-0000-0000-0000-0000000000BB',
-    'RESOURCEGROUPS', 'BENCH', 'PROVIDERS', 'MICROSOFT.COMMUNICATION', 'COMMUNICATIONSERVICES', 'BENCH', 'y=2024', 'm=05', 'd=25', 'h=00', 'm=00', 'PT1H.json');
+  return path.join(
+    root,
+    name,
+    'insights-logs-roomsoperational',
+    'resourceId=',
+    'SUBSCRIPTIONS',
+    '00000000-0000-0000-0000-0000000000BB',
+    'RESOURCEGROUPS',
+    'BENCH',
+    'PROVIDERS',
+    'MICROSOFT.COMMUNICATION',
+    'COMMUNICATIONSERVICES',
+    'BENCH',
+    'y=2024',
+    'm=05',
+    'd=25',
+    'h=00',
+    'm=00',
+    'PT1H.json',
+  );
 }
 
 /** Concatenates the tree's files (whole files, repeated if needed) into one file of at least `targetBytes`. */
@@ -94,22 +119,26 @@ export async function writeOneCall(target: string, operations: number): Promise<
   const lines: string[] = [];
   for (let n = 0; n < operations; n++) {
     const recording = `rec-${n % 20}`;
-    lines.push(JSON.stringify({
-      time: new Date(start + n * 1000).toISOString(),
-      resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH',
-      category: 'CallRecordingOperational',
-      operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
-      operationVersion: '2023-03-06',
-      correlationId: 'one-large-call',
-      level: 'Informational',
-      resultType: 'Succeeded',
-      resultSignature: 202,
-      durationMs: 1 + (n % 700),
-      properties: {
-        URI: `https://contoso.communication.azure.com/calling/recordings/${recording}:pause?api-version=2023-03-06`,
-        CallConnectionId: `conn-${n % 3}`, SdkVersion: '1.0.0', SdkType: 'dotnet',
-      },
-    }));
+    lines.push(
+      JSON.stringify({
+        time: new Date(start + n * 1000).toISOString(),
+        resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH',
+        category: 'CallRecordingOperational',
+        operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
+        operationVersion: '2023-03-06',
+        correlationId: 'one-large-call',
+        level: 'Informational',
+        resultType: 'Succeeded',
+        resultSignature: 202,
+        durationMs: 1 + (n % 700),
+        properties: {
+          URI: `https://contoso.communication.azure.com/calling/recordings/${recording}:pause?api-version=2023-03-06`,
+          CallConnectionId: `conn-${n % 3}`,
+          SdkVersion: '1.0.0',
+          SdkType: 'dotnet',
+        },
+      }),
+    );
   }
   await mkdir(path.dirname(target), { recursive: true });
   await writeFile(target, lines.join('\n') + '\n');
@@ -119,10 +148,15 @@ export async function writeOneCall(target: string, operations: number): Promise<
  * A file of two-byte junk lines (`x\n`) with good records between them: each good line of `good` in
  * turn, then `junkBytes` of junk, until the file holds `targetBytes`.
  */
-export async function buildJunkFile(target: string, good: Buffer, targetBytes: number, junkBytes = 64 * 1024): Promise<{ bytes: number; goodLines: number; junkLines: number }> {
+export async function buildJunkFile(
+  target: string,
+  good: Buffer,
+  targetBytes: number,
+  junkBytes = 64 * 1024,
+): Promise<{ bytes: number; goodLines: number; junkLines: number }> {
   await mkdir(path.dirname(target), { recursive: true });
   const lines: Buffer[] = [];
-  for (let from = 0; from < good.length; ) {
+  for (let from = 0; from < good.length;) {
     const nl = good.indexOf(0x0a, from);
     if (nl < 0) break;
     lines.push(good.subarray(from, nl + 1));

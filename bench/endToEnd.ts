@@ -50,7 +50,8 @@ export async function runProcessCommand(paths: readonly string[], dataDir: strin
   const peakKib = Number(await readFile(rssFile, 'utf8'));
   await rm(rssFile, { force: true });
   return {
-    ms, output,
+    ms,
+    output,
     records: number(/with new data: ([\d,]+) records/),
     bytes: number(/([\d,]+) bytes read/),
     requests: number(/([\d,]+) table requests/),
@@ -61,9 +62,15 @@ export async function runProcessCommand(paths: readonly string[], dataDir: strin
 
 function cliResult(name: string, run: CliRun, extra: Record<string, number | string> = {}): PhaseResult {
   return {
-    name, ms: run.ms, bytes: run.bytes, records: run.records, peakRssMb: run.peakRssMb, sampledRssMb: run.peakRssMb,
+    name,
+    ms: run.ms,
+    bytes: run.bytes,
+    records: run.records,
+    peakRssMb: run.peakRssMb,
+    sampledRssMb: run.peakRssMb,
     extra: {
-      requests: run.requests, entities: run.entities,
+      requests: run.requests,
+      entities: run.entities,
       requestsPer1000Records: round((run.requests / run.records) * 1000, 1),
       entitiesPer1000Records: round((run.entities / run.records) * 1000, 1),
       ...extra,
@@ -88,15 +95,24 @@ export async function growthPhase(first: readonly string[], second: readonly str
     const one = await runProcessCommand(first, dataDir);
     const two = await runProcessCommand(second, dataDir);
     const total: CliRun = {
-      ms: one.ms + two.ms, records: one.records + two.records, bytes: one.bytes + two.bytes, requests: one.requests + two.requests,
-      entities: one.entities + two.entities, peakRssMb: Math.max(one.peakRssMb, two.peakRssMb), output: '',
+      ms: one.ms + two.ms,
+      records: one.records + two.records,
+      bytes: one.bytes + two.bytes,
+      requests: one.requests + two.requests,
+      entities: one.entities + two.entities,
+      peakRssMb: Math.max(one.peakRssMb, two.peakRssMb),
+      output: '',
     };
     return cliResult('growth', total, {
-      firstSeconds: round(one.ms / 1000, 2), secondSeconds: round(two.ms / 1000, 2),
-      firstRecords: one.records, secondRecords: two.records, firstRequests: one.requests, secondRequests: two.requests,
+      firstSeconds: round(one.ms / 1000, 2),
+      secondSeconds: round(two.ms / 1000, 2),
+      firstRecords: one.records,
+      secondRecords: two.records,
+      firstRequests: one.requests,
+      secondRequests: two.requests,
       // Per record, so that halves of slightly different sizes compare fairly.
-      timeRatio: round((two.ms / two.records) / (one.ms / one.records), 3),
-      requestRatio: round((two.requests / two.records) / (one.requests / one.records), 3),
+      timeRatio: round(two.ms / two.records / (one.ms / one.records), 3),
+      requestRatio: round(two.requests / two.records / (one.requests / one.records), 3),
     });
   } finally {
     await rm(dataDir, { recursive: true, force: true });
@@ -116,18 +132,29 @@ export async function sinkPhase(entities: number): Promise<PhaseResult> {
     const batches = Math.ceil(entities / 100);
     const started = performance.now();
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < batches) {
-        const batch = next++;
-        const size = Math.min(100, entities - batch * 100);
-        const writes: RowWrite[] = Array.from({ length: size }, (_, i) => ({ op: 'upsert', rowKey: `r${String(i).padStart(3, '0')}`, data: typicalRow(batch * 100 + i) }));
-        const outcome = await tables.commit('Rows', `p${batch}`, writes);
-        if (!outcome.committed) throw new Error(`sink batch refused: ${outcome.code}`);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < batches) {
+          const batch = next++;
+          const size = Math.min(100, entities - batch * 100);
+          const writes: RowWrite[] = Array.from({ length: size }, (_, i) => ({
+            op: 'upsert',
+            rowKey: `r${String(i).padStart(3, '0')}`,
+            data: typicalRow(batch * 100 + i),
+          }));
+          const outcome = await tables.commit('Rows', `p${batch}`, writes);
+          if (!outcome.committed) throw new Error(`sink batch refused: ${outcome.code}`);
+        }
+      }),
+    );
     const ms = performance.now() - started;
     return {
-      name: 'sink', ms, bytes: 0, records: entities, peakRssMb: round(process.resourceUsage().maxRSS / 1024), sampledRssMb: 0,
+      name: 'sink',
+      ms,
+      bytes: 0,
+      records: entities,
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      sampledRssMb: 0,
       extra: { entities, requests: tables.requestCount, entitiesPerSecond: Math.round(entities / (ms / 1000)) },
     };
   } finally {
@@ -140,8 +167,15 @@ export async function sinkPhase(entities: number): Promise<PhaseResult> {
 function typicalRow(i: number): Record<string, unknown> {
   return {
     resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/BENCH/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH',
-    granularity: 'hour', bucket: '2024-05-25T01:00:00.000Z', operationName: 'StartRecording', resultSignature: '200',
-    count: i, failed: 0, durationMsSum: i * 7, firstAt: '2024-05-25T01:02:03.456Z', lastAt: '2024-05-25T01:59:03.456Z',
+    granularity: 'hour',
+    bucket: '2024-05-25T01:00:00.000Z',
+    operationName: 'StartRecording',
+    resultSignature: '200',
+    count: i,
+    failed: 0,
+    durationMsSum: i * 7,
+    firstAt: '2024-05-25T01:02:03.456Z',
+    lastAt: '2024-05-25T01:59:03.456Z',
   };
 }
 
@@ -167,7 +201,12 @@ export async function duckdbPhase(files: readonly string[]): Promise<PhaseResult
   for (const row of rows) records += Number(row[3]);
   connection.closeSync();
   return {
-    name: 'duckdb', ms, bytes: 0, records, peakRssMb: round(process.resourceUsage().maxRSS / 1024), sampledRssMb: 0,
+    name: 'duckdb',
+    ms,
+    bytes: 0,
+    records,
+    peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+    sampledRssMb: 0,
     extra: { files: rooms.length, groups: rows.length },
   };
 }

@@ -52,7 +52,7 @@ function round(n: number, digits = 1): number {
 async function* chunks(file: string): AsyncGenerator<Buffer> {
   const handle = await open(file, 'r');
   try {
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const buffer = Buffer.allocUnsafe(CHUNK);
       const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
       if (bytesRead === 0) return;
@@ -117,7 +117,11 @@ export async function pipelinePhase(
   let unsupported = 0;
   for (const file of files) {
     const ref = refForLocalPath(file);
-    const context: NormalizeContext = { fileCategory: categoryFromContainer(ref.container), resourceIdFromPath: resourceIdFromBlobPath(ref.path), timeBounds: timeBoundsAt(Date.now()) };
+    const context: NormalizeContext = {
+      fileCategory: categoryFromContainer(ref.container),
+      resourceIdFromPath: resourceIdFromBlobPath(ref.path),
+      timeBounds: timeBoundsAt(Date.now()),
+    };
     const framer = new Framer({ start: { offset: 0, newlines: 0, mode: 'auto' }, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
     const handle = (items: FramedItem[]): void => {
       for (const item of items) {
@@ -226,11 +230,20 @@ export async function e2ePhase(files: readonly string[], concurrency = 4): Promi
     const stop = rssSampler();
     const run = await runFiles(files, azuriteTables(azurite.connectionString, 'Bench'), concurrency, DEFAULT_PROCESS_SETTINGS);
     return {
-      name: 'e2e', ms: run.ms, bytes: run.bytes, records: run.records, ...stop(),
+      name: 'e2e',
+      ms: run.ms,
+      bytes: run.bytes,
+      records: run.records,
+      ...stop(),
       extra: {
-        requestsTotal: run.requests.total, reads: run.requests.reads, writes: run.requests.writes, transactions: run.requests.transactions,
-        requestsPer1000Records: round((run.requests.total / run.records) * 1000, 2), aggregateRows: run.aggregateRows,
-        requestsPerAggregateRow: round(run.requests.total / run.aggregateRows, 3), badLines: run.badLines,
+        requestsTotal: run.requests.total,
+        reads: run.requests.reads,
+        writes: run.requests.writes,
+        transactions: run.requests.transactions,
+        requestsPer1000Records: round((run.requests.total / run.records) * 1000, 2),
+        aggregateRows: run.aggregateRows,
+        requestsPerAggregateRow: round(run.requests.total / run.aggregateRows, 3),
+        badLines: run.badLines,
       },
     };
   } finally {
@@ -249,10 +262,19 @@ export async function junkPhase(file: string): Promise<PhaseResult> {
     let entries = 0;
     for await (const entry of new QuarantineStore(tables).list()) entries += entry ? 1 : 0;
     return {
-      name: 'junk', ms: run.ms, bytes: run.bytes, records: run.records, ...sampled,
+      name: 'junk',
+      ms: run.ms,
+      bytes: run.bytes,
+      records: run.records,
+      ...sampled,
       extra: {
-        badLines: run.badLines, segments: run.segments, quarantineEntries: entries, requestsTotal: run.requests.total,
-        reads: run.requests.reads, writes: run.requests.writes, transactions: run.requests.transactions,
+        badLines: run.badLines,
+        segments: run.segments,
+        quarantineEntries: entries,
+        requestsTotal: run.requests.total,
+        reads: run.requests.reads,
+        writes: run.requests.writes,
+        transactions: run.requests.transactions,
       },
     };
   } finally {
@@ -284,11 +306,22 @@ export async function incrementalPhase(bigFile: string, append: Buffer): Promise
     const incRead = source.usage.bytesRead - readBefore;
     const incRequests = totalRequests(tables).total - fullRequests;
     return {
-      name: 'incremental', ms: fullMs, bytes: full.bytes, records: full.records, ...stop(),
+      name: 'incremental',
+      ms: fullMs,
+      bytes: full.bytes,
+      records: full.records,
+      ...stop(),
       extra: {
-        fullBytesRead: fullRead, fullMs: round(fullMs), appendedBytes: append.length, appendedRecords: again.records,
-        incrementalBytesRead: incRead, incrementalReadCalls: source.usage.reads - readsBefore, readRatio: round(incRead / append.length, 3),
-        incrementalMs: round(incMs, 2), timeRatio: round(incMs / fullMs, 5), incrementalRequests: incRequests,
+        fullBytesRead: fullRead,
+        fullMs: round(fullMs),
+        appendedBytes: append.length,
+        appendedRecords: again.records,
+        incrementalBytesRead: incRead,
+        incrementalReadCalls: source.usage.reads - readsBefore,
+        readRatio: round(incRead / append.length, 3),
+        incrementalMs: round(incMs, 2),
+        timeRatio: round(incMs / fullMs, 5),
+        incrementalRequests: incRequests,
       },
     };
   } finally {
@@ -306,12 +339,21 @@ export async function scalingPhase(files: readonly { repeat: number; path: strin
     let bytes = 0;
     let records = 0;
     for (const { repeat, path } of files) {
-      const run = await runFiles([path], azuriteTables(azurite.connectionString, repeat > 0 ? `Scale${repeat}` : `Block${-repeat}`), 1, DEFAULT_PROCESS_SETTINGS);
+      const run = await runFiles(
+        [path],
+        azuriteTables(azurite.connectionString, repeat > 0 ? `Scale${repeat}` : `Block${-repeat}`),
+        1,
+        DEFAULT_PROCESS_SETTINGS,
+      );
       ms += run.ms;
       bytes += run.bytes;
       records += run.records;
       extra[`x${repeat}`] = JSON.stringify({
-        records: run.records, bytes: run.bytes, requests: run.requests.total, rows: run.aggregateRows, segments: run.segments,
+        records: run.records,
+        bytes: run.bytes,
+        requests: run.requests.total,
+        rows: run.aggregateRows,
+        segments: run.segments,
       });
     }
     return { name: 'scaling', ms, bytes, records, ...stop(), extra };
@@ -342,8 +384,13 @@ export async function oneCallPhase(files: readonly { operations: number; path: s
       bytes += run.bytes;
       records += run.records;
       extra[`n${operations}`] = JSON.stringify({
-        records: run.records, ms: round(run.ms), cpuMs: round((cpu.user + cpu.system) / 1000), reads: run.requests.reads, transactions: run.requests.transactions,
-        requests: run.requests.total, segments: run.segments,
+        records: run.records,
+        ms: round(run.ms),
+        cpuMs: round((cpu.user + cpu.system) / 1000),
+        reads: run.requests.reads,
+        transactions: run.requests.transactions,
+        requests: run.requests.total,
+        segments: run.segments,
       });
     }
     return { name: 'oneCall', ms, bytes, records, ...stop(), extra };
@@ -402,7 +449,11 @@ export async function loopPhase(files: readonly string[], settings: ProcessSetti
   const stop = rssSampler();
   const run = await runFiles(files, new NullTableStore(), 4, settings);
   return {
-    name: 'loop', ms: run.ms, bytes: run.bytes, records: run.records, ...stop(),
+    name: 'loop',
+    ms: run.ms,
+    bytes: run.bytes,
+    records: run.records,
+    ...stop(),
     extra: { requestsTotal: run.requests.total, requestsPer1000Records: round((run.requests.total / Math.max(1, run.records)) * 1000, 2) },
   };
 }

@@ -14,7 +14,16 @@ import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase } from './endToEnd.js';
 import {
-  e2ePhase, floorPhase, incrementalPhase, junkPhase, loopPhase, oneCallPhase, pipelinePhase, scalingPhase, type PhaseResult, type PipelineStage,
+  e2ePhase,
+  floorPhase,
+  incrementalPhase,
+  junkPhase,
+  loopPhase,
+  oneCallPhase,
+  pipelinePhase,
+  scalingPhase,
+  type PhaseResult,
+  type PipelineStage,
 } from './phases.js';
 import { fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
 
@@ -30,18 +39,30 @@ type PhaseRequest =
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   switch (request.phase) {
-    case 'floor': return floorPhase(request.files);
-    case 'pipeline': return pipelinePhase(request.files, undefined, request.upTo);
-    case 'e2e': return e2ePhase(request.files);
-    case 'cli': return cliPhase(request.files);
-    case 'growth': return growthPhase(request.first, request.second);
-    case 'sink': return sinkPhase(request.entities);
-    case 'duckdb': return duckdbPhase(request.files);
-    case 'loop': return loopPhase(request.files);
-    case 'incremental': return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
-    case 'scaling': return scalingPhase(request.files);
-    case 'oneCall': return oneCallPhase(request.files);
-    case 'junk': return junkPhase(request.file);
+    case 'floor':
+      return floorPhase(request.files);
+    case 'pipeline':
+      return pipelinePhase(request.files, undefined, request.upTo);
+    case 'e2e':
+      return e2ePhase(request.files);
+    case 'cli':
+      return cliPhase(request.files);
+    case 'growth':
+      return growthPhase(request.first, request.second);
+    case 'sink':
+      return sinkPhase(request.entities);
+    case 'duckdb':
+      return duckdbPhase(request.files);
+    case 'loop':
+      return loopPhase(request.files);
+    case 'incremental':
+      return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
+    case 'scaling':
+      return scalingPhase(request.files);
+    case 'oneCall':
+      return oneCallPhase(request.files);
+    case 'junk':
+      return junkPhase(request.file);
   }
 }
 
@@ -86,7 +107,9 @@ async function main(args: BenchArgs): Promise<void> {
     if (repeat > 1) result.extra['runsSeconds'] = runs.map((x) => fmt(x.ms / 1000, 2)).join(' / ');
     results[key] = result;
     const { rps, mbps } = rate(result);
-    log(`  ${key}: ${fmt(result.ms / 1000, 2)} s, ${fmt(rps, 0)} records/s, ${fmt(mbps)} MB/s, peak RSS ${result.peakRssMb} MiB ${JSON.stringify(result.extra)}`);
+    log(
+      `  ${key}: ${fmt(result.ms / 1000, 2)} s, ${fmt(rps, 0)} records/s, ${fmt(mbps)} MB/s, peak RSS ${result.peakRssMb} MiB ${JSON.stringify(result.extra)}`,
+    );
     return result;
   };
 
@@ -117,7 +140,11 @@ async function main(args: BenchArgs): Promise<void> {
   if (args.phases.has('g')) {
     const hours = [...new Set(byHour.map(hourPart))];
     const firstHours = new Set(hours.slice(0, Math.ceil(hours.length / 2)));
-    await step('g', { phase: 'growth', first: byHour.filter((file) => firstHours.has(hourPart(file))), second: byHour.filter((file) => !firstHours.has(hourPart(file))) });
+    await step('g', {
+      phase: 'growth',
+      first: byHour.filter((file) => firstHours.has(hourPart(file))),
+      second: byHour.filter((file) => !firstHours.has(hourPart(file))),
+    });
   }
 
   if (args.phases.has('d')) {
@@ -134,7 +161,10 @@ async function main(args: BenchArgs): Promise<void> {
     // The first N Rooms lines, each written k times in a row (as Azure Monitor sometimes duplicates a
     // record): k× the records over exactly the same rows. And the whole block twice, which changes the
     // same rows again after more than a transaction's worth of other rows.
-    const lines = await collectLines(tree.files.filter((file) => file.includes('insights-logs-roomsoperational')), args.scalingLines);
+    const lines = await collectLines(
+      tree.files.filter((file) => file.includes('insights-logs-roomsoperational')),
+      args.scalingLines,
+    );
     const files = [];
     for (const repeat of SCALING_REPEATS) {
       const target = bigFilePath(args.dir, `scaling-x${repeat}`);
@@ -202,7 +232,7 @@ const SCALING_REPEATS = [1, 2, 4, 8, 32] as const;
 
 function repeatEachLine(block: Buffer, times: number): Buffer {
   const parts: Buffer[] = [];
-  for (let from = 0; from < block.length; ) {
+  for (let from = 0; from < block.length;) {
     const nl = block.indexOf(0x0a, from);
     const end = nl < 0 ? block.length : nl + 1;
     for (let i = 0; i < times; i++) parts.push(block.subarray(from, end));

@@ -41,7 +41,10 @@ const csp = [
   "form-action 'none'",
 ].join('; ');
 const template = await readFile(path.join(root, 'src/dashboard/index.html'), 'utf8');
-const html = template.replace('%CSP%', () => csp).replace('%CSS%', () => css).replace('%JS%', () => js);
+const html = template
+  .replace('%CSP%', () => csp)
+  .replace('%CSS%', () => css)
+  .replace('%JS%', () => js);
 await mkdir(path.dirname(outFile), { recursive: true });
 await writeFile(outFile, html);
 console.log(`dashboard: ${path.relative(root, outFile)} (${Math.round(html.length / 1024)} KiB)`);

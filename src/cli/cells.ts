@@ -38,8 +38,12 @@ function milliseconds(value: unknown): string {
  */
 export function readable(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map((item) => (item !== null && typeof item === 'object' ? itemId(item as Record<string, unknown>) : readable(item))).join(', ');
-  if (typeof value === 'object') return Object.entries(value as Record<string, unknown>).map(([key, v]) => `${key}=${readable(v)}`).join(' ');
+  if (Array.isArray(value))
+    return value.map((item) => (item !== null && typeof item === 'object' ? itemId(item as Record<string, unknown>) : readable(item))).join(', ');
+  if (typeof value === 'object')
+    return Object.entries(value as Record<string, unknown>)
+      .map(([key, v]) => `${key}=${readable(v)}`)
+      .join(' ');
   if (typeof value === 'string') {
     const time = ISO_TIME.exec(value);
     return time ? `${time[1]} ${time[2]}` : value;

@@ -7,7 +7,10 @@ export class UsageError extends Error {
 export class ExitStatus extends Error {
   override readonly name = 'ExitStatus';
 
-  constructor(message: string, readonly exitCode: number) {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
     super(message);
   }
 }

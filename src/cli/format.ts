@@ -21,10 +21,21 @@ export interface TableOptions {
 
 /** Renders flat objects: a JSON array, CSV with a header row, or a terminal table of `columns`. */
 export function render(rows: readonly object[], format: Format, columns: readonly string[], options: TableOptions = {}): string {
-  if (format === 'json') return JSON.stringify(rows.map((row) => pick(row, columns)), null, 2) + '\n';
+  if (format === 'json')
+    return (
+      JSON.stringify(
+        rows.map((row) => pick(row, columns)),
+        null,
+        2,
+      ) + '\n'
+    );
   if (format === 'csv') return stringify([columns, ...rows.map((row) => columns.map((column) => csvCell((row as Record<string, unknown>)[column])))]);
   if (rows.length === 0) return '(no rows)\n';
-  return renderTable(rows, columns.map((name) => tableColumn(name, options.granularity)), options.maxWidth);
+  return renderTable(
+    rows,
+    columns.map((name) => tableColumn(name, options.granularity)),
+    options.maxWidth,
+  );
 }
 
 /** The row with only `columns`, in their order (every field when `columns` names them all). */

@@ -8,7 +8,10 @@ export function lineLogger(out: NodeJS.WritableStream | undefined, problems: Nod
   const line = (target: NodeJS.WritableStream | undefined, level: string, message: string, fields?: Record<string, unknown>): void => {
     if (!target) return;
     const file = typeof fields?.['file'] === 'string' ? `${fields['file']}: ` : '';
-    const rest = Object.entries(fields ?? {}).filter(([key]) => key !== 'file').map(([key, value]) => `${key}=${String(value)}`).join(' ');
+    const rest = Object.entries(fields ?? {})
+      .filter(([key]) => key !== 'file')
+      .map(([key, value]) => `${key}=${String(value)}`)
+      .join(' ');
     target.write(`${level}${file}${message}${rest ? ` (${rest})` : ''}\n`);
   };
   return {

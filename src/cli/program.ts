@@ -33,15 +33,20 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     .showHelpAfterError()
     .exitOverride();
 
-  storageOptions(processingOptions(
-    program
-      .command('process')
-      .description('process local log files or folders laid out as in storage (insights-logs-<category>/resourceId=.../PT1H.json)')
-      .argument('<paths...>', 'files or folders')
-      .option('--category <c>', 'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage, CallSummary, CallSummaryUpdates, CallDiagnostics, CallDiagnosticsUpdates')
-      .option('--quiet', 'print only the totals'),
-    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
-  )).action(async (paths: string[], flags) => {
+  storageOptions(
+    processingOptions(
+      program
+        .command('process')
+        .description('process local log files or folders laid out as in storage (insights-logs-<category>/resourceId=.../PT1H.json)')
+        .argument('<paths...>', 'files or folders')
+        .option(
+          '--category <c>',
+          'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage, CallSummary, CallSummaryUpdates, CallDiagnostics, CallDiagnosticsUpdates',
+        )
+        .option('--quiet', 'print only the totals'),
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+    ),
+  ).action(async (paths: string[], flags) => {
     await processCommand(paths, flags, out, err);
   });
 
@@ -62,28 +67,32 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     await queryCommand(view, flags, out, err);
   });
 
-  storageOptions(processingOptions(
-    program
-      .command('backfill')
-      .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
-      .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
-      .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
-      .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
-      .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
-    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
-  )).action(async (flags) => {
+  storageOptions(
+    processingOptions(
+      program
+        .command('backfill')
+        .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
+        .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
+        .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
+        .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+    ),
+  ).action(async (flags) => {
     await backfillCommand(flags, out, err);
   });
 
-  storageOptions(processingOptions(
-    program
-      .command('watch')
-      .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
-      .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
-      .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
-      .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
-    ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
-  )).action(async (flags) => {
+  storageOptions(
+    processingOptions(
+      program
+        .command('watch')
+        .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
+        .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
+        .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+    ),
+  ).action(async (flags) => {
     await watchCommand(flags, out, err);
   });
 
@@ -141,14 +150,16 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   ).action(async (flags) => {
     await quarantineListCommand(flags, out);
   });
-  storageOptions(processingOptions(
-    quarantine
-      .command('replay')
-      .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
-      .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
-      .option('--code <code>', 'only lines with this error code'),
-    ['maxLineBytes'],
-  )).action(async (paths: string[], flags) => {
+  storageOptions(
+    processingOptions(
+      quarantine
+        .command('replay')
+        .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
+        .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
+        .option('--code <code>', 'only lines with this error code'),
+      ['maxLineBytes'],
+    ),
+  ).action(async (paths: string[], flags) => {
     await quarantineReplayCommand(paths, flags, out);
   });
 

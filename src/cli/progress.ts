@@ -53,7 +53,9 @@ function plainReporter(stream: NodeJS.WritableStream, now: () => number): Progre
     const eta = etaSeconds(p, now());
     stream.write(
       `backfill: ${p.filesDone}/${p.filesTotal} files, ${(p.bytesDone / 1e6).toFixed(1)}/${(p.bytesTotal / 1e6).toFixed(1)} MB (${percent}%), ` +
-        `${p.records} records, ${recordsPerSecond(p, now())} records/s` + (eta === null ? '' : `, ETA ${eta}s`) + '\n',
+        `${p.records} records, ${recordsPerSecond(p, now())} records/s` +
+        (eta === null ? '' : `, ETA ${eta}s`) +
+        '\n',
     );
   };
   return {

@@ -25,6 +25,8 @@ export function dayBucketNote(filters: ViewFilters, bucketed: boolean): string |
   if (!bucketed || filters.granularity !== 'day') return undefined;
   const partial = [filters.from, filters.to].filter((time): time is string => time !== undefined && Date.parse(time) % DAY_MS !== 0);
   if (partial.length === 0) return undefined;
-  return `rows are whole days (--granularity day): ${partial.join(' and ')} ${partial.length > 1 ? 'fall' : 'falls'} inside a day, ` +
-    'and each row counts its whole day; use --granularity hour for just the hours asked';
+  return (
+    `rows are whole days (--granularity day): ${partial.join(' and ')} ${partial.length > 1 ? 'fall' : 'falls'} inside a day, ` +
+    'and each row counts its whole day; use --granularity hour for just the hours asked'
+  );
 }

@@ -36,7 +36,10 @@ export function processingOptions(command: Command, which: ReadonlyArray<'maxLin
     command.option('--max-line-bytes <n>', `longer lines are quarantined as line_too_long (default: $${SETTING.maxLineBytes} or 1048576)`);
   }
   if (which.includes('sealAfterMinutes')) {
-    command.option('--seal-after-minutes <m>', `a file whose hour ended and that stopped changing this long ago is read to its end (default: $${SETTING.sealAfterMinutes} or 120)`);
+    command.option(
+      '--seal-after-minutes <m>',
+      `a file whose hour ended and that stopped changing this long ago is read to its end (default: $${SETTING.sealAfterMinutes} or 120)`,
+    );
   }
   if (which.includes('concurrency')) command.option('--concurrency <n>', `files in parallel, written together (default: $${SETTING.fileConcurrency} or 8)`);
   return command;

@@ -49,20 +49,17 @@ export function accountOf(connectionString: string): string {
   return 'the account of the connection string';
 }
 
-
 /**
  * Storage for one CLI command: `--connection-string`, else `AzureWebJobsStorage`, else the embedded
  * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
-export async function openStorage(
-  flags: StorageFlags,
-  tablePrefix = cliSettings(flags).tablePrefix,
-  onTransient?: TransientNotice,
-): Promise<StorageSession> {
+export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix, onTransient?: TransientNotice): Promise<StorageSession> {
   const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
   if (given && !CONNECTION_STRING.test(given)) {
     const source = flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
-    throw new UsageError(`${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`);
+    throw new UsageError(
+      `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
+    );
   }
   if (given) {
     return {
@@ -79,7 +76,10 @@ export async function openStorage(
   const azurite = await attachAzurite(flags.dataDir);
   return {
     connectionString: azurite.connectionString,
-    tables: new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
+    tables: new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {
+      onTransient,
+      retry: flags.storageRetry?.tables,
+    }),
     origin: 'embedded',
     where: `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`,
     close: async () => azurite.detach(),

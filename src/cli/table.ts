@@ -18,11 +18,21 @@ const MIN_CUT_WIDTH = 6;
 export function renderTable(rows: readonly object[], columns: readonly TableColumn[], maxWidth?: number): string {
   const values = rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column.name]));
   const cells = values.map((line) => line.map((value, i) => (columns[i] as TableColumn).cell(value)));
-  const numeric = columns.map((_, i) => values.some((line) => typeof line[i] === 'number') && values.every((line) => typeof line[i] === 'number' || line[i] === null));
+  const numeric = columns.map(
+    (_, i) => values.some((line) => typeof line[i] === 'number') && values.every((line) => typeof line[i] === 'number' || line[i] === null),
+  );
   const widths = columns.map((column, i) => Math.max(width(column.header), ...cells.map((line) => width(line[i] as string))));
-  if (maxWidth !== undefined) fit(widths, columns.map((column) => Math.max(width(column.header), MIN_CUT_WIDTH)), maxWidth);
+  if (maxWidth !== undefined)
+    fit(
+      widths,
+      columns.map((column) => Math.max(width(column.header), MIN_CUT_WIDTH)),
+      maxWidth,
+    );
   const line = (values: readonly string[]): string =>
-    values.map((value, i) => pad(cut(value, widths[i] as number), widths[i] as number, numeric[i] === true)).join(GAP).trimEnd();
+    values
+      .map((value, i) => pad(cut(value, widths[i] as number), widths[i] as number, numeric[i] === true))
+      .join(GAP)
+      .trimEnd();
   const out = [line(columns.map((column) => column.header)), widths.map((w) => '─'.repeat(w)).join(GAP)];
   for (const values of cells) out.push(line(values));
   return out.join('\n') + '\n';

@@ -17,10 +17,14 @@ export interface ColumnChoice {
 export function chooseColumns(view: string, fields: readonly string[], flags: ColumnFlags): ColumnChoice {
   if (flags.columns !== undefined && flags.wide) throw new UsageError('give --columns or --wide, not both');
   if (flags.columns !== undefined) {
-    const names = flags.columns.split(',').map((name) => name.trim()).filter((name) => name !== '');
+    const names = flags.columns
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
     const unknown = names.filter((name) => !fields.includes(name));
     if (names.length === 0 || unknown.length > 0) {
-      const what = names.length === 0 ? '--columns names no column' : `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`;
+      const what =
+        names.length === 0 ? '--columns names no column' : `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`;
       throw new UsageError(`${what} for ${view}: choose from ${fields.join(', ')}`);
     }
     return { columns: [...new Set(names)], fit: true };

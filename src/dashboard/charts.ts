@@ -109,10 +109,23 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void
       scales: { x: { time: false, range: [-0.5, bars.labels.length - 0.5] } },
       series: [
         { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : (bars.labels[index] ?? '')) },
-        { label: spec.unit, stroke: PALETTE[0], fill: `${PALETTE[0]}99`, ...(bar ? { paths: bar } : {}), points: { show: false }, value: (_plot, value: number | null) => formatNumber(value) },
+        {
+          label: spec.unit,
+          stroke: PALETTE[0],
+          fill: `${PALETTE[0]}99`,
+          ...(bar ? { paths: bar } : {}),
+          points: { show: false },
+          value: (_plot, value: number | null) => formatNumber(value),
+        },
       ],
       axes: [
-        { splits: () => indices, values: (_plot, splits) => splits.map((i) => clip(bars.labels[i] ?? '', 24)), rotate: longest > 12 && bars.labels.length > 3 ? -30 : 0, size: longest > 12 && bars.labels.length > 3 ? 90 : 40, grid: { show: false } },
+        {
+          splits: () => indices,
+          values: (_plot, splits) => splits.map((i) => clip(bars.labels[i] ?? '', 24)),
+          rotate: longest > 12 && bars.labels.length > 3 ? -30 : 0,
+          size: longest > 12 && bars.labels.length > 3 ? 90 : 40,
+          grid: { show: false },
+        },
         { size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
       ],
       legend: { live: true },

@@ -37,7 +37,12 @@ export function formatTime(iso: string | null | undefined): string {
 /** Seconds as the two largest units: `3 h 12 min`, `2 d 4 h`. */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
-  const units: Array<[string, number]> = [['d', 86_400], ['h', 3_600], ['min', 60], ['s', 1]];
+  const units: Array<[string, number]> = [
+    ['d', 86_400],
+    ['h', 3_600],
+    ['min', 60],
+    ['s', 1],
+  ];
   const parts: string[] = [];
   let rest = Math.round(seconds);
   for (const [name, size] of units) {

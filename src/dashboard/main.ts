@@ -14,7 +14,16 @@ import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
 import { apiFilters, readState, writeState, type DashboardState } from './state.js';
 import type {
-  CallQualityRow, CallRow, CallVolumeRow, Health, RecordingOperationRow, RecordingsPerCallRow, RecordingsRow, RetirementRow, RoomRow, RoomsOperationRow,
+  CallQualityRow,
+  CallRow,
+  CallVolumeRow,
+  Health,
+  RecordingOperationRow,
+  RecordingsPerCallRow,
+  RecordingsRow,
+  RetirementRow,
+  RoomRow,
+  RoomsOperationRow,
   UsageRow,
 } from './types.js';
 
@@ -71,7 +80,16 @@ function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): voi
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  setState({ from: fromInput.value.trim(), to: toInput.value.trim(), granularity: granularityInput.value === 'day' ? 'day' : 'hour', resource: resourceInput.value, call: '' }, 'push');
+  setState(
+    {
+      from: fromInput.value.trim(),
+      to: toInput.value.trim(),
+      granularity: granularityInput.value === 'day' ? 'day' : 'hour',
+      resource: resourceInput.value,
+      call: '',
+    },
+    'push',
+  );
   void load();
 });
 for (const input of [granularityInput, resourceInput]) input.addEventListener('change', () => form.requestSubmit());
@@ -107,7 +125,10 @@ function errorBox(what: string, error: unknown): HTMLElement {
 type Settled<T> = PromiseSettledResult<T>;
 
 function settle<T>(promise: Promise<T>): Promise<Settled<T>> {
-  return promise.then((value) => ({ status: 'fulfilled', value }) as const, (reason: unknown) => ({ status: 'rejected', reason }) as const);
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }) as const,
+    (reason: unknown) => ({ status: 'rejected', reason }) as const,
+  );
 }
 
 /** One view of a section, requested at once, drawn when its section's views have all arrived. */
@@ -186,13 +207,20 @@ async function load(): Promise<void> {
   });
   await Promise.all([
     fill('rooms', [partOf<RoomsOperationRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
-    fill('recordings', [partOf<RecordingsRow>('recordings', filters, renderRecordings), partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall)]),
+    fill('recordings', [
+      partOf<RecordingsRow>('recordings', filters, renderRecordings),
+      partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall),
+    ]),
     fill('recording-operations', [partOf<RecordingOperationRow>('recording-operations', filters, renderRecordingOperations)]),
     fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, renderCallVolume)]),
     fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, renderCallQuality)]),
     fill('calls', [
       partOf<CallRow>('calls', filters, (target, callRows) =>
-        renderCalls(target, callRows, { search: state.search, onSearch: (search) => setState({ search }, 'replace'), onOpen: (id) => void openCall(id, 'push') }),
+        renderCalls(target, callRows, {
+          search: state.search,
+          onSearch: (search) => setState({ search }, 'replace'),
+          onOpen: (id) => void openCall(id, 'push'),
+        }),
       ),
     ]),
     fill('usage', [partOf<UsageRow>('usage', filters, renderUsage)]),
@@ -201,7 +229,8 @@ async function load(): Promise<void> {
     openCall(state.call, null),
   ]);
   if (!current()) return;
-  statusLine.textContent = `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` + (failed > 0 ? ` · ${failed} part(s) could not be read` : '');
+  statusLine.textContent =
+    `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` + (failed > 0 ? ` · ${failed} part(s) could not be read` : '');
   document.body.dataset['state'] = 'ready';
 }
 

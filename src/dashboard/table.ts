@@ -26,10 +26,14 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
   }
   const body = h('tbody');
   for (const row of shown) {
-    const tr = h('tr', {}, ...columns.map((column) => {
-      const value = column.cell(row);
-      return h('td', column.numeric ? { class: 'num' } : {}, typeof value === 'number' ? formatNumber(value) : value ?? '–');
-    }));
+    const tr = h(
+      'tr',
+      {},
+      ...columns.map((column) => {
+        const value = column.cell(row);
+        return h('td', column.numeric ? { class: 'num' } : {}, typeof value === 'number' ? formatNumber(value) : (value ?? '–'));
+      }),
+    );
     const onRowClick = options.onRowClick;
     if (onRowClick) {
       tr.classList.add('clickable');
@@ -43,6 +47,12 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
   }
   const head = h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}, column.title))));
   wrapper.appendChild(h('div', { class: 'scroll' }, h('table', {}, head, body)));
-  wrapper.appendChild(h('p', { class: 'count' }, rows.length > limit ? `showing the first ${formatNumber(limit)} of ${formatNumber(rows.length)} rows` : `${formatNumber(rows.length)} row(s)`));
+  wrapper.appendChild(
+    h(
+      'p',
+      { class: 'count' },
+      rows.length > limit ? `showing the first ${formatNumber(limit)} of ${formatNumber(rows.length)} rows` : `${formatNumber(rows.length)} row(s)`,
+    ),
+  );
   return wrapper;
 }

@@ -21,7 +21,9 @@ export async function tailAndSweepTimer(_timer: Timer, context: InvocationContex
   // Failing files are recorded and retried with backoff; a part of the run that failed as a whole
   // (after the others ran) fails the invocation, so that monitoring sees it.
   if (summary.problems.length > 0) {
-    throw new Error(`tail and sweep: ${summary.problems.map((problem) => `${problem.phase}${problem.container ? ` of ${problem.container}` : ''} failed: ${problem.message}`).join('; ')}`);
+    throw new Error(
+      `tail and sweep: ${summary.problems.map((problem) => `${problem.phase}${problem.container ? ` of ${problem.container}` : ''} failed: ${problem.message}`).join('; ')}`,
+    );
   }
 }
 

@@ -3,7 +3,15 @@ import { ALL_VIEWS } from '../../src/lib/aggregating/index.js';
 import { addTo, exactSum, msToMicros, secondsToMs } from '../../src/lib/aggregating/rowValues.js';
 import { MAX_INDEXABLE_MS } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { readMicros, toMicros } from '../../src/lib/aggregating/usage/quantity.js';
-import { COUNT_RANGE, LIFESPAN_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE, normalizeRecord, timeBoundsAt } from '../../src/lib/normalizing/index.js';
+import {
+  COUNT_RANGE,
+  LIFESPAN_RANGE,
+  QUANTITY_RANGE,
+  RECORDING_SECONDS_RANGE,
+  REQUEST_MS_RANGE,
+  normalizeRecord,
+  timeBoundsAt,
+} from '../../src/lib/normalizing/index.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 
@@ -49,10 +57,26 @@ describe('integer sums', () => {
   it('records at the top of every range, folded into every view 1000 times, give finite integer sums', () => {
     const context = { timeBounds: timeBoundsAt(Date.UTC(2024, 4, 26)) };
     const raw = [
-      { time: '2024-05-25T10:00:00Z', category: 'CallRecordingOperational', operationName: 'StartRecording', correlationId: 'c', durationMs: REQUEST_MS_RANGE.max },
-      { time: '2024-05-25T10:00:00Z', category: 'CallRecordingSummary', correlationId: 'c', properties: { recordingId: 'r', recordingLength: RECORDING_SECONDS_RANGE.max, chunkCount: COUNT_RANGE.max, audioChannelsCount: COUNT_RANGE.max } },
+      {
+        time: '2024-05-25T10:00:00Z',
+        category: 'CallRecordingOperational',
+        operationName: 'StartRecording',
+        correlationId: 'c',
+        durationMs: REQUEST_MS_RANGE.max,
+      },
+      {
+        time: '2024-05-25T10:00:00Z',
+        category: 'CallRecordingSummary',
+        correlationId: 'c',
+        properties: { recordingId: 'r', recordingLength: RECORDING_SECONDS_RANGE.max, chunkCount: COUNT_RANGE.max, audioChannelsCount: COUNT_RANGE.max },
+      },
       { time: '2024-05-25T10:00:00Z', category: 'Usage', properties: { usageType: 'Recording', unitType: 'Byte', quantity: QUANTITY_RANGE.max } },
-      { time: '2024-05-25T10:00:00Z', category: 'RoomsOperational', operationName: 'AddParticipants', properties: { roomId: 'x', addedRoomParticipantsCount: COUNT_RANGE.max, roomLifespan: LIFESPAN_RANGE.max } },
+      {
+        time: '2024-05-25T10:00:00Z',
+        category: 'RoomsOperational',
+        operationName: 'AddParticipants',
+        properties: { roomId: 'x', addedRoomParticipantsCount: COUNT_RANGE.max, roomLifespan: LIFESPAN_RANGE.max },
+      },
     ];
     const records = raw.map((r) => {
       const result = normalizeRecord(r, context);
@@ -64,7 +88,10 @@ describe('integer sums', () => {
       const fold = (record: NormalizedRecord): void => {
         const route = view.route(record);
         if (!route) return;
-        view.apply(record, route.rowKeys.map((key) => rows.get(key) ?? rows.set(key, {}).get(key) as RowData));
+        view.apply(
+          record,
+          route.rowKeys.map((key) => rows.get(key) ?? (rows.set(key, {}).get(key) as RowData)),
+        );
       };
       for (let i = 0; i < 1000; i++) for (const record of records) fold(record);
       for (const row of rows.values()) {
@@ -74,7 +101,11 @@ describe('integer sums', () => {
           if (key === 'durationSumUs') expect(value).toBe(1000 * 86_400_000_000);
           if (key === 'recordingMs' && view.table === 'Recordings') expect(value).toBe(1000 * 604_800_000);
           if (key === 'quantityMicros') expect(value).toBe('1000000000000000000000');
-          if (/count|Ms$|Us$|^participants|^chunks|^audio|^records|^recordings|^operations|^failed/i.test(key) && typeof value === 'number' && !/Min|Max|P\d\d/.test(key)) {
+          if (
+            /count|Ms$|Us$|^participants|^chunks|^audio|^records|^recordings|^operations|^failed/i.test(key) &&
+            typeof value === 'number' &&
+            !/Min|Max|P\d\d/.test(key)
+          ) {
             expect(Number.isSafeInteger(value), `${view.table}.${key} = ${value}`).toBe(true);
           }
         }

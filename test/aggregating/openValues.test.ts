@@ -22,7 +22,11 @@ describe('count maps kept decoded through a batch', () => {
     for (const key of ['__proto__', 'constructor', 'toString', '__proto__']) bumpCount(row, 'byEndReason', key);
     closeRow(row);
     const counts = readCounts(row['byEndReason']);
-    expect(Object.entries(counts)).toEqual([['__proto__', 2], ['constructor', 1], ['toString', 1]]);
+    expect(Object.entries(counts)).toEqual([
+      ['__proto__', 2],
+      ['constructor', 1],
+      ['toString', 1],
+    ]);
     bumpCount(row, 'byEndReason', '__proto__');
     closeRow(row);
     expect(readCounts(row['byEndReason'])['__proto__']).toBe(3);

@@ -2,16 +2,21 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { recordingOperationsView, recordingsView } from '../../src/lib/aggregating/index.js';
 import {
-  addToSketch, decodeSketch, emptySketch, encodeSketch, mergeSketch, RELATIVE_ACCURACY, sketchCount, sketchQuantile,
+  addToSketch,
+  decodeSketch,
+  emptySketch,
+  encodeSketch,
+  mergeSketch,
+  RELATIVE_ACCURACY,
+  sketchCount,
+  sketchQuantile,
 } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { closeRow } from '../../src/lib/aggregating/openValues.js';
 import { bumpCount, MAX_MAP_KEYS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/rowValues.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 import { exactQuantile } from '../../src/lib/aggregating/calls/index.js';
 import { referenceAggregates } from '../support/storage.js';
-import {
-  allRecords, DAY, normalizeAll, operationRecord, recordingLogs, RESOURCE, summaryRecord,
-} from '../support/recordingLogs.js';
+import { allRecords, DAY, normalizeAll, operationRecord, recordingLogs, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
 
 const VIEWS = [recordingsView, recordingOperationsView];
 const HOUR = 3_600_000;
@@ -72,15 +77,48 @@ describe('recording views', () => {
   it('count recordings per hour and day of the recording start, with lengths as integer milliseconds and counts by value', () => {
     const start = DAY + 4 * HOUR + 5 * 60_000;
     const records = normalizeAll([
-      summaryRecord({ correlationId: 'c1', recordingId: 'r1', time: start + 30 * HOUR, startTime: start, lengthSeconds: '73872.94', chunkCount: 6, audioChannelsCount: 1 }),
-      summaryRecord({ correlationId: 'c1', recordingId: 'r2', time: start + HOUR, startTime: start + 60_000, lengthSeconds: 3.34, formatType: 'mp3', channelType: 'unmixed', audioChannelsCount: 2 }),
-      summaryRecord({ correlationId: null, recordingId: 'r3', time: start + 2 * HOUR, startTime: null, lengthSeconds: null, contentType: 'Audio Only', endReason: 'SystemFailure' }),
+      summaryRecord({
+        correlationId: 'c1',
+        recordingId: 'r1',
+        time: start + 30 * HOUR,
+        startTime: start,
+        lengthSeconds: '73872.94',
+        chunkCount: 6,
+        audioChannelsCount: 1,
+      }),
+      summaryRecord({
+        correlationId: 'c1',
+        recordingId: 'r2',
+        time: start + HOUR,
+        startTime: start + 60_000,
+        lengthSeconds: 3.34,
+        formatType: 'mp3',
+        channelType: 'unmixed',
+        audioChannelsCount: 2,
+      }),
+      summaryRecord({
+        correlationId: null,
+        recordingId: 'r3',
+        time: start + 2 * HOUR,
+        startTime: null,
+        lengthSeconds: null,
+        contentType: 'Audio Only',
+        endReason: 'SystemFailure',
+      }),
     ]);
     const rows = rowsOf('Recordings', referenceAggregates(records, VIEWS));
     const hour4 = rows.find((row) => row['bucket'] === '2024-05-25T04:00:00.000Z');
     expect(hour4).toMatchObject({
-      granularity: 'hour', resourceId: RESOURCE, recordings: 2, recordingMs: 73_876_280, chunks: 7, audioChannels: 3,
-      byFormat: '{"mp3":1,"mp4":1}', byChannel: '{"mixed":1,"unmixed":1}', byContent: '{"Audio - Video":2}', byEndReason: '{"CallEnded":2}',
+      granularity: 'hour',
+      resourceId: RESOURCE,
+      recordings: 2,
+      recordingMs: 73_876_280,
+      chunks: 7,
+      audioChannels: 3,
+      byFormat: '{"mp3":1,"mp4":1}',
+      byChannel: '{"mixed":1,"unmixed":1}',
+      byContent: '{"Audio - Video":2}',
+      byEndReason: '{"CallEnded":2}',
     });
     // A summary without a start time counts when it was logged; one without a CorrelationId counts too.
     expect(rows.find((row) => row['bucket'] === '2024-05-25T06:00:00.000Z')).toMatchObject({ recordings: 1, recordingMs: 0, byContent: '{"Audio Only":1}' });
@@ -98,9 +136,20 @@ describe('recording views', () => {
     ]);
     const rows = rowsOf('RecordingOperations', referenceAggregates(records, VIEWS));
     expect(rows.find((row) => row['granularity'] === 'hour' && row['operationName'] === 'StartRecording' && row['sdkType'] === 'dotnet')).toMatchObject({
-      bucket: '2024-05-25T09:00:00.000Z', resultSignature: '200', count: 3, failed: 0, durationCount: 2, durationSumUs: 200_500, durationMinMs: 80.5, durationMaxMs: 120,
+      bucket: '2024-05-25T09:00:00.000Z',
+      resultSignature: '200',
+      count: 3,
+      failed: 0,
+      durationCount: 2,
+      durationSumUs: 200_500,
+      durationMinMs: 80.5,
+      durationMaxMs: 120,
     });
-    expect(rows.find((row) => row['operationName'] === 'PauseRecording' && row['granularity'] === 'day')).toMatchObject({ resultSignature: '400', count: 1, failed: 1 });
+    expect(rows.find((row) => row['operationName'] === 'PauseRecording' && row['granularity'] === 'day')).toMatchObject({
+      resultSignature: '400',
+      count: 1,
+      failed: 1,
+    });
     expect(rows.filter((row) => row['granularity'] === 'day').reduce((sum, row) => sum + (row['count'] as number), 0)).toBe(5);
   });
 
@@ -110,8 +159,14 @@ describe('recording views', () => {
     const days = rows.filter((row) => row['granularity'] === 'day');
     expect(days.length).toBeGreaterThan(3);
     for (const day of days) {
-      const hours = rows.filter((row) => row['granularity'] === 'hour' && row['operationName'] === day['operationName'] &&
-        row['resultSignature'] === day['resultSignature'] && row['sdkType'] === day['sdkType'] && String(row['bucket']).slice(0, 10) === String(day['bucket']).slice(0, 10));
+      const hours = rows.filter(
+        (row) =>
+          row['granularity'] === 'hour' &&
+          row['operationName'] === day['operationName'] &&
+          row['resultSignature'] === day['resultSignature'] &&
+          row['sdkType'] === day['sdkType'] &&
+          String(row['bucket']).slice(0, 10) === String(day['bucket']).slice(0, 10),
+      );
       const merged = emptySketch();
       for (const hour of hours) mergeSketch(merged, decodeSketch(hour['durationSketch']));
       expect(encodeSketch(merged)).toBe(day['durationSketch'] ?? encodeSketch(emptySketch()));

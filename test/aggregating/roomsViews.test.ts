@@ -7,11 +7,26 @@ import { normalizeAll, roomsRecords, RESOURCE } from '../support/roomsLogs.js';
 
 function op(overrides: Partial<RoomsOperationRecord>): RoomsOperationRecord {
   return {
-    category: 'RoomsOperational', time: Date.UTC(2024, 4, 25, 4, 32, 49, 469), resourceId: RESOURCE, correlationId: 'c',
-    operationName: 'CreateRoom', operationVersion: '2023-10-30-preview', resultType: 'Succeeded', resultSignature: '201',
-    level: 'Informational', roomId: '99466898241024408', roomLifespanMinutes: 61, pstnDialOutEnabled: false,
-    addedParticipantsCount: 4, upsertedParticipantsCount: null, removedParticipantsCount: null, participantsCount: null,
-    participantsAttendee: null, participantsConsumer: null, participantsPresenter: null, ...overrides,
+    category: 'RoomsOperational',
+    time: Date.UTC(2024, 4, 25, 4, 32, 49, 469),
+    resourceId: RESOURCE,
+    correlationId: 'c',
+    operationName: 'CreateRoom',
+    operationVersion: '2023-10-30-preview',
+    resultType: 'Succeeded',
+    resultSignature: '201',
+    level: 'Informational',
+    roomId: '99466898241024408',
+    roomLifespanMinutes: 61,
+    pstnDialOutEnabled: false,
+    addedParticipantsCount: 4,
+    upsertedParticipantsCount: null,
+    removedParticipantsCount: null,
+    participantsCount: null,
+    participantsAttendee: null,
+    participantsConsumer: null,
+    participantsPresenter: null,
+    ...overrides,
   };
 }
 
@@ -39,20 +54,52 @@ describe('rooms views', () => {
     const snapshot = referenceAggregates(
       [
         op({ time: t(1) }),
-        op({ time: t(5), operationName: 'UpdateParticipants', resultSignature: '200', addedParticipantsCount: null, upsertedParticipantsCount: 2, removedParticipantsCount: 1, participantsCount: 5 }),
+        op({
+          time: t(5),
+          operationName: 'UpdateParticipants',
+          resultSignature: '200',
+          addedParticipantsCount: null,
+          upsertedParticipantsCount: 2,
+          removedParticipantsCount: 1,
+          participantsCount: 5,
+        }),
         op({ time: t(6), operationName: 'AddParticipants', resultType: 'Failed', resultSignature: '400', addedParticipantsCount: 9 }),
-        op({ time: t(20), operationName: 'PatchRoom', resultSignature: '200', roomLifespanMinutes: 121, pstnDialOutEnabled: true, addedParticipantsCount: null }),
+        op({
+          time: t(20),
+          operationName: 'PatchRoom',
+          resultSignature: '200',
+          roomLifespanMinutes: 121,
+          pstnDialOutEnabled: true,
+          addedParticipantsCount: null,
+        }),
         op({ time: t(30), operationName: 'GetRoom', resultType: 'Succeeded', resultSignature: '404', roomLifespanMinutes: 5, addedParticipantsCount: null }),
-        op({ time: t(59), operationName: 'DeleteRoom', resultSignature: '204', roomLifespanMinutes: null, pstnDialOutEnabled: null, addedParticipantsCount: null }),
+        op({
+          time: t(59),
+          operationName: 'DeleteRoom',
+          resultSignature: '204',
+          roomLifespanMinutes: null,
+          pstnDialOutEnabled: null,
+          addedParticipantsCount: null,
+        }),
       ],
       VIEWS,
     );
     const rooms = Object.values(snapshot['Rooms'] ?? {});
     expect(rooms).toHaveLength(1);
     expect(rooms[0]).toMatchObject({
-      roomId: '99466898241024408', resourceId: RESOURCE, createdAt: '2024-05-25T09:01:00.000Z', lifespanMinutes: 121,
-      pstnDialOutEnabled: true, participantsAdded: 4, participantsUpserted: 2, participantsRemoved: 1, participantsCount: 5,
-      operations: 6, failedOperations: 2, lastOperationAt: '2024-05-25T09:59:00.000Z', deletedAt: '2024-05-25T09:59:00.000Z',
+      roomId: '99466898241024408',
+      resourceId: RESOURCE,
+      createdAt: '2024-05-25T09:01:00.000Z',
+      lifespanMinutes: 121,
+      pstnDialOutEnabled: true,
+      participantsAdded: 4,
+      participantsUpserted: 2,
+      participantsRemoved: 1,
+      participantsCount: 5,
+      operations: 6,
+      failedOperations: 2,
+      lastOperationAt: '2024-05-25T09:59:00.000Z',
+      deletedAt: '2024-05-25T09:59:00.000Z',
     });
   });
 

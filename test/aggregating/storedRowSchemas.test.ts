@@ -1,7 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ZodObject, ZodPipe, type z } from 'zod';
 import {
-  ALL_VIEWS, CALL_QUALITY_TABLE, CALL_VOLUME_TABLE, CONTRIBUTION_VIEWS, RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE, ROOMS_OPERATIONS_TABLE, ROOMS_TABLE, USAGE_TABLE,
+  ALL_VIEWS,
+  CALL_QUALITY_TABLE,
+  CALL_VOLUME_TABLE,
+  CONTRIBUTION_VIEWS,
+  RECORDING_OPERATIONS_TABLE,
+  RECORDINGS_TABLE,
+  ROOMS_OPERATIONS_TABLE,
+  ROOMS_TABLE,
+  USAGE_TABLE,
 } from '../../src/lib/aggregating/index.js';
 import { CALL_ROW_KEY, CALLS_TABLE, callRowSchema, recordingRowSchema, SUMMARY_ROW_PREFIX } from '../../src/lib/aggregating/calls/index.js';
 import { callQualityRowSchema, callVolumeRowSchema } from '../../src/lib/aggregating/calls/callTotalsRows.js';
@@ -44,15 +52,23 @@ const TABLES: Record<string, TableCase> = {
   [ROOMS_TABLE]: { schema: roomRowSchema, query: (tables) => queryRooms(tables, DAY_FILTERS), corrupt: { participantsAdded: true } },
   [RECORDINGS_TABLE]: { schema: recordingsRowSchema, query: (tables) => queryRecordings(tables, DAY_FILTERS), corrupt: { byFormat: '{"MP4":"two"}' } },
   [RECORDING_OPERATIONS_TABLE]: {
-    schema: recordingOperationsRowSchema, query: (tables) => queryRecordingOperations(tables, DAY_FILTERS), corrupt: { durationMinMs: '12' },
+    schema: recordingOperationsRowSchema,
+    query: (tables) => queryRecordingOperations(tables, DAY_FILTERS),
+    corrupt: { durationMinMs: '12' },
   },
   [CALL_VOLUME_TABLE]: { schema: callVolumeRowSchema, query: (tables) => queryCallVolume(tables, DAY_FILTERS), corrupt: { callMs: '60000' } },
   [CALL_QUALITY_TABLE]: { schema: callQualityRowSchema, query: (tables) => queryCallQuality(tables, DAY_FILTERS), corrupt: { jitterMs: '0;x:1' } },
   [CALLS_TABLE]: {
-    schema: callRowSchema, query: (tables) => queryCalls(tables, DAY_FILTERS), corrupt: { recordingCount: '2' }, rows: (rowKey) => rowKey === CALL_ROW_KEY,
+    schema: callRowSchema,
+    query: (tables) => queryCalls(tables, DAY_FILTERS),
+    corrupt: { recordingCount: '2' },
+    rows: (rowKey) => rowKey === CALL_ROW_KEY,
   },
   [`${CALLS_TABLE} recordings`]: {
-    schema: recordingRowSchema, query: (tables) => queryCalls(tables, DAY_FILTERS), corrupt: { chunkCount: 'three' }, rows: (rowKey) => rowKey.startsWith(SUMMARY_ROW_PREFIX),
+    schema: recordingRowSchema,
+    query: (tables) => queryCalls(tables, DAY_FILTERS),
+    corrupt: { chunkCount: 'three' },
+    rows: (rowKey) => rowKey.startsWith(SUMMARY_ROW_PREFIX),
   },
 };
 
@@ -75,7 +91,9 @@ beforeAll(async () => {
   tables = newTableStore();
   const from = Date.UTC(2024, 4, 25);
   const files = new Map<string, PositionedRecord[]>();
-  for (const append of generateLogs(defaultGenerateOptions({ seed: 11, from, to: from + 3 * HOUR, roomsPerHour: 8, callsPerHour: 6, summaryDelayMinutes: [1, 30] }))) {
+  for (const append of generateLogs(
+    defaultGenerateOptions({ seed: 11, from, to: from + 3 * HOUR, roomsPerHour: 8, callsPerHour: 6, summaryDelayMinutes: [1, 30] }),
+  )) {
     const key = `${append.file.container}/${append.file.path}`;
     const records = files.get(key) ?? [];
     files.set(key, records);
@@ -87,7 +105,12 @@ beforeAll(async () => {
   }
   const sources: RecordSource[] = [...files].map(([key, records], i) => ({ fileId: `f${i}.0`, fileKey: key, records }));
   await applyToViews(tables, ALL_VIEWS, sources, { concurrency: 4 });
-  await publishCallContributions(tables, ALL_VIEWS, sources.flatMap((source) => source.records), 4);
+  await publishCallContributions(
+    tables,
+    ALL_VIEWS,
+    sources.flatMap((source) => source.records),
+    4,
+  );
 }, 60_000);
 
 /** The table a case is about: `Calls recordings` is the Calls table's `s|` rows. */
@@ -158,7 +181,10 @@ describe('a stored row with a wrong type is a clear error in its query, not a si
       }
       await putRawRow(own, table, row.partitionKey, row.rowKey, { ...row.data, ...corrupt });
       const [property] = Object.keys(corrupt);
-      const error = await query(own).then(() => undefined, (e: unknown) => e);
+      const error = await query(own).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(Error);
       const message = (error as Error).message;
       expect(message).toContain(`table ${table} (partition '${row.partitionKey}', row '${row.rowKey}')`);

@@ -17,8 +17,13 @@ describe('usage view', () => {
     ]);
     const rows = Object.values(referenceAggregates(records, [usageView])['Usage'] ?? {});
     expect(rows.find((row) => row['bucket'] === '2024-05-25T01:00:00.000Z')).toEqual({
-      resourceId: RESOURCE, granularity: 'hour', bucket: '2024-05-25T01:00:00.000Z', usageType: 'Recording', unitType: 'Minute',
-      records: 2, quantityMicros: '300000',
+      resourceId: RESOURCE,
+      granularity: 'hour',
+      bucket: '2024-05-25T01:00:00.000Z',
+      usageType: 'Recording',
+      unitType: 'Minute',
+      records: 2,
+      quantityMicros: '300000',
     });
     expect(rows.find((row) => row['granularity'] === 'day' && row['usageType'] === 'Recording')).toMatchObject({ records: 3, quantityMicros: '12645678' });
     // 0.1 + 0.2 is 0.30000000000000004 in floating point; the micro-unit sum is exact.

@@ -30,7 +30,12 @@ describe('bench command line', () => {
     expect(runArgs(['--size-mb', '1024']).sizeMb).toBe(1024);
     expect(runArgs(['--phases', 'a,c,s,p,g', '--no-write'])).toMatchObject({ phases: new Set(['a', 'c', 's', 'p', 'g']), write: false });
     expect(runArgs(['--size-mb', '2', '--phases', 'junk'])).toMatchObject({ sizeMb: 2, phases: new Set(['junk']) });
-    expect(runArgs(['--phases', 'a', '--size-mb', '2', '--no-write', '--repeat', '1'])).toMatchObject({ phases: new Set(['a']), sizeMb: 2, write: false, repeat: 1 });
+    expect(runArgs(['--phases', 'a', '--size-mb', '2', '--no-write', '--repeat', '1'])).toMatchObject({
+      phases: new Set(['a']),
+      sizeMb: 2,
+      write: false,
+      repeat: 1,
+    });
   });
 
   it('parses every other flag, in both --flag value and --flag=value forms', () => {
@@ -46,7 +51,20 @@ describe('bench command line', () => {
 
   it('prints the usage for --help', () => {
     expect(parseBenchArgs(['--help'])).toEqual({ kind: 'help', text: USAGE });
-    for (const flag of ['--size-mb', '--rss-file-mb', '--incremental-mb', '--e2e-mb', '--junk-mb', '--scaling-lines', '--phases', '--repeat', '--dir', '--seed', '--no-write', '--help']) {
+    for (const flag of [
+      '--size-mb',
+      '--rss-file-mb',
+      '--incremental-mb',
+      '--e2e-mb',
+      '--junk-mb',
+      '--scaling-lines',
+      '--phases',
+      '--repeat',
+      '--dir',
+      '--seed',
+      '--no-write',
+      '--help',
+    ]) {
       expect(USAGE).toContain(flag);
     }
   });

@@ -44,14 +44,20 @@ describe('bench report', () => {
   });
 
   it('renders one table of every phase with time, records/s, both ratios, requests, entities and peak RSS', () => {
-    const text = render({ a: phase(1_000), c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900, requests: 482, entities: 3_600 }), p: phase(500) });
+    const text = render({
+      a: phase(1_000),
+      c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900, requests: 482, entities: 3_600 }),
+      p: phase(500),
+    });
     const lines = text.split('\n');
     const at = lines.indexOf(EVERY_PHASE_HEADER);
     expect(at).toBeGreaterThan(lines.indexOf('## Every phase'));
     expect(lines[at + 1]).toBe('|---|---:|---:|---:|---:|---:|---:|---:|');
     expect(lines[at + 2]).toBe('| (a) floor: read + JSON.parse per line | 1.00 | 4,000 | 1.000 | 0.500 |  |  | 100 |');
     expect(lines).toContain('| (b) pipeline in process: Framer → decodeUnit → normalizeRecord → route + apply | not run | | | | | | |');
-    expect(lines).toContain('| (c) end to end: `acs-logs process` on the tree, embedded default store, start-up included | 8.00 | 500 | 0.125 | 0.063 | 120.5 | 900.0 | 100 |');
+    expect(lines).toContain(
+      '| (c) end to end: `acs-logs process` on the tree, embedded default store, start-up included | 8.00 | 500 | 0.125 | 0.063 | 120.5 | 900.0 | 100 |',
+    );
     expect(text.startsWith('# Benchmarks\n\nLatest run: 2026-01-02T03:04:05.000Z — `npm run bench -- --phases a,c,p`\n')).toBe(true);
     expect(text).toContain('## How to run');
     expect(text).not.toContain(ANALYSIS_HEADING);

@@ -38,11 +38,32 @@ describe('acs-logs CLI', () => {
     const rooms = JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
     expect(rooms.map((room) => room['roomId'])).toEqual(['99466898241024408', '99466898241024501', '99466898241024602']);
     expect(Object.keys(rooms[0] ?? {})).toEqual([
-      'resourceId', 'roomId', 'createdAt', 'lifespanMinutes', 'pstnDialOutEnabled', 'participantsAdded', 'participantsUpserted',
-      'participantsRemoved', 'participantsCount', 'participantsAttendee', 'participantsConsumer', 'participantsPresenter',
-      'operations', 'failedOperations', 'lastOperationAt', 'deletedAt',
+      'resourceId',
+      'roomId',
+      'createdAt',
+      'lifespanMinutes',
+      'pstnDialOutEnabled',
+      'participantsAdded',
+      'participantsUpserted',
+      'participantsRemoved',
+      'participantsCount',
+      'participantsAttendee',
+      'participantsConsumer',
+      'participantsPresenter',
+      'operations',
+      'failedOperations',
+      'lastOperationAt',
+      'deletedAt',
     ]);
-    expect(rooms[0]).toMatchObject({ lifespanMinutes: 120, pstnDialOutEnabled: true, participantsAdded: 4, participantsUpserted: 2, participantsRemoved: 1, operations: 6, failedOperations: 1 });
+    expect(rooms[0]).toMatchObject({
+      lifespanMinutes: 120,
+      pstnDialOutEnabled: true,
+      participantsAdded: 4,
+      participantsUpserted: 2,
+      participantsRemoved: 1,
+      operations: 6,
+      failedOperations: 1,
+    });
 
     const csv = await cli(['query', 'rooms-operations', '--from', '2024-05-25T10:00:00Z', '--format', 'csv', '--granularity', 'hour', ...storage]);
     expect(csv.stdout.split('\n')[0]).toBe('bucket,resourceId,operationName,operationVersion,resultType,resultSignature,count');
@@ -77,7 +98,9 @@ describe('acs-logs CLI', () => {
     const processed = await cli(['process', file, '--category', 'RoomsOperational', ...storage]);
     expect(processed.stdout).toMatch(/1 records/);
     const rooms = JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
-    expect(rooms).toEqual([expect.objectContaining({ resourceId: 'unknown', roomId: '99466898241024408', createdAt: '2023-05-25T04:32:49.469Z', lifespanMinutes: 61 })]);
+    expect(rooms).toEqual([
+      expect.objectContaining({ resourceId: 'unknown', roomId: '99466898241024408', createdAt: '2023-05-25T04:32:49.469Z', lifespanMinutes: 61 }),
+    ]);
   });
 
   it.each([
@@ -96,7 +119,12 @@ describe('acs-logs CLI', () => {
   });
 
   it('fails with a one-line reason and exit code 1 when storage cannot be reached', async () => {
-    const run = await cliProcess(['query', 'rooms', '--connection-string', 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;']);
+    const run = await cliProcess([
+      'query',
+      'rooms',
+      '--connection-string',
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });

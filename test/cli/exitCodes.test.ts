@@ -8,18 +8,56 @@ import { runInProcess } from '../support/inProcessCli.js';
 const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   process: [['process'], ['process', '.', '--concurrency', '0'], ['process', '/no/such/file'], ['process', '.', '--connection-string', 'garbage']],
   query: [
-    ['query'], ['query', 'nope'], ['query', 'rooms', '--granularity', 'week'], ['query', 'rooms', '--from', 'x'], ['query', 'rooms', '--from', '2024-05-26', '--to', '2024-05-25'],
-    ['query', 'rooms', '--correlation-id', 'x'], ['query', 'rooms', '--columns', 'nope'], ['query', 'rooms', '--format', 'xml'],
-    ['query', 'rooms', '--connection-string', 'garbage'], ['query', 'rooms', '--table-prefix', 'a-b'],
+    ['query'],
+    ['query', 'nope'],
+    ['query', 'rooms', '--granularity', 'week'],
+    ['query', 'rooms', '--from', 'x'],
+    ['query', 'rooms', '--from', '2024-05-26', '--to', '2024-05-25'],
+    ['query', 'rooms', '--correlation-id', 'x'],
+    ['query', 'rooms', '--columns', 'nope'],
+    ['query', 'rooms', '--format', 'xml'],
+    ['query', 'rooms', '--connection-string', 'garbage'],
+    ['query', 'rooms', '--table-prefix', 'a-b'],
   ],
-  backfill: [['backfill', '--since', 'bad'], ['backfill', '--bogus'], ['backfill', '--concurrency', 'x'], ['backfill', '--connection-string', 'garbage']],
-  watch: [['watch', '--interval', '0'], ['watch', '--duration', 'soon'], ['watch', '--connection-string', 'garbage']],
-  health: [['health', '--format', 'csv'], ['health', '--connection-string', 'garbage']],
-  generate: [['generate', '--hours', '0'], ['generate', '--append'], ['generate', '--hours', '1', '--to', '2024-05-26'], ['generate', '--connection-string', 'garbage']],
-  'quarantine list': [['quarantine', 'list', '--format', 'yaml'], ['quarantine', 'list', '--connection-string', 'garbage']],
-  'quarantine replay': [['quarantine', 'replay', '--max-line-bytes', 'abc'], ['quarantine', 'replay', '--connection-string', 'garbage']],
-  demo: [['demo', '--hours', '0'], ['demo', '--speed', '-1']],
-  serve: [['serve', '--port', 'abc'], ['serve', '--port', '70000'], ['serve', '--bogus'], ['serve', '--connection-string', 'garbage']],
+  backfill: [
+    ['backfill', '--since', 'bad'],
+    ['backfill', '--bogus'],
+    ['backfill', '--concurrency', 'x'],
+    ['backfill', '--connection-string', 'garbage'],
+  ],
+  watch: [
+    ['watch', '--interval', '0'],
+    ['watch', '--duration', 'soon'],
+    ['watch', '--connection-string', 'garbage'],
+  ],
+  health: [
+    ['health', '--format', 'csv'],
+    ['health', '--connection-string', 'garbage'],
+  ],
+  generate: [
+    ['generate', '--hours', '0'],
+    ['generate', '--append'],
+    ['generate', '--hours', '1', '--to', '2024-05-26'],
+    ['generate', '--connection-string', 'garbage'],
+  ],
+  'quarantine list': [
+    ['quarantine', 'list', '--format', 'yaml'],
+    ['quarantine', 'list', '--connection-string', 'garbage'],
+  ],
+  'quarantine replay': [
+    ['quarantine', 'replay', '--max-line-bytes', 'abc'],
+    ['quarantine', 'replay', '--connection-string', 'garbage'],
+  ],
+  demo: [
+    ['demo', '--hours', '0'],
+    ['demo', '--speed', '-1'],
+  ],
+  serve: [
+    ['serve', '--port', 'abc'],
+    ['serve', '--port', '70000'],
+    ['serve', '--bogus'],
+    ['serve', '--connection-string', 'garbage'],
+  ],
 };
 
 function leafCommands(command: Command, prefix = ''): string[] {

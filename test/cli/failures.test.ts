@@ -68,7 +68,9 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect(health.code).toBe(0);
     const body = JSON.parse(health.stdout) as { status: string; stuck: Array<Record<string, unknown>> };
     expect(body.status).toBe('degraded');
-    expect(body.stuck).toEqual([expect.objectContaining({ container: name, path: blobPath(1, POISON), failures: 1, lastError: expect.stringMatching(/^400 \S+: injected/) })]);
+    expect(body.stuck).toEqual([
+      expect.objectContaining({ container: name, path: blobPath(1, POISON), failures: 1, lastError: expect.stringMatching(/^400 \S+: injected/) }),
+    ]);
 
     const table = await cli(['health', ...storage]);
     expect(table.code).toBe(0);
@@ -78,7 +80,17 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect((await cli(['health', ...storage, '--fail-on-degraded'])).code).toBe(3);
 
     // Bad lines alone: exit 0.
-    const clean = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--container', name, '--prefix', `resourceId=${FINE[0]}/`]);
+    const clean = await cli([
+      'backfill',
+      '--connection-string',
+      azuriteConnectionString(),
+      '--table-prefix',
+      uniquePrefix(),
+      '--container',
+      name,
+      '--prefix',
+      `resourceId=${FINE[0]}/`,
+    ]);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/backfill done: 1 file\(s\), 10 records, 1 bad lines quarantined/);
   });
@@ -91,7 +103,9 @@ describe('configuration errors end a run with a readable reason', () => {
     const container = await newContainer();
     const watched = await cli(['watch', '--connection-string', badKey, '--container', container.containerName, '--interval', '1', '--duration', '30']);
     expect(watched.code).toBe(1);
-    expect(watched.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: storage refused the credentials \(403 \w+: .*\) \(account \w+.*\): check the account key/);
+    expect(watched.stderr.trim().split('\n').at(-1)).toMatch(
+      /^acs-logs: storage refused the credentials \(403 \w+: .*\) \(account \w+.*\): check the account key/,
+    );
     const backfilled = await cli(['backfill', '--connection-string', badKey, '--container', container.containerName]);
     expect(backfilled.code).toBe(1);
     expect(backfilled.stderr).toMatch(/^acs-logs: storage refused the credentials/m);

@@ -62,7 +62,10 @@ describe('filters forgive', () => {
     const id = call['correlationId'] as string;
     for (const given of [id, id.toUpperCase(), id.slice(0, 8).toUpperCase() + id.slice(8)]) {
       const found = await json('calls', '--correlation-id', given);
-      expect(found.map((row) => row['correlationId']), given).toEqual([id]);
+      expect(
+        found.map((row) => row['correlationId']),
+        given,
+      ).toEqual([id]);
     }
   });
 

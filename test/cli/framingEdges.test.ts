@@ -50,7 +50,11 @@ describe('acs-logs process on framing edge cases', () => {
   });
 
   it.each([['utf16le'], ['utf16be']])('reports a %s file as unsupported_encoding, not as invalid JSON per line, and exits 0', async (encoding) => {
-    const text = '\uFEFF' + roomsRecords(3, 84).map((record) => JSON.stringify(record) + '\r\n').join('');
+    const text =
+      '\uFEFF' +
+      roomsRecords(3, 84)
+        .map((record) => JSON.stringify(record) + '\r\n')
+        .join('');
     const bytes = Buffer.from(text, 'utf16le');
     if (encoding === 'utf16be') bytes.swap16();
     const file = path.join(work, `${encoding}.json`);

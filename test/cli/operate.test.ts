@@ -22,8 +22,12 @@ describe('operating commands', () => {
     expect(records).toBeGreaterThan(100);
     // Two hours: the Updates call logs are in, the plain ones (3-5 hours after a call) not yet.
     expect((await readdir(out)).sort()).toEqual([
-      'insights-logs-calldiagnosticsupdates', 'insights-logs-callrecordingoperational', 'insights-logs-callrecordingsummary',
-      'insights-logs-callsummaryupdates', 'insights-logs-roomsoperational', 'insights-logs-usage',
+      'insights-logs-calldiagnosticsupdates',
+      'insights-logs-callrecordingoperational',
+      'insights-logs-callrecordingsummary',
+      'insights-logs-callsummaryupdates',
+      'insights-logs-roomsoperational',
+      'insights-logs-usage',
     ]);
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     const processed = await cli(['process', out, '--quiet', ...storage]);
@@ -89,7 +93,17 @@ describe('operating commands', () => {
     expect(demo.code).toBe(0);
     const done = /Done: (\d+) records written in \d+ files; (\d+) processed, each exactly once/.exec(demo.stdout);
     expect(done?.[1]).toBe(done?.[2]);
-    for (const title of ['Rooms operations per day', 'Rooms', 'Recordings per day', 'Recording operations per day', 'Recordings per call', 'Calls', 'Usage per day', 'Health', 'Query further']) {
+    for (const title of [
+      'Rooms operations per day',
+      'Rooms',
+      'Recordings per day',
+      'Recording operations per day',
+      'Recordings per call',
+      'Calls',
+      'Usage per day',
+      'Health',
+      'Query further',
+    ]) {
       expect(demo.stdout).toContain(`\n${title}`);
     }
     expect(demo.stdout.trimEnd().split('\n').at(-1)).toBe(`Open the dashboard: npx acs-logs serve --data-dir ${dataDir}   (then http://127.0.0.1:7071/)`);

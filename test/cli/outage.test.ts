@@ -27,10 +27,22 @@ describe('watch rides out a storage outage', () => {
     const during = roomsRecords(35, 602);
     await appendToBlob(container, blobPath(1), asJsonLines(before));
 
-    const child = spawn(process.execPath, [
-      path.join(ROOT, 'dist/src/cli/main.js'), 'watch', '--container', container.containerName, '--interval', '1',
-      '--connection-string', withPorts(direct, { blob: blobProxy.port, table: tableProxy.port }), '--table-prefix', prefix,
-    ], { cwd: ROOT, env: { ...process.env, AzureWebJobsStorage: '' } });
+    const child = spawn(
+      process.execPath,
+      [
+        path.join(ROOT, 'dist/src/cli/main.js'),
+        'watch',
+        '--container',
+        container.containerName,
+        '--interval',
+        '1',
+        '--connection-string',
+        withPorts(direct, { blob: blobProxy.port, table: tableProxy.port }),
+        '--table-prefix',
+        prefix,
+      ],
+      { cwd: ROOT, env: { ...process.env, AzureWebJobsStorage: '' } },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -21,7 +21,15 @@ describe('backfill says what it read', () => {
     await appendToBlob(present, blobPath(1), asJsonLines(roomsRecords(5, 11, 1)));
     const missing = uniqueContainer();
     const run = await runInProcess([
-      'backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--container', present.containerName, '--container', missing,
+      'backfill',
+      '--connection-string',
+      azuriteConnectionString(),
+      '--table-prefix',
+      uniquePrefix(),
+      '--container',
+      present.containerName,
+      '--container',
+      missing,
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(new RegExp(`account devstoreaccount1 \\(from --connection-string\\)`));
@@ -33,7 +41,12 @@ describe('backfill says what it read', () => {
   it('fails (exit 1) naming the containers when none of them exists', async () => {
     const names = [uniqueContainer(), uniqueContainer()];
     const run = await runInProcess([
-      'backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), ...names.flatMap((name) => ['--container', name]),
+      'backfill',
+      '--connection-string',
+      azuriteConnectionString(),
+      '--table-prefix',
+      uniquePrefix(),
+      ...names.flatMap((name) => ['--container', name]),
     ]);
     expect(run.code).toBe(1);
     const last = run.stderr.trimEnd().split('\n').at(-1) ?? '';

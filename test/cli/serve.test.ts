@@ -29,7 +29,13 @@ function send(pathAndQuery: string, options: { method?: string; host?: string } 
   const url = new URL(pathAndQuery, server.url);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: options.method ?? 'GET', headers: options.host ? { host: options.host } : {} },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method: options.method ?? 'GET',
+        headers: options.host ? { host: options.host } : {},
+      },
       (res) => {
         let body = '';
         res.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -51,7 +57,10 @@ beforeAll(async () => {
   await cp(path.join(ROOT, 'samples'), tree, { recursive: true });
   const processed = await cli(['process', tree, ...storageArgs()]);
   expect(processed.code).toBe(0);
-  server = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, serverErrors);
+  server = await startServer(
+    { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+    serverErrors,
+  );
 });
 
 afterAll(async () => {
@@ -70,7 +79,9 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
 
     const first = json<{ rows: object[]; continuationToken: string }>(await send('/api/query/rooms?pageSize=2'));
     expect(first.rows).toEqual(cliRows.slice(0, 2));
-    const second = json<{ rows: object[]; continuationToken: string | null }>(await send(`/api/query/rooms?pageSize=2&continuationToken=${first.continuationToken}`));
+    const second = json<{ rows: object[]; continuationToken: string | null }>(
+      await send(`/api/query/rooms?pageSize=2&continuationToken=${first.continuationToken}`),
+    );
     expect(second).toMatchObject({ rows: cliRows.slice(2), continuationToken: null });
 
     const csv = await send('/api/query/rooms-operations?format=csv&granularity=hour');
@@ -78,10 +89,14 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(csv.body.split('\n')[0]).toBe('bucket,resourceId,operationName,operationVersion,resultType,resultSignature,count');
   });
 
-  it('keeps the handlers\' 400s for bad filters and parameters, and 404 for unknown views', async () => {
+  it("keeps the handlers' 400s for bad filters and parameters, and 404 for unknown views", async () => {
     const badFilter = await send('/api/query/rooms-operations?from=yesterday&granularity=week');
     expect(badFilter.status).toBe(400);
-    expect(json<{ error: { details: { parameter: string }[] } }>(badFilter).error.details.map((d) => d.parameter).sort()).toEqual(['from', 'granularity']);
+    expect(
+      json<{ error: { details: { parameter: string }[] } }>(badFilter)
+        .error.details.map((d) => d.parameter)
+        .sort(),
+    ).toEqual(['from', 'granularity']);
     const unknownParameter = await send('/api/query/rooms?From=2024-05-25');
     expect(unknownParameter.status).toBe(400);
     expect(unknownParameter.body).toContain('did you mean from?');
@@ -113,7 +128,9 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(page.headers['x-frame-options']).toBe('DENY');
     expect(page.body).toContain('<title>acs-logs dashboard</title>');
-    expect(page.body).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/);
+    expect(page.body).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'sha256-[^']+'; style-src 'sha256-[^']+'; connect-src 'self'/,
+    );
     expect(page.body).not.toMatch(/(?:src|href)="(?:https?:)?\/\//i);
     expect(page.body).not.toMatch(/https?:\/\/(?!www\.w3\.org)[a-z0-9.-]+\.[a-z]{2,}\//i);
     expect((await send('/index.html')).body).toBe(page.body);
@@ -144,12 +161,26 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
 
   it('when storage cannot be read the query is 500 and health 503 with short JSON messages, logged; an unexpected failure is a 500 too', async () => {
     const lines: string[] = [];
-    const logger = { info: () => {}, warn: () => {}, error: (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields)}`) };
+    const logger = {
+      info: () => {},
+      warn: () => {},
+      error: (message: string, fields?: Record<string, unknown>) => lines.push(`${message} ${JSON.stringify(fields)}`),
+    };
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     const failing = createApiServer(
       {
-        query: { tables: () => { throw refused; }, logger },
-        health: { open: () => { throw refused; }, logger },
+        query: {
+          tables: () => {
+            throw refused;
+          },
+          logger,
+        },
+        health: {
+          open: () => {
+            throw refused;
+          },
+          logger,
+        },
         page: () => Promise.reject(new Error('disk gone')),
       },
       '127.0.0.1',
@@ -177,7 +208,10 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
   });
 
   it('close stops listening', async () => {
-    const other = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, serverErrors);
+    const other = await startServer(
+      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+      serverErrors,
+    );
     expect((await fetch(`${other.url}api/health`)).status).toBe(200);
     await other.close();
     await expect(fetch(`${other.url}api/health`)).rejects.toThrow();

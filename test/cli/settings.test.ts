@@ -7,9 +7,19 @@ const BLOB = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=09/m=00/PT1H.json`;
 
 function roomRecord(minute: number, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
-    time: `2024-05-25T09:${String(minute).padStart(2, '0')}:00Z`, resourceId: RESOURCE, category: 'RoomsOperational', operationName: 'CreateRoom',
-    operationVersion: '2024-04-15', correlationId: `c${minute}`, level: 'Informational', resultType: 'Succeeded', resultSignature: 201, durationMs: 40,
-    location: 'global', properties: { roomId: `r${minute}`, roomLifespan: 60 }, ...extra,
+    time: `2024-05-25T09:${String(minute).padStart(2, '0')}:00Z`,
+    resourceId: RESOURCE,
+    category: 'RoomsOperational',
+    operationName: 'CreateRoom',
+    operationVersion: '2024-04-15',
+    correlationId: `c${minute}`,
+    level: 'Informational',
+    resultType: 'Succeeded',
+    resultSignature: 201,
+    durationMs: 40,
+    location: 'global',
+    properties: { roomId: `r${minute}`, roomLifespan: 60 },
+    ...extra,
   });
 }
 
@@ -17,7 +27,7 @@ function countOf(json: string): number {
   return (JSON.parse(json) as Array<{ count: number }>).reduce((sum, row) => sum + row.count, 0);
 }
 
-describe('the CLI reads the ACS_LOGS_* settings through the app\'s own reader', () => {
+describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", () => {
   it.each([
     [{ ACS_LOGS_FILE_CONCURRENCY: '0.5' }, [], /ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
     [{ ACS_LOGS_MAX_LINE_BYTES: '0.5' }, [], /ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
@@ -75,7 +85,9 @@ describe('the CLI reads the ACS_LOGS_* settings through the app\'s own reader', 
     expect((await cli(['backfill', ...connection], undefined, { ACS_LOGS_TABLE_PREFIX: first })).stdout).toMatch(/2 records/);
     const second = uniquePrefix();
     expect((await cli(['backfill', ...connection], undefined, { ACS_LOGS_TABLE_PREFIX: second })).stdout).toMatch(/2 records/);
-    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--connection-string', azuriteConnectionString()], undefined, { ACS_LOGS_TABLE_PREFIX: second });
+    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--connection-string', azuriteConnectionString()], undefined, {
+      ACS_LOGS_TABLE_PREFIX: second,
+    });
     expect(countOf(query.stdout)).toBe(2);
   });
 });

@@ -125,7 +125,7 @@ describe('signals end a command and its embedded Azurite', () => {
       return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
     });
     const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
-    await waitFor('a first save of the run\'s writes', async () => ((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined);
+    await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
     process.kill(lock.azuritePid, 'SIGKILL');
     process.kill(lock.pid, 'SIGKILL');
     await running.done;

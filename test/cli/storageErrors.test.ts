@@ -34,7 +34,10 @@ function lastLine(text: string): string {
 describe('storage errors are readable', () => {
   it('a wrong account key: 403, the service code and message, the account; no XML', async () => {
     const wrongKey = azuriteConnectionString().replace(/AccountKey=[^;]+/, `AccountKey=${Buffer.from('not the key').toString('base64')}`);
-    for (const args of [['query', 'rooms'], ['backfill', '--container', 'insights-logs-usage']]) {
+    for (const args of [
+      ['query', 'rooms'],
+      ['backfill', '--container', 'insights-logs-usage'],
+    ]) {
       const run = await runInProcess([...args, '--connection-string', wrongKey, '--table-prefix', uniquePrefix()]);
       expect(run.code, run.stderr).toBe(1);
       const line = lastLine(run.stderr);

@@ -29,8 +29,10 @@ describe('renderTable', () => {
 
   it('durationMs as p50/p95/p99, null durations as -, maps as key=value, object lists by id', () => {
     const text = renderTable(
-      [{ durationMs: { p50: 125.4, p95: 9.44, p99: 1974 }, byFormat: { mp4: 2, wav: 1 }, recordings: [{ recordingId: 'r1' }, { recordingId: 'r2' }] },
-        { durationMs: { p50: null, p95: null, p99: null }, byFormat: {}, recordings: [] }],
+      [
+        { durationMs: { p50: 125.4, p95: 9.44, p99: 1974 }, byFormat: { mp4: 2, wav: 1 }, recordings: [{ recordingId: 'r1' }, { recordingId: 'r2' }] },
+        { durationMs: { p50: null, p95: null, p99: null }, byFormat: {}, recordings: [] },
+      ],
       columns('durationMs', 'byFormat', 'recordings'),
     );
     expect(text).toMatch(/^ms p50\/p95\/p99/);

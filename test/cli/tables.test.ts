@@ -66,8 +66,12 @@ describe('query tables fit a terminal', () => {
     const stats = withDuration['durationMs'] as { p50: number; p95: number; p99: number };
     const table = await runInProcess(['query', 'recording-operations', '--columns', 'operationName,resultSignature,sdkType,durationMs', ...storage]);
     const ms = (n: number): string => (n >= 10 ? String(Math.round(n)) : String(Math.round(n * 10) / 10));
-    const line = lines(table.stdout).find((l) => l.startsWith(`${withDuration['operationName'] as string} `) && l.includes(` ${String(withDuration['sdkType'])} `)
-      && l.includes(` ${String(withDuration['resultSignature'])} `));
+    const line = lines(table.stdout).find(
+      (l) =>
+        l.startsWith(`${withDuration['operationName'] as string} `) &&
+        l.includes(` ${String(withDuration['sdkType'])} `) &&
+        l.includes(` ${String(withDuration['resultSignature'])} `),
+    );
     expect(line).toContain(`${ms(stats.p50)}/${ms(stats.p95)}/${ms(stats.p99)}`);
   });
 
@@ -115,7 +119,9 @@ describe('query tables fit a terminal', () => {
   it('rows that differ only in hidden columns add up to one row, with the same totals as JSON', async () => {
     const rows = await json('rooms-operations');
     const table = await runInProcess(['query', 'rooms-operations', '--columns', 'operationName,count', ...storage]);
-    const shown = lines(table.stdout).slice(2).map((line) => line.trim().split(/\s+/));
+    const shown = lines(table.stdout)
+      .slice(2)
+      .map((line) => line.trim().split(/\s+/));
     const names = shown.map(([name]) => name);
     expect(new Set(names).size).toBe(names.length);
     const expected = new Map<string, number>();

@@ -19,8 +19,15 @@ afterAll(async () => {
 
 function createRoom(resourceId: string, roomId: string, n: number): string {
   return JSON.stringify({
-    time: '2024-06-01T10:00:00Z', resourceId, category: 'RoomsOperational', operationName: 'CreateRoom', correlationId: `c${n}`,
-    resultType: 'Succeeded', resultSignature: 201, durationMs: 10, properties: { roomId },
+    time: '2024-06-01T10:00:00Z',
+    resourceId,
+    category: 'RoomsOperational',
+    operationName: 'CreateRoom',
+    correlationId: `c${n}`,
+    resultType: 'Succeeded',
+    resultSignature: 201,
+    durationMs: 10,
+    properties: { roomId },
   });
 }
 
@@ -75,13 +82,21 @@ describe('as a user found them', () => {
     expect(() => readAppSettings({ [SETTING.earliestRecordTime]: '2999-01-01' })).toThrow(/must not be in the future/);
   });
   it('two downloads of one blob in one command count the newer one once, in either order', async () => {
-    const lines = asJsonLines(roomsRecords(50, 901, 5)).split('\n').filter((line) => line !== '');
+    const lines = asJsonLines(roomsRecords(50, 901, 5))
+      .split('\n')
+      .filter((line) => line !== '');
     const rel = path.join('insights-logs-roomsoperational', blobPath(1));
-    for (const [folder, count] of [['a-newer', 50], ['z-older', 30]] as const) {
+    for (const [folder, count] of [
+      ['a-newer', 50],
+      ['z-older', 30],
+    ] as const) {
       await mkdir(path.dirname(path.join(work, folder, rel)), { recursive: true });
       await writeFile(path.join(work, folder, rel), lines.slice(0, count).join('\n') + '\n');
     }
-    for (const order of [['a-newer', 'z-older'], ['z-older', 'a-newer']]) {
+    for (const order of [
+      ['a-newer', 'z-older'],
+      ['z-older', 'a-newer'],
+    ]) {
       const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
       const run = await cli(['process', ...order.map((folder) => path.join(work, folder)), '--quiet', ...storage]);
       expect(run.stdout).toMatch(/ 50 records/);

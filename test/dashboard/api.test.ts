@@ -33,20 +33,40 @@ describe('the dashboard reading the API', () => {
   });
 
   it('turns an error answer into its message, and a failed connection or a non-JSON answer into a readable error', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => json(400, { error: { code: 'bad_request', message: 'from must be before to', details: [] } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json(400, { error: { code: 'bad_request', message: 'from must be before to', details: [] } })),
+    );
     await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow(new ApiError('query/usage: 400 from must be before to'));
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })),
+    );
     await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow('query/usage: 502 <html>Bad gateway</html>');
-    vi.stubGlobal('fetch', vi.fn(async () => new Response('not json', { status: 200 })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => new Response('not json', { status: 200 })),
+    );
     await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow('query/usage: the answer is not JSON (200)');
-    vi.stubGlobal('fetch', vi.fn(async () => { throw new TypeError('Failed to fetch'); }));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        throw new TypeError('Failed to fetch');
+      }),
+    );
     await expect(createApi('/api/', null).health()).rejects.toThrow('the server could not be reached (health)');
   });
 
   it('health: 503 with its JSON body is an error naming why; 200 is the health', async () => {
-    vi.stubGlobal('fetch', vi.fn(async () => json(503, { status: 'unavailable', error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] } })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json(503, { status: 'unavailable', error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] } })),
+    );
     await expect(createApi('/api/', null).health()).rejects.toThrow('health: storage could not be reached');
-    vi.stubGlobal('fetch', vi.fn(async () => json(200, { status: 'ok', containers: [] })));
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => json(200, { status: 'ok', containers: [] })),
+    );
     expect(await createApi('/api/', null).health()).toEqual({ status: 'ok', containers: [] });
   });
 });

@@ -41,9 +41,11 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   /** What each chart must state as its total, computed here from the API's rows. */
   async function expectedCharts(params: Record<string, string> = {}): Promise<Map<string, { total: number; points: number }>> {
-    const [ops, recordings, perCall, recordingOps, usage, volume, quality, retirement] = await Promise.all(
-      ['rooms-operations', 'recordings', 'recordings-per-call', 'recording-operations', 'usage', 'call-volume', 'call-quality', 'retirement'].map((view) => api(view, params)),
-    ) as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
+    const [ops, recordings, perCall, recordingOps, usage, volume, quality, retirement] = (await Promise.all(
+      ['rooms-operations', 'recordings', 'recordings-per-call', 'recording-operations', 'usage', 'call-volume', 'call-quality', 'retirement'].map((view) =>
+        api(view, params),
+      ),
+    )) as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
     const buckets = (rows: readonly Row[]): number => new Set(rows.map((row) => row['bucket'])).size;
     const failed = (row: Row): boolean => isFailedResult(row['resultType'] as string, row['resultSignature'] as string);
     const charts = new Map<string, { total: number; points: number }>();
@@ -60,12 +62,23 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     charts.set('rooms-success-rate', { total: sum([...rate.values()], (entry) => (100 * entry.ok) / entry.all), points: rate.size });
     const failures = ops.filter(failed);
     charts.set('rooms-failures', { total: sum(failures, (row) => num(row, 'count')), points: buckets(failures) });
-    charts.set('rooms-failures-by-signature', { total: sum(failures, (row) => num(row, 'count')), points: new Set(failures.map((row) => `${String(row['resultType'])} ${String(row['resultSignature'])}`)).size });
+    charts.set('rooms-failures-by-signature', {
+      total: sum(failures, (row) => num(row, 'count')),
+      points: new Set(failures.map((row) => `${String(row['resultType'])} ${String(row['resultSignature'])}`)).size,
+    });
     charts.set('recordings-count', { total: sum(recordings, (row) => num(row, 'recordings')), points: buckets(recordings) });
     charts.set('recordings-hours', { total: sum(recordings, (row) => num(row, 'recordingSeconds')) / 3600, points: buckets(recordings) });
-    for (const [chart, field] of [['format', 'byFormat'], ['channel', 'byChannel'], ['content', 'byContent'], ['end-reason', 'byEndReason']] as const) {
+    for (const [chart, field] of [
+      ['format', 'byFormat'],
+      ['channel', 'byChannel'],
+      ['content', 'byContent'],
+      ['end-reason', 'byEndReason'],
+    ] as const) {
       const labels = new Set(recordings.flatMap((row) => Object.keys(row[field] as object)));
-      charts.set(`recordings-by-${chart}`, { total: sum(recordings, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)), points: labels.size });
+      charts.set(`recordings-by-${chart}`, {
+        total: sum(recordings, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)),
+        points: labels.size,
+      });
     }
     charts.set('recordings-per-call', { total: sum(perCall, (row) => num(row, 'calls')), points: perCall.length });
     charts.set('recording-operations-count', { total: sum(recordingOps, (row) => num(row, 'count')), points: buckets(recordingOps) });
@@ -74,35 +87,57 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
       let total = 0;
       for (const bucket of new Set(rows.map((row) => row['bucket']))) {
         for (const p of ['p50', 'p95', 'p99']) {
-          const values = rows.filter((row) => row['bucket'] === bucket).map((row) => (row['durationMs'] as Record<string, number | null>)[p]).filter((v): v is number => v !== null);
+          const values = rows
+            .filter((row) => row['bucket'] === bucket)
+            .map((row) => (row['durationMs'] as Record<string, number | null>)[p])
+            .filter((v): v is number => v !== null);
           if (values.length > 0) total += Math.max(...values);
         }
       }
       charts.set(`recording-latency-${operation}`, { total, points: buckets(rows) });
     }
     const sdkFailures = recordingOps.filter((row) => num(row, 'failed') > 0);
-    charts.set('recording-failures-by-sdk', { total: sum(sdkFailures, (row) => num(row, 'failed')), points: new Set(sdkFailures.map((row) => row['sdkType'])).size });
+    charts.set('recording-failures-by-sdk', {
+      total: sum(sdkFailures, (row) => num(row, 'failed')),
+      points: new Set(sdkFailures.map((row) => row['sdkType'])).size,
+    });
     for (const unit of new Set(usage.map((row) => row['unitType'] as string))) {
       const rows = usage.filter((row) => row['unitType'] === unit);
       charts.set(`usage-${unit}`, { total: sum(rows, (row) => num(row, 'quantity')), points: buckets(rows) });
     }
-    charts.set('call-volume-calls', { total: sum(volume, (row) => num(row, 'calls') + num(row, 'impactedCalls') + num(row, 'recordedCalls')), points: buckets(volume) });
+    charts.set('call-volume-calls', {
+      total: sum(volume, (row) => num(row, 'calls') + num(row, 'impactedCalls') + num(row, 'recordedCalls')),
+      points: buckets(volume),
+    });
     charts.set('call-volume-minutes', { total: sum(volume, (row) => num(row, 'callSeconds') + num(row, 'participantSeconds')) / 60, points: buckets(volume) });
-    for (const [chart, field] of [['call-type', 'byCallType'], ['endpoint-type', 'byEndpointType']] as const) {
+    for (const [chart, field] of [
+      ['call-type', 'byCallType'],
+      ['endpoint-type', 'byEndpointType'],
+    ] as const) {
       const labels = new Set(volume.flatMap((row) => Object.keys(row[field] as object)));
-      charts.set(`call-volume-by-${chart}`, { total: sum(volume, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)), points: labels.size });
+      charts.set(`call-volume-by-${chart}`, {
+        total: sum(volume, (row) => sum(Object.values(row[field] as Record<string, number>), (n) => n)),
+        points: labels.size,
+      });
     }
     charts.set('call-quality-streams', { total: sum(quality, (row) => num(row, 'streams')), points: buckets(quality) });
     charts.set('call-quality-poor-streams', { total: sum(quality, (row) => num(row, 'poorStreams')), points: buckets(quality) });
     // Per bucket, media type and percentile, the highest over the resources' rows (sketches of different rows are not merged).
-    for (const [chart, field, scale] of [['jitter', 'jitterMs', 1], ['round-trip', 'roundTripMs', 1], ['packet-loss', 'packetLoss', 100]] as const) {
+    for (const [chart, field, scale] of [
+      ['jitter', 'jitterMs', 1],
+      ['round-trip', 'roundTripMs', 1],
+      ['packet-loss', 'packetLoss', 100],
+    ] as const) {
       let total = 0;
       const drawn = new Set<unknown>();
       for (const bucket of new Set(quality.map((row) => row['bucket']))) {
         const ofBucket = quality.filter((row) => row['bucket'] === bucket);
         for (const media of new Set(ofBucket.map((row) => row['mediaType']))) {
           for (const p of ['p50', 'p95']) {
-            const values = ofBucket.filter((row) => row['mediaType'] === media).map((row) => (row[field] as Record<string, number | null>)[p]).filter((v): v is number => v !== null);
+            const values = ofBucket
+              .filter((row) => row['mediaType'] === media)
+              .map((row) => (row[field] as Record<string, number | null>)[p])
+              .filter((v): v is number => v !== null);
             if (values.length === 0) continue;
             total += Math.max(...values) * scale;
             drawn.add(bucket);
@@ -117,7 +152,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
       charts.set(`retirement-${unit}`, { total: sum(rows, (row) => num(row, 'quantity')), points: new Set(rows.map((row) => row['month'])).size });
     }
     if (units.size === 0) charts.set('retirement', { total: 0, points: 0 });
-    charts.set('retirement-records-by-fate', { total: sum(retirement, (row) => num(row, 'records')), points: new Set(retirement.map((row) => row['fate'])).size });
+    charts.set('retirement-records-by-fate', {
+      total: sum(retirement, (row) => num(row, 'records')),
+      points: new Set(retirement.map((row) => row['fate'])).size,
+    });
     return charts;
   }
 
@@ -183,7 +221,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await writeFile(hostileFile, asJsonLines(hostile));
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
-    server = await startServer({ connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' }, process.stderr);
+    server = await startServer(
+      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+      process.stderr,
+    );
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
   });
 
@@ -193,7 +234,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     if (work) await rm(work, { recursive: true, force: true });
   });
 
-  it('loads with no console errors, offline, and every chart and table shows the API\'s data', async () => {
+  it("loads with no console errors, offline, and every chart and table shows the API's data", async () => {
     const { page, problems } = await openPage();
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(problems).toEqual([]);
@@ -214,7 +255,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(new Set(retirement.map((row) => row['fate'])).size).toBeGreaterThan(1);
     expect(await page.textContent('#retirement [data-note=retirement]')).toContain('2028-09-30');
     expect(await page.getAttribute('[data-table=retirement]', 'data-rows')).toBe(String(retirement.length));
-    for (const [table, view] of [['rooms', 'rooms'], ['calls', 'calls']] as const) {
+    for (const [table, view] of [
+      ['rooms', 'rooms'],
+      ['calls', 'calls'],
+    ] as const) {
       const rows = (await api(view)).length;
       expect(rows, view).toBeGreaterThan(10);
       expect(await page.getAttribute(`[data-table=${table}]`, 'data-rows'), table).toBe(String(rows));
@@ -236,7 +280,9 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(dayCharts.get('rooms-operations-by-operation')?.points).toBe(new Set(daily.map((row) => row['bucket'])).size);
     expect(new Set(daily.map((row) => row['bucket'])).size).toBeLessThan(new Set(hourly.map((row) => row['bucket'])).size);
 
-    const resources = await page.$$eval('#resource option', (options) => options.map((option) => option.getAttribute('value') ?? '').filter((value) => value !== ''));
+    const resources = await page.$$eval('#resource option', (options) =>
+      options.map((option) => option.getAttribute('value') ?? '').filter((value) => value !== ''),
+    );
     expect(resources.length).toBe(3);
     await page.fill('#from', '2024-05-25T01:00Z');
     await page.fill('#to', '2024-05-25T03:00Z');
@@ -267,7 +313,9 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
-    const call = calls.find((row) => row['matched'] === true && num(row, 'recordingCount') > 1 && num(row, 'participants') > 0 && row['recordingCoverage'] !== null)!;
+    const call = calls.find(
+      (row) => row['matched'] === true && num(row, 'recordingCount') > 1 && num(row, 'participants') > 0 && row['recordingCoverage'] !== null,
+    )!;
     expect(call, 'a recorded call with call logs').toBeDefined();
     const id = call['correlationId'] as string;
     const { page, problems } = await openPage();
@@ -339,7 +387,9 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const bad = await openPage('?from=yesterday');
     const errors = await bad.page.$$eval('.error', (boxes) => boxes.map((box) => box.textContent));
     expect(errors.length).toBe(10);
-    expect(errors[0]).toBe('could not read rooms-operations: query/rooms-operations: 400 from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)');
+    expect(errors[0]).toBe(
+      'could not read rooms-operations: query/rooms-operations: 400 from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)',
+    );
     expect(bad.problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
     await bad.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-error.png') });
     await bad.page.close();

@@ -28,29 +28,62 @@ describe('dashboard series', () => {
   });
 
   it('skips values that are not numbers rather than drawing NaN', () => {
-    const data = pivot([{ b: '2024-05-25T00:00:00Z', v: null }, { b: '2024-05-25T00:00:00Z', v: Number.NaN }, { b: '2024-05-25T00:00:00Z', v: 2 }], { bucket: (r) => r.b, key: () => 'x', value: (r) => r.v });
+    const data = pivot(
+      [
+        { b: '2024-05-25T00:00:00Z', v: null },
+        { b: '2024-05-25T00:00:00Z', v: Number.NaN },
+        { b: '2024-05-25T00:00:00Z', v: 2 },
+      ],
+      { bucket: (r) => r.b, key: () => 'x', value: (r) => r.v },
+    );
     expect(data.series).toEqual([{ label: 'x', values: [2] }]);
   });
 
   it('percent per bucket, null where nothing happened', () => {
     const data = percentOver(
-      [{ b: '2024-05-25T00:00:00Z', all: 4, ok: 3 }, { b: '2024-05-25T00:00:00Z', all: 4, ok: 4 }, { b: '2024-05-25T01:00:00Z', all: 0, ok: 0 }],
-      (r) => r.b, (r) => r.all, (r) => r.ok,
+      [
+        { b: '2024-05-25T00:00:00Z', all: 4, ok: 3 },
+        { b: '2024-05-25T00:00:00Z', all: 4, ok: 4 },
+        { b: '2024-05-25T01:00:00Z', all: 0, ok: 0 },
+      ],
+      (r) => r.b,
+      (r) => r.all,
+      (r) => r.ok,
     );
     expect(data.series[0]?.values).toEqual([87.5, null]);
   });
 
   it('keeps the largest series and adds up the rest in one, gaps staying gaps', () => {
-    const data = { times: [1, 2], series: [{ label: 'a', values: [5, 5] }, { label: 'b', values: [3, null] }, { label: 'c', values: [1, null] }, { label: 'd', values: [null, null] }] };
+    const data = {
+      times: [1, 2],
+      series: [
+        { label: 'a', values: [5, 5] },
+        { label: 'b', values: [3, null] },
+        { label: 'c', values: [1, null] },
+        { label: 'd', values: [null, null] },
+      ],
+    };
     const kept = largestSeries(data, 2);
-    expect(kept.series).toEqual([{ label: 'a', values: [5, 5] }, { label: 'other (3)', values: [4, null] }]);
+    expect(kept.series).toEqual([
+      { label: 'a', values: [5, 5] },
+      { label: 'other (3)', values: [4, null] },
+    ]);
     expect(seriesTotal(kept)).toBe(seriesTotal(data));
     expect(largestSeries(data, 4)).toBe(data);
   });
 
   it('totals per label and of count maps, largest first', () => {
-    expect(totalsBy(rows.slice(0, 4), (r) => r.op, (r) => r.n)).toEqual({ labels: ['GetRoom', 'CreateRoom'], values: [10, 1] });
-    expect(totalsOfMaps<{ m: Record<string, number> | null }>([{ m: { mp4: 2, wav: 1 } }, { m: { wav: 3 } }, { m: null }], (r) => r.m)).toEqual({ labels: ['wav', 'mp4'], values: [4, 2] });
+    expect(
+      totalsBy(
+        rows.slice(0, 4),
+        (r) => r.op,
+        (r) => r.n,
+      ),
+    ).toEqual({ labels: ['GetRoom', 'CreateRoom'], values: [10, 1] });
+    expect(totalsOfMaps<{ m: Record<string, number> | null }>([{ m: { mp4: 2, wav: 1 } }, { m: { wav: 3 } }, { m: null }], (r) => r.m)).toEqual({
+      labels: ['wav', 'mp4'],
+      values: [4, 2],
+    });
   });
 });
 

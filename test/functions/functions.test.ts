@@ -44,7 +44,10 @@ describe('functions', () => {
   it('the blob trigger reads the announced blob from its checkpoint, each append once', async () => {
     const records = roomsRecords(70, 41);
     const container = await newContainer(undefined, 'insights-logs-roomsoperational');
-    const path = blobPath(2, '/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000F1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FN');
+    const path = blobPath(
+      2,
+      '/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000F1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FN',
+    );
     await appendToBlob(container, path, asJsonLines(records.slice(0, 30)));
     await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
     await appendToBlob(container, path, asJsonLines(records.slice(30)));
@@ -56,7 +59,10 @@ describe('functions', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
 
     // The timer finds nothing new to add.
-    await tailAndSweepTimer({ isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } }, new InvocationContext({ functionName: 'tailAndSweep', logHandler }));
+    await tailAndSweepTimer(
+      { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } },
+      new InvocationContext({ functionName: 'tailAndSweep', logHandler }),
+    );
     expect(logged.filter(([level]) => level === 'error')).toEqual([]);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
@@ -64,9 +70,15 @@ describe('functions', () => {
   it('the app registers one blob trigger per log container and the timer, with the host', () => {
     const byName = new Map(registeredFunctions().map((fn) => [fn.name, Object.values(fn.bindings).map((binding) => binding.type)]));
     expect([...byName.keys()].sort()).toEqual([
-      'logBlobArrived-CallDiagnostics', 'logBlobArrived-CallDiagnosticsUpdates', 'logBlobArrived-CallRecordingOperational',
-      'logBlobArrived-CallRecordingSummary', 'logBlobArrived-CallSummary', 'logBlobArrived-CallSummaryUpdates',
-      'logBlobArrived-RoomsOperational', 'logBlobArrived-Usage', 'tailAndSweep',
+      'logBlobArrived-CallDiagnostics',
+      'logBlobArrived-CallDiagnosticsUpdates',
+      'logBlobArrived-CallRecordingOperational',
+      'logBlobArrived-CallRecordingSummary',
+      'logBlobArrived-CallSummary',
+      'logBlobArrived-CallSummaryUpdates',
+      'logBlobArrived-RoomsOperational',
+      'logBlobArrived-Usage',
+      'tailAndSweep',
     ]);
     expect(byName.get('tailAndSweep')).toEqual(['timerTrigger']);
     expect(byName.get('logBlobArrived-Usage')).toEqual(['blobTrigger']);

@@ -24,8 +24,7 @@ describe('generateLogs determinism', () => {
 
   it('does not let one volume knob reshuffle the other categories', () => {
     const base = scenario({ to: FROM + 3 * HOUR });
-    const rooms = (calls: number) =>
-      collect({ ...base, callsPerHour: calls }).filter((a) => a.file.container === 'insights-logs-roomsoperational');
+    const rooms = (calls: number) => collect({ ...base, callsPerHour: calls }).filter((a) => a.file.container === 'insights-logs-roomsoperational');
     expect(digestOf(rooms(40))).toBe(digestOf(rooms(12)));
   });
 

@@ -1,10 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  categoryFromContainer,
-  normalizeRecord,
-  resourceIdFromBlobPath,
-  type NormalizedRecord,
-} from '../../src/lib/normalizing/index.js';
+import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath, type NormalizedRecord } from '../../src/lib/normalizing/index.js';
 import type { LogAppend } from '../../src/lib/generating/index.js';
 import { collect, HOUR, linesOf, scenario, type Line } from './helpers.js';
 

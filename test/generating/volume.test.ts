@@ -15,7 +15,12 @@ describe('volume knobs', () => {
     const base = scenario({ to: FROM + 6 * HOUR, resources: 1 });
     const low = countByContainer({ ...base, roomsPerHour: 10, callsPerHour: 5 });
     const high = countByContainer({ ...base, roomsPerHour: 40, callsPerHour: 20 });
-    for (const container of ['insights-logs-roomsoperational', 'insights-logs-callrecordingoperational', 'insights-logs-callrecordingsummary', 'insights-logs-usage']) {
+    for (const container of [
+      'insights-logs-roomsoperational',
+      'insights-logs-callrecordingoperational',
+      'insights-logs-callrecordingsummary',
+      'insights-logs-usage',
+    ]) {
       const ratio = (high[container] ?? 0) / (low[container] ?? 1);
       expect(ratio, container).toBeGreaterThan(2.5);
       expect(ratio, container).toBeLessThan(6);

@@ -4,13 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  generateLogs,
-  writeLogsToBlobs,
-  writeLogsToDirectory,
-  type BlobAppendTarget,
-  type LogAppend,
-} from '../../src/lib/generating/index.js';
+import { generateLogs, writeLogsToBlobs, writeLogsToDirectory, type BlobAppendTarget, type LogAppend } from '../../src/lib/generating/index.js';
 import { splitBlocks } from '../../src/lib/generating/writers.js';
 import { refForLocalPath } from '../../src/lib/storage/LocalLogSource.js';
 import { azuriteConnectionString } from '../support/storage.js';
@@ -66,7 +60,12 @@ describe('writeLogsToDirectory', () => {
     expect(Object.values(totals.byCategory).reduce((a, b) => a + b, 0)).toBe(records);
     // The plain call logs come 3-5 hours after a call, past this short scenario's end.
     expect(Object.keys(totals.byCategory).sort()).toEqual([
-      'CallDiagnosticsUpdates', 'CallRecordingOperational', 'CallRecordingSummary', 'CallSummaryUpdates', 'RoomsOperational', 'Usage',
+      'CallDiagnosticsUpdates',
+      'CallRecordingOperational',
+      'CallRecordingSummary',
+      'CallSummaryUpdates',
+      'RoomsOperational',
+      'Usage',
     ]);
   });
 
@@ -99,7 +98,11 @@ describe('splitBlocks', () => {
 
   it('splits appends above 4 MiB before they reach the target', async () => {
     const line = JSON.stringify({ padding: 'x'.repeat(1000) }) + '\n';
-    const big: LogAppend = { file: { container: 'insights-logs-usage', path: 'resourceId=/X/y=2024/m=05/d=25/h=00/m=00/PT1H.json' }, at: FROM, lines: Array(9000).fill(line) as string[] };
+    const big: LogAppend = {
+      file: { container: 'insights-logs-usage', path: 'resourceId=/X/y=2024/m=05/d=25/h=00/m=00/PT1H.json' },
+      at: FROM,
+      lines: Array(9000).fill(line) as string[],
+    };
     const calls: { kind: string; bytes: number }[] = [];
     const target: BlobAppendTarget = {
       createBlob: async () => void calls.push({ kind: 'create', bytes: 0 }),

@@ -106,14 +106,25 @@ describe('GET /api/query/{view}, against Azurite', () => {
     const response = await get('/api/query/calls?correlationId=call-http-1', 'calls');
     expect(response.status).toBe(200);
     const body = JSON.parse(String(response.body)) as QueryResponseBody;
-    expect(body.rows).toEqual([expect.objectContaining({
-      correlationId: 'call-http-1', recordingCount: 0, callStartTime: new Date(CALL_START).toISOString(), callDurationSeconds: 300,
-      participants: 2, participantSeconds: 600, streams: 1, poorStreams: 1, impacted: true, recordingCoverage: 0,
-      endpointTypes: { VoIP: 2 }, endReasons: { Success: 2 },
-    })]);
+    expect(body.rows).toEqual([
+      expect.objectContaining({
+        correlationId: 'call-http-1',
+        recordingCount: 0,
+        callStartTime: new Date(CALL_START).toISOString(),
+        callDurationSeconds: 300,
+        participants: 2,
+        participantSeconds: 600,
+        streams: 1,
+        poorStreams: 1,
+        impacted: true,
+        recordingCoverage: 0,
+        endpointTypes: { VoIP: 2 },
+        endReasons: { Success: 2 },
+      }),
+    ]);
   });
 
-  it('serves the brief\'s example: rooms, hourly, as CSV, row for row what queryRooms returns', async () => {
+  it("serves the brief's example: rooms, hourly, as CSV, row for row what queryRooms returns", async () => {
     const response = await get('/api/query/rooms?granularity=hour&format=csv', 'rooms');
     const direct = await VIEWS['rooms']!.run(tables, { granularity: 'hour' });
     expect(direct.length).toBeGreaterThan(2);
@@ -150,7 +161,11 @@ describe('GET /api/query/{view}, against Azurite', () => {
     const wanted = all.find((call) => call.correlationId.includes('+'));
     expect(wanted).toBeDefined();
     const search = new URLSearchParams({ correlationId: wanted!.correlationId, resource: wanted!.resourceId.toLowerCase() });
-    const direct = await VIEWS['calls']!.run(tables, { granularity: 'day', correlationId: wanted!.correlationId, resourceId: wanted!.resourceId.toLowerCase() });
+    const direct = await VIEWS['calls']!.run(tables, {
+      granularity: 'day',
+      correlationId: wanted!.correlationId,
+      resourceId: wanted!.resourceId.toLowerCase(),
+    });
     expect(direct).toHaveLength(1);
 
     const json = await get(`/api/query/calls?${search.toString()}`, 'calls');
@@ -189,7 +204,10 @@ describe('GET /api/query/{view}, against Azurite', () => {
     let token: string | undefined;
     let pages = 0;
     do {
-      const response = await get(`/api/query/rooms-operations?granularity=hour&format=csv&pageSize=40${token ? `&continuationToken=${token}` : ''}`, 'rooms-operations');
+      const response = await get(
+        `/api/query/rooms-operations?granularity=hour&format=csv&pageSize=40${token ? `&continuationToken=${token}` : ''}`,
+        'rooms-operations',
+      );
       const records = parseCsv(String(response.body));
       expect(records[0]).toEqual([...columns]);
       cells.push(...records.slice(1));
@@ -216,7 +234,12 @@ describe('GET /api/query/{view}, against Azurite', () => {
     expect(errorOf(unknown)).toEqual({
       code: 'bad_request',
       message: 'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken',
-      details: [{ parameter: 'limit', message: 'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken' }],
+      details: [
+        {
+          parameter: 'limit',
+          message: 'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken',
+        },
+      ],
     });
     const granularity = await get('/api/query/usage?granularity=minute', 'usage');
     expect(granularity.status).toBe(400);
@@ -233,7 +256,10 @@ describe('GET /api/query/{view}, against Azurite', () => {
 
 describe('GET /api/health, against Azurite', () => {
   it('counts what was processed, and is degraded (still 200) while a quarantined line waits', async () => {
-    const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), new InvocationContext({ functionName: 'health', logHandler: quiet }));
+    const response = await health(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }),
+      new InvocationContext({ functionName: 'health', logHandler: quiet }),
+    );
     expect(response.status).toBe(200);
     expect(headersOf(response)['content-type']).toBe('application/json; charset=utf-8');
     const body = JSON.parse(String(response.body)) as Health;
@@ -244,9 +270,12 @@ describe('GET /api/health, against Azurite', () => {
       [CONTAINERS.CallRecordingOperational]: { records: calls.operations.length, badLines: 0, quarantined: 0 },
       [CONTAINERS.CallRecordingSummary]: { records: calls.summaries.length, badLines: 0, quarantined: 0 },
       [CONTAINERS.Usage]: { records: calls.usage.length, badLines: 0, quarantined: 0 },
-      ...Object.fromEntries(Object.entries(callLogs).map(([category, records]) => [
-        CONTAINERS[category as keyof typeof callLogs], { records: records.length, badLines: 0, quarantined: 0 },
-      ])),
+      ...Object.fromEntries(
+        Object.entries(callLogs).map(([category, records]) => [
+          CONTAINERS[category as keyof typeof callLogs],
+          { records: records.length, badLines: 0, quarantined: 0 },
+        ]),
+      ),
     };
     for (const container of body.containers) {
       expect(container).toMatchObject({ files: 1, openFiles: 1, pendingBytes: 0, lastSweepAt: null, ...expected[container.container] });

@@ -68,9 +68,14 @@ describe('paging', () => {
   it('a token used with other filters, another page size or another view is 400 invalid continuation token', () => {
     const parsed = request('granularity=hour&pageSize=10&from=2024-05-25');
     if (!parsed.success) throw new Error(parsed.response.body);
-    const token = pageRows(Array.from({ length: 25 }, (_, i) => i), parsed.request.page).next as string;
+    const token = pageRows(
+      Array.from({ length: 25 }, (_, i) => i),
+      parsed.request.page,
+    ).next as string;
     const mismatch = /^invalid continuation token: it was issued for another view, other filters or another pageSize/;
-    expect(tokenError(`granularity=hour&pageSize=10&from=2024-05-25&continuationToken=${token}`.replace('from=2024-05-25', 'from=2024-05-24'))).toMatch(mismatch);
+    expect(tokenError(`granularity=hour&pageSize=10&from=2024-05-25&continuationToken=${token}`.replace('from=2024-05-25', 'from=2024-05-24'))).toMatch(
+      mismatch,
+    );
     expect(tokenError(`granularity=day&pageSize=10&from=2024-05-25&continuationToken=${token}`)).toMatch(mismatch);
     expect(tokenError(`granularity=hour&pageSize=11&from=2024-05-25&continuationToken=${token}`)).toMatch(mismatch);
     expect(tokenError(`granularity=hour&pageSize=10&continuationToken=${token}`)).toMatch(mismatch);

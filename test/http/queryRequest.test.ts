@@ -26,15 +26,25 @@ describe('parseQueryRequest', () => {
   });
 
   it('normalizes the filters as the CLI does, and reads format and pageSize', () => {
-    const request = ok('calls', 'granularity=hour&from=2024-05-25&to=2024-05-25T04:00%2B02:00&resource=%20R%20&correlationId=a%2Fb%2Bc&format=CSV&pageSize=%2025');
-    expect(request.filters).toEqual({ granularity: 'hour', from: '2024-05-25T00:00:00.000Z', to: '2024-05-25T02:00:00.000Z', resourceId: 'R', correlationId: 'a/b+c' });
+    const request = ok(
+      'calls',
+      'granularity=hour&from=2024-05-25&to=2024-05-25T04:00%2B02:00&resource=%20R%20&correlationId=a%2Fb%2Bc&format=CSV&pageSize=%2025',
+    );
+    expect(request.filters).toEqual({
+      granularity: 'hour',
+      from: '2024-05-25T00:00:00.000Z',
+      to: '2024-05-25T02:00:00.000Z',
+      resourceId: 'R',
+      correlationId: 'a/b+c',
+    });
     expect(request.format).toBe('csv');
     expect(request.page.scope.pageSize).toBe(25);
   });
 
   it('reads a zone offset whose + arrived as a space (typed unencoded)', () => {
     expect(ok('rooms', 'from=2024-05-25T04:00+02:00&to=2024-05-25T09:30:00.5+0130').filters).toMatchObject({
-      from: '2024-05-25T02:00:00.000Z', to: '2024-05-25T08:00:00.500Z',
+      from: '2024-05-25T02:00:00.000Z',
+      to: '2024-05-25T08:00:00.500Z',
     });
   });
 
@@ -82,7 +92,12 @@ describe('parseQueryRequest', () => {
       ['rooms', 'pageSize=-1', 'pageSize', /^pageSize must be a whole number from 1 to 5000/],
       ['rooms', 'pageSize=', 'pageSize', /^pageSize must be a whole number from 1 to 5000, got ""$/],
       ['rooms', 'format=xml', 'format', /^format must be json or csv, got "xml"$/],
-      ['rooms', 'granularty=hour', 'granularty', /^unknown query parameter "granularty": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken$/],
+      [
+        'rooms',
+        'granularty=hour',
+        'granularty',
+        /^unknown query parameter "granularty": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken$/,
+      ],
       ['rooms', 'pagesize=10', 'pagesize', /^unknown query parameter "pagesize": did you mean pageSize\?$/],
       ['rooms', 'resourceId=R', 'resourceId', /^unknown query parameter "resourceId"/],
       ['rooms', 'from=2024-05-25&from=2024-05-26', 'from', /^from must be given at most once$/],

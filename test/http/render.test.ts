@@ -16,15 +16,44 @@ function request(view: string, query: string): QueryRequest {
 /** Rows shaped like the `calls` view: nulls, nested objects and arrays, text needing CSV quotes. */
 const callRows = [
   {
-    correlationId: 'c1, "quoted"\nnext line', resourceId: 'R', recordingCount: 2, recordingSeconds: 1.5, operations: { StartRecording: 1 },
-    operationCount: 1, failedOperations: 0, matched: true, recordings: [{ recordingId: 'r1', lengthSeconds: 1.5 }], recordingsWithoutSummary: 0,
-    recordingIdsWithoutSummary: [], summariesWithoutOperations: 0, sdkTypes: ['dotnet'], sdkVersions: ['1.0'], callConnectionIds: [],
-    firstOperationAt: '2024-05-25T00:00:00.000Z', lastOperationAt: null, durationMs: { p50: 1 },
+    correlationId: 'c1, "quoted"\nnext line',
+    resourceId: 'R',
+    recordingCount: 2,
+    recordingSeconds: 1.5,
+    operations: { StartRecording: 1 },
+    operationCount: 1,
+    failedOperations: 0,
+    matched: true,
+    recordings: [{ recordingId: 'r1', lengthSeconds: 1.5 }],
+    recordingsWithoutSummary: 0,
+    recordingIdsWithoutSummary: [],
+    summariesWithoutOperations: 0,
+    sdkTypes: ['dotnet'],
+    sdkVersions: ['1.0'],
+    callConnectionIds: [],
+    firstOperationAt: '2024-05-25T00:00:00.000Z',
+    lastOperationAt: null,
+    durationMs: { p50: 1 },
   },
   {
-    correlationId: 'c2', resourceId: 'R', recordingCount: 0, recordingSeconds: 0, operations: {}, operationCount: 0, failedOperations: 0,
-    matched: false, recordings: [], recordingsWithoutSummary: 0, recordingIdsWithoutSummary: [], summariesWithoutOperations: 0,
-    sdkTypes: [], sdkVersions: [], callConnectionIds: [], firstOperationAt: null, lastOperationAt: null, durationMs: null,
+    correlationId: 'c2',
+    resourceId: 'R',
+    recordingCount: 0,
+    recordingSeconds: 0,
+    operations: {},
+    operationCount: 0,
+    failedOperations: 0,
+    matched: false,
+    recordings: [],
+    recordingsWithoutSummary: 0,
+    recordingIdsWithoutSummary: [],
+    summariesWithoutOperations: 0,
+    sdkTypes: [],
+    sdkVersions: [],
+    callConnectionIds: [],
+    firstOperationAt: null,
+    lastOperationAt: null,
+    durationMs: null,
   },
 ];
 
@@ -51,7 +80,7 @@ describe('rendering', () => {
     expect(jsonOf(result)).toMatchObject({ rows: [callRows[0]], continuationToken: page.next });
   });
 
-  it('CSV: header row of the view\'s columns in order, then one record per row, objects and arrays as JSON, null empty', () => {
+  it("CSV: header row of the view's columns in order, then one record per row, objects and arrays as JSON, null empty", () => {
     const req = request('calls', 'format=csv');
     const result = renderPage(req, pageRows(callRows, req.page));
     expect(result.status).toBe(200);
@@ -78,13 +107,16 @@ describe('rendering', () => {
   it('health: 200 whether ok or degraded; 503 when storage cannot be read', () => {
     const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [], stuck: [] };
     expect(renderHealth(health)).toEqual({
-      status: 200, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }, body: JSON.stringify(health),
+      status: 200,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      body: JSON.stringify(health),
     });
     expect(renderHealth({ ...health, status: 'ok' }).status).toBe(200);
     const down = healthUnavailable(Date.UTC(2024, 4, 25));
     expect(down.status).toBe(503);
     expect(jsonOf(down)).toEqual({
-      status: 'unavailable', checkedAt: '2024-05-25T00:00:00.000Z',
+      status: 'unavailable',
+      checkedAt: '2024-05-25T00:00:00.000Z',
       error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
     });
   });

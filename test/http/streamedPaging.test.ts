@@ -13,14 +13,39 @@ const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGR
 const OTHER = RESOURCE.replace('PAGED', 'OTHER');
 const DAYS = 5;
 const OPERATIONS = ['CreateRoom', 'GetRoom', 'UpdateRoom', 'DeleteRoom', 'AddParticipants'];
-const RESULTS: readonly (readonly [string, string])[] = [['Succeeded', '200'], ['Failed', '404'], ['Failed', '500']];
+const RESULTS: readonly (readonly [string, string])[] = [
+  ['Succeeded', '200'],
+  ['Failed', '404'],
+  ['Failed', '500'],
+];
 
-function operation(resourceId: string, time: number, operationName: string, operationVersion: string, [resultType, resultSignature]: readonly [string, string]): RoomsOperationRecord {
+function operation(
+  resourceId: string,
+  time: number,
+  operationName: string,
+  operationVersion: string,
+  [resultType, resultSignature]: readonly [string, string],
+): RoomsOperationRecord {
   return {
-    category: 'RoomsOperational', time, resourceId, correlationId: 'c', operationName, operationVersion, resultType, resultSignature,
-    level: 'Informational', roomId: '1', roomLifespanMinutes: null, pstnDialOutEnabled: null, addedParticipantsCount: null,
-    upsertedParticipantsCount: null, removedParticipantsCount: null, participantsCount: null, participantsAttendee: null,
-    participantsConsumer: null, participantsPresenter: null,
+    category: 'RoomsOperational',
+    time,
+    resourceId,
+    correlationId: 'c',
+    operationName,
+    operationVersion,
+    resultType,
+    resultSignature,
+    level: 'Informational',
+    roomId: '1',
+    roomLifespanMinutes: null,
+    pstnDialOutEnabled: null,
+    addedParticipantsCount: null,
+    upsertedParticipantsCount: null,
+    removedParticipantsCount: null,
+    participantsCount: null,
+    participantsAttendee: null,
+    participantsConsumer: null,
+    participantsPresenter: null,
   };
 }
 
@@ -49,7 +74,11 @@ async function store(tables: TableStore): Promise<void> {
   }
   for (const [partitionKey, rows] of partitions) {
     for (let i = 0; i < rows.length; i += MAX_TRANSACTION_ROWS) {
-      const outcome = await tables.commit(ROOMS_OPERATIONS_TABLE, partitionKey, rows.slice(i, i + MAX_TRANSACTION_ROWS).map((row) => ({ op: 'create' as const, ...row })));
+      const outcome = await tables.commit(
+        ROOMS_OPERATIONS_TABLE,
+        partitionKey,
+        rows.slice(i, i + MAX_TRANSACTION_ROWS).map((row) => ({ op: 'create' as const, ...row })),
+      );
       expect(outcome.committed).toBe(true);
     }
   }

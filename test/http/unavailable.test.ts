@@ -25,7 +25,11 @@ function recordingLogger(): Logger & { errors: { message: string; fields: Record
 
 /** A store whose every request fails as the SDK does when storage refuses. */
 const failingTables = refusingEveryRequest(() =>
-  Object.assign(new Error('This request is not authorized to perform this operation.\n    at secret/stack.js:1:1'), { name: 'RestError', statusCode: 403, code: 'AuthorizationFailure' }),
+  Object.assign(new Error('This request is not authorized to perform this operation.\n    at secret/stack.js:1:1'), {
+    name: 'RestError',
+    statusCode: 403,
+    code: 'AuthorizationFailure',
+  }),
 );
 
 describe('storage failures, without I/O', () => {
@@ -35,19 +39,32 @@ describe('storage failures, without I/O', () => {
     expect(result.status).toBe(500);
     expect(errorOf(result)).toEqual({ code: 'storage_error', message: 'the aggregates could not be read; try again later', details: [] });
     expect(result.body).not.toMatch(/stack|authorized|at /);
-    expect(logger.errors).toEqual([{ message: 'query failed', fields: expect.objectContaining({ view: 'rooms', statusCode: 403, code: 'AuthorizationFailure' }) }]);
+    expect(logger.errors).toEqual([
+      { message: 'query failed', fields: expect.objectContaining({ view: 'rooms', statusCode: 403, code: 'AuthorizationFailure' }) },
+    ]);
   });
 
   it('a misconfigured connection (the runtime cannot be built) is a 500 too, not a crash', async () => {
     const logger = recordingLogger();
-    const result = await handleQuery('usage', new URLSearchParams(), () => null, { tables: () => { throw new Error('connection "AggregatesStorage" is not configured'); }, logger });
+    const result = await handleQuery('usage', new URLSearchParams(), () => null, {
+      tables: () => {
+        throw new Error('connection "AggregatesStorage" is not configured');
+      },
+      logger,
+    });
     expect(result.status).toBe(500);
     expect(logger.errors).toHaveLength(1);
   });
 
   it('a bad request never touches storage', async () => {
     let opened = 0;
-    const result = await handleQuery('rooms', new URLSearchParams('granularity=week'), () => null, { tables: () => { opened++; return failingTables; }, logger: recordingLogger() });
+    const result = await handleQuery('rooms', new URLSearchParams('granularity=week'), () => null, {
+      tables: () => {
+        opened++;
+        return failingTables;
+      },
+      logger: recordingLogger(),
+    });
     expect(result.status).toBe(400);
     expect(opened).toBe(0);
   });
@@ -58,9 +75,17 @@ describe('storage failures, without I/O', () => {
     const failed = await handleHealth({ open: () => ({ tables: failingTables, containers: ['c'] }), logger, now });
     expect(failed.status).toBe(503);
     expect(JSON.parse(failed.body)).toEqual({
-      status: 'unavailable', checkedAt: '2024-05-25T12:00:00.000Z', error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
+      status: 'unavailable',
+      checkedAt: '2024-05-25T12:00:00.000Z',
+      error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
     });
-    const misconfigured = await handleHealth({ open: () => { throw new Error('bad settings'); }, logger, now });
+    const misconfigured = await handleHealth({
+      open: () => {
+        throw new Error('bad settings');
+      },
+      logger,
+      now,
+    });
     expect(misconfigured.status).toBe(503);
     expect(logger.errors.map((entry) => entry.message)).toEqual(['health check could not read storage', 'health check could not read storage']);
   });
@@ -86,7 +111,12 @@ describe('the functions, with storage unreachable', () => {
   });
 
   function context(name: string, logged: unknown[][]): InvocationContext {
-    return new InvocationContext({ functionName: name, logHandler: (level, ...args) => { if (level === 'error') logged.push(args); } });
+    return new InvocationContext({
+      functionName: name,
+      logHandler: (level, ...args) => {
+        if (level === 'error') logged.push(args);
+      },
+    });
   }
 
   // The SDK retries a refused connection before giving up: both run at once.

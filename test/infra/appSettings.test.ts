@@ -65,7 +65,7 @@ describe('app settings of the function app (compiled infra/main.bicep)', () => {
     expect(moduleParam(app.deployment, 'identityClientId')).toBe(`[reference(${identity.slice(1, -1)}, '2023-01-31').clientId]`);
   });
 
-  it('defaults every product setting to the code\'s own default, so the template does not drift from the code', () => {
+  it("defaults every product setting to the code's own default, so the template does not drift from the code", () => {
     const env: Record<string, string> = {};
     for (const name of SETTING_NAMES.filter((n) => n in settings)) env[name] = String(defaultThrough(main, app.deployment, settings[name]));
     const deployed = readAppSettings(env);

@@ -74,7 +74,10 @@ describe('docs/DEPLOY.md', () => {
   it('documents every parameter of every entry template', () => {
     for (const name of entryTemplateNames()) {
       const parameters = Object.keys(armTemplate(name as 'main' | 'subscriptions').parameters);
-      expect(parameters.filter((p) => !doc.includes(`\`${p}\``)), name).toEqual([]);
+      expect(
+        parameters.filter((p) => !doc.includes(`\`${p}\``)),
+        name,
+      ).toEqual([]);
     }
   });
 

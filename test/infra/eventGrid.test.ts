@@ -13,7 +13,10 @@ describe('Event Grid system topic (compiled infra/main.bicep)', () => {
   it('is created on the logs account, in its resource group and region, unless one is named', () => {
     expect(topicModule.resourceGroup).toBe("[variables('logsStorageResourceGroupName')]");
     expect(topicModule.subscriptionId).toBe("[variables('logsStorageSubscriptionId')]");
-    expect(topic.properties).toEqual({ source: "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]", topicType: 'Microsoft.Storage.StorageAccounts' });
+    expect(topic.properties).toEqual({
+      source: "[resourceId('Microsoft.Storage/storageAccounts', parameters('storageAccountName'))]",
+      topicType: 'Microsoft.Storage.StorageAccounts',
+    });
     expect(moduleParam(topicModule, 'storageAccountName')).toBe("[variables('logsStorageAccountName')]");
     // A system topic lives in the region of its source: the logs account's, which may differ from the app's.
     expect(topic['location']).toBe("[parameters('location')]");
@@ -35,9 +38,13 @@ describe('Event Grid subscriptions', () => {
     const resource = nestedTemplate(module).resources.find((r) => r.type === 'Microsoft.EventGrid/systemTopics/eventSubscriptions')!;
     const prefix = blobTriggerFunctionPrefix();
 
-    it('deploys into the logs account\'s resource group and subscription, under its system topic', () => {
-      expect(module.resourceGroup).toBe("[if(empty(parameters('logsStorageResourceGroupName')), resourceGroup().name, parameters('logsStorageResourceGroupName'))]");
-      expect(module.subscriptionId).toBe("[if(empty(parameters('logsStorageSubscriptionId')), subscription().subscriptionId, parameters('logsStorageSubscriptionId'))]");
+    it("deploys into the logs account's resource group and subscription, under its system topic", () => {
+      expect(module.resourceGroup).toBe(
+        "[if(empty(parameters('logsStorageResourceGroupName')), resourceGroup().name, parameters('logsStorageResourceGroupName'))]",
+      );
+      expect(module.subscriptionId).toBe(
+        "[if(empty(parameters('logsStorageSubscriptionId')), subscription().subscriptionId, parameters('logsStorageSubscriptionId'))]",
+      );
       expect(resource.name).toMatch(/^\[format\('\{0\}\/\{1\}', parameters\('systemTopicName'\), /);
       expect(moduleParam(module, 'systemTopicName')).toBe("[parameters('logsSystemTopicName')]");
     });
@@ -55,7 +62,7 @@ describe('Event Grid subscriptions', () => {
       expect(resource['copy']).toEqual({ name: 'subscriptions', count: "[length(items(parameters('containers')))]" });
     });
 
-    it('filters BlobCreated on the function\'s own container and sends it to the blob extension webhook with the blobs_extension key', () => {
+    it("filters BlobCreated on the function's own container and sends it to the blob extension webhook with the blobs_extension key", () => {
       expect(resource.properties).toEqual({
         destination: {
           endpointType: 'WebHook',

@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { BUILT_IN_ROLES, OPERATIONS, ROLE_PERMISSIONS, grants, minimumRoles, roleName, type Operation, type RoleName } from './support/roles.js';
-import { allStrings, armTemplate, functionApp, moduleDeployment, moduleDeployments, moduleParam, nestedTemplate, variableOf, type ArmResource, type ArmTemplate } from './support/arm.js';
+import {
+  allStrings,
+  armTemplate,
+  functionApp,
+  moduleDeployment,
+  moduleDeployments,
+  moduleParam,
+  nestedTemplate,
+  variableOf,
+  type ArmResource,
+  type ArmTemplate,
+} from './support/arm.js';
 
 const main = armTemplate('main');
 const app = functionApp(main);
@@ -23,7 +34,11 @@ interface StorageGrant {
 }
 
 const storageGrants: StorageGrant[] = moduleDeployments(main)
-  .filter((d) => nestedTemplate(d).resources.some((r) => r.type === 'Microsoft.Authorization/roleAssignments' && String(r['scope']).includes('Microsoft.Storage/storageAccounts')))
+  .filter((d) =>
+    nestedTemplate(d).resources.some(
+      (r) => r.type === 'Microsoft.Authorization/roleAssignments' && String(r['scope']).includes('Microsoft.Storage/storageAccounts'),
+    ),
+  )
   .map((deployment) => ({
     deployment,
     account: variableOf(moduleParam(deployment, 'storageAccountName')) ?? 'not a variable',
@@ -62,7 +77,11 @@ describe('the operation → minimum role table', () => {
       const role = [...roles][0]!;
       const coversAll = (candidate: RoleName): boolean => operations.every((op) => grants(candidate, op.permission));
       const narrower = (Object.keys(ROLE_PERMISSIONS) as RoleName[]).filter(
-        (candidate) => candidate !== role && coversAll(candidate) && !ROLE_PERMISSIONS[candidate].some((p) => p.endsWith('*')) && ROLE_PERMISSIONS[candidate].length < ROLE_PERMISSIONS[role].length,
+        (candidate) =>
+          candidate !== role &&
+          coversAll(candidate) &&
+          !ROLE_PERMISSIONS[candidate].some((p) => p.endsWith('*')) &&
+          ROLE_PERMISSIONS[candidate].length < ROLE_PERMISSIONS[role].length,
       );
       expect(narrower, key).toEqual([]);
     }
@@ -81,7 +100,8 @@ describe('role assignments (compiled infra/main.bicep)', () => {
       if (grant.condition !== undefined && grant.condition !== (aggregatesOnLogs ? "[variables('aggregatesOnLogs')]" : 'never')) continue;
       granted.set(grant.account, new Set([...(granted.get(grant.account) ?? []), ...grant.roles]));
     }
-    const sorted = (map: Map<string, Set<RoleName>>): Record<string, RoleName[]> => Object.fromEntries([...map].map(([account, roles]) => [account, [...roles].sort()]));
+    const sorted = (map: Map<string, Set<RoleName>>): Record<string, RoleName[]> =>
+      Object.fromEntries([...map].map(([account, roles]) => [account, [...roles].sort()]));
     expect(sorted(granted)).toEqual(sorted(required));
   });
 
@@ -122,7 +142,9 @@ describe('role assignments (compiled infra/main.bicep)', () => {
   });
 
   it('assigns no control-plane role (Owner, Contributor, Storage Account Contributor) anywhere', () => {
-    const text = allStrings([main, armTemplate('subscriptions')] as ArmTemplate[]).join('\n').toLowerCase();
+    const text = allStrings([main, armTemplate('subscriptions')] as ArmTemplate[])
+      .join('\n')
+      .toLowerCase();
     for (const role of ['Owner', 'Contributor', 'Storage Account Contributor'] as const) expect(text, role).not.toContain(BUILT_IN_ROLES[role]);
   });
 
@@ -131,7 +153,10 @@ describe('role assignments (compiled infra/main.bicep)', () => {
     const roleModules = [...storageGrants.map((g) => g.deployment.name), moduleDeployment(main, 'monitoring-').name];
     for (const name of roleModules) {
       const inner = name.slice(1, -1);
-      expect(dependsOn.some((d) => d.includes(inner)), name).toBe(true);
+      expect(
+        dependsOn.some((d) => d.includes(inner)),
+        name,
+      ).toBe(true);
     }
   });
 });

@@ -1,7 +1,21 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, allResources, allStrings, armTemplate, defaultThrough, entryTemplateNames, functionApp, moduleDeployment, moduleDeployments, moduleParam, nestedTemplate, readRepoFile, type ArmTemplate } from './support/arm.js';
+import {
+  REPO_ROOT,
+  allResources,
+  allStrings,
+  armTemplate,
+  defaultThrough,
+  entryTemplateNames,
+  functionApp,
+  moduleDeployment,
+  moduleDeployments,
+  moduleParam,
+  nestedTemplate,
+  readRepoFile,
+  type ArmTemplate,
+} from './support/arm.js';
 
 const templates = Object.fromEntries(entryTemplateNames().map((name) => [name, armTemplate(name as 'main' | 'subscriptions')])) as Record<string, ArmTemplate>;
 
@@ -12,10 +26,14 @@ const ALLOWED_LIST_CALLS = [
 ];
 
 describe('no stored secrets', () => {
-  it.each(Object.keys(templates))('%s calls list* only for the host\'s blobs_extension key and the app\'s own settings', (name) => {
+  it.each(Object.keys(templates))("%s calls list* only for the host's blobs_extension key and the app's own settings", (name) => {
     const calls = allStrings(templates[name]).flatMap((text) => [...text.matchAll(/\blist\w*\(.*/g)].map((m) => m[0]));
     expect(calls.length).toBeGreaterThan(0);
-    for (const call of calls) expect(ALLOWED_LIST_CALLS.some((allowed) => allowed.test(call)), call).toBe(true);
+    for (const call of calls)
+      expect(
+        ALLOWED_LIST_CALLS.some((allowed) => allowed.test(call)),
+        call,
+      ).toBe(true);
   });
 
   it.each(Object.keys(templates))('%s holds no account key, SAS or storage connection string', (name) => {
@@ -53,7 +71,12 @@ describe('no stored secrets', () => {
   });
 
   it.each(Object.keys(templates))('%s outputs no key, settings or connection string', (name) => {
-    for (const template of [templates[name]!, ...allResources(templates[name]!).filter((r) => r.type === 'Microsoft.Resources/deployments').map(nestedTemplate)]) {
+    for (const template of [
+      templates[name]!,
+      ...allResources(templates[name]!)
+        .filter((r) => r.type === 'Microsoft.Resources/deployments')
+        .map(nestedTemplate),
+    ]) {
       for (const [output, declaration] of Object.entries(template.outputs ?? {})) {
         expect(JSON.stringify(declaration), output).not.toMatch(/list\w*\(|ConnectionString|AccountKey/);
         expect(output).not.toMatch(/key|secret|password|connection/i);
@@ -66,7 +89,11 @@ describe('secure defaults (compiled infra/main.bicep)', () => {
   const main = templates['main']!;
   const app = functionApp(main);
   const site = app.template.resources.find((r) => r.type === 'Microsoft.Web/sites')!;
-  const siteProperties = site.properties as { httpsOnly: unknown; siteConfig: Record<string, unknown>; functionAppConfig: Record<string, Record<string, unknown>> };
+  const siteProperties = site.properties as {
+    httpsOnly: unknown;
+    siteConfig: Record<string, unknown>;
+    functionAppConfig: Record<string, Record<string, unknown>>;
+  };
 
   it('serves HTTPS only, TLS 1.2 at least, FTP off, basic-auth publishing off for FTP and SCM', () => {
     expect(siteProperties.httpsOnly).toBe(true);
@@ -89,7 +116,7 @@ describe('secure defaults (compiled infra/main.bicep)', () => {
     });
   });
 
-  it('reads the deployment package from a container of the app\'s own storage, with the user-assigned identity', () => {
+  it("reads the deployment package from a container of the app's own storage, with the user-assigned identity", () => {
     expect(siteProperties.functionAppConfig['deployment']).toEqual({
       storage: {
         type: 'blobContainer',
@@ -103,7 +130,9 @@ describe('secure defaults (compiled infra/main.bicep)', () => {
   });
 
   it('creates storage accounts with HTTPS only, TLS 1.2, no public blob access, Entra ID by default, private containers', () => {
-    const storageModules = moduleDeployments(main).filter((d) => nestedTemplate(d).resources.some((r) => r.type === 'Microsoft.Storage/storageAccounts' && !r['existing']));
+    const storageModules = moduleDeployments(main).filter((d) =>
+      nestedTemplate(d).resources.some((r) => r.type === 'Microsoft.Storage/storageAccounts' && !r['existing']),
+    );
     expect(storageModules.length).toBe(2); // the app's and a new logs account
     for (const module of storageModules) {
       const resources = nestedTemplate(module).resources;
@@ -114,7 +143,8 @@ describe('secure defaults (compiled infra/main.bicep)', () => {
         defaultToOAuthAuthentication: true,
         allowSharedKeyAccess: "[parameters('allowSharedKeyAccess')]",
       });
-      for (const container of resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers')) expect(container.properties).toEqual({ publicAccess: 'None' });
+      for (const container of resources.filter((r) => r.type === 'Microsoft.Storage/storageAccounts/blobServices/containers'))
+        expect(container.properties).toEqual({ publicAccess: 'None' });
       expect(defaultThrough(main, module, "[parameters('allowSharedKeyAccess')]"), module.name).toBe(false);
     }
     // Whatever the parameters say for a new logs account, the app's own account keeps Shared Key off.
@@ -123,7 +153,10 @@ describe('secure defaults (compiled infra/main.bicep)', () => {
 
   it('disables local (instrumentation key) authentication on Application Insights, workspace based', () => {
     const component = nestedTemplate(moduleDeployment(main, 'monitoring-')).resources.find((r) => r.type === 'Microsoft.Insights/components')!;
-    expect(component.properties).toMatchObject({ DisableLocalAuth: true, WorkspaceResourceId: "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('logAnalyticsName'))]" });
+    expect(component.properties).toMatchObject({
+      DisableLocalAuth: true,
+      WorkspaceResourceId: "[resourceId('Microsoft.OperationalInsights/workspaces', parameters('logAnalyticsName'))]",
+    });
   });
 });
 

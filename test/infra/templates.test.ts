@@ -5,14 +5,20 @@ describe('entry templates (compiled by the Bicep CLI with warnings as errors)', 
   it('are main.bicep and subscriptions.bicep, both resource-group deployments', () => {
     expect(entryTemplateNames()).toEqual(['main', 'subscriptions']);
     for (const name of entryTemplateNames()) {
-      expect(armTemplate(name as 'main' | 'subscriptions').$schema, name).toBe('https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#');
+      expect(armTemplate(name as 'main' | 'subscriptions').$schema, name).toBe(
+        'https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#',
+      );
     }
   });
 });
 
 describe('infra/main.parameters.json', () => {
   const main = armTemplate('main');
-  const file = JSON.parse(readRepoFile('infra/main.parameters.json')) as { $schema: string; contentVersion: string; parameters: Record<string, { value: unknown }> };
+  const file = JSON.parse(readRepoFile('infra/main.parameters.json')) as {
+    $schema: string;
+    contentVersion: string;
+    parameters: Record<string, { value: unknown }>;
+  };
 
   it('is a deployment parameters file that sets every parameter of main.bicep, and only those', () => {
     expect(file.$schema).toMatch(/deploymentParameters\.json#$/);

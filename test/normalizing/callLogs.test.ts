@@ -120,13 +120,28 @@ describe('call logs: normalizing', () => {
 
   it('reads field names in any casing, flat (Log Analytics) or storage-shaped', () => {
     const flat = record({
-      TimeGenerated: '2021-07-05T06:30:06.402Z', Type: 'ACSCallDiagnosticsUpdates', CorrelationId: 'c1', PARTICIPANTID: 'p',
-      MEDIATYPE: 'Video', StreamId: 7, StreamDirection: 'Outbound', JITTERAVG: 31, RoundTripTimeAvg: '12.5', PacketLossRateAvg: 0.2,
+      TimeGenerated: '2021-07-05T06:30:06.402Z',
+      Type: 'ACSCallDiagnosticsUpdates',
+      CorrelationId: 'c1',
+      PARTICIPANTID: 'p',
+      MEDIATYPE: 'Video',
+      StreamId: 7,
+      StreamDirection: 'Outbound',
+      JITTERAVG: 31,
+      RoundTripTimeAvg: '12.5',
+      PacketLossRateAvg: 0.2,
       CallUpdatesVersion: 5,
     });
     expect(flat).toMatchObject({
-      category: 'CallDiagnosticsUpdates', correlationId: 'c1', mediaType: 'Video', streamId: '7', streamDirection: 'Outbound',
-      jitterAvg: 31, roundTripTimeAvg: 12.5, packetLossRateAvg: 0.2, callUpdatesVersion: 5,
+      category: 'CallDiagnosticsUpdates',
+      correlationId: 'c1',
+      mediaType: 'Video',
+      streamId: '7',
+      streamDirection: 'Outbound',
+      jitterAvg: 31,
+      roundTripTimeAvg: 12.5,
+      packetLossRateAvg: 0.2,
+      callUpdatesVersion: 5,
     });
   });
 

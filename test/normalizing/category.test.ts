@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  CATEGORIES,
-  categoryFromContainer,
-  containerForCategory,
-  normalizeRecord,
-  parseCategory,
-} from '../../src/lib/normalizing/index.js';
+import { CATEGORIES, categoryFromContainer, containerForCategory, normalizeRecord, parseCategory } from '../../src/lib/normalizing/index.js';
 
 describe('parseCategory', () => {
   it.each([
@@ -94,9 +88,7 @@ describe('category resolution order', () => {
   };
 
   it('the record category wins over Type, the file category and the fields', () => {
-    expect(categoryOf({ ...both, category: 'RoomsOperational', Type: 'ACSBillingUsage' }, { fileCategory: 'Usage' })).toBe(
-      'RoomsOperational',
-    );
+    expect(categoryOf({ ...both, category: 'RoomsOperational', Type: 'ACSBillingUsage' }, { fileCategory: 'Usage' })).toBe('RoomsOperational');
   });
 
   it('Type wins over the file category and the fields', () => {

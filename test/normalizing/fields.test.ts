@@ -44,26 +44,16 @@ function reference(raw: Record<string, unknown>) {
     return undefined;
   };
   return {
-    get: (names: readonly string[], common: boolean) =>
-      common ? (first(top, names) ?? first(props, names)) : (first(props, names) ?? first(top, names)),
+    get: (names: readonly string[], common: boolean) => (common ? (first(top, names) ?? first(props, names)) : (first(props, names) ?? first(top, names))),
     getTop: (names: readonly string[]) => first(top, names),
     hasAny: (names: readonly string[]) => names.some((n) => top.has(n) || (props?.has(n) ?? false)),
-    hasKeyStartingWith: (prefix: string) =>
-      [...top.keys(), ...(props?.keys() ?? [])].some((k) => k.startsWith(prefix)),
+    hasKeyStartingWith: (prefix: string) => [...top.keys(), ...(props?.keys() ?? [])].some((k) => k.startsWith(prefix)),
   };
 }
 
 const NAMES = ['time', 'resourceid', 'category', 'roomid', 'recordingid', 'uri', 'quantity', 'properties', 'x'];
 // Constant lists, as FieldView requires (it caches by list).
-const LISTS: readonly (readonly string[])[] = [
-  ['time'],
-  ['resourceid', '_resourceid'],
-  ['roomid'],
-  ['uri', 'x'],
-  ['quantity'],
-  ['category'],
-  [],
-];
+const LISTS: readonly (readonly string[])[] = [['time'], ['resourceid', '_resourceid'], ['roomid'], ['uri', 'x'], ['quantity'], ['category'], []];
 const LOOKUPS: readonly FieldLookup[] = LISTS.flatMap((names) => [
   { names, common: true },
   { names, common: false },

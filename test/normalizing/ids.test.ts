@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord, recordingIdFromUri, resourceIdFromBlobPath } from '../../src/lib/normalizing/index.js';
 
-const ID =
-  '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
+const ID = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
 const BLOB = `resourceId=${ID}/y=2024/m=05/d=25/h=04/m=00/PT1H.json`;
 
 describe('resourceIdFromBlobPath', () => {

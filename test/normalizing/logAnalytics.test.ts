@@ -6,8 +6,7 @@ function recordOf(result: NormalizeResult) {
   return result.record;
 }
 
-const LA_RESOURCE_ID =
-  '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/providers/microsoft.communication/communicationservices/acs1';
+const LA_RESOURCE_ID = '/subscriptions/00000000-0000-0000-0000-000000000000/resourcegroups/rg/providers/microsoft.communication/communicationservices/acs1';
 
 describe('flat Log Analytics records, category from Type', () => {
   it('ACSRoomsIncomingOperations, RoomLifeSpan spelling, _ResourceId', () => {
@@ -171,15 +170,9 @@ describe('flat records without Type: category inferred from the fields present',
   const time = '2024-05-25T04:32:49Z';
 
   it('RoomId, or any Room* field, means Rooms', () => {
-    expect(recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'GetRoom', RoomId: 'r' }, {})).category).toBe(
-      'RoomsOperational',
-    );
-    expect(
-      recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'X', RoomParticipantsCount: 2 }, {})).category,
-    ).toBe('RoomsOperational');
-    expect(
-      recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'X', AddedRoomParticipantsCount: 2 }, {})).category,
-    ).toBe('RoomsOperational');
+    expect(recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'GetRoom', RoomId: 'r' }, {})).category).toBe('RoomsOperational');
+    expect(recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'X', RoomParticipantsCount: 2 }, {})).category).toBe('RoomsOperational');
+    expect(recordOf(normalizeRecord({ TimeGenerated: time, OperationName: 'X', AddedRoomParticipantsCount: 2 }, {})).category).toBe('RoomsOperational');
   });
 
   it('RecordingId with RecordingLength, ChunkCount or ContentType means a recording summary', () => {
@@ -213,9 +206,7 @@ describe('flat records without Type: category inferred from the fields present',
       const result = normalizeRecord(raw, {});
       // Usage is recognized; the record then lacks the other required usage fields.
       expect(result).toMatchObject({ success: false, kind: 'invalid', code: 'schema_invalid' });
-      expect(result.success === false && result.kind === 'invalid' && result.message).not.toBe(
-        'cannot tell the log category',
-      );
+      expect(result.success === false && result.kind === 'invalid' && result.message).not.toBe('cannot tell the log category');
     }
     const full = { TimeGenerated: time, UsageType: 'Chat', UnitType: 'Message', Quantity: 1 };
     expect(recordOf(normalizeRecord(full, {})).category).toBe('Usage');

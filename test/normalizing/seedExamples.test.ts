@@ -26,9 +26,7 @@ describe('the seed examples are read with their values and types as written', ()
     expect(seedObject(RECORDING_SUMMARY_ONE_RECORDING)['RecordingLength']).toBe('73872.94');
     expect(seedObjects(RECORDING_SUMMARY_MANY_RECORDINGS).map((o) => o['RecordingLength'])).toEqual([3.34, 2.7]);
     expect(seedObject(ROOMS_CREATE_ROOM)['PstnDialOutEnabled']).toBe(false);
-    expect(seedValues(RECORDING_SUMMARY_HEADER)).toEqual([
-      { operationName: 'Call Recording Summary', operationVersion: '1.0', category: 'RecordingSummary' },
-    ]);
+    expect(seedValues(RECORDING_SUMMARY_HEADER)).toEqual([{ operationName: 'Call Recording Summary', operationVersion: '1.0', category: 'RecordingSummary' }]);
   });
 });
 
@@ -60,14 +58,12 @@ describe('Rooms seed examples (flat Log Analytics records)', () => {
   it('UpdateParticipants: upserted and removed counts', () => {
     const context = {
       fileCategory: 'RoomsOperational' as const,
-      resourceIdFromPath:
-        '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1',
+      resourceIdFromPath: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1',
     };
     expect(recordOf(normalizeRecord(seedObject(ROOMS_UPDATE_PARTICIPANTS), context))).toStrictEqual({
       category: 'RoomsOperational',
       time: Date.UTC(2023, 3, 14, 17, 7, 30, 539),
-      resourceId:
-        '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1',
+      resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1',
       correlationId: 'zHT8snnUMkaXCRDFfjQDJw',
       operationName: 'UpdateParticipants',
       operationVersion: '2023-10-30-preview',
@@ -183,8 +179,7 @@ describe('Call Recording seed examples', () => {
     resultType: 'Succeeded',
     resultSignature: null,
     level: 'Informational',
-    recordingId:
-      'eyJQbGF0Zm9ybUVuZHBvaW5xxxxxxxxFmNjkwxxxxxxxxxxxxSZXNvdXJjZVNwZWNpZmljSWQiOiJiZGU5YzE3Ni05M2Q3LTRkMWYtYmYwNS0yMTMwZTRiNWNlOTgifQ',
+    recordingId: 'eyJQbGF0Zm9ybUVuZHBvaW5xxxxxxxxFmNjkwxxxxxxxxxxxxSZXNvdXJjZVNwZWNpZmljSWQiOiJiZGU5YzE3Ni05M2Q3LTRkMWYtYmYwNS0yMTMwZTRiNWNlOTgifQ',
     recordingStartTime: Date.UTC(2022, 7, 16, 9, 7, 54, 0),
     recordingLengthSeconds: 73872.94,
     chunkCount: 6,

@@ -12,25 +12,39 @@ import {
   usageSchema,
 } from '../../src/lib/normalizing/schemas.js';
 
-const COMMON = [
-  'category',
-  'time',
-  'resourceId',
-  'correlationId',
-  'operationName',
-  'operationVersion',
-  'resultType',
-  'resultSignature',
-  'level',
-];
+const COMMON = ['category', 'time', 'resourceId', 'correlationId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'level'];
 
 const CALL_SUMMARY_KEYS = [
-  'callUpdatesVersion', 'callStartTime', 'callDurationSeconds', 'callType', 'participantKey', 'endpointKey', 'endpointType',
-  'participantType', 'participantStartTime', 'participantDurationSeconds', 'participantEndReason', 'participantEndSubCode', 'resultCategory',
+  'callUpdatesVersion',
+  'callStartTime',
+  'callDurationSeconds',
+  'callType',
+  'participantKey',
+  'endpointKey',
+  'endpointType',
+  'participantType',
+  'participantStartTime',
+  'participantDurationSeconds',
+  'participantEndReason',
+  'participantEndSubCode',
+  'resultCategory',
 ];
 const CALL_DIAGNOSTICS_KEYS = [
-  'callUpdatesVersion', 'participantKey', 'endpointKey', 'endpointType', 'mediaType', 'streamId', 'streamDirection', 'transportType',
-  'codecName', 'jitterAvg', 'jitterMax', 'roundTripTimeAvg', 'roundTripTimeMax', 'packetLossRateAvg', 'packetLossRateMax',
+  'callUpdatesVersion',
+  'participantKey',
+  'endpointKey',
+  'endpointType',
+  'mediaType',
+  'streamId',
+  'streamDirection',
+  'transportType',
+  'codecName',
+  'jitterAvg',
+  'jitterMax',
+  'roundTripTimeAvg',
+  'roundTripTimeMax',
+  'packetLossRateAvg',
+  'packetLossRateMax',
 ];
 
 const KEYS: Record<Category, string[]> = {
@@ -59,16 +73,7 @@ const KEYS: Record<Category, string[]> = {
     'audioChannelsCount',
     'recordingEndReason',
   ],
-  CallRecordingOperational: [
-    ...COMMON,
-    'callConnectionId',
-    'serverCallId',
-    'sdkType',
-    'sdkVersion',
-    'durationMs',
-    'uri',
-    'recordingId',
-  ],
+  CallRecordingOperational: [...COMMON, 'callConnectionId', 'serverCallId', 'sdkType', 'sdkVersion', 'durationMs', 'uri', 'recordingId'],
   Usage: [...COMMON, 'recordId', 'usageType', 'unitType', 'quantity', 'startTime', 'endTime'],
   CallSummary: [...COMMON, ...CALL_SUMMARY_KEYS],
   CallSummaryUpdates: [...COMMON, ...CALL_SUMMARY_KEYS],

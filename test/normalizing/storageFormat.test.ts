@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { normalizeRecord, type NormalizeResult } from '../../src/lib/normalizing/index.js';
 
-const RESOURCE_ID_LOWER =
-  '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Communication/CommunicationServices/acs1';
+const RESOURCE_ID_LOWER = '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Communication/CommunicationServices/acs1';
 const RESOURCE_ID = RESOURCE_ID_LOWER.toUpperCase();
 
 function recordOf(result: NormalizeResult) {

@@ -90,12 +90,9 @@ describe('parseLogTime: invalid', () => {
     expect(parseLogTime(text)).toBeNull();
   });
 
-  it.each([[null], [undefined], [{}], [[]], [true], [Number.NaN], [1716611569469], [1716611569], [new Date('x')]])(
-    'non-string %j',
-    (value) => {
-      expect(parseLogTime(value)).toBeNull();
-    },
-  );
+  it.each([[null], [undefined], [{}], [[]], [true], [Number.NaN], [1716611569469], [1716611569], [new Date('x')]])('non-string %j', (value) => {
+    expect(parseLogTime(value)).toBeNull();
+  });
 
   it('accepts a valid Date', () => {
     expect(parseLogTime(new Date(Date.UTC(2024, 0, 1)))).toBe(Date.UTC(2024, 0, 1));
@@ -182,9 +179,9 @@ describe('record times in normalizeRecord', () => {
 
   it('time, then TimeGenerated, then timestamp', () => {
     const t = (s: string) => parseLogTime(s);
-    expect(
-      normalizeRecord({ ...rooms, time: '2024-01-01T00:00:00Z', TimeGenerated: '2025-01-01T00:00:00Z' }, {}),
-    ).toMatchObject({ record: { time: t('2024-01-01T00:00:00Z') } });
+    expect(normalizeRecord({ ...rooms, time: '2024-01-01T00:00:00Z', TimeGenerated: '2025-01-01T00:00:00Z' }, {})).toMatchObject({
+      record: { time: t('2024-01-01T00:00:00Z') },
+    });
     expect(normalizeRecord({ ...rooms, timestamp: '2024-01-02T00:00:00Z' }, {})).toMatchObject({
       record: { time: t('2024-01-02T00:00:00Z') },
     });

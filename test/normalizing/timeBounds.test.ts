@@ -51,14 +51,22 @@ describe('record time bounds', () => {
 
   it('cover every time a record carries: RecordingStartTime, StartTime, EndTime', () => {
     const context = { timeBounds: BOUNDS };
-    const summary = (start: string) => normalizeRecord({ time: '2024-05-25T00:00:00Z', category: 'CallRecordingSummary', recordingId: 'r', properties: { recordingStartTime: start } }, context);
+    const summary = (start: string) =>
+      normalizeRecord({ time: '2024-05-25T00:00:00Z', category: 'CallRecordingSummary', recordingId: 'r', properties: { recordingStartTime: start } }, context);
     expect(summary('2024-05-24T22:00:00Z').success).toBe(true);
     expect(summary('1600-01-01T00:00:00Z')).toStrictEqual(
       outOfRange('RecordingStartTime: 1600-01-01T00:00:00.000Z is outside 2015-01-01T00:00:00.000Z .. 2024-05-26T12:00:00.000Z'),
     );
-    const usage = (startTime: string, endTime: string) => normalizeRecord({ time: '2024-05-25T00:00:00Z', category: 'Usage', properties: { usageType: 'Chat', unitType: 'Message', quantity: 1, startTime, endTime } }, context);
+    const usage = (startTime: string, endTime: string) =>
+      normalizeRecord(
+        { time: '2024-05-25T00:00:00Z', category: 'Usage', properties: { usageType: 'Chat', unitType: 'Message', quantity: 1, startTime, endTime } },
+        context,
+      );
     expect(usage('2024-05-24T23:00:00Z', '2024-05-25T00:00:00Z').success).toBe(true);
-    expect(usage('1969-12-31T23:00:00Z', '2024-05-25T00:00:00Z')).toMatchObject({ code: 'time_out_of_range', message: /^StartTime: 1969-12-31T23:00:00\.000Z/ });
+    expect(usage('1969-12-31T23:00:00Z', '2024-05-25T00:00:00Z')).toMatchObject({
+      code: 'time_out_of_range',
+      message: /^StartTime: 1969-12-31T23:00:00\.000Z/,
+    });
     expect(usage('2024-05-24T23:00:00Z', '9999-01-01T00:00:00Z')).toMatchObject({ code: 'time_out_of_range', message: /^EndTime: 9999-01-01T00:00:00\.000Z/ });
   });
 });

@@ -21,8 +21,7 @@ const canonical = fc
   )
   .map(
     ([y, mo, d, h, mi, s, fraction]) =>
-      `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}` +
-      `${fraction === undefined ? '' : '.' + fraction}Z`,
+      `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}` + `${fraction === undefined ? '' : '.' + fraction}Z`,
   );
 
 /** A canonical text with one character inserted, replaced or removed: mostly not canonical any more. */
@@ -52,15 +51,14 @@ const other = fc.constantFrom(
   '2024-05-25T04:32Z',
 );
 
-const text = fc.oneof(
-  { weight: 4, arbitrary: canonical },
-  { weight: 4, arbitrary: nearMiss },
-  { weight: 1, arbitrary: other },
-);
+const text = fc.oneof({ weight: 4, arbitrary: canonical }, { weight: 4, arbitrary: nearMiss }, { weight: 1, arbitrary: other });
 
 /** Runs of texts, many sharing a date and hour as a file's times do, with misses among them. */
 const run = fc.array(
-  fc.oneof(text, canonical.map((t) => '2024-05-25T04' + t.slice(13))),
+  fc.oneof(
+    text,
+    canonical.map((t) => '2024-05-25T04' + t.slice(13)),
+  ),
   { minLength: 1, maxLength: 30 },
 );
 

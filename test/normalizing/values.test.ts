@@ -83,9 +83,7 @@ describe('booleans written as strings', () => {
   it.each([['yes'], ['1'], [1], [{}]])('PstnDialOutEnabled %j is schema_invalid', (value) => {
     const result = rooms({ PstnDialOutEnabled: value });
     expect(result).toMatchObject({ success: false, kind: 'invalid', code: 'schema_invalid' });
-    expect(result.success === false && result.kind === 'invalid' && result.message).toMatch(
-      /^PstnDialOutEnabled: expected true or false, got /,
-    );
+    expect(result.success === false && result.kind === 'invalid' && result.message).toMatch(/^PstnDialOutEnabled: expected true or false, got /);
   });
 });
 
@@ -122,7 +120,14 @@ describe('bad numbers are quarantined naming the field', () => {
     expect(rooms({ RoomLifespan: 1e300 })).toStrictEqual(outOfRange('RoomLifespan: 1e+300 is outside 0..2147483647'));
     expect(rooms({ AddedRoomParticipantsCount: -2 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: -2 is outside 0..1000000'));
     expect(rooms({ AddedRoomParticipantsCount: 1_000_001 })).toStrictEqual(outOfRange('AddedRoomParticipantsCount: 1000001 is outside 0..1000000'));
-    for (const field of ['RoomParticipantsCount', 'RoomParticipantsAttendee', 'RoomParticipantsConsumer', 'RoomParticipantsPresenter', 'UpsertedRoomParticipantsCount', 'RemovedRoomParticipantsCount']) {
+    for (const field of [
+      'RoomParticipantsCount',
+      'RoomParticipantsAttendee',
+      'RoomParticipantsConsumer',
+      'RoomParticipantsPresenter',
+      'UpsertedRoomParticipantsCount',
+      'RemovedRoomParticipantsCount',
+    ]) {
       expect(rooms({ [field]: -1 })).toStrictEqual(outOfRange(`${field}: -1 is outside 0..1000000`));
     }
     expect(summary({ RecordingLength: -3.5 })).toStrictEqual(outOfRange('RecordingLength: -3.5 is outside 0..604800'));
@@ -158,9 +163,7 @@ describe('bad numbers are quarantined naming the field', () => {
 
   it('names every bad field, once each', () => {
     expect(rooms({ RoomLifespan: -1.5, RoomParticipantsCount: 'n', OperationName: '' })).toStrictEqual(
-      schemaInvalid(
-        'OperationName: missing; RoomLifespan: -1.5 is outside 0..2147483647; RoomParticipantsCount: expected an integer >= 0, got "n"',
-      ),
+      schemaInvalid('OperationName: missing; RoomLifespan: -1.5 is outside 0..2147483647; RoomParticipantsCount: expected an integer >= 0, got "n"'),
     );
   });
 
@@ -204,9 +207,7 @@ describe('field names match without regard to case', () => {
   });
 
   it('URI and uri, RecordingID and recordingId, correlationID', () => {
-    const record = recordOf(
-      operation({ uri: 'https://x/calling/recordings/abc:stop', correlationID: 'c' }),
-    );
+    const record = recordOf(operation({ uri: 'https://x/calling/recordings/abc:stop', correlationID: 'c' }));
     expect(record).toMatchObject({ uri: 'https://x/calling/recordings/abc:stop', recordingId: 'abc', correlationId: 'c' });
     expect(recordOf(summary({ RecordingId: undefined, recordingID: 'R2' })).recordingId).toBe('R2');
   });

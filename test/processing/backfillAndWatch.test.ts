@@ -45,7 +45,11 @@ describe('watch', () => {
     const stop = new AbortController();
     let cycles = 0;
     const watching = watch(deps, {
-      containers: [container.containerName], intervalMs: 50, fileConcurrency: 2, signal: stop.signal, onCycle: () => void cycles++,
+      containers: [container.containerName],
+      intervalMs: 50,
+      fileConcurrency: 2,
+      signal: stop.signal,
+      onCycle: () => void cycles++,
     });
     await appendToBlob(container, blobPath(1), asJsonLines(records.slice(0, 20)));
     await appendToBlob(container, blobPath(2), asJsonLines(records.slice(20)) + 'not json\n');

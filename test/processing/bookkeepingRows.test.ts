@@ -20,21 +20,35 @@ const row = encodeLongKeyPart(file.path);
 
 function storedCheckpoint(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const { etag, earlierEnds, ...rest } = freshCheckpoint(file, Date.UTC(2026, 0, 1));
-  return { ...rest, fileEtag: etag, earlierEnds: JSON.stringify(earlierEnds), createdOn: undefined, replacedAt: undefined, replacedBecause: undefined, lastRecordAt: undefined, ...overrides };
+  return {
+    ...rest,
+    fileEtag: etag,
+    earlierEnds: JSON.stringify(earlierEnds),
+    createdOn: undefined,
+    replacedAt: undefined,
+    replacedBecause: undefined,
+    lastRecordAt: undefined,
+    ...overrides,
+  };
 }
 
 describe('bookkeeping rows read through their schemas', () => {
   it('a checkpoint with a wrong type is an error naming table, partition, row and property, not a default', async () => {
     const tables = newTableStore();
     await putRawRow(tables, FILES_TABLE, partition, row, storedCheckpoint({ offset: '1024' }));
-    const error = await new CheckpointStore(tables).get(file).then(() => undefined, (e: unknown) => e);
+    const error = await new CheckpointStore(tables).get(file).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     const message = (error as Error).message;
     expect(message).toContain(`table ${FILES_TABLE}`);
     expect(message).toContain(`partition '${partition}'`);
     expect(message).toContain(`row '${row}'`);
     expect(message).toMatch(/offset: .*number/);
-    await expect(async () => { for await (const checkpoint of new CheckpointStore(tables).listAll()) void checkpoint; }).rejects.toThrow(/offset/);
+    await expect(async () => {
+      for await (const checkpoint of new CheckpointStore(tables).listAll()) void checkpoint;
+    }).rejects.toThrow(/offset/);
   });
 
   it('a checkpoint whose earlier ends are not a list of ends is an error', async () => {
@@ -52,18 +66,45 @@ describe('bookkeeping rows read through their schemas', () => {
     await putRawRow(tables, FILES_TABLE, partition, row, old);
     const loaded = await new CheckpointStore(tables).get(file);
     expect(loaded?.checkpoint).toMatchObject({
-      offset: 500, etag: '', tailFingerprint: '', tailFingerprintLength: 0, earlierEnds: [], replacements: 0, mode: 'auto', sealed: false,
-      createdOn: null, replacedAt: null, lastRecordAt: null,
+      offset: 500,
+      etag: '',
+      tailFingerprint: '',
+      tailFingerprintLength: 0,
+      earlierEnds: [],
+      replacements: 0,
+      mode: 'auto',
+      sealed: false,
+      createdOn: null,
+      replacedAt: null,
+      lastRecordAt: null,
     });
   });
 
   it('a checkpoint round-trips through save and get, every field set', async () => {
     const tables = newTableStore();
     const checkpoint: Checkpoint = {
-      ...freshCheckpoint(file, Date.UTC(2026, 0, 1)), generation: 2, offset: 3_000_000_000, newlines: 9, mode: 'records', etag: '"0x8D"',
-      length: 3_000_000_100, createdOn: Date.UTC(2026, 0, 1), fingerprint: 'abc', fingerprintLength: 256, tailFingerprint: 'def', tailFingerprintLength: 512,
-      earlierEnds: [{ offset: 10, tailFingerprint: 'ghi', tailFingerprintLength: 10 }], sealed: true, records: 7, unsupported: 1, badLines: 2, bytes: 99,
-      replacements: 1, replacedAt: '2026-01-01T00:00:00.000Z', replacedBecause: 'head', lastRecordAt: '2026-01-01T00:59:00.000Z',
+      ...freshCheckpoint(file, Date.UTC(2026, 0, 1)),
+      generation: 2,
+      offset: 3_000_000_000,
+      newlines: 9,
+      mode: 'records',
+      etag: '"0x8D"',
+      length: 3_000_000_100,
+      createdOn: Date.UTC(2026, 0, 1),
+      fingerprint: 'abc',
+      fingerprintLength: 256,
+      tailFingerprint: 'def',
+      tailFingerprintLength: 512,
+      earlierEnds: [{ offset: 10, tailFingerprint: 'ghi', tailFingerprintLength: 10 }],
+      sealed: true,
+      records: 7,
+      unsupported: 1,
+      badLines: 2,
+      bytes: 99,
+      replacements: 1,
+      replacedAt: '2026-01-01T00:00:00.000Z',
+      replacedBecause: 'head',
+      lastRecordAt: '2026-01-01T00:59:00.000Z',
     };
     const store = new CheckpointStore(tables);
     expect(await store.save(checkpoint, undefined)).toBe(true);
@@ -73,8 +114,23 @@ describe('bookkeeping rows read through their schemas', () => {
   it('a quarantine row with a wrong type is an error when listed and in health', async () => {
     const tables = newTableStore();
     const line: QuarantinedLine = {
-      container: file.container, path: file.path, generation: 0, offset: 0, end: 5, position: 0, line: 1, code: 'invalid_json', message: 'x',
-      raw: 'junk', rawTruncated: false, count: 1, lastLine: 1, scope: 'units', mode: 'lines', quarantinedAt: '2026-01-01T00:00:00.000Z', category: null,
+      container: file.container,
+      path: file.path,
+      generation: 0,
+      offset: 0,
+      end: 5,
+      position: 0,
+      line: 1,
+      code: 'invalid_json',
+      message: 'x',
+      raw: 'junk',
+      rawTruncated: false,
+      count: 1,
+      lastLine: 1,
+      scope: 'units',
+      mode: 'lines',
+      quarantinedAt: '2026-01-01T00:00:00.000Z',
+      category: null,
     };
     await new QuarantineStore(tables).put(file, [line]);
     const listed: QuarantinedLine[] = [];
@@ -82,7 +138,9 @@ describe('bookkeeping rows read through their schemas', () => {
     expect(listed).toEqual([line]);
 
     await putRawRow(tables, QUARANTINE_TABLE, quarantinePartition(file), quarantineRowKey(0, 0), { ...line, category: undefined, count: '3' });
-    await expect(async () => { for await (const entry of new QuarantineStore(tables).list(file)) void entry; }).rejects.toThrow(new RegExp(`table ${QUARANTINE_TABLE} .*count: `));
+    await expect(async () => {
+      for await (const entry of new QuarantineStore(tables).list(file)) void entry;
+    }).rejects.toThrow(new RegExp(`table ${QUARANTINE_TABLE} .*count: `));
     await putRawRow(tables, QUARANTINE_TABLE, quarantinePartition(file), quarantineRowKey(0, 0), { ...line, category: undefined, replayedAt: true });
     await expect(readHealth(tables, [file.container])).rejects.toThrow(/replayedAt: /);
   });
@@ -90,10 +148,19 @@ describe('bookkeeping rows read through their schemas', () => {
   it('a file-failure row with an unknown kind is an error in health, not a silent "failure"', async () => {
     const tables = newTableStore();
     await putRawRow(tables, FAILURES_TABLE, partition, row, {
-      container: file.container, path: file.path, failures: 2, lastError: 'boom', lastErrorCode: 'Bug', lastErrorKind: 'sometimes',
-      firstFailedAt: '2026-01-01T00:00:00.000Z', lastFailedAt: '2026-01-01T00:01:00.000Z', nextRetryAt: '2026-01-01T00:03:00.000Z',
+      container: file.container,
+      path: file.path,
+      failures: 2,
+      lastError: 'boom',
+      lastErrorCode: 'Bug',
+      lastErrorKind: 'sometimes',
+      firstFailedAt: '2026-01-01T00:00:00.000Z',
+      lastFailedAt: '2026-01-01T00:01:00.000Z',
+      nextRetryAt: '2026-01-01T00:03:00.000Z',
     });
-    await expect(async () => { for await (const failure of new FileFailureStore(tables).list()) void failure; }).rejects.toThrow(/table FileFailures .*lastErrorKind/);
+    await expect(async () => {
+      for await (const failure of new FileFailureStore(tables).list()) void failure;
+    }).rejects.toThrow(/table FileFailures .*lastErrorKind/);
     await expect(readHealth(tables, [file.container])).rejects.toThrow(/lastErrorKind/);
   });
 
@@ -119,19 +186,23 @@ describe('bookkeeping rows read through their schemas', () => {
   it('a call row whose count of applied records has a wrong type fails the write instead of counting from 0', async () => {
     const tables = newTableStore();
     const correlationId = 'call-applied-records';
-    const records = normalizeAll([0, 1, 2].map((n) => operationRecord({ correlationId, operationName: 'StartRecording', time: DAY + n * 1000 })))
-      .map((record, position) => ({ position, record }));
+    const records = normalizeAll([0, 1, 2].map((n) => operationRecord({ correlationId, operationName: 'StartRecording', time: DAY + n * 1000 }))).map(
+      (record, position) => ({ position, record }),
+    );
     await applyExactlyOnce(tables, [callsView], records.slice(0, 2), { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 });
     const stored = await tables.getRow(callsView.table, callPartition(correlationId), CALL_ROW_KEY);
     expect(stored?.data['appliedRecords']).toBe(2);
     await putRawRow(tables, callsView.table, callPartition(correlationId), CALL_ROW_KEY, { ...stored?.data, appliedRecords: 'two' });
-    await expect(applyExactlyOnce(tables, [callsView], records, { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 })).rejects.toThrow(/row 'call'.*appliedRecords: /);
+    await expect(applyExactlyOnce(tables, [callsView], records, { fileId: 'c.0', fileKey: 'c/p', concurrency: 1 })).rejects.toThrow(
+      /row 'call'.*appliedRecords: /,
+    );
   });
 
   it('a contribution mark with a wrong type fails publishing instead of adding the call again', async () => {
     const tables = newTableStore();
     const correlationId = 'call-contribution-mark';
-    const leg = (version: number) => legRecord({ correlationId, participantId: 'p1', version, time: DAY + version * 60_000, callStartTime: DAY, callDurationSeconds: 60 * version });
+    const leg = (version: number) =>
+      legRecord({ correlationId, participantId: 'p1', version, time: DAY + version * 60_000, callStartTime: DAY, callDurationSeconds: 60 * version });
     const first = normalizeAll([leg(1)]).map((record, position) => ({ position, record }));
     await applyExactlyOnce(tables, [callsView], first, { fileId: 'l.0', fileKey: 'c/p', concurrency: 1 });
     await publishCallContributions(tables, [callsView], first, 1);

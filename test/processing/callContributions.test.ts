@@ -14,7 +14,16 @@ import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
-import { appendToBlob, azuriteConnectionString, newContainer, newMemoryTableStore, newTableStore, referenceAggregates, testDeps, uniquePrefix } from '../support/storage.js';
+import {
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
+} from '../support/storage.js';
 
 const HOUR = 3_600_000;
 type Snapshot = Record<string, Record<string, RowData>>;
@@ -70,20 +79,58 @@ function twoCalls(): { v1: Record<string, unknown>[]; v2: Record<string, unknown
   const nearMidnight = DAY + 23 * HOUR + 59 * 60_000;
   const v1 = [
     legRecord({ correlationId: 'call-a', participantId: 'a1', version: 1, time: DAY + 12 * HOUR, callStartTime: DAY + 10 * HOUR, callDurationSeconds: 900 }),
-    legRecord({ correlationId: 'call-a', participantId: 'a2', version: 1, time: DAY + 12 * HOUR, callStartTime: DAY + 10 * HOUR, callDurationSeconds: 900, endpointType: 'PSTN' }),
+    legRecord({
+      correlationId: 'call-a',
+      participantId: 'a2',
+      version: 1,
+      time: DAY + 12 * HOUR,
+      callStartTime: DAY + 10 * HOUR,
+      callDurationSeconds: 900,
+      endpointType: 'PSTN',
+    }),
     streamRecord({ correlationId: 'call-a', participantId: 'a1', version: 1, time: DAY + 12 * HOUR, jitterAvg: 50 }),
-    legRecord({ correlationId: 'call-b', participantId: 'b1', version: 1, time: DAY + 25 * HOUR, callStartTime: nearMidnight, callDurationSeconds: 300, callType: 'P2P' }),
+    legRecord({
+      correlationId: 'call-b',
+      participantId: 'b1',
+      version: 1,
+      time: DAY + 25 * HOUR,
+      callStartTime: nearMidnight,
+      callDurationSeconds: 300,
+      callType: 'P2P',
+    }),
     streamRecord({ correlationId: 'call-b', participantId: 'b1', version: 1, time: DAY + 25 * HOUR, mediaType: 'Video', roundTripTimeAvg: 80 }),
   ];
   const v2 = [
-    legRecord({ correlationId: 'call-a', participantId: 'a1', version: 2, time: DAY + 20 * HOUR, callStartTime: DAY + 10 * HOUR, callDurationSeconds: 600, stringNumbers: true }),
+    legRecord({
+      correlationId: 'call-a',
+      participantId: 'a1',
+      version: 2,
+      time: DAY + 20 * HOUR,
+      callStartTime: DAY + 10 * HOUR,
+      callDurationSeconds: 600,
+      stringNumbers: true,
+    }),
     streamRecord({ correlationId: 'call-a', participantId: 'a1', version: 2, time: DAY + 20 * HOUR, jitterAvg: 5, casing: 'pascal' }),
     // The corrected start time moves call-b past midnight: another hour, another day partition.
-    legRecord({ correlationId: 'call-b', participantId: 'b1', version: 2, time: DAY + 30 * HOUR, callStartTime: nearMidnight + 2 * 60_000, callDurationSeconds: 240, callType: 'P2P' }),
+    legRecord({
+      correlationId: 'call-b',
+      participantId: 'b1',
+      version: 2,
+      time: DAY + 30 * HOUR,
+      callStartTime: nearMidnight + 2 * 60_000,
+      callDurationSeconds: 240,
+      callType: 'P2P',
+    }),
   ];
   const recordings = [
     operationRecord({ correlationId: 'call-a', operationName: 'StartRecording', time: DAY + 10 * HOUR + 5_000 }),
-    summaryRecord({ correlationId: 'call-a', recordingId: recordingIdOf('call-a', 1), time: DAY + 11 * HOUR, startTime: DAY + 10 * HOUR + 6_000, lengthSeconds: 300 }),
+    summaryRecord({
+      correlationId: 'call-a',
+      recordingId: recordingIdOf('call-a', 1),
+      time: DAY + 11 * HOUR,
+      startTime: DAY + 10 * HOUR + 6_000,
+      lengthSeconds: 300,
+    }),
   ];
   return { v1, v2, recordings };
 }
@@ -98,33 +145,67 @@ describe('call-volume and call-quality, against Azurite', () => {
 
     await processFile(files[0]!, testDeps(tables));
     const before = await queryCallVolume(tables, { granularity: 'day' });
-    expect(before).toEqual([expect.objectContaining({
-      bucket: new Date(DAY).toISOString(), resourceId: RESOURCE, calls: 2, callSeconds: 1200, participants: 3, participantSeconds: 2100,
-      byCallType: { Group: 1, P2P: 1 }, byEndpointType: { PSTN: 1, VoIP: 2 }, impactedCalls: 1, recordedCalls: 0,
-    })]);
+    expect(before).toEqual([
+      expect.objectContaining({
+        bucket: new Date(DAY).toISOString(),
+        resourceId: RESOURCE,
+        calls: 2,
+        callSeconds: 1200,
+        participants: 3,
+        participantSeconds: 2100,
+        byCallType: { Group: 1, P2P: 1 },
+        byEndpointType: { PSTN: 1, VoIP: 2 },
+        impactedCalls: 1,
+        recordedCalls: 0,
+      }),
+    ]);
 
     await processFile(files[1]!, testDeps(tables));
     await processFile(files[2]!, testDeps(tables));
     const after = await queryCallVolume(tables, { granularity: 'day' });
     expect(after).toEqual([
-      expect.objectContaining({ bucket: new Date(DAY).toISOString(), calls: 1, callSeconds: 600, participants: 2, participantSeconds: 1500, impactedCalls: 0, recordedCalls: 1 }),
+      expect.objectContaining({
+        bucket: new Date(DAY).toISOString(),
+        calls: 1,
+        callSeconds: 600,
+        participants: 2,
+        participantSeconds: 1500,
+        impactedCalls: 0,
+        recordedCalls: 1,
+      }),
       expect.objectContaining({ bucket: new Date(DAY + 86_400_000).toISOString(), calls: 1, callSeconds: 240, byCallType: { P2P: 1 } }),
     ]);
     const hours = await queryCallVolume(tables, { granularity: 'hour' });
-    expect(hours.map((h) => [h.bucket, h.calls])).toEqual([[new Date(DAY + 10 * HOUR).toISOString(), 1], [new Date(DAY + 24 * HOUR).toISOString(), 1]]);
+    expect(hours.map((h) => [h.bucket, h.calls])).toEqual([
+      [new Date(DAY + 10 * HOUR).toISOString(), 1],
+      [new Date(DAY + 24 * HOUR).toISOString(), 1],
+    ]);
     const quality = await queryCallQuality(tables, { granularity: 'day' });
     expect(quality).toEqual([
-      { bucket: new Date(DAY).toISOString(), resourceId: RESOURCE, mediaType: 'Audio', streams: 1, poorStreams: 0,
+      {
+        bucket: new Date(DAY).toISOString(),
+        resourceId: RESOURCE,
+        mediaType: 'Audio',
+        streams: 1,
+        poorStreams: 0,
         jitterMs: { p50: expect.closeTo(5, 1), p95: expect.closeTo(5, 1), max: expect.closeTo(5, 1) },
-        roundTripMs: expect.objectContaining({ max: expect.closeTo(40, 0) }), packetLoss: expect.objectContaining({ p50: expect.closeTo(0.001, 4) }) },
+        roundTripMs: expect.objectContaining({ max: expect.closeTo(40, 0) }),
+        packetLoss: expect.objectContaining({ p50: expect.closeTo(0.001, 4) }),
+      },
       expect.objectContaining({ bucket: new Date(DAY + 86_400_000).toISOString(), mediaType: 'Video', streams: 1 }),
     ]);
     expect(await readViews(tables)).toEqual(referenceViews([...v1, ...v2, ...recordings]));
     // Nothing left behind where call-b used to be, and the day partitions hold only their own hours.
     const old = await tables.readPartition('CallVolume', boundedKey(resourceDayPartition(RESOURCE, new Date(DAY).toISOString())));
-    expect([...old.values()].filter((r) => r.rowKey.startsWith('h|')).map((r) => [r.rowKey.slice(0, 15), r.data['calls']]).sort()).toEqual(
-      [['h|2024-05-25T10', 1], ['h|2024-05-25T23', 0]],
-    );
+    expect(
+      [...old.values()]
+        .filter((r) => r.rowKey.startsWith('h|'))
+        .map((r) => [r.rowKey.slice(0, 15), r.data['calls']])
+        .sort(),
+    ).toEqual([
+      ['h|2024-05-25T10', 1],
+      ['h|2024-05-25T23', 0],
+    ]);
   });
 
   it('calls stored before call rows counted their records (a `~seq` row) take later versions in order', async () => {
@@ -165,7 +246,10 @@ describe('call-volume and call-quality, against Azurite', () => {
         fc.array(fc.nat({ max: 2 }), { minLength: 3, maxLength: 7 }),
         async (fileOf, order) => {
           run++;
-          const files = boxes.map((box, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, (run * 3 + i) % 24, `/SUBSCRIPTIONS/RUN${run}/X`) }));
+          const files = boxes.map((box, i) => ({
+            container: box.containerName,
+            path: recordingBlobPath(DAY, (run * 3 + i) % 24, `/SUBSCRIPTIONS/RUN${run}/X`),
+          }));
           for (let i = 0; i < 3; i++) await appendToBlob(boxes[i]!, files[i]!.path, asJsonLines(records.filter((_, k) => fileOf[k] === i)));
           const tables = newMemoryTableStore();
           for (const i of [...order, 0, 1, 2]) await processFile(files[i]!, testDeps(tables));
@@ -186,8 +270,12 @@ describe('call-volume and call-quality, against Azurite', () => {
     const a = newTableStore(azuriteConnectionString(), prefix);
     const b = newTableStore(azuriteConnectionString(), prefix);
     await Promise.all([
-      (async () => { for (const f of files) await processFile(f, testDeps(a)); })(),
-      (async () => { for (const f of [...files].reverse()) await processFile(f, testDeps(b)); })(),
+      (async () => {
+        for (const f of files) await processFile(f, testDeps(a));
+      })(),
+      (async () => {
+        for (const f of [...files].reverse()) await processFile(f, testDeps(b));
+      })(),
     ]);
     expect(await readViews(a)).toEqual(referenceViews([...v1, ...v2, ...recordings]));
   });

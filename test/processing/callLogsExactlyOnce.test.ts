@@ -6,11 +6,18 @@ import { CALLS_TABLE, callsView } from '../../src/lib/aggregating/calls/index.js
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { legRecord, streamRecord, type Casing } from '../support/callLogs.js';
-import {
-  asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, summaryRecord,
-} from '../support/recordingLogs.js';
+import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
 import { rng } from '../support/random.js';
-import { azuriteConnectionString, appendToBlob, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import {
+  azuriteConnectionString,
+  appendToBlob,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+} from '../support/storage.js';
 
 const HOUR = 3_600_000;
 
@@ -115,23 +122,40 @@ describe('call logs exactly once, against Azurite', () => {
     const joined = (await queryCalls(logsFirst, { granularity: 'day' })).filter((call) => call.recordingCount > 0);
     expect(joined).toHaveLength(2);
     // Call 1 has no version 2: 640 s; its recording is 300 s.
-    expect(joined.find((call) => call.correlationId === 'call-52-1')).toMatchObject({ callDurationSeconds: 640, recordingSeconds: 300, recordingCoverage: 0.46875 });
+    expect(joined.find((call) => call.correlationId === 'call-52-1')).toMatchObject({
+      callDurationSeconds: 640,
+      recordingSeconds: 300,
+      recordingCoverage: 0.46875,
+    });
   });
 
   it('a later version that lowers the duration, in a later file, replaces the earlier one; a replay changes nothing', async () => {
     const box = await container('callsummaryupdates');
     const start = DAY + HOUR;
-    const v1 = [1, 2].map((n) => legRecord({ correlationId: 'call-late', participantId: `p${n}`, version: 1, time: start + HOUR, callStartTime: start, callDurationSeconds: 900 }));
-    const v2 = [1, 2].map((n) => legRecord({
-      correlationId: 'call-late', participantId: `p${n}`, version: 2, time: start + 30 * HOUR, callStartTime: start, callDurationSeconds: 300, stringNumbers: true,
-    }));
+    const v1 = [1, 2].map((n) =>
+      legRecord({ correlationId: 'call-late', participantId: `p${n}`, version: 1, time: start + HOUR, callStartTime: start, callDurationSeconds: 900 }),
+    );
+    const v2 = [1, 2].map((n) =>
+      legRecord({
+        correlationId: 'call-late',
+        participantId: `p${n}`,
+        version: 2,
+        time: start + 30 * HOUR,
+        callStartTime: start,
+        callDurationSeconds: 300,
+        stringNumbers: true,
+      }),
+    );
     const first = { container: box.containerName, path: recordingBlobPath(DAY, 2) };
     const later = { container: box.containerName, path: recordingBlobPath(DAY + 86_400_000, 7) };
     await appendToBlob(box, first.path, asJsonLines(v1));
     await appendToBlob(box, later.path, asJsonLines(v2));
     const tables = newTableStore();
     await processFile(first, testDeps(tables));
-    expect((await queryCalls(tables, { granularity: 'day', correlationId: 'call-late' }))[0]).toMatchObject({ callDurationSeconds: 900, participantSeconds: 1800 });
+    expect((await queryCalls(tables, { granularity: 'day', correlationId: 'call-late' }))[0]).toMatchObject({
+      callDurationSeconds: 900,
+      participantSeconds: 1800,
+    });
     await processFile(later, testDeps(tables));
     await processFile(first, testDeps(tables));
     const [call] = await queryCalls(tables, { granularity: 'day', correlationId: 'call-late' });

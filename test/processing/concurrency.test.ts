@@ -34,12 +34,16 @@ describe('forEachConcurrently', () => {
     let inFlight = 0;
     let most = 0;
     const ran: number[] = [];
-    const count = await forEachConcurrently(Array.from({ length: 40 }, (_, i) => i), 3, async (item) => {
-      most = Math.max(most, ++inFlight);
-      await ticks(1 + (item % 4));
-      ran.push(item);
-      inFlight--;
-    });
+    const count = await forEachConcurrently(
+      Array.from({ length: 40 }, (_, i) => i),
+      3,
+      async (item) => {
+        most = Math.max(most, ++inFlight);
+        await ticks(1 + (item % 4));
+        ran.push(item);
+        inFlight--;
+      },
+    );
     expect(count).toBe(40);
     expect(most).toBe(3);
     expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
@@ -79,7 +83,10 @@ describe('forEachConcurrently', () => {
       }
       if (item === 1) throw first;
       await ticks(50);
-    }).then(() => 'resolved', (error: unknown) => error);
+    }).then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
 
     await ticks(10);
     expect(abortedSignal?.aborted).toBe(true);
@@ -110,10 +117,12 @@ describe('forEachConcurrently', () => {
   it('a failing listing surfaces its error after the tasks in flight end, and starts nothing more', async () => {
     const { items } = listing(10, 4);
     const finished: number[] = [];
-    await expect(forEachConcurrently(items, 3, async (item) => {
-      await ticks(3);
-      finished.push(item);
-    })).rejects.toThrow('listing failed at 4');
+    await expect(
+      forEachConcurrently(items, 3, async (item) => {
+        await ticks(3);
+        finished.push(item);
+      }),
+    ).rejects.toThrow('listing failed at 4');
     expect(finished.sort()).toEqual([0, 1, 2, 3]);
   });
 

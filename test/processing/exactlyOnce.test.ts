@@ -4,7 +4,16 @@ import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob,
+  azuriteConnectionString,
+  newBlobSource,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
 } from '../support/storage.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
@@ -54,7 +63,9 @@ describe('exactly once, against Azurite', () => {
     const tables = newTableStore();
     const file = { container: container.containerName, path: PATH };
     // Small segments make the runs interleave across many commits.
-    const runs = Array.from({ length: 4 }, () => processFile(file, testDeps(newTableStore(azuriteConnectionString(), tables.prefix), undefined, { segmentBytes: 8 * 1024, readChunkBytes: 4 * 1024 })));
+    const runs = Array.from({ length: 4 }, () =>
+      processFile(file, testDeps(newTableStore(azuriteConnectionString(), tables.prefix), undefined, { segmentBytes: 8 * 1024, readChunkBytes: 4 * 1024 })),
+    );
     const results = await Promise.all(runs);
 
     expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(400);

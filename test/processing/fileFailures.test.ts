@@ -126,7 +126,13 @@ describe('one failing file never stops the others', () => {
     deps.source.poisoned.add(poison);
     const stop = new AbortController();
     const cycles: TailSweepSummary[] = [];
-    const watching = watch(deps, { containers: [container.containerName], intervalMs: 50, fileConcurrency: 2, signal: stop.signal, onCycle: (s) => void cycles.push(s) });
+    const watching = watch(deps, {
+      containers: [container.containerName],
+      intervalMs: 50,
+      fileConcurrency: 2,
+      signal: stop.signal,
+      onCycle: (s) => void cycles.push(s),
+    });
     const later = roomsRecords(30, 439, 10, RESOURCES[0]);
     await appendToBlob(container, blobPath(2, RESOURCES[0]), asJsonLines(later));
     const expected = referenceAggregates([...recordsOf(files, poison), ...normalizeAll(later)]);
@@ -158,7 +164,12 @@ describe('one failing file never stops the others', () => {
     expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([expect.objectContaining({ path: poison, failures: 1 })]);
     deps.source.poisoned.clear();
     now += 60_000;
-    const tail = await tailAndSweep(deps, { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY });
+    const tail = await tailAndSweep(deps, {
+      containers: [container.containerName],
+      sweepIntervalMs: 15 * 60_000,
+      fileConcurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+    });
     expect(tail).toMatchObject({ failed: 0, records: 120 });
     expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([]);
   });

@@ -60,7 +60,13 @@ describe('a file is known by its content, not by its creation time', () => {
 
     expect(again).toMatchObject({ records: 0, replaced: false });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
-    expect(await checkpointOf(tables, file.container)).toMatchObject({ generation: 0, replacements: 0, records: 60, createdOn: recreated?.createdOn, etag: recreated?.etag });
+    expect(await checkpointOf(tables, file.container)).toMatchObject({
+      generation: 0,
+      replacements: 0,
+      records: 60,
+      createdOn: recreated?.createdOn,
+      etag: recreated?.etag,
+    });
   });
 
   it('a `cp -r` copy of a laid-out tree processed again counts nothing twice', async () => {
@@ -236,7 +242,11 @@ describe('a file is known by its content, not by its creation time', () => {
     await processFile(file, deps);
     // As older versions wrote it: no fileEtag, no bytes-before-the-offset fingerprint, no earlier ends.
     const row = await tables.getRow('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path));
-    const legacy = Object.fromEntries(Object.entries(row?.data ?? {}).filter(([key]) => !['fileEtag', 'tailFingerprint', 'tailFingerprintLength', 'earlierEnds', 'replacedAt', 'replacedBecause'].includes(key)));
+    const legacy = Object.fromEntries(
+      Object.entries(row?.data ?? {}).filter(
+        ([key]) => !['fileEtag', 'tailFingerprint', 'tailFingerprintLength', 'earlierEnds', 'replacedAt', 'replacedBecause'].includes(key),
+      ),
+    );
     await tables.upsert('Files', encodeKeyPart(file.container), encodeLongKeyPart(file.path), legacy);
     await appendToBlob(container, PATH, asJsonLines(records.slice(20)));
 

@@ -37,7 +37,17 @@ describe('framing edge cases in blobs', () => {
     expect(await processFile(hello, deps)).toMatchObject({ records: 0, badLines: 1, pendingBytes: 0 });
 
     const utf16 = { container: container.containerName, path: blobPath(4) };
-    await appendToBlob(container, utf16.path, Buffer.from('\uFEFF' + roomsRecords(4, 92).map((r) => JSON.stringify(r) + '\n').join(''), 'utf16le'));
+    await appendToBlob(
+      container,
+      utf16.path,
+      Buffer.from(
+        '\uFEFF' +
+          roomsRecords(4, 92)
+            .map((r) => JSON.stringify(r) + '\n')
+            .join(''),
+        'utf16le',
+      ),
+    );
     expect(await processFile(utf16, deps)).toMatchObject({ records: 0, badLines: 4, pendingBytes: 0 });
     const rows: QuarantinedLine[] = [];
     for await (const row of new QuarantineStore(tables).list(utf16)) rows.push(row);

@@ -10,7 +10,9 @@ import { newTableStore, readAggregates, referenceAggregates, testDeps } from '..
 
 async function processLocal(tables: TableStore, files: readonly string[]): Promise<{ records: number; names: string[] }> {
   const { settings, views, logger } = testDeps(tables);
-  const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, files, LOCAL_CONTAINER, { category: 'RoomsOperational' });
+  const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, files, LOCAL_CONTAINER, {
+    category: 'RoomsOperational',
+  });
   return { records: results.reduce((sum, result) => sum + result.records, 0), names: results.map((result) => result.file.path) };
 }
 

@@ -12,8 +12,15 @@ const path = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=10/m=00/PT1H.json`;
 
 function op(time: string, durationMs: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
-    time, resourceId: RESOURCE, category: 'CallRecordingOperational', operationName: 'StartRecording', resultType: 'Succeeded',
-    resultSignature: 200, correlationId: 'call-1', durationMs, properties: { sdkType: 'js', ...extra },
+    time,
+    resourceId: RESOURCE,
+    category: 'CallRecordingOperational',
+    operationName: 'StartRecording',
+    resultType: 'Succeeded',
+    resultSignature: 200,
+    correlationId: 'call-1',
+    durationMs,
+    properties: { sdkType: 'js', ...extra },
   };
 }
 function usage(time: string, quantity: unknown): Record<string, unknown> {
@@ -21,14 +28,24 @@ function usage(time: string, quantity: unknown): Record<string, unknown> {
 }
 function summary(time: string, lengthSeconds: unknown, startTime: string | null = null): Record<string, unknown> {
   return {
-    time, resourceId: RESOURCE, category: 'CallRecordingSummary', operationName: 'RecordingSummary', correlationId: 'call-1',
+    time,
+    resourceId: RESOURCE,
+    category: 'CallRecordingSummary',
+    operationName: 'RecordingSummary',
+    correlationId: 'call-1',
     properties: { recordingId: `rec-${String(lengthSeconds)}-${startTime ?? ''}`, recordingLength: lengthSeconds, recordingStartTime: startTime },
   };
 }
 function room(time: string, added: unknown): Record<string, unknown> {
   return {
-    time, resourceId: RESOURCE, category: 'RoomsOperational', operationName: 'AddParticipants', operationVersion: '2024-04-15', resultType: 'Succeeded',
-    resultSignature: '200', properties: { roomId: 'room-1', addedRoomParticipantsCount: added },
+    time,
+    resourceId: RESOURCE,
+    category: 'RoomsOperational',
+    operationName: 'AddParticipants',
+    operationVersion: '2024-04-15',
+    resultType: 'Succeeded',
+    resultSignature: '200',
+    properties: { roomId: 'room-1', addedRoomParticipantsCount: added },
   };
 }
 
@@ -106,7 +123,11 @@ describe('numbers and times, against Azurite', () => {
     const day = `${encodeKeyPart(RESOURCE)}|2024-05-25`;
     const operations = stored['RecordingOperations'] ?? {};
     expect(operations[`${day} / h|2024-05-25T10|StartRecording|200|js`]).toMatchObject({
-      count: 2, durationCount: 2, durationSumUs: 1_250_500, durationMinMs: 250.5, durationMaxMs: 1000,
+      count: 2,
+      durationCount: 2,
+      durationSumUs: 1_250_500,
+      durationMinMs: 250.5,
+      durationMaxMs: 1000,
     });
     expect(stored['Usage']?.[`${day} / d|Recording|Minute`]).toMatchObject({ records: 2, quantityMicros: '3750000' });
     expect(stored['Recordings']?.[`${day} / d|2024-05-25`]).toMatchObject({ recordings: 1, recordingMs: 3_600_500 });
@@ -119,7 +140,9 @@ describe('numbers and times, against Azurite', () => {
     expect(roomKeys).toContain(`${day1969} / d|AddParticipants|2024-04-15|Succeeded|200`);
     expect(roomKeys.filter((key) => key.includes('1970-01-01'))).toEqual([]);
     expect(stored['RoomsOperations']?.[`${day1969} / h|1969-12-31T23|AddParticipants|2024-04-15|Succeeded|200`]).toMatchObject({
-      count: 1, bucket: '1969-12-31T23:00:00.000Z', granularity: 'hour',
+      count: 1,
+      bucket: '1969-12-31T23:00:00.000Z',
+      granularity: 'hour',
     });
     expect(operations[`${day1969} / h|1969-12-31T23|StartRecording|200|js`]).toMatchObject({ count: 1, durationSumUs: 10_000 });
     expect(operations[`${day1969} / d|StartRecording|200|js`]).toMatchObject({ count: 1, bucket: '1969-12-31T00:00:00.000Z' });

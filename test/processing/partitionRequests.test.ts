@@ -5,10 +5,15 @@ import { asJsonLines, DAY, operationRecord, recordingBlobPath } from '../support
 
 /** One call (one CorrelationId, so one Calls partition) with `operations` operations on 10 recordings. */
 function oneCall(operations: number): Record<string, unknown>[] {
-  return Array.from({ length: operations }, (_, n) => operationRecord({
-    correlationId: 'one-big-call', operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording', time: DAY + n * 997,
-    recordingId: `rec-${n % 10}`, durationMs: 1 + (n % 500),
-  }));
+  return Array.from({ length: operations }, (_, n) =>
+    operationRecord({
+      correlationId: 'one-big-call',
+      operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
+      time: DAY + n * 997,
+      recordingId: `rec-${n % 10}`,
+      durationMs: 1 + (n % 500),
+    }),
+  );
 }
 
 async function requestsFor(operations: number): Promise<number> {

@@ -9,13 +9,19 @@ import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps,
+  appendToBlob,
+  azuriteConnectionString,
+  newBlobSource,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
 } from '../support/storage.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
-import {
-  allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs,
-} from '../support/recordingLogs.js';
+import { allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 import { rng } from '../support/random.js';
 import { randomBytes } from 'node:crypto';
 
@@ -238,11 +244,13 @@ describe('a call too large for one entity', () => {
     expect(call?.callConnectionIds).toHaveLength(300);
     expect(call?.sdkVersions).toHaveLength(7);
     expect(call?.operations).toEqual({ PauseRecording: 500, ResumeRecording: 500, StartRecording: 500, StopRecording: 500 });
-    expect(call?.recordingSeconds).toBeCloseTo(expected[CALLS_TABLE]?.[`${callPartition(CALL)} / call`]?.['recordingMs'] as number / 1000, 9);
+    expect(call?.recordingSeconds).toBeCloseTo((expected[CALLS_TABLE]?.[`${callPartition(CALL)} / call`]?.['recordingMs'] as number) / 1000, 9);
 
     // The sizes are in the failure message rather than printed on every run.
     expect(tables.largestCallRow, 'biggest call row, bytes').toBeLessThan(1024 * 1024);
-    expect(tables.largestEntity.bytes, `biggest entity (${tables.largestEntity.table} ${tables.largestEntity.rowKey.slice(0, 20)}), bytes`).toBeLessThan(1024 * 1024);
+    expect(tables.largestEntity.bytes, `biggest entity (${tables.largestEntity.table} ${tables.largestEntity.rowKey.slice(0, 20)}), bytes`).toBeLessThan(
+      1024 * 1024,
+    );
     expect(tables.largestBatchBytes, 'biggest batch, bytes').toBeLessThan(4 * 1024 * 1024);
   });
 });

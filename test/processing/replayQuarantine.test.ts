@@ -73,7 +73,11 @@ describe('quarantine replay', () => {
     const replay = await replayQuarantine(testDeps(tables));
 
     expect(replay).toMatchObject({ lines: 1, stillBad: 1, applied: 0 });
-    const [line] = await (async () => { const all = []; for await (const l of new QuarantineStore(tables).list(file)) all.push(l); return all; })();
+    const [line] = await (async () => {
+      const all = [];
+      for await (const l of new QuarantineStore(tables).list(file)) all.push(l);
+      return all;
+    })();
     expect(line).toMatchObject({ code: 'invalid_json', raw: '{"broken": ' });
     expect(line?.replayedAt).toBeUndefined();
   });

@@ -9,7 +9,14 @@ import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { StorageRefusedError, type CommitOutcome, type RowWrite, type TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
   type AggregateSnapshot,
 } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -84,7 +91,14 @@ describe('storage limits, against Azurite', () => {
   it('a call whose rows exceed 4 MiB per batch is written in transactions split by bytes', async () => {
     const resource = '/SUBSCRIPTIONS/X/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/' + 'R'.repeat(45_000);
     const records = Array.from({ length: 150 }, (_, n) =>
-      operationRecord({ correlationId: 'big-call', operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording', time: DAY + n * 1000, recordingId: 'rec', resource }));
+      operationRecord({
+        correlationId: 'big-call',
+        operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
+        time: DAY + n * 1000,
+        recordingId: 'rec',
+        resource,
+      }),
+    );
     const container = await newContainer(azuriteConnectionString(), 'insights-logs-callrecordingoperational-' + uniquePrefix().toLowerCase());
     const path = recordingBlobPath(DAY, 0);
     await appendToBlob(container, path, asJsonLines(records));
@@ -99,9 +113,14 @@ describe('storage limits, against Azurite', () => {
   it('call summary fields whose JSON escaping grows past 64 KiB are stored without loss', async () => {
     const records = Array.from({ length: 200 }, (_, n) =>
       operationRecord({
-        correlationId: 'escaping-call', operationName: 'PauseRecording', time: DAY + n * 1000, recordingId: 'rec',
-        sdkType: '\u0001'.repeat(120) + String(n).padStart(3, '0'), sdkVersion: '"\\'.repeat(60) + String(n).padStart(3, '0'),
-      }));
+        correlationId: 'escaping-call',
+        operationName: 'PauseRecording',
+        time: DAY + n * 1000,
+        recordingId: 'rec',
+        sdkType: '\u0001'.repeat(120) + String(n).padStart(3, '0'),
+        sdkVersion: '"\\'.repeat(60) + String(n).padStart(3, '0'),
+      }),
+    );
     const container = await newContainer(azuriteConnectionString(), 'insights-logs-callrecordingoperational-' + uniquePrefix().toLowerCase());
     const path = recordingBlobPath(DAY, 1);
     await appendToBlob(container, path, asJsonLines(records));
@@ -117,8 +136,13 @@ describe('storage limits, against Azurite', () => {
     const records = Array.from({ length: 250 }, (_, n) => {
       const tag = String(n).padStart(3, '0');
       return operationRecord({
-        correlationId: 'escaping-sets', operationName: '\u0002'.repeat(120) + tag, time: DAY + n * 1000, recordingId: 'rec',
-        sdkType: '\u0001'.repeat(120) + tag, sdkVersion: '\u0003'.repeat(120) + tag, callConnectionId: '\u0004'.repeat(120) + tag,
+        correlationId: 'escaping-sets',
+        operationName: '\u0002'.repeat(120) + tag,
+        time: DAY + n * 1000,
+        recordingId: 'rec',
+        sdkType: '\u0001'.repeat(120) + tag,
+        sdkVersion: '\u0003'.repeat(120) + tag,
+        callConnectionId: '\u0004'.repeat(120) + tag,
       });
     });
     const container = await newContainer(azuriteConnectionString(), 'insights-logs-callrecordingoperational-' + uniquePrefix().toLowerCase());
@@ -236,7 +260,11 @@ describe('storage limits, against Azurite', () => {
 
 /** Refuses, as the store reports a 400 InvalidInput, every transaction of `table` holding a row with `operationName`. */
 class RefusingTableStore extends WrappedTableStore {
-  constructor(inner: TableStore, private readonly table: string, private readonly operationName: string) {
+  constructor(
+    inner: TableStore,
+    private readonly table: string,
+    private readonly operationName: string,
+  ) {
     super(inner);
   }
 

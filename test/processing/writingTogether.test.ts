@@ -7,7 +7,16 @@ import type { CommitOutcome, RowWrite, StoredRow, TableStore } from '../../src/l
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import {
-  appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newMemoryTableStore, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob,
+  azuriteConnectionString,
+  newBlobSource,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
 } from '../support/storage.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
@@ -95,7 +104,10 @@ describe('files read in parallel are written together', () => {
       const account = new MemoryTableAccount();
       const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
       const outcomes = await Promise.allSettled(files.map((file) => processFile(file, deps(crashing))));
-      expect(outcomes.some((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash), `crash before write ${crashAt}`).toBe(true);
+      expect(
+        outcomes.some((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash),
+        `crash before write ${crashAt}`,
+      ).toBe(true);
       const recovered = newMemoryTableStore('Crash', account);
       await runTogether(files, deps(recovered));
       expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);

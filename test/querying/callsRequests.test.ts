@@ -6,9 +6,7 @@ import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import { queryCalls, type CallRow } from '../../src/lib/querying/recordingQueries.js';
 import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
-import {
-  asJsonLines, DAY, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, RESOURCE_2, summaryRecord,
-} from '../support/recordingLogs.js';
+import { asJsonLines, DAY, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, RESOURCE_2, summaryRecord } from '../support/recordingLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
 
 const HOUR = 3_600_000;
@@ -74,7 +72,10 @@ describe('query calls reads the Calls table in one pass', () => {
       const large = await readsOf(many, filters);
       expect(small.rows.length, JSON.stringify(filters)).toBeGreaterThan(0);
       expect(large.rows.length, JSON.stringify(filters)).toBeGreaterThan(small.rows.length * 4);
-      expect(large.rows.some((row) => row.recordingCount === 2 && row.participants === 2), JSON.stringify(filters)).toBe(true);
+      expect(
+        large.rows.some((row) => row.recordingCount === 2 && row.participants === 2),
+        JSON.stringify(filters),
+      ).toBe(true);
       expect(large.reads, JSON.stringify(filters)).toBe(small.reads);
       expect(large.reads, JSON.stringify(filters)).toBe(1);
     }
@@ -91,7 +92,7 @@ describe('query calls reads the Calls table in one pass', () => {
     }
   });
 
-  it('keeps the filters\' rows and order: a time range and a resource give the matching part of all calls', async () => {
+  it("keeps the filters' rows and order: a time range and a resource give the matching part of all calls", async () => {
     const all = (await readsOf(many, { granularity: 'day' })).rows;
     const byName = (await readsOf(many, FILTERS[3]!)).rows;
     expect(byName.length).toBeGreaterThan(0);
@@ -104,9 +105,15 @@ describe('query calls reads the Calls table in one pass', () => {
 
 describe('query calls with a capped call row among the others', () => {
   it('recomputes the capped call from its partition, with one more read, and joins the others from the scan', async () => {
-    const capped = Array.from({ length: 210 }, (_, n) => operationRecord({
-      correlationId: 'many-sdks', operationName: 'GetRecordingState', recordingId: 'rec', time: DAY + HOUR + n * 1000, sdkType: `sdk-${String(n).padStart(3, '0')}`,
-    }));
+    const capped = Array.from({ length: 210 }, (_, n) =>
+      operationRecord({
+        correlationId: 'many-sdks',
+        operationName: 'GetRecordingState',
+        recordingId: 'rec',
+        time: DAY + HOUR + n * 1000,
+        sdkType: `sdk-${String(n).padStart(3, '0')}`,
+      }),
+    );
     const tables = newTableStore();
     const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
     const path = recordingBlobPath(DAY, 2);
@@ -126,7 +133,13 @@ describe('query calls with a capped call row among the others', () => {
 
 describe('PartitionGrouper', () => {
   const row = (partitionKey: string, rowKey: string): StoredRow => ({
-    partitionKey, rowKey, etag: '', data: rowKey === 'call' ? { correlationId: partitionKey } : { recordingId: rowKey.slice(2), correlationId: partitionKey, resourceId: RESOURCE, hasSummary: true },
+    partitionKey,
+    rowKey,
+    etag: '',
+    data:
+      rowKey === 'call'
+        ? { correlationId: partitionKey }
+        : { recordingId: rowKey.slice(2), correlationId: partitionKey, resourceId: RESOURCE, hasSummary: true },
   });
 
   it('gives each partition its call row and recordings, in whatever order they come within the partition', () => {

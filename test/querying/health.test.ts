@@ -12,10 +12,16 @@ describe('readHealth: replaced files', () => {
     // 25 replaced files (one replaced twice, two recorded before the time was kept), and one never replaced.
     for (let i = 0; i < 25; i++) {
       const file = { container, path: `file-${String(i).padStart(2, '0')}.json` };
-      await checkpoints.save({
-        ...freshCheckpoint(file, Date.now()), generation: i === 7 ? 2 : 1, replacements: i === 7 ? 2 : 1,
-        replacedAt: i < 2 ? null : at((i * 17) % 50), replacedBecause: 'tail',
-      }, undefined);
+      await checkpoints.save(
+        {
+          ...freshCheckpoint(file, Date.now()),
+          generation: i === 7 ? 2 : 1,
+          replacements: i === 7 ? 2 : 1,
+          replacedAt: i < 2 ? null : at((i * 17) % 50),
+          replacedBecause: 'tail',
+        },
+        undefined,
+      );
     }
     await checkpoints.save(freshCheckpoint({ container, path: 'steady.json' }, Date.now()), undefined);
 

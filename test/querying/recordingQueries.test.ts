@@ -4,15 +4,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
 import type { NormalizedRecord, RecordingOperationRecord, RecordingSummaryRecord, UsageRecord } from '../../src/lib/normalizing/types.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import {
-  queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall,
-} from '../../src/lib/querying/recordingQueries.js';
+import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
 import { queryUsage } from '../../src/lib/querying/usageQueries.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
-import {
-  allRecords, asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, RESOURCE, RESOURCE_2,
-} from '../support/recordingLogs.js';
+import { allRecords, asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, RESOURCE, RESOURCE_2 } from '../support/recordingLogs.js';
 
 let tables: TableStore;
 let records: NormalizedRecord[];
@@ -41,7 +37,16 @@ describe('query recordings', () => {
   it('returns the documented fields per bucket, summing every summary line', async () => {
     const rows = await queryRecordings(tables, { granularity: 'day' });
     expect(Object.keys(rows[0] ?? {})).toEqual([
-      'bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason',
+      'bucket',
+      'resourceId',
+      'recordings',
+      'recordingSeconds',
+      'chunks',
+      'audioChannels',
+      'byFormat',
+      'byChannel',
+      'byContent',
+      'byEndReason',
     ]);
     expect(rows.reduce((sum, row) => sum + row.recordings, 0)).toBe(summaries().length);
     const ms = summaries().reduce((sum, s) => sum + Math.round((s.recordingLengthSeconds ?? 0) * 1000), 0);
@@ -55,7 +60,9 @@ describe('query recordings', () => {
     const from = new Date(DAY + 2 * 3_600_000).toISOString();
     const to = new Date(DAY + 4 * 3_600_000).toISOString();
     const rows = await queryRecordings(tables, { granularity: 'hour', from, to, resourceId: RESOURCE_2.toLowerCase() });
-    const expected = summaries().filter((s) => s.resourceId === RESOURCE_2 && (s.recordingStartTime ?? s.time) >= DAY + 2 * 3_600_000 && (s.recordingStartTime ?? s.time) < DAY + 4 * 3_600_000);
+    const expected = summaries().filter(
+      (s) => s.resourceId === RESOURCE_2 && (s.recordingStartTime ?? s.time) >= DAY + 2 * 3_600_000 && (s.recordingStartTime ?? s.time) < DAY + 4 * 3_600_000,
+    );
     expect(rows.every((row) => row.resourceId === RESOURCE_2 && row.bucket >= from && row.bucket < to)).toBe(true);
     expect(rows.reduce((sum, row) => sum + row.recordings, 0)).toBe(expected.length);
     expect(rows.map((row) => row.bucket)).toEqual([...rows.map((row) => row.bucket)].sort());
@@ -69,12 +76,20 @@ describe('query recording-operations', () => {
       expect(Object.keys(rows[0] ?? {})).toEqual(['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType', 'count', 'failed', 'durationMs']);
       expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(operations().length);
       for (const row of rows) {
-        const group = operations().filter((op) =>
-          op.resourceId === row.resourceId && op.operationName === row.operationName && op.resultSignature === row.resultSignature &&
-          op.sdkType === row.sdkType && new Date(op.time).toISOString().slice(0, granularity === 'hour' ? 13 : 10) === row.bucket.slice(0, granularity === 'hour' ? 13 : 10));
+        const group = operations().filter(
+          (op) =>
+            op.resourceId === row.resourceId &&
+            op.operationName === row.operationName &&
+            op.resultSignature === row.resultSignature &&
+            op.sdkType === row.sdkType &&
+            new Date(op.time).toISOString().slice(0, granularity === 'hour' ? 13 : 10) === row.bucket.slice(0, granularity === 'hour' ? 13 : 10),
+        );
         expect(row.count).toBe(group.length);
         expect(row.failed).toBe(group.filter((op) => op.resultType !== 'Succeeded').length);
-        const durations = group.map((op) => op.durationMs).filter((d): d is number => d !== null).sort((a, b) => a - b);
+        const durations = group
+          .map((op) => op.durationMs)
+          .filter((d): d is number => d !== null)
+          .sort((a, b) => a - b);
         if (durations.length === 0) {
           expect(row.durationMs).toEqual({ min: null, max: null, mean: null, p50: null, p95: null, p99: null });
           continue;
@@ -82,7 +97,11 @@ describe('query recording-operations', () => {
         expect(row.durationMs.min).toBe(durations[0]);
         expect(row.durationMs.max).toBe(durations[durations.length - 1]);
         expect(row.durationMs.mean).toBeCloseTo(durations.reduce((a, b) => a + b, 0) / durations.length, 3);
-        for (const [q, key] of [[0.5, 'p50'], [0.95, 'p95'], [0.99, 'p99']] as const) {
+        for (const [q, key] of [
+          [0.5, 'p50'],
+          [0.95, 'p95'],
+          [0.99, 'p99'],
+        ] as const) {
           const exact = durations[Math.floor(q * (durations.length - 1))] as number;
           expect(Math.abs((row.durationMs[key] as number) - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
         }
@@ -97,7 +116,9 @@ describe('query usage', () => {
     expect(Object.keys(rows[0] ?? {})).toEqual(['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records']);
     const usage = records.filter((r): r is UsageRecord => r.category === 'Usage' && r.resourceId === RESOURCE);
     for (const row of rows) {
-      const group = usage.filter((u) => u.usageType === row.usageType && u.unitType === row.unitType && new Date(u.time).toISOString().slice(0, 10) === row.bucket.slice(0, 10));
+      const group = usage.filter(
+        (u) => u.usageType === row.usageType && u.unitType === row.unitType && new Date(u.time).toISOString().slice(0, 10) === row.bucket.slice(0, 10),
+      );
       expect(row.records).toBe(group.length);
       const micros = group.reduce((sum, u) => sum + BigInt(Math.round(u.quantity * 1e6)), 0n);
       expect(row.quantity).toBe(Number(micros) / 1e6);
@@ -130,10 +151,35 @@ describe('query calls and recordings-per-call', () => {
     const expected = expectedCalls();
     expect(rows).toHaveLength(expected.size);
     expect(Object.keys(rows[0] ?? {})).toEqual([
-      'correlationId', 'resourceId', 'recordingCount', 'recordingSeconds', 'operations', 'operationCount', 'failedOperations', 'matched',
-      'recordings', 'recordingsWithoutSummary', 'recordingIdsWithoutSummary', 'summariesWithoutOperations', 'sdkTypes', 'sdkVersions',
-      'callConnectionIds', 'firstOperationAt', 'lastOperationAt', 'durationMs', 'callStartTime', 'callDurationSeconds', 'callType',
-      'participants', 'participantSeconds', 'endpointTypes', 'endReasons', 'streams', 'poorStreams', 'impacted', 'recordingCoverage',
+      'correlationId',
+      'resourceId',
+      'recordingCount',
+      'recordingSeconds',
+      'operations',
+      'operationCount',
+      'failedOperations',
+      'matched',
+      'recordings',
+      'recordingsWithoutSummary',
+      'recordingIdsWithoutSummary',
+      'summariesWithoutOperations',
+      'sdkTypes',
+      'sdkVersions',
+      'callConnectionIds',
+      'firstOperationAt',
+      'lastOperationAt',
+      'durationMs',
+      'callStartTime',
+      'callDurationSeconds',
+      'callType',
+      'participants',
+      'participantSeconds',
+      'endpointTypes',
+      'endReasons',
+      'streams',
+      'poorStreams',
+      'impacted',
+      'recordingCoverage',
     ]);
     for (const row of rows) {
       const call = expected.get(row.correlationId);
@@ -141,14 +187,33 @@ describe('query calls and recordings-per-call', () => {
       expect(row.recordingCount).toBe(call?.recordings.size);
       expect(row.operationCount).toBe(call?.operations.length);
       expect(row.matched).toBe((call?.recordings.size ?? 0) > 0 && (call?.operations.length ?? 0) > 0);
-      expect(row.recordings.filter((r) => r.hasSummary).map((r) => r.recordingId).sort()).toEqual([...(call?.recordings ?? [])].sort());
+      expect(
+        row.recordings
+          .filter((r) => r.hasSummary)
+          .map((r) => r.recordingId)
+          .sort(),
+      ).toEqual([...(call?.recordings ?? [])].sort());
       const byName: Record<string, number> = {};
       for (const op of call?.operations ?? []) byName[op.operationName] = (byName[op.operationName] ?? 0) + 1;
       expect(row.operations).toEqual(byName);
-      expect(Object.keys(row.recordings[0] ?? {})).toEqual(row.recordings.length === 0 ? [] : [
-        'recordingId', 'hasSummary', 'startTime', 'lengthSeconds', 'contentType', 'channelType', 'formatType', 'chunkCount',
-        'audioChannelsCount', 'endReason', 'operations', 'failedOperations',
-      ]);
+      expect(Object.keys(row.recordings[0] ?? {})).toEqual(
+        row.recordings.length === 0
+          ? []
+          : [
+              'recordingId',
+              'hasSummary',
+              'startTime',
+              'lengthSeconds',
+              'contentType',
+              'channelType',
+              'formatType',
+              'chunkCount',
+              'audioChannelsCount',
+              'endReason',
+              'operations',
+              'failedOperations',
+            ],
+      );
       for (const id of row.recordingIdsWithoutSummary) expect(call?.recordings.has(id)).toBe(false);
       for (const recording of row.recordings) {
         const attached = (call?.operations ?? []).filter((op) => op.recordingId === recording.recordingId);
@@ -197,7 +262,13 @@ describe('the CLI views', () => {
   async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
     let out = '';
     let err = '';
-    const sink = (append: (text: string) => void): Writable => new Writable({ write(chunk, _enc, done) { append(String(chunk)); done(); } });
+    const sink = (append: (text: string) => void): Writable =>
+      new Writable({
+        write(chunk, _enc, done) {
+          append(String(chunk));
+          done();
+        },
+      });
     const code = await runCli(
       [...args, '--connection-string', azuriteConnectionString(), '--table-prefix', tables.prefix],
       sink((text) => (out += text)),
@@ -207,7 +278,13 @@ describe('the CLI views', () => {
   }
 
   it('print the five views as JSON and CSV, and take --correlation-id for calls only', async () => {
-    const id = [...new Set(summaries().map((s) => s.correlationId).filter((c): c is string => c !== null))][0] as string;
+    const id = [
+      ...new Set(
+        summaries()
+          .map((s) => s.correlationId)
+          .filter((c): c is string => c !== null),
+      ),
+    ][0] as string;
     const call = await cli(['query', 'calls', '--correlation-id', id, '--format', 'json']);
     expect(call.code).toBe(0);
     expect((JSON.parse(call.out) as { correlationId: string }[]).map((row) => row.correlationId)).toEqual([id]);

@@ -52,11 +52,47 @@ describe('query retirement, against Azurite', () => {
   it('sums usage per resource and month, exactly, each with its fate and source', async () => {
     const rows = await queryRetirement(tables, { granularity: 'day' });
     expect(rows.map(({ source: _s, ...rest }) => rest)).toEqual([
-      { month: '2024-05', resourceId: RESOURCE, usageType: 'Audio', unitType: 'Minute', quantity: 0.3, records: 2, service: 'Voice/Video Calling', fate: 'breaking change' },
+      {
+        month: '2024-05',
+        resourceId: RESOURCE,
+        usageType: 'Audio',
+        unitType: 'Minute',
+        quantity: 0.3,
+        records: 2,
+        service: 'Voice/Video Calling',
+        fate: 'breaking change',
+      },
       { month: '2024-05', resourceId: RESOURCE, usageType: 'NAT', unitType: 'Megabyte', quantity: 12.5, records: 1, service: '(unknown)', fate: 'unknown' },
-      { month: '2024-05', resourceId: RESOURCE, usageType: 'PSTN', unitType: 'Minute', quantity: 3, records: 1, service: 'Number Management (Direct Offer) PSTN', fate: 'retired' },
-      { month: '2024-05', resourceId: RESOURCE, usageType: 'audio', unitType: 'Minute', quantity: 0.2, records: 1, service: 'Voice/Video Calling', fate: 'breaking change' },
-      { month: '2024-06', resourceId: RESOURCE, usageType: 'Audio', unitType: 'Minute', quantity: 1, records: 1, service: 'Voice/Video Calling', fate: 'breaking change' },
+      {
+        month: '2024-05',
+        resourceId: RESOURCE,
+        usageType: 'PSTN',
+        unitType: 'Minute',
+        quantity: 3,
+        records: 1,
+        service: 'Number Management (Direct Offer) PSTN',
+        fate: 'retired',
+      },
+      {
+        month: '2024-05',
+        resourceId: RESOURCE,
+        usageType: 'audio',
+        unitType: 'Minute',
+        quantity: 0.2,
+        records: 1,
+        service: 'Voice/Video Calling',
+        fate: 'breaking change',
+      },
+      {
+        month: '2024-06',
+        resourceId: RESOURCE,
+        usageType: 'Audio',
+        unitType: 'Minute',
+        quantity: 1,
+        records: 1,
+        service: 'Voice/Video Calling',
+        fate: 'breaking change',
+      },
       { month: '2024-06', resourceId: RESOURCE_2, usageType: 'Chat', unitType: 'Message', quantity: 4, records: 1, service: 'Chat', fate: 'retired' },
     ]);
     expect(Object.keys(rows[0] ?? {})).toEqual(VIEWS['retirement']!.columns);

@@ -79,7 +79,13 @@ describe('decodeUnit', () => {
 
   it('a JSON array gives one record per element; trailing commas are tolerated', () => {
     const r = decodeUnit(unit('[{"a":1},{"b":2},]', 0, 1));
-    expect(r).toMatchObject({ success: true, records: [{ position: 0, value: { a: 1 } }, { position: 1, value: { b: 2 } }] });
+    expect(r).toMatchObject({
+      success: true,
+      records: [
+        { position: 0, value: { a: 1 } },
+        { position: 1, value: { b: 2 } },
+      ],
+    });
   });
 
   it('fails with not_an_object for a non-object value or element', () => {

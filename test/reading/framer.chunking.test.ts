@@ -40,9 +40,7 @@ const cases: Case[] = [
   },
   {
     name: 'JSON Lines (BOM, CRLF, whitespace line, garbage, truncated last line)',
-    file: Buffer.from(
-      `\uFEFF${JSON.stringify(rec(1))}\r\n  \t\r\nnot json at all 東京\r\n${JSON.stringify(rec(2))}\r\n{"cut": "😀 here`,
-    ),
+    file: Buffer.from(`\uFEFF${JSON.stringify(rec(1))}\r\n  \t\r\nnot json at all 東京\r\n${JSON.stringify(rec(2))}\r\n{"cut": "😀 here`),
     maxUnitBytes: 4096,
     maxRawBytes: 50,
     modes: ['lines'],
@@ -56,9 +54,7 @@ const cases: Case[] = [
   },
   {
     name: 'wrapper lines',
-    file: Buffer.from(
-      `${JSON.stringify({ records: [rec(1), rec(2)] })}\n${JSON.stringify({ Records: [rec(3)] })}\n`,
-    ),
+    file: Buffer.from(`${JSON.stringify({ records: [rec(1), rec(2)] })}\n${JSON.stringify({ Records: [rec(3)] })}\n`),
     maxUnitBytes: 4096,
     maxRawBytes: 50,
     modes: ['lines'],
@@ -75,9 +71,7 @@ const cases: Case[] = [
   },
   {
     name: 'pretty array with scalars, nested arrays and trailing commas, then another array',
-    file: Buffer.from(
-      `[\n  ${JSON.stringify(rec(1), null, 2)},\n  42, "a,]", null, [1, [2]], -1.5e3,\n  ${JSON.stringify(rec(2))},\n]\n[ {"x": "東京"} ,]\n`,
-    ),
+    file: Buffer.from(`[\n  ${JSON.stringify(rec(1), null, 2)},\n  42, "a,]", null, [1, [2]], -1.5e3,\n  ${JSON.stringify(rec(2))},\n]\n[ {"x": "東京"} ,]\n`),
     maxUnitBytes: 4096,
     maxRawBytes: 50,
     modes: ['array', 'values'],
@@ -91,9 +85,7 @@ const cases: Case[] = [
   },
   {
     name: 'document with an oversized element and a truncated end',
-    file: Buffer.from(
-      `{"records": [\n${JSON.stringify(rec(1))},\n{"big": "${'ü'.repeat(100)}", "n": [{"a": "}"}]},\n${JSON.stringify(rec(2))},\n{"cut": "`,
-    ),
+    file: Buffer.from(`{"records": [\n${JSON.stringify(rec(1))},\n{"big": "${'ü'.repeat(100)}", "n": [{"a": "}"}]},\n${JSON.stringify(rec(2))},\n{"cut": "`),
     maxUnitBytes: 120,
     maxRawBytes: 20,
     modes: ['records'],
@@ -124,7 +116,10 @@ describe.each(cases)('chunking and resuming: $name', (c) => {
       expect(item.line).toBe(c.file.subarray(0, item.offset).filter((b) => b === 0x0a).length + 1);
       if (item.kind === 'unit') {
         // the text is the unit's bytes (without a line terminator or BOM)
-        const bytes = c.file.subarray(item.offset, item.end).toString('utf8').replace(/\r?\n$/, '');
+        const bytes = c.file
+          .subarray(item.offset, item.end)
+          .toString('utf8')
+          .replace(/\r?\n$/, '');
         expect(bytes).toBe(item.text);
       }
       prevEnd = item.end;
@@ -170,10 +165,7 @@ describe.each(cases)('chunking and resuming: $name', (c) => {
       if (seen.has(key)) continue;
       seen.add(key);
       expect(frame(c.file, { ...opts(c), start: pos }).items, `resume at ${key}`).toEqual(remaining);
-      expect(
-        frame(c.file, { ...opts(c), start: pos, chunks: (rest) => randomChunks(rest, k + 1, 9) }).items,
-        `resume at ${key} in chunks`,
-      ).toEqual(remaining);
+      expect(frame(c.file, { ...opts(c), start: pos, chunks: (rest) => randomChunks(rest, k + 1, 9) }).items, `resume at ${key} in chunks`).toEqual(remaining);
     }
   });
 

@@ -114,15 +114,7 @@ describe('Framer — arrays and sequences of values', () => {
   it('a pretty-printed array: every element is a unit; non-objects fail decoding with not_an_object', () => {
     const text = `[\n  {"a": 1},\n  42,\n  "s,]",\n  null,\n  [1, {"x": "]"}],\n  true,\n  {"b": "]"},\n]\n`;
     const r = read(text);
-    expect(units(r.items).map((u) => u.text)).toEqual([
-      '{"a": 1}',
-      '42',
-      '"s,]"',
-      'null',
-      '[1, {"x": "]"}]',
-      'true',
-      '{"b": "]"}',
-    ]);
+    expect(units(r.items).map((u) => u.text)).toEqual(['{"a": 1}', '42', '"s,]"', 'null', '[1, {"x": "]"}]', 'true', '{"b": "]"}']);
     expect(values(r.records)).toEqual([{ a: 1 }, { b: ']' }]);
     expect(r.failures.map((f) => f.code)).toEqual(Array(5).fill('not_an_object'));
     expect(r.position.mode).toBe('values');
@@ -236,7 +228,8 @@ describe('Framer — incomplete and oversized document values', () => {
         line: 3,
         message: expect.stringMatching(/ends inside a JSON value/),
         raw: '{"b":',
-        rawTruncated: true, mode: 'array',
+        rawTruncated: true,
+        mode: 'array',
       },
     ]);
   });
@@ -256,7 +249,8 @@ describe('Framer — incomplete and oversized document values', () => {
         offset: bigStart,
         line: text.slice(0, bigStart).split('\n').length,
         raw: text.slice(bigStart, bigStart + 16),
-        rawTruncated: true, mode: 'array',
+        rawTruncated: true,
+        mode: 'array',
       });
       expect(r.issues[0]!.end).toBe(bigStart + JSON.stringify(big, null, 1).replace(/\n/g, '\n ').length);
       expect(r.maxBuffered).toBeLessThanOrEqual(max + size);

@@ -57,11 +57,16 @@ describe('framing edge cases', () => {
         const text = `${JSON.stringify(rec(1))}\n${JSON.stringify({ ...rec(2), name: 'Zoë 東京 😀' })}\n${JSON.stringify(rec(3))}\n`;
         const file = utf16(text, encoding, bom);
         const whole = frame(file, { final: true, maxRawBytes: 1000 });
-        expect(whole.items.map((item) => (item.kind === 'issue' ? item.code : 'unit'))).toEqual(['unsupported_encoding', 'unsupported_encoding', 'unsupported_encoding']);
+        expect(whole.items.map((item) => (item.kind === 'issue' ? item.code : 'unit'))).toEqual([
+          'unsupported_encoding',
+          'unsupported_encoding',
+          'unsupported_encoding',
+        ]);
         expect(whole.items.map((item) => item.line)).toEqual([1, 2, 3]);
         expect(whole.items[1]).toMatchObject({ raw: JSON.stringify({ ...rec(2), name: 'Zoë 東京 😀' }) + '\n' });
         expect(whole.items[2]!.end).toBe(file.length);
-        for (const size of [1, 2, 3, 7]) expect(frame(file, { final: true, maxRawBytes: 1000, chunks: (rest) => chunksOf(rest, size) }).items).toEqual(whole.items);
+        for (const size of [1, 2, 3, 7])
+          expect(frame(file, { final: true, maxRawBytes: 1000, chunks: (rest) => chunksOf(rest, size) }).items).toEqual(whole.items);
         // Resumable: the position after the first line frames the rest the same way.
         const framer = new Framer({ start: START, maxUnitBytes: 1 << 16, maxRawBytes: 1000 });
         const firstLineEnd = whole.items[0]!.end;

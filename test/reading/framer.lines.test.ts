@@ -152,9 +152,7 @@ describe('Framer — JSON Lines', () => {
 describe('Framer — the last line of a growing file', () => {
   it('holds an incomplete last line at finish(false) and emits it when the rest arrives', () => {
     const f = newFramer();
-    expect(f.push(Buffer.from('{"a":1}\n{"b":'))).toEqual([
-      { kind: 'unit', offset: 0, end: 8, line: 1, text: '{"a":1}', mode: 'lines' },
-    ]);
+    expect(f.push(Buffer.from('{"a":1}\n{"b":'))).toEqual([{ kind: 'unit', offset: 0, end: 8, line: 1, text: '{"a":1}', mode: 'lines' }]);
     expect(f.finish(false)).toEqual([]);
     expect(f.position).toEqual({ offset: 8, newlines: 1, mode: 'lines' });
     expect(f.push(Buffer.from('2}\n'))).toEqual([{ kind: 'unit', offset: 8, end: 16, line: 2, text: '{"b":2}', mode: 'lines' }]);
@@ -230,7 +228,8 @@ describe('Framer — the last line of a growing file', () => {
         line: 2,
         message: expect.stringMatching(/ends inside a line/),
         raw: '{"b":"abc',
-        rawTruncated: false, mode: 'lines',
+        rawTruncated: false,
+        mode: 'lines',
       },
     ]);
     expect(cut.position).toEqual({ offset: 17, newlines: 1, mode: 'lines' });
@@ -261,7 +260,8 @@ describe('Framer — lines longer than maxUnitBytes', () => {
         end: 8 + Buffer.byteLength(long) + 2,
         line: 2,
         raw: Buffer.from(long).subarray(0, 20).toString('utf8'),
-        rawTruncated: true, mode: 'lines',
+        rawTruncated: true,
+        mode: 'lines',
       });
       expect(issue!.message).toContain(String(max));
     }
@@ -303,7 +303,8 @@ describe('Framer — lines longer than maxUnitBytes', () => {
         line: 1,
         message: expect.any(String),
         raw: 'xxxxx',
-        rawTruncated: true, mode: 'lines',
+        rawTruncated: true,
+        mode: 'lines',
       },
     ]);
   });

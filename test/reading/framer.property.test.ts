@@ -36,9 +36,7 @@ function serialize(records: Record<string, unknown>[], format: Format): Buffer {
       return Buffer.from(records.map((r) => JSON.stringify(r, null, 1)).join('\n'));
     case 'pretty-wrappers': {
       const half = Math.floor(records.length / 2);
-      return Buffer.from(
-        `${JSON.stringify({ records: records.slice(0, half) }, null, 2)}\n${JSON.stringify({ Records: records.slice(half) }, null, 2)}\n`,
-      );
+      return Buffer.from(`${JSON.stringify({ records: records.slice(0, half) }, null, 2)}\n${JSON.stringify({ Records: records.slice(half) }, null, 2)}\n`);
     }
   }
 }

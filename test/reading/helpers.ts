@@ -63,9 +63,7 @@ export function randomChunks(buf: Buffer, seed: number, maxSize = 40): Buffer[] 
  */
 export function frame(
   file: Buffer,
-  opts: { start?: FramerPosition; chunks?: (rest: Buffer) => Buffer[]; final?: boolean } & Partial<
-    Omit<FramerOptions, 'start'>
-  > = {},
+  opts: { start?: FramerPosition; chunks?: (rest: Buffer) => Buffer[]; final?: boolean } & Partial<Omit<FramerOptions, 'start'>> = {},
 ): FrameRun {
   const start = opts.start ?? START;
   const framer = new Framer({

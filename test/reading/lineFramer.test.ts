@@ -23,7 +23,12 @@ describe('line framer limits', () => {
     const text = `${lines[0]}\n${lines[1]}\n${lines[2]}\r\n${lines[3]}\r\n${lines[4]}\n${lines[5]}\n${lines[6]}\r\n`;
     const items = frameLines(text, size);
     expect(items.map((item) => (item.kind === 'unit' ? item.text : item.code))).toEqual([
-      lines[0], 'line_too_long', lines[2], 'line_too_long', lines[5], lines[6],
+      lines[0],
+      'line_too_long',
+      lines[2],
+      'line_too_long',
+      lines[5],
+      lines[6],
     ]);
     expect(items.map((item) => item.line)).toEqual([1, 2, 3, 4, 6, 7]);
     let offset = 0;

@@ -145,8 +145,7 @@ describe('seed examples (Call Recording)', () => {
       CorrelationId: 'zzzzzz-cada-4164-be10-0000000000',
       ResultType: 'Succeeded',
       Level: 'Informational',
-      RecordingId:
-        'eyJQbGF0Zm9ybUVuZHBvaW5xxxxxxxxFmNjkwxxxxxxxxxxxxSZXNvdXJjZVNwZWNpZmljSWQiOiJiZGU5YzE3Ni05M2Q3LTRkMWYtYmYwNS0yMTMwZTRiNWNlOTgifQ',
+      RecordingId: 'eyJQbGF0Zm9ybUVuZHBvaW5xxxxxxxxFmNjkwxxxxxxxxxxxxSZXNvdXJjZVNwZWNpZmljSWQiOiJiZGU5YzE3Ni05M2Q3LTRkMWYtYmYwNS0yMTMwZTRiNWNlOTgifQ',
       RecordingEndReason: 'CallEnded',
       RecordingStartTime: '2022-08-16T09:07:54.0000000Z',
       RecordingLength: '73872.94',

@@ -34,9 +34,15 @@ describe('reliability against Azurite (long)', () => {
     await processFile(file, deps); // the tail, another invocation or a backfill reads all 40
     await processFile(file, deps, { listedStat: listed ?? undefined }); // the sweep goes on with its listing
     await processFile(file, deps); // the next tail
-    const text = (await BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(file.container).getBlobClient(file.path).downloadToBuffer()).toString('utf8');
+    const text = (
+      await BlobServiceClient.fromConnectionString(azuriteConnectionString()).getContainerClient(file.container).getBlobClient(file.path).downloadToBuffer()
+    ).toString('utf8');
     const verdict = await verify(deps.tables, expectedFromTexts([{ ref: file, text }]));
-    expect({ lost: verdict.lost, doubled: verdict.doubled, checkpointRecords: verdict.checkpointRecords }).toEqual({ lost: 0, doubled: 0, checkpointRecords: 40 });
+    expect({ lost: verdict.lost, doubled: verdict.doubled, checkpointRecords: verdict.checkpointRecords }).toEqual({
+      lost: 0,
+      doubled: 0,
+      checkpointRecords: 40,
+    });
   });
 
   for (const seed of [21, 22, 23]) {

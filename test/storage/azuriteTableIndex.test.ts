@@ -65,7 +65,8 @@ async function script(connectionString: string): Promise<unknown[]> {
 
   for (let p = 0; p < 5; p++) {
     const transaction = new TableTransaction();
-    for (let r = 0; r < 40; r++) transaction.upsertEntity({ partitionKey: `p${p}`, rowKey: `r${String(r).padStart(2, '0')}`, n: r, text: `it's ${p}/${r}` }, 'Replace');
+    for (let r = 0; r < 40; r++)
+      transaction.upsertEntity({ partitionKey: `p${p}`, rowKey: `r${String(r).padStart(2, '0')}`, n: r, text: `it's ${p}/${r}` }, 'Replace');
     await table.submitTransaction(transaction.actions);
   }
   await table.upsertEntity({ partitionKey: 'p1', rowKey: 'r05', n: 500 }, 'Replace');
@@ -110,7 +111,10 @@ describe('the table index in the embedded Azurite', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'table-index-'));
-    [indexed, plain] = await Promise.all([startAzurite({ location: path.join(dir, 'indexed') }), startAzurite({ location: path.join(dir, 'plain'), plainIndexes: true })]);
+    [indexed, plain] = await Promise.all([
+      startAzurite({ location: path.join(dir, 'indexed') }),
+      startAzurite({ location: path.join(dir, 'plain'), plainIndexes: true }),
+    ]);
   }, 60_000);
   afterAll(async () => {
     await Promise.all([indexed.stop(), plain.stop()]);
@@ -126,7 +130,10 @@ describe('the table index in the embedded Azurite', () => {
   it('a database it saved opens in a plain Azurite, and one a plain Azurite saved opens with it', async () => {
     await Promise.all([indexed.stop(), plain.stop()]);
     // Swap: each database is opened by the other kind.
-    [indexed, plain] = await Promise.all([startAzurite({ location: path.join(dir, 'plain') }), startAzurite({ location: path.join(dir, 'indexed'), plainIndexes: true })]);
+    [indexed, plain] = await Promise.all([
+      startAzurite({ location: path.join(dir, 'plain') }),
+      startAzurite({ location: path.join(dir, 'indexed'), plainIndexes: true }),
+    ]);
     const read = async (connectionString: string): Promise<unknown[]> => {
       const table = TableClient.fromConnectionString(connectionString, 'Contract', { allowInsecureConnection: true });
       await table.upsertEntity({ partitionKey: 'p0', rowKey: 'r01', n: 'later' }, 'Replace');

@@ -5,7 +5,8 @@ import { entityBatchBody, entityJson, keyInUrl, readBatchAnswer, type BatchOpera
 
 const KEY_CONNECTION =
   'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;';
-const SAS_CONNECTION = 'TableEndpoint=https://contoso.table.core.windows.net/;SharedAccessSignature=sv=2019-02-02&ss=t&srt=sco&sp=rwdlacu&se=2099-01-01T00:00:00Z&sig=abc%2Bdef';
+const SAS_CONNECTION =
+  'TableEndpoint=https://contoso.table.core.windows.net/;SharedAccessSignature=sv=2019-02-02&ss=t&srt=sco&sp=rwdlacu&se=2099-01-01T00:00:00Z&sig=abc%2Bdef';
 
 /** What the SDK's own submitTransaction puts on the wire for the same operations, caught before it leaves. */
 async function sdkRequest(connection: string, table: string, operations: readonly BatchOperation[]): Promise<PipelineRequest> {
@@ -76,7 +77,8 @@ describe('entity-group transaction body', () => {
           ? { kind: 'create', entity: { partitionKey, rowKey, n: i } }
           : i % 3 === 1
             ? { kind: 'upsert', entity: { partitionKey, rowKey, n: i } }
-            : { kind: 'replace', entity: { partitionKey, rowKey, n: i }, etag: `W/"${i}"` }),
+            : { kind: 'replace', entity: { partitionKey, rowKey, n: i }, etag: `W/"${i}"` },
+      ),
     ];
     const sdk = await sdkRequest(KEY_CONNECTION, 'Tab1', operations);
     const { batchId, changesetId } = boundaries(sdk);
@@ -118,9 +120,9 @@ describe('entity-group transaction body', () => {
   it('refuses what the service cannot store instead of sending it', () => {
     expect(() => entityJson({ partitionKey: 'p', rowKey: 'r', nested: { a: 1 } })).toThrow(/property nested: a value of type object cannot be stored/);
     expect(() => entityJson({ partitionKey: 'p', rowKey: 'r', odd: { value: '1', type: 'Decimal' } })).toThrow(/unknown EDM type Decimal/);
-    expect(() =>
-      entityBatchBody('http://h/a', 'T', [{ kind: 'replace', entity: { partitionKey: 'p', rowKey: 'r' }, etag: 'W/"x"\r\nIf-Match: *' }]),
-    ).toThrow(/line break/);
+    expect(() => entityBatchBody('http://h/a', 'T', [{ kind: 'replace', entity: { partitionKey: 'p', rowKey: 'r' }, etag: 'W/"x"\r\nIf-Match: *' }])).toThrow(
+      /line break/,
+    );
   });
 
   it('escapes keys in entity URLs: quotes doubled, then percent-encoded', () => {
@@ -153,7 +155,10 @@ describe('entity-group transaction answer', () => {
 
   it('gives the failing operation its status, code and message', () => {
     expect(readBatchAnswer(202, FAILED_ANSWER)).toEqual({
-      ok: false, status: 409, code: 'EntityAlreadyExists', message: '1:The specified entity already exists.\nRequestId:x\nTime:y',
+      ok: false,
+      status: 409,
+      code: 'EntityAlreadyExists',
+      message: '1:The specified entity already exists.\nRequestId:x\nTime:y',
     });
   });
 
@@ -163,7 +168,12 @@ describe('entity-group transaction answer', () => {
   });
 
   it('a refused batch gives the service code, or the SDK message when the body is not OData', () => {
-    expect(readBatchAnswer(400, '{"odata.error":{"code":"InvalidInput","message":{"value":"bad"}}}')).toEqual({ ok: false, status: 400, code: 'InvalidInput', message: 'bad' });
+    expect(readBatchAnswer(400, '{"odata.error":{"code":"InvalidInput","message":{"value":"bad"}}}')).toEqual({
+      ok: false,
+      status: 400,
+      code: 'InvalidInput',
+      message: 'bad',
+    });
     expect(readBatchAnswer(413, '<html>too large</html>')).toEqual({ ok: false, status: 413, code: undefined, message: 'Transaction Failed' });
   });
 

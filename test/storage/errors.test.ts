@@ -13,12 +13,35 @@ describe('classifyError', () => {
     ['a 503', restError({ statusCode: 503, code: 'ServerBusy', message: 'busy' }), 'transient', 'ServerBusy'],
     ['a 500 from tables', restError({ statusCode: 500, message: '<Error><Code>InternalError</Code><Message>x</Message></Error>' }), 'transient', '500'],
     ['a cut answer', Object.assign(new Error('The operation was aborted.'), { name: 'AbortError' }), 'transient', 'AbortError'],
-    ['bad credentials (blobs)', restError({ statusCode: 403, code: 'AuthorizationFailure', message: 'Server failed to authenticate the request.' }), 'configuration', 'AuthorizationFailure'],
-    ['bad credentials (tables)', restError({ statusCode: 403, message: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>no</Message></Error>' }), 'configuration', 'AuthenticationFailed'],
+    [
+      'bad credentials (blobs)',
+      restError({ statusCode: 403, code: 'AuthorizationFailure', message: 'Server failed to authenticate the request.' }),
+      'configuration',
+      'AuthorizationFailure',
+    ],
+    [
+      'bad credentials (tables)',
+      restError({ statusCode: 403, message: '<?xml version="1.0"?><Error><Code>AuthenticationFailed</Code><Message>no</Message></Error>' }),
+      'configuration',
+      'AuthenticationFailed',
+    ],
     ['a missing account', restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nosuchaccount.blob.core.windows.net' }), 'configuration', 'ENOTFOUND'],
-    ['an invalid table name', restError({ statusCode: 400, message: '{"odata.error":{"code":"","message":{"lang":"en-US","value":"The specified resource name contains invalid characters.\\nRequestId:1"}}}' }), 'configuration', 'InvalidResourceName'],
+    [
+      'an invalid table name',
+      restError({
+        statusCode: 400,
+        message: '{"odata.error":{"code":"","message":{"lang":"en-US","value":"The specified resource name contains invalid characters.\\nRequestId:1"}}}',
+      }),
+      'configuration',
+      'InvalidResourceName',
+    ],
     ['a prefix checked before any request', new ConfigurationError('invalid table prefix "a-b"'), 'configuration', 'configuration'],
-    ['a refused write', restError({ statusCode: 400, message: '{"odata.error":{"code":"PropertyValueTooLarge","message":{"lang":"en-US","value":"too large"}}}' }), 'failure', 'PropertyValueTooLarge'],
+    [
+      'a refused write',
+      restError({ statusCode: 400, message: '{"odata.error":{"code":"PropertyValueTooLarge","message":{"lang":"en-US","value":"too large"}}}' }),
+      'failure',
+      'PropertyValueTooLarge',
+    ],
     ['a bug', new TypeError('x is undefined'), 'failure', 'TypeError'],
   ])('%s', (_what, error, kind, code) => {
     const classified = classifyError(error);
@@ -28,7 +51,9 @@ describe('classifyError', () => {
 
   it('says what to check in a configuration error', () => {
     expect(classifyError(restError({ statusCode: 403, code: 'AuthorizationFailure', message: 'x' })).message).toMatch(/credentials .*account key/);
-    expect(classifyError(restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nohost.invalid' })).message).toMatch(/host not found .*nohost\.invalid/);
+    expect(classifyError(restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nohost.invalid' })).message).toMatch(
+      /host not found .*nohost\.invalid/,
+    );
   });
 });
 

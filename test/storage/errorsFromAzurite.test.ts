@@ -7,7 +7,10 @@ import { azuriteConnectionString } from '../support/storage.js';
 describe('classifyError on real answers', () => {
   it('an invalid table name', async () => {
     const client = TableClient.fromConnectionString(azuriteConnectionString(), 'bad-name', { allowInsecureConnection: true });
-    const error = await client.createTable().then(() => undefined, (e: unknown) => e);
+    const error = await client.createTable().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const classified = classifyError(error);
     expect(classified.kind).toBe('configuration');
     expect(classified.message).toMatch(/^storage refused a table or container name \(400 \w+: .+\) \(account devstoreaccount1\)/);
@@ -16,7 +19,10 @@ describe('classifyError on real answers', () => {
 
   it('a row in a table that does not exist names the table', async () => {
     const client = TableClient.fromConnectionString(azuriteConnectionString(), 'NoSuchTable1', { allowInsecureConnection: true });
-    const error = await client.getEntity('a', 'b').then(() => undefined, (e: unknown) => e);
+    const error = await client.getEntity('a', 'b').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const classified = classifyError(error);
     expect(classified.message).toMatch(/^404 \w+: .+ \(account devstoreaccount1, table NoSuchTable1\)$/);
     expect(classified.message).not.toMatch(/[{}<>]|RequestId/);

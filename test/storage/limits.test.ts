@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundedKey, MAX_STORED_KEY_CHARS, MAX_STORED_KEY_URL_CHARS, urlLength } from '../../src/lib/storage/keys.js';
-import {
-  checkEntity, joinLongStrings, MAX_PROPERTY_CHARS, splitLongStrings, StorageRefusedError,
-} from '../../src/lib/storage/limits.js';
+import { checkEntity, joinLongStrings, MAX_PROPERTY_CHARS, splitLongStrings, StorageRefusedError } from '../../src/lib/storage/limits.js';
 
 const longString = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 0, maxLength: 3000 }).map((s) => s.repeat(30)),

@@ -31,7 +31,11 @@ describe('againIfCut', () => {
   });
 
   it('does not repeat what the service answered (a status) or any other failure', async () => {
-    for (const error of [new RestError('conflict', { statusCode: 409 }), new RestError('busy', { statusCode: 503, code: RestError.PARSE_ERROR }), new Error('bug')]) {
+    for (const error of [
+      new RestError('conflict', { statusCode: 409 }),
+      new RestError('busy', { statusCode: 503, code: RestError.PARSE_ERROR }),
+      new Error('bug'),
+    ]) {
       const { operation, calls } = failing(error);
       await expect(againIfCut(operation, answerWasCut, FAST)).rejects.toBe(error);
       expect(calls()).toBe(1);

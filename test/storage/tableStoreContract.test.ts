@@ -90,7 +90,7 @@ const cases: Record<string, Case> = {
     expect(await store.getRow(T, 'p', 'r')).toBeUndefined();
   },
 
-  'a transaction is atomic, and its ETags are the rows\' ETags': async (store, note) => {
+  "a transaction is atomic, and its ETags are the rows' ETags": async (store, note) => {
     await store.ensureTable(T);
     const first = await store.commit(T, 'p', [
       { op: 'create', rowKey: 'a', data: { v: 1 } },
@@ -187,7 +187,11 @@ const cases: Record<string, Case> = {
     await store.ensureTable(T);
     const keys = Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `k${i}-` + 'ü'.repeat(300) : `k${i}`));
     for (let i = 0; i < keys.length; i += 20) {
-      await store.commit(T, 'p', keys.slice(i, i + 20).map((rowKey, j) => ({ op: 'upsert', rowKey, data: { i: i + j } })));
+      await store.commit(
+        T,
+        'p',
+        keys.slice(i, i + 20).map((rowKey, j) => ({ op: 'upsert', rowKey, data: { i: i + j } })),
+      );
     }
     const before = { ...store.requests };
     const found = await store.readRows(T, 'p', [...keys, 'absent']);

@@ -53,7 +53,11 @@ function written(value: number | null | undefined, asString: boolean): unknown {
   return asString ? String(value) : value;
 }
 
-function envelope(category: string, input: { correlationId: string; time: number; resource?: string; casing?: Casing }, properties: Record<string, unknown>): Record<string, unknown> {
+function envelope(
+  category: string,
+  input: { correlationId: string; time: number; resource?: string; casing?: Casing },
+  properties: Record<string, unknown>,
+): Record<string, unknown> {
   const casing = input.casing ?? 'camel';
   const props: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(properties)) if (value !== undefined) props[cased(key, casing)] = value;

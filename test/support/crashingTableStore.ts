@@ -11,7 +11,10 @@ export class SimulatedCrash extends Error {
  */
 export class CrashingTableStore extends WrappedTableStore {
   writes = 0;
-  constructor(inner: TableStore, private readonly crashBeforeWrite: number) {
+  constructor(
+    inner: TableStore,
+    private readonly crashBeforeWrite: number,
+  ) {
     super(inner);
   }
 

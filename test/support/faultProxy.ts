@@ -52,7 +52,9 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
       if ((url.includes('$batch') || (url.includes('Quarantine') && req.method !== 'GET')) && body.includes(marker)) {
         injected.refused++;
         res.writeHead(400, { 'Content-Type': 'application/json', 'x-ms-error-code': 'InvalidInput' });
-        res.end(JSON.stringify({ 'odata.error': { code: 'InvalidInput', message: { lang: 'en-US', value: 'injected: one of the request inputs is not valid' } } }));
+        res.end(
+          JSON.stringify({ 'odata.error': { code: 'InvalidInput', message: { lang: 'en-US', value: 'injected: one of the request inputs is not valid' } } }),
+        );
         return;
       }
       forward(req, res, body);
@@ -66,27 +68,26 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
       if (!Buffer.isBuffer(body)) body.resume();
       const status = random() < 0.5 ? 503 : 429;
       res.writeHead(status, { 'Content-Type': 'application/xml', 'Retry-After': '0' });
-      res.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${status === 503 ? 'ServerBusy' : 'TooManyRequests'}</Code><Message>injected</Message></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="utf-8"?><Error><Code>${status === 503 ? 'ServerBusy' : 'TooManyRequests'}</Code><Message>injected</Message></Error>`,
+      );
       return;
     }
     const loseAnswer = roll < plan.rejectBefore + plan.loseAnswer;
-    const upstream = request(
-      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        if (loseAnswer) {
-          injected.after++;
-          answer.resume();
-          answer.on('end', () => {
-            res.writeHead(503, { 'Content-Type': 'application/xml' });
-            res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
-          });
-          return;
-        }
-        injected.passed++;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
+    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      if (loseAnswer) {
+        injected.after++;
+        answer.resume();
+        answer.on('end', () => {
+          res.writeHead(503, { 'Content-Type': 'application/xml' });
+          res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+        });
+        return;
+      }
+      injected.passed++;
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
     upstreams.add(upstream);
     upstream.on('close', () => upstreams.delete(upstream));
     upstream.on('error', () => {

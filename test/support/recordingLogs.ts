@@ -84,7 +84,10 @@ export interface OperationInput {
 }
 
 const ACTIONS: Readonly<Record<string, string>> = {
-  PauseRecording: ':pause', ResumeRecording: ':resume', StopRecording: '', GetRecordingState: '',
+  PauseRecording: ':pause',
+  ResumeRecording: ':resume',
+  StopRecording: '',
+  GetRecordingState: '',
 };
 
 export function operationRecord(input: OperationInput): Record<string, unknown> {
@@ -190,10 +193,20 @@ export function recordingLogs(seed: number, options: GenerateOptions = {}): Gene
       const recordingId = recordingIdOf(call, r);
       const op = (operationName: string, named: boolean, failed = random() < 0.08): void => {
         t += 1000 + Math.floor(random() * 60_000);
-        logs.operations.push(operationRecord({
-          correlationId, operationName, time: t, recordingId: named ? recordingId : null, failed,
-          durationMs: random() < 0.05 ? null : 5 + Math.floor(random() * random() * 2000), sdkType, sdkVersion, callConnectionId, resource,
-        }));
+        logs.operations.push(
+          operationRecord({
+            correlationId,
+            operationName,
+            time: t,
+            recordingId: named ? recordingId : null,
+            failed,
+            durationMs: random() < 0.05 ? null : 5 + Math.floor(random() * random() * 2000),
+            sdkType,
+            sdkVersion,
+            callConnectionId,
+            resource,
+          }),
+        );
       };
       const start = t;
       if (withApi) {
@@ -208,19 +221,35 @@ export function recordingLogs(seed: number, options: GenerateOptions = {}): Gene
       t += 5000 + Math.floor(random() * 600_000);
       if (random() < (options.missingSummary ?? 0.1)) continue;
       const late = random() < (options.lateSummary ?? 0.1);
-      logs.summaries.push(summaryRecord({
-        correlationId, recordingId, time: t + (late ? 26 * HOUR : 120_000), startTime: start,
-        lengthSeconds: random() < 0.2 ? String(((t - start) / 1000).toFixed(2)) : Math.round((t - start) / 10) / 100,
-        chunkCount: 1 + Math.floor(random() * 4), contentType: pick(['Audio - Video', 'Audio Only', 'Transcription']),
-        channelType: pick(['mixed', 'unmixed']), formatType: pick(['mp4', 'mp3', 'wav']), audioChannelsCount: 1 + Math.floor(random() * 2),
-        endReason: pick(['CallEnded', 'StopRecording', 'SystemFailure']), resource,
-      }));
+      logs.summaries.push(
+        summaryRecord({
+          correlationId,
+          recordingId,
+          time: t + (late ? 26 * HOUR : 120_000),
+          startTime: start,
+          lengthSeconds: random() < 0.2 ? String(((t - start) / 1000).toFixed(2)) : Math.round((t - start) / 10) / 100,
+          chunkCount: 1 + Math.floor(random() * 4),
+          contentType: pick(['Audio - Video', 'Audio Only', 'Transcription']),
+          channelType: pick(['mixed', 'unmixed']),
+          formatType: pick(['mp4', 'mp3', 'wav']),
+          audioChannelsCount: 1 + Math.floor(random() * 2),
+          endReason: pick(['CallEnded', 'StopRecording', 'SystemFailure']),
+          resource,
+        }),
+      );
     }
     for (let u = 0; u < 2; u++) {
-      logs.usage.push(usageRecord({
-        time: t + u * 1000, usageType: pick(['Recording', 'Calling']), unitType: pick(['Minute', 'Megabyte']),
-        quantity: pick([0.1, 0.2, 1.7, 3, 12.345678, 0.0000015]), correlationId: call, recordId: `u-${seed}-${c}-${u}`, resource,
-      }));
+      logs.usage.push(
+        usageRecord({
+          time: t + u * 1000,
+          usageType: pick(['Recording', 'Calling']),
+          unitType: pick(['Minute', 'Megabyte']),
+          quantity: pick([0.1, 0.2, 1.7, 3, 12.345678, 0.0000015]),
+          correlationId: call,
+          recordId: `u-${seed}-${c}-${u}`,
+          resource,
+        }),
+      );
     }
   }
   const duplicates = options.duplicates ?? 0.05;
@@ -246,10 +275,18 @@ export function largeCall(correlationId: string, recordings: number, operations:
   const ids = Array.from({ length: recordings }, (_, i) => recordingIdOf(correlationId, i));
   let n = 0;
   const op = (operationName: string, recordingId: string | null, time: number): void => {
-    logs.operations.push(operationRecord({
-      correlationId, operationName, time, recordingId, durationMs: 1 + Math.floor(random() * 900), failed: random() < 0.03,
-      callConnectionId: `conn-${n % callConnections}`, sdkVersion: `1.${n % 7}.0`,
-    }));
+    logs.operations.push(
+      operationRecord({
+        correlationId,
+        operationName,
+        time,
+        recordingId,
+        durationMs: 1 + Math.floor(random() * 900),
+        failed: random() < 0.03,
+        callConnectionId: `conn-${n % callConnections}`,
+        sdkVersion: `1.${n % 7}.0`,
+      }),
+    );
     n++;
   };
   const step = Math.floor((20 * HOUR) / recordings);
@@ -257,10 +294,17 @@ export function largeCall(correlationId: string, recordings: number, operations:
     const start = DAY + i * step;
     op('StartRecording', null, start);
     op('StopRecording', id, start + step - 1000);
-    logs.summaries.push(summaryRecord({
-      correlationId, recordingId: id, time: start + step + 60_000, startTime: start, lengthSeconds: (step - 1000) / 1000 + 0.123,
-      chunkCount: 1 + (i % 3), formatType: i % 2 ? 'mp3' : 'mp4',
-    }));
+    logs.summaries.push(
+      summaryRecord({
+        correlationId,
+        recordingId: id,
+        time: start + step + 60_000,
+        startTime: start,
+        lengthSeconds: (step - 1000) / 1000 + 0.123,
+        chunkCount: 1 + (i % 3),
+        formatType: i % 2 ? 'mp3' : 'mp4',
+      }),
+    );
   });
   for (let i = 0; logs.operations.length < operations; i++) {
     const id = ids[i % recordings] as string;

@@ -2,14 +2,23 @@ import { normalizeRecord } from '../../src/lib/normalizing/index.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { rng } from './random.js';
 
-export const RESOURCE =
-  '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
+export const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
 
 export function blobPath(hour: number, resource = RESOURCE): string {
   return `resourceId=${resource}/y=2024/m=05/d=25/h=${String(hour).padStart(2, '0')}/m=00/PT1H.json`;
 }
 
-const OPERATIONS = ['CreateRoom', 'GetRoom', 'PatchRoom', 'DeleteRoom', 'AddParticipants', 'UpdateParticipants', 'RemoveParticipants', 'GetParticipants', 'ListRooms'];
+const OPERATIONS = [
+  'CreateRoom',
+  'GetRoom',
+  'PatchRoom',
+  'DeleteRoom',
+  'AddParticipants',
+  'UpdateParticipants',
+  'RemoveParticipants',
+  'GetParticipants',
+  'ListRooms',
+];
 
 /** Storage-format Rooms records (JSON objects), spread over hours 0-2 of 2024-05-25, some failing. */
 export function roomsRecords(count: number, seed = 1, rooms = 40, resource = RESOURCE): Record<string, unknown>[] {

@@ -69,7 +69,11 @@ export async function appendToBlob(container: ContainerClient, path: string, tex
   if (body.length > 0) await blob.appendBlock(body, body.length);
 }
 
-export function testDeps(tables: TableStore, connectionString = azuriteConnectionString(), settings: Partial<ProcessSettings> = {}): ProcessDeps & { source: BlobLogSource } {
+export function testDeps(
+  tables: TableStore,
+  connectionString = azuriteConnectionString(),
+  settings: Partial<ProcessSettings> = {},
+): ProcessDeps & { source: BlobLogSource } {
   return {
     source: newBlobSource(connectionString),
     tables,

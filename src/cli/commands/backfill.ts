@@ -29,7 +29,9 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
     reporter.stop(done);
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
-        `${done.bytesRead} bytes read of ${done.bytesTotal}` + (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') + '\n',
+        `${done.bytesRead} bytes read of ${done.bytesTotal}` +
+        (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
+        '\n',
     );
     for (const { container, error } of done.containersFailed) err.write(`error: ${container}: could not be listed (${error})\n`);
     if (done.containersFailed.length > 0) {
@@ -48,12 +50,13 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
 async function existingContainers(pipeline: Pipeline, containers: readonly string[], err: NodeJS.WritableStream): Promise<string[]> {
   const found: string[] = [];
   const missing: string[] = [];
-  for (const container of containers) (await pipeline.source.containerExists(container) ? found : missing).push(container);
+  for (const container of containers) ((await pipeline.source.containerExists(container)) ? found : missing).push(container);
   const where = pipeline.storage.where;
   if (found.length === 0) {
-    const hint = pipeline.storage.origin === 'embedded'
-      ? ': it is empty; pass --connection-string (or set AzureWebJobsStorage) to read your storage account'
-      : ': check the account, or name the log containers with --container';
+    const hint =
+      pipeline.storage.origin === 'embedded'
+        ? ': it is empty; pass --connection-string (or set AzureWebJobsStorage) to read your storage account'
+        : ': check the account, or name the log containers with --container';
     throw new ExitStatus(`none of the containers exists in ${where}: ${missing.join(', ')}${hint}`, 1);
   }
   err.write(`backfill: ${where}: reading ${found.join(', ')}` + (missing.length > 0 ? `; not found: ${missing.join(', ')}` : '') + '\n');

@@ -37,7 +37,10 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
   // The demo's storage is its own: start from empty so that a second run shows the same numbers,
   // but never under a command still using it.
   const user = await embeddedInUse(flags.dataDir, 15_000);
-  if (user !== undefined) throw new Error(`${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`);
+  if (user !== undefined)
+    throw new Error(
+      `${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`,
+    );
   await rm(path.join(flags.dataDir, 'azurite'), { recursive: true, force: true });
   out.write(`Starting the embedded Azurite in ${flags.dataDir} ...\n`);
   const pipeline = await openPipeline({ dataDir: flags.dataDir, embedded: true }, silentLogger);
@@ -52,7 +55,10 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     let simulatedNow = options.from;
     let processed = 0;
     const watching = watch(pipeline.deps, {
-      containers, intervalMs: 1000, fileConcurrency: 4, signal: stop.signal,
+      containers,
+      intervalMs: 1000,
+      fileConcurrency: 4,
+      signal: stop.signal,
       onCycle: (summary) => {
         if (summary.records === 0) return;
         processed += summary.records;
@@ -67,7 +73,13 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     });
     stop.abort();
     await watching;
-    const last = await tailAndSweep(pipeline.deps, { containers, sweepIntervalMs: 0, fileConcurrency: 4, deadline: Number.POSITIVE_INFINITY, forceSweep: true });
+    const last = await tailAndSweep(pipeline.deps, {
+      containers,
+      sweepIntervalMs: 0,
+      fileConcurrency: 4,
+      deadline: Number.POSITIVE_INFINITY,
+      forceSweep: true,
+    });
     processed += last.records;
     out.write(`Done: ${written.records} records written in ${written.files} files; ${processed} processed, each exactly once.\n`);
 
@@ -90,7 +102,10 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     await show('Recordings per call', 'recordings-per-call');
     await show('Calls: recordings joined to the API operations that drove them', 'calls', 8);
     await show('Calls: duration and quality, joined to the recordings', 'calls', 8, [
-      'correlationId', 'callDurationSeconds', 'poorStreams', 'recordingCoverage',
+      'correlationId',
+      'callDurationSeconds',
+      'poorStreams',
+      'recordingCoverage',
     ]);
     await show('Call volume per day', 'call-volume');
     await show('Call quality per day', 'call-quality');
@@ -102,7 +117,9 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
 
     const dir = flags.dataDir;
     out.write(
-      '\nQuery further (the data stays in ' + dir + '):\n' +
+      '\nQuery further (the data stays in ' +
+        dir +
+        '):\n' +
         `  npx acs-logs query calls --data-dir ${dir} --format json\n` +
         `  npx acs-logs query recording-operations --granularity hour --data-dir ${dir}\n` +
         `  npx acs-logs query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +

@@ -1,6 +1,14 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { defaultGenerateOptions, generateLogs, writeLogsToBlobs, writeLogsToDirectory, type GenerateOptions, type GenerateTotals, type LogAppend } from '../../lib/generating/index.js';
+import {
+  defaultGenerateOptions,
+  generateLogs,
+  writeLogsToBlobs,
+  writeLogsToDirectory,
+  type GenerateOptions,
+  type GenerateTotals,
+  type LogAppend,
+} from '../../lib/generating/index.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { UsageError } from '../errors.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -89,10 +97,13 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
     }
   }
   out.write(
-    `generated ${totals.records} records (${Object.entries(totals.byCategory).map(([category, n]) => `${category} ${n}`).join(', ')}) ` +
+    `generated ${totals.records} records (${Object.entries(totals.byCategory)
+      .map(([category, n]) => `${category} ${n}`)
+      .join(', ')}) ` +
       `in ${totals.files} files, ${totals.appends} appends, ${totals.bytes} bytes, ` +
       `${new Date(options.from).toISOString()} to ${new Date(options.to).toISOString()}` +
-      (flags.out !== undefined ? ` under ${flags.out}` : ' into storage') + '\n',
+      (flags.out !== undefined ? ` under ${flags.out}` : ' into storage') +
+      '\n',
   );
   return totals;
 }

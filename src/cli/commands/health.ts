@@ -16,7 +16,19 @@ export interface HealthFlags extends StorageFlags {
 /** Exit code of `health --fail-on-degraded` when the status is degraded (1 stays "could not read health"). */
 export const DEGRADED_EXIT_CODE = 3;
 
-const CONTAINER_COLUMNS = ['container', 'files', 'openFiles', 'records', 'badLines', 'quarantined', 'stuckFiles', 'replacements', 'lagSeconds', 'lastProcessedAt', 'lastSweepAt'];
+const CONTAINER_COLUMNS = [
+  'container',
+  'files',
+  'openFiles',
+  'records',
+  'badLines',
+  'quarantined',
+  'stuckFiles',
+  'replacements',
+  'lagSeconds',
+  'lastProcessedAt',
+  'lastSweepAt',
+];
 
 /** `acs-logs health`: what `/api/health` returns, read from the same tables. */
 export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStream): Promise<Health> {
@@ -52,7 +64,9 @@ function readable(health: Health): string {
   if (replaced.length > 0) {
     lines.push('', 'files found replaced (bytes already read had changed; read again as a new generation, see docs/ARCHITECTURE.md#file-identity-rules):');
     for (const file of replaced) {
-      lines.push(`  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`);
+      lines.push(
+        `  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`,
+      );
     }
   }
   return lines.join('\n') + '\n';

@@ -54,7 +54,18 @@ export async function processCommand(
   }
   const source = new LocalLogSource();
   const storage = await openStorage(flags, settings.tablePrefix, storageNotices(err));
-  const totals: ProcessTotals = { files: files.length, processed: 0, records: 0, badLines: 0, unsupported: 0, bytes: 0, pendingBytes: 0, failed: 0, tableRequests: 0, entitiesWritten: 0 };
+  const totals: ProcessTotals = {
+    files: files.length,
+    processed: 0,
+    records: 0,
+    badLines: 0,
+    unsupported: 0,
+    bytes: 0,
+    pendingBytes: 0,
+    failed: 0,
+    tableRequests: 0,
+    entitiesWritten: 0,
+  };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
@@ -84,8 +95,10 @@ export async function processCommand(
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
-      `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` + (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
-      (totals.failed > 0 ? `, ${totals.failed} failed` : '') + '\n',
+      `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` +
+      (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
+      '\n',
   );
   if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
   return totals;

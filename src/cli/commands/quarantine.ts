@@ -16,7 +16,21 @@ export interface QuarantineListFlags extends StorageFlags {
 }
 
 export const QUARANTINE_COLUMNS = [
-  'container', 'path', 'line', 'lastLine', 'count', 'offset', 'end', 'code', 'codes', 'view', 'message', 'raw', 'rawTruncated', 'quarantinedAt', 'replayedAt',
+  'container',
+  'path',
+  'line',
+  'lastLine',
+  'count',
+  'offset',
+  'end',
+  'code',
+  'codes',
+  'view',
+  'message',
+  'raw',
+  'rawTruncated',
+  'quarantinedAt',
+  'replayedAt',
 ] as const;
 
 /** Columns of the table format: a run of bad lines on one row, its sample cut to stay readable. */
@@ -41,9 +55,12 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       }
       const sample = entry.raw.split('\n', 1)[0] ?? '';
       rows.push({
-        container: entry.container, path: entry.path,
+        container: entry.container,
+        path: entry.path,
         lines: entry.lastLine === entry.line ? String(entry.line) : `${entry.line}-${entry.lastLine}`,
-        count: entry.count, code: entry.codes ?? entry.code, message: entry.message,
+        count: entry.count,
+        code: entry.codes ?? entry.code,
+        message: entry.message,
         raw: sample.length > TABLE_RAW_CHARS || entry.count > 1 || entry.rawTruncated ? `${sample.slice(0, TABLE_RAW_CHARS)}…` : sample,
         replayedAt: entry.replayedAt ?? null,
       });

@@ -40,7 +40,8 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   const definition = VIEWS[view];
   if (!definition) throw new UsageError(`unknown view "${view}"`);
   // JSON and CSV keep every field unless --columns names some; tables show the view's defaults.
-  const choice = format === 'table' || flags.columns !== undefined ? chooseColumns(view, definition.columns, flags) : { columns: definition.columns, fit: false };
+  const choice =
+    format === 'table' || flags.columns !== undefined ? chooseColumns(view, definition.columns, flags) : { columns: definition.columns, fit: false };
   const settings = cliSettings(flags);
   const storage = await openStorage(flags, settings.tablePrefix);
   try {

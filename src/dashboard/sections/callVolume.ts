@@ -24,7 +24,8 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
       title: 'Calls, impacted and recorded',
       unit: 'calls',
       note: 'by the hour or day the call started; impacted: at least one poor stream; recorded: at least one recording summary',
-      caption: () => `${formatNumber(calls)} calls: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
+      caption: () =>
+        `${formatNumber(calls)} calls: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
     },
     byKind,
   );
@@ -42,13 +43,22 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
       id: 'call-volume-minutes',
       title: 'Call minutes',
       unit: 'minutes',
-      note: 'call minutes: each call\'s duration; participant minutes: the sum over its legs',
-      caption: () => `${formatNumber(rows.reduce((sum, row) => sum + row.callSeconds, 0) / 60)} call minutes, ${formatNumber(rows.reduce((sum, row) => sum + row.participantSeconds, 0) / 60)} participant minutes`,
+      note: "call minutes: each call's duration; participant minutes: the sum over its legs",
+      caption: () =>
+        `${formatNumber(rows.reduce((sum, row) => sum + row.callSeconds, 0) / 60)} call minutes, ${formatNumber(rows.reduce((sum, row) => sum + row.participantSeconds, 0) / 60)} participant minutes`,
     },
     minutes,
   );
-  barChart(charts, { id: 'call-volume-by-call-type', title: 'Calls by call type', unit: 'calls' }, totalsOfMaps(rows, (r) => r.byCallType));
-  barChart(charts, { id: 'call-volume-by-endpoint-type', title: 'Legs by endpoint type', unit: 'legs' }, totalsOfMaps(rows, (r) => r.byEndpointType));
+  barChart(
+    charts,
+    { id: 'call-volume-by-call-type', title: 'Calls by call type', unit: 'calls' },
+    totalsOfMaps(rows, (r) => r.byCallType),
+  );
+  barChart(
+    charts,
+    { id: 'call-volume-by-endpoint-type', title: 'Legs by endpoint type', unit: 'legs' },
+    totalsOfMaps(rows, (r) => r.byEndpointType),
+  );
 }
 
 const ORDER = ['calls', 'impacted', 'recorded'];

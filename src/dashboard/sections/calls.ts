@@ -16,7 +16,10 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
   const draw = (): void => {
     const needle = input.value.trim().toLowerCase();
     const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
-    replaceChildren(results, callsTable(matching, options.onOpen, needle === '' ? undefined : `no call in this range has a CorrelationId containing "${input.value.trim()}"`));
+    replaceChildren(
+      results,
+      callsTable(matching, options.onOpen, needle === '' ? undefined : `no call in this range has a CorrelationId containing "${input.value.trim()}"`),
+    );
   };
   let timer: number | undefined;
   input.addEventListener('input', () => {
@@ -59,11 +62,20 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
   const facts: Array<[string, string]> = [
     ['resource', call.resourceId],
     ['call', callText(call)],
-    ['participants', call.participants === 0 ? 'no call logs yet' : `${formatNumber(call.participants)} leg(s), ${formatSeconds(call.participantSeconds)} in all`],
+    [
+      'participants',
+      call.participants === 0 ? 'no call logs yet' : `${formatNumber(call.participants)} leg(s), ${formatSeconds(call.participantSeconds)} in all`,
+    ],
     ['endpoint types', countsText(call.endpointTypes)],
     ['end reasons', countsText(call.endReasons)],
-    ['streams', call.streams === 0 ? '–' : `${formatNumber(call.streams)}, ${formatNumber(call.poorStreams)} poor: ${call.impacted ? 'impacted' : 'not impacted'}`],
-    ['recording coverage', call.recordingCoverage === null ? 'unknown while the call\'s duration is unknown' : `${formatCoverage(call.recordingCoverage)} of the call recorded`],
+    [
+      'streams',
+      call.streams === 0 ? '–' : `${formatNumber(call.streams)}, ${formatNumber(call.poorStreams)} poor: ${call.impacted ? 'impacted' : 'not impacted'}`,
+    ],
+    [
+      'recording coverage',
+      call.recordingCoverage === null ? "unknown while the call's duration is unknown" : `${formatCoverage(call.recordingCoverage)} of the call recorded`,
+    ],
     ['recordings', `${formatNumber(call.recordingCount)} (${formatSeconds(call.recordingSeconds)})`],
     ['operations', `${formatNumber(call.operationCount)}: ${countsText(call.operations)}`],
     ['failed operations', formatNumber(call.failedOperations)],

@@ -10,7 +10,11 @@ const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
-  timeChart(charts, { id: 'recording-operations-count', title: 'Operations by operation', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8));
+  timeChart(
+    charts,
+    { id: 'recording-operations-count', title: 'Operations by operation', unit: 'operations' },
+    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8),
+  );
   const operations = [...new Set(rows.map((row) => row.operationName))].sort();
   for (const operation of operations) {
     const ofOperation = rows.filter((row) => row.operationName === operation);
@@ -24,14 +28,23 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
         title: `${operation} latency`,
         unit: 'ms',
         note: 'where a bucket has several result signatures or SDKs, the highest of their percentiles (an upper bound)',
-        caption: () => `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${formatNumber(ofOperation.reduce((sum, row) => sum + row.count, 0))} operations`,
+        caption: () =>
+          `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${formatNumber(ofOperation.reduce((sum, row) => sum + row.count, 0))} operations`,
       },
       latency,
     );
   }
   if (operations.length === 0) timeChart(charts, { id: 'recording-latency', title: 'Latency', unit: 'ms' }, { times: [], series: [] });
   const failed = rows.filter((row) => row.failed > 0);
-  barChart(charts, { id: 'recording-failures-by-sdk', title: 'Failures by SDK', unit: 'failures' }, totalsBy(failed, (r) => r.sdkType || '(unknown)', (r) => r.failed));
+  barChart(
+    charts,
+    { id: 'recording-failures-by-sdk', title: 'Failures by SDK', unit: 'failures' },
+    totalsBy(
+      failed,
+      (r) => r.sdkType || '(unknown)',
+      (r) => r.failed,
+    ),
+  );
   const bySdkOperation = new Map<string, { sdkType: string; operationName: string; resultSignature: string; failed: number }>();
   for (const row of failed) {
     const key = `${row.sdkType}\u0000${row.operationName}\u0000${row.resultSignature}`;

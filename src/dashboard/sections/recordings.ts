@@ -7,16 +7,36 @@ import type { RecordingsPerCallRow, RecordingsRow } from '../types.js';
 export function renderRecordings(target: HTMLElement, rows: readonly RecordingsRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
-  timeChart(charts, { id: 'recordings-count', title: 'Recordings', unit: 'recordings' }, pivot(rows, { bucket: (r) => r.bucket, key: () => 'recordings', value: (r) => r.recordings }));
+  timeChart(
+    charts,
+    { id: 'recordings-count', title: 'Recordings', unit: 'recordings' },
+    pivot(rows, { bucket: (r) => r.bucket, key: () => 'recordings', value: (r) => r.recordings }),
+  );
   timeChart(
     charts,
     { id: 'recordings-hours', title: 'Recorded hours', unit: 'hours' },
     pivot(rows, { bucket: (r) => r.bucket, key: () => 'hours', value: (r) => r.recordingSeconds / 3600 }),
   );
-  barChart(charts, { id: 'recordings-by-format', title: 'By format', unit: 'recordings' }, totalsOfMaps(rows, (r) => r.byFormat));
-  barChart(charts, { id: 'recordings-by-channel', title: 'By channel', unit: 'recordings' }, totalsOfMaps(rows, (r) => r.byChannel));
-  barChart(charts, { id: 'recordings-by-content', title: 'By content', unit: 'recordings' }, totalsOfMaps(rows, (r) => r.byContent));
-  barChart(charts, { id: 'recordings-by-end-reason', title: 'By end reason', unit: 'recordings' }, totalsOfMaps(rows, (r) => r.byEndReason));
+  barChart(
+    charts,
+    { id: 'recordings-by-format', title: 'By format', unit: 'recordings' },
+    totalsOfMaps(rows, (r) => r.byFormat),
+  );
+  barChart(
+    charts,
+    { id: 'recordings-by-channel', title: 'By channel', unit: 'recordings' },
+    totalsOfMaps(rows, (r) => r.byChannel),
+  );
+  barChart(
+    charts,
+    { id: 'recordings-by-content', title: 'By content', unit: 'recordings' },
+    totalsOfMaps(rows, (r) => r.byContent),
+  );
+  barChart(
+    charts,
+    { id: 'recordings-by-end-reason', title: 'By end reason', unit: 'recordings' },
+    totalsOfMaps(rows, (r) => r.byEndReason),
+  );
 }
 
 /** How many calls had 0, 1, 2 ... recordings. */

@@ -22,15 +22,29 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
     const ofUnit = rows.filter((row) => row.unitType === unit);
     timeChart(
       charts,
-      { id: `retirement-${unit}`, title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`, unit: unit.toLowerCase(), note: 'one line per usage type, named with its fate on 2028-09-30' },
+      {
+        id: `retirement-${unit}`,
+        title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
+        unit: unit.toLowerCase(),
+        note: 'one line per usage type, named with its fate on 2028-09-30',
+      },
       pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
     );
   }
   if (units.length === 0) timeChart(charts, { id: 'retirement', title: 'Usage by month and fate', unit: '' }, { times: [], series: [] });
   barChart(
     charts,
-    { id: 'retirement-records-by-fate', title: 'Usage records by fate', unit: 'records', note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)' },
-    totalsBy(rows, (r) => r.fate, (r) => r.records),
+    {
+      id: 'retirement-records-by-fate',
+      title: 'Usage records by fate',
+      unit: 'records',
+      note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)',
+    },
+    totalsBy(
+      rows,
+      (r) => r.fate,
+      (r) => r.records,
+    ),
   );
   target.appendChild(h('h3', {}, 'Usage by month, with its fate'));
   target.appendChild(
@@ -51,7 +65,14 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
     ),
   );
   const unknown = rows.filter((row) => row.fate === 'unknown').reduce((sum, row) => sum + row.records, 0);
-  if (unknown > 0) target.appendChild(h('p', { class: 'note' }, `${formatNumber(unknown)} record(s) have a usage type the mapping does not name (docs/RETIREMENT.md): their fate is unknown, not guessed.`));
+  if (unknown > 0)
+    target.appendChild(
+      h(
+        'p',
+        { class: 'note' },
+        `${formatNumber(unknown)} record(s) have a usage type the mapping does not name (docs/RETIREMENT.md): their fate is unknown, not guessed.`,
+      ),
+    );
 }
 
 function clip(text: string, max: number): string {

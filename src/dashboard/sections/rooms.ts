@@ -14,8 +14,16 @@ const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultTyp
 export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
-  timeChart(charts, { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES));
-  timeChart(charts, { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' }, largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES));
+  timeChart(
+    charts,
+    { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' },
+    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES),
+  );
+  timeChart(
+    charts,
+    { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' },
+    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES),
+  );
   const all = rows.reduce((sum, row) => sum + row.count, 0);
   const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
   timeChart(
@@ -27,11 +35,28 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       note: 'operations whose result type is Succeeded and whose signature is below 400',
       caption: () => `${formatNumber(all === 0 ? 0 : (100 * succeeded) / all)} % of ${formatNumber(all)} operations succeeded`,
     },
-    percentOver(rows, (r) => r.bucket, (r) => r.count, (r) => (failed(r) ? 0 : r.count)),
+    percentOver(
+      rows,
+      (r) => r.bucket,
+      (r) => r.count,
+      (r) => (failed(r) ? 0 : r.count),
+    ),
   );
   const failures = rows.filter(failed);
-  timeChart(charts, { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' }, largestSeries(pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }), MAX_LINES));
-  barChart(charts, { id: 'rooms-failures-by-signature', title: 'Failures by result', unit: 'failures' }, totalsBy(failures, (r) => `${r.resultType} ${r.resultSignature}`, (r) => r.count));
+  timeChart(
+    charts,
+    { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' },
+    largestSeries(pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }), MAX_LINES),
+  );
+  barChart(
+    charts,
+    { id: 'rooms-failures-by-signature', title: 'Failures by result', unit: 'failures' },
+    totalsBy(
+      failures,
+      (r) => `${r.resultType} ${r.resultSignature}`,
+      (r) => r.count,
+    ),
+  );
 }
 
 export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void {

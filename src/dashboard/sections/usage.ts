@@ -10,7 +10,11 @@ export function renderUsage(target: HTMLElement, rows: readonly UsageRow[]): voi
   const units = [...new Set(rows.map((row) => row.unitType))].sort();
   for (const unit of units) {
     const ofUnit = rows.filter((row) => row.unitType === unit);
-    timeChart(charts, { id: `usage-${unit}`, title: `Usage in ${unit.toLowerCase()}s`, unit: unit.toLowerCase() }, pivot(ofUnit, { bucket: (r) => r.bucket, key: (r) => r.usageType, value: (r) => r.quantity }));
+    timeChart(
+      charts,
+      { id: `usage-${unit}`, title: `Usage in ${unit.toLowerCase()}s`, unit: unit.toLowerCase() },
+      pivot(ofUnit, { bucket: (r) => r.bucket, key: (r) => r.usageType, value: (r) => r.quantity }),
+    );
   }
   if (units.length === 0) timeChart(charts, { id: 'usage', title: 'Usage', unit: '' }, { times: [], series: [] });
 }

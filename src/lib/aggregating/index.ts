@@ -27,7 +27,12 @@ export type { AggregateView, Route, RowData } from './types.js';
 
 /** Every aggregate folded from records. */
 export const ALL_VIEWS: readonly AggregateView[] = Object.freeze([
-  roomsOperationsView, roomsView, callsView, recordingsView, recordingOperationsView, usageView,
+  roomsOperationsView,
+  roomsView,
+  callsView,
+  recordingsView,
+  recordingOperationsView,
+  usageView,
 ]);
 
 /**

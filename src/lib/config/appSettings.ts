@@ -75,7 +75,10 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
   }
   const tablePrefix = env[SETTING.tablePrefix] ?? DEFAULT_TABLE_PREFIX;
   if (!TABLE_PREFIX.test(tablePrefix)) {
-    throw new SettingError(SETTING.tablePrefix, `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`);
+    throw new SettingError(
+      SETTING.tablePrefix,
+      `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`,
+    );
   }
   return {
     logsConnection: connectionName(env, LOGS_CONNECTION),

@@ -30,7 +30,11 @@ export function getRuntime(env: NodeJS.ProcessEnv = process.env, retry: RuntimeR
 export function createRuntime(env: NodeJS.ProcessEnv, retry: RuntimeRetry = {}): Runtime {
   const settings = readAppSettings(env);
   const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env), retry.blobs);
-  const tables = new AzureTableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix, retry.tables ? { retry: retry.tables } : {});
+  const tables = new AzureTableStore(
+    resolveConnection(settings.aggregatesConnection, 'table', env),
+    settings.tablePrefix,
+    retry.tables ? { retry: retry.tables } : {},
+  );
   return {
     settings,
     source,

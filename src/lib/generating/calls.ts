@@ -7,16 +7,7 @@
  * operations.
  */
 import type { Category } from '../normalizing/types.js';
-import {
-  acsUserId,
-  fictionalPhoneNumber,
-  guid,
-  isoTime7,
-  MS_PER_MINUTE,
-  recordingId,
-  serverCallId,
-  teamsUserId,
-} from './format.js';
+import { acsUserId, fictionalPhoneNumber, guid, isoTime7, MS_PER_MINUTE, recordingId, serverCallId, teamsUserId } from './format.js';
 import { scheduleCallLogs } from './callLogs.js';
 import { decide, failure, requestDuration, type Outcome } from './outcomes.js';
 import { Weighted, type Random } from './random.js';
@@ -28,9 +19,21 @@ const SUMMARIES: Category = 'CallRecordingSummary';
 const USAGE: Category = 'Usage';
 
 /** Recordings per call: mostly one or two, sometimes many (start/stop on every hold). */
-const RECORDINGS_PER_CALL = new Weighted<number>([[1, 50], [2, 25], [3, 12], [4, 8], [0, 5]]);
+const RECORDINGS_PER_CALL = new Weighted<number>([
+  [1, 50],
+  [2, 25],
+  [3, 12],
+  [4, 8],
+  [0, 5],
+]);
 
-const VOIP_PARTICIPANTS = new Weighted<number>([[2, 5], [3, 3], [4, 2], [5, 1], [6, 1]]);
+const VOIP_PARTICIPANTS = new Weighted<number>([
+  [2, 5],
+  [3, 3],
+  [4, 2],
+  [5, 1],
+  [6, 1],
+]);
 
 interface ContentConfig {
   contentType: string;
@@ -165,7 +168,15 @@ class Call {
       ids.push(user);
       const join = this.start0 + (i < 2 ? random.between(0, 5_000) : random.between(0, duration * 0.3));
       const leave = random.chance(0.8) ? this.end - random.between(0, 10_000) : join + (this.end - join) * random.between(0.2, 0.9);
-      this.participants.push({ usageType: 'Audio', participantId: guid(random), userIdA: user, userIdB: null, join, leave: Math.max(leave, join + 1_000), relayed: random.chance(0.15) });
+      this.participants.push({
+        usageType: 'Audio',
+        participantId: guid(random),
+        userIdA: user,
+        userIdB: null,
+        join,
+        leave: Math.max(leave, join + 1_000),
+        relayed: random.chance(0.15),
+      });
     }
     // A two-party call bills both users on each record.
     if (voip === 2) {
@@ -175,7 +186,15 @@ class Call {
     }
     if (random.chance(0.25)) {
       const join = this.start0 + random.between(0, duration * 0.2);
-      this.participants.push({ usageType: 'PSTN', participantId: guid(random), userIdA: this.resource.phoneNumber, userIdB: fictionalPhoneNumber(random), join, leave: this.end - random.between(0, 5_000), relayed: false });
+      this.participants.push({
+        usageType: 'PSTN',
+        participantId: guid(random),
+        userIdA: this.resource.phoneNumber,
+        userIdB: fictionalPhoneNumber(random),
+        join,
+        leave: this.end - random.between(0, 5_000),
+        relayed: false,
+      });
     }
   }
 
@@ -214,7 +233,8 @@ class Call {
     const outcome = decide(random, this.failureRate, 200);
     this.operation(sim, this.names.start, MEDIAN_MS.start, outcome, this.uri(null, ''));
     if (outcome.failed) {
-      if (attempt === 1 && outcome.status !== 400) sim.schedule(sim.now + random.between(1_000, 3_000), (s) => this.startRecording(s, recording, plannedEnd, stops, 2));
+      if (attempt === 1 && outcome.status !== 400)
+        sim.schedule(sim.now + random.between(1_000, 3_000), (s) => this.startRecording(s, recording, plannedEnd, stops, 2));
       else recording.ended = true; // never started
       return;
     }
@@ -309,7 +329,10 @@ class Call {
       end: this.end,
       sdkVersion: this.sdkVersion,
       legs: this.participants.map((p) => ({
-        participantId: p.participantId, endpointType: p.usageType === 'PSTN' ? 'PSTN' : 'VoIP', join: p.join, leave: p.leave,
+        participantId: p.participantId,
+        endpointType: p.usageType === 'PSTN' ? 'PSTN' : 'VoIP',
+        join: p.join,
+        leave: p.leave,
       })),
     });
   }
@@ -321,9 +344,31 @@ class Call {
       userIdA: participant.userIdA,
       ...(participant.userIdB === null ? {} : { userIdB: participant.userIdB }),
     };
-    usage(sim, this.resource, this.random, this.correlationId, participant.usageType, this.resource.minuteUnit, round(minutes, 4), participant.join, participant.leave, common);
+    usage(
+      sim,
+      this.resource,
+      this.random,
+      this.correlationId,
+      participant.usageType,
+      this.resource.minuteUnit,
+      round(minutes, 4),
+      participant.join,
+      participant.leave,
+      common,
+    );
     if (participant.relayed) {
-      usage(sim, this.resource, this.random, this.correlationId, 'NAT', this.resource.megabyteUnit, round(minutes * this.random.between(0.3, 1.2), 2), participant.join, participant.leave, common);
+      usage(
+        sim,
+        this.resource,
+        this.random,
+        this.correlationId,
+        'NAT',
+        this.resource.megabyteUnit,
+        round(minutes * this.random.between(0.3, 1.2), 2),
+        participant.join,
+        participant.leave,
+        common,
+      );
     }
   }
 }

@@ -50,10 +50,27 @@ export const SDK_TYPES = new Weighted<string>([
 
 /** Published Call Automation SDK versions per SDK type, with a pre-release seen in the seed. */
 export const SDK_VERSIONS: Readonly<Record<string, Weighted<string>>> = {
-  dotnet: new Weighted([['1.3.0', 4], ['1.2.0', 3], ['1.1.0', 1], ['1.0.0-alpha.20220829.1', 0.3]]),
-  java: new Weighted([['1.3.1', 3], ['1.2.5', 2], ['1.1.3', 1]]),
-  javascript: new Weighted([['1.3.0', 3], ['1.2.0', 2], ['1.1.0', 1]]),
-  python: new Weighted([['1.3.0', 2], ['1.2.0', 2], ['1.1.0', 1]]),
+  dotnet: new Weighted([
+    ['1.3.0', 4],
+    ['1.2.0', 3],
+    ['1.1.0', 1],
+    ['1.0.0-alpha.20220829.1', 0.3],
+  ]),
+  java: new Weighted([
+    ['1.3.1', 3],
+    ['1.2.5', 2],
+    ['1.1.3', 1],
+  ]),
+  javascript: new Weighted([
+    ['1.3.0', 3],
+    ['1.2.0', 2],
+    ['1.1.0', 1],
+  ]),
+  python: new Weighted([
+    ['1.3.0', 2],
+    ['1.2.0', 2],
+    ['1.1.0', 1],
+  ]),
 };
 
 export function createResources(seed: number, count: number): SimResource[] {

@@ -14,18 +14,45 @@ const CATEGORY: Category = 'RoomsOperational';
 
 /** Lifespans in minutes; the seed and samples show 30, 45, 60, 61, 90, 120, 121. */
 const LIFESPANS = new Weighted<number>([
-  [30, 2], [45, 1], [60, 4], [61, 1], [90, 2], [120, 3], [121, 1], [180, 1], [240, 1], [480, 0.3], [1440, 0.2],
+  [30, 2],
+  [45, 1],
+  [60, 4],
+  [61, 1],
+  [90, 2],
+  [120, 3],
+  [121, 1],
+  [180, 1],
+  [240, 1],
+  [480, 0.3],
+  [1440, 0.2],
 ]);
 
 /** Participants a room is created with. */
 const INITIAL_PARTICIPANTS = new Weighted<number>([
-  [0, 1], [1, 1], [2, 4], [3, 4], [4, 3], [5, 2], [6, 1], [8, 1], [12, 0.5], [25, 0.2],
+  [0, 1],
+  [1, 1],
+  [2, 4],
+  [3, 4],
+  [4, 3],
+  [5, 2],
+  [6, 1],
+  [8, 1],
+  [12, 0.5],
+  [25, 0.2],
 ]);
 
 /** Median request durations (ms) per operation. */
 const MEDIAN_MS: Readonly<Record<string, number>> = {
-  CreateRoom: 45, GetRoom: 22, ListRooms: 38, PatchRoom: 60, UpdateRoom: 60, DeleteRoom: 50,
-  AddParticipants: 70, UpdateParticipants: 75, RemoveParticipants: 65, GetParticipants: 30,
+  CreateRoom: 45,
+  GetRoom: 22,
+  ListRooms: 38,
+  PatchRoom: 60,
+  UpdateRoom: 60,
+  DeleteRoom: 50,
+  AddParticipants: 70,
+  UpdateParticipants: 75,
+  RemoveParticipants: 65,
+  GetParticipants: 30,
 };
 
 /** Lifespans the service refuses (400). */

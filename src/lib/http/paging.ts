@@ -47,26 +47,46 @@ export interface PageOf<T> {
   next: string | null;
 }
 
-const tokenSchema = z.object({
-  v: z.literal(TOKEN_VERSION),
-  o: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
-  g: z.string().regex(/^[\w.:-]{1,64}$/).optional(),
-  d: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
-}).strict();
+const tokenSchema = z
+  .object({
+    v: z.literal(TOKEN_VERSION),
+    o: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+    g: z
+      .string()
+      .regex(/^[\w.:-]{1,64}$/)
+      .optional(),
+    d: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
+  })
+  .strict();
 
 function scopeKey(scope: PageScope): string {
   const { view, filters, pageSize } = scope;
   // Fixed order, absent as null: the same request always gives the same key.
-  return JSON.stringify([view, filters.granularity, filters.from ?? null, filters.to ?? null, filters.resourceId ?? null, filters.correlationId ?? null, pageSize]);
+  return JSON.stringify([
+    view,
+    filters.granularity,
+    filters.from ?? null,
+    filters.to ?? null,
+    filters.resourceId ?? null,
+    filters.correlationId ?? null,
+    pageSize,
+  ]);
 }
 
 function digest(scope: PageScope, offset: number, group: string | undefined): string {
   const position = group === undefined ? `${offset}` : `${offset}@${group}`;
-  return createHash('sha256').update(`${scopeKey(scope)}#${position}`).digest().subarray(0, 16).toString('base64url');
+  return createHash('sha256')
+    .update(`${scopeKey(scope)}#${position}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
 }
 
 export function encodeContinuationToken(scope: PageScope, offset: number, group?: string): string {
-  const token = group === undefined ? { v: TOKEN_VERSION, o: offset, d: digest(scope, offset, group) } : { v: TOKEN_VERSION, o: offset, g: group, d: digest(scope, offset, group) };
+  const token =
+    group === undefined
+      ? { v: TOKEN_VERSION, o: offset, d: digest(scope, offset, group) }
+      : { v: TOKEN_VERSION, o: offset, g: group, d: digest(scope, offset, group) };
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 

@@ -29,7 +29,13 @@ export type QueryRequestResult = { success: true; request: QueryRequest } | { su
 /** The API's own parameters, built once. Values arrive as strings (or not at all). */
 const optionsSchema = z.object({
   format: z.string().trim().toLowerCase().pipe(z.enum(FORMATS)).optional(),
-  pageSize: z.string().trim().regex(/^\d{1,9}$/).transform(Number).pipe(z.number().int().min(MIN_PAGE_SIZE).max(MAX_PAGE_SIZE)).optional(),
+  pageSize: z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(MIN_PAGE_SIZE).max(MAX_PAGE_SIZE))
+    .optional(),
   continuationToken: z.string().trim().optional(),
 });
 

@@ -18,13 +18,7 @@ import { FIELDS_LOOKUP_INDEX, PLANS, type CategoryPlan, type FieldKind } from '.
 import type { Category } from './types.js';
 import { toBoolean, toNumber, toText, toTime, withoutNullWord } from './values.js';
 
-export type BuildCandidate = (
-  view: FieldView,
-  located: Located,
-  category: Category,
-  time: number | null,
-  resourceId: string,
-) => Record<string, unknown>;
+export type BuildCandidate = (view: FieldView, located: Located, category: Category, time: number | null, resourceId: string) => Record<string, unknown>;
 
 const CONVERTERS: Readonly<Record<FieldKind, string>> = {
   text: 'toText',

@@ -67,9 +67,7 @@ const CATEGORY_BY_EXACT_NAME: ReadonlyMap<string, Category> = new Map<string, Ca
 
 const CONTAINER_PREFIX = 'insights-logs-';
 
-const CATEGORY_BY_CONTAINER: ReadonlyMap<string, Category> = new Map<string, Category>(
-  CATEGORIES.map((c) => [CONTAINER_PREFIX + c.toLowerCase(), c] as const),
-);
+const CATEGORY_BY_CONTAINER: ReadonlyMap<string, Category> = new Map<string, Category>(CATEGORIES.map((c) => [CONTAINER_PREFIX + c.toLowerCase(), c] as const));
 
 const NOT_LETTER_OR_DIGIT = /[^a-z0-9]/g;
 

@@ -10,8 +10,16 @@
 import type { z } from 'zod';
 import type { FieldLookup } from './fields.js';
 import {
-  CALL_SECONDS_RANGE, COUNT_RANGE, LIFESPAN_RANGE, LOSS_RATE_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE,
-  STREAM_MS_RANGE, UPDATES_VERSION_RANGE, type NumberRange,
+  CALL_SECONDS_RANGE,
+  COUNT_RANGE,
+  LIFESPAN_RANGE,
+  LOSS_RATE_RANGE,
+  QUANTITY_RANGE,
+  RECORDING_SECONDS_RANGE,
+  REQUEST_MS_RANGE,
+  STREAM_MS_RANGE,
+  UPDATES_VERSION_RANGE,
+  type NumberRange,
 } from './ranges.js';
 import {
   callDiagnosticsSchema,

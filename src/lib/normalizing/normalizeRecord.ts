@@ -8,14 +8,7 @@
  */
 import { BUILDERS } from './buildCandidate.js';
 import { FieldView } from './fields.js';
-import {
-  FIXED_FIELD_LABELS,
-  KIND_EXPECTATION,
-  PLANS,
-  RESOURCE_ID_LOOKUP_INDEX,
-  TIME_LOOKUP_INDEX,
-  type CategoryPlan,
-} from './mapping.js';
+import { FIXED_FIELD_LABELS, KIND_EXPECTATION, PLANS, RESOURCE_ID_LOOKUP_INDEX, TIME_LOOKUP_INDEX, type CategoryPlan } from './mapping.js';
 import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS, describeRange, inRange } from './ranges.js';
 import { pseudonymOf } from './pseudonym.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
@@ -26,10 +19,7 @@ import { describeValue } from './values.js';
 
 const NO_CONTEXT: NormalizeContext = {};
 
-export function normalizeRecord(
-  raw: Record<string, unknown>,
-  context: NormalizeContext = NO_CONTEXT,
-): NormalizeResult {
+export function normalizeRecord(raw: Record<string, unknown>, context: NormalizeContext = NO_CONTEXT): NormalizeResult {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return invalid('schema_invalid', 'record: not a JSON object');
   }
@@ -145,11 +135,7 @@ let lastPathUpperCaseId = '';
  * `value_out_of_range` when every bad field is a number outside its range (±Infinity included), else
  * `schema_invalid`.
  */
-function describeIssues(
-  issues: readonly { readonly path: readonly PropertyKey[] }[],
-  plan: CategoryPlan,
-  candidate: Record<string, unknown>,
-): NormalizeResult {
+function describeIssues(issues: readonly { readonly path: readonly PropertyKey[] }[], plan: CategoryPlan, candidate: Record<string, unknown>): NormalizeResult {
   const clauses: string[] = [];
   let onlyRanges = true;
   const seen = new Set<string>();
@@ -169,8 +155,7 @@ function describeIssues(
     if (value === null || value === undefined) clauses.push(`${label}: missing`);
     else if (field !== undefined) {
       clauses.push(`${label}: expected ${KIND_EXPECTATION[field.kind]}, got ${describeValue(value)}`);
-    }
-    else clauses.push(`${label}: invalid value ${describeValue(value)}`);
+    } else clauses.push(`${label}: invalid value ${describeValue(value)}`);
   }
   return invalid(onlyRanges && clauses.length > 0 ? 'value_out_of_range' : 'schema_invalid', clauses.join('; '));
 }

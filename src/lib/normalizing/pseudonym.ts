@@ -12,5 +12,9 @@ export function pseudonymOf(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const id = value.trim();
   if (NO_ID.has(id.toLowerCase())) return null;
-  return crypto.createHash('sha256').update('acs-logs-leg:' + id).digest('base64url').slice(0, 22);
+  return crypto
+    .createHash('sha256')
+    .update('acs-logs-leg:' + id)
+    .digest('base64url')
+    .slice(0, 22);
 }

@@ -9,12 +9,7 @@ export class UnsupportedCategory {
 }
 
 /** Rooms fields whose names do not start with `Room`. */
-const ROOMS_FIELDS = [
-  'addedroomparticipantscount',
-  'upsertedroomparticipantscount',
-  'removedroomparticipantscount',
-  'pstndialoutenabled',
-] as const;
+const ROOMS_FIELDS = ['addedroomparticipantscount', 'upsertedroomparticipantscount', 'removedroomparticipantscount', 'pstndialoutenabled'] as const;
 const SUMMARY_FIELDS = ['recordinglength', 'chunkcount', 'contenttype'] as const;
 const RECORDING_ID = ['recordingid'] as const;
 const OPERATION_FIELDS = ['uri', 'callconnectionid', 'sdktype'] as const;
@@ -28,10 +23,7 @@ const CALL_DIAGNOSTICS_FIELDS = ['streamid', 'jitteravg', 'roundtriptimeavg', 'p
  * table) if recognized; unsupported if it names a category that is neither; the file's category; the
  * category its fields imply. `undefined` when nothing tells.
  */
-export function resolveCategory(
-  view: FieldView,
-  fileCategory: Category | undefined,
-): Category | UnsupportedCategory | undefined {
+export function resolveCategory(view: FieldView, fileCategory: Category | undefined): Category | UnsupportedCategory | undefined {
   const named = view.get(CATEGORY_NAMES, true);
   if (named !== undefined) {
     const category = parseCategory(String(named));

@@ -9,17 +9,18 @@
  */
 import { z } from 'zod';
 import {
-  CALL_SECONDS_RANGE, COUNT_RANGE, LIFESPAN_RANGE, LOSS_RATE_RANGE, QUANTITY_RANGE, RECORDING_SECONDS_RANGE, REQUEST_MS_RANGE,
-  STREAM_MS_RANGE, UPDATES_VERSION_RANGE, type NumberRange,
+  CALL_SECONDS_RANGE,
+  COUNT_RANGE,
+  LIFESPAN_RANGE,
+  LOSS_RATE_RANGE,
+  QUANTITY_RANGE,
+  RECORDING_SECONDS_RANGE,
+  REQUEST_MS_RANGE,
+  STREAM_MS_RANGE,
+  UPDATES_VERSION_RANGE,
+  type NumberRange,
 } from './ranges.js';
-import type {
-  CallDiagnosticsRecord,
-  CallSummaryRecord,
-  RecordingOperationRecord,
-  RecordingSummaryRecord,
-  RoomsOperationRecord,
-  UsageRecord,
-} from './types.js';
+import type { CallDiagnosticsRecord, CallSummaryRecord, RecordingOperationRecord, RecordingSummaryRecord, RoomsOperationRecord, UsageRecord } from './types.js';
 
 const text = z.string();
 const optionalText = z.string().nullable();
@@ -45,57 +46,65 @@ const commonShape = {
   level: optionalText,
 };
 
-export const roomsOperationSchema = z.compile(z.object({
-  category: z.literal('RoomsOperational'),
-  ...commonShape,
-  roomId: optionalText,
-  roomLifespanMinutes: z.number().int().min(LIFESPAN_RANGE.min).max(LIFESPAN_RANGE.max).nullable(),
-  pstnDialOutEnabled: optionalFlag,
-  addedParticipantsCount: optionalCount,
-  upsertedParticipantsCount: optionalCount,
-  removedParticipantsCount: optionalCount,
-  participantsCount: optionalCount,
-  participantsAttendee: optionalCount,
-  participantsConsumer: optionalCount,
-  participantsPresenter: optionalCount,
-}));
+export const roomsOperationSchema = z.compile(
+  z.object({
+    category: z.literal('RoomsOperational'),
+    ...commonShape,
+    roomId: optionalText,
+    roomLifespanMinutes: z.number().int().min(LIFESPAN_RANGE.min).max(LIFESPAN_RANGE.max).nullable(),
+    pstnDialOutEnabled: optionalFlag,
+    addedParticipantsCount: optionalCount,
+    upsertedParticipantsCount: optionalCount,
+    removedParticipantsCount: optionalCount,
+    participantsCount: optionalCount,
+    participantsAttendee: optionalCount,
+    participantsConsumer: optionalCount,
+    participantsPresenter: optionalCount,
+  }),
+);
 
-export const recordingSummarySchema = z.compile(z.object({
-  category: z.literal('CallRecordingSummary'),
-  ...commonShape,
-  recordingId: text,
-  recordingStartTime: optionalEpochMs,
-  recordingLengthSeconds: amount(RECORDING_SECONDS_RANGE).nullable(),
-  chunkCount: optionalCount,
-  contentType: optionalText,
-  channelType: optionalText,
-  formatType: optionalText,
-  audioChannelsCount: optionalCount,
-  recordingEndReason: optionalText,
-}));
+export const recordingSummarySchema = z.compile(
+  z.object({
+    category: z.literal('CallRecordingSummary'),
+    ...commonShape,
+    recordingId: text,
+    recordingStartTime: optionalEpochMs,
+    recordingLengthSeconds: amount(RECORDING_SECONDS_RANGE).nullable(),
+    chunkCount: optionalCount,
+    contentType: optionalText,
+    channelType: optionalText,
+    formatType: optionalText,
+    audioChannelsCount: optionalCount,
+    recordingEndReason: optionalText,
+  }),
+);
 
-export const recordingOperationSchema = z.compile(z.object({
-  category: z.literal('CallRecordingOperational'),
-  ...commonShape,
-  callConnectionId: optionalText,
-  serverCallId: optionalText,
-  sdkType: optionalText,
-  sdkVersion: optionalText,
-  durationMs: amount(REQUEST_MS_RANGE).nullable(),
-  uri: optionalText,
-  recordingId: optionalText,
-}));
+export const recordingOperationSchema = z.compile(
+  z.object({
+    category: z.literal('CallRecordingOperational'),
+    ...commonShape,
+    callConnectionId: optionalText,
+    serverCallId: optionalText,
+    sdkType: optionalText,
+    sdkVersion: optionalText,
+    durationMs: amount(REQUEST_MS_RANGE).nullable(),
+    uri: optionalText,
+    recordingId: optionalText,
+  }),
+);
 
-export const usageSchema = z.compile(z.object({
-  category: z.literal('Usage'),
-  ...commonShape,
-  recordId: optionalText,
-  usageType: text,
-  unitType: text,
-  quantity: amount(QUANTITY_RANGE),
-  startTime: optionalEpochMs,
-  endTime: optionalEpochMs,
-}));
+export const usageSchema = z.compile(
+  z.object({
+    category: z.literal('Usage'),
+    ...commonShape,
+    recordId: optionalText,
+    usageType: text,
+    unitType: text,
+    quantity: amount(QUANTITY_RANGE),
+    startTime: optionalEpochMs,
+    endTime: optionalEpochMs,
+  }),
+);
 
 const updatesVersion = z.number().int().min(UPDATES_VERSION_RANGE.min).max(UPDATES_VERSION_RANGE.max).nullable();
 

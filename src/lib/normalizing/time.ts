@@ -8,8 +8,7 @@
  */
 
 // 2024-05-25T04:32:49.4693371Z, 2024-05-25 04:32:49+02:00, 2024-05-25T04:32Z, 2024-05-25
-const ISO =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
+const ISO = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(?:([Zz]|UTC|GMT)|([+-])(\d{2}):?(\d{2})?)?$/;
 
 // 5/25/2023, 4:32:49.469 AM   5/25/2023 4:32 PM   5/25/2023 16:32:49
 const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:,\s*|\s+)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(?:\s*([AaPp])\.?[Mm]\.?)?$/;
@@ -87,15 +86,7 @@ export function parseTimeByPattern(text: string): number | null {
   const s = text.trim();
   let m = ISO.exec(s);
   if (m !== null) {
-    const local = toEpochMs(
-      int(m[1]),
-      int(m[2]),
-      int(m[3]),
-      int(m[4]),
-      int(m[5]),
-      int(m[6]),
-      millis(m[7]),
-    );
+    const local = toEpochMs(int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6]), millis(m[7]));
     if (local === null) return null;
     if (m[9] === undefined) return local; // Z, UTC, GMT or no zone at all
     const offsetHours = int(m[10]);
@@ -111,7 +102,8 @@ export function parseTimeByPattern(text: string): number | null {
     if (meridiem !== undefined) {
       if (hour < 1 || hour > 12) return null;
       const pm = meridiem === 'P' || meridiem === 'p';
-      if (hour === 12) hour = pm ? 12 : 0; // 12:xx AM is just after midnight, 12:xx PM just after noon
+      if (hour === 12)
+        hour = pm ? 12 : 0; // 12:xx AM is just after midnight, 12:xx PM just after noon
       else if (pm) hour += 12;
     }
     return toEpochMs(int(m[3]), int(m[1]), int(m[2]), hour, int(m[5]), int(m[6]), millis(m[7]));
@@ -130,15 +122,7 @@ function millis(fraction: string | undefined): number {
   return Number(fraction.length >= 3 ? fraction.slice(0, 3) : (fraction + '00').slice(0, 3));
 }
 
-function toEpochMs(
-  year: number,
-  month: number,
-  day: number,
-  hour: number,
-  minute: number,
-  second: number,
-  ms: number,
-): number | null {
+function toEpochMs(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number): number | null {
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
   return daysFromCivil(year, month, day) * MS_PER_DAY + ((hour * 60 + minute) * 60 + second) * 1000 + ms;

@@ -129,12 +129,7 @@ export interface CallDiagnosticsRecord extends CommonFields {
 }
 
 export type NormalizedRecord =
-  | RoomsOperationRecord
-  | RecordingSummaryRecord
-  | RecordingOperationRecord
-  | UsageRecord
-  | CallSummaryRecord
-  | CallDiagnosticsRecord;
+  RoomsOperationRecord | RecordingSummaryRecord | RecordingOperationRecord | UsageRecord | CallSummaryRecord | CallDiagnosticsRecord;
 
 /**
  * `schema_invalid`: a field is missing or of the wrong type; `time_invalid`: the time does not read;

@@ -1,9 +1,7 @@
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
-import {
-  MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore,
-} from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
 import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
@@ -86,7 +84,6 @@ interface Item {
 
 const MAX_ATTEMPTS = 40;
 
-
 /** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
   tables: TableStore,
@@ -136,7 +133,12 @@ export async function applyToViews(
           work.push({ view, partitionKey, items });
         }
         items.push({
-          source, sourceIndex, positioned, position: positioned.position, record: positioned.record, rowKeys: route.rowKeys.map(boundedKey),
+          source,
+          sourceIndex,
+          positioned,
+          position: positioned.position,
+          record: positioned.record,
+          rowKeys: route.rowKeys.map(boundedKey),
         });
       }
     });
@@ -197,7 +199,10 @@ async function applyToPartition(
     const lastPositions = new Map<string, number>();
     for (let i = 0; i < end; i++) {
       const item = items[i] as Item;
-      view.apply(item.record, item.rowKeys.map((key) => rows.get(key) as RowData));
+      view.apply(
+        item.record,
+        item.rowKeys.map((key) => rows.get(key) as RowData),
+      );
       lastPositions.set(item.source.fileId, item.position);
     }
 
@@ -283,12 +288,7 @@ async function applyToPartition(
 }
 
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */
-function summaryOf(
-  summary: NonNullable<AggregateView['summary']>,
-  known: PartitionRows,
-  changed: ReadonlyMap<string, RowData>,
-  partitionKey: string,
-): RowData {
+function summaryOf(summary: NonNullable<AggregateView['summary']>, known: PartitionRows, changed: ReadonlyMap<string, RowData>, partitionKey: string): RowData {
   const all = new Map<string, RowData>();
   for (const [key, row] of known.entries()) {
     if (!key.startsWith(RESERVED_ROW_PREFIX) && key !== summary.rowKey && !changed.has(key)) all.set(key, row.data);

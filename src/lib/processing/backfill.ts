@@ -40,7 +40,16 @@ export interface BackfillProgress {
 export async function backfill(deps: ProcessDeps, options: BackfillOptions): Promise<BackfillProgress> {
   const now = deps.now ?? Date.now;
   const progress: BackfillProgress = {
-    filesTotal: 0, bytesTotal: 0, filesDone: 0, bytesDone: 0, bytesRead: 0, records: 0, badLines: 0, filesFailed: 0, containersFailed: [], startedAt: now(),
+    filesTotal: 0,
+    bytesTotal: 0,
+    filesDone: 0,
+    bytesDone: 0,
+    bytesRead: 0,
+    records: 0,
+    badLines: 0,
+    filesFailed: 0,
+    containersFailed: [],
+    startedAt: now(),
   };
   const unlisted = new Set<string>();
   const containerFailed = (container: string, error: unknown): void => {

@@ -79,9 +79,7 @@ export class CheckpointStore {
   /** Files that may still grow, page by page. */
   async *listOpen(container?: string): AsyncGenerator<Checkpoint> {
     await this.tables.ensureTable(FILES_TABLE);
-    const filter = container
-      ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false`
-      : 'sealed eq false';
+    const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false` : 'sealed eq false';
     for await (const row of this.tables.query(FILES_TABLE, filter)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
   }
 

@@ -46,7 +46,12 @@ export function hintsChanged(checkpoint: Checkpoint, stat: LogFileStat): boolean
  * `null` when no segment is to be read, and then only a hint makes it look).
  */
 export async function checkIdentity(
-  source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat, readEnd: number | null, options: { checkHead?: boolean } = {},
+  source: LogSource,
+  file: LogFileRef,
+  checkpoint: Checkpoint,
+  stat: LogFileStat,
+  readEnd: number | null,
+  options: { checkHead?: boolean } = {},
 ): Promise<IdentityVerdict> {
   if (stat.length < checkpoint.offset) {
     const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
@@ -129,9 +134,8 @@ export class ConsumedBytesTracker {
       }
       this.tailEnd = position;
     }
-    this.recent = piece.length >= TAIL_BYTES
-      ? Buffer.from(piece.subarray(piece.length - TAIL_BYTES))
-      : Buffer.concat([this.recent, piece]).subarray(-TAIL_BYTES);
+    this.recent =
+      piece.length >= TAIL_BYTES ? Buffer.from(piece.subarray(piece.length - TAIL_BYTES)) : Buffer.concat([this.recent, piece]).subarray(-TAIL_BYTES);
     this.recentEnd = pieceEnd;
   }
 

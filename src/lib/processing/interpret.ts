@@ -137,10 +137,23 @@ export class Interpreter {
     this.quarantinedChars += raw.text.length;
     this.badLines++;
     const entry: QuarantinedLine = {
-      container: this.file.container, path: this.file.path, generation: this.generation, offset: item.offset, end: item.end,
-      position, line: item.line, code, message, raw: raw.text, rawTruncated: truncated || raw.truncated,
-      quarantinedAt: this.quarantinedAt, category: this.context.fileCategory ?? null,
-      count: 1, lastLine: item.line, scope, ...(item.mode ? { mode: item.mode } : {}),
+      container: this.file.container,
+      path: this.file.path,
+      generation: this.generation,
+      offset: item.offset,
+      end: item.end,
+      position,
+      line: item.line,
+      code,
+      message,
+      raw: raw.text,
+      rawTruncated: truncated || raw.truncated,
+      quarantinedAt: this.quarantinedAt,
+      category: this.context.fileCategory ?? null,
+      count: 1,
+      lastLine: item.line,
+      scope,
+      ...(item.mode ? { mode: item.mode } : {}),
     };
     this.quarantined.push(entry);
     return { entry, sampleBytes: entry.rawTruncated ? null : Buffer.byteLength(raw.text), codes: new Map([[code, 1]]) };

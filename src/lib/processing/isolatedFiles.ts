@@ -80,9 +80,17 @@ export class IsolatedFiles {
     const now = this.deps.now ?? Date.now;
     const failure = nextFailure(file, previous, classified, now(), this.backoff);
     this.known.set(fileKey(file), failure);
-    this.deps.logger.warn(classified.kind === 'transient' ? 'storage unavailable while reading the file; it is retried on the next run' : 'file failed; the others go on, it is retried later', {
-      file: fileKey(file), error: classified.message, failures: failure.failures, nextRetryAt: failure.nextRetryAt,
-    });
+    this.deps.logger.warn(
+      classified.kind === 'transient'
+        ? 'storage unavailable while reading the file; it is retried on the next run'
+        : 'file failed; the others go on, it is retried later',
+      {
+        file: fileKey(file),
+        error: classified.message,
+        failures: failure.failures,
+        nextRetryAt: failure.nextRetryAt,
+      },
+    );
     try {
       await this.store.put(failure);
       return { kind: 'failed', failure, recorded: true };

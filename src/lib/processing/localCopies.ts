@@ -79,7 +79,11 @@ export type LocalFileRunner = (ref: LogFileRef) => Promise<FileRunResult | null>
  * read once (those with the same first bytes wait until the first has been read and named).
  */
 export async function processLocalFiles(
-  deps: ProcessDeps & { source: LocalFiles }, localPaths: readonly string[], localContainer: string, options: ProcessOptions = {}, concurrency = 4,
+  deps: ProcessDeps & { source: LocalFiles },
+  localPaths: readonly string[],
+  localContainer: string,
+  options: ProcessOptions = {},
+  concurrency = 4,
   runFile: LocalFileRunner = (ref) => processFile(ref, deps, options),
 ): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
@@ -125,7 +129,11 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   const stat = await source.stat(ref);
   if (!checkpoint || !stat) return { kind: 'new', head };
   // It is read under the original's name only when the bytes the original consumed are its first bytes.
-  const copy: LogSource = { stat: () => source.stat(ref), read: (_file, start, end) => source.read(ref, start, end), list: (container) => source.list(container) };
+  const copy: LogSource = {
+    stat: () => source.stat(ref),
+    read: (_file, start, end) => source.read(ref, start, end),
+    list: (container) => source.list(container),
+  };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
 }
@@ -150,11 +158,13 @@ async function shorterDownloadsFirst(source: LocalFiles, localPaths: readonly st
     slots.push(index);
     keys.set(localPath, { hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
   }
-  const laidOut = slots.map((index) => localPaths[index] as string).sort((a, b) => {
-    const x = keys.get(a) as { hour: string; blob: string; length: number };
-    const y = keys.get(b) as { hour: string; blob: string; length: number };
-    return compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
-  });
+  const laidOut = slots
+    .map((index) => localPaths[index] as string)
+    .sort((a, b) => {
+      const x = keys.get(a) as { hour: string; blob: string; length: number };
+      const y = keys.get(b) as { hour: string; blob: string; length: number };
+      return compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
+    });
   const ordered = [...localPaths];
   slots.forEach((index, n) => (ordered[index] = laidOut[n] as string));
   return ordered;

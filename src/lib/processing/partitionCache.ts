@@ -252,9 +252,16 @@ export class PartitionCache {
     if (rows) {
       this.partitions.delete(key);
     } else {
-      rows = new PartitionRows(this.tables, table, partitionKey, needsWhole, (delta) => {
-        this.bytes += delta;
-      }, this.existing.has(key));
+      rows = new PartitionRows(
+        this.tables,
+        table,
+        partitionKey,
+        needsWhole,
+        (delta) => {
+          this.bytes += delta;
+        },
+        this.existing.has(key),
+      );
     }
     this.partitions.set(key, rows);
     this.evict();

@@ -92,7 +92,15 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
   const checkpoints = new CheckpointStore(deps.tables);
   const quarantine = new QuarantineStore(deps.tables);
   const result: FileRunResult = {
-    file, status: 'unchanged', bytes: 0, records: 0, unsupported: 0, badLines: 0, segments: 0, replaced: false, pendingBytes: 0,
+    file,
+    status: 'unchanged',
+    bytes: 0,
+    records: 0,
+    unsupported: 0,
+    badLines: 0,
+    segments: 0,
+    replaced: false,
+    pendingBytes: 0,
   };
   const context: NormalizeContext = {
     fileCategory: options.category ?? categoryFromContainer(file.container),
@@ -113,8 +121,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     // sealed file the listing shows unchanged has nothing to read, so it costs no further request.
     const listed = knownStat;
     knownStat = undefined;
-    const trusted = listed !== undefined && listed.length >= checkpoint.offset
-      && ((checkpoint.sealed && listed.length === checkpoint.offset) || !(options.isFinal?.(file, listed, now()) ?? false));
+    const trusted =
+      listed !== undefined &&
+      listed.length >= checkpoint.offset &&
+      ((checkpoint.sealed && listed.length === checkpoint.offset) || !(options.isFinal?.(file, listed, now()) ?? false));
     const stat = trusted ? listed : await deps.source.stat(file);
     if (checkpoint.sealed) {
       if (!stat || (stat.length === checkpoint.offset && !hintsChanged(checkpoint, stat))) {
@@ -157,9 +167,18 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (identity.kind === 'replaced') {
         deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', { file: fileKey(file), because: identity.because });
-        checkpoint = { ...freshCheckpoint(file, now()), generation: checkpoint.generation + 1, replacements: checkpoint.replacements + 1,
-          records: checkpoint.records, unsupported: checkpoint.unsupported, badLines: checkpoint.badLines, bytes: checkpoint.bytes,
-          firstSeenAt: checkpoint.firstSeenAt, replacedAt: new Date(now()).toISOString(), replacedBecause: identity.because };
+        checkpoint = {
+          ...freshCheckpoint(file, now()),
+          generation: checkpoint.generation + 1,
+          replacements: checkpoint.replacements + 1,
+          records: checkpoint.records,
+          unsupported: checkpoint.unsupported,
+          badLines: checkpoint.badLines,
+          bytes: checkpoint.bytes,
+          firstSeenAt: checkpoint.firstSeenAt,
+          replacedAt: new Date(now()).toISOString(),
+          replacedBecause: identity.because,
+        };
         result.replaced = true;
       } else {
         ({ before, firstChunk, hinted } = identity);
@@ -187,9 +206,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     const fingerprints = { ...segment.fingerprints };
     if (fingerprints.tailFingerprint === undefined) Object.assign(fingerprints, await tailFingerprintAt(deps.source, file, segment.end.offset));
     const tail = { tailFingerprint: fingerprints.tailFingerprint ?? '', tailFingerprintLength: fingerprints.tailFingerprintLength ?? 0 };
-    const earlierEnds = segment.end.offset >= stat.length
-      ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail })
-      : checkpoint.earlierEnds;
+    const earlierEnds =
+      segment.end.offset >= stat.length ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail }) : checkpoint.earlierEnds;
 
     const generationId = fileGenerationId(file, checkpoint.generation);
     const outcome = segment.outcome;
@@ -218,7 +236,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         records: outcome.records,
         onRefused: async (refused) => {
           deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-            file: fileKey(file), position: refused.record.position, view: refused.view, code: refused.code,
+            file: fileKey(file),
+            position: refused.record.position,
+            view: refused.view,
+            code: refused.code,
           });
           await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
         },
@@ -240,8 +261,13 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
   if (result.status === 'processed') {
     deps.logger.info('file processed', {
-      file: fileKey(file), records: result.records, badLines: result.badLines, unsupported: result.unsupported,
-      bytes: result.bytes, segments: result.segments, pendingBytes: result.pendingBytes,
+      file: fileKey(file),
+      records: result.records,
+      badLines: result.badLines,
+      unsupported: result.unsupported,
+      bytes: result.bytes,
+      segments: result.segments,
+      pendingBytes: result.pendingBytes,
     });
   }
   return result;
@@ -286,16 +312,21 @@ async function readSegment(
   const consumedBytes = new ConsumedBytesTracker(start.offset, before);
   const withinBudget = (item: FramedItem): boolean => {
     interpreter.addItem(item);
-    return item.end - start.offset < settings.segmentBytes
-      && interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords
-      && interpreter.quarantinedChars < settings.segmentQuarantinedChars;
+    return (
+      item.end - start.offset < settings.segmentBytes &&
+      interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords &&
+      interpreter.quarantinedChars < settings.segmentQuarantinedChars
+    );
   };
   let readPosition = start.offset;
   let full = false;
   let rest: ReadAhead | undefined;
   let next = prefetched;
   while (readPosition < length && !full) {
-    const chunk = next !== undefined ? next.subarray(0, length - readPosition) : await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
+    const chunk =
+      next !== undefined
+        ? next.subarray(0, length - readPosition)
+        : await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
     next = undefined;
     if (chunk.length === 0) break;
     // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
@@ -314,7 +345,13 @@ async function readSegment(
     interpreter.add(framer.finish(final));
     consumedBytes.add(Buffer.alloc(0), framer.position.offset);
   }
-  return { outcome: interpreter.result(), end: framer.position, full, fingerprints: consumedBytes.fingerprints(framer.position.offset), ...(rest ? { rest } : {}) };
+  return {
+    outcome: interpreter.result(),
+    end: framer.position,
+    full,
+    fingerprints: consumedBytes.fingerprints(framer.position.offset),
+    ...(rest ? { rest } : {}),
+  };
 }
 
 /** The bytes just before `offset`, read on their own: only when the segment's reads did not hold them. */

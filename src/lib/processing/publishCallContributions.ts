@@ -23,7 +23,12 @@ import { callContributionFieldsSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } fr
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorRow, locatorRowSchema } from '../aggregating/calls/callLocator.js';
 import {
-  contributionMarkSchema, contributionOf, encodeContribution, InconsistentRead, type CallContribution, type ContributionTarget,
+  contributionMarkSchema,
+  contributionOf,
+  encodeContribution,
+  InconsistentRead,
+  type CallContribution,
+  type ContributionTarget,
 } from '../aggregating/calls/callContribution.js';
 import { CONTRIBUTION_VIEWS } from '../aggregating/index.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
@@ -69,7 +74,9 @@ export async function publishCallContributions(
   await Promise.all([CALLS_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
   // In the partitions' order, whichever claim ends first: the groups below come out the same every run.
-  const claimed = await mapConcurrently(partitions, concurrency, (partition) => claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))));
+  const claimed = await mapConcurrently(partitions, concurrency, (partition) =>
+    claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))),
+  );
   const claims = claimed.filter((claim): claim is Claim => claim !== null);
   // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
   const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
@@ -80,7 +87,9 @@ export async function publishCallContributions(
         let group = groups.get(key);
         if (!group) groups.set(key, (group = { view, partition: place, entries: [] }));
         group.entries.push({
-          callPartition: claim.callPartition, sequence: claim.sequence, contribution: place === claim.target ? claim.contribution : null,
+          callPartition: claim.callPartition,
+          sequence: claim.sequence,
+          contribution: place === claim.target ? claim.contribution : null,
         });
       }
     }
@@ -117,7 +126,8 @@ async function claimCall(
   fromRun: ReadonlyMap<string, StoredRow | null> | undefined,
 ): Promise<Claim | null> {
   for (let attempt = 1; ; attempt++) {
-    const rows = attempt === 1 && fromRun ? fromRun : await tables.readRows(CALLS_TABLE, callPartition, [LOCATOR_ROW_KEY, CALL_ROW_KEY, LEGACY_SEQUENCE_ROW_KEY]);
+    const rows =
+      attempt === 1 && fromRun ? fromRun : await tables.readRows(CALLS_TABLE, callPartition, [LOCATOR_ROW_KEY, CALL_ROW_KEY, LEGACY_SEQUENCE_ROW_KEY]);
     const locator = rows.get(LOCATOR_ROW_KEY) ?? undefined;
     const callRow = rows.get(CALL_ROW_KEY) ?? undefined;
     const stored = locator ? parseStoredRow(locatorRowSchema, CALLS_TABLE, locator) : undefined;
@@ -238,7 +248,6 @@ async function applyToPartition(
 function writeFor(existing: StoredRow | undefined, rowKey: string, data: RowData): RowWrite {
   return existing ? { op: 'replace', rowKey, etag: existing.etag, data } : { op: 'create', rowKey, data };
 }
-
 
 function backoff(attempt: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * Math.random()));

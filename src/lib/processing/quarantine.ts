@@ -67,12 +67,26 @@ export class QuarantineStore {
     const unit = record.unit ?? { offset: record.position, end: record.position, line: 0 };
     const sample = JSON.stringify(record.record);
     const line: QuarantinedLine = {
-      container: file.container, path: file.path, generation, offset: unit.offset, end: unit.end, position: record.position,
-      line: unit.line, code: STORAGE_REJECTED, message: `${code}: ${message}`, raw: sample.slice(0, REFUSED_SAMPLE_CHARS),
-      rawTruncated: true, quarantinedAt: new Date(now).toISOString(), category, view, viewPartition: partitionKey,
+      container: file.container,
+      path: file.path,
+      generation,
+      offset: unit.offset,
+      end: unit.end,
+      position: record.position,
+      line: unit.line,
+      code: STORAGE_REJECTED,
+      message: `${code}: ${message}`,
+      raw: sample.slice(0, REFUSED_SAMPLE_CHARS),
+      rawTruncated: true,
+      quarantinedAt: new Date(now).toISOString(),
+      category,
+      view,
+      viewPartition: partitionKey,
     };
     const outcome = await this.tables.writeConditional(QUARANTINE_TABLE, quarantinePartition(file), {
-      op: 'create', rowKey: refusedRowKey(generation, record.position, view), data: { ...line },
+      op: 'create',
+      rowKey: refusedRowKey(generation, record.position, view),
+      data: { ...line },
     });
     if (!outcome.committed && outcome.status !== 409) throw new Error(`quarantine write refused: ${outcome.code}`);
   }

@@ -81,7 +81,10 @@ async function replayLine(
   const items = Buffer.byteLength(text) > deps.settings.maxUnitBytes ? [] : [unit];
   const result = interpret(items, context, line.generation, file, deps.settings.maxRawBytes, now);
   const records = RECORD_CODES.has(line.code) ? result.records.filter((r) => r.position === line.position) : result.records;
-  const stillBad = items.length === 0 ? { code: 'line_too_long', message: 'longer than ACS_LOGS_MAX_LINE_BYTES' } : result.quarantined.find((q) => q.position === line.position || !RECORD_CODES.has(line.code));
+  const stillBad =
+    items.length === 0
+      ? { code: 'line_too_long', message: 'longer than ACS_LOGS_MAX_LINE_BYTES' }
+      : result.quarantined.find((q) => q.position === line.position || !RECORD_CODES.has(line.code));
 
   let stillRefused: string | undefined;
   if (records.length > 0) {
@@ -143,9 +146,12 @@ async function replayEntry(
     for (const record of outcome.records) if (record.position >= first && record.position < last) pendingRecords.push(record);
     for (const bad of outcome.quarantined) {
       // For an entry of records, count only its own records (a line that no longer decodes: all of them).
-      const lines = entry.scope !== 'records' ? bad.count ?? 1
-        : bad.scope === 'records' ? Math.max(0, Math.min(bad.position + (bad.count ?? 1), last) - Math.max(bad.position, first))
-          : entry.count ?? 1;
+      const lines =
+        entry.scope !== 'records'
+          ? (bad.count ?? 1)
+          : bad.scope === 'records'
+            ? Math.max(0, Math.min(bad.position + (bad.count ?? 1), last) - Math.max(bad.position, first))
+            : (entry.count ?? 1);
       if (lines === 0) continue;
       stillBad += lines;
       firstBad ??= { code: bad.code, message: bad.message };
@@ -221,7 +227,16 @@ async function frameRange(
   if (entry.rawTruncated || (entry.count ?? 1) !== 1) return false;
   const unit: FramedUnit = { kind: 'unit', offset: entry.offset, end: entry.end, line: entry.line, text: entry.raw };
   if (Buffer.byteLength(entry.raw) > deps.settings.maxUnitBytes) {
-    take({ kind: 'issue', code: 'line_too_long', offset: entry.offset, end: entry.end, line: entry.line, message: 'longer than ACS_LOGS_MAX_LINE_BYTES', raw: '', rawTruncated: true });
+    take({
+      kind: 'issue',
+      code: 'line_too_long',
+      offset: entry.offset,
+      end: entry.end,
+      line: entry.line,
+      message: 'longer than ACS_LOGS_MAX_LINE_BYTES',
+      raw: '',
+      rawTruncated: true,
+    });
   } else take(unit);
   return true;
 }

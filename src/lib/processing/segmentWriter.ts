@@ -111,7 +111,7 @@ export class SegmentWriter {
     }
     for (const waiting of batch) {
       try {
-        waiting.resolve(((await this.writeTogether([waiting.write])))[0] as SegmentCommit);
+        waiting.resolve((await this.writeTogether([waiting.write]))[0] as SegmentCommit);
       } catch (error) {
         waiting.reject(error);
       }
@@ -120,15 +120,28 @@ export class SegmentWriter {
 
   private async writeTogether(writes: readonly SegmentWrite[]): Promise<SegmentCommit[]> {
     await Promise.all(writes.map((write) => write.quarantine()));
-    const { refusedByFile, summaries } = await applyToViews(this.options.tables, this.options.views, writes.map((write) => write.source), {
-      concurrency: this.options.partitionConcurrency,
-      cache: this.cache,
-    });
+    const { refusedByFile, summaries } = await applyToViews(
+      this.options.tables,
+      this.options.views,
+      writes.map((write) => write.source),
+      {
+        concurrency: this.options.partitionConcurrency,
+        cache: this.cache,
+      },
+    );
     // Before the checkpoints move: a crash in between publishes again on the next run, harmlessly.
-    await publishCallContributions(this.options.tables, this.options.views, writes.flatMap((write) => write.source.records), this.options.partitionConcurrency, summaries);
-    return Promise.all(writes.map(async (write) => {
-      const refused = refusedByFile.get(write.source.fileId) ?? 0;
-      return { refused, saved: await write.save(refused) };
-    }));
+    await publishCallContributions(
+      this.options.tables,
+      this.options.views,
+      writes.flatMap((write) => write.source.records),
+      this.options.partitionConcurrency,
+      summaries,
+    );
+    return Promise.all(
+      writes.map(async (write) => {
+        const refused = refusedByFile.get(write.source.fileId) ?? 0;
+        return { refused, saved: await write.save(refused) };
+      }),
+    );
   }
 }

@@ -62,7 +62,17 @@ const SWEEP_OVERLAP_MS = 15 * 60_000;
  */
 export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions): Promise<TailSweepSummary> {
   const summary: TailSweepSummary = {
-    tailed: 0, swept: 0, sweepRan: false, processed: 0, records: 0, badLines: 0, bytes: 0, deferred: 0, failed: 0, backingOff: 0, problems: [],
+    tailed: 0,
+    swept: 0,
+    sweepRan: false,
+    processed: 0,
+    records: 0,
+    badLines: 0,
+    bytes: 0,
+    deferred: 0,
+    failed: 0,
+    backingOff: 0,
+    problems: [],
   };
   const now = deps.now ?? Date.now;
   const isFinal = finalPolicy(deps);
@@ -70,9 +80,16 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   const note = (phase: RunProblem['phase'], error: unknown, container?: string): void => {
     const classified = classifyError(error);
     if (classified.kind === 'configuration') throw error;
-    summary.problems.push({ phase, ...(container === undefined ? {} : { container }), kind: classified.kind, code: classified.code, message: classified.message });
+    summary.problems.push({
+      phase,
+      ...(container === undefined ? {} : { container }),
+      kind: classified.kind,
+      code: classified.code,
+      message: classified.message,
+    });
     deps.logger.warn(phase === 'tail' ? 'the tail failed; the sweep still runs' : 'the sweep of a container failed; the others still run', {
-      ...(container === undefined ? {} : { container }), error: classified.message,
+      ...(container === undefined ? {} : { container }),
+      error: classified.message,
     });
   };
   let files = IsolatedFiles.none(deps, options.backoff);
@@ -135,6 +152,5 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
 
 /** Blobs are final once their hour is long over and they stopped changing. */
 export function finalPolicy(deps: ProcessDeps) {
-  return (file: LogFileRef, stat: Parameters<typeof isFinalBlob>[1], now: number): boolean =>
-    isFinalBlob(file, stat, now, deps.settings.sealAfterMs);
+  return (file: LogFileRef, stat: Parameters<typeof isFinalBlob>[1], now: number): boolean => isFinalBlob(file, stat, now, deps.settings.sealAfterMs);
 }

@@ -47,9 +47,7 @@ export interface FilterIssue {
   message: string;
 }
 
-export type FilterResult =
-  | { success: true; filters: ViewFilters }
-  | { success: false; issues: FilterIssue[]; message: string };
+export type FilterResult = { success: true; filters: ViewFilters } | { success: false; issues: FilterIssue[]; message: string };
 
 /**
  * Validates filters for a view. Every bad field is an issue of its own, from zod's structured issues
@@ -69,7 +67,9 @@ export function parseViewFilters(view: string, input: FilterInput, fieldName: (f
   }
   const correlationId = parsed.success ? parsed.data.correlationId : input.correlationId;
   if (correlationId !== undefined && !definition.byCorrelationId && !issues.some((issue) => issue.field === 'correlationId')) {
-    const accepting = Object.entries(VIEWS).filter(([, v]) => v.byCorrelationId).map(([name]) => name);
+    const accepting = Object.entries(VIEWS)
+      .filter(([, v]) => v.byCorrelationId)
+      .map(([name]) => name);
     issues.push({ field: 'correlationId', message: `${fieldName('correlationId')} applies only to: ${accepting.join(', ')}` });
   }
   if (!parsed.success || issues.length > 0) return failure(issues);

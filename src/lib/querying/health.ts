@@ -69,9 +69,22 @@ export async function readHealth(tables: TableStore, containers: readonly string
   const failures = new FileFailureStore(tables);
   for (const container of containers) {
     const health: ContainerHealth = {
-      container, files: 0, openFiles: 0, newestFile: null, newestFileSeenAt: null, lastProcessedAt: null,
-      newestRecordAt: null, lagSeconds: null, pendingBytes: 0, records: 0, badLines: 0, quarantined: 0, lastSweepAt: null,
-      replacements: 0, replacedFiles: [], stuckFiles: 0,
+      container,
+      files: 0,
+      openFiles: 0,
+      newestFile: null,
+      newestFileSeenAt: null,
+      lastProcessedAt: null,
+      newestRecordAt: null,
+      lagSeconds: null,
+      pendingBytes: 0,
+      records: 0,
+      badLines: 0,
+      quarantined: 0,
+      lastSweepAt: null,
+      replacements: 0,
+      replacedFiles: [],
+      stuckFiles: 0,
     };
     for await (const checkpoint of checkpoints.listAll(container)) {
       health.files++;
@@ -80,8 +93,11 @@ export async function readHealth(tables: TableStore, containers: readonly string
       if (checkpoint.replacements > 0) {
         health.replacements += checkpoint.replacements;
         keepNewest(health.replacedFiles, {
-          path: checkpoint.path, generation: checkpoint.generation, replacements: checkpoint.replacements,
-          replacedAt: checkpoint.replacedAt, because: checkpoint.replacedBecause,
+          path: checkpoint.path,
+          generation: checkpoint.generation,
+          replacements: checkpoint.replacements,
+          replacedAt: checkpoint.replacedAt,
+          because: checkpoint.replacedBecause,
         });
       }
       if (!checkpoint.sealed) {

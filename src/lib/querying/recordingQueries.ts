@@ -3,8 +3,17 @@ import { sketchQuantile } from '../aggregating/recordings/durationSketch.js';
 import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
 import { compareStrings } from '../aggregating/rowValues.js';
 import {
-  CALL_ROW_KEY, CALLS_TABLE, callFactsOfRow, callPartition, callRecordingCountSchema, callRowSchema, computeCallFacts, recordingRowSchema,
-  SUMMARY_ROW_PREFIX, type CallFacts, type RecordingFacts,
+  CALL_ROW_KEY,
+  CALLS_TABLE,
+  callFactsOfRow,
+  callPartition,
+  callRecordingCountSchema,
+  callRowSchema,
+  computeCallFacts,
+  recordingRowSchema,
+  SUMMARY_ROW_PREFIX,
+  type CallFacts,
+  type RecordingFacts,
 } from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
@@ -130,8 +139,12 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
   const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (callRow) => recomputeCall(tables, callRow.partitionKey));
   for (const facts of recomputed) calls.push(joinedRow(facts));
   return calls
-    .sort((a, b) => compareStrings(a.row.resourceId ?? '', b.row.resourceId ?? '') || compareStrings(a.firstAt, b.firstAt) ||
-      compareStrings(a.row.correlationId, b.row.correlationId))
+    .sort(
+      (a, b) =>
+        compareStrings(a.row.resourceId ?? '', b.row.resourceId ?? '') ||
+        compareStrings(a.firstAt, b.firstAt) ||
+        compareStrings(a.row.correlationId, b.row.correlationId),
+    )
     .map((call) => call.row);
 }
 
@@ -142,8 +155,11 @@ function joinedRow(facts: CallFacts): { row: CallRow; firstAt: string } {
 /** Every call the filters pick, with its recordings, in one pass over the table. */
 function scanCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
   const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
-  return scanCallPartitions(tables, callFilter(filters, resource, undefined), (callRow) =>
-    resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']));
+  return scanCallPartitions(
+    tables,
+    callFilter(filters, resource, undefined),
+    (callRow) => resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']),
+  );
 }
 
 /** The call a correlation id names (point reads), with its recordings. */
@@ -177,8 +193,16 @@ export const RECORDINGS_ROWS: BucketRows<RecordingsRow> = {
   toRow: (stored) => {
     const row = parseStoredRow(recordingsRowSchema, RECORDINGS_TABLE, stored);
     return {
-      bucket: row.bucket, resourceId: row.resourceId, recordings: row.recordings, recordingSeconds: msToSeconds(row.recordingMs), chunks: row.chunks,
-      audioChannels: row.audioChannels, byFormat: row.byFormat, byChannel: row.byChannel, byContent: row.byContent, byEndReason: row.byEndReason,
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      recordings: row.recordings,
+      recordingSeconds: msToSeconds(row.recordingMs),
+      chunks: row.chunks,
+      audioChannels: row.audioChannels,
+      byFormat: row.byFormat,
+      byChannel: row.byChannel,
+      byContent: row.byContent,
+      byEndReason: row.byEndReason,
     };
   },
   compare: (a, b) => compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId),
@@ -215,8 +239,11 @@ export const RECORDING_OPERATIONS_ROWS: BucketRows<RecordingOperationsRow> = {
     };
   },
   compare: (a, b) =>
-    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
-    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.sdkType ?? '', b.sdkType ?? ''),
+    compareStrings(a.bucket, b.bucket) ||
+    compareStrings(a.resourceId, b.resourceId) ||
+    compareStrings(a.operationName, b.operationName) ||
+    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') ||
+    compareStrings(a.sdkType ?? '', b.sdkType ?? ''),
 };
 
 /** Call Recording API requests per bucket, by OperationName, ResultSignature and SdkType. */

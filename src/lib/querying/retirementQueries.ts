@@ -44,10 +44,22 @@ export async function queryRetirement(tables: TableStore, filters: ViewFilters):
     .map((m) => {
       const fate = fateOf(m.usageType);
       return {
-        month: m.month, resourceId: m.resourceId, usageType: m.usageType, unitType: m.unitType, quantity: microsToNumber(m.micros),
-        records: m.records, service: fate.service, fate: fate.fate, source: fate.source,
+        month: m.month,
+        resourceId: m.resourceId,
+        usageType: m.usageType,
+        unitType: m.unitType,
+        quantity: microsToNumber(m.micros),
+        records: m.records,
+        service: fate.service,
+        fate: fate.fate,
+        source: fate.source,
       };
     })
-    .sort((a, b) => compareStrings(a.month, b.month) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType)
-      || compareStrings(a.unitType, b.unitType));
+    .sort(
+      (a, b) =>
+        compareStrings(a.month, b.month) ||
+        compareStrings(a.resourceId, b.resourceId) ||
+        compareStrings(a.usageType, b.usageType) ||
+        compareStrings(a.unitType, b.unitType),
+    );
 }

@@ -20,13 +20,21 @@ export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
   toRow: (stored) => {
     const row = parseStoredRow(roomsOperationsRowSchema, ROOMS_OPERATIONS_TABLE, stored);
     return {
-      bucket: row.bucket, resourceId: row.resourceId, operationName: row.operationName, operationVersion: row.operationVersion,
-      resultType: row.resultType, resultSignature: row.resultSignature, count: row.count,
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      operationName: row.operationName,
+      operationVersion: row.operationVersion,
+      resultType: row.resultType,
+      resultSignature: row.resultSignature,
+      count: row.count,
     };
   },
   compare: (a, b) =>
-    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.operationName, b.operationName) ||
-    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') || compareStrings(a.resultType ?? '', b.resultType ?? '') ||
+    compareStrings(a.bucket, b.bucket) ||
+    compareStrings(a.resourceId, b.resourceId) ||
+    compareStrings(a.operationName, b.operationName) ||
+    compareStrings(a.resultSignature ?? '', b.resultSignature ?? '') ||
+    compareStrings(a.resultType ?? '', b.resultType ?? '') ||
     compareStrings(a.operationVersion ?? '', b.operationVersion ?? ''),
 };
 
@@ -55,16 +63,29 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
     if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
     rows.push(toRoomRow(row));
   }
-  return rows.sort((a, b) => compareStrings(a.resourceId, b.resourceId) || compareStrings(a.createdAt ?? '', b.createdAt ?? '') || compareStrings(a.roomId, b.roomId));
+  return rows.sort(
+    (a, b) => compareStrings(a.resourceId, b.resourceId) || compareStrings(a.createdAt ?? '', b.createdAt ?? '') || compareStrings(a.roomId, b.roomId),
+  );
 }
 
 function toRoomRow(stored: StoredRow): RoomRow {
   const row = parseStoredRow(roomRowSchema, ROOMS_TABLE, stored);
   return {
-    resourceId: row.resourceId, roomId: row.roomId, createdAt: row.createdAt, lifespanMinutes: row.lifespanMinutes,
-    pstnDialOutEnabled: row.pstnDialOutEnabled, participantsAdded: row.participantsAdded, participantsUpserted: row.participantsUpserted,
-    participantsRemoved: row.participantsRemoved, participantsCount: row.participantsCount, participantsAttendee: row.participantsAttendee,
-    participantsConsumer: row.participantsConsumer, participantsPresenter: row.participantsPresenter, operations: row.operations,
-    failedOperations: row.failedOperations, lastOperationAt: row.lastOperationAt, deletedAt: row.deletedAt,
+    resourceId: row.resourceId,
+    roomId: row.roomId,
+    createdAt: row.createdAt,
+    lifespanMinutes: row.lifespanMinutes,
+    pstnDialOutEnabled: row.pstnDialOutEnabled,
+    participantsAdded: row.participantsAdded,
+    participantsUpserted: row.participantsUpserted,
+    participantsRemoved: row.participantsRemoved,
+    participantsCount: row.participantsCount,
+    participantsAttendee: row.participantsAttendee,
+    participantsConsumer: row.participantsConsumer,
+    participantsPresenter: row.participantsPresenter,
+    operations: row.operations,
+    failedOperations: row.failedOperations,
+    lastOperationAt: row.lastOperationAt,
+    deletedAt: row.deletedAt,
   };
 }

@@ -19,12 +19,18 @@ export const USAGE_ROWS: BucketRows<UsageRow> = {
   toRow: (stored) => {
     const row = parseStoredRow(usageRowSchema, USAGE_TABLE, stored);
     return {
-      bucket: row.bucket, resourceId: row.resourceId, usageType: row.usageType, unitType: row.unitType,
-      quantity: microsToNumber(row.quantityMicros), records: row.records,
+      bucket: row.bucket,
+      resourceId: row.resourceId,
+      usageType: row.usageType,
+      unitType: row.unitType,
+      quantity: microsToNumber(row.quantityMicros),
+      records: row.records,
     };
   },
   compare: (a, b) =>
-    compareStrings(a.bucket, b.bucket) || compareStrings(a.resourceId, b.resourceId) || compareStrings(a.usageType, b.usageType) ||
+    compareStrings(a.bucket, b.bucket) ||
+    compareStrings(a.resourceId, b.resourceId) ||
+    compareStrings(a.usageType, b.usageType) ||
     compareStrings(a.unitType, b.unitType),
 };
 

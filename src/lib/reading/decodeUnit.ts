@@ -1,8 +1,6 @@
 import type { FramedUnit, RawRecord } from './types.js';
 
-export type DecodeResult =
-  | { success: true; records: RawRecord[] }
-  | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
+export type DecodeResult = { success: true; records: RawRecord[] } | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
 
 function isJsonWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;

@@ -40,10 +40,7 @@ function isWs(b: number): boolean {
 
 /** Bytes that end a bare scalar (number, literal, garbage) inside an array. */
 function isBareDelimiter(b: number): boolean {
-  return (
-    b === SP || b === LF || b === CR || b === TAB || b === COMMA ||
-    b === RBRACKET || b === RBRACE || b === LBRACE || b === LBRACKET || b === QUOTE
-  );
+  return b === SP || b === LF || b === CR || b === TAB || b === COMMA || b === RBRACKET || b === RBRACE || b === LBRACE || b === LBRACKET || b === QUOTE;
 }
 
 function isAsciiLetter(b: number): boolean {

@@ -25,15 +25,7 @@ export class FramedItemSink {
     this.emit({ kind: 'unit', offset: start, end, line: startNewlines + 1, text, mode });
   }
 
-  issue(
-    code: FramingIssueCode,
-    start: number,
-    startNewlines: number,
-    end: number,
-    message: string,
-    taken: TakenSpan,
-    mode: FramingMode,
-  ): void {
+  issue(code: FramingIssueCode, start: number, startNewlines: number, end: number, message: string, taken: TakenSpan, mode: FramingMode): void {
     const raw = taken.buf.length > this.maxRaw ? taken.buf.subarray(0, this.maxRaw) : taken.buf;
     const utf16 = mode === 'utf16le' || mode === 'utf16be';
     this.emit({

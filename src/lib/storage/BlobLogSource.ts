@@ -3,9 +3,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { againIfCut, blobReadWasCut } from './retryOnCut.js';
 
-export type BlobConnection =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; endpoint: string; credential: TokenCredential };
+export type BlobConnection = { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
 /** How the SDK retries 429/5xx and failed connections: `maxTries` attempts, exponential back-off between the delays. */
 export interface BlobRetry {

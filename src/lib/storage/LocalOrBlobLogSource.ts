@@ -10,7 +10,10 @@ export class LocalOrBlobLogSource implements LogSource {
   private readonly local = new LocalLogSource();
 
   /** `localPaths`: files laid out as in storage, read from disk under their blob names. */
-  constructor(private readonly blobs: LogSource, localPaths: readonly string[] = []) {
+  constructor(
+    private readonly blobs: LogSource,
+    localPaths: readonly string[] = [],
+  ) {
     for (const localPath of localPaths) this.local.register(localPath);
   }
 

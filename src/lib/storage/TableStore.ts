@@ -5,9 +5,7 @@ import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './enti
 import { boundedKey, urlLength } from './keys.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
-import {
-  checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError,
-} from './limits.js';
+import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError } from './limits.js';
 
 export { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 
@@ -29,9 +27,7 @@ export type RowWrite =
   | { op: 'upsert'; rowKey: string; data: Record<string, unknown> };
 
 /** `etags[i]` is the new ETag of `writes[i]` when the service said it (the batch answer carries them). */
-export type CommitOutcome =
-  | { committed: true; etags?: readonly (string | undefined)[] }
-  | { committed: false; status: number; code: string };
+export type CommitOutcome = { committed: true; etags?: readonly (string | undefined)[] } | { committed: false; status: number; code: string };
 
 /** Table Storage rules the store enforces when a transaction is built, not when it fails on the wire. */
 export const MAX_TRANSACTION_ROWS = 100;
@@ -40,9 +36,7 @@ const MAX_FILTER_COMPARISONS = 15;
 /** A read's $filter, percent-encoded, stays far below the request-line sizes servers answer 431 to. */
 const MAX_FILTER_URL_CHARS = 6 * 1024;
 
-export type TableConnection =
-  | { kind: 'connectionString'; connectionString: string }
-  | { kind: 'identity'; endpoint: string; credential: TokenCredential };
+export type TableConnection = { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
 /** Told about every attempt that storage refused, reset, timed out or answered 429/5xx; the request is retried. */
 export type TransientNotice = (error: unknown) => void;
@@ -151,11 +145,10 @@ export class AzureTableStore implements TableStore {
   ensureTable(logicalName: string): Promise<void> {
     let pending = this.ensured.get(logicalName);
     if (!pending) {
-      pending = withNetworkRetry(() => this.client(logicalName).createTable())
-        .catch((error: unknown) => {
-          this.ensured.delete(logicalName);
-          throw withTable(error, this.tableName(logicalName));
-        });
+      pending = withNetworkRetry(() => this.client(logicalName).createTable()).catch((error: unknown) => {
+        this.ensured.delete(logicalName);
+        throw withTable(error, this.tableName(logicalName));
+      });
       this.ensured.set(logicalName, pending);
     }
     return pending;
@@ -278,7 +271,11 @@ export class AzureTableStore implements TableStore {
     });
     const bytes = this.transactionBytes(partitionKey, writes);
     if (bytes > MAX_TRANSACTION_BYTES) {
-      throw new StorageRefusedError('RequestBodyTooLarge', `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`, 413);
+      throw new StorageRefusedError(
+        'RequestBodyTooLarge',
+        `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`,
+        413,
+      );
     }
     this.requests.transactions++;
     this.requests.entities += writes.length;

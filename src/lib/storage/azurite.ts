@@ -39,10 +39,23 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   const args = [
     ...preload,
     entry,
-    '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
-    '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
-    '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),
-    '--skipApiVersionCheck', '--disableProductStyleUrl', '--disableTelemetry', '--silent', '--loose',
+    '--blobHost',
+    '127.0.0.1',
+    '--blobPort',
+    String(blobPort),
+    '--queueHost',
+    '127.0.0.1',
+    '--queuePort',
+    String(queuePort),
+    '--tableHost',
+    '127.0.0.1',
+    '--tablePort',
+    String(tablePort),
+    '--skipApiVersionCheck',
+    '--disableProductStyleUrl',
+    '--disableTelemetry',
+    '--silent',
+    '--loose',
   ];
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');

@@ -71,7 +71,9 @@ try {
     if (clients.size === 0 && !processAlive(starterPid)) void shutdown(0);
   }, STARTER_CHECK_MS);
 } catch (error) {
-  process.stderr.write(`${new Date().toISOString()} embedded Azurite in ${location} did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `${new Date().toISOString()} embedded Azurite in ${location} did not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   await shutdown(1);
 }
 

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest, type PipelineResponse } from '@azure/core-rest-pipeline';
+import {
+  createDefaultHttpClient,
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+  type PipelineRequest,
+  type PipelineResponse,
+} from '@azure/core-rest-pipeline';
 import { RestError, type TableClient } from '@azure/data-tables';
 
 /**
@@ -18,14 +25,10 @@ export interface BatchEntity {
 
 /** `create` fails on an existing row; `replace` when the row's ETag moved; `upsert` never on the row. */
 export type BatchOperation =
-  | { kind: 'create'; entity: BatchEntity }
-  | { kind: 'replace'; entity: BatchEntity; etag: string }
-  | { kind: 'upsert'; entity: BatchEntity };
+  { kind: 'create'; entity: BatchEntity } | { kind: 'replace'; entity: BatchEntity; etag: string } | { kind: 'upsert'; entity: BatchEntity };
 
 /** The answer to a batch: every operation's ETag in operation order, or the one failure that undid them all. */
-export type BatchAnswer =
-  | { ok: true; etags: (string | undefined)[] }
-  | { ok: false; status: number; code: string | undefined; message: string };
+export type BatchAnswer = { ok: true; etags: (string | undefined)[] } | { ok: false; status: number; code: string | undefined; message: string };
 
 const CRLF = '\r\n';
 const TYPED = new Set(['Binary', 'Boolean', 'DateTime', 'Double', 'Guid', 'Int32', 'Int64', 'String']);

@@ -25,8 +25,21 @@ export class ConfigurationError extends Error {
 }
 
 const TRANSIENT_SOCKET_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'ESOCKETTIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENETUNREACH',
-  'ENETDOWN', 'EHOSTUNREACH', 'EHOSTDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'REQUEST_SEND_ERROR', 'PARSE_ERROR',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'EHOSTUNREACH',
+  'EHOSTDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'REQUEST_SEND_ERROR',
+  'PARSE_ERROR',
 ]);
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationRequiredError', 'AuthenticationError']);
@@ -46,21 +59,31 @@ export function classifyError(error: unknown): ClassifiedError {
   if (statusCode === 401 || statusCode === 403) {
     const what = serviceCode ?? String(statusCode);
     return {
-      kind: 'configuration', code: what,
+      kind: 'configuration',
+      code: what,
       message: `storage refused the credentials (${statusCode} ${what}: ${serviceMessage})${at}: check the account key, SAS or the identity's roles`,
     };
   }
   if (code === 'ENOTFOUND') {
-    return { kind: 'configuration', code, message: `storage host not found (${firstLine(message)}): check the account name or endpoint in the connection string` };
+    return {
+      kind: 'configuration',
+      code,
+      message: `storage host not found (${firstLine(message)}): check the account name or endpoint in the connection string`,
+    };
   }
   if (statusCode === 400 && /resource name|InvalidResourceName|InvalidTableName/i.test(message)) {
     return {
-      kind: 'configuration', code: serviceCode ?? 'InvalidResourceName',
+      kind: 'configuration',
+      code: serviceCode ?? 'InvalidResourceName',
       message: `storage refused a table or container name (${statusCode} ${serviceCode ?? 'InvalidResourceName'}: ${serviceMessage})${at}: check the table prefix and container names`,
     };
   }
-  if ((code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) || name === 'AbortError' || name === 'TimeoutError'
-    || (statusCode !== undefined && TRANSIENT_STATUSES.has(statusCode))) {
+  if (
+    (code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) ||
+    name === 'AbortError' ||
+    name === 'TimeoutError' ||
+    (statusCode !== undefined && TRANSIENT_STATUSES.has(statusCode))
+  ) {
     const what = code ?? (statusCode !== undefined ? String(statusCode) : name);
     const status = statusCode !== undefined && what !== String(statusCode) ? `${statusCode} ` : '';
     return { kind: 'transient', code: what, message: `storage unavailable (${status}${what}: ${serviceMessage})${at}` };
@@ -92,7 +115,10 @@ function placeOf(error: unknown): string | undefined {
     url = undefined;
   }
   if (!url) return table ? `table ${table}` : undefined;
-  const segments = url.pathname.split('/').filter((segment) => segment !== '').map(safeDecode);
+  const segments = url.pathname
+    .split('/')
+    .filter((segment) => segment !== '')
+    .map(safeDecode);
   // Azure names the account in the host (contoso.table.core.windows.net); Azurite and other emulators in the path.
   const cloud = /^([^.]+)\.(blob|table|dfs|queue)\./i.exec(url.hostname);
   const account = cloud ? cloud[1] : segments.shift();

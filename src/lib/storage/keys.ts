@@ -36,7 +36,8 @@ export function encodeKeyPart(value: string): string {
 
 export function decodeKeyPart(encoded: string): string {
   return encoded.replace(/!(?:u([0-9A-F]{4})|([0-9A-F]{2}))/g, (_, wide: string | undefined, hex: string | undefined) =>
-    String.fromCharCode(parseInt(wide ?? hex ?? '', 16)));
+    String.fromCharCode(parseInt(wide ?? hex ?? '', 16)),
+  );
 }
 
 /** Joins already-encoded parts. */

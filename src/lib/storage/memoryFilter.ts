@@ -13,10 +13,7 @@ export type RowPredicate = (subject: FilterSubject) => boolean;
 type Operator = 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
 const OPERATORS = new Set<string>(['eq', 'ne', 'gt', 'ge', 'lt', 'le']);
 
-type Token =
-  | { kind: 'open' | 'close' }
-  | { kind: 'word'; text: string }
-  | { kind: 'literal'; value: FilterValue };
+type Token = { kind: 'open' | 'close' } | { kind: 'word'; text: string } | { kind: 'literal'; value: FilterValue };
 
 export class UnsupportedFilterError extends Error {
   override readonly name = 'UnsupportedFilterError';
@@ -123,7 +120,8 @@ function tokenize(filter: string): Token[] {
       i = end;
     } else {
       const match = /^(datetime'|[A-Za-z_][A-Za-z0-9_]*|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?L?)/.exec(filter.slice(i));
-      if (!match) throw new UnsupportedFilterError(`in-memory table store: cannot read ${JSON.stringify(filter.slice(i, i + 20))} in filter ${JSON.stringify(filter)}`);
+      if (!match)
+        throw new UnsupportedFilterError(`in-memory table store: cannot read ${JSON.stringify(filter.slice(i, i + 20))} in filter ${JSON.stringify(filter)}`);
       const word = match[0];
       if (word === "datetime'") {
         const [text, end] = quoted(filter, i + 'datetime'.length);

@@ -3,8 +3,17 @@ import { boundedKey } from './keys.js';
 import { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 import { compileFilter, type FilterValue } from './memoryFilter.js';
 import {
-  MAX_TRANSACTION_ROWS, odata, readRowsFilters, toEntity, toStoredRow, transactionBytesOf,
-  type CommitOutcome, type RequestCounts, type RowWrite, type StoredRow, type TableStore,
+  MAX_TRANSACTION_ROWS,
+  odata,
+  readRowsFilters,
+  toEntity,
+  toStoredRow,
+  transactionBytesOf,
+  type CommitOutcome,
+  type RequestCounts,
+  type RowWrite,
+  type StoredRow,
+  type TableStore,
 } from './TableStore.js';
 
 /** One stored entity: its properties as the service hands them back (numbers, strings, booleans, dates). */
@@ -163,7 +172,11 @@ export class MemoryTableStore implements TableStore {
     const entities = writes.map((write) => this.prepare(partitionKey, write.rowKey, write.data));
     const bytes = this.transactionBytes(partitionKey, writes);
     if (bytes > MAX_TRANSACTION_BYTES) {
-      throw new StorageRefusedError('RequestBodyTooLarge', `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`, 413);
+      throw new StorageRefusedError(
+        'RequestBodyTooLarge',
+        `a transaction of ${writes.length} rows would be ${bytes} bytes (at most ${MAX_TRANSACTION_BYTES})`,
+        413,
+      );
     }
     this.requests.transactions++;
     this.requests.entities += writes.length;
@@ -193,7 +206,8 @@ export class MemoryTableStore implements TableStore {
     const storedPartition = String(entity.partitionKey);
     const storedRowKey = String(entity.rowKey);
     for (const key of [storedPartition, storedRowKey]) {
-      if (INVALID_KEY.test(key)) throw new StorageRefusedError('OutOfRangeInput', `key ${JSON.stringify(key.slice(0, 80))} holds a character Table Storage refuses`);
+      if (INVALID_KEY.test(key))
+        throw new StorageRefusedError('OutOfRangeInput', `key ${JSON.stringify(key.slice(0, 80))} holds a character Table Storage refuses`);
     }
     const properties = new Map<string, FilterValue>();
     for (const [name, value] of Object.entries(entity)) {

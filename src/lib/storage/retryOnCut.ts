@@ -12,7 +12,11 @@ export interface CutRetry {
 
 export const DEFAULT_CUT_RETRY: CutRetry = { attempts: 4, baseDelayMs: 100 };
 
-export async function againIfCut<T>(operation: () => Promise<T>, wasCut: (error: unknown) => boolean = answerWasCut, retry: CutRetry = DEFAULT_CUT_RETRY): Promise<T> {
+export async function againIfCut<T>(
+  operation: () => Promise<T>,
+  wasCut: (error: unknown) => boolean = answerWasCut,
+  retry: CutRetry = DEFAULT_CUT_RETRY,
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();

@@ -3,11 +3,25 @@ import { describe, expect, it } from 'vitest';
 import type { RowData } from '../../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
 import {
-  CALL_ROW_KEY, callPartition, callsView, computeCallFacts, isStartOperation, operationRowKey, summaryRowKey,
+  CALL_ROW_KEY,
+  callPartition,
+  callsView,
+  computeCallFacts,
+  isStartOperation,
+  operationRowKey,
+  summaryRowKey,
 } from '../../../src/lib/aggregating/calls/index.js';
 import { referenceAggregates } from '../../support/storage.js';
 import {
-  DAY, entitySizeBytes, largeCall, normalizeAll, operationRecord, recordingIdOf, recordingLogs, RESOURCE, summaryRecord,
+  DAY,
+  entitySizeBytes,
+  largeCall,
+  normalizeAll,
+  operationRecord,
+  recordingIdOf,
+  recordingLogs,
+  RESOURCE,
+  summaryRecord,
 } from '../../support/recordingLogs.js';
 
 const HOUR = 3_600_000;
@@ -62,13 +76,38 @@ describe('the recording join', () => {
   const r3 = recordingIdOf(CALL, 3);
   const t = DAY + 10 * HOUR;
   const raw = [
-    operationRecord({ correlationId: CALL, operationName: 'StartRecording', time: t, durationMs: 200, sdkType: 'dotnet', sdkVersion: '1.0.0', callConnectionId: 'cc-1' }),
-    operationRecord({ correlationId: CALL, operationName: 'PauseRecording', time: t + 60_000, recordingId: r1, durationMs: 50, sdkType: 'java', sdkVersion: '1.1.0', callConnectionId: 'cc-2' }),
+    operationRecord({
+      correlationId: CALL,
+      operationName: 'StartRecording',
+      time: t,
+      durationMs: 200,
+      sdkType: 'dotnet',
+      sdkVersion: '1.0.0',
+      callConnectionId: 'cc-1',
+    }),
+    operationRecord({
+      correlationId: CALL,
+      operationName: 'PauseRecording',
+      time: t + 60_000,
+      recordingId: r1,
+      durationMs: 50,
+      sdkType: 'java',
+      sdkVersion: '1.1.0',
+      callConnectionId: 'cc-2',
+    }),
     operationRecord({ correlationId: CALL, operationName: 'ResumeRecording', time: t + 120_000, recordingId: r1, durationMs: 40, failed: true }),
     operationRecord({ correlationId: CALL, operationName: 'StopRecording', time: t + 180_000, recordingId: r1, durationMs: 10 }),
     operationRecord({ correlationId: CALL, operationName: 'StartRecording', time: t + 200_000, durationMs: null }),
     operationRecord({ correlationId: CALL, operationName: 'StopRecording', time: t + 300_000, recordingId: r2, durationMs: 30 }),
-    summaryRecord({ correlationId: CALL, recordingId: r1, time: t + 26 * HOUR, startTime: t + 1000, lengthSeconds: '179.001', chunkCount: 2, formatType: 'mp3' }),
+    summaryRecord({
+      correlationId: CALL,
+      recordingId: r1,
+      time: t + 26 * HOUR,
+      startTime: t + 1000,
+      lengthSeconds: '179.001',
+      chunkCount: 2,
+      formatType: 'mp3',
+    }),
     summaryRecord({ correlationId: CALL, recordingId: r3, time: t + HOUR, startTime: t + 2000, lengthSeconds: 0.1, endReason: 'SystemFailure' }),
   ];
   const records = normalizeAll(raw);
@@ -111,13 +150,33 @@ describe('the recording join', () => {
     const rows = calls(records);
     const pk = callPartition(CALL);
     expect(rows[`${pk} / ${summaryRowKey(r1)}`]).toMatchObject({
-      recordingId: r1, hasSummary: true, lengthMs: 179_001, chunkCount: 2, formatType: 'mp3', operationCount: 3, failedOperations: 1,
+      recordingId: r1,
+      hasSummary: true,
+      lengthMs: 179_001,
+      chunkCount: 2,
+      formatType: 'mp3',
+      operationCount: 3,
+      failedOperations: 1,
       operations: '{"PauseRecording":1,"ResumeRecording":1,"StopRecording":1}',
     });
     expect(rows[`${pk} / ${summaryRowKey(r2)}`]).toEqual({
-      recordingId: r2, correlationId: CALL, resourceId: RESOURCE, operationCount: 1, failedOperations: 0, operations: '{"StopRecording":1}',
+      recordingId: r2,
+      correlationId: CALL,
+      resourceId: RESOURCE,
+      operationCount: 1,
+      failedOperations: 0,
+      operations: '{"StopRecording":1}',
     });
-    expect(computeCallFacts(new Map(Object.entries(rows).filter(([k]) => !k.endsWith(` / ${CALL_ROW_KEY}`)).map(([k, v]) => [k.split(' / ')[1] as string, v])), pk).recordingIdsWithoutSummary).toEqual([r2]);
+    expect(
+      computeCallFacts(
+        new Map(
+          Object.entries(rows)
+            .filter(([k]) => !k.endsWith(` / ${CALL_ROW_KEY}`))
+            .map(([k, v]) => [k.split(' / ')[1] as string, v]),
+        ),
+        pk,
+      ).recordingIdsWithoutSummary,
+    ).toEqual([r2]);
   });
 
   it('gives the identical call partition in every arrival order, chunking, and with any record replayed', () => {
@@ -197,8 +256,13 @@ describe('the recording join', () => {
     const long = (kind: string, i: number): string => `${kind}-${String(i).padStart(4, '0')}-${'v'.repeat(300)}`;
     const raw = Array.from({ length: 600 }, (_, i) =>
       operationRecord({
-        correlationId: CALL, operationName: long('Op', i), time: t + i, sdkType: long('sdk', i), sdkVersion: long('ver', i),
-        callConnectionId: long('cc', i), recordingId: recordingIdOf(CALL, i % 50),
+        correlationId: CALL,
+        operationName: long('Op', i),
+        time: t + i,
+        sdkType: long('sdk', i),
+        sdkVersion: long('ver', i),
+        callConnectionId: long('cc', i),
+        recordingId: recordingIdOf(CALL, i % 50),
       }),
     );
     const row = callRow(normalizeAll(raw)) as RowData;

@@ -63,10 +63,36 @@ function callLogs(casing: 'camel' | 'pascal' = 'camel', stringNumbers = false) {
     legRecord({ ...common, participantId: 'p-1', version: null, time: START + 4 * HOUR, callDurationSeconds: 600 }),
     legRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, callDurationSeconds: 660 }),
     legRecord({ ...common, participantId: 'p-1', version: 2, time: START + 6 * HOUR, callDurationSeconds: 540, participantDurationSeconds: 530 }),
-    legRecord({ ...common, participantId: 'p-2', version: 1, time: START + HOUR, callDurationSeconds: 660, participantDurationSeconds: null, endReason: '487' }),
-    legRecord({ ...common, participantId: 'p-2', version: 2, time: START + 6 * HOUR, callDurationSeconds: 540, participantDurationSeconds: 300, endReason: '487' }),
+    legRecord({
+      ...common,
+      participantId: 'p-2',
+      version: 1,
+      time: START + HOUR,
+      callDurationSeconds: 660,
+      participantDurationSeconds: null,
+      endReason: '487',
+    }),
+    legRecord({
+      ...common,
+      participantId: 'p-2',
+      version: 2,
+      time: START + 6 * HOUR,
+      callDurationSeconds: 540,
+      participantDurationSeconds: 300,
+      endReason: '487',
+    }),
     // A PSTN leg with no participant id: told apart by its endpoint id.
-    legRecord({ ...common, participantId: null, endpointId: 'ep-3', version: 1, time: START + HOUR, callDurationSeconds: 660, participantDurationSeconds: 120, endpointType: 'PSTN', endReason: '503' }),
+    legRecord({
+      ...common,
+      participantId: null,
+      endpointId: 'ep-3',
+      version: 1,
+      time: START + HOUR,
+      callDurationSeconds: 660,
+      participantDurationSeconds: 120,
+      endpointType: 'PSTN',
+      endReason: '503',
+    }),
     streamRecord({ ...common, participantId: 'p-1', version: null, time: START + 4 * HOUR, jitterAvg: 2 }),
     streamRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, jitterAvg: 45 }),
     streamRecord({ ...common, participantId: 'p-1', version: 2, time: START + 6 * HOUR, jitterAvg: 3 }),
@@ -126,23 +152,44 @@ describe('the call-log join', () => {
 
   it('follows a later version that lowers the duration, whichever order the versions come in', () => {
     const v1 = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: 900 });
-    const v2 = legRecord({ correlationId: CALL, participantId: 'p-1', version: 2, time: START + 30 * HOUR, callStartTime: START + 60_000, callDurationSeconds: 120 });
-    for (const order of [[v1, v2], [v2, v1]]) {
-      expect(callRowOfRecords(normalizeAll(order))).toMatchObject({ callDurationMs: 120_000, callStartTime: new Date(START + 60_000).toISOString(), participants: 1 });
+    const v2 = legRecord({
+      correlationId: CALL,
+      participantId: 'p-1',
+      version: 2,
+      time: START + 30 * HOUR,
+      callStartTime: START + 60_000,
+      callDurationSeconds: 120,
+    });
+    for (const order of [
+      [v1, v2],
+      [v2, v1],
+    ]) {
+      expect(callRowOfRecords(normalizeAll(order))).toMatchObject({
+        callDurationMs: 120_000,
+        callStartTime: new Date(START + 60_000).toISOString(),
+        participants: 1,
+      });
     }
   });
 
   it('breaks a tie of equal versions by the latest time, then by content, the same in either order', () => {
     const early = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: 100 });
     const late = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + 2 * HOUR, callStartTime: START, callDurationSeconds: 90 });
-    const sameTime = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + 2 * HOUR, callStartTime: START, callDurationSeconds: 95 });
+    const sameTime = legRecord({
+      correlationId: CALL,
+      participantId: 'p-1',
+      version: 1,
+      time: START + 2 * HOUR,
+      callStartTime: START,
+      callDurationSeconds: 95,
+    });
     expect(callRowOfRecords(normalizeAll([early, late]))?.['callDurationMs']).toBe(90_000);
     expect(callRowOfRecords(normalizeAll([late, early]))?.['callDurationMs']).toBe(90_000);
     const a = callRowOfRecords(normalizeAll([late, sameTime]));
     expect(callRowOfRecords(normalizeAll([sameTime, late]))).toEqual(a);
   });
 
-  it('joins the call logs to the call\'s recordings, in either order, and gives the coverage', () => {
+  it("joins the call logs to the call's recordings, in either order, and gives the coverage", () => {
     const recordingId = recordingIdOf(CALL, 1);
     const recording = [
       operationRecord({ correlationId: CALL, operationName: 'StartRecording', time: START + 5_000 }),
@@ -166,10 +213,28 @@ describe('the call-log join', () => {
 
   it('classes end reasons by first digit and names endpoint types without regard to case', () => {
     expect(['0', '200', '2', '180', '302', '404', '500', '603', '9', 'x', null].map(endReasonClass)).toEqual([
-      'Success', 'Success', 'Success', 'Provisional', 'Redirection', 'Client Failure', 'Server Failure', 'Global Failure', 'Other', 'Other', '(none)',
+      'Success',
+      'Success',
+      'Success',
+      'Provisional',
+      'Redirection',
+      'Client Failure',
+      'Server Failure',
+      'Global Failure',
+      'Other',
+      'Other',
+      '(none)',
     ]);
     expect(['VOIP', 'voip', 'VoIP', 'BOT', 'Bot', 'pstn', 'Server', 'Teams', null].map(endpointTypeName)).toEqual([
-      'VoIP', 'VoIP', 'VoIP', 'Bot', 'Bot', 'PSTN', 'Server', 'Teams', '(none)',
+      'VoIP',
+      'VoIP',
+      'VoIP',
+      'Bot',
+      'Bot',
+      'PSTN',
+      'Server',
+      'Teams',
+      '(none)',
     ]);
   });
 
@@ -185,7 +250,15 @@ describe('the call-log join', () => {
 describe('hostile call logs', () => {
   it('keep at most 8 media types per call, the rest under (other), so a call stays one small transaction', () => {
     const streams = Array.from({ length: 30 }, (_, i) =>
-      streamRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, mediaType: `Media${String(i).padStart(2, '0')}`, jitterAvg: i }));
+      streamRecord({
+        correlationId: CALL,
+        participantId: 'p-1',
+        version: 1,
+        time: START + HOUR,
+        mediaType: `Media${String(i).padStart(2, '0')}`,
+        jitterAvg: i,
+      }),
+    );
     const row = callRowOfRecords(normalizeAll(streams)) as RowData;
     const quality = JSON.parse(row['quality'] as string) as Record<string, { streams: number }>;
     expect(Object.keys(quality)).toHaveLength(8);

@@ -9,7 +9,16 @@ import { allRecords, normalizeAll, recordingLogs } from '../../support/recording
 const PK = 'call-1';
 
 function summaryRow(recordingId: string, extra: RowData = {}): RowData {
-  return { recordingId, hasSummary: true, startTime: '2024-05-25T10:00:01.000Z', summaryAt: '2024-05-25T11:00:00.000Z', lengthMs: 1000, operationCount: 0, failedOperations: 0, ...extra };
+  return {
+    recordingId,
+    hasSummary: true,
+    startTime: '2024-05-25T10:00:01.000Z',
+    summaryAt: '2024-05-25T11:00:00.000Z',
+    lengthMs: 1000,
+    operationCount: 0,
+    failedOperations: 0,
+    ...extra,
+  };
 }
 
 function operationRow(operationName: string, time: string, extra: RowData = {}): RowData {
@@ -78,8 +87,13 @@ describe('call facts from the rows of its partition', () => {
       ['s|z', summaryRow('z', { startTime: '2024-05-25T09:59:00.000Z', summaryAt: '2024-05-26T00:00:00.000Z' })],
     ]);
     expect(computeCallFacts(rows, PK)).toMatchObject({
-      correlationId: 'a-call', resourceId: '/r/1', firstOperationAt: '2024-05-25T10:01:00.000Z', lastOperationAt: '2024-05-25T10:05:00.000Z',
-      firstAt: '2024-05-25T09:59:00.000Z', lastAt: '2024-05-26T00:00:00.000Z', summariesWithoutOperations: 1,
+      correlationId: 'a-call',
+      resourceId: '/r/1',
+      firstOperationAt: '2024-05-25T10:01:00.000Z',
+      lastOperationAt: '2024-05-25T10:05:00.000Z',
+      firstAt: '2024-05-25T09:59:00.000Z',
+      lastAt: '2024-05-26T00:00:00.000Z',
+      summariesWithoutOperations: 1,
     });
     expect(computeCallFacts(new Map([['s|z', summaryRow('z')]]), 'call!2F1').correlationId).toBe('call/1');
   });

@@ -184,7 +184,12 @@ export function defaultThrough(main: ArmTemplate, deployment: ArmResource, modul
 }
 
 /** The function app module of main.bicep, its template, and the app settings it writes. */
-export function functionApp(main: ArmTemplate): { deployment: ArmResource; template: ArmTemplate; settings: Record<string, unknown>; settingsDeployment: ArmResource } {
+export function functionApp(main: ArmTemplate): {
+  deployment: ArmResource;
+  template: ArmTemplate;
+  settings: Record<string, unknown>;
+  settingsDeployment: ArmResource;
+} {
   const deployment = moduleDeployment(main, 'function-app-');
   const template = nestedTemplate(deployment);
   const settingsDeployment = moduleDeployment(template, 'app-settings-');

@@ -32,7 +32,11 @@ const SA = 'Microsoft.Storage/storageAccounts';
 
 /** Actions and data actions of each role (trailing * is a wildcard). */
 export const ROLE_PERMISSIONS: Record<RoleName, string[]> = {
-  'Storage Blob Data Reader': [`${SA}/blobServices/containers/read`, `${SA}/blobServices/generateUserDelegationKey/action`, `${SA}/blobServices/containers/blobs/read`],
+  'Storage Blob Data Reader': [
+    `${SA}/blobServices/containers/read`,
+    `${SA}/blobServices/generateUserDelegationKey/action`,
+    `${SA}/blobServices/containers/blobs/read`,
+  ],
   'Storage Blob Data Contributor': [
     `${SA}/blobServices/containers/delete`,
     `${SA}/blobServices/containers/read`,
@@ -94,25 +98,115 @@ export interface Operation {
 /** What the code does (src/lib/storage/BlobLogSource.ts, TableStore.ts) and what the Functions host does. */
 export const OPERATIONS: Operation[] = [
   // The code, on the logs account: read only.
-  { connection: LOGS_CONNECTION, service: 'blob', operation: 'get blob properties (stat)', permission: `${SA}/blobServices/containers/blobs/read`, minimumRole: 'Storage Blob Data Reader' },
-  { connection: LOGS_CONNECTION, service: 'blob', operation: 'ranged download (read)', permission: `${SA}/blobServices/containers/blobs/read`, minimumRole: 'Storage Blob Data Reader' },
-  { connection: LOGS_CONNECTION, service: 'blob', operation: 'list blobs (sweep)', permission: `${SA}/blobServices/containers/blobs/read`, minimumRole: 'Storage Blob Data Reader' },
-  { connection: LOGS_CONNECTION, service: 'blob', operation: 'container exists (get container properties)', permission: `${SA}/blobServices/containers/read`, minimumRole: 'Storage Blob Data Reader' },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'blob',
+    operation: 'get blob properties (stat)',
+    permission: `${SA}/blobServices/containers/blobs/read`,
+    minimumRole: 'Storage Blob Data Reader',
+  },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'blob',
+    operation: 'ranged download (read)',
+    permission: `${SA}/blobServices/containers/blobs/read`,
+    minimumRole: 'Storage Blob Data Reader',
+  },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'blob',
+    operation: 'list blobs (sweep)',
+    permission: `${SA}/blobServices/containers/blobs/read`,
+    minimumRole: 'Storage Blob Data Reader',
+  },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'blob',
+    operation: 'container exists (get container properties)',
+    permission: `${SA}/blobServices/containers/read`,
+    minimumRole: 'Storage Blob Data Reader',
+  },
   // The Functions host, for the Event Grid blob trigger on LogsStorage.
-  { connection: LOGS_CONNECTION, service: 'blob', operation: 'host: read the triggering blob', permission: `${SA}/blobServices/containers/blobs/read`, minimumRole: 'Storage Blob Data Reader' },
-  { connection: LOGS_CONNECTION, service: 'queue', operation: 'host: blob trigger poison queue (create queue, add message)', permission: `${SA}/queueServices/queues/messages/add/action`, minimumRole: 'Storage Queue Data Contributor' },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'blob',
+    operation: 'host: read the triggering blob',
+    permission: `${SA}/blobServices/containers/blobs/read`,
+    minimumRole: 'Storage Blob Data Reader',
+  },
+  {
+    connection: LOGS_CONNECTION,
+    service: 'queue',
+    operation: 'host: blob trigger poison queue (create queue, add message)',
+    permission: `${SA}/queueServices/queues/messages/add/action`,
+    minimumRole: 'Storage Queue Data Contributor',
+  },
   // The code, on the aggregates account.
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'create table', permission: `${SA}/tableServices/tables/write`, minimumRole: 'Storage Table Data Contributor' },
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'query entities, get entity', permission: `${SA}/tableServices/tables/entities/read`, minimumRole: 'Storage Table Data Contributor' },
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'insert entity (create)', permission: `${SA}/tableServices/tables/entities/add/action`, minimumRole: 'Storage Table Data Contributor' },
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'update / upsert entity', permission: `${SA}/tableServices/tables/entities/update/action`, minimumRole: 'Storage Table Data Contributor' },
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'delete entity', permission: `${SA}/tableServices/tables/entities/delete`, minimumRole: 'Storage Table Data Contributor' },
-  { connection: AGGREGATES_CONNECTION, service: 'table', operation: 'batch transaction (create, update, upsert)', permission: `${SA}/tableServices/tables/entities/write`, minimumRole: 'Storage Table Data Contributor' },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'create table',
+    permission: `${SA}/tableServices/tables/write`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'query entities, get entity',
+    permission: `${SA}/tableServices/tables/entities/read`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'insert entity (create)',
+    permission: `${SA}/tableServices/tables/entities/add/action`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'update / upsert entity',
+    permission: `${SA}/tableServices/tables/entities/update/action`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'delete entity',
+    permission: `${SA}/tableServices/tables/entities/delete`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
+  {
+    connection: AGGREGATES_CONNECTION,
+    service: 'table',
+    operation: 'batch transaction (create, update, upsert)',
+    permission: `${SA}/tableServices/tables/entities/write`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
   // The Functions host on its own storage (identity-based AzureWebJobsStorage; Blob Data Owner is
   // what the Functions documentation and the Flex Consumption samples assign).
-  { connection: HOST_CONNECTION, service: 'blob', operation: 'host: keys, timer schedule, singleton leases, deployment package', permission: `${SA}/blobServices/containers/blobs/write`, minimumRole: 'Storage Blob Data Owner' },
-  { connection: HOST_CONNECTION, service: 'queue', operation: 'host: Event Grid blob trigger queue', permission: `${SA}/queueServices/queues/messages/process/action`, minimumRole: 'Storage Queue Data Contributor' },
-  { connection: HOST_CONNECTION, service: 'table', operation: 'host: diagnostic events table', permission: `${SA}/tableServices/tables/entities/add/action`, minimumRole: 'Storage Table Data Contributor' },
+  {
+    connection: HOST_CONNECTION,
+    service: 'blob',
+    operation: 'host: keys, timer schedule, singleton leases, deployment package',
+    permission: `${SA}/blobServices/containers/blobs/write`,
+    minimumRole: 'Storage Blob Data Owner',
+  },
+  {
+    connection: HOST_CONNECTION,
+    service: 'queue',
+    operation: 'host: Event Grid blob trigger queue',
+    permission: `${SA}/queueServices/queues/messages/process/action`,
+    minimumRole: 'Storage Queue Data Contributor',
+  },
+  {
+    connection: HOST_CONNECTION,
+    service: 'table',
+    operation: 'host: diagnostic events table',
+    permission: `${SA}/tableServices/tables/entities/add/action`,
+    minimumRole: 'Storage Table Data Contributor',
+  },
 ];
 
 /** Roles the operations on one account need: the union of their minimum roles. */

@@ -21,8 +21,11 @@ export function assertScenario(report: ScenarioReport, allowFailures = false): v
 export function assertBlobScenario(report: ScenarioReport): void {
   assertScenario(report, true);
   const { figures } = report;
-  expect({ readsWrong: figures['readsWrong'], blobsNotAsWritten: figures['blobsNotAsWritten'], cleanPassFailed: figures['cleanPassFailed'] })
-    .toEqual({ readsWrong: 0, blobsNotAsWritten: 0, cleanPassFailed: 0 });
+  expect({ readsWrong: figures['readsWrong'], blobsNotAsWritten: figures['blobsNotAsWritten'], cleanPassFailed: figures['cleanPassFailed'] }).toEqual({
+    readsWrong: 0,
+    blobsNotAsWritten: 0,
+    cleanPassFailed: 0,
+  });
   expect(figures['readsChecked']).toBeGreaterThan(0);
   expect(figures['blob.read.cutMidBody']).toBeGreaterThan(0);
 }

@@ -74,7 +74,12 @@ export interface ChaosProxy {
 const ERROR_CODES: Record<number, string> = { 503: 'ServerBusy', 429: 'TooManyRequests', 500: 'OperationTimedOut' };
 
 export const DEFAULT_CHAOS: Omit<ChaosPlan, 'seed'> = {
-  reject: 0.06, resetMidRequest: 0.04, resetMidResponse: 0.04, loseAnswer: 0.04, delay: 0.2, maxDelayMs: 40,
+  reject: 0.06,
+  resetMidRequest: 0.04,
+  resetMidResponse: 0.04,
+  loseAnswer: 0.04,
+  delay: 0.2,
+  maxDelayMs: 40,
 };
 
 /**
@@ -94,51 +99,48 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
   let outageAnswers = 0;
 
   const forward = (req: IncomingMessage, res: ServerResponse, body: Buffer, after: 'pass' | 'reset' | 'lose', cutAt = 0.5, kind?: string): void => {
-    const upstream = request(
-      { host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        const parts: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => parts.push(chunk));
-        answer.on('error', () => res.socket?.destroy());
-        answer.on('end', () => {
-          const data = Buffer.concat(parts);
-          if (after === 'lose') {
-            res.writeHead(503, { 'Content-Type': 'application/xml' });
-            res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+    const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+      const parts: Buffer[] = [];
+      answer.on('data', (chunk: Buffer) => parts.push(chunk));
+      answer.on('error', () => res.socket?.destroy());
+      answer.on('end', () => {
+        const data = Buffer.concat(parts);
+        if (after === 'lose') {
+          res.writeHead(503, { 'Content-Type': 'application/xml' });
+          res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+          return;
+        }
+        if (after === 'reset' && plan.cut === 'random') {
+          const socket = res.socket;
+          if (data.length < 2 || req.method === 'HEAD') {
+            // No body to cut: the status line and headers are cut instead.
+            cuts.inHeaders++;
+            if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).inHeaders++;
+            const head = rawHead(answer);
+            // Destroyed once the bytes are handed to the kernel, so that they do reach the client.
+            if (socket) socket.write(head.subarray(0, 1 + Math.floor(cutAt * (head.length - 1))), () => socket.destroy());
             return;
           }
-          if (after === 'reset' && plan.cut === 'random') {
-            const socket = res.socket;
-            if (data.length < 2 || req.method === 'HEAD') {
-              // No body to cut: the status line and headers are cut instead.
-              cuts.inHeaders++;
-              if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).inHeaders++;
-              const head = rawHead(answer);
-              // Destroyed once the bytes are handed to the kernel, so that they do reach the client.
-              if (socket) socket.write(head.subarray(0, 1 + Math.floor(cutAt * (head.length - 1))), () => socket.destroy());
-              return;
-            }
-            // The headers (with the full Content-Length), then body bytes [0, n) with 0 < n < length, then the connection dies.
-            cuts.midBody++;
-            if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).midBody++;
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.flushHeaders();
-            res.write(data.subarray(0, 1 + Math.floor(cutAt * (data.length - 1))), () => socket?.destroy());
-            return;
-          }
-          if (after === 'reset') {
-            // Status line and headers go out, then half the body, then the connection dies.
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.flushHeaders();
-            if (data.length > 1) res.write(data.subarray(0, data.length >> 1));
-            setImmediate(() => res.socket?.destroy());
-            return;
-          }
+          // The headers (with the full Content-Length), then body bytes [0, n) with 0 < n < length, then the connection dies.
+          cuts.midBody++;
+          if (kind !== undefined) (cutsByKind[kind] ??= { inHeaders: 0, midBody: 0 }).midBody++;
           res.writeHead(answer.statusCode ?? 502, answer.headers);
-          res.end(data);
-        });
-      },
-    );
+          res.flushHeaders();
+          res.write(data.subarray(0, 1 + Math.floor(cutAt * (data.length - 1))), () => socket?.destroy());
+          return;
+        }
+        if (after === 'reset') {
+          // Status line and headers go out, then half the body, then the connection dies.
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          res.flushHeaders();
+          if (data.length > 1) res.write(data.subarray(0, data.length >> 1));
+          setImmediate(() => res.socket?.destroy());
+          return;
+        }
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.end(data);
+      });
+    });
     upstream.on('error', () => res.socket?.destroy());
     upstream.end(body);
   };
@@ -158,7 +160,8 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
     }
     const kind = plan.profile?.classify(req);
     const shares: ChaosShares = (kind === undefined ? undefined : plan.profile?.shares[kind]) ?? plan;
-    const tally = kind === undefined ? undefined : (byKind[kind] ??= { rejected: 0, resetMidRequest: 0, resetMidResponse: 0, lostAnswers: 0, delayed: 0, passed: 0 });
+    const tally =
+      kind === undefined ? undefined : (byKind[kind] ??= { rejected: 0, resetMidRequest: 0, resetMidResponse: 0, lostAnswers: 0, delayed: 0, passed: 0 });
     const roll = random();
     const delayMs = random() < shares.delay ? Math.floor(random() * shares.maxDelayMs) : 0;
     if (delayMs > 0) {
@@ -193,8 +196,7 @@ export async function startChaosProxy(targetPort: number, plan: ChaosPlan): Prom
       setTimeout(kill, 5);
       return;
     }
-    const after: 'pass' | 'reset' | 'lose' =
-      roll < (edge += shares.resetMidResponse) ? 'reset' : roll < edge + shares.loseAnswer ? 'lose' : 'pass';
+    const after: 'pass' | 'reset' | 'lose' = roll < (edge += shares.resetMidResponse) ? 'reset' : roll < edge + shares.loseAnswer ? 'lose' : 'pass';
     const outcome = after === 'reset' ? 'resetMidResponse' : after === 'lose' ? 'lostAnswers' : 'passed';
     counts[outcome]++;
     if (tally) tally[outcome]++;

@@ -95,7 +95,10 @@ export async function copiesScenario(seed: number, options: CopiesOptions): Prom
     } else if (action === 'backfill') {
       figures.recordsCounted += (await backfill(blobDeps, { containers, selection: {}, fileConcurrency: 2 })).records;
     } else if (action === 'together') {
-      const [backfilled] = await Promise.all([backfill(blobDeps, { containers, selection: {}, fileConcurrency: 2 }), processTree(downloads[downloads.length - 1] as string)]);
+      const [backfilled] = await Promise.all([
+        backfill(blobDeps, { containers, selection: {}, fileConcurrency: 2 }),
+        processTree(downloads[downloads.length - 1] as string),
+      ]);
       figures.recordsCounted += backfilled.records;
     } else {
       const files = [...written.values()];
@@ -119,8 +122,8 @@ export async function copiesScenario(seed: number, options: CopiesOptions): Prom
       await writer.appendBlock(ref, data);
       file.parts.push(data);
     }
-    const actions = options.script?.[round]
-      ?? Array.from({ length: actionsPerRound }, () => COPY_ACTIONS[Math.floor(random() * COPY_ACTIONS.length)] as CopyAction);
+    const actions =
+      options.script?.[round] ?? Array.from({ length: actionsPerRound }, () => COPY_ACTIONS[Math.floor(random() * COPY_ACTIONS.length)] as CopyAction);
     for (const action of actions) await act(action);
   }
   await act('backfill');

@@ -47,9 +47,11 @@ export async function embeddedScenario(seed: number, rounds: number, trees: numb
     for (let i = 0; i < count; i++) {
       const kind = Math.floor(next() * 4);
       const args =
-        kind <= 1 ? ['process', ...containers.filter(() => next() < 0.6), containers[Math.floor(next() * containers.length)] as string, '--quiet']
-        : kind === 2 ? ['query', 'rooms-operations', '--format', 'json']
-        : ['watch', '--interval', '1', '--duration', '2'];
+        kind <= 1
+          ? ['process', ...containers.filter(() => next() < 0.6), containers[Math.floor(next() * containers.length)] as string, '--quiet']
+          : kind === 2
+            ? ['query', 'rooms-operations', '--format', 'json']
+            : ['watch', '--interval', '1', '--duration', '2'];
       commands.push(args.slice(0, 2).join(' '));
       const running = startCli([...args, '--data-dir', dataDir]);
       const signal = next() < signalShare ? SIGNALS[Math.floor(next() * SIGNALS.length)] : undefined;

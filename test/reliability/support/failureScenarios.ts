@@ -9,7 +9,15 @@ import { PoisonedSource } from '../../support/poison.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../../support/roomsLogs.js';
 import { rng } from '../../support/random.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix, type AggregateSnapshot,
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
+  type AggregateSnapshot,
 } from '../../support/storage.js';
 import { classifyError } from '../../../src/lib/storage/errors.js';
 import { AzureTableStore } from '../../../src/lib/storage/TableStore.js';
@@ -61,7 +69,8 @@ export async function poisonScenario(seed: number, runner: Runner, files: number
   const deps = { ...base, source, now: () => now };
   const containers = [container.containerName];
   const timerOptions = { containers, sweepIntervalMs: 15 * 60_000, fileConcurrency: 3, deadline: Number.POSITIVE_INFINITY };
-  const expectedOf = (skip: ReadonlySet<string>) => referenceAggregates(normalizeAll(written.filter((file) => !skip.has(file.path)).flatMap((file) => file.records)));
+  const expectedOf = (skip: ReadonlySet<string>) =>
+    referenceAggregates(normalizeAll(written.filter((file) => !skip.has(file.path)).flatMap((file) => file.records)));
 
   let failuresCounted: number;
   if (runner === 'backfill') failuresCounted = (await backfill(deps, { containers, selection: {}, fileConcurrency: 3 })).filesFailed;
@@ -125,7 +134,11 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
   const proxied = withPorts(direct, { blob: blobProxy.port, table: tableProxy.port });
   const container = await newContainer();
   const warnings: string[] = [];
-  const logger: Logger = { info() {}, warn: (message, fields) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`), error: (message) => void warnings.push(message) };
+  const logger: Logger = {
+    info() {},
+    warn: (message, fields) => void warnings.push(`${message} ${JSON.stringify(fields ?? {})}`),
+    error: (message) => void warnings.push(message),
+  };
   // Retries the SDK rides out are reported as they happen, as the CLI prints them.
   const tables = new AzureTableStore({ kind: 'connectionString', connectionString: proxied }, uniquePrefix(), {
     onTransient: (error) => void warnings.push(classifyError(error).message),
@@ -136,7 +149,7 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
   const deps = { ...testDeps(tables, proxied), logger };
   const all: Record<string, unknown>[] = [];
   const land = async (i: number): Promise<void> => {
-    const records = roomsRecords(5 + (i * 7) % 20, seed * 1000 + i, 10, resourceName(i % 5));
+    const records = roomsRecords(5 + ((i * 7) % 20), seed * 1000 + i, 10, resourceName(i % 5));
     all.push(...records);
     await appendToBlob(container, blobPath(i % 3, resourceName(i % 5)) + `.${i}`, asJsonLines(records));
   };
@@ -144,7 +157,11 @@ export async function outageScenario(seed: number, outageMs: number, filesDuring
   let cycles = 0;
   let ended = false;
   const watching = watch(deps, {
-    containers: [container.containerName], intervalMs: 200, fileConcurrency: 3, signal: stop.signal, maxOutageDelayMs: 2_000,
+    containers: [container.containerName],
+    intervalMs: 200,
+    fileConcurrency: 3,
+    signal: stop.signal,
+    maxOutageDelayMs: 2_000,
     onCycle: (_summary: TailSweepSummary) => void cycles++,
   }).finally(() => (ended = true));
   try {

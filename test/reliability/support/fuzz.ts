@@ -45,9 +45,44 @@ export function expectedOutcomes(line: Buffer, maxUnitBytes: number): number {
   return elements.length;
 }
 
-const NASTY_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'TIME', 'Time', 'CATEGORY', 'Properties', 'PROPERTIES', 'resourceID', 'records', 'valueOf'];
-const NASTY_STRINGS = ['', ' ', '\u0000', '\ud800', '\udfff', '💥', 'null', '1e309', '-0', 'NaN', '2024-13-45T25:61:61Z', '9999-12-31T23:59:59.9999999Z',
-  '0000-01-01T00:00:00Z', '2024-05-25T00:00:00.0000000Z', '2024-05-25T00:00:00', '/', '\\', '#', '?', '~', '|', 'x'.repeat(5000)];
+const NASTY_KEYS = [
+  '__proto__',
+  'constructor',
+  'toString',
+  'hasOwnProperty',
+  'TIME',
+  'Time',
+  'CATEGORY',
+  'Properties',
+  'PROPERTIES',
+  'resourceID',
+  'records',
+  'valueOf',
+];
+const NASTY_STRINGS = [
+  '',
+  ' ',
+  '\u0000',
+  '\ud800',
+  '\udfff',
+  '💥',
+  'null',
+  '1e309',
+  '-0',
+  'NaN',
+  '2024-13-45T25:61:61Z',
+  '9999-12-31T23:59:59.9999999Z',
+  '0000-01-01T00:00:00Z',
+  '2024-05-25T00:00:00.0000000Z',
+  '2024-05-25T00:00:00',
+  '/',
+  '\\',
+  '#',
+  '?',
+  '~',
+  '|',
+  'x'.repeat(5000),
+];
 
 export const anyJson = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
@@ -68,16 +103,36 @@ export type Mutation =
   | { kind: 'huge'; size: number };
 
 const FIELD_PATHS: string[][] = [
-  ['time'], ['category'], ['resourceId'], ['operationName'], ['correlationId'], ['resultType'], ['resultSignature'], ['durationMs'], ['level'],
-  ['properties'], ['properties', 'roomId'], ['properties', 'recordingId'], ['properties', 'recordingLength'], ['properties', 'usageType'],
-  ['properties', 'quantity'], ['properties', 'callConnectionId'], ['properties', 'startTime'], ['properties', 'endReason'],
-  ...NASTY_KEYS.map((key) => [key]), ...NASTY_KEYS.map((key) => ['properties', key]),
+  ['time'],
+  ['category'],
+  ['resourceId'],
+  ['operationName'],
+  ['correlationId'],
+  ['resultType'],
+  ['resultSignature'],
+  ['durationMs'],
+  ['level'],
+  ['properties'],
+  ['properties', 'roomId'],
+  ['properties', 'recordingId'],
+  ['properties', 'recordingLength'],
+  ['properties', 'usageType'],
+  ['properties', 'quantity'],
+  ['properties', 'callConnectionId'],
+  ['properties', 'startTime'],
+  ['properties', 'endReason'],
+  ...NASTY_KEYS.map((key) => [key]),
+  ...NASTY_KEYS.map((key) => ['properties', key]),
 ];
 
 export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 4, arbitrary: fc.constant<Mutation>({ kind: 'none' }) },
   fc.record({ kind: fc.constant('truncate' as const), at: fc.nat(2000) }),
-  fc.record({ kind: fc.constant('insert' as const), at: fc.nat(2000), text: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(',', '}', '{', '"', '\\', '\r', '\n', '\u0000', ',]', '\ufeff')) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    at: fc.nat(2000),
+    text: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom(',', '}', '{', '"', '\\', '\r', '\n', '\u0000', ',]', '\ufeff')),
+  }),
   fc.record({ kind: fc.constant('delete' as const), at: fc.nat(2000), count: fc.integer({ min: 1, max: 8 }) }),
   fc.record({ kind: fc.constant('flipByte' as const), at: fc.nat(2000), byte: fc.integer({ min: 0, max: 255 }) }),
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('setField' as const), path: fc.constantFrom(...FIELD_PATHS), value: anyJson }) },
@@ -91,8 +146,10 @@ export const mutation: fc.Arbitrary<Mutation> = fc.oneof(
 export function mutate(line: string, m: Mutation, maxUnitBytes: number): Buffer {
   const bytes = Buffer.from(line, 'utf8');
   switch (m.kind) {
-    case 'none': return bytes;
-    case 'truncate': return bytes.subarray(0, m.at % (bytes.length + 1));
+    case 'none':
+      return bytes;
+    case 'truncate':
+      return bytes.subarray(0, m.at % (bytes.length + 1));
     case 'insert': {
       const at = m.at % (bytes.length + 1);
       return Buffer.concat([bytes.subarray(0, at), Buffer.from(m.text, 'utf8'), bytes.subarray(at)]);
@@ -120,8 +177,10 @@ export function mutate(line: string, m: Mutation, maxUnitBytes: number): Buffer 
       else Object.defineProperty(target, last, { value: m.value, enumerable: true, configurable: true, writable: true });
       return Buffer.from(JSON.stringify(record), 'utf8');
     }
-    case 'garbage': return Buffer.from(m.bytes);
-    case 'crlf': return Buffer.concat([bytes, Buffer.from('\r')]);
+    case 'garbage':
+      return Buffer.from(m.bytes);
+    case 'crlf':
+      return Buffer.concat([bytes, Buffer.from('\r')]);
     case 'huge': {
       const record = JSON.parse(line) as Record<string, unknown>;
       record['padding'] = 'p'.repeat(maxUnitBytes * m.size);
@@ -147,7 +206,26 @@ export function cut(data: Buffer, sizes: readonly number[]): Buffer[] {
 
 /** Numbers at and past the edges of every documented range, and the non-numbers that look like numbers. */
 export const extremeNumber: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(1e308, -1e308, -1, -0, 0, 0.0005, Number.MAX_SAFE_INTEGER, 2 ** 53 + 2, 1e12, 1e12 + 1, 86_400_000, 86_400_001, 604_800, 604_800.01, 1_000_000, 1_000_001, 2_147_483_647, 2_147_483_648),
+  fc.constantFrom(
+    1e308,
+    -1e308,
+    -1,
+    -0,
+    0,
+    0.0005,
+    Number.MAX_SAFE_INTEGER,
+    2 ** 53 + 2,
+    1e12,
+    1e12 + 1,
+    86_400_000,
+    86_400_001,
+    604_800,
+    604_800.01,
+    1_000_000,
+    1_000_001,
+    2_147_483_647,
+    2_147_483_648,
+  ),
   fc.constantFrom('1e999', '-1e999', 'NaN', 'Infinity', '-Infinity', '1e308', ' 12 ', '0x10', '1_000'),
   fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY),
   fc.double(),
@@ -159,13 +237,28 @@ export const extremeTime: fc.Arbitrary<number> = fc.oneof(
   fc.integer({ min: -62_167_219_200_000, max: 253_402_300_799_999 }),
   fc.integer({ min: -3 * 86_400_000, max: 3 * 86_400_000 }),
   fc.integer({ min: Date.UTC(2024, 4, 20), max: Date.UTC(2024, 4, 30) }),
-  fc.constantFrom(Date.UTC(1969, 11, 31, 23, 30), -1, 0, Date.UTC(1600, 0, 1), Date.UTC(9999, 11, 31, 23, 59, 59), Date.UTC(2015, 0, 1), Date.UTC(2015, 0, 1) - 1),
+  fc.constantFrom(
+    Date.UTC(1969, 11, 31, 23, 30),
+    -1,
+    0,
+    Date.UTC(1600, 0, 1),
+    Date.UTC(9999, 11, 31, 23, 59, 59),
+    Date.UTC(2015, 0, 1),
+    Date.UTC(2015, 0, 1) - 1,
+  ),
 );
 
 /** Where each number and time field sits in a storage-format record. */
 export const NUMBER_PATHS: string[][] = [
-  ['durationMs'], ['properties', 'recordingLength'], ['properties', 'quantity'], ['properties', 'chunkCount'], ['properties', 'audioChannelsCount'],
-  ['properties', 'addedRoomParticipantsCount'], ['properties', 'removedRoomParticipantsCount'], ['properties', 'roomLifespan'], ['properties', 'roomParticipantsCount'],
+  ['durationMs'],
+  ['properties', 'recordingLength'],
+  ['properties', 'quantity'],
+  ['properties', 'chunkCount'],
+  ['properties', 'audioChannelsCount'],
+  ['properties', 'addedRoomParticipantsCount'],
+  ['properties', 'removedRoomParticipantsCount'],
+  ['properties', 'roomLifespan'],
+  ['properties', 'roomParticipantsCount'],
 ];
 export const TIME_PATHS: string[][] = [['time'], ['properties', 'recordingStartTime'], ['properties', 'startTime'], ['properties', 'endTime']];
 

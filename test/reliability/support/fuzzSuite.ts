@@ -17,14 +17,33 @@ import { PLANS } from '../../../src/lib/normalizing/mapping.js';
 import { timeBoundsAt } from '../../../src/lib/normalizing/ranges.js';
 import type { RowData } from '../../../src/lib/aggregating/types.js';
 import {
-  anyJson, chunking, cut, expectedOutcomes, extremeNumber, extremeTime, isBlankLine, mutate, mutation, NUMBER_PATHS, referenceHourAndDay,
-  setAt, splitLines, TIME_PATHS, type Mutation,
+  anyJson,
+  chunking,
+  cut,
+  expectedOutcomes,
+  extremeNumber,
+  extremeTime,
+  isBlankLine,
+  mutate,
+  mutation,
+  NUMBER_PATHS,
+  referenceHourAndDay,
+  setAt,
+  splitLines,
+  TIME_PATHS,
+  type Mutation,
 } from './fuzz.js';
 import { generatedAppends, recordFigures, tempDir } from './scenario.js';
 
 const MAX_UNIT = 2048;
-const FILE = { container: 'insights-logs-roomsoperational', path: 'resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ/y=2024/m=05/d=25/h=00/m=00/PT1H.json' };
-const CONTEXT = { fileCategory: 'RoomsOperational' as const, resourceIdFromPath: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ' };
+const FILE = {
+  container: 'insights-logs-roomsoperational',
+  path: 'resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ/y=2024/m=05/d=25/h=00/m=00/PT1H.json',
+};
+const CONTEXT = {
+  fileCategory: 'RoomsOperational' as const,
+  resourceIdFromPath: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ',
+};
 
 /** Frames `data` in the given chunks and interprets everything, as one segment of the per-file loop. */
 function runLoop(data: Buffer, sizes: readonly number[], mode: FramingMode, final: boolean) {
@@ -47,24 +66,47 @@ export interface FuzzSizes {
 
 export function defineFuzzTests(sizes: FuzzSizes): void {
   const pool = generatedAppends(5, 2, 10, 6).flatMap((append) => append.lines.map((line) => line.replace(/\n$/, '')));
-  const figures = { extremeCases: 0, extremeRecords: 0, extremeRejected: 0, bytesCases: 0, bytesFuzzed: 0, lineCases: 0, linesFuzzed: 0, badLines: 0, records: 0, unsupported: 0, normalizeCases: 0, fileCases: 0, fileLines: 0 };
-  const params = (numRuns: number) => ({ numRuns: numRuns * Number(process.env['FUZZ_SCALE'] ?? 1), ...(sizes.seed === undefined ? {} : { seed: sizes.seed }) });
+  const figures = {
+    extremeCases: 0,
+    extremeRecords: 0,
+    extremeRejected: 0,
+    bytesCases: 0,
+    bytesFuzzed: 0,
+    lineCases: 0,
+    linesFuzzed: 0,
+    badLines: 0,
+    records: 0,
+    unsupported: 0,
+    normalizeCases: 0,
+    fileCases: 0,
+    fileLines: 0,
+  };
+  const params = (numRuns: number) => ({
+    numRuns: numRuns * Number(process.env['FUZZ_SCALE'] ?? 1),
+    ...(sizes.seed === undefined ? {} : { seed: sizes.seed }),
+  });
 
   describe('fuzzing the reader and the normalizer', () => {
     it('random bytes in any framing mode and any chunking: nothing throws, items stay inside the input', () => {
       fc.assert(
-        fc.property(fc.uint8Array({ maxLength: 3000 }), chunking, fc.constantFrom<FramingMode>('auto', 'lines', 'values', 'array', 'records'), fc.boolean(), (bytes, sizes, mode, final) => {
-          const data = Buffer.from(bytes);
-          figures.bytesCases++;
-          figures.bytesFuzzed += data.length;
-          const { items, position } = runLoop(data, sizes, mode, final);
-          for (const item of items) {
-            expect(item.offset).toBeGreaterThanOrEqual(0);
-            expect(item.end).toBeLessThanOrEqual(data.length);
-            expect(item.offset).toBeLessThanOrEqual(item.end);
-          }
-          expect(position.offset).toBeLessThanOrEqual(data.length);
-        }),
+        fc.property(
+          fc.uint8Array({ maxLength: 3000 }),
+          chunking,
+          fc.constantFrom<FramingMode>('auto', 'lines', 'values', 'array', 'records'),
+          fc.boolean(),
+          (bytes, sizes, mode, final) => {
+            const data = Buffer.from(bytes);
+            figures.bytesCases++;
+            figures.bytesFuzzed += data.length;
+            const { items, position } = runLoop(data, sizes, mode, final);
+            for (const item of items) {
+              expect(item.offset).toBeGreaterThanOrEqual(0);
+              expect(item.end).toBeLessThanOrEqual(data.length);
+              expect(item.offset).toBeLessThanOrEqual(item.end);
+            }
+            expect(position.offset).toBeLessThanOrEqual(data.length);
+          },
+        ),
         params(sizes.bytesRuns),
       );
     });
@@ -87,8 +129,12 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
           const lineOf = (offset: number): number => lines.findIndex((line) => offset >= line.start && offset <= line.start + line.bytes.length);
           for (const bad of outcome.quarantined) expect(lineOf(bad.offset)).toBeGreaterThanOrEqual(0);
           // An entry is a run of bad lines: every line starting inside its byte range is accounted for.
-          const inRun = (q: { offset: number; end: number }): number[] => lines.flatMap((line, index) => (line.start >= q.offset && line.start < q.end ? [index] : []));
-          const accounted = new Set([...outcome.quarantined.flatMap((q) => [lineOf(q.offset), ...inRun(q)]), ...outcome.records.map((r) => lineOf(r.position))]);
+          const inRun = (q: { offset: number; end: number }): number[] =>
+            lines.flatMap((line, index) => (line.start >= q.offset && line.start < q.end ? [index] : []));
+          const accounted = new Set([
+            ...outcome.quarantined.flatMap((q) => [lineOf(q.offset), ...inRun(q)]),
+            ...outcome.records.map((r) => lineOf(r.position)),
+          ]);
           const silent = lines.filter((line, index) => !accounted.has(index) && expectedOutcomes(line.bytes, MAX_UNIT) > 0);
           expect(silent.length).toBeLessThanOrEqual(outcome.unsupported);
         }),
@@ -98,22 +144,49 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
 
     it('normalizeRecord and every view accept any JSON value without throwing', () => {
       fc.assert(
-        fc.property(fc.nat(pool.length - 1), fc.array(fc.tuple(fc.constantFrom('time', 'category', 'resourceId', 'operationName', 'correlationId', 'resultSignature', 'durationMs', 'properties', 'TIME', '__proto__', 'records'), anyJson), { maxLength: 4 }), fc.dictionary(fc.string({ maxLength: 12 }), anyJson, { maxKeys: 6 }), (index, top, props) => {
-          figures.normalizeCases++;
-          const record = JSON.parse(pool[index] as string) as Record<string, unknown>;
-          for (const [key, value] of top) Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
-          const properties = record['properties'];
-          if (properties !== null && typeof properties === 'object' && !Array.isArray(properties)) Object.assign(properties, props);
-          const result = normalizeRecord(record, CONTEXT);
-          if (!result.success) return;
-          for (const view of ALL_VIEWS) {
-            const route = view.route(result.record);
-            if (route) view.apply(result.record, route.rowKeys.map(() => ({})));
-          }
-          // The decoded text of the record round-trips through decodeUnit too.
-          const text = JSON.stringify(record);
-          expect(() => decodeUnit({ kind: 'unit', offset: 0, end: text.length, line: 1, text })).not.toThrow();
-        }),
+        fc.property(
+          fc.nat(pool.length - 1),
+          fc.array(
+            fc.tuple(
+              fc.constantFrom(
+                'time',
+                'category',
+                'resourceId',
+                'operationName',
+                'correlationId',
+                'resultSignature',
+                'durationMs',
+                'properties',
+                'TIME',
+                '__proto__',
+                'records',
+              ),
+              anyJson,
+            ),
+            { maxLength: 4 },
+          ),
+          fc.dictionary(fc.string({ maxLength: 12 }), anyJson, { maxKeys: 6 }),
+          (index, top, props) => {
+            figures.normalizeCases++;
+            const record = JSON.parse(pool[index] as string) as Record<string, unknown>;
+            for (const [key, value] of top) Object.defineProperty(record, key, { value, enumerable: true, configurable: true, writable: true });
+            const properties = record['properties'];
+            if (properties !== null && typeof properties === 'object' && !Array.isArray(properties)) Object.assign(properties, props);
+            const result = normalizeRecord(record, CONTEXT);
+            if (!result.success) return;
+            for (const view of ALL_VIEWS) {
+              const route = view.route(result.record);
+              if (route)
+                view.apply(
+                  result.record,
+                  route.rowKeys.map(() => ({})),
+                );
+            }
+            // The decoded text of the record round-trips through decodeUnit too.
+            const text = JSON.stringify(record);
+            expect(() => decodeUnit({ kind: 'unit', offset: 0, end: text.length, line: 1, text })).not.toThrow();
+          },
+        ),
         params(sizes.normalizeRuns),
       );
     });
@@ -134,7 +207,10 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
             for (const [path, value] of numbers) setAt(record, path, value);
             for (const [path, ms] of times) setAt(record, path, isoOf(ms));
             const result = normalizeRecord(record, { ...CONTEXT, timeBounds: bounds });
-            const timeMs = times.filter(([path]) => path[0] === 'time').map(([, ms]) => ms).pop();
+            const timeMs = times
+              .filter(([path]) => path[0] === 'time')
+              .map(([, ms]) => ms)
+              .pop();
             if (timeMs !== undefined && (timeMs < bounds.earliest || timeMs > bounds.latest)) {
               // The record time is judged first, whatever else is wrong.
               expect(result).toMatchObject({ success: false, code: 'time_out_of_range' });
@@ -172,12 +248,26 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
               view.apply(result.record, rows);
               view.finalize?.(rows[0] as RowData);
               for (const row of rows) {
-                for (const [key, value] of Object.entries(row)) if (typeof value === 'number') expect(Number.isFinite(value), `${view.table}.${key}`).toBe(true);
-                for (const key of ['count', 'failed', 'durationCount', 'durationSumUs', 'recordings', 'recordingMs', 'chunks', 'audioChannels', 'records', 'operations', 'participantsAdded']) {
+                for (const [key, value] of Object.entries(row))
+                  if (typeof value === 'number') expect(Number.isFinite(value), `${view.table}.${key}`).toBe(true);
+                for (const key of [
+                  'count',
+                  'failed',
+                  'durationCount',
+                  'durationSumUs',
+                  'recordings',
+                  'recordingMs',
+                  'chunks',
+                  'audioChannels',
+                  'records',
+                  'operations',
+                  'participantsAdded',
+                ]) {
                   if (typeof row[key] === 'number') expect(Number.isSafeInteger(row[key]), `${view.table}.${key}`).toBe(true);
                 }
               }
-              const bucketTime = result.record.category === 'CallRecordingSummary' ? (result.record.recordingStartTime ?? result.record.time) : result.record.time;
+              const bucketTime =
+                result.record.category === 'CallRecordingSummary' ? (result.record.recordingStartTime ?? result.record.time) : result.record.time;
               const expected = bucketTime === result.record.time ? { hour, day } : referenceHourAndDay(bucketTime);
               if (route.rowKeys[0]?.startsWith('h|')) {
                 expect(route.partitionKey.endsWith('|' + expected.day.slice(0, 10)), `${view.table} ${route.partitionKey}`).toBe(true);
@@ -196,8 +286,17 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
       const dir = await tempDir('fuzzfiles');
       const tables = newTableStore();
       const source = new LocalLogSource();
-      const deps = { source, tables, views: ALL_VIEWS, settings: { ...DEFAULT_PROCESS_SETTINGS, maxUnitBytes: MAX_UNIT, maxRawBytes: 512, segmentBytes: 4096, readChunkBytes: 1500 }, logger: silentLogger };
-      const samples = fc.sample(fc.array(fc.tuple(fc.nat(pool.length - 1), mutation), { minLength: 1, maxLength: 30 }), { numRuns: sizes.fileRuns, ...(sizes.seed === undefined ? {} : { seed: sizes.seed }) });
+      const deps = {
+        source,
+        tables,
+        views: ALL_VIEWS,
+        settings: { ...DEFAULT_PROCESS_SETTINGS, maxUnitBytes: MAX_UNIT, maxRawBytes: 512, segmentBytes: 4096, readChunkBytes: 1500 },
+        logger: silentLogger,
+      };
+      const samples = fc.sample(fc.array(fc.tuple(fc.nat(pool.length - 1), mutation), { minLength: 1, maxLength: 30 }), {
+        numRuns: sizes.fileRuns,
+        ...(sizes.seed === undefined ? {} : { seed: sizes.seed }),
+      });
       for (let i = 0; i < samples.length; i++) {
         // The first line is left intact: a mutated first line may legitimately start a JSON document
         // (`[`…), and the sniffer's choice is not what this accounting test is about.
@@ -214,7 +313,13 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
         figures.fileLines += lines.length;
         const checkpoint = (await new CheckpointStore(tables).get(ref))?.checkpoint;
         expect(result.records + result.badLines + result.unsupported, `file ${i}`).toBe(expected);
-        expect(checkpoint, `file ${i}`).toMatchObject({ records: result.records, badLines: result.badLines, unsupported: result.unsupported, sealed: true, offset: data.length });
+        expect(checkpoint, `file ${i}`).toMatchObject({
+          records: result.records,
+          badLines: result.badLines,
+          unsupported: result.unsupported,
+          sealed: true,
+          offset: data.length,
+        });
       }
       recordFigures({ suite: 'fuzz', ...figures });
     });

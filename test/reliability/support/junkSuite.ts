@@ -28,11 +28,16 @@ function junkLine(shape: Shape, random: () => number, hugeRecord: Record<string,
   // Mixed junk holds a too-long record now and then (each is replayed on its own after the fix).
   const pick = shape !== 'mixed' ? shape : random() < 0.02 ? 'huge' : (['two-byte', 'nul', 'invalid-utf8', 'utf16'] as const)[Math.floor(random() * 4)]!;
   switch (pick) {
-    case 'two-byte': return Buffer.from('x\n');
-    case 'huge': return Buffer.from(JSON.stringify(hugeRecord) + '\n');
-    case 'nul': return Buffer.from('\u0000'.repeat(1 + Math.floor(random() * 40)) + '\n');
-    case 'invalid-utf8': return Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x82]), Buffer.from('\n')]);
-    case 'utf16': return Buffer.concat([Buffer.from(JSON.stringify(hugeRecord).slice(0, 200), 'utf16le'), Buffer.from('\n')]);
+    case 'two-byte':
+      return Buffer.from('x\n');
+    case 'huge':
+      return Buffer.from(JSON.stringify(hugeRecord) + '\n');
+    case 'nul':
+      return Buffer.from('\u0000'.repeat(1 + Math.floor(random() * 40)) + '\n');
+    case 'invalid-utf8':
+      return Buffer.concat([Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x82]), Buffer.from('\n')]);
+    case 'utf16':
+      return Buffer.concat([Buffer.from(JSON.stringify(hugeRecord).slice(0, 200), 'utf16le'), Buffer.from('\n')]);
   }
 }
 
@@ -126,7 +131,17 @@ export function defineJunkTests(sizes: JunkSizes): void {
         await replayQuarantine(fixed);
         await Promise.all([replayQuarantine(fixed), replayQuarantine(fixed)]);
         expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...good, ...huge])));
-        recordFigures({ suite: 'junk', seed, bytes: data.length, goodRecords: good.length, badLines, entries: entries.length, blocks, segments, hugeRecords: huge.length });
+        recordFigures({
+          suite: 'junk',
+          seed,
+          bytes: data.length,
+          goodRecords: good.length,
+          badLines,
+          entries: entries.length,
+          blocks,
+          segments,
+          hugeRecords: huge.length,
+        });
       });
     }
   });

@@ -13,7 +13,14 @@ import { QuarantineStore, type QuarantinedLine } from '../../../src/lib/processi
 import { replayQuarantine } from '../../../src/lib/processing/replayQuarantine.js';
 import { boundedKey } from '../../../src/lib/storage/keys.js';
 import {
-  appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps, uniquePrefix,
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
   type AggregateSnapshot,
 } from '../../support/storage.js';
 import { normalizeAll } from '../../support/roomsLogs.js';
@@ -29,8 +36,10 @@ interface FieldPath {
   inProperties: boolean;
 }
 
-const COMMON: FieldPath[] = ['resourceId', 'correlationId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'level']
-  .map((name) => ({ name, inProperties: false }));
+const COMMON: FieldPath[] = ['resourceId', 'correlationId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'level'].map((name) => ({
+  name,
+  inProperties: false,
+}));
 const props = (...names: string[]): FieldPath[] => names.map((name) => ({ name, inProperties: true }));
 
 export interface CategoryCase {
@@ -42,29 +51,53 @@ export interface CategoryCase {
 
 export const CATEGORY_CASES: readonly CategoryCase[] = [
   {
-    category: 'RoomsOperational', container: 'roomsoperational', fields: [...COMMON, ...props('roomId')],
+    category: 'RoomsOperational',
+    container: 'roomsoperational',
+    fields: [...COMMON, ...props('roomId')],
     good: (count, seed) => roomsRecords(count, seed, 8),
   },
   {
-    category: 'CallRecordingSummary', container: 'callrecordingsummary',
+    category: 'CallRecordingSummary',
+    container: 'callrecordingsummary',
     fields: [...COMMON, ...props('recordingId', 'contentType', 'channelType', 'formatType', 'recordingEndReason')],
-    good: (count, seed) => Array.from({ length: count }, (_, n) => summaryRecord({
-      correlationId: `call-${seed}-${n % 4}`, recordingId: `rec-${seed}-${n}`, time: DAY + n * 60_000, formatType: n % 2 ? 'mp3' : 'mp4',
-    })),
+    good: (count, seed) =>
+      Array.from({ length: count }, (_, n) =>
+        summaryRecord({
+          correlationId: `call-${seed}-${n % 4}`,
+          recordingId: `rec-${seed}-${n}`,
+          time: DAY + n * 60_000,
+          formatType: n % 2 ? 'mp3' : 'mp4',
+        }),
+      ),
   },
   {
-    category: 'CallRecordingOperational', container: 'callrecordingoperational',
+    category: 'CallRecordingOperational',
+    container: 'callrecordingoperational',
     fields: [...COMMON, ...props('CallConnectionId', 'ServerCallId', 'SdkType', 'SdkVersion', 'URI')],
-    good: (count, seed) => Array.from({ length: count }, (_, n) => operationRecord({
-      correlationId: `call-${seed}-${n % 4}`, operationName: n % 3 ? 'PauseRecording' : 'StopRecording', time: DAY + n * 60_000,
-      recordingId: `rec-${seed}-${n % 5}`, durationMs: 1 + n,
-    })),
+    good: (count, seed) =>
+      Array.from({ length: count }, (_, n) =>
+        operationRecord({
+          correlationId: `call-${seed}-${n % 4}`,
+          operationName: n % 3 ? 'PauseRecording' : 'StopRecording',
+          time: DAY + n * 60_000,
+          recordingId: `rec-${seed}-${n % 5}`,
+          durationMs: 1 + n,
+        }),
+      ),
   },
   {
-    category: 'Usage', container: 'usage', fields: [...COMMON, ...props('usageType', 'unitType', 'recordId')],
-    good: (count, seed) => Array.from({ length: count }, (_, n) => usageRecord({
-      time: DAY + n * 60_000, usageType: n % 2 ? 'Recording' : 'Audio', quantity: 0.25 * (n + 1), recordId: `u-${seed}-${n}`,
-    })),
+    category: 'Usage',
+    container: 'usage',
+    fields: [...COMMON, ...props('usageType', 'unitType', 'recordId')],
+    good: (count, seed) =>
+      Array.from({ length: count }, (_, n) =>
+        usageRecord({
+          time: DAY + n * 60_000,
+          usageType: n % 2 ? 'Recording' : 'Audio',
+          quantity: 0.25 * (n + 1),
+          recordId: `u-${seed}-${n}`,
+        }),
+      ),
   },
 ];
 
@@ -81,9 +114,8 @@ function setField(record: Raw, field: FieldPath, value: string): Raw {
   if (!field.inProperties) return { ...record, [field.name]: value };
   const properties = { ...(record['properties'] as Raw) };
   // The URI carries the RecordingId: blow that up instead of the address (which must still parse).
-  properties[field.name] = field.name === 'URI'
-    ? `https://contoso.communication.azure.com/calling/recordings/${encodeURIComponent(value)}:pause?api-version=2023-03-06`
-    : value;
+  properties[field.name] =
+    field.name === 'URI' ? `https://contoso.communication.azure.com/calling/recordings/${encodeURIComponent(value)}:pause?api-version=2023-03-06` : value;
   return { ...record, properties };
 }
 
@@ -114,10 +146,16 @@ export function oversizedFile(category: CategoryCase, seed: number, values: read
 
 /** One call (one CorrelationId) of `operations` operations, some with a 40K-char SdkVersion. */
 export function hugeCall(operations: number, seed: number): Raw[] {
-  return Array.from({ length: operations }, (_, n) => operationRecord({
-    correlationId: `huge-call-${seed}`, operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording', time: DAY + n * 1000,
-    recordingId: `rec-${n % 7}`, durationMs: 1 + (n % 300), sdkVersion: n % 97 === 0 ? 'v'.repeat(40_000) + n : '1.0.0',
-  }));
+  return Array.from({ length: operations }, (_, n) =>
+    operationRecord({
+      correlationId: `huge-call-${seed}`,
+      operationName: n % 2 ? 'PauseRecording' : 'ResumeRecording',
+      time: DAY + n * 1000,
+      recordingId: `rec-${n % 7}`,
+      durationMs: 1 + (n % 300),
+      sdkVersion: n % 97 === 0 ? 'v'.repeat(40_000) + n : '1.0.0',
+    }),
+  );
 }
 
 export interface OversizedReport {
@@ -137,28 +175,30 @@ export async function runOversized(files: readonly { container: string; records:
   const all: Raw[] = [];
   let refused = 0;
   // The files are independent (own containers, shared tables): processed side by side.
-  const outcomes = await Promise.all(files.map(async (file, i) => {
-    const container = await newContainer(azuriteConnectionString(), `insights-logs-${file.container}-${uniquePrefix().toLowerCase()}`);
-    const path = recordingBlobPath(DAY, i % 24);
-    const lines = file.records.map((record) => JSON.stringify(record) + '\n');
-    await appendToBlob(container, path, lines.join(''));
-    const byOffset = new Map<number, Raw>();
-    let offset = 0;
-    lines.forEach((line, n) => {
-      byOffset.set(offset, file.records[n] as Raw);
-      offset += Buffer.byteLength(line);
-    });
-    const ref = { container: container.containerName, path };
-    const first = await processFile(ref, deps);
-    const again = await processFile(ref, deps);
-    expect(again.records).toBe(0);
-    const checkpoint = (await new CheckpointStore(tables).get(ref))?.checkpoint;
-    expect(checkpoint?.records, 'every record was read and counted by the checkpoint').toBe(file.records.length);
-    const entries: QuarantinedLine[] = [];
-    for await (const entry of new QuarantineStore(tables).list(ref)) entries.push(entry);
-    expect(first.badLines).toBe(entries.length);
-    return { file, entries, byOffset };
-  }));
+  const outcomes = await Promise.all(
+    files.map(async (file, i) => {
+      const container = await newContainer(azuriteConnectionString(), `insights-logs-${file.container}-${uniquePrefix().toLowerCase()}`);
+      const path = recordingBlobPath(DAY, i % 24);
+      const lines = file.records.map((record) => JSON.stringify(record) + '\n');
+      await appendToBlob(container, path, lines.join(''));
+      const byOffset = new Map<number, Raw>();
+      let offset = 0;
+      lines.forEach((line, n) => {
+        byOffset.set(offset, file.records[n] as Raw);
+        offset += Buffer.byteLength(line);
+      });
+      const ref = { container: container.containerName, path };
+      const first = await processFile(ref, deps);
+      const again = await processFile(ref, deps);
+      expect(again.records).toBe(0);
+      const checkpoint = (await new CheckpointStore(tables).get(ref))?.checkpoint;
+      expect(checkpoint?.records, 'every record was read and counted by the checkpoint').toBe(file.records.length);
+      const entries: QuarantinedLine[] = [];
+      for await (const entry of new QuarantineStore(tables).list(ref)) entries.push(entry);
+      expect(first.badLines).toBe(entries.length);
+      return { file, entries, byOffset };
+    }),
+  );
   for (const { file, entries, byOffset } of outcomes) {
     for (const entry of entries) {
       expect(entry.code).toBe('storage_rejected');
@@ -171,7 +211,10 @@ export async function runOversized(files: readonly { container: string; records:
       set.add(record as Raw);
     }
     for (const record of file.unfit) {
-      expect(entries.some((entry) => byOffset.get(entry.position) === record), 'a record too large to store is quarantined, not lost').toBe(true);
+      expect(
+        entries.some((entry) => byOffset.get(entry.position) === record),
+        'a record too large to store is quarantined, not lost',
+      ).toBe(true);
     }
     refused += entries.length;
     all.push(...file.records);
@@ -207,4 +250,3 @@ function storedKeys(snapshot: AggregateSnapshot): AggregateSnapshot {
   }
   return stored;
 }
-

@@ -125,7 +125,15 @@ export async function verify(tables: TableStore, expected: Expected): Promise<Ve
   let expectedRecords = 0;
   for (const count of expected.perFile.values()) expectedRecords += count;
   return {
-    equal: rowsDiffering === 0, lost, doubled, rowsDiffering, checkpointRecords, expectedRecords, checkpointMismatches, actual, reference,
+    equal: rowsDiffering === 0,
+    lost,
+    doubled,
+    rowsDiffering,
+    checkpointRecords,
+    expectedRecords,
+    checkpointMismatches,
+    actual,
+    reference,
   };
 }
 
@@ -150,9 +158,12 @@ export function runCli(dir: string, connectionString: string, prefix: string, ki
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     let killed = false;
-    const timer = killAfterMs === undefined ? undefined : setTimeout(() => {
-      killed = child.kill('SIGKILL');
-    }, killAfterMs);
+    const timer =
+      killAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            killed = child.kill('SIGKILL');
+          }, killAfterMs);
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
@@ -169,11 +180,20 @@ export function recordFigures(figures: Record<string, unknown>): void {
 
 export function summary(verdict: Verdict): Record<string, unknown> {
   return {
-    equal: verdict.equal, lost: verdict.lost, doubled: verdict.doubled, rowsDiffering: verdict.rowsDiffering,
-    checkpointRecords: verdict.checkpointRecords, expectedRecords: verdict.expectedRecords, checkpointMismatches: verdict.checkpointMismatches.length,
+    equal: verdict.equal,
+    lost: verdict.lost,
+    doubled: verdict.doubled,
+    rowsDiffering: verdict.rowsDiffering,
+    checkpointRecords: verdict.checkpointRecords,
+    expectedRecords: verdict.expectedRecords,
+    checkpointMismatches: verdict.checkpointMismatches.length,
   };
 }
 
 function canonical(row: RowData): string {
-  return JSON.stringify(Object.keys(row).sort().map((key) => [key, row[key]]));
+  return JSON.stringify(
+    Object.keys(row)
+      .sort()
+      .map((key) => [key, row[key]]),
+  );
 }

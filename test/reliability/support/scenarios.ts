@@ -279,7 +279,13 @@ export async function blobFaultScenario(seed: number, passes: number, options: B
   const { hours = 1, rooms = 15, calls = 6, settlePasses = 6, outageMs = 0, outagePass = 1 } = options;
   const started = Date.now();
   const cs = azuriteConnectionString();
-  const blobProxy = await startChaosProxy(portOf(cs, 'Blob'), { ...DEFAULT_CHAOS, seed: seed * 31 + 1, cut: 'random', rejectStatuses: BLOB_REJECT_STATUSES, profile: BLOB_CHAOS_PROFILE });
+  const blobProxy = await startChaosProxy(portOf(cs, 'Blob'), {
+    ...DEFAULT_CHAOS,
+    seed: seed * 31 + 1,
+    cut: 'random',
+    rejectStatuses: BLOB_REJECT_STATUSES,
+    profile: BLOB_CHAOS_PROFILE,
+  });
   const tableProxy = await startChaosProxy(portOf(cs, 'Table'), { ...DEFAULT_CHAOS, seed: seed * 31 + 2 });
   const chaotic = withPorts(cs, { blob: blobProxy.port, table: tableProxy.port });
   const prefix = uniquePrefix();
@@ -313,13 +319,27 @@ export async function blobFaultScenario(seed: number, passes: number, options: B
     },
   };
   const deps = { source: checked, tables, views: ALL_VIEWS, settings, logger: silentLogger };
-  const figures = { passes: 0, passesFailed: 0, runs: 0, runsFailed: 0, tailListingsFailed: 0, sweepListingsFailed: 0, settlePasses: 0, cleanPassFailed: 0, cleanPassRecords: 0, cleanPassBytes: 0, blobsNotAsWritten: 0 };
+  const figures = {
+    passes: 0,
+    passesFailed: 0,
+    runs: 0,
+    runsFailed: 0,
+    tailListingsFailed: 0,
+    sweepListingsFailed: 0,
+    settlePasses: 0,
+    cleanPassFailed: 0,
+    cleanPassRecords: 0,
+    cleanPassBytes: 0,
+    blobsNotAsWritten: 0,
+  };
   const note = (error: unknown): void => {
     if (failures.length >= 8) return;
     const { statusCode, request } = error as { statusCode?: number; request?: { method?: string; url?: string } };
     const port = request?.url ? new URL(request.url).port : '';
     const endpoint = port === String(blobProxy.port) ? 'blob' : port === String(tableProxy.port) ? 'table' : '';
-    failures.push(`${String(error).slice(0, 200)}${statusCode ? ` (${statusCode})` : ''}${request ? ` ${endpoint} ${request.method} ${(request.url ?? '').replace(/^https?:\/\/[^/]+/, '').slice(0, 120)}` : ''}`);
+    failures.push(
+      `${String(error).slice(0, 200)}${statusCode ? ` (${statusCode})` : ''}${request ? ` ${endpoint} ${request.method} ${(request.url ?? '').replace(/^https?:\/\/[^/]+/, '').slice(0, 120)}` : ''}`,
+    );
   };
 
   const pass = async (): Promise<{ failed: number; records: number; bytes: number }> => {
@@ -405,14 +425,26 @@ export async function blobFaultScenario(seed: number, passes: number, options: B
     }
     const verdict = await verify(newTableStore(cs, prefix), expectedFromTexts(texts));
     return {
-      scenario: 'blob-faults', seed, verdict, failures,
+      scenario: 'blob-faults',
+      seed,
+      verdict,
+      failures,
       figures: {
         ...figures,
-        files: written.size, blocks: plan.slices.reduce((sum, blocks) => sum + blocks.length, 0),
-        linesSplitAcrossPasses: plan.linesSplitAcrossPasses, linesSplitWithinPass: plan.linesSplitWithinPass,
+        files: written.size,
+        blocks: plan.slices.reduce((sum, blocks) => sum + blocks.length, 0),
+        linesSplitAcrossPasses: plan.linesSplitAcrossPasses,
+        linesSplitWithinPass: plan.linesSplitWithinPass,
         bytes: [...written.values()].reduce((sum, file) => sum + file.parts.reduce((n, part) => n + part.length, 0), 0),
-        readsChecked: readCheck.reads, readsWrong: readCheck.wrong, bytesRead: source.usage.bytesRead, reads: source.usage.reads, stats: source.usage.stats, listPages: source.usage.listPages,
-        ...tallied('blob', blobProxy), 'blob.outageMs': outageMs, 'blob.outageAnswers': blobProxy.outageAnswers(),
+        readsChecked: readCheck.reads,
+        readsWrong: readCheck.wrong,
+        bytesRead: source.usage.bytesRead,
+        reads: source.usage.reads,
+        stats: source.usage.stats,
+        listPages: source.usage.listPages,
+        ...tallied('blob', blobProxy),
+        'blob.outageMs': outageMs,
+        'blob.outageAnswers': blobProxy.outageAnswers(),
         ...tallied('table', tableProxy),
         faults: blobProxy.faults() + tableProxy.faults(),
         wallMs: Date.now() - started,

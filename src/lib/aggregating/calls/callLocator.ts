@@ -44,4 +44,3 @@ export const locatorRowSchema = z.object({ seq: storedCount, places: storedEncod
 export function locatorRow(sequence: number, places: readonly string[]): RowData {
   return { seq: sequence, places: JSON.stringify(places) };
 }
-

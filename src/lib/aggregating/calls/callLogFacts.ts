@@ -147,9 +147,9 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     q.roundTripMs.sort(byNumber);
     q.packetLoss.sort(byNumber);
   }
-  const startValue = (start)?.value ?? null;
-  const durationValue = (duration)?.value ?? null;
-  const typeValue = (callType)?.value ?? null;
+  const startValue = start?.value ?? null;
+  const durationValue = duration?.value ?? null;
+  const typeValue = callType?.value ?? null;
   return {
     callStartTime: startValue,
     callDurationMs: durationValue,
@@ -160,7 +160,11 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     endReasons: sorted(endReasons),
     streams,
     poorStreams,
-    quality: Object.fromEntries(Object.keys(quality).sort(compareStrings).map((k) => [k, quality[k] as MediaQuality])),
+    quality: Object.fromEntries(
+      Object.keys(quality)
+        .sort(compareStrings)
+        .map((k) => [k, quality[k] as MediaQuality]),
+    ),
     firstAt,
     lastAt,
     resourceId,
@@ -194,7 +198,11 @@ function bump(counts: Counts, key: string): void {
 }
 
 function sorted(counts: Counts): Counts {
-  return Object.fromEntries(Object.keys(counts).sort(compareStrings).map((k) => [k, counts[k] as number]));
+  return Object.fromEntries(
+    Object.keys(counts)
+      .sort(compareStrings)
+      .map((k) => [k, counts[k] as number]),
+  );
 }
 
 function push(values: number[], value: unknown): void {

@@ -31,9 +31,7 @@ export function legRowKey(record: CallSummaryRecord): string {
 }
 
 export function streamRowKey(record: CallDiagnosticsRecord): string {
-  const identity = JSON.stringify([
-    legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection),
-  ]);
+  const identity = JSON.stringify([legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection)]);
   return STREAM_ROW_PREFIX + encodeKeyPart(digest(identity));
 }
 
@@ -116,4 +114,3 @@ export function foldStream(row: RowData, record: CallDiagnosticsRecord, correlat
   row['packetLossRateMax'] = record.packetLossRateMax;
   row['poor'] = isPoorStream(record.jitterAvg, record.packetLossRateAvg, record.roundTripTimeAvg);
 }
-

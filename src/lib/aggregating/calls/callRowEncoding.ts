@@ -20,8 +20,11 @@ export function callRowOf(facts: CallFacts): RowData {
   const sdkTypes = capStrings(facts.sdkTypes);
   const sdkVersions = capStrings(facts.sdkVersions);
   const callConnectionIds = capStrings(facts.callConnectionIds);
-  const truncated = operations.truncated || sdkTypes.length < facts.sdkTypes.length || sdkVersions.length < facts.sdkVersions.length
-    || callConnectionIds.length < facts.callConnectionIds.length;
+  const truncated =
+    operations.truncated ||
+    sdkTypes.length < facts.sdkTypes.length ||
+    sdkVersions.length < facts.sdkVersions.length ||
+    callConnectionIds.length < facts.callConnectionIds.length;
   const row: RowData = {
     correlationId: facts.correlationId,
     resourceId: facts.resourceId,

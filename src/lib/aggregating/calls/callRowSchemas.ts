@@ -6,9 +6,7 @@
  */
 import { z } from 'zod';
 import { readStrings } from '../rowValues.js';
-import {
-  storedAmount, storedCount, storedCounts, storedEncoded, storedOptionalNumber, storedOptionalText,
-} from '../rowSchemas.js';
+import { storedAmount, storedCount, storedCounts, storedEncoded, storedOptionalNumber, storedOptionalText } from '../rowSchemas.js';
 import { SUMMARY_SEQUENCE_FIELD } from '../types.js';
 import { decodeQuality } from './callQuality.js';
 import type { RecordingFacts } from './callSummary.js';
@@ -68,8 +66,16 @@ export type CallStoredRow = z.output<typeof callRowSchema>;
 
 /** What a call contributes to call-volume and call-quality is read from these (callContribution.ts): not the sets it does not need. */
 export const callContributionFieldsSchema = callRowSchema.pick({
-  callStartTime: true, resourceId: true, callDurationMs: true, participants: true, participantMs: true, callType: true, endpointTypes: true,
-  impacted: true, recordingCount: true, quality: true,
+  callStartTime: true,
+  resourceId: true,
+  callDurationMs: true,
+  participants: true,
+  participantMs: true,
+  callType: true,
+  endpointTypes: true,
+  impacted: true,
+  recordingCount: true,
+  quality: true,
 });
 
 export type CallContributionFields = z.output<typeof callContributionFieldsSchema>;
@@ -99,10 +105,18 @@ export const recordingRowSchema = z
     operationCount: storedCount.default(0),
     failedOperations: storedCount.default(0),
   })
-  .transform(
-    (row): RecordingFacts => ({
-      recordingId: row.recordingId, hasSummary: row.hasSummary, startTime: row.startTime, lengthMs: row.lengthMs, contentType: row.contentType,
-      channelType: row.channelType, formatType: row.formatType, chunkCount: row.chunkCount, audioChannelsCount: row.audioChannelsCount,
-      endReason: row.endReason, operations: row.operations, operationCount: row.operationCount, failedOperations: row.failedOperations,
-    }),
-  );
+  .transform((row): RecordingFacts => ({
+    recordingId: row.recordingId,
+    hasSummary: row.hasSummary,
+    startTime: row.startTime,
+    lengthMs: row.lengthMs,
+    contentType: row.contentType,
+    channelType: row.channelType,
+    formatType: row.formatType,
+    chunkCount: row.chunkCount,
+    audioChannelsCount: row.audioChannelsCount,
+    endReason: row.endReason,
+    operations: row.operations,
+    operationCount: row.operationCount,
+    failedOperations: row.failedOperations,
+  }));

@@ -37,9 +37,21 @@ export function summaryRowKey(recordingId: string): string {
  */
 export function operationRowKey(record: RecordingOperationRecord): string {
   const identity = JSON.stringify([
-    record.time, record.resourceId, record.correlationId, record.operationName, record.operationVersion,
-    record.resultType, record.resultSignature, record.level, record.callConnectionId, record.serverCallId,
-    record.sdkType, record.sdkVersion, record.durationMs, record.uri, record.recordingId,
+    record.time,
+    record.resourceId,
+    record.correlationId,
+    record.operationName,
+    record.operationVersion,
+    record.resultType,
+    record.resultSignature,
+    record.level,
+    record.callConnectionId,
+    record.serverCallId,
+    record.sdkType,
+    record.sdkVersion,
+    record.durationMs,
+    record.uri,
+    record.recordingId,
   ]);
   return joinKey('o', isoTime(record.time), encodeKeyPart(digest(identity)));
 }
@@ -87,9 +99,18 @@ export function foldSummary(row: RowData, record: RecordingSummaryRecord, correl
   const at = isoTime(record.time);
   const contentDigest = digest(
     JSON.stringify([
-      record.time, record.resourceId, record.operationName, record.resultType, record.recordingStartTime,
-      record.recordingLengthSeconds, record.chunkCount, record.contentType, record.channelType, record.formatType,
-      record.audioChannelsCount, record.recordingEndReason,
+      record.time,
+      record.resourceId,
+      record.operationName,
+      record.resultType,
+      record.recordingStartTime,
+      record.recordingLengthSeconds,
+      record.chunkCount,
+      record.contentType,
+      record.channelType,
+      record.formatType,
+      record.audioChannelsCount,
+      record.recordingEndReason,
     ]),
   );
   const currentAt = row['summaryAt'];

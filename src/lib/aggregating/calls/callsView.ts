@@ -2,8 +2,15 @@ import type { NormalizedRecord } from '../../normalizing/types.js';
 import { closeRow } from '../openValues.js';
 import { SUMMARY_SEQUENCE_FIELD, type AggregateView, type Route, type RowData } from '../types.js';
 import {
-  attachOperation, CALL_ROW_KEY, CALLS_TABLE, callPartition, fillOperationRow, foldSummary, joinableCorrelationId,
-  operationRowKey, summaryRowKey,
+  attachOperation,
+  CALL_ROW_KEY,
+  CALLS_TABLE,
+  callPartition,
+  fillOperationRow,
+  foldSummary,
+  joinableCorrelationId,
+  operationRowKey,
+  summaryRowKey,
 } from './callRows.js';
 import { foldLeg, foldStream, legRowKey, streamRowKey } from './callLogRows.js';
 import { contributionPlace, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from './callLocator.js';

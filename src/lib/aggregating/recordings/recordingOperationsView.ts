@@ -22,11 +22,7 @@ export const recordingOperationsView: AggregateView = {
 
   route(record: NormalizedRecord): Route | null {
     if (record.category !== 'CallRecordingOperational') return null;
-    const dims = joinKey(
-      dimensionKeyPart(record.operationName),
-      dimensionKeyPart(record.resultSignature),
-      dimensionKeyPart(record.sdkType),
-    );
+    const dims = joinKey(dimensionKeyPart(record.operationName), dimensionKeyPart(record.resultSignature), dimensionKeyPart(record.sdkType));
     return hourAndDayRoute(record.resourceId, record.time, dims);
   },
 

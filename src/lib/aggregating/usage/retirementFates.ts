@@ -22,7 +22,8 @@ export interface FateEntry {
 export const RETIREMENT_DATE = '2028-09-30';
 
 const GUIDE = 'ACS retirement and breaking changes guide (azure-docs acs-retirement-and-breaking-changes-guide.md, 08/18/2026)';
-const SAMPLE_QUERIES = 'ACSBillingUsage sample queries (azure-reference-other azure-monitor-ref/queries/acsbillingusage.md: tolower(UsageType) == "audio" selects calls)';
+const SAMPLE_QUERIES =
+  'ACSBillingUsage sample queries (azure-reference-other azure-monitor-ref/queries/acsbillingusage.md: tolower(UsageType) == "audio" selects calls)';
 const INFERRED = 'UsageType spelling inferred (not documented)';
 
 /** UsageType, squashed (lower case, letters and digits only) → its fate. */
@@ -38,7 +39,10 @@ const FATES: ReadonlyMap<string, FateEntry> = new Map<string, FateEntry>([
   ['rooms', { service: 'Rooms', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Rooms"` }],
   ['jobrouter', { service: 'Job Router', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Job Router"` }],
   ['directrouting', { service: 'Direct Routing', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Direct Routing"` }],
-  ['advancedmessaging', { service: 'Advanced Messaging (WhatsApp)', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Advanced Messaging with WhatsApp"` }],
+  [
+    'advancedmessaging',
+    { service: 'Advanced Messaging (WhatsApp)', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Advanced Messaging with WhatsApp"` },
+  ],
   ['whatsapp', { service: 'Advanced Messaging (WhatsApp)', fate: 'retired', source: `${INFERRED}; fate: ${GUIDE}, "ACS Advanced Messaging with WhatsApp"` }],
 ]);
 
