@@ -6,6 +6,7 @@ import { CONTRIBUTION_ROW_PREFIX, publishCallContributions } from '../../src/lib
 import { CALL_VOLUME_TABLE } from '../../src/lib/aggregating/index.js';
 import { CheckpointStore, FILES_TABLE, freshCheckpoint, SWEEP_STATE_PARTITION, type Checkpoint } from '../../src/lib/processing/checkpoints.js';
 import { FAILURES_TABLE, FileFailureStore } from '../../src/lib/processing/fileFailures.js';
+import { LOCAL_CONTENT_PARTITION } from '../../src/lib/processing/localCopies.js';
 import { QUARANTINE_TABLE, QuarantineStore, quarantinePartition, quarantineRowKey, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
@@ -109,6 +110,21 @@ describe('bookkeeping rows read through their schemas', () => {
     const store = new CheckpointStore(tables);
     expect(await store.save(checkpoint, undefined)).toBe(true);
     expect((await store.get(file))?.checkpoint).toEqual(checkpoint);
+  });
+
+  it('listing every checkpoint skips the other partitions of the Files table (sweep state, local names)', async () => {
+    const tables = newTableStore();
+    const store = new CheckpointStore(tables);
+    const checkpoint = freshCheckpoint(file, Date.UTC(2026, 0, 1));
+    expect(await store.save(checkpoint, undefined)).toBe(true);
+    await tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, encodeKeyPart(file.container), { sweptAt: '2026-01-01T00:00:00.000Z' });
+    await tables.upsert(FILES_TABLE, LOCAL_CONTENT_PARTITION, 'digest', { name: 'x.json' });
+    const all: Checkpoint[] = [];
+    for await (const listed of store.listAll()) all.push(listed);
+    expect(all).toEqual([checkpoint]);
+    const open: Checkpoint[] = [];
+    for await (const listed of store.listOpen()) open.push(listed);
+    expect(open).toEqual([checkpoint]);
   });
 
   it('a quarantine row with a wrong type is an error when listed and in health', async () => {

@@ -80,13 +80,21 @@ export class CheckpointStore {
   async *listOpen(container?: string): AsyncGenerator<Checkpoint> {
     await this.tables.ensureTable(FILES_TABLE);
     const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false` : 'sealed eq false';
-    for await (const row of this.tables.query(FILES_TABLE, filter)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
+    for await (const row of this.tables.query(FILES_TABLE, filter)) if (isCheckpointRow(row)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
   }
 
   /** Every checkpoint (optionally of one container), page by page. */
   async *listAll(container?: string): AsyncGenerator<Checkpoint> {
     await this.tables.ensureTable(FILES_TABLE);
     const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)}` : undefined;
-    for await (const row of this.tables.query(FILES_TABLE, filter)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
+    for await (const row of this.tables.query(FILES_TABLE, filter)) if (isCheckpointRow(row)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
   }
+}
+
+/**
+ * Checkpoints are partitioned by container; the Files table's other rows (the sweep state `~state`,
+ * local names `~local`) are in partitions that start with `~`, which no container name can.
+ */
+function isCheckpointRow(row: { partitionKey: string }): boolean {
+  return !row.partitionKey.startsWith('~');
 }
