@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TableClient, TableTransaction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
-import { partitionOfFilter } from '../../src/lib/storage/azuriteTableIndex.js';
+import { partitionOfFilter } from '../../src/lib/storage/memoryFilter.js';
 
 describe('partitionOfFilter', () => {
   it.each([

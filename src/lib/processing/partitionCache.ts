@@ -268,11 +268,6 @@ export class PartitionCache {
     return rows;
   }
 
-  /** The partition's rows if this run knows any of them (no side effect). */
-  peek(table: string, partitionKey: string): PartitionRows | undefined {
-    return this.partitions.get(table + '\u0000' + partitionKey);
-  }
-
   /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */
   expectsNew(table: string): boolean {
     return (this.newness.get(table) ?? 1) >= 0.5;
@@ -282,11 +277,6 @@ export class PartitionCache {
   observe(table: string, wasNew: boolean): void {
     const score = this.newness.get(table) ?? 1;
     this.newness.set(table, score * 0.9 + (wasNew ? 0.1 : 0));
-  }
-
-  /** What the known rows cost, as rowBytes estimates it. */
-  get knownBytes(): number {
-    return this.bytes;
   }
 
   private evict(): void {

@@ -10,6 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { partitionOfFilter } from './memoryFilter.js';
 
 interface EntityDoc {
   PartitionKey: string;
@@ -75,75 +76,6 @@ export class KeyIndex {
   partition(partitionKey: string): Iterable<EntityDoc> {
     return this.partitions.get(partitionKey)?.values() ?? [];
   }
-}
-
-/**
- * The partition a filter confines its matches to: a top-level conjunct `PartitionKey eq '…'` with no
- * top-level `or` or `not`. Undefined when the filter may match other partitions or cannot be read.
- */
-export function partitionOfFilter(filter: string | undefined): string | undefined {
-  if (!filter) return undefined;
-  let text = filter.trim();
-  while (enclosedInParentheses(text)) text = text.slice(1, -1).trim();
-  const conjuncts = splitTopLevel(text);
-  if (!conjuncts) return undefined;
-  for (let conjunct of conjuncts) {
-    while (enclosedInParentheses(conjunct)) conjunct = conjunct.slice(1, -1).trim();
-    const match = /^PartitionKey\s+eq\s+'((?:[^']|'')*)'$/.exec(conjunct);
-    if (match?.[1] !== undefined) return match[1].replace(/''/g, "'");
-  }
-  return undefined;
-}
-
-/** Splits at top-level `and`; undefined if a top-level `or`/`not` or unbalanced quotes or parentheses make it unsafe. */
-function splitTopLevel(text: string): string[] | undefined {
-  const parts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  let i = 0;
-  while (i < text.length) {
-    const char = text[i];
-    if (char === "'") {
-      i++;
-      while (i < text.length && !(text[i] === "'" && text[i + 1] !== "'")) i += text[i] === "'" ? 2 : 1;
-      if (i >= text.length) return undefined;
-      i++;
-      continue;
-    }
-    if (char === '(') depth++;
-    else if (char === ')' && --depth < 0) return undefined;
-    else if (depth === 0 && /\s/.test(char ?? '')) {
-      const word = /^\s+(and|or|not)\s/i.exec(text.slice(i));
-      if (word?.[1]) {
-        if (word[1].toLowerCase() !== 'and') return undefined;
-        parts.push(text.slice(start, i).trim());
-        i += word[0].length;
-        start = i;
-        continue;
-      }
-    }
-    i++;
-  }
-  if (depth !== 0) return undefined;
-  parts.push(text.slice(start).trim());
-  return /^not\s/i.test(parts[0] ?? '') ? undefined : parts;
-}
-
-/** True when the first `(` closes at the last character. */
-function enclosedInParentheses(text: string): boolean {
-  if (!text.startsWith('(') || !text.endsWith(')')) return false;
-  let depth = 0;
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === "'") {
-      i++;
-      while (i < text.length && !(text[i] === "'" && text[i + 1] !== "'")) i += text[i] === "'" ? 2 : 1;
-      continue;
-    }
-    if (char === '(') depth++;
-    else if (char === ')' && --depth === 0) return i === text.length - 1;
-  }
-  return false;
 }
 
 const indexes = new WeakMap<Collection, KeyIndex>();

@@ -1,5 +1,6 @@
 /**
- * OData $filter for the in-memory table store (pure): the shapes this code sends through `odata`
+ * OData $filter for the in-memory table store and the embedded Azurite's table index (pure): the
+ * shapes this code sends through `odata`
  * (comparisons of a property with a string, boolean or number, joined by `and`, `or`, `not` and
  * parentheses). Anything else throws, so a new filter shape is noticed in tests rather than
  * answered differently from the service.
@@ -19,9 +20,64 @@ export class UnsupportedFilterError extends Error {
   override readonly name = 'UnsupportedFilterError';
 }
 
+/** A filter as read: comparisons joined by `and`, `or` and `not`. */
+type FilterNode =
+  { kind: 'and' | 'or'; terms: FilterNode[] } | { kind: 'not'; inner: FilterNode } | { kind: 'compare'; name: string; op: Operator; value: FilterValue };
+
 /** Compiles a filter; `undefined` (no filter) matches every row. */
 export function compileFilter(filter: string | undefined): RowPredicate {
   if (filter === undefined || filter.trim() === '') return () => true;
+  return predicateOf(parseFilter(filter));
+}
+
+/**
+ * The partition a filter confines its matches to: a `PartitionKey eq '…'` reached from the top
+ * through `and` only. Undefined when the filter may match other partitions, or is of a shape this
+ * reader does not take (the caller then looks at every row).
+ */
+export function partitionOfFilter(filter: string | undefined): string | undefined {
+  if (filter === undefined || filter.trim() === '') return undefined;
+  let node: FilterNode;
+  try {
+    node = parseFilter(filter);
+  } catch (error) {
+    if (error instanceof UnsupportedFilterError) return undefined;
+    throw error;
+  }
+  const find = (at: FilterNode): string | undefined => {
+    if (at.kind === 'compare') return at.name === 'PartitionKey' && at.op === 'eq' && typeof at.value === 'string' ? at.value : undefined;
+    if (at.kind !== 'and') return undefined;
+    for (const term of at.terms) {
+      const found = find(term);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  };
+  return find(node);
+}
+
+function predicateOf(node: FilterNode): RowPredicate {
+  switch (node.kind) {
+    case 'or': {
+      const terms = node.terms.map(predicateOf);
+      return (subject) => terms.some((term) => term(subject));
+    }
+    case 'and': {
+      const factors = node.terms.map(predicateOf);
+      return (subject) => factors.every((factor) => factor(subject));
+    }
+    case 'not': {
+      const inner = predicateOf(node.inner);
+      return (subject) => !inner(subject);
+    }
+    case 'compare': {
+      const { name, op, value } = node;
+      return (subject) => compare(subject(name), op, value);
+    }
+  }
+}
+
+function parseFilter(filter: string): FilterNode {
   const tokens = tokenize(filter);
   let at = 0;
   const fail = (why: string): never => {
@@ -31,23 +87,17 @@ export function compileFilter(filter: string | undefined): RowPredicate {
     const token = tokens[at];
     return token?.kind === 'word' ? token.text : undefined;
   };
-  const orExpression = (): RowPredicate => {
-    const terms = [andExpression()];
-    while (peekWord() === 'or') {
+  const joined = (kind: 'and' | 'or', next: () => FilterNode): FilterNode => {
+    const terms = [next()];
+    while (peekWord() === kind) {
       at++;
-      terms.push(andExpression());
+      terms.push(next());
     }
-    return terms.length === 1 ? (terms[0] as RowPredicate) : (subject) => terms.some((term) => term(subject));
+    return terms.length === 1 ? (terms[0] as FilterNode) : { kind, terms };
   };
-  const andExpression = (): RowPredicate => {
-    const factors = [factor()];
-    while (peekWord() === 'and') {
-      at++;
-      factors.push(factor());
-    }
-    return factors.length === 1 ? (factors[0] as RowPredicate) : (subject) => factors.every((f) => f(subject));
-  };
-  const factor = (): RowPredicate => {
+  const orExpression = (): FilterNode => joined('or', andExpression);
+  const andExpression = (): FilterNode => joined('and', factor);
+  const factor = (): FilterNode => {
     const token = tokens[at++];
     if (token === undefined) return fail('unexpected end');
     if (token.kind === 'open') {
@@ -55,23 +105,17 @@ export function compileFilter(filter: string | undefined): RowPredicate {
       if (tokens[at++]?.kind !== 'close') fail('missing )');
       return inner;
     }
-    if (token.kind === 'word' && token.text === 'not') {
-      const inner = factor();
-      return (subject) => !inner(subject);
-    }
+    if (token.kind === 'word' && token.text === 'not') return { kind: 'not', inner: factor() };
     if (token.kind !== 'word') return fail('expected a property name');
     const operator = tokens[at++];
     if (operator?.kind !== 'word' || !OPERATORS.has(operator.text)) return fail(`expected a comparison after ${token.text}`);
     const literal = tokens[at++];
     if (literal?.kind !== 'literal') return fail(`expected a value after ${token.text} ${operator.text}`);
-    const name = token.text;
-    const op = operator.text as Operator;
-    const value = literal.value;
-    return (subject) => compare(subject(name), op, value);
+    return { kind: 'compare', name: token.text, op: operator.text as Operator, value: literal.value };
   };
-  const predicate = orExpression();
+  const node = orExpression();
   if (at !== tokens.length) fail('unexpected text after the expression');
-  return predicate;
+  return node;
 }
 
 /** A property of another type than the value, or missing, matches no comparison (as in the service). */
