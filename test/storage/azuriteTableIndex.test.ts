@@ -4,7 +4,7 @@ import path from 'node:path';
 import { TableClient, TableTransaction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
-import { partitionOfFilter } from '../../src/lib/storage/memoryFilter.js';
+import { partitionOfFilter, scopeOfFilter } from '../../src/lib/storage/memoryFilter.js';
 
 describe('partitionOfFilter', () => {
   it.each([
@@ -33,6 +33,22 @@ describe('partitionOfFilter', () => {
     ["(PartitionKey eq 'a') or (PartitionKey eq 'b')"],
   ])('%s may match other partitions', (filter) => {
     expect(partitionOfFilter(filter)).toBeUndefined();
+  });
+});
+
+describe('scopeOfFilter', () => {
+  it.each([
+    ["PartitionKey eq 'a'", { partitionKey: 'a' }],
+    ["PartitionKey eq 'a' and RowKey eq 'x'", { partitionKey: 'a', rowKeys: ['x'] }],
+    ["PartitionKey eq 'a' and (RowKey eq 'x' or RowKey eq 'y')", { partitionKey: 'a', rowKeys: ['x', 'y'] }],
+    ["(RowKey eq 'x' or (RowKey eq 'y' or RowKey eq 'x')) and PartitionKey eq 'a'", { partitionKey: 'a', rowKeys: ['x', 'y', 'x'] }],
+    ["PartitionKey eq 'a' and (n gt 1 and (RowKey eq 'x'))", { partitionKey: 'a', rowKeys: ['x'] }],
+    // Not only row keys in the `or`: any row of the partition may match.
+    ["PartitionKey eq 'a' and (RowKey eq 'x' or n gt 1)", { partitionKey: 'a' }],
+    ["PartitionKey eq 'a' and RowKey ge 'x'", { partitionKey: 'a' }],
+    ["PartitionKey eq 'a' and not (RowKey eq 'x')", { partitionKey: 'a' }],
+  ])('%s', (filter, scope) => {
+    expect(scopeOfFilter(filter)).toEqual(scope);
   });
 });
 
@@ -93,6 +109,10 @@ async function script(connectionString: string): Promise<unknown[]> {
   seen.push(await all("PartitionKey eq 'p3'"));
   seen.push(await all("PartitionKey eq 'p1' and n ge 30"));
   seen.push(await all("PartitionKey eq 'p4' and (RowKey eq 'r10' or RowKey eq 'r11')"));
+  seen.push(await all("PartitionKey eq 'p4' and (RowKey eq 'r11' or RowKey eq 'missing' or RowKey eq 'r10' or RowKey eq 'r11')"));
+  seen.push(await all("PartitionKey eq 'p4' and RowKey eq 'r10' and n lt 0"));
+  seen.push(await all("PartitionKey eq 'p4' and (RowKey eq 'r10' or n ge 0)"));
+  seen.push(await all("PartitionKey eq 'p9' and RowKey eq 'r10'"));
   seen.push(await all("PartitionKey eq 'p0' or PartitionKey eq 'p2'"));
   seen.push(await all("PartitionKey eq 'p9'"));
   seen.push(await all("PartitionKey eq 'p1'", ['n']));

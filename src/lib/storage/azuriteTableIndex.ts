@@ -10,7 +10,7 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { partitionOfFilter } from './memoryFilter.js';
+import { scopeOfFilter, type FilterScope } from './memoryFilter.js';
 
 interface EntityDoc {
   PartitionKey: string;
@@ -73,8 +73,17 @@ export class KeyIndex {
     return this.partitions.get(partitionKey)?.get(rowKey);
   }
 
-  partition(partitionKey: string): Iterable<EntityDoc> {
-    return this.partitions.get(partitionKey)?.values() ?? [];
+  /** The documents a filter of this scope can match: its partition's, or only the row keys it names. */
+  candidates(scope: FilterScope): EntityDoc[] {
+    const rows = this.partitions.get(scope.partitionKey);
+    if (!rows) return [];
+    if (scope.rowKeys === undefined) return [...rows.values()];
+    const found = new Set<EntityDoc>();
+    for (const rowKey of scope.rowKeys) {
+      const doc = rows.get(rowKey);
+      if (doc) found.add(doc);
+    }
+    return [...found];
   }
 }
 
@@ -177,13 +186,13 @@ export function installTableIndex(azuriteEntry: string): void {
     return entity;
   };
 
-  // A query that names one partition starts from that partition's documents, not the whole table.
+  // A query that names one partition starts from that partition's documents (or the rows it names), not the whole table.
   const queryTableEntities = store['queryTableEntities'];
   if (!queryTableEntities) throw new Error('Azurite table store: no queryTableEntities');
   store['queryTableEntities'] = function (this: TableStore, ...args: unknown[]) {
     const [context, account, table, queryOptions] = args as [unknown, string, string, { filter?: string } | undefined];
-    const partitionKey = partitionOfFilter(queryOptions?.filter);
-    if (partitionKey === undefined) return queryTableEntities.apply(this, args);
+    const scope = scopeOfFilter(queryOptions?.filter);
+    if (scope === undefined) return queryTableEntities.apply(this, args);
     const collection = this.getEntityCollection(account, table, context);
     const index = indexOf(collection);
     const chain = collection.chain;
@@ -194,7 +203,7 @@ export function installTableIndex(azuriteEntry: string): void {
       restore();
       const resultset = chain.call(this);
       const positions: number[] = [];
-      for (const doc of index.partition(partitionKey)) {
+      for (const doc of index.candidates(scope)) {
         const found = doc.$loki === undefined ? null : this.get(doc.$loki, true);
         if (found) positions.push(found[1]);
       }

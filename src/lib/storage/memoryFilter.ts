@@ -31,11 +31,19 @@ export function compileFilter(filter: string | undefined): RowPredicate {
 }
 
 /**
- * The partition a filter confines its matches to: a `PartitionKey eq '…'` reached from the top
- * through `and` only. Undefined when the filter may match other partitions, or is of a shape this
- * reader does not take (the caller then looks at every row).
+ * Where a filter's matches can be: the partition of a `PartitionKey eq '…'` reached from the top
+ * through `and` only, and the row keys of a `RowKey eq '…'` (or an `or` of only those) beside it.
+ * Every match lies in this scope (it may hold rows that do not match: the filter still decides).
+ * Undefined when the filter may match other partitions, or is of a shape this reader does not take
+ * (the caller then looks at every row).
  */
-export function partitionOfFilter(filter: string | undefined): string | undefined {
+export interface FilterScope {
+  partitionKey: string;
+  /** Absent: any row of the partition. */
+  rowKeys?: string[];
+}
+
+export function scopeOfFilter(filter: string | undefined): FilterScope | undefined {
   if (filter === undefined || filter.trim() === '') return undefined;
   let node: FilterNode;
   try {
@@ -44,16 +52,42 @@ export function partitionOfFilter(filter: string | undefined): string | undefine
     if (error instanceof UnsupportedFilterError) return undefined;
     throw error;
   }
-  const find = (at: FilterNode): string | undefined => {
-    if (at.kind === 'compare') return at.name === 'PartitionKey' && at.op === 'eq' && typeof at.value === 'string' ? at.value : undefined;
-    if (at.kind !== 'and') return undefined;
-    for (const term of at.terms) {
-      const found = find(term);
-      if (found !== undefined) return found;
-    }
-    return undefined;
-  };
-  return find(node);
+  const terms = node.kind === 'and' ? conjuncts(node) : [node];
+  const partitionKey = terms.map((term) => equalTo(term, 'PartitionKey')).find((value) => value !== undefined);
+  if (partitionKey === undefined) return undefined;
+  for (const term of terms) {
+    const rowKeys = rowKeysOf(term);
+    if (rowKeys !== undefined) return { partitionKey, rowKeys };
+  }
+  return { partitionKey };
+}
+
+/** The partition a filter confines its matches to (see scopeOfFilter). */
+export function partitionOfFilter(filter: string | undefined): string | undefined {
+  return scopeOfFilter(filter)?.partitionKey;
+}
+
+/** The terms of nested `and`s, flattened. */
+function conjuncts(node: FilterNode): FilterNode[] {
+  return node.kind === 'and' ? node.terms.flatMap(conjuncts) : [node];
+}
+
+function equalTo(node: FilterNode, name: string): string | undefined {
+  return node.kind === 'compare' && node.name === name && node.op === 'eq' && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/** The row keys a `RowKey eq` term, or an `or` of only such terms, allows; else undefined. */
+function rowKeysOf(node: FilterNode): string[] | undefined {
+  const single = equalTo(node, 'RowKey');
+  if (single !== undefined) return [single];
+  if (node.kind !== 'or') return undefined;
+  const keys: string[] = [];
+  for (const term of node.terms) {
+    const inner = rowKeysOf(term);
+    if (inner === undefined) return undefined;
+    keys.push(...inner);
+  }
+  return keys;
 }
 
 function predicateOf(node: FilterNode): RowPredicate {

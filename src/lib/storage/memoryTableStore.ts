@@ -1,7 +1,7 @@
 import { checkTablePrefix } from './errors.js';
 import { boundedKey } from './keys.js';
 import { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
-import { compileFilter, type FilterValue } from './memoryFilter.js';
+import { compileFilter, scopeOfFilter, type FilterValue } from './memoryFilter.js';
 import {
   MAX_TRANSACTION_ROWS,
   odata,
@@ -117,9 +117,13 @@ export class MemoryTableStore implements TableStore {
     const matches = compileFilter(filter);
     const table = this.table(logicalName);
     const rows: StoredRow[] = [];
-    for (const partitionKey of [...table.keys()].sort(ordinal)) {
+    // A filter that names one partition (or rows of it) looks at those only, not at the whole table.
+    const scope = scopeOfFilter(filter);
+    const partitionKeys = scope === undefined ? [...table.keys()].sort(ordinal) : table.has(scope.partitionKey) ? [scope.partitionKey] : [];
+    for (const partitionKey of partitionKeys) {
       const partition = table.get(partitionKey) as Map<string, MemoryEntity>;
-      for (const rowKey of [...partition.keys()].sort(ordinal)) {
+      const rowKeys = scope?.rowKeys === undefined ? [...partition.keys()] : [...new Set(scope.rowKeys)].filter((key) => partition.has(key));
+      for (const rowKey of rowKeys.sort(ordinal)) {
         const entity = partition.get(rowKey) as MemoryEntity;
         if (matches((name) => valueOf(entity, name))) rows.push(storedRow(entity, select));
       }
