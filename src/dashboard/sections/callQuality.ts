@@ -1,7 +1,7 @@
 import { timeChart } from '../charts.js';
 import { formatNumber, h } from '../dom.js';
 import { largestSeries, pivot } from '../series.js';
-import type { CallQualityRow, QualityStats } from '../types.js';
+import type { CallQualityRow, QualityStats } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
 const MAX_LINES = 8;

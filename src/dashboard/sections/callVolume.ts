@@ -1,7 +1,7 @@
 import { barChart, timeChart } from '../charts.js';
 import { formatNumber, h } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
-import type { CallVolumeRow } from '../types.js';
+import type { CallVolumeRow } from '../../lib/querying/queryRows.js';
 
 /** Call volume: calls and call minutes over time, impacted and recorded calls, by call type and endpoint type. */
 export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeRow[]): void {

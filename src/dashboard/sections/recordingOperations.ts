@@ -2,12 +2,12 @@ import { barChart, timeChart } from '../charts.js';
 import { formatNumber, h } from '../dom.js';
 import { largestSeries, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RecordingOperationRow } from '../types.js';
+import type { RecordingOperationsRow } from '../../lib/querying/queryRows.js';
 
 const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
 /** Recording operations: counts, p50/p95/p99 latency per operation, failures by SDK. */
-export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationRow[]): void {
+export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationsRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
   timeChart(
@@ -45,7 +45,7 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
       (r) => r.failed,
     ),
   );
-  const bySdkOperation = new Map<string, { sdkType: string; operationName: string; resultSignature: string; failed: number }>();
+  const bySdkOperation = new Map<string, Pick<RecordingOperationsRow, 'sdkType' | 'operationName' | 'resultSignature' | 'failed'>>();
   for (const row of failed) {
     const key = `${row.sdkType}\u0000${row.operationName}\u0000${row.resultSignature}`;
     const entry = bySdkOperation.get(key) ?? { sdkType: row.sdkType, operationName: row.operationName, resultSignature: row.resultSignature, failed: 0 };

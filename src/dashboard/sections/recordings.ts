@@ -1,7 +1,7 @@
 import { barChart, timeChart } from '../charts.js';
 import { formatNumber, h } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
-import type { RecordingsPerCallRow, RecordingsRow } from '../types.js';
+import type { RecordingsPerCallRow, RecordingsRow } from '../../lib/querying/queryRows.js';
 
 /** Recordings: count and hours over time; by format, channel, content and end reason. */
 export function renderRecordings(target: HTMLElement, rows: readonly RecordingsRow[]): void {

@@ -2,7 +2,7 @@ import { barChart, timeChart } from '../charts.js';
 import { formatNumber, h, shortResource } from '../dom.js';
 import { pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RetirementRow } from '../types.js';
+import type { RetirementRow } from '../../lib/querying/queryRows.js';
 
 /** Retirement: billed quantity per month and usage type with its fate on 2028-09-30. */
 export function renderRetirement(target: HTMLElement, rows: readonly RetirementRow[]): void {

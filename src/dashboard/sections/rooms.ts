@@ -3,15 +3,15 @@ import { barChart, timeChart } from '../charts.js';
 import { formatNumber, formatTime, h, shortResource } from '../dom.js';
 import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RoomRow, RoomsOperationRow } from '../types.js';
+import type { RoomRow, RoomsOperationsRow } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
 const MAX_LINES = 8;
 
-const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultType, row.resultSignature);
+const failed = (row: RoomsOperationsRow): boolean => isFailedResult(row.resultType, row.resultSignature);
 
 /** Rooms: operations by name and by result, success rate, failures, and the rooms with their lifecycle. */
-export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationRow[]): void {
+export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationsRow[]): void {
   const charts = h('div', { class: 'charts' });
   target.appendChild(charts);
   timeChart(

@@ -1,7 +1,7 @@
 import { timeChart } from '../charts.js';
 import { h } from '../dom.js';
 import { pivot } from '../series.js';
-import type { UsageRow } from '../types.js';
+import type { UsageRow } from '../../lib/querying/queryRows.js';
 
 /** Usage: one chart per unit (minutes and megabytes do not share an axis), a line per usage type. */
 export function renderUsage(target: HTMLElement, rows: readonly UsageRow[]): void {
