@@ -1,8 +1,9 @@
 /**
  * The rows each view's query returns and the health the API reports: the stable contract of the CLI
  * and the HTTP API (docs/QUERYING.md, docs/RECORDINGS.md, docs/CALLS.md, docs/RETIREMENT.md).
- * Types only, importing nothing with a runtime: the browser dashboard imports them too, and its
- * bundle stays free of zod and Node modules. Rows that are a stored row's values are checked against
+ * Types only, importing nothing but the types of dependency-free modules: the browser dashboard
+ * imports them too (tsconfig.dashboard.json checks them without Node's types), and its bundle stays
+ * free of zod and Node modules. Rows that are a stored row's values are checked against
  * their table's schema where the query reads them (`SameShape`).
  */
 import type { Fate } from '../aggregating/usage/retirementFates.js';
@@ -180,8 +181,6 @@ export interface UsageRow {
   quantity: number;
   records: number;
 }
-
-export type { Fate };
 
 /** One row of `query retirement`. */
 export interface RetirementRow {
