@@ -38,14 +38,14 @@ export function foldInChunks(view: AggregateView, records: readonly NormalizedRe
   return foldedRows(table);
 }
 
-/** `records` with each record that `replays` picks inserted once more at a position the index decides: duplicate lines or a file read again. */
+/** `records` with `all[i]` inserted once more for each index i in `replays`, at a position i decides: duplicate lines or a file read again. */
 export function withReplays(
   records: readonly NormalizedRecord[],
-  of: readonly NormalizedRecord[],
+  all: readonly NormalizedRecord[],
   replays: readonly number[],
   stride: number,
 ): NormalizedRecord[] {
   const replayed = [...records];
-  for (const i of replays) replayed.splice((i * stride) % (replayed.length + 1), 0, of[i] as NormalizedRecord);
+  for (const i of replays) replayed.splice((i * stride) % (replayed.length + 1), 0, all[i] as NormalizedRecord);
   return replayed;
 }
