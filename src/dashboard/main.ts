@@ -18,14 +18,14 @@ import type {
   CallRow,
   CallVolumeRow,
   Health,
-  RecordingOperationRow,
+  RecordingOperationsRow,
   RecordingsPerCallRow,
   RecordingsRow,
   RetirementRow,
   RoomRow,
-  RoomsOperationRow,
+  RoomsOperationsRow,
   UsageRow,
-} from './types.js';
+} from '../lib/querying/queryRows.js';
 
 /** `/` (acs-logs serve) and `/api/dashboard` (the Functions app) both find the API at `/api/`. */
 function apiRoot(): string {
@@ -206,12 +206,12 @@ async function load(): Promise<void> {
     }
   });
   await Promise.all([
-    fill('rooms', [partOf<RoomsOperationRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
+    fill('rooms', [partOf<RoomsOperationsRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
     fill('recordings', [
       partOf<RecordingsRow>('recordings', filters, renderRecordings),
       partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall),
     ]),
-    fill('recording-operations', [partOf<RecordingOperationRow>('recording-operations', filters, renderRecordingOperations)]),
+    fill('recording-operations', [partOf<RecordingOperationsRow>('recording-operations', filters, renderRecordingOperations)]),
     fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, renderCallVolume)]),
     fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, renderCallQuality)]),
     fill('calls', [

@@ -7,7 +7,7 @@ import type { QueryResponseBody } from '../../src/lib/http/render.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
-import type { Health } from '../../src/lib/querying/health.js';
+import type { Health } from '../../src/lib/querying/queryRows.js';
 import { VIEW_NAMES, VIEWS } from '../../src/lib/querying/views.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';

@@ -4,7 +4,7 @@ import { parseQueryRequest, type QueryRequest } from '../../src/lib/http/queryRe
 import { renderPage, toCsv } from '../../src/lib/http/render.js';
 import { healthUnavailable, renderHealth } from '../../src/lib/http/health.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
-import type { Health } from '../../src/lib/querying/health.js';
+import type { Health } from '../../src/lib/querying/queryRows.js';
 import { expectedCells, jsonOf, parseCsv } from './support.js';
 
 function request(view: string, query: string): QueryRequest {

@@ -11,7 +11,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
-import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
 import {
@@ -286,23 +286,16 @@ describe('call-volume and call-quality, against Azurite', () => {
     const files = [v1, v2].map((lines, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, 20 + i), lines }));
     for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
     const expected = referenceViews([...v1, ...v2]);
-    // Count the writes of a clean pass, then crash before each of them in turn.
-    const counting = new CrashingTableStore(newTableStore(), Number.POSITIVE_INFINITY);
-    for (const f of files) await processFile(f, testDeps(counting));
-    expect(await readViews(counting)).toEqual(expected);
-    const total = counting.writes;
-    expect(total).toBeGreaterThan(10);
-    for (let crashAt = 0; crashAt < total; crashAt++) {
-      const prefix = uniquePrefix();
-      const crashing = new CrashingTableStore(newTableStore(azuriteConnectionString(), prefix), crashAt);
-      try {
-        for (const f of files) await processFile(f, testDeps(crashing));
-      } catch (error) {
-        if (!(error instanceof SimulatedCrash)) throw error;
-      }
-      const recovered = newTableStore(azuriteConnectionString(), prefix);
-      for (const f of files) await processFile(f, testDeps(recovered));
-      expect(await readViews(recovered), `crash before write ${crashAt}`).toEqual(expected);
-    }
+    await crashBeforeEachWrite({
+      run: async (tables) => {
+        for (const f of files) await processFile(f, testDeps(tables));
+      },
+      minWrites: 10,
+      check: async (tables, when) => expect(await readViews(tables), when).toEqual(expected),
+      freshStorage: () => {
+        const prefix = uniquePrefix();
+        return () => newTableStore(azuriteConnectionString(), prefix);
+      },
+    });
   });
 });

@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
-import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import {
   appendToBlob,
   azuriteConnectionString,
   newBlobSource,
   newContainer,
-  newMemoryTableStore,
   newTableStore,
   readAggregates,
   referenceAggregates,
@@ -16,7 +15,6 @@ import {
   uniquePrefix,
 } from '../support/storage.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
-import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
@@ -205,20 +203,14 @@ describe('exactly once, against Azurite', () => {
     // The logic under test is the pipeline's: tables in memory, the blob read once from Azurite.
     const source = await snapshotSource(newBlobSource(), [file]);
     const deps = (tables: TableStore) => ({ ...testDeps(tables, undefined, settings), source });
-    // Count the writes of a clean run, then crash before each one in turn.
-    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
-    await processFile(file, deps(probe));
-    expect(probe.writes).toBeGreaterThan(5);
-
-    for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const account = new MemoryTableAccount();
-      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
-      await expect(processFile(file, deps(crashing))).rejects.toBeInstanceOf(SimulatedCrash);
-      const recovered = newMemoryTableStore('Crash', account);
-      await processFile(file, deps(recovered));
-      expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
-      expect((await new CheckpointStore(recovered).get(file))?.checkpoint.records).toBe(150);
-    }
+    await crashBeforeEachWrite({
+      run: async (tables) => void (await processFile(file, deps(tables))),
+      minWrites: 5,
+      check: async (tables, when) => {
+        expect(await readAggregates(tables), when).toEqual(expected);
+        expect((await new CheckpointStore(tables).get(file))?.checkpoint.records, when).toBe(150);
+      },
+    });
   });
 
   it('bad lines are quarantined with file, offset, line and code, and counted; the rest goes on', async () => {

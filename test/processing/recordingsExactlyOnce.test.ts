@@ -7,7 +7,7 @@ import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
-import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import {
   appendToBlob,
   azuriteConnectionString,
@@ -19,7 +19,6 @@ import {
   referenceAggregates,
   testDeps,
 } from '../support/storage.js';
-import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import { allRecords, asJsonLines, DAY, entitySizeBytes, largeCall, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 import { rng } from '../support/random.js';
@@ -125,18 +124,11 @@ describe('recordings exactly once, against Azurite', () => {
     // The logic under test is the pipeline's: tables in memory, the blob read once from Azurite.
     const source = await snapshotSource(newBlobSource(), [file]);
     const deps = (tables: TableStore) => ({ ...testDeps(tables, undefined, settings), source });
-    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
-    await processFile(file, deps(probe));
-    expect(probe.writes).toBeGreaterThan(10);
-
-    for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const account = new MemoryTableAccount();
-      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
-      await expect(processFile(file, deps(crashing))).rejects.toBeInstanceOf(SimulatedCrash);
-      const recovered = newMemoryTableStore('Crash', account);
-      await processFile(file, deps(recovered));
-      expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
-    }
+    await crashBeforeEachWrite({
+      run: async (tables) => void (await processFile(file, deps(tables))),
+      minWrites: 10,
+      check: async (tables, when) => expect(await readAggregates(tables), when).toEqual(expected),
+    });
   });
 
   it('a summary arriving a day after its operations, in another container, joins the same in either order', async () => {

@@ -5,20 +5,19 @@ import { processFile, type ProcessDeps } from '../../src/lib/processing/processF
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import type { CommitOutcome, RowWrite, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
-import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { SimulatedCrash } from '../support/crashingTableStore.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import {
   appendToBlob,
   azuriteConnectionString,
   newBlobSource,
   newContainer,
-  newMemoryTableStore,
   newTableStore,
   readAggregates,
   referenceAggregates,
   testDeps,
   uniquePrefix,
 } from '../support/storage.js';
-import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 
@@ -97,21 +96,17 @@ describe('files read in parallel are written together', () => {
     // The logic under test is the pipeline's: tables in memory, the blobs read once from Azurite.
     const source = await snapshotSource(newBlobSource(), files);
     const deps = (tables: TableStore) => ({ ...testDeps(tables), source });
-    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
-    await runTogether(files, deps(probe));
-    expect(probe.writes).toBeGreaterThan(5);
-    for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
-      const account = new MemoryTableAccount();
-      const crashing = new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt);
-      const outcomes = await Promise.allSettled(files.map((file) => processFile(file, deps(crashing))));
-      expect(
-        outcomes.some((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash),
-        `crash before write ${crashAt}`,
-      ).toBe(true);
-      const recovered = newMemoryTableStore('Crash', account);
-      await runTogether(files, deps(recovered));
-      expect(await readAggregates(recovered), `crash before write ${crashAt}`).toEqual(expected);
-    }
+    await crashBeforeEachWrite({
+      run: (tables) => runTogether(files, deps(tables)),
+      // Each file on its own: the crash ends the one whose write it hit, and some file meets it.
+      crashingRun: async (tables) => {
+        const outcomes = await Promise.allSettled(files.map((file) => processFile(file, deps(tables))));
+        const crash = outcomes.find((outcome) => outcome.status === 'rejected' && outcome.reason instanceof SimulatedCrash);
+        if (crash?.status === 'rejected') throw crash.reason;
+      },
+      minWrites: 5,
+      check: async (tables, when) => expect(await readAggregates(tables), when).toEqual(expected),
+    });
   });
 
   it('a file that fails, reading or writing, does not hold back the files written with it', async () => {

@@ -3,7 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../../src/lib/aggregating/index.js';
-import { MemoryFold } from '../../src/lib/aggregating/memoryFold.js';
+import { MemoryFold, type FoldedTable } from '../../src/lib/aggregating/memoryFold.js';
 import { SUMMARY_SEQUENCE_FIELD } from '../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
@@ -111,20 +111,23 @@ export function referenceAggregates(records: readonly NormalizedRecord[], views:
   for (const record of records) fold.add(record);
   fold.finish();
   const snapshot: AggregateSnapshot = {};
-  for (const [view, table] of fold.tables) {
-    const rows: Record<string, RowData> = {};
-    for (const [partitionKey, partition] of table) {
-      for (const [rowKey, row] of partition) {
-        // Bookkeeping rows (`~…`) are not aggregates: readAggregates skips them too.
-        if (rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
-        // The store drops null properties; so does the reference.
-        for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
-        rows[`${partitionKey} / ${rowKey}`] = row;
-      }
-    }
-    snapshot[view.table] = sortKeys(rows);
-  }
+  for (const [view, table] of fold.tables) snapshot[view.table] = foldedRows(table);
   return snapshot;
+}
+
+/** A folded table's aggregate rows as readAggregates gives a stored table's: by `partition / row` key, sorted. */
+export function foldedRows(table: FoldedTable): Record<string, RowData> {
+  const rows: Record<string, RowData> = {};
+  for (const [partitionKey, partition] of table) {
+    for (const [rowKey, row] of partition) {
+      // Bookkeeping rows (`~…`) are not aggregates: readAggregates skips them too.
+      if (rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
+      // The store drops null properties; so does the reference.
+      for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
+      rows[`${partitionKey} / ${rowKey}`] = row;
+    }
+  }
+  return sortKeys(rows);
 }
 
 function sortKeys<T>(object: Record<string, T>): Record<string, T> {

@@ -1,4 +1,5 @@
-import { readHealth, type Health } from '../../lib/querying/health.js';
+import { readHealth } from '../../lib/querying/health.js';
+import type { Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
 import { render } from '../format.js';

@@ -1,7 +1,7 @@
-import { timeChart } from '../charts.js';
-import { formatNumber, h } from '../dom.js';
+import { renderCharts, type ChartDescription } from '../chartSection.js';
+import { formatNumber } from '../dom.js';
 import { largestSeries, pivot } from '../series.js';
-import type { CallQualityRow, QualityStats } from '../types.js';
+import type { CallQualityRow, QualityStats } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
 const MAX_LINES = 8;
@@ -27,44 +27,42 @@ const PERCENTILES = ['p50', 'p95'] as const;
 
 /** Call quality: streams and poor streams per media type over time, and p50/p95 of jitter, round trip and packet loss. */
 export function renderCallQuality(target: HTMLElement, rows: readonly CallQualityRow[]): void {
-  const charts = h('div', { class: 'charts' });
-  target.appendChild(charts);
   const streams = rows.reduce((sum, row) => sum + row.streams, 0);
   const poor = rows.reduce((sum, row) => sum + row.poorStreams, 0);
-  timeChart(
-    charts,
-    { id: 'call-quality-streams', title: 'Streams by media type', unit: 'streams', note: 'by the hour or day their call started' },
-    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.streams }), MAX_LINES),
-  );
-  timeChart(
-    charts,
+  renderCharts(target, [
+    {
+      id: 'call-quality-streams',
+      title: 'Streams by media type',
+      unit: 'streams',
+      note: 'by the hour or day their call started',
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.streams }), MAX_LINES),
+    },
     {
       id: 'call-quality-poor-streams',
       title: 'Poor streams by media type',
       unit: 'streams',
       note: 'average jitter above 30 ms, packet loss above 10 % or round trip above 500 ms',
       caption: () => `${formatNumber(poor)} of ${formatNumber(streams)} streams poor (${streams === 0 ? '–' : `${formatNumber((100 * poor) / streams)} %`})`,
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams }), MAX_LINES),
     },
-    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams }), MAX_LINES),
-  );
-  for (const metric of METRICS) {
-    const points = rows.flatMap((row) => {
-      const stats = metric.stats(row);
-      return PERCENTILES.map((p) => ({ bucket: row.bucket, key: `${row.mediaType} ${p}`, value: stats[p] === null ? null : stats[p] * metric.scale }));
-    });
-    const data = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
-    data.series.sort((a, b) => a.label.localeCompare(b.label));
-    const highest = Math.max(0, ...rows.map((row) => (metric.stats(row).max ?? 0) * metric.scale));
-    timeChart(
-      charts,
-      {
-        id: `call-quality-${metric.id}`,
-        title: `${metric.title} (stream averages)`,
-        unit: metric.unit,
-        note: `p50 and p95 of the streams' averages (${metric.threshold}); where a bucket has several resources, the highest of their percentiles (an upper bound)`,
-        caption: () => `highest stream average ${formatNumber(highest)} ${metric.unit} over ${formatNumber(streams)} streams`,
-      },
-      data,
-    );
-  }
+    ...METRICS.map((metric) => metricChart(rows, metric, streams)),
+  ]);
+}
+
+function metricChart(rows: readonly CallQualityRow[], metric: Metric, streams: number): ChartDescription {
+  const points = rows.flatMap((row) => {
+    const stats = metric.stats(row);
+    return PERCENTILES.map((p) => ({ bucket: row.bucket, key: `${row.mediaType} ${p}`, value: stats[p] === null ? null : stats[p] * metric.scale }));
+  });
+  const lines = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
+  lines.series.sort((a, b) => a.label.localeCompare(b.label));
+  const highest = Math.max(0, ...rows.map((row) => (metric.stats(row).max ?? 0) * metric.scale));
+  return {
+    id: `call-quality-${metric.id}`,
+    title: `${metric.title} (stream averages)`,
+    unit: metric.unit,
+    note: `p50 and p95 of the streams' averages (${metric.threshold}); where a bucket has several resources, the highest of their percentiles (an upper bound)`,
+    caption: () => `highest stream average ${formatNumber(highest)} ${metric.unit} over ${formatNumber(streams)} streams`,
+    lines,
+  };
 }

@@ -1,12 +1,10 @@
-import { barChart, timeChart } from '../charts.js';
-import { formatNumber, h } from '../dom.js';
+import { renderCharts } from '../chartSection.js';
+import { formatNumber } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
-import type { CallVolumeRow } from '../types.js';
+import type { CallVolumeRow } from '../../lib/querying/queryRows.js';
 
 /** Call volume: calls and call minutes over time, impacted and recorded calls, by call type and endpoint type. */
 export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeRow[]): void {
-  const charts = h('div', { class: 'charts' });
-  target.appendChild(charts);
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
   const impacted = rows.reduce((sum, row) => sum + row.impactedCalls, 0);
   const recorded = rows.reduce((sum, row) => sum + row.recordedCalls, 0);
@@ -17,18 +15,6 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
   ]);
   const byKind = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value });
   byKind.series.sort((a, b) => ORDER.indexOf(a.label) - ORDER.indexOf(b.label));
-  timeChart(
-    charts,
-    {
-      id: 'call-volume-calls',
-      title: 'Calls, impacted and recorded',
-      unit: 'calls',
-      note: 'by the hour or day the call started; impacted: at least one poor stream; recorded: at least one recording summary',
-      caption: () =>
-        `${formatNumber(calls)} calls: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
-    },
-    byKind,
-  );
   const minutes = pivot(
     rows.flatMap((row) => [
       { bucket: row.bucket, key: 'call minutes', value: row.callSeconds / 60 },
@@ -37,8 +23,16 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
     { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value },
   );
   minutes.series.sort((a, b) => a.label.localeCompare(b.label));
-  timeChart(
-    charts,
+  renderCharts(target, [
+    {
+      id: 'call-volume-calls',
+      title: 'Calls, impacted and recorded',
+      unit: 'calls',
+      note: 'by the hour or day the call started; impacted: at least one poor stream; recorded: at least one recording summary',
+      caption: () =>
+        `${formatNumber(calls)} calls: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
+      lines: byKind,
+    },
     {
       id: 'call-volume-minutes',
       title: 'Call minutes',
@@ -46,19 +40,11 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
       note: "call minutes: each call's duration; participant minutes: the sum over its legs",
       caption: () =>
         `${formatNumber(rows.reduce((sum, row) => sum + row.callSeconds, 0) / 60)} call minutes, ${formatNumber(rows.reduce((sum, row) => sum + row.participantSeconds, 0) / 60)} participant minutes`,
+      lines: minutes,
     },
-    minutes,
-  );
-  barChart(
-    charts,
-    { id: 'call-volume-by-call-type', title: 'Calls by call type', unit: 'calls' },
-    totalsOfMaps(rows, (r) => r.byCallType),
-  );
-  barChart(
-    charts,
-    { id: 'call-volume-by-endpoint-type', title: 'Legs by endpoint type', unit: 'legs' },
-    totalsOfMaps(rows, (r) => r.byEndpointType),
-  );
+    { id: 'call-volume-by-call-type', title: 'Calls by call type', unit: 'calls', bars: totalsOfMaps(rows, (r) => r.byCallType) },
+    { id: 'call-volume-by-endpoint-type', title: 'Legs by endpoint type', unit: 'legs', bars: totalsOfMaps(rows, (r) => r.byEndpointType) },
+  ]);
 }
 
 const ORDER = ['calls', 'impacted', 'recorded'];

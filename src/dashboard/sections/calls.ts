@@ -1,6 +1,6 @@
 import { countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
 import { dataTable } from '../table.js';
-import type { CallRecording, CallRow } from '../types.js';
+import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
 export interface CallsOptions {
   search: string;
@@ -38,7 +38,7 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
   return dataTable(
     [
       { title: 'CorrelationId', cell: (r) => h('span', { class: 'call-link' }, r.correlationId) },
-      { title: 'resource', cell: (r) => shortResource(r.resourceId) },
+      { title: 'resource', cell: (r) => (r.resourceId === null ? null : shortResource(r.resourceId)) },
       { title: 'started', cell: (r) => formatTime(r.callStartTime ?? r.firstOperationAt ?? r.recordings[0]?.startTime) },
       { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds) },
       { title: 'participants', cell: (r) => r.participants, numeric: true },
@@ -59,7 +59,7 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
 
 /** One call: its facts, its recordings and the operations joined to each of them. */
 export function renderCallDetail(target: HTMLElement, call: CallRow): void {
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, string | null]> = [
     ['resource', call.resourceId],
     ['call', callText(call)],
     [
@@ -90,7 +90,7 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
   target.appendChild(h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)])));
   target.appendChild(h('h4', {}, 'Recordings and their operations'));
   target.appendChild(
-    dataTable<CallRecording>(
+    dataTable<CallRecordingItem>(
       [
         { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clipMiddle(r.recordingId)) },
         { title: 'start', cell: (r) => formatTime(r.startTime) },

@@ -1,6 +1,6 @@
 import { formatNumber, formatSeconds, formatTime, h } from '../dom.js';
 import { dataTable } from '../table.js';
-import type { Health } from '../types.js';
+import type { Health } from '../../lib/querying/queryRows.js';
 
 /** Health: status, per container progress, lag, quarantine and stuck files. */
 export function renderHealth(target: HTMLElement, health: Health): void {

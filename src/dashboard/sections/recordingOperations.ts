@@ -1,51 +1,34 @@
-import { barChart, timeChart } from '../charts.js';
+import { chartsPer, renderCharts, type ChartDescription } from '../chartSection.js';
 import { formatNumber, h } from '../dom.js';
 import { largestSeries, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RecordingOperationRow } from '../types.js';
+import type { RecordingOperationsRow } from '../../lib/querying/queryRows.js';
 
 const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
 /** Recording operations: counts, p50/p95/p99 latency per operation, failures by SDK. */
-export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationRow[]): void {
-  const charts = h('div', { class: 'charts' });
-  target.appendChild(charts);
-  timeChart(
-    charts,
-    { id: 'recording-operations-count', title: 'Operations by operation', unit: 'operations' },
-    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8),
-  );
-  const operations = [...new Set(rows.map((row) => row.operationName))].sort();
-  for (const operation of operations) {
-    const ofOperation = rows.filter((row) => row.operationName === operation);
-    const points = ofOperation.flatMap((row) => PERCENTILES.map((p) => ({ bucket: row.bucket, key: p, value: row.durationMs[p] })));
-    const latency = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
-    latency.series.sort((a, b) => a.label.localeCompare(b.label));
-    timeChart(
-      charts,
-      {
-        id: `recording-latency-${operation}`,
-        title: `${operation} latency`,
-        unit: 'ms',
-        note: 'where a bucket has several result signatures or SDKs, the highest of their percentiles (an upper bound)',
-        caption: () =>
-          `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${formatNumber(ofOperation.reduce((sum, row) => sum + row.count, 0))} operations`,
-      },
-      latency,
-    );
-  }
-  if (operations.length === 0) timeChart(charts, { id: 'recording-latency', title: 'Latency', unit: 'ms' }, { times: [], series: [] });
+export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationsRow[]): void {
   const failed = rows.filter((row) => row.failed > 0);
-  barChart(
-    charts,
-    { id: 'recording-failures-by-sdk', title: 'Failures by SDK', unit: 'failures' },
-    totalsBy(
-      failed,
-      (r) => r.sdkType || '(unknown)',
-      (r) => r.failed,
-    ),
-  );
-  const bySdkOperation = new Map<string, { sdkType: string; operationName: string; resultSignature: string; failed: number }>();
+  renderCharts(target, [
+    {
+      id: 'recording-operations-count',
+      title: 'Operations by operation',
+      unit: 'operations',
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8),
+    },
+    ...chartsPer(rows, (row) => row.operationName, latencyChart, { id: 'recording-latency', title: 'Latency', unit: 'ms' }),
+    {
+      id: 'recording-failures-by-sdk',
+      title: 'Failures by SDK',
+      unit: 'failures',
+      bars: totalsBy(
+        failed,
+        (r) => r.sdkType || '(unknown)',
+        (r) => r.failed,
+      ),
+    },
+  ]);
+  const bySdkOperation = new Map<string, Pick<RecordingOperationsRow, 'sdkType' | 'operationName' | 'resultSignature' | 'failed'>>();
   for (const row of failed) {
     const key = `${row.sdkType}\u0000${row.operationName}\u0000${row.resultSignature}`;
     const entry = bySdkOperation.get(key) ?? { sdkType: row.sdkType, operationName: row.operationName, resultSignature: row.resultSignature, failed: 0 };
@@ -65,4 +48,19 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
       { id: 'recording-failures', empty: 'no failed recording operations in this range' },
     ),
   );
+}
+
+function latencyChart(operation: string, ofOperation: readonly RecordingOperationsRow[]): ChartDescription {
+  const points = ofOperation.flatMap((row) => PERCENTILES.map((p) => ({ bucket: row.bucket, key: p, value: row.durationMs[p] })));
+  const latency = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
+  latency.series.sort((a, b) => a.label.localeCompare(b.label));
+  return {
+    id: `recording-latency-${operation}`,
+    title: `${operation} latency`,
+    unit: 'ms',
+    note: 'where a bucket has several result signatures or SDKs, the highest of their percentiles (an upper bound)',
+    caption: () =>
+      `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${formatNumber(ofOperation.reduce((sum, row) => sum + row.count, 0))} operations`,
+    lines: latency,
+  };
 }

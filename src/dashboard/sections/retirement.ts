@@ -1,8 +1,8 @@
-import { barChart, timeChart } from '../charts.js';
+import { chartsPer, renderCharts } from '../chartSection.js';
 import { formatNumber, h, shortResource } from '../dom.js';
 import { pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RetirementRow } from '../types.js';
+import type { RetirementRow } from '../../lib/querying/queryRows.js';
 
 /** Retirement: billed quantity per month and usage type with its fate on 2028-09-30. */
 export function renderRetirement(target: HTMLElement, rows: readonly RetirementRow[]): void {
@@ -14,38 +14,32 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
       'These aggregates are rows in your own storage account, read from the logs archived there, so this history stays readable afterwards.',
     ),
   );
-  const charts = h('div', { class: 'charts' });
-  target.appendChild(charts);
   // Minutes and megabytes do not share an axis: one chart per unit.
-  const units = [...new Set(rows.map((row) => row.unitType))].sort();
-  for (const unit of units) {
-    const ofUnit = rows.filter((row) => row.unitType === unit);
-    timeChart(
-      charts,
-      {
+  renderCharts(target, [
+    ...chartsPer(
+      rows,
+      (row) => row.unitType,
+      (unit, ofUnit) => ({
         id: `retirement-${unit}`,
         title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
         unit: unit.toLowerCase(),
         note: 'one line per usage type, named with its fate on 2028-09-30',
-      },
-      pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
-    );
-  }
-  if (units.length === 0) timeChart(charts, { id: 'retirement', title: 'Usage by month and fate', unit: '' }, { times: [], series: [] });
-  barChart(
-    charts,
+        lines: pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
+      }),
+      { id: 'retirement', title: 'Usage by month and fate', unit: '' },
+    ),
     {
       id: 'retirement-records-by-fate',
       title: 'Usage records by fate',
       unit: 'records',
       note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)',
+      bars: totalsBy(
+        rows,
+        (r) => r.fate,
+        (r) => r.records,
+      ),
     },
-    totalsBy(
-      rows,
-      (r) => r.fate,
-      (r) => r.records,
-    ),
-  );
+  ]);
   target.appendChild(h('h3', {}, 'Usage by month, with its fate'));
   target.appendChild(
     dataTable(

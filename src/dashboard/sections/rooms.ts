@@ -1,62 +1,66 @@
 import { isFailedResult } from '../../lib/aggregating/failedResult.js';
-import { barChart, timeChart } from '../charts.js';
+import { renderCharts } from '../chartSection.js';
 import { formatNumber, formatTime, h, shortResource } from '../dom.js';
 import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
-import type { RoomRow, RoomsOperationRow } from '../types.js';
+import type { RoomRow, RoomsOperationsRow } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
 const MAX_LINES = 8;
 
-const failed = (row: RoomsOperationRow): boolean => isFailedResult(row.resultType, row.resultSignature);
+const failed = (row: RoomsOperationsRow): boolean => isFailedResult(row.resultType, row.resultSignature);
 
 /** Rooms: operations by name and by result, success rate, failures, and the rooms with their lifecycle. */
-export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationRow[]): void {
-  const charts = h('div', { class: 'charts' });
-  target.appendChild(charts);
-  timeChart(
-    charts,
-    { id: 'rooms-operations-by-operation', title: 'Operations by operation', unit: 'operations' },
-    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES),
-  );
-  timeChart(
-    charts,
-    { id: 'rooms-operations-by-signature', title: 'Operations by result signature', unit: 'operations' },
-    largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES),
-  );
+export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationsRow[]): void {
   const all = rows.reduce((sum, row) => sum + row.count, 0);
   const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
-  timeChart(
-    charts,
+  const failures = rows.filter(failed);
+  renderCharts(target, [
+    {
+      id: 'rooms-operations-by-operation',
+      title: 'Operations by operation',
+      unit: 'operations',
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES),
+    },
+    {
+      id: 'rooms-operations-by-signature',
+      title: 'Operations by result signature',
+      unit: 'operations',
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES),
+    },
     {
       id: 'rooms-success-rate',
       title: 'Success rate',
       unit: '%',
       note: 'operations whose result type is Succeeded and whose signature is below 400',
       caption: () => `${formatNumber(all === 0 ? 0 : (100 * succeeded) / all)} % of ${formatNumber(all)} operations succeeded`,
+      lines: percentOver(
+        rows,
+        (r) => r.bucket,
+        (r) => r.count,
+        (r) => (failed(r) ? 0 : r.count),
+      ),
     },
-    percentOver(
-      rows,
-      (r) => r.bucket,
-      (r) => r.count,
-      (r) => (failed(r) ? 0 : r.count),
-    ),
-  );
-  const failures = rows.filter(failed);
-  timeChart(
-    charts,
-    { id: 'rooms-failures', title: 'Failures by operation and signature', unit: 'failures' },
-    largestSeries(pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }), MAX_LINES),
-  );
-  barChart(
-    charts,
-    { id: 'rooms-failures-by-signature', title: 'Failures by result', unit: 'failures' },
-    totalsBy(
-      failures,
-      (r) => `${r.resultType} ${r.resultSignature}`,
-      (r) => r.count,
-    ),
-  );
+    {
+      id: 'rooms-failures',
+      title: 'Failures by operation and signature',
+      unit: 'failures',
+      lines: largestSeries(
+        pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }),
+        MAX_LINES,
+      ),
+    },
+    {
+      id: 'rooms-failures-by-signature',
+      title: 'Failures by result',
+      unit: 'failures',
+      bars: totalsBy(
+        failures,
+        (r) => `${r.resultType} ${r.resultSignature}`,
+        (r) => r.count,
+      ),
+    },
+  ]);
 }
 
 export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void {

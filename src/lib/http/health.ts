@@ -1,4 +1,4 @@
-import type { Health } from '../querying/health.js';
+import type { Health } from '../querying/queryRows.js';
 import { jsonResult, type HttpResult } from './responses.js';
 
 /**

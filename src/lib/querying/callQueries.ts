@@ -6,41 +6,8 @@ import { CALL_QUALITY_TABLE, CALL_VOLUME_TABLE } from '../aggregating/index.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
+import type { CallQualityRow, CallVolumeRow, QualityStats } from './queryRows.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
-
-/** One row of `query call-volume`: a stable contract (docs/CALLS.md). */
-export interface CallVolumeRow {
-  bucket: string;
-  resourceId: string;
-  calls: number;
-  callSeconds: number;
-  participants: number;
-  participantSeconds: number;
-  byCallType: Record<string, number>;
-  byEndpointType: Record<string, number>;
-  impactedCalls: number;
-  recordedCalls: number;
-}
-
-/** p50, p95 and max of a quality metric's Avg values, from the sketch: each within 1 % (relative). */
-export interface QualityStats {
-  p50: number | null;
-  p95: number | null;
-  max: number | null;
-}
-
-/** One row of `query call-quality`. */
-export interface CallQualityRow {
-  bucket: string;
-  resourceId: string;
-  mediaType: string;
-  streams: number;
-  poorStreams: number;
-  jitterMs: QualityStats;
-  roundTripMs: QualityStats;
-  /** A fraction (0.1 is 10 %). */
-  packetLoss: QualityStats;
-}
 
 /** The rows of `call-volume`: calls per bucket of callStartTime; buckets whose calls all moved away (a later version) are left out. */
 export const CALL_VOLUME_ROWS: BucketRows<CallVolumeRow> = {

@@ -6,66 +6,18 @@ import { sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
-
-export interface ContainerHealth {
-  container: string;
-  files: number;
-  /** Files the tail still reads (not sealed). */
-  openFiles: number;
-  newestFile: string | null;
-  newestFileSeenAt: string | null;
-  /** When a file of this container last had new data processed. */
-  lastProcessedAt: string | null;
-  /** Time of the newest record read. */
-  newestRecordAt: string | null;
-  /** Seconds from the newest record read to now. */
-  lagSeconds: number | null;
-  /** Bytes seen in open files but not yet consumed (e.g. a partial last line), as of their last look. */
-  pendingBytes: number;
-  records: number;
-  badLines: number;
-  /** Quarantined lines not (yet) replayed. */
-  quarantined: number;
-  lastSweepAt: string | null;
-  /** Times a file of this container was found replaced: bytes already read had changed. */
-  replacements: number;
-  /** The files last found replaced, newest first (at most `REPLACED_FILES_LISTED`). */
-  replacedFiles: ReplacedFile[];
-  /** Files whose processing fails: retried with backoff until they read again. */
-  stuckFiles: number;
-}
-
-export interface ReplacedFile {
-  path: string;
-  /** The generation the file is read as now (0 is the first). */
-  generation: number;
-  replacements: number;
-  /** When it was last found replaced; null for a replacement recorded before this was kept. */
-  replacedAt: string | null;
-  /** What told: `shrunk`, `head` (its first bytes changed) or `tail` (the bytes before the offset changed). */
-  because: string | null;
-}
+import type { ContainerHealth, Health, ReplacedFile, SameShape, StuckFile } from './queryRows.js';
 
 /** Replaced files listed per container: the newest ones, so the answer stays small. */
 export const REPLACED_FILES_LISTED = 20;
-
-/** A file whose processing threw, with its last error: it holds back nothing else, but its records are not counted yet. */
-export type StuckFile = FileFailure;
-
-export interface Health {
-  /** `degraded` when lines wait in quarantine or files are stuck. */
-  status: 'ok' | 'degraded';
-  checkedAt: string;
-  containers: ContainerHealth[];
-  stuck: StuckFile[];
-}
 
 /** Per container: newest file seen, how far processing has got, quarantine counts and stuck files. */
 export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now()): Promise<Health> {
   const checkpoints = new CheckpointStore(tables);
   await tables.ensureTable(QUARANTINE_TABLE);
   const result: ContainerHealth[] = [];
-  const stuck: StuckFile[] = [];
+  // A stuck file is its failure row as stored.
+  const stuck: SameShape<StuckFile, FileFailure>[] = [];
   const failures = new FileFailureStore(tables);
   for (const container of containers) {
     const health: ContainerHealth = {

@@ -1,27 +1,13 @@
 import { compareStrings } from '../aggregating/rowValues.js';
 import { microsToNumber } from '../aggregating/usage/quantity.js';
 import { usageRowSchema } from '../aggregating/usage/usageRows.js';
-import { fateOf, type Fate } from '../aggregating/usage/retirementFates.js';
+import { fateOf } from '../aggregating/usage/retirementFates.js';
 import { USAGE_TABLE } from '../aggregating/usage/usageView.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
+import type { RetirementRow } from './queryRows.js';
 import { scanBuckets } from './scanBuckets.js';
-
-/** One row of `query retirement`: a stable contract (docs/RETIREMENT.md). */
-export interface RetirementRow {
-  /** `YYYY-MM` (UTC) of the usage records' time. */
-  month: string;
-  resourceId: string;
-  usageType: string;
-  unitType: string;
-  /** Sum of Quantity, exact to 6 decimals. */
-  quantity: number;
-  records: number;
-  service: string;
-  fate: Fate;
-  source: string;
-}
 
 /**
  * Billing usage per resource and month by UsageType and UnitType, each with what happens to its

@@ -6,16 +6,14 @@ import { boundedKey, encodeKeyPart, RESERVED_ROW_PREFIX } from '../storage/keys.
 import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { matchesResource, resourceMatch, type ViewFilters } from './filters.js';
+import type { RoomRow, RoomsOperationsRow, SameShape } from './queryRows.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query rooms-operations`: a stable contract (docs/QUERYING.md); the stored row without its granularity. */
-export type RoomsOperationsRow = Omit<z.output<typeof roomsOperationsRowSchema>, 'granularity'>;
-
-/** One row of `query rooms`: a stable contract (docs/QUERYING.md); what a stored room row tells. */
-export type RoomRow = RoomValues;
+/** The stored row without its granularity: what `query rooms-operations` shows. */
+type RoomsOperationsValues = Omit<z.output<typeof roomsOperationsRowSchema>, 'granularity'>;
 
 /** The rows of `rooms-operations`: operation counts per bucket. */
-export const ROOMS_OPERATIONS_ROWS: BucketRows<RoomsOperationsRow> = {
+export const ROOMS_OPERATIONS_ROWS: BucketRows<SameShape<RoomsOperationsRow, RoomsOperationsValues>> = {
   table: ROOMS_OPERATIONS_TABLE,
   toRow: (stored) => {
     const row = parseStoredRow(roomsOperationsRowSchema, ROOMS_OPERATIONS_TABLE, stored);
@@ -68,7 +66,7 @@ export async function queryRooms(tables: TableStore, filters: ViewFilters): Prom
   );
 }
 
-function toRoomRow(stored: StoredRow): RoomRow {
+function toRoomRow(stored: StoredRow): SameShape<RoomRow, RoomValues> {
   const row = parseStoredRow(roomRowSchema, ROOMS_TABLE, stored);
   return {
     resourceId: row.resourceId,

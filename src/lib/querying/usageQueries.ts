@@ -5,16 +5,14 @@ import { usageRowSchema, type UsageStoredRow } from '../aggregating/usage/usageR
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
+import type { SameShape, UsageRow } from './queryRows.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
 
-/** One row of `query usage`: a stable contract (docs/RECORDINGS.md); the stored row with its sum in units. */
-export type UsageRow = Pick<UsageStoredRow, 'bucket' | 'resourceId' | 'usageType' | 'unitType'> & {
-  /** Sum of Quantity, exact to 6 decimals (summed as integer micro-units). */
-  quantity: number;
-} & Pick<UsageStoredRow, 'records'>;
+/** The stored row without its granularity, its sum in units: what `query usage` shows. */
+type UsageValues = Omit<UsageStoredRow, 'granularity' | 'quantityMicros'> & { quantity: number };
 
 /** The rows of `usage`: billing usage per bucket, by UsageType and UnitType. */
-export const USAGE_ROWS: BucketRows<UsageRow> = {
+export const USAGE_ROWS: BucketRows<SameShape<UsageRow, UsageValues>> = {
   table: USAGE_TABLE,
   toRow: (stored) => {
     const row = parseStoredRow(usageRowSchema, USAGE_TABLE, stored);

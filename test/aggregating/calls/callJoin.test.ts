@@ -11,6 +11,7 @@ import {
   operationRowKey,
   summaryRowKey,
 } from '../../../src/lib/aggregating/calls/index.js';
+import { foldInChunks, withReplays } from '../../support/chunkedFold.js';
 import { referenceAggregates } from '../../support/storage.js';
 import {
   DAY,
@@ -33,41 +34,6 @@ function calls(records: readonly NormalizedRecord[]): Record<string, RowData> {
 
 function callRow(records: readonly NormalizedRecord[], correlationId = CALL): RowData | undefined {
   return calls(records)[`${callPartition(correlationId)} / ${CALL_ROW_KEY}`];
-}
-
-/** Applies records the way the applier does: in chunks, each followed by the summary over the partition. */
-function applyInChunks(records: readonly NormalizedRecord[], chunk: number): Record<string, RowData> {
-  const partitions = new Map<string, Map<string, RowData>>();
-  for (let start = 0; start < records.length; start += chunk) {
-    const touched = new Set<string>();
-    for (const record of records.slice(start, start + chunk)) {
-      const route = callsView.route(record);
-      if (!route) continue;
-      let partition = partitions.get(route.partitionKey);
-      if (!partition) partitions.set(route.partitionKey, (partition = new Map()));
-      const rows = route.rowKeys.map((key) => {
-        let row = partition.get(key);
-        if (!row) partition.set(key, (row = {}));
-        return row;
-      });
-      callsView.apply(record, rows);
-      touched.add(route.partitionKey);
-    }
-    for (const key of touched) {
-      const partition = partitions.get(key) as Map<string, RowData>;
-      for (const row of partition.values()) callsView.finalize?.(row);
-      const rows = new Map([...partition].filter(([rowKey]) => rowKey !== CALL_ROW_KEY));
-      partition.set(CALL_ROW_KEY, callsView.summary?.compute(rows, key) as RowData);
-    }
-  }
-  const out: Record<string, RowData> = {};
-  for (const [pk, partition] of partitions) {
-    for (const [rk, row] of partition) {
-      if (rk.startsWith('~')) continue; // bookkeeping, as readAggregates and referenceAggregates skip it
-      out[`${pk} / ${rk}`] = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
-    }
-  }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 describe('the recording join', () => {
@@ -190,9 +156,7 @@ describe('the recording join', () => {
         fc.integer({ min: 1, max: 40 }),
         (shuffled, replays, chunk) => {
           // A replayed record is a duplicate line (Azure Monitor) or the same file read as a new generation.
-          const withReplays = [...shuffled];
-          for (const i of replays) withReplays.splice((i * 7) % (withReplays.length + 1), 0, all[i] as NormalizedRecord);
-          expect(applyInChunks(withReplays, chunk)).toEqual(expected);
+          expect(foldInChunks(callsView, withReplays(shuffled, all, replays, 7), chunk)).toEqual(expected);
         },
       ),
       { numRuns: 200 },

@@ -5,6 +5,7 @@ import type { NormalizedRecord } from '../../../src/lib/normalizing/types.js';
 import { CALL_ROW_KEY, callFactsOfRow, callPartition, callRowSchema, callsView } from '../../../src/lib/aggregating/calls/index.js';
 import { endReasonClass, endpointTypeName } from '../../../src/lib/aggregating/calls/callLogFacts.js';
 import { isPoorStream } from '../../../src/lib/aggregating/calls/callLogRows.js';
+import { foldInChunks, withReplays } from '../../support/chunkedFold.js';
 import { referenceAggregates } from '../../support/storage.js';
 import { legRecord, streamRecord } from '../../support/callLogs.js';
 import { DAY, normalizeAll, operationRecord, recordingIdOf, summaryRecord } from '../../support/recordingLogs.js';
@@ -19,41 +20,6 @@ function calls(records: readonly NormalizedRecord[]): Record<string, RowData> {
 
 function callRowOfRecords(records: readonly NormalizedRecord[]): RowData | undefined {
   return calls(records)[`${callPartition(CALL)} / ${CALL_ROW_KEY}`];
-}
-
-/** Applies records as the applier does: in chunks, each followed by the summary over the partition. */
-function applyInChunks(records: readonly NormalizedRecord[], chunk: number): Record<string, RowData> {
-  const partitions = new Map<string, Map<string, RowData>>();
-  for (let start = 0; start < records.length; start += chunk) {
-    const touched = new Set<string>();
-    for (const record of records.slice(start, start + chunk)) {
-      const route = callsView.route(record);
-      if (!route) continue;
-      let partition = partitions.get(route.partitionKey);
-      if (!partition) partitions.set(route.partitionKey, (partition = new Map()));
-      const rows = route.rowKeys.map((key) => {
-        let row = partition.get(key);
-        if (!row) partition.set(key, (row = {}));
-        return row;
-      });
-      callsView.apply(record, rows);
-      touched.add(route.partitionKey);
-    }
-    for (const key of touched) {
-      const partition = partitions.get(key) as Map<string, RowData>;
-      for (const row of partition.values()) callsView.finalize?.(row);
-      const rows = new Map([...partition].filter(([rowKey]) => rowKey !== CALL_ROW_KEY && !rowKey.startsWith('~')));
-      partition.set(CALL_ROW_KEY, callsView.summary?.compute(rows, key) as RowData);
-    }
-  }
-  const out: Record<string, RowData> = {};
-  for (const [pk, partition] of partitions) {
-    for (const [rk, row] of partition) {
-      if (rk.startsWith('~')) continue;
-      out[`${pk} / ${rk}`] = Object.fromEntries(Object.entries(row).filter(([, v]) => v !== null && v !== undefined));
-    }
-  }
-  return Object.fromEntries(Object.entries(out).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** Three legs, each in up to three versions, with streams; version 2 lowers the call's duration. */
@@ -134,9 +100,7 @@ describe('the call-log join', () => {
         fc.array(fc.nat({ max: records.length - 1 }), { maxLength: 20 }),
         fc.integer({ min: 1, max: 12 }),
         (shuffled, replays, chunk) => {
-          const withReplays = [...shuffled];
-          for (const i of replays) withReplays.splice((i * 5) % (withReplays.length + 1), 0, records[i] as NormalizedRecord);
-          expect(applyInChunks(withReplays, chunk)).toEqual(expected);
+          expect(foldInChunks(callsView, withReplays(shuffled, records, replays, 5), chunk)).toEqual(expected);
         },
       ),
       { numRuns: 300 },

@@ -95,119 +95,79 @@ export interface Operation {
   minimumRole: RoleName;
 }
 
+/** The operations on one connection and service that one role covers: `[operation, permission]` each. */
+interface OperationGroup {
+  connection: string;
+  service: Service;
+  minimumRole: RoleName;
+  operations: [operation: string, permission: string][];
+}
+
+const BLOB = `${SA}/blobServices/containers`;
+const QUEUE = `${SA}/queueServices/queues`;
+const TABLE = `${SA}/tableServices/tables`;
+
 /** What the code does (src/lib/storage/BlobLogSource.ts, TableStore.ts) and what the Functions host does. */
-export const OPERATIONS: Operation[] = [
-  // The code, on the logs account: read only.
+const OPERATION_GROUPS: OperationGroup[] = [
+  // The code, on the logs account: read only; and the Functions host, for the Event Grid blob trigger on LogsStorage.
   {
     connection: LOGS_CONNECTION,
     service: 'blob',
-    operation: 'get blob properties (stat)',
-    permission: `${SA}/blobServices/containers/blobs/read`,
     minimumRole: 'Storage Blob Data Reader',
-  },
-  {
-    connection: LOGS_CONNECTION,
-    service: 'blob',
-    operation: 'ranged download (read)',
-    permission: `${SA}/blobServices/containers/blobs/read`,
-    minimumRole: 'Storage Blob Data Reader',
-  },
-  {
-    connection: LOGS_CONNECTION,
-    service: 'blob',
-    operation: 'list blobs (sweep)',
-    permission: `${SA}/blobServices/containers/blobs/read`,
-    minimumRole: 'Storage Blob Data Reader',
-  },
-  {
-    connection: LOGS_CONNECTION,
-    service: 'blob',
-    operation: 'container exists (get container properties)',
-    permission: `${SA}/blobServices/containers/read`,
-    minimumRole: 'Storage Blob Data Reader',
-  },
-  // The Functions host, for the Event Grid blob trigger on LogsStorage.
-  {
-    connection: LOGS_CONNECTION,
-    service: 'blob',
-    operation: 'host: read the triggering blob',
-    permission: `${SA}/blobServices/containers/blobs/read`,
-    minimumRole: 'Storage Blob Data Reader',
+    operations: [
+      ['get blob properties (stat)', `${BLOB}/blobs/read`],
+      ['ranged download (read)', `${BLOB}/blobs/read`],
+      ['list blobs (sweep)', `${BLOB}/blobs/read`],
+      ['container exists (get container properties)', `${BLOB}/read`],
+      ['host: read the triggering blob', `${BLOB}/blobs/read`],
+    ],
   },
   {
     connection: LOGS_CONNECTION,
     service: 'queue',
-    operation: 'host: blob trigger poison queue (create queue, add message)',
-    permission: `${SA}/queueServices/queues/messages/add/action`,
     minimumRole: 'Storage Queue Data Contributor',
+    operations: [['host: blob trigger poison queue (create queue, add message)', `${QUEUE}/messages/add/action`]],
   },
   // The code, on the aggregates account.
   {
     connection: AGGREGATES_CONNECTION,
     service: 'table',
-    operation: 'create table',
-    permission: `${SA}/tableServices/tables/write`,
     minimumRole: 'Storage Table Data Contributor',
-  },
-  {
-    connection: AGGREGATES_CONNECTION,
-    service: 'table',
-    operation: 'query entities, get entity',
-    permission: `${SA}/tableServices/tables/entities/read`,
-    minimumRole: 'Storage Table Data Contributor',
-  },
-  {
-    connection: AGGREGATES_CONNECTION,
-    service: 'table',
-    operation: 'insert entity (create)',
-    permission: `${SA}/tableServices/tables/entities/add/action`,
-    minimumRole: 'Storage Table Data Contributor',
-  },
-  {
-    connection: AGGREGATES_CONNECTION,
-    service: 'table',
-    operation: 'update / upsert entity',
-    permission: `${SA}/tableServices/tables/entities/update/action`,
-    minimumRole: 'Storage Table Data Contributor',
-  },
-  {
-    connection: AGGREGATES_CONNECTION,
-    service: 'table',
-    operation: 'delete entity',
-    permission: `${SA}/tableServices/tables/entities/delete`,
-    minimumRole: 'Storage Table Data Contributor',
-  },
-  {
-    connection: AGGREGATES_CONNECTION,
-    service: 'table',
-    operation: 'batch transaction (create, update, upsert)',
-    permission: `${SA}/tableServices/tables/entities/write`,
-    minimumRole: 'Storage Table Data Contributor',
+    operations: [
+      ['create table', `${TABLE}/write`],
+      ['query entities, get entity', `${TABLE}/entities/read`],
+      ['insert entity (create)', `${TABLE}/entities/add/action`],
+      ['update / upsert entity', `${TABLE}/entities/update/action`],
+      ['delete entity', `${TABLE}/entities/delete`],
+      ['batch transaction (create, update, upsert)', `${TABLE}/entities/write`],
+    ],
   },
   // The Functions host on its own storage (identity-based AzureWebJobsStorage; Blob Data Owner is
   // what the Functions documentation and the Flex Consumption samples assign).
   {
     connection: HOST_CONNECTION,
     service: 'blob',
-    operation: 'host: keys, timer schedule, singleton leases, deployment package',
-    permission: `${SA}/blobServices/containers/blobs/write`,
     minimumRole: 'Storage Blob Data Owner',
+    operations: [['host: keys, timer schedule, singleton leases, deployment package', `${BLOB}/blobs/write`]],
   },
   {
     connection: HOST_CONNECTION,
     service: 'queue',
-    operation: 'host: Event Grid blob trigger queue',
-    permission: `${SA}/queueServices/queues/messages/process/action`,
     minimumRole: 'Storage Queue Data Contributor',
+    operations: [['host: Event Grid blob trigger queue', `${QUEUE}/messages/process/action`]],
   },
   {
     connection: HOST_CONNECTION,
     service: 'table',
-    operation: 'host: diagnostic events table',
-    permission: `${SA}/tableServices/tables/entities/add/action`,
     minimumRole: 'Storage Table Data Contributor',
+    operations: [['host: diagnostic events table', `${TABLE}/entities/add/action`]],
   },
 ];
+
+/** Every operation with its connection, service, permission and minimum role. */
+export const OPERATIONS: Operation[] = OPERATION_GROUPS.flatMap(({ operations, ...group }) =>
+  operations.map(([operation, permission]) => ({ ...group, operation, permission })),
+);
 
 /** Roles the operations on one account need: the union of their minimum roles. */
 export function minimumRoles(operations: readonly Operation[]): Set<RoleName> {
