@@ -4,7 +4,7 @@ import { BlobServiceClient, type ContainerClient } from '@azure/storage-blob';
 import { inject } from 'vitest';
 import { ALL_VIEWS, type AggregateView, type RowData } from '../../src/lib/aggregating/index.js';
 import { MemoryFold, type FoldedTable } from '../../src/lib/aggregating/memoryFold.js';
-import { SUMMARY_SEQUENCE_FIELD } from '../../src/lib/aggregating/types.js';
+import { SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD } from '../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
 import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
@@ -97,7 +97,7 @@ export async function readAggregates(tables: TableStore, views: readonly Aggrega
     const rows: Record<string, RowData> = {};
     for await (const row of tables.query(view.table, undefined)) {
       if (row.rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
-      const { [SUMMARY_SEQUENCE_FIELD]: _count, ...data } = row.data;
+      const { [SUMMARY_SEQUENCE_FIELD]: _count, [SUMMARY_MARKS_FIELD]: _marks, ...data } = row.data;
       rows[`${row.partitionKey} / ${row.rowKey}`] = view.summary?.rowKey === row.rowKey ? data : row.data;
     }
     snapshot[view.table] = sortKeys(rows);

@@ -39,7 +39,7 @@ export interface PartitionSummary {
   readonly rowKey: string;
   /**
    * `rows` holds every aggregate row of the partition (not the summary row itself) by row key. The
-   * applier adds `SUMMARY_SEQUENCE_FIELD` to what it returns.
+   * applier adds `SUMMARY_SEQUENCE_FIELD` and `SUMMARY_MARKS_FIELD` to what it returns.
    */
   compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData;
   /**
@@ -59,3 +59,8 @@ export interface PartitionSummary {
 export const SUMMARY_SEQUENCE_FIELD = 'appliedRecords';
 /** Where a partition kept that count (field `n`) before its summary row carried it. */
 export const LEGACY_SEQUENCE_ROW_KEY = '~seq';
+/**
+ * A summary row also carries its partition's high-water marks (JSON `{ file id: mark }`), written
+ * with it in every transaction, so that a partition with a summary needs no mark row per file.
+ */
+export const SUMMARY_MARKS_FIELD = 'fileMarks';

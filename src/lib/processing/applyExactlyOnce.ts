@@ -1,10 +1,10 @@
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
-import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
+import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
-import { highWaterMarkRowKey, markOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+import { encodeSummaryMarks, highWaterMarkRowKey, markOf, MAX_SUMMARY_MARKS_CHARS, summaryMarksOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
 
 export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
@@ -170,20 +170,31 @@ async function applyToPartition(
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
   while (items.length > 0) {
-    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0)), limit);
+    // A summary view knows its whole partition (whatever the keys), and its summary row carries its
+    // files' marks until the map is full; then new files' marks are rows again.
+    let summaryMarks: Map<string, number> | undefined;
+    if (summary) {
+      const foundNothing = await known.prepare([summary.rowKey], cache.expectsNew(view.table));
+      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+      summaryMarks = summaryMarksOf(view.table, known.get(summary.rowKey));
+    }
+    const marksInSummary = summaryMarks !== undefined && encodeSummaryMarks(summaryMarks).length < MAX_SUMMARY_MARKS_CHARS;
+    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0), !marksInSummary), limit);
     const rowKeys = distinctRowKeys(items, end);
     const markKeys = new Map<string, { markKey: string; source: RecordSource }>();
     for (let i = 0; i < end; i++) {
       const { source } = items[i] as Item;
       if (!markKeys.has(source.fileId)) markKeys.set(source.fileId, { markKey: highWaterMarkRowKey(source.fileId), source });
     }
-    const keys = [...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys];
-    const foundNothing = await known.prepare(keys, cache.expectsNew(view.table));
-    if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+    if (!summary) {
+      const keys = [...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys];
+      const foundNothing = await known.prepare(keys, cache.expectsNew(view.table));
+      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+    }
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).
     const marks = new Map<string, number>();
-    for (const [fileId, { markKey }] of markKeys) marks.set(fileId, markOf(view.table, known.get(markKey)));
+    for (const [fileId, { markKey }] of markKeys) marks.set(fileId, Math.max(summaryMarks?.get(fileId) ?? 0, markOf(view.table, known.get(markKey))));
     const pending = items.filter((item) => {
       const mark = marks.get(item.source.fileId);
       return mark === undefined || item.position >= mark;
@@ -208,9 +219,18 @@ async function applyToPartition(
 
     if (view.finalize) for (const row of rows.values()) view.finalize(row);
     const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
+    const newMarks = new Map<string, number>();
+    for (const fileId of markKeys.keys()) newMarks.set(fileId, (lastPositions.get(fileId) as number) + 1);
+    const markRows = new Set<string>();
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
       summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
+      const carried = new Map(summaryMarks);
+      for (const [fileId, mark] of newMarks) {
+        if (marksInSummary || carried.has(fileId)) carried.set(fileId, mark);
+        else markRows.add(fileId);
+      }
+      if (carried.size > 0) summaryRow[SUMMARY_MARKS_FIELD] = encodeSummaryMarks(carried);
       writes.push(writeFor(summary.rowKey, summaryRow, known));
       const stored = new Map<string, RowData>();
       for (const key of companionKeys) {
@@ -221,7 +241,8 @@ async function applyToPartition(
     }
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
-      const data: HighWaterMarkRow = { file: source.fileKey, mark: (lastPositions.get(fileId) as number) + 1, updatedAt };
+      if (summary && !markRows.has(fileId)) continue;
+      const data: HighWaterMarkRow = { file: source.fileKey, mark: newMarks.get(fileId) as number, updatedAt };
       const markRow = known.get(markKey);
       writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
     }
@@ -303,18 +324,18 @@ function writeFor(rowKey: string, data: RowData, known: PartitionRows): RowWrite
 }
 
 /**
- * The largest `end` such that items[0, end) touch at most `maxWrites` distinct rows and files (each
- * file's mark is a row of the transaction); at least one item.
+ * The largest `end` such that items[0, end) touch at most `maxWrites` distinct rows, and files when
+ * `markRows` (each file's mark is then a row of the transaction); at least one item.
  */
-function chunkEnd(items: readonly Item[], maxWrites: number): number {
+function chunkEnd(items: readonly Item[], maxWrites: number, markRows: boolean): number {
   const seen = new Set<string>();
   const files = new Set<string>();
   let end = 0;
   while (end < items.length) {
     const item = items[end] as Item;
-    let added = files.has(item.source.fileId) ? 0 : 1;
+    let added = files.has(item.source.fileId) || !markRows ? 0 : 1;
     for (const key of item.rowKeys) if (!seen.has(key)) added++;
-    if (seen.size + files.size + added > maxWrites && end > 0) break;
+    if (seen.size + (markRows ? files.size : 0) + added > maxWrites && end > 0) break;
     for (const key of item.rowKeys) seen.add(key);
     files.add(item.source.fileId);
     end++;

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { readStrings } from '../rowValues.js';
 import { storedAmount, storedCount, storedCounts, storedEncoded, storedOptionalNumber, storedOptionalText } from '../rowSchemas.js';
-import { SUMMARY_SEQUENCE_FIELD } from '../types.js';
+import { SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD } from '../types.js';
 import { decodeQuality } from './callQuality.js';
 import type { RecordingFacts } from './callSummary.js';
 
@@ -60,6 +60,8 @@ export const callRowSchema = z.object({
   truncated: z.boolean().default(false),
   /** Records applied to the partition so far (the exactly-once applier's sequence). */
   [SUMMARY_SEQUENCE_FIELD]: storedCount.optional(),
+  /** The partition's high-water marks (the exactly-once applier's, processing/highWaterMarkRows.ts). */
+  [SUMMARY_MARKS_FIELD]: z.string().optional(),
 });
 
 export type CallStoredRow = z.output<typeof callRowSchema>;
