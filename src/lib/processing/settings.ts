@@ -40,7 +40,7 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,
-  writeRecords: 20_000,
+  writeRecords: 80_000,
   sealAfterMs: 2 * 60 * 60 * 1000,
   earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
   maxFutureMs: DEFAULT_MAX_FUTURE_MS,
