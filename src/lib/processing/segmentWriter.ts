@@ -78,7 +78,8 @@ export class SegmentWriter {
 
   private maybeWrite(): void {
     if (this.writing || this.waiting.length === 0) return;
-    if (this.waiting.length < this.readers && this.waitingRecords < this.options.maxPendingRecords) return;
+    // Half the files reading is enough: the other half reads on while this write goes on.
+    if (this.waiting.length * 2 < this.readers && this.waitingRecords < this.options.maxPendingRecords) return;
     // One segment per file in a write: a file's next segment (another run's copy of it) waits for the next write.
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
