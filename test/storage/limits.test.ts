@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundedKey, MAX_STORED_KEY_CHARS, MAX_STORED_KEY_URL_CHARS, urlLength } from '../../src/lib/storage/keys.js';
-import { checkEntity, joinLongStrings, MAX_PROPERTY_CHARS, splitLongStrings, StorageRefusedError } from '../../src/lib/storage/limits.js';
+import { checkEntity, joinLongStrings, jsonStringBytes, MAX_PROPERTY_CHARS, splitLongStrings, StorageRefusedError } from '../../src/lib/storage/limits.js';
 
 const longString = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 0, maxLength: 3000 }).map((s) => s.repeat(30)),
@@ -9,6 +9,18 @@ const longString = fc.oneof(
 );
 
 describe('storage limits (pure)', () => {
+  it('counts a string as the UTF-8 bytes of its JSON literal, escapes and all', () => {
+    const exact = (value: string): number => Buffer.byteLength(JSON.stringify(value));
+    for (const value of ['', 'plain ascii ~{}[]', 'quote " and \\ backslash', 'tab\tnewline\n\u0001', 'é', '😀', '\u007f', '\ud800 lone']) {
+      expect(jsonStringBytes(value), JSON.stringify(value)).toBe(exact(value));
+    }
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'binary-ascii', maxLength: 200 })), (value) => {
+        expect(jsonStringBytes(value)).toBe(exact(value));
+      }),
+    );
+  });
+
   it('splits long strings into parts within the property limit, never inside a surrogate pair, and joins them back whole', () => {
     fc.assert(
       fc.property(longString, fc.integer(), (value, n) => {

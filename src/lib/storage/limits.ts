@@ -118,10 +118,18 @@ export function jsonBytes(properties: Record<string, unknown>): number {
   for (const name of Object.keys(properties)) {
     const value = properties[name];
     if (value === null || value === undefined) continue;
-    bytes += 2 * Buffer.byteLength(name) + 40;
-    bytes += typeof value === 'string' ? Buffer.byteLength(JSON.stringify(value)) : String(JSON.stringify(value)).length;
+    bytes += 2 * (PLAIN_JSON_TEXT.test(name) ? name.length : Buffer.byteLength(name)) + 40;
+    bytes += typeof value === 'string' ? jsonStringBytes(value) : String(JSON.stringify(value)).length;
   }
   return bytes;
+}
+
+/** Printable ASCII that JSON writes as is (no quote, no backslash): one byte per character. */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** UTF-8 bytes of a string as a JSON string literal; most stored strings are plain ASCII and need no copy. */
+export function jsonStringBytes(value: string): number {
+  return PLAIN_JSON_TEXT.test(value) ? value.length + 2 : Buffer.byteLength(JSON.stringify(value));
 }
 
 /** Throws what the service would answer for an entity past its limits. */
