@@ -105,7 +105,7 @@ describe('signals end a command and its embedded Azurite', () => {
   it('after the command is SIGKILLed, its Azurite goes too and the data is intact', async () => {
     const dataDir = path.join(work, 'sigkill-command');
     const tree = await generateTree('tree-k', '2024-07-01T00:00Z');
-    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const pids = await embeddedProcesses(dataDir);
@@ -113,7 +113,7 @@ describe('signals end a command and its embedded Azurite', () => {
     await running.done;
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
     expect(pids.filter(alive)).toEqual([]);
-    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 
@@ -159,7 +159,7 @@ describe('signals end a command and its embedded Azurite', () => {
   it('after the store host is SIGKILLed, the next command stops the orphaned Azurite and finds the data intact', async () => {
     const dataDir = path.join(work, 'sigkill-host');
     const tree = await generateTree('tree-h', '2024-08-01T00:00Z');
-    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number; azuritePid: number };
@@ -167,7 +167,7 @@ describe('signals end a command and its embedded Azurite', () => {
     running.child.kill('SIGKILL');
     await running.done;
     expect(alive(lock.azuritePid)).toBe(true);
-    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
     expect(alive(lock.azuritePid)).toBe(false);
@@ -185,7 +185,7 @@ describe('signals end a command and its embedded Azurite', () => {
     process.kill(lock.pid, 'SIGKILL');
     running.child.kill('SIGKILL');
     await running.done;
-    const again = await cliProcess(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+    const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
     expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
