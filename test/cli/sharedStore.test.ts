@@ -51,19 +51,25 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const sampler = sampleAzurites(dataDir);
     const watching = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (watching.output().stdout.includes('watching') ? true : undefined));
-    const generated = await cliProcess(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
-    expect(generated.code).toBe(0);
-    // Ctrl-C: watch finishes its pass, says what it read and ends.
-    watching.child.kill('SIGINT');
-    const watched = await watching.done;
-    expect(watched.code).toBe(0);
+    // Kept open past watch, so that the backfill below finds it running instead of starting another.
+    const store = await attachAzurite(dataDir);
+    try {
+      const generated = await cliProcess(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
+      expect(generated.code).toBe(0);
+      // Ctrl-C: watch finishes its pass, says what it read and ends.
+      watching.child.kill('SIGINT');
+      const watched = await watching.done;
+      expect(watched.code).toBe(0);
+      const total = records(generated.stdout, /generated (\d+) records/);
+      const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
+      // What watch did not reach yet, backfill reads now; together exactly what was generated.
+      const backfill = await cli(['backfill', '--data-dir', dataDir]);
+      expect(backfill.code).toBe(0);
+      expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
+    } finally {
+      store.detach();
+    }
     expect(await sampler.stop()).toBe(1);
-    const total = records(generated.stdout, /generated (\d+) records/);
-    const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
-    // What watch did not reach yet, backfill reads now; together exactly what was generated.
-    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
-    expect(backfill.code).toBe(0);
-    expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
   });
 
   it('query while the demo runs attaches to its store, and the demo keeps all it wrote', async () => {
@@ -74,13 +80,19 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const query = await cliProcess(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
     expect(query.code).toBe(0);
     expect((JSON.parse(query.stdout) as unknown[]).length).toBeGreaterThan(0);
-    const finished = await demo.done;
-    expect(finished.code).toBe(0);
+    // Kept open past the demo, so that the backfill below finds it running instead of starting another.
+    const store = await attachAzurite(dataDir);
+    try {
+      const finished = await demo.done;
+      expect(finished.code).toBe(0);
+      const written = records(finished.stdout, /Done: (\d+) records written/);
+      expect(finished.stdout).toContain(`${written} processed, each exactly once`);
+      const backfill = await cli(['backfill', '--data-dir', dataDir]);
+      expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
+    } finally {
+      store.detach();
+    }
     expect(await sampler.stop()).toBe(1);
-    const written = records(finished.stdout, /Done: (\d+) records written/);
-    expect(finished.stdout).toContain(`${written} processed, each exactly once`);
-    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
-    expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
   });
 });
 
