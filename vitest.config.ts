@@ -1,8 +1,25 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Tests of logic, queries and templates: they change no environment variable, working directory or
+ * global, and keep to their own tables and containers, so one worker runs many of them without
+ * loading the modules again for each file (isolate: false), which is most of their cost.
+ */
+const SHARED_MODULE_TESTS = [
+  'test/aggregating/**/*.test.ts',
+  'test/bench/**/*.test.ts',
+  'test/config/**/*.test.ts',
+  'test/dashboard/api.test.ts',
+  'test/dashboard/series.test.ts',
+  'test/generating/**/*.test.ts',
+  'test/infra/**/*.test.ts',
+  'test/normalizing/**/*.test.ts',
+  'test/querying/**/*.test.ts',
+  'test/reading/**/*.test.ts',
+];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/support/azuriteGlobalSetup.ts'],
     setupFiles: ['test/support/functionsHost.ts'],
     testTimeout: 60_000,
@@ -13,5 +30,11 @@ export default defineConfig({
     // 2-core machine vitest's default (cores - 1) runs one file at a time. More than two workers
     // starve the embedded-store and signal tests, which start processes of their own.
     maxWorkers: 2,
+    projects: [
+      { extends: true, test: { name: 'logic', include: SHARED_MODULE_TESTS, isolate: false } },
+      // Each file in a fresh module graph: CLI, functions, processing and storage tests set the
+      // environment, start servers and processes, or count what the Functions host registered.
+      { extends: true, test: { name: 'io', include: ['test/**/*.test.ts'], exclude: SHARED_MODULE_TESTS } },
+    ],
   },
 });

@@ -2,7 +2,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliProcess, ROOT } from '../support/cli.js';
+import { attachAzurite } from '../../src/lib/storage/sharedAzurite.js';
+import { cli, ROOT } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 let work: string;
@@ -36,32 +37,43 @@ describe('operating commands', () => {
 
   it('generate into storage, then backfill with plain progress lines, then a re-run reads nothing', async () => {
     const dataDir = path.join(work, 'account');
-    const generated = await cliProcess(['generate', '--hours', '2', '--seed', '4', '--data-dir', dataDir]);
-    expect(generated.code).toBe(0);
-    const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
+    // One embedded Azurite for all four commands, rather than one started and saved per command.
+    const store = await attachAzurite(dataDir);
+    try {
+      const generated = await cli(['generate', '--hours', '2', '--seed', '4', '--data-dir', dataDir]);
+      expect(generated.code).toBe(0);
+      const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
 
-    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
-    expect(backfill.code).toBe(0);
-    expect(backfill.stderr).toMatch(/^backfill: \d+\/\d+ files, .* MB \(\d+%\), \d+ records, \d+ records\/s/m);
-    expect(backfill.stdout).toMatch(new RegExp(`backfill done: \\d+ file\\(s\\), ${records} records, 0 bad lines`));
+      const backfill = await cli(['backfill', '--data-dir', dataDir]);
+      expect(backfill.code).toBe(0);
+      expect(backfill.stderr).toMatch(/^backfill: \d+\/\d+ files, .* MB \(\d+%\), \d+ records, \d+ records\/s/m);
+      expect(backfill.stdout).toMatch(new RegExp(`backfill done: \\d+ file\\(s\\), ${records} records, 0 bad lines`));
 
-    const again = await cliProcess(['backfill', '--data-dir', dataDir, '--container', 'insights-logs-usage']);
-    expect(again.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records, 0 bad lines quarantined, 0 bytes read/);
+      const again = await cli(['backfill', '--data-dir', dataDir, '--container', 'insights-logs-usage']);
+      expect(again.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records, 0 bad lines quarantined, 0 bytes read/);
 
-    const calls = JSON.parse((await cliProcess(['query', 'calls', '--format', 'json', '--data-dir', dataDir])).stdout) as Array<Record<string, unknown>>;
-    expect(calls.length).toBeGreaterThan(5);
-    expect(calls.some((call) => call['matched'] === true)).toBe(true);
+      const calls = JSON.parse((await cli(['query', 'calls', '--format', 'json', '--data-dir', dataDir])).stdout) as Array<Record<string, unknown>>;
+      expect(calls.length).toBeGreaterThan(5);
+      expect(calls.some((call) => call['matched'] === true)).toBe(true);
+    } finally {
+      store.detach();
+    }
   });
 
   it('watch processes blobs as they land and stops after --duration', async () => {
     const dataDir = path.join(work, 'watched');
-    const generated = await cliProcess(['generate', '--hours', '1', '--seed', '5', '--data-dir', dataDir]);
-    const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
-    const watched = await cliProcess(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '3']);
-    expect(watched.code).toBe(0);
-    expect(watched.stdout).toMatch(/^watching insights-logs-roomsoperational, .* every 1s/);
-    expect(records).toBeGreaterThan(0);
-    expect(Number(/stopped: (\d+) records processed/.exec(watched.stdout)?.[1])).toBe(records);
+    const store = await attachAzurite(dataDir);
+    try {
+      const generated = await cli(['generate', '--hours', '1', '--seed', '5', '--data-dir', dataDir]);
+      const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
+      const watched = await cli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '3']);
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).toMatch(/^watching insights-logs-roomsoperational, .* every 1s/);
+      expect(records).toBeGreaterThan(0);
+      expect(Number(/stopped: (\d+) records processed/.exec(watched.stdout)?.[1])).toBe(records);
+    } finally {
+      store.detach();
+    }
   });
 
   it('quarantine list shows bad lines with their reason; replay leaves lines that still do not read', async () => {
@@ -89,7 +101,7 @@ describe('operating commands', () => {
 
   it('demo writes growing append blobs into an embedded Azurite, processes them as they land, and prints every view', async () => {
     const dataDir = path.join(work, 'demo');
-    const demo = await cliProcess(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
+    const demo = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(demo.code).toBe(0);
     const done = /Done: (\d+) records written in \d+ files; (\d+) processed, each exactly once/.exec(demo.stdout);
     expect(done?.[1]).toBe(done?.[2]);
@@ -121,7 +133,7 @@ describe('operating commands', () => {
     expect(health).not.toContain(new Date().toISOString().slice(0, 4));
     expect(demo.stdout).toMatch(/^ {2}npx acs-logs query calls .*--format json$/m);
     // Run again: the demo starts from empty and shows the same numbers.
-    const again = await cliProcess(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
+    const again = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(/Done: (\d+) records/.exec(again.stdout)?.[1]).toBe(done?.[1]);
   });
 });

@@ -2,8 +2,10 @@ import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliProcess, startCli } from '../support/cli.js';
+import { attachAzurite } from '../../src/lib/storage/sharedAzurite.js';
+import { cli, cliProcess, startCli } from '../support/cli.js';
 import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 let work: string;
 beforeAll(async () => {
@@ -21,7 +23,7 @@ function records(text: string, pattern: RegExp): number {
 
 async function generateTree(name: string, from: string, hours = 1): Promise<{ dir: string; records: number }> {
   const dir = path.join(work, name);
-  const run = await cliProcess(['generate', '--out', dir, '--hours', String(hours), '--from', from, '--seed', '3']);
+  const run = await cli(['generate', '--out', dir, '--hours', String(hours), '--from', from, '--seed', '3']);
   expect(run.code).toBe(0);
   return { dir, records: records(run.stdout, /generated (\d+) records/) };
 }
@@ -47,19 +49,27 @@ describe('two commands on one data dir share one embedded Azurite', () => {
   it('watch and generate in parallel: everything generated is counted once', async () => {
     const dataDir = path.join(work, 'watch-generate');
     const sampler = sampleAzurites(dataDir);
-    const watching = startCli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '12']);
+    const watching = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (watching.output().stdout.includes('watching') ? true : undefined));
-    const generated = await cliProcess(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
-    expect(generated.code).toBe(0);
-    const watched = await watching.done;
-    expect(watched.code).toBe(0);
+    // Kept open past watch, so that the backfill below finds it running instead of starting another.
+    const store = await attachAzurite(dataDir);
+    try {
+      const generated = await cliProcess(['generate', '--hours', '2', '--seed', '6', '--data-dir', dataDir]);
+      expect(generated.code).toBe(0);
+      // Ctrl-C: watch finishes its pass, says what it read and ends.
+      watching.child.kill('SIGINT');
+      const watched = await watching.done;
+      expect(watched.code).toBe(0);
+      const total = records(generated.stdout, /generated (\d+) records/);
+      const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
+      // What watch did not reach yet, backfill reads now; together exactly what was generated.
+      const backfill = await cli(['backfill', '--data-dir', dataDir]);
+      expect(backfill.code).toBe(0);
+      expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
+    } finally {
+      store.detach();
+    }
     expect(await sampler.stop()).toBe(1);
-    const total = records(generated.stdout, /generated (\d+) records/);
-    const byWatch = records(watched.stdout, /stopped: (\d+) records processed/);
-    // What watch did not reach yet, backfill reads now; together exactly what was generated.
-    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
-    expect(backfill.code).toBe(0);
-    expect(byWatch + records(backfill.stdout, /backfill done: \d+ file\(s\), (\d+) records/)).toBe(total);
   });
 
   it('query while the demo runs attaches to its store, and the demo keeps all it wrote', async () => {
@@ -70,13 +80,19 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     const query = await cliProcess(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
     expect(query.code).toBe(0);
     expect((JSON.parse(query.stdout) as unknown[]).length).toBeGreaterThan(0);
-    const finished = await demo.done;
-    expect(finished.code).toBe(0);
+    // Kept open past the demo, so that the backfill below finds it running instead of starting another.
+    const store = await attachAzurite(dataDir);
+    try {
+      const finished = await demo.done;
+      expect(finished.code).toBe(0);
+      const written = records(finished.stdout, /Done: (\d+) records written/);
+      expect(finished.stdout).toContain(`${written} processed, each exactly once`);
+      const backfill = await cli(['backfill', '--data-dir', dataDir]);
+      expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
+    } finally {
+      store.detach();
+    }
     expect(await sampler.stop()).toBe(1);
-    const written = records(finished.stdout, /Done: (\d+) records written/);
-    expect(finished.stdout).toContain(`${written} processed, each exactly once`);
-    const backfill = await cliProcess(['backfill', '--data-dir', dataDir]);
-    expect(backfill.stdout).toMatch(/backfill done: \d+ file\(s\), 0 records/);
   });
 });
 
@@ -101,7 +117,7 @@ describe('signals end a command and its embedded Azurite', () => {
   it('after the command is SIGKILLed, its Azurite goes too and the data is intact', async () => {
     const dataDir = path.join(work, 'sigkill-command');
     const tree = await generateTree('tree-k', '2024-07-01T00:00Z');
-    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const pids = await embeddedProcesses(dataDir);
@@ -109,39 +125,53 @@ describe('signals end a command and its embedded Azurite', () => {
     await running.done;
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
     expect(pids.filter(alive)).toEqual([]);
-    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 
   it('an embedded Azurite killed mid-run loses only unsaved writes, checkpoints with them: the next run equals one clean run', async () => {
     const tree = await generateTree('tree-crash', '2024-09-01T00:00Z', 4);
-    const clean = path.join(work, 'crash-clean');
-    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', clean])).code).toBe(0);
+    // The clean run for reference, in this process on the tests' Azurite: the views do not depend on the store.
+    const clean = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', tree.dir, '--quiet', ...clean])).code).toBe(0);
     const dataDir = path.join(work, 'crash-azurite');
-    // Saved every second, so the kill lands between saves, after some of the run's writes were saved.
-    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir], undefined, { ACS_LOGS_AZURITE_SAVE_SECONDS: '1' });
+    // Saved five times a second, so the kill lands between saves, after some of the run's writes were saved.
+    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir], undefined, { ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2' });
     const lock = await waitFor('Azurite to start', async () => {
       const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
       return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
     });
     const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
     await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
+    expect(running.child.exitCode, 'the run is still going').toBeNull();
+    // Store and command die together, as on a power cut: the command would only retry a store that is gone.
     process.kill(lock.azuritePid, 'SIGKILL');
     process.kill(lock.pid, 'SIGKILL');
+    running.child.kill('SIGKILL');
     await running.done;
-    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
-    expect(again.code, again.stderr).toBe(0);
-    for (const view of ['rooms-operations', 'calls']) {
-      const expected = await cliProcess(['query', view, '--format', 'json', '--data-dir', clean]);
-      const actual = await cliProcess(['query', view, '--format', 'json', '--data-dir', dataDir]);
-      expect(actual.stdout, view).toBe(expected.stdout);
+    // One fresh Azurite on the saved files serves the next run and the queries after it.
+    const store = await attachAzurite(dataDir);
+    try {
+      const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+      expect(again.code, again.stderr).toBe(0);
+      // Something was left to do: the kill did land mid-run.
+      expect(records(again.stdout, /with new data: (\d+) records/)).toBeGreaterThan(0);
+      for (const view of ['rooms-operations', 'calls']) {
+        const expected = await cli(['query', view, '--format', 'json', ...clean]);
+        expect((JSON.parse(expected.stdout) as unknown[]).length, view).toBeGreaterThan(0);
+        const actual = await cli(['query', view, '--format', 'json', '--data-dir', dataDir]);
+        expect(actual.stdout, view).toBe(expected.stdout);
+      }
+    } finally {
+      store.detach();
     }
-  }, 120_000);
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
 
   it('after the store host is SIGKILLed, the next command stops the orphaned Azurite and finds the data intact', async () => {
     const dataDir = path.join(work, 'sigkill-host');
     const tree = await generateTree('tree-h', '2024-08-01T00:00Z');
-    expect((await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
     const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
     await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
     const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number; azuritePid: number };
@@ -149,7 +179,7 @@ describe('signals end a command and its embedded Azurite', () => {
     running.child.kill('SIGKILL');
     await running.done;
     expect(alive(lock.azuritePid)).toBe(true);
-    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
     expect(alive(lock.azuritePid)).toBe(false);
@@ -167,7 +197,7 @@ describe('signals end a command and its embedded Azurite', () => {
     process.kill(lock.pid, 'SIGKILL');
     running.child.kill('SIGKILL');
     await running.done;
-    const again = await cliProcess(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+    const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
     expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);

@@ -1,16 +1,16 @@
 import type { TestProject } from 'vitest/node';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 
-let azurite: AzuriteInstance | undefined;
+let azurite: Promise<AzuriteInstance> | undefined;
 
-/** One in-memory Azurite for the whole run; tests isolate themselves by table prefix and container names. */
+/** One in-memory Azurite for the whole run (each test project asks for it); tests isolate themselves by table prefix and container names. */
 export async function setup(project: TestProject): Promise<void> {
-  azurite = await startAzurite();
-  project.provide('azuriteConnectionString', azurite.connectionString);
+  azurite ??= startAzurite();
+  project.provide('azuriteConnectionString', (await azurite).connectionString);
 }
 
 export async function teardown(): Promise<void> {
-  await azurite?.stop();
+  await (await azurite)?.stop();
 }
 
 declare module 'vitest' {

@@ -111,7 +111,7 @@ export function azuriteAvailable(): boolean {
 }
 
 /** A module of this folder as Node can load it: from the TypeScript sources (tests), its compiled copy under dist/. */
-function compiledModule(name: string): string {
+export function compiledModule(name: string): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   if (import.meta.url.endsWith('.js')) return path.join(here, name);
   const root = path.resolve(here, '../../..');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { compiledModule } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
 
 export interface SharedAzurite {
@@ -12,7 +12,6 @@ export interface SharedAzurite {
   detach(): void;
 }
 
-const HOST_SCRIPT = fileURLToPath(new URL('./azuriteHost.js', import.meta.url));
 const POLL_MS = 100;
 /** A lock its host never finished writing is abandoned after this long. */
 const UNREADABLE_LOCK_MS = 10_000;
@@ -68,9 +67,16 @@ function isHost(pid: number, dataDir: string): boolean {
 
 /** Spawns a detached host; resolves to '' when it lost the race to another host, to a reason when it failed. */
 async function startHost(dataDir: string): Promise<string> {
-  if (!existsSync(HOST_SCRIPT)) return `the embedded Azurite host ${HOST_SCRIPT} is missing: build the CLI first`;
+  // Run from the TypeScript sources (in-process tests), the host is still the compiled script.
+  let hostScript: string;
+  try {
+    hostScript = compiledModule('azuriteHost.js');
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+  if (!existsSync(hostScript)) return `the embedded Azurite host ${hostScript} is missing: build the CLI first`;
   const log = await open(hostLog(dataDir), 'a');
-  const child = spawn(process.execPath, [HOST_SCRIPT, path.resolve(dataDir), String(process.pid)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+  const child = spawn(process.execPath, [hostScript, path.resolve(dataDir), String(process.pid)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
   await log.close();
   child.unref();
   const code = await new Promise<number | null>((resolve) => {
