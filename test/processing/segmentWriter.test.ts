@@ -51,7 +51,10 @@ describe('SegmentWriter', () => {
     const writer = new SegmentWriter({ tables, views: [roomsOperationsView], logger: silentLogger, partitionConcurrency: 2, maxPendingRecords: 1_000_000 });
     for (let i = 0; i < 4; i++) writer.enter();
     tables.close();
-    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((id, i) => segment(`${id}.0`, i + 1)) as [ReturnType<typeof segment>, ...ReturnType<typeof segment>[]];
+    const a = segment('a.0', 1);
+    const b = segment('b.0', 2);
+    const c = segment('c.0', 3);
+    const d = segment('d.0', 4);
     const first = writer.commit(a);
     await new Promise((resolve) => setTimeout(resolve, 20));
     // One of four is not half: nothing is written yet.
@@ -59,11 +62,11 @@ describe('SegmentWriter', () => {
     const second = writer.commit(b);
     await until(() => tables.commits > 0);
     // The write of a and b is held open; c and d are still free to hand in their segments.
-    const third = writer.commit(c!);
-    const fourth = writer.commit(d!);
-    expect([a.saved, b.saved, c!.saved, d!.saved]).toEqual([0, 0, 0, 0]);
+    const third = writer.commit(c);
+    const fourth = writer.commit(d);
+    expect([a.saved, b.saved, c.saved, d.saved]).toEqual([0, 0, 0, 0]);
     tables.release();
     await Promise.all([first, second, third, fourth]);
-    expect([a.saved, b.saved, c!.saved, d!.saved]).toEqual([1, 1, 1, 1]);
+    expect([a.saved, b.saved, c.saved, d.saved]).toEqual([1, 1, 1, 1]);
   });
 });
