@@ -41,8 +41,10 @@ export class MemoryFold {
     let rows = 0;
     for (const [view, table] of this.tables) {
       for (const [partitionKey, partition] of table) {
-        rows += partition.size;
         if (view.finalize) for (const row of partition.values()) view.finalize(row);
+        // The applier does not write a row left empty (a stream its leg row holds); neither does this.
+        for (const [rowKey, row] of partition) if (Object.keys(row).length === 0) partition.delete(rowKey);
+        rows += partition.size;
         if (!view.summary || !summaries) continue;
         const aggregates = new Map<string, RowData>();
         for (const [rowKey, row] of partition) if (!rowKey.startsWith(RESERVED_ROW_PREFIX)) aggregates.set(rowKey, row);
