@@ -152,7 +152,7 @@ export function decodeLegStreams(value: unknown): LegStreams {
   for (const [key, raw] of Object.entries(stored as Record<string, unknown>)) {
     if (!Array.isArray(raw) || raw.length !== 16) throw new Error(`stored leg stream ${key} is not a 16-field list`);
     const s = raw as StoredStream;
-    const resourceId = resources[s[3]];
+    const resourceId: unknown = (resources as unknown[])[s[3]];
     if (typeof s[0] !== 'number' || typeof s[1] !== 'string' || typeof s[2] !== 'string' || typeof resourceId !== 'string') {
       throw new Error(`stored leg stream ${key} has no rank or resource`);
     }
