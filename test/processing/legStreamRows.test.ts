@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_ROW_KEY, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { foldStream, streamRowKey } from '../../src/lib/aggregating/calls/callLogRows.js';
-import { decodeLegStreams, LEG_STREAMS_FIELD } from '../../src/lib/aggregating/calls/legStreams.js';
+import { decodeLegStreams, LEG_STREAMS_FIELD, MAX_LEG_STREAMS_CHARS } from '../../src/lib/aggregating/calls/legStreams.js';
 import { SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../../src/lib/aggregating/types.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { applyExactlyOnce } from '../../src/lib/processing/applyExactlyOnce.js';
@@ -92,5 +92,39 @@ describe('streams stored as m| rows by earlier versions (Azurite)', () => {
     await apply(tables, callsView, later, 'later');
     await apply(tables, callsView, earlier.filter(isStream), 'earlier-copy');
     expect(withoutBookkeeping((await partitionRows(tables)).get(CALL_ROW_KEY))).toEqual(callRow);
+  });
+
+  it('a leg whose streams would pass its room in chars gives further streams rows of their own; the call counts every one once', async () => {
+    // Resource ids are not clipped: 60 streams, each from a resource id of 6,000 chars, pass the leg's room.
+    const resource = (i: number): string =>
+      `/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${String(i).padStart(2, '0')}${'X'.repeat(6000)}`;
+    const raw = [
+      legRecord({ ...common, participantId: 'p-1', version: 1, time: START + HOUR, callDurationSeconds: 600 }),
+      ...Array.from({ length: 60 }, (_, i) =>
+        streamRecord({
+          ...common,
+          participantId: 'p-1',
+          version: 1,
+          time: START + HOUR,
+          streamId: String(i),
+          resource: resource(i),
+          jitterAvg: i % 10 === 0 ? 50 : 2,
+        }),
+      ),
+    ];
+    const records = normalizeAll(raw);
+    const tables = newTableStore();
+    await apply(tables, callsView, records, 'wide');
+    const rows = await partitionRows(tables);
+    const legs = [...rows].filter(([key]) => key.startsWith('l|'));
+    expect(legs).toHaveLength(1);
+    const stored = (legs[0] as [string, RowData])[1][LEG_STREAMS_FIELD] as string;
+    expect(stored.length).toBeLessThanOrEqual(MAX_LEG_STREAMS_CHARS);
+    const inLeg = decodeLegStreams(stored).size;
+    expect(inLeg).toBeGreaterThan(20);
+    expect([...rows.keys()].filter((key) => key.startsWith('m|'))).toHaveLength(60 - inLeg);
+    const reference = referenceAggregates(records, [callsView])['Calls'] ?? {};
+    expect(withoutBookkeeping(rows.get(CALL_ROW_KEY))).toEqual(reference[`${PARTITION} / ${CALL_ROW_KEY}`]);
+    expect(rows.get(CALL_ROW_KEY)).toMatchObject({ participants: 1, streams: 60, poorStreams: 6 });
   });
 });

@@ -8,9 +8,10 @@
  * RoundTripTimeMax, PacketLossRateAvg, PacketLossRateMax, poor (1 or 0)]}}`. The stream key is the
  * digest an `m|` row of earlier versions is keyed by, so a stream in both places counts once.
  *
- * At most MAX_LEG_STREAMS streams per leg: further streams of that leg get an `m|` row each, as
- * before (the reader takes both). With values clipped to 128 chars, the map stays well under an
- * entity's 1 MiB however escape-heavy they are.
+ * At most MAX_LEG_STREAMS streams and MAX_LEG_STREAMS_CHARS of JSON per leg: further streams of
+ * that leg get an `m|` row each, as before (the reader takes both). So a leg row stays far below an
+ * entity's 1 MiB (values are clipped to 128 chars, resource ids are not); a record that still makes
+ * a row too large is refused by the store and quarantined, like any row that does not fit.
  */
 import type { CallDiagnosticsRecord } from '../../normalizing/types.js';
 import { clipOrNull } from '../rowValues.js';
@@ -22,6 +23,8 @@ import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './call
 export const LEG_STREAMS_FIELD = 'streams';
 /** Most streams a leg row holds; the service writes a handful per leg. */
 export const MAX_LEG_STREAMS = 64;
+/** Most chars of JSON a leg row's streams take before a new stream gets its own row: 400 KB of the 1 MiB. */
+export const MAX_LEG_STREAMS_CHARS = 200_000;
 
 /** One stream's winning record, as an `m|` row holds it. */
 export interface StreamFacts extends Rank {
@@ -44,7 +47,7 @@ type StoredStream = [
   number,
   string,
   string,
-  number,
+  number | string,
   string | null,
   string | null,
   string | null,
@@ -62,6 +65,24 @@ type StoredStream = [
 /** Stream key → its facts. */
 export type LegStreams = Map<string, StreamFacts>;
 
+/** A leg row's streams while a batch folds into it, and about how many chars of JSON they take. */
+interface OpenLegStreams {
+  streams: LegStreams;
+  chars: number;
+}
+
+function openLegStreams(stored: unknown): OpenLegStreams {
+  const streams = decodeLegStreams(stored);
+  let chars = 0;
+  for (const [key, stream] of streams) chars += charsOf(key, stream);
+  return { streams, chars };
+}
+
+/** A stream's share of the JSON, counting its resource id as if it were its own (an upper bound). */
+function charsOf(key: string, stream: StreamFacts): number {
+  return key.length + JSON.stringify(stored(stream, stream.resourceId)).length + 4;
+}
+
 /** Whether `rank` beats `current` (nothing is beaten by anything). */
 export function outranks(rank: Rank, current: Rank | undefined): boolean {
   if (current === undefined) return true;
@@ -72,24 +93,31 @@ export function outranks(rank: Rank, current: Rank | undefined): boolean {
 
 /**
  * Folds a stream record into its leg row's map, or into the stream's own `m|` row when that row
- * already holds it (written by an earlier version) or when the leg already holds MAX_LEG_STREAMS
- * other streams. `streamRow` is `{}` when no such row exists; left empty, it is not written.
+ * already holds it (written by an earlier version) or when the leg has no room for another stream.
+ * `streamRow` is `{}` when no such row exists; left empty, it is not written.
  */
 export function foldLegStream(legRow: RowData, streamRow: RowData, record: CallDiagnosticsRecord, correlationId: string): void {
   if (typeof streamRow['version'] === 'number') {
     foldStream(streamRow, record, correlationId);
     return;
   }
-  const streams = openValue(legRow, LEG_STREAMS_FIELD, decodeLegStreams, encodeLegStreams);
+  const open = openValue(legRow, LEG_STREAMS_FIELD, openLegStreams, (value) => encodeLegStreams(value.streams));
   const key = streamKeyOf(record);
-  const current = streams.get(key);
-  if (current === undefined && streams.size >= MAX_LEG_STREAMS) {
+  const current = open.streams.get(key);
+  const rank = rankOf(record);
+  if (current !== undefined && !outranks(rank, current)) return;
+  const stream = streamFactsOf(record, rank);
+  const chars = charsOf(key, stream);
+  if (current === undefined && (open.streams.size >= MAX_LEG_STREAMS || open.chars + chars > MAX_LEG_STREAMS_CHARS)) {
     foldStream(streamRow, record, correlationId);
     return;
   }
-  const rank = rankOf(record);
-  if (!outranks(rank, current)) return;
-  streams.set(key, {
+  open.chars += chars - (current === undefined ? 0 : charsOf(key, current));
+  open.streams.set(key, stream);
+}
+
+function streamFactsOf(record: CallDiagnosticsRecord, rank: Rank): StreamFacts {
+  return {
     ...rank,
     resourceId: record.resourceId,
     mediaType: clipOrNull(record.mediaType),
@@ -104,35 +132,40 @@ export function foldLegStream(legRow: RowData, streamRow: RowData, record: CallD
     packetLossRateAvg: record.packetLossRateAvg,
     packetLossRateMax: record.packetLossRateMax,
     poor: isPoorStream(record.jitterAvg, record.packetLossRateAvg, record.roundTripTimeAvg),
-  });
+  };
 }
 
 export function encodeLegStreams(streams: LegStreams): string {
   const resources = [...new Set([...streams.values()].map((s) => s.resourceId))].sort();
   const index = new Map(resources.map((r, i) => [r, i]));
-  const stored: Record<string, StoredStream> = {};
+  const encoded: Record<string, StoredStream> = {};
   for (const key of [...streams.keys()].sort()) {
     const s = streams.get(key) as StreamFacts;
-    stored[key] = [
-      s.version,
-      s.at,
-      s.digest,
-      index.get(s.resourceId) as number,
-      s.mediaType,
-      s.streamDirection,
-      s.transportType,
-      s.codecName,
-      s.endpointType,
-      s.jitterAvg,
-      s.jitterMax,
-      s.roundTripTimeAvg,
-      s.roundTripTimeMax,
-      s.packetLossRateAvg,
-      s.packetLossRateMax,
-      s.poor ? 1 : 0,
-    ];
+    encoded[key] = stored(s, index.get(s.resourceId) as number);
   }
-  return JSON.stringify({ r: resources, s: stored });
+  return JSON.stringify({ r: resources, s: encoded });
+}
+
+/** A stream as stored, with its resource as given (its index in the list, or the id itself). */
+function stored(s: StreamFacts, resource: number | string): StoredStream {
+  return [
+    s.version,
+    s.at,
+    s.digest,
+    resource,
+    s.mediaType,
+    s.streamDirection,
+    s.transportType,
+    s.codecName,
+    s.endpointType,
+    s.jitterAvg,
+    s.jitterMax,
+    s.roundTripTimeAvg,
+    s.roundTripTimeMax,
+    s.packetLossRateAvg,
+    s.packetLossRateMax,
+    s.poor ? 1 : 0,
+  ];
 }
 
 /** Reads encodeLegStreams' form; absent is empty. A stored value that does not read throws. */
@@ -145,14 +178,14 @@ export function decodeLegStreams(value: unknown): LegStreams {
   } catch {
     throw new Error(`stored leg streams do not read: ${String(value).slice(0, 80)}`);
   }
-  const { r: resources, s: stored } = (parsed ?? {}) as { r?: unknown; s?: unknown };
-  if (!Array.isArray(resources) || typeof stored !== 'object' || stored === null || Array.isArray(stored)) {
+  const { r: resources, s: entries } = (parsed ?? {}) as { r?: unknown; s?: unknown };
+  if (!Array.isArray(resources) || typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
     throw new Error('stored leg streams are not {r: [...], s: {...}}');
   }
-  for (const [key, raw] of Object.entries(stored as Record<string, unknown>)) {
+  for (const [key, raw] of Object.entries(entries as Record<string, unknown>)) {
     if (!Array.isArray(raw) || raw.length !== 16) throw new Error(`stored leg stream ${key} is not a 16-field list`);
     const s = raw as StoredStream;
-    const resourceId: unknown = (resources as unknown[])[s[3]];
+    const resourceId: unknown = typeof s[3] === 'number' ? (resources as unknown[])[s[3]] : undefined;
     if (typeof s[0] !== 'number' || typeof s[1] !== 'string' || typeof s[2] !== 'string' || typeof resourceId !== 'string') {
       throw new Error(`stored leg stream ${key} has no rank or resource`);
     }
