@@ -122,6 +122,8 @@ export function foldedRows(table: FoldedTable): Record<string, RowData> {
     for (const [rowKey, row] of partition) {
       // Bookkeeping rows (`~…`) are not aggregates: readAggregates skips them too.
       if (rowKey.startsWith(RESERVED_ROW_PREFIX)) continue;
+      // A row left empty is not written (a stream its leg row holds).
+      if (Object.keys(row).length === 0) continue;
       // The store drops null properties; so does the reference.
       for (const key of Object.keys(row)) if (row[key] === null) delete row[key];
       rows[`${partitionKey} / ${rowKey}`] = row;

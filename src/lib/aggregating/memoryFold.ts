@@ -12,6 +12,8 @@ export type FoldedTable = Map<string, Map<string, RowData>>;
 
 export class MemoryFold {
   readonly tables: Map<AggregateView, FoldedTable>;
+  /** Whether records were folded (not only routed): rows then left empty are dropped, as the applier does not write them. */
+  private folded = false;
 
   constructor(readonly views: readonly AggregateView[]) {
     this.tables = new Map(views.map((view): [AggregateView, FoldedTable] => [view, new Map<string, Map<string, RowData>>()]));
@@ -30,6 +32,7 @@ export class MemoryFold {
         return row;
       });
       if (apply) view.apply(record, rows);
+      this.folded ||= apply;
     }
   }
 
@@ -41,8 +44,10 @@ export class MemoryFold {
     let rows = 0;
     for (const [view, table] of this.tables) {
       for (const [partitionKey, partition] of table) {
-        rows += partition.size;
         if (view.finalize) for (const row of partition.values()) view.finalize(row);
+        // The applier does not write a row left empty (a stream its leg row holds); neither does this.
+        if (this.folded) for (const [rowKey, row] of partition) if (Object.keys(row).length === 0) partition.delete(rowKey);
+        rows += partition.size;
         if (!view.summary || !summaries) continue;
         const aggregates = new Map<string, RowData>();
         for (const [rowKey, row] of partition) if (!rowKey.startsWith(RESERVED_ROW_PREFIX)) aggregates.set(rowKey, row);

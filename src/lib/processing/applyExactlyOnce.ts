@@ -218,7 +218,10 @@ async function applyToPartition(
     }
 
     if (view.finalize) for (const row of rows.values()) view.finalize(row);
-    const writes: RowWrite[] = rowKeys.map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
+    // A row routed but left empty and not stored (a stream its leg row holds) is not written.
+    const writes: RowWrite[] = rowKeys
+      .filter((rowKey) => known.get(rowKey) !== undefined || Object.keys(rows.get(rowKey) as RowData).length > 0)
+      .map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
     const newMarks = new Map<string, number>();
     for (const fileId of markKeys.keys()) newMarks.set(fileId, (lastPositions.get(fileId) as number) + 1);
     const markRows = new Set<string>();

@@ -1,5 +1,7 @@
 /**
  * What a call's legs and streams say about the call: a pure function of its `l|` and `m|` rows.
+ * Leg facts come from the leg rows that hold a leg record; streams from every leg row's map and
+ * every `m|` row, a stream found in both counting once, as its better-ranked record.
  *
  * The call-wide fields (start, duration, type) come from the newest leg that has them, by the same
  * (version, time, digest) rank that picks each leg's record: a later version that corrects the
@@ -8,6 +10,7 @@
 import type { RowData } from '../types.js';
 import { compareStrings, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
+import { decodeLegStreams, LEG_STREAMS_FIELD, outranks, type StreamFacts } from './legStreams.js';
 
 /** The quality of a call's streams of one media type. */
 export interface MediaQuality {
@@ -101,19 +104,24 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
   let firstAt: string | null = null;
   let lastAt: string | null = null;
   let resourceId: string | null = null;
-  const see = (row: RowData): void => {
-    const at = text(row['at']);
+  const see = (at: string | null, rid: string | null): void => {
     if (at !== null) {
       if (firstAt === null || at < firstAt) firstAt = at;
       if (lastAt === null || at > lastAt) lastAt = at;
     }
-    const rid = text(row['resourceId']);
     if (rid !== null && (resourceId === null || rid < resourceId)) resourceId = rid;
   };
 
+  const streamsByKey = new Map<string, StreamFacts>();
+  const keep = (key: string, stream: StreamFacts): void => {
+    if (outranks(stream, streamsByKey.get(key))) streamsByKey.set(key, stream);
+  };
   for (const [rowKey, row] of rows) {
     if (rowKey.startsWith(LEG_ROW_PREFIX)) {
-      see(row);
+      for (const [key, stream] of decodeLegStreams(row[LEG_STREAMS_FIELD])) keep(key, stream);
+      // A leg row may hold streams only, until its leg's record arrives.
+      if (typeof row['version'] !== 'number') continue;
+      see(text(row['at']), text(row['resourceId']));
       participants++;
       participantMs += num(row['participantMs']) ?? 0;
       bump(endpointTypes, endpointTypeName(text(row['endpointType'])));
@@ -128,18 +136,21 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
       const t = text(row['callType']);
       if (t !== null && newer(callType, version, at, digest)) callType = { value: t, version, at, digest };
     } else if (rowKey.startsWith(STREAM_ROW_PREFIX)) {
-      see(row);
-      streams++;
-      const poor = row['poor'] === true;
-      if (poor) poorStreams++;
-      const media = text(row['mediaType']) ?? NONE_KEY;
-      const q = (quality[media] ??= { streams: 0, poorStreams: 0, jitterMs: [], roundTripMs: [], packetLoss: [] });
-      q.streams++;
-      if (poor) q.poorStreams++;
-      push(q.jitterMs, row['jitterAvg']);
-      push(q.roundTripMs, row['roundTripTimeAvg']);
-      push(q.packetLoss, row['packetLossRateAvg']);
+      // A stream row routed but not (yet) written is empty.
+      if (typeof row['version'] === 'number') keep(rowKey.slice(STREAM_ROW_PREFIX.length), streamOfRow(row));
     }
+  }
+  for (const stream of streamsByKey.values()) {
+    see(text(stream.at), text(stream.resourceId));
+    streams++;
+    if (stream.poor) poorStreams++;
+    const media = text(stream.mediaType) ?? NONE_KEY;
+    const q = (quality[media] ??= { streams: 0, poorStreams: 0, jitterMs: [], roundTripMs: [], packetLoss: [] });
+    q.streams++;
+    if (stream.poor) q.poorStreams++;
+    push(q.jitterMs, stream.jitterAvg);
+    push(q.roundTripMs, stream.roundTripTimeAvg);
+    push(q.packetLoss, stream.packetLossRateAvg);
   }
   capMediaTypes(quality);
   for (const q of Object.values(quality)) {
@@ -191,6 +202,28 @@ function capMediaTypes(quality: Record<string, MediaQuality>): void {
     delete quality[key];
   }
   quality[OTHER_KEY] = other;
+}
+
+/** A stream as an `m|` row holds it (the store drops null properties). */
+function streamOfRow(row: RowData): StreamFacts {
+  return {
+    version: num(row['version']) ?? 0,
+    at: text(row['at']) ?? '',
+    digest: text(row['digest']) ?? '',
+    resourceId: text(row['resourceId']) ?? '',
+    mediaType: text(row['mediaType']),
+    streamDirection: text(row['streamDirection']),
+    transportType: text(row['transportType']),
+    codecName: text(row['codecName']),
+    endpointType: text(row['endpointType']),
+    jitterAvg: num(row['jitterAvg']),
+    jitterMax: num(row['jitterMax']),
+    roundTripTimeAvg: num(row['roundTripTimeAvg']),
+    roundTripTimeMax: num(row['roundTripTimeMax']),
+    packetLossRateAvg: num(row['packetLossRateAvg']),
+    packetLossRateMax: num(row['packetLossRateMax']),
+    poor: row['poor'] === true,
+  };
 }
 
 function bump(counts: Counts, key: string): void {

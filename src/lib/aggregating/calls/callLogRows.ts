@@ -1,10 +1,12 @@
 /**
  * The call logs' rows in a call's partition of the Calls table, and how a record becomes one. Pure.
  *
- * - `l|<leg>`: one per participant leg (CallSummary and CallSummaryUpdates), leg = the digest of the
- *   ParticipantId, or of the EndpointId when there is none.
- * - `m|<digest>`: one per media stream (CallDiagnostics and CallDiagnosticsUpdates): a digest of
- *   (leg, MediaType, StreamId, StreamDirection), the last three without regard to case.
+ * - `l|<leg>`: one per participant leg, leg = the digest of the ParticipantId, or of the EndpointId
+ *   when there is none. Its CallSummary(Updates) record, and its media streams (CallDiagnostics and
+ *   CallDiagnosticsUpdates) in property `streams` (legStreams.ts): a leg row may hold streams only.
+ * - `m|<stream key>`: one media stream, for streams a leg row has no room for, and as earlier
+ *   versions stored every stream. The stream key is a digest of (leg, MediaType, StreamId,
+ *   StreamDirection), the last three without regard to case.
  *
  * Which record wins, per leg or stream: the highest CallUpdatesVersion (a plain record counts as
  * version 0), then the latest time, then the larger content digest. So the row is a pure function of
@@ -26,13 +28,18 @@ export function legOf(record: CallSummaryRecord | CallDiagnosticsRecord): string
   return '-';
 }
 
-export function legRowKey(record: CallSummaryRecord): string {
+export function legRowKey(record: CallSummaryRecord | CallDiagnosticsRecord): string {
   return LEG_ROW_PREFIX + encodeKeyPart(legOf(record));
 }
 
-export function streamRowKey(record: CallDiagnosticsRecord): string {
+/** A stream's key: in its leg row's map, and after STREAM_ROW_PREFIX in its own row. */
+export function streamKeyOf(record: CallDiagnosticsRecord): string {
   const identity = JSON.stringify([legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection)]);
-  return STREAM_ROW_PREFIX + encodeKeyPart(digest(identity));
+  return encodeKeyPart(digest(identity));
+}
+
+export function streamRowKey(record: CallDiagnosticsRecord): string {
+  return STREAM_ROW_PREFIX + streamKeyOf(record);
 }
 
 function lower(value: string | null): string | null {
@@ -49,13 +56,13 @@ export function isPoorStream(jitterAvg: number | null, packetLossRateAvg: number
 }
 
 /** The version, time and content digest a record competes with; compared in that order. */
-interface Rank {
+export interface Rank {
   version: number;
   at: string;
   digest: string;
 }
 
-function rankOf(record: CallSummaryRecord | CallDiagnosticsRecord): Rank {
+export function rankOf(record: CallSummaryRecord | CallDiagnosticsRecord): Rank {
   const { category: _category, ...content } = record;
   return { version: record.callUpdatesVersion ?? 0, at: isoTime(record.time), digest: digest(JSON.stringify(content)) };
 }
@@ -96,7 +103,7 @@ export function foldLeg(row: RowData, record: CallSummaryRecord, correlationId: 
   row['participantType'] = clipOrNull(record.participantType);
 }
 
-/** Keeps the winning record of a stream, and whether it is poor. */
+/** Keeps the winning record of a stream, and whether it is poor, in the stream's own `m|` row. */
 export function foldStream(row: RowData, record: CallDiagnosticsRecord, correlationId: string): void {
   const rank = rankOf(record);
   if (!beats(row, rank)) return;

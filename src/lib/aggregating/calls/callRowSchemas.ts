@@ -1,7 +1,8 @@
 /**
  * The Calls table's rows the queries read, as the calls view writes them: the call row
  * (callRowEncoding.ts) and the recording rows `s|…` (callRows.ts). Operation and call-log rows are
- * read only by the view itself, when it recomputes a call. A partition written by older versions
+ * read only by the view itself, when it recomputes a call (a leg row's streams through
+ * legStreams.ts's decodeLegStreams, which refuses what does not read). A partition written by older versions
  * may hold a `~seq` row instead of the call row's `appliedRecords` (processing/highWaterMarkRows.ts).
  */
 import { z } from 'zod';

@@ -12,14 +12,16 @@ import {
   operationRowKey,
   summaryRowKey,
 } from './callRows.js';
-import { foldLeg, foldStream, legRowKey, streamRowKey } from './callLogRows.js';
+import { foldLeg, legRowKey, streamRowKey } from './callLogRows.js';
+import { foldLegStream } from './legStreams.js';
 import { contributionPlace, LOCATOR_ROW_KEY, locatorPlaces, locatorRow } from './callLocator.js';
 import { callRowOf } from './callRowEncoding.js';
 import { computeCallFacts } from './callSummary.js';
 
 /**
  * The call join. One partition per CorrelationId holds the call's recordings (`s|...`), its
- * operations (`o|...`), its legs (`l|...`) and media streams (`m|...`) from the call logs, and the
+ * operations (`o|...`), its legs (`l|...`, each with its media streams; `m|...` for streams past a
+ * leg's room and as earlier versions stored them) from the call logs, and the
  * call row (`call`), recomputed from all of them in the same transaction: the call row is a pure
  * function of the set of records, whatever order they arrive in, in whatever files, however often
  * replayed. The call row also counts the records applied (SUMMARY_SEQUENCE_FIELD), so the call's
@@ -46,7 +48,8 @@ export const callsView: AggregateView = {
       return;
     }
     if (record.category === 'CallDiagnostics' || record.category === 'CallDiagnosticsUpdates') {
-      foldStream(row, record, joinableCorrelationId(record.correlationId) as string);
+      // rows: the leg, and the stream's own row (left empty, so not written, while the leg holds it).
+      foldLegStream(row, rows[1] as RowData, record, joinableCorrelationId(record.correlationId) as string);
       return;
     }
     if (record.category === 'CallRecordingSummary') {
@@ -98,7 +101,7 @@ function rowKeysOf(record: NormalizedRecord): string[] | null {
       return [legRowKey(record)];
     case 'CallDiagnostics':
     case 'CallDiagnosticsUpdates':
-      return [streamRowKey(record)];
+      return [legRowKey(record), streamRowKey(record)];
     case 'RoomsOperational':
     case 'Usage':
       return null;

@@ -1,0 +1,212 @@
+/**
+ * A leg's media streams, kept inside the leg's row (`l|<leg>`, property `streams`) rather than a row
+ * each, so a write that touches a leg and its streams writes one entity. Pure.
+ *
+ * Stored as compact JSON, keys sorted so that equal sets of records give equal strings:
+ * `{"r":[resource ids, sorted],"s":{"<stream key>":[version, at, digest, resource index, MediaType,
+ * StreamDirection, TransportType, CodecName, EndpointType, JitterAvg, JitterMax, RoundTripTimeAvg,
+ * RoundTripTimeMax, PacketLossRateAvg, PacketLossRateMax, poor (1 or 0)]}}`. The stream key is the
+ * digest an `m|` row of earlier versions is keyed by, so a stream in both places counts once.
+ *
+ * At most MAX_LEG_STREAMS streams and MAX_LEG_STREAMS_CHARS of JSON per leg: further streams of
+ * that leg get an `m|` row each, as before (the reader takes both). So a leg row stays far below an
+ * entity's 1 MiB (values are clipped to 128 chars, resource ids are not); a record that still makes
+ * a row too large is refused by the store and quarantined, like any row that does not fit.
+ */
+import type { CallDiagnosticsRecord } from '../../normalizing/types.js';
+import { clipOrNull } from '../rowValues.js';
+import { openValue } from '../openValues.js';
+import type { RowData } from '../types.js';
+import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
+
+/** The leg row's property holding its streams. */
+export const LEG_STREAMS_FIELD = 'streams';
+/** Most streams a leg row holds; the service writes a handful per leg. */
+export const MAX_LEG_STREAMS = 64;
+/** Most chars of JSON a leg row's streams take before a new stream gets its own row: 400 KB of the 1 MiB. */
+export const MAX_LEG_STREAMS_CHARS = 200_000;
+
+/** One stream's winning record, as an `m|` row holds it. */
+export interface StreamFacts extends Rank {
+  resourceId: string;
+  mediaType: string | null;
+  streamDirection: string | null;
+  transportType: string | null;
+  codecName: string | null;
+  endpointType: string | null;
+  jitterAvg: number | null;
+  jitterMax: number | null;
+  roundTripTimeAvg: number | null;
+  roundTripTimeMax: number | null;
+  packetLossRateAvg: number | null;
+  packetLossRateMax: number | null;
+  poor: boolean;
+}
+
+type StoredStream = [
+  number,
+  string,
+  string,
+  number | string,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number | null,
+  number,
+];
+
+/** Stream key → its facts. */
+export type LegStreams = Map<string, StreamFacts>;
+
+/** A leg row's streams while a batch folds into it, and about how many chars of JSON they take. */
+interface OpenLegStreams {
+  streams: LegStreams;
+  chars: number;
+}
+
+function openLegStreams(stored: unknown): OpenLegStreams {
+  const streams = decodeLegStreams(stored);
+  let chars = 0;
+  for (const [key, stream] of streams) chars += charsOf(key, stream);
+  return { streams, chars };
+}
+
+/** A stream's share of the JSON, counting its resource id as if it were its own (an upper bound). */
+function charsOf(key: string, stream: StreamFacts): number {
+  return key.length + JSON.stringify(stored(stream, stream.resourceId)).length + 4;
+}
+
+/** Whether `rank` beats `current` (nothing is beaten by anything). */
+export function outranks(rank: Rank, current: Rank | undefined): boolean {
+  if (current === undefined) return true;
+  if (rank.version !== current.version) return rank.version > current.version;
+  if (rank.at !== current.at) return rank.at > current.at;
+  return rank.digest > current.digest;
+}
+
+/**
+ * Folds a stream record into its leg row's map, or into the stream's own `m|` row when that row
+ * already holds it (written by an earlier version) or when the leg has no room for another stream.
+ * `streamRow` is `{}` when no such row exists; left empty, it is not written.
+ */
+export function foldLegStream(legRow: RowData, streamRow: RowData, record: CallDiagnosticsRecord, correlationId: string): void {
+  if (typeof streamRow['version'] === 'number') {
+    foldStream(streamRow, record, correlationId);
+    return;
+  }
+  const open = openValue(legRow, LEG_STREAMS_FIELD, openLegStreams, (value) => encodeLegStreams(value.streams));
+  const key = streamKeyOf(record);
+  const current = open.streams.get(key);
+  const rank = rankOf(record);
+  if (current !== undefined && !outranks(rank, current)) return;
+  const stream = streamFactsOf(record, rank);
+  const chars = charsOf(key, stream);
+  if (current === undefined && (open.streams.size >= MAX_LEG_STREAMS || open.chars + chars > MAX_LEG_STREAMS_CHARS)) {
+    foldStream(streamRow, record, correlationId);
+    return;
+  }
+  open.chars += chars - (current === undefined ? 0 : charsOf(key, current));
+  open.streams.set(key, stream);
+}
+
+function streamFactsOf(record: CallDiagnosticsRecord, rank: Rank): StreamFacts {
+  return {
+    ...rank,
+    resourceId: record.resourceId,
+    mediaType: clipOrNull(record.mediaType),
+    streamDirection: clipOrNull(record.streamDirection),
+    transportType: clipOrNull(record.transportType),
+    codecName: clipOrNull(record.codecName),
+    endpointType: clipOrNull(record.endpointType),
+    jitterAvg: record.jitterAvg,
+    jitterMax: record.jitterMax,
+    roundTripTimeAvg: record.roundTripTimeAvg,
+    roundTripTimeMax: record.roundTripTimeMax,
+    packetLossRateAvg: record.packetLossRateAvg,
+    packetLossRateMax: record.packetLossRateMax,
+    poor: isPoorStream(record.jitterAvg, record.packetLossRateAvg, record.roundTripTimeAvg),
+  };
+}
+
+export function encodeLegStreams(streams: LegStreams): string {
+  const resources = [...new Set([...streams.values()].map((s) => s.resourceId))].sort();
+  const index = new Map(resources.map((r, i) => [r, i]));
+  const encoded: Record<string, StoredStream> = {};
+  for (const key of [...streams.keys()].sort()) {
+    const s = streams.get(key) as StreamFacts;
+    encoded[key] = stored(s, index.get(s.resourceId) as number);
+  }
+  return JSON.stringify({ r: resources, s: encoded });
+}
+
+/** A stream as stored, with its resource as given (its index in the list, or the id itself). */
+function stored(s: StreamFacts, resource: number | string): StoredStream {
+  return [
+    s.version,
+    s.at,
+    s.digest,
+    resource,
+    s.mediaType,
+    s.streamDirection,
+    s.transportType,
+    s.codecName,
+    s.endpointType,
+    s.jitterAvg,
+    s.jitterMax,
+    s.roundTripTimeAvg,
+    s.roundTripTimeMax,
+    s.packetLossRateAvg,
+    s.packetLossRateMax,
+    s.poor ? 1 : 0,
+  ];
+}
+
+/** Reads encodeLegStreams' form; absent is empty. A stored value that does not read throws. */
+export function decodeLegStreams(value: unknown): LegStreams {
+  const streams: LegStreams = new Map();
+  if (value === undefined || value === null || value === '') return streams;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(value));
+  } catch {
+    throw new Error(`stored leg streams do not read: ${String(value).slice(0, 80)}`);
+  }
+  const { r: resources, s: entries } = (parsed ?? {}) as { r?: unknown; s?: unknown };
+  if (!Array.isArray(resources) || typeof entries !== 'object' || entries === null || Array.isArray(entries)) {
+    throw new Error('stored leg streams are not {r: [...], s: {...}}');
+  }
+  for (const [key, raw] of Object.entries(entries as Record<string, unknown>)) {
+    if (!Array.isArray(raw) || raw.length !== 16) throw new Error(`stored leg stream ${key} is not a 16-field list`);
+    const s = raw as StoredStream;
+    const resourceId: unknown = typeof s[3] === 'number' ? (resources as unknown[])[s[3]] : undefined;
+    if (typeof s[0] !== 'number' || typeof s[1] !== 'string' || typeof s[2] !== 'string' || typeof resourceId !== 'string') {
+      throw new Error(`stored leg stream ${key} has no rank or resource`);
+    }
+    streams.set(key, {
+      version: s[0],
+      at: s[1],
+      digest: s[2],
+      resourceId,
+      mediaType: s[4],
+      streamDirection: s[5],
+      transportType: s[6],
+      codecName: s[7],
+      endpointType: s[8],
+      jitterAvg: s[9],
+      jitterMax: s[10],
+      roundTripTimeAvg: s[11],
+      roundTripTimeMax: s[12],
+      packetLossRateAvg: s[13],
+      packetLossRateMax: s[14],
+      poor: s[15] === 1,
+    });
+  }
+  return streams;
+}
