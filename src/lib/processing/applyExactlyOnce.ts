@@ -4,7 +4,15 @@ import type { NormalizedRecord } from '../normalizing/types.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
-import { encodeSummaryMarks, highWaterMarkRowKey, markOf, MAX_SUMMARY_MARKS_CHARS, summaryMarksOf, type HighWaterMarkRow } from './highWaterMarkRows.js';
+import {
+  encodeSummaryMarks,
+  fileMarkOf,
+  highWaterMarkRowKey,
+  MAX_SUMMARY_MARKS_CHARS,
+  summaryMarksOf,
+  type FileMark,
+  type HighWaterMarkRow,
+} from './highWaterMarkRows.js';
 
 export { highWaterMarkRowKey } from './highWaterMarkRows.js';
 import { PartitionCache, type PartitionRows } from './partitionCache.js';
@@ -165,7 +173,14 @@ async function applyToPartition(
   const summary = view.summary;
   const companionKeys = summary?.companionKeys ?? [];
   const known = cache.partition(view.table, partitionKey, summary !== undefined);
-  let items = all;
+  // Records that each touch one row (a resource's rooms) go row by row: a row many records touch is
+  // written once, not once per transaction. Their files' marks then also list the positions applied
+  // past the mark until the write ends.
+  const byRow = !summary && all.length > 1 && all.every((item) => item.rowKeys.length === 1);
+  let items = byRow ? groupedByRow(all) : all;
+  // Each file's last position in this write: its mark moves past it once all its records here are in.
+  const lastInWrite = new Map<string, number>();
+  for (const item of all) lastInWrite.set(item.source.fileId, Math.max(lastInWrite.get(item.source.fileId) ?? -1, item.position));
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
@@ -193,11 +208,14 @@ async function applyToPartition(
     }
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).
-    const marks = new Map<string, number>();
-    for (const [fileId, { markKey }] of markKeys) marks.set(fileId, Math.max(summaryMarks?.get(fileId) ?? 0, markOf(view.table, known.get(markKey))));
+    const marks = new Map<string, FileMark>();
+    for (const [fileId, { markKey }] of markKeys) {
+      const stored = fileMarkOf(view.table, known.get(markKey));
+      marks.set(fileId, { mark: Math.max(summaryMarks?.get(fileId) ?? 0, stored.mark), applied: stored.applied });
+    }
     const pending = items.filter((item) => {
       const mark = marks.get(item.source.fileId);
-      return mark === undefined || item.position >= mark;
+      return mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position));
     });
     if (pending.length < items.length) {
       stats.alreadyApplied += items.length - pending.length;
@@ -222,14 +240,19 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys
       .filter((rowKey) => known.get(rowKey) !== undefined || Object.keys(rows.get(rowKey) as RowData).length > 0)
       .map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
-    const newMarks = new Map<string, number>();
-    for (const fileId of markKeys.keys()) newMarks.set(fileId, (lastPositions.get(fileId) as number) + 1);
+    const newMarks = byRow ? rowOrderMarks(items, end, marks, lastInWrite) : new Map<string, FileMark>();
+    if (!byRow) {
+      for (const [fileId, { applied }] of marks) {
+        const mark = (lastPositions.get(fileId) as number) + 1;
+        newMarks.set(fileId, { mark, applied: applied.from(mark) });
+      }
+    }
     const markRows = new Set<string>();
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
       summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
       const carried = new Map(summaryMarks);
-      for (const [fileId, mark] of newMarks) {
+      for (const [fileId, { mark }] of newMarks) {
         if (marksInSummary || carried.has(fileId)) carried.set(fileId, mark);
         else markRows.add(fileId);
       }
@@ -245,7 +268,8 @@ async function applyToPartition(
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
       if (summary && !markRows.has(fileId)) continue;
-      const data: HighWaterMarkRow = { file: source.fileKey, mark: newMarks.get(fileId) as number, updatedAt };
+      const { mark, applied } = newMarks.get(fileId) as FileMark;
+      const data: HighWaterMarkRow = { file: source.fileKey, mark, ...(applied.size > 0 ? { applied: applied.toText() } : {}), updatedAt };
       const markRow = known.get(markKey);
       writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
     }
@@ -309,6 +333,52 @@ async function applyToPartition(
     }
     summaries.set(summaryKey(view.table, partitionKey), snapshot);
   }
+}
+
+/** The items in order of their row's first record, each row's records in their original order. */
+function groupedByRow(items: readonly Item[]): Item[] {
+  const firstSeen = new Map<string, number>();
+  items.forEach((item, index) => {
+    const rowKey = item.rowKeys[0] as string;
+    if (!firstSeen.has(rowKey)) firstSeen.set(rowKey, index);
+  });
+  return items
+    .map((item, index) => ({ item, index, row: firstSeen.get(item.rowKeys[0] as string) as number }))
+    .sort((a, b) => a.row - b.row || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/**
+ * The marks after items[0, end) of a write taken row by row: positions applied past each file's mark
+ * are listed until none of the file's items in this write remain, and the mark then moves past the
+ * file's last position in the write (positions listed beyond it, from a longer write that was cut
+ * short, stay listed).
+ */
+function rowOrderMarks(
+  items: readonly Item[],
+  end: number,
+  marks: ReadonlyMap<string, FileMark>,
+  lastInWrite: ReadonlyMap<string, number>,
+): Map<string, FileMark> {
+  const positions = new Map<string, number[]>();
+  for (let i = 0; i < end; i++) {
+    const item = items[i] as Item;
+    const list = positions.get(item.source.fileId);
+    if (list) list.push(item.position);
+    else positions.set(item.source.fileId, [item.position]);
+  }
+  const remaining = new Set<string>();
+  for (let i = end; i < items.length; i++) remaining.add((items[i] as Item).source.fileId);
+  const next = new Map<string, FileMark>();
+  for (const [fileId, applied] of positions) {
+    const stored = marks.get(fileId) as FileMark;
+    const mark: FileMark = { mark: stored.mark, applied: stored.applied.with(applied) };
+    if (!remaining.has(fileId)) {
+      const past = Math.max(mark.mark, (lastInWrite.get(fileId) as number) + 1);
+      next.set(fileId, { mark: past, applied: mark.applied.from(past) });
+    } else next.set(fileId, mark);
+  }
+  return next;
 }
 
 /** The summary row over every aggregate row of the partition, with this transaction's rows in place of their stored versions. */

@@ -1,0 +1,101 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { roomsView } from '../../src/lib/aggregating/index.js';
+import { applyToViews, type PositionedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
+import { PositionSet } from '../../src/lib/processing/highWaterMarkRows.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
+import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { newMemoryTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
+
+describe('PositionSet', () => {
+  it('holds what was added, as sorted disjoint ranges, and drops what lies before a mark', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 60 }), { maxLength: 40 }), fc.nat({ max: 70 }), (positions, mark) => {
+        // Added at once, and one by one.
+        const set = new PositionSet().with(positions);
+        let oneByOne = new PositionSet();
+        for (const position of positions) oneByOne = oneByOne.with([position]);
+        expect(oneByOne.toText()).toBe(set.toText());
+        const parsed = PositionSet.parse(set.toText());
+        expect(parsed).toBeDefined();
+        const after = set.from(mark);
+        for (let p = 0; p <= 71; p++) {
+          expect(set.has(p), `has ${p}`).toBe(positions.includes(p));
+          expect(parsed?.has(p)).toBe(positions.includes(p));
+          expect(after.has(p)).toBe(positions.includes(p) && p >= mark);
+        }
+        const bounds = JSON.parse(set.toText()) as number[];
+        for (let i = 1; i < bounds.length; i++) expect(bounds[i]).toBeGreaterThan(bounds[i - 1] as number);
+      }),
+    );
+  });
+
+  it('refuses text that is not sorted ranges', () => {
+    for (const text of ['x', '{}', '[1]', '[2,1]', '[1,2,2,3]', '[1.5,2]', '["1","2"]']) expect(PositionSet.parse(text), text).toBeUndefined();
+  });
+});
+
+/** Rooms records of 300 rooms, each room's records spread over the file: one partition, far more than 100 rows. */
+function roomsFile(seed: number, count = 900): PositionedRecord[] {
+  return normalizeAll(roomsRecords(count, seed, 300)).map((record, position) => ({ position, record }));
+}
+
+async function apply(tables: TableStore, files: { fileId: string; records: PositionedRecord[] }[]): Promise<void> {
+  await applyToViews(
+    tables,
+    [roomsView],
+    files.map(({ fileId, records }) => ({ fileId, fileKey: `c/${fileId}`, records })),
+    { concurrency: 2 },
+  );
+}
+
+describe('a partition whose records each touch one row is written row by row', () => {
+  const a = roomsFile(11);
+  const b = roomsFile(12);
+  const expected = referenceAggregates(
+    [...a, ...b].map(({ record }) => record),
+    [roomsView],
+  );
+
+  it('writes each row once per write, not once per transaction it appears in', async () => {
+    const tables = newMemoryTableStore();
+    await apply(tables, [
+      { fileId: 'a.0', records: a },
+      { fileId: 'b.0', records: b },
+    ]);
+    expect(await readAggregates(tables, [roomsView])).toEqual(expected);
+    const rows = Object.keys(expected[roomsView.table] ?? {}).length;
+    expect(rows).toBeGreaterThan(250);
+    // Rows once, plus the two files' marks in each transaction.
+    expect(tables.requests.entities).toBeLessThanOrEqual(rows + 2 * tables.requests.transactions);
+  });
+
+  it('a crash before any write of the whole files, then the files again in other segments, counts every record once', async () => {
+    const whole = (tables: TableStore): Promise<void> =>
+      apply(tables, [
+        { fileId: 'a.0', records: a },
+        { fileId: 'b.0', records: b },
+      ]);
+    // After the crash the files are read again in smaller segments, one file at a time.
+    const again = async (tables: TableStore): Promise<void> => {
+      for (const [fileId, records] of [
+        ['a.0', a],
+        ['b.0', b],
+      ] as const) {
+        for (let start = 0; start < records.length; start += 250) await apply(tables, [{ fileId, records: records.slice(start, start + 250) }]);
+      }
+    };
+    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+    await whole(probe);
+    expect(probe.writes).toBeGreaterThan(3);
+    for (let crashAt = 1; crashAt < probe.writes; crashAt++) {
+      const account = new MemoryTableAccount();
+      await expect(whole(new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt))).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = newMemoryTableStore('Crash', account);
+      await again(recovered);
+      expect(await readAggregates(recovered, [roomsView]), `crash before write ${crashAt}`).toEqual(expected);
+    }
+  });
+});
