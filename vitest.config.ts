@@ -1,15 +1,30 @@
+import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
+/** Files that set the environment or start the Functions host, or whose checks see other files' module state. */
+const NEEDS_ISOLATION = ['test/http/functions.test.ts', 'test/http/unavailable.test.ts', 'test/storage/tableStoreContract.test.ts'];
+
+function filesOf(...folders: string[]): string[] {
+  return folders.flatMap((folder) =>
+    readdirSync(new URL(`./${folder}/`, import.meta.url))
+      .filter((name) => name.endsWith('.test.ts'))
+      .map((name) => `${folder}/${name}`),
+  );
+}
+
 /**
- * Tests of logic, queries and templates: they change no environment variable, working directory or
- * global, and keep to their own tables and containers, so one worker runs many of them without
- * loading the modules again for each file (isolate: false), which is most of their cost.
+ * Tests of logic, queries, templates, processing, storage and HTTP handlers: they change no
+ * environment variable, working directory or global, and keep to their own tables and containers,
+ * so one worker runs many of them without loading the modules again for each file (isolate: false),
+ * which is most of their cost.
  */
 const SHARED_MODULE_TESTS = [
   'test/aggregating/**/*.test.ts',
   'test/bench/**/*.test.ts',
   'test/config/**/*.test.ts',
   'test/dashboard/api.test.ts',
+  'test/processing/**/*.test.ts',
+  ...filesOf('test/http', 'test/storage').filter((file) => !NEEDS_ISOLATION.includes(file)),
   'test/dashboard/series.test.ts',
   'test/generating/**/*.test.ts',
   'test/infra/**/*.test.ts',
