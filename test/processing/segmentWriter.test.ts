@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
-import { SegmentWriter, type SegmentWrite } from '../../src/lib/processing/segmentWriter.js';
+import { MIN_WRITE_GROUP, SegmentWriter, type SegmentWrite } from '../../src/lib/processing/segmentWriter.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -46,27 +46,42 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('SegmentWriter', () => {
-  it('writes once half the files reading have a segment, and the other half read on meanwhile', async () => {
-    const tables = new GatedStore(newMemoryTableStore());
+  function writerOver(tables: GatedStore, readers: number): SegmentWriter {
     const writer = new SegmentWriter({ tables, views: [roomsOperationsView], logger: silentLogger, partitionConcurrency: 2, maxPendingRecords: 1_000_000 });
-    for (let i = 0; i < 4; i++) writer.enter();
+    for (let i = 0; i < readers; i++) writer.enter();
+    return writer;
+  }
+
+  it('with many files reading, writes once half of them have a segment, and the other half read on meanwhile', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const readers = 2 * MIN_WRITE_GROUP + 4;
+    const writer = writerOver(tables, readers);
     tables.close();
-    const a = segment('a.0', 1);
-    const b = segment('b.0', 2);
-    const c = segment('c.0', 3);
-    const d = segment('d.0', 4);
-    const first = writer.commit(a);
+    const segments = Array.from({ length: readers }, (_, i) => segment(`f${i}.0`, i + 1));
+    const half = readers / 2;
+    const committed = segments.slice(0, half - 1).map((write) => writer.commit(write));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    // One of four is not half: nothing is written yet.
+    // One short of half: nothing is written yet.
     expect(tables.commits).toBe(0);
-    const second = writer.commit(b);
+    committed.push(writer.commit(segments[half - 1] as ReturnType<typeof segment>));
     await until(() => tables.commits > 0);
-    // The write of a and b is held open; c and d are still free to hand in their segments.
-    const third = writer.commit(c);
-    const fourth = writer.commit(d);
-    expect([a.saved, b.saved, c.saved, d.saved]).toEqual([0, 0, 0, 0]);
+    // That write is held open; the other half are still free to hand in their segments.
+    for (const write of segments.slice(half)) committed.push(writer.commit(write));
+    expect(segments.map((write) => write.saved)).toEqual(segments.map(() => 0));
     tables.release();
-    await Promise.all([first, second, third, fourth]);
-    expect([a.saved, b.saved, c.saved, d.saved]).toEqual([1, 1, 1, 1]);
+    await Promise.all(committed);
+    expect(segments.map((write) => write.saved)).toEqual(segments.map(() => 1));
+  });
+
+  it('with few files reading, waits for all of them: their records belong in one write', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const writer = writerOver(tables, 3);
+    const [a, b, c] = [segment('a.0', 1), segment('b.0', 2), segment('c.0', 3)];
+    const committed = [writer.commit(a), writer.commit(b)];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(tables.commits).toBe(0);
+    committed.push(writer.commit(c));
+    await Promise.all(committed);
+    expect([a.saved, b.saved, c.saved]).toEqual([1, 1, 1]);
   });
 });

@@ -5,6 +5,9 @@ import type { Logger } from '../logging.js';
 import { PartitionCache } from './partitionCache.js';
 import { publishCallContributions } from './publishCallContributions.js';
 
+/** Up to this many files reading, a write waits for all of them; past it, for half of them. */
+export const MIN_WRITE_GROUP = 8;
+
 /** One segment of one file, ready to be made durable: its quarantine rows, its records, then its checkpoint. */
 export interface SegmentWrite {
   source: RecordSource;
@@ -78,8 +81,10 @@ export class SegmentWriter {
 
   private maybeWrite(): void {
     if (this.writing || this.waiting.length === 0) return;
-    // Half the files reading is enough: the other half reads on while this write goes on.
-    if (this.waiting.length * 2 < this.readers && this.waitingRecords < this.options.maxPendingRecords) return;
+    // Half the files reading is enough (the other half reads on while this write goes on), but few
+    // files wait for each other: their records (a call's operations and summaries) belong together.
+    const enough = Math.min(this.readers, Math.max(MIN_WRITE_GROUP, Math.ceil(this.readers / 2)));
+    if (this.waiting.length < enough && this.waitingRecords < this.options.maxPendingRecords) return;
     // One segment per file in a write: a file's next segment (another run's copy of it) waits for the next write.
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
