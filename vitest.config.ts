@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/support/slowFirstSequencer.js';
 
 /** Files that set the environment or start the Functions host, or whose checks see other files' module state. */
 const NEEDS_ISOLATION = ['test/http/functions.test.ts', 'test/http/unavailable.test.ts', 'test/storage/tableStoreContract.test.ts'];
@@ -41,6 +42,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Processes, not threads: tests change the working directory and send signals.
     pool: 'forks',
+    // The slowest files first, also where vitest has no durations of an earlier run.
+    sequence: { sequencer: SlowFirstSequencer },
     // Most test time is spent waiting on Azurite, child processes and timers, not on a core: on a
     // 2-core machine three workers finish first (measured: 2 workers 138 s, 3 workers 127 s, 4 workers
     // 141 s, when the embedded-store and signal tests start processes of their own).
