@@ -3,7 +3,13 @@ import { defineConfig } from 'vitest/config';
 import SlowFirstSequencer from './test/support/slowFirstSequencer.js';
 
 /** Files that set the environment or start the Functions host, or whose checks see other files' module state. */
-const NEEDS_ISOLATION = ['test/http/functions.test.ts', 'test/http/unavailable.test.ts', 'test/storage/tableStoreContract.test.ts'];
+const NEEDS_ISOLATION = [
+  'test/http/functions.test.ts',
+  'test/http/unavailable.test.ts',
+  'test/storage/tableStoreContract.test.ts',
+  'test/cli/outage.test.ts',
+  'test/cli/tables.test.ts',
+];
 
 function filesOf(...folders: string[]): string[] {
   return folders.flatMap((folder) =>
@@ -14,8 +20,9 @@ function filesOf(...folders: string[]): string[] {
 }
 
 /**
- * Tests of logic, queries, templates, processing, storage and HTTP handlers: they change no
- * environment variable, working directory or global, and keep to their own tables and containers,
+ * Tests of logic, queries, templates, processing, storage, HTTP handlers, the CLI in process and the
+ * reliability scenarios: they change no environment variable, working directory or global, and keep
+ * to their own tables, containers and data dirs,
  * so one worker runs many of them without loading the modules again for each file (isolate: false),
  * which is most of their cost.
  */
@@ -25,7 +32,7 @@ const SHARED_MODULE_TESTS = [
   'test/config/**/*.test.ts',
   'test/dashboard/api.test.ts',
   'test/processing/**/*.test.ts',
-  ...filesOf('test/http', 'test/storage').filter((file) => !NEEDS_ISOLATION.includes(file)),
+  ...filesOf('test/http', 'test/storage', 'test/cli', 'test/reliability').filter((file) => !NEEDS_ISOLATION.includes(file)),
   'test/dashboard/series.test.ts',
   'test/generating/**/*.test.ts',
   'test/infra/**/*.test.ts',
