@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { roomsView } from '../../src/lib/aggregating/index.js';
 import { applyToViews, type PositionedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
-import { PositionSet } from '../../src/lib/processing/highWaterMarkRows.js';
+import { highWaterMarkRowKey, PositionSet } from '../../src/lib/processing/highWaterMarkRows.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
@@ -98,4 +98,19 @@ describe('a partition whose records each touch one row is written row by row', (
       expect(await readAggregates(recovered, [roomsView]), `crash before write ${crashAt}`).toEqual(expected);
     }
   });
+
+  it('a mark whose listed positions are not ranges fails the write instead of applying them again', async () => {
+    const tables = newMemoryTableStore();
+    await apply(tables, [{ fileId: 'a.0', records: a.slice(0, 10) }]);
+    const [mark] = await markRowsOf(tables);
+    if (!mark) throw new Error('no mark row');
+    await tables.upsert(roomsView.table, mark.partitionKey, mark.rowKey, { ...mark.data, applied: '[5,3]' });
+    await expect(apply(tables, [{ fileId: 'a.0', records: a.slice(0, 20) }])).rejects.toThrow(/applied is not a list of position ranges/);
+  });
 });
+
+async function markRowsOf(tables: TableStore): Promise<{ partitionKey: string; rowKey: string; data: Record<string, unknown> }[]> {
+  const found: { partitionKey: string; rowKey: string; data: Record<string, unknown> }[] = [];
+  for await (const row of tables.query(roomsView.table, undefined)) if (row.rowKey.startsWith(highWaterMarkRowKey(''))) found.push(row);
+  return found;
+}

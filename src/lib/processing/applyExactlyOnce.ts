@@ -188,12 +188,16 @@ async function applyToPartition(
     // A summary view knows its whole partition (whatever the keys), and its summary row carries its
     // files' marks until the map is full; then new files' marks are rows again.
     let summaryMarks: Map<string, number> | undefined;
+    let marksInSummary = false;
     if (summary) {
       const foundNothing = await known.prepare([summary.rowKey], cache.expectsNew(view.table));
       if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
-      summaryMarks = summaryMarksOf(view.table, known.get(summary.rowKey));
+      const summaryRow = known.get(summary.rowKey);
+      summaryMarks = summaryMarksOf(view.table, summaryRow);
+      // The stored text (checked just above) is the map as encoded: its length, without encoding it again.
+      const stored = summaryRow?.data[SUMMARY_MARKS_FIELD];
+      marksInSummary = (typeof stored === 'string' ? stored.length : 0) < MAX_SUMMARY_MARKS_CHARS;
     }
-    const marksInSummary = summaryMarks !== undefined && encodeSummaryMarks(summaryMarks).length < MAX_SUMMARY_MARKS_CHARS;
     const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0), !marksInSummary), limit);
     const rowKeys = distinctRowKeys(items, end);
     const markKeys = new Map<string, { markKey: string; source: RecordSource }>();
