@@ -90,6 +90,19 @@ describe('files read in parallel are written together', () => {
     expect(tables.rowReads).toBeGreaterThan(0);
   });
 
+  it('a run holding its limit of records ends its segments early and still counts every record once', async () => {
+    const { files, records } = await callFiles(55, 30);
+    const expected = referenceAggregates(normalizeAll(records));
+    const tables = newTableStore();
+    // Far fewer records than one file holds: every segment ends at the run's limit.
+    const deps = testDeps(tables, undefined, { heldRecords: 25 });
+    const results = await Promise.all(files.map((file) => processFile(file, deps)));
+    expect(await readAggregates(tables)).toEqual(expected);
+    const segments = results.reduce((sum, result) => sum + result.segments, 0);
+    expect(segments).toBeGreaterThanOrEqual(Math.ceil(records.length / 25));
+    expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(records.length);
+  });
+
   it('a crash before any write of a run over several files leaves storage repairable: the next run equals one clean pass', async () => {
     const { files, records } = await callFiles(53, 12);
     const expected = referenceAggregates(normalizeAll(records));

@@ -11,7 +11,7 @@ import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
-import { SegmentWriter } from './segmentWriter.js';
+import { SegmentWriter, type HeldRecords } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
 
 /** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
@@ -80,7 +80,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
       views: deps.views,
       logger: deps.logger,
       partitionConcurrency: deps.settings.partitionConcurrency,
-      maxPendingRecords: deps.settings.writeRecords,
+      maxHeldRecords: deps.settings.heldRecords,
     });
     WRITERS.set(deps, writer);
   }
@@ -193,70 +193,76 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       break;
     }
 
-    const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
-    carry = undefined;
-    const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk ?? ahead);
-    const consumed = segment.end.offset - checkpoint.offset;
-    result.pendingBytes = stat.length - segment.end.offset;
-    const sealNow = final && segment.end.offset >= stat.length;
-    if (consumed === 0 && !sealNow && !result.replaced) {
-      if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
-      break;
-    }
-    const fingerprints = { ...segment.fingerprints };
-    if (fingerprints.tailFingerprint === undefined) Object.assign(fingerprints, await tailFingerprintAt(deps.source, file, segment.end.offset));
-    const tail = { tailFingerprint: fingerprints.tailFingerprint ?? '', tailFingerprintLength: fingerprints.tailFingerprintLength ?? 0 };
-    const earlierEnds =
-      segment.end.offset >= stat.length ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail }) : checkpoint.earlierEnds;
+    // The segment's records count against the run's limit until they are written (or abandoned).
+    const held = writer.holdSegment();
+    try {
+      const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
+      carry = undefined;
+      const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk ?? ahead, held);
+      const consumed = segment.end.offset - checkpoint.offset;
+      result.pendingBytes = stat.length - segment.end.offset;
+      const sealNow = final && segment.end.offset >= stat.length;
+      if (consumed === 0 && !sealNow && !result.replaced) {
+        if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
+        break;
+      }
+      const fingerprints = { ...segment.fingerprints };
+      if (fingerprints.tailFingerprint === undefined) Object.assign(fingerprints, await tailFingerprintAt(deps.source, file, segment.end.offset));
+      const tail = { tailFingerprint: fingerprints.tailFingerprint ?? '', tailFingerprintLength: fingerprints.tailFingerprintLength ?? 0 };
+      const earlierEnds =
+        segment.end.offset >= stat.length ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail }) : checkpoint.earlierEnds;
 
-    const generationId = fileGenerationId(file, checkpoint.generation);
-    const outcome = segment.outcome;
-    const nextCheckpoint = (refused: number): Checkpoint => ({
-      ...checkpoint,
-      offset: segment.end.offset,
-      newlines: segment.end.newlines,
-      mode: segment.end.mode,
-      etag: stat.etag,
-      length: stat.length,
-      createdOn: stat.createdOn,
-      ...fingerprints,
-      earlierEnds,
-      sealed: sealNow,
-      records: checkpoint.records + outcome.records.length,
-      unsupported: checkpoint.unsupported + outcome.unsupported,
-      badLines: checkpoint.badLines + outcome.badLines + refused,
-      bytes: checkpoint.bytes + consumed,
-      updatedAt: new Date(now()).toISOString(),
-      lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
-    });
-    const applied = await writer.commit({
-      source: {
-        fileId: generationId,
-        fileKey: fileKey(file),
-        records: outcome.records,
-        onRefused: async (refused) => {
-          deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-            file: fileKey(file),
-            position: refused.record.position,
-            view: refused.view,
-            code: refused.code,
-          });
-          await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+      const generationId = fileGenerationId(file, checkpoint.generation);
+      const outcome = segment.outcome;
+      const nextCheckpoint = (refused: number): Checkpoint => ({
+        ...checkpoint,
+        offset: segment.end.offset,
+        newlines: segment.end.newlines,
+        mode: segment.end.mode,
+        etag: stat.etag,
+        length: stat.length,
+        createdOn: stat.createdOn,
+        ...fingerprints,
+        earlierEnds,
+        sealed: sealNow,
+        records: checkpoint.records + outcome.records.length,
+        unsupported: checkpoint.unsupported + outcome.unsupported,
+        badLines: checkpoint.badLines + outcome.badLines + refused,
+        bytes: checkpoint.bytes + consumed,
+        updatedAt: new Date(now()).toISOString(),
+        lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
+      });
+      const applied = await writer.commit({
+        source: {
+          fileId: generationId,
+          fileKey: fileKey(file),
+          records: outcome.records,
+          onRefused: async (refused) => {
+            deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
+              file: fileKey(file),
+              position: refused.record.position,
+              view: refused.view,
+              code: refused.code,
+            });
+            await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+          },
         },
-      },
-      quarantine: () => quarantine.put(file, outcome.quarantined),
-      save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
-    });
-    if (!applied.saved) continue; // another run moved first: re-read and go on from there
+        quarantine: () => quarantine.put(file, outcome.quarantined),
+        save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
+      });
+      if (!applied.saved) continue; // another run moved first: re-read and go on from there
 
-    result.status = 'processed';
-    result.segments++;
-    result.bytes += consumed;
-    result.records += outcome.records.length;
-    result.unsupported += outcome.unsupported;
-    result.badLines += outcome.badLines + applied.refused;
-    carry = segment.rest;
-    if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
+      result.status = 'processed';
+      result.segments++;
+      result.bytes += consumed;
+      result.records += outcome.records.length;
+      result.unsupported += outcome.unsupported;
+      result.badLines += outcome.badLines + applied.refused;
+      carry = segment.rest;
+      if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
+    } finally {
+      held.release();
+    }
   }
 
   if (result.status === 'processed') {
@@ -305,6 +311,7 @@ async function readSegment(
   now: number,
   before: Buffer,
   prefetched: Buffer | undefined,
+  held: HeldRecords,
 ): Promise<Segment> {
   const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
@@ -313,6 +320,7 @@ async function readSegment(
   const withinBudget = (item: FramedItem): boolean => {
     interpreter.addItem(item);
     return (
+      held.hold(interpreter.records.length) &&
       item.end - start.offset < settings.segmentBytes &&
       interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords &&
       interpreter.quarantinedChars < settings.segmentQuarantinedChars
@@ -343,6 +351,7 @@ async function readSegment(
   }
   if (!full && readPosition >= length) {
     interpreter.add(framer.finish(final));
+    held.hold(interpreter.records.length);
     consumedBytes.add(Buffer.alloc(0), framer.position.offset);
   }
   return {

@@ -5,9 +5,6 @@ import type { Logger } from '../logging.js';
 import { PartitionCache } from './partitionCache.js';
 import { publishCallContributions } from './publishCallContributions.js';
 
-/** Up to this many files reading, a write waits for all of them; past it, for half of them. */
-export const MIN_WRITE_GROUP = 8;
-
 /** One segment of one file, ready to be made durable: its quarantine rows, its records, then its checkpoint. */
 export interface SegmentWrite {
   source: RecordSource;
@@ -29,9 +26,20 @@ export interface SegmentWriterOptions {
   views: readonly AggregateView[];
   logger: Logger;
   partitionConcurrency: number;
-  /** A write starts once this many records wait, even if some files are still reading. */
-  maxPendingRecords: number;
+  /**
+   * Most records the run holds, read and not yet written: once it holds this many, every segment
+   * being read ends at its next record and a write starts with the segments waiting.
+   */
+  maxHeldRecords: number;
   cache?: PartitionCache;
+}
+
+/** One segment's records, counted from the first read until the segment is written or abandoned. */
+export interface HeldRecords {
+  /** The segment now holds `records`; false once the run holds its limit (the segment should end). */
+  hold(records: number): boolean;
+  /** The segment was written, or abandoned: its records no longer count. */
+  release(): void;
 }
 
 interface Waiting {
@@ -42,16 +50,18 @@ interface Waiting {
 
 /**
  * Makes segments durable for every file of a run, several files at a time: segments of files read
- * in parallel wait until every file still reading has one too (or enough records wait), then go in
- * one write, so a partition that many files touch costs one group of transactions instead of one per
- * file. Each file's checkpoint moves only after every partition of the write committed; the marks
+ * in parallel wait until every file still reading has one too (or the run holds its limit of
+ * records), then go in one write, so a partition that many files touch (a call, whose records
+ * arrive in several categories' files over several hours) costs one group of transactions instead
+ * of one per file. Each file's checkpoint moves only after every partition of the write committed; the marks
  * keep it exactly once whatever is cut short. A write that fails is retried file by file, so one
  * file's failure never holds back another's.
  */
 export class SegmentWriter {
   private readers = 0;
   private waiting: Waiting[] = [];
-  private waitingRecords = 0;
+  /** Records of segments being read, waiting or being written. */
+  private held = 0;
   private writing = false;
   private readonly cache: PartitionCache;
 
@@ -70,21 +80,36 @@ export class SegmentWriter {
     this.maybeWrite();
   }
 
+  /** Counts a segment's records against the run's limit while it is read, waits and is written. */
+  holdSegment(): HeldRecords {
+    let counted = 0;
+    return {
+      hold: (records) => {
+        this.held += records - counted;
+        counted = records;
+        return this.held < this.options.maxHeldRecords;
+      },
+      release: () => {
+        this.held -= counted;
+        counted = 0;
+      },
+    };
+  }
+
   /** Resolves once the segment's records and checkpoint are written (or rejects with why they could not be). */
   commit(write: SegmentWrite): Promise<SegmentCommit> {
     return new Promise<SegmentCommit>((resolve, reject) => {
       this.waiting.push({ write, resolve, reject });
-      this.waitingRecords += write.source.records.length;
       this.maybeWrite();
     });
   }
 
   private maybeWrite(): void {
     if (this.writing || this.waiting.length === 0) return;
-    // Half the files reading is enough (the other half reads on while this write goes on), but few
-    // files wait for each other: their records (a call's operations and summaries) belong together.
-    const enough = Math.min(this.readers, Math.max(MIN_WRITE_GROUP, Math.ceil(this.readers / 2)));
-    if (this.waiting.length < enough && this.waitingRecords < this.options.maxPendingRecords) return;
+    // Waiting for every file reading costs the overlap of reading and writing, but a partition that
+    // several of them touch is then written once rather than once per write: measured, fewer
+    // transactions win (a call is written once per write it has records in).
+    if (this.waiting.length < this.readers && this.held < this.options.maxHeldRecords) return;
     // One segment per file in a write: a file's next segment (another run's copy of it) waits for the next write.
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
@@ -95,7 +120,6 @@ export class SegmentWriter {
       files.add(fileId);
     }
     this.waiting = later;
-    this.waitingRecords = later.reduce((sum, waiting) => sum + waiting.write.source.records.length, 0);
     this.writing = true;
     void this.write(batch).finally(() => {
       this.writing = false;

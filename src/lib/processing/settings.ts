@@ -21,9 +21,10 @@ export interface ProcessSettings {
   partitionConcurrency: number;
   /**
    * Segments of files read in parallel are written together (one group of transactions per
-   * partition for all of them); a write starts at the latest when this many records wait.
+   * partition for all of them). A run holds at most this many records read and not yet written:
+   * past it, segments end early and a write starts without waiting for every file.
    */
-  writeRecords: number;
+  heldRecords: number;
   /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
   sealAfterMs: number;
   /** Records older than this (epoch ms) are quarantined as `time_out_of_range`. */
@@ -35,12 +36,12 @@ export interface ProcessSettings {
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   readChunkBytes: 1024 * 1024,
   segmentBytes: 16 * 1024 * 1024,
-  segmentRecords: 2_500,
+  segmentRecords: 10_000,
   segmentQuarantinedChars: 4 * 1024 * 1024,
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,
-  writeRecords: 80_000,
+  heldRecords: 200_000,
   sealAfterMs: 2 * 60 * 60 * 1000,
   earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
   maxFutureMs: DEFAULT_MAX_FUTURE_MS,
