@@ -200,6 +200,38 @@ const cases: Record<string, Case> = {
     note([...found.entries()].map(([key, row]) => [key, row.data]).sort());
   },
 
+  'reading many row keys pages through their partition while that costs fewer requests, then asks for the rest by name': async (store, note) => {
+    await store.ensureTable(T);
+    const keyOf = (i: number) => `r${String(i).padStart(5, '0')}`;
+    for (let i = 0; i < 2_500; i += 100) {
+      await store.commit(
+        T,
+        'big',
+        Array.from({ length: 100 }, (_, j) => ({ op: 'upsert' as const, rowKey: keyOf(i + j), data: { i: i + j } })),
+      );
+    }
+    // 300 keys (22 queries by name) of the first 1,500 rows and 20 absent ones: three pages answer them.
+    const asked = [...Array.from({ length: 300 }, (_, i) => keyOf(i * 5)), ...Array.from({ length: 20 }, (_, i) => `absent${i}`)];
+    let before = store.requests.reads;
+    let found = await store.readRows(T, 'big', asked);
+    expect(found.size).toBe(300);
+    expect(found.get(keyOf(1_495))?.data['i']).toBe(1_495);
+    expect(store.requests.reads - before).toBe(3);
+    note(store.requests.reads - before);
+    // 70 keys (5 queries) spread over all 2,500 rows: two pages, then the keys not found yet by name.
+    const spread = Array.from({ length: 70 }, (_, i) => keyOf(i * 35 + 17));
+    before = store.requests.reads;
+    found = await store.readRows(T, 'big', spread);
+    expect([...found.keys()].sort()).toEqual([...spread].sort());
+    expect(store.requests.reads - before).toBeLessThanOrEqual(2 + 2);
+    note(store.requests.reads - before);
+    // A few keys: asked by name, no page of the partition.
+    before = store.requests.reads;
+    found = await store.readRows(T, 'big', [keyOf(7), keyOf(2_499), 'absent']);
+    expect(found.size).toBe(2);
+    expect(store.requests.reads - before).toBe(1);
+  },
+
   'a table that does not exist': async (store, note) => {
     note(await store.getRow('Missing', 'p', 'r'));
     note(await caught(() => all(store.query('Missing', undefined))));

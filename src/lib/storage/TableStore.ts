@@ -2,9 +2,10 @@ import { odata, RestError, TableClient, type TableEntity, type TableServiceClien
 import type { TokenCredential } from '@azure/identity';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
-import { boundedKey, urlLength } from './keys.js';
+import { boundedKey } from './keys.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
+import { readRowsByPages, type QueryPage } from './readRows.js';
 import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError } from './limits.js';
 
 export { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
@@ -31,10 +32,6 @@ export type CommitOutcome = { committed: true; etags?: readonly (string | undefi
 
 /** Table Storage rules the store enforces when a transaction is built, not when it fails on the wire. */
 export const MAX_TRANSACTION_ROWS = 100;
-/** Azure allows at most 15 discrete comparisons in one $filter. */
-const MAX_FILTER_COMPARISONS = 15;
-/** A read's $filter, percent-encoded, stays far below the request-line sizes servers answer 431 to. */
-const MAX_FILTER_URL_CHARS = 6 * 1024;
 
 export type TableConnection = { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
@@ -170,16 +167,7 @@ export class AzureTableStore implements TableStore {
    * filter comparison limit) and fewer when long keys would make the request line too long.
    */
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
-    const found = new Map<string, StoredRow>();
-    const { asked, filters } = readRowsFilters(partitionKey, rowKeys);
-    await Promise.all(
-      filters.map(async (filter) => {
-        for await (const row of this.query(logicalName, filter)) {
-          for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
-        }
-      }),
-    );
-    return found;
+    return readRowsByPages((filter) => this.pages(logicalName, filter), partitionKey, rowKeys);
   }
 
   /** Reads every row of one partition. */
@@ -191,6 +179,11 @@ export class AzureTableStore implements TableStore {
 
   /** Streams the rows matching an OData filter, page by page (memory holds one page). */
   async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+    for await (const page of this.pages(logicalName, filter, select)) yield* page.rows;
+  }
+
+  /** The answer to an OData filter, one page (one request) at a time. */
+  async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
     let continuationToken: string | undefined;
     do {
       // One page per request; a connection cut while reading a page asks for that page again.
@@ -203,8 +196,8 @@ export class AzureTableStore implements TableStore {
       });
       if (!page) return;
       this.requests.reads++;
-      for (const entity of page) yield toStoredRow(entity);
       continuationToken = page.continuationToken;
+      yield { rows: page.map(toStoredRow), more: continuationToken !== undefined };
     } while (continuationToken);
   }
 
@@ -298,39 +291,6 @@ export function transactionBytesOf(partitionKey: string, writes: readonly RowWri
   const storedPartition = boundedKey(partitionKey);
   for (const write of writes) bytes += operationBytes(storedPartition, boundedKey(write.rowKey), splitLongStrings(write.data));
   return bytes;
-}
-
-/**
- * The filters readRows sends for the given row keys of one partition: at most 14 keys each (the
- * filter comparison limit), fewer when long keys would make the request line too long. `asked`
- * maps each stored key back to the keys asked for.
- */
-export function readRowsFilters(partitionKey: string, rowKeys: readonly string[]): { asked: Map<string, string[]>; filters: string[] } {
-  const storedPartition = boundedKey(partitionKey);
-  const asked = new Map<string, string[]>();
-  for (const key of rowKeys) {
-    const stored = boundedKey(key);
-    const keys = asked.get(stored);
-    if (keys) keys.push(key);
-    else asked.set(stored, [key]);
-  }
-  const partitionClause = odata`PartitionKey eq ${storedPartition}`;
-  const batches: string[][] = [];
-  let batch: string[] = [];
-  let batchUrl = urlLength(partitionClause);
-  for (const stored of asked.keys()) {
-    const cost = urlLength(odata`RowKey eq ${stored}`) + 12;
-    if (batch.length > 0 && (batch.length >= MAX_FILTER_COMPARISONS - 1 || batchUrl + cost > MAX_FILTER_URL_CHARS)) {
-      batches.push(batch);
-      batch = [];
-      batchUrl = urlLength(partitionClause);
-    }
-    batch.push(stored);
-    batchUrl += cost;
-  }
-  if (batch.length > 0) batches.push(batch);
-  const filters = batches.map((keys) => partitionClause + ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')');
-  return { asked, filters };
 }
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];

@@ -2,10 +2,10 @@ import { checkTablePrefix } from './errors.js';
 import { boundedKey } from './keys.js';
 import { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 import { compileFilter, scopeOfFilter, type FilterValue } from './memoryFilter.js';
+import { readRowsByPages, type QueryPage } from './readRows.js';
 import {
   MAX_TRANSACTION_ROWS,
   odata,
-  readRowsFilters,
   toEntity,
   toStoredRow,
   transactionBytesOf,
@@ -97,14 +97,7 @@ export class MemoryTableStore implements TableStore {
   }
 
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
-    const found = new Map<string, StoredRow>();
-    const { asked, filters } = readRowsFilters(partitionKey, rowKeys);
-    for (const filter of filters) {
-      for await (const row of this.query(logicalName, filter)) {
-        for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
-      }
-    }
-    return found;
+    return readRowsByPages((filter) => this.pages(logicalName, filter), partitionKey, rowKeys);
   }
 
   async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
@@ -114,6 +107,11 @@ export class MemoryTableStore implements TableStore {
   }
 
   async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+    for await (const page of this.pages(logicalName, filter, select)) yield* page.rows;
+  }
+
+  /** The answer to an OData filter, one page (one request) at a time, as the service pages it. */
+  async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
     const matches = compileFilter(filter);
     const table = this.table(logicalName);
     const rows: StoredRow[] = [];
@@ -134,7 +132,7 @@ export class MemoryTableStore implements TableStore {
       this.requests.reads++;
       const page = rows.slice(start, start + PAGE_ROWS);
       start += PAGE_ROWS;
-      for (const row of page) yield row;
+      yield { rows: page, more: start < rows.length };
     } while (start < rows.length);
   }
 

@@ -1,0 +1,90 @@
+import { odata } from '@azure/data-tables';
+import { boundedKey, urlLength } from './keys.js';
+import type { StoredRow } from './TableStore.js';
+
+/** Azure allows at most 15 discrete comparisons in one $filter. */
+const MAX_FILTER_COMPARISONS = 15;
+/** A read's $filter, percent-encoded, stays far below the request-line sizes servers answer 431 to. */
+const MAX_FILTER_URL_CHARS = 6 * 1024;
+
+/** One page of a query's answer, and whether the service has more after it. */
+export interface QueryPage {
+  rows: readonly StoredRow[];
+  more: boolean;
+}
+
+/** A store's query, page by page (one request each). */
+export type PageReader = (filter: string) => AsyncGenerator<QueryPage>;
+
+/** From this many key queries on, the whole partition may be cheaper: a page answers 1,000 rows. */
+const MIN_QUERIES_FOR_PAGES = 4;
+
+/**
+ * The asked rows of one partition, by key as asked. Few keys: queries naming them, 14 to a query
+ * (the service's limit of comparisons per filter). Many: the whole partition, page by page, while
+ * that costs at most half the requests those queries would (a page of 1,000 rows costs the store
+ * more than a query of 14); a partition not done by then has its keys not found yet asked for by
+ * name. So a resource's Rooms partition of 5,000 rooms costs 5 requests instead of 360 for 5,000
+ * keys, and no read costs more than 1.5 times the queries. Whatever order pages come in.
+ */
+export async function readRowsByPages(pages: PageReader, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
+  const found = new Map<string, StoredRow>();
+  const { asked, filters } = readRowsFilters(partitionKey, rowKeys);
+  let missing = filters;
+  if (filters.length >= MIN_QUERIES_FOR_PAGES) {
+    const budget = Math.floor(filters.length / 2);
+    const stored = boundedKey(partitionKey);
+    let spent = 0;
+    let complete = false;
+    for await (const page of pages(odata`PartitionKey eq ${stored}`)) {
+      for (const row of page.rows) for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
+      spent++;
+      if (!page.more) complete = true;
+      if (complete || spent >= budget) break;
+    }
+    if (complete) return found;
+    missing = readRowsFilters(
+      partitionKey,
+      rowKeys.filter((key) => !found.has(key)),
+    ).filters;
+  }
+  await Promise.all(
+    missing.map(async (filter) => {
+      for await (const page of pages(filter)) for (const row of page.rows) for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
+    }),
+  );
+  return found;
+}
+
+/**
+ * The filters readRows sends for the given row keys of one partition: at most 14 keys each (the
+ * filter comparison limit), fewer when long keys would make the request line too long. `asked`
+ * maps each stored key back to the keys asked for.
+ */
+export function readRowsFilters(partitionKey: string, rowKeys: readonly string[]): { asked: Map<string, string[]>; filters: string[] } {
+  const storedPartition = boundedKey(partitionKey);
+  const asked = new Map<string, string[]>();
+  for (const key of rowKeys) {
+    const stored = boundedKey(key);
+    const keys = asked.get(stored);
+    if (keys) keys.push(key);
+    else asked.set(stored, [key]);
+  }
+  const partitionClause = odata`PartitionKey eq ${storedPartition}`;
+  const batches: string[][] = [];
+  let batch: string[] = [];
+  let batchUrl = urlLength(partitionClause);
+  for (const stored of asked.keys()) {
+    const cost = urlLength(odata`RowKey eq ${stored}`) + 12;
+    if (batch.length > 0 && (batch.length >= MAX_FILTER_COMPARISONS - 1 || batchUrl + cost > MAX_FILTER_URL_CHARS)) {
+      batches.push(batch);
+      batch = [];
+      batchUrl = urlLength(partitionClause);
+    }
+    batch.push(stored);
+    batchUrl += cost;
+  }
+  if (batch.length > 0) batches.push(batch);
+  const filters = batches.map((keys) => partitionClause + ' and (' + keys.map((key) => odata`RowKey eq ${key}`).join(' or ') + ')');
+  return { asked, filters };
+}
