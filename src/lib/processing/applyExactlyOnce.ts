@@ -181,6 +181,17 @@ async function applyToPartition(
   // Each file's last position in this write: its mark moves past it once all its records here are in.
   const lastInWrite = new Map<string, number>();
   for (const item of all) lastInWrite.set(item.source.fileId, Math.max(lastInWrite.get(item.source.fileId) ?? -1, item.position));
+  if (!summary) {
+    // Every row the write touches, read at once: many keys of one partition are read in pages of it
+    // (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
+    const keys = new Set<string>();
+    for (const item of all) {
+      keys.add(highWaterMarkRowKey(item.source.fileId));
+      for (const key of item.rowKeys) keys.add(key);
+    }
+    const foundNothing = await known.prepare([...keys], cache.expectsNew(view.table));
+    if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+  }
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
