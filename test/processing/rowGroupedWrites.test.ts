@@ -99,6 +99,21 @@ describe('a partition whose records each touch one row is written row by row', (
     }
   });
 
+  it('a write into a partition that exists reads its rows once, in pages, not per transaction', async () => {
+    const tables = newMemoryTableStore();
+    await apply(tables, [{ fileId: 'a.0', records: a }]);
+    // A later run (a new cache): it takes the partition as new, a create meets a row, and it reads.
+    const before = tables.requests.reads;
+    await apply(tables, [{ fileId: 'b.0', records: b }]);
+    const reads = tables.requests.reads - before;
+    expect(await readAggregates(tables, [roomsView])).toEqual(expected);
+    const rows = Object.keys(expected[roomsView.table] ?? {}).length;
+    expect(tables.requests.transactions).toBeGreaterThan(3);
+    // One page of a partition of fewer than 1,000 rows; asking for each transaction's rows by name took dozens.
+    expect(rows).toBeLessThan(1_000);
+    expect(reads).toBe(1);
+  });
+
   it('a mark whose listed positions are not ranges fails the write instead of applying them again', async () => {
     const tables = newMemoryTableStore();
     await apply(tables, [{ fileId: 'a.0', records: a.slice(0, 10) }]);

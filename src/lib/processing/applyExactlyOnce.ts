@@ -181,21 +181,19 @@ async function applyToPartition(
   // Each file's last position in this write: its mark moves past it once all its records here are in.
   const lastInWrite = new Map<string, number>();
   for (const item of all) lastInWrite.set(item.source.fileId, Math.max(lastInWrite.get(item.source.fileId) ?? -1, item.position));
-  if (!summary) {
-    // Every row the write touches, read at once: many keys of one partition are read in pages of it
-    // (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
-    const keys = new Set<string>();
-    for (const item of all) {
-      keys.add(highWaterMarkRowKey(item.source.fileId));
-      for (const key of item.rowKeys) keys.add(key);
-    }
-    const foundNothing = await known.prepare([...keys], cache.expectsNew(view.table));
-    if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
-  }
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
+  /** Whether the rows of every remaining item are to be read (again) before the next transaction. */
+  let readAll = !summary;
   while (items.length > 0) {
+    if (readAll) {
+      // Every row the write still touches, read at once: many keys of one partition are read in pages
+      // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
+      readAll = false;
+      const foundNothing = await known.prepare(keysOf(items), cache.expectsNew(view.table));
+      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+    }
     // A summary view knows its whole partition (whatever the keys), and its summary row carries its
     // files' marks until the map is full; then new files' marks are rows again.
     let summaryMarks: Map<string, number> | undefined;
@@ -330,10 +328,12 @@ async function applyToPartition(
       // The partition was not new after all: read it and fold again (not a race, no back-off).
       cache.observe(view.table, false);
       known.refute();
+      readAll = !summary;
       continue;
     }
     stats.conflicts++;
     known.forget();
+    readAll = !summary;
     if (++attempts >= MAX_ATTEMPTS) {
       throw new Error(`gave up on partition ${view.table}/${partitionKey} after ${attempts} conflicting writers (${outcome.code})`);
     }
@@ -429,6 +429,16 @@ function chunkEnd(items: readonly Item[], maxWrites: number, markRows: boolean):
     end++;
   }
   return end;
+}
+
+/** The rows items touch, and their files' mark rows. */
+function keysOf(items: readonly Item[]): string[] {
+  const keys = new Set<string>();
+  for (const item of items) {
+    keys.add(highWaterMarkRowKey(item.source.fileId));
+    for (const key of item.rowKeys) keys.add(key);
+  }
+  return [...keys];
 }
 
 function distinctRowKeys(items: readonly Item[], end: number): string[] {
