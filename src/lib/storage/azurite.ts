@@ -29,6 +29,9 @@ export interface AzuriteOptions {
   plainIndexes?: boolean;
 }
 
+/** How long Azurite keeps an idle connection open: longer than a pause between a run's writes. */
+const KEEP_ALIVE_SECONDS = 300;
+
 /** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const entry = resolveAzuriteEntry();
@@ -51,6 +54,11 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     '127.0.0.1',
     '--tablePort',
     String(tablePort),
+    // Azurite closes a connection idle for 5 s; a busy client may send on it just then (ECONNRESET).
+    '--blobKeepAliveTimeout',
+    String(KEEP_ALIVE_SECONDS),
+    '--tableKeepAliveTimeout',
+    String(KEEP_ALIVE_SECONDS),
     '--skipApiVersionCheck',
     '--disableProductStyleUrl',
     '--disableTelemetry',
