@@ -2,7 +2,7 @@ import { classifyError } from '../storage/errors.js';
 import type { ListedLogFile } from '../storage/LogSource.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
-import { selectBlobs, type SweepSelection } from './sweep.js';
+import { interleaveListings, selectBlobs, type SweepSelection } from './sweep.js';
 import { forEachConcurrently } from './concurrency.js';
 import { finalPolicy } from './tailAndSweep.js';
 
@@ -83,13 +83,10 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     } else progress.filesFailed++;
     options.onProgress?.(progress);
   };
-  for (const container of options.containers) {
-    if (unlisted.has(container)) continue;
-    try {
-      await forEachConcurrently(selectBlobs(deps.source, container, options.selection), options.fileConcurrency, task);
-    } catch (error) {
-      containerFailed(container, error);
-    }
-  }
+  // Every container at once, in path order: one resource's hour of every category is read and written together.
+  const listings = new Map(
+    options.containers.filter((container) => !unlisted.has(container)).map((container) => [container, selectBlobs(deps.source, container, options.selection)]),
+  );
+  await forEachConcurrently(interleaveListings(listings, containerFailed), options.fileConcurrency, task);
   return progress;
 }

@@ -27,3 +27,41 @@ export async function* selectBlobs(source: LogSource, container: string, selecti
     yield listed;
   }
 }
+
+/**
+ * The blobs of several containers' listings as one stream, in path order: Azure Monitor writes each
+ * category of one resource and hour under the same path in its own container, so a run reads (and
+ * writes together) the records a call has in six categories, instead of one container after another.
+ * Each listing is read only as far as the stream is consumed. A listing that fails ends there and is
+ * reported to `onFailure` (what it listed before stays); the others go on.
+ */
+export async function* interleaveListings(
+  listings: ReadonlyMap<string, AsyncIterable<ListedLogFile>>,
+  onFailure: (container: string, error: unknown) => void,
+): AsyncGenerator<ListedLogFile> {
+  const heads: { container: string; iterator: AsyncIterator<ListedLogFile>; head: ListedLogFile }[] = [];
+  const advance = async (container: string, iterator: AsyncIterator<ListedLogFile>): Promise<ListedLogFile | undefined> => {
+    try {
+      const next = await iterator.next();
+      return next.done ? undefined : next.value;
+    } catch (error) {
+      onFailure(container, error);
+      return undefined;
+    }
+  };
+  for (const [container, listing] of listings) {
+    const iterator = listing[Symbol.asyncIterator]();
+    const head = await advance(container, iterator);
+    if (head) heads.push({ container, iterator, head });
+  }
+  while (heads.length > 0) {
+    let first = 0;
+    for (let i = 1; i < heads.length; i++)
+      if ((heads[i] as (typeof heads)[number]).head.file.path < (heads[first] as (typeof heads)[number]).head.file.path) first = i;
+    const current = heads[first] as (typeof heads)[number];
+    yield current.head;
+    const head = await advance(current.container, current.iterator);
+    if (head) current.head = head;
+    else heads.splice(first, 1);
+  }
+}

@@ -8,7 +8,7 @@ import type { FileBackoff } from './fileFailures.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
 import { isFinalBlob } from './sealing.js';
-import { selectBlobs } from './sweep.js';
+import { interleaveListings, selectBlobs } from './sweep.js';
 
 export interface TailSweepOptions {
   containers: readonly string[];
@@ -127,22 +127,35 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     note('tail', error);
   }
 
+  // The containers due for a sweep are listed together, in path order: one resource's hour of every
+  // category is read and written together (a call's records are in six of them).
+  const due = new Map<string, { since: number | undefined }>();
+  const startedAt = now();
   for (const container of options.containers) {
     try {
       const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
       const lastStart = state ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, state).sweepStartedAt : null;
       if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
-      if (now() >= options.deadline) break;
-      summary.sweepRan = true;
-      const startedAt = now();
-      const since = lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS;
-      const selected = selectBlobs(deps.source, container, { modifiedSince: since });
-      summary.swept += await forEachConcurrently(selected, options.fileConcurrency, (listed) => run(listed.file, listed.stat));
-      // A file that failed without its failure written down must be listed again by the next sweep.
-      if (summary.deferred === 0 && !notRecorded.has(container)) {
-        const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
-        await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);
-      }
+      due.set(container, { since: lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS });
+    } catch (error) {
+      note('sweep', error, container);
+    }
+  }
+  if (due.size === 0 || now() >= options.deadline) return summary;
+  summary.sweepRan = true;
+  const unlisted = new Set<string>();
+  const listings = new Map([...due].map(([container, { since }]) => [container, selectBlobs(deps.source, container, { modifiedSince: since })]));
+  const failed = (container: string, error: unknown): void => {
+    unlisted.add(container);
+    note('sweep', error, container);
+  };
+  summary.swept += await forEachConcurrently(interleaveListings(listings, failed), options.fileConcurrency, (listed) => run(listed.file, listed.stat));
+  for (const container of due.keys()) {
+    // A file that failed without its failure written down must be listed again by the next sweep.
+    if (summary.deferred > 0 || notRecorded.has(container) || unlisted.has(container)) continue;
+    try {
+      const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
+      await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);
     } catch (error) {
       note('sweep', error, container);
     }
