@@ -18,9 +18,9 @@ export interface BenchArgs {
 }
 
 /** Every name `--phases` accepts; rss adds rssPipeline and rssE2e only when listed too. */
-export const PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 'p', 'g', 'd', 'e', 'f', 'rss', 'rssPipeline', 'rssE2e', 'junk'] as const;
+export const PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'rssPipeline', 'rssE2e', 'junk'] as const;
 
-const DEFAULT_PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk'];
+const DEFAULT_PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk'];
 
 export const USAGE = `usage: npm run bench -- [options]
 

@@ -31,7 +31,7 @@ export interface PhaseResult {
 
 const CHUNK = DEFAULT_PROCESS_SETTINGS.readChunkBytes;
 
-function rssSampler(): () => { peakRssMb: number; sampledRssMb: number } {
+export function rssSampler(): () => { peakRssMb: number; sampledRssMb: number } {
   let max = process.memoryUsage().rss;
   const timer = setInterval(() => {
     max = Math.max(max, process.memoryUsage().rss);

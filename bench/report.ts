@@ -113,6 +113,8 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
   if (r['b-route']) out.push(row("(b) up to routing: + every view's route and row lookup", r['b-route']));
   if (r['loop']) out.push(row('(c′) per-file loop (processFile) with a null table store: the processor alone', r['loop']));
   out.push(row('(c) end to end: `acs-logs process` on the tree, embedded default store, start-up included', c));
+  const t = r['t'];
+  if (t) out.push(row("(t) the Functions timer: one tail-and-sweep run over the tree's blobs (in Azurite), the app's default settings", t));
   const g = r['g'];
   if (g) out.push(row('(g) the same in two runs: first half of the hours, then the second half into the same store', g));
   if (p) out.push(row('(p) peer: DuckDB `read_json` + `GROUP BY` (Rooms operations per day, operation and result)', p));
@@ -137,6 +139,12 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
       out.push(
         `- Entity write rate: ${fmt(cRate, 0)} entities/s end to end, against ${fmt(Number(sink.extra['entitiesPerSecond']), 0)} entities/s for the sink floor (s): ` +
           `**${fmt(cRate / Number(sink.extra['entitiesPerSecond']), 3)}** of it.`,
+      );
+    }
+    if (t) {
+      out.push(
+        `- The Functions path (t): ${Number(t.extra['requests']).toLocaleString('en-US')} requests and ${Number(t.extra['entities']).toLocaleString('en-US')} entities ` +
+          `for ${t.records.toLocaleString('en-US')} records in ${t.extra['files']} blobs: **${t.extra['requestsPer1000Records']} requests** and ${t.extra['entitiesPer1000Records']} entities per 1,000 records.`,
       );
     }
     out.push('');
@@ -317,7 +325,7 @@ const HOW_TO = `## How to run
 npm run bench                                      # ~150 MB tree, every phase but the 1 GB ones
 npm run bench -- --rss-file-mb 1024 --phases rss,rssE2e   # the per-file loop and \`acs-logs process\` on one 1 GB file (RSS targets)
 npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, reused)
-npm run bench -- --phases a,c,s,p,g --no-write     # a subset, without touching this file
+npm run bench -- --phases a,c,s,t,p,g --no-write   # a subset, without touching this file
 npm run bench -- --size-mb 2 --phases junk         # only the junk flood (j): 16 MiB of \`x\\n\` between good records
 npm run bench -- --help                            # every flag; a flag it does not know exits with code 2
 \`\`\`
@@ -342,6 +350,10 @@ another process again and is not counted. (a), (b), the stages of (b) and (p) ru
 - **(s) sink floor**: as many entities as (c) wrote, upserted straight into a new on-disk Azurite in
   full batches: the most any writer can get from it. (c)'s entity rate over (s)'s says how close
   the write path comes to the store's own limit.
+- **(t) the Functions timer**: the tree's files uploaded as append blobs to their log containers in
+  an in-memory Azurite (not timed), then one \`tailAndSweep\` run, as the timer makes after a
+  deployment or an outage, with the app's default settings: blobs read over HTTP, every container
+  listed at once. Its requests per 1,000 records are the Functions path's cost figure.
 - **(p) peer**: DuckDB reading the same files to answer one question (Rooms operations per day by
   operation and result): what a user would otherwise run on downloaded logs.
 - **(g) growth**: the first half of the tree's hours, then the second half into the same store, each

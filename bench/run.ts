@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase } from './endToEnd.js';
+import { timerPhase } from './timer.js';
 import {
   e2ePhase,
   floorPhase,
@@ -35,7 +36,8 @@ type PhaseRequest =
   | { phase: 'incremental'; bigFile: string; append: string }
   | { phase: 'junk'; file: string }
   | { phase: 'scaling'; files: { repeat: number; path: string }[] }
-  | { phase: 'oneCall'; files: { operations: number; path: string }[] };
+  | { phase: 'oneCall'; files: { operations: number; path: string }[] }
+  | { phase: 'timer'; root: string; files: string[] };
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   switch (request.phase) {
@@ -55,6 +57,8 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
       return duckdbPhase(request.files);
     case 'loop':
       return loopPhase(request.files);
+    case 'timer':
+      return timerPhase(request.root, request.files);
     case 'incremental':
       return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
     case 'scaling':
@@ -136,6 +140,7 @@ async function main(args: BenchArgs): Promise<void> {
     const entities = Number(results['c']?.extra['entities'] ?? 100_000);
     await step('s', { phase: 'sink', entities });
   }
+  if (args.phases.has('t')) await step('t', { phase: 'timer', root: tree.dir, files: tree.files });
   if (args.phases.has('p')) await step('p', { phase: 'duckdb', files: tree.files }, args.repeat);
   if (args.phases.has('g')) {
     const hours = [...new Set(byHour.map(hourPart))];

@@ -21,14 +21,14 @@ describe('bench command line', () => {
   it('defaults to the 150 MB tree, every phase but the 1 GB ones, three repeats, and rewriting the report', () => {
     const args = runArgs([]);
     expect(args).toMatchObject({ sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 0, junkMb: 16, seed: 1, repeat: 3, write: true });
-    expect([...args.phases]).toEqual(['a', 'b', 'stages', 'loop', 'c', 's', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']);
+    expect([...args.phases]).toEqual(['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']);
     expect(args.dir).toBe(path.join(os.tmpdir(), 'acs-logs-bench'));
   });
 
   it('parses every flag of the documented commands', () => {
     expect(runArgs(['--rss-file-mb', '1024', '--phases', 'rss,rssE2e'])).toMatchObject({ rssFileMb: 1024, phases: new Set(['rss', 'rssE2e']) });
     expect(runArgs(['--size-mb', '1024']).sizeMb).toBe(1024);
-    expect(runArgs(['--phases', 'a,c,s,p,g', '--no-write'])).toMatchObject({ phases: new Set(['a', 'c', 's', 'p', 'g']), write: false });
+    expect(runArgs(['--phases', 'a,c,s,p,g', '--no-write'])).toMatchObject({ phases: new Set(['a', 'c', 's', 't', 'p', 'g']), write: false });
     expect(runArgs(['--size-mb', '2', '--phases', 'junk'])).toMatchObject({ sizeMb: 2, phases: new Set(['junk']) });
     expect(runArgs(['--phases', 'a', '--size-mb', '2', '--no-write', '--repeat', '1'])).toMatchObject({
       phases: new Set(['a']),
