@@ -28,7 +28,9 @@ describe('bench command line', () => {
   it('parses every flag of the documented commands', () => {
     expect(runArgs(['--rss-file-mb', '1024', '--phases', 'rss,rssE2e'])).toMatchObject({ rssFileMb: 1024, phases: new Set(['rss', 'rssE2e']) });
     expect(runArgs(['--size-mb', '1024']).sizeMb).toBe(1024);
-    expect(runArgs(['--phases', 'a,c,s,p,g', '--no-write'])).toMatchObject({ phases: new Set(['a', 'c', 's', 't', 'p', 'g']), write: false });
+    const subset = runArgs(['--phases', 'a,c,s,p,g', '--no-write']);
+    expect([...subset.phases]).toEqual(['a', 'c', 's', 'p', 'g']);
+    expect(subset.write).toBe(false);
     expect(runArgs(['--size-mb', '2', '--phases', 'junk'])).toMatchObject({ sizeMb: 2, phases: new Set(['junk']) });
     expect(runArgs(['--phases', 'a', '--size-mb', '2', '--no-write', '--repeat', '1'])).toMatchObject({
       phases: new Set(['a']),
