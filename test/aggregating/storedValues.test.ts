@@ -24,9 +24,9 @@ describe('values stored in aggregate rows', () => {
 
   it('reads any text as the plain reading by splits does: the same sketch, or a refusal', () => {
     const text = fc.stringMatching(/^[-0-9;:,. e]{0,24}$/);
-    const encoded = fc.array(fc.tuple(fc.integer({ min: -50, max: 2000 }), fc.integer({ min: 1, max: 1e6 })), { maxLength: 12 }).map(
-      (bins) => `${bins.length};${bins.map(([i, c]) => `${i}:${c}`).join(',')}`,
-    );
+    const encoded = fc
+      .array(fc.tuple(fc.integer({ min: -50, max: 2000 }), fc.integer({ min: 1, max: 1e6 })), { maxLength: 12 })
+      .map((bins) => `${bins.length};${bins.map(([i, c]) => `${i}:${c}`).join(',')}`);
     fc.assert(
       fc.property(fc.oneof(text, encoded, fc.constantFrom('0;1:2:3', '2;5:1,,7:2,', '0;', '3', ' 1 ; 2 : 3 ', '1;-0:1')), (stored) => {
         const expected = readBySplits(stored);
@@ -41,7 +41,10 @@ describe('values stored in aggregate rows', () => {
 describe('sketches written without intermediate lists', () => {
   it('writes every sketch as the plain writing by filter, sort and join does', () => {
     const sketch = fc
-      .record({ zero: fc.integer({ min: 0, max: 1e6 }), bins: fc.array(fc.tuple(fc.integer({ min: -1728, max: 1728 }), fc.integer({ min: -3, max: 1e6 })), { maxLength: 40 }) })
+      .record({
+        zero: fc.integer({ min: 0, max: 1e6 }),
+        bins: fc.array(fc.tuple(fc.integer({ min: -1728, max: 1728 }), fc.integer({ min: -3, max: 1e6 })), { maxLength: 40 }),
+      })
       .map(({ zero, bins }) => ({ zero, bins: new Map(bins) }));
     fc.assert(
       fc.property(sketch, (s) => {

@@ -119,7 +119,7 @@ export function decodeSketch(value: unknown): DurationSketch {
   if ((semicolon >= 0 && text.includes(';', semicolon + 1)) || !Number.isInteger(zeroCount) || zeroCount < 0) throw unreadable();
   sketch.zero = zeroCount;
   if (semicolon < 0) return sketch;
-  for (let start = semicolon + 1; start < text.length; ) {
+  for (let start = semicolon + 1; start < text.length;) {
     const comma = text.indexOf(',', start);
     const end = comma < 0 ? text.length : comma;
     if (end > start) {
