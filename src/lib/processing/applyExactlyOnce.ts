@@ -1,7 +1,7 @@
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
 import {
@@ -287,14 +287,10 @@ async function applyToPartition(
       writes.push(markRow ? { op: 'replace', rowKey: markKey, etag: markRow.etag, data } : { op: 'create', rowKey: markKey, data });
     }
 
-    // Too many bytes for one batch: fewer records per transaction (each still moves the marks with its rows).
-    if (end > 1 && tables.transactionBytes(partitionKey, writes) > MAX_TRANSACTION_BYTES) {
-      limit = Math.ceil(end / 2);
-      continue;
-    }
-
     let outcome;
     try {
+      // Too many bytes for one batch is refused by commit before anything is sent (it sizes each
+      // entity as it builds it), and handled below like any refusal: fewer records per transaction.
       outcome = await tables.commit(view.table, partitionKey, writes);
     } catch (error) {
       if (!(error instanceof StorageRefusedError)) throw error;

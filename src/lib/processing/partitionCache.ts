@@ -206,8 +206,19 @@ export class PartitionRows {
   }
 }
 
-/** The row as a read would return it: the store does not keep null or undefined properties. */
+/**
+ * The row as a read would return it: the store does not keep null or undefined properties. A row
+ * without such properties is kept as written (writes' data is not changed after their commit).
+ */
 function asStored(data: RowData): RowData {
+  let empty = false;
+  for (const key in data) {
+    if (data[key] === null || data[key] === undefined) {
+      empty = true;
+      break;
+    }
+  }
+  if (!empty) return data;
   const stored: RowData = {};
   for (const key of Object.keys(data)) if (data[key] !== null && data[key] !== undefined) stored[key] = data[key];
   return stored;

@@ -6,7 +6,7 @@ import { boundedKey } from './keys.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
 import { readRowsByPages, type QueryPage } from './readRows.js';
-import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, splitLongStrings, StorageRefusedError } from './limits.js';
+import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, operationBytesOf, splitLongStrings, StorageRefusedError } from './limits.js';
 
 export { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 
@@ -256,13 +256,16 @@ export class AzureTableStore implements TableStore {
     if (writes.length > MAX_TRANSACTION_ROWS) {
       throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
     }
+    // Each entity is checked and sized once: the sum is transactionBytes of the writes.
+    let bytes = 0;
     const operations: BatchOperation[] = writes.map((write) => {
-      const entity = toEntity(partitionKey, write.rowKey, write.data);
+      const sized = sizedEntity(partitionKey, write.rowKey, write.data);
+      bytes += sized.bytes;
+      const entity = sized.entity;
       if (write.op === 'create') return { kind: 'create', entity };
       if (write.op === 'upsert') return { kind: 'upsert', entity };
       return { kind: 'replace', entity, etag: write.etag };
     });
-    const bytes = this.transactionBytes(partitionKey, writes);
     if (bytes > MAX_TRANSACTION_BYTES) {
       throw new StorageRefusedError(
         'RequestBodyTooLarge',
@@ -355,9 +358,14 @@ export function toStoredRow(entity: Record<string, unknown>): StoredRow {
  * Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32.
  */
 export function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
+  return sizedEntity(partitionKey, rowKey, data).entity;
+}
+
+/** toEntity, and the bytes it adds to a transaction's request body (as transactionBytesOf counts them). */
+function sizedEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): { entity: TableEntity<Record<string, unknown>>; bytes: number } {
   const entity: TableEntity<Record<string, unknown>> = { partitionKey: boundedKey(partitionKey), rowKey: boundedKey(rowKey) };
   const properties = splitLongStrings(data);
-  checkEntity(entity.partitionKey, entity.rowKey, withoutEmpty(properties));
+  const bytes = operationBytesOf(entity.partitionKey, entity.rowKey, checkEntity(entity.partitionKey, entity.rowKey, properties));
   for (const key of Object.keys(properties)) {
     const value = properties[key];
     if (value === undefined || value === null) continue;
@@ -369,11 +377,5 @@ export function toEntity(partitionKey: string, rowKey: string, data: Record<stri
       entity[key] = value;
     }
   }
-  return entity;
-}
-
-function withoutEmpty(properties: Record<string, unknown>): Record<string, unknown> {
-  const kept: Record<string, unknown> = {};
-  for (const key of Object.keys(properties)) if (properties[key] !== undefined && properties[key] !== null) kept[key] = properties[key];
-  return kept;
+  return { entity, bytes };
 }

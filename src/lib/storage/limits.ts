@@ -108,8 +108,13 @@ export function entitySizeBytes(partitionKey: string, rowKey: string, properties
 
 /** Bytes an operation adds to a batch request body: its entity as UTF-8 JSON, plus headers. */
 export function operationBytes(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
+  return operationBytesOf(partitionKey, rowKey, jsonBytes(properties));
+}
+
+/** operationBytes, given jsonBytes of the properties. */
+export function operationBytesOf(partitionKey: string, rowKey: string, propertiesJsonBytes: number): number {
   // Keys appear in the body and, percent-encoded (up to 9 chars each), in the operation's URL.
-  return OPERATION_OVERHEAD_BYTES + 12 * (partitionKey.length + rowKey.length) + jsonBytes(properties);
+  return OPERATION_OVERHEAD_BYTES + 12 * (partitionKey.length + rowKey.length) + propertiesJsonBytes;
 }
 
 /** UTF-8 bytes of the JSON the SDK sends (plus a type annotation per property at most). */
@@ -132,14 +137,21 @@ export function jsonStringBytes(value: string): number {
   return PLAIN_JSON_TEXT.test(value) ? value.length + 2 : Buffer.byteLength(JSON.stringify(value));
 }
 
-/** Throws what the service would answer for an entity past its limits. */
-export function checkEntity(partitionKey: string, rowKey: string, properties: Record<string, unknown>): void {
-  const count = Object.keys(properties).length;
+/**
+ * Throws what the service would answer for an entity past its limits (null and undefined properties
+ * are not sent, so they do not count). Returns jsonBytes of the properties, which sizes the entity's
+ * operation in a transaction too (see operationBytes).
+ */
+export function checkEntity(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
+  let count = 0;
+  for (const name of Object.keys(properties)) if (properties[name] !== null && properties[name] !== undefined) count++;
   if (count > MAX_PROPERTIES) {
     throw new StorageRefusedError('TooManyProperties', `row ${rowKey} would hold ${count} properties (at most ${MAX_PROPERTIES})`);
   }
-  const size = Math.max(entitySizeBytes(partitionKey, rowKey, properties), jsonBytes(properties));
+  const json = jsonBytes(properties);
+  const size = Math.max(entitySizeBytes(partitionKey, rowKey, properties), json);
   if (size > MAX_ENTITY_BYTES) {
     throw new StorageRefusedError('EntityTooLarge', `row ${rowKey.slice(0, 80)} would be ${size} bytes (at most ${MAX_ENTITY_BYTES})`);
   }
+  return json;
 }

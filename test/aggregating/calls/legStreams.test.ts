@@ -3,14 +3,89 @@ import { describe, expect, it } from 'vitest';
 import type { RowData } from '../../../src/lib/aggregating/types.js';
 import type { CallDiagnosticsRecord, NormalizedRecord } from '../../../src/lib/normalizing/types.js';
 import { CALL_ROW_KEY, callPartition, callsView } from '../../../src/lib/aggregating/calls/index.js';
-import { foldStream, legRowKey, rankOf, streamKeyOf, streamRowKey } from '../../../src/lib/aggregating/calls/callLogRows.js';
+import { contentJson, foldStream, legRowKey, rankOf, streamKeyOf, streamRowKey } from '../../../src/lib/aggregating/calls/callLogRows.js';
 import { computeCallLogFacts } from '../../../src/lib/aggregating/calls/callLogFacts.js';
-import { decodeLegStreams, encodeLegStreams, foldLegStream, LEG_STREAMS_FIELD, MAX_LEG_STREAMS } from '../../../src/lib/aggregating/calls/legStreams.js';
+import {
+  decodeLegStreams,
+  encodeLegStreams,
+  foldLegStream,
+  LEG_STREAMS_FIELD,
+  MAX_LEG_STREAMS,
+  storedLegStreams,
+  storedStreamChars,
+  type StreamFacts,
+} from '../../../src/lib/aggregating/calls/legStreams.js';
 import { closeRow } from '../../../src/lib/aggregating/openValues.js';
 import { foldInChunks, withReplays } from '../../support/chunkedFold.js';
 import { referenceAggregates } from '../../support/storage.js';
 import { legRecord, streamRecord } from '../../support/callLogs.js';
 import { DAY, normalizeAll } from '../../support/recordingLogs.js';
+
+describe('what a stream fold counts without building it', () => {
+  it("counts a stream's stored JSON exactly, whatever its text and numbers", () => {
+    const text = fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.constantFrom('"', '\\', '\u2028', '\u0000', 'é'));
+    const orNull = <T>(value: fc.Arbitrary<T>): fc.Arbitrary<T | null> => fc.option(value, { nil: null });
+    const number = fc.oneof(fc.double(), fc.integer(), fc.constantFrom(-0, 1e21, 1e-7, 0.1 + 0.2, Number.MAX_VALUE, Number.MIN_VALUE));
+    const facts: fc.Arbitrary<StreamFacts> = fc.record({
+      version: fc.integer(),
+      at: text,
+      digest: text,
+      resourceId: text,
+      mediaType: orNull(text),
+      streamDirection: orNull(text),
+      transportType: orNull(text),
+      codecName: orNull(text),
+      endpointType: orNull(text),
+      jitterAvg: orNull(number),
+      jitterMax: orNull(number),
+      roundTripTimeAvg: orNull(number),
+      roundTripTimeMax: orNull(number),
+      packetLossRateAvg: orNull(number),
+      packetLossRateMax: orNull(number),
+      poor: fc.boolean(),
+    });
+    fc.assert(
+      fc.property(facts, (s) => {
+        const asStored = [s.version, s.at, s.digest, s.resourceId, s.mediaType, s.streamDirection, s.transportType, s.codecName, s.endpointType];
+        const numbers = [s.jitterAvg, s.jitterMax, s.roundTripTimeAvg, s.roundTripTimeMax, s.packetLossRateAvg, s.packetLossRateMax];
+        expect(storedStreamChars(s)).toBe(JSON.stringify([...asStored, ...numbers, s.poor ? 1 : 0]).length);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('digests the content of a record as the record without its category, whatever the order of its keys', () => {
+    const records = normalizeAll([...streamsOf('p-1', 2), legRecord({ ...common, participantId: 'p-1', version: 2, time: START, callDurationSeconds: 60 })]);
+    expect(records.length).toBe(3);
+    for (const record of records) {
+      if (record.category !== 'CallDiagnosticsUpdates' && record.category !== 'CallSummaryUpdates') throw new Error(record.category);
+      const { category: _category, ...content } = record;
+      expect(contentJson(record)).toBe(JSON.stringify(content));
+      // Category not first, or a value that starts like it: the same text.
+      const reordered = { ...content, category: record.category } as typeof record;
+      expect(contentJson(reordered)).toBe(JSON.stringify(content));
+      const lookalike = { category: record.category, note: '{"category":' } as unknown as typeof record;
+      expect(contentJson(lookalike)).toBe('{"note":"{\\"category\\":"}');
+    }
+  });
+
+  it('leaves the streams decoded from a stored string as they were when a fold adds to that string', () => {
+    const [first, second] = diagnostics(normalizeAll(streamsOf('p-1', 2)));
+    const row: RowData = {};
+    foldLegStream(row, {}, first as CallDiagnosticsRecord, CALL);
+    closeRow(row);
+    const stored = row[LEG_STREAMS_FIELD] as string;
+    expect(storedLegStreams(stored).size).toBe(1);
+    // The next write folds into a copy of the stored row.
+    const next: RowData = { ...row };
+    foldLegStream(next, {}, second as CallDiagnosticsRecord, CALL);
+    closeRow(next);
+    expect(decodeLegStreams(next[LEG_STREAMS_FIELD]).size).toBe(2);
+    expect(storedLegStreams(stored).size).toBe(1);
+    expect(storedLegStreams(next[LEG_STREAMS_FIELD]).size).toBe(2);
+    expect(encodeLegStreams(new Map(storedLegStreams(stored)))).toBe(stored);
+  });
+});
 
 const HOUR = 3_600_000;
 const CALL = 'c0ffee00-aaaa-bbbb-cccc-444455556666';

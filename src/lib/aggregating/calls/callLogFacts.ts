@@ -10,7 +10,7 @@
 import type { RowData } from '../types.js';
 import { compareStrings, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
-import { decodeLegStreams, LEG_STREAMS_FIELD, outranks, type StreamFacts } from './legStreams.js';
+import { LEG_STREAMS_FIELD, outranks, storedLegStreams, type StreamFacts } from './legStreams.js';
 
 /** The quality of a call's streams of one media type. */
 export interface MediaQuality {
@@ -118,7 +118,7 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
   };
   for (const [rowKey, row] of rows) {
     if (rowKey.startsWith(LEG_ROW_PREFIX)) {
-      for (const [key, stream] of decodeLegStreams(row[LEG_STREAMS_FIELD])) keep(key, stream);
+      for (const [key, stream] of storedLegStreams(row[LEG_STREAMS_FIELD])) keep(key, stream);
       // A leg row may hold streams only, until its leg's record arrives.
       if (typeof row['version'] !== 'number') continue;
       see(text(row['at']), text(row['resourceId']));

@@ -32,10 +32,18 @@ export function legRowKey(record: CallSummaryRecord | CallDiagnosticsRecord): st
   return LEG_ROW_PREFIX + encodeKeyPart(legOf(record));
 }
 
+/** Stream keys of the records routed or folded lately: a record is routed twice and folded once per write. */
+const streamKeys = new WeakMap<CallDiagnosticsRecord, string>();
+
 /** A stream's key: in its leg row's map, and after STREAM_ROW_PREFIX in its own row. */
 export function streamKeyOf(record: CallDiagnosticsRecord): string {
-  const identity = JSON.stringify([legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection)]);
-  return encodeKeyPart(digest(identity));
+  let key = streamKeys.get(record);
+  if (key === undefined) {
+    const identity = JSON.stringify([legOf(record), lower(record.mediaType), lower(record.streamId), lower(record.streamDirection)]);
+    key = encodeKeyPart(digest(identity));
+    streamKeys.set(record, key);
+  }
+  return key;
 }
 
 export function streamRowKey(record: CallDiagnosticsRecord): string {
@@ -63,8 +71,17 @@ export interface Rank {
 }
 
 export function rankOf(record: CallSummaryRecord | CallDiagnosticsRecord): Rank {
+  return { version: record.callUpdatesVersion ?? 0, at: isoTime(record.time), digest: digest(contentJson(record)) };
+}
+
+/** The record as JSON without its category: the text its content digest is taken of. */
+export function contentJson(record: CallSummaryRecord | CallDiagnosticsRecord): string {
+  // Records are built with their category first: cut it from the record's JSON instead of copying the record.
+  const json = JSON.stringify(record);
+  const head = '{"category":' + JSON.stringify(record.category) + ',';
+  if (json.startsWith(head)) return '{' + json.slice(head.length);
   const { category: _category, ...content } = record;
-  return { version: record.callUpdatesVersion ?? 0, at: isoTime(record.time), digest: digest(JSON.stringify(content)) };
+  return JSON.stringify(content);
 }
 
 /** Whether `rank` beats what the row holds (an empty row holds nothing). */

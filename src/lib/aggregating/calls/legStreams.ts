@@ -72,15 +72,95 @@ interface OpenLegStreams {
 }
 
 function openLegStreams(stored: unknown): OpenLegStreams {
+  const known = typeof stored === 'string' ? decoded.get(stored) : undefined;
+  if (known !== undefined) {
+    known.chars ??= charsOfAll(known.streams);
+    return { streams: new Map(known.streams), chars: known.chars };
+  }
   const streams = decodeLegStreams(stored);
+  return { streams, chars: charsOfAll(streams) };
+}
+
+function charsOfAll(streams: ReadonlyMap<string, StreamFacts>): number {
   let chars = 0;
   for (const [key, stream] of streams) chars += charsOf(key, stream);
-  return { streams, chars };
+  return chars;
 }
 
 /** A stream's share of the JSON, counting its resource id as if it were its own (an upper bound). */
 function charsOf(key: string, stream: StreamFacts): number {
-  return key.length + JSON.stringify(stored(stream, stream.resourceId)).length + 4;
+  return key.length + storedStreamChars(stream) + 4;
+}
+
+/** The length of `JSON.stringify(stored(stream, stream.resourceId))`, counted without building it. */
+export function storedStreamChars(s: StreamFacts): number {
+  // 16 values: brackets, 15 commas, and `poor` as one digit.
+  return (
+    18 +
+    jsonChars(s.version) +
+    jsonChars(s.at) +
+    jsonChars(s.digest) +
+    jsonChars(s.resourceId) +
+    jsonChars(s.mediaType) +
+    jsonChars(s.streamDirection) +
+    jsonChars(s.transportType) +
+    jsonChars(s.codecName) +
+    jsonChars(s.endpointType) +
+    jsonChars(s.jitterAvg) +
+    jsonChars(s.jitterMax) +
+    jsonChars(s.roundTripTimeAvg) +
+    jsonChars(s.roundTripTimeMax) +
+    jsonChars(s.packetLossRateAvg) +
+    jsonChars(s.packetLossRateMax)
+  );
+}
+
+/** Printable ASCII that JSON writes as is (no quote, no backslash). */
+const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+function jsonChars(value: string | number | null): number {
+  if (value === null) return 4;
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value).length : 4;
+  return PLAIN_JSON_TEXT.test(value) ? value.length + 2 : JSON.stringify(value).length;
+}
+
+/**
+ * Leg streams by the stored string they were decoded from or encoded to, oldest first: a call's
+ * partition is folded again in every write, and most of its legs' strings are the ones of the write
+ * before. Neither the maps nor their facts are ever changed (a fold copies the map, and replaces a
+ * stream's facts rather than changing them). `chars` is counted on first need.
+ */
+const decoded = new Map<string, { streams: ReadonlyMap<string, StreamFacts>; chars: number | undefined }>();
+let decodedChars = 0;
+/** Stored chars the decoded streams above stand for, at most: a few MB of strings the cache of partitions mostly holds anyway. */
+const MAX_DECODED_CHARS = 4_000_000;
+
+function remember(stored: string, streams: ReadonlyMap<string, StreamFacts>, chars: number | undefined): void {
+  if (stored.length > MAX_DECODED_CHARS / 16 || decoded.has(stored)) return;
+  decoded.set(stored, { streams, chars });
+  decodedChars += stored.length;
+  for (const oldest of decoded.keys()) {
+    if (decodedChars <= MAX_DECODED_CHARS) break;
+    decoded.delete(oldest);
+    decodedChars -= oldest.length;
+  }
+}
+
+/** decodeLegStreams of a stored value, shared: the caller must not change the map. */
+export function storedLegStreams(value: unknown): ReadonlyMap<string, StreamFacts> {
+  if (typeof value !== 'string' || value === '') return decodeLegStreams(value);
+  const known = decoded.get(value);
+  if (known !== undefined) return known.streams;
+  const streams = decodeLegStreams(value);
+  remember(value, streams, undefined);
+  return streams;
+}
+
+/** Encodes a leg's streams once its fold ends, remembering the map for the next decode of the string. */
+function closeLegStreams(value: OpenLegStreams): string {
+  const encoded = encodeLegStreams(value.streams);
+  remember(encoded, value.streams, value.chars);
+  return encoded;
 }
 
 /** Whether `rank` beats `current` (nothing is beaten by anything). */
@@ -101,7 +181,7 @@ export function foldLegStream(legRow: RowData, streamRow: RowData, record: CallD
     foldStream(streamRow, record, correlationId);
     return;
   }
-  const open = openValue(legRow, LEG_STREAMS_FIELD, openLegStreams, (value) => encodeLegStreams(value.streams));
+  const open = openValue(legRow, LEG_STREAMS_FIELD, openLegStreams, closeLegStreams);
   const key = streamKeyOf(record);
   const current = open.streams.get(key);
   const rank = rankOf(record);
@@ -118,7 +198,9 @@ export function foldLegStream(legRow: RowData, streamRow: RowData, record: CallD
 
 function streamFactsOf(record: CallDiagnosticsRecord, rank: Rank): StreamFacts {
   return {
-    ...rank,
+    version: rank.version,
+    at: rank.at,
+    digest: rank.digest,
     resourceId: record.resourceId,
     mediaType: clipOrNull(record.mediaType),
     streamDirection: clipOrNull(record.streamDirection),

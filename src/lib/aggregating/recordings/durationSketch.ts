@@ -93,8 +93,15 @@ export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, 
 
 /** `zero;i:count,i:count...` with bins in ascending order: equal sketches give equal strings. */
 export function encodeSketch(sketch: DurationSketch): string {
-  const bins = [...sketch.bins.entries()].filter(([, count]) => count !== 0).sort((a, b) => a[0] - b[0]);
-  return `${sketch.zero};${bins.map(([index, count]) => `${index}:${count}`).join(',')}`;
+  const indexes: number[] = [];
+  for (const [index, count] of sketch.bins) if (count !== 0) indexes.push(index);
+  indexes.sort((a, b) => a - b);
+  let text = `${sketch.zero};`;
+  for (let i = 0; i < indexes.length; i++) {
+    const index = indexes[i] as number;
+    text += `${i === 0 ? '' : ','}${index}:${sketch.bins.get(index) as number}`;
+  }
+  return text;
 }
 
 /**
@@ -106,15 +113,26 @@ export function decodeSketch(value: unknown): DurationSketch {
   if (value === undefined || value === null || value === '') return sketch;
   const text = String(value);
   const unreadable = (): Error => new Error(`stored duration sketch does not read: ${text.slice(0, 80)}`);
-  const [zero, bins, extra] = text.split(';');
-  const zeroCount = Number(zero);
-  if (extra !== undefined || !Number.isInteger(zeroCount) || zeroCount < 0) throw unreadable();
+  // Read in place, without splitting into arrays: rows of call quality hold many sketches.
+  const semicolon = text.indexOf(';');
+  const zeroCount = Number(semicolon < 0 ? text : text.slice(0, semicolon));
+  if ((semicolon >= 0 && text.includes(';', semicolon + 1)) || !Number.isInteger(zeroCount) || zeroCount < 0) throw unreadable();
   sketch.zero = zeroCount;
-  for (const pair of (bins ?? '').split(',')) {
-    if (pair === '') continue;
-    const [index, count] = pair.split(':').map(Number);
-    if (!Number.isInteger(index) || !Number.isInteger(count) || (count as number) <= 0) throw unreadable();
-    sketch.bins.set(index as number, count as number);
+  if (semicolon < 0) return sketch;
+  for (let start = semicolon + 1; start < text.length;) {
+    const comma = text.indexOf(',', start);
+    const end = comma < 0 ? text.length : comma;
+    if (end > start) {
+      // `index:count`; what follows a second colon is ignored.
+      const colon = text.indexOf(':', start);
+      if (colon < 0 || colon >= end) throw unreadable();
+      const second = text.indexOf(':', colon + 1);
+      const index = Number(text.slice(start, colon));
+      const count = Number(text.slice(colon + 1, second >= 0 && second < end ? second : end));
+      if (!Number.isInteger(index) || !Number.isInteger(count) || count <= 0) throw unreadable();
+      sketch.bins.set(index, count);
+    }
+    start = end + 1;
   }
   return sketch;
 }
