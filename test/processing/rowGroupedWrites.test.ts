@@ -70,6 +70,12 @@ describe('a partition whose records each touch one row is written row by row', (
     expect(rows).toBeGreaterThan(250);
     // Rows once, plus the two files' marks in each transaction.
     expect(tables.requests.entities).toBeLessThanOrEqual(rows + 2 * tables.requests.transactions);
+    // Once all of a file's records are in, its mark moves past them and lists no positions.
+    const marks = (await markRowsOf(tables)).map(({ data }) => [data['file'], data['mark'], data['applied']]);
+    expect(marks.sort()).toEqual([
+      ['c/a.0', a.length, undefined],
+      ['c/b.0', b.length, undefined],
+    ]);
   });
 
   it('a crash before any write of the whole files, then the files again in other segments, counts every record once', async () => {

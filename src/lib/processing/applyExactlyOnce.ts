@@ -181,6 +181,15 @@ async function applyToPartition(
   // Each file's last position in this write: its mark moves past it once all its records here are in.
   const lastInWrite = new Map<string, number>();
   for (const item of all) lastInWrite.set(item.source.fileId, Math.max(lastInWrite.get(item.source.fileId) ?? -1, item.position));
+  // Each file's items not yet written or dropped: whether a file has any left after a transaction.
+  const left = new Map<string, number>();
+  for (const item of all) left.set(item.source.fileId, (left.get(item.source.fileId) ?? 0) + 1);
+  const consumed = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const fileId = (items[i] as Item).source.fileId;
+      left.set(fileId, (left.get(fileId) as number) - 1);
+    }
+  };
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
@@ -226,13 +235,17 @@ async function applyToPartition(
       const stored = fileMarkOf(view.table, known.get(markKey));
       marks.set(fileId, { mark: Math.max(summaryMarks?.get(fileId) ?? 0, stored.mark), applied: stored.applied });
     }
-    const pending = items.filter((item) => {
+    // The transaction's items only: a later item is checked when a transaction takes it, against the marks as they are then.
+    const pending: Item[] = [];
+    for (let i = 0; i < end; i++) {
+      const item = items[i] as Item;
       const mark = marks.get(item.source.fileId);
-      return mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position));
-    });
-    if (pending.length < items.length) {
-      stats.alreadyApplied += items.length - pending.length;
-      items = pending;
+      if (mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position))) pending.push(item);
+      else consumed(i, i + 1);
+    }
+    if (pending.length < end) {
+      stats.alreadyApplied += end - pending.length;
+      items = [...pending, ...items.slice(end)];
       continue;
     }
 
@@ -253,7 +266,7 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys
       .filter((rowKey) => known.get(rowKey) !== undefined || Object.keys(rows.get(rowKey) as RowData).length > 0)
       .map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
-    const newMarks = byRow ? rowOrderMarks(items, end, marks, lastInWrite) : new Map<string, FileMark>();
+    const newMarks = byRow ? rowOrderMarks(items, end, marks, lastInWrite, left) : new Map<string, FileMark>();
     if (!byRow) {
       for (const [fileId, { applied }] of marks) {
         const mark = (lastPositions.get(fileId) as number) + 1;
@@ -304,6 +317,7 @@ async function applyToPartition(
       await item.source.onRefused({ record: item.positioned, view: view.table, partitionKey, code: error.code, message: error.message });
       stats.refused++;
       refusedByFile.set(item.source.fileId, (refusedByFile.get(item.source.fileId) ?? 0) + 1);
+      consumed(0, 1);
       items = items.slice(1);
       limit = Number.POSITIVE_INFINITY;
       continue;
@@ -314,6 +328,7 @@ async function applyToPartition(
       stats.rowsWritten += writes.length;
       const unknown = known.committed(writes, outcome.etags);
       if (unknown.length > 0) await known.load(unknown);
+      consumed(0, end);
       items = items.slice(end);
       attempts = 0;
       // Large rows stay large: grow back gradually rather than fold a too-large chunk again each time.
@@ -370,6 +385,7 @@ function rowOrderMarks(
   end: number,
   marks: ReadonlyMap<string, FileMark>,
   lastInWrite: ReadonlyMap<string, number>,
+  left: ReadonlyMap<string, number>,
 ): Map<string, FileMark> {
   const positions = new Map<string, number[]>();
   for (let i = 0; i < end; i++) {
@@ -378,13 +394,11 @@ function rowOrderMarks(
     if (list) list.push(item.position);
     else positions.set(item.source.fileId, [item.position]);
   }
-  const remaining = new Set<string>();
-  for (let i = end; i < items.length; i++) remaining.add((items[i] as Item).source.fileId);
   const next = new Map<string, FileMark>();
   for (const [fileId, applied] of positions) {
     const stored = marks.get(fileId) as FileMark;
     const mark: FileMark = { mark: stored.mark, applied: stored.applied.with(applied) };
-    if (!remaining.has(fileId)) {
+    if ((left.get(fileId) as number) === applied.length) {
       const past = Math.max(mark.mark, (lastInWrite.get(fileId) as number) + 1);
       next.set(fileId, { mark: past, applied: mark.applied.from(past) });
     } else next.set(fileId, mark);
