@@ -363,6 +363,7 @@ another process again and is not counted. (a), (b), the stages of (b) and (p) ru
   changes.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.
+  Its process caps V8's heap growth as \`acs-logs\` does (\`src/lib/config/heapGrowth.ts\`), as does (j)'s.
 - **(j) junk flood**: 16 MiB of two-byte junk lines between good records, end to end. A run of bad
   lines is one quarantine entry and budgets are checked after every line, so entries, requests and
   memory follow the good records and segments, not the 8 million bad lines; the target is under a

@@ -10,6 +10,7 @@ import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { limitHeapGrowth } from '../src/lib/config/heapGrowth.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase } from './endToEnd.js';
@@ -56,6 +57,8 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'duckdb':
       return duckdbPhase(request.files);
     case 'loop':
+      // The processor as `acs-logs process` runs it, with the CLI's heap growth.
+      limitHeapGrowth();
       return loopPhase(request.files);
     case 'timer':
       return timerPhase(request.root, request.files);
@@ -66,6 +69,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'oneCall':
       return oneCallPhase(request.files);
     case 'junk':
+      limitHeapGrowth();
       return junkPhase(request.file);
   }
 }
