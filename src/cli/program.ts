@@ -1,16 +1,7 @@
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
-import { backfillCommand } from './commands/backfill.js';
-import { demoCommand } from './commands/demo.js';
-import { generateCommand } from './commands/generate.js';
-import { healthCommand } from './commands/health.js';
-import { quarantineListCommand, quarantineReplayCommand } from './commands/quarantine.js';
-import { watchCommand } from './commands/watch.js';
 import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
-import { processCommand } from './commands/process.js';
-import { queryCommand } from './commands/query.js';
-import { serveCommand } from './commands/serve.js';
 import { VIEW_NAMES } from '../lib/querying/views.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
@@ -26,6 +17,8 @@ function storageOptions(command: Command): Command {
     .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
 }
 
+// Each command's module is loaded when it runs: a command does not pay for the others' dependencies
+// (`process` of local files loads no blob SDK).
 export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStream): Command {
   const program = new Command('acs-logs')
     .description('Turns Azure Communication Services diagnostic logs into exactly-once aggregates in Azure Table Storage.')
@@ -47,7 +40,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (paths: string[], flags) => {
-    await processCommand(paths, flags, out, err);
+    await (await import('./commands/process.js')).processCommand(paths, flags, out, err);
   });
 
   storageOptions(
@@ -64,7 +57,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
       .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
-    await queryCommand(view, flags, out, err);
+    await (await import('./commands/query.js')).queryCommand(view, flags, out, err);
   });
 
   storageOptions(
@@ -79,7 +72,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (flags) => {
-    await backfillCommand(flags, out, err);
+    await (await import('./commands/backfill.js')).backfillCommand(flags, out, err);
   });
 
   storageOptions(
@@ -93,7 +86,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (flags) => {
-    await watchCommand(flags, out, err);
+    await (await import('./commands/watch.js')).watchCommand(flags, out, err);
   });
 
   storageOptions(
@@ -104,7 +97,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
-    await healthCommand(flags, out);
+    await (await import('./commands/health.js')).healthCommand(flags, out);
   });
 
   storageOptions(
@@ -115,7 +108,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
       .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect),
   ).action(async (flags) => {
-    await serveCommand(flags, out, err);
+    await (await import('./commands/serve.js')).serveCommand(flags, out, err);
   });
 
   storageOptions(
@@ -135,7 +128,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--failure-rate <f>', 'share of API requests that fail, 0..1', fraction, 0.03)
       .option('--speed <x>', 'simulated seconds per real second when writing to storage (default: as fast as possible)', positiveNumber),
   ).action(async (flags) => {
-    await generateCommand(flags, out);
+    await (await import('./commands/generate.js')).generateCommand(flags, out);
   });
 
   const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix');
@@ -148,7 +141,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--all', 'include lines already replayed')
       .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
   ).action(async (flags) => {
-    await quarantineListCommand(flags, out);
+    await (await import('./commands/quarantine.js')).quarantineListCommand(flags, out);
   });
   storageOptions(
     processingOptions(
@@ -160,7 +153,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
-    await quarantineReplayCommand(paths, flags, out);
+    await (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, flags, out);
   });
 
   program
@@ -171,7 +164,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 1800)
     .option('--seed <n>', 'random seed', positiveInteger, 7)
     .action(async (flags) => {
-      await demoCommand(flags, out);
+      await (await import('./commands/demo.js')).demoCommand(flags, out);
     });
   return program;
 }
