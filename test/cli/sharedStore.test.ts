@@ -135,8 +135,11 @@ describe('signals end a command and its embedded Azurite', () => {
     const clean = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     expect((await cli(['process', tree.dir, '--quiet', ...clean])).code).toBe(0);
     const dataDir = path.join(work, 'crash-azurite');
-    // Saved five times a second, so the kill lands between saves, after some of the run's writes were saved.
-    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir], undefined, { ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2' });
+    // Saved five times a second, so the kill lands between saves, after some of the run's writes were
+    // saved; two files at a time, so the run makes many writes (all files at once would be one).
+    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
+      ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
+    });
     const lock = await waitFor('Azurite to start', async () => {
       const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
       return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
