@@ -103,6 +103,24 @@ describe('files read in parallel are written together', () => {
     expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(records.length);
   });
 
+  it("a call partition whose recording started before the write's records is read first, not taken as new", async () => {
+    // The operations in one run; the recordings' summaries, a day later, in the next one (a new run, a new cache).
+    const logs = recordingLogs(56, { calls: 12, lateSummary: 1 });
+    const opsBox = await container('callrecordingoperational');
+    const sumBox = await container('callrecordingsummary');
+    await appendToBlob(opsBox, recordingBlobPath(DAY, 2), asJsonLines(logs.operations));
+    await appendToBlob(sumBox, recordingBlobPath(DAY, 2), asJsonLines(logs.summaries));
+    const tables = new RefusedCreates();
+    await runTogether([{ container: opsBox.containerName, path: recordingBlobPath(DAY, 2) }], testDeps(tables));
+    expect(tables.refused).toBe(0);
+    const readsBefore = tables.rowReads;
+    await runTogether([{ container: sumBox.containerName, path: recordingBlobPath(DAY, 2) }], testDeps(tables));
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...logs.operations, ...logs.summaries])));
+    // Every call's partition existed: read first, so no create met a row.
+    expect(tables.rowReads).toBeGreaterThan(readsBefore);
+    expect(tables.refused).toBe(0);
+  });
+
   it('a crash before any write of a run over several files leaves storage repairable: the next run equals one clean pass', async () => {
     const { files, records } = await callFiles(53, 12);
     const expected = referenceAggregates(normalizeAll(records));
@@ -144,6 +162,16 @@ describe('files read in parallel are written together', () => {
     expect(await readAggregates(tables)).toEqual(await readAggregates(alone));
   });
 });
+
+/** Counts transactions refused because a row they create exists (a partition wrongly taken as new). */
+class RefusedCreates extends CountingTableStore {
+  refused = 0;
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    const outcome = await super.commit(table, partitionKey, writes);
+    if (!outcome.committed && outcome.status === 409) this.refused++;
+    return outcome;
+  }
+}
 
 /** Every transaction on one table fails as a bug would (not a refusal the store explains). */
 class FailingTableStore extends WrappedTableStore {

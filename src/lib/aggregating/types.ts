@@ -4,6 +4,13 @@ import type { NormalizedRecord } from '../normalizing/types.js';
 export interface Route {
   partitionKey: string;
   rowKeys: readonly string[];
+  /**
+   * A time (epoch ms) at which the record says its partition already had data, when it says one (a
+   * call's end, a recording's start): a partition that had data before everything a write holds was
+   * most likely written before, so it is read rather than assumed new. A hint only: it never changes
+   * what is written.
+   */
+  since?: number;
 }
 
 /** A row's properties as the view keeps them (keys and ETag live outside). */

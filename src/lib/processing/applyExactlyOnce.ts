@@ -91,6 +91,8 @@ interface Item {
 }
 
 const MAX_ATTEMPTS = 40;
+/** A partition's data must predate the write's first record by this much to be taken as written before (clocks and logging lag). */
+const HINT_MARGIN_MS = 10 * 60_000;
 
 /** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
@@ -125,22 +127,26 @@ export async function applyToViews(
   const refusedByFile = new Map<string, number>();
   const summaries: WrittenSummaries = new Map();
   const cache = options.cache ?? new PartitionCache(tables, 0);
-  const work: { view: AggregateView; partitionKey: string; items: Item[] }[] = [];
+  // The earliest record of the write: a partition whose data a record says starts before it was most likely written before.
+  let writeStart = Number.POSITIVE_INFINITY;
+  for (const source of sources) for (const { record } of source.records) if (record.time < writeStart) writeStart = record.time;
+  const work: { view: AggregateView; partitionKey: string; items: Item[]; startedBefore: boolean }[] = [];
   for (const view of views) {
-    const groups = new Map<string, Item[]>();
+    const groups = new Map<string, (typeof work)[number]>();
     sources.forEach((source, sourceIndex) => {
       for (const positioned of source.records) {
         const route = view.route(positioned.record);
         if (!route) continue;
         // Keys as stored from here on, so that rows read back by partition and rows routed to compare equal.
         const partitionKey = boundedKey(route.partitionKey);
-        let items = groups.get(partitionKey);
-        if (!items) {
-          items = [];
-          groups.set(partitionKey, items);
-          work.push({ view, partitionKey, items });
+        let group = groups.get(partitionKey);
+        if (!group) {
+          group = { view, partitionKey, items: [], startedBefore: false };
+          groups.set(partitionKey, group);
+          work.push(group);
         }
-        items.push({
+        if (route.since !== undefined && route.since < writeStart - HINT_MARGIN_MS) group.startedBefore = true;
+        group.items.push({
           source,
           sourceIndex,
           positioned,
@@ -155,7 +161,7 @@ export async function applyToViews(
   stats.partitions = work.length;
   await forEachConcurrently(work, options.concurrency, async (group) => {
     group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
-    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, stats, refusedByFile, summaries);
+    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, group.startedBefore, stats, refusedByFile, summaries);
   });
   return { stats, refusedByFile, summaries };
 }
@@ -166,6 +172,7 @@ async function applyToPartition(
   view: AggregateView,
   partitionKey: string,
   all: readonly Item[],
+  startedBefore: boolean,
   stats: ApplyStats,
   refusedByFile: Map<string, number>,
   summaries: WrittenSummaries,
@@ -173,6 +180,10 @@ async function applyToPartition(
   const summary = view.summary;
   const companionKeys = summary?.companionKeys ?? [];
   const known = cache.partition(view.table, partitionKey, summary !== undefined);
+  // Whether a partition not known yet is taken as new (written with creates, no read): the table's
+  // recent experience, unless the write's records say the partition had data before the write (what
+  // such a read finds then teaches nothing about the partitions without that hint).
+  const expectNew = (): boolean => !startedBefore && cache.expectsNew(view.table);
   // Records that each touch one row (a resource's rooms) go row by row: a row many records touch is
   // written once, not once per transaction. Their files' marks then also list the positions applied
   // past the mark until the write ends.
@@ -200,16 +211,16 @@ async function applyToPartition(
       // Every row the write still touches, read at once: many keys of one partition are read in pages
       // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
       readAll = false;
-      const foundNothing = await known.prepare(keysOf(items), cache.expectsNew(view.table));
-      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+      const foundNothing = await known.prepare(keysOf(items), expectNew());
+      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
     }
     // A summary view knows its whole partition (whatever the keys), and its summary row carries its
     // files' marks until the map is full; then new files' marks are rows again.
     let summaryMarks: Map<string, number> | undefined;
     let marksInSummary = false;
     if (summary) {
-      const foundNothing = await known.prepare([summary.rowKey], cache.expectsNew(view.table));
-      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+      const foundNothing = await known.prepare([summary.rowKey], expectNew());
+      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
       const summaryRow = known.get(summary.rowKey);
       summaryMarks = summaryMarksOf(view.table, summaryRow);
       // The stored text (checked just above) is the map as encoded: its length, without encoding it again.
@@ -225,8 +236,8 @@ async function applyToPartition(
     }
     if (!summary) {
       const keys = [...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys];
-      const foundNothing = await known.prepare(keys, cache.expectsNew(view.table));
-      if (foundNothing !== undefined) cache.observe(view.table, foundNothing);
+      const foundNothing = await known.prepare(keys, expectNew());
+      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
     }
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).

@@ -37,7 +37,8 @@ export const callsView: AggregateView = {
     const rowKeys = rowKeysOf(record);
     if (rowKeys === null) return null;
     const correlationId = joinableCorrelationId(record.correlationId) as string;
-    return { partitionKey: callPartition(correlationId), rowKeys };
+    const since = startOf(record);
+    return { partitionKey: callPartition(correlationId), rowKeys, ...(since === null ? {} : { since }) };
   },
 
   apply(record: NormalizedRecord, rows: RowData[]): void {
@@ -83,6 +84,19 @@ export const callsView: AggregateView = {
     },
   },
 };
+
+/**
+ * A time at which the call's partition already had data, when the record says one and it is before
+ * the record: the call's end (its summary and diagnostics are logged when it ends), a recording's
+ * start (its start operation was logged then).
+ */
+function startOf(record: NormalizedRecord): number | null {
+  let start: number | null = null;
+  if ((record.category === 'CallSummary' || record.category === 'CallSummaryUpdates') && record.callStartTime !== null && record.callDurationSeconds !== null) {
+    start = record.callStartTime + record.callDurationSeconds * 1000;
+  } else if (record.category === 'CallRecordingSummary') start = record.recordingStartTime;
+  return start !== null && start < record.time ? start : null;
+}
 
 /** The rows a record touches in its call's partition, or null when it is not joined. */
 function rowKeysOf(record: NormalizedRecord): string[] | null {
