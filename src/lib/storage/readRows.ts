@@ -35,12 +35,15 @@ export async function readRowsByPages(pages: PageReader, partitionKey: string, r
     const budget = Math.floor(filters.length / 2);
     const stored = boundedKey(partitionKey);
     let spent = 0;
-    let complete = false;
+    // Complete unless the budget ran out with pages still to come (an answer of no page at all is complete too).
+    let complete = true;
     for await (const page of pages(odata`PartitionKey eq ${stored}`)) {
       for (const row of page.rows) for (const key of asked.get(row.rowKey) ?? []) found.set(key, row);
-      spent++;
-      if (!page.more) complete = true;
-      if (complete || spent >= budget) break;
+      if (!page.more) break;
+      if (++spent >= budget) {
+        complete = false;
+        break;
+      }
     }
     if (complete) return found;
     missing = readRowsFilters(
