@@ -183,7 +183,10 @@ async function applyToPartition(
   // Whether a partition not known yet is taken as new (written with creates, no read): the table's
   // recent experience, unless the write's records say the partition had data before the write (what
   // such a read finds then teaches nothing about the partitions without that hint).
-  const expectNew = (): boolean => !startedBefore && cache.expectsNew(view.table);
+  const prepare = async (keys: readonly string[]): Promise<void> => {
+    const foundNothing = await known.prepare(keys, !startedBefore && cache.expectsNew(view.table));
+    if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
+  };
   // Records that each touch one row (a resource's rooms) go row by row: a row many records touch is
   // written once, not once per transaction. Their files' marks then also list the positions applied
   // past the mark until the write ends.
@@ -211,16 +214,14 @@ async function applyToPartition(
       // Every row the write still touches, read at once: many keys of one partition are read in pages
       // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
       readAll = false;
-      const foundNothing = await known.prepare(keysOf(items), expectNew());
-      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
+      await prepare(keysOf(items));
     }
     // A summary view knows its whole partition (whatever the keys), and its summary row carries its
     // files' marks until the map is full; then new files' marks are rows again.
     let summaryMarks: Map<string, number> | undefined;
     let marksInSummary = false;
     if (summary) {
-      const foundNothing = await known.prepare([summary.rowKey], expectNew());
-      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
+      await prepare([summary.rowKey]);
       const summaryRow = known.get(summary.rowKey);
       summaryMarks = summaryMarksOf(view.table, summaryRow);
       // The stored text (checked just above) is the map as encoded: its length, without encoding it again.
@@ -235,9 +236,7 @@ async function applyToPartition(
       if (!markKeys.has(source.fileId)) markKeys.set(source.fileId, { markKey: highWaterMarkRowKey(source.fileId), source });
     }
     if (!summary) {
-      const keys = [...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys];
-      const foundNothing = await known.prepare(keys, expectNew());
-      if (foundNothing !== undefined && !startedBefore) cache.observe(view.table, foundNothing);
+      await prepare([...[...markKeys.values()].map(({ markKey }) => markKey), ...rowKeys]);
     }
 
     // Drop what the marks show as applied already (a replay, or a race lost to another writer).
@@ -246,17 +245,24 @@ async function applyToPartition(
       const stored = fileMarkOf(view.table, known.get(markKey));
       marks.set(fileId, { mark: Math.max(summaryMarks?.get(fileId) ?? 0, stored.mark), applied: stored.applied });
     }
-    // The transaction's items only: a later item is checked when a transaction takes it, against the marks as they are then.
-    const pending: Item[] = [];
-    for (let i = 0; i < end; i++) {
-      const item = items[i] as Item;
+    // The transaction's items: a later item is checked when a transaction takes it, against the marks
+    // as they are then. Once one is found applied (a replay), every remaining item is checked at once,
+    // so that dropping a replayed write costs one pass, not one per transaction.
+    const isPending = (item: Item): boolean => {
       const mark = marks.get(item.source.fileId);
-      if (mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position))) pending.push(item);
-      else consumed(i, i + 1);
-    }
-    if (pending.length < end) {
-      stats.alreadyApplied += end - pending.length;
-      items = [...pending, ...items.slice(end)];
+      return mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position));
+    };
+    let checked = 0;
+    while (checked < end && isPending(items[checked] as Item)) checked++;
+    if (checked < end) {
+      const pending: Item[] = [];
+      items.forEach((item, i) => {
+        // An item of a file outside this transaction has no mark here yet: it stays, to be checked later.
+        if (isPending(item)) pending.push(item);
+        else consumed(i, i + 1);
+      });
+      stats.alreadyApplied += items.length - pending.length;
+      items = pending;
       continue;
     }
 

@@ -83,6 +83,10 @@ export interface TableStore {
   writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome>;
   deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void>;
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number;
+  /**
+   * One atomic batch. A row or a batch past the service's limits (MAX_TRANSACTION_BYTES included) is
+   * refused with a StorageRefusedError before anything is sent: the applier splits on it.
+   */
   commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome>;
 }
 
@@ -162,10 +166,7 @@ export class AzureTableStore implements TableStore {
     }
   }
 
-  /**
-   * Reads the given rows of one partition, by the keys asked for: at most 14 keys per request (the
-   * filter comparison limit) and fewer when long keys would make the request line too long.
-   */
+  /** Reads the given rows of one partition, by the keys asked for: by name or in pages (readRowsByPages). */
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     return readRowsByPages((filter) => this.pages(logicalName, filter), partitionKey, rowKeys);
   }
