@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isoTime } from '../lib/querying/filterInput.js';
+import { parseIsoTime } from '../lib/querying/isoTime.js';
 
 /** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
 export function positiveInteger(value: string): number {
@@ -28,9 +28,9 @@ export function fraction(value: string): number {
 
 /** ISO-8601 date or date-time (UTC when no zone), as epoch milliseconds. */
 export function isoDate(value: string): number {
-  const parsed = isoTime.safeParse(value);
-  if (!parsed.success) throw new InvalidArgumentError(`${parsed.error.issues[0]?.message ?? 'is not a date'}.`);
-  return Date.parse(parsed.data);
+  const parsed = parseIsoTime(value);
+  if (!parsed.ok) throw new InvalidArgumentError(`${parsed.message}.`);
+  return Date.parse(parsed.iso);
 }
 
 /** Collects a repeatable option into an array. */

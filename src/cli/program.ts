@@ -2,11 +2,12 @@ import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
 import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
-import { VIEW_NAMES } from '../lib/querying/views.js';
+import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
 import { processingOptions } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
+import { attachEarly, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
@@ -15,6 +16,19 @@ function storageOptions(command: Command): Command {
     .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)')
     .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (commands on one dir share it)', DEFAULT_DATA_DIR)
     .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
+}
+
+/**
+ * Runs a command that opens storage: the embedded store (when it is the one) starts attaching now,
+ * while the command's modules load, and is let go if the command never takes it.
+ */
+async function withStorage<F extends StorageChoice>(flags: F, run: (flags: F & { earlyAttach?: EarlyAttach }) => Promise<unknown>): Promise<void> {
+  const early = attachEarly(flags);
+  try {
+    await run(early ? { ...flags, earlyAttach: early } : flags);
+  } finally {
+    await early?.release();
+  }
 }
 
 // Each command's module is loaded when it runs: a command does not pay for the others' dependencies
@@ -40,7 +54,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (paths: string[], flags) => {
-    await (await import('./commands/process.js')).processCommand(paths, flags, out, err);
+    await withStorage(flags, async (early) => (await import('./commands/process.js')).processCommand(paths, early, out, err));
   });
 
   storageOptions(
@@ -57,7 +71,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
       .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
-    await (await import('./commands/query.js')).queryCommand(view, flags, out, err);
+    await withStorage(flags, async (early) => (await import('./commands/query.js')).queryCommand(view, early, out, err));
   });
 
   storageOptions(
@@ -72,7 +86,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (flags) => {
-    await (await import('./commands/backfill.js')).backfillCommand(flags, out, err);
+    await withStorage(flags, async (early) => (await import('./commands/backfill.js')).backfillCommand(early, out, err));
   });
 
   storageOptions(
@@ -86,7 +100,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (flags) => {
-    await (await import('./commands/watch.js')).watchCommand(flags, out, err);
+    await withStorage(flags, async (early) => (await import('./commands/watch.js')).watchCommand(early, out, err));
   });
 
   storageOptions(
@@ -97,7 +111,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
-    await (await import('./commands/health.js')).healthCommand(flags, out);
+    await withStorage(flags, async (early) => (await import('./commands/health.js')).healthCommand(early, out));
   });
 
   storageOptions(
@@ -108,7 +122,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
       .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect),
   ).action(async (flags) => {
-    await (await import('./commands/serve.js')).serveCommand(flags, out, err);
+    await withStorage(flags, async (early) => (await import('./commands/serve.js')).serveCommand(early, out, err));
   });
 
   storageOptions(
@@ -141,7 +155,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--all', 'include lines already replayed')
       .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
   ).action(async (flags) => {
-    await (await import('./commands/quarantine.js')).quarantineListCommand(flags, out);
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineListCommand(early, out));
   });
   storageOptions(
     processingOptions(
@@ -153,7 +167,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
-    await (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, flags, out);
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out));
   });
 
   program

@@ -1,5 +1,6 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { attachAzurite } from '../lib/storage/sharedAzurite.js';
+import { givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
 import { UsageError } from './errors.js';
@@ -8,11 +9,9 @@ import { cliSettings, type SettingFlags } from './settings.js';
 /** What every storage connection string has: key=value pairs naming an account or endpoint. */
 const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
 
-export interface StorageFlags extends SettingFlags {
-  connectionString?: string;
-  dataDir: string;
-  /** Always use the embedded Azurite, whatever the environment says (the demo). */
-  embedded?: boolean;
+export interface StorageFlags extends SettingFlags, StorageChoice {
+  /** The embedded store, attaching since the command started (not a flag: set by the program). */
+  earlyAttach?: EarlyAttach;
   /** SDK retry settings of the clients (not a flag: given by whoever runs the program); default: the adapters' own. */
   storageRetry?: StorageRetries;
 }
@@ -54,7 +53,7 @@ export function accountOf(connectionString: string): string {
  * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
 export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix, onTransient?: TransientNotice): Promise<StorageSession> {
-  const given = flags.embedded ? undefined : (flags.connectionString ?? process.env['AzureWebJobsStorage']);
+  const given = givenConnectionString(flags);
   if (given && !CONNECTION_STRING.test(given)) {
     const source = flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
     throw new UsageError(
@@ -73,7 +72,7 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   if (!azuriteAvailable()) {
     throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
   }
-  const azurite = await attachAzurite(flags.dataDir);
+  const azurite = await (flags.earlyAttach?.take() ?? attachAzurite(flags.dataDir));
   return {
     connectionString: azurite.connectionString,
     tables: new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { VIEWS, VIEW_NAMES } from '../../src/lib/querying/views.js';
 
 describe('the view registry', () => {
+  it('lists the views by the names the CLI offers without loading them, in the same order', () => {
+    expect(Object.keys(VIEWS)).toEqual([...VIEW_NAMES]);
+  });
+
   it.each(VIEW_NAMES)('%s: its table columns and additive fields are fields of its rows', (name) => {
     const view = VIEWS[name];
     expect(view).toBeDefined();

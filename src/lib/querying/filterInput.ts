@@ -1,30 +1,15 @@
 import { z } from 'zod';
 import type { ViewFilters } from './filters.js';
 import { VIEWS } from './views.js';
-
-const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+import { parseIsoTime } from './isoTime.js';
 
 /** ISO-8601 date or date-time; a time without zone is UTC. Normalized to `toISOString()` form. */
-export const isoTime = z
-  .string()
-  .trim()
-  .refine((value) => ISO_SHAPE.test(value), 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)')
-  .transform((value, context) => {
-    const zoned = value.length === 10 ? `${value}T00:00:00Z` : /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`;
-    const time = Date.parse(zoned.replace(' ', 'T'));
-    if (Number.isNaN(time) || !isCalendarDate(value.slice(0, 10))) {
-      context.addIssue({ code: 'custom', message: 'is not a valid date' });
-      return z.NEVER;
-    }
-    return new Date(time).toISOString();
-  });
-
-/** `Date.parse` rolls 2024-02-30 over to March; a real calendar date survives a round trip. */
-function isCalendarDate(ymd: string): boolean {
-  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
-}
+export const isoTime = z.string().transform((value, context) => {
+  const parsed = parseIsoTime(value);
+  if (parsed.ok) return parsed.iso;
+  context.addIssue({ code: 'custom', message: parsed.message });
+  return z.NEVER;
+});
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 

@@ -1,5 +1,6 @@
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
+import { VIEW_NAMES, type ViewName } from './viewNames.js';
 import {
   queryCalls,
   queryRecordingOperations,
@@ -42,8 +43,8 @@ function streamOf<T extends object>(rows: BucketRows<T>): NonNullable<ViewDefini
   return (tables, filters, from) => streamBuckets(tables, filters, rows, from);
 }
 
-/** Every view, as the CLI (`acs-logs query <view>`) and the HTTP API (`GET /api/query/<view>`) serve it. */
-export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
+/** The definitions, one per name of VIEW_NAMES (checked), in its order. */
+const DEFINITIONS = {
   'rooms-operations': {
     columns: ['bucket', 'resourceId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'count'],
     tableColumns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'count'],
@@ -173,6 +174,9 @@ export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze({
     byCorrelationId: false,
     run: queryRecordingsPerCall,
   },
-});
+} satisfies Record<ViewName, ViewDefinition>;
 
-export const VIEW_NAMES: readonly string[] = Object.freeze(Object.keys(VIEWS));
+/** Every view, as the CLI (`acs-logs query <view>`) and the HTTP API (`GET /api/query/<view>`) serve it. */
+export const VIEWS: Readonly<Record<string, ViewDefinition>> = Object.freeze(DEFINITIONS);
+
+export { VIEW_NAMES };

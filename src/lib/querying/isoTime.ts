@@ -1,0 +1,24 @@
+const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+export const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
+export const INVALID_DATE_MESSAGE = 'is not a valid date';
+
+/**
+ * An ISO-8601 date or date-time in `toISOString()` form (a time without zone is UTC), or why it is
+ * not one. Plain, so that the CLI's flag parsers need no schema library.
+ */
+export function parseIsoTime(text: string): { ok: true; iso: string } | { ok: false; message: string } {
+  const value = text.trim();
+  if (!ISO_SHAPE.test(value)) return { ok: false, message: ISO_SHAPE_MESSAGE };
+  const zoned = value.length === 10 ? `${value}T00:00:00Z` : /(?:Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`;
+  const time = Date.parse(zoned.replace(' ', 'T'));
+  if (Number.isNaN(time) || !isCalendarDate(value.slice(0, 10))) return { ok: false, message: INVALID_DATE_MESSAGE };
+  return { ok: true, iso: new Date(time).toISOString() };
+}
+
+/** `Date.parse` rolls 2024-02-30 over to March; a real calendar date survives a round trip. */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
