@@ -4,12 +4,16 @@
  * Azurite (the sink floor), and DuckDB answering a question over the same files (the peer).
  */
 import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { TableServiceClient } from '@azure/data-tables';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzurite } from '../src/lib/storage/azurite.js';
-import { AzureTableStore, type RowWrite } from '../src/lib/storage/TableStore.js';
+import { attachAzurite } from '../src/lib/storage/sharedAzurite.js';
+import { AzureTableStore, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite } from '../src/lib/storage/TableStore.js';
 import type { PhaseResult } from './phases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -23,6 +27,10 @@ export interface CliRun {
   requests: number;
   entities: number;
   peakRssMb: number;
+  /** CPU seconds of the command's own process. */
+  cpuSeconds: number;
+  /** CPU seconds of the embedded Azurite while the command ran (Linux: /proc), when it could be seen. */
+  azuriteCpuSeconds?: number;
   output: string;
 }
 
@@ -30,6 +38,7 @@ export interface CliRun {
 export async function runProcessCommand(paths: readonly string[], dataDir: string): Promise<CliRun> {
   const rssFile = path.join(os.tmpdir(), `acs-logs-bench-rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
+  const azuriteCpu = azuriteCpuSampler(dataDir);
   const output = await new Promise<string>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', RSS_REPORT, CLI, 'process', ...paths, '--data-dir', dataDir, '--quiet'], {
       env: { ...process.env, BENCH_RSS_FILE: rssFile, AzureWebJobsStorage: '' },
@@ -42,12 +51,13 @@ export async function runProcessCommand(paths: readonly string[], dataDir: strin
     child.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`acs-logs process exited with ${code}: ${text.slice(-2000)}`))));
   });
   const ms = performance.now() - started;
+  const azuriteCpuSeconds = await azuriteCpu.stop();
   const number = (pattern: RegExp): number => {
     const match = pattern.exec(output);
     if (!match) throw new Error(`acs-logs process did not report ${pattern}: ${output.slice(-1000)}`);
     return Number((match[1] as string).replace(/,/g, ''));
   };
-  const peakKib = Number(await readFile(rssFile, 'utf8'));
+  const [peakKib, cpuMicros] = (await readFile(rssFile, 'utf8')).split(' ').map(Number) as [number, number];
   await rm(rssFile, { force: true });
   return {
     ms,
@@ -57,6 +67,41 @@ export async function runProcessCommand(paths: readonly string[], dataDir: strin
     requests: number(/([\d,]+) table requests/),
     entities: number(/([\d,]+) entities written/),
     peakRssMb: Math.round((peakKib / 1024) * 10) / 10,
+    cpuSeconds: round(cpuMicros / 1e6, 2),
+    ...(azuriteCpuSeconds !== undefined ? { azuriteCpuSeconds } : {}),
+  };
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times: 100 on Linux on x64 and arm64. */
+const CLOCK_TICKS = 100;
+
+/**
+ * Follows the CPU time of the embedded Azurite of `dataDir` (named by its lock file) while a command
+ * runs; `stop` resolves to the last seen, in seconds, or undefined where /proc cannot tell.
+ */
+function azuriteCpuSampler(dataDir: string): { stop(): Promise<number | undefined> } {
+  let last: number | undefined;
+  const sample = async (): Promise<void> => {
+    try {
+      const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { azuritePid?: number };
+      if (lock.azuritePid === undefined) return;
+      const fields = (await readFile(`/proc/${lock.azuritePid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+      // After the command's ")": state is field 3 of stat, utime and stime are fields 14 and 15.
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      if (Number.isFinite(ticks)) last = ticks / CLOCK_TICKS;
+    } catch {
+      // No lock yet, or no /proc: nothing to see this time.
+    }
+  };
+  let sampling = Promise.resolve();
+  const timer = setInterval(() => (sampling = sampling.then(sample)), 250);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await sampling;
+      await sample();
+      return last === undefined ? undefined : round(last, 2);
+    },
   };
 }
 
@@ -71,6 +116,8 @@ function cliResult(name: string, run: CliRun, extra: Record<string, number | str
     extra: {
       requests: run.requests,
       entities: run.entities,
+      cpuSeconds: run.cpuSeconds,
+      ...(run.azuriteCpuSeconds !== undefined ? { azuriteCpuSeconds: run.azuriteCpuSeconds } : {}),
       requestsPer1000Records: round((run.requests / run.records) * 1000, 1),
       entitiesPer1000Records: round((run.entities / run.records) * 1000, 1),
       ...extra,
@@ -78,11 +125,16 @@ function cliResult(name: string, run: CliRun, extra: Record<string, number | str
   };
 }
 
-/** (c) `acs-logs process` on the files, into a new embedded store: start-up and shut-down included. */
-export async function cliPhase(files: readonly string[]): Promise<PhaseResult> {
+/**
+ * (c) `acs-logs process` on the files, into a new embedded store: start-up and shut-down included.
+ * With `rowsFile`, every row the run left is then written there (not timed), for the sink of the same rows.
+ */
+export async function cliPhase(files: readonly string[], rowsFile?: string): Promise<PhaseResult> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-e2e-'));
   try {
-    return cliResult('e2e', await runProcessCommand(files, dataDir));
+    const result = cliResult('e2e', await runProcessCommand(files, dataDir));
+    if (rowsFile !== undefined) result.extra['rowsLeft'] = await dumpRows(dataDir, rowsFile);
+    return result;
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -101,6 +153,8 @@ export async function growthPhase(first: readonly string[], second: readonly str
       requests: one.requests + two.requests,
       entities: one.entities + two.entities,
       peakRssMb: Math.max(one.peakRssMb, two.peakRssMb),
+      cpuSeconds: one.cpuSeconds + two.cpuSeconds,
+      ...(one.azuriteCpuSeconds !== undefined && two.azuriteCpuSeconds !== undefined ? { azuriteCpuSeconds: one.azuriteCpuSeconds + two.azuriteCpuSeconds } : {}),
       output: '',
     };
     return cliResult('growth', total, {
@@ -150,6 +204,92 @@ export async function sinkPhase(entities: number): Promise<PhaseResult> {
     const ms = performance.now() - started;
     return {
       name: 'sink',
+      ms,
+      bytes: 0,
+      records: entities,
+      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
+      sampledRssMb: 0,
+      extra: { entities, requests: tables.requestCount, entitiesPerSecond: Math.round(entities / (ms / 1000)) },
+    };
+  } finally {
+    await azurite.stop();
+    await rm(location, { recursive: true, force: true });
+  }
+}
+
+const TABLE_PREFIX = 'Acs';
+
+/** Every row of every table of the embedded store of `dataDir`, as JSON lines ({ table, partitionKey, rowKey, data }). */
+async function dumpRows(dataDir: string, file: string): Promise<number> {
+  const azurite = await attachAzurite(dataDir);
+  try {
+    const service = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
+    const store = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, TABLE_PREFIX);
+    const out = createWriteStream(file);
+    let rows = 0;
+    for await (const table of service.listTables()) {
+      const name = String(table.name);
+      if (!name.startsWith(TABLE_PREFIX)) continue;
+      for await (const row of store.query(name.slice(TABLE_PREFIX.length), undefined)) {
+        if (!out.write(JSON.stringify({ table: name.slice(TABLE_PREFIX.length), partitionKey: row.partitionKey, rowKey: row.rowKey, data: row.data }) + '\n')) {
+          await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+        }
+        rows++;
+      }
+    }
+    await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    return rows;
+  } finally {
+    azurite.detach();
+  }
+}
+
+/**
+ * (s′) The sink floor of the run's own rows: every row (c) left, upserted straight into a new on-disk
+ * Azurite in as few transactions as the service allows (one partition, at most 100 rows and 4 MiB
+ * each), 8 at a time. The same entities, so the same bytes for Azurite to parse and keep.
+ */
+export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
+  const batches: { table: string; partitionKey: string; writes: RowWrite[]; bytes: number }[] = [];
+  const open = new Map<string, (typeof batches)[number]>();
+  let entities = 0;
+  const sizer = new AzureTableStore({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, 'Sizer');
+  for await (const line of createInterface({ input: createReadStream(rowsFile), crlfDelay: Infinity })) {
+    if (line === '') continue;
+    const row = JSON.parse(line) as { table: string; partitionKey: string; rowKey: string; data: Record<string, unknown> };
+    const key = row.table + '\u0000' + row.partitionKey;
+    const write: RowWrite = { op: 'upsert', rowKey: row.rowKey, data: row.data };
+    // A transaction's bytes are the sum of its operations' (TableStore.transactionBytes).
+    const bytes = sizer.transactionBytes(row.partitionKey, [write]);
+    let batch = open.get(key);
+    if (!batch || batch.writes.length >= MAX_TRANSACTION_ROWS || batch.bytes + bytes > MAX_TRANSACTION_BYTES) {
+      batch = { table: row.table, partitionKey: row.partitionKey, writes: [], bytes: 0 };
+      open.set(key, batch);
+      batches.push(batch);
+    }
+    batch.writes.push(write);
+    batch.bytes += bytes;
+    entities++;
+  }
+  const location = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-sink-rows-'));
+  const azurite = await startAzurite({ location });
+  try {
+    const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
+    for (const table of new Set(batches.map((batch) => batch.table))) await tables.ensureTable(table);
+    const started = performance.now();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < batches.length) {
+          const batch = batches[next++] as (typeof batches)[number];
+          const outcome = await tables.commit(batch.table, batch.partitionKey, batch.writes);
+          if (!outcome.committed) throw new Error(`sink batch refused: ${outcome.code}`);
+        }
+      }),
+    );
+    const ms = performance.now() - started;
+    return {
+      name: 'sinkRows',
       ms,
       bytes: 0,
       records: entities,

@@ -8,6 +8,7 @@ import { forEachConcurrently } from '../src/lib/processing/concurrency.js';
 import { silentLogger } from '../src/lib/logging.js';
 import { processFile, type ProcessDeps } from '../src/lib/processing/processFile.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../src/lib/processing/settings.js';
+import { readAppSettings } from '../src/lib/config/appSettings.js';
 import { decodeUnit, Framer } from '../src/lib/reading/index.js';
 import type { FramedItem } from '../src/lib/reading/types.js';
 import { startAzurite } from '../src/lib/storage/azurite.js';
@@ -444,10 +445,13 @@ class NullTableStore extends AzureTableStore {
   }
 }
 
-/** (c′) The per-file loop (processFile) on local files with storage replaced by NullTableStore: the processor's own RSS and CPU. */
+/**
+ * (c′) The per-file loop (processFile) on local files with storage replaced by NullTableStore: the
+ * processor's own RSS and CPU, with as many files at a time as `acs-logs process` reads (written together).
+ */
 export async function loopPhase(files: readonly string[], settings: ProcessSettings = DEFAULT_PROCESS_SETTINGS): Promise<PhaseResult> {
   const stop = rssSampler();
-  const run = await runFiles(files, new NullTableStore(), 4, settings);
+  const run = await runFiles(files, new NullTableStore(), readAppSettings({}).fileConcurrency, settings);
   return {
     name: 'loop',
     ms: run.ms,

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { limitHeapGrowth } from '../src/lib/config/heapGrowth.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
-import { cliPhase, duckdbPhase, growthPhase, sinkPhase } from './endToEnd.js';
+import { cliPhase, duckdbPhase, growthPhase, sinkPhase, sinkRowsPhase } from './endToEnd.js';
 import { timerPhase } from './timer.js';
 import {
   e2ePhase,
@@ -30,7 +30,9 @@ import {
 import { fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
 
 type PhaseRequest =
-  | { phase: 'floor' | 'e2e' | 'loop' | 'cli' | 'duckdb'; files: string[] }
+  | { phase: 'floor' | 'e2e' | 'loop' | 'duckdb'; files: string[] }
+  | { phase: 'cli'; files: string[]; rowsFile?: string }
+  | { phase: 'sinkRows'; rowsFile: string }
   | { phase: 'growth'; first: string[]; second: string[] }
   | { phase: 'sink'; entities: number }
   | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
@@ -49,11 +51,13 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'e2e':
       return e2ePhase(request.files);
     case 'cli':
-      return cliPhase(request.files);
+      return cliPhase(request.files, request.rowsFile);
     case 'growth':
       return growthPhase(request.first, request.second);
     case 'sink':
       return sinkPhase(request.entities);
+    case 'sinkRows':
+      return sinkRowsPhase(request.rowsFile);
     case 'duckdb':
       return duckdbPhase(request.files);
     case 'loop':
@@ -137,12 +141,13 @@ async function main(args: BenchArgs): Promise<void> {
       files = byHour.filter((file) => (total < args.e2eMb * 1e6 ? ((total += statSync(file).size), true) : false));
       notes.e2eNote = `(c) ran on the first ${files.length} of ${tree.files.length} files (\`--e2e-mb ${args.e2eMb}\`).`;
     }
-    await step('c', { phase: 'cli', files });
+    await step('c', { phase: 'cli', files, ...(args.phases.has('s') ? { rowsFile: path.join(args.dir, 'c-rows.jsonl') } : {}) });
   }
   if (args.phases.has('s')) {
     // As many entities as (c) wrote, straight into Azurite: the most any writer can get from it.
     const entities = Number(results['c']?.extra['entities'] ?? 100_000);
     await step('s', { phase: 'sink', entities });
+    if (results['c']?.extra['rowsLeft'] !== undefined) await step('s2', { phase: 'sinkRows', rowsFile: path.join(args.dir, 'c-rows.jsonl') });
   }
   if (args.phases.has('t')) await step('t', { phase: 'timer', root: tree.dir, files: tree.files });
   if (args.phases.has('p')) await step('p', { phase: 'duckdb', files: tree.files }, args.repeat);
