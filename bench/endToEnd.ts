@@ -94,7 +94,9 @@ function azuriteCpuSampler(dataDir: string): { stop(): Promise<number | undefine
     }
   };
   let sampling = Promise.resolve();
-  const timer = setInterval(() => (sampling = sampling.then(sample)), 250);
+  const timer = setInterval(() => {
+    sampling = sampling.then(sample);
+  }, 250);
   return {
     stop: async () => {
       clearInterval(timer);
@@ -154,7 +156,9 @@ export async function growthPhase(first: readonly string[], second: readonly str
       entities: one.entities + two.entities,
       peakRssMb: Math.max(one.peakRssMb, two.peakRssMb),
       cpuSeconds: one.cpuSeconds + two.cpuSeconds,
-      ...(one.azuriteCpuSeconds !== undefined && two.azuriteCpuSeconds !== undefined ? { azuriteCpuSeconds: one.azuriteCpuSeconds + two.azuriteCpuSeconds } : {}),
+      ...(one.azuriteCpuSeconds !== undefined && two.azuriteCpuSeconds !== undefined
+        ? { azuriteCpuSeconds: one.azuriteCpuSeconds + two.azuriteCpuSeconds }
+        : {}),
       output: '',
     };
     return cliResult('growth', total, {

@@ -179,7 +179,7 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
         `| ${half} | ${records.toLocaleString('en-US')} | ${fmt(seconds, 2)} | ${requests.toLocaleString('en-US')} | ${fmt((seconds / records) * 1000, 3)} | ${fmt((requests / records) * 1000, 1)} |`,
       );
     }
-    out.push('', `Second half over first, per record: time ×${g.extra['timeRatio']}, requests ×${g.extra['requestRatio']}.`, '');
+    out.push('', `Second half over first, per record: time ×${fmt(halfRatio(g, 'Seconds'), 4)}, requests ×${fmt(halfRatio(g, 'Requests'), 4)}.`, '');
   }
   const scaling = e ? scalingRows(e) : [];
   if (e) {
@@ -264,10 +264,8 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
     out.push(`- the same against the sink floor of the same rows (s′): ${fmt(sinkRowsRatio, 3)} — ${ok(sinkRowsRatio >= 0.5)}`);
   }
   // Judged unrounded: a ratio of 1.2001 is over the limit even though it prints as 1.2.
-  const halves = (what: 'Seconds' | 'Requests'): number | undefined =>
-    g ? Number(g.extra[`second${what}`]) / Number(g.extra['secondRecords']) / (Number(g.extra[`first${what}`]) / Number(g.extra['firstRecords'])) : undefined;
-  const timeRatio = halves('Seconds');
-  const requestRatio = halves('Requests');
+  const timeRatio = g && halfRatio(g, 'Seconds');
+  const requestRatio = g && halfRatio(g, 'Requests');
   out.push(
     `- flat as tables grow (g: second half within ±20 % of the first, per record): time ×${timeRatio === undefined ? '' : fmt(timeRatio, 4)}, requests ×${requestRatio === undefined ? '' : fmt(requestRatio, 4)} — ` +
       `${ok(timeRatio === undefined || requestRatio === undefined ? undefined : timeRatio <= 1.2 && requestRatio <= 1.2)}`,
@@ -305,6 +303,11 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
   );
   out.push(...timeSplit(r), HOW_TO, '');
   return out.join('\n');
+}
+
+/** The growth phase's second half over its first, per record, in seconds or requests. */
+function halfRatio(g: PhaseResult, what: 'Seconds' | 'Requests'): number {
+  return Number(g.extra[`second${what}`]) / Number(g.extra['secondRecords']) / (Number(g.extra[`first${what}`]) / Number(g.extra['firstRecords']));
 }
 
 function junkSection(j: PhaseResult, junkInfo: RunNotes['junk']): string[] {

@@ -1,7 +1,7 @@
 const ISO_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-export const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
-export const INVALID_DATE_MESSAGE = 'is not a valid date';
+const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
+const INVALID_DATE_MESSAGE = 'is not a valid date';
 
 /**
  * An ISO-8601 date or date-time in `toISOString()` form (a time without zone is UTC), or why it is
