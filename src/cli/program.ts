@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
@@ -22,8 +23,13 @@ function storageOptions(command: Command): Command {
  * Runs a command that opens storage: the embedded store (when it is the one) starts attaching now,
  * while the command's modules load, and is let go if the command never takes it.
  */
-async function withStorage<F extends StorageChoice>(flags: F, run: (flags: F & { earlyAttach?: EarlyAttach }) => Promise<unknown>): Promise<void> {
-  const early = attachEarly(flags);
+async function withStorage<F extends StorageChoice>(
+  flags: F,
+  run: (flags: F & { earlyAttach?: EarlyAttach }) => Promise<unknown>,
+  inputs: readonly string[] = [],
+): Promise<void> {
+  // A missing input fails the command before it needs storage: no store is started (or created) for it.
+  const early = inputs.every((input) => existsSync(input)) ? attachEarly(flags) : undefined;
   try {
     await run(early ? { ...flags, earlyAttach: early } : flags);
   } finally {
@@ -54,7 +60,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
     ),
   ).action(async (paths: string[], flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/process.js')).processCommand(paths, early, out, err));
+    await withStorage(flags, async (early) => (await import('./commands/process.js')).processCommand(paths, early, out, err), paths);
   });
 
   storageOptions(
@@ -167,7 +173,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out));
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out), paths);
   });
 
   program

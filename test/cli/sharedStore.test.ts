@@ -99,15 +99,24 @@ describe('two commands on one data dir share one embedded Azurite', () => {
 describe('the embedded store starts while a command loads', () => {
   it('a command that stops on bad usage before it needs storage lets the store it started go', async () => {
     const dataDir = path.join(work, 'early-usage-error');
-    const run = await cli(['process', path.join(work, 'no-such-file.json'), '--data-dir', dataDir]);
+    const { dir } = await generateTree('early-usage-tree', '2024-05-01T00:00Z');
+    const run = await cli(['process', dir, '--category', 'NoSuchCategory', '--data-dir', dataDir]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/cannot read/);
+    expect(run.stderr).toMatch(/--category must be one of/);
     // It attached before the usage error (the host was started and logged), and let go of it: the host goes.
     expect((await stat(path.join(dataDir, 'azurite-host.log'))).isFile()).toBe(true);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
     // The store it started works for the next command.
     const query = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
     expect([query.code, query.stdout.trim()]).toEqual([0, '[]']);
+  });
+
+  it('a missing input fails the command without starting or creating a store', async () => {
+    const dataDir = path.join(work, 'early-missing-input');
+    const run = await cli(['process', path.join(work, 'no-such-file.json'), '--data-dir', dataDir]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read/);
+    expect(await stat(dataDir).catch(() => undefined)).toBeUndefined();
   });
 
   it('a command given a connection string starts no embedded store', async () => {
