@@ -19,7 +19,7 @@ import {
   uniquePrefix,
 } from '../support/storage.js';
 import { snapshotSource } from '../support/snapshotSource.js';
-import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
+import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, summaryRecord } from '../support/recordingLogs.js';
 
 /** Counts the reads of aggregate rows (partition and row reads), which creating new partitions should not need. */
 class CountingTableStore extends WrappedTableStore {
@@ -118,6 +118,23 @@ describe('files read in parallel are written together', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...logs.operations, ...logs.summaries])));
     // Every call's partition existed: read first, so no create met a row.
     expect(tables.rowReads).toBeGreaterThan(readsBefore);
+    expect(tables.refused).toBe(0);
+  });
+
+  it("a record that arrives late does not move the write's start back: the previous run's call partitions are still read first", async () => {
+    const logs = recordingLogs(57, { calls: 120, lateSummary: 1 });
+    // Of another call, an hour before any operation: the kind of record Azure Monitor puts in a later hour's file.
+    const late = summaryRecord({ correlationId: 'late-call', recordingId: 'late-recording', time: DAY - 3_600_000 });
+    const opsBox = await container('callrecordingoperational');
+    const sumBox = await container('callrecordingsummary');
+    await appendToBlob(opsBox, recordingBlobPath(DAY, 2), asJsonLines(logs.operations));
+    await appendToBlob(sumBox, recordingBlobPath(DAY, 2), asJsonLines([late, ...logs.summaries]));
+    expect(logs.summaries.length).toBeGreaterThan(100);
+    const tables = new RefusedCreates();
+    await runTogether([{ container: opsBox.containerName, path: recordingBlobPath(DAY, 2) }], testDeps(tables));
+    await runTogether([{ container: sumBox.containerName, path: recordingBlobPath(DAY, 2) }], testDeps(tables));
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...logs.operations, late, ...logs.summaries])));
+    // Taken from the earliest record, the start would be before every recording: each call taken as new, its create refused.
     expect(tables.refused).toBe(0);
   });
 

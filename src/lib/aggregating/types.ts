@@ -6,7 +6,7 @@ export interface Route {
   rowKeys: readonly string[];
   /**
    * A time (epoch ms) at which the record says its partition already had data, when it says one (a
-   * call's end, a recording's start): a partition that had data before everything a write holds was
+   * call's end, a recording's start): a partition that had data before the records a write holds was
    * most likely written before, so it is read rather than assumed new. A hint only: it never changes
    * what is written.
    */

@@ -91,8 +91,26 @@ interface Item {
 }
 
 const MAX_ATTEMPTS = 40;
-/** A partition's data must predate the write's first record by this much to be taken as written before (clocks and logging lag). */
+/** A partition's data must predate the write's start by this much to be taken as written before (clocks and logging lag). */
 const HINT_MARGIN_MS = 10 * 60_000;
+/**
+ * The write starts at this quantile of its records' times, not at the earliest: Azure Monitor puts a
+ * few late records in later hours' files, and one of them would move the start hours back, so that
+ * calls running across the previous run's end would be taken as new (a create refused and a read each).
+ */
+const WRITE_START_QUANTILE = 0.01;
+
+/** The time where the write's records begin (WRITE_START_QUANTILE of them are earlier); +Infinity for none. */
+export function startOfWrite(sources: readonly RecordSource[]): number {
+  let count = 0;
+  for (const source of sources) count += source.records.length;
+  if (count === 0) return Number.POSITIVE_INFINITY;
+  const times = new Float64Array(count);
+  let i = 0;
+  for (const source of sources) for (const { record } of source.records) times[i++] = record.time;
+  times.sort();
+  return times[Math.floor((count - 1) * WRITE_START_QUANTILE)] as number;
+}
 
 /** Applies one file's records to every view exactly once (see applyToViews). */
 export async function applyExactlyOnce(
@@ -127,9 +145,8 @@ export async function applyToViews(
   const refusedByFile = new Map<string, number>();
   const summaries: WrittenSummaries = new Map();
   const cache = options.cache ?? new PartitionCache(tables, 0);
-  // The earliest record of the write: a partition whose data a record says starts before it was most likely written before.
-  let writeStart = Number.POSITIVE_INFINITY;
-  for (const source of sources) for (const { record } of source.records) if (record.time < writeStart) writeStart = record.time;
+  // Where the write's records begin: a partition whose data a record says starts before it was most likely written before.
+  const writeStart = startOfWrite(sources);
   const work: { view: AggregateView; partitionKey: string; items: Item[]; startedBefore: boolean }[] = [];
   for (const view of views) {
     const groups = new Map<string, (typeof work)[number]>();
