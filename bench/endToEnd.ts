@@ -182,32 +182,45 @@ export async function growthPhase(first: readonly string[], second: readonly str
  * Azurite that keeps its data on disk as the embedded default does, 100 to a batch, 8 batches at a time.
  */
 export async function sinkPhase(entities: number): Promise<PhaseResult> {
-  const location = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-sink-'));
+  const batches = Array.from({ length: Math.ceil(entities / 100) }, (_, batch) => ({
+    table: 'Rows',
+    partitionKey: `p${batch}`,
+    writes: Array.from({ length: Math.min(100, entities - batch * 100) }, (_, i): RowWrite => ({
+      op: 'upsert',
+      rowKey: `r${String(i).padStart(3, '0')}`,
+      data: typicalRow(batch * 100 + i),
+    })),
+  }));
+  return sinkInto('sink', batches, entities);
+}
+
+interface SinkBatch {
+  table: string;
+  partitionKey: string;
+  writes: RowWrite[];
+}
+
+/** Writes the batches straight into a new Azurite that keeps its data on disk as the embedded default does, 8 at a time. */
+async function sinkInto(name: string, batches: readonly SinkBatch[], entities: number): Promise<PhaseResult> {
+  const location = await mkdtemp(path.join(os.tmpdir(), `acs-logs-bench-${name}-`));
   const azurite = await startAzurite({ location });
   try {
     const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
-    await tables.ensureTable('Rows');
-    const batches = Math.ceil(entities / 100);
+    for (const table of new Set(batches.map((batch) => batch.table))) await tables.ensureTable(table);
     const started = performance.now();
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
-        while (next < batches) {
-          const batch = next++;
-          const size = Math.min(100, entities - batch * 100);
-          const writes: RowWrite[] = Array.from({ length: size }, (_, i) => ({
-            op: 'upsert',
-            rowKey: `r${String(i).padStart(3, '0')}`,
-            data: typicalRow(batch * 100 + i),
-          }));
-          const outcome = await tables.commit('Rows', `p${batch}`, writes);
+        while (next < batches.length) {
+          const batch = batches[next++] as SinkBatch;
+          const outcome = await tables.commit(batch.table, batch.partitionKey, batch.writes);
           if (!outcome.committed) throw new Error(`sink batch refused: ${outcome.code}`);
         }
       }),
     );
     const ms = performance.now() - started;
     return {
-      name: 'sink',
+      name,
       ms,
       bytes: 0,
       records: entities,
@@ -254,7 +267,7 @@ async function dumpRows(dataDir: string, file: string): Promise<number> {
  * each), 8 at a time. The same entities, so the same bytes for Azurite to parse and keep.
  */
 export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
-  const batches: { table: string; partitionKey: string; writes: RowWrite[]; bytes: number }[] = [];
+  const batches: (SinkBatch & { bytes: number })[] = [];
   const open = new Map<string, (typeof batches)[number]>();
   let entities = 0;
   const sizer = new AzureTableStore({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, 'Sizer');
@@ -275,36 +288,7 @@ export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
     batch.bytes += bytes;
     entities++;
   }
-  const location = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-sink-rows-'));
-  const azurite = await startAzurite({ location });
-  try {
-    const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
-    for (const table of new Set(batches.map((batch) => batch.table))) await tables.ensureTable(table);
-    const started = performance.now();
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        while (next < batches.length) {
-          const batch = batches[next++] as (typeof batches)[number];
-          const outcome = await tables.commit(batch.table, batch.partitionKey, batch.writes);
-          if (!outcome.committed) throw new Error(`sink batch refused: ${outcome.code}`);
-        }
-      }),
-    );
-    const ms = performance.now() - started;
-    return {
-      name: 'sinkRows',
-      ms,
-      bytes: 0,
-      records: entities,
-      peakRssMb: round(process.resourceUsage().maxRSS / 1024),
-      sampledRssMb: 0,
-      extra: { entities, requests: tables.requestCount, entitiesPerSecond: Math.round(entities / (ms / 1000)) },
-    };
-  } finally {
-    await azurite.stop();
-    await rm(location, { recursive: true, force: true });
-  }
+  return sinkInto('sinkRows', batches, entities);
 }
 
 /** About the size and shape of an aggregate row (ten properties, a few of them strings). */

@@ -101,7 +101,7 @@ const HINT_MARGIN_MS = 10 * 60_000;
 const WRITE_START_QUANTILE = 0.01;
 
 /** The time where the write's records begin (WRITE_START_QUANTILE of them are earlier); +Infinity for none. */
-export function startOfWrite(sources: readonly RecordSource[]): number {
+function startOfWrite(sources: readonly RecordSource[]): number {
   let count = 0;
   for (const source of sources) count += source.records.length;
   if (count === 0) return Number.POSITIVE_INFINITY;
