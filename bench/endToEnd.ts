@@ -13,7 +13,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzurite } from '../src/lib/storage/azurite.js';
 import { attachAzurite } from '../src/lib/storage/sharedAzurite.js';
-import { AzureTableStore, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite } from '../src/lib/storage/TableStore.js';
+import { readAppSettings } from '../src/lib/config/appSettings.js';
+import { AzureTableStore, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, transactionBytesOf, type RowWrite } from '../src/lib/storage/TableStore.js';
 import type { PhaseResult } from './phases.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -168,9 +169,6 @@ export async function growthPhase(first: readonly string[], second: readonly str
       secondRecords: two.records,
       firstRequests: one.requests,
       secondRequests: two.requests,
-      // Per record, so that halves of slightly different sizes compare fairly.
-      timeRatio: round(two.ms / two.records / (one.ms / one.records), 3),
-      requestRatio: round(two.requests / two.records / (one.requests / one.records), 3),
     });
   } finally {
     await rm(dataDir, { recursive: true, force: true });
@@ -234,21 +232,21 @@ async function sinkInto(name: string, batches: readonly SinkBatch[], entities: n
   }
 }
 
-const TABLE_PREFIX = 'Acs';
-
 /** Every row of every table of the embedded store of `dataDir`, as JSON lines ({ table, partitionKey, rowKey, data }). */
 async function dumpRows(dataDir: string, file: string): Promise<number> {
+  // The prefix the command used: it ran with this environment.
+  const prefix = readAppSettings().tablePrefix;
   const azurite = await attachAzurite(dataDir);
   try {
     const service = TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true });
-    const store = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, TABLE_PREFIX);
+    const store = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, prefix);
     const out = createWriteStream(file);
     let rows = 0;
     for await (const table of service.listTables()) {
       const name = String(table.name);
-      if (!name.startsWith(TABLE_PREFIX)) continue;
-      for await (const row of store.query(name.slice(TABLE_PREFIX.length), undefined)) {
-        if (!out.write(JSON.stringify({ table: name.slice(TABLE_PREFIX.length), partitionKey: row.partitionKey, rowKey: row.rowKey, data: row.data }) + '\n')) {
+      if (!name.startsWith(prefix)) continue;
+      for await (const row of store.query(name.slice(prefix.length), undefined)) {
+        if (!out.write(JSON.stringify({ table: name.slice(prefix.length), partitionKey: row.partitionKey, rowKey: row.rowKey, data: row.data }) + '\n')) {
           await new Promise<void>((resolve) => out.once('drain', () => resolve()));
         }
         rows++;
@@ -270,14 +268,13 @@ export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
   const batches: (SinkBatch & { bytes: number })[] = [];
   const open = new Map<string, (typeof batches)[number]>();
   let entities = 0;
-  const sizer = new AzureTableStore({ kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }, 'Sizer');
   for await (const line of createInterface({ input: createReadStream(rowsFile), crlfDelay: Infinity })) {
     if (line === '') continue;
     const row = JSON.parse(line) as { table: string; partitionKey: string; rowKey: string; data: Record<string, unknown> };
     const key = row.table + '\u0000' + row.partitionKey;
     const write: RowWrite = { op: 'upsert', rowKey: row.rowKey, data: row.data };
-    // A transaction's bytes are the sum of its operations' (TableStore.transactionBytes).
-    const bytes = sizer.transactionBytes(row.partitionKey, [write]);
+    // A transaction's bytes are the sum of its operations'.
+    const bytes = transactionBytesOf(row.partitionKey, [write]);
     let batch = open.get(key);
     if (!batch || batch.writes.length >= MAX_TRANSACTION_ROWS || batch.bytes + bytes > MAX_TRANSACTION_BYTES) {
       batch = { table: row.table, partitionKey: row.partitionKey, writes: [], bytes: 0 };
