@@ -1,5 +1,8 @@
 import { TableClient, type TransactionAction } from '@azure/data-tables';
 import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-rest-pipeline';
+import { memoryUsage } from 'node:process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { entityBatchBody, entityJson, keyInUrl, readBatchAnswer, type BatchOperation } from '../../src/lib/storage/entityBatch.js';
 
@@ -191,6 +194,29 @@ describe('entity-group transaction answer', () => {
       message: 'bad',
     });
     expect(readBatchAnswer(413, '<html>too large</html>')).toEqual({ ok: false, status: 413, code: undefined, message: 'Transaction Failed' });
+  });
+
+  it('keeps no part of the answer alive through the ETags it gives (a cached row keeps its ETag for a run)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const parts = ['--batchresponse_1\r\nContent-Type: multipart/mixed; boundary=changesetresponse_2\r\n\r\n'];
+    // 100 parts of 64 KiB each: 6.4 MiB of answer, one-byte text.
+    for (let i = 0; i < 100; i++) {
+      parts.push(
+        `--changesetresponse_2\r\n\r\nHTTP/1.1 204 No Content\r\nETag: W/"datetime'2026-11-30T10%3A00%3A${String(i).padStart(2, '0')}.1Z'"\r\n${'x'.repeat(64 * 1024)}\r\n`,
+      );
+    }
+    parts.push('--changesetresponse_2--\r\n--batchresponse_1--\r\n');
+    gc();
+    const before = memoryUsage().heapUsed;
+    const answer = readBatchAnswer(202, parts.join(''));
+    parts.length = 0;
+    // The last regular-expression match keeps its subject (RegExp.input): another match lets it go.
+    expect(/b/.exec('b')).not.toBeNull();
+    gc();
+    const kept = memoryUsage().heapUsed - before;
+    expect(answer.ok && answer.etags.length).toBe(100);
+    expect(kept).toBeLessThan(1024 * 1024);
   });
 
   it('a part without a status line is an error, not a success', () => {

@@ -161,9 +161,19 @@ export function readBatchAnswer(status: number, text: string): BatchAnswer {
       const bodyStart = part.indexOf('{');
       return { ok: false, status: partStatus, ...odataError(bodyStart < 0 ? '' : part.slice(bodyStart, part.lastIndexOf('}') + 1)) };
     }
-    etags.push(/^ETag:[ \t]*(.*?)[ \t]*\r?$/im.exec(part)?.[1]);
+    const etag = /^ETag:[ \t]*(.*?)[ \t]*\r?$/im.exec(part)?.[1];
+    etags.push(etag === undefined ? undefined : detached(etag));
   }
   return { ok: true, etags };
+}
+
+/**
+ * The text as a string of its own: a match in a larger string is a slice that keeps all of it alive,
+ * and an ETag is kept for as long as its row is known (a whole answer per cached row, measured).
+ */
+function detached(text: string): string {
+  // A concatenation is flattened into a new string by slice: the slice then keeps only that copy.
+  return (' ' + text).slice(1);
 }
 
 /** The service's error code and message, as the SDK reads them (its message when the body is not OData JSON). */
