@@ -65,7 +65,8 @@ export function digest(value: string): string {
 
 /** One-shot `crypto.hash` (Node ≥ 20.12) costs less than half of a `createHash` object per call. */
 const oneShotHash = (crypto as { hash?: (algorithm: string, data: string, encoding: 'base64url') => string }).hash;
-const sha256Base64Url: (value: string) => string = oneShotHash
+/** SHA-256 of the UTF-8 text, base64url. */
+export const sha256Base64Url: (value: string) => string = oneShotHash
   ? (value) => oneShotHash('sha256', value, 'base64url')
   : (value) => crypto.createHash('sha256').update(value).digest('base64url');
 
