@@ -13,6 +13,9 @@ export const isoTime = z.string().transform((value, context) => {
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
 
+/** The schema's message for a range that ends before it starts; the caller's name for `to` is added when it is shown. */
+const FROM_AFTER_TO = 'must be before to';
+
 /** The filters as users type them (CLI flags, HTTP query parameters), built once. */
 export const filterInputSchema = z
   .object({
@@ -22,7 +25,7 @@ export const filterInputSchema = z
     resource: nonEmpty.optional(),
     correlationId: nonEmpty.optional(),
   })
-  .refine((input) => !input.from || !input.to || input.from < input.to, { message: 'must be before to', path: ['from'] });
+  .refine((input) => !input.from || !input.to || input.from < input.to, { message: FROM_AFTER_TO, path: ['from'] });
 
 export type FilterInput = z.input<typeof filterInputSchema>;
 
@@ -46,7 +49,8 @@ export function parseViewFilters(view: string, input: FilterInput, fieldName: (f
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'filters';
-      const detail = issue.code === 'invalid_value' ? 'must be hour or day' : issue.message;
+      const detail =
+        issue.code === 'invalid_value' ? 'must be hour or day' : issue.message === FROM_AFTER_TO ? `must be before ${fieldName('to')}` : issue.message;
       issues.push({ field, message: `${fieldName(field)} ${detail}` });
     }
   }
