@@ -68,6 +68,17 @@ describe('as a user found them', () => {
     expect(body.status).toBe('degraded');
     expect(body.containers.find((container) => container.container === 'local')?.quarantined).toBe(1);
     expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(3);
+    expect((await cli(['health', ...storage])).stdout).toMatch(/^local +1 /m);
+  });
+
+  it('health lists no local container in its table while no single file was processed', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const table = await cli(['health', ...storage]);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/^insights-logs-roomsoperational /m);
+    expect(table.stdout).not.toMatch(/^local /m);
+    const json = JSON.parse((await cli(['health', '--format', 'json', ...storage])).stdout) as { containers: { container: string }[] };
+    expect(json.containers.map((container) => container.container)).toContain('local');
   });
 
   it('a FIFO given to process is refused as not a regular file (exit 2) instead of blocking forever', async () => {

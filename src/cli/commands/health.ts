@@ -43,11 +43,17 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   } finally {
     await storage.close();
   }
-  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(health));
+  // The table leaves out `local` while no single file was ever given to `process` (JSON keeps every container).
+  const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);
+  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(listed));
   if (flags.failOnDegraded && health.status === 'degraded') {
     throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
   }
   return health;
+}
+
+function withoutUnusedLocal(health: Health): Health {
+  return { ...health, containers: health.containers.filter((container) => container.container !== LOCAL_CONTAINER || container.files > 0) };
 }
 
 function readable(health: Health): string {
