@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import {
@@ -14,7 +14,8 @@ import {
   testDeps,
   uniquePrefix,
 } from '../support/storage.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
@@ -69,6 +70,27 @@ describe('exactly once, against Azurite', () => {
     expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(400);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
     expect((await new CheckpointStore(tables).get(file))?.checkpoint.records).toBe(400);
+  });
+
+  it('a run whose checkpoint another run saved first says so, and its records count in that run alone', async () => {
+    const records = roomsRecords(50, 13, 15);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(records));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    let other: Awaited<ReturnType<typeof processFile>> | undefined;
+    // Run A's first checkpoint save waits for a whole run B: B saves first, A's save is refused.
+    const racing = new (class extends WrappedTableStore {
+      override async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+        if (logicalName === FILES_TABLE && other === undefined) other = await processFile(file, testDeps(tables));
+        return super.writeConditional(logicalName, partitionKey, write);
+      }
+    })(tables);
+    const overtaken = await processFile(file, testDeps(racing));
+
+    expect(other).toMatchObject({ records: 50, overtaken: 0 });
+    expect(overtaken).toMatchObject({ records: 0, overtaken: 1 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
   it('a file growing between reads, split inside a line, reads only the new bytes', async () => {

@@ -31,6 +31,8 @@ export interface ProcessTotals {
   tableRequests: number;
   /** Entities written, in single writes and transactions. */
   entitiesWritten: number;
+  /** Segments written whose checkpoint another run saved first (their records count in that run's totals). */
+  overtaken: number;
 }
 
 /** `acs-logs process`: runs local files through the very pipeline the functions run. */
@@ -65,6 +67,7 @@ export async function processCommand(
     failed: 0,
     tableRequests: 0,
     entitiesWritten: 0,
+    overtaken: 0,
   };
   try {
     const logger = lineLogger(flags.quiet ? undefined : out, err);
@@ -86,6 +89,7 @@ export async function processCommand(
       totals.unsupported += result.unsupported;
       totals.bytes += result.bytes;
       totals.pendingBytes += result.pendingBytes;
+      totals.overtaken += result.overtaken;
     }
   } finally {
     totals.tableRequests = storage.tables.requestCount;
@@ -97,6 +101,7 @@ export async function processCommand(
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
       `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` +
       (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      (totals.overtaken > 0 ? `, ${totals.overtaken} segment(s) another run saved first (their records count in its totals)` : '') +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
       '\n',
   );

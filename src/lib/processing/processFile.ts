@@ -52,6 +52,11 @@ export interface FileRunResult {
   replaced: boolean;
   /** Bytes after the last complete line, waiting for the rest of their line. */
   pendingBytes: number;
+  /**
+   * Segments read and written whose checkpoint another run saved first: their rows went in once
+   * (whichever run's write came first counts them), and their records count in that run's result.
+   */
+  overtaken: number;
 }
 
 /**
@@ -101,6 +106,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     segments: 0,
     replaced: false,
     pendingBytes: 0,
+    overtaken: 0,
   };
   const context: NormalizeContext = {
     fileCategory: options.category ?? categoryFromContainer(file.container),
@@ -250,7 +256,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         quarantine: () => quarantine.put(file, outcome.quarantined),
         save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
       });
-      if (!applied.saved) continue; // another run moved first: re-read and go on from there
+      if (!applied.saved) {
+        // Another run moved first: re-read and go on from there.
+        result.overtaken++;
+        continue;
+      }
 
       result.status = 'processed';
       result.segments++;
