@@ -71,6 +71,21 @@ describe('as a user found them', () => {
     expect((await cli(['health', ...storage])).stdout).toMatch(/^local +1 /m);
   });
 
+  it('quarantine list fits its table to the terminal, and its JSON keeps every character', async () => {
+    const file = path.join(work, 'bad-long.json');
+    await writeFile(file, createRoom('/S/R', 'ok', 1) + '\n' + 'x'.repeat(300) + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).code).toBe(0);
+    const table = await cli(['quarantine', 'list', ...storage], undefined, { COLUMNS: '100' });
+    expect(table.code, table.stderr).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(3);
+    for (const line of lines) expect([...line].length, line).toBeLessThanOrEqual(100);
+    expect(lines[2]).toContain('…');
+    const json = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as { path: string; raw: string }[];
+    expect(json.map((entry) => [entry.path, entry.raw])).toEqual([[file, 'x'.repeat(300)]]);
+  });
+
   it('health lists no local container in its table while no single file was processed', async () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     const table = await cli(['health', ...storage]);

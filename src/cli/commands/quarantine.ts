@@ -7,6 +7,7 @@ import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
+import { terminalWidth } from '../terminalWidth.js';
 
 export interface QuarantineListFlags extends StorageFlags {
   container?: string;
@@ -65,7 +66,8 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
         replayedAt: entry.replayedAt ?? null,
       });
     }
-    out.write(render(rows, format, format === 'table' ? TABLE_COLUMNS : QUARANTINE_COLUMNS));
+    // A table fits the terminal as query's do (its widest cells cut); JSON and CSV keep every character.
+    out.write(render(rows, format, format === 'table' ? TABLE_COLUMNS : QUARANTINE_COLUMNS, { maxWidth: format === 'table' ? terminalWidth(out) : undefined }));
   } finally {
     await pipeline.close();
   }
