@@ -101,7 +101,7 @@ export async function processCommand(
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
       `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` +
       (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
-      (totals.overtaken > 0 ? `, ${totals.overtaken} segment(s) another run saved first (their records count in its totals)` : '') +
+      (totals.overtaken > 0 ? `, ${totals.overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
       '\n',
   );

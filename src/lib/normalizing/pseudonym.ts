@@ -15,12 +15,12 @@ const MAX_RECENT = 4096;
 export function pseudonymOf(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const id = value.trim();
+  // Only ids that are not "no id" are remembered: a hit needs no other check.
+  const known = recent.get(id);
+  if (known !== undefined) return known;
   if (NO_ID.has(id.toLowerCase())) return null;
-  let key = recent.get(id);
-  if (key === undefined) {
-    key = sha256Base64Url('acs-logs-leg:' + id).slice(0, 22);
-    if (recent.size >= MAX_RECENT) recent.clear();
-    recent.set(id, key);
-  }
+  const key = sha256Base64Url('acs-logs-leg:' + id).slice(0, 22);
+  if (recent.size >= MAX_RECENT) recent.clear();
+  recent.set(id, key);
   return key;
 }
