@@ -113,7 +113,7 @@ param sealAfterMinutes int = 120
 @minValue(1)
 param maxLineBytes int = 1048576
 
-@description('Log files read in parallel by the tail and the sweep (ACS_LOGS_FILE_CONCURRENCY).')
+@description('Log files in flight in the tail and the sweep, written together (ACS_LOGS_FILE_CONCURRENCY).')
 @minValue(1)
 param fileConcurrency int = 128
 

@@ -96,7 +96,7 @@ param sealAfterMinutes int
 @description('Longest log line accepted, in bytes (ACS_LOGS_MAX_LINE_BYTES).')
 param maxLineBytes int
 
-@description('Files read in parallel by the tail and the sweep (ACS_LOGS_FILE_CONCURRENCY).')
+@description('Files in flight in the tail and the sweep, written together (ACS_LOGS_FILE_CONCURRENCY).')
 param fileConcurrency int
 
 @description('Earliest record time accepted, ISO-8601 (ACS_LOGS_EARLIEST_RECORD_TIME).')

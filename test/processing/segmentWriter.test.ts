@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
-import { SegmentWriter, type SegmentWrite } from '../../src/lib/processing/segmentWriter.js';
+import { SegmentWriter, type HeldRecords, type SegmentWrite } from '../../src/lib/processing/segmentWriter.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -46,22 +46,35 @@ async function until(condition: () => boolean): Promise<void> {
 }
 
 describe('SegmentWriter', () => {
-  function writerOver(tables: GatedStore, readers: number, maxHeldRecords = 1_000_000): SegmentWriter {
-    const writer = new SegmentWriter({ tables, views: [roomsOperationsView], logger: silentLogger, partitionConcurrency: 2, maxHeldRecords });
-    for (let i = 0; i < readers; i++) writer.enter();
-    return writer;
+  function writerOver(tables: GatedStore, maxHeldRecords = 1_000_000, readConcurrency = 64): SegmentWriter {
+    return new SegmentWriter({ tables, views: [roomsOperationsView], logger: silentLogger, partitionConcurrency: 2, maxHeldRecords, readConcurrency });
   }
 
-  it('waits until every file reading has a segment: a call whose records are in several files is written once', async () => {
+  /** Admits a segment and reads it: it holds its records and gives its read slot back. */
+  async function read(writer: SegmentWriter, write: ReturnType<typeof segment>, estimate = 1): Promise<HeldRecords> {
+    const held = await writer.admit(estimate);
+    held.hold(write.source.records.length);
+    held.doneReading(1000);
+    return held;
+  }
+
+  function settled(promise: Promise<unknown>): () => boolean {
+    let done = false;
+    void promise.then(() => (done = true));
+    return () => done;
+  }
+
+  it('waits until every admitted segment is waiting: a call whose records are in several files is written once', async () => {
     const tables = new GatedStore(newMemoryTableStore());
-    const readers = 20;
-    const writer = writerOver(tables, readers);
-    const segments = Array.from({ length: readers }, (_, i) => segment(`f${i}.0`, i + 1));
-    const committed = segments.slice(0, readers - 1).map((write) => writer.commit(write));
+    const files = 20;
+    const writer = writerOver(tables);
+    const segments = Array.from({ length: files }, (_, i) => segment(`f${i}.0`, i + 1));
+    const held = await Promise.all(segments.map((write) => read(writer, write)));
+    const committed = segments.slice(0, files - 1).map((write, i) => writer.commit(write, held[i] as HeldRecords));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    // One short of every file: nothing is written yet.
+    // One short of every segment: nothing is written yet.
     expect(tables.commits).toBe(0);
-    committed.push(writer.commit(segments[readers - 1] as ReturnType<typeof segment>));
+    committed.push(writer.commit(segments[files - 1] as ReturnType<typeof segment>, held[files - 1] as HeldRecords));
     await Promise.all(committed);
     expect(segments.map((write) => write.saved)).toEqual(segments.map(() => 1));
     // One write: each partition of the view was committed once, for all twenty files together.
@@ -69,40 +82,101 @@ describe('SegmentWriter', () => {
     expect(tables.commits).toBe(partitions.size);
   });
 
-  it('does not wait for a file that is done or failed', async () => {
+  it('does not wait for a segment that was abandoned', async () => {
     const tables = new GatedStore(newMemoryTableStore());
-    const writer = writerOver(tables, 3);
+    const writer = writerOver(tables);
     const [a, b] = [segment('a.0', 1), segment('b.0', 2)];
-    const committed = [writer.commit(a), writer.commit(b)];
+    const [heldA, heldB] = [await read(writer, a), await read(writer, b)];
+    const third = await writer.admit(10);
+    const committed = [writer.commit(a, heldA), writer.commit(b, heldB)];
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(tables.commits).toBe(0);
-    writer.leave();
+    third.release();
     await Promise.all(committed);
     expect([a.saved, b.saved]).toEqual([1, 1]);
   });
 
-  it('writes without waiting for every file once the run holds its limit of records, and counts records until they are written', async () => {
+  it('writes without waiting for every segment once the run holds its limit of records, and counts records until they are written', async () => {
     const tables = new GatedStore(newMemoryTableStore());
     const a = segment('a.0', 1);
     const limit = a.source.records.length + 1;
-    const writer = writerOver(tables, 3, limit);
-    const heldA = writer.holdSegment();
+    const writer = writerOver(tables, limit);
+    const heldA = await writer.admit(1);
     expect(heldA.hold(a.source.records.length)).toBe(true);
+    heldA.doneReading(1000);
     // Another file's segment being read takes the run to its limit: that segment should end.
-    const heldB = writer.holdSegment();
+    const heldB = await writer.admit(1);
     expect(heldB.hold(1)).toBe(false);
     tables.close();
-    const committed = writer.commit(a);
-    // The run holds its limit: a's segment is written although b and the third file have none waiting.
+    const committed = writer.commit(a, heldA);
+    // The run holds its limit: a's segment is written although b is still reading.
     await until(() => tables.commits > 0);
-    // Until the write is done, its records still count.
-    expect(writer.holdSegment().hold(0)).toBe(false);
+    // Until the write is done, its records still count: a further segment is not admitted.
+    const admittedC = writer.admit(1);
+    const isAdmitted = settled(admittedC);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isAdmitted()).toBe(false);
     tables.release();
     await committed;
-    heldA.release();
     expect(a.saved).toBe(1);
-    expect(writer.holdSegment().hold(0)).toBe(true);
+    // a is written: b's one record and c fit.
+    const heldC = await admittedC;
+    expect(heldC.hold(limit - 2)).toBe(true);
     heldB.release();
-    expect(writer.holdSegment().hold(limit - 1)).toBe(true);
+    heldC.release();
+  });
+
+  it('admits a segment while its estimate fits next to what is held, and any segment when nothing is', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const a = segment('a.0', 1);
+    const records = a.source.records.length;
+    const writer = writerOver(tables, 2 * records);
+    const heldA = await writer.admit(records);
+    const b = segment('b.0', 2);
+    // Estimated at 1.5 times the records: does not fit next to a's estimate.
+    const admittedB = writer.admit(Math.ceil(1.5 * records));
+    const isAdmitted = settled(admittedB);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isAdmitted()).toBe(false);
+    // a turns out smaller than estimated: b fits now, and the write waits for it.
+    heldA.hold(Math.floor(records / 4));
+    heldA.doneReading(1000);
+    const heldB = await admittedB;
+    const committedA = writer.commit({ ...a, source: { ...a.source, records: a.source.records.slice(0, Math.floor(records / 4)) } }, heldA);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(tables.commits).toBe(0);
+    heldB.hold(b.source.records.length);
+    heldB.doneReading(1000);
+    await Promise.all([committedA, writer.commit(b, heldB)]);
+    expect(b.saved).toBe(1);
+    // Nothing held: a segment estimated past the limit still reads (alone).
+    const huge = await writer.admit(10 * records);
+    huge.release();
+  });
+
+  it('reads at most readConcurrency segments at once', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const writer = writerOver(tables, 1_000_000, 2);
+    const first = await writer.admit(1);
+    const second = await writer.admit(1);
+    const admittedThird = writer.admit(1);
+    const isAdmitted = settled(admittedThird);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(isAdmitted()).toBe(false);
+    first.doneReading(10);
+    const third = await admittedThird;
+    for (const held of [first, second, third]) held.release();
+  });
+
+  it('estimates records from the bytes per record read so far', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const writer = writerOver(tables);
+    const held = await writer.admit(1);
+    held.hold(100);
+    held.doneReading(50_000);
+    held.release();
+    expect(writer.estimateRecords(1_000_000, 10_000)).toBe(2_000);
+    expect(writer.estimateRecords(100_000_000, 10_000)).toBe(10_000);
+    expect(writer.estimateRecords(0, 10_000)).toBe(1);
   });
 });

@@ -1,11 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { backfill } from '../../src/lib/processing/backfill.js';
+import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
 const HOUR = 3_600_000;
+
+/** A store whose first checkpoint save waits for `first` to run a whole file first: that run saves first. */
+function overtakenOnce(tables: TableStore, first: (tables: TableStore) => Promise<unknown>): TableStore {
+  let ran = false;
+  return new (class extends WrappedTableStore {
+    override async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+      if (logicalName === FILES_TABLE && !ran && write.rowKey !== undefined && 'offset' in write.data && Number(write.data['offset']) > 0) {
+        ran = true;
+        await first(tables);
+      }
+      return super.writeConditional(logicalName, partitionKey, write);
+    }
+  })(tables);
+}
 
 describe('tail and sweep', () => {
   it('tails a blob that Event Grid announced once, empty, as it grows', async () => {
@@ -52,6 +70,30 @@ describe('tail and sweep', () => {
     const afterSeal = await tailAndSweep(deps, options);
     expect(afterSeal.tailed).toBe(0);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...early, ...late])));
+  });
+
+  it('a timer run and a backfill say how many segments another run saved first; every record counts once', async () => {
+    for (const kind of ['timer', 'backfill'] as const) {
+      const records = roomsRecords(30, 35);
+      const container = await newContainer();
+      const tables = newTableStore();
+      const path = blobPath(0);
+      await appendToBlob(container, path, asJsonLines(records));
+      const file = { container: container.containerName, path };
+      const racing = overtakenOnce(tables, (inner) => processFile(file, testDeps(inner)));
+      const deps = testDeps(racing);
+      const summary =
+        kind === 'timer'
+          ? await tailAndSweep(deps, {
+              containers: [container.containerName],
+              sweepIntervalMs: 15 * 60_000,
+              fileConcurrency: 2,
+              deadline: Number.POSITIVE_INFINITY,
+            })
+          : await backfill(deps, { containers: [container.containerName], selection: {}, fileConcurrency: 2 });
+      expect(summary, kind).toMatchObject({ records: 0, overtaken: 1 });
+      expect(await readAggregates(tables), kind).toEqual(referenceAggregates(normalizeAll(records)));
+    }
   });
 
   it('starts nothing past the deadline and leaves the work for the next run', async () => {

@@ -30,6 +30,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
         `${done.bytesRead} bytes read of ${done.bytesTotal}` +
+        (done.overtaken > 0 ? `, ${done.overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',
     );

@@ -24,6 +24,7 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
   let records = 0;
   let failed = 0;
+  let overtaken = 0;
   try {
     await watch(pipeline.deps, {
       containers,
@@ -33,9 +34,15 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
       onCycle: (summary) => {
         records += summary.records;
         failed += summary.failed;
+        overtaken += summary.overtaken;
       },
     });
-    out.write(`stopped: ${records} records processed` + (failed > 0 ? `, ${failed} failed file run(s) (see "acs-logs health")` : '') + '\n');
+    out.write(
+      `stopped: ${records} records processed` +
+        (overtaken > 0 ? `, ${overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
+        (failed > 0 ? `, ${failed} failed file run(s) (see "acs-logs health")` : '') +
+        '\n',
+    );
   } finally {
     if (timer) clearTimeout(timer);
     for (const signal of signals) process.off(signal, onSignal);

@@ -23,6 +23,8 @@ export interface BackfillProgress {
   bytesRead: number;
   records: number;
   badLines: number;
+  /** Segments read whose checkpoint another run saved first (their records count in that run's totals). */
+  overtaken: number;
   /** Files whose processing threw: recorded (see health) and retried by later runs. */
   filesFailed: number;
   /** Containers that could not be listed (storage refused or was away): the others still ran. */
@@ -47,6 +49,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     bytesRead: 0,
     records: 0,
     badLines: 0,
+    overtaken: 0,
     filesFailed: 0,
     containersFailed: [],
     startedAt: now(),
@@ -80,6 +83,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
       progress.bytesRead += outcome.result.bytes;
       progress.records += outcome.result.records;
       progress.badLines += outcome.result.badLines;
+      progress.overtaken += outcome.result.overtaken;
     } else progress.filesFailed++;
     options.onProgress?.(progress);
   };

@@ -65,13 +65,7 @@ export interface FileRunResult {
  * crash or race between those writes is repaired by the next run; a lost checkpoint race re-reads.
  */
 export async function processFile(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions = {}): Promise<FileRunResult> {
-  const writer = segmentWriterOf(deps);
-  writer.enter();
-  try {
-    return await readAndCommit(file, deps, options, writer);
-  } finally {
-    writer.leave();
-  }
+  return readAndCommit(file, deps, options, segmentWriterOf(deps));
 }
 
 /** One writer per run (per set of dependencies): the files of a run share its writes and what it knows of partitions. */
@@ -86,6 +80,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
       logger: deps.logger,
       partitionConcurrency: deps.settings.partitionConcurrency,
       maxHeldRecords: deps.settings.heldRecords,
+      readConcurrency: deps.settings.readConcurrency,
     });
     WRITERS.set(deps, writer);
   }
@@ -199,13 +194,16 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       break;
     }
 
-    // The segment's records count against the run's limit until they are written (or abandoned).
-    const held = writer.holdSegment();
+    // The segment's records count against the run's limit until they are written (or abandoned); it
+    // starts reading once what it will likely hold fits.
+    const expected = writer.estimateRecords(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords);
+    const held = await writer.admit(expected);
     try {
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
       carry = undefined;
       const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk ?? ahead, held);
       const consumed = segment.end.offset - checkpoint.offset;
+      held.doneReading(consumed);
       result.pendingBytes = stat.length - segment.end.offset;
       const sealNow = final && segment.end.offset >= stat.length;
       if (consumed === 0 && !sealNow && !result.replaced) {
@@ -238,24 +236,27 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         updatedAt: new Date(now()).toISOString(),
         lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
       });
-      const applied = await writer.commit({
-        source: {
-          fileId: generationId,
-          fileKey: fileKey(file),
-          records: outcome.records,
-          onRefused: async (refused) => {
-            deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-              file: fileKey(file),
-              position: refused.record.position,
-              view: refused.view,
-              code: refused.code,
-            });
-            await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+      const applied = await writer.commit(
+        {
+          source: {
+            fileId: generationId,
+            fileKey: fileKey(file),
+            records: outcome.records,
+            onRefused: async (refused) => {
+              deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
+                file: fileKey(file),
+                position: refused.record.position,
+                view: refused.view,
+                code: refused.code,
+              });
+              await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
+            },
           },
+          quarantine: () => quarantine.put(file, outcome.quarantined),
+          save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
         },
-        quarantine: () => quarantine.put(file, outcome.quarantined),
-        save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
-      });
+        held,
+      );
       if (!applied.saved) {
         // Another run moved first: re-read and go on from there.
         result.overtaken++;

@@ -27,10 +27,13 @@ export interface SegmentWriterOptions {
   logger: Logger;
   partitionConcurrency: number;
   /**
-   * Most records the run holds, read and not yet written: once it holds this many, every segment
-   * being read ends at its next record and a write starts with the segments waiting.
+   * Most records the run holds, read and not yet written. A segment starts reading only while its
+   * estimate fits (or nothing else is held), and once the run holds this many, every segment being
+   * read ends at its next record and a write starts with the segments waiting.
    */
   maxHeldRecords: number;
+  /** Segments read at once: each holds a read chunk, and reading is one thread's work. */
+  readConcurrency: number;
   cache?: PartitionCache;
 }
 
@@ -38,30 +41,49 @@ export interface SegmentWriterOptions {
 export interface HeldRecords {
   /** The segment now holds `records`; false once the run holds its limit (the segment should end). */
   hold(records: number): boolean;
-  /** The segment was written, or abandoned: its records no longer count. */
+  /** The segment is read (`bytes` of it, into the records held): its read slot goes to the next segment. */
+  doneReading(bytes: number): void;
+  /** The segment was written, or abandoned: its records no longer count. Idempotent. */
   release(): void;
 }
 
 interface Waiting {
   write: SegmentWrite;
+  held: HeldRecords;
   resolve(commit: SegmentCommit): void;
   reject(error: unknown): void;
 }
 
+interface Queued {
+  estimate: number;
+  admit(held: HeldRecords): void;
+}
+
+/** Bytes a record takes in a log file, until the run has read some (Azure Monitor's records are 0.5–1 KB). */
+const DEFAULT_BYTES_PER_RECORD = 600;
+
 /**
- * Makes segments durable for every file of a run, several files at a time: segments of files read
- * in parallel wait until every file still reading has one too (or the run holds its limit of
- * records), then go in one write, so a partition that many files touch (a call, whose records
- * arrive in several categories' files over several hours) costs one group of transactions instead
- * of one per file. Each file's checkpoint moves only after every partition of the write committed; the marks
- * keep it exactly once whatever is cut short. A write that fails is retried file by file, so one
- * file's failure never holds back another's.
+ * Makes segments durable for every file of a run, many files at a time. A segment is admitted to
+ * read while the records it will likely hold fit the run's limit, a few segments read at a time,
+ * and a write starts once every admitted segment is waiting and the next would not fit: so a
+ * partition that many files touch (a call, whose records arrive in several categories' files over
+ * several hours) costs one group of transactions for as many files as the limit holds, instead of
+ * one per file. Each file's checkpoint moves only after every partition of the write committed; the
+ * marks keep it exactly once whatever is cut short. A write that fails is retried file by file, so
+ * one file's failure never holds back another's.
  */
 export class SegmentWriter {
-  private readers = 0;
   private waiting: Waiting[] = [];
-  /** Records of segments being read, waiting or being written. */
+  private queue: Queued[] = [];
+  /** Segments admitted and not yet written or abandoned. */
+  private active = 0;
+  private reading = 0;
+  /** Records of admitted segments. */
   private held = 0;
+  /** What admitted segments still reading are expected to add to `held`. */
+  private reserved = 0;
+  private bytesRead = 0;
+  private recordsRead = 0;
   private writing = false;
   private readonly cache: PartitionCache;
 
@@ -69,47 +91,95 @@ export class SegmentWriter {
     this.cache = options.cache ?? new PartitionCache(options.tables);
   }
 
-  /** A file starts reading: writes wait for its segment too. */
-  enter(): void {
-    this.readers++;
+  /** Records a segment of `bytes` is likely to hold, from what the run read so far (at most `maxRecords`). */
+  estimateRecords(bytes: number, maxRecords: number): number {
+    const bytesPerRecord = this.recordsRead > 0 ? this.bytesRead / this.recordsRead : DEFAULT_BYTES_PER_RECORD;
+    return Math.max(1, Math.min(maxRecords, Math.ceil(bytes / bytesPerRecord)));
   }
 
-  /** A file is done (or failed): writes no longer wait for it. */
-  leave(): void {
-    this.readers--;
-    this.maybeWrite();
-  }
-
-  /** Counts a segment's records against the run's limit while it is read, waits and is written. */
-  holdSegment(): HeldRecords {
-    let counted = 0;
-    return {
-      hold: (records) => {
-        this.held += records - counted;
-        counted = records;
-        return this.held < this.options.maxHeldRecords;
-      },
-      release: () => {
-        this.held -= counted;
-        counted = 0;
-      },
-    };
+  /**
+   * Resolves when the segment may read: its estimate fits the run's limit next to what is held (or
+   * nothing else is), and a read slot is free. Segments are admitted in the order they asked.
+   */
+  admit(estimatedRecords: number): Promise<HeldRecords> {
+    return new Promise<HeldRecords>((resolve) => {
+      this.queue.push({ estimate: estimatedRecords, admit: resolve });
+      this.admitQueued();
+    });
   }
 
   /** Resolves once the segment's records and checkpoint are written (or rejects with why they could not be). */
-  commit(write: SegmentWrite): Promise<SegmentCommit> {
+  commit(write: SegmentWrite, held: HeldRecords): Promise<SegmentCommit> {
     return new Promise<SegmentCommit>((resolve, reject) => {
-      this.waiting.push({ write, resolve, reject });
+      this.waiting.push({ write, held, resolve, reject });
       this.maybeWrite();
     });
   }
 
+  private admitQueued(): void {
+    for (;;) {
+      const next = this.queue[0];
+      if (next === undefined || this.reading >= this.options.readConcurrency) return;
+      if (this.active > 0 && this.held + this.reserved + next.estimate > this.options.maxHeldRecords) return;
+      this.queue.shift();
+      next.admit(this.heldRecords(next.estimate));
+    }
+  }
+
+  private heldRecords(estimate: number): HeldRecords {
+    let counted = 0;
+    let reserved = estimate;
+    let reading = true;
+    let released = false;
+    this.active++;
+    this.reading++;
+    this.reserved += reserved;
+    const stopReading = (): void => {
+      if (!reading) return;
+      reading = false;
+      this.reading--;
+      this.reserved -= reserved;
+      reserved = 0;
+    };
+    return {
+      hold: (records) => {
+        this.held += records - counted;
+        counted = records;
+        if (reading) {
+          const left = Math.max(0, estimate - counted);
+          this.reserved += left - reserved;
+          reserved = left;
+        }
+        return this.held < this.options.maxHeldRecords;
+      },
+      doneReading: (bytes) => {
+        if (!reading) return;
+        stopReading();
+        this.bytesRead += bytes;
+        this.recordsRead += counted;
+        this.admitQueued();
+        this.maybeWrite();
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        stopReading();
+        this.held -= counted;
+        counted = 0;
+        this.active--;
+        this.admitQueued();
+        this.maybeWrite();
+      },
+    };
+  }
+
   private maybeWrite(): void {
     if (this.writing || this.waiting.length === 0) return;
-    // Waiting for every file reading costs the overlap of reading and writing, but a partition that
-    // several of them touch is then written once rather than once per write: measured, fewer
-    // transactions win (a call is written once per write it has records in).
-    if (this.waiting.length < this.readers && this.held < this.options.maxHeldRecords) return;
+    // Waiting for every admitted segment costs the overlap of reading and writing, but a partition
+    // that several of them touch is then written once rather than once per write: measured, fewer
+    // transactions win (a call is written once per write it has records in). Segments not admitted
+    // yet do not fit the limit next to those waiting: they go in the next write.
+    if (this.waiting.length < this.active && this.held < this.options.maxHeldRecords) return;
     // One segment per file in a write: a file's next segment (another run's copy of it) waits for the next write.
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
@@ -123,6 +193,9 @@ export class SegmentWriter {
     this.writing = true;
     void this.write(batch).finally(() => {
       this.writing = false;
+      // The written segments' records no longer count: further segments may read, or write.
+      for (const waiting of batch) waiting.held.release();
+      this.admitQueued();
       this.maybeWrite();
     });
   }

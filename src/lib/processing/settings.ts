@@ -25,6 +25,8 @@ export interface ProcessSettings {
    * past it, segments end early and a write starts without waiting for every file.
    */
   heldRecords: number;
+  /** Segments read at once (each holds a read chunk; more files than this wait for their write together). */
+  readConcurrency: number;
   /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
   sealAfterMs: number;
   /** Records older than this (epoch ms) are quarantined as `time_out_of_range`. */
@@ -42,6 +44,7 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 8,
   heldRecords: 200_000,
+  readConcurrency: 16,
   sealAfterMs: 2 * 60 * 60 * 1000,
   earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
   maxFutureMs: DEFAULT_MAX_FUTURE_MS,

@@ -40,6 +40,8 @@ export interface TailSweepSummary {
   records: number;
   badLines: number;
   bytes: number;
+  /** Segments read whose checkpoint another run saved first (their records count in that run's totals). */
+  overtaken: number;
   /** Files left for the next run because the deadline came. */
   deferred: number;
   /** Files whose processing threw this run: recorded, retried later. */
@@ -69,6 +71,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     records: 0,
     badLines: 0,
     bytes: 0,
+    overtaken: 0,
     deferred: 0,
     failed: 0,
     backingOff: 0,
@@ -109,6 +112,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       summary.records += result.records;
       summary.badLines += result.badLines;
       summary.bytes += result.bytes;
+      summary.overtaken += result.overtaken;
     }
   };
 
