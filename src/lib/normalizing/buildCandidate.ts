@@ -9,6 +9,7 @@
 import type { FieldView, Located } from './fields.js';
 import { FIELDS_LOOKUP_INDEX, PLANS, type CategoryPlan, type FieldKind } from './mapping.js';
 import type { Category } from './types.js';
+import { sharedText } from './sharedText.js';
 import { toBoolean, toNumber, toText, toTime, withoutNullWord } from './values.js';
 
 export type BuildCandidate = (view: FieldView, located: Located, category: Category, time: number | null, resourceId: string) => Record<string, unknown>;
@@ -17,8 +18,13 @@ function orElse(value: unknown, fallback: string): unknown {
   return value === null ? fallback : value;
 }
 
+function toSharedText(value: unknown): unknown {
+  const text = toText(value);
+  return typeof text === 'string' ? sharedText(text) : text;
+}
+
 const CONVERT: Readonly<Record<FieldKind, (value: unknown) => unknown>> = {
-  text: toText,
+  text: toSharedText,
   count: toNumber,
   amount: toNumber,
   flag: toBoolean,

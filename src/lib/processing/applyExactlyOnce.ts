@@ -21,8 +21,13 @@ import { PartitionCache, type PartitionRows } from './partitionCache.js';
 export interface PositionedRecord {
   position: number;
   record: NormalizedRecord;
-  /** The unit (line) the record came from, for quarantining it if the store refuses its rows. */
-  unit?: { offset: number; end: number; line: number };
+  /**
+   * Where the unit (line) the record came from is, for quarantining it if the store refuses its rows:
+   * fields of the record's own object, not an object of their own (a run holds many records).
+   */
+  unitOffset?: number;
+  unitEnd?: number;
+  unitLine?: number;
 }
 
 export interface ApplyStats {

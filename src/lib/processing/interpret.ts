@@ -113,7 +113,7 @@ export class Interpreter {
 
   private good(item: FramedItem, position: number, record: PositionedRecord['record']): void {
     this.closeUnits();
-    this.records.push({ position, record, unit: { offset: item.offset, end: item.end, line: item.line } });
+    this.records.push({ position, record, unitOffset: item.offset, unitEnd: item.end, unitLine: item.line });
     if (record.time > this.lastRecordTime) this.lastRecordTime = record.time;
   }
 

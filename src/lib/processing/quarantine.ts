@@ -64,16 +64,15 @@ export class QuarantineStore {
   async putRefused(file: LogFileRef, generation: number, category: string | null, refused: RefusedRecord, now: number): Promise<void> {
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const { record, view, partitionKey, code, message } = refused;
-    const unit = record.unit ?? { offset: record.position, end: record.position, line: 0 };
     const sample = JSON.stringify(record.record);
     const line: QuarantinedLine = {
       container: file.container,
       path: file.path,
       generation,
-      offset: unit.offset,
-      end: unit.end,
+      offset: record.unitOffset ?? record.position,
+      end: record.unitEnd ?? record.position,
       position: record.position,
-      line: unit.line,
+      line: record.unitLine ?? 0,
       code: STORAGE_REJECTED,
       message: `${code}: ${message}`,
       raw: sample.slice(0, REFUSED_SAMPLE_CHARS),
