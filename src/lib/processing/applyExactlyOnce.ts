@@ -152,40 +152,54 @@ export async function applyToViews(
   const cache = options.cache ?? new PartitionCache(tables, 0);
   // Where the write's records begin: a partition whose data a record says starts before it was most likely written before.
   const writeStart = startOfWrite(sources);
-  const work: { view: AggregateView; partitionKey: string; items: Item[]; startedBefore: boolean }[] = [];
+  // One view at a time: a view's partitions hold an item per record routed to it until they are
+  // written, so routing every view up front would hold them all at once (about a kilobyte a record).
   for (const view of views) {
-    const groups = new Map<string, (typeof work)[number]>();
-    sources.forEach((source, sourceIndex) => {
-      for (const positioned of source.records) {
-        const route = view.route(positioned.record);
-        if (!route) continue;
-        // Keys as stored from here on, so that rows read back by partition and rows routed to compare equal.
-        const partitionKey = boundedKey(route.partitionKey);
-        let group = groups.get(partitionKey);
-        if (!group) {
-          group = { view, partitionKey, items: [], startedBefore: false };
-          groups.set(partitionKey, group);
-          work.push(group);
-        }
-        if (route.since !== undefined && route.since < writeStart - HINT_MARGIN_MS) group.startedBefore = true;
-        group.items.push({
-          source,
-          sourceIndex,
-          positioned,
-          position: positioned.position,
-          record: positioned.record,
-          rowKeys: route.rowKeys.map(boundedKey),
-        });
-      }
+    const work = groupsOf(view, sources, writeStart);
+    if (work.length === 0) continue;
+    await tables.ensureTable(view.table);
+    stats.partitions += work.length;
+    await forEachConcurrently(work, options.concurrency, async (group) => {
+      group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
+      await applyToPartition(tables, cache, view, group.partitionKey, group.items, group.startedBefore, stats, refusedByFile, summaries);
+      group.items = [];
     });
   }
-  await Promise.all([...new Set(work.map((group) => group.view.table))].map((table) => tables.ensureTable(table)));
-  stats.partitions = work.length;
-  await forEachConcurrently(work, options.concurrency, async (group) => {
-    group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
-    await applyToPartition(tables, cache, group.view, group.partitionKey, group.items, group.startedBefore, stats, refusedByFile, summaries);
-  });
   return { stats, refusedByFile, summaries };
+}
+
+interface PartitionGroup {
+  partitionKey: string;
+  items: Item[];
+  startedBefore: boolean;
+}
+
+/** The view's partitions the sources' records route to, each with its items in routing order. */
+function groupsOf(view: AggregateView, sources: readonly RecordSource[], writeStart: number): PartitionGroup[] {
+  const groups = new Map<string, PartitionGroup>();
+  sources.forEach((source, sourceIndex) => {
+    for (const positioned of source.records) {
+      const route = view.route(positioned.record);
+      if (!route) continue;
+      // Keys as stored from here on, so that rows read back by partition and rows routed to compare equal.
+      const partitionKey = boundedKey(route.partitionKey);
+      let group = groups.get(partitionKey);
+      if (!group) {
+        group = { partitionKey, items: [], startedBefore: false };
+        groups.set(partitionKey, group);
+      }
+      if (route.since !== undefined && route.since < writeStart - HINT_MARGIN_MS) group.startedBefore = true;
+      group.items.push({
+        source,
+        sourceIndex,
+        positioned,
+        position: positioned.position,
+        record: positioned.record,
+        rowKeys: route.rowKeys.map(boundedKey),
+      });
+    }
+  });
+  return [...groups.values()];
 }
 
 async function applyToPartition(
