@@ -9,7 +9,6 @@
 import type { FieldView, Located } from './fields.js';
 import { FIELDS_LOOKUP_INDEX, PLANS, type CategoryPlan, type FieldKind } from './mapping.js';
 import type { Category } from './types.js';
-import { sharedText } from './sharedText.js';
 import { toBoolean, toNumber, toText, toTime, withoutNullWord } from './values.js';
 
 export type BuildCandidate = (view: FieldView, located: Located, category: Category, time: number | null, resourceId: string) => Record<string, unknown>;
@@ -18,13 +17,8 @@ function orElse(value: unknown, fallback: string): unknown {
   return value === null ? fallback : value;
 }
 
-function toSharedText(value: unknown): unknown {
-  const text = toText(value);
-  return typeof text === 'string' ? sharedText(text) : text;
-}
-
 const CONVERT: Readonly<Record<FieldKind, (value: unknown) => unknown>> = {
-  text: toSharedText,
+  text: toText,
   count: toNumber,
   amount: toNumber,
   flag: toBoolean,
@@ -33,11 +27,19 @@ const CONVERT: Readonly<Record<FieldKind, (value: unknown) => unknown>> = {
 
 /** The builder of `plan`: fields read by index into `plan.lookups`, converted, with their fallbacks. */
 export function builderOf(plan: CategoryPlan): BuildCandidate {
+  // A field's text often repeats from one record to the next (an operation name, the CorrelationId of
+  // a call's records): the previous record's string is kept instead of an equal new one, so the
+  // records a run holds share it (measured: 609 → 557 bytes a held call-log record).
+  const previous: unknown[] = new Array(plan.fields.length);
   return (view, located, category, time, resourceId) => {
     const candidate: Record<string, unknown> = { category, time, resourceId };
     plan.fields.forEach((field, i) => {
       const raw = view.at(located, FIELDS_LOOKUP_INDEX + i);
-      const value = CONVERT[field.kind](field.nullWord === true ? withoutNullWord(raw) : raw);
+      let value = CONVERT[field.kind](field.nullWord === true ? withoutNullWord(raw) : raw);
+      if (typeof value === 'string') {
+        if (value === previous[i]) value = previous[i];
+        else previous[i] = value;
+      }
       candidate[field.key] = field.fallback === undefined ? value : orElse(value, field.fallback);
     });
     return candidate;
