@@ -41,6 +41,6 @@ export function processingOptions(command: Command, which: ReadonlyArray<'maxLin
       `a file whose hour ended and that stopped changing this long ago is read to its end (default: $${SETTING.sealAfterMinutes} or 120)`,
     );
   }
-  if (which.includes('concurrency')) command.option('--concurrency <n>', `files in flight, written together (default: $${SETTING.fileConcurrency} or 128)`);
+  if (which.includes('concurrency')) command.option('--concurrency <n>', `files in flight, written together (default: $${SETTING.fileConcurrency} or 256)`);
   return command;
 }

@@ -97,7 +97,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     tablePrefix,
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
     sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
-    fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 128),
+    fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256),
     process: {
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
