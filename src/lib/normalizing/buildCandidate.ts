@@ -31,8 +31,16 @@ export function builderOf(plan: CategoryPlan): BuildCandidate {
   // a call's records): the previous record's string is kept instead of an equal new one, so the
   // records a run holds share it (measured: 609 → 557 bytes a held call-log record).
   const previous: unknown[] = new Array(plan.fields.length);
+  // Every key in place from the start, in an object V8 keeps in fast mode (as JSON.parse builds it): a
+  // copy of it is one allocation of the final size. Keys added one by one turned every candidate into
+  // a dictionary (measured: a third of the normalizer's time, and most of its garbage).
+  const keys = ['category', 'time', 'resourceId', ...plan.fields.map((field) => field.key)];
+  const shape = JSON.parse(JSON.stringify(Object.fromEntries(keys.map((key) => [key, null])))) as Record<string, unknown>;
   return (view, located, category, time, resourceId) => {
-    const candidate: Record<string, unknown> = { category, time, resourceId };
+    const candidate: Record<string, unknown> = { ...shape };
+    candidate['category'] = category;
+    candidate['time'] = time;
+    candidate['resourceId'] = resourceId;
     plan.fields.forEach((field, i) => {
       const raw = view.at(located, FIELDS_LOOKUP_INDEX + i);
       let value = CONVERT[field.kind](field.nullWord === true ? withoutNullWord(raw) : raw);
