@@ -92,4 +92,23 @@ describe('junk floods', () => {
     expect(await replayQuarantine(fixed)).toMatchObject({ lines: 0 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
   });
+
+  it('quarantined text counts against the run limit of held records: bad lines with long samples end segments early', async () => {
+    // Each 4,000-character junk line is its own entry (good records separate them) and keeps its text.
+    const good = roomsRecords(300, 73);
+    const lines = good.map((record) => JSON.stringify(record) + '\n' + 'x'.repeat(4_000) + '\n');
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join(''));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    // 1.2 MB of kept text: within one segment's budgets, but about 1,170 records' worth against a run
+    // that holds at most 400.
+    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 400 }));
+
+    expect(result).toMatchObject({ records: 300, badLines: 300, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(3);
+    expect(await entries(tables, file)).toHaveLength(300);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
 });

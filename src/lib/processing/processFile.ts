@@ -331,7 +331,7 @@ async function readSegment(
   const withinBudget = (item: FramedItem): boolean => {
     interpreter.addItem(item);
     return (
-      held.hold(interpreter.records.length) &&
+      held.hold(heldUnits(interpreter)) &&
       item.end - start.offset < settings.segmentBytes &&
       interpreter.records.length + interpreter.quarantined.length < settings.segmentRecords &&
       interpreter.quarantinedChars < settings.segmentQuarantinedChars
@@ -362,7 +362,7 @@ async function readSegment(
   }
   if (!full && readPosition >= length) {
     interpreter.add(framer.finish(final));
-    held.hold(interpreter.records.length);
+    held.hold(heldUnits(interpreter));
     consumedBytes.add(Buffer.alloc(0), framer.position.offset);
   }
   return {
@@ -372,6 +372,18 @@ async function readSegment(
     fingerprints: consumedBytes.fingerprints(framer.position.offset),
     ...(rest ? { rest } : {}),
   };
+}
+
+/** Characters of quarantined text held that count as one record against the run's limit: about what a record takes. */
+const QUARANTINED_CHARS_PER_RECORD = 1024;
+
+/**
+ * What a segment holds, in records: its records, its quarantine entries, and their kept text. A
+ * flood of bad lines holds little but its text (at most a segment's budget per file), which the
+ * run's limit must bound too when many files are read at once.
+ */
+function heldUnits(interpreter: Interpreter): number {
+  return interpreter.records.length + interpreter.quarantined.length + Math.floor(interpreter.quarantinedChars / QUARANTINED_CHARS_PER_RECORD);
 }
 
 /** The bytes just before `offset`, read on their own: only when the segment's reads did not hold them. */
