@@ -21,11 +21,22 @@ describe('telling JSON Lines from documents at the start of a file', () => {
     expect(items[0]).toMatchObject({ kind: 'unit', line: 1 });
   });
 
+  it('several cut or corrupt records at the start do not swallow the good lines after them', () => {
+    const text = `{broken\n{broken2\n${good(0).slice(0, 30)}\n${good(1)}\n${good(2)}\n`;
+    for (const final of [false, true]) {
+      const { items, mode } = frame(text, final);
+      expect(mode).toBe('lines');
+      const decoded = items.map((item) => (item.kind === 'unit' ? decodeUnit(item).success : item.code));
+      expect(decoded).toEqual([false, false, false, true, true]);
+    }
+  });
+
   it.each([
     ['a JSON array export', '[\n  {"a": 1},\n  {"b": 2}\n]\n', 2],
     ['a pretty-printed object after a lone brace', '{\n  "a": 1,\n  "b": 2\n}\n{\n  "c": 3\n}\n', 2],
     ['a pretty-printed object whose first key is on the first line', '{ "a": 1,\n  "b": 2 }\n', 1],
     ['a pretty-printed records wrapper', '{"records": [\n  {"a": 1},\n  {"b": 2}\n]}\n', 2],
+    ['a document whose first two lines start with a brace', '{"a": [\n{"b": 1,\n"c": 2}]}\n', 1],
   ])('%s is still read as a document', (_name, text, records) => {
     const { items } = frame(text, true);
     const units = items.filter((item) => item.kind === 'unit');

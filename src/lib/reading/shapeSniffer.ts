@@ -163,10 +163,16 @@ export class ShapeSniffer {
       this.phase = 'beforeSecond';
       return null;
     }
-    // in the second line
+    // in the second line (or a later one)
     if (isStructured(all, this.l2Start, end)) return 'lines';
     const first = all[this.l2Start];
-    if (first === LBRACE || first === LBRACKET) return 'values';
+    // Another line that starts like a record and is not one: several cut or corrupt records, or a
+    // document. A later complete record says JSON Lines; the end of the window, a document.
+    if (first === LBRACE) {
+      this.phase = 'beforeSecond';
+      return null;
+    }
+    if (first === LBRACKET) return 'values';
     return this.l1Brace ? 'values' : 'lines';
   }
 
