@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import {
@@ -14,8 +14,8 @@ import {
   testDeps,
   uniquePrefix,
 } from '../support/storage.js';
-import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
-import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { savedFirstBy } from '../support/savedFirst.js';
 import { snapshotSource } from '../support/snapshotSource.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
@@ -80,12 +80,7 @@ describe('exactly once, against Azurite', () => {
     const file = { container: container.containerName, path: PATH };
     let other: Awaited<ReturnType<typeof processFile>> | undefined;
     // Run A's first checkpoint save waits for a whole run B: B saves first, A's save is refused.
-    const racing = new (class extends WrappedTableStore {
-      override async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
-        if (logicalName === FILES_TABLE && other === undefined) other = await processFile(file, testDeps(tables));
-        return super.writeConditional(logicalName, partitionKey, write);
-      }
-    })(tables);
+    const racing = savedFirstBy(tables, async (inner) => (other = await processFile(file, testDeps(inner))));
     const overtaken = await processFile(file, testDeps(racing));
 
     expect(other).toMatchObject({ records: 50, overtaken: 0 });

@@ -1,29 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
-import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
-import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import { savedFirstBy } from '../support/savedFirst.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
 const HOUR = 3_600_000;
-
-/** A store whose first checkpoint save waits for `first` to run a whole file first: that run saves first. */
-function overtakenOnce(tables: TableStore, first: (tables: TableStore) => Promise<unknown>): TableStore {
-  let ran = false;
-  return new (class extends WrappedTableStore {
-    override async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
-      if (logicalName === FILES_TABLE && !ran && write.rowKey !== undefined && 'offset' in write.data && Number(write.data['offset']) > 0) {
-        ran = true;
-        await first(tables);
-      }
-      return super.writeConditional(logicalName, partitionKey, write);
-    }
-  })(tables);
-}
 
 describe('tail and sweep', () => {
   it('tails a blob that Event Grid announced once, empty, as it grows', async () => {
@@ -80,7 +65,7 @@ describe('tail and sweep', () => {
       const path = blobPath(0);
       await appendToBlob(container, path, asJsonLines(records));
       const file = { container: container.containerName, path };
-      const racing = overtakenOnce(tables, (inner) => processFile(file, testDeps(inner)));
+      const racing = savedFirstBy(tables, (inner) => processFile(file, testDeps(inner)));
       const deps = testDeps(racing);
       const summary =
         kind === 'timer'

@@ -5,6 +5,7 @@ import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
+import { overtakenNote } from '../overtakenNote.js';
 
 export interface BackfillFlags extends StorageFlags {
   container?: string[];
@@ -30,7 +31,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
         `${done.bytesRead} bytes read of ${done.bytesTotal}` +
-        (done.overtaken > 0 ? `, ${done.overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
+        overtakenNote(done.overtaken) +
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',
     );

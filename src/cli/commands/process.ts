@@ -11,6 +11,7 @@ import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
+import { overtakenNote } from '../overtakenNote.js';
 
 export interface ProcessFlags extends StorageFlags {
   category?: string;
@@ -101,7 +102,7 @@ export async function processCommand(
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
       `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` +
       (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
-      (totals.overtaken > 0 ? `, ${totals.overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
+      overtakenNote(totals.overtaken) +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
       '\n',
   );

@@ -3,6 +3,7 @@ import { containersFrom, openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
 import { storageNotices } from '../storageNotices.js';
+import { overtakenNote } from '../overtakenNote.js';
 
 export interface WatchFlags extends StorageFlags {
   container?: string[];
@@ -38,10 +39,7 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
       },
     });
     out.write(
-      `stopped: ${records} records processed` +
-        (overtaken > 0 ? `, ${overtaken} segment(s) another run saved first (their records count in that run's totals)` : '') +
-        (failed > 0 ? `, ${failed} failed file run(s) (see "acs-logs health")` : '') +
-        '\n',
+      `stopped: ${records} records processed` + overtakenNote(overtaken) + (failed > 0 ? `, ${failed} failed file run(s) (see "acs-logs health")` : '') + '\n',
     );
   } finally {
     if (timer) clearTimeout(timer);
