@@ -1,5 +1,5 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
-import { attachAzurite, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
+import { attachAzurite, neverStarted, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
 
 /** What decides where a command's storage is: light enough to import before the command's own modules. */
 export interface StorageChoice {
@@ -16,6 +16,8 @@ export function givenConnectionString(choice: StorageChoice): string | undefined
 
 /** The embedded store of a command, attaching since the command started. */
 export interface EarlyAttach {
+  /** The store had never started when the command began (a new data dir): it held nothing then. */
+  readonly fresh: boolean;
   /** The attachment, for the command's storage session (once: a second session attaches on its own). */
   take(): Promise<SharedAzurite> | undefined;
   /** Ends the attachment when the command never took it (it stopped before needing storage). */
@@ -29,11 +31,14 @@ export interface EarlyAttach {
  */
 export function attachEarly(choice: StorageChoice): EarlyAttach | undefined {
   if (givenConnectionString(choice) || !azuriteAvailable()) return undefined;
+  // Looked at before attaching: the attachment itself makes the folder and the lock.
+  const fresh = neverStarted(choice.dataDir);
   const attaching = attachAzurite(choice.dataDir);
   // Not a lost error: take() hands this very promise, rejection included, to the session that needs it.
   attaching.catch(() => undefined);
   let taken = false;
   return {
+    fresh,
     take: () => {
       if (taken) return undefined;
       taken = true;

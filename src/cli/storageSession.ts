@@ -1,5 +1,7 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
-import { attachAzurite } from '../lib/storage/sharedAzurite.js';
+import { attachAzurite, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
+import { checkTablePrefix } from '../lib/storage/errors.js';
+import { PendingTableStore } from '../lib/storage/pendingTableStore.js';
 import { givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
@@ -75,12 +77,43 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   const azurite = await (flags.earlyAttach?.take() ?? attachAzurite(flags.dataDir));
   return {
     connectionString: azurite.connectionString,
-    tables: new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {
-      onTransient,
-      retry: flags.storageRetry?.tables,
-    }),
+    tables: embeddedTables(azurite, flags, tablePrefix, onTransient),
     origin: 'embedded',
-    where: `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`,
+    where: embeddedWhere(flags),
     close: async () => azurite.detach(),
   };
+}
+
+/** A session of tables only (no connection string: nothing else of the account is used). */
+export type TableSession = Omit<StorageSession, 'connectionString'>;
+
+/**
+ * Table storage for a command that needs nothing else of the account (`process` of local files). On
+ * a data dir never used before, the session is ready at once: its reads answer from the empty store
+ * while the embedded Azurite starts (pendingTableStore.ts), so the command reads its files meanwhile.
+ */
+export async function openTables(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix, onTransient?: TransientNotice): Promise<TableSession> {
+  const attaching = flags.earlyAttach?.fresh && !givenConnectionString(flags) ? flags.earlyAttach.take() : undefined;
+  if (!attaching) return openStorage(flags, tablePrefix, onTransient);
+  checkTablePrefix(tablePrefix);
+  return {
+    tables: new PendingTableStore(
+      tablePrefix,
+      attaching.then((azurite) => embeddedTables(azurite, flags, tablePrefix, onTransient)),
+    ),
+    origin: 'embedded',
+    where: embeddedWhere(flags),
+    close: async () => (await attaching).detach(),
+  };
+}
+
+function embeddedTables(azurite: SharedAzurite, flags: StorageFlags, tablePrefix: string, onTransient: TransientNotice | undefined): TableStore {
+  return new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {
+    onTransient,
+    retry: flags.storageRetry?.tables,
+  });
+}
+
+function embeddedWhere(flags: StorageFlags): string {
+  return `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`;
 }

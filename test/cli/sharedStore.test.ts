@@ -46,6 +46,26 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 
+  it('two process commands of the same tree at once on a new data dir, both reading before the store answers: one clean pass', async () => {
+    const tree = await generateTree('tree-same', '2024-07-01T00:00Z', 2);
+    const clean = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', tree.dir, '--quiet', ...clean])).code).toBe(0);
+    const dataDir = path.join(work, 'same-tree');
+    const runs = await Promise.all([0, 1].map(() => cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir])));
+    for (const run of runs) expect([run.code, run.stderr]).toEqual([0, '']);
+    // Each file's records are counted once between the two runs: a file both read is overtaken in one.
+    const counted = runs.map((run) => records(run.stdout, /: (\d+) records/));
+    expect(counted[0]! + counted[1]!).toBe(tree.records);
+    for (const view of ['rooms-operations', 'rooms', 'calls', 'recordings', 'recording-operations', 'usage', 'call-volume', 'call-quality']) {
+      const expected = await cli(['query', view, '--format', 'json', ...clean]);
+      expect((JSON.parse(expected.stdout) as unknown[]).length, view).toBeGreaterThan(0);
+      const actual = await cli(['query', view, '--format', 'json', '--data-dir', dataDir]);
+      expect(actual.stdout, view).toBe(expected.stdout);
+    }
+    const again = await cliProcess(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
+  });
+
   it('watch and generate in parallel: everything generated is counted once', async () => {
     const dataDir = path.join(work, 'watch-generate');
     const sampler = sampleAzurites(dataDir);

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { roomsView } from '../../src/lib/aggregating/index.js';
+import { roomsOperationsView, roomsView } from '../../src/lib/aggregating/index.js';
 import { applyToViews, type PositionedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
 import { highWaterMarkRowKey, PositionSet } from '../../src/lib/processing/highWaterMarkRows.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -135,3 +136,41 @@ async function markRowsOf(tables: TableStore): Promise<{ partitionKey: string; r
   for await (const row of tables.query(roomsView.table, undefined)) if (row.rowKey.startsWith(highWaterMarkRowKey(''))) found.push(row);
   return found;
 }
+
+describe('views written together', () => {
+  it("the next view's partitions are written while a long chain of the view before still goes on, and both end equal to the reference", async () => {
+    const rooms = normalizeAll(roomsRecords(2000, 21, 1000)).map((record, position) => ({ position, record }));
+    const operations = normalizeAll(roomsRecords(400, 22, 40)).map((record, position) => ({ position, record }));
+    const log: string[] = [];
+    /** Every commit takes a little while, so a chain of them is long against one partition's write. */
+    class SlowCommits extends WrappedTableStore {
+      override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        log.push(table);
+        return super.commit(table, partitionKey, writes);
+      }
+    }
+    const tables = new SlowCommits(newMemoryTableStore());
+    // Rooms first: one partition, a chain of transactions one after another.
+    await applyToViews(
+      tables,
+      [roomsView, roomsOperationsView],
+      [
+        { fileId: 'a.0', fileKey: 'c/a.0', records: rooms },
+        { fileId: 'b.0', fileKey: 'c/b.0', records: operations },
+      ],
+      { concurrency: 4 },
+    );
+    const lastRooms = log.lastIndexOf(roomsView.table);
+    const firstOperations = log.indexOf(roomsOperationsView.table);
+    expect(log.filter((table) => table === roomsView.table).length).toBeGreaterThan(8);
+    expect(firstOperations).toBeGreaterThanOrEqual(0);
+    expect(firstOperations).toBeLessThan(lastRooms);
+    expect(await readAggregates(tables, [roomsView, roomsOperationsView])).toEqual(
+      referenceAggregates(
+        [...rooms, ...operations].map(({ record }) => record),
+        [roomsView, roomsOperationsView],
+      ),
+    );
+  });
+});

@@ -9,7 +9,7 @@ import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath } fr
 import { filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
-import { openStorage, type StorageFlags } from '../storageSession.js';
+import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
 
@@ -56,7 +56,7 @@ export async function processCommand(
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   const source = new LocalLogSource();
-  const storage = await openStorage(flags, settings.tablePrefix, storageNotices(err));
+  const storage = await openTables(flags, settings.tablePrefix, storageNotices(err));
   const totals: ProcessTotals = {
     files: files.length,
     processed: 0,

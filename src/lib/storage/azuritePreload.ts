@@ -1,10 +1,13 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
- * (azuriteSaveInterval.ts) and its table index (azuriteTableIndex.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0`
- * leaves Azurite's own indexes, to compare the two.
+ * (azuriteSaveInterval.ts), its table index (azuriteTableIndex.ts) and whole UTF-8 request bodies
+ * (azuriteBodyText.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare
+ * the two.
  */
 import './azuriteSaveInterval.js';
+import { installBodyText } from './azuriteBodyText.js';
 import { installTableIndex } from './azuriteTableIndex.js';
 
 const azuriteEntry = process.argv[1];
+if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);

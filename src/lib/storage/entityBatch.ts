@@ -139,7 +139,9 @@ export function entityBatchBody(
     }
     parts.push(`${changeset}PUT ${entityUrl} HTTP/1.1${CRLF}${headers}${CRLF}${CRLF}${json}`);
   }
-  const body = parts.join(CRLF) + `${CRLF}--changeset_${changesetId}--${CRLF}--batch_${batchId}--${CRLF}`;
+  parts.push(`--changeset_${changesetId}--${CRLF}--batch_${batchId}--${CRLF}`);
+  // One join: a concatenation after it would be flattened again (a copy) by each reader of the text.
+  const body = parts.join(CRLF);
   return { contentType: `multipart/mixed; boundary=batch_${batchId}`, body };
 }
 
@@ -194,7 +196,7 @@ function odataError(text: string): { code: string | undefined; message: string }
 let httpClient: HttpClient | undefined;
 
 /** The request the SDK's submitTransaction sends, for a body built here. */
-function batchRequest(client: TableClient, contentType: string, body: string, allowInsecureConnection: boolean): PipelineRequest {
+function batchRequest(client: TableClient, contentType: string, body: Buffer, allowInsecureConnection: boolean): PipelineRequest {
   const { base, query } = accountBase(client.url);
   return createPipelineRequest({
     url: `${base}/$batch${query}`,
@@ -216,11 +218,13 @@ function batchRequest(client: TableClient, contentType: string, body: string, al
 /** A built batch, ready to be sent (again, when an answer was cut). */
 export interface PreparedBatch {
   readonly contentType: string;
-  readonly body: string;
+  /** Encoded once, here: as text, the signing policy and the socket would each encode or copy it again. */
+  readonly body: Buffer;
 }
 
 export function prepareEntityBatch(client: TableClient, operations: readonly BatchOperation[]): PreparedBatch {
-  return entityBatchBody(client.url, client.tableName, operations);
+  const { contentType, body } = entityBatchBody(client.url, client.tableName, operations);
+  return { contentType, body: Buffer.from(body, 'utf8') };
 }
 
 /**

@@ -4,7 +4,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { compiledModule } from './azurite.js';
-import { LOST_RACE_EXIT, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
+import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
 
 export interface SharedAzurite {
   connectionString: string;
@@ -45,6 +45,14 @@ export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promis
     if (failure === '') hostFailure = undefined;
   }
   throw new Error(`timed out waiting for ${waitingFor} (${path.resolve(dataDir, 'azurite.lock')}; log in ${hostLog(dataDir)})`);
+}
+
+/**
+ * Whether the embedded store of `dataDir` has never started: no host holds the dir and Azurite never
+ * made its folder there, so the store holds nothing until a host starts it.
+ */
+export function neverStarted(dataDir: string): boolean {
+  return !existsSync(lockPath(dataDir)) && !existsSync(azuriteLocation(dataDir));
 }
 
 /**
