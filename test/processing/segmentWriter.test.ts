@@ -179,4 +179,25 @@ describe('SegmentWriter', () => {
     expect(writer.estimateRecords(100_000_000, 10_000)).toBe(10_000);
     expect(writer.estimateRecords(0, 10_000)).toBe(1);
   });
+
+  it('estimates a segment queued before anything was read when its turn comes, from the segments read before it', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    // Room for 1,000 records, one segment read at a time, and four segments of 240 KB asking at once
+    // (every file of a run starts together) before the run has read anything.
+    const writer = writerOver(tables, 1_000, 1);
+    const asked = [0, 1, 2, 3].map(() => writer.admitBytes(240_000, 10_000));
+    const admitted = asked.map(() => false);
+    asked.forEach((promise, i) => void promise.then(() => (admitted[i] = true)));
+    const helds: HeldRecords[] = [];
+    for (let i = 0; i < 4; i++) {
+      await until(() => admitted[i] === true);
+      const held = await (asked[i] as Promise<HeldRecords>);
+      // 1,000 bytes a record: 240 records each. Estimated from the default 600 bytes a record, each
+      // would take 400, and the fourth (720 held + 400) would wait for a write.
+      held.hold(240);
+      held.doneReading(240_000);
+      helds.push(held);
+    }
+    for (const held of helds) held.release();
+  });
 });

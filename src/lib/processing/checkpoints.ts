@@ -1,6 +1,6 @@
 import { digest, encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import type { TableStore } from '../storage/TableStore.js';
+import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
@@ -58,7 +58,7 @@ export class CheckpointStore {
 
   async get(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
     await this.tables.ensureTable(FILES_TABLE);
-    const row = await this.tables.getRow(FILES_TABLE, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    const row = await readTogether(this.tables, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
     if (!row) return undefined;
     return { checkpoint: parseStoredRow(checkpointRowSchema, FILES_TABLE, row), etag: row.etag };
   }
@@ -97,4 +97,54 @@ export class CheckpointStore {
  */
 function isCheckpointRow(row: { partitionKey: string }): boolean {
   return !row.partitionKey.startsWith('~');
+}
+
+interface WaitingRead {
+  partitionKey: string;
+  rowKey: string;
+  resolve: (row: StoredRow | undefined) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Checkpoint reads of one store waiting for the next turn of the event loop, in the order they were asked. */
+const waitingReads = new WeakMap<TableStore, WaitingRead[]>();
+
+/**
+ * A checkpoint row, read with every other checkpoint asked for in the same turn of the event loop: a
+ * run starts hundreds of files at once, and one readRows per container (its partition's pages, or
+ * several keys a query) costs a few requests where a read per file costs one each. The answers come
+ * in the order they were asked, as separate reads would, so the files go on in that order (their
+ * segments are admitted to writes in it). An answer is as fresh as a read of its own would be: the
+ * save that follows it is conditional anyway.
+ */
+function readTogether(tables: TableStore, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
+  let waiting = waitingReads.get(tables);
+  if (!waiting) {
+    const batch: WaitingRead[] = [];
+    waiting = batch;
+    waitingReads.set(tables, batch);
+    setImmediate(() => {
+      waitingReads.delete(tables);
+      void answer(tables, batch);
+    });
+  }
+  const list = waiting;
+  return new Promise((resolve, reject) => list.push({ partitionKey, rowKey, resolve, reject }));
+}
+
+async function answer(tables: TableStore, batch: readonly WaitingRead[]): Promise<void> {
+  const keys = new Map<string, Set<string>>();
+  for (const { partitionKey, rowKey } of batch) {
+    let rows = keys.get(partitionKey);
+    if (!rows) keys.set(partitionKey, (rows = new Set()));
+    rows.add(rowKey);
+  }
+  const partitions = [...keys];
+  const answers = await Promise.allSettled(partitions.map(([partitionKey, rows]) => tables.readRows(FILES_TABLE, partitionKey, [...rows])));
+  const byPartition = new Map(partitions.map(([partitionKey], i) => [partitionKey, answers[i] as PromiseSettledResult<Map<string, StoredRow>>]));
+  for (const read of batch) {
+    const found = byPartition.get(read.partitionKey) as PromiseSettledResult<Map<string, StoredRow>>;
+    if (found.status === 'fulfilled') read.resolve(found.value.get(read.rowKey));
+    else read.reject(found.reason);
+  }
 }

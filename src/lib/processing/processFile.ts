@@ -196,8 +196,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
     // The segment's records count against the run's limit until they are written (or abandoned); it
     // starts reading once what it will likely hold fits.
-    const expected = writer.estimateRecords(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords);
-    const held = await writer.admit(expected);
+    const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords);
     try {
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
       carry = undefined;

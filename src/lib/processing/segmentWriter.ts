@@ -55,7 +55,8 @@ interface Waiting {
 }
 
 interface Queued {
-  estimate: number;
+  /** The records the segment will likely hold, as estimated when it is admitted. */
+  estimate(): number;
   admit(held: HeldRecords): void;
 }
 
@@ -102,8 +103,21 @@ export class SegmentWriter {
    * nothing else is), and a read slot is free. Segments are admitted in the order they asked.
    */
   admit(estimatedRecords: number): Promise<HeldRecords> {
+    return this.enqueue(() => estimatedRecords);
+  }
+
+  /**
+   * admit for a segment of `bytes` (at most `maxRecords`), estimated when its turn comes: segments
+   * that ask before the run has read anything (every file of a run starts at once) are estimated
+   * from the bytes per record of the segments read before them, not from a default.
+   */
+  admitBytes(bytes: number, maxRecords: number): Promise<HeldRecords> {
+    return this.enqueue(() => this.estimateRecords(bytes, maxRecords));
+  }
+
+  private enqueue(estimate: () => number): Promise<HeldRecords> {
     return new Promise<HeldRecords>((resolve) => {
-      this.queue.push({ estimate: estimatedRecords, admit: resolve });
+      this.queue.push({ estimate, admit: resolve });
       this.admitQueued();
     });
   }
@@ -120,9 +134,10 @@ export class SegmentWriter {
     for (;;) {
       const next = this.queue[0];
       if (next === undefined || this.reading >= this.options.readConcurrency) return;
-      if (this.active > 0 && this.held + this.reserved + next.estimate > this.options.maxHeldRecords) return;
+      const estimate = next.estimate();
+      if (this.active > 0 && this.held + this.reserved + estimate > this.options.maxHeldRecords) return;
       this.queue.shift();
-      next.admit(this.heldRecords(next.estimate));
+      next.admit(this.heldRecords(estimate));
     }
   }
 
