@@ -416,9 +416,15 @@ class NullTableStore extends AzureTableStore {
     this.requests.reads++;
     return table === FILES_TABLE ? this.files.get(`${partitionKey}\u0000${rowKey}`) : undefined;
   }
-  override async readRows(): Promise<Map<string, StoredRow>> {
+  override async readRows(table: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     this.requests.reads++;
-    return new Map<string, StoredRow>();
+    const found = new Map<string, StoredRow>();
+    if (table !== FILES_TABLE) return found;
+    for (const rowKey of rowKeys) {
+      const row = this.files.get(`${partitionKey}\u0000${rowKey}`);
+      if (row) found.set(rowKey, row);
+    }
+    return found;
   }
   override async readPartition(): Promise<Map<string, StoredRow>> {
     this.requests.reads++;
