@@ -125,7 +125,9 @@ function readTogether(tables: TableStore, partitionKey: string, rowKey: string):
     waitingReads.set(tables, batch);
     setImmediate(() => {
       waitingReads.delete(tables);
-      void answer(tables, batch);
+      answer(tables, batch).catch((error: unknown) => {
+        for (const read of batch) read.reject(error);
+      });
     });
   }
   const list = waiting;
@@ -140,7 +142,7 @@ async function answer(tables: TableStore, batch: readonly WaitingRead[]): Promis
     rows.add(rowKey);
   }
   const partitions = [...keys];
-  const answers = await Promise.allSettled(partitions.map(([partitionKey, rows]) => tables.readRows(FILES_TABLE, partitionKey, [...rows])));
+  const answers = await Promise.allSettled(partitions.map(async ([partitionKey, rows]) => tables.readRows(FILES_TABLE, partitionKey, [...rows])));
   const byPartition = new Map(partitions.map(([partitionKey], i) => [partitionKey, answers[i] as PromiseSettledResult<Map<string, StoredRow>>]));
   for (const read of batch) {
     const found = byPartition.get(read.partitionKey) as PromiseSettledResult<Map<string, StoredRow>>;
