@@ -18,7 +18,11 @@ describe("checkpoint reads a run's files start together", () => {
       expect(await checkpoints.save({ ...freshCheckpoint(file, 0), offset: i, records: i }, undefined)).toBe(true);
     }
     const never = files('insights-logs-callsummary', 5);
-    const asked = [...saved, ...never].sort(() => Math.random() - 0.5);
+    // Containers interleaved and each one's files out of order: the answers must follow this order, not the containers'.
+    const asked = [...saved, ...never]
+      .map((file, i) => ({ file, key: (i * 37) % 105 }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ file }) => file);
     const before = tables.requests.reads;
     const answered: LogFileRef[] = [];
     const loaded = await Promise.all(
