@@ -128,7 +128,8 @@ export function compiledModule(name: string): string {
   return compiled;
 }
 
-function resolveAzuriteEntry(): string {
+/** The script Azurite runs from (its `dist/src/azurite.js`). */
+export function resolveAzuriteEntry(): string {
   const require = createRequire(import.meta.url);
   const packageJson = require.resolve('azurite/package.json');
   return path.join(path.dirname(packageJson), 'dist', 'src', 'azurite.js');

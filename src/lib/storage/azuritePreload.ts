@@ -1,13 +1,16 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
- * (azuriteSaveInterval.ts), its table index (azuriteTableIndex.ts) and whole UTF-8 request bodies
- * (azuriteBodyText.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare
+ * (azuriteSaveInterval.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
+ * (azuriteBodyText.ts) and cheaper batch boundaries and request ids (azuriteRequestCosts.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare
  * the two.
  */
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
+import { installRequestCosts } from './azuriteRequestCosts.js';
 import { installTableIndex } from './azuriteTableIndex.js';
 
 const azuriteEntry = process.argv[1];
+// First: it must pool uuid's random bytes before any Azurite module loads uuid.
+if (azuriteEntry) installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);
