@@ -15,6 +15,7 @@ export interface BenchArgs {
   seed: number;
   write: boolean;
   repeat: number;
+  e2eRepeat: number;
 }
 
 /** Every name `--phases` accepts; rss adds rssPipeline and rssE2e only when listed too. */
@@ -33,6 +34,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --phases LIST        comma-separated, of ${PHASES.join(',')}
                        (default: ${DEFAULT_PHASES.join(',')})
   --repeat N           runs of (a), (b), its stages and (p); the median is reported (default 3)
+  --e2e-repeat N       runs of (c), each into a new data dir; the median is reported (default 3)
   --dir PATH           where generated data is kept (default $TMPDIR/acs-logs-bench)
   --seed N             the generator's seed (default 1)
   --no-write           print results without rewriting docs/BENCHMARKS.md
@@ -50,6 +52,7 @@ const NUMBER_FLAGS = {
   'scaling-lines': 'scalingLines',
   seed: 'seed',
   repeat: 'repeat',
+  'e2e-repeat': 'e2eRepeat',
 } as const;
 
 export function parseBenchArgs(argv: readonly string[]): BenchCommand {
@@ -82,6 +85,7 @@ function parseOrThrow(argv: readonly string[]): BenchCommand {
       'scaling-lines': { type: 'string' },
       seed: { type: 'string' },
       repeat: { type: 'string' },
+      'e2e-repeat': { type: 'string' },
       phases: { type: 'string' },
       dir: { type: 'string' },
       'no-write': { type: 'boolean' },
@@ -98,6 +102,7 @@ function parseOrThrow(argv: readonly string[]): BenchCommand {
     junkMb: 16,
     seed: 1,
     repeat: 3,
+    e2eRepeat: 3,
     phases: new Set(DEFAULT_PHASES),
     dir: path.join(os.tmpdir(), 'acs-logs-bench'),
     write: values['no-write'] !== true,
@@ -110,6 +115,7 @@ function parseOrThrow(argv: readonly string[]): BenchCommand {
     args[key] = n;
   }
   args.repeat = Math.max(1, Math.floor(args.repeat));
+  args.e2eRepeat = Math.max(1, Math.floor(args.e2eRepeat));
   const phases = values['phases'];
   if (typeof phases === 'string') {
     const listed = phases

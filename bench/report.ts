@@ -139,6 +139,7 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
       `- ${Number(c.extra['requests']).toLocaleString('en-US')} requests and ${Number(c.extra['entities']).toLocaleString('en-US')} entities written ` +
         `for ${c.records.toLocaleString('en-US')} records: **${c.extra['requestsPer1000Records']} requests** and ${c.extra['entitiesPer1000Records']} entities per 1,000 records.`,
     );
+    if (c.extra['runsSeconds'] !== undefined) out.push(`- Runs of (c), fastest first: ${String(c.extra['runsSeconds'])} s; the median is reported.`);
     if (c.extra['cpuSeconds'] !== undefined) {
       const azuriteCpu = c.extra['azuriteCpuSeconds'];
       out.push(
@@ -365,7 +366,8 @@ by later runs with the same size and seed. Every phase runs in its own child pro
 RSS (getrusage \`maxrss\`, cross-checked by a 50 ms \`rss\` sampler) is its own. (c) and (g) run the
 \`acs-logs\` command itself as a further process and report its peak RSS; its embedded Azurite is
 another process again and is not counted. (a), (b), the stages of (b) and (p) run \`--repeat\` times
-(default 3) and the median run is reported.
+(default 3), and (c) \`--e2e-repeat\` times (default 3, each into a new data dir): the median run is
+reported, with every run's seconds beside it.
 
 ## How to read it
 

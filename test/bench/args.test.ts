@@ -20,7 +20,18 @@ function usageError(argv: string[]): string {
 describe('bench command line', () => {
   it('defaults to the 150 MB tree, every phase but the 1 GB ones, three repeats, and rewriting the report', () => {
     const args = runArgs([]);
-    expect(args).toMatchObject({ sizeMb: 150, rssFileMb: 0, incrementalMb: 20, scalingLines: 500, e2eMb: 0, junkMb: 16, seed: 1, repeat: 3, write: true });
+    expect(args).toMatchObject({
+      sizeMb: 150,
+      rssFileMb: 0,
+      incrementalMb: 20,
+      scalingLines: 500,
+      e2eMb: 0,
+      junkMb: 16,
+      seed: 1,
+      repeat: 3,
+      e2eRepeat: 3,
+      write: true,
+    });
     expect([...args.phases]).toEqual(['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']);
     expect(args.dir).toBe(path.join(os.tmpdir(), 'acs-logs-bench'));
   });
@@ -49,6 +60,8 @@ describe('bench command line', () => {
   it('keeps at least one run and whole runs for --repeat', () => {
     expect(runArgs(['--repeat', '0']).repeat).toBe(1);
     expect(runArgs(['--repeat', '2.7']).repeat).toBe(2);
+    expect(runArgs(['--e2e-repeat', '0']).e2eRepeat).toBe(1);
+    expect(runArgs(['--e2e-repeat', '5']).e2eRepeat).toBe(5);
   });
 
   it('prints the usage for --help', () => {
