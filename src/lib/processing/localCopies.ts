@@ -7,6 +7,7 @@ import { localContentRowSchema } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
+import { readingFamilyOf } from './readingOrder.js';
 
 /** Partition of the Files table naming, by the digest of its first bytes, the path a local file was first read under. */
 export const LOCAL_CONTENT_PARTITION = '~local';
@@ -145,25 +146,26 @@ async function headKey(source: LogSource, ref: LogFileRef): Promise<string | nul
 
 /**
  * Files laid out as in storage in the order a run writes best (in the places they hold among the
- * others): by hour, so that the categories of one hour (a call's operations and its recordings) are
- * read, and written, together; several downloads of one blob shortest first, so that a longer one
- * then adds its new bytes, where the other order would take the shorter one for a replacement.
+ * others): family by family (readingOrder.ts), each by hour, so that the categories of one hour (a
+ * call's operations and its recordings) are read, and written, together; several downloads of one
+ * blob shortest first, so that a longer one then adds its new bytes, where the other order would
+ * take the shorter one for a replacement.
  */
 async function shorterDownloadsFirst(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
   const slots: number[] = [];
-  const keys = new Map<string, { hour: string; blob: string; length: number }>();
+  const keys = new Map<string, { family: number; hour: string; blob: string; length: number }>();
   for (const [index, localPath] of localPaths.entries()) {
     const ref = source.register(localPath);
     if (ref.container === localContainer) continue;
     slots.push(index);
-    keys.set(localPath, { hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
+    keys.set(localPath, { family: readingFamilyOf(ref.container), hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
   }
   const laidOut = slots
     .map((index) => localPaths[index] as string)
     .sort((a, b) => {
-      const x = keys.get(a) as { hour: string; blob: string; length: number };
-      const y = keys.get(b) as { hour: string; blob: string; length: number };
-      return compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
+      const x = keys.get(a) as { family: number; hour: string; blob: string; length: number };
+      const y = keys.get(b) as { family: number; hour: string; blob: string; length: number };
+      return x.family - y.family || compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
     });
   const ordered = [...localPaths];
   slots.forEach((index, n) => (ordered[index] = laidOut[n] as string));

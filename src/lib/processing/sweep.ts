@@ -1,3 +1,4 @@
+import { readingFamilyOf } from './readingOrder.js';
 import { hourEndFromPath } from './sealing.js';
 import type { ListedLogFile, LogSource } from '../storage/LogSource.js';
 
@@ -29,9 +30,10 @@ export async function* selectBlobs(source: LogSource, container: string, selecti
 }
 
 /**
- * The blobs of several containers' listings as one stream, in path order: Azure Monitor writes each
- * category of one resource and hour under the same path in its own container, so a run reads (and
- * writes together) the records a call has in six categories, instead of one container after another.
+ * The blobs of several containers' listings as one stream, family by family (readingOrder.ts) and in
+ * path order within a family: Azure Monitor writes each category of one resource and hour under the
+ * same path in its own container, so a run reads (and writes together) the records a call has in six
+ * categories, instead of one container after another.
  * Each listing is read only as far as the stream is consumed. A listing that fails ends there and is
  * reported to `onFailure` (what it listed before stays); the others go on.
  */
@@ -39,7 +41,7 @@ export async function* interleaveListings(
   listings: ReadonlyMap<string, AsyncIterable<ListedLogFile>>,
   onFailure: (container: string, error: unknown) => void,
 ): AsyncGenerator<ListedLogFile> {
-  const heads: { container: string; iterator: AsyncIterator<ListedLogFile>; head: ListedLogFile }[] = [];
+  const heads: ListingHead[] = [];
   const advance = async (container: string, iterator: AsyncIterator<ListedLogFile>): Promise<ListedLogFile | undefined> => {
     try {
       const next = await iterator.next();
@@ -52,16 +54,26 @@ export async function* interleaveListings(
   for (const [container, listing] of listings) {
     const iterator = listing[Symbol.asyncIterator]();
     const head = await advance(container, iterator);
-    if (head) heads.push({ container, iterator, head });
+    if (head) heads.push({ container, family: readingFamilyOf(container), iterator, head });
   }
   while (heads.length > 0) {
     let first = 0;
-    for (let i = 1; i < heads.length; i++)
-      if ((heads[i] as (typeof heads)[number]).head.file.path < (heads[first] as (typeof heads)[number]).head.file.path) first = i;
-    const current = heads[first] as (typeof heads)[number];
+    for (let i = 1; i < heads.length; i++) if (readsBefore(heads[i] as ListingHead, heads[first] as ListingHead)) first = i;
+    const current = heads[first] as ListingHead;
     yield current.head;
     const head = await advance(current.container, current.iterator);
     if (head) current.head = head;
     else heads.splice(first, 1);
   }
+}
+
+interface ListingHead {
+  container: string;
+  family: number;
+  iterator: AsyncIterator<ListedLogFile>;
+  head: ListedLogFile;
+}
+
+function readsBefore(a: ListingHead, b: ListingHead): boolean {
+  return a.family < b.family || (a.family === b.family && a.head.file.path < b.head.file.path);
 }

@@ -1,0 +1,109 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { callsView } from '../../src/lib/aggregating/index.js';
+import { containerForCategory } from '../../src/lib/normalizing/index.js';
+import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
+import { readingFamilyOf } from '../../src/lib/processing/readingOrder.js';
+import { interleaveListings } from '../../src/lib/processing/sweep.js';
+import type { ListedLogFile } from '../../src/lib/storage/LogSource.js';
+import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
+import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
+import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, usageRecord } from '../support/recordingLogs.js';
+import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+
+describe('the family of a container', () => {
+  it("puts the call join's six categories first, then Rooms, then Usage; an unknown container with the calls", () => {
+    for (const category of [
+      'CallSummary',
+      'CallSummaryUpdates',
+      'CallDiagnostics',
+      'CallDiagnosticsUpdates',
+      'CallRecordingSummary',
+      'CallRecordingOperational',
+    ] as const) {
+      expect(readingFamilyOf(containerForCategory(category))).toBe(0);
+    }
+    expect(readingFamilyOf('insights-logs-roomsoperational')).toBe(1);
+    expect(readingFamilyOf('INSIGHTS-LOGS-ROOMSOPERATIONAL')).toBe(1);
+    expect(readingFamilyOf('insights-logs-usage')).toBe(2);
+    expect(readingFamilyOf('my-own-container')).toBe(0);
+  });
+});
+
+async function* listing(container: string, paths: readonly string[]): AsyncGenerator<ListedLogFile> {
+  for (const p of paths) yield { file: { container, path: p }, stat: { length: 1, etag: 'e', lastModified: 0, createdOn: 0 } };
+}
+
+describe('listings of several containers', () => {
+  it('come family by family, each in path order across its containers', async () => {
+    const merged = interleaveListings(
+      new Map([
+        ['insights-logs-usage', listing('insights-logs-usage', ['r/h=00', 'r/h=01'])],
+        ['insights-logs-roomsoperational', listing('insights-logs-roomsoperational', ['r/h=00', 'r/h=01'])],
+        ['insights-logs-callsummary', listing('insights-logs-callsummary', ['r/h=01'])],
+        ['custom', listing('custom', ['r/h=00', 'r/h=02'])],
+      ]),
+      () => expect.unreachable(),
+    );
+    const order: string[] = [];
+    for await (const listed of merged) order.push(`${listed.file.container}:${listed.file.path}`);
+    expect(order).toEqual([
+      'custom:r/h=00',
+      'insights-logs-callsummary:r/h=01',
+      'custom:r/h=02',
+      'insights-logs-roomsoperational:r/h=00',
+      'insights-logs-roomsoperational:r/h=01',
+      'insights-logs-usage:r/h=00',
+      'insights-logs-usage:r/h=01',
+    ]);
+  });
+});
+
+/** Counts the transactions of the Calls table. */
+class CallCommits extends WrappedTableStore {
+  calls = 0;
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (table === callsView.table) this.calls++;
+    return super.commit(table, partitionKey, writes);
+  }
+}
+
+describe('a local tree larger than one write', () => {
+  it('leaves Usage for the next write, not the last hour of the calls: each call is written once', async () => {
+    const logs = recordingLogs(141, { calls: 24, lateSummary: 0, duplicates: 0, missingSummary: 0 });
+    // Every call in both hours: its operations in hour 0's file, its recordings' summaries in hour 1's.
+    const usage = (hour: number): Record<string, unknown>[] =>
+      Array.from({ length: 3 * (logs.operations.length + logs.summaries.length) }, (_, i) =>
+        usageRecord({ time: DAY + hour * 3_600_000 + i * 1000, recordId: `u-${hour}-${i}` }),
+      );
+    const files: Record<string, Record<string, unknown>[]> = {
+      [`${containerForCategory('CallRecordingOperational')}/${recordingBlobPath(DAY, 0)}`]: logs.operations,
+      [`${containerForCategory('Usage')}/${recordingBlobPath(DAY, 0)}`]: usage(0),
+      [`${containerForCategory('CallRecordingSummary')}/${recordingBlobPath(DAY, 1)}`]: logs.summaries,
+      [`${containerForCategory('Usage')}/${recordingBlobPath(DAY, 1)}`]: usage(1),
+    };
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-order-'));
+    const paths: string[] = [];
+    for (const [relative, records] of Object.entries(files)) {
+      const file = path.join(dir, relative);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(records));
+      paths.push(file);
+    }
+    const callRecords = logs.operations.length + logs.summaries.length;
+    const calls = new Set(normalizeAll([...logs.operations, ...logs.summaries]).map((record) => callsView.route(record)?.partitionKey));
+    calls.delete(undefined);
+
+    const tables = new CallCommits(newTableStore());
+    // Room for the calls' records and a little more: hour by hour, hour 0's Usage would push the summaries to a second write.
+    const { settings, views, logger } = testDeps(tables, undefined, { heldRecords: Math.ceil(callRecords * 1.3) });
+    await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER, {}, 8);
+
+    const all = Object.values(files).flat();
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+    expect(tables.calls).toBe(calls.size);
+  });
+});
