@@ -37,20 +37,24 @@ async function* listing(container: string, paths: readonly string[]): AsyncGener
   for (const p of paths) yield { file: { container, path: p }, stat: { length: 1, etag: 'e', lastModified: 0, createdOn: 0 } };
 }
 
+function containersOfEveryFamily(): Map<string, AsyncGenerator<ListedLogFile>> {
+  return new Map([
+    ['insights-logs-usage', listing('insights-logs-usage', ['r/h=00', 'r/h=01'])],
+    ['insights-logs-roomsoperational', listing('insights-logs-roomsoperational', ['r/h=00', 'r/h=01'])],
+    ['insights-logs-callsummary', listing('insights-logs-callsummary', ['r/h=01'])],
+    ['custom', listing('custom', ['r/h=00', 'r/h=02'])],
+  ]);
+}
+
+async function orderOf(files: AsyncIterable<ListedLogFile>): Promise<string[]> {
+  const order: string[] = [];
+  for await (const listed of files) order.push(`${listed.file.container}:${listed.file.path}`);
+  return order;
+}
+
 describe('listings of several containers', () => {
-  it('come family by family, each in path order across its containers', async () => {
-    const merged = interleaveListings(
-      new Map([
-        ['insights-logs-usage', listing('insights-logs-usage', ['r/h=00', 'r/h=01'])],
-        ['insights-logs-roomsoperational', listing('insights-logs-roomsoperational', ['r/h=00', 'r/h=01'])],
-        ['insights-logs-callsummary', listing('insights-logs-callsummary', ['r/h=01'])],
-        ['custom', listing('custom', ['r/h=00', 'r/h=02'])],
-      ]),
-      () => expect.unreachable(),
-    );
-    const order: string[] = [];
-    for await (const listed of merged) order.push(`${listed.file.container}:${listed.file.path}`);
-    expect(order).toEqual([
+  it('come family by family, each in path order across its containers (process, backfill)', async () => {
+    expect(await orderOf(interleaveListings(containersOfEveryFamily(), () => expect.unreachable(), readingFamilyOf))).toEqual([
       'custom:r/h=00',
       'insights-logs-callsummary:r/h=01',
       'custom:r/h=02',
@@ -59,6 +63,11 @@ describe('listings of several containers', () => {
       'insights-logs-usage:r/h=00',
       'insights-logs-usage:r/h=01',
     ]);
+  });
+
+  it('come in path order across every container without families (the timer, which ends at a deadline)', async () => {
+    const order = await orderOf(interleaveListings(containersOfEveryFamily(), () => expect.unreachable()));
+    expect(order.map((entry) => entry.split(':')[1])).toEqual(['r/h=00', 'r/h=00', 'r/h=00', 'r/h=01', 'r/h=01', 'r/h=01', 'r/h=02']);
   });
 });
 

@@ -2,6 +2,7 @@ import { classifyError } from '../storage/errors.js';
 import type { ListedLogFile } from '../storage/LogSource.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
+import { readingFamilyOf } from './readingOrder.js';
 import { interleaveListings, selectBlobs, type SweepSelection } from './sweep.js';
 import { forEachConcurrently } from './concurrency.js';
 import { finalPolicy } from './tailAndSweep.js';
@@ -87,10 +88,12 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     } else progress.filesFailed++;
     options.onProgress?.(progress);
   };
-  // Every container at once, in path order: one resource's hour of every category is read and written together.
+  // Every container at once, family by family, in path order within one: one resource's hour of every
+  // category of a family is read and written together, and a backfill larger than one write splits
+  // few partitions between its writes (readingOrder.ts).
   const listings = new Map(
     options.containers.filter((container) => !unlisted.has(container)).map((container) => [container, selectBlobs(deps.source, container, options.selection)]),
   );
-  await forEachConcurrently(interleaveListings(listings, containerFailed), options.fileConcurrency, task);
+  await forEachConcurrently(interleaveListings(listings, containerFailed, readingFamilyOf), options.fileConcurrency, task);
   return progress;
 }

@@ -1,4 +1,3 @@
-import { readingFamilyOf } from './readingOrder.js';
 import { hourEndFromPath } from './sealing.js';
 import type { ListedLogFile, LogSource } from '../storage/LogSource.js';
 
@@ -30,16 +29,17 @@ export async function* selectBlobs(source: LogSource, container: string, selecti
 }
 
 /**
- * The blobs of several containers' listings as one stream, family by family (readingOrder.ts) and in
- * path order within a family: Azure Monitor writes each category of one resource and hour under the
- * same path in its own container, so a run reads (and writes together) the records a call has in six
- * categories, instead of one container after another.
+ * The blobs of several containers' listings as one stream, in path order: Azure Monitor writes each
+ * category of one resource and hour under the same path in its own container, so a run reads (and
+ * writes together) the records a call has in six categories, instead of one container after another.
+ * With `familyOf` (readingOrder.ts), family by family and in path order within a family.
  * Each listing is read only as far as the stream is consumed. A listing that fails ends there and is
  * reported to `onFailure` (what it listed before stays); the others go on.
  */
 export async function* interleaveListings(
   listings: ReadonlyMap<string, AsyncIterable<ListedLogFile>>,
   onFailure: (container: string, error: unknown) => void,
+  familyOf: (container: string) => number = () => 0,
 ): AsyncGenerator<ListedLogFile> {
   const heads: ListingHead[] = [];
   const advance = async (container: string, iterator: AsyncIterator<ListedLogFile>): Promise<ListedLogFile | undefined> => {
@@ -54,7 +54,7 @@ export async function* interleaveListings(
   for (const [container, listing] of listings) {
     const iterator = listing[Symbol.asyncIterator]();
     const head = await advance(container, iterator);
-    if (head) heads.push({ container, family: readingFamilyOf(container), iterator, head });
+    if (head) heads.push({ container, family: familyOf(container), iterator, head });
   }
   while (heads.length > 0) {
     let first = 0;

@@ -132,7 +132,9 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   }
 
   // The containers due for a sweep are listed together, in path order: one resource's hour of every
-  // category is read and written together (a call's records are in six of them).
+  // category is read and written together (a call's records are in six of them). Not family by family
+  // as `process` and `backfill` read: a run ends at its deadline, and in a backlog longer than one run
+  // that order would hold Rooms and Usage back until the calls caught up.
   const due = new Map<string, { since: number | undefined }>();
   const startedAt = now();
   for (const container of options.containers) {
