@@ -91,14 +91,14 @@ describe("Azurite's request ids from pooled random bytes", () => {
       import path from 'node:path';
       const { installRequestCosts } = await import(${JSON.stringify(pathToFileURL(compiledModule('azuriteRequestCosts.js')).href)});
       const entry = ${JSON.stringify(resolveAzuriteEntry())};
-      installRequestCosts(entry);
+      const installed = installRequestCosts(entry);
       const require = createRequire(entry);
       const v4 = require('uuid/v4');
       const ids = Array.from({ length: 1000 }, () => v4());
       const { BatchSerialization } = require(path.join(path.dirname(entry), 'table/batch/BatchSerialization.js'));
       const serializer = new BatchSerialization();
       serializer.extractBatchBoundary('--batch_' + ids[0] + '\\r\\n' + '%'.repeat(10));
-      console.log(JSON.stringify({ ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI') }));
+      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI') }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
       ids: string[];

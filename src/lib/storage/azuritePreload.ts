@@ -1,8 +1,8 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
  * (azuriteSaveInterval.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
- * (azuriteBodyText.ts) and cheaper batch boundaries and request ids (azuriteRequestCosts.ts). `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare
- * the two.
+ * (azuriteBodyText.ts), and batch boundaries and request ids at less cost (azuriteRequestCosts.ts).
+ * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two.
  */
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
