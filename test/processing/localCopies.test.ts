@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
-import { asJsonLines, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
 async function processLocal(tables: TableStore, files: readonly string[]): Promise<{ records: number; names: string[] }> {
@@ -35,5 +35,42 @@ describe('local files outside a laid-out tree', () => {
     await writeFile(lookalike, asJsonLines([...records.slice(0, 5), ...other.slice(5)]));
     expect(await processLocal(tables, [lookalike])).toEqual({ records: 30, names: [lookalike] });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records.slice(0, 5), ...other.slice(5)])));
+  });
+});
+
+describe('several downloads of one blob in a laid-out tree', () => {
+  it('reads only the longest when the others are its older copies: every run after the first reads nothing', async () => {
+    const records = roomsRecords(40, 131);
+    const text = asJsonLines(records);
+    const blob = `insights-logs-roomsoperational/${blobPath(3)}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-downloads-'));
+    const lineEnd = text.indexOf('\n', Math.floor(text.length / 3)) + 1;
+    // The full download, one cut inside a line, one cut at a line end, one empty.
+    const copies: Record<string, string> = {
+      full: text,
+      cutInLine: text.slice(0, Math.floor(text.length * 0.6)),
+      cutAtLine: text.slice(0, lineEnd),
+      empty: '',
+    };
+    const paths: string[] = [];
+    for (const [name, content] of Object.entries(copies)) {
+      const file = path.join(dir, name, blob);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+      paths.push(file);
+    }
+    const expected = referenceAggregates(normalizeAll(records));
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const run = async (): Promise<number> => {
+      const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER);
+      return results.reduce((sum, result) => sum + result.records, 0);
+    };
+    expect(await run()).toBe(40);
+    expect(await readAggregates(tables)).toEqual(expected);
+    for (let i = 0; i < 2; i++) {
+      expect(await run()).toBe(0);
+      expect(await readAggregates(tables)).toEqual(expected);
+    }
   });
 });

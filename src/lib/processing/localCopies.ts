@@ -5,7 +5,7 @@ import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
 import { localContentRowSchema } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
-import { checkIdentity, digestOf, HEAD_BYTES } from './fileIdentity.js';
+import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 import { readingFamilyOf } from './readingOrder.js';
 
@@ -89,7 +89,8 @@ export async function processLocalFiles(
 ): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
   let failed = 0;
-  for (let pending = await shorterDownloadsFirst(deps.source, localPaths, localContainer); pending.length > 0;) {
+  const read = await withoutOlderDownloads(deps.source, localPaths, localContainer);
+  for (let pending = await shorterDownloadsFirst(deps.source, read, localContainer); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     await forEachConcurrently(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
@@ -142,6 +143,44 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
 async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
   const head = await source.read(ref, 0, HEAD_BYTES);
   return head.length === 0 ? null : digestOf(head);
+}
+
+/**
+ * The paths without the laid-out downloads of a blob that are older copies of a longer download of
+ * it given with them: the same first bytes, and the same bytes before their own end. Only the
+ * longer one is read. Read one after the other, the shorter would be taken for a replacement on
+ * every later run (shorter than the checkpoint, at a length no run read to), and its records and the
+ * longer one's counted again each time.
+ */
+async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
+  const byBlob = new Map<string, { localPath: string; length: number }[]>();
+  for (const localPath of localPaths) {
+    const ref = source.register(localPath);
+    if (ref.container === localContainer) continue;
+    const copies = byBlob.get(fileKey(ref)) ?? [];
+    copies.push({ localPath, length: (await source.stat(ref))?.length ?? 0 });
+    byBlob.set(fileKey(ref), copies);
+  }
+  const older = new Set<string>();
+  for (const copies of byBlob.values()) {
+    if (copies.length < 2) continue;
+    const longest = copies.reduce((a, b) => (b.length > a.length ? b : a));
+    for (const copy of copies) {
+      if (copy === longest) continue;
+      if (await sameBytes(source, copy.localPath, longest.localPath, 0, Math.min(HEAD_BYTES, copy.length))) {
+        const from = Math.max(0, copy.length - TAIL_BYTES);
+        if (await sameBytes(source, copy.localPath, longest.localPath, from, copy.length)) older.add(copy.localPath);
+      }
+    }
+  }
+  return localPaths.filter((localPath) => !older.has(localPath));
+}
+
+/** Whether two local files hold the same bytes in [start, end). */
+async function sameBytes(source: LocalFiles, a: string, b: string, start: number, end: number): Promise<boolean> {
+  const first = await source.read(source.register(a), start, end);
+  const second = await source.read(source.register(b), start, end);
+  return first.equals(second);
 }
 
 /**
