@@ -166,7 +166,8 @@ async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly st
     if (copies.length < 2) continue;
     const longest = copies.reduce((a, b) => (b.length > a.length ? b : a));
     for (const copy of copies) {
-      if (copy === longest) continue;
+      // The longest itself, given twice (overlapping folders), is not its own older copy.
+      if (copy.localPath === longest.localPath) continue;
       if (await sameBytes(source, copy.localPath, longest.localPath, 0, Math.min(HEAD_BYTES, copy.length))) {
         const from = Math.max(0, copy.length - TAIL_BYTES);
         if (await sameBytes(source, copy.localPath, longest.localPath, from, copy.length)) older.add(copy.localPath);
