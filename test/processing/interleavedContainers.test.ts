@@ -4,28 +4,9 @@ import { callsView } from '../../src/lib/aggregating/index.js';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { interleaveListings } from '../../src/lib/processing/sweep.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
-import type { ListedLogFile } from '../../src/lib/storage/LogSource.js';
-import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
-import { WrappedTableStore } from '../support/wrappedTableStore.js';
-
-function listed(container: string, path: string): ListedLogFile {
-  return { file: { container, path }, stat: { length: 1, etag: 'e', lastModified: 0, createdOn: 0 } };
-}
-
-async function* listing(container: string, paths: readonly string[], failAfter = Number.POSITIVE_INFINITY): AsyncGenerator<ListedLogFile> {
-  for (const [i, path] of paths.entries()) {
-    if (i >= failAfter) throw new Error(`listing ${container} failed`);
-    yield listed(container, path);
-  }
-}
-
-async function all(files: AsyncIterable<ListedLogFile>): Promise<string[]> {
-  const out: string[] = [];
-  for await (const file of files) out.push(`${file.file.container}:${file.file.path}`);
-  return out;
-}
+import { CallCommits, listedOrder, listing } from '../support/listings.js';
 
 describe('interleaveListings', () => {
   it('yields the blobs of every container in path order, so one hour of every category comes together', async () => {
@@ -37,7 +18,7 @@ describe('interleaveListings', () => {
       ]),
       () => expect.unreachable(),
     );
-    expect(await all(merged)).toEqual(['ops:r/h=00', 'sums:r/h=00', 'ops:r/h=01', 'ops:r/h=02', 'sums:r/h=02']);
+    expect(await listedOrder(merged)).toEqual(['ops:r/h=00', 'sums:r/h=00', 'ops:r/h=01', 'ops:r/h=02', 'sums:r/h=02']);
   });
 
   it('a listing that fails ends there and is reported; the others go on', async () => {
@@ -49,19 +30,10 @@ describe('interleaveListings', () => {
       ]),
       (container, error) => failures.push(`${container}: ${(error as Error).message}`),
     );
-    expect(await all(merged)).toEqual(['ops:a', 'sums:b', 'sums:d']);
+    expect(await listedOrder(merged)).toEqual(['ops:a', 'sums:b', 'sums:d']);
     expect(failures).toEqual(['ops: listing ops failed']);
   });
 });
-
-/** Counts the transactions of the Calls table. */
-class CallCommits extends WrappedTableStore {
-  calls = 0;
-  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
-    if (table === callsView.table) this.calls++;
-    return super.commit(table, partitionKey, writes);
-  }
-}
 
 /** Four hours of calls, their operations and their recordings' summaries in two containers, as Azure Monitor writes them. */
 async function callContainers(seed: number): Promise<{ containers: string[]; records: Record<string, unknown>[]; calls: number }> {

@@ -9,10 +9,9 @@ import { readingFamilyOf } from '../../src/lib/processing/readingOrder.js';
 import { interleaveListings } from '../../src/lib/processing/sweep.js';
 import type { ListedLogFile } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
-import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, usageRecord } from '../support/recordingLogs.js';
 import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
-import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import { CallCommits, listedOrder, listing } from '../support/listings.js';
 
 describe('the family of a container', () => {
   it("puts the call join's six categories first, then Rooms, then Usage; an unknown container with the calls", () => {
@@ -33,10 +32,6 @@ describe('the family of a container', () => {
   });
 });
 
-async function* listing(container: string, paths: readonly string[]): AsyncGenerator<ListedLogFile> {
-  for (const p of paths) yield { file: { container, path: p }, stat: { length: 1, etag: 'e', lastModified: 0, createdOn: 0 } };
-}
-
 function containersOfEveryFamily(): Map<string, AsyncGenerator<ListedLogFile>> {
   return new Map([
     ['insights-logs-usage', listing('insights-logs-usage', ['r/h=00', 'r/h=01'])],
@@ -46,15 +41,9 @@ function containersOfEveryFamily(): Map<string, AsyncGenerator<ListedLogFile>> {
   ]);
 }
 
-async function orderOf(files: AsyncIterable<ListedLogFile>): Promise<string[]> {
-  const order: string[] = [];
-  for await (const listed of files) order.push(`${listed.file.container}:${listed.file.path}`);
-  return order;
-}
-
 describe('listings of several containers', () => {
   it('come family by family, each in path order across its containers (process, backfill)', async () => {
-    expect(await orderOf(interleaveListings(containersOfEveryFamily(), () => expect.unreachable(), readingFamilyOf))).toEqual([
+    expect(await listedOrder(interleaveListings(containersOfEveryFamily(), () => expect.unreachable(), readingFamilyOf))).toEqual([
       'custom:r/h=00',
       'insights-logs-callsummary:r/h=01',
       'custom:r/h=02',
@@ -66,19 +55,10 @@ describe('listings of several containers', () => {
   });
 
   it('come in path order across every container without families (the timer, which ends at a deadline)', async () => {
-    const order = await orderOf(interleaveListings(containersOfEveryFamily(), () => expect.unreachable()));
+    const order = await listedOrder(interleaveListings(containersOfEveryFamily(), () => expect.unreachable()));
     expect(order.map((entry) => entry.split(':')[1])).toEqual(['r/h=00', 'r/h=00', 'r/h=00', 'r/h=01', 'r/h=01', 'r/h=01', 'r/h=02']);
   });
 });
-
-/** Counts the transactions of the Calls table. */
-class CallCommits extends WrappedTableStore {
-  calls = 0;
-  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
-    if (table === callsView.table) this.calls++;
-    return super.commit(table, partitionKey, writes);
-  }
-}
 
 describe('a local tree larger than one write', () => {
   it('leaves Usage for the next write, not the last hour of the calls: each call is written once', async () => {

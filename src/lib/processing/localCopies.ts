@@ -89,8 +89,9 @@ export async function processLocalFiles(
 ): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
   let failed = 0;
-  const read = await withoutOlderDownloads(deps.source, localPaths, localContainer);
-  for (let pending = await shorterDownloadsFirst(deps.source, read, localContainer); pending.length > 0;) {
+  const laidOut = await laidOutKeys(deps.source, localPaths, localContainer);
+  const read = await withoutOlderDownloads(deps.source, localPaths, laidOut);
+  for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     await forEachConcurrently(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
@@ -145,6 +146,25 @@ async function headKey(source: LogSource, ref: LogFileRef): Promise<string | nul
   return head.length === 0 ? null : digestOf(head);
 }
 
+/** Where a laid-out file sorts, and how long it is. */
+interface LaidOut {
+  family: number;
+  hour: string;
+  blob: string;
+  length: number;
+}
+
+/** The laid-out files among the paths (not those in the local container), each looked at once. */
+async function laidOutKeys(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<Map<string, LaidOut>> {
+  const keys = new Map<string, LaidOut>();
+  for (const localPath of localPaths) {
+    const ref = source.register(localPath);
+    if (ref.container === localContainer || keys.has(localPath)) continue;
+    keys.set(localPath, { family: readingFamilyOf(ref.container), hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
+  }
+  return keys;
+}
+
 /**
  * The paths without the laid-out downloads of a blob that are older copies of a longer download of
  * it given with them: the same first bytes, and the same bytes before their own end. Only the
@@ -152,22 +172,19 @@ async function headKey(source: LogSource, ref: LogFileRef): Promise<string | nul
  * every later run (shorter than the checkpoint, at a length no run read to), and its records and the
  * longer one's counted again each time.
  */
-async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
+async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly string[], laidOut: ReadonlyMap<string, LaidOut>): Promise<string[]> {
   const byBlob = new Map<string, { localPath: string; length: number }[]>();
-  for (const localPath of localPaths) {
-    const ref = source.register(localPath);
-    if (ref.container === localContainer) continue;
-    const copies = byBlob.get(fileKey(ref)) ?? [];
-    copies.push({ localPath, length: (await source.stat(ref))?.length ?? 0 });
-    byBlob.set(fileKey(ref), copies);
+  for (const [localPath, { blob, length }] of laidOut) {
+    const copies = byBlob.get(blob) ?? [];
+    copies.push({ localPath, length });
+    byBlob.set(blob, copies);
   }
   const older = new Set<string>();
   for (const copies of byBlob.values()) {
     if (copies.length < 2) continue;
     const longest = copies.reduce((a, b) => (b.length > a.length ? b : a));
     for (const copy of copies) {
-      // The longest itself, given twice (overlapping folders), is not its own older copy.
-      if (copy.localPath === longest.localPath) continue;
+      if (copy === longest) continue;
       if (await sameBytes(source, copy.localPath, longest.localPath, 0, Math.min(HEAD_BYTES, copy.length))) {
         const from = Math.max(0, copy.length - TAIL_BYTES);
         if (await sameBytes(source, copy.localPath, longest.localPath, from, copy.length)) older.add(copy.localPath);
@@ -177,11 +194,18 @@ async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly st
   return localPaths.filter((localPath) => !older.has(localPath));
 }
 
-/** Whether two local files hold the same bytes in [start, end). */
+/**
+ * Whether two local files hold the same bytes in [start, end). A file that cannot be read here is not
+ * taken for a copy: it is processed, and its failure recorded, as any file's.
+ */
 async function sameBytes(source: LocalFiles, a: string, b: string, start: number, end: number): Promise<boolean> {
-  const first = await source.read(source.register(a), start, end);
-  const second = await source.read(source.register(b), start, end);
-  return first.equals(second);
+  try {
+    const first = await source.read(source.register(a), start, end);
+    const second = await source.read(source.register(b), start, end);
+    return first.equals(second);
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -191,24 +215,18 @@ async function sameBytes(source: LocalFiles, a: string, b: string, start: number
  * blob shortest first, so that a longer one then adds its new bytes, where the other order would
  * take the shorter one for a replacement.
  */
-async function shorterDownloadsFirst(source: LocalFiles, localPaths: readonly string[], localContainer: string): Promise<string[]> {
+function shorterDownloadsFirst(localPaths: readonly string[], laidOut: ReadonlyMap<string, LaidOut>): string[] {
   const slots: number[] = [];
-  const keys = new Map<string, { family: number; hour: string; blob: string; length: number }>();
-  for (const [index, localPath] of localPaths.entries()) {
-    const ref = source.register(localPath);
-    if (ref.container === localContainer) continue;
-    slots.push(index);
-    keys.set(localPath, { family: readingFamilyOf(ref.container), hour: hourOf(ref.path), blob: fileKey(ref), length: (await source.stat(ref))?.length ?? 0 });
-  }
-  const laidOut = slots
+  for (const [index, localPath] of localPaths.entries()) if (laidOut.has(localPath)) slots.push(index);
+  const sorted = slots
     .map((index) => localPaths[index] as string)
     .sort((a, b) => {
-      const x = keys.get(a) as { family: number; hour: string; blob: string; length: number };
-      const y = keys.get(b) as { family: number; hour: string; blob: string; length: number };
+      const x = laidOut.get(a) as LaidOut;
+      const y = laidOut.get(b) as LaidOut;
       return x.family - y.family || compare(x.hour, y.hour) || compare(x.blob, y.blob) || x.length - y.length;
     });
   const ordered = [...localPaths];
-  slots.forEach((index, n) => (ordered[index] = laidOut[n] as string));
+  slots.forEach((index, n) => (ordered[index] = sorted[n] as string));
   return ordered;
 }
 
