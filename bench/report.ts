@@ -161,6 +161,15 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
           `**${fmt(cRate / Number(sinkRows.extra['entitiesPerSecond']), 3)}** of it.`,
       );
     }
+    const loop = r['loop'];
+    if (sink && loop && loop.extra['entities'] !== undefined) {
+      // The processor's own pace bounds the rate whatever the store: it shows how far any store could take (c).
+      const loopRate = Number(loop.extra['entities']) / (loop.ms / 1000);
+      out.push(
+        `- With a store that takes no time ((c′), the processor alone), ${Number(loop.extra['entities']).toLocaleString('en-US')} entities in ${fmt(loop.ms / 1000, 2)} s: ` +
+          `${fmt(loopRate, 0)} entities/s, ${fmt(loopRate / Number(sink.extra['entitiesPerSecond']), 3)} of (s): the most (c) could reach against (s) with this processor on this machine.`,
+      );
+    }
     if (t) {
       out.push(
         `- The Functions path (t): ${Number(t.extra['requests']).toLocaleString('en-US')} requests and ${Number(t.extra['entities']).toLocaleString('en-US')} entities ` +

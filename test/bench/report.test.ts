@@ -63,6 +63,24 @@ describe('bench report', () => {
     expect(text).not.toContain(ANALYSIS_HEADING);
   });
 
+  it("prints the entity rate a store taking no time would allow ((c′)'s) beside (c)'s, both against the sink floor", () => {
+    const text = report(
+      args(['--phases', 'a,loop,c,s']),
+      tree,
+      {
+        a: phase(1_000),
+        loop: phase(2_000, { entities: 3_600, requestsTotal: 482 }),
+        c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900, requests: 482, entities: 3_600 }),
+        s: phase(1_000, { entities: 3_600, requests: 36, entitiesPerSecond: 3_600 }),
+      },
+      { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
+    );
+    expect(text).toContain('- Entity write rate: 450 entities/s end to end, against 3,600 entities/s for the sink floor (s): **0.125** of it.');
+    expect(text).toContain(
+      '- With a store that takes no time ((c′), the processor alone), 3,600 entities in 2.00 s: 1,800 entities/s, 0.500 of (s): the most (c) could reach against (s) with this processor on this machine.',
+    );
+  });
+
   it('keeps the previous analysis verbatim after the new report, and adds none when there was none', () => {
     const previous = `# Benchmarks\n\nold figures | 1 | 2 |\n\n${ANALYSIS}`;
     expect(withAnalysisKept('NEW\n', previous)).toBe(`NEW\n\n${ANALYSIS}`);
