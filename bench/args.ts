@@ -34,7 +34,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --phases LIST        comma-separated, of ${PHASES.join(',')}
                        (default: ${DEFAULT_PHASES.join(',')})
   --repeat N           runs of (a), (b), its stages and (p); the median is reported (default 3)
-  --e2e-repeat N       runs of (c), each into a new data dir; the median is reported (default 3)
+  --e2e-repeat N       runs of (c), each into a new data dir (after a floor run of its own, with (a)); the median is reported (default 3)
   --dir PATH           where generated data is kept (default $TMPDIR/acs-logs-bench)
   --seed N             the generator's seed (default 1)
   --no-write           print results without rewriting docs/BENCHMARKS.md

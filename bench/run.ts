@@ -109,14 +109,30 @@ async function main(args: BenchArgs): Promise<void> {
   log(`  ${tree.files.length} files, ${fmt(mb(tree.bytes))} MB, ${tree.records} records (generated in ${fmt(tree.generateMs / 1000)} s when new)`);
 
   const results: Record<string, PhaseResult> = {};
-  const step = async (key: string, request: PhaseRequest, repeat = 1): Promise<PhaseResult> => {
+  /**
+   * Runs a phase `repeat` times and keeps the median run (the machine may be shared). With `floor`,
+   * a floor run comes just before each run, and the phase's records/s over that floor's is its ratio
+   * to the floor run by run: the machine's speed drifts by a third within minutes, so a ratio of two
+   * runs minutes apart says as much about the drift as about the phase.
+   */
+  const step = async (key: string, request: PhaseRequest, repeat = 1, floor?: PhaseRequest): Promise<PhaseResult> => {
     log(`bench: ${key} ...`);
-    // Short in-process phases run several times; the median run is kept (the machine may be shared).
     const runs: PhaseResult[] = [];
-    for (let i = 0; i < repeat; i++) runs.push(await inChild(request));
+    const ratios: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const before = floor ? await inChild(floor) : undefined;
+      const run = await inChild(request);
+      runs.push(run);
+      if (before) ratios.push(rate(run).rps / rate(before).rps);
+    }
     runs.sort((x, y) => x.ms - y.ms);
     const result = runs[Math.floor(runs.length / 2)] as PhaseResult;
     if (repeat > 1) result.extra['runsSeconds'] = runs.map((x) => fmt(x.ms / 1000, 2)).join(' / ');
+    if (ratios.length > 0) {
+      ratios.sort((x, y) => x - y);
+      result.extra['pairedRatio'] = Math.round((ratios[Math.floor(ratios.length / 2)] as number) * 1000) / 1000;
+      result.extra['pairedRatios'] = ratios.map((x) => fmt(x, 3)).join(' / ');
+    }
     results[key] = result;
     const { rps, mbps } = rate(result);
     log(
@@ -141,8 +157,14 @@ async function main(args: BenchArgs): Promise<void> {
       files = byHour.filter((file) => (total < args.e2eMb * 1e6 ? ((total += statSync(file).size), true) : false));
       notes.e2eNote = `(c) ran on the first ${files.length} of ${tree.files.length} files (\`--e2e-mb ${args.e2eMb}\`).`;
     }
-    // The machine's speed drifts by a third within minutes: (c), the headline ratio, is a median too.
-    await step('c', { phase: 'cli', files, ...(args.phases.has('s') ? { rowsFile: path.join(args.dir, 'c-rows.jsonl') } : {}) }, args.e2eRepeat);
+    // The machine's speed drifts by a third within minutes: (c), the headline ratio, is a median too,
+    // and each of its runs is measured against a floor run of its own files just before it.
+    await step(
+      'c',
+      { phase: 'cli', files, ...(args.phases.has('s') ? { rowsFile: path.join(args.dir, 'c-rows.jsonl') } : {}) },
+      args.e2eRepeat,
+      args.phases.has('a') ? { phase: 'floor', files } : undefined,
+    );
   }
   if (args.phases.has('s')) {
     // As many entities as (c) wrote, straight into Azurite: the most any writer can get from it.

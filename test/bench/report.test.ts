@@ -81,6 +81,23 @@ describe('bench report', () => {
     );
   });
 
+  it("judges end to end by (c)'s runs each against a floor run just before it, when there are such pairs", () => {
+    const text = render({
+      a: phase(1_000),
+      c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900, pairedRatio: 0.052, pairedRatios: '0.047 / 0.052 / 0.061' }),
+      p: phase(500),
+    });
+    expect(text).toContain(
+      '- Ratio to the floor run by run, each (c) run against a floor run of the same files just before it: 0.047 / 0.052 / 0.061; the median, **0.052**, is the one the target judges.',
+    );
+    // Against (a) alone it would be 0.125: the paired median decides.
+    expect(text).toContain(
+      '- end to end (c) ≥ 0.05× the floor (stretch 0.25): 0.052 (median of each run against a floor run just before it; against (a): 0.125) — **met**',
+    );
+    const unpaired = render({ a: phase(1_000), c: phase(30_000, { requestsPer1000Records: 1, entitiesPer1000Records: 1 }), p: phase(500) });
+    expect(unpaired).toContain('- end to end (c) ≥ 0.05× the floor (stretch 0.25): 0.033 — **MISSED**');
+  });
+
   it('keeps the previous analysis verbatim after the new report, and adds none when there was none', () => {
     const previous = `# Benchmarks\n\nold figures | 1 | 2 |\n\n${ANALYSIS}`;
     expect(withAnalysisKept('NEW\n', previous)).toBe(`NEW\n\n${ANALYSIS}`);
