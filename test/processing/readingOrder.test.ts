@@ -7,7 +7,7 @@ import { containerForCategory } from '../../src/lib/normalizing/index.js';
 import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
 import { readingFamilyOf } from '../../src/lib/processing/readingOrder.js';
 import { interleaveListings } from '../../src/lib/processing/sweep.js';
-import type { ListedLogFile } from '../../src/lib/storage/LogSource.js';
+import type { ListedLogFile, LogFileRef, LogFileStat } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath, recordingLogs, usageRecord } from '../support/recordingLogs.js';
 import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
@@ -60,10 +60,22 @@ describe('listings of several containers', () => {
   });
 });
 
+/** A file system where one container's files take long to measure: they ask to read after files started later. */
+class SlowStat extends LocalLogSource {
+  constructor(private readonly slowContainer: string) {
+    super();
+  }
+  override async stat(file: LogFileRef): Promise<LogFileStat | null> {
+    const info = await super.stat(file);
+    if (file.container === this.slowContainer) await new Promise((resolve) => setTimeout(resolve, 300));
+    return info;
+  }
+}
+
 describe('a local tree larger than one write', () => {
-  it('leaves Usage for the next write, not the last hour of the calls: each call is written once', async () => {
+  /** Each call's operations in hour 0, its summaries in hour 1, and three times as many Usage records in both. */
+  async function tree(): Promise<{ paths: string[]; all: Record<string, unknown>[]; callRecords: number; calls: Set<string | undefined> }> {
     const logs = recordingLogs(141, { calls: 24, lateSummary: 0, duplicates: 0, missingSummary: 0 });
-    // Every call in both hours: its operations in hour 0's file, its recordings' summaries in hour 1's.
     const usage = (hour: number): Record<string, unknown>[] =>
       Array.from({ length: 3 * (logs.operations.length + logs.summaries.length) }, (_, i) =>
         usageRecord({ time: DAY + hour * 3_600_000 + i * 1000, recordId: `u-${hour}-${i}` }),
@@ -82,17 +94,26 @@ describe('a local tree larger than one write', () => {
       await writeFile(file, asJsonLines(records));
       paths.push(file);
     }
-    const callRecords = logs.operations.length + logs.summaries.length;
     const calls = new Set(normalizeAll([...logs.operations, ...logs.summaries]).map((record) => callsView.route(record)?.partitionKey));
     calls.delete(undefined);
+    return { paths, all: Object.values(files).flat(), callRecords: logs.operations.length + logs.summaries.length, calls };
+  }
 
-    const tables = new CallCommits(newTableStore());
+  async function processInto(tables: CallCommits, source = new LocalLogSource()): Promise<void> {
+    const { paths, all, callRecords, calls } = await tree();
     // Room for the calls' records and a little more: hour by hour, hour 0's Usage would push the summaries to a second write.
     const { settings, views, logger } = testDeps(tables, undefined, { heldRecords: Math.ceil(callRecords * 1.3) });
-    await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER, {}, 8);
-
-    const all = Object.values(files).flat();
+    await processLocalFiles({ source, tables, settings, views, logger }, paths, LOCAL_CONTAINER, {}, 8);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
     expect(tables.calls).toBe(calls.size);
+  }
+
+  it('leaves Usage for the next write, not the last hour of the calls: each call is written once', async () => {
+    await processInto(new CallCommits(newTableStore()));
+  });
+
+  it('does so whatever order the files are ready to read in: segments are admitted in the order the run took the files', async () => {
+    // The summaries are measured last: admitted as they asked, hour 0's Usage would go first (45 call transactions).
+    await processInto(new CallCommits(newTableStore()), new SlowStat(containerForCategory('CallRecordingSummary')));
   });
 });

@@ -11,7 +11,7 @@ import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
-import { SegmentWriter, type HeldRecords } from './segmentWriter.js';
+import { SegmentWriter, type FileTurn, type HeldRecords } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
 
 /** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
@@ -65,7 +65,14 @@ export interface FileRunResult {
  * crash or race between those writes is repaired by the next run; a lost checkpoint race re-reads.
  */
 export async function processFile(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions = {}): Promise<FileRunResult> {
-  return readAndCommit(file, deps, options, segmentWriterOf(deps));
+  const writer = segmentWriterOf(deps);
+  // Taken before anything is awaited: the run's order of files is the order their segments are admitted in.
+  const turn = writer.enter();
+  try {
+    return await readAndCommit(file, deps, options, writer, turn);
+  } finally {
+    turn.leave();
+  }
 }
 
 /** One writer per run (per set of dependencies): the files of a run share its writes and what it knows of partitions. */
@@ -87,7 +94,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
   return writer;
 }
 
-async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions, writer: SegmentWriter): Promise<FileRunResult> {
+async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: ProcessOptions, writer: SegmentWriter, turn: FileTurn): Promise<FileRunResult> {
   const now = deps.now ?? Date.now;
   const checkpoints = new CheckpointStore(deps.tables);
   const quarantine = new QuarantineStore(deps.tables);
@@ -196,7 +203,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
     // The segment's records count against the run's limit until they are written (or abandoned); it
     // starts reading once what it will likely hold fits.
-    const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords);
+    const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords, turn);
     try {
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
       carry = undefined;

@@ -55,9 +55,18 @@ interface Waiting {
 }
 
 interface Queued {
+  /** The file's place in the run (FileTurn.rank); undefined for a segment of no file entered. */
+  rank: number | undefined;
   /** The records the segment will likely hold, as estimated when it is admitted. */
   estimate(): number;
   admit(held: HeldRecords): void;
+}
+
+/** A file's place among the files of a run, from its start until it leaves (see SegmentWriter.enter). */
+export interface FileTurn {
+  readonly rank: number;
+  /** The file is done with the writer (it returned or failed). Idempotent. */
+  leave(): void;
 }
 
 /** Bytes a record takes in a log file, until the run has read some (Azure Monitor's records are 0.5–1 KB). */
@@ -87,6 +96,9 @@ export class SegmentWriter {
   private recordsRead = 0;
   private writing = false;
   private readonly cache: PartitionCache;
+  private nextRank = 0;
+  /** Ranks of files entered that are not asking to read a segment, nor reading or waiting with one. */
+  private readonly preparing = new Set<number>();
 
   constructor(private readonly options: SegmentWriterOptions) {
     this.cache = options.cache ?? new PartitionCache(options.tables);
@@ -103,7 +115,30 @@ export class SegmentWriter {
    * nothing else is), and a read slot is free. Segments are admitted in the order they asked.
    */
   admit(estimatedRecords: number): Promise<HeldRecords> {
-    return this.enqueue(() => estimatedRecords);
+    return this.enqueue(undefined, () => estimatedRecords);
+  }
+
+  /**
+   * A file of the run starts: call it before anything is awaited, in the order the run takes its
+   * files (process and backfill take them family by family, readingOrder.ts). Its segments are then
+   * admitted in that order whatever order their reads of checkpoints and sizes end in: a segment
+   * waits while a file started before it has not asked to read yet. So the files the run's limit of
+   * held records leaves for a later write are the last ones, not those that answered last.
+   */
+  enter(): FileTurn {
+    const rank = this.nextRank++;
+    this.preparing.add(rank);
+    let left = false;
+    return {
+      rank,
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.preparing.delete(rank);
+        this.admitQueued();
+        this.maybeWrite();
+      },
+    };
   }
 
   /**
@@ -111,15 +146,52 @@ export class SegmentWriter {
    * that ask before the run has read anything (every file of a run starts at once) are estimated
    * from the bytes per record of the segments read before them, not from a default.
    */
-  admitBytes(bytes: number, maxRecords: number): Promise<HeldRecords> {
-    return this.enqueue(() => this.estimateRecords(bytes, maxRecords));
+  admitBytes(bytes: number, maxRecords: number, turn?: FileTurn): Promise<HeldRecords> {
+    return this.enqueue(turn, () => this.estimateRecords(bytes, maxRecords));
   }
 
-  private enqueue(estimate: () => number): Promise<HeldRecords> {
+  private enqueue(turn: FileTurn | undefined, estimate: () => number): Promise<HeldRecords> {
     return new Promise<HeldRecords>((resolve) => {
-      this.queue.push({ estimate, admit: resolve });
+      const rank = turn?.rank;
+      const queued: Queued = {
+        rank,
+        estimate,
+        // Once its segment is written or abandoned, the file prepares its next one (or leaves).
+        admit: (held) => resolve(rank === undefined ? held : this.preparingAgainAfter(held, rank)),
+      };
+      if (rank === undefined) {
+        this.queue.push(queued);
+      } else {
+        this.preparing.delete(rank);
+        // In rank order, before segments of no file entered.
+        const at = this.queue.findIndex((other) => other.rank === undefined || other.rank > rank);
+        this.queue.splice(at < 0 ? this.queue.length : at, 0, queued);
+      }
       this.admitQueued();
+      // A file that asked and does not fit next to what is held no longer holds back the write.
+      this.maybeWrite();
     });
+  }
+
+  private preparingAgainAfter(held: HeldRecords, rank: number): HeldRecords {
+    let released = false;
+    return {
+      hold: (records) => held.hold(records),
+      doneReading: (bytes) => held.doneReading(bytes),
+      release: () => {
+        if (!released) {
+          released = true;
+          this.preparing.add(rank);
+        }
+        held.release();
+      },
+    };
+  }
+
+  /** Whether a file started before `rank` has still to ask for its segment. */
+  private earlierPreparing(rank: number): boolean {
+    for (const other of this.preparing) if (other < rank) return true;
+    return false;
   }
 
   /** Resolves once the segment's records and checkpoint are written (or rejects with why they could not be). */
@@ -134,6 +206,7 @@ export class SegmentWriter {
     for (;;) {
       const next = this.queue[0];
       if (next === undefined || this.reading >= this.options.readConcurrency) return;
+      if (next.rank !== undefined && this.earlierPreparing(next.rank)) return;
       const estimate = next.estimate();
       if (this.active > 0 && this.held + this.reserved + estimate > this.options.maxHeldRecords) return;
       this.queue.shift();
@@ -193,8 +266,10 @@ export class SegmentWriter {
     // Waiting for every admitted segment costs the overlap of reading and writing, but a partition
     // that several of them touch is then written once rather than once per write: measured, fewer
     // transactions win (a call is written once per write it has records in). Segments not admitted
-    // yet do not fit the limit next to those waiting: they go in the next write.
-    if (this.waiting.length < this.active && this.held < this.options.maxHeldRecords) return;
+    // yet do not fit the limit next to those waiting: they go in the next write. A file of the run
+    // that has not asked yet is waited for too: it will ask or leave without waiting for a write.
+    const everyFileWaits = this.waiting.length >= this.active && this.preparing.size === 0;
+    if (!everyFileWaits && this.held < this.options.maxHeldRecords) return;
     // One segment per file in a write: a file's next segment (another run's copy of it) waits for the next write.
     const batch: Waiting[] = [];
     const later: Waiting[] = [];
