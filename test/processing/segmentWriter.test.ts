@@ -82,6 +82,39 @@ describe('SegmentWriter', () => {
     expect(tables.commits).toBe(partitions.size);
   });
 
+  it('admits segments in the order their files entered, and writes once every file entered has asked or left', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    // One segment reads at a time: the order of admission shows.
+    const writer = writerOver(tables, 1_000_000, 1);
+    const [first, second, third] = [writer.enter(), writer.enter(), writer.enter()] as const;
+    const admitted: string[] = [];
+    const secondHeld = writer.admitBytes(1000, 10, second).then((held) => (admitted.push('second'), held));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The first file has not asked yet (its checkpoint or size still being read): the second waits for it.
+    expect(admitted).toEqual([]);
+    const firstHeld = writer.admitBytes(1000, 10, first).then((held) => (admitted.push('first'), held));
+    const writes = [segment('a.0', 1), segment('b.0', 2)];
+    const helds: HeldRecords[] = [await firstHeld];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(admitted).toEqual(['first']);
+    const committed = [writes[0], writes[1]].map(async (write, i) => {
+      const held = i === 0 ? (helds[0] as HeldRecords) : await secondHeld;
+      held.hold((write as ReturnType<typeof segment>).source.records.length);
+      held.doneReading(1000);
+      return writer.commit(write as ReturnType<typeof segment>, held);
+    });
+    await until(() => admitted.length === 2);
+    expect(admitted).toEqual(['first', 'second']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Both segments wait, but the third file may still ask: nothing is written yet.
+    expect(tables.commits).toBe(0);
+    third.leave();
+    await Promise.all(committed);
+    expect(writes.map((write) => write.saved)).toEqual([1, 1]);
+    first.leave();
+    second.leave();
+  });
+
   it('does not wait for a segment that was abandoned', async () => {
     const tables = new GatedStore(newMemoryTableStore());
     const writer = writerOver(tables);
