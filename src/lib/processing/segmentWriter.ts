@@ -74,8 +74,9 @@ const DEFAULT_BYTES_PER_RECORD = 600;
 
 /**
  * Makes segments durable for every file of a run, many files at a time. A segment is admitted to
- * read while the records it will likely hold fit the run's limit, a few segments read at a time,
- * and a write starts once every admitted segment is waiting and the next would not fit: so a
+ * read while the records it will likely hold fit the run's limit, a few segments read at a time, in
+ * the order the run took their files, and a write starts once every admitted segment is waiting, no
+ * file of the run has still to ask, and the next would not fit: so a
  * partition that many files touch (a call, whose records arrive in several categories' files over
  * several hours) costs one group of transactions for as many files as the limit holds, instead of
  * one per file. Each file's checkpoint moves only after every partition of the write committed; the
@@ -112,7 +113,8 @@ export class SegmentWriter {
 
   /**
    * Resolves when the segment may read: its estimate fits the run's limit next to what is held (or
-   * nothing else is), and a read slot is free. Segments are admitted in the order they asked.
+   * nothing else is), and a read slot is free. Segments of no file entered are admitted in the order
+   * they asked, after those of files entered (admitBytes with a turn).
    */
   admit(estimatedRecords: number): Promise<HeldRecords> {
     return this.enqueue(undefined, () => estimatedRecords);
