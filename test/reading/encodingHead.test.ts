@@ -4,8 +4,13 @@ import { classifyHead } from '../../src/lib/reading/encodingHead.js';
 describe('encoding head', () => {
   it.each([
     [[0xef, 0xbb, 0xbf], 'utf8bom'],
-    [[0xff, 0xfe], 'utf16le'],
-    [[0xfe, 0xff], 'utf16be'],
+    [[0xff, 0xfe, 0x7b, 0x00], 'utf16le'],
+    [[0xfe, 0xff, 0x00, 0x7b], 'utf16be'],
+    [[0xff, 0xfe, 0x0a, 0x00], 'utf16le'],
+    // A BOM followed by UTF-8 text: two stray bytes at the head of its first line.
+    [[0xff, 0xfe, 0x7b, 0x22], 'plain'],
+    [[0xfe, 0xff, 0x7b, 0x22], 'plain'],
+    [[0xff, 0xfe, 0x2d, 0x4e], 'plain'],
     [[0x7b, 0x00, 0x22, 0x00], 'utf16le'],
     [[0x00, 0x7b, 0x00, 0x22], 'utf16be'],
     [[0x7b, 0x22], 'plain'],
@@ -19,6 +24,10 @@ describe('encoding head', () => {
     expect(classifyHead([0xef, 0xbb], true)).toBe('plain');
     expect(classifyHead([0x7b, 0x00], false)).toBe('undecided');
     expect(classifyHead([0x7b, 0x00], true)).toBe('plain');
+    expect(classifyHead([0xff, 0xfe], false)).toBe('undecided');
+    expect(classifyHead([0xff, 0xfe, 0x7b], false)).toBe('undecided');
+    expect(classifyHead([0xff, 0xfe], true)).toBe('utf16le');
+    expect(classifyHead([0xfe, 0xff, 0x00], true)).toBe('utf16be');
     expect(classifyHead([], false)).toBe('undecided');
     expect(classifyHead([], true)).toBe('plain');
   });

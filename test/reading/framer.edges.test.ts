@@ -76,6 +76,15 @@ describe('framing edge cases', () => {
     }
   }
 
+  it('two stray bytes FF FE at the head of a UTF-8 file are garbage in its first line: the other lines are read, in any chunking', () => {
+    const file = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${JSON.stringify(rec(1))}\n${JSON.stringify(rec(2))}\n${JSON.stringify(rec(3))}\n`)]);
+    const whole = frame(file, { final: true });
+    expect(records(whole.items)).toEqual([rec(2), rec(3)]);
+    expect(whole.items.map((item) => item.line)).toEqual([1, 2, 3]);
+    expect(whole.position).toMatchObject({ offset: file.length, newlines: 3, mode: 'lines' });
+    for (const size of [1, 2, 3, 5]) expect(frame(file, { final: true, chunks: (rest) => chunksOf(rest, size) }).items).toEqual(whole.items);
+  });
+
   it('a UTF-16 file that is still growing keeps its last partial line waiting', () => {
     const file = Buffer.from('{"a":1}\n{"b"', 'utf16le');
     const run = frame(file, { final: false });

@@ -2,8 +2,9 @@
 export type EncodingHead = 'undecided' | 'plain' | 'utf8bom' | 'utf16le' | 'utf16be';
 
 /**
- * A UTF-8 BOM, a UTF-16 BOM, or the NUL bytes of UTF-16 text without one (a JSON text starts with an
- * ASCII character, so its first two UTF-16 code units each have a zero byte).
+ * A UTF-8 BOM, a UTF-16 BOM followed by an ASCII code unit, or the NUL bytes of UTF-16 text without
+ * one (a JSON text starts with an ASCII character, so its first two UTF-16 code units each have a
+ * zero byte).
  */
 export function classifyHead(b: readonly number[], final: boolean): EncodingHead {
   const n = b.length;
@@ -17,8 +18,16 @@ export function classifyHead(b: readonly number[], final: boolean): EncodingHead
   if (b0 === 0xff || b0 === 0xfe) {
     if (need(2)) return 'undecided';
     if (n < 2) return 'plain';
-    if (b0 === 0xff && b[1] === 0xfe) return 'utf16le';
-    return b0 === 0xfe && b[1] === 0xff ? 'utf16be' : 'plain';
+    const le = b0 === 0xff && b[1] === 0xfe;
+    if (!le && !(b0 === 0xfe && b[1] === 0xff)) return 'plain';
+    // The BOM is believed when the code unit after it is ASCII, as JSON text's first character is
+    // (or when the file ends there): two stray bytes FF FE at the head of UTF-8 text are garbage in
+    // its first line, not a reason to take every line of it for UTF-16.
+    if (need(4)) return 'undecided';
+    if (n < 4) return le ? 'utf16le' : 'utf16be';
+    const [high, low] = le ? [b[3]!, b[2]!] : [b[2]!, b[3]!];
+    if (high !== 0 || low >= 0x80) return 'plain';
+    return le ? 'utf16le' : 'utf16be';
   }
   if (b0 === 0) {
     if (n >= 2 && b[1] === 0) return 'plain';
