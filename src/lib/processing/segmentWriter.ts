@@ -158,8 +158,7 @@ export class SegmentWriter {
       const queued: Queued = {
         rank,
         estimate,
-        // Once its segment is written or abandoned, the file prepares its next one (or leaves).
-        admit: (held) => resolve(rank === undefined ? held : this.preparingAgainAfter(held, rank)),
+        admit: resolve,
       };
       if (rank === undefined) {
         this.queue.push(queued);
@@ -173,21 +172,6 @@ export class SegmentWriter {
       // A file that asked and does not fit next to what is held no longer holds back the write.
       this.maybeWrite();
     });
-  }
-
-  private preparingAgainAfter(held: HeldRecords, rank: number): HeldRecords {
-    let released = false;
-    return {
-      hold: (records) => held.hold(records),
-      doneReading: (bytes) => held.doneReading(bytes),
-      release: () => {
-        if (!released) {
-          released = true;
-          this.preparing.add(rank);
-        }
-        held.release();
-      },
-    };
   }
 
   /** Whether a file started before `rank` has still to ask for its segment. */
@@ -212,11 +196,11 @@ export class SegmentWriter {
       const estimate = next.estimate();
       if (this.active > 0 && this.held + this.reserved + estimate > this.options.maxHeldRecords) return;
       this.queue.shift();
-      next.admit(this.heldRecords(estimate));
+      next.admit(this.heldRecords(estimate, next.rank));
     }
   }
 
-  private heldRecords(estimate: number): HeldRecords {
+  private heldRecords(estimate: number, rank: number | undefined): HeldRecords {
     let counted = 0;
     let reserved = estimate;
     let reading = true;
@@ -253,6 +237,8 @@ export class SegmentWriter {
       release: () => {
         if (released) return;
         released = true;
+        // Its segment written or abandoned, the file prepares its next one (or leaves).
+        if (rank !== undefined) this.preparing.add(rank);
         stopReading();
         this.held -= counted;
         counted = 0;
