@@ -18,10 +18,10 @@ export interface BenchArgs {
   e2eRepeat: number;
 }
 
-/** Every name `--phases` accepts; rss adds rssPipeline and rssE2e only when listed too. */
-export const PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'rssPipeline', 'rssE2e', 'junk'] as const;
+/** Every name `--phases` accepts; rss adds rssPipeline, rssE2e and rssE2eLow only when listed too. */
+export const PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'low', 'p', 'g', 'd', 'e', 'f', 'rss', 'rssPipeline', 'rssE2e', 'rssE2eLow', 'junk'] as const;
 
-const DEFAULT_PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk'];
+const DEFAULT_PHASES = ['a', 'b', 'stages', 'loop', 'c', 's', 't', 'low', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk'];
 
 export const USAGE = `usage: npm run bench -- [options]
 

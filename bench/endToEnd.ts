@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startAzurite } from '../src/lib/storage/azurite.js';
 import { attachAzurite } from '../src/lib/storage/sharedAzurite.js';
 import { readAppSettings } from '../src/lib/config/appSettings.js';
+import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { AzureTableStore, MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, transactionBytesOf, type RowWrite } from '../src/lib/storage/TableStore.js';
 import type { PhaseResult } from './phases.js';
 
@@ -35,13 +36,13 @@ export interface CliRun {
   output: string;
 }
 
-/** Runs `acs-logs process <paths> --data-dir <dataDir> --quiet` and reads what it reports of itself. */
-export async function runProcessCommand(paths: readonly string[], dataDir: string): Promise<CliRun> {
+/** Runs `acs-logs process <paths> --data-dir <dataDir> --quiet [flags]` and reads what it reports of itself. */
+export async function runProcessCommand(paths: readonly string[], dataDir: string, flags: readonly string[] = []): Promise<CliRun> {
   const rssFile = path.join(os.tmpdir(), `acs-logs-bench-rss-${process.pid}-${Date.now()}`);
   const started = performance.now();
   const azuriteCpu = azuriteCpuSampler(dataDir);
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', RSS_REPORT, CLI, 'process', ...paths, '--data-dir', dataDir, '--quiet'], {
+    const child = spawn(process.execPath, ['--import', RSS_REPORT, CLI, 'process', ...paths, '--data-dir', dataDir, '--quiet', ...flags], {
       env: { ...process.env, BENCH_RSS_FILE: rssFile, AzureWebJobsStorage: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -131,11 +132,12 @@ function cliResult(name: string, run: CliRun, extra: Record<string, number | str
 /**
  * (c) `acs-logs process` on the files, into a new embedded store: start-up and shut-down included.
  * With `rowsFile`, every row the run left is then written there (not timed), for the sink of the same rows.
+ * With `memory`, the command runs with `--memory <profile>`.
  */
-export async function cliPhase(files: readonly string[], rowsFile?: string): Promise<PhaseResult> {
+export async function cliPhase(files: readonly string[], rowsFile?: string, memory: MemoryProfile = 'default'): Promise<PhaseResult> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-e2e-'));
   try {
-    const result = cliResult('e2e', await runProcessCommand(files, dataDir));
+    const result = cliResult('e2e', await runProcessCommand(files, dataDir, memory === 'default' ? [] : ['--memory', memory]));
     if (rowsFile !== undefined) result.extra['rowsLeft'] = await dumpRows(dataDir, rowsFile);
     return result;
   } finally {

@@ -115,6 +115,8 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
   out.push(row('(c) end to end: `acs-logs process` on the tree, embedded default store, start-up included', c));
   const t = r['t'];
   if (t) out.push(row("(t) the Functions timer: one tail-and-sweep run over the tree's blobs (in Azurite), the app's default settings", t));
+  if (r['cLow']) out.push(row('(c) with `--memory low` (the low memory profile)', r['cLow']));
+  if (r['tLow']) out.push(row('(t) with `ACS_LOGS_MEMORY=low` (as on a 512 MB instance)', r['tLow']));
   const g = r['g'];
   if (g) out.push(row('(g) the same in two runs: first half of the hours, then the second half into the same store', g));
   if (p) out.push(row('(p) peer: DuckDB `read_json` + `GROUP BY` (Rooms operations per day, operation and result)', p));
@@ -131,6 +133,7 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
   if (r['rssLoop']) out.push(row(`(c′) on one ${args.rssFileMb} MB file`, r['rssLoop']));
   if (r['rssPipeline']) out.push(row(`(b) on one ${args.rssFileMb} MB file (holds every aggregate row in memory)`, r['rssPipeline']));
   if (r['rssE2e']) out.push(row(`(c) \`acs-logs process\` of one ${args.rssFileMb} MB file`, r['rssE2e']));
+  if (r['rssE2eLow']) out.push(row(`(c) \`acs-logs process --memory low\` of one ${args.rssFileMb} MB file`, r['rssE2eLow']));
   out.push('');
   if (notes.e2eNote) out.push(notes.e2eNote, '');
   if (c) {
@@ -299,6 +302,13 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
     `- peak RSS < 200 MB for \`acs-logs process\` of one 1 GB file: ${rssE2e ? `${fmt(rssE2e.peakRssMb * 1.048576)} MB on ${args.rssFileMb} MB` : ''} — ` +
       `${ok(rssE2e && args.rssFileMb >= 1000 ? rssE2e.peakRssMb * 1.048576 < 200 : undefined)}`,
   );
+  const rssE2eLow = r['rssE2eLow'];
+  if (rssE2eLow) {
+    out.push(
+      `- the same with \`--memory low\`: ${fmt(rssE2eLow.peakRssMb * 1.048576)} MB on ${args.rssFileMb} MB, in ${fmt(rssE2eLow.ms / 1000, 0)} s` +
+        `${rssE2e ? ` (default: ${fmt(rssE2e.ms / 1000, 0)} s)` : ''} — ${ok(args.rssFileMb >= 1000 ? rssE2eLow.peakRssMb * 1.048576 < 200 : undefined)}`,
+    );
+  }
   out.push(`- b/a ≥ 0.5: ${ba === undefined ? '' : fmt(ba, 3)} — ${ok(ba === undefined ? undefined : ba >= 0.5)}`);
   const rss = r['rssLoop'];
   out.push(
@@ -373,7 +383,7 @@ const HOW_TO = `## How to run
 
 \`\`\`sh
 npm run bench                                      # ~150 MB tree, every phase but the 1 GB ones
-npm run bench -- --rss-file-mb 1024 --phases rss,rssE2e   # the per-file loop and \`acs-logs process\` on one 1 GB file (RSS targets)
+npm run bench -- --rss-file-mb 1024 --phases rss,rssE2e,rssE2eLow   # the per-file loop and \`acs-logs process\` (default and low memory) on one 1 GB file (RSS targets)
 npm run bench -- --size-mb 1024                    # a 1 GB tree (generated once, reused)
 npm run bench -- --phases a,c,s,t,p,g --no-write   # a subset, without touching this file
 npm run bench -- --size-mb 2 --phases junk         # only the junk flood (j): 16 MiB of \`x\\n\` between good records
@@ -412,6 +422,9 @@ drifts within minutes, and a ratio of two runs made minutes apart would measure 
   an in-memory Azurite (not timed), then one \`tailAndSweep\` run, as the timer makes after a
   deployment or an outage, with the app's default settings: blobs read over HTTP, every container
   listed at once. Its requests per 1,000 records are the Functions path's cost figure.
+- **low** (\`--phases low\`): (c) with \`--memory low\` and (t) with \`ACS_LOGS_MEMORY=low\`, the memory
+  profile a 512 MB Functions instance runs: what holding and keeping less costs in time and requests.
+  \`rssE2eLow\` (with \`rss\`) runs \`acs-logs process --memory low\` on the large file.
 - **(p) peer**: DuckDB reading the same files to answer one question (Rooms operations per day by
   operation and result): what a user would otherwise run on downloaded logs.
 - **(g) growth**: the first half of the tree's hours, then the second half into the same store, each

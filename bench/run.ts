@@ -11,6 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { limitHeapGrowth } from '../src/lib/config/heapGrowth.js';
+import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase, sinkRowsPhase } from './endToEnd.js';
@@ -31,7 +32,7 @@ import { fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
 
 type PhaseRequest =
   | { phase: 'floor' | 'e2e' | 'loop' | 'duckdb'; files: string[] }
-  | { phase: 'cli'; files: string[]; rowsFile?: string }
+  | { phase: 'cli'; files: string[]; rowsFile?: string; memory?: MemoryProfile }
   | { phase: 'sinkRows'; rowsFile: string }
   | { phase: 'growth'; first: string[]; second: string[] }
   | { phase: 'sink'; entities: number }
@@ -40,7 +41,7 @@ type PhaseRequest =
   | { phase: 'junk'; file: string }
   | { phase: 'scaling'; files: { repeat: number; path: string }[] }
   | { phase: 'oneCall'; files: { operations: number; path: string }[] }
-  | { phase: 'timer'; root: string; files: string[] };
+  | { phase: 'timer'; root: string; files: string[]; memory?: MemoryProfile };
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
   switch (request.phase) {
@@ -51,7 +52,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'e2e':
       return e2ePhase(request.files);
     case 'cli':
-      return cliPhase(request.files, request.rowsFile);
+      return cliPhase(request.files, request.rowsFile, request.memory);
     case 'growth':
       return growthPhase(request.first, request.second);
     case 'sink':
@@ -65,7 +66,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
       limitHeapGrowth();
       return loopPhase(request.files);
     case 'timer':
-      return timerPhase(request.root, request.files);
+      return timerPhase(request.root, request.files, request.memory);
     case 'incremental':
       return incrementalPhase(request.bigFile, Buffer.from(request.append, 'base64'));
     case 'scaling':
@@ -173,6 +174,11 @@ async function main(args: BenchArgs): Promise<void> {
     if (results['c']?.extra['rowsLeft'] !== undefined) await step('s2', { phase: 'sinkRows', rowsFile: path.join(args.dir, 'c-rows.jsonl') });
   }
   if (args.phases.has('t')) await step('t', { phase: 'timer', root: tree.dir, files: tree.files });
+  // The low memory profile: what it costs on the tree, end to end and in the timer (a 512 MB instance runs it).
+  if (args.phases.has('low')) {
+    await step('cLow', { phase: 'cli', files: byHour, memory: 'low' });
+    await step('tLow', { phase: 'timer', root: tree.dir, files: tree.files, memory: 'low' });
+  }
   if (args.phases.has('p')) await step('p', { phase: 'duckdb', files: tree.files }, args.repeat);
   if (args.phases.has('g')) {
     const hours = [...new Set(byHour.map(hourPart))];
@@ -231,6 +237,7 @@ async function main(args: BenchArgs): Promise<void> {
     await step('rssLoop', { phase: 'loop', files: [big] });
     if (args.phases.has('rssPipeline')) await step('rssPipeline', { phase: 'pipeline', files: [big] });
     if (args.phases.has('rssE2e')) await step('rssE2e', { phase: 'cli', files: [big] });
+    if (args.phases.has('rssE2eLow')) await step('rssE2eLow', { phase: 'cli', files: [big], memory: 'low' });
   }
 
   if (args.phases.has('junk') && args.junkMb > 0) {

@@ -1,13 +1,15 @@
 /**
  * (t) The Functions app's path: the tree uploaded to the log containers of an Azurite (as a storage
  * account holds diagnostic logs), then one tail-and-sweep run over every container, as the timer runs
- * after a deployment or an outage, with the app's default settings. Its table requests per 1,000
- * records are the Functions path's cost figure. Uploading is not timed.
+ * after a deployment or an outage, with the app's default settings (or another memory profile). Its
+ * table requests per 1,000 records are the Functions path's cost figure. Uploading is not timed.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ALL_VIEWS } from '../src/lib/aggregating/index.js';
-import { readAppSettings } from '../src/lib/config/appSettings.js';
+import { readAppSettings, SETTING } from '../src/lib/config/appSettings.js';
+import { applyMemoryProfile } from '../src/lib/config/heapGrowth.js';
+import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { silentLogger } from '../src/lib/logging.js';
 import type { ProcessDeps } from '../src/lib/processing/processFile.js';
 import { tailAndSweep } from '../src/lib/processing/tailAndSweep.js';
@@ -21,7 +23,10 @@ import { rssSampler, type PhaseResult } from './phases.js';
 /** Append blocks are at most 4 MiB. */
 const BLOCK_BYTES = 4 * 1024 * 1024;
 
-export async function timerPhase(root: string, files: readonly string[]): Promise<PhaseResult> {
+export async function timerPhase(root: string, files: readonly string[], memory: MemoryProfile = 'default'): Promise<PhaseResult> {
+  // As the app's runtime reads its settings (config/runtime.ts): the profile's V8 flags from the start.
+  const settings = readAppSettings(memory === 'default' ? {} : { [SETTING.memory]: memory });
+  applyMemoryProfile(settings.memory);
   const azurite = await startAzurite();
   try {
     const connection = { kind: 'connectionString' as const, connectionString: azurite.connectionString };
@@ -36,7 +41,6 @@ export async function timerPhase(root: string, files: readonly string[]): Promis
       const bytes = await readFile(file);
       for (let from = 0; from < bytes.length; from += BLOCK_BYTES) await writer.appendBlock(ref, bytes.subarray(from, from + BLOCK_BYTES));
     }
-    const settings = readAppSettings({});
     const tables = new AzureTableStore(connection, 'Timer');
     const deps: ProcessDeps = { source: new BlobLogSource(connection), tables, views: ALL_VIEWS, settings: settings.process, logger: silentLogger };
     const stop = rssSampler();

@@ -163,6 +163,8 @@ var appSettings = {
   ACS_LOGS_FILE_CONCURRENCY: string(fileConcurrency)
   ACS_LOGS_EARLIEST_RECORD_TIME: earliestRecordTime
   ACS_LOGS_MAX_FUTURE_HOURS: string(maxFutureHours)
+  // A backlog run of the default profile peaks at about 650 MiB: past what a 512 MB instance has.
+  ACS_LOGS_MEMORY: instanceMemoryMB == 512 ? 'low' : 'default'
 }
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
-import { limitHeapGrowth } from '../lib/config/heapGrowth.js';
+import { holdYoungGeneration, limitHeapGrowth } from '../lib/config/heapGrowth.js';
 import { runCli } from './program.js';
 
 // Peak memory follows the live set, not V8's default growth of up to four times it (docs/ARCHITECTURE.md, Memory).
 limitHeapGrowth();
+// The young generation grows only once the command's memory profile is read (cli/settings.ts).
+holdYoungGeneration();
 
 // A reader that stops early (`| head`) is not a failure: stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -57,7 +57,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
           'category of records that carry none: RoomsOperational, CallRecordingSummary, CallRecordingOperational, Usage, CallSummary, CallSummaryUpdates, CallDiagnostics, CallDiagnosticsUpdates',
         )
         .option('--quiet', 'print only the totals'),
-      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (paths: string[], flags) => {
     await withStorage(flags, async (early) => (await import('./commands/process.js')).processCommand(paths, early, out, err), paths);
@@ -89,7 +89,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
         .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
         .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
-      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/backfill.js')).backfillCommand(early, out, err));
@@ -103,7 +103,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
         .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
         .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
-      ['maxLineBytes', 'sealAfterMinutes', 'concurrency'],
+      ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/watch.js')).watchCommand(early, out, err));

@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
 import { readAppSettings, SETTING, SettingError, type AppSettings } from '../lib/config/appSettings.js';
+import { applyMemoryProfile } from '../lib/config/heapGrowth.js';
+import { MEMORY_PROFILES } from '../lib/config/memoryProfile.js';
 import { UsageError } from './errors.js';
 
 /** Flags that stand for app settings: given, they override the environment; read and validated by readAppSettings. */
@@ -8,6 +10,7 @@ export interface SettingFlags {
   maxLineBytes?: string;
   sealAfterMinutes?: string;
   concurrency?: string;
+  memory?: string;
 }
 
 const FLAGS: ReadonlyArray<{ key: keyof SettingFlags; flag: string; setting: string }> = [
@@ -15,14 +18,20 @@ const FLAGS: ReadonlyArray<{ key: keyof SettingFlags; flag: string; setting: str
   { key: 'maxLineBytes', flag: '--max-line-bytes', setting: SETTING.maxLineBytes },
   { key: 'sealAfterMinutes', flag: '--seal-after-minutes', setting: SETTING.sealAfterMinutes },
   { key: 'concurrency', flag: '--concurrency', setting: SETTING.fileConcurrency },
+  { key: 'memory', flag: '--memory', setting: SETTING.memory },
 ];
 
-/** The Functions app's settings, from the environment and the flags; a bad value is a usage error (exit code 2). */
+/**
+ * The Functions app's settings, from the environment and the flags; a bad value is a usage error (exit
+ * code 2). The memory profile's V8 flags are applied to this process as they are read.
+ */
 export function cliSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): AppSettings {
   const merged: NodeJS.ProcessEnv = { ...env };
   for (const { key, setting } of FLAGS) if (flags[key] !== undefined) merged[setting] = flags[key];
   try {
-    return readAppSettings(merged);
+    const settings = readAppSettings(merged);
+    applyMemoryProfile(settings.memory);
+    return settings;
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const fromFlag = FLAGS.find(({ key, setting }) => setting === error.setting && flags[key] !== undefined);
@@ -30,8 +39,8 @@ export function cliSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = proces
   }
 }
 
-/** Adds the processing setting flags (`--max-line-bytes`, `--seal-after-minutes`, `--concurrency`) a command honours. */
-export function processingOptions(command: Command, which: ReadonlyArray<'maxLineBytes' | 'sealAfterMinutes' | 'concurrency'>): Command {
+/** Adds the processing setting flags (`--max-line-bytes`, `--seal-after-minutes`, `--concurrency`, `--memory`) a command honours. */
+export function processingOptions(command: Command, which: ReadonlyArray<'maxLineBytes' | 'sealAfterMinutes' | 'concurrency' | 'memory'>): Command {
   if (which.includes('maxLineBytes')) {
     command.option('--max-line-bytes <n>', `longer lines are quarantined as line_too_long (default: $${SETTING.maxLineBytes} or 1048576)`);
   }
@@ -42,5 +51,11 @@ export function processingOptions(command: Command, which: ReadonlyArray<'maxLin
     );
   }
   if (which.includes('concurrency')) command.option('--concurrency <n>', `files in flight, written together (default: $${SETTING.fileConcurrency} or 256)`);
+  if (which.includes('memory')) {
+    command.option(
+      '--memory <profile>',
+      `${MEMORY_PROFILES.join(' or ')}: low holds less and keeps less of what it wrote, for more time and requests (default: $${SETTING.memory} or default)`,
+    );
+  }
   return command;
 }

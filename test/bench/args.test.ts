@@ -32,7 +32,7 @@ describe('bench command line', () => {
       e2eRepeat: 3,
       write: true,
     });
-    expect([...args.phases]).toEqual(['a', 'b', 'stages', 'loop', 'c', 's', 't', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']);
+    expect([...args.phases]).toEqual(['a', 'b', 'stages', 'loop', 'c', 's', 't', 'low', 'p', 'g', 'd', 'e', 'f', 'rss', 'junk']);
     expect(args.dir).toBe(path.join(os.tmpdir(), 'acs-logs-bench'));
   });
 

@@ -81,6 +81,27 @@ describe('bench report', () => {
     );
   });
 
+  it('judges the 1 GB memory target for the default profile and, beside it, for the low one, with both times', () => {
+    const text = report(
+      args(['--rss-file-mb', '1024', '--phases', 'a,c,low,rss,rssE2e,rssE2eLow']),
+      tree,
+      {
+        a: phase(1_000),
+        c: phase(8_000, { requestsPer1000Records: 120.5, entitiesPer1000Records: 900 }),
+        cLow: phase(12_000, { requestsPer1000Records: 150, entitiesPer1000Records: 950 }),
+        tLow: phase(14_000, { requestsPer1000Records: 160, entitiesPer1000Records: 960 }),
+        rssE2e: { ...phase(400_000), peakRssMb: 365 },
+        rssE2eLow: { ...phase(650_000), peakRssMb: 180 },
+      },
+      { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
+    );
+    expect(text).toContain('- peak RSS < 200 MB for `acs-logs process` of one 1 GB file: 382.7 MB on 1024 MB — **MISSED**');
+    expect(text).toContain('- the same with `--memory low`: 188.7 MB on 1024 MB, in 650 s (default: 400 s) — **met**');
+    expect(text).toContain('| (c) with `--memory low` (the low memory profile) | 12.00 | 333 | 0.083 |  | 150.0 | 950.0 | 100 |');
+    expect(text).toContain('| (t) with `ACS_LOGS_MEMORY=low` (as on a 512 MB instance) | 14.00 | 286 | 0.071 |  | 160.0 | 960.0 | 100 |');
+    expect(text).toContain('| (c) `acs-logs process --memory low` of one 1024 MB file | 650.00 | 6 | 0.002 |  |  |  | 180 |');
+  });
+
   it("judges end to end by (c)'s runs each against a floor run just before it, when there are such pairs", () => {
     const text = render({
       a: phase(1_000),

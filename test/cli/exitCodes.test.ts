@@ -6,7 +6,13 @@ import { runInProcess } from '../support/inProcessCli.js';
 
 /** Usage mistakes of every command: exit code 2, a reason on stderr, nothing on stdout, no storage touched. */
 const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
-  process: [['process'], ['process', '.', '--concurrency', '0'], ['process', '/no/such/file'], ['process', '.', '--connection-string', 'garbage']],
+  process: [
+    ['process'],
+    ['process', '.', '--concurrency', '0'],
+    ['process', '.', '--memory', 'less'],
+    ['process', '/no/such/file'],
+    ['process', '.', '--connection-string', 'garbage'],
+  ],
   query: [
     ['query'],
     ['query', 'nope'],

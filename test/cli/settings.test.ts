@@ -34,6 +34,8 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{ ACS_LOGS_TABLE_PREFIX: 'no-dashes' }, [], /ACS_LOGS_TABLE_PREFIX must be letters and digits/],
     [{}, ['--concurrency', '0.5'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
     [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes: ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
+    [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be default or low, got "tiny"/],
+    [{}, ['--memory', '512'], /--memory: ACS_LOGS_MEMORY must be default or low, got "512"/],
   ])('rejects %j %j with exit code 2 and the reason', async (env, flags, reason) => {
     const run = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--container', 'none', ...flags], undefined, env);
     expect(run.stderr).toMatch(reason);
@@ -43,7 +45,8 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
   it('shows the setting flags in --help', async () => {
     for (const command of ['process', 'backfill', 'watch']) {
       const help = (await cli([command, '--help'])).stdout;
-      for (const flag of ['--max-line-bytes', '--seal-after-minutes', '--concurrency', '--table-prefix']) expect(help, `${command} ${flag}`).toContain(flag);
+      for (const flag of ['--max-line-bytes', '--seal-after-minutes', '--concurrency', '--memory', '--table-prefix'])
+        expect(help, `${command} ${flag}`).toContain(flag);
     }
     expect((await cli(['quarantine', 'replay', '--help'])).stdout).toContain('--max-line-bytes');
   });

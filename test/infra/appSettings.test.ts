@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AGGREGATES_CONNECTION, DEFAULT_CONTAINERS, HOST_CONNECTION, LOGS_CONNECTION, SETTING, readAppSettings } from '../../src/lib/config/appSettings.js';
 import { CATEGORIES } from '../../src/lib/normalizing/types.js';
-import { armTemplate, defaultThrough, functionApp, moduleParam, nestedTemplate, parameterOf, readRepoFile } from './support/arm.js';
+import { armTemplate, defaultThrough, functionApp, moduleParam, nestedTemplate, parameterConditionOf, parameterOf, readRepoFile } from './support/arm.js';
 import { containerSettingOf } from './support/code.js';
 
 /** Settings the Functions runtime itself reads (not the code). */
@@ -74,10 +74,31 @@ describe('app settings of the function app (compiled infra/main.bicep)', () => {
     expect({ ...deployed, triggerSource: undefined }).toEqual({ ...codeDefaults, triggerSource: undefined });
   });
 
+  it('runs the low memory profile on 512 MB instances, the default one on larger ones', () => {
+    const condition = parameterConditionOf(settings[SETTING.memory]);
+    expect(condition).toEqual({ parameter: 'instanceMemoryMB', equals: 512, then: 'low', otherwise: 'default' });
+    expect(parameterOf(moduleParam(app.deployment, 'instanceMemoryMB'))).toBe('instanceMemoryMB');
+    expect(main.parameters['instanceMemoryMB']?.allowedValues).toEqual([512, 2048, 4096]);
+    for (const [memory, profile] of [
+      [512, 'low'],
+      [2048, 'default'],
+      [4096, 'default'],
+    ] as const) {
+      const value = memory === condition?.equals ? condition.then : condition?.otherwise;
+      expect(readAppSettings({ [SETTING.memory]: value }).memory, `${memory} MB`).toBe(profile);
+    }
+  });
+
   it('accepts the values of infra/main.parameters.json', () => {
     const file = JSON.parse(readRepoFile('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
     const env: Record<string, string> = {};
     for (const name of SETTING_NAMES) {
+      const condition = parameterConditionOf(settings[name]);
+      if (condition) {
+        const given = file.parameters[condition.parameter]?.value ?? defaultThrough(main, app.deployment, `[parameters('${condition.parameter}')]`);
+        env[name] = given === condition.equals ? condition.then : condition.otherwise;
+        continue;
+      }
       const moduleParameter = parameterOf(settings[name]);
       const mainParameter = moduleParameter === undefined ? undefined : parameterOf(moduleParam(app.deployment, moduleParameter));
       if (mainParameter !== undefined) expect(file.parameters, mainParameter).toHaveProperty(mainParameter);

@@ -105,6 +105,21 @@ describe('files read in parallel are written together', () => {
     expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(records.length);
   });
 
+  it("a run keeps what it wrote within its settings' cache budget: without one, each write reads again the calls an earlier write of the run wrote", async () => {
+    const { files, records } = await callFiles(58, 30);
+    const expected = referenceAggregates(normalizeAll(records));
+    const readsWith = async (cachedBytes: number): Promise<number> => {
+      const tables = new CountingTableStore();
+      // Segments of a few records: a call's operations and its summary land in different writes of the run.
+      await Promise.all(files.map((file) => processFile(file, testDeps(tables, undefined, { heldRecords: 25, cachedBytes }))));
+      expect(await readAggregates(tables)).toEqual(expected);
+      return tables.rowReads;
+    };
+    const [cached, uncached] = [await readsWith(64 * 1024 * 1024), await readsWith(0)];
+    // Equal counts would mean the budget never reached the cache.
+    expect(uncached).toBeGreaterThan(cached * 1.3);
+  });
+
   it("a call partition whose recording started before the write's records is read first, not taken as new", async () => {
     // The operations in one run; the recordings' summaries, a day later, in the next one (a new run, a new cache).
     const logs = recordingLogs(56, { calls: 12, lateSummary: 1 });

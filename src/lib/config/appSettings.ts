@@ -2,6 +2,7 @@ import { TABLE_PREFIX } from '../storage/errors.js';
 import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
+import { isMemoryProfile, MEMORY_PROFILES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
 
 export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
 
@@ -17,6 +18,8 @@ export interface AppSettings {
   tailSchedule: string;
   sweepIntervalMs: number;
   fileConcurrency: number;
+  /** How much memory the process may take; `process` is tuned to it (memoryProfile.ts). */
+  memory: MemoryProfile;
   process: ProcessSettings;
 }
 
@@ -38,6 +41,7 @@ export const SETTING = {
   fileConcurrency: 'ACS_LOGS_FILE_CONCURRENCY',
   earliestRecordTime: 'ACS_LOGS_EARLIEST_RECORD_TIME',
   maxFutureHours: 'ACS_LOGS_MAX_FUTURE_HOURS',
+  memory: 'ACS_LOGS_MEMORY',
 } as const;
 
 /** Container names Azure Monitor uses: `insights-logs-` + the category in lower case. */
@@ -80,6 +84,10 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`,
     );
   }
+  const memory = env[SETTING.memory] === undefined || env[SETTING.memory] === '' ? 'default' : (env[SETTING.memory] as string);
+  if (!isMemoryProfile(memory)) {
+    throw new SettingError(SETTING.memory, `${SETTING.memory} must be ${MEMORY_PROFILES.join(' or ')}, got "${memory}"`);
+  }
   return {
     logsConnection: connectionName(env, LOGS_CONNECTION),
     aggregatesConnection: connectionName(env, AGGREGATES_CONNECTION),
@@ -98,13 +106,14 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
     sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
     fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256),
-    process: {
+    memory,
+    process: processSettingsFor(memory, {
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
       maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
       earliestRecordTime: pastTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
-    },
+    }),
   };
 }
 

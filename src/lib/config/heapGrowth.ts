@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import type { MemoryProfile } from './memoryProfile.js';
 
 /**
  * How far (percent) V8 lets the old generation grow past what the last full collection kept before
@@ -23,4 +24,47 @@ export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, 
   if (heapGrowthGiven(execArgv)) return false;
   setFlagsFromString(`${FLAG}=${percent}`);
   return true;
+}
+
+/** The old generation's growth under the `low` memory profile: full collections twice as often. */
+export const LOW_MEMORY_HEAP_GROWING_PERCENT = 50;
+
+const YOUNG_GENERATION_FLAGS = ['--semi-space-growth-factor', '--semi_space_growth_factor', '--max-semi-space-size', '--max_semi_space_size'];
+
+function given(execArgv: readonly string[], names: readonly string[]): boolean {
+  return execArgv.some((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)));
+}
+
+/** V8's own growth factor of the young generation. */
+const YOUNG_GENERATION_GROWTH = 2;
+
+/**
+ * Stops V8 growing the young generation until a memory profile says how far it may (the CLI calls
+ * it first, before its modules load): V8 grows it to 32 MiB as soon as objects survive, and only
+ * Node's command line can bound its size, but the growth factor is read at each growth. Unless
+ * Node's command line set the young generation itself.
+ */
+export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv): boolean {
+  if (given(execArgv, YOUNG_GENERATION_FLAGS)) return false;
+  setFlagsFromString('--semi-space-growth-factor=1');
+  return true;
+}
+
+/**
+ * The V8 flags a memory profile sets in a running process, without those Node's command line gave.
+ * `default` lets the young generation grow again (holdYoungGeneration); `low` keeps it the size it
+ * has and lets the old generation grow by half its live set before a full collection. Pure.
+ */
+export function memoryProfileFlags(profile: MemoryProfile, execArgv: readonly string[]): string[] {
+  const flags: string[] = [];
+  if (profile === 'low' && !heapGrowthGiven(execArgv)) flags.push(`${FLAG}=${LOW_MEMORY_HEAP_GROWING_PERCENT}`);
+  if (!given(execArgv, YOUNG_GENERATION_FLAGS)) flags.push(`--semi-space-growth-factor=${profile === 'low' ? 1 : YOUNG_GENERATION_GROWTH}`);
+  return flags;
+}
+
+/** Applies a memory profile's V8 flags to this process (see memoryProfileFlags); returns them. */
+export function applyMemoryProfile(profile: MemoryProfile, execArgv: readonly string[] = process.execArgv): string[] {
+  const flags = memoryProfileFlags(profile, execArgv);
+  for (const flag of flags) setFlagsFromString(flag);
+  return flags;
 }

@@ -1,4 +1,5 @@
 import type { AggregateView } from '../aggregating/types.js';
+import { keepDecodedLegStreams } from '../aggregating/calls/legStreams.js';
 import { categoryFromContainer, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
 import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
@@ -81,6 +82,7 @@ const WRITERS = new WeakMap<ProcessDeps, SegmentWriter>();
 export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
   let writer = WRITERS.get(deps);
   if (!writer) {
+    keepDecodedLegStreams(deps.settings.decodedStreamChars);
     writer = new SegmentWriter({
       tables: deps.tables,
       views: deps.views,
@@ -88,6 +90,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
       partitionConcurrency: deps.settings.partitionConcurrency,
       maxHeldRecords: deps.settings.heldRecords,
       readConcurrency: deps.settings.readConcurrency,
+      cachedBytes: deps.settings.cachedBytes,
     });
     WRITERS.set(deps, writer);
   }

@@ -34,6 +34,8 @@ export interface SegmentWriterOptions {
   maxHeldRecords: number;
   /** Segments read at once: each holds a read chunk, and reading is one thread's work. */
   readConcurrency: number;
+  /** The budget of the run's partition cache (ProcessSettings.cachedBytes), when no cache is given. */
+  cachedBytes?: number;
   cache?: PartitionCache;
 }
 
@@ -102,7 +104,7 @@ export class SegmentWriter {
   private readonly preparing = new Set<number>();
 
   constructor(private readonly options: SegmentWriterOptions) {
-    this.cache = options.cache ?? new PartitionCache(options.tables);
+    this.cache = options.cache ?? new PartitionCache(options.tables, options.cachedBytes);
   }
 
   /** Records a segment of `bytes` is likely to hold, from what the run read so far (at most `maxRecords`). */

@@ -1,4 +1,6 @@
 import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS } from '../normalizing/ranges.js';
+import { DEFAULT_DECODED_STREAM_CHARS } from '../aggregating/calls/legStreams.js';
+import { DEFAULT_CACHED_BYTES } from './partitionCache.js';
 
 /** Tuning of the per-file loop. Defaults suit the Functions Flex Consumption plan (2 GB instances). */
 export interface ProcessSettings {
@@ -27,6 +29,13 @@ export interface ProcessSettings {
   heldRecords: number;
   /** Segments read at once (each holds a read chunk; more files than this wait for their write together). */
   readConcurrency: number;
+  /**
+   * What a run keeps of the partitions it wrote, so that it reads none twice: at most this many bytes
+   * of rows, as `rowBytes` estimates them (about twice what they take on the heap).
+   */
+  cachedBytes: number;
+  /** Stored chars of calls' leg streams kept decoded for the next fold, in the whole process. */
+  decodedStreamChars: number;
   /** A file whose hour ended, and that has not changed, this long ago is read to its end and sealed. */
   sealAfterMs: number;
   /** Records older than this (epoch ms) are quarantined as `time_out_of_range`. */
@@ -45,6 +54,8 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   partitionConcurrency: 8,
   heldRecords: 200_000,
   readConcurrency: 16,
+  cachedBytes: DEFAULT_CACHED_BYTES,
+  decodedStreamChars: DEFAULT_DECODED_STREAM_CHARS,
   sealAfterMs: 2 * 60 * 60 * 1000,
   earliestRecordTime: DEFAULT_EARLIEST_RECORD_TIME,
   maxFutureMs: DEFAULT_MAX_FUTURE_MS,

@@ -7,8 +7,10 @@ import { contentJson, foldStream, legRowKey, rankOf, streamKeyOf, streamRowKey }
 import { computeCallLogFacts } from '../../../src/lib/aggregating/calls/callLogFacts.js';
 import {
   decodeLegStreams,
+  DEFAULT_DECODED_STREAM_CHARS,
   encodeLegStreams,
   foldLegStream,
+  keepDecodedLegStreams,
   LEG_STREAMS_FIELD,
   MAX_LEG_STREAMS,
   storedLegStreams,
@@ -84,6 +86,24 @@ describe('what a stream fold counts without building it', () => {
     expect(storedLegStreams(stored).size).toBe(1);
     expect(storedLegStreams(next[LEG_STREAMS_FIELD]).size).toBe(2);
     expect(encodeLegStreams(new Map(storedLegStreams(stored)))).toBe(stored);
+  });
+
+  it('keeps decoded streams within the budget the process sets: with none, each read decodes again, to the same streams', () => {
+    const [first] = diagnostics(normalizeAll(streamsOf('p-2', 1)));
+    const row: RowData = {};
+    foldLegStream(row, {}, first as CallDiagnosticsRecord, CALL);
+    closeRow(row);
+    const stored = row[LEG_STREAMS_FIELD] as string;
+    try {
+      keepDecodedLegStreams(DEFAULT_DECODED_STREAM_CHARS);
+      expect(storedLegStreams(stored)).toBe(storedLegStreams(stored));
+      keepDecodedLegStreams(0);
+      const again = storedLegStreams(stored);
+      expect(again).not.toBe(storedLegStreams(stored));
+      expect(again).toEqual(decodeLegStreams(stored));
+    } finally {
+      keepDecodedLegStreams(DEFAULT_DECODED_STREAM_CHARS);
+    }
   });
 });
 

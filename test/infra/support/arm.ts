@@ -171,8 +171,24 @@ export function variableOf(expression: unknown): string | undefined {
   return /^\[variables\('(\w+)'\)\]$/.exec(expression)?.[1];
 }
 
-/** A value with which main.bicep's defaults reach a module parameter: literal, or a main parameter passed straight through. */
+/** The parts of an expression that is exactly [if(equals(parameters('name'), <number>), '<then>', '<else>')], else undefined. */
+export function parameterConditionOf(expression: unknown): { parameter: string; equals: number; then: string; otherwise: string } | undefined {
+  if (typeof expression !== 'string') return undefined;
+  const match = /^\[if\(equals\(parameters\('(\w+)'\), (\d+)\), '([^']*)', '([^']*)'\)\]$/.exec(expression);
+  if (!match) return undefined;
+  return { parameter: match[1]!, equals: Number(match[2]), then: match[3]!, otherwise: match[4]! };
+}
+
+/**
+ * A value with which main.bicep's defaults reach a module parameter: literal, a main parameter passed
+ * straight through, or a choice on one of those (parameterConditionOf).
+ */
 export function defaultThrough(main: ArmTemplate, deployment: ArmResource, moduleExpression: unknown): unknown {
+  const condition = parameterConditionOf(moduleExpression);
+  if (condition) {
+    const value = defaultThrough(main, deployment, `[parameters('${condition.parameter}')]`);
+    return value === condition.equals ? condition.then : condition.otherwise;
+  }
   const moduleParameter = parameterOf(moduleExpression);
   if (moduleParameter === undefined) return moduleExpression;
   const passed = moduleParam(deployment, moduleParameter);

@@ -133,17 +133,32 @@ function jsonChars(value: string | number | null): number {
 const decoded = new Map<string, { streams: ReadonlyMap<string, StreamFacts>; chars: number | undefined }>();
 let decodedChars = 0;
 /** Stored chars the decoded streams above stand for, at most: a few MB of strings the cache of partitions mostly holds anyway. */
-const MAX_DECODED_CHARS = 4_000_000;
+export const DEFAULT_DECODED_STREAM_CHARS = 4_000_000;
+let maxDecodedChars = DEFAULT_DECODED_STREAM_CHARS;
 
-function remember(stored: string, streams: ReadonlyMap<string, StreamFacts>, chars: number | undefined): void {
-  if (stored.length > MAX_DECODED_CHARS / 16 || decoded.has(stored)) return;
-  decoded.set(stored, { streams, chars });
-  decodedChars += stored.length;
+/**
+ * Sets how many stored chars of leg streams the process keeps decoded (from its memory profile; one
+ * budget per process, as the cache is one): a smaller budget holds less for a few more decodes.
+ * Shrinking drops the oldest at once.
+ */
+export function keepDecodedLegStreams(chars: number): void {
+  maxDecodedChars = chars;
+  evictDecoded();
+}
+
+function evictDecoded(): void {
   for (const oldest of decoded.keys()) {
-    if (decodedChars <= MAX_DECODED_CHARS) break;
+    if (decodedChars <= maxDecodedChars) break;
     decoded.delete(oldest);
     decodedChars -= oldest.length;
   }
+}
+
+function remember(stored: string, streams: ReadonlyMap<string, StreamFacts>, chars: number | undefined): void {
+  if (stored.length > maxDecodedChars / 16 || decoded.has(stored)) return;
+  decoded.set(stored, { streams, chars });
+  decodedChars += stored.length;
+  evictDecoded();
 }
 
 /** decodeLegStreams of a stored value, shared: the caller must not change the map. */

@@ -1,0 +1,81 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { readAppSettings, SettingError } from '../../src/lib/config/appSettings.js';
+import { memoryProfileFlags } from '../../src/lib/config/heapGrowth.js';
+import { LOW_MEMORY_PROCESS_SETTINGS } from '../../src/lib/config/memoryProfile.js';
+import { DEFAULT_PROCESS_SETTINGS } from '../../src/lib/processing/settings.js';
+
+const run = promisify(execFile);
+const BUILT = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/lib/config/heapGrowth.js')).href;
+
+describe('ACS_LOGS_MEMORY', () => {
+  it('is the default profile when unset or empty: the per-file loop keeps its defaults', () => {
+    for (const env of [{}, { ACS_LOGS_MEMORY: '' }, { ACS_LOGS_MEMORY: 'default' }]) {
+      const settings = readAppSettings(env);
+      expect(settings.memory).toBe('default');
+      expect(settings.process).toEqual(DEFAULT_PROCESS_SETTINGS);
+    }
+  });
+
+  it('low holds fewer records, reads fewer segments at once and keeps less of what it wrote; the other settings stay as given', () => {
+    const settings = readAppSettings({ ACS_LOGS_MEMORY: 'low', ACS_LOGS_MAX_LINE_BYTES: '4096', ACS_LOGS_FILE_CONCURRENCY: '8' });
+    expect(settings.memory).toBe('low');
+    expect(settings.process).toEqual({ ...DEFAULT_PROCESS_SETTINGS, ...LOW_MEMORY_PROCESS_SETTINGS, maxUnitBytes: 4096 });
+    expect(settings.fileConcurrency).toBe(8);
+    expect(LOW_MEMORY_PROCESS_SETTINGS.segmentRecords).toBeLessThan(DEFAULT_PROCESS_SETTINGS.segmentRecords);
+    expect(LOW_MEMORY_PROCESS_SETTINGS.heldRecords).toBeLessThan(DEFAULT_PROCESS_SETTINGS.heldRecords);
+    expect(LOW_MEMORY_PROCESS_SETTINGS.cachedBytes).toBeLessThan(DEFAULT_PROCESS_SETTINGS.cachedBytes);
+  });
+
+  it.each(['LOW', 'small', '256'])('refuses %s, naming the profiles', (value) => {
+    expect(() => readAppSettings({ ACS_LOGS_MEMORY: value })).toThrow(
+      new SettingError('ACS_LOGS_MEMORY', `ACS_LOGS_MEMORY must be default or low, got "${value}"`),
+    );
+  });
+});
+
+describe('memoryProfileFlags', () => {
+  it.each([
+    ['default', [], ['--semi-space-growth-factor=2']],
+    ['default', ['--max-semi-space-size=8'], []],
+    ['low', [], ['--heap-growing-percent=50', '--semi-space-growth-factor=1']],
+    ['low', ['--heap-growing-percent=80'], ['--semi-space-growth-factor=1']],
+    ['low', ['--max-semi-space-size=8'], ['--heap-growing-percent=50']],
+    ['low', ['--semi_space_growth_factor=2', '--heap_growing_percent=30'], []],
+  ] as const)('%s with Node started with %j sets %j', (profile, execArgv, flags) => {
+    expect(memoryProfileFlags(profile, execArgv)).toEqual(flags);
+  });
+
+  /**
+   * A process shaped like the CLI: the young generation held from the start, objects that survive while
+   * its modules load, then the profile read and more of them. Prints the young generation's size, MiB.
+   */
+  const CHURN = `
+import { getHeapSpaceStatistics } from 'node:v8';
+const heap = await import(${JSON.stringify(BUILT)});
+const mode = process.argv[1];
+if (mode !== 'alone') heap.holdYoungGeneration([]);
+const live = [];
+const churn = () => { for (let i = 0; i < 200000; i++) { live.push({ i, s: 'x' + i, a: [i] }); if (live.length > 50000) live.splice(0, 25000); } };
+churn();
+if (mode !== 'alone') heap.applyMemoryProfile(mode, []);
+churn();
+const young = getHeapSpaceStatistics().find((space) => space.space_name === 'new_space');
+console.log(String(Math.round(young.space_size / 2 ** 20)));
+`;
+
+  async function youngGenerationMib(mode: 'alone' | 'default' | 'low'): Promise<number> {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CHURN, mode], { timeout: 30_000 });
+    return Number(stdout.trim());
+  }
+
+  it('low keeps the young generation at the few MiB it starts with; default lets it grow as V8 alone does (16 MiB and more)', async () => {
+    const [alone, held, low] = await Promise.all([youngGenerationMib('alone'), youngGenerationMib('default'), youngGenerationMib('low')]);
+    expect(alone).toBeGreaterThanOrEqual(16);
+    expect(held).toBeGreaterThanOrEqual(16);
+    expect(low).toBeLessThanOrEqual(4);
+  });
+});
