@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
-import { holdYoungGeneration, limitHeapGrowth } from '../lib/config/heapGrowth.js';
+import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory } from '../lib/config/heapGrowth.js';
 import { runCli } from './program.js';
 
 // Peak memory follows the live set, not V8's default growth of up to four times it (docs/ARCHITECTURE.md, Memory).
 limitHeapGrowth();
-// The young generation grows only once the command's memory profile is read (cli/settings.ts).
-holdYoungGeneration();
+// Under the low profile the young generation keeps its starting size: held before the command's
+// modules load, until its settings are read (cli/settings.ts).
+if (mayAskLowMemory(process.argv.slice(2), process.env)) holdYoungGeneration();
 
 // A reader that stops early (`| head`) is not a failure: stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { readAppSettings, SettingError } from '../../src/lib/config/appSettings.js';
-import { memoryProfileFlags } from '../../src/lib/config/heapGrowth.js';
+import { readAppSettings, SETTING, SettingError } from '../../src/lib/config/appSettings.js';
+import { MEMORY_SETTING, mayAskLowMemory, memoryProfileFlags } from '../../src/lib/config/heapGrowth.js';
 import { LOW_MEMORY_PROCESS_SETTINGS } from '../../src/lib/config/memoryProfile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../src/lib/processing/settings.js';
 
@@ -34,6 +34,24 @@ describe('ACS_LOGS_MEMORY', () => {
     expect(() => readAppSettings({ ACS_LOGS_MEMORY: value })).toThrow(
       new SettingError('ACS_LOGS_MEMORY', `ACS_LOGS_MEMORY must be default or low, got "${value}"`),
     );
+  });
+});
+
+describe('mayAskLowMemory', () => {
+  it.each([
+    [['process', '.', '--memory', 'low'], {}, true],
+    [['process', '.', '--memory=low'], {}, true],
+    [['process', '.', '--memory', 'default'], {}, true],
+    [['process', '.'], { ACS_LOGS_MEMORY: 'low' }, true],
+    [['process', '.'], { ACS_LOGS_MEMORY: 'default' }, false],
+    [['process', '.', '--memoryless'], {}, false],
+    [['query', 'rooms'], {}, false],
+  ])('%j with %j: %s', (argv, env, asked) => {
+    expect(mayAskLowMemory(argv, env)).toBe(asked);
+  });
+
+  it('reads the setting the app reads', () => {
+    expect(MEMORY_SETTING).toBe(SETTING.memory);
   });
 });
 

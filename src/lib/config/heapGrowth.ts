@@ -38,6 +38,18 @@ function given(execArgv: readonly string[], names: readonly string[]): boolean {
 /** V8's own growth factor of the young generation. */
 const YOUNG_GENERATION_GROWTH = 2;
 
+/** The setting naming the memory profile (appSettings.ts SETTING.memory; this module stays light). */
+export const MEMORY_SETTING = 'ACS_LOGS_MEMORY';
+
+/**
+ * Whether a command line may ask for the low profile: `--memory` given (its value is read with the
+ * other settings), or ACS_LOGS_MEMORY set to low. The CLI then holds the young generation from its
+ * first line; otherwise it leaves V8 alone.
+ */
+export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  return env[MEMORY_SETTING] === 'low' || argv.some((arg) => arg === '--memory' || arg.startsWith('--memory='));
+}
+
 /**
  * Stops V8 growing the young generation until a memory profile says how far it may (the CLI calls
  * it first, before its modules load): V8 grows it to 32 MiB as soon as objects survive, and only

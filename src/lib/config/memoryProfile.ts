@@ -1,9 +1,8 @@
 import type { ProcessSettings } from '../processing/settings.js';
 
 /**
- * How much memory a process may take (ACS_LOGS_MEMORY, `--memory`). `default` is the fastest;
- * `low` keeps a process of one large file under 200 MB and a Functions instance of 512 MB within
- * its memory, for about half again the time and a sixth more table requests (docs/BENCHMARKS.md).
+ * How much memory a process may take (ACS_LOGS_MEMORY, `--memory`). `default` is the fastest; `low`
+ * holds and keeps less, for more time and table requests (docs/BENCHMARKS.md measures both).
  */
 export const MEMORY_PROFILES = ['default', 'low'] as const;
 export type MemoryProfile = (typeof MEMORY_PROFILES)[number];

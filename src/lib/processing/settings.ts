@@ -1,5 +1,5 @@
 import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS } from '../normalizing/ranges.js';
-import { DEFAULT_DECODED_STREAM_CHARS } from '../aggregating/calls/legStreams.js';
+import { DEFAULT_DECODED_STREAM_CHARS } from '../aggregating/calls/legStreamBudget.js';
 import { DEFAULT_CACHED_BYTES } from './partitionCache.js';
 
 /** Tuning of the per-file loop. Defaults suit the Functions Flex Consumption plan (2 GB instances). */

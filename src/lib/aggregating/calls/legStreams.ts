@@ -18,6 +18,9 @@ import { clipOrNull } from '../rowValues.js';
 import { openValue } from '../openValues.js';
 import type { RowData } from '../types.js';
 import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
+import { DEFAULT_DECODED_STREAM_CHARS } from './legStreamBudget.js';
+
+export { DEFAULT_DECODED_STREAM_CHARS };
 
 /** The leg row's property holding its streams. */
 export const LEG_STREAMS_FIELD = 'streams';
@@ -132,8 +135,7 @@ function jsonChars(value: string | number | null): number {
  */
 const decoded = new Map<string, { streams: ReadonlyMap<string, StreamFacts>; chars: number | undefined }>();
 let decodedChars = 0;
-/** Stored chars the decoded streams above stand for, at most: a few MB of strings the cache of partitions mostly holds anyway. */
-export const DEFAULT_DECODED_STREAM_CHARS = 4_000_000;
+/** Stored chars the decoded streams above stand for, at most (keepDecodedLegStreams). */
 let maxDecodedChars = DEFAULT_DECODED_STREAM_CHARS;
 
 /**
