@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readAppSettings, SETTING, SettingError } from '../../src/lib/config/appSettings.js';
-import { MEMORY_SETTING, mayAskLowMemory, memoryProfileFlags } from '../../src/lib/config/heapGrowth.js';
+import { MEMORY_SETTING, mayAskLowMemory, memoryProfileFlags, nodeArguments } from '../../src/lib/config/heapGrowth.js';
 import { LOW_MEMORY_PROCESS_SETTINGS } from '../../src/lib/config/memoryProfile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../src/lib/processing/settings.js';
 
@@ -65,6 +65,16 @@ describe('memoryProfileFlags', () => {
     ['low', ['--semi_space_growth_factor=2', '--heap_growing_percent=30'], []],
   ] as const)('%s with Node started with %j sets %j', (profile, execArgv, flags) => {
     expect(memoryProfileFlags(profile, execArgv)).toEqual(flags);
+  });
+
+  it("keeps what NODE_OPTIONS sets as it keeps Node's command line", () => {
+    expect(nodeArguments(['--inspect'], '  --max-semi-space-size=8   --stack-size=2000 ')).toEqual([
+      '--inspect',
+      '--max-semi-space-size=8',
+      '--stack-size=2000',
+    ]);
+    expect(nodeArguments([], undefined)).toEqual([]);
+    expect(memoryProfileFlags('low', nodeArguments([], '--max-semi-space-size=8'))).toEqual(['--heap-growing-percent=50']);
   });
 
   /**

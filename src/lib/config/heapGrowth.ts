@@ -14,13 +14,21 @@ export const HEAP_GROWING_PERCENT = 100;
 
 const FLAG = '--heap-growing-percent';
 
+/**
+ * The V8 options Node was started with: its command line's, then NODE_OPTIONS' (split at white
+ * space; the flags looked for here take no spaces). A value given either way is kept.
+ */
+export function nodeArguments(execArgv: readonly string[] = process.execArgv, nodeOptions: string | undefined = process.env['NODE_OPTIONS']): string[] {
+  return [...execArgv, ...(nodeOptions ?? '').split(/\s+/).filter((arg) => arg !== '')];
+}
+
 /** Whether Node was started with its own heap growth (then that one is kept). */
 export function heapGrowthGiven(execArgv: readonly string[]): boolean {
   return execArgv.some((arg) => arg === FLAG || arg.startsWith(`${FLAG}=`) || arg === '--heap_growing_percent' || arg.startsWith('--heap_growing_percent='));
 }
 
 /** Applies HEAP_GROWING_PERCENT to this process, unless Node was started with its own. V8 reads it at every full collection. */
-export function limitHeapGrowth(execArgv: readonly string[] = process.execArgv, percent = HEAP_GROWING_PERCENT): boolean {
+export function limitHeapGrowth(execArgv: readonly string[] = nodeArguments(), percent = HEAP_GROWING_PERCENT): boolean {
   if (heapGrowthGiven(execArgv)) return false;
   setFlagsFromString(`${FLAG}=${percent}`);
   return true;
@@ -56,7 +64,7 @@ export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv)
  * Node's command line can bound its size, but the growth factor is read at each growth. Unless
  * Node's command line set the young generation itself.
  */
-export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv): boolean {
+export function holdYoungGeneration(execArgv: readonly string[] = nodeArguments()): boolean {
   if (given(execArgv, YOUNG_GENERATION_FLAGS)) return false;
   setFlagsFromString('--semi-space-growth-factor=1');
   return true;
@@ -75,7 +83,7 @@ export function memoryProfileFlags(profile: MemoryProfile, execArgv: readonly st
 }
 
 /** Applies a memory profile's V8 flags to this process (see memoryProfileFlags); returns them. */
-export function applyMemoryProfile(profile: MemoryProfile, execArgv: readonly string[] = process.execArgv): string[] {
+export function applyMemoryProfile(profile: MemoryProfile, execArgv: readonly string[] = nodeArguments()): string[] {
   const flags = memoryProfileFlags(profile, execArgv);
   for (const flag of flags) setFlagsFromString(flag);
   return flags;
