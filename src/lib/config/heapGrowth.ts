@@ -62,7 +62,7 @@ export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv)
  * Stops V8 growing the young generation until a memory profile says how far it may (the CLI calls
  * it first, before its modules load): V8 grows it to 32 MiB as soon as objects survive, and only
  * Node's command line can bound its size, but the growth factor is read at each growth. Unless
- * Node's command line set the young generation itself.
+ * Node was started with its own young generation (nodeArguments).
  */
 export function holdYoungGeneration(execArgv: readonly string[] = nodeArguments()): boolean {
   if (given(execArgv, YOUNG_GENERATION_FLAGS)) return false;
@@ -71,7 +71,7 @@ export function holdYoungGeneration(execArgv: readonly string[] = nodeArguments(
 }
 
 /**
- * The V8 flags a memory profile sets in a running process, without those Node's command line gave.
+ * The V8 flags a memory profile sets in a running process, without those Node was started with.
  * `default` lets the young generation grow again (holdYoungGeneration); `low` keeps it the size it
  * has and lets the old generation grow by half its live set before a full collection. Pure.
  */
