@@ -50,8 +50,9 @@ describe('mayAskLowMemory', () => {
     expect(mayAskLowMemory(argv, env)).toBe(asked);
   });
 
-  it('reads the setting the app reads', () => {
-    expect(MEMORY_SETTING).toBe(SETTING.memory);
+  it('reads the setting the app reads, under its documented name', () => {
+    expect(SETTING.memory).toBe(MEMORY_SETTING);
+    expect(MEMORY_SETTING).toBe('ACS_LOGS_MEMORY');
   });
 });
 

@@ -2,11 +2,12 @@ import { TABLE_PREFIX } from '../storage/errors.js';
 import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
+import { MEMORY_SETTING } from './heapGrowth.js';
 import { isMemoryProfile, MEMORY_PROFILES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
 
 export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
 
-/** Every app setting the product reads, with its default. docs/CONFIGURATION.md lists them. */
+/** Every app setting the product reads, with its default. README.md (Configuration) lists them. */
 export interface AppSettings {
   /** Connection name (app-setting prefix) of the account the diagnostic logs are archived to. */
   logsConnection: string;
@@ -41,7 +42,7 @@ export const SETTING = {
   fileConcurrency: 'ACS_LOGS_FILE_CONCURRENCY',
   earliestRecordTime: 'ACS_LOGS_EARLIEST_RECORD_TIME',
   maxFutureHours: 'ACS_LOGS_MAX_FUTURE_HOURS',
-  memory: 'ACS_LOGS_MEMORY',
+  memory: MEMORY_SETTING,
 } as const;
 
 /** Container names Azure Monitor uses: `insights-logs-` + the category in lower case. */

@@ -46,7 +46,7 @@ function given(execArgv: readonly string[], names: readonly string[]): boolean {
 /** V8's own growth factor of the young generation. */
 const YOUNG_GENERATION_GROWTH = 2;
 
-/** The setting naming the memory profile (appSettings.ts SETTING.memory; this module stays light). */
+/** The setting naming the memory profile (SETTING.memory in appSettings.ts): here, so that the CLI's first line reads it without loading the settings. */
 export const MEMORY_SETTING = 'ACS_LOGS_MEMORY';
 
 /**
