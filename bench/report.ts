@@ -430,7 +430,7 @@ drifts within minutes, and a ratio of two runs made minutes apart would measure 
 - **(g) growth**: the first half of the tree's hours, then the second half into the same store, each
   its own \`acs-logs process\`: the second half should cost what the first did, per record.
 - **(e)**: lines repeated in place change the very same rows with k× the records: requests stay flat
-  while a file fits one segment (10,000 records), and a further segment costs only the rows it
+  while a file fits one segment (80,000 records), and a further segment costs only the rows it
   changes.
 - **(c′) loop**: \`processFile\` itself (framing, interpretation, grouping, checkpoints) with a
   table store that keeps only checkpoints: the processor's own CPU and memory, without Azurite.

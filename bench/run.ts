@@ -271,8 +271,8 @@ function compareStrings(x: string, y: string): number {
 /** (f): operations of the one large call. */
 const ONE_CALL_OPERATIONS = [2_000, 8_000, 16_000] as const;
 
-/** (e): ×1 … ×8 fit one segment (10,000 records) with the default 500 lines; ×32 spans two. */
-const SCALING_REPEATS = [1, 2, 4, 8, 32] as const;
+/** (e): ×1 … ×32 fit one segment (80,000 records, 64 MiB) with the default 500 lines; ×256 spans two. */
+const SCALING_REPEATS = [1, 2, 4, 8, 32, 256] as const;
 
 function repeatEachLine(block: Buffer, times: number): Buffer {
   const parts: Buffer[] = [];

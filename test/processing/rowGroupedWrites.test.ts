@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { roomsOperationsView, roomsView } from '../../src/lib/aggregating/index.js';
-import { applyToViews, type PositionedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
+import { applyToViews, MAX_LISTED_POSITIONS, windowsOf, type PositionedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
+import { entitySizeBytes, MAX_ENTITY_BYTES, MAX_TRANSACTION_BYTES, splitLongStrings } from '../../src/lib/storage/limits.js';
 import { highWaterMarkRowKey, PositionSet } from '../../src/lib/processing/highWaterMarkRows.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -43,13 +44,32 @@ function roomsFile(seed: number, count = 900): PositionedRecord[] {
   return normalizeAll(roomsRecords(count, seed, 300)).map((record, position) => ({ position, record }));
 }
 
-async function apply(tables: TableStore, files: { fileId: string; records: PositionedRecord[] }[]): Promise<void> {
+async function apply(tables: TableStore, files: { fileId: string; records: PositionedRecord[] }[], maxListedPositions?: number): Promise<void> {
   await applyToViews(
     tables,
     [roomsView],
     files.map(({ fileId, records }) => ({ fileId, fileKey: `c/${fileId}`, records })),
-    { concurrency: 2 },
+    { concurrency: 2, ...(maxListedPositions === undefined ? {} : { maxListedPositions }) },
   );
+}
+
+/** Positions a mark row's `applied` lists (the sum of its ranges' lengths). */
+function listedPositions(data: Record<string, unknown>): number {
+  const applied = data['applied'];
+  if (typeof applied !== 'string') return 0;
+  const bounds = JSON.parse(applied) as number[];
+  let count = 0;
+  for (let i = 0; i < bounds.length; i += 2) count += (bounds[i + 1] as number) - (bounds[i] as number);
+  return count;
+}
+
+/** Remembers the most positions any mark row it wrote listed. */
+class ListedPositions extends WrappedTableStore {
+  most = 0;
+  override commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    for (const write of writes) if (write.rowKey.startsWith(highWaterMarkRowKey(''))) this.most = Math.max(this.most, listedPositions(write.data));
+    return super.commit(table, partitionKey, writes);
+  }
 }
 
 describe('a partition whose records each touch one row is written row by row', () => {
@@ -128,6 +148,93 @@ describe('a partition whose records each touch one row is written row by row', (
     if (!mark) throw new Error('no mark row');
     await tables.upsert(roomsView.table, mark.partitionKey, mark.rowKey, { ...mark.data, applied: '[5,3]' });
     await expect(apply(tables, [{ fileId: 'a.0', records: a.slice(0, 20) }])).rejects.toThrow(/applied is not a list of position ranges/);
+  });
+});
+
+describe('windowsOf', () => {
+  it('cuts items in file order into windows of at most n items of any file, only where a file reaches n', () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 30 }), { maxLength: 6 }), fc.integer({ min: 1, max: 12 }), (counts, max) => {
+        const sources = counts.map((_, index) => ({ index }));
+        const items = sources.flatMap((source, index) => Array.from({ length: counts[index] as number }, (_, position) => ({ source, position })));
+        const windows = windowsOf(items, max);
+        expect(windows.flat()).toEqual(items);
+        for (const window of windows) {
+          const perFile = new Map<unknown, number>();
+          for (const item of window) perFile.set(item.source, (perFile.get(item.source) ?? 0) + 1);
+          expect(Math.max(0, ...perFile.values())).toBeLessThanOrEqual(max);
+        }
+        // Every window but the last ends where its last file has n items in it.
+        for (const window of windows.slice(0, -1)) {
+          const last = window[window.length - 1] as (typeof items)[number];
+          expect(window.filter((item) => item.source === last.source)).toHaveLength(max);
+        }
+      }),
+    );
+  });
+});
+
+describe('a file with more records in a partition than a mark may list', () => {
+  const a = roomsFile(31);
+  const b = roomsFile(32);
+  const expected = referenceAggregates(
+    [...a, ...b].map(({ record }) => record),
+    [roomsView],
+  );
+
+  it('is written in windows: no mark lists more than the window, and the rows equal the reference', async () => {
+    const tables = new ListedPositions(newMemoryTableStore());
+    await apply(
+      tables,
+      [
+        { fileId: 'a.0', records: a },
+        { fileId: 'b.0', records: b },
+      ],
+      200,
+    );
+    expect(await readAggregates(tables, [roomsView])).toEqual(expected);
+    expect(tables.most).toBeGreaterThan(100);
+    expect(tables.most).toBeLessThanOrEqual(200);
+    const marks = (await markRowsOf(tables)).map(({ data }) => [data['file'], data['mark'], data['applied']]);
+    expect(marks.sort()).toEqual([
+      ['c/a.0', a.length, undefined],
+      ['c/b.0', b.length, undefined],
+    ]);
+    // Without windows, the same write lists most of a file's records at some point.
+    const unbounded = new ListedPositions(newMemoryTableStore());
+    await apply(unbounded, [
+      { fileId: 'a.0', records: a },
+      { fileId: 'b.0', records: b },
+    ]);
+    expect(unbounded.most).toBeGreaterThan(600);
+  });
+
+  it('the longest list a window allows fits an entity with room to spare, at the offsets of a terabyte-long file', () => {
+    // Every other position, so no two merge into one range: the longest text the window can give.
+    const far = 2 ** 40;
+    const positions = Array.from({ length: MAX_LISTED_POSITIONS }, (_, i) => far + 2 * i);
+    const data = { file: 'c/' + 'x'.repeat(300), mark: far, applied: new PositionSet().with(positions).toText(), updatedAt: new Date().toISOString() };
+    const bytes = entitySizeBytes('p'.repeat(400), highWaterMarkRowKey('f'.repeat(400)), splitLongStrings(data));
+    expect(bytes).toBeLessThan(MAX_ENTITY_BYTES * 0.75);
+    // Four such marks fit one transaction.
+    expect(4 * bytes).toBeLessThan(MAX_TRANSACTION_BYTES);
+  });
+
+  it('a crash at any write, then the files again with other windows, counts every record once', async () => {
+    const files = [
+      { fileId: 'a.0', records: a },
+      { fileId: 'b.0', records: b },
+    ];
+    const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+    await apply(probe, files, 200);
+    expect(probe.writes).toBeGreaterThan(8);
+    for (let crashAt = 1; crashAt < probe.writes; crashAt++) {
+      const account = new MemoryTableAccount();
+      await expect(apply(new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt), files, 200)).rejects.toBeInstanceOf(SimulatedCrash);
+      const recovered = newMemoryTableStore('Crash', account);
+      await apply(recovered, files, 350);
+      expect(await readAggregates(recovered, [roomsView]), `crash before write ${crashAt}`).toEqual(expected);
+    }
   });
 });
 

@@ -83,7 +83,17 @@ export interface WriteOptions {
   concurrency: number;
   /** What this run knows of partitions already; without it, every partition is read before it is written. */
   cache?: PartitionCache;
+  /** At most this many of a file's records are written row by row at once (MAX_LISTED_POSITIONS). */
+  maxListedPositions?: number;
 }
+
+/**
+ * A partition written row by row lists in each file's mark the positions applied past the mark until
+ * the file's records there are all in. Its records are therefore written in windows of at most this
+ * many per file, so that the list stays far within what an entity holds (1 MiB; a scattered position
+ * takes about 22 characters): a row is written once per window instead of once per write.
+ */
+export const MAX_LISTED_POSITIONS = 10_000;
 
 interface Item {
   source: RecordSource;
@@ -169,10 +179,16 @@ export async function applyToViews(
       for (let group = work.pop(); group; group = work.pop()) yield { view, group };
     }
   }
+  const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
   await forEachConcurrently(partitionsOfEveryView(), options.concurrency, async ({ view, group }) => {
     group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
-    await applyToPartition(tables, cache, view, group.partitionKey, group.items, group.startedBefore, stats, refusedByFile, summaries);
+    // A summary view's marks never list positions: its records go in their order, in one pass.
+    const windows = view.summary ? [group.items] : windowsOf(group.items, maxListed);
     group.items = [];
+    // Each taken out as it starts, so that the items of a window written are not kept.
+    for (let window = windows.shift(); window; window = windows.shift()) {
+      await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries);
+    }
   });
   return { stats, refusedByFile, summaries };
 }
@@ -181,6 +197,33 @@ interface PartitionGroup {
   partitionKey: string;
   items: Item[];
   startedBefore: boolean;
+}
+
+/**
+ * The items (in file and position order) cut into windows holding at most `maxPerFile` items of any
+ * file; each window is written in full before the next, so a file's items in a window begin where its
+ * mark stands after the windows before.
+ */
+export function windowsOf<T extends { source: unknown }>(items: readonly T[], maxPerFile: number): (readonly T[])[] {
+  const windows: (readonly T[])[] = [];
+  let start = 0;
+  let run = 0;
+  let source: unknown;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    if (item.source !== source) {
+      source = item.source;
+      run = 0;
+    }
+    if (run === maxPerFile) {
+      windows.push(items.slice(start, i));
+      start = i;
+      run = 0;
+    }
+    run++;
+  }
+  windows.push(start === 0 ? items : items.slice(start));
+  return windows;
 }
 
 /** Records routed between two turns of the event loop: routing a view takes a while (half a second on the bench tree). */

