@@ -6,7 +6,7 @@ import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, p
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
-import { processingOptions } from './settings.js';
+import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
 import { attachEarly, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 
@@ -23,12 +23,13 @@ function storageOptions(command: Command): Command {
  * Runs a command that opens storage: the embedded store (when it is the one) starts attaching now,
  * while the command's modules load, and is let go if the command never takes it.
  */
-async function withStorage<F extends StorageChoice>(
+async function withStorage<F extends StorageChoice & SettingFlags>(
   flags: F,
   run: (flags: F & { earlyAttach?: EarlyAttach }) => Promise<unknown>,
   inputs: readonly string[] = [],
 ): Promise<void> {
-  // A missing input fails the command before it needs storage: no store is started (or created) for it.
+  // A bad setting or a missing input fails the command before it needs storage: no store is started (or created) for it.
+  checkSettingFlags(flags);
   const early = inputs.every((input) => existsSync(input)) ? attachEarly(flags) : undefined;
   try {
     await run(early ? { ...flags, earlyAttach: early } : flags);

@@ -26,12 +26,21 @@ const FLAGS: ReadonlyArray<{ key: keyof SettingFlags; flag: string; setting: str
  * code 2). The memory profile's V8 flags are applied to this process as they are read.
  */
 export function cliSettings(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): AppSettings {
+  const settings = flaggedSettings(flags, env);
+  applyMemoryProfile(settings.memory);
+  return settings;
+}
+
+/** Throws the usage error cliSettings would, and changes nothing: a command checks its settings before it starts a store. */
+export function checkSettingFlags(flags: SettingFlags, env: NodeJS.ProcessEnv = process.env): void {
+  flaggedSettings(flags, env);
+}
+
+function flaggedSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): AppSettings {
   const merged: NodeJS.ProcessEnv = { ...env };
   for (const { key, setting } of FLAGS) if (flags[key] !== undefined) merged[setting] = flags[key];
   try {
-    const settings = readAppSettings(merged);
-    applyMemoryProfile(settings.memory);
-    return settings;
+    return readAppSettings(merged);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const fromFlag = FLAGS.find(({ key, setting }) => setting === error.setting && flags[key] !== undefined);

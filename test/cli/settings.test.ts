@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.js';
 import { appendToBlob, azuriteConnectionString, newContainer, uniquePrefix } from '../support/storage.js';
@@ -40,6 +44,21 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     const run = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--container', 'none', ...flags], undefined, env);
     expect(run.stderr).toMatch(reason);
     expect(run.code).toBe(2);
+  });
+
+  it.each([
+    [{}, ['process', 'LOG', '--memory', 'bogus'], /--memory: ACS_LOGS_MEMORY must be default or low/],
+    [{}, ['process', 'LOG', '--concurrency', 'abc'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be a positive number, got "abc"/],
+    [{ ACS_LOGS_MEMORY: 'tiny' }, ['query', 'rooms-operations'], /ACS_LOGS_MEMORY must be default or low/],
+  ])('a bad setting (%j %j) starts no embedded store: the data dir is not even created', async (env, args, reason) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'acs-settings-'));
+    const log = path.join(dir, 'PT1H.json');
+    await writeFile(log, `${roomRecord(1)}\n`);
+    const dataDir = path.join(dir, 'data');
+    const run = await cli([...args.map((arg) => (arg === 'LOG' ? log : arg)), '--data-dir', dataDir], undefined, env);
+    expect(run.stderr).toMatch(reason);
+    expect(run.code).toBe(2);
+    expect(existsSync(dataDir)).toBe(false);
   });
 
   it('shows the setting flags in --help', async () => {
