@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { callsView } from '../../src/lib/aggregating/index.js';
 import { containerForCategory } from '../../src/lib/normalizing/index.js';
 import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
-import { readingFamilyOf } from '../../src/lib/processing/readingOrder.js';
+import { readingFamilies, readingFamilyOf } from '../../src/lib/processing/readingOrder.js';
 import { interleaveListings } from '../../src/lib/processing/sweep.js';
 import type { ListedLogFile, LogFileRef, LogFileStat } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
@@ -29,6 +29,15 @@ describe('the family of a container', () => {
     expect(readingFamilyOf('INSIGHTS-LOGS-ROOMSOPERATIONAL')).toBe(1);
     expect(readingFamilyOf('insights-logs-usage')).toBe(2);
     expect(readingFamilyOf('my-own-container')).toBe(0);
+  });
+
+  it("knows the containers the settings name (ACS_LOGS_CONTAINER_*), and Azure Monitor's names for the others", () => {
+    const familyOf = readingFamilies({ RoomsOperational: 'rooms-logs', Usage: 'usage-logs', CallSummary: 'calls-logs' });
+    expect(familyOf('rooms-logs')).toBe(1);
+    expect(familyOf('usage-logs')).toBe(2);
+    expect(familyOf('calls-logs')).toBe(0);
+    expect(familyOf('insights-logs-roomsoperational')).toBe(1);
+    expect(familyOf('my-own-container')).toBe(0);
   });
 });
 

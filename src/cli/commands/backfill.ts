@@ -1,4 +1,5 @@
 import { backfill } from '../../lib/processing/backfill.js';
+import { readingFamilies } from '../../lib/processing/readingOrder.js';
 import { ExitStatus, filesFailed } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
@@ -25,6 +26,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
       containers,
       selection: { prefix: flags.prefix, since: flags.since, until: flags.until },
       fileConcurrency: pipeline.settings.fileConcurrency,
+      familyOf: readingFamilies(pipeline.settings.containers),
       onProgress: (progress) => reporter.update(progress),
     });
     reporter.stop(done);

@@ -11,6 +11,8 @@ export interface BackfillOptions {
   containers: readonly string[];
   selection: Omit<SweepSelection, 'modifiedSince'>;
   fileConcurrency: number;
+  /** Each container's family (readingOrder.ts): by default, from Azure Monitor's container names. */
+  familyOf?: (container: string) => number;
   onProgress?: (progress: BackfillProgress) => void;
 }
 
@@ -94,6 +96,6 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
   const listings = new Map(
     options.containers.filter((container) => !unlisted.has(container)).map((container) => [container, selectBlobs(deps.source, container, options.selection)]),
   );
-  await forEachConcurrently(interleaveListings(listings, containerFailed, readingFamilyOf), options.fileConcurrency, task);
+  await forEachConcurrently(interleaveListings(listings, containerFailed, options.familyOf ?? readingFamilyOf), options.fileConcurrency, task);
   return progress;
 }

@@ -24,3 +24,13 @@ export function readingFamilyOf(container: string): number {
   const category = categoryFromContainer(container);
   return category === undefined ? 0 : FAMILY[category];
 }
+
+/**
+ * readingFamilyOf that also knows the containers the settings name for each category
+ * (ACS_LOGS_CONTAINER_*): a Rooms container of another name is read with Rooms, not with the calls.
+ */
+export function readingFamilies(containers: Readonly<Partial<Record<Category, string>>>): (container: string) => number {
+  const named = new Map<string, number>();
+  for (const [category, container] of Object.entries(containers) as [Category, string][]) named.set(container, FAMILY[category]);
+  return (container) => named.get(container) ?? readingFamilyOf(container);
+}
