@@ -287,10 +287,10 @@ async function applyToPartition(
   };
   // Records that each touch one row (a resource's rooms) go row by row: a row many records touch is
   // written once, not once per transaction. Their files' marks then also list the positions applied
-  // past the mark until the write ends.
+  // past the mark until the window (`all`: the write's items, or a window of them) ends.
   const byRow = !summary && all.length > 1 && all.every((item) => item.rowKeys.length === 1);
   let items = byRow ? groupedByRow(all) : all;
-  // Each file's last position in this write: its mark moves past it once all its records here are in.
+  // Each file's last position in this window: its mark moves past it once all its records here are in.
   const lastInWrite = new Map<string, number>();
   for (const item of all) lastInWrite.set(item.source.fileId, Math.max(lastInWrite.get(item.source.fileId) ?? -1, item.position));
   // Each file's items not yet written or dropped: whether a file has any left after a transaction.
@@ -490,9 +490,9 @@ function groupedByRow(items: readonly Item[]): Item[] {
 }
 
 /**
- * The marks after items[0, end) of a write taken row by row: positions applied past each file's mark
- * are listed until none of the file's items in this write remain, and the mark then moves past the
- * file's last position in the write (positions listed beyond it, from a longer write that was cut
+ * The marks after items[0, end) of a window taken row by row: positions applied past each file's mark
+ * are listed until none of the file's items in the window remain, and the mark then moves past the
+ * file's last position in the window (positions listed beyond it, from a longer window that was cut
  * short, stay listed).
  */
 function rowOrderMarks(
