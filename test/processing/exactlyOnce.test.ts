@@ -81,10 +81,12 @@ describe('exactly once, against Azurite', () => {
     let other: Awaited<ReturnType<typeof processFile>> | undefined;
     // Run A's first checkpoint save waits for a whole run B: B saves first, A's save is refused.
     const racing = savedFirstBy(tables, async (inner) => (other = await processFile(file, testDeps(inner))));
-    const overtaken = await processFile(file, testDeps(racing));
+    // Run A's first segment is not the whole file: after it, A finds the whole file read.
+    const overtaken = await processFile(file, testDeps(racing, undefined, { segmentRecords: 20 }));
 
-    expect(other).toMatchObject({ records: 50, overtaken: 0 });
-    expect(overtaken).toMatchObject({ records: 0, overtaken: 1 });
+    expect(other).toMatchObject({ records: 50, overtaken: 0, pendingBytes: 0 });
+    // Nothing waits for the end of a line: the other run read to the end.
+    expect(overtaken).toMatchObject({ records: 0, overtaken: 1, pendingBytes: 0 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 

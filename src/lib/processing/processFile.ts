@@ -267,8 +267,9 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         held,
       );
       if (!applied.saved) {
-        // Another run moved first: re-read and go on from there.
+        // Another run moved first: re-read and go on from there (what is left to read is measured again).
         result.overtaken++;
+        result.pendingBytes = 0;
         continue;
       }
 
