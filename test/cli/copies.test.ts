@@ -2,6 +2,7 @@ import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandLocalPaths, refForLocalPath } from '../../src/lib/storage/LocalLogSource.js';
 import { asJsonLines, roomsRecords } from '../support/roomsLogs.js';
 import { cli } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -32,6 +33,27 @@ describe('process: copies are the files they copy', () => {
     const again = await cli(['process', path.join(work, 'tree-copy'), ...storage]);
     expect(again.code).toBe(0);
     expect(recordsOf(again.stdout)).toBe(0);
+  });
+
+  it('a second download or copy beside a blob in a laid-out tree (`PT1H (1).json`, `PT1H - Copy.json`) is that blob: nothing twice, only what it adds', async () => {
+    const tree = path.join(work, 'beside');
+    expect((await cli(['generate', '--out', tree, '--hours', '1', '--seed', '9'])).code).toBe(0);
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--quiet'];
+    expect(recordsOf((await cli(['process', tree, ...storage])).stdout)).toBeGreaterThan(50);
+    const blob = (await expandLocalPaths([tree])).find((file) => file.includes('insights-logs-roomsoperational'));
+    if (!blob) throw new Error('no Rooms blob generated');
+    for (const name of ['PT1H (1).json', 'PT1H - Copy.json', 'PT1H copy.json', 'PT1H 2.json']) {
+      await cp(blob, path.join(path.dirname(blob), name));
+      expect(refForLocalPath(path.join(path.dirname(blob), name))).toEqual(refForLocalPath(blob));
+    }
+    expect(recordsOf((await cli(['process', tree, ...storage])).stdout)).toBe(0);
+    // A later download, longer: only its new lines count.
+    await appendFile(path.join(path.dirname(blob), 'PT1H (1).json'), asJsonLines(roomsRecords(7, 34)));
+    expect(recordsOf((await cli(['process', path.join(path.dirname(blob), 'PT1H (1).json'), ...storage])).stdout)).toBe(7);
+    expect(recordsOf((await cli(['process', tree, ...storage])).stdout)).toBe(0);
+    // A file of another name is no copy: `PT1Hx.json` and `PT1H.json.bak` keep their own paths.
+    expect(refForLocalPath(path.join(path.dirname(blob), 'PT1Hx.json')).path).toMatch(/PT1Hx\.json$/);
+    expect(refForLocalPath(path.join(path.dirname(blob), 'PT1H.json.bak')).path).toMatch(/PT1H\.json\.bak$/);
   });
 
   it('a single file copied, moved or renamed elsewhere is the same file: only bytes beyond what was read count', async () => {

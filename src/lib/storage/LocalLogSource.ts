@@ -88,10 +88,22 @@ export const LOCAL_CONTAINER = 'local';
 
 const LAID_OUT = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)[\\/](resourceId=.*)$/i;
 
+/** The name of every blob Azure Monitor writes. */
+const BLOB_NAME = 'PT1H.json';
+/**
+ * A name a browser or file manager gives a second download or copy beside a blob's file:
+ * `PT1H (1).json`, `PT1H - Copy.json`, `PT1H copy.json`, `PT1H 2.json`, `pt1h.json`.
+ */
+const COPY_OF_BLOB = /^PT1H(?:[^0-9A-Za-z][^\\/]*)?\.json$/i;
+
 export function refForLocalPath(absolutePath: string): LogFileRef {
   const match = LAID_OUT.exec(absolutePath);
   if (match?.[1] && match[2]) {
-    return { container: match[1].toLowerCase(), path: match[2].split(path.sep).join('/') };
+    const parts = match[2].split(path.sep);
+    const name = parts[parts.length - 1] as string;
+    // Such a copy is that blob downloaded again: the same file, not a blob of its own counted twice.
+    if (COPY_OF_BLOB.test(name)) parts[parts.length - 1] = BLOB_NAME;
+    return { container: match[1].toLowerCase(), path: parts.join('/') };
   }
   return { container: LOCAL_CONTAINER, path: absolutePath };
 }
