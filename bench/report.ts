@@ -57,6 +57,19 @@ interface ScalingRow {
   segments: number;
 }
 
+/** The median of (c)'s ratios to a sink run right after each of its runs, when the bench paired them; else `unpaired`. */
+function pairedOr(c: PhaseResult, name: string, unpaired: number): number {
+  const paired = c.extra[`paired${name}Ratio`];
+  return paired === undefined ? unpaired : Number(paired);
+}
+
+/** How the entity rate bullet ends: the paired ratios, which the target judges, or a full stop. */
+function pairedNote(c: PhaseResult, name: string, label: string): string {
+  const ratios = c.extra[`paired${name}Ratios`];
+  if (ratios === undefined) return '; the target judges this ratio.';
+  return `; run by run, each (c) run against a run of ${label} right after it: ${String(ratios)}; the median, **${String(c.extra[`paired${name}Ratio`])}**, is the one the target judges.`;
+}
+
 function scalingRows(e: PhaseResult): ScalingRow[] {
   return Object.entries(e.extra)
     .filter(([key]) => key.startsWith('x'))
@@ -162,13 +175,15 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
     if (sink) {
       out.push(
         `- Entity write rate: ${fmt(cRate, 0)} entities/s end to end, against ${fmt(Number(sink.extra['entitiesPerSecond']), 0)} entities/s for the sink floor (s): ` +
-          `**${fmt(cRate / Number(sink.extra['entitiesPerSecond']), 3)}** of it.`,
+          `${fmt(cRate / Number(sink.extra['entitiesPerSecond']), 3)} of it` +
+          pairedNote(c, 'Sink', '(s)'),
       );
     }
     if (sinkRows) {
       out.push(
         `- Against the sink floor of the same rows (s′), ${fmt(Number(sinkRows.extra['entitiesPerSecond']), 0)} entities/s: ` +
-          `**${fmt(cRate / Number(sinkRows.extra['entitiesPerSecond']), 3)}** of it.`,
+          `${fmt(cRate / Number(sinkRows.extra['entitiesPerSecond']), 3)} of it` +
+          pairedNote(c, 'SinkRows', '(s′)'),
       );
     }
     const loop = r['loop'];
@@ -280,11 +295,12 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
   out.push(
     `- requests per 1,000 records (c) ≤ 100: ${perThousandC ?? ''} (entities per 1,000 records: ${c?.extra['entitiesPer1000Records'] ?? ''}) — ${ok(perThousandC === undefined ? undefined : perThousandC <= 100)}`,
   );
-  const sinkRatio = c && sink ? Number(c.extra['entities']) / (c.ms / 1000) / Number(sink.extra['entitiesPerSecond']) : undefined;
+  const sinkRatio = c && sink ? pairedOr(c, 'Sink', Number(c.extra['entities']) / (c.ms / 1000) / Number(sink.extra['entitiesPerSecond'])) : undefined;
   out.push(
     `- end-to-end entity write rate ≥ 0.5× the sink floor (s): ${sinkRatio === undefined ? '' : fmt(sinkRatio, 3)} — ${ok(sinkRatio === undefined ? undefined : sinkRatio >= 0.5)}`,
   );
-  const sinkRowsRatio = c && sinkRows ? Number(c.extra['entities']) / (c.ms / 1000) / Number(sinkRows.extra['entitiesPerSecond']) : undefined;
+  const sinkRowsRatio =
+    c && sinkRows ? pairedOr(c, 'SinkRows', Number(c.extra['entities']) / (c.ms / 1000) / Number(sinkRows.extra['entitiesPerSecond'])) : undefined;
   if (sinkRowsRatio !== undefined) {
     out.push(`- the same against the sink floor of the same rows (s′): ${fmt(sinkRowsRatio, 3)} — ${ok(sinkRowsRatio >= 0.5)}`);
   }
@@ -400,8 +416,10 @@ RSS (getrusage \`maxrss\`, cross-checked by a 50 ms \`rss\` sampler) is its own.
 another process again and is not counted. (a), (b), the stages of (b) and (p) run \`--repeat\` times
 (default 3), and (c) \`--e2e-repeat\` times (default 3, each into a new data dir): the median run is
 reported, with every run's seconds beside it. With (a), each run of (c) comes right after a floor run
-of the same files, and the end-to-end target judges the median of those ratios: the machine's speed
-drifts within minutes, and a ratio of two runs made minutes apart would measure the drift too.
+of the same files, and the end-to-end target judges the median of those ratios; with (s), each is
+followed by a run of (s) and one of (s′), and the entity-rate targets judge the medians of those
+ratios: the machine's speed drifts within minutes, and a ratio of two runs made minutes apart would
+measure the drift too.
 
 ## How to read it
 

@@ -116,15 +116,23 @@ async function main(args: BenchArgs): Promise<void> {
    * to the floor run by run: the machine's speed drifts by a third within minutes, so a ratio of two
    * runs minutes apart says as much about the drift as about the phase.
    */
-  const step = async (key: string, request: PhaseRequest, repeat = 1, floor?: PhaseRequest): Promise<PhaseResult> => {
+  const step = async (key: string, request: PhaseRequest, repeat = 1, floor?: PhaseRequest, sinksAfter?: SinksAfter): Promise<PhaseResult> => {
     log(`bench: ${key} ...`);
     const runs: PhaseResult[] = [];
     const ratios: number[] = [];
+    const sinkRatios = new Map<string, number[]>();
     for (let i = 0; i < repeat; i++) {
       const before = floor ? await inChild(floor) : undefined;
       const run = await inChild(request);
       runs.push(run);
       if (before) ratios.push(rate(run).rps / rate(before).rps);
+      // Each sink right after the run it is compared with, for the same reason as the floor before it.
+      for (const sink of sinksAfter?.(run) ?? []) {
+        const after = await inChild(sink.request);
+        const list = sinkRatios.get(sink.name) ?? [];
+        list.push(Number(run.extra['entities']) / (run.ms / 1000) / Number(after.extra['entitiesPerSecond']));
+        sinkRatios.set(sink.name, list);
+      }
     }
     runs.sort((x, y) => x.ms - y.ms);
     const result = runs[Math.floor(runs.length / 2)] as PhaseResult;
@@ -133,6 +141,11 @@ async function main(args: BenchArgs): Promise<void> {
       ratios.sort((x, y) => x - y);
       result.extra['pairedRatio'] = Math.round((ratios[Math.floor(ratios.length / 2)] as number) * 1000) / 1000;
       result.extra['pairedRatios'] = ratios.map((x) => fmt(x, 3)).join(' / ');
+    }
+    for (const [name, list] of sinkRatios) {
+      list.sort((x, y) => x - y);
+      result.extra[`paired${name}Ratio`] = Math.round((list[Math.floor(list.length / 2)] as number) * 1000) / 1000;
+      result.extra[`paired${name}Ratios`] = list.map((x) => fmt(x, 3)).join(' / ');
     }
     results[key] = result;
     const { rps, mbps } = rate(result);
@@ -159,12 +172,19 @@ async function main(args: BenchArgs): Promise<void> {
       notes.e2eNote = `(c) ran on the first ${files.length} of ${tree.files.length} files (\`--e2e-mb ${args.e2eMb}\`).`;
     }
     // The machine's speed drifts by a third within minutes: (c), the headline ratio, is a median too,
-    // and each of its runs is measured against a floor run of its own files just before it.
+    // and each of its runs is measured against a floor run of its own files just before it, and
+    // against the sink floors (s) and (s′) right after it.
+    const rowsFile = path.join(args.dir, 'c-rows.jsonl');
+    const sinksAfter: SinksAfter = (run) => [
+      { name: 'Sink', request: { phase: 'sink', entities: Number(run.extra['entities'] ?? 100_000) } },
+      ...(run.extra['rowsLeft'] !== undefined ? [{ name: 'SinkRows', request: { phase: 'sinkRows', rowsFile } as PhaseRequest }] : []),
+    ];
     await step(
       'c',
-      { phase: 'cli', files, ...(args.phases.has('s') ? { rowsFile: path.join(args.dir, 'c-rows.jsonl') } : {}) },
+      { phase: 'cli', files, ...(args.phases.has('s') ? { rowsFile } : {}) },
       args.e2eRepeat,
       args.phases.has('a') ? { phase: 'floor', files } : undefined,
+      args.phases.has('s') ? sinksAfter : undefined,
     );
   }
   if (args.phases.has('s')) {
@@ -267,6 +287,9 @@ function hourPart(file: string): string {
 function compareStrings(x: string, y: string): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
+
+/** Sink runs made right after a run of (c): its entity rate over each sink's is paired run by run (`paired<name>Ratio`). */
+type SinksAfter = (run: PhaseResult) => { name: string; request: PhaseRequest }[];
 
 /** (f): operations of the one large call. */
 const ONE_CALL_OPERATIONS = [2_000, 8_000, 16_000] as const;

@@ -75,10 +75,39 @@ describe('bench report', () => {
       },
       { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
     );
-    expect(text).toContain('- Entity write rate: 450 entities/s end to end, against 3,600 entities/s for the sink floor (s): **0.125** of it.');
+    expect(text).toContain('- Entity write rate: 450 entities/s end to end, against 3,600 entities/s for the sink floor (s): 0.125 of it; the target judges this ratio.');
     expect(text).toContain(
       '- With a store that takes no time ((c′), the processor alone), 3,600 entities in 2.00 s: 1,800 entities/s, 0.500 of (s): the most (c) could reach against (s) with this processor on this machine.',
     );
+  });
+
+  it('judges the entity rate by the ratios of each (c) run to a sink run right after it, when the bench paired them', () => {
+    const text = report(
+      args(['--phases', 'a,c,s']),
+      tree,
+      {
+        a: phase(1_000),
+        c: phase(8_000, {
+          requestsPer1000Records: 120.5,
+          entitiesPer1000Records: 900,
+          requests: 482,
+          entities: 3_600,
+          rowsLeft: 3_000,
+          pairedSinkRatio: 0.2,
+          pairedSinkRatios: '0.180 / 0.200 / 0.220',
+          pairedSinkRowsRatio: 0.6,
+          pairedSinkRowsRatios: '0.550 / 0.600 / 0.610',
+        }),
+        s: phase(1_000, { entities: 3_600, requests: 36, entitiesPerSecond: 3_600 }),
+        s2: phase(1_000, { entities: 3_000, requests: 60, entitiesPerSecond: 1_000 }),
+      },
+      { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
+    );
+    expect(text).toContain(
+      '(s): 0.125 of it; run by run, each (c) run against a run of (s) right after it: 0.180 / 0.200 / 0.220; the median, **0.2**, is the one the target judges.',
+    );
+    expect(text).toContain('- end-to-end entity write rate ≥ 0.5× the sink floor (s): 0.200 — **MISSED**');
+    expect(text).toContain('- the same against the sink floor of the same rows (s′): 0.600 — **met**');
   });
 
   it('judges the 1 GB memory target for the default profile and, beside it, for the low one, with both times', () => {
