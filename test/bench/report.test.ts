@@ -75,7 +75,9 @@ describe('bench report', () => {
       },
       { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
     );
-    expect(text).toContain('- Entity write rate: 450 entities/s end to end, against 3,600 entities/s for the sink floor (s): 0.125 of it; the target judges this ratio.');
+    expect(text).toContain(
+      '- Entity write rate: 450 entities/s end to end, against 3,600 entities/s for the sink floor (s): 0.125 of it; the target judges this ratio.',
+    );
     expect(text).toContain(
       '- With a store that takes no time ((c′), the processor alone), 3,600 entities in 2.00 s: 1,800 entities/s, 0.500 of (s): the most (c) could reach against (s) with this processor on this machine.',
     );
