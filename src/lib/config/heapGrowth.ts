@@ -24,7 +24,7 @@ export function nodeArguments(execArgv: readonly string[] = process.execArgv, no
 
 /** Whether Node was started with its own heap growth (then that one is kept). */
 export function heapGrowthGiven(execArgv: readonly string[]): boolean {
-  return execArgv.some((arg) => arg === FLAG || arg.startsWith(`${FLAG}=`) || arg === '--heap_growing_percent' || arg.startsWith('--heap_growing_percent='));
+  return given(execArgv, [FLAG, '--heap_growing_percent']);
 }
 
 /** Applies HEAP_GROWING_PERCENT to this process, unless Node was started with its own. V8 reads it at every full collection. */
@@ -39,6 +39,7 @@ export const LOW_MEMORY_HEAP_GROWING_PERCENT = 50;
 
 const YOUNG_GENERATION_FLAGS = ['--semi-space-growth-factor', '--semi_space_growth_factor', '--max-semi-space-size', '--max_semi_space_size'];
 
+/** Whether any of the flags `names` is among the arguments, alone or with `=value`. */
 function given(execArgv: readonly string[], names: readonly string[]): boolean {
   return execArgv.some((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)));
 }

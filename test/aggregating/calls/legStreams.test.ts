@@ -5,9 +5,9 @@ import type { CallDiagnosticsRecord, NormalizedRecord } from '../../../src/lib/n
 import { CALL_ROW_KEY, callPartition, callsView } from '../../../src/lib/aggregating/calls/index.js';
 import { contentJson, foldStream, legRowKey, rankOf, streamKeyOf, streamRowKey } from '../../../src/lib/aggregating/calls/callLogRows.js';
 import { computeCallLogFacts } from '../../../src/lib/aggregating/calls/callLogFacts.js';
+import { DEFAULT_DECODED_STREAM_CHARS } from '../../../src/lib/aggregating/calls/legStreamBudget.js';
 import {
   decodeLegStreams,
-  DEFAULT_DECODED_STREAM_CHARS,
   encodeLegStreams,
   foldLegStream,
   keepDecodedLegStreams,

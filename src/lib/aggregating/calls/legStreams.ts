@@ -20,8 +20,6 @@ import type { RowData } from '../types.js';
 import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
 import { DEFAULT_DECODED_STREAM_CHARS } from './legStreamBudget.js';
 
-export { DEFAULT_DECODED_STREAM_CHARS };
-
 /** The leg row's property holding its streams. */
 export const LEG_STREAMS_FIELD = 'streams';
 /** Most streams a leg row holds; the service writes a handful per leg. */
