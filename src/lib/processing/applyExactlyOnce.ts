@@ -257,7 +257,7 @@ async function groupsOf(view: AggregateView, sources: readonly RecordSource[], w
         positioned,
         position: positioned.position,
         record: positioned.record,
-        rowKeys: route.rowKeys.map(boundedKey),
+        rowKeys: boundedKeys(route.rowKeys),
       });
     }
   }
@@ -302,17 +302,19 @@ async function applyToPartition(
       left.set(fileId, (left.get(fileId) as number) - 1);
     }
   };
+  /** items[from..] are still to be written: a cursor, so a long partition is not copied after every transaction. */
+  let from = 0;
   let attempts = 0;
   /** At most this many records in the next transaction: halved while it is too large or refused. */
   let limit = Number.POSITIVE_INFINITY;
   /** Whether the rows of every remaining item are to be read (again) before the next transaction. */
   let readAll = !summary;
-  while (items.length > 0) {
+  while (from < items.length) {
     if (readAll) {
       // Every row the write still touches, read at once: many keys of one partition are read in pages
       // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
       readAll = false;
-      await prepare(keysOf(items));
+      await prepare(keysOf(items, from));
     }
     // A summary view knows its whole partition (whatever the keys), and its summary row carries its
     // files' marks until the map is full; then new files' marks are rows again.
@@ -326,10 +328,12 @@ async function applyToPartition(
       const stored = summaryRow?.data[SUMMARY_MARKS_FIELD];
       marksInSummary = (typeof stored === 'string' ? stored.length : 0) < MAX_SUMMARY_MARKS_CHARS;
     }
-    const end = Math.min(chunkEnd(items, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0), !marksInSummary), limit);
-    const rowKeys = distinctRowKeys(items, end);
+    const end = Math.min(chunkEnd(items, from, MAX_TRANSACTION_ROWS - (summary ? 1 + companionKeys.length : 0), !marksInSummary), from + limit);
+    /** The records of this transaction: items[from, end). */
+    const count = end - from;
+    const rowKeys = distinctRowKeys(items, from, end);
     const markKeys = new Map<string, { markKey: string; source: RecordSource }>();
-    for (let i = 0; i < end; i++) {
+    for (let i = from; i < end; i++) {
       const { source } = items[i] as Item;
       if (!markKeys.has(source.fileId)) markKeys.set(source.fileId, { markKey: highWaterMarkRowKey(source.fileId), source });
     }
@@ -350,29 +354,32 @@ async function applyToPartition(
       const mark = marks.get(item.source.fileId);
       return mark === undefined || (item.position >= mark.mark && !mark.applied.has(item.position));
     };
-    let checked = 0;
+    let checked = from;
     while (checked < end && isPending(items[checked] as Item)) checked++;
     if (checked < end) {
       const pending: Item[] = [];
-      items.forEach((item, i) => {
+      for (let i = from; i < items.length; i++) {
+        const item = items[i] as Item;
         // An item of a file outside this transaction has no mark here yet: it stays, to be checked later.
         if (isPending(item)) pending.push(item);
         else consumed(i, i + 1);
-      });
-      stats.alreadyApplied += items.length - pending.length;
+      }
+      stats.alreadyApplied += items.length - from - pending.length;
       items = pending;
+      from = 0;
       continue;
     }
 
     const rows = new Map<string, RowData>();
     for (const key of rowKeys) rows.set(key, { ...(known.get(key)?.data ?? {}) });
     const lastPositions = new Map<string, number>();
-    for (let i = 0; i < end; i++) {
+    // One array for every record's rows: views read it during apply and keep only the rows.
+    const itemRows: RowData[] = [];
+    for (let i = from; i < end; i++) {
       const item = items[i] as Item;
-      view.apply(
-        item.record,
-        item.rowKeys.map((key) => rows.get(key) as RowData),
-      );
+      itemRows.length = 0;
+      for (const key of item.rowKeys) itemRows.push(rows.get(key) as RowData);
+      view.apply(item.record, itemRows);
       lastPositions.set(item.source.fileId, item.position);
     }
 
@@ -381,7 +388,7 @@ async function applyToPartition(
     const writes: RowWrite[] = rowKeys
       .filter((rowKey) => known.get(rowKey) !== undefined || Object.keys(rows.get(rowKey) as RowData).length > 0)
       .map((rowKey) => writeFor(rowKey, rows.get(rowKey) as RowData, known));
-    const newMarks = byRow ? rowOrderMarks(items, end, marks, lastInWrite, left) : new Map<string, FileMark>();
+    const newMarks = byRow ? rowOrderMarks(items, from, end, marks, lastInWrite, left) : new Map<string, FileMark>();
     if (!byRow) {
       for (const [fileId, { applied }] of marks) {
         const mark = (lastPositions.get(fileId) as number) + 1;
@@ -391,7 +398,7 @@ async function applyToPartition(
     const markRows = new Set<string>();
     if (summary) {
       const summaryRow = summaryOf(summary, known, rows, partitionKey);
-      summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + end;
+      summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + count;
       const carried = new Map(summaryMarks);
       for (const [fileId, { mark }] of newMarks) {
         if (marksInSummary || carried.has(fileId)) carried.set(fileId, mark);
@@ -422,18 +429,18 @@ async function applyToPartition(
       outcome = await tables.commit(view.table, partitionKey, writes);
     } catch (error) {
       if (!(error instanceof StorageRefusedError)) throw error;
-      if (end > 1) {
+      if (count > 1) {
         // Narrow down to the records the store refuses; the others go in.
-        limit = Math.ceil(end / 2);
+        limit = Math.ceil(count / 2);
         continue;
       }
-      const item = items[0] as Item;
+      const item = items[from] as Item;
       if (!item.source.onRefused) throw error;
       await item.source.onRefused({ record: item.positioned, view: view.table, partitionKey, code: error.code, message: error.message });
       stats.refused++;
       refusedByFile.set(item.source.fileId, (refusedByFile.get(item.source.fileId) ?? 0) + 1);
-      consumed(0, 1);
-      items = items.slice(1);
+      consumed(from, from + 1);
+      from++;
       limit = Number.POSITIVE_INFINITY;
       continue;
     }
@@ -443,8 +450,8 @@ async function applyToPartition(
       stats.rowsWritten += writes.length;
       const unknown = known.committed(writes, outcome.etags);
       if (unknown.length > 0) await known.load(unknown);
-      consumed(0, end);
-      items = items.slice(end);
+      consumed(from, end);
+      from = end;
       attempts = 0;
       // Large rows stay large: grow back gradually rather than fold a too-large chunk again each time.
       limit *= 2;
@@ -476,6 +483,12 @@ async function applyToPartition(
   }
 }
 
+/** The keys as stored: the route's own array when every key already fits (most do), else a bounded copy. */
+function boundedKeys(keys: readonly string[]): readonly string[] {
+  for (const key of keys) if (boundedKey(key) !== key) return keys.map(boundedKey);
+  return keys;
+}
+
 /** The items in order of their row's first record, each row's records in their original order. */
 function groupedByRow(items: readonly Item[]): Item[] {
   const firstSeen = new Map<string, number>();
@@ -497,13 +510,14 @@ function groupedByRow(items: readonly Item[]): Item[] {
  */
 function rowOrderMarks(
   items: readonly Item[],
+  from: number,
   end: number,
   marks: ReadonlyMap<string, FileMark>,
   lastInWrite: ReadonlyMap<string, number>,
   left: ReadonlyMap<string, number>,
 ): Map<string, FileMark> {
   const positions = new Map<string, number[]>();
-  for (let i = 0; i < end; i++) {
+  for (let i = from; i < end; i++) {
     const item = items[i] as Item;
     const list = positions.get(item.source.fileId);
     if (list) list.push(item.position);
@@ -540,15 +554,15 @@ function writeFor(rowKey: string, data: RowData, known: PartitionRows): RowWrite
  * The largest `end` such that items[0, end) touch at most `maxWrites` distinct rows, and files when
  * `markRows` (each file's mark is then a row of the transaction); at least one item.
  */
-function chunkEnd(items: readonly Item[], maxWrites: number, markRows: boolean): number {
+function chunkEnd(items: readonly Item[], from: number, maxWrites: number, markRows: boolean): number {
   const seen = new Set<string>();
   const files = new Set<string>();
-  let end = 0;
+  let end = from;
   while (end < items.length) {
     const item = items[end] as Item;
     let added = files.has(item.source.fileId) || !markRows ? 0 : 1;
     for (const key of item.rowKeys) if (!seen.has(key)) added++;
-    if (seen.size + (markRows ? files.size : 0) + added > maxWrites && end > 0) break;
+    if (seen.size + (markRows ? files.size : 0) + added > maxWrites && end > from) break;
     for (const key of item.rowKeys) seen.add(key);
     files.add(item.source.fileId);
     end++;
@@ -557,18 +571,19 @@ function chunkEnd(items: readonly Item[], maxWrites: number, markRows: boolean):
 }
 
 /** The rows items touch, and their files' mark rows. */
-function keysOf(items: readonly Item[]): string[] {
+function keysOf(items: readonly Item[], from: number): string[] {
   const keys = new Set<string>();
-  for (const item of items) {
+  for (let i = from; i < items.length; i++) {
+    const item = items[i] as Item;
     keys.add(highWaterMarkRowKey(item.source.fileId));
     for (const key of item.rowKeys) keys.add(key);
   }
   return [...keys];
 }
 
-function distinctRowKeys(items: readonly Item[], end: number): string[] {
+function distinctRowKeys(items: readonly Item[], from: number, end: number): string[] {
   const keys = new Set<string>();
-  for (let i = 0; i < end; i++) for (const key of (items[i] as Item).rowKeys) keys.add(key);
+  for (let i = from; i < end; i++) for (const key of (items[i] as Item).rowKeys) keys.add(key);
   return [...keys];
 }
 
