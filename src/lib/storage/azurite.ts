@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer, connect } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -32,10 +31,19 @@ export interface AzuriteOptions {
 /** How long Azurite keeps an idle connection open: longer than a pause between a run's writes. */
 const KEEP_ALIVE_SECONDS = 300;
 
-/** Starts Azurite (blob, queue, table) as a child process on free loopback ports. */
+/** How long Azurite may take to listen on all three services. */
+const LISTEN_TIMEOUT_MS = 30_000;
+
+/** The line Azurite prints (even with `--silent`) once a service listens, with the port the system gave it. */
+const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at \S*:(\d+)/;
+
+/**
+ * Starts Azurite (blob, queue, table) as a child process on loopback ports the system gives it (port
+ * 0), read from the lines it prints once each service listens: a port picked free beforehand could be
+ * taken by another process (another Azurite starting at the same time) before Azurite binds it.
+ */
 export async function startAzurite(options: AzuriteOptions = {}): Promise<AzuriteInstance> {
   const entry = resolveAzuriteEntry();
-  const [blobPort, queuePort, tablePort] = await Promise.all([freePort(), freePort(), freePort()]);
   // On disk, Azurite would rewrite its whole database every 5 s; it saves at the end (and once a minute) instead.
   // Its tables get hash indexes, so a write does not cost in proportion to the table (azuriteTableIndex.ts).
   const preload = ['--import', pathToFileURL(compiledModule('azuritePreload.js')).href];
@@ -45,15 +53,15 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     '--blobHost',
     '127.0.0.1',
     '--blobPort',
-    String(blobPort),
+    '0',
     '--queueHost',
     '127.0.0.1',
     '--queuePort',
-    String(queuePort),
+    '0',
     '--tableHost',
     '127.0.0.1',
     '--tablePort',
-    String(tablePort),
+    '0',
     // Azurite closes a connection idle for 5 s; a busy client may send on it just then (ECONNRESET).
     '--blobKeepAliveTimeout',
     String(KEEP_ALIVE_SECONDS),
@@ -69,7 +77,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   else args.push('--inMemoryPersistence');
 
   const env = options.plainIndexes ? { ...process.env, ACS_LOGS_AZURITE_TABLE_INDEX: '0' } : process.env;
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const ports = listeningPorts(child);
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
@@ -84,17 +93,36 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 
   try {
     if (child.pid !== undefined) await options.onSpawn?.(child.pid);
-    await Promise.race([
-      Promise.all([waitForPort(blobPort), waitForPort(queuePort), waitForPort(tablePort)]),
+    let timer: NodeJS.Timeout | undefined;
+    const {
+      Blob: blobPort,
+      Table: tablePort,
+      Queue: queuePort,
+    } = await Promise.race([
+      ports,
       exited.then((code) => {
         throw new Error(`Azurite exited with code ${code} before listening: ${stderr.trim().slice(0, 500)}`);
       }),
-    ]);
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`Azurite did not listen within ${LISTEN_TIMEOUT_MS} ms`)), LISTEN_TIMEOUT_MS);
+        timer.unref();
+      }),
+    ]).finally(() => clearTimeout(timer));
+    return instance(child, exited, options, blobPort, queuePort, tablePort);
   } catch (error) {
     await stopChild(child, exited, options.stopTimeoutMs);
     throw error;
   }
+}
 
+function instance(
+  child: ChildProcess,
+  exited: Promise<number | null>,
+  options: AzuriteOptions,
+  blobPort: number,
+  queuePort: number,
+  tablePort: number,
+): AzuriteInstance {
   const host = 'http://127.0.0.1';
   return {
     connectionString:
@@ -144,32 +172,32 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>, ti
   clearTimeout(timer);
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+type Service = 'Blob' | 'Queue' | 'Table';
+
+/**
+ * The ports of Azurite's three services, from the lines it prints as each listens. Its output is
+ * read to the end either way (a pipe left unread would stop it once full).
+ */
+export function listeningPorts(child: ChildProcess): Promise<Record<Service, number>> {
+  return new Promise((resolve) => {
+    const ports: Partial<Record<Service, number>> = {};
+    let pending = '';
+    let found = false;
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      if (found) return;
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = LISTENING.exec(line);
+        if (match) ports[match[1] as Service] = Number(match[2]);
+      }
+      if (ports.Blob !== undefined && ports.Queue !== undefined && ports.Table !== undefined) {
+        found = true;
+        resolve(ports as Record<Service, number>);
+      }
+      // A line Azurite never ends is not kept whole.
+      if (pending.length > 4096) pending = '';
     });
   });
-}
-
-async function waitForPort(port: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`Azurite did not listen on port ${port} within ${timeoutMs} ms`);
 }

@@ -14,3 +14,12 @@ const azuriteEntry = process.argv[1];
 if (azuriteEntry) installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);
+
+// Azurite prints where it listens to the process that started it, which reads its ports there
+// (azurite.ts). Once that process is gone (a store host killed), what Azurite prints has no reader:
+// it is dropped, instead of the write's EPIPE ending Azurite before it saves.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}

@@ -1,0 +1,53 @@
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import type { ChildProcess } from 'node:child_process';
+import { TableServiceClient } from '@azure/data-tables';
+import { describe, expect, it } from 'vitest';
+import { listeningPorts, startAzurite } from '../../src/lib/storage/azurite.js';
+
+function fakeChild(): { child: ChildProcess; stdout: PassThrough } {
+  const stdout = new PassThrough();
+  const child = Object.assign(new EventEmitter(), { stdout }) as unknown as ChildProcess;
+  return { child, stdout };
+}
+
+describe('starting Azurite', () => {
+  it('reads the ports from the lines Azurite prints as each service listens, however they are cut', async () => {
+    const { child, stdout } = fakeChild();
+    const ports = listeningPorts(child);
+    stdout.write('In-memory extent storage is enabled\nAzurite Blob service is starting at http://127.0.0.1:0\nAzurite Blob service is successfully lis');
+    stdout.write('tening at http://127.0.0.1:41097\nAzurite Queue service is successfully listening at http://127.0.0.1:42469\n');
+    stdout.write('Azurite Table service is successfully listening at http://127.0.0.1:33139');
+    let settled = false;
+    void ports.then(() => (settled = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    // The table line is not complete until its newline.
+    expect(settled).toBe(false);
+    stdout.write('\nAzurite Table service is closing...\n');
+    await expect(ports).resolves.toEqual({ Blob: 41097, Queue: 42469, Table: 33139 });
+  });
+
+  it('six started at once each get ports of their own and are stores of their own', async () => {
+    const instances = await Promise.all(Array.from({ length: 6 }, () => startAzurite()));
+    try {
+      const tablePorts = new Set(instances.map((azurite) => azurite.tablePort));
+      const blobPorts = new Set(instances.map((azurite) => azurite.blobPort));
+      expect(tablePorts.size).toBe(6);
+      expect(blobPorts.size).toBe(6);
+      await Promise.all(
+        instances.map((azurite, i) =>
+          TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true }).createTable(`Only${i}`),
+        ),
+      );
+      for (const [i, azurite] of instances.entries()) {
+        const names: string[] = [];
+        for await (const table of TableServiceClient.fromConnectionString(azurite.connectionString, { allowInsecureConnection: true }).listTables()) {
+          names.push(String(table.name));
+        }
+        expect(names).toEqual([`Only${i}`]);
+      }
+    } finally {
+      await Promise.all(instances.map((azurite) => azurite.stop()));
+    }
+  });
+});
