@@ -503,7 +503,7 @@ function groupedByRow(items: readonly Item[]): Item[] {
 }
 
 /**
- * The marks after items[0, end) of a window taken row by row: positions applied past each file's mark
+ * The marks after items[from, end) of a window taken row by row: positions applied past each file's mark
  * are listed until none of the file's items in the window remain, and the mark then moves past the
  * file's last position in the window (positions listed beyond it, from a longer window that was cut
  * short, stay listed).
@@ -551,7 +551,7 @@ function writeFor(rowKey: string, data: RowData, known: PartitionRows): RowWrite
 }
 
 /**
- * The largest `end` such that items[0, end) touch at most `maxWrites` distinct rows, and files when
+ * The largest `end` such that items[from, end) touch at most `maxWrites` distinct rows, and files when
  * `markRows` (each file's mark is then a row of the transaction); at least one item.
  */
 function chunkEnd(items: readonly Item[], from: number, maxWrites: number, markRows: boolean): number {
