@@ -1,7 +1,9 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAzurite } from '../../src/lib/storage/azurite.js';
+import { azuriteLocation } from '../../src/lib/storage/embeddedLock.js';
 import { attachAzurite } from '../../src/lib/storage/sharedAzurite.js';
 import { cli, cliProcess, startCli } from '../support/cli.js';
 import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
@@ -238,6 +240,25 @@ describe('signals end a command and its embedded Azurite', () => {
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
+  it('an Azurite whose host died before naming it in the lock is found by the name it left in its folder, and stopped', async () => {
+    const dataDir = path.join(work, 'unnamed-orphan');
+    // The state a host killed between spawning Azurite and naming it leaves: a lock of a dead host
+    // without azuritePid, and an Azurite running on the dir's files.
+    const orphan = await startAzurite({ location: azuriteLocation(dataDir) });
+    try {
+      const deadHost = startCli(['--version']);
+      await deadHost.done;
+      await writeFile(path.join(dataDir, 'azurite.lock'), JSON.stringify({ pid: deadHost.child.pid, state: 'starting', location: azuriteLocation(dataDir) }));
+      expect(alive(orphan.pid)).toBe(true);
+      const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
+      expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
+      expect(alive(orphan.pid)).toBe(false);
+      await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+    } finally {
+      await orphan.stop();
+    }
   });
 
   it('a store host SIGKILLed while its Azurite starts leaves no unknown orphan: the next command stops it', async () => {

@@ -1,9 +1,16 @@
+import { spawn } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { PassThrough } from 'node:stream';
 import type { ChildProcess } from 'node:child_process';
 import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
-import { listeningPorts, startAzurite } from '../../src/lib/storage/azurite.js';
+import { compiledModule, listeningPorts, resolveAzuriteEntry, startAzurite } from '../../src/lib/storage/azurite.js';
+import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
 
 function fakeChild(): { child: ChildProcess; stdout: PassThrough } {
   const stdout = new PassThrough();
@@ -48,6 +55,45 @@ describe('starting Azurite', () => {
       }
     } finally {
       await Promise.all(instances.map((azurite) => azurite.stop()));
+    }
+  });
+});
+
+describe('an Azurite whose starter is gone', () => {
+  it('names itself in its folder, and exits before opening anything when the process that started it is already gone', async () => {
+    const location = await mkdtemp(path.join(tmpdir(), 'acs-logs-azurite-parent-'));
+    try {
+      expect(claimLocation(['azurite.js', '--location', location], { [AZURITE_PARENT_VARIABLE]: '4242' }, 4242, 777)).toBe(true);
+      expect(await readFile(path.join(location, AZURITE_PID_FILE), 'utf8')).toBe('777');
+      // Reparented: the starter died.
+      expect(claimLocation(['azurite.js', '--location', location], { [AZURITE_PARENT_VARIABLE]: '4242' }, 1, 778)).toBe(false);
+      expect(existsSync(path.join(location, AZURITE_PID_FILE))).toBe(false);
+      // Started by hand, without a starter to watch: it runs.
+      expect(claimLocation(['azurite.js'], {}, 1, 779)).toBe(true);
+
+      // The real thing: Azurite with the preload, told that another process started it.
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          pathToFileURL(compiledModule('azuritePreload.js')).href,
+          resolveAzuriteEntry(),
+          '--location',
+          location,
+          '--tablePort',
+          '0',
+          '--blobPort',
+          '0',
+          '--queuePort',
+          '0',
+        ],
+        { stdio: 'ignore', env: { ...process.env, [AZURITE_PARENT_VARIABLE]: '1' } },
+      );
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code).toBe(0);
+      expect(await readdir(location)).toEqual([]);
+    } finally {
+      await rm(location, { recursive: true, force: true });
     }
   });
 });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { AZURITE_PARENT_VARIABLE } from './azuriteParent.js';
 
 /** Azurite's fixed development account (public, documented; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -76,7 +77,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   if (options.location) args.push('--location', options.location);
   else args.push('--inMemoryPersistence');
 
-  const env = options.plainIndexes ? { ...process.env, ACS_LOGS_AZURITE_TABLE_INDEX: '0' } : process.env;
+  const env: NodeJS.ProcessEnv = { ...process.env, [AZURITE_PARENT_VARIABLE]: String(process.pid) };
+  if (options.plainIndexes) env['ACS_LOGS_AZURITE_TABLE_INDEX'] = '0';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const ports = listeningPorts(child);
   let stderr = '';

@@ -4,10 +4,14 @@
  * (azuriteBodyText.ts), and batch boundaries and request ids at less cost (azuriteRequestCosts.ts).
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two.
  */
+import { claimLocation } from './azuriteParent.js';
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
 import { installRequestCosts } from './azuriteRequestCosts.js';
 import { installTableIndex } from './azuriteTableIndex.js';
+
+// Before anything else: an Azurite whose starter died while spawning it never opens the files.
+if (!claimLocation(process.argv, process.env, process.ppid, process.pid)) process.exit(0);
 
 const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.

@@ -4,6 +4,7 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { compiledModule } from './azurite.js';
+import { AZURITE_PID_FILE } from './azuriteParent.js';
 import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
 
 export interface SharedAzurite {
@@ -130,15 +131,24 @@ function register(port: number): Promise<SharedAzurite | undefined> {
   });
 }
 
-/** Stops the Azurite a dead host left behind, letting it save (SIGTERM) before it is killed. */
+/**
+ * Stops the Azurite a dead host left behind, letting it save (SIGTERM) before it is killed: the one
+ * its lock names, or, when the host died before naming it, the one that named itself in its folder.
+ */
 async function stopOrphan(lock: EmbeddedLock): Promise<void> {
-  const pid = lock.azuritePid;
+  const pid = lock.azuritePid ?? (await namedInFolder(lock.location));
   if (pid === undefined || !processMatches(pid, ['azurite.js', lock.location])) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (processAlive(pid) && Date.now() < deadline) await sleep(POLL_MS);
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   while (processAlive(pid)) await sleep(POLL_MS);
+}
+
+async function namedInFolder(location: string): Promise<number | undefined> {
+  const text = await readFile(path.join(location, AZURITE_PID_FILE), 'utf8').catch(() => '');
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function sleep(ms: number): Promise<undefined> {

@@ -1,0 +1,36 @@
+/**
+ * Loaded first into the embedded Azurite process (azuritePreload.ts), before Azurite opens anything.
+ * A host killed between spawning Azurite and naming it in its lock would leave an Azurite nobody
+ * knows of, and the next command would start a second one on the same files (the first saving its
+ * stale databases over the second's when it ends). So Azurite names itself in its folder first
+ * (`azurite.pid`, which the next command reads when the lock does not name it), then exits at once
+ * if the process that started it is already gone.
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+/** The environment variable naming the pid of the process that starts Azurite (azurite.ts). */
+export const AZURITE_PARENT_VARIABLE = 'ACS_LOGS_AZURITE_PARENT';
+
+/** The file in Azurite's folder that names the Azurite process working on it. */
+export const AZURITE_PID_FILE = 'azurite.pid';
+
+/** Azurite's `--location` among its arguments, if it keeps its data on disk. */
+export function locationArgument(argv: readonly string[]): string | undefined {
+  const at = argv.indexOf('--location');
+  return at >= 0 ? argv[at + 1] : undefined;
+}
+
+/** Names this Azurite in its folder; returns false (having removed the name) when its starter is gone. */
+export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, ppid: number, pid: number): boolean {
+  const location = locationArgument(argv);
+  const pidFile = location === undefined ? undefined : path.join(location, AZURITE_PID_FILE);
+  if (pidFile !== undefined) {
+    mkdirSync(path.dirname(pidFile), { recursive: true });
+    writeFileSync(pidFile, String(pid));
+  }
+  const parent = Number(env[AZURITE_PARENT_VARIABLE]);
+  if (!Number.isInteger(parent) || parent <= 0 || parent === ppid) return true;
+  if (pidFile !== undefined) rmSync(pidFile, { force: true });
+  return false;
+}
