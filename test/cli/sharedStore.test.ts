@@ -242,6 +242,30 @@ describe('signals end a command and its embedded Azurite', () => {
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
   });
 
+  it('an Azurite that dies on its own takes its host with it: the next command starts a new one on the saved files', async () => {
+    const dataDir = path.join(work, 'azurite-dies');
+    const tree = await generateTree('tree-dies', '2024-10-01T00:00Z');
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+    const running = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
+    try {
+      await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
+      const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number; azuritePid: number };
+      process.kill(lock.azuritePid, 'SIGKILL');
+      // Though watch is still attached, the host does not go on handing out a dead Azurite's ports.
+      await waitFor('the host to stop', () => (alive(lock.pid) ? undefined : true), 15_000);
+      // Writes Azurite had not saved are gone with their checkpoints: the next run reads them again, once.
+      expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
+      const reference = path.join(work, 'azurite-dies-reference');
+      expect((await cli(['process', tree.dir, '--quiet', '--data-dir', reference])).code).toBe(0);
+      const view = ['query', 'rooms-operations', '--granularity', 'hour', '--format', 'json'];
+      expect((await cli([...view, '--data-dir', dataDir])).stdout).toBe((await cli([...view, '--data-dir', reference])).stdout);
+    } finally {
+      running.child.kill('SIGKILL');
+      await running.done;
+    }
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
   it('an Azurite whose host died before naming it in the lock is found by the name it left in its folder, and stopped', async () => {
     const dataDir = path.join(work, 'unnamed-orphan');
     // The state a host killed between spawning Azurite and naming it leaves: a lock of a dead host

@@ -15,6 +15,8 @@ export interface AzuriteInstance {
   tablePort: number;
   /** Process id of the Azurite process. */
   pid: number;
+  /** Settles with Azurite's exit code when its process ends, stopped or not. */
+  exited: Promise<number | null>;
   stop(): Promise<void>;
 }
 
@@ -134,6 +136,7 @@ function instance(
     blobPort,
     tablePort,
     pid: child.pid ?? 0,
+    exited,
     stop: () => stopChild(child, exited, options.stopTimeoutMs),
   };
 }

@@ -45,6 +45,13 @@ try {
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });
   const ready = azurite;
+  // An Azurite that ends on its own (killed, out of memory) takes the host with it: the lock goes, so
+  // the next command starts a new one on the saved files instead of being handed this one's ports.
+  void ready.exited.then((code) => {
+    if (closing) return;
+    process.stderr.write(`${new Date().toISOString()} embedded Azurite in ${location} exited (code ${code}); the host stops\n`);
+    void shutdown(1);
+  });
   server = createServer((socket) => {
     if (closing) return void socket.destroy();
     clients.add(socket);
