@@ -6,7 +6,7 @@
  * (`azurite.pid`, which the next command reads when the lock does not name it), then exits at once
  * if the process that started it is already gone.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /** The environment variable naming the pid of the process that starts Azurite (azurite.ts). */
@@ -31,6 +31,16 @@ export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, p
   }
   const parent = Number(env[AZURITE_PARENT_VARIABLE]);
   if (!Number.isInteger(parent) || parent <= 0 || parent === ppid) return true;
-  if (pidFile !== undefined) rmSync(pidFile, { force: true });
+  // Only its own name: a new Azurite on the same folder may have written its own since.
+  if (pidFile !== undefined && namedIn(pidFile) === String(pid)) rmSync(pidFile, { force: true });
   return false;
+}
+
+function namedIn(pidFile: string): string | undefined {
+  try {
+    return readFileSync(pidFile, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
 }
