@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PassThrough } from 'node:stream';
-import type { ChildProcess } from 'node:child_process';
 import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { compiledModule, listeningPorts, resolveAzuriteEntry, startAzurite } from '../../src/lib/storage/azurite.js';
@@ -62,6 +61,7 @@ describe('starting Azurite', () => {
 describe('an Azurite whose starter is gone', () => {
   it('names itself in its folder, and exits before opening anything when the process that started it is already gone', async () => {
     const location = await mkdtemp(path.join(tmpdir(), 'acs-logs-azurite-parent-'));
+    let child: ChildProcess | undefined;
     try {
       expect(claimLocation(['azurite.js', '--location', location], { [AZURITE_PARENT_VARIABLE]: '4242' }, 4242, 777)).toBe(true);
       expect(await readFile(path.join(location, AZURITE_PID_FILE), 'utf8')).toBe('777');
@@ -72,7 +72,7 @@ describe('an Azurite whose starter is gone', () => {
       expect(claimLocation(['azurite.js'], {}, 1, 779)).toBe(true);
 
       // The real thing: Azurite with the preload, told that another process started it.
-      const child = spawn(
+      child = spawn(
         process.execPath,
         [
           '--import',
@@ -89,10 +89,13 @@ describe('an Azurite whose starter is gone', () => {
         ],
         { stdio: 'ignore', env: { ...process.env, [AZURITE_PARENT_VARIABLE]: '1' } },
       );
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const started = child;
+      const code = await new Promise<number | null>((resolve) => started.once('exit', resolve));
       expect(code).toBe(0);
       expect(await readdir(location)).toEqual([]);
     } finally {
+      // Had it not exited by itself (the test then fails on its timeout), it must not outlive the test.
+      child?.kill('SIGKILL');
       await rm(location, { recursive: true, force: true });
     }
   });
