@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -266,6 +266,26 @@ describe('signals end a command and its embedded Azurite', () => {
       await running.done;
     }
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
+  it("a data dir copied with its lock while its store runs does not stop the original's Azurite", async () => {
+    const original = path.join(work, 'copied-from');
+    const copy = path.join(work, 'copied-to');
+    const running = startCli(['watch', '--data-dir', original, '--interval', '1']);
+    try {
+      await waitFor('watch to start', () => (running.output().stdout.includes('watching') ? true : undefined));
+      const lockText = await readFile(path.join(original, 'azurite.lock'), 'utf8');
+      const lock = JSON.parse(lockText) as { azuritePid: number };
+      await mkdir(copy, { recursive: true });
+      await writeFile(path.join(copy, 'azurite.lock'), lockText);
+      const query = await cli(['query', 'rooms', '--format', 'json', '--data-dir', copy]);
+      expect([query.code, query.stdout.trim()]).toEqual([0, '[]']);
+      expect(alive(lock.azuritePid)).toBe(true);
+    } finally {
+      running.child.kill('SIGKILL');
+      await running.done;
+    }
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(original)).length === 0 ? true : undefined), 15_000);
   });
 
   it('an Azurite whose host died before naming it in the lock is found by the name it left in its folder, and stopped', async () => {

@@ -34,7 +34,7 @@ export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promis
     } else if (read.kind === 'unreadable') {
       if (read.ageMs > UNREADABLE_LOCK_MS) await removeLockIf(dataDir, read.raw);
     } else if (!isHost(read.lock.pid, dataDir)) {
-      await stopOrphan(read.lock);
+      await stopOrphan(read.lock, dataDir);
       await removeLockIf(dataDir, read.raw);
     } else if (read.lock.state === 'ready' && read.lock.controlPort) {
       const attached = await register(read.lock.controlPort);
@@ -135,7 +135,9 @@ function register(port: number): Promise<SharedAzurite | undefined> {
  * Stops the Azurite a dead host left behind, letting it save (SIGTERM) before it is killed: the one
  * its lock names, or, when the host died before naming it, the one that named itself in its folder.
  */
-async function stopOrphan(lock: EmbeddedLock): Promise<void> {
+async function stopOrphan(lock: EmbeddedLock, dataDir: string): Promise<void> {
+  // A lock copied with a data dir names the original's Azurite: that one is not this dir's to stop.
+  if (path.resolve(lock.location) !== azuriteLocation(dataDir)) return;
   const pid = lock.azuritePid ?? (await namedInFolder(lock.location));
   if (pid === undefined || !processMatches(pid, ['azurite.js', lock.location])) return;
   process.kill(pid, 'SIGTERM');
