@@ -1,12 +1,14 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
  * (azuriteSaveInterval.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
- * (azuriteBodyText.ts), and batch boundaries and request ids at less cost (azuriteRequestCosts.ts).
+ * (azuriteBodyText.ts), batch boundaries and request ids at less cost (azuriteRequestCosts.ts), and
+ * the modules it never uses here loaded only if it does (azuriteLazyModules.ts).
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two.
  */
 import { claimLocation } from './azuriteParent.js';
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
+import { installLazyModules } from './azuriteLazyModules.js';
 import { installRequestCosts } from './azuriteRequestCosts.js';
 import { installTableIndex } from './azuriteTableIndex.js';
 
@@ -17,6 +19,7 @@ const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.
 if (azuriteEntry) installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
+if (azuriteEntry) installLazyModules(azuriteEntry);
 if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);
 
 // Azurite prints where it listens to the process that started it, which reads its ports there
