@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
 import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory } from '../lib/config/heapGrowth.js';
+import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { runCli } from './program.js';
 
 // Peak memory follows the live set, not V8's default growth of up to four times it (docs/ARCHITECTURE.md, Memory).
@@ -24,5 +25,11 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.exit(128 + constants.signals[signal]);
   });
 }
+
+// A command whose embedded store stopped under it ends at once, instead of retrying a store that is gone.
+onEmbeddedStoreStopped((message) => {
+  process.stderr.write(`acs-logs: ${message}\n`);
+  process.exit(1);
+});
 
 process.exitCode = await runCli(process.argv.slice(2));

@@ -3,6 +3,7 @@ import { attachAzurite, type SharedAzurite } from '../lib/storage/sharedAzurite.
 import { checkTablePrefix } from '../lib/storage/errors.js';
 import { PendingTableStore } from '../lib/storage/pendingTableStore.js';
 import { givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
+import { watchEmbeddedStore } from './embeddedStoreStopped.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
 import { UsageError } from './errors.js';
@@ -75,6 +76,7 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
     throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
   }
   const azurite = await (flags.earlyAttach?.take() ?? attachAzurite(flags.dataDir));
+  watchEmbeddedStore(azurite, flags.dataDir);
   return {
     connectionString: azurite.connectionString,
     tables: embeddedTables(azurite, flags, tablePrefix, onTransient),
@@ -99,7 +101,10 @@ export async function openTables(flags: StorageFlags, tablePrefix = cliSettings(
   return {
     tables: new PendingTableStore(
       tablePrefix,
-      attaching.then((azurite) => embeddedTables(azurite, flags, tablePrefix, onTransient)),
+      attaching.then((azurite) => {
+        watchEmbeddedStore(azurite, flags.dataDir);
+        return embeddedTables(azurite, flags, tablePrefix, onTransient);
+      }),
     ),
     origin: 'embedded',
     where: embeddedWhere(flags),

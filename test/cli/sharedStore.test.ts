@@ -23,6 +23,19 @@ function records(text: string, pattern: RegExp): number {
   return Number(match[1]);
 }
 
+/** What `promise` settles to, or a failure naming what did not happen within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function generateTree(name: string, from: string, hours = 1): Promise<{ dir: string; records: number }> {
   const dir = path.join(work, name);
   const run = await cli(['generate', '--out', dir, '--hours', String(hours), '--from', from, '--seed', '3']);
@@ -253,6 +266,10 @@ describe('signals end a command and its embedded Azurite', () => {
       process.kill(lock.azuritePid, 'SIGKILL');
       // Though watch is still attached, the host does not go on handing out a dead Azurite's ports.
       await waitFor('the host to stop', () => (alive(lock.pid) ? undefined : true), 15_000);
+      // And watch, told by its host, ends at once with a message instead of retrying a store that is gone.
+      const ended = await within(running.done, 15_000, 'watch to end');
+      expect(ended.code).toBe(1);
+      expect(ended.stderr).toMatch(/embedded store in .* stopped while this command used it .*run the command again/);
       // Writes Azurite had not saved are gone with their checkpoints: the next run reads them again, once.
       expect((await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir])).code).toBe(0);
       const reference = path.join(work, 'azurite-dies-reference');
@@ -264,6 +281,43 @@ describe('signals end a command and its embedded Azurite', () => {
     } finally {
       running.child.kill('SIGKILL');
       await running.done;
+    }
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
+  it('a process whose Azurite dies under it mid-run ends at once with a message; the next run equals one clean run', async () => {
+    const tree = await generateTree('tree-dies-mid-run', '2024-10-05T00:00Z', 4);
+    const dataDir = path.join(work, 'azurite-dies-mid-run');
+    // Saved five times a second, so the kill lands after some of the run's writes were saved.
+    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
+      ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
+    });
+    try {
+      const lock = await waitFor('Azurite to start', async () => {
+        const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+        return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+      });
+      const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
+      await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
+      expect(running.child.exitCode, 'the run is still going').toBeNull();
+      process.kill(lock.azuritePid, 'SIGKILL');
+      // Its storage retries would have gone on for minutes against the dead ports.
+      const ended = await within(running.done, 15_000, 'the command to end');
+      expect(ended.code, ended.stderr).toBe(1);
+      expect(ended.stderr).toMatch(/embedded store in .* stopped while this command used it/);
+    } finally {
+      running.child.kill('SIGKILL');
+      await running.done;
+    }
+    const again = await cli(['process', tree.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(records(again.stdout, /with new data: (\d+) records/)).toBeGreaterThan(0);
+    const reference = path.join(work, 'azurite-dies-mid-run-reference');
+    expect((await cli(['process', tree.dir, '--quiet', '--data-dir', reference])).code).toBe(0);
+    for (const view of ['rooms-operations', 'calls']) {
+      const expected = (await cli(['query', view, '--format', 'json', '--data-dir', reference])).stdout;
+      expect(JSON.parse(expected), view).not.toHaveLength(0);
+      expect((await cli(['query', view, '--format', 'json', '--data-dir', dataDir])).stdout, view).toBe(expected);
     }
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
   });

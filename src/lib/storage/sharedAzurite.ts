@@ -11,6 +11,11 @@ export interface SharedAzurite {
   connectionString: string;
   /** Ends this process's registration; the host stops Azurite when no client is left. */
   detach(): void;
+  /**
+   * Settles when the host ended while this process was still attached (its Azurite exited, or it
+   * was killed): the connection string points at nothing any more. Never settles after detach().
+   */
+  stopped: Promise<void>;
 }
 
 const POLL_MS = 100;
@@ -126,7 +131,17 @@ function register(port: number): Promise<SharedAzurite | undefined> {
       // The registration must not keep a finished command alive.
       socket.unref();
       const { connectionString } = JSON.parse(received.slice(0, end)) as { connectionString: string };
-      resolve({ connectionString, detach: () => socket.destroy() });
+      let detached = false;
+      // The host closes its clients' connections only as it ends (it ends when none is left otherwise).
+      const stopped = new Promise<void>((settle) => socket.once('close', () => detached || settle()));
+      resolve({
+        connectionString,
+        stopped,
+        detach: () => {
+          detached = true;
+          socket.destroy();
+        },
+      });
     });
   });
 }

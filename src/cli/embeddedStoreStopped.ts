@@ -1,0 +1,28 @@
+import path from 'node:path';
+import type { SharedAzurite } from '../lib/storage/sharedAzurite.js';
+
+/**
+ * What a command does when the embedded store it is attached to stops under it (its Azurite exited,
+ * or its host was killed): every request would only retry a store that is gone, for minutes. The
+ * CLI's entry (main.ts) ends the process with a message; run in process (tests), nothing is set.
+ */
+export type StoreStoppedHandler = (message: string) => void;
+
+let handler: StoreStoppedHandler | undefined;
+
+export function onEmbeddedStoreStopped(next: StoreStoppedHandler | undefined): void {
+  handler = next;
+}
+
+/** Calls the handler if `azurite` stops while this command is attached to it. */
+export function watchEmbeddedStore(azurite: SharedAzurite, dataDir: string): void {
+  void azurite.stopped.then(() => handler?.(storeStoppedMessage(dataDir)));
+}
+
+export function storeStoppedMessage(dataDir: string): string {
+  const dir = path.resolve(dataDir);
+  return (
+    `the embedded store in ${dir} stopped while this command used it (see ${path.join(dir, 'azurite-host.log')}). ` +
+    'Every write is whole and saved with its checkpoint, so nothing is counted twice or lost: run the command again.'
+  );
+}
