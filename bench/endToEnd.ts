@@ -262,24 +262,28 @@ async function dumpRows(dataDir: string, file: string): Promise<number> {
 }
 
 /**
- * (s′) The sink floor of the run's own rows: every row (c) left, upserted straight into a new on-disk
+ * (s′) The sink floor of the run's own rows (with `packed`, (s″): the same rows in full transactions
+ * whatever their partitions, so that only their content differs from (s)): every row (c) left, upserted straight into a new on-disk
  * Azurite in as few transactions as the service allows (one partition, at most 100 rows and 4 MiB
  * each), 8 at a time. The same entities, so the same bytes for Azurite to parse and keep.
  */
-export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
+export async function sinkRowsPhase(rowsFile: string, packed = false): Promise<PhaseResult> {
   const batches: (SinkBatch & { bytes: number })[] = [];
   const open = new Map<string, (typeof batches)[number]>();
   let entities = 0;
   for await (const line of createInterface({ input: createReadStream(rowsFile), crlfDelay: Infinity })) {
     if (line === '') continue;
     const row = JSON.parse(line) as { table: string; partitionKey: string; rowKey: string; data: Record<string, unknown> };
-    const key = row.table + '\u0000' + row.partitionKey;
-    const write: RowWrite = { op: 'upsert', rowKey: row.rowKey, data: row.data };
-    // A transaction's bytes are the sum of its operations'.
-    const bytes = transactionBytesOf(row.partitionKey, [write]);
+    // Packed (s″): a table's rows fill transactions in turn, each under a partition of its own; the
+    // row's partition joins its row key, so every row stays a row of its own.
+    const key = packed ? row.table : row.table + '\u0000' + row.partitionKey;
+    const write: RowWrite = { op: 'upsert', rowKey: packed ? `${row.partitionKey}|${row.rowKey}` : row.rowKey, data: row.data };
     let batch = open.get(key);
+    const partitionKey = packed ? (batch?.partitionKey ?? `b${batches.length}`) : row.partitionKey;
+    // A transaction's bytes are the sum of its operations'.
+    const bytes = transactionBytesOf(partitionKey, [write]);
     if (!batch || batch.writes.length >= MAX_TRANSACTION_ROWS || batch.bytes + bytes > MAX_TRANSACTION_BYTES) {
-      batch = { table: row.table, partitionKey: row.partitionKey, writes: [], bytes: 0 };
+      batch = { table: row.table, partitionKey: packed ? `b${batches.length}` : row.partitionKey, writes: [], bytes: 0 };
       open.set(key, batch);
       batches.push(batch);
     }
@@ -287,7 +291,7 @@ export async function sinkRowsPhase(rowsFile: string): Promise<PhaseResult> {
     batch.bytes += bytes;
     entities++;
   }
-  return sinkInto('sinkRows', batches, entities);
+  return sinkInto(packed ? 'sinkPacked' : 'sinkRows', batches, entities);
 }
 
 /** About the size and shape of an aggregate row (ten properties, a few of them strings). */

@@ -28,12 +28,12 @@ import {
   type PhaseResult,
   type PipelineStage,
 } from './phases.js';
-import { fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
+import { entityRateOver, fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
 
 type PhaseRequest =
   | { phase: 'floor' | 'e2e' | 'loop' | 'duckdb'; files: string[] }
   | { phase: 'cli'; files: string[]; rowsFile?: string; memory?: MemoryProfile }
-  | { phase: 'sinkRows'; rowsFile: string }
+  | { phase: 'sinkRows'; rowsFile: string; packed?: boolean }
   | { phase: 'growth'; first: string[]; second: string[] }
   | { phase: 'sink'; entities: number }
   | { phase: 'pipeline'; files: string[]; upTo?: PipelineStage }
@@ -58,7 +58,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'sink':
       return sinkPhase(request.entities);
     case 'sinkRows':
-      return sinkRowsPhase(request.rowsFile);
+      return sinkRowsPhase(request.rowsFile, request.packed);
     case 'duckdb':
       return duckdbPhase(request.files);
     case 'loop':
@@ -130,7 +130,7 @@ async function main(args: BenchArgs): Promise<void> {
       for (const sink of sinksAfter?.(run) ?? []) {
         const after = await inChild(sink.request);
         const list = sinkRatios.get(sink.name) ?? [];
-        list.push(Number(run.extra['entities']) / (run.ms / 1000) / Number(after.extra['entitiesPerSecond']));
+        list.push(entityRateOver(run, after));
         sinkRatios.set(sink.name, list);
       }
     }
@@ -173,11 +173,16 @@ async function main(args: BenchArgs): Promise<void> {
     }
     // The machine's speed drifts by a third within minutes: (c), the headline ratio, is a median too,
     // and each of its runs is measured against a floor run of its own files just before it, and
-    // against the sink floors (s) and (s′) right after it.
+    // against the sink floors (s), (s′) and (s″) right after it.
     const rowsFile = path.join(args.dir, 'c-rows.jsonl');
     const sinksAfter: SinksAfter = (run) => [
       { name: 'Sink', request: { phase: 'sink', entities: Number(run.extra['entities'] ?? 100_000) } },
-      ...(run.extra['rowsLeft'] !== undefined ? [{ name: 'SinkRows', request: { phase: 'sinkRows', rowsFile } as PhaseRequest }] : []),
+      ...(run.extra['rowsLeft'] !== undefined
+        ? [
+            { name: 'SinkRows', request: { phase: 'sinkRows', rowsFile } as PhaseRequest },
+            { name: 'SinkPacked', request: { phase: 'sinkRows', rowsFile, packed: true } as PhaseRequest },
+          ]
+        : []),
     ];
     await step(
       'c',
@@ -191,7 +196,10 @@ async function main(args: BenchArgs): Promise<void> {
     // As many entities as (c) wrote, straight into Azurite: the most any writer can get from it.
     const entities = Number(results['c']?.extra['entities'] ?? 100_000);
     await step('s', { phase: 'sink', entities });
-    if (results['c']?.extra['rowsLeft'] !== undefined) await step('s2', { phase: 'sinkRows', rowsFile: path.join(args.dir, 'c-rows.jsonl') });
+    if (results['c']?.extra['rowsLeft'] !== undefined) {
+      await step('s2', { phase: 'sinkRows', rowsFile: path.join(args.dir, 'c-rows.jsonl') });
+      await step('s3', { phase: 'sinkRows', rowsFile: path.join(args.dir, 'c-rows.jsonl'), packed: true });
+    }
   }
   if (args.phases.has('t')) await step('t', { phase: 'timer', root: tree.dir, files: tree.files });
   // The low memory profile: what it costs on the tree, end to end and in the timer (a 512 MB instance runs it).
