@@ -23,6 +23,6 @@ export function storeStoppedMessage(dataDir: string): string {
   const dir = path.resolve(dataDir);
   return (
     `the embedded store in ${dir} stopped while this command used it (see ${path.join(dir, 'azurite-host.log')}). ` +
-    'Every write is whole and saved with its checkpoint, so nothing is counted twice or lost: run the command again.'
+    'Nothing is counted twice or lost by stopping here (every write is a whole transaction kept with its checkpoint): run the command again.'
   );
 }

@@ -3,7 +3,7 @@
  * loads, as it starts, two module trees this product never uses: the SQL blob server (Sequelize:
  * used only when `AZURITE_DB` names a database) and Application Insights (its telemetry, which the
  * product turns off; loading it also hooks every later `require`). Together they are about 0.6 s
- * of Azurite's 1.4 s start-up, paid by every command that starts the embedded store. Each now loads
+ * of Azurite's 1.3 s start-up, paid by every command that starts the embedded store. Each now loads
  * the first time Azurite touches it: an Azurite that does use them gets the real modules. An Azurite
  * whose modules are laid out otherwise is left as it is.
  */
