@@ -363,6 +363,10 @@ describe('signals end a command and its embedded Azurite', () => {
 
   it('a store host SIGKILLed while its Azurite starts leaves no unknown orphan: the next command stops it', async () => {
     const dataDir = path.join(work, 'sigkill-starting');
+    // An earlier host's failure, still in the log: not the reason this start fails.
+    const earlier = '2024-01-01T00:00:00.000Z embedded Azurite in an earlier start did not start: an older reason';
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'azurite-host.log'), earlier + '\n');
     const running = startCli(['query', 'rooms', '--data-dir', dataDir]);
     const lock = await waitFor('the lock to name the starting Azurite', async () => {
       const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
@@ -370,8 +374,10 @@ describe('signals end a command and its embedded Azurite', () => {
       return parsed;
     });
     process.kill(lock.pid, 'SIGKILL');
-    running.child.kill('SIGKILL');
-    await running.done;
+    const failed = await within(running.done, 30_000, 'the command to fail');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/the embedded Azurite did not start \(its host was killed by SIGKILL\)/);
+    expect(failed.stderr).not.toContain('an older reason');
     const again = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir]);
     expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
     expect(alive(lock.azuritePid)).toBe(false);

@@ -90,17 +90,21 @@ async function startHost(dataDir: string): Promise<string> {
   }
   if (!existsSync(hostScript)) return `the embedded Azurite host ${hostScript} is missing: build the CLI first`;
   const log = await open(hostLog(dataDir), 'a');
+  // The log keeps earlier hosts' lines: only what this host writes tells why it ended.
+  const logStart = (await log.stat()).size;
   const child = spawn(process.execPath, [hostScript, path.resolve(dataDir), String(process.pid)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
   await log.close();
   child.unref();
-  const code = await new Promise<number | null>((resolve) => {
-    child.once('error', () => resolve(1));
-    child.once('exit', (exitCode) => resolve(exitCode));
+  const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 1, signal: null }));
+    child.once('exit', (exitCode, exitSignal) => resolve({ code: exitCode, signal: exitSignal }));
   });
   if (code === LOST_RACE_EXIT) return '';
-  const tail = (await readFile(hostLog(dataDir), 'utf8').catch(() => '')).trim().split('\n').at(-1) ?? '';
   // A host that served and then stopped (its clients left) is no failure of this start.
-  return code === 0 ? '' : `the embedded Azurite did not start (exit ${code}): ${tail}`;
+  if (code === 0) return '';
+  const written = (await readFile(hostLog(dataDir)).catch(() => Buffer.alloc(0))).subarray(logStart).toString('utf8');
+  const tail = written.trim().split('\n').at(-1) || `no message in ${hostLog(dataDir)}`;
+  return `the embedded Azurite did not start (${signal ? `its host was killed by ${signal}` : `exit ${code}`}): ${tail}`;
 }
 
 function hostLog(dataDir: string): string {
