@@ -279,11 +279,11 @@ export async function sinkRowsPhase(rowsFile: string, packed = false): Promise<P
     const key = packed ? row.table : row.table + '\u0000' + row.partitionKey;
     const write: RowWrite = { op: 'upsert', rowKey: packed ? `${row.partitionKey}|${row.rowKey}` : row.rowKey, data: row.data };
     let batch = open.get(key);
-    const partitionKey = packed ? (batch?.partitionKey ?? `b${batches.length}`) : row.partitionKey;
-    // A transaction's bytes are the sum of its operations'.
-    const bytes = transactionBytesOf(partitionKey, [write]);
+    // A transaction's bytes are the sum of its operations' (which count the partition key).
+    let bytes = transactionBytesOf(batch?.partitionKey ?? row.partitionKey, [write]);
     if (!batch || batch.writes.length >= MAX_TRANSACTION_ROWS || batch.bytes + bytes > MAX_TRANSACTION_BYTES) {
       batch = { table: row.table, partitionKey: packed ? `b${batches.length}` : row.partitionKey, writes: [], bytes: 0 };
+      bytes = transactionBytesOf(batch.partitionKey, [write]);
       open.set(key, batch);
       batches.push(batch);
     }

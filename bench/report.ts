@@ -185,21 +185,21 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
     if (sink) {
       out.push(
         `- Entity write rate: ${fmt(cRate, 0)} entities/s end to end, against ${fmt(Number(sink.extra['entitiesPerSecond']), 0)} entities/s for the sink floor (s): ` +
-          `${fmt(cRate / Number(sink.extra['entitiesPerSecond']), 3)} of it` +
+          `${fmt(entityRateOver(c, sink), 3)} of it` +
           pairedNote(c, 'Sink', '(s)'),
       );
     }
     if (sinkRows) {
       out.push(
         `- Against the sink floor of the same rows (s′), ${fmt(Number(sinkRows.extra['entitiesPerSecond']), 0)} entities/s: ` +
-          `${fmt(cRate / Number(sinkRows.extra['entitiesPerSecond']), 3)} of it` +
+          `${fmt(entityRateOver(c, sinkRows), 3)} of it` +
           pairedNote(c, 'SinkRows', '(s′)'),
       );
     }
     if (sinkPacked) {
       out.push(
         `- Against the same rows packed whatever their partitions (s″), ${fmt(Number(sinkPacked.extra['entitiesPerSecond']), 0)} entities/s: ` +
-          `${fmt(cRate / Number(sinkPacked.extra['entitiesPerSecond']), 3)} of it` +
+          `${fmt(entityRateOver(c, sinkPacked), 3)} of it` +
           pairedNote(c, 'SinkPacked', '(s″)'),
       );
     }
