@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite } from '../../src/lib/storage/azurite.js';
 import { azuriteLocation } from '../../src/lib/storage/embeddedLock.js';
 import { attachAzurite } from '../../src/lib/storage/sharedAzurite.js';
-import { cli, cliProcess, startCli } from '../support/cli.js';
+import { cli, cliProcess, startCli, type RunningCli } from '../support/cli.js';
 import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
@@ -34,6 +34,25 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * `process` of `tree` on a new data dir, returned once Azurite has saved some of the run's writes and
+ * the run still goes on: saved five times a second, so a kill then lands between saves; two files at
+ * a time, so the run makes many writes (all files at once would be one).
+ */
+async function processSavedMidRun(tree: string, dataDir: string): Promise<{ running: RunningCli; lock: { pid: number; azuritePid: number } }> {
+  const running = startCli(['process', tree, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
+    ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
+  });
+  const lock = await waitFor('Azurite to start', async () => {
+    const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+    return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+  });
+  const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
+  await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
+  expect(running.child.exitCode, 'the run is still going').toBeNull();
+  return { running, lock };
 }
 
 async function generateTree(name: string, from: string, hours = 1): Promise<{ dir: string; records: number }> {
@@ -201,19 +220,8 @@ describe('signals end a command and its embedded Azurite', () => {
     const clean = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     expect((await cli(['process', tree.dir, '--quiet', ...clean])).code).toBe(0);
     const dataDir = path.join(work, 'crash-azurite');
-    // Saved five times a second, so the kill lands between saves, after some of the run's writes were
-    // saved; two files at a time, so the run makes many writes (all files at once would be one).
-    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
-      ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
-    });
-    const lock = await waitFor('Azurite to start', async () => {
-      const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
-      return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
-    });
-    const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
-    await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
-    expect(running.child.exitCode, 'the run is still going').toBeNull();
-    // Store and command die together, as on a power cut: the command would only retry a store that is gone.
+    const { running, lock } = await processSavedMidRun(tree.dir, dataDir);
+    // Store and command die together, as on a power cut.
     process.kill(lock.azuritePid, 'SIGKILL');
     process.kill(lock.pid, 'SIGKILL');
     running.child.kill('SIGKILL');
@@ -288,18 +296,8 @@ describe('signals end a command and its embedded Azurite', () => {
   it('a process whose Azurite dies under it mid-run ends at once with a message; the next run equals one clean run', async () => {
     const tree = await generateTree('tree-dies-mid-run', '2024-10-05T00:00Z', 4);
     const dataDir = path.join(work, 'azurite-dies-mid-run');
-    // Saved five times a second, so the kill lands after some of the run's writes were saved.
-    const running = startCli(['process', tree.dir, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
-      ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
-    });
+    const { running, lock } = await processSavedMidRun(tree.dir, dataDir);
     try {
-      const lock = await waitFor('Azurite to start', async () => {
-        const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
-        return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
-      });
-      const database = path.join(dataDir, 'azurite', '__azurite_db_table__.json');
-      await waitFor("a first save of the run's writes", async () => (((await stat(database).catch(() => undefined))?.size ?? 0) > 100_000 ? true : undefined));
-      expect(running.child.exitCode, 'the run is still going').toBeNull();
       process.kill(lock.azuritePid, 'SIGKILL');
       // Its storage retries would have gone on for minutes against the dead ports.
       const ended = await within(running.done, 15_000, 'the command to end');
