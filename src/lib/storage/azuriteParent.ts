@@ -32,15 +32,19 @@ export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, p
   const parent = Number(env[AZURITE_PARENT_VARIABLE]);
   if (!Number.isInteger(parent) || parent <= 0 || parent === ppid) return true;
   // Only its own name: a new Azurite on the same folder may have written its own since.
-  if (pidFile !== undefined && namedIn(pidFile) === String(pid)) rmSync(pidFile, { force: true });
+  if (pidFile !== undefined && azuriteNamedIn(path.dirname(pidFile)) === pid) rmSync(pidFile, { force: true });
   return false;
 }
 
-function namedIn(pidFile: string): string | undefined {
+/** The pid of the Azurite that named itself in `location`, if one did. */
+export function azuriteNamedIn(location: string): number | undefined {
+  let text: string;
   try {
-    return readFileSync(pidFile, 'utf8');
+    text = readFileSync(path.join(location, AZURITE_PID_FILE), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { compiledModule } from './azurite.js';
-import { AZURITE_PID_FILE } from './azuriteParent.js';
+import { azuriteNamedIn } from './azuriteParent.js';
 import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
 
 export interface SharedAzurite {
@@ -102,9 +102,28 @@ async function startHost(dataDir: string): Promise<string> {
   if (code === LOST_RACE_EXIT) return '';
   // A host that served and then stopped (its clients left) is no failure of this start.
   if (code === 0) return '';
-  const written = (await readFile(hostLog(dataDir)).catch(() => Buffer.alloc(0))).subarray(logStart).toString('utf8');
-  const tail = written.trim().split('\n').at(-1) || `no message in ${hostLog(dataDir)}`;
+  const tail = (await linesFrom(hostLog(dataDir), logStart)).trim().split('\n').at(-1) || `no message in ${hostLog(dataDir)}`;
   return `the embedded Azurite did not start (${signal ? `its host was killed by ${signal}` : `exit ${code}`}): ${tail}`;
+}
+
+/** What `file` holds from byte `start` on: only that is read, however long the file grew before. */
+async function linesFrom(file: string, start: number): Promise<string> {
+  let handle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    // Removed meanwhile: there is no message to quote.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    const bytes = Buffer.alloc(Math.max(0, size - start));
+    await handle.read(bytes, 0, bytes.length, start);
+    return bytes.toString('utf8');
+  } finally {
+    await handle.close();
+  }
 }
 
 function hostLog(dataDir: string): string {
@@ -157,19 +176,13 @@ function register(port: number): Promise<SharedAzurite | undefined> {
 async function stopOrphan(lock: EmbeddedLock, dataDir: string): Promise<void> {
   // A lock copied with a data dir names the original's Azurite: that one is not this dir's to stop.
   if (path.resolve(lock.location) !== azuriteLocation(dataDir)) return;
-  const pid = lock.azuritePid ?? (await namedInFolder(lock.location));
+  const pid = lock.azuritePid ?? azuriteNamedIn(lock.location);
   if (pid === undefined || !processMatches(pid, ['azurite.js', lock.location])) return;
   process.kill(pid, 'SIGTERM');
   const deadline = Date.now() + 60_000;
   while (processAlive(pid) && Date.now() < deadline) await sleep(POLL_MS);
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   while (processAlive(pid)) await sleep(POLL_MS);
-}
-
-async function namedInFolder(location: string): Promise<number | undefined> {
-  const text = await readFile(path.join(location, AZURITE_PID_FILE), 'utf8').catch(() => '');
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
 function sleep(ms: number): Promise<undefined> {
