@@ -77,6 +77,18 @@ export async function runProcessCommand(paths: readonly string[], dataDir: strin
 /** Clock ticks per second of /proc/<pid>/stat times: 100 on Linux on x64 and arm64. */
 const CLOCK_TICKS = 100;
 
+/** CPU seconds a process has used, all its threads (Linux: /proc); undefined where /proc cannot tell. */
+async function cpuSecondsOf(pid: number): Promise<number | undefined> {
+  try {
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+    // After the command's ")": state is field 3 of stat, utime and stime are fields 14 and 15.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Follows the CPU time of the embedded Azurite of `dataDir` (named by its lock file) while a command
  * runs; `stop` resolves to the last seen, in seconds, or undefined where /proc cannot tell.
@@ -87,12 +99,9 @@ function azuriteCpuSampler(dataDir: string): { stop(): Promise<number | undefine
     try {
       const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { azuritePid?: number };
       if (lock.azuritePid === undefined) return;
-      const fields = (await readFile(`/proc/${lock.azuritePid}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
-      // After the command's ")": state is field 3 of stat, utime and stime are fields 14 and 15.
-      const ticks = Number(fields[11]) + Number(fields[12]);
-      if (Number.isFinite(ticks)) last = ticks / CLOCK_TICKS;
+      last = (await cpuSecondsOf(lock.azuritePid)) ?? last;
     } catch {
-      // No lock yet, or no /proc: nothing to see this time.
+      // No lock yet: nothing to see this time.
     }
   };
   let sampling = Promise.resolve();
@@ -207,6 +216,7 @@ async function sinkInto(name: string, batches: readonly SinkBatch[], entities: n
   try {
     const tables = new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, 'Sink');
     for (const table of new Set(batches.map((batch) => batch.table))) await tables.ensureTable(table);
+    const azuriteCpuBefore = await cpuSecondsOf(azurite.pid);
     const started = performance.now();
     let next = 0;
     await Promise.all(
@@ -219,6 +229,10 @@ async function sinkInto(name: string, batches: readonly SinkBatch[], entities: n
       }),
     );
     const ms = performance.now() - started;
+    // Azurite's CPU for the writes alone: its start-up before and its save on stop after are left out.
+    const azuriteCpuAfter = await cpuSecondsOf(azurite.pid);
+    const azuriteCpu: Record<string, number> =
+      azuriteCpuBefore !== undefined && azuriteCpuAfter !== undefined ? { azuriteCpuSeconds: round(azuriteCpuAfter - azuriteCpuBefore, 2) } : {};
     return {
       name,
       ms,
@@ -226,7 +240,7 @@ async function sinkInto(name: string, batches: readonly SinkBatch[], entities: n
       records: entities,
       peakRssMb: round(process.resourceUsage().maxRSS / 1024),
       sampledRssMb: 0,
-      extra: { entities, requests: tables.requestCount, entitiesPerSecond: Math.round(entities / (ms / 1000)) },
+      extra: { entities, requests: tables.requestCount, entitiesPerSecond: Math.round(entities / (ms / 1000)), ...azuriteCpu },
     };
   } finally {
     await azurite.stop();

@@ -62,6 +62,50 @@ export function entityRateOver(c: PhaseResult, sink: PhaseResult): number {
   return Number(c.extra['entities']) / (c.ms / 1000) / Number(sink.extra['entitiesPerSecond']);
 }
 
+/** Entities a phase wrote per second. */
+function entityRate(result: PhaseResult): number {
+  return Number(result.extra['entities']) / (result.ms / 1000);
+}
+
+/** The ceilings of (c)'s ratio to (s), from the runs of one round; `Ceiling…` names, as pairedOr reads them. */
+export const CEILINGS = {
+  CeilingFreeProcessor: 'a processor that takes no time, the rows in their partitions: no faster than (s′)',
+  CeilingFreeProcessorPacked: 'a processor that takes no time and the rows packed whatever their partitions: no faster than (s″)',
+  CeilingFreeStore: 'a store that takes no time: no faster than (c′), the processor alone',
+  CeilingSharedCores:
+    'the processor and Azurite each using the CPU they use alone, sharing the cores perfectly: no faster than (c′)’s CPU and Azurite’s in (s′) over the cores',
+  CeilingSharedCoresPacked: 'the same with the rows packed: (c′)’s CPU and Azurite’s in (s″) over the cores',
+} as const;
+
+/**
+ * The most (c) could reach against (s) in one round, each from a measured least time for (c)'s own
+ * entities: (c) does at least the work of each part alone, so it takes no less than either part
+ * takes alone, nor less than their CPU seconds over the cores, however they overlap. A ceiling
+ * whose runs are missing is left out.
+ */
+export function ceilingsOverSink(c: PhaseResult, round: ReadonlyMap<string, PhaseResult>, cores: number): Partial<Record<keyof typeof CEILINGS, number>> {
+  const sink = round.get('Sink');
+  if (!sink) return {};
+  const over = (leastSeconds: number): number => Number(c.extra['entities']) / leastSeconds / entityRate(sink);
+  const out: Partial<Record<keyof typeof CEILINGS, number>> = {};
+  const rows = round.get('SinkRows');
+  const packed = round.get('SinkPacked');
+  const loop = round.get('Loop');
+  if (rows) out.CeilingFreeProcessor = over(rows.ms / 1000);
+  if (packed) out.CeilingFreeProcessorPacked = over(packed.ms / 1000);
+  if (!loop) return out;
+  out.CeilingFreeStore = over(loop.ms / 1000);
+  const sharing = (store: PhaseResult | undefined): number | undefined => {
+    const cpu = Number(loop.extra['cpuSeconds']) + Number(store?.extra['azuriteCpuSeconds']);
+    return Number.isFinite(cpu) && cpu > 0 ? over(cpu / cores) : undefined;
+  };
+  const shared = sharing(rows);
+  const sharedPacked = sharing(packed);
+  if (shared !== undefined) out.CeilingSharedCores = shared;
+  if (sharedPacked !== undefined) out.CeilingSharedCoresPacked = sharedPacked;
+  return out;
+}
+
 /** The median of (c)'s ratios to a sink run right after each of its runs, when the bench paired them; else the ratio to `sink`. */
 function pairedOr(c: PhaseResult, name: string, sink: PhaseResult): number {
   const paired = c.extra[`paired${name}Ratio`];
@@ -203,8 +247,15 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
           pairedNote(c, 'SinkPacked', '(s″)'),
       );
     }
+    const ceilings = Object.entries(CEILINGS).filter(([name]) => c.extra[`paired${name}Ratios`] !== undefined);
+    if (ceilings.length > 0) {
+      out.push(
+        `- The most (c) could reach against (s) on this machine, run by run, each from runs right after a (c) run (median in bold), with:`,
+        ...ceilings.map(([name, what]) => `  - ${what}: ${String(c.extra[`paired${name}Ratios`])}, **${String(c.extra[`paired${name}Ratio`])}**`),
+      );
+    }
     const loop = r['loop'];
-    if (sink && loop && loop.extra['entities'] !== undefined) {
+    if (sink && loop && loop.extra['entities'] !== undefined && ceilings.length === 0) {
       // The processor's own pace bounds the rate whatever the store: it shows how far any store could take (c).
       const loopRate = Number(loop.extra['entities']) / (loop.ms / 1000);
       out.push(
@@ -439,7 +490,10 @@ reported, with every run's seconds beside it. With (a), each run of (c) comes ri
 of the same files, and the end-to-end target judges the median of those ratios; with (s), each is
 followed by a run of (s), one of (s′) and one of (s″), and the entity-rate targets judge the medians of those
 ratios: the machine's speed drifts within minutes, and a ratio of two runs made minutes apart would
-measure the drift too.
+measure the drift too. With (c′) (\`loop\`) as well, a run of (c′) follows them, and the same round
+gives the ceilings of (c) against (s): the least time (c) could take for its entities with either
+part taking no time, or with both using the CPU they use alone (their CPU seconds, all threads,
+over the cores).
 
 ## How to read it
 

@@ -8,6 +8,7 @@
  */
 import { fork } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { limitHeapGrowth } from '../src/lib/config/heapGrowth.js';
@@ -28,7 +29,7 @@ import {
   type PhaseResult,
   type PipelineStage,
 } from './phases.js';
-import { entityRateOver, fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
+import { ceilingsOverSink, entityRateOver, fmt, mb, rate, report, writeReport, type RunNotes } from './report.js';
 
 type PhaseRequest =
   | { phase: 'floor' | 'e2e' | 'loop' | 'duckdb'; files: string[] }
@@ -127,11 +128,19 @@ async function main(args: BenchArgs): Promise<void> {
       runs.push(run);
       if (before) ratios.push(rate(run).rps / rate(before).rps);
       // Each sink right after the run it is compared with, for the same reason as the floor before it.
+      const round = new Map<string, PhaseResult>();
       for (const sink of sinksAfter?.(run) ?? []) {
         const after = await inChild(sink.request);
+        round.set(sink.name, after);
+        if (after.extra['entitiesPerSecond'] === undefined) continue;
         const list = sinkRatios.get(sink.name) ?? [];
         list.push(entityRateOver(run, after));
         sinkRatios.set(sink.name, list);
+      }
+      for (const [name, bound] of Object.entries(ceilingsOverSink(run, round, os.cpus().length))) {
+        const list = sinkRatios.get(name) ?? [];
+        list.push(bound);
+        sinkRatios.set(name, list);
       }
     }
     runs.sort((x, y) => x.ms - y.ms);
@@ -183,6 +192,8 @@ async function main(args: BenchArgs): Promise<void> {
             { name: 'SinkPacked', request: { phase: 'sinkRows', rowsFile, packed: true } as PhaseRequest },
           ]
         : []),
+      // The processor alone, for the ceilings of (c) against (s) in the same round.
+      ...(args.phases.has('loop') ? [{ name: 'Loop', request: { phase: 'loop', files } as PhaseRequest }] : []),
     ];
     await step(
       'c',

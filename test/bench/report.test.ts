@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseBenchArgs, type BenchArgs } from '../../bench/args.js';
 import type { TreeInfo } from '../../bench/data.js';
 import type { PhaseResult } from '../../bench/phases.js';
-import { ANALYSIS_HEADING, report, withAnalysisKept, writeReport } from '../../bench/report.js';
+import { ANALYSIS_HEADING, ceilingsOverSink, report, withAnalysisKept, writeReport } from '../../bench/report.js';
 
 const EVERY_PHASE_HEADER =
   '| phase | seconds | records/s | ratio to floor | ratio to DuckDB | requests / 1,000 records | entities / 1,000 records | peak RSS MiB |';
@@ -110,6 +110,64 @@ describe('bench report', () => {
     );
     expect(text).toContain('- end-to-end entity write rate ≥ 0.5× the sink floor (s): 0.200 — **MISSED**');
     expect(text).toContain('- the same against the sink floor of the same rows (s′): 0.600 — **met**');
+  });
+
+  it("bounds (c)'s ratio to (s) by the least time of each part alone, and of both parts' CPU over the cores, from the runs of one round", () => {
+    const c = phase(8_000, { entities: 3_600 });
+    const round = new Map<string, PhaseResult>([
+      ['Sink', phase(1_000, { entities: 3_600, entitiesPerSecond: 3_600 })],
+      // Fewer rows than (c) wrote entities: (c) writes some rows more than once, and no faster than these.
+      ['SinkRows', phase(2_000, { entities: 3_000, entitiesPerSecond: 1_500, azuriteCpuSeconds: 1.5 })],
+      ['SinkPacked', phase(1_500, { entities: 3_000, entitiesPerSecond: 2_000, azuriteCpuSeconds: 1.2 })],
+      ['Loop', phase(2_500, { entities: 3_700, cpuSeconds: 2.5 })],
+    ]);
+    const ceilings = ceilingsOverSink(c, round, 2);
+    expect(ceilings.CeilingFreeProcessor).toBeCloseTo(3_600 / 2 / 3_600, 6);
+    expect(ceilings.CeilingFreeProcessorPacked).toBeCloseTo(3_600 / 1.5 / 3_600, 6);
+    expect(ceilings.CeilingFreeStore).toBeCloseTo(3_600 / 2.5 / 3_600, 6);
+    // (c)'s 3,600 entities in no less than (2.5 + 1.5) / 2 s: 1,800 entities/s at most.
+    expect(ceilings.CeilingSharedCores).toBeCloseTo(0.5, 6);
+    expect(ceilings.CeilingSharedCoresPacked).toBeCloseTo(3_600 / (3.7 / 2) / 3_600, 6);
+    // On one core the same CPU takes twice as long.
+    expect(ceilingsOverSink(c, round, 1).CeilingSharedCores).toBeCloseTo(0.25, 6);
+
+    round.delete('Loop');
+    expect(Object.keys(ceilingsOverSink(c, round, 2)).sort()).toEqual(['CeilingFreeProcessor', 'CeilingFreeProcessorPacked']);
+    round.set('Loop', phase(2_500, { entities: 3_700, cpuSeconds: 2.5 }));
+    round.set('SinkRows', phase(2_000, { entities: 3_000, entitiesPerSecond: 1_500 }));
+    expect(ceilingsOverSink(c, round, 2).CeilingSharedCores).toBeUndefined();
+    round.delete('Sink');
+    expect(ceilingsOverSink(c, round, 2)).toEqual({});
+  });
+
+  it('prints the ceilings of (c) against (s), run by run with their medians, in place of the one from (c′) alone', () => {
+    const text = report(
+      args(['--phases', 'a,loop,c,s']),
+      tree,
+      {
+        a: phase(1_000),
+        loop: phase(2_000, { entities: 3_600, requestsTotal: 482 }),
+        c: phase(8_000, {
+          entities: 3_600,
+          pairedSinkRatio: 0.2,
+          pairedSinkRatios: '0.180 / 0.200 / 0.220',
+          pairedCeilingFreeStoreRatio: 0.45,
+          pairedCeilingFreeStoreRatios: '0.400 / 0.450 / 0.470',
+          pairedCeilingSharedCoresRatio: 0.31,
+          pairedCeilingSharedCoresRatios: '0.300 / 0.310 / 0.330',
+        }),
+        s: phase(1_000, { entities: 3_600, requests: 36, entitiesPerSecond: 3_600 }),
+      },
+      { commandLine: [], at: new Date('2026-01-02T03:04:05.000Z') },
+    );
+    const lines = text.split('\n');
+    const at = lines.findIndex((line) => line.startsWith('- The most (c) could reach against (s) on this machine'));
+    expect(at).toBeGreaterThan(0);
+    expect(lines[at + 1]).toBe('  - a store that takes no time: no faster than (c′), the processor alone: 0.400 / 0.450 / 0.470, **0.45**');
+    expect(lines[at + 2]).toBe(
+      '  - the processor and Azurite each using the CPU they use alone, sharing the cores perfectly: no faster than (c′)’s CPU and Azurite’s in (s′) over the cores: 0.300 / 0.310 / 0.330, **0.31**',
+    );
+    expect(text).not.toContain('- With a store that takes no time');
   });
 
   it('judges the 1 GB memory target for the default profile and, beside it, for the low one, with both times', () => {
