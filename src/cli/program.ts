@@ -4,6 +4,7 @@ import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
 import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
+import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
 import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
@@ -72,7 +73,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .addOption(new Option('--granularity <g>', 'bucket size').choices(['hour', 'day']).default('day'))
       .option('--from <iso>', 'start (inclusive), ISO-8601 UTC')
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
-      .option('--resource <id>', 'only this ACS resource id')
+      .option('--resource <id>', 'only this ACS resource: its full id, or the name tables show (any case)')
       .option('--correlation-id <id>', 'only this call (the calls view)')
       .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table'))
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
@@ -158,7 +159,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('list')
       .description('list quarantined lines with file, line, offset, reason and raw text')
       .option('--container <c>', 'only this container')
-      .option('--code <code>', 'only this error code')
+      .addOption(new Option('--code <code>', 'only this error code').choices([...QUARANTINE_CODES]))
       .option('--all', 'include lines already replayed')
       .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
   ).action(async (flags) => {
@@ -170,7 +171,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .command('replay')
         .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
         .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
-        .option('--code <code>', 'only lines with this error code'),
+        .addOption(new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES])),
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
+import { QUARANTINE_CODES, type IssueCode, type QuarantineCode } from '../../src/lib/processing/quarantineCodes.js';
 import { runInProcess } from '../support/inProcessCli.js';
 
 /** Usage mistakes of every command: exit code 2, a reason on stderr, nothing on stdout, no storage touched. */
@@ -48,10 +49,12 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   ],
   'quarantine list': [
     ['quarantine', 'list', '--format', 'yaml'],
+    ['quarantine', 'list', '--code', 'schema_invlaid'],
     ['quarantine', 'list', '--connection-string', 'garbage'],
   ],
   'quarantine replay': [
     ['quarantine', 'replay', '--max-line-bytes', 'abc'],
+    ['quarantine', 'replay', '--code', 'bogus'],
     ['quarantine', 'replay', '--connection-string', 'garbage'],
   ],
   demo: [
@@ -73,6 +76,9 @@ function leafCommands(command: Command, prefix = ''): string[] {
   });
 }
 
+// Every code a step can give is one --code takes: a code added to a step's union and not to the list fails to compile here.
+const EVERY_CODE_LISTED: [Exclude<IssueCode, QuarantineCode>] extends [never] ? true : never = true;
+
 describe('exit codes', () => {
   it('every command has usage-error cases here', () => {
     expect(leafCommands(buildProgram(new PassThrough(), new PassThrough())).sort()).toEqual(Object.keys(USAGE_ERRORS).sort());
@@ -87,6 +93,16 @@ describe('exit codes', () => {
       expect(run.stdout).toBe('');
     },
   );
+
+  it('lets --code name every code a step gives a line it cannot use', () => {
+    expect(EVERY_CODE_LISTED).toBe(true);
+  });
+
+  it('names the codes --code takes when given one that no entry can carry', async () => {
+    const run = await runInProcess(['quarantine', 'list', '--code', 'schema_invlaid']);
+    expect(run.code).toBe(2);
+    for (const code of QUARANTINE_CODES) expect(run.stderr).toContain(code);
+  });
 
   it.each([[[]], [['nope']], [['quarantine']]])('acs-logs %j: exit 2', async (args) => {
     expect((await runInProcess(args)).code).toBe(2);

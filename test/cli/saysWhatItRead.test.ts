@@ -52,6 +52,20 @@ describe('backfill says what it read', () => {
     const last = run.stderr.trimEnd().split('\n').at(-1) ?? '';
     expect(last).toMatch(/^acs-logs: none of the containers exists? in account devstoreaccount1/);
     for (const name of names) expect(last).toContain(name);
+    // What the account does have (the shared test account has containers of other tests).
+    expect(last).toMatch(/; it has [a-z0-9-]+(, [a-z0-9-]+)*(, \.\.\.)?: check the account/);
+  });
+
+  it('on an embedded store that has logs, names the containers it has instead of calling it empty', async () => {
+    const dataDir = path.join(work, 'embedded-with-logs');
+    const generated = await cliProcess(['generate', '--hours', '1', '--data-dir', dataDir]);
+    expect(generated.code, generated.stderr).toBe(0);
+    const run = await cliProcess(['backfill', '--data-dir', dataDir, '--container', 'nosuch']);
+    expect(run.code).toBe(1);
+    const last = run.stderr.trimEnd().split('\n').at(-1) ?? '';
+    expect(last).toMatch(/none of the containers exists in the embedded store .*: nosuch; it has insights-logs-/);
+    expect(last).toContain('insights-logs-roomsoperational');
+    expect(last).not.toContain('it is empty');
   });
 
   it('without a connection string, says it read the embedded store, empty, and fails naming the default containers', async () => {

@@ -150,6 +150,26 @@ describe('two commands on one data dir share one embedded Azurite', () => {
   });
 });
 
+describe('demo on a data dir in use', () => {
+  it('says it waits for the store to stop, and starts once the other command lets it go', async () => {
+    const dataDir = path.join(work, 'demo-waits');
+    const other = await attachAzurite(dataDir);
+    let released = false;
+    try {
+      const demo = startCli(['demo', '--data-dir', dataDir, '--hours', '1']);
+      await waitFor('the demo to say it waits', () => (/is in use .*waiting up to 15 s/.test(demo.output().stdout) ? true : undefined), 10_000);
+      expect(demo.output().stdout).not.toMatch(/Starting the embedded Azurite/);
+      other.detach();
+      released = true;
+      const finished = await demo.done;
+      expect(finished.code, finished.stderr).toBe(0);
+      expect(finished.stdout).toMatch(/processed, each exactly once/);
+    } finally {
+      if (!released) other.detach();
+    }
+  });
+});
+
 describe('the embedded store starts while a command loads', () => {
   it('a command that stops on bad usage before it needs storage lets the store it started go', async () => {
     const dataDir = path.join(work, 'early-usage-error');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { VIEWS, VIEW_NAMES } from '../../src/lib/querying/views.js';
 
@@ -12,6 +13,13 @@ describe('the view registry', () => {
     if (!view) return;
     expect(view.tableColumns.length).toBeGreaterThan(0);
     for (const column of [...view.tableColumns, ...(view.additive ?? [])]) expect(view.columns).toContain(column);
+  });
+
+  it("docs/QUERYING.md's table of default columns names every view with the columns tables show", () => {
+    const docs = readFileSync(new URL('../../docs/QUERYING.md', import.meta.url), 'utf8');
+    const documented = new Map<string, string[]>();
+    for (const match of docs.matchAll(/^\| `([a-z-]+)` \| ([a-zA-Z, ]+) \|$/gm)) documented.set(match[1] as string, (match[2] as string).split(', '));
+    expect(Object.fromEntries(documented)).toEqual(Object.fromEntries(VIEW_NAMES.map((name) => [name, [...(VIEWS[name]?.tableColumns ?? [])]])));
   });
 
   it('only the bucket views stream, and only for one resource given by its full id', () => {

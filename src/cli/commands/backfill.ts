@@ -57,12 +57,29 @@ async function existingContainers(pipeline: Pipeline, containers: readonly strin
   for (const container of containers) ((await pipeline.source.containerExists(container)) ? found : missing).push(container);
   const where = pipeline.storage.where;
   if (found.length === 0) {
+    const there = await containersThere(pipeline);
     const hint =
-      pipeline.storage.origin === 'embedded'
+      pipeline.storage.origin === 'embedded' && there.names?.length === 0
         ? ': it is empty; pass --connection-string (or set AzureWebJobsStorage) to read your storage account'
-        : ': check the account, or name the log containers with --container';
+        : `; ${there.text}: check the account, or name the log containers with --container`;
     throw new ExitStatus(`none of the containers exists in ${where}: ${missing.join(', ')}${hint}`, 1);
   }
   err.write(`backfill: ${where}: reading ${found.join(', ')}` + (missing.length > 0 ? `; not found: ${missing.join(', ')}` : '') + '\n');
   return found;
+}
+
+/** How many of the account's containers a failed backfill names. */
+const CONTAINERS_NAMED = 20;
+
+/** The containers the account has, in words, for the message of a backfill that found none of its own. */
+async function containersThere(pipeline: Pipeline): Promise<{ names?: string[]; text: string }> {
+  try {
+    const names = await pipeline.source.containerNames(CONTAINERS_NAMED + 1);
+    if (names.length === 0) return { names, text: 'it has no containers' };
+    const more = names.length > CONTAINERS_NAMED ? ', ...' : '';
+    return { names, text: `it has ${names.slice(0, CONTAINERS_NAMED).join(', ')}${more}` };
+  } catch (error) {
+    // A SAS for some containers may not list the account's: the message says so rather than guess.
+    return { text: `its containers could not be listed (${error instanceof Error ? error.message.split('\n', 1)[0] : String(error)})` };
+  }
 }

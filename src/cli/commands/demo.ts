@@ -36,7 +36,12 @@ const DAY: ViewFilters = { granularity: 'day' };
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
   // The demo's storage is its own: start from empty so that a second run shows the same numbers,
   // but never under a command still using it.
-  const user = await embeddedInUse(flags.dataDir, 15_000);
+  let user = await embeddedInUse(flags.dataDir);
+  if (user !== undefined) {
+    // A store stays up a moment after its last command: say why nothing happens while it may end.
+    out.write(`${flags.dataDir} is in use (its embedded Azurite runs as pid ${user}): waiting up to 15 s for it to stop ...\n`);
+    user = await embeddedInUse(flags.dataDir, 15_000);
+  }
   if (user !== undefined)
     throw new Error(
       `${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`,

@@ -71,6 +71,12 @@ export class BlobLogSource implements LogSource {
     }
   }
 
+  /** The account's first `limit` container names, in name order (a SAS may not allow listing: then this throws). */
+  async containerNames(limit: number): Promise<string[]> {
+    const page = await againIfCut(() => this.service.listContainers().byPage({ maxPageSize: limit }).next(), blobReadWasCut);
+    return page.done ? [] : page.value.containerItems.map((item) => item.name);
+  }
+
   /** Whether the container exists: `list` of a missing one is simply empty. */
   async containerExists(container: string): Promise<boolean> {
     return againIfCut(() => this.containerClient(container).exists(), blobReadWasCut);
