@@ -1,3 +1,5 @@
+import { printable } from './printable.js';
+
 /** One column of a terminal table: its name (as in JSON), its header, and how a value reads. */
 export interface TableColumn {
   name: string;
@@ -17,7 +19,7 @@ const MIN_CUT_WIDTH = 6;
  */
 export function renderTable(rows: readonly object[], columns: readonly TableColumn[], maxWidth?: number): string {
   const values = rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column.name]));
-  const cells = values.map((line) => line.map((value, i) => (columns[i] as TableColumn).cell(value)));
+  const cells = values.map((line) => line.map((value, i) => printable((columns[i] as TableColumn).cell(value))));
   const numeric = columns.map(
     (_, i) => values.some((line) => typeof line[i] === 'number') && values.every((line) => typeof line[i] === 'number' || line[i] === null),
   );

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tableColumn } from '../../src/cli/cells.js';
 import { collapseRows } from '../../src/cli/collapseRows.js';
 import { renderTable } from '../../src/cli/table.js';
+import { controlsBesidesNewline } from '../support/controls.js';
 
 const columns = (...names: string[]) => names.map((name) => tableColumn(name, 'hour'));
 
@@ -20,6 +21,13 @@ describe('renderTable', () => {
     expect(lines[3]).toMatch(/^short\s+12345\s+plain$/);
     // Headers that cannot fit are kept whole: the table is then as narrow as they allow.
     expect(renderTable(rows, columns('operationName', 'count', 'resourceId'), 5).split('\n')[0]).toMatch(/^operationName\s+count\s+resourceId$/);
+  });
+
+  it('shows control characters from the data as \\u escapes: a log line cannot drive the terminal or break a row', () => {
+    const text = renderTable([{ operationName: '\u001b]0;owned\u0007\u001b[31mred\r\nnext\u009b' }], columns('operationName'));
+    expect(controlsBesidesNewline(text)).toEqual([]);
+    expect(text.trimEnd().split('\n')).toHaveLength(3);
+    expect(text).toContain('\\u001b]0;owned\\u0007\\u001b[31mred\\u000d\\u000anext\\u009b');
   });
 
   it('counts characters, not UTF-16 units, and never splits one', () => {

@@ -8,6 +8,7 @@ import { parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { terminalWidth } from '../terminalWidth.js';
+import { quarantineBlocks, type QuarantineBlockEntry } from '../quarantineBlocks.js';
 
 export interface QuarantineListFlags extends StorageFlags {
   container?: string;
@@ -34,40 +35,24 @@ export const QUARANTINE_COLUMNS = [
   'replayedAt',
 ] as const;
 
-/** Columns of the table format: a run of bad lines on one row, its sample cut to stay readable. */
-const TABLE_COLUMNS = ['container', 'path', 'lines', 'count', 'code', 'message', 'raw', 'replayedAt'] as const;
-const TABLE_RAW_CHARS = 120;
-
 /** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed ones with --all). */
 export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream): Promise<void> {
   const format = parseFormat(flags.format);
   const pipeline = await openPipeline(flags, silentLogger);
   try {
     const rows: Record<string, unknown>[] = [];
+    const blocks: QuarantineBlockEntry[] = [];
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
       if (flags.container && line.container !== flags.container) continue;
       if (flags.code && !hasCode(line, flags.code)) continue;
       if (line.replayedAt && !flags.all) continue;
       // Rows written before runs existed hold one line.
       const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
-      if (format !== 'table') {
-        rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
-        continue;
-      }
-      const sample = entry.raw.split('\n', 1)[0] ?? '';
-      rows.push({
-        container: entry.container,
-        path: entry.path,
-        lines: entry.lastLine === entry.line ? String(entry.line) : `${entry.line}-${entry.lastLine}`,
-        count: entry.count,
-        code: entry.codes ?? entry.code,
-        message: entry.message,
-        raw: sample.length > TABLE_RAW_CHARS || entry.count > 1 || entry.rawTruncated ? `${sample.slice(0, TABLE_RAW_CHARS)}…` : sample,
-        replayedAt: entry.replayedAt ?? null,
-      });
+      if (format === 'table') blocks.push(entry);
+      else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
     }
-    // A table fits the terminal as query's do (its widest cells cut); JSON and CSV keep every character.
-    out.write(render(rows, format, format === 'table' ? TABLE_COLUMNS : QUARANTINE_COLUMNS, { maxWidth: format === 'table' ? terminalWidth(out) : undefined }));
+    // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
+    out.write(format === 'table' ? quarantineBlocks(blocks, terminalWidth(out)) : render(rows, format, QUARANTINE_COLUMNS));
   } finally {
     await pipeline.close();
   }

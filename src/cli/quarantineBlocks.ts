@@ -1,0 +1,54 @@
+import { printable } from './printable.js';
+
+/** A quarantine entry as `quarantine list` shows it in a terminal. */
+export interface QuarantineBlockEntry {
+  container: string;
+  path: string;
+  line: number;
+  lastLine: number;
+  count: number;
+  code: string;
+  /** Each code with its number of lines, when the entry's lines differ. */
+  codes?: string | undefined;
+  message: string;
+  raw: string;
+  rawTruncated?: boolean | undefined;
+  replayedAt?: string | undefined;
+}
+
+/**
+ * One block per entry, each line cut to the terminal's width: where it is (the container, then the
+ * path's end, which names the file), which lines and why, then the first line of its text. Free text
+ * and long paths never fit the columns of one table row.
+ */
+export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width: number): string {
+  if (entries.length === 0) return '(no rows)\n';
+  const blocks = entries.map((entry) => {
+    const lines = entry.count === 1 ? `line ${entry.line}` : `lines ${entry.line}-${entry.lastLine} (${entry.count})`;
+    const sample = entry.raw.split('\n', 1)[0] ?? '';
+    const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
+    const out = [
+      keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, printable(entry.container).length + 2),
+      keepStart(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
+      keepStart(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
+    ];
+    if (entry.replayedAt) out.push(keepStart(`  replayed at ${printable(entry.replayedAt)}`, width));
+    return out.join('\n');
+  });
+  return blocks.join('\n\n') + '\n';
+}
+
+/** The text cut at the end to `width` characters (counting characters, not UTF-16 units). */
+function keepStart(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length > width ? chars.slice(0, Math.max(1, width - 1)).join('') + '…' : text;
+}
+
+/** The text cut in the middle, after its first `head` characters, keeping its end (a path's file name). */
+function keepEnd(text: string, width: number, head: number): string {
+  const chars = [...text];
+  if (chars.length <= width) return text;
+  const kept = Math.min(head, Math.max(0, width - 2));
+  const tail = Math.max(1, width - kept - 1);
+  return chars.slice(0, kept).join('') + '…' + chars.slice(chars.length - tail).join('');
+}
