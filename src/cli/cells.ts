@@ -9,6 +9,8 @@ export function tableColumn(name: string, granularity?: Granularity): TableColum
   if (name === 'resourceId') return { name, header: name, cell: (value) => (typeof value === 'string' ? resourceShortName(value) : readable(value)) };
   if (name === 'bucket') return { name, header: name, cell: (value) => bucketCell(value, granularity) };
   if (name === 'durationMs') return { name, header: 'ms p50/p95/p99', cell: percentilesCell };
+  // Log containers share their `insights-logs-` start, and paths their folders: their ends tell them apart.
+  if (name === 'container' || name === 'path') return { name, header: name, cell: readable, keepEnd: true };
   return { name, header: name, cell: readable };
 }
 

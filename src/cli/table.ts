@@ -5,6 +5,8 @@ export interface TableColumn {
   name: string;
   header: string;
   cell(value: unknown): string;
+  /** A cut keeps the cell's end instead of its start. */
+  keepEnd?: boolean;
 }
 
 /** Columns are separated by two spaces; no outer border, so every character carries data. */
@@ -32,7 +34,7 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
     );
   const line = (values: readonly string[]): string =>
     values
-      .map((value, i) => pad(cut(value, widths[i] as number), widths[i] as number, numeric[i] === true))
+      .map((value, i) => pad(cut(value, widths[i] as number, columns[i]?.keepEnd === true), widths[i] as number, numeric[i] === true))
       .join(GAP)
       .trimEnd();
   const out = [line(columns.map((column) => column.header)), widths.map((w) => '─'.repeat(w)).join(GAP)];
@@ -61,9 +63,10 @@ function width(text: string): number {
   return [...text].length;
 }
 
-function cut(text: string, max: number): string {
+function cut(text: string, max: number, keepEnd: boolean): string {
   const chars = [...text];
-  return chars.length > max ? chars.slice(0, max - 1).join('') + '…' : text;
+  if (chars.length <= max) return text;
+  return keepEnd ? '…' + chars.slice(chars.length - (max - 1)).join('') : chars.slice(0, max - 1).join('') + '…';
 }
 
 function pad(text: string, size: number, right: boolean): string {

@@ -30,6 +30,16 @@ describe('renderTable', () => {
     expect(text).toContain('\\u001b]0;owned\\u0007\\u001b[31mred\\u000d\\u000anext\\u009b');
   });
 
+  it('cuts container names and paths at their start, keeping the ends that tell them apart', () => {
+    const rows = ['insights-logs-callsummary', 'insights-logs-callsummaryupdates', 'insights-logs-calldiagnosticsupdates'].map((container) => ({
+      container,
+      records: 1,
+    }));
+    const lines = renderTable(rows, columns('container', 'records'), 30).trimEnd().split('\n');
+    expect(lines.slice(2).map((line) => line.split(/ {2,}/)[0])).toEqual(['…hts-logs-callsummary', '…s-callsummaryupdates', '…lldiagnosticsupdates']);
+    for (const line of lines) expect([...line].length).toBeLessThanOrEqual(30);
+  });
+
   it('counts characters, not UTF-16 units, and never splits one', () => {
     const text = renderTable([{ roomId: '😀'.repeat(30) }], columns('roomId'), 10);
     expect(text.split('\n')[2]).toBe('😀'.repeat(9) + '…');
