@@ -12,7 +12,10 @@ export function nothingFound(view: string, filters: ViewFilters, where: string):
   if (filters.from) searched.push(`from ${filters.from}`);
   if (filters.to) searched.push(`to ${filters.to} (exclusive)`);
   const what = searched.length > 0 ? `for ${searched.join(', ')}` : 'at all';
-  return `no ${view} rows ${what} in ${where}` + (searched.length > 0 ? '' : ': nothing has been processed into these tables yet');
+  return (
+    `no ${view} rows ${what} in ${where}` +
+    (searched.length > 0 ? '' : `: no logs this view reads have been processed into them yet ("acs-logs health" shows what was read)`)
+  );
 }
 
 const DAY_MS = 86_400_000;
