@@ -32,6 +32,23 @@ function createRoom(resourceId: string, roomId: string, n: number): string {
 }
 
 describe('as a user found them', () => {
+  it('a line or record holding U+2028 or U+2029 is quarantined or counted, and the file is processed, not failed on every run', async () => {
+    const file = path.join(work, 'line-separators.json');
+    const withSeparator = JSON.stringify({ ...JSON.parse(createRoom('/S/R', 'room\u2028a', 1)), operationName: 'Create\u2029Room' });
+    await writeFile(file, [createRoom('/S/R', 'plain', 0), withSeparator, 'not json \u2028 at all'].join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const run = await cli(['process', file, '--category', 'RoomsOperational', ...storage]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/2 records, 1 bad lines? quarantined/);
+    const rooms = JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storage])).stdout) as { roomId: string }[];
+    expect(rooms.map((room) => room.roomId).sort()).toEqual(['plain', 'room\u2028a']);
+    const operations = JSON.parse((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout) as { operationName: string }[];
+    expect(operations.map((row) => row.operationName).sort()).toEqual(['CreateRoom', 'Create\u2029Room']);
+    const quarantined = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as { raw: string }[];
+    expect(quarantined.map((entry) => entry.raw)).toEqual(['not json \u2028 at all']);
+    expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).stdout).toMatch(/0 records/);
+  });
+
   it('rooms whose id starts with a non-ASCII character are listed (they sort after the bookkeeping rows)', async () => {
     const file = path.join(work, 'rooms.json');
     const ids = ['plain', 'café', 'éclair', '中文房间', '😀-room'];

@@ -91,6 +91,21 @@ describe('TableStore.commit against Azurite', () => {
     }
   });
 
+  it('writes U+2028 and U+2029 in values and keys, which a raw transaction body makes Azurite refuse, and reads them back as written', async () => {
+    const tables = newTableStore();
+    await tables.ensureTable(TABLE);
+    const partitionKey = 'p\u2028line';
+    const data = { text: 'line\u2028separator\u2029paragraph\u0085next', other: 'plain' };
+    // The SDK sends them raw: Azurite refuses the transaction (this is why a file holding one failed on every run).
+    const reference = TableClient.fromConnectionString(azuriteConnectionString(), uniquePrefix() + 'Raw', { allowInsecureConnection: true });
+    await reference.createTable();
+    await expect(reference.submitTransaction([['upsert', { partitionKey, rowKey: 'r', ...data }, 'Replace']])).rejects.toThrow();
+    expect(await tables.commit(TABLE, partitionKey, [{ op: 'create', rowKey: 'r\u2029key', data }])).toMatchObject({ committed: true });
+    const read = await tables.readPartition(TABLE, partitionKey);
+    expect([...read.keys()]).toEqual(['r\u2029key']);
+    expect(read.get('r\u2029key')?.data).toEqual(data);
+  });
+
   it('answers each row its ETag, which a following replace and a point read agree with', async () => {
     const tables = newTableStore();
     await tables.ensureTable(TABLE);

@@ -1,7 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { boundedKey, MAX_STORED_KEY_CHARS, MAX_STORED_KEY_URL_CHARS, urlLength } from '../../src/lib/storage/keys.js';
-import { checkEntity, joinLongStrings, jsonStringBytes, MAX_PROPERTY_CHARS, splitLongStrings, StorageRefusedError } from '../../src/lib/storage/limits.js';
+import {
+  checkEntity,
+  escapedLineBreaks,
+  joinLongStrings,
+  jsonStringBytes,
+  MAX_PROPERTY_CHARS,
+  splitLongStrings,
+  StorageRefusedError,
+} from '../../src/lib/storage/limits.js';
 
 const longString = fc.oneof(
   fc.string({ unit: 'grapheme', minLength: 0, maxLength: 3000 }).map((s) => s.repeat(30)),
@@ -10,8 +18,20 @@ const longString = fc.oneof(
 
 describe('storage limits (pure)', () => {
   it('counts a string as the UTF-8 bytes of its JSON literal, escapes and all', () => {
-    const exact = (value: string): number => Buffer.byteLength(JSON.stringify(value));
-    for (const value of ['', 'plain ascii ~{}[]', 'quote " and \\ backslash', 'tab\tnewline\n\u0001', 'é', '😀', '\u007f', '\ud800 lone']) {
+    // As sent: U+2028 and U+2029 escaped (escapedLineBreaks).
+    const exact = (value: string): number => Buffer.byteLength(escapedLineBreaks(JSON.stringify(value)));
+    for (const value of [
+      '',
+      'plain ascii ~{}[]',
+      'quote " and \\ backslash',
+      'tab\tnewline\n\u0001',
+      'é',
+      '😀',
+      '\u007f',
+      '\ud800 lone',
+      'a\u2028b\u2029',
+      '\u0085',
+    ]) {
       expect(jsonStringBytes(value), JSON.stringify(value)).toBe(exact(value));
     }
     fc.assert(
@@ -19,6 +39,13 @@ describe('storage limits (pure)', () => {
         expect(jsonStringBytes(value)).toBe(exact(value));
       }),
     );
+  });
+
+  it('escapes only U+2028 and U+2029 in JSON, which JSON.parse reads back as they were', () => {
+    const json = JSON.stringify({ v: 'a\u2028b\u2029c\u0085d\n' });
+    const escaped = escapedLineBreaks(json);
+    expect(escaped).toBe('{"v":"a\\u2028b\\u2029c\u0085d\\n"}');
+    expect(JSON.parse(escaped)).toEqual(JSON.parse(json));
   });
 
   it('splits long strings into parts within the property limit, never inside a surrogate pair, and joins them back whole', () => {

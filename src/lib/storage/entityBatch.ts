@@ -8,6 +8,7 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { RestError, type TableClient } from '@azure/data-tables';
+import { escapedLineBreaks } from './limits.js';
 
 /**
  * An entity-group transaction written and read by hand: the OData `$batch` request (one changeset,
@@ -38,10 +39,11 @@ const KEY_NAMES: Readonly<Record<string, string>> = { partitionKey: 'PartitionKe
 
 /**
  * The entity as JSON with `@odata.type` annotations for what JSON cannot say (Int64, DateTime,
- * Binary, explicit types): what the SDK's serializer sends for the same entity, byte for byte.
+ * Binary, explicit types): what the SDK's serializer sends for the same entity, byte for byte, but
+ * for U+2028 and U+2029, which it escapes (escapedLineBreaks).
  */
 export function entityJson(entity: BatchEntity): string {
-  return plainEntityJson(entity) ?? annotatedEntityJson(entity);
+  return escapedLineBreaks(plainEntityJson(entity) ?? annotatedEntityJson(entity));
 }
 
 /**

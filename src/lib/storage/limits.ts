@@ -132,9 +132,24 @@ export function jsonBytes(properties: Record<string, unknown>): number {
 /** Printable ASCII that JSON writes as is (no quote, no backslash): one byte per character. */
 const PLAIN_JSON_TEXT = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 
-/** UTF-8 bytes of a string as a JSON string literal; most stored strings are plain ASCII and need no copy. */
+/** UTF-8 bytes of a string as a JSON string literal as sent; most stored strings are plain ASCII and need no copy. */
 export function jsonStringBytes(value: string): number {
-  return PLAIN_JSON_TEXT.test(value) ? value.length + 2 : Buffer.byteLength(JSON.stringify(value));
+  if (PLAIN_JSON_TEXT.test(value)) return value.length + 2;
+  const json = JSON.stringify(value);
+  // Sent escaped (escapedLineBreaks): six bytes each instead of three.
+  return Buffer.byteLength(json) + 3 * (json.match(LINE_BREAKING)?.length ?? 0);
+}
+
+/** The Unicode line and paragraph separators, which JSON.stringify leaves raw. */
+const LINE_BREAKING = /[\u2028\u2029]/g;
+
+/**
+ * JSON with U+2028 and U+2029 as `\u2028` and `\u2029`: the same text to any JSON reader (they can
+ * only be inside strings), but Azurite refuses a transaction holding either raw, and a whole file
+ * of records whose writes hold one then failed on every run.
+ */
+export function escapedLineBreaks(json: string): string {
+  return json.replace(LINE_BREAKING, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
 /**
