@@ -33,6 +33,19 @@ export function isoDate(value: string): number {
   return Date.parse(parsed.iso);
 }
 
+/** Blob container names: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit. */
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/** Collects a repeatable `--container`, refusing what no container can be named (Azure's naming rules). */
+export function collectContainer(value: string, previous: string[] | undefined): string[] {
+  if (!CONTAINER_NAME.test(value)) {
+    throw new InvalidArgumentError(
+      'must be a container name: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.',
+    );
+  }
+  return collect(value, previous);
+}
+
 /** Collects a repeatable option into an array. */
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];

@@ -1,4 +1,5 @@
 import type { Logger } from '../lib/logging.js';
+import { printable } from './printable.js';
 
 /**
  * One readable line per event: `<file>: <message> (key=value ...)`. Information goes to `out`;
@@ -12,7 +13,8 @@ export function lineLogger(out: NodeJS.WritableStream | undefined, problems: Nod
       .filter(([key]) => key !== 'file')
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
-    target.write(`${level}${file}${message}${rest ? ` (${rest})` : ''}\n`);
+    // File names and messages come from the logs' storage and disks: shown, never acted on by the terminal.
+    target.write(`${level}${printable(`${file}${message}${rest ? ` (${rest})` : ''}`)}\n`);
   };
   return {
     info: (message, fields) => line(out, '', message, fields),

@@ -1,10 +1,16 @@
-/** C0 controls, DEL and C1 controls: a terminal acts on them (colours, cursor moves, titles) instead of showing them. */
+/**
+ * C0 controls, DEL and C1 controls, which a terminal acts on (colours, cursor moves, titles) instead
+ * of showing; and the invisible format characters that reorder or hide what follows them on a line
+ * (bidirectional marks, overrides and isolates, the zero-width space and no-break space, word
+ * joiners, line and paragraph separators). Joiners that shape emoji and scripts (U+200C, U+200D) stay.
+ */
 // eslint-disable-next-line no-control-regex -- finding control characters is its purpose
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 
 /**
- * Text from logs as a terminal shows it: every control character written as `\uXXXX`, so a log line
- * cannot move the cursor, recolour or retitle the user's terminal, or break a table's line.
+ * Text from logs as a terminal shows it: each of those characters written as `\uXXXX`, so a log
+ * line cannot move the cursor, recolour or retitle the user's terminal, break a table's line, or
+ * make what it shows read in another order.
  */
 export function printable(text: string): string {
   return text.replace(CONTROL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
-import { collect, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
+import { collectContainer, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
@@ -87,7 +87,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       program
         .command('backfill')
         .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
-        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectContainer)
         .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
         .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
         .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
@@ -102,7 +102,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       program
         .command('watch')
         .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
-        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collect)
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectContainer)
         .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
         .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
@@ -115,7 +115,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     program
       .command('health')
       .description('print processing progress, quarantine and stuck files per log container (exit 0 even when degraded)')
-      .option('--container <c>', 'a log container (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect)
+      .option('--container <c>', 'a log container (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collectContainer)
       .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
@@ -128,7 +128,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .description('serve the dashboard at / and the HTTP API (/api/query/{view}, /api/health) on this machine, until Ctrl-C')
       .option('--port <n>', 'TCP port (0: any free port)', port, 7071)
       .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
-      .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collect),
+      .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collectContainer),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/serve.js')).serveCommand(early, out, err));
   });

@@ -31,11 +31,14 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['backfill', '--bogus'],
     ['backfill', '--concurrency', 'x'],
     ['backfill', '--connection-string', 'garbage'],
+    ['backfill', '--container', ''],
+    ['backfill', '--container', 'Insights_Logs'],
   ],
   watch: [
     ['watch', '--interval', '0'],
     ['watch', '--duration', 'soon'],
     ['watch', '--connection-string', 'garbage'],
+    ['watch', '--container', 'a--b'],
   ],
   health: [
     ['health', '--format', 'csv'],
