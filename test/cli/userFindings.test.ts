@@ -105,10 +105,14 @@ describe('as a user found them', () => {
 
   it('health lists no local container in its table while no single file was processed', async () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
-    const table = await cli(['health', ...storage]);
+    const table = await cli(['health', ...storage], undefined, { COLUMNS: '200' });
     expect(table.code, table.stderr).toBe(0);
     expect(table.stdout).toMatch(/^insights-logs-roomsoperational /m);
     expect(table.stdout).not.toMatch(/^local /m);
+    // At 80 columns (the width when output is not a terminal) names are cut at their start.
+    const narrow = await cli(['health', ...storage]);
+    expect(narrow.stdout).toMatch(/^…[a-z-]*roomsoperational /m);
+    expect(narrow.stdout).not.toMatch(/^(…[a-z-]*)?local /m);
     const json = JSON.parse((await cli(['health', '--format', 'json', ...storage])).stdout) as { containers: { container: string }[] };
     expect(json.containers.map((container) => container.container)).toContain('local');
   });

@@ -3,6 +3,7 @@ import type { Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
 import { render } from '../format.js';
+import { terminalWidth } from '../terminalWidth.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -31,6 +32,26 @@ const CONTAINER_COLUMNS = [
   'lastSweepAt',
 ];
 
+/** The columns a narrower terminal gives up first, last first; the rest always show. */
+const DROPPED_FIRST = ['lastSweepAt', 'replacements', 'openFiles', 'lastProcessedAt'];
+
+/**
+ * The containers' table within `width` where it can be: every column if they fit, else without the
+ * columns a glance needs least (JSON has them all), and the rest cut to fit.
+ */
+export function containersTable(containers: readonly object[], width: number): string {
+  let columns = CONTAINER_COLUMNS;
+  for (const dropped of DROPPED_FIRST) {
+    if (widest(render(containers, 'table', columns)) <= width) break;
+    columns = columns.filter((column) => column !== dropped);
+  }
+  return render(containers, 'table', columns, { maxWidth: width });
+}
+
+function widest(text: string): number {
+  return Math.max(...text.split('\n').map((line) => [...line].length));
+}
+
 /** `acs-logs health`: what `/api/health` returns, read from the same tables. */
 export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStream): Promise<Health> {
   const settings = cliSettings(flags);
@@ -45,7 +66,7 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   }
   // The table leaves out `local` while no single file was ever given to `process` (JSON keeps every container).
   const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);
-  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(listed));
+  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(listed, terminalWidth(out)));
   if (flags.failOnDegraded && health.status === 'degraded') {
     throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
   }
@@ -56,9 +77,9 @@ function withoutUnusedLocal(health: Health): Health {
   return { ...health, containers: health.containers.filter((container) => container.container !== LOCAL_CONTAINER || container.files > 0) };
 }
 
-function readable(health: Health): string {
+function readable(health: Health, width: number): string {
   const lines = [`status: ${health.status}` + (health.status === 'degraded' ? ` (${reasons(health)})` : '') + ` at ${health.checkedAt}`, ''];
-  lines.push(render(health.containers, 'table', CONTAINER_COLUMNS).trimEnd());
+  lines.push(containersTable(health.containers, width).trimEnd());
   if (health.stuck.length > 0) {
     lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
     for (const file of health.stuck) {

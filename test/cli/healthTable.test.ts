@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { containersTable } from '../../src/cli/commands/health.js';
+
+const NAMES = [
+  'insights-logs-roomsoperational',
+  'insights-logs-callrecordingsummary',
+  'insights-logs-callrecordingoperational',
+  'insights-logs-usage',
+  'insights-logs-callsummary',
+  'insights-logs-callsummaryupdates',
+  'insights-logs-calldiagnostics',
+  'insights-logs-calldiagnosticsupdates',
+];
+
+const rows = NAMES.map((container, i) => ({
+  container,
+  files: 24,
+  openFiles: 1,
+  records: 12_345 + i,
+  badLines: i,
+  quarantined: i,
+  stuckFiles: 0,
+  replacements: 0,
+  lagSeconds: 79_553_954,
+  lastProcessedAt: '2026-12-02T05:03:13.000Z',
+  lastSweepAt: '2026-12-02T05:03:13.000Z',
+}));
+
+function lines(width: number): string[] {
+  return containersTable(rows, width).trimEnd().split('\n');
+}
+
+describe("health's containers table", () => {
+  it('shows every column where they fit', () => {
+    expect(lines(200)[0]?.split(/ {2,}/)).toEqual([
+      'container',
+      'files',
+      'openFiles',
+      'records',
+      'badLines',
+      'quarantined',
+      'stuckFiles',
+      'replacements',
+      'lagSeconds',
+      'lastProcessedAt',
+      'lastSweepAt',
+    ]);
+  });
+
+  it('gives up the columns a glance needs least, then cuts container names keeping their ends, to fit 80 columns', () => {
+    const table = lines(80);
+    for (const line of table) expect([...line].length, line).toBeLessThanOrEqual(80);
+    expect(table[0]?.split(/ {2,}/)).toEqual(['container', 'files', 'records', 'badLines', 'quarantined', 'stuckFiles', 'lagSeconds']);
+    const containers = table.slice(2).map((line) => line.split(/ {2,}/)[0] ?? '');
+    expect(new Set(containers).size).toBe(NAMES.length);
+    for (const [i, cell] of containers.entries()) expect(NAMES[i]?.endsWith(cell.replace(/^…/, ''))).toBe(true);
+  });
+
+  it('keeps what fits at a middle width', () => {
+    const table = lines(140);
+    for (const line of table) expect([...line].length).toBeLessThanOrEqual(140);
+    expect(table[0]).toContain('lastProcessedAt');
+    expect(table[0]).not.toContain('lastSweepAt');
+  });
+});
