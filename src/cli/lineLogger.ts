@@ -13,8 +13,10 @@ export function lineLogger(out: NodeJS.WritableStream | undefined, problems: Nod
       .filter(([key]) => key !== 'file')
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
-    // File names and messages come from the logs' storage and disks: shown, never acted on by the terminal.
-    target.write(`${level}${printable(`${file}${message}${rest ? ` (${rest})` : ''}`)}\n`);
+    // One line per event (a service's message may span lines); file names and messages come from the
+    // logs' storage and disks: shown, never acted on by the terminal.
+    const text = `${file}${message}${rest ? ` (${rest})` : ''}`.replace(/[ \t]*\r?\n[ \t]*/g, ' ');
+    target.write(`${level}${printable(text)}\n`);
   };
   return {
     info: (message, fields) => line(out, '', message, fields),

@@ -17,7 +17,10 @@ describe('printable', () => {
     const out = new PassThrough();
     let text = '';
     out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-    lineLogger(out).info('file processed', { file: 'local//tmp/a\u001b[31m\nb\u202e.json', records: 3 });
-    expect(text).toBe('local//tmp/a\\u001b[31m\\u000ab\\u202e.json: file processed (records=3)\n');
+    lineLogger(out).info('file processed', { file: 'local//tmp/a\u001b[31m\rb\u202e.json', records: 3 });
+    lineLogger(out).warn('file failed', { file: 'f', error: 'The service said:\r\nRequestId: 1\n' });
+    expect(text).toBe(
+      'local//tmp/a\\u001b[31m\\u000db\\u202e.json: file processed (records=3)\n' + 'warning: f: file failed (error=The service said: RequestId: 1 )\n',
+    );
   });
 });
