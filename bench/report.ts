@@ -67,7 +67,7 @@ function entityRate(result: PhaseResult): number {
   return Number(result.extra['entities']) / (result.ms / 1000);
 }
 
-/** The ceilings of (c)'s ratio to (s), from the runs of one round; `Ceiling…` names, as pairedOr reads them. */
+/** The ceilings of (c)'s ratio to (s), from the runs of one round; run.ts keeps each as (c)'s `paired<name>Ratio(s)`. */
 export const CEILINGS = {
   CeilingFreeProcessor: 'a processor that takes no time, the rows in their partitions: no faster than (s′)',
   CeilingFreeProcessorPacked: 'a processor that takes no time and the rows packed whatever their partitions: no faster than (s″)',
