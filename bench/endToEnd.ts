@@ -84,8 +84,10 @@ async function cpuSecondsOf(pid: number): Promise<number | undefined> {
     // After the command's ")": state is field 3 of stat, utime and stime are fields 14 and 15.
     const ticks = Number(fields[11]) + Number(fields[12]);
     return Number.isFinite(ticks) ? ticks / CLOCK_TICKS : undefined;
-  } catch {
-    return undefined;
+  } catch (error) {
+    // No /proc (not Linux), or the process is gone.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
 }
 

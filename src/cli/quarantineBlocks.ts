@@ -1,4 +1,5 @@
 import { printable } from './printable.js';
+import { cutText } from './table.js';
 
 /** A quarantine entry as `quarantine list` shows it in a terminal. */
 export interface QuarantineBlockEntry {
@@ -29,19 +30,13 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [
       keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, printable(entry.container).length + 2),
-      keepStart(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
-      keepStart(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
+      cutText(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
+      cutText(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
     ];
-    if (entry.replayedAt) out.push(keepStart(`  replayed at ${printable(entry.replayedAt)}`, width));
+    if (entry.replayedAt) out.push(cutText(`  replayed at ${printable(entry.replayedAt)}`, width));
     return out.join('\n');
   });
   return blocks.join('\n\n') + '\n';
-}
-
-/** The text cut at the end to `width` characters (counting characters, not UTF-16 units). */
-function keepStart(text: string, width: number): string {
-  const chars = [...text];
-  return chars.length > width ? chars.slice(0, Math.max(1, width - 1)).join('') + '…' : text;
 }
 
 /** The text cut in the middle, after its first `head` characters, keeping its end (a path's file name). */

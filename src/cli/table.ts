@@ -34,7 +34,7 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
     );
   const line = (values: readonly string[]): string =>
     values
-      .map((value, i) => pad(cut(value, widths[i] as number, columns[i]?.keepEnd === true), widths[i] as number, numeric[i] === true))
+      .map((value, i) => pad(cutText(value, widths[i] as number, columns[i]?.keepEnd === true), widths[i] as number, numeric[i] === true))
       .join(GAP)
       .trimEnd();
   const out = [line(columns.map((column) => column.header)), widths.map((w) => '─'.repeat(w)).join(GAP)];
@@ -63,7 +63,8 @@ function width(text: string): number {
   return [...text].length;
 }
 
-function cut(text: string, max: number, keepEnd: boolean): string {
+/** The text in at most `max` characters (not UTF-16 units), cut with … at its end, or at its start with `keepEnd`. */
+export function cutText(text: string, max: number, keepEnd = false): string {
   const chars = [...text];
   if (chars.length <= max) return text;
   return keepEnd ? '…' + chars.slice(chars.length - (max - 1)).join('') : chars.slice(0, max - 1).join('') + '…';

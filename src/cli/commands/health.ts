@@ -4,6 +4,7 @@ import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
 import { render } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
+import { printable } from '../printable.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -18,7 +19,7 @@ export interface HealthFlags extends StorageFlags {
 /** Exit code of `health --fail-on-degraded` when the status is degraded (1 stays "could not read health"). */
 export const DEGRADED_EXIT_CODE = 3;
 
-const CONTAINER_COLUMNS = [
+export const CONTAINER_COLUMNS = [
   'container',
   'files',
   'openFiles',
@@ -83,9 +84,10 @@ function readable(health: Health, width: number): string {
   if (health.stuck.length > 0) {
     lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
     for (const file of health.stuck) {
-      lines.push(`  ${file.container}/${file.path}`);
+      // Paths and errors come from storage: shown, never acted on by the terminal.
+      lines.push(`  ${printable(`${file.container}/${file.path}`)}`);
       lines.push(`    ${file.failures} failure(s) since ${file.firstFailedAt}, last ${file.lastFailedAt}, next retry ${file.nextRetryAt}`);
-      lines.push(`    last error: ${file.lastError}`);
+      lines.push(`    last error: ${printable(file.lastError)}`);
     }
   }
   const replaced = health.containers.flatMap((container) => container.replacedFiles.map((file) => ({ container: container.container, ...file })));
@@ -93,7 +95,9 @@ function readable(health: Health, width: number): string {
     lines.push('', 'files found replaced (bytes already read had changed; read again as a new generation, see docs/ARCHITECTURE.md#file-identity-rules):');
     for (const file of replaced) {
       lines.push(
-        `  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`,
+        printable(
+          `  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`,
+        ),
       );
     }
   }
