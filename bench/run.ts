@@ -11,8 +11,9 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { limitHeapGrowth } from '../src/lib/config/heapGrowth.js';
+import { limitHeapGrowth, nodeArguments } from '../src/lib/config/heapGrowth.js';
 import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
+import { tuneCompiler } from '../src/lib/v8Flags.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
 import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase, sinkRowsPhase } from './endToEnd.js';
@@ -63,8 +64,9 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
     case 'duckdb':
       return duckdbPhase(request.files);
     case 'loop':
-      // The processor as `acs-logs process` runs it, with the CLI's heap growth.
+      // The processor as `acs-logs process` runs it, with the CLI's heap growth and compiler flags.
       limitHeapGrowth();
+      tuneCompiler(nodeArguments());
       return loopPhase(request.files);
     case 'timer':
       return timerPhase(request.root, request.files, request.memory);
@@ -76,6 +78,7 @@ async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
       return oneCallPhase(request.files);
     case 'junk':
       limitHeapGrowth();
+      tuneCompiler(nodeArguments());
       return junkPhase(request.file);
   }
 }

@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 import { constants } from 'node:os';
-import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory } from '../lib/config/heapGrowth.js';
+import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } from '../lib/config/heapGrowth.js';
+import { tuneCompiler } from '../lib/v8Flags.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { runCli } from './program.js';
 
+// Less of the run's CPU on compiling its code again and again (lib/v8Flags.ts).
+tuneCompiler(nodeArguments());
 // Peak memory follows the live set, not V8's default growth of up to four times it (docs/ARCHITECTURE.md, Memory).
 limitHeapGrowth();
 // Under the low profile the young generation keeps its starting size: held before the command's

@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import { PassThrough } from 'node:stream';
 import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
+import { COMPILER_FLAGS } from '../../src/lib/v8Flags.js';
 import { compiledModule, listeningPorts, resolveAzuriteEntry, startAzurite } from '../../src/lib/storage/azurite.js';
 import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
 
@@ -54,6 +55,21 @@ describe('starting Azurite', () => {
       }
     } finally {
       await Promise.all(instances.map((azurite) => azurite.stop()));
+    }
+  });
+
+  it.skipIf(!existsSync('/proc/self/cmdline'))("runs Azurite with the compiler flags, given to Node before Azurite's entry script", async () => {
+    const azurite = await startAzurite();
+    try {
+      const argv = (await readFile(`/proc/${azurite.pid}/cmdline`, 'utf8')).split('\0');
+      const entry = argv.indexOf(resolveAzuriteEntry());
+      expect(entry).toBeGreaterThan(0);
+      for (const flag of COMPILER_FLAGS) {
+        expect(argv.indexOf(flag)).toBeGreaterThan(0);
+        expect(argv.indexOf(flag)).toBeLessThan(entry);
+      }
+    } finally {
+      await azurite.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { setFlagsFromString } from 'node:v8';
+import { flagGiven as given } from '../v8Flags.js';
 import type { MemoryProfile } from './memoryProfile.js';
 
 /**
@@ -38,11 +39,6 @@ export function limitHeapGrowth(execArgv: readonly string[] = nodeArguments(), p
 export const LOW_MEMORY_HEAP_GROWING_PERCENT = 50;
 
 const YOUNG_GENERATION_FLAGS = ['--semi-space-growth-factor', '--semi_space_growth_factor', '--max-semi-space-size', '--max_semi_space_size'];
-
-/** Whether any of the flags `names` is among the arguments, alone or with `=value`. */
-function given(execArgv: readonly string[], names: readonly string[]): boolean {
-  return execArgv.some((arg) => names.some((name) => arg === name || arg.startsWith(`${name}=`)));
-}
 
 /** V8's own growth factor of the young generation. */
 const YOUNG_GENERATION_GROWTH = 2;

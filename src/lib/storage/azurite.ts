@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compilerFlagsToSet } from '../v8Flags.js';
 import { AZURITE_PARENT_VARIABLE } from './azuriteParent.js';
 
 /** Azurite's fixed development account (public, documented; not a secret). */
@@ -51,6 +52,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   // Its tables get hash indexes, so a write does not cost in proportion to the table (azuriteTableIndex.ts).
   const preload = ['--import', pathToFileURL(compiledModule('azuritePreload.js')).href];
   const args = [
+    // Azurite too spends much of a run compiling (v8Flags.ts).
+    ...compilerFlagsToSet([]),
     ...preload,
     entry,
     '--blobHost',
