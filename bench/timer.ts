@@ -8,8 +8,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ALL_VIEWS } from '../src/lib/aggregating/index.js';
 import { readAppSettings, SETTING } from '../src/lib/config/appSettings.js';
-import { applyMemoryProfile, nodeArguments } from '../src/lib/config/heapGrowth.js';
-import { tuneCompiler } from '../src/lib/v8Flags.js';
+import { applyMemoryProfile } from '../src/lib/config/heapGrowth.js';
 import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { silentLogger } from '../src/lib/logging.js';
 import type { ProcessDeps } from '../src/lib/processing/processFile.js';
@@ -28,7 +27,6 @@ export async function timerPhase(root: string, files: readonly string[], memory:
   // As the app's runtime reads its settings (config/runtime.ts): the profile's V8 flags from the start.
   const settings = readAppSettings(memory === 'default' ? {} : { [SETTING.memory]: memory });
   applyMemoryProfile(settings.memory);
-  tuneCompiler(nodeArguments());
   const azurite = await startAzurite();
   try {
     const connection = { kind: 'connectionString' as const, connectionString: azurite.connectionString };

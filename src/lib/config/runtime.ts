@@ -5,8 +5,7 @@ import { BlobLogSource, type BlobRetry } from '../storage/BlobLogSource.js';
 import { resolveConnection } from '../storage/connections.js';
 import { AzureTableStore, type TableStore, type StorageRetry } from '../storage/TableStore.js';
 import { readAppSettings, type AppSettings } from './appSettings.js';
-import { tuneCompiler } from '../v8Flags.js';
-import { applyMemoryProfile, nodeArguments } from './heapGrowth.js';
+import { applyMemoryProfile } from './heapGrowth.js';
 
 export interface Runtime {
   settings: AppSettings;
@@ -33,8 +32,6 @@ export function createRuntime(env: NodeJS.ProcessEnv, retry: RuntimeRetry = {}):
   const settings = readAppSettings(env);
   // The worker process is the app's: a 512 MB instance runs it under the low profile (infra sets ACS_LOGS_MEMORY).
   applyMemoryProfile(settings.memory);
-  // A backlog run is minutes of CPU, a fifth of it compiling when V8 is left alone (v8Flags.ts).
-  tuneCompiler(nodeArguments());
   const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env), retry.blobs);
   const tables = new AzureTableStore(
     resolveConnection(settings.aggregatesConnection, 'table', env),
