@@ -1,5 +1,5 @@
 import type { Logger } from '../lib/logging.js';
-import { printable } from './printable.js';
+import { oneLine } from './printable.js';
 
 /**
  * One readable line per event: `<file>: <message> (key=value ...)`. Information goes to `out`;
@@ -13,10 +13,8 @@ export function lineLogger(out: NodeJS.WritableStream | undefined, problems: Nod
       .filter(([key]) => key !== 'file')
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
-    // One line per event (a service's message may span lines); file names and messages come from the
-    // logs' storage and disks: shown, never acted on by the terminal.
-    const text = `${file}${message}${rest ? ` (${rest})` : ''}`.replace(/[ \t]*\r?\n[ \t]*/g, ' ');
-    target.write(`${level}${printable(text)}\n`);
+    // One line per event; file names and messages come from the logs' storage and disks: shown, never acted on by the terminal.
+    target.write(`${level}${oneLine(`${file}${message}${rest ? ` (${rest})` : ''}`)}\n`);
   };
   return {
     info: (message, fields) => line(out, '', message, fields),

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } from '../lib/config/heapGrowth.js';
 import { tuneCompiler } from '../lib/v8Flags.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
+import { oneLine } from './printable.js';
 import { runCli } from './program.js';
 
 // Less of the run's CPU on compiling its code again and again (lib/v8Flags.ts).
@@ -31,7 +32,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 // A command whose embedded store stopped under it ends at once, instead of retrying a store that is gone.
 onEmbeddedStoreStopped((message) => {
-  process.stderr.write(`acs-logs: ${message}\n`);
+  process.stderr.write(`acs-logs: ${oneLine(message)}\n`);
   process.exit(1);
 });
 

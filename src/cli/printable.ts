@@ -15,3 +15,17 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u206
 export function printable(text: string): string {
   return text.replace(CONTROL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));
 }
+
+/**
+ * A message for one line of the terminal: its line breaks (a service's message may span lines) as
+ * single spaces, then printable. Messages of failed commands and storage warnings carry names and
+ * text from storage and from the logs.
+ */
+export function oneLine(text: string): string {
+  return printable(text.replace(/[ \t]*\r?\n[ \t]*/g, ' '));
+}
+
+/** Text of several lines (the command line's own messages), each line printable. */
+export function printableLines(text: string): string {
+  return text.split('\n').map(printable).join('\n');
+}

@@ -7,6 +7,7 @@ import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
 import { packageVersion } from './packageRoot.js';
+import { oneLine, printableLines } from './printable.js';
 import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
 import { attachEarly, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
@@ -206,9 +207,10 @@ export async function runCli(
   const program = buildProgram(out, err);
   const { storageRetry } = options;
   if (storageRetry) program.hook('preAction', (_program, command) => void command.setOptionValue('storageRetry', storageRetry));
-  program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
+  // The command line's errors quote what was typed (a pasted value may hold escape sequences).
+  program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
   const configure = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(text) });
+    command.exitOverride().configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);
@@ -220,15 +222,15 @@ export async function runCli(
       return error.exitCode === 0 ? 0 : 2;
     }
     if (error instanceof UsageError) {
-      err.write(`error: ${error.message}\n`);
+      err.write(`error: ${oneLine(error.message)}\n`);
       err.write(`run "acs-logs --help" for usage\n`);
       return 2;
     }
     if (error instanceof ExitStatus) {
-      err.write(`acs-logs: ${error.message}\n`);
+      err.write(`acs-logs: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
-    err.write(`acs-logs: ${classifyError(error).message}\n`);
+    err.write(`acs-logs: ${oneLine(classifyError(error).message)}\n`);
     return 1;
   }
 }

@@ -1,4 +1,5 @@
 import { printable } from './printable.js';
+import { displayWidth, graphemes, headWithin, tailWithin } from './displayWidth.js';
 import { cutText } from './table.js';
 
 /** A quarantine entry as `quarantine list` shows it in a terminal. */
@@ -29,7 +30,7 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     const sample = entry.raw.split('\n', 1)[0] ?? '';
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [
-      keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, printable(entry.container).length + 2),
+      keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, displayWidth(printable(entry.container)) + 2),
       cutText(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
       cutText(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
     ];
@@ -39,11 +40,10 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
   return blocks.join('\n\n') + '\n';
 }
 
-/** The text cut in the middle, after its first `head` characters, keeping its end (a path's file name). */
+/** The text cut in the middle, after its first `head` columns, keeping its end (a path's file name); in terminal columns. */
 function keepEnd(text: string, width: number, head: number): string {
-  const chars = [...text];
-  if (chars.length <= width) return text;
-  const kept = Math.min(head, Math.max(0, width - 2));
-  const tail = Math.max(1, width - kept - 1);
-  return chars.slice(0, kept).join('') + '…' + chars.slice(chars.length - tail).join('');
+  if (displayWidth(text) <= width) return text;
+  const parts = graphemes(text);
+  const start = headWithin(parts, Math.min(head, Math.max(0, width - 2)));
+  return start + '…' + tailWithin(parts, Math.max(1, width - displayWidth(start) - 1));
 }

@@ -1,5 +1,6 @@
 import { classifyError } from '../lib/storage/errors.js';
 import type { TransientNotice } from '../lib/storage/TableStore.js';
+import { oneLine } from './printable.js';
 
 const QUIET_MS = 5_000;
 
@@ -9,6 +10,6 @@ export function storageNotices(err: NodeJS.WritableStream, now: () => number = D
   return (error) => {
     if (now() - lastAt < QUIET_MS) return;
     lastAt = now();
-    err.write(`warning: ${classifyError(error).message}; retrying\n`);
+    err.write(`warning: ${oneLine(classifyError(error).message)}; retrying\n`);
   };
 }

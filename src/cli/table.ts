@@ -1,3 +1,4 @@
+import { displayWidth, graphemes, headWithin, tailWithin } from './displayWidth.js';
 import { printable } from './printable.js';
 
 /** One column of a terminal table: its name (as in JSON), its header, and how a value reads. */
@@ -47,7 +48,7 @@ export function tableWidth(widths: readonly number[]): number {
   return widths.reduce((sum, w) => sum + w, 0) + GAP.length * Math.max(0, widths.length - 1);
 }
 
-/** Narrows the widest column, one character at a time, until the table fits or no column can give more. */
+/** Narrows the widest column, one column at a time, until the table fits or no column can give more. */
 function fit(widths: number[], floors: readonly number[], maxWidth: number): void {
   while (tableWidth(widths) > maxWidth) {
     let widest = -1;
@@ -60,14 +61,17 @@ function fit(widths: number[], floors: readonly number[], maxWidth: number): voi
 }
 
 function width(text: string): number {
-  return [...text].length;
+  return displayWidth(text);
 }
 
-/** The text in at most `max` characters (not UTF-16 units), cut with … at its end, or at its start with `keepEnd`. */
+/**
+ * The text in at most `max` terminal columns (displayWidth: wide characters take two), cut with …
+ * at its end, or at its start with `keepEnd`; a grapheme is never split.
+ */
 export function cutText(text: string, max: number, keepEnd = false): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
-  return keepEnd ? '…' + chars.slice(chars.length - (max - 1)).join('') : chars.slice(0, max - 1).join('') + '…';
+  if (displayWidth(text) <= max) return text;
+  const parts = graphemes(text);
+  return keepEnd ? '…' + tailWithin(parts, max - 1) : headWithin(parts, max - 1) + '…';
 }
 
 function pad(text: string, size: number, right: boolean): string {

@@ -1,7 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lineLogger } from '../../src/cli/lineLogger.js';
-import { printable } from '../../src/cli/printable.js';
+import { oneLine, printable } from '../../src/cli/printable.js';
+import { runCli } from '../../src/cli/program.js';
+import { storageNotices } from '../../src/cli/storageNotices.js';
 
 describe('printable', () => {
   it('writes controls and the characters that reorder or hide a line as \\u escapes, and keeps text, emoji and scripts', () => {
@@ -23,4 +25,41 @@ describe('printable', () => {
       'local//tmp/a\\u001b[31m\\u000db\\u202e.json: file processed (records=3)\n' + 'warning: f: file failed (error=The service said: RequestId: 1 )\n',
     );
   });
+
+  it('oneLine: a message for one line, its line breaks as spaces and its controls escaped', () => {
+    expect(oneLine('The service said:\r\n  RequestId: 1\nTime: \u001b]0;owned\u0007')).toBe('The service said: RequestId: 1 Time: \\u001b]0;owned\\u0007');
+  });
+
+  it("a storage warning shows the service's message on one line, escaped", () => {
+    const err = new PassThrough();
+    let text = '';
+    err.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    storageNotices(err)(Object.assign(new Error('Server \u001b[2Jbusy\r\nRequestId: 7'), { statusCode: 503 }));
+    expect(text.split('\n')).toHaveLength(2);
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('\\u001b[2J');
+  });
+
+  it("a failed command's message is one line on stderr, escaped", async () => {
+    const { code, text } = await cliErrors(['process', '/nonexistent', '--category', 'x\u001b[31m\ny']);
+    expect(code).toBe(2);
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain('got "x\\u001b[31m y"');
+  });
+
+  it('an argument the command line refuses is shown escaped', async () => {
+    const { code, text } = await cliErrors(['query', 'rooms', '--format', 'x\u001b]0;owned\u0007']);
+    expect(code).toBe(2);
+    expect(text).not.toContain('\u0007');
+    expect(text).not.toContain('\u001b');
+    expect(text).toContain("'x\\u001b]0;owned\\u0007'");
+  });
 });
+
+async function cliErrors(argv: string[]): Promise<{ code: number; text: string }> {
+  const err = new PassThrough();
+  let text = '';
+  err.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+  const code = await runCli(argv, new PassThrough(), err);
+  return { code, text };
+}

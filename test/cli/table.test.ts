@@ -40,9 +40,9 @@ describe('renderTable', () => {
     for (const line of lines) expect([...line].length).toBeLessThanOrEqual(30);
   });
 
-  it('counts characters, not UTF-16 units, and never splits one', () => {
+  it('counts terminal columns, not UTF-16 units (an emoji takes two), and never splits a character', () => {
     const text = renderTable([{ roomId: '😀'.repeat(30) }], columns('roomId'), 10);
-    expect(text.split('\n')[2]).toBe('😀'.repeat(9) + '…');
+    expect(text.split('\n')[2]).toBe('😀'.repeat(4) + '…');
   });
 
   it('durationMs as p50/p95/p99, null durations as -, maps as key=value, object lists by id', () => {

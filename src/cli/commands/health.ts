@@ -1,6 +1,7 @@
 import { readHealth } from '../../lib/querying/health.js';
 import type { Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
+import { displayWidth } from '../displayWidth.js';
 import { ExitStatus } from '../errors.js';
 import { render } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -50,7 +51,7 @@ export function containersTable(containers: readonly object[], width: number): s
 }
 
 function widest(text: string): number {
-  return Math.max(...text.split('\n').map((line) => [...line].length));
+  return Math.max(...text.split('\n').map(displayWidth));
 }
 
 /** `acs-logs health`: what `/api/health` returns, read from the same tables. */
