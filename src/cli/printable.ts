@@ -1,11 +1,12 @@
 /**
  * C0 controls, DEL and C1 controls, which a terminal acts on (colours, cursor moves, titles) instead
  * of showing; and the invisible format characters that reorder or hide what follows them on a line
- * (bidirectional marks, overrides and isolates, the zero-width space and no-break space, word
- * joiners, line and paragraph separators). Joiners that shape emoji and scripts (U+200C, U+200D) stay.
+ * (bidirectional marks, overrides and isolates, the Arabic letter mark, the zero-width space and
+ * no-break space, word joiners and the deprecated format characters, line and paragraph separators,
+ * interlinear annotation marks). Joiners that shape emoji and scripts (U+200C, U+200D) stay.
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is its purpose
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u200b\u200e\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
 
 /**
  * Text from logs as a terminal shows it: each of those characters written as `\uXXXX`, so a log

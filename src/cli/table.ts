@@ -1,4 +1,4 @@
-import { displayWidth, graphemes, headWithin, tailWithin } from './displayWidth.js';
+import { cutToWidth, displayWidth } from './displayWidth.js';
 import { printable } from './printable.js';
 
 /** One column of a terminal table: its name (as in JSON), its header, and how a value reads. */
@@ -26,20 +26,34 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
   const numeric = columns.map(
     (_, i) => values.some((line) => typeof line[i] === 'number') && values.every((line) => typeof line[i] === 'number' || line[i] === null),
   );
-  const widths = columns.map((column, i) => Math.max(width(column.header), ...cells.map((line) => width(line[i] as string))));
+  // Each cell measured once; when the table is fitted, no further than the terminal (a column is never wider).
+  const cellWidths = cells.map((line) => line.map((cell) => displayWidth(cell, maxWidth)));
+  const headerWidths = columns.map((column) => displayWidth(column.header));
+  const widths = columns.map((_, i) => Math.max(headerWidths[i] as number, ...cellWidths.map((line) => line[i] as number)));
   if (maxWidth !== undefined)
     fit(
       widths,
-      columns.map((column) => Math.max(width(column.header), MIN_CUT_WIDTH)),
+      headerWidths.map((w) => Math.max(w, MIN_CUT_WIDTH)),
       maxWidth,
     );
-  const line = (values: readonly string[]): string =>
+  const line = (values: readonly string[], valueWidths: readonly number[]): string =>
     values
-      .map((value, i) => pad(cutText(value, widths[i] as number, columns[i]?.keepEnd === true), widths[i] as number, numeric[i] === true))
+      .map((value, i) => {
+        const size = widths[i] as number;
+        const fits = (valueWidths[i] as number) <= size;
+        const shown = fits ? value : cutText(value, size, columns[i]?.keepEnd === true);
+        return pad(shown, fits ? (valueWidths[i] as number) : displayWidth(shown), size, numeric[i] === true);
+      })
       .join(GAP)
       .trimEnd();
-  const out = [line(columns.map((column) => column.header)), widths.map((w) => '─'.repeat(w)).join(GAP)];
-  for (const values of cells) out.push(line(values));
+  const out = [
+    line(
+      columns.map((column) => column.header),
+      headerWidths,
+    ),
+    widths.map((w) => '─'.repeat(w)).join(GAP),
+  ];
+  cells.forEach((values, row) => out.push(line(values, cellWidths[row] as number[])));
   return out.join('\n') + '\n';
 }
 
@@ -60,21 +74,16 @@ function fit(widths: number[], floors: readonly number[], maxWidth: number): voi
   }
 }
 
-function width(text: string): number {
-  return displayWidth(text);
-}
-
 /**
  * The text in at most `max` terminal columns (displayWidth: wide characters take two), cut with …
  * at its end, or at its start with `keepEnd`; a grapheme is never split.
  */
 export function cutText(text: string, max: number, keepEnd = false): string {
-  if (displayWidth(text) <= max) return text;
-  const parts = graphemes(text);
-  return keepEnd ? '…' + tailWithin(parts, max - 1) : headWithin(parts, max - 1) + '…';
+  return cutToWidth(text, max, keepEnd);
 }
 
-function pad(text: string, size: number, right: boolean): string {
-  const fill = ' '.repeat(Math.max(0, size - width(text)));
+/** The text, `width` columns wide, padded to `size`. */
+function pad(text: string, width: number, size: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, size - width));
   return right ? fill + text : text + fill;
 }

@@ -22,6 +22,11 @@ describe('displayWidth', () => {
     ['a\u0301\u0302b', 2],
     ['Ελληνικά', 8],
     ['𝒜', 1],
+    ['s\ufe0f', 1],
+    ['a\ufe0fb', 2],
+    ['1\ufe0f\u20e3', 2],
+    ['\u00ad', 1],
+    ['x\u00ady', 3],
   ])('%j takes %i columns', (text, columns) => {
     expect(displayWidth(text)).toBe(columns);
   });
@@ -81,5 +86,24 @@ describe('cutting to terminal columns', () => {
       }
     }
     expect(printable(entry.raw)).toBe(entry.raw);
+  });
+});
+
+describe('measuring and cutting long cells', () => {
+  it('stops measuring past a limit, and cuts long texts of every kind exactly', () => {
+    const long = '中'.repeat(200_000);
+    expect(displayWidth(long, 80)).toBeGreaterThan(80);
+    expect(displayWidth(long, 80)).toBeLessThan(100);
+    expect(displayWidth(long)).toBe(400_000);
+    expect(cutText(long, 80)).toBe('中'.repeat(39) + '…');
+    expect(cutText(long, 80, true)).toBe('…' + '中'.repeat(39));
+    // Graphemes across the windows the text is segmented in: a family emoji (8 code units) every few characters, marks stacked past a window.
+    const mixed = ('ab👨\u200d👩\u200d👧c' + 'e' + '\u0301'.repeat(700) + 'Z').repeat(50);
+    expect(displayWidth(mixed)).toBe(50 * 7);
+    for (const max of [1, 5, 79, 80, 81, 200]) {
+      const cut = cutText(mixed, max);
+      expect(displayWidth(cut)).toBeLessThanOrEqual(max);
+      expect(mixed.startsWith(cut.slice(0, -1))).toBe(true);
+    }
   });
 });

@@ -77,6 +77,11 @@ describe('filters forgive', () => {
     const json = await runInProcess(['query', 'calls', '--format', 'json', '--correlation-id', 'not-a-call', ...storage]);
     expect(json.stdout).toBe('[]\n');
     expect(json.stderr).toMatch(/correlation id not-a-call/);
+    // What was typed is shown escaped, on one line.
+    const typed = await runInProcess(['query', 'calls', '--correlation-id', 'x\u001b]0;owned\u0007\ny\u202e', ...storage]);
+    expect(typed.stderr).toContain('correlation id x\\u001b]0;owned\\u0007 y\\u202e (any case)');
+    for (const raw of ['\u0007', '\u001b', '\u202e']) expect(typed.stderr).not.toContain(raw);
+    expect(typed.stderr.trimEnd().split('\n')).toHaveLength(1);
     const empty = await runInProcess(['query', 'rooms', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(empty.stderr).toMatch(
       /no rooms rows at all .*: no logs this view reads have been processed into them yet \("acs-logs health" shows what was read\)/,

@@ -11,6 +11,7 @@ describe('printable', () => {
     expect(printable('invoice\u202eexe.txt\u202c \u2066x\u2069 \u200e\u200f \u200b\ufeff \u2028\u2029')).toBe(
       'invoice\\u202eexe.txt\\u202c \\u2066x\\u2069 \\u200e\\u200f \\u200b\\ufeff \\u2028\\u2029',
     );
+    expect(printable('\u061c \u206a\u206f \ufff9\ufffb')).toBe('\\u061c \\u206a\\u206f \\ufff9\\ufffb');
     const kept = 'é 中文 😀 👨\u200d👩\u200d👧 می\u200cخواهم';
     expect(printable(kept)).toBe(kept);
   });

@@ -2,6 +2,7 @@ import { backfill } from '../../lib/processing/backfill.js';
 import { readingFamilies } from '../../lib/processing/readingOrder.js';
 import { ExitStatus, filesFailed } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
+import { oneLine } from '../printable.js';
 import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -37,7 +38,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',
     );
-    for (const { container, error } of done.containersFailed) err.write(`error: ${container}: could not be listed (${error})\n`);
+    for (const { container, error } of done.containersFailed) err.write(`error: ${oneLine(`${container}: could not be listed (${error})`)}\n`);
     if (done.containersFailed.length > 0) {
       throw new Error(`${done.containersFailed.length} container(s) could not be listed: ${done.containersFailed[0]?.error}; run backfill again`);
     }
@@ -64,7 +65,7 @@ async function existingContainers(pipeline: Pipeline, containers: readonly strin
         : `; ${there.text}: check the account, or name the log containers with --container`;
     throw new ExitStatus(`none of the containers exists in ${where}: ${missing.join(', ')}${hint}`, 1);
   }
-  err.write(`backfill: ${where}: reading ${found.join(', ')}` + (missing.length > 0 ? `; not found: ${missing.join(', ')}` : '') + '\n');
+  err.write(oneLine(`backfill: ${where}: reading ${found.join(', ')}` + (missing.length > 0 ? `; not found: ${missing.join(', ')}` : '')) + '\n');
   return found;
 }
 

@@ -5,6 +5,7 @@ import { UsageError } from '../errors.js';
 import { parseFormat, render } from '../format.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { cliSettings } from '../settings.js';
+import { oneLine } from '../printable.js';
 import { dayBucketNote, nothingFound } from '../queryNotes.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -48,7 +49,7 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     const note = dayBucketNote(filters, definition.columns.includes('bucket'));
     if (note !== undefined) err.write(`note: ${note}\n`);
     const rows = await definition.run(storage.tables, filters);
-    if (rows.length === 0) err.write(`${nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`)}\n`);
+    if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;
     out.write(render(shown, format, choice.columns, { granularity: filters.granularity, maxWidth: choice.fit ? terminalWidth(out) : undefined }));
   } finally {
