@@ -1,6 +1,5 @@
 import { printable } from './printable.js';
-import { displayWidth, graphemes, headWithin, tailWithin } from './displayWidth.js';
-import { cutText } from './table.js';
+import { cutToWidth, displayWidth, graphemes, headWithin, tailWithin } from './displayWidth.js';
 
 /** A quarantine entry as `quarantine list` shows it in a terminal. */
 export interface QuarantineBlockEntry {
@@ -31,10 +30,10 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [
       keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, displayWidth(printable(entry.container)) + 2),
-      cutText(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
-      cutText(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
+      cutToWidth(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
+      cutToWidth(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
     ];
-    if (entry.replayedAt) out.push(cutText(`  replayed at ${printable(entry.replayedAt)}`, width));
+    if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
     return out.join('\n');
   });
   return blocks.join('\n\n') + '\n';

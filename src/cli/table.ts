@@ -41,7 +41,7 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
       .map((value, i) => {
         const size = widths[i] as number;
         const fits = (valueWidths[i] as number) <= size;
-        const shown = fits ? value : cutText(value, size, columns[i]?.keepEnd === true);
+        const shown = fits ? value : cutToWidth(value, size, columns[i]?.keepEnd === true);
         return pad(shown, fits ? (valueWidths[i] as number) : displayWidth(shown), size, numeric[i] === true);
       })
       .join(GAP)
@@ -72,14 +72,6 @@ function fit(widths: number[], floors: readonly number[], maxWidth: number): voi
     if (widest < 0) return;
     widths[widest] = (widths[widest] as number) - 1;
   }
-}
-
-/**
- * The text in at most `max` terminal columns (displayWidth: wide characters take two), cut with …
- * at its end, or at its start with `keepEnd`; a grapheme is never split.
- */
-export function cutText(text: string, max: number, keepEnd = false): string {
-  return cutToWidth(text, max, keepEnd);
 }
 
 /** The text, `width` columns wide, padded to `size`. */

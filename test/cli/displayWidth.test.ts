@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { displayWidth } from '../../src/cli/displayWidth.js';
+import { cutToWidth as cutText, displayWidth } from '../../src/cli/displayWidth.js';
 import { printable } from '../../src/cli/printable.js';
 import { quarantineBlocks } from '../../src/cli/quarantineBlocks.js';
-import { cutText, renderTable, type TableColumn } from '../../src/cli/table.js';
+import { renderTable, type TableColumn } from '../../src/cli/table.js';
 
 describe('displayWidth', () => {
   it.each([
