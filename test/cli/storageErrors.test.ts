@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runInProcess } from '../support/inProcessCli.js';
@@ -6,6 +9,7 @@ import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 /** Storage errors as a user meets them: status, the service's code and message, and the account or table, on one line. */
 let answering: Server;
+const scratchDir = mkdtempSync(path.join(tmpdir(), 'acs-logs-datadir-'));
 let status = 431;
 beforeAll(async () => {
   // A storage endpoint that answers every request with `status` and an empty body, as a proxy or gateway may.
@@ -78,4 +82,28 @@ describe('storage errors are readable', () => {
       expect(run.stderr).not.toMatch(/Cannot read properties|undefined/);
     }
   });
+});
+
+describe('a data dir that cannot be made', () => {
+  it.each([
+    ['a file of that name', () => writeFileSync(path.join(scratchDir, 'file'), 'x'), 'file', /a file of that name is in the way/],
+    ['below a file', () => writeFileSync(path.join(scratchDir, 'file2'), 'x'), 'file2/data', /a part of the path is a file \(ENOTDIR\)/],
+  ])('%s: exit 1 and why, on one line', async (_name, arrange, dir, reason) => {
+    arrange();
+    const run = await runInProcess(['query', 'rooms', '--data-dir', path.join(scratchDir, dir)]);
+    expect(run.code).toBe(1);
+    expect(lastLine(run.stderr)).toMatch(/^acs-logs: cannot create directory /);
+    expect(lastLine(run.stderr)).toMatch(reason);
+  });
+
+  // Node's own recursive mkdir spins forever on it.
+  it.runIf(existsSync('/proc/self'))(
+    'under /proc: exit 1 at once, not a spinning command',
+    async () => {
+      const run = await runInProcess(['query', 'rooms', '--data-dir', '/proc/acs-logs-data']);
+      expect(run.code).toBe(1);
+      expect(lastLine(run.stderr)).toBe('acs-logs: cannot create directory /proc/acs-logs-data: the file system does not allow it there (ENOENT)');
+    },
+    20_000,
+  );
 });

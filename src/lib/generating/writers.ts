@@ -1,8 +1,9 @@
 /** Writing generated appends to a folder laid out as in storage, or to append blobs through an adapter. */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { categoryFromContainer } from '../normalizing/category.js';
 import type { BlobAppendTarget, GenerateTotals, LogAppend, LogFileRef } from './types.js';
+import { makeDirectory } from '../makeDirectory.js';
 
 /** Azure's classic limit for one Append Block call. */
 export const MAX_APPEND_BLOCK_BYTES = 4 * 1024 * 1024;
@@ -85,7 +86,7 @@ export async function writeLogsToDirectory(dir: string, appends: Iterable<LogApp
             await oldFile.handle.close();
           }
         }
-        await mkdir(path.dirname(target), { recursive: true });
+        await makeDirectory(path.dirname(target));
         // A file closed to keep few open is appended to when reopened, even when replacing.
         const flags = options.replace && !written.has(target) ? 'w' : 'a';
         written.add(target);

@@ -5,10 +5,11 @@
  * `IDLE_MS`, it stops Azurite (which saves its databases), removes the lock and exits.
  * Usage: node azuriteHost.js <data dir> <pid of the command that starts it>
  */
-import { open, mkdir } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { startAzurite, type AzuriteInstance } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
+import { makeDirectory } from '../makeDirectory.js';
 const IDLE_MS = 1000;
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
 const STARTER_CHECK_MS = 500;
@@ -40,7 +41,7 @@ let starterCheck: NodeJS.Timeout | undefined;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
 try {
-  await mkdir(location, { recursive: true });
+  await makeDirectory(location);
   // The lock names Azurite from its start, so that a host killed while it starts leaves no unknown orphan.
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });

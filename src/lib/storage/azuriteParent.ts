@@ -6,8 +6,9 @@
  * (`azurite.pid`, which the next command reads when the lock does not name it), then exits at once
  * if the process that started it is already gone.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { makeDirectorySync } from '../makeDirectory.js';
 
 /** The environment variable naming the pid of the process that starts Azurite (azurite.ts). */
 export const AZURITE_PARENT_VARIABLE = 'ACS_LOGS_AZURITE_PARENT';
@@ -26,7 +27,7 @@ export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, p
   const location = locationArgument(argv);
   const pidFile = location === undefined ? undefined : path.join(location, AZURITE_PID_FILE);
   if (pidFile !== undefined) {
-    mkdirSync(path.dirname(pidFile), { recursive: true });
+    makeDirectorySync(path.dirname(pidFile));
     writeFileSync(pidFile, String(pid));
   }
   const parent = Number(env[AZURITE_PARENT_VARIABLE]);

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
 import { compiledModule } from './azurite.js';
 import { azuriteNamedIn } from './azuriteParent.js';
 import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
+import { makeDirectory } from '../makeDirectory.js';
 
 export interface SharedAzurite {
   connectionString: string;
@@ -28,7 +29,7 @@ const UNREADABLE_LOCK_MS = 10_000;
  * Azurite is stopped (and saves its data) before a new one starts on the same files.
  */
 export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promise<SharedAzurite> {
-  await mkdir(path.resolve(dataDir), { recursive: true });
+  await makeDirectory(dataDir);
   const deadline = Date.now() + timeoutMs;
   let hostFailure: Promise<string> | undefined;
   let waitingFor = 'the embedded Azurite to start';
