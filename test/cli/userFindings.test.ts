@@ -49,6 +49,33 @@ describe('as a user found them', () => {
     expect((await cli(['process', file, '--category', 'RoomsOperational', ...storage])).stdout).toMatch(/0 records/);
   });
 
+  it('an element of a records line or array that is not an object is one bad record: the records beside it are counted', async () => {
+    const file = path.join(work, 'mixed-elements.json');
+    const room = (name: string, n: number): unknown => JSON.parse(createRoom('/S/R', name, n));
+    const lines = [JSON.stringify({ records: [room('a', 1), 5, room('b', 2)] }), JSON.stringify([room('c', 3), null, 'text']), createRoom('/S/R', 'd', 4)];
+    await writeFile(file, lines.join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const run = await cli(['process', file, '--category', 'RoomsOperational', ...storage]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/4 records, 3 bad lines? quarantined/);
+    const rooms = JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storage])).stdout) as { roomId: string }[];
+    expect(rooms.map((r) => r.roomId).sort()).toEqual(['a', 'b', 'c', 'd']);
+    const quarantined = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as {
+      line: number;
+      code: string;
+      count: number;
+      raw: string;
+    }[];
+    expect(quarantined.map((q) => [q.line, q.code, q.count, q.raw])).toEqual([
+      [1, 'not_an_object', 1, '5'],
+      [2, 'not_an_object', 2, 'null\n"text"'],
+    ]);
+    // Nothing of it is applied twice by a replay: the elements are still not objects.
+    const replay = await cli(['quarantine', 'replay', ...storage]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(JSON.parse((await cli(['query', 'rooms', '--format', 'json', ...storage])).stdout)).toHaveLength(4);
+  });
+
   it('rooms whose id starts with a non-ASCII character are listed (they sort after the bookkeeping rows)', async () => {
     const file = path.join(work, 'rooms.json');
     const ids = ['plain', 'café', 'éclair', '中文房间', '😀-room'];

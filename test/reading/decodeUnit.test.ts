@@ -50,6 +50,7 @@ describe('decodeUnit', () => {
     expect(decodeUnit(u)).toStrictEqual({
       success: true,
       records: [{ position: 100, offset: 100, line: 7, value: { time: 't', properties: { x: 1 } } }],
+      rejected: [],
     });
   });
 
@@ -64,10 +65,11 @@ describe('decodeUnit', () => {
           { position: 51, offset: 50, line: 2, value: { a: 2 } },
           { position: 52, offset: 50, line: 2, value: { a: 3 } },
         ],
+        rejected: [],
       });
       if (r.success) for (const rec of r.records) expect(rec.position).toBeLessThan(u.end);
     }
-    expect(decodeUnit(unit('{"records":[]}'))).toStrictEqual({ success: true, records: [] });
+    expect(decodeUnit(unit('{"records":[]}'))).toStrictEqual({ success: true, records: [], rejected: [] });
   });
 
   it('a records key that is not an array is an ordinary field', () => {
@@ -88,7 +90,7 @@ describe('decodeUnit', () => {
     });
   });
 
-  it('fails with not_an_object for a non-object value or element', () => {
+  it('fails with not_an_object for a value that is not an object', () => {
     expect(decodeUnit(unit('42'))).toStrictEqual({
       success: false,
       code: 'not_an_object',
@@ -96,16 +98,26 @@ describe('decodeUnit', () => {
     });
     expect(decodeUnit(unit('null'))).toMatchObject({ success: false, code: 'not_an_object', message: expect.stringContaining('null') });
     expect(decodeUnit(unit('"s"'))).toMatchObject({ success: false, code: 'not_an_object' });
-    expect(decodeUnit(unit('[{"a":1},[2]]'))).toStrictEqual({
-      success: false,
-      code: 'not_an_object',
-      message: 'element 1 of the array is an array, not an object',
+  });
+
+  it('rejects each element that is not an object on its own, and keeps the records beside it', () => {
+    expect(decodeUnit(unit('[{"a":1},[2]]', 0, 1))).toMatchObject({
+      success: true,
+      records: [{ position: 0, value: { a: 1 } }],
+      rejected: [{ position: 1, code: 'not_an_object', message: 'element 1 of the array is an array, not an object', text: '[2]' }],
     });
-    expect(decodeUnit(unit('{"Records":[{"a":1},null]}'))).toStrictEqual({
-      success: false,
-      code: 'not_an_object',
-      message: 'element 1 of "Records" is null, not an object',
+    expect(decodeUnit(unit('{"Records":[{"a":1},null,{"b":2},5]}', 0, 1))).toMatchObject({
+      success: true,
+      records: [
+        { position: 0, value: { a: 1 } },
+        { position: 2, value: { b: 2 } },
+      ],
+      rejected: [
+        { position: 1, message: 'element 1 of "Records" is null, not an object', text: 'null' },
+        { position: 3, message: 'element 3 of "Records" is a number, not an object', text: '5' },
+      ],
     });
+    expect(decodeUnit(unit('["x"]', 0, 1))).toMatchObject({ success: true, records: [], rejected: [{ position: 0, text: '"x"' }] });
   });
 
   it("fails with invalid_json and JSON.parse's message", () => {

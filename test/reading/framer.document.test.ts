@@ -111,11 +111,12 @@ describe('Framer — {"records":[...]} wrappers', () => {
 });
 
 describe('Framer — arrays and sequences of values', () => {
-  it('a pretty-printed array: every element is a unit; non-objects fail decoding with not_an_object', () => {
+  it('a pretty-printed array: every element is a unit; non-objects fail decoding with not_an_object, the objects of an array element are records', () => {
     const text = `[\n  {"a": 1},\n  42,\n  "s,]",\n  null,\n  [1, {"x": "]"}],\n  true,\n  {"b": "]"},\n]\n`;
     const r = read(text);
     expect(units(r.items).map((u) => u.text)).toEqual(['{"a": 1}', '42', '"s,]"', 'null', '[1, {"x": "]"}]', 'true', '{"b": "]"}']);
-    expect(values(r.records)).toEqual([{ a: 1 }, { b: ']' }]);
+    expect(values(r.records)).toEqual([{ a: 1 }, { x: ']' }, { b: ']' }]);
+    // 42, "s,]", null, the 1 of [1, {...}], true
     expect(r.failures.map((f) => f.code)).toEqual(Array(5).fill('not_an_object'));
     expect(r.position.mode).toBe('values');
   });

@@ -112,8 +112,12 @@ export function decodeAll(items: FramedItem[]): Decoded {
       continue;
     }
     const r = decodeUnit(it);
-    if (r.success) out.records.push(...r.records);
-    else out.failures.push({ unit: it, code: r.code, message: r.message });
+    if (!r.success) {
+      out.failures.push({ unit: it, code: r.code, message: r.message });
+      continue;
+    }
+    out.records.push(...r.records);
+    for (const element of r.rejected) out.failures.push({ unit: it, code: element.code, message: element.message });
   }
   return out;
 }

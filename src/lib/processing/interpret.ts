@@ -1,7 +1,7 @@
 import { normalizeRecord } from '../normalizing/index.js';
 import type { NormalizeContext } from '../normalizing/types.js';
 import { decodeUnit } from '../reading/index.js';
-import type { FramedItem, FramingMode } from '../reading/types.js';
+import type { FramedItem, FramingMode, RejectedElement } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
 import type { QuarantinedLine } from './quarantine.js';
@@ -69,17 +69,29 @@ export class Interpreter {
       this.badUnit(item, decoded.code, decoded.message, item.text, false);
       return;
     }
-    if (decoded.records.length === 1) {
+    if (decoded.records.length === 1 && decoded.rejected.length === 0) {
       const normalized = normalizeRecord(decoded.records[0]!.value, this.context);
       if (normalized.success) this.good(item, decoded.records[0]!.position, normalized.record);
       else if (normalized.kind === 'unsupported') this.readsButUnsupported();
       else this.badUnit(item, normalized.code, normalized.message, item.text, false);
       return;
     }
-    // A `{"records":[...]}` line or an array: its failing records are quarantined, runs of them together.
+    // A `{"records":[...]}` line or an array: its failing records (and elements that are not objects)
+    // are quarantined, runs of them together; the records beside them are read.
     this.closeUnits();
     let run: OpenRun | null = null;
-    for (const raw of decoded.records) {
+    const bad = (position: number, code: string, message: string, text: string): void => {
+      if (run === null) run = this.open(item, position, 'records', code, message, text, false);
+      else this.extend(run, item, code, text, false);
+      finishCodes(run);
+    };
+    const { records, rejected } = decoded;
+    let next = 0;
+    for (const raw of records) {
+      for (; next < rejected.length && (rejected[next] as RejectedElement).position < raw.position; next++) {
+        const element = rejected[next] as RejectedElement;
+        bad(element.position, element.code, element.message, element.text);
+      }
       const normalized = normalizeRecord(raw.value, this.context);
       if (normalized.success) {
         this.good(item, raw.position, normalized.record);
@@ -88,15 +100,12 @@ export class Interpreter {
         this.unsupported++;
         run = null;
       } else {
-        const text = JSON.stringify(raw.value);
-        if (run === null) {
-          run = this.open(item, raw.position, 'records', normalized.code, normalized.message, text, false);
-          finishCodes(run);
-        } else {
-          this.extend(run, item, normalized.code, text, false);
-          finishCodes(run);
-        }
+        bad(raw.position, normalized.code, normalized.message, JSON.stringify(raw.value));
       }
+    }
+    for (; next < rejected.length; next++) {
+      const element = rejected[next] as RejectedElement;
+      bad(element.position, element.code, element.message, element.text);
     }
   }
 

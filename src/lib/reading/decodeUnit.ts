@@ -1,6 +1,11 @@
-import type { FramedUnit, RawRecord } from './types.js';
+import type { FramedUnit, RawRecord, RejectedElement } from './types.js';
 
-export type DecodeResult = { success: true; records: RawRecord[] } | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
+/**
+ * A unit's records, and the elements of its array or `records` wrapper that are not objects (each a
+ * bad record of its own: the elements beside it are still records), in position order each.
+ */
+export type DecodeResult =
+  { success: true; records: RawRecord[]; rejected: RejectedElement[] } | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
 
 function isJsonWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -90,25 +95,31 @@ function recordsKey(obj: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
+const NONE: RejectedElement[] = [];
+
 function fromElements(unit: FramedUnit, elements: unknown[], where: string): DecodeResult {
   const records: RawRecord[] = [];
+  let rejected = NONE;
   for (let i = 0; i < elements.length; i++) {
     const el = elements[i];
-    if (!isObject(el)) {
-      return {
-        success: false,
-        code: 'not_an_object',
-        message: `element ${i} of ${where} is ${describe(el)}, not an object`,
-      };
+    if (isObject(el)) {
+      records.push({ position: unit.offset + i, offset: unit.offset, line: unit.line, value: el });
+      continue;
     }
-    records.push({ position: unit.offset + i, offset: unit.offset, line: unit.line, value: el });
+    if (rejected === NONE) rejected = [];
+    rejected.push({
+      position: unit.offset + i,
+      code: 'not_an_object',
+      message: `element ${i} of ${where} is ${describe(el)}, not an object`,
+      text: JSON.stringify(el),
+    });
   }
-  return { success: true, records };
+  return { success: true, records, rejected };
 }
 
 /**
  * Parse one framed unit into records: a plain object is one record, a `{"records":[...]}` wrapper
- * or a JSON array gives one record per element (every element must be an object).
+ * or a JSON array gives one record per element that is an object, and rejects the others one by one.
  */
 export function decodeUnit(unit: FramedUnit): DecodeResult {
   const stray = strayStart(unit.text);
@@ -126,5 +137,5 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
   }
   const key = recordsKey(value);
   if (key !== undefined) return fromElements(unit, value[key] as unknown[], `"${key}"`);
-  return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }] };
+  return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }], rejected: NONE };
 }

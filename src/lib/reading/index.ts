@@ -2,4 +2,4 @@ export { Framer } from './Framer.js';
 export type { FramerOptions } from './Framer.js';
 export { decodeUnit, parseJsonTolerant } from './decodeUnit.js';
 export type { DecodeResult } from './decodeUnit.js';
-export type { FramedItem, FramedUnit, FramerPosition, FramingIssue, FramingIssueCode, FramingMode, RawRecord } from './types.js';
+export type { FramedItem, FramedUnit, FramerPosition, FramingIssue, FramingIssueCode, FramingMode, RawRecord, RejectedElement } from './types.js';

@@ -65,3 +65,13 @@ export interface RawRecord {
   line: number;
   value: Record<string, unknown>;
 }
+
+/** An element of a unit's array that is not an object: a bad record, where a record would be. */
+export interface RejectedElement {
+  /** As RawRecord.position. */
+  position: number;
+  code: 'not_an_object';
+  message: string;
+  /** The element as JSON. */
+  text: string;
+}

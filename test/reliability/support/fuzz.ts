@@ -24,7 +24,8 @@ export function splitLines(data: Buffer): { start: number; bytes: Buffer }[] {
 
 /**
  * How many outcomes (record, quarantined line or unsupported record) a non-blank line must produce:
- * one, except a JSON array or `{"records":[...]}` wrapper of objects, which gives one per element.
+ * one, except a JSON array or `{"records":[...]}` wrapper, which gives one per element (an element that
+ * is not an object is a bad record of its own).
  */
 export function expectedOutcomes(line: Buffer, maxUnitBytes: number): number {
   const content = line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
@@ -41,7 +42,6 @@ export function expectedOutcomes(line: Buffer, maxUnitBytes: number): number {
       ? Object.entries(value).find(([key, v]) => key.toLowerCase() === 'records' && Array.isArray(v))?.[1]
       : undefined;
   if (!Array.isArray(elements)) return 1;
-  if (elements.some((element) => element === null || typeof element !== 'object' || Array.isArray(element))) return 1;
   return elements.length;
 }
 
