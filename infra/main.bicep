@@ -115,6 +115,7 @@ param maxLineBytes int = 1048576
 
 @description('Log files in flight in the tail and the sweep, written together (ACS_LOGS_FILE_CONCURRENCY).')
 @minValue(1)
+@maxValue(4096)
 param fileConcurrency int = 256
 
 @description('Records older than this ISO-8601 time are quarantined as time_out_of_range (ACS_LOGS_EARLIEST_RECORD_TIME).')

@@ -4,8 +4,15 @@ import { parseIsoTime } from '../lib/querying/isoTime.js';
 /** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
 export function positiveInteger(value: string): number {
   const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer.');
+  // Digits only: Number() would also take "1e3", "0x10" and " 5".
+  if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer.');
   return number;
+}
+
+/** Text that must say something: an empty value (an unset shell variable) would silently mean a default. */
+export function nonEmpty(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('must not be empty.');
+  return value;
 }
 
 export function positiveNumber(value: string): number {

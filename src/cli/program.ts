@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
-import { collectContainer, fraction, isoDate, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
+import { collectContainer, fraction, isoDate, nonEmpty, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
@@ -16,8 +16,8 @@ const DEFAULT_DATA_DIR = './.acs-logs';
 
 function storageOptions(command: Command): Command {
   return command
-    .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)')
-    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (commands on one dir share it)', DEFAULT_DATA_DIR)
+    .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)', nonEmpty)
+    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (commands on one dir share it)', nonEmpty, DEFAULT_DATA_DIR)
     .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
 }
 
@@ -128,7 +128,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('serve')
       .description('serve the dashboard at / and the HTTP API (/api/query/{view}, /api/health) on this machine, until Ctrl-C')
       .option('--port <n>', 'TCP port (0: any free port)', port, 7071)
-      .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', '127.0.0.1')
+      .option('--host <address>', 'address to listen on (0.0.0.0: every interface)', nonEmpty, '127.0.0.1')
       .option('--container <c>', 'a log container whose health to report (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collectContainer),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/serve.js')).serveCommand(early, out, err));
@@ -182,7 +182,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   program
     .command('demo')
     .description('start an embedded Azurite, write realistic logs into it as growing append blobs, process them as they land, print the aggregates')
-    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first)', './.acs-logs-demo')
+    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first)', nonEmpty, './.acs-logs-demo')
     .option('--hours <n>', 'simulated hours of logs', positiveInteger, 6)
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 1800)
     .option('--seed <n>', 'random seed', positiveInteger, 7)

@@ -13,6 +13,9 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['process', '.', '--memory', 'less'],
     ['process', '/no/such/file'],
     ['process', '.', '--connection-string', 'garbage'],
+    ['process', '.', '--concurrency', '10000000'],
+    ['process', '.', '--concurrency', '1e3'],
+    ['process', '.', '--data-dir', ''],
   ],
   query: [
     ['query'],
@@ -25,6 +28,8 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['query', 'rooms', '--format', 'xml'],
     ['query', 'rooms', '--connection-string', 'garbage'],
     ['query', 'rooms', '--table-prefix', 'a-b'],
+    ['query', 'rooms', '--connection-string', ''],
+    ['query', 'rooms', '--data-dir', ' '],
   ],
   backfill: [
     ['backfill', '--since', 'bad'],
@@ -49,6 +54,9 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['generate', '--append'],
     ['generate', '--hours', '1', '--to', '2024-05-26'],
     ['generate', '--connection-string', 'garbage'],
+    ['generate', '--out', 'never-written', '--hours', '100000000'],
+    ['generate', '--out', 'never-written', '--from', '2024-01-01', '--to', '2026-01-01'],
+    ['generate', '--hours', '0x10'],
   ],
   'quarantine list': [
     ['quarantine', 'list', '--format', 'yaml'],
@@ -63,12 +71,14 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   demo: [
     ['demo', '--hours', '0'],
     ['demo', '--speed', '-1'],
+    ['demo', '--data-dir', ''],
   ],
   serve: [
     ['serve', '--port', 'abc'],
     ['serve', '--port', '70000'],
     ['serve', '--bogus'],
     ['serve', '--connection-string', 'garbage'],
+    ['serve', '--host', ''],
   ],
 };
 

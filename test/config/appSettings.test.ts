@@ -14,12 +14,16 @@ describe('readAppSettings', () => {
     ['ACS_LOGS_FILE_CONCURRENCY', '0'],
     ['ACS_LOGS_MAX_LINE_BYTES', '-1'],
     ['ACS_LOGS_SEAL_AFTER_MINUTES', 'soon'],
+    ['ACS_LOGS_FILE_CONCURRENCY', '1e3'],
+    ['ACS_LOGS_FILE_CONCURRENCY', '0x10'],
+    ['ACS_LOGS_MAX_LINE_BYTES', 'Infinity'],
+    ['ACS_LOGS_SEAL_AFTER_MINUTES', '5 minutes'],
   ])('rejects %s=%s with the setting named', (name, value) => {
     expect(() => readAppSettings({ [name]: value })).toThrow(`${name} must be a positive number, got "${value}"`);
   });
 
   it('reads whole counts and fractional minutes', () => {
-    const settings = readAppSettings({ ACS_LOGS_FILE_CONCURRENCY: '8', ACS_LOGS_MAX_LINE_BYTES: '4194304', ACS_LOGS_SEAL_AFTER_MINUTES: '0.5' });
+    const settings = readAppSettings({ ACS_LOGS_FILE_CONCURRENCY: ' 8 ', ACS_LOGS_MAX_LINE_BYTES: '4194304', ACS_LOGS_SEAL_AFTER_MINUTES: '0.5' });
     expect([settings.fileConcurrency, settings.process.maxUnitBytes, settings.process.sealAfterMs]).toEqual([8, 4194304, 30_000]);
   });
 });

@@ -49,6 +49,23 @@ describe('forEachConcurrently', () => {
     expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 
+  it('a limit far above the items costs nothing: the pool grows with the items it is given', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const started = performance.now();
+    const task = async (): Promise<void> => {
+      most = Math.max(most, ++inFlight);
+      await ticks(2);
+      inFlight--;
+    };
+    expect(await forEachConcurrently([1, 2, 3], 50_000_000, task)).toBe(3);
+    expect(most).toBe(3);
+    expect(await forEachConcurrently(listing(4).items, 50_000_000, task)).toBe(4);
+    expect(await forEachConcurrently([], 50_000_000, task)).toBe(0);
+    // Fifty million idle workers took minutes and gigabytes before.
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
   it('one long task does not idle the others: the rest of a long listing runs while it is still going', async () => {
     const big = gate();
     const done: number[] = [];

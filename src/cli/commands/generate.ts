@@ -50,12 +50,18 @@ async function countLogFiles(dir: string): Promise<number> {
   return count;
 }
 
+/** The longest period one `generate` writes. */
+export const MAX_GENERATED_HOURS = 366 * 24;
+
 export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   if (flags.to !== undefined && flags.hours !== undefined) throw new UsageError('give --to or --hours, not both');
   if ((flags.append || flags.force) && flags.out === undefined) throw new UsageError('--append and --force apply only with --out');
   const base = defaultGenerateOptions({ seed: flags.seed, ...(flags.from === undefined ? {} : { from: flags.from }) });
   const to = flags.to ?? base.from + (flags.hours ?? 24) * HOUR;
   if (to <= base.from) throw new UsageError('--to must be after --from');
+  // A typo (an extra zero or three) would otherwise write until the disk is full.
+  if (to - base.from > MAX_GENERATED_HOURS * HOUR)
+    throw new UsageError(`at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} hours (366 days) of logs at once`);
   return { ...base, to, resources: flags.resources, roomsPerHour: flags.roomsPerHour, callsPerHour: flags.callsPerHour, failureRate: flags.failureRate };
 }
 

@@ -106,7 +106,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     tablePrefix,
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
     sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
-    fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256),
+    fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256, MAX_FILE_CONCURRENCY),
     memory,
     process: processSettingsFor(memory, {
       ...DEFAULT_PROCESS_SETTINGS,
@@ -137,17 +137,22 @@ function isoTime(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
-  const value = Number(text);
+  // Plain decimals only: Number() would also take "1e3", "0x10" and "Infinity".
+  const value = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0) throw new SettingError(name, `${name} must be a positive number, got "${text}"`);
   return value;
 }
 
 /** Counts (files in parallel, bytes): `0.5` would mean no file at all, or a RangeError per file. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   const value = positiveNumber(env, name, fallback);
-  if (!Number.isSafeInteger(value)) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
+  if (!Number.isSafeInteger(value) || (env[name] ?? '').includes('.')) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
+  if (value > max) throw new SettingError(name, `${name} must be at most ${max.toLocaleString('en-US')}, got "${env[name]}"`);
   return value;
 }
+
+/** Files processed at once, at most: each holds an open file or a blob's reads, and its records. */
+export const MAX_FILE_CONCURRENCY = 4096;
 
 /** A setting with a bad value: the app cannot start with it, the CLI reports it as bad usage. */
 export class SettingError extends Error {

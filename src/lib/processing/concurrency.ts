@@ -65,6 +65,8 @@ async function runPool<T>(
         exhausted = true;
         return;
       }
+      // The pool grows with the items: a limit far above their number starts no idle workers.
+      if (workers.length < limit) workers.push(worker());
       try {
         await run(step.value, started++, controller.signal);
       } catch (error) {
@@ -74,7 +76,10 @@ async function runPool<T>(
     }
   };
 
-  await Promise.all(Array.from({ length: limit }, worker));
+  const workers: Promise<void>[] = [];
+  workers.push(worker());
+  // A worker adds the next before it runs its item, so before it settles: the loop sees every one.
+  for (let i = 0; i < workers.length; i++) await workers[i];
   if (failure) {
     // Lets a listing release what it holds; its own failure to close says nothing new.
     if (!exhausted) await Promise.resolve(iterator.return?.()).catch(() => undefined);
