@@ -3,6 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -77,5 +79,38 @@ describe('several downloads of one blob in a laid-out tree', () => {
       expect(await run()).toBe(0);
       expect(await readAggregates(tables)).toEqual(expected);
     }
+  });
+
+  it('a file that cannot be read fails on its own: the others are processed', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
+    const readable = path.join(dir, 'a.json');
+    const denied = path.join(dir, 'b.json');
+    await writeFile(readable, asJsonLines(roomsRecords(5, 131)));
+    await writeFile(denied, asJsonLines(roomsRecords(5, 132)));
+    // As a file without read permission answers a user who is not root.
+    class DeniedSource extends LocalLogSource {
+      override read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
+        if (file.path === denied)
+          return Promise.reject(Object.assign(new Error(`EACCES: permission denied, open '${denied}'`), { code: 'EACCES', syscall: 'open' }));
+        return super.read(file, start, end);
+      }
+    }
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const tried: string[] = [];
+    const { results, failed } = await processLocalFiles(
+      { source: new DeniedSource(), tables, settings, views, logger },
+      [readable, denied],
+      LOCAL_CONTAINER,
+      { category: 'RoomsOperational' },
+      4,
+      async (ref) => {
+        tried.push(ref.path);
+        return ref.path === denied ? null : processFile(ref, { source: new DeniedSource(), tables, settings, views, logger }, { category: 'RoomsOperational' });
+      },
+    );
+    expect(tried.sort()).toEqual([readable, denied]);
+    expect(failed).toBe(1);
+    expect(results.map((result) => [result.file.path, result.records])).toEqual([[readable, 5]]);
   });
 });

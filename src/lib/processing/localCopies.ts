@@ -48,7 +48,8 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       }
       continue;
     }
-    const known = await knownAs(source, tables, ref);
+    // A file that cannot be read here (no permission) is processed under its own path: its failure is recorded as any file's.
+    const known = await knownAs(source, tables, ref).catch((error: unknown) => unreadable(error));
     if (known.kind === 'copy') {
       if (chosen.has(fileKey(known.of))) {
         plan.duplicates++;
@@ -139,6 +140,13 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
+}
+
+/** A file whose first bytes could not be read: known by its own path. Storage failures still fail the run. */
+function unreadable(error: unknown): Known {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (typeof code === 'string' && code.startsWith('E') && (error as NodeJS.ErrnoException).syscall !== undefined) return { kind: 'own' };
+  throw error;
 }
 
 async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
