@@ -17,6 +17,14 @@ export function printable(text: string): string {
   return text.replace(CONTROL, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));
 }
 
+/** CONTROL without the C0 controls, which JSON.stringify escapes in strings (outside them, JSON's line breaks are its layout). */
+const BEYOND_C0 = /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+
+/** JSON text with the CONTROL characters JSON.stringify leaves as they are written as `\uXXXX` escapes: the same JSON value. */
+export function printableJson(json: string): string {
+  return json.replace(BEYOND_C0, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));
+}
+
 /**
  * A message for one line of the terminal: its line breaks (a service's message may span lines) as
  * single spaces, then printable. Messages of failed commands and storage warnings carry names and

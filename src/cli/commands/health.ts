@@ -3,7 +3,7 @@ import type { Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { displayWidth } from '../displayWidth.js';
 import { ExitStatus } from '../errors.js';
-import { render } from '../format.js';
+import { render, terminalSafeJson } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { printable } from '../printable.js';
 import { containersFrom } from '../pipeline.js';
@@ -68,7 +68,7 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   }
   // The table leaves out `local` while no single file was ever given to `process` (JSON keeps every container).
   const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);
-  out.write(flags.format === 'json' ? JSON.stringify(health, null, 2) + '\n' : readable(listed, terminalWidth(out)));
+  out.write(flags.format === 'json' ? terminalSafeJson(health) + '\n' : readable(listed, terminalWidth(out)));
   if (flags.failOnDegraded && health.status === 'degraded') {
     throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
   }

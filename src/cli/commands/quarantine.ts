@@ -4,7 +4,7 @@ import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { UsageError } from '../errors.js';
-import { parseFormat, render } from '../format.js';
+import { isTerminal, parseFormat, render } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -52,7 +52,7 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
     }
     // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
-    out.write(format === 'table' ? quarantineBlocks(blocks, terminalWidth(out)) : render(rows, format, QUARANTINE_COLUMNS));
+    out.write(format === 'table' ? quarantineBlocks(blocks, terminalWidth(out)) : render(rows, format, QUARANTINE_COLUMNS, { terminal: isTerminal(out) }));
   } finally {
     await pipeline.close();
   }
