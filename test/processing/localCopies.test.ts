@@ -113,4 +113,26 @@ describe('several downloads of one blob in a laid-out tree', () => {
     expect(failed).toBe(1);
     expect(results.map((result) => [result.file.path, result.records])).toEqual([[readable, 5]]);
   });
+
+  it('a copy outside the tree of a file read from a laid-out tree is that file, in a later run or in the same one', async () => {
+    const records = roomsRecords(25, 141);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
+    const laidOut = path.join(dir, 'tree', 'insights-logs-roomsoperational', blobPath(3));
+    await mkdir(path.dirname(laidOut), { recursive: true });
+    await writeFile(laidOut, asJsonLines(records));
+    // Sorted before the tree, as "a-flat" is: the copy is looked at first.
+    const flat = path.join(dir, 'a-flat', 'PT1H.json');
+    await mkdir(path.dirname(flat), { recursive: true });
+    await writeFile(flat, asJsonLines(records));
+
+    const later = newTableStore();
+    expect((await processLocal(later, [laidOut])).records).toBe(25);
+    expect(await processLocal(later, [flat])).toEqual({ records: 0, names: [expect.stringMatching(/PT1H\.json$/)] });
+    expect(await readAggregates(later)).toEqual(referenceAggregates(normalizeAll(records)));
+
+    const together = newTableStore();
+    expect((await processLocal(together, [flat, laidOut])).records).toBe(25);
+    expect((await processLocal(together, [flat, laidOut])).records).toBe(0);
+    expect(await readAggregates(together)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
 });

@@ -84,4 +84,4 @@ export const sweepStateRowSchema = z.object({
 export type SweepStateRow = z.output<typeof sweepStateRowSchema>;
 
 /** A local file's name by the digest of its first bytes (Files table, partition `~local`, row = digest). */
-export const localContentRowSchema = z.object({ path: z.string() });
+export const localContentRowSchema = z.object({ path: z.string(), container: z.string().optional() });

@@ -37,6 +37,15 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   const chosen = new Set<string>();
   const newHeads = new Set<string>();
   const laidOut = new Map<string, string>();
+  // A file outside a tree that copies a laid-out file read in this run waits until that one is read and named.
+  if (localPaths.some((localPath) => source.register(localPath).container === localContainer)) {
+    for (const localPath of localPaths) {
+      const ref = source.register(localPath);
+      if (ref.container === localContainer) continue;
+      const head = await headKey(source, ref).catch(() => null);
+      if (head !== null) newHeads.add(head);
+    }
+  }
   for (const localPath of localPaths) {
     const ref = source.register(localPath);
     if (ref.container !== localContainer) {
@@ -44,6 +53,12 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       if (laidOut.has(fileKey(ref))) plan.later.push(localPath);
       else {
         laidOut.set(fileKey(ref), localPath);
+        // A copy outside the tree given before it is read as it: once, from the tree (registered back below).
+        if (chosen.has(fileKey(ref))) {
+          plan.duplicates++;
+          continue;
+        }
+        chosen.add(fileKey(ref));
         plan.now.push(ref);
       }
       continue;
@@ -101,20 +116,29 @@ export async function processLocalFiles(
         return;
       }
       results.push(result);
-      if (ref.container === localContainer) await rememberLocalFile(deps.source, deps.tables, ref);
+      // Named once, when first read (a run that reads nothing of it names nothing: no request).
+      if (result.bytes > 0) await rememberLocalFile(deps.source, deps.tables, ref);
     });
     pending = plan.later;
   }
   return { results, failed };
 }
 
-/** Names a local file read under its own path by the digest of its first bytes, unless another file has that name. */
+/**
+ * Names a local file by the digest of its first bytes (its path, and its blob name when it was read
+ * from a laid-out tree), unless another file has that name: a copy of it outside a tree is then read
+ * under that name.
+ */
 export async function rememberLocalFile(source: LogSource, tables: TableStore, ref: LogFileRef): Promise<void> {
   const head = await headKey(source, ref);
   if (head === null) return;
   await tables.ensureTable(FILES_TABLE);
   // Create only: the first file read with these first bytes keeps the name; later ones are checked against it.
-  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: encodeKeyPart(head), data: { path: ref.path } });
+  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
+    op: 'create',
+    rowKey: encodeKeyPart(head),
+    data: { path: ref.path, container: ref.container },
+  });
 }
 
 type Known = { kind: 'own' } | { kind: 'new'; head: string } | { kind: 'copy'; of: LogFileRef };
@@ -126,9 +150,10 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   if (head === null) return { kind: 'own' };
   await tables.ensureTable(FILES_TABLE);
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, encodeKeyPart(head));
-  const originalPath = row ? parseStoredRow(localContentRowSchema, FILES_TABLE, row).path : null;
-  if (originalPath === null || originalPath === ref.path) return { kind: 'new', head };
-  const original = { container: ref.container, path: originalPath };
+  const named = row ? parseStoredRow(localContentRowSchema, FILES_TABLE, row) : null;
+  // Rows written before laid-out files were named hold local paths only.
+  const original = named ? { container: named.container ?? ref.container, path: named.path } : null;
+  if (original === null || fileKey(original) === fileKey(ref)) return { kind: 'new', head };
   const checkpoint = (await checkpoints.get(original))?.checkpoint;
   const stat = await source.stat(ref);
   if (!checkpoint || !stat) return { kind: 'new', head };
