@@ -235,4 +235,28 @@ describe('bench report', () => {
     await writeReport(file, 'NEW\n');
     expect(await readFile(file, 'utf8')).toBe('NEW\n');
   });
+
+  it('judges growth by halves and against the second half run into empty tables', () => {
+    const g = phase(30_000, {
+      firstSeconds: 10,
+      firstRecords: 1_000,
+      firstRequests: 100,
+      secondSeconds: 30,
+      secondRecords: 2_000,
+      secondRequests: 260,
+      aloneSeconds: 27,
+      aloneRecords: 2_000,
+      aloneRequests: 250,
+    });
+    const text = report(args(['--phases', 'g']), tree, { g }, { commandLine: ['--phases', 'g'], at: new Date('2026-01-02T03:04:05.000Z') });
+    const lines = text.split('\n');
+    expect(lines).toContain('| second, into empty tables | 2,000 | 27.00 | 250 | 13.500 | 125.0 |');
+    // Per record, the second half costs 1.5 times the first in time: missed by halves.
+    expect(lines).toContain('- flat as tables grow (g: second half within ±20 % of the first, per record): time ×1.5000, requests ×1.3000 — **MISSED**');
+    // The same records into empty tables: 30 / 27 and 260 / 250.
+    expect(lines).toContain(
+      '- the same, the second half after the first against the second half into empty tables (the same records): time ×1.1111, requests ×1.0400 — **met**',
+    );
+    expect(text).toMatch(/what the first half's tables add to it is time ×1\.1111, requests ×1\.0400\./);
+  });
 });

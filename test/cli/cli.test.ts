@@ -80,7 +80,7 @@ describe('acs-logs CLI', () => {
     await writeFile(file, text.slice(0, cut));
     const first = await cli(['process', file, ...storage]);
     const firstCount = Number(/(\d+) records/.exec(first.stdout)?.[1]);
-    expect(first.stdout).toMatch(/bytes waiting for the end of their line/);
+    expect(first.stdout).toMatch(/bytes waiting for more of their file/);
     await appendFile(file, text.slice(cut));
     const second = await cli(['process', file, ...storage]);
     expect(firstCount + Number(/(\d+) records/.exec(second.stdout)?.[1])).toBe(20);

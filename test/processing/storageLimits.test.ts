@@ -187,6 +187,25 @@ describe('storage limits, against Azurite', () => {
     expect(await quarantined(tables, file)).toMatchObject([{ code: 'storage_rejected', view: ROOMS_OPERATIONS_TABLE }]);
   });
 
+  it('a record refused in two views is one bad line, with an entry per view', async () => {
+    const good = roomsRecords(10, 74, 5);
+    // A resource id past what an entity holds refuses the record in every view whose rows carry it.
+    const huge = withField(good[0] as Record<string, unknown>, 'resourceId', '/SUBSCRIPTIONS/S/' + 'R'.repeat(600_000));
+    const container = await newContainer();
+    const path = blobPath(5);
+    await appendToBlob(container, path, asJsonLines([...good, huge]));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path };
+
+    const result = await processFile(file, testDeps(tables));
+
+    const lines = await quarantined(tables, file);
+    expect(lines.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(lines.map((line) => line.view)).size).toBe(lines.length);
+    expect(new Set(lines.map((line) => line.line))).toEqual(new Set([11]));
+    expect(result).toMatchObject({ records: 11, badLines: 1 });
+  });
+
   it('a record refused in one view and applied in others is replayed only where it was refused, exactly once', async () => {
     const good = roomsRecords(30, 74, 5);
     const poison = { ...good[3], operationName: 'Poison', properties: { ...(good[3]?.['properties'] as object), roomId: 'poison-room' } };

@@ -101,7 +101,9 @@ export async function processCommand(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
       `${totals.bytes} bytes read, ${totals.tableRequests} table requests, ${totals.entitiesWritten} entities written` +
-      (totals.pendingBytes > 0 ? `, ${totals.pendingBytes} bytes waiting for the end of their line` : '') +
+      (totals.pendingBytes > 0
+        ? `, ${totals.pendingBytes} bytes waiting for more of their file (an unfinished last line, or a first line whose shape is not known yet)`
+        : '') +
       overtakenNote(totals.overtaken) +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
       '\n',

@@ -157,7 +157,8 @@ export async function applyToViews(
     throw new Error('one write holds one segment per file: its marks are positions within one read of the file');
   }
   const stats: ApplyStats = { partitions: 0, transactions: 0, rowsWritten: 0, conflicts: 0, alreadyApplied: 0, refused: 0 };
-  const refusedByFile = new Map<string, number>();
+  // A record refused in two views (two partitions) is one refused record, one bad line.
+  const refusedByFile = new Map<string, Set<number>>();
   const summaries: WrittenSummaries = new Map();
   const cache = options.cache ?? new PartitionCache(tables, 0);
   // Where the write's records begin: a partition whose data a record says starts before it was most likely written before.
@@ -190,7 +191,7 @@ export async function applyToViews(
       await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries);
     }
   });
-  return { stats, refusedByFile, summaries };
+  return { stats, refusedByFile: new Map([...refusedByFile].map(([fileId, positions]) => [fileId, positions.size])), summaries };
 }
 
 interface PartitionGroup {
@@ -272,7 +273,7 @@ async function applyToPartition(
   all: readonly Item[],
   startedBefore: boolean,
   stats: ApplyStats,
-  refusedByFile: Map<string, number>,
+  refusedByFile: Map<string, Set<number>>,
   summaries: WrittenSummaries,
 ): Promise<void> {
   const summary = view.summary;
@@ -437,8 +438,12 @@ async function applyToPartition(
       const item = items[from] as Item;
       if (!item.source.onRefused) throw error;
       await item.source.onRefused({ record: item.positioned, view: view.table, partitionKey, code: error.code, message: error.message });
-      stats.refused++;
-      refusedByFile.set(item.source.fileId, (refusedByFile.get(item.source.fileId) ?? 0) + 1);
+      let positions = refusedByFile.get(item.source.fileId);
+      if (positions === undefined) refusedByFile.set(item.source.fileId, (positions = new Set()));
+      if (!positions.has(item.position)) {
+        positions.add(item.position);
+        stats.refused++;
+      }
       consumed(from, from + 1);
       from++;
       limit = Number.POSITIVE_INFINITY;
