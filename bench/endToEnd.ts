@@ -159,9 +159,13 @@ export async function cliPhase(files: readonly string[], rowsFile?: string, memo
 /** (g) The first half of the files, then the second half into the same store, each its own `acs-logs process`. */
 export async function growthPhase(first: readonly string[], second: readonly string[]): Promise<PhaseResult> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-growth-'));
+  const aloneDir = await mkdtemp(path.join(os.tmpdir(), 'acs-logs-bench-growth-alone-'));
   try {
     const one = await runProcessCommand(first, dataDir);
     const two = await runProcessCommand(second, dataDir);
+    // The control: the second half into empty tables. The halves differ in their mix of records (the
+    // day's busy hours are in the second), so the growth's own cost is the second run over this one.
+    const alone = await runProcessCommand(second, aloneDir);
     const total: CliRun = {
       ms: one.ms + two.ms,
       records: one.records + two.records,
@@ -182,9 +186,13 @@ export async function growthPhase(first: readonly string[], second: readonly str
       secondRecords: two.records,
       firstRequests: one.requests,
       secondRequests: two.requests,
+      aloneSeconds: round(alone.ms / 1000, 2),
+      aloneRecords: alone.records,
+      aloneRequests: alone.requests,
     });
   } finally {
     await rm(dataDir, { recursive: true, force: true });
+    await rm(aloneDir, { recursive: true, force: true });
   }
 }
 
