@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { processLocalFiles } from '../../src/lib/processing/localCopies.js';
+import { processLocalFiles, rememberLocalFiles } from '../../src/lib/processing/localCopies.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
@@ -134,5 +134,26 @@ describe('several downloads of one blob in a laid-out tree', () => {
     expect((await processLocal(together, [flat, laidOut])).records).toBe(25);
     expect((await processLocal(together, [flat, laidOut])).records).toBe(0);
     expect(await readAggregates(together)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('names the files a run read in transactions of 100, row by row only when one is named already', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
+    const source = new LocalLogSource();
+    const refs: LogFileRef[] = [];
+    for (let hour = 0; hour < 150; hour++) {
+      const file = path.join(dir, `f${hour}.json`);
+      await writeFile(file, asJsonLines(roomsRecords(1, 200 + hour)));
+      refs.push(source.register(file));
+    }
+    const tables = newTableStore();
+    await rememberLocalFiles(source, tables, refs.slice(0, 1));
+    const before = { ...tables.requests };
+    await rememberLocalFiles(source, tables, refs);
+    // The first chunk holds the file named already: it falls back to 100 single creates; the second is one transaction.
+    expect(tables.requests.transactions - before.transactions).toBe(2);
+    expect(tables.requests.writes - before.writes).toBe(100);
+    const again = { ...tables.requests };
+    await rememberLocalFiles(source, tables, refs.slice(100));
+    expect(tables.requests.transactions - again.transactions).toBe(1);
   });
 });

@@ -109,6 +109,6 @@ function reasons(health: Health): string {
   const quarantined = health.containers.reduce((sum, container) => sum + container.quarantined, 0);
   const parts: string[] = [];
   if (health.stuck.length > 0) parts.push(`${health.stuck.length} stuck file(s)`);
-  if (quarantined > 0) parts.push(`${quarantined} quarantined line(s)`);
+  if (quarantined > 0) parts.push(`${quarantined} quarantine entr${quarantined === 1 ? 'y' : 'ies'}`);
   return parts.join(', ');
 }

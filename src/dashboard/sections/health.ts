@@ -10,7 +10,9 @@ export function renderHealth(target: HTMLElement, health: Health): void {
       'p',
       { class: `status status-${health.status}`, 'data-status': health.status },
       `status: ${health.status}`,
-      health.status === 'degraded' ? ` (${formatNumber(quarantined)} quarantined line(s), ${formatNumber(health.stuck.length)} stuck file(s))` : '',
+      health.status === 'degraded'
+        ? ` (${formatNumber(quarantined)} quarantine entr${quarantined === 1 ? 'y' : 'ies'}, ${formatNumber(health.stuck.length)} stuck file(s))`
+        : '',
       ` · checked ${formatTime(health.checkedAt)} UTC`,
     ),
   );

@@ -1,6 +1,6 @@
 import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
-import type { TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
 import { localContentRowSchema } from './checkpointRows.js';
@@ -109,6 +109,7 @@ export async function processLocalFiles(
   const read = await withoutOlderDownloads(deps.source, localPaths, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
+    const read: LogFileRef[] = [];
     await forEachConcurrently(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
       if (result === null) {
@@ -116,29 +117,38 @@ export async function processLocalFiles(
         return;
       }
       results.push(result);
-      // Named once, when first read (a run that reads nothing of it names nothing: no request).
-      if (result.bytes > 0) await rememberLocalFile(deps.source, deps.tables, ref);
+      // Named when first read: a later run that reads on names nothing (no request).
+      if (result.fromStart && result.bytes > 0) read.push(ref);
     });
+    // Before the next round looks them up: its files may be copies of these.
+    await rememberLocalFiles(deps.source, deps.tables, read);
     pending = plan.later;
   }
   return { results, failed };
 }
 
 /**
- * Names a local file by the digest of its first bytes (its path, and its blob name when it was read
- * from a laid-out tree), unless another file has that name: a copy of it outside a tree is then read
- * under that name.
+ * Names local files that a run read by the digest of their first bytes (their path, and their blob
+ * name when read from a laid-out tree), unless another file has that name: a copy of one outside a
+ * tree is then read under that name. Create only, so the first file read with those first bytes
+ * keeps the name; in transactions of up to 100, row by row only when one of them is named already.
  */
-export async function rememberLocalFile(source: LogSource, tables: TableStore, ref: LogFileRef): Promise<void> {
-  const head = await headKey(source, ref);
-  if (head === null) return;
+export async function rememberLocalFiles(source: LogSource, tables: TableStore, refs: readonly LogFileRef[]): Promise<void> {
+  const names = new Map<string, LogFileRef>();
+  for (const ref of refs) {
+    const head = await headKey(source, ref);
+    if (head !== null && !names.has(head)) names.set(head, ref);
+  }
+  if (names.size === 0) return;
   await tables.ensureTable(FILES_TABLE);
-  // Create only: the first file read with these first bytes keeps the name; later ones are checked against it.
-  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
-    op: 'create',
-    rowKey: encodeKeyPart(head),
-    data: { path: ref.path, container: ref.container },
-  });
+  const writes = [...names].map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: { path: ref.path, container: ref.container } }));
+  for (let from = 0; from < writes.length; from += MAX_TRANSACTION_ROWS) {
+    const chunk = writes.slice(from, from + MAX_TRANSACTION_ROWS);
+    const outcome = await tables.commit(FILES_TABLE, LOCAL_CONTENT_PARTITION, chunk);
+    if (outcome.committed) continue;
+    // One of them is named already (a copy read before under another name): the others one by one.
+    for (const write of chunk) await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, write);
+  }
 }
 
 type Known = { kind: 'own' } | { kind: 'new'; head: string } | { kind: 'copy'; of: LogFileRef };

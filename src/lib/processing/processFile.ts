@@ -51,6 +51,8 @@ export interface FileRunResult {
   badLines: number;
   segments: number;
   replaced: boolean;
+  /** This run read the file from its first byte (a new file, or a new generation of a replaced one). */
+  fromStart: boolean;
   /** Bytes after the last complete line, waiting for the rest of their line. */
   pendingBytes: number;
   /**
@@ -110,6 +112,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     badLines: 0,
     segments: 0,
     replaced: false,
+    fromStart: false,
     pendingBytes: 0,
     overtaken: 0,
   };
@@ -195,6 +198,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         ({ before, firstChunk, hinted } = identity);
       }
     }
+    if (!loaded || result.replaced) result.fromStart = true;
 
     if (checkpoint.sealed || (checkpoint.offset >= stat.length && !final)) {
       // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail;
