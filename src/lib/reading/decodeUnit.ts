@@ -5,7 +5,7 @@ import type { FramedUnit, RawRecord, RejectedElement } from './types.js';
  * bad record of its own: the elements beside it are still records), in position order each.
  */
 export type DecodeResult =
-  { success: true; records: RawRecord[]; rejected: RejectedElement[] } | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
+  { success: true; records: RawRecord[]; rejected: readonly RejectedElement[] } | { success: false; code: 'invalid_json' | 'not_an_object'; message: string };
 
 function isJsonWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
@@ -95,18 +95,18 @@ function recordsKey(obj: Record<string, unknown>): string | undefined {
   return undefined;
 }
 
-const NONE: RejectedElement[] = [];
+const NONE: readonly RejectedElement[] = [];
 
 function fromElements(unit: FramedUnit, elements: unknown[], where: string): DecodeResult {
   const records: RawRecord[] = [];
-  let rejected = NONE;
+  let rejected: RejectedElement[] | undefined;
   for (let i = 0; i < elements.length; i++) {
     const el = elements[i];
     if (isObject(el)) {
       records.push({ position: unit.offset + i, offset: unit.offset, line: unit.line, value: el });
       continue;
     }
-    if (rejected === NONE) rejected = [];
+    rejected ??= [];
     rejected.push({
       position: unit.offset + i,
       code: 'not_an_object',
@@ -114,7 +114,7 @@ function fromElements(unit: FramedUnit, elements: unknown[], where: string): Dec
       text: JSON.stringify(el),
     });
   }
-  return { success: true, records, rejected };
+  return { success: true, records, rejected: rejected ?? NONE };
 }
 
 /**
