@@ -195,7 +195,8 @@ export async function runOversized(files: readonly { container: string; records:
       expect(checkpoint?.records, 'every record was read and counted by the checkpoint').toBe(file.records.length);
       const entries: QuarantinedLine[] = [];
       for await (const entry of new QuarantineStore(tables).list(ref)) entries.push(entry);
-      expect(first.badLines).toBe(entries.length);
+      // A record refused in several views is one bad line, with an entry per view.
+      expect(first.badLines).toBe(new Set(entries.map((entry) => entry.position)).size);
       return { file, entries, byOffset };
     }),
   );
