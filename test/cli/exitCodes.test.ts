@@ -33,6 +33,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   ],
   backfill: [
     ['backfill', '--since', 'bad'],
+    ['backfill', '--since', '2024-06-01', '--until', '2024-05-01'],
     ['backfill', '--bogus'],
     ['backfill', '--concurrency', 'x'],
     ['backfill', '--connection-string', 'garbage'],

@@ -1,6 +1,6 @@
 import { backfill } from '../../lib/processing/backfill.js';
 import { readingFamilies } from '../../lib/processing/readingOrder.js';
-import { ExitStatus, filesFailed } from '../errors.js';
+import { ExitStatus, filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { oneLine } from '../printable.js';
 import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
@@ -18,6 +18,8 @@ export interface BackfillFlags extends StorageFlags {
 
 /** `acs-logs backfill`: processes the logs already archived in a storage account, resumably. */
 export async function backfillCommand(flags: BackfillFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  // Nothing can be both: a run that reads nothing and says it is done would hide the typo.
+  if (flags.since !== undefined && flags.until !== undefined && flags.since >= flags.until) throw new UsageError('--until must be after --since');
   // Only problems are logged (to stderr), one line each; the progress reporter says the rest.
   const pipeline = await openPipeline(flags, lineLogger(undefined, err), storageNotices(err));
   try {
