@@ -1,71 +1,44 @@
 import { mkdirSync, statSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /**
  * `mkdir -p`, one level at a time. Node's own recursive mkdir loops forever where a parent exists but
  * refuses a child with ENOENT (`/proc/foo`: procfs); here each level is tried at most twice, and a
- * failure names the directory and why.
+ * failure names the directory and why. Synchronous: a few system calls, made once per folder.
  */
-export async function makeDirectory(target: string): Promise<void> {
+export function makeDirectory(target: string): void {
   const absolute = path.resolve(target);
-  const first = await attempt(() => mkdir(absolute));
+  const first = attempt(absolute);
   if (first === undefined) return;
-  if (first.code === 'EEXIST') return mustBeDirectory(absolute, await stat(absolute).catch(() => undefined), first);
+  if (first.code === 'EEXIST') return mustBeDirectory(absolute, first);
   const parent = path.dirname(absolute);
   if (first.code !== 'ENOENT' || parent === absolute) throw cannotCreate(absolute, first);
-  await makeDirectory(parent);
-  const second = await attempt(() => mkdir(absolute));
+  makeDirectory(parent);
+  const second = attempt(absolute);
   if (second === undefined) return;
-  if (second.code === 'EEXIST') return mustBeDirectory(absolute, await stat(absolute).catch(() => undefined), second);
-  throw cannotCreate(absolute, second);
-}
-
-/** makeDirectory for the few places that must not wait (a process's first lines). */
-export function makeDirectorySync(target: string): void {
-  const absolute = path.resolve(target);
-  const first = attemptSync(() => mkdirSync(absolute));
-  if (first === undefined) return;
-  if (first.code === 'EEXIST') return mustBeDirectory(absolute, statOrUndefined(absolute), first);
-  const parent = path.dirname(absolute);
-  if (first.code !== 'ENOENT' || parent === absolute) throw cannotCreate(absolute, first);
-  makeDirectorySync(parent);
-  const second = attemptSync(() => mkdirSync(absolute));
-  if (second === undefined) return;
-  if (second.code === 'EEXIST') return mustBeDirectory(absolute, statOrUndefined(absolute), second);
+  if (second.code === 'EEXIST') return mustBeDirectory(absolute, second);
   throw cannotCreate(absolute, second);
 }
 
 type SystemError = Error & { code?: string };
 
-async function attempt(create: () => Promise<unknown>): Promise<SystemError | undefined> {
+function attempt(absolute: string): SystemError | undefined {
   try {
-    await create();
+    mkdirSync(absolute);
     return undefined;
   } catch (error) {
     return error as SystemError;
   }
 }
 
-function attemptSync(create: () => unknown): SystemError | undefined {
+function mustBeDirectory(absolute: string, cause: SystemError): void {
+  let directory = false;
   try {
-    create();
-    return undefined;
-  } catch (error) {
-    return error as SystemError;
-  }
-}
-
-function statOrUndefined(absolute: string): { isDirectory(): boolean } | undefined {
-  try {
-    return statSync(absolute);
+    directory = statSync(absolute).isDirectory();
   } catch {
-    return undefined;
+    // Gone again, or unreadable: not a directory this can use.
   }
-}
-
-function mustBeDirectory(absolute: string, found: { isDirectory(): boolean } | undefined, cause: SystemError): void {
-  if (found?.isDirectory()) return;
+  if (directory) return;
   throw Object.assign(new Error(`cannot create directory ${absolute}: a file of that name is in the way`, { cause }), { code: 'ENOTDIR' });
 }
 

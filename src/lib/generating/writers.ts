@@ -86,7 +86,7 @@ export async function writeLogsToDirectory(dir: string, appends: Iterable<LogApp
             await oldFile.handle.close();
           }
         }
-        await makeDirectory(path.dirname(target));
+        makeDirectory(path.dirname(target));
         // A file closed to keep few open is appended to when reopened, even when replacing.
         const flags = options.replace && !written.has(target) ? 'w' : 'a';
         written.add(target);

@@ -42,7 +42,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
     for (const localPath of localPaths) {
       const ref = source.register(localPath);
       if (ref.container === localContainer) continue;
-      const head = await headKey(source, ref).catch(() => null);
+      const head = await headKey(source, ref);
       if (head !== null) newHeads.add(head);
     }
   }
@@ -63,8 +63,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       }
       continue;
     }
-    // A file that cannot be read here (no permission) is processed under its own path: its failure is recorded as any file's.
-    const known = await knownAs(source, tables, ref).catch((error: unknown) => unreadable(error));
+    const known = await knownAs(source, tables, ref);
     if (known.kind === 'copy') {
       if (chosen.has(fileKey(known.of))) {
         plan.duplicates++;
@@ -177,15 +176,18 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
 }
 
-/** A file whose first bytes could not be read: known by its own path. Storage failures still fail the run. */
-function unreadable(error: unknown): Known {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (typeof code === 'string' && code.startsWith('E') && (error as NodeJS.ErrnoException).syscall !== undefined) return { kind: 'own' };
-  throw error;
-}
-
+/**
+ * The digest of a file's first bytes; null for an empty file, or one that cannot be read here (no
+ * permission): such a file is known by its own path, and its failure is recorded when it is
+ * processed, as any file's. Only the local file is read: storage errors are not caught.
+ */
 async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
-  const head = await source.read(ref, 0, HEAD_BYTES);
+  let head: Buffer;
+  try {
+    head = await source.read(ref, 0, HEAD_BYTES);
+  } catch {
+    return null;
+  }
   return head.length === 0 ? null : digestOf(head);
 }
 

@@ -41,7 +41,7 @@ let starterCheck: NodeJS.Timeout | undefined;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
 try {
-  await makeDirectory(location);
+  makeDirectory(location);
   // The lock names Azurite from its start, so that a host killed while it starts leaves no unknown orphan.
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });

@@ -8,7 +8,7 @@
  */
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeDirectorySync } from '../makeDirectory.js';
+import { makeDirectory } from '../makeDirectory.js';
 
 /** The environment variable naming the pid of the process that starts Azurite (azurite.ts). */
 export const AZURITE_PARENT_VARIABLE = 'ACS_LOGS_AZURITE_PARENT';
@@ -27,7 +27,7 @@ export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, p
   const location = locationArgument(argv);
   const pidFile = location === undefined ? undefined : path.join(location, AZURITE_PID_FILE);
   if (pidFile !== undefined) {
-    makeDirectorySync(path.dirname(pidFile));
+    makeDirectory(path.dirname(pidFile));
     writeFileSync(pidFile, String(pid));
   }
   const parent = Number(env[AZURITE_PARENT_VARIABLE]);

@@ -29,7 +29,7 @@ const UNREADABLE_LOCK_MS = 10_000;
  * Azurite is stopped (and saves its data) before a new one starts on the same files.
  */
 export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promise<SharedAzurite> {
-  await makeDirectory(dataDir);
+  makeDirectory(dataDir);
   const deadline = Date.now() + timeoutMs;
   let hostFailure: Promise<string> | undefined;
   let waitingFor = 'the embedded Azurite to start';
