@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
+import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { isFinalBlob } from '../../src/lib/processing/sealing.js';
 import { blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -52,5 +54,81 @@ describe('framing edge cases in blobs', () => {
     const rows: QuarantinedLine[] = [];
     for await (const row of new QuarantineStore(tables).list(utf16)) rows.push(row);
     expect(rows.map((row) => [row.code, row.count])).toEqual([['unsupported_encoding', 4]]);
+  });
+});
+
+describe('a blob sealed while it ended inside a line', () => {
+  async function sealedWithCutLine(cutAt: number) {
+    const records = roomsRecords(6, 93);
+    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    const container = await newContainer();
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const deps = testDeps(tables);
+    const isFinal = (f: typeof file, stat: Parameters<typeof isFinalBlob>[1], now: number) => isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
+    // Past the sealing delay: the blob counts as final as soon as it is read.
+    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    const head = lines.slice(0, 4).join('');
+    await appendToBlob(container, PATH, head + lines[4]!.slice(0, cutAt));
+    const first = await processFile(file, late, { isFinal });
+    expect(first).toMatchObject({ records: 4, badLines: 1 });
+    return { records, lines, container, tables, file, late, isFinal, head };
+  }
+
+  async function entries(tables: ReturnType<typeof newTableStore>, file: { container: string; path: string }): Promise<QuarantinedLine[]> {
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    return rows;
+  }
+
+  it('reads the line whole when the blob grows after all: nothing lost, nothing twice', async () => {
+    const { records, lines, container, tables, file, late, isFinal, head } = await sealedWithCutLine(40);
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ sealed: true, badLines: 1 });
+    expect((await entries(tables, file)).map((e) => [e.code, e.replayedAt === undefined])).toEqual([['truncated', true]]);
+
+    await appendToBlob(container, PATH, lines[4]!.slice(40) + lines[5]!);
+    const grown = await processFile(file, late, { isFinal });
+    expect(grown).toMatchObject({ records: 2, badLines: 0 });
+    const total = Buffer.byteLength(head + lines[4]! + lines[5]!);
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({
+      sealed: true,
+      truncatedTail: null,
+      records: 6,
+      badLines: 0,
+      bytes: total,
+      offset: total,
+    });
+    const [entry] = await entries(tables, file);
+    expect(entry).toMatchObject({ code: 'truncated', replayedRecords: 1 });
+    expect(entry?.replayedAt).toBeDefined();
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+
+    // Again, and a replay of the quarantine: nothing more.
+    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 0, status: 'sealed' });
+    expect(await replayQuarantine(late)).toMatchObject({ lines: 0, records: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a line still cut when the blob grows waits for its end, then reads whole', async () => {
+    const { records, lines, container, tables, file, isFinal } = await sealedWithCutLine(30);
+    const now = testDeps(tables);
+    await appendToBlob(container, PATH, lines[4]!.slice(30, 60));
+    // Not final now (it just changed): the cut line is not read yet, and nothing is counted twice.
+    expect(await processFile(file, now, { isFinal })).toMatchObject({ records: 0, badLines: 0 });
+    await appendToBlob(container, PATH, lines[4]!.slice(60) + lines[5]!);
+    expect(await processFile(file, now, { isFinal })).toMatchObject({ records: 2, badLines: 0 });
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 6, badLines: 0, truncatedTail: null });
+    expect((await entries(tables, file)).map((e) => e.replayedRecords)).toEqual([1]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a cut line the writer gave up on (the blob goes on with a new line) stays quarantined, counted once', async () => {
+    const { records, lines, container, tables, file, late, isFinal } = await sealedWithCutLine(40);
+    await appendToBlob(container, PATH, '\n' + lines[5]!);
+    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 1, badLines: 1 });
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 5, badLines: 1, truncatedTail: null });
+    const rows = await entries(tables, file);
+    expect(rows.map((e) => [e.code, e.count, e.replayedAt === undefined])).toEqual([['invalid_json', 1, true]]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records.slice(0, 4), records[5]!])));
   });
 });

@@ -22,6 +22,26 @@ const earlierEndsText = z
   .pipe(z.array(earlierEndSchema));
 
 /**
+ * The last line of a sealed file when it ended inside it and was quarantined as `truncated`: where a
+ * framer reads it again (`offset`, `newlines`, `mode`, as its quarantine entry) and where it ended.
+ */
+export const truncatedTailSchema = z.object({ offset: count, newlines: count, mode: z.enum(FRAMING_MODES), end: count });
+
+/** Kept as JSON text in one property; empty or absent when the file did not end inside a line. */
+const truncatedTailText = z
+  .string()
+  .transform((text, context) => {
+    if (text === '') return null;
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+  })
+  .pipe(truncatedTailSchema.nullable());
+
+/**
  * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions
  * did not write read as what those versions meant: no file ETag, no tail fingerprint, no earlier ends,
  * never replaced. The file's ETag is stored as `fileEtag`: `etag` is the row's own.
@@ -49,6 +69,8 @@ export const checkpointRowSchema = z
     earlierEnds: earlierEndsText.default([]),
     /** The file stopped growing and was read to its end: the tail no longer looks at it. */
     sealed: z.boolean().default(false),
+    /** Set when the file was sealed ending inside a line: if it grows after all, that line is read again, whole. */
+    truncatedTail: truncatedTailText.default(null),
     records: count,
     unsupported: count.default(0),
     badLines: count,
@@ -67,11 +89,12 @@ export const checkpointRowSchema = z
 /** Per-file progress. Advanced only after every record before `offset` is in every aggregate. */
 export type Checkpoint = z.output<typeof checkpointRowSchema>;
 export type EarlierEnd = z.output<typeof earlierEndSchema>;
+export type TruncatedTail = z.output<typeof truncatedTailSchema>;
 
 /** The row a checkpoint is stored as. */
 export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknown> {
-  const { etag: fileEtag, earlierEnds, ...rest } = checkpoint;
-  return { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds) };
+  const { etag: fileEtag, earlierEnds, truncatedTail, ...rest } = checkpoint;
+  return { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds), truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail) };
 }
 
 /** The sweep's state per container (Files table, partition `~state`, row = container). */

@@ -133,7 +133,8 @@ export class Interpreter {
 
   private badUnit(item: FramedItem, code: string, message: string, text: string, truncated: boolean): void {
     const run = this.openUnits;
-    if (run !== null && joins(run.entry.mode, item.mode)) {
+    // A line the file ended inside stands alone: if the file grows after all, it is read again and its entry superseded.
+    if (run !== null && code !== 'truncated' && joins(run.entry.mode, item.mode)) {
       this.extend(run, item, code, text, truncated);
       return;
     }

@@ -7,7 +7,7 @@ import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint } from './checkpoints.js';
+import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type TruncatedTail } from './checkpoints.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
@@ -196,6 +196,20 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         result.replaced = true;
       } else {
         ({ before, firstChunk, hinted } = identity);
+        const tail = checkpoint.truncatedTail;
+        if (tail !== null && checkpoint.offset === tail.end && stat.length > tail.end) {
+          // Sealed ending inside a line, and it grew after all: that line is read again, whole, from its start.
+          before = await deps.source.read(file, Math.max(0, tail.offset - TAIL_BYTES), tail.offset);
+          firstChunk = undefined;
+          checkpoint = {
+            ...checkpoint,
+            offset: tail.offset,
+            newlines: tail.newlines,
+            mode: tail.mode,
+            tailFingerprint: digestOf(before),
+            tailFingerprintLength: before.length,
+          };
+        }
       }
     }
     if (!loaded || result.replaced) result.fromStart = true;
@@ -231,6 +245,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
       const generationId = fileGenerationId(file, checkpoint.generation);
       const outcome = segment.outcome;
+      // The line quarantined as truncated when the file was sealed, read again by this segment: counted now as what it reads as.
+      const tailRead = checkpoint.truncatedTail !== null && checkpoint.offset === checkpoint.truncatedTail.offset ? checkpoint.truncatedTail : null;
       const nextCheckpoint = (refused: number): Checkpoint => ({
         ...checkpoint,
         offset: segment.end.offset,
@@ -242,10 +258,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         ...fingerprints,
         earlierEnds,
         sealed: sealNow,
+        truncatedTail: sealNow ? truncatedTailOf(outcome, segment.end.offset) : null,
         records: checkpoint.records + outcome.records.length,
         unsupported: checkpoint.unsupported + outcome.unsupported,
-        badLines: checkpoint.badLines + outcome.badLines + refused,
-        bytes: checkpoint.bytes + consumed,
+        badLines: checkpoint.badLines + outcome.badLines + refused - (tailRead ? 1 : 0),
+        bytes: checkpoint.bytes + consumed - (tailRead ? tailRead.end - tailRead.offset : 0),
         updatedAt: new Date(now()).toISOString(),
         lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
       });
@@ -265,7 +282,14 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
               await quarantine.putRefused(file, checkpoint.generation, context.fileCategory ?? null, refused, now());
             },
           },
-          quarantine: () => quarantine.put(file, outcome.quarantined),
+          quarantine: async () => {
+            await quarantine.put(file, outcome.quarantined);
+            // Read whole now: its entry is marked as applied, unless the line still does not read (then it was just rewritten).
+            if (tailRead && !outcome.quarantined.some((entry) => entry.position === tailRead.offset)) {
+              const records = outcome.records.filter((record) => record.unitOffset === tailRead.offset).length;
+              await quarantine.markReadWhole(file, checkpoint.generation, tailRead.offset, records, now());
+            }
+          },
           save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
         },
         held,
@@ -386,6 +410,13 @@ async function readSegment(
     fingerprints: consumedBytes.fingerprints(framer.position.offset),
     ...(rest ? { rest } : {}),
   };
+}
+
+/** The segment's last line when the file ended inside it (a `truncated` entry of its own, reaching the end), for a later growth. */
+function truncatedTailOf(outcome: Interpreted, end: number): TruncatedTail | null {
+  const last = outcome.quarantined.at(-1);
+  if (last === undefined || last.code !== 'truncated' || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
+  return { offset: last.offset, newlines: last.line - 1, mode: last.mode ?? 'lines', end };
 }
 
 /** Characters of quarantined text held that count as one record against the run's limit: about what a record takes. */

@@ -96,6 +96,24 @@ export class QuarantineStore {
     for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
   }
 
+  /**
+   * Marks the entry of a line the file ended inside as applied: the file grew after it was sealed and
+   * the line was read whole, with `records` records. An entry already gone or marked is left.
+   */
+  async markReadWhole(file: LogFileRef, generation: number, position: number, records: number, now: number): Promise<void> {
+    await this.tables.ensureTable(QUARANTINE_TABLE);
+    const row = await this.tables.getRow(QUARANTINE_TABLE, quarantinePartition(file), quarantineRowKey(generation, position));
+    if (row === undefined) return;
+    const line = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+    if (line.replayedAt !== undefined) return;
+    await this.update({
+      ...line,
+      message: `${line.message}; the file grew after all and the line was read whole`,
+      replayedAt: new Date(now).toISOString(),
+      replayedRecords: records,
+    });
+  }
+
   /** Rewrites one line's row (after a replay attempt). */
   async update(line: QuarantinedLine): Promise<void> {
     await this.tables.upsert(
