@@ -2,8 +2,9 @@ import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import SlowFirstSequencer from './test/support/slowFirstSequencer.js';
 
-/** Files that set the environment or start the Functions host, or whose checks see other files' module state. */
+/** Files that set the environment or start the Functions host, mock a module, or whose checks see other files' module state. */
 const NEEDS_ISOLATION = [
+  'test/cli/unreadableFolder.test.ts',
   'test/http/functions.test.ts',
   'test/http/unavailable.test.ts',
   'test/storage/tableStoreContract.test.ts',

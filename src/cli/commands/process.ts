@@ -5,8 +5,8 @@ import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { isFinalBlob } from '../../lib/processing/sealing.js';
 import type { LogFileRef, LogFileStat } from '../../lib/storage/LogSource.js';
-import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath } from '../../lib/storage/LocalLogSource.js';
-import { filesFailed, UsageError } from '../errors.js';
+import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath, type UnreadableFolder } from '../../lib/storage/LocalLogSource.js';
+import { filesFailed, foldersUnreadable, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
 import { openTables, type StorageFlags } from '../storageSession.js';
@@ -50,11 +50,13 @@ export async function processCommand(
     if (!category) throw new UsageError(`--category must be one of ${CATEGORIES.join(', ')}, got "${flags.category}"`);
   }
   let files: string[];
+  const unreadable: UnreadableFolder[] = [];
   try {
-    files = await expandLocalPaths(inputs);
+    files = await expandLocalPaths(inputs, (folder) => unreadable.push(folder));
   } catch (error) {
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
+  for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
   const source = new LocalLogSource();
   const storage = await openTables(flags, settings.tablePrefix, storageNotices(err));
   const totals: ProcessTotals = {
@@ -106,8 +108,10 @@ export async function processCommand(
         : '') +
       overtakenNote(totals.overtaken) +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
+      (unreadable.length > 0 ? `, ${unreadable.length} folder(s) could not be listed` : '') +
       '\n',
   );
   if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
+  if (unreadable.length > 0) throw foldersUnreadable(unreadable.map((folder) => folder.path));
   return totals;
 }

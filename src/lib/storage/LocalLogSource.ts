@@ -1,3 +1,4 @@
+import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
@@ -108,13 +109,23 @@ export function refForLocalPath(absolutePath: string): LogFileRef {
   return { container: LOCAL_CONTAINER, path: absolutePath };
 }
 
-/** Expands files and directories into the files beneath them, sorted, skipping hidden entries. */
-export async function expandLocalPaths(inputs: readonly string[]): Promise<string[]> {
+/** A folder beneath an input that could not be listed, and why. */
+export interface UnreadableFolder {
+  path: string;
+  error: Error;
+}
+
+/**
+ * Expands files and directories into the files beneath them, sorted, skipping hidden entries. An input
+ * that cannot be read throws; a folder beneath one that cannot be listed is handed to `unreadable`
+ * (without it, it throws too), so that one bad folder does not stop the files beside it.
+ */
+export async function expandLocalPaths(inputs: readonly string[], unreadable?: (folder: UnreadableFolder) => void): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
     const absolute = path.resolve(input);
     const info = await stat(absolute);
-    if (info.isDirectory()) files.push(...(await walk(absolute)));
+    if (info.isDirectory()) files.push(...(await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable)));
     else if (info.isFile()) files.push(absolute);
     // A FIFO, socket or device would block or never end: it is no log file.
     else throw Object.assign(new Error(`${input} is not a regular file or a folder`), { code: 'ENOTREG', path: input });
@@ -122,14 +133,22 @@ export async function expandLocalPaths(inputs: readonly string[]): Promise<strin
   return [...new Set(files)].sort();
 }
 
-async function walk(directory: string): Promise<string[]> {
-  const entries = await readdir(directory, { withFileTypes: true });
+async function walk(directory: string, entries: readonly Dirent[], unreadable: ((folder: UnreadableFolder) => void) | undefined): Promise<string[]> {
   const files: string[] = [];
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) files.push(...(await walk(full)));
-    else if (entry.isFile()) files.push(full);
+    if (entry.isDirectory()) {
+      let inner: Dirent[];
+      try {
+        inner = await readdir(full, { withFileTypes: true });
+      } catch (error) {
+        if (unreadable === undefined) throw error;
+        unreadable({ path: full, error: error as Error });
+        continue;
+      }
+      files.push(...(await walk(full, inner, unreadable)));
+    } else if (entry.isFile()) files.push(full);
   }
   return files;
 }
