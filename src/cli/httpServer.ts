@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { isIP } from 'node:net';
 import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
@@ -19,7 +20,7 @@ export function isLoopback(host: string): boolean {
  */
 export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): Server {
   const loopbackOnly = isLoopback(boundHost);
-  return createServer((request, response) => {
+  const server = createServer((request, response) => {
     answer(request, deps, loopbackOnly).then(
       (result) => write(response, request.method === 'HEAD', result),
       (error: unknown) => {
@@ -28,6 +29,18 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
       },
     );
   });
+  // A request node:http cannot parse gets the API's JSON error too, not a bare status line.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return;
+    const result =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? errorResult(431, 'request_too_large', 'the URL and headers exceed 16 KiB; use fewer or shorter filters')
+        : errorResult(400, 'bad_request', 'the request is not valid HTTP');
+    const head = [`HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}`, `content-length: ${Buffer.byteLength(result.body)}`, 'connection: close'];
+    for (const [name, value] of Object.entries(result.headers)) head.push(`${name}: ${value}`);
+    socket.end(head.join('\r\n') + '\r\n\r\n' + result.body);
+  });
+  return server;
 }
 
 async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean): Promise<HttpResult> {

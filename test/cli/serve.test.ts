@@ -1,6 +1,6 @@
 import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -148,6 +148,21 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(head.status).toBe(200);
     expect(head.body).toBe('');
     expect(Number(head.headers['content-length'])).toBeGreaterThan(100);
+  });
+
+  it('a URL too long for node:http and a request that is not HTTP get JSON errors too (431, 400), not a bare status line', async () => {
+    const long = await send(`/api/query/rooms?resourceId=${'x'.repeat(20_000)}`);
+    expect(long.status).toBe(431);
+    expect(json<{ error: { code: string; message: string } }>(long).error).toMatchObject({ code: 'request_too_large' });
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.end('NOT HTTP AT ALL\r\n\r\n'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'bad_request' } });
   });
 
   it('bound to loopback, refuses requests addressed to another name (DNS rebinding) and accepts localhost names', async () => {
