@@ -4,6 +4,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { isFinalBlob } from '../../src/lib/processing/sealing.js';
+import type { LogSource } from '../../src/lib/storage/LogSource.js';
 import { blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
@@ -125,10 +126,90 @@ describe('a blob sealed while it ended inside a line', () => {
   it('a cut line the writer gave up on (the blob goes on with a new line) stays quarantined, counted once', async () => {
     const { records, lines, container, tables, file, late, isFinal } = await sealedWithCutLine(40);
     await appendToBlob(container, PATH, '\n' + lines[5]!);
-    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 1, badLines: 1 });
+    // The cut line was counted by the run that quarantined it: this run adds none.
+    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 1, badLines: 0 });
     expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 5, badLines: 1, truncatedTail: null });
     const rows = await entries(tables, file);
     expect(rows.map((e) => [e.code, e.count, e.replayedAt === undefined])).toEqual([['invalid_json', 1, true]]);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records.slice(0, 4), records[5]!])));
+  });
+
+  /** A source whose first read waits for `gate`; `measured` resolves once it has measured the file. */
+  function held(source: LogSource, gate: Promise<void>, measured: () => void): LogSource {
+    let first = true;
+    return {
+      stat: async (f) => {
+        const stat = await source.stat(f);
+        measured();
+        return stat;
+      },
+      read: async (f, start, end) => {
+        if (first) {
+          first = false;
+          await gate;
+        }
+        return source.read(f, start, end);
+      },
+      list: (c) => source.list(c),
+    };
+  }
+
+  it.each([
+    ['sealed cut before', true],
+    ['new to both runs', false],
+  ])('a run that saw the line still cut, overtaken by one that read it whole, leaves no open entry (%s)', async (_name, sealedBefore) => {
+    const records = roomsRecords(6, 93);
+    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    const container = await newContainer();
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const deps = testDeps(tables);
+    const isFinal = (f: typeof file, stat: Parameters<typeof isFinalBlob>[1], now: number) => isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
+    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    await appendToBlob(container, PATH, lines.slice(0, 4).join('') + lines[4]!.slice(0, 40));
+    await processFile(file, sealedBefore ? late : deps, { isFinal });
+    await appendToBlob(container, PATH, lines[4]!.slice(40, 80));
+
+    // Run A measures the file still cut, then its reads stall; run B reads it whole and saves first.
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let measured!: () => void;
+    const wasMeasured = new Promise<void>((resolve) => (measured = resolve));
+    const runA = processFile(file, { ...late, source: held(late.source, gate, measured) }, { isFinal });
+    await wasMeasured;
+    await appendToBlob(container, PATH, lines[4]!.slice(80) + lines[5]!);
+    await processFile(file, late, { isFinal });
+    release();
+    expect((await runA).overtaken).toBeGreaterThan(0);
+
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 6, badLines: 0 });
+    expect((await entries(tables, file)).filter((entry) => entry.replayedAt === undefined)).toEqual([]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a replay that listed the truncated entry before the file grew does not reopen it', async () => {
+    const { records, lines, container, tables, file, late, isFinal } = await sealedWithCutLine(40);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let reading!: () => void;
+    const started = new Promise<void>((resolve) => (reading = resolve));
+    const stalled: LogSource = {
+      stat: (f) => late.source.stat(f),
+      read: async (f, start, end) => {
+        reading();
+        await gate;
+        return late.source.read(f, start, end);
+      },
+      list: (c) => late.source.list(c),
+    };
+    const replay = replayQuarantine({ ...late, source: stalled });
+    await started;
+    await appendToBlob(container, PATH, lines[4]!.slice(40) + lines[5]!);
+    await processFile(file, late, { isFinal });
+    release();
+    await replay;
+    expect((await entries(tables, file)).map((entry) => [entry.code, entry.replayedRecords])).toEqual([['truncated', 1]]);
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 6, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 });

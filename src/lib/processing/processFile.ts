@@ -247,6 +247,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       const outcome = segment.outcome;
       // The line quarantined as truncated when the file was sealed, read again by this segment: counted now as what it reads as.
       const tailRead = checkpoint.truncatedTail !== null && checkpoint.offset === checkpoint.truncatedTail.offset ? checkpoint.truncatedTail : null;
+      const sealedTail = sealNow ? truncatedTailOf(outcome, segment.end.offset) : null;
       const nextCheckpoint = (refused: number): Checkpoint => ({
         ...checkpoint,
         offset: segment.end.offset,
@@ -258,7 +259,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         ...fingerprints,
         earlierEnds,
         sealed: sealNow,
-        truncatedTail: sealNow ? truncatedTailOf(outcome, segment.end.offset) : null,
+        truncatedTail: sealedTail,
         records: checkpoint.records + outcome.records.length,
         unsupported: checkpoint.unsupported + outcome.unsupported,
         badLines: checkpoint.badLines + outcome.badLines + refused - (tailRead ? 1 : 0),
@@ -296,6 +297,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       );
       if (!applied.saved) {
         // Another run moved first: re-read and go on from there (what is left to read is measured again).
+        if (sealedTail !== null) await settleTailEntry(deps, file, checkpoint.generation, sealedTail, context, now());
         result.overtaken++;
         result.pendingBytes = 0;
         continue;
@@ -306,7 +308,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       result.bytes += consumed;
       result.records += outcome.records.length;
       result.unsupported += outcome.unsupported;
-      result.badLines += outcome.badLines + applied.refused;
+      // A line quarantined cut and read again counts once, in the run that first quarantined it.
+      result.badLines += Math.max(0, outcome.badLines + applied.refused - (tailRead ? 1 : 0));
       carry = segment.rest;
       if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
     } finally {
@@ -417,6 +420,48 @@ function truncatedTailOf(outcome: Interpreted, end: number): TruncatedTail | nul
   const last = outcome.quarantined.at(-1);
   if (last === undefined || last.code !== 'truncated' || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
   return { offset: last.offset, newlines: last.line - 1, mode: last.mode ?? 'lines', end };
+}
+
+/**
+ * This run quarantined a line its file ended inside, then found that another run saved first. If that
+ * run read past the line (the file had grown meanwhile), the entry just written replaced what that run
+ * left: the line is read again here, and its entry made what that run's reading made it (the line's
+ * own entry if it still does not read, else marked applied).
+ */
+async function settleTailEntry(
+  deps: ProcessDeps,
+  file: LogFileRef,
+  generation: number,
+  tail: TruncatedTail,
+  context: NormalizeContext,
+  now: number,
+): Promise<void> {
+  const winner = (await new CheckpointStore(deps.tables).get(file))?.checkpoint;
+  if (!winner || winner.generation !== generation || winner.offset <= tail.offset || winner.truncatedTail?.offset === tail.offset) return;
+  const framer = new Framer({
+    start: { offset: tail.offset, newlines: tail.newlines, mode: tail.mode },
+    maxUnitBytes: deps.settings.maxUnitBytes,
+    maxRawBytes: deps.settings.maxRawBytes,
+  });
+  const interpreter = new Interpreter(context, generation, file, deps.settings.maxRawBytes, now);
+  let found = false;
+  const first = (item: FramedItem): boolean => {
+    interpreter.addItem(item);
+    found = true;
+    return false;
+  };
+  for (let at = tail.offset; at < winner.offset && !found;) {
+    const bytes = await deps.source.read(file, at, Math.min(winner.offset, at + deps.settings.readChunkBytes));
+    if (bytes.length === 0) return;
+    framer.pushTo(bytes, first);
+    at += bytes.length;
+  }
+  if (!found) for (const item of framer.finish(true).slice(0, 1)) interpreter.addItem(item);
+  const line = interpreter.result();
+  const quarantine = new QuarantineStore(deps.tables);
+  await quarantine.put(file, line.quarantined);
+  if (!line.quarantined.some((entry) => entry.position === tail.offset))
+    await quarantine.markReadWhole(file, generation, tail.offset, line.records.length, now);
 }
 
 /** Characters of quarantined text held that count as one record against the run's limit: about what a record takes. */

@@ -25,6 +25,15 @@ export function refusedRowKey(generation: number, position: number, view: string
   return `${quarantineRowKey(generation, position)}|${view}`;
 }
 
+function rowKeyOf(line: QuarantinedLine): string {
+  return line.code === STORAGE_REJECTED && line.view
+    ? refusedRowKey(line.generation, line.position, line.view)
+    : quarantineRowKey(line.generation, line.position);
+}
+
+/** Writes of one entry that another writer keeps changing: after this many, the replay fails (and is run again). */
+const MAX_UPDATE_ATTEMPTS = 5;
+
 export function quarantinePartition(file: LogFileRef): string {
   return encodeLongKeyPart(`${file.container}/${file.path}`);
 }
@@ -114,13 +123,28 @@ export class QuarantineStore {
     });
   }
 
-  /** Rewrites one line's row (after a replay attempt). */
+  /** Rewrites one line's row. */
   async update(line: QuarantinedLine): Promise<void> {
-    await this.tables.upsert(
-      QUARANTINE_TABLE,
-      quarantinePartition(line),
-      line.code === STORAGE_REJECTED && line.view ? refusedRowKey(line.generation, line.position, line.view) : quarantineRowKey(line.generation, line.position),
-      { ...line },
-    );
+    await this.tables.upsert(QUARANTINE_TABLE, quarantinePartition(line), rowKeyOf(line), { ...line });
+  }
+
+  /**
+   * Rewrites a line's row with a replay's outcome, unless the row changed since the replay listed it:
+   * marked applied by another run (a replay, or a file that grew and was read whole), or written anew
+   * from other bytes. Guarded by the row's ETag, so such a change is never overwritten. Whether it wrote.
+   */
+  async updateAfterReplay(listed: QuarantinedLine, outcome: QuarantinedLine): Promise<boolean> {
+    const partitionKey = quarantinePartition(listed);
+    const rowKey = rowKeyOf(listed);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
+      if (row === undefined) return false;
+      const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+      if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return false;
+      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...outcome } });
+      if (written.committed) return true;
+      if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
+    }
+    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while a replay wrote it`);
   }
 }

@@ -102,19 +102,19 @@ async function replayLine(
     });
     await publishCallContributions(deps.tables, views, records, deps.settings.partitionConcurrency);
     if (stillRefused !== undefined) {
-      await store.update({ ...line, message: stillRefused });
+      await store.updateAfterReplay(line, { ...line, message: stillRefused });
       return { kind: 'still_bad', records: 0 };
     }
     const kept = records.length - (refusedIn === undefined ? applied.refused : 0);
-    await store.update({ ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept });
+    await store.updateAfterReplay(line, { ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept });
     return { kind: 'applied', records: kept };
   }
   if (stillBad) {
-    await store.update({ ...line, code: stillBad.code, message: stillBad.message });
+    await store.updateAfterReplay(line, { ...line, code: stillBad.code, message: stillBad.message });
     return { kind: 'still_bad', records: 0 };
   }
   // It reads now, but as a category the product does not aggregate: nothing to apply, nothing lost.
-  await store.update({ ...line, replayedAt: new Date(now).toISOString(), replayedRecords: 0 });
+  await store.updateAfterReplay(line, { ...line, replayedAt: new Date(now).toISOString(), replayedRecords: 0 });
   return { kind: 'unsupported', records: 0 };
 }
 
@@ -179,11 +179,11 @@ async function replayEntry(
 
   const replayedAt = new Date(now).toISOString();
   if (stillBad > 0) {
-    await store.update({ ...entry, ...(firstBad ?? {}), stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) });
+    await store.updateAfterReplay(entry, { ...entry, ...(firstBad ?? {}), stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) });
     return { kind: 'still_bad', records };
   }
   const { stillBadLines: _stillBad, ...done } = entry;
-  await store.update({ ...done, replayedAt, replayedRecords: records });
+  await store.updateAfterReplay(entry, { ...done, replayedAt, replayedRecords: records });
   // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
   return { kind: records > 0 ? 'applied' : 'unsupported', records };
 }
