@@ -40,6 +40,29 @@ describe('local files outside a laid-out tree', () => {
   });
 });
 
+describe('many local files that start the same', () => {
+  it('are read in two rounds, not one round each: requests grow with the files, not with their square', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-lookalikes-'));
+    const shared = roomsRecords(1, 140);
+    const files: string[] = [];
+    const all = [];
+    for (let i = 0; i < 40; i++) {
+      const own = roomsRecords(2, 141 + i);
+      const file = path.join(dir, `export-${String(i).padStart(2, '0')}.json`);
+      await writeFile(file, asJsonLines([...shared, ...own]));
+      files.push(file);
+      all.push(...shared, ...own);
+    }
+    const tables = newTableStore();
+    const before = tables.requestCount;
+    expect((await processLocal(tables, files)).records).toBe(120);
+    const requests = tables.requestCount - before;
+    // Each file costs a bounded number of requests (its lookups and its write); one round per file cost about 40 times more.
+    expect(requests).toBeLessThan(files.length * 25);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+  });
+});
+
 describe('several downloads of one blob in a laid-out tree', () => {
   it('reads only the longest when the others are its older copies: every run after the first reads nothing', async () => {
     const records = roomsRecords(40, 131);

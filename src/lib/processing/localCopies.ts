@@ -72,7 +72,10 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       source.registerAs(known.of, localPath);
       chosen.add(fileKey(known.of));
       plan.now.push(known.of);
-    } else if (known.kind === 'new' && newHeads.has(known.head)) {
+    } else if (known.kind === 'new' && !known.named && newHeads.has(known.head)) {
+      // Waits until the file read now with these first bytes is named: it may be a copy of it. Once
+      // another file holds the name, no copy can be told by it any more, and waiting would only cost
+      // a round per file that starts the same.
       plan.later.push(localPath);
     } else if (chosen.has(fileKey(ref))) {
       plan.duplicates++;
@@ -150,7 +153,8 @@ export async function rememberLocalFiles(source: LogSource, tables: TableStore, 
   }
 }
 
-type Known = { kind: 'own' } | { kind: 'new'; head: string } | { kind: 'copy'; of: LogFileRef };
+/** `named`: another file holds the name of these first bytes already, so this one can never take it. */
+type Known = { kind: 'own' } | { kind: 'new'; head: string; named: boolean } | { kind: 'copy'; of: LogFileRef };
 
 async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef): Promise<Known> {
   const checkpoints = new CheckpointStore(tables);
@@ -162,10 +166,10 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
   const named = row ? parseStoredRow(localContentRowSchema, FILES_TABLE, row) : null;
   // Rows written before laid-out files were named hold local paths only.
   const original = named ? { container: named.container ?? ref.container, path: named.path } : null;
-  if (original === null || fileKey(original) === fileKey(ref)) return { kind: 'new', head };
+  if (original === null || fileKey(original) === fileKey(ref)) return { kind: 'new', head, named: false };
   const checkpoint = (await checkpoints.get(original))?.checkpoint;
   const stat = await source.stat(ref);
-  if (!checkpoint || !stat) return { kind: 'new', head };
+  if (!checkpoint || !stat) return { kind: 'new', head, named: true };
   // It is read under the original's name only when the bytes the original consumed are its first bytes.
   const copy: LogSource = {
     stat: () => source.stat(ref),
@@ -173,7 +177,7 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
     list: (container) => source.list(container),
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
-  return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head };
+  return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head, named: true };
 }
 
 /**
