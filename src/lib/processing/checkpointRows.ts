@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FRAMING_MODES } from '../reading/types.js';
-import { storedNullable } from '../storage/storedRows.js';
+import { storedJson, storedNullable } from '../storage/storedRows.js';
 
 const count = z.number().int().nonnegative();
 
@@ -8,18 +8,7 @@ const count = z.number().int().nonnegative();
 export const earlierEndSchema = z.object({ offset: count, tailFingerprint: z.string(), tailFingerprintLength: count });
 
 /** Kept as JSON text in one property (Table Storage has no arrays). */
-const earlierEndsText = z
-  .string()
-  .transform((text, context) => {
-    if (text === '') return [];
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(z.array(earlierEndSchema));
+const earlierEndsText = storedJson(z.array(earlierEndSchema), []);
 
 /**
  * The last line of a sealed file when it ended inside it and was quarantined as `truncated`: where a
@@ -28,18 +17,7 @@ const earlierEndsText = z
 export const truncatedTailSchema = z.object({ offset: count, newlines: count, mode: z.enum(FRAMING_MODES), end: count });
 
 /** Kept as JSON text in one property; empty or absent when the file did not end inside a line. */
-const truncatedTailText = z
-  .string()
-  .transform((text, context) => {
-    if (text === '') return null;
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      context.addIssue({ code: 'custom', message: 'not JSON' });
-      return z.NEVER;
-    }
-  })
-  .pipe(truncatedTailSchema.nullable());
+const truncatedTailText = storedJson(truncatedTailSchema.nullable(), null);
 
 /**
  * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions

@@ -32,3 +32,19 @@ function describeIssues(issues: z.ZodError['issues']): string {
 export function storedNullable<Schema extends z.ZodType>(schema: Schema) {
   return schema.nullable().default(null);
 }
+
+/** A value kept as JSON text in one property (Table Storage has no arrays or objects); empty text reads as `empty`. */
+export function storedJson<Schema extends z.ZodType>(schema: Schema, empty: unknown) {
+  return z
+    .string()
+    .transform((text, context) => {
+      if (text === '') return empty;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        context.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+}

@@ -10,6 +10,7 @@ import { MAX_MAP_KEYS, OTHER_KEY, readCounts, writeCounts, type Counts } from '.
 import type { CallContributionFields } from './callRowSchemas.js';
 import { decodeQuality, encodeQuality, type MediaQualitySketches } from './callQuality.js';
 import { storedCount, storedCounts, storedEncoded } from '../rowSchemas.js';
+import { storedJson } from '../../storage/storedRows.js';
 import { z } from 'zod';
 
 export interface CallContribution {
@@ -72,18 +73,7 @@ const contributionSchema = z.object({
 /** The `~c|<call>` row of a per-resource day partition: the call's sequence and what it contributed there (empty: nothing). */
 export const contributionMarkSchema = z.object({
   seq: storedCount,
-  contribution: z
-    .string()
-    .transform((text, context) => {
-      if (text === '') return null;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        context.addIssue({ code: 'custom', message: 'not JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(contributionSchema.nullable()),
+  contribution: storedJson(contributionSchema.nullable(), null),
 });
 
 /**
