@@ -50,6 +50,21 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect(failing.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: 1 of 4 file\(s\) failed .*acs-logs health/);
   });
 
+  it('a local file outside a laid-out tree is named by its own path in warnings and in health, not as local//...', async () => {
+    const exportFile = path.join(work, 'export-poisoned.json');
+    await writeFile(exportFile, asJsonLines(roomsRecords(10, 520, 5, POISON)));
+    const prefix = uniquePrefix();
+    const failing = await cli(['process', exportFile, '--connection-string', refusing, '--table-prefix', prefix]);
+    expect(failing.code).toBe(1);
+    expect(failing.stderr).toContain(`${exportFile}: file failed`);
+    expect(failing.stderr).not.toContain('local/');
+
+    const table = await cli(['health', '--connection-string', refusing, '--table-prefix', prefix]);
+    expect(table.stdout).toMatch(/1 stuck file/);
+    expect(table.stdout).toContain(`\n  ${exportFile}\n`);
+    expect(table.stdout).not.toContain('local/');
+  });
+
   it('backfill: bad lines exit 0; a failing file exits 1; health lists it as stuck (exit 0, or 3 with --fail-on-degraded)', async () => {
     const container = await newContainer();
     const name = container.containerName;

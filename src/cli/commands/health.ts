@@ -1,6 +1,7 @@
 import { readHealth } from '../../lib/querying/health.js';
 import type { Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
+import { fileName } from '../../lib/storage/fileName.js';
 import { displayWidth } from '../displayWidth.js';
 import { ExitStatus } from '../errors.js';
 import { render, terminalSafeJson } from '../format.js';
@@ -86,7 +87,7 @@ function readable(health: Health, width: number): string {
     lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
     for (const file of health.stuck) {
       // Paths and errors come from storage: shown, never acted on by the terminal.
-      lines.push(`  ${printable(`${file.container}/${file.path}`)}`);
+      lines.push(`  ${printable(fileName(file))}`);
       lines.push(`    ${file.failures} failure(s) since ${file.firstFailedAt}, last ${file.lastFailedAt}, next retry ${file.nextRetryAt}`);
       lines.push(`    last error: ${printable(file.lastError)}`);
     }
@@ -97,7 +98,7 @@ function readable(health: Health, width: number): string {
     for (const file of replaced) {
       lines.push(
         printable(
-          `  ${file.container}/${file.path}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`,
+          `  ${fileName(file)}: generation ${file.generation}, ${file.replacements} replacement(s), last ${file.replacedAt ?? 'at an unknown time'} (${file.because ?? 'reason not kept'})`,
         ),
       );
     }

@@ -1,5 +1,6 @@
 import { formatNumber, formatSeconds, formatTime, h } from '../dom.js';
 import { dataTable } from '../table.js';
+import { fileName } from '../../lib/storage/fileName.js';
 import type { Health } from '../../lib/querying/queryRows.js';
 
 /** Health: status, per container progress, lag, quarantine and stuck files. */
@@ -40,7 +41,7 @@ export function renderHealth(target: HTMLElement, health: Health): void {
     target.appendChild(
       dataTable(
         [
-          { title: 'file', cell: (f) => `${f.container}/${f.path}` },
+          { title: 'file', cell: (f) => fileName(f) },
           { title: 'failures', cell: (f) => f.failures, numeric: true },
           { title: 'since', cell: (f) => formatTime(f.firstFailedAt) },
           { title: 'next retry', cell: (f) => formatTime(f.nextRetryAt) },

@@ -1,5 +1,6 @@
 import { classifyError } from '../storage/errors.js';
 import { fileKey, type LogFileRef } from '../storage/LogSource.js';
+import { fileName } from '../storage/fileName.js';
 import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure, type FileBackoff, type FileFailure } from './fileFailures.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 
@@ -61,14 +62,14 @@ export class IsolatedFiles {
     }
     if (previous) {
       this.known.delete(key);
-      this.deps.logger.info('file reads again', { file: key, failuresBefore: previous.failures });
+      this.deps.logger.info('file reads again', { file: fileName(file), failuresBefore: previous.failures });
       try {
         await this.store.clear(file);
       } catch (error) {
         // The file was processed; a row left behind is cleared by its next clean run.
         const why = classifyError(error);
         if (why.kind === 'configuration') throw error;
-        this.deps.logger.warn('could not clear the record of an earlier failure', { file: key, error: why.message });
+        this.deps.logger.warn('could not clear the record of an earlier failure', { file: fileName(file), error: why.message });
       }
     }
     return { kind: 'done', result };
@@ -85,7 +86,7 @@ export class IsolatedFiles {
         ? 'storage unavailable while reading the file; it is retried on the next run'
         : 'file failed; the others go on, it is retried later',
       {
-        file: fileKey(file),
+        file: fileName(file),
         error: classified.message,
         failures: failure.failures,
         nextRetryAt: failure.nextRetryAt,
@@ -97,7 +98,7 @@ export class IsolatedFiles {
     } catch (recordError) {
       const why = classifyError(recordError);
       if (why.kind === 'configuration') throw recordError;
-      this.deps.logger.warn('could not record the failure; the file is retried when next seen', { file: fileKey(file), error: why.message });
+      this.deps.logger.warn('could not record the failure; the file is retried when next seen', { file: fileName(file), error: why.message });
       return { kind: 'failed', failure, recorded: false };
     }
   }

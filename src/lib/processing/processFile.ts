@@ -6,6 +6,7 @@ import { Framer } from '../reading/index.js';
 import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
+import { fileName } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type TruncatedTail } from './checkpoints.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
@@ -147,7 +148,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (stat.length > checkpoint.offset) {
         // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
-        deps.logger.warn('sealed file grew; reading the new bytes', { file: fileKey(file) });
+        deps.logger.warn('sealed file grew; reading the new bytes', { file: fileName(file) });
         checkpoint = { ...checkpoint, sealed: false };
       }
     }
@@ -175,12 +176,19 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         continue;
       }
       if (identity.kind === 'older') {
-        deps.logger.info('older copy of a file read further already: nothing to read', { file: fileKey(file), length: stat.length, offset: checkpoint.offset });
+        deps.logger.info('older copy of a file read further already: nothing to read', {
+          file: fileName(file),
+          length: stat.length,
+          offset: checkpoint.offset,
+        });
         if (checkpoint.sealed) result.status = 'sealed';
         break;
       }
       if (identity.kind === 'replaced') {
-        deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', { file: fileKey(file), because: identity.because });
+        deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', {
+          file: fileName(file),
+          because: identity.because,
+        });
         checkpoint = {
           ...freshCheckpoint(file, now()),
           generation: checkpoint.generation + 1,
@@ -275,7 +283,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
             records: outcome.records,
             onRefused: async (refused) => {
               deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-                file: fileKey(file),
+                file: fileName(file),
                 position: refused.record.position,
                 view: refused.view,
                 code: refused.code,
@@ -319,7 +327,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
   if (result.status === 'processed') {
     deps.logger.info('file processed', {
-      file: fileKey(file),
+      file: fileName(file),
       records: result.records,
       badLines: result.badLines,
       unsupported: result.unsupported,

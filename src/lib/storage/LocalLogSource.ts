@@ -2,6 +2,9 @@ import type { Dirent } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
+import { LOCAL_CONTAINER } from './fileName.js';
+
+export { LOCAL_CONTAINER };
 
 /**
  * Local files standing in for blobs. A file laid out as in storage
@@ -84,8 +87,6 @@ export class LocalLogSource implements LogSource {
     }
   }
 }
-
-export const LOCAL_CONTAINER = 'local';
 
 const LAID_OUT = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)[\\/](resourceId=.*)$/i;
 
