@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rename, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -102,6 +102,60 @@ describe('several downloads of one blob in a laid-out tree', () => {
       expect(await run()).toBe(0);
       expect(await readAggregates(tables)).toEqual(expected);
     }
+  });
+
+  it('an older download found in a later run, after the newer one was read, adds nothing while the newer one is still there', async () => {
+    const records = roomsRecords(40, 133);
+    const text = asJsonLines(records);
+    const blob = `insights-logs-roomsoperational/${blobPath(3)}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-downloads-'));
+    const download = async (folder: string, content: string): Promise<string> => {
+      const file = path.join(dir, folder, blob);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+      return file;
+    };
+    // Taken while the hour was still written: cut at a line end that no run read to.
+    const cutAt = text.indexOf('\n', Math.floor(text.length / 2)) + 1;
+    const newer = await download('tuesday', text);
+    const older = await download('monday', text.slice(0, cutAt));
+    const flatOlder = path.join(dir, 'export-monday.json');
+    await writeFile(flatOlder, text.slice(0, cutAt));
+    const expected = referenceAggregates(normalizeAll(records));
+    const tables = newTableStore();
+    const run = async (file: string): Promise<number> => (await processLocal(tables, [file])).records;
+
+    expect(await run(newer)).toBe(40);
+    expect(await run(older)).toBe(0);
+    expect(await run(flatOlder)).toBe(0);
+    expect(await readAggregates(tables)).toEqual(expected);
+
+    // A shorter file that is not the start of the one read is a replacement, as before.
+    const cut = text.slice(0, cutAt);
+    const middle = cut.indexOf('"time":"2024-05-25T0', Math.floor(cut.length / 2)) + '"time":"2024-05-25T0'.length;
+    const edited = await download('edited', cut.slice(0, middle) + (cut[middle] === '1' ? '2' : '1') + cut.slice(middle + 1));
+    expect((await readFile(edited, 'utf8')).length).toBe(cut.length);
+    expect(await run(edited)).toBeGreaterThan(0);
+  });
+
+  it('an older download counts again once the newer one it would be compared with is gone or changed (documented)', async () => {
+    const records = roomsRecords(20, 134);
+    const text = asJsonLines(records);
+    const blob = `insights-logs-roomsoperational/${blobPath(3)}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-downloads-'));
+    const newer = path.join(dir, 'tuesday', blob);
+    const older = path.join(dir, 'monday', blob);
+    for (const [file, content] of [
+      [newer, text],
+      [older, text.slice(0, text.indexOf('\n', Math.floor(text.length / 2)) + 1)],
+    ] as const) {
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, content);
+    }
+    const tables = newTableStore();
+    expect((await processLocal(tables, [newer])).records).toBe(20);
+    await writeFile(newer, 'something else entirely\n');
+    expect((await processLocal(tables, [older])).records).toBeGreaterThan(0);
   });
 
   it('a file that cannot be read fails on its own: the others are processed', async () => {

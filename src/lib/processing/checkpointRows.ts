@@ -45,6 +45,11 @@ export const checkpointRowSchema = z
     tailFingerprintLength: count.default(0),
     /** Earlier ends of the file that were read to the end, newest last (at most 8): an older copy is recognised by them. */
     earlierEnds: earlierEndsText.default([]),
+    /**
+     * The local file (absolute path) whose bytes the offset was last read from or checked against;
+     * absent for blobs. A shorter copy found later is an older copy when it is the start of that one.
+     */
+    readFrom: storedNullable(z.string()),
     /** The file stopped growing and was read to its end: the tail no longer looks at it. */
     sealed: z.boolean().default(false),
     /** Set when the file was sealed ending inside a line: if it grows after all, that line is read again, whole. */

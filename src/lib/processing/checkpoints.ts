@@ -33,6 +33,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     tailFingerprint: '',
     tailFingerprintLength: 0,
     earlierEnds: [],
+    readFrom: null,
     sealed: false,
     truncatedTail: null,
     records: 0,

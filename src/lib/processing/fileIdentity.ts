@@ -22,7 +22,10 @@ export type IdentityVerdict =
       firstChunk?: Buffer;
     }
   | { kind: 'replaced'; because: ReplacedBecause }
-  /** Shorter than the offset, but exactly the file as it was at an earlier end that was read: an older copy, nothing to read. */
+  /**
+   * Shorter than the offset, but exactly the file as it was at an earlier end that was read, or the
+   * start of the local copy that was read: an older copy, nothing to read.
+   */
   | { kind: 'older' }
   /** The file changed between being measured and read: measure again. */
   | { kind: 'unsure' };
@@ -55,7 +58,10 @@ export async function checkIdentity(
 ): Promise<IdentityVerdict> {
   if (stat.length < checkpoint.offset) {
     const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
-    return end && (await isEarlierEnd(source, file, checkpoint, end)) ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
+    if (end && (await isEarlierEnd(source, file, checkpoint, end))) return { kind: 'older' };
+    const start = await startsCopyRead(source, file, checkpoint, stat);
+    if (start === 'unsure') return { kind: 'unsure' };
+    return start === 'yes' ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
   }
   const hinted = options.checkHead === true || hintsChanged(checkpoint, stat);
   if (!hinted && readEnd === null) return { kind: 'same', hinted, before: Buffer.alloc(0) };
@@ -84,6 +90,30 @@ async function isEarlierEnd(source: LogSource, file: LogFileRef, checkpoint: Che
   const head = start === 0 ? before.subarray(0, headLength) : await source.read(file, 0, headLength);
   return digestOf(head) === checkpoint.fingerprint;
 }
+
+/**
+ * Is a shorter local file the start of the copy the checkpoint read (a download taken earlier than
+ * the one read, found after it, in another folder)? Only if that copy is still there and still holds
+ * what was consumed (its first bytes and those before the offset), and this file's bytes equal its
+ * first bytes: both are read in full, which only this rare case costs.
+ */
+async function startsCopyRead(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<'yes' | 'no' | 'unsure'> {
+  const location = checkpoint.readFrom;
+  if (location === null || !source.copyAt || source.locationOf?.(file) === location) return 'no';
+  const copy = source.copyAt(file, location);
+  const copyStat = await copy.stat(file);
+  if (!copyStat || copyStat.length < checkpoint.offset) return 'no';
+  if ((await checkIdentity(copy, file, checkpoint, copyStat, null, { checkHead: true })).kind !== 'same') return 'no';
+  for (let at = 0; at < stat.length; at += COMPARED_CHUNK_BYTES) {
+    const end = Math.min(stat.length, at + COMPARED_CHUNK_BYTES);
+    const [mine, theirs] = await Promise.all([source.read(file, at, end), copy.read(file, at, end)]);
+    if (mine.length !== end - at) return 'unsure';
+    if (!mine.equals(theirs)) return 'no';
+  }
+  return 'yes';
+}
+
+const COMPARED_CHUNK_BYTES = 1024 * 1024;
 
 /** The ends kept after reading a file to `offset`, its end. */
 export function withEarlierEnd(ends: readonly EarlierEnd[], end: EarlierEnd): EarlierEnd[] {

@@ -16,6 +16,8 @@ export const LOCAL_CONTENT_PARTITION = '~local';
 export interface LocalFiles extends LogSource {
   register(localPath: string): LogFileRef;
   registerAs(ref: LogFileRef, localPath: string): void;
+  locationOf(file: LogFileRef): string | undefined;
+  copyAt(file: LogFileRef, location: string): LogSource;
 }
 
 export interface LocalPlan {
@@ -175,6 +177,8 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
     stat: () => source.stat(ref),
     read: (_file, start, end) => source.read(ref, start, end),
     list: (container) => source.list(container),
+    locationOf: () => source.locationOf(ref),
+    copyAt: (file, location) => source.copyAt(file, location),
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head, named: true };

@@ -117,6 +117,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     pendingBytes: 0,
     overtaken: 0,
   };
+  // A local file's path: its checkpoint names the copy it read (see fileIdentity.ts, an older copy).
+  const location = deps.source.locationOf?.(file) ?? null;
   const context: NormalizeContext = {
     fileCategory: options.category ?? categoryFromContainer(file.container),
     resourceIdFromPath: resourceIdFromBlobPath(file.path),
@@ -225,7 +227,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     if (checkpoint.sealed || (checkpoint.offset >= stat.length && !final)) {
       // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail;
       // a copy of what was read (a new ETag or creation time, the same bytes) just has its new properties recorded.
-      if ((!loaded || hinted || result.replaced) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
+      if ((!loaded || hinted || result.replaced) && !(await checkpoints.save(withStat(checkpoint, stat, location, now()), loaded?.etag))) continue;
       if (checkpoint.sealed) result.status = 'sealed';
       break;
     }
@@ -242,7 +244,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       result.pendingBytes = stat.length - segment.end.offset;
       const sealNow = final && segment.end.offset >= stat.length;
       if (consumed === 0 && !sealNow && !result.replaced) {
-        if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, now()), loaded?.etag))) continue;
+        if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, location, now()), loaded?.etag))) continue;
         break;
       }
       const fingerprints = { ...segment.fingerprints };
@@ -266,6 +268,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         createdOn: stat.createdOn,
         ...fingerprints,
         earlierEnds,
+        readFrom: location,
         sealed: sealNow,
         truncatedTail: sealedTail,
         records: checkpoint.records + outcome.records.length,
@@ -491,8 +494,9 @@ async function tailFingerprintAt(source: LogSource, file: LogFileRef, offset: nu
 }
 
 /** A checkpoint that records what the file looked like, without having consumed anything. */
-function withStat(checkpoint: Checkpoint, stat: LogFileStat, now: number): Checkpoint {
-  return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, updatedAt: new Date(now).toISOString() };
+/** The checkpoint of a file measured and found the same (or new): `location`, if local, holds what it consumed. */
+function withStat(checkpoint: Checkpoint, stat: LogFileStat, location: string | null, now: number): Checkpoint {
+  return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, readFrom: location, updatedAt: new Date(now).toISOString() };
 }
 
 function maxIso(a: string | null, b: string | null): string | null {

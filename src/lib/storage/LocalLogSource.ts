@@ -13,8 +13,9 @@ export { LOCAL_CONTAINER };
  * its absolute path in the container `local` (or, when it is a copy, by the path of the file it copies).
  */
 export class LocalLogSource implements LogSource {
-  readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
   private readonly locations = new Map<string, string>();
+
+  constructor(readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 }) {}
 
   /** Maps a local path to its file reference and remembers where it lives. */
   register(localPath: string): LogFileRef {
@@ -32,6 +33,16 @@ export class LocalLogSource implements LogSource {
   /** Whether `file` was registered from a local path. */
   knows(file: LogFileRef): boolean {
     return this.locations.has(`${file.container}/${file.path}`);
+  }
+
+  locationOf(file: LogFileRef): string | undefined {
+    return this.locations.get(`${file.container}/${file.path}`) ?? (file.container === LOCAL_CONTAINER ? file.path : undefined);
+  }
+
+  copyAt(file: LogFileRef, location: string): LocalLogSource {
+    const copy = new LocalLogSource(this.usage);
+    copy.registerAs(file, location);
+    return copy;
   }
 
   private locate(file: LogFileRef): string {

@@ -25,6 +25,14 @@ export class LocalOrBlobLogSource implements LogSource {
     return this.pick(file).stat(file);
   }
 
+  locationOf(file: LogFileRef): string | undefined {
+    return this.pick(file) === this.local ? this.local.locationOf(file) : undefined;
+  }
+
+  copyAt(file: LogFileRef, location: string): LogSource {
+    return this.local.copyAt(file, location);
+  }
+
   read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
     return this.pick(file).read(file, start, end);
   }

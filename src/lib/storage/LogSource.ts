@@ -22,6 +22,13 @@ export interface ListedLogFile {
 export interface LogSource {
   /** `null` when the file does not exist (any more). */
   stat(file: LogFileRef): Promise<LogFileStat | null>;
+  /**
+   * Where a local file is read from (its absolute path); undefined for blobs. A checkpoint keeps it,
+   * so that a shorter copy found later can be compared with the copy that was read.
+   */
+  locationOf?(file: LogFileRef): string | undefined;
+  /** The file as found at `location` (an answer of `locationOf`), to compare bytes with. */
+  copyAt?(file: LogFileRef, location: string): LogSource;
   /** Bytes `[start, end)`; may return fewer when the file shrank. */
   read(file: LogFileRef, start: number, end: number): Promise<Buffer>;
   /** Files of a container, paged by the implementation: memory does not grow with the number of files. */
