@@ -53,11 +53,26 @@ export function num(value: unknown): number | null {
 export type Counts = Record<string, number>;
 
 /**
+ * An object keyed by logged values, without a prototype: `constructor`, `toString` or `__proto__`
+ * from a log are keys like any other, never a property every object inherits.
+ */
+export function dictionary<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A dictionary of these entries, in their order. */
+export function dictionaryOf<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
+  const result = dictionary<T>();
+  for (const [key, value] of entries) result[key] = value;
+  return result;
+}
+
+/**
  * Reads a count map this code stored as JSON (absent is empty). A stored value that does not read
  * throws: folding into it would silently drop its counts, so the invocation fails and is retried.
  */
 export function readCounts(value: unknown): Counts {
-  if (value === undefined || value === null || value === '') return {};
+  if (value === undefined || value === null || value === '') return dictionary();
   let parsed: unknown;
   try {
     parsed = typeof value === 'string' ? JSON.parse(value) : value;
@@ -67,11 +82,10 @@ export function readCounts(value: unknown): Counts {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
     throw new Error(`stored count map is not an object: ${String(value).slice(0, 80)}`);
   }
-  const counts: Counts = {};
+  const counts: Counts = dictionary();
   for (const [key, count] of Object.entries(parsed as Record<string, unknown>)) {
     if (typeof count !== 'number' || !Number.isFinite(count)) throw new Error(`stored count map has a non-number for "${key.slice(0, 40)}"`);
-    // A define, not an assignment: a logged value may be `__proto__`.
-    Object.defineProperty(counts, key, { value: count, enumerable: true, writable: true, configurable: true });
+    counts[key] = count;
   }
   return counts;
 }

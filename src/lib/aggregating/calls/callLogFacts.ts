@@ -8,7 +8,7 @@
  * duration replaces the earlier one, whichever leg carried it.
  */
 import type { RowData } from '../types.js';
-import { compareStrings, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
+import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 import { LEG_STREAMS_FIELD, outranks, storedLegStreams, type StreamFacts } from './legStreams.js';
 
@@ -96,11 +96,11 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
   let callType: Newest<string> | null = null;
   let participants = 0;
   let participantMs = 0;
-  const endpointTypes: Counts = {};
-  const endReasons: Counts = {};
+  const endpointTypes: Counts = dictionary();
+  const endReasons: Counts = dictionary();
   let streams = 0;
   let poorStreams = 0;
-  const quality: Record<string, MediaQuality> = {};
+  const quality = dictionary<MediaQuality>();
   let firstAt: string | null = null;
   let lastAt: string | null = null;
   let resourceId: string | null = null;
@@ -171,7 +171,7 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     endReasons: sorted(endReasons),
     streams,
     poorStreams,
-    quality: Object.fromEntries(
+    quality: dictionaryOf(
       Object.keys(quality)
         .sort(compareStrings)
         .map((k) => [k, quality[k] as MediaQuality]),
@@ -231,7 +231,7 @@ function bump(counts: Counts, key: string): void {
 }
 
 function sorted(counts: Counts): Counts {
-  return Object.fromEntries(
+  return dictionaryOf(
     Object.keys(counts)
       .sort(compareStrings)
       .map((k) => [k, counts[k] as number]),

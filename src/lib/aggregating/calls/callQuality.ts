@@ -5,6 +5,7 @@
  */
 import { addToSketch, decodeSketch, emptySketch, encodeSketch, type DurationSketch } from '../recordings/durationSketch.js';
 import type { MediaQuality } from './callLogFacts.js';
+import { dictionary } from '../rowValues.js';
 
 /** Packet loss is sketched in millionths of the rate. */
 export const LOSS_SCALE = 1_000_000;
@@ -43,7 +44,7 @@ interface StoredMediaQuality {
 
 /** JSON of media type → counts and encoded sketches, keys sorted: equal qualities give equal strings. */
 export function encodeQuality(byMedia: Readonly<Record<string, MediaQualitySketches>>): string {
-  const stored: Record<string, StoredMediaQuality> = {};
+  const stored = dictionary<StoredMediaQuality>();
   for (const media of Object.keys(byMedia).sort()) {
     const q = byMedia[media] as MediaQualitySketches;
     stored[media] = {
@@ -59,7 +60,7 @@ export function encodeQuality(byMedia: Readonly<Record<string, MediaQualitySketc
 
 /** Reads encodeQuality's form; absent is empty. A stored value that does not read throws. */
 export function decodeQuality(value: unknown): Record<string, MediaQualitySketches> {
-  if (value === undefined || value === null || value === '') return {};
+  if (value === undefined || value === null || value === '') return dictionary();
   let parsed: unknown;
   try {
     parsed = JSON.parse(String(value));
@@ -67,7 +68,7 @@ export function decodeQuality(value: unknown): Record<string, MediaQualitySketch
     throw new Error(`stored call quality does not read: ${String(value).slice(0, 80)}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('stored call quality is not an object');
-  const result: Record<string, MediaQualitySketches> = {};
+  const result = dictionary<MediaQualitySketches>();
   for (const [media, raw] of Object.entries(parsed as Record<string, Partial<StoredMediaQuality>>)) {
     result[media] = {
       streams: Number(raw.streams ?? 0),

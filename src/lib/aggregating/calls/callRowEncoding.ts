@@ -2,7 +2,7 @@
  * The call row as stored: the facts of a call (callSummary.ts) encoded into the entity, and read
  * back for queries. Pure.
  */
-import { compareStrings, MAX_MAP_KEYS, OTHER_KEY, writeCounts, type Counts } from '../rowValues.js';
+import { compareStrings, dictionary, MAX_MAP_KEYS, OTHER_KEY, writeCounts, type Counts } from '../rowValues.js';
 import type { RowData } from '../types.js';
 import { encodeQuality } from './callQuality.js';
 import type { CallStoredRow } from './callRowSchemas.js';
@@ -107,7 +107,7 @@ function capCounts(counts: Counts): { counts: Counts; truncated: boolean } {
   }
   if (fits === keys.length) return { counts, truncated: false };
   const keep = Math.min(fits, MAX_MAP_KEYS - 1);
-  const kept: Counts = {};
+  const kept: Counts = dictionary();
   for (const key of keys.slice(0, keep)) kept[key] = counts[key] as number;
   kept[OTHER_KEY] = keys.slice(keep).reduce((sum, key) => sum + (counts[key] as number), 0);
   return { counts: kept, truncated: true };

@@ -3,7 +3,7 @@
  * its operations), whatever order their records arrived in. Stored as the call row by
  * callRowEncoding.ts. Pure.
  */
-import { compareStrings, exactSum, msToMicros, num, readCounts, text, writeCounts, type Counts } from '../rowValues.js';
+import { compareStrings, dictionary, dictionaryOf, exactSum, msToMicros, num, readCounts, text, writeCounts, type Counts } from '../rowValues.js';
 import type { RowData } from '../types.js';
 import { decodeKeyPart } from '../../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
@@ -102,7 +102,7 @@ export function recordingFactsOf(row: RowData): RecordingFacts {
 /** Joins a call's rows (any order, any map) into its facts. */
 export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKey: string): CallFacts {
   const recordings: RecordingFacts[] = [];
-  const operations: Counts = {};
+  const operations: Counts = dictionary();
   const sdkTypes = new Set<string>();
   const sdkVersions = new Set<string>();
   const callConnectionIds = new Set<string>();
@@ -202,7 +202,7 @@ export function computeCallFacts(rows: ReadonlyMap<string, RowData>, partitionKe
     poorStreams: logs.poorStreams,
     impacted: logs.poorStreams > 0,
     recordingCoverage: coverage(recordingMs, logs.callDurationMs),
-    quality: Object.fromEntries(Object.entries(logs.quality).map(([media, q]) => [media, sketchesOf(q)])),
+    quality: dictionaryOf(Object.entries(logs.quality).map(([media, q]) => [media, sketchesOf(q)])),
   };
 }
 

@@ -14,7 +14,7 @@
  * a row too large is refused by the store and quarantined, like any row that does not fit.
  */
 import type { CallDiagnosticsRecord } from '../../normalizing/types.js';
-import { clipOrNull } from '../rowValues.js';
+import { clipOrNull, dictionary } from '../rowValues.js';
 import { openValue } from '../openValues.js';
 import type { RowData } from '../types.js';
 import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
@@ -235,7 +235,7 @@ function streamFactsOf(record: CallDiagnosticsRecord, rank: Rank): StreamFacts {
 export function encodeLegStreams(streams: LegStreams): string {
   const resources = [...new Set([...streams.values()].map((s) => s.resourceId))].sort();
   const index = new Map(resources.map((r, i) => [r, i]));
-  const encoded: Record<string, StoredStream> = {};
+  const encoded = dictionary<StoredStream>();
   for (const key of [...streams.keys()].sort()) {
     const s = streams.get(key) as StreamFacts;
     encoded[key] = stored(s, index.get(s.resourceId) as number);
