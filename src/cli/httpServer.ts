@@ -4,7 +4,7 @@ import { isIP } from 'node:net';
 import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
-import { routeRequest, type RouteDeps } from '../lib/http/router.js';
+import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
 
 const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
@@ -20,7 +20,8 @@ export function isLoopback(host: string): boolean {
  */
 export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): Server {
   const loopbackOnly = isLoopback(boundHost);
-  const server = createServer((request, response) => {
+  // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
+  const server = createServer({ requireHostHeader: false }, (request, response) => {
     answer(request, deps, loopbackOnly).then(
       (result) => write(response, request.method === 'HEAD', result),
       (error: unknown) => {
@@ -32,33 +33,58 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   // A request node:http cannot parse gets the API's JSON error too, not a bare status line.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return;
-    const result =
+    endWith(
+      socket,
       error.code === 'HPE_HEADER_OVERFLOW'
         ? errorResult(431, 'request_too_large', 'the URL and headers exceed 16 KiB; use fewer or shorter filters')
-        : errorResult(400, 'bad_request', 'the request is not valid HTTP');
-    const head = [`HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}`, `content-length: ${Buffer.byteLength(result.body)}`, 'connection: close'];
-    for (const [name, value] of Object.entries(result.headers)) head.push(`${name}: ${value}`);
-    socket.end(head.join('\r\n') + '\r\n\r\n' + result.body);
+        : errorResult(400, 'bad_request', 'the request is not valid HTTP'),
+    );
+  });
+  // CONNECT (a proxy tunnel) is not served: without a listener node:http would drop the connection unanswered.
+  server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
+    endWith(socket, notAllowed('CONNECT'));
+  });
+  // An Expect other than 100-continue: the 417 says why, as every other refusal does.
+  server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
+    write(response, false, errorResult(417, 'expectation_failed', `Expect ${quote(String(request.headers.expect ?? ''), 40)} is not supported`));
   });
   return server;
 }
 
+/** Answers on a socket node:http has left to us, and closes it. */
+function endWith(socket: Duplex, result: HttpResult): void {
+  const head = [`HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}`, `content-length: ${Buffer.byteLength(result.body)}`, 'connection: close'];
+  for (const [name, value] of Object.entries(result.headers)) head.push(`${name}: ${value}`);
+  socket.end(head.join('\r\n') + '\r\n\r\n' + result.body);
+}
+
 async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean): Promise<HttpResult> {
-  const hostHeader = request.headers.host ?? '';
-  if (loopbackOnly && !isLoopback(hostName(hostHeader))) {
-    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
+  const hostHeader = request.headers.host;
+  if (hostHeader === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
+    return errorResult(400, 'bad_request', 'an HTTP/1.1 request must have a Host header');
   }
-  let url: URL;
-  try {
-    url = new URL(request.url ?? '/', 'http://localhost');
-  } catch {
-    return errorResult(400, 'bad_request', 'the request target is not a valid URL');
+  if (loopbackOnly && !isLoopback(hostName(hostHeader ?? ''))) {
+    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader ?? '')}`);
   }
+  const url = requestUrl(request.url ?? '/');
+  if (url === null) return errorResult(400, 'bad_request', 'the request target is not a valid URL');
   const header = (name: string): string | undefined => {
     const value = request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;
   };
   return routeRequest(request.method ?? 'GET', url, header, deps);
+}
+
+/**
+ * The URL of a request target: a path (`//x/api/health` is the path `//x/api/health`, not the host
+ * `x`), or an absolute URL as a proxy sends it.
+ */
+export function requestUrl(target: string): URL | null {
+  try {
+    return target.startsWith('/') ? new URL('http://localhost' + target) : new URL(target);
+  } catch {
+    return null;
+  }
 }
 
 /** The name in a Host header, without its port (`[::1]:7071` is `[::1]`). */

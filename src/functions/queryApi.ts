@@ -5,10 +5,13 @@ import { handleQuery } from '../lib/http/handlers.js';
 
 /** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md). */
 export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleQuery(request.params['view'], request.query, (name) => request.headers.get(name), {
-    tables: () => getRuntime().tables,
-    logger: loggerFor(context),
-  });
+  return handleQuery(
+    request.params['view'],
+    request.query,
+    (name) => request.headers.get(name),
+    { tables: () => getRuntime().tables, logger: loggerFor(context) },
+    new URL(request.url).search,
+  );
 }
 
 app.http('query', {

@@ -40,11 +40,8 @@ function rewrite(value: unknown, words: Map<string, string>, prefix: string): un
     return out;
   }
   if (typeof value !== 'string' || !WORD_VALUE.test(value)) return value;
-  let word = words.get(value);
-  if (word === undefined) {
-    word = words.size % 3 === 0 ? WORDS[(words.size / 3) % WORDS.length] : '';
-    words.set(value, word);
-  }
+  if (!words.has(value)) words.set(value, words.size % 3 === 0 ? (WORDS[(words.size / 3) % WORDS.length] ?? '') : '');
+  const word = words.get(value) ?? '';
   return word === '' ? value : prefix + word;
 }
 

@@ -165,6 +165,46 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(JSON.parse(raw.slice(raw.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'bad_request' } });
   });
 
+  it('CONNECT, a missing Host, an unknown Expect, a // path, bytes that are not UTF-8 and thousands of unknown parameters get short JSON answers', async () => {
+    const rawRequest = (text: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(text));
+        let answer = '';
+        socket.on('data', (chunk: Buffer) => {
+          answer += chunk.toString();
+          const bodyAt = answer.indexOf('\r\n\r\n') + 4;
+          const length = /content-length: (\d+)/i.exec(answer);
+          if (bodyAt >= 4 && length && answer.length - bodyAt >= Number(length[1])) socket.end();
+        });
+        socket.on('end', () => resolve({ status: Number(answer.slice(9, 12)), body: answer.slice(answer.indexOf('\r\n\r\n') + 4) }));
+        socket.on('error', reject);
+      });
+    const code = (body: string): unknown => (JSON.parse(body) as { error: { code: string } }).error.code;
+
+    const tunnel = await rawRequest('CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    expect([tunnel.status, code(tunnel.body)]).toEqual([405, 'method_not_allowed']);
+    const hostless = await rawRequest('GET /api/health HTTP/1.1\r\n\r\n');
+    expect([hostless.status, code(hostless.body)]).toEqual([400, 'bad_request']);
+    expect(hostless.body).toContain('Host');
+    const expectation = await rawRequest('GET /api/health HTTP/1.1\r\nHost: localhost\r\nExpect: bogus\r\n\r\n');
+    expect([expectation.status, code(expectation.body)]).toEqual([417, 'expectation_failed']);
+
+    const doubleSlash = await rawRequest('GET //evil.example/api/health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect(doubleSlash.status).toBe(404);
+    expect(doubleSlash.body).toContain('//evil.example/api/health');
+
+    for (const bad of ['correlationId=%ff', 'resource=%ED%A0%80']) {
+      const answer = await send(`/api/query/calls?${bad}`);
+      expect(answer.status, bad).toBe(400);
+      expect(answer.body).toContain('not valid percent-encoded UTF-8');
+    }
+    const many = await send(`/api/query/rooms?${Array.from({ length: 1_500 }, (_, i) => `p${i}`).join('&')}`);
+    expect(many.status).toBe(400);
+    expect(many.body.length).toBeLessThan(10_000);
+    expect(many.body).toContain('and 1480 more unknown or repeated parameter(s)');
+    expect(serverErrorText).toBe('');
+  });
+
   it('bound to loopback, refuses requests addressed to another name (DNS rebinding) and accepts localhost names', async () => {
     const rebound = await send('/api/query/rooms', { host: 'attacker.example:7071' });
     expect(rebound.status).toBe(421);

@@ -19,8 +19,14 @@ export interface QueryDeps {
  * paging.ts). A failure to read storage is logged and answered 500 with a short message, never the
  * error itself.
  */
-export async function handleQuery(view: string | undefined, params: URLSearchParams, header: HeaderGetter, deps: QueryDeps): Promise<HttpResult> {
-  const parsed = parseQueryRequest(view, params, header);
+export async function handleQuery(
+  view: string | undefined,
+  params: URLSearchParams,
+  header: HeaderGetter,
+  deps: QueryDeps,
+  rawQuery = '',
+): Promise<HttpResult> {
+  const parsed = parseQueryRequest(view, params, header, rawQuery);
   if (!parsed.success) return parsed.response;
   const { request } = parsed;
   let page: PageOf<object>;

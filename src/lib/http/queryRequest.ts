@@ -50,10 +50,12 @@ const OPTION_MESSAGES: Readonly<Record<string, string>> = {
  * refused, naming them), the filters (with the CLI's schema), format, pageSize and the continuation
  * token. Pure and synchronous. Every problem found is reported at once.
  */
-export function parseQueryRequest(view: string | undefined, params: URLSearchParams, header: HeaderGetter): QueryRequestResult {
+export function parseQueryRequest(view: string | undefined, params: URLSearchParams, header: HeaderGetter, rawQuery = ''): QueryRequestResult {
   const definition = view !== undefined && Object.hasOwn(VIEWS, view) ? VIEWS[view] : undefined;
   if (view === undefined || definition === undefined) return { success: false, response: unknownView(view ?? '') };
 
+  const undecodable = undecodableParameters(rawQuery);
+  if (undecodable.length > 0) return { success: false, response: badRequest(undecodable) };
   const problems: ErrorDetail[] = [...parameterProblems(params)];
   const value = (name: string): string | undefined => params.get(name) ?? undefined;
 
@@ -102,13 +104,48 @@ export function unknownView(view: string): HttpResult {
   return errorResult(404, 'not_found', `unknown view ${quote(view)}: choose one of ${VIEW_NAMES.join(', ')}`, [], { views: [...VIEW_NAMES] });
 }
 
+/**
+ * Parameters whose percent-escapes are not UTF-8 (`%ff`, a lone surrogate's `%ED%A0%80`): decoded,
+ * they would become U+FFFD and match nothing, so they are refused instead. `rawQuery` is the query
+ * string as sent (`?a=b&c`), when the caller has it.
+ */
+export function undecodableParameters(rawQuery: string): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  for (const part of rawQuery.replace(/^\?/, '').split('&')) {
+    try {
+      decodeURIComponent(part.replace(/\+/g, ' '));
+    } catch {
+      const name = part.split('=')[0] ?? '';
+      problems.push({ parameter: decodeOrRaw(name), message: `${quote(part, 40)} is not valid percent-encoded UTF-8` });
+      if (problems.length >= MAX_REPORTED_PROBLEMS) break;
+    }
+  }
+  return problems;
+}
+
+function decodeOrRaw(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
+/** Problems listed in one answer at most: a URL of thousands of unknown parameters gets a short answer. */
+const MAX_REPORTED_PROBLEMS = 20;
+
 /** Unknown parameters (with a hint when only the case is wrong) and parameters given twice. */
 function parameterProblems(params: URLSearchParams): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const seen = new Set<string>();
+  let unreported = 0;
   for (const name of params.keys()) {
     if (seen.has(name) || HOST_PARAMETERS.has(name)) continue;
     seen.add(name);
+    if (problems.length >= MAX_REPORTED_PROBLEMS) {
+      if (!KNOWN_PARAMETERS.has(name) || params.getAll(name).length > 1) unreported++;
+      continue;
+    }
     if (!KNOWN_PARAMETERS.has(name)) {
       const meant = QUERY_PARAMETERS.find((known) => known.toLowerCase() === name.toLowerCase());
       const hint = meant ? `did you mean ${meant}?` : `the parameters are ${QUERY_PARAMETERS.join(', ')}`;
@@ -117,6 +154,7 @@ function parameterProblems(params: URLSearchParams): ErrorDetail[] {
       problems.push({ parameter: name, message: `${name} must be given at most once` });
     }
   }
+  if (unreported > 0) problems.push({ parameter: '', message: `and ${unreported} more unknown or repeated parameter(s)` });
   return problems;
 }
 

@@ -16,10 +16,7 @@ const QUERY_PREFIX = '/api/query/';
  * Every answer comes from the handlers the functions call.
  */
 export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps): Promise<HttpResult> {
-  if (method !== 'GET' && method !== 'HEAD') {
-    const result = errorResult(405, 'method_not_allowed', `${quote(method, 20)} is not allowed: only GET and HEAD`);
-    return { ...result, headers: { ...result.headers, allow: 'GET, HEAD' } };
-  }
+  if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
   if (pathname === '/' || pathname === '/index.html' || pathname === '/api/dashboard') return deps.page();
   if (pathname === '/api/health') return handleHealth(deps.health);
@@ -28,9 +25,15 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
     const view = segment.includes('/') ? undefined : decodeSegment(segment);
     // An unknown or malformed view gets the handler's own 404, which lists the views.
     if (view === undefined) return unknownView(segment);
-    return handleQuery(view, url.searchParams, header, deps.query);
+    return handleQuery(view, url.searchParams, header, deps.query, url.search);
   }
   return errorResult(404, 'not_found', `nothing at ${quote(pathname)}: the dashboard is at /, the API at /api/query/{view} and /api/health`);
+}
+
+/** 405 for any method but GET and HEAD, naming the allowed ones. */
+export function notAllowed(method: string): HttpResult {
+  const result = errorResult(405, 'method_not_allowed', `${quote(method, 20)} is not allowed: only GET and HEAD`);
+  return { ...result, headers: { ...result.headers, allow: 'GET, HEAD' } };
 }
 
 function decodeSegment(segment: string): string | undefined {
