@@ -69,6 +69,59 @@ describe('a file is known by its content, not by its creation time', () => {
     });
   });
 
+  it('a blob created again looked at while it grows back (announced empty, then part-way) waits, and counts nothing twice', async () => {
+    const records = roomsRecords(20, 104);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    // As the app decides: a blob whose hour ended and that has not changed for the sealing delay is final.
+    let final = false;
+    const options = { isFinal: () => final };
+    await appendToBlob(container, PATH, asJsonLines(records));
+    expect((await processFile(file, deps, options)).records).toBe(20);
+
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, ''); // Event Grid announces the append blob while it is still empty
+    expect(await processFile(file, deps, options)).toMatchObject({ status: 'shorter', records: 0, replaced: false });
+    await appendToBlob(container, PATH, asJsonLines(records.slice(0, 5)));
+    expect(await processFile(file, deps, options)).toMatchObject({ status: 'shorter', records: 0, replaced: false });
+    await appendToBlob(container, PATH, asJsonLines(records.slice(5)));
+    expect(await processFile(file, deps, options)).toMatchObject({ records: 0, replaced: false });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ generation: 0, replacements: 0, records: 20 });
+
+    // Created again shorter with other records: once it stops changing, it is a replaced file, read whole.
+    const other = roomsRecords(5, 105);
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, asJsonLines(other));
+    expect((await processFile(file, deps, options)).status).toBe('shorter');
+    final = true;
+    expect(await processFile(file, deps, options)).toMatchObject({ records: 5, replaced: true });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...other])));
+  });
+
+  it('a sealed blob created again shorter is opened again, so the tail looks at it until it is decided', async () => {
+    const records = roomsRecords(10, 106);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    let final = true;
+    const options = { isFinal: () => final };
+    await appendToBlob(container, PATH, asJsonLines(records));
+    expect(await processFile(file, deps, options)).toMatchObject({ records: 10, status: 'processed' });
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ sealed: true });
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, '');
+    final = false;
+    expect((await processFile(file, deps, options)).status).toBe('shorter');
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ sealed: false, generation: 0 });
+    await appendToBlob(container, PATH, asJsonLines(records));
+    expect((await processFile(file, deps, options)).records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a `cp -r` copy of a laid-out tree processed again counts nothing twice', async () => {
     const records = roomsRecords(50, 102);
     const tables = newTableStore();

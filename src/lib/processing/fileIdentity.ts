@@ -27,6 +27,12 @@ export type IdentityVerdict =
    * start of the local copy that was read: an older copy, nothing to read.
    */
   | { kind: 'older' }
+  /**
+   * Shorter than the offset and still changing: perhaps the same file created again and growing
+   * back (a blob deleted and created anew starts empty, as every append blob does), so nothing is
+   * decided until it is at least as long as the offset or stops changing.
+   */
+  | { kind: 'shorter' }
   /** The file changed between being measured and read: measure again. */
   | { kind: 'unsure' };
 
@@ -54,14 +60,15 @@ export async function checkIdentity(
   checkpoint: Checkpoint,
   stat: LogFileStat,
   readEnd: number | null,
-  options: { checkHead?: boolean } = {},
+  options: { checkHead?: boolean; final?: boolean } = {},
 ): Promise<IdentityVerdict> {
   if (stat.length < checkpoint.offset) {
     const end = checkpoint.earlierEnds.find((earlier) => earlier.offset === stat.length);
     if (end && (await isEarlierEnd(source, file, checkpoint, end))) return { kind: 'older' };
     const start = await startsCopyRead(source, file, checkpoint, stat);
     if (start === 'unsure') return { kind: 'unsure' };
-    return start === 'yes' ? { kind: 'older' } : { kind: 'replaced', because: 'shrunk' };
+    if (start === 'yes') return { kind: 'older' };
+    return options.final === false ? { kind: 'shorter' } : { kind: 'replaced', because: 'shrunk' };
   }
   const hinted = options.checkHead === true || hintsChanged(checkpoint, stat);
   if (!hinted && readEnd === null) return { kind: 'same', hinted, before: Buffer.alloc(0) };

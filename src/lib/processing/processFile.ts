@@ -40,7 +40,8 @@ export interface ProcessOptions {
   listedStat?: LogFileStat;
 }
 
-export type FileStatus = 'processed' | 'unchanged' | 'missing' | 'sealed';
+/** `shorter`: shorter than the bytes already read and still changing; nothing decided yet (fileIdentity.ts). */
+export type FileStatus = 'processed' | 'unchanged' | 'missing' | 'sealed' | 'shorter';
 
 export interface FileRunResult {
   file: LogFileRef;
@@ -171,7 +172,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       // Bytes carried over from the previous segment need not be read again: only the identity window is.
       const carried = carry !== undefined && carry.offset === checkpoint.offset;
       const readEnd = reading ? (carried ? checkpoint.offset : Math.min(stat.length, checkpoint.offset + deps.settings.readChunkBytes)) : null;
-      const identity = await checkIdentity(deps.source, file, checkpoint, stat, readEnd);
+      // Without a policy every file is final (decided now); with one, a shorter file still changing waits.
+      const identity = await checkIdentity(deps.source, file, checkpoint, stat, readEnd, { final: options.isFinal === undefined || final });
       if (identity.kind === 'unsure') {
         // It changed between being measured and read: measure again, a few times, then leave it to the next run.
         if (++unsure > MAX_UNSURE) break;
@@ -184,6 +186,20 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           offset: checkpoint.offset,
         });
         if (checkpoint.sealed) result.status = 'sealed';
+        break;
+      }
+      if (identity.kind === 'shorter') {
+        deps.logger.warn(
+          'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)',
+          {
+            file: fileName(file),
+            length: stat.length,
+            offset: checkpoint.offset,
+          },
+        );
+        // A sealed file is opened again, so the tail looks at it until it is decided.
+        if (checkpoint.sealed && !(await checkpoints.save({ ...withStat(checkpoint, stat, checkpoint.readFrom, now()), sealed: false }, loaded.etag))) continue;
+        result.status = 'shorter';
         break;
       }
       if (identity.kind === 'replaced') {
