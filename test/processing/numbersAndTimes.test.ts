@@ -176,6 +176,26 @@ describe('numbers and times, against Azurite', () => {
     expect(stored['Rooms']?.[`${encodeKeyPart(RESOURCE)} / room-1`]).toMatchObject({ operations: 2, participantsAdded: 5 });
   });
 
+  it('a replay does not apply the lines of a blob replaced since it was read: a one-line entry falls back to its kept text, a run of lines is gone', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const old = [room('1969-12-31T23:30:00Z', 4), room(T, 1), room('1969-12-31T23:40:00Z', 2), room('1969-12-31T23:41:00Z', 3), room(T, 1)];
+    await appendToBlob(box, path, old.map((r) => JSON.stringify(r) + '\n').join(''));
+    const tables = newTableStore();
+    const file = { container: box.containerName, path };
+    expect(await processFile(file, { ...testDeps(tables), now: () => NOW })).toMatchObject({ records: 2, badLines: 3 });
+    // Overwritten with other records of the same lengths, and not looked at since: the entries' offsets now hold those.
+    await box.getBlobClient(path).delete();
+    const replacement = [room('1969-12-31T23:35:00Z', 7), room(T, 2), room('1969-12-31T23:45:00Z', 8), room('1969-12-31T23:46:00Z', 9), room(T, 2)];
+    expect(replacement.map((r) => JSON.stringify(r).length)).toEqual(old.map((r) => JSON.stringify(r).length));
+    await appendToBlob(box, path, replacement.map((r) => JSON.stringify(r) + '\n').join(''));
+
+    const lowered = { ...testDeps(tables, azuriteConnectionString(), { earliestRecordTime: Date.UTC(1950, 0, 1) }), now: () => NOW };
+    expect(await replayQuarantine(lowered)).toMatchObject({ lines: 2, applied: 1, records: 1, sourceGone: 1 });
+    const stored = await readAggregates(tables);
+    // The two good records (1 + 1) and the first entry's own text (4), not the replacement's lines at its offsets.
+    expect(stored['Rooms']?.[`${encodeKeyPart(RESOURCE)} / room-1`]).toMatchObject({ operations: 3, participantsAdded: 6 });
+  });
+
   it('a stored sum that one more record would push past 2^53 fails the run loudly and stays as it was', async () => {
     const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
     await appendToBlob(box, path, JSON.stringify(op(T, 86_400_000)) + '\n');

@@ -5,7 +5,8 @@ import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
 import { publishCallContributions } from './publishCallContributions.js';
-import { CheckpointStore, fileGenerationId } from './checkpoints.js';
+import { CheckpointStore, fileGenerationId, type Checkpoint } from './checkpoints.js';
+import { checkIdentity } from './fileIdentity.js';
 import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
 import { QuarantineStore, STORAGE_REJECTED, type QuarantinedLine } from './quarantine.js';
@@ -203,7 +204,7 @@ async function frameRange(
 ): Promise<boolean> {
   const checkpoint = (await checkpoints.get(file))?.checkpoint;
   const limits = { maxUnitBytes: deps.settings.maxUnitBytes, maxRawBytes: deps.settings.maxRawBytes };
-  if (checkpoint && checkpoint.generation === entry.generation && entry.end > entry.offset) {
+  if (checkpoint && checkpoint.generation === entry.generation && entry.end > entry.offset && (await stillTheFileRead(file, checkpoint, deps))) {
     const framer = new Framer({ start: { offset: entry.offset, newlines: entry.line - 1, mode: entry.mode ?? 'lines' }, ...limits });
     try {
       let at = entry.offset;
@@ -244,7 +245,7 @@ async function frameRange(
 /** The unit's bytes from the file when it is still the same generation, else the kept raw text if whole. */
 async function unitText(line: QuarantinedLine, file: LogFileRef, deps: ProcessDeps, checkpoints: CheckpointStore): Promise<string | null> {
   const checkpoint = (await checkpoints.get(file))?.checkpoint;
-  if (checkpoint && checkpoint.generation === line.generation && line.end > line.offset) {
+  if (checkpoint && checkpoint.generation === line.generation && line.end > line.offset && (await stillTheFileRead(file, checkpoint, deps))) {
     try {
       const bytes = await deps.source.read(file, line.offset, line.end);
       if (bytes.length === line.end - line.offset) return stripLineEnd(bytes.toString('utf8'));
@@ -254,6 +255,23 @@ async function unitText(line: QuarantinedLine, file: LogFileRef, deps: ProcessDe
     }
   }
   return line.rawTruncated ? null : line.raw;
+}
+
+/**
+ * Whether the file still holds the bytes its checkpoint read (its first bytes and those before the
+ * offset): one replaced since and not yet looked at holds other lines at the entry's offsets, which
+ * must not be applied as the quarantined ones. Otherwise the kept text is all there is.
+ */
+async function stillTheFileRead(file: LogFileRef, checkpoint: Checkpoint, deps: ProcessDeps): Promise<boolean> {
+  try {
+    const stat = await deps.source.stat(file);
+    if (!stat) return false;
+    const verdict = await checkIdentity(deps.source, file, checkpoint, stat, null, { checkHead: true });
+    return verdict.kind === 'same' || verdict.kind === 'older';
+  } catch (error) {
+    if (isMissingLocalFile(error)) return false;
+    throw error;
+  }
 }
 
 function stripLineEnd(text: string): string {
