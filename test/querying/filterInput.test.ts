@@ -4,6 +4,14 @@ import { parseViewFilters } from '../../src/lib/querying/filterInput.js';
 const asFlag = (field: string) => `--${field}`;
 
 describe('view filter validation', () => {
+  it('reads the years 0000 to 0099 as written (not as 1900 to 1999) and the last hour of 9999', () => {
+    expect(parseViewFilters('rooms', { from: '0099-12-31', to: '9999-12-31T23:00Z' }, asFlag)).toEqual({
+      success: true,
+      filters: { granularity: 'day', from: '0099-12-31T00:00:00.000Z', to: '9999-12-31T23:00:00.000Z' },
+    });
+    expect(parseViewFilters('rooms', { from: '0000-02-29' }, asFlag)).toMatchObject({ success: true, filters: { from: '0000-02-29T00:00:00.000Z' } });
+  });
+
   it('normalizes dates and date-times to UTC ISO and defaults the granularity to day', () => {
     expect(parseViewFilters('rooms', { from: '2024-05-25', to: '2024-05-25T04:00+02:00' }, asFlag)).toEqual({
       success: true,
@@ -20,6 +28,8 @@ describe('view filter validation', () => {
     ['rooms', { from: 'yesterday' }, /--from must be an ISO-8601/],
     ['rooms', { from: '2024-02-30' }, /--from is not a valid date|--from must be/],
     ['rooms', { from: '2024-05-26', to: '2024-05-25' }, /--from must be before --to$/],
+    ['rooms', { to: '9999-12-31T23:00-05:00' }, /--to must be within the years 0000 to 9999 in UTC/],
+    ['rooms', { from: '0000-01-01T00:00+01:00' }, /--from must be within the years 0000 to 9999 in UTC/],
     ['rooms', { resource: '  ' }, /--resource must not be empty/],
     ['rooms', { correlationId: 'x' }, /--correlationId applies only to: calls/],
     ['nope', {}, /unknown view "nope"/],
