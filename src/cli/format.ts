@@ -1,5 +1,6 @@
 import { stringify } from 'csv-stringify/sync';
 import type { Granularity } from '../lib/querying/filters.js';
+import { csvCell } from '../lib/http/render.js';
 import { tableColumn } from './cells.js';
 import { UsageError } from './errors.js';
 import { printable, printableJson } from './printable.js';
@@ -58,10 +59,4 @@ export function render(rows: readonly object[], format: Format, columns: readonl
 function pick(row: object, columns: readonly string[]): object {
   const record = row as Record<string, unknown>;
   return Object.fromEntries(columns.map((column) => [column, record[column] ?? null]));
-}
-
-function csvCell(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
-  return String(value);
 }

