@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
-import { formatNumber, h } from './dom.js';
+import { printable } from '../lib/printable.js';
+import { clipped, formatNumber, h } from './dom.js';
 import { seriesTotal, total, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
@@ -74,11 +75,16 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     figure,
     {
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
-      scales: { x: { time: true } },
+      scales: {
+        // One bucket alone: an hour either side, not an axis of years around one dot.
+        x: { time: true, range: (_plot, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+        // A share is 0-100 %, whatever a single point would make of the axis.
+        ...(spec.unit === '%' ? { y: { range: [0, 100] as uPlot.Range.MinMax } } : {}),
+      },
       series: [
         { label: 'time (UTC)' },
         ...data.series.map((series, i) => ({
-          label: series.label,
+          label: shown(series.label, LEGEND_CHARS),
           stroke: PALETTE[i % PALETTE.length],
           width: 1.5,
           points: { show: showPoints, size: 4 },
@@ -108,7 +114,7 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void
     {
       scales: { x: { time: false, range: [-0.5, bars.labels.length - 0.5] } },
       series: [
-        { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : (bars.labels[index] ?? '')) },
+        { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : shown(bars.labels[index] ?? '', LEGEND_CHARS)) },
         {
           label: spec.unit,
           stroke: PALETTE[0],
@@ -121,7 +127,7 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void
       axes: [
         {
           splits: () => indices,
-          values: (_plot, splits) => splits.map((i) => clip(bars.labels[i] ?? '', 24)),
+          values: (_plot, splits) => splits.map((i) => shown(bars.labels[i] ?? '', 24)),
           rotate: longest > 12 && bars.labels.length > 3 ? -30 : 0,
           size: longest > 12 && bars.labels.length > 3 ? 90 : 40,
           grid: { show: false },
@@ -134,6 +140,10 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void
   );
 }
 
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/** Characters of a logged value in a legend. */
+const LEGEND_CHARS = 40;
+
+/** A logged value as a chart draws it (uPlot writes it as it is): invisible characters shown, cut to `max`. */
+function shown(label: string, max: number): string {
+  return clipped(printable(label), max).text;
 }

@@ -1,9 +1,15 @@
-/** Builds DOM from data with textContent only: values from logs (ids, names) never become markup. */
+import { printable } from '../lib/printable.js';
+
+/**
+ * Builds DOM from data with textContent only: values from logs (ids, names) never become markup,
+ * and their invisible characters (bidirectional overrides, zero-width spaces, controls) are shown as
+ * `\uXXXX`, as the CLI shows them, so that no value reads as another.
+ */
 type Child = Node | string | number | null | undefined | false;
 
 export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
   const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, value);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, name === 'title' ? printable(value) : value);
   append(element, ...children);
   return element;
 }
@@ -11,9 +17,21 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Rec
 export function append(parent: Node, ...children: Child[]): void {
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(String(child)));
+    parent.appendChild(typeof child === 'object' ? child : document.createTextNode(printable(String(child))));
   }
 }
+
+/**
+ * A value from the logs cut to `max` characters with `…` (a 20,000-character room id would make a
+ * table as wide as the page many times over); the whole value is the element's title.
+ */
+export function clipped(value: string, max: number): { text: string; title?: string } {
+  const chars = [...value];
+  if (chars.length <= max) return { text: value };
+  return { text: chars.slice(0, max - 1).join('') + '…', title: chars.slice(0, MAX_TITLE_CHARS).join('') };
+}
+
+const MAX_TITLE_CHARS = 2_000;
 
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();
@@ -58,7 +76,7 @@ export function formatSeconds(seconds: number | null | undefined): string {
 /** The resource's name: the last part of its id (`.../COMMUNICATIONSERVICES/CONTOSO-ACS` is `CONTOSO-ACS`). */
 export function shortResource(resourceId: string): string {
   const parts = resourceId.split('/').filter((part) => part !== '');
-  return parts.at(-1) ?? resourceId;
+  return clipped(parts.at(-1) ?? resourceId, 60).text;
 }
 
 export function countsText(counts: Readonly<Record<string, number>>): string {

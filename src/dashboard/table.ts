@@ -1,4 +1,7 @@
-import { formatNumber, h } from './dom.js';
+import { clipped, formatNumber, h } from './dom.js';
+
+/** Characters of a text cell shown; the rest is in its title. */
+const CELL_CHARS = 80;
 
 export interface Column<T> {
   title: string;
@@ -31,6 +34,10 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
       {},
       ...columns.map((column) => {
         const value = column.cell(row);
+        if (typeof value === 'string') {
+          const { text, title } = clipped(value, CELL_CHARS);
+          return h('td', { ...(column.numeric ? { class: 'num' } : {}), ...(title === undefined ? {} : { title }) }, text);
+        }
         return h('td', column.numeric ? { class: 'num' } : {}, typeof value === 'number' ? formatNumber(value) : (value ?? '–'));
       }),
     );

@@ -17,6 +17,9 @@ const inCi = process.env['CI'] === 'true';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 /** Log text is attacker-controlled: it must reach the page as text, never as markup. */
 const HOSTILE = '<img src=x onerror="window.__xss=1">';
+/** A name that reads as `abcexe.png` where the bidirectional override acts, and a room id as long as 20,000 characters. */
+const DISGUISED = 'abc\u202egnp.exe\u202c\u200b';
+const LONG_ROOM = 'r'.repeat(20_000);
 
 // Without chromium the browser tests are skipped on a workstation, but fail in CI (.ci/run installs it).
 it.runIf(!haveChromium && inCi)('chromium is installed for the browser tests', () => {
@@ -211,10 +214,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const logs = path.join(work, 'logs');
     expect((await cli(['generate', '--out', logs, '--hours', '4', '--resources', '2', '--seed', '11'])).code).toBe(0);
-    const hostile = roomsRecords(6, 99).map((record, i) => ({
+    const hostile = roomsRecords(8, 99).map((record, i) => ({
       ...record,
-      operationName: i % 2 === 0 ? HOSTILE : record['operationName'],
-      properties: { ...(record['properties'] as object), roomId: `${HOSTILE}${i}` },
+      operationName: i % 2 === 0 ? HOSTILE : i === 7 ? DISGUISED : record['operationName'],
+      properties: { ...(record['properties'] as object), roomId: i === 6 ? LONG_ROOM : i === 7 ? DISGUISED : `${HOSTILE}${i}` },
     }));
     const hostileFile = path.join(logs, 'insights-logs-roomsoperational', ...blobPath(1).split('/'));
     await mkdir(path.dirname(hostileFile), { recursive: true });
@@ -242,6 +245,13 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(await page.evaluate('window.__xss')).toBeUndefined();
     expect(await page.$$('img')).toHaveLength(0);
     expect(await page.textContent('[data-table=rooms]')).toContain(`${HOSTILE}0`);
+    // Invisible characters are shown as the CLI shows them, and a very long value is cut, the page no wider than the window.
+    const bodyText = (await page.textContent('body')) ?? '';
+    expect(bodyText).not.toMatch(/[\u202a-\u202e\u200b]/);
+    expect(bodyText).toContain('abc\\u202egnp.exe\\u202c\\u200b');
+    expect(bodyText).not.toContain(LONG_ROOM.slice(0, 200));
+    expect(await page.getAttribute(`[data-table=rooms] td[title^="${LONG_ROOM.slice(0, 100)}"]`, 'title')).toHaveLength(2_000);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(1280);
 
     const ops = await api('rooms-operations');
     const caption = await page.textContent('figure[data-chart=rooms-operations-by-operation] figcaption');
