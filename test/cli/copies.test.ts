@@ -3,9 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expandLocalPaths, refForLocalPath } from '../../src/lib/storage/LocalLogSource.js';
-import { asJsonLines, roomsRecords } from '../support/roomsLogs.js';
+import { randomBytes } from 'node:crypto';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { cli } from '../support/cli.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import {
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+  uniquePrefix,
+} from '../support/storage.js';
 
 let work: string;
 beforeAll(async () => {
@@ -22,6 +33,25 @@ function recordsOf(stdout: string): number {
 }
 
 describe('process: copies are the files they copy', () => {
+  it("a download older than what the app read of its blob, processed into the app's tables, adds nothing: told by the blob's own bytes", async () => {
+    const records = roomsRecords(30, 171);
+    const text = asJsonLines(records);
+    const container = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: blobPath(2) };
+    // The app read the blob whole; a download was taken while it was half written.
+    await appendToBlob(container, file.path, text);
+    expect((await processFile(file, testDeps(tables))).records).toBe(30);
+    const download = path.join(work, 'half-download', container.containerName, ...file.path.split('/'));
+    await mkdir(path.dirname(download), { recursive: true });
+    await writeFile(download, text.slice(0, text.indexOf('\n', text.length / 2) + 1));
+    const run = await cli(['process', path.join(work, 'half-download'), '--connection-string', azuriteConnectionString(), '--table-prefix', tables.prefix]);
+    expect(run.code).toBe(0);
+    expect(recordsOf(run.stdout)).toBe(0);
+    expect(run.stdout).toContain('older copy of a file read further already');
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a `cp -r` copy of a laid-out tree processed again reads no record twice', async () => {
     const tree = path.join(work, 'tree');
     expect((await cli(['generate', '--out', tree, '--hours', '1', '--seed', '8'])).code).toBe(0);

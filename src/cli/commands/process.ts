@@ -4,11 +4,13 @@ import { CATEGORIES, type Category } from '../../lib/normalizing/types.js';
 import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { isFinalBlob } from '../../lib/processing/sealing.js';
+import { BlobLogSource } from '../../lib/storage/BlobLogSource.js';
 import type { LogFileRef, LogFileStat } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath, type UnreadableFolder } from '../../lib/storage/LocalLogSource.js';
 import { filesFailed, foldersUnreadable, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
+import { givenConnectionString } from '../earlyStorage.js';
 import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
@@ -57,8 +59,10 @@ export async function processCommand(
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
-  const source = new LocalLogSource();
   const storage = await openTables(flags, settings.tablePrefix, storageNotices(err));
+  // Given the account (the app's own), a download older than what the app read of its blob is told by the blob's bytes.
+  const account = givenConnectionString(flags);
+  const source = new LocalLogSource(undefined, account === undefined ? undefined : accountBlobs(account, flags));
   const totals: ProcessTotals = {
     files: files.length,
     processed: 0,
@@ -114,4 +118,13 @@ export async function processCommand(
   if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
   if (unreadable.length > 0) throw foldersUnreadable(unreadable.map((folder) => folder.path));
   return totals;
+}
+
+/** The account's blobs; none when its connection string names no blob endpoint (a table-only SAS). */
+function accountBlobs(connectionString: string, flags: ProcessFlags): BlobLogSource | undefined {
+  try {
+    return new BlobLogSource({ kind: 'connectionString', connectionString }, flags.storageRetry?.blobs);
+  } catch {
+    return undefined;
+  }
 }

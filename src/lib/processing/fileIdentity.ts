@@ -100,14 +100,14 @@ async function isEarlierEnd(source: LogSource, file: LogFileRef, checkpoint: Che
 
 /**
  * Is a shorter local file the start of the copy the checkpoint read (a download taken earlier than
- * the one read, found after it, in another folder)? Only if that copy is still there and still holds
- * what was consumed (its first bytes and those before the offset), and this file's bytes equal its
- * first bytes: both are read in full, which only this rare case costs.
+ * the one read, found after it, in another folder; or, when the blob was read and the command can
+ * read the account, the blob)? Only if that copy is still there and still holds what was consumed
+ * (its first bytes and those before the offset), and this file's bytes equal its first bytes: both
+ * are read in full, which only this rare case costs.
  */
 async function startsCopyRead(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<'yes' | 'no' | 'unsure'> {
-  const location = checkpoint.readFrom;
-  if (location === null || !source.copyAt || source.locationOf?.(file) === location) return 'no';
-  const copy = source.copyAt(file, location);
+  const copy = copyRead(source, file, checkpoint.readFrom);
+  if (copy === undefined) return 'no';
   const copyStat = await copy.stat(file);
   if (!copyStat || copyStat.length < checkpoint.offset) return 'no';
   if ((await checkIdentity(copy, file, checkpoint, copyStat, null, { checkHead: true })).kind !== 'same') return 'no';
@@ -121,6 +121,12 @@ async function startsCopyRead(source: LogSource, file: LogFileRef, checkpoint: C
 }
 
 const COMPARED_CHUNK_BYTES = 1024 * 1024;
+
+/** The copy a checkpoint read: the local file it names, or (naming none) the blob; not this file itself. */
+function copyRead(source: LogSource, file: LogFileRef, readFrom: string | null): LogSource | undefined {
+  if (readFrom === null) return source.locationOf?.(file) === undefined ? undefined : source.blobOf?.(file);
+  return source.copyAt && source.locationOf?.(file) !== readFrom ? source.copyAt(file, readFrom) : undefined;
+}
 
 /** The ends kept after reading a file to `offset`, its end. */
 export function withEarlierEnd(ends: readonly EarlierEnd[], end: EarlierEnd): EarlierEnd[] {

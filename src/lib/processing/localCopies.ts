@@ -179,6 +179,7 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
     list: (container) => source.list(container),
     locationOf: () => source.locationOf(ref),
     copyAt: (file, location) => source.copyAt(file, location),
+    blobOf: (file) => source.blobOf?.(file),
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head, named: true };

@@ -15,7 +15,11 @@ export { LOCAL_CONTAINER };
 export class LocalLogSource implements LogSource {
   private readonly locations = new Map<string, string>();
 
-  constructor(readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 }) {}
+  /** `blobs`: the account the laid-out files were downloaded from, when the command was given one. */
+  constructor(
+    readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 },
+    private readonly blobs?: LogSource,
+  ) {}
 
   /** Maps a local path to its file reference and remembers where it lives. */
   register(localPath: string): LogFileRef {
@@ -39,8 +43,12 @@ export class LocalLogSource implements LogSource {
     return this.locations.get(`${file.container}/${file.path}`) ?? (file.container === LOCAL_CONTAINER ? file.path : undefined);
   }
 
+  blobOf(file: LogFileRef): LogSource | undefined {
+    return file.container === LOCAL_CONTAINER ? undefined : this.blobs;
+  }
+
   copyAt(file: LogFileRef, location: string): LocalLogSource {
-    const copy = new LocalLogSource(this.usage);
+    const copy = new LocalLogSource(this.usage, this.blobs);
     copy.registerAs(file, location);
     return copy;
   }

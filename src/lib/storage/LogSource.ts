@@ -29,6 +29,11 @@ export interface LogSource {
   locationOf?(file: LogFileRef): string | undefined;
   /** The file as found at `location` (an answer of `locationOf`), to compare bytes with. */
   copyAt?(file: LogFileRef, location: string): LogSource;
+  /**
+   * Where the blob a laid-out local file was downloaded from can be read (the storage account the
+   * command was given), to compare bytes with; undefined when there is none.
+   */
+  blobOf?(file: LogFileRef): LogSource | undefined;
   /** Bytes `[start, end)`; may return fewer when the file shrank. */
   read(file: LogFileRef, start: number, end: number): Promise<Buffer>;
   /** Files of a container, paged by the implementation: memory does not grow with the number of files. */
