@@ -9,7 +9,9 @@ import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js'
 const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 export function isLoopback(host: string): boolean {
-  return LOOPBACK_NAMES.has(host.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(host);
+  // `localhost.` is the same name written fully qualified.
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  return LOOPBACK_NAMES.has(name.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
 /**

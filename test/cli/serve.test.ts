@@ -210,7 +210,9 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(rebound.status).toBe(421);
     expect(rebound.body).not.toContain('roomId');
     expect((await send('/api/health', { host: 'localhost.attacker.example' })).status).toBe(421);
-    for (const host of ['localhost:7071', '127.0.0.1', '[::1]:80', 'LOCALHOST']) expect((await send('/api/health', { host })).status, host).toBe(200);
+    for (const host of ['localhost:7071', '127.0.0.1', '[::1]:80', 'LOCALHOST', 'localhost.', 'localhost.:7071'])
+      expect((await send('/api/health', { host })).status, host).toBe(200);
+    expect((await send('/api/health', { host: 'localhost..' })).status).toBe(421);
     expect(serverErrorText).toBe('');
   });
 
