@@ -47,7 +47,8 @@ export const checkpointRowSchema = z
     earlierEnds: earlierEndsText.default([]),
     /**
      * The local file (absolute path) whose bytes the offset was last read from or checked against;
-     * absent for blobs. A shorter copy found later is an older copy when it is the start of that one.
+     * absent when the blob itself was read. A shorter copy found later is an older copy when it is
+     * the start of that file (or of the blob, when the command can read the account).
      */
     readFrom: storedNullable(z.string()),
     /** The file stopped growing and was read to its end: the tail no longer looks at it. */

@@ -509,8 +509,10 @@ async function tailFingerprintAt(source: LogSource, file: LogFileRef, offset: nu
   return { tailFingerprint: digestOf(bytes), tailFingerprintLength: bytes.length };
 }
 
-/** A checkpoint that records what the file looked like, without having consumed anything. */
-/** The checkpoint of a file measured and found the same (or new): `location`, if local, holds what it consumed. */
+/**
+ * A checkpoint that records what the file looked like, without having consumed anything: measured
+ * and found the same (or new), so `location`, a local file's path, holds what it consumed.
+ */
 function withStat(checkpoint: Checkpoint, stat: LogFileStat, location: string | null, now: number): Checkpoint {
   return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, readFrom: location, updatedAt: new Date(now).toISOString() };
 }
