@@ -101,6 +101,33 @@ describe('a file is known by its content, not by its creation time', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...other])));
   });
 
+  it('a blob sealed inside its last line, created again and grown back to where it was cut, still reads that line whole when the rest comes', async () => {
+    const records = roomsRecords(12, 404);
+    const text = asJsonLines(records);
+    const cut = text.length - 40;
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path: PATH };
+    let final = true;
+    const options = { isFinal: () => final };
+    await appendToBlob(container, PATH, text.slice(0, cut));
+    expect(await processFile(file, deps, options)).toMatchObject({ records: 11, badLines: 1 });
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, '');
+    final = false;
+    expect((await processFile(file, deps, options)).status).toBe('shorter');
+    await appendToBlob(container, PATH, text.slice(0, cut));
+    final = true;
+    expect(await processFile(file, deps, options)).toMatchObject({ records: 0, badLines: 0 });
+    expect((await checkpointOf(tables, file.container))?.truncatedTail).toMatchObject({ end: cut });
+    await appendToBlob(container, PATH, text.slice(cut));
+    final = false;
+    expect((await processFile(file, deps, options)).records).toBe(1);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(tables, file.container)).toMatchObject({ records: 12, badLines: 0 });
+  });
+
   it('a sealed blob created again shorter is opened again, so the tail looks at it until it is decided', async () => {
     const records = roomsRecords(10, 106);
     const container = await newContainer();

@@ -286,7 +286,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         earlierEnds,
         readFrom: location,
         sealed: sealNow,
-        truncatedTail: sealedTail,
+        // Sealed again with nothing new read (a file that shrank and grew back to where it was cut): the cut line is still cut.
+        truncatedTail: sealedTail ?? (consumed === 0 && checkpoint.truncatedTail?.end === segment.end.offset ? checkpoint.truncatedTail : null),
         records: checkpoint.records + outcome.records.length,
         unsupported: checkpoint.unsupported + outcome.unsupported,
         badLines: checkpoint.badLines + outcome.badLines + refused - (tailRead ? 1 : 0),
