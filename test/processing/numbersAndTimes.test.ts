@@ -6,6 +6,10 @@ import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, testDeps } from '../support/storage.js';
 import { RESOURCE } from '../support/roomsLogs.js';
 import { encodeKeyPart } from '../../src/lib/storage/keys.js';
+import { FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
+import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
+import { SimulatedCrash } from '../support/crashingTableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 
 const NOW = Date.UTC(2024, 4, 26, 12);
 const path = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=10/m=00/PT1H.json`;
@@ -194,6 +198,35 @@ describe('numbers and times, against Azurite', () => {
     const stored = await readAggregates(tables);
     // The two good records (1 + 1) and the first entry's own text (4), not the replacement's lines at its offsets.
     expect(stored['Rooms']?.[`${encodeKeyPart(RESOURCE)} / room-1`]).toMatchObject({ operations: 3, participantsAdded: 6 });
+  });
+
+  it('a record quarantined by a run killed before its checkpoint moved counts once after a fix: replayed, and skipped by the next read under the marks that run moved', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const line = (r: Record<string, unknown>): string => JSON.stringify(r) + '\n';
+    await appendToBlob(box, path, line(room(T, 1)));
+    const tables = newTableStore();
+    const file = { container: box.containerName, path };
+    expect(await processFile(file, { ...testDeps(tables), now: () => NOW })).toMatchObject({ records: 1 });
+    const firstEnd = line(room(T, 1)).length;
+    await appendToBlob(box, path, line(room('1969-12-31T23:30:00Z', 4)) + line(room(T, 2)));
+    // Killed after its quarantine rows and aggregates were written, before the checkpoint moved.
+    class KilledBeforeCheckpoint extends WrappedTableStore {
+      override writeConditional(table: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+        if (table === FILES_TABLE && write.data !== undefined && Number(write.data['offset']) > firstEnd) throw new SimulatedCrash('killed');
+        return super.writeConditional(table, partitionKey, write);
+      }
+    }
+    await expect(processFile(file, { ...testDeps(new KilledBeforeCheckpoint(tables)), now: () => NOW })).rejects.toThrow(SimulatedCrash);
+    const listed = [];
+    for await (const entry of new QuarantineStore(tables).list(file)) listed.push(entry);
+    expect(listed.map((entry) => [entry.code, entry.offset])).toEqual([['time_out_of_range', firstEnd]]);
+
+    // A fix deployed (the bound lowered): replay first, then the file's next read.
+    const fixed = { ...testDeps(tables, azuriteConnectionString(), { earliestRecordTime: Date.UTC(1950, 0, 1) }), now: () => NOW };
+    expect(await replayQuarantine(fixed)).toMatchObject({ lines: 1, applied: 1, records: 1 });
+    await processFile(file, fixed);
+    const stored = await readAggregates(tables);
+    expect(stored['Rooms']?.[`${encodeKeyPart(RESOURCE)} / room-1`]).toMatchObject({ operations: 3, participantsAdded: 7 });
   });
 
   it('a stored sum that one more record would push past 2^53 fails the run loudly and stays as it was', async () => {
