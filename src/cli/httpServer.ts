@@ -81,7 +81,7 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
  * The URL of a request target: a path (`//x/api/health` is the path `//x/api/health`, not the host
  * `x`), or an absolute URL as a proxy sends it.
  */
-export function requestUrl(target: string): URL | null {
+function requestUrl(target: string): URL | null {
   try {
     return target.startsWith('/') ? new URL('http://localhost' + target) : new URL(target);
   } catch {

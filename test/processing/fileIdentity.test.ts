@@ -40,6 +40,29 @@ async function laidOutTree(container: string, text: string): Promise<{ dir: stri
   return { dir, relative };
 }
 
+/**
+ * One append blob as the app sees it: processed by a policy whose answer to "is it final?" the test
+ * sets, and deleted and created again (empty, then appended, as every append blob is).
+ */
+async function watchedBlob(final: boolean) {
+  const container = await newContainer();
+  const tables = newTableStore();
+  const deps = testDeps(tables);
+  const file = { container: container.containerName, path: PATH };
+  const policy = { final };
+  return {
+    tables,
+    file,
+    policy,
+    run: () => processFile(file, deps, { isFinal: () => policy.final }),
+    append: (text: string) => appendToBlob(container, PATH, text),
+    recreate: async (text: string) => {
+      await container.getBlobClient(PATH).delete();
+      await appendToBlob(container, PATH, text);
+    },
+  };
+}
+
 describe('a file is known by its content, not by its creation time', () => {
   it('a blob deleted and created again with the same bytes (a re-download) counts nothing twice', async () => {
     const records = roomsRecords(60, 101);
@@ -71,82 +94,63 @@ describe('a file is known by its content, not by its creation time', () => {
 
   it('a blob created again looked at while it grows back (announced empty, then part-way) waits, and counts nothing twice', async () => {
     const records = roomsRecords(20, 104);
-    const container = await newContainer();
-    const tables = newTableStore();
-    const deps = testDeps(tables);
-    const file = { container: container.containerName, path: PATH };
     // As the app decides: a blob whose hour ended and that has not changed for the sealing delay is final.
-    let final = false;
-    const options = { isFinal: () => final };
-    await appendToBlob(container, PATH, asJsonLines(records));
-    expect((await processFile(file, deps, options)).records).toBe(20);
+    const blob = await watchedBlob(false);
+    await blob.append(asJsonLines(records));
+    expect((await blob.run()).records).toBe(20);
 
-    await container.getBlobClient(PATH).delete();
-    await appendToBlob(container, PATH, ''); // Event Grid announces the append blob while it is still empty
-    expect(await processFile(file, deps, options)).toMatchObject({ status: 'shorter', records: 0, replaced: false });
-    await appendToBlob(container, PATH, asJsonLines(records.slice(0, 5)));
-    expect(await processFile(file, deps, options)).toMatchObject({ status: 'shorter', records: 0, replaced: false });
-    await appendToBlob(container, PATH, asJsonLines(records.slice(5)));
-    expect(await processFile(file, deps, options)).toMatchObject({ records: 0, replaced: false });
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
-    expect(await checkpointOf(tables, file.container)).toMatchObject({ generation: 0, replacements: 0, records: 20 });
+    await blob.recreate(''); // Event Grid announces the append blob while it is still empty
+    expect(await blob.run()).toMatchObject({ status: 'shorter', records: 0, replaced: false });
+    await blob.append(asJsonLines(records.slice(0, 5)));
+    expect(await blob.run()).toMatchObject({ status: 'shorter', records: 0, replaced: false });
+    await blob.append(asJsonLines(records.slice(5)));
+    expect(await blob.run()).toMatchObject({ records: 0, replaced: false });
+    expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ generation: 0, replacements: 0, records: 20 });
 
     // Created again shorter with other records: once it stops changing, it is a replaced file, read whole.
     const other = roomsRecords(5, 105);
-    await container.getBlobClient(PATH).delete();
-    await appendToBlob(container, PATH, asJsonLines(other));
-    expect((await processFile(file, deps, options)).status).toBe('shorter');
-    final = true;
-    expect(await processFile(file, deps, options)).toMatchObject({ records: 5, replaced: true });
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...other])));
+    await blob.recreate(asJsonLines(other));
+    expect((await blob.run()).status).toBe('shorter');
+    blob.policy.final = true;
+    expect(await blob.run()).toMatchObject({ records: 5, replaced: true });
+    expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll([...records, ...other])));
   });
 
   it('a blob sealed inside its last line, created again and grown back to where it was cut, still reads that line whole when the rest comes', async () => {
     const records = roomsRecords(12, 404);
     const text = asJsonLines(records);
     const cut = text.length - 40;
-    const container = await newContainer();
-    const tables = newTableStore();
-    const deps = testDeps(tables);
-    const file = { container: container.containerName, path: PATH };
-    let final = true;
-    const options = { isFinal: () => final };
-    await appendToBlob(container, PATH, text.slice(0, cut));
-    expect(await processFile(file, deps, options)).toMatchObject({ records: 11, badLines: 1 });
-    await container.getBlobClient(PATH).delete();
-    await appendToBlob(container, PATH, '');
-    final = false;
-    expect((await processFile(file, deps, options)).status).toBe('shorter');
-    await appendToBlob(container, PATH, text.slice(0, cut));
-    final = true;
-    expect(await processFile(file, deps, options)).toMatchObject({ records: 0, badLines: 0 });
-    expect((await checkpointOf(tables, file.container))?.truncatedTail).toMatchObject({ end: cut });
-    await appendToBlob(container, PATH, text.slice(cut));
-    final = false;
-    expect((await processFile(file, deps, options)).records).toBe(1);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
-    expect(await checkpointOf(tables, file.container)).toMatchObject({ records: 12, badLines: 0 });
+    const blob = await watchedBlob(true);
+    await blob.append(text.slice(0, cut));
+    expect(await blob.run()).toMatchObject({ records: 11, badLines: 1 });
+    await blob.recreate('');
+    blob.policy.final = false;
+    expect((await blob.run()).status).toBe('shorter');
+    await blob.append(text.slice(0, cut));
+    blob.policy.final = true;
+    expect(await blob.run()).toMatchObject({ records: 0, badLines: 0 });
+    expect((await checkpointOf(blob.tables, blob.file.container))?.truncatedTail).toMatchObject({ end: cut });
+    await blob.append(text.slice(cut));
+    blob.policy.final = false;
+    expect((await blob.run()).records).toBe(1);
+    expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ records: 12, badLines: 0 });
   });
 
   it('a sealed blob created again shorter is opened again, so the tail looks at it until it is decided', async () => {
     const records = roomsRecords(10, 106);
-    const container = await newContainer();
-    const tables = newTableStore();
-    const deps = testDeps(tables);
-    const file = { container: container.containerName, path: PATH };
-    let final = true;
-    const options = { isFinal: () => final };
-    await appendToBlob(container, PATH, asJsonLines(records));
-    expect(await processFile(file, deps, options)).toMatchObject({ records: 10, status: 'processed' });
-    expect(await checkpointOf(tables, file.container)).toMatchObject({ sealed: true });
-    await container.getBlobClient(PATH).delete();
-    await appendToBlob(container, PATH, '');
-    final = false;
-    expect((await processFile(file, deps, options)).status).toBe('shorter');
-    expect(await checkpointOf(tables, file.container)).toMatchObject({ sealed: false, generation: 0 });
-    await appendToBlob(container, PATH, asJsonLines(records));
-    expect((await processFile(file, deps, options)).records).toBe(0);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const blob = await watchedBlob(true);
+    await blob.append(asJsonLines(records));
+    expect(await blob.run()).toMatchObject({ records: 10, status: 'processed' });
+    expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ sealed: true });
+    await blob.recreate('');
+    blob.policy.final = false;
+    expect((await blob.run()).status).toBe('shorter');
+    expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ sealed: false, generation: 0 });
+    await blob.append(asJsonLines(records));
+    expect((await blob.run()).records).toBe(0);
+    expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
   it('a `cp -r` copy of a laid-out tree processed again counts nothing twice', async () => {

@@ -60,6 +60,15 @@ export function dictionary<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
+/** A count map with its keys in code-unit order (as writeCounts writes them). */
+export function sortedCounts(counts: Counts): Counts {
+  return dictionaryOf(
+    Object.keys(counts)
+      .sort(compareStrings)
+      .map((key) => [key, counts[key] as number]),
+  );
+}
+
 /** A dictionary of these entries, in their order. */
 export function dictionaryOf<T>(entries: Iterable<readonly [string, T]>): Record<string, T> {
   const result = dictionary<T>();

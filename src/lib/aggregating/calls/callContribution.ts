@@ -85,7 +85,7 @@ export function addCount(row: RowData, property: string, key: string, delta: num
   const target = key in counts || (delta > 0 && Object.keys(counts).length < MAX_MAP_KEYS) ? key : OTHER_KEY;
   const next = (counts[target] ?? 0) + delta;
   if (next === 0) delete counts[target];
-  else Object.defineProperty(counts, target, { value: next, enumerable: true, writable: true, configurable: true });
+  else counts[target] = next; // readCounts gives a map without a prototype: `__proto__` is a key like any other
   row[property] = writeCounts(counts);
 }
 

@@ -8,7 +8,7 @@
  * duration replaces the earlier one, whichever leg carried it.
  */
 import type { RowData } from '../types.js';
-import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, text, type Counts } from '../rowValues.js';
+import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, sortedCounts, text, type Counts } from '../rowValues.js';
 import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 import { LEG_STREAMS_FIELD, outranks, storedLegStreams, type StreamFacts } from './legStreams.js';
 
@@ -167,8 +167,8 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
     callType: typeValue,
     participants,
     participantMs,
-    endpointTypes: sorted(endpointTypes),
-    endReasons: sorted(endReasons),
+    endpointTypes: sortedCounts(endpointTypes),
+    endReasons: sortedCounts(endReasons),
     streams,
     poorStreams,
     quality: dictionaryOf(
@@ -228,14 +228,6 @@ function streamOfRow(row: RowData): StreamFacts {
 
 function bump(counts: Counts, key: string): void {
   counts[key] = (counts[key] ?? 0) + 1;
-}
-
-function sorted(counts: Counts): Counts {
-  return dictionaryOf(
-    Object.keys(counts)
-      .sort(compareStrings)
-      .map((k) => [k, counts[k] as number]),
-  );
 }
 
 function push(values: number[], value: unknown): void {

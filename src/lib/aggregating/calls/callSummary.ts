@@ -3,7 +3,7 @@
  * its operations), whatever order their records arrived in. Stored as the call row by
  * callRowEncoding.ts. Pure.
  */
-import { compareStrings, dictionary, dictionaryOf, exactSum, msToMicros, num, readCounts, text, writeCounts, type Counts } from '../rowValues.js';
+import { compareStrings, dictionary, dictionaryOf, exactSum, msToMicros, num, readCounts, sortedCounts, text, type Counts } from '../rowValues.js';
 import type { RowData } from '../types.js';
 import { decodeKeyPart } from '../../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
@@ -242,10 +242,6 @@ function durationFacts(durations: number[]): DurationFacts | null {
     p95: exactQuantile(sorted, 0.95),
     p99: exactQuantile(sorted, 0.99),
   };
-}
-
-function sortedCounts(counts: Counts): Counts {
-  return readCounts(writeCounts(counts));
 }
 
 function addText(set: Set<string>, value: unknown): void {
