@@ -74,6 +74,22 @@ function sorted(rows: Record<string, RowData>): Record<string, RowData> {
   return Object.fromEntries(Object.entries(rows).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
+/** `tables` with `beforeCommit` awaited before every commit. */
+function holdCommits(tables: TableStore, beforeCommit: (table: string) => Promise<void>): TableStore {
+  return new Proxy(tables, {
+    get(target, property, receiver) {
+      if (property === 'commit') {
+        return async (...args: Parameters<TableStore['commit']>) => {
+          await beforeCommit(args[0]);
+          return target.commit(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
 /** Two calls' logs in two versions, the second lowering the duration and one moving the call to the next day. */
 function twoCalls(): { v1: Record<string, unknown>[]; v2: Record<string, unknown>[]; recordings: Record<string, unknown>[] } {
   const nearMidnight = DAY + 23 * HOUR + 59 * 60_000;
@@ -278,6 +294,32 @@ describe('call-volume and call-quality, against Azurite', () => {
       })(),
     ]);
     expect(await readViews(a)).toEqual(referenceViews([...v1, ...v2, ...recordings]));
+  });
+
+  it('a run that publishes a call at its old day after another run moved it away leaves nothing there', async () => {
+    // Run A writes call-b at 23:59 and stops before publishing; run B writes the version that moves the
+    // call past midnight and publishes it; then A publishes what it wrote.
+    const { v1, v2 } = twoCalls();
+    const box = await container('callsummaryupdates');
+    const files = [v1, v2].map((lines, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, 14 + i), lines }));
+    for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
+    const prefix = uniquePrefix();
+    const contributionTables = new Set<string>(CONTRIBUTION_VIEWS.map((t) => t.table));
+    let atPublish!: () => void;
+    const aAtPublish = new Promise<void>((resolve) => (atPublish = resolve));
+    let releaseA!: () => void;
+    const bDone = new Promise<void>((resolve) => (releaseA = resolve));
+    const a = holdCommits(newTableStore(azuriteConnectionString(), prefix), async (table) => {
+      if (!contributionTables.has(table)) return;
+      atPublish();
+      await bDone;
+    });
+    const runA = processFile(files[0]!, testDeps(a));
+    await aAtPublish;
+    await processFile(files[1]!, testDeps(newTableStore(azuriteConnectionString(), prefix)));
+    releaseA();
+    await runA;
+    expect(await readViews(newTableStore(azuriteConnectionString(), prefix))).toEqual(referenceViews([...v1, ...v2]));
   });
 
   it('a run killed before any one write, then run again, ends as one clean pass', async () => {

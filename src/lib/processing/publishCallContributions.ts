@@ -9,7 +9,9 @@
  * - In each per-resource day partition, a row `~c|<call>` holds the sequence and contribution last
  *   applied there. Applying a higher sequence subtracts the old contribution and adds the new one,
  *   with the `~c|` row, in one ETag-guarded transaction; a lower or equal sequence is skipped. So a
- *   replay, a crash before the checkpoint and two runs at once publish again harmlessly.
+ *   replay, a crash before the checkpoint and two runs at once publish again harmlessly. A place the
+ *   call left gets its `~c|` row even when nothing was published there yet, so that a slower run
+ *   publishing an older state of the call there later skips it.
  * - A later version can move the call to another day (or resource). The call partition keeps a
  *   locator row `~pub` (aggregating/calls/callLocator.ts) with every day partition the call was ever
  *   published to. The call join writes it in the same transaction as the call row when the call
@@ -172,7 +174,8 @@ async function applyToPartition(
     pending.forEach((entry, i) => {
       const markKey = markKeys[i] as string;
       const mark = known.get(markKey);
-      if (mark === undefined && entry.contribution === null) return;
+      // A call that left a place it was never published to still leaves its mark there: a run
+      // publishing an older state of the call later must find it and skip.
       const stored = mark === undefined ? undefined : parseStoredRow(contributionMarkSchema, view.table, mark);
       if (stored !== undefined && stored.seq >= entry.sequence) {
         stats.skipped++;
