@@ -20,6 +20,15 @@ export const truncatedTailSchema = z.object({ offset: count, newlines: count, mo
 const truncatedTailText = storedJson(truncatedTailSchema.nullable(), null);
 
 /**
+ * Saved before a segment's quarantine rows are written: entries of `generation` may exist up to `end`,
+ * past the offset, from a read whose checkpoint never moved (killed, or failing). The next read of
+ * those bytes takes the lines they hold as that read judged them (earlierQuarantine.ts).
+ */
+export const quarantineAttemptSchema = z.object({ generation: count, end: count });
+
+const quarantineAttemptText = storedJson(quarantineAttemptSchema.nullable(), null);
+
+/**
  * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions
  * did not write read as what those versions meant: no file ETag, no tail fingerprint, no earlier ends,
  * never replaced. The file's ETag is stored as `fileEtag`: `etag` is the row's own.
@@ -55,6 +64,7 @@ export const checkpointRowSchema = z
     sealed: z.boolean().default(false),
     /** Set when the file was sealed ending inside a line: if it grows after all, that line is read again, whole. */
     truncatedTail: truncatedTailText.default(null),
+    quarantineAttempt: quarantineAttemptText.default(null),
     records: count,
     unsupported: count.default(0),
     badLines: count,
@@ -74,11 +84,18 @@ export const checkpointRowSchema = z
 export type Checkpoint = z.output<typeof checkpointRowSchema>;
 export type EarlierEnd = z.output<typeof earlierEndSchema>;
 export type TruncatedTail = z.output<typeof truncatedTailSchema>;
+export type QuarantineAttempt = z.output<typeof quarantineAttemptSchema>;
 
 /** The row a checkpoint is stored as. */
 export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknown> {
-  const { etag: fileEtag, earlierEnds, truncatedTail, ...rest } = checkpoint;
-  return { ...rest, fileEtag, earlierEnds: JSON.stringify(earlierEnds), truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail) };
+  const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, ...rest } = checkpoint;
+  return {
+    ...rest,
+    fileEtag,
+    earlierEnds: JSON.stringify(earlierEnds),
+    truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail),
+    quarantineAttempt: quarantineAttempt === null ? '' : JSON.stringify(quarantineAttempt),
+  };
 }
 
 /** The sweep's state per container (Files table, partition `~state`, row = container). */

@@ -5,7 +5,7 @@ import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
 
-export type { Checkpoint, EarlierEnd, TruncatedTail } from './checkpointRows.js';
+export type { Checkpoint, EarlierEnd, QuarantineAttempt, TruncatedTail } from './checkpointRows.js';
 
 export const FILES_TABLE = 'Files';
 /** Partition of the Files table holding the sweep's state rows (one per container). */
@@ -36,6 +36,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     readFrom: null,
     sealed: false,
     truncatedTail: null,
+    quarantineAttempt: null,
     records: 0,
     unsupported: 0,
     badLines: 0,
@@ -67,6 +68,14 @@ export class CheckpointStore {
 
   /** Saves when nobody else moved the row since `etag` was read; `false` on a lost race. */
   async save(checkpoint: Checkpoint, etag: string | undefined): Promise<boolean> {
+    return (await this.saveForEtag(checkpoint, etag)) !== false;
+  }
+
+  /**
+   * save, answering the row's new ETag (a later save can then be conditional on this one); `false` on
+   * a lost race, null when saved but the service did not say the new ETag.
+   */
+  async saveForEtag(checkpoint: Checkpoint, etag: string | undefined): Promise<string | null | false> {
     await this.tables.ensureTable(FILES_TABLE);
     const rowKey = encodeLongKeyPart(checkpoint.path);
     const data = checkpointRowData(checkpoint);
@@ -75,7 +84,7 @@ export class CheckpointStore {
       encodeKeyPart(checkpoint.container),
       etag ? { op: 'replace', rowKey, etag, data } : { op: 'create', rowKey, data },
     );
-    return outcome.committed;
+    return outcome.committed ? (outcome.etags?.[0] ?? null) : false;
   }
 
   /** Files that may still grow, page by page. */

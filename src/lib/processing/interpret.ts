@@ -4,6 +4,7 @@ import { decodeUnit } from '../reading/index.js';
 import type { FramedItem, FramingMode, RejectedElement } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
+import type { EarlierQuarantine } from './earlierQuarantine.js';
 import type { QuarantinedLine } from './quarantine.js';
 
 export interface Interpreted {
@@ -45,12 +46,17 @@ export class Interpreter {
   /** The run of whole bad units that the next bad unit joins; null after anything that reads. */
   private openUnits: OpenRun | null = null;
 
+  /**
+   * @param earlier entries an earlier read of these bytes wrote and never committed past: the lines
+   *   and records they hold are taken as bad again, and counted, without an entry of their own.
+   */
   constructor(
     private readonly context: NormalizeContext,
     private readonly generation: number,
     private readonly file: LogFileRef,
     private readonly maxRawBytes: number,
     now: number,
+    private readonly earlier?: EarlierQuarantine,
   ) {
     this.quarantinedAt = new Date(now).toISOString();
   }
@@ -60,6 +66,11 @@ export class Interpreter {
   }
 
   addItem(item: FramedItem): void {
+    if (this.earlier?.holdsUnit(item)) {
+      this.closeUnits();
+      this.badLines++;
+      return;
+    }
     if (item.kind === 'issue') {
       this.badUnit(item, item.code, item.message, item.raw, item.rawTruncated);
       return;
@@ -86,12 +97,19 @@ export class Interpreter {
       finishCodes(run);
     };
     const { records, rejected } = decoded;
+    const heldEarlier = (position: number): boolean => {
+      if (!this.earlier?.holdsRecord(position)) return false;
+      this.badLines++;
+      run = null;
+      return true;
+    };
     let next = 0;
     for (const raw of records) {
       for (; next < rejected.length && (rejected[next] as RejectedElement).position < raw.position; next++) {
         const element = rejected[next] as RejectedElement;
-        bad(element.position, element.code, element.message, element.text);
+        if (!heldEarlier(element.position)) bad(element.position, element.code, element.message, element.text);
       }
+      if (heldEarlier(raw.position)) continue;
       const normalized = normalizeRecord(raw.value, this.context);
       if (normalized.success) {
         this.good(item, raw.position, normalized.record);
@@ -105,7 +123,7 @@ export class Interpreter {
     }
     for (; next < rejected.length; next++) {
       const element = rejected[next] as RejectedElement;
-      bad(element.position, element.code, element.message, element.text);
+      if (!heldEarlier(element.position)) bad(element.position, element.code, element.message, element.text);
     }
   }
 

@@ -8,7 +8,8 @@ import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js
 import { fileKey } from '../storage/LogSource.js';
 import { fileName } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type TruncatedTail } from './checkpoints.js';
+import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
+import { EarlierQuarantine } from './earlierQuarantine.js';
 import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
@@ -218,6 +219,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           firstSeenAt: checkpoint.firstSeenAt,
           replacedAt: new Date(now()).toISOString(),
           replacedBecause: identity.because,
+          // A read of the new generation that stopped after its quarantine rows marked them here.
+          quarantineAttempt: checkpoint.quarantineAttempt,
         };
         result.replaced = true;
       } else {
@@ -250,11 +253,28 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
     // The segment's records count against the run's limit until they are written (or abandoned); it
     // starts reading once what it will likely hold fits.
+    // An earlier read of these bytes that wrote quarantine rows and never moved the checkpoint: its verdicts stand.
+    let attempt = checkpoint.quarantineAttempt;
+    if (attempt !== null && (attempt.generation !== checkpoint.generation || attempt.end <= checkpoint.offset)) attempt = null;
+    const earlier = attempt === null ? undefined : await earlierQuarantine(quarantine, file, checkpoint.generation, checkpoint.offset, attempt.end);
     const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords, turn);
     try {
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
       carry = undefined;
-      const segment = await readSegment(deps.source, file, checkpoint, stat.length, final, deps.settings, context, now(), before, firstChunk ?? ahead, held);
+      const segment = await readSegment(
+        deps.source,
+        file,
+        checkpoint,
+        stat.length,
+        final,
+        deps.settings,
+        context,
+        now(),
+        before,
+        firstChunk ?? ahead,
+        held,
+        earlier,
+      );
       const consumed = segment.end.offset - checkpoint.offset;
       held.doneReading(consumed);
       result.pendingBytes = stat.length - segment.end.offset;
@@ -274,6 +294,9 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       // The line quarantined as truncated when the file was sealed, read again by this segment: counted now as what it reads as.
       const tailRead = checkpoint.truncatedTail !== null && checkpoint.offset === checkpoint.truncatedTail.offset ? checkpoint.truncatedTail : null;
       const sealedTail = sealNow ? truncatedTailOf(outcome, segment.end.offset) : null;
+      // The checkpoint's ETag for the save: the row as loaded, or as this segment's own quarantine attempt left it.
+      let saveEtag = loaded?.etag;
+      let attemptSaved = true;
       const nextCheckpoint = (refused: number): Checkpoint => ({
         ...checkpoint,
         offset: segment.end.offset,
@@ -288,6 +311,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         sealed: sealNow,
         // Sealed again with nothing new read (a file that shrank and grew back to where it was cut): the cut line is still cut.
         truncatedTail: sealedTail ?? (consumed === 0 && checkpoint.truncatedTail?.end === segment.end.offset ? checkpoint.truncatedTail : null),
+        quarantineAttempt: attempt !== null && attempt.end > segment.end.offset ? attempt : null,
         records: checkpoint.records + outcome.records.length,
         unsupported: checkpoint.unsupported + outcome.unsupported,
         badLines: checkpoint.badLines + outcome.badLines + refused - (tailRead ? 1 : 0),
@@ -312,20 +336,37 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
             },
           },
           quarantine: async () => {
+            if (outcome.quarantined.length > 0 && (attempt === null || attempt.end < segment.end.offset)) {
+              // Saved first, so that a read of these bytes after a crash finds the rows below.
+              const marked: QuarantineAttempt = { generation: checkpoint.generation, end: segment.end.offset };
+              const base = loaded?.checkpoint ?? freshCheckpoint(file, now());
+              const etag = await checkpoints.saveForEtag({ ...base, quarantineAttempt: marked, updatedAt: new Date(now()).toISOString() }, loaded?.etag);
+              if (etag === false || etag === null) {
+                // Another run moved the checkpoint (or its new ETag is unknown): nothing of this segment is
+                // written (its records would move marks past lines no entry holds); it is read again from there.
+                attemptSaved = false;
+                return false;
+              }
+              attempt = marked;
+              saveEtag = etag;
+            }
             await quarantine.put(file, outcome.quarantined);
             // Read whole now: its entry is marked as applied, unless the line still does not read (then it was just rewritten).
-            if (tailRead && !outcome.quarantined.some((entry) => entry.position === tailRead.offset)) {
-              const records = outcome.records.filter((record) => record.unitOffset === tailRead.offset).length;
-              await quarantine.markReadWhole(file, checkpoint.generation, tailRead.offset, records, now());
+            const cutLines = [...(tailRead ? [{ offset: tailRead.offset, generation: checkpoint.generation }] : []), ...(earlier?.truncated ?? [])];
+            for (const cut of cutLines) {
+              if (cut.offset >= segment.end.offset || outcome.quarantined.some((entry) => entry.position === cut.offset)) continue;
+              const records = outcome.records.filter((record) => record.unitOffset === cut.offset).length;
+              await quarantine.markReadWhole(file, checkpoint.generation, cut.offset, records, now());
             }
+            return true;
           },
-          save: (refused) => checkpoints.save(nextCheckpoint(refused), loaded?.etag),
+          save: async (refused) => attemptSaved && (await checkpoints.save(nextCheckpoint(refused), saveEtag)),
         },
         held,
       );
       if (!applied.saved) {
         // Another run moved first: re-read and go on from there (what is left to read is measured again).
-        if (sealedTail !== null) await settleTailEntry(deps, file, checkpoint.generation, sealedTail, context, now());
+        if (sealedTail !== null && attemptSaved) await settleTailEntry(deps, file, checkpoint.generation, sealedTail, context, now());
         result.overtaken++;
         result.pendingBytes = 0;
         continue;
@@ -392,10 +433,11 @@ async function readSegment(
   before: Buffer,
   prefetched: Buffer | undefined,
   held: HeldRecords,
+  earlier: EarlierQuarantine | undefined,
 ): Promise<Segment> {
   const start: FramerPosition = { offset: checkpoint.offset, newlines: checkpoint.newlines, mode: checkpoint.mode };
   const framer = new Framer({ start, maxUnitBytes: settings.maxUnitBytes, maxRawBytes: settings.maxRawBytes });
-  const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now);
+  const interpreter = new Interpreter(context, checkpoint.generation, file, settings.maxRawBytes, now, earlier);
   const consumedBytes = new ConsumedBytesTracker(start.offset, before);
   const withinBudget = (item: FramedItem): boolean => {
     interpreter.addItem(item);
@@ -490,6 +532,20 @@ async function settleTailEntry(
   await quarantine.put(file, line.quarantined);
   if (!line.quarantined.some((entry) => entry.position === tail.offset))
     await quarantine.markReadWhole(file, generation, tail.offset, line.records.length, now);
+}
+
+/** The entries of an earlier read past the checkpoint, in `[from, to)` (earlierQuarantine.ts); none: undefined. */
+async function earlierQuarantine(
+  quarantine: QuarantineStore,
+  file: LogFileRef,
+  generation: number,
+  from: number,
+  to: number,
+): Promise<EarlierQuarantine | undefined> {
+  const entries = [];
+  for await (const entry of quarantine.listRange(file, generation, from, to)) entries.push(entry);
+  const earlier = new EarlierQuarantine(entries);
+  return earlier.empty ? undefined : earlier;
 }
 
 /** Characters of quarantined text held that count as one record against the run's limit: about what a record takes. */

@@ -4,12 +4,12 @@ import type { LogFileRef } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { RefusedRecord } from './applyExactlyOnce.js';
-import { quarantinedLineSchema, type QuarantinedLine } from './quarantineRows.js';
+import { quarantinedLineSchema, STORAGE_REJECTED, type QuarantinedLine } from './quarantineRows.js';
+
+export { STORAGE_REJECTED } from './quarantineRows.js';
 
 export type { QuarantinedLine } from './quarantineRows.js';
 
-/** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
-export const STORAGE_REJECTED = 'storage_rejected';
 /** Characters of the refused record kept to show (a replay reads its line from the file). */
 const REFUSED_SAMPLE_CHARS = 2000;
 
@@ -102,6 +102,13 @@ export class QuarantineStore {
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
     await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
+    for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+  }
+
+  /** Entries of one generation of the file at positions in `[from, to)`, in file order. */
+  async *listRange(file: LogFileRef, generation: number, from: number, to: number): AsyncGenerator<QuarantinedLine> {
+    await this.tables.ensureTable(QUARANTINE_TABLE);
+    const filter = odata`PartitionKey eq ${quarantinePartition(file)} and RowKey ge ${quarantineRowKey(generation, from)} and RowKey lt ${quarantineRowKey(generation, to)}`;
     for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
   }
 

@@ -4,6 +4,9 @@ import { storedNullable } from '../storage/storedRows.js';
 
 const count = z.number().int().nonnegative();
 
+/** A record whose rows the store refused in one view: kept, with the service's answer, for replay there. */
+export const STORAGE_REJECTED = 'storage_rejected';
+
 /**
  * A quarantine entry (Quarantine table, partition per file): a run of consecutive lines (or document
  * elements) that could not be read, whatever their codes, or consecutive records of one

@@ -8,8 +8,11 @@ import { publishCallContributions } from './publishCallContributions.js';
 /** One segment of one file, ready to be made durable: its quarantine rows, its records, then its checkpoint. */
 export interface SegmentWrite {
   source: RecordSource;
-  /** Writes the segment's quarantine rows (idempotent). */
-  quarantine(): Promise<void>;
+  /**
+   * Writes the segment's quarantine rows (idempotent). False when the segment must not be written
+   * (another run moved the file's checkpoint first): its records are left out and it is not saved.
+   */
+  quarantine(): Promise<boolean>;
   /** Saves the file's checkpoint past the segment; false when another run moved it first. */
   save(refused: number): Promise<boolean>;
 }
@@ -302,11 +305,12 @@ export class SegmentWriter {
   }
 
   private async writeTogether(writes: readonly SegmentWrite[]): Promise<SegmentCommit[]> {
-    await Promise.all(writes.map((write) => write.quarantine()));
+    const going = await Promise.all(writes.map((write) => write.quarantine()));
+    const written = writes.filter((_, i) => going[i]);
     const { refusedByFile, summaries } = await applyToViews(
       this.options.tables,
       this.options.views,
-      writes.map((write) => write.source),
+      written.map((write) => write.source),
       {
         concurrency: this.options.partitionConcurrency,
         cache: this.cache,
@@ -316,12 +320,13 @@ export class SegmentWriter {
     await publishCallContributions(
       this.options.tables,
       this.options.views,
-      writes.flatMap((write) => write.source.records),
+      written.flatMap((write) => write.source.records),
       this.options.partitionConcurrency,
       summaries,
     );
     return Promise.all(
-      writes.map(async (write) => {
+      writes.map(async (write, i) => {
+        if (!going[i]) return { refused: 0, saved: false };
         const refused = refusedByFile.get(write.source.fileId) ?? 0;
         return { refused, saved: await write.save(refused) };
       }),

@@ -214,21 +214,21 @@ export class AzureTableStore implements TableStore {
     }
   }
 
-  /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. */
+  /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. The answer carries the row's new ETag. */
   async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
     const client = this.client(logicalName);
     const entity = toEntity(partitionKey, write.rowKey, write.data);
     this.requests.writes++;
     this.requests.entities++;
     try {
-      await withNetworkRetry(() =>
+      const answer = await withNetworkRetry(() =>
         write.op === 'create'
           ? client.createEntity(entity)
           : write.op === 'replace'
             ? client.updateEntity(entity, 'Replace', { etag: write.etag })
             : client.upsertEntity(entity, 'Replace'),
       );
-      return { committed: true };
+      return { committed: true, etags: [answer.etag?.trim()] };
     } catch (error) {
       return asConflict(error);
     }

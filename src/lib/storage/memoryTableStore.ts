@@ -152,8 +152,9 @@ export class MemoryTableStore implements TableStore {
     if (!table) return { committed: false, status: 404, code: 'TableNotFound' };
     const refused = conflictOf(table, entity, write);
     if (refused) return refused;
-    put(table, { ...entity, etag: this.account.nextEtag() });
-    return { committed: true };
+    const etag = this.account.nextEtag();
+    put(table, { ...entity, etag });
+    return { committed: true, etags: [etag] };
   }
 
   async deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {

@@ -1,0 +1,176 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
+import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
+import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
+import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { RESOURCE } from '../support/roomsLogs.js';
+import {
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  testDeps,
+  type AggregateSnapshot,
+} from '../support/storage.js';
+
+const NOW = Date.UTC(2024, 4, 26, 12);
+const path = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=10/m=00/PT1H.json`;
+/** The fix: records before 1970 read once the bound is lowered. */
+const FIXED = { earliestRecordTime: Date.UTC(1950, 0, 1) };
+
+function room(time: string, added: number, roomId = 'room-1'): Record<string, unknown> {
+  return {
+    time,
+    resourceId: RESOURCE,
+    category: 'RoomsOperational',
+    operationName: 'AddParticipants',
+    operationVersion: '2024-04-15',
+    resultType: 'Succeeded',
+    resultSignature: '200',
+    properties: { roomId, addedRoomParticipantsCount: added },
+  };
+}
+
+const T = '2024-05-25T10:15:00.0000000Z';
+const EARLY = '1969-12-31T23:30:00Z';
+
+/**
+ * Good lines around lines that read only after the fix (a record before 1970, alone, in a run of
+ * two, and inside a `{"records":[...]}` line), junk that never reads, and good records of the same
+ * partitions after them, so that a read moves those partitions' marks past the bad lines.
+ */
+function fileText(): string {
+  const lines = [
+    JSON.stringify(room(T, 1)),
+    JSON.stringify(room(EARLY, 4)),
+    JSON.stringify(room(T, 2)),
+    'not json at all',
+    JSON.stringify(room(EARLY, 8, 'room-2')),
+    JSON.stringify(room(EARLY, 16)),
+    JSON.stringify(room('2024-05-26T01:00:00Z', 32)),
+    JSON.stringify({ records: [room(T, 64), room(EARLY, 128), 7, room(T, 256, 'room-2')] }),
+    JSON.stringify(room(T, 512, 'room-2')),
+  ];
+  return lines.join('\n') + '\n';
+}
+
+async function blobFile(): Promise<LogFileRef> {
+  const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+  await appendToBlob(box, path, fileText());
+  return { container: box.containerName, path };
+}
+
+function deps(tables: TableStore, settings: Record<string, number>): ProcessDeps {
+  // Two records a segment: the file is several segments, each its own checkpoint.
+  return { ...testDeps(tables, azuriteConnectionString(), { segmentRecords: 2, ...settings }), now: () => NOW };
+}
+
+type Recovery = (file: LogFileRef, tables: TableStore) => Promise<void>;
+
+const ORDERS: Record<string, Recovery> = {
+  'read, then replay': async (file, tables) => {
+    await processFile(file, deps(tables, FIXED));
+    await replayQuarantine(deps(tables, FIXED));
+  },
+  'replay, then read, then replay': async (file, tables) => {
+    await replayQuarantine(deps(tables, FIXED));
+    await processFile(file, deps(tables, FIXED));
+    await replayQuarantine(deps(tables, FIXED));
+  },
+};
+
+/** What one pass with the fix gives, read and replayed. */
+async function cleanPass(file: LogFileRef): Promise<AggregateSnapshot> {
+  const tables = newMemoryTableStore();
+  await ORDERS['read, then replay']!(file, tables);
+  return readAggregates(tables);
+}
+
+describe('lines quarantined by a read killed before its checkpoint moved, read again after a fix', () => {
+  for (const [order, recover] of Object.entries(ORDERS)) {
+    it(`count once, whatever write the read died before (${order})`, async () => {
+      const file = await blobFile();
+      const expected = await cleanPass(file);
+      const probe = new CrashingTableStore(newMemoryTableStore(), Number.POSITIVE_INFINITY);
+      await processFile(file, deps(probe, {}));
+      expect(probe.writes).toBeGreaterThan(10);
+      for (let crashAt = 0; crashAt < probe.writes; crashAt++) {
+        const account = new MemoryTableAccount();
+        const prefix = `Crash${crashAt}`;
+        await expect(
+          processFile(file, deps(new CrashingTableStore(newMemoryTableStore(prefix, account), crashAt), {})),
+          `crash before write ${crashAt}`,
+        ).rejects.toBeInstanceOf(SimulatedCrash);
+        const tables = newMemoryTableStore(prefix, account);
+        await recover(file, tables);
+        expect(await readAggregates(tables), `crash before write ${crashAt}`).toEqual(expected);
+      }
+    });
+  }
+
+  it('against Azurite: a line quarantined by the killed read, and no later record of its partition, is applied once by the replay', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const text = JSON.stringify(room(T, 1)) + '\n' + JSON.stringify(room(EARLY, 4)) + '\n';
+    await appendToBlob(box, path, text);
+    const file = { container: box.containerName, path };
+    const clean = newTableStore();
+    await ORDERS['read, then replay']!(file, clean);
+    const expected = await readAggregates(clean);
+    expect(JSON.stringify(expected)).toContain('"participantsAdded":5');
+
+    for (const [order, recover] of Object.entries(ORDERS)) {
+      const prefix = `q${randomBytes(4).toString('hex')}`;
+      // Killed right before its checkpoint moved past the bad line: everything else of the read is written.
+      const probe = new CrashingTableStore(newTableStore(azuriteConnectionString(), prefix), Number.POSITIVE_INFINITY);
+      await processFile(file, deps(probe, { segmentRecords: 80_000 }));
+      const killedAt = probe.writes - 1;
+      const second = `q${randomBytes(4).toString('hex')}`;
+      await expect(
+        processFile(file, deps(new CrashingTableStore(newTableStore(azuriteConnectionString(), second), killedAt), { segmentRecords: 80_000 })),
+      ).rejects.toBeInstanceOf(SimulatedCrash);
+      const tables = newTableStore(azuriteConnectionString(), second);
+      const entries = [];
+      for await (const entry of new QuarantineStore(tables).list(file)) entries.push(entry.code);
+      expect(entries, order).toEqual(['time_out_of_range']);
+      expect((await new CheckpointStore(tables).get(file))?.checkpoint.quarantineAttempt, order).toEqual({ generation: 0, end: Buffer.byteLength(text) });
+
+      await recover(file, tables);
+      expect(await readAggregates(tables), order).toEqual(expected);
+      expect((await new CheckpointStore(tables).get(file))?.checkpoint.quarantineAttempt, order).toBeNull();
+    }
+  });
+
+  it('a line the file ended inside, quarantined by a sealing read killed before its checkpoint moved, is read whole once the file grows', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const whole = JSON.stringify(room(T, 2));
+    await appendToBlob(box, path, JSON.stringify(room(T, 1)) + '\n' + whole.slice(0, 20));
+    const file = { container: box.containerName, path };
+    const sealing = { isFinal: () => true };
+    const probe = new CrashingTableStore(newTableStore(azuriteConnectionString(), `q${randomBytes(4).toString('hex')}`), Number.POSITIVE_INFINITY);
+    await processFile(file, deps(probe, {}), sealing);
+    const prefix = `q${randomBytes(4).toString('hex')}`;
+    await expect(
+      processFile(file, deps(new CrashingTableStore(newTableStore(azuriteConnectionString(), prefix), probe.writes - 1), {}), sealing),
+    ).rejects.toBeInstanceOf(SimulatedCrash);
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    const cut = [];
+    for await (const entry of new QuarantineStore(tables).list(file)) cut.push(entry);
+    expect(cut.map((entry) => [entry.code, entry.replayedAt])).toEqual([['truncated', undefined]]);
+
+    await appendToBlob(box, path, whole.slice(20) + '\n');
+    await processFile(file, deps(tables, {}));
+    const after = [];
+    for await (const entry of new QuarantineStore(tables).list(file)) after.push(entry);
+    expect(after.map((entry) => [entry.code, entry.replayedRecords])).toEqual([['truncated', 1]]);
+    expect(after[0]?.replayedAt).toBeDefined();
+    expect(JSON.stringify(await readAggregates(tables))).toContain('"participantsAdded":3');
+    expect(await replayQuarantine(deps(tables, {}))).toMatchObject({ lines: 0 });
+  });
+});
