@@ -6,6 +6,7 @@ import { CONTRIBUTION_VIEWS } from '../../src/lib/aggregating/index.js';
 import { resourceDayPartition } from '../../src/lib/aggregating/partitions.js';
 import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_SEQUENCE_FIELD, type RowData } from '../../src/lib/aggregating/types.js';
 import { CALL_ROW_KEY, CALLS_TABLE, callRowSchema, callsView } from '../../src/lib/aggregating/calls/index.js';
+import { LOCATOR_ROW_KEY } from '../../src/lib/aggregating/calls/callLocator.js';
 import { contributionOf } from '../../src/lib/aggregating/calls/callContribution.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
@@ -320,6 +321,60 @@ describe('call-volume and call-quality, against Azurite', () => {
     releaseA();
     await runA;
     expect(await readViews(newTableStore(azuriteConnectionString(), prefix))).toEqual(referenceViews([...v1, ...v2]));
+  });
+
+  it('a run that adds a place to a locator of an older version while another run writes a newer state leaves nothing behind', async () => {
+    const { v1, v2 } = twoCalls();
+    const v3 = [
+      legRecord({
+        correlationId: 'call-b',
+        participantId: 'b1',
+        version: 3,
+        time: DAY + 40 * HOUR,
+        callStartTime: DAY + 23 * HOUR + 59 * 60_000,
+        callDurationSeconds: 200,
+        callType: 'P2P',
+      }),
+    ];
+    const box = await container('callsummaryupdates');
+    const files = [v1, v2, v3].map((lines, i) => ({ container: box.containerName, path: recordingBlobPath(DAY, 3 + i), lines }));
+    for (const f of files) await appendToBlob(box, f.path, asJsonLines(f.lines));
+    const prefix = uniquePrefix();
+    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+    const contributionTables = new Set<string>(CONTRIBUTION_VIEWS.map((t) => t.table));
+    await processFile(files[0]!, testDeps(store()));
+    // v2 moves call-b to the next day; its run dies before publishing.
+    const dying = holdCommits(store(), async (table) => {
+      if (contributionTables.has(table)) throw new Error('killed');
+    });
+    await expect(processFile(files[1]!, testDeps(dying))).rejects.toThrow('killed');
+    // The locator as versions before the call join kept it: without the call row's new place.
+    const tables = store();
+    const firstDay = boundedKey(resourceDayPartition(RESOURCE, new Date(DAY).toISOString()));
+    for await (const row of tables.query(CALLS_TABLE, undefined)) {
+      if (row.rowKey === LOCATOR_ROW_KEY && (JSON.parse(row.data['places'] as string) as string[]).length === 2) {
+        await tables.upsert(CALLS_TABLE, row.partitionKey, LOCATOR_ROW_KEY, { seq: 2, places: JSON.stringify([firstDay]) });
+      }
+    }
+    // Run Y reads the call (v3 moves it back) and waits before its write; run X reads v2 again,
+    // adds the new day to the locator and publishes there; then Y writes and publishes.
+    let atCommit!: () => void;
+    const yAtCommit = new Promise<void>((resolve) => (atCommit = resolve));
+    let releaseY!: () => void;
+    const xDone = new Promise<void>((resolve) => (releaseY = resolve));
+    let held = false;
+    const y = holdCommits(store(), async (table) => {
+      if (table !== CALLS_TABLE || held) return;
+      held = true;
+      atCommit();
+      await xDone;
+    });
+    const runY = processFile(files[2]!, testDeps(y));
+    await yAtCommit;
+    await processFile(files[1]!, testDeps(store()));
+    releaseY();
+    await runY;
+    expect(await readViews(store())).toEqual(referenceViews([...v1, ...v2, ...v3]));
   });
 
   it('a run killed before any one write, then run again, ends as one clean pass', async () => {

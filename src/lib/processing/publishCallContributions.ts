@@ -17,7 +17,8 @@
  *   published to. The call join writes it in the same transaction as the call row when the call
  *   reaches a new place, so the publisher needs no write of its own there; for a call row whose place
  *   the locator does not list yet (written before the locator moved with it), the publisher adds it,
- *   ETag-guarded, before writing to that place. A publisher with a lower sequence than the locator's
+ *   ETag-guarded, before writing to that place, and rewrites the call row in the same transaction so
+ *   that a run holding an older read of the partition must read it again. A publisher with a lower sequence than the locator's
  *   stops, and the one with the highest sequence visits every partition the call ever reached and
  *   leaves its contribution only in the current one.
  */
@@ -144,7 +145,10 @@ async function claimCall(
     const all = [...places, target].sort();
     const data = locatorRow(sequence, all);
     const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
-    const outcome = await tables.commit(CALLS_TABLE, callPartition, [write]);
+    // The call row rewritten as it is, under its ETag: a run that read the partition before this locator
+    // write then fails its own write and reads again, so its publishing visits this place too.
+    const writes: RowWrite[] = callRow ? [write, { op: 'replace', rowKey: CALL_ROW_KEY, etag: callRow.etag, data: callRow.data }] : [write];
+    const outcome = await tables.commit(CALLS_TABLE, callPartition, writes);
     if (outcome.committed) return { callPartition, sequence, contribution, target, places: all };
     stats.conflicts++;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
