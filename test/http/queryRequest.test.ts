@@ -28,7 +28,7 @@ describe('parseQueryRequest', () => {
   it('normalizes the filters as the CLI does, and reads format and pageSize', () => {
     const request = ok(
       'calls',
-      'granularity=hour&from=2024-05-25&to=2024-05-25T04:00%2B02:00&resource=%20R%20&correlationId=a%2Fb%2Bc&format=CSV&pageSize=%2025',
+      'granularity=%20HOUR&from=2024-05-25&to=2024-05-25T04:00%2B02:00&resource=%20R%20&correlationId=a%2Fb%2Bc&format=CSV&pageSize=%2025',
     );
     expect(request.filters).toEqual({
       granularity: 'hour',

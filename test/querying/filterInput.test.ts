@@ -34,13 +34,13 @@ describe('view filter validation', () => {
     ['rooms', { correlationId: 'x' }, /--correlationId applies only to: calls/],
     ['nope', {}, /unknown view "nope"/],
   ])('rejects %s %j with a message naming the field', (view, input, message) => {
-    const result = parseViewFilters(view, input as never, asFlag);
+    const result = parseViewFilters(view, input, asFlag);
     expect(result.success).toBe(false);
     if (!result.success) expect(result.message).toMatch(message);
   });
 
   it('returns one issue per bad field, named by its schema path, and a message that joins them', () => {
-    const result = parseViewFilters('usage', { granularity: 'week' as never, from: 'yesterday', to: '2024-02-30', resource: ' ', correlationId: 'x' }, asFlag);
+    const result = parseViewFilters('usage', { granularity: 'week', from: 'yesterday', to: '2024-02-30', resource: ' ', correlationId: 'x' }, asFlag);
     expect(result.success).toBe(false);
     if (result.success) return;
     expect(result.issues.map((issue) => issue.field)).toEqual(['granularity', 'from', 'to', 'resource', 'correlationId']);

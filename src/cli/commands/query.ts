@@ -27,7 +27,7 @@ const FLAG_NAMES: Readonly<Record<string, string>> = { correlationId: '--correla
 export function parseFilters(view: string, flags: QueryFlags): ViewFilters {
   const result = parseViewFilters(
     view,
-    { granularity: flags.granularity as 'hour' | 'day', from: flags.from, to: flags.to, resource: flags.resource, correlationId: flags.correlationId },
+    { granularity: flags.granularity, from: flags.from, to: flags.to, resource: flags.resource, correlationId: flags.correlationId },
     (field) => FLAG_NAMES[field] ?? `--${field}`,
   );
   if (!result.success) throw new UsageError(result.message);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseViewFilters, type FilterInput } from '../querying/filterInput.js';
+import { parseViewFilters } from '../querying/filterInput.js';
 import type { ViewFilters } from '../querying/filters.js';
 import { VIEW_NAMES, VIEWS, type ViewDefinition } from '../querying/views.js';
 import { decodeContinuationToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE, type Page } from './paging.js';
@@ -62,7 +62,7 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
   const filterResult = parseViewFilters(
     view,
     {
-      granularity: value('granularity') as FilterInput['granularity'],
+      granularity: value('granularity'),
       from: restorePlus(value('from')),
       to: restorePlus(value('to')),
       resource: value('resource'),

@@ -19,7 +19,13 @@ const FROM_AFTER_TO = 'must be before to';
 /** The filters as users type them (CLI flags, HTTP query parameters), built once. */
 export const filterInputSchema = z
   .object({
-    granularity: z.enum(['hour', 'day']).default('day'),
+    // Any case, as `format`: `HOUR` is hour.
+    granularity: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .pipe(z.enum(['hour', 'day']))
+      .default('day'),
     from: isoTime.optional(),
     to: isoTime.optional(),
     resource: nonEmpty.optional(),
