@@ -251,12 +251,12 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       break;
     }
 
-    // The segment's records count against the run's limit until they are written (or abandoned); it
-    // starts reading once what it will likely hold fits.
     // An earlier read of these bytes that wrote quarantine rows and never moved the checkpoint: its verdicts stand.
     let attempt = checkpoint.quarantineAttempt;
     if (attempt !== null && (attempt.generation !== checkpoint.generation || attempt.end <= checkpoint.offset)) attempt = null;
     const earlier = attempt === null ? undefined : await earlierQuarantine(quarantine, file, checkpoint.generation, checkpoint.offset, attempt.end);
+    // The segment's records count against the run's limit until they are written (or abandoned); it
+    // starts reading once what it will likely hold fits.
     const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords, turn);
     try {
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
@@ -352,11 +352,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
             }
             await quarantine.put(file, outcome.quarantined);
             // Read whole now: its entry is marked as applied, unless the line still does not read (then it was just rewritten).
-            const cutLines = [...(tailRead ? [{ offset: tailRead.offset, generation: checkpoint.generation }] : []), ...(earlier?.truncated ?? [])];
-            for (const cut of cutLines) {
-              if (cut.offset >= segment.end.offset || outcome.quarantined.some((entry) => entry.position === cut.offset)) continue;
-              const records = outcome.records.filter((record) => record.unitOffset === cut.offset).length;
-              await quarantine.markReadWhole(file, checkpoint.generation, cut.offset, records, now());
+            const cutLines = new Set([...(tailRead ? [tailRead.offset] : []), ...(earlier?.truncated ?? []).map((entry) => entry.offset)]);
+            for (const offset of cutLines) {
+              if (offset >= segment.end.offset || outcome.quarantined.some((entry) => entry.position === offset)) continue;
+              const records = outcome.records.filter((record) => record.unitOffset === offset).length;
+              await quarantine.markReadWhole(file, checkpoint.generation, offset, records, now());
             }
             return true;
           },
