@@ -173,4 +173,35 @@ describe('lines quarantined by a read killed before its checkpoint moved, read a
     expect(JSON.stringify(await readAggregates(tables))).toContain('"participantsAdded":3');
     expect(await replayQuarantine(deps(tables, {}))).toMatchObject({ lines: 0 });
   });
+
+  it("a bad record of a replaced file's new generation, quarantined by a read killed before its checkpoint moved, waits for that read and counts once", async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const file = { container: box.containerName, path };
+    const replace = async (text: string): Promise<void> => {
+      await box.getAppendBlobClient(path).deleteIfExists();
+      await appendToBlob(box, path, text);
+    };
+    await replace(JSON.stringify(room(T, 1)) + '\n');
+    const prefix = `q${randomBytes(4).toString('hex')}`;
+    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+    await processFile(file, deps(store(), {}));
+    await replace(JSON.stringify({ records: [room(T, 64), room(EARLY, 128)] }) + '\n');
+    // Killed after the quarantine attempt and its row (writes 0 and 1).
+    await expect(processFile(file, deps(new CrashingTableStore(store(), 2), {}))).rejects.toBeInstanceOf(SimulatedCrash);
+    expect(await replayQuarantine(deps(store(), FIXED))).toMatchObject({ lines: 1, applied: 0, waiting: 1 });
+    await processFile(file, deps(store(), FIXED));
+    expect(await replayQuarantine(deps(store(), FIXED))).toMatchObject({ lines: 1, applied: 1, records: 1 });
+    expect(JSON.stringify(await readAggregates(store()))).toContain('"participantsAdded":193');
+  });
+
+  it('a bad record of a `{"records":[...]}` line whose file is gone is replayed from its kept text', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const file = { container: box.containerName, path };
+    await appendToBlob(box, path, JSON.stringify({ records: [room(T, 64), room(EARLY, 128)] }) + '\n');
+    const tables = newTableStore();
+    await processFile(file, deps(tables, {}));
+    await box.getAppendBlobClient(path).delete();
+    expect(await replayQuarantine(deps(tables, FIXED))).toMatchObject({ lines: 1, applied: 1, records: 1 });
+    expect(JSON.stringify(await readAggregates(tables))).toContain('"participantsAdded":192');
+  });
 });

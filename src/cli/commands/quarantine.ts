@@ -78,7 +78,9 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
     const summary = await replayQuarantine(deps, flags.code ? { code: flags.code } : {});
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
-        `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone\n`,
+        `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
+        (summary.waiting > 0 ? `, ${summary.waiting} waiting for their file to be read again (replay them after the next run)` : '') +
+        '\n',
     );
   } finally {
     await pipeline.close();

@@ -19,7 +19,8 @@ export interface ReplayFilter {
   code?: string;
 }
 
-export type ReplayOutcome = 'applied' | 'still_bad' | 'unsupported' | 'source_gone';
+/** `waiting`: an entry of a file generation whose read has not moved its checkpoint yet; replayed once it has. */
+export type ReplayOutcome = 'applied' | 'still_bad' | 'unsupported' | 'source_gone' | 'waiting';
 
 export interface ReplaySummary {
   /** Quarantine entries replayed (a run of bad lines is one entry). */
@@ -31,6 +32,8 @@ export interface ReplaySummary {
   stillBad: number;
   sourceGone: number;
   unsupported: number;
+  /** Entries left for a later replay: their file's new generation is still being read. */
+  waiting: number;
 }
 
 /**
@@ -41,7 +44,7 @@ export interface ReplaySummary {
 export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
   const store = new QuarantineStore(deps.tables);
   const checkpoints = new CheckpointStore(deps.tables);
-  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0 };
+  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0 };
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
     if (line.replayedAt || (filter.code && !hasCode(line, filter.code))) continue;
@@ -55,6 +58,7 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     if (outcome.kind === 'applied') summary.applied++;
     else if (outcome.kind === 'still_bad') summary.stillBad++;
     else if (outcome.kind === 'unsupported') summary.unsupported++;
+    else if (outcome.kind === 'waiting') summary.waiting++;
     else summary.sourceGone++;
   }
   return summary;
@@ -175,7 +179,7 @@ async function replayEntry(
   };
 
   const read = await frameRange(entry, file, deps, checkpoints, take, applyPending);
-  if (!read) return { kind: 'source_gone', records: 0 };
+  if (read !== 'read') return { kind: read, records: 0 };
   await applyPending();
 
   const replayedAt = new Date(now).toISOString();
@@ -192,7 +196,9 @@ async function replayEntry(
 /**
  * Frames the entry's bytes from the file (same generation) in chunks, handing each item to `take`
  * and calling `drain` after each chunk; a one-line entry whose source is gone is framed from its
- * kept text when that is whole. False when neither is possible.
+ * kept text when that is whole. `source_gone` when neither is possible; `waiting` for an entry of a
+ * generation the file's checkpoint has not reached (its read stopped before moving it), while the
+ * file is there to be read again: that read decides what the entry's lines are.
  */
 async function frameRange(
   entry: QuarantinedLine,
@@ -201,7 +207,7 @@ async function frameRange(
   checkpoints: CheckpointStore,
   take: (item: FramedItem) => boolean,
   drain: () => Promise<void>,
-): Promise<boolean> {
+): Promise<'read' | 'source_gone' | 'waiting'> {
   const checkpoint = (await checkpoints.get(file))?.checkpoint;
   const limits = { maxUnitBytes: deps.settings.maxUnitBytes, maxRawBytes: deps.settings.maxRawBytes };
   if (checkpoint && checkpoint.generation === entry.generation && entry.end > entry.offset && (await stillTheFileRead(file, checkpoint, deps))) {
@@ -217,16 +223,19 @@ async function frameRange(
       }
       if (at >= entry.end) {
         for (const item of framer.finish(true)) take(item);
-        return true;
+        return 'read';
       }
-      if (at > entry.offset) return false;
+      if (at > entry.offset) return 'source_gone';
     } catch (error) {
       // A local file that moved or is unknown here: fall back to the kept text. Anything else fails the replay.
       if (!isMissingLocalFile(error)) throw error;
     }
   }
-  if (entry.rawTruncated || (entry.count ?? 1) !== 1) return false;
-  const unit: FramedUnit = { kind: 'unit', offset: entry.offset, end: entry.end, line: entry.line, text: entry.raw };
+  if (checkpoint && checkpoint.generation < entry.generation && (await fileIsThere(file, deps))) return 'waiting';
+  if (entry.rawTruncated || (entry.count ?? 1) !== 1) return 'source_gone';
+  // A record of a `{"records":[...]}` line is kept alone: framed at its own position, it is that record.
+  const offset = entry.scope === 'records' ? entry.position : entry.offset;
+  const unit: FramedUnit = { kind: 'unit', offset, end: entry.end, line: entry.line, text: entry.raw };
   if (Buffer.byteLength(entry.raw) > deps.settings.maxUnitBytes) {
     take({
       kind: 'issue',
@@ -239,7 +248,7 @@ async function frameRange(
       rawTruncated: true,
     });
   } else take(unit);
-  return true;
+  return 'read';
 }
 
 /** The unit's bytes from the file when it is still the same generation, else the kept raw text if whole. */
@@ -268,6 +277,15 @@ async function stillTheFileRead(file: LogFileRef, checkpoint: Checkpoint, deps: 
     if (!stat) return false;
     const verdict = await checkIdentity(deps.source, file, checkpoint, stat, null, { checkHead: true });
     return verdict.kind === 'same' || verdict.kind === 'older';
+  } catch (error) {
+    if (isMissingLocalFile(error)) return false;
+    throw error;
+  }
+}
+
+async function fileIsThere(file: LogFileRef, deps: ProcessDeps): Promise<boolean> {
+  try {
+    return (await deps.source.stat(file)) !== null;
   } catch (error) {
     if (isMissingLocalFile(error)) return false;
     throw error;
