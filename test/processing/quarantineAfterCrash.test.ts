@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { RESOURCE } from '../support/roomsLogs.js';
 import {
   appendToBlob,
@@ -203,5 +204,47 @@ describe('lines quarantined by a read killed before its checkpoint moved, read a
     await box.getAppendBlobClient(path).delete();
     expect(await replayQuarantine(deps(tables, FIXED))).toMatchObject({ lines: 1, applied: 1, records: 1 });
     expect(JSON.stringify(await readAggregates(tables))).toContain('"participantsAdded":192');
+  });
+
+  it('a read whose quarantine attempt loses to another run writes nothing of its segment, so a kill after it leaves no half-marked line', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const file = { container: box.containerName, path };
+    // The record before 1970 and a later good record of the same room: a write of both moves the Rooms mark past the first.
+    await appendToBlob(box, path, [room(T, 1), room(EARLY, 4), room(T, 2)].map((r) => JSON.stringify(r) + '\n').join(''));
+    const prefix = `q${randomBytes(4).toString('hex')}`;
+    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+    const expected = await cleanPass(file);
+
+    /** Dies right before its `dieAt`-th checkpoint write (1-based); `before` runs before each one that goes through. */
+    class CheckpointWrites extends WrappedTableStore {
+      count = 0;
+      constructor(
+        inner: TableStore,
+        private readonly dieAt: number,
+        private readonly before: (count: number) => Promise<void> = async () => undefined,
+      ) {
+        super(inner);
+      }
+      override async writeConditional(table: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+        if (table === FILES_TABLE) {
+          if (++this.count === this.dieAt) throw new SimulatedCrash(`killed before checkpoint write ${this.count}`);
+          await this.before(this.count);
+        }
+        return super.writeConditional(table, partitionKey, write);
+      }
+    }
+    // Run A reads the whole file; as it saves its quarantine attempt, run B (a record a segment) has saved
+    // its first segment and died saving its own attempt. A's attempt loses; A dies at its next checkpoint write.
+    const b = (): Promise<unknown> =>
+      processFile(file, deps(new CheckpointWrites(store(), 2), { segmentRecords: 1 })).catch((error: unknown) => {
+        if (!(error instanceof SimulatedCrash)) throw error;
+      });
+    const a = new CheckpointWrites(store(), 2, async (count) => {
+      if (count === 1) await b();
+    });
+    await expect(processFile(file, deps(a, { segmentRecords: 80_000 }))).rejects.toBeInstanceOf(SimulatedCrash);
+
+    await ORDERS['read, then replay']!(file, store());
+    expect(await readAggregates(store())).toEqual(expected);
   });
 });

@@ -283,6 +283,7 @@ async function stillTheFileRead(file: LogFileRef, checkpoint: Checkpoint, deps: 
   }
 }
 
+/** Whether the file still exists (a local file unknown here does not). */
 async function fileIsThere(file: LogFileRef, deps: ProcessDeps): Promise<boolean> {
   try {
     return (await deps.source.stat(file)) !== null;
