@@ -11,7 +11,8 @@ import { contributionOf } from '../../src/lib/aggregating/calls/callContribution
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCallQuality, queryCallVolume } from '../../src/lib/querying/callQueries.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
@@ -77,18 +78,12 @@ function sorted(rows: Record<string, RowData>): Record<string, RowData> {
 
 /** `tables` with `beforeCommit` awaited before every commit. */
 function holdCommits(tables: TableStore, beforeCommit: (table: string) => Promise<void>): TableStore {
-  return new Proxy(tables, {
-    get(target, property, receiver) {
-      if (property === 'commit') {
-        return async (...args: Parameters<TableStore['commit']>) => {
-          await beforeCommit(args[0]);
-          return target.commit(...args);
-        };
-      }
-      const value: unknown = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-    },
-  });
+  return new (class extends WrappedTableStore {
+    override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+      await beforeCommit(table);
+      return super.commit(table, partitionKey, writes);
+    }
+  })(tables);
 }
 
 /** Two calls' logs in two versions, the second lowering the duration and one moving the call to the next day. */

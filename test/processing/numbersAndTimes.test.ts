@@ -4,7 +4,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { azuriteConnectionString, appendToBlob, newContainer, newTableStore, readAggregates, testDeps } from '../support/storage.js';
-import { RESOURCE } from '../support/roomsLogs.js';
+import { addParticipantsRecord, RESOURCE } from '../support/roomsLogs.js';
 import { encodeKeyPart } from '../../src/lib/storage/keys.js';
 import { FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
@@ -40,18 +40,7 @@ function summary(time: string, lengthSeconds: unknown, startTime: string | null 
     properties: { recordingId: `rec-${String(lengthSeconds)}-${startTime ?? ''}`, recordingLength: lengthSeconds, recordingStartTime: startTime },
   };
 }
-function room(time: string, added: unknown): Record<string, unknown> {
-  return {
-    time,
-    resourceId: RESOURCE,
-    category: 'RoomsOperational',
-    operationName: 'AddParticipants',
-    operationVersion: '2024-04-15',
-    resultType: 'Succeeded',
-    resultSignature: '200',
-    properties: { roomId: 'room-1', addedRoomParticipantsCount: added },
-  };
-}
+const room = addParticipantsRecord;
 
 const T = '2024-05-25T10:15:00.0000000Z';
 /** Each line: the record's JSON text (hand-written where JSON.stringify could not say it) and the expected code, or null if good. */

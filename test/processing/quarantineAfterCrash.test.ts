@@ -9,7 +9,7 @@ import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStor
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
-import { RESOURCE } from '../support/roomsLogs.js';
+import { addParticipantsRecord, RESOURCE } from '../support/roomsLogs.js';
 import {
   appendToBlob,
   azuriteConnectionString,
@@ -26,18 +26,7 @@ const path = `resourceId=${RESOURCE}/y=2024/m=05/d=25/h=10/m=00/PT1H.json`;
 /** The fix: records before 1970 read once the bound is lowered. */
 const FIXED = { earliestRecordTime: Date.UTC(1950, 0, 1) };
 
-function room(time: string, added: number, roomId = 'room-1'): Record<string, unknown> {
-  return {
-    time,
-    resourceId: RESOURCE,
-    category: 'RoomsOperational',
-    operationName: 'AddParticipants',
-    operationVersion: '2024-04-15',
-    resultType: 'Succeeded',
-    resultSignature: '200',
-    properties: { roomId, addedRoomParticipantsCount: added },
-  };
-}
+const room = addParticipantsRecord;
 
 const T = '2024-05-25T10:15:00.0000000Z';
 const EARLY = '1969-12-31T23:30:00Z';

@@ -4,6 +4,20 @@ import { rng } from './random.js';
 
 export const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
 
+/** One AddParticipants record of `roomId`, adding `added` (any value: tests of bad numbers pass strings and more). */
+export function addParticipantsRecord(time: string, added: unknown, roomId = 'room-1'): Record<string, unknown> {
+  return {
+    time,
+    resourceId: RESOURCE,
+    category: 'RoomsOperational',
+    operationName: 'AddParticipants',
+    operationVersion: '2024-04-15',
+    resultType: 'Succeeded',
+    resultSignature: '200',
+    properties: { roomId, addedRoomParticipantsCount: added },
+  };
+}
+
 export function blobPath(hour: number, resource = RESOURCE): string {
   return `resourceId=${resource}/y=2024/m=05/d=25/h=${String(hour).padStart(2, '0')}/m=00/PT1H.json`;
 }
