@@ -152,6 +152,12 @@ describe('as a user found them', () => {
     expect(run.stderr).toMatch(/not a regular file/);
   });
 
+  it('an empty path given to process is refused (exit 2) instead of reading the working folder', async () => {
+    const run = await cli(['process', '', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/cannot read "": an empty path names no file or folder/);
+  });
+
   it('an earliest record time in the future is refused: it would quarantine every record', () => {
     expect(() => readAppSettings({ [SETTING.earliestRecordTime]: '2999-01-01' })).toThrow(/must not be in the future/);
   });

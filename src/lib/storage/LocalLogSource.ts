@@ -143,9 +143,11 @@ export interface UnreadableFolder {
 export async function expandLocalPaths(inputs: readonly string[], unreadable?: (folder: UnreadableFolder) => void): Promise<string[]> {
   const files: string[] = [];
   for (const input of inputs) {
+    // path.resolve('') is the working folder: an empty argument (an unset shell variable) reads no folder by accident.
+    if (input === '') throw Object.assign(new Error('an empty path names no file or folder'), { code: 'EEMPTY', path: '""' });
     const absolute = path.resolve(input);
     const info = await stat(absolute);
-    if (info.isDirectory()) files.push(...(await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable)));
+    if (info.isDirectory()) await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable, files);
     else if (info.isFile()) files.push(absolute);
     // A FIFO, socket or device would block or never end: it is no log file.
     else throw Object.assign(new Error(`${input} is not a regular file or a folder`), { code: 'ENOTREG', path: input });
@@ -153,8 +155,13 @@ export async function expandLocalPaths(inputs: readonly string[], unreadable?: (
   return [...new Set(files)].sort();
 }
 
-async function walk(directory: string, entries: readonly Dirent[], unreadable: ((folder: UnreadableFolder) => void) | undefined): Promise<string[]> {
-  const files: string[] = [];
+/** Adds the files beneath `directory` to `files` (one array: spreading a folder's files as arguments overflows the stack past ~100,000). */
+async function walk(
+  directory: string,
+  entries: readonly Dirent[],
+  unreadable: ((folder: UnreadableFolder) => void) | undefined,
+  files: string[],
+): Promise<void> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
@@ -167,8 +174,7 @@ async function walk(directory: string, entries: readonly Dirent[], unreadable: (
         unreadable({ path: full, error: error as Error });
         continue;
       }
-      files.push(...(await walk(full, inner, unreadable)));
+      await walk(full, inner, unreadable, files);
     } else if (entry.isFile()) files.push(full);
   }
-  return files;
 }

@@ -196,9 +196,9 @@ function capMediaTypes(quality: Record<string, MediaQuality>): void {
     const q = quality[key] as MediaQuality;
     other.streams += q.streams;
     other.poorStreams += q.poorStreams;
-    other.jitterMs.push(...q.jitterMs);
-    other.roundTripMs.push(...q.roundTripMs);
-    other.packetLoss.push(...q.packetLoss);
+    other.jitterMs = other.jitterMs.concat(q.jitterMs);
+    other.roundTripMs = other.roundTripMs.concat(q.roundTripMs);
+    other.packetLoss = other.packetLoss.concat(q.packetLoss);
     delete quality[key];
   }
   quality[OTHER_KEY] = other;

@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expandLocalPaths } from '../../src/lib/storage/LocalLogSource.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-expand-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('expandLocalPaths', () => {
+  it('lists a folder of 200,000 files (spread as arguments, they overflowed the stack)', async () => {
+    const folder = path.join(work, 'many', 'inner');
+    await mkdir(folder, { recursive: true });
+    execFileSync('bash', ['-c', 'seq -w 1 200000 | xargs touch'], { cwd: folder });
+    const files = await expandLocalPaths([path.join(work, 'many')]);
+    expect(files).toHaveLength(200_000);
+    expect(files[0]).toBe(path.join(folder, '000001'));
+    expect(files[199_999]).toBe(path.join(folder, '200000'));
+  }, 60_000);
+
+  it('refuses an empty path instead of reading the working folder', async () => {
+    await expect(expandLocalPaths([''])).rejects.toMatchObject({ code: 'EEMPTY', message: /empty path/ });
+  });
+
+  it('walks nested folders, skips hidden entries and lists each file once, sorted', async () => {
+    const root = path.join(work, 'nested');
+    await mkdir(path.join(root, 'b', '.hidden'), { recursive: true });
+    await mkdir(path.join(root, 'a'), { recursive: true });
+    await writeFile(path.join(root, 'b', 'two.json'), '');
+    await writeFile(path.join(root, 'b', '.hidden', 'no.json'), '');
+    await writeFile(path.join(root, 'a', 'one.json'), '');
+    await writeFile(path.join(root, '.dot.json'), '');
+    const files = await expandLocalPaths([root, path.join(root, 'a'), path.join(root, 'a', 'one.json')]);
+    expect(files).toEqual([path.join(root, 'a', 'one.json'), path.join(root, 'b', 'two.json')]);
+  });
+});
