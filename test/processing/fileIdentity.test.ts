@@ -3,12 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
-import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
 import { LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { SimulatedCrash } from '../support/crashingTableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
@@ -245,6 +247,46 @@ describe('a file is known by its content, not by its creation time', () => {
     const health = await readHealth(tables, [file.container]);
     expect(health.containers[0]).toMatchObject({ replacements: 1, replacedFiles: [{ path: PATH, generation: 1 }] });
     expect(health.containers[0]?.replacedFiles[0]?.replacedAt).toMatch(/^\d{4}-/);
+  });
+
+  describe('a read of a replaced file killed after its aggregates, before its checkpoint moved', () => {
+    /** Dies at the first checkpoint write of a new generation's offset: everything the read folded is written. */
+    class KilledBeforeCheckpointMoves extends WrappedTableStore {
+      override async writeConditional(table: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+        if (table === FILES_TABLE && Number(write.data['generation']) > 0 && Number(write.data['offset']) > 0) {
+          throw new SimulatedCrash('killed before the checkpoint moved');
+        }
+        return super.writeConditional(table, partitionKey, write);
+      }
+    }
+    const original = roomsRecords(10, 120);
+    const first = roomsRecords(40, 121);
+    const second = roomsRecords(20, 122);
+
+    async function killedReadOfFirstReplacement() {
+      const blob = await watchedBlob(true);
+      await blob.append(asJsonLines(original));
+      await blob.run();
+      await blob.recreate(asJsonLines(first));
+      await expect(processFile(blob.file, testDeps(new KilledBeforeCheckpointMoves(blob.tables)))).rejects.toBeInstanceOf(SimulatedCrash);
+      return blob;
+    }
+
+    it('read again unchanged: it goes on as the same generation, and counts nothing twice', async () => {
+      const blob = await killedReadOfFirstReplacement();
+      expect(await blob.run()).toMatchObject({ replaced: true, records: 40 });
+      expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll([...original, ...first])));
+      expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ generation: 1, replacements: 1 });
+    });
+
+    it('replaced again before that: the second replacement is a generation of its own, and every record of it counts', async () => {
+      const blob = await killedReadOfFirstReplacement();
+      await blob.recreate(asJsonLines(second));
+      expect(await blob.run()).toMatchObject({ replaced: true, records: 20 });
+      // The killed read's records were written; the marks it left belong to its generation, not to the new bytes.
+      expect(await readAggregates(blob.tables)).toEqual(referenceAggregates(normalizeAll([...original, ...first, ...second])));
+      expect(await checkpointOf(blob.tables, blob.file.container)).toMatchObject({ generation: 2, replacements: 2 });
+    });
   });
 
   it('a local file truncated and rewritten longer with the same head is a replaced file', async () => {

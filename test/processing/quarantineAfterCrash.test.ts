@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
-import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { QUARANTINE_TABLE, QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
@@ -176,12 +176,42 @@ describe('lines quarantined by a read killed before its checkpoint moved, read a
     const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
     await processFile(file, deps(store(), {}));
     await replace(JSON.stringify({ records: [room(T, 64), room(EARLY, 128)] }) + '\n');
-    // Killed after the quarantine attempt and its row (writes 0 and 1).
-    await expect(processFile(file, deps(new CrashingTableStore(store(), 2), {}))).rejects.toBeInstanceOf(SimulatedCrash);
+    // Killed after the new generation's start, the quarantine attempt and its row (writes 0, 1 and 2).
+    await expect(processFile(file, deps(new CrashingTableStore(store(), 3), {}))).rejects.toBeInstanceOf(SimulatedCrash);
     expect(await replayQuarantine(deps(store(), FIXED))).toMatchObject({ lines: 1, applied: 0, waiting: 1 });
     await processFile(file, deps(store(), FIXED));
     expect(await replayQuarantine(deps(store(), FIXED))).toMatchObject({ lines: 1, applied: 1, records: 1 });
     expect(JSON.stringify(await readAggregates(store()))).toContain('"participantsAdded":193');
+  });
+
+  it('a file replaced again after a read of its first replacement was killed after its quarantine rows: the stale entries are no verdicts on the new bytes', async () => {
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const file = { container: box.containerName, path };
+    const replace = async (text: string): Promise<void> => {
+      await box.getAppendBlobClient(path).deleteIfExists();
+      await appendToBlob(box, path, text);
+    };
+    await replace(JSON.stringify(room(T, 1)) + '\n');
+    const prefix = `q${randomBytes(4).toString('hex')}`;
+    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+    await processFile(file, deps(store(), {}));
+    await replace(JSON.stringify(room(EARLY, 128)) + '\n');
+    // Killed right after the quarantine row of the first replacement's bad line.
+    const killed = new (class extends WrappedTableStore {
+      override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+        const outcome = await super.commit(table, partitionKey, writes);
+        if (table === QUARANTINE_TABLE) throw new SimulatedCrash('killed after the quarantine row');
+        return outcome;
+      }
+    })(store());
+    await expect(processFile(file, deps(killed, {}))).rejects.toBeInstanceOf(SimulatedCrash);
+    // The second replacement: a good line where the first had its bad one.
+    await replace(JSON.stringify(room(T, 2)) + '\n');
+    expect(await processFile(file, deps(store(), {}))).toMatchObject({ replaced: true, records: 1 });
+    expect(JSON.stringify(await readAggregates(store()))).toContain('"participantsAdded":3');
+    // The first replacement's line, applied from its kept text: each version of the file counts once.
+    expect(await replayQuarantine(deps(store(), FIXED))).toMatchObject({ lines: 1, applied: 1, records: 1 });
+    expect(JSON.stringify(await readAggregates(store()))).toContain('"participantsAdded":131');
   });
 
   it('a bad record of a `{"records":[...]}` line whose file is gone is replayed from its kept text', async () => {

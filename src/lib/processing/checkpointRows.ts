@@ -29,6 +29,15 @@ export const quarantineAttemptSchema = z.object({ generation: count, end: count 
 const quarantineAttemptText = storedJson(quarantineAttemptSchema.nullable(), null);
 
 /**
+ * Saved before a replaced file's new generation is first written: its number and the digest of its
+ * first bytes. A read killed before its checkpoint moved leaves marks of that generation behind: the
+ * same bytes found again go on as it, other bytes (replaced again) take a number of their own.
+ */
+export const startedGenerationSchema = z.object({ generation: count, fingerprint: z.string(), fingerprintLength: count });
+
+const startedGenerationText = storedJson(startedGenerationSchema.nullable(), null);
+
+/**
  * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions
  * did not write read as what those versions meant: no file ETag, no tail fingerprint, no earlier ends,
  * never replaced. The file's ETag is stored as `fileEtag`: `etag` is the row's own.
@@ -65,6 +74,7 @@ export const checkpointRowSchema = z
     /** Set when the file was sealed ending inside a line: if it grows after all, that line is read again, whole. */
     truncatedTail: truncatedTailText.default(null),
     quarantineAttempt: quarantineAttemptText.default(null),
+    startedGeneration: startedGenerationText.default(null),
     records: count,
     unsupported: count.default(0),
     badLines: count,
@@ -85,16 +95,18 @@ export type Checkpoint = z.output<typeof checkpointRowSchema>;
 export type EarlierEnd = z.output<typeof earlierEndSchema>;
 export type TruncatedTail = z.output<typeof truncatedTailSchema>;
 export type QuarantineAttempt = z.output<typeof quarantineAttemptSchema>;
+export type StartedGeneration = z.output<typeof startedGenerationSchema>;
 
 /** The row a checkpoint is stored as. */
 export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknown> {
-  const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, ...rest } = checkpoint;
+  const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, startedGeneration, ...rest } = checkpoint;
   return {
     ...rest,
     fileEtag,
     earlierEnds: JSON.stringify(earlierEnds),
     truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail),
     quarantineAttempt: quarantineAttempt === null ? '' : JSON.stringify(quarantineAttempt),
+    startedGeneration: startedGeneration === null ? '' : JSON.stringify(startedGeneration),
   };
 }
 

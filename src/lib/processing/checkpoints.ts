@@ -5,7 +5,7 @@ import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
 
-export type { Checkpoint, EarlierEnd, QuarantineAttempt, TruncatedTail } from './checkpointRows.js';
+export type { Checkpoint, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
 
 export const FILES_TABLE = 'Files';
 /** Partition of the Files table holding the sweep's state rows (one per container). */
@@ -37,6 +37,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     sealed: false,
     truncatedTail: null,
     quarantineAttempt: null,
+    startedGeneration: null,
     records: 0,
     unsupported: 0,
     badLines: 0,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
-import type { Checkpoint, EarlierEnd } from './checkpoints.js';
+import type { Checkpoint, EarlierEnd, StartedGeneration } from './checkpoints.js';
 
 /** Leading consumed bytes fingerprinted: a line edited at the head is caught. */
 export const HEAD_BYTES = 256;
@@ -86,6 +86,27 @@ export async function checkIdentity(
   }
   const firstChunk = window.subarray(tailLength);
   return { kind: 'same', hinted, before, ...(firstChunk.length > 0 ? { firstChunk } : {}) };
+}
+
+/**
+ * The generation a replaced file is read as. Its number and first bytes are saved before anything of
+ * it is written (`save`), because a read killed before its checkpoint moved leaves marks of that
+ * generation behind: the same first bytes go on as it, other bytes (the file replaced again) take the
+ * next number, whose marks are all still to come. An empty file reads nothing and is saved as is.
+ */
+export async function startedGenerationOf(
+  source: LogSource,
+  file: LogFileRef,
+  checkpoint: Checkpoint,
+  stat: LogFileStat,
+): Promise<{ generation: StartedGeneration | null; save: boolean }> {
+  const started =
+    checkpoint.startedGeneration !== null && checkpoint.startedGeneration.generation > checkpoint.generation ? checkpoint.startedGeneration : null;
+  const next = (started?.generation ?? checkpoint.generation) + 1;
+  if (stat.length === 0) return { generation: started === null ? null : { generation: next, fingerprint: '', fingerprintLength: 0 }, save: false };
+  if (started !== null && digestOf(await source.read(file, 0, started.fingerprintLength)) === started.fingerprint) return { generation: started, save: false };
+  const head = await source.read(file, 0, Math.min(HEAD_BYTES, stat.length));
+  return { generation: { generation: next, fingerprint: digestOf(head), fingerprintLength: head.length }, save: true };
 }
 
 async function isEarlierEnd(source: LogSource, file: LogFileRef, checkpoint: Checkpoint, end: EarlierEnd): Promise<boolean> {

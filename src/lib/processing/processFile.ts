@@ -10,7 +10,16 @@ import { fileName } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
 import { EarlierQuarantine } from './earlierQuarantine.js';
-import { checkIdentity, ConsumedBytesTracker, digestOf, hintsChanged, TAIL_BYTES, withEarlierEnd, type ConsumedFingerprints } from './fileIdentity.js';
+import {
+  checkIdentity,
+  ConsumedBytesTracker,
+  digestOf,
+  hintsChanged,
+  startedGenerationOf,
+  TAIL_BYTES,
+  withEarlierEnd,
+  type ConsumedFingerprints,
+} from './fileIdentity.js';
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
 import { QuarantineStore } from './quarantine.js';
@@ -208,10 +217,20 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           file: fileName(file),
           because: identity.because,
         });
+        const started = await startedGenerationOf(deps.source, file, checkpoint, stat);
+        if (started.save) {
+          // Saved before anything of it is written; then looked at again, as the row now stands.
+          if (!(await checkpoints.save({ ...checkpoint, startedGeneration: started.generation, updatedAt: new Date(now()).toISOString() }, loaded.etag)))
+            continue;
+          // Replaced again while looked at: measure again, a few times, then leave it to the next run.
+          if (++unsure > MAX_UNSURE) break;
+          continue;
+        }
+        const generation = started.generation?.generation ?? checkpoint.generation + 1;
         checkpoint = {
           ...freshCheckpoint(file, now()),
-          generation: checkpoint.generation + 1,
-          replacements: checkpoint.replacements + 1,
+          generation,
+          replacements: checkpoint.replacements + (generation - checkpoint.generation),
           records: checkpoint.records,
           unsupported: checkpoint.unsupported,
           badLines: checkpoint.badLines,
