@@ -154,7 +154,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     await (await import('./commands/generate.js')).generateCommand(flags, out);
   });
 
-  const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix');
+  const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix, dismiss them');
   storageOptions(
     quarantine
       .command('list')
@@ -172,11 +172,24 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .command('replay')
         .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
         .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
-        .addOption(new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES])),
+        .addOption(new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES]))
+        .option('--category <c>', 'the category of records that carry none, where their file implied none (a file given to "process" without --category)'),
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
     await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out), paths);
+  });
+  storageOptions(
+    quarantine
+      .command('dismiss')
+      .description('put aside entries no replay will apply (handled by hand, known junk): health stops counting them')
+      .option('--container <c>', 'only this container')
+      .addOption(new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]))
+      .option('--path <p>', 'only this file (its path as "quarantine list" shows it)')
+      .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")')
+      .option('--undo', 'take the dismissal of the chosen entries back'),
+  ).action(async (flags) => {
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineDismissCommand(early, out));
   });
 
   program

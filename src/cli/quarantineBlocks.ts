@@ -15,6 +15,8 @@ export interface QuarantineBlockEntry {
   raw: string;
   rawTruncated?: boolean | undefined;
   replayedAt?: string | undefined;
+  dismissedAt?: string | undefined;
+  dismissedBecause?: string | undefined;
 }
 
 /**
@@ -34,6 +36,7 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
       cutToWidth(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
     ];
     if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
+    if (entry.dismissedAt) out.push(cutToWidth(`  dismissed at ${printable(entry.dismissedAt)}: ${printable(entry.dismissedBecause ?? '')}`, width));
     return out.join('\n');
   });
   return blocks.join('\n\n') + '\n';

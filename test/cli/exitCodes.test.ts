@@ -68,6 +68,13 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['quarantine', 'replay', '--max-line-bytes', 'abc'],
     ['quarantine', 'replay', '--code', 'bogus'],
     ['quarantine', 'replay', '--connection-string', 'garbage'],
+    ['quarantine', 'replay', '--category', 'Chat'],
+  ],
+  'quarantine dismiss': [
+    ['quarantine', 'dismiss'],
+    ['quarantine', 'dismiss', '--code', 'bogus'],
+    ['quarantine', 'dismiss', '--container', 'c', '--reason', 'x'.repeat(1001)],
+    ['quarantine', 'dismiss', '--container', 'c', '--connection-string', 'garbage'],
   ],
   demo: [
     ['demo', '--hours', '0'],

@@ -1,5 +1,8 @@
 import { silentLogger } from '../../lib/logging.js';
-import { QuarantineStore } from '../../lib/processing/quarantine.js';
+import { QuarantineStore, type QuarantinedLine } from '../../lib/processing/quarantine.js';
+import { isPending } from '../../lib/processing/quarantineRows.js';
+import { parseCategory } from '../../lib/normalizing/index.js';
+import { CATEGORIES } from '../../lib/normalizing/types.js';
 import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
@@ -33,9 +36,11 @@ export const QUARANTINE_COLUMNS = [
   'rawTruncated',
   'quarantinedAt',
   'replayedAt',
+  'dismissedAt',
+  'dismissedBecause',
 ] as const;
 
-/** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed ones with --all). */
+/** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed and dismissed ones with --all). */
 export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream): Promise<void> {
   const format = parseFormat(flags.format);
   const pipeline = await openPipeline(flags, silentLogger);
@@ -45,7 +50,7 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
       if (flags.container && line.container !== flags.container) continue;
       if (flags.code && !hasCode(line, flags.code)) continue;
-      if (line.replayedAt && !flags.all) continue;
+      if (!isPending(line) && !flags.all) continue;
       // Rows written before runs existed hold one line.
       const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
       if (format === 'table') blocks.push(entry);
@@ -60,10 +65,13 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
 
 export interface QuarantineReplayFlags extends StorageFlags {
   code?: string;
+  category?: string;
 }
 
 /** `acs-logs quarantine replay`: reads quarantined lines again and applies those that now read, exactly once. */
 export async function quarantineReplayCommand(paths: readonly string[], flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
+  const category = flags.category === undefined ? undefined : parseCategory(flags.category);
+  if (flags.category !== undefined && !category) throw new UsageError(`--category must be one of ${CATEGORIES.join(', ')}, got "${flags.category}"`);
   let localPaths: string[];
   try {
     localPaths = await expandLocalPaths(paths);
@@ -75,12 +83,64 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
     // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage;
     // files of a downloaded tree carry blob names, so their paths are given again.
     const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source, localPaths) };
-    const summary = await replayQuarantine(deps, flags.code ? { code: flags.code } : {});
+    const summary = await replayQuarantine(deps, { ...(flags.code ? { code: flags.code } : {}), ...(category ? { category } : {}) });
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
         (summary.waiting > 0 ? `, ${summary.waiting} waiting for their file to be read again (replay them after the next run)` : '') +
         '\n',
+    );
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export interface QuarantineDismissFlags extends StorageFlags {
+  container?: string;
+  code?: string;
+  path?: string;
+  reason?: string;
+  undo?: boolean;
+}
+
+/** Longest reason kept with a dismissed entry. */
+export const MAX_DISMISS_REASON_CHARS = 1000;
+
+/**
+ * `acs-logs quarantine dismiss`: puts entries aside that no replay will apply (a file converted and
+ * processed again by hand, lines known to be junk), so health stops counting them; `--undo` takes
+ * that back. Entries already applied are left as they are.
+ */
+export async function quarantineDismissCommand(flags: QuarantineDismissFlags, out: NodeJS.WritableStream): Promise<void> {
+  if (flags.container === undefined && flags.code === undefined && flags.path === undefined) {
+    throw new UsageError('say which entries: --container, --code or --path (together they narrow)');
+  }
+  const reason = flags.reason ?? 'dismissed by a user';
+  if (reason.length > MAX_DISMISS_REASON_CHARS) throw new UsageError(`--reason is at most ${MAX_DISMISS_REASON_CHARS} characters, got ${reason.length}`);
+  const pipeline = await openPipeline(flags, silentLogger);
+  try {
+    const store = new QuarantineStore(pipeline.deps.tables);
+    const chosen: QuarantinedLine[] = [];
+    for await (const line of store.list()) {
+      if (flags.container !== undefined && line.container !== flags.container) continue;
+      if (flags.path !== undefined && line.path !== flags.path) continue;
+      if (flags.code !== undefined && !hasCode(line, flags.code)) continue;
+      if (line.replayedAt !== undefined || (line.dismissedAt === undefined) === (flags.undo === true)) continue;
+      chosen.push(line);
+    }
+    const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
+    let entries = 0;
+    let lines = 0;
+    for (const line of chosen) {
+      if (!(await store.setDismissed(line, dismissal))) continue;
+      entries++;
+      lines += line.count ?? 1;
+    }
+    const noun = `entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})`;
+    out.write(
+      flags.undo
+        ? `restored ${entries} ${noun}: health counts them again and a replay reads them\n`
+        : `dismissed ${entries} ${noun}: health no longer counts them and no replay reads them ("quarantine list --all" shows them; "quarantine dismiss --undo" with the same options takes it back)\n`,
     );
   } finally {
     await pipeline.close();

@@ -148,10 +148,37 @@ export class QuarantineStore {
       if (row === undefined) return false;
       const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
       if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return false;
-      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...outcome } });
+      // Dismissed meanwhile: the replay's outcome is recorded, and so is the dismissal.
+      const dismissal = stored.dismissedAt === undefined ? {} : { dismissedAt: stored.dismissedAt, dismissedBecause: stored.dismissedBecause };
+      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, {
+        op: 'replace',
+        rowKey,
+        etag: row.etag,
+        data: { ...outcome, ...dismissal },
+      });
       if (written.committed) return true;
       if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
     }
     throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while a replay wrote it`);
+  }
+
+  /**
+   * Dismisses an entry (`dismissal`) or takes a dismissal back (null), under the row's ETag. False when
+   * there is nothing to change: the entry is gone, was applied, or already is as asked.
+   */
+  async setDismissed(listed: QuarantinedLine, dismissal: { at: string; because: string } | null): Promise<boolean> {
+    const partitionKey = quarantinePartition(listed);
+    const rowKey = rowKeyOf(listed);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
+      if (row === undefined) return false;
+      const { dismissedAt, dismissedBecause: _because, ...stored } = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+      if (stored.replayedAt !== undefined || (dismissal === null) === (dismissedAt === undefined)) return false;
+      const data = dismissal === null ? stored : { ...stored, dismissedAt: dismissal.at, dismissedBecause: dismissal.because };
+      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...data } });
+      if (written.committed) return true;
+      if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
+    }
+    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while it was dismissed`);
   }
 }

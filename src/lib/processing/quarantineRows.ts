@@ -54,9 +54,17 @@ export const quarantinedLineSchema = z.object({
   /** Set once a replay applied the line's records. */
   replayedAt: z.string().optional(),
   replayedRecords: count.optional(),
+  /** Set when a user put the entry aside (`quarantine dismiss`): not replayed, not counted by health. */
+  dismissedAt: z.string().optional(),
+  dismissedBecause: z.string().optional(),
 });
 
 export type QuarantinedLine = z.output<typeof quarantinedLineSchema>;
 
-/** What health reads of a quarantine row: whether a replay applied it. */
-export const quarantineReplayedSchema = quarantinedLineSchema.pick({ replayedAt: true });
+/** What health reads of a quarantine row: whether a replay applied it or a user dismissed it. */
+export const quarantineReplayedSchema = quarantinedLineSchema.pick({ replayedAt: true, dismissedAt: true });
+
+/** Whether the entry still waits for a replay: not applied, not dismissed. */
+export function isPending(line: Pick<QuarantinedLine, 'replayedAt' | 'dismissedAt'>): boolean {
+  return line.replayedAt === undefined && line.dismissedAt === undefined;
+}

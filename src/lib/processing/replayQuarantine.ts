@@ -1,5 +1,5 @@
 import { parseCategory, resourceIdFromBlobPath, timeBoundsAt } from '../normalizing/index.js';
-import type { NormalizeContext } from '../normalizing/types.js';
+import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
 import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
@@ -10,6 +10,7 @@ import { checkIdentity } from './fileIdentity.js';
 import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
 import { QuarantineStore, STORAGE_REJECTED, type QuarantinedLine } from './quarantine.js';
+import { isPending } from './quarantineRows.js';
 
 /** Codes of records that framed and decoded but failed their schema, their ranges or the store: only that record is replayed. */
 const RECORD_CODES = new Set(['schema_invalid', 'time_invalid', 'value_out_of_range', 'time_out_of_range', STORAGE_REJECTED]);
@@ -17,6 +18,8 @@ const RECORD_CODES = new Set(['schema_invalid', 'time_invalid', 'value_out_of_ra
 export interface ReplayFilter {
   file?: LogFileRef;
   code?: string;
+  /** The category of records that carry none, for entries whose file implied none (a local file given without `--category`). */
+  category?: Category;
 }
 
 /** `waiting`: an entry of a file generation whose read has not moved its checkpoint yet; replayed once it has. */
@@ -47,13 +50,16 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
   const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0 };
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
-    if (line.replayedAt || (filter.code && !hasCode(line, filter.code))) continue;
+    if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
     pending.push(line);
   }
   for (const line of pending) {
     summary.lines++;
     summary.badLines += line.count ?? 1;
-    const outcome = line.scope === undefined ? await replayLine(line, deps, store, checkpoints) : await replayEntry(line, deps, store, checkpoints);
+    const outcome =
+      line.scope === undefined
+        ? await replayLine(line, deps, store, checkpoints, filter.category)
+        : await replayEntry(line, deps, store, checkpoints, filter.category);
     summary.records += outcome.records;
     if (outcome.kind === 'applied') summary.applied++;
     else if (outcome.kind === 'still_bad') summary.stillBad++;
@@ -75,6 +81,7 @@ async function replayLine(
   deps: ProcessDeps,
   store: QuarantineStore,
   checkpoints: CheckpointStore,
+  category: Category | undefined,
 ): Promise<{ kind: ReplayOutcome; records: number }> {
   const file: LogFileRef = { container: line.container, path: line.path };
   const text = await unitText(line, file, deps, checkpoints);
@@ -82,7 +89,7 @@ async function replayLine(
 
   const unit: FramedUnit = { kind: 'unit', offset: line.offset, end: line.end, line: line.line, text };
   const now = (deps.now ?? Date.now)();
-  const context = replayContext(line, deps, now);
+  const context = replayContext(line, deps, now, category);
   const items = Buffer.byteLength(text) > deps.settings.maxUnitBytes ? [] : [unit];
   const result = interpret(items, context, line.generation, file, deps.settings.maxRawBytes, now);
   const records = RECORD_CODES.has(line.code) ? result.records.filter((r) => r.position === line.position) : result.records;
@@ -134,10 +141,11 @@ async function replayEntry(
   deps: ProcessDeps,
   store: QuarantineStore,
   checkpoints: CheckpointStore,
+  category: Category | undefined,
 ): Promise<{ kind: ReplayOutcome; records: number }> {
   const file: LogFileRef = { container: entry.container, path: entry.path };
   const now = (deps.now ?? Date.now)();
-  const context = replayContext(entry, deps, now);
+  const context = replayContext(entry, deps, now, category);
   const first = entry.position;
   const last = entry.scope === 'records' ? first + (entry.count ?? 1) : Number.POSITIVE_INFINITY;
   let records = 0;
@@ -303,9 +311,9 @@ function isMissingLocalFile(error: unknown): boolean {
 }
 
 /** How a quarantined line is read again: its file's category and resource, today's time bounds. */
-function replayContext(line: QuarantinedLine, deps: ProcessDeps, now: number): NormalizeContext {
+function replayContext(line: QuarantinedLine, deps: ProcessDeps, now: number, category: Category | undefined): NormalizeContext {
   return {
-    fileCategory: line.category ? parseCategory(line.category) : undefined,
+    fileCategory: (line.category ? parseCategory(line.category) : undefined) ?? category,
     resourceIdFromPath: resourceIdFromBlobPath(line.path),
     timeBounds: timeBoundsAt(now, deps.settings.earliestRecordTime, deps.settings.maxFutureMs),
   };

@@ -1,7 +1,7 @@
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
 import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
-import { quarantineReplayedSchema } from '../processing/quarantineRows.js';
+import { isPending, quarantineReplayedSchema } from '../processing/quarantineRows.js';
 import { sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
@@ -70,8 +70,11 @@ export async function readHealth(tables: TableStore, containers: readonly string
     if (health.newestRecordAt) health.lagSeconds = Math.max(0, Math.round((now - Date.parse(health.newestRecordAt)) / 1000));
     // Quarantine partitions are "<container>/<path>" escaped: the container's range is "<container>!2F...".
     const prefix = `${encodeKeyPart(container)}!2F`;
-    for await (const row of tables.query(QUARANTINE_TABLE, odata`PartitionKey ge ${prefix} and PartitionKey lt ${prefix.slice(0, -1) + 'G'}`, ['replayedAt'])) {
-      if (parseStoredRow(quarantineReplayedSchema, QUARANTINE_TABLE, row).replayedAt === undefined) health.quarantined++;
+    for await (const row of tables.query(QUARANTINE_TABLE, odata`PartitionKey ge ${prefix} and PartitionKey lt ${prefix.slice(0, -1) + 'G'}`, [
+      'replayedAt',
+      'dismissedAt',
+    ])) {
+      if (isPending(parseStoredRow(quarantineReplayedSchema, QUARANTINE_TABLE, row))) health.quarantined++;
     }
     const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
     health.lastSweepAt = sweep ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, sweep).sweptAt : null;

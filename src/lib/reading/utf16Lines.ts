@@ -71,7 +71,7 @@ export class Utf16Lines {
 
   private issue(s: SpanBuffer, end: number, taken: TakenSpan): void {
     const endian = this.mode === 'utf16le' ? 'little' : 'big';
-    const message = `the file is UTF-16 (${endian}-endian); only UTF-8 is read: convert it (iconv -f UTF-16 -t UTF-8) and process the converted file`;
+    const message = `the file is UTF-16 (${endian}-endian); only UTF-8 is read: convert it (iconv -f UTF-16 -t UTF-8), process the converted file, then dismiss this entry (acs-logs quarantine dismiss --path)`;
     this.items.issue('unsupported_encoding', s.start, s.startNewlines, end, message, taken, this.mode);
   }
 }

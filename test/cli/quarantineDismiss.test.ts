@@ -1,0 +1,88 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from '../support/cli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dismiss-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+function createRoom(n: number, withRoom = true): Record<string, unknown> {
+  return {
+    time: '2024-06-01T10:00:00Z',
+    operationName: 'CreateRoom',
+    correlationId: `c${n}`,
+    resultType: 'Succeeded',
+    durationMs: 10,
+    ...(withRoom ? { category: 'RoomsOperational', properties: { roomId: `room-${n}` } } : {}),
+  };
+}
+
+const lines = (records: readonly Record<string, unknown>[]): string => records.map((record) => JSON.stringify(record) + '\n').join('');
+
+describe('quarantine dismiss', () => {
+  it('a UTF-16 file converted and processed by hand: its entry is dismissed, health is ok again, and --undo brings it back', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const text = lines([createRoom(1), createRoom(2)]);
+    const utf16 = path.join(work, 'notepad.json');
+    await writeFile(utf16, Buffer.from('\ufeff' + text, 'utf16le'));
+    expect((await cli(['process', utf16, ...storage])).code).toBe(0);
+    expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(3);
+    const converted = path.join(work, 'converted.json');
+    await writeFile(converted, text);
+    expect((await cli(['process', converted, ...storage])).stdout).toMatch(/: 2 records, 0 bad lines/);
+
+    const dismissed = await cli(['quarantine', 'dismiss', '--code', 'unsupported_encoding', '--reason', 'converted with iconv', ...storage]);
+    expect(dismissed).toMatchObject({ code: 0 });
+    expect(dismissed.stdout).toMatch(/^dismissed 1 entry \(2 lines\): health no longer counts them/);
+    expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(0);
+    expect((await cli(['quarantine', 'list', ...storage])).stdout).toBe('(no rows)\n');
+    const all = JSON.parse((await cli(['quarantine', 'list', '--all', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
+    expect(all).toEqual([expect.objectContaining({ code: 'unsupported_encoding', dismissedBecause: 'converted with iconv', replayedAt: null })]);
+    expect(all[0]?.['dismissedAt']).toMatch(/^\d{4}-/);
+    expect((await cli(['quarantine', 'list', '--all', ...storage])).stdout).toMatch(/dismissed at \d{4}-.*: converted with iconv/);
+    expect((await cli(['quarantine', 'replay', ...storage])).stdout).toMatch(/^replayed 0 entries/);
+    // Dismissing again changes nothing.
+    expect((await cli(['quarantine', 'dismiss', '--path', utf16, ...storage])).stdout).toMatch(/^dismissed 0 entries/);
+
+    const restored = await cli(['quarantine', 'dismiss', '--undo', '--path', utf16, ...storage]);
+    expect(restored.stdout).toMatch(/^restored 1 entry \(2 lines\)/);
+    expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(3);
+    expect((await cli(['quarantine', 'replay', ...storage])).stdout).toMatch(/^replayed 1 entry \(2 lines\): 0 applied \(0 records\), 1 still bad/);
+  });
+
+  it('refuses to dismiss without saying which entries, and a reason too long to keep (exit 2)', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const bare = await cli(['quarantine', 'dismiss', ...storage]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toMatch(/say which entries: --container, --code or --path/);
+    const long = await cli(['quarantine', 'dismiss', '--code', 'invalid_json', '--reason', 'x'.repeat(1001), ...storage]);
+    expect(long.code).toBe(2);
+    expect(long.stderr).toMatch(/--reason is at most 1000 characters, got 1001/);
+    expect((await cli(['quarantine', 'dismiss', '--code', 'nope', ...storage])).code).toBe(2);
+  });
+});
+
+describe('quarantine replay --category', () => {
+  it('applies records that carry no category and whose file implied none, once', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const file = path.join(work, 'export.json');
+    await writeFile(file, lines([createRoom(1), createRoom(2, false), createRoom(3)]));
+    expect((await cli(['process', file, ...storage])).stdout).toMatch(/: 2 records, 1 bad lines/);
+    const wrong = await cli(['quarantine', 'replay', '--category', 'Nope', ...storage]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--category must be one of/);
+    expect((await cli(['quarantine', 'replay', ...storage])).stdout).toMatch(/0 applied \(0 records\), 1 still bad/);
+    expect((await cli(['quarantine', 'replay', '--category', 'roomsoperational', ...storage])).stdout).toMatch(/1 applied \(1 records\), 0 still bad/);
+    expect((await cli(['quarantine', 'replay', '--category', 'RoomsOperational', ...storage])).stdout).toMatch(/^replayed 0 entries/);
+    const operations = JSON.parse((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
+    expect(operations.reduce((sum, row) => sum + Number(row['count'] ?? 0), 0)).toBe(3);
+    expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(0);
+  });
+});
