@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAppSettings, SETTING } from '../../src/lib/config/appSettings.js';
@@ -150,6 +151,17 @@ describe('as a user found them', () => {
     const run = await cli(['process', fifo, '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/not a regular file/);
+  });
+
+  it('a gzipped download given to process is quarantined at once, with what to do, not left waiting for its last line to end', async () => {
+    const file = path.join(work, 'PT1H.json.gz');
+    await writeFile(file, gzipSync([createRoom('/S/R', 'zipped', 1), createRoom('/S/R', 'zipped', 2)].join('\n') + '\n'));
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const run = await cli(['process', file, ...storage]);
+    expect(run.stdout).toMatch(/: 0 records, 1 bad lines quarantined/);
+    expect(run.stdout).not.toMatch(/waiting for more of their file/);
+    const listed = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
+    expect(listed).toEqual([expect.objectContaining({ code: 'unsupported_encoding', message: expect.stringMatching(/compressed .*decompress it/) })]);
   });
 
   it('an empty path given to process is refused (exit 2) instead of reading the working folder', async () => {

@@ -1,4 +1,5 @@
 import { DocumentScanner } from './documentScanner.js';
+import { CompressedBytes } from './compressedBytes.js';
 import { HeadDetector, type DecidedHead } from './encodingHead.js';
 import { FramedItemSink } from './framedItemSink.js';
 import { LineFramer } from './lineFramer.js';
@@ -17,15 +18,16 @@ export interface FramerOptions {
 }
 
 /** The part that frames the file once its encoding and shape are known. */
-type BodyFramer = LineFramer | DocumentScanner | Utf16Lines;
+type BodyFramer = LineFramer | DocumentScanner | Utf16Lines | CompressedBytes;
 
 /**
  * Cuts the bytes of a log file into units (JSON texts) and issues, chunk by chunk, without I/O.
  * See `FramingMode` in types.ts for the shapes it reads. Memory is bounded by `maxUnitBytes` plus
  * the chunk being pushed, whatever the file size.
  *
- * A file's first bytes go to the encoding check (BOM, UTF-16), then, for a new file, to the shape
- * sniffer; from then on one body framer (lines, documents or UTF-16 lines) reads the rest.
+ * A file's first bytes go to the encoding check (BOM, UTF-16, compressed), then, for a new file, to
+ * the shape sniffer; from then on one body framer (lines, documents, UTF-16 lines or compressed
+ * bytes) reads the rest.
  */
 export class Framer {
   private readonly maxUnit: number;
@@ -102,7 +104,7 @@ export class Framer {
     if (this.items.stopped) return this.items.take();
     if (this.head !== null) {
       if (!final) return this.items.take();
-      this.decideHead(this.head.finish());
+      this.process(this.decideHead(this.head.finish()));
     }
     if (this.mode === 'auto') {
       if (!final) {
@@ -127,21 +129,28 @@ export class Framer {
       const decided = this.head.push(data);
       if (decided === null) return;
       data = decided.rest;
-      this.decideHead(decided);
+      const held = this.decideHead(decided);
+      // A compressed file's first bytes are one issue with the rest of the chunk, not one of their own.
+      if (held.length > 0) data = Buffer.concat([held, data]);
     }
     this.process(data);
   }
 
-  /** Applies what the first bytes said, then frames the bytes held while deciding. */
-  private decideHead({ head, held }: DecidedHead): void {
+  /** Applies what the first bytes said, then frames the bytes held while deciding; a compressed file's are returned, to frame with what follows. */
+  private decideHead({ head, held }: DecidedHead): Buffer {
     this.head = null;
     if (head === 'utf8bom') {
       this.off += 3;
       this.process(held.subarray(3));
-      return;
+      return EMPTY;
     }
-    if (head === 'utf16le' || head === 'utf16be') this.mode = head;
+    if (head !== 'plain' && head !== 'utf16le' && head !== 'utf16be') {
+      this.mode = 'compressed';
+      return held;
+    }
+    if (head !== 'plain') this.mode = head;
     this.process(held);
+    return EMPTY;
   }
 
   private process(chunk: Buffer): void {
@@ -185,6 +194,9 @@ export class Framer {
       case 'utf16le':
       case 'utf16be':
         this.body = new Utf16Lines(start, this.mode, this.items, this.maxRaw);
+        break;
+      case 'compressed':
+        this.body = new CompressedBytes(start, this.items);
         break;
       case 'auto':
       case 'array':

@@ -1,15 +1,41 @@
+/** A compressed file or archive, known by its first bytes (no JSON text starts with any of them). */
+export type CompressedFormat = 'gzip' | 'zip' | 'zstd' | 'xz' | 'bzip2';
+
+const COMPRESSED_MAGIC: readonly { format: CompressedFormat; magic: readonly number[] }[] = [
+  { format: 'gzip', magic: [0x1f, 0x8b] },
+  { format: 'zip', magic: [0x50, 0x4b, 0x03, 0x04] },
+  { format: 'zstd', magic: [0x28, 0xb5, 0x2f, 0xfd] },
+  { format: 'xz', magic: [0xfd, 0x37, 0x7a, 0x58] },
+  { format: 'bzip2', magic: [0x42, 0x5a, 0x68] },
+];
+
 /** What the first bytes of a file say about its encoding; `undecided` until enough bytes are in. */
-export type EncodingHead = 'undecided' | 'plain' | 'utf8bom' | 'utf16le' | 'utf16be';
+export type EncodingHead = 'undecided' | 'plain' | 'utf8bom' | 'utf16le' | 'utf16be' | CompressedFormat;
+
+/** Whether the bytes start a compressed format: its name, `undecided` while they may still, or null. */
+function compressedHead(b: readonly number[], final: boolean): CompressedFormat | 'undecided' | null {
+  for (const { format, magic } of COMPRESSED_MAGIC) {
+    const seen = Math.min(b.length, magic.length);
+    let same = true;
+    for (let i = 0; i < seen && same; i++) same = b[i] === magic[i];
+    if (!same) continue;
+    if (seen === magic.length) return format;
+    return final ? null : 'undecided';
+  }
+  return null;
+}
 
 /**
- * A UTF-8 BOM, a UTF-16 BOM followed by an ASCII code unit, or the NUL bytes of UTF-16 text without
- * one (a JSON text starts with an ASCII character, so its first two UTF-16 code units each have a
- * zero byte).
+ * A compressed format's magic bytes, a UTF-8 BOM, a UTF-16 BOM followed by an ASCII code unit, or the
+ * NUL bytes of UTF-16 text without one (a JSON text starts with an ASCII character, so its first two
+ * UTF-16 code units each have a zero byte).
  */
 export function classifyHead(b: readonly number[], final: boolean): EncodingHead {
   const n = b.length;
   const need = (k: number): boolean => n < k && !final;
   if (n === 0) return final ? 'plain' : 'undecided';
+  const compressed = compressedHead(b, final);
+  if (compressed !== null) return compressed;
   const b0 = b[0]!;
   if (b0 === 0xef) {
     if (need(3)) return n >= 2 && b[1] !== 0xbb ? 'plain' : 'undecided';

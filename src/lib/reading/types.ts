@@ -8,8 +8,10 @@
  * - `records`: inside the `records` array of a top-level `{"records":[...]}` wrapper.
  * - `utf16le`, `utf16be`: a UTF-16 file (by its BOM or the NUL bytes of its first characters); it is
  *   not read, each of its lines is reported as `unsupported_encoding`; `offset` is the start of a line.
+ * - `compressed`: a compressed file or archive (gzip, zip, zstd, xz, bzip2, by its first bytes); no
+ *   line of it reads: its bytes are reported as `unsupported_encoding` as they come.
  */
-export const FRAMING_MODES = ['auto', 'lines', 'values', 'array', 'records', 'utf16le', 'utf16be'] as const;
+export const FRAMING_MODES = ['auto', 'lines', 'values', 'array', 'records', 'utf16le', 'utf16be', 'compressed'] as const;
 export type FramingMode = (typeof FRAMING_MODES)[number];
 
 export interface FramerPosition {
