@@ -44,7 +44,8 @@ function flaggedSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): AppSettin
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
     const fromFlag = FLAGS.find(({ key, setting }) => setting === error.setting && flags[key] !== undefined);
-    throw new UsageError(fromFlag ? `${fromFlag.flag}: ${error.message}` : error.message);
+    // A value given as a flag is told by the flag's name, not by the setting it stands for.
+    throw new UsageError(fromFlag ? error.message.split(error.setting).join(fromFlag.flag) : error.message);
   }
 }
 

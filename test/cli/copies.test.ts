@@ -100,7 +100,11 @@ describe('process: copies are the files they copy', () => {
     expect(recordsOf((await cli(['process', copy, ...storage])).stdout)).toBe(0);
 
     await appendFile(copy, asJsonLines(records.slice(40)));
-    expect(recordsOf((await cli(['process', copy, ...storage])).stdout)).toBe(20);
+    const grown = await cli(['process', copy, ...storage.filter((flag) => flag !== '--quiet')]);
+    expect(recordsOf(grown.stdout)).toBe(20);
+    // Named by where its bytes were read, not by the file it copies.
+    expect(grown.stdout).toContain(`${copy}: file processed`);
+    expect(grown.stdout).not.toContain(`${original}:`);
     // The original itself is still what was read first: nothing new in it.
     expect(recordsOf((await cli(['process', original, ...storage])).stdout)).toBe(0);
   });

@@ -130,7 +130,7 @@ describe('configuration errors end a run with a readable reason', () => {
     for (const command of ['backfill', 'watch']) {
       const run = await cli([command, '--connection-string', azuriteConnectionString(), '--table-prefix', 'my-logs', '--container', 'insights-logs-x']);
       expect(run.code).toBe(2);
-      expect(run.stderr.trim()).toMatch(/^error: --table-prefix: ACS_LOGS_TABLE_PREFIX must be letters and digits.*"my-logs"/);
+      expect(run.stderr.trim()).toMatch(/^error: --table-prefix must be letters and digits.*"my-logs"/);
     }
   });
 

@@ -36,11 +36,12 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{ ACS_LOGS_FILE_CONCURRENCY: '0.5' }, [], /ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
     [{ ACS_LOGS_MAX_LINE_BYTES: '0.5' }, [], /ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
     [{ ACS_LOGS_TABLE_PREFIX: 'no-dashes' }, [], /ACS_LOGS_TABLE_PREFIX must be letters and digits/],
-    [{}, ['--concurrency', '0.5'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be a whole number > 0, got "0.5"/],
-    [{}, ['--concurrency', '10000000'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be at most 4,096, got "10000000"/],
-    [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes: ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
+    [{}, ['--concurrency', '0.5'], /--concurrency must be a whole number > 0, got "0.5"/],
+    [{}, ['--concurrency', '10000000'], /--concurrency must be at most 4,096, got "10000000"/],
+    [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes must be a whole number > 0, got "0.5"/],
     [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be default or low, got "tiny"/],
-    [{}, ['--memory', '512'], /--memory: ACS_LOGS_MEMORY must be default or low, got "512"/],
+    [{}, ['--memory', '512'], /--memory must be default or low, got "512"/],
+    [{}, ['--seal-after-minutes', '0'], /error: --seal-after-minutes must be a positive number, got "0"/],
   ])('rejects %j %j with exit code 2 and the reason', async (env, flags, reason) => {
     const run = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--container', 'none', ...flags], undefined, env);
     expect(run.stderr).toMatch(reason);
@@ -48,8 +49,8 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
   });
 
   it.each([
-    [{}, ['process', 'LOG', '--memory', 'bogus'], /--memory: ACS_LOGS_MEMORY must be default or low/],
-    [{}, ['process', 'LOG', '--concurrency', 'abc'], /--concurrency: ACS_LOGS_FILE_CONCURRENCY must be a positive number, got "abc"/],
+    [{}, ['process', 'LOG', '--memory', 'bogus'], /--memory must be default or low/],
+    [{}, ['process', 'LOG', '--concurrency', 'abc'], /--concurrency must be a positive number, got "abc"/],
     [{ ACS_LOGS_MEMORY: 'tiny' }, ['query', 'rooms-operations'], /ACS_LOGS_MEMORY must be default or low/],
   ])('a bad setting (%j %j) starts no embedded store: the data dir is not even created', async (env, args, reason) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'acs-settings-'));

@@ -6,7 +6,7 @@ import { Framer } from '../reading/index.js';
 import type { FramedItem, FramerPosition } from '../reading/types.js';
 import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js';
 import { fileKey } from '../storage/LogSource.js';
-import { fileName } from '../storage/fileName.js';
+import { fileName, LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
 import { EarlierQuarantine } from './earlierQuarantine.js';
@@ -130,6 +130,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
   };
   // A local file's path: its checkpoint names the copy it read (see fileIdentity.ts, an older copy).
   const location = deps.source.locationOf?.(file) ?? null;
+  // A copy read under the name of the file it copies is named to people by where it was read.
+  const shownName = file.container === LOCAL_CONTAINER && location !== null ? location : fileName(file);
   const context: NormalizeContext = {
     fileCategory: options.category ?? categoryFromContainer(file.container),
     resourceIdFromPath: resourceIdFromBlobPath(file.path),
@@ -161,7 +163,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (stat.length > checkpoint.offset) {
         // A sealed file that grew after all (a very late append) is opened again: nothing is lost.
-        deps.logger.warn('sealed file grew; reading the new bytes', { file: fileName(file) });
+        deps.logger.warn('sealed file grew; reading the new bytes', { file: shownName });
         checkpoint = { ...checkpoint, sealed: false };
       }
     }
@@ -191,7 +193,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (identity.kind === 'older') {
         deps.logger.info('older copy of a file read further already: nothing to read', {
-          file: fileName(file),
+          file: shownName,
           length: stat.length,
           offset: checkpoint.offset,
         });
@@ -202,7 +204,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         deps.logger.warn(
           'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)',
           {
-            file: fileName(file),
+            file: shownName,
             length: stat.length,
             offset: checkpoint.offset,
           },
@@ -214,7 +216,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (identity.kind === 'replaced') {
         deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', {
-          file: fileName(file),
+          file: shownName,
           because: identity.because,
         });
         const started = await startedGenerationOf(deps.source, file, checkpoint, stat);
@@ -346,7 +348,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
             records: outcome.records,
             onRefused: async (refused) => {
               deps.logger.warn('storage refused a record; quarantined as storage_rejected', {
-                file: fileName(file),
+                file: shownName,
                 position: refused.record.position,
                 view: refused.view,
                 code: refused.code,
@@ -407,7 +409,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
   if (result.status === 'processed') {
     deps.logger.info('file processed', {
-      file: fileName(file),
+      file: shownName,
       records: result.records,
       badLines: result.badLines,
       unsupported: result.unsupported,
