@@ -215,19 +215,19 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         break;
       }
       if (identity.kind === 'replaced') {
+        const started = await startedGenerationOf(deps.source, file, checkpoint, stat);
+        if (started.save) {
+          // Saved before anything of it is written, then looked at again as the row now stands (a file
+          // replaced anew every time it is looked at is left to the next run after a few tries).
+          if (!(await checkpoints.save({ ...checkpoint, startedGeneration: started.generation, updatedAt: new Date(now()).toISOString() }, loaded.etag)))
+            continue;
+          if (++unsure > MAX_UNSURE) break;
+          continue;
+        }
         deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', {
           file: shownName,
           because: identity.because,
         });
-        const started = await startedGenerationOf(deps.source, file, checkpoint, stat);
-        if (started.save) {
-          // Saved before anything of it is written; then looked at again, as the row now stands.
-          if (!(await checkpoints.save({ ...checkpoint, startedGeneration: started.generation, updatedAt: new Date(now()).toISOString() }, loaded.etag)))
-            continue;
-          // Replaced again while looked at: measure again, a few times, then leave it to the next run.
-          if (++unsure > MAX_UNSURE) break;
-          continue;
-        }
         const generation = started.generation?.generation ?? checkpoint.generation + 1;
         checkpoint = {
           ...freshCheckpoint(file, now()),
