@@ -1,5 +1,7 @@
 import path from 'node:path';
+import type { FailedSave } from '../lib/storage/azuriteStreamedSave.js';
 import type { SharedAzurite } from '../lib/storage/sharedAzurite.js';
+import { oneLine } from './printable.js';
 
 /**
  * What a command does when the embedded store it is attached to stops under it (its Azurite exited,
@@ -17,6 +19,15 @@ export function onEmbeddedStoreStopped(next: StoreStoppedHandler | undefined): v
 /** Calls the handler if `azurite` stops while this command is attached to it. */
 export function watchEmbeddedStore(azurite: SharedAzurite, dataDir: string): void {
   void azurite.stopped.then(() => handler?.(storeStoppedMessage(dataDir)));
+  // A save that failed after an earlier command ended is told to the next one, which can act on it.
+  for (const failed of azurite.failedSaves ?? []) process.stderr.write(`warning: ${oneLine(failedSaveMessage(dataDir, failed))}\n`);
+}
+
+export function failedSaveMessage(dataDir: string, failed: FailedSave): string {
+  return (
+    `the embedded store in ${path.resolve(dataDir)} could not save ${failed.database} at ${failed.at} (${failed.error}): ` +
+    'what was written since its previous save was not kept. Nothing is counted twice: processing the same files again redoes it, once the cause (such as a full disk) is fixed.'
+  );
 }
 
 export function storeStoppedMessage(dataDir: string): string {

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { compiledModule } from './azurite.js';
 import { azuriteNamedIn } from './azuriteParent.js';
+import { failedSaves, type FailedSave } from './azuriteStreamedSave.js';
 import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
 
@@ -17,6 +18,8 @@ export interface SharedAzurite {
    * was killed): the connection string points at nothing any more. Never settles after detach().
    */
   stopped: Promise<void>;
+  /** Saves of the store that failed, as recorded when this process attached (before a new save could clear them). */
+  failedSaves?: FailedSave[];
 }
 
 const POLL_MS = 100;
@@ -30,6 +33,7 @@ const UNREADABLE_LOCK_MS = 10_000;
  */
 export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promise<SharedAzurite> {
   makeDirectory(dataDir);
+  const failed = failedSaves(azuriteLocation(dataDir));
   const deadline = Date.now() + timeoutMs;
   let hostFailure: Promise<string> | undefined;
   let waitingFor = 'the embedded Azurite to start';
@@ -44,7 +48,7 @@ export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promis
       await removeLockIf(dataDir, read.raw);
     } else if (read.lock.state === 'ready' && read.lock.controlPort) {
       const attached = await register(read.lock.controlPort);
-      if (attached) return attached;
+      if (attached) return Object.assign(attached, { failedSaves: failed });
       waitingFor = `the embedded Azurite of pid ${read.lock.pid} to answer or stop`;
     }
     const failure = await Promise.race([hostFailure ?? sleep(POLL_MS), sleep(POLL_MS)]);

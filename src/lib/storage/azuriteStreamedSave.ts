@@ -1,0 +1,206 @@
+/**
+ * Loaded with `node --import` into the embedded Azurite process (see azuritePreload.ts). LokiJS saves
+ * a database as one JSON string, and V8 cannot make a string past 512 MiB: the embedded store of a
+ * busy account (about 100,000 hourly files) died at every save from then on, and each run's writes
+ * were lost with it. This adapter writes the database a document per line instead, from small
+ * strings, to a file beside it that replaces it only once whole (as LokiJS's own file adapter does),
+ * and reads both that form and the single JSON text of earlier saves. A failed save is told: to the
+ * caller, and in a file beside the database (`<db>.save-failed`) that the next command reports.
+ */
+import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+
+/** First line of a database saved by this adapter; LokiJS's own saves start with `{"filename":`. */
+export const STREAMED_HEADER = '{"acsLogsStreamedLoki":1';
+
+/** Text gathered into one buffer before it is written: many small strings, never one huge one. */
+const CHUNK_CHARS = 8 * 1024 * 1024;
+
+interface LokiCollectionLike {
+  data: unknown[];
+}
+
+interface LokiLike {
+  collections: LokiCollectionLike[];
+  serialize: (options: { serializationMethod: 'normal' }) => string;
+}
+
+interface SerializedLoki {
+  collections: { data: unknown[] }[];
+}
+
+type LoadCallback = (result: string | SerializedLoki | Error | null) => void;
+
+/** Where a failed save of `dbname` is recorded until a save of it succeeds. */
+export function saveFailedPath(dbname: string): string {
+  return `${dbname}.save-failed`;
+}
+
+/** A LokiJS "reference" adapter: LokiJS hands it a copy of the database (documents shared, taken at once). */
+export class StreamedFileAdapter {
+  readonly mode = 'reference';
+
+  loadDatabase(dbname: string, callback: LoadCallback): void {
+    loadStreamed(dbname).then(callback, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  exportDatabase(dbname: string, dbref: LokiLike, callback: (error: Error | null) => void): void {
+    // Serialized at once, before anything can change a document: the file is one moment of the store.
+    let chunks: Buffer[];
+    try {
+      chunks = serializeInChunks(dbref);
+    } catch (error) {
+      void recordFailure(dbname, error).then(() => callback(error as Error));
+      return;
+    }
+    writeWhole(dbname, chunks).then(
+      () => callback(null),
+      (error: unknown) => void recordFailure(dbname, error).then(() => callback(error as Error)),
+    );
+  }
+}
+
+/** The header line (how many documents each collection has), the database without documents, then one document per line. */
+export function serializeInChunks(db: LokiLike): Buffer[] {
+  const documents = db.collections.map((collection) => collection.data);
+  let shell: string;
+  try {
+    for (const collection of db.collections) collection.data = [];
+    shell = db.serialize({ serializationMethod: 'normal' });
+  } finally {
+    db.collections.forEach((collection, i) => (collection.data = documents[i] as unknown[]));
+  }
+  const chunks: Buffer[] = [];
+  let parts: string[] = [`${STREAMED_HEADER},"counts":${JSON.stringify(documents.map((docs) => docs.length))}}\n`, shell, '\n'];
+  let chars = 0;
+  for (const docs of documents) {
+    for (const doc of docs) {
+      const line = JSON.stringify(doc) + '\n';
+      parts.push(line);
+      chars += line.length;
+      if (chars >= CHUNK_CHARS) {
+        chunks.push(Buffer.from(parts.join(''), 'utf8'));
+        parts = [];
+        chars = 0;
+      }
+    }
+  }
+  chunks.push(Buffer.from(parts.join(''), 'utf8'));
+  return chunks;
+}
+
+/** Writes beside the database, flushes, then renames over it: a crash mid-save leaves the previous save whole. */
+async function writeWhole(dbname: string, chunks: readonly Buffer[]): Promise<void> {
+  const saving = `${dbname}~`;
+  const handle = await open(saving, 'w');
+  try {
+    for (const chunk of chunks) await handle.write(chunk);
+    await handle.datasync();
+  } finally {
+    await handle.close();
+  }
+  await rename(saving, dbname);
+  await rm(saveFailedPath(dbname), { force: true });
+}
+
+export interface FailedSave {
+  database: string;
+  at: string;
+  error: string;
+}
+
+/** Saves recorded as failed in an Azurite location: when, and why. */
+export function failedSaves(location: string): FailedSave[] {
+  let names: string[];
+  try {
+    names = readdirSync(location).filter((name) => name.endsWith('.save-failed'));
+  } catch {
+    return [];
+  }
+  return names.flatMap((name) => {
+    try {
+      const { at, error } = JSON.parse(readFileSync(path.join(location, name), 'utf8')) as { at: string; error: string };
+      return [{ database: name.slice(0, -'.save-failed'.length), at: String(at), error: String(error) }];
+    } catch {
+      return [{ database: name.slice(0, -'.save-failed'.length), at: 'an unknown time', error: 'unreadable record' }];
+    }
+  });
+}
+
+async function recordFailure(dbname: string, error: unknown): Promise<void> {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`${new Date().toISOString()} saving ${dbname} failed: ${message}\n`);
+  await writeFile(saveFailedPath(dbname), JSON.stringify({ at: new Date().toISOString(), error: message }) + '\n').catch(() => undefined);
+}
+
+/** Reads either form; null when there is no file (a new database). */
+export async function loadStreamed(dbname: string): Promise<string | SerializedLoki | null> {
+  let head: Buffer;
+  try {
+    const handle = await open(dbname, 'r');
+    try {
+      head = Buffer.alloc(STREAMED_HEADER.length);
+      const { bytesRead } = await handle.read(head, 0, head.length, 0);
+      head = head.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  // Saved by LokiJS itself: one JSON text, which was under V8's string limit when it was written.
+  if (head.toString('utf8') !== STREAMED_HEADER) return readFile(dbname, 'utf8');
+
+  let counts: number[] | undefined;
+  let db: SerializedLoki | undefined;
+  let collection = 0;
+  let lines = 0;
+  const take = (line: Buffer): void => {
+    if (counts === undefined) {
+      counts = (JSON.parse(line.toString('utf8')) as { counts: number[] }).counts;
+      return;
+    }
+    if (db === undefined) {
+      db = JSON.parse(line.toString('utf8')) as SerializedLoki;
+      if (db.collections.length !== counts.length) throw new Error(`${dbname}: ${db.collections.length} collections, ${counts.length} counts`);
+      return;
+    }
+    while (collection < counts.length && (db.collections[collection] as { data: unknown[] }).data.length >= (counts[collection] as number)) collection++;
+    if (collection >= counts.length) throw new Error(`${dbname}: more documents than its header counts`);
+    (db.collections[collection] as { data: unknown[] }).data.push(JSON.parse(line.toString('utf8')));
+    lines++;
+  };
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const piece of createReadStream(dbname) as AsyncIterable<Buffer>) {
+    const data = rest.length > 0 ? Buffer.concat([rest, piece]) : piece;
+    let from = 0;
+    for (let newline = data.indexOf(0x0a, from); newline !== -1; newline = data.indexOf(0x0a, from)) {
+      take(data.subarray(from, newline));
+      from = newline + 1;
+    }
+    rest = Buffer.from(data.subarray(from));
+  }
+  if (rest.length > 0 || db === undefined || counts === undefined) throw new Error(`${dbname}: the file ends inside a save`);
+  const expected = counts.reduce((sum, count) => sum + count, 0);
+  if (lines !== expected) throw new Error(`${dbname}: ${lines} documents where its header counts ${expected}`);
+  return db;
+}
+
+interface LokiPrototype {
+  configureOptions: (this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean) => unknown;
+}
+
+/** Makes every LokiJS database the Azurite at `azuriteEntry` saves to a file use this adapter. */
+export function installStreamedSave(azuriteEntry: string): void {
+  const require = createRequire(azuriteEntry);
+  const loki = require(require.resolve('lokijs')) as { prototype: LokiPrototype };
+  const configure = loki.prototype.configureOptions;
+  loki.prototype.configureOptions = function (options, initialConfig) {
+    if (options?.['persistenceMethod'] !== 'fs') return configure.call(this, options, initialConfig);
+    const { persistenceMethod: _fs, ...rest } = options;
+    return configure.call(this, { ...rest, adapter: new StreamedFileAdapter() }, initialConfig);
+  };
+}

@@ -1,0 +1,139 @@
+import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCli } from '../support/cli.js';
+import { saveFailedPath, serializeInChunks, STREAMED_HEADER, StreamedFileAdapter } from '../../src/lib/storage/azuriteStreamedSave.js';
+
+interface Doc {
+  $loki?: number;
+  meta?: unknown;
+  [key: string]: unknown;
+}
+interface Collection {
+  name: string;
+  data: Doc[];
+  insert(doc: Doc): Doc;
+  find(): Doc[];
+}
+interface Loki {
+  collections: Collection[];
+  addCollection(name: string, options?: Record<string, unknown>): Collection;
+  getCollection(name: string): Collection | null;
+  saveDatabase(callback: (error: Error | null) => void): void;
+  loadDatabase(options: Record<string, unknown>, callback: (error: unknown) => void): void;
+  serialize(options: { serializationMethod: 'normal' }): string;
+}
+type LokiConstructor = new (filename: string, options?: Record<string, unknown>) => Loki;
+
+// The LokiJS Azurite loads (the preload patches that copy).
+const azuriteRequire = createRequire(createRequire(import.meta.url).resolve('azurite/package.json'));
+const Loki = azuriteRequire('lokijs') as LokiConstructor;
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-loki-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+const save = (db: Loki): Promise<Error | null> => new Promise((resolve) => db.saveDatabase((error) => resolve(error)));
+const load = (db: Loki): Promise<unknown> => new Promise((resolve) => db.loadDatabase({}, (error) => resolve(error)));
+const plain = (docs: Doc[]): Doc[] => docs.map(({ meta: _meta, ...rest }) => rest);
+
+function filled(file: string, options: Record<string, unknown>): Loki {
+  const db = new Loki(file, options);
+  const entities = db.addCollection('$TABLES_COLLECTION$', { indices: ['table'] });
+  const rows = db.addCollection('devstoreaccount1$AcsCalls');
+  entities.insert({ table: 'AcsCalls', account: 'devstoreaccount1' });
+  const odd = ['line\nbreak', 'carriage\rreturn', 'sep\u2028arator', '😀 emoji', '"quoted" \\ slash', '\u0000nul'];
+  for (let i = 0; i < 500; i++)
+    rows.insert({ PartitionKey: `p${i % 7}`, RowKey: `r${i}`, properties: { text: odd[i % odd.length], n: i, nested: { a: [i, null, true] } } });
+  db.addCollection('empty');
+  return db;
+}
+
+describe('the embedded store saves a document per line (past V8 string limit)', () => {
+  it('saves and loads every collection and document, and new inserts continue the ids', async () => {
+    const file = path.join(work, 'round-trip.json');
+    const db = filled(file, { adapter: new StreamedFileAdapter() });
+    expect(await save(db)).toBeNull();
+    expect((await readFile(file, 'utf8')).startsWith(STREAMED_HEADER)).toBe(true);
+
+    const again = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(again)).toBeNull();
+    expect(again.collections.map((collection) => [collection.name, collection.data.length])).toEqual([
+      ['$TABLES_COLLECTION$', 1],
+      ['devstoreaccount1$AcsCalls', 500],
+      ['empty', 0],
+    ]);
+    const rows = again.getCollection('devstoreaccount1$AcsCalls') as Collection;
+    expect(plain(rows.find())).toEqual(plain((db.getCollection('devstoreaccount1$AcsCalls') as Collection).find()));
+    expect(rows.insert({ PartitionKey: 'p', RowKey: 'new' }).$loki).toBe(501);
+  });
+
+  it('loads a database LokiJS saved as one JSON text, and saves it the new way', async () => {
+    const file = path.join(work, 'legacy.json');
+    const legacy = filled(file, { persistenceMethod: 'fs' });
+    expect(await save(legacy)).toBeNull();
+    expect((await readFile(file, 'utf8')).startsWith('{"filename":')).toBe(true);
+
+    const db = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(db)).toBeNull();
+    expect(plain((db.getCollection('devstoreaccount1$AcsCalls') as Collection).find())).toEqual(
+      plain((legacy.getCollection('devstoreaccount1$AcsCalls') as Collection).find()),
+    );
+    expect(await save(db)).toBeNull();
+    expect((await readFile(file, 'utf8')).startsWith(STREAMED_HEADER)).toBe(true);
+  });
+
+  it('refuses a file cut inside a save, rather than loading part of it', async () => {
+    const file = path.join(work, 'cut.json');
+    expect(await save(filled(file, { adapter: new StreamedFileAdapter() }))).toBeNull();
+    await truncate(file, (await stat(file)).size - 100);
+    expect(String(await load(new Loki(file, { adapter: new StreamedFileAdapter() })))).toMatch(/ends inside a save|documents where its header counts/);
+  });
+
+  it('a save that fails is told to the caller and recorded beside the database, until one succeeds', async () => {
+    const file = path.join(work, 'fails.json');
+    // A folder where the file being written goes: the save fails as on a full or read-only disk.
+    await mkdir(`${file}~`);
+    const db = filled(file, { adapter: new StreamedFileAdapter() });
+    expect(await save(db)).toBeInstanceOf(Error);
+    expect(JSON.parse(await readFile(saveFailedPath(file), 'utf8'))).toMatchObject({ error: expect.stringMatching(/EISDIR/) });
+    await rm(`${file}~`, { recursive: true });
+    expect(await save(db)).toBeNull();
+    await expect(stat(saveFailedPath(file))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('builds the file from chunks of bounded size, never one string of the whole database', () => {
+    const db = new Loki('chunks.json');
+    const rows = db.addCollection('rows');
+    const text = 'x'.repeat(100_000);
+    for (let i = 0; i < 200; i++) rows.insert({ i, text });
+    const chunks = serializeInChunks(db);
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const chunk of chunks) expect(chunk.length).toBeLessThan(8 * 1024 * 1024 + 200_000);
+    // The database itself is left as it was.
+    expect(rows.data).toHaveLength(200);
+  });
+});
+
+describe('a failed save of the embedded store', () => {
+  it('is told by the next command that uses the store, with what to do', async () => {
+    const dataDir = path.join(work, 'data');
+    await mkdir(path.join(dataDir, 'azurite'), { recursive: true });
+    await writeFile(
+      saveFailedPath(path.join(dataDir, 'azurite', '__azurite_db_table__.json')),
+      JSON.stringify({ at: '2026-12-01T00:00:00.000Z', error: 'ENOSPC: no space left on device' }),
+    );
+    const run = await startCli(['health', '--data-dir', dataDir]).done;
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('warning: the embedded store in');
+    expect(run.stderr).toMatch(
+      /could not save __azurite_db_table__\.json at 2026-12-01T00:00:00\.000Z \(ENOSPC: no space left on device\): what was written since its previous save was not kept/,
+    );
+  }, 120_000);
+});
