@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,10 +16,12 @@ afterAll(async () => {
 
 describe('expandLocalPaths', () => {
   it('lists a folder of 200,000 files (spread as arguments, they overflowed the stack)', async () => {
-    const folder = path.join(work, 'many', 'inner');
+    // In memory where there is a tmpfs: 200,000 files take a second there, up to a minute on a busy disk.
+    const base = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'acs-logs-many-'));
+    const folder = path.join(base, 'many', 'inner');
     await mkdir(folder, { recursive: true });
     execFileSync('bash', ['-c', 'seq -w 1 200000 | xargs touch'], { cwd: folder });
-    const files = await expandLocalPaths([path.join(work, 'many')]);
+    const files = await expandLocalPaths([path.join(base, 'many')]).finally(() => rm(base, { recursive: true, force: true }));
     expect(files).toHaveLength(200_000);
     expect(files[0]).toBe(path.join(folder, '000001'));
     expect(files[199_999]).toBe(path.join(folder, '200000'));
@@ -38,5 +41,26 @@ describe('expandLocalPaths', () => {
     await writeFile(path.join(root, '.dot.json'), '');
     const files = await expandLocalPaths([root, path.join(root, 'a'), path.join(root, 'a', 'one.json')]);
     expect(files).toEqual([path.join(root, 'a', 'one.json'), path.join(root, 'b', 'two.json')]);
+  });
+
+  it('follows symbolic links to folders and files (a download spread over disks), each folder once, even in a loop', async () => {
+    const root = path.join(work, 'linked');
+    const elsewhere = path.join(work, 'other-disk', 'insights-logs-usage');
+    await mkdir(path.join(root, 'insights-logs-roomsoperational'), { recursive: true });
+    await mkdir(elsewhere, { recursive: true });
+    await writeFile(path.join(root, 'insights-logs-roomsoperational', 'PT1H.json'), '');
+    await writeFile(path.join(elsewhere, 'PT1H.json'), '');
+    await symlink(elsewhere, path.join(root, 'insights-logs-usage'));
+    await symlink(path.join(elsewhere, 'PT1H.json'), path.join(root, 'insights-logs-roomsoperational', 'linked.json'));
+    await symlink(root, path.join(root, 'insights-logs-roomsoperational', 'loop'));
+    const missing: string[] = [];
+    await symlink(path.join(work, 'nowhere'), path.join(root, 'broken'));
+    const files = await expandLocalPaths([root], (folder) => missing.push(folder.path));
+    expect(files).toEqual([
+      path.join(root, 'insights-logs-roomsoperational', 'PT1H.json'),
+      path.join(root, 'insights-logs-roomsoperational', 'linked.json'),
+      path.join(root, 'insights-logs-usage', 'PT1H.json'),
+    ]);
+    expect(missing).toEqual([path.join(root, 'broken')]);
   });
 });

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { LOCAL_CONTAINER } from './fileName.js';
@@ -142,39 +142,56 @@ export interface UnreadableFolder {
  */
 export async function expandLocalPaths(inputs: readonly string[], unreadable?: (folder: UnreadableFolder) => void): Promise<string[]> {
   const files: string[] = [];
+  // Folders walked, by their real path: a symbolic link back up the tree is not walked again.
+  const walked = new Set<string>();
   for (const input of inputs) {
     // path.resolve('') is the working folder: an empty argument (an unset shell variable) reads no folder by accident.
     if (input === '') throw Object.assign(new Error('an empty path names no file or folder'), { code: 'EEMPTY', path: '""' });
     const absolute = path.resolve(input);
     const info = await stat(absolute);
-    if (info.isDirectory()) await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable, files);
-    else if (info.isFile()) files.push(absolute);
+    if (info.isDirectory()) {
+      walked.add(await realpath(absolute));
+      await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable, files, walked);
+    } else if (info.isFile()) files.push(absolute);
     // A FIFO, socket or device would block or never end: it is no log file.
     else throw Object.assign(new Error(`${input} is not a regular file or a folder`), { code: 'ENOTREG', path: input });
   }
   return [...new Set(files)].sort();
 }
 
-/** Adds the files beneath `directory` to `files` (one array: spreading a folder's files as arguments overflows the stack past ~100,000). */
+/**
+ * Adds the files beneath `directory` to `files` (one array: spreading a folder's files as arguments
+ * overflows the stack past ~100,000). Symbolic links are followed (a download spread over disks),
+ * each folder once.
+ */
 async function walk(
   directory: string,
   entries: readonly Dirent[],
   unreadable: ((folder: UnreadableFolder) => void) | undefined,
   files: string[],
+  walked: Set<string>,
 ): Promise<void> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
-    if (entry.isDirectory()) {
-      let inner: Dirent[];
-      try {
-        inner = await readdir(full, { withFileTypes: true });
-      } catch (error) {
-        if (unreadable === undefined) throw error;
-        unreadable({ path: full, error: error as Error });
-        continue;
+    let kind: 'folder' | 'file' | 'other' = entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
+    let inner: Dirent[];
+    try {
+      if (entry.isSymbolicLink()) {
+        const target = await stat(full);
+        kind = target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
       }
-      await walk(full, inner, unreadable, files);
-    } else if (entry.isFile()) files.push(full);
+      if (kind === 'file') files.push(full);
+      if (kind !== 'folder') continue;
+      const real = await realpath(full);
+      if (walked.has(real)) continue;
+      walked.add(real);
+      inner = await readdir(full, { withFileTypes: true });
+    } catch (error) {
+      if (unreadable === undefined) throw error;
+      unreadable({ path: full, error: error as Error });
+      continue;
+    }
+    await walk(full, inner, unreadable, files, walked);
   }
 }
