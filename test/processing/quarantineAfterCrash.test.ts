@@ -83,6 +83,21 @@ async function cleanPass(file: LogFileRef): Promise<AggregateSnapshot> {
   return readAggregates(tables);
 }
 
+/** A blob of one good line, read to its end into tables of its own, and a way to replace it (deleted and created again). */
+async function readBlobToBeReplaced(): Promise<{ file: LogFileRef; replace: (text: string) => Promise<void>; store: () => TableStore }> {
+  const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+  const file = { container: box.containerName, path };
+  const replace = async (text: string): Promise<void> => {
+    await box.getAppendBlobClient(path).deleteIfExists();
+    await appendToBlob(box, path, text);
+  };
+  await replace(JSON.stringify(room(T, 1)) + '\n');
+  const prefix = `q${randomBytes(4).toString('hex')}`;
+  const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+  await processFile(file, deps(store(), {}));
+  return { file, replace, store };
+}
+
 describe('lines quarantined by a read killed before its checkpoint moved, read again after a fix', () => {
   for (const [order, recover] of Object.entries(ORDERS)) {
     it(`count once, whatever write the read died before (${order})`, async () => {
@@ -165,16 +180,7 @@ describe('lines quarantined by a read killed before its checkpoint moved, read a
   });
 
   it("a bad record of a replaced file's new generation, quarantined by a read killed before its checkpoint moved, waits for that read and counts once", async () => {
-    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
-    const file = { container: box.containerName, path };
-    const replace = async (text: string): Promise<void> => {
-      await box.getAppendBlobClient(path).deleteIfExists();
-      await appendToBlob(box, path, text);
-    };
-    await replace(JSON.stringify(room(T, 1)) + '\n');
-    const prefix = `q${randomBytes(4).toString('hex')}`;
-    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
-    await processFile(file, deps(store(), {}));
+    const { file, replace, store } = await readBlobToBeReplaced();
     await replace(JSON.stringify({ records: [room(T, 64), room(EARLY, 128)] }) + '\n');
     // Killed after the new generation's start, the quarantine attempt and its row (writes 0, 1 and 2).
     await expect(processFile(file, deps(new CrashingTableStore(store(), 3), {}))).rejects.toBeInstanceOf(SimulatedCrash);
@@ -185,16 +191,7 @@ describe('lines quarantined by a read killed before its checkpoint moved, read a
   });
 
   it('a file replaced again after a read of its first replacement was killed after its quarantine rows: the stale entries are no verdicts on the new bytes', async () => {
-    const box = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
-    const file = { container: box.containerName, path };
-    const replace = async (text: string): Promise<void> => {
-      await box.getAppendBlobClient(path).deleteIfExists();
-      await appendToBlob(box, path, text);
-    };
-    await replace(JSON.stringify(room(T, 1)) + '\n');
-    const prefix = `q${randomBytes(4).toString('hex')}`;
-    const store = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
-    await processFile(file, deps(store(), {}));
+    const { file, replace, store } = await readBlobToBeReplaced();
     await replace(JSON.stringify(room(EARLY, 128)) + '\n');
     // Killed right after the quarantine row of the first replacement's bad line.
     const killed = new (class extends WrappedTableStore {
