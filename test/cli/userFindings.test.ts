@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readAppSettings, SETTING } from '../../src/lib/config/appSettings.js';
-import { cli } from '../support/cli.js';
+import { cli, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
@@ -163,6 +163,17 @@ describe('as a user found them', () => {
     const listed = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
     expect(listed).toEqual([expect.objectContaining({ code: 'unsupported_encoding', message: expect.stringMatching(/compressed .*decompress it/) })]);
   });
+
+  it('under a 256-descriptor limit (the default on macOS) process reads 600 files with none failed (most failed with EMFILE)', async () => {
+    const dir = path.join(work, 'descriptors');
+    await mkdir(dir, { recursive: true });
+    for (let i = 0; i < 600; i++) await writeFile(path.join(dir, `export-${i}.json`), createRoom('/S/R', `fd-${i}`, i) + '\n');
+    const command = `ulimit -n 256 && exec "${process.execPath}" dist/src/cli/main.js process "${dir}" --category RoomsOperational --quiet --connection-string "${azuriteConnectionString()}" --table-prefix ${uniquePrefix()}`;
+    const run = spawnSync('bash', ['-c', command], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.stderr).not.toMatch(/EMFILE/);
+    expect(run.stdout).toMatch(/^600 file\(s\), 600 with new data: 600 records, 0 bad lines/);
+    expect(run.status).toBe(0);
+  }, 120_000);
 
   it('an empty path given to process is refused (exit 2) instead of reading the working folder', async () => {
     const run = await cli(['process', '', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);

@@ -79,7 +79,16 @@ export class LocalLogSource implements LogSource {
   async read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
     if (end <= start) return Buffer.alloc(0);
     this.usage.reads++;
-    const handle = await open(this.locate(file), 'r');
+    const release = await openFileSlot();
+    try {
+      return await this.readOpen(file, start, end);
+    } finally {
+      release();
+    }
+  }
+
+  private async readOpen(file: LogFileRef, start: number, end: number): Promise<Buffer> {
+    const handle = await openRetrying(this.locate(file));
     try {
       const buffer = Buffer.allocUnsafe(end - start);
       let filled = 0;
@@ -106,6 +115,40 @@ export class LocalLogSource implements LogSource {
     }
   }
 }
+
+/**
+ * Local files open at once, in the whole process: a run reads hundreds of files at a time
+ * (`--concurrency`), and a descriptor per read of each would pass a 256-descriptor limit (the
+ * default on macOS), failing most files with EMFILE.
+ */
+const MAX_OPEN_FILES = 32;
+let openFiles = 0;
+const waitingForSlot: (() => void)[] = [];
+
+async function openFileSlot(): Promise<() => void> {
+  if (openFiles >= MAX_OPEN_FILES) await new Promise<void>((resolve) => waitingForSlot.push(resolve));
+  else openFiles++;
+  return () => {
+    const next = waitingForSlot.shift();
+    if (next) next();
+    else openFiles--;
+  };
+}
+
+/** Descriptors the process uses elsewhere (sockets to storage) can still run out: wait and try again, for a few seconds. */
+async function openRetrying(location: string) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await open(location, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'EMFILE' && code !== 'ENFILE') || attempt >= OPEN_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25 * attempt));
+    }
+  }
+}
+
+const OPEN_ATTEMPTS = 20;
 
 const LAID_OUT = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)[\\/](resourceId=.*)$/i;
 

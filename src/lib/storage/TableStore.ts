@@ -1,5 +1,7 @@
 import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
 import { boundedKey } from './keys.js';
@@ -131,7 +133,10 @@ export class AzureTableStore implements TableStore {
       const options: TableServiceClientOptions = {
         retryOptions: { ...(this.options.retry ?? DEFAULT_STORAGE_RETRY) },
         allowInsecureConnection: true,
-        ...(this.options.onTransient ? { additionalPolicies: [{ policy: transientNotices(this.options.onTransient), position: 'perRetry' as const }] } : {}),
+        additionalPolicies: [
+          { policy: boundedSockets, position: 'perCall' as const },
+          ...(this.options.onTransient ? [{ policy: transientNotices(this.options.onTransient), position: 'perRetry' as const }] : []),
+        ],
       };
       client =
         this.connection.kind === 'connectionString'
@@ -298,6 +303,24 @@ export function transactionBytesOf(partitionKey: string, writes: readonly RowWri
 }
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
+
+/**
+ * Connections to storage open at once, per process and endpoint: a run has hundreds of files in
+ * flight, and a socket per request of each would pass a 256-descriptor limit (the default on macOS),
+ * failing most files with EMFILE. Requests beyond them wait for a connection; one store (Azurite, or
+ * one partition server) gains nothing from more.
+ */
+export const MAX_STORAGE_SOCKETS = 64;
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
+
+const boundedSockets: PipelinePolicy = {
+  name: 'acsLogsBoundedSockets',
+  sendRequest(request, next) {
+    request.agent ??= request.url.startsWith('https:') ? httpsAgent : httpAgent;
+    return next(request);
+  },
+};
 
 /** Sees each attempt under the SDK's retry policy, so that retries the SDK rides out silently are still reported. */
 function transientNotices(notice: TransientNotice): PipelinePolicy {
