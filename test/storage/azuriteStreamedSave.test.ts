@@ -100,9 +100,13 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     const file = path.join(work, 'fails.json');
     // A folder where the file being written goes: the save fails as on a full or read-only disk.
     await mkdir(`${file}~`);
-    const db = filled(file, { adapter: new StreamedFileAdapter() });
+    const adapter = new StreamedFileAdapter();
+    const db = filled(file, { adapter });
+    adapter.owner = db as never;
     expect(await save(db)).toBeInstanceOf(Error);
     expect(JSON.parse(await readFile(saveFailedPath(file), 'utf8'))).toMatchObject({ error: expect.stringMatching(/EISDIR/) });
+    // Still to be saved: the next autosave, or the save at close, tries again.
+    expect(db.collections.every((collection) => (collection as unknown as { dirty: boolean }).dirty)).toBe(true);
     await rm(`${file}~`, { recursive: true });
     expect(await save(db)).toBeNull();
     await expect(stat(saveFailedPath(file))).rejects.toMatchObject({ code: 'ENOENT' });

@@ -104,8 +104,11 @@ export async function startedGenerationOf(
     checkpoint.startedGeneration !== null && checkpoint.startedGeneration.generation > checkpoint.generation ? checkpoint.startedGeneration : null;
   const next = (started?.generation ?? checkpoint.generation) + 1;
   if (stat.length === 0) return { generation: started === null ? null : { generation: next, fingerprint: '', fingerprintLength: 0 }, save: false };
-  if (started !== null && digestOf(await source.read(file, 0, started.fingerprintLength)) === started.fingerprint) return { generation: started, save: false };
+  // One read: a started generation's fingerprint covers at most HEAD_BYTES.
   const head = await source.read(file, 0, Math.min(HEAD_BYTES, stat.length));
+  if (started !== null && head.length >= started.fingerprintLength && digestOf(head.subarray(0, started.fingerprintLength)) === started.fingerprint) {
+    return { generation: started, save: false };
+  }
   return { generation: { generation: next, fingerprint: digestOf(head), fingerprintLength: head.length }, save: true };
 }
 

@@ -41,6 +41,11 @@ export function saveFailedPath(dbname: string): string {
 /** A LokiJS "reference" adapter: LokiJS hands it a copy of the database (documents shared, taken at once). */
 export class StreamedFileAdapter {
   readonly mode = 'reference';
+  /**
+   * The database saved. LokiJS clears its dirty flags after a reference save even when it failed:
+   * they are set again, so that the next autosave, or the save at close, tries once more.
+   */
+  owner: { collections: { dirty: boolean }[] } | undefined;
 
   loadDatabase(dbname: string, callback: LoadCallback): void {
     loadStreamed(dbname).then(callback, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
@@ -52,13 +57,19 @@ export class StreamedFileAdapter {
     try {
       chunks = serializeInChunks(dbref);
     } catch (error) {
-      void recordFailure(dbname, error).then(() => callback(error as Error));
+      void this.failed(dbname, error, callback);
       return;
     }
     writeWhole(dbname, chunks).then(
       () => callback(null),
-      (error: unknown) => void recordFailure(dbname, error).then(() => callback(error as Error)),
+      (error: unknown) => this.failed(dbname, error, callback),
     );
+  }
+
+  private async failed(dbname: string, error: unknown, callback: (error: Error | null) => void): Promise<void> {
+    await recordFailure(dbname, error);
+    callback(error instanceof Error ? error : new Error(String(error)));
+    for (const collection of this.owner?.collections ?? []) collection.dirty = true;
   }
 }
 
@@ -94,14 +105,20 @@ export function serializeInChunks(db: LokiLike): Buffer[] {
 /** Writes beside the database, flushes, then renames over it: a crash mid-save leaves the previous save whole. */
 async function writeWhole(dbname: string, chunks: readonly Buffer[]): Promise<void> {
   const saving = `${dbname}~`;
-  const handle = await open(saving, 'w');
   try {
-    for (const chunk of chunks) await handle.write(chunk);
-    await handle.datasync();
-  } finally {
-    await handle.close();
+    const handle = await open(saving, 'w');
+    try {
+      for (const chunk of chunks) await handle.write(chunk);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(saving, dbname);
+  } catch (error) {
+    // A part written to a full disk would keep it full.
+    await rm(saving, { force: true }).catch(() => undefined);
+    throw error;
   }
-  await rename(saving, dbname);
   await rm(saveFailedPath(dbname), { force: true });
 }
 
@@ -132,6 +149,7 @@ export function failedSaves(location: string): FailedSave[] {
 async function recordFailure(dbname: string, error: unknown): Promise<void> {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`${new Date().toISOString()} saving ${dbname} failed: ${message}\n`);
+  // Best effort, on a disk that may be full: the save's own error still goes to its caller and above.
   await writeFile(saveFailedPath(dbname), JSON.stringify({ at: new Date().toISOString(), error: message }) + '\n').catch(() => undefined);
 }
 
@@ -201,6 +219,8 @@ export function installStreamedSave(azuriteEntry: string): void {
   loki.prototype.configureOptions = function (options, initialConfig) {
     if (options?.['persistenceMethod'] !== 'fs') return configure.call(this, options, initialConfig);
     const { persistenceMethod: _fs, ...rest } = options;
-    return configure.call(this, { ...rest, adapter: new StreamedFileAdapter() }, initialConfig);
+    const adapter = new StreamedFileAdapter();
+    adapter.owner = this as { collections: { dirty: boolean }[] };
+    return configure.call(this, { ...rest, adapter }, initialConfig);
   };
 }
