@@ -175,6 +175,24 @@ describe('as a user found them', () => {
     expect(run.status).toBe(0);
   }, 120_000);
 
+  it('other files in a downloaded tree (a README, desktop.ini) are not read as logs: named, counted, and health stays ok', async () => {
+    const root = path.join(work, 'with-others');
+    const file = path.join(root, 'insights-logs-roomsoperational', blobPath(1));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, asJsonLines(roomsRecords(5, 900)));
+    await writeFile(path.join(root, 'README.md'), '# what this download is\n');
+    await writeFile(path.join(path.dirname(file), 'desktop.ini'), '[.ShellClassInfo]\r\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const run = await cli(['process', root, ...storage]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^1 file\(s\), 1 with new data: 5 records, 0 bad lines quarantined, .*, 2 other file\(s\) in the folders skipped$/m);
+    expect(run.stderr).toContain(`note: 2 file(s) in the folders not read, not named as logs`);
+    expect(run.stderr).toContain(path.join(root, 'README.md'));
+    expect(run.stderr).toContain(path.join(path.dirname(file), 'desktop.ini'));
+    const health = JSON.parse((await cli(['health', '--format', 'json', ...storage])).stdout) as { status: string };
+    expect(health.status).toBe('ok');
+  });
+
   it('an empty path given to process is refused (exit 2) instead of reading the working folder', async () => {
     const run = await cli(['process', '', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(run.code).toBe(2);

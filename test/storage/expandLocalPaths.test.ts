@@ -20,11 +20,11 @@ describe('expandLocalPaths', () => {
     const base = await mkdtemp(path.join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'acs-logs-many-'));
     const folder = path.join(base, 'many', 'inner');
     await mkdir(folder, { recursive: true });
-    execFileSync('bash', ['-c', 'seq -w 1 200000 | xargs touch'], { cwd: folder });
+    execFileSync('bash', ['-c', 'seq -f %06g.json 1 200000 | xargs touch'], { cwd: folder });
     const files = await expandLocalPaths([path.join(base, 'many')]).finally(() => rm(base, { recursive: true, force: true }));
     expect(files).toHaveLength(200_000);
-    expect(files[0]).toBe(path.join(folder, '000001'));
-    expect(files[199_999]).toBe(path.join(folder, '200000'));
+    expect(files[0]).toBe(path.join(folder, '000001.json'));
+    expect(files[199_999]).toBe(path.join(folder, '200000.json'));
   }, 60_000);
 
   it('refuses an empty path instead of reading the working folder', async () => {
@@ -55,12 +55,27 @@ describe('expandLocalPaths', () => {
     await symlink(root, path.join(root, 'insights-logs-roomsoperational', 'loop'));
     const missing: string[] = [];
     await symlink(path.join(work, 'nowhere'), path.join(root, 'broken'));
-    const files = await expandLocalPaths([root], (folder) => missing.push(folder.path));
+    const files = await expandLocalPaths([root], { unreadable: (folder) => missing.push(folder.path) });
     expect(files).toEqual([
       path.join(root, 'insights-logs-roomsoperational', 'PT1H.json'),
       path.join(root, 'insights-logs-roomsoperational', 'linked.json'),
       path.join(root, 'insights-logs-usage', 'PT1H.json'),
     ]);
     expect(missing).toEqual([path.join(root, 'broken')]);
+  });
+
+  it('reads only files named as logs in folders, reports the others, and reads any file named on its own', async () => {
+    const root = path.join(work, 'mixed');
+    const hour = path.join(root, 'insights-logs-usage', 'y=2024', 'm=05', 'd=25', 'h=00', 'm=00');
+    await mkdir(hour, { recursive: true });
+    const logs = ['PT1H.json', 'PT1H (1).json', 'export.JSONL', 'more.ndjson', 'PT1H.json.gz', 'archive.zip', 'a.zst', 'b.xz', 'c.bz2'];
+    const others = ['README.md', 'desktop.ini', 'Thumbs.db', 'checksums.sha256', 'PT1H.json.part', 'notes.txt', 'noextension'];
+    for (const name of [...logs, ...others]) await writeFile(path.join(hour, name), '');
+    const skipped: string[] = [];
+    const files = await expandLocalPaths([root], { skipped: (file) => skipped.push(file) });
+    expect(files).toEqual(logs.map((name) => path.join(hour, name)).sort());
+    expect(skipped.sort()).toEqual(others.map((name) => path.join(hour, name)).sort());
+    // Named on its own, a file is read whatever its name: the user chose it.
+    expect(await expandLocalPaths([path.join(hour, 'notes.txt')])).toEqual([path.join(hour, 'notes.txt')]);
   });
 });

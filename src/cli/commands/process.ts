@@ -53,12 +53,14 @@ export async function processCommand(
   }
   let files: string[];
   const unreadable: UnreadableFolder[] = [];
+  const skipped: string[] = [];
   try {
-    files = await expandLocalPaths(inputs, (folder) => unreadable.push(folder));
+    files = await expandLocalPaths(inputs, { unreadable: (folder) => unreadable.push(folder), skipped: (file) => skipped.push(file) });
   } catch (error) {
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
   for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
+  if (skipped.length > 0) err.write(`note: ${skippedNote(skipped)}\n`);
   const storage = await openTables(flags, settings.tablePrefix, storageNotices(err));
   // Given the account (the app's own), a download older than what the app read of its blob is told by the blob's bytes.
   const account = givenConnectionString(flags);
@@ -113,11 +115,24 @@ export async function processCommand(
       overtakenNote(totals.overtaken) +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
       (unreadable.length > 0 ? `, ${unreadable.length} folder(s) could not be listed` : '') +
+      (skipped.length > 0 ? `, ${skipped.length} other file(s) in the folders skipped` : '') +
       '\n',
   );
   if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
   if (unreadable.length > 0) throw foldersUnreadable(unreadable.map((folder) => folder.path));
   return totals;
+}
+
+const SKIPPED_NAMES_SHOWN = 5;
+
+/** Says which files of the folders were not read, and how to read one anyway. */
+export function skippedNote(skipped: readonly string[]): string {
+  const shown = skipped.slice(0, SKIPPED_NAMES_SHOWN).join(', ');
+  const more = skipped.length > SKIPPED_NAMES_SHOWN ? ` and ${skipped.length - SKIPPED_NAMES_SHOWN} more` : '';
+  return (
+    `${skipped.length} file(s) in the folders not read, not named as logs (*.json, *.jsonl, *.ndjson, or compressed): ${shown}${more}; ` +
+    'name a file on the command line to read it anyway'
+  );
 }
 
 /** The account's blobs; none when its connection string names no blob endpoint (a table-only SAS). */

@@ -179,11 +179,31 @@ export interface UnreadableFolder {
 }
 
 /**
- * Expands files and directories into the files beneath them, sorted, skipping hidden entries. An input
- * that cannot be read throws; a folder beneath one that cannot be listed is handed to `unreadable`
- * (without it, it throws too), so that one bad folder does not stop the files beside it.
+ * Names a folder's log files can have: Azure Monitor's `PT1H.json` and its copies, JSON Lines exports,
+ * and compressed files, read so that their quarantine says to decompress them. Other files beside
+ * them (a README, `desktop.ini`, a checksum list) are no logs: read, each would be a bad line.
  */
-export async function expandLocalPaths(inputs: readonly string[], unreadable?: (folder: UnreadableFolder) => void): Promise<string[]> {
+const LOG_FILE_NAME = /\.(?:json|jsonl|ndjson|gz|zip|zst|xz|bz2)$/i;
+
+/** Whether a file found in a folder is read as a log; a file named on its own always is. */
+export function isLogFileName(name: string): boolean {
+  return LOG_FILE_NAME.test(name);
+}
+
+/** Where an expansion reports what it did not read. */
+export interface ExpansionReports {
+  /** A folder beneath an input that could not be listed (without it, that throws). */
+  unreadable?: (folder: UnreadableFolder) => void;
+  /** A file in a folder whose name is not a log file's (`isLogFileName`). */
+  skipped?: (file: string) => void;
+}
+
+/**
+ * Expands files and directories into the files beneath them, sorted, skipping hidden entries and
+ * files in folders not named as logs. An input that cannot be read throws; a folder beneath one that
+ * cannot be listed is reported (or throws), so that one bad folder does not stop the files beside it.
+ */
+export async function expandLocalPaths(inputs: readonly string[], reports: ExpansionReports = {}): Promise<string[]> {
   const files: string[] = [];
   // Folders walked, by their real path: a symbolic link back up the tree is not walked again.
   const walked = new Set<string>();
@@ -194,7 +214,7 @@ export async function expandLocalPaths(inputs: readonly string[], unreadable?: (
     const info = await stat(absolute);
     if (info.isDirectory()) {
       walked.add(await realpath(absolute));
-      await walk(absolute, await readdir(absolute, { withFileTypes: true }), unreadable, files, walked);
+      await walk(absolute, await readdir(absolute, { withFileTypes: true }), reports, files, walked);
     } else if (info.isFile()) files.push(absolute);
     // A FIFO, socket or device would block or never end: it is no log file.
     else throw Object.assign(new Error(`${input} is not a regular file or a folder`), { code: 'ENOTREG', path: input });
@@ -207,13 +227,7 @@ export async function expandLocalPaths(inputs: readonly string[], unreadable?: (
  * overflows the stack past ~100,000). Symbolic links are followed (a download spread over disks),
  * each folder once.
  */
-async function walk(
-  directory: string,
-  entries: readonly Dirent[],
-  unreadable: ((folder: UnreadableFolder) => void) | undefined,
-  files: string[],
-  walked: Set<string>,
-): Promise<void> {
+async function walk(directory: string, entries: readonly Dirent[], reports: ExpansionReports, files: string[], walked: Set<string>): Promise<void> {
   for (const entry of entries) {
     if (entry.name.startsWith('.')) continue;
     const full = path.join(directory, entry.name);
@@ -224,17 +238,20 @@ async function walk(
         const target = await stat(full);
         kind = target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
       }
-      if (kind === 'file') files.push(full);
+      if (kind === 'file') {
+        if (isLogFileName(entry.name)) files.push(full);
+        else reports.skipped?.(full);
+      }
       if (kind !== 'folder') continue;
       const real = await realpath(full);
       if (walked.has(real)) continue;
       walked.add(real);
       inner = await readdir(full, { withFileTypes: true });
     } catch (error) {
-      if (unreadable === undefined) throw error;
-      unreadable({ path: full, error: error as Error });
+      if (reports.unreadable === undefined) throw error;
+      reports.unreadable({ path: full, error: error as Error });
       continue;
     }
-    await walk(full, inner, unreadable, files, walked);
+    await walk(full, inner, reports, files, walked);
   }
 }
