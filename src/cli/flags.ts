@@ -64,3 +64,16 @@ export function port(value: string): number {
   if (!/^\d{1,5}$/.test(value.trim()) || number > 65535) throw new InvalidArgumentError('must be a port number from 0 to 65535.');
   return number;
 }
+
+/**
+ * A parser for an option with fixed choices in any case (`--format JSON`), as the HTTP API takes them;
+ * set after `.choices()`, which keeps listing them in the help.
+ */
+export function anyCaseChoice<T extends string>(choices: readonly T[]): (value: string) => T {
+  return (value) => {
+    const lower = value.trim().toLowerCase();
+    const found = choices.find((choice) => choice.toLowerCase() === lower);
+    if (found === undefined) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    return found;
+  };
+}

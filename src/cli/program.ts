@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
-import { collectContainer, fraction, isoDate, nonEmpty, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
+import { anyCaseChoice, collectContainer, fraction, isoDate, nonEmpty, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
@@ -71,12 +71,22 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('query')
       .description('print an aggregate view')
       .addArgument(new Argument('<view>', 'the view').choices(VIEW_NAMES))
-      .addOption(new Option('--granularity <g>', 'bucket size').choices(['hour', 'day']).default('day'))
+      .addOption(
+        new Option('--granularity <g>', 'bucket size')
+          .choices(['hour', 'day'])
+          .argParser(anyCaseChoice(['hour', 'day']))
+          .default('day'),
+      )
       .option('--from <iso>', 'start (inclusive), ISO-8601 UTC')
       .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
       .option('--resource <id>', 'only this ACS resource: its full id, or the name tables show (any case)')
       .option('--correlation-id <id>', 'only this call (the calls view)')
-      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table'))
+      .addOption(
+        new Option('--format <f>', 'output format')
+          .choices([...FORMATS])
+          .argParser(anyCaseChoice([...FORMATS]))
+          .default('table'),
+      )
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
       .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
   ).action(async (view: string, flags) => {
@@ -117,7 +127,12 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('health')
       .description('print processing progress, quarantine and stuck files per log container (exit 0 even when degraded)')
       .option('--container <c>', 'a log container (repeatable; default: the ACS_LOGS_CONTAINER_* settings)', collectContainer)
-      .addOption(new Option('--format <f>', 'output format').choices(['table', 'json']).default('table'))
+      .addOption(
+        new Option('--format <f>', 'output format')
+          .choices(['table', 'json'])
+          .argParser(anyCaseChoice(['table', 'json']))
+          .default('table'),
+      )
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/health.js')).healthCommand(early, out));
@@ -160,9 +175,14 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('list')
       .description('list quarantined lines with file, line, offset, reason and raw text')
       .option('--container <c>', 'only this container')
-      .addOption(new Option('--code <code>', 'only this error code').choices([...QUARANTINE_CODES]))
+      .addOption(new Option('--code <code>', 'only this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])))
       .option('--all', 'include lines already replayed')
-      .addOption(new Option('--format <f>', 'output format').choices([...FORMATS]).default('table')),
+      .addOption(
+        new Option('--format <f>', 'output format')
+          .choices([...FORMATS])
+          .argParser(anyCaseChoice([...FORMATS]))
+          .default('table'),
+      ),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineListCommand(early, out));
   });
@@ -172,7 +192,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .command('replay')
         .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
         .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
-        .addOption(new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES]))
+        .addOption(
+          new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
+        )
         .option('--category <c>', 'the category of records that carry none, where their file implied none (a file given to "process" without --category)'),
       ['maxLineBytes'],
     ),
@@ -184,7 +206,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('dismiss')
       .description('put aside entries no replay will apply (handled by hand, known junk): health stops counting them')
       .option('--container <c>', 'only this container')
-      .addOption(new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]))
+      .addOption(
+        new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
+      )
       .option('--path <p>', 'only this file (its path as "quarantine list" shows it)')
       .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")')
       .option('--undo', 'take the dismissal of the chosen entries back'),

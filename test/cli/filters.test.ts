@@ -69,6 +69,20 @@ describe('filters forgive', () => {
     }
   });
 
+  it('--granularity, --format and --code take their choices in any case, as the HTTP API does', async () => {
+    const hourly = await json('rooms-operations', '--granularity', 'hour');
+    expect(await json('rooms-operations', '--granularity', 'HOUR')).toEqual(hourly);
+    const csv = await runInProcess(['query', 'usage', '--format', 'CSV', ...storage]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toMatch(/^bucket,resourceId,/);
+    const listed = await runInProcess(['quarantine', 'list', '--code', 'Line_Too_Long', '--format', 'Json', ...storage]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    const wrong = await runInProcess(['query', 'usage', '--format', 'xml', ...storage]);
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/--format <f>' argument 'xml' is invalid\. Allowed choices are table, json, csv\./);
+  });
+
   it('a filter that matches nothing says what it searched for, on stderr, and exits 0', async () => {
     const run = await runInProcess(['query', 'calls', '--resource', 'no-such-acs', '--from', '2024-05-25', ...storage]);
     expect(run.code).toBe(0);
