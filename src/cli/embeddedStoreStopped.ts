@@ -16,11 +16,11 @@ export function onEmbeddedStoreStopped(next: StoreStoppedHandler | undefined): v
   handler = next;
 }
 
-/** Calls the handler if `azurite` stops while this command is attached to it. */
-export function watchEmbeddedStore(azurite: SharedAzurite, dataDir: string): void {
+/** Calls the handler if `azurite` stops while this command is attached to it; tells `warnings` of saves that failed. */
+export function watchEmbeddedStore(azurite: SharedAzurite, dataDir: string, warnings: NodeJS.WritableStream = process.stderr): void {
   void azurite.stopped.then(() => handler?.(storeStoppedMessage(dataDir)));
   // A save that failed after an earlier command ended is told to the next one, which can act on it.
-  for (const failed of azurite.failedSaves ?? []) process.stderr.write(`warning: ${oneLine(failedSaveMessage(dataDir, failed))}\n`);
+  for (const failed of azurite.failedSaves ?? []) warnings.write(`warning: ${oneLine(failedSaveMessage(dataDir, failed))}\n`);
 }
 
 export function failedSaveMessage(dataDir: string, failed: FailedSave): string {

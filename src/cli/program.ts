@@ -244,6 +244,8 @@ export async function runCli(
   const program = buildProgram(out, err);
   const { storageRetry } = options;
   if (storageRetry) program.hook('preAction', (_program, command) => void command.setOptionValue('storageRetry', storageRetry));
+  // The embedded store's warnings go where the command's errors go (a caller of runCli keeps both).
+  program.hook('preAction', (_program, command) => void command.setOptionValue('warnings', err));
   // The command line's errors quote what was typed (a pasted value may hold escape sequences).
   program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
   const configure = (command: Command): void => {

@@ -17,6 +17,8 @@ export interface StorageFlags extends SettingFlags, StorageChoice {
   earlyAttach?: EarlyAttach;
   /** SDK retry settings of the clients (not a flag: given by whoever runs the program); default: the adapters' own. */
   storageRetry?: StorageRetries;
+  /** Where the store's warnings go (not a flag: the command's error stream, set by the program); default: stderr. */
+  warnings?: NodeJS.WritableStream;
 }
 
 export interface StorageRetries {
@@ -76,7 +78,7 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
     throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
   }
   const azurite = await (flags.earlyAttach?.take() ?? attachAzurite(flags.dataDir));
-  watchEmbeddedStore(azurite, flags.dataDir);
+  watchEmbeddedStore(azurite, flags.dataDir, flags.warnings);
   return {
     connectionString: azurite.connectionString,
     tables: embeddedTables(azurite, flags, tablePrefix, onTransient),
@@ -102,7 +104,7 @@ export async function openTables(flags: StorageFlags, tablePrefix = cliSettings(
     tables: new PendingTableStore(
       tablePrefix,
       attaching.then((azurite) => {
-        watchEmbeddedStore(azurite, flags.dataDir);
+        watchEmbeddedStore(azurite, flags.dataDir, flags.warnings);
         return embeddedTables(azurite, flags, tablePrefix, onTransient);
       }),
     ),
