@@ -42,17 +42,72 @@ export function isTerminal(out: NodeJS.WritableStream): boolean {
 
 /** Renders flat objects: a JSON array, CSV with a header row, or a terminal table of `columns`. */
 export function render(rows: readonly object[], format: Format, columns: readonly string[], options: TableOptions = {}): string {
-  if (format === 'json') return terminalSafeJson(rows.map((row) => pick(row, columns))) + '\n';
+  return [...renderChunks(rows, format, columns, options)].join('');
+}
+
+/** CSV rows rendered per chunk: enough to keep writes few, few enough to keep each chunk small. */
+const CSV_ROWS_PER_CHUNK = 500;
+
+/**
+ * `render`'s text in pieces, row by row for JSON and CSV: the text of a large view is never one
+ * string (41,000 calls as JSON were 100 MB, held three times over while escaped and joined).
+ */
+export function* renderChunks(rows: readonly object[], format: Format, columns: readonly string[], options: TableOptions = {}): Generator<string> {
+  if (format === 'json') {
+    if (rows.length === 0) {
+      yield '[]\n';
+      return;
+    }
+    // Each element as JSON.stringify(rows, null, 2) would write it: its lines indented once more.
+    yield '[\n';
+    for (const [index, row] of rows.entries()) {
+      const element = terminalSafeJson(pick(row, columns)).replace(/\n/g, '\n  ');
+      yield `  ${element}${index === rows.length - 1 ? '\n' : ',\n'}`;
+    }
+    yield ']\n';
+    return;
+  }
   if (format === 'csv') {
     const cell = options.terminal ? (value: unknown) => printable(csvCell(value)) : csvCell;
-    return stringify([columns, ...rows.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column])))]);
+    yield stringify([columns]);
+    for (let start = 0; start < rows.length; start += CSV_ROWS_PER_CHUNK) {
+      const chunk = rows.slice(start, start + CSV_ROWS_PER_CHUNK);
+      yield stringify(chunk.map((row) => columns.map((column) => cell((row as Record<string, unknown>)[column]))));
+    }
+    return;
   }
-  if (rows.length === 0) return '(no rows)\n';
-  return renderTable(
+  if (rows.length === 0) {
+    yield '(no rows)\n';
+    return;
+  }
+  yield renderTable(
     rows,
     columns.map((name) => tableColumn(name, options.granularity)),
     options.maxWidth,
   );
+}
+
+/** Writes `chunks` to `out`, waiting whenever it asks to (a slow pipe does not make them pile up in memory). */
+export async function writeChunks(out: NodeJS.WritableStream, chunks: Iterable<string>): Promise<void> {
+  for (const chunk of chunks) if (!out.write(chunk)) await drained(out);
+}
+
+function drained(out: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const settle = (error?: Error): void => {
+      out.off('drain', onDrain);
+      out.off('error', onError);
+      out.off('close', onClose);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = (): void => settle();
+    const onError = (error: Error): void => settle(error);
+    const onClose = (): void => settle(new Error('the output was closed before the view was written'));
+    out.once('drain', onDrain);
+    out.once('error', onError);
+    out.once('close', onClose);
+  });
 }
 
 /** The row with only `columns`, in their order (every field when `columns` names them all). */

@@ -7,7 +7,7 @@ import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { UsageError } from '../errors.js';
-import { isTerminal, parseFormat, render } from '../format.js';
+import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -57,7 +57,8 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
     }
     // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
-    out.write(format === 'table' ? quarantineBlocks(blocks, terminalWidth(out)) : render(rows, format, QUARANTINE_COLUMNS, { terminal: isTerminal(out) }));
+    if (format === 'table') out.write(quarantineBlocks(blocks, terminalWidth(out)));
+    else await writeChunks(out, renderChunks(rows, format, QUARANTINE_COLUMNS, { terminal: isTerminal(out) }));
   } finally {
     await pipeline.close();
   }

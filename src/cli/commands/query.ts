@@ -2,7 +2,7 @@ import { parseViewFilters } from '../../lib/querying/filterInput.js';
 import type { ViewFilters } from '../../lib/querying/filters.js';
 import { VIEWS } from '../../lib/querying/views.js';
 import { UsageError } from '../errors.js';
-import { isTerminal, parseFormat, render } from '../format.js';
+import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { cliSettings } from '../settings.js';
 import { oneLine } from '../printable.js';
@@ -51,8 +51,9 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;
-    out.write(
-      render(shown, format, choice.columns, {
+    await writeChunks(
+      out,
+      renderChunks(shown, format, choice.columns, {
         granularity: filters.granularity,
         maxWidth: choice.fit ? terminalWidth(out) : undefined,
         terminal: isTerminal(out),

@@ -9,21 +9,24 @@ export interface ScannedCall {
 }
 
 /**
- * Reads the call rows matching `callClause` and the recordings of their partitions in one query over
- * the Calls table, instead of one query per call. Table Storage returns rows sorted by PartitionKey
- * then RowKey, so each partition's rows arrive together: they are grouped as they come and kept only
- * when the partition's call row matched (and `keep` accepts it). Operation and call-log rows are
- * never read.
+ * Hands `take` the call rows matching `callClause` with the recordings of their partitions, read in
+ * one query over the Calls table instead of one per call. Table Storage returns rows sorted by
+ * PartitionKey then RowKey, so each partition's rows arrive together: they are grouped as they come
+ * and handed over, as soon as the partition ends, when its call row matched (and `keep` accepts it).
+ * Operation and call-log rows are never read.
  */
-export async function scanCallPartitions(tables: TableStore, callClause: string, keep: (callRow: StoredRow) => boolean): Promise<ScannedCall[]> {
+export async function scanCallPartitions(
+  tables: TableStore,
+  callClause: string,
+  keep: (callRow: StoredRow) => boolean,
+  take: (call: ScannedCall) => void,
+): Promise<void> {
   const filter = `(${callClause}) or (${odata`RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`})`;
-  const calls: ScannedCall[] = [];
   const grouper = new PartitionGrouper((group) => {
-    if (group.callRow !== undefined && keep(group.callRow)) calls.push({ callRow: group.callRow, recordings: group.recordings });
+    if (group.callRow !== undefined && keep(group.callRow)) take({ callRow: group.callRow, recordings: group.recordings });
   });
   for await (const row of tables.query(CALLS_TABLE, filter)) grouper.add(row);
   grouper.end();
-  return calls;
 }
 
 interface PartitionGroup {

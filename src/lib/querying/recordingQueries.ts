@@ -34,15 +34,17 @@ const READ_CONCURRENCY = 8;
  */
 export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
   await tables.ensureTable(CALLS_TABLE);
-  const scanned = filters.correlationId === undefined ? await scanCalls(tables, filters) : await readCalls(tables, filters);
   const calls: { row: CallRow; firstAt: string }[] = [];
-  const capped: StoredRow[] = [];
-  for (const { callRow, recordings } of scanned) {
+  const capped: string[] = [];
+  // Each call is joined as its rows arrive: a month of calls is not held twice, stored and joined.
+  const join = ({ callRow, recordings }: ScannedCall): void => {
     const stored = parseStoredRow(callRowSchema, CALLS_TABLE, callRow);
-    if (stored.truncated) capped.push(callRow);
+    if (stored.truncated) capped.push(callRow.partitionKey);
     else calls.push(joinedRow(callFactsOfRow(stored, recordings)));
-  }
-  const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (callRow) => recomputeCall(tables, callRow.partitionKey));
+  };
+  if (filters.correlationId === undefined) await scanCalls(tables, filters, join);
+  else for (const call of await readCalls(tables, filters)) join(call);
+  const recomputed = await mapConcurrently(capped, READ_CONCURRENCY, (partitionKey) => recomputeCall(tables, partitionKey));
   for (const facts of recomputed) calls.push(joinedRow(facts));
   return calls
     .sort(
@@ -59,12 +61,13 @@ function joinedRow(facts: CallFacts): { row: CallRow; firstAt: string } {
 }
 
 /** Every call the filters pick, with its recordings, in one pass over the table. */
-function scanCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
+function scanCalls(tables: TableStore, filters: ViewFilters, take: (call: ScannedCall) => void): Promise<void> {
   const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
   return scanCallPartitions(
     tables,
     callFilter(filters, resource, undefined),
     (callRow) => resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']),
+    take,
   );
 }
 
