@@ -43,13 +43,27 @@ interface TableStore {
   getEntityCollection: (this: TableStore, account: string, table: string, context: unknown) => Collection;
   encodeIfMatch: (this: TableStore, etag: string | undefined) => string | undefined;
   transactionRollbackTheseEntities: EntityDoc[];
+  getMaxResultsOption: (this: TableStore, queryOptions: QueryOptions) => number;
+  decodeContinuationHeader: (this: TableStore, header: unknown) => string | undefined;
 }
 
 type StoreMethod = (this: TableStore, ...args: unknown[]) => Promise<unknown>;
 
-/** Documents of one table by partition, then row key. */
+/** Where a page of a query starts: Azurite's continuation (`NextPartitionKey`, `NextRowKey`), decoded. */
+export interface PageStart {
+  partitionKey?: string | undefined;
+  rowKey?: string | undefined;
+}
+
+/**
+ * Documents of one table by partition, then row key. Keys are also kept sorted, as Azurite sorts
+ * answers (by UTF-16 code units), rebuilt when a partition or row key comes or goes: a page of a
+ * query then reads from where the previous one stopped instead of filtering and sorting the table.
+ */
 export class KeyIndex {
   private readonly partitions = new Map<string, Map<string, EntityDoc>>();
+  private sortedPartitions: string[] | undefined;
+  private readonly sortedRows = new Map<string, string[]>();
 
   constructor(docs: Iterable<EntityDoc>) {
     for (const doc of docs) this.add(doc);
@@ -57,7 +71,11 @@ export class KeyIndex {
 
   add(doc: EntityDoc): void {
     let rows = this.partitions.get(doc.PartitionKey);
-    if (!rows) this.partitions.set(doc.PartitionKey, (rows = new Map<string, EntityDoc>()));
+    if (!rows) {
+      this.partitions.set(doc.PartitionKey, (rows = new Map<string, EntityDoc>()));
+      this.sortedPartitions = undefined;
+    }
+    if (!rows.has(doc.RowKey)) this.sortedRows.delete(doc.PartitionKey);
     rows.set(doc.RowKey, doc);
   }
 
@@ -66,25 +84,89 @@ export class KeyIndex {
     const rows = this.partitions.get(doc.PartitionKey);
     if (rows?.get(doc.RowKey) !== doc) return;
     rows.delete(doc.RowKey);
-    if (rows.size === 0) this.partitions.delete(doc.PartitionKey);
+    this.sortedRows.delete(doc.PartitionKey);
+    if (rows.size === 0) {
+      this.partitions.delete(doc.PartitionKey);
+      this.sortedPartitions = undefined;
+    }
+  }
+
+  /** Puts `next` in the place of `previous`; under the same keys, the key order is kept as it is. */
+  replace(previous: EntityDoc, next: EntityDoc): void {
+    const rows = this.partitions.get(previous.PartitionKey);
+    if (previous.PartitionKey === next.PartitionKey && previous.RowKey === next.RowKey && rows?.get(previous.RowKey) === previous) {
+      rows.set(next.RowKey, next);
+      return;
+    }
+    this.delete(previous);
+    this.add(next);
   }
 
   get(partitionKey: string, rowKey: string): EntityDoc | undefined {
     return this.partitions.get(partitionKey)?.get(rowKey);
   }
 
-  /** The documents a filter of this scope can match: its partition's, or only the row keys it names. */
-  candidates(scope: FilterScope): EntityDoc[] {
-    const rows = this.partitions.get(scope.partitionKey);
-    if (!rows) return [];
-    if (scope.rowKeys === undefined) return [...rows.values()];
-    const found = new Set<EntityDoc>();
-    for (const rowKey of scope.rowKeys) {
-      const doc = rows.get(rowKey);
-      if (doc) found.add(doc);
+  /**
+   * The first `limit` documents, in key order, that a query's page can answer with: within `scope`
+   * (or anywhere), at or past `start` as Azurite's own continuation test takes it, and matching
+   * `where`. Only documents up to the last of them are tested, so paging through a table costs one
+   * pass over it, not one per page.
+   */
+  firstMatches(scope: FilterScope | undefined, start: PageStart, where: (doc: EntityDoc) => unknown, limit: number): EntityDoc[] {
+    const found: EntityDoc[] = [];
+    const take = (doc: EntityDoc | undefined): boolean => {
+      if (doc && pastStart(doc, start) && where(doc)) found.push(doc);
+      return found.length >= limit;
+    };
+    if (scope?.rowKeys !== undefined) {
+      const rows = this.partitions.get(scope.partitionKey);
+      for (const rowKey of [...new Set(scope.rowKeys)].sort()) if (take(rows?.get(rowKey))) break;
+      return found;
     }
-    return [...found];
+    const partitions = scope ? [scope.partitionKey] : this.partitionKeys();
+    // Every document of an earlier partition fails Azurite's continuation test: start at the page's.
+    const first = scope || start.partitionKey === undefined ? 0 : lowerBound(partitions, start.partitionKey);
+    for (let i = first; i < partitions.length; i++) {
+      const partitionKey = partitions[i] as string;
+      const rows = this.partitions.get(partitionKey);
+      if (!rows) continue;
+      const rowKeys = this.rowKeys(partitionKey, rows);
+      const from = partitionKey === start.partitionKey && start.rowKey !== undefined ? lowerBound(rowKeys, start.rowKey) : 0;
+      for (let j = from; j < rowKeys.length; j++) if (take(rows.get(rowKeys[j] as string))) return found;
+    }
+    return found;
   }
+
+  private partitionKeys(): string[] {
+    this.sortedPartitions ??= [...this.partitions.keys()].sort();
+    return this.sortedPartitions;
+  }
+
+  private rowKeys(partitionKey: string, rows: Map<string, EntityDoc>): string[] {
+    let sorted = this.sortedRows.get(partitionKey);
+    if (!sorted) this.sortedRows.set(partitionKey, (sorted = [...rows.keys()].sort()));
+    return sorted;
+  }
+}
+
+/** Azurite's own test of a document against a page's continuation (LokiTableMetadataStore.queryTableEntities). */
+function pastStart(doc: EntityDoc, start: PageStart): boolean {
+  if (start.partitionKey !== undefined && doc.PartitionKey > start.partitionKey) return true;
+  if (start.rowKey !== undefined) return doc.RowKey >= start.rowKey && (doc.PartitionKey === start.partitionKey || doc.PartitionKey === undefined);
+  if (start.partitionKey !== undefined && doc.PartitionKey < start.partitionKey) return false;
+  return true;
+}
+
+/** The first index of a sorted array whose value is not below `key`. */
+function lowerBound(sorted: readonly string[], key: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if ((sorted[middle] as string) < key) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 const indexes = new WeakMap<Collection, KeyIndex>();
@@ -118,6 +200,10 @@ export function installTableIndex(azuriteEntry: string): void {
   const loki = require(require.resolve('lokijs')) as { Collection: { prototype: Collection } };
   const storeModule = path.join(path.dirname(azuriteEntry), 'table', 'persistence', 'LokiTableMetadataStore.js');
   const store = (require(storeModule) as { default: { prototype: Record<string, StoreMethod> } }).default.prototype;
+  const generatorModule = path.join(path.dirname(azuriteEntry), 'table', 'persistence', 'LokiTableStoreQueryGenerator.js');
+  const queryGenerator = (
+    require(generatorModule) as { default: { generateQueryForPersistenceLayer: (options: QueryOptions, context: unknown) => (doc: EntityDoc) => unknown } }
+  ).default;
   const errorsModule = path.join(path.dirname(azuriteEntry), 'table', 'errors', 'StorageErrorFactory.js');
   const errors = (require(errorsModule) as { default: Record<string, (context: unknown) => Error> }).default;
   const notFound = errors['getEntityNotFound'];
@@ -144,11 +230,15 @@ export function installTableIndex(azuriteEntry: string): void {
     const before = index ? storedDocs(this, doc) : [];
     update.call(this, doc);
     if (!index) return;
-    for (const stored of before) index.delete(stored);
+    const previous = new Map(before.map((stored) => [stored.$loki, stored]));
     for (const item of Array.isArray(doc) ? doc : [doc]) {
       const stored = item.$loki === undefined ? null : this.get(item.$loki);
-      if (stored) index.add(stored);
+      const was = previous.get(item.$loki);
+      previous.delete(item.$loki);
+      if (stored && was) index.replace(was, stored);
+      else if (stored) index.add(stored);
     }
+    for (const stored of previous.values()) index.delete(stored);
   };
   proto.findOne = function (this: Collection, query) {
     const index = indexes.get(this);
@@ -186,24 +276,28 @@ export function installTableIndex(azuriteEntry: string): void {
     return entity;
   };
 
-  // A query that names one partition starts from that partition's documents (or the rows it names), not the whole table.
+  // A page starts where the previous one stopped, in the partition a filter names if it names one, and
+  // reads on only until it is full: Azurite's own filters and sorts the whole table for every page.
   const queryTableEntities = store['queryTableEntities'];
   if (!queryTableEntities) throw new Error('Azurite table store: no queryTableEntities');
   store['queryTableEntities'] = function (this: TableStore, ...args: unknown[]) {
-    const [context, account, table, queryOptions] = args as [unknown, string, string, { filter?: string } | undefined];
-    const scope = scopeOfFilter(queryOptions?.filter);
-    if (scope === undefined) return queryTableEntities.apply(this, args);
+    const [context, account, table, queryOptions, nextPartitionKey, nextRowKey] = args as [unknown, string, string, QueryOptions, unknown, unknown];
+    // Invalid syntax throws here Azurite's own error, as its query would.
+    const where = queryGenerator.generateQueryForPersistenceLayer(queryOptions, context);
+    const limit = this.getMaxResultsOption(queryOptions) + 1;
+    const start = { partitionKey: this.decodeContinuationHeader(nextPartitionKey), rowKey: this.decodeContinuationHeader(nextRowKey) };
     const collection = this.getEntityCollection(account, table, context);
-    const index = indexOf(collection);
+    const docs = indexOf(collection).firstMatches(scopeOfFilter(queryOptions.filter), start, where, limit);
     const chain = collection.chain;
     const restore = (): void => {
       delete (collection as Partial<Collection>).chain;
     };
+    // Azurite's query then filters, sorts and cuts these documents as it would the whole table.
     collection.chain = function (this: Collection) {
       restore();
       const resultset = chain.call(this);
       const positions: number[] = [];
-      for (const doc of index.candidates(scope)) {
+      for (const doc of docs) {
         const found = doc.$loki === undefined ? null : this.get(doc.$loki, true);
         if (found) positions.push(found[1]);
       }
@@ -217,4 +311,8 @@ export function installTableIndex(azuriteEntry: string): void {
       restore();
     }
   };
+}
+
+interface QueryOptions {
+  filter?: string;
 }
