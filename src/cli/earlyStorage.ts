@@ -7,6 +7,14 @@ export interface StorageChoice {
   dataDir: string;
   /** Always use the embedded Azurite, whatever the environment says (the demo). */
   embedded?: boolean;
+  /** Where the store's warnings and notes go (not a flag: the command's error stream, set by the program); default: stderr. */
+  warnings?: NodeJS.WritableStream;
+}
+
+/** Attaches to the embedded store, telling the command's error stream when Azurite is slow to start. */
+export function attachEmbedded(choice: StorageChoice): Promise<SharedAzurite> {
+  const warnings = choice.warnings ?? process.stderr;
+  return attachAzurite(choice.dataDir, { onSlowStart: (message) => warnings.write(`note: ${message}\n`) });
 }
 
 /** The connection string a command uses (`--connection-string`, else `AzureWebJobsStorage`); none means the embedded store. */
@@ -33,7 +41,7 @@ export function attachEarly(choice: StorageChoice): EarlyAttach | undefined {
   if (givenConnectionString(choice) || !azuriteAvailable()) return undefined;
   // Looked at before attaching: the attachment itself makes the folder and the lock.
   const fresh = neverStarted(choice.dataDir);
-  const attaching = attachAzurite(choice.dataDir);
+  const attaching = attachEmbedded(choice);
   // Not a lost error: take() hands this very promise, rejection included, to the session that needs it.
   attaching.catch(() => undefined);
   let taken = false;

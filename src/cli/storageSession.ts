@@ -1,8 +1,8 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
-import { attachAzurite, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
+import type { SharedAzurite } from '../lib/storage/sharedAzurite.js';
 import { checkTablePrefix } from '../lib/storage/errors.js';
 import { PendingTableStore } from '../lib/storage/pendingTableStore.js';
-import { givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
+import { attachEmbedded, givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 import { watchEmbeddedStore } from './embeddedStoreStopped.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
@@ -17,8 +17,6 @@ export interface StorageFlags extends SettingFlags, StorageChoice {
   earlyAttach?: EarlyAttach;
   /** SDK retry settings of the clients (not a flag: given by whoever runs the program); default: the adapters' own. */
   storageRetry?: StorageRetries;
-  /** Where the store's warnings go (not a flag: the command's error stream, set by the program); default: stderr. */
-  warnings?: NodeJS.WritableStream;
 }
 
 export interface StorageRetries {
@@ -77,7 +75,7 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   if (!azuriteAvailable()) {
     throw new Error('no storage: pass --connection-string or set AzureWebJobsStorage (the embedded Azurite needs the azurite package)');
   }
-  const azurite = await (flags.earlyAttach?.take() ?? attachAzurite(flags.dataDir));
+  const azurite = await (flags.earlyAttach?.take() ?? attachEmbedded(flags));
   watchEmbeddedStore(azurite, flags.dataDir, flags.warnings);
   return {
     connectionString: azurite.connectionString,

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,7 +9,7 @@ import { PassThrough } from 'node:stream';
 import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { COMPILER_FLAGS } from '../../src/lib/v8Flags.js';
-import { compiledModule, listeningPorts, resolveAzuriteEntry, startAzurite } from '../../src/lib/storage/azurite.js';
+import { compiledModule, databaseBytes, listeningPorts, resolveAzuriteEntry, startAllowanceMs, startAzurite } from '../../src/lib/storage/azurite.js';
 import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
 
 function fakeChild(): { child: ChildProcess; stdout: PassThrough } {
@@ -112,6 +112,26 @@ describe('an Azurite whose starter is gone', () => {
     } finally {
       // Had it not exited by itself (the test then fails on its timeout), it must not outlive the test.
       child?.kill('SIGKILL');
+      await rm(location, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the time Azurite may take to start', () => {
+  it('grows with the databases it reads whole first (a data dir of 952 MB took 43 s; the fixed 30 s failed every command)', async () => {
+    const location = await mkdtemp(path.join(tmpdir(), 'azurite-allowance-'));
+    try {
+      expect(databaseBytes(path.join(location, 'missing'))).toBe(0);
+      expect(startAllowanceMs(location)).toBe(30_000);
+      expect(startAllowanceMs(undefined)).toBe(30_000);
+      await writeFile(path.join(location, '__azurite_db_table__.json'), '');
+      await truncate(path.join(location, '__azurite_db_table__.json'), 900_000_000);
+      await writeFile(path.join(location, '__azurite_db_blob__.json'), 'x'.repeat(100_000_000 / 1000));
+      // Other files (a save in progress, the extents) are not read at start.
+      await writeFile(path.join(location, '__azurite_db_table__.json~'), 'x'.repeat(1000));
+      expect(databaseBytes(location)).toBe(900_100_000);
+      expect(startAllowanceMs(location)).toBeGreaterThanOrEqual(30_000 + 90_000);
+    } finally {
       await rm(location, { recursive: true, force: true });
     }
   });

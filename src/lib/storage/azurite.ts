@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -35,8 +35,42 @@ export interface AzuriteOptions {
 /** How long Azurite keeps an idle connection open: longer than a pause between a run's writes. */
 const KEEP_ALIVE_SECONDS = 300;
 
-/** How long Azurite may take to listen on all three services. */
+/** How long Azurite may take to listen on all three services, its databases aside. */
 const LISTEN_TIMEOUT_MS = 30_000;
+
+/**
+ * What reading its databases may add: Azurite reads them whole before it listens. Measured about
+ * 45 ms per MB on two busy cores (a 952 MB table database in 43 s); twice that is allowed.
+ */
+const LOAD_MS_PER_MB = 100;
+
+/** A database that Azurite reads whole at start (`__azurite_db_table__.json` and the like). */
+const DATABASE_FILE = /^__azurite_db_[a-z_]+__\.json$/;
+
+/** The bytes of the databases Azurite reads at start in `location`; 0 for none. */
+export function databaseBytes(location: string): number {
+  let bytes = 0;
+  let names: string[];
+  try {
+    names = readdirSync(location);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!DATABASE_FILE.test(name)) continue;
+    try {
+      bytes += statSync(path.join(location, name)).size;
+    } catch {
+      // Replaced by a save just then: the next look counts it.
+    }
+  }
+  return bytes;
+}
+
+/** How long Azurite on `location` may take to listen: longer for larger databases (a data dir of months). */
+export function startAllowanceMs(location: string | undefined): number {
+  return LISTEN_TIMEOUT_MS + (location === undefined ? 0 : Math.ceil((databaseBytes(location) / 1e6) * LOAD_MS_PER_MB));
+}
 
 /** The line Azurite prints (even with `--silent`) once a service listens, with the port the system gave it. */
 const LISTENING = /Azurite (Blob|Queue|Table) service is successfully listening at \S*:(\d+)/;
@@ -111,7 +145,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         throw new Error(`Azurite exited with code ${code} before listening: ${stderr.trim().slice(0, 500)}`);
       }),
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`Azurite did not listen within ${LISTEN_TIMEOUT_MS} ms`)), LISTEN_TIMEOUT_MS);
+        const allowance = startAllowanceMs(options.location);
+        timer = setTimeout(() => reject(new Error(`Azurite did not listen within ${allowance} ms`)), allowance);
         timer.unref();
       }),
     ]).finally(() => clearTimeout(timer));

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { compiledModule } from './azurite.js';
+import { compiledModule, databaseBytes, startAllowanceMs } from './azurite.js';
 import { azuriteNamedIn } from './azuriteParent.js';
 import { failedSaves, type FailedSave } from './azuriteStreamedSave.js';
 import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
@@ -31,10 +31,37 @@ const UNREADABLE_LOCK_MS = 10_000;
  * one, or starts its host when there is none. A lock whose host is dead is stale: its orphaned
  * Azurite is stopped (and saves its data) before a new one starts on the same files.
  */
-export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promise<SharedAzurite> {
+export async function attachAzurite(dataDir: string, options: AttachOptions = {}): Promise<SharedAzurite> {
   makeDirectory(dataDir);
-  const failed = failedSaves(azuriteLocation(dataDir));
-  const deadline = Date.now() + timeoutMs;
+  const location = azuriteLocation(dataDir);
+  const failed = failedSaves(location);
+  // A host's own start (its Azurite's, longer for larger databases) and then some.
+  const deadline = Date.now() + (options.timeoutMs ?? ATTACH_MARGIN_MS + startAllowanceMs(location));
+  const slow = setTimeout(() => options.onSlowStart?.(slowStartMessage(dataDir, databaseBytes(location))), SLOW_START_MS);
+  slow.unref();
+  try {
+    return Object.assign(await attachBy(dataDir, deadline), { failedSaves: failed });
+  } finally {
+    clearTimeout(slow);
+  }
+}
+
+export interface AttachOptions {
+  /** Default: long enough for Azurite to read the databases it has. */
+  timeoutMs?: number;
+  /** Told once, when the store is not attached after a few seconds (Azurite reading a large database). */
+  onSlowStart?: (message: string) => void;
+}
+
+/** What an attachment may take beyond Azurite's own start (the host's start, a host stopping first). */
+const ATTACH_MARGIN_MS = 60_000;
+const SLOW_START_MS = 3_000;
+
+export function slowStartMessage(dataDir: string, bytes: number): string {
+  return `waiting for the embedded store in ${path.resolve(dataDir)}: Azurite reads its ${Math.round(bytes / 1e6)} MB of data whole before it answers (about a minute per GB)`;
+}
+
+async function attachBy(dataDir: string, deadline: number): Promise<Omit<SharedAzurite, 'failedSaves'>> {
   let hostFailure: Promise<string> | undefined;
   let waitingFor = 'the embedded Azurite to start';
   while (Date.now() < deadline) {
@@ -48,7 +75,7 @@ export async function attachAzurite(dataDir: string, timeoutMs = 90_000): Promis
       await removeLockIf(dataDir, read.raw);
     } else if (read.lock.state === 'ready' && read.lock.controlPort) {
       const attached = await register(read.lock.controlPort);
-      if (attached) return Object.assign(attached, { failedSaves: failed });
+      if (attached) return attached;
       waitingFor = `the embedded Azurite of pid ${read.lock.pid} to answer or stop`;
     }
     const failure = await Promise.race([hostFailure ?? sleep(POLL_MS), sleep(POLL_MS)]);
