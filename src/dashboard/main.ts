@@ -183,6 +183,8 @@ async function load(): Promise<void> {
   for (const element of document.querySelectorAll('main > section')) element.classList.add('stale');
   const started = performance.now();
   const filters = apiFilters(state);
+  // Charts show every bucket between their first and last, empty ones too.
+  const step = state.granularity === 'day' ? 86_400 : 3_600;
   let rows = 0;
   let failed = 0;
   const fill = async (id: string, parts: Part[]): Promise<void> => {
@@ -206,14 +208,19 @@ async function load(): Promise<void> {
     }
   });
   await Promise.all([
-    fill('rooms', [partOf<RoomsOperationsRow>('rooms-operations', filters, renderRoomsOperations), partOf<RoomRow>('rooms', filters, renderRooms)]),
+    fill('rooms', [
+      partOf<RoomsOperationsRow>('rooms-operations', filters, (target, rows) => renderRoomsOperations(target, rows, step)),
+      partOf<RoomRow>('rooms', filters, renderRooms),
+    ]),
     fill('recordings', [
-      partOf<RecordingsRow>('recordings', filters, renderRecordings),
+      partOf<RecordingsRow>('recordings', filters, (target, rows) => renderRecordings(target, rows, step)),
       partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall),
     ]),
-    fill('recording-operations', [partOf<RecordingOperationsRow>('recording-operations', filters, renderRecordingOperations)]),
-    fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, renderCallVolume)]),
-    fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, renderCallQuality)]),
+    fill('recording-operations', [
+      partOf<RecordingOperationsRow>('recording-operations', filters, (target, rows) => renderRecordingOperations(target, rows, step)),
+    ]),
+    fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, (target, rows) => renderCallVolume(target, rows, step))]),
+    fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, (target, rows) => renderCallQuality(target, rows, step))]),
     fill('calls', [
       partOf<CallRow>('calls', filters, (target, callRows) =>
         renderCalls(target, callRows, {
@@ -223,7 +230,7 @@ async function load(): Promise<void> {
         }),
       ),
     ]),
-    fill('usage', [partOf<UsageRow>('usage', filters, renderUsage)]),
+    fill('usage', [partOf<UsageRow>('usage', filters, (target, rows) => renderUsage(target, rows, step))]),
     fill('retirement', [partOf<RetirementRow>('retirement', filters, renderRetirement)]),
     health,
     openCall(state.call, null),

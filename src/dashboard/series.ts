@@ -27,9 +27,29 @@ export interface PivotOptions<T> {
   combine?: Combine;
   /** What a key without a row in a bucket shows: 0 for counts, null (a gap) for measures. */
   missing?: 0 | null;
+  /**
+   * The buckets' size in seconds: every bucket between the first and the last is shown, those
+   * without rows as `missing`, so a line does not run straight across empty hours. Absent: only the
+   * buckets rows have (months, which differ in length).
+   */
+  step?: number;
 }
 
-/** One series per key, over every bucket any row has; series ordered by their total, largest first. */
+/** Charts show at most this many buckets filled in; a longer range shows the buckets it has. */
+const MAX_FILLED_BUCKETS = 50_000;
+
+/** Every `step` from the first time to the last; the times themselves when there is no step or too many. */
+export function bucketTimes(times: readonly number[], step: number | undefined): number[] {
+  const sorted = [...times].sort((a, b) => a - b);
+  const first = sorted[0];
+  const last = sorted[sorted.length - 1];
+  if (step === undefined || !(step > 0) || first === undefined || last === undefined || (last - first) / step > MAX_FILLED_BUCKETS) return sorted;
+  const all = new Set<number>(sorted);
+  for (let time = first; time < last; time += step) all.add(time);
+  return [...all].sort((a, b) => a - b);
+}
+
+/** One series per key, over every bucket (see `step`); series ordered by their total, largest first. */
 export function pivot<T>(rows: readonly T[], options: PivotOptions<T>): TimeSeries {
   const { combine = 'sum', missing = 0 } = options;
   const byKey = new Map<string, Map<number, number>>();
@@ -46,14 +66,14 @@ export function pivot<T>(rows: readonly T[], options: PivotOptions<T>): TimeSeri
     const before = points.get(time);
     points.set(time, before === undefined ? value : combine === 'sum' ? before + value : Math.max(before, value));
   }
-  const sorted = [...times].sort((a, b) => a - b);
+  const sorted = bucketTimes([...times], options.step);
   const series = [...byKey.entries()].map(([label, points]) => ({ label, values: sorted.map((time) => points.get(time) ?? missing) }));
   series.sort((a, b) => total(b.values) - total(a.values) || a.label.localeCompare(b.label));
   return { times: sorted, series };
 }
 
 /** Per bucket, the share of `part` in `whole`, in percent (null where nothing happened). */
-export function percentOver<T>(rows: readonly T[], bucket: (row: T) => string, whole: (row: T) => number, part: (row: T) => number): TimeSeries {
+export function percentOver<T>(rows: readonly T[], bucket: (row: T) => string, whole: (row: T) => number, part: (row: T) => number, step?: number): TimeSeries {
   const sums = new Map<number, { whole: number; part: number }>();
   for (const row of rows) {
     const time = Date.parse(bucket(row)) / 1000;
@@ -63,10 +83,10 @@ export function percentOver<T>(rows: readonly T[], bucket: (row: T) => string, w
     sum.part += part(row);
     sums.set(time, sum);
   }
-  const times = [...sums.keys()].sort((a, b) => a - b);
+  const times = bucketTimes([...sums.keys()], step);
   const values = times.map((time) => {
-    const sum = sums.get(time) as { whole: number; part: number };
-    return sum.whole > 0 ? (100 * sum.part) / sum.whole : null;
+    const sum = sums.get(time);
+    return sum !== undefined && sum.whole > 0 ? (100 * sum.part) / sum.whole : null;
   });
   return { times, series: [{ label: 'success rate %', values }] };
 }

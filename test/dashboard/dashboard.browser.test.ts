@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
 import { cli, ROOT } from '../support/cli.js';
-import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
+import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 /** Debian's chromium, or another one named by CHROMIUM_PATH. */
@@ -49,7 +49,13 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
         api(view, params),
       ),
     )) as [Row[], Row[], Row[], Row[], Row[], Row[], Row[], Row[]];
-    const buckets = (rows: readonly Row[]): number => new Set(rows.map((row) => row['bucket'])).size;
+    // A time chart shows every bucket from its first to its last, empty ones too.
+    const step = params['granularity'] === 'day' ? 86_400_000 : 3_600_000;
+    const span = (bucketList: Iterable<unknown>): number => {
+      const times = [...new Set(bucketList)].map((bucket) => Date.parse(String(bucket)));
+      return times.length === 0 ? 0 : (Math.max(...times) - Math.min(...times)) / step + 1;
+    };
+    const buckets = (rows: readonly Row[]): number => span(rows.map((row) => row['bucket']));
     const failed = (row: Row): boolean => isFailedResult(row['resultType'] as string, row['resultSignature'] as string);
     const charts = new Map<string, { total: number; points: number }>();
     const opsTotal = sum(ops, (row) => num(row, 'count'));
@@ -62,7 +68,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
       entry.ok += failed(row) ? 0 : num(row, 'count');
       rate.set(row['bucket'], entry);
     }
-    charts.set('rooms-success-rate', { total: sum([...rate.values()], (entry) => (100 * entry.ok) / entry.all), points: rate.size });
+    charts.set('rooms-success-rate', { total: sum([...rate.values()], (entry) => (100 * entry.ok) / entry.all), points: span(rate.keys()) });
     const failures = ops.filter(failed);
     charts.set('rooms-failures', { total: sum(failures, (row) => num(row, 'count')), points: buckets(failures) });
     charts.set('rooms-failures-by-signature', {
@@ -147,7 +153,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
           }
         }
       }
-      charts.set(`call-quality-${chart}`, { total, points: drawn.size });
+      charts.set(`call-quality-${chart}`, { total, points: span(drawn) });
     }
     const units = new Set(retirement.map((row) => row['unitType'] as string));
     for (const unit of units) {
@@ -214,8 +220,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const logs = path.join(work, 'logs');
     expect((await cli(['generate', '--out', logs, '--hours', '4', '--resources', '2', '--seed', '11'])).code).toBe(0);
+    // Its records lie in the first hour and the fourth only: its charts have two empty hours between.
     const hostile = roomsRecords(8, 99).map((record, i) => ({
       ...record,
+      time: `2024-05-25T0${i < 4 ? 0 : 3}:1${i}:00.000Z`,
       operationName: i % 2 === 0 ? HOSTILE : i === 7 ? DISGUISED : record['operationName'],
       properties: { ...(record['properties'] as object), roomId: i === 6 ? LONG_ROOM : i === 7 ? DISGUISED : `${HOSTILE}${i}` },
     }));
@@ -319,6 +327,19 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect([...problems, ...reopened.problems]).toEqual([]);
     await page.close();
     await reopened.page.close();
+  });
+
+  it('a chart shows the empty hours between its first and its last as 0, not a line across them', async () => {
+    const params = { resource: RESOURCE };
+    const ops = await api('rooms-operations', params);
+    expect(new Set(ops.map((row) => row['bucket']))).toEqual(new Set(['2024-05-25T00:00:00.000Z', '2024-05-25T03:00:00.000Z']));
+    const { page, problems } = await openPage(`?resource=${encodeURIComponent(RESOURCE)}`);
+    const shown = await shownCharts(page);
+    for (const chart of ['rooms-operations-by-operation', 'rooms-operations-by-signature', 'rooms-success-rate'])
+      expect(shown.get(chart)?.points, chart).toBe(4);
+    expect(shown.get('rooms-operations-by-operation')?.total).toBe(8);
+    expect(problems).toEqual([]);
+    await page.close();
   });
 
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {

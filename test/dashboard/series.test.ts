@@ -53,6 +53,53 @@ describe('dashboard series', () => {
     expect(data.series[0]?.values).toEqual([87.5, null]);
   });
 
+  it('with the bucket size, empty buckets between the first and the last are shown: 0 for counts, gaps for measures and rates', () => {
+    const hour = 3600;
+    const at = (iso: string): number => Date.parse(iso) / 1000;
+    const gappy = [
+      { bucket: '2024-06-01T10:00:00Z', op: 'CreateRoom', n: 4, p: 12 },
+      { bucket: '2024-06-01T14:00:00Z', op: 'CreateRoom', n: 1, p: 30 },
+    ];
+    const counts = pivot(gappy, { bucket: (r) => r.bucket, key: (r) => r.op, value: (r) => r.n, step: hour });
+    expect(counts.times).toEqual([0, 1, 2, 3, 4].map((i) => at('2024-06-01T10:00:00Z') + i * hour));
+    expect(counts.series).toEqual([{ label: 'CreateRoom', values: [4, 0, 0, 0, 1] }]);
+    const measures = pivot(gappy, { bucket: (r) => r.bucket, key: (r) => r.op, value: (r) => r.p, combine: 'max', missing: null, step: hour });
+    expect(measures.series[0]?.values).toEqual([12, null, null, null, 30]);
+    const rate = percentOver(
+      gappy,
+      (r) => r.bucket,
+      (r) => r.n,
+      (r) => r.n,
+      hour,
+    );
+    expect(rate.series[0]?.values).toEqual([100, null, null, null, 100]);
+    // Without a size (months), only the buckets rows have.
+    expect(pivot(gappy, { bucket: (r) => r.bucket, key: (r) => r.op, value: (r) => r.n }).times).toEqual([
+      at('2024-06-01T10:00:00Z'),
+      at('2024-06-01T14:00:00Z'),
+    ]);
+    // Days.
+    const days = pivot(
+      [
+        { bucket: '2024-06-01T00:00:00Z', n: 1 },
+        { bucket: '2024-06-04T00:00:00Z', n: 2 },
+      ],
+      { bucket: (r) => r.bucket, key: () => 'x', value: (r) => r.n, step: 86_400 },
+    );
+    expect(days.series[0]?.values).toEqual([1, 0, 0, 2]);
+  });
+
+  it('a range of more buckets than a chart can draw shows the buckets it has', () => {
+    const data = pivot(
+      [
+        { bucket: '1970-01-01T00:00:00Z', n: 1 },
+        { bucket: '2100-01-01T00:00:00Z', n: 2 },
+      ],
+      { bucket: (r) => r.bucket, key: () => 'x', value: (r) => r.n, step: 3600 },
+    );
+    expect(data.series[0]?.values).toEqual([1, 2]);
+  });
+
   it('keeps the largest series and adds up the rest in one, gaps staying gaps', () => {
     const data = {
       times: [1, 2],

@@ -26,7 +26,7 @@ const METRICS: readonly Metric[] = [
 const PERCENTILES = ['p50', 'p95'] as const;
 
 /** Call quality: streams and poor streams per media type over time, and p50/p95 of jitter, round trip and packet loss. */
-export function renderCallQuality(target: HTMLElement, rows: readonly CallQualityRow[]): void {
+export function renderCallQuality(target: HTMLElement, rows: readonly CallQualityRow[], step: number): void {
   const streams = rows.reduce((sum, row) => sum + row.streams, 0);
   const poor = rows.reduce((sum, row) => sum + row.poorStreams, 0);
   renderCharts(target, [
@@ -35,7 +35,7 @@ export function renderCallQuality(target: HTMLElement, rows: readonly CallQualit
       title: 'Streams by media type',
       unit: 'streams',
       note: 'by the hour or day their call started',
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.streams }), MAX_LINES),
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.streams, step }), MAX_LINES),
     },
     {
       id: 'call-quality-poor-streams',
@@ -43,18 +43,18 @@ export function renderCallQuality(target: HTMLElement, rows: readonly CallQualit
       unit: 'streams',
       note: 'average jitter above 30 ms, packet loss above 10 % or round trip above 500 ms',
       caption: () => `${formatNumber(poor)} of ${formatNumber(streams)} streams poor (${streams === 0 ? '–' : `${formatNumber((100 * poor) / streams)} %`})`,
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams }), MAX_LINES),
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams, step }), MAX_LINES),
     },
-    ...METRICS.map((metric) => metricChart(rows, metric, streams)),
+    ...METRICS.map((metric) => metricChart(rows, metric, streams, step)),
   ]);
 }
 
-function metricChart(rows: readonly CallQualityRow[], metric: Metric, streams: number): ChartDescription {
+function metricChart(rows: readonly CallQualityRow[], metric: Metric, streams: number, step: number): ChartDescription {
   const points = rows.flatMap((row) => {
     const stats = metric.stats(row);
     return PERCENTILES.map((p) => ({ bucket: row.bucket, key: `${row.mediaType} ${p}`, value: stats[p] === null ? null : stats[p] * metric.scale }));
   });
-  const lines = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
+  const lines = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null, step });
   lines.series.sort((a, b) => a.label.localeCompare(b.label));
   const highest = Math.max(0, ...rows.map((row) => (metric.stats(row).max ?? 0) * metric.scale));
   return {

@@ -4,7 +4,7 @@ import { pivot, totalsOfMaps } from '../series.js';
 import type { CallVolumeRow } from '../../lib/querying/queryRows.js';
 
 /** Call volume: calls and call minutes over time, impacted and recorded calls, by call type and endpoint type. */
-export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeRow[]): void {
+export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeRow[], step: number): void {
   const calls = rows.reduce((sum, row) => sum + row.calls, 0);
   const impacted = rows.reduce((sum, row) => sum + row.impactedCalls, 0);
   const recorded = rows.reduce((sum, row) => sum + row.recordedCalls, 0);
@@ -13,14 +13,14 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
     { bucket: row.bucket, key: 'impacted', value: row.impactedCalls },
     { bucket: row.bucket, key: 'recorded', value: row.recordedCalls },
   ]);
-  const byKind = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value });
+  const byKind = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, step });
   byKind.series.sort((a, b) => ORDER.indexOf(a.label) - ORDER.indexOf(b.label));
   const minutes = pivot(
     rows.flatMap((row) => [
       { bucket: row.bucket, key: 'call minutes', value: row.callSeconds / 60 },
       { bucket: row.bucket, key: 'participant minutes', value: row.participantSeconds / 60 },
     ]),
-    { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value },
+    { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, step },
   );
   minutes.series.sort((a, b) => a.label.localeCompare(b.label));
   renderCharts(target, [

@@ -7,16 +7,21 @@ import type { RecordingOperationsRow } from '../../lib/querying/queryRows.js';
 const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 
 /** Recording operations: counts, p50/p95/p99 latency per operation, failures by SDK. */
-export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationsRow[]): void {
+export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationsRow[], step: number): void {
   const failed = rows.filter((row) => row.failed > 0);
   renderCharts(target, [
     {
       id: 'recording-operations-count',
       title: 'Operations by operation',
       unit: 'operations',
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), 8),
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count, step }), 8),
     },
-    ...chartsPer(rows, (row) => row.operationName, latencyChart, { id: 'recording-latency', title: 'Latency', unit: 'ms' }),
+    ...chartsPer(
+      rows,
+      (row) => row.operationName,
+      (operation, ofOperation) => latencyChart(operation, ofOperation, step),
+      { id: 'recording-latency', title: 'Latency', unit: 'ms' },
+    ),
     {
       id: 'recording-failures-by-sdk',
       title: 'Failures by SDK',
@@ -50,9 +55,9 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
   );
 }
 
-function latencyChart(operation: string, ofOperation: readonly RecordingOperationsRow[]): ChartDescription {
+function latencyChart(operation: string, ofOperation: readonly RecordingOperationsRow[], step: number): ChartDescription {
   const points = ofOperation.flatMap((row) => PERCENTILES.map((p) => ({ bucket: row.bucket, key: p, value: row.durationMs[p] })));
-  const latency = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null });
+  const latency = pivot(points, { bucket: (p) => p.bucket, key: (p) => p.key, value: (p) => p.value, combine: 'max', missing: null, step });
   latency.series.sort((a, b) => a.label.localeCompare(b.label));
   return {
     id: `recording-latency-${operation}`,

@@ -4,19 +4,19 @@ import { pivot, totalsOfMaps } from '../series.js';
 import type { RecordingsPerCallRow, RecordingsRow } from '../../lib/querying/queryRows.js';
 
 /** Recordings: count and hours over time; by format, channel, content and end reason. */
-export function renderRecordings(target: HTMLElement, rows: readonly RecordingsRow[]): void {
+export function renderRecordings(target: HTMLElement, rows: readonly RecordingsRow[], step: number): void {
   renderCharts(target, [
     {
       id: 'recordings-count',
       title: 'Recordings',
       unit: 'recordings',
-      lines: pivot(rows, { bucket: (r) => r.bucket, key: () => 'recordings', value: (r) => r.recordings }),
+      lines: pivot(rows, { bucket: (r) => r.bucket, key: () => 'recordings', value: (r) => r.recordings, step }),
     },
     {
       id: 'recordings-hours',
       title: 'Recorded hours',
       unit: 'hours',
-      lines: pivot(rows, { bucket: (r) => r.bucket, key: () => 'hours', value: (r) => r.recordingSeconds / 3600 }),
+      lines: pivot(rows, { bucket: (r) => r.bucket, key: () => 'hours', value: (r) => r.recordingSeconds / 3600, step }),
     },
     { id: 'recordings-by-format', title: 'By format', unit: 'recordings', bars: totalsOfMaps(rows, (r) => r.byFormat) },
     { id: 'recordings-by-channel', title: 'By channel', unit: 'recordings', bars: totalsOfMaps(rows, (r) => r.byChannel) },

@@ -11,7 +11,7 @@ const MAX_LINES = 8;
 const failed = (row: RoomsOperationsRow): boolean => isFailedResult(row.resultType, row.resultSignature);
 
 /** Rooms: operations by name and by result, success rate, failures, and the rooms with their lifecycle. */
-export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationsRow[]): void {
+export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsOperationsRow[], step: number): void {
   const all = rows.reduce((sum, row) => sum + row.count, 0);
   const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
   const failures = rows.filter(failed);
@@ -20,13 +20,13 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       id: 'rooms-operations-by-operation',
       title: 'Operations by operation',
       unit: 'operations',
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count }), MAX_LINES),
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count, step }), MAX_LINES),
     },
     {
       id: 'rooms-operations-by-signature',
       title: 'Operations by result signature',
       unit: 'operations',
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count }), MAX_LINES),
+      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.resultSignature || '(none)', value: (r) => r.count, step }), MAX_LINES),
     },
     {
       id: 'rooms-success-rate',
@@ -39,6 +39,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
         (r) => r.bucket,
         (r) => r.count,
         (r) => (failed(r) ? 0 : r.count),
+        step,
       ),
     },
     {
@@ -46,7 +47,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       title: 'Failures by operation and signature',
       unit: 'failures',
       lines: largestSeries(
-        pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count }),
+        pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count, step }),
         MAX_LINES,
       ),
     },

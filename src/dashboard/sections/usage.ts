@@ -3,7 +3,7 @@ import { pivot } from '../series.js';
 import type { UsageRow } from '../../lib/querying/queryRows.js';
 
 /** Usage: one chart per unit (minutes and megabytes do not share an axis), a line per usage type. */
-export function renderUsage(target: HTMLElement, rows: readonly UsageRow[]): void {
+export function renderUsage(target: HTMLElement, rows: readonly UsageRow[], step: number): void {
   renderCharts(
     target,
     chartsPer(
@@ -13,7 +13,7 @@ export function renderUsage(target: HTMLElement, rows: readonly UsageRow[]): voi
         id: `usage-${unit}`,
         title: `Usage in ${unit.toLowerCase()}s`,
         unit: unit.toLowerCase(),
-        lines: pivot(ofUnit, { bucket: (r) => r.bucket, key: (r) => r.usageType, value: (r) => r.quantity }),
+        lines: pivot(ofUnit, { bucket: (r) => r.bucket, key: (r) => r.usageType, value: (r) => r.quantity, step }),
       }),
       { id: 'usage', title: 'Usage', unit: '' },
     ),
