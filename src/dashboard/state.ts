@@ -19,7 +19,9 @@ export function readState(search: string): DashboardState {
   const params = new URLSearchParams(search);
   const granularity = params.get('granularity') === 'day' ? 'day' : 'hour';
   const text = (name: string): string => (params.get(name) ?? '').trim();
-  return { from: text('from'), to: text('to'), granularity, resource: text('resource'), search: text('search'), call: text('call') };
+  // A CorrelationId is kept as given: one logged with spaces around it is opened as it is.
+  const call = params.get('call') ?? '';
+  return { from: text('from'), to: text('to'), granularity, resource: text('resource'), search: text('search'), call: call.trim() === '' ? '' : call };
 }
 
 /** The query string for a state, keeping parameters the page does not own (the function key) and leaving defaults out. */

@@ -193,6 +193,33 @@ describe('as a user found them', () => {
     expect(health.status).toBe('ok');
   });
 
+  it('a CorrelationId logged with spaces around it is found as given, and a pasted id with a trailing space still finds its call', async () => {
+    const file = path.join(work, 'spaced-ids.json');
+    const summary = (correlationId: string, recordingId: string): string =>
+      JSON.stringify({
+        time: '2024-06-01T10:00:00Z',
+        resourceId: '/S/R',
+        category: 'CallRecordingSummary',
+        operationName: 'RecordingSummary',
+        correlationId,
+        properties: { recordingId, recordingLength: 10 },
+      });
+    await writeFile(file, [summary(' spaced', 'R1'), summary('plain', 'R2')].join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--category', 'CallRecordingSummary', ...storage])).code).toBe(0);
+    const found = async (id: string): Promise<string[]> => {
+      const run = await cli(['query', 'calls', '--correlation-id', id, '--format', 'json', ...storage]);
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { correlationId: string }[]).map((row) => row.correlationId);
+    };
+    expect(await found(' spaced')).toEqual([' spaced']);
+    expect(await found('plain ')).toEqual(['plain']);
+    expect(await found(' PLAIN')).toEqual(['plain']);
+    const blank = await cli(['query', 'calls', '--correlation-id', '  ', ...storage]);
+    expect(blank.code).toBe(2);
+    expect(blank.stderr).toMatch(/--correlation-id must not be empty/);
+  });
+
   it('an empty path given to process is refused (exit 2) instead of reading the working folder', async () => {
     const run = await cli(['process', '', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(run.code).toBe(2);

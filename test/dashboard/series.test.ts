@@ -146,6 +146,9 @@ describe('dashboard state in the URL', () => {
 
   it('reads odd input forgivingly: unknown granularity is hour, values are trimmed', () => {
     expect(readState('?granularity=week&from=%202024-05-25%20&search=')).toEqual({ ...DEFAULT_STATE, from: '2024-05-25' });
+    // A CorrelationId is kept as given (one can be logged with spaces); blank is none.
+    expect(readState('?call=%20abc').call).toBe(' abc');
+    expect(readState('?call=%20%20').call).toBe('');
   });
 
   it('passes the filters to the API as its parameters, and nothing else', () => {

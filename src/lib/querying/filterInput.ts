@@ -29,7 +29,11 @@ export const filterInputSchema = z
     from: isoTime.optional(),
     to: isoTime.optional(),
     resource: nonEmpty.optional(),
-    correlationId: nonEmpty.optional(),
+    // Not trimmed: an id logged with spaces around it is matched as given (readCallRows also tries it trimmed).
+    correlationId: z
+      .string()
+      .refine((value) => value.trim() !== '', 'must not be empty')
+      .optional(),
   })
   .refine((input) => !input.from || !input.to || input.from < input.to, { message: FROM_AFTER_TO, path: ['from'] });
 

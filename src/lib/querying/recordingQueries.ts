@@ -177,7 +177,7 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
   };
   const id = filters.correlationId;
   if (id === undefined) return read(undefined);
-  for (const variant of new Set([id, id.toLowerCase(), id.toUpperCase()])) {
+  for (const variant of new Set([id, id.trim()].flatMap((given) => [given, given.toLowerCase(), given.toUpperCase()]))) {
     const rows = await read(boundedKey(callPartition(variant)));
     if (rows.length > 0) return rows;
   }
