@@ -213,6 +213,25 @@ describe('the table index in the embedded Azurite', () => {
     expect(JSON.stringify(withIndex)).toContain('"n":500');
   }, 60_000);
 
+  it('takes table names in any case, as Azure does (Azurite alone answers TableNotFound for a table created as AcsUsage and read as acsUsage)', async () => {
+    const created = TableClient.fromConnectionString(indexed.connectionString, 'CaseTable', { allowInsecureConnection: true });
+    await created.createTable();
+    await created.upsertEntity({ partitionKey: 'p', rowKey: 'a', n: 1 }, 'Replace');
+    const other = TableClient.fromConnectionString(indexed.connectionString, 'casetable', { allowInsecureConnection: true });
+    await other.upsertEntity({ partitionKey: 'p', rowKey: 'b', n: 2 }, 'Replace');
+    const transaction = new TableTransaction();
+    transaction.createEntity({ partitionKey: 'p', rowKey: 'c', n: 3 });
+    await TableClient.fromConnectionString(indexed.connectionString, 'CASETABLE', { allowInsecureConnection: true }).submitTransaction(transaction.actions);
+    const rows: unknown[] = [];
+    for await (const row of other.listEntities()) rows.push([row.rowKey, row['n']]);
+    expect(rows).toEqual([
+      ['a', 1],
+      ['b', 2],
+      ['c', 3],
+    ]);
+    expect((await created.getEntity('p', 'c'))['n']).toBe(3);
+  });
+
   it('a database it saved opens in a plain Azurite, and one a plain Azurite saved opens with it', async () => {
     await Promise.all([indexed.stop(), plain.stop()]);
     // Swap: each database is opened by the other kind.

@@ -44,6 +44,8 @@ interface TableStore {
   encodeIfMatch: (this: TableStore, etag: string | undefined) => string | undefined;
   transactionRollbackTheseEntities: EntityDoc[];
   getMaxResultsOption: (this: TableStore, queryOptions: QueryOptions) => number;
+  getTableCollectionName: (this: TableStore, account: string, table: string) => string;
+  db: { collections: Collection[] };
   decodeContinuationHeader: (this: TableStore, header: unknown) => string | undefined;
 }
 
@@ -253,7 +255,17 @@ export function installTableIndex(azuriteEntry: string): void {
 
   const getEntityCollection = store['getEntityCollection'] as unknown as TableStore['getEntityCollection'];
   (store as unknown as TableStore).getEntityCollection = function (this: TableStore, account, table, context) {
-    const collection = getEntityCollection.call(this, account, table, context);
+    let collection: Collection;
+    try {
+      collection = getEntityCollection.call(this, account, table, context);
+    } catch (error) {
+      // Azurite names a table's collection as the table was created and looks it up as asked or in
+      // lower case; table names ignore case in Azure, so `acsUsage` is the table `AcsUsage`.
+      const wanted = this.getTableCollectionName(account, table).toLowerCase();
+      const found = this.db.collections.find((candidate) => candidate.name.toLowerCase() === wanted);
+      if (!found) throw error;
+      collection = found;
+    }
     indexOf(collection);
     return collection;
   };
