@@ -114,5 +114,22 @@ describe('filters forgive', () => {
       const run = await runInProcess(['query', ...args, ...storage]);
       expect(run.stderr, args.join(' ')).not.toMatch(/note:/);
     }
+    // Retirement sums whole days at any granularity: an hour inside a day is told so.
+    for (const granularity of ['hour', 'day']) {
+      const retirement = await runInProcess([
+        'query',
+        'retirement',
+        '--granularity',
+        granularity,
+        '--from',
+        '2024-05-25T01:00Z',
+        '--to',
+        '2024-05-25T02:00Z',
+        ...storage,
+      ]);
+      expect(retirement.code).toBe(0);
+      expect(retirement.stderr).toMatch(/^note: this view sums whole days: 2024-05-25T01:00:00.000Z and 2024-05-25T02:00:00.000Z fall inside a day/m);
+    }
+    expect((await runInProcess(['query', 'retirement', '--from', '2024-05-25', ...storage])).stderr).not.toMatch(/note:/);
   });
 });

@@ -46,7 +46,7 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   const settings = cliSettings(flags);
   const storage = await openStorage(flags, settings.tablePrefix);
   try {
-    const note = dayBucketNote(filters, definition.columns.includes('bucket'));
+    const note = dayBucketNote(filters, definition.columns.includes('bucket'), definition.readsDays === true);
     if (note !== undefined) err.write(`note: ${note}\n`);
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);

@@ -26,6 +26,8 @@ export interface ViewDefinition {
   additive?: readonly string[];
   /** Whether the view accepts a correlation-id filter. */
   byCorrelationId: boolean;
+  /** The view reads whole days whatever the granularity (retirement sums daily rows into months). */
+  readsDays?: boolean;
   run(tables: TableStore, filters: ViewFilters): Promise<readonly object[]>;
   /**
    * The same rows in the same order, group by group, read only as far as the caller iterates,
@@ -165,6 +167,7 @@ const DEFINITIONS = {
     columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
     tableColumns: ['month', 'usageType', 'quantity', 'service', 'fate'],
     byCorrelationId: false,
+    readsDays: true,
     run: queryRetirement,
   },
   'recordings-per-call': {
