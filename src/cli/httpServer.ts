@@ -65,8 +65,9 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
   if (hostHeader === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
     return errorResult(400, 'bad_request', 'an HTTP/1.1 request must have a Host header');
   }
-  if (loopbackOnly && !isLoopback(hostName(hostHeader ?? ''))) {
-    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader ?? '')}`);
+  // A page a browser was lured to sends the host it was reached by; an HTTP/1.0 client without a Host header is no browser.
+  if (loopbackOnly && hostHeader !== undefined && !isLoopback(hostName(hostHeader))) {
+    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
   }
   const url = requestUrl(request.url ?? '/');
   if (url === null) return errorResult(400, 'bad_request', 'the request target is not a valid URL');

@@ -186,6 +186,10 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     const hostless = await rawRequest('GET /api/health HTTP/1.1\r\n\r\n');
     expect([hostless.status, code(hostless.body)]).toEqual([400, 'bad_request']);
     expect(hostless.body).toContain('Host');
+    // HTTP/1.0 has no Host header; such a client is no browser a page could lure: it is served.
+    const oldClient = await rawRequest('GET /api/health HTTP/1.0\r\n\r\n');
+    expect(oldClient.status).toBe(200);
+    expect(JSON.parse(oldClient.body)).toHaveProperty('status');
     const expectation = await rawRequest('GET /api/health HTTP/1.1\r\nHost: localhost\r\nExpect: bogus\r\n\r\n');
     expect([expectation.status, code(expectation.body)]).toEqual([417, 'expectation_failed']);
 

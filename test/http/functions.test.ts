@@ -129,7 +129,7 @@ describe('GET /api/query/{view}, against Azurite', () => {
     const direct = await VIEWS['rooms']!.run(tables, { granularity: 'hour' });
     expect(direct.length).toBeGreaterThan(2);
     expect(response.status).toBe(200);
-    expect(headersOf(response)).toEqual({ 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
+    expect(headersOf(response)).toEqual({ 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const records = parseCsv(String(response.body));
     expect(records[0]).toEqual([...VIEWS['rooms']!.columns]);
     expect(records.slice(1)).toEqual(expectedCells(VIEWS['rooms']!.columns, direct));
@@ -143,7 +143,11 @@ describe('GET /api/query/{view}, against Azurite', () => {
     for (const [search, filters] of cases) {
       const response = await get(`/api/query/${view}${search}`, view);
       expect(response.status).toBe(200);
-      expect(headersOf(response)).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+      expect(headersOf(response)).toEqual({
+        'content-type': 'application/json; charset=utf-8',
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+      });
       const body = JSON.parse(String(response.body)) as QueryResponseBody;
       const direct = await VIEWS[view]!.run(tables, filters);
       expect(direct.length).toBeGreaterThan(0);

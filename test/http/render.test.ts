@@ -62,7 +62,7 @@ describe('rendering', () => {
     const req = request('calls', 'granularity=hour&from=2024-05-25&correlationId=c1');
     const result = renderPage(req, pageRows(callRows, req.page));
     expect(result.status).toBe(200);
-    expect(result.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+    expect(result.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     expect(jsonOf(result)).toEqual({
       view: 'calls',
       filters: { granularity: 'hour', from: '2024-05-25T00:00:00.000Z', to: null, resource: null, correlationId: 'c1' },
@@ -84,7 +84,7 @@ describe('rendering', () => {
     const req = request('calls', 'format=csv');
     const result = renderPage(req, pageRows(callRows, req.page));
     expect(result.status).toBe(200);
-    expect(result.headers).toEqual({ 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store' });
+    expect(result.headers).toEqual({ 'content-type': 'text/csv; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     const records = parseCsv(result.body);
     expect(records[0]).toEqual([...(VIEWS['calls']?.columns ?? [])]);
     expect(records.slice(1)).toEqual(expectedCells(VIEWS['calls']?.columns ?? [], callRows));
@@ -123,7 +123,7 @@ describe('rendering', () => {
     const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [], stuck: [] };
     expect(renderHealth(health)).toEqual({
       status: 200,
-      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
       body: JSON.stringify(health),
     });
     expect(renderHealth({ ...health, status: 'ok' }).status).toBe(200);

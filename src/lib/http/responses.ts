@@ -26,15 +26,18 @@ export const JSON_CONTENT_TYPE = 'application/json; charset=utf-8';
 export const CSV_CONTENT_TYPE = 'text/csv; charset=utf-8';
 export const CONTINUATION_HEADER = 'x-continuation-token';
 
+/** Text from the logs is in these bodies: a browser must take them as the type they say, never sniff them as a page. */
+const NO_SNIFF = { 'x-content-type-options': 'nosniff' };
+
 /** Answers depend on data that changes as logs arrive: no cache may keep them. */
 const NO_STORE = 'no-store';
 
 export function jsonResult(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': NO_STORE, ...headers }, body: JSON.stringify(body) };
+  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': NO_STORE, ...NO_SNIFF, ...headers }, body: JSON.stringify(body) };
 }
 
 export function csvResult(status: number, body: string, headers: Record<string, string> = {}): HttpResult {
-  return { status, headers: { 'content-type': CSV_CONTENT_TYPE, 'cache-control': NO_STORE, ...headers }, body };
+  return { status, headers: { 'content-type': CSV_CONTENT_TYPE, 'cache-control': NO_STORE, ...NO_SNIFF, ...headers }, body };
 }
 
 export function errorResult(status: number, code: string, message: string, details: ErrorDetail[] = [], extra: Record<string, unknown> = {}): HttpResult {
