@@ -1,8 +1,8 @@
 /**
  * The host of a data dir's embedded Azurite, run detached by `attachAzurite`: it owns the lock,
  * runs Azurite on the dir's files, and counts its clients by their open connections to its control
- * port (a client that dies, even by SIGKILL, closes its connection). When none is left for
- * `IDLE_MS`, it stops Azurite (which saves its databases), removes the lock and exits.
+ * port (a client that dies, even by SIGKILL, closes its connection). When none is left for a while
+ * (`idleMs`), it stops Azurite (which saves its databases), removes the lock and exits.
  * Usage: node azuriteHost.js <data dir> <pid of the command that starts it>
  */
 import { open } from 'node:fs/promises';
@@ -10,7 +10,12 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { startAzurite, type AzuriteInstance } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
+/** How long the host waits for another command once the last one left. */
 const IDLE_MS = 1000;
+/** A start this slow (Azurite reading large databases) is not paid again by a command soon after: the host waits twice as long, */
+const SLOW_START_MS = 10_000;
+/** up to this long. */
+const MAX_IDLE_MS = 300_000;
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
 const STARTER_CHECK_MS = 500;
 
@@ -37,6 +42,7 @@ let closing = false;
 const clients = new Set<Socket>();
 let idleTimer: NodeJS.Timeout | undefined;
 let starterCheck: NodeJS.Timeout | undefined;
+let idleMs = IDLE_MS;
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
@@ -44,7 +50,10 @@ try {
   makeDirectory(location);
   // The lock names Azurite from its start, so that a host killed while it starts leaves no unknown orphan.
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
+  const startedAt = Date.now();
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });
+  const startMs = Date.now() - startedAt;
+  if (startMs >= SLOW_START_MS) idleMs = Math.min(MAX_IDLE_MS, 2 * startMs);
   const ready = azurite;
   // An Azurite that ends on its own (killed, out of memory) takes the host with it: the lock goes, so
   // the next command starts a new one on the saved files instead of being handed this one's ports.
@@ -61,7 +70,7 @@ try {
     socket.on('error', () => {});
     socket.once('close', () => {
       clients.delete(socket);
-      if (clients.size === 0) idleTimer = setTimeout(() => void shutdown(0), IDLE_MS);
+      if (clients.size === 0) idleTimer = setTimeout(() => void shutdown(0), idleMs);
     });
     socket.write(JSON.stringify({ connectionString: ready.connectionString }) + '\n');
   });
