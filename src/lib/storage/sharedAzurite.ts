@@ -37,8 +37,10 @@ export async function attachAzurite(dataDir: string, options: AttachOptions = {}
   const failed = failedSaves(location);
   // A host's own start (its Azurite's, longer for larger databases) and then some.
   const deadline = Date.now() + (options.timeoutMs ?? ATTACH_MARGIN_MS + startAllowanceMs(location));
-  const slow = setTimeout(() => options.onSlowStart?.(slowStartMessage(dataDir, databaseBytes(location))), SLOW_START_MS);
-  slow.unref();
+  // Only a large database makes a start slow enough to explain (a busy machine alone may take seconds).
+  const bytes = databaseBytes(location);
+  const slow = bytes >= SLOW_START_BYTES ? setTimeout(() => options.onSlowStart?.(slowStartMessage(dataDir, bytes)), SLOW_START_MS) : undefined;
+  slow?.unref();
   try {
     return Object.assign(await attachBy(dataDir, deadline), { failedSaves: failed });
   } finally {
@@ -49,13 +51,15 @@ export async function attachAzurite(dataDir: string, options: AttachOptions = {}
 export interface AttachOptions {
   /** Default: long enough for Azurite to read the databases it has. */
   timeoutMs?: number;
-  /** Told once, when the store is not attached after a few seconds (Azurite reading a large database). */
+  /** Told once, when the store is not attached after a few seconds and its databases are large (Azurite reading them). */
   onSlowStart?: (message: string) => void;
 }
 
 /** What an attachment may take beyond Azurite's own start (the host's start, a host stopping first). */
 const ATTACH_MARGIN_MS = 60_000;
 const SLOW_START_MS = 3_000;
+/** Databases this large take seconds to read (about 45 ms per MB). */
+const SLOW_START_BYTES = 100e6;
 
 export function slowStartMessage(dataDir: string, bytes: number): string {
   return `waiting for the embedded store in ${path.resolve(dataDir)}: Azurite reads its ${Math.round(bytes / 1e6)} MB of data whole before it answers (about a minute per GB)`;
