@@ -109,7 +109,7 @@ export class KeyIndex {
   }
 
   /**
-   * The first `limit` documents, in key order, that a query's page can answer with: within `scope`
+   * The first `limit` documents in key order (returned in any order: Azurite sorts the page) that a query's page can answer with: within `scope`
    * (or anywhere), at or past `start` as Azurite's own continuation test takes it, and matching
    * `where`. Only documents up to the last of them are tested, so paging through a table costs one
    * pass over it, not one per page.
@@ -132,8 +132,14 @@ export class KeyIndex {
       const partitionKey = partitions[i] as string;
       const rows = this.partitions.get(partitionKey);
       if (!rows) continue;
+      const resumes = partitionKey === start.partitionKey && start.rowKey !== undefined;
+      if (!resumes && rows.size < limit - found.length) {
+        // Every match of this partition is on the page whatever their order (Azurite sorts the page): no need to sort its keys.
+        for (const doc of rows.values()) take(doc);
+        continue;
+      }
       const rowKeys = this.rowKeys(partitionKey, rows);
-      const from = partitionKey === start.partitionKey && start.rowKey !== undefined ? lowerBound(rowKeys, start.rowKey) : 0;
+      const from = resumes ? lowerBound(rowKeys, start.rowKey as string) : 0;
       for (let j = from; j < rowKeys.length; j++) if (take(rows.get(rowKeys[j] as string))) return found;
     }
     return found;
@@ -203,9 +209,15 @@ export function installTableIndex(azuriteEntry: string): void {
   const storeModule = path.join(path.dirname(azuriteEntry), 'table', 'persistence', 'LokiTableMetadataStore.js');
   const store = (require(storeModule) as { default: { prototype: Record<string, StoreMethod> } }).default.prototype;
   const generatorModule = path.join(path.dirname(azuriteEntry), 'table', 'persistence', 'LokiTableStoreQueryGenerator.js');
-  const queryGenerator = (
-    require(generatorModule) as { default: { generateQueryForPersistenceLayer: (options: QueryOptions, context: unknown) => (doc: EntityDoc) => unknown } }
-  ).default;
+  const queryGenerator = (require(generatorModule) as { default: { generateQueryForPersistenceLayer: WhereGenerator } }).default;
+  // The filter of the query in progress, already parsed and tested on its documents: Azurite's own
+  // query asks for it again (same options object) and then only tests the documents handed to it.
+  let tested: { options: QueryOptions; where: (doc: EntityDoc) => unknown } | undefined;
+  const generateWhere = queryGenerator.generateQueryForPersistenceLayer;
+  queryGenerator.generateQueryForPersistenceLayer = function (options, context) {
+    if (tested !== undefined && options === tested.options) return tested.where;
+    return generateWhere.call(this, options, context);
+  };
   const errorsModule = path.join(path.dirname(azuriteEntry), 'table', 'errors', 'StorageErrorFactory.js');
   const errors = (require(errorsModule) as { default: Record<string, (context: unknown) => Error> }).default;
   const notFound = errors['getEntityNotFound'];
@@ -295,7 +307,7 @@ export function installTableIndex(azuriteEntry: string): void {
   store['queryTableEntities'] = function (this: TableStore, ...args: unknown[]) {
     const [context, account, table, queryOptions, nextPartitionKey, nextRowKey] = args as [unknown, string, string, QueryOptions, unknown, unknown];
     // Invalid syntax throws here Azurite's own error, as its query would.
-    const where = queryGenerator.generateQueryForPersistenceLayer(queryOptions, context);
+    const where = generateWhere.call(queryGenerator, queryOptions, context);
     const limit = this.getMaxResultsOption(queryOptions) + 1;
     const start = { partitionKey: this.decodeContinuationHeader(nextPartitionKey), rowKey: this.decodeContinuationHeader(nextRowKey) };
     const collection = this.getEntityCollection(account, table, context);
@@ -317,13 +329,18 @@ export function installTableIndex(azuriteEntry: string): void {
       resultset.filterInitialized = true;
       return resultset;
     };
+    const matched = new Set(docs);
+    tested = { options: queryOptions, where: (doc) => matched.has(doc) || where(doc) };
     try {
       return queryTableEntities.apply(this, args);
     } finally {
+      tested = undefined;
       restore();
     }
   };
 }
+
+type WhereGenerator = (this: unknown, options: QueryOptions, context: unknown) => (doc: EntityDoc) => unknown;
 
 interface QueryOptions {
   filter?: string;
