@@ -9,7 +9,15 @@ import { PassThrough } from 'node:stream';
 import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { COMPILER_FLAGS } from '../../src/lib/v8Flags.js';
-import { compiledModule, databaseBytes, listeningPorts, resolveAzuriteEntry, startAllowanceMs, startAzurite } from '../../src/lib/storage/azurite.js';
+import {
+  compiledModule,
+  databaseBytes,
+  idleAfterStart,
+  listeningPorts,
+  resolveAzuriteEntry,
+  startAllowanceMs,
+  startAzurite,
+} from '../../src/lib/storage/azurite.js';
 import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
 
 function fakeChild(): { child: ChildProcess; stdout: PassThrough } {
@@ -134,5 +142,13 @@ describe('the time Azurite may take to start', () => {
     } finally {
       await rm(location, { recursive: true, force: true });
     }
+  });
+
+  it('a store slow to start stays up after its last command, so the next one does not wait again', () => {
+    expect(idleAfterStart(0)).toBe(1000);
+    expect(idleAfterStart(9_999)).toBe(1000);
+    // The 952 MB data dir: 29 s to read, then a minute for the next command.
+    expect(idleAfterStart(29_000)).toBe(58_000);
+    expect(idleAfterStart(600_000)).toBe(300_000);
   });
 });

@@ -67,6 +67,21 @@ export function databaseBytes(location: string): number {
   return bytes;
 }
 
+/** How long a host waits for another command once the last one left. */
+const IDLE_MS = 1000;
+/** A start this slow (Azurite reading large databases) is not paid again by a command soon after, */
+const SLOW_START_MS = 10_000;
+/** within this long. */
+const MAX_IDLE_MS = 300_000;
+
+/**
+ * How long the host of an Azurite that took `startMs` to start waits, once its last command left,
+ * before it stops it: a second, or twice a slow start (at most 5 minutes).
+ */
+export function idleAfterStart(startMs: number): number {
+  return startMs >= SLOW_START_MS ? Math.min(MAX_IDLE_MS, 2 * startMs) : IDLE_MS;
+}
+
 /** How long Azurite on `location` may take to listen: longer for larger databases (a data dir of months). */
 export function startAllowanceMs(location: string | undefined): number {
   return LISTEN_TIMEOUT_MS + (location === undefined ? 0 : Math.ceil((databaseBytes(location) / 1e6) * LOAD_MS_PER_MB));

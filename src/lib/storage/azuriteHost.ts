@@ -7,15 +7,9 @@
  */
 import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { startAzurite, type AzuriteInstance } from './azurite.js';
+import { idleAfterStart, startAzurite, type AzuriteInstance } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
-/** How long the host waits for another command once the last one left. */
-const IDLE_MS = 1000;
-/** A start this slow (Azurite reading large databases) is not paid again by a command soon after: the host waits twice as long, */
-const SLOW_START_MS = 10_000;
-/** up to this long. */
-const MAX_IDLE_MS = 300_000;
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
 const STARTER_CHECK_MS = 500;
 
@@ -42,7 +36,7 @@ let closing = false;
 const clients = new Set<Socket>();
 let idleTimer: NodeJS.Timeout | undefined;
 let starterCheck: NodeJS.Timeout | undefined;
-let idleMs = IDLE_MS;
+let idleMs = idleAfterStart(0);
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void shutdown(0));
 
@@ -52,8 +46,7 @@ try {
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   const startedAt = Date.now();
   azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });
-  const startMs = Date.now() - startedAt;
-  if (startMs >= SLOW_START_MS) idleMs = Math.min(MAX_IDLE_MS, 2 * startMs);
+  idleMs = idleAfterStart(Date.now() - startedAt);
   const ready = azurite;
   // An Azurite that ends on its own (killed, out of memory) takes the host with it: the lock goes, so
   // the next command starts a new one on the saved files instead of being handed this one's ports.
