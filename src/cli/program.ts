@@ -253,6 +253,7 @@ export async function runCli(
     command.commands.forEach(configure);
   };
   program.commands.forEach(configure);
+  refuseRepeatedOptions(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return 0;
@@ -272,4 +273,28 @@ export async function runCli(
     err.write(`acs-logs: ${oneLine(classifyError(error).message)}\n`);
     return 1;
   }
+}
+
+/**
+ * Filters that keep one value, where a second one given reads as "this one too" (`--resource a
+ * --resource b`) but only the last would count: giving one twice is a usage error. Other options
+ * keep the usual rule, the last one wins (an alias's `--data-dir` overridden).
+ */
+const SINGLE_FILTERS = new Set(['--from', '--to', '--resource', '--correlation-id', '--category', '--code', '--path']);
+
+function refuseRepeatedOptions(program: Command): void {
+  const visit = (command: Command): void => {
+    const given = new Map<string, number>();
+    for (const option of command.options) {
+      const flag = option.long;
+      if (flag === undefined || !SINGLE_FILTERS.has(flag)) continue;
+      command.on(`option:${option.name()}`, () => given.set(flag, (given.get(flag) ?? 0) + 1));
+    }
+    command.hook('preAction', () => {
+      const repeated = [...given].filter(([, times]) => times > 1).map(([flag]) => flag);
+      if (repeated.length > 0) throw new UsageError(`${repeated.join(', ')} given more than once: each takes one value (only the last would count)`);
+    });
+    command.commands.forEach(visit);
+  };
+  program.commands.forEach(visit);
 }

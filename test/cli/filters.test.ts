@@ -83,6 +83,22 @@ describe('filters forgive', () => {
     expect(wrong.stderr).toMatch(/--format <f>' argument 'xml' is invalid\. Allowed choices are table, json, csv\./);
   });
 
+  it('a filter given twice is a usage error naming it (only the last would count); other options keep the last value', async () => {
+    for (const args of [
+      ['query', 'usage', '--resource', 'a', '--resource', 'b'],
+      ['query', 'usage', '--from', '2024-05-25', '--from=2024-05-26'],
+      ['query', 'calls', '--correlation-id', 'x', '--correlation-id', 'y'],
+      ['quarantine', 'list', '--code', 'invalid_json', '--code', 'truncated'],
+    ]) {
+      const run = await runInProcess([...args, ...storage]);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr).toMatch(/--[a-z-]+ given more than once: each takes one value/);
+    }
+    const formats = await runInProcess(['query', 'usage', '--format', 'json', '--format', 'csv', ...storage]);
+    expect(formats.code).toBe(0);
+    expect(formats.stdout).toMatch(/^bucket,resourceId,/);
+  });
+
   it('a filter that matches nothing says what it searched for, on stderr, and exits 0', async () => {
     const run = await runInProcess(['query', 'calls', '--resource', 'no-such-acs', '--from', '2024-05-25', ...storage]);
     expect(run.code).toBe(0);
