@@ -267,6 +267,19 @@ describe('as a user found them', () => {
     const rooms = JSON.parse((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout) as { count: number }[];
     expect(rooms.reduce((sum, row) => sum + row.count, 0)).toBe(5);
   });
+  it('a file of a downloaded tree named otherwise than a log, given to process on its own, is replayed from disk when its folder is given', async () => {
+    const records = roomsRecords(3, 903, 2);
+    const long = { ...records[1], properties: { ...(records[1] as { properties: object }).properties, pad: 'z'.repeat(2 * 1024 * 1024) } };
+    const tree = path.join(work, 'renamed');
+    const file = path.join(tree, 'insights-logs-roomsoperational', blobPath(3).replace(/PT1H\.json$/, 'PT1H.txt'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, [records[0], long, records[2]].map((record) => JSON.stringify(record)).join('\n') + '\n');
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    expect((await cli(['process', file, '--quiet', ...storage])).stdout).toMatch(/ 2 records, 1 bad lines/);
+    const replay = await cli(['quarantine', 'replay', tree, '--max-line-bytes', '4194304', ...storage]);
+    expect(replay.stdout).toMatch(/1 applied \(1 records\)/);
+  });
+
   it('a local file that stopped changing --seal-after-minutes ago is final: its unfinished last line is quarantined, not left waiting', async () => {
     const file = path.join(work, 'cut.json');
     await writeFile(file, createRoom('/S/R', 'whole', 1) + '\n{"time": "2024-06-01T10:00:22Z", "operationName": "Crea');

@@ -75,7 +75,12 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
   if (flags.category !== undefined && !category) throw new UsageError(`--category must be one of ${CATEGORIES.join(', ')}, got "${flags.category}"`);
   let localPaths: string[];
   try {
-    localPaths = await expandLocalPaths(paths);
+    // Every file beneath them, whatever its name: an entry names the file it came from (one given to
+    // `process` on its own may have any name), and only files with entries are read.
+    const others: string[] = [];
+    localPaths = await expandLocalPaths(paths, { skipped: (file) => others.push(file) });
+    // Not spread as arguments: past ~100,000 files that overflows the stack.
+    for (const file of others) localPaths.push(file);
   } catch (error) {
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
