@@ -44,7 +44,7 @@ const SHARED_MODULE_TESTS = [
 
 export default defineConfig({
   test: {
-    globalSetup: ['test/support/azuriteGlobalSetup.ts'],
+    globalSetup: ['test/support/tempRootGlobalSetup.ts', 'test/support/azuriteGlobalSetup.ts'],
     setupFiles: ['test/support/functionsHost.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
