@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,6 +37,36 @@ describe('local files outside a laid-out tree', () => {
     await writeFile(lookalike, asJsonLines([...records.slice(0, 5), ...other.slice(5)]));
     expect(await processLocal(tables, [lookalike])).toEqual({ records: 30, names: [lookalike] });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records.slice(0, 5), ...other.slice(5)])));
+  });
+});
+
+describe('local files touched after they were read', () => {
+  it('cost no write, run after run, while their bytes are the same; a touched file that grows then reads only its new lines', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-touched-'));
+    const files: string[] = [];
+    const all = [];
+    for (let i = 0; i < 12; i++) {
+      const records = roomsRecords(3, 160 + i);
+      const file = path.join(dir, `export-${i}.json`);
+      await writeFile(file, asJsonLines(records));
+      files.push(file);
+      all.push(...records);
+    }
+    const tables = newTableStore();
+    expect((await processLocal(tables, files)).records).toBe(36);
+    const writes = (): number => tables.requests.writes + tables.requests.transactions;
+    for (let run = 1; run <= 2; run++) {
+      const later = new Date(Date.now() + run * 60_000);
+      for (const file of files) await utimes(file, later, later);
+      const before = writes();
+      expect((await processLocal(tables, files)).records).toBe(0);
+      // Before, each touched file's checkpoint was written again: 12 writes a run.
+      expect(writes() - before).toBe(0);
+    }
+    const more = roomsRecords(2, 180);
+    await appendFile(files[0] as string, asJsonLines(more));
+    expect((await processLocal(tables, files)).records).toBe(2);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...all, ...more])));
   });
 });
 

@@ -266,8 +266,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
     if (checkpoint.sealed || (checkpoint.offset >= stat.length && !final)) {
       // A file announced while still empty (as Event Grid announces diagnostic logs) is registered for the tail;
-      // a copy of what was read (a new ETag or creation time, the same bytes) just has its new properties recorded.
-      if ((!loaded || hinted || result.replaced) && !(await checkpoints.save(withStat(checkpoint, stat, location, now()), loaded?.etag))) continue;
+      // a copy of what was read (a new ETag or creation time, the same bytes) just has its new properties recorded,
+      // unless it is the local file read, only touched: checking its bytes again costs less than a write per file.
+      const recorded = !loaded || result.replaced || (hinted && !touchedInPlace(checkpoint, stat, location));
+      if (recorded && !(await checkpoints.save(withStat(checkpoint, stat, location, now()), loaded?.etag))) continue;
       if (checkpoint.sealed) result.status = 'sealed';
       break;
     }
@@ -593,6 +595,14 @@ async function tailFingerprintAt(source: LogSource, file: LogFileRef, offset: nu
  */
 function withStat(checkpoint: Checkpoint, stat: LogFileStat, location: string | null, now: number): Checkpoint {
   return { ...checkpoint, etag: stat.etag, length: stat.length, createdOn: stat.createdOn, readFrom: location, updatedAt: new Date(now).toISOString() };
+}
+
+/**
+ * The local file the checkpoint was read from, the same length, with only its modification or
+ * creation time new (a `touch`, a re-download over it): its bytes were just found the same.
+ */
+function touchedInPlace(checkpoint: Checkpoint, stat: LogFileStat, location: string | null): boolean {
+  return location !== null && location === checkpoint.readFrom && stat.length === checkpoint.length;
 }
 
 function maxIso(a: string | null, b: string | null): string | null {
