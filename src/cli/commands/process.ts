@@ -14,6 +14,8 @@ import { givenConnectionString } from '../earlyStorage.js';
 import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
+import { aboveStatusLine, canShowStatus, StatusLine } from '../statusLine.js';
+import { fileSizes, ObservedLocalLogSource, ProcessProgress } from '../processProgress.js';
 
 export interface ProcessFlags extends StorageFlags {
   category?: string;
@@ -42,8 +44,42 @@ export interface ProcessTotals {
 export async function processCommand(
   inputs: string[],
   flags: ProcessFlags,
+  given: NodeJS.WritableStream,
+  givenErr: NodeJS.WritableStream = given,
+): Promise<ProcessTotals> {
+  // On a terminal, a line at the bottom says how far the run is; every other line is written above it.
+  const status = canShowStatus(givenErr) ? new StatusLine(givenErr) : undefined;
+  if (!status) return processFiles(inputs, flags, given, givenErr);
+  const progress: ProgressDisplay = { status, timer: undefined };
+  // Ctrl-C or a kill ends the process at once (cli/main.ts): the shell's prompt then starts on a clean line.
+  const onExit = (): void => status.stop();
+  process.once('exit', onExit);
+  try {
+    return await processFiles(inputs, flags, aboveStatusLine(given, status), aboveStatusLine(givenErr, status), progress);
+  } finally {
+    process.removeListener('exit', onExit);
+    stopDisplay(progress);
+  }
+}
+
+/** The status line and what redraws it while nothing is read. */
+interface ProgressDisplay {
+  status: StatusLine;
+  timer: NodeJS.Timeout | undefined;
+}
+
+function stopDisplay(display: ProgressDisplay | undefined): void {
+  if (!display) return;
+  clearInterval(display.timer);
+  display.status.stop();
+}
+
+async function processFiles(
+  inputs: string[],
+  flags: ProcessFlags,
   out: NodeJS.WritableStream,
-  err: NodeJS.WritableStream = out,
+  err: NodeJS.WritableStream,
+  display?: ProgressDisplay,
 ): Promise<ProcessTotals> {
   const settings = cliSettings(flags);
   let category: Category | undefined;
@@ -61,10 +97,26 @@ export async function processCommand(
   }
   for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
   if (skipped.length > 0) err.write(`note: ${skippedNote(skipped)}\n`);
+  const progress = display ? new ProcessProgress(await fileSizes(files), Date.now()) : undefined;
+  let rowsWritten = (): number => 0;
+  const show = (force: boolean): void => {
+    if (display && progress) display.status.set(progress.text(Date.now(), rowsWritten()), force);
+  };
+  if (display) {
+    display.timer = setInterval(() => show(true), STATUS_INTERVAL_MS);
+    display.timer.unref();
+  }
   const storage = await openTables(flags, settings.tablePrefix, storageNotices(err));
+  rowsWritten = () => storage.tables.requests.entities;
   // Given the account (the app's own), a download older than what the app read of its blob is told by the blob's bytes.
   const account = givenConnectionString(flags);
-  const source = new LocalLogSource(undefined, account === undefined ? undefined : accountBlobs(account, flags));
+  const blobs = account === undefined ? undefined : accountBlobs(account, flags);
+  const source = progress
+    ? new ObservedLocalLogSource(blobs, (location, end) => {
+        progress.read(location, end);
+        show(false);
+      })
+    : new LocalLogSource(undefined, blobs);
   const totals: ProcessTotals = {
     files: files.length,
     processed: 0,
@@ -87,8 +139,13 @@ export async function processCommand(
     const isFinal = (file: LogFileRef, stat: LogFileStat, now: number): boolean => isFinalBlob(file, stat, now, settings.process.sealAfterMs);
     const options = { ...(category ? { category } : {}), isFinal, respectBackoff: false };
     const { results, failed } = await processLocalFiles(deps, files, LOCAL_CONTAINER, options, settings.fileConcurrency, async (ref) => {
-      const outcome = await isolated.run(ref, options);
-      return outcome.kind === 'done' ? outcome.result : null;
+      try {
+        const outcome = await isolated.run(ref, options);
+        return outcome.kind === 'done' ? outcome.result : null;
+      } finally {
+        const location = source.locationOf(ref);
+        if (progress && location !== undefined) progress.done(location);
+      }
     });
     totals.failed = failed;
     for (const result of results) {
@@ -105,6 +162,7 @@ export async function processCommand(
     totals.entitiesWritten = storage.tables.requests.entities;
     await storage.close();
   }
+  stopDisplay(display);
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
@@ -122,6 +180,9 @@ export async function processCommand(
   if (unreadable.length > 0) throw foldersUnreadable(unreadable.map((folder) => folder.path));
   return totals;
 }
+
+/** How often the status line is drawn again while nothing is read (the run is writing). */
+const STATUS_INTERVAL_MS = 500;
 
 const SKIPPED_NAMES_SHOWN = 5;
 
