@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { CONTAINER_NAME_RULE, isContainerName } from '../lib/config/appSettings.js';
 import { parseIsoTime } from '../lib/querying/isoTime.js';
 
 /** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
@@ -40,17 +41,10 @@ export function isoDate(value: string): number {
   return Date.parse(parsed.iso);
 }
 
-/** Blob container names: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit. */
-const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-/** Collects a repeatable `--container`, refusing what no container can be named (Azure's naming rules). */
+/** Collects a repeatable `--container`, refusing what no container can be named (Azure's naming rules); one given twice counts once. */
 export function collectContainer(value: string, previous: string[] | undefined): string[] {
-  if (!CONTAINER_NAME.test(value)) {
-    throw new InvalidArgumentError(
-      'must be a container name: 3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit.',
-    );
-  }
-  return collect(value, previous);
+  if (!isContainerName(value)) throw new InvalidArgumentError(`must be a container name: ${CONTAINER_NAME_RULE}.`);
+  return previous?.includes(value) ? previous : collect(value, previous);
 }
 
 /** Collects a repeatable option into an array. */

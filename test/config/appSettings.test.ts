@@ -22,6 +22,25 @@ describe('readAppSettings', () => {
     expect(() => readAppSettings({ [name]: value })).toThrow(`${name} must be a positive number, got "${value}"`);
   });
 
+  it.each([
+    ['ACS_LOGS_CONTAINER_USAGE', 'Insights-Logs-Usage'],
+    ['ACS_LOGS_CONTAINER_ROOMS', 'insights--logs'],
+    ['ACS_LOGS_CONTAINER_CALL_SUMMARY', 'ab'],
+    ['ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS', 'logs/calls'],
+  ])('rejects %s=%s: storage would refuse the name on every run, and stop every other container with it', (name, value) => {
+    expect(() => readAppSettings({ [name]: value })).toThrow(
+      new SettingError(
+        name,
+        `${name} must be a container name (3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit), got "${value}"`,
+      ),
+    );
+  });
+
+  it('reads a container setting, and an empty one as the default', () => {
+    const settings = readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'usage-logs-2024', ACS_LOGS_CONTAINER_ROOMS: '' });
+    expect([settings.containers.Usage, settings.containers.RoomsOperational]).toEqual(['usage-logs-2024', 'insights-logs-roomsoperational']);
+  });
+
   it('reads whole counts and fractional minutes', () => {
     const settings = readAppSettings({ ACS_LOGS_FILE_CONCURRENCY: ' 8 ', ACS_LOGS_MAX_LINE_BYTES: '4194304', ACS_LOGS_SEAL_AFTER_MINUTES: '0.5' });
     expect([settings.fileConcurrency, settings.process.maxUnitBytes, settings.process.sealAfterMs]).toEqual([8, 4194304, 30_000]);

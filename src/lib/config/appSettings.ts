@@ -94,14 +94,14 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     aggregatesConnection: connectionName(env, AGGREGATES_CONNECTION),
     triggerSource: source,
     containers: {
-      RoomsOperational: env[SETTING.containerRooms] ?? DEFAULT_CONTAINERS.RoomsOperational,
-      CallRecordingSummary: env[SETTING.containerRecordingSummary] ?? DEFAULT_CONTAINERS.CallRecordingSummary,
-      CallRecordingOperational: env[SETTING.containerRecordingOperations] ?? DEFAULT_CONTAINERS.CallRecordingOperational,
-      Usage: env[SETTING.containerUsage] ?? DEFAULT_CONTAINERS.Usage,
-      CallSummary: env[SETTING.containerCallSummary] ?? DEFAULT_CONTAINERS.CallSummary,
-      CallSummaryUpdates: env[SETTING.containerCallSummaryUpdates] ?? DEFAULT_CONTAINERS.CallSummaryUpdates,
-      CallDiagnostics: env[SETTING.containerCallDiagnostics] ?? DEFAULT_CONTAINERS.CallDiagnostics,
-      CallDiagnosticsUpdates: env[SETTING.containerCallDiagnosticsUpdates] ?? DEFAULT_CONTAINERS.CallDiagnosticsUpdates,
+      RoomsOperational: containerName(env, SETTING.containerRooms, DEFAULT_CONTAINERS.RoomsOperational),
+      CallRecordingSummary: containerName(env, SETTING.containerRecordingSummary, DEFAULT_CONTAINERS.CallRecordingSummary),
+      CallRecordingOperational: containerName(env, SETTING.containerRecordingOperations, DEFAULT_CONTAINERS.CallRecordingOperational),
+      Usage: containerName(env, SETTING.containerUsage, DEFAULT_CONTAINERS.Usage),
+      CallSummary: containerName(env, SETTING.containerCallSummary, DEFAULT_CONTAINERS.CallSummary),
+      CallSummaryUpdates: containerName(env, SETTING.containerCallSummaryUpdates, DEFAULT_CONTAINERS.CallSummaryUpdates),
+      CallDiagnostics: containerName(env, SETTING.containerCallDiagnostics, DEFAULT_CONTAINERS.CallDiagnostics),
+      CallDiagnosticsUpdates: containerName(env, SETTING.containerCallDiagnosticsUpdates, DEFAULT_CONTAINERS.CallDiagnosticsUpdates),
     },
     tablePrefix,
     tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
@@ -116,6 +116,24 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     }),
   };
+}
+
+/** Azure's rule for blob container names. */
+const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const CONTAINER_NAME_RULE = '3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit';
+
+/** Whether storage would take `name` as a container's name. */
+export function isContainerName(name: string): boolean {
+  return CONTAINER_NAME.test(name);
+}
+
+/** A log container's setting: refused here, naming the setting, rather than by storage on every run (which stops every container). */
+function containerName(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if (!isContainerName(value)) throw new SettingError(name, `${name} must be a container name (${CONTAINER_NAME_RULE}), got "${value}"`);
+  return value;
 }
 
 /** A time in the past: a bound later than now would leave no record time to accept. */
