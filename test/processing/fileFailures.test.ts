@@ -2,13 +2,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
-import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
+import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { tailAndSweep, type TailSweepSummary } from '../../src/lib/processing/tailAndSweep.js';
 import { watch } from '../../src/lib/processing/watch.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { PoisonedSource } from '../support/poison.js';
+import { ROOMS_OPERATIONS_TABLE } from '../../src/lib/aggregating/rooms/roomsOperationsView.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
@@ -148,6 +149,37 @@ describe('one failing file never stops the others', () => {
     const health = await readHealth(tables, [container.containerName]);
     expect(health.status).toBe('degraded');
     expect(health.stuck.map((file) => file.path)).toEqual([poison]);
+  });
+
+  it('a run that lives on (watch) reads rows again after a write failed on one: once a user mends the row, the file reads', async () => {
+    const container = await newContainer();
+    const path = blobPath(1);
+    const first = roomsRecords(20, 450);
+    await appendToBlob(container, path, asJsonLines(first));
+    const tables = newTableStore();
+    // One set of dependencies for every pass, as `watch` keeps them: one writer, one partition cache.
+    const deps = testDeps(tables);
+    const file = { container: container.containerName, path };
+    expect((await processFile(file, deps)).records).toBe(20);
+
+    const stored: StoredRow[] = [];
+    for await (const row of tables.query(ROOMS_OPERATIONS_TABLE, undefined)) stored.push(row);
+    const rewrite = async (count: (row: StoredRow) => unknown): Promise<void> => {
+      for (const row of stored) await tables.upsert(ROOMS_OPERATIONS_TABLE, row.partitionKey, row.rowKey, { ...row.data, count: count(row) });
+    };
+    // A user (or a tool) breaks the rows; the next records of the file fail to write.
+    await rewrite(() => 'abc');
+    const later = roomsRecords(10, 451);
+    await appendToBlob(container, path, asJsonLines(later));
+    // The error names the rows to mend, in the table as storage names it.
+    const table = tables.tableName(ROOMS_OPERATIONS_TABLE);
+    await expect(processFile(file, deps)).rejects.toThrow(
+      new RegExp(`^row of table ${table} \\(partition '[^']+', rows '[^']+', '[^']+'\\) cannot be added to: stored sum count is not a number: abc$`),
+    );
+    // Mended as OPERATIONS.md says (the property put back to its type): the same run now reads the file.
+    await rewrite((row) => row.data['count']);
+    expect((await processFile(file, deps)).records).toBe(10);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...later])));
   });
 
   it('the blob trigger: a file that fails is recorded for the tail to retry instead of failing the invocation', async () => {

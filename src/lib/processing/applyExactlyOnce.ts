@@ -380,11 +380,23 @@ async function applyToPartition(
       const item = items[i] as Item;
       itemRows.length = 0;
       for (const key of item.rowKeys) itemRows.push(rows.get(key) as RowData);
-      view.apply(item.record, itemRows);
+      try {
+        view.apply(item.record, itemRows);
+      } catch (error) {
+        throw storedRowError(tables, view, partitionKey, item.rowKeys, error);
+      }
       lastPositions.set(item.source.fileId, item.position);
     }
 
-    if (view.finalize) for (const row of rows.values()) view.finalize(row);
+    if (view.finalize) {
+      for (const [rowKey, row] of rows) {
+        try {
+          view.finalize(row);
+        } catch (error) {
+          throw storedRowError(tables, view, partitionKey, [rowKey], error);
+        }
+      }
+    }
     // A row routed but left empty and not stored (a stream its leg row holds) is not written.
     const writes: RowWrite[] = rowKeys
       .filter((rowKey) => known.get(rowKey) !== undefined || Object.keys(rows.get(rowKey) as RowData).length > 0)
@@ -594,4 +606,16 @@ function distinctRowKeys(items: readonly Item[], from: number, end: number): str
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A fold that threw on stored rows (a sum that is not a number, written by something else): says
+ * which rows, so that a user can mend them (docs/OPERATIONS.md); the file is recorded as failing.
+ */
+function storedRowError(tables: TableStore, view: AggregateView, partitionKey: string, rowKeys: readonly string[], error: unknown): Error {
+  const rowsNamed = (rowKeys.length === 1 ? 'row ' : 'rows ') + rowKeys.map((key) => `'${key}'`).join(', ');
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`row of table ${tables.tableName(view.table)} (partition '${partitionKey}', ${rowsNamed}) cannot be added to: ${message}`, {
+    cause: error,
+  });
 }

@@ -279,6 +279,18 @@ export class PartitionCache {
     return rows;
   }
 
+  /**
+   * Forgets every partition's rows. After a write failed: a row that made it fail (a value a user
+   * then puts back to its type) is read again by the next write, in a run that lives on (`watch`).
+   */
+  forgetAll(): void {
+    for (const rows of this.partitions.values()) {
+      rows.forget();
+      rows.detach();
+    }
+    this.partitions.clear();
+  }
+
   /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */
   expectsNew(table: string): boolean {
     return (this.newness.get(table) ?? 1) >= 0.5;

@@ -305,6 +305,15 @@ export class SegmentWriter {
   }
 
   private async writeTogether(writes: readonly SegmentWrite[]): Promise<SegmentCommit[]> {
+    try {
+      return await this.writeTogetherOnce(writes);
+    } catch (error) {
+      this.cache.forgetAll();
+      throw error;
+    }
+  }
+
+  private async writeTogetherOnce(writes: readonly SegmentWrite[]): Promise<SegmentCommit[]> {
     const going = await Promise.all(writes.map((write) => write.quarantine()));
     const written = writes.filter((_, i) => going[i]);
     const { refusedByFile, summaries } = await applyToViews(
