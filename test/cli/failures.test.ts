@@ -93,6 +93,12 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect(table.stdout).toMatch(/1 stuck file/);
     expect(table.stdout).toMatch(/POISONED/);
     expect((await cli(['health', ...storage, '--fail-on-degraded'])).code).toBe(3);
+    // Without --container too: no setting names the container, and what waits there still counts.
+    const everywhere = ['--connection-string', refusing, '--table-prefix', prefix];
+    const found = JSON.parse((await cli(['health', ...everywhere, '--format', 'json'])).stdout) as { status: string; containers: Array<{ container: string }> };
+    expect(found.status).toBe('degraded');
+    expect(found.containers.map((entry) => entry.container)).toContain(name);
+    expect((await cli(['health', ...everywhere, '--fail-on-degraded'])).code).toBe(3);
 
     // Bad lines alone: exit 0.
     const clean = await cli([

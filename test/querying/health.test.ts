@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore, freshCheckpoint } from '../../src/lib/processing/checkpoints.js';
+import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure } from '../../src/lib/processing/fileFailures.js';
+import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth, REPLACED_FILES_LISTED } from '../../src/lib/querying/health.js';
 import { newTableStore } from '../support/storage.js';
 
@@ -34,5 +36,56 @@ describe('readHealth: replaced files', () => {
     expect(times.every((time) => time !== null)).toBe(true);
     expect(health?.replacedFiles[0]).toMatchObject({ because: 'tail', generation: expect.any(Number) });
     expect(health?.replacedFiles.some((file) => file.path === 'steady.json')).toBe(false);
+  });
+});
+
+describe('readHealth: containers no setting names', () => {
+  it('are reported when lines wait in quarantine there or a file is stuck, unless the containers were given', async () => {
+    const tables = newTableStore();
+    const quarantine = new QuarantineStore(tables);
+    const line = (container: string, position: number, extra: Partial<QuarantinedLine> = {}): QuarantinedLine => ({
+      container,
+      path: 'a/PT1H.json',
+      generation: 0,
+      offset: position,
+      end: position + 4,
+      position,
+      line: position + 1,
+      code: 'invalid_json',
+      message: 'not JSON',
+      raw: 'junk',
+      rawTruncated: false,
+      quarantinedAt: new Date().toISOString(),
+      category: null,
+      ...extra,
+    });
+    await quarantine.put({ container: 'pictures', path: 'a/PT1H.json' }, [
+      line('pictures', 0),
+      line('pictures', 10),
+      line('pictures', 20, { dismissedAt: 'x' }),
+    ]);
+    await quarantine.put({ container: 'mended', path: 'a/PT1H.json' }, [line('mended', 0, { replayedAt: 'y' })]);
+    await new FileFailureStore(tables).put({
+      ...nextFailure(
+        { container: 'stuck-logs', path: 'b/PT1H.json' },
+        undefined,
+        { kind: 'failure', code: 'x', message: 'broken' },
+        Date.now(),
+        DEFAULT_FILE_BACKOFF,
+      ),
+    });
+
+    const found = await readHealth(tables, ['insights-logs-usage'], Date.now(), { alsoFound: true });
+    expect(found.status).toBe('degraded');
+    expect(found.containers.map((container) => [container.container, container.quarantined, container.stuckFiles])).toEqual([
+      ['insights-logs-usage', 0, 0],
+      ['pictures', 2, 0],
+      ['stuck-logs', 0, 1],
+    ]);
+    expect(found.stuck.map((file) => file.path)).toEqual(['b/PT1H.json']);
+
+    const asked = await readHealth(tables, ['insights-logs-usage']);
+    expect(asked.status).toBe('ok');
+    expect(asked.containers.map((container) => container.container)).toEqual(['insights-logs-usage']);
   });
 });

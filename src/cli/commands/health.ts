@@ -62,8 +62,10 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   let health: Health;
   try {
     // Single files given to `process` live in the container `local`: by default their health shows too.
-    const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
-    health = await readHealth(storage.tables, containers);
+    const given = flags.container ?? [];
+    const containers = given.length > 0 ? given : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
+    // By default, also any other container something waits in (a backfill of a container no setting names).
+    health = await readHealth(storage.tables, containers, Date.now(), { alsoFound: given.length === 0 });
   } finally {
     await storage.close();
   }

@@ -53,7 +53,7 @@ export async function handleHealth(deps: HealthDeps): Promise<HttpResult> {
   const now = deps.now ?? Date.now;
   try {
     const { tables, containers } = deps.open();
-    return renderHealth(await readHealth(tables, containers, now()));
+    return renderHealth(await readHealth(tables, containers, now(), { alsoFound: true }));
   } catch (error) {
     deps.logger.error('health check could not read storage', describeError(error));
     return healthUnavailable(now());

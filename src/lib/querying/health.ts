@@ -1,9 +1,8 @@
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
 import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
-import { isPending, quarantineReplayedSchema } from '../processing/quarantineRows.js';
+import { isPending, quarantineWaitingSchema } from '../processing/quarantineRows.js';
 import { sweepStateRowSchema } from '../processing/checkpointRows.js';
-import { encodeKeyPart } from '../storage/keys.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { ContainerHealth, Health, ReplacedFile, SameShape, StuckFile } from './queryRows.js';
@@ -11,15 +10,26 @@ import type { ContainerHealth, Health, ReplacedFile, SameShape, StuckFile } from
 /** Replaced files listed per container: the newest ones, so the answer stays small. */
 export const REPLACED_FILES_LISTED = 20;
 
+export interface HealthOptions {
+  /**
+   * Also report the containers that lines wait in quarantine for, that have stuck files or that were
+   * swept (a `backfill --container` of a container no setting names): health is never `ok` while
+   * something waits, wherever it is.
+   */
+  alsoFound?: boolean;
+}
+
 /** Per container: newest file seen, how far processing has got, quarantine counts and stuck files. */
-export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now()): Promise<Health> {
+export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now(), options: HealthOptions = {}): Promise<Health> {
   const checkpoints = new CheckpointStore(tables);
-  await tables.ensureTable(QUARANTINE_TABLE);
+  const waiting = await waitingInQuarantine(tables);
+  const failing = await stuckFiles(tables);
+  const swept = await sweptContainers(tables);
+  const reported = options.alsoFound ? [...new Set([...containers, ...waiting.keys(), ...failing.keys(), ...swept.keys()])] : containers;
   const result: ContainerHealth[] = [];
   // A stuck file is its failure row as stored.
   const stuck: SameShape<StuckFile, FileFailure>[] = [];
-  const failures = new FileFailureStore(tables);
-  for (const container of containers) {
+  for (const container of reported) {
     const health: ContainerHealth = {
       container,
       files: 0,
@@ -68,24 +78,47 @@ export async function readHealth(tables: TableStore, containers: readonly string
       }
     }
     if (health.newestRecordAt) health.lagSeconds = Math.max(0, Math.round((now - Date.parse(health.newestRecordAt)) / 1000));
-    // Quarantine partitions are "<container>/<path>" escaped: the container's range is "<container>!2F...".
-    const prefix = `${encodeKeyPart(container)}!2F`;
-    for await (const row of tables.query(QUARANTINE_TABLE, odata`PartitionKey ge ${prefix} and PartitionKey lt ${prefix.slice(0, -1) + 'G'}`, [
-      'replayedAt',
-      'dismissedAt',
-    ])) {
-      if (isPending(parseStoredRow(quarantineReplayedSchema, QUARANTINE_TABLE, row))) health.quarantined++;
-    }
-    const sweep = await tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-    health.lastSweepAt = sweep ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, sweep).sweptAt : null;
-    for await (const failure of failures.list(container)) {
-      health.stuckFiles++;
-      stuck.push(failure);
-    }
+    health.quarantined = waiting.get(container) ?? 0;
+    health.lastSweepAt = swept.get(container) ?? null;
+    const failures = failing.get(container) ?? [];
+    health.stuckFiles = failures.length;
+    stuck.push(...failures);
     result.push(health);
   }
   const degraded = stuck.length > 0 || result.some((health) => health.quarantined > 0);
   return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result, stuck };
+}
+
+/** Quarantine entries waiting for a replay (not applied, not dismissed), per container: one pass over the table. */
+async function waitingInQuarantine(tables: TableStore): Promise<Map<string, number>> {
+  await tables.ensureTable(QUARANTINE_TABLE);
+  const waiting = new Map<string, number>();
+  for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['container', 'replayedAt', 'dismissedAt'])) {
+    const entry = parseStoredRow(quarantineWaitingSchema, QUARANTINE_TABLE, row);
+    if (isPending(entry)) waiting.set(entry.container, (waiting.get(entry.container) ?? 0) + 1);
+  }
+  return waiting;
+}
+
+/** Stuck files (their failure rows as stored), per container. */
+async function stuckFiles(tables: TableStore): Promise<Map<string, FileFailure[]>> {
+  const byContainer = new Map<string, FileFailure[]>();
+  for await (const failure of new FileFailureStore(tables).list()) {
+    const list = byContainer.get(failure.container) ?? [];
+    list.push(failure);
+    byContainer.set(failure.container, list);
+  }
+  return byContainer;
+}
+
+/** When each container's last sweep completed (the sweep state's partition). */
+async function sweptContainers(tables: TableStore): Promise<Map<string, string>> {
+  await tables.ensureTable(FILES_TABLE);
+  const swept = new Map<string, string>();
+  for await (const row of tables.query(FILES_TABLE, odata`PartitionKey eq ${SWEEP_STATE_PARTITION}`)) {
+    swept.set(row.rowKey, parseStoredRow(sweepStateRowSchema, FILES_TABLE, row).sweptAt);
+  }
+  return swept;
 }
 
 /** Inserts in newest-first order (unknown times last) and drops what falls past the limit. */
