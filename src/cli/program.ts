@@ -209,7 +209,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .addOption(
         new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
       )
-      .option('--path <p>', 'only this file (its path as "quarantine list" shows it)')
+      .option('--path <p>', 'only this file (its path as "quarantine list" shows it, or cut as its table shows it: "…" and the end)')
       .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")')
       .option('--undo', 'take the dismissal of the chosen entries back'),
   ).action(async (flags) => {

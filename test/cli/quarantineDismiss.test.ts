@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,36 @@ describe('quarantine dismiss', () => {
     expect(restored.stdout).toMatch(/^restored 1 entry \(2 lines\)/);
     expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(3);
     expect((await cli(['quarantine', 'replay', ...storage])).stdout).toMatch(/^replayed 1 entry \(2 lines\): 0 applied \(0 records\), 1 still bad/);
+  });
+
+  it('--path takes the path as the list shows it, cut in the middle ("…" and its end) when it names one file; says when none matches', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const deep = path.join(work, 'exports-of-a-long-name-'.repeat(4));
+    await mkdir(deep, { recursive: true });
+    const files = ['first-bad.json', 'second-bad.json'].map((name) => path.join(deep, name));
+    // Different first lines: the same bytes would be one file read under its first name.
+    for (const [i, file] of files.entries()) await writeFile(file, `${JSON.stringify(createRoom(3 + i))}\nnot json\n`);
+    expect((await cli(['process', ...files, ...storage])).code).toBe(0);
+
+    const listed = (await cli(['quarantine', 'list', ...storage], undefined, { COLUMNS: '60' })).stdout.split('\n');
+    const shown = listed.find((line) => line.startsWith('local  …') && line.endsWith('first-bad.json'))?.slice('local  '.length);
+    expect(shown).toMatch(/^….*\/first-bad\.json$/);
+
+    const ambiguous = await cli(['quarantine', 'dismiss', '--path', '…-bad.json', ...storage]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toMatch(/--path "…-bad\.json" is the end of 2 files' paths: give the whole path/);
+
+    expect((await cli(['quarantine', 'dismiss', '--path', shown as string, ...storage])).stdout).toMatch(/^dismissed 1 entry \(1 line\)/);
+    const left = JSON.parse((await cli(['quarantine', 'list', '--format', 'json', ...storage])).stdout) as Array<{ path: string }>;
+    expect(left.map((entry) => entry.path)).toEqual([files[1]]);
+    // The file's container and path, as other commands print them, name it too.
+    expect((await cli(['quarantine', 'dismiss', '--path', `local/${files[1]}`, ...storage])).stdout).toMatch(/^dismissed 1 entry/);
+
+    const none = await cli(['quarantine', 'dismiss', '--path', 'somewhere/else.json', ...storage]);
+    expect(none.code).toBe(0);
+    expect(none.stdout).toMatch(
+      /^dismissed 0 entries: no waiting entry is of a file "somewhere\/else\.json" \(give the path as "quarantine list --format json" shows it/,
+    );
   });
 
   it('refuses to dismiss without saying which entries, and a reason too long to keep (exit 2)', async () => {

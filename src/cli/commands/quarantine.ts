@@ -7,6 +7,7 @@ import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { UsageError } from '../errors.js';
+import { oneLine } from '../printable.js';
 import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -126,14 +127,14 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   const pipeline = await openPipeline(flags, silentLogger);
   try {
     const store = new QuarantineStore(pipeline.deps.tables);
-    const chosen: QuarantinedLine[] = [];
+    const candidates: QuarantinedLine[] = [];
     for await (const line of store.list()) {
       if (flags.container !== undefined && line.container !== flags.container) continue;
-      if (flags.path !== undefined && line.path !== flags.path) continue;
       if (flags.code !== undefined && !hasCode(line, flags.code)) continue;
       if (line.replayedAt !== undefined || (line.dismissedAt === undefined) === (flags.undo === true)) continue;
-      chosen.push(line);
+      candidates.push(line);
     }
+    const chosen = flags.path === undefined ? candidates : entriesOfPath(candidates, flags.path);
     const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
     let entries = 0;
     let lines = 0;
@@ -143,6 +144,13 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
       lines += line.count ?? 1;
     }
     const noun = `entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})`;
+    if (flags.path !== undefined && chosen.length === 0) {
+      out.write(
+        `${flags.undo ? 'restored' : 'dismissed'} 0 entries: no ${flags.undo ? 'dismissed' : 'waiting'} entry is of a file "${oneLine(flags.path)}" ` +
+          '(give the path as "quarantine list --format json" shows it; the table cuts a long one in the middle, and its end after "…" names it too)\n',
+      );
+      return;
+    }
     out.write(
       flags.undo
         ? `restored ${entries} ${noun}: health counts them again and a replay reads them\n`
@@ -151,4 +159,22 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   } finally {
     await pipeline.close();
   }
+}
+
+/**
+ * The entries of the file `--path` names: its path, or its container and path as other commands
+ * print them; or, starting with "…" as the table shows a long path cut in the middle, the end of
+ * exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
+ */
+export function entriesOfPath(lines: readonly QuarantinedLine[], given: string): QuarantinedLine[] {
+  const exact = lines.filter((line) => line.path === given || `${line.container}/${line.path}` === given);
+  if (exact.length > 0 || !given.startsWith('…')) return exact;
+  const end = given.slice('…'.length);
+  if (end === '') return [];
+  const ending = lines.filter((line) => line.path.endsWith(end));
+  const files = new Set(ending.map((line) => `${line.container}/${line.path}`));
+  if (files.size > 1) {
+    throw new UsageError(`--path "${given}" is the end of ${files.size} files' paths: give the whole path ("quarantine list --format json" shows it)`);
+  }
+  return ending;
 }
