@@ -36,6 +36,38 @@ describe('backfill', () => {
   });
 });
 
+describe('backfill progress', () => {
+  it('never passes its totals when blobs land or grow between the count and the reading', async () => {
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(0), asJsonLines(roomsRecords(10, 90)));
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const real = deps.source;
+    let listings = 0;
+    // The second listing (the reading pass) finds a blob grown and one new since the first (the count).
+    const source = Object.assign(Object.create(real) as typeof real, {
+      async *list(name: string, prefix?: string) {
+        if (++listings === 2) {
+          await appendToBlob(container, blobPath(0), asJsonLines(roomsRecords(5, 91)));
+          await appendToBlob(container, blobPath(1), asJsonLines(roomsRecords(10, 92)));
+        }
+        yield* real.list(name, prefix);
+      },
+    });
+    const seen: BackfillProgress[] = [];
+    const done = await backfill(
+      { ...deps, source },
+      { containers: [container.containerName], selection: {}, fileConcurrency: 1, onProgress: (p) => seen.push({ ...p }) },
+    );
+    expect(done).toMatchObject({ filesDone: 2, filesTotal: 2, records: 25 });
+    expect(done.bytesDone).toBe(done.bytesTotal);
+    for (const p of seen) {
+      expect(p.filesDone).toBeLessThanOrEqual(p.filesTotal);
+      expect(p.bytesDone).toBeLessThanOrEqual(p.bytesTotal);
+    }
+  });
+});
+
 describe('watch', () => {
   it('processes logs as they land until stopped, and health reports the progress', async () => {
     const container = await newContainer();

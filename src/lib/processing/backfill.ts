@@ -82,6 +82,9 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     const outcome = await files.run(listed.file, { isFinal, listedStat: listed.stat, respectBackoff: false });
     progress.filesDone++;
     progress.bytesDone += listed.stat.length;
+    // Blobs that landed or grew since the count: the totals grow with them, so progress never passes 100 %.
+    progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
+    progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
     if (outcome.kind === 'done') {
       progress.bytesRead += outcome.result.bytes;
       progress.records += outcome.result.records;
