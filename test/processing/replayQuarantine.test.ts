@@ -38,6 +38,22 @@ describe('quarantine replay', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
   });
 
+  it('replays at the same time report each entry once between them, as they count each record once', async () => {
+    const records = roomsRecords(12, 63);
+    const all = records.map((record, i) => (i % 4 === 1 ? bulky(record) : record));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(all));
+    const tables = newTableStore();
+    await processFile({ container: container.containerName, path: PATH }, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+    const fixed = testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 });
+
+    const runs = await Promise.all([1, 2, 3, 4].map(() => replayQuarantine(fixed)));
+    const total = (field: 'applied' | 'records' | 'overtaken'): number => runs.reduce((sum, run) => sum + run[field], 0);
+    expect([total('applied'), total('records')]).toEqual([3, 3]);
+    for (const run of runs) expect(run.applied + run.overtaken).toBe(run.lines);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+  });
+
   it('an interrupted replay run again does not double-count', async () => {
     const records = roomsRecords(6, 62);
     const lines = records.map((record, i) => (i === 2 ? JSON.stringify(bulky(record)) : JSON.stringify(record)));

@@ -22,8 +22,11 @@ export interface ReplayFilter {
   category?: Category;
 }
 
-/** `waiting`: an entry of a file generation whose read has not moved its checkpoint yet; replayed once it has. */
-export type ReplayOutcome = 'applied' | 'still_bad' | 'unsupported' | 'source_gone' | 'waiting';
+/**
+ * `waiting`: an entry of a file generation whose read has not moved its checkpoint yet; replayed once it has.
+ * `overtaken`: another run marked the entry meanwhile (a replay at the same time): its records count in that run.
+ */
+export type ReplayOutcome = 'applied' | 'still_bad' | 'unsupported' | 'source_gone' | 'waiting' | 'overtaken';
 
 export interface ReplaySummary {
   /** Quarantine entries replayed (a run of bad lines is one entry). */
@@ -37,6 +40,8 @@ export interface ReplaySummary {
   unsupported: number;
   /** Entries left for a later replay: their file's new generation is still being read. */
   waiting: number;
+  /** Entries another run (a replay at the same time) marked first: their records count in that run's summary. */
+  overtaken: number;
 }
 
 /**
@@ -47,7 +52,7 @@ export interface ReplaySummary {
 export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
   const store = new QuarantineStore(deps.tables);
   const checkpoints = new CheckpointStore(deps.tables);
-  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0 };
+  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0, overtaken: 0 };
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
     if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
@@ -65,10 +70,14 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     else if (outcome.kind === 'still_bad') summary.stillBad++;
     else if (outcome.kind === 'unsupported') summary.unsupported++;
     else if (outcome.kind === 'waiting') summary.waiting++;
+    else if (outcome.kind === 'overtaken') summary.overtaken++;
     else summary.sourceGone++;
   }
   return summary;
 }
+
+/** The marks kept each record once; the entry's count belongs to the run that marked it. */
+const OVERTAKEN = { kind: 'overtaken', records: 0 } as const;
 
 /** Whether any line of the entry failed with `code`. */
 export function hasCode(line: QuarantinedLine, code: string): boolean {
@@ -118,7 +127,7 @@ async function replayLine(
       return { kind: 'still_bad', records: 0 };
     }
     const kept = records.length - (refusedIn === undefined ? applied.refused : 0);
-    await store.updateAfterReplay(line, { ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept });
+    if (!(await store.updateAfterReplay(line, { ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept }))) return OVERTAKEN;
     return { kind: 'applied', records: kept };
   }
   if (stillBad) {
@@ -196,7 +205,7 @@ async function replayEntry(
     return { kind: 'still_bad', records };
   }
   const { stillBadLines: _stillBad, ...done } = entry;
-  await store.updateAfterReplay(entry, { ...done, replayedAt, replayedRecords: records });
+  if (!(await store.updateAfterReplay(entry, { ...done, replayedAt, replayedRecords: records }))) return OVERTAKEN;
   // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
   return { kind: records > 0 ? 'applied' : 'unsupported', records };
 }
