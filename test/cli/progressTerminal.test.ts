@@ -7,9 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 
-/** util-linux's `script` runs a command on a pseudo-terminal: the CLI sees a terminal, as a user's shell gives it. */
+/** util-linux's `script` runs a command on a pseudo-terminal: the CLI sees a terminal, as a user's shell gives it (macOS has a BSD one with other flags). */
 const SCRIPT = '/usr/bin/script';
-const haveScript = existsSync(SCRIPT);
+const haveScript = process.platform === 'linux' && existsSync(SCRIPT);
 const inCi = process.env['CI'] === 'true';
 const CLEAR = '\r\x1b[K';
 
