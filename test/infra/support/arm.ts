@@ -6,9 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lastingTempDir } from '../../support/lastingTempDir.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -67,7 +67,8 @@ function compiled(): string {
   for (const file of [...compilerInputs(), join(REPO_ROOT, 'scripts/check-infra.mjs')]) {
     hash.update(relative(REPO_ROOT, file)).update('\0').update(readFileSync(file)).update('\0');
   }
-  const dir = join(tmpdir(), `acs-logs-arm-${hash.digest('hex').slice(0, 16)}`);
+  // Kept from run to run: compiling takes the Bicep CLI seconds, and the hash says when it is stale.
+  const dir = join(lastingTempDir(), `acs-logs-arm-${hash.digest('hex').slice(0, 16)}`);
   if (!existsSync(join(dir, 'main.json'))) withLock(`${dir}.lock`, () => existsSync(join(dir, 'main.json')) || compileInto(dir));
   compiledDir = dir;
   return dir;

@@ -26,11 +26,13 @@ export function blobTriggerFunctionPrefix(): string {
 export function containerSettingOf(): Record<Category, string> {
   const env: Record<string, string> = {};
   const settingNames = Object.values(SETTING).filter((name) => name.startsWith('ACS_LOGS_CONTAINER_'));
-  settingNames.forEach((name) => (env[name] = `probe-${name}`));
+  // A value per setting that is a container name itself (the settings are checked as such).
+  const probe = (name: string): string => `probe-${name.toLowerCase().replace(/_/g, '-')}`;
+  settingNames.forEach((name) => (env[name] = probe(name)));
   const containers = readAppSettings(env).containers;
   const result = {} as Record<Category, string>;
   for (const category of CATEGORIES) {
-    const name = settingNames.find((n) => containers[category] === `probe-${n}`);
+    const name = settingNames.find((n) => containers[category] === probe(n));
     if (!name) throw new Error(`no ACS_LOGS_CONTAINER_* setting feeds ${category}`);
     result[category] = name;
   }

@@ -4,6 +4,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { lastingTempDir } from '../../support/lastingTempDir.js';
 import type { RowData } from '../../../src/lib/aggregating/index.js';
 import { defaultGenerateOptions, generateLogs, writeLogsToDirectory, type LogAppend } from '../../../src/lib/generating/index.js';
 import { categoryFromContainer, normalizeRecord, resourceIdFromBlobPath } from '../../../src/lib/normalizing/index.js';
@@ -174,7 +175,7 @@ export function runCli(dir: string, connectionString: string, prefix: string, ki
 
 /** Appends one JSON line of figures to the results file that docs/RELIABILITY.md is written from. */
 export function recordFigures(figures: Record<string, unknown>): void {
-  const file = process.env['RELIABILITY_RESULTS'] ?? path.join(os.tmpdir(), 'acs-logs-reliability-results.jsonl');
+  const file = process.env['RELIABILITY_RESULTS'] ?? path.join(lastingTempDir(), 'acs-logs-reliability-results.jsonl');
   appendFileSync(file, JSON.stringify({ at: new Date().toISOString(), ...figures }) + '\n');
 }
 
