@@ -111,6 +111,30 @@ describe('a blob sealed while it ended inside a line', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('a dismissed cut line is judged again when the blob grows: applied if it reads, waiting again if still bad', async () => {
+    const { records, lines, container, tables, file, late, isFinal } = await sealedWithCutLine(40);
+    const store = new QuarantineStore(tables);
+    const [cut] = await entries(tables, file);
+    expect(await store.setDismissed(cut as QuarantinedLine, { at: new Date().toISOString(), because: 'cut by an outage' })).toBe(true);
+    // The rest of the line arrives, and it reads: applied once, the entry marked so (its dismissal kept).
+    await appendToBlob(container, PATH, lines[4]!.slice(40));
+    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 1, badLines: 0 });
+    const [read] = await entries(tables, file);
+    expect(read).toMatchObject({ code: 'truncated', replayedRecords: 1, dismissedBecause: 'cut by an outage' });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(0, 5))));
+
+    // Another dismissed cut line whose end, when it comes, does not read: it is not the text dismissed, so it waits again.
+    const second = await sealedWithCutLine(30);
+    const [secondCut] = await entries(second.tables, second.file);
+    expect(await new QuarantineStore(second.tables).setDismissed(secondCut as QuarantinedLine, { at: new Date().toISOString(), because: 'x' })).toBe(true);
+    await appendToBlob(second.container, PATH, 'not the end of a record\n');
+    expect(await processFile(second.file, second.late, { isFinal: second.isFinal })).toMatchObject({ records: 0, badLines: 0 });
+    const [still] = await entries(second.tables, second.file);
+    expect(still).toMatchObject({ code: 'invalid_json' });
+    expect(still?.dismissedAt).toBeUndefined();
+    expect(still?.replayedAt).toBeUndefined();
+  });
+
   it('a line still cut when the blob grows waits for its end, then reads whole', async () => {
     const { records, lines, container, tables, file, isFinal } = await sealedWithCutLine(30);
     const now = testDeps(tables);
