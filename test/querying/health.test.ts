@@ -63,6 +63,7 @@ describe('readHealth: containers no setting names', () => {
       line('pictures', 0),
       line('pictures', 10),
       line('pictures', 20, { dismissedAt: 'x' }),
+      line('pictures', 30, { replayedAt: 'z', replayedRecords: 3 }),
     ]);
     await quarantine.put({ container: 'mended', path: 'a/PT1H.json' }, [line('mended', 0, { replayedAt: 'y' })]);
     await new FileFailureStore(tables).put({
@@ -77,10 +78,10 @@ describe('readHealth: containers no setting names', () => {
 
     const found = await readHealth(tables, ['insights-logs-usage'], Date.now(), { alsoFound: true });
     expect(found.status).toBe('degraded');
-    expect(found.containers.map((container) => [container.container, container.quarantined, container.stuckFiles])).toEqual([
-      ['insights-logs-usage', 0, 0],
-      ['pictures', 2, 0],
-      ['stuck-logs', 0, 1],
+    expect(found.containers.map((container) => [container.container, container.quarantined, container.stuckFiles, container.replayedRecords])).toEqual([
+      ['insights-logs-usage', 0, 0, 0],
+      ['pictures', 2, 0, 3],
+      ['stuck-logs', 0, 1, 0],
     ]);
     expect(found.stuck.map((file) => file.path)).toEqual(['b/PT1H.json']);
 

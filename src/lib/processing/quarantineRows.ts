@@ -61,8 +61,8 @@ export const quarantinedLineSchema = z.object({
 
 export type QuarantinedLine = z.output<typeof quarantinedLineSchema>;
 
-/** What health reads of a quarantine row: its container, and whether a replay applied it or a user dismissed it. */
-export const quarantineWaitingSchema = quarantinedLineSchema.pick({ container: true, replayedAt: true, dismissedAt: true });
+/** What health reads of a quarantine row: its container, whether a replay applied it (and how many records) or a user dismissed it. */
+export const quarantineWaitingSchema = quarantinedLineSchema.pick({ container: true, replayedAt: true, replayedRecords: true, dismissedAt: true });
 
 /** Whether the entry still waits for a replay: not applied, not dismissed. */
 export function isPending(line: Pick<QuarantinedLine, 'replayedAt' | 'dismissedAt'>): boolean {

@@ -22,7 +22,7 @@ export interface HealthOptions {
 /** Per container: newest file seen, how far processing has got, quarantine counts and stuck files. */
 export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now(), options: HealthOptions = {}): Promise<Health> {
   const checkpoints = new CheckpointStore(tables);
-  const waiting = await waitingInQuarantine(tables);
+  const { waiting, replayed } = await quarantineByContainer(tables);
   const failing = await stuckFiles(tables);
   const swept = await sweptContainers(tables);
   const reported = options.alsoFound ? [...new Set([...containers, ...waiting.keys(), ...failing.keys(), ...swept.keys()])] : containers;
@@ -42,6 +42,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       pendingBytes: 0,
       records: 0,
       badLines: 0,
+      replayedRecords: replayed.get(container) ?? 0,
       quarantined: 0,
       lastSweepAt: null,
       replacements: 0,
@@ -89,15 +90,20 @@ export async function readHealth(tables: TableStore, containers: readonly string
   return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result, stuck };
 }
 
-/** Quarantine entries waiting for a replay (not applied, not dismissed), per container: one pass over the table. */
-async function waitingInQuarantine(tables: TableStore): Promise<Map<string, number>> {
+/**
+ * Per container, in one pass over the quarantine: the entries waiting for a replay (not applied, not
+ * dismissed), and the records replays applied (an entry partly applied has them too).
+ */
+async function quarantineByContainer(tables: TableStore): Promise<{ waiting: Map<string, number>; replayed: Map<string, number> }> {
   await tables.ensureTable(QUARANTINE_TABLE);
   const waiting = new Map<string, number>();
-  for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['container', 'replayedAt', 'dismissedAt'])) {
+  const replayed = new Map<string, number>();
+  for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['container', 'replayedAt', 'replayedRecords', 'dismissedAt'])) {
     const entry = parseStoredRow(quarantineWaitingSchema, QUARANTINE_TABLE, row);
     if (isPending(entry)) waiting.set(entry.container, (waiting.get(entry.container) ?? 0) + 1);
+    if (entry.replayedRecords) replayed.set(entry.container, (replayed.get(entry.container) ?? 0) + entry.replayedRecords);
   }
-  return waiting;
+  return { waiting, replayed };
 }
 
 /** Stuck files (their failure rows as stored), per container. */

@@ -212,9 +212,12 @@ export interface ContainerHealth {
   lagSeconds: number | null;
   /** Bytes seen in open files but not yet consumed (e.g. a partial last line), as of their last look. */
   pendingBytes: number;
+  /** Records and bad lines as reading counted them. */
   records: number;
   badLines: number;
-  /** Quarantined lines not (yet) replayed. */
+  /** Records replays applied from this container's quarantine entries (not in `records`). */
+  replayedRecords: number;
+  /** Quarantine entries waiting for a replay, neither applied nor dismissed (a run of bad lines is one entry). */
   quarantined: number;
   lastSweepAt: string | null;
   /** Times a file of this container was found replaced: bytes already read had changed. */
