@@ -1,5 +1,6 @@
 import { classifyError } from '../storage/errors.js';
-import type { ListedLogFile } from '../storage/LogSource.js';
+import { fileKey, type ListedLogFile, type LogFileRef } from '../storage/LogSource.js';
+import { observedReads } from '../storage/observedReads.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
 import { readingFamilyOf } from './readingOrder.js';
@@ -20,7 +21,7 @@ export interface BackfillProgress {
   filesTotal: number;
   bytesTotal: number;
   filesDone: number;
-  /** Sizes of the files done (what the ETA is based on). */
+  /** Bytes of the listed files read so far, each file done counting whole (what the bar and ETA follow). */
   bytesDone: number;
   /** Bytes actually read: less than bytesDone when a re-run finds files already read. */
   bytesRead: number;
@@ -77,11 +78,26 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
   }
   options.onProgress?.(progress);
   const isFinal = finalPolicy(deps);
-  const files = await IsolatedFiles.load(deps, options.containers);
+  // The files being read, with how far (up to their listed size): progress moves with the reads, not only as files finish.
+  const reading = new Map<string, { size: number; reached: number }>();
+  const onRead = (file: LogFileRef, end: number): void => {
+    const being = reading.get(fileKey(file));
+    if (being === undefined || end <= being.reached) return;
+    const reached = Math.min(being.size, end);
+    progress.bytesDone += reached - being.reached;
+    progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
+    being.reached = reached;
+    options.onProgress?.(progress);
+  };
+  const runDeps = options.onProgress ? { ...deps, source: observedReads(deps.source, onRead) } : deps;
+  const files = await IsolatedFiles.load(runDeps, options.containers);
   const task = async (listed: ListedLogFile): Promise<void> => {
+    const key = fileKey(listed.file);
+    reading.set(key, { size: listed.stat.length, reached: 0 });
     const outcome = await files.run(listed.file, { isFinal, listedStat: listed.stat, respectBackoff: false });
     progress.filesDone++;
-    progress.bytesDone += listed.stat.length;
+    progress.bytesDone += listed.stat.length - (reading.get(key)?.reached ?? 0);
+    reading.delete(key);
     // Blobs that landed or grew since the count: the totals grow with them, so progress never passes 100 %.
     progress.filesTotal = Math.max(progress.filesTotal, progress.filesDone);
     progress.bytesTotal = Math.max(progress.bytesTotal, progress.bytesDone);
