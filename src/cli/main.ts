@@ -5,6 +5,7 @@ import { tuneCompiler } from '../lib/v8Flags.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
 import { runCli } from './program.js';
+import { eraseStatusLine } from './statusLine.js';
 
 // Less of the run's CPU on compiling its code again and again (lib/v8Flags.ts).
 tuneCompiler(nodeArguments());
@@ -32,6 +33,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 // A command whose embedded store stopped under it ends at once, instead of retrying a store that is gone.
 onEmbeddedStoreStopped((message) => {
+  // On a line of its own, not after a status line the command shows.
+  eraseStatusLine();
   process.stderr.write(`acs-logs: ${oneLine(message)}\n`);
   process.exit(1);
 });

@@ -14,14 +14,22 @@ const BAR_CELLS = 24;
 export class ProcessProgress {
   private readonly furthest = new Map<string, number>();
   private readonly finished = new Set<string>();
+  /** The paths given for each file (copies of one blob in two downloaded trees are one file). */
+  private readonly paths = new Map<string, string[]>();
   private readBytes = 0;
   private readonly total: number;
 
+  /** `sizes`: of each path given; `fileOf`: the file a path is read as (by default, itself). */
   constructor(
     private readonly sizes: ReadonlyMap<string, number>,
     private readonly startedAt: number,
+    fileOf: (path: string) => string = (path) => path,
   ) {
     this.total = [...sizes.values()].reduce((sum, size) => sum + size, 0);
+    for (const path of sizes.keys()) {
+      const file = fileOf(path);
+      this.paths.set(file, [...(this.paths.get(file) ?? []), path]);
+    }
   }
 
   /** Bytes of `location` read up to `end`. */
@@ -35,12 +43,17 @@ export class ProcessProgress {
     this.readBytes += now - before;
   }
 
-  /** The file is done (read, written, or found with nothing new): all of it counts as read. */
-  done(location: string): void {
-    const size = this.sizes.get(location);
-    if (size === undefined || this.finished.has(location)) return;
-    this.read(location, size);
-    this.finished.add(location);
+  /**
+   * The file is done (read, written, or found with nothing new): every path given for it counts as
+   * read, and `location`, the path it was read from (a copy read under the name it was first read by).
+   */
+  done(file: string, location?: string): void {
+    for (const path of [...(this.paths.get(file) ?? []), ...(location === undefined ? [] : [location])]) {
+      const size = this.sizes.get(path);
+      if (size === undefined || this.finished.has(path)) continue;
+      this.read(path, size);
+      this.finished.add(path);
+    }
   }
 
   /** `rowsWritten`: entities the run sent to the store so far. */

@@ -10,6 +10,17 @@ export interface TerminalStream {
 /** Erase the line the cursor is on and go to its start. */
 const CLEAR = '\r\x1b[K';
 
+/** Narrower terminals get no status line: too little of it would show, and a line that wraps cannot be redrawn in place. */
+const MIN_COLUMNS = 20;
+
+/** The status lines drawn and not stopped: a message written straight to stderr takes them away first (eraseStatusLine). */
+const drawn = new Set<StatusLine>();
+
+/** Takes away the status line a command shows, before a message of its own ends the process. */
+export function eraseStatusLine(): void {
+  for (const line of drawn) line.stop();
+}
+
 /**
  * One line at the bottom of a terminal that says how a long command is getting on, redrawn in
  * place. Other output is written above it (`around`), so lines never land on top of it.
@@ -52,15 +63,18 @@ export class StatusLine {
     if (this.shown) this.erase();
     this.text = '';
     this.stopped = true;
+    drawn.delete(this);
   }
 
   private draw(): void {
-    if (this.text === '') return;
-    const width = Math.max(10, (this.stream.columns ?? 80) - 1);
+    const columns = this.stream.columns ?? 80;
+    if (this.text === '' || columns < MIN_COLUMNS) return;
+    const width = columns - 1;
     // Never wider than the terminal: a wrapped line could not be redrawn in place.
     const text = this.text.length > width ? this.text.slice(0, width - 1) + '…' : this.text;
     this.stream.write(CLEAR + text);
     this.shown = true;
+    drawn.add(this);
     this.lastDraw = this.now();
   }
 

@@ -17,8 +17,25 @@ describe('the progress of a process run', () => {
     expect(progress.text(65_000, 0)).toBe(`process  25% ${'█'.repeat(6)}${'░'.repeat(18)} 1:05 · 1.0/4.0 MB read · 0/2 files · 0 rows written`);
     progress.read('/a', 7_000_000);
     progress.done('/b');
-    progress.done('/b');
+    progress.done('/elsewhere', '/b');
     expect(progress.text(3_725_000, 12_345)).toBe(`process 100% ${'█'.repeat(24)} 1:02:05 · 4.0/4.0 MB read · 1/2 files · 12,345 rows written`);
+  });
+
+  it('counts every copy of one file done when it is: two downloads of a blob are one file', () => {
+    const progress = new ProcessProgress(
+      new Map([
+        ['/tree/x/PT1H.json', 1_000_000],
+        ['/copy/x/PT1H.json', 1_000_000],
+        ['/tree/y/PT1H.json', 1_000_000],
+      ]),
+      0,
+      (path) => path.replace(/^\/(tree|copy)/, ''),
+    );
+    progress.done('/x/PT1H.json');
+    expect(progress.text(0, 0)).toContain('2.0/3.0 MB read · 2/3 files');
+    // A copy read under the name it was first read by: its own path is done too.
+    progress.done('/first/name.json', '/tree/y/PT1H.json');
+    expect(progress.text(0, 0)).toContain('3.0/3.0 MB read · 3/3 files');
   });
 
   it('counts files with nothing new as done', () => {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { aboveStatusLine, canShowStatus, StatusLine } from '../../src/cli/statusLine.js';
+import { aboveStatusLine, canShowStatus, eraseStatusLine, StatusLine } from '../../src/cli/statusLine.js';
 
 const CLEAR = '\r\x1b[K';
 
@@ -49,16 +49,37 @@ describe('the status line', () => {
   });
 
   it('is never wider than the terminal, and once stopped is erased and stays away', () => {
-    const stream = terminal(12);
+    const stream = terminal(24);
     let now = 0;
     const line = new StatusLine(stream, () => now);
     now = 5000;
-    line.set('0123456789abcdef');
-    expect(stream.written.at(-1)).toBe(CLEAR + '0123456789…');
+    line.set('0123456789abcdefghijklmnopqrstuvwxyz');
+    expect(stream.written.at(-1)).toBe(CLEAR + '0123456789abcdefghijkl…');
     line.stop();
     line.set('again', true);
     aboveStatusLine(stream as unknown as NodeJS.WritableStream, line).write('totals\n');
     expect(stream.written.slice(1).join('')).toBe(CLEAR + 'totals\n');
+  });
+
+  it('is not drawn on a terminal too narrow for it (a wrapped line leaves a row behind at each redraw)', () => {
+    const stream = terminal(19);
+    let now = 0;
+    const line = new StatusLine(stream, () => now);
+    now = 5000;
+    line.set('process 10%', true);
+    expect(stream.written).toEqual([]);
+  });
+
+  it('is taken away by eraseStatusLine, before a message that ends the process', () => {
+    const stream = terminal();
+    let now = 0;
+    const line = new StatusLine(stream, () => now);
+    now = 5000;
+    line.set('process 10%');
+    eraseStatusLine();
+    expect(stream.written.join('')).toBe(CLEAR + 'process 10%' + CLEAR);
+    line.set('process 20%', true);
+    expect(stream.written.join('')).toBe(CLEAR + 'process 10%' + CLEAR);
   });
 
   it('is shown only on a terminal that moves the cursor', () => {

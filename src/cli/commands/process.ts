@@ -5,7 +5,7 @@ import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { isFinalBlob } from '../../lib/processing/sealing.js';
 import { BlobLogSource } from '../../lib/storage/BlobLogSource.js';
-import type { LogFileRef, LogFileStat } from '../../lib/storage/LogSource.js';
+import { fileKey, type LogFileRef, type LogFileStat } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath, type UnreadableFolder } from '../../lib/storage/LocalLogSource.js';
 import { filesFailed, foldersUnreadable, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
@@ -97,7 +97,7 @@ async function processFiles(
   }
   for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
   if (skipped.length > 0) err.write(`note: ${skippedNote(skipped)}\n`);
-  const progress = display ? new ProcessProgress(await fileSizes(files), Date.now()) : undefined;
+  const progress = display ? new ProcessProgress(await fileSizes(files), Date.now(), (path) => fileKey(refForLocalPath(path))) : undefined;
   let rowsWritten = (): number => 0;
   const show = (force: boolean): void => {
     if (display && progress) display.status.set(progress.text(Date.now(), rowsWritten()), force);
@@ -143,8 +143,7 @@ async function processFiles(
         const outcome = await isolated.run(ref, options);
         return outcome.kind === 'done' ? outcome.result : null;
       } finally {
-        const location = source.locationOf(ref);
-        if (progress && location !== undefined) progress.done(location);
+        progress?.done(fileKey(ref), source.locationOf(ref));
       }
     });
     totals.failed = failed;

@@ -7,7 +7,7 @@ import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { UsageError } from '../errors.js';
-import { oneLine } from '../printable.js';
+import { oneLine, printable } from '../printable.js';
 import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -147,7 +147,8 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
     const noun = `entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})`;
     if (flags.path !== undefined && chosen.length === 0) {
       out.write(
-        `${flags.undo ? 'restored' : 'dismissed'} 0 entries: no ${flags.undo ? 'dismissed' : 'waiting'} entry is of a file "${oneLine(flags.path)}" ` +
+        `${flags.undo ? 'restored' : 'dismissed'} 0 entries: no ${flags.undo ? 'dismissed' : 'waiting'} entry` +
+          `${flags.container !== undefined || flags.code !== undefined ? ' of the --container or --code given' : ''} is of a file "${oneLine(flags.path)}" ` +
           '(give the path as "quarantine list --format json" shows it; the table cuts a long one in the middle, and its end after "…" names it too)\n',
       );
       return;
@@ -168,11 +169,13 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
  * exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
  */
 export function entriesOfPath(lines: readonly QuarantinedLine[], given: string): QuarantinedLine[] {
-  const exact = lines.filter((line) => line.path === given || `${line.container}/${line.path}` === given);
+  // As stored, and as `list` prints it (control characters as \uXXXX).
+  const forms = (line: QuarantinedLine): string[] => [line.path, printable(line.path)];
+  const exact = lines.filter((line) => forms(line).some((path) => path === given || `${line.container}/${path}` === given));
   if (exact.length > 0 || !given.startsWith('…')) return exact;
   const end = given.slice('…'.length);
-  if (end === '') return [];
-  const ending = lines.filter((line) => line.path.endsWith(end));
+  if (end === '') throw new UsageError('--path "…" names no file: give the end of its path after "…"');
+  const ending = lines.filter((line) => forms(line).some((path) => path.endsWith(end)));
   const files = new Set(ending.map((line) => `${line.container}/${line.path}`));
   if (files.size > 1) {
     throw new UsageError(`--path "${given}" is the end of ${files.size} files' paths: give the whole path ("quarantine list --format json" shows it)`);

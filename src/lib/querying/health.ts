@@ -12,9 +12,9 @@ export const REPLACED_FILES_LISTED = 20;
 
 export interface HealthOptions {
   /**
-   * Also report the containers that lines wait in quarantine for, that have stuck files or that were
-   * swept (a `backfill --container` of a container no setting names): health is never `ok` while
-   * something waits, wherever it is.
+   * Also report the containers in which quarantine entries wait or files are stuck (a `backfill
+   * --container` of a container no setting names), and those the timer or `watch` swept: health is
+   * never `ok` while something waits, wherever it is.
    */
   alsoFound?: boolean;
 }

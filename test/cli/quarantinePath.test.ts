@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { entriesOfPath } from '../../src/cli/commands/quarantine.js';
+import { UsageError } from '../../src/cli/errors.js';
+import type { QuarantinedLine } from '../../src/lib/processing/quarantine.js';
+
+function entry(container: string, path: string): QuarantinedLine {
+  return {
+    container,
+    path,
+    generation: 0,
+    offset: 0,
+    end: 4,
+    position: 0,
+    line: 1,
+    code: 'invalid_json',
+    message: 'bad',
+    raw: 'junk',
+    rawTruncated: false,
+    quarantinedAt: '2024-05-25T10:00:00.000Z',
+    category: null,
+  };
+}
+
+describe('quarantine dismiss --path', () => {
+  const lines = [entry('local', '/logs/tab\there.json'), entry('local', '/logs/plain.json'), entry('insights-logs-usage', 'a/b/PT1H.json')];
+
+  it('takes a path with control characters as the list prints it (\\uXXXX), whole or cut', () => {
+    expect(entriesOfPath(lines, '/logs/tab\\u0009here.json').map((line) => line.path)).toEqual(['/logs/tab\there.json']);
+    expect(entriesOfPath(lines, '…tab\\u0009here.json').map((line) => line.path)).toEqual(['/logs/tab\there.json']);
+    expect(entriesOfPath(lines, '/logs/tab\there.json')).toHaveLength(1);
+  });
+
+  it('takes the container in front, and refuses "…" alone, which would name every file', () => {
+    expect(entriesOfPath(lines, 'insights-logs-usage/a/b/PT1H.json')).toHaveLength(1);
+    expect(() => entriesOfPath(lines, '…')).toThrow(UsageError);
+    expect(() => entriesOfPath(lines, '….json')).toThrow(/is the end of 3 files' paths/);
+  });
+});
