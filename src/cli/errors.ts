@@ -27,8 +27,8 @@ export function filesFailed(failed: number, total: number): ExitStatus {
 /** Folders beneath the inputs could not be listed: every file that could be found was processed, and the run exits 1. */
 export function foldersUnreadable(folders: readonly string[]): ExitStatus {
   return new ExitStatus(
-    `${folders.length} folder(s) could not be listed, so their files were not read (the others were processed): ${folders.join(', ')}; ` +
-      `fix their permissions and run again`,
+    `${folders.length} folder(s) or link(s) could not be listed, so their files were not read (the others were processed): ${folders.join(', ')}; ` +
+      `fix their permissions or links and run again`,
     1,
   );
 }

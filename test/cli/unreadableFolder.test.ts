@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -35,7 +35,21 @@ describe('a folder that cannot be listed', () => {
     const run = await cli(['process', root, '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(run.stdout).toMatch(/2 file\(s\), 2 with new data: 20 records, .*, 1 folder\(s\) could not be listed/);
     expect(run.stderr).toContain(`error: cannot list ${path.join(root, 'denied')}: EACCES`);
-    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: 1 folder\(s\) could not be listed, .*denied/);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: 1 folder\(s\) or link\(s\) could not be listed, .*denied/);
+    expect(run.code).toBe(1);
+  });
+
+  it('a broken symbolic link is named as one (its target gone, as when a disk of a download is not mounted), not as a permission problem', async () => {
+    const root = path.join(work, 'linked');
+    const file = path.join(root, 'insights-logs-roomsoperational', blobPath(1));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, asJsonLines(roomsRecords(10, 710)));
+    const gone = path.join(work, 'unmounted', 'PT1H.json');
+    await symlink(gone, path.join(root, 'elsewhere.json'));
+    const run = await cli(['process', root, '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
+    expect(run.stdout).toMatch(/1 file\(s\), 1 with new data: 10 records, /);
+    expect(run.stderr).toContain(`error: cannot list ${path.join(root, 'elsewhere.json')}: broken symbolic link: its target ${gone} does not exist`);
+    expect(run.stderr.trim().split('\n').at(-1)).toMatch(/folder\(s\) or link\(s\) could not be listed, .*elsewhere\.json; fix their permissions or links/);
     expect(run.code).toBe(1);
   });
 

@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { LOCAL_CONTAINER } from './fileName.js';
@@ -235,7 +235,11 @@ async function walk(directory: string, entries: readonly Dirent[], reports: Expa
     let inner: Dirent[];
     try {
       if (entry.isSymbolicLink()) {
-        const target = await stat(full);
+        const target = await stat(full).catch(async (error: NodeJS.ErrnoException) => {
+          // A link whose target is gone (a disk of a download not mounted): said so, not as a permission problem.
+          if (error.code !== 'ENOENT') throw error;
+          throw Object.assign(new Error(`broken symbolic link: its target ${await readlink(full)} does not exist`), { code: 'EBROKENLINK', path: full });
+        });
         kind = target.isDirectory() ? 'folder' : target.isFile() ? 'file' : 'other';
       }
       if (kind === 'file') {
