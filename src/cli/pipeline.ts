@@ -31,5 +31,6 @@ export async function openPipeline(flags: StorageFlags, logger: Logger, onTransi
 
 /** `--container` values, or every log container (as the settings name them). */
 export function containersFrom(values: readonly string[] | undefined, settings?: AppSettings): string[] {
-  return values && values.length > 0 ? [...values] : Object.values(settings?.containers ?? DEFAULT_CONTAINERS);
+  // One container named by two settings is listed once.
+  return [...new Set(values && values.length > 0 ? values : Object.values(settings?.containers ?? DEFAULT_CONTAINERS))];
 }

@@ -8,7 +8,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return handleHealth({
     open: () => {
       const runtime = getRuntime();
-      return { tables: runtime.tables, containers: Object.values(runtime.settings.containers) };
+      return { tables: runtime.tables, containers: [...new Set(Object.values(runtime.settings.containers))] };
     },
     logger: loggerFor(context),
   });

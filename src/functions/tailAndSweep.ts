@@ -12,7 +12,8 @@ export async function tailAndSweepTimer(_timer: Timer, context: InvocationContex
   const runtime = getRuntime();
   const logger = loggerFor(context);
   const summary = await tailAndSweep(runtime.deps(logger), {
-    containers: Object.values(runtime.settings.containers),
+    // One container named by two settings is swept once.
+    containers: [...new Set(Object.values(runtime.settings.containers))],
     sweepIntervalMs: runtime.settings.sweepIntervalMs,
     fileConcurrency: runtime.settings.fileConcurrency,
     deadline: Date.now() + RUN_BUDGET_MS,

@@ -1,6 +1,8 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { collectContainer } from '../../src/cli/flags.js';
+import { containersFrom } from '../../src/cli/pipeline.js';
+import { readAppSettings } from '../../src/lib/config/appSettings.js';
 
 describe('--container', () => {
   it('counts a container given twice once: its files would be listed, counted and read twice', () => {
@@ -11,5 +13,14 @@ describe('--container', () => {
 
   it.each(['Insights-Logs-Usage', 'a', 'logs--b', '-logs', 'logs/b'])('refuses %s, which no container can be named', (name) => {
     expect(() => collectContainer(name, undefined)).toThrow(InvalidArgumentError);
+  });
+});
+
+describe('the containers of the settings', () => {
+  it('list a container two settings name once: it would be swept twice', () => {
+    const containers = containersFrom(undefined, readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'insights-logs-roomsoperational' }));
+    expect(containers).toHaveLength(7);
+    expect(new Set(containers).size).toBe(7);
+    expect(containersFrom(['a-logs', 'a-logs'])).toEqual(['a-logs']);
   });
 });
