@@ -1,7 +1,5 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LogFileRef, LogSource } from '../lib/storage/LogSource.js';
-import { LocalLogSource } from '../lib/storage/LocalLogSource.js';
 
 const BAR_CELLS = 24;
 
@@ -101,21 +99,4 @@ export async function fileSizes(files: readonly string[]): Promise<Map<string, n
     });
   }
   return sizes;
-}
-
-/** Local files whose reads are told to `onRead` (the file's path and where the read ended). */
-export class ObservedLocalLogSource extends LocalLogSource {
-  constructor(
-    blobs: LogSource | undefined,
-    private readonly onRead: (location: string, end: number) => void,
-  ) {
-    super(undefined, blobs);
-  }
-
-  override async read(file: LogFileRef, start: number, end: number): Promise<Buffer> {
-    const bytes = await super.read(file, start, end);
-    const location = this.locationOf(file);
-    if (location !== undefined) this.onRead(location, start + bytes.length);
-    return bytes;
-  }
 }

@@ -26,7 +26,8 @@ export function eraseStatusLine(): void {
  * place. Other output is written above it (`around`), so lines never land on top of it.
  */
 export class StatusLine {
-  private text = '';
+  /** What to show, asked only when drawn: a run sets it on every read, and draws a few times a second. */
+  private text: () => string = () => '';
   private shown = false;
   private stopped = false;
   private lastDraw = -Infinity;
@@ -42,10 +43,10 @@ export class StatusLine {
     this.createdAt = now();
   }
 
-  /** Sets the text; drawn now when the last draw is `intervalMs` old or `force`. */
-  set(text: string, force = false): void {
+  /** Sets the text (or how to make it); drawn now when the last draw is `intervalMs` old or `force`. */
+  set(text: string | (() => string), force = false): void {
     if (this.stopped) return;
-    this.text = text;
+    this.text = typeof text === 'string' ? () => text : text;
     const now = this.now();
     if (now - this.createdAt >= this.delayMs && (force || now - this.lastDraw >= this.intervalMs)) this.draw();
   }
@@ -61,17 +62,18 @@ export class StatusLine {
   /** Takes the line away for good. */
   stop(): void {
     if (this.shown) this.erase();
-    this.text = '';
+    this.text = () => '';
     this.stopped = true;
     drawn.delete(this);
   }
 
   private draw(): void {
     const columns = this.stream.columns ?? 80;
-    if (this.text === '' || columns < MIN_COLUMNS) return;
+    const full = columns < MIN_COLUMNS ? '' : this.text();
+    if (full === '') return;
     const width = columns - 1;
     // Never wider than the terminal: a wrapped line could not be redrawn in place.
-    const text = this.text.length > width ? this.text.slice(0, width - 1) + '…' : this.text;
+    const text = full.length > width ? full.slice(0, width - 1) + '…' : full;
     this.stream.write(CLEAR + text);
     this.shown = true;
     drawn.add(this);

@@ -9,6 +9,15 @@ function terminal(columns = 40): { isTTY: true; columns: number; written: string
   return { isTTY: true, columns, written, write: (text: string) => written.push(text) > 0 };
 }
 
+/** A status line on a terminal of `columns`, past its first second (so it draws). */
+function shownLine(columns?: number): { stream: ReturnType<typeof terminal>; line: StatusLine } {
+  const stream = terminal(columns);
+  let now = 0;
+  const line = new StatusLine(stream, () => now);
+  now = 5000;
+  return { stream, line };
+}
+
 describe('the status line', () => {
   it('draws nothing in its first second, then at most every interval unless forced', () => {
     let now = 0;
@@ -30,10 +39,7 @@ describe('the status line', () => {
   });
 
   it('writes other lines above itself: erased, the line, drawn again', () => {
-    const stream = terminal();
-    let now = 0;
-    const line = new StatusLine(stream, () => now);
-    now = 5000;
+    const { stream, line } = shownLine();
     line.set('40% read');
     const other = aboveStatusLine(stream as unknown as NodeJS.WritableStream, line);
     other.write('file processed\n');
@@ -49,10 +55,7 @@ describe('the status line', () => {
   });
 
   it('is never wider than the terminal, and once stopped is erased and stays away', () => {
-    const stream = terminal(24);
-    let now = 0;
-    const line = new StatusLine(stream, () => now);
-    now = 5000;
+    const { stream, line } = shownLine(24);
     line.set('0123456789abcdefghijklmnopqrstuvwxyz');
     expect(stream.written.at(-1)).toBe(CLEAR + '0123456789abcdefghijkl…');
     line.stop();
@@ -62,19 +65,13 @@ describe('the status line', () => {
   });
 
   it('is not drawn on a terminal too narrow for it (a wrapped line leaves a row behind at each redraw)', () => {
-    const stream = terminal(19);
-    let now = 0;
-    const line = new StatusLine(stream, () => now);
-    now = 5000;
+    const { stream, line } = shownLine(19);
     line.set('process 10%', true);
     expect(stream.written).toEqual([]);
   });
 
   it('is taken away by eraseStatusLine, before a message that ends the process', () => {
-    const stream = terminal();
-    let now = 0;
-    const line = new StatusLine(stream, () => now);
-    now = 5000;
+    const { stream, line } = shownLine();
     line.set('process 10%');
     eraseStatusLine();
     expect(stream.written.join('')).toBe(CLEAR + 'process 10%' + CLEAR);

@@ -6,7 +6,7 @@ import { LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
 import { observedReads } from '../../src/lib/storage/observedReads.js';
 
 describe('observedReads', () => {
-  it('tells each read where it ended, and keeps the source’s own answers and optional parts', async () => {
+  it('tells each read where it ended, and keeps the source’s own answers, methods and optional parts', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-observed-'));
     const local = path.join(dir, 'export.json');
     await writeFile(local, 'abcdefghij');
@@ -23,6 +23,9 @@ describe('observedReads', () => {
     expect(await source.stat(file)).toEqual(await inner.stat(file));
     expect(source.locationOf?.(file)).toBe(inner.locationOf(file));
     expect('copyAt' in source).toBe(true);
+    // The source's own methods, run on itself: a local source's registrations.
+    expect(source.register(local)).toEqual(file);
+    expect(source.knows(file)).toBe(true);
     // A source without the optional parts gives none.
     const bare = observedReads({ stat: inner.stat.bind(inner), read: inner.read.bind(inner), list: inner.list.bind(inner) }, () => undefined);
     expect(['locationOf', 'copyAt', 'blobOf'].filter((part) => part in bare)).toEqual([]);

@@ -15,7 +15,8 @@ import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
 import { aboveStatusLine, canShowStatus, StatusLine } from '../statusLine.js';
-import { fileSizes, ObservedLocalLogSource, ProcessProgress } from '../processProgress.js';
+import { fileSizes, ProcessProgress } from '../processProgress.js';
+import { observedReads } from '../../lib/storage/observedReads.js';
 
 export interface ProcessFlags extends StorageFlags {
   category?: string;
@@ -100,7 +101,7 @@ async function processFiles(
   const progress = display ? new ProcessProgress(await fileSizes(files), Date.now(), (path) => fileKey(refForLocalPath(path))) : undefined;
   let rowsWritten = (): number => 0;
   const show = (force: boolean): void => {
-    if (display && progress) display.status.set(progress.text(Date.now(), rowsWritten()), force);
+    if (display && progress) display.status.set(() => progress.text(Date.now(), rowsWritten()), force);
   };
   if (display) {
     display.timer = setInterval(() => show(true), STATUS_INTERVAL_MS);
@@ -111,12 +112,14 @@ async function processFiles(
   // Given the account (the app's own), a download older than what the app read of its blob is told by the blob's bytes.
   const account = givenConnectionString(flags);
   const blobs = account === undefined ? undefined : accountBlobs(account, flags);
+  const local = new LocalLogSource(undefined, blobs);
   const source = progress
-    ? new ObservedLocalLogSource(blobs, (location, end) => {
-        progress.read(location, end);
+    ? observedReads(local, (file, end) => {
+        const location = local.locationOf(file);
+        if (location !== undefined) progress.read(location, end);
         show(false);
       })
-    : new LocalLogSource(undefined, blobs);
+    : local;
   const totals: ProcessTotals = {
     files: files.length,
     processed: 0,
