@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
-import { CONTAINER_NAME_RULE, isContainerName } from '../lib/config/appSettings.js';
+import { CONTAINER_NAME_RULE, isContainerName, LOCAL_CONTAINER_RESERVED } from '../lib/config/appSettings.js';
+import { LOCAL_CONTAINER } from '../lib/storage/fileName.js';
 import { parseIsoTime } from '../lib/querying/isoTime.js';
 
 /** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
@@ -45,6 +46,12 @@ export function isoDate(value: string): number {
 export function collectContainer(value: string, previous: string[] | undefined): string[] {
   if (!isContainerName(value)) throw new InvalidArgumentError(`must be a container name: ${CONTAINER_NAME_RULE}.`);
   return previous?.includes(value) ? previous : collect(value, previous);
+}
+
+/** Collects a repeatable `--container` of a storage account to read: as collectContainer, and not the name local files are kept under. */
+export function collectStorageContainer(value: string, previous: string[] | undefined): string[] {
+  if (value === LOCAL_CONTAINER) throw new InvalidArgumentError(`cannot be "${LOCAL_CONTAINER}": ${LOCAL_CONTAINER_RESERVED}.`);
+  return collectContainer(value, previous);
 }
 
 /** Collects a repeatable option into an array. */

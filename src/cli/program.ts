@@ -2,7 +2,18 @@ import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
-import { anyCaseChoice, collectContainer, fraction, isoDate, nonEmpty, nonNegativeNumber, port, positiveInteger, positiveNumber } from './flags.js';
+import {
+  anyCaseChoice,
+  collectContainer,
+  collectStorageContainer,
+  fraction,
+  isoDate,
+  nonEmpty,
+  nonNegativeNumber,
+  port,
+  positiveInteger,
+  positiveNumber,
+} from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
 import { classifyError } from '../lib/storage/errors.js';
@@ -98,7 +109,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       program
         .command('backfill')
         .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
-        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectContainer)
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectStorageContainer)
         .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
         .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
         .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
@@ -113,7 +124,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       program
         .command('watch')
         .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
-        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectContainer)
+        .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectStorageContainer)
         .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
         .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],

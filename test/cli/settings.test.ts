@@ -37,6 +37,8 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{ ACS_LOGS_MAX_LINE_BYTES: '0.5' }, [], /ACS_LOGS_MAX_LINE_BYTES must be a whole number > 0, got "0.5"/],
     [{ ACS_LOGS_TABLE_PREFIX: 'no-dashes' }, [], /ACS_LOGS_TABLE_PREFIX must be letters and digits/],
     [{ ACS_LOGS_CONTAINER_USAGE: 'Insights-Logs-Usage' }, [], /ACS_LOGS_CONTAINER_USAGE must be a container name .*got "Insights-Logs-Usage"/],
+    [{ ACS_LOGS_CONTAINER_USAGE: 'local' }, [], /ACS_LOGS_CONTAINER_USAGE cannot be "local": the name is reserved for the local files `process` reads/],
+    [{}, ['--container', 'local'], /--container <c>' argument 'local' is invalid\. cannot be "local": the name is reserved/],
     [{}, ['--concurrency', '0.5'], /--concurrency must be a whole number > 0, got "0.5"/],
     [{}, ['--concurrency', '10000000'], /--concurrency must be at most 4,096, got "10000000"/],
     [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes must be a whole number > 0, got "0.5"/],

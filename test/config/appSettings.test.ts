@@ -36,6 +36,15 @@ describe('readAppSettings', () => {
     );
   });
 
+  it('rejects a container setting of local: the name local files are kept under, whose entries replay and naming would take for local files', () => {
+    expect(() => readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'local' })).toThrow(
+      new SettingError(
+        'ACS_LOGS_CONTAINER_USAGE',
+        'ACS_LOGS_CONTAINER_USAGE cannot be "local": the name is reserved for the local files `process` reads; copy the logs to a container of another name',
+      ),
+    );
+  });
+
   it('reads a container setting, and an empty one as the default', () => {
     const settings = readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'usage-logs-2024', ACS_LOGS_CONTAINER_ROOMS: '' });
     expect([settings.containers.Usage, settings.containers.RoomsOperational]).toEqual(['usage-logs-2024', 'insights-logs-roomsoperational']);

@@ -1,4 +1,5 @@
 import { TABLE_PREFIX } from '../storage/errors.js';
+import { LOCAL_CONTAINER } from '../storage/fileName.js';
 import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
@@ -123,6 +124,9 @@ const CONTAINER_NAME = /^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export const CONTAINER_NAME_RULE = '3 to 63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit';
 
+/** Why a storage container named `local` cannot be read: its files would be taken for local files in quarantine, replay and names. */
+export const LOCAL_CONTAINER_RESERVED = `the name is reserved for the local files \`process\` reads; copy the logs to a container of another name`;
+
 /** Whether storage would take `name` as a container's name. */
 export function isContainerName(name: string): boolean {
   return CONTAINER_NAME.test(name);
@@ -133,6 +137,7 @@ function containerName(env: NodeJS.ProcessEnv, name: string, fallback: string): 
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   if (!isContainerName(value)) throw new SettingError(name, `${name} must be a container name (${CONTAINER_NAME_RULE}), got "${value}"`);
+  if (value === LOCAL_CONTAINER) throw new SettingError(name, `${name} cannot be "${LOCAL_CONTAINER}": ${LOCAL_CONTAINER_RESERVED}`);
   return value;
 }
 
