@@ -67,27 +67,43 @@ param aggregatesStorage string = 'app'
 // ---------------------------------------------------------------------------------------------
 
 @description('Blob container of the RoomsOperational logs (ACS_LOGS_CONTAINER_ROOMS).')
+@minLength(3)
+@maxLength(63)
 param logsContainerRoomsOperational string = 'insights-logs-roomsoperational'
 
 @description('Blob container of the CallRecordingSummary logs (ACS_LOGS_CONTAINER_RECORDING_SUMMARY).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallRecordingSummary string = 'insights-logs-callrecordingsummary'
 
 @description('Blob container of the CallRecordingOperational logs (ACS_LOGS_CONTAINER_RECORDING_OPERATIONS).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallRecordingOperational string = 'insights-logs-callrecordingoperational'
 
 @description('Blob container of the Usage logs (ACS_LOGS_CONTAINER_USAGE).')
+@minLength(3)
+@maxLength(63)
 param logsContainerUsage string = 'insights-logs-usage'
 
 @description('Blob container of the CallSummary logs (ACS_LOGS_CONTAINER_CALL_SUMMARY).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallSummary string = 'insights-logs-callsummary'
 
 @description('Blob container of the CallSummaryUpdates logs (ACS_LOGS_CONTAINER_CALL_SUMMARY_UPDATES).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallSummaryUpdates string = 'insights-logs-callsummaryupdates'
 
 @description('Blob container of the CallDiagnostics logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallDiagnostics string = 'insights-logs-calldiagnostics'
 
 @description('Blob container of the CallDiagnosticsUpdates logs (ACS_LOGS_CONTAINER_CALL_DIAGNOSTICS_UPDATES).')
+@minLength(3)
+@maxLength(63)
 param logsContainerCallDiagnosticsUpdates string = 'insights-logs-calldiagnosticsupdates'
 
 @description('Whether the ACS diagnostic setting also sends the call logs (CallSummary, CallDiagnostics and their Updates categories) to the logs account.')

@@ -138,4 +138,11 @@ describe('log containers', () => {
     expect(parameters.every((p) => p !== undefined)).toBe(true);
     expect(new Set(parameters).size).toBe(CATEGORIES.length);
   });
+
+  it('refuse at deployment a name of a length no container has (the app refuses the rest of what storage would, naming the setting)', () => {
+    for (const category of CATEGORIES) {
+      const parameter = main.parameters[parameterOf(moduleParam(app.deployment, parameterOf(app.settings[settingOf[category]]) ?? '')) ?? ''];
+      expect([parameter?.minLength, parameter?.maxLength], category).toEqual([3, 63]);
+    }
+  });
 });
