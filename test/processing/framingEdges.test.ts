@@ -58,6 +58,36 @@ describe('framing edge cases in blobs', () => {
   });
 });
 
+describe('values nested deeper than JSON.stringify can go (it recurses; JSON.parse does not)', () => {
+  const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each([
+    ['a line of its own', (good: string[]) => `${good[0]}\n${deep(5000)}\n${good[1]}\n`, 1],
+    ['an element of a records wrapper', (good: string[]) => `{"records":[${good[0]},${deep(100_000)},${good[1]}]}\n`, 1],
+    [
+      'a field of a record that does not read, in an array',
+      (good: string[]) => `[${good[0]},{"category":"RoomsOperational","x":${deep(200_000)}},${good[1]}]\n`,
+      1,
+    ],
+    ['a field of a record that reads, in an array', (good: string[]) => `[${good[0]},${good[2]!.slice(0, -1)},"extra":${deep(200_000)}},${good[1]}]\n`, 0],
+  ])('in %s: quarantined or read, the records beside it read, the file never failed', async (_name, content, badLines) => {
+    const records = roomsRecords(3, 94);
+    const good = records.map((record) => JSON.stringify(record));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, content(good));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const result = await processFile(file, testDeps(tables));
+    expect(result).toMatchObject({ records: 3 - badLines, badLines, pendingBytes: 0 });
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    expect(rows.length).toBe(badLines);
+    for (const row of rows) expect(row.raw).toContain('"…"');
+    const read = badLines === 0 ? records : records.slice(0, 2);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(read)));
+  });
+});
+
 describe('a blob sealed while it ended inside a line', () => {
   /** Four lines and the start of a fifth; read once, sealed (past the sealing delay) unless `seal` is false. */
   async function sealedWithCutLine(cutAt: number, seal = true) {

@@ -90,6 +90,17 @@ describe('decodeUnit', () => {
     });
   });
 
+  it('rejects an element nested deeper than JSON.stringify can go with a sample cut at 64 levels, instead of throwing', () => {
+    const depth = 100_000;
+    const decoded = decodeUnit(unit(`[{"a":1},${'['.repeat(depth)}${']'.repeat(depth)}]`));
+    const sample = '['.repeat(64) + '"…"' + ']'.repeat(64);
+    expect(decoded).toEqual({
+      success: true,
+      records: [{ position: 100, offset: 100, line: 7, value: { a: 1 } }],
+      rejected: [{ position: 101, code: 'not_an_object', message: 'element 1 of the array is an array, not an object', text: sample }],
+    });
+  });
+
   it('fails with not_an_object for a value that is not an object', () => {
     expect(decodeUnit(unit('42'))).toStrictEqual({
       success: false,

@@ -1,6 +1,6 @@
 import { normalizeRecord } from '../normalizing/index.js';
 import type { NormalizeContext } from '../normalizing/types.js';
-import { decodeUnit } from '../reading/index.js';
+import { decodeUnit, jsonSample } from '../reading/index.js';
 import type { FramedItem, FramingMode, RejectedElement } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
@@ -118,7 +118,7 @@ export class Interpreter {
         this.unsupported++;
         run = null;
       } else {
-        bad(raw.position, normalized.code, normalized.message, JSON.stringify(raw.value));
+        bad(raw.position, normalized.code, normalized.message, jsonSample(raw.value));
       }
     }
     for (; next < rejected.length; next++) {

@@ -1,4 +1,5 @@
 import type { FramedUnit, RawRecord, RejectedElement } from './types.js';
+import { jsonSample } from './jsonSample.js';
 
 /**
  * A unit's records, and the elements of its array or `records` wrapper that are not objects (each a
@@ -111,7 +112,7 @@ function fromElements(unit: FramedUnit, elements: unknown[], where: string): Dec
       position: unit.offset + i,
       code: 'not_an_object',
       message: `element ${i} of ${where} is ${describe(el)}, not an object`,
-      text: JSON.stringify(el),
+      text: jsonSample(el),
     });
   }
   return { success: true, records, rejected: rejected ?? NONE };

@@ -1,5 +1,6 @@
 export { Framer } from './Framer.js';
 export type { FramerOptions } from './Framer.js';
 export { decodeUnit, parseJsonTolerant } from './decodeUnit.js';
+export { jsonSample } from './jsonSample.js';
 export type { DecodeResult } from './decodeUnit.js';
 export type { FramedItem, FramedUnit, FramerPosition, FramingIssue, FramingIssueCode, FramingMode, RawRecord, RejectedElement } from './types.js';
