@@ -58,6 +58,33 @@ describe('framing edge cases in blobs', () => {
   });
 });
 
+describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and \\r\\n', () => {
+  it('a file of \\r-ended lines is read at once, not held as one unfinished line', async () => {
+    const records = roomsRecords(5, 95);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, records.map((r) => `${JSON.stringify(r)}\r`).join(''));
+    const tables = newTableStore();
+    const result = await processFile({ container: container.containerName, path: PATH }, testDeps(tables));
+    expect(result).toMatchObject({ records: 5, badLines: 0, pendingBytes: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('mixed endings: each record read on its own, a bad line between lone \\r quarantined alone, lines numbered by \\n', async () => {
+    const records = roomsRecords(4, 96);
+    const [a, b, c, d] = records.map((r) => JSON.stringify(r));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, `${a}\r\n${b}\rnot json\r${c}\n${d}\r\n`);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const result = await processFile(file, testDeps(tables));
+    expect(result).toMatchObject({ records: 4, badLines: 1, pendingBytes: 0 });
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    expect(rows.map((row) => [row.code, row.raw, row.line, row.offset])).toEqual([['invalid_json', 'not json', 2, a!.length + 2 + b!.length + 1]]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+});
+
 describe('values nested deeper than JSON.stringify can go (it recurses; JSON.parse does not)', () => {
   const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
 

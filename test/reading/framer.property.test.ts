@@ -9,6 +9,8 @@ const record = fc.dictionary(key, fc.jsonValue({ stringUnit: 'binary', maxDepth:
 const formats = [
   'jsonl',
   'jsonl-crlf',
+  'jsonl-cr',
+  'jsonl-mixed-endings',
   'jsonl-bom-no-final-newline',
   'pretty-array',
   'wrapper-pretty',
@@ -24,6 +26,12 @@ function serialize(records: Record<string, unknown>[], format: Format): Buffer {
       return Buffer.from(records.map((r) => `${JSON.stringify(r)}\n`).join(''));
     case 'jsonl-crlf':
       return Buffer.from(records.map((r) => `${JSON.stringify(r)}\r\n`).join(''));
+    case 'jsonl-cr':
+      return Buffer.from(records.map((r) => `${JSON.stringify(r)}\r`).join(''));
+    case 'jsonl-mixed-endings': {
+      const endings = ['\n', '\r', '\r\n', '\r\r\n', '\n\r'];
+      return Buffer.from(records.map((r, i) => `${JSON.stringify(r)}${endings[i % endings.length]!}`).join(''));
+    }
     case 'jsonl-bom-no-final-newline':
       return Buffer.from(`\uFEFF${records.map((r) => JSON.stringify(r)).join('\n')}`);
     case 'pretty-array':

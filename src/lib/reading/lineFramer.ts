@@ -15,7 +15,12 @@ function lineText(taken: TakenSpan): string {
   return b.toString('utf8', 0, len);
 }
 
-/** Cuts JSON Lines at `\n`: each non-blank line is a unit, a line over `maxUnitBytes` an issue. */
+/**
+ * Cuts JSON Lines at `\n`, and at a `\r` followed by anything but `\n` (old Mac files end lines with
+ * `\r` alone; JSON allows no raw `\r` in a string, so none is cut inside a record). Each non-blank
+ * line is a unit, a line over `maxUnitBytes` an issue. Lines are numbered by their `\n`, as `wc`, `sed`
+ * and `awk` count them.
+ */
 export class LineFramer {
   /** Absolute offset of the next byte to process, and `\n` bytes before it. */
   private off: number;
@@ -46,8 +51,22 @@ export class LineFramer {
     const n = chunk.length;
     const base = this.off;
     let i = 0;
+    const held = this.span;
+    // The line kept from the last chunk ended with `\r`: that ended it, unless this chunk starts `\r\n`'s `\n`.
+    if (held !== null && held.lastByte === CR && n > 0 && chunk[0] !== LF) {
+      this.span = null;
+      this.lineDone(held.start, held.startNewlines, base, held.takeAll());
+      if (this.items.stopped) return;
+    }
+    // The next `\n` and `\r` at or after i: -1 when the chunk has no more, -2 before the first look.
+    let lf = -2;
+    let cr = -2;
     while (i < n) {
-      const k = chunk.indexOf(LF, i);
+      if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
+      if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
+      // A `\r` ends the line when a byte other than `\n` follows it; one that ends the chunk waits for the next.
+      const loneCr = cr >= 0 && cr + 1 < n && (lf < 0 || cr + 1 < lf);
+      const k = loneCr ? cr : lf;
       if (k < 0) {
         this.span ??= new SpanBuffer(base + i, this.nl, 'lines', true, this.maxUnit + 1, this.maxRaw);
         this.span.keep(chunk, i, n);
@@ -56,7 +75,7 @@ export class LineFramer {
       const end = base + k + 1;
       const s = this.span;
       if (s === null) {
-        const contentEnd = k > i && chunk[k - 1] === CR ? k - 1 : k;
+        const contentEnd = !loneCr && k > i && chunk[k - 1] === CR ? k - 1 : k;
         // Most lines are whole in the chunk, start with `{` and fit: decoded straight from the chunk.
         if (chunk[i] === LBRACE && contentEnd - i <= this.maxUnit) {
           this.items.unit(base + i, this.nl, end, chunk.toString('utf8', i, contentEnd), 'lines');
@@ -67,7 +86,7 @@ export class LineFramer {
         this.span = null;
         this.lineDone(s.start, s.startNewlines, end, s.take(chunk, i, k));
       }
-      this.nl++;
+      if (!loneCr) this.nl++;
       i = k + 1;
       if (this.items.stopped) {
         this.off = base + i;

@@ -19,13 +19,25 @@ export type SniffOutcome =
    * The first line is neither JSON nor a document's start: it is returned at once as a line (its
    * decoding fails) and `rest` is sniffed again from the next line.
    */
-  | { kind: 'badFirstLine'; start: number; newlinesBefore: number; next: number; text: string; rest: Buffer };
+  | { kind: 'badFirstLine'; start: number; newlinesBefore: number; newlinesThrough: number; next: number; text: string; rest: Buffer };
 
 const DOCUMENT_OPENING = /^\{\s*(?:"records"\s*:\s*\[\s*)?$/i;
 
 /** A first line that only opens a document: `{` alone, or `{"records": [`. */
 function opensDocument(all: Buffer, start: number, end: number): boolean {
   return DOCUMENT_OPENING.test(all.toString('utf8', start, end).trim());
+}
+
+/**
+ * Where the line in chunk[from, cap) ends: at its `\n`, or at a `\r` followed, before `cap`, by a byte
+ * other than `\n` (as LineFramer cuts lines); -1 when it does not end there.
+ */
+function lineEndIn(chunk: Buffer, from: number, cap: number): number {
+  const lf = chunk.indexOf(LF, from);
+  const end = lf < 0 || lf >= cap ? cap : lf;
+  const cr = chunk.indexOf(CR, from);
+  if (cr >= 0 && cr + 1 < end) return cr;
+  return lf < 0 || lf >= cap ? -1 : lf;
 }
 
 /** Whether bytes [start, end) parse as a JSON object or array. */
@@ -50,6 +62,8 @@ export class ShapeSniffer {
   private l2Start = -1;
   /** The first line began with `{` but was neither JSON nor a document's opening. */
   private l1Brace = false;
+  /** The last chunk ended, inside the window, with a `\r` in a line: the next byte tells whether it ended the line. */
+  private crEnded = false;
 
   constructor(private readonly maxUnit: number) {}
 
@@ -66,6 +80,13 @@ export class ShapeSniffer {
     let decided: Judgement = null;
     let j = 0;
     let lineEnd = -1;
+    if (this.crEnded) {
+      this.crEnded = false;
+      if (cap > 0 && chunk[0] !== LF) {
+        lineEnd = rel0 - 1;
+        decided = this.judge(bytes(), lineEnd);
+      }
+    }
     while (j < cap && decided === null) {
       if (this.phase === 'beforeFirst' || this.phase === 'beforeSecond') {
         if (isWs(chunk[j]!)) {
@@ -81,8 +102,11 @@ export class ShapeSniffer {
         }
         j++;
       } else {
-        const k = chunk.indexOf(LF, j);
-        if (k < 0 || k >= cap) break;
+        const k = lineEndIn(chunk, j, cap);
+        if (k < 0) {
+          this.crEnded = cap === chunk.length && chunk[cap - 1] === CR && rel0 + cap < window;
+          break;
+        }
         lineEnd = rel0 + k;
         decided = this.judge(bytes(), lineEnd);
         j = k + 1;
@@ -132,11 +156,14 @@ export class ShapeSniffer {
   private badFirstLine(all: Buffer, lf: number): SniffOutcome {
     let newlinesBefore = 0;
     for (let t = 0; t < this.l1Start; t++) if (all[t] === LF) newlinesBefore++;
-    const contentEnd = lf > this.l1Start && all[lf - 1] === CR ? lf - 1 : lf;
+    // The line ends at `lf`: a `\n` (after a `\r` that is not the line's), or a lone `\r`.
+    const endsWithLf = all[lf] === LF;
+    const contentEnd = endsWithLf && lf > this.l1Start && all[lf - 1] === CR ? lf - 1 : lf;
     const outcome: SniffOutcome = {
       kind: 'badFirstLine',
       start: this.l1Start,
       newlinesBefore,
+      newlinesThrough: newlinesBefore + (endsWithLf ? 1 : 0),
       next: lf + 1,
       text: all.toString('utf8', this.l1Start, contentEnd),
       rest: all.subarray(lf + 1),
@@ -147,6 +174,7 @@ export class ShapeSniffer {
     this.l1Start = -1;
     this.l2Start = -1;
     this.l1Brace = false;
+    this.crEnded = false;
     return outcome;
   }
 

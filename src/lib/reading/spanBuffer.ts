@@ -39,6 +39,11 @@ export class SpanBuffer {
     private readonly maxRaw: number,
   ) {}
 
+  /** The span's last byte so far (-1 when empty). */
+  get lastByte(): number {
+    return this.last;
+  }
+
   /** Bytes held between chunks. */
   get kept(): number {
     return this.keptBytes;
