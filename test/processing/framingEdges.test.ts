@@ -85,6 +85,24 @@ describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and
   });
 });
 
+describe('lines that are not UTF-8', () => {
+  it('are quarantined as unsupported_encoding, not read with U+FFFD in place of their bytes (two ids would become one)', async () => {
+    const records = roomsRecords(3, 97);
+    const [a, b, c] = records.map((r) => JSON.stringify(r));
+    const latin1 = (text: string, byte: number): Buffer => Buffer.concat([Buffer.from(text.slice(0, -2)), Buffer.from([byte]), Buffer.from(text.slice(-2))]);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, Buffer.concat([Buffer.from(`${a}\n`), latin1(b!, 0xff), Buffer.from('\n'), latin1(c!, 0xfe), Buffer.from('\n')]));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    expect(await processFile(file, testDeps(tables))).toMatchObject({ records: 1, badLines: 2, pendingBytes: 0 });
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    expect(rows.map((row) => [row.code, row.count, row.line])).toEqual([['unsupported_encoding', 2, 2]]);
+    expect(rows[0]!.message).toMatch(/^not UTF-8: byte 0xFF at byte \d+ of the line/);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(0, 1))));
+  });
+});
+
 describe('values nested deeper than JSON.stringify can go (it recurses; JSON.parse does not)', () => {
   const deep = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
 

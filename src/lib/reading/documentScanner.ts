@@ -320,7 +320,7 @@ export class DocumentScanner {
     this.span = null;
     this.state = 'between';
     if (taken.full) {
-      this.items.unit(s.start, s.startNewlines, end, taken.buf.toString('utf8'), s.mode);
+      this.items.unitFromBytes(s.start, s.startNewlines, end, taken.buf, 0, taken.buf.length, s.mode);
     } else {
       const message = `JSON value of ${taken.total} bytes exceeds the limit of ${this.maxUnit} bytes`;
       this.items.issue('line_too_long', s.start, s.startNewlines, end, message, taken, s.mode);

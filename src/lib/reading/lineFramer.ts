@@ -9,10 +9,10 @@ function contentLength(taken: TakenSpan): number {
   return taken.last === CR ? taken.total - 1 : taken.total;
 }
 
-function lineText(taken: TakenSpan): string {
+/** Bytes of the line's content kept in `taken.buf`, without a trailing `\r`. */
+function lineLength(taken: TakenSpan): number {
   const b = taken.buf;
-  const len = b.length > 0 && b[b.length - 1] === CR ? b.length - 1 : b.length;
-  return b.toString('utf8', 0, len);
+  return b.length > 0 && b[b.length - 1] === CR ? b.length - 1 : b.length;
 }
 
 /**
@@ -78,7 +78,7 @@ export class LineFramer {
         const contentEnd = !loneCr && k > i && chunk[k - 1] === CR ? k - 1 : k;
         // Most lines are whole in the chunk, start with `{` and fit: decoded straight from the chunk.
         if (chunk[i] === LBRACE && contentEnd - i <= this.maxUnit) {
-          this.items.unit(base + i, this.nl, end, chunk.toString('utf8', i, contentEnd), 'lines');
+          this.items.unitFromBytes(base + i, this.nl, end, chunk, i, contentEnd, 'lines');
         } else {
           this.lineDone(base + i, this.nl, end, { buf: chunk.subarray(i, k), total: k - i, full: true, last: k > i ? chunk[k - 1]! : -1 });
         }
@@ -107,28 +107,26 @@ export class LineFramer {
     const end = this.off;
     if (!final) {
       if (!taken.full || contentLength(taken) > this.maxUnit || isBlank(taken.buf)) return;
-      const text = lineText(taken);
       try {
-        const v = parseJsonTolerant(text);
+        const v = parseJsonTolerant(taken.buf.toString('utf8', 0, lineLength(taken)));
         if (typeof v !== 'object' || v === null) return;
       } catch {
         return;
       }
       this.span = null;
-      this.items.unit(s.start, s.startNewlines, end, text, 'lines');
+      this.items.unitFromBytes(s.start, s.startNewlines, end, taken.buf, 0, lineLength(taken), 'lines');
       return;
     }
     this.span = null;
     if (this.tooLong(s.start, s.startNewlines, end, taken)) return;
     if (isBlank(taken.buf)) return;
-    const text = lineText(taken);
     try {
-      parseJsonTolerant(text);
+      parseJsonTolerant(taken.buf.toString('utf8', 0, lineLength(taken)));
     } catch {
       this.items.issue('truncated', s.start, s.startNewlines, end, 'the file ends inside a line that is not valid JSON', taken, 'lines');
       return;
     }
-    this.items.unit(s.start, s.startNewlines, end, text, 'lines');
+    this.items.unitFromBytes(s.start, s.startNewlines, end, taken.buf, 0, lineLength(taken), 'lines');
   }
 
   private tooLong(start: number, startNewlines: number, end: number, taken: TakenSpan): boolean {
@@ -143,6 +141,6 @@ export class LineFramer {
     const b = taken.buf;
     // Fast path: a line starting with `{` is not blank.
     if (b.length === 0 || (b[0] !== LBRACE && isBlank(b))) return;
-    this.items.unit(start, startNewlines, end, lineText(taken), 'lines');
+    this.items.unitFromBytes(start, startNewlines, end, taken.buf, 0, lineLength(taken), 'lines');
   }
 }
