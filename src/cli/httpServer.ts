@@ -14,6 +14,11 @@ export function isLoopback(host: string): boolean {
   return LOOPBACK_NAMES.has(name.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(name);
 }
 
+/** Whether an address a socket is bound to (as `server.address()` gives it) is loopback only. */
+export function isLoopbackAddress(address: string): boolean {
+  return /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+}
+
 /**
  * A node:http server over the framework-free routes: it turns the request into what the handlers
  * take and writes back what they return. Bound to a loopback address, it answers only requests
@@ -21,7 +26,7 @@ export function isLoopback(host: string): boolean {
  * rebinding) cannot read the aggregates through the user's browser.
  */
 export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): Server {
-  const loopbackOnly = isLoopback(boundHost);
+  let loopbackOnly = isLoopback(boundHost);
   // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
     answer(request, deps, loopbackOnly).then(
@@ -31,6 +36,11 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
         write(response, false, errorResult(500, 'internal_error', 'the request could not be answered; see the server output'));
       },
     );
+  });
+  // The address bound decides, not how --host spelled it: 127.1, 0x7f000001 and ::ffff:127.0.0.1 are loopback too.
+  server.on('listening', () => {
+    const bound = server.address();
+    if (bound !== null && typeof bound === 'object') loopbackOnly = isLoopbackAddress(bound.address);
   });
   // A request node:http cannot parse gets the API's JSON error too, not a bare status line.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

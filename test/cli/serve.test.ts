@@ -220,6 +220,27 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(serverErrorText).toBe('');
   });
 
+  it.each(['127.1', '0x7f000001'])('bound to loopback spelled %s, refuses requests addressed to another name too', async (host) => {
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const other = createApiServer({ query: { tables: () => ({}) as never, logger: quiet }, health: { open: () => ({}) as never } } as never, host, quiet);
+    await new Promise<void>((resolve) => other.listen(0, host, resolve));
+    try {
+      const { address, port } = other.address() as AddressInfo;
+      expect(address).toBe('127.0.0.1');
+      const answer = await new Promise<number>((resolve, reject) => {
+        const req = httpRequest({ host: address, port, path: '/api/health', headers: { host: `attacker.example:${port}` } }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      expect(answer).toBe(421);
+    } finally {
+      await new Promise<void>((resolve) => other.close(() => resolve()));
+    }
+  });
+
   it('when storage cannot be read the query is 500 and health 503 with short JSON messages, logged; an unexpected failure is a 500 too', async () => {
     const lines: string[] = [];
     const logger = {
