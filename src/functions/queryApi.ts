@@ -2,6 +2,10 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
 import { handleQuery } from '../lib/http/handlers.js';
+import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
+
+/** One per worker: concurrent requests for the same view share its evaluation, and few run at once. */
+const evaluations = new SharedEvaluations();
 
 /** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md). */
 export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -9,7 +13,7 @@ export async function query(request: HttpRequest, context: InvocationContext): P
     request.params['view'],
     request.query,
     (name) => request.headers.get(name),
-    { tables: () => getRuntime().tables, logger: loggerFor(context) },
+    { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations },
     new URL(request.url).search,
   );
 }

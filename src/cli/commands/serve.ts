@@ -7,6 +7,7 @@ import { lineLogger } from '../lineLogger.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { SharedEvaluations } from '../../lib/http/sharedEvaluations.js';
 
 export interface ServeFlags extends StorageFlags {
   port: number;
@@ -32,7 +33,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
   const server = createApiServer(
     {
-      query: { tables: () => storage.tables, logger },
+      query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations() },
       health: { open: () => ({ tables: storage.tables, containers }), logger },
       page: () => dashboardPage(),
     },

@@ -2,8 +2,9 @@ import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { healthUnavailable, renderHealth } from './health.js';
-import { pageGroups, pageRows, type PageOf } from './paging.js';
+import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
+import type { SharedEvaluations } from './sharedEvaluations.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
 
@@ -11,6 +12,8 @@ export interface QueryDeps {
   /** Called only once the request is valid; may throw (e.g. a misconfigured connection). */
   tables: () => TableStore;
   logger: Logger;
+  /** Whole-view evaluations shared by concurrent requests and bounded in number (one per server or worker); without it, each request evaluates its own. */
+  evaluations?: SharedEvaluations;
 }
 
 /**
@@ -33,7 +36,11 @@ export async function handleQuery(
   try {
     const tables = deps.tables();
     const groups = request.definition.stream?.(tables, request.filters, request.page.group);
-    page = groups !== undefined ? await pageGroups(groups, request.page) : pageRows(await request.definition.run(tables, request.filters), request.page);
+    const evaluate = (): Promise<readonly object[]> => request.definition.run(tables, request.filters);
+    page =
+      groups !== undefined
+        ? await pageGroups(groups, request.page)
+        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate) ?? evaluate()), request.page);
   } catch (error) {
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');

@@ -59,9 +59,15 @@ const tokenSchema = z
   })
   .strict();
 
+/** The view and its normalized filters as one stable string: requests with the same key read the same rows. */
+export function queryKey(view: string, filters: ViewFilters): string {
+  // Fixed order, absent as null: the same request always gives the same key.
+  return JSON.stringify([view, filters.granularity, filters.from ?? null, filters.to ?? null, filters.resourceId ?? null, filters.correlationId ?? null]);
+}
+
 function scopeKey(scope: PageScope): string {
   const { view, filters, pageSize } = scope;
-  // Fixed order, absent as null: the same request always gives the same key.
+  // Fixed order, absent as null: the same request always gives the same key (tokens issued before stay valid).
   return JSON.stringify([
     view,
     filters.granularity,

@@ -1,0 +1,44 @@
+/**
+ * Evaluations of whole views, shared and bounded. A request for a view and filters that are being
+ * evaluated waits for that evaluation instead of starting its own, and at most `limit` evaluations
+ * run at once (the others queue): a burst of requests (a dashboard open in several tabs, a script in
+ * a loop) then costs one evaluation per distinct query, holds the memory of `limit`, and leaves
+ * storage free to answer health. Nothing is kept once an evaluation ends: the next request reads
+ * the store afresh, so no answer is older than the request.
+ */
+export class SharedEvaluations {
+  private readonly inFlight = new Map<string, Promise<readonly object[]>>();
+  private running = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(readonly limit = 2) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a whole number > 0, got ${limit}`);
+  }
+
+  /** Evaluations running or queued now (for tests). */
+  get pending(): number {
+    return this.inFlight.size;
+  }
+
+  /** The rows of the query `key`: the evaluation in flight for it, or `evaluate` run in its turn. */
+  evaluate(key: string, evaluate: () => Promise<readonly object[]>): Promise<readonly object[]> {
+    const shared = this.inFlight.get(key);
+    if (shared !== undefined) return shared;
+    const started = this.inTurn(evaluate).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+
+  private async inTurn<T>(run: () => Promise<T>): Promise<T> {
+    // A slot that frees is handed to the first in the queue, so `running` counts it all along.
+    if (this.running < this.limit) this.running++;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await run();
+    } finally {
+      const next = this.queue.shift();
+      if (next !== undefined) next();
+      else this.running--;
+    }
+  }
+}
