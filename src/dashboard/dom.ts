@@ -31,7 +31,8 @@ export function clipped(value: string, max: number): { text: string; title?: str
   return { text: chars.slice(0, max - 1).join('') + '…', title: chars.slice(0, MAX_TITLE_CHARS).join('') };
 }
 
-const MAX_TITLE_CHARS = 2_000;
+/** Longest tooltip: the whole of any value a row or key holds, bounded. */
+export const MAX_TITLE_CHARS = 2_000;
 
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

@@ -2,7 +2,8 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { ApiError, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
-import { formatNumber, h, replaceChildren, shortResource } from './dom.js';
+import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren, shortResource } from './dom.js';
+import { CELL_CHARS } from './table.js';
 import { renderCallQuality } from './sections/callQuality.js';
 import { renderCallDetail, renderCalls } from './sections/calls.js';
 import { renderCallVolume } from './sections/callVolume.js';
@@ -65,7 +66,7 @@ function fillResources(): void {
   replaceChildren(
     resourceInput,
     h('option', { value: '' }, 'all resources'),
-    ...[...resources].sort().map((id) => h('option', { value: id, title: id }, shortResource(id))),
+    ...[...resources].sort().map((id) => h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, shortResource(id))),
   );
   resourceInput.value = state.resource;
 }
@@ -254,7 +255,12 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
   close.addEventListener('click', () => void openCall('', 'push'));
   detail.hidden = false;
   detail.dataset['call'] = id;
-  replaceChildren(detail, h('h3', {}, 'Call ', h('code', {}, id), ' ', close), h('p', { class: 'note' }, 'loading…'));
+  const shown = clipped(id, CELL_CHARS);
+  replaceChildren(
+    detail,
+    h('h3', {}, 'Call ', h('code', shown.title === undefined ? {} : { title: shown.title }, shown.text), ' ', close),
+    h('p', { class: 'note' }, 'loading…'),
+  );
   detail.dataset['loaded'] = 'false';
   try {
     const params = apiFilters(state);

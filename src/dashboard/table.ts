@@ -1,7 +1,7 @@
 import { clipped, formatNumber, h } from './dom.js';
 
 /** Characters of a text cell shown; the rest is in its title. */
-const CELL_CHARS = 80;
+export const CELL_CHARS = 80;
 
 export interface Column<T> {
   title: string;

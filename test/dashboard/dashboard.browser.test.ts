@@ -6,6 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
+import { legRecord } from '../support/callLogs.js';
 import { cli, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -20,6 +21,8 @@ const HOSTILE = '<img src=x onerror="window.__xss=1">';
 /** A name that reads as `abcexe.png` where the bidirectional override acts, and a room id as long as 20,000 characters. */
 const DISGUISED = 'abc\u202egnp.exe\u202c\u200b';
 const LONG_ROOM = 'r'.repeat(20_000);
+/** A CorrelationId of 300 characters: listed cut as other cells are, and still opened whole. */
+const LONG_CALL = `long-call-${'c'.repeat(290)}`;
 
 // Without chromium the browser tests are skipped on a workstation, but fail in CI (.ci/run installs it).
 it.runIf(!haveChromium && inCi)('chromium is installed for the browser tests', () => {
@@ -230,6 +233,18 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const hostileFile = path.join(logs, 'insights-logs-roomsoperational', ...blobPath(1).split('/'));
     await mkdir(path.dirname(hostileFile), { recursive: true });
     await writeFile(hostileFile, asJsonLines(hostile));
+    const longCallFile = path.join(logs, 'insights-logs-callsummary', ...blobPath(1).split('/'));
+    await mkdir(path.dirname(longCallFile), { recursive: true });
+    const callStart = Date.UTC(2024, 4, 25, 1, 5);
+    const longCall = legRecord({
+      correlationId: LONG_CALL,
+      participantId: 'p-long',
+      version: null,
+      time: callStart + 60_000,
+      callStartTime: callStart,
+      callDurationSeconds: 60,
+    });
+    await writeFile(longCallFile, asJsonLines([longCall]));
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
     server = await startServer(
@@ -327,6 +342,22 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect([...problems, ...reopened.problems]).toEqual([]);
     await page.close();
     await reopened.page.close();
+  });
+
+  it('a CorrelationId longer than a cell is cut in the calls table and the call heading, whole in their tooltips, and opens its call', async () => {
+    const { page, problems } = await openPage();
+    const link = page.locator('[data-table=calls] span.call-link', { hasText: 'long-call-' });
+    expect(await link.textContent()).toBe(`${LONG_CALL.slice(0, 79)}…`);
+    expect(await link.getAttribute('title')).toBe(LONG_CALL);
+    const table = await page.locator('[data-table=calls] table').boundingBox();
+    expect(table!.width).toBeLessThan(2_500);
+    await link.click();
+    await page.waitForSelector('#call-detail[data-loaded=true]');
+    const heading = page.locator('#call-detail h3 code');
+    expect([await heading.textContent(), await heading.getAttribute('title')]).toEqual([`${LONG_CALL.slice(0, 79)}…`, LONG_CALL]);
+    expect(await page.textContent('#call-detail')).toContain('1 leg(s)');
+    expect(problems).toEqual([]);
+    await page.close();
   });
 
   it('a chart shows the empty hours between its first and its last as 0, not a line across them', async () => {

@@ -1,5 +1,5 @@
-import { countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
-import { dataTable } from '../table.js';
+import { clipped, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
+import { CELL_CHARS, dataTable } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
 export interface CallsOptions {
@@ -37,7 +37,7 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
 function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empty?: string): HTMLElement {
   return dataTable(
     [
-      { title: 'CorrelationId', cell: (r) => h('span', { class: 'call-link' }, r.correlationId) },
+      { title: 'CorrelationId', cell: (r) => callLink(r.correlationId) },
       { title: 'resource', cell: (r) => (r.resourceId === null ? null : shortResource(r.resourceId)) },
       { title: 'started', cell: (r) => formatTime(r.callStartTime ?? r.firstOperationAt ?? r.recordings[0]?.startTime) },
       { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds) },
@@ -55,6 +55,12 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
     rows,
     { id: 'calls', onRowClick: (row) => onOpen(row.correlationId), ...(empty ? { empty } : {}) },
   );
+}
+
+/** A CorrelationId cut as other cells are (an id of thousands of characters would push every column off the page), whole in its tooltip. */
+function callLink(correlationId: string): HTMLElement {
+  const { text, title } = clipped(correlationId, CELL_CHARS);
+  return h('span', { class: 'call-link', ...(title === undefined ? {} : { title }) }, text);
 }
 
 /** One call: its facts, its recordings and the operations joined to each of them. */
