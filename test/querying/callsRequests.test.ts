@@ -132,6 +132,37 @@ describe('query calls with a capped call row among the others', () => {
   });
 });
 
+describe('a CorrelationId of thousands of characters, which the view shows cut', () => {
+  it('is found by the id the view shows, whether the call has recordings or call logs only, and by its whole id', async () => {
+    const tables = newTableStore();
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummary-${randomBytes(4).toString('hex')}`);
+    const path = recordingBlobPath(DAY, 1);
+    const long = (end: string): string => `${'A'.repeat(10_240)}<b>${end}</b>`;
+    // Two calls with call logs only, and two with a recording operation each, whose ids differ after 1,024 characters.
+    const records = [
+      ...['logs1', 'logs2'].map((end, i) =>
+        legRecord({ correlationId: long(end), participantId: 'p1', version: null, time: DAY + HOUR, callStartTime: DAY + i * 60_000, callDurationSeconds: 60 }),
+      ),
+      ...['rec1', 'rec2'].map((end, i) => operationRecord({ correlationId: long(end), operationName: 'StartRecording', time: DAY + (2 + i) * 60_000 })),
+      legRecord({ correlationId: 'short', participantId: 'p1', version: null, time: DAY + HOUR, callStartTime: DAY + 10 * 60_000, callDurationSeconds: 60 }),
+    ];
+    await appendToBlob(box, path, asJsonLines(records));
+    await processFile({ container: box.containerName, path }, testDeps(tables));
+    const calls = await queryCalls(tables, { granularity: 'day' });
+    expect(calls.length).toBe(5);
+    const firstOf = (row: CallRow): string | null => row.callStartTime ?? row.firstOperationAt;
+    for (const call of calls) {
+      const found = await queryCalls(tables, { granularity: 'day', correlationId: call.correlationId });
+      // The two recorded calls are both kept as the same 1,024 characters: that id finds both.
+      const alike = calls.filter((other) => other.correlationId === call.correlationId);
+      expect(found.map(firstOf).sort(), call.correlationId.slice(-40)).toEqual(alike.map(firstOf).sort());
+    }
+    expect(calls.filter((call) => call.correlationId === 'A'.repeat(1024)).length).toBe(2);
+    expect((await queryCalls(tables, { granularity: 'day', correlationId: long('logs2') })).map(firstOf)).toEqual([new Date(DAY + 60_000).toISOString()]);
+    expect(await queryCalls(tables, { granularity: 'day', correlationId: 'A'.repeat(1023) })).toEqual([]);
+  });
+});
+
 describe('PartitionGrouper', () => {
   const row = (partitionKey: string, rowKey: string): StoredRow => ({
     partitionKey,

@@ -163,13 +163,15 @@ export function queryRecordingOperations(tables: TableStore, filters: ViewFilter
 /**
  * The call rows the filters pick. A correlation id is looked up as given, then in lower and upper
  * case: one partition read each, never a scan, so that any GUID matches whatever its case (ids
- * stored in mixed case match only as stored). A resource given by name is matched on each row's id.
+ * stored in mixed case match only as stored); a very long id may be one the view showed cut, and is
+ * then looked for as kept. A resource given by name is matched on each row's id.
  */
 async function readCallRows(tables: TableStore, filters: ViewFilters, select?: string[]): Promise<StoredRow[]> {
   const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
-  const read = async (partitionKey: string | undefined): Promise<StoredRow[]> => {
+  const read = async (partitionKey: string | undefined, clause?: string): Promise<StoredRow[]> => {
     const rows: StoredRow[] = [];
-    for await (const row of tables.query(CALLS_TABLE, callFilter(filters, resource, partitionKey), select)) {
+    const filter = callFilter(filters, resource, partitionKey) + (clause === undefined ? '' : ` and ${clause}`);
+    for await (const row of tables.query(CALLS_TABLE, filter, select)) {
       if (resource?.kind === 'name' && !matchesResource(resource, row.data['resourceId'])) continue;
       rows.push(row);
     }
@@ -181,8 +183,15 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
     const rows = await read(boundedKey(callPartition(variant)));
     if (rows.length > 0) return rows;
   }
+  // A very long id is kept and shown cut (to MAX_ID_CHARS, or to its partition key's readable part
+  // and digest): the id the view showed is found by the value its call row keeps, in a scan of the
+  // call rows, for such ids only (a CorrelationId is a GUID).
+  if (id.length >= LONG_ID_CHARS) return read(undefined, odata`correlationId eq ${id}`);
   return [];
 }
+
+/** Ids from this long may be shown cut; no real CorrelationId (a GUID, 36 characters) comes near. */
+const LONG_ID_CHARS = 200;
 
 function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, partitionKey: string | undefined): string {
   const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
