@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import { printable } from '../lib/printable.js';
 import { clipped, formatNumber, h } from './dom.js';
-import { seriesTotal, total, type Bars, type TimeSeries } from './series.js';
+import { largestBars, seriesTotal, total, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
 const HEIGHT = 220;
@@ -98,8 +98,12 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
   );
 }
 
-/** Bars, one per label (a histogram when the labels are ordered numbers). */
-export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void {
+/** Most bars drawn: 20,000 distinct results would be a smear of labels; the rest are one `other` bar. */
+const MAX_BARS = 30;
+
+/** Bars, one per label (a histogram when the labels are ordered numbers), from 0 up. */
+export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void {
+  const bars = largestBars(all, MAX_BARS);
   const figure = figureFor(spec, bars.labels.length, total(bars.values));
   if (bars.labels.length === 0) {
     parent.appendChild(figure);
@@ -112,7 +116,11 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, bars: Bars): void
     parent,
     figure,
     {
-      scales: { x: { time: false, range: [-0.5, bars.labels.length - 0.5] } },
+      // Counts from 0: an axis from 0.9 makes a bar of 1 look empty beside one of 2.
+      scales: {
+        x: { time: false, range: [-0.5, bars.labels.length - 0.5] },
+        y: { range: (_plot, _min, max) => uPlot.rangeNum(0, max > 0 ? max : 1, 0.1, true) },
+      },
       series: [
         { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : shown(bars.labels[index] ?? '', LEGEND_CHARS)) },
         {

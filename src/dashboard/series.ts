@@ -35,17 +35,32 @@ export interface PivotOptions<T> {
   step?: number;
 }
 
-/** Charts show at most this many buckets filled in; a longer range shows the buckets it has. */
+/** Charts show at most this many buckets filled in; a longer range shows the edges of its gaps instead. */
 const MAX_FILLED_BUCKETS = 50_000;
 
-/** Every `step` from the first time to the last; the times themselves when there is no step or too many. */
+/**
+ * Every `step` from the first time to the last; the times themselves when there is no step. Past
+ * MAX_FILLED_BUCKETS (one line logged in 2015 and the rest today), only the first and last empty
+ * bucket of each gap: drawn as `missing`, a count still lies at 0 across the gap and a measure
+ * breaks there, as when filled, with at most three times the buckets there are.
+ */
 export function bucketTimes(times: readonly number[], step: number | undefined): number[] {
-  const sorted = [...times].sort((a, b) => a - b);
+  const sorted = [...new Set(times)].sort((a, b) => a - b);
   const first = sorted[0];
   const last = sorted[sorted.length - 1];
-  if (step === undefined || !(step > 0) || first === undefined || last === undefined || (last - first) / step > MAX_FILLED_BUCKETS) return sorted;
+  if (step === undefined || !(step > 0) || first === undefined || last === undefined) return sorted;
   const all = new Set<number>(sorted);
-  for (let time = first; time < last; time += step) all.add(time);
+  if ((last - first) / step <= MAX_FILLED_BUCKETS) {
+    for (let time = first; time < last; time += step) all.add(time);
+  } else {
+    for (let i = 0; i + 1 < sorted.length; i++) {
+      const gapStart = sorted[i]! + step;
+      const gapEnd = sorted[i + 1]! - step;
+      if (gapStart > gapEnd) continue;
+      all.add(gapStart);
+      all.add(gapEnd);
+    }
+  }
   return [...all].sort((a, b) => a - b);
 }
 
@@ -121,6 +136,23 @@ export function total(values: readonly (number | null)[]): number {
 
 export function seriesTotal(data: TimeSeries): number {
   return data.series.reduce((sum, series) => sum + total(series.values), 0);
+}
+
+/** At most `keep` bars: the largest `keep - 1`, in the order given, and one `other (n)` adding up the rest; the total is unchanged. */
+export function largestBars(bars: Bars, keep: number): Bars {
+  if (bars.labels.length <= keep) return bars;
+  const byValue = bars.values.map((value, i) => ({ value, i })).sort((a, b) => b.value - a.value || a.i - b.i);
+  const kept = new Set(byValue.slice(0, keep - 1).map((entry) => entry.i));
+  const labels: string[] = [];
+  const values: number[] = [];
+  let rest = 0;
+  bars.labels.forEach((label, i) => {
+    if (kept.has(i)) {
+      labels.push(label);
+      values.push(bars.values[i]!);
+    } else rest += bars.values[i]!;
+  });
+  return { labels: [...labels, `other (${bars.labels.length - kept.size})`], values: [...values, rest] };
 }
 
 /** At most `keep` series: the largest `keep - 1` and one `other (n)` adding up the rest, so a legend stays readable; totals are unchanged. */

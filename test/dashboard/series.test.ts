@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largestSeries, percentOver, pivot, seriesTotal, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
+import { largestBars, largestSeries, percentOver, pivot, seriesTotal, total, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
 import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
@@ -89,15 +89,38 @@ describe('dashboard series', () => {
     expect(days.series[0]?.values).toEqual([1, 0, 0, 2]);
   });
 
-  it('a range of more buckets than a chart can draw shows the buckets it has', () => {
-    const data = pivot(
+  it('a range of more buckets than a chart can fill shows the edges of each gap: a count at 0 across it, a measure broken', () => {
+    const rows = [
+      { bucket: '2015-01-01T00:00:00Z', n: 1 },
+      { bucket: '2026-11-30T10:00:00Z', n: 2 },
+      { bucket: '2026-11-30T11:00:00Z', n: 3 },
+      { bucket: '2026-11-30T13:00:00Z', n: 4 },
+    ];
+    const at = (iso: string): number => Date.parse(iso) / 1000;
+    const counts = pivot(rows, { bucket: (r) => r.bucket, key: () => 'x', value: (r) => r.n, step: 3600 });
+    expect(counts.times).toEqual(
       [
-        { bucket: '1970-01-01T00:00:00Z', n: 1 },
-        { bucket: '2100-01-01T00:00:00Z', n: 2 },
-      ],
-      { bucket: (r) => r.bucket, key: () => 'x', value: (r) => r.n, step: 3600 },
+        '2015-01-01T00:00:00Z',
+        '2015-01-01T01:00:00Z',
+        '2026-11-30T09:00:00Z',
+        '2026-11-30T10:00:00Z',
+        '2026-11-30T11:00:00Z',
+        '2026-11-30T12:00:00Z',
+        '2026-11-30T13:00:00Z',
+      ].map(at),
     );
-    expect(data.series[0]?.values).toEqual([1, 2]);
+    expect(counts.series[0]?.values).toEqual([1, 0, 0, 2, 3, 0, 4]);
+    const measures = pivot(rows, { bucket: (r) => r.bucket, key: () => 'x', value: (r) => r.n, missing: null, step: 3600 });
+    expect(measures.series[0]?.values).toEqual([1, null, null, 2, 3, null, 4]);
+  });
+
+  it('keeps the largest bars in their order and adds up the rest in one, the total unchanged', () => {
+    const bars = { labels: ['1', '2', '3', '4', '5'], values: [1, 9, 2, 8, 1] };
+    expect(largestBars(bars, 3)).toEqual({ labels: ['2', '4', 'other (3)'], values: [9, 8, 4] });
+    expect(largestBars(bars, 5)).toBe(bars);
+    const many = { labels: Array.from({ length: 20_000 }, (_, i) => `Failed-${i}`), values: Array.from({ length: 20_000 }, () => 1) };
+    const capped = largestBars(many, 30);
+    expect([capped.labels.length, capped.labels.at(-1), total(capped.values)]).toEqual([30, 'other (19971)', 20_000]);
   });
 
   it('keeps the largest series and adds up the rest in one, gaps staying gaps', () => {
