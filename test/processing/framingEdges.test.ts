@@ -69,19 +69,32 @@ describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
-  it('mixed endings: each record read on its own, a bad line between lone \\r quarantined alone, lines numbered by \\n', async () => {
+  it('mixed endings: each record read on its own, a bad record between lone \\r quarantined alone, lines numbered by \\n', async () => {
     const records = roomsRecords(4, 96);
     const [a, b, c, d] = records.map((r) => JSON.stringify(r));
+    const bad = '{"category":"RoomsOperational","not":"a record"}';
     const container = await newContainer();
-    await appendToBlob(container, PATH, `${a}\r\n${b}\rnot json\r${c}\n${d}\r\n`);
+    await appendToBlob(container, PATH, `${a}\r\n${b}\r${bad}\r${c}\n${d}\r\n`);
     const tables = newTableStore();
     const file = { container: container.containerName, path: PATH };
     const result = await processFile(file, testDeps(tables));
     expect(result).toMatchObject({ records: 4, badLines: 1, pendingBytes: 0 });
     const rows: QuarantinedLine[] = [];
     for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
-    expect(rows.map((row) => [row.code, row.raw, row.line, row.offset])).toEqual([['invalid_json', 'not json', 2, a!.length + 2 + b!.length + 1]]);
+    expect(rows.map((row) => [row.code, row.raw, row.line, row.offset])).toEqual([['schema_invalid', bad, 2, a!.length + 2 + b!.length + 1]]);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a \\r anywhere but between two JSON texts is whitespace inside its line, as JSON Lines has it', async () => {
+    const records = roomsRecords(2, 98);
+    const [a, b] = records.map((r) => JSON.stringify(r));
+    const container = await newContainer();
+    // `{\r"time"`: a record with a `\r` for whitespace is one record; junk after a `\r` stays on its line.
+    await appendToBlob(container, PATH, `{\r${a!.slice(1)}\n${b}\rjunk\n`);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    expect(await processFile(file, testDeps(tables))).toMatchObject({ records: 1, badLines: 1, pendingBytes: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(0, 1))));
   });
 });
 

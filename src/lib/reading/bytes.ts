@@ -5,6 +5,27 @@ const SP = 0x20;
 const TAB = 0x09;
 export const LBRACE = 0x7b;
 export const LBRACKET = 0x5b;
+const RBRACE = 0x7d;
+const RBRACKET = 0x5d;
+
+/**
+ * Whether a `\r` between bytes `before` and `after` ends a line: it does between the end of one JSON
+ * text and the start of the next (`}\r{`, old Mac files and mixed endings), which no single JSON text
+ * holds; anywhere else a `\r` is whitespace inside a line, as JSON Lines has it.
+ */
+export function crEndsLine(before: number | undefined, after: number | undefined): boolean {
+  return closesJson(before) && opensJson(after);
+}
+
+/** `}` or `]`: the last byte of a JSON object or array. */
+export function closesJson(b: number | undefined): boolean {
+  return b === RBRACE || b === RBRACKET;
+}
+
+/** `{` or `[`: the first byte of a JSON object or array. */
+export function opensJson(b: number | undefined): boolean {
+  return b === LBRACE || b === LBRACKET;
+}
 
 /** JSON whitespace. */
 export function isWs(b: number): boolean {

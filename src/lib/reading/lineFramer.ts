@@ -1,4 +1,4 @@
-import { CR, isBlank, LBRACE, LF } from './bytes.js';
+import { CR, crEndsLine, isBlank, LBRACE, LF } from './bytes.js';
 import { parseJsonTolerant } from './decodeUnit.js';
 import type { FramedItemSink } from './framedItemSink.js';
 import { SpanBuffer, type TakenSpan } from './spanBuffer.js';
@@ -16,10 +16,10 @@ function lineLength(taken: TakenSpan): number {
 }
 
 /**
- * Cuts JSON Lines at `\n`, and at a `\r` followed by anything but `\n` (old Mac files end lines with
- * `\r` alone; JSON allows no raw `\r` in a string, so none is cut inside a record). Each non-blank
- * line is a unit, a line over `maxUnitBytes` an issue. Lines are numbered by their `\n`, as `wc`, `sed`
- * and `awk` count them.
+ * Cuts JSON Lines at `\n`, and at a `\r` between the end of one JSON text and the start of the next
+ * (`}\r{`: old Mac files end lines with `\r` alone; see crEndsLine). Each non-blank line is a unit, a
+ * line over `maxUnitBytes` an issue. Lines are numbered by their `\n`, as `wc`, `sed` and `awk` count
+ * them.
  */
 export class LineFramer {
   /** Absolute offset of the next byte to process, and `\n` bytes before it. */
@@ -52,8 +52,8 @@ export class LineFramer {
     const base = this.off;
     let i = 0;
     const held = this.span;
-    // The line kept from the last chunk ended with `\r`: that ended it, unless this chunk starts `\r\n`'s `\n`.
-    if (held !== null && held.lastByte === CR && n > 0 && chunk[0] !== LF) {
+    // The line kept from the last chunk ended with `}\r` and this chunk starts the next JSON text: the `\r` ended it.
+    if (held !== null && n > 0 && held.lastByte === CR && crEndsLine(held.beforeLastByte, chunk[0])) {
       this.span = null;
       this.lineDone(held.start, held.startNewlines, base, held.takeAll());
       if (this.items.stopped) return;
@@ -64,8 +64,11 @@ export class LineFramer {
     while (i < n) {
       if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
-      // A `\r` ends the line when a byte other than `\n` follows it; one that ends the chunk waits for the next.
-      const loneCr = cr >= 0 && cr + 1 < n && (lf < 0 || cr + 1 < lf);
+      // The first `\r` before the line's `\n` that ends a line; the others are whitespace inside it.
+      // One that ends the chunk waits in the line kept, for the next chunk's first byte to tell.
+      while (cr >= 0 && cr + 1 < n && (lf < 0 || cr < lf) && !crEndsLine(cr > i ? chunk[cr - 1] : this.span?.lastByte, chunk[cr + 1]))
+        cr = chunk.indexOf(CR, cr + 1);
+      const loneCr = cr >= 0 && cr + 1 < n && (lf < 0 || cr < lf);
       const k = loneCr ? cr : lf;
       if (k < 0) {
         this.span ??= new SpanBuffer(base + i, this.nl, 'lines', true, this.maxUnit + 1, this.maxRaw);

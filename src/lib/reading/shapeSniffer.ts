@@ -1,4 +1,4 @@
-import { CR, isWs, LBRACE, LBRACKET, LF } from './bytes.js';
+import { closesJson, CR, crEndsLine, isWs, LBRACE, LBRACKET, LF, opensJson } from './bytes.js';
 import { parseJsonTolerant } from './decodeUnit.js';
 import { EMPTY } from './spanBuffer.js';
 import type { FramingMode } from './types.js';
@@ -29,14 +29,16 @@ function opensDocument(all: Buffer, start: number, end: number): boolean {
 }
 
 /**
- * Where the line in chunk[from, cap) ends: at its `\n`, or at a `\r` followed, before `cap`, by a byte
- * other than `\n` (as LineFramer cuts lines); -1 when it does not end there.
+ * Where the line in chunk[from, cap) ends: at its `\n`, or at a `\r` between two JSON texts whose
+ * next byte is before `cap` (as LineFramer cuts lines: crEndsLine); -1 when it does not end there.
+ * `before` is the byte before chunk[from] (the last of the chunk before).
  */
-function lineEndIn(chunk: Buffer, from: number, cap: number): number {
+function lineEndIn(chunk: Buffer, from: number, cap: number, before: number): number {
   const lf = chunk.indexOf(LF, from);
   const end = lf < 0 || lf >= cap ? cap : lf;
-  const cr = chunk.indexOf(CR, from);
-  if (cr >= 0 && cr + 1 < end) return cr;
+  for (let cr = chunk.indexOf(CR, from); cr >= 0 && cr + 1 < end; cr = chunk.indexOf(CR, cr + 1)) {
+    if (crEndsLine(cr > 0 ? chunk[cr - 1] : before, chunk[cr + 1])) return cr;
+  }
   return lf < 0 || lf >= cap ? -1 : lf;
 }
 
@@ -62,8 +64,10 @@ export class ShapeSniffer {
   private l2Start = -1;
   /** The first line began with `{` but was neither JSON nor a document's opening. */
   private l1Brace = false;
-  /** The last chunk ended, inside the window, with a `\r` in a line: the next byte tells whether it ended the line. */
+  /** The last chunk ended, inside the window, with `}\r` in a line: the next byte tells whether the `\r` ended the line. */
   private crEnded = false;
+  /** The last byte of the last chunk (-1 before any). */
+  private lastByte = -1;
 
   constructor(private readonly maxUnit: number) {}
 
@@ -82,7 +86,7 @@ export class ShapeSniffer {
     let lineEnd = -1;
     if (this.crEnded) {
       this.crEnded = false;
-      if (cap > 0 && chunk[0] !== LF) {
+      if (cap > 0 && opensJson(chunk[0])) {
         lineEnd = rel0 - 1;
         decided = this.judge(bytes(), lineEnd);
       }
@@ -102,9 +106,10 @@ export class ShapeSniffer {
         }
         j++;
       } else {
-        const k = lineEndIn(chunk, j, cap);
+        const k = lineEndIn(chunk, j, cap, this.lastByte);
         if (k < 0) {
-          this.crEnded = cap === chunk.length && chunk[cap - 1] === CR && rel0 + cap < window;
+          const before = cap >= 2 ? chunk[cap - 2] : this.lastByte;
+          this.crEnded = cap === chunk.length && chunk[cap - 1] === CR && closesJson(before) && rel0 + cap < window;
           break;
         }
         lineEnd = rel0 + k;
@@ -113,6 +118,7 @@ export class ShapeSniffer {
       }
     }
     this.length += chunk.length;
+    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]!;
     if (decided === 'junk') return this.badFirstLine(bytes(), lineEnd);
     if (decided === null && this.length >= window) decided = this.forcedDecision(bytes());
     if (decided !== null) return this.decide(decided, bytes());
@@ -175,6 +181,7 @@ export class ShapeSniffer {
     this.l2Start = -1;
     this.l1Brace = false;
     this.crEnded = false;
+    this.lastByte = all[lf]!;
     return outcome;
   }
 

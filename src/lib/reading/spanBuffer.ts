@@ -21,8 +21,9 @@ export class SpanBuffer {
   /** Copies of kept bytes: all of them while `full`, else at most `maxRawBytes`. */
   private parts: Buffer[] = [];
   private keptBytes = 0;
-  /** The span's last byte so far (-1 when empty). */
+  /** The span's last byte so far (-1 when empty), and the one before it. */
   private last = -1;
+  private beforeLast = -1;
 
   /**
    * @param start absolute offset of the span's first byte
@@ -44,6 +45,11 @@ export class SpanBuffer {
     return this.last;
   }
 
+  /** The byte before the span's last one (-1 when none). */
+  get beforeLastByte(): number {
+    return this.beforeLast;
+  }
+
   /** Bytes held between chunks. */
   get kept(): number {
     return this.keptBytes;
@@ -54,6 +60,7 @@ export class SpanBuffer {
     const n = to - from;
     if (n <= 0) return;
     this.total += n;
+    this.beforeLast = n >= 2 ? chunk[to - 2]! : this.last;
     this.last = chunk[to - 1]!;
     if (this.full) {
       if (this.total <= this.limit) {

@@ -7,19 +7,22 @@ export function isBlankLine(line: Buffer): boolean {
   return true;
 }
 
-/** Splits on `\n`; the last piece (after the last `\n`) is kept too. */
+/** Splits into lines as the Framer cuts them (at `\n`, and at `\r` between two JSON texts); the last piece is kept too. */
 export function splitLines(data: Buffer): { start: number; bytes: Buffer }[] {
   const lines: { start: number; bytes: Buffer }[] = [];
+  const closes = (b: number | undefined): boolean => b === 0x7d || b === 0x5d;
+  const opens = (b: number | undefined): boolean => b === 0x7b || b === 0x5b;
   let from = 0;
-  for (;;) {
-    const nl = data.indexOf(0x0a, from);
-    if (nl < 0) {
-      if (from < data.length) lines.push({ start: from, bytes: data.subarray(from) });
-      return lines;
+  for (let i = 0; i < data.length; i++) {
+    const b = data[i];
+    // A line ends at `\n`, and at a `\r` between the end of one JSON text and the start of the next (`}\r{`).
+    if (b === 0x0a || (b === 0x0d && i > from && closes(data[i - 1]) && opens(data[i + 1]))) {
+      lines.push({ start: from, bytes: data.subarray(from, i) });
+      from = i + 1;
     }
-    lines.push({ start: from, bytes: data.subarray(from, nl) });
-    from = nl + 1;
   }
+  if (from < data.length) lines.push({ start: from, bytes: data.subarray(from) });
+  return lines;
 }
 
 /**
