@@ -76,7 +76,12 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
     return errorResult(400, 'bad_request', 'an HTTP/1.1 request must have a Host header');
   }
   // A page a browser was lured to sends the host it was reached by; an HTTP/1.0 client without a Host header is no browser.
-  if (loopbackOnly && hostHeader !== undefined && !isLoopback(hostName(hostHeader))) {
+  // node:http keeps the first of several Host headers; HTTP says a request with several is bad.
+  if (request.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length > 1) {
+    return errorResult(400, 'bad_request', 'a request must have one Host header');
+  }
+  const name = hostHeader === undefined ? undefined : hostName(hostHeader);
+  if (loopbackOnly && hostHeader !== undefined && (name === null || name === undefined || !isLoopback(name))) {
     return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
   }
   const url = requestUrl(request.url ?? '/');
@@ -101,10 +106,11 @@ function requestUrl(target: string): URL | null {
 }
 
 /** The name in a Host header, without its port (`[::1]:7071` is `[::1]`). */
-function hostName(hostHeader: string): string {
-  if (hostHeader.startsWith('[')) return hostHeader.slice(0, hostHeader.indexOf(']') + 1);
-  const colon = hostHeader.lastIndexOf(':');
-  return colon >= 0 && isIP(hostHeader) === 0 ? hostHeader.slice(0, colon) : hostHeader;
+/** The name of a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`); null when it is none of those (`127.0.0.1:80@evil`). */
+function hostName(hostHeader: string): string | null {
+  if (isIP(hostHeader) === 6) return hostHeader;
+  const match = /^(\[[0-9A-Fa-f:.]*\]|[^:[\]@/\s]*)(?::\d{0,5})?$/.exec(hostHeader);
+  return match === null ? null : (match[1] as string);
 }
 
 function write(response: ServerResponse, headOnly: boolean, result: HttpResult): void {

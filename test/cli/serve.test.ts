@@ -47,6 +47,21 @@ function send(pathAndQuery: string, options: { method?: string; host?: string } 
   });
 }
 
+/** A request written byte by byte, for what node:http would not send. */
+const rawRequest = (text: string): Promise<{ status: number; body: string }> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(text));
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+      const bodyAt = answer.indexOf('\r\n\r\n') + 4;
+      const length = /content-length: (\d+)/i.exec(answer);
+      if (bodyAt >= 4 && length && answer.length - bodyAt >= Number(length[1])) socket.end();
+    });
+    socket.on('end', () => resolve({ status: Number(answer.slice(9, 12)), body: answer.slice(answer.indexOf('\r\n\r\n') + 4) }));
+    socket.on('error', reject);
+  });
+
 const json = <T = Record<string, unknown>>(answer: Answer): T => JSON.parse(answer.body) as T;
 const storageArgs = (): string[] => ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
 
@@ -166,19 +181,6 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
   });
 
   it('CONNECT, a missing Host, an unknown Expect, a // path, bytes that are not UTF-8 and thousands of unknown parameters get short JSON answers', async () => {
-    const rawRequest = (text: string): Promise<{ status: number; body: string }> =>
-      new Promise((resolve, reject) => {
-        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(text));
-        let answer = '';
-        socket.on('data', (chunk: Buffer) => {
-          answer += chunk.toString();
-          const bodyAt = answer.indexOf('\r\n\r\n') + 4;
-          const length = /content-length: (\d+)/i.exec(answer);
-          if (bodyAt >= 4 && length && answer.length - bodyAt >= Number(length[1])) socket.end();
-        });
-        socket.on('end', () => resolve({ status: Number(answer.slice(9, 12)), body: answer.slice(answer.indexOf('\r\n\r\n') + 4) }));
-        socket.on('error', reject);
-      });
     const code = (body: string): unknown => (JSON.parse(body) as { error: { code: string } }).error.code;
 
     const tunnel = await rawRequest('CONNECT 127.0.0.1:1 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
@@ -217,6 +219,11 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     for (const host of ['localhost:7071', '127.0.0.1', '[::1]:80', 'LOCALHOST', 'localhost.', 'localhost.:7071'])
       expect((await send('/api/health', { host })).status, host).toBe(200);
     expect((await send('/api/health', { host: 'localhost..' })).status).toBe(421);
+    // Not a host and port, whatever it starts with.
+    for (const host of ['127.0.0.1:80@evil.example', '[::1]evil.example', 'localhost:80:81', 'localhost/x'])
+      expect((await send('/api/health', { host })).status, host).toBe(421);
+    const twice = await rawRequest('GET /api/health HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n');
+    expect([twice.status, twice.body]).toEqual([400, expect.stringContaining('one Host header')]);
     expect(serverErrorText).toBe('');
   });
 
