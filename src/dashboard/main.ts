@@ -75,7 +75,9 @@ function fillResources(): void {
 function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): void {
   state = { ...state, ...next };
   const url = `${location.pathname}${writeState(state, location.search)}${location.hash}`;
-  if (entry === 'push') history.pushState(null, '', url);
+  // Apply with the filters already shown adds no entry: Back would seem to do nothing.
+  const same = url === `${location.pathname}${location.search}${location.hash}`;
+  if (entry === 'push' && !same) history.pushState(null, '', url);
   else history.replaceState(null, '', url);
 }
 
