@@ -4,6 +4,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
+import { queryRooms } from '../../src/lib/querying/roomsQueries.js';
 import { boundedKey } from '../../src/lib/storage/keys.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { StorageRefusedError, type CommitOutcome, type RowWrite, type TableStore } from '../../src/lib/storage/TableStore.js';
@@ -86,6 +87,21 @@ describe('storage limits, against Azurite', () => {
     await processFile({ container: container.containerName, path }, testDeps(tables));
     await processFile({ container: container.containerName, path: blobPath(3) }, testDeps(tables)); // nothing there: still fine
     expect(await readAggregates(tables)).toEqual(storedReference(records));
+  });
+
+  it('a room id of a million characters is counted, its row keeping the first 1,024 as every view keeps ids', async () => {
+    const long = 'r'.repeat(1_000_000);
+    const records = roomsRecords(4, 74, 2).map((record, n) => (n === 1 ? withField(record, 'roomId', long) : record));
+    const container = await newContainer();
+    const path = blobPath(5);
+    await appendToBlob(container, path, asJsonLines(records));
+    const tables = newTableStore();
+    const result = await processFile({ container: container.containerName, path }, testDeps(tables));
+    expect(result).toMatchObject({ records: 4, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(storedReference(records));
+    const rooms = await queryRooms(tables, { granularity: 'day' });
+    expect(rooms.filter((room) => room.roomId === long.slice(0, 1024)).length).toBe(1);
+    expect(Math.max(...rooms.map((room) => room.roomId.length))).toBe(1024);
   });
 
   it('a call whose rows exceed 4 MiB per batch is written in transactions split by bytes', async () => {

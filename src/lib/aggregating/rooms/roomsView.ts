@@ -1,6 +1,6 @@
 import { encodeKeyPart } from '../../storage/keys.js';
 import type { NormalizedRecord, RoomsOperationRecord } from '../../normalizing/types.js';
-import { addTo, keepLatest, keepMax, keepMin } from '../rowValues.js';
+import { addTo, clip, keepLatest, keepMax, keepMin, MAX_ID_CHARS } from '../rowValues.js';
 import { isoTime } from '../timeBuckets.js';
 import type { AggregateView, Route, RowData } from '../types.js';
 import { isFailedResult } from '../failedResult.js';
@@ -48,7 +48,8 @@ function foldRoomOperation(row: RowData, record: RoomsOperationRecord): void {
   const operation = lowerOperation(record.operationName);
   if (row['roomId'] === undefined) {
     row['resourceId'] = record.resourceId;
-    row['roomId'] = record.roomId;
+    // Its key holds the whole id (digested when long); the row keeps the first 1,024 characters, as every view keeps ids.
+    row['roomId'] = record.roomId === null ? null : clip(record.roomId, MAX_ID_CHARS);
   }
   addTo(row, 'operations', 1);
   addTo(row, 'failedOperations', failed ? 1 : 0);
