@@ -1,6 +1,6 @@
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
@@ -8,15 +8,23 @@ import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js'
 
 const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
+/** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
 export function isLoopback(host: string): boolean {
   // `localhost.` is the same name written fully qualified.
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  return LOOPBACK_NAMES.has(name.toLowerCase()) || /^127\.\d+\.\d+\.\d+$/.test(name);
+  if (LOOPBACK_NAMES.has(name.toLowerCase())) return true;
+  // A browser sends an IPv6 address in brackets.
+  return isLoopbackAddress(/^\[(.*)\]$/.exec(name)?.[1] ?? name);
 }
 
-/** Whether an address a socket is bound to (as `server.address()` gives it) is loopback only. */
+/** Whether an address (as `server.address()` gives it, or as a Host names it) is a loopback one. */
 export function isLoopbackAddress(address: string): boolean {
-  return /^127\.\d+\.\d+\.\d+$/.test(address) || address === '::1' || /^::ffff:127\.\d+\.\d+\.\d+$/i.test(address);
+  const family = isIP(address);
+  return family !== 0 && LOOPBACK.check(address, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /**

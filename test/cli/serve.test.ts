@@ -216,11 +216,22 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(rebound.status).toBe(421);
     expect(rebound.body).not.toContain('roomId');
     expect((await send('/api/health', { host: 'localhost.attacker.example' })).status).toBe(421);
-    for (const host of ['localhost:7071', '127.0.0.1', '[::1]:80', 'LOCALHOST', 'localhost.', 'localhost.:7071'])
+    for (const host of [
+      'localhost:7071',
+      '127.0.0.1',
+      '[::1]:80',
+      'LOCALHOST',
+      'localhost.',
+      'localhost.:7071',
+      '[::ffff:127.0.0.1]:80',
+      '[::ffff:7f00:1]',
+      '[0:0:0:0:0:0:0:1]',
+      '127.2.3.4',
+    ])
       expect((await send('/api/health', { host })).status, host).toBe(200);
     expect((await send('/api/health', { host: 'localhost..' })).status).toBe(421);
     // Not a host and port, whatever it starts with.
-    for (const host of ['127.0.0.1:80@evil.example', '[::1]evil.example', 'localhost:80:81', 'localhost/x'])
+    for (const host of ['127.0.0.1:80@evil.example', '[::1]evil.example', 'localhost:80:81', 'localhost/x', '[::ffff:808:808]', '[::2]', '128.0.0.1'])
       expect((await send('/api/health', { host })).status, host).toBe(421);
     const twice = await rawRequest('GET /api/health HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n');
     expect([twice.status, twice.body]).toEqual([400, expect.stringContaining('one Host header')]);
