@@ -86,15 +86,50 @@ describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and
   });
 
   it('a \\r anywhere but between two JSON texts is whitespace inside its line, as JSON Lines has it', async () => {
-    const records = roomsRecords(2, 98);
-    const [a, b] = records.map((r) => JSON.stringify(r));
+    const records = roomsRecords(3, 98);
+    const [a, b, c] = records.map((r) => JSON.stringify(r));
     const container = await newContainer();
     // `{\r"time"`: a record with a `\r` for whitespace is one record; junk after a `\r` stays on its line.
-    await appendToBlob(container, PATH, `{\r${a!.slice(1)}\n${b}\rjunk\n`);
+    await appendToBlob(container, PATH, `${a}\n{\r${b!.slice(1)}\n${c}\r junk\n`);
     const tables = newTableStore();
     const file = { container: container.containerName, path: PATH };
-    expect(await processFile(file, testDeps(tables))).toMatchObject({ records: 1, badLines: 1, pendingBytes: 0 });
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(0, 1))));
+    expect(await processFile(file, testDeps(tables))).toMatchObject({ records: 2, badLines: 1, pendingBytes: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(0, 2))));
+  });
+
+  it('a pretty-printed document with \\r line ends is read element by element, as with \\n: one bad element costs only itself', async () => {
+    const records = roomsRecords(5, 100);
+    const pretty = JSON.stringify({ records }, null, 2).replace(/\n/g, '\r');
+    const broken = pretty.replace('"roomId": "', '"roomId": 1x0, "was": "');
+    expect(broken).not.toBe(pretty);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, broken);
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    expect(await processFile(file, testDeps(tables))).toMatchObject({ records: 4, badLines: 1 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.slice(1))));
+  });
+
+  it.each([
+    ['}\\r\\r{ (old Mac blank lines)', '\r\r'],
+    ['} \\r{', ' \r'],
+    ['}\\r \\t{', '\r \t'],
+    ['}\\r \\r{', '\r \r'],
+  ])('%s separates two records, in one read or with the file cut anywhere between reads', async (_name, between) => {
+    const records = roomsRecords(3, 99);
+    const text = records.map((r) => JSON.stringify(r)).join(between) + '\n';
+    for (const cut of [0, text.indexOf(between) + 1, text.indexOf(between) + between.length - 1]) {
+      const container = await newContainer();
+      const tables = newTableStore();
+      const file = { container: container.containerName, path: PATH };
+      if (cut > 0) {
+        await appendToBlob(container, PATH, text.slice(0, cut));
+        await processFile(file, testDeps(tables));
+      }
+      await appendToBlob(container, PATH, text.slice(cut));
+      await processFile(file, testDeps(tables));
+      expect(await readAggregates(tables), `cut at ${cut}`).toEqual(referenceAggregates(normalizeAll(records)));
+    }
   });
 });
 

@@ -29,7 +29,7 @@ function serialize(records: Record<string, unknown>[], format: Format): Buffer {
     case 'jsonl-cr':
       return Buffer.from(records.map((r) => `${JSON.stringify(r)}\r`).join(''));
     case 'jsonl-mixed-endings': {
-      const endings = ['\n', '\r', '\r\n', '\r\r\n', '\n\r'];
+      const endings = ['\n', '\r', '\r\n', '\r\r\n', '\n\r', '\r\r', ' \r', '\r \t'];
       return Buffer.from(records.map((r, i) => `${JSON.stringify(r)}${endings[i % endings.length]!}`).join(''));
     }
     case 'jsonl-bom-no-final-newline':

@@ -170,7 +170,7 @@ export class Framer {
         const start = this.off + outcome.start;
         const newlines = this.nl + outcome.newlinesBefore;
         this.off += outcome.next;
-        this.nl += outcome.newlinesThrough;
+        this.nl = newlines + 1;
         this.items.unit(start, newlines, this.off, outcome.text, 'lines');
         data = outcome.rest;
       }

@@ -9,12 +9,11 @@ const RBRACE = 0x7d;
 const RBRACKET = 0x5d;
 
 /**
- * Whether a `\r` between bytes `before` and `after` ends a line: it does between the end of one JSON
- * text and the start of the next (`}\r{`, old Mac files and mixed endings), which no single JSON text
- * holds; anywhere else a `\r` is whitespace inside a line, as JSON Lines has it.
+ * Spaces, tabs and `\r`: what may lie between the end of one JSON text and the start of the next on
+ * a line cut by `\r` (see LineFramer). No single JSON text holds `}` and `{` with only these between.
  */
-export function crEndsLine(before: number | undefined, after: number | undefined): boolean {
-  return closesJson(before) && opensJson(after);
+export function isInlineWs(b: number | undefined): boolean {
+  return b === SP || b === TAB || b === CR;
 }
 
 /** `}` or `]`: the last byte of a JSON object or array. */

@@ -1,4 +1,4 @@
-import { CR, crEndsLine, isBlank, LBRACE, LF } from './bytes.js';
+import { closesJson, CR, isBlank, isInlineWs, LBRACE, LF, opensJson } from './bytes.js';
 import { parseJsonTolerant } from './decodeUnit.js';
 import type { FramedItemSink } from './framedItemSink.js';
 import { SpanBuffer, type TakenSpan } from './spanBuffer.js';
@@ -16,9 +16,12 @@ function lineLength(taken: TakenSpan): number {
 }
 
 /**
- * Cuts JSON Lines at `\n`, and at a `\r` between the end of one JSON text and the start of the next
- * (`}\r{`: old Mac files end lines with `\r` alone; see crEndsLine). Each non-blank line is a unit, a
- * line over `maxUnitBytes` an issue. Lines are numbered by their `\n`, as `wc`, `sed` and `awk` count
+ * Cuts JSON Lines at `\n`, and where a `\r` stands between the end of one JSON text and the start of
+ * the next (`}\r{`, `}\r\r{`, `} \r [`: old Mac files end lines with `\r` alone). No single JSON text
+ * holds a `}` or `]` and then a `{` or `[` with only spaces, tabs and `\r` between, so no valid line is
+ * cut; anywhere else a `\r` is whitespace inside its line, as JSON Lines has it. Such a line ends
+ * before its first `\r` there, and the next starts at its first byte. Each non-blank line is a unit,
+ * a line over `maxUnitBytes` an issue. Lines are numbered by their `\n`, as `wc`, `sed` and `awk` count
  * them.
  */
 export class LineFramer {
@@ -52,11 +55,24 @@ export class LineFramer {
     const base = this.off;
     let i = 0;
     const held = this.span;
-    // The line kept from the last chunk ended with `}\r` and this chunk starts the next JSON text: the `\r` ended it.
-    if (held !== null && n > 0 && held.lastByte === CR && crEndsLine(held.beforeLastByte, chunk[0])) {
-      this.span = null;
-      this.lineDone(held.start, held.startNewlines, base, held.takeAll());
-      if (this.items.stopped) return;
+    // The line kept from the last chunk ended in `}` and `\r` (spaces, tabs): the first solid byte here tells whether that ended it.
+    if (held !== null && held.crAfterClose >= 0) {
+      let a = 0;
+      while (a < n && isInlineWs(chunk[a])) a++;
+      if (a === n) {
+        held.keep(chunk, 0, n);
+        this.off = base + n;
+        return;
+      }
+      if (opensJson(chunk[a])) {
+        this.span = null;
+        this.crLineDone(held.start, held.startNewlines, base + a, held.take(chunk, 0, a), held.crAfterClose - held.start);
+        i = a;
+        if (this.items.stopped) {
+          this.off = base + i;
+          return;
+        }
+      }
     }
     // The next `\n` and `\r` at or after i: -1 when the chunk has no more, -2 before the first look.
     let lf = -2;
@@ -64,21 +80,41 @@ export class LineFramer {
     while (i < n) {
       if (lf !== -1 && lf < i) lf = chunk.indexOf(LF, i);
       if (cr !== -1 && cr < i) cr = chunk.indexOf(CR, i);
-      // The first `\r` before the line's `\n` that ends a line; the others are whitespace inside it.
-      // One that ends the chunk waits in the line kept, for the next chunk's first byte to tell.
-      while (cr >= 0 && cr + 1 < n && (lf < 0 || cr < lf) && !crEndsLine(cr > i ? chunk[cr - 1] : this.span?.lastByte, chunk[cr + 1]))
-        cr = chunk.indexOf(CR, cr + 1);
-      const loneCr = cr >= 0 && cr + 1 < n && (lf < 0 || cr < lf);
-      const k = loneCr ? cr : lf;
+      // Where the line ends: its `\n`, or a `\r` after the end of a JSON text and before the start of
+      // the next (the line resumes at `next`). A `\r` whose run of whitespace reaches the chunk's end
+      // waits, in the line kept, for the next chunk to tell.
+      let k = lf;
+      let next = lf + 1;
+      let byCr = false;
+      while (cr >= 0 && (lf < 0 || cr < lf)) {
+        let b = cr - 1;
+        while (b >= i && isInlineWs(chunk[b])) b--;
+        const closes = b >= i ? closesJson(chunk[b]) : (this.span?.endsInClose ?? false);
+        let a = cr + 1;
+        while (a < n && a !== lf && isInlineWs(chunk[a])) a++;
+        if (closes && a < n && a !== lf && opensJson(chunk[a])) {
+          k = cr;
+          next = a;
+          byCr = true;
+          break;
+        }
+        // Not a line end: the next `\r` past this run is looked at (one in the run has the same neighbours).
+        cr = a < n ? chunk.indexOf(CR, a) : -1;
+      }
       if (k < 0) {
         this.span ??= new SpanBuffer(base + i, this.nl, 'lines', true, this.maxUnit + 1, this.maxRaw);
         this.span.keep(chunk, i, n);
         break;
       }
-      const end = base + k + 1;
+      const end = base + next;
       const s = this.span;
-      if (s === null) {
-        const contentEnd = !loneCr && k > i && chunk[k - 1] === CR ? k - 1 : k;
+      if (byCr) {
+        this.span = null;
+        const taken =
+          s !== null ? s.take(chunk, i, next) : { buf: chunk.subarray(i, next), total: next - i, full: next - i <= this.maxUnit + 1, last: chunk[next - 1]! };
+        this.crLineDone(s?.start ?? base + i, s?.startNewlines ?? this.nl, end, taken, base + k - (s?.start ?? base + i));
+      } else if (s === null) {
+        const contentEnd = !byCr && k > i && chunk[k - 1] === CR ? k - 1 : k;
         // Most lines are whole in the chunk, start with `{` and fit: decoded straight from the chunk.
         if (chunk[i] === LBRACE && contentEnd - i <= this.maxUnit) {
           this.items.unitFromBytes(base + i, this.nl, end, chunk, i, contentEnd, 'lines');
@@ -89,8 +125,8 @@ export class LineFramer {
         this.span = null;
         this.lineDone(s.start, s.startNewlines, end, s.take(chunk, i, k));
       }
-      if (!loneCr) this.nl++;
-      i = k + 1;
+      if (!byCr) this.nl++;
+      i = next;
       if (this.items.stopped) {
         this.off = base + i;
         return;
@@ -137,6 +173,19 @@ export class LineFramer {
     const message = `line of ${contentLength(taken)} bytes exceeds the limit of ${this.maxUnit} bytes`;
     this.items.issue('line_too_long', start, startNewlines, end, message, taken, 'lines');
     return true;
+  }
+
+  /**
+   * A line cut at `\r`: its text is its first `length` bytes (up to the run of whitespace), while its
+   * bytes up to the next JSON text (`taken`) count against the line limit, as when the run's end comes
+   * in a later chunk: the outcome does not depend on where chunks end.
+   */
+  private crLineDone(start: number, startNewlines: number, end: number, taken: TakenSpan, length: number): void {
+    if (!taken.full) {
+      this.tooLong(start, startNewlines, end, taken);
+      return;
+    }
+    this.items.unitFromBytes(start, startNewlines, end, taken.buf, 0, length, 'lines');
   }
 
   private lineDone(start: number, startNewlines: number, end: number, taken: TakenSpan): void {

@@ -1,4 +1,4 @@
-import { closesJson, CR, crEndsLine, isWs, LBRACE, LBRACKET, LF, opensJson } from './bytes.js';
+import { CR, isWs, LBRACE, LBRACKET, LF } from './bytes.js';
 import { parseJsonTolerant } from './decodeUnit.js';
 import { EMPTY } from './spanBuffer.js';
 import type { FramingMode } from './types.js';
@@ -19,7 +19,7 @@ export type SniffOutcome =
    * The first line is neither JSON nor a document's start: it is returned at once as a line (its
    * decoding fails) and `rest` is sniffed again from the next line.
    */
-  | { kind: 'badFirstLine'; start: number; newlinesBefore: number; newlinesThrough: number; next: number; text: string; rest: Buffer };
+  | { kind: 'badFirstLine'; start: number; newlinesBefore: number; next: number; text: string; rest: Buffer };
 
 const DOCUMENT_OPENING = /^\{\s*(?:"records"\s*:\s*\[\s*)?$/i;
 
@@ -28,18 +28,12 @@ function opensDocument(all: Buffer, start: number, end: number): boolean {
   return DOCUMENT_OPENING.test(all.toString('utf8', start, end).trim());
 }
 
-/**
- * Where the line in chunk[from, cap) ends: at its `\n`, or at a `\r` between two JSON texts whose
- * next byte is before `cap` (as LineFramer cuts lines: crEndsLine); -1 when it does not end there.
- * `before` is the byte before chunk[from] (the last of the chunk before).
- */
-function lineEndIn(chunk: Buffer, from: number, cap: number, before: number): number {
+/** The first `\n` or `\r` in chunk[from, cap); -1 when none. */
+function firstLineEnd(chunk: Buffer, from: number, cap: number): number {
   const lf = chunk.indexOf(LF, from);
-  const end = lf < 0 || lf >= cap ? cap : lf;
-  for (let cr = chunk.indexOf(CR, from); cr >= 0 && cr + 1 < end; cr = chunk.indexOf(CR, cr + 1)) {
-    if (crEndsLine(cr > 0 ? chunk[cr - 1] : before, chunk[cr + 1])) return cr;
-  }
-  return lf < 0 || lf >= cap ? -1 : lf;
+  const cr = chunk.indexOf(CR, from);
+  const k = lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+  return k >= 0 && k < cap ? k : -1;
 }
 
 /** Whether bytes [start, end) parse as a JSON object or array. */
@@ -64,10 +58,8 @@ export class ShapeSniffer {
   private l2Start = -1;
   /** The first line began with `{` but was neither JSON nor a document's opening. */
   private l1Brace = false;
-  /** The last chunk ended, inside the window, with `}\r` in a line: the next byte tells whether the `\r` ended the line. */
-  private crEnded = false;
-  /** The last byte of the last chunk (-1 before any). */
-  private lastByte = -1;
+  /** A `\r` that ended the last chunk inside a line, inside the window (index in the bytes held): the next byte tells `\r\n` from a lone `\r`. */
+  private pendingCr = -1;
 
   constructor(private readonly maxUnit: number) {}
 
@@ -84,11 +76,14 @@ export class ShapeSniffer {
     let decided: Judgement = null;
     let j = 0;
     let lineEnd = -1;
-    if (this.crEnded) {
-      this.crEnded = false;
-      if (cap > 0 && opensJson(chunk[0])) {
-        lineEnd = rel0 - 1;
-        decided = this.judge(bytes(), lineEnd);
+    if (this.pendingCr >= 0) {
+      const at = this.pendingCr;
+      this.pendingCr = -1;
+      if (cap > 0) {
+        const lone = chunk[0] !== LF;
+        lineEnd = lone ? at : rel0;
+        decided = this.judge(bytes(), lineEnd, lone);
+        j = lone ? 0 : 1;
       }
     }
     while (j < cap && decided === null) {
@@ -106,19 +101,25 @@ export class ShapeSniffer {
         }
         j++;
       } else {
-        const k = lineEndIn(chunk, j, cap, this.lastByte);
-        if (k < 0) {
-          const before = cap >= 2 ? chunk[cap - 2] : this.lastByte;
-          this.crEnded = cap === chunk.length && chunk[cap - 1] === CR && closesJson(before) && rel0 + cap < window;
-          break;
+        // A line ends at `\n`, and for telling shapes apart at a lone `\r` too (an old Mac file: `{\r` opens a
+        // pretty-printed document as `{\n` does); whether a `\r` is `\r\n`'s needs the byte after it.
+        let k = firstLineEnd(chunk, j, cap);
+        if (k < 0) break;
+        let lone = false;
+        if (chunk[k] === CR) {
+          if (k + 1 >= cap) {
+            if (cap === chunk.length && rel0 + cap < window) this.pendingCr = rel0 + k;
+            break;
+          }
+          if (chunk[k + 1] === LF) k++;
+          else lone = true;
         }
         lineEnd = rel0 + k;
-        decided = this.judge(bytes(), lineEnd);
+        decided = this.judge(bytes(), lineEnd, lone);
         j = k + 1;
       }
     }
     this.length += chunk.length;
-    if (chunk.length > 0) this.lastByte = chunk[chunk.length - 1]!;
     if (decided === 'junk') return this.badFirstLine(bytes(), lineEnd);
     if (decided === null && this.length >= window) decided = this.forcedDecision(bytes());
     if (decided !== null) return this.decide(decided, bytes());
@@ -162,14 +163,11 @@ export class ShapeSniffer {
   private badFirstLine(all: Buffer, lf: number): SniffOutcome {
     let newlinesBefore = 0;
     for (let t = 0; t < this.l1Start; t++) if (all[t] === LF) newlinesBefore++;
-    // The line ends at `lf`: a `\n` (after a `\r` that is not the line's), or a lone `\r`.
-    const endsWithLf = all[lf] === LF;
-    const contentEnd = endsWithLf && lf > this.l1Start && all[lf - 1] === CR ? lf - 1 : lf;
+    const contentEnd = lf > this.l1Start && all[lf - 1] === CR ? lf - 1 : lf;
     const outcome: SniffOutcome = {
       kind: 'badFirstLine',
       start: this.l1Start,
       newlinesBefore,
-      newlinesThrough: newlinesBefore + (endsWithLf ? 1 : 0),
       next: lf + 1,
       text: all.toString('utf8', this.l1Start, contentEnd),
       rest: all.subarray(lf + 1),
@@ -180,20 +178,23 @@ export class ShapeSniffer {
     this.l1Start = -1;
     this.l2Start = -1;
     this.l1Brace = false;
-    this.crEnded = false;
-    this.lastByte = all[lf]!;
+    this.pendingCr = -1;
     return outcome;
   }
 
-  /** Decide on the line (L1 or L2 by phase) that ends at relative index `end`. */
-  private judge(all: Buffer, end: number): Judgement {
+  /**
+   * Decide on the line (L1 or L2 by phase) that ends at relative index `end`. A first line ended by a
+   * lone `\r` that is bad in every shape is left to LineFramer, which cuts at `\r` only between JSON
+   * texts: it is JSON Lines, and the line framer judges it.
+   */
+  private judge(all: Buffer, end: number, endsAtLoneCr = false): Judgement {
     if (this.phase === 'inFirst') {
       if (isStructured(all, this.l1Start, end)) return 'lines';
       const first = all[this.l1Start];
       if (first === LBRACKET || (first === LBRACE && opensDocument(all, this.l1Start, end))) return 'values';
       // A JSON Lines file whose first record is cut or corrupt, or a pretty-printed object: the
       // second line tells them apart. Any other first line is bad in every shape.
-      if (first !== LBRACE) return 'junk';
+      if (first !== LBRACE) return endsAtLoneCr ? 'lines' : 'junk';
       this.l1Brace = true;
       this.phase = 'beforeSecond';
       return null;

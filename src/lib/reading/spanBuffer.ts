@@ -1,3 +1,4 @@
+import { closesJson, CR, isInlineWs } from './bytes.js';
 import type { FramingMode } from './types.js';
 
 /** A span's bytes as taken at its end. */
@@ -21,9 +22,11 @@ export class SpanBuffer {
   /** Copies of kept bytes: all of them while `full`, else at most `maxRawBytes`. */
   private parts: Buffer[] = [];
   private keptBytes = 0;
-  /** The span's last byte so far (-1 when empty), and the one before it. */
+  /** The span's last byte so far (-1 when empty). */
   private last = -1;
-  private beforeLast = -1;
+  /** The last byte that is not a space, tab or `\r` (-1 when none), and the offset of the first `\r` after it (-1 when none). */
+  private lastSolid = -1;
+  private crAfterSolid = -1;
 
   /**
    * @param start absolute offset of the span's first byte
@@ -45,9 +48,32 @@ export class SpanBuffer {
     return this.last;
   }
 
-  /** The byte before the span's last one (-1 when none). */
-  get beforeLastByte(): number {
-    return this.beforeLast;
+  /** Whether the span's last byte that is not a space, tab or `\r` is a `}` or `]`. */
+  get endsInClose(): boolean {
+    return closesJson(this.lastSolid);
+  }
+
+  /**
+   * When the span ends in spaces, tabs and `\r`s, with at least one `\r`, after a `}` or `]`: the
+   * offset of the first of those `\r`s; else -1. The line may end there (LineFramer).
+   */
+  get crAfterClose(): number {
+    return closesJson(this.lastSolid) ? this.crAfterSolid : -1;
+  }
+
+  /** Tracks the last solid byte and the first `\r` after it, for chunk[from, to) about to be kept (its first byte at offset start + total). */
+  private noteSolid(chunk: Buffer, from: number, to: number): void {
+    let t = to - 1;
+    while (t >= from && isInlineWs(chunk[t])) t--;
+    const scanFrom = t >= from ? t + 1 : from;
+    if (t >= from) {
+      this.lastSolid = chunk[t]!;
+      this.crAfterSolid = -1;
+    }
+    if (this.crAfterSolid < 0) {
+      const cr = chunk.indexOf(CR, scanFrom);
+      if (cr >= 0 && cr < to) this.crAfterSolid = this.start + this.total + (cr - from);
+    }
   }
 
   /** Bytes held between chunks. */
@@ -59,8 +85,8 @@ export class SpanBuffer {
   keep(chunk: Buffer, from: number, to: number): void {
     const n = to - from;
     if (n <= 0) return;
+    this.noteSolid(chunk, from, to);
     this.total += n;
-    this.beforeLast = n >= 2 ? chunk[to - 2]! : this.last;
     this.last = chunk[to - 1]!;
     if (this.full) {
       if (this.total <= this.limit) {

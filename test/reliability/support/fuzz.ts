@@ -7,18 +7,31 @@ export function isBlankLine(line: Buffer): boolean {
   return true;
 }
 
-/** Splits into lines as the Framer cuts them (at `\n`, and at `\r` between two JSON texts); the last piece is kept too. */
+/**
+ * Splits into lines as the Framer cuts them: at `\n`, and where a `\r` lies in a run of spaces, tabs
+ * and `\r`s between a `}` or `]` ending the line so far and a `{` or `[` (the line ends before the run's
+ * first `\r`, the next starts at that byte); the last piece is kept too.
+ */
 export function splitLines(data: Buffer): { start: number; bytes: Buffer }[] {
   const lines: { start: number; bytes: Buffer }[] = [];
-  const closes = (b: number | undefined): boolean => b === 0x7d || b === 0x5d;
-  const opens = (b: number | undefined): boolean => b === 0x7b || b === 0x5b;
+  const inline = (b: number | undefined): boolean => b === 0x20 || b === 0x09 || b === 0x0d;
   let from = 0;
   for (let i = 0; i < data.length; i++) {
-    const b = data[i];
-    // A line ends at `\n`, and at a `\r` between the end of one JSON text and the start of the next (`}\r{`).
-    if (b === 0x0a || (b === 0x0d && i > from && closes(data[i - 1]) && opens(data[i + 1]))) {
+    if (data[i] === 0x0a) {
       lines.push({ start: from, bytes: data.subarray(from, i) });
       from = i + 1;
+      continue;
+    }
+    if (data[i] !== 0x0d) continue;
+    let before = i - 1;
+    while (before >= from && inline(data[before])) before--;
+    let after = i + 1;
+    while (after < data.length && inline(data[after])) after++;
+    const closes = before >= from && (data[before] === 0x7d || data[before] === 0x5d);
+    if (closes && (data[after] === 0x7b || data[after] === 0x5b)) {
+      lines.push({ start: from, bytes: data.subarray(from, i) });
+      from = after;
+      i = after - 1;
     }
   }
   if (from < data.length) lines.push({ start: from, bytes: data.subarray(from) });
