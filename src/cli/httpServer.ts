@@ -37,7 +37,12 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   let loopbackOnly = isLoopback(boundHost);
   // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
-    answer(request, deps, loopbackOnly).then(
+    // A connection closed before the answer is written: its query need not run (SharedEvaluations).
+    const gone = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) gone.abort();
+    });
+    answer(request, deps, loopbackOnly, gone.signal).then(
       (result) => write(response, request.method === 'HEAD', result),
       (error: unknown) => {
         logger.error('request failed', { path: request.url ?? '', ...describeError(error) });
@@ -78,7 +83,7 @@ function endWith(socket: Duplex, result: HttpResult): void {
   socket.end(head.join('\r\n') + '\r\n\r\n' + result.body);
 }
 
-async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean): Promise<HttpResult> {
+async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean, signal: AbortSignal): Promise<HttpResult> {
   const hostHeader = request.headers.host;
   if (hostHeader === undefined && request.httpVersionMajor === 1 && request.httpVersionMinor >= 1) {
     return errorResult(400, 'bad_request', 'an HTTP/1.1 request must have a Host header');
@@ -98,7 +103,7 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
     const value = request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;
   };
-  return routeRequest(request.method ?? 'GET', url, header, deps);
+  return routeRequest(request.method ?? 'GET', url, header, deps, signal);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { handleQuery } from '../../src/lib/http/handlers.js';
-import { SharedEvaluations } from '../../src/lib/http/sharedEvaluations.js';
+import { AbandonedError, SharedEvaluations } from '../../src/lib/http/sharedEvaluations.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import { newTableStore } from '../support/storage.js';
 import { jsonOf } from './support.js';
@@ -53,6 +53,49 @@ describe('SharedEvaluations', () => {
     const again = evaluations.evaluate('a', evaluation('a again'));
     await finishOne();
     expect(await again).toEqual([{ name: 'a again' }]);
+  });
+
+  it('an evaluation whose askers have all gone by its turn is not run, and the queue moves on; one asker left keeps it', async () => {
+    const evaluations = new SharedEvaluations(1);
+    const { evaluation, finishOne, started } = controlled();
+    const first = evaluations.evaluate('a', evaluation('a'));
+    const gone = new AbortController();
+    const abandoned = evaluations.evaluate('b', evaluation('b'), gone.signal);
+    const staying = new AbortController();
+    const leaving = new AbortController();
+    const kept = evaluations.evaluate('c', evaluation('c'), staying.signal);
+    void evaluations.evaluate('c', evaluation('c'), leaving.signal);
+    gone.abort();
+    leaving.abort();
+    const alreadyGone = new AbortController();
+    alreadyGone.abort();
+    const neverAsked = evaluations.evaluate('d', evaluation('d'), alreadyGone.signal);
+    await finishOne(); // a ends; b is passed over; c starts
+    await expect(abandoned).rejects.toThrow(AbandonedError);
+    await finishOne(); // c ends; d is passed over
+    await expect(neverAsked).rejects.toThrow(AbandonedError);
+    expect(await first).toEqual([{ name: 'a' }]);
+    expect(await kept).toEqual([{ name: 'c' }]);
+    expect(started).toEqual(['a', 'c']);
+    expect(evaluations.pending).toBe(0);
+  });
+
+  it('handleQuery for a client already gone answers 503 client_gone, logs nothing and reads nothing', async () => {
+    const tables = newTableStore();
+    const errors: string[] = [];
+    const logger = { ...silentLogger, error: (message: string) => errors.push(message) };
+    const gone = new AbortController();
+    gone.abort();
+    const before = tables.requestCount;
+    const answer = await handleQuery(
+      'rooms',
+      new URLSearchParams(),
+      () => null,
+      { tables: () => tables, logger, evaluations: new SharedEvaluations() },
+      '',
+      gone.signal,
+    );
+    expect([answer.status, errors, tables.requestCount - before]).toEqual([503, [], 0]);
   });
 
   it('a failed evaluation fails every request that shared it, frees its slot, and is not kept', async () => {

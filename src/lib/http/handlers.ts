@@ -4,7 +4,7 @@ import type { TableStore } from '../storage/TableStore.js';
 import { healthUnavailable, renderHealth } from './health.js';
 import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
-import type { SharedEvaluations } from './sharedEvaluations.js';
+import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
 
@@ -28,6 +28,7 @@ export async function handleQuery(
   header: HeaderGetter,
   deps: QueryDeps,
   rawQuery = '',
+  signal?: AbortSignal,
 ): Promise<HttpResult> {
   const parsed = parseQueryRequest(view, params, header, rawQuery);
   if (!parsed.success) return parsed.response;
@@ -40,8 +41,10 @@ export async function handleQuery(
     page =
       groups !== undefined
         ? await pageGroups(groups, request.page)
-        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate) ?? evaluate()), request.page);
+        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate, signal) ?? evaluate()), request.page);
   } catch (error) {
+    // Nobody is left to answer: not a failure of storage.
+    if (error instanceof AbandonedError) return errorResult(503, 'client_gone', 'the request was closed before its turn');
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }

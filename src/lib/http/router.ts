@@ -15,7 +15,8 @@ const QUERY_PREFIX = '/api/query/';
  * `/api/health`, and the dashboard at `/` (and at `/api/dashboard`, where the Functions app serves it).
  * Every answer comes from the handlers the functions call.
  */
-export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps): Promise<HttpResult> {
+/** `signal` aborts when the client has gone (see SharedEvaluations). */
+export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps, signal?: AbortSignal): Promise<HttpResult> {
   if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
   if (pathname === '/' || pathname === '/index.html' || pathname === '/api/dashboard') return deps.page();
@@ -25,7 +26,7 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
     const view = segment.includes('/') ? undefined : decodeSegment(segment);
     // An unknown or malformed view gets the handler's own 404, which lists the views.
     if (view === undefined) return unknownView(segment);
-    return handleQuery(view, url.searchParams, header, deps.query, url.search);
+    return handleQuery(view, url.searchParams, header, deps.query, url.search, signal);
   }
   return errorResult(404, 'not_found', `nothing at ${quote(pathname)}: the dashboard is at /, the API at /api/query/{view} and /api/health`);
 }

@@ -7,7 +7,7 @@
  * the store afresh, so no answer is older than the request.
  */
 export class SharedEvaluations {
-  private readonly inFlight = new Map<string, Promise<readonly object[]>>();
+  private readonly inFlight = new Map<string, Shared>();
   private running = 0;
   private readonly queue: (() => void)[] = [];
 
@@ -20,13 +20,24 @@ export class SharedEvaluations {
     return this.inFlight.size;
   }
 
-  /** The rows of the query `key`: the evaluation in flight for it, or `evaluate` run in its turn. */
-  evaluate(key: string, evaluate: () => Promise<readonly object[]>): Promise<readonly object[]> {
-    const shared = this.inFlight.get(key);
-    if (shared !== undefined) return shared;
-    const started = this.inTurn(evaluate).finally(() => this.inFlight.delete(key));
-    this.inFlight.set(key, started);
-    return started;
+  /**
+   * The rows of the query `key`: the evaluation in flight for it, or `evaluate` run in its turn.
+   * `signal` aborts when the asker has gone (a closed connection): an evaluation whose askers have all
+   * gone by its turn is not run, so abandoned requests do not hold up the queue.
+   */
+  evaluate(key: string, evaluate: () => Promise<readonly object[]>, signal?: AbortSignal): Promise<readonly object[]> {
+    const known = this.inFlight.get(key);
+    const entry: Shared = known ?? { askers: 0, promise: undefined };
+    if (signal?.aborted !== true) {
+      entry.askers++;
+      signal?.addEventListener('abort', () => entry.askers--, { once: true });
+    }
+    if (entry.promise === undefined) {
+      // Counted before its turn is asked for: a free slot runs it at once.
+      entry.promise = this.inTurn(() => (entry.askers > 0 ? evaluate() : Promise.reject(new AbandonedError(key)))).finally(() => this.inFlight.delete(key));
+      this.inFlight.set(key, entry);
+    }
+    return entry.promise;
   }
 
   private async inTurn<T>(run: () => Promise<T>): Promise<T> {
@@ -40,5 +51,20 @@ export class SharedEvaluations {
       if (next !== undefined) next();
       else this.running--;
     }
+  }
+}
+
+interface Shared {
+  /** Askers still waiting for the rows (an aborted signal takes one away). */
+  askers: number;
+  /** Set as soon as the first asker is counted. */
+  promise: Promise<readonly object[]> | undefined;
+}
+
+/** The evaluation was not run: everyone who asked for it had gone. */
+export class AbandonedError extends Error {
+  constructor(key: string) {
+    super(`nobody waits for ${key} any more`);
+    this.name = 'AbandonedError';
   }
 }
