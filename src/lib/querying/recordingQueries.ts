@@ -1,7 +1,7 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
 import { sketchQuantile } from '../aggregating/recordings/durationSketch.js';
 import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
-import { compareStrings } from '../aggregating/rowValues.js';
+import { compareStrings, MAX_ID_CHARS } from '../aggregating/rowValues.js';
 import {
   CALL_ROW_KEY,
   CALLS_TABLE,
@@ -179,19 +179,29 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
   };
   const id = filters.correlationId;
   if (id === undefined) return read(undefined);
-  for (const variant of new Set([id, id.trim()].flatMap((given) => [given, given.toLowerCase(), given.toUpperCase()]))) {
+  const variants = [...new Set([id, id.trim()].flatMap((given) => [given, given.toLowerCase(), given.toUpperCase()]))];
+  for (const variant of variants) {
     const rows = await read(boundedKey(callPartition(variant)));
     if (rows.length > 0) return rows;
   }
   // A very long id is kept and shown cut (to MAX_ID_CHARS, or to its partition key's readable part
   // and digest): the id the view showed is found by the value its call row keeps, in a scan of the
-  // call rows, for such ids only (a CorrelationId is a GUID).
-  if (id.length >= LONG_ID_CHARS) return read(undefined, odata`correlationId eq ${id}`);
+  // call rows, for such ids only (a CorrelationId is a GUID), in the same variants.
+  for (const variant of variants) {
+    if (variant.length < LONG_ID_CHARS || variant.length > MAX_ID_CHARS) continue;
+    const filter = odata`correlationId eq ${variant}`;
+    // A filter past what a request line holds would be refused (431): no id the view shows is one.
+    if (encodeURIComponent(filter).length > MAX_FILTER_URL_CHARS) continue;
+    const rows = await read(undefined, filter);
+    if (rows.length > 0) return rows;
+  }
   return [];
 }
 
 /** Ids from this long may be shown cut; no real CorrelationId (a GUID, 36 characters) comes near. */
 const LONG_ID_CHARS = 200;
+/** Percent-encoded filter text a query's request line carries safely (servers refuse lines past 8-16 KiB). */
+const MAX_FILTER_URL_CHARS = 6_000;
 
 function callFilter(filters: ViewFilters, resource: ResourceMatch | undefined, partitionKey: string | undefined): string {
   const clauses = [odata`RowKey eq ${CALL_ROW_KEY}`];
