@@ -93,9 +93,11 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
   if (request.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length > 1) {
     return errorResult(400, 'bad_request', 'a request must have one Host header');
   }
-  const name = hostHeader === undefined ? undefined : hostName(hostHeader);
-  if (loopbackOnly && hostHeader !== undefined && (name === null || name === undefined || !isLoopback(name))) {
-    return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
+  if (loopbackOnly && hostHeader !== undefined) {
+    const name = hostName(hostHeader);
+    if (name === null || !isLoopback(name)) {
+      return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
+    }
   }
   const url = requestUrl(request.url ?? '/');
   if (url === null) return errorResult(400, 'bad_request', 'the request target is not a valid URL');
@@ -118,7 +120,6 @@ function requestUrl(target: string): URL | null {
   }
 }
 
-/** The name in a Host header, without its port (`[::1]:7071` is `[::1]`). */
 /** The name of a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`); null when it is none of those (`127.0.0.1:80@evil`). */
 function hostName(hostHeader: string): string | null {
   if (isIP(hostHeader) === 6) return hostHeader;

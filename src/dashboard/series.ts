@@ -15,6 +15,8 @@ export interface TimeSeries {
 export interface Bars {
   labels: string[];
   values: number[];
+  /** The labels are ordered numbers (a histogram): a long tail is cut at its end, not by size. */
+  ordered?: true;
 }
 
 export type Combine = 'sum' | 'max';
@@ -138,9 +140,20 @@ export function seriesTotal(data: TimeSeries): number {
   return data.series.reduce((sum, series) => sum + total(series.values), 0);
 }
 
-/** At most `keep` bars: the largest `keep - 1`, in the order given, and one `other (n)` adding up the rest; the total is unchanged. */
+/**
+ * At most `keep` bars, the total unchanged: the largest `keep - 1`, in the order given, and one
+ * `other (n)` adding up the rest; of a histogram, its first `keep - 1` bins and one `N or more`.
+ */
 export function largestBars(bars: Bars, keep: number): Bars {
   if (bars.labels.length <= keep) return bars;
+  if (bars.ordered) {
+    const tail = bars.values.slice(keep - 1).reduce((sum, value) => sum + value, 0);
+    return {
+      labels: [...bars.labels.slice(0, keep - 1), `${bars.labels[keep - 1]!} or more`],
+      values: [...bars.values.slice(0, keep - 1), tail],
+      ordered: true,
+    };
+  }
   const byValue = bars.values.map((value, i) => ({ value, i })).sort((a, b) => b.value - a.value || a.i - b.i);
   const kept = new Set(byValue.slice(0, keep - 1).map((entry) => entry.i));
   const labels: string[] = [];

@@ -118,6 +118,9 @@ describe('dashboard series', () => {
     const bars = { labels: ['1', '2', '3', '4', '5'], values: [1, 9, 2, 8, 1] };
     expect(largestBars(bars, 3)).toEqual({ labels: ['2', '4', 'other (3)'], values: [9, 8, 4] });
     expect(largestBars(bars, 5)).toBe(bars);
+    // A histogram keeps its first bins and adds up its tail.
+    const histogram = { labels: ['1', '2', '3', '4', '40'], values: [5, 1, 1, 1, 1], ordered: true as const };
+    expect(largestBars(histogram, 3)).toEqual({ labels: ['1', '2', '3 or more'], values: [5, 1, 3], ordered: true });
     const many = { labels: Array.from({ length: 20_000 }, (_, i) => `Failed-${i}`), values: Array.from({ length: 20_000 }, () => 1) };
     const capped = largestBars(many, 30);
     expect([capped.labels.length, capped.labels.at(-1), total(capped.values)]).toEqual([30, 'other (19971)', 20_000]);

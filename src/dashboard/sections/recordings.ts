@@ -35,7 +35,7 @@ export function renderRecordingsPerCall(target: HTMLElement, rows: readonly Reco
       unit: 'calls',
       note: 'calls by their number of recordings (0: operations of a call whose recording summary has not arrived)',
       caption: (calls) => `${formatNumber(calls)} calls`,
-      bars: { labels: sorted.map((row) => String(row.recordings)), values: sorted.map((row) => row.calls) },
+      bars: { labels: sorted.map((row) => String(row.recordings)), values: sorted.map((row) => row.calls), ordered: true },
     },
   ]);
 }
