@@ -33,7 +33,7 @@ export class FramedItemSink {
    */
   unitFromBytes(start: number, startNewlines: number, end: number, bytes: Buffer, from: number, to: number, mode: FramingMode): void {
     const text = bytes.toString('utf8', from, to);
-    // U+FFFD is in the text whenever the bytes are not UTF-8, and (a one-byte string never holds it) is looked for only in non-ASCII text.
+    // U+FFFD is in the text whenever the bytes are not UTF-8: only then are the bytes checked.
     if (text.includes('\uFFFD')) {
       const line = bytes.subarray(from, to);
       if (!isUtf8(line)) {
