@@ -6,8 +6,6 @@ import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
 import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
 
-const LOOPBACK_NAMES: ReadonlySet<string> = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
-
 /** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
 const LOOPBACK = new BlockList();
 LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
@@ -16,7 +14,7 @@ LOOPBACK.addAddress('::1', 'ipv6');
 export function isLoopback(host: string): boolean {
   // `localhost.` is the same name written fully qualified.
   const name = host.endsWith('.') ? host.slice(0, -1) : host;
-  if (LOOPBACK_NAMES.has(name.toLowerCase())) return true;
+  if (name.toLowerCase() === 'localhost') return true;
   // A browser sends an IPv6 address in brackets.
   return isLoopbackAddress(/^\[(.*)\]$/.exec(name)?.[1] ?? name);
 }

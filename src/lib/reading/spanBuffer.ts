@@ -43,11 +43,6 @@ export class SpanBuffer {
     private readonly maxRaw: number,
   ) {}
 
-  /** The span's last byte so far (-1 when empty). */
-  get lastByte(): number {
-    return this.last;
-  }
-
   /** Whether the span's last byte that is not a space, tab or `\r` is a `}` or `]`. */
   get endsInClose(): boolean {
     return closesJson(this.lastSolid);
@@ -70,9 +65,9 @@ export class SpanBuffer {
       this.lastSolid = chunk[t]!;
       this.crAfterSolid = -1;
     }
-    if (this.crAfterSolid < 0) {
-      const cr = chunk.indexOf(CR, scanFrom);
-      if (cr >= 0 && cr < to) this.crAfterSolid = this.start + this.total + (cr - from);
+    if (this.crAfterSolid < 0 && scanFrom < to) {
+      const cr = chunk.subarray(scanFrom, to).indexOf(CR);
+      if (cr >= 0) this.crAfterSolid = this.start + this.total + (scanFrom + cr - from);
     }
   }
 
