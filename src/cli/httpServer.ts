@@ -31,22 +31,26 @@ export function isLoopbackAddress(address: string): boolean {
  * addressed to a loopback name, so a web page whose name was re-pointed at 127.0.0.1 (DNS
  * rebinding) cannot read the aggregates through the user's browser.
  */
-export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): Server {
+export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): ApiServer {
   let loopbackOnly = isLoopback(boundHost);
+  /** Each answer in flight, by what stops its reads. */
+  const answering = new Map<AbortController, Promise<void>>();
   // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
-    // A connection closed before the answer is written: its query need not run (SharedEvaluations).
+    // A connection closed before the answer is written: its reads stop (AbortableReads, SharedEvaluations).
     const gone = new AbortController();
     response.on('close', () => {
       if (!response.writableFinished) gone.abort();
     });
-    answer(request, deps, loopbackOnly, gone.signal).then(
+    const answered = answer(request, deps, loopbackOnly, gone.signal).then(
       (result) => write(response, request.method === 'HEAD', result),
       (error: unknown) => {
         logger.error('request failed', { path: request.url ?? '', ...describeError(error) });
         write(response, false, errorResult(500, 'internal_error', 'the request could not be answered; see the server output'));
       },
     );
+    answering.set(gone, answered);
+    void answered.finally(() => answering.delete(gone));
   });
   // The address bound decides, not how --host spelled it: 127.1, 0x7f000001 and ::ffff:127.0.0.1 are loopback too.
   server.on('listening', () => {
@@ -71,7 +75,19 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   server.on('checkExpectation', (request: IncomingMessage, response: ServerResponse) => {
     write(response, false, errorResult(417, 'expectation_failed', `Expect ${quote(String(request.headers.expect ?? ''), 40)} is not supported`));
   });
-  return server;
+  return {
+    server,
+    stopAnswers: async () => {
+      for (const gone of answering.keys()) gone.abort();
+      await Promise.all(answering.values());
+    },
+  };
+}
+
+export interface ApiServer {
+  server: Server;
+  /** Stops the reads of every answer in flight, as if its client had gone, and resolves once all have ended. */
+  stopAnswers: () => Promise<void>;
 }
 
 /** Answers on a socket node:http has left to us, and closes it. */

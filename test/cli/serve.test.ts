@@ -9,7 +9,10 @@ import { startServer, type RunningServer } from '../../src/cli/commands/serve.js
 import { createApiServer } from '../../src/cli/httpServer.js';
 import { cli, ROOT, startCli } from '../support/cli.js';
 import { embeddedProcesses, waitFor } from '../support/embedded.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { azuriteConnectionString, newMemoryTableStore, uniquePrefix } from '../support/storage.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import { SharedEvaluations } from '../../src/lib/http/sharedEvaluations.js';
+import type { StoredRow } from '../../src/lib/storage/TableStore.js';
 
 let work: string;
 let server: RunningServer;
@@ -240,7 +243,11 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
 
   it.each(['127.1', '0x7f000001'])('bound to loopback spelled %s, refuses requests addressed to another name too', async (host) => {
     const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-    const other = createApiServer({ query: { tables: () => ({}) as never, logger: quiet }, health: { open: () => ({}) as never } } as never, host, quiet);
+    const other = createApiServer(
+      { query: { tables: () => ({}) as never, logger: quiet }, health: { open: () => ({}) as never } } as never,
+      host,
+      quiet,
+    ).server;
     await new Promise<void>((resolve) => other.listen(0, host, resolve));
     try {
       const { address, port } = other.address() as AddressInfo;
@@ -285,7 +292,7 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
       },
       '127.0.0.1',
       logger,
-    );
+    ).server;
     await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
     try {
@@ -315,6 +322,57 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect((await fetch(`${other.url}api/health`)).status).toBe(200);
     await other.close();
     await expect(fetch(`${other.url}api/health`)).rejects.toThrow();
+  });
+  it('a query whose client closes the connection stops reading, and stopAnswers ends one still reading within the row it waits for: nothing logged', async () => {
+    const lines: string[] = [];
+    const logger = { info: () => {}, warn: () => {}, error: (message: string) => lines.push(message) };
+    let yielded = 0;
+    // A Calls table that never ends, a row every few milliseconds: the evaluation runs until its reads stop.
+    const endless = new (class extends WrappedTableStore {
+      override async *query(): AsyncGenerator<StoredRow> {
+        for (;;) {
+          await new Promise((resolve) => setTimeout(resolve, 2));
+          yielded++;
+          yield { partitionKey: `call-${yielded}`, rowKey: 'o|operation', etag: '', data: {} };
+        }
+      }
+    })(newMemoryTableStore());
+    const api = createApiServer(
+      {
+        query: { tables: () => endless, logger, evaluations: new SharedEvaluations() },
+        health: { open: () => ({ tables: endless, containers: [] }), logger },
+        page: () => Promise.reject(new Error('unused')),
+      },
+      '127.0.0.1',
+      logger,
+    );
+    await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(api.server.address() as AddressInfo).port}/`;
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 150));
+    try {
+      const leaving = new AbortController();
+      const left = fetch(`${base}api/query/calls`, { signal: leaving.signal });
+      await waitFor('the evaluation to read', () => (yielded > 10 ? true : undefined));
+      leaving.abort();
+      await expect(left).rejects.toThrow();
+      await settle();
+      const afterLeaving = yielded;
+      await settle();
+      expect(yielded).toBe(afterLeaving);
+
+      const staying = fetch(`${base}api/query/calls`);
+      await waitFor('the evaluation to read again', () => (yielded > afterLeaving + 10 ? true : undefined));
+      await api.stopAnswers();
+      const afterStop = yielded;
+      const answer = await staying;
+      expect([answer.status, ((await answer.json()) as { error: { code: string } }).error.code]).toEqual([503, 'client_gone']);
+      await settle();
+      expect(yielded).toBe(afterStop);
+      expect(lines).toEqual([]);
+    } finally {
+      api.server.closeAllConnections();
+      await new Promise((resolve) => api.server.close(resolve));
+    }
   });
 });
 

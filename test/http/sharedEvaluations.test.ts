@@ -83,6 +83,36 @@ describe('SharedEvaluations', () => {
     expect(evaluations.pending).toBe(0);
   });
 
+  it('a running evaluation whose askers all go is stopped (its signal aborts with AbandonedError); one asked for after that runs afresh', async () => {
+    const evaluations = new SharedEvaluations(1);
+    const signals: AbortSignal[] = [];
+    let finish = (): void => {};
+    const evaluation = (signal: AbortSignal): Promise<readonly object[]> => {
+      signals.push(signal);
+      return new Promise((resolve, reject) => {
+        finish = () => resolve([{ run: signals.length }]);
+        signal.addEventListener('abort', () => reject(signal.reason as Error), { once: true });
+      });
+    };
+    const first = new AbortController();
+    const second = new AbortController();
+    const running = evaluations.evaluate('a', evaluation, first.signal);
+    void evaluations.evaluate('a', evaluation, second.signal).catch(() => undefined);
+    const stopped = expect(running).rejects.toThrow(AbandonedError);
+    first.abort();
+    expect(signals[0]!.aborted).toBe(false);
+    second.abort();
+    expect(signals[0]!.aborted).toBe(true);
+    await stopped;
+    // Its slot is free again, and the new asker does not share the stopped evaluation.
+    const fresh = evaluations.evaluate('a', evaluation);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(signals).toHaveLength(2);
+    finish();
+    expect(await fresh).toEqual([{ run: 2 }]);
+    expect(evaluations.pending).toBe(0);
+  });
+
   it('handleQuery for a client already gone answers 503 client_gone, logs nothing and reads nothing', async () => {
     const tables = newTableStore();
     const errors: string[] = [];

@@ -23,7 +23,8 @@ export interface RunningServer {
 
 /**
  * Opens the storage and listens: the HTTP API and the dashboard, answered by the handlers the
- * Functions app uses. `close` stops listening, ends open connections and releases the storage.
+ * Functions app uses. `close` stops listening, ends open connections, stops the reads of answers in
+ * flight (each within the request it has sent) and releases the storage.
  */
 export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream): Promise<RunningServer> {
   const settings = cliSettings(flags);
@@ -31,7 +32,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const logger = lineLogger(err, err);
   // As `acs-logs health`: the log containers, and `local` for single files given to `process`.
   const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
-  const server = createApiServer(
+  const { server, stopAnswers } = createApiServer(
     {
       query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations() },
       health: { open: () => ({ tables: storage.tables, containers }), logger },
@@ -59,6 +60,8 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      // Queries still reading would otherwise meet the store closed, and retry for seconds before failing.
+      await stopAnswers();
       await closed;
       await storage.close();
     },

@@ -1,5 +1,6 @@
 import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
+import { AbortableReads } from '../storage/abortableReads.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { healthUnavailable, renderHealth } from './health.js';
 import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
@@ -36,15 +37,17 @@ export async function handleQuery(
   let page: PageOf<object>;
   try {
     const tables = deps.tables();
-    const groups = request.definition.stream?.(tables, request.filters, request.page.group);
-    const evaluate = (): Promise<readonly object[]> => request.definition.run(tables, request.filters);
+    // Reads stop once nobody waits for them: this client for a page it streams, every client of a shared evaluation for one it runs.
+    const readsFor = (stop: AbortSignal | undefined): TableStore => (stop === undefined ? tables : new AbortableReads(tables, stop));
+    const groups = request.definition.stream?.(readsFor(signal), request.filters, request.page.group);
+    const evaluate = (stop: AbortSignal | undefined): Promise<readonly object[]> => request.definition.run(readsFor(stop), request.filters);
     page =
       groups !== undefined
         ? await pageGroups(groups, request.page)
-        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate, signal) ?? evaluate()), request.page);
+        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate, signal) ?? evaluate(signal)), request.page);
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.
-    if (error instanceof AbandonedError) return errorResult(503, 'client_gone', 'the request was closed before its turn');
+    if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }
@@ -58,13 +61,14 @@ export interface HealthDeps {
   now?: () => number;
 }
 
-/** `GET /api/health`: 200 when ok or degraded, 503 when storage cannot be read. */
-export async function handleHealth(deps: HealthDeps): Promise<HttpResult> {
+/** `GET /api/health`: 200 when ok or degraded, 503 when storage cannot be read. Its reads stop once `signal` aborts (the client gone). */
+export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Promise<HttpResult> {
   const now = deps.now ?? Date.now;
   try {
     const { tables, containers } = deps.open();
-    return renderHealth(await readHealth(tables, containers, now(), { alsoFound: true }));
+    return renderHealth(await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true }));
   } catch (error) {
+    if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
     deps.logger.error('health check could not read storage', describeError(error));
     return healthUnavailable(now());
   }

@@ -15,12 +15,12 @@ const QUERY_PREFIX = '/api/query/';
  * `/api/health`, and the dashboard at `/` (and at `/api/dashboard`, where the Functions app serves it).
  * Every answer comes from the handlers the functions call.
  */
-/** `signal` aborts when the client has gone (see SharedEvaluations). */
+/** `signal` aborts when the client has gone: its reads stop (see SharedEvaluations). */
 export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps, signal?: AbortSignal): Promise<HttpResult> {
   if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
   if (pathname === '/' || pathname === '/index.html' || pathname === '/api/dashboard') return deps.page();
-  if (pathname === '/api/health') return handleHealth(deps.health);
+  if (pathname === '/api/health') return handleHealth(deps.health, signal);
   if (pathname.startsWith(QUERY_PREFIX)) {
     const segment = pathname.slice(QUERY_PREFIX.length);
     const view = segment.includes('/') ? undefined : decodeSegment(segment);

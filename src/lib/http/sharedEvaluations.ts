@@ -22,22 +22,31 @@ export class SharedEvaluations {
 
   /**
    * The rows of the query `key`: the evaluation in flight for it, or `evaluate` run in its turn.
-   * `signal` aborts when the asker has gone (a closed connection): an evaluation whose askers have all
-   * gone by its turn is not run, so abandoned requests do not hold up the queue.
+   * `signal` aborts when the asker has gone (a closed connection). An evaluation whose askers have
+   * all gone is not run if its turn has not come, and is stopped if it has: the signal it was given
+   * aborts with an AbandonedError, and a request for the same query after that starts afresh. An
+   * asker without a signal never goes.
    */
-  evaluate(key: string, evaluate: () => Promise<readonly object[]>, signal?: AbortSignal): Promise<readonly object[]> {
-    const known = this.inFlight.get(key);
-    const entry: Shared = known ?? { askers: 0, promise: undefined };
+  evaluate(key: string, evaluate: (signal: AbortSignal) => Promise<readonly object[]>, signal?: AbortSignal): Promise<readonly object[]> {
+    const entry: Shared = this.inFlight.get(key) ?? { askers: 0, stop: new AbortController(), promise: undefined };
     if (signal?.aborted !== true) {
       entry.askers++;
-      signal?.addEventListener('abort', () => entry.askers--, { once: true });
+      signal?.addEventListener('abort', () => --entry.askers === 0 && this.abandon(key, entry), { once: true });
     }
     if (entry.promise === undefined) {
       // Counted before its turn is asked for: a free slot runs it at once.
-      entry.promise = this.inTurn(() => (entry.askers > 0 ? evaluate() : Promise.reject(new AbandonedError(key)))).finally(() => this.inFlight.delete(key));
+      entry.promise = this.inTurn(() =>
+        entry.askers > 0 && !entry.stop.signal.aborted ? evaluate(entry.stop.signal) : Promise.reject(new AbandonedError(`nobody waits for ${key} any more`)),
+      ).finally(() => this.inFlight.get(key) === entry && this.inFlight.delete(key));
       this.inFlight.set(key, entry);
     }
     return entry.promise;
+  }
+
+  /** Stops `entry`, and lets a later request for `key` start its own evaluation instead of sharing a stopped one. */
+  private abandon(key: string, entry: Shared): void {
+    if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
+    entry.stop.abort(new AbandonedError(`nobody waits for ${key} any more`));
   }
 
   private async inTurn<T>(run: () => Promise<T>): Promise<T> {
@@ -57,14 +66,16 @@ export class SharedEvaluations {
 interface Shared {
   /** Askers still waiting for the rows (an aborted signal takes one away). */
   askers: number;
+  /** Aborted once no asker is left: the running evaluation's reads stop. */
+  stop: AbortController;
   /** Set as soon as the first asker is counted. */
   promise: Promise<readonly object[]> | undefined;
 }
 
-/** The evaluation was not run: everyone who asked for it had gone. */
+/** The evaluation was not run, or was stopped: everyone who asked for it had gone, or the server is closing. */
 export class AbandonedError extends Error {
-  constructor(key: string) {
-    super(`nobody waits for ${key} any more`);
+  constructor(why: string) {
+    super(why);
     this.name = 'AbandonedError';
   }
 }
