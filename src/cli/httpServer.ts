@@ -107,14 +107,17 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
   if (request.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'host').length > 1) {
     return errorResult(400, 'bad_request', 'a request must have one Host header');
   }
-  if (loopbackOnly && hostHeader !== undefined) {
-    const name = hostName(hostHeader);
+  const target = request.url ?? '/';
+  const url = requestUrl(target);
+  if (url === null) return errorResult(400, 'bad_request', 'the request target is not a valid URL');
+  // A target in absolute form names the host itself, and HTTP has it override Host: it is checked instead.
+  const addressedTo = target.startsWith('/') ? hostHeader : url.host;
+  if (loopbackOnly && addressedTo !== undefined) {
+    const name = hostName(addressedTo);
     if (name === null || !isLoopback(name)) {
-      return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(hostHeader)}`);
+      return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(addressedTo)}`);
     }
   }
-  const url = requestUrl(request.url ?? '/');
-  if (url === null) return errorResult(400, 'bad_request', 'the request target is not a valid URL');
   const header = (name: string): string | undefined => {
     const value = request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;

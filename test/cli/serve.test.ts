@@ -236,6 +236,10 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     // Not a host and port, whatever it starts with.
     for (const host of ['127.0.0.1:80@evil.example', '[::1]evil.example', 'localhost:80:81', 'localhost/x', '[::ffff:808:808]', '[::2]', '128.0.0.1'])
       expect((await send('/api/health', { host })).status, host).toBe(421);
+    // A target in absolute form names its host, which HTTP has override Host.
+    const absolute = await rawRequest('GET http://evil.example/api/health HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect([absolute.status, absolute.body]).toEqual([421, expect.stringContaining('not to \\"evil.example\\"')]);
+    expect((await rawRequest('GET http://localhost/api/health HTTP/1.1\r\nHost: evil.example\r\n\r\n')).status).toBe(200);
     const twice = await rawRequest('GET /api/health HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n');
     expect([twice.status, twice.body]).toEqual([400, expect.stringContaining('one Host header')]);
     expect(serverErrorText).toBe('');
