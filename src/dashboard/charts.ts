@@ -76,8 +76,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     {
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       scales: {
-        // One bucket alone: an hour either side, not an axis of years around one dot.
-        x: { time: true, range: (_plot, min, max) => (min === max ? [min - 3600, max + 3600] : [min, max]) },
+        // One bucket alone: an hour either side, not an axis of years around one dot (uPlot widens a lone time by 86,400 / ms: 1,000 days in seconds).
+        x: { time: true, range: (plot, min, max) => (plot.data[0].length === 1 ? [plot.data[0][0]! - 3600, plot.data[0][0]! + 3600] : [min, max]) },
         // A share is 0-100 %, whatever a single point would make of the axis.
         ...(spec.unit === '%' ? { y: { range: [0, 100] as uPlot.Range.MinMax } } : {}),
       },
@@ -93,6 +93,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       ],
       axes: [{}, { label: spec.unit, size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) }],
       legend: { live: true },
+      // The time axis drawn, in epoch seconds, for what cannot be read off a canvas.
+      hooks: { setScale: [(plot, key) => key === 'x' && figure.setAttribute('data-x-range', `${plot.scales['x']?.min},${plot.scales['x']?.max}`)] },
     },
     [data.times, ...data.series.map((series) => series.values)],
   );

@@ -377,6 +377,19 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('one bucket alone is drawn an hour either side of it, not across years', async () => {
+    const params = { resource: RESOURCE, from: '2024-05-25T00:00:00Z', to: '2024-05-25T01:00:00Z' };
+    expect(new Set((await api('rooms-operations', params)).map((row) => row['bucket']))).toEqual(new Set(['2024-05-25T00:00:00.000Z']));
+    const { page, problems } = await openPage(`?${new URLSearchParams(params).toString()}`);
+    const ranges = await page.$$eval('figure.chart[data-chart^=rooms-operations-by]', (figures) =>
+      figures.map((figure) => figure.getAttribute('data-x-range')),
+    );
+    const bucket = Date.parse('2024-05-25T00:00:00Z') / 1000;
+    expect(ranges).toEqual([`${bucket - 3600},${bucket + 3600}`, `${bucket - 3600},${bucket + 3600}`]);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
     const call = calls.find(
