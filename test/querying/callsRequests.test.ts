@@ -104,6 +104,25 @@ describe('query calls reads the Calls table in one pass', () => {
   });
 });
 
+describe('a CorrelationId logged in two cases', () => {
+  it('is two calls (joined as written); asked for as written it is that call, in another case every call it could be', async () => {
+    const tables = newTableStore();
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callrecordingoperational-${randomBytes(4).toString('hex')}`);
+    const path = recordingBlobPath(DAY, 1);
+    const [lower, upper] = ['3a643ea1-8390-474c-8a82-8de781f961be', '3A643EA1-8390-474C-8A82-8DE781F961BE'];
+    const records = [lower, upper].map((correlationId, n) => operationRecord({ correlationId, operationName: 'StartRecording', time: DAY + n * 60_000 }));
+    await appendToBlob(box, path, asJsonLines(records));
+    await processFile({ container: box.containerName, path }, testDeps(tables));
+    const ids = async (correlationId?: string): Promise<string[]> =>
+      (await queryCalls(tables, { granularity: 'day', ...(correlationId === undefined ? {} : { correlationId }) })).map((row) => row.correlationId);
+    expect(await ids()).toEqual([lower, upper]);
+    expect(await ids(lower)).toEqual([lower]);
+    expect(await ids(upper)).toEqual([upper]);
+    expect(await ids('3A643ea1-8390-474c-8a82-8de781f961be')).toEqual([lower, upper]);
+    expect(await ids(` ${upper} `)).toEqual([upper]);
+  });
+});
+
 describe('query calls with a capped call row among the others', () => {
   it('recomputes the capped call from its partition, with one more read, and joins the others from the scan', async () => {
     const capped = Array.from({ length: 210 }, (_, n) =>

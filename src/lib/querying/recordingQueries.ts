@@ -180,10 +180,16 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
   const id = filters.correlationId;
   if (id === undefined) return read(undefined);
   const variants = [...new Set([id, id.trim()].flatMap((given) => [given, given.toLowerCase(), given.toUpperCase()]))];
-  for (const variant of variants) {
-    const rows = await read(boundedKey(callPartition(variant)));
+  // The id as given (or without the spaces around it) is the call asked for; else every case of it
+  // stored: ids are joined as written, so `abc` and `ABC` logged for one call are two calls.
+  const asGiven = [...new Set([id, id.trim()])];
+  for (const given of asGiven) {
+    const rows = await read(boundedKey(callPartition(given)));
     if (rows.length > 0) return rows;
   }
+  const found: StoredRow[] = [];
+  for (const variant of variants.filter((variant) => !asGiven.includes(variant))) found.push(...(await read(boundedKey(callPartition(variant)))));
+  if (found.length > 0) return found;
   // A very long id is kept and shown cut (to MAX_ID_CHARS, or to its partition key's readable part
   // and digest): the id the view showed is found by the value its call row keeps, in a scan of the
   // call rows, for such ids only (a CorrelationId is a GUID), in the same variants.
