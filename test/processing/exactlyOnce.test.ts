@@ -281,6 +281,36 @@ describe('exactly once, against Azurite', () => {
     expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ generation: 1, replacements: 1, records: 75 });
   });
 
+  it('a file replaced between two reads of one run: the old bytes read count once, the new file once, none of it twice', async () => {
+    const first = roomsRecords(40, 21);
+    const second = roomsRecords(60, 22);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables, undefined, { readChunkBytes: 2048 });
+    const file = { container: container.containerName, path: PATH };
+    await appendToBlob(container, PATH, asJsonLines(first));
+    const read = deps.source.read.bind(deps.source);
+    let reads = 0;
+    deps.source.read = async (ref, start, end) => {
+      // Overwritten (longer) after the first read, as a sync tool re-uploading it would.
+      if (++reads === 2) {
+        await container.getBlobClient(PATH).delete();
+        await appendToBlob(container, PATH, asJsonLines(second));
+      }
+      return read(ref, start, end);
+    };
+
+    const result = await processFile(file, deps);
+
+    // The old file's lines wholly inside its first 2,048 bytes were read before it changed.
+    let end = 0;
+    const readBefore = first.filter((record) => (end += Buffer.byteLength(JSON.stringify(record)) + 1) <= 2048);
+    expect(readBefore.length).toBeGreaterThan(0);
+    expect(result).toMatchObject({ replaced: true, records: readBefore.length + second.length });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...readBefore, ...second])));
+    expect(await processFile(file, deps)).toMatchObject({ status: 'unchanged', records: 0 });
+  });
+
   it('an empty blob (as Event Grid announces it) is registered, then read when it grows', async () => {
     const records = roomsRecords(10, 19);
     const container = await newContainer();

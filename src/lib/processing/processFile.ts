@@ -302,6 +302,12 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       held.doneReading(consumed);
       result.pendingBytes = stat.length - segment.end.offset;
       const sealNow = final && segment.end.offset >= stat.length;
+      if (segment.changed)
+        deps.logger.warn('file changed while read: what was read before the change is taken, then the file is looked at again', { file: shownName });
+      if (consumed === 0 && segment.changed) {
+        if (++unsure > MAX_UNSURE) break;
+        continue;
+      }
       if (consumed === 0 && !sealNow && !result.replaced) {
         if ((!loaded || hinted) && !(await checkpoints.save(withStat(checkpoint, stat, location, now()), loaded?.etag))) continue;
         break;
@@ -403,6 +409,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       // A line quarantined cut and read again counts once, in the run that first quarantined it.
       result.badLines += Math.max(0, outcome.badLines + applied.refused - (tailRead ? 1 : 0));
       carry = segment.rest;
+      // Replaced while read: measured and checked again at once (a new generation), not left to the next run.
+      if (segment.changed && !sealNow) {
+        if (++unsure > MAX_UNSURE) break;
+        continue;
+      }
       if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
     } finally {
       held.release();
@@ -436,7 +447,12 @@ interface Segment {
   fingerprints: ConsumedFingerprints;
   /** Bytes already read from `end.offset` on (the rest of the chunk where a budget stopped the segment). */
   rest?: ReadAhead;
+  /** A read did not continue the bytes before it (the file was replaced while read): the segment ends before it. */
+  changed: boolean;
 }
+
+/** Bytes each read repeats of the one before, to tell that it continues the same file. */
+const CONTINUITY_BYTES = 512;
 
 /**
  * Reads from the checkpoint on, framing and interpreting each chunk as it arrives, until the file's
@@ -473,15 +489,28 @@ async function readSegment(
   };
   let readPosition = start.offset;
   let full = false;
+  let changed = false;
   let rest: ReadAhead | undefined;
   let next = prefetched;
+  // The bytes just before `readPosition`, as read: each read starts inside them and must repeat them,
+  // or its bytes are another file's (one replaced between two reads) and nothing of them is taken.
+  let behind = before;
   while (readPosition < length && !full) {
-    const chunk =
-      next !== undefined
-        ? next.subarray(0, length - readPosition)
-        : await source.read(file, readPosition, Math.min(length, readPosition + settings.readChunkBytes));
+    let chunk: Buffer;
+    if (next !== undefined) chunk = next.subarray(0, length - readPosition);
+    else {
+      const overlap = Math.min(CONTINUITY_BYTES, behind.length);
+      const bytes = await source.read(file, readPosition - overlap, Math.min(length, readPosition + settings.readChunkBytes));
+      const repeated = bytes.subarray(0, overlap);
+      if (!repeated.equals(behind.subarray(behind.length - overlap, behind.length - overlap + repeated.length))) {
+        changed = true;
+        break;
+      }
+      chunk = bytes.subarray(repeated.length);
+    }
     next = undefined;
     if (chunk.length === 0) break;
+    behind = chunk.length >= CONTINUITY_BYTES ? chunk : Buffer.concat([behind, chunk]).subarray(-CONTINUITY_BYTES);
     // Framed in small pieces so that each piece's lines are interpreted and dropped while still young.
     for (let from = 0; from < chunk.length && !full; from += FRAME_PIECE_BYTES) {
       const piece = chunk.subarray(from, Math.min(chunk.length, from + FRAME_PIECE_BYTES));
@@ -505,6 +534,7 @@ async function readSegment(
     full,
     fingerprints: consumedBytes.fingerprints(framer.position.offset),
     ...(rest ? { rest } : {}),
+    changed,
   };
 }
 
