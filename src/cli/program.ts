@@ -111,8 +111,8 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .description('process the logs already archived in a storage account (resumable: re-run continues where it stopped)')
         .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectStorageContainer)
         .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
-        .option('--since <date>', 'only files of hours from this ISO date-time (UTC)', isoDate)
-        .option('--until <date>', 'only files of hours before this ISO date-time (UTC)', isoDate),
+        .option('--since <date>', 'only files of hours from this ISO date-time (UTC); a path without an hour: by its last change', isoDate)
+        .option('--until <date>', 'only files of hours before this ISO date-time (UTC); a path without an hour: by its last change', isoDate),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (flags) => {
