@@ -72,7 +72,7 @@ interface Shared {
   promise: Promise<readonly object[]> | undefined;
 }
 
-/** The evaluation was not run, or was stopped: everyone who asked for it had gone, or the server is closing. */
+/** The evaluation was not run, or was stopped: everyone who asked for it had gone. */
 export class AbandonedError extends Error {
   constructor(why: string) {
     super(why);
