@@ -11,6 +11,8 @@ export interface QuarantineBlockEntry {
   code: string;
   /** Each code with its number of lines, when the entry's lines differ. */
   codes?: string | undefined;
+  /** Set by a replay that applied some of the lines: how many still do not read. */
+  stillBadLines?: number | undefined;
   message: string;
   raw: string;
   rawTruncated?: boolean | undefined;
@@ -27,7 +29,8 @@ export interface QuarantineBlockEntry {
 export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width: number): string {
   if (entries.length === 0) return '(no rows)\n';
   const blocks = entries.map((entry) => {
-    const lines = entry.count === 1 ? `line ${entry.line}` : `lines ${entry.line}-${entry.lastLine} (${entry.count})`;
+    const still = entry.stillBadLines !== undefined && entry.stillBadLines < entry.count ? `, ${entry.stillBadLines} still bad` : '';
+    const lines = entry.count === 1 ? `line ${entry.line}` : `lines ${entry.line}-${entry.lastLine} (${entry.count}${still})`;
     const sample = entry.raw.split('\n', 1)[0] ?? '';
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [

@@ -35,6 +35,9 @@ describe('quarantine list in a terminal', () => {
     const lines = text.trimEnd().split('\n');
     expect(lines[1]).toBe('  lines 4-6 (3)  invalid_json 2, schema_invalid 1  Unterminated string in JSON at position 57');
     expect(lines[2]).toBe('  a …');
+    // A replay applied one of them: the run says how many still fail.
+    const replayed = quarantineBlocks([entry({ line: 4, lastLine: 6, count: 3, stillBadLines: 2, raw: 'a\nb\nc' })], 120);
+    expect(replayed.split('\n')[1]).toBe('  lines 4-6 (3, 2 still bad)  invalid_json  Unterminated string in JSON at position 57');
   });
 
   it('cuts long text with … at every width, keeps entries apart, and says when one was replayed', () => {

@@ -77,6 +77,35 @@ describe('quarantine replay', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records.map((r, i) => (i === 2 ? bulky(r) : r)))));
   });
 
+  it("an entry partly applied by a replay says how many of its lines still fail, and why: its codes are those lines' own", async () => {
+    const records = roomsRecords(3, 64);
+    const lines = [
+      JSON.stringify(records[0]),
+      JSON.stringify(bulky(records[1] as Record<string, unknown>)),
+      '{"broken": ',
+      '{"broken": 2',
+      JSON.stringify(records[2]),
+    ];
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join('\n') + '\n');
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    await processFile(file, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+    const entries = async () => {
+      const all = [];
+      for await (const entry of new QuarantineStore(tables).list(file)) all.push(entry);
+      return all;
+    };
+    expect(await entries()).toMatchObject([{ count: 3, code: 'line_too_long', codes: 'line_too_long 1, invalid_json 2' }]);
+
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 1, stillBad: 1, records: 1 });
+
+    const [entry] = await entries();
+    expect(entry).toMatchObject({ count: 3, stillBadLines: 2, code: 'invalid_json' });
+    expect(entry?.codes).toBeUndefined();
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a line that still does not read stays quarantined, and a deleted source falls back to the kept text', async () => {
     const good = roomsRecords(2, 63);
     const container = await newContainer();

@@ -31,6 +31,7 @@ export const QUARANTINE_COLUMNS = [
   'end',
   'code',
   'codes',
+  'stillBadLines',
   'view',
   'message',
   'raw',

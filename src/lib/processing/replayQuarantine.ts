@@ -160,6 +160,8 @@ async function replayEntry(
   let records = 0;
   let stillBad = 0;
   let firstBad: { code: string; message: string } | undefined;
+  /** Lines still bad, by code: the entry's `codes` as it stands after the replay. */
+  const badCodes = new Map<string, number>();
   let pendingRecords: PositionedRecord[] = [];
   const take = (item: FramedItem): boolean => {
     const interpreter = new Interpreter(context, entry.generation, file, deps.settings.maxRawBytes, now);
@@ -177,6 +179,7 @@ async function replayEntry(
       if (lines === 0) continue;
       stillBad += lines;
       firstBad ??= { code: bad.code, message: bad.message };
+      badCodes.set(bad.code, (badCodes.get(bad.code) ?? 0) + lines);
     }
     return true;
   };
@@ -201,7 +204,15 @@ async function replayEntry(
 
   const replayedAt = new Date(now).toISOString();
   if (stillBad > 0) {
-    await store.updateAfterReplay(entry, { ...entry, ...(firstBad ?? {}), stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) });
+    const { codes: _before, ...rest } = entry;
+    const codes = badCodes.size > 1 ? { codes: [...badCodes].map(([code, count]) => `${code} ${count}`).join(', ') } : {};
+    await store.updateAfterReplay(entry, {
+      ...rest,
+      ...(firstBad ?? {}),
+      ...codes,
+      stillBadLines: stillBad,
+      ...(records > 0 ? { replayedRecords: records } : {}),
+    });
     return { kind: 'still_bad', records };
   }
   const { stillBadLines: _stillBad, ...done } = entry;
