@@ -73,4 +73,22 @@ describe('collapseRows', () => {
     // A view of one row per entity is never merged.
     expect(collapseRows('rooms', [{ roomId: 'a' }, { roomId: 'a' }], ['roomId'])).toHaveLength(2);
   });
+
+  it("adds up retirement's resources in a month, never two units", () => {
+    const row = (resourceId: string, unitType: string, quantity: number) => ({
+      month: '2024-06',
+      resourceId,
+      usageType: 'Audio',
+      unitType,
+      quantity,
+      service: 'Calling',
+      fate: 'retired',
+    });
+    const rows = [row('A', 'Minute', 403.334), row('B', 'Minute', 90.913), row('B', 'Second', 5)];
+    const shown = ['month', 'usageType', 'unitType', 'quantity', 'service', 'fate'];
+    expect(collapseRows('retirement', rows, shown).map((r) => [r['unitType'], r['quantity']])).toEqual([
+      ['Minute', 494.247],
+      ['Second', 5],
+    ]);
+  });
 });

@@ -165,7 +165,9 @@ const DEFINITIONS = {
   },
   retirement: {
     columns: ['month', 'resourceId', 'usageType', 'unitType', 'quantity', 'records', 'service', 'fate', 'source'],
-    tableColumns: ['month', 'usageType', 'quantity', 'service', 'fate'],
+    tableColumns: ['month', 'usageType', 'unitType', 'quantity', 'service', 'fate'],
+    // One row per resource: shown without it, a month's resources add up (never two units).
+    additive: ['quantity', 'records'],
     byCorrelationId: false,
     readsDays: true,
     run: queryRetirement,
