@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../support/cli.js';
-import { roomsRecords } from '../support/roomsLogs.js';
+import { blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 let work: string;
@@ -47,6 +47,24 @@ describe('acs-logs process on framing edge cases', () => {
     // Replay re-reads every line of a local file's run from disk (its sample alone could not be replayed).
     const replay = await cli(['quarantine', 'replay', ...flags]);
     expect(replay.stdout).toMatch(/replayed 2 entries \(1001 lines\): 0 applied \(0 records\), 2 still bad, .* 0 whose source and full text are gone/);
+  });
+
+  it("a replay that cannot find a laid-out file's blob says to give the folders process read, and does with them", async () => {
+    const tree = path.join(work, 'tree');
+    const file = path.join(tree, 'insights-logs-roomsoperational', blobPath(3));
+    await mkdir(path.dirname(file), { recursive: true });
+    const [record] = roomsRecords(1, 85) as [Record<string, unknown>];
+    // Longer than the 8 KiB of text an entry keeps: only the file holds it whole.
+    await writeFile(file, JSON.stringify({ ...record, properties: { ...(record['properties'] as object), note: 'n'.repeat(20_000) } }) + '\n');
+    const flags = storage();
+    expect((await cli(['process', tree, '--max-line-bytes', '8192', ...flags])).stdout).toMatch(/0 records, 1 bad lines quarantined/);
+    const without = await cli(['quarantine', 'replay', '--max-line-bytes', '65536', ...flags]);
+    expect(without.stdout).toMatch(
+      /1 whose source and full text are gone \(for files `process` read, give their folders: acs-logs quarantine replay <folders>\)/,
+    );
+    const given = await cli(['quarantine', 'replay', tree, '--max-line-bytes', '65536', ...flags]);
+    expect(given.stdout).toMatch(/1 applied \(1 records\)/);
+    expect(given.stdout).not.toMatch(/give their folders/);
   });
 
   it.each([['utf16le'], ['utf16be']])('reports a %s file as unsupported_encoding, not as invalid JSON per line, and exits 0', async (encoding) => {

@@ -86,7 +86,7 @@ describe('collapseRows', () => {
     });
     const rows = [row('A', 'Minute', 403.334), row('B', 'Minute', 90.913), row('B', 'Second', 5)];
     const shown = ['month', 'usageType', 'unitType', 'quantity', 'service', 'fate'];
-    expect(collapseRows('retirement', rows, shown).map((r) => [r['unitType'], r['quantity']])).toEqual([
+    expect((collapseRows('retirement', rows, shown) as Record<string, unknown>[]).map((r) => [r['unitType'], r['quantity']])).toEqual([
       ['Minute', 494.247],
       ['Second', 5],
     ]);

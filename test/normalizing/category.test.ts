@@ -144,15 +144,18 @@ describe('category resolution order', () => {
       success: false,
       kind: 'invalid',
       code: 'schema_invalid',
-      message: 'cannot tell the log category',
+      message: 'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
     });
-    expect(normalizeRecord({}, {})).toMatchObject({ code: 'schema_invalid', message: 'cannot tell the log category' });
+    expect(normalizeRecord({}, {})).toMatchObject({
+      code: 'schema_invalid',
+      message: 'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
+    });
   });
 
   it('the operation name alone never decides', () => {
     for (const operationName of ['CreateRoom', 'RecordingSummary', 'Call Recording Summary', 'StartRecording', 'Usage']) {
       expect(normalizeRecord({ TimeGenerated: time, OperationName: operationName }, {})).toMatchObject({
-        message: 'cannot tell the log category',
+        message: 'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
       });
     }
   });

@@ -196,7 +196,7 @@ describe('flat records without Type: category inferred from the fields present',
       success: false,
       kind: 'invalid',
       code: 'schema_invalid',
-      message: 'cannot tell the log category',
+      message: 'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
     });
   });
 
@@ -206,7 +206,9 @@ describe('flat records without Type: category inferred from the fields present',
       const result = normalizeRecord(raw, {});
       // Usage is recognized; the record then lacks the other required usage fields.
       expect(result).toMatchObject({ success: false, kind: 'invalid', code: 'schema_invalid' });
-      expect(result.success === false && result.kind === 'invalid' && result.message).not.toBe('cannot tell the log category');
+      expect(result.success === false && result.kind === 'invalid' && result.message).not.toBe(
+        'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
+      );
     }
     const full = { TimeGenerated: time, UsageType: 'Chat', UnitType: 'Message', Quantity: 1 };
     expect(recordOf(normalizeRecord(full, {})).category).toBe('Usage');

@@ -163,7 +163,7 @@ describe('Rooms seed examples (flat Log Analytics records)', () => {
       success: false,
       kind: 'invalid',
       code: 'schema_invalid',
-      message: 'cannot tell the log category',
+      message: 'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
     });
   });
 });

@@ -95,6 +95,8 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
+        // Local files are read again from where they are named: an entry of a tree `process` read is not gone.
+        (summary.sourceGone > 0 && localPaths.length === 0 ? ' (for files `process` read, give their folders: acs-logs quarantine replay <folders>)' : '') +
         (summary.waiting > 0 ? `, ${summary.waiting} waiting for their file to be read again (replay them after the next run)` : '') +
         (summary.overtaken > 0 ? `, ${summary.overtaken} replayed by another run at the same time (their records count there)` : '') +
         '\n',

@@ -162,7 +162,8 @@ function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number):
   if (text === undefined || text === '') return fallback;
   // Plain decimals only: Number() would also take "1e3", "0x10" and "Infinity".
   const value = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value <= 0) throw new SettingError(name, `${name} must be a positive number, got "${text}"`);
+  if (!Number.isFinite(value) || value <= 0)
+    throw new SettingError(name, `${name} must be a positive number, got "${text}" (plain digits such as 4096 or 0.5: no exponent, hex or sign)`);
   return value;
 }
 

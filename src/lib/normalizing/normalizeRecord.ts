@@ -27,7 +27,11 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
   if (typeof view === 'string') return invalid('schema_invalid', view);
 
   const category = resolveCategory(view, context.fileCategory);
-  if (category === undefined) return invalid('schema_invalid', 'cannot tell the log category');
+  if (category === undefined)
+    return invalid(
+      'schema_invalid',
+      'cannot tell the log category: the record names none, nor does its file (give --category to process or quarantine replay)',
+    );
   if (category instanceof UnsupportedCategory) {
     return { success: false, kind: 'unsupported', category: category.name };
   }
