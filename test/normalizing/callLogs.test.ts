@@ -172,4 +172,20 @@ describe('call logs: normalizing', () => {
     const start = normalizeRecord({ ...SUMMARY, properties: { ...SUMMARY.properties, callStartTime: '1970-01-01T00:00:00Z' } }, {});
     expect(start).toMatchObject({ success: false, code: 'time_out_of_range', message: expect.stringContaining('CallStartTime') });
   });
+
+  it('quarantines a call log without a CorrelationId: it names no call, so no view could count it', () => {
+    for (const example of [SUMMARY, DIAGNOSTICS])
+      for (const correlationId of [undefined, null, 'null', '', '   ']) {
+        const { correlationId: _id, ...rest } = example;
+        const raw = correlationId === undefined ? rest : { ...rest, correlationId };
+        expect(normalizeRecord(raw, {}), `${example.category} ${String(correlationId)}`).toEqual({
+          success: false,
+          kind: 'invalid',
+          code: 'schema_invalid',
+          message: 'CorrelationId: missing',
+        });
+      }
+    // Other categories still count without one (rooms-operations, usage).
+    expect(normalizeRecord({ time: SUMMARY.time, resourceId: RESOURCE, category: 'RoomsOperational', operationName: 'ListRooms' }, {}).success).toBe(true);
+  });
 });

@@ -97,13 +97,15 @@ const MINIMAL: Record<Category, Record<string, unknown>> = {
   CallRecordingSummary: { RecordingId: 'r' },
   CallRecordingOperational: { OperationName: 'StartRecording' },
   Usage: { UsageType: 'Calling', UnitType: 'Minute', Quantity: 1 },
-  CallSummary: { CallType: 'Group' },
-  CallSummaryUpdates: { CallUpdatesVersion: '2' },
-  CallDiagnostics: { MediaType: 'Audio' },
-  CallDiagnosticsUpdates: { callupdatesversion: 1 },
+  // A call log names its call: without a CorrelationId it is quarantined (test/normalizing/callLogs.test.ts).
+  CallSummary: { CallType: 'Group', CorrelationId: 'c' },
+  CallSummaryUpdates: { CallUpdatesVersion: '2', correlationId: 'c' },
+  CallDiagnostics: { MediaType: 'Audio', CORRELATIONID: 'c' },
+  CallDiagnosticsUpdates: { callupdatesversion: 1, CorrelationId: 'c' },
 };
 
 const FULL_CALL_SUMMARY = {
+  CorrelationId: 'c',
   CallStartTime: '2024-01-01T00:00:00Z',
   CallDuration: 87,
   CallType: 'Group',
@@ -117,6 +119,7 @@ const FULL_CALL_SUMMARY = {
   ResultCategory: 'Success',
 };
 const FULL_CALL_DIAGNOSTICS = {
+  CorrelationId: 'c',
   EndpointId: 'e',
   EndpointType: 'VoIP',
   MediaType: 'Audio',

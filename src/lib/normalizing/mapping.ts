@@ -174,6 +174,11 @@ export const PLANS: Readonly<Record<Category, CategoryPlan>> = {
   CallDiagnosticsUpdates: plan(callDiagnosticsUpdatesSchema, callDiagnosticsFields()),
 };
 
+/** The common fields of a call log, whose CorrelationId `"null"` is absent too (then the record is quarantined: it names no call). */
+function callCommonFields(operationNameFallback: string): FieldSpec[] {
+  return commonFields(operationNameFallback).map((field) => (field.key === 'correlationId' ? { ...field, nullWord: true } : field));
+}
+
 /** A call-log field: `"null"` counts as absent. */
 function callField(key: string, label: string, kind: FieldKind = 'text', range?: NumberRange): FieldSpec {
   const spec = { ...service(key, label, kind), nullWord: true };
@@ -182,7 +187,7 @@ function callField(key: string, label: string, kind: FieldKind = 'text', range?:
 
 function callSummaryFields(): FieldSpec[] {
   return [
-    ...commonFields('CallSummary'),
+    ...callCommonFields('CallSummary'),
     callField('callUpdatesVersion', 'CallUpdatesVersion', 'count', UPDATES_VERSION_RANGE),
     callField('callStartTime', 'CallStartTime', 'time'),
     callField('callDurationSeconds', 'CallDuration', 'amount', CALL_SECONDS_RANGE),
@@ -201,7 +206,7 @@ function callSummaryFields(): FieldSpec[] {
 
 function callDiagnosticsFields(): FieldSpec[] {
   return [
-    ...commonFields('CallDiagnostics'),
+    ...callCommonFields('CallDiagnostics'),
     callField('callUpdatesVersion', 'CallUpdatesVersion', 'count', UPDATES_VERSION_RANGE),
     callField('participantKey', 'ParticipantId'),
     callField('endpointKey', 'EndpointId'),

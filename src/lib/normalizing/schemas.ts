@@ -108,8 +108,12 @@ export const usageSchema = z.compile(
 
 const updatesVersion = z.number().int().min(UPDATES_VERSION_RANGE.min).max(UPDATES_VERSION_RANGE.max).nullable();
 
+/** A call log's CorrelationId: it names the call, so a record without one (or only spaces) reaches no view and is quarantined. */
+const callId = z.string().regex(/\S/);
+
 const callSummaryShape = {
   ...commonShape,
+  correlationId: callId,
   callUpdatesVersion: updatesVersion,
   callStartTime: optionalEpochMs,
   callDurationSeconds: amount(CALL_SECONDS_RANGE).nullable(),
@@ -133,6 +137,7 @@ const lossRate = amount(LOSS_RATE_RANGE).nullable();
 
 const callDiagnosticsShape = {
   ...commonShape,
+  correlationId: callId,
   callUpdatesVersion: updatesVersion,
   participantKey: optionalText,
   endpointKey: optionalText,

@@ -85,6 +85,8 @@ export interface UsageRecord extends CommonFields {
  */
 export interface CallSummaryRecord extends CommonFields {
   category: 'CallSummary' | 'CallSummaryUpdates';
+  /** Never blank: a call log without one names no call (quarantined as schema_invalid). */
+  correlationId: string;
   /** CallUpdatesVersion; null for a plain CallSummary record (which counts as version 0). */
   callUpdatesVersion: number | null;
   callStartTime: number | null;
@@ -106,6 +108,8 @@ export interface CallSummaryRecord extends CommonFields {
 /** One media stream of a call leg (CallDiagnostics, or one version of it in CallDiagnosticsUpdates). */
 export interface CallDiagnosticsRecord extends CommonFields {
   category: 'CallDiagnostics' | 'CallDiagnosticsUpdates';
+  /** Never blank: a call log without one names no call (quarantined as schema_invalid). */
+  correlationId: string;
   callUpdatesVersion: number | null;
   /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart, is not the id. */
   participantKey: string | null;
