@@ -167,6 +167,41 @@ describe('the call-log join', () => {
     expect(facts).toMatchObject({ recordingCoverage: 0.5, callDurationMs: 540_000, impacted: true, poorStreams: 1 });
   });
 
+  it('a version that arrives with nulls hides no value an older record of the leg carries, in every order and chunking', () => {
+    const common = { correlationId: CALL, callStartTime: START } as const;
+    const plain = { ...common, version: null, time: START + 4 * HOUR, callDurationSeconds: 770 } as const;
+    const firstUpdate = { ...common, version: 1, time: START + HOUR, callDurationSeconds: null, endReason: null } as const;
+    const withNulls = normalizeAll([
+      legRecord({ ...plain, participantId: 'p-1', participantDurationSeconds: 767 }),
+      legRecord({ ...firstUpdate, participantId: 'p-1' }),
+      legRecord({ ...plain, participantId: 'p-2', participantDurationSeconds: 179, endReason: '487' }),
+      legRecord({ ...firstUpdate, participantId: 'p-2', participantDurationSeconds: 180 }),
+    ]);
+    const expected = calls(withNulls);
+    expect(expected[`${callPartition(CALL)} / ${CALL_ROW_KEY}`]).toMatchObject({
+      callDurationMs: 770_000,
+      // p-1: the plain record's 767 s (version 1 has none); p-2: version 1's 180 s over the plain 179 s.
+      participantMs: (767 + 180) * 1000,
+      endReasons: '{"Client Failure":1,"Success":1}',
+    });
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(withNulls, { minLength: withNulls.length, maxLength: withNulls.length }),
+        fc.array(fc.nat({ max: withNulls.length - 1 }), { maxLength: 8 }),
+        fc.integer({ min: 1, max: 4 }),
+        (shuffled, replays, chunk) => {
+          expect(foldInChunks(callsView, withReplays(shuffled, withNulls, replays, 3), chunk)).toEqual(expected);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // A later version's value replaces them all; one that has none again keeps them.
+    const corrected = normalizeAll([legRecord({ ...common, participantId: 'p-1', version: 2, time: START + 6 * HOUR, callDurationSeconds: 540 })]);
+    expect(callRowOfRecords([...withNulls, ...corrected])?.['callDurationMs']).toBe(540_000);
+    const emptyAgain = normalizeAll([legRecord({ ...firstUpdate, participantId: 'p-1', version: 3, time: START + 7 * HOUR })]);
+    expect(callRowOfRecords([...withNulls, ...emptyAgain])?.['callDurationMs']).toBe(770_000);
+  });
+
   it('has no coverage while the duration is unknown', () => {
     const leg = legRecord({ correlationId: CALL, participantId: 'p-1', version: 1, time: START + HOUR, callStartTime: START, callDurationSeconds: null });
     const row = callRowOfRecords(normalizeAll([leg]));

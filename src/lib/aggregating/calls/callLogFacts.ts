@@ -3,13 +3,13 @@
  * Leg facts come from the leg rows that hold a leg record; streams from every leg row's map and
  * every `m|` row, a stream found in both counting once, as its better-ranked record.
  *
- * The call-wide fields (start, duration, type) come from the newest leg that has them, by the same
- * (version, time, digest) rank that picks each leg's record: a later version that corrects the
- * duration replaces the earlier one, whichever leg carried it.
+ * The call-wide fields (start, duration, type) come from the newest record of any leg that has them,
+ * by the same (version, time, digest) rank that picks each leg's record: a later version that
+ * corrects the duration replaces the earlier one, whichever leg carried it.
  */
 import type { RowData } from '../types.js';
 import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, sortedCounts, text, type Counts } from '../rowValues.js';
-import { LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
+import { fieldRankOf, LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
 import { LEG_STREAMS_FIELD, outranks, storedLegStreams, type StreamFacts } from './legStreams.js';
 
 /** The quality of a call's streams of one media type. */
@@ -126,15 +126,16 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
       participantMs += num(row['participantMs']) ?? 0;
       bump(endpointTypes, endpointTypeName(text(row['endpointType'])));
       bump(endReasons, endReasonClass(text(row['endReason'])));
-      const version = num(row['version']) ?? 0;
-      const at = text(row['at']) ?? '';
-      const digest = text(row['digest']) ?? '';
+      // Each by the rank of the record it came from (a leg's field may come from an older record than its own).
       const s = text(row['callStartTime']);
-      if (s !== null && newer(start, version, at, digest)) start = { value: s, version, at, digest };
+      const sRank = fieldRankOf(row, 'callStartTime');
+      if (s !== null && sRank !== undefined && newer(start, sRank.version, sRank.at, sRank.digest)) start = { value: s, ...sRank };
       const d = num(row['callDurationMs']);
-      if (d !== null && newer(duration, version, at, digest)) duration = { value: d, version, at, digest };
+      const dRank = fieldRankOf(row, 'callDurationMs');
+      if (d !== null && dRank !== undefined && newer(duration, dRank.version, dRank.at, dRank.digest)) duration = { value: d, ...dRank };
       const t = text(row['callType']);
-      if (t !== null && newer(callType, version, at, digest)) callType = { value: t, version, at, digest };
+      const tRank = fieldRankOf(row, 'callType');
+      if (t !== null && tRank !== undefined && newer(callType, tRank.version, tRank.at, tRank.digest)) callType = { value: t, ...tRank };
     } else if (rowKey.startsWith(STREAM_ROW_PREFIX)) {
       // A stream row routed but not (yet) written is empty.
       if (typeof row['version'] === 'number') keep(rowKey.slice(STREAM_ROW_PREFIX.length), streamOfRow(row));

@@ -103,21 +103,117 @@ function ranked(row: RowData, rank: Rank, record: CallSummaryRecord | CallDiagno
   row['leg'] = legOf(record);
 }
 
-/** Keeps the winning record of a leg. Every field comes from the winner, nulls included. */
+/** A leg row's fields that come from its records. */
+export const LEG_FIELDS = [
+  'callStartTime',
+  'callDurationMs',
+  'callType',
+  'participantStartTime',
+  'participantMs',
+  'endReason',
+  'endSubCode',
+  'resultCategory',
+  'endpointType',
+  'participantType',
+] as const;
+export type LegField = (typeof LEG_FIELDS)[number];
+
+/**
+ * Leg row property: the rank of each field whose value came from another record than the leg's
+ * winning one, as JSON `{"<field>":[version, at, digest]}` in LEG_FIELDS order; absent when none did.
+ */
+export const FIELD_RANKS_FIELD = 'fieldRanks';
+
+function legValues(record: CallSummaryRecord): Record<LegField, string | number | null> {
+  return {
+    callStartTime: record.callStartTime === null ? null : isoTime(record.callStartTime),
+    callDurationMs: record.callDurationSeconds === null ? null : secondsToMs(record.callDurationSeconds),
+    callType: clipOrNull(record.callType),
+    participantStartTime: record.participantStartTime === null ? null : isoTime(record.participantStartTime),
+    participantMs: record.participantDurationSeconds === null ? null : secondsToMs(record.participantDurationSeconds),
+    endReason: clipOrNull(record.participantEndReason),
+    endSubCode: clipOrNull(record.participantEndSubCode),
+    resultCategory: clipOrNull(record.resultCategory),
+    endpointType: clipOrNull(record.endpointType),
+    participantType: clipOrNull(record.participantType),
+  };
+}
+
+/** The rank of the record a leg row holds, or undefined for a row without one (new, or streams only). */
+function heldRank(row: RowData): Rank | undefined {
+  const version = row['version'];
+  if (typeof version !== 'number') return undefined;
+  return { version, at: typeof row['at'] === 'string' ? row['at'] : '', digest: typeof row['digest'] === 'string' ? row['digest'] : '' };
+}
+
+function outranksRank(rank: Rank, other: Rank): boolean {
+  if (rank.version !== other.version) return rank.version > other.version;
+  if (rank.at !== other.at) return rank.at > other.at;
+  return rank.digest > other.digest;
+}
+
+function sameRank(a: Rank, b: Rank): boolean {
+  return a.version === b.version && a.at === b.at && a.digest === b.digest;
+}
+
+/** The ranks FIELD_RANKS_FIELD holds; a value that does not read as one is no rank (its field's rank is the leg's). */
+function fieldRanksOf(stored: unknown): Map<LegField, Rank> {
+  const ranks = new Map<LegField, Rank>();
+  if (typeof stored !== 'string' || stored === '') return ranks;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    return ranks;
+  }
+  if (parsed === null || typeof parsed !== 'object') return ranks;
+  for (const field of LEG_FIELDS) {
+    const rank = (parsed as Record<string, unknown>)[field];
+    if (Array.isArray(rank) && typeof rank[0] === 'number' && typeof rank[1] === 'string' && typeof rank[2] === 'string') {
+      ranks.set(field, { version: rank[0], at: rank[1], digest: rank[2] });
+    }
+  }
+  return ranks;
+}
+
+/** The rank of the record a leg row's `field` came from: its own when recorded, else the leg's. */
+export function fieldRankOf(row: RowData, field: LegField): Rank | undefined {
+  return fieldRanksOf(row[FIELD_RANKS_FIELD]).get(field) ?? heldRank(row);
+}
+
+/**
+ * Folds a leg's record. The leg's record is its best-ranked one; each field is the value of the
+ * best-ranked record that has one, so a version that arrives with nulls (as a first Updates version
+ * may) hides no value an older record of the leg carries. Still a pure function of the set of
+ * records: each field's value is the best of those with one, whatever their order.
+ */
 export function foldLeg(row: RowData, record: CallSummaryRecord, correlationId: string): void {
   const rank = rankOf(record);
-  if (!beats(row, rank)) return;
-  ranked(row, rank, record, correlationId);
-  row['callStartTime'] = record.callStartTime === null ? null : isoTime(record.callStartTime);
-  row['callDurationMs'] = record.callDurationSeconds === null ? null : secondsToMs(record.callDurationSeconds);
-  row['callType'] = clipOrNull(record.callType);
-  row['participantStartTime'] = record.participantStartTime === null ? null : isoTime(record.participantStartTime);
-  row['participantMs'] = record.participantDurationSeconds === null ? null : secondsToMs(record.participantDurationSeconds);
-  row['endReason'] = clipOrNull(record.participantEndReason);
-  row['endSubCode'] = clipOrNull(record.participantEndSubCode);
-  row['resultCategory'] = clipOrNull(record.resultCategory);
-  row['endpointType'] = clipOrNull(record.endpointType);
-  row['participantType'] = clipOrNull(record.participantType);
+  const held = heldRank(row);
+  // Every value held, with the rank of the record it came from.
+  const sources = fieldRanksOf(row[FIELD_RANKS_FIELD]);
+  for (const field of LEG_FIELDS) {
+    if (row[field] === null || row[field] === undefined) sources.delete(field);
+    else if (!sources.has(field) && held !== undefined) sources.set(field, held);
+  }
+  const values = legValues(record);
+  for (const field of LEG_FIELDS) {
+    const value = values[field];
+    const source = sources.get(field);
+    if (value !== null && (source === undefined || outranksRank(rank, source))) {
+      row[field] = value;
+      sources.set(field, rank);
+    } else if (row[field] === undefined) row[field] = null;
+  }
+  const winner = held === undefined || outranksRank(rank, held) ? rank : held;
+  if (winner === rank) ranked(row, rank, record, correlationId);
+  // Only the ranks that are not the leg's own are kept.
+  const others: Record<string, [number, string, string]> = {};
+  for (const field of LEG_FIELDS) {
+    const source = sources.get(field);
+    if (source !== undefined && !sameRank(source, winner)) others[field] = [source.version, source.at, source.digest];
+  }
+  row[FIELD_RANKS_FIELD] = Object.keys(others).length > 0 ? JSON.stringify(others) : null;
 }
 
 /** Keeps the winning record of a stream, and whether it is poor, in the stream's own `m|` row. */
