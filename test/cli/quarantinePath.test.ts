@@ -32,6 +32,10 @@ describe('quarantine dismiss --path', () => {
 
   it('takes the container in front, and refuses "…" alone, which would name every file', () => {
     expect(entriesOfPath(lines, 'insights-logs-usage/a/b/PT1H.json')).toHaveLength(1);
+    // A local file's absolute path after `local/`, with its slash or without (as people write it).
+    expect(entriesOfPath(lines, 'local//logs/plain.json').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    expect(entriesOfPath(lines, 'local/logs/plain.json').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    expect(entriesOfPath(lines, 'locallogs/plain.json')).toEqual([]);
     expect(() => entriesOfPath(lines, '…')).toThrow(UsageError);
     expect(() => entriesOfPath(lines, '….json')).toThrow(/is the end of 3 files' paths/);
   });

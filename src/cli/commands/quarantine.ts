@@ -174,7 +174,10 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
 export function entriesOfPath(lines: readonly QuarantinedLine[], given: string): QuarantinedLine[] {
   // As stored, and as `list` prints it (control characters as \uXXXX).
   const forms = (line: QuarantinedLine): string[] => [line.path, printable(line.path)];
-  const exact = lines.filter((line) => forms(line).some((path) => path === given || `${line.container}/${path}` === given));
+  // A local file's path is absolute: `local//tmp/x.json` joined, `local/tmp/x.json` as people write it.
+  const inContainer = (line: QuarantinedLine, path: string): boolean =>
+    `${line.container}/${path}` === given || (path.startsWith('/') && `${line.container}${path}` === given);
+  const exact = lines.filter((line) => forms(line).some((path) => path === given || inContainer(line, path)));
   if (exact.length > 0 || !given.startsWith('…')) return exact;
   const end = given.slice('…'.length);
   if (end === '') throw new UsageError('--path "…" names no file: give the end of its path after "…"');
