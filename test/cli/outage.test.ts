@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/cli.js';
+import { ROOT, startCli } from '../support/cli.js';
 import { portOf, startFaultProxy, withPorts } from '../support/faultProxy.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, readAggregates, referenceAggregates, uniquePrefix } from '../support/storage.js';
@@ -70,10 +70,32 @@ describe('watch rides out a storage outage', () => {
       expect(await exited, stderr).toBe(0);
       expect(stderr).toMatch(/^warning: (pass failed; retrying \(error=)?storage unavailable \((ECONNREFUSED|ECONNRESET)/m);
       expect(stdout).toMatch(/stopped: 60 records processed/);
+      expect(stderr).toMatch(/^stopping after the current pass \(Ctrl-C again to stop at once\)$/m);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
       await blobProxy.close();
       await tableProxy.close();
     }
   }, 120_000);
+
+  it('storage not answering at all: the first Ctrl-C says a second one stops at once, and the second does', async () => {
+    // Nothing listens on port 9 (discard): every request is refused and retried by the SDK.
+    const dead =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const watching = startCli(['watch', '--interval', '1', '--connection-string', dead, '--table-prefix', uniquePrefix()]);
+    try {
+      await until(async () => Promise.resolve(/^watching /m.test(watching.output().stdout)), 30_000);
+      // A pass is under way, its requests retrying.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      watching.child.kill('SIGINT');
+      await until(async () => Promise.resolve(/stopping after the current pass \(Ctrl-C again to stop at once\)/.test(watching.output().stderr)), 10_000);
+      const sent = Date.now();
+      watching.child.kill('SIGINT');
+      const done = await watching.done;
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(done.code).toBe(130);
+    } finally {
+      if (watching.child.exitCode === null) watching.child.kill('SIGKILL');
+    }
+  }, 60_000);
 });

@@ -17,10 +17,15 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   // Outages and failing files are reported on stderr as they happen; watch carries on through them.
   const pipeline = await openPipeline(flags, lineLogger(out, err), storageNotices(err));
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  // The first signal ends the loop after its pass; a second one is the CLI's, which exits at once
+  // (a pass whose storage does not answer can take a minute of the SDK's retries).
+  const onSignal = (): void => {
+    if (!stop.signal.aborted) err.write('stopping after the current pass (Ctrl-C again to stop at once)\n');
+    stop.abort();
+  };
   for (const signal of signals) process.once(signal, onSignal);
-  const timer = flags.duration === undefined ? undefined : setTimeout(onSignal, flags.duration * 1000);
+  const timer = flags.duration === undefined ? undefined : setTimeout(() => stop.abort(), flags.duration * 1000);
   const containers = containersFrom(flags.container, pipeline.settings);
   out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
   let records = 0;
