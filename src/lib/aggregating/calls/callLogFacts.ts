@@ -9,8 +9,8 @@
  */
 import type { RowData } from '../types.js';
 import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, sortedCounts, text, type Counts } from '../rowValues.js';
-import { fieldRankOf, LEG_ROW_PREFIX, STREAM_ROW_PREFIX } from './callLogRows.js';
-import { LEG_STREAMS_FIELD, outranks, storedLegStreams, type StreamFacts } from './legStreams.js';
+import { fieldRankOf, LEG_ROW_PREFIX, outranks, STREAM_ROW_PREFIX } from './callLogRows.js';
+import { LEG_STREAMS_FIELD, storedLegStreams, type StreamFacts } from './legStreams.js';
 
 /** The quality of a call's streams of one media type. */
 export interface MediaQuality {

@@ -86,12 +86,7 @@ export function contentJson(record: CallSummaryRecord | CallDiagnosticsRecord): 
 
 /** Whether `rank` beats what the row holds (an empty row holds nothing). */
 function beats(row: RowData, rank: Rank): boolean {
-  const version = row['version'];
-  if (typeof version !== 'number') return true;
-  if (rank.version !== version) return rank.version > version;
-  const at = typeof row['at'] === 'string' ? row['at'] : '';
-  if (rank.at !== at) return rank.at > at;
-  return rank.digest > (typeof row['digest'] === 'string' ? row['digest'] : '');
+  return outranks(rank, heldRank(row));
 }
 
 function ranked(row: RowData, rank: Rank, record: CallSummaryRecord | CallDiagnosticsRecord, correlationId: string): void {
@@ -146,10 +141,12 @@ function heldRank(row: RowData): Rank | undefined {
   return { version, at: typeof row['at'] === 'string' ? row['at'] : '', digest: typeof row['digest'] === 'string' ? row['digest'] : '' };
 }
 
-function outranksRank(rank: Rank, other: Rank): boolean {
-  if (rank.version !== other.version) return rank.version > other.version;
-  if (rank.at !== other.at) return rank.at > other.at;
-  return rank.digest > other.digest;
+/** Whether `rank` beats `current` (nothing is beaten by anything): version, then time, then content digest. */
+export function outranks(rank: Rank, current: Rank | undefined): boolean {
+  if (current === undefined) return true;
+  if (rank.version !== current.version) return rank.version > current.version;
+  if (rank.at !== current.at) return rank.at > current.at;
+  return rank.digest > current.digest;
 }
 
 function sameRank(a: Rank, b: Rank): boolean {
@@ -200,12 +197,12 @@ export function foldLeg(row: RowData, record: CallSummaryRecord, correlationId: 
   for (const field of LEG_FIELDS) {
     const value = values[field];
     const source = sources.get(field);
-    if (value !== null && (source === undefined || outranksRank(rank, source))) {
+    if (value !== null && outranks(rank, source)) {
       row[field] = value;
       sources.set(field, rank);
     } else if (row[field] === undefined) row[field] = null;
   }
-  const winner = held === undefined || outranksRank(rank, held) ? rank : held;
+  const winner = held === undefined || outranks(rank, held) ? rank : held;
   if (winner === rank) ranked(row, rank, record, correlationId);
   // Only the ranks that are not the leg's own are kept.
   const others: Record<string, [number, string, string]> = {};

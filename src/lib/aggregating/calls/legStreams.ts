@@ -17,7 +17,7 @@ import type { CallDiagnosticsRecord } from '../../normalizing/types.js';
 import { clipOrNull, dictionary } from '../rowValues.js';
 import { openValue } from '../openValues.js';
 import type { RowData } from '../types.js';
-import { foldStream, isPoorStream, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
+import { foldStream, isPoorStream, outranks, rankOf, streamKeyOf, type Rank } from './callLogRows.js';
 import { DEFAULT_DECODED_STREAM_CHARS } from './legStreamBudget.js';
 
 /** The leg row's property holding its streams. */
@@ -176,14 +176,6 @@ function closeLegStreams(value: OpenLegStreams): string {
   const encoded = encodeLegStreams(value.streams);
   remember(encoded, value.streams, value.chars);
   return encoded;
-}
-
-/** Whether `rank` beats `current` (nothing is beaten by anything). */
-export function outranks(rank: Rank, current: Rank | undefined): boolean {
-  if (current === undefined) return true;
-  if (rank.version !== current.version) return rank.version > current.version;
-  if (rank.at !== current.at) return rank.at > current.at;
-  return rank.digest > current.digest;
 }
 
 /**
