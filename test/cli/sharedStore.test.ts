@@ -38,11 +38,12 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
 
 /**
  * `process` of `tree` on a new data dir, returned once Azurite has saved some of the run's writes and
- * the run still goes on: saved five times a second, so a kill then lands between saves; two files at
- * a time, so the run makes many writes (all files at once would be one).
+ * the run still goes on: saved five times a second, so a kill then lands between saves; one file at
+ * a time over eight hours of logs, so the run makes many writes (all files at once would be one) and
+ * lasts well past its first save (with two at a time over four hours, a fast run had ended by then).
  */
 async function processSavedMidRun(tree: string, dataDir: string): Promise<{ running: RunningCli; lock: { pid: number; azuritePid: number } }> {
-  const running = startCli(['process', tree, '--quiet', '--data-dir', dataDir, '--concurrency', '2'], undefined, {
+  const running = startCli(['process', tree, '--quiet', '--data-dir', dataDir, '--concurrency', '1'], undefined, {
     ACS_LOGS_AZURITE_SAVE_SECONDS: '0.2',
   });
   const lock = await waitFor('Azurite to start', async () => {
@@ -235,7 +236,7 @@ describe('signals end a command and its embedded Azurite', () => {
   });
 
   it('an embedded Azurite killed mid-run loses only unsaved writes, checkpoints with them: the next run equals one clean run', async () => {
-    const tree = await generateTree('tree-crash', '2024-09-01T00:00Z', 4);
+    const tree = await generateTree('tree-crash', '2024-09-01T00:00Z', 8);
     // The clean run for reference, in this process on the tests' Azurite: the views do not depend on the store.
     const clean = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     expect((await cli(['process', tree.dir, '--quiet', ...clean])).code).toBe(0);
@@ -314,7 +315,7 @@ describe('signals end a command and its embedded Azurite', () => {
   });
 
   it('a process whose Azurite dies under it mid-run ends at once with a message; the next run equals one clean run', async () => {
-    const tree = await generateTree('tree-dies-mid-run', '2024-10-05T00:00Z', 4);
+    const tree = await generateTree('tree-dies-mid-run', '2024-10-05T00:00Z', 8);
     const dataDir = path.join(work, 'azurite-dies-mid-run');
     const { running, lock } = await processSavedMidRun(tree.dir, dataDir);
     try {
