@@ -195,7 +195,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
           .default('table'),
       ),
   ).action(async (flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineListCommand(early, out));
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineListCommand(early, out, err));
   });
   storageOptions(
     processingOptions(

@@ -37,6 +37,9 @@ describe('acs-logs process on framing edge cases', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/0 records, 1 bad lines quarantined/);
     expect(run.stdout).not.toMatch(/waiting/);
+    // A container with no entry is said to be one, naming those that have entries.
+    const none = await cli(['quarantine', 'list', '--container', 'insights-logs-nosuch', ...flags]);
+    expect([none.code, none.stdout, none.stderr]).toEqual([0, '(no rows)\n', 'note: no entry of container "insights-logs-nosuch"; entries are in local\n']);
 
     const junk = path.join(work, 'junk.json');
     await writeFile(junk, `${JSON.stringify(roomsRecords(1, 82)[0])}\n${'x\n'.repeat(1000)}${JSON.stringify(roomsRecords(1, 83)[0])}\n`);

@@ -43,13 +43,16 @@ export const QUARANTINE_COLUMNS = [
 ] as const;
 
 /** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed and dismissed ones with --all). */
-export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream): Promise<void> {
+export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream, err?: NodeJS.WritableStream): Promise<void> {
   const format = parseFormat(flags.format);
   const pipeline = await openPipeline(flags, silentLogger);
   try {
     const rows: Record<string, unknown>[] = [];
     const blocks: QuarantineBlockEntry[] = [];
+    /** Containers with entries, for a --container that has none (a typo, or `local` for files given to process). */
+    const containers = new Set<string>();
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
+      containers.add(line.container);
       if (flags.container && line.container !== flags.container) continue;
       if (flags.code && !hasCode(line, flags.code)) continue;
       if (!isPending(line) && !flags.all) continue;
@@ -57,6 +60,12 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
       if (format === 'table') blocks.push(entry);
       else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
+    }
+    if (flags.container && !containers.has(flags.container)) {
+      const known = [...containers].sort().map((name) => printable(name));
+      err?.write(
+        `note: no entry of container "${printable(flags.container)}"; ${known.length > 0 ? `entries are in ${known.join(', ')}` : 'no container has entries'}\n`,
+      );
     }
     // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
     if (format === 'table') out.write(quarantineBlocks(blocks, terminalWidth(out)));
