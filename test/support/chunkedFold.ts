@@ -1,3 +1,5 @@
+import fc from 'fast-check';
+import { expect } from 'vitest';
 import type { AggregateView, RowData } from '../../src/lib/aggregating/types.js';
 import type { FoldedTable } from '../../src/lib/aggregating/memoryFold.js';
 import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
@@ -48,4 +50,28 @@ export function withReplays(
   const replayed = [...records];
   for (const i of replays) replayed.splice((i * stride) % (replayed.length + 1), 0, all[i] as NormalizedRecord);
   return replayed;
+}
+
+/**
+ * Checks that `view` folds `records` to `expected` in every arrival order and chunking, with any of
+ * them replayed (`replays` at most; each inserted `stride` apart): the rows are a pure function of
+ * the set of records.
+ */
+export function expectSameInAnyOrder(
+  view: AggregateView,
+  records: readonly NormalizedRecord[],
+  expected: Record<string, RowData>,
+  options: { replays: number; maxChunk: number; stride: number; runs: number; minReplays?: number },
+): void {
+  fc.assert(
+    fc.property(
+      fc.shuffledSubarray([...records], { minLength: records.length, maxLength: records.length }),
+      fc.array(fc.nat({ max: records.length - 1 }), { minLength: options.minReplays ?? 0, maxLength: options.replays }),
+      fc.integer({ min: 1, max: options.maxChunk }),
+      (shuffled, replays, chunk) => {
+        expect(foldInChunks(view, withReplays(shuffled, records, replays, options.stride), chunk)).toEqual(expected);
+      },
+    ),
+    { numRuns: options.runs },
+  );
 }

@@ -1,56 +1,12 @@
-import type { CommitOutcome, RequestCounts, RowWrite, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
 import { MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
 
 /**
  * A TableStore that hands every call to another one: tests override the calls they watch or break,
  * over the Azure store on Azurite or the in-memory store alike. Counts are the inner store's.
  */
-export class WrappedTableStore implements TableStore {
-  constructor(readonly inner: TableStore) {}
-
-  get prefix(): string {
-    return this.inner.prefix;
-  }
-  get requests(): RequestCounts {
-    return this.inner.requests;
-  }
-  get requestCount(): number {
-    return this.inner.requestCount;
-  }
-  tableName(logicalName: string): string {
-    return this.inner.tableName(logicalName);
-  }
-  ensureTable(logicalName: string): Promise<void> {
-    return this.inner.ensureTable(logicalName);
-  }
-  getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
-    return this.inner.getRow(logicalName, partitionKey, rowKey);
-  }
-  readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
-    return this.inner.readRows(logicalName, partitionKey, rowKeys);
-  }
-  readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
-    return this.inner.readPartition(logicalName, partitionKey);
-  }
-  query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-    return this.inner.query(logicalName, filter, select);
-  }
-  upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
-    return this.inner.upsert(logicalName, partitionKey, rowKey, data);
-  }
-  writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
-    return this.inner.writeConditional(logicalName, partitionKey, write);
-  }
-  deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
-    return this.inner.deleteRow(logicalName, partitionKey, rowKey);
-  }
-  transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
-    return this.inner.transactionBytes(partitionKey, writes);
-  }
-  commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
-    return this.inner.commit(logicalName, partitionKey, writes);
-  }
-}
+export class WrappedTableStore extends DelegatingTableStore {}
 
 /** A store whose every request fails with `error()`, as when storage refuses the credentials or is gone. */
 export function refusingEveryRequest(error: () => Error): TableStore {

@@ -9,7 +9,7 @@
  */
 import type { RowData } from '../types.js';
 import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, sortedCounts, text, type Counts } from '../rowValues.js';
-import { fieldRankOf, LEG_ROW_PREFIX, outranks, STREAM_ROW_PREFIX } from './callLogRows.js';
+import { legFieldRanks, LEG_ROW_PREFIX, outranks, STREAM_ROW_PREFIX, type Rank } from './callLogRows.js';
 import { LEG_STREAMS_FIELD, storedLegStreams, type StreamFacts } from './legStreams.js';
 
 /** The quality of a call's streams of one media type. */
@@ -76,19 +76,8 @@ export function endReasonClass(value: string | null): string {
   }
 }
 
-interface Newest<T> {
-  value: T;
-  version: number;
-  at: string;
-  digest: string;
-}
-
-function newer(current: Newest<unknown> | null, version: number, at: string, digest: string): boolean {
-  if (current === null) return true;
-  if (version !== current.version) return version > current.version;
-  if (at !== current.at) return at > current.at;
-  return digest > current.digest;
-}
+/** A call-wide value with the rank of the record it came from. */
+type Newest<T> = Rank & { value: T };
 
 export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLogFacts {
   let start: Newest<string> | null = null;
@@ -127,15 +116,16 @@ export function computeCallLogFacts(rows: ReadonlyMap<string, RowData>): CallLog
       bump(endpointTypes, endpointTypeName(text(row['endpointType'])));
       bump(endReasons, endReasonClass(text(row['endReason'])));
       // Each by the rank of the record it came from (a leg's field may come from an older record than its own).
+      const rankOf = legFieldRanks(row);
       const s = text(row['callStartTime']);
-      const sRank = fieldRankOf(row, 'callStartTime');
-      if (s !== null && sRank !== undefined && newer(start, sRank.version, sRank.at, sRank.digest)) start = { value: s, ...sRank };
+      const sRank = rankOf('callStartTime');
+      if (s !== null && sRank !== undefined && outranks(sRank, start ?? undefined)) start = { value: s, ...sRank };
       const d = num(row['callDurationMs']);
-      const dRank = fieldRankOf(row, 'callDurationMs');
-      if (d !== null && dRank !== undefined && newer(duration, dRank.version, dRank.at, dRank.digest)) duration = { value: d, ...dRank };
+      const dRank = rankOf('callDurationMs');
+      if (d !== null && dRank !== undefined && outranks(dRank, duration ?? undefined)) duration = { value: d, ...dRank };
       const t = text(row['callType']);
-      const tRank = fieldRankOf(row, 'callType');
-      if (t !== null && tRank !== undefined && newer(callType, tRank.version, tRank.at, tRank.digest)) callType = { value: t, ...tRank };
+      const tRank = rankOf('callType');
+      if (t !== null && tRank !== undefined && outranks(tRank, callType ?? undefined)) callType = { value: t, ...tRank };
     } else if (rowKey.startsWith(STREAM_ROW_PREFIX)) {
       // A stream row routed but not (yet) written is empty.
       if (typeof row['version'] === 'number') keep(rowKey.slice(STREAM_ROW_PREFIX.length), streamOfRow(row));

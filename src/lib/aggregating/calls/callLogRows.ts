@@ -173,9 +173,11 @@ function fieldRanksOf(stored: unknown): Map<LegField, Rank> {
   return ranks;
 }
 
-/** The rank of the record a leg row's `field` came from: its own when recorded, else the leg's. */
-export function fieldRankOf(row: RowData, field: LegField): Rank | undefined {
-  return fieldRanksOf(row[FIELD_RANKS_FIELD]).get(field) ?? heldRank(row);
+/** The rank of the record each of a leg row's fields came from: its own when recorded, else the leg's (read once per row). */
+export function legFieldRanks(row: RowData): (field: LegField) => Rank | undefined {
+  const own = fieldRanksOf(row[FIELD_RANKS_FIELD]);
+  const held = heldRank(row);
+  return (field) => own.get(field) ?? held;
 }
 
 /**
