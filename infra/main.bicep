@@ -174,7 +174,7 @@ param logAnalyticsRetentionInDays int = 30
 // Optional parts
 // ---------------------------------------------------------------------------------------------
 
-@description('Name of an existing Azure Communication Services resource whose diagnostic setting should archive the four log categories to the logs storage account. Empty: no diagnostic setting is deployed.')
+@description('Name of an existing Azure Communication Services resource whose diagnostic setting should archive its log categories (Rooms, Call Recording, Usage and, unless acsDiagnosticCallLogs is false, the call logs) to the logs storage account. Empty: no diagnostic setting is deployed.')
 param acsResourceName string = ''
 
 @description('Resource group of the Communication Services resource (this subscription). Empty: this resource group.')

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Second deployment step: creates (or updates) the Event Grid subscriptions that feed the Event Grid
+# Third deployment step: creates (or updates) the Event Grid subscriptions that feed the Event Grid
 # blob triggers logBlobArrived-<Category> of the function app. Run it after the code is published:
 # the webhook key (the host's blobs_extension system key) exists only once the host has started
 # with the blob triggers.
@@ -10,7 +10,13 @@
 # otherwise from the outputs of the deployment <deployment-name> (default: main) in
 # <resource-group> (default: $RESOURCE_GROUP or $AZURE_RESOURCE_GROUP).
 # The key is read with az and passed to az; it is never printed.
+# Rerunning it is safe: it updates the subscriptions that exist.
 set -eu
+
+# Tries per subscription, and seconds between them (a subscription's webhook handshake can fail
+# while a host that has just started loads its keys).
+CREATE_ATTEMPTS="${POST_DEPLOY_CREATE_ATTEMPTS:-5}"
+RETRY_SECONDS="${POST_DEPLOY_RETRY_SECONDS:-20}"
 
 RESOURCE_GROUP="${RESOURCE_GROUP:-${AZURE_RESOURCE_GROUP:-}}"
 DEPLOYMENT_NAME="${DEPLOYMENT_NAME:-main}"
@@ -18,7 +24,7 @@ while getopts "g:n:h" opt; do
   case "$opt" in
     g) RESOURCE_GROUP="$OPTARG" ;;
     n) DEPLOYMENT_NAME="$OPTARG" ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    *) sed -n '2,14p' "$0"; exit 2 ;;
   esac
 done
 if [ -z "$RESOURCE_GROUP" ]; then
@@ -77,6 +83,21 @@ subscribe() {
   function_name="logBlobArrived-$category"
   subscription_name="$(printf '%s' "$function_name" | tr '[:upper:]' '[:lower:]')"
   echo "post-deploy: $LOGS_SYSTEM_TOPIC_NAME/$subscription_name: BlobCreated in $container -> $function_name"
+  tries=1
+  while ! create_subscription; do
+    if [ "$tries" -ge "$CREATE_ATTEMPTS" ]; then
+      echo "post-deploy: $subscription_name could not be created after $tries tries (see az's error above); run the script again when the app answers: it updates what exists" >&2
+      exit 1
+    fi
+    tries=$((tries + 1))
+    echo "post-deploy: $subscription_name: not created (Event Grid's handshake with the webhook can fail while the host starts); try $tries of $CREATE_ATTEMPTS in ${RETRY_SECONDS}s" >&2
+    curl --silent --output /dev/null --max-time 30 "https://$HOST_NAME/" || true
+    sleep "$RETRY_SECONDS"
+  done
+}
+
+# Creates or updates the subscription of $function_name on $container.
+create_subscription() {
   az eventgrid system-topic event-subscription create \
     --subscription "$LOGS_STORAGE_SUBSCRIPTION_ID" \
     --resource-group "$LOGS_STORAGE_RESOURCE_GROUP" \

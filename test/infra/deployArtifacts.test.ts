@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../src/lib/normalizing/types.js';
@@ -38,11 +39,68 @@ describe('scripts/post-deploy.sh', () => {
     expect(used.filter((name) => !outputs.has(name))).toEqual([]);
   });
 
+  it('tries a subscription again when its create fails (a host that has just started), and stops with a hint after the last try', () => {
+    const run = runWithFakeAz({ failingCreates: 2 });
+    expect(run.status, run.stderr).toBe(0);
+    const creates = run.calls.filter((call) => call.startsWith('eventgrid system-topic event-subscription create'));
+    // The first subscription failed twice, then every one was created once.
+    expect(creates.length).toBe(CATEGORIES.length + 2);
+    expect(run.stderr).toContain('logblobarrived-roomsoperational: not created');
+    expect(run.stderr).toContain('try 3 of 5');
+    expect(run.stdout).toContain('Event Grid subscriptions are in place.');
+    expect(`${run.stdout}${run.stderr}`).not.toContain(FAKE_KEY);
+
+    const stuck = runWithFakeAz({ failingCreates: 100 });
+    expect(stuck.status).toBe(1);
+    expect(stuck.calls.filter((call) => call.startsWith('eventgrid system-topic event-subscription create')).length).toBe(5);
+    expect(stuck.stderr).toContain('could not be created after 5 tries');
+    expect(stuck.stderr).toContain('run the script again');
+  });
+
   it('never prints the key', () => {
     expect(script).not.toMatch(/echo[^\n]*\$KEY/);
     expect(script).not.toMatch(/set -[a-z]*x/);
   });
 });
+
+const FAKE_KEY = 'fake-blobs-extension-key';
+
+/** Runs the script with `az` and `curl` stand-ins on PATH: the first `failingCreates` subscription creates fail. */
+function runWithFakeAz(options: { failingCreates: number }): { status: number | null; stdout: string; stderr: string; calls: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'post-deploy-'));
+  try {
+    const log = join(dir, 'calls.log');
+    const failures = join(dir, 'failures');
+    writeFileSync(failures, String(options.failingCreates));
+    writeFileSync(
+      join(dir, 'az'),
+      [
+        '#!/bin/sh',
+        `echo "$*" >> '${log}'`,
+        'case "$*" in',
+        '  "deployment group show"*) echo "out-value" ;;',
+        '  "functionapp show"*) echo "app.example.net" ;;',
+        `  "functionapp keys list"*) echo "${FAKE_KEY}" ;;`,
+        '  "functionapp config appsettings list"*) echo "insights-logs-x" ;;',
+        '  "eventgrid system-topic event-subscription create"*)',
+        `    left=$(cat '${failures}')`,
+        `    if [ "$left" -gt 0 ]; then echo $((left - 1)) > '${failures}'; echo "ERROR: webhook validation handshake failed" >&2; exit 1; fi ;;`,
+        '  *) echo "unexpected az $*" >&2; exit 3 ;;',
+        'esac',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    writeFileSync(join(dir, 'curl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const run = spawnSync('sh', [join(REPO_ROOT, SCRIPT), '-g', 'rg'], {
+      encoding: 'utf8',
+      env: { PATH: `${dir}:${process.env['PATH'] ?? ''}`, POST_DEPLOY_RETRY_SECONDS: '0' },
+    });
+    const calls = readFileSync(log, 'utf8').trim().split('\n');
+    return { status: run.status, stdout: run.stdout, stderr: run.stderr, calls };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 describe('azure.yaml', () => {
   const yaml = readRepoFile('azure.yaml');
@@ -87,6 +145,9 @@ describe('docs/DEPLOY.md', () => {
       'az deployment group create',
       'npm ci && npm run build',
       'func azure functionapp publish',
+      // func takes the worker runtime from local.settings.json, which a fresh clone lacks.
+      'cp local.settings.sample.json local.settings.json',
+      'StorageV2',
       'infra/subscriptions.bicep',
       'scripts/post-deploy.sh',
       'azd up',
