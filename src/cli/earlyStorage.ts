@@ -1,4 +1,5 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
+import { UsageError } from './errors.js';
 import { attachAzurite, neverStarted, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
 
 /** What decides where a command's storage is: light enough to import before the command's own modules. */
@@ -20,6 +21,21 @@ export function attachEmbedded(choice: StorageChoice): Promise<SharedAzurite> {
 /** The connection string a command uses (`--connection-string`, else `AzureWebJobsStorage`); none means the embedded store. */
 export function givenConnectionString(choice: StorageChoice): string | undefined {
   return choice.embedded ? undefined : (choice.connectionString ?? process.env['AzureWebJobsStorage']) || undefined;
+}
+
+/** What every storage connection string has: key=value pairs naming an account or endpoint. */
+const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
+
+/** The given connection string, refused as a usage error when it cannot be one (checked before a command reads anything). */
+export function checkedConnectionString(choice: StorageChoice): string | undefined {
+  const given = givenConnectionString(choice);
+  if (given && !CONNECTION_STRING.test(given)) {
+    const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
+    throw new UsageError(
+      `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
+    );
+  }
+  return given;
 }
 
 /** The embedded store of a command, attaching since the command started. */

@@ -21,7 +21,7 @@ import { packageVersion } from './packageRoot.js';
 import { oneLine, printableLines } from './printable.js';
 import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
-import { attachEarly, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
+import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
@@ -43,6 +43,7 @@ async function withStorage<F extends StorageChoice & SettingFlags>(
 ): Promise<void> {
   // A bad setting or a missing input fails the command before it needs storage: no store is started (or created) for it.
   checkSettingFlags(flags);
+  checkedConnectionString(flags);
   const early = inputs.every((input) => existsSync(input)) ? attachEarly(flags) : undefined;
   try {
     await run(early ? { ...flags, earlyAttach: early } : flags);
@@ -57,7 +58,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   const program = new Command('acs-logs')
     .description('Turns Azure Communication Services diagnostic logs into exactly-once aggregates in Azure Table Storage.')
     .version(packageVersion())
-    .showHelpAfterError()
+    .showHelpAfterError(usageHint([]))
     .exitOverride();
 
   storageOptions(
@@ -259,11 +260,21 @@ export async function runCli(
   program.hook('preAction', (_program, command) => void command.setOptionValue('warnings', err));
   // The command line's errors quote what was typed (a pasted value may hold escape sequences).
   program.configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
-  const configure = (command: Command): void => {
-    command.exitOverride().configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
-    command.commands.forEach(configure);
+  const configure = (command: Command, path: readonly string[]): void => {
+    command
+      .exitOverride()
+      .showHelpAfterError(usageHint(path))
+      .configureOutput({ writeOut: (text) => out.write(text), writeErr: (text) => err.write(printableLines(text)) });
+    command.commands.forEach((sub) => configure(sub, [...path, sub.name()]));
   };
-  program.commands.forEach(configure);
+  program.commands.forEach((command) => configure(command, [command.name()]));
+  // A usage error found in an action points to that command's help, as commander's own errors do.
+  let running: readonly string[] = [];
+  program.hook('preAction', (_program, command) => {
+    const path: string[] = [];
+    for (let at: Command | null = command; at?.parent; at = at.parent) path.unshift(at.name());
+    running = path;
+  });
   refuseRepeatedOptions(program);
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -274,7 +285,7 @@ export async function runCli(
     }
     if (error instanceof UsageError) {
       err.write(`error: ${oneLine(error.message)}\n`);
-      err.write(`run "acs-logs --help" for usage\n`);
+      err.write(`${usageHint(running)}\n`);
       return 2;
     }
     if (error instanceof ExitStatus) {
@@ -284,6 +295,11 @@ export async function runCli(
     err.write(`acs-logs: ${oneLine(classifyError(error).message)}\n`);
     return 1;
   }
+}
+
+/** Every usage error ends with this one line rather than the whole help, which would bury the error. */
+function usageHint(commandPath: readonly string[]): string {
+  return `run "${['acs-logs', ...commandPath, '--help'].join(' ')}" for usage`;
 }
 
 /**

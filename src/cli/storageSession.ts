@@ -2,15 +2,11 @@ import { azuriteAvailable } from '../lib/storage/azurite.js';
 import type { SharedAzurite } from '../lib/storage/sharedAzurite.js';
 import { checkTablePrefix } from '../lib/storage/errors.js';
 import { PendingTableStore } from '../lib/storage/pendingTableStore.js';
-import { attachEmbedded, givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
+import { attachEmbedded, checkedConnectionString, givenConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 import { watchEmbeddedStore } from './embeddedStoreStopped.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
-import { UsageError } from './errors.js';
 import { cliSettings, type SettingFlags } from './settings.js';
-
-/** What every storage connection string has: key=value pairs naming an account or endpoint. */
-const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
 
 export interface StorageFlags extends SettingFlags, StorageChoice {
   /** The embedded store, attaching since the command started (not a flag: set by the program). */
@@ -56,13 +52,7 @@ export function accountOf(connectionString: string): string {
  * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
 export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix, onTransient?: TransientNotice): Promise<StorageSession> {
-  const given = givenConnectionString(flags);
-  if (given && !CONNECTION_STRING.test(given)) {
-    const source = flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
-    throw new UsageError(
-      `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
-    );
-  }
+  const given = checkedConnectionString(flags);
   if (given) {
     return {
       connectionString: given,

@@ -1,4 +1,5 @@
 import { printable } from '../lib/printable.js';
+import { durationText } from '../lib/durationText.js';
 
 /**
  * Builds DOM from data with textContent only: values from logs (ids, names) never become markup,
@@ -56,22 +57,7 @@ export function formatTime(iso: string | null | undefined): string {
 /** Seconds as the two largest units: `3 h 12 min`, `2 d 4 h`. */
 export function formatSeconds(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
-  const units: Array<[string, number]> = [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['min', 60],
-    ['s', 1],
-  ];
-  const parts: string[] = [];
-  let rest = Math.round(seconds);
-  for (const [name, size] of units) {
-    if (rest >= size || (parts.length === 0 && name === 's')) {
-      parts.push(`${Math.floor(rest / size)} ${name}`);
-      rest %= size;
-    }
-    if (parts.length === 2) break;
-  }
-  return parts.join(' ');
+  return durationText(seconds);
 }
 
 /** The resource's name: the last part of its id (`.../COMMUNICATIONSERVICES/CONTOSO-ACS` is `CONTOSO-ACS`). */

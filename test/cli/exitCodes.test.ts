@@ -105,12 +105,15 @@ describe('exit codes', () => {
     expect(leafCommands(buildProgram(new PassThrough(), new PassThrough())).sort()).toEqual(Object.keys(USAGE_ERRORS).sort());
   });
 
-  it.each(Object.entries(USAGE_ERRORS).flatMap(([, cases]) => cases.map((args) => [args.join(' '), args])))(
-    'acs-logs %s: exit 2 with the reason on stderr',
-    async (_name, args) => {
+  // Commander's own errors and the commands' checks read alike: the reason, then where the command's help is.
+  it.each(Object.entries(USAGE_ERRORS).flatMap(([command, cases]) => cases.map((args) => [args.join(' '), args, command])))(
+    "acs-logs %s: exit 2 with the reason and a pointer to the command's help on stderr",
+    async (_name, args, command) => {
       const run = await runInProcess(args as string[]);
       expect(run.code, run.stderr).toBe(2);
-      expect(run.stderr).toMatch(/error: |Usage: /);
+      expect(run.stderr).toMatch(/^error: \S/);
+      expect(run.stderr.endsWith(`\nrun "acs-logs ${command as string} --help" for usage\n`), run.stderr).toBe(true);
+      expect(run.stderr.split('\n').length, run.stderr).toBeLessThanOrEqual(4);
       expect(run.stdout).toBe('');
     },
   );

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CONTAINER_COLUMNS, containersTable } from '../../src/cli/commands/health.js';
+import type { ContainerHealth } from '../../src/lib/querying/queryRows.js';
 
 const NAMES = [
   'insights-logs-roomsoperational',
@@ -12,15 +13,21 @@ const NAMES = [
   'insights-logs-calldiagnosticsupdates',
 ];
 
-const rows = NAMES.map((container, i) => ({
+const rows: ContainerHealth[] = NAMES.map((container, i) => ({
   container,
   files: 24,
   openFiles: 1,
+  newestFile: null,
+  newestFileSeenAt: null,
   records: 12_345 + i,
   badLines: i,
+  replayedRecords: 0,
   quarantined: i,
   stuckFiles: 0,
   replacements: 0,
+  replacedFiles: [],
+  pendingBytes: 512 * i,
+  newestRecordAt: '2024-05-25T01:58:54.480Z',
   lagSeconds: 79_553_954,
   lastProcessedAt: '2026-12-02T05:03:13.000Z',
   lastSweepAt: '2026-12-02T05:03:13.000Z',
@@ -32,13 +39,22 @@ function lines(width: number): string[] {
 
 describe("health's containers table", () => {
   it('shows every column where they fit', () => {
-    expect(lines(200)[0]?.split(/ {2,}/)).toEqual(CONTAINER_COLUMNS);
+    expect(lines(240)[0]?.split(/ {2,}/)).toEqual(CONTAINER_COLUMNS);
+  });
+
+  it('shows the lag as a person reads it, the newest record read and the bytes waiting (JSON keeps lagSeconds)', () => {
+    const table = lines(240);
+    const header = table[0]!.split(/ {2,}/);
+    const cells = table[3]!.split(/ {2,}/);
+    expect(cells[header.indexOf('lag')]).toBe('920 d 18 h');
+    expect(cells[header.indexOf('newestRecordAt')]).toBe('2024-05-25 01:58:54');
+    expect(cells[header.indexOf('pendingBytes')]).toBe('512');
   });
 
   it('gives up the columns a glance needs least, then cuts container names keeping their ends, to fit 80 columns', () => {
     const table = lines(80);
     for (const line of table) expect([...line].length, line).toBeLessThanOrEqual(80);
-    expect(table[0]?.split(/ {2,}/)).toEqual(['container', 'files', 'records', 'badLines', 'quarantined', 'stuckFiles', 'lagSeconds']);
+    expect(table[0]?.split(/ {2,}/)).toEqual(['container', 'files', 'records', 'badLines', 'quarantined', 'stuckFiles', 'lag']);
     const containers = table.slice(2).map((line) => line.split(/ {2,}/)[0] ?? '');
     expect(new Set(containers).size).toBe(NAMES.length);
     for (const [i, cell] of containers.entries()) expect(NAMES[i]?.endsWith(cell.replace(/^…/, ''))).toBe(true);

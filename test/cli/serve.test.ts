@@ -388,7 +388,7 @@ describe('acs-logs serve: the command', () => {
       const run = runs[i]!;
       expect(run.code, value).toBe(2);
       expect(run.stderr, value).toMatch(/--port <n>.*must be a port number from 0 to 65535/);
-      expect(run.stderr, value).toContain('Usage: acs-logs serve');
+      expect(run.stderr, value).toContain('run "acs-logs serve --help" for usage');
     }
   });
 

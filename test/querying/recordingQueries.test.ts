@@ -103,7 +103,10 @@ describe('query recording-operations', () => {
           [0.99, 'p99'],
         ] as const) {
           const exact = durations[Math.floor(q * (durations.length - 1))] as number;
-          expect(Math.abs((row.durationMs[key] as number) - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
+          const shown = row.durationMs[key] as number;
+          expect(Math.abs(shown - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
+          // Six significant digits, as call-quality shows them: the sketch's 1 % makes more only noise.
+          expect(Number(shown.toPrecision(6))).toBe(shown);
         }
       }
     }

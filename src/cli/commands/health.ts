@@ -1,8 +1,9 @@
 import { readHealth } from '../../lib/querying/health.js';
-import type { Health } from '../../lib/querying/queryRows.js';
+import type { ContainerHealth, Health } from '../../lib/querying/queryRows.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { fileName } from '../../lib/storage/fileName.js';
 import { displayWidth } from '../displayWidth.js';
+import { durationText } from '../../lib/durationText.js';
 import { ExitStatus } from '../errors.js';
 import { render, terminalSafeJson } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -30,19 +31,22 @@ export const CONTAINER_COLUMNS = [
   'quarantined',
   'stuckFiles',
   'replacements',
-  'lagSeconds',
+  'pendingBytes',
+  'lag',
+  'newestRecordAt',
   'lastProcessedAt',
   'lastSweepAt',
 ];
 
 /** The columns a narrower terminal gives up first, last first; the rest always show. */
-const DROPPED_FIRST = ['lastSweepAt', 'replacements', 'openFiles', 'lastProcessedAt'];
+const DROPPED_FIRST = ['lastSweepAt', 'replacements', 'openFiles', 'pendingBytes', 'newestRecordAt', 'lastProcessedAt'];
 
 /**
  * The containers' table within `width` where it can be: every column if they fit, else without the
  * columns a glance needs least (JSON has them all), and the rest cut to fit.
  */
-export function containersTable(containers: readonly object[], width: number): string {
+export function containersTable(health: readonly ContainerHealth[], width: number): string {
+  const containers = health.map((container) => ({ ...container, lag: container.lagSeconds === null ? null : durationText(container.lagSeconds) }));
   let columns = CONTAINER_COLUMNS;
   for (const dropped of DROPPED_FIRST) {
     if (widest(render(containers, 'table', columns)) <= width) break;

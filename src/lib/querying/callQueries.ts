@@ -1,4 +1,4 @@
-import { sketchQuantile, type DurationSketch } from '../aggregating/recordings/durationSketch.js';
+import { shownQuantile, sketchQuantile, type DurationSketch } from '../aggregating/recordings/durationSketch.js';
 import { compareStrings } from '../aggregating/rowValues.js';
 import { callQualityRowSchema, callVolumeRowSchema } from '../aggregating/calls/callTotalsRows.js';
 import { LOSS_SCALE } from '../aggregating/calls/callQuality.js';
@@ -64,12 +64,7 @@ export function queryCallQuality(tables: TableStore, filters: ViewFilters): Prom
 function statsOf(sketch: DurationSketch, scale: number): QualityStats {
   const at = (q: number): number | null => {
     const value = sketchQuantile(sketch, q);
-    return value === null ? null : round(value / scale);
+    return value === null ? null : shownQuantile(value / scale);
   };
   return { p50: at(0.5), p95: at(0.95), max: at(1) };
-}
-
-/** Six significant digits: the sketch is within 1 %, more digits would only be noise. */
-function round(value: number): number {
-  return Number(value.toPrecision(6));
 }

@@ -1,5 +1,5 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
-import { sketchQuantile } from '../aggregating/recordings/durationSketch.js';
+import { shownQuantile, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
 import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
 import { compareStrings, MAX_ID_CHARS } from '../aggregating/rowValues.js';
 import {
@@ -128,7 +128,10 @@ export const RECORDING_OPERATIONS_ROWS: BucketRows<RecordingOperationsRow> = {
   toRow: (stored) => {
     const row = parseStoredRow(recordingOperationsRowSchema, RECORDING_OPERATIONS_TABLE, stored);
     const { durationCount: count, durationMinMs: min, durationMaxMs: max, durationSumUs: sumUs, durationSketch: sketch } = row;
-    const quantile = (q: number): number | null => (count === 0 ? null : sketchQuantile(sketch, q, min ?? undefined, max ?? undefined));
+    const quantile = (q: number): number | null => {
+      const value = count === 0 ? null : sketchQuantile(sketch, q, min ?? undefined, max ?? undefined);
+      return value === null ? null : shownQuantile(value);
+    };
     return {
       bucket: row.bucket,
       resourceId: row.resourceId,

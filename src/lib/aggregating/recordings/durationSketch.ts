@@ -91,6 +91,11 @@ export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, 
   return value;
 }
 
+/** A quantile as shown: six significant digits, since the sketch is within 1 % and more digits would only be noise. */
+export function shownQuantile(value: number): number {
+  return Number(value.toPrecision(6));
+}
+
 /** `zero;i:count,i:count...` with bins in ascending order: equal sketches give equal strings. */
 export function encodeSketch(sketch: DurationSketch): string {
   const indexes: number[] = [];
