@@ -13,6 +13,8 @@ export interface StorageFlags extends SettingFlags, StorageChoice {
   earlyAttach?: EarlyAttach;
   /** SDK retry settings of the clients (not a flag: given by whoever runs the program); default: the adapters' own. */
   storageRetry?: StorageRetries;
+  /** Once aborted, table requests that failed an attempt are not tried again (not a flag: `watch` sets it on its first Ctrl-C). */
+  giveUpRetries?: AbortSignal;
 }
 
 export interface StorageRetries {
@@ -56,7 +58,11 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   if (given) {
     return {
       connectionString: given,
-      tables: new AzureTableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, { onTransient, retry: flags.storageRetry?.tables }),
+      tables: new AzureTableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, {
+        onTransient,
+        retry: flags.storageRetry?.tables,
+        giveUpRetries: flags.giveUpRetries,
+      }),
       origin: flags.connectionString ? 'flag' : 'environment',
       where: `${accountOf(given)} (from ${flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage'})`,
       close: async () => {},
@@ -106,6 +112,7 @@ function embeddedTables(azurite: SharedAzurite, flags: StorageFlags, tablePrefix
   return new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {
     onTransient,
     retry: flags.storageRetry?.tables,
+    giveUpRetries: flags.giveUpRetries,
   });
 }
 

@@ -5,6 +5,8 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
@@ -93,5 +95,29 @@ describe('tail and sweep', () => {
 
     expect(late).toMatchObject({ processed: 0, sweepRan: false });
     expect(next).toMatchObject({ processed: 1, records: 5, sweepRan: true });
+  });
+
+  it('a stop asked for mid-sweep starts no more files, stops listing, keeps the sweep due; the next pass reads the rest once', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const files = [0, 1, 2, 3, 4].map((hour) => ({ path: blobPath(hour), records: roomsRecords(4, 40 + hour) }));
+    for (const file of files) await appendToBlob(container, file.path, asJsonLines(file.records));
+    const stop = new AbortController();
+    // The first write of a file's records asks for the stop, as a Ctrl-C would while it is read.
+    const stopping = new (class extends WrappedTableStore {
+      override commit(...args: Parameters<TableStore['commit']>): ReturnType<TableStore['commit']> {
+        stop.abort();
+        return super.commit(...args);
+      }
+    })(tables);
+    const options = { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1, deadline: Number.POSITIVE_INFINITY };
+
+    const stopped = await tailAndSweep(testDeps(stopping), { ...options, stop: stop.signal });
+    expect(stopped.processed).toBe(1);
+    expect(stopped.swept).toBeLessThan(files.length);
+    const next = await tailAndSweep(testDeps(tables), options);
+
+    expect(next).toMatchObject({ sweepRan: true, processed: files.length - 1 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(files.flatMap((file) => file.records))));
   });
 });

@@ -14,12 +14,12 @@ export interface WatchFlags extends StorageFlags {
 
 /** `acs-logs watch`: the timer's tail-and-sweep in a loop, until Ctrl-C (or `--duration`). */
 export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
-  // Outages and failing files are reported on stderr as they happen; watch carries on through them.
-  const pipeline = await openPipeline(flags, lineLogger(out, err), storageNotices(err));
   const stop = new AbortController();
+  // Outages and failing files are reported on stderr as they happen; watch carries on through them.
+  const pipeline = await openPipeline({ ...flags, giveUpRetries: stop.signal }, lineLogger(out, err), storageNotices(err));
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  // The first signal ends the loop after its pass; a second one is the CLI's, which exits at once
-  // (a pass whose storage does not answer can take a minute of the SDK's retries).
+  // The first signal ends the loop after its pass, which starts no more files and does not wait out
+  // storage that fails; a second one is the CLI's, which exits at once.
   const onSignal = (): void => {
     if (!stop.signal.aborted) err.write('stopping after the current pass (Ctrl-C again to stop at once)\n');
     stop.abort();

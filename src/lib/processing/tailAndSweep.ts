@@ -19,6 +19,12 @@ export interface TailSweepOptions {
   deadline: number;
   /** Sweep now whatever the interval says (backfill, first start). */
   forceSweep?: boolean;
+  /**
+   * A stop asked for (`watch`'s first Ctrl-C): as at the deadline, files not started yet are left
+   * for the next run; and the listing and the containers' sweep-state reads stop too, so a pass
+   * whose storage does not answer ends after the requests in flight instead of after every one.
+   */
+  stop?: AbortSignal;
   /** How long a failing file is left alone before it is tried again. */
   backoff?: FileBackoff;
 }
@@ -78,6 +84,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     problems: [],
   };
   const now = deps.now ?? Date.now;
+  const stopping = (): boolean => options.stop?.aborted === true;
   const isFinal = finalPolicy(deps);
   const notRecorded = new Set<string>();
   const note = (phase: RunProblem['phase'], error: unknown, container?: string): void => {
@@ -97,7 +104,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   };
   let files = IsolatedFiles.none(deps, options.backoff);
   const run = async (file: LogFileRef, listedStat?: LogFileStat): Promise<void> => {
-    if (now() >= options.deadline) {
+    if (now() >= options.deadline || stopping()) {
       summary.deferred++;
       return;
     }
@@ -138,6 +145,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   const due = new Map<string, { since: number | undefined }>();
   const startedAt = now();
   for (const container of options.containers) {
+    if (stopping()) break;
     try {
       const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
       const lastStart = state ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, state).sweepStartedAt : null;
@@ -147,7 +155,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       note('sweep', error, container);
     }
   }
-  if (due.size === 0 || now() >= options.deadline) return summary;
+  if (due.size === 0 || now() >= options.deadline || stopping()) return summary;
   summary.sweepRan = true;
   const unlisted = new Set<string>();
   const listings = new Map([...due].map(([container, { since }]) => [container, selectBlobs(deps.source, container, { modifiedSince: since })]));
@@ -155,10 +163,22 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     unlisted.add(container);
     note('sweep', error, container);
   };
-  summary.swept += await forEachConcurrently(interleaveListings(listings, failed), options.fileConcurrency, (listed) => run(listed.file, listed.stat));
+  let listingCut = false;
+  const untilStopped = async function* <T>(items: AsyncIterable<T>): AsyncGenerator<T> {
+    for await (const item of items) {
+      if (stopping()) {
+        listingCut = true;
+        return;
+      }
+      yield item;
+    }
+  };
+  summary.swept += await forEachConcurrently(untilStopped(interleaveListings(listings, failed)), options.fileConcurrency, (listed) =>
+    run(listed.file, listed.stat),
+  );
   for (const container of due.keys()) {
     // A file that failed without its failure written down must be listed again by the next sweep.
-    if (summary.deferred > 0 || notRecorded.has(container) || unlisted.has(container)) continue;
+    if (listingCut || summary.deferred > 0 || notRecorded.has(container) || unlisted.has(container)) continue;
     try {
       const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
       await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);

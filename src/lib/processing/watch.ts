@@ -34,6 +34,7 @@ export async function watch(deps: ProcessDeps, options: WatchOptions): Promise<v
         sweepIntervalMs: options.intervalMs,
         fileConcurrency: options.fileConcurrency,
         deadline: Number.POSITIVE_INFINITY,
+        stop: options.signal,
         backoff: options.backoff,
       });
       trouble = summary.problems[0]?.message;

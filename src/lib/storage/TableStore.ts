@@ -7,6 +7,7 @@ import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './enti
 import { boundedKey } from './keys.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
+import { retriesGivenUp } from './retriesGivenUp.js';
 import { readRowsByPages, type QueryPage } from './readRows.js';
 import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, operationBytesOf, splitLongStrings, StorageRefusedError } from './limits.js';
 
@@ -53,6 +54,8 @@ export const DEFAULT_STORAGE_RETRY: StorageRetry = { maxRetries: 6, retryDelayIn
 export interface TableStoreOptions {
   onTransient?: TransientNotice;
   retry?: StorageRetry;
+  /** Once aborted, a request whose attempt failed is not tried again (retriesGivenUp.ts): a stop does not wait out an outage. */
+  giveUpRetries?: AbortSignal;
 }
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
@@ -107,6 +110,7 @@ export interface TableStore {
 export class AzureTableStore implements TableStore {
   private readonly clients = new Map<string, TableClient>();
   private readonly ensured = new Map<string, Promise<void>>();
+  private readonly givenUp: ReturnType<typeof retriesGivenUp> | undefined;
   readonly requests: RequestCounts = { reads: 0, writes: 0, transactions: 0, entities: 0 };
 
   /** Requests sent so far, of every kind. */
@@ -120,6 +124,7 @@ export class AzureTableStore implements TableStore {
     private readonly options: TableStoreOptions = {},
   ) {
     checkTablePrefix(prefix);
+    this.givenUp = options.giveUpRetries ? retriesGivenUp(options.giveUpRetries) : undefined;
   }
 
   tableName(logicalName: string): string {
@@ -136,6 +141,12 @@ export class AzureTableStore implements TableStore {
         additionalPolicies: [
           { policy: boundedSockets, position: 'perCall' as const },
           ...(this.options.onTransient ? [{ policy: transientNotices(this.options.onTransient), position: 'perRetry' as const }] : []),
+          ...(this.givenUp
+            ? [
+                { policy: this.givenUp.perCall, position: 'perCall' as const },
+                { policy: this.givenUp.perRetry, position: 'perRetry' as const },
+              ]
+            : []),
         ],
       };
       client =
