@@ -17,19 +17,3 @@ export function nothingFound(view: string, filters: ViewFilters, where: string):
     (searched.length > 0 ? '' : `: no logs this view reads have been processed into them yet ("acs-logs health" shows what was read)`)
   );
 }
-
-const DAY_MS = 86_400_000;
-
-/**
- * Day buckets are whole days: a `--from`/`--to` inside a day still returns that day's whole counts.
- * Says so, so that a 3-hour range showing a day's total surprises no one. `readsDays`: the view reads
- * whole days whatever the granularity (retirement).
- */
-export function dayBucketNote(filters: ViewFilters, bucketed: boolean, readsDays = false): string | undefined {
-  if (!readsDays && (!bucketed || filters.granularity !== 'day')) return undefined;
-  const partial = [filters.from, filters.to].filter((time): time is string => time !== undefined && Date.parse(time) % DAY_MS !== 0);
-  if (partial.length === 0) return undefined;
-  const inside = `${partial.join(' and ')} ${partial.length > 1 ? 'fall' : 'falls'} inside a day`;
-  if (readsDays) return `this view sums whole days: ${inside}, and the whole of ${partial.length > 1 ? 'those days is' : 'that day is'} counted`;
-  return `rows are whole days (--granularity day): ${inside}, and each row counts its whole day; use --granularity hour for just the hours asked`;
-}

@@ -122,10 +122,26 @@ describe('filters forgive', () => {
     const partial = await runInProcess(['query', 'rooms-operations', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z', ...storage]);
     expect(partial.code).toBe(0);
     expect(partial.stderr).toMatch(/^note: rows are whole days .*2024-05-25T01:00:00.000Z and 2024-05-25T02:00:00.000Z .*--granularity hour/m);
+    // So do hour buckets for a range inside an hour.
+    const quarter = await runInProcess([
+      'query',
+      'rooms-operations',
+      '--granularity',
+      'hour',
+      '--from',
+      '2024-05-25T00:30Z',
+      '--to',
+      '2024-05-25T00:45Z',
+      ...storage,
+    ]);
+    expect(quarter.stderr).toMatch(
+      /^note: rows are whole hours \(--granularity hour\): 2024-05-25T00:30:00.000Z and 2024-05-25T00:45:00.000Z fall inside an hour, and each row counts its whole hour$/m,
+    );
     for (const args of [
       ['rooms-operations', '--from', '2024-05-25', '--to', '2024-05-26'],
       ['rooms-operations', '--granularity', 'hour', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z'],
       ['rooms', '--from', '2024-05-25T01:00Z'],
+      ['calls', '--granularity', 'hour', '--from', '2024-05-25T01:30Z'],
     ]) {
       const run = await runInProcess(['query', ...args, ...storage]);
       expect(run.stderr, args.join(' ')).not.toMatch(/note:/);

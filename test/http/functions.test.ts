@@ -143,10 +143,13 @@ describe('GET /api/query/{view}, against Azurite', () => {
     for (const [search, filters] of cases) {
       const response = await get(`/api/query/${view}${search}`, view);
       expect(response.status).toBe(200);
+      // Retirement sums whole days: an hour inside one is noted.
+      const noted = view === 'retirement' && filters.from !== undefined;
       expect(headersOf(response)).toEqual({
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        ...(noted ? { 'x-query-note': expect.stringMatching(/^this view sums whole days: 2024-05-25T01:00:00.000Z falls inside a day/) } : {}),
       });
       const body = JSON.parse(String(response.body)) as QueryResponseBody;
       const direct = await VIEWS[view]!.run(tables, filters);
@@ -154,6 +157,7 @@ describe('GET /api/query/{view}, against Azurite', () => {
       expect(body).toEqual({
         view,
         filters: { granularity: filters.granularity, from: filters.from ?? null, to: filters.to ?? null, resource: null, correlationId: null },
+        notes: noted ? [expect.stringMatching(/^this view sums whole days/)] : [],
         rows: asJson(direct),
         continuationToken: null,
       });

@@ -66,9 +66,35 @@ describe('rendering', () => {
     expect(jsonOf(result)).toEqual({
       view: 'calls',
       filters: { granularity: 'hour', from: '2024-05-25T00:00:00.000Z', to: null, resource: null, correlationId: 'c1' },
+      notes: [],
       rows: callRows,
       continuationToken: null,
     });
+  });
+
+  it('a range inside a bucket is noted, in the JSON body and in x-query-note (for CSV too): the rows count whole buckets', () => {
+    for (const [query, note] of [
+      [
+        'granularity=hour&from=2024-05-25T00:30Z&to=2024-05-25T00:45Z',
+        /^rows are whole hours \(granularity=hour\): 2024-05-25T00:30:00.000Z and 2024-05-25T00:45:00.000Z fall inside an hour/,
+      ],
+      ['from=2024-05-25T06:00Z', /^rows are whole days \(granularity=day\): 2024-05-25T06:00:00.000Z falls inside a day.*use granularity=hour/],
+    ] as const) {
+      const json = renderPage(request('call-volume', query), { rows: [], next: null });
+      expect(jsonOf(json)).toMatchObject({ notes: [expect.stringMatching(note)] });
+      expect(json.headers['x-query-note']).toMatch(note);
+      const csv = renderPage(request('call-volume', `${query}&format=csv`), { rows: [], next: null });
+      expect(csv.headers['x-query-note']).toMatch(note);
+    }
+    // Whole buckets, and views that filter exactly (a call by its first time), have nothing to note.
+    for (const [view, query] of [
+      ['call-volume', 'granularity=hour&from=2024-05-25T01:00Z&to=2024-05-25T03:00Z'],
+      ['calls', 'granularity=hour&from=2024-05-25T00:30Z'],
+    ] as const) {
+      const result = renderPage(request(view, query), { rows: [], next: null });
+      expect(jsonOf(result)).toMatchObject({ notes: [] });
+      expect(result.headers['x-query-note']).toBeUndefined();
+    }
   });
 
   it('JSON: the next token is in the body and in x-continuation-token', () => {

@@ -6,7 +6,8 @@ import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { cliSettings } from '../settings.js';
 import { oneLine } from '../printable.js';
-import { dayBucketNote, nothingFound } from '../queryNotes.js';
+import { nothingFound } from '../queryNotes.js';
+import { bucketNote } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { chooseColumns, type ColumnFlags } from '../viewColumns.js';
@@ -46,7 +47,7 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   const settings = cliSettings(flags);
   const storage = await openStorage(flags, settings.tablePrefix);
   try {
-    const note = dayBucketNote(filters, definition.columns.includes('bucket'), definition.readsDays === true);
+    const note = bucketNote(filters, definition, (unit) => `--granularity ${unit}`);
     if (note !== undefined) err.write(`note: ${note}\n`);
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { bucketNote } from '../querying/bucketNote.js';
 import type { ViewFilters } from '../querying/filters.js';
 import type { PageOf } from './paging.js';
 import type { QueryRequest } from './queryRequest.js';
@@ -17,9 +18,14 @@ export interface NormalizedFilters {
 export interface QueryResponseBody {
   view: string;
   filters: NormalizedFilters;
+  /** What to know to read the rows right (a range inside a bucket counts the whole bucket); empty when nothing. */
+  notes: string[];
   rows: object[];
   continuationToken: string | null;
 }
+
+/** The same notes for CSV, which has no room for them (ASCII, so a header can carry them). */
+export const NOTE_HEADER = 'x-query-note';
 
 export function normalizedFilters(filters: ViewFilters): NormalizedFilters {
   return {
@@ -38,8 +44,16 @@ export function normalizedFilters(filters: ViewFilters): NormalizedFilters {
  */
 export function renderPage(request: QueryRequest, page: PageOf<object>): HttpResult {
   const headers: Record<string, string> = page.next === null ? {} : { [CONTINUATION_HEADER]: page.next };
+  const note = bucketNote(request.filters, request.definition, (unit) => `granularity=${unit}`);
+  if (note !== undefined) headers[NOTE_HEADER] = note;
   if (request.format === 'csv') return csvResult(200, toCsv(request.definition.columns, page.rows), headers);
-  const body: QueryResponseBody = { view: request.view, filters: normalizedFilters(request.filters), rows: page.rows, continuationToken: page.next };
+  const body: QueryResponseBody = {
+    view: request.view,
+    filters: normalizedFilters(request.filters),
+    notes: note === undefined ? [] : [note],
+    rows: page.rows,
+    continuationToken: page.next,
+  };
   return jsonResult(200, body, headers);
 }
 

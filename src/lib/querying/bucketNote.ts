@@ -1,0 +1,28 @@
+import type { ViewFilters } from './filters.js';
+import type { ViewDefinition } from './views.js';
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/**
+ * Bucketed rows are whole hours or days: a `from`/`to` inside a bucket still returns that bucket's
+ * whole counts, while views of single calls or rooms filter exactly. Says so, so that a 15-minute
+ * range showing an hour's total surprises no one. `granularity` names the setting as the caller's
+ * surface spells it (`--granularity hour` on the command line, `granularity=hour` in the API).
+ */
+export function bucketNote(
+  filters: ViewFilters,
+  definition: Pick<ViewDefinition, 'columns' | 'readsDays'>,
+  granularity: (value: string) => string,
+): string | undefined {
+  const readsDays = definition.readsDays === true;
+  if (!readsDays && !definition.columns.includes('bucket')) return undefined;
+  const unit = readsDays || filters.granularity === 'day' ? 'day' : 'hour';
+  const size = unit === 'day' ? DAY_MS : HOUR_MS;
+  const partial = [filters.from, filters.to].filter((time): time is string => time !== undefined && Date.parse(time) % size !== 0);
+  if (partial.length === 0) return undefined;
+  const inside = `${partial.join(' and ')} ${partial.length > 1 ? 'fall' : 'falls'} inside ${unit === 'day' ? 'a day' : 'an hour'}`;
+  if (readsDays) return `this view sums whole days: ${inside}, and the whole of ${partial.length > 1 ? 'those days is' : 'that day is'} counted`;
+  const rows = `rows are whole ${unit}s (${granularity(unit)}): ${inside}, and each row counts its whole ${unit}`;
+  return unit === 'day' ? `${rows}; use ${granularity('hour')} for just the hours asked` : rows;
+}
