@@ -39,6 +39,30 @@ describe('record time bounds', () => {
     expect(rooms('2024-05-25T12:00:00.001Z', { timeBounds: timeBoundsAt(NOW, Date.UTC(1900, 0, 1), 0) })).toMatchObject({ code: 'time_out_of_range' });
   });
 
+  it('never reach past year 9999 or before year 0, however far the settings allow: keys hold a four-digit year', () => {
+    const far = timeBoundsAt(NOW, Number.MIN_SAFE_INTEGER, 100_000_000 * 3_600_000);
+    expect(far).toEqual({ earliest: Date.parse('0000-01-01T00:00:00Z'), latest: Date.parse('9999-12-31T23:59:59.999Z') });
+    expect(rooms('9999-12-31T23:30:00Z', { timeBounds: far }).success).toBe(true);
+    // 9999-12-31T23:30-05:00 is 10000-01-01T04:30Z.
+    expect(rooms('9999-12-31T23:30:00-05:00', { timeBounds: far })).toMatchObject({ code: 'time_out_of_range' });
+  });
+
+  it("a number in a record's other times is refused, as in time: epoch seconds or milliseconds, nothing says which", () => {
+    const summary = (start: unknown) =>
+      normalizeRecord(
+        { time: '2024-05-25T00:00:00Z', category: 'CallRecordingSummary', recordingId: 'r', properties: { recordingStartTime: start } },
+        { timeBounds: BOUNDS },
+      );
+    expect(summary(Date.UTC(2024, 4, 25))).toStrictEqual({
+      success: false,
+      kind: 'invalid',
+      code: 'schema_invalid',
+      message: `RecordingStartTime: expected a date-time, got "${Date.UTC(2024, 4, 25)}"`,
+    });
+    expect(summary(1716595200)).toMatchObject({ code: 'schema_invalid' });
+    expect(rooms(Date.UTC(2024, 4, 25) as never)).toMatchObject({ code: 'time_invalid' });
+  });
+
   it('an unreadable time is still time_invalid', () => {
     expect(rooms('2024-13-01T00:00:00Z')).toMatchObject({ code: 'time_invalid' });
   });

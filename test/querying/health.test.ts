@@ -3,7 +3,11 @@ import { CheckpointStore, freshCheckpoint } from '../../src/lib/processing/check
 import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure } from '../../src/lib/processing/fileFailures.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth, REPLACED_FILES_LISTED } from '../../src/lib/querying/health.js';
-import { newTableStore } from '../support/storage.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, newContainer, newTableStore, testDeps } from '../support/storage.js';
+
+const HOUR = 3_600_000;
 
 describe('readHealth: replaced files', () => {
   it('counts the replacements per container and lists the newest replaced files first, bounded', async () => {
@@ -88,5 +92,36 @@ describe('readHealth: containers no setting names', () => {
     const asked = await readHealth(tables, ['insights-logs-usage']);
     expect(asked.status).toBe('ok');
     expect(asked.containers.map((container) => container.container)).toEqual(['insights-logs-usage']);
+  });
+});
+
+describe('readHealth: lag', () => {
+  it('a record stamped hours after it was read (a local time taken for UTC) does not hide the lag', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const records = roomsRecords(20, 71);
+    const newest = Math.max(...records.map((record) => Date.parse(String(record['time']))));
+    // Read four hours before the newest record's time: within the tolerance for future times.
+    const readAt = newest - 4 * HOUR;
+    await appendToBlob(container, blobPath(0), asJsonLines(records));
+    const outcome = await processFile({ container: container.containerName, path: blobPath(0) }, { ...testDeps(tables), now: () => readAt });
+    expect(outcome).toMatchObject({ records: 20, badLines: 0 });
+
+    const later = (await readHealth(tables, [container.containerName], readAt + 2 * HOUR)).containers[0];
+    expect(later?.newestRecordAt).toBe(new Date(readAt).toISOString());
+    expect(later?.lagSeconds).toBe(2 * 3600);
+  });
+
+  it('records read before their time give the newest record time itself', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const records = roomsRecords(20, 72);
+    const newest = Math.max(...records.map((record) => Date.parse(String(record['time']))));
+    await appendToBlob(container, blobPath(0), asJsonLines(records));
+    await processFile({ container: container.containerName, path: blobPath(0) }, { ...testDeps(tables), now: () => newest + HOUR });
+
+    const health = (await readHealth(tables, [container.containerName], newest + 3 * HOUR)).containers[0];
+    expect(health?.newestRecordAt).toBe(new Date(newest).toISOString());
+    expect(health?.lagSeconds).toBe(3 * 3600);
   });
 });

@@ -82,7 +82,13 @@ export interface TimeBounds {
   readonly latest: number;
 }
 
-/** The bounds of a run that started at `now`. */
+/**
+ * The times whose ISO text has a four-digit year, whatever the settings: keys and filters cut and
+ * compare that text, so year 10000 (`+010000-...`) would merge hours and sort before 2024.
+ */
+export const WRITABLE_TIMES: TimeBounds = { earliest: Date.parse('0000-01-01T00:00:00.000Z'), latest: Date.parse('9999-12-31T23:59:59.999Z') };
+
+/** The bounds of a run that started at `now`, within WRITABLE_TIMES. */
 export function timeBoundsAt(now: number, earliest = DEFAULT_EARLIEST_RECORD_TIME, maxFutureMs = DEFAULT_MAX_FUTURE_MS): TimeBounds {
-  return { earliest, latest: now + maxFutureMs };
+  return { earliest: Math.max(WRITABLE_TIMES.earliest, earliest), latest: Math.min(WRITABLE_TIMES.latest, now + maxFutureMs) };
 }

@@ -49,7 +49,10 @@ export function toBoolean(value: unknown): unknown {
 export function toTime(value: unknown): unknown {
   if (isAbsent(value)) return null;
   const ms = parseLogTime(value);
-  return ms === null ? value : ms;
+  if (ms !== null) return ms;
+  // A number is no time here, as in `time` (epoch seconds or milliseconds? nothing says): as text,
+  // the schema's number refuses it instead of taking it for milliseconds.
+  return typeof value === 'number' ? String(value) : value;
 }
 
 /** A value for a message: strings quoted and cut to 40 characters, objects named by their kind. */

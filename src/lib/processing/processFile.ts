@@ -346,7 +346,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         badLines: checkpoint.badLines + outcome.badLines + refused - (tailRead ? 1 : 0),
         bytes: checkpoint.bytes + consumed - (tailRead ? tailRead.end - tailRead.offset : 0),
         updatedAt: new Date(now()).toISOString(),
-        lastRecordAt: maxIso(checkpoint.lastRecordAt, outcome.lastRecordAt),
+        // No later than the read: one record stamped hours ahead (a local time taken for UTC) would hide the lag until then.
+        lastRecordAt: maxIso(checkpoint.lastRecordAt, notAfter(outcome.lastRecordAt, new Date(now()).toISOString())),
       });
       const applied = await writer.commit(
         {
@@ -633,6 +634,11 @@ function withStat(checkpoint: Checkpoint, stat: LogFileStat, location: string | 
  */
 function touchedInPlace(checkpoint: Checkpoint, stat: LogFileStat, location: string | null): boolean {
   return location !== null && location === checkpoint.readFrom && stat.length === checkpoint.length;
+}
+
+/** `time`, or `limit` when it is later (ISO times compare as strings). */
+function notAfter(time: string | null, limit: string): string | null {
+  return time !== null && time > limit ? limit : time;
 }
 
 function maxIso(a: string | null, b: string | null): string | null {

@@ -206,7 +206,7 @@ export interface ContainerHealth {
   newestFileSeenAt: string | null;
   /** When a file of this container last had new data processed. */
   lastProcessedAt: string | null;
-  /** Time of the newest record read. */
+  /** Time of the newest record read, no later than when it was read (a record stamped ahead does not hide the lag). */
   newestRecordAt: string | null;
   /** Seconds from the newest record read to now. */
   lagSeconds: number | null;
