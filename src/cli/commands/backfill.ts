@@ -40,6 +40,13 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',
     );
+    if (flags.until !== undefined && done.filesDone > 0) {
+      // Azure Monitor files a record by when it arrived: the hours before --until end in later files.
+      err.write(
+        `note: --until selects files by the hour in their path; records of the last hours before ${new Date(flags.until).toISOString()} that arrived late ` +
+          `are in later hours' files, not read by this run: for whole days, run again with a later --until (nothing is counted twice)\n`,
+      );
+    }
     for (const { container, error } of done.containersFailed) err.write(`error: ${oneLine(`${container}: could not be listed (${error})`)}\n`);
     if (done.containersFailed.length > 0) {
       throw new Error(`${done.containersFailed.length} container(s) could not be listed: ${done.containersFailed[0]?.error}; run backfill again`);
