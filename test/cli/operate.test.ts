@@ -141,6 +141,12 @@ describe('operating commands', () => {
     expect(health).toMatch(/simulated/);
     expect(health).not.toContain(new Date().toISOString().slice(0, 4));
     expect(demo.stdout).toMatch(/^ {2}npx acs-logs query calls .*--format json$/m);
+    // The hours it suggests are hours it wrote: the command answers rows.
+    const suggested = /^ {2}npx acs-logs (query rooms-operations .*)$/m.exec(demo.stdout)?.[1];
+    expect(suggested).toContain('--from 2024-05-25T09:00Z --to 2024-05-25T10:00Z');
+    const hours = await cli(suggested!.split(' '));
+    expect(hours.code, hours.stderr).toBe(0);
+    expect(hours.stdout.trim().split('\n').length).toBeGreaterThan(1);
     // Run again: the demo starts from empty and shows the same numbers.
     const again = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(/Done: (\d+) records/.exec(again.stdout)?.[1]).toBe(done?.[1]);

@@ -121,13 +121,17 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt'], { maxWidth: width }));
 
     const dir = flags.dataDir;
+    // Hours the demo wrote: from its second hour (its first when there is one), three at most.
+    const from = DEMO_START + (flags.hours > 1 ? HOUR : 0);
+    const to = Math.min(DEMO_START + flags.hours * HOUR, from + 3 * HOUR);
+    const minute = (time: number): string => new Date(time).toISOString().slice(0, 16) + 'Z';
     out.write(
       '\nQuery further (the data stays in ' +
         dir +
         '):\n' +
         `  npx acs-logs query calls --data-dir ${dir} --format json\n` +
         `  npx acs-logs query recording-operations --granularity hour --data-dir ${dir}\n` +
-        `  npx acs-logs query rooms-operations --granularity hour --from 2024-05-25T09:00Z --to 2024-05-25T12:00Z --data-dir ${dir} --format csv\n` +
+        `  npx acs-logs query rooms-operations --granularity hour --from ${minute(from)} --to ${minute(to)} --data-dir ${dir} --format csv\n` +
         `  npx acs-logs quarantine list --data-dir ${dir}\n`,
     );
     out.write(`\nOpen the dashboard: npx acs-logs serve --data-dir ${dir}   (then http://127.0.0.1:7071/)\n`);
