@@ -93,6 +93,7 @@ describe('watch rides out a storage outage', () => {
       expect(Date.now() - sent, done.stderr).toBeLessThan(10_000);
       expect(done.code, done.stderr).toBe(0);
       expect(done.stdout).toMatch(/^stopped: 0 records processed/m);
+      expect(done.stderr).not.toMatch(/still run/);
     } finally {
       if (watching.child.exitCode === null) watching.child.kill('SIGKILL');
     }

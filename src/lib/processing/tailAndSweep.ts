@@ -97,7 +97,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       code: classified.code,
       message: classified.message,
     });
-    deps.logger.warn(phase === 'tail' ? 'the tail failed; the sweep still runs' : 'the sweep of a container failed; the others still run', {
+    const goesOn = stopping() ? 'stopping' : phase === 'tail' ? 'the sweep still runs' : 'the others still run';
+    deps.logger.warn(`${phase === 'tail' ? 'the tail failed' : 'the sweep of a container failed'}; ${goesOn}`, {
       ...(container === undefined ? {} : { container }),
       error: classified.message,
     });
