@@ -21,6 +21,7 @@ import { packageVersion } from './packageRoot.js';
 import { oneLine, printableLines } from './printable.js';
 import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
+import type { QueryFlags } from './commands/query.js';
 import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
@@ -101,8 +102,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       )
       .option('--columns <names>', 'only these fields, comma-separated (any format; an unknown name lists the valid ones)')
       .option('--wide', 'tables show every field, uncut (JSON and CSV always do)'),
-  ).action(async (view: string, flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/query.js')).queryCommand(view, early, out, err));
+  ).action(async (view: string, flags: QueryFlags, command: Command) => {
+    const given: QueryFlags = { ...flags, granularityGiven: command.getOptionValueSource('granularity') === 'cli' };
+    await withStorage(given, async (early) => (await import('./commands/query.js')).queryCommand(view, early, out, err));
   });
 
   storageOptions(
@@ -113,10 +115,16 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectStorageContainer)
         .option('--prefix <p>', 'only blobs whose path starts with this (e.g. resourceId=/SUBSCRIPTIONS/<id>/)')
         .option('--since <date>', 'only files of hours from this ISO date-time (UTC); a path without an hour: by its last change', isoDate)
-        .option('--until <date>', 'only files of hours before this ISO date-time (UTC); a path without an hour: by its last change', isoDate),
+        .option('--until <date>', 'only files of hours before this ISO date-time (UTC); a path without an hour: by its last change', isoDate)
+        // query's names for a range, taken only to say which ones backfill has.
+        .addOption(new Option('--from <date>').hideHelp())
+        .addOption(new Option('--to <date>').hideHelp()),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
-  ).action(async (flags) => {
+  ).action(async (flags: { from?: string; to?: string } & Parameters<typeof withStorage>[0]) => {
+    if (flags.from !== undefined || flags.to !== undefined) {
+      throw new UsageError(`backfill selects files by the hour in their path: give --since/--until, not ${flags.from !== undefined ? '--from' : '--to'}`);
+    }
     await withStorage(flags, async (early) => (await import('./commands/backfill.js')).backfillCommand(early, out, err));
   });
 
@@ -147,7 +155,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       )
       .option('--fail-on-degraded', 'exit with code 3 when the status is degraded (for scripts and probes)'),
   ).action(async (flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/health.js')).healthCommand(early, out));
+    await withStorage(flags, async (early) => (await import('./commands/health.js')).healthCommand(early, out, err));
   });
 
   storageOptions(
@@ -222,7 +230,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
       )
       .option('--path <p>', 'only this file (its path as "quarantine list" shows it, or cut as its table shows it: "…" and the end)')
-      .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")')
+      .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")', nonEmpty)
       .option('--undo', 'take the dismissal of the chosen entries back'),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineDismissCommand(early, out));

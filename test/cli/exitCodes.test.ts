@@ -35,6 +35,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['backfill', '--since', 'bad'],
     ['backfill', '--since', '2024-06-01', '--until', '2024-05-01'],
     ['backfill', '--bogus'],
+    ['backfill', '--from', '2024-05-01'],
     ['backfill', '--concurrency', 'x'],
     ['backfill', '--connection-string', 'garbage'],
     ['backfill', '--container', ''],
@@ -58,6 +59,8 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['generate', '--out', 'never-written', '--hours', '100000000'],
     ['generate', '--out', 'never-written', '--from', '2024-01-01', '--to', '2026-01-01'],
     ['generate', '--hours', '0x10'],
+    ['generate', '--out', 'never-written', '--resources', '20000'],
+    ['generate', '--out', 'never-written', '--rooms-per-hour', '100000000'],
   ],
   'quarantine list': [
     ['quarantine', 'list', '--format', 'yaml'],
@@ -74,6 +77,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['quarantine', 'dismiss'],
     ['quarantine', 'dismiss', '--code', 'bogus'],
     ['quarantine', 'dismiss', '--container', 'c', '--reason', 'x'.repeat(1001)],
+    ['quarantine', 'dismiss', '--container', 'c', '--reason', ' '],
     ['quarantine', 'dismiss', '--container', 'c', '--connection-string', 'garbage'],
   ],
   demo: [

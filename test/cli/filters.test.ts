@@ -141,11 +141,15 @@ describe('filters forgive', () => {
       ['rooms-operations', '--from', '2024-05-25', '--to', '2024-05-26'],
       ['rooms-operations', '--granularity', 'hour', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z'],
       ['rooms', '--from', '2024-05-25T01:00Z'],
-      ['calls', '--granularity', 'hour', '--from', '2024-05-25T01:30Z'],
+      ['calls', '--from', '2024-05-25T01:30Z'],
     ]) {
       const run = await runInProcess(['query', ...args, ...storage]);
       expect(run.stderr, args.join(' ')).not.toMatch(/note:/);
     }
+    // --granularity given to a view without buckets changes nothing, and says so.
+    const calls = await runInProcess(['query', 'calls', '--granularity', 'hour', ...storage]);
+    expect(calls.code).toBe(0);
+    expect(calls.stderr).toMatch(/^note: --granularity does not apply to calls, whose rows are one per call$/m);
     // Retirement sums whole days at any granularity: an hour inside a day is told so.
     for (const granularity of ['hour', 'day']) {
       const retirement = await runInProcess([

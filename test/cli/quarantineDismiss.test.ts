@@ -29,6 +29,8 @@ const lines = (records: readonly Record<string, unknown>[]): string => records.m
 describe('quarantine dismiss', () => {
   it('a UTF-16 file converted and processed by hand: its entry is dismissed, health is ok again, and --undo brings it back', async () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    // An empty list says why.
+    expect((await cli(['quarantine', 'list', ...storage])).stderr).toMatch(/^note: no line has been quarantined in tables \S+\* of account devstoreaccount1/);
     const text = lines([createRoom(1), createRoom(2)]);
     const utf16 = path.join(work, 'notepad.json');
     await writeFile(utf16, Buffer.from('\ufeff' + text, 'utf16le'));
@@ -42,7 +44,12 @@ describe('quarantine dismiss', () => {
     expect(dismissed).toMatchObject({ code: 0 });
     expect(dismissed.stdout).toMatch(/^dismissed 1 entry \(2 lines\): health no longer counts them/);
     expect((await cli(['health', '--fail-on-degraded', ...storage])).code).toBe(0);
-    expect((await cli(['quarantine', 'list', ...storage])).stdout).toBe('(no rows)\n');
+    const settled = await cli(['quarantine', 'list', ...storage]);
+    expect(settled.stdout).toBe('(no rows)\n');
+    expect(settled.stderr).toBe('note: no entry waits; 1 replayed or dismissed (--all lists them)\n');
+    expect((await cli(['quarantine', 'list', '--code', 'invalid_json', ...storage])).stderr).toMatch(
+      /^note: no line that the filters match has been quarantined/,
+    );
     const all = JSON.parse((await cli(['quarantine', 'list', '--all', '--format', 'json', ...storage])).stdout) as Record<string, unknown>[];
     expect(all).toEqual([expect.objectContaining({ code: 'unsupported_encoding', dismissedBecause: 'converted with iconv', replayedAt: null })]);
     expect(all[0]?.['dismissedAt']).toMatch(/^\d{4}-/);

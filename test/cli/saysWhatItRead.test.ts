@@ -77,6 +77,29 @@ describe('backfill says what it read', () => {
   });
 });
 
+describe('health says when nothing was ever read', () => {
+  it('a store nothing was read into is ok with a note on stderr naming it; once a file is read, no note', async () => {
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const empty = await runInProcess(['health', ...storage, '--fail-on-degraded']);
+    expect(empty.code).toBe(0);
+    expect(empty.stdout).toMatch(/^status: ok/);
+    expect(empty.stderr).toMatch(
+      new RegExp(
+        `^note: no file of the containers shown has been read into tables ${prefix}\\* of account devstoreaccount1 .*run process, backfill or watch first`,
+        'm',
+      ),
+    );
+
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(0), asJsonLines(roomsRecords(5, 91)));
+    expect((await runInProcess(['backfill', ...storage, '--container', container.containerName])).code).toBe(0);
+    const read = await runInProcess(['health', ...storage, '--container', container.containerName, '--format', 'json']);
+    expect(read.code).toBe(0);
+    expect(read.stderr).toBe('');
+  });
+});
+
 describe('generate --out does not write over earlier logs', () => {
   async function sizes(dir: string): Promise<Map<string, number>> {
     const found = new Map<string, number>();

@@ -10,6 +10,15 @@ describe('readAppSettings', () => {
     expect(() => readAppSettings({ [name]: value })).toThrow(new SettingError(name, `${name} must be a whole number > 0, got "${value}"`));
   });
 
+  it('names the spellings a count takes (no fraction), and a count too large to be exact as too large', () => {
+    expect(() => readAppSettings({ ACS_LOGS_FILE_CONCURRENCY: '0' })).toThrow(
+      'ACS_LOGS_FILE_CONCURRENCY must be a positive number, got "0" (plain digits such as 4096: no fraction, exponent, hex or sign)',
+    );
+    expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '9007199254740993' })).toThrow(
+      'ACS_LOGS_MAX_LINE_BYTES must be at most 9,007,199,254,740,991, got "9007199254740993"',
+    );
+  });
+
   it.each([
     ['ACS_LOGS_FILE_CONCURRENCY', '0'],
     ['ACS_LOGS_MAX_LINE_BYTES', '-1'],

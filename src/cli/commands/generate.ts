@@ -52,6 +52,10 @@ async function countLogFiles(dir: string): Promise<number> {
 
 /** The longest period one `generate` writes. */
 export const MAX_GENERATED_HOURS = 366 * 24;
+/** As many resources as the generator simulates. */
+export const MAX_GENERATED_RESOURCES = 10_000;
+/** Rooms or calls per resource and hour: 100,000 calls an hour is about 4 GB of logs an hour already. */
+export const MAX_GENERATED_RATE = 100_000;
 
 export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   if (flags.to !== undefined && flags.hours !== undefined) throw new UsageError('give --to or --hours, not both');
@@ -62,6 +66,13 @@ export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   // A typo (an extra zero or three) would otherwise write until the disk is full.
   if (to - base.from > MAX_GENERATED_HOURS * HOUR)
     throw new UsageError(`at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} hours (366 days) of logs at once`);
+  if (flags.resources > MAX_GENERATED_RESOURCES) throw new UsageError(`--resources must be at most ${MAX_GENERATED_RESOURCES.toLocaleString('en-US')}`);
+  for (const [flag, rate] of [
+    ['--rooms-per-hour', flags.roomsPerHour],
+    ['--calls-per-hour', flags.callsPerHour],
+  ] as const) {
+    if (rate > MAX_GENERATED_RATE) throw new UsageError(`${flag} must be at most ${MAX_GENERATED_RATE.toLocaleString('en-US')} (per resource and hour)`);
+  }
   return { ...base, to, resources: flags.resources, roomsPerHour: flags.roomsPerHour, callsPerHour: flags.callsPerHour, failureRate: flags.failureRate };
 }
 

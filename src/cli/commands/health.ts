@@ -7,7 +7,7 @@ import { durationText } from '../../lib/durationText.js';
 import { ExitStatus } from '../errors.js';
 import { render, terminalSafeJson } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { printable } from '../printable.js';
+import { oneLine, printable } from '../printable.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -60,9 +60,10 @@ function widest(text: string): number {
 }
 
 /** `acs-logs health`: what `/api/health` returns, read from the same tables. */
-export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStream): Promise<Health> {
+export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<Health> {
   const settings = cliSettings(flags);
   const storage = await openStorage(flags, settings.tablePrefix);
+  const where = `tables ${settings.tablePrefix}* of ${storage.where}`;
   let health: Health;
   try {
     // Single files given to `process` live in the container `local`: by default their health shows too.
@@ -72,6 +73,15 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
     health = await readHealth(storage.tables, containers, Date.now(), { alsoFound: given.length === 0 });
   } finally {
     await storage.close();
+  }
+  // "ok" only says that nothing failed: a store nothing was ever read into (a mistyped --data-dir) says so too.
+  if (health.containers.every((container) => container.files === 0 && container.quarantined === 0)) {
+    err.write(
+      oneLine(
+        `note: no file of the containers shown has been read into ${where} yet, so nothing has failed either: ` +
+          'run process, backfill or watch first, or check which store (and --container) you meant',
+      ) + '\n',
+    );
   }
   // The table leaves out `local` while no single file was ever given to `process` (JSON keeps every container).
   const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);

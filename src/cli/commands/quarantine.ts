@@ -51,11 +51,16 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
     const blocks: QuarantineBlockEntry[] = [];
     /** Containers with entries, for a --container that has none (a typo, or `local` for files given to process). */
     const containers = new Set<string>();
+    /** Entries the filters match that were replayed or dismissed: listed only with --all. */
+    let settled = 0;
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
       containers.add(line.container);
       if (flags.container && line.container !== flags.container) continue;
       if (flags.code && !hasCode(line, flags.code)) continue;
-      if (!isPending(line) && !flags.all) continue;
+      if (!isPending(line) && !flags.all) {
+        settled++;
+        continue;
+      }
       // Rows written before runs existed hold one line.
       const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
       if (format === 'table') blocks.push(entry);
@@ -65,6 +70,14 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       const known = [...containers].sort().map((name) => printable(name));
       err?.write(
         `note: no entry of container "${printable(flags.container)}"; ${known.length > 0 ? `entries are in ${known.join(', ')}` : 'no container has entries'}\n`,
+      );
+    } else if (blocks.length === 0 && rows.length === 0) {
+      // An empty list says why: nothing bad was read, or what was is settled.
+      const filtered = flags.container !== undefined || flags.code !== undefined ? ' that the filters match' : '';
+      err?.write(
+        settled > 0
+          ? `note: no entry${filtered} waits; ${settled} replayed or dismissed (--all lists them)\n`
+          : `note: no line${filtered} has been quarantined in tables ${pipeline.settings.tablePrefix}* of ${pipeline.storage.where}\n`,
       );
     }
     // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.

@@ -14,6 +14,8 @@ import { chooseColumns, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
+  /** `--granularity` was typed, not defaulted (not a flag: set by the program). */
+  granularityGiven?: boolean;
   from?: string;
   to?: string;
   resource?: string;
@@ -35,6 +37,14 @@ export function parseFilters(view: string, flags: QueryFlags): ViewFilters {
   return result.filters;
 }
 
+/** What the rows of the views without time buckets are, for the note on `--granularity`. */
+const UNBUCKETED_ROWS: Readonly<Record<string, string>> = {
+  rooms: 'one per room',
+  calls: 'one per call',
+  retirement: 'months',
+  'recordings-per-call': 'counts of calls by their number of recordings',
+};
+
 /** `acs-logs query <view>`: prints one view as a table, JSON or CSV. */
 export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
   const filters = parseFilters(view, flags);
@@ -49,6 +59,10 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
   try {
     const note = bucketNote(filters, definition, (unit) => `--granularity ${unit}`);
     if (note !== undefined) err.write(`note: ${note}\n`);
+    // Views without buckets take the flag (a script may pass it to every view) but say it changes nothing.
+    if (flags.granularityGiven && !definition.columns.includes('bucket')) {
+      err.write(`note: --granularity does not apply to ${view}, whose rows are ${UNBUCKETED_ROWS[view] ?? 'not buckets'}\n`);
+    }
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;

@@ -157,21 +157,26 @@ function isoTime(env: NodeJS.ProcessEnv, name: string, fallback: number): number
   return value;
 }
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function positiveNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  spellings = 'plain digits such as 4096 or 0.5: no exponent, hex or sign',
+): number {
   const text = env[name];
   if (text === undefined || text === '') return fallback;
   // Plain decimals only: Number() would also take "1e3", "0x10" and "Infinity".
   const value = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? Number(text) : NaN;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new SettingError(name, `${name} must be a positive number, got "${text}" (plain digits such as 4096 or 0.5: no exponent, hex or sign)`);
+  if (!Number.isFinite(value) || value <= 0) throw new SettingError(name, `${name} must be a positive number, got "${text}" (${spellings})`);
   return value;
 }
 
 /** Counts (files in parallel, bytes): `0.5` would mean no file at all, or a RangeError per file. */
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
-  const value = positiveNumber(env, name, fallback);
-  if (!Number.isSafeInteger(value) || (env[name] ?? '').includes('.')) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
-  if (value > max) throw new SettingError(name, `${name} must be at most ${max.toLocaleString('en-US')}, got "${env[name]}"`);
+  const value = positiveNumber(env, name, fallback, 'plain digits such as 4096: no fraction, exponent, hex or sign');
+  if ((env[name] ?? '').includes('.')) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
+  // Too large to be exact is too large, not "not whole".
+  if (value > max || !Number.isSafeInteger(value)) throw new SettingError(name, `${name} must be at most ${max.toLocaleString('en-US')}, got "${env[name]}"`);
   return value;
 }
 
