@@ -39,12 +39,37 @@ describe('query tables fit a terminal', () => {
       const run = await runInProcess(['query', view, '--granularity', granularity, ...storage]);
       expect(run.code, run.stderr).toBe(0);
       const [header, rule, ...rows] = lines(run.stdout);
-      const expected = (VIEWS[view]?.tableColumns ?? []).map((column) => (column === 'durationMs' ? 'ms p50/p95/p99' : column));
+      const defaults = VIEWS[view]?.tableColumns ?? [];
+      // Two resources in 80 columns: a bucketed table that leaves the resource out says so, else rows would look like repeats.
+      if (defaults[0] === 'bucket' && !defaults.includes('resourceId')) {
+        expect(run.stderr).toMatch(new RegExp(`^note: these rows are of 2 resources, .*--columns bucket,resourceId,${defaults.slice(1).join(',')}$`, 'm'));
+      }
+      const expected = defaults.map((column) => (column === 'durationMs' ? 'ms p50/p95/p99' : column));
       expect(header?.split(/\s{2,}/).map((cell) => cell.trim())).toEqual(expected);
       expect(rule).toMatch(/^─+( {2}─+)+$|^─+$/);
       expect(rows.length).toBeGreaterThan(0);
       for (const line of lines(run.stdout)) expect([...line].length, line).toBeLessThanOrEqual(80);
       expect(run.stdout).not.toMatch(/\d+ items|\[object Object\]/);
+    }
+  });
+
+  it('a table of one resource leaves the resource out where its default columns do; of several, shows it where the header fits', async () => {
+    const [one] = await json('recording-operations');
+    const run = await runInProcess(['query', 'recording-operations', '--resource', String(one?.['resourceId']), ...storage]);
+    expect(lines(run.stdout)[0]?.split(/\s{2,}/)).toEqual(['bucket', 'operationName', 'resultSignature', 'sdkType', 'count', 'ms p50/p95/p99']);
+    expect(run.stderr).toBe('');
+    // Where the header fits, the resource is shown instead.
+    process.env['COLUMNS'] = '120';
+    try {
+      const both = await runInProcess(['query', 'call-quality', ...storage]);
+      expect(
+        lines(both.stdout)[0]
+          ?.split(/\s{2,}/)
+          .slice(0, 3),
+      ).toEqual(['bucket', 'resourceId', 'mediaType']);
+      expect(both.stderr).toBe('');
+    } finally {
+      delete process.env['COLUMNS'];
     }
   });
 

@@ -10,6 +10,8 @@ import { nothingFound } from '../queryNotes.js';
 import { bucketNote } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
+import { displayWidth } from '../displayWidth.js';
+import { tableColumn } from '../cells.js';
 import { chooseColumns, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
@@ -35,6 +37,17 @@ export function parseFilters(view: string, flags: QueryFlags): ViewFilters {
   );
   if (!result.success) throw new UsageError(result.message);
   return result.filters;
+}
+
+/** How many resources the rows of a bucketed table are of, when its columns leave the resource out (else 0). */
+function resourcesHidden(columns: readonly string[], rows: readonly object[]): number {
+  if (columns.includes('resourceId') || columns[0] !== 'bucket') return 0;
+  return new Set(rows.map((row) => (row as { resourceId?: unknown }).resourceId)).size;
+}
+
+/** The width of a table's header line: cells are cut to fit, headers never. */
+function headerWidth(columns: readonly string[]): number {
+  return columns.reduce((width, column) => width + displayWidth(tableColumn(column).header), 0) + 2 * (columns.length - 1);
 }
 
 /** What the rows of the views without time buckets are, for the note on `--granularity`. */
@@ -65,10 +78,22 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     }
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
-    const shown = format === 'table' ? collapseRows(view, rows, choice.columns) : rows;
+    let columns = choice.columns;
+    if (format === 'table' && flags.columns === undefined && !flags.wide) {
+      const resources = resourcesHidden(columns, rows);
+      const withResource = ['bucket', 'resourceId', ...columns.slice(1)];
+      if (resources > 1 && headerWidth(withResource) <= terminalWidth(out)) columns = withResource;
+      else if (resources > 1) {
+        err.write(
+          `note: these rows are of ${resources} resources, which this table leaves out to fit the terminal: ` +
+            `give --resource for one, or --columns ${withResource.join(',')}\n`,
+        );
+      }
+    }
+    const shown = format === 'table' ? collapseRows(view, rows, columns) : rows;
     await writeChunks(
       out,
-      renderChunks(shown, format, choice.columns, {
+      renderChunks(shown, format, columns, {
         granularity: filters.granularity,
         maxWidth: choice.fit ? terminalWidth(out) : undefined,
         terminal: isTerminal(out),
