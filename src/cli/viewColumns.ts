@@ -1,5 +1,7 @@
 import { VIEWS } from '../lib/querying/views.js';
 import { UsageError } from './errors.js';
+import { tableColumn } from './cells.js';
+import { displayWidth } from './displayWidth.js';
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -36,4 +38,23 @@ export function chooseColumns(view: string, fields: readonly string[], flags: Co
 /** The columns a table shows by default: the few that answer the view's question, whose headers fit 80 characters. */
 export function defaultTableColumns(view: string, fields: readonly string[]): readonly string[] {
   return Object.hasOwn(VIEWS, view) ? (VIEWS[view]?.tableColumns ?? fields) : fields;
+}
+
+/**
+ * A bucketed table whose default columns leave out the resource (to fit 80 characters), over rows
+ * of several resources, would show rows that look like repeats: it shows `resourceId` after the
+ * bucket where the header still fits `width`, and otherwise a note says how to see it.
+ */
+export function showResources(columns: readonly string[], rows: readonly object[], width: number): { columns: readonly string[]; note?: string } {
+  if (columns.includes('resourceId') || columns[0] !== 'bucket') return { columns };
+  const resources = new Set(rows.map((row) => (row as { resourceId?: unknown }).resourceId)).size;
+  if (resources < 2) return { columns };
+  const withResource = ['bucket', 'resourceId', ...columns.slice(1)];
+  // Cells are cut to fit; headers never are.
+  const header = withResource.reduce((sum, column) => sum + displayWidth(tableColumn(column).header), 0) + 2 * (withResource.length - 1);
+  if (header <= width) return { columns: withResource };
+  return {
+    columns,
+    note: `these rows are of ${resources} resources, which this table leaves out to fit the terminal: give --resource for one, or --columns ${withResource.join(',')}`,
+  };
 }
