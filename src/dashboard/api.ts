@@ -13,6 +13,8 @@ export interface ViewRows<T> {
   rows: T[];
   /** Rows remained after MAX_PAGES pages. */
   truncated: boolean;
+  /** What to know to read the rows right (a range inside a bucket counts the whole bucket). */
+  notes: string[];
 }
 
 export interface Api {
@@ -41,17 +43,19 @@ export function createApi(apiRoot: string, key: string | null): Api {
   return {
     async view<T>(view: string, filters: URLSearchParams): Promise<ViewRows<T>> {
       const rows: T[] = [];
+      const notes = new Set<string>();
       let token: string | null = null;
       for (let page = 0; page < MAX_PAGES; page++) {
         const params = new URLSearchParams(filters);
         params.set('pageSize', String(PAGE_SIZE));
         if (token) params.set('continuationToken', token);
-        const body = (await get(`query/${encodeURIComponent(view)}`, params)) as { rows: T[]; continuationToken: string | null };
+        const body = (await get(`query/${encodeURIComponent(view)}`, params)) as { rows: T[]; notes?: string[]; continuationToken: string | null };
         rows.push(...body.rows);
+        for (const note of body.notes ?? []) notes.add(note);
         token = body.continuationToken;
-        if (!token) return { rows, truncated: false };
+        if (!token) return { rows, truncated: false, notes: [...notes] };
       }
-      return { rows, truncated: true };
+      return { rows, truncated: true, notes: [...notes] };
     },
     // 503 (storage unreachable) still has a JSON body worth showing.
     health: async <T>() => {

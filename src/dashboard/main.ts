@@ -52,6 +52,7 @@ const toInput = byId<HTMLInputElement>('to');
 const granularityInput = byId<HTMLSelectElement>('granularity');
 const resourceInput = byId<HTMLSelectElement>('resource');
 const statusLine = byId<HTMLElement>('load-status');
+const queryNotes = byId<HTMLElement>('query-notes');
 
 function showState(): void {
   fromInput.value = state.from;
@@ -190,6 +191,9 @@ async function load(): Promise<void> {
   const step = state.granularity === 'day' ? 86_400 : 3_600;
   let rows = 0;
   let failed = 0;
+  // The API's notes on the filters (a range inside a bucket), once each, with the view when only one gives it.
+  const notes = new Map<string, string[]>();
+  queryNotes.hidden = true;
   const fill = async (id: string, parts: Part[]): Promise<void> => {
     const results = await Promise.all(parts.map((part) => part.result));
     if (!current()) return;
@@ -197,8 +201,11 @@ async function load(): Promise<void> {
     parts.forEach((part, i) => {
       const result = results[i] as Settled<ViewRows<unknown>>;
       if (result.status === 'rejected') failed++;
+      else for (const note of result.value.notes) notes.set(note, [...(notes.get(note) ?? []), part.view]);
       rows += drawPart(body, part, result);
     });
+    replaceChildren(queryNotes, ...[...notes].map(([note, views]) => h('span', {}, views.length === 1 ? `${views[0]}: ${note}` : note)));
+    queryNotes.hidden = notes.size === 0;
     fillResources();
   };
   const health = settle(api.health<Health>()).then((result) => {

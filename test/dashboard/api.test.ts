@@ -14,11 +14,12 @@ describe('the dashboard reading the API', () => {
       urls.push(url);
       expect((init?.headers as Record<string, string>)['x-functions-key']).toBe('k');
       const token = new URL(url, 'http://x').searchParams.get('continuationToken');
-      return json(200, { rows: [{ page: token ?? 'first' }], continuationToken: token === null ? 't1' : token === 't1' ? 't2' : null });
+      // Each page carries the same notes (they are about the filters): the result has them once.
+      return json(200, { rows: [{ page: token ?? 'first' }], notes: ['n'], continuationToken: token === null ? 't1' : token === 't1' ? 't2' : null });
     });
     vi.stubGlobal('fetch', fetchMock);
     const result = await createApi('/api/', 'k').view('rooms', new URLSearchParams({ granularity: 'hour', resource: 'a b' }));
-    expect(result).toEqual({ rows: [{ page: 'first' }, { page: 't1' }, { page: 't2' }], truncated: false });
+    expect(result).toEqual({ rows: [{ page: 'first' }, { page: 't1' }, { page: 't2' }], truncated: false, notes: ['n'] });
     expect(urls[0]).toBe('/api/query/rooms?granularity=hour&resource=a+b&pageSize=5000');
     expect(urls[2]).toBe('/api/query/rooms?granularity=hour&resource=a+b&pageSize=5000&continuationToken=t2');
   });

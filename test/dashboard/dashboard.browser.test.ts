@@ -322,6 +322,10 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.fill('#to', '2024-05-25T03:00Z');
     await page.selectOption('#granularity', 'hour');
     await ready(page);
+    // Whole hours: only retirement, which sums whole days, has a note.
+    expect(await page.$$eval('#query-notes span', (spans) => spans.map((span) => span.textContent?.split(':').slice(0, 2).join(':')))).toEqual([
+      'retirement: this view sums whole days',
+    ]);
     await page.selectOption('#resource', resources[1]);
     await ready(page);
     const params = { from: '2024-05-25T01:00Z', to: '2024-05-25T03:00Z', resource: resources[1]! };
@@ -458,6 +462,18 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(Object.fromEntries(url.searchParams)).toEqual({ code: 'k+1', granularity: 'day' });
     expect(keys.length).toBe(11);
     expect(new Set(keys)).toEqual(new Set(['k+1']));
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it("shows the API's notes on the filters once each: a range inside an hour counts whole hours", async () => {
+    const { page, problems } = await openPage('?from=2024-05-25T01:30Z&to=2024-05-25T03:00Z');
+    const notes = await page.$$eval('#query-notes span', (spans) => spans.map((span) => span.textContent));
+    expect(notes).toEqual([
+      'rows are whole hours (granularity=hour): 2024-05-25T01:30:00.000Z falls inside an hour, and each row counts its whole hour',
+      'retirement: this view sums whole days: 2024-05-25T01:30:00.000Z and 2024-05-25T03:00:00.000Z fall inside a day, and the whole of those days is counted',
+    ]);
+    expect(await page.isVisible('#query-notes')).toBe(true);
     expect(problems).toEqual([]);
     await page.close();
   });
