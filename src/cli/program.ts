@@ -22,6 +22,7 @@ import { oneLine, printableLines } from './printable.js';
 import { checkSettingFlags, processingOptions, type SettingFlags } from './settings.js';
 import type { StorageRetries } from './storageSession.js';
 import type { QueryFlags } from './commands/query.js';
+import type { BackfillFlags } from './commands/backfill.js';
 import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
@@ -121,7 +122,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .addOption(new Option('--to <date>').hideHelp()),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
-  ).action(async (flags: { from?: string; to?: string } & Parameters<typeof withStorage>[0]) => {
+  ).action(async (flags: BackfillFlags & { from?: string; to?: string }) => {
     if (flags.from !== undefined || flags.to !== undefined) {
       throw new UsageError(`backfill selects files by the hour in their path: give --since/--until, not ${flags.from !== undefined ? '--from' : '--to'}`);
     }
