@@ -77,7 +77,7 @@ describe('operating commands', () => {
       const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
       const watched = await cli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '3']);
       expect(watched.code).toBe(0);
-      expect(watched.stdout).toMatch(/^watching insights-logs-roomsoperational, .* every 1s/);
+      expect(watched.stdout).toMatch(/^watching insights-logs-roomsoperational, .* in the embedded store in \S+ .* every 1s/);
       expect(records).toBeGreaterThan(0);
       expect(Number(/stopped: (\d+) records processed/.exec(watched.stdout)?.[1])).toBe(records);
     } finally {

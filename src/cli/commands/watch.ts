@@ -4,6 +4,7 @@ import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
+import { oneLine } from '../printable.js';
 
 export interface WatchFlags extends StorageFlags {
   container?: string[];
@@ -27,7 +28,7 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   for (const signal of signals) process.once(signal, onSignal);
   const timer = flags.duration === undefined ? undefined : setTimeout(() => stop.abort(), flags.duration * 1000);
   const containers = containersFrom(flags.container, pipeline.settings);
-  out.write(`watching ${containers.join(', ')} every ${flags.interval}s (Ctrl-C to stop)\n`);
+  out.write(oneLine(`watching ${containers.join(', ')} in ${pipeline.storage.where} every ${flags.interval}s (Ctrl-C to stop)`) + '\n');
   let records = 0;
   let failed = 0;
   let overtaken = 0;
