@@ -3,6 +3,7 @@ import path from 'node:path';
 import {
   defaultGenerateOptions,
   generateLogs,
+  MAX_RESOURCES,
   writeLogsToBlobs,
   writeLogsToDirectory,
   type GenerateOptions,
@@ -52,8 +53,6 @@ async function countLogFiles(dir: string): Promise<number> {
 
 /** The longest period one `generate` writes. */
 export const MAX_GENERATED_HOURS = 366 * 24;
-/** As many resources as the generator simulates. */
-export const MAX_GENERATED_RESOURCES = 10_000;
 /** Rooms or calls per resource and hour: 100,000 calls an hour is about 4 GB of logs an hour already. */
 export const MAX_GENERATED_RATE = 100_000;
 
@@ -66,7 +65,7 @@ export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   // A typo (an extra zero or three) would otherwise write until the disk is full.
   if (to - base.from > MAX_GENERATED_HOURS * HOUR)
     throw new UsageError(`at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} hours (366 days) of logs at once`);
-  if (flags.resources > MAX_GENERATED_RESOURCES) throw new UsageError(`--resources must be at most ${MAX_GENERATED_RESOURCES.toLocaleString('en-US')}`);
+  if (flags.resources > MAX_RESOURCES) throw new UsageError(`--resources must be at most ${MAX_RESOURCES.toLocaleString('en-US')}`);
   for (const [flag, rate] of [
     ['--rooms-per-hour', flags.roomsPerHour],
     ['--calls-per-hour', flags.callsPerHour],

@@ -3,6 +3,8 @@ import type { GenerateOptions } from './types.js';
 /** 2024-05-25T00:00:00Z, the day of the bundled samples: defaults never depend on the current date. */
 export const DEFAULT_FROM = Date.UTC(2024, 4, 25, 0, 0, 0);
 const HOUR = 3_600_000;
+/** As many resources as one run simulates. */
+export const MAX_RESOURCES = 10_000;
 
 export function defaultGenerateOptions(overrides: Partial<GenerateOptions> = {}): GenerateOptions {
   const from = overrides.from ?? DEFAULT_FROM;
@@ -28,7 +30,7 @@ export function validateOptions(options: GenerateOptions): void {
   check(Number.isFinite(seed), `seed must be a finite number, got ${seed}`);
   check(Number.isFinite(from) && Number.isFinite(to), 'from and to must be finite epoch milliseconds');
   check(from < to, `from (${from}) must be before to (${to})`);
-  check(Number.isInteger(resources) && resources >= 1 && resources <= 10_000, `resources must be an integer in 1..10000, got ${resources}`);
+  check(Number.isInteger(resources) && resources >= 1 && resources <= MAX_RESOURCES, `resources must be an integer in 1..${MAX_RESOURCES}, got ${resources}`);
   check(Number.isFinite(roomsPerHour) && roomsPerHour >= 0, `roomsPerHour must be >= 0, got ${roomsPerHour}`);
   check(Number.isFinite(callsPerHour) && callsPerHour >= 0, `callsPerHour must be >= 0, got ${callsPerHour}`);
   check(Number.isFinite(failureRate) && failureRate >= 0 && failureRate <= 1, `failureRate must be in 0..1, got ${failureRate}`);

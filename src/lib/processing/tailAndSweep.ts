@@ -174,7 +174,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       yield item;
     }
   };
-  summary.swept += await forEachConcurrently(untilStopped(interleaveListings(listings, failed)), options.fileConcurrency, (listed) =>
+  const listing = interleaveListings(listings, failed);
+  summary.swept += await forEachConcurrently(options.stop ? untilStopped(listing) : listing, options.fileConcurrency, (listed) =>
     run(listed.file, listed.stat),
   );
   for (const container of due.keys()) {
