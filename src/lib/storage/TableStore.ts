@@ -4,6 +4,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
+import { readEntityPage, type PageStart } from './entityPages.js';
 import { boundedKey } from './keys.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
@@ -201,21 +202,16 @@ export class AzureTableStore implements TableStore {
 
   /** The answer to an OData filter, one page (one request) at a time. */
   async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
-    let continuationToken: string | undefined;
+    const client = this.client(logicalName);
+    let start: PageStart | undefined;
     do {
+      const query = { filter, select, top: 1000, start };
       // One page per request; a connection cut while reading a page asks for that page again.
-      const page = await withNetworkRetry(async () => {
-        const pages = this.client(logicalName)
-          .listEntities<Record<string, unknown>>({ queryOptions: { filter, select } })
-          .byPage({ maxPageSize: 1000, continuationToken });
-        const next = await pages.next();
-        return next.done ? undefined : next.value;
-      });
-      if (!page) return;
+      const page = await withNetworkRetry(() => readEntityPage(client, query, true));
       this.requests.reads++;
-      continuationToken = page.continuationToken;
-      yield { rows: page.map(toStoredRow), more: continuationToken !== undefined };
-    } while (continuationToken);
+      start = page.next;
+      yield { rows: page.entities.map(toStoredRow), more: start !== undefined };
+    } while (start);
   }
 
   /** Upserts one row (replace semantics), unconditionally. */

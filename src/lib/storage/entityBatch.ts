@@ -106,7 +106,7 @@ export function keyInUrl(key: string): string {
 }
 
 /** The account URL without its query (a SAS) and without a trailing slash. */
-function accountBase(accountUrl: string): { base: string; query: string } {
+export function accountBase(accountUrl: string): { base: string; query: string } {
   const at = accountUrl.indexOf('?');
   const base = at < 0 ? accountUrl : accountUrl.slice(0, at);
   return { base: base.endsWith('/') ? base.slice(0, -1) : base, query: at < 0 ? '' : accountUrl.slice(at) };
@@ -181,7 +181,7 @@ function detached(text: string): string {
 }
 
 /** The service's error code and message, as the SDK reads them (its message when the body is not OData JSON). */
-function odataError(text: string): { code: string | undefined; message: string } {
+export function odataError(text: string, fallback = 'Transaction Failed'): { code: string | undefined; message: string } {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -191,7 +191,7 @@ function odataError(text: string): { code: string | undefined; message: string }
   const error = (parsed as { 'odata.error'?: { code?: unknown; message?: { value?: unknown } } } | undefined)?.['odata.error'];
   return {
     code: typeof error?.code === 'string' ? error.code : undefined,
-    message: typeof error?.message?.value === 'string' ? error.message.value : 'Transaction Failed',
+    message: typeof error?.message?.value === 'string' ? error.message.value : fallback,
   };
 }
 
