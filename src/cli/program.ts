@@ -286,7 +286,7 @@ export async function runCli(
   });
   refuseRepeatedOptions(program);
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync(helpAsFlag(program, argv), { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -304,6 +304,22 @@ export async function runCli(
     err.write(`acs-logs: ${oneLine(classifyError(error).message)}\n`);
     return 1;
   }
+}
+
+/**
+ * `help quarantine dismiss` as `quarantine dismiss --help`: commander's help command looks up one
+ * word only, and showed the `quarantine` help for it. A word that names no command is left to the
+ * parse, which refuses it as an unknown command.
+ */
+function helpAsFlag(program: Command, argv: readonly string[]): string[] {
+  if (argv[0] !== 'help' || argv.length < 2) return [...argv];
+  const words = argv.slice(1);
+  let command: Command | undefined = program;
+  for (const word of words) {
+    command = command.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
+    if (!command) return words;
+  }
+  return [...words, '--help'];
 }
 
 /** Every usage error ends with this one line rather than the whole help, which would bury the error. */

@@ -139,4 +139,25 @@ describe('exit codes', () => {
   it.each([[['--help']], [['--version']], [['query', '--help']]])('acs-logs %j: exit 0', async (args) => {
     expect((await runInProcess(args)).code).toBe(0);
   });
+
+  it.each(leafCommands(buildProgram(new PassThrough(), new PassThrough())))(
+    'acs-logs help %s: the help of that command, as --help gives it',
+    async (command) => {
+      const words = command.split(' ');
+      const help = await runInProcess(['help', ...words]);
+      const flag = await runInProcess([...words, '--help']);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: acs-logs ${command} `));
+      expect(help.stdout).toBe(flag.stdout);
+    },
+  );
+
+  it.each([
+    [['help', 'nosuch'], 'acs-logs --help'],
+    [['help', 'quarantine', 'nosuch'], 'acs-logs quarantine --help'],
+  ])('acs-logs %j: an unknown command, exit 2', async (args, hint) => {
+    const run = await runInProcess(args);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error: unknown command 'nosuch'\nrun "${hint}" for usage\n`);
+  });
 });
