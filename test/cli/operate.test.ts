@@ -80,6 +80,29 @@ describe('operating commands', () => {
       expect(watched.stdout).toMatch(/^watching insights-logs-roomsoperational, .* in the embedded store in \S+ .* every 1s/);
       expect(records).toBeGreaterThan(0);
       expect(Number(/stopped: (\d+) records processed/.exec(watched.stdout)?.[1])).toBe(records);
+      // Some of the default containers are missing (an hour has no plain call logs): normal, not noted.
+      expect(watched.stderr).not.toMatch(/note:/);
+
+      // A container named and not there yet is said, beside the pass; so is an account without any of them.
+      const named = await cli([
+        'watch',
+        '--data-dir',
+        dataDir,
+        '--interval',
+        '1',
+        '--duration',
+        '2',
+        '--container',
+        'insights-logs-usage',
+        '--container',
+        'insights-logs-typo',
+      ]);
+      expect(named.code).toBe(0);
+      expect(named.stderr).toMatch(/^note: not found yet in the embedded store in .*: insights-logs-typo; watch reads each from its first log record$/m);
+      const none = await cli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '2', '--container', 'insights-logs-typo']);
+      expect(none.stderr).toMatch(
+        /^note: none of the containers exists yet in the embedded store in .*; watch reads each .* check the account, or name the log containers with --container$/m,
+      );
     } finally {
       store.detach();
     }

@@ -99,6 +99,17 @@ describe('watch rides out a storage outage', () => {
     }
   }, 60_000);
 
+  it('storage not answering at all: --duration ends watch at its time, the check for missing containers included', async () => {
+    const dead =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const started = Date.now();
+    const done = await startCli(['watch', '--interval', '1', '--duration', '1', '--connection-string', dead, '--table-prefix', uniquePrefix()]).done;
+    // It took 6–10 s when the check of each container's existence went on retrying after the stop.
+    expect(Date.now() - started, done.stderr).toBeLessThan(5_000);
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).not.toMatch(/note:/);
+  }, 60_000);
+
   it('storage that takes requests and never answers: the first Ctrl-C says a second one stops at once, and the second does', async () => {
     // Requests that have not failed are left to finish after the first Ctrl-C; these never do.
     const silent = createServer((socket) => socket.on('error', () => undefined));

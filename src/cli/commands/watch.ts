@@ -1,5 +1,5 @@
 import { watch } from '../../lib/processing/watch.js';
-import { containersFrom, openPipeline } from '../pipeline.js';
+import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
 import { storageNotices } from '../storageNotices.js';
@@ -29,6 +29,14 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
   const timer = flags.duration === undefined ? undefined : setTimeout(() => stop.abort(), flags.duration * 1000);
   const containers = containersFrom(flags.container, pipeline.settings);
   out.write(oneLine(`watching ${containers.join(', ')} in ${pipeline.storage.where} every ${flags.interval}s (Ctrl-C to stop)`) + '\n');
+  // A missing container lists as empty, which would look like nothing to do. Checked beside the first
+  // pass, never before it: a storage outage must not hold watch up, and the pass reports it itself.
+  void missingContainersNote(pipeline, containers, flags.container !== undefined && flags.container.length > 0, stop.signal).then(
+    (note) => {
+      if (note !== undefined && !stop.signal.aborted) err.write(oneLine(`note: ${note}`) + '\n');
+    },
+    () => undefined,
+  );
   let records = 0;
   let failed = 0;
   let overtaken = 0;
@@ -52,4 +60,21 @@ export async function watchCommand(flags: WatchFlags, out: NodeJS.WritableStream
     for (const signal of signals) process.off(signal, onSignal);
     await pipeline.close();
   }
+}
+
+/**
+ * The containers watch reads that do not exist yet: named when they were asked for by name, or when
+ * none exists (the wrong account, or a diagnostic setting not yet made). Azure Monitor creates a
+ * container with its first record, so the watch goes on and reads it from then on.
+ */
+async function missingContainersNote(pipeline: Pipeline, containers: readonly string[], named: boolean, stop: AbortSignal): Promise<string | undefined> {
+  // Ended by the stop: its retries would keep the process up after the watch.
+  const exists = await Promise.all(containers.map((container) => pipeline.source.containerExists(container, stop)));
+  const missing = containers.filter((_container, i) => !exists[i]);
+  const where = pipeline.storage.where;
+  if (missing.length === containers.length) {
+    return `none of the containers exists yet in ${where}; watch reads each from its first log record, but check the account, or name the log containers with --container`;
+  }
+  if (named && missing.length > 0) return `not found yet in ${where}: ${missing.join(', ')}; watch reads each from its first log record`;
+  return undefined;
 }

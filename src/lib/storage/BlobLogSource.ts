@@ -78,8 +78,12 @@ export class BlobLogSource implements LogSource {
   }
 
   /** Whether the container exists: `list` of a missing one is simply empty. */
-  async containerExists(container: string): Promise<boolean> {
-    return againIfCut(() => this.containerClient(container).exists(), blobReadWasCut);
+  async containerExists(container: string, abortSignal?: AbortSignal): Promise<boolean> {
+    // An abort looks like a cut answer to blobReadWasCut: one asked for is not tried again.
+    return againIfCut(
+      () => this.containerClient(container).exists({ abortSignal }),
+      (error) => abortSignal?.aborted !== true && blobReadWasCut(error),
+    );
   }
 
   async *list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
