@@ -22,15 +22,21 @@ export interface Api {
   health<T>(): Promise<T>;
 }
 
+/** What a function key can be: visible ASCII (Azure's keys are base64 text). */
+const FUNCTION_KEY = /^[\x21-\x7e]+$/;
+
 /** `apiRoot` is where `query/{view}` and `health` live (`/api/`); `key` is the function key, if any. */
 export function createApi(apiRoot: string, key: string | null): Api {
   const get = async (path: string, params: URLSearchParams, acceptError = false): Promise<unknown> => {
     const url = `${apiRoot}${path}${params.size > 0 ? `?${params.toString()}` : ''}`;
+    // The browser refuses such a header before sending it, which would read as a server not reached.
+    if (key && !FUNCTION_KEY.test(key))
+      throw new ApiError(`the function key in the page's address (code=) is not a key: it holds characters a request header cannot carry`);
     let response: Response;
     try {
       response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {} });
-    } catch {
-      throw new ApiError(`the server could not be reached (${path})`);
+    } catch (error) {
+      throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`);
     }
     const text = await response.text();
     if (!response.ok && !acceptError) throw new ApiError(`${path}: ${response.status} ${errorMessage(text) ?? response.statusText}`);

@@ -50,10 +50,18 @@ function figureFor(spec: ChartSpec, points: number, drawn: number): HTMLElement 
   return h(
     'figure',
     { class: 'chart', 'data-chart': spec.id, 'data-points': String(points), 'data-total': String(drawn) },
-    h('h3', {}, spec.title),
+    titleHeading(spec.title),
     spec.note ? h('p', { class: 'note' }, spec.note) : null,
     h('figcaption', { class: points === 0 ? 'empty' : 'caption' }, caption),
   );
+}
+
+/** Longest chart title: titles name operations and units from the logs, up to 128 characters with no break. */
+const TITLE_CHARS = 80;
+
+function titleHeading(title: string): HTMLElement {
+  const shown = clipped(title, TITLE_CHARS);
+  return h('h3', shown.title === undefined ? {} : { title: shown.title }, shown.text);
 }
 
 function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {

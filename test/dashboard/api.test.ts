@@ -55,7 +55,19 @@ describe('the dashboard reading the API', () => {
         throw new TypeError('Failed to fetch');
       }),
     );
-    await expect(createApi('/api/', null).health()).rejects.toThrow('the server could not be reached (health)');
+    await expect(createApi('/api/', null).health()).rejects.toThrow('the server could not be reached (health: Failed to fetch)');
+  });
+
+  it('refuses a function key that no request header can carry, naming the key rather than the server', async () => {
+    const fetchMock = vi.fn(async () => json(200, { status: 'ok', containers: [] }));
+    vi.stubGlobal('fetch', fetchMock);
+    for (const key of ['abc\r\nX-Evil: 1', 'abc\u202e', 'a b', 'k\u0000']) {
+      await expect(createApi('/api/', key).health()).rejects.toThrow(
+        new ApiError("the function key in the page's address (code=) is not a key: it holds characters a request header cannot carry"),
+      );
+    }
+    expect(fetchMock).not.toHaveBeenCalled();
+    await expect(createApi('/api/', 'aZ09-_=/+~').health()).resolves.toEqual({ status: 'ok', containers: [] });
   });
 
   it('health: 503 with its JSON body is an error naming why; 200 is the health', async () => {

@@ -9,6 +9,7 @@ import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
 import { legRecord } from '../support/callLogs.js';
 import { cli, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
+import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 /** Debian's chromium, or another one named by CHROMIUM_PATH. */
@@ -497,4 +498,66 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(empty.problems).toEqual([]);
     await empty.page.close();
   });
+
+  it('thousands of names in the logs: at most 12 charts of a kind, the rest counted in a note; long titles and a long search cut to the window', async () => {
+    // 40 recording operations and 30 units, one of them as long as a unit can be stored (128 characters).
+    const logs = path.join(work, 'many-names');
+    const start = Date.UTC(2024, 4, 25, 2);
+    const longUnit = 'U'.repeat(128);
+    const operations = Array.from({ length: 40 }, (_, i) =>
+      operationRecord({ correlationId: `call-${i}`, operationName: `Op${String(i).padStart(2, '0')}`, time: start + i * 1000, durationMs: 10 + i }),
+    );
+    // Op39 most often, then Op38, ...: the twelve charted are Op28 to Op39.
+    for (let i = 0; i < 40; i++)
+      for (let extra = 0; extra < i; extra++)
+        operations.push(
+          operationRecord({ correlationId: `call-${i}-${extra}`, operationName: `Op${String(i).padStart(2, '0')}`, time: start + i * 1000 + extra }),
+        );
+    const usage = Array.from({ length: 30 }, (_, i) =>
+      usageRecord({ time: start + i * 1000, unitType: i === 29 ? longUnit : `Unit${String(i).padStart(2, '0')}`, recordId: `rec-${i}` }),
+    );
+    for (const [category, records] of [
+      ['insights-logs-callrecordingoperational', operations],
+      ['insights-logs-usage', usage],
+    ] as const) {
+      const file = path.join(logs, category, ...recordingBlobPath(DAY, 2).split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(records));
+    }
+    const prefix = uniquePrefix();
+    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
+    expect(processed.code, processed.stderr).toBe(0);
+    const many = await startServer(
+      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+      process.stderr,
+    );
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(`${many.url}?from=2024-05-25T00:00Z&to=2024-05-26T00:00Z&search=${'A'.repeat(5_000)}`);
+      await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+      const latency = await page.$$eval('#recording-operations figure[data-chart^="recording-latency-"]', (figures) =>
+        figures.map((figure) => figure.getAttribute('data-chart')),
+      );
+      expect(latency).toEqual(Array.from({ length: 12 }, (_, i) => `recording-latency-Op${28 + i}`));
+      expect(await page.textContent('#recording-operations [data-left-out=charts]')).toBe(
+        '28 more operations not charted (charted: the 12 with the most requests); /api/query/recording-operations has every one',
+      );
+      expect(await page.$$('#usage figure[data-chart^="usage-"]')).toHaveLength(12);
+      expect(await page.textContent('#usage [data-left-out=charts]')).toMatch(
+        /^18 more units not charted \(charted: the 12 with the most records\); \/api\/query\/usage has every one$/,
+      );
+      expect(await page.$$('#retirement figure[data-chart^="retirement-"]')).toHaveLength(13);
+      // Every unit has one record, so the ties break by name: the long unit (UU...) and Unit00 to Unit10 are charted, its title cut.
+      const heading = `#usage figure[data-chart="usage-${longUnit}"] h3`;
+      expect(await page.getAttribute(heading, 'title')).toBe(`Usage in ${longUnit.toLowerCase()}s`);
+      expect(await page.textContent(heading)).toBe(`Usage in ${'u'.repeat(70)}…`);
+      expect(await page.textContent('[data-table=calls] .empty')).toBe(`no call in this range has a CorrelationId containing "${'A'.repeat(79)}…"`);
+      const titles = await page.$$eval('h3[title]', (headings) => headings.map((h3) => [h3.textContent, h3.getAttribute('title')]));
+      for (const [text, title] of titles) expect((text ?? '').length, title ?? '').toBeLessThanOrEqual(80);
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+      await page.close();
+    } finally {
+      await many.close();
+    }
+  }, 120_000);
 });

@@ -18,7 +18,11 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
     const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
     replaceChildren(
       results,
-      callsTable(matching, options.onOpen, needle === '' ? undefined : `no call in this range has a CorrelationId containing "${input.value.trim()}"`),
+      callsTable(
+        matching,
+        options.onOpen,
+        needle === '' ? undefined : `no call in this range has a CorrelationId containing "${clipped(input.value.trim(), CELL_CHARS).text}"`,
+      ),
     );
   };
   let timer: number | undefined;

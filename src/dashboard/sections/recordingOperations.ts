@@ -9,30 +9,36 @@ const PERCENTILES = ['p50', 'p95', 'p99'] as const;
 /** Recording operations: counts, p50/p95/p99 latency per operation, failures by SDK. */
 export function renderRecordingOperations(target: HTMLElement, rows: readonly RecordingOperationsRow[], step: number): void {
   const failed = rows.filter((row) => row.failed > 0);
-  renderCharts(target, [
-    {
-      id: 'recording-operations-count',
-      title: 'Operations by operation',
-      unit: 'operations',
-      lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count, step }), 8),
-    },
-    ...chartsPer(
-      rows,
-      (row) => row.operationName,
-      (operation, ofOperation) => latencyChart(operation, ofOperation, step),
-      { id: 'recording-latency', title: 'Latency', unit: 'ms' },
-    ),
-    {
-      id: 'recording-failures-by-sdk',
-      title: 'Failures by SDK',
-      unit: 'failures',
-      bars: totalsBy(
-        failed,
-        (r) => r.sdkType || '(unknown)',
-        (r) => r.failed,
-      ),
-    },
-  ]);
+  const latencies = chartsPer(
+    rows,
+    (row) => row.operationName,
+    (operation, ofOperation) => latencyChart(operation, ofOperation, step),
+    { id: 'recording-latency', title: 'Latency', unit: 'ms' },
+    { weight: (row) => row.count, what: 'operations', by: 'requests', view: 'recording-operations' },
+  );
+  renderCharts(
+    target,
+    [
+      {
+        id: 'recording-operations-count',
+        title: 'Operations by operation',
+        unit: 'operations',
+        lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.operationName, value: (r) => r.count, step }), 8),
+      },
+      ...latencies.charts,
+      {
+        id: 'recording-failures-by-sdk',
+        title: 'Failures by SDK',
+        unit: 'failures',
+        bars: totalsBy(
+          failed,
+          (r) => r.sdkType || '(unknown)',
+          (r) => r.failed,
+        ),
+      },
+    ],
+    latencies.leftOut,
+  );
   const bySdkOperation = new Map<string, Pick<RecordingOperationsRow, 'sdkType' | 'operationName' | 'resultSignature' | 'failed'>>();
   for (const row of failed) {
     const key = `${row.sdkType}\u0000${row.operationName}\u0000${row.resultSignature}`;

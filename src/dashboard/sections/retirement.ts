@@ -15,31 +15,37 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
     ),
   );
   // Minutes and megabytes do not share an axis: one chart per unit.
-  renderCharts(target, [
-    ...chartsPer(
-      rows,
-      (row) => row.unitType,
-      (unit, ofUnit) => ({
-        id: `retirement-${unit}`,
-        title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
-        unit: unit.toLowerCase(),
-        note: 'one line per usage type, named with its fate on 2028-09-30',
-        lines: pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
-      }),
-      { id: 'retirement', title: 'Usage by month and fate', unit: '' },
-    ),
-    {
-      id: 'retirement-records-by-fate',
-      title: 'Usage records by fate',
-      unit: 'records',
-      note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)',
-      bars: totalsBy(
-        rows,
-        (r) => r.fate,
-        (r) => r.records,
-      ),
-    },
-  ]);
+  const perUnit = chartsPer(
+    rows,
+    (row) => row.unitType,
+    (unit, ofUnit) => ({
+      id: `retirement-${unit}`,
+      title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
+      unit: unit.toLowerCase(),
+      note: 'one line per usage type, named with its fate on 2028-09-30',
+      lines: pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
+    }),
+    { id: 'retirement', title: 'Usage by month and fate', unit: '' },
+    { weight: (row) => row.records, what: 'units', by: 'records', view: 'retirement' },
+  );
+  renderCharts(
+    target,
+    [
+      ...perUnit.charts,
+      {
+        id: 'retirement-records-by-fate',
+        title: 'Usage records by fate',
+        unit: 'records',
+        note: 'retired, breaking change (kept only for Teams-aligned scenarios), unaffected, or unknown (a usage type the mapping does not name)',
+        bars: totalsBy(
+          rows,
+          (r) => r.fate,
+          (r) => r.records,
+        ),
+      },
+    ],
+    perUnit.leftOut,
+  );
   target.appendChild(h('h3', {}, 'Usage by month, with its fate'));
   target.appendChild(
     dataTable(
