@@ -412,4 +412,18 @@ describe('acs-logs serve: the command', () => {
     expect(done.stdout).toContain('stopped');
     await waitFor('the embedded Azurite to stop', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined));
   });
+
+  it.each([['0.0.0.0'], ['0']])('--host %s (every interface): says that serve has no key and anyone who reaches it reads the aggregates', async (host) => {
+    const serving = startCli(['serve', '--host', host, '--port', '0', ...storageArgs()]);
+    try {
+      const url = await waitFor('the dashboard address', () => /dashboard: (http:\S+)/.exec(serving.output().stdout)?.[1]);
+      await waitFor('the note', () => (serving.output().stderr.includes('note:') ? true : undefined));
+      expect(serving.output().stderr).toBe(
+        `note: listening on ${url} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
+      );
+    } finally {
+      serving.child.kill('SIGTERM');
+      await serving.done;
+    }
+  });
 });

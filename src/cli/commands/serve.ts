@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { dashboardPage } from '../../lib/http/dashboardPage.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
-import { createApiServer } from '../httpServer.js';
+import { createApiServer, isLoopbackAddress } from '../httpServer.js';
 import { lineLogger } from '../lineLogger.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
@@ -18,6 +18,8 @@ export interface ServeFlags extends StorageFlags {
 export interface RunningServer {
   /** The dashboard's address, e.g. `http://127.0.0.1:7071/`. */
   url: string;
+  /** Whether it listens on a loopback address only (127.0.0.1, ::1), unreachable from other machines. */
+  loopbackOnly: boolean;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}/`,
+    loopbackOnly: isLoopbackAddress(address.address),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -87,6 +90,11 @@ export async function serveCommand(flags: ServeFlags, out: NodeJS.WritableStream
   const stopped = new Promise<void>((resolve) => (onSignal = resolve));
   for (const signal of signals) process.once(signal, onSignal);
   out.write(`dashboard: ${server.url}\nAPI: ${server.url}api/query/{view}, ${server.url}api/health\nCtrl-C to stop\n`);
+  if (!server.loopbackOnly) {
+    err.write(
+      `note: listening on ${server.url} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
+    );
+  }
   try {
     await stopped;
   } finally {
