@@ -72,7 +72,7 @@ describe('process: copies are the files they copy', () => {
     expect(recordsOf((await cli(['process', tree, ...storage])).stdout)).toBeGreaterThan(50);
     const blob = (await expandLocalPaths([tree])).find((file) => file.includes('insights-logs-roomsoperational'));
     if (!blob) throw new Error('no Rooms blob generated');
-    for (const name of ['PT1H (1).json', 'PT1H - Copy.json', 'PT1H copy.json', 'PT1H 2.json']) {
+    for (const name of ['PT1H (1).json', 'PT1H - Copy.json', 'PT1H copy.json', 'PT1H 2.json', 'Copy of PT1H.json', 'Copy (2) of PT1H (1).json']) {
       await cp(blob, path.join(path.dirname(blob), name));
       expect(refForLocalPath(path.join(path.dirname(blob), name))).toEqual(refForLocalPath(blob));
     }
@@ -84,6 +84,7 @@ describe('process: copies are the files they copy', () => {
     // A file of another name is no copy: `PT1Hx.json` and `PT1H.json.bak` keep their own paths.
     expect(refForLocalPath(path.join(path.dirname(blob), 'PT1Hx.json')).path).toMatch(/PT1Hx\.json$/);
     expect(refForLocalPath(path.join(path.dirname(blob), 'PT1H.json.bak')).path).toMatch(/PT1H\.json\.bak$/);
+    expect(refForLocalPath(path.join(path.dirname(blob), 'Copy of PT1Hx.json')).path).toMatch(/Copy of PT1Hx\.json$/);
   });
 
   it('a single file copied, moved or renamed elsewhere is the same file: only bytes beyond what was read count', async () => {

@@ -156,9 +156,10 @@ const LAID_OUT = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)[\\/](resourceId=.*)$/i;
 const BLOB_NAME = 'PT1H.json';
 /**
  * A name a browser or file manager gives a second download or copy beside a blob's file:
- * `PT1H (1).json`, `PT1H - Copy.json`, `PT1H copy.json`, `PT1H 2.json`, `pt1h.json`.
+ * `PT1H (1).json`, `PT1H - Copy.json`, `PT1H copy.json`, `PT1H 2.json`, `pt1h.json`, and with the
+ * copy named first (Google Drive, older Windows) `Copy of PT1H.json`, `Copy (2) of PT1H.json`.
  */
-const COPY_OF_BLOB = /^PT1H(?:[^0-9A-Za-z][^\\/]*)?\.json$/i;
+const COPY_OF_BLOB = /^(?:copy(?: \(\d+\))? of )?PT1H(?:[^0-9A-Za-z][^\\/]*)?\.json$/i;
 
 export function refForLocalPath(absolutePath: string): LogFileRef {
   const match = LAID_OUT.exec(absolutePath);
