@@ -39,6 +39,11 @@ let state: DashboardState = readState(location.search);
 /** Each load's number: an answer for an older load (the filters changed meanwhile) is dropped. */
 let generation = 0;
 const knownResources = new Set<string>();
+/**
+ * Longest resource id offered as a filter: Azure's are a few hundred characters, and a longer one
+ * (written by hand into a log) would make every request's URL too long for the server (431).
+ */
+const MAX_RESOURCE_FILTER_CHARS = 2_048;
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -157,7 +162,7 @@ function drawPart(target: HTMLElement, part: Part, result: Settled<ViewRows<unkn
   const { rows, truncated } = result.value;
   for (const row of rows) {
     const resourceId = (row as { resourceId?: unknown }).resourceId;
-    if (typeof resourceId === 'string' && resourceId !== '') knownResources.add(resourceId);
+    if (typeof resourceId === 'string' && resourceId !== '' && resourceId.length <= MAX_RESOURCE_FILTER_CHARS) knownResources.add(resourceId);
   }
   if (truncated) box.appendChild(h('p', { class: 'note' }, `showing the first ${formatNumber(rows.length)} rows: narrow the time range to see all`));
   part.draw(box, rows);
