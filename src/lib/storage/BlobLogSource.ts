@@ -1,4 +1,5 @@
-import { BlobServiceClient, RestError, type ContainerClient } from '@azure/storage-blob';
+import { BlobServiceClient, newPipeline, RestError, type ContainerClient, type RequestPolicyFactory } from '@azure/storage-blob';
+import { storageAgentFor } from './boundedSockets.js';
 import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { againIfCut, blobReadWasCut } from './retryOnCut.js';
@@ -15,6 +16,16 @@ export interface BlobRetry {
 /** Rides out about 30 s of throttling or a restarting account before a read fails. */
 export const DEFAULT_BLOB_RETRY: BlobRetry = { maxTries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 };
 
+/** Each request through the process's storage agent: at most MAX_STORAGE_SOCKETS connections to the endpoint (boundedSockets.ts). */
+const boundedSockets: RequestPolicyFactory = {
+  create: (next) => ({
+    sendRequest: (request) => {
+      request.agent ??= storageAgentFor(request.url);
+      return next.sendRequest(request);
+    },
+  }),
+};
+
 /** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 export class BlobLogSource implements LogSource {
   private readonly service: BlobServiceClient;
@@ -24,10 +35,15 @@ export class BlobLogSource implements LogSource {
 
   constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY) {
     const options = { retryOptions: { ...retry } };
-    this.service =
+    // Built once only for its URL and credential (a connection string's key or SAS): the client that
+    // reads has one more policy, which its constructors take no other way.
+    const plain =
       connection.kind === 'connectionString'
         ? BlobServiceClient.fromConnectionString(connection.connectionString, options)
         : new BlobServiceClient(connection.endpoint, connection.credential, options);
+    const pipeline = newPipeline(plain.credential, options);
+    pipeline.factories.push(boundedSockets);
+    this.service = new BlobServiceClient(plain.url, pipeline);
   }
 
   containerClient(container: string): ContainerClient {

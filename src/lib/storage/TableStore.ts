@@ -1,11 +1,10 @@
 import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { checkTablePrefix, classifyError, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
 import { readEntityPage, type PageStart } from './entityPages.js';
 import { boundedKey } from './keys.js';
+import { storageAgentFor } from './boundedSockets.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
 import { retriesGivenUp } from './retriesGivenUp.js';
@@ -311,20 +310,10 @@ export function transactionBytesOf(partitionKey: string, writes: readonly RowWri
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
 
-/**
- * Connections to storage open at once, per process and endpoint: a run has hundreds of files in
- * flight, and a socket per request of each would pass a 256-descriptor limit (the default on macOS),
- * failing most files with EMFILE. Requests beyond them wait for a connection; one store (Azurite, or
- * one partition server) gains nothing from more.
- */
-export const MAX_STORAGE_SOCKETS = 64;
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
-
 const boundedSockets: PipelinePolicy = {
   name: 'acsLogsBoundedSockets',
   sendRequest(request, next) {
-    request.agent ??= request.url.startsWith('https:') ? httpsAgent : httpAgent;
+    request.agent ??= storageAgentFor(request.url);
     return next(request);
   },
 };
