@@ -2,15 +2,17 @@ import type { Logger } from '../lib/logging.js';
 import { oneLine } from './printable.js';
 
 /**
- * One readable line per event: `<file>: <message> (key=value ...)`. Information goes to `out`;
- * warnings and errors to `problems` (stderr in the CLI) when given, else to `out`.
+ * One readable line per event: `<file>: <message> (key=value ...)`, information without its zero
+ * counts. Information goes to `out`; warnings and errors to `problems` (stderr in the CLI) when
+ * given, else to `out`.
  */
 export function lineLogger(out: NodeJS.WritableStream | undefined, problems: NodeJS.WritableStream | undefined = out): Logger {
   const line = (target: NodeJS.WritableStream | undefined, level: string, message: string, fields?: Record<string, unknown>): void => {
     if (!target) return;
     const file = typeof fields?.['file'] === 'string' ? `${fields['file']}: ` : '';
+    // An information line leaves out its zero counts (`badLines=0 unsupported=0 pendingBytes=0`): what is left is what happened.
     const rest = Object.entries(fields ?? {})
-      .filter(([key]) => key !== 'file')
+      .filter(([key, value]) => key !== 'file' && !(level === '' && value === 0))
       .map(([key, value]) => `${key}=${String(value)}`)
       .join(' ');
     // One line per event; file names and messages come from the logs' storage and disks: shown, never acted on by the terminal.

@@ -27,6 +27,19 @@ describe('printable', () => {
     );
   });
 
+  it('the line logger leaves the zero counts out of an information line, and keeps every field of a warning', () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const logger = lineLogger(out);
+    logger.info('file processed', { file: 'f', records: 9, badLines: 0, unsupported: 0, bytes: 5099, segments: 1, pendingBytes: 0 });
+    logger.info('file processed', { file: 'g', records: 0, bytes: 0 });
+    logger.warn('pass failed; retrying', { error: 'x', retryInSeconds: 0, failedPasses: 1 });
+    expect(text).toBe(
+      'f: file processed (records=9 bytes=5099 segments=1)\ng: file processed\nwarning: pass failed; retrying (error=x retryInSeconds=0 failedPasses=1)\n',
+    );
+  });
+
   it('oneLine: a message for one line, its line breaks as spaces and its controls escaped', () => {
     expect(oneLine('The service said:\r\n  RequestId: 1\nTime: \u001b]0;owned\u0007')).toBe('The service said: RequestId: 1 Time: \\u001b]0;owned\\u0007');
   });
