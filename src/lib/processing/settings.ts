@@ -7,8 +7,8 @@ export interface ProcessSettings {
   /** Bytes per ranged read. */
   readChunkBytes: number;
   /**
-   * A segment (one commit of aggregates and checkpoint) ends at the first read-chunk boundary past
-   * any of these budgets: bytes read, records held (plus quarantined lines), quarantined text held.
+   * A segment (one commit of aggregates and checkpoint) ends at the first line past any of these
+   * budgets (checked after every line): bytes read, records held (plus quarantined lines), quarantined text held.
    * Requests are per row changed per segment, memory is per record held: larger segments cost fewer
    * requests and more memory.
    */
