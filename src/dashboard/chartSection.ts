@@ -19,7 +19,7 @@ export function renderCharts(target: HTMLElement, charts: readonly ChartDescript
 /** At most this many charts of one kind (per operation, per unit): thousands of names in the logs would take the page minutes to draw. */
 export const MAX_CHARTS_PER_KIND = 12;
 
-/** Charts of one kind, and a note naming what was left out (undefined when nothing was). */
+/** Charts of one kind, and a note counting what was left out (undefined when nothing was). */
 export interface ChartsPer {
   charts: ChartDescription[];
   leftOut: string | undefined;
