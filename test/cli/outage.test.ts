@@ -92,8 +92,7 @@ describe('watch rides out a storage outage', () => {
   }, 120_000);
 
   it('storage not answering at all: the first Ctrl-C alone ends watch in seconds, starting nothing more and not waiting out the retries', async () => {
-    const dead =
-      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const dead = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;`;
     const watching = startCli(['watch', '--interval', '1', '--connection-string', dead, '--table-prefix', uniquePrefix()]);
     try {
       await until(async () => Promise.resolve(/^warning: storage unavailable/m.test(watching.output().stderr)), 30_000);
@@ -111,8 +110,7 @@ describe('watch rides out a storage outage', () => {
   }, 60_000);
 
   it('storage not answering at all: --duration ends watch, and the check for missing containers says nothing it could not check', async () => {
-    const dead =
-      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;';
+    const dead = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;`;
     const done = await startCli(['watch', '--interval', '1', '--duration', '1', '--connection-string', dead, '--table-prefix', uniquePrefix()]).done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).not.toMatch(/note:/);
@@ -149,7 +147,7 @@ describe('watch rides out a storage outage', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const { port } = silent.address() as AddressInfo;
     const hanging =
-      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+      `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${ACCOUNT_KEY};` +
       `BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
     const watching = startCli(['watch', '--interval', '1', '--connection-string', hanging, '--table-prefix', uniquePrefix()]);
     try {

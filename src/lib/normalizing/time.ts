@@ -15,6 +15,11 @@ const US = /^(\d{1,2})\/(\d{1,2})\/(\d{4})(?:,\s*|\s+)(\d{1,2}):(\d{2})(?::(\d{2
 
 const MS_PER_DAY = 86_400_000;
 
+/** Whether the text is spelled as an ISO-8601 log time, valid or not (2024-02-30 is spelled so): for saying which of the two is wrong. */
+export function isIsoTimeShape(text: string): boolean {
+  return ISO.test(text);
+}
+
 /**
  * Reads a log time. Returns epoch milliseconds (UTC, integer; sub-millisecond digits are truncated)
  * or `null` when the value is not a valid time. Strings without a zone are taken as UTC. A valid `Date`

@@ -1,7 +1,4 @@
-import { parseLogTime } from '../normalizing/time.js';
-
-/** The ISO-8601 spellings a log record's time may have (normalizing/time.ts): fraction after `.` or `,`; zone `Z`, `UTC`, `GMT`, `+hh`, `+hhmm` or `+hh:mm`. */
-const ISO_SHAPE = /^\d{4}-\d{1,2}-\d{1,2}(?:[Tt ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)?$/;
+import { isIsoTimeShape, parseLogTime } from '../normalizing/time.js';
 
 const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
 const INVALID_DATE_MESSAGE = 'is not a valid date';
@@ -15,7 +12,7 @@ const INVALID_DATE_MESSAGE = 'is not a valid date';
 export function parseIsoTime(text: string): { ok: true; iso: string } | { ok: false; message: string } {
   const value = text.trim();
   const time = parseLogTime(value);
-  if (time === null) return { ok: false, message: ISO_SHAPE.test(value) ? INVALID_DATE_MESSAGE : ISO_SHAPE_MESSAGE };
+  if (time === null) return { ok: false, message: isIsoTimeShape(value) ? INVALID_DATE_MESSAGE : ISO_SHAPE_MESSAGE };
   // Past the four-digit years (9999-12-31T23:00-05:00 is in 10000) toISOString writes `+010000-...`, which sorts before 2024 as text.
   if (time < FIRST_TIME || time > LAST_TIME) return { ok: false, message: OUT_OF_YEARS_MESSAGE };
   return { ok: true, iso: new Date(time).toISOString() };
