@@ -3,9 +3,12 @@ import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
 import { handleQuery } from '../lib/http/handlers.js';
 import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
+import { StorageOutage } from '../lib/http/storageOutage.js';
 
 /** One per worker: concurrent requests for the same view share its evaluation, and few run at once. */
 const evaluations = new SharedEvaluations();
+/** One per worker: once storage is found unreachable, the requests of the next seconds are answered at once. */
+const outage = new StorageOutage();
 
 /** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md). */
 export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -13,7 +16,7 @@ export async function query(request: HttpRequest, context: InvocationContext): P
     request.params['view'],
     request.query,
     (name) => request.headers.get(name),
-    { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations },
+    { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations, outage },
     new URL(request.url).search,
   );
 }

@@ -270,7 +270,7 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     }
   });
 
-  it('when storage cannot be read the query is 500 and health 503 with short JSON messages, logged; an unexpected failure is a 500 too', async () => {
+  it('when storage cannot be reached the query and health are 503 with short JSON messages, logged; an unexpected failure is a 500 too', async () => {
     const lines: string[] = [];
     const logger = {
       info: () => {},
@@ -301,8 +301,11 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     const base = `http://127.0.0.1:${(failing.address() as AddressInfo).port}/`;
     try {
       const [query, health, page] = await Promise.all(['api/query/rooms', 'api/health', ''].map((target) => fetch(`${base}${target}`)));
-      expect(query!.status).toBe(500);
-      expect(await query!.json()).toEqual({ error: { code: 'storage_error', message: 'the aggregates could not be read; try again later', details: [] } });
+      expect(query!.status).toBe(503);
+      expect(query!.headers.get('retry-after')).toBe('5');
+      expect(await query!.json()).toEqual({
+        error: { code: 'storage_unavailable', message: 'storage could not be reached (ECONNREFUSED); try again in a few seconds', details: [] },
+      });
       expect(health!.status).toBe(503);
       expect(await health!.json()).toMatchObject({ status: 'unavailable', error: { code: 'storage_unavailable' } });
       expect(page!.status).toBe(500);

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { handleHealth, handleQuery } from '../../src/lib/http/handlers.js';
 import type { Logger } from '../../src/lib/logging.js';
 import { refusingEveryRequest } from '../support/wrappedTableStore.js';
-import { errorOf } from './support.js';
+import { errorOf, headerOf } from './support.js';
 import { getRuntime } from '../../src/lib/config/runtime.js';
 import { TEST_BLOB_RETRY, TEST_TABLE_RETRY } from '../support/storage.js';
 
@@ -120,14 +120,19 @@ describe('the functions, with storage unreachable', () => {
   }
 
   // The SDK retries a refused connection before giving up: both run at once.
-  it.concurrent('GET /api/query/rooms is 500 with a short JSON message, logged', async () => {
+  it.concurrent('GET /api/query/rooms is 503 with a short JSON message and Retry-After, logged', async () => {
     const logged: unknown[][] = [];
     const response: HttpResponseInit = await query(
       new HttpRequest({ method: 'GET', url: 'http://localhost/api/query/rooms', params: { view: 'rooms' } }),
       context('query', logged),
     );
-    expect(response.status).toBe(500);
-    expect(errorOf(response)).toEqual({ code: 'storage_error', message: 'the aggregates could not be read; try again later', details: [] });
+    expect(response.status).toBe(503);
+    expect(errorOf(response)).toEqual({
+      code: 'storage_unavailable',
+      message: 'storage could not be reached (ECONNREFUSED); try again in a few seconds',
+      details: [],
+    });
+    expect(headerOf(response, 'retry-after')).toBe('5');
     expect(logged).toHaveLength(1);
     expect(String(logged[0]?.[1])).toMatch(/ECONNREFUSED/);
   });

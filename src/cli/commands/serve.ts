@@ -8,6 +8,7 @@ import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { SharedEvaluations } from '../../lib/http/sharedEvaluations.js';
+import { StorageOutage } from '../../lib/http/storageOutage.js';
 
 export interface ServeFlags extends StorageFlags {
   port: number;
@@ -34,10 +35,11 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const logger = lineLogger(err, err);
   // As `acs-logs health`: the log containers, and `local` for single files given to `process`.
   const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
+  const outage = new StorageOutage();
   const { server, stopAnswers } = createApiServer(
     {
-      query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations() },
-      health: { open: () => ({ tables: storage.tables, containers }), logger },
+      query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations(), outage },
+      health: { open: () => ({ tables: storage.tables, containers }), logger, outage },
       page: () => dashboardPage(),
     },
     flags.host,

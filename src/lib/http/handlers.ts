@@ -8,6 +8,7 @@ import { parseQueryRequest } from './queryRequest.js';
 import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
+import { OutageHeldError, StorageOutage, type HeldOutage } from './storageOutage.js';
 
 export interface QueryDeps {
   /** Called only once the request is valid; may throw (e.g. a misconfigured connection). */
@@ -15,13 +16,15 @@ export interface QueryDeps {
   logger: Logger;
   /** Whole-view evaluations shared by concurrent requests and bounded in number (one per server or worker); without it, each request evaluates its own. */
   evaluations?: SharedEvaluations;
+  /** What the server knows of storage's reachability (one per server or worker): an outage found a moment ago is answered at once. */
+  outage?: StorageOutage;
 }
 
 /**
  * `GET /api/query/{view}`: validate, read the page (the only I/O), render it. A view that streams
  * for these filters is read only as far as the page needs; any other is evaluated and sliced (see
- * paging.ts). A failure to read storage is logged and answered 500 with a short message, never the
- * error itself.
+ * paging.ts). A failure to read storage is logged and answered with a short message, never the
+ * error itself: 503 when storage could not be reached or was overloaded (see StorageOutage), else 500.
  */
 export async function handleQuery(
   view: string | undefined,
@@ -34,13 +37,25 @@ export async function handleQuery(
   const parsed = parseQueryRequest(view, params, header, rawQuery);
   if (!parsed.success) return parsed.response;
   const { request } = parsed;
+  const { outage } = deps;
   let page: PageOf<object>;
   try {
     const tables = deps.tables();
-    // Reads stop once nobody waits for them: this client for a page it streams, every client of a shared evaluation for one it runs.
-    const readsFor = (stop: AbortSignal | undefined): TableStore => (stop === undefined ? tables : new AbortableReads(tables, stop));
+    // Reads stop once nobody waits for them (this client for a page it streams, every client of a
+    // shared evaluation for one it runs), and once storage is found unreachable (taken when the
+    // evaluation starts, so a queued one that starts during an outage stops at once).
+    const readsFor = (stop: AbortSignal | undefined): TableStore => {
+      const signals = [stop, outage?.signal()].filter((one): one is AbortSignal => one !== undefined);
+      if (signals.length === 0) return tables;
+      return new AbortableReads(tables, signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals));
+    };
     const groups = request.definition.stream?.(readsFor(signal), request.filters, request.page.group);
-    const evaluate = (stop: AbortSignal | undefined): Promise<readonly object[]> => request.definition.run(readsFor(stop), request.filters);
+    // A failure is noted before the evaluation's slot passes to the next one queued, which then starts under the outage.
+    const evaluate = (stop: AbortSignal | undefined): Promise<readonly object[]> =>
+      request.definition.run(readsFor(stop), request.filters).catch((error: unknown) => {
+        outage?.failed(error);
+        throw error;
+      });
     page =
       groups !== undefined
         ? await pageGroups(groups, request.page)
@@ -48,9 +63,14 @@ export async function handleQuery(
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
+    if (error instanceof OutageHeldError) return storageUnavailable(error.outage);
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
+    // Without a server's own record of outages, the failure still says whether storage was reachable.
+    const found = (outage ?? new StorageOutage()).failed(error);
+    if (found) return storageUnavailable(found);
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }
+  outage?.answered();
   return renderPage(request, page);
 }
 
@@ -59,6 +79,8 @@ export interface HealthDeps {
   open: () => { tables: TableStore; containers: readonly string[] };
   logger: Logger;
   now?: () => number;
+  /** Told what this check found: the probe always reads storage, and its answer starts or ends an outage the queries hold. */
+  outage?: StorageOutage;
 }
 
 /** `GET /api/health`: 200 when ok or degraded, 503 when storage cannot be read. Its reads stop once `signal` aborts (the client gone). */
@@ -66,12 +88,22 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
   const now = deps.now ?? Date.now;
   try {
     const { tables, containers } = deps.open();
-    return renderHealth(await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true }));
+    const health = await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true });
+    deps.outage?.answered();
+    return renderHealth(health);
   } catch (error) {
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
     deps.logger.error('health check could not read storage', describeError(error));
+    deps.outage?.failed(error);
     return healthUnavailable(now());
   }
+}
+
+/** 503 while storage cannot be reached: the client may try again after Retry-After. */
+function storageUnavailable(outage: HeldOutage): HttpResult {
+  const result = errorResult(503, 'storage_unavailable', `storage could not be reached (${outage.code}); try again in a few seconds`);
+  result.headers['retry-after'] = String(outage.retryAfterSeconds);
+  return result;
 }
 
 /** What to log about a failure: its kind, message and storage status, not the stack. */

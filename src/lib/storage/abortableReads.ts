@@ -15,6 +15,12 @@ export class AbortableReads extends DelegatingTableStore {
     super(store);
   }
 
+  // Queries make sure of their tables before reading them: that request too is one not to send.
+  override async ensureTable(logicalName: string): Promise<void> {
+    this.signal.throwIfAborted();
+    return this.inner.ensureTable(logicalName);
+  }
+
   override async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
     this.signal.throwIfAborted();
     return this.inner.getRow(logicalName, partitionKey, rowKey);
