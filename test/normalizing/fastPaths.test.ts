@@ -53,15 +53,17 @@ describe('recordingIdFromUri against the loop it replaces', () => {
 describe('the remembered upper-case resource id', () => {
   it('is the one of the record at hand, whatever came before', () => {
     const raw = { time: '2024-05-25T04:32:49Z', category: 'RoomsOperational', operationName: 'GetRoom' };
-    const ids = [' /subs/a ', '/subs/a', '/SUBS/A', '/subs/b', ' /subs/b', ''];
-    const paths = [undefined, '', ' /path/a ', '/path/a', '/path/b'];
+    const ids = [' /subs/a ', '/subs/a', '/SUBS/A', '/subs/b', ' /subs/b', '', ' ', 'subscriptions/c', '/SUBSCRIPTIONS/C'];
+    const paths = [undefined, '', ' /path/a ', '/path/a', '/path/b', 'subscriptions/p'];
+    // Trimmed, upper case, and an ARM id with its leading slash.
+    const stored: Record<string, string> = { 'SUBSCRIPTIONS/C': '/SUBSCRIPTIONS/C', 'SUBSCRIPTIONS/P': '/SUBSCRIPTIONS/P' };
+    const storedOf = (text: string): string => stored[text.trim().toUpperCase()] ?? text.trim().toUpperCase();
     const step = fc.tuple(fc.constantFrom(...ids), fc.constantFrom(...paths));
     fc.assert(
       fc.property(fc.array(step, { maxLength: 20 }), (steps) => {
         for (const [id, path] of steps) {
           const result = normalizeRecord({ ...raw, resourceId: id }, { resourceIdFromPath: path });
-          // The record's id is trimmed; the path's is taken as given.
-          const expected = id.trim() !== '' ? id.trim().toUpperCase() : path ? path.toUpperCase() : 'unknown';
+          const expected = id.trim() !== '' ? storedOf(id) : path ? storedOf(path) : 'unknown';
           expect(result).toMatchObject({ success: true, record: { resourceId: expected } });
         }
       }),

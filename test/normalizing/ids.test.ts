@@ -77,6 +77,15 @@ describe('resource id precedence in normalizeRecord', () => {
     expect(resourceIdOf({ ...raw, resourceId: ID.toLowerCase() }, { resourceIdFromPath: fromPath })).toBe(ID);
   });
 
+  it("an ARM id without its leading slash (the call logs' samples) is the one with it, from the record or the path", () => {
+    expect(ID.startsWith('/SUBSCRIPTIONS/')).toBe(true);
+    expect(resourceIdOf({ ...raw, resourceId: ID.slice(1).toLowerCase() }, { resourceIdFromPath: fromPath })).toBe(ID);
+    expect(resourceIdOf({ ...raw, resourceId: `  ${ID.slice(1)} ` })).toBe(ID);
+    expect(resourceIdOf({ ...raw }, { resourceIdFromPath: fromPath.slice(1) })).toBe(fromPath);
+    // Not an ARM id: kept as it is written (upper case).
+    expect(resourceIdOf({ ...raw, resourceId: 'my-export' })).toBe('MY-EXPORT');
+  });
+
   it('the Log Analytics _ResourceId counts as the record resource id', () => {
     expect(resourceIdOf({ ...raw, _ResourceId: ID.toLowerCase() }, { resourceIdFromPath: fromPath })).toBe(ID);
   });
@@ -84,6 +93,7 @@ describe('resource id precedence in normalizeRecord', () => {
   it('else the path', () => {
     expect(resourceIdOf({ ...raw }, { resourceIdFromPath: fromPath })).toBe(fromPath);
     expect(resourceIdOf({ ...raw, resourceId: '' }, { resourceIdFromPath: fromPath })).toBe(fromPath);
+    expect(resourceIdOf({ ...raw, resourceId: '   ' }, { resourceIdFromPath: fromPath })).toBe(fromPath);
     expect(resourceIdOf({ ...raw }, { resourceIdFromPath: fromPath.toLowerCase() })).toBe(fromPath);
   });
 

@@ -14,6 +14,7 @@ import { pseudonymOf } from './pseudonym.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
 import { resolveCategory, UnsupportedCategory } from './resolveCategory.js';
 import { parseLogTime } from './time.js';
+import { storedResourceId } from './storedResourceId.js';
 import type { NormalizeContext, NormalizeIssueCode, NormalizeResult, NormalizedRecord } from './types.js';
 import { describeValue } from './values.js';
 
@@ -111,28 +112,28 @@ function invalid(code: NormalizeIssueCode, message: string): NormalizeResult {
 /** The record's resource id, else the one from the blob path, else `unknown`; upper case. */
 function resourceIdOf(value: unknown, context: NormalizeContext): string {
   if (typeof value === 'string') {
-    // A file's records repeat one resource id: remember the last one's upper-case form.
+    // A file's records repeat one resource id: remember the last one's stored form.
     if (value !== lastRecordId) {
-      lastRecordUpperCaseId = value.trim().toUpperCase();
+      lastRecordStoredId = storedResourceId(value);
       lastRecordId = value;
     }
-    return lastRecordUpperCaseId;
+    if (lastRecordStoredId !== '') return lastRecordStoredId;
   }
   const fromPath = context.resourceIdFromPath;
   if (fromPath !== undefined && fromPath !== '') {
     if (fromPath !== lastPathId) {
-      lastPathUpperCaseId = fromPath.toUpperCase();
+      lastPathStoredId = storedResourceId(fromPath);
       lastPathId = fromPath;
     }
-    return lastPathUpperCaseId;
+    if (lastPathStoredId !== '') return lastPathStoredId;
   }
   return 'unknown';
 }
 
 let lastRecordId = '';
-let lastRecordUpperCaseId = '';
+let lastRecordStoredId = '';
 let lastPathId = '';
-let lastPathUpperCaseId = '';
+let lastPathStoredId = '';
 
 /**
  * One short clause per bad field: `RecordingId: missing; ChunkCount: expected an integer >= 0, got "x"`.

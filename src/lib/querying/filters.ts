@@ -1,3 +1,4 @@
+import { storedResourceId } from '../normalizing/storedResourceId.js';
 import { resourceShortName } from './resourceName.js';
 
 export type Granularity = 'hour' | 'day';
@@ -20,7 +21,8 @@ export type ResourceMatch = { kind: 'id'; id: string } | { kind: 'name'; name: s
 
 export function resourceMatch(filter: string): ResourceMatch {
   const trimmed = filter.trim().replace(/\/+$/, '').toUpperCase();
-  return trimmed.includes('/') ? { kind: 'id', id: trimmed } : { kind: 'name', name: trimmed };
+  // An id given without its leading slash is the one stored with it.
+  return trimmed.includes('/') ? { kind: 'id', id: storedResourceId(trimmed) } : { kind: 'name', name: trimmed };
 }
 
 export function matchesResource(match: ResourceMatch, resourceId: unknown): boolean {
