@@ -111,8 +111,29 @@ describe('call logs: normalizing', () => {
       properties: { ...DIAGNOSTICS.properties, endpointId: null, identifier: null, participantId: 'null', endpointType: 'Server', jitterAvg: 'NULL' },
     });
     expect(server).toMatchObject({ participantKey: null, endpointKey: null, endpointType: 'Server', jitterAvg: null });
+    // A redacted ParticipantId with an EndpointId: the leg is the endpoint's.
     const redacted = record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: 'Redacted', callDuration: 'null' } });
-    expect(redacted).toMatchObject({ participantKey: null, callDurationSeconds: null });
+    expect(redacted).toMatchObject({ participantKey: null, endpointKey: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), callDurationSeconds: null });
+  });
+
+  it("tells other tenants' participants (both ids Redacted) apart by EndpointType and Identifier, as Microsoft's queries do, keeping neither", () => {
+    const redacted = (endpointType: string | null, identifier: string | null, ids: [string | null, string | null] = ['Redacted', 'Redacted']) =>
+      record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: ids[0], endpointId: ids[1], endpointType, identifier } });
+    const voip = redacted('VoIP', 'Redacted');
+    const bot = redacted('Bot', 'Redacted');
+    const other = redacted('VoIP', '8:orgid:other-tenant-user');
+    for (const r of [voip, bot, other]) {
+      expect(r).toMatchObject({ participantKey: expect.stringMatching(/^[A-Za-z0-9_-]{22}$/), endpointKey: null });
+      expect(JSON.stringify(r)).not.toContain('other-tenant-user');
+      expect(r).not.toHaveProperty('identifier');
+    }
+    const keys = [voip, bot, other].map((r) => (r as { participantKey: string }).participantKey);
+    expect(new Set(keys).size).toBe(3);
+    // The same participant in another record (an update, a stream), whichever id says Redacted and however spelled.
+    expect((redacted(' VoIP ', 'Redacted', ['redacted', null]) as { participantKey: string }).participantKey).toBe(keys[0]);
+    expect((redacted('VoIP', 'Redacted', [null, 'REDACTED']) as { participantKey: string }).participantKey).toBe(keys[0]);
+    // Neither id at all is still the server's leg.
+    expect(redacted('Server', null, [null, null])).toMatchObject({ participantKey: null, endpointKey: null });
   });
 
   it.each([

@@ -2,9 +2,10 @@
  * Where each output field comes from: the raw field names it may have (matched in lower case, so
  * `RoomLifespan`, `RoomLifeSpan` and `roomLifespan` are one name), whether it is a common field (top
  * level wins over `properties`) or a service field (`properties` wins), and how its value is converted.
- * Personal data (CallerIpAddress, UserIdA, UserIdB, the call logs' Identifier) has no entry, so it is never
- * copied. The call logs' ParticipantId and EndpointId are read only to tell legs apart (views key them by
- * a digest and never store them); Usage's ParticipantId is not read.
+ * Personal data (CallerIpAddress, UserIdA, UserIdB) has no entry, so it is never copied. The call logs'
+ * ParticipantId and EndpointId are read only to tell legs apart (views key them by a digest and never
+ * store them), and their Identifier only to tell apart participants whose ids are `Redacted` (a digest
+ * too; the record's schema drops it); Usage's ParticipantId is not read.
  * Built once at module load.
  */
 import type { z } from 'zod';
@@ -51,6 +52,8 @@ export interface FieldSpec {
   readonly range?: NumberRange;
   /** The word `"null"` (any case) is read as absent: the call logs write it for missing values. */
   readonly nullWord?: boolean;
+  /** Read only to derive another field (a redacted participant's key): the record's schema drops it. */
+  readonly dropped?: boolean;
 }
 
 /** What a valid value of each kind is, for messages. */
@@ -195,6 +198,7 @@ function callSummaryFields(): FieldSpec[] {
     callField('participantKey', 'ParticipantId'),
     callField('endpointKey', 'EndpointId'),
     callField('endpointType', 'EndpointType'),
+    { ...callField('identifier', 'Identifier'), dropped: true },
     callField('participantType', 'ParticipantType'),
     callField('participantStartTime', 'ParticipantStartTime', 'time'),
     callField('participantDurationSeconds', 'ParticipantDuration', 'amount', CALL_SECONDS_RANGE),
@@ -211,6 +215,7 @@ function callDiagnosticsFields(): FieldSpec[] {
     callField('participantKey', 'ParticipantId'),
     callField('endpointKey', 'EndpointId'),
     callField('endpointType', 'EndpointType'),
+    { ...callField('identifier', 'Identifier'), dropped: true },
     callField('mediaType', 'MediaType'),
     callField('streamId', 'StreamId'),
     callField('streamDirection', 'StreamDirection'),

@@ -10,7 +10,7 @@ import { BUILDERS } from './buildCandidate.js';
 import { FieldView } from './fields.js';
 import { FIXED_FIELD_LABELS, KIND_EXPECTATION, PLANS, RESOURCE_ID_LOOKUP_INDEX, TIME_LOOKUP_INDEX, type CategoryPlan } from './mapping.js';
 import { DEFAULT_EARLIEST_RECORD_TIME, DEFAULT_MAX_FUTURE_MS, describeRange, inRange } from './ranges.js';
-import { pseudonymOf } from './pseudonym.js';
+import { isRedacted, pseudonymOf, redactedParticipantKey } from './pseudonym.js';
 import { recordingIdFromUri } from './recordingIdFromUri.js';
 import { resolveCategory, UnsupportedCategory } from './resolveCategory.js';
 import { parseLogTime } from './time.js';
@@ -56,8 +56,14 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
     const uri = candidate['uri'];
     if (typeof uri === 'string') candidate['recordingId'] = recordingIdFromUri(uri);
   } else if ('participantKey' in candidate) {
-    candidate['participantKey'] = pseudonymOf(candidate['participantKey']);
-    candidate['endpointKey'] = pseudonymOf(candidate['endpointKey']);
+    const participantId = candidate['participantKey'];
+    const endpointId = candidate['endpointKey'];
+    candidate['participantKey'] = pseudonymOf(participantId);
+    candidate['endpointKey'] = pseudonymOf(endpointId);
+    // Other tenants' participants: not the server's leg, and not all one leg.
+    if (candidate['participantKey'] === null && candidate['endpointKey'] === null && (isRedacted(participantId) || isRedacted(endpointId))) {
+      candidate['participantKey'] = redactedParticipantKey(candidate['endpointType'], candidate['identifier']);
+    }
   }
 
   const parsed = plan.schema.safeParse(candidate);

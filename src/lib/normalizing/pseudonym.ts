@@ -24,3 +24,18 @@ export function pseudonymOf(value: unknown): unknown {
   recent.set(id, key);
   return key;
 }
+
+/** Whether a raw id is the service's `Redacted` (another tenant's participant). */
+export function isRedacted(value: unknown): boolean {
+  return typeof value === 'string' && value.trim().toLowerCase() === 'redacted';
+}
+
+/**
+ * The participant key of a leg whose ids are both redacted or absent, one at least `Redacted`: a
+ * digest of its EndpointType and Identifier, the way Microsoft's own call queries tell such
+ * participants apart. Two of them with the same type and Identifier are one leg there and here.
+ */
+export function redactedParticipantKey(endpointType: unknown, identifier: unknown): string {
+  const text = (value: unknown): string | null => (typeof value === 'string' ? value.trim() : null);
+  return sha256Base64Url('acs-logs-redacted-leg:' + JSON.stringify([text(endpointType), text(identifier)])).slice(0, 22);
+}

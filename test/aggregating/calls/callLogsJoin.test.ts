@@ -188,6 +188,20 @@ describe('the call-log join', () => {
     expect(row?.['recordingCoverage']).toBeUndefined();
   });
 
+  it("counts other tenants' participants (ids Redacted) as their own legs, neither the server's nor one another's", () => {
+    const common = { correlationId: CALL, callStartTime: START, version: null, time: START + HOUR, callDurationSeconds: 600 } as const;
+    const legs = [
+      legRecord({ ...common, participantId: 'p-1', participantDurationSeconds: 590 }),
+      legRecord({ ...common, participantId: 'Redacted', endpointId: 'Redacted', participantDurationSeconds: 100 }),
+      legRecord({ ...common, participantId: 'Redacted', endpointId: 'Redacted', endpointType: 'Bot', participantDurationSeconds: 200 }),
+      // The server's leg, without any id.
+      legRecord({ ...common, participantId: null, endpointType: 'Server', participantDurationSeconds: 50 }),
+    ];
+    const all = normalizeAll(legs);
+    expect(callRowOfRecords(all)).toMatchObject({ participants: 4, participantMs: 940_000, endpointTypes: '{"Bot":1,"Server":1,"VoIP":2}' });
+    expectSameInAnyOrder(callsView, all, calls(all), { replays: 4, maxChunk: 3, stride: 1, runs: 50 });
+  });
+
   it('classes end reasons by first digit and names endpoint types without regard to case', () => {
     expect(['0', '200', '2', '180', '302', '404', '500', '603', '9', 'x', null].map(endReasonClass)).toEqual([
       'Success',
