@@ -47,6 +47,28 @@ describe('usage view', () => {
     expect(toMicros(0.1)).toBe(100_000n);
     expect(toMicros(1.0000005)).toBe(1_000_001n);
     expect(toMicros(0.0000004)).toBe(0n);
+    // Half away from zero on the decimal as written, whatever the binary number's own digits.
+    expect(toMicros(2.0000025)).toBe(2_000_003n);
+    expect(toMicros(-2.0000025)).toBe(-2_000_003n);
+    expect(toMicros(4.9999995)).toBe(5_000_000n);
+    expect(toMicros(0.0000005)).toBe(1n);
+    expect(toMicros(5e-7)).toBe(1n);
+    expect(toMicros(4.9e-7)).toBe(0n);
+    expect(toMicros(1e-300)).toBe(0n);
+    expect(toMicros(0)).toBe(0n);
+    expect(toMicros(-0)).toBe(0n);
+    expect(toMicros(7)).toBe(7_000_000n);
+    expect(toMicros(1.5e21)).toBe(1_500_000_000_000_000_000_000_000_000n);
+    expect(toMicros(123.4567894)).toBe(123_456_789n);
+    expect(toMicros(0.1 + 0.2)).toBe(300_000n);
+    // Any quantity written with 7 decimals (15 significant digits: read back as written).
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 99_999_999 }), fc.integer({ min: 0, max: 9_999_999 }), fc.boolean(), (whole, tenths, negative) => {
+        const value = Number(`${negative ? '-' : ''}${whole}.${String(tenths).padStart(7, '0')}`);
+        const micros = BigInt(whole) * 1_000_000n + BigInt(Math.floor(tenths / 10)) + (tenths % 10 >= 5 ? 1n : 0n);
+        expect(toMicros(value)).toBe(negative ? -micros : micros);
+      }),
+    );
     expect(toMicros(123456789012.5)).toBe(123_456_789_012_500_000n);
     expect(microsToNumber(123_456_789_012_500_000n)).toBe(123456789012.5);
     fc.assert(
