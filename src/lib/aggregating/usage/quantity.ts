@@ -27,7 +27,7 @@ export function toMicros(quantity: number): bigint {
   let micros: bigint;
   if (kept >= digits.length) micros = BigInt(digits) * 10n ** BigInt(kept - digits.length);
   else if (kept < 0) micros = 0n;
-  else micros = (kept === 0 ? 0n : BigInt(digits.slice(0, kept))) + ((digits.charCodeAt(kept) as number) >= 0x35 /* 5 */ ? 1n : 0n);
+  else micros = (kept === 0 ? 0n : BigInt(digits.slice(0, kept))) + (digits.charCodeAt(kept) >= 0x35 /* 5 */ ? 1n : 0n);
   return quantity < 0 ? -micros : micros;
 }
 
