@@ -9,7 +9,9 @@ import { oneLine } from './printable.js';
 export function lineLogger(out: NodeJS.WritableStream | undefined, problems: NodeJS.WritableStream | undefined = out): Logger {
   const line = (target: NodeJS.WritableStream | undefined, level: string, message: string, fields?: Record<string, unknown>): void => {
     if (!target) return;
-    const file = typeof fields?.['file'] === 'string' ? `${fields['file']}: ` : '';
+    const named = typeof fields?.['file'] === 'string' ? fields['file'] : undefined;
+    // An information line names a blob by its resource's name; warnings and errors keep the whole id, to act on.
+    const file = named === undefined ? '' : `${level === '' ? withShortResourceId(named) : named}: `;
     // An information line leaves out its zero counts (`badLines=0 unsupported=0 pendingBytes=0`): what is left is what happened.
     const rest = Object.entries(fields ?? {})
       .filter(([key, value]) => key !== 'file' && !(level === '' && value === 0))
@@ -23,4 +25,15 @@ export function lineLogger(out: NodeJS.WritableStream | undefined, problems: Nod
     warn: (message, fields) => line(problems, 'warning: ', message, fields),
     error: (message, fields) => line(problems, 'error: ', message, fields),
   };
+}
+
+/** The ARM id's path up to the resource's name, in Azure Monitor's blob names. */
+const RESOURCE_ID_PREFIX = /(resourceId=)\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/[^/]+\/[^/]+\/(?=[^/]+\/)/i;
+
+/**
+ * `…/resourceId=/SUBSCRIPTIONS/<id>/RESOURCEGROUPS/<group>/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1/y=…`
+ * as `…/resourceId=…/ACS1/y=…`: a line per file of about 100 characters instead of 200.
+ */
+export function withShortResourceId(path: string): string {
+  return path.replace(RESOURCE_ID_PREFIX, '$1…/');
 }

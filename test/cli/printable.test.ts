@@ -40,6 +40,28 @@ describe('printable', () => {
     );
   });
 
+  it("the line logger names a blob by its resource's name in an information line, and by the whole id in a warning", () => {
+    const out = new PassThrough();
+    let text = '';
+    out.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    const logger = lineLogger(out);
+    const id =
+      '/SUBSCRIPTIONS/3F2504E0-4F89-11D3-9A0C-0305E82C3301/RESOURCEGROUPS/CONTOSO-RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/CONTOSO-ACS';
+    const blob = `insights-logs-usage/resourceId=${id}/y=2024/m=05/d=25/h=09/m=00/PT1H.json`;
+    logger.info('file processed', { file: blob, records: 2 });
+    logger.info('file processed', { file: blob.toLowerCase(), records: 2 });
+    logger.warn('file failed', { file: blob, error: 'x' });
+    // Not an ARM id in Azure Monitor's layout: as it is.
+    logger.info('file processed', { file: 'local//logs/resourceId=/mine/PT1H.json', records: 1 });
+    expect(text.split('\n')).toEqual([
+      'insights-logs-usage/resourceId=…/CONTOSO-ACS/y=2024/m=05/d=25/h=09/m=00/PT1H.json: file processed (records=2)',
+      'insights-logs-usage/resourceid=…/contoso-acs/y=2024/m=05/d=25/h=09/m=00/pt1h.json: file processed (records=2)',
+      `warning: ${blob}: file failed (error=x)`,
+      'local//logs/resourceId=/mine/PT1H.json: file processed (records=1)',
+      '',
+    ]);
+  });
+
   it('oneLine: a message for one line, its line breaks as spaces and its controls escaped', () => {
     expect(oneLine('The service said:\r\n  RequestId: 1\nTime: \u001b]0;owned\u0007')).toBe('The service said: RequestId: 1 Time: \\u001b]0;owned\\u0007');
   });
