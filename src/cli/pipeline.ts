@@ -19,7 +19,7 @@ export interface Pipeline {
 export async function openPipeline(flags: StorageFlags, logger: Logger, onTransient?: TransientNotice): Promise<Pipeline> {
   const settings = cliSettings(flags);
   const storage = await openStorage(flags, settings.tablePrefix, onTransient);
-  const source = new BlobLogSource({ kind: 'connectionString', connectionString: storage.connectionString }, flags.storageRetry?.blobs);
+  const source = new BlobLogSource({ kind: 'connectionString', connectionString: storage.connectionString }, flags.storageRetry?.blobs, flags.giveUpRetries);
   return {
     settings,
     storage,

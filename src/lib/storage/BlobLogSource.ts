@@ -1,8 +1,10 @@
-import { BlobServiceClient, newPipeline, RestError, type ContainerClient, type RequestPolicyFactory } from '@azure/storage-blob';
+import type { Pipeline as CorePipeline } from '@azure/core-rest-pipeline';
+import { BlobServiceClient, newPipeline, RestError, type ContainerClient, type Pipeline, type RequestPolicyFactory } from '@azure/storage-blob';
 import { storageAgentFor } from './boundedSockets.js';
 import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { againIfCut, blobReadWasCut } from './retryOnCut.js';
+import { retriesGivenUp } from './retriesGivenUp.js';
 
 export type BlobConnection = { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
@@ -26,6 +28,21 @@ const boundedSockets: RequestPolicyFactory = {
   }),
 };
 
+/**
+ * Adds retriesGivenUp's two policies around the blob SDK's retry policy. Its clients take policies
+ * only as the old factories, all on one side of the retries; the pipeline they run is built when the
+ * first client is, and kept on the Pipeline (`_corePipeline`, not in its types). Without it (another
+ * SDK version), this fails at once rather than let a stop wait out an outage unseen.
+ */
+function givingUpRetries(pipeline: Pipeline, giveUp: AbortSignal): void {
+  const core = (pipeline as unknown as { _corePipeline?: CorePipeline })._corePipeline;
+  if (core === undefined || typeof core.addPolicy !== 'function')
+    throw new Error('the blob client has no pipeline to add policies to: the Azure Storage SDK changed');
+  const { perCall, perRetry } = retriesGivenUp(giveUp);
+  core.addPolicy(perCall);
+  core.addPolicy(perRetry, { afterPhase: 'Retry' });
+}
+
 /** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 export class BlobLogSource implements LogSource {
   private readonly service: BlobServiceClient;
@@ -33,7 +50,8 @@ export class BlobLogSource implements LogSource {
   /** Bytes downloaded and requests sent: read by benchmarks and tests. */
   readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
 
-  constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY) {
+  /** `giveUpRetries`: once aborted, a read whose attempt failed is not tried again (retriesGivenUp.ts), as for tables. */
+  constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY, giveUpRetries?: AbortSignal) {
     const options = { retryOptions: { ...retry } };
     // Built once only for its URL and credential (a connection string's key or SAS): the client that
     // reads has one more policy, which its constructors take no other way.
@@ -44,6 +62,7 @@ export class BlobLogSource implements LogSource {
     const pipeline = newPipeline(plain.credential, options);
     pipeline.factories.push(boundedSockets);
     this.service = new BlobServiceClient(plain.url, pipeline);
+    if (giveUpRetries) givingUpRetries(pipeline, giveUpRetries);
   }
 
   containerClient(container: string): ContainerClient {

@@ -9,7 +9,8 @@ interface Attempts {
 }
 
 /**
- * Once `giveUp` aborts (`watch`'s first Ctrl-C), a request whose attempt failed is not tried again:
+ * Once `giveUp` aborts (`watch`'s first Ctrl-C), a request whose attempt failed is not tried again
+ * (tables and blobs alike):
  * the SDK's back-off is cut at once and the request fails with its last attempt's error. Requests
  * that have not failed are left alone, so a stop still lets healthy writes finish. Two policies:
  * one around the SDK's retry policy (per call) owns the request's abort signal, one inside it (per
@@ -50,6 +51,9 @@ export function retriesGivenUp(giveUp: AbortSignal): { perCall: PipelinePolicy; 
     name: 'acsLogsRetriesGivenUpAttempt',
     async sendRequest(request, next) {
       const attempts = inFlight.get(request);
+      // Given up after a failure: no attempt more, whether or not the retry policy looked at its signal
+      // before trying again (the blob SDK's does not when its back-off is 0 ms).
+      if (attempts?.lastFailure !== undefined && giveUp.aborted) throw attempts.lastFailure;
       let response: PipelineResponse;
       try {
         response = await next(request);
