@@ -2,7 +2,8 @@
  * The call logs' rows in a call's partition of the Calls table, and how a record becomes one. Pure.
  *
  * - `l|<leg>`: one per participant leg, leg = the digest of the ParticipantId, or of the EndpointId
- *   when there is none (of EndpointType and Identifier for ids `Redacted`: normalizing/pseudonym.ts). Its CallSummary(Updates) record, and its media streams (CallDiagnostics and
+ *   when there is none (of EndpointType and Identifier for ids `Redacted`: normalizing/pseudonym.ts).
+ *   Its CallSummary(Updates) record, and its media streams (CallDiagnostics and
  *   CallDiagnosticsUpdates) in property `streams` (legStreams.ts): a leg row may hold streams only.
  * - `m|<stream key>`: one media stream, for streams a leg row has no room for, and as earlier
  *   versions stored every stream. The stream key is a digest of (leg, MediaType, StreamId,
