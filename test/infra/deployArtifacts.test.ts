@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -114,15 +114,112 @@ describe('azure.yaml', () => {
   it('builds locally (the package has no sources to build remotely) and ships runtime dependencies only', () => {
     expect(yaml).toMatch(/^ {4}remoteBuild: false$/m);
     expect(yaml).toMatch(/prepackage:[\s\S]*run: npm ci [^\n]*&& npm run build && npm prune --omit=dev --omit=optional\n/);
-    const ignored = readRepoFile('.funcignore').split('\n');
-    for (const entry of ['src', 'tsconfig*.json', 'test', 'infra', '.tools']) expect(ignored, entry).toContain(entry);
     expect(JSON.parse(readRepoFile('package.json')).main).toBe('dist/src/functions/*.js');
+  });
+
+  it("keeps the build when the compiler has been pruned (azd's package step builds again after the prepackage hook)", () => {
+    expect(JSON.parse(readRepoFile('package.json')).scripts.build).toBe('node scripts/build.mjs');
+    const dir = mkdtempSync(join(tmpdir(), 'pruned-'));
+    try {
+      // A project after `npm prune --omit=dev`: no TypeScript to resolve.
+      mkdirSync(join(dir, 'scripts'));
+      writeFileSync(join(dir, 'scripts/build.mjs'), readRepoFile('scripts/build.mjs'));
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      const build = () => spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: dir, encoding: 'utf8' });
+      const unbuilt = build();
+      expect(unbuilt.status).toBe(1);
+      expect(unbuilt.stderr).toMatch(/not installed and dist\/ is not built: run npm ci/);
+      for (const file of ['dist/src/functions/health.js', 'dist/src/cli/main.js', 'dist/dashboard/index.html']) {
+        mkdirSync(join(dir, file, '..'), { recursive: true });
+        writeFileSync(join(dir, file), '');
+      }
+      const built = build();
+      expect(built.status).toBe(0);
+      expect(built.stdout).toMatch(/dist\/ is kept as built/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('runs the post-deploy script after deploy, for the service the function app is tagged with', () => {
     expect(yaml).toMatch(/^hooks:\n {2}postdeploy:[\s\S]*run: \.\/scripts\/post-deploy\.sh/m);
     const service = /^services:\n {2}([a-z-]+):$/m.exec(yaml)?.[1];
     expect(readRepoFile('infra/app/function-app.bicep')).toContain(`'azd-service-name': '${service}'`);
+  });
+});
+
+describe('.funcignore', () => {
+  const patterns = readRepoFile('.funcignore')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const shipped = [
+    'dist/src/functions/health.js',
+    'dist/src/lib/processing/processFile.js',
+    'dist/dashboard/index.html',
+    'package.json',
+    'host.json',
+    // Packages' own folders of these names hold their code.
+    'node_modules/some-package/src/index.js',
+    'node_modules/some-package/test/index.js',
+    'node_modules/some-package/lib/docs/index.js',
+  ];
+  const left = [
+    'src/functions/health.ts',
+    'test/cli/serve.test.ts',
+    'tsconfig.json',
+    'tsconfig.build.json',
+    'docs/DEPLOY.md',
+    'infra/main.bicep',
+    'bench/run.ts',
+  ];
+  const leftToo = [
+    'dist/test/cli/serve.test.js',
+    'dist/bench/run.js',
+    'local.settings.json',
+    'README.md',
+    '.tools/bicep',
+    'scripts/post-deploy.sh',
+    'samples/x.json',
+  ];
+
+  it('as Core Tools reads it (every pattern from the project root, `*` one or more characters): ships the build, not the sources', () => {
+    // Core Tools' parser, as its source describes it: a leading slash dropped, each pattern matched at the start of the path.
+    const regex = (pattern: string): RegExp => {
+      const text = (pattern.startsWith('/') ? pattern.slice(1) : pattern)
+        .replace(/[-[\]/{}()+?.\\^$|]/g, '\\$&')
+        .replace(/\*\*/g, '(.+)')
+        .replace(/\*/g, '([^\\/]+)');
+      return new RegExp(`^(${text})\\b`);
+    };
+    const matchers = patterns.filter((p) => !p.startsWith('!')).map(regex);
+    const denied = (path: string): boolean => matchers.some((m) => m.test(path));
+    expect(shipped.filter(denied)).toEqual([]);
+    expect([...left, ...leftToo].filter((path) => !denied(path))).toEqual([]);
+  });
+
+  it('as azd reads it (a .gitignore: a pattern without a slash matches at any depth): the same', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'funcignore-'));
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: dir });
+      writeFileSync(join(dir, '.gitignore'), patterns.join('\n') + '\n');
+      const paths = [...shipped, ...left, ...leftToo];
+      const answer = spawnSync('git', ['check-ignore', '--no-index', '--stdin', '-v', '--non-matching'], {
+        cwd: dir,
+        input: paths.join('\n') + '\n',
+        encoding: 'utf8',
+      });
+      const denied = new Set(
+        answer.stdout
+          .split('\n')
+          .filter((line) => line !== '' && !line.startsWith('::'))
+          .map((line) => line.split('\t')[1]),
+      );
+      expect(shipped.filter((path) => denied.has(path))).toEqual([]);
+      expect([...left, ...leftToo].filter((path) => !denied.has(path))).toEqual([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
