@@ -250,7 +250,7 @@ describe('docs/DEPLOY.md', () => {
       'azd up',
       'Diagnostic settings',
       'acsResourceName',
-      '/api/health?code=',
+      'x-functions-key: $KEY',
       'az storage table list',
     ]) {
       expect(doc, text).toContain(text);
