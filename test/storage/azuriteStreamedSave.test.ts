@@ -1,10 +1,17 @@
-import { mkdir, mkdtemp, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, startCli } from '../support/cli.js';
-import { saveFailedPath, serializeInChunks, STREAMED_HEADER, StreamedFileAdapter } from '../../src/lib/storage/azuriteStreamedSave.js';
+import {
+  saveFailedPath,
+  serializeInChunks,
+  STREAMED_HEADER,
+  StreamedFileAdapter,
+  writeWhole,
+  type SaveHandle,
+} from '../../src/lib/storage/azuriteStreamedSave.js';
 
 interface Doc {
   $loki?: number;
@@ -110,6 +117,36 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     await rm(`${file}~`, { recursive: true });
     expect(await save(db)).toBeNull();
     await expect(stat(saveFailedPath(file))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('writes on when the disk takes fewer bytes than asked, and keeps the previous save when it takes none', async () => {
+    const file = path.join(work, 'short.json');
+    await writeFile(file, 'the previous save');
+    const chunks = [Buffer.from('a'.repeat(5000)), Buffer.from('b'.repeat(3000))];
+    // A disk with room for `room` more bytes: each write takes at most 700 of them, and none once full.
+    const disk =
+      (room: number) =>
+      async (name: string): Promise<SaveHandle> => {
+        const real = await open(name, 'w');
+        let left = room;
+        return {
+          write: async (buffer, offset, length) => {
+            const taken = Math.min(length, 700, left);
+            left -= taken;
+            return taken === 0 ? { bytesWritten: 0 } : real.write(buffer, offset, taken);
+          },
+          datasync: () => real.datasync(),
+          stat: () => real.stat(),
+          close: () => real.close(),
+        };
+      };
+    await writeWhole(file, chunks, disk(1e6));
+    expect(await readFile(file, 'utf8')).toBe('a'.repeat(5000) + 'b'.repeat(3000));
+    // Full after 6,000 of the 8,000 bytes: the save fails, the previous one stays whole, the partial file goes.
+    await writeFile(file, 'the previous save');
+    await expect(writeWhole(file, chunks, disk(6000))).rejects.toThrow(/the disk took no more bytes \(6000 of the save written\)/);
+    expect(await readFile(file, 'utf8')).toBe('the previous save');
+    await expect(stat(`${file}~`)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('builds the file from chunks of bounded size, never one string of the whole database', () => {

@@ -102,14 +102,41 @@ export function serializeInChunks(db: LokiLike): Buffer[] {
   return chunks;
 }
 
-/** Writes beside the database, flushes, then renames over it: a crash mid-save leaves the previous save whole. */
-async function writeWhole(dbname: string, chunks: readonly Buffer[]): Promise<void> {
+/** The part of a file handle a save uses (a test gives one that writes less than asked). */
+export interface SaveHandle {
+  write(buffer: Buffer, offset: number, length: number): Promise<{ bytesWritten: number }>;
+  datasync(): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Writes beside the database, flushes, then renames over it: a crash mid-save leaves the previous
+ * save whole. A write may take fewer bytes than asked (a disk filling up takes what it has room
+ * for, and only the next write fails): each chunk is written on until all of it is in, and the file
+ * replaces the database only at its full size.
+ */
+export async function writeWhole(
+  dbname: string,
+  chunks: readonly Buffer[],
+  openFile: (file: string) => Promise<SaveHandle> = (file) => open(file, 'w'),
+): Promise<void> {
   const saving = `${dbname}~`;
   try {
-    const handle = await open(saving, 'w');
+    const handle = await openFile(saving);
     try {
-      for (const chunk of chunks) await handle.write(chunk);
+      let total = 0;
+      for (const chunk of chunks) {
+        for (let at = 0; at < chunk.length;) {
+          const { bytesWritten } = await handle.write(chunk, at, chunk.length - at);
+          if (bytesWritten <= 0) throw new Error(`${saving}: the disk took no more bytes (${total + at} of the save written)`);
+          at += bytesWritten;
+        }
+        total += chunk.length;
+      }
       await handle.datasync();
+      const { size } = await handle.stat();
+      if (size !== total) throw new Error(`${saving}: ${size} bytes on disk where ${total} were written`);
     } finally {
       await handle.close();
     }
