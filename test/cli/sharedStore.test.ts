@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,25 @@ describe('two commands on one data dir share one embedded Azurite', () => {
     expect(records(second.stdout, /: (\d+) records/)).toBe(b.records);
     // Both runs' checkpoints are in the store: nothing is read again.
     const again = await cliProcess(['process', a.dir, b.dir, '--quiet', '--data-dir', dataDir]);
+    expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
+  });
+
+  it('two process commands at once, one naming the data dir through a symbolic link: one Azurite, both files counted', async () => {
+    const dataDir = path.join(work, 'linked');
+    const link = path.join(work, 'linked-link');
+    await mkdir(dataDir);
+    await symlink(dataDir, link);
+    const [a, b] = await Promise.all([generateTree('tree-la', '2024-08-01T00:00Z'), generateTree('tree-lb', '2024-09-01T00:00Z')]);
+    const samplers = [sampleAzurites(dataDir), sampleAzurites(link)];
+    const [first, second] = await Promise.all([
+      cliProcess(['process', a.dir, '--quiet', '--data-dir', dataDir]),
+      cliProcess(['process', b.dir, '--quiet', '--data-dir', link]),
+    ]);
+    // Two hosts would each save the same files, and the last save would drop the other's writes.
+    const [byPath, byLink] = await Promise.all(samplers.map((sampler) => sampler.stop()));
+    expect(byPath! + byLink!).toBe(1);
+    expect([first.code, second.code, first.stderr, second.stderr]).toEqual([0, 0, '', '']);
+    const again = await cliProcess(['process', a.dir, b.dir, '--quiet', '--data-dir', link]);
     expect(again.stdout).toMatch(/, 0 with new data: 0 records/);
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { link, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -22,6 +22,20 @@ export interface EmbeddedLock {
 export const LOST_RACE_EXIT = 3;
 
 export type LockRead = { kind: 'missing' } | { kind: 'unreadable'; raw: string; ageMs: number } | { kind: 'lock'; raw: string; lock: EmbeddedLock };
+
+/**
+ * The data dir as one path whichever way it is named (through a symbolic link, `..`, a relative
+ * path): commands on one dir must find its one host, or two Azurites would save the same files and
+ * the last save would drop the other's writes. A dir that does not exist yet is its resolved path.
+ */
+export function realDataDir(dataDir: string): string {
+  const resolved = path.resolve(dataDir);
+  try {
+    return realpathSync(resolved);
+  } catch {
+    return resolved;
+  }
+}
 
 export function lockPath(dataDir: string): string {
   return path.join(path.resolve(dataDir), 'azurite.lock');

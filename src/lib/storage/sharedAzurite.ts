@@ -6,7 +6,17 @@ import path from 'node:path';
 import { compiledModule, databaseBytes, startAllowanceMs } from './azurite.js';
 import { azuriteNamedIn } from './azuriteParent.js';
 import { failedSaves, type FailedSave } from './azuriteStreamedSave.js';
-import { azuriteLocation, LOST_RACE_EXIT, lockPath, processAlive, processMatches, readLock, removeLockIf, type EmbeddedLock } from './embeddedLock.js';
+import {
+  azuriteLocation,
+  LOST_RACE_EXIT,
+  lockPath,
+  processAlive,
+  processMatches,
+  readLock,
+  realDataDir,
+  removeLockIf,
+  type EmbeddedLock,
+} from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
 
 export interface SharedAzurite {
@@ -31,8 +41,9 @@ const UNREADABLE_LOCK_MS = 10_000;
  * one, or starts its host when there is none. A lock whose host is dead is stale: its orphaned
  * Azurite is stopped (and saves its data) before a new one starts on the same files.
  */
-export async function attachAzurite(dataDir: string, options: AttachOptions = {}): Promise<SharedAzurite> {
-  makeDirectory(dataDir);
+export async function attachAzurite(named: string, options: AttachOptions = {}): Promise<SharedAzurite> {
+  makeDirectory(named);
+  const dataDir = realDataDir(named);
   const location = azuriteLocation(dataDir);
   const failed = failedSaves(location);
   // A host's own start (its Azurite's, longer for larger databases) and then some.
@@ -93,7 +104,8 @@ async function attachBy(dataDir: string, deadline: number): Promise<Omit<SharedA
  * Whether the embedded store of `dataDir` has never started: no host holds the dir and Azurite never
  * made its folder there, so the store holds nothing until a host starts it.
  */
-export function neverStarted(dataDir: string): boolean {
+export function neverStarted(named: string): boolean {
+  const dataDir = realDataDir(named);
   return !existsSync(lockPath(dataDir)) && !existsSync(azuriteLocation(dataDir));
 }
 
@@ -101,7 +113,8 @@ export function neverStarted(dataDir: string): boolean {
  * The pid of the host holding `dataDir`'s store, if one still does after `waitMs` (a host whose last
  * command just ended stops within a few seconds); for a command that must have the dir alone.
  */
-export async function embeddedInUse(dataDir: string, waitMs = 0): Promise<number | undefined> {
+export async function embeddedInUse(named: string, waitMs = 0): Promise<number | undefined> {
+  const dataDir = realDataDir(named);
   const deadline = Date.now() + waitMs;
   for (;;) {
     const read = await readLock(dataDir);
