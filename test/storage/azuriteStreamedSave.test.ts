@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, startCli } from '../support/cli.js';
+import { resolveAzuriteEntry } from '../../src/lib/storage/azurite.js';
 import {
+  installStreamedSave,
   saveFailedPath,
   serializeInChunks,
   STREAMED_HEADER,
@@ -147,6 +149,42 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     await expect(writeWhole(file, chunks, disk(6000))).rejects.toThrow(/the disk took no more bytes \(6000 of the save written\)/);
     expect(await readFile(file, 'utf8')).toBe('the previous save');
     await expect(stat(`${file}~`)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('does not save into a folder that replaced the one it was loaded from (a data dir removed and made again)', async () => {
+    const folder = path.join(work, 'replaced');
+    await mkdir(folder);
+    const file = path.join(folder, 'db.json');
+    const adapter = new StreamedFileAdapter();
+    const db = filled(file, { adapter });
+    expect(await load(db)).toBeNull();
+    // Its own folder: saved.
+    expect(await save(db)).toBeNull();
+    expect((await stat(file)).size).toBeGreaterThan(0);
+    await rm(folder, { recursive: true });
+    await mkdir(folder);
+    await writeFile(file, 'the new store');
+    expect(await save(db)).toBeNull();
+    expect(await readFile(file, 'utf8')).toBe('the new store');
+    await expect(stat(saveFailedPath(file))).rejects.toMatchObject({ code: 'ENOENT' });
+    // Removed and not made again: nothing is made.
+    await rm(folder, { recursive: true });
+    expect(await save(db)).toBeNull();
+    await expect(stat(folder)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('the same for a new database, never loaded (Azurite loads only a file that exists)', async () => {
+    installStreamedSave(resolveAzuriteEntry());
+    const folder = path.join(work, 'replaced-new');
+    await mkdir(folder);
+    const file = path.join(folder, 'db.json');
+    const db = filled(file, { persistenceMethod: 'fs' });
+    expect(await save(db)).toBeNull();
+    expect((await readFile(file, 'utf8')).startsWith(STREAMED_HEADER)).toBe(true);
+    await rm(folder, { recursive: true });
+    await mkdir(folder);
+    expect(await save(db)).toBeNull();
+    await expect(stat(file)).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('builds the file from chunks of bounded size, never one string of the whole database', () => {

@@ -5,9 +5,10 @@
  * were lost with it. This adapter writes the database a document per line instead, from small
  * strings, to a file beside it that replaces it only once whole (as LokiJS's own file adapter does),
  * and reads both that form and the single JSON text of earlier saves. A failed save is told: to the
- * caller, and in a file beside the database (`<db>.save-failed`) that the next command reports.
+ * caller, and in a file beside the database (`<db>.save-failed`) that the next command reports. A
+ * database whose folder was removed or replaced since it was opened is not saved there.
  */
-import { createReadStream, readdirSync, readFileSync } from 'node:fs';
+import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -47,11 +48,30 @@ export class StreamedFileAdapter {
    */
   owner: { collections: { dirty: boolean }[] } | undefined;
 
+  /** The folder each database was loaded from (folderIdentity). */
+  private readonly folders = new Map<string, string>();
+
+  /** Notes the folder of `dbname` as it is now: the database belongs there (at its creation, and when it is loaded). */
+  opened(dbname: string): void {
+    if (this.folders.has(dbname)) return;
+    const folder = folderIdentity(dbname);
+    if (folder !== undefined) this.folders.set(dbname, folder);
+  }
+
   loadDatabase(dbname: string, callback: LoadCallback): void {
+    this.opened(dbname);
     loadStreamed(dbname).then(callback, (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))));
   }
 
   exportDatabase(dbname: string, dbref: LokiLike, callback: (error: Error | null) => void): void {
+    // The data dir removed (or moved, or replaced by a new one of the same name) since this store
+    // opened it: its state is not written there, where it would become another store's.
+    const loadedFrom = this.folders.get(dbname);
+    if (loadedFrom !== undefined && folderIdentity(dbname) !== loadedFrom) {
+      process.stderr.write(`${new Date().toISOString()} not saving ${dbname}: its folder was removed or replaced since it was opened\n`);
+      callback(null);
+      return;
+    }
     // Serialized at once, before anything can change a document: the file is one moment of the store.
     let chunks: Buffer[];
     try {
@@ -70,6 +90,16 @@ export class StreamedFileAdapter {
     await recordFailure(dbname, error);
     callback(error instanceof Error ? error : new Error(String(error)));
     for (const collection of this.owner?.collections ?? []) collection.dirty = true;
+  }
+}
+
+/** The folder `file` is in, as the file system tells it apart (a new folder may get the inode of a removed one, not its birth time); undefined when there is none. */
+function folderIdentity(file: string): string | undefined {
+  try {
+    const { dev, ino, birthtimeMs } = statSync(path.dirname(file));
+    return `${dev}:${ino}:${birthtimeMs}`;
+  } catch {
+    return undefined;
   }
 }
 
@@ -248,6 +278,9 @@ export function installStreamedSave(azuriteEntry: string): void {
     const { persistenceMethod: _fs, ...rest } = options;
     const adapter = new StreamedFileAdapter();
     adapter.owner = this as { collections: { dirty: boolean }[] };
+    // A new database is never loaded (Azurite loads only a file that exists): its folder is noted as it is made.
+    const { filename } = this as { filename?: unknown };
+    if (typeof filename === 'string') adapter.opened(filename);
     return configure.call(this, { ...rest, adapter }, initialConfig);
   };
 }
