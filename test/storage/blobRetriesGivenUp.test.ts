@@ -1,41 +1,14 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BlobLogSource } from '../../src/lib/storage/BlobLogSource.js';
+import { answeringEndpoint, closeEndpoints } from '../support/answeringEndpoint.js';
 
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 /** Long back-off: a read retried through it takes over 20 s, so a quick end can only be the give-up. */
 const SLOW_RETRY = { maxTries: 6, retryDelayInMs: 4000, maxRetryDelayInMs: 8000 };
 const FILE = { container: 'insights-logs-usage', path: 'resourceId=/SUBSCRIPTIONS/S/y=2024/m=05/d=25/h=04/m=00/PT1H.json' };
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
+afterEach(closeEndpoints);
 
-/** A blob endpoint whose every answer is `status` (with the service's XML error body), after `delayMs`; counts requests. */
-async function endpoint(status: number, delayMs = 0): Promise<{ connectionString: string; requests: () => number }> {
-  let requests = 0;
-  const server = createServer((request, response) => {
-    requests++;
-    request.resume();
-    setTimeout(() => {
-      const code = status === 404 ? 'BlobNotFound' : 'ServerBusy';
-      response.writeHead(status, { 'content-type': 'application/xml', 'x-ms-error-code': code });
-      response.end(`<?xml version="1.0" encoding="utf-8"?><Error><Code>${code}</Code><Message>x</Message></Error>`);
-    }, delayMs);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
-    requests: () => requests,
-  };
-}
+const endpoint = (status: number, delayMs = 0) => answeringEndpoint('blob', status, delayMs);
 
 function source(connectionString: string, giveUp?: AbortSignal): BlobLogSource {
   return new BlobLogSource({ kind: 'connectionString', connectionString }, SLOW_RETRY, giveUp);

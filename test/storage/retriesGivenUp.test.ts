@@ -1,39 +1,13 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
+import { answeringEndpoint, closeEndpoints } from '../support/answeringEndpoint.js';
 
-const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 /** Long back-off: a request retried through it takes over 20 s, so a quick end can only be the give-up. */
 const SLOW_RETRY = { maxRetries: 6, retryDelayInMs: 4000, maxRetryDelayInMs: 8000 };
 
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const server of servers.splice(0)) {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  }
-});
+afterEach(closeEndpoints);
 
-/** A table endpoint whose every answer is `status` (with an OData error body), after `delayMs`; counts requests. */
-async function endpoint(status: number, delayMs = 0): Promise<{ connectionString: string; requests: () => number }> {
-  let requests = 0;
-  const server = createServer((request, response) => {
-    requests++;
-    request.resume();
-    setTimeout(() => {
-      response.writeHead(status, { 'content-type': 'application/json;odata=minimalmetadata' });
-      response.end(JSON.stringify({ 'odata.error': { code: status === 404 ? 'ResourceNotFound' : 'ServerBusy', message: { lang: 'en-US', value: 'x' } } }));
-    }, delayMs);
-  });
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    connectionString: `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
-    requests: () => requests,
-  };
-}
+const endpoint = (status: number, delayMs = 0) => answeringEndpoint('table', status, delayMs);
 
 function store(connectionString: string, giveUpRetries: AbortSignal): AzureTableStore {
   return new AzureTableStore({ kind: 'connectionString', connectionString }, 'T', { retry: SLOW_RETRY, giveUpRetries });
