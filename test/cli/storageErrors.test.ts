@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
@@ -102,8 +103,18 @@ describe('a data dir that cannot be made', () => {
     async () => {
       const run = await runInProcess(['query', 'rooms', '--data-dir', '/proc/acs-logs-data']);
       expect(run.code).toBe(1);
-      expect(lastLine(run.stderr)).toBe('acs-logs: cannot create directory /proc/acs-logs-data: the file system does not allow it there (ENOENT)');
+      expect(lastLine(run.stderr)).toBe(
+        'acs-logs: cannot create directory /proc/acs-logs-data: the file system does not allow it there (ENOENT); the embedded store keeps its lock, log and data in --data-dir: give one that can be written, or a --connection-string',
+      );
     },
     20_000,
   );
+
+  it('process ends with the reason at once, without a failure per file', async () => {
+    writeFileSync(path.join(scratchDir, 'file3'), 'x');
+    const run = await runInProcess(['process', path.join(ROOT, 'samples'), '--data-dir', path.join(scratchDir, 'file3', 'data')]);
+    expect(run.code).toBe(1);
+    expect(lastLine(run.stderr)).toMatch(/^acs-logs: cannot create directory .*\(ENOTDIR\); the embedded store keeps its lock, log and data in --data-dir/);
+    expect(run.stderr).not.toMatch(/file failed|could not record the failure/);
+  });
 });

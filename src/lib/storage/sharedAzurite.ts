@@ -18,6 +18,7 @@ import {
   type EmbeddedLock,
 } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
+import { ConfigurationError } from './errors.js';
 
 export interface SharedAzurite {
   connectionString: string;
@@ -42,7 +43,14 @@ const UNREADABLE_LOCK_MS = 10_000;
  * Azurite is stopped (and saves its data) before a new one starts on the same files.
  */
 export async function attachAzurite(named: string, options: AttachOptions = {}): Promise<SharedAzurite> {
-  makeDirectory(named);
+  try {
+    makeDirectory(named);
+  } catch (error) {
+    // No file can be processed without it: the run ends with this, not with a failure per file.
+    throw new ConfigurationError(
+      `${error instanceof Error ? error.message : String(error)}; the embedded store keeps its lock, log and data in --data-dir: give one that can be written, or a --connection-string`,
+    );
+  }
   const dataDir = realDataDir(named);
   const location = azuriteLocation(dataDir);
   const failed = failedSaves(location);
