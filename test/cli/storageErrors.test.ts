@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -109,6 +109,17 @@ describe('a data dir that cannot be made', () => {
     },
     20_000,
   );
+
+  it('a data dir the store cannot write in (here its log is a folder): exit 1 and why, on one line', async () => {
+    const dataDir = path.join(scratchDir, 'unwritable');
+    mkdirSync(path.join(dataDir, 'azurite-host.log'), { recursive: true });
+    const run = await runInProcess(['process', path.join(ROOT, 'samples'), '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(lastLine(run.stderr)).toBe(
+      `acs-logs: cannot write in the data dir ${dataDir} (EISDIR): the embedded store keeps its lock, log and data there: give a --data-dir that can be written, or a --connection-string`,
+    );
+    expect(run.stderr).not.toMatch(/file failed/);
+  });
 
   it('process ends with the reason at once, without a failure per file', async () => {
     writeFileSync(path.join(scratchDir, 'file3'), 'x');

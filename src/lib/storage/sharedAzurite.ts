@@ -146,7 +146,15 @@ async function startHost(dataDir: string): Promise<string> {
     return error instanceof Error ? error.message : String(error);
   }
   if (!existsSync(hostScript)) return `the embedded Azurite host ${hostScript} is missing: build the CLI first`;
-  const log = await open(hostLog(dataDir), 'a');
+  let log;
+  try {
+    log = await open(hostLog(dataDir), 'a');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    throw new ConfigurationError(
+      `cannot write in the data dir ${dataDir} (${code}): the embedded store keeps its lock, log and data there: give a --data-dir that can be written, or a --connection-string`,
+    );
+  }
   // The log keeps earlier hosts' lines: only what this host writes tells why it ended.
   const logStart = (await log.stat()).size;
   const child = spawn(process.execPath, [hostScript, path.resolve(dataDir), String(process.pid)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
