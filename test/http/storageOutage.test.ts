@@ -111,6 +111,10 @@ describe('queries while storage cannot be reached', () => {
     expect(held.status).toBe(503);
     expect(errorOf(held).code).toBe('storage_unavailable');
     expect(tables.sent).toBe(1);
+    // Retry-After is the time left.
+    time.advance(3000);
+    expect(headerOf(await handleQuery('usage', new URLSearchParams(), () => null, deps), 'retry-after')).toBe('2');
+    time.advance(-3000);
 
     time.advance(OUTAGE_HOLD_MS);
     tables.gate = () => Promise.resolve();
@@ -155,6 +159,24 @@ describe('queries while storage cannot be reached', () => {
     expect(stopped.status).toBe(503);
     expect(errorOf(stopped).code).toBe('storage_unavailable');
     expect(tables.sent).toBe(sentBefore);
+  });
+
+  it('a client that goes away holds nothing, without shared evaluations too', async () => {
+    const outage = new StorageOutage();
+    const tables = new GatedStore();
+    const gone = new AbortController();
+    let release!: () => void;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    tables.gate = () => slow;
+    const deps = { tables: () => tables, logger: quiet, outage };
+    const answer = handleQuery('rooms', new URLSearchParams(), () => null, deps, '', gone.signal);
+    await new Promise((resolve) => setImmediate(resolve));
+    gone.abort();
+    release();
+    expect(errorOf(await answer).code).toBe('client_gone');
+    expect(outage.held()).toBeUndefined();
+    tables.gate = () => Promise.resolve();
+    expect((await handleQuery('rooms', new URLSearchParams(), () => null, deps)).status).toBe(200);
   });
 
   it('a refusal that is not an outage stays a 500 and holds nothing', async () => {

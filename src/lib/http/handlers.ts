@@ -46,14 +46,14 @@ export async function handleQuery(
     // evaluation starts, so a queued one that starts during an outage stops at once).
     const readsFor = (stop: AbortSignal | undefined): TableStore => {
       const signals = [stop, outage?.signal()].filter((one): one is AbortSignal => one !== undefined);
-      if (signals.length === 0) return tables;
-      return new AbortableReads(tables, signals.length === 1 ? (signals[0] as AbortSignal) : AbortSignal.any(signals));
+      return signals.length === 0 ? tables : new AbortableReads(tables, ...signals);
     };
     const groups = request.definition.stream?.(readsFor(signal), request.filters, request.page.group);
     // A failure is noted before the evaluation's slot passes to the next one queued, which then starts under the outage.
     const evaluate = (stop: AbortSignal | undefined): Promise<readonly object[]> =>
       request.definition.run(readsFor(stop), request.filters).catch((error: unknown) => {
-        outage?.failed(error);
+        // Stopped because nobody waits any more: no news about storage.
+        if (stop?.aborted !== true) outage?.failed(error);
         throw error;
       });
     page =
@@ -63,7 +63,7 @@ export async function handleQuery(
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
-    if (error instanceof OutageHeldError) return storageUnavailable(error.outage);
+    if (error instanceof OutageHeldError) return storageUnavailable(outage?.held() ?? error.outage);
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     // Without a server's own record of outages, the failure still says whether storage was reachable.
     const found = (outage ?? new StorageOutage()).failed(error);

@@ -8,7 +8,7 @@
  * caller, and in a file beside the database (`<db>.save-failed`) that the next command reports. A
  * database whose folder was removed or replaced since it was opened is not saved there.
  */
-import { createReadStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, fstatSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { open, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -48,13 +48,13 @@ export class StreamedFileAdapter {
    */
   owner: { collections: { dirty: boolean }[] } | undefined;
 
-  /** The folder each database was loaded from (folderIdentity). */
-  private readonly folders = new Map<string, string>();
+  /** The folder each database was opened in (openFolder). */
+  private readonly folders = new Map<string, OpenedFolder>();
 
   /** Notes the folder of `dbname` as it is now: the database belongs there (at its creation, and when it is loaded). */
   opened(dbname: string): void {
     if (this.folders.has(dbname)) return;
-    const folder = folderIdentity(dbname);
+    const folder = openFolder(dbname);
     if (folder !== undefined) this.folders.set(dbname, folder);
   }
 
@@ -66,8 +66,8 @@ export class StreamedFileAdapter {
   exportDatabase(dbname: string, dbref: LokiLike, callback: (error: Error | null) => void): void {
     // The data dir removed (or moved, or replaced by a new one of the same name) since this store
     // opened it: its state is not written there, where it would become another store's.
-    const loadedFrom = this.folders.get(dbname);
-    if (loadedFrom !== undefined && folderIdentity(dbname) !== loadedFrom) {
+    const openedIn = this.folders.get(dbname);
+    if (openedIn !== undefined && !openedIn.isStill(dbname)) {
       process.stderr.write(`${new Date().toISOString()} not saving ${dbname}: its folder was removed or replaced since it was opened\n`);
       callback(null);
       return;
@@ -93,14 +93,42 @@ export class StreamedFileAdapter {
   }
 }
 
-/** The folder `file` is in, as the file system tells it apart (a new folder may get the inode of a removed one, not its birth time); undefined when there is none. */
-function folderIdentity(file: string): string | undefined {
+interface OpenedFolder {
+  /** Whether the folder `file` is in now is still the one opened. */
+  isStill(file: string): boolean;
+}
+
+/**
+ * The folder `file` is in, held open: a folder made again in its place is another inode, since the
+ * open one cannot be freed and reused. (A birth time is no help: where the system has none it is the
+ * change time, which every save's rename moves.) Where a folder cannot be opened (Windows), its
+ * device and inode as first seen. Undefined when there is no folder.
+ */
+function openFolder(file: string): OpenedFolder | undefined {
+  const folder = path.dirname(file);
+  let fd: number | undefined;
   try {
-    const { dev, ino, birthtimeMs } = statSync(path.dirname(file));
-    return `${dev}:${ino}:${birthtimeMs}`;
+    fd = openSync(folder, 'r');
+  } catch {
+    fd = undefined;
+  }
+  let dev: number;
+  let ino: number;
+  try {
+    ({ dev, ino } = fd === undefined ? statSync(folder) : fstatSync(fd));
   } catch {
     return undefined;
   }
+  return {
+    isStill: (current) => {
+      try {
+        const now = statSync(path.dirname(current));
+        return now.dev === dev && now.ino === ino;
+      } catch {
+        return false;
+      }
+    },
+  };
 }
 
 /** The header line (how many documents each collection has), the database without documents, then one document per line. */
