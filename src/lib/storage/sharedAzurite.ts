@@ -136,6 +136,9 @@ function isHost(pid: number, dataDir: string): boolean {
   return processMatches(pid, ['azuriteHost.js', path.resolve(dataDir)]);
 }
 
+/** Errors of a data dir that cannot be written in, whatever is tried again. */
+const UNWRITABLE_CODES = new Set(['EROFS', 'EACCES', 'EPERM', 'EISDIR', 'ENOTDIR', 'ENOSPC', 'EDQUOT']);
+
 /** Spawns a detached host; resolves to '' when it lost the race to another host, to a reason when it failed. */
 async function startHost(dataDir: string): Promise<string> {
   // Run from the TypeScript sources (in-process tests), the host is still the compiled script.
@@ -150,7 +153,9 @@ async function startHost(dataDir: string): Promise<string> {
   try {
     log = await open(hostLog(dataDir), 'a');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'error';
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    // Only what the data dir itself refuses; a passing shortage (EMFILE) stays the error it is.
+    if (!UNWRITABLE_CODES.has(code)) throw error;
     throw new ConfigurationError(
       `cannot write in the data dir ${dataDir} (${code}): the embedded store keeps its lock, log and data there: give a --data-dir that can be written, or a --connection-string`,
     );
