@@ -8,7 +8,7 @@ import { parseQueryRequest } from './queryRequest.js';
 import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
-import { OutageHeldError, StorageOutage, type HeldOutage } from './storageOutage.js';
+import { OutageHeldError, outageOf, type HeldOutage, type StorageOutage } from './storageOutage.js';
 
 export interface QueryDeps {
   /** Called only once the request is valid; may throw (e.g. a misconfigured connection). */
@@ -66,7 +66,7 @@ export async function handleQuery(
     if (error instanceof OutageHeldError) return storageUnavailable(outage?.held() ?? error.outage);
     deps.logger.error('query failed', { view: request.view, ...describeError(error) });
     // Without a server's own record of outages, the failure still says whether storage was reachable.
-    const found = (outage ?? new StorageOutage()).failed(error);
+    const found = outage ? outage.failed(error) : outageOf(error);
     if (found) return storageUnavailable(found);
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }

@@ -45,11 +45,10 @@ export class StorageOutage {
 
   /** Notes a read that failed; returns the outage it starts when storage was unreachable or overloaded. */
   failed(error: unknown): HeldOutage | undefined {
-    const classified = classifyError(error);
-    if (classified.kind !== 'transient') return undefined;
+    const held = outageOf(error, this.holdMs);
+    if (held === undefined) return undefined;
     this.heldUntil = this.now() + this.holdMs;
-    this.code = classified.code;
-    const held: HeldOutage = { code: classified.code, retryAfterSeconds: Math.ceil(this.holdMs / 1000) };
+    this.code = held.code;
     if (!this.found.signal.aborted) this.found.abort(new OutageHeldError(held));
     return held;
   }
@@ -59,6 +58,12 @@ export class StorageOutage {
     this.heldUntil = 0;
     if (this.found.signal.aborted) this.found = new AbortController();
   }
+}
+
+/** The outage a failed read tells of, when storage could not be reached or was overloaded (classifyError's `transient`). */
+export function outageOf(error: unknown, holdMs = OUTAGE_HOLD_MS): HeldOutage | undefined {
+  const classified = classifyError(error);
+  return classified.kind === 'transient' ? { code: classified.code, retryAfterSeconds: Math.ceil(holdMs / 1000) } : undefined;
 }
 
 /** Thrown instead of reading storage while an outage is held. */
