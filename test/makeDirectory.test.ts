@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -28,6 +28,18 @@ describe('makeDirectory', () => {
     writeFileSync(file, 'x');
     await expect(make(file)).rejects.toThrow(`cannot create directory ${file}: a file of that name is in the way`);
     await expect(make(path.join(file, 'below'))).rejects.toThrow(/a part of the path is a file \(ENOTDIR\)/);
+  });
+
+  it('names a symbolic link whose target is gone, rather than a file in the way', async () => {
+    const root = await scratch();
+    const link = path.join(root, 'data');
+    symlinkSync(path.join(root, 'gone'), link);
+    await expect(make(link)).rejects.toThrow(
+      `cannot create directory ${link}: it is a symbolic link to ${path.join(root, 'gone')}, which does not exist or is not a directory`,
+    );
+    symlinkSync(path.join(root, 'elsewhere'), path.join(root, 'made'));
+    await make(path.join(root, 'elsewhere'));
+    await make(path.join(root, 'made'));
   });
 
   // Node's recursive mkdir never settles here: /proc exists, and refuses the child with ENOENT.

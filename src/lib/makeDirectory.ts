@@ -1,4 +1,4 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -39,7 +39,17 @@ function mustBeDirectory(absolute: string, cause: SystemError): void {
     // Gone again, or unreadable: not a directory this can use.
   }
   if (directory) return;
-  throw Object.assign(new Error(`cannot create directory ${absolute}: a file of that name is in the way`, { cause }), { code: 'ENOTDIR' });
+  throw Object.assign(new Error(`cannot create directory ${absolute}: ${inTheWay(absolute)}`, { cause }), { code: 'ENOTDIR' });
+}
+
+/** What stands where the directory should be: a link whose target is gone reads as nothing at all. */
+function inTheWay(absolute: string): string {
+  try {
+    if (lstatSync(absolute).isSymbolicLink()) return `it is a symbolic link to ${readlinkSync(absolute)}, which does not exist or is not a directory`;
+  } catch {
+    // Gone again: the generic reason below still holds for the failed attempt.
+  }
+  return 'a file of that name is in the way';
 }
 
 const REASONS: Readonly<Record<string, string>> = {
