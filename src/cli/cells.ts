@@ -50,8 +50,18 @@ export function readable(value: unknown): string {
     const time = ISO_TIME.exec(value);
     return time ? `${time[1]} ${time[2]}` : value;
   }
-  if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);
+  if (typeof value === 'number') return groupedNumber(Number.isInteger(value) ? value : Math.round(value * 1000) / 1000);
   return String(value);
+}
+
+/** A number with its thousands grouped (`43,000`, `1,234.5`): tables are read by people; JSON and CSV keep plain numbers. */
+export function groupedNumber(value: number): string {
+  const text = String(value);
+  // Exponent forms (1e+21, 1e-7) and non-finite values are left as JavaScript writes them.
+  const parts = /^(-?)(\d+)(\.\d+)?$/.exec(text);
+  if (!parts) return text;
+  const whole = parts[2] as string;
+  return (parts[1] as string) + whole.replace(/\B(?=(\d{3})+$)/g, ',') + (parts[3] ?? '');
 }
 
 /** An object in a list reads as its first `...Id` field (a call's recordings by recordingId), else as JSON. */

@@ -18,7 +18,7 @@ describe('renderTable', () => {
     expect(lines[0]).toMatch(/^operationName\s+count\s+resourceId$/);
     expect(lines[1]).toMatch(/^─+ {2}─+ {2}─+$/);
     expect(lines[2]).toMatch(/^A+…\s+7\s+CONTOSO-ACS$/);
-    expect(lines[3]).toMatch(/^short\s+12345\s+plain$/);
+    expect(lines[3]).toMatch(/^short\s+12,345\s+plain$/);
     // Headers that cannot fit are kept whole: the table is then as narrow as they allow.
     expect(renderTable(rows, columns('operationName', 'count', 'resourceId'), 5).split('\n')[0]).toMatch(/^operationName\s+count\s+resourceId$/);
   });

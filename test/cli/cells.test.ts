@@ -1,0 +1,33 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { groupedNumber, readable } from '../../src/cli/cells.js';
+
+describe('numbers in plain tables', () => {
+  it('groups thousands, keeps small numbers, fractions and signs', () => {
+    expect(groupedNumber(0)).toBe('0');
+    expect(groupedNumber(999)).toBe('999');
+    expect(groupedNumber(1000)).toBe('1,000');
+    expect(groupedNumber(43000)).toBe('43,000');
+    expect(groupedNumber(-1234567.25)).toBe('-1,234,567.25');
+    expect(groupedNumber(0.125)).toBe('0.125');
+    expect(readable(205070)).toBe('205,070');
+    expect(readable(1234.56789)).toBe('1,234.568');
+    expect(readable({ Audio: 12000, Video: 7 })).toBe('Audio=12,000 Video=7');
+  });
+
+  it('leaves forms without plain digits as JavaScript writes them', () => {
+    expect(groupedNumber(1e21)).toBe('1e+21');
+    expect(groupedNumber(1e-7)).toBe('1e-7');
+    expect(groupedNumber(Number.NaN)).toBe('NaN');
+  });
+
+  it('reads back as the same number once the commas are taken out', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: -1e15, max: 1e15 }), fc.double({ min: -1e15, max: 1e15, noNaN: true })), (value) => {
+        const shown = groupedNumber(value);
+        expect(shown.replace(/,/g, '')).toBe(String(value));
+        if (!/e/.test(shown)) expect(shown).toMatch(/^-?\d{1,3}(?:,\d{3})*(?:\.\d+)?$/);
+      }),
+    );
+  });
+});
