@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { usageView } from '../../src/lib/aggregating/index.js';
+import { clip, MAX_VALUE_CHARS } from '../../src/lib/aggregating/rowValues.js';
 import { microsToNumber, readMicros, toMicros } from '../../src/lib/aggregating/usage/quantity.js';
 import { referenceAggregates } from '../support/storage.js';
 import { DAY, normalizeAll, recordingLogs, RESOURCE, usageRecord } from '../support/recordingLogs.js';
@@ -30,6 +31,29 @@ describe('usage view', () => {
     expect(microsToNumber(readMicros('300000'))).toBe(0.3);
     // Participant and user ids are never copied.
     expect(JSON.stringify(rows)).not.toMatch(/8:acs/);
+  });
+
+  it('shows two usage types that differ only past the cut apart, each cut with a digest of its whole', () => {
+    const long = (end: string): string => 'Calling-'.repeat(20) + end;
+    const records = normalizeAll([usageRecord({ time: DAY + HOUR, usageType: long('A') }), usageRecord({ time: DAY + HOUR, usageType: long('B') })]);
+    const rows = Object.values(referenceAggregates(records, [usageView])['Usage'] ?? {}).filter((row) => row['granularity'] === 'day');
+    const labels = rows.map((row) => row['usageType'] as string);
+    expect(labels).toHaveLength(2);
+    expect(new Set(labels).size).toBe(2);
+    for (const label of labels) expect(label).toMatch(/^(?:Calling-)+Call…[A-Za-z0-9_-]{11}$/);
+    for (const label of labels) expect(label).toHaveLength(MAX_VALUE_CHARS);
+  });
+
+  it('never cuts a value inside a surrogate pair', () => {
+    for (let pad = 0; pad < 4; pad++) {
+      const value = 'x'.repeat(pad) + '🎉'.repeat(100);
+      const cut = clip(value);
+      expect(cut.length).toBeLessThanOrEqual(MAX_VALUE_CHARS);
+      expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+      expect(cut.slice(0, cut.indexOf('…'))).toBe(value.slice(0, cut.indexOf('…')));
+    }
+    expect(clip('short')).toBe('short');
+    expect(clip('y'.repeat(MAX_VALUE_CHARS))).toBe('y'.repeat(MAX_VALUE_CHARS));
   });
 
   it('gives the same rows whatever order the records arrive in', () => {

@@ -23,9 +23,21 @@ export const OTHER_KEY = '(other)';
 /** The count-map key of an absent value. */
 export const NONE_KEY = '(none)';
 
+/**
+ * Text as kept on a row: at most `max` chars. A longer value keeps its start and ends in `…` and a
+ * digest of the whole, so two values that differ only past the cut never read alike.
+ */
 export function clip(value: string, max = MAX_VALUE_CHARS): string {
-  return value.length <= max ? value : value.slice(0, max);
+  if (value.length <= max) return value;
+  const tail = '…' + digest(value).slice(0, CLIP_DIGEST_CHARS);
+  let cut = max - tail.length;
+  // Never half a surrogate pair: a lone surrogate is not text any client reads back.
+  if (/[\uD800-\uDBFF]/.test(value.charAt(cut - 1))) cut--;
+  return value.slice(0, cut) + tail;
 }
+
+/** Chars of the digest a clipped value ends with: 66 bits, collisions out of reach. */
+const CLIP_DIGEST_CHARS = 11;
 
 /** Optional text as kept on a row: clipped, `null` when absent or empty. */
 export function clipOrNull(value: string | null, max = MAX_VALUE_CHARS): string | null {
