@@ -11,3 +11,27 @@ describe('printable', () => {
     expect(printable('\ud83d\ud83d\ude00')).toBe('\\ud83d😀');
   });
 });
+
+describe('printable, against values that would read alike', () => {
+  it('writes every character drawn as nothing as an escape, so no two of these read as room-1', () => {
+    const spoofs = ['room-1\u{e0031}', 'room\u00ad-1', 'room-1\u034f', 'room-1\u180e', 'room\u3164-1', 'room-1\u115f', 'room-1\u2064', 'room-1\u{1d173}'];
+    const shown = spoofs.map(printable);
+    expect(new Set([...shown, 'room-1']).size).toBe(spoofs.length + 1);
+    for (const text of shown) expect(text).toMatch(/\\u[0-9a-f]{4}/);
+    expect(printable('room-1\u{e0031}')).toBe('room-1\\udb40\\udc31');
+    expect(printable('room\u00ad-1')).toBe('room\\u00ad-1');
+  });
+
+  it('keeps the joiners and variation selectors that shape emoji and scripts', () => {
+    for (const text of ['❤\ufe0f', '👩\u200d💻', 'क्\u200dष', '葛\u{e0100}']) expect(printable(text)).toBe(text);
+  });
+
+  it('leaves JSON the same value, escaping what JSON.stringify leaves', async () => {
+    const { printableJson } = await import('../src/lib/printable.js');
+    const value = { id: 'a\u00adb\u{e0031}c\u202e\u0085', keep: '❤\ufe0f', line: 'x\ny' };
+    const json = printableJson(JSON.stringify(value, null, 2));
+    expect(JSON.parse(json)).toEqual(value);
+    expect(json).not.toMatch(/[\u00ad\u202e\u0085]|\u{e0031}/u);
+    expect(json).toContain('\n');
+  });
+});

@@ -7,6 +7,18 @@ const MAX_PAGES = 40;
 
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  constructor(
+    message: string,
+    /** What the API said, when it answered. */
+    readonly answer?: { status: number; code?: string; parameters: string[]; retryAfterSeconds?: number },
+  ) {
+    super(message);
+  }
+
+  /** A request the API refused for its filters (400): the same for every view, said once. */
+  get badFilters(): boolean {
+    return this.answer?.status === 400;
+  }
 }
 
 export interface ViewRows<T> {
@@ -39,7 +51,16 @@ export function createApi(apiRoot: string, key: string | null): Api {
       throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`);
     }
     const text = await response.text();
-    if (!response.ok && !acceptError) throw new ApiError(`${path}: ${response.status} ${errorMessage(text) ?? response.statusText}`);
+    if (!response.ok && !acceptError) {
+      const error = errorOf(text);
+      const retryAfter = Number(response.headers.get('retry-after'));
+      throw new ApiError(`${path}: ${response.status} ${error.message ?? response.statusText}`, {
+        status: response.status,
+        ...(error.code === undefined ? {} : { code: error.code }),
+        parameters: error.parameters,
+        ...(response.status === 503 && Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
+      });
+    }
     try {
       return JSON.parse(text) as unknown;
     } catch {
@@ -72,11 +93,17 @@ export function createApi(apiRoot: string, key: string | null): Api {
   };
 }
 
-function errorMessage(text: string): string | undefined {
+/** An error body's message, code and the parameters its details name (`{ "error": { "code", "message", "details" } }`). */
+function errorOf(text: string): { message: string | undefined; code: string | undefined; parameters: string[] } {
   try {
-    const message = (JSON.parse(text) as { error?: { message?: unknown } }).error?.message;
-    return typeof message === 'string' ? message : undefined;
+    const error = (JSON.parse(text) as { error?: { message?: unknown; code?: unknown; details?: unknown } }).error;
+    const details = Array.isArray(error?.details) ? (error.details as Array<{ parameter?: unknown }>) : [];
+    return {
+      message: typeof error?.message === 'string' ? error.message : undefined,
+      code: typeof error?.code === 'string' ? error.code : undefined,
+      parameters: details.flatMap((detail) => (typeof detail?.parameter === 'string' ? [detail.parameter] : [])),
+    };
   } catch {
-    return text.trim().slice(0, 300) || undefined;
+    return { message: text.trim().slice(0, 300) || undefined, code: undefined, parameters: [] };
   }
 }

@@ -1,7 +1,7 @@
 import uPlot from 'uplot';
 import { printable } from '../lib/printable.js';
-import { clipped, formatNumber, h } from './dom.js';
-import { largestBars, seriesTotal, total, type Bars, type TimeSeries } from './series.js';
+import { clipped, formatNumber, h, quantityText } from './dom.js';
+import { largestBars, seriesTotal, total, utcTicks, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
 const HEIGHT = 220;
@@ -16,6 +16,8 @@ export interface ChartSpec {
   note?: string;
   /** The caption's summary; default the total of the values drawn. */
   caption?: (drawn: number) => string;
+  /** Seconds of one bucket (an hour when not given): a lone bucket is drawn this far either side of it. */
+  step?: number;
 }
 
 /** Plots on the page, resized with the window and destroyed when the page is drawn again. */
@@ -46,7 +48,7 @@ function widthOf(figure: HTMLElement): number {
 
 /** A figure with title, note and caption; `data-total` and `data-points` state what is drawn. */
 function figureFor(spec: ChartSpec, points: number, drawn: number): HTMLElement {
-  const caption = points === 0 ? 'no data in this range' : (spec.caption?.(drawn) ?? `total ${formatNumber(drawn)} ${spec.unit}`);
+  const caption = points === 0 ? 'no data in this range' : (spec.caption?.(drawn) ?? `total ${quantityText(drawn, spec.unit)}`);
   return h(
     'figure',
     { class: 'chart', 'data-chart': spec.id, 'data-points': String(points), 'data-total': String(drawn) },
@@ -67,6 +69,12 @@ function titleHeading(title: string): HTMLElement {
 function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {
   parent.appendChild(figure);
   const plot = new uPlot({ ...options, width: widthOf(figure), height: HEIGHT }, data, figure);
+  // A canvas says nothing to a screen reader: it is named by the figure's title and caption.
+  const canvas = plot.root.querySelector('canvas');
+  if (canvas) {
+    canvas.setAttribute('role', 'img');
+    canvas.setAttribute('aria-label', [...figure.querySelectorAll('h3, figcaption')].map((element) => element.textContent).join(': '));
+  }
   plots.add({ plot, figure });
 }
 
@@ -78,6 +86,7 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     return;
   }
   const showPoints = data.times.length < 50;
+  const step = spec.step ?? 3600;
   mount(
     parent,
     figure,
@@ -85,7 +94,7 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
       scales: {
         // One bucket alone: an hour either side, not an axis of years around one dot (uPlot widens a lone time by 86,400 / ms: 1,000 days in seconds).
-        x: { time: true, range: (plot, min, max) => (plot.data[0].length === 1 ? [plot.data[0][0]! - 3600, plot.data[0][0]! + 3600] : [min, max]) },
+        x: { time: true, range: (plot, min, max) => (plot.data[0].length === 1 ? [plot.data[0][0]! - step, plot.data[0][0]! + step] : [min, max]) },
         // A share is 0-100 %, whatever a single point would make of the axis.
         ...(spec.unit === '%' ? { y: { range: [0, 100] as uPlot.Range.MinMax } } : {}),
       },
@@ -99,7 +108,16 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
           value: (_plot: uPlot, value: number | null) => (value === null ? '–' : formatNumber(value)),
         })),
       ],
-      axes: [{}, { label: spec.unit, size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) }],
+      axes: [
+        // Months: a tick per month drawn, never the days or hours between them.
+        { ...(step >= MONTH_SECONDS ? { splits: () => data.times } : {}), values: (_plot, splits) => utcTicks(splits, step >= MONTH_SECONDS) },
+        {
+          label: spec.unit,
+          size: 60,
+          ...countIncrements(data.series.map((series) => series.values)),
+          values: (_plot, splits) => splits.map((value) => formatNumber(value)),
+        },
+      ],
       legend: { live: true },
       // The time axis drawn, in epoch seconds, for what cannot be read off a canvas.
       hooks: { setScale: [(plot, key) => key === 'x' && figure.setAttribute('data-x-range', `${plot.scales['x']?.min},${plot.scales['x']?.max}`)] },
@@ -150,7 +168,7 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
           size: longest > 12 && bars.labels.length > 3 ? 90 : 40,
           grid: { show: false },
         },
-        { size: 60, values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
+        { size: 60, ...countIncrements([bars.values]), values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
       ],
       legend: { live: true },
     },
@@ -165,3 +183,14 @@ const LEGEND_CHARS = 40;
 function shown(label: string, max: number): string {
   return clipped(printable(label), max).text;
 }
+
+/** Ticks a step of which is a whole number, for counts: an axis of operations at 0.5 and 1.5 reads as half an operation. */
+function countIncrements(values: ReadonlyArray<ReadonlyArray<number | null>>): { incrs?: number[] } {
+  const whole = values.every((series) => series.every((value) => value === null || Number.isInteger(value)));
+  return whole ? { incrs: COUNT_INCREMENTS } : {};
+}
+
+/** The step of a chart of months (the shortest month). */
+export const MONTH_SECONDS = 28 * 86_400;
+
+const COUNT_INCREMENTS = Array.from({ length: 16 }, (_, power) => [1, 2, 5].map((factor) => factor * 10 ** power)).flat();

@@ -24,12 +24,21 @@ export function append(parent: Node, ...children: Child[]): void {
 
 /**
  * A value from the logs cut to `max` characters with `…` (a 20,000-character room id would make a
- * table as wide as the page many times over); the whole value is the element's title.
+ * table as wide as the page many times over); the whole value is the element's title. Cut as shown,
+ * its invisible characters already written as `\uXXXX` (cut first, 80 zero-width spaces would show
+ * as 480 characters), and never inside a character.
  */
 export function clipped(value: string, max: number): { text: string; title?: string } {
-  const chars = [...value];
-  if (chars.length <= max) return { text: value };
+  const chars = [...printable(value)];
+  if (chars.length <= max) return { text: chars.join('') };
   return { text: chars.slice(0, max - 1).join('') + '…', title: chars.slice(0, MAX_TITLE_CHARS).join('') };
+}
+
+/** A value cut in its middle (`abcdefghij…qrstuvwxyz`): ids differ at both ends. As shown, never inside a character. */
+export function clippedMiddle(value: string, max: number, side: number): string {
+  const chars = [...printable(value)];
+  if (chars.length <= max) return chars.join('');
+  return chars.slice(0, side).join('') + '…' + chars.slice(-side).join('');
 }
 
 /** Longest tooltip: the whole of any value a row or key holds, bounded. */
@@ -46,6 +55,15 @@ const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
   return Number.isInteger(value) ? integer.format(value) : decimal.format(value);
+}
+
+/** A quantity with its unit, singular for 1 (`1 record`, `4,269.3 minutes`); symbols (`ms`, `%`) stay as they are. */
+export function quantityText(value: number | null | undefined, unit: string): string {
+  const number = formatNumber(value);
+  if (unit === '') return number;
+  if (!/^[a-z]{3,}$/i.test(unit)) return `${number} ${unit}`;
+  const singular = unit.endsWith('s') ? unit.slice(0, -1) : unit;
+  return `${number} ${value === 1 ? singular : `${singular}s`}`;
 }
 
 /** `2024-05-25 04:13:07` (UTC): ISO without the clutter. */

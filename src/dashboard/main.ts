@@ -40,10 +40,20 @@ let state: DashboardState = readState(location.search);
 let generation = 0;
 const knownResources = new Set<string>();
 /**
- * Longest resource id offered as a filter: Azure's are a few hundred characters, and a longer one
- * (written by hand into a log) would make every request's URL too long for the server (431).
+ * Longest resource id offered as a filter, percent-encoded as requests carry it: Azure's are a few
+ * hundred characters, and a longer one (written by hand into a log; 2,000 CJK characters are 18 KB
+ * encoded) would make every request's URL too long for the server (431), and the page's own link.
  */
-const MAX_RESOURCE_FILTER_CHARS = 2_048;
+const MAX_RESOURCE_FILTER_URL_CHARS = 2_048;
+
+/** Whether a resource id can be a filter: short enough encoded, and encodable (a lone surrogate is not). */
+function offerable(resourceId: string): boolean {
+  try {
+    return encodeURIComponent(resourceId).length <= MAX_RESOURCE_FILTER_URL_CHARS;
+  } catch {
+    return false;
+  }
+}
 
 function byId<T extends HTMLElement>(id: string): T {
   const element = document.getElementById(id);
@@ -58,6 +68,9 @@ const granularityInput = byId<HTMLSelectElement>('granularity');
 const resourceInput = byId<HTMLSelectElement>('resource');
 const statusLine = byId<HTMLElement>('load-status');
 const queryNotes = byId<HTMLElement>('query-notes');
+const filterError = byId<HTMLElement>('filter-error');
+/** The filter inputs by the API parameter they set: a 400 naming one marks it invalid. */
+const inputsByParameter: Readonly<Record<string, HTMLElement>> = { from: fromInput, to: toInput, granularity: granularityInput, resource: resourceInput };
 
 function showState(): void {
   fromInput.value = state.from;
@@ -93,7 +106,7 @@ form.addEventListener('submit', (event) => {
     {
       from: fromInput.value.trim(),
       to: toInput.value.trim(),
-      granularity: granularityInput.value === 'day' ? 'day' : 'hour',
+      granularity: granularityInput.value || 'hour',
       resource: resourceInput.value,
       call: '',
     },
@@ -102,8 +115,7 @@ form.addEventListener('submit', (event) => {
   void load();
 });
 for (const input of [granularityInput, resourceInput]) input.addEventListener('change', () => form.requestSubmit());
-byId('reset').addEventListener('click', (event) => {
-  event.preventDefault();
+byId('reset').addEventListener('click', () => {
   setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', call: '' }, 'push');
   showState();
   void load();
@@ -128,7 +140,17 @@ function errorText(error: unknown): string {
 }
 
 function errorBox(what: string, error: unknown): HTMLElement {
+  // Refused filters are said once, beside the form (showFilterError); each part only points there.
+  if (error instanceof ApiError && error.badFilters) return h('p', { class: 'error' }, `not read: the filters above are not valid`);
   return h('p', { class: 'error', role: 'alert' }, `could not read ${what}: ${errorText(error)}`);
+}
+
+/** The API's 400 for the filters, once for the page, with the inputs it names marked invalid. */
+function showFilterError(error: ApiError | undefined): void {
+  for (const input of Object.values(inputsByParameter)) input.removeAttribute('aria-invalid');
+  filterError.hidden = error === undefined;
+  filterError.textContent = error === undefined ? '' : `The filters are not valid: ${error.message.replace(/^[^:]*: 400 /, '')}`;
+  for (const parameter of error?.answer?.parameters ?? []) inputsByParameter[parameter]?.setAttribute('aria-invalid', 'true');
 }
 
 type Settled<T> = PromiseSettledResult<T>;
@@ -162,7 +184,7 @@ function drawPart(target: HTMLElement, part: Part, result: Settled<ViewRows<unkn
   const { rows, truncated } = result.value;
   for (const row of rows) {
     const resourceId = (row as { resourceId?: unknown }).resourceId;
-    if (typeof resourceId === 'string' && resourceId !== '' && resourceId.length <= MAX_RESOURCE_FILTER_CHARS) knownResources.add(resourceId);
+    if (typeof resourceId === 'string' && resourceId !== '' && offerable(resourceId)) knownResources.add(resourceId);
   }
   if (truncated) box.appendChild(h('p', { class: 'note' }, `showing the first ${formatNumber(rows.length)} rows: narrow the time range to see all`));
   part.draw(box, rows);
@@ -185,6 +207,7 @@ function section(id: string): HTMLElement {
  * (calls joins every call of the range) holds back only its own section.
  */
 async function load(): Promise<void> {
+  window.clearTimeout(retryTimer);
   const mine = ++generation;
   const current = (): boolean => mine === generation;
   document.body.dataset['state'] = 'loading';
@@ -196,6 +219,7 @@ async function load(): Promise<void> {
   const step = state.granularity === 'day' ? 86_400 : 3_600;
   let rows = 0;
   let failed = 0;
+  const reasons: unknown[] = [];
   // The API's notes on the filters (a range inside a bucket), once each, with the view when only one gives it.
   const notes = new Map<string, string[]>();
   queryNotes.hidden = true;
@@ -205,8 +229,10 @@ async function load(): Promise<void> {
     const body = section(id);
     parts.forEach((part, i) => {
       const result = results[i] as Settled<ViewRows<unknown>>;
-      if (result.status === 'rejected') failed++;
-      else for (const note of result.value.notes) notes.set(note, [...(notes.get(note) ?? []), part.view]);
+      if (result.status === 'rejected') {
+        failed++;
+        reasons.push(result.reason);
+      } else for (const note of result.value.notes) notes.set(note, [...(notes.get(note) ?? []), part.view]);
       rows += drawPart(body, part, result);
     });
     replaceChildren(queryNotes, ...[...notes].map(([note, views]) => h('span', {}, views.length === 1 ? `${views[0]}: ${note}` : note)));
@@ -251,10 +277,32 @@ async function load(): Promise<void> {
     openCall(state.call, null),
   ]);
   if (!current()) return;
+  const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);
+  showFilterError(refused);
+  const waits = reasons.flatMap((reason) =>
+    reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined ? [reason.answer.retryAfterSeconds] : [],
+  );
+  const retryIn = waits.length > 0 ? retryDelaySeconds(Math.max(...waits)) : undefined;
   statusLine.textContent =
-    `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` + (failed > 0 ? ` · ${failed} part(s) could not be read` : '');
+    `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` +
+    (failed > 0 ? ` · ${failed} part(s) could not be read` : '') +
+    (retryIn === undefined ? '' : ` · storage could not be reached: trying again in ${retryIn} s`);
+  if (retryIn === undefined) retries = 0;
+  else retryTimer = window.setTimeout(() => void load(), retryIn * 1000);
   document.body.dataset['state'] = 'ready';
 }
+
+/** The next load after storage could not be reached, while it cannot be: each wait twice the one before, from the server's Retry-After up to a minute. */
+let retryTimer: number | undefined;
+let retries = 0;
+
+function retryDelaySeconds(retryAfter: number): number {
+  const delay = Math.min(MAX_RETRY_SECONDS, Math.max(1, retryAfter) * 2 ** Math.min(retries, 6));
+  retries++;
+  return Math.ceil(delay);
+}
+
+const MAX_RETRY_SECONDS = 60;
 
 /** Opens one call (its own request, by CorrelationId), or closes the drill-down when `id` is empty. */
 async function openCall(id: string, entry: 'push' | null): Promise<void> {
@@ -272,7 +320,7 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
   const shown = clipped(id, CELL_CHARS);
   replaceChildren(
     detail,
-    h('h3', {}, 'Call ', h('code', shown.title === undefined ? {} : { title: shown.title }, shown.text), ' ', close),
+    h('h3', { tabindex: '-1' }, 'Call ', h('code', shown.title === undefined ? {} : { title: shown.title }, shown.text), ' ', close),
     h('p', { class: 'note' }, 'loading…'),
   );
   detail.dataset['loaded'] = 'false';
@@ -291,7 +339,11 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
     detail.appendChild(errorBox(`call ${id}`, error));
   }
   detail.dataset['loaded'] = 'true';
-  if (entry) detail.scrollIntoView({ block: 'start' });
+  if (entry) {
+    detail.scrollIntoView({ block: 'start' });
+    // Opened by the user: the keyboard goes on from the call, its close button one Tab away.
+    detail.querySelector<HTMLElement>('h3')?.focus({ preventScroll: true });
+  }
 }
 
 showState();

@@ -183,3 +183,19 @@ export function largestSeries(data: TimeSeries, keep: number): TimeSeries {
   });
   return { times: data.times, series: [...kept, { label: `other (${rest.length})`, values }] };
 }
+
+/**
+ * Times on the axis in UTC, as the tables write them: a month as `2024-05`, a day as `2024-05-25`, an
+ * hour as `04:00` under its day where the day changes (uPlot's own ticks are US dates, `5/25/24`).
+ */
+export function utcTicks(splits: readonly number[], monthly = false): string[] {
+  const isos = splits.map((seconds) => new Date(seconds * 1000).toISOString());
+  const months = monthly && isos.every((iso) => iso.slice(8, 19) === '01T00:00:00');
+  const days = isos.every((iso) => iso.slice(11, 19) === '00:00:00');
+  return isos.map((iso, i) => {
+    if (months) return iso.slice(0, 7);
+    if (days) return iso.slice(0, 10);
+    const time = iso.slice(11, 16);
+    return i > 0 && isos[i - 1]!.slice(0, 10) === iso.slice(0, 10) ? time : `${iso.slice(0, 10)}\n${time}`;
+  });
+}

@@ -2,7 +2,8 @@
 export interface DashboardState {
   from: string;
   to: string;
-  granularity: 'hour' | 'day';
+  /** `hour` or `day` (a link may say `DAY`); anything else is kept, for the API to refuse and the page to say so. */
+  granularity: string;
   resource: string;
   /** Text searched for in the calls table's CorrelationIds. */
   search: string;
@@ -17,8 +18,8 @@ const KEYS: ReadonlyArray<keyof DashboardState> = ['from', 'to', 'granularity', 
 
 export function readState(search: string): DashboardState {
   const params = new URLSearchParams(search);
-  const granularity = params.get('granularity') === 'day' ? 'day' : 'hour';
   const text = (name: string): string => (params.get(name) ?? '').trim();
+  const granularity = text('granularity').toLowerCase() || 'hour';
   // A CorrelationId is kept as given: one logged with spaces around it is opened as it is.
   const call = params.get('call') ?? '';
   return { from: text('from'), to: text('to'), granularity, resource: text('resource'), search: text('search'), call: call.trim() === '' ? '' : call };

@@ -44,16 +44,24 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
     const onRowClick = options.onRowClick;
     if (onRowClick) {
       tr.classList.add('clickable');
-      tr.tabIndex = 0;
+      // One Tab stop for the whole table (the first row); the arrow keys move between rows.
+      tr.tabIndex = body.childElementCount === 0 ? 0 : -1;
       tr.addEventListener('click', () => onRowClick(row));
       tr.addEventListener('keydown', (event) => {
-        if (event.key === 'Enter') onRowClick(row);
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          onRowClick(row);
+        } else if (ROW_KEYS[event.key] !== undefined) {
+          event.preventDefault();
+          moveFocus(tr, ROW_KEYS[event.key] as RowMove);
+        }
       });
     }
     body.appendChild(tr);
   }
   const head = h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}, column.title))));
-  wrapper.appendChild(h('div', { class: 'scroll' }, h('table', {}, head, body)));
+  const hint = options.onRowClick ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' } : {};
+  wrapper.appendChild(h('div', { class: 'scroll' }, h('table', hint, head, body)));
   wrapper.appendChild(
     h(
       'p',
@@ -62,4 +70,18 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
     ),
   );
   return wrapper;
+}
+
+type RowMove = 'previous' | 'next' | 'first' | 'last';
+const ROW_KEYS: Readonly<Record<string, RowMove>> = { ArrowUp: 'previous', ArrowDown: 'next', Home: 'first', End: 'last' };
+
+/** Moves the table's one Tab stop to another row and focuses it. */
+function moveFocus(from: HTMLTableRowElement, move: RowMove): void {
+  const rows = [...(from.parentElement?.children ?? [])] as HTMLTableRowElement[];
+  const at = rows.indexOf(from);
+  const to = rows[move === 'first' ? 0 : move === 'last' ? rows.length - 1 : move === 'next' ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
+  if (!to || to === from) return;
+  from.tabIndex = -1;
+  to.tabIndex = 0;
+  to.focus();
 }

@@ -1,12 +1,15 @@
 /**
  * C0 controls, DEL and C1 controls, which a terminal acts on (colours, cursor moves, titles) instead
- * of showing; and the invisible format characters that reorder or hide what follows them on a line
- * (bidirectional marks, overrides and isolates, the Arabic letter mark, the zero-width space and
- * no-break space, word joiners and the deprecated format characters, line and paragraph separators,
- * interlinear annotation marks). Joiners that shape emoji and scripts (U+200C, U+200D) stay.
+ * of showing; line and paragraph separators and interlinear annotation marks; and every character
+ * Unicode says to draw as nothing (Default_Ignorable_Code_Point: bidirectional marks, overrides and
+ * isolates, zero-width spaces, word joiners, the soft hyphen, the combining grapheme joiner, Hangul
+ * fillers, the Mongolian vowel separator, tag characters), which would reorder or hide what a value
+ * says, or make two values read alike. Joiners and variation selectors that shape emoji and
+ * scripts stay (INVISIBLE_BUT_KEPT).
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is its purpose
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+const CONTROL = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\ufff9-\ufffb]/gu;
+/** ZWNJ and ZWJ (emoji sequences, Indic and Arabic shaping) and the variation selectors (emoji or text style, CJK variants). */
+const INVISIBLE_BUT_KEPT = /^(?:\u200c|\u200d|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}])$/u;
 
 /** Half of a surrogate pair without its other half: no character, drawn as U+FFFD, so two of them would read alike. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -18,17 +21,22 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * (`abc\u202egnp.exe` is not `abcexe.png`), and `x\ud800` is not `x\udc00`.
  */
 export function printable(text: string): string {
-  return text.replace(CONTROL, escaped).replace(LONE_SURROGATE, escaped);
+  return text.replace(CONTROL, escapedUnlessKept).replace(LONE_SURROGATE, escaped);
 }
 
+/** A character as `\uXXXX`, one escape per UTF-16 unit (`\udb40\udc31` for U+E0031), as JSON writes it. */
 function escaped(char: string): string {
-  return '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0');
+  let text = '';
+  for (let i = 0; i < char.length; i++) text += '\\u' + char.charCodeAt(i).toString(16).padStart(4, '0');
+  return text;
 }
 
-/** CONTROL without the C0 controls, which JSON.stringify escapes in strings (outside them, JSON's line breaks are its layout). */
-const BEYOND_C0 = /[\u007f-\u009f\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g;
+function escapedUnlessKept(char: string): string {
+  return INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char);
+}
 
 /** JSON text with the CONTROL characters JSON.stringify leaves as they are written as `\uXXXX` escapes: the same JSON value. */
 export function printableJson(json: string): string {
-  return json.replace(BEYOND_C0, (char) => '\\u' + char.charCodeAt(0).toString(16).padStart(4, '0'));
+  // JSON.stringify escapes the C0 controls in strings; outside them, JSON's line breaks are its layout.
+  return json.replace(CONTROL, (char) => (char < ' ' || INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char)));
 }

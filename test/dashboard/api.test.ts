@@ -38,7 +38,35 @@ describe('the dashboard reading the API', () => {
       'fetch',
       vi.fn(async () => json(400, { error: { code: 'bad_request', message: 'from must be before to', details: [] } })),
     );
-    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toThrow(new ApiError('query/usage: 400 from must be before to'));
+    const refused = await createApi('/api/', null)
+      .view('usage', new URLSearchParams())
+      .catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).message).toBe('query/usage: 400 from must be before to');
+    expect((refused as ApiError).answer).toEqual({ status: 400, code: 'bad_request', parameters: [] });
+    expect((refused as ApiError).badFilters).toBe(true);
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        json(400, { error: { code: 'bad_request', message: 'granularity must be hour or day', details: [{ parameter: 'granularity', message: 'x' }] } }),
+      ),
+    );
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toMatchObject({ answer: { parameters: ['granularity'] } });
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(
+        async () =>
+          new Response(JSON.stringify({ error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] } }), {
+            status: 503,
+            headers: { 'content-type': 'application/json', 'retry-after': '4' },
+          }),
+      ),
+    );
+    const away = (await createApi('/api/', null)
+      .view('usage', new URLSearchParams())
+      .catch((error: unknown) => error)) as ApiError;
+    expect(away.answer).toEqual({ status: 503, code: 'storage_unavailable', parameters: [], retryAfterSeconds: 4 });
+    expect(away.badFilters).toBe(false);
     vi.stubGlobal(
       'fetch',
       vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })),

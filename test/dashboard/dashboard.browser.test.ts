@@ -482,11 +482,12 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
 
   it('shows the API\'s error for a bad filter, and an empty range as "no data in this range"', async () => {
     const bad = await openPage('?from=yesterday');
-    const errors = await bad.page.$$eval('.error', (boxes) => boxes.map((box) => box.textContent));
-    expect(errors.length).toBe(10);
-    expect(errors[0]).toBe(
-      'could not read rooms-operations: query/rooms-operations: 400 from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)',
-    );
+    // Said once, beside the filters, the input named marked; each view only points there.
+    const alerts = await bad.page.$$eval('[role=alert]:not([hidden])', (boxes) => boxes.map((box) => box.textContent));
+    expect(alerts).toEqual(['The filters are not valid: from must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)']);
+    expect(await bad.page.getAttribute('#from', 'aria-invalid')).toBe('true');
+    const errors = await bad.page.$$eval('.part .error', (boxes) => boxes.map((box) => box.textContent));
+    expect(errors).toEqual(Array.from({ length: 10 }, () => 'not read: the filters above are not valid'));
     expect(bad.problems.filter((problem) => !problem.includes('status of 400'))).toEqual([]);
     await bad.page.screenshot({ path: path.join(ARTIFACTS, 'dashboard-error.png') });
     await bad.page.close();

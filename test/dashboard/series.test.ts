@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { largestBars, largestSeries, percentOver, pivot, seriesTotal, total, totalsBy, totalsOfMaps } from '../../src/dashboard/series.js';
+import { largestBars, largestSeries, percentOver, pivot, seriesTotal, total, totalsBy, totalsOfMaps, utcTicks } from '../../src/dashboard/series.js';
 import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
@@ -170,8 +170,10 @@ describe('dashboard state in the URL', () => {
     expect(writeState(DEFAULT_STATE, '')).toBe('');
   });
 
-  it('reads odd input forgivingly: unknown granularity is hour, values are trimmed', () => {
-    expect(readState('?granularity=week&from=%202024-05-25%20&search=')).toEqual({ ...DEFAULT_STATE, from: '2024-05-25' });
+  it('reads odd input forgivingly: granularity in any case, values trimmed; an unknown granularity is kept for the API to refuse', () => {
+    expect(readState('?granularity=%20DAY&from=%202024-05-25%20&search=')).toEqual({ ...DEFAULT_STATE, granularity: 'day', from: '2024-05-25' });
+    expect(readState('?granularity=week').granularity).toBe('week');
+    expect(readState('?granularity=').granularity).toBe('hour');
     // A CorrelationId is kept as given (one can be logged with spaces); blank is none.
     expect(readState('?call=%20abc').call).toBe(' abc');
     expect(readState('?call=%20%20').call).toBe('');
@@ -180,5 +182,20 @@ describe('dashboard state in the URL', () => {
   it('passes the filters to the API as its parameters, and nothing else', () => {
     const params = apiFilters({ ...DEFAULT_STATE, granularity: 'day', to: '2024-05-26', resource: 'r', search: 's', call: 'c' });
     expect(Object.fromEntries(params)).toEqual({ granularity: 'day', to: '2024-05-26', resource: 'r' });
+  });
+});
+
+describe('axis ticks', () => {
+  const at = (iso: string): number => Date.parse(iso) / 1000;
+  it('writes times in UTC as the tables do: hours under their day, days, and months on a chart of months', () => {
+    expect(utcTicks([at('2024-05-25T22:00Z'), at('2024-05-25T23:00Z'), at('2024-05-26T00:00Z'), at('2024-05-26T01:00Z')])).toEqual([
+      '2024-05-25\n22:00',
+      '23:00',
+      '2024-05-26\n00:00',
+      '01:00',
+    ]);
+    expect(utcTicks([at('2024-05-25T00:00Z'), at('2024-05-26T00:00Z')])).toEqual(['2024-05-25', '2024-05-26']);
+    expect(utcTicks([at('2024-05-01T00:00Z')], true)).toEqual(['2024-05']);
+    expect(utcTicks([at('2024-05-01T00:00Z')])).toEqual(['2024-05-01']);
   });
 });

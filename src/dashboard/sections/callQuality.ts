@@ -1,5 +1,5 @@
 import { renderCharts, type ChartDescription } from '../chartSection.js';
-import { formatNumber } from '../dom.js';
+import { formatNumber, quantityText } from '../dom.js';
 import { largestSeries, pivot } from '../series.js';
 import type { CallQualityRow, QualityStats } from '../../lib/querying/queryRows.js';
 
@@ -42,7 +42,7 @@ export function renderCallQuality(target: HTMLElement, rows: readonly CallQualit
       title: 'Poor streams by media type',
       unit: 'streams',
       note: 'average jitter above 30 ms, packet loss above 10 % or round trip above 500 ms',
-      caption: () => `${formatNumber(poor)} of ${formatNumber(streams)} streams poor (${streams === 0 ? '–' : `${formatNumber((100 * poor) / streams)} %`})`,
+      caption: () => `${formatNumber(poor)} of ${quantityText(streams, 'streams')} poor (${streams === 0 ? '–' : `${formatNumber((100 * poor) / streams)} %`})`,
       lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams, step }), MAX_LINES),
     },
     ...METRICS.map((metric) => metricChart(rows, metric, streams, step)),
@@ -62,7 +62,7 @@ function metricChart(rows: readonly CallQualityRow[], metric: Metric, streams: n
     title: `${metric.title} (stream averages)`,
     unit: metric.unit,
     note: `p50 and p95 of the streams' averages (${metric.threshold}); where a bucket has several resources, the highest of their percentiles (an upper bound)`,
-    caption: () => `highest stream average ${formatNumber(highest)} ${metric.unit} over ${formatNumber(streams)} streams`,
+    caption: () => `highest stream average ${formatNumber(highest)} ${metric.unit} over ${quantityText(streams, 'streams')}`,
     lines,
   };
 }

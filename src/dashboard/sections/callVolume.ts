@@ -1,5 +1,5 @@
 import { renderCharts } from '../chartSection.js';
-import { formatNumber } from '../dom.js';
+import { formatNumber, quantityText } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
 import type { CallVolumeRow } from '../../lib/querying/queryRows.js';
 
@@ -30,7 +30,7 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
       unit: 'calls',
       note: 'by the hour or day the call started; impacted: at least one poor stream; recorded: at least one recording summary',
       caption: () =>
-        `${formatNumber(calls)} calls: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
+        `${quantityText(calls, 'calls')}: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
       lines: byKind,
     },
     {

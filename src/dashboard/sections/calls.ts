@@ -1,4 +1,4 @@
-import { clipped, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
+import { clipped, clippedMiddle, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
 import { CELL_CHARS, dataTable } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
@@ -102,7 +102,7 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
   target.appendChild(
     dataTable<CallRecordingItem>(
       [
-        { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clipMiddle(r.recordingId)) },
+        { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clippedMiddle(r.recordingId, 24, 10)) },
         { title: 'start', cell: (r) => formatTime(r.startTime) },
         { title: 'length', cell: (r) => formatSeconds(r.lengthSeconds) },
         { title: 'content', cell: (r) => r.contentType },
@@ -128,8 +128,4 @@ function callText(call: CallRow): string {
 /** recordingSeconds / callDurationSeconds as a percentage. */
 function formatCoverage(coverage: number | null): string | null {
   return coverage === null ? null : `${formatNumber(coverage * 100)} %`;
-}
-
-function clipMiddle(text: string, max = 24): string {
-  return text.length <= max ? text : `${text.slice(0, 10)}…${text.slice(-10)}`;
 }

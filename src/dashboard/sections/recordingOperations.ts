@@ -1,5 +1,5 @@
 import { chartsPer, renderCharts, type ChartDescription } from '../chartSection.js';
-import { formatNumber, h } from '../dom.js';
+import { formatNumber, h, quantityText } from '../dom.js';
 import { largestSeries, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
 import type { RecordingOperationsRow } from '../../lib/querying/queryRows.js';
@@ -41,7 +41,7 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
   );
   const bySdkOperation = new Map<string, Pick<RecordingOperationsRow, 'sdkType' | 'operationName' | 'resultSignature' | 'failed'>>();
   for (const row of failed) {
-    const key = `${row.sdkType}\u0000${row.operationName}\u0000${row.resultSignature}`;
+    const key = JSON.stringify([row.sdkType, row.operationName, row.resultSignature]);
     const entry = bySdkOperation.get(key) ?? { sdkType: row.sdkType, operationName: row.operationName, resultSignature: row.resultSignature, failed: 0 };
     entry.failed += row.failed;
     bySdkOperation.set(key, entry);
@@ -71,7 +71,10 @@ function latencyChart(operation: string, ofOperation: readonly RecordingOperatio
     unit: 'ms',
     note: 'where a bucket has several result signatures or SDKs, the highest of their percentiles (an upper bound)',
     caption: () =>
-      `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${formatNumber(ofOperation.reduce((sum, row) => sum + row.count, 0))} operations`,
+      `highest p99 ${formatNumber(Math.max(...ofOperation.map((row) => row.durationMs.p99 ?? 0)))} ms over ${quantityText(
+        ofOperation.reduce((sum, row) => sum + row.count, 0),
+        'operations',
+      )}`,
     lines: latency,
   };
 }

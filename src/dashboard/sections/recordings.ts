@@ -1,5 +1,5 @@
 import { renderCharts } from '../chartSection.js';
-import { formatNumber } from '../dom.js';
+import { formatNumber, quantityText } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
 import type { RecordingsPerCallRow, RecordingsRow } from '../../lib/querying/queryRows.js';
 
@@ -34,7 +34,7 @@ export function renderRecordingsPerCall(target: HTMLElement, rows: readonly Reco
       title: 'Recordings per call',
       unit: 'calls',
       note: 'calls by their number of recordings (0: operations of a call whose recording summary has not arrived)',
-      caption: (calls) => `${formatNumber(calls)} calls`,
+      caption: (calls) => quantityText(calls, 'calls'),
       bars: { labels: sorted.map((row) => String(row.recordings)), values: sorted.map((row) => row.calls), ordered: true },
     },
   ]);

@@ -1,5 +1,6 @@
 import { chartsPer, renderCharts } from '../chartSection.js';
-import { formatNumber, h, shortResource } from '../dom.js';
+import { MONTH_SECONDS } from '../charts.js';
+import { clipped, formatNumber, h, shortResource } from '../dom.js';
 import { pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
 import type { RetirementRow } from '../../lib/querying/queryRows.js';
@@ -23,6 +24,7 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
       title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
       unit: unit.toLowerCase(),
       note: 'one line per usage type, named with its fate on 2028-09-30',
+      step: MONTH_SECONDS,
       lines: pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
     }),
     { id: 'retirement', title: 'Usage by month and fate', unit: '' },
@@ -58,7 +60,7 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
         { title: 'records', cell: (r) => r.records, numeric: true },
         { title: 'service', cell: (r) => r.service },
         { title: 'fate', cell: (r) => h('span', { class: `fate fate-${r.fate.replace(/ /g, '-')}` }, r.fate) },
-        { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clip(r.source, 60)) },
+        { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clipped(r.source, 60).text) },
       ],
       rows,
       { id: 'retirement', empty: 'no billed usage in this range' },
@@ -73,8 +75,4 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
         `${formatNumber(unknown)} record(s) have a usage type the mapping does not name (docs/RETIREMENT.md): their fate is unknown, not guessed.`,
       ),
     );
-}
-
-function clip(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

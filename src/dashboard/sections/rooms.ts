@@ -47,7 +47,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       title: 'Failures by operation and signature',
       unit: 'failures',
       lines: largestSeries(
-        pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature}`, value: (r) => r.count, step }),
+        pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature || '(none)'}`, value: (r) => r.count, step }),
         MAX_LINES,
       ),
     },
@@ -57,7 +57,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       unit: 'failures',
       bars: totalsBy(
         failures,
-        (r) => `${r.resultType} ${r.resultSignature}`,
+        (r) => `${r.resultType || '(none)'} ${r.resultSignature || '(none)'}`,
         (r) => r.count,
       ),
     },

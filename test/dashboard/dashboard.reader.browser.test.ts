@@ -1,0 +1,207 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { cli } from '../support/cli.js';
+import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
+import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
+import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+/**
+ * The dashboard as its readers meet it: values from logs that would read as others or widen the
+ * page, a resource id too long for a link, the keyboard, a phone's width, storage that goes away
+ * and comes back. (dashboard.browser.test.ts checks what it shows against the API.)
+ */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+/** Five room ids that a browser draws alike (`room-1`) unless their invisible characters are shown. */
+const ALIKE = ['room-1', 'room-1\u{e0031}', 'room\u00ad-1', 'room-1\u034f', 'room-1\u180e'];
+/** 79 zero-width spaces and a letter: 80 characters, 475 once each space is written as `\u200b`. */
+const INVISIBLE_NAME = `${'\u200b'.repeat(79)}Z`;
+/** A resource id of 2,026 characters whose percent-encoding (17 KB) no request line could carry. */
+const CJK_RESOURCE = `/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${'中'.repeat(1900)}`;
+
+describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser', () => {
+  let work: string;
+  let proxy: FaultProxy;
+  let server: RunningServer;
+  let browser: Browser;
+
+  async function openPage(query = '', viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('body[data-state=ready]');
+    return page;
+  }
+
+  /** Waits for a condition on the page (the page's policy refuses the evaluated strings of waitForFunction). */
+  async function until(condition: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await condition())) {
+      if (Date.now() > deadline) throw new Error('the page did not get there in time');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-reader-'));
+    const prefix = uniquePrefix();
+    const logs = path.join(work, 'logs');
+    const write = async (container: string, blob: string, records: Record<string, unknown>[]): Promise<void> => {
+      const file = path.join(logs, container, ...blob.split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(records));
+    };
+    const rooms = roomsRecords(ALIKE.length + 2, 5).map((record, i) => ({
+      ...record,
+      time: `2024-05-25T00:1${i}:00.000Z`,
+      operationName: i === ALIKE.length ? INVISIBLE_NAME : record['operationName'],
+      resultSignature: i === ALIKE.length + 1 ? null : record['resultSignature'],
+      properties: { ...(record['properties'] as object), roomId: ALIKE[i] ?? `room-${i}` },
+    }));
+    await write('insights-logs-roomsoperational', blobPath(0), rooms);
+    // Its id comes from the record (no file system takes it as a folder name).
+    const far = roomsRecords(1, 6, 1, CJK_RESOURCE).map((record) => ({ ...record, time: '2024-05-25T01:30:00.000Z' }));
+    await write('insights-logs-roomsoperational', blobPath(1), far);
+    // Twelve calls for the keyboard, one month of usage for the retirement chart.
+    const operations = Array.from({ length: 12 }, (_, i) =>
+      operationRecord({
+        correlationId: `call-${String(i).padStart(2, '0')}`,
+        operationName: i === 11 ? INVISIBLE_NAME : 'StartRecording',
+        time: DAY + i * 60_000,
+      }),
+    );
+    await write('insights-logs-callrecordingoperational', recordingBlobPath(DAY, 0), operations);
+    await write('insights-logs-usage', recordingBlobPath(DAY, 0), [usageRecord({ time: DAY + 60_000, quantity: 5 })]);
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const processed = await cli(['process', logs, '--quiet', ...storage]);
+    expect(processed.code, processed.stderr).toBe(0);
+    // The server reaches the tables through a proxy that can go down and come back.
+    proxy = await startFaultProxy(portOf(azuriteConnectionString(), 'Table'));
+    server = await startServer(
+      {
+        connectionString: withPorts(azuriteConnectionString(), { table: proxy.port }),
+        tablePrefix: prefix,
+        dataDir: path.join(work, 'unused'),
+        port: 0,
+        host: '127.0.0.1',
+      },
+      process.stderr,
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await proxy?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('shows every invisible character, so ids that a browser draws alike read apart, and keeps the page as wide as the window', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const cells = await page.$$eval('[data-table=rooms] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    const shown = cells.filter((cell) => cell.startsWith('room'));
+    expect(shown).toEqual(expect.arrayContaining(['room-1', 'room-1\\udb40\\udc31', 'room\\u00ad-1', 'room-1\\u034f', 'room-1\\u180e']));
+    expect(new Set(shown).size).toBe(shown.length);
+    // Cut as shown: 80 characters with the escapes, not 80 before them.
+    const titles = await page.$$eval('figure.chart h3', (headings) => headings.map((heading) => heading.textContent ?? ''));
+    const invisible = titles.find((title) => title.includes('\\u200b'));
+    expect(invisible).toBeDefined();
+    expect([...invisible!].length).toBeLessThanOrEqual(80);
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
+    // A missing result signature reads as (none), never as "null".
+    expect(await page.textContent('#rooms')).not.toMatch(/\bnull\b/);
+    await page.close();
+  });
+
+  it('offers no resource whose id would make the requests too long', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const offered = await page.$$eval('#resource option', (options) => options.map((option) => option.getAttribute('value') ?? ''));
+    expect(offered).toContain(RESOURCE);
+    expect(offered.some((value) => value.includes('中'))).toBe(false);
+    expect(await page.$$eval('.error:not([hidden])', (boxes) => boxes.length)).toBe(0);
+    await page.close();
+  });
+
+  it('reads a granularity in any case, and says once, beside the filters, what is wrong with one it does not know', async () => {
+    const day = await openPage('?granularity=DAY&from=2024-05-25&to=2024-05-27');
+    expect(await day.inputValue('#granularity')).toBe('day');
+    expect(await day.isHidden('#filter-error')).toBe(true);
+    await day.close();
+    const page = await openPage('?granularity=week');
+    expect(await page.$$eval('[role=alert]:not([hidden])', (alerts) => alerts.map((alert) => alert.textContent))).toEqual([
+      'The filters are not valid: granularity must be hour or day',
+    ]);
+    expect(await page.getAttribute('#granularity', 'aria-invalid')).toBe('true');
+    expect(await page.getAttribute('#from', 'aria-invalid')).toBeNull();
+    expect(await page.$$eval('.part .error', (boxes) => boxes.map((box) => box.textContent))).toContain('not read: the filters above are not valid');
+    // Mended, the page reads again and the mark goes.
+    await page.selectOption('#granularity', 'hour');
+    await page.waitForSelector('body[data-state=ready]');
+    await until(async () => await page.isHidden('#filter-error'));
+    expect(await page.getAttribute('#granularity', 'aria-invalid')).toBeNull();
+    await page.close();
+  });
+
+  it('takes a table of calls as one Tab stop: arrows move, Space opens the call, and the keyboard goes on from it', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const stops = await page.$$eval('[data-table=calls] tbody tr', (rows) => rows.filter((row) => row.getAttribute('tabindex') === '0').length);
+    expect(stops).toBe(1);
+    await page.focus('[data-table=calls] tbody tr[tabindex="0"]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    expect(await page.evaluate('document.activeElement.textContent')).toContain('call-02');
+    await page.keyboard.press(' ');
+    await page.waitForSelector('#call-detail[data-loaded=true]');
+    expect(await page.getAttribute('#call-detail', 'data-call')).toBe('call-02');
+    expect(await page.evaluate("document.activeElement.closest('#call-detail') !== null")).toBe(true);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('close');
+    // Charts are named for screen readers by their title and caption.
+    const labels = await page.$$eval('figure.chart canvas[role=img]', (canvases) => canvases.map((canvas) => canvas.getAttribute('aria-label') ?? ''));
+    expect(labels.length).toBeGreaterThan(5);
+    for (const label of labels) expect(label).toMatch(/\S: \S/);
+    await page.close();
+  });
+
+  it('fits a phone: no chart wider than the screen, the header scrolling away', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26', { width: 375, height: 740 });
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+    expect(await page.evaluate("getComputedStyle(document.querySelector('header')).position")).toBe('static');
+    await page.close();
+  });
+
+  it('draws months as months, counts on whole ticks, and a unit in the singular for one', async () => {
+    const page = await openPage('?from=2024-05-01&to=2024-06-01&granularity=day');
+    const caption = await page.textContent('[data-chart=retirement-records-by-fate] figcaption');
+    expect(caption).toBe('total 1 record');
+    expect(await page.textContent('[data-chart=recordings-per-call] figcaption')).toMatch(/^\d+ calls$/);
+    await page.close();
+  });
+
+  it('after storage was away, reads again by itself once it is back', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    await proxy.down();
+    try {
+      await page.click('#filters button[type=submit]');
+      await until(async () => (await page.textContent('#load-status'))?.includes('trying again in') ?? false);
+      expect(await page.textContent('#load-status')).toMatch(/storage could not be reached: trying again in \d+ s/);
+    } finally {
+      await proxy.up();
+    }
+    // No click: the page's own retry finds storage back and shows the data.
+    await until(async () => {
+      const status = (await page.textContent('#load-status')) ?? '';
+      return status.includes(' rows in ') && !status.includes('could not');
+    });
+    expect(await page.$$eval('.part .error', (boxes) => boxes.length)).toBe(0);
+    expect(await page.$$eval('[data-table=calls] tbody tr', (rows) => rows.length)).toBe(12);
+    await page.close();
+  }, 120_000);
+});
