@@ -50,8 +50,16 @@ export function readable(value: unknown): string {
     const time = ISO_TIME.exec(value);
     return time ? `${time[1]} ${time[2]}` : value;
   }
-  if (typeof value === 'number') return groupedNumber(Number.isInteger(value) ? value : Math.round(value * 1000) / 1000);
+  if (typeof value === 'number') return groupedNumber(Number.isInteger(value) ? value : shownFraction(value));
   return String(value);
+}
+
+/**
+ * A fraction as a table shows it: three decimals, or below 1 three significant digits, so that a
+ * small quantity (0.000002 megabytes) is not shown as 0. JSON and CSV keep every digit.
+ */
+function shownFraction(value: number): number {
+  return Math.abs(value) < 1 ? Number(value.toPrecision(3)) : Math.round(value * 1000) / 1000;
 }
 
 /** A number with its thousands grouped (`43,000`, `1,234.5`): tables are read by people; JSON and CSV keep plain numbers. */

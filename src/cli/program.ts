@@ -329,10 +329,11 @@ function usageHint(commandPath: readonly string[]): string {
 
 /**
  * Filters that keep one value, where a second one given reads as "this one too" (`--resource a
- * --resource b`) but only the last would count: giving one twice is a usage error. Other options
- * keep the usual rule, the last one wins (an alias's `--data-dir` overridden).
+ * --resource b`, `--columns a --columns b`) but only the last would count: giving one twice is a
+ * usage error. Other options keep the usual rule, the last one wins (an alias's `--data-dir` or
+ * `--format` overridden).
  */
-const SINGLE_FILTERS = new Set(['--from', '--to', '--resource', '--correlation-id', '--category', '--code', '--path']);
+const SINGLE_FILTERS = new Set(['--from', '--to', '--resource', '--correlation-id', '--category', '--code', '--path', '--columns']);
 
 function refuseRepeatedOptions(program: Command): void {
   const visit = (command: Command): void => {

@@ -12,6 +12,11 @@ describe('numbers in plain tables', () => {
     expect(groupedNumber(0.125)).toBe('0.125');
     expect(readable(205070)).toBe('205,070');
     expect(readable(1234.56789)).toBe('1,234.568');
+    // Below 1, three significant digits: a small quantity is not shown as 0.
+    expect(readable(0.000002)).toBe('0.000002');
+    expect(readable(0.123456)).toBe('0.123');
+    expect(readable(-0.00012345)).toBe('-0.000123');
+    expect(readable(2.0000003)).toBe('2');
     expect(readable({ Audio: 12000, Video: 7 })).toBe('Audio=12,000 Video=7');
   });
 

@@ -89,6 +89,7 @@ describe('filters forgive', () => {
       ['query', 'usage', '--from', '2024-05-25', '--from=2024-05-26'],
       ['query', 'calls', '--correlation-id', 'x', '--correlation-id', 'y'],
       ['quarantine', 'list', '--code', 'invalid_json', '--code', 'truncated'],
+      ['query', 'rooms', '--columns', 'roomId', '--columns', 'createdAt'],
     ]) {
       const run = await runInProcess([...args, ...storage]);
       expect(run.code, args.join(' ')).toBe(2);

@@ -162,3 +162,13 @@ describe('rendering', () => {
     });
   });
 });
+
+describe('JSON bodies and invisible characters', () => {
+  it('writes them as \\uXXXX, as the CLI does, so the body read by curl in a terminal shows what it holds, and parses to the same value', () => {
+    const rows = [{ roomId: 'evil\u202etxt.exe', note: 'zero\u200bwidth', joined: '👩\u200d💻' }];
+    const result = renderPage(request('rooms', ''), { rows, next: null });
+    expect(result.body).not.toMatch(/[\u202e\u200b]/);
+    expect(result.body).toContain('evil\\u202etxt.exe');
+    expect((JSON.parse(result.body) as { rows: unknown[] }).rows).toEqual(rows);
+  });
+});

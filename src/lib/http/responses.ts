@@ -1,3 +1,5 @@
+import { printableJson } from '../printable.js';
+
 /**
  * Framework-free HTTP results: what a handler returns, whatever hosts it (the Functions worker wires
  * it into an `HttpResponseInit`). Bodies are strings; headers are plain lower-case names.
@@ -33,7 +35,12 @@ const NO_SNIFF = { 'x-content-type-options': 'nosniff' };
 const NO_STORE = 'no-store';
 
 export function jsonResult(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
-  return { status, headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': NO_STORE, ...NO_SNIFF, ...headers }, body: JSON.stringify(body) };
+  // As the CLI's JSON: invisible characters from the logs as `\uXXXX` (the same JSON value), so that `curl` to a terminal shows what it holds.
+  return {
+    status,
+    headers: { 'content-type': JSON_CONTENT_TYPE, 'cache-control': NO_STORE, ...NO_SNIFF, ...headers },
+    body: printableJson(JSON.stringify(body)),
+  };
 }
 
 export function csvResult(status: number, body: string, headers: Record<string, string> = {}): HttpResult {

@@ -21,8 +21,11 @@ export type ResourceMatch = { kind: 'id'; id: string } | { kind: 'name'; name: s
 
 export function resourceMatch(filter: string): ResourceMatch {
   const trimmed = filter.trim().replace(/\/+$/, '').toUpperCase();
+  // A name with a slash before it (`/CONTOSO-ACS`) is still a name: an id has more than one segment.
+  const name = trimmed.replace(/^\/+/, '');
+  if (!name.includes('/')) return { kind: 'name', name };
   // An id given without its leading slash is the one stored with it.
-  return trimmed.includes('/') ? { kind: 'id', id: storedResourceId(trimmed) } : { kind: 'name', name: trimmed };
+  return { kind: 'id', id: storedResourceId(trimmed) };
 }
 
 export function matchesResource(match: ResourceMatch, resourceId: unknown): boolean {
