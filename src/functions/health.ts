@@ -8,7 +8,9 @@ export async function health(_request: HttpRequest, context: InvocationContext):
   return handleHealth({
     open: () => {
       const runtime = getRuntime();
-      return { tables: runtime.tables, containers: [...new Set(Object.values(runtime.settings.containers))] };
+      const containers = [...new Set(Object.values(runtime.settings.containers))];
+      // One request to the logs account (a missing container is no failure: Azure Monitor makes it with its first record).
+      return { tables: runtime.tables, containers, probeLogs: (signal?: AbortSignal) => runtime.source.containerExists(containers[0] as string, signal) };
     },
     logger: loggerFor(context),
   });

@@ -3,6 +3,7 @@ import { CATEGORIES } from '../lib/normalizing/types.js';
 import { readAppSettings } from '../lib/config/appSettings.js';
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
+import { invocation } from '../lib/config/invocation.js';
 import { handleAnnouncedBlob } from '../lib/processing/blobAnnounced.js';
 
 /** Reads a newly announced (or, with the polling source, grown) diagnostic-log blob from its checkpoint. */
@@ -10,11 +11,12 @@ export async function logBlobArrived(_content: unknown, context: InvocationConte
   const blobTrigger = context.triggerMetadata?.['blobTrigger'];
   if (typeof blobTrigger !== 'string') throw new Error('blob trigger metadata has no blobTrigger path');
   const logger = loggerFor(context);
-  await handleAnnouncedBlob(blobTrigger, getRuntime().deps(logger));
+  await invocation(() => handleAnnouncedBlob(blobTrigger, getRuntime().deps(logger), watchedContainers));
 }
 
 // One trigger per log container; names and trigger source come from app settings at start-up.
 const settings = readAppSettings();
+const watchedContainers = Object.values(settings.containers);
 for (const category of CATEGORIES) {
   app.storageBlob(`logBlobArrived-${category}`, {
     path: `${settings.containers[category]}/{name}`,

@@ -2,13 +2,18 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { readAppSettings } from '../lib/config/appSettings.js';
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
+import { invocation } from '../lib/config/invocation.js';
 import { tailAndSweep } from '../lib/processing/tailAndSweep.js';
 
 /** Leaves room before the host's 10-minute function timeout. */
 const RUN_BUDGET_MS = 8 * 60_000;
 
 /** Reads what was appended to registered files, and finds files no event announced. */
-export async function tailAndSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+export function tailAndSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+  return invocation(() => tailAndSweepRun(context));
+}
+
+async function tailAndSweepRun(context: InvocationContext): Promise<void> {
   const runtime = getRuntime();
   const logger = loggerFor(context);
   const summary = await tailAndSweep(runtime.deps(logger), {

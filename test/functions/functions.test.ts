@@ -87,6 +87,21 @@ describe('functions', () => {
     expect(systemLogs().filter((log) => log.level !== 'information' && log.level !== 'debug' && log.level !== 'trace')).toEqual([]);
   });
 
+  it('a blob announced in a container the app does not read is left alone: no failure recorded that nothing would retry or clear', async () => {
+    const before = logged.length;
+    await logBlobArrived(Buffer.alloc(0), blobContext('Insights_Logs', 'abc'));
+    await logBlobArrived(Buffer.alloc(0), blobContext('some-other-container', blobPath(1)));
+    const warnings = logged.slice(before).filter(([level]) => level === 'warning');
+    expect(warnings.map((entry) => String(entry[1]))).toEqual([
+      expect.stringContaining('not in a log container this app reads'),
+      expect.stringContaining('not in a log container this app reads'),
+    ]);
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    const failures: unknown[] = [];
+    for await (const row of tables.query('FileFailures', '')) failures.push(row);
+    expect(failures).toEqual([]);
+  });
+
   it('a trigger without blob metadata fails the invocation so the host retries it', async () => {
     await expect(logBlobArrived(Buffer.alloc(0), new InvocationContext({ functionName: 'x', triggerMetadata: {}, logHandler }))).rejects.toThrow(/blobTrigger/);
   });

@@ -127,5 +127,6 @@ function reasons(health: Health): string {
   const parts: string[] = [];
   if (health.stuck.length > 0) parts.push(`${health.stuck.length} stuck file(s)`);
   if (quarantined > 0) parts.push(`${quarantined} quarantine entr${quarantined === 1 ? 'y' : 'ies'}`);
+  if (health.logsAccount) parts.push(`the logs account could not be read: ${health.logsAccount.error}`);
   return parts.join(', ');
 }

@@ -12,7 +12,9 @@ export function renderHealth(target: HTMLElement, health: Health): void {
       { class: `status status-${health.status}`, 'data-status': health.status },
       `status: ${health.status}`,
       health.status === 'degraded'
-        ? ` (${formatNumber(quarantined)} quarantine entr${quarantined === 1 ? 'y' : 'ies'}, ${formatNumber(health.stuck.length)} stuck file(s))`
+        ? ` (${formatNumber(quarantined)} quarantine entr${quarantined === 1 ? 'y' : 'ies'}, ${formatNumber(health.stuck.length)} stuck file(s)` +
+            (health.logsAccount ? `; the logs account could not be read: ${health.logsAccount.error}` : '') +
+            ')'
         : '',
       ` · checked ${formatTime(health.checkedAt)} UTC`,
     ),

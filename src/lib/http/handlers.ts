@@ -2,6 +2,7 @@ import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
 import { AbortableReads } from '../storage/abortableReads.js';
 import type { TableStore } from '../storage/TableStore.js';
+import { classifyError } from '../storage/errors.js';
 import { healthUnavailable, renderHealth } from './health.js';
 import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
@@ -76,7 +77,7 @@ export async function handleQuery(
 
 export interface HealthDeps {
   /** The store and the log containers to report on; may throw (e.g. a misconfigured connection). */
-  open: () => { tables: TableStore; containers: readonly string[] };
+  open: () => { tables: TableStore; containers: readonly string[]; probeLogs?: (signal?: AbortSignal) => Promise<unknown> };
   logger: Logger;
   now?: () => number;
   /** Told what this check found: the probe always reads storage, and its answer starts or ends an outage the queries hold. */
@@ -87,15 +88,32 @@ export interface HealthDeps {
 export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Promise<HttpResult> {
   const now = deps.now ?? Date.now;
   try {
-    const { tables, containers } = deps.open();
+    const { tables, containers, probeLogs } = deps.open();
     const health = await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true });
     deps.outage?.answered();
-    return renderHealth(health);
+    const logsError = probeLogs === undefined ? undefined : await logsAccountError(probeLogs, signal);
+    if (logsError !== undefined) deps.logger.error('health check could not read the logs account', { error: logsError });
+    return renderHealth(logsError === undefined ? health : { ...health, status: 'degraded', logsAccount: { error: logsError } });
   } catch (error) {
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
     deps.logger.error('health check could not read storage', describeError(error));
     deps.outage?.failed(error);
     return healthUnavailable(now());
+  }
+}
+
+/**
+ * Why the logs account could not be read, if it could not: the tables alone would say `ok` while every
+ * run fails on a wrong key or a missing role of the logs account (its runs' failures are not recorded:
+ * a configuration error fails the invocation instead).
+ */
+async function logsAccountError(probe: (signal?: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined): Promise<string | undefined> {
+  try {
+    await probe(signal);
+    return undefined;
+  } catch (error) {
+    if (signal?.aborted === true) throw error;
+    return classifyError(error).message;
   }
 }
 

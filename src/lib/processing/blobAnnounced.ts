@@ -11,14 +11,29 @@ import { finalPolicy } from './tailAndSweep.js';
  * invocation fails (and the host retries it) only when even that record could not be written, or
  * on a configuration error.
  */
-export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps): Promise<IsolatedRun> {
+export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps, watched?: readonly string[]): Promise<IsolatedRun | NotWatched> {
   const file = parseBlobTrigger(blobTrigger);
+  // A blob of a container the app does not read (an event forwarded by hand, a container since
+  // renamed in the settings) is left alone: a failure recorded for it would never be retried or cleared.
+  if (watched !== undefined && !watched.includes(file.container)) {
+    deps.logger.warn('announced blob is not in a log container this app reads: left alone', {
+      container: file.container,
+      path: file.path,
+      containers: watched.join(', '),
+    });
+    return { kind: 'notWatched' };
+  }
   const files = await IsolatedFiles.load(deps, [file.container]);
   const outcome = await files.run(file, { isFinal: finalPolicy(deps), respectBackoff: false });
   if (outcome.kind === 'failed' && !outcome.recorded) {
     throw new Error(`${file.container}/${file.path} failed and its failure could not be recorded: ${outcome.failure.lastError}`);
   }
   return outcome;
+}
+
+/** An announced blob of a container the app does not read. */
+export interface NotWatched {
+  kind: 'notWatched';
 }
 
 export function parseBlobTrigger(blobTrigger: string): LogFileRef {

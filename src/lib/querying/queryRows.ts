@@ -256,9 +256,11 @@ export interface StuckFile {
 }
 
 export interface Health {
-  /** `degraded` when lines wait in quarantine or files are stuck. */
+  /** `degraded` when lines wait in quarantine, files are stuck, or the logs account could not be read. */
   status: 'ok' | 'degraded';
   checkedAt: string;
   containers: ContainerHealth[];
   stuck: StuckFile[];
+  /** Present when the app's logs account refused or did not answer its check (the Functions app's health only). */
+  logsAccount?: { error: string };
 }

@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { BlobConnection } from './BlobLogSource.js';
+import { ConfigurationError } from './errors.js';
 import type { TableConnection } from './TableStore.js';
 
 type Service = 'blob' | 'table';
@@ -13,7 +14,10 @@ export function resolveConnection(name: string, service: 'blob', env?: NodeJS.Pr
 export function resolveConnection(name: string, service: 'table', env?: NodeJS.ProcessEnv): TableConnection;
 export function resolveConnection(name: string, service: Service, env: NodeJS.ProcessEnv = process.env): BlobConnection | TableConnection {
   const connectionString = env[name];
-  if (connectionString) return { kind: 'connectionString', connectionString };
+  if (connectionString) {
+    checkConnectionString(name, connectionString);
+    return { kind: 'connectionString', connectionString };
+  }
   const endpoint =
     env[`${name}__${service}ServiceUri`] ??
     env[`${name}__serviceUri`] ??
@@ -30,4 +34,17 @@ function credentialFor(name: string, env: NodeJS.ProcessEnv): TokenCredential {
     return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   }
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
+
+/** Keys of which a storage connection string has at least one (the SDKs fail on anything else with "Invalid URL"). */
+const CONNECTION_KEYS = /(?:^|;)\s*(?:AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
+
+/** A setting that is not a connection string, named without its value (which may hold a key). */
+function checkConnectionString(name: string, value: string): void {
+  if (!CONNECTION_KEYS.test(value)) {
+    throw new ConfigurationError(
+      `setting ${name} is not a storage connection string: expected AccountName=...;AccountKey=... (or BlobEndpoint=/TableEndpoint=, or UseDevelopmentStorage=true); ` +
+        `for a managed identity, remove ${name} and set ${name}__serviceUri or ${name}__accountName`,
+    );
+  }
 }

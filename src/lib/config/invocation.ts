@@ -1,0 +1,22 @@
+import { classifyError } from '../storage/errors.js';
+
+/**
+ * Runs one function invocation; a failure leaves it as one readable line (what kind of failure, the
+ * service's status and code, the account and table or container, what to check), its original as
+ * the cause: the host's log and Application Insights show the message, where a storage SDK's own
+ * is raw XML or, for a refused HEAD request, empty.
+ */
+export async function invocation<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw readableFailure(error);
+  }
+}
+
+export function readableFailure(error: unknown): Error {
+  const classified = classifyError(error);
+  const message = classified.kind === 'configuration' ? `configuration: ${classified.message}` : classified.message;
+  if (error instanceof Error && error.message === message) return error;
+  return new Error(message || String(error), { cause: error });
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { createRuntime } from '../../src/lib/config/runtime.js';
+import { invocation } from '../../src/lib/config/invocation.js';
+import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
+import { handleHealth } from '../../src/lib/http/handlers.js';
+import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
+import { silentLogger } from '../../src/lib/logging.js';
+import { appendToBlob, azuriteConnectionString, newContainer, uniquePrefix } from '../support/storage.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
+
+const WRONG_KEY = Buffer.from('not the key of this account, but base64 all the same').toString('base64');
+
+function withWrongKey(connectionString: string): string {
+  return connectionString.replace(/AccountKey=[^;]*/, `AccountKey=${WRONG_KEY}`);
+}
+
+describe('what an invocation says when a setting cannot work', () => {
+  it('a wrong key of the logs account or of the aggregates account: one readable line naming the account and container or table', async () => {
+    // A container of its own: the default log containers are swept by other tests' timers.
+    const container = await newContainer();
+    const path = blobPath(3);
+    await appendToBlob(container, path, asJsonLines(roomsRecords(3, 1)));
+    for (const [setting, expected] of [
+      [
+        'LogsStorage',
+        /^configuration: storage refused the credentials \(403 .*\) \(account devstoreaccount1, container [a-z0-9-]+.*\): check the account key, SAS or the identity's roles$/,
+      ],
+      [
+        'AggregatesStorage',
+        /^configuration: storage refused the credentials \(403 .*\) \(account devstoreaccount1, table .*\): check the account key, SAS or the identity's roles$/,
+      ],
+    ] as const) {
+      const env = {
+        LogsStorage: azuriteConnectionString(),
+        AggregatesStorage: azuriteConnectionString(),
+        ACS_LOGS_TABLE_PREFIX: uniquePrefix(),
+        [setting]: withWrongKey(azuriteConnectionString()),
+      };
+      const runtime = createRuntime(env, {
+        blobs: { maxTries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 10 },
+        tables: { maxRetries: 0, retryDelayInMs: 10, maxRetryDelayInMs: 10 },
+      });
+      const deps = runtime.deps(silentLogger);
+      const announced = await invocation(() => handleAnnouncedBlob(`${container.containerName}/${path}`, deps)).catch((error: unknown) => error as Error);
+      expect(announced, setting).toBeInstanceOf(Error);
+      expect((announced as Error).message, setting).toMatch(expected);
+      const swept = await invocation(() =>
+        tailAndSweep(deps, { containers: [container.containerName], sweepIntervalMs: 0, fileConcurrency: 2, deadline: Date.now() + 60_000 }),
+      ).catch((error: unknown) => error as Error);
+      expect(swept, setting).toBeInstanceOf(Error);
+      expect((swept as Error).message, setting).toMatch(/storage refused the credentials/);
+    }
+  });
+
+  it('health says degraded, and why, when the logs account refuses the app, though the tables read', async () => {
+    const healthOf = async (logs: string): Promise<Record<string, unknown>> => {
+      const runtime = createRuntime(
+        { LogsStorage: logs, AggregatesStorage: azuriteConnectionString(), ACS_LOGS_TABLE_PREFIX: uniquePrefix() },
+        {
+          blobs: { maxTries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 10 },
+        },
+      );
+      const result = await handleHealth({
+        open: () => ({
+          tables: runtime.tables,
+          containers: ['insights-logs-usage'],
+          probeLogs: (signal) => runtime.source.containerExists('insights-logs-usage', signal),
+        }),
+        logger: silentLogger,
+      });
+      expect(result.status).toBe(200);
+      return JSON.parse(result.body) as Record<string, unknown>;
+    };
+    const refused = await healthOf(withWrongKey(azuriteConnectionString()));
+    expect(refused['status']).toBe('degraded');
+    expect((refused['logsAccount'] as { error: string }).error).toMatch(
+      /^storage refused the credentials \(403 .*account devstoreaccount1, container insights-logs-usage/,
+    );
+    const fine = await healthOf(azuriteConnectionString());
+    expect(fine['status']).toBe('ok');
+    expect(fine).not.toHaveProperty('logsAccount');
+  });
+
+  it('a setting that is not a connection string is named, its value never shown', () => {
+    const env = { LogsStorage: 'not a connection string s3cr3t', AggregatesStorage: azuriteConnectionString() };
+    expect(() => createRuntime(env)).toThrow(/^setting LogsStorage is not a storage connection string: expected AccountName=/);
+    try {
+      createRuntime(env);
+    } catch (error) {
+      expect((error as Error).message).not.toContain('s3cr3t');
+    }
+  });
+});
