@@ -121,3 +121,37 @@ describe('tail and sweep', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(files.flatMap((file) => file.records))));
   });
 });
+
+describe('tail and sweep while storage goes away mid-run', () => {
+  it('files that fail without their failure written down are a problem of the run, not a run that succeeded with nothing read', async () => {
+    const container = await newContainer();
+    for (let hour = 0; hour < 3; hour++) await appendToBlob(container, blobPath(hour), asJsonLines(roomsRecords(5, 40 + hour)));
+    // Reads answer (the tail and the listing ran before it went); every write finds storage gone.
+    const gone = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10002'), { code: 'ECONNREFUSED' });
+    const tables = new (class extends WrappedTableStore {
+      override commit(): never {
+        throw gone();
+      }
+      override writeConditional(): never {
+        throw gone();
+      }
+      override upsert(): never {
+        throw gone();
+      }
+    })(newTableStore());
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 4) };
+    const summary = await tailAndSweep(deps, {
+      containers: [container.containerName],
+      sweepIntervalMs: 0,
+      fileConcurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    expect(summary).toMatchObject({ processed: 0, failed: 3 });
+    expect(summary.problems).toEqual([
+      expect.objectContaining({ phase: 'files', container: container.containerName, kind: 'transient', code: 'ECONNREFUSED' }),
+    ]);
+    expect(summary.problems[0]?.message).toMatch(
+      /^3 file\(s\) failed and their failure could not be recorded either \(.*ECONNREFUSED.*\); they are read again by the next run$/,
+    );
+  });
+});

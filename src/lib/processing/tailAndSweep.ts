@@ -4,7 +4,7 @@ import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
 import { sweepStateRowSchema, type SweepStateRow } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
-import type { FileBackoff } from './fileFailures.js';
+import type { FileBackoff, FileFailure } from './fileFailures.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
 import { isFinalBlob } from './sealing.js';
@@ -31,7 +31,8 @@ export interface TailSweepOptions {
 
 /** A part of the run that failed as a whole (not one file): the other parts still ran. */
 export interface RunProblem {
-  phase: 'tail' | 'sweep';
+  /** `files`: files failed and their failures could not be written down either (storage away). */
+  phase: 'tail' | 'sweep' | 'files';
   container?: string;
   kind: 'transient' | 'failure';
   code: string;
@@ -86,7 +87,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   const now = deps.now ?? Date.now;
   const stopping = (): boolean => options.stop?.aborted === true;
   const isFinal = finalPolicy(deps);
-  const notRecorded = new Set<string>();
+  /** Per container, the files that failed without their failure written down, and the first of those failures. */
+  const notRecorded = new Map<string, { files: number; first: FileFailure }>();
   const note = (phase: RunProblem['phase'], error: unknown, container?: string): void => {
     const classified = classifyError(error);
     if (classified.kind === 'configuration') throw error;
@@ -113,7 +115,10 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     if (outcome.kind === 'backingOff') summary.backingOff++;
     else if (outcome.kind === 'failed') {
       summary.failed++;
-      if (!outcome.recorded) notRecorded.add(file.container);
+      if (!outcome.recorded) {
+        const seen = notRecorded.get(file.container);
+        notRecorded.set(file.container, { files: (seen?.files ?? 0) + 1, first: seen?.first ?? outcome.failure });
+      }
     } else {
       const result = outcome.result;
       if (result.status === 'processed') summary.processed++;
@@ -187,6 +192,17 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     } catch (error) {
       note('sweep', error, container);
     }
+  }
+  // Nothing says these failed but this run: reported as a problem, it fails the timer's invocation
+  // (monitoring sees the outage) and makes watch back off, instead of a run that "succeeded" with nothing read.
+  for (const [container, { files: count, first }] of notRecorded) {
+    summary.problems.push({
+      phase: 'files',
+      container,
+      kind: first.lastErrorKind,
+      code: first.lastErrorCode,
+      message: `${count} file(s) failed and their failure could not be recorded either (${first.lastError}); they are read again by the next run`,
+    });
   }
   return summary;
 }
