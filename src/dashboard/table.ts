@@ -60,7 +60,9 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
     body.appendChild(tr);
   }
   const head = h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}, column.title))));
-  const hint = options.onRowClick ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' } : {};
+  const hint: Record<string, string> = options.onRowClick
+    ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' }
+    : {};
   wrapper.appendChild(h('div', { class: 'scroll' }, h('table', hint, head, body)));
   wrapper.appendChild(
     h(

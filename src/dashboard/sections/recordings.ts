@@ -1,5 +1,5 @@
 import { renderCharts } from '../chartSection.js';
-import { formatNumber, quantityText } from '../dom.js';
+import { quantityText } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
 import type { RecordingsPerCallRow, RecordingsRow } from '../../lib/querying/queryRows.js';
 
