@@ -17,16 +17,3 @@ export function nothingFound(view: string, filters: ViewFilters, where: string):
     (searched.length > 0 ? '' : `: no logs this view reads have been processed into them yet ("acs-logs health" shows what was read)`)
   );
 }
-
-/** What the rows of the views without time buckets are. */
-const UNBUCKETED_ROWS: Readonly<Record<string, string>> = {
-  rooms: 'one per room',
-  calls: 'one per call',
-  retirement: 'months',
-  'recordings-per-call': 'counts of calls by their number of recordings',
-};
-
-/** `--granularity` given to a view without time buckets. */
-export function granularityIgnored(view: string): string {
-  return `--granularity does not apply to ${view}, whose rows are ${UNBUCKETED_ROWS[view] ?? 'not time buckets'}`;
-}

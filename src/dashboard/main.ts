@@ -14,6 +14,7 @@ import { renderRetirement } from './sections/retirement.js';
 import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
 import { apiFilters, readState, writeState, type DashboardState } from './state.js';
+import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
 import type {
   CallQualityRow,
   CallRow,
@@ -170,7 +171,15 @@ interface Part {
 }
 
 function partOf<T>(view: string, filters: URLSearchParams, draw: (target: HTMLElement, rows: T[]) => void): Part {
-  return { view, result: settle(api.view<unknown>(view, filters)), draw: draw as Part['draw'] };
+  return { view, result: settle(api.view<unknown>(view, filtersFor(view, filters))), draw: draw as Part['draw'] };
+}
+
+/** A view without time buckets is asked without the granularity, which it would only note it ignores. */
+function filtersFor(view: string, filters: URLSearchParams): URLSearchParams {
+  if (!UNBUCKETED_VIEWS.includes(view)) return filters;
+  const params = new URLSearchParams(filters);
+  params.delete('granularity');
+  return params;
 }
 
 /** Draws one part of a section from its view, or says why it cannot; returns its rows. */
@@ -325,7 +334,7 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
   );
   detail.dataset['loaded'] = 'false';
   try {
-    const params = apiFilters(state);
+    const params = filtersFor('calls', apiFilters(state));
     params.set('correlationId', id);
     const { rows } = await api.view<CallRow>('calls', params);
     if (detail.dataset['call'] !== id) return;

@@ -59,13 +59,13 @@ const callRows = [
 
 describe('rendering', () => {
   it('JSON: view, normalized filters (all present, null when not given), rows and a null token on the last page', () => {
-    const req = request('calls', 'granularity=hour&from=2024-05-25&correlationId=c1');
+    const req = request('calls', 'from=2024-05-25&correlationId=c1');
     const result = renderPage(req, pageRows(callRows, req.page));
     expect(result.status).toBe(200);
     expect(result.headers).toEqual({ 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     expect(jsonOf(result)).toEqual({
       view: 'calls',
-      filters: { granularity: 'hour', from: '2024-05-25T00:00:00.000Z', to: null, resource: null, correlationId: 'c1' },
+      filters: { granularity: 'day', from: '2024-05-25T00:00:00.000Z', to: null, resource: null, correlationId: 'c1' },
       notes: [],
       rows: callRows,
       continuationToken: null,
@@ -89,7 +89,7 @@ describe('rendering', () => {
     // Whole buckets, and views that filter exactly (a call by its first time), have nothing to note.
     for (const [view, query] of [
       ['call-volume', 'granularity=hour&from=2024-05-25T01:00Z&to=2024-05-25T03:00Z'],
-      ['calls', 'granularity=hour&from=2024-05-25T00:30Z'],
+      ['calls', 'from=2024-05-25T00:30Z'],
     ] as const) {
       const result = renderPage(request(view, query), { rows: [], next: null });
       expect(jsonOf(result)).toMatchObject({ notes: [] });
@@ -170,5 +170,20 @@ describe('JSON bodies and invisible characters', () => {
     expect(result.body).not.toMatch(/[\u202e\u200b]/);
     expect(result.body).toContain('evil\\u202etxt.exe');
     expect((JSON.parse(result.body) as { rows: unknown[] }).rows).toEqual(rows);
+  });
+});
+
+describe('notes on a granularity a view has no use for', () => {
+  it('says, as the CLI does, that granularity changes nothing in a view without buckets, only when it was given', () => {
+    const given = renderPage(request('calls', 'granularity=hour'), { rows: [], next: null });
+    expect((JSON.parse(given.body) as { notes: string[] }).notes).toEqual(['granularity does not apply to calls, whose rows are one per call']);
+    expect(given.headers['x-query-note']).toBe('granularity does not apply to calls, whose rows are one per call');
+    const csv = renderPage(request('rooms', 'granularity=day&format=csv'), { rows: [], next: null });
+    expect(csv.headers['x-query-note']).toBe('granularity does not apply to rooms, whose rows are one per room');
+    const notGiven = renderPage(request('calls', ''), { rows: [], next: null });
+    expect((JSON.parse(notGiven.body) as { notes: string[] }).notes).toEqual([]);
+    expect(notGiven.headers['x-query-note']).toBeUndefined();
+    const bucketed = renderPage(request('usage', 'granularity=day'), { rows: [], next: null });
+    expect((JSON.parse(bucketed.body) as { notes: string[] }).notes).toEqual([]);
   });
 });

@@ -6,7 +6,8 @@ import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { cliSettings } from '../settings.js';
 import { oneLine } from '../printable.js';
-import { granularityIgnored, nothingFound } from '../queryNotes.js';
+import { nothingFound } from '../queryNotes.js';
+import { granularityIgnored } from '../../lib/querying/bucketNote.js';
 import { bucketNote } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -52,7 +53,8 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     const note = bucketNote(filters, definition, (unit) => `--granularity ${unit}`);
     if (note !== undefined) err.write(`note: ${note}\n`);
     // Views without buckets take the flag (a script may pass it to every view) but say it changes nothing.
-    if (flags.granularityGiven && !definition.columns.includes('bucket')) err.write(`note: ${granularityIgnored(view)}\n`);
+    const ignored = flags.granularityGiven ? granularityIgnored(view, definition, '--granularity') : undefined;
+    if (ignored !== undefined) err.write(`note: ${ignored}\n`);
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     let columns = choice.columns;

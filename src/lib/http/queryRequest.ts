@@ -22,6 +22,8 @@ export interface QueryRequest {
   filters: ViewFilters;
   format: ResponseFormat;
   page: Page;
+  /** `granularity` was in the query (a view without buckets says it changes nothing). */
+  granularityGiven: boolean;
 }
 
 export type QueryRequestResult = { success: true; request: QueryRequest } | { success: false; response: HttpResult };
@@ -97,7 +99,7 @@ export function parseQueryRequest(view: string | undefined, params: URLSearchPar
     page = decoded.group === undefined ? { scope, offset: decoded.offset } : { scope, offset: decoded.offset, group: decoded.group };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
-  return { success: true, request: { view, definition, filters, format, page } };
+  return { success: true, request: { view, definition, filters, format, page, granularityGiven: params.has('granularity') } };
 }
 
 export function unknownView(view: string): HttpResult {

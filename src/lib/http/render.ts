@@ -1,5 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
-import { bucketNote } from '../querying/bucketNote.js';
+import { bucketNote, granularityIgnored } from '../querying/bucketNote.js';
 import type { ViewFilters } from '../querying/filters.js';
 import type { PageOf } from './paging.js';
 import type { QueryRequest } from './queryRequest.js';
@@ -44,13 +44,16 @@ export function normalizedFilters(filters: ViewFilters): NormalizedFilters {
  */
 export function renderPage(request: QueryRequest, page: PageOf<object>): HttpResult {
   const headers: Record<string, string> = page.next === null ? {} : { [CONTINUATION_HEADER]: page.next };
-  const note = bucketNote(request.filters, request.definition, (unit) => `granularity=${unit}`);
-  if (note !== undefined) headers[NOTE_HEADER] = note;
+  const notes = [
+    bucketNote(request.filters, request.definition, (unit) => `granularity=${unit}`),
+    request.granularityGiven ? granularityIgnored(request.view, request.definition, 'granularity') : undefined,
+  ].filter((note): note is string => note !== undefined);
+  if (notes.length > 0) headers[NOTE_HEADER] = notes.join('; ');
   if (request.format === 'csv') return csvResult(200, toCsv(request.definition.columns, page.rows), headers);
   const body: QueryResponseBody = {
     view: request.view,
     filters: normalizedFilters(request.filters),
-    notes: note === undefined ? [] : [note],
+    notes,
     rows: page.rows,
     continuationToken: page.next,
   };

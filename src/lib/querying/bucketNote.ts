@@ -2,6 +2,26 @@ import type { ViewFilters } from './filters.js';
 import type { ViewDefinition } from './views.js';
 
 const HOUR_MS = 3_600_000;
+
+/** What the rows of the views without time buckets are. */
+const UNBUCKETED_ROWS: Readonly<Record<string, string>> = {
+  rooms: 'one per room',
+  calls: 'one per call',
+  retirement: 'months',
+  'recordings-per-call': 'counts of calls by their number of recordings',
+};
+
+/** The views whose rows are not time buckets: a granularity changes nothing in them. */
+export const UNBUCKETED_VIEWS: readonly string[] = Object.keys(UNBUCKETED_ROWS);
+
+/**
+ * A granularity given to a view without time buckets, which it changes nothing in; `setting` names it
+ * as the caller's surface spells it (`--granularity`, `granularity`).
+ */
+export function granularityIgnored(view: string, definition: Pick<ViewDefinition, 'columns'>, setting: string): string | undefined {
+  if (definition.columns.includes('bucket')) return undefined;
+  return `${setting} does not apply to ${view}, whose rows are ${UNBUCKETED_ROWS[view] ?? 'not time buckets'}`;
+}
 const DAY_MS = 86_400_000;
 
 /**
