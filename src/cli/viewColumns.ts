@@ -2,6 +2,7 @@ import { VIEWS } from '../lib/querying/views.js';
 import { UsageError } from './errors.js';
 import { tableColumn } from './cells.js';
 import { displayWidth } from './displayWidth.js';
+import { resourceShortName } from '../lib/querying/resourceName.js';
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -57,4 +58,24 @@ export function showResources(columns: readonly string[], rows: readonly object[
     columns,
     note: `these rows are of ${resources} resources, which this table leaves out to fit the terminal: give --resource for one, or --columns ${withResource.join(',')}`,
   };
+}
+
+/**
+ * Tables name a resource by the last segment of its id: when two resources of the rows share it (one
+ * name in two subscriptions or resource groups), their rows would look alike. Says which names.
+ */
+export function sameNamedResources(columns: readonly string[], rows: readonly object[]): string | undefined {
+  if (!columns.includes('resourceId')) return undefined;
+  const idsByName = new Map<string, Set<string>>();
+  for (const row of rows) {
+    const id = (row as { resourceId?: unknown }).resourceId;
+    if (typeof id !== 'string') continue;
+    const name = resourceShortName(id);
+    const ids = idsByName.get(name) ?? new Set<string>();
+    ids.add(id);
+    idsByName.set(name, ids);
+  }
+  const shared = [...idsByName].filter(([, ids]) => ids.size > 1).map(([name, ids]) => `${name} (${ids.size})`);
+  if (shared.length === 0) return undefined;
+  return `resources of one name in other subscriptions or resource groups: ${shared.join(', ')}; the table shows their names only: --format json or csv, or --resource with the full id, tells them apart`;
 }

@@ -11,7 +11,7 @@ import { granularityIgnored } from '../../lib/querying/bucketNote.js';
 import { bucketNote } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { chooseColumns, showResources, type ColumnFlags } from '../viewColumns.js';
+import { chooseColumns, sameNamedResources, showResources, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
@@ -63,6 +63,8 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
       columns = resources.columns;
       if (resources.note !== undefined) err.write(`note: ${resources.note}\n`);
     }
+    const sameNames = format === 'table' ? sameNamedResources(columns, rows) : undefined;
+    if (sameNames !== undefined) err.write(`note: ${oneLine(sameNames)}\n`);
     const shown = format === 'table' ? collapseRows(view, rows, columns) : rows;
     await writeChunks(
       out,
