@@ -35,3 +35,13 @@ describe('printable, against values that would read alike', () => {
     expect(json).toContain('\n');
   });
 });
+
+describe('printableJson and half characters', () => {
+  it('writes a lone surrogate as \\ufffd, which strict readers (jq) take, and leaves pairs, escaped astral characters and text that merely looks like an escape', async () => {
+    const { printableJson } = await import('../src/lib/printable.js');
+    const value = { lone: 'x\ud800y\udc00', pair: '😀', tag: 'room-1\u{e0031}', text: 'lit\\ud800', both: '\\\ud800' };
+    const json = printableJson(JSON.stringify(value));
+    expect(JSON.parse(json)).toEqual({ lone: 'x\ufffdy\ufffd', pair: '😀', tag: 'room-1\u{e0031}', text: 'lit\\ud800', both: '\\\ufffd' });
+    expect(json).toContain('room-1\\udb40\\udc31');
+  });
+});

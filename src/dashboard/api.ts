@@ -53,7 +53,9 @@ export function createApi(apiRoot: string, key: string | null): Api {
     const text = await response.text();
     if (!response.ok && !acceptError) {
       const error = errorOf(text);
-      const retryAfter = Number(response.headers.get('retry-after'));
+      // Only the API's own 503 says when to try again; a gateway's or a starting host's says nothing.
+      const header = response.headers.get('retry-after')?.trim() ?? '';
+      const retryAfter = /^\d+$/.test(header) ? Number(header) : Number.NaN;
       throw new ApiError(`${path}: ${response.status} ${error.message ?? response.statusText}`, {
         status: response.status,
         ...(error.code === undefined ? {} : { code: error.code }),

@@ -1,5 +1,9 @@
-import { printable } from '../lib/printable.js';
 import { durationText } from '../lib/durationText.js';
+import { printable } from '../lib/printable.js';
+import { clipped } from './cut.js';
+
+// Cutting is pure (tested without a page); the sections import it from here with the rest.
+export { clipped, clippedMiddle, MAX_TITLE_CHARS } from './cut.js';
 
 /**
  * Builds DOM from data with textContent only: values from logs (ids, names) never become markup,
@@ -21,28 +25,6 @@ export function append(parent: Node, ...children: Child[]): void {
     parent.appendChild(typeof child === 'object' ? child : document.createTextNode(printable(String(child))));
   }
 }
-
-/**
- * A value from the logs cut to `max` characters with `…` (a 20,000-character room id would make a
- * table as wide as the page many times over); the whole value is the element's title. Cut as shown,
- * its invisible characters already written as `\uXXXX` (cut first, 80 zero-width spaces would show
- * as 480 characters), and never inside a character.
- */
-export function clipped(value: string, max: number): { text: string; title?: string } {
-  const chars = [...printable(value)];
-  if (chars.length <= max) return { text: chars.join('') };
-  return { text: chars.slice(0, max - 1).join('') + '…', title: chars.slice(0, MAX_TITLE_CHARS).join('') };
-}
-
-/** A value cut in its middle (`abcdefghij…qrstuvwxyz`): ids differ at both ends. As shown, never inside a character. */
-export function clippedMiddle(value: string, max: number, side: number): string {
-  const chars = [...printable(value)];
-  if (chars.length <= max) return chars.join('');
-  return chars.slice(0, side).join('') + '…' + chars.slice(-side).join('');
-}
-
-/** Longest tooltip: the whole of any value a row or key holds, bounded. */
-export const MAX_TITLE_CHARS = 2_000;
 
 export function replaceChildren(parent: Element, ...children: Child[]): void {
   parent.replaceChildren();

@@ -103,6 +103,8 @@ function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): voi
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
+  // The user asked: the page may read again by itself from the start.
+  retries = 0;
   setState(
     {
       from: fromInput.value.trim(),
@@ -291,13 +293,17 @@ async function load(): Promise<void> {
   const waits = reasons.flatMap((reason) =>
     reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined ? [reason.answer.retryAfterSeconds] : [],
   );
-  const retryIn = waits.length > 0 ? retryDelaySeconds(Math.max(...waits)) : undefined;
+  const retryIn = waits.length > 0 && retries < MAX_RETRIES ? retryDelaySeconds(Math.max(...waits)) : undefined;
   statusLine.textContent =
     `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` +
     (failed > 0 ? ` · ${failed} part(s) could not be read` : '') +
-    (retryIn === undefined ? '' : ` · storage could not be reached: trying again in ${retryIn} s`);
-  if (retryIn === undefined) retries = 0;
-  else retryTimer = window.setTimeout(() => void load(), retryIn * 1000);
+    (retryIn !== undefined
+      ? ` · storage could not be reached: trying again in ${retryIn} s`
+      : waits.length > 0
+        ? ' · storage could not be reached: Apply to try again'
+        : '');
+  if (waits.length === 0) retries = 0;
+  if (retryIn !== undefined) retryTimer = window.setTimeout(() => void load(), retryIn * 1000);
   document.body.dataset['state'] = 'ready';
 }
 
@@ -306,12 +312,15 @@ let retryTimer: number | undefined;
 let retries = 0;
 
 function retryDelaySeconds(retryAfter: number): number {
-  const delay = Math.min(MAX_RETRY_SECONDS, Math.max(1, retryAfter) * 2 ** Math.min(retries, 6));
+  // Never sooner than the server asked; the page's own back-off up to a minute beyond that.
+  const delay = Math.max(retryAfter, Math.min(MAX_RETRY_SECONDS, Math.max(1, retryAfter) * 2 ** Math.min(retries, 6)));
   retries++;
   return Math.ceil(delay);
 }
 
 const MAX_RETRY_SECONDS = 60;
+/** Reads again by itself at most this many times in a row (about ten minutes), then waits for the user. */
+const MAX_RETRIES = 12;
 
 /** Opens one call (its own request, by CorrelationId), or closes the drill-down when `id` is empty. */
 async function openCall(id: string, entry: 'push' | null): Promise<void> {

@@ -18,7 +18,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  * Text from logs as a terminal or the dashboard shows it: each of those characters, and each lone
  * surrogate, written as `\uXXXX`, so a log line cannot move the cursor, recolour or retitle the
  * user's terminal, break a table's line, or make what it shows read in another order
- * (`abc\u202egnp.exe` is not `abcexe.png`), and `x\ud800` is not `x\udc00`.
+ * (`abc\u202egnp.exe` is not `abcexe.png`), and `x\ud800` is not `x\udc00` (JSON writes both as
+ * `x\ufffd`: see printableJson).
  */
 export function printable(text: string): string {
   return text.replace(CONTROL, escapedUnlessKept).replace(LONE_SURROGATE, escaped);
@@ -35,8 +36,19 @@ function escapedUnlessKept(char: string): string {
   return INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char);
 }
 
-/** JSON text with the CONTROL characters JSON.stringify leaves as they are written as `\uXXXX` escapes: the same JSON value. */
+/**
+ * JSON text with the CONTROL characters JSON.stringify leaves as they are written as `\uXXXX` escapes
+ * (the same JSON value), and each lone surrogate's escape (which JSON.stringify writes, and strict
+ * readers such as jq refuse for the whole document) as `\ufffd`, the character a UTF-8 writer puts
+ * in its place, as CSV shows it. Stored values keep their lone surrogates: they are part of keys.
+ */
 export function printableJson(json: string): string {
   // JSON.stringify escapes the C0 controls in strings; outside them, JSON's line breaks are its layout.
-  return json.replace(CONTROL, (char) => (char < ' ' || INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char)));
+  // Surrogates first: the escapes of astral characters written below come in pairs, and stay.
+  return json
+    .replace(LONE_SURROGATE_ESCAPE, (_escape, backslashes: string) => `${backslashes}\\ufffd`)
+    .replace(CONTROL, (char) => (char < ' ' || INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char)));
 }
+
+/** `\udXXX` written by JSON.stringify (it escapes only lone surrogates), not after an escaped backslash (`\\ud800` is text). */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)((?:\\\\)*)\\ud[89a-f][0-9a-f]{2}/gi;

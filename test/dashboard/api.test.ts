@@ -67,6 +67,17 @@ describe('the dashboard reading the API', () => {
       .catch((error: unknown) => error)) as ApiError;
     expect(away.answer).toEqual({ status: 503, code: 'storage_unavailable', parameters: [], retryAfterSeconds: 4 });
     expect(away.badFilters).toBe(false);
+    // A 503 that does not say when (a gateway, a host starting) gives no time to try again.
+    for (const header of [undefined, '', 'soon', '-1']) {
+      vi.stubGlobal(
+        'fetch',
+        vi.fn(async () => new Response('<html>Service Unavailable</html>', { status: 503, headers: header === undefined ? {} : { 'retry-after': header } })),
+      );
+      const gateway = (await createApi('/api/', null)
+        .view('usage', new URLSearchParams())
+        .catch((error: unknown) => error)) as ApiError;
+      expect(gateway.answer?.retryAfterSeconds, String(header)).toBeUndefined();
+    }
     vi.stubGlobal(
       'fetch',
       vi.fn(async () => new Response('<html>Bad gateway</html>', { status: 502, statusText: 'Bad Gateway' })),

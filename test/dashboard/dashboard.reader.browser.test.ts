@@ -177,7 +177,7 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
-  it('draws months as months, counts on whole ticks, and a unit in the singular for one', async () => {
+  it('captions a unit in the singular for one and in the plural for more (ticks: series.test.ts)', async () => {
     const page = await openPage('?from=2024-05-01&to=2024-06-01&granularity=day');
     const caption = await page.textContent('[data-chart=retirement-records-by-fate] figcaption');
     expect(caption).toBe('total 1 record');

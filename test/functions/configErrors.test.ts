@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/lib/config/runtime.js';
-import { invocation } from '../../src/lib/config/invocation.js';
+import { invocation, readableFailure } from '../../src/lib/config/invocation.js';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import { handleHealth } from '../../src/lib/http/handlers.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
@@ -79,6 +79,42 @@ describe('what an invocation says when a setting cannot work', () => {
     const fine = await healthOf(azuriteConnectionString());
     expect(fine['status']).toBe('ok');
     expect(fine).not.toHaveProperty('logsAccount');
+  });
+
+  it('health waits a bounded time for the logs account, and says a setting that cannot work rather than "could not be reached"', async () => {
+    const runtime = createRuntime({
+      LogsStorage: azuriteConnectionString(),
+      AggregatesStorage: azuriteConnectionString(),
+      ACS_LOGS_TABLE_PREFIX: uniquePrefix(),
+    });
+    const started = Date.now();
+    const slow = await handleHealth({
+      open: () => ({
+        tables: runtime.tables,
+        containers: ['insights-logs-usage'],
+        probeLogs: (signal) => new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(new Error('aborted')))),
+      }),
+      logger: silentLogger,
+      logsProbeMs: 200,
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(JSON.parse(slow.body)).toMatchObject({ status: 'degraded', logsAccount: { error: 'the logs account did not answer within 0.2 s' } });
+    const misconfigured = await handleHealth({
+      open: () => ({ tables: createRuntime({ LogsStorage: 'not a connection string', AggregatesStorage: azuriteConnectionString() }).tables, containers: [] }),
+      logger: silentLogger,
+    });
+    expect(misconfigured.status).toBe(503);
+    expect((JSON.parse(misconfigured.body) as { error: { message: string } }).error.message).toMatch(
+      /^configuration: setting LogsStorage is not a storage connection string/,
+    );
+  });
+
+  it("keeps the app's own messages whole: the timer's list of problems is not cut to a line of 300 characters", () => {
+    const own = new Error(
+      `tail and sweep: ${Array.from({ length: 8 }, (_, i) => `sweep of insights-logs-c${i} failed: <Message>x</Message> storage unavailable`).join('; ')}`,
+    );
+    expect(own.message.length).toBeGreaterThan(300);
+    expect(readableFailure(own)).toBe(own);
   });
 
   it('a setting that is not a connection string is named, its value never shown', () => {

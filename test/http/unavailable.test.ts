@@ -74,11 +74,17 @@ describe('storage failures, without I/O', () => {
     const now = () => Date.UTC(2024, 4, 25, 12);
     const failed = await handleHealth({ open: () => ({ tables: failingTables, containers: ['c'] }), logger, now });
     expect(failed.status).toBe(503);
+    // Refused credentials are a setting to change: said so (in one line, no stack), not "could not be reached".
     expect(JSON.parse(failed.body)).toEqual({
       status: 'unavailable',
       checkedAt: '2024-05-25T12:00:00.000Z',
-      error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
+      error: {
+        code: 'storage_unavailable',
+        message: expect.stringMatching(/^configuration: storage refused the credentials \(403 AuthorizationFailure: /),
+        details: [],
+      },
     });
+    expect(failed.body).not.toContain('stack.js');
     const misconfigured = await handleHealth({
       open: () => {
         throw new Error('bad settings');

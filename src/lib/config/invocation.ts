@@ -1,4 +1,4 @@
-import { classifyError } from '../storage/errors.js';
+import { classifyError, ConfigurationError, CREDENTIAL_ERRORS } from '../storage/errors.js';
 
 /**
  * Runs one function invocation; a failure leaves it as one readable line (what kind of failure, the
@@ -15,8 +15,16 @@ export async function invocation<T>(run: () => Promise<T>): Promise<T> {
 }
 
 export function readableFailure(error: unknown): Error {
+  // The app's own messages (the timer's list of problems) are already what to read, whole.
+  if (error instanceof Error && !fromStorage(error)) return error;
   const classified = classifyError(error);
   const message = classified.kind === 'configuration' ? `configuration: ${classified.message}` : classified.message;
   if (error instanceof Error && error.message === message) return error;
   return new Error(message || String(error), { cause: error });
+}
+
+/** An error a storage client or the settings raised: it carries an HTTP status or a socket code, or says a setting cannot work. */
+function fromStorage(error: Error): boolean {
+  const fields = error as Error & { statusCode?: unknown; code?: unknown };
+  return error instanceof ConfigurationError || typeof fields.statusCode === 'number' || typeof fields.code === 'string' || CREDENTIAL_ERRORS.has(error.name);
 }

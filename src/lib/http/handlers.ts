@@ -82,6 +82,8 @@ export interface HealthDeps {
   now?: () => number;
   /** Told what this check found: the probe always reads storage, and its answer starts or ends an outage the queries hold. */
   outage?: StorageOutage;
+  /** How long to wait for the logs account (default LOGS_PROBE_MS). */
+  logsProbeMs?: number;
 }
 
 /** `GET /api/health`: 200 when ok or degraded, 503 when storage cannot be read. Its reads stop once `signal` aborts (the client gone). */
@@ -89,16 +91,20 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
   const now = deps.now ?? Date.now;
   try {
     const { tables, containers, probeLogs } = deps.open();
+    // Beside the tables' reads, bounded: a slow logs account must not hold the health check up.
+    const logsChecked = probeLogs === undefined ? Promise.resolve(undefined) : logsAccountError(probeLogs, signal, deps.logsProbeMs ?? LOGS_PROBE_MS);
     const health = await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true });
     deps.outage?.answered();
-    const logsError = probeLogs === undefined ? undefined : await logsAccountError(probeLogs, signal);
+    const logsError = await logsChecked;
     if (logsError !== undefined) deps.logger.error('health check could not read the logs account', { error: logsError });
     return renderHealth(logsError === undefined ? health : { ...health, status: 'degraded', logsAccount: { error: logsError } });
   } catch (error) {
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');
     deps.logger.error('health check could not read storage', describeError(error));
     deps.outage?.failed(error);
-    return healthUnavailable(now());
+    // A setting that cannot work is said as such: "could not be reached" would send the reader to the network.
+    const classified = classifyError(error);
+    return healthUnavailable(now(), classified.kind === 'configuration' ? `configuration: ${classified.message}` : undefined);
   }
 }
 
@@ -107,15 +113,30 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
  * run fails on a wrong key or a missing role of the logs account (its runs' failures are not recorded:
  * a configuration error fails the invocation instead).
  */
-async function logsAccountError(probe: (signal?: AbortSignal) => Promise<unknown>, signal: AbortSignal | undefined): Promise<string | undefined> {
+async function logsAccountError(
+  probe: (signal?: AbortSignal) => Promise<unknown>,
+  signal: AbortSignal | undefined,
+  waitMs: number,
+): Promise<string | undefined> {
+  const stop = new AbortController();
+  const timer = setTimeout(() => stop.abort(), waitMs);
+  const clientGone = (): void => stop.abort();
+  signal?.addEventListener('abort', clientGone, { once: true });
   try {
-    await probe(signal);
+    await probe(stop.signal);
     return undefined;
   } catch (error) {
-    if (signal?.aborted === true) throw error;
+    if (signal?.aborted === true) return undefined;
+    if (stop.signal.aborted) return `the logs account did not answer within ${waitMs / 1000} s`;
     return classifyError(error).message;
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', clientGone);
   }
 }
+
+/** How long health waits for the logs account (the SDK's own retries would take tens of seconds). */
+const LOGS_PROBE_MS = 10_000;
 
 /** 503 while storage cannot be reached: the client may try again after Retry-After. */
 function storageUnavailable(outage: HeldOutage): HttpResult {

@@ -17,11 +17,11 @@ export interface UnavailableBody {
 }
 
 /** 503: storage could not be reached (or refused us), so nothing about processing is known. */
-export function healthUnavailable(now: number): HttpResult {
+export function healthUnavailable(now: number, message = 'storage could not be reached'): HttpResult {
   const body: UnavailableBody = {
     status: 'unavailable',
     checkedAt: new Date(now).toISOString(),
-    error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] },
+    error: { code: 'storage_unavailable', message, details: [] },
   };
   return jsonResult(503, body);
 }

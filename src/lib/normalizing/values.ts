@@ -5,7 +5,6 @@
  */
 import { isAbsent } from './fields.js';
 import { parseLogTime } from './time.js';
-import { wellFormed } from './wellFormed.js';
 
 /** A plain decimal number: "200", "-5", "73872.94", ".5", "1e3". No hex, no "Infinity", no blanks. */
 const DECIMAL = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -21,7 +20,7 @@ export function withoutNullWord(value: unknown): unknown {
 
 export function toText(value: unknown): unknown {
   if (isAbsent(value)) return null;
-  if (typeof value === 'string') return wellFormed(value);
+  if (typeof value === 'string') return value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
   return value;
 }

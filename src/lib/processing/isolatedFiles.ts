@@ -1,4 +1,4 @@
-import { classifyError } from '../storage/errors.js';
+import { classifyError, type ClassifiedError } from '../storage/errors.js';
 import { fileKey, type LogFileRef } from '../storage/LogSource.js';
 import { fileName } from '../storage/fileName.js';
 import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure, type FileBackoff, type FileFailure } from './fileFailures.js';
@@ -6,8 +6,9 @@ import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions 
 
 export type IsolatedRun =
   | { kind: 'done'; result: FileRunResult }
-  /** `recorded` is false when the failure could not be written down either (storage away). */
-  | { kind: 'failed'; failure: FileFailure; recorded: boolean }
+  /** `recorded` is false when the failure could not be written down either (storage away): `recordError` says why. */
+  | { kind: 'failed'; failure: FileFailure; recorded: true }
+  | { kind: 'failed'; failure: FileFailure; recorded: false; recordError: ClassifiedError }
   /** The file failed before and its next retry is not due yet. */
   | { kind: 'backingOff'; failure: FileFailure };
 
@@ -99,7 +100,7 @@ export class IsolatedFiles {
       const why = classifyError(recordError);
       if (why.kind === 'configuration') throw recordError;
       this.deps.logger.warn('could not record the failure; the file is retried when next seen', { file: fileName(file), error: why.message });
-      return { kind: 'failed', failure, recorded: false };
+      return { kind: 'failed', failure, recorded: false, recordError: why };
     }
   }
 }

@@ -1,10 +1,10 @@
-import { classifyError } from '../storage/errors.js';
+import { classifyError, type ClassifiedError } from '../storage/errors.js';
 import { fileKey, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
 import { sweepStateRowSchema, type SweepStateRow } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
-import type { FileBackoff, FileFailure } from './fileFailures.js';
+import type { FileBackoff } from './fileFailures.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
 import { isFinalBlob } from './sealing.js';
@@ -87,8 +87,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   const now = deps.now ?? Date.now;
   const stopping = (): boolean => options.stop?.aborted === true;
   const isFinal = finalPolicy(deps);
-  /** Per container, the files that failed without their failure written down, and the first of those failures. */
-  const notRecorded = new Map<string, { files: number; first: FileFailure }>();
+  /** Per container, the files that failed without their failure written down, and why the first could not be. */
+  const notRecorded = new Map<string, { files: number; why: ClassifiedError }>();
   const note = (phase: RunProblem['phase'], error: unknown, container?: string): void => {
     const classified = classifyError(error);
     if (classified.kind === 'configuration') throw error;
@@ -117,7 +117,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       summary.failed++;
       if (!outcome.recorded) {
         const seen = notRecorded.get(file.container);
-        notRecorded.set(file.container, { files: (seen?.files ?? 0) + 1, first: seen?.first ?? outcome.failure });
+        notRecorded.set(file.container, { files: (seen?.files ?? 0) + 1, why: seen?.why ?? outcome.recordError });
       }
     } else {
       const result = outcome.result;
@@ -193,15 +193,18 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       note('sweep', error, container);
     }
   }
-  // Nothing says these failed but this run: reported as a problem, it fails the timer's invocation
-  // (monitoring sees the outage) and makes watch back off, instead of a run that "succeeded" with nothing read.
-  for (const [container, { files: count, first }] of notRecorded) {
+  // Nothing says these failed but this run: storage gone mid-run is reported as a problem, so the timer's
+  // invocation fails (monitoring sees the outage) and watch backs off, instead of a run that "succeeded"
+  // with nothing read. A container whose sweep already failed says so once. A record refused for
+  // another reason (one row storage will not take) stays a warning: it must not hold every other file back.
+  for (const [container, { files: count, why }] of notRecorded) {
+    if (why.kind !== 'transient' || summary.problems.some((problem) => problem.container === container)) continue;
     summary.problems.push({
       phase: 'files',
       container,
-      kind: first.lastErrorKind,
-      code: first.lastErrorCode,
-      message: `${count} file(s) failed and their failure could not be recorded either (${first.lastError}); they are read again by the next run`,
+      kind: why.kind,
+      code: why.code,
+      message: `${count} file(s) failed and their failure could not be recorded either (${why.message}); they are read again by the next run`,
     });
   }
   return summary;

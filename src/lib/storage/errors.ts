@@ -42,7 +42,8 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'PARSE_ERROR',
 ]);
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
-const CREDENTIAL_ERRORS = new Set(['CredentialUnavailableError', 'AuthenticationRequiredError', 'AuthenticationError']);
+/** The names of the identity library's errors: no credential could sign the request in. */
+export const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['CredentialUnavailableError', 'AuthenticationRequiredError', 'AuthenticationError']);
 
 export function classifyError(error: unknown): ClassifiedError {
   const { name, message, code, statusCode } = describe(error);
