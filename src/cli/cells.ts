@@ -31,7 +31,7 @@ function percentilesCell(value: unknown): string {
 
 function milliseconds(value: unknown): string {
   if (typeof value !== 'number') return '-';
-  return value >= 10 ? String(Math.round(value)) : String(Math.round(value * 10) / 10);
+  return groupedNumber(value >= 10 ? Math.round(value) : Math.round(value * 10) / 10);
 }
 
 /**
@@ -50,7 +50,7 @@ export function readable(value: unknown): string {
     const time = ISO_TIME.exec(value);
     return time ? `${time[1]} ${time[2]}` : value;
   }
-  if (typeof value === 'number') return groupedNumber(Number.isInteger(value) ? value : shownFraction(value));
+  if (typeof value === 'number') return Number.isInteger(value) ? groupedNumber(value) : shownFraction(value);
   return String(value);
 }
 
@@ -58,8 +58,11 @@ export function readable(value: unknown): string {
  * A fraction as a table shows it: three decimals, or below 1 three significant digits, so that a
  * small quantity (0.000002 megabytes) is not shown as 0. JSON and CSV keep every digit.
  */
-function shownFraction(value: number): number {
-  return Math.abs(value) < 1 ? Number(value.toPrecision(3)) : Math.round(value * 1000) / 1000;
+function shownFraction(value: number): string {
+  if (Math.abs(value) >= 1 || !Number.isFinite(value)) return groupedNumber(Math.round(value * 1000) / 1000);
+  // Written out (0.0000002, never 2e-7), to three significant digits.
+  const decimals = Math.min(100, 2 - Math.floor(Math.log10(Math.abs(value))));
+  return value.toFixed(decimals).replace(/\.?0+$/, '');
 }
 
 /** A number with its thousands grouped (`43,000`, `1,234.5`): tables are read by people; JSON and CSV keep plain numbers. */

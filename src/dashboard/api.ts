@@ -5,6 +5,9 @@ const PAGE_SIZE = 5000;
 /** At most this many pages per view (200,000 rows): a bound, not a limit real aggregates reach. */
 const MAX_PAGES = 40;
 
+/** The page's filters, as the API names them. */
+const FILTER_PARAMETERS: readonly string[] = ['from', 'to', 'granularity', 'resource'];
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   constructor(
@@ -15,9 +18,9 @@ export class ApiError extends Error {
     super(message);
   }
 
-  /** A request the API refused for its filters (400): the same for every view, said once. */
+  /** A request the API refused for its filters (400 naming only filter parameters): the same for every view, said once. */
   get badFilters(): boolean {
-    return this.answer?.status === 400;
+    return this.answer?.status === 400 && this.answer.parameters.every((parameter) => FILTER_PARAMETERS.includes(parameter));
   }
 }
 

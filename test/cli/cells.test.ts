@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { groupedNumber, readable } from '../../src/cli/cells.js';
+import { groupedNumber, readable, tableColumn } from '../../src/cli/cells.js';
 
 describe('numbers in plain tables', () => {
   it('groups thousands, keeps small numbers, fractions and signs', () => {
@@ -17,6 +17,10 @@ describe('numbers in plain tables', () => {
     expect(readable(0.123456)).toBe('0.123');
     expect(readable(-0.00012345)).toBe('-0.000123');
     expect(readable(2.0000003)).toBe('2');
+    // Written out, never in exponent form.
+    expect(readable(2e-7)).toBe('0.0000002');
+    expect(readable(0.1)).toBe('0.1');
+    expect(tableColumn('durationMs').cell({ p50: 12345.4, p95: 23456, p99: 3.25 })).toBe('12,345/23,456/3.3');
     expect(readable({ Audio: 12000, Video: 7 })).toBe('Audio=12,000 Video=7');
   });
 

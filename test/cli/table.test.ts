@@ -54,7 +54,7 @@ describe('renderTable', () => {
       columns('durationMs', 'byFormat', 'recordings'),
     );
     expect(text).toMatch(/^ms p50\/p95\/p99/);
-    expect(text).toContain('125/9.4/1974');
+    expect(text).toContain('125/9.4/1,974');
     expect(text).toMatch(/\n-\s/);
     expect(text).toContain('mp4=2 wav=1');
     expect(text).toContain('r1, r2');

@@ -51,7 +51,18 @@ describe('the dashboard reading the API', () => {
         json(400, { error: { code: 'bad_request', message: 'granularity must be hour or day', details: [{ parameter: 'granularity', message: 'x' }] } }),
       ),
     );
-    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toMatchObject({ answer: { parameters: ['granularity'] } });
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toMatchObject({
+      answer: { parameters: ['granularity'] },
+      badFilters: true,
+    });
+    // A 400 about the page's own paging is no filter of the user's: its section says it.
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () =>
+        json(400, { error: { code: 'bad_request', message: 'continuationToken is not valid', details: [{ parameter: 'continuationToken', message: 'x' }] } }),
+      ),
+    );
+    await expect(createApi('/api/', null).view('usage', new URLSearchParams())).rejects.toMatchObject({ badFilters: false });
     vi.stubGlobal(
       'fetch',
       vi.fn(

@@ -183,6 +183,10 @@ describe('notes on a granularity a view has no use for', () => {
     const notGiven = renderPage(request('calls', ''), { rows: [], next: null });
     expect((JSON.parse(notGiven.body) as { notes: string[] }).notes).toEqual([]);
     expect(notGiven.headers['x-query-note']).toBeUndefined();
+    // Two notes in one header are parted by ` | ` (a note itself may hold `; `).
+    const both = renderPage(request('retirement', 'granularity=hour&from=2024-05-25T01:00Z'), { rows: [], next: null });
+    expect(both.headers['x-query-note']?.split(' | ')).toEqual((JSON.parse(both.body) as { notes: string[] }).notes);
+    expect((JSON.parse(both.body) as { notes: string[] }).notes).toHaveLength(2);
     const bucketed = renderPage(request('usage', 'granularity=day'), { rows: [], next: null });
     expect((JSON.parse(bucketed.body) as { notes: string[] }).notes).toEqual([]);
   });

@@ -36,3 +36,14 @@ describe('the view registry', () => {
     }
   });
 });
+
+describe('views without time buckets', () => {
+  it('the list the dashboard uses is the views whose rows have no bucket', async () => {
+    const { UNBUCKETED_VIEWS } = await import('../../src/lib/querying/bucketNote.js');
+    expect([...UNBUCKETED_VIEWS].sort()).toEqual(
+      Object.keys(VIEWS)
+        .filter((view) => !VIEWS[view]!.columns.includes('bucket'))
+        .sort(),
+    );
+  });
+});

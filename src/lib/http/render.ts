@@ -48,7 +48,8 @@ export function renderPage(request: QueryRequest, page: PageOf<object>): HttpRes
     bucketNote(request.filters, request.definition, (unit) => `granularity=${unit}`),
     request.granularityGiven ? granularityIgnored(request.view, request.definition, 'granularity') : undefined,
   ].filter((note): note is string => note !== undefined);
-  if (notes.length > 0) headers[NOTE_HEADER] = notes.join('; ');
+  // ` | ` between notes: a note itself may hold `; `.
+  if (notes.length > 0) headers[NOTE_HEADER] = notes.join(' | ');
   if (request.format === 'csv') return csvResult(200, toCsv(request.definition.columns, page.rows), headers);
   const body: QueryResponseBody = {
     view: request.view,
