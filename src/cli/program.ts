@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Argument, Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ExitStatus, UsageError } from './errors.js';
 import { FORMATS } from './format.js';
 import {
@@ -285,6 +285,7 @@ export async function runCli(
     running = path;
   });
   refuseRepeatedOptions(program);
+  refuseOptionsAsValues(program);
   try {
     await program.parseAsync(helpAsFlag(program, argv), { from: 'user' });
     return 0;
@@ -334,6 +335,28 @@ function usageHint(commandPath: readonly string[]): string {
  * `--format` overridden).
  */
 const SINGLE_FILTERS = new Set(['--from', '--to', '--resource', '--correlation-id', '--category', '--code', '--path', '--columns']);
+
+/**
+ * An option's value that is another option of the command (`--from --data-dir d`): the value was
+ * left out. Taken as the value, the rest reads as stray arguments ("too many arguments"), which
+ * names neither the option nor what is missing.
+ */
+function refuseOptionsAsValues(program: Command): void {
+  const visit = (command: Command): void => {
+    const longs = new Set(command.options.flatMap((option) => (option.long === undefined ? [] : [option.long])));
+    for (const option of command.options) {
+      if (!option.required) continue;
+      const parse = option.parseArg;
+      option.argParser((value: string, previous: unknown) => {
+        if (longs.has(value.split('=')[0] as string))
+          throw new InvalidArgumentError(`it needs a value, and ${value} is an option: give the value after ${option.long}`);
+        return parse === undefined ? value : parse(value, previous);
+      });
+    }
+    command.commands.forEach(visit);
+  };
+  program.commands.forEach(visit);
+}
 
 function refuseRepeatedOptions(program: Command): void {
   const visit = (command: Command): void => {

@@ -122,6 +122,23 @@ describe('exit codes', () => {
     },
   );
 
+  it('an option given another option for its value says the value is missing, not "too many arguments"', async () => {
+    for (const args of [
+      ['query', 'rooms', '--from', '--data-dir', 'd'],
+      ['query', 'rooms', '--from=--to', '2024-05-25'],
+      ['backfill', '--container', '--since', '2024-05-01'],
+    ]) {
+      const run = await runInProcess(args);
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stderr, args.join(' ')).toMatch(
+        /argument '--[a-z-]+' is invalid\. it needs a value, and --[a-z-]+ is an option: give the value after --[a-z-]+/,
+      );
+    }
+    // A value that only starts with two dashes, and names no option, is a value.
+    const odd = await runInProcess(['query', 'calls', '--correlation-id', '--not-an-option', '--data-dir', ' ']);
+    expect(odd.stderr).not.toMatch(/is an option/);
+  });
+
   it('lets --code name every code a step gives a line it cannot use', () => {
     expect(EVERY_CODE_LISTED).toBe(true);
   });
