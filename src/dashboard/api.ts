@@ -14,6 +14,8 @@ export class ApiError extends Error {
     message: string,
     /** What the API said, when it answered. */
     readonly answer?: { status: number; code?: string; parameters: string[]; retryAfterSeconds?: number },
+    /** The API's own message, without the path and status this error's message adds. */
+    readonly said?: string,
   ) {
     super(message);
   }
@@ -59,12 +61,16 @@ export function createApi(apiRoot: string, key: string | null): Api {
       // Only the API's own 503 says when to try again; a gateway's or a starting host's says nothing.
       const header = response.headers.get('retry-after')?.trim() ?? '';
       const retryAfter = /^\d+$/.test(header) ? Number(header) : Number.NaN;
-      throw new ApiError(`${path}: ${response.status} ${error.message ?? response.statusText}`, {
-        status: response.status,
-        ...(error.code === undefined ? {} : { code: error.code }),
-        parameters: error.parameters,
-        ...(response.status === 503 && Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
-      });
+      throw new ApiError(
+        `${path}: ${response.status} ${error.message ?? response.statusText}`,
+        {
+          status: response.status,
+          ...(error.code === undefined ? {} : { code: error.code }),
+          parameters: error.parameters,
+          ...(response.status === 503 && Number.isFinite(retryAfter) && retryAfter >= 0 ? { retryAfterSeconds: retryAfter } : {}),
+        },
+        error.message,
+      );
     }
     try {
       return JSON.parse(text) as unknown;

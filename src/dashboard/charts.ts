@@ -1,5 +1,4 @@
 import uPlot from 'uplot';
-import { printable } from '../lib/printable.js';
 import { clipped, formatNumber, h, quantityText } from './dom.js';
 import { largestBars, seriesTotal, total, utcTicks, type Bars, type TimeSeries } from './series.js';
 
@@ -181,7 +180,7 @@ const LEGEND_CHARS = 40;
 
 /** A logged value as a chart draws it (uPlot writes it as it is): invisible characters shown, cut to `max`. */
 function shown(label: string, max: number): string {
-  return clipped(printable(label), max).text;
+  return clipped(label, max).text;
 }
 
 /** Ticks a step of which is a whole number, for counts: an axis of operations at 0.5 and 1.5 reads as half an operation. */

@@ -21,9 +21,13 @@ function unitsOf(shown: string): string[] {
   return shown.match(/\\u[0-9a-f]{4}|[^]/gu) ?? [];
 }
 
-/** Characters of units: an escape counts as the six it shows. */
+/** Characters a unit shows: an escape the six it is written with, a character (even astral) one. */
+function sizeOf(unit: string): number {
+  return unit.length > 2 ? unit.length : 1;
+}
+
 function lengthOf(units: readonly string[]): number {
-  return units.reduce((sum, unit) => sum + (unit.length > 2 ? unit.length : 1), 0);
+  return units.reduce((sum, unit) => sum + sizeOf(unit), 0);
 }
 
 /** The first units that fit in `max` characters. */
@@ -31,7 +35,7 @@ function leading(units: readonly string[], max: number): string[] {
   const kept: string[] = [];
   let used = 0;
   for (const unit of units) {
-    const size = lengthOf([unit]);
+    const size = sizeOf(unit);
     if (used + size > max) break;
     kept.push(unit);
     used += size;

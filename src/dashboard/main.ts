@@ -103,8 +103,6 @@ function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): voi
 
 form.addEventListener('submit', (event) => {
   event.preventDefault();
-  // The user asked: the page may read again by itself from the start.
-  retries = 0;
   setState(
     {
       from: fromInput.value.trim(),
@@ -152,7 +150,7 @@ function errorBox(what: string, error: unknown): HTMLElement {
 function showFilterError(error: ApiError | undefined): void {
   for (const input of Object.values(inputsByParameter)) input.removeAttribute('aria-invalid');
   filterError.hidden = error === undefined;
-  filterError.textContent = error === undefined ? '' : `The filters are not valid: ${error.message.replace(/^[^:]*: 400 /, '')}`;
+  filterError.textContent = error === undefined ? '' : `The filters are not valid: ${error.said ?? error.message}`;
   for (const parameter of error?.answer?.parameters ?? []) inputsByParameter[parameter]?.setAttribute('aria-invalid', 'true');
 }
 
@@ -217,8 +215,10 @@ function section(id: string): HTMLElement {
  * Requests every view at once and draws each section as soon as its views are in, so a slow view
  * (calls joins every call of the range) holds back only its own section.
  */
-async function load(): Promise<void> {
+async function load(byRetry = false): Promise<void> {
   window.clearTimeout(retryTimer);
+  // A load the user asked for (filters, reset, Back) may read again by itself from the start.
+  if (!byRetry) retries = 0;
   const mine = ++generation;
   const current = (): boolean => mine === generation;
   document.body.dataset['state'] = 'loading';
@@ -302,8 +302,7 @@ async function load(): Promise<void> {
       : waits.length > 0
         ? ' · storage could not be reached: Apply to try again'
         : '');
-  if (waits.length === 0) retries = 0;
-  if (retryIn !== undefined) retryTimer = window.setTimeout(() => void load(), retryIn * 1000);
+  if (retryIn !== undefined) retryTimer = window.setTimeout(() => void load(true), retryIn * 1000);
   document.body.dataset['state'] = 'ready';
 }
 

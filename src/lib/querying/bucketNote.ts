@@ -2,6 +2,7 @@ import type { ViewFilters } from './filters.js';
 import type { ViewDefinition } from './views.js';
 
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 /** What the rows of the views without time buckets are. */
 const UNBUCKETED_ROWS: Readonly<Record<string, string>> = {
@@ -22,7 +23,6 @@ export function granularityIgnored(view: string, definition: Pick<ViewDefinition
   if (definition.columns.includes('bucket')) return undefined;
   return `${setting} does not apply to ${view}, whose rows are ${UNBUCKETED_ROWS[view] ?? 'not time buckets'}`;
 }
-const DAY_MS = 86_400_000;
 
 /**
  * Bucketed rows are whole hours or days: a `from`/`to` inside a bucket still returns that bucket's
