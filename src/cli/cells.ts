@@ -4,11 +4,25 @@ import type { TableColumn } from './table.js';
 
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/;
 
-/** The table column of a field: resource ids by name, buckets at their granularity, latencies as p50/p95/p99, the rest by `readable`. */
+/** call-quality's statistics of a stream metric: `{p50, p95, max}`. */
+const QUALITY_STATS: Readonly<Record<string, (value: unknown) => string>> = {
+  jitterMs: milliseconds,
+  roundTripMs: milliseconds,
+  packetLoss: (value) => (typeof value === 'number' ? readable(value) : '-'),
+};
+
+/**
+ * The table column of a field: resource ids by name, buckets at their granularity, latencies as
+ * p50/p95/p99 and stream quality as p50/p95/max (whole: a cut one would read as other numbers), the rest by `readable`.
+ */
 export function tableColumn(name: string, granularity?: Granularity): TableColumn {
   if (name === 'resourceId') return { name, header: name, cell: (value) => (typeof value === 'string' ? resourceShortName(value) : readable(value)) };
-  if (name === 'bucket') return { name, header: name, cell: (value) => bucketCell(value, granularity) };
-  if (name === 'durationMs') return { name, header: 'ms p50/p95/p99', cell: percentilesCell };
+  if (name === 'bucket') return { name, header: name, cell: (value) => bucketCell(value, granularity), whole: true };
+  if (name === 'durationMs') return { name, header: 'ms p50/p95/p99', cell: percentilesCell, whole: true };
+  // An HTTP status of three digits under a header of fifteen would take the room a time or latency needs.
+  if (name === 'resultSignature') return { name, header: 'status', cell: readable };
+  const stats = QUALITY_STATS[name];
+  if (stats) return { name, header: name, cell: (value) => statsCell(value, ['p50', 'p95', 'max'], stats), whole: true };
   // Log containers share their `insights-logs-` start, and paths their folders: their ends tell them apart.
   if (name === 'container' || name === 'path') return { name, header: name, cell: readable, keepEnd: true };
   return { name, header: name, cell: readable };
@@ -23,10 +37,15 @@ function bucketCell(value: unknown, granularity: Granularity | undefined): strin
 
 /** `durationMs` statistics as `p50/p95/p99` in milliseconds; `-` where there was no duration. */
 function percentilesCell(value: unknown): string {
+  return statsCell(value, ['p50', 'p95', 'p99'], milliseconds);
+}
+
+/** Statistics as `a/b/c` in the order of `keys`; `-` where there were none. */
+function statsCell(value: unknown, keys: readonly string[], each: (value: unknown) => string): string {
   if (value === null || typeof value !== 'object') return readable(value);
   const stats = value as Record<string, unknown>;
   if (stats['p50'] === null || stats['p50'] === undefined) return '-';
-  return ['p50', 'p95', 'p99'].map((key) => milliseconds(stats[key])).join('/');
+  return keys.map((key) => each(stats[key])).join('/');
 }
 
 function milliseconds(value: unknown): string {

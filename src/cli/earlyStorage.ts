@@ -6,7 +6,7 @@ import { attachAzurite, neverStarted, type SharedAzurite } from '../lib/storage/
 export interface StorageChoice {
   connectionString?: string;
   dataDir: string;
-  /** Always use the embedded Azurite, whatever the environment says (the demo). */
+  /** Always use the embedded Azurite, whatever the environment says (the demo, or `--data-dir` given). */
   embedded?: boolean;
   /** Where the store's warnings and notes go (not a flag: the command's error stream, set by the program); default: stderr. */
   warnings?: NodeJS.WritableStream;
@@ -28,6 +28,9 @@ const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDe
 
 /** The given connection string, refused as a usage error when it cannot be one (checked before a command reads anything). */
 export function checkedConnectionString(choice: StorageChoice): string | undefined {
+  if (choice.embedded && choice.connectionString !== undefined) {
+    throw new UsageError('give --connection-string or --data-dir, not both: --data-dir is where the embedded store keeps its data');
+  }
   const given = givenConnectionString(choice);
   if (given && !CONNECTION_STRING.test(given)) {
     const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';

@@ -28,10 +28,21 @@ import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageCho
 const DEFAULT_DATA_DIR = './.acs-logs';
 
 function storageOptions(command: Command): Command {
-  return command
-    .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)', nonEmpty)
-    .option('--data-dir <dir>', 'where the embedded Azurite keeps its data (commands on one dir share it)', nonEmpty, DEFAULT_DATA_DIR)
-    .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
+  return (
+    command
+      .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)', nonEmpty)
+      .option(
+        '--data-dir <dir>',
+        'where the embedded Azurite keeps its data (commands on one dir share it); given, the embedded store is used even with $AzureWebJobsStorage set',
+        nonEmpty,
+        DEFAULT_DATA_DIR,
+      )
+      .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)')
+      // A data dir the user names is the store they mean: a Functions developer's AzureWebJobsStorage must not take its place.
+      .hook('preAction', (_, action) => {
+        if (action.getOptionValueSource('dataDir') === 'cli') action.setOptionValue('embedded', true);
+      })
+  );
 }
 
 /**

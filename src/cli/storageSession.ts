@@ -117,5 +117,7 @@ function embeddedTables(azurite: SharedAzurite, flags: StorageFlags, tablePrefix
 }
 
 function embeddedWhere(flags: StorageFlags): string {
-  return `the embedded store in ${flags.dataDir} (no --connection-string or AzureWebJobsStorage given)`;
+  // A store this command made is most likely a mistyped or forgotten --data-dir: say so where nothing is found.
+  const made = flags.earlyAttach?.fresh ? ', new: nothing was stored there before this command' : '';
+  return `the embedded store in ${flags.dataDir}${made} (${flags.embedded ? '--data-dir' : 'no --data-dir, --connection-string or AzureWebJobsStorage given'})`;
 }

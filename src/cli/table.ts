@@ -8,6 +8,8 @@ export interface TableColumn {
   cell(value: unknown): string;
   /** A cut keeps the cell's end instead of its start. */
   keepEnd?: boolean;
+  /** Cut only when nothing else can give: a cut time or `a/b/c` statistic would read as another value. */
+  whole?: boolean;
 }
 
 /** Columns are separated by two spaces; no outer border, so every character carries data. */
@@ -18,24 +20,28 @@ const MIN_CUT_WIDTH = 6;
 /**
  * A plain table: a header row, a rule under it, then one line per row; numbers right-aligned.
  * With `maxWidth`, the widest cells are cut (with "…") until the table fits, never below the header's
- * width, so a set of columns whose headers fit always fits.
+ * width, so a set of columns whose headers fit always fits; `whole` columns are cut last.
  */
 export function renderTable(rows: readonly object[], columns: readonly TableColumn[], maxWidth?: number): string {
-  const values = rows.map((row) => columns.map((column) => (row as Record<string, unknown>)[column.name]));
-  const cells = values.map((line) => line.map((value, i) => printable((columns[i] as TableColumn).cell(value))));
+  const { cells, cellWidths, headerWidths, widths } = measure(rows, columns, maxWidth);
   const numeric = columns.map(
-    (_, i) => values.some((line) => typeof line[i] === 'number') && values.every((line) => typeof line[i] === 'number' || line[i] === null),
+    (column) =>
+      rows.some((row) => typeof (row as Record<string, unknown>)[column.name] === 'number') &&
+      rows.every((row) => {
+        const value = (row as Record<string, unknown>)[column.name];
+        return typeof value === 'number' || value === null;
+      }),
   );
-  // Each cell measured once; when the table is fitted, no further than the terminal (a column is never wider).
-  const cellWidths = cells.map((line) => line.map((cell) => displayWidth(cell, maxWidth)));
-  const headerWidths = columns.map((column) => displayWidth(column.header));
-  const widths = columns.map((_, i) => Math.max(headerWidths[i] as number, ...cellWidths.map((line) => line[i] as number)));
-  if (maxWidth !== undefined)
+  if (maxWidth !== undefined) {
+    const floors = headerWidths.map((w) => Math.max(w, MIN_CUT_WIDTH));
+    // Other columns give first; then whole ones, so that headers that fit still always fit.
     fit(
       widths,
-      headerWidths.map((w) => Math.max(w, MIN_CUT_WIDTH)),
+      columns.map((column, i) => (column.whole ? (widths[i] as number) : (floors[i] as number))),
       maxWidth,
     );
+    fit(widths, floors, maxWidth);
+  }
   const line = (values: readonly string[], valueWidths: readonly number[]): string =>
     values
       .map((value, i) => {
@@ -55,6 +61,30 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
   ];
   cells.forEach((values, row) => out.push(line(values, cellWidths[row] as number[])));
   return out.join('\n') + '\n';
+}
+
+/**
+ * The columns a table of `maxWidth` shows: all of them when cutting other cells fits their whole
+ * columns; otherwise the last ones are left out (never the first), as a cut time or statistic would
+ * mislead where a missing column is only missing.
+ */
+export function columnsThatFit(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number): { shown: TableColumn[]; leftOut: TableColumn[] } {
+  const { headerWidths, widths } = measure(rows, columns, maxWidth);
+  const floors = columns.map((column, i) => (column.whole ? (widths[i] as number) : Math.max(headerWidths[i] as number, MIN_CUT_WIDTH)));
+  let count = columns.length;
+  while (count > 1 && tableWidth(floors.slice(0, count)) > maxWidth) count--;
+  return { shown: columns.slice(0, count), leftOut: columns.slice(count) };
+}
+
+/** Each cell's text and width (measured once; no further than `maxWidth`, which no column passes), and each column's. */
+function measure(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number | undefined) {
+  const cells = rows.map((row) => columns.map((column) => printable(column.cell((row as Record<string, unknown>)[column.name]))));
+  const cellWidths = cells.map((line) => line.map((cell) => displayWidth(cell, maxWidth)));
+  const headerWidths = columns.map((column) => displayWidth(column.header));
+  // A loop, not Math.max(...cells): a view of 200,000 rows would pass the limit on arguments.
+  const widths = [...headerWidths];
+  for (const line of cellWidths) line.forEach((width, i) => (widths[i] = Math.max(widths[i] as number, width)));
+  return { cells, cellWidths, headerWidths, widths };
 }
 
 /** The width a table of these column widths takes. */

@@ -1,8 +1,9 @@
 import { VIEWS } from '../lib/querying/views.js';
 import { UsageError } from './errors.js';
 import { tableColumn } from './cells.js';
-import { displayWidth } from './displayWidth.js';
 import { resourceShortName } from '../lib/querying/resourceName.js';
+import type { Granularity } from '../lib/querying/filters.js';
+import { columnsThatFit } from './table.js';
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -44,19 +45,44 @@ export function defaultTableColumns(view: string, fields: readonly string[]): re
 /**
  * A bucketed table whose default columns leave out the resource (to fit 80 characters), over rows
  * of several resources, would show rows that look like repeats: it shows `resourceId` after the
- * bucket where the header still fits `width`, and otherwise a note says how to see it.
+ * bucket where the table still `fits` with it (no column left out), and otherwise a note says how to see it.
  */
-export function showResources(columns: readonly string[], rows: readonly object[], width: number): { columns: readonly string[]; note?: string } {
+export function showResources(
+  columns: readonly string[],
+  rows: readonly object[],
+  fits: (columns: readonly string[]) => boolean,
+): { columns: readonly string[]; note?: string } {
   if (columns.includes('resourceId') || columns[0] !== 'bucket') return { columns };
   const resources = new Set(rows.map((row) => (row as { resourceId?: unknown }).resourceId)).size;
   if (resources < 2) return { columns };
   const withResource = ['bucket', 'resourceId', ...columns.slice(1)];
-  // Cells are cut to fit; headers never are.
-  const header = withResource.reduce((sum, column) => sum + displayWidth(tableColumn(column).header), 0) + 2 * (withResource.length - 1);
-  if (header <= width) return { columns: withResource };
+  if (fits(withResource)) return { columns: withResource };
   return {
     columns,
     note: `these rows are of ${resources} resources, which this table leaves out to fit the terminal: give --resource for one, or --columns ${withResource.join(',')}`,
+  };
+}
+
+/**
+ * The default columns that fit `width` with their buckets and statistics whole: the last ones are
+ * left out, and a note names them and how to see them.
+ */
+export function fitDefaultColumns(
+  columns: readonly string[],
+  rows: readonly object[],
+  granularity: Granularity | undefined,
+  width: number,
+): { columns: readonly string[]; note?: string } {
+  const { shown, leftOut } = columnsThatFit(
+    rows,
+    columns.map((name) => tableColumn(name, granularity)),
+    width,
+  );
+  if (leftOut.length === 0) return { columns };
+  const names = leftOut.map((column) => column.name);
+  return {
+    columns: shown.map((column) => column.name),
+    note: `${names.join(', ')} left out to fit ${width} columns: --wide shows every column, --columns ${columns.join(',')} these`,
   };
 }
 

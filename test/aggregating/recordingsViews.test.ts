@@ -9,6 +9,7 @@ import {
   mergeSketch,
   RELATIVE_ACCURACY,
   sketchCount,
+  quantileRank,
   sketchQuantile,
 } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { closeRow } from '../../src/lib/aggregating/openValues.js';
@@ -200,5 +201,25 @@ describe('recording views', () => {
     expect(Object.keys(counts)).toHaveLength(MAX_MAP_KEYS + 1);
     expect(counts[OTHER_KEY]).toBe(50);
     expect(String(row['byFormat']).length).toBeLessThan(32_768);
+  });
+});
+
+describe('the quantile rank', () => {
+  it('is the nearest rank: the p99 of a few values is their largest, the p0 their smallest, p50 of an even count the lower middle', () => {
+    const at = (q: number, values: number[]) => values[quantileRank(q, values.length)];
+    expect(
+      at(
+        0.99,
+        [163, 12, 47.9].sort((a, b) => a - b),
+      ),
+    ).toBe(163);
+    expect(at(0.95, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).toBe(100);
+    expect(at(0.9, [10, 20, 30, 40, 50, 60, 70, 80, 90, 100])).toBe(90);
+    expect(at(0.5, [10, 20, 30, 40])).toBe(20);
+    expect(at(0, [10, 20, 30])).toBe(10);
+    expect(at(1, [10, 20, 30])).toBe(30);
+    // Floating point does not push a whole rank up: 0.07 × 100 is 7.000000000000001.
+    expect(quantileRank(0.07, 100)).toBe(6);
+    expect(quantileRank(0.95, 1)).toBe(0);
   });
 });

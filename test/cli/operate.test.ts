@@ -101,7 +101,7 @@ describe('operating commands', () => {
       expect(named.stderr).toMatch(/^note: not found yet in the embedded store in .*: insights-logs-typo; watch reads each from its first log record$/m);
       const none = await cli(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '2', '--container', 'insights-logs-typo']);
       expect(none.stderr).toMatch(
-        /^note: none of the containers exists yet in the embedded store in .*; watch reads each .* check the account, or name the log containers with --container$/m,
+        /^note: none of the containers exists yet in the embedded store in .*: insights-logs-typo; watch reads each .* check the account and the names given$/m,
       );
     } finally {
       store.detach();

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliProcess } from '../support/cli.js';
+import { cliProcess, ROOT } from '../support/cli.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, uniqueContainer, uniquePrefix } from '../support/storage.js';
@@ -71,9 +71,26 @@ describe('backfill says what it read', () => {
   it('without a connection string, says it read the embedded store, empty, and fails naming the default containers', async () => {
     const run = await cliProcess(['backfill', '--data-dir', path.join(work, 'embedded')]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/embedded store in .*embedded \(no --connection-string or AzureWebJobsStorage given\)/);
+    expect(run.stderr).toMatch(/embedded store in .*embedded, new: nothing was stored there before this command \(--data-dir\)/);
     expect(run.stderr).toMatch(/insights-logs-roomsoperational/);
     expect(run.stderr).toMatch(/pass --connection-string/);
+  });
+});
+
+describe('a data dir given is the store meant', () => {
+  it("--data-dir takes the embedded store even with AzureWebJobsStorage set (a Functions developer's shell); with --connection-string too, a usage error", async () => {
+    const dataDir = path.join(work, 'given');
+    const unreachable = {
+      AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;TableEndpoint=http://127.0.0.1:9/devstoreaccount1',
+    };
+    const processed = await cliProcess(['process', path.join(ROOT, 'samples'), '--quiet', '--data-dir', dataDir], undefined, unreachable);
+    expect(processed.code, processed.stderr).toBe(0);
+    const rooms = await cliProcess(['query', 'rooms', '--format', 'json', '--data-dir', dataDir], undefined, unreachable);
+    expect(rooms.code, rooms.stderr).toBe(0);
+    expect((JSON.parse(rooms.stdout) as unknown[]).length).toBeGreaterThan(0);
+    const both = await runInProcess(['query', 'rooms', '--data-dir', dataDir, '--connection-string', azuriteConnectionString()]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/give --connection-string or --data-dir, not both/);
   });
 });
 

@@ -406,6 +406,10 @@ describe('acs-logs serve: the command', () => {
     const dataDir = path.join(work, 'embedded');
     const serving = startCli(['serve', '--data-dir', dataDir, '--port', '0']);
     const url = await waitFor('the dashboard address', () => /dashboard: (http:\S+)/.exec(serving.output().stdout)?.[1]);
+    // It names the store it serves: an empty dashboard then says which --data-dir it reads.
+    expect(serving.output().stdout.split('\n')[0]).toBe(
+      `serving tables Acs* of the embedded store in ${dataDir}, new: nothing was stored there before this command (--data-dir)`,
+    );
     expect((await fetch(`${url}api/health`)).status).toBe(200);
     expect((await embeddedProcesses(dataDir)).length).toBeGreaterThan(0);
     serving.child.kill('SIGTERM');

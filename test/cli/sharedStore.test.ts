@@ -213,10 +213,15 @@ describe('the embedded store starts while a command loads', () => {
     expect(await stat(dataDir).catch(() => undefined)).toBeUndefined();
   });
 
-  it('a command given a connection string starts no embedded store', async () => {
-    const dataDir = path.join(work, 'early-given');
-    const run = await cli(['query', 'rooms', '--format', 'json', '--data-dir', dataDir, '--connection-string', azuriteConnectionString()]);
-    expect(run.code).toBe(0);
+  it('a command given a connection string starts no embedded store (its default data dir is not made); with --data-dir too, it is a usage error', async () => {
+    const cwd = path.join(work, 'early-given');
+    await mkdir(cwd, { recursive: true });
+    const run = await cli(['query', 'rooms', '--format', 'json', '--connection-string', azuriteConnectionString()], cwd);
+    expect(run.code, run.stderr).toBe(0);
+    expect(await stat(path.join(cwd, '.acs-logs')).catch(() => undefined)).toBeUndefined();
+    const dataDir = path.join(cwd, 'named');
+    const both = await cli(['query', 'rooms', '--data-dir', dataDir, '--connection-string', azuriteConnectionString()]);
+    expect(both.code).toBe(2);
     expect(await stat(dataDir).catch(() => undefined)).toBeUndefined();
   });
 });

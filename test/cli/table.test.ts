@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { tableColumn } from '../../src/cli/cells.js';
 import { collapseRows } from '../../src/cli/collapseRows.js';
-import { renderTable } from '../../src/cli/table.js';
+import { columnsThatFit, renderTable } from '../../src/cli/table.js';
 import { controlsBesidesNewline } from '../support/controls.js';
 
 const columns = (...names: string[]) => names.map((name) => tableColumn(name, 'hour'));
@@ -58,6 +58,47 @@ describe('renderTable', () => {
     expect(text).toMatch(/\n-\s/);
     expect(text).toContain('mp4=2 wav=1');
     expect(text).toContain('r1, r2');
+  });
+
+  it("call-quality's statistics as p50/p95/max, no statistics as -, an HTTP status under `status`", () => {
+    const text = renderTable(
+      [
+        { jitterMs: { p50: 4.015, p95: 21.116, max: 46.066 }, packetLoss: { p50: 0.00219, p95: 0.0135, max: 0.152 }, resultSignature: '202' },
+        { jitterMs: { p50: null, p95: null, max: null }, packetLoss: { p50: null, p95: null, max: null }, resultSignature: null },
+      ],
+      columns('jitterMs', 'packetLoss', 'resultSignature'),
+    );
+    const [header, , first, second] = text.trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['jitterMs', 'packetLoss', 'status']);
+    expect(first?.split(/\s{2,}/)).toEqual(['4/21/46', '0.00219/0.0135/0.152', '202']);
+    expect(second?.split(/\s{2,}/)).toEqual(['-', '-']);
+  });
+
+  it('cuts times and statistics only when no other cell can give', () => {
+    const rows = [{ bucket: '2024-05-25T08:00:00.000Z', operationName: 'ResumeRecording', durationMs: { p50: 1234, p95: 5678, p99: 12345 } }];
+    const lines = renderTable(rows, columns('bucket', 'operationName', 'durationMs'), 51)
+      .trimEnd()
+      .split('\n');
+    expect(lines[2]?.split(/\s{2,}/)).toEqual(['2024-05-25 08:00', 'ResumeRecord…', '1,234/5,678/12,345']);
+    // Narrower than the whole columns allow, they are cut too: headers that fit still always fit.
+    const narrow = renderTable(rows, columns('bucket', 'operationName', 'durationMs'), 45)
+      .trimEnd()
+      .split('\n');
+    for (const line of narrow) expect([...line].length).toBeLessThanOrEqual(45);
+  });
+});
+
+describe('columnsThatFit', () => {
+  const rows = [{ bucket: '2024-05-25T08:00:00.000Z', operationName: 'ResumeRecording', durationMs: { p50: 1234, p95: 5678, p99: 12345 } }];
+  const names = (fitted: { shown: { name: string }[]; leftOut: { name: string }[] }) => [fitted.shown.map((c) => c.name), fitted.leftOut.map((c) => c.name)];
+
+  it('keeps every column while cutting other cells fits the whole ones', () => {
+    expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 51))).toEqual([['bucket', 'operationName', 'durationMs'], []]);
+  });
+
+  it('leaves out the last columns, never the first, when the whole ones cannot fit', () => {
+    expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 50))).toEqual([['bucket', 'operationName'], ['durationMs']]);
+    expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 3))).toEqual([['bucket'], ['operationName', 'durationMs']]);
   });
 });
 

@@ -33,7 +33,7 @@ describe('a folder that cannot be listed', () => {
       await writeFile(file, asJsonLines(roomsRecords(10, 700 + i)));
     }
     const run = await cli(['process', root, '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
-    expect(run.stdout).toMatch(/2 file\(s\), 2 with new data: 20 records, .*, 1 folder\(s\) could not be listed/);
+    expect(run.stdout).toMatch(/2 file\(s\), 2 with new data: 20 records, .*, 1 folder\(s\) or link\(s\) could not be listed/);
     expect(run.stderr).toContain(`error: cannot list ${path.join(root, 'denied')}: EACCES`);
     expect(run.stderr.trim().split('\n').at(-1)).toMatch(/^acs-logs: 1 folder\(s\) or link\(s\) could not be listed, .*denied/);
     expect(run.code).toBe(1);

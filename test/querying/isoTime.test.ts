@@ -32,9 +32,10 @@ describe('parseIsoTime: the time filters of query, the HTTP API and the dashboar
     ['yesterday', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],
     ['2024-05-25T09', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],
     ['1716627600000', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],
-    ['2024-02-30', 'is not a valid date'],
-    ['2024-05-25T24:00Z', 'is not a valid date'],
-    ['2024-05-25T09:60Z', 'is not a valid date'],
+    ['2024-02-30', 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)'],
+    ['2024-05-25T24:00Z', "is not a valid date: 24:00 is written as the next day's 00:00"],
+    ['2024-05-25 24:00', "is not a valid date: 24:00 is written as the next day's 00:00"],
+    ['2024-05-25T09:60Z', 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)'],
     ['9999-12-31T23:00-05:00', 'must be within the years 0000 to 9999 in UTC'],
     ['0000-01-01T00:00+01:00', 'must be within the years 0000 to 9999 in UTC'],
   ])('refuses %j: %s', (text, message) => {

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/program.js';
+import { quantileRank } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import type { NormalizedRecord, RecordingOperationRecord, RecordingSummaryRecord, UsageRecord } from '../../src/lib/normalizing/types.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
@@ -102,7 +103,7 @@ describe('query recording-operations', () => {
           [0.95, 'p95'],
           [0.99, 'p99'],
         ] as const) {
-          const exact = durations[Math.floor(q * (durations.length - 1))] as number;
+          const exact = durations[quantileRank(q, durations.length)] as number;
           const shown = row.durationMs[key] as number;
           expect(Math.abs(shown - exact)).toBeLessThanOrEqual(0.01 * exact + 1e-9);
           // Six significant digits, as call-quality shows them: the sketch's 1 % makes more only noise.

@@ -174,7 +174,7 @@ async function processFiles(
         : '') +
       overtakenNote(totals.overtaken) +
       (totals.failed > 0 ? `, ${totals.failed} failed` : '') +
-      (unreadable.length > 0 ? `, ${unreadable.length} folder(s) could not be listed` : '') +
+      (unreadable.length > 0 ? `, ${unreadable.length} folder(s) or link(s) could not be listed` : '') +
       (skipped.length > 0 ? `, ${skipped.length} other file(s) in the folders skipped` : '') +
       '\n',
   );

@@ -10,7 +10,7 @@ import { nothingFound } from '../queryNotes.js';
 import { bucketNote, granularityIgnored } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { chooseColumns, sameNamedResources, showResources, type ColumnFlags } from '../viewColumns.js';
+import { chooseColumns, fitDefaultColumns, sameNamedResources, showResources, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
@@ -57,14 +57,22 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     let columns = choice.columns;
+    const fitsWhole = (candidate: readonly string[]): boolean =>
+      fitDefaultColumns(candidate, collapseRows(view, rows, candidate), filters.granularity, terminalWidth(out)).note === undefined;
     if (format === 'table' && flags.columns === undefined && !flags.wide) {
-      const resources = showResources(columns, rows, terminalWidth(out));
+      const resources = showResources(columns, rows, fitsWhole);
       columns = resources.columns;
       if (resources.note !== undefined) err.write(`note: ${resources.note}\n`);
     }
     const sameNames = format === 'table' ? sameNamedResources(columns, rows) : undefined;
     if (sameNames !== undefined) err.write(`note: ${oneLine(sameNames)}\n`);
     const shown = format === 'table' ? collapseRows(view, rows, columns) : rows;
+    if (format === 'table' && flags.columns === undefined && !flags.wide && shown.length > 0) {
+      // Rows stay as collapsed over every default column: a statistic left out may tell two apart.
+      const fitted = fitDefaultColumns(columns, shown, filters.granularity, terminalWidth(out));
+      columns = fitted.columns;
+      if (fitted.note !== undefined) err.write(`note: ${fitted.note}\n`);
+    }
     await writeChunks(
       out,
       renderChunks(shown, format, columns, {

@@ -4,6 +4,7 @@ import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { ExitStatus } from '../errors.js';
 import { createApiServer, isLoopbackAddress } from '../httpServer.js';
 import { lineLogger } from '../lineLogger.js';
+import { oneLine } from '../printable.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -19,6 +20,8 @@ export interface ServeFlags extends StorageFlags {
 export interface RunningServer {
   /** The dashboard's address, e.g. `http://127.0.0.1:7071/`. */
   url: string;
+  /** The store it serves, as the other commands name it (`the embedded store in ./.acs-logs (...)`). */
+  where: string;
   /** Whether it listens on a loopback address only (127.0.0.1, ::1), unreachable from other machines. */
   loopbackOnly: boolean;
   close(): Promise<void>;
@@ -61,6 +64,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     url: `http://${host}:${address.port}/`,
+    where: storage.where,
     loopbackOnly: isLoopbackAddress(address.address),
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -91,7 +95,10 @@ export async function serveCommand(flags: ServeFlags, out: NodeJS.WritableStream
   let onSignal = (): void => {};
   const stopped = new Promise<void>((resolve) => (onSignal = resolve));
   for (const signal of signals) process.once(signal, onSignal);
-  out.write(`dashboard: ${server.url}\nAPI: ${server.url}api/query/{view}, ${server.url}api/health\nCtrl-C to stop\n`);
+  out.write(
+    oneLine(`serving tables ${cliSettings(flags).tablePrefix}* of ${server.where}`) +
+      `\ndashboard: ${server.url}\nAPI: ${server.url}api/query/{view}, ${server.url}api/health\nCtrl-C to stop\n`,
+  );
   if (!server.loopbackOnly) {
     err.write(
       `note: listening on ${server.url} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,

@@ -73,7 +73,8 @@ async function missingContainersNote(pipeline: Pipeline, containers: readonly st
   const missing = containers.filter((_container, i) => !exists[i]);
   const where = pipeline.storage.where;
   if (missing.length === containers.length) {
-    return `none of the containers exists yet in ${where}; watch reads each from its first log record, but check the account, or name the log containers with --container`;
+    const check = named ? 'check the account and the names given' : 'check the account, or name the log containers with --container';
+    return `none of the containers exists yet in ${where}: ${missing.join(', ')}; watch reads each from its first log record, but ${check}`;
   }
   if (named && missing.length > 0) return `not found yet in ${where}: ${missing.join(', ')}; watch reads each from its first log record`;
   return undefined;

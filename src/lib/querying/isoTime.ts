@@ -1,7 +1,8 @@
 import { isIsoTimeShape, parseLogTime } from '../normalizing/time.js';
 
 const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
-const INVALID_DATE_MESSAGE = 'is not a valid date';
+const INVALID_DATE_MESSAGE = 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)';
+const MIDNIGHT_MESSAGE = "is not a valid date: 24:00 is written as the next day's 00:00";
 
 /**
  * A date or date-time in `toISOString()` form, or why it is not one. It reads every spelling a log
@@ -12,7 +13,10 @@ const INVALID_DATE_MESSAGE = 'is not a valid date';
 export function parseIsoTime(text: string): { ok: true; iso: string } | { ok: false; message: string } {
   const value = text.trim();
   const time = parseLogTime(value);
-  if (time === null) return { ok: false, message: isIsoTimeShape(value) ? INVALID_DATE_MESSAGE : ISO_SHAPE_MESSAGE };
+  if (time === null) {
+    if (!isIsoTimeShape(value)) return { ok: false, message: ISO_SHAPE_MESSAGE };
+    return { ok: false, message: /[T ]24:00/i.test(value) ? MIDNIGHT_MESSAGE : INVALID_DATE_MESSAGE };
+  }
   // Past the four-digit years (9999-12-31T23:00-05:00 is in 10000) toISOString writes `+010000-...`, which sorts before 2024 as text.
   if (time < FIRST_TIME || time > LAST_TIME) return { ok: false, message: OUT_OF_YEARS_MESSAGE };
   return { ok: true, iso: new Date(time).toISOString() };

@@ -105,8 +105,8 @@ describe('the recording join', () => {
       durationMinMs: 10,
       durationMaxMs: 200,
       durationP50Ms: 40,
-      durationP95Ms: 50,
-      durationP99Ms: 50,
+      durationP95Ms: 200,
+      durationP99Ms: 200,
       matched: true,
     });
   });

@@ -9,6 +9,7 @@ import { decodeKeyPart } from '../../storage/keys.js';
 import { OPERATION_ROW_PREFIX, SUMMARY_ROW_PREFIX, isStartOperation } from './callRows.js';
 import { computeCallLogFacts, type CallLogFacts } from './callLogFacts.js';
 import { sketchesOf, type MediaQualitySketches } from './callQuality.js';
+import { quantileRank } from '../recordings/durationSketch.js';
 
 /** One recording of a call, as the `s|` row keeps it. */
 export interface RecordingFacts {
@@ -225,9 +226,9 @@ export function coverage(recordingMs: number, callDurationMs: number | null): nu
   return Math.round((recordingMs / callDurationMs) * 1e6) / 1e6;
 }
 
-/** The value at rank ⌊q·(n−1)⌋ of sorted values: the same rank the sketches estimate. */
+/** The value at the nearest rank of sorted values (quantileRank): the same rank the sketches estimate. */
 export function exactQuantile(sorted: readonly number[], q: number): number {
-  return sorted[Math.floor(q * (sorted.length - 1))] as number;
+  return sorted[quantileRank(q, sorted.length)] as number;
 }
 
 function durationFacts(durations: number[]): DurationFacts | null {

@@ -8,7 +8,7 @@
  * Error bound: with RELATIVE_ACCURACY α = 0.01, a value x in [MIN_INDEXABLE_MS, MAX_INDEXABLE_MS]
  * falls in bin i = ceil(log_γ x), γ = (1+α)/(1−α), and the bin is represented by 2γ^i/(γ+1), which is
  * within α·x of x. So the estimate of the q-quantile is within 1% (relative) of the exact value at
- * the same rank, ⌊q·(n−1)⌋ of the sorted values; clamping it to the exact min and max keeps that
+ * the same rank (quantileRank); clamping it to the exact min and max keeps that
  * bound. Values below 1 µs are counted in a zero bin and reported as 0 (absolute error < 0.001 ms);
  * values above MAX_INDEXABLE_MS are reported as the exact max.
  *
@@ -65,13 +65,23 @@ export function sketchCount(sketch: DurationSketch): number {
 }
 
 /**
- * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at rank ⌊q·(n−1)⌋ of the sorted values,
+ * The nearest rank of the q-quantile of n sorted values, from 0: the ⌈q·n⌉-th value (at least the
+ * first). Every quantile is a value some record has, and the p99 of a few values is their largest
+ * (⌊q·(n−1)⌋, used before, made the p99 of three values the middle one).
+ */
+export function quantileRank(q: number, n: number): number {
+  // Less a hair: 0.07 × 100 is 7.000000000000001 in floating point, whose ceiling would pass rank 7.
+  return Math.min(n - 1, Math.max(0, Math.ceil(Math.min(1, Math.max(0, q)) * n - 1e-9) - 1));
+}
+
+/**
+ * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at quantileRank of the sorted values,
  * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given. `null` when empty.
  */
 export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, max?: number): number | null {
   const n = sketchCount(sketch);
   if (n === 0) return null;
-  const rank = Math.floor(Math.min(1, Math.max(0, q)) * (n - 1));
+  const rank = quantileRank(q, n);
   let estimate: number | undefined;
   if (rank < sketch.zero) {
     estimate = 0;
