@@ -562,9 +562,28 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
       const offered = await page.$$eval('#resource option', (options) => options.map((option) => option.getAttribute('value')));
       expect(offered).toEqual(['', RESOURCE]);
+      // A store with data says nothing of an empty one.
+      expect(await page.$('#health [data-note=nothing-read]')).toBeNull();
       await page.close();
     } finally {
       await many.close();
     }
   }, 120_000);
+
+  it('on a store nothing was ever read into, Health says so beside its ok', async () => {
+    const empty = await startServer(
+      { connectionString: azuriteConnectionString(), tablePrefix: uniquePrefix(), dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+      process.stderr,
+    );
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(empty.url);
+      await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+      expect(await page.getAttribute('#health [data-status]', 'data-status')).toBe('ok');
+      expect(await page.textContent('#health [data-note=nothing-read]')).toMatch(/^no file of these containers has been read into this store yet/);
+      await page.close();
+    } finally {
+      await empty.close();
+    }
+  }, 60_000);
 });

@@ -19,6 +19,16 @@ export function renderHealth(target: HTMLElement, health: Health): void {
       ` · checked ${formatTime(health.checkedAt)} UTC`,
     ),
   );
+  // "ok" only says that nothing failed: a store nothing was ever read into (serve given the wrong --data-dir) says so.
+  if (health.containers.every((c) => c.files === 0 && c.quarantined === 0)) {
+    target.appendChild(
+      h(
+        'p',
+        { class: 'note', 'data-note': 'nothing-read' },
+        'no file of these containers has been read into this store yet, so nothing has failed either: run process, backfill or watch first, or check which store this dashboard was given.',
+      ),
+    );
+  }
   target.appendChild(h('p', { class: 'note' }, 'lag: from the newest record read to the time of the check (large when old logs were processed).'));
   target.appendChild(
     dataTable(
