@@ -40,6 +40,99 @@ describe('local files outside a laid-out tree', () => {
   });
 });
 
+describe('copies of local files, however their original was read', () => {
+  async function copyOf(file: string): Promise<string> {
+    const copy = path.join(path.dirname(file), 'copies', path.basename(file));
+    await mkdir(path.dirname(copy), { recursive: true });
+    await writeFile(copy, await readFile(file));
+    return copy;
+  }
+
+  it('a run stopped after reading a file has named it: a copy is that file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-stopped-'));
+    const records = roomsRecords(20, 301);
+    const file = path.join(dir, 'export.json');
+    await writeFile(file, asJsonLines(records));
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const deps = { source: new LocalLogSource(), tables, settings, views, logger };
+    // Killed once the file is read and written, before the run ended.
+    const stopped = processLocalFiles(deps, [file], LOCAL_CONTAINER, { category: 'RoomsOperational' }, 4, async (ref) => {
+      await processFile(ref, deps, { category: 'RoomsOperational' });
+      throw new Error('killed');
+    });
+    await expect(stopped).rejects.toThrow('killed');
+    expect(await processLocal(tables, [await copyOf(file)])).toEqual({ records: 0, names: [file] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a name whose file saved nothing (its run stopped before its first write) passes to the next file read with those bytes', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-unsaved-'));
+    const records = roomsRecords(6, 307);
+    const file = path.join(dir, 'export.json');
+    await writeFile(file, asJsonLines(records));
+    const copy = await copyOf(file);
+    const tables = newTableStore();
+    const source = new LocalLogSource();
+    await rememberLocalFiles(source, tables, [source.register(file)]);
+    expect(await processLocal(tables, [copy])).toEqual({ records: 6, names: [copy] });
+    expect(await processLocal(tables, [file])).toEqual({ records: 0, names: [copy] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a file first read shorter than its first bytes, then grown, is named by the bytes it has now', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-short-'));
+    const records = roomsRecords(3, 302);
+    const whole = Buffer.from(asJsonLines(records));
+    const file = path.join(dir, 'export.json');
+    await writeFile(file, whole.subarray(0, 100));
+    const tables = newTableStore();
+    expect((await processLocal(tables, [file])).records).toBe(0);
+    await writeFile(file, whole);
+    expect((await processLocal(tables, [file])).records).toBe(3);
+    expect(await processLocal(tables, [await copyOf(file)])).toEqual({ records: 0, names: [file] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('two files that start the same are each named: a copy of either is that file', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-twins-'));
+    const shared = roomsRecords(1, 303);
+    const a = path.join(dir, 'a.json');
+    const b = path.join(dir, 'b.json');
+    const onlyA = roomsRecords(4, 304);
+    const onlyB = roomsRecords(4, 305);
+    await writeFile(a, asJsonLines([...shared, ...onlyA]));
+    await writeFile(b, asJsonLines([...shared, ...onlyB]));
+    const tables = newTableStore();
+    expect((await processLocal(tables, [a, b])).records).toBe(10);
+    expect(await processLocal(tables, [await copyOf(b)])).toEqual({ records: 0, names: [b] });
+    expect(await processLocal(tables, [await copyOf(a)])).toEqual({ records: 0, names: [a] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...shared, ...onlyA, ...shared, ...onlyB])));
+  });
+
+  it('a file of the same length, first and last bytes as one read before, but another record in the middle, is its own', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-middle-'));
+    const records = roomsRecords(10, 306);
+    const text = asJsonLines(records);
+    const lines = text.split('\n');
+    // Record 6 names another room, of the same length.
+    const changedLine = (lines[5] as string).replace(/"roomId":"(\d)/, (_, digit: string) => `"roomId":"${digit === '9' ? '8' : '9'}`);
+    expect(changedLine).not.toBe(lines[5]);
+    lines[5] = changedLine;
+    const a = path.join(dir, 'a', 'export.json');
+    const b = path.join(dir, 'b', 'export.json');
+    await mkdir(path.dirname(a), { recursive: true });
+    await mkdir(path.dirname(b), { recursive: true });
+    await writeFile(a, text);
+    await writeFile(b, lines.join('\n'));
+    const tables = newTableStore();
+    expect((await processLocal(tables, [a])).records).toBe(10);
+    expect(await processLocal(tables, [b])).toEqual({ records: 10, names: [b] });
+    const changed = JSON.parse(changedLine) as (typeof records)[number];
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records.slice(0, 5), changed, ...records.slice(6)])));
+  });
+});
+
 describe('local files touched after they were read', () => {
   it('cost no write, run after run, while their bytes are the same; a touched file that grows then reads only its new lines', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-touched-'));

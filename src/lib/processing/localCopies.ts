@@ -1,9 +1,9 @@
 import { encodeKeyPart } from '../storage/keys.js';
-import { fileKey, type LogFileRef, type LogSource } from '../storage/LogSource.js';
-import { MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
+import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
+import { MAX_TRANSACTION_ROWS, odata, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
-import { localContentRowSchema } from './checkpointRows.js';
+import { localContentRowSchema, type Checkpoint } from './checkpointRows.js';
 import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
@@ -23,6 +23,11 @@ export interface LocalFiles extends LogSource {
 export interface LocalPlan {
   /** The files to process now, each under the name it is known by. */
   now: LogFileRef[];
+  /**
+   * Files of `now` outside a tree whose first bytes are (or may become) their name: named before they
+   * are read, so that a run stopped halfway has named what it read.
+   */
+  toName: LogFileRef[];
   /** Files whose first bytes equal those of a new file processed now: looked at again once it has been read. */
   later: string[];
   /** Copies of a file processed now in the same run: nothing of theirs is read. */
@@ -35,7 +40,7 @@ export interface LocalPlan {
  * only what lies beyond them is read. Candidates are found by the digest of the first bytes.
  */
 export async function planLocalFiles(source: LocalFiles, tables: TableStore, localPaths: readonly string[], localContainer: string): Promise<LocalPlan> {
-  const plan: LocalPlan = { now: [], later: [], duplicates: 0 };
+  const plan: LocalPlan = { now: [], toName: [], later: [], duplicates: 0 };
   const chosen = new Set<string>();
   const newHeads = new Set<string>();
   const laidOut = new Map<string, string>();
@@ -85,6 +90,8 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       if (known.kind === 'new') newHeads.add(known.head);
       chosen.add(fileKey(ref));
       plan.now.push(ref);
+      // A file read from below its first HEAD_BYTES has the name of the bytes it has now (it may have grown into them).
+      if (known.kind === 'new' || known.offset < HEAD_BYTES) plan.toName.push(ref);
     }
   }
   // Registering a later copy pointed its blob name at that copy: point it back at the one read now.
@@ -113,6 +120,7 @@ export async function processLocalFiles(
   const read = await withoutOlderDownloads(deps.source, localPaths, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
+    await rememberLocalFiles(deps.source, deps.tables, plan.toName);
     const read: LogFileRef[] = [];
     await forEachConcurrently(plan.now, concurrency, async (ref) => {
       const result = await runFile(ref);
@@ -121,8 +129,9 @@ export async function processLocalFiles(
         return;
       }
       results.push(result);
-      // Named when first read: a later run that reads on names nothing (no request).
-      if (result.fromStart && result.bytes > 0) read.push(ref);
+      // Laid-out files are named once read from their start (those outside a tree were named before):
+      // a later run that reads on names nothing (no request).
+      if (result.fromStart && result.bytes > 0 && !plan.toName.includes(ref)) read.push(ref);
     });
     // Before the next round looks them up: its files may be copies of these.
     await rememberLocalFiles(deps.source, deps.tables, read);
@@ -132,47 +141,99 @@ export async function processLocalFiles(
 }
 
 /**
- * Names local files that a run read by the digest of their first bytes (their path, and their blob
- * name when read from a laid-out tree), unless another file has that name: a copy of one outside a
- * tree is then read under that name. Create only, so the first file read with those first bytes
- * keeps the name; in transactions of up to 100, row by row only when one of them is named already.
+ * Names files by the digest of their first bytes (their path, and their blob name when read from a
+ * laid-out tree), so that a copy of one outside a tree is read under that name. Files of other
+ * content may share first bytes: each has a name of its own, the first as `<head>`, others as
+ * `<head>|<digest of its path>`. A name whose file never saved a checkpoint (its read stopped
+ * before its first segment was written) passes to the next file read with those bytes.
  */
 export async function rememberLocalFiles(source: LogSource, tables: TableStore, refs: readonly LogFileRef[]): Promise<void> {
-  const names = new Map<string, LogFileRef>();
+  const firsts = new Map<string, LogFileRef>();
+  const others: Array<[string, LogFileRef]> = [];
   for (const ref of refs) {
     const head = await headKey(source, ref);
-    if (head !== null && !names.has(head)) names.set(head, ref);
+    if (head === null) continue;
+    if (firsts.has(head)) others.push([head, ref]);
+    else firsts.set(head, ref);
   }
-  if (names.size === 0) return;
+  if (firsts.size === 0) return;
   await tables.ensureTable(FILES_TABLE);
-  const writes = [...names].map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: { path: ref.path, container: ref.container } }));
-  for (let from = 0; from < writes.length; from += MAX_TRANSACTION_ROWS) {
-    const chunk = writes.slice(from, from + MAX_TRANSACTION_ROWS);
-    const outcome = await tables.commit(FILES_TABLE, LOCAL_CONTENT_PARTITION, chunk);
-    if (outcome.committed) continue;
-    // One of them is named already (a copy read before under another name): the others one by one.
-    for (const write of chunk) await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, write);
+  const checkpoints = new CheckpointStore(tables);
+  const entries = [...firsts];
+  // Transactions of up to 100 creates; file by file only when one of them is named already.
+  for (let from = 0; from < entries.length; from += MAX_TRANSACTION_ROWS) {
+    const chunk = entries.slice(from, from + MAX_TRANSACTION_ROWS);
+    const writes = chunk.map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: nameData(ref) }));
+    if ((await tables.commit(FILES_TABLE, LOCAL_CONTENT_PARTITION, writes)).committed) continue;
+    for (const [head, ref] of chunk) await nameFile(tables, checkpoints, head, ref);
   }
+  for (const [head, ref] of others) await nameFile(tables, checkpoints, head, ref);
 }
 
-/** `named`: another file holds the name of these first bytes already, so this one can never take it. */
-type Known = { kind: 'own' } | { kind: 'new'; head: string; named: boolean } | { kind: 'copy'; of: LogFileRef };
+function nameData(ref: LogFileRef): Record<string, unknown> {
+  return { path: ref.path, container: ref.container };
+}
+
+/** Names one file by its first bytes: the first name, one left by a read that saved nothing, or a name of its own beside them. */
+async function nameFile(tables: TableStore, checkpoints: CheckpointStore, head: string, ref: LogFileRef): Promise<void> {
+  const first = encodeKeyPart(head);
+  if ((await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data: nameData(ref) })).committed) return;
+  const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, first);
+  const holder = row ? originalOf(row, ref) : null;
+  if (holder && fileKey(holder) === fileKey(ref)) return;
+  if (row && holder && !(await checkpoints.get(holder))) {
+    const taken = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'replace', rowKey: first, etag: row.etag, data: nameData(ref) });
+    // Lost to another run taking it now: this file takes a name of its own below.
+    if (taken.committed) return;
+  }
+  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
+    op: 'create',
+    rowKey: `${first}|${digestOf(Buffer.from(fileKey(ref)))}`,
+    data: nameData(ref),
+  });
+}
+
+function originalOf(row: StoredRow, ref: LogFileRef): LogFileRef {
+  const named = parseStoredRow(localContentRowSchema, FILES_TABLE, row);
+  // Rows written before laid-out files were named hold local paths only.
+  return { container: named.container ?? ref.container, path: named.path };
+}
+
+/**
+ * `own`: known by its path, read up to `offset`. `named`: another file holds the name of these first
+ * bytes already, so this one takes one of its own.
+ */
+type Known = { kind: 'own'; offset: number } | { kind: 'new'; head: string; named: boolean } | { kind: 'copy'; of: LogFileRef };
 
 async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef): Promise<Known> {
   const checkpoints = new CheckpointStore(tables);
-  if (await checkpoints.get(ref)) return { kind: 'own' };
+  const own = await checkpoints.get(ref);
+  if (own) return { kind: 'own', offset: own.checkpoint.offset };
   const head = await headKey(source, ref);
-  if (head === null) return { kind: 'own' };
+  if (head === null) return { kind: 'own', offset: 0 };
   await tables.ensureTable(FILES_TABLE);
-  const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, encodeKeyPart(head));
-  const named = row ? parseStoredRow(localContentRowSchema, FILES_TABLE, row) : null;
-  // Rows written before laid-out files were named hold local paths only.
-  const original = named ? { container: named.container ?? ref.container, path: named.path } : null;
-  if (original === null || fileKey(original) === fileKey(ref)) return { kind: 'new', head, named: false };
-  const checkpoint = (await checkpoints.get(original))?.checkpoint;
-  const stat = await source.stat(ref);
-  if (!checkpoint || !stat) return { kind: 'new', head, named: true };
-  // It is read under the original's name only when the bytes the original consumed are its first bytes.
+  const first = encodeKeyPart(head);
+  let named = false;
+  // Every file named by these first bytes, the first one first.
+  const filter = odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION} and RowKey ge ${first} and RowKey lt ${`${first}}`}`;
+  for await (const row of tables.query(FILES_TABLE, filter)) {
+    const original = originalOf(row, ref);
+    if (fileKey(original) === fileKey(ref)) continue;
+    named = true;
+    const checkpoint = (await checkpoints.get(original))?.checkpoint;
+    const stat = await source.stat(ref);
+    if (!checkpoint || !stat) continue;
+    if (await isCopyOf(source, ref, original, checkpoint, stat)) return { kind: 'copy', of: original };
+  }
+  return { kind: 'new', head, named };
+}
+
+/**
+ * Whether a file holds the bytes another consumed (its first bytes; fewer, for an older download):
+ * the first and last bytes the checkpoint knows, and, while that file is still on this disk, every
+ * byte of them. A file that differs in the middle (an export with a record changed) is its own.
+ */
+async function isCopyOf(source: LocalFiles, ref: LogFileRef, original: LogFileRef, checkpoint: Checkpoint, stat: LogFileStat): Promise<boolean> {
   const copy: LogSource = {
     stat: () => source.stat(ref),
     read: (_file, start, end) => source.read(ref, start, end),
@@ -182,8 +243,25 @@ async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef):
     blobOf: (file) => source.blobOf?.(file),
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
-  return verdict.kind === 'same' || verdict.kind === 'older' ? { kind: 'copy', of: original } : { kind: 'new', head, named: true };
+  if (verdict.kind !== 'same' && verdict.kind !== 'older') return false;
+  const end = Math.min(checkpoint.offset, stat.length);
+  for (let start = 0; start < end; start += COMPARE_CHUNK_BYTES) {
+    const to = Math.min(end, start + COMPARE_CHUNK_BYTES);
+    let theirs: Buffer;
+    try {
+      theirs = await source.read(original, start, to);
+    } catch {
+      // Moved or deleted since: its first and last bytes are all there is to go by.
+      return true;
+    }
+    if (theirs.length !== to - start) return true;
+    if (!theirs.equals(await source.read(ref, start, to))) return false;
+  }
+  return true;
 }
+
+/** Bytes compared at a time when a copy is checked against its original on disk. */
+const COMPARE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * The digest of a file's first bytes; null for an empty file, or one that cannot be read here (no
