@@ -227,6 +227,18 @@ describe('the embedded store starts while a command loads', () => {
 });
 
 describe('signals end a command and its embedded Azurite', () => {
+  it('process stopped by a signal says so, and what to do, and exits with 128 plus its number', async () => {
+    const dataDir = path.join(work, 'stopped-process');
+    const tree = path.join(work, 'stopped-tree');
+    expect((await cliProcess(['generate', '--out', tree, '--hours', '24'])).code).toBe(0);
+    const running = startCli(['process', tree, '--data-dir', dataDir, '--concurrency', '1']);
+    await waitFor('a file processed', async () => (/file processed/.test(running.output().stdout) ? true : undefined));
+    running.child.kill('SIGINT');
+    const done = await running.done;
+    expect(done.code).toBe(130);
+    expect(done.stderr).toMatch(/^acs-logs: stopped by SIGINT: what it wrote is kept, .*run the same command again to go on/m);
+  });
+
   it.each(['SIGINT', 'SIGTERM', 'SIGHUP'] as const)('%s leaves no Azurite process behind', async (signal) => {
     const dataDir = path.join(work, `signal-${signal}`);
     const running = startCli(['generate', '--hours', '2', '--speed', '60', '--data-dir', dataDir]);
