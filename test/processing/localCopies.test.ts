@@ -1,4 +1,4 @@
-import { appendFile, mkdir, mkdtemp, readFile, rename, utimes, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -66,7 +66,7 @@ describe('copies of local files, however their original was read', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
-  it('a name whose file saved nothing (its run stopped before its first write) passes to the next file read with those bytes', async () => {
+  it('a name whose file saved nothing (its run stopped before its first write): a copy is read under it while that file is there, else takes it', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-unsaved-'));
     const records = roomsRecords(6, 307);
     const file = path.join(dir, 'export.json');
@@ -75,9 +75,37 @@ describe('copies of local files, however their original was read', () => {
     const tables = newTableStore();
     const source = new LocalLogSource();
     await rememberLocalFiles(source, tables, [source.register(file)]);
-    expect(await processLocal(tables, [copy])).toEqual({ records: 6, names: [copy] });
-    expect(await processLocal(tables, [file])).toEqual({ records: 0, names: [copy] });
+    expect(await processLocal(tables, [copy])).toEqual({ records: 6, names: [file] });
+    expect(await processLocal(tables, [file])).toEqual({ records: 0, names: [file] });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+
+    // Its file gone, the name passes to the copy.
+    const gone = path.join(dir, 'gone.json');
+    const others = roomsRecords(5, 308);
+    await writeFile(gone, asJsonLines(others));
+    const kept = await copyOf(gone);
+    await rememberLocalFiles(source, tables, [source.register(gone)]);
+    await rm(gone);
+    expect(await processLocal(tables, [kept])).toEqual({ records: 5, names: [kept] });
+    await writeFile(gone, asJsonLines(others));
+    expect(await processLocal(tables, [gone])).toEqual({ records: 0, names: [kept] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...others])));
+  });
+
+  it('two commands at once on two copies of a file neither has read count it once', async () => {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-together-'));
+      const records = roomsRecords(12, 309 + attempt);
+      const a = path.join(dir, 'a', 'x.json');
+      const b = path.join(dir, 'b', 'x.json');
+      await mkdir(path.dirname(a), { recursive: true });
+      await mkdir(path.dirname(b), { recursive: true });
+      await writeFile(a, asJsonLines(records));
+      await writeFile(b, asJsonLines(records));
+      const tables = newTableStore();
+      await Promise.all([processLocal(tables, [a]), processLocal(tables, [b])]);
+      expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    }
   });
 
   it('a file first read shorter than its first bytes, then grown, is named by the bytes it has now', async () => {

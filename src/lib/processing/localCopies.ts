@@ -120,9 +120,17 @@ export async function processLocalFiles(
   const read = await withoutOlderDownloads(deps.source, localPaths, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
-    await rememberLocalFiles(deps.source, deps.tables, plan.toName);
+    const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
+    // A copy of a file another run is reading now (named, nothing saved yet) is read under its name.
+    const now = plan.now.map((ref) => {
+      const original = copies.get(ref);
+      const location = deps.source.locationOf(ref);
+      if (!original || location === undefined) return ref;
+      deps.source.registerAs(original, location);
+      return original;
+    });
     const read: LogFileRef[] = [];
-    await forEachConcurrently(plan.now, concurrency, async (ref) => {
+    await forEachConcurrently(now, concurrency, async (ref) => {
       const result = await runFile(ref);
       if (result === null) {
         failed++;
@@ -147,7 +155,8 @@ export async function processLocalFiles(
  * `<head>|<digest of its path>`. A name whose file never saved a checkpoint (its read stopped
  * before its first segment was written) passes to the next file read with those bytes.
  */
-export async function rememberLocalFiles(source: LogSource, tables: TableStore, refs: readonly LogFileRef[]): Promise<void> {
+export async function rememberLocalFiles(source: LocalFiles, tables: TableStore, refs: readonly LogFileRef[]): Promise<Map<LogFileRef, LogFileRef>> {
+  const copies = new Map<LogFileRef, LogFileRef>();
   const firsts = new Map<string, LogFileRef>();
   const others: Array<[string, LogFileRef]> = [];
   for (const ref of refs) {
@@ -156,7 +165,7 @@ export async function rememberLocalFiles(source: LogSource, tables: TableStore, 
     if (firsts.has(head)) others.push([head, ref]);
     else firsts.set(head, ref);
   }
-  if (firsts.size === 0) return;
+  if (firsts.size === 0) return copies;
   await tables.ensureTable(FILES_TABLE);
   const checkpoints = new CheckpointStore(tables);
   const entries = [...firsts];
@@ -165,23 +174,47 @@ export async function rememberLocalFiles(source: LogSource, tables: TableStore, 
     const chunk = entries.slice(from, from + MAX_TRANSACTION_ROWS);
     const writes = chunk.map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: nameData(ref) }));
     if ((await tables.commit(FILES_TABLE, LOCAL_CONTENT_PARTITION, writes)).committed) continue;
-    for (const [head, ref] of chunk) await nameFile(tables, checkpoints, head, ref);
+    for (const [head, ref] of chunk) await nameFile(source, tables, checkpoints, head, ref, copies);
   }
-  for (const [head, ref] of others) await nameFile(tables, checkpoints, head, ref);
+  for (const [head, ref] of others) await nameFile(source, tables, checkpoints, head, ref, copies);
+  return copies;
 }
 
 function nameData(ref: LogFileRef): Record<string, unknown> {
   return { path: ref.path, container: ref.container };
 }
 
-/** Names one file by its first bytes: the first name, one left by a read that saved nothing, or a name of its own beside them. */
-async function nameFile(tables: TableStore, checkpoints: CheckpointStore, head: string, ref: LogFileRef): Promise<void> {
+/**
+ * Names one file by its first bytes: the first name, one left by a read that saved nothing, or a name
+ * of its own beside them. A file whose bytes are all in the named file that has saved nothing yet
+ * (another command reading a copy of it now, or one stopped before its first write) is noted in
+ * `copies`, to be read under that file's name: the two reads then count its records once between them.
+ */
+async function nameFile(
+  source: LocalFiles,
+  tables: TableStore,
+  checkpoints: CheckpointStore,
+  head: string,
+  ref: LogFileRef,
+  copies: Map<LogFileRef, LogFileRef>,
+): Promise<void> {
   const first = encodeKeyPart(head);
   if ((await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data: nameData(ref) })).committed) return;
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, first);
   const holder = row ? originalOf(row, ref) : null;
   if (holder && fileKey(holder) === fileKey(ref)) return;
-  if (row && holder && !(await checkpoints.get(holder))) {
+  // Named meanwhile by another command's read of a copy: read under that name too.
+  const saved = holder ? (await checkpoints.get(holder))?.checkpoint : undefined;
+  const stat = saved ? await source.stat(ref) : undefined;
+  if (holder && saved && stat && (await isCopyOf(source, ref, holder, saved, stat))) {
+    copies.set(ref, holder);
+    return;
+  }
+  if (row && holder && !saved) {
+    if (await holdsAllOf(source, holder, ref)) {
+      copies.set(ref, holder);
+      return;
+    }
     const taken = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'replace', rowKey: first, etag: row.etag, data: nameData(ref) });
     // Lost to another run taking it now: this file takes a name of its own below.
     if (taken.committed) return;
@@ -258,6 +291,23 @@ async function isCopyOf(source: LocalFiles, ref: LogFileRef, original: LogFileRe
     if (!theirs.equals(await source.read(ref, start, to))) return false;
   }
   return true;
+}
+
+/** Whether `original` is on this disk and starts with every byte of `file` (the same, or it grew since). */
+async function holdsAllOf(source: LocalFiles, original: LogFileRef, file: LogFileRef): Promise<boolean> {
+  const [theirs, mine] = await Promise.all([source.stat(original).catch(() => null), source.stat(file).catch(() => null)]);
+  if (!theirs || !mine || mine.length === 0 || theirs.length < mine.length) return false;
+  try {
+    for (let start = 0; start < mine.length; start += COMPARE_CHUNK_BYTES) {
+      const end = Math.min(mine.length, start + COMPARE_CHUNK_BYTES);
+      const [a, b] = await Promise.all([source.read(original, start, end), source.read(file, start, end)]);
+      if (!a.equals(b)) return false;
+    }
+    return true;
+  } catch {
+    // Gone or unreadable here: not a copy to read under its name.
+    return false;
+  }
 }
 
 /** Bytes compared at a time when a copy is checked against its original on disk. */
