@@ -82,7 +82,7 @@ export function fitDefaultColumns(
   const names = leftOut.map((column) => column.name);
   return {
     columns: shown.map((column) => column.name),
-    note: `${names.join(', ')} left out to fit ${width} columns: --wide shows every column, --columns ${columns.join(',')} these`,
+    note: `${names.join(', ')} left out to fit ${width} columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows ${names.length === 1 ? 'it' : 'them'}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sameNamedResources } from '../../src/cli/viewColumns.js';
+import { fitDefaultColumns, sameNamedResources } from '../../src/cli/viewColumns.js';
 
 const id = (subscription: string, name: string): string =>
   `/SUBSCRIPTIONS/${subscription}/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${name}`;
@@ -20,5 +20,27 @@ describe('resources that tables would show alike', () => {
   it('says nothing when names are distinct, or when the table does not show resources', () => {
     expect(sameNamedResources(['resourceId'], [{ resourceId: id('1111', 'ACS-A') }, { resourceId: id('1111', 'XACS-A') }])).toBeUndefined();
     expect(sameNamedResources(['bucket', 'count'], [{ resourceId: id('1111', 'ACS-A') }, { resourceId: id('2222', 'ACS-A') }])).toBeUndefined();
+  });
+});
+
+describe('default columns that fit whole', () => {
+  const row = {
+    bucket: '2024-05-25T08:00:00.000Z',
+    mediaType: 'Audio',
+    streams: 58,
+    poorStreams: 3,
+    jitterMs: { p50: 4.015, p95: 21.116, max: 46.066 },
+    roundTripMs: { p50: 59.745, p95: 125.225, max: 671.939 },
+    packetLoss: { p50: 0.00219, p95: 0.0135, max: 0.152 },
+  };
+  const columns = ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'];
+
+  it('leaves out the last ones that cannot fit with times and statistics whole, and says how to see them', () => {
+    expect(fitDefaultColumns(columns, [row], 'hour', 80)).toEqual({
+      columns: columns.slice(0, 6),
+      note: `packetLoss left out to fit 80 columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
+    });
+    expect(fitDefaultColumns(columns, [row], 'hour', 120)).toEqual({ columns });
+    expect(fitDefaultColumns(columns, [row], 'hour', 60).note).toMatch(/^roundTripMs, packetLoss left out to fit 60 columns .*shows them$/);
   });
 });
