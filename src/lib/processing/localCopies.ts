@@ -122,15 +122,18 @@ export async function processLocalFiles(
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
     // A copy of a file another run is reading now (named, nothing saved yet) is read under its name.
-    const now = plan.now.map((ref) => {
+    const now = new Map<string, LogFileRef>();
+    for (const ref of plan.now) {
       const original = copies.get(ref);
       const location = deps.source.locationOf(ref);
-      if (!original || location === undefined) return ref;
-      deps.source.registerAs(original, location);
-      return original;
-    });
+      if (!original || location === undefined) now.set(fileKey(ref), ref);
+      else if (!now.has(fileKey(original))) {
+        deps.source.registerAs(original, location);
+        now.set(fileKey(original), original);
+      }
+    }
     const read: LogFileRef[] = [];
-    await forEachConcurrently(now, concurrency, async (ref) => {
+    await forEachConcurrently([...now.values()], concurrency, async (ref) => {
       const result = await runFile(ref);
       if (result === null) {
         failed++;
@@ -277,6 +280,11 @@ async function isCopyOf(source: LocalFiles, ref: LogFileRef, original: LogFileRe
   };
   const verdict = await checkIdentity(copy, original, checkpoint, stat, null, { checkHead: true });
   if (verdict.kind !== 'same' && verdict.kind !== 'older') return false;
+  // The original's file is compared only while it still holds what its checkpoint read (not replaced since).
+  const theirStat = await source.stat(original).catch(() => null);
+  if (!theirStat) return true;
+  const theirs = await checkIdentity(source, original, checkpoint, theirStat, null, { checkHead: true }).catch(() => null);
+  if (theirs?.kind !== 'same') return true;
   const end = Math.min(checkpoint.offset, stat.length);
   for (let start = 0; start < end; start += COMPARE_CHUNK_BYTES) {
     const to = Math.min(end, start + COMPARE_CHUNK_BYTES);
