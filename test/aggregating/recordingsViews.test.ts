@@ -221,5 +221,7 @@ describe('the quantile rank', () => {
     // Floating point does not push a whole rank up: 0.07 × 100 is 7.000000000000001.
     expect(quantileRank(0.07, 100)).toBe(6);
     expect(quantileRank(0.95, 1)).toBe(0);
+    expect(quantileRank(Number.NaN, 10)).toBe(0);
+    expect(quantileRank(0.5, 0)).toBe(0);
   });
 });

@@ -92,6 +92,63 @@ describe('copies of local files, however their original was read', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...others])));
   });
 
+  it('two copies given together whose first bytes another file holds are read once', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-held-'));
+    const first = roomsRecords(1, 311);
+    const zOwn = roomsRecords(2, 312);
+    const xOwn = roomsRecords(5, 313);
+    const z = path.join(dir, 'z.json');
+    const x = path.join(dir, 'x.json');
+    await writeFile(z, asJsonLines([...first, ...zOwn]));
+    await writeFile(x, asJsonLines([...first, ...xOwn]));
+    const y = await copyOf(x);
+    const tables = newTableStore();
+    expect((await processLocal(tables, [z])).records).toBe(3);
+    expect((await processLocal(tables, [x, y])).records).toBe(6);
+    expect((await processLocal(tables, [y])).records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...zOwn, ...first, ...xOwn])));
+  });
+
+  it('a longer version of a named file that saved nothing is read under its name: their records count once', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-longer-'));
+    const records = roomsRecords(12, 314);
+    const half = path.join(dir, 'half.json');
+    const full = path.join(dir, 'full.json');
+    await writeFile(half, asJsonLines(records.slice(0, 6)));
+    await writeFile(full, asJsonLines(records));
+    const tables = newTableStore();
+    const source = new LocalLogSource();
+    // Named by another command's read that has saved nothing yet.
+    await rememberLocalFiles(source, tables, [source.register(half)]);
+    expect(await processLocal(tables, [full])).toEqual({ records: 12, names: [half] });
+    expect((await processLocal(tables, [half])).records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('many files that start alike cost requests that grow with the files, run after run, not with files times names', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-alike-'));
+    const shared = roomsRecords(1, 315);
+    const write = async (name: string, seed: number): Promise<string> => {
+      const file = path.join(dir, name);
+      await writeFile(file, asJsonLines([...shared, ...roomsRecords(1, seed)]));
+      return file;
+    };
+    const tables = newTableStore();
+    const earlier: string[] = [];
+    for (let i = 0; i < 30; i++) earlier.push(await write(`earlier-${i}.json`, 400 + i));
+    expect((await processLocal(tables, earlier)).records).toBe(60);
+    const later: string[] = [];
+    for (let i = 0; i < 30; i++) later.push(await write(`later-${i}.json`, 500 + i));
+    const before = tables.requestCount;
+    expect((await processLocal(tables, later)).records).toBe(60);
+    // A checkpoint read per earlier name for each later file made 900 and more.
+    expect(tables.requestCount - before).toBeLessThan(later.length * 25);
+    // Unchanged small files read again are not named again.
+    const again = tables.requestCount;
+    expect((await processLocal(tables, later)).records).toBe(0);
+    expect(tables.requestCount - again).toBeLessThanOrEqual(later.length * 2);
+  });
+
   it('two commands at once on two copies of a file neither has read count it once', async () => {
     for (let attempt = 0; attempt < 3; attempt++) {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-together-'));

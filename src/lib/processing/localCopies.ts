@@ -43,6 +43,9 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   const plan: LocalPlan = { now: [], toName: [], later: [], duplicates: 0 };
   const chosen = new Set<string>();
   const newHeads = new Set<string>();
+  /** Files read now that are new, by their first 4 KiB (startKey). */
+  const readNow = new Map<string, LogFileRef[]>();
+  const lookups = new Lookups(tables);
   const laidOut = new Map<string, string>();
   // A file outside a tree that copies a laid-out file read in this run waits until that one is read and named.
   if (localPaths.some((localPath) => source.register(localPath).container === localContainer)) {
@@ -70,7 +73,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       }
       continue;
     }
-    const known = await knownAs(source, tables, ref);
+    const known = await knownAs(source, ref, lookups);
     if (known.kind === 'copy') {
       if (chosen.has(fileKey(known.of))) {
         plan.duplicates++;
@@ -87,11 +90,31 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
     } else if (chosen.has(fileKey(ref))) {
       plan.duplicates++;
     } else {
+      // Files that start like one read now, under a name another file holds: one that it holds whole
+      // is a copy of it (nothing of it is read), one that holds it whole waits until it is read.
+      // Only files of the same first 4 KiB can hold each other whole (a file shorter than that, all of it).
+      const start = known.kind === 'new' ? await startKey(source, ref) : null;
+      const alike = start !== null ? (readNow.get(start) ?? []) : [];
+      let related: 'copy' | 'longer' | undefined;
+      for (const other of alike) {
+        if (await holdsAllOf(source, other, ref)) related = 'copy';
+        else if (await holdsAllOf(source, ref, other)) related = 'longer';
+        if (related) break;
+      }
+      if (related === 'copy') {
+        plan.duplicates++;
+        continue;
+      }
+      if (related === 'longer') {
+        plan.later.push(localPath);
+        continue;
+      }
       if (known.kind === 'new') newHeads.add(known.head);
+      if (start !== null) readNow.set(start, [...alike, ref]);
       chosen.add(fileKey(ref));
       plan.now.push(ref);
-      // A file read from below its first HEAD_BYTES has the name of the bytes it has now (it may have grown into them).
-      if (known.kind === 'new' || known.offset < HEAD_BYTES) plan.toName.push(ref);
+      // A file read from below its first HEAD_BYTES that grew since has the name of the bytes it has now.
+      if (known.kind === 'new' || (known.offset < HEAD_BYTES && known.length > known.offset)) plan.toName.push(ref);
     }
   }
   // Registering a later copy pointed its blob name at that copy: point it back at the one read now.
@@ -121,6 +144,7 @@ export async function processLocalFiles(
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
+    const namedBefore = new Set(plan.toName);
     // A copy of a file another run is reading now (named, nothing saved yet) is read under its name.
     const now = new Map<string, LogFileRef>();
     for (const ref of plan.now) {
@@ -142,7 +166,7 @@ export async function processLocalFiles(
       results.push(result);
       // Laid-out files are named once read from their start (those outside a tree were named before):
       // a later run that reads on names nothing (no request).
-      if (result.fromStart && result.bytes > 0 && !plan.toName.includes(ref)) read.push(ref);
+      if (result.fromStart && result.bytes > 0 && !namedBefore.has(ref)) read.push(ref);
     });
     // Before the next round looks them up: its files may be copies of these.
     await rememberLocalFiles(deps.source, deps.tables, read);
@@ -214,7 +238,8 @@ async function nameFile(
     return;
   }
   if (row && holder && !saved) {
-    if (await holdsAllOf(source, holder, ref)) {
+    // One holds the other whole (a copy, or a longer version of it): one file, read under one name.
+    if ((await holdsAllOf(source, holder, ref)) || (await holdsAllOf(source, ref, holder))) {
       copies.set(ref, holder);
       return;
     }
@@ -239,25 +264,60 @@ function originalOf(row: StoredRow, ref: LogFileRef): LogFileRef {
  * `own`: known by its path, read up to `offset`. `named`: another file holds the name of these first
  * bytes already, so this one takes one of its own.
  */
-type Known = { kind: 'own'; offset: number } | { kind: 'new'; head: string; named: boolean } | { kind: 'copy'; of: LogFileRef };
+type Known = { kind: 'own'; offset: number; length: number } | { kind: 'new'; head: string; named: boolean } | { kind: 'copy'; of: LogFileRef };
 
-async function knownAs(source: LocalFiles, tables: TableStore, ref: LogFileRef): Promise<Known> {
-  const checkpoints = new CheckpointStore(tables);
-  const own = await checkpoints.get(ref);
-  if (own) return { kind: 'own', offset: own.checkpoint.offset };
+/**
+ * What one planning pass has read of names and checkpoints: many files that start alike look up the
+ * same name rows and the same files' checkpoints once, so requests grow with the files, not with
+ * files times names.
+ */
+class Lookups {
+  private readonly names = new Map<string, Promise<StoredRow[]>>();
+  private readonly saved = new Map<string, Promise<Checkpoint | undefined>>();
+  readonly checkpoints: CheckpointStore;
+
+  constructor(private readonly tables: TableStore) {
+    this.checkpoints = new CheckpointStore(tables);
+  }
+
+  /** Every name row of these first bytes, the first one first. */
+  namesOf(first: string): Promise<StoredRow[]> {
+    let rows = this.names.get(first);
+    if (!rows) {
+      rows = (async () => {
+        await this.tables.ensureTable(FILES_TABLE);
+        const filter = odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION} and RowKey ge ${first} and RowKey lt ${`${first}}`}`;
+        const found: StoredRow[] = [];
+        for await (const row of this.tables.query(FILES_TABLE, filter)) found.push(row);
+        return found;
+      })();
+      this.names.set(first, rows);
+    }
+    return rows;
+  }
+
+  checkpointOf(file: LogFileRef): Promise<Checkpoint | undefined> {
+    let checkpoint = this.saved.get(fileKey(file));
+    if (!checkpoint) {
+      checkpoint = this.checkpoints.get(file).then((loaded) => loaded?.checkpoint);
+      this.saved.set(fileKey(file), checkpoint);
+    }
+    return checkpoint;
+  }
+}
+
+async function knownAs(source: LocalFiles, ref: LogFileRef, lookups: Lookups): Promise<Known> {
+  const own = await lookups.checkpoints.get(ref);
+  if (own) return { kind: 'own', offset: own.checkpoint.offset, length: (await source.stat(ref))?.length ?? 0 };
   const head = await headKey(source, ref);
-  if (head === null) return { kind: 'own', offset: 0 };
-  await tables.ensureTable(FILES_TABLE);
-  const first = encodeKeyPart(head);
+  if (head === null) return { kind: 'own', offset: 0, length: 0 };
   let named = false;
-  // Every file named by these first bytes, the first one first.
-  const filter = odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION} and RowKey ge ${first} and RowKey lt ${`${first}}`}`;
-  for await (const row of tables.query(FILES_TABLE, filter)) {
+  const stat = await source.stat(ref);
+  for (const row of await lookups.namesOf(encodeKeyPart(head))) {
     const original = originalOf(row, ref);
     if (fileKey(original) === fileKey(ref)) continue;
     named = true;
-    const checkpoint = (await checkpoints.get(original))?.checkpoint;
-    const stat = await source.stat(ref);
+    const checkpoint = await lookups.checkpointOf(original);
     if (!checkpoint || !stat) continue;
     if (await isCopyOf(source, ref, original, checkpoint, stat)) return { kind: 'copy', of: original };
   }
@@ -334,6 +394,18 @@ async function headKey(source: LogSource, ref: LogFileRef): Promise<string | nul
     return null;
   }
   return head.length === 0 ? null : digestOf(head);
+}
+
+/** Bytes whose digest groups new files that may be copies of each other within one run. */
+const START_BYTES = 4096;
+
+/** The digest of a file's first START_BYTES (all of it when shorter); null when it cannot be read. */
+async function startKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
+  try {
+    return digestOf(await source.read(ref, 0, START_BYTES));
+  } catch {
+    return null;
+  }
 }
 
 /** Where a laid-out file sorts, and how long it is. */

@@ -70,8 +70,9 @@ export function sketchCount(sketch: DurationSketch): number {
  * (⌊q·(n−1)⌋, used before, made the p99 of three values the middle one).
  */
 export function quantileRank(q: number, n: number): number {
+  if (!(n > 0) || !(q > 0)) return 0;
   // Less a hair: 0.07 × 100 is 7.000000000000001 in floating point, whose ceiling would pass rank 7.
-  return Math.min(n - 1, Math.max(0, Math.ceil(Math.min(1, Math.max(0, q)) * n - 1e-9) - 1));
+  return Math.min(n - 1, Math.max(0, Math.ceil(Math.min(1, q) * n - 1e-9) - 1));
 }
 
 /**
