@@ -308,7 +308,11 @@ class Lookups {
 
 async function knownAs(source: LocalFiles, ref: LogFileRef, lookups: Lookups): Promise<Known> {
   const own = await lookups.checkpoints.get(ref);
-  if (own) return { kind: 'own', offset: own.checkpoint.offset, length: (await source.stat(ref))?.length ?? 0 };
+  if (own) {
+    const { offset } = own.checkpoint;
+    // Its length matters only to a file read from within its first bytes (it may be named again): no stat for the rest.
+    return { kind: 'own', offset, length: offset < HEAD_BYTES ? ((await source.stat(ref))?.length ?? 0) : offset };
+  }
   const head = await headKey(source, ref);
   if (head === null) return { kind: 'own', offset: 0, length: 0 };
   let named = false;
@@ -345,37 +349,33 @@ async function isCopyOf(source: LocalFiles, ref: LogFileRef, original: LogFileRe
   if (!theirStat) return true;
   const theirs = await checkIdentity(source, original, checkpoint, theirStat, null, { checkHead: true }).catch(() => null);
   if (theirs?.kind !== 'same') return true;
-  const end = Math.min(checkpoint.offset, stat.length);
-  for (let start = 0; start < end; start += COMPARE_CHUNK_BYTES) {
-    const to = Math.min(end, start + COMPARE_CHUNK_BYTES);
-    let theirs: Buffer;
-    try {
-      theirs = await source.read(original, start, to);
-    } catch {
-      // Moved or deleted since: its first and last bytes are all there is to go by.
-      return true;
-    }
-    if (theirs.length !== to - start) return true;
-    if (!theirs.equals(await source.read(ref, start, to))) return false;
-  }
-  return true;
+  // Gone or unreadable since: its first and last bytes are all there is to go by.
+  return (await compareRange(source, original, ref, Math.min(checkpoint.offset, stat.length))) !== 'differ';
 }
 
 /** Whether `original` is on this disk and starts with every byte of `file` (the same, or it grew since). */
 async function holdsAllOf(source: LocalFiles, original: LogFileRef, file: LogFileRef): Promise<boolean> {
   const [theirs, mine] = await Promise.all([source.stat(original).catch(() => null), source.stat(file).catch(() => null)]);
   if (!theirs || !mine || mine.length === 0 || theirs.length < mine.length) return false;
-  try {
-    for (let start = 0; start < mine.length; start += COMPARE_CHUNK_BYTES) {
-      const end = Math.min(mine.length, start + COMPARE_CHUNK_BYTES);
-      const [a, b] = await Promise.all([source.read(original, start, end), source.read(file, start, end)]);
-      if (!a.equals(b)) return false;
+  // Gone or unreadable here: not a copy to read under its name.
+  return (await compareRange(source, original, file, mine.length)) === 'same';
+}
+
+/** Whether two files hold the same first `end` bytes, read a chunk at a time; `unreadable` when either cannot give them all. */
+async function compareRange(source: LogSource, a: LogFileRef, b: LogFileRef, end: number): Promise<'same' | 'differ' | 'unreadable'> {
+  for (let start = 0; start < end; start += COMPARE_CHUNK_BYTES) {
+    const to = Math.min(end, start + COMPARE_CHUNK_BYTES);
+    let chunks: Buffer[];
+    try {
+      chunks = await Promise.all([source.read(a, start, to), source.read(b, start, to)]);
+    } catch {
+      return 'unreadable';
     }
-    return true;
-  } catch {
-    // Gone or unreadable here: not a copy to read under its name.
-    return false;
+    const [first, second] = chunks as [Buffer, Buffer];
+    if (first.length !== to - start || second.length !== to - start) return 'unreadable';
+    if (!first.equals(second)) return 'differ';
   }
+  return 'same';
 }
 
 /** Bytes compared at a time when a copy is checked against its original on disk. */
