@@ -110,6 +110,36 @@ describe('process: copies are the files they copy', () => {
     expect(recordsOf((await cli(['process', original, ...storage])).stdout)).toBe(0);
   });
 
+  it('a lone PT1H.json downloaded from a blob and the blob itself count every record once, whichever is read first', async () => {
+    const records = roomsRecords(40, 35);
+    const container = await newContainer(azuriteConnectionString(), `insights-logs-roomsoperational-${randomBytes(4).toString('hex')}`);
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--quiet'];
+    const backfill = ['backfill', '--container', container.containerName, ...storage.slice(0, 4)];
+    const backfilled = async (): Promise<number> => {
+      const run = await cli(backfill);
+      expect(run.code).toBe(0);
+      return Number(/ (\d+) records,/.exec(run.stdout)?.[1]);
+    };
+    // Downloaded first (`az storage blob download -f PT1H.json`), processed, then the account backfilled.
+    await appendToBlob(container, blobPath(1), asJsonLines(records.slice(0, 20)));
+    const first = path.join(work, 'lone', 'first', 'PT1H.json');
+    await mkdir(path.dirname(first), { recursive: true });
+    await writeFile(first, asJsonLines(records.slice(0, 12)));
+    expect(recordsOf((await cli(['process', first, ...storage])).stdout)).toBe(12);
+    expect(await backfilled()).toBe(8);
+    // The other way round: the blob backfilled, then a download of it processed.
+    await appendToBlob(container, blobPath(2), asJsonLines(records.slice(20)));
+    expect(await backfilled()).toBe(20);
+    const second = path.join(work, 'lone', 'second', 'PT1H.json');
+    await mkdir(path.dirname(second), { recursive: true });
+    await writeFile(second, asJsonLines(records.slice(20)));
+    expect(recordsOf((await cli(['process', second, ...storage])).stdout)).toBe(0);
+    expect(await backfilled()).toBe(0);
+    const query = await cli(['query', 'rooms-operations', '--format', 'json', '--from', '2024-05-24', '--to', '2024-05-27', ...storage.slice(0, 4)]);
+    const rows = JSON.parse(query.stdout) as { count: number }[];
+    expect(rows.reduce((sum, row) => sum + row.count, 0)).toBe(40);
+  });
+
   it('copies given together are read once; a different file that starts the same is its own file', async () => {
     const records = roomsRecords(30, 32);
     const other = roomsRecords(30, 33);

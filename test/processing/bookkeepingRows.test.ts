@@ -6,7 +6,7 @@ import { CONTRIBUTION_ROW_PREFIX, publishCallContributions } from '../../src/lib
 import { CALL_VOLUME_TABLE } from '../../src/lib/aggregating/index.js';
 import { CheckpointStore, FILES_TABLE, freshCheckpoint, SWEEP_STATE_PARTITION, type Checkpoint } from '../../src/lib/processing/checkpoints.js';
 import { FAILURES_TABLE, FileFailureStore } from '../../src/lib/processing/fileFailures.js';
-import { LOCAL_CONTENT_PARTITION } from '../../src/lib/processing/localCopies.js';
+import { LOCAL_CONTENT_PARTITION } from '../../src/lib/processing/localNames.js';
 import { QUARANTINE_TABLE, QuarantineStore, quarantinePartition, quarantineRowKey, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';

@@ -292,8 +292,8 @@ describe('exactly once, against Azurite', () => {
     const read = deps.source.read.bind(deps.source);
     let reads = 0;
     deps.source.read = async (ref, start, end) => {
-      // Overwritten (longer) after the first read, as a sync tool re-uploading it would.
-      if (++reads === 2) {
+      // Overwritten (longer) after its first bytes were read twice (looked up by them, then read), as a sync tool re-uploading it would.
+      if (++reads === 3) {
         await container.getBlobClient(PATH).delete();
         await appendToBlob(container, PATH, asJsonLines(second));
       }

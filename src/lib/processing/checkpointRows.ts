@@ -38,6 +38,16 @@ export const startedGenerationSchema = z.object({ generation: count, fingerprint
 const startedGenerationText = storedJson(startedGenerationSchema.nullable(), null);
 
 /**
+ * A file that was first found holding every byte a local file outside a tree had read (that file
+ * downloaded or copied from it, and processed first): from `offset` on, its generation `generation`
+ * goes on with that file's high-water marks (its `container`, `path` and `fileGeneration`), so a
+ * record either read is applied once between them.
+ */
+export const continuesSchema = z.object({ generation: count, container: z.string(), path: z.string(), fileGeneration: count, offset: count });
+
+const continuesText = storedJson(continuesSchema.nullable(), null);
+
+/**
  * A checkpoint row of the Files table (partition = container, row = path). Fields that older versions
  * did not write read as what those versions meant: no file ETag, no tail fingerprint, no earlier ends,
  * never replaced. The file's ETag is stored as `fileEtag`: `etag` is the row's own.
@@ -75,6 +85,7 @@ export const checkpointRowSchema = z
     truncatedTail: truncatedTailText.default(null),
     quarantineAttempt: quarantineAttemptText.default(null),
     startedGeneration: startedGenerationText.default(null),
+    continues: continuesText.default(null),
     records: count,
     unsupported: count.default(0),
     badLines: count,
@@ -96,10 +107,11 @@ export type EarlierEnd = z.output<typeof earlierEndSchema>;
 export type TruncatedTail = z.output<typeof truncatedTailSchema>;
 export type QuarantineAttempt = z.output<typeof quarantineAttemptSchema>;
 export type StartedGeneration = z.output<typeof startedGenerationSchema>;
+export type Continues = z.output<typeof continuesSchema>;
 
 /** The row a checkpoint is stored as. */
 export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknown> {
-  const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, startedGeneration, ...rest } = checkpoint;
+  const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, startedGeneration, continues, ...rest } = checkpoint;
   return {
     ...rest,
     fileEtag,
@@ -107,6 +119,7 @@ export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknow
     truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail),
     quarantineAttempt: quarantineAttempt === null ? '' : JSON.stringify(quarantineAttempt),
     startedGeneration: startedGeneration === null ? '' : JSON.stringify(startedGeneration),
+    continues: continues === null ? '' : JSON.stringify(continues),
   };
 }
 

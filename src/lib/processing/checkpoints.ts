@@ -5,7 +5,7 @@ import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
 
-export type { Checkpoint, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
+export type { Checkpoint, Continues, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
 
 export const FILES_TABLE = 'Files';
 /** Partition of the Files table holding the sweep's state rows (one per container). */
@@ -38,6 +38,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     truncatedTail: null,
     quarantineAttempt: null,
     startedGeneration: null,
+    continues: null,
     records: 0,
     unsupported: 0,
     badLines: 0,
@@ -54,6 +55,17 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
 /** Id of a file generation in high-water-mark and quarantine keys: short, stable, key-safe. */
 export function fileGenerationId(file: LogFileRef, generation: number): string {
   return `${digest(`${file.container}/${file.path}`)}.${generation}`;
+}
+
+/**
+ * Id of the high-water marks a file's generation is applied under: its own, or those of the local
+ * file it continues (see `continues`).
+ */
+export function marksIdOf(file: LogFileRef, checkpoint: Pick<Checkpoint, 'continues'>, generation: number): string {
+  const continued = checkpoint.continues;
+  return continued !== null && continued.generation === generation
+    ? fileGenerationId({ container: continued.container, path: continued.path }, continued.fileGeneration)
+    : fileGenerationId(file, generation);
 }
 
 /** Checkpoint rows: partition = container, row = blob path. Writes are ETag-conditional. */

@@ -1,16 +1,13 @@
 import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
-import { MAX_TRANSACTION_ROWS, odata, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { parseStoredRow } from '../storage/storedRows.js';
+import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
-import { localContentRowSchema, type Checkpoint } from './checkpointRows.js';
+import type { Checkpoint } from './checkpointRows.js';
+import { headKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 import { readingFamilyOf } from './readingOrder.js';
-
-/** Partition of the Files table naming, by the digest of its first bytes, the path a local file was first read under. */
-export const LOCAL_CONTENT_PARTITION = '~local';
 
 /** A local source whose files can be read under another file's name (a copy read as its original). */
 export interface LocalFiles extends LogSource {
@@ -228,7 +225,7 @@ async function nameFile(
   const first = encodeKeyPart(head);
   if ((await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data: nameData(ref) })).committed) return;
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, first);
-  const holder = row ? originalOf(row, ref) : null;
+  const holder = row ? namedFileOf(row, ref) : null;
   if (holder && fileKey(holder) === fileKey(ref)) return;
   // Named meanwhile by another command's read of a copy: read under that name too.
   const saved = holder ? (await checkpoints.get(holder))?.checkpoint : undefined;
@@ -252,12 +249,6 @@ async function nameFile(
     rowKey: `${first}|${digestOf(Buffer.from(fileKey(ref)))}`,
     data: nameData(ref),
   });
-}
-
-function originalOf(row: StoredRow, ref: LogFileRef): LogFileRef {
-  const named = parseStoredRow(localContentRowSchema, FILES_TABLE, row);
-  // Rows written before laid-out files were named hold local paths only.
-  return { container: named.container ?? ref.container, path: named.path };
 }
 
 /**
@@ -284,13 +275,7 @@ class Lookups {
   namesOf(first: string): Promise<StoredRow[]> {
     let rows = this.names.get(first);
     if (!rows) {
-      rows = (async () => {
-        await this.tables.ensureTable(FILES_TABLE);
-        const filter = odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION} and RowKey ge ${first} and RowKey lt ${`${first}}`}`;
-        const found: StoredRow[] = [];
-        for await (const row of this.tables.query(FILES_TABLE, filter)) found.push(row);
-        return found;
-      })();
+      rows = namesOf(this.tables, first);
       this.names.set(first, rows);
     }
     return rows;
@@ -318,7 +303,7 @@ async function knownAs(source: LocalFiles, ref: LogFileRef, lookups: Lookups): P
   let named = false;
   const stat = await source.stat(ref);
   for (const row of await lookups.namesOf(encodeKeyPart(head))) {
-    const original = originalOf(row, ref);
+    const original = namedFileOf(row, ref);
     if (fileKey(original) === fileKey(ref)) continue;
     named = true;
     const checkpoint = await lookups.checkpointOf(original);
@@ -380,21 +365,6 @@ async function compareRange(source: LogSource, a: LogFileRef, b: LogFileRef, end
 
 /** Bytes compared at a time when a copy is checked against its original on disk. */
 const COMPARE_CHUNK_BYTES = 1024 * 1024;
-
-/**
- * The digest of a file's first bytes; null for an empty file, or one that cannot be read here (no
- * permission): such a file is known by its own path, and its failure is recorded when it is
- * processed, as any file's. Only the local file is read: storage errors are not caught.
- */
-async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
-  let head: Buffer;
-  try {
-    head = await source.read(ref, 0, HEAD_BYTES);
-  } catch {
-    return null;
-  }
-  return head.length === 0 ? null : digestOf(head);
-}
 
 /** Bytes whose digest groups new files that may be copies of each other within one run. */
 const START_BYTES = 4096;

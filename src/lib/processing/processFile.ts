@@ -8,7 +8,8 @@ import type { LogFileRef, LogFileStat, LogSource } from '../storage/LogSource.js
 import { fileKey } from '../storage/LogSource.js';
 import { fileName, LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
-import { CheckpointStore, fileGenerationId, freshCheckpoint, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
+import { CheckpointStore, freshCheckpoint, marksIdOf, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
+import { continuationOf, readsFromStart } from './continuedCopies.js';
 import { EarlierQuarantine } from './earlierQuarantine.js';
 import {
   checkIdentity,
@@ -140,6 +141,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
 
   let knownStat = options.listedStat;
   let unsure = 0;
+  // A file read from its start looks once for a local copy of it read before (continuedCopies.ts).
+  let lookedForCopy = false;
   // Bytes read past where the last segment stopped: the next segment starts with them.
   let carry: ReadAhead | undefined;
   for (;;) {
@@ -173,6 +176,21 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       result.status = 'missing';
       break;
+    }
+
+    if (!lookedForCopy && stat.length > 0 && readsFromStart(checkpoint, loaded !== undefined)) {
+      lookedForCopy = true;
+      const continuation = await continuationOf(deps.source, deps.tables, file, stat, checkpoint);
+      if (continuation.kind === 'continues') {
+        deps.logger.info('holds every byte of a local copy read before: read on from where that copy stopped', {
+          file: shownName,
+          copy: fileName(continuation.copy),
+          offset: continuation.checkpoint.offset,
+        });
+        // Saved, then looked at again as the row now stands (another run may have saved first).
+        await checkpoints.save(continuation.checkpoint, loaded?.etag);
+        continue;
+      }
     }
 
     const final = options.isFinal?.(file, stat, now()) ?? false;
@@ -318,7 +336,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       const earlierEnds =
         segment.end.offset >= stat.length ? withEarlierEnd(checkpoint.earlierEnds, { offset: segment.end.offset, ...tail }) : checkpoint.earlierEnds;
 
-      const generationId = fileGenerationId(file, checkpoint.generation);
+      const generationId = marksIdOf(file, checkpoint, checkpoint.generation);
       const outcome = segment.outcome;
       // The line quarantined as truncated when the file was sealed, read again by this segment: counted now as what it reads as.
       const tailRead = checkpoint.truncatedTail !== null && checkpoint.offset === checkpoint.truncatedTail.offset ? checkpoint.truncatedTail : null;

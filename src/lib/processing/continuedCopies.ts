@@ -1,0 +1,158 @@
+import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
+import { LOCAL_CONTAINER } from '../storage/fileName.js';
+import type { TableStore } from '../storage/TableStore.js';
+import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
+import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
+import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
+
+/**
+ * Whether a file's checkpoint has read nothing yet (none saved, or saved when the file was announced
+ * empty): only such a file can go on from a local copy read before it.
+ */
+export function readsFromStart(checkpoint: Checkpoint, saved: boolean): boolean {
+  if (!saved) return true;
+  return (
+    checkpoint.offset === 0 &&
+    checkpoint.generation === 0 &&
+    checkpoint.continues === null &&
+    checkpoint.startedGeneration === null &&
+    checkpoint.quarantineAttempt === null
+  );
+}
+
+export type Continuation = { kind: 'continues'; checkpoint: Checkpoint; copy: LogFileRef } | { kind: 'own' };
+
+/**
+ * A blob, or a file of a laid-out tree, read for the first time may be the file a local copy outside
+ * a tree was downloaded from (a lone `PT1H.json`), processed before it: that copy is known by its
+ * first bytes (`~local` names). When this file holds every byte the copy read (its first bytes and
+ * those before where its read stopped; every byte, while the copy is on this disk unchanged), it goes
+ * on from there under the copy's high-water marks, so each record is applied once between them.
+ * A blob that goes on from nothing is named by its first bytes (before it is read, so that a run
+ * stopped halfway has named it), so that a copy of it processed later is read under its name.
+ */
+export async function continuationOf(
+  source: LogSource,
+  tables: TableStore,
+  file: LogFileRef,
+  stat: LogFileStat,
+  checkpoint: Checkpoint,
+): Promise<Continuation> {
+  if (file.container === LOCAL_CONTAINER || stat.length === 0) return { kind: 'own' };
+  const head = await source.read(file, 0, Math.min(HEAD_BYTES, stat.length));
+  if (head.length === 0) return { kind: 'own' };
+  const first = firstNameKey(digestOf(head));
+  const names = await namesOf(tables, first);
+  const checkpoints = new CheckpointStore(tables);
+  for (const row of names) {
+    const copy = namedFileOf(row, file);
+    if (copy.container !== LOCAL_CONTAINER) continue;
+    const read = (await checkpoints.get(copy))?.checkpoint;
+    if (!read) {
+      // Named, and its read stopped before it saved anything (it may have written some partitions):
+      // a file that holds all of it, compared byte by byte on this disk, goes on under its marks from the start.
+      if (await heldWhole(source, copy, file, stat))
+        return { kind: 'continues', checkpoint: { ...checkpoint, continues: fromStartOf(checkpoint, copy) }, copy };
+      continue;
+    }
+    if (!continuable(read) || stat.length < read.offset) continue;
+    if ((await checkIdentity(source, file, read, stat, null, { checkHead: true })).kind !== 'same') continue;
+    if (!(await sameAsCopyOnDisk(source, copy, read, file))) continue;
+    return { kind: 'continues', checkpoint: await continuedFrom(source, file, stat, checkpoint, copy, read), copy };
+  }
+  // A laid-out local file is named after it is read, with the others of its run (localCopies.ts).
+  if (source.locationOf?.(file) === undefined && !names.some((row) => fileKey(namedFileOf(row, file)) === fileKey(file))) {
+    await nameBlob(tables, file, first, names.length === 0);
+  }
+  return { kind: 'own' };
+}
+
+/**
+ * A copy's read can be taken over when it read something and left nothing half done: no quarantine
+ * rows past its offset from a stopped read, no new generation under way.
+ */
+function continuable(read: Checkpoint): boolean {
+  if (read.offset === 0) return false;
+  if (read.quarantineAttempt !== null && read.quarantineAttempt.generation === read.generation && read.quarantineAttempt.end > read.offset) return false;
+  return read.startedGeneration === null || read.startedGeneration.generation <= read.generation;
+}
+
+/** While the copy is on this disk and still holds what its checkpoint read, every byte of it is compared. */
+async function sameAsCopyOnDisk(source: LogSource, copy: LogFileRef, read: Checkpoint, file: LogFileRef): Promise<boolean> {
+  if (source.locationOf?.(copy) === undefined) return true;
+  const copyStat = await source.stat(copy).catch(() => null);
+  if (!copyStat) return true;
+  const verdict = await checkIdentity(source, copy, read, copyStat, null, { checkHead: true }).catch(() => null);
+  if (verdict?.kind !== 'same') return true;
+  for (let start = 0; start < read.offset; start += COMPARED_BYTES) {
+    const end = Math.min(read.offset, start + COMPARED_BYTES);
+    const [theirs, mine] = await Promise.all([source.read(copy, start, end).catch(() => null), source.read(file, start, end)]);
+    // The copy became unreadable meanwhile: its first and last bytes, checked above, are what there is.
+    if (theirs === null || theirs.length !== end - start) return true;
+    if (!theirs.equals(mine)) return false;
+  }
+  return true;
+}
+
+const COMPARED_BYTES = 1024 * 1024;
+
+/** Whether the copy is on this disk and this file starts with every byte of it. */
+async function heldWhole(source: LogSource, copy: LogFileRef, file: LogFileRef, stat: LogFileStat): Promise<boolean> {
+  if (source.locationOf?.(copy) === undefined) return false;
+  const copyStat = await source.stat(copy).catch(() => null);
+  if (!copyStat || copyStat.length === 0 || copyStat.length > stat.length) return false;
+  for (let start = 0; start < copyStat.length; start += COMPARED_BYTES) {
+    const end = Math.min(copyStat.length, start + COMPARED_BYTES);
+    const [theirs, mine] = await Promise.all([source.read(copy, start, end).catch(() => null), source.read(file, start, end)]);
+    if (theirs === null || theirs.length !== end - start || !theirs.equals(mine)) return false;
+  }
+  return true;
+}
+
+function fromStartOf(checkpoint: Checkpoint, copy: LogFileRef): Checkpoint['continues'] {
+  return { generation: checkpoint.generation, container: copy.container, path: copy.path, fileGeneration: 0, offset: 0 };
+}
+
+/**
+ * The file's checkpoint going on where the copy's read stopped. A copy sealed inside its last line
+ * (a download taken mid-append) is gone on from that line's start: this file holds it whole.
+ */
+async function continuedFrom(
+  source: LogSource,
+  file: LogFileRef,
+  stat: LogFileStat,
+  checkpoint: Checkpoint,
+  copy: LogFileRef,
+  read: Checkpoint,
+): Promise<Checkpoint> {
+  const cut = read.truncatedTail !== null && read.truncatedTail.end === read.offset ? read.truncatedTail : null;
+  let position = { offset: read.offset, newlines: read.newlines, mode: read.mode };
+  let tail = { tailFingerprint: read.tailFingerprint, tailFingerprintLength: read.tailFingerprintLength };
+  if (cut !== null) {
+    position = { offset: cut.offset, newlines: cut.newlines, mode: cut.mode };
+    const before = await source.read(file, Math.max(0, cut.offset - TAIL_BYTES), cut.offset);
+    tail = { tailFingerprint: digestOf(before), tailFingerprintLength: before.length };
+  }
+  const headLength = Math.min(read.fingerprintLength, position.offset);
+  return {
+    ...checkpoint,
+    ...position,
+    ...tail,
+    fingerprint: headLength === read.fingerprintLength ? read.fingerprint : digestOf(await source.read(file, 0, headLength)),
+    fingerprintLength: headLength,
+    etag: stat.etag,
+    length: stat.length,
+    createdOn: stat.createdOn,
+    readFrom: source.locationOf?.(file) ?? null,
+    sealed: false,
+    continues: { generation: checkpoint.generation, container: copy.container, path: copy.path, fileGeneration: read.generation, offset: position.offset },
+  };
+}
+
+/** Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it. */
+async function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
+  const data = { path: file.path, container: file.container };
+  if (firstFree && (await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data })).committed) return;
+  // Taken (meanwhile, or before): a name of its own; one written by an earlier read of it stands.
+  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: `${first}|${digestOf(Buffer.from(fileKey(file)))}`, data });
+}

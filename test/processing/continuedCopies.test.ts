@@ -1,0 +1,137 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backfill } from '../../src/lib/processing/backfill.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { processLocalFiles, rememberLocalFiles } from '../../src/lib/processing/localCopies.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+
+async function processLocal(tables: TableStore, files: readonly string[]): Promise<number> {
+  const { settings, views, logger } = testDeps(tables);
+  const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, files, LOCAL_CONTAINER, {
+    category: 'RoomsOperational',
+  });
+  return results.reduce((sum, result) => sum + result.records, 0);
+}
+
+async function backfillAll(tables: TableStore, container: string): Promise<number> {
+  return (await backfill(testDeps(tables), { containers: [container], selection: {}, fileConcurrency: 4 })).records;
+}
+
+async function fileIn(dir: string, name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, text);
+  return file;
+}
+
+describe('a local copy outside a tree, processed before the file it was copied from', () => {
+  it('the laid-out file reads on from where the copy stopped: every record counts once, run after run', async () => {
+    const records = roomsRecords(30, 501);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const lone = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 18)));
+    const laidOut = await fileIn(dir, path.join('tree', 'insights-logs-roomsoperational', blobPath(3)), asJsonLines(records));
+    const tables = newTableStore();
+
+    expect(await processLocal(tables, [lone])).toBe(18);
+    expect(await processLocal(tables, [laidOut])).toBe(12);
+    expect(await processLocal(tables, [laidOut, lone])).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('the blob it was downloaded from, backfilled later, reads on from there; then grows, and only its new lines are read', async () => {
+    const records = roomsRecords(40, 502);
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(2), asJsonLines(records.slice(0, 25)));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const download = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 25)));
+    const tables = newTableStore();
+
+    expect(await processLocal(tables, [download])).toBe(25);
+    expect(await backfillAll(tables, container.containerName)).toBe(0);
+    await appendToBlob(container, blobPath(2), asJsonLines(records.slice(25)));
+    expect(await backfillAll(tables, container.containerName)).toBe(15);
+    expect(await processLocal(tables, [download])).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const checkpoint = (await new CheckpointStore(tables).get({ container: container.containerName, path: blobPath(2) }))?.checkpoint;
+    expect(checkpoint?.continues).toMatchObject({ container: LOCAL_CONTAINER, path: download, offset: Buffer.byteLength(asJsonLines(records.slice(0, 25))) });
+  });
+
+  it('a download cut inside its last line (quarantined as truncated) is gone on from that line: it counts once, from the blob', async () => {
+    const records = roomsRecords(12, 503);
+    const text = asJsonLines(records);
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(4), text);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const cutAt = Buffer.byteLength(asJsonLines(records.slice(0, 7))) + 40;
+    const download = await fileIn(dir, 'PT1H.json', text.slice(0, cutAt));
+    const tables = newTableStore();
+
+    expect(await processLocal(tables, [download])).toBe(7);
+    expect(await backfillAll(tables, container.containerName)).toBe(5);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a copy whose read stopped before it saved anything (partitions written, no checkpoint) is gone on from the start under its marks', async () => {
+    const records = roomsRecords(20, 504);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const lone = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 10)));
+    const laidOut = await fileIn(dir, path.join('tree', 'insights-logs-roomsoperational', blobPath(5)), asJsonLines(records));
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const source = new LocalLogSource();
+    const ref = source.register(lone);
+    await rememberLocalFiles(source, tables, [ref]);
+    // Its aggregates written, its checkpoint never saved: a read killed between the two.
+    const failingSave = Object.create(tables) as TableStore;
+    failingSave.writeConditional = async (table, partition, write) => {
+      if (table === 'Files' && partition === LOCAL_CONTAINER) throw new Error('killed before the checkpoint moved');
+      return tables.writeConditional(table, partition, write);
+    };
+    await expect(processFile(ref, { source, tables: failingSave, settings, views, logger }, { category: 'RoomsOperational' })).rejects.toThrow('killed');
+    expect(await new CheckpointStore(tables).get(ref)).toBeUndefined();
+
+    expect(await processLocal(tables, [laidOut])).toBe(20);
+    expect(await processLocal(tables, [lone])).toBe(10);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a file that starts and ends like the copy read but differs in between is its own', async () => {
+    const records = roomsRecords(24, 505);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const lone = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 12)));
+    // The same length, first and last bytes of the copy's (what fingerprints see), another duration in the middle.
+    const duration = (records[5] as { durationMs: number }).durationMs;
+    const changed = [...records.slice(0, 5), { ...records[5], durationMs: duration % 10 === 9 ? duration - 1 : duration + 1 }, ...records.slice(6)];
+    expect(asJsonLines(changed).length).toBe(asJsonLines(records).length);
+    const laidOut = await fileIn(dir, path.join('tree', 'insights-logs-roomsoperational', blobPath(6)), asJsonLines(changed));
+    const tables = newTableStore();
+
+    expect(await processLocal(tables, [lone])).toBe(12);
+    expect(await processLocal(tables, [laidOut])).toBe(24);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records.slice(0, 12), ...changed])));
+  });
+});
+
+describe('a blob read first, then a lone download of it', () => {
+  it('the download is read under the blob name: nothing counts again, a longer download adds only what the blob had not', async () => {
+    const records = roomsRecords(30, 507);
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(7), asJsonLines(records.slice(0, 20)));
+    const tables = newTableStore();
+    expect(await backfillAll(tables, container.containerName)).toBe(20);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    expect(await processLocal(tables, [await fileIn(dir, 'old/PT1H.json', asJsonLines(records.slice(0, 20)))])).toBe(0);
+    // Downloaded after the blob grew, before the app read on.
+    await appendToBlob(container, blobPath(7), asJsonLines(records.slice(20)));
+    expect(await processLocal(tables, [await fileIn(dir, 'new/PT1H.json', asJsonLines(records))])).toBe(10);
+    expect(await backfillAll(tables, container.containerName)).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+});
