@@ -5,7 +5,7 @@ import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
 import { publishCallContributions } from './publishCallContributions.js';
-import { CheckpointStore, fileGenerationId, type Checkpoint } from './checkpoints.js';
+import { CheckpointStore, fileGenerationId, marksIdOf, type Checkpoint } from './checkpoints.js';
 import { checkIdentity } from './fileIdentity.js';
 import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
@@ -84,6 +84,16 @@ export function hasCode(line: QuarantinedLine, code: string): boolean {
   return line.code === code || (line.codes ?? '').split(', ').some((part) => part.split(' ')[0] === code);
 }
 
+/**
+ * The id a quarantined line's own mark is made from: its file generation's marks id, which a file
+ * going on from a local copy shares with that copy (continuedCopies.ts), so the same line quarantined
+ * in both is applied once.
+ */
+async function lineMarksId(file: LogFileRef, generation: number, checkpoints: CheckpointStore): Promise<string> {
+  const checkpoint = (await checkpoints.get(file))?.checkpoint;
+  return checkpoint ? marksIdOf(file, checkpoint, generation) : fileGenerationId(file, generation);
+}
+
 /** A row written before runs existed: one line (or one record), applied under that line's own mark. */
 async function replayLine(
   line: QuarantinedLine,
@@ -113,7 +123,7 @@ async function replayLine(
     const refusedIn = line.code === STORAGE_REJECTED ? line.view : undefined;
     const views = refusedIn === undefined ? deps.views : deps.views.filter((view) => view.table === refusedIn);
     const applied = await applyExactlyOnce(deps.tables, views, records, {
-      fileId: `${fileGenerationId(file, line.generation)}.${refusedIn === undefined ? 'q' : 's'}${line.position}`,
+      fileId: `${await lineMarksId(file, line.generation, checkpoints)}.${refusedIn === undefined ? 'q' : 's'}${line.position}`,
       fileKey: `${line.container}/${line.path}`,
       concurrency: deps.settings.partitionConcurrency,
       onRefused: async (refused) => {
@@ -183,10 +193,11 @@ async function replayEntry(
     }
     return true;
   };
+  const marksId = await lineMarksId(file, entry.generation, checkpoints);
   const applyPending = async (): Promise<void> => {
     for (const record of pendingRecords) {
       await applyExactlyOnce(deps.tables, deps.views, [record], {
-        fileId: `${fileGenerationId(file, entry.generation)}.q${record.position}`,
+        fileId: `${marksId}.q${record.position}`,
         fileKey: `${entry.container}/${entry.path}`,
         concurrency: deps.settings.partitionConcurrency,
         // A view that refuses it gets an entry of its own, replayed into that view only.
