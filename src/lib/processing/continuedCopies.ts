@@ -2,7 +2,7 @@ import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../s
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
-import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
+import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 
 /**
@@ -84,29 +84,21 @@ async function sameAsCopyOnDisk(source: LogSource, copy: LogFileRef, read: Check
   if (!copyStat) return true;
   const verdict = await checkIdentity(source, copy, read, copyStat, null, { checkHead: true }).catch(() => null);
   if (verdict?.kind !== 'same') return true;
-  for (let start = 0; start < read.offset; start += COMPARED_BYTES) {
-    const end = Math.min(read.offset, start + COMPARED_BYTES);
-    const [theirs, mine] = await Promise.all([source.read(copy, start, end).catch(() => null), source.read(file, start, end)]);
-    // The copy became unreadable meanwhile: its first and last bytes, checked above, are what there is.
-    if (theirs === null || theirs.length !== end - start) return true;
-    if (!theirs.equals(mine)) return false;
-  }
-  return true;
+  // The copy unreadable meanwhile: its first and last bytes, checked above, are what there is.
+  return (await compareRange(copyBytes(source, copy), (start, end) => source.read(file, start, end), read.offset)) !== 'differ';
 }
 
-const COMPARED_BYTES = 1024 * 1024;
+/** The copy's bytes for a comparison; nothing when it cannot be read here. This file's read failing fails the run. */
+function copyBytes(source: LogSource, copy: LogFileRef): RangeReader {
+  return (start, end) => source.read(copy, start, end).catch(() => Buffer.alloc(0));
+}
 
 /** Whether the copy is on this disk and this file starts with every byte of it. */
 async function heldWhole(source: LogSource, copy: LogFileRef, file: LogFileRef, stat: LogFileStat): Promise<boolean> {
   if (source.locationOf?.(copy) === undefined) return false;
   const copyStat = await source.stat(copy).catch(() => null);
   if (!copyStat || copyStat.length === 0 || copyStat.length > stat.length) return false;
-  for (let start = 0; start < copyStat.length; start += COMPARED_BYTES) {
-    const end = Math.min(copyStat.length, start + COMPARED_BYTES);
-    const [theirs, mine] = await Promise.all([source.read(copy, start, end).catch(() => null), source.read(file, start, end)]);
-    if (theirs === null || theirs.length !== end - start || !theirs.equals(mine)) return false;
-  }
-  return true;
+  return (await compareRange(copyBytes(source, copy), (start, end) => source.read(file, start, end), copyStat.length)) === 'same';
 }
 
 function fromStartOf(checkpoint: Checkpoint, copy: LogFileRef): Checkpoint['continues'] {

@@ -135,13 +135,29 @@ async function startsCopyRead(source: LogSource, file: LogFileRef, checkpoint: C
   const copyStat = await copy.stat(file);
   if (!copyStat || copyStat.length < checkpoint.offset) return 'no';
   if ((await checkIdentity(copy, file, checkpoint, copyStat, null, { checkHead: true })).kind !== 'same') return 'no';
-  for (let at = 0; at < stat.length; at += COMPARED_CHUNK_BYTES) {
-    const end = Math.min(stat.length, at + COMPARED_CHUNK_BYTES);
-    const [mine, theirs] = await Promise.all([source.read(file, at, end), copy.read(file, at, end)]);
-    if (mine.length !== end - at) return 'unsure';
-    if (!mine.equals(theirs)) return 'no';
+  const compared = await compareRange(
+    (start, end) => source.read(file, start, end),
+    (start, end) => copy.read(file, start, end),
+    stat.length,
+  );
+  return compared === 'unreadable' ? 'unsure' : compared === 'same' ? 'yes' : 'no';
+}
+
+/** Reads bytes [start, end) of one side of a comparison. */
+export type RangeReader = (start: number, end: number) => Promise<Buffer>;
+
+/**
+ * Whether two files hold the same first `end` bytes, read a chunk at a time; `unreadable` when either
+ * gives fewer. A read that fails throws (a side whose failure means "cannot tell" says so by giving nothing).
+ */
+export async function compareRange(a: RangeReader, b: RangeReader, end: number): Promise<'same' | 'differ' | 'unreadable'> {
+  for (let start = 0; start < end; start += COMPARED_CHUNK_BYTES) {
+    const to = Math.min(end, start + COMPARED_CHUNK_BYTES);
+    const [first, second] = await Promise.all([a(start, to), b(start, to)]);
+    if (first.length !== to - start || second.length !== to - start) return 'unreadable';
+    if (!first.equals(second)) return 'differ';
   }
-  return 'yes';
+  return 'same';
 }
 
 const COMPARED_CHUNK_BYTES = 1024 * 1024;

@@ -5,7 +5,7 @@ import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
 import type { Checkpoint } from './checkpointRows.js';
 import { headKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 import { forEachConcurrently } from './concurrency.js';
-import { checkIdentity, digestOf, HEAD_BYTES, TAIL_BYTES } from './fileIdentity.js';
+import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 import { readingFamilyOf } from './readingOrder.js';
 
@@ -335,7 +335,7 @@ async function isCopyOf(source: LocalFiles, ref: LogFileRef, original: LogFileRe
   const theirs = await checkIdentity(source, original, checkpoint, theirStat, null, { checkHead: true }).catch(() => null);
   if (theirs?.kind !== 'same') return true;
   // Gone or unreadable since: its first and last bytes are all there is to go by.
-  return (await compareRange(source, original, ref, Math.min(checkpoint.offset, stat.length))) !== 'differ';
+  return (await compareRange(readerOf(source, original), readerOf(source, ref), Math.min(checkpoint.offset, stat.length))) !== 'differ';
 }
 
 /** Whether `original` is on this disk and starts with every byte of `file` (the same, or it grew since). */
@@ -343,28 +343,13 @@ async function holdsAllOf(source: LocalFiles, original: LogFileRef, file: LogFil
   const [theirs, mine] = await Promise.all([source.stat(original).catch(() => null), source.stat(file).catch(() => null)]);
   if (!theirs || !mine || mine.length === 0 || theirs.length < mine.length) return false;
   // Gone or unreadable here: not a copy to read under its name.
-  return (await compareRange(source, original, file, mine.length)) === 'same';
+  return (await compareRange(readerOf(source, original), readerOf(source, file), mine.length)) === 'same';
 }
 
-/** Whether two files hold the same first `end` bytes, read a chunk at a time; `unreadable` when either cannot give them all. */
-async function compareRange(source: LogSource, a: LogFileRef, b: LogFileRef, end: number): Promise<'same' | 'differ' | 'unreadable'> {
-  for (let start = 0; start < end; start += COMPARE_CHUNK_BYTES) {
-    const to = Math.min(end, start + COMPARE_CHUNK_BYTES);
-    let chunks: Buffer[];
-    try {
-      chunks = await Promise.all([source.read(a, start, to), source.read(b, start, to)]);
-    } catch {
-      return 'unreadable';
-    }
-    const [first, second] = chunks as [Buffer, Buffer];
-    if (first.length !== to - start || second.length !== to - start) return 'unreadable';
-    if (!first.equals(second)) return 'differ';
-  }
-  return 'same';
+/** A file's bytes for a comparison; nothing when it cannot be read here (gone, no permission): not a copy to go by. */
+function readerOf(source: LogSource, file: LogFileRef): RangeReader {
+  return (start, end) => source.read(file, start, end).catch(() => Buffer.alloc(0));
 }
-
-/** Bytes compared at a time when a copy is checked against its original on disk. */
-const COMPARE_CHUNK_BYTES = 1024 * 1024;
 
 /** Bytes whose digest groups new files that may be copies of each other within one run. */
 const START_BYTES = 4096;
