@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
-import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { CheckpointStore, freshCheckpoint } from '../../src/lib/processing/checkpoints.js';
 import { processLocalFiles, rememberLocalFiles } from '../../src/lib/processing/localCopies.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
@@ -101,6 +101,31 @@ describe('a local copy outside a tree, processed before the file it was copied f
 
     expect(await processLocal(tables, [laidOut])).toBe(20);
     expect(await processLocal(tables, [lone])).toBe(10);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('goes on from the copy when another run registered the file (announced empty) just before the continuation was saved', async () => {
+    const records = roomsRecords(30, 509);
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(9), asJsonLines(records));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const download = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 16)));
+    const tables = newTableStore();
+    expect(await processLocal(tables, [download])).toBe(16);
+
+    const file = { container: container.containerName, path: blobPath(9) };
+    const racing = Object.create(tables) as TableStore;
+    let raced = false;
+    racing.writeConditional = async (table, partition, write) => {
+      if (table === 'Files' && partition === file.container && !raced) {
+        raced = true;
+        expect(await new CheckpointStore(tables).save(freshCheckpoint(file, Date.now()), undefined)).toBe(true);
+      }
+      return tables.writeConditional(table, partition, write);
+    };
+    const result = await processFile(file, { ...testDeps(tables), tables: racing });
+    expect(raced).toBe(true);
+    expect(result.records).toBe(14);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 

@@ -187,8 +187,12 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           copy: fileName(continuation.copy),
           offset: continuation.checkpoint.offset,
         });
-        // Saved, then looked at again as the row now stands (another run may have saved first).
-        await checkpoints.save(continuation.checkpoint, loaded?.etag);
+        // Saved, then looked at again as the row now stands. Another run saved first: looked for again,
+        // a few times, as that row says (it may have registered the file, not read it).
+        if (!(await checkpoints.save(continuation.checkpoint, loaded?.etag))) {
+          lookedForCopy = false;
+          if (++unsure > MAX_UNSURE) break;
+        }
         continue;
       }
     }
