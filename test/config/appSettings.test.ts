@@ -54,6 +54,18 @@ describe('readAppSettings', () => {
     );
   });
 
+  it('reads the timer schedule as the host does (six or five NCRONTAB fields, or a time span), an empty one as the default, and names a typo', () => {
+    for (const schedule of ['0 */5 * * * *', '*/1 * * * *', '0 30 9 * Jan Mon', '00:05:00', '1.00:00:00']) {
+      expect(readAppSettings({ ACS_LOGS_TAIL_SCHEDULE: schedule }).tailSchedule).toBe(schedule);
+    }
+    expect(readAppSettings({ ACS_LOGS_TAIL_SCHEDULE: '' }).tailSchedule).toBe('0 */1 * * * *');
+    for (const schedule of ['every minute', '0 */5 * * *  * *', '5m', '0 */5 * * * * 2026']) {
+      expect(() => readAppSettings({ ACS_LOGS_TAIL_SCHEDULE: schedule })).toThrow(
+        `ACS_LOGS_TAIL_SCHEDULE must be an NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}, such as "0 */5 * * * *") or a time span such as "00:05:00", got "${schedule}"`,
+      );
+    }
+  });
+
   it('reads a container setting, and an empty one as the default', () => {
     const settings = readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'usage-logs-2024', ACS_LOGS_CONTAINER_ROOMS: '' });
     expect([settings.containers.Usage, settings.containers.RoomsOperational]).toEqual(['usage-logs-2024', 'insights-logs-roomsoperational']);

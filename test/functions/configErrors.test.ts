@@ -117,6 +117,36 @@ describe('what an invocation says when a setting cannot work', () => {
     expect(readableFailure(own)).toBe(own);
   });
 
+  it('an identity endpoint or account name that cannot work is named with what it should be, not "Invalid URL" on every invocation', () => {
+    const tables = { AggregatesStorage: azuriteConnectionString() };
+    for (const [env, expected] of [
+      [
+        { LogsStorage__blobServiceUri: 'mystorageaccount.blob.core.windows.net' },
+        /^setting LogsStorage__blobServiceUri must be the blob service's URL, such as https:/,
+      ],
+      [{ LogsStorage__serviceUri: 'https://my account.blob.core.windows.net' }, /^setting LogsStorage__serviceUri must be the blob service's URL/],
+      [{ LogsStorage__serviceUri: 'ftp://account.blob.core.windows.net' }, /^setting LogsStorage__serviceUri must be the blob service's URL/],
+      [
+        { LogsStorage__accountName: 'My_Account' },
+        /^setting LogsStorage__accountName must be a storage account name \(3 to 24 lower-case letters and digits\), got "My_Account"$/,
+      ],
+      [
+        { LogsStorage__accountName: 'account', LogsStorage__credential: 'password' },
+        /^setting LogsStorage__credential must be managedidentity \(or left out\), got "password"$/,
+      ],
+    ] as const) {
+      expect(() => createRuntime({ ...tables, ...env }), JSON.stringify(env)).toThrow(expected);
+    }
+    // What works: an endpoint, an account name, the one credential the host knows, in any case.
+    for (const env of [
+      { LogsStorage__blobServiceUri: 'https://account.blob.core.windows.net' },
+      { LogsStorage__serviceUri: 'http://127.0.0.1:10000/devstoreaccount1' },
+      { LogsStorage__accountName: 'account1', LogsStorage__credential: 'ManagedIdentity', LogsStorage__clientId: '00000000-0000-0000-0000-000000000000' },
+    ]) {
+      expect(createRuntime({ ...tables, ...env }).settings.logsConnection).toBe('LogsStorage');
+    }
+  });
+
   it('a setting that is not a connection string is named, its value never shown', () => {
     const env = { LogsStorage: 'not a connection string s3cr3t', AggregatesStorage: azuriteConnectionString() };
     expect(() => createRuntime(env)).toThrow(/^setting LogsStorage is not a storage connection string: expected AccountName=/);

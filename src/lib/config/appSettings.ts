@@ -105,7 +105,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       CallDiagnosticsUpdates: containerName(env, SETTING.containerCallDiagnosticsUpdates, DEFAULT_CONTAINERS.CallDiagnosticsUpdates),
     },
     tablePrefix,
-    tailSchedule: env[SETTING.tailSchedule] ?? '0 */1 * * * *',
+    tailSchedule: timerSchedule(env, SETTING.tailSchedule, '0 */1 * * * *'),
     sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
     fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256, MAX_FILE_CONCURRENCY),
     memory,
@@ -117,6 +117,23 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     }),
   };
+}
+
+/**
+ * A timer schedule as the Functions host reads it: NCRONTAB of six fields (with seconds) or five, or
+ * a time span (`hh:mm:ss`, `d.hh:mm:ss`). Checked by its shape only, so that a typo is named here
+ * rather than by a host that cannot load the timer.
+ */
+function timerSchedule(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
+  const value = (env[name] ?? '').trim();
+  if (value === '') return fallback;
+  const fields = value.split(/\s+/);
+  const cron = (fields.length === 5 || fields.length === 6) && fields.every((field) => /^[0-9A-Za-z*/,?-]+$/.test(field));
+  if (cron || /^(\d+\.)?\d{1,2}:\d{2}(:\d{2})?$/.test(value)) return value;
+  throw new SettingError(
+    name,
+    `${name} must be an NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}, such as "0 */5 * * * *") or a time span such as "00:05:00", got "${env[name]}"`,
+  );
 }
 
 /** Azure's rule for blob container names. */

@@ -18,19 +18,51 @@ export function resolveConnection(name: string, service: Service, env: NodeJS.Pr
     checkConnectionString(name, connectionString);
     return { kind: 'connectionString', connectionString };
   }
-  const endpoint =
-    env[`${name}__${service}ServiceUri`] ??
-    env[`${name}__serviceUri`] ??
-    (env[`${name}__accountName`] ? `https://${env[`${name}__accountName`]}.${service}.core.windows.net` : undefined);
+  const endpoint = endpointOf(name, service, env);
   if (!endpoint) {
     throw new Error(`connection "${name}" is not configured: set ${name} or ${name}__${service}ServiceUri`);
   }
   return { kind: 'identity', endpoint, credential: credentialFor(name, env) };
 }
 
+/** The endpoint the settings name, checked: a bad one fails every request with "Invalid URL", naming nothing. */
+function endpointOf(name: string, service: Service, env: NodeJS.ProcessEnv): string | undefined {
+  for (const setting of [`${name}__${service}ServiceUri`, `${name}__serviceUri`]) {
+    const value = env[setting];
+    if (value === undefined) continue;
+    if (!isServiceUri(value)) {
+      throw new ConfigurationError(
+        `setting ${setting} must be the ${service} service's URL, such as https://<account>.${service}.core.windows.net, got "${value}"`,
+      );
+    }
+    return value;
+  }
+  const account = env[`${name}__accountName`];
+  if (account === undefined || account === '') return undefined;
+  if (!/^[a-z0-9]{3,24}$/.test(account)) {
+    throw new ConfigurationError(`setting ${name}__accountName must be a storage account name (3 to 24 lower-case letters and digits), got "${account}"`);
+  }
+  return `https://${account}.${service}.core.windows.net`;
+}
+
+function isServiceUri(value: string): boolean {
+  if (/\s/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
 function credentialFor(name: string, env: NodeJS.ProcessEnv): TokenCredential {
   const clientId = env[`${name}__clientId`];
-  if ((env[`${name}__credential`] ?? '').toLowerCase() === 'managedidentity') {
+  const credential = env[`${name}__credential`];
+  if (credential !== undefined && credential !== '' && credential.toLowerCase() !== 'managedidentity') {
+    // The Functions host knows this one value; anything else would sign in some other way without a word.
+    throw new ConfigurationError(`setting ${name}__credential must be managedidentity (or left out), got "${credential}"`);
+  }
+  if (credential?.toLowerCase() === 'managedidentity') {
     return clientId ? new ManagedIdentityCredential({ clientId }) : new ManagedIdentityCredential();
   }
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
