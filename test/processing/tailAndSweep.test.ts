@@ -3,7 +3,7 @@ import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
-import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
+import { handleAnnouncedBlob, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -31,6 +31,33 @@ describe('tail and sweep', () => {
     expect(first).toMatchObject({ tailed: 1, records: 40, sweepRan: true });
     expect(second).toMatchObject({ tailed: 1, records: 50, sweepRan: false });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a blob announced under a spelling with ./ or ../ segments is the blob of the name they resolve to: read once with the sweep', async () => {
+    const records = roomsRecords(12, 36);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    const path = blobPath(1);
+    await appendToBlob(container, path, asJsonLines(records));
+    const [first, ...rest] = path.split('/');
+    await handleAnnouncedBlob(`${container.containerName}/${first}/./${rest.join('/')}`, deps);
+    await handleAnnouncedBlob(`${container.containerName}/${first}/x/../${rest.join('/')}`, deps);
+    const swept = await tailAndSweep(deps, {
+      containers: [container.containerName],
+      sweepIntervalMs: 0,
+      fileConcurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    expect(swept.records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const names: string[] = [];
+    for await (const checkpoint of new CheckpointStore(tables).listAll(container.containerName)) names.push(checkpoint.path);
+    expect(names).toEqual([path]);
+    // Spelled as the URL storage reads resolves it.
+    for (const spelled of ['a/./b', 'a/../b', './a', 'a/b/.', 'a/b/..', 'a/.b/c', 'a/b..', 'x/./y/../z/PT1H.json']) {
+      expect(withoutDotSegments(spelled), spelled).toBe(new URL(`http://host/container/${spelled}`).pathname.slice('/container/'.length));
+    }
   });
 
   it('sweeps up blobs no event announced, and seals files whose hour is long over', async () => {

@@ -41,5 +41,27 @@ export function parseBlobTrigger(blobTrigger: string): LogFileRef {
   if (slash <= 0 || slash === blobTrigger.length - 1) {
     throw new Error(`blob trigger path must be "container/blob", got "${blobTrigger}"`);
   }
-  return { container: blobTrigger.slice(0, slash), path: blobTrigger.slice(slash + 1) };
+  return { container: blobTrigger.slice(0, slash), path: withoutDotSegments(blobTrigger.slice(slash + 1)) };
+}
+
+/**
+ * The blob's name as storage resolves the URL it is read by: `./` and `../` segments are resolved
+ * there (`a/./b` reads `a/b`), so a blob announced under such a spelling is the blob of that name,
+ * not a second file whose records would count again.
+ */
+export function withoutDotSegments(path: string): string {
+  if (!/(^|\/)\.\.?(\/|$)/.test(path)) return path;
+  const kept: string[] = [];
+  const segments = path.split('/');
+  segments.forEach((segment, i) => {
+    const last = i === segments.length - 1;
+    if (segment === '.' || segment === '..') {
+      if (segment === '..') kept.pop();
+      // A dot segment at the end leaves the name ending in `/`, as the URL does.
+      if (last) kept.push('');
+      return;
+    }
+    kept.push(segment);
+  });
+  return kept.join('/');
 }
