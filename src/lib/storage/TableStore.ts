@@ -7,6 +7,7 @@ import { boundedKey } from './keys.js';
 import { storageAgentFor } from './boundedSockets.js';
 // Every write here is conditional (ETag or create) or idempotent (upsert): safe to send again after a cut.
 import { againIfCut as withNetworkRetry } from './retryOnCut.js';
+import { tryTimeout } from './tryTimeout.js';
 import { retriesGivenUp } from './retriesGivenUp.js';
 import { readRowsByPages, type QueryPage } from './readRows.js';
 import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, operationBytesOf, splitLongStrings, StorageRefusedError } from './limits.js';
@@ -56,6 +57,8 @@ export interface TableStoreOptions {
   retry?: StorageRetry;
   /** Once aborted, a request whose attempt failed is not tried again (retriesGivenUp.ts): a stop does not wait out an outage. */
   giveUpRetries?: AbortSignal;
+  /** How long one attempt may wait for an answer (tryTimeout.ts); the defaults unless given. */
+  tryTimeoutMs?: { read: number; write: number };
 }
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
@@ -147,6 +150,8 @@ export class AzureTableStore implements TableStore {
                 { policy: this.givenUp.perRetry, position: 'perRetry' as const },
               ]
             : []),
+          // Last, so nearest the socket: the policies above see a timed-out attempt as a failed one.
+          { policy: tryTimeout(this.options.tryTimeoutMs), position: 'perRetry' as const },
         ],
       };
       client =
