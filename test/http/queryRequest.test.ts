@@ -46,6 +46,11 @@ describe('parseQueryRequest', () => {
       from: '2024-05-25T02:00:00.000Z',
       to: '2024-05-25T08:00:00.500Z',
     });
+    // An offset of hours alone, as the CLI takes it.
+    expect(ok('rooms', 'from=2024-05-25T04:00+05&to=2024-05-25T09:00:00+05').filters).toMatchObject({
+      from: '2024-05-24T23:00:00.000Z',
+      to: '2024-05-25T04:00:00.000Z',
+    });
   });
 
   it('ignores the function key parameter `code`, and treats an empty continuation token as the first page', () => {

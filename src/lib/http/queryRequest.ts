@@ -165,7 +165,7 @@ function parameterProblems(params: URLSearchParams): ErrorDetail[] {
  * `...04:00 02:00`. A space right after a time and before a zone offset can mean nothing else.
  */
 function restorePlus(value: string | undefined): string | undefined {
-  return value?.replace(/^(\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2}\s*)$/i, '$1+$2');
+  return value?.replace(/^(\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?\s*)$/i, '$1+$2');
 }
 
 /**
