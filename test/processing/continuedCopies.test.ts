@@ -129,6 +129,21 @@ describe('a local copy outside a tree, processed before the file it was copied f
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('only one blob goes on from a copy: a second blob of the same bytes (copied within the log containers) counts as its own, none of it lost', async () => {
+    const records = roomsRecords(20, 510);
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(10), asJsonLines(records));
+    await appendToBlob(container, `copied/${blobPath(10)}`, asJsonLines(records));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const download = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 9)));
+    const tables = newTableStore();
+
+    expect(await processLocal(tables, [download])).toBe(9);
+    expect(await backfillAll(tables, container.containerName)).toBe(11 + 20);
+    expect(await backfillAll(tables, container.containerName)).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records])));
+  });
+
   it('a file that starts and ends like the copy read but differs in between is its own', async () => {
     const records = roomsRecords(24, 505);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));

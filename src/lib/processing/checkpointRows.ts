@@ -132,5 +132,9 @@ export const sweepStateRowSchema = z.object({
 
 export type SweepStateRow = z.output<typeof sweepStateRowSchema>;
 
-/** A local file's name by the digest of its first bytes (Files table, partition `~local`, row = digest). */
-export const localContentRowSchema = z.object({ path: z.string(), container: z.string().optional() });
+/**
+ * A local file's name by the digest of its first bytes (Files table, partition `~local`, row = digest).
+ * `continuedBy`: the blob or laid-out file (`container/path`) that went on from this local file's
+ * read (continuedCopies.ts); only one may, so that a second blob with the same bytes counts as its own.
+ */
+export const localContentRowSchema = z.object({ path: z.string(), container: z.string().optional(), continuedBy: z.string().optional() });

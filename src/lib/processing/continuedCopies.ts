@@ -1,7 +1,9 @@
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
-import type { TableStore } from '../storage/TableStore.js';
+import type { StoredRow, TableStore } from '../storage/TableStore.js';
+import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
+import { localContentRowSchema } from './checkpointRows.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 
@@ -51,13 +53,15 @@ export async function continuationOf(
     if (!read) {
       // Named, and its read stopped before it saved anything (it may have written some partitions):
       // a file that holds all of it, compared byte by byte on this disk, goes on under its marks from the start.
-      if (await heldWhole(source, copy, file, stat))
+      if ((await heldWhole(source, copy, file, stat)) && (await claimed(tables, row, file))) {
         return { kind: 'continues', checkpoint: { ...checkpoint, continues: fromStartOf(checkpoint, copy) }, copy };
+      }
       continue;
     }
     if (!continuable(read) || stat.length < read.offset) continue;
     if ((await checkIdentity(source, file, read, stat, null, { checkHead: true })).kind !== 'same') continue;
     if (!(await sameAsCopyOnDisk(source, copy, read, file))) continue;
+    if (!(await claimed(tables, row, file))) continue;
     return { kind: 'continues', checkpoint: await continuedFrom(source, file, stat, checkpoint, copy, read), copy };
   }
   // A laid-out local file is named after it is read, with the others of its run (localCopies.ts).
@@ -139,6 +143,23 @@ async function continuedFrom(
     sealed: false,
     continues: { generation: checkpoint.generation, container: copy.container, path: copy.path, fileGeneration: read.generation, offset: position.offset },
   };
+}
+
+/**
+ * Whether this file may go on from the local copy a name row names: the first to claim it (in the row,
+ * under its ETag) does; another with the same bytes (a blob copied within the log containers) is a
+ * file of its own, whose records count again, and none of them is skipped under marks that another
+ * already moved.
+ */
+async function claimed(tables: TableStore, row: StoredRow, file: LogFileRef): Promise<boolean> {
+  const named = parseStoredRow(localContentRowSchema, FILES_TABLE, row);
+  if (named.continuedBy !== undefined) return named.continuedBy === fileKey(file);
+  const data = { ...named, continuedBy: fileKey(file) };
+  const outcome = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'replace', rowKey: row.rowKey, etag: row.etag, data });
+  if (outcome.committed) return true;
+  // Changed meanwhile (claimed by another file, or by another run of this one): as it now stands.
+  const now = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, row.rowKey);
+  return now !== undefined && parseStoredRow(localContentRowSchema, FILES_TABLE, now).continuedBy === fileKey(file);
 }
 
 /** Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it. */
