@@ -144,6 +144,20 @@ describe('a local copy outside a tree, processed before the file it was copied f
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records])));
   });
 
+  it("downloads saved over each other at one path (hour after hour): each hour's blob goes on from what its download read", async () => {
+    const hours = [0, 1, 2].map((hour) => roomsRecords(15, 520 + hour));
+    const container = await newContainer();
+    for (const [hour, records] of hours.entries()) await appendToBlob(container, blobPath(hour), asJsonLines(records));
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    const tables = newTableStore();
+    for (const records of hours) {
+      const download = await fileIn(dir, 'PT1H.json', asJsonLines(records.slice(0, 10)));
+      expect(await processLocal(tables, [download])).toBe(10);
+    }
+    expect(await backfillAll(tables, container.containerName)).toBe(3 * 5);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(hours.flat())));
+  });
+
   it('a file that starts and ends like the copy read but differs in between is its own', async () => {
     const records = roomsRecords(24, 505);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));

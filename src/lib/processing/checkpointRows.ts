@@ -137,4 +137,37 @@ export type SweepStateRow = z.output<typeof sweepStateRowSchema>;
  * `continuedBy`: the blob or laid-out file (`container/path`) that went on from this local file's
  * read (continuedCopies.ts); only one may, so that a second blob with the same bytes counts as its own.
  */
-export const localContentRowSchema = z.object({ path: z.string(), container: z.string().optional(), continuedBy: z.string().optional() });
+export const localContentRowSchema = z.object({
+  path: z.string(),
+  container: z.string().optional(),
+  continuedBy: z.string().optional(),
+  /**
+   * What the named file's read of these bytes came to, kept when the file was replaced (a download
+   * saved over it): its checkpoint then holds the new content, and a blob of these bytes goes on from this.
+   */
+  replacedRead: storedJson(
+    z
+      .object({
+        generation: count,
+        offset: count,
+        newlines: count,
+        mode: z.enum(FRAMING_MODES),
+        fingerprint: z.string(),
+        fingerprintLength: count,
+        tailFingerprint: z.string(),
+        tailFingerprintLength: count,
+        truncatedTail: truncatedTailSchema.nullable(),
+      })
+      .nullable(),
+    null,
+  ).default(null),
+});
+
+export type LocalContentRow = z.output<typeof localContentRowSchema>;
+export type ReplacedRead = NonNullable<LocalContentRow['replacedRead']>;
+
+/** The row a name is stored as. */
+export function localContentRowData(row: LocalContentRow): Record<string, unknown> {
+  const { replacedRead, ...rest } = row;
+  return { ...rest, replacedRead: replacedRead === null ? '' : JSON.stringify(replacedRead) };
+}

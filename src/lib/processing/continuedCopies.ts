@@ -3,7 +3,7 @@ import { LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
-import { localContentRowSchema } from './checkpointRows.js';
+import { localContentRowData, localContentRowSchema, type ReplacedRead } from './checkpointRows.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 
@@ -49,7 +49,7 @@ export async function continuationOf(
   for (const row of names) {
     const copy = namedFileOf(row, file);
     if (copy.container !== LOCAL_CONTAINER) continue;
-    const read = (await checkpoints.get(copy))?.checkpoint;
+    const read = readOf((await checkpoints.get(copy))?.checkpoint, parseStoredRow(localContentRowSchema, FILES_TABLE, row).replacedRead);
     if (!read) {
       // Named, and its read stopped before it saved anything (it may have written some partitions):
       // a file that holds all of it, compared byte by byte on this disk, goes on under its marks from the start.
@@ -69,6 +69,49 @@ export async function continuationOf(
     await nameBlob(tables, file, first, names.length === 0);
   }
   return { kind: 'own' };
+}
+
+/**
+ * What the copy's read of these bytes came to: its checkpoint, or, once the copy was replaced (a
+ * download saved over it), the read its name row kept from before.
+ */
+function readOf(saved: Checkpoint | undefined, replaced: ReplacedRead | null): Checkpoint | undefined {
+  if (saved === undefined || replaced === null || replaced.generation >= saved.generation) return saved;
+  return { ...saved, ...replaced, earlierEnds: [], sealed: true, quarantineAttempt: null, startedGeneration: null, continues: null };
+}
+
+/**
+ * Keeps, in the name row of a local file's first bytes, what its read came to before it was replaced
+ * (a download saved over an earlier one): a blob of the earlier bytes, read later, goes on from there
+ * instead of counting them again. Only a file read from its first 256 bytes has such a name.
+ */
+export async function keepReplacedRead(tables: TableStore, file: LogFileRef, read: Checkpoint): Promise<void> {
+  if (file.container !== LOCAL_CONTAINER || read.offset === 0 || read.fingerprintLength !== HEAD_BYTES) return;
+  const first = firstNameKey(read.fingerprint);
+  for (const row of await namesOf(tables, first)) {
+    const named = parseStoredRow(localContentRowSchema, FILES_TABLE, row);
+    if (named.container !== undefined && named.container !== LOCAL_CONTAINER) continue;
+    if (named.path !== file.path || (named.replacedRead !== null && named.replacedRead.generation >= read.generation)) continue;
+    const replacedRead: ReplacedRead = {
+      generation: read.generation,
+      offset: read.offset,
+      newlines: read.newlines,
+      mode: read.mode,
+      fingerprint: read.fingerprint,
+      fingerprintLength: read.fingerprintLength,
+      tailFingerprint: read.tailFingerprint,
+      tailFingerprintLength: read.tailFingerprintLength,
+      truncatedTail: read.truncatedTail,
+    };
+    // Lost to another run doing the same: its row says the same.
+    await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
+      op: 'replace',
+      rowKey: row.rowKey,
+      etag: row.etag,
+      data: localContentRowData({ ...named, replacedRead }),
+    });
+    return;
+  }
 }
 
 /**
@@ -154,7 +197,7 @@ async function continuedFrom(
 async function claimed(tables: TableStore, row: StoredRow, file: LogFileRef): Promise<boolean> {
   const named = parseStoredRow(localContentRowSchema, FILES_TABLE, row);
   if (named.continuedBy !== undefined) return named.continuedBy === fileKey(file);
-  const data = { ...named, continuedBy: fileKey(file) };
+  const data = localContentRowData({ ...named, continuedBy: fileKey(file) });
   const outcome = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'replace', rowKey: row.rowKey, etag: row.etag, data });
   if (outcome.committed) return true;
   // Changed meanwhile (claimed by another file, or by another run of this one): as it now stands.

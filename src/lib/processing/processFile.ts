@@ -9,7 +9,7 @@ import { fileKey } from '../storage/LogSource.js';
 import { fileName, LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, freshCheckpoint, marksIdOf, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
-import { continuationOf, readsFromStart } from './continuedCopies.js';
+import { continuationOf, keepReplacedRead, readsFromStart } from './continuedCopies.js';
 import { EarlierQuarantine } from './earlierQuarantine.js';
 import {
   checkIdentity,
@@ -246,6 +246,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           if (++unsure > MAX_UNSURE) break;
           continue;
         }
+        await keepReplacedRead(deps.tables, file, checkpoint);
         deps.logger.warn('file replaced: bytes already read changed; reading it again as a new generation', {
           file: shownName,
           because: identity.because,
