@@ -13,12 +13,10 @@ export interface BlobRetry {
   maxTries: number;
   retryDelayInMs: number;
   maxRetryDelayInMs: number;
-  /** How long one attempt may wait for storage's answer: an endpoint that never answers does not hold a read forever. */
-  tryTimeoutInMs?: number;
 }
 
-/** Rides out about 30 s of throttling or a restarting account before a read fails; an attempt of a 1 MiB read gets a minute. */
-export const DEFAULT_BLOB_RETRY: BlobRetry = { maxTries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000, tryTimeoutInMs: 60_000 };
+/** Rides out about 30 s of throttling or a restarting account before a read fails. */
+export const DEFAULT_BLOB_RETRY: BlobRetry = { maxTries: 6, retryDelayInMs: 200, maxRetryDelayInMs: 8000 };
 
 /** Each request through the process's storage agent: at most MAX_STORAGE_SOCKETS connections to the endpoint (boundedSockets.ts). */
 const boundedSockets: RequestPolicyFactory = {

@@ -9,21 +9,38 @@ import { RestError, type PipelinePolicy } from '@azure/core-rest-pipeline';
 export const TRY_TIMEOUT_MS = { read: 15_000, write: 60_000 };
 
 /**
- * Per attempt (inside the retry policy): a request without a timeout of its own gets one, and an
- * attempt that ran out of it fails as a timed-out connection (ETIMEDOUT), which the retry policy
- * tries again and the errors count as storage unavailable. An abort by the caller stays an abort.
+ * Per attempt (inside the retry policy): an attempt that gets no answer in time is aborted and fails
+ * as a timed-out connection (ETIMEDOUT), which the retry policy tries again and the errors count as
+ * storage unavailable. An abort by the caller stays an abort. The timer is the policy's own, cleared
+ * however the attempt ends and never holding the process open (the HTTP client's `timeout` is left
+ * running when a connection is refused).
  */
 export function tryTimeout(limits: { read: number; write: number } = TRY_TIMEOUT_MS): PipelinePolicy {
   return {
     name: 'acsLogsTryTimeout',
     async sendRequest(request, next) {
       const limit = request.method === 'GET' || request.method === 'HEAD' ? limits.read : limits.write;
-      if (!(request.timeout > 0)) request.timeout = limit;
+      const callers = request.abortSignal;
+      const attempt = new AbortController();
+      let timedOut = false;
+      const onCallerAbort = (): void => attempt.abort();
+      if (callers?.aborted === true) attempt.abort();
+      callers?.addEventListener('abort', onCallerAbort, { once: true });
+      const timer = setTimeout(() => {
+        timedOut = true;
+        attempt.abort();
+      }, limit);
+      timer.unref();
+      request.abortSignal = attempt.signal;
       try {
         return await next(request);
       } catch (error) {
-        if ((error as Error | undefined)?.name !== 'AbortError' || request.abortSignal?.aborted === true) throw error;
-        throw new RestError(`no answer from storage within ${request.timeout / 1000} s`, { code: 'ETIMEDOUT', request });
+        if (!timedOut || callers?.aborted === true) throw error;
+        throw new RestError(`no answer from storage within ${limit / 1000} s`, { code: 'ETIMEDOUT', request });
+      } finally {
+        clearTimeout(timer);
+        callers?.removeEventListener('abort', onCallerAbort);
+        request.abortSignal = callers;
       }
     },
   };
