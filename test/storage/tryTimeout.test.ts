@@ -4,6 +4,7 @@ import { handleQuery } from '../../src/lib/http/handlers.js';
 import { SharedEvaluations } from '../../src/lib/http/sharedEvaluations.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import { AbortableReads } from '../../src/lib/storage/abortableReads.js';
+import { BlobLogSource } from '../../src/lib/storage/BlobLogSource.js';
 import { classifyError } from '../../src/lib/storage/errors.js';
 import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
 import { newTableStore, uniquePrefix } from '../support/storage.js';
@@ -55,6 +56,31 @@ describe('storage that takes the connection and never answers', () => {
     expect(classifyError(error)).toMatchObject({ kind: 'transient', code: 'ETIMEDOUT' });
     // Creating the table is the first request (tried three times); the read is not sent after it failed.
     expect(connections - before).toBeGreaterThanOrEqual(3);
+  });
+
+  it('a blob read fails after its attempts time out, as storage unavailable', async () => {
+    const source = new BlobLogSource(
+      {
+        kind: 'connectionString',
+        connectionString:
+          'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;' +
+          'AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;' +
+          `BlobEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`,
+      },
+      { maxTries: 2, retryDelayInMs: 10, maxRetryDelayInMs: 10, tryTimeoutMs: { read: 300, write: 300 } },
+    );
+    const started = Date.now();
+    for (const attempt of [
+      () => source.read({ container: 'insights-logs-usage', path: 'a/PT1H.json' }, 0, 10),
+      () => source.stat({ container: 'insights-logs-usage', path: 'a/PT1H.json' }),
+    ]) {
+      const error = await attempt().then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      expect(classifyError(error)).toMatchObject({ kind: 'transient', code: 'ETIMEDOUT' });
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it('a read in flight stops being waited for as soon as its signal aborts, a query too', async () => {

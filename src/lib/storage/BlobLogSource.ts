@@ -5,6 +5,7 @@ import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { againIfCut, blobReadWasCut } from './retryOnCut.js';
 import { retriesGivenUp } from './retriesGivenUp.js';
+import { tryTimeout } from './tryTimeout.js';
 
 export type BlobConnection = { kind: 'connectionString'; connectionString: string } | { kind: 'identity'; endpoint: string; credential: TokenCredential };
 
@@ -13,6 +14,8 @@ export interface BlobRetry {
   maxTries: number;
   retryDelayInMs: number;
   maxRetryDelayInMs: number;
+  /** How long an attempt may wait for the answer's first bytes (a ranged read's body then streams); BLOB_TRY_TIMEOUT_MS unless given. */
+  tryTimeoutMs?: { read: number; write: number };
 }
 
 /** Rides out about 30 s of throttling or a restarting account before a read fails. */
@@ -35,13 +38,22 @@ const boundedSockets: RequestPolicyFactory = {
  * SDK version), this fails at once rather than let a stop wait out an outage unseen.
  */
 function givingUpRetries(pipeline: Pipeline, giveUp: AbortSignal): void {
-  const core = (pipeline as unknown as { _corePipeline?: CorePipeline })._corePipeline;
-  if (core === undefined || typeof core.addPolicy !== 'function')
-    throw new Error('the blob client has no pipeline to add policies to: the Azure Storage SDK changed');
+  const core = corePipelineOf(pipeline);
   const { perCall, perRetry } = retriesGivenUp(giveUp);
   core.addPolicy(perCall);
   core.addPolicy(perRetry, { afterPhase: 'Retry' });
 }
+
+/** The pipeline the blob client sends through, to add policies to (its constructors take none). */
+function corePipelineOf(pipeline: Pipeline): CorePipeline {
+  const core = (pipeline as unknown as { _corePipeline?: CorePipeline })._corePipeline;
+  if (core === undefined || typeof core.addPolicy !== 'function')
+    throw new Error('the blob client has no pipeline to add policies to: the Azure Storage SDK changed');
+  return core;
+}
+
+/** How long a blob attempt may wait for the answer's first bytes (a ranged read's body then streams). */
+const BLOB_TRY_TIMEOUT_MS = { read: 30_000, write: 60_000 };
 
 /** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 export class BlobLogSource implements LogSource {
@@ -52,7 +64,8 @@ export class BlobLogSource implements LogSource {
 
   /** `giveUpRetries`: once aborted, a read whose attempt failed is not tried again (retriesGivenUp.ts), as for tables. */
   constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY, giveUpRetries?: AbortSignal) {
-    const options = { retryOptions: { ...retry } };
+    const { tryTimeoutMs = BLOB_TRY_TIMEOUT_MS, ...attempts } = retry;
+    const options = { retryOptions: attempts };
     // Built once only for its URL and credential (a connection string's key or SAS): the client that
     // reads has one more policy, which its constructors take no other way.
     const plain =
@@ -62,6 +75,8 @@ export class BlobLogSource implements LogSource {
     const pipeline = newPipeline(plain.credential, options);
     pipeline.factories.push(boundedSockets);
     this.service = new BlobServiceClient(plain.url, pipeline);
+    // Nearest the socket, as for tables: an endpoint that takes the connection and never answers fails an attempt.
+    corePipelineOf(pipeline).addPolicy(tryTimeout(tryTimeoutMs), { afterPhase: 'Retry' });
     if (giveUpRetries) givingUpRetries(pipeline, giveUpRetries);
   }
 
