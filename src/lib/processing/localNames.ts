@@ -31,9 +31,9 @@ export function firstNameKey(head: string): string {
 }
 
 /**
- * The digest of a file's first bytes; null for an empty file, or one that cannot be read here (no
- * permission): such a file is known by its own path, and its failure is recorded when it is
- * processed, as any file's. Only the local file is read: storage errors are not caught.
+ * The digest of a local file's first bytes; null for an empty file, or one that cannot be read here
+ * (gone, no permission): such a file is known by its own path, and its failure is recorded when it is
+ * processed, as any file's. Used for local files only: blobs are read without catching (continuedCopies.ts).
  */
 export async function headKey(source: LogSource, ref: LogFileRef): Promise<string | null> {
   let head: Buffer;

@@ -11,7 +11,7 @@ export const TRY_TIMEOUT_MS = { read: 15_000, write: 60_000 };
 /**
  * Per attempt (inside the retry policy): an attempt that gets no answer in time is aborted and fails
  * as a timed-out connection (ETIMEDOUT), which the retry policy tries again and the errors count as
- * storage unavailable. An abort by the caller stays an abort. The timer is the policy's own, cleared
+ * storage unavailable. An abort by the caller stays an abort, also while a streamed body is read. The timer is the policy's own, cleared
  * however the attempt ends and never holding the process open (the HTTP client's `timeout` is left
  * running when a connection is refused).
  */
@@ -32,14 +32,18 @@ export function tryTimeout(limits: { read: number; write: number } = TRY_TIMEOUT
       }, limit);
       timer.unref();
       request.abortSignal = attempt.signal;
+      let streaming = false;
       try {
-        return await next(request);
+        const response = await next(request);
+        // A body still to come (a ranged blob read) is read under this attempt's signal: the caller's abort still ends it.
+        streaming = response.readableStreamBody !== undefined;
+        return response;
       } catch (error) {
         if (!timedOut || callers?.aborted === true) throw error;
         throw new RestError(`no answer from storage within ${limit / 1000} s`, { code: 'ETIMEDOUT', request });
       } finally {
         clearTimeout(timer);
-        callers?.removeEventListener('abort', onCallerAbort);
+        if (!streaming) callers?.removeEventListener('abort', onCallerAbort);
         request.abortSignal = callers;
       }
     },
