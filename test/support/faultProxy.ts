@@ -13,6 +13,8 @@ export interface FaultPlan {
    * body holds this text, and to every write of quarantine entries holding it.
    */
   refuseWritesHolding?: string;
+  /** The first `answers` answers to GETs send their headers and `afterBytes` bytes of body, then nothing more, connection open. */
+  stallBodies?: { answers: number; afterBytes: number };
 }
 
 /** Passes every request through: a proxy that only goes down and comes back. */
@@ -20,7 +22,7 @@ const NO_FAULTS: FaultPlan = { rejectBefore: 0, loseAnswer: 0, seed: 1 };
 
 export interface FaultProxy {
   port: number;
-  injected: { before: number; after: number; passed: number; refused: number };
+  injected: { before: number; after: number; passed: number; refused: number; stalled: number };
   /** Storage goes away: open connections are reset and new ones refused, as when Azurite stops. */
   down(): Promise<void>;
   /** Storage is back on the same port. */
@@ -36,7 +38,7 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_FAULTS): Promise<FaultProxy> {
   const random = rng(plan.seed);
-  const injected = { before: 0, after: 0, passed: 0, refused: 0 };
+  const injected = { before: 0, after: 0, passed: 0, refused: 0, stalled: 0 };
   const upstreams = new Set<ClientRequest>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const marker = plan.refuseWritesHolding;
@@ -81,6 +83,18 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
         answer.on('end', () => {
           res.writeHead(503, { 'Content-Type': 'application/xml' });
           res.end('<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>injected after write</Message></Error>');
+        });
+        return;
+      }
+      const stall = plan.stallBodies;
+      if (stall !== undefined && req.method === 'GET' && injected.stalled < stall.answers) {
+        injected.stalled++;
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          const room = stall.afterBytes - sent;
+          if (room > 0) res.write(chunk.subarray(0, room));
+          sent += chunk.length;
         });
         return;
       }

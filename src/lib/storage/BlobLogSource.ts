@@ -1,5 +1,13 @@
 import type { Pipeline as CorePipeline } from '@azure/core-rest-pipeline';
-import { BlobServiceClient, newPipeline, RestError, type ContainerClient, type Pipeline, type RequestPolicyFactory } from '@azure/storage-blob';
+import {
+  BlobServiceClient,
+  newPipeline,
+  RestError,
+  type BlobClient,
+  type ContainerClient,
+  type Pipeline,
+  type RequestPolicyFactory,
+} from '@azure/storage-blob';
 import { storageAgentFor } from './boundedSockets.js';
 import type { TokenCredential } from '@azure/identity';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
@@ -16,6 +24,8 @@ export interface BlobRetry {
   maxRetryDelayInMs: number;
   /** How long an attempt may wait for the answer's first bytes (a ranged read's body then streams); BLOB_TRY_TIMEOUT_MS unless given. */
   tryTimeoutMs?: { read: number; write: number };
+  /** How long a ranged read's body may send nothing before the read is asked for again; BODY_IDLE_MS unless given. */
+  bodyIdleMs?: number;
 }
 
 /** Rides out about 30 s of throttling or a restarting account before a read fails. */
@@ -55,16 +65,28 @@ function corePipelineOf(pipeline: Pipeline): CorePipeline {
 /** How long a blob attempt may wait for the answer's first bytes (a ranged read's body then streams). */
 const BLOB_TRY_TIMEOUT_MS = { read: 30_000, write: 60_000 };
 
+/** How long a ranged read's body may send nothing: a connection that stalls mid-answer otherwise holds the read for ever. */
+const BODY_IDLE_MS = 30_000;
+
 /** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
+/** Reads whose body stalled: timed-out connections to the error classes, asked for again here (not the attempts that timed out before an answer, which the SDK retried). */
+const stalledReads = new WeakSet<Error>();
+
+function bodyStalled(error: unknown): boolean {
+  return error instanceof Error && stalledReads.has(error);
+}
+
 export class BlobLogSource implements LogSource {
   private readonly service: BlobServiceClient;
   private readonly containers = new Map<string, ContainerClient>();
   /** Bytes downloaded and requests sent: read by benchmarks and tests. */
   readonly usage = { bytesRead: 0, reads: 0, stats: 0, listPages: 0 };
+  private readonly bodyIdleMs: number;
 
   /** `giveUpRetries`: once aborted, a read whose attempt failed is not tried again (retriesGivenUp.ts), as for tables. */
   constructor(connection: BlobConnection, retry: BlobRetry = DEFAULT_BLOB_RETRY, giveUpRetries?: AbortSignal) {
-    const { tryTimeoutMs = BLOB_TRY_TIMEOUT_MS, ...attempts } = retry;
+    const { tryTimeoutMs = BLOB_TRY_TIMEOUT_MS, bodyIdleMs = BODY_IDLE_MS, ...attempts } = retry;
+    this.bodyIdleMs = bodyIdleMs;
     const options = { retryOptions: attempts };
     // Built once only for its URL and credential (a connection string's key or SAS): the client that
     // reads has one more policy, which its constructors take no other way.
@@ -111,13 +133,56 @@ export class BlobLogSource implements LogSource {
     const blob = this.containerClient(file.container).getBlobClient(file.path);
     try {
       // The whole range is asked for again after a cut: a buffer comes back complete or not at all.
-      const buffer = await againIfCut(() => blob.downloadToBuffer(start, end - start, { maxRetryRequestsPerBlock: 5 }), blobReadWasCut);
+      const buffer = await againIfCut(
+        () => this.downloadRange(blob, start, end - start),
+        (error) => blobReadWasCut(error) || bodyStalled(error),
+      );
       this.usage.bytesRead += buffer.length;
       return buffer;
     } catch (error) {
       // 416: the blob shrank or was replaced since it was measured; the caller re-measures.
       if (error instanceof RestError && (error.statusCode === 416 || error.statusCode === 404)) return Buffer.alloc(0);
       throw error;
+    }
+  }
+
+  /**
+   * One ranged download, its body watched: once the answer has begun, a body that sends nothing for
+   * bodyIdleMs is stopped and fails as a timed-out connection (ETIMEDOUT), for the caller to ask again.
+   * Waiting for the answer's first bytes is the attempt timeout's (tryTimeout).
+   */
+  private async downloadRange(blob: BlobClient, offset: number, count: number): Promise<Buffer> {
+    const stop = new AbortController();
+    let stalled = false;
+    let watchdog: NodeJS.Timeout | undefined;
+    try {
+      const response = await blob.download(offset, count, {
+        abortSignal: stop.signal,
+        maxRetryRequests: 5,
+        onProgress: () => watchdog?.refresh(),
+      });
+      watchdog = setTimeout(() => {
+        stalled = true;
+        stop.abort();
+      }, this.bodyIdleMs);
+      watchdog.unref();
+      const body = response.readableStreamBody;
+      if (body === undefined) throw new Error(`storage answered the read of ${blob.name} without a body`);
+      const chunks: Buffer[] = [];
+      let length = 0;
+      for await (const chunk of body) {
+        const bytes = chunk as Buffer;
+        chunks.push(bytes);
+        length += bytes.length;
+      }
+      return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length);
+    } catch (error) {
+      if (!stalled) throw error;
+      const timedOut = new RestError(`storage sent nothing of ${blob.name} for ${this.bodyIdleMs / 1000} s while it was read`, { code: 'ETIMEDOUT' });
+      stalledReads.add(timedOut);
+      throw timedOut;
+    } finally {
+      clearTimeout(watchdog);
     }
   }
 
