@@ -73,7 +73,6 @@ export class CheckpointStore {
   constructor(private readonly tables: TableStore) {}
 
   async get(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
-    await this.tables.ensureTable(FILES_TABLE);
     const row = await readTogether(this.tables, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
     if (!row) return undefined;
     return { checkpoint: parseStoredRow(checkpointRowSchema, FILES_TABLE, row), etag: row.etag };
@@ -102,14 +101,12 @@ export class CheckpointStore {
 
   /** Files that may still grow, page by page. */
   async *listOpen(container?: string): AsyncGenerator<Checkpoint> {
-    await this.tables.ensureTable(FILES_TABLE);
     const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false` : 'sealed eq false';
     for await (const row of this.tables.query(FILES_TABLE, filter)) if (isCheckpointRow(row)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
   }
 
   /** Every checkpoint (optionally of one container), page by page. */
   async *listAll(container?: string): AsyncGenerator<Checkpoint> {
-    await this.tables.ensureTable(FILES_TABLE);
     const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)}` : undefined;
     for await (const row of this.tables.query(FILES_TABLE, filter)) if (isCheckpointRow(row)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
   }

@@ -61,7 +61,6 @@ export class FileFailureStore {
   constructor(private readonly tables: TableStore) {}
 
   async *list(container?: string): AsyncGenerator<FileFailure> {
-    await this.tables.ensureTable(FAILURES_TABLE);
     const filter = container === undefined ? undefined : odata`PartitionKey eq ${encodeKeyPart(container)}`;
     for await (const row of this.tables.query(FAILURES_TABLE, filter)) yield parseStoredRow(fileFailureRowSchema, FAILURES_TABLE, row);
   }

@@ -100,14 +100,12 @@ export class QuarantineStore {
   }
 
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
-    await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
     for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
   }
 
   /** Entries of one generation of the file at positions in `[from, to)`, in file order. */
   async *listRange(file: LogFileRef, generation: number, from: number, to: number): AsyncGenerator<QuarantinedLine> {
-    await this.tables.ensureTable(QUARANTINE_TABLE);
     const filter = odata`PartitionKey eq ${quarantinePartition(file)} and RowKey ge ${quarantineRowKey(generation, from)} and RowKey lt ${quarantineRowKey(generation, to)}`;
     for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
   }

@@ -95,7 +95,6 @@ export async function readHealth(tables: TableStore, containers: readonly string
  * dismissed), and the records replays applied (an entry partly applied has them too).
  */
 async function quarantineByContainer(tables: TableStore): Promise<{ waiting: Map<string, number>; replayed: Map<string, number> }> {
-  await tables.ensureTable(QUARANTINE_TABLE);
   const waiting = new Map<string, number>();
   const replayed = new Map<string, number>();
   for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['container', 'replayedAt', 'replayedRecords', 'dismissedAt'])) {
@@ -119,7 +118,6 @@ async function stuckFiles(tables: TableStore): Promise<Map<string, FileFailure[]
 
 /** When each container's last sweep completed (the sweep state's partition). */
 async function sweptContainers(tables: TableStore): Promise<Map<string, string>> {
-  await tables.ensureTable(FILES_TABLE);
   const swept = new Map<string, string>();
   for await (const row of tables.query(FILES_TABLE, odata`PartitionKey eq ${SWEEP_STATE_PARTITION}`)) {
     swept.set(row.rowKey, parseStoredRow(sweepStateRowSchema, FILES_TABLE, row).sweptAt);

@@ -33,7 +33,6 @@ const READ_CONCURRENCY = 8;
  * sets were capped is recomputed from its whole partition.
  */
 export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
-  await tables.ensureTable(CALLS_TABLE);
   const calls: { row: CallRow; firstAt: string }[] = [];
   const capped: string[] = [];
   // Each call is joined as its rows arrive: a month of calls is not held twice, stored and joined.
@@ -87,7 +86,6 @@ async function readCalls(tables: TableStore, filters: ViewFilters): Promise<Scan
  * changes a call's count is reflected. Calls with operations but no summary count under 0.
  */
 export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFilters): Promise<RecordingsPerCallRow[]> {
-  await tables.ensureTable(CALLS_TABLE);
   const histogram = new Map<number, number>();
   for (const row of await readCallRows(tables, filters, ['recordingCount', 'resourceId'])) {
     const recordings = parseStoredRow(callRecordingCountSchema, CALLS_TABLE, row).recordingCount;

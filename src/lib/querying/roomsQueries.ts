@@ -47,7 +47,6 @@ export function queryRoomsOperations(tables: TableStore, filters: ViewFilters): 
 
 /** Rooms whose activity (first to last operation) overlaps [from, to). */
 export async function queryRooms(tables: TableStore, filters: ViewFilters): Promise<RoomRow[]> {
-  await tables.ensureTable(ROOMS_TABLE);
   // Bookkeeping rows are skipped here, not by a `RowKey lt '~'` range: room ids that start with a
   // character above `~` (any non-ASCII one) sort after it.
   const clauses: string[] = [];

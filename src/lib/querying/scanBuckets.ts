@@ -41,7 +41,6 @@ export function streamBuckets<T>(tables: TableStore, filters: ViewFilters, view:
 }
 
 async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: BucketRows<T>, range: KeyRange): AsyncGenerator<RowGroup<T>> {
-  await tables.ensureTable(view.table);
   let partitionKey: string | undefined;
   let rows: T[] = [];
   const group = (): RowGroup<T> => ({ key: dayOfPartition(partitionKey as string), rows: rows.sort((a, b) => view.compare(a, b)) });
@@ -64,7 +63,6 @@ async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: Buc
  * granularity's row keys. Bookkeeping rows (`~`) fall outside both ranges.
  */
 export async function* scanBuckets(tables: TableStore, table: string, filters: ViewFilters): AsyncGenerator<StoredRow> {
-  await tables.ensureTable(table);
   const clauses = [rowKeyRange(filters)];
   // Rows picked by value: a resource given by name, or one whose partitions are stored digested (an id this long).
   let byValue: ResourceMatch | undefined;

@@ -211,7 +211,16 @@ export class AzureTableStore implements TableStore {
     do {
       const query = { filter, select, top: 1000, start };
       // One page per request; a connection cut while reading a page asks for that page again.
-      const page = await withNetworkRetry(() => readEntityPage(client, query, true));
+      let page: Awaited<ReturnType<typeof readEntityPage>>;
+      try {
+        page = await withNetworkRetry(() => readEntityPage(client, query, true));
+      } catch (error) {
+        // A table never written holds no rows: reading it needs no right to create it (a reader's role, a query of another prefix).
+        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+        this.requests.reads++;
+        yield { rows: [], more: false };
+        return;
+      }
       this.requests.reads++;
       start = page.next;
       yield { rows: page.entities.map(toStoredRow), more: start !== undefined };

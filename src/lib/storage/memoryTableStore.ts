@@ -113,7 +113,8 @@ export class MemoryTableStore implements TableStore {
   /** The answer to an OData filter, one page (one request) at a time, as the service pages it. */
   async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
     const matches = compileFilter(filter);
-    const table = this.table(logicalName);
+    // A missing table answers as an empty one, as the Azure store reads it.
+    const table: MemoryTable = this.tableOrMissing(logicalName) ?? new Map();
     const rows: StoredRow[] = [];
     // A filter that names one partition (or rows of it) looks at those only, not at the whole table.
     const scope = scopeOfFilter(filter);
