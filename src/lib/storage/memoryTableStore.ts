@@ -114,7 +114,7 @@ export class MemoryTableStore implements TableStore {
   async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
     const matches = compileFilter(filter);
     // A missing table answers as an empty one, as the Azure store reads it.
-    const table: MemoryTable = this.tableOrMissing(logicalName) ?? new Map();
+    const table = this.tableOrMissing(logicalName) ?? new Map<string, Map<string, MemoryEntity>>();
     const rows: StoredRow[] = [];
     // A filter that names one partition (or rows of it) looks at those only, not at the whole table.
     const scope = scopeOfFilter(filter);
