@@ -166,6 +166,11 @@ export const localContentRowSchema = z.object({
 export type LocalContentRow = z.output<typeof localContentRowSchema>;
 export type ReplacedRead = NonNullable<LocalContentRow['replacedRead']>;
 
+/** A new name's row: the file it names, nothing gone on from it yet. */
+export function newNameRowData(file: { container: string; path: string }): Record<string, unknown> {
+  return localContentRowData({ path: file.path, container: file.container, replacedRead: null });
+}
+
 /** The row a name is stored as. */
 export function localContentRowData(row: LocalContentRow): Record<string, unknown> {
   const { replacedRead, ...rest } = row;

@@ -3,7 +3,7 @@ import { LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
-import { localContentRowData, localContentRowSchema, type ReplacedRead } from './checkpointRows.js';
+import { localContentRowData, localContentRowSchema, newNameRowData, type ReplacedRead } from './checkpointRows.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 
@@ -207,7 +207,7 @@ async function claimed(tables: TableStore, row: StoredRow, file: LogFileRef): Pr
 
 /** Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it. */
 async function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
-  const data = { path: file.path, container: file.container };
+  const data = newNameRowData(file);
   if (firstFree && (await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data })).committed) return;
   // Taken (meanwhile, or before): a name of its own; one written by an earlier read of it stands.
   await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: `${first}|${digestOf(Buffer.from(fileKey(file)))}`, data });

@@ -2,7 +2,7 @@ import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
-import type { Checkpoint } from './checkpointRows.js';
+import { newNameRowData, type Checkpoint } from './checkpointRows.js';
 import { headKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 import { forEachConcurrently } from './concurrency.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
@@ -196,16 +196,12 @@ export async function rememberLocalFiles(source: LocalFiles, tables: TableStore,
   // Transactions of up to 100 creates; file by file only when one of them is named already.
   for (let from = 0; from < entries.length; from += MAX_TRANSACTION_ROWS) {
     const chunk = entries.slice(from, from + MAX_TRANSACTION_ROWS);
-    const writes = chunk.map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: nameData(ref) }));
+    const writes = chunk.map(([head, ref]): RowWrite => ({ op: 'create', rowKey: encodeKeyPart(head), data: newNameRowData(ref) }));
     if ((await tables.commit(FILES_TABLE, LOCAL_CONTENT_PARTITION, writes)).committed) continue;
     for (const [head, ref] of chunk) await nameFile(source, tables, checkpoints, head, ref, copies);
   }
   for (const [head, ref] of others) await nameFile(source, tables, checkpoints, head, ref, copies);
   return copies;
-}
-
-function nameData(ref: LogFileRef): Record<string, unknown> {
-  return { path: ref.path, container: ref.container };
 }
 
 /**
@@ -223,7 +219,7 @@ async function nameFile(
   copies: Map<LogFileRef, LogFileRef>,
 ): Promise<void> {
   const first = encodeKeyPart(head);
-  if ((await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data: nameData(ref) })).committed) return;
+  if ((await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data: newNameRowData(ref) })).committed) return;
   const row = await tables.getRow(FILES_TABLE, LOCAL_CONTENT_PARTITION, first);
   const holder = row ? namedFileOf(row, ref) : null;
   if (holder && fileKey(holder) === fileKey(ref)) return;
@@ -240,14 +236,19 @@ async function nameFile(
       copies.set(ref, holder);
       return;
     }
-    const taken = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'replace', rowKey: first, etag: row.etag, data: nameData(ref) });
+    const taken = await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
+      op: 'replace',
+      rowKey: first,
+      etag: row.etag,
+      data: newNameRowData(ref),
+    });
     // Lost to another run taking it now: this file takes a name of its own below.
     if (taken.committed) return;
   }
   await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, {
     op: 'create',
     rowKey: `${first}|${digestOf(Buffer.from(fileKey(ref)))}`,
-    data: nameData(ref),
+    data: newNameRowData(ref),
   });
 }
 
