@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { clipped, formatNumber, h, quantityText } from './dom.js';
-import { largestBars, seriesTotal, total, utcTicks, type Bars, type TimeSeries } from './series.js';
+import { largestBars, seriesTotal, total, utcTicks, WIDEST_UTC_TICK, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
 const HEIGHT = 220;
@@ -109,7 +109,12 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       ],
       axes: [
         // Months: a tick per month drawn, never the days or hours between them.
-        { ...(step >= MONTH_SECONDS ? { splits: () => data.times } : {}), values: (_plot, splits) => utcTicks(splits, step >= MONTH_SECONDS) },
+        {
+          ...(step >= MONTH_SECONDS ? { splits: () => data.times } : {}),
+          values: (_plot, splits) => utcTicks(splits, step >= MONTH_SECONDS),
+          font: AXIS_FONT,
+          space: timeTickSpace(),
+        },
         {
           label: spec.unit,
           size: 60,
@@ -123,6 +128,35 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     },
     [data.times, ...data.series.map((series) => series.values)],
   );
+}
+
+/** uPlot's own axis font, named so that the time axis's labels are measured in the font they are drawn in. */
+const AXIS_FONT =
+  '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif, "Apple Color Emoji", "Segoe UI Emoji", "Segoe UI Symbol", "Noto Color Emoji"';
+const AXIS_FONT_PX = 12;
+/** Pixels left clear between two labels of the time axis. */
+const TICK_LABEL_GAP = 8;
+
+let timeTickPixels: number | undefined;
+
+/**
+ * Least pixels between ticks of the time axis: its widest label and a gap (uPlot's default, 50, is
+ * narrower than a date), widened by 30/28 as uPlot spaces month ticks as 30 days and February has 28.
+ */
+function timeTickSpace(): number {
+  timeTickPixels ??= Math.ceil(((widestText(WIDEST_UTC_TICK) + TICK_LABEL_GAP) * 30) / 28);
+  return timeTickPixels;
+}
+
+/** Width of `text` in the axis font with each digit drawn as the widest digit, so that any date or time of its shape fits. */
+function widestText(text: string): number {
+  const context = document.createElement('canvas').getContext('2d');
+  // No canvas to measure on: no digit of a sans-serif face is wider than 0.65 em.
+  if (!context) return text.length * AXIS_FONT_PX * 0.65;
+  context.font = AXIS_FONT;
+  const digitWidth = (digit: string): number => context.measureText(digit).width;
+  const widestDigit = [...'0123456789'].reduce((widest, digit) => (digitWidth(digit) > digitWidth(widest) ? digit : widest));
+  return context.measureText(text.replace(/\d/g, widestDigit)).width;
 }
 
 /** Most bars drawn: 20,000 distinct results would be a smear of labels; the rest are one `other` bar. */

@@ -184,6 +184,9 @@ export function largestSeries(data: TimeSeries, keep: number): TimeSeries {
   return { times: data.times, series: [...kept, { label: `other (${rest.length})`, values }] };
 }
 
+/** The widest line `utcTicks` writes (a day; a month and an hour are shorter), its digits standing for any. */
+export const WIDEST_UTC_TICK = '0000-00-00';
+
 /**
  * Times on the axis in UTC, as the tables write them: a month as `2024-05`, a day as `2024-05-25`, an
  * hour as `04:00` under its day where the day changes (uPlot's own ticks are US dates, `5/25/24`).

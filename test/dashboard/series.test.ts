@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { largestBars, largestSeries, percentOver, pivot, seriesTotal, total, totalsBy, totalsOfMaps, utcTicks } from '../../src/dashboard/series.js';
+import {
+  largestBars,
+  largestSeries,
+  percentOver,
+  pivot,
+  seriesTotal,
+  total,
+  totalsBy,
+  totalsOfMaps,
+  utcTicks,
+  WIDEST_UTC_TICK,
+} from '../../src/dashboard/series.js';
 import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
@@ -197,5 +208,12 @@ describe('axis ticks', () => {
     expect(utcTicks([at('2024-05-25T00:00Z'), at('2024-05-26T00:00Z')])).toEqual(['2024-05-25', '2024-05-26']);
     expect(utcTicks([at('2024-05-01T00:00Z')], true)).toEqual(['2024-05']);
     expect(utcTicks([at('2024-05-01T00:00Z')])).toEqual(['2024-05-01']);
+  });
+
+  it('writes no tick line longer than WIDEST_UTC_TICK, the label the time axis spaces its ticks for', () => {
+    const hours = Array.from({ length: 30 }, (_, i) => at('2024-05-25T20:00Z') + i * 3600);
+    const ticks = [...utcTicks(hours), ...utcTicks([at('2024-05-25T00:00Z'), at('2024-05-26T00:00Z')]), ...utcTicks([at('2024-05-01T00:00Z')], true)];
+    const lengths = ticks.flatMap((tick) => tick.split('\n')).map((line) => line.length);
+    expect(Math.max(...lengths)).toBe(WIDEST_UTC_TICK.length);
   });
 });

@@ -1,0 +1,186 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { cli } from '../support/cli.js';
+import { addParticipantsRecord, asJsonLines, blobPath } from '../support/roomsLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+/** The time axis of a chart, as its readers meet it at every window width and range: labels that do not run into each other. */
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+
+/** An operation every hour for 61 days (one in five failing, so the failures chart has a line too). */
+const FIRST_HOUR = Date.UTC(2024, 3, 1);
+const HOURS = 61 * 24;
+
+const WIDTHS = [360, 400, 1400, 1920];
+const RANGES = [
+  { from: '2024-05-01T00:00Z', to: '2024-05-01T06:00Z', granularity: 'hour' },
+  { from: '2024-05-01T00:00Z', to: '2024-05-03T00:00Z', granularity: 'hour' },
+  { from: '2024-05-01T00:00Z', to: '2024-05-08T00:00Z', granularity: 'hour' },
+  { from: '2024-04-01T00:00Z', to: '2024-06-01T00:00Z', granularity: 'hour' },
+  { from: '2024-04-01T00:00Z', to: '2024-06-01T00:00Z', granularity: 'day' },
+];
+
+/** Text drawn on a canvas, where it lands in the canvas's pixels and how wide it is there. */
+interface CanvasText {
+  text: string;
+  x: number;
+  width: number;
+  align: string;
+  font: string;
+  rotated: boolean;
+}
+
+/** One tick label as drawn: its centre and width in canvas pixels, and its lines. */
+interface TickLabel {
+  x: number;
+  width: number;
+  lines: string[];
+}
+
+/** What of a canvas's 2D context the recording below uses (the tests are compiled without the DOM's types). */
+interface Context2D {
+  canvas: { width: number; height: number };
+  textAlign: string;
+  font: string;
+  getTransform(): { a: number; b: number; c: number; d: number; e: number; f: number };
+  measureText(text: string): { width: number };
+  fillText: (this: Context2D, text: string, x: number, y: number, maxWidth?: number) => void;
+  clearRect: (this: Context2D, x: number, y: number, width: number, height: number) => void;
+}
+
+interface RecordingWindow {
+  CanvasRenderingContext2D: { prototype: Context2D };
+  canvasText: Map<object, CanvasText[]>;
+}
+
+/** Records the text drawn on each canvas since it was last cleared: uPlot draws its axes where the page's DOM cannot show them. */
+function recordCanvasText(): void {
+  const scope = globalThis as unknown as RecordingWindow;
+  const drawn = new Map<object, CanvasText[]>();
+  scope.canvasText = drawn;
+  const prototype = scope.CanvasRenderingContext2D.prototype;
+  const { fillText, clearRect } = prototype;
+  prototype.fillText = function (this: Context2D, text: string, x: number, y: number, maxWidth?: number): void {
+    const transform = this.getTransform();
+    const list = drawn.get(this.canvas) ?? [];
+    drawn.set(this.canvas, list);
+    list.push({
+      text,
+      x: transform.a * x + transform.c * y + transform.e,
+      width: this.measureText(text).width,
+      align: this.textAlign,
+      font: this.font,
+      rotated: transform.b !== 0 || transform.c !== 0,
+    });
+    if (maxWidth === undefined) fillText.call(this, text, x, y);
+    else fillText.call(this, text, x, y, maxWidth);
+  };
+  prototype.clearRect = function (this: Context2D, x: number, y: number, width: number, height: number): void {
+    if (x <= 0 && y <= 0 && width >= this.canvas.width && height >= this.canvas.height) drawn.set(this.canvas, []);
+    clearRect.call(this, x, y, width, height);
+  };
+}
+
+describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser', () => {
+  let work: string;
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-axis-'));
+    const logs = path.join(work, 'logs');
+    const records = Array.from({ length: HOURS }, (_, hour) => {
+      const record = addParticipantsRecord(new Date(FIRST_HOUR + hour * 3_600_000 + 60_000).toISOString(), 1, `room-${hour % 7}`);
+      return hour % 5 === 0 ? { ...record, resultType: 'Failed', resultSignature: '404' } : record;
+    });
+    const file = path.join(logs, 'insights-logs-roomsoperational', ...blobPath(0).split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, asJsonLines(records));
+    const prefix = uniquePrefix();
+    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
+    expect(processed.code, processed.stderr).toBe(0);
+    server = await startServer(
+      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+      process.stderr,
+    );
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  /** The x-axis tick labels each time chart drew, left to right (the lines of a label share its tick's x). */
+  async function timeAxisLabels(page: Page): Promise<Map<string, TickLabel[]>> {
+    const charts = await page.$$eval('figure.chart[data-x-range]', (figures) => {
+      const drawn = (globalThis as unknown as RecordingWindow).canvasText;
+      return figures.map((figure) => {
+        const canvas = figure.querySelector('canvas');
+        // The x axis's labels are centred on their ticks and upright; the y axis's are aligned right, its title bold and turned.
+        const texts = (canvas ? (drawn.get(canvas) ?? []) : []).filter((text) => text.align === 'center' && !text.rotated && !text.font.startsWith('bold'));
+        return [figure.getAttribute('data-chart') ?? '', texts] as const;
+      });
+    });
+    return new Map(
+      charts.map(([id, texts]) => {
+        const byX = new Map<number, TickLabel>();
+        for (const text of texts) {
+          const label = byX.get(text.x) ?? { x: text.x, width: 0, lines: [] };
+          label.width = Math.max(label.width, text.width);
+          label.lines.push(text.text);
+          byX.set(text.x, label);
+        }
+        return [id, [...byX.values()].sort((a, b) => a.x - b.x)];
+      }),
+    );
+  }
+
+  /** Every time chart has ticks, and there is space between each label and the next. */
+  async function expectLabelsApart(page: Page, context: string): Promise<void> {
+    const charts = await timeAxisLabels(page);
+    expect(charts.size, context).toBe(4);
+    for (const [id, labels] of charts) {
+      expect(labels.length, `${context} ${id}: ticks`).toBeGreaterThanOrEqual(2);
+      for (let i = 1; i < labels.length; i++) {
+        const before = labels[i - 1]!;
+        const after = labels[i]!;
+        const gap = after.x - after.width / 2 - (before.x + before.width / 2);
+        expect(gap, `${context} ${id}: "${before.lines.join(' ')}" and "${after.lines.join(' ')}"`).toBeGreaterThan(0);
+      }
+    }
+  }
+
+  const canvasWidths = (page: Page): Promise<string[]> =>
+    page.$$eval('figure.chart[data-x-range] canvas', (canvases) => canvases.map((canvas) => canvas.getAttribute('width') ?? ''));
+
+  for (const width of WIDTHS) {
+    it(`at ${width} px, the time axis's labels stand apart, from a few hours to 61 days, by hour and by day`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.addInitScript(recordCanvasText);
+      try {
+        for (const range of RANGES) {
+          await page.goto(`${server.url}?${new URLSearchParams(range).toString()}`);
+          await page.waitForSelector('body[data-state=ready]');
+          await expectLabelsApart(page, `${width} px, ${range.from} to ${range.to} by ${range.granularity}`);
+        }
+        // Resized, the charts choose their ticks again.
+        const resized = width === 1400 ? 1920 : 1400;
+        const before = await canvasWidths(page);
+        await page.setViewportSize({ width: resized, height: 900 });
+        // The page redraws its charts on the frame after the window's resize.
+        await expect.poll(async () => (await canvasWidths(page)).some((canvasWidth, i) => canvasWidth === before[i])).toBe(false);
+        await expectLabelsApart(page, `${width} px resized to ${resized} px`);
+      } finally {
+        await page.close();
+      }
+    }, 120_000);
+  }
+});
