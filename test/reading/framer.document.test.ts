@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Framer } from '../../src/lib/reading/Framer.js';
+import { MAX_DOCUMENT_DEPTH } from '../../src/lib/reading/documentScanner.js';
 import type { FramerPosition } from '../../src/lib/reading/types.js';
 import { chunksOf, frame, issues, read, units } from './helpers.js';
 
@@ -264,5 +265,86 @@ describe('Framer — incomplete and oversized document values', () => {
     expect(issues(r.items).map((i) => [i.code, i.line, i.raw])).toEqual([['line_too_long', 1, '{\n "a": ']]);
     expect(values(r.records)).toEqual([{ b: 1 }]);
     expect(r.maxBuffered).toBeLessThanOrEqual(105);
+  });
+});
+
+describe('Framer — a broken element does not take the elements after it', () => {
+  const five = [0, 1, 2, 3, 4].map(rec);
+  const prettyArray = (texts: string[]): string => `[\n${texts.join(',\n')}\n]\n`;
+
+  it('an element missing its closing brace: the next element is read; the broken one is one invalid unit, the array’s end stray bytes', () => {
+    const texts = five.map((r) => JSON.stringify(r, null, 2));
+    texts[1] = texts[1]!.slice(0, -1); // no closing brace
+    const d = read(prettyArray(texts));
+    expect(values(d.records)).toEqual([five[0], five[2], five[3], five[4]]);
+    expect(d.failures.map((f) => [f.code, f.unit.line])).toEqual([['invalid_json', 13]]);
+    // Up to the next element: its text and the comma after it, every byte quarantined.
+    expect(d.failures[0]!.unit.text).toBe(`${texts[1]},\n`);
+    expect(d.issues.map((i) => [i.code, i.raw])).toEqual([['unexpected_content', ']']]);
+  });
+
+  it('a minified array whose element is cut inside a string: the elements from the one after next are read', () => {
+    const texts = five.map((r) => JSON.stringify(r));
+    texts[1] = texts[1]!.slice(0, texts[1]!.indexOf('CallDiagnostics') + 4);
+    const d = read(`[${texts.join(',')}]\n`);
+    // The cut string takes the next element's opening with it: that element is part of the broken one.
+    expect(values(d.records)).toEqual([five[0], five[3], five[4]]);
+    expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
+  });
+
+  it('a pretty-printed wrapper whose element ends inside a nested array: a line opening an object less indented than its keys is the next element', () => {
+    const withList = (i: number): Record<string, unknown> => ({ ...rec(i), participants: [{ id: `p${i}` }, { id: `q${i}` }] });
+    const records = [0, 1, 2, 3].map(withList);
+    const texts = records.map((r) => JSON.stringify(r, null, '\t').replace(/^/gm, '\t\t'));
+    const cut = texts[1]!.lastIndexOf(`"q1"`);
+    texts[1] = texts[1]!.slice(0, cut + 4); // ends inside the second participant: `}`, `]` and `}` missing
+    const file = `{\n\t"records": [\n${texts.join(',\n')}\n\t]\n}\n`;
+    const d = read(file);
+    expect(values(d.records)).toEqual([records[0], records[2], records[3]]);
+    expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
+    // Cut anywhere, and resumed from any step, the same.
+    expect(frame(Buffer.from(file), { chunks: (rest) => chunksOf(rest, [7, 3, 31]) }).items).toEqual(d.items);
+  });
+
+  it('values (pretty-printed objects one after another) with one missing its closing brace: the next object is read', () => {
+    const texts = five.map((r) => JSON.stringify(r, null, 1));
+    texts[2] = texts[2]!.slice(0, -1);
+    const d = read(texts.join('\n') + '\n');
+    expect(values(d.records)).toEqual([five[0], five[1], five[3], five[4]]);
+    expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
+    expect(d.issues).toEqual([]);
+  });
+
+  it('a growing file that ends inside a broken element waits, then reads on once the next element has come', () => {
+    const texts = five.map((r) => JSON.stringify(r, null, 2));
+    texts[1] = texts[1]!.slice(0, -1);
+    const file = Buffer.from(prettyArray(texts));
+    const before = file.indexOf('"c-2"');
+    const first = frame(file.subarray(0, before), { final: false });
+    expect(values(read(file.subarray(0, before), { final: false }).records)).toEqual([five[0]]);
+    const rest = frame(file, { start: first.position });
+    expect(units(rest.items).map((u) => u.offset)[0]).toBe(first.position.offset);
+    expect(issues(rest.items).map((i) => i.code)).toEqual(['unexpected_content']);
+  });
+});
+
+describe('Framer — nesting', () => {
+  it('an element nested deeper than MAX_DOCUMENT_DEPTH is broken, in bounded pieces; the element after it is read', () => {
+    const deep = `${'{"a":'.repeat(MAX_DOCUMENT_DEPTH + 5)}1${'}'.repeat(MAX_DOCUMENT_DEPTH + 5)}`;
+    const d = read(`[\n${JSON.stringify(rec(0), null, 2)},\n${deep},\n${JSON.stringify(rec(1), null, 2)}\n]\n`, { maxUnitBytes: 1 << 20 });
+    // The innermost levels are a value of their own (a bogus record, for normalizing to refuse); the rest is quarantined.
+    expect(values(d.records)[0]).toEqual(rec(0));
+    expect(values(d.records).at(-1)).toEqual(rec(1));
+    expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
+    // The closers left over, and the array's end.
+    expect(d.issues.map((i) => i.code)).toEqual(['unexpected_content', 'unexpected_content']);
+    const nested = `${'{"a":'.repeat(MAX_DOCUMENT_DEPTH - 1)}1${'}'.repeat(MAX_DOCUMENT_DEPTH - 1)}`;
+    expect(read(`[\n${nested}\n]\n`).failures).toEqual([]);
+  });
+
+  it('a run of a million opening brackets is one oversized issue, its bytes kept only up to the limit', () => {
+    const run = frame(Buffer.from(`[\n{"a":${'['.repeat(1_000_000)}`), { maxUnitBytes: 4096, chunks: (rest) => chunksOf(rest, 65_536) });
+    expect(run.maxBuffered).toBeLessThanOrEqual(4096 + 65_536);
+    expect(issues(run.items).map((i) => i.code)).toEqual(['line_too_long']);
   });
 });

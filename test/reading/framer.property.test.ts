@@ -79,6 +79,57 @@ describe('Framer + decodeUnit properties', () => {
     );
   });
 
+  it('one element of a document damaged (bytes cut out of it after its opening brace): the elements two after it and on are read, cut anywhere', () => {
+    const word = fc.stringMatching(/^[A-Za-z0-9 _.:-]{0,12}$/);
+    const acsRecord = fc.record({
+      time: word,
+      operationName: word,
+      resultSignature: fc.integer({ min: 100, max: 599 }),
+      properties: fc.record({ id: word, count: fc.integer(), participants: fc.array(fc.record({ id: word }), { maxLength: 3 }) }),
+    });
+    // Pretty-printed: an element on one line that lacks the closers of a nested array is valid JSON up to the next element.
+    const shapes = ['pretty-array', 'wrapper-pretty', 'pretty-values'] as const;
+    fc.assert(
+      fc.property(
+        fc.array(acsRecord, { minLength: 2, maxLength: 10 }),
+        fc.constantFrom(...shapes),
+        fc.nat(),
+        fc.nat(),
+        fc.nat(),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
+        (records, shape, which, from, length, sizes) => {
+          const texts = records.map((r) => JSON.stringify(r, null, 2));
+          const damaged = which % records.length;
+          const text = texts[damaged]!;
+          // Its opening brace stays: without it, the element's strings would be elements of the array.
+          const cutFrom = 1 + (from % (text.length - 1));
+          const cutTo = Math.min(text.length, cutFrom + 1 + (length % text.length));
+          texts[damaged] = text.slice(0, cutFrom) + text.slice(cutTo);
+          const body =
+            shape === 'pretty-values'
+              ? texts.join('\n')
+              : shape === 'wrapper-pretty'
+                ? `{\n"records": [\n${texts.join(',\n')}\n]\n}`
+                : `[\n${texts.join(',\n')}\n]`;
+          const file = Buffer.from(body);
+          const whole = frame(file, { maxUnitBytes: 1 << 20, maxRawBytes: 100 });
+          const cut = frame(file, { maxUnitBytes: 1 << 20, maxRawBytes: 100, chunks: (rest) => chunksOf(rest, sizes) });
+          expect(cut.items).toEqual(whole.items);
+          const read = decodeAll(whole.items).records.map((r) => JSON.stringify(r.value));
+          const wanted = records.filter((_, i) => i !== damaged && i !== damaged + 1).map((r) => JSON.stringify(r));
+          // Each wanted element is read, in order (bogus extras from inside a broken element may come between).
+          let at = 0;
+          for (const element of wanted) {
+            const found = read.indexOf(element, at);
+            expect(found, `element ${element} after damage to ${damaged} in ${file.toString()}`).toBeGreaterThanOrEqual(0);
+            at = found + 1;
+          }
+        },
+      ),
+      { numRuns: Math.max(1500, extraRuns) },
+    );
+  });
+
   it('arbitrary bytes: never throws, chunk-independent, ordered items, bounded memory, resumable', () => {
     const alphabet = [...'{}[]",\\:  \n\n\r\tab1-', 'é', '😀', 'true', '{"records":[', '"x"', '{"a":1}'];
     fc.assert(

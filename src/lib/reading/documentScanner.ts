@@ -9,15 +9,27 @@ import type { FramerPosition, FramingMode } from './types.js';
  * - `probe`: at the start of a top-level object in `values`, reading its first key: `{"records":[`
  *   makes it a wrapper, anything else a value;
  * - `unexpected`: inside stray bytes at depth 0 of `values`;
- * - `tail`: after the `records` array, skipping the rest of the wrapper object.
+ * - `tail`: after the `records` array, skipping the rest of the wrapper object;
+ * - `broken`: inside an object or array that broke JSON's grammar, looking for where the next one starts.
  */
-type ScanState = 'value' | 'between' | 'probe' | 'unexpected' | 'tail';
+type ScanState = 'value' | 'between' | 'probe' | 'unexpected' | 'tail' | 'broken';
 
 /** Where the probe is in `{"records":[`. */
 type WrapperProbe = 'open' | 'key' | 'afterKey' | 'afterColon';
 
 /** What a byte did to the probe. */
 type ProbeStep = 'consumed' | 'over' | 'wrapper';
+
+/**
+ * What may come next inside an object or array (outside strings). A byte that may not, in a value
+ * that would otherwise swallow every element after it (a missing `}`, an element cut inside a string),
+ * ends that value as a bad unit and the scan starts again at the next element.
+ */
+const EXPECT_VALUE = 0; // after `:`
+const EXPECT_VALUE_OR_END = 1; // after `[`, or `,` in an array (a trailing comma is tolerated)
+const EXPECT_KEY_OR_END = 2; // after `{`, or `,` in an object
+const EXPECT_COLON = 3; // after a key
+const EXPECT_COMMA_OR_END = 4; // after a value
 
 // The bytes are constants of this module, not imports: V8 folds a module's own constants into the
 // byte loop but loads an imported binding at every use, which made the loop about 15% slower.
@@ -33,6 +45,15 @@ const LBRACE = 0x7b;
 const RBRACE = 0x7d;
 const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
+
+/** Nesting followed by the grammar: deeper is broken (a run of `[` or `{` would otherwise hold a flag a byte). */
+export const MAX_DOCUMENT_DEPTH = 1000;
+
+/** What a byte did inside an object or array: nothing to report, closed the value, or broke the grammar. */
+type GrammarStep = 0 | 1 | 2;
+const STEP_OK = 0;
+const STEP_CLOSED = 1;
+const STEP_BROKEN = 2;
 
 function isWs(b: number): boolean {
   return b === SP || b === LF || b === CR || b === TAB;
@@ -64,6 +85,22 @@ export class DocumentScanner {
   private esc = false;
   /** The value in progress is a bare scalar. */
   private bare = false;
+  /** Inside an object or array: what may come next, whether each open container is an object, whether the string is a key, a bare scalar inside. */
+  private expect = EXPECT_VALUE;
+  private readonly objects: boolean[] = [];
+  private keyString = false;
+  private innerBare = false;
+  /** In `broken`: the last byte that was not whitespace. */
+  private lastSignificant = 0;
+  /**
+   * Lines inside an object or array: whether only whitespace has come since the last newline, how
+   * much, and how far the value's first key line was indented (-1 before one). In a pretty-printed
+   * document, a line that opens an object less indented than that, inside a nested value, is the next
+   * element: the one before it lacks closing brackets that its own grammar could not show missing.
+   */
+  private lineStart = false;
+  private indent = 0;
+  private keyIndent = -1;
   private probe: WrapperProbe = 'open';
   private key = '';
   /** Past a `records` array, the boundary just after it: resuming there skips the wrapper's tail. */
@@ -107,7 +144,9 @@ export class DocumentScanner {
             else if (b === BSLASH) this.esc = true;
             else if (b === QUOTE) {
               this.inStr = false;
-              if (this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+              if (this.depth === 0) {
+                if (this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+              } else this.expect = this.keyString ? EXPECT_COLON : EXPECT_COMMA_OR_END;
             }
             i++;
             break;
@@ -121,11 +160,54 @@ export class DocumentScanner {
             i++;
             break;
           }
-          if (b === LBRACE || b === LBRACKET) this.depth++;
-          else if (b === RBRACE || b === RBRACKET) {
-            if (--this.depth === 0 && this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
-          } else if (b === QUOTE) this.inStr = true;
-          else if (b === LF) this.nl++;
+          if (this.innerBare) {
+            if (isBareDelimiter(b)) {
+              // The delimiter is processed again, after the scalar.
+              this.innerBare = false;
+              this.expect = EXPECT_COMMA_OR_END;
+              break;
+            }
+            i++;
+            break;
+          }
+          if (b === SP) {
+            // Indentation, the most common byte of a pretty-printed document, without the grammar's call.
+            if (this.lineStart) this.indent++;
+            i++;
+            break;
+          }
+          const step = this.grammarStep(b);
+          if (step === STEP_CLOSED) {
+            if (this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+          } else if (step === STEP_BROKEN) {
+            // A `{` where none may be starts the next element: the broken value ends just before it.
+            if (b === LBRACE) {
+              if (this.brokenDone(chunk, seg, i)) return this.stopAt(base + i);
+              break;
+            }
+            this.state = 'broken';
+            this.lastSignificant = b;
+          }
+          i++;
+          break;
+        }
+
+        case 'broken': {
+          // Strings cannot be told apart any more: the next `{` after `,`, `[` or `}` starts an element.
+          if (b === LF) {
+            this.nl++;
+            i++;
+            break;
+          }
+          if (b === SP || b === TAB || b === CR) {
+            i++;
+            break;
+          }
+          if (b === LBRACE && (this.lastSignificant === COMMA || this.lastSignificant === LBRACKET || this.lastSignificant === RBRACE)) {
+            if (this.brokenDone(chunk, seg, i)) return this.stopAt(base + i);
+            break; // the brace is processed again, between values
+          }
+          this.lastSignificant = b;
           i++;
           break;
         }
@@ -149,6 +231,7 @@ export class DocumentScanner {
               this.inStr = false;
               this.esc = false;
               this.bare = false;
+              this.open(true);
               this.probe = 'open';
             } else if (b === LBRACKET) {
               this.mode = 'array';
@@ -182,6 +265,7 @@ export class DocumentScanner {
           if (b === LBRACE || b === LBRACKET) {
             this.depth = 1;
             this.bare = false;
+            this.open(b === LBRACE);
           } else if (b === QUOTE) {
             this.depth = 0;
             this.inStr = true;
@@ -255,9 +339,12 @@ export class DocumentScanner {
     if (s === null) return; // also inside an unclosed array or wrapper: every element was returned
     const taken = s.takeAll();
     const unexpected = this.state === 'unexpected';
+    const broken = this.state === 'broken';
     this.span = null;
     this.state = 'between';
-    if (unexpected) {
+    if (broken) {
+      this.emitValue(s, taken, this.off);
+    } else if (unexpected) {
       this.items.issue('unexpected_content', s.start, s.startNewlines, this.off, 'unexpected content between JSON values', taken, s.mode);
     } else {
       this.items.issue('truncated', s.start, s.startNewlines, this.off, 'the file ends inside a JSON value', taken, s.mode);
@@ -272,9 +359,18 @@ export class DocumentScanner {
   private probeStep(b: number): ProbeStep {
     switch (this.probe) {
       case 'open':
-        if (isWs(b)) return 'consumed';
+        if (isWs(b)) {
+          // (the probe's caller counts the newline)
+          if (b === LF) {
+            this.lineStart = true;
+            this.indent = 0;
+          } else if (b !== CR && this.lineStart) this.indent++;
+          return 'consumed';
+        }
+        if (this.lineStart) this.lineOpens(b);
         if (b === QUOTE) {
           this.inStr = true;
+          this.keyString = true;
           this.key = '';
           this.probe = 'key';
           return 'consumed';
@@ -283,6 +379,7 @@ export class DocumentScanner {
       case 'key':
         if (b === QUOTE) {
           this.inStr = false;
+          this.expect = EXPECT_COLON;
           this.probe = 'afterKey';
           return 'consumed';
         }
@@ -295,6 +392,7 @@ export class DocumentScanner {
         if (isWs(b)) return 'consumed';
         if (b === COLON) {
           if (this.key.toLowerCase() !== 'records') return 'over';
+          this.expect = EXPECT_VALUE;
           this.probe = 'afterColon';
           return 'consumed';
         }
@@ -316,15 +414,119 @@ export class DocumentScanner {
   private valueDone(chunk: Buffer, seg: number, endIdx: number): boolean {
     const s = this.span!;
     const taken = s.take(chunk, seg, endIdx);
-    const end = this.off + endIdx;
     this.span = null;
     this.state = 'between';
+    this.emitValue(s, taken, this.off + endIdx);
+    return this.items.stopped;
+  }
+
+  /**
+   * Ends a value that broke the grammar just before the `{` at chunk[endIdx], where the next element
+   * is taken to start: the value is a unit of its own (invalid JSON, quarantined with its text), and
+   * the scan goes on as in a sequence of values, which reads the elements after it whether the
+   * document's array goes on or the `{` was inside the broken value. Returns whether the framer stopped.
+   */
+  private brokenDone(chunk: Buffer, seg: number, endIdx: number): boolean {
+    const s = this.span!;
+    const taken = s.take(chunk, seg, endIdx);
+    this.span = null;
+    this.state = 'between';
+    this.mode = 'values';
+    this.emitValue(s, taken, this.off + endIdx);
+    return this.items.stopped;
+  }
+
+  private emitValue(s: SpanBuffer, taken: ReturnType<SpanBuffer['take']>, end: number): void {
     if (taken.full) {
       this.items.unitFromBytes(s.start, s.startNewlines, end, taken.buf, 0, taken.buf.length, s.mode);
     } else {
       const message = `JSON value of ${taken.total} bytes exceeds the limit of ${this.maxUnit} bytes`;
       this.items.issue('line_too_long', s.start, s.startNewlines, end, message, taken, s.mode);
     }
-    return this.items.stopped;
+  }
+
+  /** A value's first byte opened an object or an array. */
+  private open(object: boolean): void {
+    this.objects.length = 0;
+    this.objects.push(object);
+    this.expect = object ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+    this.keyString = false;
+    this.innerBare = false;
+    this.lineStart = false;
+    this.indent = 0;
+    this.keyIndent = -1;
+  }
+
+  /** Whitespace inside an object or array: newlines and the indentation after them. */
+  private space(b: number): void {
+    if (b === LF) {
+      this.nl++;
+      this.lineStart = true;
+      this.indent = 0;
+    } else if (b !== CR && this.lineStart) this.indent++;
+  }
+
+  /**
+   * The first byte of a line that is not whitespace: a key line of the value itself sets its
+   * indentation; an object opened on a line less indented than that, inside a nested value, is the
+   * next element. False then.
+   */
+  private lineOpens(b: number): boolean {
+    this.lineStart = false;
+    if (b === QUOTE) {
+      if (this.depth === 1 && this.keyIndent < 0 && this.expect === EXPECT_KEY_OR_END) this.keyIndent = this.indent;
+      return true;
+    }
+    return !(b === LBRACE && this.depth >= 2 && this.indent < this.keyIndent);
+  }
+
+  /** One byte outside strings inside an object or array, checked against what may come next. */
+  private grammarStep(b: number): GrammarStep {
+    if (b === SP || b === LF || b === TAB || b === CR) {
+      this.space(b);
+      return STEP_OK;
+    }
+    if (this.lineStart && !this.lineOpens(b)) return STEP_BROKEN;
+    const expect = this.expect;
+    switch (b) {
+      case LBRACE:
+      case LBRACKET:
+        if ((expect !== EXPECT_VALUE && expect !== EXPECT_VALUE_OR_END) || this.depth >= MAX_DOCUMENT_DEPTH) return STEP_BROKEN;
+        this.objects.push(b === LBRACE);
+        this.depth++;
+        this.expect = b === LBRACE ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+        return STEP_OK;
+      case RBRACE:
+      case RBRACKET: {
+        const object = this.objects[this.objects.length - 1] === true;
+        const closes =
+          b === RBRACE
+            ? object && (expect === EXPECT_KEY_OR_END || expect === EXPECT_COMMA_OR_END)
+            : !object && (expect === EXPECT_VALUE_OR_END || expect === EXPECT_COMMA_OR_END);
+        if (!closes) return STEP_BROKEN;
+        this.objects.pop();
+        this.expect = EXPECT_COMMA_OR_END;
+        return --this.depth === 0 ? STEP_CLOSED : STEP_OK;
+      }
+      case QUOTE:
+        if (expect === EXPECT_KEY_OR_END) this.keyString = true;
+        else if (expect === EXPECT_VALUE || expect === EXPECT_VALUE_OR_END) this.keyString = false;
+        else return STEP_BROKEN;
+        this.inStr = true;
+        return STEP_OK;
+      case COLON:
+        if (expect !== EXPECT_COLON) return STEP_BROKEN;
+        this.expect = EXPECT_VALUE;
+        return STEP_OK;
+      case COMMA:
+        if (expect !== EXPECT_COMMA_OR_END) return STEP_BROKEN;
+        this.expect = this.objects[this.objects.length - 1] === true ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+        return STEP_OK;
+      default:
+        // A number or a literal: its bytes are JSON.parse's to judge, its place is checked here.
+        if (expect !== EXPECT_VALUE && expect !== EXPECT_VALUE_OR_END) return STEP_BROKEN;
+        this.innerBare = true;
+        return STEP_OK;
+    }
   }
 }
