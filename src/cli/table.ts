@@ -65,15 +65,31 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
 
 /**
  * The columns a table of `maxWidth` shows: all of them when cutting other cells fits their whole
- * columns; otherwise the last ones are left out (never the first), as a cut time or statistic would
- * mislead where a missing column is only missing.
+ * columns; otherwise those named in `leftOutFirst`, then the last ones, are left out (never the
+ * first), as a cut time or statistic would mislead where a missing column is only missing.
  */
-export function columnsThatFit(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number): { shown: TableColumn[]; leftOut: TableColumn[] } {
+export function columnsThatFit(
+  rows: readonly object[],
+  columns: readonly TableColumn[],
+  maxWidth: number,
+  leftOutFirst: readonly string[] = [],
+): { shown: TableColumn[]; leftOut: TableColumn[] } {
   const { headerWidths, widths } = measure(rows, columns, maxWidth);
-  const floors = columns.map((column, i) => (column.whole ? (widths[i] as number) : Math.max(headerWidths[i] as number, MIN_CUT_WIDTH)));
-  let count = columns.length;
-  while (count > 1 && tableWidth(floors.slice(0, count)) > maxWidth) count--;
-  return { shown: columns.slice(0, count), leftOut: columns.slice(count) };
+  // A column narrower than the least a cut leaves is as wide as it is.
+  const floors = columns.map((column, i) =>
+    column.whole ? (widths[i] as number) : Math.min(widths[i] as number, Math.max(headerWidths[i] as number, MIN_CUT_WIDTH)),
+  );
+  // `leftOutFirst` (never the first column), then from the end.
+  const order = [
+    ...columns.flatMap((column, i) => (i > 0 && leftOutFirst.includes(column.name) ? [i] : [])),
+    ...columns.map((_, i) => columns.length - 1 - i).filter((i) => i > 0 && !leftOutFirst.includes(columns[i]!.name)),
+  ];
+  const kept = new Set(columns.map((_, i) => i));
+  for (const i of order) {
+    if (tableWidth(floors.filter((_, k) => kept.has(k))) <= maxWidth) break;
+    kept.delete(i);
+  }
+  return { shown: columns.filter((_, i) => kept.has(i)), leftOut: columns.filter((_, i) => !kept.has(i)) };
 }
 
 /** Each cell's text and width (measured once; no further than `maxWidth`, which no column passes), and each column's. */

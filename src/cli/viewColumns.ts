@@ -64,8 +64,9 @@ export function showResources(
 }
 
 /**
- * The default columns that fit `width` with their buckets and statistics whole: the last ones are
- * left out, and a note names them and how to see them.
+ * The default columns that fit `width` with their buckets and statistics whole: a resource that is the
+ * same in every row goes first (the note names it), then the last ones, and a note names them and how
+ * to see them. A count then stays beside its labels on a narrow terminal.
  */
 export function fitDefaultColumns(
   columns: readonly string[],
@@ -73,17 +74,32 @@ export function fitDefaultColumns(
   granularity: Granularity | undefined,
   width: number,
 ): { columns: readonly string[]; note?: string } {
+  const resource = oneResource(rows);
   const { shown, leftOut } = columnsThatFit(
     rows,
     columns.map((name) => tableColumn(name, granularity)),
     width,
+    resource === undefined ? [] : ['resourceId'],
   );
   if (leftOut.length === 0) return { columns };
-  const names = leftOut.map((column) => column.name);
+  const names = leftOut.map((column) =>
+    column.name === 'resourceId' && resource !== undefined ? `resourceId (${resourceShortName(resource)} in every row)` : column.name,
+  );
   return {
     columns: shown.map((column) => column.name),
     note: `${names.join(', ')} left out to fit ${width} columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows ${names.length === 1 ? 'it' : 'them'}`,
   };
+}
+
+/** The resource every row is of, when they are all of one. */
+function oneResource(rows: readonly object[]): string | undefined {
+  let only: string | undefined;
+  for (const row of rows) {
+    const id = (row as { resourceId?: unknown }).resourceId;
+    if (typeof id !== 'string' || (only !== undefined && id !== only)) return undefined;
+    only = id;
+  }
+  return only;
 }
 
 /**

@@ -100,6 +100,27 @@ describe('columnsThatFit', () => {
     expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 50))).toEqual([['bucket', 'operationName'], ['durationMs']]);
     expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 3))).toEqual([['bucket'], ['operationName', 'durationMs']]);
   });
+
+  it('leaves out the columns named first, then the last ones', () => {
+    const wide = [{ ...rows[0], resourceId: 'CONTOSO-ACS', count: 3 }];
+    const five = columns('bucket', 'resourceId', 'operationName', 'count');
+    expect(names(columnsThatFit(wide, five, 40, ['resourceId']))).toEqual([['bucket', 'operationName', 'count'], ['resourceId']]);
+    expect(names(columnsThatFit(wide, five, 40))).toEqual([
+      ['bucket', 'resourceId'],
+      ['operationName', 'count'],
+    ]);
+    // Never the first.
+    expect(names(columnsThatFit(wide, five, 40, ['bucket']))).toEqual([
+      ['bucket', 'resourceId'],
+      ['operationName', 'count'],
+    ]);
+  });
+
+  it('a column narrower than a cut would leave it takes its own width', () => {
+    // `n` is one character wide: 16 + 2 + 1 fit 19, where a cut's six would not.
+    const narrow = [{ bucket: '2024-05-25T08:00:00.000Z', n: 7 }];
+    expect(names(columnsThatFit(narrow, columns('bucket', 'n'), 19))).toEqual([['bucket', 'n'], []]);
+  });
 });
 
 describe('collapseRows', () => {

@@ -44,3 +44,23 @@ describe('default columns that fit whole', () => {
     expect(fitDefaultColumns(columns, [row], 'hour', 60).note).toMatch(/^roundTripMs, packetLoss left out to fit 60 columns .*shows them$/);
   });
 });
+
+describe('a narrow table of one resource', () => {
+  const rows = [
+    { bucket: '2024-05-25', resourceId: id('1111', 'CONTOSO-ACS'), operationName: 'AddParticipants', resultSignature: 200, count: 3 },
+    { bucket: '2024-05-25', resourceId: id('1111', 'CONTOSO-ACS'), operationName: 'CreateRoom', resultSignature: 201, count: 13 },
+  ];
+  const columns = ['bucket', 'resourceId', 'operationName', 'resultSignature', 'count'];
+
+  it('leaves out the resource first, named in the note, so that the count stays beside its labels', () => {
+    expect(fitDefaultColumns(columns, rows, 'day', 40)).toEqual({
+      columns: ['bucket', 'operationName', 'resultSignature', 'count'],
+      note: `resourceId (CONTOSO-ACS in every row) left out to fit 40 columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
+    });
+  });
+
+  it('rows of two resources leave out the last columns, as before', () => {
+    const two = [rows[0]!, { ...rows[1]!, resourceId: id('1111', 'OTHER-ACS') }];
+    expect(fitDefaultColumns(columns, two, 'day', 40).columns).toEqual(['bucket', 'resourceId', 'operationName']);
+  });
+});
