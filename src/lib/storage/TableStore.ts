@@ -216,7 +216,7 @@ export class AzureTableStore implements TableStore {
         page = await withNetworkRetry(() => readEntityPage(client, query, true));
       } catch (error) {
         // A table never written holds no rows: reading it needs no right to create it (a reader's role, a query of another prefix).
-        if (!(error instanceof RestError && error.statusCode === 404)) throw error;
+        if (!(error instanceof RestError && error.statusCode === 404 && error.code === 'TableNotFound')) throw error;
         this.requests.reads++;
         yield { rows: [], more: false };
         return;

@@ -1,7 +1,7 @@
 import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest, type HttpClient } from '@azure/core-rest-pipeline';
 import { RestError, type TableClient } from '@azure/data-tables';
 import { STATUS_CODES } from 'node:http';
-import { accountBase, odataError } from './entityBatch.js';
+import { accountBase, isXmlError, odataError } from './entityBatch.js';
 
 /**
  * One page of a table query, sent and read by hand through the table client's own pipeline (its
@@ -63,8 +63,9 @@ export async function readEntityPage(client: TableClient, query: PageQuery, allo
   const response = await client.pipeline.sendRequest(http ?? httpClient, request);
   const text = response.bodyAsText ?? '';
   if (response.status !== 200) {
-    // Not OData JSON (a gateway's page, an empty answer): its first characters, or the status's reason.
-    const { code, message } = odataError(text, text.slice(0, 200) || (STATUS_CODES[response.status] ?? `status ${response.status}`));
+    // Not OData JSON (a gateway's page, an empty answer): its first characters, or the status's reason; XML says its own.
+    const reason = STATUS_CODES[response.status] ?? `status ${response.status}`;
+    const { code, message } = odataError(text, (isXmlError(text) ? '' : text.slice(0, 200)) || reason);
     throw new RestError(message, { code, statusCode: response.status, request, response });
   }
   // The client's pipeline has already parsed a JSON answer (core-client's deserialization policy): not twice.
