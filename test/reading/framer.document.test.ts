@@ -292,7 +292,7 @@ describe('Framer — a broken element does not take the elements after it', () =
     expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
   });
 
-  it('a pretty-printed wrapper whose element ends inside a nested array: a line opening an object less indented than its keys is the next element', () => {
+  it('a pretty-printed wrapper whose element ends inside an object of a nested array: the next element is read', () => {
     const withList = (i: number): Record<string, unknown> => ({ ...rec(i), participants: [{ id: `p${i}` }, { id: `q${i}` }] });
     const records = [0, 1, 2, 3].map(withList);
     const texts = records.map((r) => JSON.stringify(r, null, '\t').replace(/^/gm, '\t\t'));
@@ -329,15 +329,13 @@ describe('Framer — a broken element does not take the elements after it', () =
 });
 
 describe('Framer — nesting', () => {
-  it('an element nested deeper than MAX_DOCUMENT_DEPTH is broken, in bounded pieces; the element after it is read', () => {
+  it('an element nested deeper than MAX_DOCUMENT_DEPTH is followed no deeper, and read as one unit up to the next element; the element after it is read', () => {
     const deep = `${'{"a":'.repeat(MAX_DOCUMENT_DEPTH + 5)}1${'}'.repeat(MAX_DOCUMENT_DEPTH + 5)}`;
     const d = read(`[\n${JSON.stringify(rec(0), null, 2)},\n${deep},\n${JSON.stringify(rec(1), null, 2)}\n]\n`, { maxUnitBytes: 1 << 20 });
-    // The innermost levels are a value of their own (a bogus record, for normalizing to refuse); the rest is quarantined.
-    expect(values(d.records)[0]).toEqual(rec(0));
-    expect(values(d.records).at(-1)).toEqual(rec(1));
-    expect(d.failures.map((f) => f.code)).toEqual(['invalid_json']);
-    // The closers left over, and the array's end.
-    expect(d.issues.map((i) => i.code)).toEqual(['unexpected_content', 'unexpected_content']);
+    // Whole up to the next element, it parses: a record for normalizing to judge.
+    expect(values(d.records)).toEqual([rec(0), JSON.parse(deep), rec(1)]);
+    expect(d.failures).toEqual([]);
+    expect(d.issues.map((i) => [i.code, i.raw])).toEqual([['unexpected_content', ']']]);
     const nested = `${'{"a":'.repeat(MAX_DOCUMENT_DEPTH - 1)}1${'}'.repeat(MAX_DOCUMENT_DEPTH - 1)}`;
     expect(read(`[\n${nested}\n]\n`).failures).toEqual([]);
   });
@@ -346,5 +344,57 @@ describe('Framer — nesting', () => {
     const run = frame(Buffer.from(`[\n{"a":${'['.repeat(1_000_000)}`), { maxUnitBytes: 4096, chunks: (rest) => chunksOf(rest, 65_536) });
     expect(run.maxBuffered).toBeLessThanOrEqual(4096 + 65_536);
     expect(issues(run.items).map((i) => i.code)).toEqual(['line_too_long']);
+  });
+});
+
+describe('Framer — any legal layout stays whole; damage that only newlines can show', () => {
+  const withList = (i: number): Record<string, unknown> => ({
+    ...rec(i),
+    properties: { ...(rec(i)['properties'] as object), participants: [{ id: `a${i}` }, { id: `b${i}` }] },
+  });
+  const timesOf = (d: { records: { value: Record<string, unknown> }[] }): unknown[] => d.records.map((r) => r.value['time']);
+  const allCodes = (d: ReturnType<typeof read>): string[] => [...d.failures.map((f) => f.code), ...d.issues.map((i) => i.code)];
+
+  it.each([
+    [
+      'tabs for eight columns (as unexpand and editors write them)',
+      (s: string) => s.replace(/^( +)/gm, (m) => '\t'.repeat(Math.floor(m.length / 8)) + ' '.repeat(m.length % 8)),
+    ],
+    ['the first key line indented deeper than the rest', (s: string) => s.replace('\n    "time"', '\n          "time"')],
+    ['every line at column 0', (s: string) => s.replace(/^ +/gm, '')],
+    ['empty containers with a comma the decoder drops', (s: string) => s.replace(/"participants": \[/g, '"tags": [,], "none": {,}, "participants": [')],
+  ])('%s: every element is read, nothing quarantined', (_name, layout) => {
+    const records = [0, 1, 2].map(withList);
+    const d = read(layout(JSON.stringify(records, null, 2)));
+    expect(timesOf(d)).toEqual(records.map((r) => r['time']));
+    expect(allCodes(d)).toEqual([]);
+  });
+
+  it('a nested value pasted in without its indentation: every element is read', () => {
+    const props = JSON.stringify({ roomId: 'r0', participants: [{ id: 'a' }, { id: 'b' }] }, null, 2);
+    const d = read(
+      `{\n  "records": [\n    {\n      "time": "t0",\n      "properties": ${props}\n    },\n    {\n      "time": "t1",\n      "properties": ${props}\n    }\n  ]\n}\n`,
+    );
+    expect(timesOf(d)).toEqual(['t0', 't1']);
+    expect(allCodes(d)).toEqual([]);
+  });
+
+  it('an element that lost its start into a string (an odd number of quotes left): a raw newline inside a string breaks it, the elements after the next are read', () => {
+    const records = [0, 1, 2, 3, 4].map(withList);
+    const texts = records.map((r) => JSON.stringify(r, null, 2));
+    texts[1] = texts[1]!.slice('{\n  "time": "2024'.length);
+    const d = read(`[\n${texts.join(',\n')}\n]\n`);
+    expect(timesOf(d)).toEqual(expect.arrayContaining([records[0]!['time'], records[2]!['time'], records[3]!['time'], records[4]!['time']]));
+  });
+
+  it('a wrapper that lost its closing brace, then more wrappers: they are read, not skipped as its tail', () => {
+    const wrapper = (t: string): string => JSON.stringify({ records: [{ time: t }] }, null, 2);
+    const d = read(`${wrapper('A').slice(0, -1)}\n${wrapper('B')}\n${wrapper('C')}\n`);
+    expect(timesOf(d)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('a run of opening braces is one bad unit, not one per byte', () => {
+    const run = frame(Buffer.from(`[\n${'{'.repeat(10_000)}\n]\n`), { chunks: (rest) => chunksOf(rest, 4096) });
+    expect(run.items.length).toBeLessThan(5);
   });
 });

@@ -26,10 +26,13 @@ type ProbeStep = 'consumed' | 'over' | 'wrapper';
  * ends that value as a bad unit and the scan starts again at the next element.
  */
 const EXPECT_VALUE = 0; // after `:`
-const EXPECT_VALUE_OR_END = 1; // after `[`, or `,` in an array (a trailing comma is tolerated)
-const EXPECT_KEY_OR_END = 2; // after `{`, or `,` in an object
+const EXPECT_VALUE_OR_END = 1; // after `,` in an array (a trailing comma is tolerated)
+const EXPECT_KEY_OR_END = 2; // after `,` in an object
 const EXPECT_COLON = 3; // after a key
 const EXPECT_COMMA_OR_END = 4; // after a value
+const EXPECT_FIRST_VALUE = 5; // after `[`: a value, `]`, or a comma the decoder drops (`[,]`)
+const EXPECT_FIRST_KEY = 6; // after `{`: a key, `}`, or a comma the decoder drops (`{,}`)
+const EXPECT_END = 7; // after `[,` or `{,`: only the closer
 
 // The bytes are constants of this module, not imports: V8 folds a module's own constants into the
 // byte loop but loads an imported binding at every use, which made the loop about 15% slower.
@@ -92,17 +95,10 @@ export class DocumentScanner {
   private innerBare = false;
   /** In `broken`: the last byte that was not whitespace. */
   private lastSignificant = 0;
-  /**
-   * Lines inside an object or array: whether only whitespace has come since the last newline, how
-   * much, and how far the value's first key line was indented (-1 before one). In a pretty-printed
-   * document, a line that opens an object less indented than that, inside a nested value, is the next
-   * element: the one before it lacks closing brackets that its own grammar could not show missing.
-   */
-  private lineStart = false;
-  private indent = 0;
-  private keyIndent = -1;
   private probe: WrapperProbe = 'open';
   private key = '';
+  /** In `tail`: nothing but whitespace yet after the records array. */
+  private tailOpening = false;
   /** Past a `records` array, the boundary just after it: resuming there skips the wrapper's tail. */
   private tailBoundary: FramerPosition | null = null;
 
@@ -138,7 +134,21 @@ export class DocumentScanner {
       switch (this.state) {
         case 'value': {
           if (this.inStr) {
-            // (a raw newline inside a string is invalid JSON, but it still counts as a line)
+            if (b === LF && !this.esc) {
+              // No JSON string holds a raw newline: the value is broken here, before a lost quote turns every string after it inside out.
+              this.nl++;
+              this.inStr = false;
+              this.esc = false;
+              if (this.depth === 0) {
+                if (this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
+              } else {
+                this.state = 'broken';
+                this.lastSignificant = LF;
+              }
+              i++;
+              break;
+            }
+            // (a newline escaped inside a string is invalid JSON too, but it stays in its string, and counts as a line)
             if (b === LF) this.nl++;
             if (this.esc) this.esc = false;
             else if (b === BSLASH) this.esc = true;
@@ -172,7 +182,6 @@ export class DocumentScanner {
           }
           if (b === SP) {
             // Indentation, the most common byte of a pretty-printed document, without the grammar's call.
-            if (this.lineStart) this.indent++;
             i++;
             break;
           }
@@ -180,8 +189,8 @@ export class DocumentScanner {
           if (step === STEP_CLOSED) {
             if (this.valueDone(chunk, seg, i + 1)) return this.stopAt(base + i + 1);
           } else if (step === STEP_BROKEN) {
-            // A `{` where none may be starts the next element: the broken value ends just before it.
-            if (b === LBRACE) {
+            // A `{` after a value or an object's comma (a closing brace or a comma missing) starts the next element.
+            if (b === LBRACE && (this.expect === EXPECT_COMMA_OR_END || this.expect === EXPECT_KEY_OR_END)) {
               if (this.brokenDone(chunk, seg, i)) return this.stopAt(base + i);
               break;
             }
@@ -250,6 +259,7 @@ export class DocumentScanner {
             } else {
               this.tailBoundary = { offset: base + i, newlines: this.nl, mode: 'records' };
               this.state = 'tail';
+              this.tailOpening = true;
               this.depth = 0;
               this.inStr = false;
               this.esc = false;
@@ -310,6 +320,16 @@ export class DocumentScanner {
 
         case 'tail': {
           // Skip the rest of the wrapper object up to its closing brace.
+          if (this.tailOpening && !isWs(b)) {
+            this.tailOpening = false;
+            if (b === LBRACE || b === LBRACKET) {
+              // A document right after the records array: the wrapper lost its closing brace, and this is no tail of it.
+              this.state = 'between';
+              this.mode = 'values';
+              this.tailBoundary = null;
+              break;
+            }
+          }
           if (this.inStr) {
             if (b === LF) this.nl++;
             if (this.esc) this.esc = false;
@@ -359,15 +379,7 @@ export class DocumentScanner {
   private probeStep(b: number): ProbeStep {
     switch (this.probe) {
       case 'open':
-        if (isWs(b)) {
-          // (the probe's caller counts the newline)
-          if (b === LF) {
-            this.lineStart = true;
-            this.indent = 0;
-          } else if (b !== CR && this.lineStart) this.indent++;
-          return 'consumed';
-        }
-        if (this.lineStart) this.lineOpens(b);
+        if (isWs(b)) return 'consumed';
         if (b === QUOTE) {
           this.inStr = true;
           this.keyString = true;
@@ -449,68 +461,44 @@ export class DocumentScanner {
   private open(object: boolean): void {
     this.objects.length = 0;
     this.objects.push(object);
-    this.expect = object ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+    this.expect = object ? EXPECT_FIRST_KEY : EXPECT_FIRST_VALUE;
     this.keyString = false;
     this.innerBare = false;
-    this.lineStart = false;
-    this.indent = 0;
-    this.keyIndent = -1;
-  }
-
-  /** Whitespace inside an object or array: newlines and the indentation after them. */
-  private space(b: number): void {
-    if (b === LF) {
-      this.nl++;
-      this.lineStart = true;
-      this.indent = 0;
-    } else if (b !== CR && this.lineStart) this.indent++;
-  }
-
-  /**
-   * The first byte of a line that is not whitespace: a key line of the value itself sets its
-   * indentation; an object opened on a line less indented than that, inside a nested value, is the
-   * next element. False then.
-   */
-  private lineOpens(b: number): boolean {
-    this.lineStart = false;
-    if (b === QUOTE) {
-      if (this.depth === 1 && this.keyIndent < 0 && this.expect === EXPECT_KEY_OR_END) this.keyIndent = this.indent;
-      return true;
-    }
-    return !(b === LBRACE && this.depth >= 2 && this.indent < this.keyIndent);
   }
 
   /** One byte outside strings inside an object or array, checked against what may come next. */
   private grammarStep(b: number): GrammarStep {
-    if (b === SP || b === LF || b === TAB || b === CR) {
-      this.space(b);
+    if (b === LF) {
+      this.nl++;
       return STEP_OK;
     }
-    if (this.lineStart && !this.lineOpens(b)) return STEP_BROKEN;
+    if (b === TAB || b === CR) return STEP_OK;
     const expect = this.expect;
+    const valueMayCome = expect === EXPECT_VALUE || expect === EXPECT_VALUE_OR_END || expect === EXPECT_FIRST_VALUE;
     switch (b) {
       case LBRACE:
       case LBRACKET:
-        if ((expect !== EXPECT_VALUE && expect !== EXPECT_VALUE_OR_END) || this.depth >= MAX_DOCUMENT_DEPTH) return STEP_BROKEN;
+        if (!valueMayCome || this.depth >= MAX_DOCUMENT_DEPTH) return STEP_BROKEN;
         this.objects.push(b === LBRACE);
         this.depth++;
-        this.expect = b === LBRACE ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
+        this.expect = b === LBRACE ? EXPECT_FIRST_KEY : EXPECT_FIRST_VALUE;
         return STEP_OK;
       case RBRACE:
       case RBRACKET: {
         const object = this.objects[this.objects.length - 1] === true;
+        const mayClose = expect === EXPECT_COMMA_OR_END || expect === EXPECT_END;
         const closes =
           b === RBRACE
-            ? object && (expect === EXPECT_KEY_OR_END || expect === EXPECT_COMMA_OR_END)
-            : !object && (expect === EXPECT_VALUE_OR_END || expect === EXPECT_COMMA_OR_END);
+            ? object && (mayClose || expect === EXPECT_KEY_OR_END || expect === EXPECT_FIRST_KEY)
+            : !object && (mayClose || expect === EXPECT_VALUE_OR_END || expect === EXPECT_FIRST_VALUE);
         if (!closes) return STEP_BROKEN;
         this.objects.pop();
         this.expect = EXPECT_COMMA_OR_END;
         return --this.depth === 0 ? STEP_CLOSED : STEP_OK;
       }
       case QUOTE:
-        if (expect === EXPECT_KEY_OR_END) this.keyString = true;
-        else if (expect === EXPECT_VALUE || expect === EXPECT_VALUE_OR_END) this.keyString = false;
+        if (expect === EXPECT_KEY_OR_END || expect === EXPECT_FIRST_KEY) this.keyString = true;
+        else if (valueMayCome) this.keyString = false;
         else return STEP_BROKEN;
         this.inStr = true;
         return STEP_OK;
@@ -519,12 +507,16 @@ export class DocumentScanner {
         this.expect = EXPECT_VALUE;
         return STEP_OK;
       case COMMA:
+        if (expect === EXPECT_FIRST_KEY || expect === EXPECT_FIRST_VALUE) {
+          this.expect = EXPECT_END;
+          return STEP_OK;
+        }
         if (expect !== EXPECT_COMMA_OR_END) return STEP_BROKEN;
         this.expect = this.objects[this.objects.length - 1] === true ? EXPECT_KEY_OR_END : EXPECT_VALUE_OR_END;
         return STEP_OK;
       default:
         // A number or a literal: its bytes are JSON.parse's to judge, its place is checked here.
-        if (expect !== EXPECT_VALUE && expect !== EXPECT_VALUE_OR_END) return STEP_BROKEN;
+        if (!valueMayCome) return STEP_BROKEN;
         this.innerBare = true;
         return STEP_OK;
     }
