@@ -68,7 +68,6 @@ const BLOB_TRY_TIMEOUT_MS = { read: 30_000, write: 60_000 };
 /** How long a ranged read's body may send nothing: a connection that stalls mid-answer otherwise holds the read for ever. */
 const BODY_IDLE_MS = 30_000;
 
-/** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 /** Reads whose body stalled: timed-out connections to the error classes, asked for again here (not the attempts that timed out before an answer, which the SDK retried). */
 const stalledReads = new WeakSet<Error>();
 
@@ -76,6 +75,7 @@ function bodyStalled(error: unknown): boolean {
   return error instanceof Error && stalledReads.has(error);
 }
 
+/** Reads diagnostic-log blobs with ranged downloads: only the bytes asked for cross the wire. */
 export class BlobLogSource implements LogSource {
   private readonly service: BlobServiceClient;
   private readonly containers = new Map<string, ContainerClient>();
