@@ -79,6 +79,33 @@ describe('Framer + decodeUnit properties', () => {
     );
   });
 
+  it('a valid document in any layout (each line indented with any tabs and spaces, CRLF or LF) is read whole', () => {
+    fc.assert(
+      fc.property(
+        fc.array(record, { minLength: 1, maxLength: 8 }),
+        fc.constantFrom('array', 'wrapper'),
+        fc.array(fc.stringMatching(/^[ \t]{0,12}$/), { minLength: 1, maxLength: 16 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 6 }),
+        (records, shape, indents, crlf, sizes) => {
+          const text = JSON.stringify(shape === 'array' ? records : { records }, null, 2);
+          let k = 0;
+          const laidOut = text
+            .split('\n')
+            .map((line) => indents[k++ % indents.length]! + line.trimStart())
+            .join(crlf ? '\r\n' : '\n');
+          const file = Buffer.from(laidOut);
+          const run = frame(file, { maxUnitBytes: 1 << 20, maxRawBytes: 100, chunks: (rest) => chunksOf(rest, sizes) });
+          const d = decodeAll(run.items);
+          expect(d.issues).toEqual([]);
+          expect(d.failures).toEqual([]);
+          expect(d.records.map((r) => r.value)).toStrictEqual(JSON.parse(JSON.stringify(records)));
+        },
+      ),
+      { numRuns: Math.max(400, extraRuns) },
+    );
+  });
+
   it('one element of a document damaged (bytes cut out of it after its opening brace): the elements two after it and on are read, cut anywhere', () => {
     const word = fc.stringMatching(/^[A-Za-z0-9 _.:-]{0,12}$/);
     const acsRecord = fc.record({
