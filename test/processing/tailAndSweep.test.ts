@@ -13,6 +13,17 @@ import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/ro
 const HOUR = 3_600_000;
 
 describe('tail and sweep', () => {
+  it('a first run on a new store over empty containers records its sweeps, without a problem (its reads create no table)', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+    const first = await tailAndSweep(deps, options);
+    expect(first).toMatchObject({ sweepRan: true, failed: 0, problems: [] });
+    // Recorded: the next run within the interval does not sweep again.
+    expect(await tailAndSweep(deps, options)).toMatchObject({ sweepRan: false, problems: [] });
+  });
+
   it('tails a blob that Event Grid announced once, empty, as it grows', async () => {
     const records = roomsRecords(90, 31);
     const container = await newContainer();

@@ -188,6 +188,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     if (listingCut || summary.deferred > 0 || notRecorded.has(container) || unlisted.has(container)) continue;
     try {
       const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
+      // A new store has no Files table until a file is read: reading it made none.
+      await deps.tables.ensureTable(FILES_TABLE);
       await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);
     } catch (error) {
       note('sweep', error, container);
