@@ -40,6 +40,45 @@ describe('local files outside a laid-out tree', () => {
   });
 });
 
+describe('a file read before, given with its grown copy (a second download of the blob)', () => {
+  it.each([
+    ['the file first', (file: string, copy: string) => [file, copy]],
+    ['the copy first', (file: string, copy: string) => [copy, file]],
+  ])('%s: the copy’s new lines are read under the file’s name, once, run after run', async (_order, given) => {
+    const records = roomsRecords(30, 131);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-grown-'));
+    const file = path.join(dir, 'PT1H.json');
+    await writeFile(file, asJsonLines(records.slice(0, 20)));
+    const tables = newTableStore();
+    expect((await processLocal(tables, [file])).records).toBe(20);
+    const copy = path.join(dir, 'PT1H (1).json');
+    await writeFile(copy, asJsonLines(records));
+    expect(await processLocal(tables, given(file, copy))).toEqual({ records: 10, names: [file] });
+    expect(await processLocal(tables, given(file, copy))).toEqual({ records: 0, names: [file] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('two paths of one name that differ within their common length: the other is looked at once the name is read, and read as its own, not dropped', async () => {
+    const records = roomsRecords(30, 132);
+    const other = roomsRecords(30, 133);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-grown-'));
+    const file = path.join(dir, 'PT1H.json');
+    await writeFile(file, asJsonLines(records.slice(0, 20)));
+    const tables = newTableStore();
+    await processLocal(tables, [file]);
+    // Both hold the 20 lines read; after them, each goes on differently.
+    const grown = path.join(dir, 'grown.json');
+    const forked = path.join(dir, 'forked.json');
+    await writeFile(grown, asJsonLines(records));
+    await writeFile(forked, asJsonLines([...records.slice(0, 20), ...other.slice(20)]));
+    const run = await processLocal(tables, [file, grown, forked]);
+    // The grown one goes on under the name (10); the forked one no longer holds what the name has read, so it
+    // is a file that only starts the same, read whole as its own (30), as a lookalike is.
+    expect(run.records).toBe(40);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...records, ...records.slice(0, 20), ...other.slice(20)])));
+  });
+});
+
 describe('copies of local files, however their original was read', () => {
   async function copyOf(file: string): Promise<string> {
     const copy = path.join(path.dirname(file), 'copies', path.basename(file));

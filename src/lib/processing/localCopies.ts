@@ -44,6 +44,8 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   const readNow = new Map<string, LogFileRef[]>();
   const lookups = new Lookups(tables);
   const laidOut = new Map<string, string>();
+  /** Where each name read now from outside a tree is read: the longest of the paths given for it. */
+  const chosenAt = new Map<string, { name: LogFileRef; localPath: string }>();
   // A file outside a tree that copies a laid-out file read in this run waits until that one is read and named.
   if (localPaths.some((localPath) => source.register(localPath).container === localContainer)) {
     for (const localPath of localPaths) {
@@ -73,11 +75,12 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
     const known = await knownAs(source, ref, lookups);
     if (known.kind === 'copy') {
       if (chosen.has(fileKey(known.of))) {
-        plan.duplicates++;
+        await anotherPathOf(known.of, localPath);
         continue;
       }
       source.registerAs(known.of, localPath);
       chosen.add(fileKey(known.of));
+      chosenAt.set(fileKey(known.of), { name: known.of, localPath });
       plan.now.push(known.of);
     } else if (known.kind === 'new' && !known.named && newHeads.has(known.head)) {
       // Waits until the file read now with these first bytes is named: it may be a copy of it. Once
@@ -85,7 +88,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       // a round per file that starts the same.
       plan.later.push(localPath);
     } else if (chosen.has(fileKey(ref))) {
-      plan.duplicates++;
+      await anotherPathOf(ref, localPath);
     } else {
       // Files that start like one read now, under a name another file holds: one that it holds whole
       // is a copy of it (nothing of it is read), one that holds it whole waits until it is read.
@@ -109,6 +112,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       if (known.kind === 'new') newHeads.add(known.head);
       if (start !== null) readNow.set(start, [...alike, ref]);
       chosen.add(fileKey(ref));
+      chosenAt.set(fileKey(ref), { name: ref, localPath });
       plan.now.push(ref);
       // A file read from below its first HEAD_BYTES that grew since has the name of the bytes it has now.
       if (known.kind === 'new' || (known.offset < HEAD_BYTES && known.length > known.offset)) plan.toName.push(ref);
@@ -116,7 +120,36 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   }
   // Registering a later copy pointed its blob name at that copy: point it back at the one read now.
   for (const localPath of laidOut.values()) source.register(localPath);
+  // Likewise a file given after its longer copy: its name is read at the copy's path.
+  for (const { name, localPath } of chosenAt.values()) source.registerAs(name, localPath);
   return plan;
+
+  /**
+   * A second path for a name read this run (a file and its copy, or its grown download, given
+   * together): the one that holds all of the other is read under the name, so that what the longer
+   * one adds is read; the other is a duplicate. Files that differ within their common length wait
+   * for the next round, when the name has been read.
+   */
+  async function anotherPathOf(name: LogFileRef, localPath: string): Promise<void> {
+    const chosenPath = chosenAt.get(fileKey(name));
+    if (chosenPath === undefined || chosenPath.localPath === localPath) {
+      plan.duplicates++;
+      return;
+    }
+    const [here, there] = [source.copyAt(name, localPath), source.copyAt(name, chosenPath.localPath)];
+    const [mine, theirs] = await Promise.all([here.stat(name).catch(() => null), there.stat(name).catch(() => null)]);
+    if (mine === null || theirs === null) {
+      plan.later.push(localPath);
+      return;
+    }
+    const common = Math.min(mine.length, theirs.length);
+    if ((await compareRange(readerOf(here, name), readerOf(there, name), common)) !== 'same') {
+      plan.later.push(localPath);
+      return;
+    }
+    if (mine.length > theirs.length) chosenAt.set(fileKey(name), { name, localPath });
+    plan.duplicates++;
+  }
 }
 
 /** Processes one file; `null` when it failed (recorded elsewhere) and the others go on. */
