@@ -112,7 +112,8 @@ export class QuarantineStore {
 
   /**
    * Marks the entry of a line the file ended inside as applied: the file grew after it was sealed and
-   * the line was read whole, with `records` records. An entry already gone or marked is left.
+   * the line was read whole, with `records` records. Those count with the file's (the read counted
+   * them), not as replayed records, or health would count them twice. An entry already gone or marked is left.
    */
   async markReadWhole(file: LogFileRef, generation: number, position: number, records: number, now: number): Promise<void> {
     await this.tables.ensureTable(QUARANTINE_TABLE);
@@ -122,9 +123,9 @@ export class QuarantineStore {
     if (line.replayedAt !== undefined) return;
     await this.update({
       ...line,
-      message: `${line.message}; the file grew after all and the line was read whole`,
+      message: `${line.message}; the file grew after all and the line was read whole (${records} record${records === 1 ? '' : 's'}, counted with the file's)`,
       replayedAt: new Date(now).toISOString(),
-      replayedRecords: records,
+      replayedRecords: 0,
     });
   }
 
