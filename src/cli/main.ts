@@ -6,6 +6,7 @@ import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
 import { runCli } from './program.js';
 import { eraseStatusLine } from './statusLine.js';
+import { stoppedNote } from './stoppedNote.js';
 
 // Less of the run's CPU on compiling its code again and again (lib/v8Flags.ts).
 tuneCompiler(nodeArguments());
@@ -21,21 +22,16 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(0);
 });
 
-/** The commands that count records and end on the first signal (watch stops after its pass and says what it did). */
-const COUNTING_COMMANDS = new Set(['process', 'backfill']);
-
 // Ctrl-C, a closed terminal or a kill end the command (even where the parent ignored the signal); a
 // command that stops gracefully (watch) handles the first one itself. Exiting closes the command's
 // registration with the embedded Azurite, which stops when no command is left.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (process.listenerCount(signal) > 1) return;
-    // Said, so that a stopped run is not taken for a finished one (and its rerun for a double count).
-    if (COUNTING_COMMANDS.has(process.argv[2] ?? '')) {
+    const note = stoppedNote(process.argv.slice(2), signal);
+    if (note !== undefined) {
       eraseStatusLine();
-      process.stderr.write(
-        `acs-logs: stopped by ${signal}: what it wrote is kept, whole transactions with their checkpoints; run the same command again to go on (nothing is counted twice)\n`,
-      );
+      process.stderr.write(`acs-logs: ${note}\n`);
     }
     process.exit(128 + constants.signals[signal]);
   });

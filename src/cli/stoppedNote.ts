@@ -1,0 +1,17 @@
+/**
+ * What a command stopped by a signal says it kept: a stopped run must not be taken for a finished one
+ * (nor its rerun for a double count). Commands that change nothing, or stop gracefully (watch), say nothing here.
+ */
+export function stoppedNote(args: readonly string[], signal: string): string | undefined {
+  const [command, subcommand] = args;
+  if (command === 'process' || command === 'backfill') {
+    return `stopped by ${signal}: what it wrote is kept, whole transactions with their checkpoints; run the same command again to go on (nothing is counted twice)`;
+  }
+  if (command === 'quarantine' && subcommand === 'replay') {
+    return `stopped by ${signal}: the entries replayed so far are kept, each applied once; run the same command again to replay the rest (nothing is applied twice)`;
+  }
+  if (command === 'quarantine' && subcommand === 'dismiss') {
+    return `stopped by ${signal}: the entries dismissed so far stay dismissed; run the same command again for the rest`;
+  }
+  return undefined;
+}
