@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, writeFile, appendFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/lib/logging.js';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
@@ -66,6 +67,24 @@ async function watchedBlob(final: boolean) {
 }
 
 describe('a file is known by its content, not by its creation time', () => {
+  it('a file shorter than what was read and still changing is warned of once per length, not at every look', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const warnings: string[] = [];
+    const deps = { ...testDeps(tables), logger: { ...silentLogger, warn: (message: string) => warnings.push(message) } };
+    const file = { container: container.containerName, path: PATH };
+    const run = () => processFile(file, deps, { isFinal: () => false });
+    await appendToBlob(container, PATH, asJsonLines(roomsRecords(20, 106)));
+    await run();
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, asJsonLines(roomsRecords(3, 106)));
+    for (let look = 0; look < 3; look++) expect((await run()).status).toBe('shorter');
+    expect(warnings.filter((message) => message.startsWith('shorter than the bytes already read'))).toHaveLength(1);
+    await appendToBlob(container, PATH, asJsonLines(roomsRecords(2, 107)));
+    expect((await run()).status).toBe('shorter');
+    expect(warnings.filter((message) => message.startsWith('shorter than the bytes already read'))).toHaveLength(2);
+  });
+
   it('a blob deleted and created again with the same bytes (a re-download) counts nothing twice', async () => {
     const records = roomsRecords(60, 101);
     const container = await newContainer();

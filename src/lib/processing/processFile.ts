@@ -27,6 +27,22 @@ import { QuarantineStore } from './quarantine.js';
 import { SegmentWriter, type FileTurn, type HeldRecords } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
 
+/** Files a process warned of as shorter than what was read, with the length it warned of (bounded: forgets all past MAX_REMEMBERED). */
+class WarnedLengths {
+  private static readonly MAX_REMEMBERED = 10_000;
+  private readonly lengths = new Map<string, number>();
+
+  /** Whether this file at this length is new to the process (and remembers it). */
+  firstTime(file: string, length: number): boolean {
+    if (this.lengths.get(file) === length) return false;
+    if (this.lengths.size >= WarnedLengths.MAX_REMEMBERED) this.lengths.clear();
+    this.lengths.set(file, length);
+    return true;
+  }
+}
+
+const warnedShorter = new WarnedLengths();
+
 /** Bytes framed at a time: a piece's lines are garbage before the young generation fills. */
 const FRAME_PIECE_BYTES = 256 * 1024;
 
@@ -223,7 +239,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         break;
       }
       if (identity.kind === 'shorter') {
-        deps.logger.warn(
+        // Warned once per file and length in a process: watch looks at it every pass until it is decided.
+        const log = warnedShorter.firstTime(fileKey(file), stat.length) ? deps.logger.warn : deps.logger.info;
+        log.call(
+          deps.logger,
           'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)',
           {
             file: shownName,
