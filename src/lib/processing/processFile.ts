@@ -240,16 +240,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (identity.kind === 'shorter') {
         // Warned once per file and length in a process: watch looks at it every pass until it is decided.
-        const log = warnedShorter.firstTime(fileKey(file), stat.length) ? deps.logger.warn : deps.logger.info;
-        log.call(
-          deps.logger,
-          'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)',
-          {
-            file: shownName,
-            length: stat.length,
-            offset: checkpoint.offset,
-          },
-        );
+        const message =
+          'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)';
+        const fields = { file: shownName, length: stat.length, offset: checkpoint.offset };
+        if (warnedShorter.firstTime(fileKey(file), stat.length)) deps.logger.warn(message, fields);
+        else deps.logger.info(message, fields);
         // A sealed file is opened again, so the tail looks at it until it is decided.
         if (checkpoint.sealed && !(await checkpoints.save({ ...withStat(checkpoint, stat, checkpoint.readFrom, now()), sealed: false }, loaded.etag))) continue;
         result.status = 'shorter';
