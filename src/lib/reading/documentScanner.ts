@@ -236,7 +236,6 @@ export class DocumentScanner {
               this.beginSpan(base + i, true);
               seg = i;
               this.state = 'probe';
-              this.depth = 1;
               this.inStr = false;
               this.esc = false;
               this.bare = false;
@@ -273,7 +272,6 @@ export class DocumentScanner {
           this.inStr = false;
           this.esc = false;
           if (b === LBRACE || b === LBRACKET) {
-            this.depth = 1;
             this.bare = false;
             this.open(b === LBRACE);
           } else if (b === QUOTE) {
@@ -448,6 +446,7 @@ export class DocumentScanner {
     return this.items.stopped;
   }
 
+  /** The value a span holds: a unit when kept whole, else an oversized value's issue. */
   private emitValue(s: SpanBuffer, taken: ReturnType<SpanBuffer['take']>, end: number): void {
     if (taken.full) {
       this.items.unitFromBytes(s.start, s.startNewlines, end, taken.buf, 0, taken.buf.length, s.mode);
@@ -459,6 +458,7 @@ export class DocumentScanner {
 
   /** A value's first byte opened an object or an array. */
   private open(object: boolean): void {
+    this.depth = 1;
     this.objects.length = 0;
     this.objects.push(object);
     this.expect = object ? EXPECT_FIRST_KEY : EXPECT_FIRST_VALUE;

@@ -8,6 +8,7 @@ import {
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
 import { RestError, type TableClient } from '@azure/data-tables';
+import { codeInBody, messageInBody } from './errors.js';
 import { escapedLineBreaks } from './limits.js';
 
 /**
@@ -187,7 +188,7 @@ export function odataError(text: string, fallback = 'Transaction Failed'): { cod
     parsed = JSON.parse(text);
   } catch {
     // Some refusals (a wrong key, an unknown account) come as the storage services' XML.
-    if (isXmlError(text)) return xmlError(text, fallback);
+    if (isXmlError(text)) return { code: codeInBody(text), message: messageInBody(text) ?? fallback };
     parsed = undefined;
   }
   const error = (parsed as { 'odata.error'?: { code?: unknown; message?: { value?: unknown } } } | undefined)?.['odata.error'];
@@ -200,13 +201,6 @@ export function odataError(text: string, fallback = 'Transaction Failed'): { cod
 /** The storage services' XML error document (not a gateway's HTML page, which is shown as it is). */
 export function isXmlError(text: string): boolean {
   return /^\s*<\?xml/.test(text) || text.includes('<Error>');
-}
-
-/** The code and first line of the message of an XML `<Error>`; an empty one says nothing. */
-function xmlError(text: string, fallback: string): { code: string | undefined; message: string } {
-  const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1]?.trim();
-  const message = /<Message>([^<]+)<\/Message>/.exec(text)?.[1]?.split('\n')[0]?.trim();
-  return { code: code === '' ? undefined : code, message: message === undefined || message === '' ? fallback : message };
 }
 
 let httpClient: HttpClient | undefined;

@@ -160,12 +160,13 @@ function describe(error: unknown): Described {
 }
 
 /** Table storage puts its error code in the body (XML or JSON) and leaves `code` empty. */
-function codeInBody(message: string): string | undefined {
+export function codeInBody(message: string): string | undefined {
   const found = /<Code>([^<]+)<\/Code>/.exec(message) ?? /"code"\s*:\s*"([^"]+)"/.exec(message);
   return found?.[1];
 }
 
-function messageInBody(message: string): string | undefined {
+/** The first line of the message in an error body (XML or JSON). */
+export function messageInBody(message: string): string | undefined {
   const found = /<Message>([^<]+)<\/Message>/.exec(message) ?? /"value"\s*:\s*"((?:[^"\\]|\\.)*)"/.exec(message);
   if (!found?.[1]) return undefined;
   return firstLine(found[1].replace(/\\n/g, '\n'));
