@@ -117,6 +117,23 @@ describe('health says when nothing was ever read', () => {
   });
 });
 
+describe('health --fail-on-degraded on a data dir nothing was stored in', () => {
+  it('exits 1 naming the store it made (a mistyped --data-dir must not pass a gate); without the flag, ok with a note', async () => {
+    const typo = path.join(work, 'typo');
+    const gated = await cliProcess(['health', '--data-dir', typo, '--fail-on-degraded']);
+    expect(gated.code).toBe(1);
+    expect(gated.stdout).toBe('');
+    expect(gated.stderr).toMatch(/no store to check: the embedded store in .*typo, new: nothing was stored there before this command/);
+    // The same dir again is no longer new: an empty store someone made on purpose reads as ok.
+    const again = await cliProcess(['health', '--data-dir', typo, '--fail-on-degraded']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/^status: ok/);
+    const plain = await cliProcess(['health', '--data-dir', path.join(work, 'typo2')]);
+    expect(plain.code).toBe(0);
+    expect(plain.stderr).toMatch(/note: no file of the containers shown has been read/);
+  });
+});
+
 describe('generate --out does not write over earlier logs', () => {
   async function sizes(dir: string): Promise<Map<string, number>> {
     const found = new Map<string, number>();

@@ -74,6 +74,10 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   } finally {
     await storage.close();
   }
+  // A gate on health must not pass on a store this very command made: that is a mistyped or forgotten --data-dir.
+  if (flags.failOnDegraded && storage.origin === 'embedded' && flags.earlyAttach?.fresh === true) {
+    throw new ExitStatus(`no store to check: ${storage.where}; give the --data-dir that process, backfill or watch used`, 1);
+  }
   // "ok" only says that nothing failed: a store nothing was ever read into (a mistyped --data-dir) says so too.
   if (health.containers.every((container) => container.files === 0 && container.quarantined === 0)) {
     err.write(
