@@ -1,8 +1,9 @@
+import { TableServiceClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { MemoryTableAccount, MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
 import { MAX_PROPERTY_CHARS } from '../../src/lib/storage/limits.js';
 import { odata, type CommitOutcome, type RowWrite, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
-import { newTableStore, uniquePrefix } from '../support/storage.js';
+import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
 
 /**
  * One contract, two stores: every case runs against the Azure store on Azurite and against the
@@ -10,7 +11,11 @@ import { newTableStore, uniquePrefix } from '../support/storage.js';
  * request counts) must be equal. A divergence of the in-memory store fails here.
  */
 type Transcript = unknown[];
-type Case = (store: TableStore, note: (fact: unknown) => void) => Promise<void>;
+/** What another program can do to the account behind a store's back. */
+interface Account {
+  dropTable(logicalName: string): Promise<void>;
+}
+type Case = (store: TableStore, note: (fact: unknown) => void, account: Account) => Promise<void>;
 
 const T = 'Contract';
 
@@ -238,18 +243,53 @@ const cases: Record<string, Case> = {
     note(await all(store.query('Missing', undefined)));
     note(await store.readPartition('Missing', 'p'));
     note(await store.readRows('Missing', 'p', ['r', 's']));
-    note(outcome(await store.writeConditional('Missing', 'p', { op: 'create', rowKey: 'r', data: { v: 1 } })));
-    note(await caught(() => store.upsert('Missing', 'p', 'r', { v: 1 })));
     await store.deleteRow('Missing', 'p', 'r');
+    note(store.requestCount);
+    // A write makes it: every kind of write, each to a table of its own.
+    note(outcome(await store.writeConditional('MissingA', 'p', { op: 'create', rowKey: 'r', data: { v: 1 } })));
+    note(await caught(() => store.upsert('MissingB', 'p', 'r', { v: 2 })));
+    const committed = await store.commit('MissingC', 'p', upserts(3));
+    expect(committed.committed).toBe(true);
+    note(outcome(committed));
+    note(await store.getRow('MissingA', 'p', 'r').then((row) => row?.data));
+    note(await store.getRow('MissingB', 'p', 'r').then((row) => row?.data));
+    note(shape((await store.readPartition('MissingC', 'p')).values()));
+  },
+
+  'a table deleted behind the store after it was made: the next write makes it again': async (store, note, account) => {
+    await store.ensureTable(T);
+    await store.upsert(T, 'p', 'r', { v: 1 });
+    await account.dropTable(T);
+    note(await store.getRow(T, 'p', 'r'));
+    const committed = await store.commit(T, 'p', upserts(2));
+    expect(committed.committed).toBe(true);
+    note(shape((await store.readPartition(T, 'p')).values()));
+    await account.dropTable(T);
+    note(outcome(await store.writeConditional(T, 'q', { op: 'create', rowKey: 'r', data: { v: 3 } })));
+    await account.dropTable(T);
+    await store.upsert(T, 'u', 'r', { v: 4 });
+    note(shape(await all(store.query(T, undefined))));
   },
 };
+
+function azureCase(): { store: TableStore; account: Account } {
+  const store = newTableStore();
+  const service = TableServiceClient.fromConnectionString(azuriteConnectionString(), { allowInsecureConnection: true });
+  return { store, account: { dropTable: (logicalName) => service.deleteTable(store.tableName(logicalName)) } };
+}
+
+function memoryCase(): { store: TableStore; account: Account } {
+  const tables = new MemoryTableAccount();
+  const store = new MemoryTableStore(uniquePrefix(), tables);
+  return { store, account: { dropTable: async (logicalName) => void tables.tables.delete(store.tableName(logicalName)) } };
+}
 
 describe.each(Object.entries(cases))('table store contract: %s', (_, run) => {
   it('the in-memory store answers as Azure Table Storage (Azurite) does', async () => {
     const transcripts = await Promise.all(
-      [newTableStore(), new MemoryTableStore(uniquePrefix(), new MemoryTableAccount())].map(async (store) => {
+      [azureCase(), memoryCase()].map(async ({ store, account }) => {
         const notes: Transcript = [];
-        await run(store, (fact) => notes.push(fact));
+        await run(store, (fact) => notes.push(fact), account);
         notes.push({ requests: { ...store.requests }, requestCount: store.requestCount });
         return notes;
       }),

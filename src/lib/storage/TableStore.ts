@@ -1,6 +1,6 @@
 import { odata, RestError, TableClient, type TableEntity, type TableServiceClientOptions } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/identity';
-import { checkTablePrefix, classifyError, withTable } from './errors.js';
+import { checkTablePrefix, classifyError, codeInBody, withTable } from './errors.js';
 import { prepareEntityBatch, sendEntityBatch, type BatchOperation } from './entityBatch.js';
 import { readEntityPage, type PageStart } from './entityPages.js';
 import { boundedKey } from './keys.js';
@@ -100,7 +100,8 @@ export interface TableStore {
 
 /**
  * The only door to Azure Table Storage. Table names get the configured prefix; transient failures
- * (429, 503, resets) are retried by the SDK's retry policy; 409/412/404 in a transaction are
+ * (429, 503, resets) are retried by the SDK's retry policy; a write to a missing table makes the
+ * table and is sent again; 409/412/404 in a transaction are
  * reported as a conflict for the caller to re-read and retry; a row the service refuses (400, 413),
  * or that this store can tell it would refuse, throws StorageRefusedError; every other error is
  * thrown as it came.
@@ -216,7 +217,7 @@ export class AzureTableStore implements TableStore {
         page = await withNetworkRetry(() => readEntityPage(client, query, true));
       } catch (error) {
         // A table never written holds no rows: reading it needs no right to create it (a reader's role, a query of another prefix).
-        if (!(error instanceof RestError && error.statusCode === 404 && error.code === 'TableNotFound')) throw error;
+        if (!isTableNotFound(error)) throw error;
         this.requests.reads++;
         yield { rows: [], more: false };
         return;
@@ -227,31 +228,54 @@ export class AzureTableStore implements TableStore {
     } while (start);
   }
 
+  /**
+   * Sends a write; if its table is missing (never made, or deleted since this process made it), makes
+   * the table and sends the write once more, counted again. A writer need not remember ensureTable.
+   */
+  private async onTable<T>(logicalName: string, send: () => Promise<T>, count: () => void): Promise<T> {
+    count();
+    try {
+      return await send();
+    } catch (error) {
+      if (!isTableNotFound(error)) throw error;
+    }
+    this.ensured.delete(logicalName);
+    await this.ensureTable(logicalName);
+    count();
+    return send();
+  }
+
   /** Upserts one row (replace semantics), unconditionally. */
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
     const entity = toEntity(partitionKey, rowKey, data);
-    this.requests.writes++;
-    this.requests.entities++;
     try {
-      await withNetworkRetry(() => this.client(logicalName).upsertEntity(entity, 'Replace'));
+      await this.onTable(logicalName, () => withNetworkRetry(() => this.client(logicalName).upsertEntity(entity, 'Replace')), this.countWrite);
     } catch (error) {
       throw asRefusal(error);
     }
   }
 
+  private readonly countWrite = (): void => {
+    this.requests.writes++;
+    this.requests.entities++;
+  };
+
   /** Creates or replaces one row under an ETag condition; a lost race is reported, not thrown. The answer carries the row's new ETag. */
   async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
     const client = this.client(logicalName);
     const entity = toEntity(partitionKey, write.rowKey, write.data);
-    this.requests.writes++;
-    this.requests.entities++;
     try {
-      const answer = await withNetworkRetry(() =>
-        write.op === 'create'
-          ? client.createEntity(entity)
-          : write.op === 'replace'
-            ? client.updateEntity(entity, 'Replace', { etag: write.etag })
-            : client.upsertEntity(entity, 'Replace'),
+      const answer = await this.onTable(
+        logicalName,
+        () =>
+          withNetworkRetry(() =>
+            write.op === 'create'
+              ? client.createEntity(entity)
+              : write.op === 'replace'
+                ? client.updateEntity(entity, 'Replace', { etag: write.etag })
+                : client.upsertEntity(entity, 'Replace'),
+          ),
+        this.countWrite,
       );
       return { committed: true, etags: [answer.etag?.trim()] };
     } catch (error) {
@@ -299,13 +323,18 @@ export class AzureTableStore implements TableStore {
         413,
       );
     }
-    this.requests.transactions++;
-    this.requests.entities += writes.length;
     const client = this.client(logicalName);
     try {
       const batch = prepareEntityBatch(client, operations);
       // The clients are built with allowInsecureConnection (the emulator speaks http).
-      const etags = await withNetworkRetry(() => sendEntityBatch(client, batch, true));
+      const etags = await this.onTable(
+        logicalName,
+        () => withNetworkRetry(() => sendEntityBatch(client, batch, true)),
+        () => {
+          this.requests.transactions++;
+          this.requests.entities += writes.length;
+        },
+      );
       // The sub-responses come in the order of the operations.
       return { committed: true, etags: etags.length === writes.length ? etags.map((etag) => etag?.trim()) : undefined };
     } catch (error) {
@@ -350,6 +379,12 @@ function transientNotices(notice: TransientNotice): PipelinePolicy {
       return response;
     },
   };
+}
+
+/** Whether the service said the table does not exist (in its error code, or only in the body, as Azurite answers single-row writes). */
+function isTableNotFound(error: unknown): boolean {
+  if (!(error instanceof RestError && error.statusCode === 404)) return false;
+  return (typeof error.code === 'string' ? error.code : codeInBody(error.message)) === 'TableNotFound';
 }
 
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */

@@ -27,18 +27,6 @@ interface MemoryEntity {
 /** A table: partition key → row key → entity. */
 type MemoryTable = Map<string, Map<string, MemoryEntity>>;
 
-/** A failure as the service would answer it (status and code), classified like the SDK's errors. */
-export class MemoryStorageError extends Error {
-  override readonly name = 'MemoryStorageError';
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * The tables of one storage account, kept in memory. Every MemoryTableStore made over the same
  * account sees the same rows, as processes sharing an account do: a store that "crashed" is
@@ -139,18 +127,19 @@ export class MemoryTableStore implements TableStore {
 
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
     const entity = this.prepare(partitionKey, rowKey, data);
-    this.requests.writes++;
-    this.requests.entities++;
-    const table = this.table(logicalName);
+    const table = this.tableForWrite(logicalName, () => {
+      this.requests.writes++;
+      this.requests.entities++;
+    });
     put(table, { ...entity, etag: this.account.nextEtag() });
   }
 
   async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
     const entity = this.prepare(partitionKey, write.rowKey, write.data);
-    this.requests.writes++;
-    this.requests.entities++;
-    const table = this.tableOrMissing(logicalName);
-    if (!table) return { committed: false, status: 404, code: 'TableNotFound' };
+    const table = this.tableForWrite(logicalName, () => {
+      this.requests.writes++;
+      this.requests.entities++;
+    });
     const refused = conflictOf(table, entity, write);
     if (refused) return refused;
     const etag = this.account.nextEtag();
@@ -182,10 +171,10 @@ export class MemoryTableStore implements TableStore {
         413,
       );
     }
-    this.requests.transactions++;
-    this.requests.entities += writes.length;
-    const table = this.tableOrMissing(logicalName);
-    if (!table) return { committed: false, status: 404, code: 'TableNotFound' };
+    const table = this.tableForWrite(logicalName, () => {
+      this.requests.transactions++;
+      this.requests.entities += writes.length;
+    });
     const seen = new Set<string>();
     for (const entity of entities) {
       if (seen.has(entity.rowKey)) throw new StorageRefusedError('InvalidDuplicateRow', `the transaction changes row ${entity.rowKey} twice`);
@@ -225,10 +214,15 @@ export class MemoryTableStore implements TableStore {
     return this.account.tables.get(this.tableName(logicalName));
   }
 
-  private table(logicalName: string): MemoryTable {
+  /** The table a write goes to, made if missing: as the Azure store, which sends the write again after making it (counted twice). */
+  private tableForWrite(logicalName: string, count: () => void): MemoryTable {
+    count();
     const table = this.tableOrMissing(logicalName);
-    if (!table) throw new MemoryStorageError(404, 'TableNotFound', `table ${this.tableName(logicalName)} does not exist`);
-    return table;
+    if (table) return table;
+    count();
+    const made: MemoryTable = new Map();
+    this.account.tables.set(this.tableName(logicalName), made);
+    return made;
   }
 }
 
