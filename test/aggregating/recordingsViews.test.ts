@@ -47,6 +47,27 @@ describe('the duration sketch', () => {
     );
   });
 
+  it('answers the exact min or max where the rank is the first or the last: the p95 and p99 of a few durations are the slowest one', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 120_000 }), { minLength: 1, maxLength: 20 }), (values) => {
+        const sketch = emptySketch();
+        for (const value of values) addToSketch(sketch, value);
+        const sorted = [...values].sort((a, b) => a - b);
+        const [min, max] = [sorted[0] as number, sorted[sorted.length - 1] as number];
+        // Up to 20 values, the p95 and p99 are the last rank; the p50 of one value is its only one.
+        expect(sketchQuantile(sketch, 0.95, min, max)).toBe(max);
+        expect(sketchQuantile(sketch, 0.99, min, max)).toBe(max);
+        if (values.length <= 2) expect(sketchQuantile(sketch, 0.5, min, max)).toBe(min);
+      }),
+      { numRuns: 300 },
+    );
+    // The case a user found: six operations, the slowest 745 ms, whose bin stands for 742.61.
+    const sketch = emptySketch();
+    for (const value of [120, 240, 310, 505, 640, 745]) addToSketch(sketch, value);
+    expect(sketchQuantile(sketch, 0.99, 120, 745)).toBe(745);
+    expect(sketchQuantile(sketch, 0.99)).not.toBe(745);
+  });
+
   it('merges exactly: the merge of two sketches is the sketch of all their values, in any order', () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 0, max: 1_000_000 })), fc.array(fc.double({ min: 0, max: 1e6, noNaN: true })), (a, b) => {

@@ -66,8 +66,8 @@ export function sketchCount(sketch: DurationSketch): number {
 
 /**
  * The nearest rank of the q-quantile of n sorted values, from 0: the ⌈q·n⌉-th value (at least the
- * first). Every quantile is a value some record has, and the p99 of a few values is their largest
- * (⌊q·(n−1)⌋, used before, made the p99 of three values the middle one).
+ * first), so the p99 of up to 100 values is their largest (⌊q·(n−1)⌋ would make the p99 of three
+ * values the middle one).
  */
 export function quantileRank(q: number, n: number): number {
   if (!(n > 0) || !(q > 0)) return 0;
@@ -77,12 +77,16 @@ export function quantileRank(q: number, n: number): number {
 
 /**
  * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at quantileRank of the sorted values,
- * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given. `null` when empty.
+ * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given, and exactly the min or
+ * the max when the rank is the first or the last (the p99 of a few values is the slowest, as it was).
+ * `null` when empty.
  */
 export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, max?: number): number | null {
   const n = sketchCount(sketch);
   if (n === 0) return null;
   const rank = quantileRank(q, n);
+  if (rank === n - 1 && max !== undefined) return max;
+  if (rank === 0 && min !== undefined) return min;
   let estimate: number | undefined;
   if (rank < sketch.zero) {
     estimate = 0;
