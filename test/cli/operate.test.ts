@@ -159,6 +159,11 @@ describe('operating commands', () => {
     for (const line of demo.stdout.split('\n')) {
       if (!line.startsWith('  ') && !line.includes(dataDir)) expect([...line].length, line).toBeLessThanOrEqual(80);
     }
+    // Statistics are never cut to fit, as in `query`: a column of them that does not fit is left out and named.
+    const quality = demo.stdout.slice(demo.stdout.indexOf('\nCall quality per day'), demo.stdout.indexOf('\nUsage per day'));
+    expect(quality).toMatch(/\d+\/\d+\/\d+/);
+    expect(quality).not.toContain('…');
+    if (!/packetLoss\s*$/m.test(quality.split('\n')[2] ?? '')) expect(quality).toMatch(/packetLoss left out to fit; "query call-quality --wide" shows it/);
     // Health shows the records' simulated times only, and says so: no wall-clock time beside them.
     const health = demo.stdout.slice(demo.stdout.indexOf('\nHealth'), demo.stdout.indexOf('\nQuery further'));
     expect(health).toMatch(/simulated/);

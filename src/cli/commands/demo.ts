@@ -12,7 +12,7 @@ import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { defaultTableColumns } from '../viewColumns.js';
+import { defaultTableColumns, fitDefaultColumns } from '../viewColumns.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
 import { pacer } from './generate.js';
 
@@ -93,11 +93,17 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const show = async (title: string, view: string, limit?: number, chosen?: readonly string[]): Promise<void> => {
       const definition = VIEWS[view];
       if (!definition) return;
-      const columns = chosen ?? defaultTableColumns(view, definition.columns);
-      const rows = collapseRows(view, await definition.run(tables, DAY), columns);
+      const wanted = chosen ?? defaultTableColumns(view, definition.columns);
+      const rows = collapseRows(view, await definition.run(tables, DAY), wanted);
       const shown = limit === undefined ? rows : rows.slice(0, limit);
+      // As `query` fits its tables: times and statistics whole (a column of them left out and named), other cells cut.
+      const { columns } = fitDefaultColumns(wanted, shown, DAY.granularity, width);
+      const leftOut = wanted.filter((column) => !columns.includes(column));
       out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);
       out.write(render(shown, 'table', columns, { granularity: DAY.granularity, maxWidth: width }));
+      if (leftOut.length > 0) {
+        out.write(`(${leftOut.join(', ')} left out to fit; "query ${view} --wide" shows ${leftOut.length === 1 ? 'it' : 'them'})\n`);
+      }
     };
     await show('Rooms operations per day', 'rooms-operations');
     await show('Rooms', 'rooms', 8);
