@@ -42,6 +42,20 @@ describe('Framer — {"records":[...]} wrappers', () => {
     ]);
   });
 
+  it('a wrapper with its first element on its opening line and one element a line: every element reads, in any chunking', () => {
+    const texts = Array.from({ length: 40 }, (_, i) => JSON.stringify(rec(i % 10)));
+    for (const file of [`{"records":[${texts.join(',\n')}]}\n`, `{ "records" : [ ${texts.join(',\r\n')} ] }`]) {
+      for (const size of [Infinity, 7, 300]) {
+        const r = read(file, size === Infinity ? {} : { chunks: (rest) => chunksOf(rest, size) });
+        expect(issues(r.items)).toEqual([]);
+        expect(r.records).toHaveLength(40);
+      }
+    }
+    // A first line that is a whole one-line wrapper is still JSON Lines.
+    const lines = `{"records":[${texts[0]}]}\n{"records":[${texts[1]}]}\n`;
+    expect(read(lines).position.mode).toBe('lines');
+  });
+
   it('a pretty-printed wrapper: each element of "records" is a unit, in records mode', () => {
     const text = JSON.stringify({ records: [rec(1), rec(2), rec(3)] }, null, 2) + '\n';
     const file = Buffer.from(text);

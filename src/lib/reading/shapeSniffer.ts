@@ -22,10 +22,17 @@ export type SniffOutcome =
   | { kind: 'badFirstLine'; start: number; newlinesBefore: number; next: number; text: string; rest: Buffer };
 
 const DOCUMENT_OPENING = /^\{\s*(?:"records"\s*:\s*\[\s*)?$/i;
+/** A wrapper's opening with its first element on the same line: `{"records":[{...},` (one element a line after it). */
+const RECORDS_OPENING = /^\{\s*"records"\s*:\s*\[/i;
 
-/** A first line that only opens a document: `{` alone, or `{"records": [`. */
+/**
+ * A first line that is not JSON and opens a document: `{` alone, or `{"records": [` alone or
+ * followed by the wrapper's first elements (its next lines would each read as a record, and the
+ * wrapper's first and last lines as bad ones).
+ */
 function opensDocument(all: Buffer, start: number, end: number): boolean {
-  return DOCUMENT_OPENING.test(all.toString('utf8', start, end).trim());
+  const line = all.toString('utf8', start, end).trim();
+  return DOCUMENT_OPENING.test(line) || RECORDS_OPENING.test(line);
 }
 
 /** The first `\n` or `\r` in chunk[from, cap); -1 when none. */
