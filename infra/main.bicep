@@ -114,7 +114,7 @@ param acsDiagnosticCallLogs bool = true
 @maxLength(30)
 param tablePrefix string = 'Acs'
 
-@description('NCRONTAB schedule (six fields) of the tail-and-sweep timer (ACS_LOGS_TAIL_SCHEDULE).')
+@description('Schedule of the tail-and-sweep timer (ACS_LOGS_TAIL_SCHEDULE): NCRONTAB, six fields with seconds or five without. A time span such as 00:05:00 runs only on an App Service plan, not on this Flex Consumption app.')
 param tailSchedule string = '0 */1 * * * *'
 
 @description('Minutes between two sweeps of the log containers for files no event announced (ACS_LOGS_SWEEP_INTERVAL_MINUTES).')
