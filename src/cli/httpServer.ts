@@ -5,6 +5,17 @@ import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
 import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
+import { AnswerGate } from './answerGate.js';
+
+/** How many requests a server works on at once. */
+export interface AnswerLimits {
+  /** Answers worked on at once, until handed to their sockets: more than a dashboard asks at once. */
+  maxActive: number;
+  /** Requests waiting for a turn; past them, 503 busy. */
+  maxWaiting: number;
+}
+
+export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxActive: 16, maxWaiting: 256 };
 
 /** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
 const LOOPBACK = new BlockList();
@@ -31,10 +42,11 @@ export function isLoopbackAddress(address: string): boolean {
  * addressed to a loopback name, so a web page whose name was re-pointed at 127.0.0.1 (DNS
  * rebinding) cannot read the aggregates through the user's browser.
  */
-export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger): ApiServer {
+export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logger, limits: AnswerLimits = DEFAULT_ANSWER_LIMITS): ApiServer {
   let loopbackOnly = isLoopback(boundHost);
   /** Each answer in flight, by what stops its reads. */
   const answering = new Map<AbortController, Promise<void>>();
+  const gate = new AnswerGate(limits.maxActive, limits.maxWaiting);
   // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
   const server = createServer({ requireHostHeader: false }, (request, response) => {
     // A connection closed before the answer is written: its reads stop (AbortableReads, SharedEvaluations).
@@ -42,13 +54,19 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
     response.on('close', () => {
       if (!response.writableFinished) gone.abort();
     });
-    const answered = answer(request, deps, loopbackOnly, gone.signal).then(
-      (result) => write(response, request.method === 'HEAD', result),
-      (error: unknown) => {
+    const answered = gate.enter(gone.signal).then(async (turn) => {
+      if (turn.kind === 'gone') return;
+      if (turn.kind === 'busy') return write(response, false, busy());
+      // The turn covers reading and rendering, where memory goes; a slow client then holds only its body's bytes.
+      try {
+        write(response, request.method === 'HEAD', await answer(request, deps, loopbackOnly, gone.signal));
+      } catch (error) {
         logger.error('request failed', { path: request.url ?? '', ...describeError(error) });
         write(response, false, errorResult(500, 'internal_error', 'the request could not be answered; see the server output'));
-      },
-    );
+      } finally {
+        turn.release();
+      }
+    });
     answering.set(gone, answered);
     void answered.finally(() => answering.delete(gone));
   });
@@ -144,8 +162,16 @@ function hostName(hostHeader: string): string | null {
   return match === null ? null : (match[1] as string);
 }
 
+/** 503 when more requests wait than the server takes: it is busy, not broken. */
+function busy(): HttpResult {
+  const result = errorResult(503, 'busy', 'the server is answering as many requests as it takes; try again in a second');
+  return { ...result, headers: { ...result.headers, 'retry-after': '1' } };
+}
+
 function write(response: ServerResponse, headOnly: boolean, result: HttpResult): void {
-  if (response.headersSent) return;
-  response.writeHead(result.status, { ...result.headers, 'content-length': Buffer.byteLength(result.body) });
-  response.end(headOnly ? undefined : result.body);
+  if (response.headersSent || response.destroyed) return;
+  // One copy of the body, as bytes: the socket holds it until the client has read it.
+  const body = Buffer.from(result.body, 'utf8');
+  response.writeHead(result.status, { ...result.headers, 'content-length': body.length });
+  response.end(headOnly ? undefined : body);
 }

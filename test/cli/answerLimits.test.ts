@@ -1,0 +1,96 @@
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { AnswerGate } from '../../src/cli/answerGate.js';
+import { createApiServer, type AnswerLimits } from '../../src/cli/httpServer.js';
+import type { HttpResult } from '../../src/lib/http/responses.js';
+
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** A server whose dashboard page answers what `page` gives, when it gives it. */
+async function serverWith(page: () => Promise<HttpResult>, limits: AnswerLimits) {
+  const api = createApiServer({ query: {} as never, health: {} as never, page }, '127.0.0.1', quiet, limits);
+  await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
+  servers.push(api.server);
+  return (api.server.address() as AddressInfo).port;
+}
+
+const servers: import('node:http').Server[] = [];
+afterEach(async () => {
+  for (const server of servers.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+function get(port: number): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function page(body: string): HttpResult {
+  return { status: 200, headers: { 'content-type': 'text/plain' }, body };
+}
+
+describe('serve answers a bounded number of requests at once', () => {
+  it('past maxActive requests wait their turn in order; past maxWaiting they are 503 busy with Retry-After, at once', async () => {
+    const pending: ((result: HttpResult) => void)[] = [];
+    let asked = 0;
+    const port = await serverWith(
+      () => {
+        asked++;
+        return new Promise<HttpResult>((resolve) => pending.push(resolve));
+      },
+      { maxActive: 2, maxWaiting: 1 },
+    );
+    const answers = [get(port), get(port), get(port)];
+    await expect.poll(() => asked).toBe(2);
+    // The fourth finds two answered and one waiting: refused at once, without being worked on.
+    const refused = await get(port);
+    expect([refused.status, refused.retryAfter, JSON.parse(refused.body).error.code]).toEqual([503, '1', 'busy']);
+    expect(asked).toBe(2);
+    pending.shift()!(page('first'));
+    // The waiting one gets the freed turn.
+    await expect.poll(() => asked).toBe(3);
+    pending.shift()!(page('second'));
+    pending.shift()!(page('third'));
+    expect((await Promise.all(answers)).map((answer) => [answer.status, answer.body])).toEqual([
+      [200, 'first'],
+      [200, 'second'],
+      [200, 'third'],
+    ]);
+  });
+});
+
+describe('AnswerGate', () => {
+  it('a request that leaves while waiting leaves the line; a turn given back twice frees one turn', async () => {
+    const gate = new AnswerGate(1, 5);
+    const first = await gate.enter(new AbortController().signal);
+    expect(first.kind).toBe('go');
+    const leaving = new AbortController();
+    const left = gate.enter(leaving.signal);
+    const stays = gate.enter(new AbortController().signal);
+    expect(gate.counts).toEqual({ active: 1, waiting: 2 });
+    leaving.abort();
+    expect((await left).kind).toBe('gone');
+    expect(gate.counts).toEqual({ active: 1, waiting: 1 });
+    if (first.kind !== 'go') throw new Error('unreachable');
+    first.release();
+    first.release();
+    const second = await stays;
+    expect(second.kind).toBe('go');
+    expect(gate.counts).toEqual({ active: 1, waiting: 0 });
+    if (second.kind === 'go') second.release();
+    expect(gate.counts).toEqual({ active: 0, waiting: 0 });
+    expect((await gate.enter(AbortSignal.abort())).kind).toBe('gone');
+    expect(() => new AnswerGate(0, 1)).toThrow(RangeError);
+  });
+});
