@@ -99,6 +99,32 @@ describe('one failing file never stops the others', () => {
     expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([]);
   });
 
+  it('watch stopped while storage is retried for a file: the file is left for the next run, not recorded as stuck', async () => {
+    const { container, files } = await sixFiles(470);
+    const tables = newTableStore();
+    const deps = poisonedDeps(tables);
+    const stop = new AbortController();
+    const cut = files[2]!.path;
+    const inner = deps.source;
+    // The stop comes while storage fails the read (a Ctrl-C during an outage): its retries are given up.
+    const source = Object.assign(Object.create(inner) as PoisonedSource, {
+      read: async (file: { container: string; path: string }, start: number, end: number): Promise<Buffer> => {
+        if (file.path !== cut) return inner.read(file, start, end);
+        stop.abort();
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' });
+      },
+    });
+    const options = { containers: [container.containerName], sweepIntervalMs: 0, fileConcurrency: 1, deadline: Number.POSITIVE_INFINITY, stop: stop.signal };
+    const stopped = await tailAndSweep({ ...deps, source }, { ...options, forceSweep: true });
+    expect(stopped.failed).toBe(0);
+    expect(stopped.deferred).toBeGreaterThanOrEqual(1);
+    expect((await readHealth(tables, [container.containerName])).stuck).toEqual([]);
+    // The next run reads it, and every record counts once.
+    const next = await tailAndSweep(deps, { ...options, stop: new AbortController().signal, forceSweep: true });
+    expect(next.failed).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(recordsOf(files)));
+  });
+
   it('the timer: a tail that fails does not skip the sweep', async () => {
     const { container, files } = await sixFiles(420);
     const tables = newTableStore();

@@ -10,11 +10,15 @@ export type IsolatedRun =
   | { kind: 'failed'; failure: FileFailure; recorded: true }
   | { kind: 'failed'; failure: FileFailure; recorded: false; recordError: ClassifiedError }
   /** The file failed before and its next retry is not due yet. */
-  | { kind: 'backingOff'; failure: FileFailure };
+  | { kind: 'backingOff'; failure: FileFailure }
+  /** Storage failed the file's read after a stop was asked for, which gives up retries: nothing is recorded, the next run reads it. */
+  | { kind: 'stopped' };
 
 export interface IsolatedOptions extends ProcessOptions {
   /** Leave files whose retry is not due alone (the timer and watch); an explicit run tries them anyway. */
   respectBackoff: boolean;
+  /** A stop asked for (`watch`'s first Ctrl-C), after which requests that failed an attempt are not tried again. */
+  stop?: AbortSignal;
 }
 
 /**
@@ -59,6 +63,11 @@ export class IsolatedFiles {
     try {
       result = await processFile(file, this.deps, options);
     } catch (error) {
+      // Its retries were cut by the stop: the file did not fail, storage was not waited for.
+      if (options.stop?.aborted === true && classifyError(error).kind === 'transient') {
+        this.deps.logger.info('stopped while storage was retried for the file; the next run reads it', { file: fileName(file) });
+        return { kind: 'stopped' };
+      }
       return this.failed(file, previous, error);
     }
     if (previous) {

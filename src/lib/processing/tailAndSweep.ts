@@ -111,8 +111,9 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       summary.deferred++;
       return;
     }
-    const outcome = await files.run(file, { isFinal, listedStat, respectBackoff: true });
+    const outcome = await files.run(file, { isFinal, listedStat, respectBackoff: true, ...(options.stop ? { stop: options.stop } : {}) });
     if (outcome.kind === 'backingOff') summary.backingOff++;
+    else if (outcome.kind === 'stopped') summary.deferred++;
     else if (outcome.kind === 'failed') {
       summary.failed++;
       if (!outcome.recorded) {
