@@ -13,5 +13,8 @@ export function stoppedNote(args: readonly string[], signal: string): string | u
   if (command === 'quarantine' && subcommand === 'dismiss') {
     return `stopped by ${signal}: the entries dismissed so far stay dismissed; run the same command again for the rest`;
   }
+  if (command === 'demo') {
+    return `stopped by ${signal}: the demo did not finish; run it again (it starts from an empty store each time)`;
+  }
   return undefined;
 }

@@ -9,6 +9,7 @@ describe('what a command stopped by a signal says', () => {
       /^stopped by SIGINT: the entries replayed so far are kept, .*run the same command again/,
     );
     expect(stoppedNote(['quarantine', 'dismiss', '--code', 'truncated'], 'SIGHUP')).toMatch(/^stopped by SIGHUP: the entries dismissed so far stay dismissed/);
+    expect(stoppedNote(['demo', '--data-dir', 'd'], 'SIGINT')).toMatch(/^stopped by SIGINT: the demo did not finish; run it again/);
   });
 
   it('commands that change nothing, or stop gracefully, say nothing', () => {
