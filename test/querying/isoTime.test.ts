@@ -36,6 +36,10 @@ describe('parseIsoTime: the time filters of query, the HTTP API and the dashboar
     ['2024-05-25T24:00Z', "is not a valid date: 24:00 is written as the next day's 00:00"],
     ['2024-05-25 24:00', "is not a valid date: 24:00 is written as the next day's 00:00"],
     ['2024-05-25T09:60Z', 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)'],
+    ['2024-05-25T23:59:60Z', 'is not a valid date: no such second (seconds run to 59; a leap second is written as 59)'],
+    ['2024-05-25T00:00+99:99', 'is not a valid date: no such zone offset (offsets run from -23:59 to +23:59, minutes to 59)'],
+    ['2024-05-25T00:00-24:00', 'is not a valid date: no such zone offset (offsets run from -23:59 to +23:59, minutes to 59)'],
+    ['2024-05-25T25:00+01:00', 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)'],
     ['9999-12-31T23:00-05:00', 'must be within the years 0000 to 9999 in UTC'],
     ['0000-01-01T00:00+01:00', 'must be within the years 0000 to 9999 in UTC'],
   ])('refuses %j: %s', (text, message) => {
