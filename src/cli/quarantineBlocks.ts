@@ -35,7 +35,8 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [
       keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, displayWidth(printable(entry.container)) + 2),
-      cutToWidth(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width),
+      // The reason says what to do about it (decompress, convert, replay): wrapped, not cut.
+      ...wrapToWidth(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width, '    ', MAX_REASON_LINES),
       cutToWidth(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
     ];
     if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
@@ -43,6 +44,31 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     return out.join('\n');
   });
   return blocks.join('\n\n') + '\n';
+}
+
+/** Lines a reason takes at most; a longer one ends cut, as `--format json` keeps it whole. */
+const MAX_REASON_LINES = 4;
+
+/** The text in lines of at most `width` columns, broken at spaces, the lines after the first indented; at most `maxLines`, the last cut. */
+export function wrapToWidth(text: string, width: number, indent: string, maxLines: number): string[] {
+  const lead = /^ */.exec(text)?.[0] ?? '';
+  const words = text.slice(lead.length).split(' ');
+  const lines: string[] = [];
+  let line = lead;
+  let empty = true;
+  for (const word of words) {
+    const candidate = empty ? line + word : `${line} ${word}`;
+    // A word wider than a line starts one of its own, cut below.
+    if (!empty && displayWidth(candidate) > width) {
+      lines.push(line);
+      line = indent + word;
+    } else line = candidate;
+    empty = false;
+  }
+  lines.push(line);
+  if (lines.length > maxLines)
+    lines.splice(maxLines - 1, lines.length, [lines[maxLines - 1], ...lines.slice(maxLines).map((rest) => rest.slice(indent.length))].join(' '));
+  return lines.map((kept) => cutToWidth(kept, width));
 }
 
 /** The text cut in the middle, after its first `head` columns, keeping its end (a path's file name); in terminal columns. */

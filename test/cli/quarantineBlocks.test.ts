@@ -47,12 +47,33 @@ describe('quarantine list in a terminal', () => {
       for (const line of text.trimEnd().split('\n')) expect([...line].length, `${width}: ${line}`).toBeLessThanOrEqual(width);
       const blocks = text.trimEnd().split('\n\n');
       expect(blocks).toHaveLength(2);
-      expect(blocks[0]?.split('\n')[3]).toMatch(width >= 38 ? /^ {2}replayed at 2026-12-01T00:00:00\.000Z$/ : /^ {2}replayed at .*…$/);
-      expect(blocks[0]?.split('\n')[2]).toMatch(/…$/);
+      expect(blocks[0]?.split('\n').at(-1)).toMatch(width >= 38 ? /^ {2}replayed at 2026-12-01T00:00:00\.000Z$/ : /^ {2}replayed at .*…$/);
+      expect(blocks[0]?.split('\n').at(-2)).toMatch(/^ {2}x+ ?…$/);
     }
     const first = quarantineBlocks([entry({ container: 'local', path: '/home/user/logs/' + 'deep/'.repeat(40) + 'bad.json' })], 80).split('\n')[0] ?? '';
     expect(first).toMatch(/^local {2}…[a-z/]*\/deep\/bad\.json$/);
     expect([...first].length).toBe(80);
+  });
+
+  it('wraps a reason to the width instead of cutting it: what to do about the entry stays on screen', () => {
+    const message =
+      'the file is compressed (gzip, zip, zstd, xz or bzip2); only JSON text is read: decompress it, process the decompressed file, then dismiss this entry (acs-logs quarantine dismiss --path)';
+    for (const width of [60, 100]) {
+      const lines = quarantineBlocks([entry({ code: 'unsupported_encoding', message, raw: '', rawTruncated: true })], width)
+        .trimEnd()
+        .split('\n');
+      const reason = lines.slice(1, -1);
+      expect(reason[0]).toMatch(/^ {2}line 8 {2}unsupported_encoding {2}the file is compressed/);
+      for (const line of reason.slice(1)) expect(line).toMatch(/^ {4}\S/);
+      for (const line of reason) expect([...line].length, line).toBeLessThanOrEqual(width);
+      expect(reason.map((line) => line.trim()).join(' ')).toBe(`line 8  unsupported_encoding  ${message}`);
+    }
+    // At most four lines: the rest of a longer reason is cut, as JSON keeps it whole.
+    const long = quarantineBlocks([entry({ message: 'word '.repeat(200).trim() })], 40)
+      .trimEnd()
+      .split('\n');
+    expect(long).toHaveLength(1 + 4 + 1);
+    expect(long[4]).toMatch(/…$/);
   });
 
   it('writes control characters of a bad line as \\u escapes', () => {
