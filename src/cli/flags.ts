@@ -74,7 +74,33 @@ export function anyCaseChoice<T extends string>(choices: readonly T[]): (value: 
   return (value) => {
     const lower = value.trim().toLowerCase();
     const found = choices.find((choice) => choice.toLowerCase() === lower);
-    if (found === undefined) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.`);
+    if (found === undefined) throw new InvalidArgumentError(`Allowed choices are ${choices.join(', ')}.${didYouMean(lower, choices)}`);
     return found;
   };
+}
+
+/** ` (Did you mean x?)` for the choices a typo is near (an edit or two, or the start of one), as commander says it of commands. */
+export function didYouMean(given: string, choices: readonly string[]): string {
+  const text = given.trim().toLowerCase();
+  if (text === '') return '';
+  const near = choices.filter((choice) => {
+    const name = choice.toLowerCase();
+    return editDistance(text, name) <= Math.max(1, Math.floor(name.length / 4)) || (text.length >= 3 && name.startsWith(text));
+  });
+  return near.length === 0 ? '' : ` (Did you mean ${near.join(' or ')}?)`;
+}
+
+/** Levenshtein distance with adjacent swaps counted as one edit (optimal string alignment). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = rows[i] as number[];
+      const above = rows[i - 1] as number[];
+      row[j] = Math.min((above[j] as number) + 1, (row[j - 1] as number) + 1, (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        row[j] = Math.min(row[j] as number, ((rows[i - 2] as number[])[j - 2] as number) + 1);
+    }
+  }
+  return (rows[a.length] as number[])[b.length] as number;
 }

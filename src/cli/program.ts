@@ -95,7 +95,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     program
       .command('query')
       .description('print an aggregate view')
-      .addArgument(new Argument('<view>', 'the view').choices(VIEW_NAMES))
+      .addArgument(new Argument('<view>', 'the view').choices(VIEW_NAMES).argParser(anyCaseChoice(VIEW_NAMES)))
       .addOption(
         new Option('--granularity <g>', 'bucket size')
           .choices(['hour', 'day'])

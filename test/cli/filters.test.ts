@@ -81,6 +81,20 @@ describe('filters forgive', () => {
     const wrong = await runInProcess(['query', 'usage', '--format', 'xml', ...storage]);
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/--format <f>' argument 'xml' is invalid\. Allowed choices are table, json, csv\./);
+    // A view in any case too; a mistyped one is told the views it is near.
+    expect(await json('Rooms-Operations', '--granularity', 'hour')).toEqual(hourly);
+    for (const [typo, near] of [
+      ['room', 'rooms-operations or rooms'],
+      ['calll', 'calls'],
+      ['recordings-per-cal', 'recordings-per-call'],
+      ['usgae', 'usage'],
+    ]) {
+      const run = await runInProcess(['query', typo!, ...storage]);
+      expect(run.code, typo).toBe(2);
+      expect(run.stderr, typo).toContain(`(Did you mean ${near}?)`);
+    }
+    const far = await runInProcess(['query', 'xyz', ...storage]);
+    expect([far.code, far.stderr.includes('Did you mean')]).toEqual([2, false]);
   });
 
   it('a filter given twice is a usage error naming it (only the last would count); other options keep the last value', async () => {
