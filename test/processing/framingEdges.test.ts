@@ -60,6 +60,30 @@ describe('framing edge cases in blobs', () => {
 });
 
 describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and \\r\\n', () => {
+  it('a UTF-16 blob sealed inside a line and grown after: the cut line is one entry with its whole line, not one per piece', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables);
+    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    const isFinal = (f: { container: string; path: string }, stat: Parameters<typeof isFinalBlob>[1], now: number) =>
+      isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
+    const file = { container: container.containerName, path: blobPath(5) };
+    const bytes = Buffer.from('\ufeff' + '{"time":"2024-05-25T00:00:00Z","category":"RoomsOperational"}\r\n'.repeat(2), 'utf16le');
+    // Sealed after each piece: inside the BOM's line, inside the first line, then whole.
+    for (const [from, to] of [
+      [0, 3],
+      [3, 101],
+      [101, bytes.length],
+    ] as const) {
+      await appendToBlob(container, file.path, bytes.subarray(from, to));
+      await processFile(file, late, { isFinal });
+    }
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    expect(rows.map((row) => [row.offset, row.end, row.count ?? 1, row.code])).toEqual([[0, bytes.length, 2, 'unsupported_encoding']]);
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ badLines: 2, bytes: bytes.length, offset: bytes.length });
+  });
+
   it('a file of \\r-ended lines is read at once, not held as one unfinished line', async () => {
     const records = roomsRecords(5, 95);
     const container = await newContainer();

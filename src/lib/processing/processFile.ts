@@ -579,7 +579,10 @@ async function readSegment(
 /** The segment's last line when the file ended inside it (a `truncated` entry of its own, reaching the end), for a later growth. */
 function truncatedTailOf(outcome: Interpreted, end: number): TruncatedTail | null {
   const last = outcome.quarantined.at(-1);
-  if (last === undefined || last.code !== 'truncated' || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
+  if (last === undefined || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
+  // A UTF-16 file's lines are not read, but one cut at the seal is still one line: its entry is made again whole if it grows.
+  const cutLine = last.code === 'truncated' || (last.code === 'unsupported_encoding' && (last.mode === 'utf16le' || last.mode === 'utf16be'));
+  if (!cutLine) return null;
   return { offset: last.offset, newlines: last.line - 1, mode: last.mode ?? 'lines', end };
 }
 
