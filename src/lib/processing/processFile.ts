@@ -576,7 +576,10 @@ async function readSegment(
   };
 }
 
-/** The segment's last line when the file ended inside it (a `truncated` entry of its own, reaching the end), for a later growth. */
+/**
+ * The segment's last line when the file ended inside it (a `truncated` entry of its own reaching the
+ * end, or a UTF-16 line's `unsupported_encoding` one), for a later growth.
+ */
 function truncatedTailOf(outcome: Interpreted, end: number): TruncatedTail | null {
   const last = outcome.quarantined.at(-1);
   if (last === undefined || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;

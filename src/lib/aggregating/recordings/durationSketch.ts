@@ -78,7 +78,7 @@ export function quantileRank(q: number, n: number): number {
 /**
  * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at quantileRank of the sorted values,
  * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given, and exactly the min or
- * the max when the rank is the first or the last (the p99 of a few values is the slowest, as it was).
+ * the max when the rank is the first or the last (the p99 of up to 100 values is the slowest).
  * `null` when empty.
  */
 export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, max?: number): number | null {
