@@ -2,6 +2,11 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
 import { handleHealth } from '../lib/http/handlers.js';
+import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
+import type { Health } from '../lib/querying/queryRows.js';
+
+/** One health read at a time per worker, shared by the requests that arrive while it runs. */
+const evaluations = new SharedEvaluations<Health>(1);
 
 /** `GET /api/health`: processing progress and quarantine per log container; 503 when storage is unreachable. */
 export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
@@ -13,6 +18,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
       return { tables: runtime.tables, containers, probeLogs: (signal?: AbortSignal) => runtime.source.containerExists(containers[0] as string, signal) };
     },
     logger: loggerFor(context),
+    evaluations,
   });
 }
 

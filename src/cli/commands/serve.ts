@@ -10,6 +10,7 @@ import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { SharedEvaluations } from '../../lib/http/sharedEvaluations.js';
 import { StorageOutage } from '../../lib/http/storageOutage.js';
+import type { Health } from '../../lib/querying/queryRows.js';
 
 export interface ServeFlags extends StorageFlags {
   port: number;
@@ -42,7 +43,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const { server, stopAnswers } = createApiServer(
     {
       query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations(), outage },
-      health: { open: () => ({ tables: storage.tables, containers }), logger, outage },
+      health: { open: () => ({ tables: storage.tables, containers }), logger, outage, evaluations: new SharedEvaluations<Health>(1) },
       page: () => dashboardPage(),
     },
     flags.host,

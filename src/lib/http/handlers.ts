@@ -1,5 +1,6 @@
 import type { Logger } from '../logging.js';
 import { readHealth } from '../querying/health.js';
+import type { Health } from '../querying/queryRows.js';
 import { AbortableReads } from '../storage/abortableReads.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { classifyError } from '../storage/errors.js';
@@ -84,7 +85,11 @@ export interface HealthDeps {
   outage?: StorageOutage;
   /** How long to wait for the logs account (default LOGS_PROBE_MS). */
   logsProbeMs?: number;
+  /** Health reads shared by concurrent requests (a probe every few seconds from several monitors, a dashboard in many tabs); without it, each request reads its own. */
+  evaluations?: SharedEvaluations<Health>;
 }
+
+const HEALTH_KEY = 'health';
 
 /** `GET /api/health`: 200 when ok or degraded, 503 when storage cannot be read. Its reads stop once `signal` aborts (the client gone). */
 export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Promise<HttpResult> {
@@ -93,7 +98,9 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
     const { tables, containers, probeLogs } = deps.open();
     // Beside the tables' reads, bounded: a slow logs account must not hold the health check up.
     const logsChecked = probeLogs === undefined ? Promise.resolve(undefined) : logsAccountError(probeLogs, signal, deps.logsProbeMs ?? LOGS_PROBE_MS);
-    const health = await readHealth(signal === undefined ? tables : new AbortableReads(tables, signal), containers, now(), { alsoFound: true });
+    const read = (stop?: AbortSignal): Promise<Health> =>
+      readHealth(stop === undefined ? tables : new AbortableReads(tables, stop), containers, now(), { alsoFound: true });
+    const health = await (deps.evaluations?.evaluate(HEALTH_KEY, read, signal) ?? read(signal));
     deps.outage?.answered();
     const logsError = await logsChecked;
     if (logsError !== undefined) deps.logger.error('health check could not read the logs account', { error: logsError });

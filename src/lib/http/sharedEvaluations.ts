@@ -6,8 +6,8 @@
  * storage free to answer health. Nothing is kept once an evaluation ends: the next request reads
  * the store afresh, so no answer is older than the request.
  */
-export class SharedEvaluations {
-  private readonly inFlight = new Map<string, Shared>();
+export class SharedEvaluations<T = readonly object[]> {
+  private readonly inFlight = new Map<string, Shared<T>>();
   private running = 0;
   private readonly queue: (() => void)[] = [];
 
@@ -27,8 +27,8 @@ export class SharedEvaluations {
    * aborts with an AbandonedError, and a request for the same query after that starts afresh. An
    * asker without a signal never goes.
    */
-  evaluate(key: string, evaluate: (signal: AbortSignal) => Promise<readonly object[]>, signal?: AbortSignal): Promise<readonly object[]> {
-    const entry: Shared = this.inFlight.get(key) ?? { askers: 0, stop: new AbortController(), promise: undefined };
+  evaluate(key: string, evaluate: (signal: AbortSignal) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const entry: Shared<T> = this.inFlight.get(key) ?? { askers: 0, stop: new AbortController(), promise: undefined };
     if (signal?.aborted !== true) {
       entry.askers++;
       signal?.addEventListener('abort', () => --entry.askers === 0 && this.abandon(key, entry), { once: true });
@@ -44,12 +44,12 @@ export class SharedEvaluations {
   }
 
   /** Stops `entry`, and lets a later request for `key` start its own evaluation instead of sharing a stopped one. */
-  private abandon(key: string, entry: Shared): void {
+  private abandon(key: string, entry: Shared<T>): void {
     if (this.inFlight.get(key) === entry) this.inFlight.delete(key);
     entry.stop.abort(new AbandonedError(`nobody waits for ${key} any more`));
   }
 
-  private async inTurn<T>(run: () => Promise<T>): Promise<T> {
+  private async inTurn(run: () => Promise<T>): Promise<T> {
     // A slot that frees is handed to the first in the queue, so `running` counts it all along.
     if (this.running < this.limit) this.running++;
     else await new Promise<void>((resolve) => this.queue.push(resolve));
@@ -63,13 +63,13 @@ export class SharedEvaluations {
   }
 }
 
-interface Shared {
+interface Shared<T> {
   /** Askers still waiting for the rows (an aborted signal takes one away). */
   askers: number;
   /** Aborted once no asker is left: the running evaluation's reads stop. */
   stop: AbortController;
   /** Set as soon as the first asker is counted. */
-  promise: Promise<readonly object[]> | undefined;
+  promise: Promise<T> | undefined;
 }
 
 /** The evaluation was not run, or was stopped: everyone who asked for it had gone. */
