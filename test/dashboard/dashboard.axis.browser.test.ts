@@ -1,17 +1,15 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { cli } from '../support/cli.js';
 import { addParticipantsRecord, asJsonLines, blobPath } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 
 /** The time axis of a chart, as its readers meet it at every window width and range: labels that do not run into each other. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 /** An operation every hour for 61 days (one in five failing, so the failures chart has a line too). */
 const FIRST_HOUR = Date.UTC(2024, 3, 1);
@@ -105,11 +103,8 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
     const prefix = uniquePrefix();
     const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
     expect(processed.code, processed.stderr).toBe(0);
-    server = await startServer(
-      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-      process.stderr,
-    );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    server = await serveTables(prefix, work);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { isFailedResult } from '../../src/lib/aggregating/failedResult.js';
 import { clip, MAX_ID_CHARS } from '../../src/lib/aggregating/rowValues.js';
 import { legRecord } from '../support/callLogs.js';
@@ -12,10 +11,8 @@ import { cli, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { CHROMIUM, haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 
-/** Debian's chromium, or another one named by CHROMIUM_PATH. */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 const inCi = process.env['CI'] === 'true';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 /** Log text is attacker-controlled: it must reach the page as text, never as markup. */
@@ -249,11 +246,8 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await writeFile(longCallFile, asJsonLines([longCall]));
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
-    server = await startServer(
-      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-      process.stderr,
-    );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    server = await serveTables(prefix, work);
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
@@ -532,10 +526,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     const prefix = uniquePrefix();
     const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
     expect(processed.code, processed.stderr).toBe(0);
-    const many = await startServer(
-      { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-      process.stderr,
-    );
+    const many = await serveTables(prefix, work);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(`${many.url}?from=2024-05-25T00:00Z&to=2024-05-26T00:00Z&search=${'A'.repeat(5_000)}`);
@@ -571,10 +562,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
   }, 120_000);
 
   it('on a store nothing was ever read into, Health says so beside its ok', async () => {
-    const empty = await startServer(
-      { connectionString: azuriteConnectionString(), tablePrefix: uniquePrefix(), dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-      process.stderr,
-    );
+    const empty = await serveTables(uniquePrefix(), work);
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       await page.goto(empty.url);

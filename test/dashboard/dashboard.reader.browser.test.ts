@@ -1,23 +1,21 @@
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { cli } from '../support/cli.js';
 import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 
 /**
  * The dashboard as its readers meet it: values from logs that would read as others or widen the
  * page, a resource id too long for a link, the keyboard, a phone's width, storage that goes away
  * and comes back. (dashboard.browser.test.ts checks what it shows against the API.)
  */
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 
 /** Five room ids that a browser draws alike (`room-1`) unless their invisible characters are shown. */
 const ALIKE = ['room-1', 'room-1\u{e0031}', 'room\u00ad-1', 'room-1\u034f', 'room-1\u180e'];
@@ -83,17 +81,8 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     expect(processed.code, processed.stderr).toBe(0);
     // The server reaches the tables through a proxy that can go down and come back.
     proxy = await startFaultProxy(portOf(azuriteConnectionString(), 'Table'));
-    server = await startServer(
-      {
-        connectionString: withPorts(azuriteConnectionString(), { table: proxy.port }),
-        tablePrefix: prefix,
-        dataDir: path.join(work, 'unused'),
-        port: 0,
-        host: '127.0.0.1',
-      },
-      process.stderr,
-    );
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    server = await serveTables(prefix, work, withPorts(azuriteConnectionString(), { table: proxy.port }));
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
