@@ -135,6 +135,37 @@ describe('tail and sweep', () => {
     expect(next).toMatchObject({ processed: 1, records: 5, sweepRan: true });
   });
 
+  it('a file started before the deadline reads no segment after it: the rest, and the sweep, are left for the next run', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const big = roomsRecords(400, 35);
+    const other = roomsRecords(20, 36);
+    await appendToBlob(container, blobPath(0), asJsonLines(big));
+    await appendToBlob(container, blobPath(1), asJsonLines(other));
+    // The clock passes the deadline as the first file's first segment is read (segments of about 4 KiB here).
+    let clock = Date.now();
+    const deadline = clock + 60_000;
+    const base = testDeps(tables, undefined, { segmentBytes: 4096 });
+    const source = Object.assign(Object.create(base.source) as typeof base.source, {
+      read: (...args: Parameters<typeof base.source.read>) => {
+        const [, start, end] = args;
+        // A segment's read, not the look at the file's first bytes before it.
+        if (end - start > 1024) clock = deadline + 1;
+        return base.source.read(...args);
+      },
+    });
+    const deps = { ...base, source, now: () => clock };
+    const options = { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1, deadline };
+
+    const cut = await tailAndSweep(deps, options);
+    expect(cut).toMatchObject({ processed: 1, deferred: 2, failed: 0, problems: [] });
+    expect(cut.records).toBeLessThan(big.length);
+    const next = await tailAndSweep({ ...base, now: () => clock }, { ...options, deadline: Number.POSITIVE_INFINITY });
+    // The first file from its checkpoint (tail) and the sweep again, which had not been recorded.
+    expect(next).toMatchObject({ sweepRan: true, deferred: 0, records: big.length + other.length - cut.records });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...big, ...other])));
+  });
+
   it('a stop asked for mid-sweep starts no more files, stops listing, keeps the sweep due; the next pass reads the rest once', async () => {
     const container = await newContainer();
     const tables = newTableStore();

@@ -65,6 +65,12 @@ export interface ProcessOptions {
   isFinal?: (file: LogFileRef, stat: LogFileStat, now: number) => boolean;
   /** The file's properties as a listing just returned them: saves measuring it again on the first pass. */
   listedStat?: LogFileStat;
+  /**
+   * Start no segment after this time (epoch ms): the rest is left to the next run, from the checkpoint.
+   * A Functions invocation still running at the host's time limit is ended by the host with the worker
+   * it runs in (and every other invocation there), whatever it had started.
+   */
+  deadline?: number;
 }
 
 /** `shorter`: shorter than the bytes already read and still changing; nothing decided yet (fileIdentity.ts). */
@@ -89,6 +95,8 @@ export interface FileRunResult {
    * (whichever run's write came first counts them), and their records count in that run's result.
    */
   overtaken: number;
+  /** Left unfinished at the deadline: the next run reads on from the checkpoint (a new file's first run: from its start). */
+  cut: boolean;
 }
 
 /**
@@ -144,7 +152,9 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     fromStart: false,
     pendingBytes: 0,
     overtaken: 0,
+    cut: false,
   };
+  const pastDeadline = (): boolean => options.deadline !== undefined && now() >= options.deadline;
   // A local file's path: its checkpoint names the copy it read (see fileIdentity.ts, an older copy).
   const location = deps.source.locationOf?.(file) ?? null;
   // A copy read under the name of the file it copies is named to people by where it was read.
@@ -319,6 +329,11 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
     // starts reading once what it will likely hold fits.
     const held = await writer.admitBytes(Math.min(stat.length - checkpoint.offset, deps.settings.segmentBytes), deps.settings.segmentRecords, turn);
     try {
+      // The wait for the run's limit of held records can end after the deadline: nothing is read then.
+      if (pastDeadline()) {
+        result.cut = true;
+        break;
+      }
       const ahead = carry !== undefined && carry.offset === checkpoint.offset ? carry.bytes : undefined;
       carry = undefined;
       const segment = await readSegment(
@@ -453,6 +468,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         continue;
       }
       if (sealNow || segment.end.offset >= stat.length || !segment.full) break;
+      if (pastDeadline()) {
+        result.cut = true;
+        break;
+      }
     } finally {
       held.release();
     }

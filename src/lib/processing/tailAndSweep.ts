@@ -15,7 +15,7 @@ export interface TailSweepOptions {
   /** Sweep the containers when the last sweep started longer ago than this. */
   sweepIntervalMs: number;
   fileConcurrency: number;
-  /** Stop starting new files after this time (epoch ms); the next run picks up the rest. */
+  /** Stop starting new files, and new segments of files, after this time (epoch ms); the next run picks up the rest. */
   deadline: number;
   /** Sweep now whatever the interval says (backfill, first start). */
   forceSweep?: boolean;
@@ -111,7 +111,13 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       summary.deferred++;
       return;
     }
-    const outcome = await files.run(file, { isFinal, listedStat, respectBackoff: true, ...(options.stop ? { stop: options.stop } : {}) });
+    const outcome = await files.run(file, {
+      isFinal,
+      listedStat,
+      respectBackoff: true,
+      deadline: options.deadline,
+      ...(options.stop ? { stop: options.stop } : {}),
+    });
     if (outcome.kind === 'backingOff') summary.backingOff++;
     else if (outcome.kind === 'stopped') summary.deferred++;
     else if (outcome.kind === 'failed') {
@@ -123,6 +129,8 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     } else {
       const result = outcome.result;
       if (result.status === 'processed') summary.processed++;
+      // Its rest is read by the next run: a new file cut before its first segment has no checkpoint, so the sweep must list it again.
+      if (result.cut) summary.deferred++;
       summary.records += result.records;
       summary.badLines += result.badLines;
       summary.bytes += result.bytes;
