@@ -3,7 +3,7 @@ import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
-import { handleAnnouncedBlob, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
+import { handleAnnouncedBlob, storedBlobName, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -69,6 +69,29 @@ describe('tail and sweep', () => {
     for (const spelled of ['a/./b', 'a/../b', './a', 'a/b/.', 'a/b/..', 'a/.b/c', 'a/b..', 'x/./y/../z/PT1H.json']) {
       expect(withoutDotSegments(spelled), spelled).toBe(new URL(`http://host/container/${spelled}`).pathname.slice('/container/'.length));
     }
+  });
+
+  it('a blob announced with \\ for / is the blob storage keeps under / (as it lists it): read once with the sweep', async () => {
+    const records = roomsRecords(12, 37);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    const path = blobPath(1);
+    await appendToBlob(container, path, asJsonLines(records));
+    await handleAnnouncedBlob(`${container.containerName}/${path.replaceAll('/', '\\')}`, deps);
+    const swept = await tailAndSweep(deps, {
+      containers: [container.containerName],
+      sweepIntervalMs: 0,
+      fileConcurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+    });
+    expect(swept.records).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    const names: string[] = [];
+    for await (const checkpoint of new CheckpointStore(tables).listAll(container.containerName)) names.push(checkpoint.path);
+    expect(names).toEqual([path]);
+    // A `\\` is no URL separator: dot segments between two of them stay, as storage lists such a blob.
+    expect(storedBlobName('q\\..\\r.json')).toBe('q/../r.json');
   });
 
   it('sweeps up blobs no event announced, and seals files whose hour is long over', async () => {

@@ -41,7 +41,17 @@ export function parseBlobTrigger(blobTrigger: string): LogFileRef {
   if (slash <= 0 || slash === blobTrigger.length - 1) {
     throw new Error(`blob trigger path must be "container/blob", got "${blobTrigger}"`);
   }
-  return { container: blobTrigger.slice(0, slash), path: withoutDotSegments(blobTrigger.slice(slash + 1)) };
+  return { container: blobTrigger.slice(0, slash), path: storedBlobName(blobTrigger.slice(slash + 1)) };
+}
+
+/**
+ * The name storage keeps for a blob addressed as `path`: its URL's dot segments resolved, and then
+ * each `\` made a `/`, as the service does (a blob created as `a\b` is listed as `a/b`, and reading
+ * `a\b` reads it). A blob announced under either spelling is that one blob, not a second file whose
+ * records would count again when the sweep lists it.
+ */
+export function storedBlobName(path: string): string {
+  return withoutDotSegments(path).replaceAll('\\', '/');
 }
 
 /**
