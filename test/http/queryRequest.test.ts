@@ -155,7 +155,17 @@ describe('parseQueryRequest', () => {
     if (!result.success) expect(result.response.body.length).toBeLessThan(500);
   });
 
-  it.each(['nope', '', 'Rooms', 'toString', '__proto__', 'constructor'])('an unknown view %j is 404 with the list of views', (view) => {
+  it.each([
+    ['Rooms', 'rooms'],
+    ['CALL-VOLUME', 'call-volume'],
+    ['Recordings-Per-Call', 'recordings-per-call'],
+  ])('a view named in another case (%j) is taken, as the CLI takes it, under its own name', (asked, view) => {
+    const request = ok(asked, 'granularity=hour');
+    expect(request.view).toBe(view);
+    expect(request.definition).toBe(VIEWS[view]);
+  });
+
+  it.each(['nope', '', 'Rooms ', 'TOSTRING', 'toString', '__proto__', 'constructor'])('an unknown view %j is 404 with the list of views', (view) => {
     const result = parse(view, 'granularity=hour');
     expect(result.success).toBe(false);
     if (result.success) return;

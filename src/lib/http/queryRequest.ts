@@ -52,9 +52,11 @@ const OPTION_MESSAGES: Readonly<Record<string, string>> = {
  * refused, naming them), the filters (with the CLI's schema), format, pageSize and the continuation
  * token. Pure and synchronous. Every problem found is reported at once.
  */
-export function parseQueryRequest(view: string | undefined, params: URLSearchParams, header: HeaderGetter, rawQuery = ''): QueryRequestResult {
-  const definition = view !== undefined && Object.hasOwn(VIEWS, view) ? VIEWS[view] : undefined;
-  if (view === undefined || definition === undefined) return { success: false, response: unknownView(view ?? '') };
+export function parseQueryRequest(asked: string | undefined, params: URLSearchParams, header: HeaderGetter, rawQuery = ''): QueryRequestResult {
+  // In any case, as the CLI takes it (`/api/query/Rooms`); answered under its own name.
+  const view = VIEW_NAMES.find((name) => name === asked?.toLowerCase());
+  const definition = view === undefined ? undefined : VIEWS[view];
+  if (view === undefined || definition === undefined) return { success: false, response: unknownView(asked ?? '') };
 
   const undecodable = undecodableParameters(rawQuery);
   if (undecodable.length > 0) return { success: false, response: badRequest(undecodable) };
