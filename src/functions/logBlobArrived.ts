@@ -5,13 +5,17 @@ import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
 import { invocation } from '../lib/config/invocation.js';
 import { handleAnnouncedBlob } from '../lib/processing/blobAnnounced.js';
+import { OverlappingRuns } from '../lib/processing/overlappingRuns.js';
+
+/** The worker's invocations that overlap write their blobs together (a backlog arrives as many at once). */
+const overlapping = new OverlappingRuns();
 
 /** Reads a newly announced (or, with the polling source, grown) diagnostic-log blob from its checkpoint. */
 export async function logBlobArrived(_content: unknown, context: InvocationContext): Promise<void> {
   const blobTrigger = context.triggerMetadata?.['blobTrigger'];
   if (typeof blobTrigger !== 'string') throw new Error('blob trigger metadata has no blobTrigger path');
   const logger = loggerFor(context);
-  await invocation(() => handleAnnouncedBlob(blobTrigger, getRuntime().deps(logger), watchedContainers));
+  await invocation(() => overlapping.run((writeGroup) => handleAnnouncedBlob(blobTrigger, { ...getRuntime().deps(logger), writeGroup }, watchedContainers)));
 }
 
 // One trigger per log container; names and trigger source come from app settings at start-up.

@@ -23,6 +23,7 @@ import {
 } from './fileIdentity.js';
 import type { Logger } from '../logging.js';
 import { Interpreter, type Interpreted } from './interpret.js';
+import type { WriteGroup } from './overlappingRuns.js';
 import { QuarantineStore } from './quarantine.js';
 import { SegmentWriter, type FileTurn, type HeldRecords } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
@@ -56,6 +57,12 @@ export interface ProcessDeps {
   settings: ProcessSettings;
   logger: Logger;
   now?: () => number;
+  /**
+   * Runs given the same group share one writer: their files' segments are written together (see
+   * OverlappingRuns). The writer's own messages (a shared write that failed) go to the logger of the
+   * run that made it. Without it, the writer is this object's own.
+   */
+  writeGroup?: WriteGroup;
 }
 
 export interface ProcessOptions {
@@ -115,11 +122,12 @@ export async function processFile(file: LogFileRef, deps: ProcessDeps, options: 
   }
 }
 
-/** One writer per run (per set of dependencies): the files of a run share its writes and what it knows of partitions. */
-const WRITERS = new WeakMap<ProcessDeps, SegmentWriter>();
+/** One writer per run (per set of dependencies, or per write group): the files of a run share its writes and what it knows of partitions. */
+const WRITERS = new WeakMap<object, SegmentWriter>();
 
 export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
-  let writer = WRITERS.get(deps);
+  const key = deps.writeGroup ?? deps;
+  let writer = WRITERS.get(key);
   if (!writer) {
     keepDecodedLegStreams(deps.settings.decodedStreamChars);
     writer = new SegmentWriter({
@@ -131,7 +139,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
       readConcurrency: deps.settings.readConcurrency,
       cachedBytes: deps.settings.cachedBytes,
     });
-    WRITERS.set(deps, writer);
+    WRITERS.set(key, writer);
   }
   return writer;
 }

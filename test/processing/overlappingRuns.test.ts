@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
+import { OverlappingRuns, type WriteGroup } from '../../src/lib/processing/overlappingRuns.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { expectedFromTexts, generatedAppends } from '../reliability/support/scenario.js';
+import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+
+describe('OverlappingRuns', () => {
+  it('runs in flight at once share a group; the next run after them all starts a new one', async () => {
+    const runs = new OverlappingRuns();
+    const seen: WriteGroup[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const first = runs.run(async (group) => {
+      seen.push(group);
+      await held;
+    });
+    const second = runs.run(async (group) => {
+      seen.push(group);
+      await held;
+    });
+    release();
+    await Promise.all([first, second]);
+    await runs.run(async (group) => void seen.push(group));
+    expect(seen[0]).toBe(seen[1]);
+    expect(seen[2]).not.toBe(seen[0]);
+  });
+
+  it('a run that fails leaves its group as one that ends does', async () => {
+    const runs = new OverlappingRuns();
+    let failedIn: WriteGroup | undefined;
+    await expect(
+      runs.run((group) => {
+        failedIn = group;
+        return Promise.reject(new Error('boom'));
+      }),
+    ).rejects.toThrow('boom');
+    await runs.run(async (group) => expect(group).not.toBe(failedIn));
+  });
+});
+
+describe('blobs announced at once, written as one group', () => {
+  it('counts every record once, with far fewer requests than a writer per announcement', async () => {
+    // Two hours of every category, one blob per category, resource and hour, all announced at once
+    // (a backlog): a call's records are in several of them.
+    const appends = generatedAppends(7, 2, 20, 10);
+    const suffix = randomBytes(3).toString('hex');
+    const texts = new Map<string, { container: string; path: string; text: string }>();
+    for (const append of appends) {
+      const container = `${append.file.container}-${suffix}`;
+      const key = `${container}/${append.file.path}`;
+      const entry = texts.get(key) ?? { container, path: append.file.path, text: '' };
+      entry.text += append.lines.join('');
+      texts.set(key, entry);
+    }
+    for (const { container, path, text } of texts.values()) await appendToBlob(await newContainer(undefined, container), path, text);
+    const expected = referenceAggregates(
+      expectedFromTexts([...texts.values()].map(({ container, path, text }) => ({ ref: { container, path }, text }))).records,
+    );
+
+    const announceAll = async (tables: TableStore, group: (run: (writeGroup?: WriteGroup) => Promise<unknown>) => Promise<unknown>): Promise<number> => {
+      await Promise.all(
+        [...texts.keys()].map((blob) => group((writeGroup) => handleAnnouncedBlob(blob, { ...testDeps(tables), ...(writeGroup ? { writeGroup } : {}) }))),
+      );
+      return tables.requestCount;
+    };
+
+    const alone = newTableStore();
+    const aloneRequests = await announceAll(alone, (run) => run());
+    const together = newTableStore();
+    const runs = new OverlappingRuns();
+    const togetherRequests = await announceAll(together, (run) => runs.run((writeGroup) => run(writeGroup)));
+
+    expect(await readAggregates(together)).toEqual(expected);
+    expect(await readAggregates(alone)).toEqual(expected);
+    // Measured: 214 requests alone against 80 together (each writer read and wrote the calls it shared with the others).
+    expect(togetherRequests).toBeLessThan(aloneRequests / 2);
+  }, 120_000);
+});
