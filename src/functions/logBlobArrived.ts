@@ -15,7 +15,9 @@ export async function logBlobArrived(_content: unknown, context: InvocationConte
   const blobTrigger = context.triggerMetadata?.['blobTrigger'];
   if (typeof blobTrigger !== 'string') throw new Error('blob trigger metadata has no blobTrigger path');
   const logger = loggerFor(context);
-  await invocation(() => overlapping.run((writeGroup) => handleAnnouncedBlob(blobTrigger, { ...getRuntime().deps(logger), writeGroup }, watchedContainers)));
+  await invocation(() =>
+    overlapping.run(logger, (writeGroup) => handleAnnouncedBlob(blobTrigger, { ...getRuntime().deps(logger), writeGroup }, watchedContainers)),
+  );
 }
 
 // One trigger per log container; names and trigger source come from app settings at start-up.

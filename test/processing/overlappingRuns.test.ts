@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { handleAnnouncedBlob } from '../../src/lib/processing/blobAnnounced.js';
 import { OverlappingRuns, type WriteGroup } from '../../src/lib/processing/overlappingRuns.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { silentLogger, type Logger } from '../../src/lib/logging.js';
 import { expectedFromTexts, generatedAppends } from '../reliability/support/scenario.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
@@ -12,31 +13,53 @@ describe('OverlappingRuns', () => {
     const seen: WriteGroup[] = [];
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const first = runs.run(async (group) => {
+    const first = runs.run(silentLogger, async (group) => {
       seen.push(group);
       await held;
     });
-    const second = runs.run(async (group) => {
+    const second = runs.run(silentLogger, async (group) => {
       seen.push(group);
       await held;
     });
     release();
     await Promise.all([first, second]);
-    await runs.run(async (group) => void seen.push(group));
+    await runs.run(silentLogger, async (group) => void seen.push(group));
     expect(seen[0]).toBe(seen[1]);
     expect(seen[2]).not.toBe(seen[0]);
+  });
+
+  it("the group's logger writes through the earliest run still in flight, never one that ended", async () => {
+    const runs = new OverlappingRuns();
+    const lines: string[] = [];
+    const loggerOf = (name: string): Logger => ({ info: (m) => void lines.push(`${name}: ${m}`), warn: () => {}, error: () => {} });
+    let endFirst!: () => void;
+    let endSecond!: () => void;
+    let group!: WriteGroup;
+    const first = runs.run(loggerOf('a'), async (g) => {
+      group = g;
+      await new Promise<void>((resolve) => (endFirst = resolve));
+    });
+    const second = runs.run(loggerOf('b'), () => new Promise<void>((resolve) => (endSecond = resolve)));
+    group.logger.info('one');
+    endFirst();
+    await first;
+    group.logger.info('two');
+    endSecond();
+    await second;
+    group.logger.info('three');
+    expect(lines).toEqual(['a: one', 'b: two']);
   });
 
   it('a run that fails leaves its group as one that ends does', async () => {
     const runs = new OverlappingRuns();
     let failedIn: WriteGroup | undefined;
     await expect(
-      runs.run((group) => {
+      runs.run(silentLogger, (group) => {
         failedIn = group;
         return Promise.reject(new Error('boom'));
       }),
     ).rejects.toThrow('boom');
-    await runs.run(async (group) => expect(group).not.toBe(failedIn));
+    await runs.run(silentLogger, async (group) => expect(group).not.toBe(failedIn));
   });
 });
 
@@ -70,7 +93,7 @@ describe('blobs announced at once, written as one group', () => {
     const aloneRequests = await announceAll(alone, (run) => run());
     const together = newTableStore();
     const runs = new OverlappingRuns();
-    const togetherRequests = await announceAll(together, (run) => runs.run((writeGroup) => run(writeGroup)));
+    const togetherRequests = await announceAll(together, (run) => runs.run(silentLogger, (writeGroup) => run(writeGroup)));
 
     expect(await readAggregates(together)).toEqual(expected);
     expect(await readAggregates(alone)).toEqual(expected);

@@ -1,3 +1,5 @@
+import type { Logger } from '../logging.js';
+
 /**
  * Runs that overlap in time share one write group: a key for `ProcessDeps.writeGroup`, so that their
  * files are written together by one SegmentWriter (segmentWriterOf), as the files of one run are. The
@@ -8,19 +10,43 @@
  * burst it served.
  */
 export class OverlappingRuns {
-  private current: { key: WriteGroup; runs: number } | undefined;
+  private current: { group: WriteGroup; runs: number } | undefined;
 
-  /** Runs `body` with the write group of the runs in flight (a new one when there are none). */
-  async run<T>(body: (group: WriteGroup) => Promise<T>): Promise<T> {
-    const group = this.current ?? (this.current = { key: new WriteGroup(), runs: 0 });
-    group.runs++;
+  /** Runs `body` with the write group of the runs in flight (a new one when there are none); `logger` is the run's own. */
+  async run<T>(logger: Logger, body: (group: WriteGroup) => Promise<T>): Promise<T> {
+    const current = this.current ?? (this.current = { group: new WriteGroup(), runs: 0 });
+    current.runs++;
+    const leave = current.group.join(logger);
     try {
-      return await body(group.key);
+      return await body(current.group);
     } finally {
-      if (--group.runs === 0 && this.current === group) this.current = undefined;
+      leave();
+      if (--current.runs === 0 && this.current === current) this.current = undefined;
     }
   }
 }
 
-/** The identity of a group of runs whose files are written together. */
-export class WriteGroup {}
+/** A group of runs whose files are written together. */
+export class WriteGroup {
+  private readonly loggers: Logger[] = [];
+
+  /**
+   * The group writer's logger: that of the earliest run still in flight, since an invocation's logger
+   * is not to be written to once the invocation has ended (the write goes on for the others).
+   */
+  readonly logger: Logger = {
+    info: (message, fields) => this.loggers[0]?.info(message, fields),
+    warn: (message, fields) => this.loggers[0]?.warn(message, fields),
+    error: (message, fields) => this.loggers[0]?.error(message, fields),
+  };
+
+  /** A run joins with its logger; the function returned takes it out. */
+  join(logger: Logger): () => void {
+    const entry = { ...logger };
+    this.loggers.push(entry);
+    return () => {
+      const at = this.loggers.indexOf(entry);
+      if (at >= 0) this.loggers.splice(at, 1);
+    };
+  }
+}

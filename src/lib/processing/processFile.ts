@@ -59,8 +59,8 @@ export interface ProcessDeps {
   now?: () => number;
   /**
    * Runs given the same group share one writer: their files' segments are written together (see
-   * OverlappingRuns). The writer's own messages (a shared write that failed) go to the logger of the
-   * run that made it. Without it, the writer is this object's own.
+   * OverlappingRuns), and the writer's own messages (a shared write that failed) go to the group's
+   * logger. Without it, the writer is this object's own.
    */
   writeGroup?: WriteGroup;
 }
@@ -133,7 +133,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
     writer = new SegmentWriter({
       tables: deps.tables,
       views: deps.views,
-      logger: deps.logger,
+      logger: deps.writeGroup?.logger ?? deps.logger,
       partitionConcurrency: deps.settings.partitionConcurrency,
       maxHeldRecords: deps.settings.heldRecords,
       readConcurrency: deps.settings.readConcurrency,
