@@ -44,6 +44,25 @@ describe('tail and sweep', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('an announced blob that does not exist is said so in the log, and leaves nothing to retry', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const lines: { message: string; fields?: Record<string, unknown> }[] = [];
+    const logger = {
+      info: (message: string, fields?: Record<string, unknown>) => void lines.push({ message, ...(fields ? { fields } : {}) }),
+      warn() {},
+      error() {},
+    };
+    const outcome = await handleAnnouncedBlob(`${container.containerName}/${blobPath(1)}`, { ...testDeps(tables), logger });
+    expect(outcome).toMatchObject({ kind: 'done', result: { status: 'missing', records: 0 } });
+    expect(lines).toEqual([
+      {
+        message: 'announced blob does not exist (deleted since, or never written): nothing read',
+        fields: { container: container.containerName, path: blobPath(1) },
+      },
+    ]);
+  });
+
   it('a blob announced under a spelling with ./ or ../ segments is the blob of the name they resolve to: read once with the sweep', async () => {
     const records = roomsRecords(12, 36);
     const container = await newContainer();

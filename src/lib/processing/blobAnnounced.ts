@@ -28,6 +28,10 @@ export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps
   if (outcome.kind === 'failed' && !outcome.recorded) {
     throw new Error(`${file.container}/${file.path} failed and its failure could not be recorded: ${outcome.failure.lastError}`);
   }
+  // Said, so that an announcement that changed nothing is not a silent one (deleted since, or a name the account does not hold).
+  if (outcome.kind === 'done' && outcome.result.status === 'missing') {
+    deps.logger.info('announced blob does not exist (deleted since, or never written): nothing read', { container: file.container, path: file.path });
+  }
   return outcome;
 }
 
