@@ -206,7 +206,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     quarantine
       .command('list')
       .description('list quarantined lines with file, line, offset, reason and raw text')
-      .option('--container <c>', 'only this container')
+      .addOption(singleValue(new Option('--container <c>', 'only this container').argParser(nonEmpty)))
       .addOption(new Option('--code <code>', 'only this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])))
       .option('--all', 'include lines already replayed')
       .addOption(
@@ -237,11 +237,11 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     quarantine
       .command('dismiss')
       .description('put aside entries no replay will apply (handled by hand, known junk): health stops counting them')
-      .option('--container <c>', 'only this container')
+      .addOption(singleValue(new Option('--container <c>', 'only this container').argParser(nonEmpty)))
       .addOption(
         new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
       )
-      .option('--path <p>', 'only this file (its path as "quarantine list" shows it, or cut as its table shows it: "…" and the end)')
+      .option('--path <p>', 'only this file (its path as "quarantine list" shows it, or cut as its table shows it: "…" and the end)', nonEmpty)
       .option('--reason <text>', 'why, kept with each entry (default: "dismissed by a user")', nonEmpty)
       .option('--undo', 'take the dismissal of the chosen entries back'),
   ).action(async (flags) => {
@@ -348,6 +348,17 @@ function usageHint(commandPath: readonly string[]): string {
 const SINGLE_FILTERS = new Set(['--from', '--to', '--resource', '--correlation-id', '--category', '--code', '--path', '--columns']);
 
 /**
+ * Options that keep one value in their command though the same flag is repeatable in others: `--container`
+ * of `quarantine list` and `dismiss` (`dismiss --container a --container b` dismissed b's entries only).
+ */
+const SINGLE_VALUED = new WeakSet<Option>();
+
+function singleValue(option: Option): Option {
+  SINGLE_VALUED.add(option);
+  return option;
+}
+
+/**
  * An option's value that is another option of the command (`--from --data-dir d`): the value was
  * left out. Taken as the value, the rest reads as stray arguments ("too many arguments"), which
  * names neither the option nor what is missing.
@@ -374,7 +385,7 @@ function refuseRepeatedOptions(program: Command): void {
     const given = new Map<string, number>();
     for (const option of command.options) {
       const flag = option.long;
-      if (flag === undefined || !SINGLE_FILTERS.has(flag)) continue;
+      if (flag === undefined || !(SINGLE_FILTERS.has(flag) || SINGLE_VALUED.has(option))) continue;
       command.on(`option:${option.name()}`, () => given.set(flag, (given.get(flag) ?? 0) + 1));
     }
     command.hook('preAction', () => {

@@ -66,6 +66,8 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['quarantine', 'list', '--format', 'yaml'],
     ['quarantine', 'list', '--code', 'schema_invlaid'],
     ['quarantine', 'list', '--connection-string', 'garbage'],
+    ['quarantine', 'list', '--container', 'insights-logs-usage', '--container', 'local'],
+    ['quarantine', 'list', '--container', ''],
   ],
   'quarantine replay': [
     ['quarantine', 'replay', '--max-line-bytes', 'abc'],
@@ -79,6 +81,9 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['quarantine', 'dismiss', '--container', 'c', '--reason', 'x'.repeat(1001)],
     ['quarantine', 'dismiss', '--container', 'c', '--reason', ' '],
     ['quarantine', 'dismiss', '--container', 'c', '--connection-string', 'garbage'],
+    ['quarantine', 'dismiss', '--container', 'insights-logs-usage', '--container', 'local'],
+    ['quarantine', 'dismiss', '--container', ' '],
+    ['quarantine', 'dismiss', '--path', ''],
   ],
   demo: [
     ['demo', '--hours', '0'],
