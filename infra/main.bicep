@@ -127,6 +127,7 @@ param sealAfterMinutes int = 120
 
 @description('Longest log line accepted, in bytes; longer lines are quarantined (ACS_LOGS_MAX_LINE_BYTES).')
 @minValue(1)
+@maxValue(268435456)
 param maxLineBytes int = 1048576
 
 @description('Log files in flight in the tail and the sweep, written together (ACS_LOGS_FILE_CONCURRENCY).')

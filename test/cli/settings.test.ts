@@ -42,6 +42,7 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{}, ['--concurrency', '0.5'], /--concurrency must be a whole number > 0, got "0.5"/],
     [{}, ['--concurrency', '10000000'], /--concurrency must be at most 4,096, got "10000000"/],
     [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes must be a whole number > 0, got "0.5"/],
+    [{}, ['--max-line-bytes', '99999999999999'], /--max-line-bytes must be at most 268,435,456, got "99999999999999"/],
     [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be default or low, got "tiny"/],
     [{}, ['--memory', '512'], /--memory must be default or low, got "512"/],
     [{}, ['--seal-after-minutes', '0'], /error: --seal-after-minutes must be a positive number, got "0"/],

@@ -15,8 +15,13 @@ describe('readAppSettings', () => {
       'ACS_LOGS_FILE_CONCURRENCY must be a positive number, got "0" (plain digits such as 4096: no fraction, exponent, hex or sign)',
     );
     expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '9007199254740993' })).toThrow(
-      'ACS_LOGS_MAX_LINE_BYTES must be at most 9,007,199,254,740,991, got "9007199254740993"',
+      'ACS_LOGS_MAX_LINE_BYTES must be at most 268,435,456, got "9007199254740993"',
     );
+  });
+
+  it('refuses a line limit longer than a string can be: such a line failed its file for ever instead of being quarantined', () => {
+    expect(readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '268435456' }).process.maxUnitBytes).toBe(256 * 1024 * 1024);
+    expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '700000000' })).toThrow('ACS_LOGS_MAX_LINE_BYTES must be at most 268,435,456, got "700000000"');
   });
 
   it.each([

@@ -112,7 +112,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     process: processSettingsFor(memory, {
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
-      maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes),
+      maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes, MAX_LINE_BYTES),
       earliestRecordTime: pastTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     }),
@@ -196,6 +196,14 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max
   if (value > max || !Number.isSafeInteger(value)) throw new SettingError(name, `${name} must be at most ${max.toLocaleString('en-US')}, got "${env[name]}"`);
   return value;
 }
+
+/**
+ * The longest line a setting may let through, 256 MiB. A line is held as one string, and V8's strings end
+ * at 2^29 - 24 characters: a limit above that failed every file holding a longer line for ever (a stuck
+ * file whose error was "Cannot create a string longer than 0x1fffffe8 characters") instead of
+ * quarantining the line; half of it leaves room for the text's copies while it is decoded and parsed.
+ */
+export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 
 /** Files processed at once, at most: each holds an open file or a blob's reads, and its records. */
 export const MAX_FILE_CONCURRENCY = 4096;
