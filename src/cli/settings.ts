@@ -38,7 +38,13 @@ export function checkSettingFlags(flags: SettingFlags, env: NodeJS.ProcessEnv = 
 
 function flaggedSettings(flags: SettingFlags, env: NodeJS.ProcessEnv): AppSettings {
   const merged: NodeJS.ProcessEnv = { ...env };
-  for (const { key, setting } of FLAGS) if (flags[key] !== undefined) merged[setting] = flags[key];
+  for (const { key, flag, setting } of FLAGS) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    // An empty setting means its default; an empty flag is a mistake (an unset shell variable), not a choice.
+    if (value.trim() === '') throw new UsageError(`${flag} needs a value, got "${value}" (leave the flag out for the default)`);
+    merged[setting] = value;
+  }
   try {
     return readAppSettings(merged);
   } catch (error) {

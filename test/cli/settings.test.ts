@@ -43,6 +43,10 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{}, ['--concurrency', '10000000'], /--concurrency must be at most 4,096, got "10000000"/],
     [{}, ['--max-line-bytes', '0.5'], /--max-line-bytes must be a whole number > 0, got "0.5"/],
     [{}, ['--max-line-bytes', '99999999999999'], /--max-line-bytes must be at most 268,435,456, got "99999999999999"/],
+    // An empty flag (an unset shell variable) is not the default an empty setting stands for.
+    [{}, ['--max-line-bytes', ''], /--max-line-bytes needs a value, got ""/],
+    [{}, ['--concurrency', ' '], /--concurrency needs a value, got " "/],
+    [{}, ['--table-prefix', ''], /--table-prefix needs a value, got ""/],
     [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be default or low, got "tiny"/],
     [{}, ['--memory', '512'], /--memory must be default or low, got "512"/],
     [{}, ['--seal-after-minutes', '0'], /error: --seal-after-minutes must be a positive number, got "0"/],
