@@ -61,6 +61,9 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['generate', '--hours', '0x10'],
     ['generate', '--out', 'never-written', '--resources', '20000'],
     ['generate', '--out', 'never-written', '--rooms-per-hour', '100000000'],
+    ['generate', '--out', '', '--hours', '1'],
+    ['generate', '--out', 'package.json', '--hours', '1'],
+    ['generate', '--out', 'package.json/logs', '--hours', '1'],
   ],
   'quarantine list': [
     ['quarantine', 'list', '--format', 'yaml'],

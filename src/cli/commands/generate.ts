@@ -41,6 +41,8 @@ async function countLogFiles(dir: string): Promise<number> {
     top = await readdir(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    // A file where the folder should be: nothing could be written there (it said "ENOTDIR ... scandir", exit 1).
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new UsageError(`--out ${dir} is not a folder: it, or a folder above it, is a file`);
     throw error;
   }
   let count = 0;
