@@ -30,6 +30,15 @@ describe('quarantine dismiss --path', () => {
     expect(entriesOfPath(lines, '/logs/tab\there.json')).toHaveLength(1);
   });
 
+  it('takes a local file as it was given to `process`, relative to the current folder', () => {
+    expect(entriesOfPath(lines, 'plain.json', '/logs').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    expect(entriesOfPath(lines, './logs/plain.json', '/').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    expect(entriesOfPath(lines, '../logs/plain.json', '/elsewhere').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    // Only local files: a blob's path is not a path on this machine.
+    expect(entriesOfPath(lines, 'b/PT1H.json', '/a')).toEqual([]);
+    expect(entriesOfPath(lines, 'plain.json', '/other')).toEqual([]);
+  });
+
   it('takes the container in front, and refuses "…" alone, which would name every file', () => {
     expect(entriesOfPath(lines, 'insights-logs-usage/a/b/PT1H.json')).toHaveLength(1);
     // A local file's absolute path after `local/`, with its slash or without (as people write it).

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { silentLogger } from '../../lib/logging.js';
 import { QuarantineStore, type QuarantinedLine } from '../../lib/processing/quarantine.js';
 import { isPending } from '../../lib/processing/quarantineRows.js';
@@ -6,6 +7,7 @@ import { CATEGORIES } from '../../lib/normalizing/types.js';
 import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
+import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
 import { UsageError } from '../errors.js';
 import { oneLine, printable } from '../printable.js';
 import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
@@ -193,13 +195,17 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
  * print them; or, starting with "…" as the table shows a long path cut in the middle, the end of
  * exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
  */
-export function entriesOfPath(lines: readonly QuarantinedLine[], given: string): QuarantinedLine[] {
+export function entriesOfPath(lines: readonly QuarantinedLine[], given: string, cwd = process.cwd()): QuarantinedLine[] {
   // As stored, and as `list` prints it (control characters as \uXXXX).
   const forms = (line: QuarantinedLine): string[] => [line.path, printable(line.path)];
   // A local file's path is absolute: `local//tmp/x.json` joined, `local/tmp/x.json` as people write it.
   const inContainer = (line: QuarantinedLine, path: string): boolean =>
     `${line.container}/${path}` === given || (path.startsWith('/') && `${line.container}${path}` === given);
-  const exact = lines.filter((line) => forms(line).some((path) => path === given || inContainer(line, path)));
+  // A local file is kept under its absolute path; it is named as it was given to `process` (`logs/x.json`, `./x.json`) too.
+  const local = resolve(cwd, given);
+  const exact = lines.filter(
+    (line) => forms(line).some((path) => path === given || inContainer(line, path)) || (line.container === LOCAL_CONTAINER && line.path === local),
+  );
   if (exact.length > 0 || !given.startsWith('…')) return exact;
   const end = given.slice('…'.length);
   if (end === '') throw new UsageError('--path "…" names no file: give the end of its path after "…"');
