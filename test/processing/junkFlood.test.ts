@@ -77,17 +77,18 @@ describe('junk floods', () => {
     expect(run).toMatchObject({ code: 'line_too_long', line: 4, lastLine: 7, count: 4 });
 
     const partly = testDeps(tables, undefined, { maxUnitBytes: 4096 });
-    expect(await replayQuarantine(partly)).toMatchObject({ lines: 1, applied: 0, records: 3, stillBad: 1 });
+    expect(await replayQuarantine(partly)).toMatchObject({ lines: 1, applied: 0, records: 3, alreadyCounted: 0, stillBad: 1 });
     const afterPartial = await readAggregates(tables);
     expect(afterPartial).toEqual(referenceAggregates(normalizeAll(all.filter((_, i) => i !== 5))));
-    // Running it again (or twice at once) changes nothing.
+    // Running it again (or twice at once) changes nothing, and says that what reads was counted before.
+    expect(await replayQuarantine(partly)).toMatchObject({ lines: 1, records: 3, alreadyCounted: 3, stillBad: 1 });
     await Promise.all([replayQuarantine(partly), replayQuarantine(partly)]);
     expect(await readAggregates(tables)).toEqual(afterPartial);
     expect((await entries(tables, file))[0]).toMatchObject({ replayedRecords: 3, stillBadLines: 1 });
     expect((await entries(tables, file))[0]?.replayedAt).toBeUndefined();
 
     const fixed = testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 });
-    expect(await replayQuarantine(fixed)).toMatchObject({ lines: 1, applied: 1, records: 4 });
+    expect(await replayQuarantine(fixed)).toMatchObject({ lines: 1, applied: 1, records: 4, alreadyCounted: 3 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
     expect(await replayQuarantine(fixed)).toMatchObject({ lines: 0 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));

@@ -117,7 +117,10 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
     const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source, localPaths) };
     const summary = await replayQuarantine(deps, { ...(flags.code ? { code: flags.code } : {}), ...(category ? { category } : {}) });
     out.write(
-      `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records), ${summary.stillBad} still bad, ` +
+      `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records` +
+        // Records an earlier replay counted are not counted again: say so, or they read as counted twice.
+        (summary.alreadyCounted > 0 ? `, ${summary.alreadyCounted} of them counted by an earlier replay` : '') +
+        `), ${summary.stillBad} still bad, ` +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
         // Local files are read again from where they are named: an entry of a tree `process` read is not gone.
         (summary.sourceGone > 0 && localPaths.length === 0 ? ' (for files `process` read, give their folders: acs-logs quarantine replay <folders>)' : '') +

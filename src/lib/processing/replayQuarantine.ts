@@ -3,7 +3,7 @@ import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
 import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { applyExactlyOnce, type PositionedRecord } from './applyExactlyOnce.js';
+import { applyExactlyOnce, type ApplyStats, type PositionedRecord } from './applyExactlyOnce.js';
 import { publishCallContributions } from './publishCallContributions.js';
 import { CheckpointStore, fileGenerationId, marksIdOf, type Checkpoint } from './checkpoints.js';
 import { checkIdentity } from './fileIdentity.js';
@@ -34,7 +34,13 @@ export interface ReplaySummary {
   /** Bad lines in those entries. */
   badLines: number;
   applied: number;
+  /** Records of the replayed entries that now read, whether this run or an earlier one counted them. */
   records: number;
+  /**
+   * Of `records`, those an earlier replay had already counted (an entry partly applied, replayed again;
+   * a replay stopped between applying a record and marking its entry): not counted again, not new.
+   */
+  alreadyCounted: number;
   stillBad: number;
   sourceGone: number;
   unsupported: number;
@@ -52,7 +58,18 @@ export interface ReplaySummary {
 export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
   const store = new QuarantineStore(deps.tables);
   const checkpoints = new CheckpointStore(deps.tables);
-  const summary: ReplaySummary = { lines: 0, badLines: 0, applied: 0, records: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0, overtaken: 0 };
+  const summary: ReplaySummary = {
+    lines: 0,
+    badLines: 0,
+    applied: 0,
+    records: 0,
+    alreadyCounted: 0,
+    stillBad: 0,
+    sourceGone: 0,
+    unsupported: 0,
+    waiting: 0,
+    overtaken: 0,
+  };
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
     if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
@@ -66,6 +83,7 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
         ? await replayLine(line, deps, store, checkpoints, filter.category)
         : await replayEntry(line, deps, store, checkpoints, filter.category);
     summary.records += outcome.records;
+    summary.alreadyCounted += outcome.alreadyCounted ?? 0;
     if (outcome.kind === 'applied') summary.applied++;
     else if (outcome.kind === 'still_bad') summary.stillBad++;
     else if (outcome.kind === 'unsupported') summary.unsupported++;
@@ -74,6 +92,17 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     else summary.sourceGone++;
   }
   return summary;
+}
+
+interface Outcome {
+  kind: ReplayOutcome;
+  records: number;
+  alreadyCounted?: number;
+}
+
+/** Whether every partition a record's write reached already held it: an earlier replay counted it, this one wrote nothing. */
+function wasCounted(stats: ApplyStats): boolean {
+  return stats.rowsWritten === 0 && stats.alreadyApplied > 0;
 }
 
 /** The marks kept each record once; the entry's count belongs to the run that marked it. */
@@ -101,7 +130,7 @@ async function replayLine(
   store: QuarantineStore,
   checkpoints: CheckpointStore,
   category: Category | undefined,
-): Promise<{ kind: ReplayOutcome; records: number }> {
+): Promise<Outcome> {
   const file: LogFileRef = { container: line.container, path: line.path };
   const text = await unitText(line, file, deps, checkpoints);
   if (text === null) return { kind: 'source_gone', records: 0 };
@@ -138,7 +167,7 @@ async function replayLine(
     }
     const kept = records.length - (refusedIn === undefined ? applied.refused : 0);
     if (!(await store.updateAfterReplay(line, { ...line, replayedAt: new Date(now).toISOString(), replayedRecords: kept }))) return OVERTAKEN;
-    return { kind: 'applied', records: kept };
+    return { kind: 'applied', records: kept, alreadyCounted: wasCounted(applied) ? kept : 0 };
   }
   if (stillBad) {
     await store.updateAfterReplay(line, { ...line, code: stillBad.code, message: stillBad.message });
@@ -161,13 +190,14 @@ async function replayEntry(
   store: QuarantineStore,
   checkpoints: CheckpointStore,
   category: Category | undefined,
-): Promise<{ kind: ReplayOutcome; records: number }> {
+): Promise<Outcome> {
   const file: LogFileRef = { container: entry.container, path: entry.path };
   const now = (deps.now ?? Date.now)();
   const context = replayContext(entry, deps, now, category);
   const first = entry.position;
   const last = entry.scope === 'records' ? first + (entry.count ?? 1) : Number.POSITIVE_INFINITY;
   let records = 0;
+  let alreadyCounted = 0;
   let stillBad = 0;
   let firstBad: { code: string; message: string } | undefined;
   /** Lines still bad, by code: the entry's `codes` as it stands after the replay. */
@@ -196,13 +226,14 @@ async function replayEntry(
   const marksId = await lineMarksId(file, entry.generation, checkpoints);
   const applyPending = async (): Promise<void> => {
     for (const record of pendingRecords) {
-      await applyExactlyOnce(deps.tables, deps.views, [record], {
+      const stats = await applyExactlyOnce(deps.tables, deps.views, [record], {
         fileId: `${marksId}.q${record.position}`,
         fileKey: `${entry.container}/${entry.path}`,
         concurrency: deps.settings.partitionConcurrency,
         // A view that refuses it gets an entry of its own, replayed into that view only.
         onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
       });
+      if (wasCounted(stats)) alreadyCounted++;
     }
     await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency);
     records += pendingRecords.length;
@@ -224,12 +255,12 @@ async function replayEntry(
       stillBadLines: stillBad,
       ...(records > 0 ? { replayedRecords: records } : {}),
     });
-    return { kind: 'still_bad', records };
+    return { kind: 'still_bad', records, alreadyCounted };
   }
   const { stillBadLines: _stillBad, ...done } = entry;
   if (!(await store.updateAfterReplay(entry, { ...done, replayedAt, replayedRecords: records }))) return OVERTAKEN;
   // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
-  return { kind: records > 0 ? 'applied' : 'unsupported', records };
+  return { kind: records > 0 ? 'applied' : 'unsupported', records, alreadyCounted };
 }
 
 /**
