@@ -198,7 +198,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--failure-rate <f>', 'share of API requests that fail, 0..1', fraction, 0.03)
       .option('--speed <x>', 'simulated seconds per real second when writing to storage (default: as fast as possible)', positiveNumber),
   ).action(async (flags) => {
-    await (await import('./commands/generate.js')).generateCommand(flags, out);
+    await (await import('./commands/generate.js')).generateCommand(flags, out, err);
   });
 
   const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix, dismiss them');

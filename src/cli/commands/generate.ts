@@ -10,6 +10,9 @@ import {
   type GenerateTotals,
   type LogAppend,
 } from '../../lib/generating/index.js';
+import { readAppSettings } from '../../lib/config/appSettings.js';
+import { timeBoundsAt } from '../../lib/normalizing/index.js';
+import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { UsageError } from '../errors.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
@@ -88,8 +91,29 @@ export function pacer(simulatedStart: number, speed: number | undefined): ((appe
   };
 }
 
+/**
+ * What of the period processing would not count today: records before ACS_LOGS_EARLIEST_RECORD_TIME, or
+ * further ahead of now than ACS_LOGS_MAX_FUTURE_HOURS, are quarantined as time_out_of_range. Said, not
+ * refused (logs to try the quarantine with are a use), so that the totals printed are not taken for what
+ * a `process` of them will count.
+ */
+export function periodNote(from: number, to: number, env: NodeJS.ProcessEnv, now: number): string | undefined {
+  let settings = DEFAULT_PROCESS_SETTINGS;
+  try {
+    settings = readAppSettings(env).process;
+  } catch {
+    // A bad setting is for the commands that read logs to refuse; the defaults judge the period here.
+  }
+  const bounds = timeBoundsAt(now, settings.earliestRecordTime, settings.maxFutureMs);
+  const outside: string[] = [];
+  if (from < bounds.earliest) outside.push(`before ${new Date(bounds.earliest).toISOString()} (ACS_LOGS_EARLIEST_RECORD_TIME)`);
+  if (to > bounds.latest) outside.push(`after ${new Date(bounds.latest).toISOString()} (now and ACS_LOGS_MAX_FUTURE_HOURS)`);
+  if (outside.length === 0) return undefined;
+  return `note: processed now, the records of this period ${outside.join(' and ')} are quarantined as time_out_of_range, not counted\n`;
+}
+
 /** `acs-logs generate`: synthetic logs of every category, to a folder or as growing append blobs. */
-export async function generateCommand(flags: GenerateFlags, out: NodeJS.WritableStream): Promise<GenerateTotals> {
+export async function generateCommand(flags: GenerateFlags, out: NodeJS.WritableStream, err?: NodeJS.WritableStream): Promise<GenerateTotals> {
   const options = generateOptionsFrom(flags);
   let totals: GenerateTotals;
   if (flags.out !== undefined) {
@@ -123,5 +147,7 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
       (flags.out !== undefined ? ` under ${flags.out}` : ' into storage') +
       '\n',
   );
+  const note = periodNote(options.from, options.to, process.env, Date.now());
+  if (note !== undefined && totals.records > 0) err?.write(note);
   return totals;
 }

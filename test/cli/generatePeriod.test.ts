@@ -1,0 +1,38 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { periodNote } from '../../src/cli/commands/generate.js';
+import { runInProcess } from '../support/inProcessCli.js';
+
+const HOUR = 3_600_000;
+const NOW = Date.parse('2026-12-04T18:00:00Z');
+
+describe('generate says when processing would quarantine its period', () => {
+  it('a period before ACS_LOGS_EARLIEST_RECORD_TIME or past the future bound is named; one inside is not', () => {
+    expect(periodNote(Date.parse('2024-05-25T00:00Z'), Date.parse('2024-05-26T00:00Z'), {}, NOW)).toBeUndefined();
+    expect(periodNote(Date.parse('2010-01-01T00:00Z'), Date.parse('2010-01-01T01:00Z'), {}, NOW)).toMatch(
+      /before 2015-01-01T00:00:00.000Z \(ACS_LOGS_EARLIEST_RECORD_TIME\) are quarantined as time_out_of_range/,
+    );
+    expect(periodNote(NOW, NOW + 48 * HOUR, {}, NOW)).toMatch(/after 2026-12-05T18:00:00.000Z \(now and ACS_LOGS_MAX_FUTURE_HOURS\)/);
+    // The settings the processing commands read decide it.
+    expect(periodNote(Date.parse('2010-01-01T00:00Z'), Date.parse('2010-01-01T01:00Z'), { ACS_LOGS_EARLIEST_RECORD_TIME: '2000-01-01' }, NOW)).toBeUndefined();
+    expect(periodNote(NOW, NOW + 48 * HOUR, { ACS_LOGS_MAX_FUTURE_HOURS: '72' }, NOW)).toBeUndefined();
+    // A bad setting is the processing commands' to refuse: the defaults judge the period.
+    expect(periodNote(Date.parse('2010-01-01T00:00Z'), Date.parse('2010-01-01T01:00Z'), { ACS_LOGS_EARLIEST_RECORD_TIME: 'soon' }, NOW)).toMatch(/before 2015/);
+  });
+
+  it('generate --from 2010 writes the logs and says on stderr that processing them now counts none', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'acs-generate-period-'));
+    try {
+      const old = await runInProcess(['generate', '--out', path.join(dir, 'old'), '--from', '2010-01-01', '--hours', '1']);
+      expect(old.code).toBe(0);
+      expect(old.stdout).toMatch(/^generated \d+ records/);
+      expect(old.stderr).toMatch(/^note: processed now, the records of this period before 2015-01-01T00:00:00.000Z/);
+      const usual = await runInProcess(['generate', '--out', path.join(dir, 'usual'), '--hours', '1']);
+      expect([usual.code, usual.stderr]).toEqual([0, '']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
