@@ -227,7 +227,8 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .addOption(
           new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
         )
-        .option('--category <c>', 'the category of records that carry none, where their file implied none (a file given to "process" without --category)'),
+        .option('--category <c>', 'the category of records that carry none, where their file implied none (a file given to "process" without --category)')
+        .option('--path <p>', 'only this file\'s entries (its path as "quarantine list" shows it, or as given to "process")', nonEmpty),
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {

@@ -4,7 +4,8 @@ import { QuarantineStore, type QuarantinedLine } from '../../lib/processing/quar
 import { isPending } from '../../lib/processing/quarantineRows.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import { CATEGORIES } from '../../lib/normalizing/types.js';
-import { hasCode, replayQuarantine } from '../../lib/processing/replayQuarantine.js';
+import { hasCode, replayQuarantine, type ReplaySummary } from '../../lib/processing/replayQuarantine.js';
+import type { LogFileRef } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
@@ -93,6 +94,7 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
 export interface QuarantineReplayFlags extends StorageFlags {
   code?: string;
   category?: string;
+  path?: string;
 }
 
 /** `acs-logs quarantine replay`: reads quarantined lines again and applies those that now read, exactly once. */
@@ -115,7 +117,21 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
     // Bad lines of local files (`acs-logs process`) are re-read from disk, those of blobs from storage;
     // files of a downloaded tree carry blob names, so their paths are given again.
     const deps = { ...pipeline.deps, source: new LocalOrBlobLogSource(pipeline.deps.source, localPaths) };
-    const summary = await replayQuarantine(deps, { ...(flags.code ? { code: flags.code } : {}), ...(category ? { category } : {}) });
+    const filter = { ...(flags.code ? { code: flags.code } : {}), ...(category ? { category } : {}) };
+    let summary: ReplaySummary;
+    if (flags.path === undefined) summary = await replayQuarantine(deps, filter);
+    else {
+      // One file's entries: `--category` names what that file's records are, not every file's that carries none.
+      const files = await filesOfPath(new QuarantineStore(pipeline.deps.tables), flags.path);
+      if (files.length === 0) {
+        out.write(
+          `replayed 0 entries: no waiting entry is of a file "${oneLine(flags.path)}" (give the path as "quarantine list --format json" shows it; the table cuts a long one in the middle, and its end after "…" names it too)\n`,
+        );
+        return;
+      }
+      summary = emptyReplaySummary();
+      for (const file of files) addReplaySummary(summary, await replayQuarantine(deps, { ...filter, file }));
+    }
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records` +
         // Records an earlier replay counted are not counted again: say so, or they read as counted twice.
@@ -131,6 +147,23 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
   } finally {
     await pipeline.close();
   }
+}
+
+/** The files whose waiting entries `--path` names (one, or the same blob path in several containers). */
+async function filesOfPath(store: QuarantineStore, given: string): Promise<LogFileRef[]> {
+  const waiting: QuarantinedLine[] = [];
+  for await (const line of store.list()) if (isPending(line)) waiting.push(line);
+  const files = new Map<string, LogFileRef>();
+  for (const line of entriesOfPath(waiting, given)) files.set(`${line.container}/${line.path}`, { container: line.container, path: line.path });
+  return [...files.values()];
+}
+
+function emptyReplaySummary(): ReplaySummary {
+  return { lines: 0, badLines: 0, applied: 0, records: 0, alreadyCounted: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0, overtaken: 0 };
+}
+
+function addReplaySummary(total: ReplaySummary, more: ReplaySummary): void {
+  for (const key of Object.keys(total) as Array<keyof ReplaySummary>) total[key] += more[key];
 }
 
 export interface QuarantineDismissFlags extends StorageFlags {
