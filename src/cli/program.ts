@@ -186,7 +186,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .command('generate')
       .description('write synthetic logs of every category: to a folder (--out) or as growing append blobs into storage')
       .option('--out <dir>', 'write a storage-shaped folder tree here instead of into storage (refused when it already holds log files)', nonEmpty)
-      .option('--append', 'with --out: add to the log files already there')
+      .option('--append', 'add to the log files already there (in the --out folder, or the blobs in storage)')
       .option('--force', 'with --out: replace the log files this run writes')
       .option('--seed <n>', 'random seed (same seed, same logs)', positiveInteger, 1)
       .option('--from <date>', 'start of the simulated period, ISO (default 2024-05-25T00:00Z)', isoDate)

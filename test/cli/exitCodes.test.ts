@@ -53,7 +53,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   ],
   generate: [
     ['generate', '--hours', '0'],
-    ['generate', '--append'],
+    ['generate', '--force'],
     ['generate', '--hours', '1', '--to', '2024-05-26'],
     ['generate', '--connection-string', 'garbage'],
     ['generate', '--out', 'never-written', '--hours', '100000000'],

@@ -6,6 +6,7 @@ import {
   MAX_RESOURCES,
   writeLogsToBlobs,
   writeLogsToDirectory,
+  type BlobAppendTarget,
   type GenerateOptions,
   type GenerateTotals,
   type LogAppend,
@@ -63,7 +64,7 @@ export const MAX_GENERATED_RATE = 100_000;
 
 export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   if (flags.to !== undefined && flags.hours !== undefined) throw new UsageError('give --to or --hours, not both');
-  if ((flags.append || flags.force) && flags.out === undefined) throw new UsageError('--append and --force apply only with --out');
+  if (flags.force && flags.out === undefined) throw new UsageError('--force applies only with --out');
   const base = defaultGenerateOptions({ seed: flags.seed, ...(flags.from === undefined ? {} : { from: flags.from }) });
   const to = flags.to ?? base.from + (flags.hours ?? 24) * HOUR;
   if (to <= base.from) throw new UsageError('--to must be after --from');
@@ -78,6 +79,28 @@ export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
     if (rate > MAX_GENERATED_RATE) throw new UsageError(`${flag} must be at most ${MAX_GENERATED_RATE.toLocaleString('en-US')} (per resource and hour)`);
   }
   return { ...base, to, resources: flags.resources, roomsPerHour: flags.roomsPerHour, callsPerHour: flags.callsPerHour, failureRate: flags.failureRate };
+}
+
+/**
+ * Stops at a blob that already exists where this run starts a file, before appending to it: a second
+ * generate of the same seed and period appended every record again, doubling every count (what --out
+ * refuses for a folder). A blob of another period or seed is another file and is written.
+ */
+function refusingExistingBlobs(writer: BlobLogWriter): BlobAppendTarget {
+  let created = 0;
+  return {
+    createBlob: async (file) => {
+      if (!(await writer.createBlob(file))) {
+        throw new UsageError(
+          `storage already holds ${file.container}/${file.path} (an earlier generate?): stopped before appending to it` +
+            (created === 0 ? ', nothing written' : ` (${created} new file(s) written before it)`) +
+            '. --append adds these logs to the blobs there (as Azure Monitor appends), or choose another --seed or period',
+        );
+      }
+      created++;
+    },
+    appendBlock: (file, data) => writer.appendBlock(file, data),
+  };
 }
 
 /** Waits so that appends land at `speed` times real time, as Azure Monitor would write them. */
@@ -133,7 +156,8 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
     const storage = await openStorage(flags);
     try {
       const writer = new BlobLogWriter({ kind: 'connectionString', connectionString: storage.connectionString });
-      totals = await writeLogsToBlobs(writer, generateLogs(options), pacer(options.from, flags.speed));
+      const target = flags.append ? writer : refusingExistingBlobs(writer);
+      totals = await writeLogsToBlobs(target, generateLogs(options), pacer(options.from, flags.speed));
     } finally {
       await storage.close();
     }

@@ -54,8 +54,9 @@ export interface BlobAppendTarget {
   /**
    * Optional: creates the append blob empty if it does not exist (Azure Monitor creates each file
    * empty, which is what raises Event Grid's BlobCreated). Called once per file before its first
-   * `appendBlock`. Without it, `appendBlock` must create a missing blob itself.
+   * `appendBlock`. Without it, `appendBlock` must create a missing blob itself. What it resolves to is
+   * the target's (BlobLogWriter says whether the blob was new); the writer does not use it.
    */
-  createBlob?(file: LogFileRef): Promise<void>;
+  createBlob?(file: LogFileRef): Promise<unknown>;
   appendBlock(file: LogFileRef, data: Buffer): Promise<void>;
 }

@@ -27,9 +27,10 @@ export class BlobLogWriter {
     return pending;
   }
 
-  async createBlob(file: LogFileRef): Promise<void> {
+  /** Creates the blob empty when it does not exist; false when it did (an earlier run wrote it). */
+  async createBlob(file: LogFileRef): Promise<boolean> {
     const container = await this.container(file.container);
-    await container.getAppendBlobClient(file.path).createIfNotExists();
+    return (await container.getAppendBlobClient(file.path).createIfNotExists()).succeeded;
   }
 
   /** Appends one block (the caller keeps blocks within the 4 MiB append-block limit). */
