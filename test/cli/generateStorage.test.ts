@@ -6,7 +6,7 @@ import { azuriteConnectionString } from '../support/storage.js';
 describe('generate into storage', () => {
   it('a second run of the same seed and period writes nothing and exits 2: it appended every record again, doubling every count', async () => {
     // The seed picks the subscription, so this run's blobs are its own in the shared Azurite.
-    const args = ['generate', '--hours', '1', '--rooms-per-hour', '2', '--calls-per-hour', '1', '--seed', String(randomInt(1_000_000, 2 ** 31))];
+    const args = ['generate', '--hours', '1', '--rooms-per-hour', '20', '--calls-per-hour', '5', '--seed', String(randomInt(1_000_000, 2 ** 31))];
     const storage = ['--connection-string', azuriteConnectionString()];
     const first = await cli([...args, ...storage]);
     expect([first.code, first.stderr]).toEqual([0, '']);
