@@ -22,6 +22,9 @@ const ALIKE = ['room-1', 'room-1\u{e0031}', 'room\u00ad-1', 'room-1\u034f', 'roo
 /** 79 zero-width spaces and a letter: 80 characters, 475 once each space is written as `\u200b`. */
 const INVISIBLE_NAME = `${'\u200b'.repeat(79)}Z`;
 /** A resource id of 2,026 characters whose percent-encoding (17 KB) no request line could carry. */
+/** A day of June 2024, after every other record, and a second resource whose records spell a unit their own way. */
+const JUNE = Date.UTC(2024, 5, 10);
+const OTHER_RESOURCE = RESOURCE.replace(/[^/]+$/, 'OTHER-ACS');
 const CJK_RESOURCE = `/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${'中'.repeat(1900)}`;
 
 describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser', () => {
@@ -76,6 +79,11 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     );
     await write('insights-logs-callrecordingoperational', recordingBlobPath(DAY, 0), operations);
     await write('insights-logs-usage', recordingBlobPath(DAY, 0), [usageRecord({ time: DAY + 60_000, quantity: 5 })]);
+    // A month later, one unit as two resources spell it.
+    await write('insights-logs-usage', recordingBlobPath(JUNE, 0), [
+      usageRecord({ time: JUNE + 60_000, quantity: 2, unitType: 'Minute', recordId: 'june-1' }),
+      usageRecord({ time: JUNE + 120_000, quantity: 3, unitType: 'minutes', recordId: 'june-2', resource: OTHER_RESOURCE }),
+    ]);
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
@@ -171,6 +179,23 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     const caption = await page.textContent('[data-chart=retirement-records-by-fate] figcaption');
     expect(caption).toBe('total 1 record');
     expect(await page.textContent('[data-chart=recordings-per-call] figcaption')).toMatch(/^\d+ calls$/);
+    await page.close();
+  });
+
+  it('charts one unit once however the records spell it (Minute, minutes), titled in the plural', async () => {
+    const page = await openPage('?from=2024-06-01&to=2024-07-01');
+    const charts = async (section: string): Promise<string[][]> =>
+      page.$$eval(`#${section} figure[data-chart]`, (figures) =>
+        figures.map((figure) => [
+          figure.getAttribute('data-chart') ?? '',
+          figure.querySelector('h3')?.textContent ?? '',
+          figure.querySelector('figcaption')?.textContent ?? '',
+        ]),
+      );
+    expect(await charts('usage')).toEqual([['usage-minute', 'Usage in minutes', 'total 5 minutes']]);
+    expect((await charts('retirement')).filter(([id]) => id !== 'retirement-records-by-fate')).toEqual([
+      ['retirement-minute', 'Minutes by month and fate', 'total 5 minutes'],
+    ]);
     await page.close();
   });
 

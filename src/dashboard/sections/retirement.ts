@@ -3,6 +3,7 @@ import { MONTH_SECONDS } from '../charts.js';
 import { clipped, formatNumber, h, shortResource } from '../dom.js';
 import { pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
+import { unitOf } from '../units.js';
 import type { RetirementRow } from '../../lib/querying/queryRows.js';
 
 /** Retirement: billed quantity per month and usage type with its fate on 2028-09-30. */
@@ -15,14 +16,14 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
       'These aggregates are rows in your own storage account, read from the logs archived there, so this history stays readable afterwards.',
     ),
   );
-  // Minutes and megabytes do not share an axis: one chart per unit.
+  // Minutes and megabytes do not share an axis: one chart per unit, however it is spelled.
   const perUnit = chartsPer(
     rows,
-    (row) => row.unitType,
+    (row) => unitOf(row.unitType).key,
     (unit, ofUnit) => ({
       id: `retirement-${unit}`,
-      title: `${unit === '' ? 'Quantity' : `${unit}s`} by month and fate`,
-      unit: unit.toLowerCase(),
+      title: `${unit === '' ? 'Quantity' : capitalized(unitOf(unit).plural)} by month and fate`,
+      unit: unitOf(unit).plural,
       note: 'one line per usage type, named with its fate on 2028-09-30',
       step: MONTH_SECONDS,
       lines: pivot(ofUnit, { bucket: (r) => `${r.month}-01T00:00:00Z`, key: (r) => `${r.usageType} (${r.fate})`, value: (r) => r.quantity }),
@@ -75,4 +76,8 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
         `${formatNumber(unknown)} record(s) have a usage type the mapping does not name (docs/RETIREMENT.md): their fate is unknown, not guessed.`,
       ),
     );
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
