@@ -290,18 +290,19 @@ async function load(byRetry = false): Promise<void> {
   if (!current()) return;
   const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);
   showFilterError(refused);
-  const waits = reasons.flatMap((reason) =>
-    reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined ? [reason.answer.retryAfterSeconds] : [],
+  const waiting = reasons.flatMap((reason) =>
+    reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined
+      ? [{ ...reason.answer, retryAfterSeconds: reason.answer.retryAfterSeconds }]
+      : [],
   );
+  const waits = waiting.map((answer) => answer.retryAfterSeconds);
+  // `busy` is the server itself at its limit of requests, not storage away: said as what it is.
+  const why = waiting.every((answer) => answer.code === 'busy') ? 'the server is busy' : 'storage could not be reached';
   const retryIn = waits.length > 0 && retries < MAX_RETRIES ? retryDelaySeconds(Math.max(...waits)) : undefined;
   statusLine.textContent =
     `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` +
     (failed > 0 ? ` · ${failed} part(s) could not be read` : '') +
-    (retryIn !== undefined
-      ? ` · storage could not be reached: trying again in ${retryIn} s`
-      : waits.length > 0
-        ? ' · storage could not be reached: Apply to try again'
-        : '');
+    (retryIn !== undefined ? ` · ${why}: trying again in ${retryIn} s` : waits.length > 0 ? ` · ${why}: Apply to try again` : '');
   if (retryIn !== undefined) retryTimer = window.setTimeout(() => void load(true), retryIn * 1000);
   document.body.dataset['state'] = 'ready';
 }

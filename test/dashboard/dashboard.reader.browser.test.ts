@@ -199,6 +199,30 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
+  it('says a busy server (503 busy) is busy, not that storage is away, and reads again by itself', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    let refused = 0;
+    await page.route('**/api/query/calls?**', async (route) => {
+      if (refused++ > 0) return route.continue();
+      await route.fulfill({
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '1' },
+        body: JSON.stringify({ error: { code: 'busy', message: 'the server is answering as many requests as it takes; try again in a second' } }),
+      });
+    });
+    await page.goto(`${server.url}?from=2024-05-25&to=2024-05-26`);
+    await page.waitForSelector('body[data-state=ready]');
+    const status = (await page.textContent('#load-status')) ?? '';
+    expect(status).toMatch(/the server is busy: trying again in 1 s$/);
+    expect(status).not.toContain('storage');
+    await until(async () => {
+      const now = (await page.textContent('#load-status')) ?? '';
+      return now.includes(' rows in ') && !now.includes('could not');
+    });
+    expect(await page.$$eval('[data-table=calls] tbody tr', (rows) => rows.length)).toBe(12);
+    await page.close();
+  });
+
   it('after storage was away, reads again by itself once it is back', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26');
     await proxy.down();
