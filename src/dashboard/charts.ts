@@ -1,6 +1,6 @@
 import uPlot from 'uplot';
 import { clipped, formatNumber, h, quantityText } from './dom.js';
-import { largestBars, seriesTotal, total, utcTicks, WIDEST_UTC_TICK, type Bars, type TimeSeries } from './series.js';
+import { bucketText, largestBars, seriesTotal, total, utcTicks, WIDEST_UTC_TICK, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
 const HEIGHT = 220;
@@ -85,7 +85,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     return;
   }
   const showPoints = data.times.length < 50;
-  const step = spec.step ?? 3600;
+  // A chart of days spaces, and names under the pointer, days: its series know their bucket.
+  const step = spec.step ?? data.step ?? 3600;
   mount(
     parent,
     figure,
@@ -98,7 +99,10 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
         ...(spec.unit === '%' ? { y: { range: [0, 100] as uPlot.Range.MinMax } } : {}),
       },
       series: [
-        { label: 'time (UTC)' },
+        {
+          label: 'time (UTC)',
+          value: (_plot: uPlot, seconds: number | null) => bucketText(seconds, step >= MONTH_SECONDS ? 'month' : step >= 86_400 ? 'day' : 'hour'),
+        },
         ...data.series.map((series, i) => ({
           label: shown(series.label, LEGEND_CHARS),
           stroke: PALETTE[i % PALETTE.length],

@@ -9,6 +9,8 @@ export interface Series {
 export interface TimeSeries {
   times: number[];
   series: Series[];
+  /** Seconds of one bucket when the rows have a fixed one (an hour, a day): the chart names and spaces its buckets by it. */
+  step?: number;
 }
 
 /** Labelled values for a bar chart, largest first unless the labels are ordered by the caller. */
@@ -86,7 +88,11 @@ export function pivot<T>(rows: readonly T[], options: PivotOptions<T>): TimeSeri
   const sorted = bucketTimes([...times], options.step);
   const series = [...byKey.entries()].map(([label, points]) => ({ label, values: sorted.map((time) => points.get(time) ?? missing) }));
   series.sort((a, b) => total(b.values) - total(a.values) || a.label.localeCompare(b.label));
-  return { times: sorted, series };
+  return { times: sorted, series, ...withStep(options.step) };
+}
+
+function withStep(step: number | undefined): { step?: number } {
+  return step === undefined ? {} : { step };
 }
 
 /** Per bucket, the share of `part` in `whole`, in percent (null where nothing happened). */
@@ -105,7 +111,7 @@ export function percentOver<T>(rows: readonly T[], bucket: (row: T) => string, w
     const sum = sums.get(time);
     return sum !== undefined && sum.whole > 0 ? (100 * sum.part) / sum.whole : null;
   });
-  return { times, series: [{ label: 'success rate %', values }] };
+  return { times, series: [{ label: 'success rate %', values }], ...withStep(step) };
 }
 
 /** Totals per label, largest first. */
@@ -181,7 +187,7 @@ export function largestSeries(data: TimeSeries, keep: number): TimeSeries {
     }
     return sum;
   });
-  return { times: data.times, series: [...kept, { label: `other (${rest.length})`, values }] };
+  return { ...data, series: [...kept, { label: `other (${rest.length})`, values }] };
 }
 
 /** The widest line `utcTicks` writes (a day; a month and an hour are shorter), its digits standing for any. */
@@ -201,4 +207,15 @@ export function utcTicks(splits: readonly number[], monthly = false): string[] {
     const time = iso.slice(11, 16);
     return i > 0 && isos[i - 1]!.slice(0, 10) === iso.slice(0, 10) ? time : `${iso.slice(0, 10)}\n${time}`;
   });
+}
+
+/**
+ * A bucket as the legend names it when the pointer is on it, in UTC as the axis and the tables
+ * write it: `2024-05-25 04:00` for an hour, `2024-05-25` for a day, `2024-05` for a month (uPlot's
+ * own is a local 12-hour clock, `2024-05-25 4:00am`, an hour even on a chart of days).
+ */
+export function bucketText(seconds: number | null | undefined, size: 'hour' | 'day' | 'month'): string {
+  if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return '–';
+  const iso = new Date(seconds * 1000).toISOString();
+  return size === 'month' ? iso.slice(0, 7) : size === 'day' ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
 }

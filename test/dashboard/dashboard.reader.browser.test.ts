@@ -167,6 +167,27 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
+  it("names the time under the pointer in UTC as the axis writes it, whatever the reader's time zone and language", async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles', locale: 'de-DE' });
+    try {
+      for (const [query, shown] of [
+        ['?from=2024-05-25&to=2024-05-26', /^2024-05-25 00:[01]0$/],
+        ['?from=2024-05-25&to=2024-05-27&granularity=day', /^2024-05-25$/],
+      ] as const) {
+        const page = await context.newPage();
+        await page.goto(`${server.url}${query}`);
+        await page.waitForSelector('body[data-state=ready]');
+        const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
+        const plot = await chart.locator('.u-over').boundingBox();
+        await page.mouse.move(plot!.x + 1, plot!.y + plot!.height / 2);
+        expect(await chart.locator('.u-legend tr:first-child td').textContent()).toMatch(shown);
+        await page.close();
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
   it('fits a phone: no chart wider than the screen, the header scrolling away', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26', { width: 375, height: 740 });
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);

@@ -10,6 +10,7 @@ import {
   totalsOfMaps,
   utcTicks,
   WIDEST_UTC_TICK,
+  bucketText,
 } from '../../src/dashboard/series.js';
 import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
 
@@ -208,6 +209,14 @@ describe('axis ticks', () => {
     expect(utcTicks([at('2024-05-25T00:00Z'), at('2024-05-26T00:00Z')])).toEqual(['2024-05-25', '2024-05-26']);
     expect(utcTicks([at('2024-05-01T00:00Z')], true)).toEqual(['2024-05']);
     expect(utcTicks([at('2024-05-01T00:00Z')])).toEqual(['2024-05-01']);
+  });
+
+  it('names the bucket under the pointer in UTC as the axis does, as long as the bucket', () => {
+    expect(bucketText(at('2024-05-25T00:00Z'), 'hour')).toBe('2024-05-25 00:00');
+    expect(bucketText(at('2024-05-25T20:00Z'), 'hour')).toBe('2024-05-25 20:00');
+    expect(bucketText(at('2024-05-25T00:00Z'), 'day')).toBe('2024-05-25');
+    expect(bucketText(at('2024-05-01T00:00Z'), 'month')).toBe('2024-05');
+    expect(bucketText(null, 'hour')).toBe('–');
   });
 
   it('writes no tick line longer than WIDEST_UTC_TICK, the label the time axis spaces its ticks for', () => {
