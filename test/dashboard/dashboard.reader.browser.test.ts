@@ -201,6 +201,10 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     expect(caption).toBe('total 1 record');
     expect(await page.textContent('[data-chart=recordings-per-call] figcaption')).toMatch(/^\d+ calls$/);
     await page.close();
+    // The hour of the one far record: one operation, its share written as shares are (share.test.ts).
+    const one = await openPage('?from=2024-05-25T01:00Z&to=2024-05-25T02:00Z');
+    expect(await one.textContent('[data-chart=rooms-success-rate] figcaption')).toMatch(/^(100|0) % of 1 operation succeeded$/);
+    await one.close();
   });
 
   it('charts one unit once however the records spell it (Minute, minutes), titled in the plural', async () => {

@@ -1,6 +1,7 @@
 import { renderCharts, type ChartDescription } from '../chartSection.js';
 import { formatNumber, quantityText } from '../dom.js';
 import { largestSeries, pivot } from '../series.js';
+import { percentText } from '../share.js';
 import type { CallQualityRow, QualityStats } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
@@ -42,7 +43,7 @@ export function renderCallQuality(target: HTMLElement, rows: readonly CallQualit
       title: 'Poor streams by media type',
       unit: 'streams',
       note: 'average jitter above 30 ms, packet loss above 10 % or round trip above 500 ms',
-      caption: () => `${formatNumber(poor)} of ${quantityText(streams, 'streams')} poor (${streams === 0 ? '–' : `${formatNumber((100 * poor) / streams)} %`})`,
+      caption: () => `${formatNumber(poor)} of ${quantityText(streams, 'streams')} poor (${percentText(poor, streams)})`,
       lines: largestSeries(pivot(rows, { bucket: (r) => r.bucket, key: (r) => r.mediaType, value: (r) => r.poorStreams, step }), MAX_LINES),
     },
     ...METRICS.map((metric) => metricChart(rows, metric, streams, step)),

@@ -1,6 +1,7 @@
 import { renderCharts } from '../chartSection.js';
 import { formatNumber, quantityText } from '../dom.js';
 import { pivot, totalsOfMaps } from '../series.js';
+import { percentText } from '../share.js';
 import type { CallVolumeRow } from '../../lib/querying/queryRows.js';
 
 /** Call volume: calls and call minutes over time, impacted and recorded calls, by call type and endpoint type. */
@@ -30,7 +31,7 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
       unit: 'calls',
       note: 'by the hour or day the call started; impacted: at least one poor stream; recorded: at least one recording summary',
       caption: () =>
-        `${quantityText(calls, 'calls')}: ${formatNumber(impacted)} impacted (${percent(impacted, calls)}), ${formatNumber(recorded)} recorded (${percent(recorded, calls)})`,
+        `${quantityText(calls, 'calls')}: ${formatNumber(impacted)} impacted (${percentText(impacted, calls)}), ${formatNumber(recorded)} recorded (${percentText(recorded, calls)})`,
       lines: byKind,
     },
     {
@@ -48,7 +49,3 @@ export function renderCallVolume(target: HTMLElement, rows: readonly CallVolumeR
 }
 
 const ORDER = ['calls', 'impacted', 'recorded'];
-
-function percent(part: number, whole: number): string {
-  return whole === 0 ? '–' : `${formatNumber((100 * part) / whole)} %`;
-}

@@ -1,6 +1,7 @@
 import { isFailedResult } from '../../lib/aggregating/failedResult.js';
 import { renderCharts } from '../chartSection.js';
-import { formatNumber, formatTime, h, shortResource } from '../dom.js';
+import { formatTime, h, quantityText, shortResource } from '../dom.js';
+import { percentText } from '../share.js';
 import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
 import { dataTable } from '../table.js';
 import type { RoomRow, RoomsOperationsRow } from '../../lib/querying/queryRows.js';
@@ -33,7 +34,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       title: 'Success rate',
       unit: '%',
       note: 'operations whose result type is Succeeded and whose signature is below 400',
-      caption: () => `${formatNumber(all === 0 ? 0 : (100 * succeeded) / all)} % of ${formatNumber(all)} operations succeeded`,
+      caption: () => `${percentText(succeeded, all)} of ${quantityText(all, 'operations')} succeeded`,
       lines: percentOver(
         rows,
         (r) => r.bucket,
