@@ -332,7 +332,11 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
     return;
   }
   const close = h('button', { type: 'button', class: 'close' }, 'close');
-  close.addEventListener('click', () => void openCall('', 'push'));
+  close.addEventListener('click', () => {
+    void openCall('', 'push');
+    // The button is gone with the drill-down: the keyboard goes back to the row that opened the call, not to the page's top.
+    document.querySelector<HTMLElement>('[data-table=calls] tbody tr[tabindex="0"]')?.focus();
+  });
   detail.hidden = false;
   detail.dataset['call'] = id;
   const shown = clipped(id, CELL_CHARS);

@@ -46,10 +46,15 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
       tr.classList.add('clickable');
       // One Tab stop for the whole table (the first row); the arrow keys move between rows.
       tr.tabIndex = body.childElementCount === 0 ? 0 : -1;
-      tr.addEventListener('click', () => onRowClick(row));
+      // The row opened becomes the table's Tab stop: closing what it opened returns there.
+      tr.addEventListener('click', () => {
+        makeTabStop(tr);
+        onRowClick(row);
+      });
       tr.addEventListener('keydown', (event) => {
         if (event.key === 'Enter' || event.key === ' ') {
           event.preventDefault();
+          makeTabStop(tr);
           onRowClick(row);
         } else if (ROW_KEYS[event.key] !== undefined) {
           event.preventDefault();
@@ -83,7 +88,11 @@ function moveFocus(from: HTMLTableRowElement, move: RowMove): void {
   const at = rows.indexOf(from);
   const to = rows[move === 'first' ? 0 : move === 'last' ? rows.length - 1 : move === 'next' ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1)];
   if (!to || to === from) return;
-  from.tabIndex = -1;
-  to.tabIndex = 0;
+  makeTabStop(to);
   to.focus();
+}
+
+/** Makes `row` its table's one Tab stop. */
+function makeTabStop(row: HTMLTableRowElement): void {
+  for (const other of row.parentElement?.children ?? []) (other as HTMLElement).tabIndex = other === row ? 0 : -1;
 }

@@ -160,6 +160,13 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     expect(await page.evaluate("document.activeElement.closest('#call-detail') !== null")).toBe(true);
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('close');
+    // Closed, the keyboard is back on the row that opened the call.
+    await page.keyboard.press('Enter');
+    expect(await page.isHidden('#call-detail')).toBe(true);
+    const focused = async (): Promise<string> => page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.textContent.slice(0, 7)");
+    expect(await focused()).toBe('TR call-02');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('TR call-03');
     // Charts are named for screen readers by their title and caption.
     const labels = await page.$$eval('figure.chart canvas[role=img]', (canvases) => canvases.map((canvas) => canvas.getAttribute('aria-label') ?? ''));
     expect(labels.length).toBeGreaterThan(5);
