@@ -176,11 +176,24 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
   }
   const indices = bars.labels.map((_label, i) => i);
   const longest = Math.max(...bars.labels.map((label) => label.length));
+  const slanted = longest > 12 && bars.labels.length > 3;
+  const tickLabel = (i: number): string => shown(bars.labels[i] ?? '', 24);
   const bar = uPlot.paths.bars?.({ size: [0.6, 64] });
   mount(
     parent,
     figure,
     {
+      // A slanted label runs right of its bar: the last one needs room past the plot, or it is cut to another value (`ClientError 4` for `ClientError 401`).
+      ...(slanted
+        ? {
+            padding: [
+              null,
+              (plot: uPlot) => slantedOverhang(tickLabel(bars.labels.length - 1), plot.width - COUNT_AXIS_PX, bars.labels.length),
+              null,
+              null,
+            ] as uPlot.Padding,
+          }
+        : {}),
       // Counts from 0: an axis from 0.9 makes a bar of 1 look empty beside one of 2.
       scales: {
         x: { time: false, range: [-0.5, bars.labels.length - 0.5] },
@@ -200,17 +213,44 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
       axes: [
         {
           splits: () => indices,
-          values: (_plot, splits) => splits.map((i) => shown(bars.labels[i] ?? '', 24)),
-          rotate: longest > 12 && bars.labels.length > 3 ? -30 : 0,
-          size: longest > 12 && bars.labels.length > 3 ? 90 : 40,
+          values: (_plot, splits) => splits.map(tickLabel),
+          rotate: slanted ? -SLANT_DEGREES : 0,
+          size: slanted ? 90 : 40,
           grid: { show: false },
         },
-        { size: 60, ...countIncrements([bars.values]), values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
+        { size: COUNT_AXIS_PX, ...countIncrements([bars.values]), values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
       ],
       legend: { live: true },
     },
     [indices, bars.values],
   );
+}
+
+const SLANT_DEGREES = 30;
+/** uPlot's own padding of a side without an axis. */
+const PLOT_PADDING = 8;
+
+/** Width of the count axis left of a bar chart (its `size`). */
+const COUNT_AXIS_PX = 60;
+
+/**
+ * Padding right of a plot of `bars` bars, in a canvas `width` pixels wide less the axis, for the
+ * last label, slanted down to the right from the middle of its bar: the label's run past that
+ * middle, less the half bar it starts in, the bars narrowed by the padding itself (at least uPlot's own padding).
+ */
+function slantedOverhang(label: string, width: number, bars: number): number {
+  const run = textWidth(label) * Math.cos((SLANT_DEGREES * Math.PI) / 180) + 4;
+  // padding = run - (width - padding) / (2 * bars), solved for padding.
+  const padding = (run - width / (2 * bars)) / (1 - 1 / (2 * bars));
+  return Math.max(PLOT_PADDING, Math.ceil(padding));
+}
+
+/** Width of `text` in the axis font (0.65 em a character where no canvas can measure it). */
+function textWidth(text: string): number {
+  const context = document.createElement('canvas').getContext('2d');
+  if (!context) return text.length * AXIS_FONT_PX * 0.65;
+  context.font = AXIS_FONT;
+  return context.measureText(text).width;
 }
 
 /** Characters of a logged value in a legend. */

@@ -79,6 +79,16 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     );
     await write('insights-logs-callrecordingoperational', recordingBlobPath(DAY, 0), operations);
     await write('insights-logs-usage', recordingBlobPath(DAY, 0), [usageRecord({ time: DAY + 60_000, quantity: 5 })]);
+    // Five failed results, the fewest last, on a day of their own: a bar chart whose labels slant.
+    const failures = [429, 404, 403, 401, 400].flatMap((signature, rank) =>
+      roomsRecords(5 - rank, 7 + rank).map((record) => ({
+        ...record,
+        time: '2024-05-27T10:00:00.000Z',
+        resultType: 'ClientError',
+        resultSignature: signature,
+      })),
+    );
+    await write('insights-logs-roomsoperational', blobPath(10).replace('d=25', 'd=27'), failures);
     // A month later, one unit as two resources spell it.
     await write('insights-logs-usage', recordingBlobPath(JUNE, 0), [
       usageRecord({ time: JUNE + 60_000, quantity: 2, unitType: 'Minute', recordId: 'june-1' }),
@@ -194,6 +204,24 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
       await context.close();
     }
   });
+
+  for (const width of [375, 1280])
+    it(`at ${width} px, a bar chart's last slanted label is drawn whole inside its chart, not cut to another value`, async () => {
+      const page = await openPage('?from=2024-05-27&to=2024-05-28', { width, height: 900 });
+      const chart = 'figure[data-chart=rooms-failures-by-signature]';
+      expect(await page.getAttribute(chart, 'data-points')).toBe('5');
+      // The last label starts under the middle of the last bar and runs down to the right at 30°.
+      const room = await page.$eval(chart, (figure) => {
+        const canvas = figure.querySelector('canvas')!.getBoundingClientRect();
+        const plot = figure.querySelector('.u-over')!.getBoundingClientRect();
+        const context = figure.ownerDocument.createElement('canvas').getContext('2d')!;
+        context.font = '12px system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, "Noto Sans", sans-serif';
+        const run = context.measureText('ClientError 400').width * Math.cos(Math.PI / 6);
+        return canvas.right - (plot.right - plot.width / 10 + run);
+      });
+      expect(room).toBeGreaterThanOrEqual(0);
+      await page.close();
+    });
 
   it('fits a phone: no chart wider than the screen, the header scrolling away', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26', { width: 375, height: 740 });
