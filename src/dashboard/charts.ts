@@ -15,6 +15,8 @@ export interface ChartSpec {
   note?: string;
   /** The caption's summary; default the total of the values drawn. */
   caption?: (drawn: number) => string;
+  /** The caption when nothing is drawn (a chart of failures when nothing failed); default that the range holds no data. */
+  empty?: string;
   /** Seconds of one bucket (an hour when not given): a lone bucket is drawn this far either side of it. */
   step?: number;
 }
@@ -47,7 +49,7 @@ function widthOf(figure: HTMLElement): number {
 
 /** A figure with title, note and caption; `data-total` and `data-points` state what is drawn. */
 function figureFor(spec: ChartSpec, points: number, drawn: number): HTMLElement {
-  const caption = points === 0 ? 'no data in this range' : (spec.caption?.(drawn) ?? `total ${quantityText(drawn, spec.unit)}`);
+  const caption = points === 0 ? (spec.empty ?? 'no data in this range') : (spec.caption?.(drawn) ?? `total ${quantityText(drawn, spec.unit)}`);
   return h(
     'figure',
     { class: 'chart', 'data-chart': spec.id, 'data-points': String(points), 'data-total': String(drawn) },

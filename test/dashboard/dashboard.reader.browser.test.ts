@@ -242,6 +242,19 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await one.close();
   });
 
+  it('says a chart of failures is empty because nothing failed, and a range without operations is empty of data', async () => {
+    // The day of the twelve recording operations, all succeeded.
+    const day = new Date(DAY).toISOString().slice(0, 10);
+    const page = await openPage(`?from=${day}&to=${new Date(DAY + 86_400_000).toISOString().slice(0, 10)}`);
+    expect(await page.textContent('[data-chart=recording-failures-by-sdk] figcaption')).toBe('no failures in this range');
+    await page.close();
+    // A day without a record.
+    const none = await openPage('?from=2024-05-26&to=2024-05-27');
+    expect(await none.textContent('[data-chart=recording-failures-by-sdk] figcaption')).toBe('no data in this range');
+    expect(await none.textContent('[data-chart=rooms-failures] figcaption')).toBe('no data in this range');
+    await none.close();
+  });
+
   it('charts one unit once however the records spell it (Minute, minutes), titled in the plural', async () => {
     const page = await openPage('?from=2024-06-01&to=2024-07-01');
     const charts = async (section: string): Promise<string[][]> =>

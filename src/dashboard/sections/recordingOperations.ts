@@ -30,6 +30,7 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
         id: 'recording-failures-by-sdk',
         title: 'Failures by SDK',
         unit: 'failures',
+        ...(rows.length > 0 ? { empty: 'no failures in this range' } : {}),
         bars: totalsBy(
           failed,
           (r) => r.sdkType || '(unknown)',

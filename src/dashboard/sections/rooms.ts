@@ -16,6 +16,8 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
   const all = rows.reduce((sum, row) => sum + row.count, 0);
   const succeeded = rows.reduce((sum, row) => sum + (failed(row) ? 0 : row.count), 0);
   const failures = rows.filter(failed);
+  // Operations that all succeeded are not a range without data.
+  const noFailures = rows.length > 0 ? 'no failures in this range' : undefined;
   renderCharts(target, [
     {
       id: 'rooms-operations-by-operation',
@@ -47,6 +49,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       id: 'rooms-failures',
       title: 'Failures by operation and signature',
       unit: 'failures',
+      empty: noFailures,
       lines: largestSeries(
         pivot(failures, { bucket: (r) => r.bucket, key: (r) => `${r.operationName} ${r.resultSignature || '(none)'}`, value: (r) => r.count, step }),
         MAX_LINES,
@@ -56,6 +59,7 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
       id: 'rooms-failures-by-signature',
       title: 'Failures by result',
       unit: 'failures',
+      empty: noFailures,
       bars: totalsBy(
         failures,
         (r) => `${r.resultType || '(none)'} ${r.resultSignature || '(none)'}`,
