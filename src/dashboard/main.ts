@@ -15,6 +15,7 @@ import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
 import { apiFilters, readState, writeState, type DashboardState } from './state.js';
 import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
+import { matchesResource, resourceMatch } from '../lib/querying/filters.js';
 import type {
   CallQualityRow,
   CallRow,
@@ -82,7 +83,12 @@ function showState(): void {
 
 function fillResources(): void {
   const resources = new Set(knownResources);
-  if (state.resource) resources.add(state.resource);
+  if (state.resource) {
+    // A link naming a resource by its name (as the API takes it) lists it once, under that name, not also under its id.
+    const match = resourceMatch(state.resource);
+    for (const id of knownResources) if (id !== state.resource && matchesResource(match, id)) resources.delete(id);
+    resources.add(state.resource);
+  }
   replaceChildren(
     resourceInput,
     h('option', { value: '' }, 'all resources'),

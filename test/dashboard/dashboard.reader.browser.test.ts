@@ -255,6 +255,18 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await none.close();
   });
 
+  it('lists a resource a link names by its name once, under that name, not also under its full id', async () => {
+    const page = await openPage('?resource=acs1');
+    await until(async () => (await page.$$('#resource option')).length > 1);
+    const options = await page.$$eval('#resource option', (list) => list.map((option) => [option.getAttribute('value') ?? '', option.textContent ?? '']));
+    expect(options).toEqual([
+      ['', 'all resources'],
+      ['acs1', 'acs1'],
+    ]);
+    expect(await page.inputValue('#resource')).toBe('acs1');
+    await page.close();
+  });
+
   it('charts one unit once however the records spell it (Minute, minutes), titled in the plural', async () => {
     const page = await openPage('?from=2024-06-01&to=2024-07-01');
     const charts = async (section: string): Promise<string[][]> =>
