@@ -5,6 +5,7 @@ import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
 import { MEMORY_SETTING } from './heapGrowth.js';
 import { isMemoryProfile, MEMORY_PROFILES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
+import { scheduleProblem } from './timerSchedule.js';
 
 export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
 
@@ -121,18 +122,17 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
 
 /**
  * A timer schedule as the Functions host reads it: NCRONTAB of six fields (with seconds) or five, or
- * a time span (`hh:mm:ss`, `d.hh:mm:ss`). Checked by its shape only, so that a typo is named here
- * rather than by a host that cannot load the timer.
+ * a time span (`hh:mm:ss`, `d.hh:mm:ss`). Checked field by field (timerSchedule.ts), so that a typo
+ * is named here rather than by a host that cannot load the timer.
  */
 function timerSchedule(env: NodeJS.ProcessEnv, name: string, fallback: string): string {
   const value = (env[name] ?? '').trim();
   if (value === '') return fallback;
-  const fields = value.split(/\s+/);
-  const cron = (fields.length === 5 || fields.length === 6) && fields.every((field) => /^[0-9A-Za-z*/,?-]+$/.test(field));
-  if (cron || /^(\d+\.)?\d{1,2}:\d{2}(:\d{2})?$/.test(value)) return value;
+  const problem = scheduleProblem(value);
+  if (problem === null) return value;
   throw new SettingError(
     name,
-    `${name} must be an NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}, such as "0 */5 * * * *") or a time span such as "00:05:00", got "${env[name]}"`,
+    `${name} must be an NCRONTAB schedule ({second} {minute} {hour} {day} {month} {day-of-week}, such as "0 */5 * * * *") or a time span such as "00:05:00", got "${env[name]}": ${problem}`,
   );
 }
 

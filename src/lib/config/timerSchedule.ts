@@ -1,0 +1,84 @@
+/**
+ * What is wrong with a timer schedule as the Functions host reads it (NCRONTAB of six fields, with
+ * seconds, or five; or a time span `hh:mm[:ss]`, `d.hh:mm:ss`), or null when nothing is: the host
+ * refuses a schedule that names no time (`99:99:99`, an hour 24, a step of 0) only when it loads the
+ * timer, after the deployment, and a span of zero would run the timer without pause.
+ */
+export function scheduleProblem(schedule: string): string | null {
+  const span = /^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(schedule);
+  if (span) return spanProblem(span);
+  const fields = schedule.split(/\s+/);
+  if (fields.length !== 5 && fields.length !== 6) return 'it is neither five or six fields nor a time span';
+  const kinds = fields.length === 6 ? CRON_FIELDS : CRON_FIELDS.slice(1);
+  for (let i = 0; i < fields.length; i++) {
+    const problem = fieldProblem(fields[i] as string, kinds[i] as CronField);
+    if (problem !== null) return problem;
+  }
+  return null;
+}
+
+interface CronField {
+  name: string;
+  /** The field named with its article: `an hour`. */
+  aName: string;
+  min: number;
+  max: number;
+  /** Names taken for values (JAN = 1, SUN = 0), in any case. */
+  names?: readonly string[];
+  namesFrom?: number;
+}
+
+const CRON_FIELDS: readonly CronField[] = [
+  { name: 'second', aName: 'a second', min: 0, max: 59 },
+  { name: 'minute', aName: 'a minute', min: 0, max: 59 },
+  { name: 'hour', aName: 'an hour', min: 0, max: 23 },
+  { name: 'day', aName: 'a day', min: 1, max: 31 },
+  {
+    name: 'month',
+    aName: 'a month',
+    min: 1,
+    max: 12,
+    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    namesFrom: 1,
+  },
+  { name: 'day of the week', aName: 'a day of the week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], namesFrom: 0 },
+];
+
+function spanProblem([, days, hours, minutes, seconds]: RegExpExecArray): string | null {
+  if (Number(hours) > 23) return `the span's hours are ${hours} (at most 23; days go before a dot: 1.00:00:00)`;
+  if (Number(minutes) > 59) return `the span's minutes are ${minutes} (at most 59)`;
+  if (seconds !== undefined && Number(seconds) > 59) return `the span's seconds are ${seconds} (at most 59)`;
+  if (Number(days ?? 0) + Number(hours) + Number(minutes) + Number(seconds ?? 0) === 0) return 'the span is zero (the timer would never pause)';
+  return null;
+}
+
+/** A field: items separated by commas, each `*`, a value or a range `a-b`, with an optional step `/n`. */
+function fieldProblem(field: string, kind: CronField): string | null {
+  for (const item of field.split(',')) {
+    const [base = '', step, ...more] = item.split('/');
+    if (more.length > 0 || base === '') return `the ${kind.name} field "${field}" does not read`;
+    if (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1))
+      return `the ${kind.name} field "${field}" has a step that is not a whole number from 1`;
+    if (base === '*') continue;
+    const bounds = base.split('-');
+    if (bounds.length > 2) return `the ${kind.name} field "${field}" does not read`;
+    const values: number[] = [];
+    for (const bound of bounds) {
+      const value = valueOf(bound, kind);
+      if (value === undefined)
+        return `the ${kind.name} field "${field}" names ${JSON.stringify(bound)}, not ${kind.aName} (${kind.min}-${kind.max}${kind.names ? ` or ${kind.names[0]}-${kind.names.at(-1)}` : ''})`;
+      values.push(value);
+    }
+    if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `the ${kind.name} field "${field}" runs backwards`;
+  }
+  return null;
+}
+
+function valueOf(text: string, kind: CronField): number | undefined {
+  if (/^\d+$/.test(text)) {
+    const value = Number(text);
+    return value >= kind.min && value <= kind.max ? value : undefined;
+  }
+  const at = kind.names?.indexOf(text.toUpperCase()) ?? -1;
+  return at >= 0 ? at + (kind.namesFrom ?? 0) : undefined;
+}

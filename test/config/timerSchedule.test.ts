@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { scheduleProblem } from '../../src/lib/config/timerSchedule.js';
+
+describe('scheduleProblem', () => {
+  it.each([
+    '0 */1 * * * *',
+    '0 */5 * * * *',
+    '*/1 * * * *',
+    '0 30 9 * Jan Mon',
+    '0 0 9-17 * * mon-fri',
+    '0 0,15,30,45 * * * *',
+    '0 5/10 * 1-31 1-12 0-6',
+    '00:05:00',
+    '00:05',
+    '1.00:00:00',
+    '23:59:59',
+  ])('takes %j', (schedule) => {
+    expect(scheduleProblem(schedule)).toBeNull();
+  });
+
+  it.each([
+    ['99:99:99', "the span's hours are 99 (at most 23; days go before a dot: 1.00:00:00)"],
+    ['24:00:00', "the span's hours are 24 (at most 23; days go before a dot: 1.00:00:00)"],
+    ['00:60:00', "the span's minutes are 60 (at most 59)"],
+    ['00:00:61', "the span's seconds are 61 (at most 59)"],
+    ['00:00:00', 'the span is zero (the timer would never pause)'],
+    ['*/0 * * * * *', 'the second field "*/0" has a step that is not a whole number from 1'],
+    ['x x x x x', 'the minute field "x" names "x", not a minute (0-59)'],
+    ['0 0 24 * * *', 'the hour field "24" names "24", not an hour (0-23)'],
+    ['0 0 0 0 * *', 'the day field "0" names "0", not a day (1-31)'],
+    ['0 0 0 * 13 *', 'the month field "13" names "13", not a month (1-12 or JAN-DEC)'],
+    ['0 0 0 * * 7', 'the day of the week field "7" names "7", not a day of the week (0-6 or SUN-SAT)'],
+    ['0 0 0 * * FRI-MON', 'the day of the week field "FRI-MON" runs backwards'],
+    ['0 0 0 * * ?', 'the day of the week field "?" names "?", not a day of the week (0-6 or SUN-SAT)'],
+    ['0 1-2-3 * * * *', 'the minute field "1-2-3" does not read'],
+    ['0 ,5 * * * *', 'the minute field ",5" does not read'],
+    ['5m', 'it is neither five or six fields nor a time span'],
+  ])('refuses %j: %s', (schedule, problem) => {
+    expect(scheduleProblem(schedule)).toBe(problem);
+  });
+});
