@@ -30,7 +30,13 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
   if (entries.length === 0) return '(no rows)\n';
   const blocks = entries.map((entry) => {
     const still = entry.stillBadLines !== undefined && entry.stillBadLines < entry.count ? `, ${entry.stillBadLines} still bad` : '';
-    const lines = entry.count === 1 ? `line ${entry.line}` : `lines ${entry.line}-${entry.lastLine} (${entry.count}${still})`;
+    // Several bad records of one line (elements of a `{"records":[...]}` line) are that line's, not a run of lines.
+    const lines =
+      entry.count === 1
+        ? `line ${entry.line}`
+        : entry.lastLine === entry.line
+          ? `line ${entry.line} (${entry.count} records${still})`
+          : `lines ${entry.line}-${entry.lastLine} (${entry.count}${still})`;
     const sample = entry.raw.split('\n', 1)[0] ?? '';
     const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
     const out = [

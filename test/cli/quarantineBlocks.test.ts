@@ -30,6 +30,11 @@ describe('quarantine list in a terminal', () => {
     expect(lines[2]).toBe('  {"time":"2024-05-25T09:12:00Z","operationName":"CreateRoom');
   });
 
+  it('shows bad records of one line as that line, not as a run of lines "18-18"', () => {
+    const text = quarantineBlocks([entry({ line: 18, lastLine: 18, count: 2, code: 'not_an_object', raw: '{"records":[1,2]}' })], 120);
+    expect(text.split('\n')[1]).toBe('  line 18 (2 records)  not_an_object  Unterminated string in JSON at position 57');
+  });
+
   it('shows a run of lines with each code, and marks a text that is not the whole run', () => {
     const text = quarantineBlocks([entry({ line: 4, lastLine: 6, count: 3, codes: 'invalid_json 2, schema_invalid 1', raw: 'a\nb\nc' })], 120);
     const lines = text.trimEnd().split('\n');
