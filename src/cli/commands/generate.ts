@@ -151,7 +151,16 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
         );
       }
     }
-    totals = await writeLogsToDirectory(flags.out, generateLogs(options), { replace: flags.force === true });
+    try {
+      totals = await writeLogsToDirectory(flags.out, generateLogs(options), { replace: flags.force === true });
+    } catch (error) {
+      // What is written stays: a run again with --append would add that part twice, --force writes it whole.
+      // The advice before the cause: a long cause (a path) is cut when printed.
+      const why = error instanceof Error ? error.message : String(error);
+      throw new Error(`writing the logs under ${flags.out} stopped, leaving part of them there (once fixed, run again with --force): ${why}`, {
+        cause: error,
+      });
+    }
   } else {
     const storage = await openStorage(flags);
     try {
