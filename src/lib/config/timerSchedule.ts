@@ -23,7 +23,7 @@ interface CronField {
   aName: string;
   min: number;
   max: number;
-  /** Names taken for values (JAN = 1, SUN = 0), in any case. */
+  /** Names taken for values (January = 1, Sunday = 0), in any case, or any start of one (NCRONTAB takes the first name a text starts: `Jan`, `J`). */
   names?: readonly string[];
   namesFrom?: number;
 }
@@ -32,16 +32,23 @@ const CRON_FIELDS: readonly CronField[] = [
   { name: 'second', aName: 'a second', min: 0, max: 59 },
   { name: 'minute', aName: 'a minute', min: 0, max: 59 },
   { name: 'hour', aName: 'an hour', min: 0, max: 23 },
-  { name: 'day', aName: 'a day', min: 1, max: 31 },
+  { name: 'day', aName: 'a day', min: 0, max: 31 },
   {
     name: 'month',
     aName: 'a month',
     min: 1,
     max: 12,
-    names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'],
+    names: ['JANUARY', 'FEBRUARY', 'MARCH', 'APRIL', 'MAY', 'JUNE', 'JULY', 'AUGUST', 'SEPTEMBER', 'OCTOBER', 'NOVEMBER', 'DECEMBER'],
     namesFrom: 1,
   },
-  { name: 'day of the week', aName: 'a day of the week', min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'], namesFrom: 0 },
+  {
+    name: 'day of the week',
+    aName: 'a day of the week',
+    min: 0,
+    max: 6,
+    names: ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'],
+    namesFrom: 0,
+  },
 ];
 
 function spanProblem([, days, hours, minutes, seconds]: RegExpExecArray): string | null {
@@ -62,14 +69,12 @@ function fieldProblem(field: string, kind: CronField): string | null {
     if (base === '*') continue;
     const bounds = base.split('-');
     if (bounds.length > 2) return `the ${kind.name} field "${field}" does not read`;
-    const values: number[] = [];
+    // A range written high to low is taken low to high by the host (`10-5` is `5-10`).
     for (const bound of bounds) {
       const value = valueOf(bound, kind);
       if (value === undefined)
-        return `the ${kind.name} field "${field}" names ${JSON.stringify(bound)}, not ${kind.aName} (${kind.min}-${kind.max}${kind.names ? ` or ${kind.names[0]}-${kind.names.at(-1)}` : ''})`;
-      values.push(value);
+        return `the ${kind.name} field "${field}" names ${JSON.stringify(bound)}, not ${kind.aName} (${kind.min}-${kind.max}${kind.names ? ` or ${kind.names[0]}-${kind.names.at(-1)} and their starts` : ''})`;
     }
-    if (values.length === 2 && (values[0] as number) > (values[1] as number)) return `the ${kind.name} field "${field}" runs backwards`;
   }
   return null;
 }
@@ -79,6 +84,7 @@ function valueOf(text: string, kind: CronField): number | undefined {
     const value = Number(text);
     return value >= kind.min && value <= kind.max ? value : undefined;
   }
-  const at = kind.names?.indexOf(text.toUpperCase()) ?? -1;
+  const upper = text.toUpperCase();
+  const at = /^[A-Z]+$/.test(upper) ? (kind.names?.findIndex((name) => name.startsWith(upper)) ?? -1) : -1;
   return at >= 0 ? at + (kind.namesFrom ?? 0) : undefined;
 }
