@@ -20,6 +20,9 @@ describe('generate says when processing would quarantine its period', () => {
     expect(periodNote(NOW, NOW + 48 * HOUR, { ACS_LOGS_MAX_FUTURE_HOURS: '72' }, NOW)).toBeUndefined();
     // A bad setting is the processing commands' to refuse: the defaults judge the period.
     expect(periodNote(Date.parse('2010-01-01T00:00Z'), Date.parse('2010-01-01T01:00Z'), { ACS_LOGS_EARLIEST_RECORD_TIME: 'soon' }, NOW)).toMatch(/before 2015/);
+    expect(periodNote(Date.parse('2010-01-01T00:00Z'), Date.parse('2010-01-01T01:00Z'), { ACS_LOGS_EARLIEST_RECORD_TIME: 'soon' }, NOW)).toMatch(
+      /judged by the defaults: ACS_LOGS_EARLIEST_RECORD_TIME /,
+    );
   });
 
   it('generate --from 2010 writes the logs and says on stderr that processing them now counts none', async () => {

@@ -122,17 +122,19 @@ export function pacer(simulatedStart: number, speed: number | undefined): ((appe
  */
 export function periodNote(from: number, to: number, env: NodeJS.ProcessEnv, now: number): string | undefined {
   let settings = DEFAULT_PROCESS_SETTINGS;
+  // A bad setting is for the commands that read logs to refuse; the defaults judge the period here, and the note says so.
+  let judgedBy = '';
   try {
     settings = readAppSettings(env).process;
-  } catch {
-    // A bad setting is for the commands that read logs to refuse; the defaults judge the period here.
+  } catch (error) {
+    judgedBy = ` (judged by the defaults: ${error instanceof Error ? error.message : String(error)})`;
   }
   const bounds = timeBoundsAt(now, settings.earliestRecordTime, settings.maxFutureMs);
   const outside: string[] = [];
   if (from < bounds.earliest) outside.push(`before ${new Date(bounds.earliest).toISOString()} (ACS_LOGS_EARLIEST_RECORD_TIME)`);
   if (to > bounds.latest) outside.push(`after ${new Date(bounds.latest).toISOString()} (now and ACS_LOGS_MAX_FUTURE_HOURS)`);
   if (outside.length === 0) return undefined;
-  return `note: processed now, the records of this period ${outside.join(' and ')} are quarantined as time_out_of_range, not counted\n`;
+  return `note: processed now, the records of this period ${outside.join(' and ')} are quarantined as time_out_of_range, not counted${judgedBy}\n`;
 }
 
 /** `acs-logs generate`: synthetic logs of every category, to a folder or as growing append blobs. */
