@@ -5,6 +5,8 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
 import { handleAnnouncedBlob, storedBlobName, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
+import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
+import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
@@ -238,7 +240,10 @@ describe('tail and sweep while storage goes away mid-run', () => {
   const refused = (): Error => Object.assign(new Error('InvalidInput: one of the request inputs is not valid'), { statusCode: 400, code: 'InvalidInput' });
 
   /** A store whose aggregate writes fail with `write` and whose failure records fail with `record`; reads answer. */
-  function failingWrites(write: () => Error, record: () => Error): TableStore {
+  async function failingWrites(write: () => Error, record: () => Error): Promise<TableStore> {
+    const inner = newTableStore();
+    // Storage went away after the store's time index was complete (a new store's first run completes it).
+    await buildCallTimeIndex(inner);
     return new (class extends WrappedTableStore {
       override commit(): never {
         throw write();
@@ -249,7 +254,7 @@ describe('tail and sweep while storage goes away mid-run', () => {
       override upsert(): never {
         throw record();
       }
-    })(newTableStore());
+    })(inner);
   }
 
   async function runOver(tables: TableStore): Promise<{ container: string; summary: Awaited<ReturnType<typeof tailAndSweep>> }> {
@@ -267,7 +272,7 @@ describe('tail and sweep while storage goes away mid-run', () => {
 
   it('files that fail without their failure written down (storage gone) are a problem of the run, named by why the record failed', async () => {
     // The files fail on a write storage refuses; their records then find storage gone.
-    const { container, summary } = await runOver(failingWrites(refused, gone));
+    const { container, summary } = await runOver(await failingWrites(refused, gone));
     expect(summary).toMatchObject({ processed: 0, failed: 3 });
     expect(summary.problems).toEqual([expect.objectContaining({ phase: 'files', container, kind: 'transient', code: 'ECONNREFUSED' })]);
     expect(summary.problems[0]?.message).toMatch(
@@ -276,8 +281,41 @@ describe('tail and sweep while storage goes away mid-run', () => {
   });
 
   it('a failure record storage refuses for itself (not an outage) stays a warning: it does not hold every other file back', async () => {
-    const { summary } = await runOver(failingWrites(refused, refused));
+    const { summary } = await runOver(await failingWrites(refused, refused));
     expect(summary).toMatchObject({ processed: 0, failed: 3 });
     expect(summary.problems).toEqual([]);
+  });
+});
+
+describe("the timer's run and the time index of calls", () => {
+  async function runOver(tables: TableStore): Promise<Awaited<ReturnType<typeof tailAndSweep>>> {
+    const container = await newContainer();
+    await appendToBlob(container, blobPath(0), asJsonLines(roomsRecords(5, 40)));
+    return tailAndSweep(
+      { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 4) },
+      { containers: [container.containerName], sweepIntervalMs: 0, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY },
+    );
+  }
+
+  it('completes the index of a store that has none, then reads the files', async () => {
+    const tables = newTableStore();
+    const summary = await runOver(tables);
+    expect(summary).toMatchObject({ processed: 1, problems: [] });
+    expect(await callTimeIndexComplete(tables)).toBe(true);
+  });
+
+  it('reports an index that cannot be written as a problem of the run, and still reads the files', async () => {
+    const refusing = new (class extends WrappedTableStore {
+      override upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+        if (logicalName === CALL_TIMES_TABLE) return Promise.reject(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:10002'), { code: 'ECONNREFUSED' }));
+        return super.upsert(logicalName, partitionKey, rowKey, data);
+      }
+    })(newTableStore());
+    const summary = await runOver(refusing);
+    expect(summary.processed).toBe(1);
+    expect(summary.problems).toEqual([expect.objectContaining({ phase: 'index', kind: 'transient', code: 'ECONNREFUSED' })]);
+    expect(await callTimeIndexComplete(refusing)).toBe(false);
+    // Once storage answers again, the next run completes it.
+    expect(await buildCallTimeIndex(refusing.inner)).toEqual({ state: 'complete', listed: 0 });
   });
 });

@@ -78,7 +78,8 @@ describe('query calls reads the Calls table in one pass', () => {
         JSON.stringify(filters),
       ).toBe(true);
       expect(large.reads, JSON.stringify(filters)).toBe(small.reads);
-      expect(large.reads, JSON.stringify(filters)).toBe(1);
+      // A range first reads whether the time index is complete (it is not here: no one-time pass ran).
+      expect(large.reads, JSON.stringify(filters)).toBe(filters.from === undefined && filters.to === undefined ? 1 : 2);
     }
   });
 

@@ -1,4 +1,5 @@
-import { ALL_VIEWS } from '../../lib/aggregating/index.js';
+import { ALL_VIEWS, callsView } from '../../lib/aggregating/index.js';
+import { buildCallTimeIndex } from '../../lib/processing/callTimeIndexBuild.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import { CATEGORIES, type Category } from '../../lib/normalizing/types.js';
 import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
@@ -136,6 +137,8 @@ async function processFiles(
   try {
     const logger = lineLogger(flags.quiet ? undefined : out, err);
     const deps = { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger };
+    // Once after an upgrade: calls stored before the time index existed are listed before more are read.
+    if (deps.views.includes(callsView)) await buildCallTimeIndex(deps.tables);
     const isolated = await IsolatedFiles.load(deps, [...new Set(files.map((file) => refForLocalPath(file).container))]);
     // Local files follow the blobs' sealing rule: one that stopped changing --seal-after-minutes ago is
     // final, so its unfinished last line is quarantined instead of waiting for ever.

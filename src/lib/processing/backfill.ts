@@ -1,4 +1,6 @@
+import { callsView } from '../aggregating/index.js';
 import { classifyError } from '../storage/errors.js';
+import { buildCallTimeIndex } from './callTimeIndexBuild.js';
 import { fileKey, type ListedLogFile, type LogFileRef } from '../storage/LogSource.js';
 import { observedReads } from '../storage/observedReads.js';
 import { IsolatedFiles } from './isolatedFiles.js';
@@ -66,6 +68,8 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     progress.containersFailed.push({ container, error: classified.message });
     deps.logger.warn('could not list a container; the others go on', { container, error: classified.message });
   };
+  // Once after an upgrade: calls stored before the time index existed are listed before more are read.
+  if (deps.views.includes(callsView)) await buildCallTimeIndex(deps.tables);
   for (const container of options.containers) {
     try {
       for await (const listed of selectBlobs(deps.source, container, options.selection)) {

@@ -21,8 +21,10 @@
  *   that a run holding an older read of the partition must read it again. A publisher with a lower sequence than the locator's
  *   stops, and the one with the highest sequence visits every partition the call ever reached and
  *   leaves its contribution only in the current one.
+ * - Every call touched, with call logs or not, is also listed in the time index `CallTimes` under the
+ *   hour of its call row's first time (aggregating/calls/callTimeIndex.ts): upserts, as idempotent.
  */
-import { callContributionFieldsSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import { callContributionFieldsSchema, callFirstAtSchema, callsView, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
 import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
 import { contributionPlace, LEGACY_SEQUENCE_ROW_KEY, LOCATOR_ROW_KEY, locatorRow, locatorRowSchema } from '../aggregating/calls/callLocator.js';
 import {
@@ -34,6 +36,7 @@ import {
   type ContributionTarget,
 } from '../aggregating/calls/callContribution.js';
 import { CONTRIBUTION_VIEWS } from '../aggregating/index.js';
+import { CALL_TIMES_TABLE, callTimeEntry } from '../aggregating/calls/callTimeIndex.js';
 import type { AggregateView, RowData } from '../aggregating/types.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
@@ -74,13 +77,18 @@ export async function publishCallContributions(
     if (route) partitions.add(boundedKey(route.partitionKey));
   }
   if (partitions.size === 0) return stats;
-  await Promise.all([CALLS_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
+  await Promise.all([CALLS_TABLE, CALL_TIMES_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
   // In the partitions' order, whichever claim ends first: the groups below come out the same every run.
   const claimed = await mapConcurrently(partitions, concurrency, (partition) =>
     claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))),
   );
-  const claims = claimed.filter((claim): claim is Claim => claim !== null);
+  const claims = claimed.map((result) => result.claim).filter((claim): claim is Claim => claim !== null);
+  const listing = listCallTimes(
+    tables,
+    claimed.map((result) => result.listing),
+    concurrency,
+  );
   // Per view and day partition, every call that lands there or left it, in as few transactions as fit.
   const groups = new Map<string, { view: ContributionTarget; partition: string; entries: Entry[] }>();
   for (const claim of claims) {
@@ -97,8 +105,39 @@ export async function publishCallContributions(
       }
     }
   }
-  await forEachConcurrently(groups.values(), concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats));
+  const settled = await Promise.allSettled([
+    listing,
+    forEachConcurrently(groups.values(), concurrency, (group) => applyToPartition(tables, group.view, group.partition, group.entries, stats)),
+  ]);
+  // Both end before the write fails: none of its requests is left running when the run retries.
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
   return stats;
+}
+
+/**
+ * Lists each call under the day of the first time its call row holds (aggregating/calls/callTimeIndex.ts):
+ * upserts, so a replay or a run at the same time writes the same rows again harmlessly.
+ */
+async function listCallTimes(tables: TableStore, listings: readonly (CallTimeListing | null)[], concurrency: number): Promise<void> {
+  const byDay = new Map<string, Map<string, RowWrite>>();
+  for (const listing of listings) {
+    if (listing === null) continue;
+    let day = byDay.get(listing.partitionKey);
+    if (!day) byDay.set(listing.partitionKey, (day = new Map<string, RowWrite>()));
+    day.set(listing.rowKey, { op: 'upsert', rowKey: listing.rowKey, data: { call: listing.call } });
+  }
+  const batches = [...byDay].flatMap(([day, rows]) => chunks([...rows.values()], MAX_TRANSACTION_ROWS).map((writes) => ({ day, writes })));
+  await forEachConcurrently(batches, concurrency, async ({ day, writes }) => {
+    const outcome = await tables.commit(CALL_TIMES_TABLE, day, writes);
+    // Upserts meet no condition: a refusal here is the service's, and the run must fail and be retried.
+    if (!outcome.committed) throw new Error(`listing ${writes.length} calls under ${day} in ${CALL_TIMES_TABLE} failed: ${outcome.status} ${outcome.code}`);
+  });
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** A call whose current contribution this run publishes: to `target`, and nothing to the other places. */
@@ -111,6 +150,18 @@ interface Claim {
   places: string[];
 }
 
+/** Where a call row's first time lists the call in the time index. */
+interface CallTimeListing {
+  partitionKey: string;
+  rowKey: string;
+  call: string;
+}
+
+interface ClaimResult {
+  claim: Claim | null;
+  listing: CallTimeListing | null;
+}
+
 interface Entry {
   callPartition: string;
   sequence: number;
@@ -119,29 +170,32 @@ interface Entry {
 
 /**
  * The call as this run's write left it (`fromRun`), else as read; adds its place to the locator if the
- * locator does not list it yet. Null when there is nothing to publish or a newer state of the call is
- * being published by another run.
+ * locator does not list it yet. The claim is null when there is nothing to publish or a newer state of
+ * the call is being published by another run; the listing says where the call row's first time lists
+ * it in the time index, whatever the claim.
  */
 async function claimCall(
   tables: TableStore,
   callPartition: string,
   stats: PublishStats,
   fromRun: ReadonlyMap<string, StoredRow | null> | undefined,
-): Promise<Claim | null> {
+): Promise<ClaimResult> {
   for (let attempt = 1; ; attempt++) {
     const rows =
       attempt === 1 && fromRun ? fromRun : await tables.readRows(CALLS_TABLE, callPartition, [LOCATOR_ROW_KEY, CALL_ROW_KEY, LEGACY_SEQUENCE_ROW_KEY]);
     const locator = rows.get(LOCATOR_ROW_KEY) ?? undefined;
     const callRow = rows.get(CALL_ROW_KEY) ?? undefined;
+    const entry = callRow ? callTimeEntry(parseStoredRow(callFirstAtSchema, CALLS_TABLE, callRow).firstAt, callPartition) : null;
+    const listing = entry === null ? null : { ...entry, call: callPartition };
     const stored = locator ? parseStoredRow(locatorRowSchema, CALLS_TABLE, locator) : undefined;
     const places = stored?.places ?? [];
     const target = contributionPlace(callRow?.data);
     // A call without call logs (recordings only) contributes nothing, and was never published.
-    if (target === null && places.length === 0) return null;
+    if (target === null && places.length === 0) return { claim: null, listing };
     const sequence = appliedRecordsOf(CALLS_TABLE, callRow, rows.get(LEGACY_SEQUENCE_ROW_KEY) ?? undefined);
-    if ((stored?.seq ?? 0) > sequence) return null; // a newer state of the call is being published by another run
+    if ((stored?.seq ?? 0) > sequence) return { claim: null, listing }; // a newer state of the call is being published by another run
     const contribution = target === null || !callRow ? null : contributionOf(parseStoredRow(callContributionFieldsSchema, CALLS_TABLE, callRow));
-    if (target === null || places.includes(target)) return { callPartition, sequence, contribution, target, places };
+    if (target === null || places.includes(target)) return { claim: { callPartition, sequence, contribution, target, places }, listing };
     const all = [...places, target].sort();
     const data = locatorRow(sequence, all);
     const write: RowWrite = locator ? { op: 'replace', rowKey: LOCATOR_ROW_KEY, etag: locator.etag, data } : { op: 'create', rowKey: LOCATOR_ROW_KEY, data };
@@ -149,7 +203,7 @@ async function claimCall(
     // write then fails its own write and reads again, so its publishing visits this place too.
     const writes: RowWrite[] = callRow ? [write, { op: 'replace', rowKey: CALL_ROW_KEY, etag: callRow.etag, data: callRow.data }] : [write];
     const outcome = await tables.commit(CALLS_TABLE, callPartition, writes);
-    if (outcome.committed) return { callPartition, sequence, contribution, target, places: all };
+    if (outcome.committed) return { claim: { callPartition, sequence, contribution, target, places: all }, listing };
     stats.conflicts++;
     if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up publishing call ${callPartition} after ${attempt} conflicting writers`);
     await backoff(attempt);

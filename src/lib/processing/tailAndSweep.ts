@@ -1,4 +1,6 @@
+import { callsView } from '../aggregating/index.js';
 import { classifyError, type ClassifiedError } from '../storage/errors.js';
+import { buildCallTimeIndex } from './callTimeIndexBuild.js';
 import { fileKey, type LogFileRef, type LogFileStat } from '../storage/LogSource.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from './checkpoints.js';
@@ -32,7 +34,7 @@ export interface TailSweepOptions {
 /** A part of the run that failed as a whole (not one file): the other parts still ran. */
 export interface RunProblem {
   /** `files`: files failed and their failures could not be written down either (storage away). */
-  phase: 'tail' | 'sweep' | 'files';
+  phase: 'tail' | 'sweep' | 'files' | 'index';
   container?: string;
   kind: 'transient' | 'failure';
   code: string;
@@ -99,12 +101,22 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       code: classified.code,
       message: classified.message,
     });
-    const goesOn = stopping() ? 'stopping' : phase === 'tail' ? 'the sweep still runs' : 'the others still run';
-    deps.logger.warn(`${phase === 'tail' ? 'the tail failed' : 'the sweep of a container failed'}; ${goesOn}`, {
+    const goesOn = stopping() ? 'stopping' : phase === 'tail' ? 'the sweep still runs' : phase === 'index' ? 'the files still run' : 'the others still run';
+    const what = phase === 'tail' ? 'the tail failed' : phase === 'index' ? 'listing stored calls in the time index failed' : 'the sweep of a container failed';
+    deps.logger.warn(`${what}; ${goesOn}`, {
       ...(container === undefined ? {} : { container }),
       error: classified.message,
     });
   };
+  if (deps.views.includes(callsView) && now() < options.deadline && !stopping()) {
+    try {
+      // Once after an upgrade, calls stored before the time index existed are listed, a quarter of each run at most.
+      const build = await buildCallTimeIndex(deps.tables, { deadline: now() + (options.deadline - now()) / 4, now });
+      if (build.listed > 0 || build.state === 'partial') deps.logger.info('listed stored calls in the time index', { ...build });
+    } catch (error) {
+      note('index', error);
+    }
+  }
   let files = IsolatedFiles.none(deps, options.backoff);
   const run = async (file: LogFileRef, listedStat?: LogFileStat): Promise<void> => {
     if (now() >= options.deadline || stopping()) {

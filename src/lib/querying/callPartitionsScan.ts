@@ -1,4 +1,12 @@
 import { CALL_ROW_KEY, CALLS_TABLE, recordingRowSchema, SUMMARY_ROW_PREFIX, type RecordingFacts } from '../aggregating/calls/index.js';
+import {
+  CALL_TIMES_TABLE,
+  callTimeEntrySchema,
+  INDEX_STATE_PARTITION,
+  indexSlices,
+  slicesOutside,
+  type IndexSlice,
+} from '../aggregating/calls/callTimeIndex.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
 
@@ -20,8 +28,10 @@ export async function scanCallPartitions(
   callClause: string,
   keep: (callRow: StoredRow) => boolean,
   take: (call: ScannedCall) => void,
+  partitionKey?: string,
 ): Promise<void> {
-  const filter = `(${callClause}) or (${odata`RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`})`;
+  const rows = `(${callClause}) or (${odata`RowKey ge ${SUMMARY_ROW_PREFIX} and RowKey lt ${'s}'}`})`;
+  const filter = partitionKey === undefined ? rows : `${odata`PartitionKey eq ${partitionKey}`} and (${rows})`;
   const grouper = new PartitionGrouper((group) => {
     if (group.callRow !== undefined && keep(group.callRow)) take({ callRow: group.callRow, recordings: group.recordings });
   });
@@ -32,6 +42,57 @@ export async function scanCallPartitions(
 interface PartitionGroup {
   callRow: StoredRow | undefined;
   recordings: RecordingFacts[];
+}
+
+/**
+ * Calls the index must list outside a range, for each call it lists inside, before reading the
+ * range's calls one by one beats one pass over the Calls table. Measured on the embedded store (9,600
+ * calls over four days): a call read alone took about 1.2 ms, a call's rows in a pass about 0.25 ms;
+ * in Azure a pass costs more per row and a call read alone mostly waits, so this errs towards the pass.
+ */
+const OUTSIDE_PER_INSIDE = 5;
+
+/**
+ * The call partitions the time index lists under the hours of [from, to) (aggregating/calls/callTimeIndex.ts),
+ * each once: a superset, the caller checks each call's first time. Null when the range holds a large
+ * part of the stored calls (fewer than OUTSIDE_PER_INSIDE times as many listed on the days outside
+ * it): one pass over the Calls table then costs less than a query per call.
+ */
+export async function listedCallPartitions(tables: TableStore, from: string | undefined, to: string | undefined): Promise<string[] | null> {
+  const listed = new Set<string>();
+  for (const slice of indexSlices(from, to)) {
+    // A call whose first time moved to an earlier hour is listed under both.
+    for await (const row of tables.query(CALL_TIMES_TABLE, sliceFilter(slice), ['PartitionKey', 'RowKey', 'call'])) {
+      listed.add(parseStoredRow(callTimeEntrySchema, CALL_TIMES_TABLE, row).call);
+    }
+  }
+  const enough = Math.ceil(listed.size * OUTSIDE_PER_INSIDE) + 1;
+  let outside = 0;
+  for (const slice of slicesOutside(from, to)) {
+    for await (const _row of tables.query(CALL_TIMES_TABLE, sliceFilter(slice), ['PartitionKey', 'RowKey'])) {
+      if (++outside >= enough) return [...listed];
+    }
+  }
+  return null;
+}
+
+/** A slice of the index as a range query: within one day's partition, or over whole days (never its own `~` partition). */
+function sliceFilter(slice: IndexSlice): string {
+  if ('day' in slice) {
+    return [
+      odata`PartitionKey eq ${slice.day}`,
+      slice.rowFrom === undefined ? undefined : odata`RowKey ge ${slice.rowFrom}`,
+      slice.rowBefore === undefined ? undefined : odata`RowKey lt ${slice.rowBefore}`,
+    ]
+      .filter((clause) => clause !== undefined)
+      .join(' and ');
+  }
+  return [
+    slice.afterDay === undefined ? undefined : odata`PartitionKey gt ${slice.afterDay}`,
+    odata`PartitionKey lt ${slice.beforeDay ?? INDEX_STATE_PARTITION}`,
+  ]
+    .filter((clause) => clause !== undefined)
+    .join(' and ');
 }
 
 /** Groups rows that arrive partition by partition into one group per partition. Pure. */

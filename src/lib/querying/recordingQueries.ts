@@ -18,10 +18,11 @@ import {
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { odata, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { mapConcurrently } from '../processing/concurrency.js';
+import { forEachConcurrently, mapConcurrently } from '../processing/concurrency.js';
 import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } from './filters.js';
 import { readBuckets, type BucketRows } from './scanBuckets.js';
-import { scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
+import { listedCallPartitions, scanCallPartitions, type ScannedCall } from './callPartitionsScan.js';
+import { callTimeIndexComplete } from '../processing/callTimeIndexBuild.js';
 import type { CallRow, RecordingOperationsRow, RecordingsPerCallRow, RecordingsRow } from './queryRows.js';
 
 const READ_CONCURRENCY = 8;
@@ -59,15 +60,25 @@ function joinedRow(facts: CallFacts): { row: CallRow; firstAt: string } {
   return { row: toCallRow(facts), firstAt: facts.firstAt ?? '' };
 }
 
-/** Every call the filters pick, with its recordings, in one pass over the table. */
-function scanCalls(tables: TableStore, filters: ViewFilters, take: (call: ScannedCall) => void): Promise<void> {
+/**
+ * Every call the filters pick, with its recordings: for a time range holding a small part of the
+ * stored calls, the calls the time index lists under its hours, each read with its recordings in one
+ * query; else in one pass over the table.
+ */
+async function scanCalls(tables: TableStore, filters: ViewFilters, take: (call: ScannedCall) => void): Promise<void> {
   const resource = filters.resourceId ? resourceMatch(filters.resourceId) : undefined;
-  return scanCallPartitions(
-    tables,
-    callFilter(filters, resource, undefined),
-    (callRow) => resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']),
-    take,
-  );
+  const clause = callFilter(filters, resource, undefined);
+  const keep = (callRow: StoredRow): boolean => resource?.kind !== 'name' || matchesResource(resource, callRow.data['resourceId']);
+  const listed = await indexedCalls(tables, filters);
+  if (listed === null) return scanCallPartitions(tables, clause, keep, take);
+  await forEachConcurrently(listed, READ_CONCURRENCY, (partitionKey) => scanCallPartitions(tables, clause, keep, take, partitionKey));
+}
+
+/** The calls to read one by one for the filters' time range, or null to read the table in one pass. */
+async function indexedCalls(tables: TableStore, filters: ViewFilters): Promise<string[] | null> {
+  if (filters.from === undefined && filters.to === undefined) return null;
+  if (!(await callTimeIndexComplete(tables))) return null;
+  return listedCallPartitions(tables, filters.from, filters.to);
 }
 
 /** The call a correlation id names (point reads), with its recordings. */
@@ -179,7 +190,10 @@ async function readCallRows(tables: TableStore, filters: ViewFilters, select?: s
     return rows;
   };
   const id = filters.correlationId;
-  if (id === undefined) return read(undefined);
+  if (id === undefined) {
+    const listed = await indexedCalls(tables, filters);
+    return listed === null ? read(undefined) : (await mapConcurrently(listed, READ_CONCURRENCY, (partitionKey) => read(partitionKey))).flat();
+  }
   const variants = [...new Set([id, id.trim()].flatMap((given) => [given, given.toLowerCase(), given.toUpperCase()]))];
   // The id as given (or without the spaces around it) is the call asked for; else every case of it
   // stored: ids are joined as written, so `abc` and `ABC` logged for one call are two calls.

@@ -86,6 +86,9 @@ export type CallContributionFields = z.output<typeof callContributionFieldsSchem
 /** What `query recordings-per-call` reads of a call row. */
 export const callRecordingCountSchema = callRowSchema.pick({ recordingCount: true, resourceId: true });
 
+/** What the time index reads of a call row (callTimeIndex.ts). */
+export const callFirstAtSchema = callRowSchema.pick({ firstAt: true });
+
 /** A recording's row (`s|<recording id>`), read as the recording's facts. */
 export const recordingRowSchema = z
   .object({

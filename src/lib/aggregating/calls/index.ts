@@ -11,5 +11,12 @@ export {
   summaryRowKey,
 } from './callRows.js';
 export { callFactsOfRow, callRowOf } from './callRowEncoding.js';
-export { callContributionFieldsSchema, callRecordingCountSchema, callRowSchema, recordingRowSchema, type CallStoredRow } from './callRowSchemas.js';
+export {
+  callContributionFieldsSchema,
+  callFirstAtSchema,
+  callRecordingCountSchema,
+  callRowSchema,
+  recordingRowSchema,
+  type CallStoredRow,
+} from './callRowSchemas.js';
 export { computeCallFacts, exactQuantile, recordingFactsOf, type CallFacts, type DurationFacts, type RecordingFacts } from './callSummary.js';

@@ -1,0 +1,201 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CALL_TIMES_TABLE, INDEX_STATE_PARTITION } from '../../src/lib/aggregating/calls/callTimeIndex.js';
+import { CALLS_TABLE } from '../../src/lib/aggregating/index.js';
+import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import type { ViewFilters } from '../../src/lib/querying/filters.js';
+import { queryCalls, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
+import { asJsonLines, DAY, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, RESOURCE_2, summaryRecord } from '../support/recordingLogs.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
+
+const HOUR = 3_600_000;
+const DAYS = 8;
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/**
+ * `perDay` calls on each of DAYS days, on two resources: some with call logs and recordings, some
+ * with recording operations only (their first time is their first operation), some with call logs only.
+ */
+function callLogs(perDay: number): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (let d = 0; d < DAYS; d++) {
+    for (let c = 0; c < perDay; c++) {
+      const correlationId = `day${d}-call${c}`;
+      const resource = c % 3 === 0 ? RESOURCE_2 : RESOURCE;
+      const start = DAY + d * 24 * HOUR + (c % 24) * HOUR + c * 7_000;
+      if (c % 4 !== 3) {
+        for (const participantId of ['p1', 'p2']) {
+          records.push(legRecord({ correlationId, participantId, version: 1, time: start + HOUR, callStartTime: start, callDurationSeconds: 600, resource }));
+          records.push(streamRecord({ correlationId, participantId, version: 1, time: start + HOUR, resource }));
+        }
+      }
+      if (c % 4 === 2) continue;
+      const recordingId = recordingIdOf(correlationId, 0);
+      records.push(operationRecord({ correlationId, operationName: 'StartRecording', time: start + 10_000, resource }));
+      records.push(operationRecord({ correlationId, operationName: 'StopRecording', recordingId, time: start + 50_000, resource }));
+      records.push(summaryRecord({ correlationId, recordingId, time: start + 2 * HOUR, startTime: start + 11_000, lengthSeconds: 39, resource }));
+    }
+  }
+  return records;
+}
+
+async function processRecords(tables: TableStore, records: Record<string, unknown>[], hour = 1): Promise<void> {
+  const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummary-${randomBytes(4).toString('hex')}`);
+  const path = recordingBlobPath(DAY, hour);
+  await appendToBlob(box, path, asJsonLines(records));
+  await processFile({ container: box.containerName, path }, testDeps(tables));
+}
+
+/** Every row of the index's day partitions, as day → listed call partitions. */
+async function listings(tables: TableStore): Promise<Map<string, string[]>> {
+  const days = new Map<string, string[]>();
+  for await (const row of tables.query(CALL_TIMES_TABLE, `PartitionKey lt '${INDEX_STATE_PARTITION}'`)) {
+    days.set(row.partitionKey, [...(days.get(row.partitionKey) ?? []), String(row.data['call'])]);
+  }
+  return days;
+}
+
+async function clearIndex(tables: TableStore): Promise<void> {
+  for await (const row of tables.query(CALL_TIMES_TABLE, undefined)) await tables.deleteRow(CALL_TIMES_TABLE, row.partitionKey, row.rowKey);
+}
+
+const FILTERS: readonly ViewFilters[] = [
+  { granularity: 'day', from: iso(DAY + 24 * HOUR), to: iso(DAY + 48 * HOUR) },
+  { granularity: 'hour', from: iso(DAY + 26 * HOUR), to: iso(DAY + 30 * HOUR) },
+  { granularity: 'day', from: iso(DAY + 47 * HOUR), to: iso(DAY + 73 * HOUR) },
+  { granularity: 'day', from: iso(DAY + 36 * HOUR) },
+  { granularity: 'day', to: iso(DAY + 30 * HOUR) },
+  { granularity: 'day', from: iso(DAY - 24 * HOUR), to: iso(DAY + 10 * 24 * HOUR) },
+  { granularity: 'day', from: iso(DAY + 24 * HOUR), to: iso(DAY + 72 * HOUR), resourceId: RESOURCE_2.toLowerCase() },
+  { granularity: 'day', from: iso(DAY + 24 * HOUR), to: iso(DAY + 72 * HOUR), resourceId: 'acs2' },
+  { granularity: 'day', from: iso(DAY + 100 * 24 * HOUR), to: iso(DAY + 101 * 24 * HOUR) },
+  { granularity: 'day', from: iso(DAY + 24 * HOUR), to: iso(DAY + 48 * HOUR), resourceId: RESOURCE_2.toLowerCase() },
+  { granularity: 'hour', from: iso(DAY + 24 * HOUR), to: iso(DAY + 34 * HOUR), resourceId: 'acs1' },
+];
+
+describe('the time index of calls', () => {
+  let tables: TableStore;
+  /** What every filter answered by scanning the Calls table, before the index was complete. */
+  const scanned = new Map<ViewFilters, { calls: unknown; perCall: unknown }>();
+
+  beforeAll(async () => {
+    tables = newTableStore();
+    await processRecords(tables, callLogs(12));
+  });
+
+  it('lists each call a run writes under the day of its first time', async () => {
+    const days = await listings(tables);
+    expect([...days.keys()].sort()).toEqual(Array.from({ length: DAYS }, (_, d) => iso(DAY + d * 24 * HOUR).slice(0, 10)));
+    for (const [day, calls] of days) {
+      expect(calls).toHaveLength(12);
+      for (const call of calls) expect(call.startsWith(`day${(Date.parse(`${day}T00:00:00Z`) - DAY) / (24 * HOUR)}-`)).toBe(true);
+    }
+    // Runs list what they write, but the index is not known to be whole until the one-time pass ran.
+    expect(await callTimeIndexComplete(tables)).toBe(false);
+  });
+
+  it('answers as the scan did, once the one-time pass has listed the calls stored before it, resuming where it stopped', async () => {
+    for (const filters of FILTERS) {
+      scanned.set(filters, { calls: await queryCalls(tables, filters), perCall: await queryRecordingsPerCall(tables, filters) });
+    }
+    // A store written before the index existed: its calls are listed nowhere.
+    await clearIndex(tables);
+    let clock = 0;
+    const first = await buildCallTimeIndex(tables, { saveEvery: 5, deadline: 1, now: () => ++clock });
+    expect(first).toMatchObject({ state: 'partial', listed: 5 });
+    expect(await callTimeIndexComplete(tables)).toBe(false);
+    const rest = await buildCallTimeIndex(tables, { saveEvery: 5 });
+    expect(rest).toEqual({ state: 'complete', listed: DAYS * 12 - 5 });
+    expect(await callTimeIndexComplete(tables)).toBe(true);
+    expect([...(await listings(tables)).values()].flat()).toHaveLength(DAYS * 12);
+    // Seen complete once: not read again by this process.
+    const before = tables.requestCount;
+    expect(await buildCallTimeIndex(tables)).toEqual({ state: 'complete', listed: 0 });
+    expect(tables.requestCount).toBe(before);
+
+    for (const filters of FILTERS) {
+      const was = scanned.get(filters);
+      const label = JSON.stringify(filters);
+      expect(await queryCalls(tables, filters), label).toEqual(was?.calls);
+      expect(await queryRecordingsPerCall(tables, filters), label).toEqual(was?.perCall);
+    }
+    expect((scanned.get(FILTERS[0]!)?.calls as unknown[]).length).toBe(12);
+  });
+
+  it('reads only the calls listed under the days and hours asked for', async () => {
+    const filters: ViewFilters = { granularity: 'day', from: iso(DAY + 48 * HOUR), to: iso(DAY + 72 * HOUR) };
+    const before = tables.requests.reads;
+    const rows = await queryCalls(tables, filters);
+    expect(rows.map((row) => row.correlationId).sort()).toEqual(Array.from({ length: 12 }, (_, c) => `day2-call${c}`).sort());
+    // The completion row, one page of the index for the day and one each for the days before and
+    // after it (they list more than five times the day's calls), and one query per call of that day.
+    expect(tables.requests.reads - before).toBe(1 + 1 + 2 + 12);
+
+    // An hour reads the calls first seen in that hour only (one per hour and day here).
+    const hour = await queryCalls(tables, { granularity: 'hour', from: iso(DAY + 29 * HOUR), to: iso(DAY + 30 * HOUR) });
+    expect(hour.map((row) => row.correlationId)).toEqual(['day1-call5']);
+    expect(tables.requests.reads - before).toBe(16 + 1 + 1 + 1 + 1);
+  });
+
+  it('reads a range holding most of the calls in one pass over the Calls table, as without the index', async () => {
+    const filters: ViewFilters = { granularity: 'day', from: iso(DAY), to: iso(DAY + 72 * HOUR) };
+    const before = tables.requests.reads;
+    const rows = await queryCalls(tables, filters);
+    expect(rows).toHaveLength(36);
+    // The completion row, the index's three slices of the range and two outside it, one page of the pass.
+    expect(tables.requests.reads - before).toBe(1 + 3 + 2 + 1);
+  });
+
+  it('finds a call whose first time moved to an earlier day under its new day only, and once over both', async () => {
+    const moved = 'day1-call5';
+    const earlier = DAY + 24 * HOUR - 10 * 60_000;
+    await processRecords(tables, [operationRecord({ correlationId: moved, operationName: 'GetRecordingState', time: earlier, resource: RESOURCE })], 2);
+    const listed = await listings(tables);
+    expect(listed.get(iso(earlier).slice(0, 10))).toContain(moved);
+    expect(listed.get(iso(DAY + 24 * HOUR).slice(0, 10))).toContain(moved);
+
+    const ids = async (from: number, to: number): Promise<string[]> =>
+      (await queryCalls(tables, { granularity: 'day', from: iso(from), to: iso(to) })).map((row) => row.correlationId);
+    expect(await ids(DAY, DAY + 24 * HOUR)).toContain(moved);
+    expect(await ids(DAY + 24 * HOUR, DAY + 48 * HOUR)).not.toContain(moved);
+    expect((await ids(DAY, DAY + 48 * HOUR)).filter((id) => id === moved)).toHaveLength(1);
+    const perCall = await queryRecordingsPerCall(tables, { granularity: 'day', from: iso(DAY), to: iso(DAY + 48 * HOUR) });
+    expect(perCall.reduce((sum, row) => sum + row.calls, 0)).toBe(24);
+  });
+
+  it('lists the calls of a run that failed before listing them when the file is read again', async () => {
+    const store = newTableStore();
+    let failures = 0;
+    const failingOnce = new (class extends WrappedTableStore {
+      override commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+        if (logicalName === CALL_TIMES_TABLE && failures++ === 0) return Promise.reject(new Error('storage went away'));
+        return super.commit(logicalName, partitionKey, writes);
+      }
+    })(store);
+    const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummary-${randomBytes(4).toString('hex')}`);
+    const path = recordingBlobPath(DAY, 1);
+    await appendToBlob(box, path, asJsonLines(callLogs(3)));
+    // The call rows are committed, the listing fails, the checkpoint stays: the next read lists them.
+    await expect(processFile({ container: box.containerName, path }, testDeps(failingOnce))).rejects.toThrow('storage went away');
+    expect((await store.readPartition(CALLS_TABLE, 'day0-call0')).size).toBeGreaterThan(0);
+    await processFile({ container: box.containerName, path }, testDeps(store));
+    expect([...(await listings(store)).values()].flat().sort()).toEqual(
+      Array.from({ length: DAYS }, (_, d) => Array.from({ length: 3 }, (_, c) => `day${d}-call${c}`))
+        .flat()
+        .sort(),
+    );
+  });
+
+  it('is complete at once on a store without calls, and a query of it creates no table', async () => {
+    const empty = newTableStore();
+    expect(await queryCalls(empty, FILTERS[0]!)).toEqual([]);
+    expect(await callTimeIndexComplete(empty)).toBe(false);
+    expect(await buildCallTimeIndex(empty)).toEqual({ state: 'complete', listed: 0 });
+    expect(await callTimeIndexComplete(empty)).toBe(true);
+    expect([...(await empty.readPartition(CALLS_TABLE, 'x')).keys()]).toEqual([]);
+  });
+});
