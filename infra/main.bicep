@@ -119,10 +119,12 @@ param tailSchedule string = '0 */1 * * * *'
 
 @description('Minutes between two sweeps of the log containers for files no event announced (ACS_LOGS_SWEEP_INTERVAL_MINUTES).')
 @minValue(1)
+@maxValue(10080)
 param sweepIntervalMinutes int = 15
 
 @description('Minutes after the end of its hour after which an unchanged log file is sealed (ACS_LOGS_SEAL_AFTER_MINUTES).')
 @minValue(1)
+@maxValue(10080)
 param sealAfterMinutes int = 120
 
 @description('Longest log line accepted, in bytes; longer lines are quarantined (ACS_LOGS_MAX_LINE_BYTES).')

@@ -37,6 +37,19 @@ describe('readAppSettings', () => {
   });
 
   it.each([
+    ['ACS_LOGS_SWEEP_INTERVAL_MINUTES', '100000000000000000000000000'],
+    ['ACS_LOGS_SEAL_AFTER_MINUTES', '10081'],
+  ])('rejects %s=%s, which would mean never, naming the longest taken', (name, value) => {
+    expect(() => readAppSettings({ [name]: value })).toThrow(`${name} must be at most 10,080 minutes (a week), got "${value}"`);
+  });
+
+  it('takes a week exactly', () => {
+    const settings = readAppSettings({ ACS_LOGS_SWEEP_INTERVAL_MINUTES: '10080', ACS_LOGS_SEAL_AFTER_MINUTES: '10080' });
+    expect(settings.sweepIntervalMs).toBe(7 * 24 * 3_600_000);
+    expect(settings.process.sealAfterMs).toBe(7 * 24 * 3_600_000);
+  });
+
+  it.each([
     ['ACS_LOGS_CONTAINER_USAGE', 'Insights-Logs-Usage'],
     ['ACS_LOGS_CONTAINER_ROOMS', 'insights--logs'],
     ['ACS_LOGS_CONTAINER_CALL_SUMMARY', 'ab'],

@@ -107,12 +107,12 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
     },
     tablePrefix,
     tailSchedule: timerSchedule(env, SETTING.tailSchedule, '0 */1 * * * *'),
-    sweepIntervalMs: positiveNumber(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
+    sweepIntervalMs: minutes(env, SETTING.sweepIntervalMinutes, 15) * 60_000,
     fileConcurrency: wholeNumber(env, SETTING.fileConcurrency, 256, MAX_FILE_CONCURRENCY),
     memory,
     process: processSettingsFor(memory, {
       ...DEFAULT_PROCESS_SETTINGS,
-      sealAfterMs: positiveNumber(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
+      sealAfterMs: minutes(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
       maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes, MAX_LINE_BYTES),
       earliestRecordTime: pastTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
@@ -185,6 +185,18 @@ function positiveNumber(
   // Plain decimals only: Number() would also take "1e3", "0x10" and "Infinity".
   const value = /^\s*[0-9]+(\.[0-9]+)?\s*$/.test(text) ? Number(text) : NaN;
   if (!Number.isFinite(value) || value <= 0) throw new SettingError(name, `${name} must be a positive number, got "${text}" (${spellings})`);
+  return value;
+}
+
+/** The longest sweep interval or sealing delay taken: a week. Longer is a typo, and would mean never (no safety-net sweep, no file ever read to its end). */
+export const MAX_SETTING_MINUTES = 7 * 24 * 60;
+
+/** A delay in minutes, at most MAX_SETTING_MINUTES. */
+function minutes(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = positiveNumber(env, name, fallback);
+  if (value > MAX_SETTING_MINUTES) {
+    throw new SettingError(name, `${name} must be at most ${MAX_SETTING_MINUTES.toLocaleString('en-US')} minutes (a week), got "${env[name]}"`);
+  }
   return value;
 }
 
