@@ -16,6 +16,8 @@ export class ApiError extends Error {
     readonly answer?: { status: number; code?: string; parameters: string[]; retryAfterSeconds?: number },
     /** The API's own message, without the path and status this error's message adds. */
     readonly said?: string,
+    /** No answer came at all (the server is stopped, or the network is down): the same for every view, said once. */
+    readonly unreached = false,
   ) {
     super(message);
   }
@@ -53,7 +55,7 @@ export function createApi(apiRoot: string, key: string | null): Api {
     try {
       response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {} });
     } catch (error) {
-      throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`);
+      throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`, undefined, undefined, true);
     }
     const text = await response.text();
     if (!response.ok && !acceptError) {

@@ -149,6 +149,8 @@ function errorText(error: unknown): string {
 function errorBox(what: string, error: unknown): HTMLElement {
   // Refused filters are said once, beside the form (showFilterError); each part only points there.
   if (error instanceof ApiError && error.badFilters) return h('p', { class: 'error' }, `not read: the filters above are not valid`);
+  // A server that does not answer is said once, in the status line; each part only points there.
+  if (error instanceof ApiError && error.unreached) return h('p', { class: 'error' }, `not read: the server could not be reached`);
   return h('p', { class: 'error', role: 'alert' }, `could not read ${what}: ${errorText(error)}`);
 }
 
@@ -296,14 +298,20 @@ async function load(byRetry = false): Promise<void> {
   if (!current()) return;
   const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);
   showFilterError(refused);
+  const unreached = reasons.some((reason) => reason instanceof ApiError && reason.unreached);
   const waiting = reasons.flatMap((reason) =>
     reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined
       ? [{ ...reason.answer, retryAfterSeconds: reason.answer.retryAfterSeconds }]
       : [],
   );
-  const waits = waiting.map((answer) => answer.retryAfterSeconds);
+  // A server that did not answer (`acs-logs serve` stopped, restarting) is tried again as storage away is.
+  const waits = [...waiting.map((answer) => answer.retryAfterSeconds), ...(unreached ? [UNREACHED_RETRY_SECONDS] : [])];
   // `busy` is the server itself at its limit of requests, not storage away: said as what it is.
-  const why = waiting.every((answer) => answer.code === 'busy') ? 'the server is busy' : 'storage could not be reached';
+  const why = unreached
+    ? 'the server could not be reached'
+    : waiting.every((answer) => answer.code === 'busy')
+      ? 'the server is busy'
+      : 'storage could not be reached';
   const retryIn = waits.length > 0 && retries < MAX_RETRIES ? retryDelaySeconds(Math.max(...waits)) : undefined;
   statusLine.textContent =
     `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` +
@@ -325,6 +333,8 @@ function retryDelaySeconds(retryAfter: number): number {
 }
 
 const MAX_RETRY_SECONDS = 60;
+/** The first wait after the server did not answer at all: it says nothing of when to come back. */
+const UNREACHED_RETRY_SECONDS = 2;
 /** Reads again by itself at most this many times in a row (about ten minutes), then waits for the user. */
 const MAX_RETRIES = 12;
 

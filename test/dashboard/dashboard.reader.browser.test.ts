@@ -308,6 +308,26 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
+  it('says once that the server could not be reached, each part only pointing there, and reads again by itself', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    let stopped = true;
+    await page.route('**/api/**', (route) => (stopped ? route.abort('connectionrefused') : route.continue()));
+    await page.click('#filters button[type=submit]');
+    await until(async () => (await page.textContent('#load-status'))?.includes('trying again in') ?? false);
+    expect(await page.textContent('#load-status')).toMatch(/the server could not be reached: trying again in \d+ s$/);
+    const said = await page.$$eval('.part .error, #health .error', (boxes) => boxes.map((box) => box.textContent));
+    expect(said.length).toBeGreaterThan(8);
+    expect(new Set(said)).toEqual(new Set(['not read: the server could not be reached']));
+    expect(await page.$$eval('[role=alert]', (alerts) => alerts.filter((alert) => (alert.textContent ?? '').includes('could not be reached')).length)).toBe(0);
+    stopped = false;
+    await until(async () => {
+      const status = (await page.textContent('#load-status')) ?? '';
+      return status.includes(' rows in ') && !status.includes('could not');
+    });
+    expect(await page.$$eval('[data-table=calls] tbody tr', (rows) => rows.length)).toBe(12);
+    await page.close();
+  }, 120_000);
+
   it('after storage was away, reads again by itself once it is back', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26');
     await proxy.down();
