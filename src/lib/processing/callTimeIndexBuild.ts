@@ -28,7 +28,7 @@ export type CallTimeIndexBuild =
   | { state: 'partial'; listed: number; after: string };
 
 export interface CallTimeIndexBuildOptions {
-  /** Stop after the next saved progress once this time (epoch ms) has passed. */
+  /** Stop, its progress saved, at the first call row read once this time (epoch ms) has passed. */
   deadline?: number;
   now?: () => number;
   /** Call rows between two progress saves. */
@@ -78,12 +78,14 @@ export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIn
       if (writes.length >= MAX_TRANSACTION_ROWS) await flush(entry.partitionKey);
     }
     after = row.partitionKey;
-    if (++sinceSave < saveEvery) continue;
+    // Checked at every row: in Azure a page of a scan can take seconds and hold few call rows.
+    const late = options.deadline !== undefined && now() >= options.deadline;
+    if (++sinceSave < saveEvery && !late) continue;
     // Every call up to `after` listed, then saved: a pass resuming from it misses none.
     await flushAll();
     await tables.upsert(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_PROGRESS_ROW_KEY, { after });
     sinceSave = 0;
-    if (options.deadline !== undefined && now() >= options.deadline) return { state: 'partial', listed, after };
+    if (late) return { state: 'partial', listed, after };
   }
   await flushAll();
   await tables.upsert(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY, { completedAt: new Date(now()).toISOString() });
