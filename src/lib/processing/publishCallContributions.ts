@@ -115,7 +115,7 @@ export async function publishCallContributions(
 }
 
 /**
- * Lists each call under the day of the first time its call row holds (aggregating/calls/callTimeIndex.ts):
+ * Lists each call under the day and hour of the first time its call row holds (aggregating/calls/callTimeIndex.ts):
  * upserts, so a replay or a run at the same time writes the same rows again harmlessly.
  */
 async function listCallTimes(tables: TableStore, listings: readonly (CallTimeListing | null)[], concurrency: number): Promise<void> {
