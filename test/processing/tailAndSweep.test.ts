@@ -7,7 +7,8 @@ import { handleAnnouncedBlob, storedBlobName, withoutDotSegments } from '../../s
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { CALL_ROW_KEY, CALLS_TABLE } from '../../src/lib/aggregating/calls/index.js';
+import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -302,6 +303,37 @@ describe("the timer's run and the time index of calls", () => {
     const summary = await runOver(tables);
     expect(summary).toMatchObject({ processed: 1, problems: [] });
     expect(await callTimeIndexComplete(tables)).toBe(true);
+  });
+
+  it("stops listing stored calls when asked to stop (watch's Ctrl-C) at the next call row, its place saved: the next run resumes", async () => {
+    const tables = newTableStore();
+    const calls = 1001;
+    for (let i = 0; i < calls; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, calls - i) }, (_, j) =>
+          tables.upsert(CALLS_TABLE, `call-${String(i + j).padStart(4, '0')}`, CALL_ROW_KEY, {
+            firstAt: new Date(Date.UTC(2024, 4, 25, 4) + (i + j) * 1000).toISOString(),
+          }),
+        ),
+      );
+    }
+    const stop = new AbortController();
+    const stoppedReading = new (class extends WrappedTableStore {
+      override query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+        // Asked to stop while the pass reads the call rows.
+        if (logicalName === CALLS_TABLE) stop.abort();
+        return super.query(logicalName, filter, select);
+      }
+    })(tables);
+    const container = await newContainer();
+    const summary = await tailAndSweep(
+      { ...testDeps(stoppedReading), now: () => Date.UTC(2024, 4, 25, 4) },
+      { containers: [container.containerName], sweepIntervalMs: 0, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY, stop: stop.signal },
+    );
+    expect(summary.problems).toEqual([]);
+    expect(await callTimeIndexComplete(tables)).toBe(false);
+    // The first call row read was listed and saved; the next pass lists the others.
+    expect(await buildCallTimeIndex(tables)).toEqual({ state: 'complete', listed: calls - 1 });
   });
 
   it('reports an index that cannot be written as a problem of the run, and still reads the files', async () => {

@@ -30,6 +30,8 @@ export type CallTimeIndexBuild =
 export interface CallTimeIndexBuildOptions {
   /** Stop, its progress saved, at the first call row read once this time (epoch ms) has passed. */
   deadline?: number;
+  /** Stop, its progress saved, at the first call row read once aborted (`watch`'s Ctrl-C), as at the deadline. */
+  stop?: AbortSignal;
   now?: () => number;
   /** Call rows between two progress saves. */
   saveEvery?: number;
@@ -79,7 +81,7 @@ export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIn
     }
     after = row.partitionKey;
     // Checked at every row: in Azure a page of a scan can take seconds and hold few call rows.
-    const late = options.deadline !== undefined && now() >= options.deadline;
+    const late = (options.deadline !== undefined && now() >= options.deadline) || options.stop?.aborted === true;
     if (++sinceSave < saveEvery && !late) continue;
     // Every call up to `after` listed, then saved: a pass resuming from it misses none.
     await flushAll();

@@ -23,7 +23,8 @@ export interface TailSweepOptions {
   forceSweep?: boolean;
   /**
    * A stop asked for (`watch`'s first Ctrl-C): as at the deadline, files not started yet are left
-   * for the next run; and the listing and the containers' sweep-state reads stop too, so a pass
+   * for the next run; the one-time listing of stored calls in the time index stops at its next saved
+   * progress; and the listing and the containers' sweep-state reads stop too, so a pass
    * whose storage does not answer ends after the requests in flight instead of after every one.
    */
   stop?: AbortSignal;
@@ -111,7 +112,11 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   if (deps.views.includes(callsView) && now() < options.deadline && !stopping()) {
     try {
       // Once after an upgrade, calls stored before the time index existed are listed, a quarter of each run at most.
-      const build = await buildCallTimeIndex(deps.tables, { deadline: now() + (options.deadline - now()) / 4, now });
+      const build = await buildCallTimeIndex(deps.tables, {
+        deadline: now() + (options.deadline - now()) / 4,
+        now,
+        ...(options.stop ? { stop: options.stop } : {}),
+      });
       if (build.listed > 0 || build.state === 'partial') deps.logger.info('listed stored calls in the time index', { ...build });
     } catch (error) {
       note('index', error);
