@@ -60,20 +60,33 @@ const OUTSIDE_PER_INSIDE = 5;
  */
 export async function listedCallPartitions(tables: TableStore, from: string | undefined, to: string | undefined): Promise<string[] | null> {
   const listed = new Set<string>();
-  for (const slice of indexSlices(from, to)) {
-    // A call whose first time moved to an earlier hour is listed under both.
-    for await (const row of tables.query(CALL_TIMES_TABLE, sliceFilter(slice), ['PartitionKey', 'RowKey', 'call'])) {
-      listed.add(parseStoredRow(callTimeEntrySchema, CALL_TIMES_TABLE, row).call);
-    }
-  }
-  const enough = Math.ceil(listed.size * OUTSIDE_PER_INSIDE) + 1;
+  const outsideRows = indexRows(tables, slicesOutside(from, to), ['PartitionKey', 'RowKey']);
   let outside = 0;
-  for (const slice of slicesOutside(from, to)) {
-    for await (const _row of tables.query(CALL_TIMES_TABLE, sliceFilter(slice), ['PartitionKey', 'RowKey'])) {
-      if (++outside >= enough) return [...listed];
+  let outsideDone = false;
+  // The days outside are read as far as the calls inside so far need them, no further: a range
+  // holding most calls ends its reading of the index once the days outside have run out.
+  const outweighed = async (): Promise<boolean> => {
+    const enough = Math.ceil(listed.size * OUTSIDE_PER_INSIDE) + 1;
+    while (!outsideDone && outside < enough) {
+      if ((await outsideRows.next()).done === true) outsideDone = true;
+      else outside++;
     }
+    return outside >= enough;
+  };
+  try {
+    // A call whose first time moved to an earlier hour is listed under both.
+    for await (const row of indexRows(tables, indexSlices(from, to), ['PartitionKey', 'RowKey', 'call'])) {
+      listed.add(parseStoredRow(callTimeEntrySchema, CALL_TIMES_TABLE, row).call);
+      if (!(await outweighed())) return null;
+    }
+    return (await outweighed()) ? [...listed] : null;
+  } finally {
+    await outsideRows.return(undefined);
   }
-  return null;
+}
+
+async function* indexRows(tables: TableStore, slices: readonly IndexSlice[], select: string[]): AsyncGenerator<StoredRow> {
+  for (const slice of slices) yield* tables.query(CALL_TIMES_TABLE, sliceFilter(slice), select);
 }
 
 /** A slice of the index as a range query: within one day's partition, or over whole days (never its own `~` partition). */
