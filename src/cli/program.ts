@@ -172,6 +172,16 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
 
   storageOptions(
     program
+      .command('reindex-calls')
+      .description(
+        'list every stored call in the time index of calls again, after an older version wrote to the same tables (queries of a time range read the whole Calls table until it ends)',
+      ),
+  ).action(async (flags) => {
+    await withStorage(flags, async (early) => (await import('./commands/reindexCalls.js')).reindexCallsCommand(early, out));
+  });
+
+  storageOptions(
+    program
       .command('serve')
       .description('serve the dashboard at / and the HTTP API (/api/query/{view}, /api/health) on this machine, until Ctrl-C')
       .option('--port <n>', 'TCP port (0: any free port)', port, 7071)

@@ -51,6 +51,11 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['health', '--format', 'csv'],
     ['health', '--connection-string', 'garbage'],
   ],
+  'reindex-calls': [
+    ['reindex-calls', '--connection-string', 'garbage'],
+    ['reindex-calls', '--table-prefix', '1bad'],
+    ['reindex-calls', 'extra'],
+  ],
   generate: [
     ['generate', '--hours', '0'],
     ['generate', '--force'],

@@ -45,6 +45,17 @@ export async function callTimeIndexComplete(tables: TableStore): Promise<boolean
   return (await tables.getRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY)) !== undefined;
 }
 
+/**
+ * Forgets that the index is complete, and where a pass got to, so that the next pass lists every
+ * stored call again: for calls an older version wrote after the index was complete, which it did not
+ * list. Queries scan the Calls table until the pass ends; what is listed already stays (upserts).
+ */
+export async function restartCallTimeIndex(tables: TableStore): Promise<void> {
+  await tables.deleteRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY);
+  await tables.deleteRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_PROGRESS_ROW_KEY);
+  completeIn.delete(tables);
+}
+
 /** Lists every stored call not listed yet, from where the last pass stopped. */
 export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIndexBuildOptions = {}): Promise<CallTimeIndexBuild> {
   if (completeIn.has(tables)) return { state: 'complete', listed: 0 };

@@ -1,0 +1,49 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
+import { callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
+import { cli } from '../support/cli.js';
+import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-reindex-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('acs-logs reindex-calls', () => {
+  it('lists again the calls an older version wrote after the index was complete, which ranged queries left out', async () => {
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const logs = path.join(work, 'logs');
+    expect((await cli(['generate', '--out', logs, '--hours', '48', '--calls-per-hour', '10', '--rooms-per-hour', '1', '--seed', '7'])).code).toBe(0);
+    expect((await cli(['process', logs, '--quiet', ...storage])).code).toBe(0);
+    // Two hours of the second day: the first day lists more than five times their calls, so the index answers.
+    const range = ['--from', '2024-05-26T03:00Z', '--to', '2024-05-26T05:00Z'];
+    const ids = async (): Promise<string[]> => {
+      const run = await cli(['query', 'calls', ...range, '--format', 'json', ...storage]);
+      expect(run.code, run.stderr).toBe(0);
+      return (JSON.parse(run.stdout) as { correlationId: string }[]).map((call) => call.correlationId).sort();
+    };
+    const all = await ids();
+    expect(all.length).toBeGreaterThan(4);
+
+    // An older version wrote the second day's calls after the index was complete: they are listed nowhere.
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    expect(await callTimeIndexComplete(tables)).toBe(true);
+    for await (const row of tables.query(CALL_TIMES_TABLE, `PartitionKey eq '2024-05-26'`)) {
+      await tables.deleteRow(CALL_TIMES_TABLE, row.partitionKey, row.rowKey);
+    }
+    expect(await ids()).toEqual([]);
+
+    const reindexed = await cli(['reindex-calls', ...storage]);
+    expect(reindexed.code, reindexed.stderr).toBe(0);
+    expect(reindexed.stdout).toMatch(/^\d+ call\(s\) listed in the time index of calls; queries of a time range use it again\n$/);
+    expect(await ids()).toEqual(all);
+    expect(await callTimeIndexComplete(tables)).toBe(true);
+  });
+});
