@@ -102,8 +102,8 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
           .argParser(anyCaseChoice(['hour', 'day']))
           .default('day'),
       )
-      .option('--from <iso>', 'start (inclusive), ISO-8601 UTC')
-      .option('--to <iso>', 'end (exclusive), ISO-8601 UTC')
+      .option('--from <iso>', 'start (inclusive), ISO-8601: a date or date-time, UTC unless it gives an offset')
+      .option('--to <iso>', 'end (exclusive), ISO-8601 like --from')
       .option('--resource <id>', 'only this ACS resource: its full id, or the name tables show (any case)')
       .option('--correlation-id <id>', 'only this call (the calls view)')
       .addOption(

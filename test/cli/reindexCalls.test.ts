@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
-import { callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
+import { callTimeIndexComplete, restartCallTimeIndex } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { cli } from '../support/cli.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
 
@@ -45,5 +45,21 @@ describe('acs-logs reindex-calls', () => {
     expect(reindexed.stdout).toMatch(/^\d+ call\(s\) listed in the time index of calls; queries of a time range use it again\n$/);
     expect(await ids()).toEqual(all);
     expect(await callTimeIndexComplete(tables)).toBe(true);
+  });
+
+  it('process says so when it lists the calls stored before the index existed', async () => {
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const logs = path.join(work, 'small');
+    expect((await cli(['generate', '--out', logs, '--hours', '6', '--calls-per-hour', '3', '--rooms-per-hour', '1', '--seed', '8'])).code).toBe(0);
+    const first = await cli(['process', logs, '--quiet', ...storage]);
+    expect(first.code, first.stderr).toBe(0);
+    // A new store is complete before its first call: nothing to say.
+    expect(first.stderr).not.toContain('time index');
+    await restartCallTimeIndex(newTableStore(azuriteConnectionString(), prefix));
+    const again = await cli(['process', logs, '--quiet', ...storage]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/0 with new data: 0 records/);
+    expect(again.stderr).toMatch(/^note: [1-9]\d* call\(s\) stored before the time index of calls existed were listed in it \(once\)$/m);
   });
 });
