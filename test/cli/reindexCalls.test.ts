@@ -45,6 +45,8 @@ describe('acs-logs reindex-calls', () => {
     expect(reindexed.stdout).toMatch(/^\d+ call\(s\) listed in the time index of calls; queries of a time range use it again\n$/);
     expect(await ids()).toEqual(all);
     expect(await callTimeIndexComplete(tables)).toBe(true);
+    const health = await cli(['health', ...storage]);
+    expect(health.stdout).toMatch(/^time index of calls: complete since \d{4}-\d\d-\d\dT/m);
   });
 
   it('process says so when it lists the calls stored before the index existed', async () => {

@@ -6,6 +6,7 @@ import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/process
 import { processFile } from '../../src/lib/processing/processFile.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import { queryCalls, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
+import { readHealth } from '../../src/lib/querying/health.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
@@ -189,6 +190,18 @@ describe('the time index of calls', () => {
         .flat()
         .sort(),
     );
+  });
+
+  it('health says whether the index is complete, being listed, or not made yet', async () => {
+    const store = newTableStore();
+    expect((await readHealth(store, [])).callTimeIndex).toEqual({ state: 'waiting', completedAt: null });
+    await processRecords(store, callLogs(2));
+    await buildCallTimeIndex(store, { saveEvery: 1, deadline: 0 });
+    expect((await readHealth(store, [])).callTimeIndex).toEqual({ state: 'listing', completedAt: null });
+    await buildCallTimeIndex(store);
+    const health = await readHealth(store, []);
+    expect(health.callTimeIndex?.state).toBe('complete');
+    expect(Date.parse(health.callTimeIndex?.completedAt ?? '')).toBeGreaterThan(Date.now() - 60_000);
   });
 
   it('is complete at once on a store without calls, and a query of it creates no table', async () => {

@@ -1,5 +1,6 @@
 import { readHealth } from '../../lib/querying/health.js';
 import type { ContainerHealth, Health } from '../../lib/querying/queryRows.js';
+import type { CallTimeIndexHealth } from '../../lib/aggregating/calls/callTimeIndexHealth.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { fileName } from '../../lib/storage/fileName.js';
 import { displayWidth } from '../displayWidth.js';
@@ -103,6 +104,7 @@ function withoutUnusedLocal(health: Health): Health {
 function readable(health: Health, width: number): string {
   const lines = [`status: ${health.status}` + (health.status === 'degraded' ? ` (${reasons(health)})` : '') + ` at ${health.checkedAt}`, ''];
   lines.push(containersTable(health.containers, width).trimEnd());
+  if (health.callTimeIndex) lines.push('', callTimeIndexLine(health.callTimeIndex));
   if (health.stuck.length > 0) {
     lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
     for (const file of health.stuck) {
@@ -124,6 +126,17 @@ function readable(health: Health, width: number): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+function callTimeIndexLine(index: CallTimeIndexHealth): string {
+  switch (index.state) {
+    case 'complete':
+      return `time index of calls: complete since ${index.completedAt ?? 'an unknown time'}`;
+    case 'listing':
+      return 'time index of calls: listing the calls stored before it (queries of a time range read the whole Calls table until it ends)';
+    case 'waiting':
+      return 'time index of calls: not made yet; the next process, backfill or timer run makes it';
+  }
 }
 
 function reasons(health: Health): string {

@@ -15,9 +15,11 @@ import {
   INDEX_COMPLETE_ROW_KEY,
   INDEX_PROGRESS_ROW_KEY,
   INDEX_STATE_PARTITION,
+  indexCompleteSchema,
   indexProgressSchema,
 } from '../aggregating/calls/callTimeIndex.js';
 import { callFirstAtSchema, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
+import type { CallTimeIndexHealth } from '../aggregating/calls/callTimeIndexHealth.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { MAX_TRANSACTION_ROWS, odata, type RowWrite, type TableStore } from '../storage/TableStore.js';
 
@@ -39,6 +41,14 @@ export interface CallTimeIndexBuildOptions {
 
 /** Stores whose index this process saw complete: it stays complete, so they are not read again. */
 const completeIn = new WeakSet<TableStore>();
+
+/** Where the index stands, for health: complete (since when), being listed, or not made yet. */
+export async function callTimeIndexState(tables: TableStore): Promise<CallTimeIndexHealth> {
+  const complete = await tables.getRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY);
+  if (complete) return { state: 'complete', completedAt: parseStoredRow(indexCompleteSchema, CALL_TIMES_TABLE, complete).completedAt };
+  const progress = await tables.getRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_PROGRESS_ROW_KEY);
+  return { state: progress ? 'listing' : 'waiting', completedAt: null };
+}
 
 /** Whether the completion row exists: queries read the index only then. */
 export async function callTimeIndexComplete(tables: TableStore): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processing/checkpoints.js';
 import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
+import { callTimeIndexState } from '../processing/callTimeIndexBuild.js';
 import { isPending, quarantineWaitingSchema } from '../processing/quarantineRows.js';
 import { sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
@@ -87,7 +88,13 @@ export async function readHealth(tables: TableStore, containers: readonly string
     result.push(health);
   }
   const degraded = stuck.length > 0 || result.some((health) => health.quarantined > 0);
-  return { status: degraded ? 'degraded' : 'ok', checkedAt: new Date(now).toISOString(), containers: result, stuck };
+  return {
+    status: degraded ? 'degraded' : 'ok',
+    checkedAt: new Date(now).toISOString(),
+    containers: result,
+    stuck,
+    callTimeIndex: await callTimeIndexState(tables),
+  };
 }
 
 /**

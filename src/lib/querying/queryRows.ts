@@ -7,6 +7,7 @@
  * their table's schema where the query reads them (`SameShape`).
  */
 import type { Fate } from '../aggregating/usage/retirementFates.js';
+import type { CallTimeIndexHealth } from '../aggregating/calls/callTimeIndexHealth.js';
 
 /** `Declared`, which compiles only where it and `Derived` (e.g. a schema's output) are assignable to each other. */
 export type SameShape<Declared extends Derived, Derived extends Back, Back = Declared> = Declared;
@@ -261,6 +262,8 @@ export interface Health {
   checkedAt: string;
   containers: ContainerHealth[];
   stuck: StuckFile[];
+  /** Absent where health was not read from the tables (a report built by hand). */
+  callTimeIndex?: CallTimeIndexHealth;
   /** Present when the app's logs account refused or did not answer its check (the Functions app's health only). */
   logsAccount?: { error: string };
 }

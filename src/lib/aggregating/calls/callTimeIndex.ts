@@ -29,6 +29,8 @@ export const callTimeEntrySchema = z.object({ call: z.string() });
 
 export const indexProgressSchema = z.object({ after: z.string() });
 
+export const indexCompleteSchema = z.object({ completedAt: z.string() });
+
 /** Where a call whose first time is `firstAt` is listed: its day's partition, row `HH|<call partition>`; null without a first time (no range picks it). */
 export function callTimeEntry(firstAt: string | null, callPartition: string): { partitionKey: string; rowKey: string } | null {
   const place = placeOfIso(firstAt);
