@@ -1,8 +1,8 @@
 /**
  * The one-time pass that lists the calls stored before the time index existed
  * (aggregating/calls/callTimeIndex.ts). Runs write the index for every call they touch; this pass
- * lists the others, reading the call rows in key order, and saves how far it got after each thousand,
- * so that a timer run that reaches its deadline leaves the rest to the next run. When it reaches the
+ * lists the others, reading the call rows in key order, and saves how far it got after each thousand
+ * and when it stops, so that a timer run that reaches its deadline leaves the rest to the next run. When it reaches the
  * end it writes the completion row, from which on queries read the index instead of scanning.
  *
  * Two passes at once write the same upserts; a progress row they race on only ever names a call
@@ -26,7 +26,7 @@ import { MAX_TRANSACTION_ROWS, odata, type RowWrite, type TableStore } from '../
 export type CallTimeIndexBuild =
   /** `listed`: calls this pass listed (0 when the index was complete already). */
   | { state: 'complete'; listed: number }
-  /** The deadline came first: the next pass resumes after `after`. */
+  /** The deadline or a stop came first: the next pass resumes after `after`. */
   | { state: 'partial'; listed: number; after: string };
 
 export interface CallTimeIndexBuildOptions {
