@@ -2,11 +2,14 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
 import { handleQuery } from '../lib/http/handlers.js';
+import { DEFAULT_SNAPSHOT_BYTES, LOW_MEMORY_SNAPSHOT_BYTES, PagedSnapshots } from '../lib/http/pagedSnapshots.js';
 import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
 import { StorageOutage } from '../lib/http/storageOutage.js';
 
 /** One per worker: concurrent requests for the same view share its evaluation, and few run at once. */
 const evaluations = new SharedEvaluations();
+/** One per worker: the answers of views evaluated whole, kept for their next pages within the memory profile's budget. */
+const snapshots = new PagedSnapshots(() => (getRuntime().settings.memory === 'low' ? LOW_MEMORY_SNAPSHOT_BYTES : DEFAULT_SNAPSHOT_BYTES));
 /** One per worker: once storage is found unreachable, the requests of the next seconds are answered at once. */
 const outage = new StorageOutage();
 
@@ -16,7 +19,7 @@ export async function query(request: HttpRequest, context: InvocationContext): P
     request.params['view'],
     request.query,
     (name) => request.headers.get(name),
-    { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations, outage },
+    { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations, snapshots, outage },
     new URL(request.url).search,
   );
 }

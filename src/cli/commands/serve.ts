@@ -8,6 +8,7 @@ import { oneLine } from '../printable.js';
 import { containersFrom } from '../pipeline.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { PagedSnapshots } from '../../lib/http/pagedSnapshots.js';
 import { SharedEvaluations } from '../../lib/http/sharedEvaluations.js';
 import { StorageOutage } from '../../lib/http/storageOutage.js';
 import type { Health } from '../../lib/querying/queryRows.js';
@@ -42,7 +43,7 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const outage = new StorageOutage();
   const { server, stopAnswers } = createApiServer(
     {
-      query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations(), outage },
+      query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations(), snapshots: new PagedSnapshots(), outage },
       health: { open: () => ({ tables: storage.tables, containers }), logger, outage, evaluations: new SharedEvaluations<Health>(1) },
       page: () => dashboardPage(),
     },

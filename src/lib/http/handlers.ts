@@ -8,6 +8,7 @@ import { healthUnavailable, renderHealth } from './health.js';
 import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
 import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
+import type { PagedSnapshots } from './pagedSnapshots.js';
 import { renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
 import { OutageHeldError, outageOf, type HeldOutage, type StorageOutage } from './storageOutage.js';
@@ -18,14 +19,16 @@ export interface QueryDeps {
   logger: Logger;
   /** Whole-view evaluations shared by concurrent requests and bounded in number (one per server or worker); without it, each request evaluates its own. */
   evaluations?: SharedEvaluations;
+  /** Answers of views evaluated whole, kept for their next pages (one per server or worker); without it, every page evaluates its view. */
+  snapshots?: PagedSnapshots;
   /** What the server knows of storage's reachability (one per server or worker): an outage found a moment ago is answered at once. */
   outage?: StorageOutage;
 }
 
 /**
  * `GET /api/query/{view}`: validate, read the page (the only I/O), render it. A view that streams
- * for these filters is read only as far as the page needs; any other is evaluated and sliced (see
- * paging.ts). A failure to read storage is logged and answered with a short message, never the
+ * for these filters is read only as far as the page needs; any other is evaluated and sliced, its
+ * later pages cut from the same answer while the server keeps it (see paging.ts). A failure to read storage is logged and answered with a short message, never the
  * error itself: 503 when storage could not be reached or was overloaded (see StorageOutage), else 500.
  */
 export async function handleQuery(
@@ -58,10 +61,17 @@ export async function handleQuery(
         if (stop?.aborted !== true) outage?.failed(error);
         throw error;
       });
-    page =
-      groups !== undefined
-        ? await pageGroups(groups, request.page)
-        : pageRows(await (deps.evaluations?.evaluate(queryKey(request.view, request.filters), evaluate, signal) ?? evaluate(signal)), request.page);
+    if (groups !== undefined) page = await pageGroups(groups, request.page);
+    else {
+      const { snapshots } = deps;
+      const key = queryKey(request.view, request.filters);
+      const kept = request.page.snapshot === undefined ? undefined : snapshots?.get(request.page.snapshot, key);
+      const rows = kept ?? (await (deps.evaluations?.evaluate(key, evaluate, signal) ?? evaluate(signal)));
+      // Kept only when there is a next page to cut from it; a page of the kept answer names it again.
+      const more = request.page.offset + request.page.scope.pageSize < rows.length;
+      const snapshot = !more ? undefined : kept !== undefined ? request.page.snapshot : snapshots?.keep(key, rows);
+      page = pageRows(rows, request.page, snapshot);
+    }
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.
     if (error instanceof AbandonedError || signal?.aborted === true) return errorResult(503, 'client_gone', 'the request was closed before it was answered');

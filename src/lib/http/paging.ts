@@ -4,17 +4,20 @@ import type { ViewFilters } from '../querying/filters.js';
 import type { RowGroup } from '../querying/views.js';
 
 /**
- * Paging over a view's sorted rows, with no server-side cursor and nothing to expire. A view that
+ * Paging over a view's sorted rows, with no server-side cursor that must be there. A view that
  * streams (views.ts: the bucket views for one resource) is read from the group the token names
  * until the page is full and the next row is known, so a page costs the same wherever it is. Any
  * other view is evaluated whole and sliced (views are aggregate-sized: one row per bucket, room or
- * call, not per record). Pages are not a snapshot: rows processed between two requests can shift
- * the later pages (a row may then appear twice or be skipped), and a page past the end is empty.
+ * call, not per record); the server keeps that answer for a while (pagedSnapshots.ts) and names it
+ * in the token, so later pages are cut from it while it is kept. Otherwise pages are not a snapshot:
+ * rows processed between two requests can shift the later pages (a row may then appear twice or be
+ * skipped), and a page past the end is empty.
  *
- * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"d":<digest>}`:
- * the page starts `o` rows into group `g` of a streamed view, or `o` rows into the view (no `g`).
+ * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"s":<snapshot>,"d":<digest>}`:
+ * the page starts `o` rows into group `g` of a streamed view, or `o` rows into the view (no `g`), the
+ * answer kept as `s` when this server still has it.
  * The digest (SHA-256, 128 bits, base64url) covers the view, the normalized filters, the page size
- * and the position itself. A token presented with other filters, another view or another page
+ * and the position itself (with the snapshot's name). A token presented with other filters, another view or another page
  * size, or edited by hand, does not match and is refused. The digest is not a secret: anyone may
  * page anywhere, so it guards against mistakes, not attackers, and needs no key.
  */
@@ -39,6 +42,8 @@ export interface Page {
   offset: number;
   /** The group of a streamed view the page starts in. */
   group?: string;
+  /** The kept answer of a view evaluated whole that the page is cut from, when this server still has it (pagedSnapshots.ts). */
+  snapshot?: string;
 }
 
 export interface PageOf<T> {
@@ -54,6 +59,10 @@ const tokenSchema = z
     g: z
       .string()
       .regex(/^[\w.:-]{1,64}$/)
+      .optional(),
+    s: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{22}$/)
       .optional(),
     d: z.string().regex(/^[A-Za-z0-9_-]{22}$/),
   })
@@ -79,8 +88,9 @@ function scopeKey(scope: PageScope): string {
   ]);
 }
 
-function digest(scope: PageScope, offset: number, group: string | undefined): string {
-  const position = group === undefined ? `${offset}` : `${offset}@${group}`;
+function digest(scope: PageScope, offset: number, group: string | undefined, snapshot?: string): string {
+  // Tokens without a snapshot keep the digest they had before snapshots were kept.
+  const position = (group === undefined ? `${offset}` : `${offset}@${group}`) + (snapshot === undefined ? '' : `~${snapshot}`);
   return createHash('sha256')
     .update(`${scopeKey(scope)}#${position}`)
     .digest()
@@ -88,15 +98,18 @@ function digest(scope: PageScope, offset: number, group: string | undefined): st
     .toString('base64url');
 }
 
-export function encodeContinuationToken(scope: PageScope, offset: number, group?: string): string {
-  const token =
-    group === undefined
-      ? { v: TOKEN_VERSION, o: offset, d: digest(scope, offset, group) }
-      : { v: TOKEN_VERSION, o: offset, g: group, d: digest(scope, offset, group) };
+export function encodeContinuationToken(scope: PageScope, offset: number, group?: string, snapshot?: string): string {
+  const token = {
+    v: TOKEN_VERSION,
+    o: offset,
+    ...(group === undefined ? {} : { g: group }),
+    ...(snapshot === undefined ? {} : { s: snapshot }),
+    d: digest(scope, offset, group, snapshot),
+  };
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-export type TokenResult = { success: true; offset: number; group?: string } | { success: false; message: string };
+export type TokenResult = { success: true; offset: number; group?: string; snapshot?: string } | { success: false; message: string };
 
 /** The offset a token points at, when the token was issued for exactly this scope. */
 export function decodeContinuationToken(token: string, scope: PageScope): TokenResult {
@@ -110,19 +123,22 @@ export function decodeContinuationToken(token: string, scope: PageScope): TokenR
   }
   const parsed = tokenSchema.safeParse(decoded);
   if (!parsed.success) return invalid('not a token this API issued');
-  const { o: offset, g: group, d } = parsed.data;
-  if (d !== digest(scope, offset, group)) {
+  const { o: offset, g: group, s: snapshot, d } = parsed.data;
+  if (d !== digest(scope, offset, group, snapshot)) {
     return invalid('it was issued for another view, other filters or another pageSize; repeat the parameters of the first request');
   }
-  return group === undefined ? { success: true, offset } : { success: true, offset, group };
+  return { success: true, offset, ...(group === undefined ? {} : { group }), ...(snapshot === undefined ? {} : { snapshot }) };
 }
 
-/** One page of `rows` (already sorted by the view), and the token of the next page when there is one. */
-export function pageRows<T>(rows: readonly T[], page: Page): PageOf<T> {
+/**
+ * One page of `rows` (already sorted by the view), and the token of the next page when there is one;
+ * `snapshot` names where the rows are kept for the next pages (pagedSnapshots.ts), if they are.
+ */
+export function pageRows<T>(rows: readonly T[], page: Page, snapshot?: string): PageOf<T> {
   const end = page.offset + page.scope.pageSize;
   return {
     rows: rows.slice(page.offset, end),
-    next: end < rows.length ? encodeContinuationToken(page.scope, end) : null,
+    next: end < rows.length ? encodeContinuationToken(page.scope, end, undefined, snapshot) : null,
   };
 }
 

@@ -98,7 +98,8 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
   if (token) {
     const decoded = decodeContinuationToken(token, scope);
     if (!decoded.success) return { success: false, response: badRequest([{ parameter: 'continuationToken', message: decoded.message }]) };
-    page = decoded.group === undefined ? { scope, offset: decoded.offset } : { scope, offset: decoded.offset, group: decoded.group };
+    const { offset, group, snapshot } = decoded;
+    page = { scope, offset, ...(group === undefined ? {} : { group }), ...(snapshot === undefined ? {} : { snapshot }) };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
   return { success: true, request: { view, definition, filters, format, page, granularityGiven: params.has('granularity') } };

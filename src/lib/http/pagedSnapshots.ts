@@ -1,0 +1,124 @@
+import { randomBytes } from 'node:crypto';
+
+/** What a server keeps of views evaluated whole for their later pages, unless told otherwise. */
+export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
+/** The same under the low memory profile (a 512 MB instance). */
+export const LOW_MEMORY_SNAPSHOT_BYTES = 16 * 1024 * 1024;
+/** A snapshot no page has been asked of for this long is dropped. */
+export const DEFAULT_SNAPSHOT_IDLE_MS = 2 * 60_000;
+/** Rows sampled to estimate a snapshot's size. */
+const SAMPLED_ROWS = 32;
+
+interface Snapshot {
+  /** The query the rows answer (paging.ts queryKey): a token is honoured only for it. */
+  query: string;
+  rows: readonly object[];
+  bytes: number;
+  lastUsed: number;
+}
+
+/**
+ * The rows of views evaluated whole (paging.ts), kept for their next pages: a client paging through
+ * 15,000 calls 5,000 at a time costs one evaluation, not three, and its pages are cut from one
+ * answer, so no row shifts between them. A first page always evaluates afresh; a snapshot lives
+ * while pages are asked of it (dropped after `idleMs` without one) and within `budgetBytes` in all,
+ * the least recently used going first. One per server or Functions worker: a page asked of another
+ * worker, or after its snapshot went, evaluates the view again, as every page did before.
+ */
+export class PagedSnapshots {
+  private readonly snapshots = new Map<string, Snapshot>();
+  /** The id kept for an evaluation's rows: requests that shared the evaluation share its snapshot. */
+  private readonly ids = new WeakMap<readonly object[], string>();
+  private bytes = 0;
+
+  /**
+   * `budget` may be read when the first answer is kept (a Functions worker learns its memory profile
+   * with its settings, at its first request).
+   */
+  constructor(
+    private readonly budget: number | (() => number) = DEFAULT_SNAPSHOT_BYTES,
+    readonly idleMs = DEFAULT_SNAPSHOT_IDLE_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    if (!(idleMs >= 0)) throw new RangeError(`idle time must be ≥ 0, got ${idleMs}`);
+  }
+
+  get budgetBytes(): number {
+    const bytes = typeof this.budget === 'number' ? this.budget : this.budget();
+    if (!(bytes >= 0)) throw new RangeError(`the budget of kept answers must be ≥ 0 bytes, got ${bytes}`);
+    return bytes;
+  }
+
+  /** Bytes the kept snapshots are estimated to take (for tests and logs). */
+  get keptBytes(): number {
+    return this.bytes;
+  }
+
+  /** Snapshots kept now. */
+  get size(): number {
+    return this.snapshots.size;
+  }
+
+  /** Keeps `rows`, the answer to `query`, for their next pages and says under which id; undefined when they do not fit the budget. */
+  keep(query: string, rows: readonly object[]): string | undefined {
+    this.dropIdle();
+    const known = this.ids.get(rows);
+    if (known !== undefined && this.get(known, query) !== undefined) return known;
+    const bytes = estimatedBytes(rows);
+    const budget = this.budgetBytes;
+    if (bytes > budget) return undefined;
+    // Least recently used first: a Map iterates in insertion order, and get() re-inserts.
+    for (const [id, snapshot] of this.snapshots) {
+      if (this.bytes + bytes <= budget) break;
+      this.drop(id, snapshot);
+    }
+    const id = randomBytes(16).toString('base64url');
+    this.snapshots.set(id, { query, rows, bytes, lastUsed: this.now() });
+    this.ids.set(rows, id);
+    this.bytes += bytes;
+    return id;
+  }
+
+  /** The rows kept under `id` for `query`, if they still are; asking keeps them another `idleMs`. */
+  get(id: string, query: string): readonly object[] | undefined {
+    this.dropIdle();
+    const snapshot = this.snapshots.get(id);
+    // A token made by hand may name the answer to another query: that is not this one's.
+    if (snapshot === undefined || snapshot.query !== query) return undefined;
+    snapshot.lastUsed = this.now();
+    this.snapshots.delete(id);
+    this.snapshots.set(id, snapshot);
+    return snapshot.rows;
+  }
+
+  private dropIdle(): void {
+    const before = this.now() - this.idleMs;
+    for (const [id, snapshot] of this.snapshots) {
+      // In order of last use: the first one used since is the end of the idle ones.
+      if (snapshot.lastUsed > before) return;
+      this.drop(id, snapshot);
+    }
+  }
+
+  private drop(id: string, snapshot: Snapshot): void {
+    this.snapshots.delete(id);
+    this.bytes -= snapshot.bytes;
+  }
+}
+
+/**
+ * About what the rows take on the heap: twice the length of their JSON, from a sample spread over
+ * them (rows of one view are alike; a call row with many recordings is larger, and the sample
+ * spreads over the whole answer).
+ */
+export function estimatedBytes(rows: readonly object[]): number {
+  if (rows.length === 0) return 0;
+  const step = Math.max(1, Math.floor(rows.length / SAMPLED_ROWS));
+  let sampled = 0;
+  let chars = 0;
+  for (let i = 0; i < rows.length; i += step) {
+    chars += JSON.stringify(rows[i]).length;
+    sampled++;
+  }
+  return Math.ceil((2 * chars * rows.length) / sampled);
+}
