@@ -29,6 +29,8 @@ describe('parseIsoTime: the time filters of query, the HTTP API and the dashboar
   });
 
   it.each([
+    ['', 'must not be empty'],
+    [' \t ', 'must not be empty'],
     ['yesterday', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],
     ['2024-05-25T09', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],
     ['1716627600000', 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)'],

@@ -5,6 +5,7 @@ const INVALID_DATE_MESSAGE = 'is not a valid date: no such day, hour or minute (
 const INVALID_SECOND_MESSAGE = 'is not a valid date: no such second (seconds run to 59; a leap second is written as 59)';
 const INVALID_ZONE_MESSAGE = 'is not a valid date: no such zone offset (offsets run from -23:59 to +23:59, minutes to 59)';
 const MIDNIGHT_MESSAGE = "is not a valid date: 24:00 is written as the next day's 00:00";
+const EMPTY_MESSAGE = 'must not be empty';
 
 /**
  * A date or date-time in `toISOString()` form, or why it is not one. It reads every spelling a log
@@ -14,6 +15,8 @@ const MIDNIGHT_MESSAGE = "is not a valid date: 24:00 is written as the next day'
  */
 export function parseIsoTime(text: string): { ok: true; iso: string } | { ok: false; message: string } {
   const value = text.trim();
+  // An unset shell variable or a cleared box: said as such, not as a misspelled time.
+  if (value === '') return { ok: false, message: EMPTY_MESSAGE };
   const time = parseLogTime(value);
   if (time === null) {
     if (!isIsoTimeShape(value)) return { ok: false, message: ISO_SHAPE_MESSAGE };
