@@ -1,3 +1,5 @@
+import { restoreOffsetPlus } from '../lib/querying/queryTimeText.js';
+
 /** What the page shows, as its URL's query string: a link or a reload shows the same. Pure. */
 export interface DashboardState {
   from: string;
@@ -22,7 +24,15 @@ export function readState(search: string): DashboardState {
   const granularity = text('granularity').toLowerCase() || 'hour';
   // A CorrelationId is kept as given: one logged with spaces around it is opened as it is.
   const call = params.get('call') ?? '';
-  return { from: text('from'), to: text('to'), granularity, resource: text('resource'), search: text('search'), call: call.trim() === '' ? '' : call };
+  // A link written by hand with `+02:00` reads as the API reads it, and shows so in its box.
+  return {
+    from: restoreOffsetPlus(text('from')),
+    to: restoreOffsetPlus(text('to')),
+    granularity,
+    resource: text('resource'),
+    search: text('search'),
+    call: call.trim() === '' ? '' : call,
+  };
 }
 
 /** The query string for a state, keeping parameters the page does not own (the function key) and leaving defaults out. */

@@ -191,6 +191,15 @@ describe('dashboard state in the URL', () => {
     expect(readState('?call=%20%20').call).toBe('');
   });
 
+  it('reads a raw + before a zone offset in a link as the API does, not as the space a query string makes of it', () => {
+    expect(readState('?from=2024-05-25T03:30+02:00&to=2024-05-25 05:00:00.5+0200')).toMatchObject({
+      from: '2024-05-25T03:30+02:00',
+      to: '2024-05-25 05:00:00.5+0200',
+    });
+    // A space anywhere else is kept, for the API to refuse.
+    expect(readState('?from=2024-05-25+02:00').from).toBe('2024-05-25 02:00');
+  });
+
   it('passes the filters to the API as its parameters, and nothing else', () => {
     const params = apiFilters({ ...DEFAULT_STATE, granularity: 'day', to: '2024-05-26', resource: 'r', search: 's', call: 'c' });
     expect(Object.fromEntries(params)).toEqual({ granularity: 'day', to: '2024-05-26', resource: 'r' });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseViewFilters } from '../querying/filterInput.js';
+import { restoreOffsetPlus } from '../querying/queryTimeText.js';
 import type { ViewFilters } from '../querying/filters.js';
 import { VIEW_NAMES, VIEWS, type ViewDefinition } from '../querying/views.js';
 import { decodeContinuationToken, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, MIN_PAGE_SIZE, type Page } from './paging.js';
@@ -67,8 +68,8 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
     view,
     {
       granularity: value('granularity'),
-      from: restorePlus(value('from')),
-      to: restorePlus(value('to')),
+      from: fromQuery(value('from')),
+      to: fromQuery(value('to')),
       resource: value('resource'),
       correlationId: value('correlationId'),
     },
@@ -103,6 +104,11 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
   return { success: true, request: { view, definition, filters, format, page, granularityGiven: params.has('granularity') } };
+}
+
+/** A time parameter, its offset's `+` restored when it arrived as a space. */
+function fromQuery(value: string | undefined): string | undefined {
+  return value === undefined ? undefined : restoreOffsetPlus(value);
 }
 
 export function unknownView(view: string): HttpResult {
@@ -161,14 +167,6 @@ function parameterProblems(params: URLSearchParams): ErrorDetail[] {
   }
   if (unreported > 0) problems.push({ parameter: '', message: `and ${unreported} more unknown or repeated parameter(s)` });
   return problems;
-}
-
-/**
- * In a query string `+` means a space, so `from=2024-05-25T04:00+02:00` typed unencoded arrives as
- * `...04:00 02:00`. A space right after a time and before a zone offset can mean nothing else.
- */
-function restorePlus(value: string | undefined): string | undefined {
-  return value?.replace(/^(\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?\s*)$/i, '$1+$2');
 }
 
 /**
