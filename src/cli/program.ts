@@ -102,7 +102,10 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
           .argParser(anyCaseChoice(['hour', 'day']))
           .default('day'),
       )
-      .option('--from <iso>', 'start (inclusive), ISO-8601: a date or date-time, UTC unless it gives an offset')
+      .option(
+        '--from <iso>',
+        'start (inclusive), ISO-8601: a date or date-time, extended or basic (2024-05-25, 2024-05-25T04:30Z, 20240525T0430Z, 2024-05-25T04+02), UTC unless it gives an offset; not a year or month alone',
+      )
       .option('--to <iso>', 'end (exclusive), ISO-8601 like --from')
       .option('--resource <id>', 'only this ACS resource: its full id, or the name tables show (any case)')
       .option('--correlation-id <id>', 'only this call (the calls view)')

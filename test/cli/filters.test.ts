@@ -97,6 +97,22 @@ describe('filters forgive', () => {
     expect([far.code, far.stderr.includes('Did you mean')]).toEqual([2, false]);
   });
 
+  it('--from/--to in ISO 8601 basic form or of the hour alone select what the extended form selects, offsets included', async () => {
+    const extended = await json('rooms-operations', '--granularity', 'hour', '--from', '2024-05-25T01:00Z', '--to', '2024-05-25T02:00Z');
+    expect(extended.length).toBeGreaterThan(0);
+    expect(extended.length).toBeLessThan((await json('rooms-operations', '--granularity', 'hour')).length);
+    const ranges: [string, string][] = [
+      ['20240525T0100Z', '20240525T020000Z'],
+      ['2024-05-25T01Z', '2024-05-25T02'],
+      ['20240525T03+02', '20240525T0400+0200'],
+      ['20240524T2100-0400', '2024-05-25T04+02:00'],
+    ];
+    for (const [from, to] of ranges) {
+      expect(await json('rooms-operations', '--granularity', 'hour', '--from', from, '--to', to), `${from} ${to}`).toEqual(extended);
+    }
+    expect(await json('rooms', '--from', '20240525')).toEqual(await json('rooms', '--from', '2024-05-25'));
+  });
+
   it('a filter given twice is a usage error naming it (only the last would count); other options keep the last value', async () => {
     for (const args of [
       ['query', 'usage', '--resource', 'a', '--resource', 'b'],

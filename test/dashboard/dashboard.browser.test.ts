@@ -481,7 +481,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
-  it('a link written by hand with a raw + before its zone offset shows the offset in its box, as the API reads it', async () => {
+  it('a link written by hand with a raw + before its zone offset shows the offset in its box, as the API reads it, in basic form too', async () => {
     // `+` in a query string is a space: the link below says 03:30+02:00 (01:30Z) and 05:00+0200 (03:00Z).
     const { page, problems } = await openPage('?from=2024-05-25T03:30+02:00&to=2024-05-25T05:00:00+0200');
     expect(await page.inputValue('#from')).toBe('2024-05-25T03:30+02:00');
@@ -494,9 +494,16 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await ready(page);
     const reopened = await openPage(new URL(page.url()).search);
     expect(await reopened.page.inputValue('#from')).toBe('2024-05-25T03:30+02:00');
-    expect([...problems, ...reopened.problems]).toEqual([]);
+    // The same times in ISO 8601's basic form and of the hour alone, as the CLI and the API take them.
+    const basic = await openPage('?from=20240525T0330+0200&to=2024-05-25T05+02');
+    expect(await basic.page.inputValue('#from')).toBe('20240525T0330+0200');
+    expect(await basic.page.inputValue('#to')).toBe('2024-05-25T05+02');
+    expect((await basic.page.$$eval('#query-notes span', (spans) => spans.map((span) => span.textContent)))[0]).toBe(notes[0]);
+    await expectChartsMatchApi(basic.page, { from: '2024-05-25T01:30Z', to: '2024-05-25T03:00Z' });
+    expect([...problems, ...reopened.problems, ...basic.problems]).toEqual([]);
     await page.close();
     await reopened.page.close();
+    await basic.page.close();
   });
 
   it('shows the API\'s error for a bad filter, and an empty range as "no data in this range"', async () => {

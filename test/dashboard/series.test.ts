@@ -196,6 +196,8 @@ describe('dashboard state in the URL', () => {
       from: '2024-05-25T03:30+02:00',
       to: '2024-05-25 05:00:00.5+0200',
     });
+    expect(readState('?from=20240525T0330+0200&to=2024-05-25T05+02').from).toBe('20240525T0330+0200');
+    expect(readState('?to=2024-05-25T05+02').to).toBe('2024-05-25T05+02');
     // A space anywhere else is kept, for the API to refuse.
     expect(readState('?from=2024-05-25+02:00').from).toBe('2024-05-25 02:00');
   });

@@ -26,4 +26,30 @@ describe('the time parameters of GET /api/query/{view}', () => {
     expect(result.status).toBe(400);
     expect(errorOf(result).details).toEqual([{ parameter, message }]);
   });
+
+  it.each([
+    // A raw + before the offset arrives as a space, and is read as the + it was.
+    '/api/query/rooms?from=20240525T0330+0200&to=2024-05-25T02Z',
+    '/api/query/rooms?from=20240525T0330%2B0200&to=20240525T02',
+    '/api/query/rooms?from=2024-05-25T03+02&to=2024-05-25T04+02:00',
+  ])('%s reads ISO 8601 basic form and a time of the hour alone, with its offset', async (url) => {
+    expect((await get(url)).status).toBe(200);
+    // The same from is after 01:00Z: the offset was read, and its + with it.
+    const after = await get(url.replace(/to=[^&]*/, 'to=2024-05-25T01:00Z'));
+    expect(errorOf(after).details).toEqual([{ parameter: 'from', message: 'from must be before to' }]);
+  });
+
+  it.each([
+    ['/api/query/rooms?from=2024', 'from', 'from is a year alone, which could mean its start or all of it: write the time meant, e.g. 2024-01-01'],
+    [
+      '/api/query/rooms?to=202405',
+      'to',
+      'to is six digits, which reads as YYYYMM or YYMMDD: write the whole date with a four-digit year, e.g. 2024-05-01 or 20240501',
+    ],
+    ['/api/query/rooms?from=2024-W21-7', 'from', 'from is a week date: write it as a calendar date, 2024-05-26'],
+  ])('%s is a 400 naming the date to write', async (url, parameter, message) => {
+    const result = await get(url);
+    expect(result.status).toBe(400);
+    expect(errorOf(result).details).toEqual([{ parameter, message }]);
+  });
 });

@@ -10,22 +10,97 @@ const EMPTY_MESSAGE = 'must not be empty';
 /**
  * A date or date-time in `toISOString()` form, or why it is not one. It reads every spelling a log
  * record's time may have (parseLogTime: ISO-8601 with a space or `T`, any zone or none, which is
- * UTC; and Log Analytics' `5/25/2024, 9:00 AM`), so a time copied from a log is taken as it is.
+ * UTC; and Log Analytics' `5/25/2024, 9:00 AM`), so a time copied from a log is taken as it is; and
+ * ISO 8601's basic form (`20240525T0400Z`, or a basic part beside an extended one) and a time of the
+ * hour alone (`2024-05-25T04Z`), which logs do not write but ISO 8601 defines. A year, month, week or
+ * ordinal day alone is refused, naming the date to write.
  * Plain, so that the CLI's flag parsers need no schema library.
  */
 export function parseIsoTime(text: string): { ok: true; iso: string } | { ok: false; message: string } {
   const value = text.trim();
   // An unset shell variable or a cleared box: said as such, not as a misspelled time.
   if (value === '') return { ok: false, message: EMPTY_MESSAGE };
-  const time = parseLogTime(value);
+  const refused = refusedForm(value);
+  if (refused !== undefined) return { ok: false, message: refused };
+  const extended = extendedForm(value);
+  const time = parseLogTime(extended);
   if (time === null) {
-    if (!isIsoTimeShape(value)) return { ok: false, message: ISO_SHAPE_MESSAGE };
-    return { ok: false, message: invalidPart(value) };
+    if (!isIsoTimeShape(extended)) return { ok: false, message: ISO_SHAPE_MESSAGE };
+    return { ok: false, message: invalidPart(extended) };
   }
   // Past the four-digit years (9999-12-31T23:00-05:00 is in 10000) toISOString writes `+010000-...`, which sorts before 2024 as text.
   if (time < FIRST_TIME || time > LAST_TIME) return { ok: false, message: OUT_OF_YEARS_MESSAGE };
   return { ok: true, iso: new Date(time).toISOString() };
 }
+
+// 20240525T0400+0200, 2024-05-25T04Z, 20240525T04:00Z: a date and a time each in ISO 8601's basic or
+// extended form, the time of the hour alone or more; a basic date takes `T` only, as ISO 8601 writes it.
+const COMPACT = new RegExp(
+  String.raw`^(\d{4}-\d{2}-\d{2}|\d{8})(?:([Tt ])(\d{2}(?::\d{2}(?::\d{2}(?:[.,]\d+)?)?)?|\d{4}(?:\d{2}(?:[.,]\d+)?)?)(\s*(?:[Zz]|[+-]\d{2}(?::?\d{2})?))?)?$`,
+);
+
+/** The same time in the extended form parseLogTime reads (`2024-05-25T04:00Z`); any other text as it is. */
+function extendedForm(value: string): string {
+  const m = COMPACT.exec(value);
+  if (!m) return value;
+  const [, dateText = '', separator, timeText, zone = ''] = m;
+  const digits = dateText.replace(/-/g, '');
+  if (separator === ' ' && !dateText.includes('-')) return value;
+  const date = `${digits.slice(0, 4)}-${digits.slice(4, 6)}-${digits.slice(6, 8)}`;
+  if (timeText === undefined) return date;
+  const time = timeText.replace(/:/g, '');
+  const seconds = time.length > 4 ? `:${time.slice(4)}` : '';
+  return `${date}${separator}${time.slice(0, 2)}:${time.slice(2, 4) || '00'}${seconds}${zone}`;
+}
+
+/**
+ * Why an ISO 8601 form that names no one instant is refused, with the date to write instead; undefined
+ * for any other text. A year or month alone could mean its start or all of it (and `--to 2024-05`,
+ * exclusive, either May's start or its end); six digits read as YYYYMM or as YYMMDD; week and ordinal
+ * dates are rarely meant, and easy to misread.
+ */
+function refusedForm(value: string): string | undefined {
+  let m = /^(\d{4})$/.exec(value);
+  if (m) return `is a year alone, which could mean its start or all of it: write the time meant, e.g. ${m[1]}-01-01`;
+  m = /^(\d{4})-(\d{2})$/.exec(value);
+  if (m) return `is a month alone, which could mean its start or all of it: write the time meant, e.g. ${m[1]}-${m[2]}-01`;
+  if (/^\d{6}$/.test(value)) return 'is six digits, which reads as YYYYMM or YYMMDD: write the whole date with a four-digit year, e.g. 2024-05-01 or 20240501';
+  m = /^(\d{4})-?W(\d{2})(?:-?([1-7]))?$/i.exec(value);
+  if (m) return `is a week date: write it as a calendar date${calendarDate(weekDay(Number(m[1]), Number(m[2]), Number(m[3] ?? 1)))}`;
+  m = /^(\d{4})-?(\d{3})$/.exec(value);
+  if (m) return `is an ordinal date (a day of the year): write it as a calendar date${calendarDate(ordinalDay(Number(m[1]), Number(m[2])))}`;
+  return undefined;
+}
+
+/** `, 2024-05-26` for a day that exists (epoch milliseconds), else the form to write. */
+function calendarDate(day: number | undefined): string {
+  return day === undefined ? ' (YYYY-MM-DD)' : `, ${new Date(day).toISOString().slice(0, 10)}`;
+}
+
+/** The day of `ordinal` in `year` (1 is 1 January), when the year has it. */
+function ordinalDay(year: number, ordinal: number): number | undefined {
+  const day = startOf(year, 0, 1) + (ordinal - 1) * MS_PER_DAY;
+  return ordinal >= 1 && new Date(day).getUTCFullYear() === year ? day : undefined;
+}
+
+/** Day `weekday` (1 is Monday) of ISO week `week` of `year`, when the year has it: week 1 is the one with 4 January. */
+function weekDay(year: number, week: number, weekday: number): number | undefined {
+  const fourth = startOf(year, 0, 4);
+  const monday = fourth - ((new Date(fourth).getUTCDay() + 6) % 7) * MS_PER_DAY;
+  // A year whose 1 January or 31 December is a Thursday has 53 weeks.
+  const thursday = (time: number): boolean => new Date(time).getUTCDay() === 4;
+  const weeks = thursday(startOf(year, 0, 1)) || thursday(startOf(year, 11, 31)) ? 53 : 52;
+  return week >= 1 && week <= weeks ? monday + ((week - 1) * 7 + weekday - 1) * MS_PER_DAY : undefined;
+}
+
+/** The start of a day of `year` as written: Date.UTC reads the years 0 to 99 as 1900 to 1999. */
+function startOf(year: number, monthIndex: number, day: number): number {
+  const date = new Date(Date.UTC(2000, monthIndex, day));
+  date.setUTCFullYear(year);
+  return date.getTime();
+}
+
+const MS_PER_DAY = 86_400_000;
 
 /** Which part of an ISO-shaped time names nothing: the message says that part, not another. */
 function invalidPart(value: string): string {
