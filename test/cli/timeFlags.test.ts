@@ -36,12 +36,16 @@ describe('time flags as a user types them', () => {
     [['query', 'rooms', '--from', '2024-W21-7'], 'error: --from is a week date: write it as a calendar date, 2024-05-26'],
     [['query', 'rooms', '--from', '2024147'], 'error: --from is an ordinal date (a day of the year): write it as a calendar date, 2024-05-26'],
     [['query', 'rooms', '--from', '20240526T24Z'], "error: --from is not a valid date: 24:00 is written as the next day's 00:00"],
+    [
+      ['query', 'rooms', '--to', '2024-05-26T10:00+25'],
+      'error: --to is not a valid date: no such zone offset (offsets run from -23:59 to +23:59, minutes to 59)',
+    ],
     [['query', 'rooms', '--from', '20240526T1000+0200', '--to', '20240526T08Z'], 'error: --from must be before --to'],
     [
       ['backfill', '--since', '2024'],
       "error: option '--since <date>' argument '2024' is invalid. is a year alone, which could mean its start or all of it: write the time meant, e.g. 2024-01-01.",
     ],
-  ])('%j is refused, naming the form to write', async (args, message) => {
+  ])('%j is refused, saying why (with the form to write where one names no instant)', async (args, message) => {
     expect(await refusal(args)).toBe(message);
   });
 

@@ -105,8 +105,9 @@ const MS_PER_DAY = 86_400_000;
 /** Which part of an ISO-shaped time names nothing: the message says that part, not another. */
 function invalidPart(value: string): string {
   if (/[T ]24:00/i.test(value)) return MIDNIGHT_MESSAGE;
-  const zone = /([+-])(\d{2}):?(\d{2})$/.exec(value);
-  if (zone && /[T ]\d/i.test(value) && (Number(zone[2]) > 23 || Number(zone[3]) > 59)) return INVALID_ZONE_MESSAGE;
+  // An offset of hours alone (`+25`) too: its minutes are then 0.
+  const zone = /([+-])(\d{2})(?::?(\d{2}))?$/.exec(value);
+  if (zone && /[T ]\d/i.test(value) && (Number(zone[2]) > 23 || Number(zone[3] ?? 0) > 59)) return INVALID_ZONE_MESSAGE;
   const second = /[T ]\d{2}:\d{2}:(\d{2})/i.exec(value);
   if (second && Number(second[1]) > 59) return INVALID_SECOND_MESSAGE;
   return INVALID_DATE_MESSAGE;
