@@ -1,10 +1,11 @@
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
-import type { StoredRow, TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type CommitOutcome, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
 import { localContentRowData, localContentRowSchema, newNameRowData, type ReplacedRead } from './checkpointRows.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
+import { gatheredAsks, type Ask } from './gatheredAsks.js';
 import { firstNameKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 
 /**
@@ -205,10 +206,96 @@ async function claimed(tables: TableStore, row: StoredRow, file: LogFileRef): Pr
   return now !== undefined && parseStoredRow(localContentRowSchema, FILES_TABLE, now).continuedBy === fileKey(file);
 }
 
-/** Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it. */
-async function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
+interface WaitingName extends Ask {
+  file: LogFileRef;
+  first: string;
+  firstFree: boolean;
+  resolve: () => void;
+}
+
+/**
+ * Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it.
+ * Written with the other names of the moment (gatheredAsks.ts), in transactions of up to 100 rows (one
+ * partition): a run starts hundreds of blobs. A transaction that fails (a name held by another file
+ * or run) names its blobs one by one, each as it would have been alone.
+ */
+function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
+  return new Promise((resolve, reject) => nameTogether(tables, { file, first, firstFree, resolve, reject }));
+}
+
+/** Writes the names of one batch; each blob's promise is settled, by its transaction or by its own writes. */
+async function writeNames(tables: TableStore, batch: readonly WaitingName[]): Promise<void> {
+  const keys = new Set<string>();
+  const together: Array<{ name: WaitingName; write: RowWrite }> = [];
+  const alone: WaitingName[] = [];
+  for (const name of batch) {
+    // A first name taken by a blob before it in this batch is taken, as that blob's create would take it.
+    const rowKey = name.firstFree && !keys.has(name.first) ? name.first : ownName(name.file, name.first);
+    // The same key twice (the same blob asked twice) cannot be in one transaction.
+    if (keys.has(rowKey)) {
+      alone.push(name);
+      continue;
+    }
+    keys.add(rowKey);
+    together.push({ name, write: { op: 'create', rowKey, data: newNameRowData(name.file) } });
+  }
+  const transactions: Array<typeof together> = [];
+  let bytes = 0;
+  for (const entry of together) {
+    const size = tables.transactionBytes(LOCAL_CONTENT_PARTITION, [entry.write]);
+    const last = transactions.at(-1);
+    if (last === undefined || last.length >= MAX_TRANSACTION_ROWS || bytes + size > MAX_TRANSACTION_BYTES) {
+      transactions.push([entry]);
+      bytes = size;
+    } else {
+      last.push(entry);
+      bytes += size;
+    }
+  }
+  await Promise.all(transactions.map(async (entries) => writeTogether(tables, entries)));
+  await Promise.all(alone.map(async (name) => settle(name, nameAlone(tables, name.file, name.first, name.firstFree))));
+}
+
+async function writeTogether(tables: TableStore, entries: ReadonlyArray<{ name: WaitingName; write: RowWrite }>): Promise<void> {
+  let outcome: CommitOutcome;
+  try {
+    outcome = await tables.commit(
+      FILES_TABLE,
+      LOCAL_CONTENT_PARTITION,
+      entries.map(({ write }) => write),
+    );
+  } catch (error) {
+    for (const { name } of entries) name.reject(error);
+    return;
+  }
+  if (outcome.committed) {
+    for (const { name } of entries) name.resolve();
+    return;
+  }
+  // A name held already (409 fails the whole transaction): each blob named as it would be alone.
+  await Promise.all(entries.map(async ({ name }) => settle(name, nameAlone(tables, name.file, name.first, name.firstFree))));
+}
+
+async function settle(name: WaitingName, written: Promise<void>): Promise<void> {
+  try {
+    await written;
+    name.resolve();
+  } catch (error) {
+    name.reject(error);
+  }
+}
+
+/** Names one blob by itself: the first name if it is free, else its own (one written by an earlier read of it stands). */
+async function nameAlone(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
   const data = newNameRowData(file);
   if (firstFree && (await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: first, data })).committed) return;
   // Taken (meanwhile, or before): a name of its own; one written by an earlier read of it stands.
-  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: `${first}|${digestOf(Buffer.from(fileKey(file)))}`, data });
+  await tables.writeConditional(FILES_TABLE, LOCAL_CONTENT_PARTITION, { op: 'create', rowKey: ownName(file, first), data });
+}
+
+const nameTogether = gatheredAsks(writeNames);
+
+/** The name of a blob's own beside the first name of its first bytes. */
+function ownName(file: LogFileRef, first: string): string {
+  return `${first}|${digestOf(Buffer.from(fileKey(file)))}`;
 }

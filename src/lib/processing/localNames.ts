@@ -5,17 +5,56 @@ import { parseStoredRow } from '../storage/storedRows.js';
 import { FILES_TABLE } from './checkpoints.js';
 import { localContentRowSchema } from './checkpointRows.js';
 import { digestOf, HEAD_BYTES } from './fileIdentity.js';
+import { gatheredAsks, type Ask } from './gatheredAsks.js';
 
 /** Partition of the Files table naming files by the digest of their first bytes (localCopies.ts). */
 export const LOCAL_CONTENT_PARTITION = '~local';
 
-/** Every name row of these first bytes (`<head>`, then `<head>|<digest of a path>`), the first one first. */
-export async function namesOf(tables: TableStore, first: string): Promise<StoredRow[]> {
+/** Key ranges ORed into one query: the partition's comparison and two per range keep within the service's 15 comparisons per filter. */
+export const NAME_RANGES_PER_QUERY = 7;
+
+interface WaitingLookup extends Ask {
+  first: string;
+  resolve: (rows: StoredRow[]) => void;
+}
+
+/**
+ * Every name row of these first bytes (`<head>`, then `<head>|<digest of a path>`), the first one first.
+ * Asked with the other lookups of the moment (gatheredAsks.ts), in queries of several key ranges: a
+ * run starts hundreds of blobs, and a query per blob costs a request each. Each answer holds the rows
+ * its own range query would; a failed query fails every lookup sent with it.
+ */
+export function namesOf(tables: TableStore, first: string): Promise<StoredRow[]> {
+  return new Promise((resolve, reject) => lookUpTogether(tables, { first, resolve, reject }));
+}
+
+const lookUpTogether = gatheredAsks(answerLookups);
+
+async function answerLookups(tables: TableStore, batch: readonly WaitingLookup[]): Promise<void> {
   await tables.ensureTable(FILES_TABLE);
-  const filter = odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION} and RowKey ge ${first} and RowKey lt ${`${first}}`}`;
-  const found: StoredRow[] = [];
-  for await (const row of tables.query(FILES_TABLE, filter)) found.push(row);
-  return found;
+  const found = new Map<string, StoredRow[]>(batch.map(({ first }) => [first, []]));
+  const firsts = [...found.keys()];
+  const queries: string[][] = [];
+  for (let from = 0; from < firsts.length; from += NAME_RANGES_PER_QUERY) queries.push(firsts.slice(from, from + NAME_RANGES_PER_QUERY));
+  await Promise.all(
+    queries.map(async (ranges) => {
+      const filter = `${odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION}`} and (${ranges.map((first) => `(${rangeFilter(first)})`).join(' or ')})`;
+      // The service answers in key order, so each range's rows come first name first, as its own query's would.
+      for await (const row of tables.query(FILES_TABLE, filter)) {
+        for (const first of ranges) if (row.rowKey >= first && row.rowKey < rangeEnd(first)) found.get(first)?.push(row);
+      }
+    }),
+  );
+  for (const lookup of batch) lookup.resolve([...(found.get(lookup.first) ?? [])]);
+}
+
+/** The row keys of a first name and of the names beside it (`|` sorts before `}`). */
+function rangeFilter(first: string): string {
+  return odata`RowKey ge ${first} and RowKey lt ${rangeEnd(first)}`;
+}
+
+function rangeEnd(first: string): string {
+  return `${first}}`;
 }
 
 /** The file a name row names. */
