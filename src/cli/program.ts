@@ -221,7 +221,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .description('list quarantined lines with file, line, offset, reason and raw text')
       .addOption(singleValue(new Option('--container <c>', 'only this container').argParser(nonEmpty)))
       .addOption(new Option('--code <code>', 'only this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])))
-      .option('--all', 'include lines already replayed')
+      .option('--all', 'include entries already replayed or dismissed')
       .addOption(
         new Option('--format <f>', 'output format')
           .choices([...FORMATS])

@@ -104,6 +104,12 @@ describe('quarantine dismiss', () => {
     expect(long.stderr).toMatch(/--reason is at most 1000 characters, got 1001/);
     expect((await cli(['quarantine', 'dismiss', '--code', 'nope', ...storage])).code).toBe(2);
   });
+
+  it('list --help says that --all shows dismissed entries too, as the list of them does', async () => {
+    const help = await cli(['quarantine', 'list', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--all\s+include entries already replayed or dismissed/);
+  });
 });
 
 describe('quarantine replay --category', () => {
