@@ -49,6 +49,12 @@ describe('acs-logs reindex-calls', () => {
     expect(health.stdout).toMatch(/^time index of calls: complete since \d{4}-\d\d-\d\dT/m);
   });
 
+  it('health on a store nothing was processed into says the index is not made yet, and which commands make it', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const health = await cli(['health', ...storage]);
+    expect(health.stdout).toMatch(/^time index of calls: not made yet; the next process, backfill, watch or timer run makes it$/m);
+  });
+
   it('process says so when it lists the calls stored before the index existed', async () => {
     const prefix = uniquePrefix();
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];

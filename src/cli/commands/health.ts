@@ -135,7 +135,7 @@ function callTimeIndexLine(index: CallTimeIndexHealth): string {
     case 'listing':
       return 'time index of calls: listing the calls stored before it (queries of a time range read the whole Calls table until it ends)';
     case 'waiting':
-      return 'time index of calls: not made yet; the next process, backfill or timer run makes it';
+      return 'time index of calls: not made yet; the next process, backfill, watch or timer run makes it';
   }
 }
 
