@@ -1,6 +1,6 @@
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type CommitOutcome, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
 import { localContentRowData, localContentRowSchema, newNameRowData, type ReplacedRead } from './checkpointRows.js';
@@ -257,22 +257,27 @@ async function writeNames(tables: TableStore, batch: readonly WaitingName[]): Pr
 }
 
 async function writeTogether(tables: TableStore, entries: ReadonlyArray<{ name: WaitingName; write: RowWrite }>): Promise<void> {
-  let outcome: CommitOutcome;
+  let committed = false;
   try {
-    outcome = await tables.commit(
-      FILES_TABLE,
-      LOCAL_CONTENT_PARTITION,
-      entries.map(({ write }) => write),
-    );
+    committed = (
+      await tables.commit(
+        FILES_TABLE,
+        LOCAL_CONTENT_PARTITION,
+        entries.map(({ write }) => write),
+      )
+    ).committed;
   } catch (error) {
-    for (const { name } of entries) name.reject(error);
-    return;
+    if (entries.length === 1) {
+      (entries[0] as { name: WaitingName }).name.reject(error);
+      return;
+    }
   }
-  if (outcome.committed) {
+  if (committed) {
     for (const { name } of entries) name.resolve();
     return;
   }
-  // A name held already (409 fails the whole transaction): each blob named as it would be alone.
+  // A name held already (409 fails the whole transaction), or the transaction refused or failed: each
+  // blob named as it would be alone, so that a row the store refuses fails its own blob only.
   await Promise.all(entries.map(async ({ name }) => settle(name, nameAlone(tables, name.file, name.first, name.firstFree))));
 }
 
