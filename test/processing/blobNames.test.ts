@@ -154,21 +154,27 @@ describe('names of blobs read from their start', () => {
     expect(answers[1]).toEqual([]);
   });
 
-  it('a failed lookup query fails every lookup sent with it', async () => {
+  it('a failed lookup query asks its digests one by one: only the lookup whose own query fails fails', async () => {
     const failure = new Error('storage refused the query');
-    const failing = firstNameKey(digestOf(Buffer.from('the last first bytes')));
+    const failing = firstNameKey(digestOf(Buffer.from('the failing first bytes')));
+    let queries = 0;
     const tables = new (class extends WrappedTableStore {
       override query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-        // Only the query of the last range fails: the lookups of the other query, answered, fail with it.
+        queries++;
+        // Every query naming this range fails: the batch's query of seven ranges, then its own.
         if (filter?.includes(failing)) throw failure;
         return super.query(logicalName, filter, select);
       }
     })(newMemoryTableStore());
-    const asked = [...Array.from({ length: NAME_RANGES_PER_QUERY }, (_, i) => firstNameKey(digestOf(Buffer.from(`bytes ${i}`)))), failing];
+    const others = Array.from({ length: NAME_RANGES_PER_QUERY }, (_, i) => firstNameKey(digestOf(Buffer.from(`bytes ${i}`))));
+    // The failing range is in the first query of seven, with six others; the seventh other goes in a query of its own.
+    const asked = [...others.slice(0, 3), failing, ...others.slice(3)];
 
     const settled = await Promise.allSettled(asked.map((first) => namesOf(tables, first)));
 
-    expect(settled).toEqual(asked.map(() => ({ status: 'rejected', reason: failure })));
+    expect(settled).toEqual(asked.map((first) => (first === failing ? { status: 'rejected', reason: failure } : { status: 'fulfilled', value: [] })));
+    // Two batch queries, then the seven ranges of the failed one alone.
+    expect(queries).toBe(2 + NAME_RANGES_PER_QUERY);
     // The next lookups are sent on their own, and answered.
     expect(await namesOf(tables, asked[0] as string)).toEqual([]);
   });

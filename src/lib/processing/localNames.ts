@@ -22,7 +22,8 @@ interface WaitingLookup extends Ask {
  * Every name row of these first bytes (`<head>`, then `<head>|<digest of a path>`), the first one first.
  * Asked with the other lookups of the moment (gatheredAsks.ts), in queries of several key ranges: a
  * run starts hundreds of blobs, and a query per blob costs a request each. Each answer holds the rows
- * its own range query would; a failed query fails every lookup sent with it.
+ * its own range query would; a query that fails asks its digests one by one, so that only the lookups
+ * whose own query fails fail.
  */
 export function namesOf(tables: TableStore, first: string): Promise<StoredRow[]> {
   return new Promise((resolve, reject) => lookUpTogether(tables, { first, resolve, reject }));
@@ -32,20 +33,58 @@ const lookUpTogether = gatheredAsks(answerLookups);
 
 async function answerLookups(tables: TableStore, batch: readonly WaitingLookup[]): Promise<void> {
   await tables.ensureTable(FILES_TABLE);
-  const found = new Map<string, StoredRow[]>(batch.map(({ first }) => [first, []]));
-  const firsts = [...found.keys()];
+  const waiting = new Map<string, WaitingLookup[]>();
+  for (const lookup of batch) {
+    const same = waiting.get(lookup.first);
+    if (same) same.push(lookup);
+    else waiting.set(lookup.first, [lookup]);
+  }
+  const firsts = [...waiting.keys()];
   const queries: string[][] = [];
   for (let from = 0; from < firsts.length; from += NAME_RANGES_PER_QUERY) queries.push(firsts.slice(from, from + NAME_RANGES_PER_QUERY));
+  // Every lookup is answered once all are known: the blobs then go on together, and name themselves in one batch.
+  const answers = new Map<string, readonly StoredRow[] | Error>();
   await Promise.all(
     queries.map(async (ranges) => {
-      const filter = `${odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION}`} and (${ranges.map((first) => `(${rangeFilter(first)})`).join(' or ')})`;
-      // The service answers in key order, so each range's rows come first name first, as its own query's would.
-      for await (const row of tables.query(FILES_TABLE, filter)) {
-        for (const first of ranges) if (row.rowKey >= first && row.rowKey < rangeEnd(first)) found.get(first)?.push(row);
+      try {
+        const found = await namesIn(tables, ranges);
+        for (const first of ranges) answers.set(first, found.get(first) ?? []);
+      } catch (error) {
+        if (ranges.length === 1) return void answers.set(ranges[0] as string, asError(error));
+        // Each asked alone, so that a failure fails only the lookups whose own query fails.
+        await Promise.all(
+          ranges.map(async (first) => {
+            try {
+              answers.set(first, (await namesIn(tables, [first])).get(first) ?? []);
+            } catch (alone) {
+              answers.set(first, asError(alone));
+            }
+          }),
+        );
       }
     }),
   );
-  for (const lookup of batch) lookup.resolve([...(found.get(lookup.first) ?? [])]);
+  for (const [first, rows] of answers) {
+    for (const lookup of waiting.get(first) ?? []) {
+      if (rows instanceof Error) lookup.reject(rows);
+      else lookup.resolve([...rows]);
+    }
+  }
+}
+
+/** The name rows of each of these first bytes, in one query. */
+async function namesIn(tables: TableStore, ranges: readonly string[]): Promise<Map<string, StoredRow[]>> {
+  const found = new Map<string, StoredRow[]>(ranges.map((first) => [first, []]));
+  const filter = `${odata`PartitionKey eq ${LOCAL_CONTENT_PARTITION}`} and (${ranges.map((first) => `(${rangeFilter(first)})`).join(' or ')})`;
+  // The service answers in key order, so each range's rows come first name first, as its own query's would.
+  for await (const row of tables.query(FILES_TABLE, filter)) {
+    for (const first of ranges) if (row.rowKey >= first && row.rowKey < rangeEnd(first)) found.get(first)?.push(row);
+  }
+  return found;
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** The row keys of a first name and of the names beside it (`|` sorts before `}`). */
