@@ -166,12 +166,23 @@ describe('PagedSnapshots', () => {
     expect(snapshots.size).toBe(0);
   });
 
-  it('estimates an answer at about twice its JSON, from a sample', () => {
+  it('estimates an answer at about twice its JSON', () => {
     const answer = [...rows(500, 10), ...rows(500, 200)];
     const json = answer.reduce((sum, row) => sum + JSON.stringify(row).length, 0);
     expect(estimatedBytes(answer) / (2 * json)).toBeGreaterThan(0.8);
     expect(estimatedBytes(answer) / (2 * json)).toBeLessThan(1.25);
     expect(estimatedBytes([])).toBe(0);
+  });
+
+  it('counts every row: one large row among small ones (a call with thousands of recordings) is not missed', () => {
+    // 6,400 small rows and one of about 2 MB of JSON at the second place, between the rows a sample of 32 would read.
+    const answer: object[] = rows(6400, 10);
+    answer[1] = { i: 1, recordings: Array.from({ length: 20_000 }, (_, n) => ({ recordingId: `recording-${n}`.padEnd(90, 'x') })) };
+    const json = answer.reduce((sum, row) => sum + JSON.stringify(row).length, 0);
+    expect(estimatedBytes(answer) / (2 * json)).toBeGreaterThan(0.8);
+    expect(estimatedBytes(answer) / (2 * json)).toBeLessThan(1.25);
+    // So an answer larger than the budget is not kept, however few of its rows are large.
+    expect(new PagedSnapshots(json).keep(Q, answer)).toBeUndefined();
   });
 });
 

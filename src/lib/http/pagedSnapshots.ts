@@ -6,9 +6,6 @@ export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 export const LOW_MEMORY_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 /** A snapshot no page has been asked of for this long is dropped. */
 export const DEFAULT_SNAPSHOT_IDLE_MS = 2 * 60_000;
-/** Rows sampled to estimate a snapshot's size. */
-const SAMPLED_ROWS = 32;
-
 interface Snapshot {
   /** The query the rows answer (paging.ts queryKey): a token is honoured only for it. */
   query: string;
@@ -107,18 +104,39 @@ export class PagedSnapshots {
 }
 
 /**
- * About what the rows take on the heap: twice the length of their JSON, from a sample spread over
- * them (rows of one view are alike; a call row with many recordings is larger, and the sample
- * spreads over the whole answer).
+ * About what the rows take on the heap: twice the length of their JSON, every row counted (a sample
+ * misses the one call with thousands of recordings among thousands of small ones). Walked without
+ * writing the JSON: 4,960 calls took 20-70 ms, stringifying them 100-160 ms.
  */
 export function estimatedBytes(rows: readonly object[]): number {
-  if (rows.length === 0) return 0;
-  const step = Math.max(1, Math.floor(rows.length / SAMPLED_ROWS));
-  let sampled = 0;
   let chars = 0;
-  for (let i = 0; i < rows.length; i += step) {
-    chars += JSON.stringify(rows[i]).length;
-    sampled++;
+  for (const row of rows) chars += jsonLength(row);
+  return 2 * chars;
+}
+
+/** The length of `value`'s JSON (strings counted without their escapes); 0 for what JSON leaves out. */
+function jsonLength(value: unknown): number {
+  if (typeof value === 'string') return value.length + 2;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value).length;
+  if (typeof value !== 'object') return 0;
+  if (value === null) return 4;
+  // A Date and the like are written as their toJSON says.
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return JSON.stringify(value)?.length ?? 0;
+  if (Array.isArray(value)) {
+    // An element JSON cannot write is written as null.
+    let length = 1 + value.length;
+    for (const element of value as unknown[])
+      length += element === undefined || typeof element === 'function' || typeof element === 'symbol' ? 4 : jsonLength(element);
+    return length;
   }
-  return Math.ceil((2 * chars * rows.length) / sampled);
+  let length = 2;
+  const fields = value as Record<string, unknown>;
+  // Rows are plain objects (no inherited fields): for...in spares Object.entries' arrays.
+  for (const key in fields) {
+    const field = fields[key];
+    // JSON leaves out fields that are absent or functions.
+    if (field === undefined || typeof field === 'function' || typeof field === 'symbol') continue;
+    length += key.length + 4 + jsonLength(field);
+  }
+  return length;
 }
