@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { handleQuery } from '../../src/lib/http/handlers.js';
 import { estimatedBytes, PagedSnapshots } from '../../src/lib/http/pagedSnapshots.js';
@@ -164,6 +164,24 @@ describe('PagedSnapshots', () => {
     expect(snapshots.get(id, Q)).toBeUndefined();
     expect(snapshots.keptBytes).toBe(0);
     expect(snapshots.size).toBe(0);
+  });
+
+  it('drops an idle answer when its time comes, though no request arrives after it (a server left idle holds nothing)', () => {
+    vi.useFakeTimers();
+    try {
+      const snapshots = new PagedSnapshots(1e9, 1000);
+      const first = snapshots.keep(Q, rows(5)) as string;
+      vi.advanceTimersByTime(600);
+      snapshots.keep(Q, rows(5));
+      vi.advanceTimersByTime(500);
+      expect(snapshots.size).toBe(1);
+      expect(snapshots.get(first, Q)).toBeUndefined();
+      vi.advanceTimersByTime(600);
+      expect(snapshots.size).toBe(0);
+      expect(snapshots.keptBytes).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('estimates an answer at about twice its JSON', () => {

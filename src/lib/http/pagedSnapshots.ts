@@ -6,6 +6,9 @@ export const DEFAULT_SNAPSHOT_BYTES = 64 * 1024 * 1024;
 export const LOW_MEMORY_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 /** A snapshot no page has been asked of for this long is dropped. */
 export const DEFAULT_SNAPSHOT_IDLE_MS = 2 * 60_000;
+/** The longest delay setTimeout takes. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 interface Snapshot {
   /** The query the rows answer (paging.ts queryKey): a token is honoured only for it. */
   query: string;
@@ -27,6 +30,8 @@ export class PagedSnapshots {
   /** The id kept for an evaluation's rows: requests that shared the evaluation share its snapshot. */
   private readonly ids = new WeakMap<readonly object[], string>();
   private bytes = 0;
+  /** Drops the answers that went idle when no request comes to drop them (unref'd: it keeps no process alive). */
+  private sweep: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * `budget` may be read when the first answer is kept (a Functions worker learns its memory profile
@@ -73,6 +78,7 @@ export class PagedSnapshots {
     this.snapshots.set(id, { query, rows, bytes, lastUsed: this.now() });
     this.ids.set(rows, id);
     this.bytes += bytes;
+    this.sweepLater();
     return id;
   }
 
@@ -95,6 +101,21 @@ export class PagedSnapshots {
       if (snapshot.lastUsed > before) return;
       this.drop(id, snapshot);
     }
+  }
+
+  /** Sweeps once the least recently asked answer goes idle, if none is due already. */
+  private sweepLater(): void {
+    if (this.sweep !== undefined) return;
+    const oldest = this.snapshots.values().next();
+    if (oldest.done === true) return;
+    // setTimeout takes at most 2^31 - 1 ms (a longer delay would fire at once).
+    const due = Math.min(this.idleMs, Math.max(0, oldest.value.lastUsed + this.idleMs - this.now()), LONGEST_TIMER_MS - 1) + 1;
+    this.sweep = setTimeout(() => {
+      this.sweep = undefined;
+      this.dropIdle();
+      this.sweepLater();
+    }, due);
+    this.sweep.unref();
   }
 
   private drop(id: string, snapshot: Snapshot): void {
