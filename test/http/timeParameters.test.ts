@@ -27,6 +27,21 @@ describe('the time parameters of GET /api/query/{view}', () => {
     expect(errorOf(result).details).toEqual([{ parameter, message }]);
   });
 
+  it('a date and a raw +HH offset, which arrives as a date and an hour, is a 400 that says so instead of an hour', async () => {
+    const result = await get('/api/query/rooms?from=2024-05-25+02');
+    expect(result.status).toBe(400);
+    expect(errorOf(result).details).toEqual([
+      {
+        parameter: 'from',
+        message:
+          'from is a date and an hour alone after a space, which is also how a URL reads a raw + before an offset (2024-05-25+02): write 2024-05-25T02:00 for the hour, or %2B for the + of an offset',
+      },
+    ]);
+    // Written with %2B, it is the offset: midnight at +02:00.
+    const escaped = await get('/api/query/rooms?from=2024-05-25%2B02&to=2024-05-24T21:00Z');
+    expect(errorOf(escaped).details).toEqual([{ parameter: 'from', message: 'from must be before to' }]);
+  });
+
   it.each([
     // A raw + before the offset arrives as a space, and is read as the + it was.
     '/api/query/rooms?from=20240525T0330+0200&to=2024-05-25T02Z',

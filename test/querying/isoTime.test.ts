@@ -53,6 +53,14 @@ describe('parseIsoTime: the time filters of query, the HTTP API and the dashboar
     ['2024-05', 'is a month alone, which could mean its start or all of it: write the time meant, e.g. 2024-05-01'],
     ['202405', 'is six digits, which reads as YYYYMM or YYMMDD: write the whole date with a four-digit year, e.g. 2024-05-01 or 20240501'],
     ['240525', 'is six digits, which reads as YYYYMM or YYMMDD: write the whole date with a four-digit year, e.g. 2024-05-01 or 20240501'],
+    [
+      '2024-05-25 02',
+      'is a date and an hour alone after a space, which is also how a URL reads a raw + before an offset (2024-05-25+02): write 2024-05-25T02:00 for the hour, or %2B for the + of an offset',
+    ],
+    [
+      '20240525 02',
+      'is a date and an hour alone after a space, which is also how a URL reads a raw + before an offset (20240525+02): write 20240525T02:00 for the hour, or %2B for the + of an offset',
+    ],
     ['2024-W21-7', 'is a week date: write it as a calendar date, 2024-05-26'],
     ['2024w217', 'is a week date: write it as a calendar date, 2024-05-26'],
     ['2024-W21', 'is a week date: write it as a calendar date, 2024-05-20'],

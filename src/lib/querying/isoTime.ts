@@ -57,10 +57,16 @@ function extendedForm(value: string): string {
  * Why an ISO 8601 form that names no one instant is refused, with the date to write instead; undefined
  * for any other text. A year or month alone could mean its start or all of it (and `--to 2024-05`,
  * exclusive, either May's start or its end); six digits read as YYYYMM or as YYMMDD; week and ordinal
- * dates are rarely meant, and easy to misread.
+ * dates are rarely meant, and easy to misread; a date and an hour alone after a space is what a URL
+ * makes of a date and a raw `+HH` offset.
  */
 function refusedForm(value: string): string | undefined {
-  let m = /^(\d{4})$/.exec(value);
+  // A URL's raw `+` is a space: `from=2024-05-25+02` (midnight at +02:00) arrives as this, an hour.
+  let m = /^(\d{4}-?\d{2}-?\d{2}) (\d{2})$/.exec(value);
+  if (m) {
+    return `is a date and an hour alone after a space, which is also how a URL reads a raw + before an offset (${m[1]}+${m[2]}): write ${m[1]}T${m[2]}:00 for the hour, or %2B for the + of an offset`;
+  }
+  m = /^(\d{4})$/.exec(value);
   if (m) return `is a year alone, which could mean its start or all of it: write the time meant, e.g. ${m[1]}-01-01`;
   m = /^(\d{4})-(\d{2})$/.exec(value);
   if (m) return `is a month alone, which could mean its start or all of it: write the time meant, e.g. ${m[1]}-${m[2]}-01`;
