@@ -28,8 +28,9 @@ export interface QueryDeps {
 /**
  * `GET /api/query/{view}`: validate, read the page (the only I/O), render it. A view that streams
  * for these filters is read only as far as the page needs; any other is evaluated and sliced, its
- * later pages cut from the same answer while the server keeps it (see paging.ts). A failure to read storage is logged and answered with a short message, never the
- * error itself: 503 when storage could not be reached or was overloaded (see StorageOutage), else 500.
+ * later pages cut from the same answer while the server keeps it (see paging.ts). A failure to read
+ * storage is logged and answered with a short message, never the error itself: 503 when storage
+ * could not be reached or was overloaded (see StorageOutage), else 500.
  */
 export async function handleQuery(
   view: string | undefined,

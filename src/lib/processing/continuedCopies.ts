@@ -216,8 +216,9 @@ interface WaitingName extends Ask {
 /**
  * Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it.
  * Written with the other names of the moment (gatheredAsks.ts), in transactions of up to 100 rows (one
- * partition): a run starts hundreds of blobs. A transaction that fails (a name held by another file
- * or run) names its blobs one by one, each as it would have been alone.
+ * partition): a run starts hundreds of blobs. A transaction that does not commit (a name held by
+ * another file or run, a row refused, a failure) names its blobs one by one, each as it would have
+ * been alone.
  */
 function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
   return new Promise((resolve, reject) => nameTogether(tables, { file, first, firstFree, resolve, reject }));
