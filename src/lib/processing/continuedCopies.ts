@@ -1,6 +1,6 @@
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
-import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { CheckpointStore, FILES_TABLE, type Checkpoint } from './checkpoints.js';
 import { localContentRowData, localContentRowSchema, newNameRowData, type ReplacedRead } from './checkpointRows.js';
@@ -217,8 +217,8 @@ interface WaitingName extends Ask {
  * Names a blob by its first bytes: the first name when nothing holds it, else one of its own beside it.
  * Written with the other names of the moment (gatheredAsks.ts), in transactions of up to 100 rows (one
  * partition): a run starts hundreds of blobs. A transaction that does not commit (a name held by
- * another file or run, a row refused, a failure) names its blobs one by one, each as it would have
- * been alone.
+ * another file or run) or is refused (a row the store will not take) names its blobs one by one,
+ * each as it would have been alone.
  */
 function nameBlob(tables: TableStore, file: LogFileRef, first: string, firstFree: boolean): Promise<void> {
   return new Promise((resolve, reject) => nameTogether(tables, { file, first, firstFree, resolve, reject }));
@@ -268,8 +268,10 @@ async function writeTogether(tables: TableStore, entries: ReadonlyArray<{ name: 
       )
     ).committed;
   } catch (error) {
-    if (entries.length === 1) {
-      (entries[0] as { name: WaitingName }).name.reject(error);
+    // Any other failure fails the batch's blobs, as it would each of their writes; only a refusal is
+    // about one of the rows.
+    if (entries.length === 1 || !(error instanceof StorageRefusedError)) {
+      for (const { name } of entries) name.reject(error);
       return;
     }
   }
@@ -277,8 +279,8 @@ async function writeTogether(tables: TableStore, entries: ReadonlyArray<{ name: 
     for (const { name } of entries) name.resolve();
     return;
   }
-  // A name held already (409 fails the whole transaction), or the transaction refused or failed: each
-  // blob named as it would be alone, so that a row the store refuses fails its own blob only.
+  // A name held already (409 fails the whole transaction), or a row the store refuses: each blob named
+  // as it would be alone, so that a refused row fails its own blob only.
   await Promise.all(entries.map(async ({ name }) => settle(name, nameAlone(tables, name.file, name.first, name.firstFree))));
 }
 
