@@ -3,32 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { roomsOperationsView, roomsView } from '../../src/lib/aggregating/index.js';
 import type { RoomsOperationRecord } from '../../src/lib/normalizing/types.js';
 import { referenceAggregates } from '../support/storage.js';
-import { normalizeAll, roomsRecords, RESOURCE } from '../support/roomsLogs.js';
+import { normalizeAll, roomsOperation, roomsRecords, RESOURCE } from '../support/roomsLogs.js';
 
-function op(overrides: Partial<RoomsOperationRecord>): RoomsOperationRecord {
-  return {
-    category: 'RoomsOperational',
-    time: Date.UTC(2024, 4, 25, 4, 32, 49, 469),
-    resourceId: RESOURCE,
-    correlationId: 'c',
-    operationName: 'CreateRoom',
-    operationVersion: '2023-10-30-preview',
-    resultType: 'Succeeded',
-    resultSignature: '201',
-    level: 'Informational',
-    roomId: '99466898241024408',
-    roomLifespanMinutes: 61,
-    pstnDialOutEnabled: false,
-    addedParticipantsCount: 4,
-    upsertedParticipantsCount: null,
-    removedParticipantsCount: null,
-    participantsCount: null,
-    participantsAttendee: null,
-    participantsConsumer: null,
-    participantsPresenter: null,
-    ...overrides,
-  };
-}
+const op = roomsOperation;
 
 const VIEWS = [roomsOperationsView, roomsView];
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../src/lib/aggregating/index.js';
+import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { handleQuery } from '../../src/lib/http/handlers.js';
 import { estimatedBytes, PagedSnapshots } from '../../src/lib/http/pagedSnapshots.js';
 import { encodeContinuationToken, type PageScope } from '../../src/lib/http/paging.js';
@@ -7,35 +7,27 @@ import type { QueryResponseBody } from '../../src/lib/http/render.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import type { RoomsOperationRecord } from '../../src/lib/normalizing/types.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
-import { MAX_TRANSACTION_ROWS, type TableStore } from '../../src/lib/storage/TableStore.js';
-import { newTableStore, referenceAggregates } from '../support/storage.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { roomsOperation } from '../support/roomsLogs.js';
+import { newTableStore, storeReferenceRows } from '../support/storage.js';
 import { errorOf, jsonOf } from './support.js';
 
 const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/';
 const START = Date.UTC(2024, 4, 25);
 
 function operation(resource: string, time: number, operationName: string, resultSignature: string): RoomsOperationRecord {
-  return {
-    category: 'RoomsOperational',
+  return roomsOperation({
     time,
     resourceId: RESOURCE + resource,
-    correlationId: 'c',
     operationName,
     operationVersion: '2024-04-15',
     resultType: resultSignature === '200' ? 'Succeeded' : 'Failed',
     resultSignature,
-    level: 'Informational',
     roomId: '1',
     roomLifespanMinutes: null,
     pstnDialOutEnabled: null,
     addedParticipantsCount: null,
-    upsertedParticipantsCount: null,
-    removedParticipantsCount: null,
-    participantsCount: null,
-    participantsAttendee: null,
-    participantsConsumer: null,
-    participantsPresenter: null,
-  };
+  });
 }
 
 /** Hourly rows of two resources from `firstHour` on: 6 per resource and hour. */
@@ -51,25 +43,8 @@ function records(firstHour: number, hours: number): RoomsOperationRecord[] {
 }
 
 /** Writes the view's rows of `operations` as the pipeline would store them (rows already there are replaced). */
-async function store(tables: TableStore, operations: readonly RoomsOperationRecord[]): Promise<void> {
-  await tables.ensureTable(ROOMS_OPERATIONS_TABLE);
-  const partitions = new Map<string, { rowKey: string; data: Record<string, unknown> }[]>();
-  for (const [key, data] of Object.entries(referenceAggregates([...operations], [roomsOperationsView])[ROOMS_OPERATIONS_TABLE] ?? {})) {
-    const [partitionKey, rowKey] = key.split(' / ') as [string, string];
-    let rows = partitions.get(partitionKey);
-    if (!rows) partitions.set(partitionKey, (rows = []));
-    rows.push({ rowKey, data });
-  }
-  for (const [partitionKey, rows] of partitions) {
-    for (let i = 0; i < rows.length; i += MAX_TRANSACTION_ROWS) {
-      const outcome = await tables.commit(
-        ROOMS_OPERATIONS_TABLE,
-        partitionKey,
-        rows.slice(i, i + MAX_TRANSACTION_ROWS).map((row) => ({ op: 'upsert' as const, ...row })),
-      );
-      expect(outcome.committed).toBe(true);
-    }
-  }
+function store(tables: TableStore, operations: readonly RoomsOperationRecord[]): Promise<void> {
+  return storeReferenceRows(tables, roomsOperationsView, operations);
 }
 
 // Every resource's rows: a view evaluated whole, then sliced.

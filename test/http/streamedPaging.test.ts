@@ -1,12 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../src/lib/aggregating/index.js';
+import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { handleQuery } from '../../src/lib/http/handlers.js';
 import type { QueryResponseBody } from '../../src/lib/http/render.js';
 import { silentLogger } from '../../src/lib/logging.js';
 import type { RoomsOperationRecord } from '../../src/lib/normalizing/types.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
-import { MAX_TRANSACTION_ROWS, type TableStore } from '../../src/lib/storage/TableStore.js';
-import { newTableStore, referenceAggregates } from '../support/storage.js';
+import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import { roomsOperation } from '../support/roomsLogs.js';
+import { newTableStore, storeReferenceRows } from '../support/storage.js';
 import { jsonOf } from './support.js';
 
 const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/PAGED';
@@ -26,27 +27,18 @@ function operation(
   operationVersion: string,
   [resultType, resultSignature]: readonly [string, string],
 ): RoomsOperationRecord {
-  return {
-    category: 'RoomsOperational',
+  return roomsOperation({
     time,
     resourceId,
-    correlationId: 'c',
     operationName,
     operationVersion,
     resultType,
     resultSignature,
-    level: 'Informational',
     roomId: '1',
     roomLifespanMinutes: null,
     pstnDialOutEnabled: null,
     addedParticipantsCount: null,
-    upsertedParticipantsCount: null,
-    removedParticipantsCount: null,
-    participantsCount: null,
-    participantsAttendee: null,
-    participantsConsumer: null,
-    participantsPresenter: null,
-  };
+  });
 }
 
 /** 30 operation rows in every hour of five days: 3,600 hourly rows for the resource, a few for another. */
@@ -63,25 +55,8 @@ function records(): RoomsOperationRecord[] {
 }
 
 /** Writes the view's rows as the pipeline would store them, a transaction per partition and 100 rows. */
-async function store(tables: TableStore): Promise<void> {
-  await tables.ensureTable(ROOMS_OPERATIONS_TABLE);
-  const partitions = new Map<string, { rowKey: string; data: Record<string, unknown> }[]>();
-  for (const [key, data] of Object.entries(referenceAggregates(records(), [roomsOperationsView])[ROOMS_OPERATIONS_TABLE] ?? {})) {
-    const [partitionKey, rowKey] = key.split(' / ') as [string, string];
-    let rows = partitions.get(partitionKey);
-    if (!rows) partitions.set(partitionKey, (rows = []));
-    rows.push({ rowKey, data });
-  }
-  for (const [partitionKey, rows] of partitions) {
-    for (let i = 0; i < rows.length; i += MAX_TRANSACTION_ROWS) {
-      const outcome = await tables.commit(
-        ROOMS_OPERATIONS_TABLE,
-        partitionKey,
-        rows.slice(i, i + MAX_TRANSACTION_ROWS).map((row) => ({ op: 'create' as const, ...row })),
-      );
-      expect(outcome.committed).toBe(true);
-    }
-  }
+function store(tables: TableStore): Promise<void> {
+  return storeReferenceRows(tables, roomsOperationsView, records());
 }
 
 interface PageRead {

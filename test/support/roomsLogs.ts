@@ -1,5 +1,5 @@
 import { normalizeRecord } from '../../src/lib/normalizing/index.js';
-import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
+import type { NormalizedRecord, RoomsOperationRecord } from '../../src/lib/normalizing/types.js';
 import { rng } from './random.js';
 
 export const RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1';
@@ -79,4 +79,30 @@ export function normalizeAll(records: readonly Record<string, unknown>[]): Norma
     if (!result.success) throw new Error(`test record did not normalize: ${JSON.stringify(result)}`);
     return result.record;
   });
+}
+
+/** One normalized Rooms operation (a CreateRoom that succeeded, unless overridden). */
+export function roomsOperation(overrides: Partial<RoomsOperationRecord>): RoomsOperationRecord {
+  return {
+    category: 'RoomsOperational',
+    time: Date.UTC(2024, 4, 25, 4, 32, 49, 469),
+    resourceId: RESOURCE,
+    correlationId: 'c',
+    operationName: 'CreateRoom',
+    operationVersion: '2023-10-30-preview',
+    resultType: 'Succeeded',
+    resultSignature: '201',
+    level: 'Informational',
+    roomId: '99466898241024408',
+    roomLifespanMinutes: 61,
+    pstnDialOutEnabled: false,
+    addedParticipantsCount: 4,
+    upsertedParticipantsCount: null,
+    removedParticipantsCount: null,
+    participantsCount: null,
+    participantsAttendee: null,
+    participantsConsumer: null,
+    participantsPresenter: null,
+    ...overrides,
+  };
 }

@@ -12,7 +12,14 @@ import { silentLogger } from '../../src/lib/logging.js';
 import { BlobLogSource, DEFAULT_BLOB_RETRY, type BlobRetry } from '../../src/lib/storage/BlobLogSource.js';
 import { RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 import { MemoryTableAccount, MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
-import { AzureTableStore, DEFAULT_STORAGE_RETRY, type TableStore, type StorageRetry, type TableStoreOptions } from '../../src/lib/storage/TableStore.js';
+import {
+  AzureTableStore,
+  DEFAULT_STORAGE_RETRY,
+  MAX_TRANSACTION_ROWS,
+  type TableStore,
+  type StorageRetry,
+  type TableStoreOptions,
+} from '../../src/lib/storage/TableStore.js';
 
 /** As many attempts as in production, with millisecond back-off: a test that provokes failures waits little. */
 export const TEST_TABLE_RETRY: StorageRetry = { ...DEFAULT_STORAGE_RETRY, retryDelayInMs: 5, maxRetryDelayInMs: 50 };
@@ -113,6 +120,31 @@ export function referenceAggregates(records: readonly NormalizedRecord[], views:
   const snapshot: AggregateSnapshot = {};
   for (const [view, table] of fold.tables) snapshot[view.table] = foldedRows(table);
   return snapshot;
+}
+
+/**
+ * Writes one view's rows of `records` as one careful pass computes them, a transaction per partition
+ * and 100 rows (upserts: rows already there are replaced): a store to read back, without the pipeline.
+ */
+export async function storeReferenceRows(tables: TableStore, view: AggregateView, records: readonly NormalizedRecord[]): Promise<void> {
+  await tables.ensureTable(view.table);
+  const partitions = new Map<string, { rowKey: string; data: RowData }[]>();
+  for (const [key, data] of Object.entries(referenceAggregates(records, [view])[view.table] ?? {})) {
+    const [partitionKey, rowKey] = key.split(' / ') as [string, string];
+    let rows = partitions.get(partitionKey);
+    if (!rows) partitions.set(partitionKey, (rows = []));
+    rows.push({ rowKey, data });
+  }
+  for (const [partitionKey, rows] of partitions) {
+    for (let i = 0; i < rows.length; i += MAX_TRANSACTION_ROWS) {
+      const outcome = await tables.commit(
+        view.table,
+        partitionKey,
+        rows.slice(i, i + MAX_TRANSACTION_ROWS).map((row) => ({ op: 'upsert' as const, ...row })),
+      );
+      if (!outcome.committed) throw new Error(`${view.table}/${partitionKey}: ${outcome.code}`);
+    }
+  }
 }
 
 /** A folded table's aggregate rows as readAggregates gives a stored table's: by `partition / row` key, sorted. */
