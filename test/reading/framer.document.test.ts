@@ -297,6 +297,19 @@ describe('Framer — a broken element does not take the elements after it', () =
     expect(d.issues.map((i) => [i.code, i.raw])).toEqual([['unexpected_content', ']']]);
   });
 
+  it('pretty values whose first element was cut to a first line of whole JSON: JSON Lines, every later line quarantined, none dropped (documented)', () => {
+    const texts = five.slice(0, 3).map((r) => JSON.stringify(r, null, 2));
+    // The first element's opening brace, then its last lines: its first line is `{    }`.
+    texts[0] = `{${texts[0]!.slice(texts[0]!.lastIndexOf('    }'))}`;
+    const body = `${texts.join('\n')}\n`;
+    const d = read(body);
+    expect(d.position.mode).toBe('lines');
+    expect(values(d.records)).toEqual([{}]);
+    // Every other non-blank line is a bad line of its own: counted and quarantined, none lost silently.
+    const lines = body.split('\n').filter((line) => line.trim() !== '');
+    expect(d.failures.length + d.issues.length).toBe(lines.length - 1);
+  });
+
   it('a minified array whose element is cut inside a string: the elements from the one after next are read', () => {
     const texts = five.map((r) => JSON.stringify(r));
     texts[1] = texts[1]!.slice(0, texts[1]!.indexOf('CallDiagnostics') + 4);
