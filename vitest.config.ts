@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 import SlowFirstSequencer from './test/support/slowFirstSequencer.js';
@@ -42,10 +43,35 @@ const SHARED_MODULE_TESTS = [
   'test/reading/**/*.test.ts',
 ];
 
+/**
+ * The seed of the property tests (fast-check): FC_SEED when given, to repeat a run; under CI, one
+ * taken from the commit, so that a clean clone of a commit explores the same cases wherever it runs
+ * (a failure found there is found again by anyone who runs that commit) while each commit explores
+ * others; else none, and fast-check picks one per property (it prints it with any failure).
+ */
+function propertySeed(): string | undefined {
+  const given = process.env['FC_SEED'];
+  if (given !== undefined && given !== '') {
+    if (!/^-?\d+$/.test(given)) throw new Error(`FC_SEED must be a whole number, got ${JSON.stringify(given)}`);
+    return given;
+  }
+  if (process.env['CI'] === undefined || process.env['CI'] === '' || process.env['CI'] === 'false') return undefined;
+  try {
+    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: new URL('.', import.meta.url), encoding: 'utf8' }).trim();
+    return String(Number.parseInt(commit.slice(0, 8), 16) | 0);
+  } catch {
+    // Not a git checkout: fast-check's own seeds.
+    return undefined;
+  }
+}
+
+const seed = propertySeed();
+
 export default defineConfig({
   test: {
     globalSetup: ['test/support/tempRootGlobalSetup.ts', 'test/support/azuriteGlobalSetup.ts'],
-    setupFiles: ['test/support/functionsHost.ts'],
+    setupFiles: ['test/support/functionsHost.ts', 'test/support/propertySeed.ts'],
+    ...(seed === undefined ? {} : { env: { FC_SEED: seed } }),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Processes, not threads: tests change the working directory and send signals.
