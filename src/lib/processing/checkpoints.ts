@@ -4,6 +4,7 @@ import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
+import { gatheredAsks, type Ask } from './gatheredAsks.js';
 
 export type { Checkpoint, Continues, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
 
@@ -120,15 +121,11 @@ function isCheckpointRow(row: { partitionKey: string }): boolean {
   return !row.partitionKey.startsWith('~');
 }
 
-interface WaitingRead {
+interface WaitingRead extends Ask {
   partitionKey: string;
   rowKey: string;
   resolve: (row: StoredRow | undefined) => void;
-  reject: (error: unknown) => void;
 }
-
-/** Checkpoint reads of one store waiting for the next turn of the event loop, in the order they were asked. */
-const waitingReads = new WeakMap<TableStore, WaitingRead[]>();
 
 /**
  * A checkpoint row, read with every other checkpoint asked for in the same turn of the event loop: a
@@ -139,21 +136,11 @@ const waitingReads = new WeakMap<TableStore, WaitingRead[]>();
  * save that follows it is conditional anyway.
  */
 function readTogether(tables: TableStore, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
-  let waiting = waitingReads.get(tables);
-  if (!waiting) {
-    const batch: WaitingRead[] = [];
-    waiting = batch;
-    waitingReads.set(tables, batch);
-    setImmediate(() => {
-      waitingReads.delete(tables);
-      answer(tables, batch).catch((error: unknown) => {
-        for (const read of batch) read.reject(error);
-      });
-    });
-  }
-  const list = waiting;
-  return new Promise((resolve, reject) => list.push({ partitionKey, rowKey, resolve, reject }));
+  return new Promise((resolve, reject) => readInTurn(tables, { partitionKey, rowKey, resolve, reject }));
 }
+
+/** Each turn's reads go at once, beside those still in flight: a run's files wait for no other batch. */
+const readInTurn = gatheredAsks(answer, { whileInFlight: false });
 
 async function answer(tables: TableStore, batch: readonly WaitingRead[]): Promise<void> {
   const keys = new Map<string, Set<string>>();

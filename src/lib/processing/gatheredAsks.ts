@@ -17,9 +17,13 @@ interface Gathering<A> {
  * blobs whose first reads come back one by one; each then asks at once, so a batch per turn would
  * often hold one ask. `send` settles each ask of its batch; a batch it fails rejects those it has
  * not settled (settling twice changes nothing). Each ask is sent after it was made, so its answer is
- * as fresh as a request of its own would be.
+ * as fresh as a request of its own would be. Without `whileInFlight`, each turn's asks go at once,
+ * beside batches still in flight.
  */
-export function gatheredAsks<A extends Ask>(send: (tables: TableStore, batch: readonly A[]) => Promise<void>): (tables: TableStore, ask: A) => void {
+export function gatheredAsks<A extends Ask>(
+  send: (tables: TableStore, batch: readonly A[]) => Promise<void>,
+  { whileInFlight = true }: { whileInFlight?: boolean } = {},
+): (tables: TableStore, ask: A) => void {
   const gatherings = new WeakMap<TableStore, Gathering<A>>();
   const schedule = (tables: TableStore, gathering: Gathering<A>): void => {
     gathering.scheduled = true;
@@ -34,7 +38,7 @@ export function gatheredAsks<A extends Ask>(send: (tables: TableStore, batch: re
         })
         .finally(() => {
           gathering.sending = false;
-          if (gathering.waiting.length > 0) schedule(tables, gathering);
+          if (whileInFlight && gathering.waiting.length > 0) schedule(tables, gathering);
         });
     });
   };
@@ -45,6 +49,6 @@ export function gatheredAsks<A extends Ask>(send: (tables: TableStore, batch: re
       gatherings.set(tables, gathering);
     }
     gathering.waiting.push(ask);
-    if (!gathering.sending && !gathering.scheduled) schedule(tables, gathering);
+    if (!gathering.scheduled && !(whileInFlight && gathering.sending)) schedule(tables, gathering);
   };
 }
