@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CALL_TIMES_TABLE, INDEX_STATE_PARTITION } from '../../src/lib/aggregating/calls/callTimeIndex.js';
+import { CALL_TIMES_TABLE, INDEX_COMPLETE_ROW_KEY, INDEX_STATE_PARTITION } from '../../src/lib/aggregating/calls/callTimeIndex.js';
 import { CALLS_TABLE } from '../../src/lib/aggregating/index.js';
 import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
@@ -211,5 +211,32 @@ describe('the time index of calls', () => {
     expect(await buildCallTimeIndex(empty)).toEqual({ state: 'complete', listed: 0 });
     expect(await callTimeIndexComplete(empty)).toBe(true);
     expect([...(await empty.readPartition(CALLS_TABLE, 'x')).keys()]).toEqual([]);
+  });
+});
+
+describe('the one-time listing of stored calls, two commands starting at once', () => {
+  it('stops without listing or reporting once another pass completed the index after it looked', async () => {
+    const store = newTableStore();
+    await processRecords(store, callLogs(3));
+    await clearIndex(store);
+    let completedMeanwhile = false;
+    // The other command's pass completes the index after this one found it incomplete, before this one lists.
+    const racing = new (class extends WrappedTableStore {
+      override query(table: string, filter: string | undefined, select?: string[]): ReturnType<TableStore['query']> {
+        if (table === CALLS_TABLE && !completedMeanwhile) {
+          completedMeanwhile = true;
+          const rows = super.query(table, filter, select);
+          return (async function* () {
+            await store.upsert(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY, { completedAt: new Date().toISOString() });
+            yield* rows;
+          })();
+        }
+        return super.query(table, filter, select);
+      }
+    })(store);
+
+    expect(await buildCallTimeIndex(racing)).toEqual({ state: 'complete', listed: 0 });
+    expect(completedMeanwhile).toBe(true);
+    expect(await listings(store)).toEqual(new Map());
   });
 });

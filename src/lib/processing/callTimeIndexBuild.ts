@@ -79,10 +79,16 @@ export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIn
   let after = progress ? parseStoredRow(indexProgressSchema, CALL_TIMES_TABLE, progress).after : undefined;
   const pending = new Map<string, RowWrite[]>();
   let listed = 0;
+  /** Whether another pass completed the index since this one looked (two commands starting at once). */
+  let overtaken: boolean | undefined;
   const flush = async (day: string): Promise<void> => {
     const writes = pending.get(day);
     pending.delete(day);
     if (!writes || writes.length === 0) return;
+    // Asked once, before the first listing: once another pass completed, the calls it did not see were
+    // listed by the writes that stored them, so there is nothing left to list (nor to report).
+    overtaken ??= await callTimeIndexComplete(tables);
+    if (overtaken) return;
     const outcome = await tables.commit(CALL_TIMES_TABLE, day, writes);
     if (!outcome.committed) throw new Error(`listing ${writes.length} calls under ${day} in ${CALL_TIMES_TABLE} failed: ${outcome.status} ${outcome.code}`);
     listed += writes.length;
@@ -111,6 +117,10 @@ export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIn
     if (late) return { state: 'partial', listed, after };
   }
   await flushAll();
+  if (overtaken === true) {
+    completeIn.add(tables);
+    return { state: 'complete', listed: 0 };
+  }
   await tables.upsert(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY, { completedAt: new Date(now()).toISOString() });
   completeIn.add(tables);
   return { state: 'complete', listed };
