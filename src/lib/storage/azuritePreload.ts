@@ -1,14 +1,16 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
  * (azuriteSaveInterval.ts), saves a document per line past V8's string limit (azuriteStreamedSave.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
- * (azuriteBodyText.ts), batch boundaries and request ids at less cost (azuriteRequestCosts.ts), and
- * the modules it never uses here loaded only if it does (azuriteLazyModules.ts).
+ * (azuriteBodyText.ts), batch boundaries and request ids at less cost (azuriteRequestCosts.ts),
+ * the modules it never uses here loaded only if it does (azuriteLazyModules.ts), and no save of an
+ * unchanged database as it opens (azuriteOpeningSave.ts).
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two.
  */
 import { claimLocation } from './azuriteParent.js';
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
 import { installLazyModules } from './azuriteLazyModules.js';
+import { installOpeningSave } from './azuriteOpeningSave.js';
 import { installRequestCosts } from './azuriteRequestCosts.js';
 import { installStreamedSave } from './azuriteStreamedSave.js';
 import { installTableIndex } from './azuriteTableIndex.js';
@@ -22,6 +24,7 @@ if (azuriteEntry) installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry) installLazyModules(azuriteEntry);
 if (azuriteEntry) installStreamedSave(azuriteEntry);
+if (azuriteEntry) installOpeningSave(azuriteEntry);
 if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);
 
 // Azurite prints where it listens to the process that started it, which reads its ports there
