@@ -111,7 +111,7 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     await mkdir(`${file}~`);
     const adapter = new StreamedFileAdapter();
     const db = filled(file, { adapter });
-    adapter.owner = db as never;
+    adapter.serve(db as never);
     expect(await save(db)).toBeInstanceOf(Error);
     expect(JSON.parse(await readFile(saveFailedPath(file), 'utf8'))).toMatchObject({ error: expect.stringMatching(/EISDIR/) });
     // Still to be saved: the next autosave, or the save at close, tries again.
@@ -119,6 +119,43 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     await rm(`${file}~`, { recursive: true });
     expect(await save(db)).toBeNull();
     await expect(stat(saveFailedPath(file))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('keeps a write made while a save is written to be saved next (the save holds the store as it was when it began)', async () => {
+    const file = path.join(work, 'written-meanwhile.json');
+    const adapter = new StreamedFileAdapter();
+    const db = filled(file, { adapter, autosave: true, autosaveInterval: 3_600_000 });
+    adapter.serve(db as never);
+    const dirty = (): boolean[] => db.collections.map((collection) => (collection as unknown as { dirty: boolean }).dirty);
+    const saving = save(db);
+    // The save serialized the store at once and is writing it out: this row is not in it.
+    (db.getCollection('devstoreaccount1$AcsCalls') as Collection).insert({ PartitionKey: 'p', RowKey: 'meanwhile' });
+    expect(await saving).toBeNull();
+    expect(dirty()).toEqual([false, true, false]);
+
+    const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(saved)).toBeNull();
+    expect((saved.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(500);
+    // So the save at close (or the next autosave) keeps it.
+    expect(await new Promise((resolve) => (db as unknown as { close(callback: (error: unknown) => void): void }).close(resolve))).toBeNull();
+    const closed = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(closed)).toBeNull();
+    expect((closed.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(501);
+  });
+
+  it('a close while a save is written ends after that save is on disk, not before', async () => {
+    const file = path.join(work, 'closed-while-saving.json');
+    const adapter = new StreamedFileAdapter();
+    const db = filled(file, { adapter, autosave: true, autosaveInterval: 3_600_000 });
+    adapter.serve(db as never);
+    let saved = false;
+    void save(db).then(() => (saved = true));
+    // Azurite exits when its databases have closed: a save still being written would be cut.
+    await new Promise((resolve) => (db as unknown as { close(callback: (error: unknown) => void): void }).close(resolve));
+    expect(saved).toBe(true);
+    const again = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(again)).toBeNull();
+    expect((again.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(500);
   });
 
   it('writes on when the disk takes fewer bytes than asked, and keeps the previous save when it takes none', async () => {

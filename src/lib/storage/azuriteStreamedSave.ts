@@ -28,6 +28,12 @@ interface LokiLike {
   serialize: (options: { serializationMethod: 'normal' }) => string;
 }
 
+/** What the adapter needs of the LokiJS database it saves. */
+export interface SavedDatabase {
+  collections: { dirty: boolean }[];
+  autosaveDirty: (this: SavedDatabase) => boolean;
+}
+
 interface SerializedLoki {
   collections: { data: unknown[] }[];
 }
@@ -42,14 +48,27 @@ export function saveFailedPath(dbname: string): string {
 /** A LokiJS "reference" adapter: LokiJS hands it a copy of the database (documents shared, taken at once). */
 export class StreamedFileAdapter {
   readonly mode = 'reference';
-  /**
-   * The database saved. LokiJS clears its dirty flags after a reference save even when it failed:
-   * they are set again, so that the next autosave, or the save at close, tries once more.
-   */
-  owner: { collections: { dirty: boolean }[] } | undefined;
+  /** The database saved (serve). */
+  private owner: SavedDatabase | undefined;
+  /** A save is being written: the store counts as changed until it is on disk. */
+  private writing = false;
 
   /** The folder each database was opened in (openFolder). */
   private readonly folders = new Map<string, OpenedFolder>();
+
+  /**
+   * Takes `db` as the database this adapter saves. LokiJS clears a database's dirty flags when a
+   * reference save ends, failed or not, so a write made while the save was written (the save holds
+   * the store as it was when it began) would never be saved: each save now clears the flags as it
+   * serializes the store and sets again, when it ends, those of the collections written meanwhile
+   * (all of them when it failed). Until it ends the store counts as changed, so that a close during
+   * the save saves again once it ends rather than exiting while it is written.
+   */
+  serve(db: SavedDatabase): void {
+    this.owner = db;
+    const changed = db.autosaveDirty;
+    db.autosaveDirty = () => this.writing || changed.call(db);
+  }
 
   /** Notes the folder of `dbname` as it is now: the database belongs there (at its creation, and when it is loaded). */
   opened(dbname: string): void {
@@ -80,14 +99,23 @@ export class StreamedFileAdapter {
       void this.failed(dbname, error, callback);
       return;
     }
+    const collections = this.owner?.collections ?? [];
+    for (const collection of collections) collection.dirty = false;
+    this.writing = true;
     writeWhole(dbname, chunks).then(
-      () => callback(null),
+      () => {
+        this.writing = false;
+        const writtenMeanwhile = collections.filter((collection) => collection.dirty);
+        callback(null);
+        for (const collection of writtenMeanwhile) collection.dirty = true;
+      },
       (error: unknown) => this.failed(dbname, error, callback),
     );
   }
 
   private async failed(dbname: string, error: unknown, callback: (error: Error | null) => void): Promise<void> {
     await recordFailure(dbname, error);
+    this.writing = false;
     callback(error instanceof Error ? error : new Error(String(error)));
     for (const collection of this.owner?.collections ?? []) collection.dirty = true;
   }
@@ -305,7 +333,7 @@ export function installStreamedSave(azuriteEntry: string): void {
     if (options?.['persistenceMethod'] !== 'fs') return configure.call(this, options, initialConfig);
     const { persistenceMethod: _fs, ...rest } = options;
     const adapter = new StreamedFileAdapter();
-    adapter.owner = this as { collections: { dirty: boolean }[] };
+    adapter.serve(this as SavedDatabase);
     // A new database is never loaded (Azurite loads only a file that exists): its folder is noted as it is made.
     const { filename } = this as { filename?: unknown };
     if (typeof filename === 'string') adapter.opened(filename);
