@@ -17,6 +17,8 @@ import {
   resolveAzuriteEntry,
   startAllowanceMs,
   startAzurite,
+  stopAllowanceMs,
+  stopChild,
 } from '../../src/lib/storage/azurite.js';
 import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
 
@@ -143,6 +145,49 @@ describe('the time Azurite may take to start', () => {
       await rm(location, { recursive: true, force: true });
     }
   });
+
+  it('to save as it stops grows with its databases as they are when the stop begins', async () => {
+    const location = await mkdtemp(path.join(tmpdir(), 'azurite-stop-'));
+    try {
+      expect(stopAllowanceMs(location)).toBe(60_000);
+      await writeFile(path.join(location, '__azurite_db_table__.json'), '');
+      await truncate(path.join(location, '__azurite_db_table__.json'), 977_000_000);
+      // A 977 MB store took 25 s a save; a close during a save makes a second one.
+      expect(stopAllowanceMs(location)).toBeGreaterThanOrEqual(6 * 25_000);
+    } finally {
+      await rm(location, { recursive: true, force: true });
+    }
+  });
+
+  it('a stop asks how long it may wait as it begins, and kills only past that', async () => {
+    // A process that takes 1.5 s to end after SIGTERM, as Azurite saving a large store does.
+    const slowToStop = (): { child: ChildProcess; exited: Promise<number | null> } => {
+      const child = spawn(
+        process.execPath,
+        ['-e', "process.on('SIGTERM', () => setTimeout(() => process.exit(0), 1500)); setInterval(() => {}, 1000); console.log('up')"],
+        {
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
+      const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+      return { child, exited };
+    };
+    const started = async (stopping: { child: ChildProcess }): Promise<void> => {
+      await new Promise((resolve) => stopping.child.stdout?.once('data', resolve));
+    };
+    let allowance = 100;
+    const patient = slowToStop();
+    await started(patient);
+    const asked = stopChild(patient.child, patient.exited, () => allowance);
+    allowance = 10_000;
+    await asked;
+    expect(patient.child.signalCode).toBe('SIGKILL');
+
+    const given = slowToStop();
+    await started(given);
+    await stopChild(given.child, given.exited, () => 10_000);
+    expect([given.child.exitCode, given.child.signalCode]).toEqual([0, null]);
+  }, 30_000);
 
   it('a store slow to start stays up after its last command, so the next one does not wait again', () => {
     expect(idleAfterStart(0)).toBe(1000);

@@ -24,8 +24,8 @@ export interface AzuriteInstance {
 export interface AzuriteOptions {
   /** Keep data in this folder; in memory when absent. */
   location?: string;
-  /** How long a stop waits for Azurite to save and exit before killing it (default 5 s). */
-  stopTimeoutMs?: number;
+  /** How long a stop waits for Azurite to save and exit before killing it (default 5 s); a function is asked as the stop begins. */
+  stopTimeoutMs?: number | (() => number);
   /** Told Azurite's pid as soon as it is spawned, before it listens. */
   onSpawn?: (pid: number) => Promise<void>;
   /** Azurite's own sorted indexes instead of the hash index (azuriteTableIndex.ts), to compare them. */
@@ -85,6 +85,20 @@ export function idleAfterStart(startMs: number): number {
 /** How long Azurite on `location` may take to listen: longer for larger databases (a data dir of months). */
 export function startAllowanceMs(location: string | undefined): number {
   return LISTEN_TIMEOUT_MS + (location === undefined ? 0 : Math.ceil((databaseBytes(location) / 1e6) * LOAD_MS_PER_MB));
+}
+
+/**
+ * What saving its databases may take as it stops: a close while a save is written waits for that one
+ * and makes another (a 977 MB table database took 25 s a save on two busy cores; 60 s cut the second,
+ * and what only it held was lost). A minute and 100 ms per MB are allowed (that store: 158 s, six of
+ * its saves), asked as the stop begins, when the store has grown to its size.
+ */
+const SAVE_MS_PER_MB = 100;
+const STOP_MS = 60_000;
+
+/** How long a stop of Azurite on `location` waits for it to save and exit before killing it. */
+export function stopAllowanceMs(location: string): number {
+  return STOP_MS + Math.ceil((databaseBytes(location) / 1e6) * SAVE_MS_PER_MB);
 }
 
 /** The line Azurite prints (even with `--silent`) once a service listens, with the port the system gave it. */
@@ -221,11 +235,12 @@ export function resolveAzuriteEntry(): string {
   return path.join(path.dirname(packageJson), 'dist', 'src', 'azurite.js');
 }
 
-async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs = 5000): Promise<void> {
+/** Stops `child` with SIGTERM, and SIGKILL once `timeoutMs` (asked now, when a function) has passed. */
+export async function stopChild(child: ChildProcess, exited: Promise<number | null>, timeoutMs: number | (() => number) = 5000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   // On SIGTERM Azurite closes its LokiJS databases, which saves them; SIGKILL loses the last seconds of writes.
   child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  const timer = setTimeout(() => child.kill('SIGKILL'), typeof timeoutMs === 'function' ? timeoutMs() : timeoutMs);
   await exited;
   clearTimeout(timer);
 }

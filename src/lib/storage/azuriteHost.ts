@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { idleAfterStart, startAzurite, type AzuriteInstance } from './azurite.js';
+import { idleAfterStart, startAzurite, stopAllowanceMs, type AzuriteInstance } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
@@ -45,7 +45,7 @@ try {
   // The lock names Azurite from its start, so that a host killed while it starts leaves no unknown orphan.
   const onSpawn = (azuritePid: number): Promise<void> => writeLock(dataDir, { pid: process.pid, state: 'starting', location, azuritePid });
   const startedAt = Date.now();
-  azurite = await startAzurite({ location, stopTimeoutMs: 60_000, onSpawn });
+  azurite = await startAzurite({ location, stopTimeoutMs: () => stopAllowanceMs(location), onSpawn });
   idleMs = idleAfterStart(Date.now() - startedAt);
   const ready = azurite;
   // An Azurite that ends on its own (killed, out of memory) takes the host with it: the lock goes, so

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connect } from 'node:net';
 import path from 'node:path';
-import { compiledModule, databaseBytes, startAllowanceMs } from './azurite.js';
+import { compiledModule, databaseBytes, startAllowanceMs, stopAllowanceMs } from './azurite.js';
 import { azuriteNamedIn } from './azuriteParent.js';
 import { failedSaves, type FailedSave } from './azuriteStreamedSave.js';
 import {
@@ -81,7 +81,7 @@ const SLOW_START_MS = 3_000;
 const SLOW_START_BYTES = 100e6;
 
 export function slowStartMessage(dataDir: string, bytes: number): string {
-  return `waiting for the embedded store in ${path.resolve(dataDir)}: Azurite reads its ${Math.round(bytes / 1e6)} MB of data whole before it answers (about a minute per GB)`;
+  return `waiting for the embedded store in ${path.resolve(dataDir)}: Azurite reads its ${Math.round(bytes / 1e6)} MB of data whole before it answers (10-30 s per GB)`;
 }
 
 async function attachBy(dataDir: string, deadline: number): Promise<Omit<SharedAzurite, 'failedSaves'>> {
@@ -249,7 +249,7 @@ async function stopOrphan(lock: EmbeddedLock, dataDir: string): Promise<void> {
   const pid = lock.azuritePid ?? azuriteNamedIn(lock.location);
   if (pid === undefined || !processMatches(pid, ['azurite.js', lock.location])) return;
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + stopAllowanceMs(lock.location);
   while (processAlive(pid) && Date.now() < deadline) await sleep(POLL_MS);
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
   while (processAlive(pid)) await sleep(POLL_MS);
