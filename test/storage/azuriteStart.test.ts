@@ -16,6 +16,7 @@ import {
   listeningPorts,
   resolveAzuriteEntry,
   startAllowanceMs,
+  restartMs,
   startAzurite,
   stopAllowanceMs,
   stopChild,
@@ -195,5 +196,21 @@ describe('the time Azurite may take to start', () => {
     // The 952 MB data dir: 29 s to read, then a minute for the next command.
     expect(idleAfterStart(29_000)).toBe(58_000);
     expect(idleAfterStart(600_000)).toBe(300_000);
+  });
+
+  it('so does a store that grew large while it ran: the next command would wait for its save and its read', async () => {
+    const location = await mkdtemp(path.join(tmpdir(), 'azurite-restart-'));
+    try {
+      expect(idleAfterStart(restartMs(location))).toBe(1000);
+      await writeFile(path.join(location, '__azurite_db_table__.json'), '');
+      await truncate(path.join(location, '__azurite_db_table__.json'), 100_000_000);
+      expect(idleAfterStart(restartMs(location))).toBe(1000);
+      // A first `process` of three days of two busy resources: 977 MB, 25 s to save and 11 s to read.
+      await truncate(path.join(location, '__azurite_db_table__.json'), 977_000_000);
+      expect(restartMs(location)).toBeGreaterThanOrEqual(36_000);
+      expect(idleAfterStart(restartMs(location))).toBeGreaterThanOrEqual(72_000);
+    } finally {
+      await rm(location, { recursive: true, force: true });
+    }
   });
 });

@@ -7,7 +7,7 @@
  */
 import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { idleAfterStart, startAzurite, stopAllowanceMs, type AzuriteInstance } from './azurite.js';
+import { idleAfterStart, restartMs, startAzurite, stopAllowanceMs, type AzuriteInstance } from './azurite.js';
 import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
@@ -63,7 +63,8 @@ try {
     socket.on('error', () => {});
     socket.once('close', () => {
       clients.delete(socket);
-      if (clients.size === 0) idleTimer = setTimeout(() => void shutdown(0), idleMs);
+      // A store that grew large while it ran (a first `process` of months of logs) stays up as a slow start does.
+      if (clients.size === 0) idleTimer = setTimeout(() => void shutdown(0), Math.max(idleMs, idleAfterStart(restartMs(location))));
     });
     socket.write(JSON.stringify({ connectionString: ready.connectionString }) + '\n');
   });
