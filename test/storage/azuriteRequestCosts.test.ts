@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createDefaultHttpClient, createHttpHeaders, createPipelineRequest } from '@azure/core-rest-pipeline';
+import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { compiledModule, resolveAzuriteEntry } from '../../src/lib/storage/azurite.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compiledModule, resolveAzuriteEntry, startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 import { fastBatchBoundary, pooledRandomBytes } from '../../src/lib/storage/azuriteRequestCosts.js';
-import { entityBatchBody } from '../../src/lib/storage/entityBatch.js';
+import { entityBatchBody, type BatchOperation } from '../../src/lib/storage/entityBatch.js';
+import { azuriteConnectionString } from '../support/storage.js';
 
 type Serializer = { batchBoundary: string; extractBatchBoundary(body: string): void };
 
@@ -85,7 +89,7 @@ describe("Azurite's request ids from pooled random bytes", () => {
     expect(seen.size).toBe(200);
   });
 
-  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary', () => {
+  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary and batch handler', () => {
     const script = `
       import { createRequire } from 'node:module';
       import path from 'node:path';
@@ -98,16 +102,175 @@ describe("Azurite's request ids from pooled random bytes", () => {
       const { BatchSerialization } = require(path.join(path.dirname(entry), 'table/batch/BatchSerialization.js'));
       const serializer = new BatchSerialization();
       serializer.extractBatchBoundary('--batch_' + ids[0] + '\\r\\n' + '%'.repeat(10));
-      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI') }));
+      const TableHandler = require(path.join(path.dirname(entry), 'table/handlers/TableHandler.js')).default;
+      const batchLogText = String(TableHandler.prototype.batch).includes('Raw request string');
+      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI'), batchLogText }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
+      installed: Record<string, boolean>;
       ids: string[];
       boundary: string;
       patched: boolean;
+      batchLogText: boolean;
     };
+    expect(out.installed).toEqual({ pooledIds: true, fastBoundary: true, batchLogText: true });
+    expect(out.batchLogText).toBe(false);
     expect(new Set(out.ids).size).toBe(1000);
     for (const id of out.ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(out.boundary).toBe(`--batch_${out.ids[0]}`);
     expect(out.patched).toBe(true);
+  });
+});
+
+/** The account URL written into every batch body: Azurite reads only its path, so both Azurites get the same bytes. */
+const BODY_ACCOUNT_URL = 'http://127.0.0.1:10002/devstoreaccount1';
+const CRLF = '\r\n';
+
+/** A hand-written one-changeset `$batch` body, for the verbs the product does not send (MERGE, DELETE) and odd layouts. */
+function rawBatch(id: string, parts: readonly string[]): { contentType: string; body: string } {
+  const changeset = `--changeset_${id}${CRLF}content-type: application/http${CRLF}content-transfer-encoding: binary${CRLF}${CRLF}`;
+  const body =
+    [`--batch_${id}${CRLF}content-type: multipart/mixed; boundary=changeset_${id}${CRLF}${CRLF}`, ...parts.map((part) => changeset + part)].join(CRLF) +
+    `${CRLF}--changeset_${id}--${CRLF}--batch_${id}--${CRLF}`;
+  return { contentType: `multipart/mixed; boundary=batch_${id}`, body };
+}
+
+function entityUrl(table: string, partitionKey: string, rowKey: string): string {
+  const key = (k: string): string => encodeURIComponent(k.replaceAll("'", "''"));
+  return `${BODY_ACCOUNT_URL}/${table}(PartitionKey='${key(partitionKey)}',RowKey='${key(rowKey)}')`;
+}
+
+function mergePart(table: string, entity: Record<string, unknown> & { PartitionKey: string; RowKey: string }, ifMatch?: string): string {
+  const match = ifMatch === undefined ? '' : `If-Match: ${ifMatch}${CRLF}`;
+  return `MERGE ${entityUrl(table, entity.PartitionKey, entity.RowKey)} HTTP/1.1${CRLF}Content-Type: application/json${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}${match}${CRLF}${JSON.stringify(entity)}`;
+}
+
+function deletePart(table: string, partitionKey: string, rowKey: string, ifMatch = '*'): string {
+  return `DELETE ${entityUrl(table, partitionKey, rowKey)} HTTP/1.1${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}If-Match: ${ifMatch}${CRLF}${CRLF}`;
+}
+
+function insertPart(table: string, json: string, prefer = 'return-no-content'): string {
+  return `POST ${BODY_ACCOUNT_URL}/${table} HTTP/1.1${CRLF}Content-Type: application/json;odata=nometadata${CRLF}Accept: application/json;odata=minimalmetadata${CRLF}DataServiceVersion: 3.0${CRLF}Prefer: ${prefer}${CRLF}${CRLF}${json}`;
+}
+
+/** What differs between two Azurites for the same request, whatever they run: times, ETags (made of times), request ids, ports. */
+function masked(text: string): string {
+  return text
+    .replace(/datetime'[^']*'/g, "datetime'…'")
+    .replace(/"Timestamp":"[^"]*"/g, '"Timestamp":"…"')
+    .replace(/RequestId:[0-9a-f-]{36}/g, 'RequestId:…')
+    .replace(/Time:\d{4}-\d\d-\d\dT[\d:.]+Z/g, 'Time:…')
+    .replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:…');
+}
+
+/** Sends a request signed for the account, as the SDK would, and gives its status, content type and body as they came. */
+async function send(client: TableClient, method: 'POST' | 'GET', pathAndQuery: string, contentType: string | undefined, body?: string) {
+  const base = client.url.endsWith('/') ? client.url.slice(0, -1) : client.url;
+  const headers: Record<string, string> = { 'x-ms-version': '2019-02-02', DataServiceVersion: '3.0;', Accept: 'application/json;odata=fullmetadata' };
+  if (contentType !== undefined) headers['Content-Type'] = contentType;
+  const request = createPipelineRequest({ url: `${base}/${pathAndQuery}`, method, headers: createHttpHeaders(headers), body, allowInsecureConnection: true });
+  const response = await client.pipeline.sendRequest(createDefaultHttpClient(), request);
+  return { status: response.status, contentType: response.headers.get('content-type'), body: response.bodyAsText ?? '' };
+}
+
+describe("Azurite's answers with and without the request costs removed", () => {
+  let plain: AzuriteInstance;
+  beforeAll(async () => {
+    plain = await startAzurite({ plainRequests: true });
+  }, 60_000);
+  afterAll(async () => {
+    await plain?.stop();
+  });
+
+  it('answers every batch and stores every entity byte for byte the same, ETags and times aside', async () => {
+    const table = 'Costs' + randomBytes(5).toString('hex');
+    const clients = [azuriteConnectionString(), plain.connectionString].map((connectionString) =>
+      TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true }),
+    );
+    for (const client of clients) await client.createTable();
+
+    const odd = ["it's", 'r 100%', 'a%41b', 'é✓ 😀', 'x=y', "PartitionKey='p',RowKey='q')", '&+; ~', ''];
+    const typed = (rowKey: string, n: number): BatchOperation['entity'] => ({
+      partitionKey: 'p é',
+      rowKey,
+      text: `Zoë ✓ 😀 ${n} \u2028 "quoted" \\ back`,
+      big: BigInt('9007199254740993') * BigInt(n + 1),
+      at: new Date(Date.UTC(2024, 4, 25, 12, n, 7, 123)),
+      bytes: new Uint8Array([0, 255, n, 128]),
+      id: { value: '0f8fad5b-d9cb-469f-a165-70867728950e', type: 'Guid' },
+      ratio: 0.1 + n,
+      whole: { value: '5', type: 'Double' },
+      ok: n % 2 === 0,
+      empty: '',
+      none: null,
+    });
+    const batches: { contentType: string; body: string }[] = [
+      // Inserts and upserts as the product writes them, odd keys included.
+      entityBatchBody(
+        BODY_ACCOUNT_URL,
+        table,
+        [...odd.map((rowKey, n): BatchOperation => ({ kind: 'create', entity: typed(rowKey, n) })), { kind: 'upsert', entity: typed('upserted', 20) }],
+        'b1',
+        'c1',
+      ),
+      // Replaces and upserts of rows that exist.
+      entityBatchBody(
+        BODY_ACCOUNT_URL,
+        table,
+        [
+          { kind: 'replace', entity: { ...typed("it's", 30), extra: 'ü' }, etag: '*' },
+          { kind: 'upsert', entity: typed('é✓ 😀', 31) },
+        ],
+        'b2',
+        'c2',
+      ),
+      // Merges, deletes and inserts whose body the request's own layout varies.
+      rawBatch('b3', [
+        mergePart(table, { PartitionKey: 'p é', RowKey: 'r 100%', added: 'neu ✓', 'big@odata.type': 'Edm.Int64', big: '-9223372036854775808' }, '*'),
+        mergePart(table, { PartitionKey: 'p é', RowKey: 'merged new', only: 1 }),
+        deletePart(table, 'p é', 'a%41b'),
+        insertPart(
+          table,
+          JSON.stringify({ PartitionKey: 'p é', RowKey: 'with content', 'when@odata.type': 'Edm.DateTime', when: '2024-01-02T03:04:05.6789012Z' }),
+          'return-content',
+        ),
+        insertPart(table, '{"RowKey":"keys last","n":1,"PartitionKey":"p é","RowKey":"keys twice"}'),
+      ]),
+      // A failing operation in the middle: the row exists, the whole changeset is undone.
+      entityBatchBody(
+        BODY_ACCOUNT_URL,
+        table,
+        [
+          { kind: 'create', entity: typed('not kept', 40) },
+          { kind: 'create', entity: typed('x=y', 41) },
+          { kind: 'upsert', entity: typed('not kept either', 42) },
+        ],
+        'b4',
+        'c4',
+      ),
+      // A stale ETag, a delete of a missing row, a duplicate row, an entity without a row key.
+      entityBatchBody(
+        BODY_ACCOUNT_URL,
+        table,
+        [{ kind: 'replace', entity: typed('&+; ~', 50), etag: `W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"` }],
+        'b5',
+        'c5',
+      ),
+      rawBatch('b6', [deletePart(table, 'p é', 'never there')]),
+      rawBatch('b7', [insertPart(table, '{"PartitionKey":"p é","RowKey":"twice"}'), insertPart(table, '{"PartitionKey":"p é","RowKey":"twice"}')]),
+      rawBatch('b8', [insertPart(table, '{"PartitionKey":"p é","n":1}')]),
+      rawBatch('b9', [insertPart(table, '{"PartitionKey":"p é","RowKey":"bad json",}')]),
+      rawBatch('b10', [insertPart(table, '{"PartitionKey":"p é","RowKey":"nested","n":{"x":1}}')]),
+      rawBatch('b11', [insertPart(table, '{"PartitionKey":{"p":1},"RowKey":"key of an object"}')]),
+      rawBatch('b12', [insertPart(table, '{"PartitionKey":"p é","RowKey":7}')]),
+    ];
+    for (const batch of batches) {
+      const [patched, own] = await Promise.all(clients.map((client) => send(client, 'POST', '$batch', batch.contentType, batch.body)));
+      expect(masked(JSON.stringify(patched)), batch.body).toBe(masked(JSON.stringify(own)));
+    }
+    const [patchedRows, ownRows] = await Promise.all(clients.map((client) => send(client, 'GET', `${table}()`, undefined)));
+    expect(patchedRows?.status).toBe(200);
+    expect(JSON.parse(patchedRows?.body ?? '').value.length).toBeGreaterThan(8);
+    expect(masked(patchedRows?.body ?? '')).toBe(masked(ownRows?.body ?? ''));
   });
 });

@@ -30,6 +30,8 @@ export interface AzuriteOptions {
   onSpawn?: (pid: number) => Promise<void>;
   /** Azurite's own sorted indexes instead of the hash index (azuriteTableIndex.ts), to compare them. */
   plainIndexes?: boolean;
+  /** Azurite's own request handling, without the costs azuriteRequestCosts.ts removes, to compare answers. */
+  plainRequests?: boolean;
 }
 
 /** How long Azurite keeps an idle connection open: longer than a pause between a run's writes. */
@@ -158,6 +160,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
 
   const env: NodeJS.ProcessEnv = { ...process.env, [AZURITE_PARENT_VARIABLE]: String(process.pid) };
   if (options.plainIndexes) env['ACS_LOGS_AZURITE_TABLE_INDEX'] = '0';
+  if (options.plainRequests) env['ACS_LOGS_AZURITE_REQUEST_COSTS'] = '0';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const ports = listeningPorts(child);
   let stderr = '';

@@ -4,7 +4,8 @@
  * (azuriteBodyText.ts), batch boundaries and request ids at less cost (azuriteRequestCosts.ts),
  * the modules it never uses here loaded only if it does (azuriteLazyModules.ts), and no save of an
  * unchanged database as it opens (azuriteOpeningSave.ts).
- * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two.
+ * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two, and
+ * `ACS_LOGS_AZURITE_REQUEST_COSTS=0` its own request handling.
  */
 import { claimLocation } from './azuriteParent.js';
 import './azuriteSaveInterval.js';
@@ -20,7 +21,7 @@ if (!claimLocation(process.argv, process.env, process.ppid, process.pid)) proces
 
 const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.
-if (azuriteEntry) installRequestCosts(azuriteEntry);
+if (azuriteEntry && process.env['ACS_LOGS_AZURITE_REQUEST_COSTS'] !== '0') installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry) installLazyModules(azuriteEntry);
 if (azuriteEntry) installStreamedSave(azuriteEntry);
