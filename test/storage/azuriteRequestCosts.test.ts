@@ -8,7 +8,13 @@ import { TableClient } from '@azure/data-tables';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compiledModule, resolveAzuriteEntry, startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
-import { fastBatchBoundary, pooledRandomBytes } from '../../src/lib/storage/azuriteRequestCosts.js';
+import {
+  fastBatchBoundary,
+  parsedBodyKeys,
+  pooledRandomBytes,
+  type AzuriteBatchRequest,
+  type BatchKeyMethods,
+} from '../../src/lib/storage/azuriteRequestCosts.js';
 import { entityBatchBody, type BatchOperation } from '../../src/lib/storage/entityBatch.js';
 import { azuriteConnectionString } from '../support/storage.js';
 
@@ -75,6 +81,100 @@ describe("Azurite's batch boundary, found without decoding the body", () => {
   });
 });
 
+/** Azurite's BatchRequest and TableBatchOrchestrator, as loaded by this test (not patched here). */
+function azuriteBatchClasses() {
+  const entry = resolveAzuriteEntry();
+  const load = createRequire(entry);
+  const at = (name: string) => path.join(path.dirname(entry), 'table/batch', name);
+  type Request = AzuriteBatchRequest & { ingestOptionalParams: BatchKeyMethods['ingest'] };
+  return {
+    BatchRequest: (load(at('BatchRequest.js')) as { default: new (operation: object) => Request }).default,
+    Operation: (load(at('TableBatchOperation.js')) as { default: new (headers: string) => Record<string, unknown> }).default,
+    InsertParams: (load(at('BatchTableInsertEntityOptionalParams.js')) as { default: new () => object }).default,
+    DeleteParams: (load(at('BatchTableDeleteEntityOptionalParams.js')) as { default: new () => object }).default,
+    Orchestrator: (
+      load(at('TableBatchOrchestrator.js')) as {
+        default: { prototype: { extractRequestPartitionKey: BatchKeyMethods['partitionKey']; extractRequestRowKey: BatchKeyMethods['rowKey'] } };
+      }
+    ).default,
+  };
+}
+
+/** The keys (or the error) Azurite's readers find for an operation, after its ingest, with its own methods and with parsedBodyKeys. */
+function batchKeys(uri: string, body: string, kind: 'insert' | 'delete'): { own: string; fast: string } {
+  const { BatchRequest, Operation, InsertParams, DeleteParams, Orchestrator } = azuriteBatchClasses();
+  const own: BatchKeyMethods = {
+    ingest: BatchRequest.prototype.ingestOptionalParams,
+    partitionKey: Orchestrator.prototype.extractRequestPartitionKey,
+    rowKey: Orchestrator.prototype.extractRequestRowKey,
+  };
+  const outcome = (methods: BatchKeyMethods): string => {
+    const operation = new Operation('Content-Type: application/json\r\nDataServiceVersion: 3.0\r\n');
+    Object.assign(operation, { httpMethod: kind === 'insert' ? 'POST' : 'DELETE', uri, path: 'T', jsonRequestBody: body });
+    const request = new BatchRequest(operation);
+    const orchestrator = Object.create(Orchestrator.prototype) as object;
+    const read = (reader: BatchKeyMethods['partitionKey']): string => {
+      try {
+        return JSON.stringify(reader.call(orchestrator, request)) ?? 'undefined';
+      } catch (error) {
+        return `error: ${(error as Error).message}`;
+      }
+    };
+    // Before its ingest (Azurite reads the first operation's partition key so), then after it, twice.
+    const before = read(methods.partitionKey);
+    try {
+      methods.ingest.call(request, kind === 'insert' ? new InsertParams() : new DeleteParams());
+    } catch (error) {
+      return `${before} ingest error: ${(error as Error).message}`;
+    }
+    return [before, read(methods.partitionKey), read(methods.rowKey), read(methods.partitionKey), read(methods.rowKey)].join(' | ');
+  };
+  return { own: outcome(own), fast: outcome(parsedBodyKeys(own)) };
+}
+
+describe("Azurite's batch keys, read from the properties it parsed", () => {
+  it('finds what Azurite finds for inserts, odd keys and bodies included', () => {
+    const table = 'http://127.0.0.1:10002/devstoreaccount1/T';
+    const cases: [string, string, 'insert' | 'delete'][] = [
+      [table, '{"PartitionKey":"p","RowKey":"r","n":1}', 'insert'],
+      [table, '{"RowKey":"it\'s","PartitionKey":"é ✓ 😀","PartitionKey":"last wins"}', 'insert'],
+      [table, '{"PartitionKey":"","RowKey":""}', 'insert'],
+      [table, '{"n":1}', 'insert'],
+      [table, '{"PartitionKey":{"a":1},"RowKey":["r"]}', 'insert'],
+      [table, '{"PartitionKey":7,"RowKey":null}', 'insert'],
+      [table, '{"__proto__":{"PartitionKey":"p"},"RowKey":"r"}', 'insert'],
+      [table, '{"PartitionKey":"p",}', 'insert'],
+      [table, '', 'insert'],
+      [`${table}(PartitionKey='a%41',RowKey='b''c')`, '{"PartitionKey":"x","RowKey":"y"}', 'insert'],
+      [`${table}(PartitionKey='a',RowKey='b')`, '{"PartitionKey":"x","RowKey":"y"}', 'insert'],
+      [`${table}?PartitionKey='a',`, '{"PartitionKey":"x","RowKey":"y"}', 'insert'],
+      [`${table}%`, '{"PartitionKey":"x","RowKey":"y"}', 'insert'],
+      [`${table}(PartitionKey='a',RowKey='b')`, '', 'delete'],
+      [table, '{"PartitionKey":"x","RowKey":"y"}', 'delete'],
+    ];
+    for (const [uri, body, kind] of cases) {
+      const { own, fast } = batchKeys(uri, body, kind);
+      expect(fast, `${uri} ${body}`).toBe(own);
+    }
+  });
+
+  it('agrees with Azurite on any URL and body made of key-like pieces', () => {
+    const urlPiece = fc.constantFrom('http://h/a/T', '(', ')', "PartitionKey='", "RowKey='", "'", "''", ',', '%', '%41', '%27', '=', 'p', 'é');
+    const value = fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.constant({ a: 1 }), fc.constant(''));
+    const body = fc.oneof(
+      fc.record({ PartitionKey: value, RowKey: value, n: value }, { requiredKeys: [] }).map((entity) => JSON.stringify(entity)),
+      fc.constantFrom('', '{', '{"PartitionKey":"p"', 'null'),
+    );
+    fc.assert(
+      fc.property(fc.array(urlPiece, { maxLength: 10 }), body, fc.constantFrom('insert' as const, 'delete' as const), (pieces, text, kind) => {
+        const { own, fast } = batchKeys(pieces.join(''), text, kind);
+        expect(fast).toBe(own);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe("Azurite's request ids from pooled random bytes", () => {
   it('gives 16 fresh bytes per call across refills of the pool', () => {
     const next = pooledRandomBytes(64);
@@ -89,7 +189,7 @@ describe("Azurite's request ids from pooled random bytes", () => {
     expect(seen.size).toBe(200);
   });
 
-  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary and batch handler', () => {
+  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary, batch handler and batch keys', () => {
     const script = `
       import { createRequire } from 'node:module';
       import path from 'node:path';
@@ -104,7 +204,9 @@ describe("Azurite's request ids from pooled random bytes", () => {
       serializer.extractBatchBoundary('--batch_' + ids[0] + '\\r\\n' + '%'.repeat(10));
       const TableHandler = require(path.join(path.dirname(entry), 'table/handlers/TableHandler.js')).default;
       const batchLogText = String(TableHandler.prototype.batch).includes('Raw request string');
-      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI'), batchLogText }));
+      const { default: TableBatchOrchestrator } = require(path.join(path.dirname(entry), 'table/batch/TableBatchOrchestrator.js'));
+      const batchKeys = !String(TableBatchOrchestrator.prototype.extractRequestRowKey).includes('JSON.parse');
+      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI'), batchLogText, batchKeys }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
       installed: Record<string, boolean>;
@@ -112,9 +214,11 @@ describe("Azurite's request ids from pooled random bytes", () => {
       boundary: string;
       patched: boolean;
       batchLogText: boolean;
+      batchKeys: boolean;
     };
-    expect(out.installed).toEqual({ pooledIds: true, fastBoundary: true, batchLogText: true });
+    expect(out.installed).toEqual({ pooledIds: true, fastBoundary: true, batchLogText: true, batchKeys: true });
     expect(out.batchLogText).toBe(false);
+    expect(out.batchKeys).toBe(true);
     expect(new Set(out.ids).size).toBe(1000);
     for (const id of out.ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(out.boundary).toBe(`--batch_${out.ids[0]}`);

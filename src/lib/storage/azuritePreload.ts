@@ -1,7 +1,7 @@
 /**
  * Loaded with `node --import` into the embedded Azurite process: its save interval
  * (azuriteSaveInterval.ts), saves a document per line past V8's string limit (azuriteStreamedSave.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
- * (azuriteBodyText.ts), batch boundaries and request ids at less cost (azuriteRequestCosts.ts),
+ * (azuriteBodyText.ts), batch boundaries, request ids and batches at less cost (azuriteRequestCosts.ts),
  * the modules it never uses here loaded only if it does (azuriteLazyModules.ts), and no save of an
  * unchanged database as it opens (azuriteOpeningSave.ts).
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two, and
