@@ -102,9 +102,9 @@ export function startAllowanceMs(location: string | undefined): number {
 
 /**
  * What saving its databases may take as it stops: a close while a save is written waits for that one
- * and makes another (a 977 MB table database took 25 s a save on two busy cores; 60 s cut the second,
- * and what only it held was lost). A minute and 100 ms per MB are allowed (that store: 158 s, six of
- * its saves), asked as the stop begins, when the store has grown to its size.
+ * and then saves what was written meanwhile (a 977 MB table database took 25 s a save on two busy
+ * cores; 60 s cut such a second save). A minute and 100 ms per MB are allowed (that store: 158 s, six
+ * of its saves), asked as the stop begins, when the store has grown to its size.
  */
 const SAVE_MS_PER_MB = 100;
 const STOP_MS = 60_000;

@@ -52,6 +52,8 @@ export class StreamedFileAdapter {
   private owner: SavedDatabase | undefined;
   /** A save is being written: the store counts as changed until it is on disk. */
   private writing = false;
+  /** The collections the last save wrote, when it succeeded: nothing newer is unsaved while none is dirty. */
+  private savedCollections: number | undefined;
 
   /** The folder each database was opened in (openFolder). */
   private readonly folders = new Map<string, OpenedFolder>();
@@ -62,7 +64,8 @@ export class StreamedFileAdapter {
    * the store as it was when it began) would never be saved: each save now clears the flags as it
    * serializes the store and sets again, when it ends, those of the collections written meanwhile
    * (all of them when it failed). Until it ends the store counts as changed, so that a close during
-   * the save saves again once it ends rather than exiting while it is written.
+   * the save waits for it rather than exiting while it is written; the save LokiJS then asks for is
+   * skipped when nothing was written since (on a store of a GB, another 25 s).
    */
   serve(db: SavedDatabase): void {
     this.owner = db;
@@ -91,6 +94,12 @@ export class StreamedFileAdapter {
       callback(null);
       return;
     }
+    const collections = this.owner?.collections ?? [];
+    if (this.owner !== undefined && this.savedCollections === collections.length && collections.every((collection) => !collection.dirty)) {
+      callback(null);
+      return;
+    }
+    this.savedCollections = undefined;
     // Serialized at once, before anything can change a document: the file is one moment of the store.
     let chunks: Buffer[];
     try {
@@ -99,12 +108,13 @@ export class StreamedFileAdapter {
       void this.failed(dbname, error, callback);
       return;
     }
-    const collections = this.owner?.collections ?? [];
     for (const collection of collections) collection.dirty = false;
+    const saving = collections.length;
     this.writing = true;
     writeWhole(dbname, chunks).then(
       () => {
         this.writing = false;
+        this.savedCollections = saving;
         const writtenMeanwhile = collections.filter((collection) => collection.dirty);
         callback(null);
         for (const collection of writtenMeanwhile) collection.dirty = true;
