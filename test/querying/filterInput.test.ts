@@ -29,6 +29,13 @@ describe('view filter validation', () => {
     ['rooms', { from: 'yesterday' }, /--from must be an ISO-8601/],
     ['rooms', { from: '2024-02-30' }, /--from is not a valid date|--from must be/],
     ['rooms', { from: '2024-05-26', to: '2024-05-25' }, /--from must be before --to$/],
+    ['rooms', { from: '2024-05-26T10:00Z', to: '2024-05-26T10:00Z' }, /--from must be before --to$/],
+    [
+      'rooms',
+      { from: '2024-05-26T10:00:00.0001Z', to: '2024-05-26T10:00:00.0009Z' },
+      /--from must be before --to \(both are 2024-05-26T10:00:00\.000Z: times are kept to the millisecond\)$/,
+    ],
+    ['rooms', { from: '2024-05-26T12:00+02:00', to: '2024-05-26T10:00Z' }, /--from must be before --to \(both are 2024-05-26T10:00:00\.000Z\)$/],
     ['rooms', { to: '9999-12-31T23:00-05:00' }, /--to must be within the years 0000 to 9999 in UTC/],
     ['rooms', { from: '0000-01-01T00:00+01:00' }, /--from must be within the years 0000 to 9999 in UTC/],
     ['rooms', { resource: '  ' }, /--resource must not be empty/],

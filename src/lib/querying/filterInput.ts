@@ -39,6 +39,18 @@ export const filterInputSchema = z
 
 export type FilterInput = z.input<typeof filterInputSchema>;
 
+/**
+ * Why `from` is not before `to`: when both are written differently but are one time, which (an offset,
+ * or digits below the millisecond, which are not kept).
+ */
+function fromAfterTo(input: FilterInput, fieldName: (field: string) => string): string {
+  const from = input.from === undefined ? undefined : parseIsoTime(input.from);
+  const to = input.to === undefined ? undefined : parseIsoTime(input.to);
+  if (from?.ok !== true || to?.ok !== true || from.iso !== to.iso || input.from === input.to) return `must be before ${fieldName('to')}`;
+  const belowMillisecond = [input.from, input.to].some((text) => /[.,]\d{4,}/.test(text ?? ''));
+  return `must be before ${fieldName('to')} (both are ${from.iso}${belowMillisecond ? ': times are kept to the millisecond' : ''})`;
+}
+
 /** One bad filter: the field as the schema names it (its path), and a message naming it in the caller's words. */
 export interface FilterIssue {
   field: string;
@@ -59,8 +71,7 @@ export function parseViewFilters(view: string, input: FilterInput, fieldName: (f
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'filters';
-      const detail =
-        issue.code === 'invalid_value' ? 'must be hour or day' : issue.message === FROM_AFTER_TO ? `must be before ${fieldName('to')}` : issue.message;
+      const detail = issue.code === 'invalid_value' ? 'must be hour or day' : issue.message === FROM_AFTER_TO ? fromAfterTo(input, fieldName) : issue.message;
       issues.push({ field, message: `${fieldName(field)} ${detail}` });
     }
   }
