@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAzurite } from '../../src/lib/storage/azurite.js';
+import { startAzurite as startAzuriteAt, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 import { openingSaveNeeded } from '../../src/lib/storage/azuriteOpeningSave.js';
 import { saveFailedPath } from '../../src/lib/storage/azuriteStreamedSave.js';
 
@@ -28,10 +28,18 @@ describe('the save Azurite makes as its table store opens', () => {
 
 describe('the embedded Azurite opening a saved store', () => {
   let dir: string;
+  // Every Azurite started, stopped at the end even when an assertion failed first.
+  const started: AzuriteInstance[] = [];
+  const startAzurite = async (options: { location: string }): Promise<AzuriteInstance> => {
+    const azurite = await startAzuriteAt(options);
+    started.push(azurite);
+    return azurite;
+  };
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'opening-save-'));
   });
   afterAll(async () => {
+    await Promise.all(started.map((azurite) => azurite.stop()));
     await rm(dir, { recursive: true, force: true });
   });
 
