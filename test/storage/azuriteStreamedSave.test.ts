@@ -161,6 +161,32 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     expect((again.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(500);
   });
 
+  it('an idle store is not saved again and again (autosave ticking while saves are written)', async () => {
+    const file = path.join(work, 'idle-autosave.json');
+    const adapter = new StreamedFileAdapter();
+    // A tick every millisecond: every save, written over several turns of the event loop, outlasts one.
+    const db = filled(file, { adapter, autosave: true, autosaveInterval: 1 });
+    adapter.serve(db as never);
+    let saves = 0;
+    const exportDatabase = adapter.exportDatabase.bind(adapter);
+    adapter.exportDatabase = (dbname, dbref, callback) => {
+      saves++;
+      exportDatabase(dbname, dbref, callback);
+    };
+    const saving = save(db);
+    // Written while that save is written: saved by the next one, and then nothing is left to save.
+    (db.getCollection('devstoreaccount1$AcsCalls') as Collection).insert({ PartitionKey: 'p', RowKey: 'meanwhile' });
+    expect(await saving).toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    (db as unknown as { autosaveDisable(): void }).autosaveDisable();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Two saves for the two moments of the store (three with a tick queued by the first one), not one after every save while it is idle.
+    expect(saves).toBeLessThanOrEqual(3);
+    const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(saved)).toBeNull();
+    expect((saved.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(501);
+  });
+
   it('writes on when the disk takes fewer bytes than asked, and keeps the previous save when it takes none', async () => {
     const file = path.join(work, 'short.json');
     await writeFile(file, 'the previous save');

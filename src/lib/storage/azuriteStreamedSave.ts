@@ -32,6 +32,8 @@ interface LokiLike {
 export interface SavedDatabase {
   collections: { dirty: boolean }[];
   autosaveDirty: (this: SavedDatabase) => boolean;
+  autosaveClearFlags: (this: SavedDatabase) => void;
+  close: (this: SavedDatabase, ...args: unknown[]) => unknown;
 }
 
 interface SerializedLoki {
@@ -50,10 +52,12 @@ export class StreamedFileAdapter {
   readonly mode = 'reference';
   /** The database saved (serve). */
   private owner: SavedDatabase | undefined;
-  /** A save is being written: the store counts as changed until it is on disk. */
+  /** A save is being written: to a close, the store counts as changed until it is on disk. */
   private writing = false;
   /** The collections the last save wrote, when it succeeded: nothing newer is unsaved while none is dirty. */
   private savedCollections: number | undefined;
+  /** The database is being closed: a save being written then calls for another once it ends. */
+  private closing = false;
 
   /** The folder each database was opened in (openFolder). */
   private readonly folders = new Map<string, OpenedFolder>();
@@ -61,16 +65,28 @@ export class StreamedFileAdapter {
   /**
    * Takes `db` as the database this adapter saves. LokiJS clears a database's dirty flags when a
    * reference save ends, failed or not, so a write made while the save was written (the save holds
-   * the store as it was when it began) would never be saved: each save now clears the flags as it
-   * serializes the store and sets again, when it ends, those of the collections written meanwhile
-   * (all of them when it failed). Until it ends the store counts as changed, so that a close during
-   * the save waits for it rather than exiting while it is written; the save LokiJS then asks for is
-   * skipped when nothing was written since (on a store of a GB, another 25 s).
+   * the store as it was when it began) would never be saved: each save clears the flags itself as it
+   * serializes the store, and LokiJS's clearing is turned off, so the collections written meanwhile
+   * stay changed (all of them when it failed). (Setting them again after LokiJS cleared them marked
+   * the collections of the next save, begun from that callback, as written: an idle store saved
+   * again and again.) Until a save ends the store counts as changed to a close, so that a close
+   * during the save waits for it rather than exiting while it is written (the save LokiJS then asks
+   * for writes nothing when nothing was written since: on a GB, another 25 s); not to the autosave
+   * timer, which would otherwise queue a save after every save that outlasts its interval.
    */
   serve(db: SavedDatabase): void {
     this.owner = db;
+    db.autosaveClearFlags = () => undefined;
     const changed = db.autosaveDirty;
-    db.autosaveDirty = () => this.writing || changed.call(db);
+    db.autosaveDirty = () => (this.closing && this.writing) || changed.call(db);
+    const close = db.close;
+    const closing = (): void => {
+      this.closing = true;
+    };
+    db.close = function (...args: unknown[]) {
+      closing();
+      return close.apply(this, args);
+    };
   }
 
   /** Notes the folder of `dbname` as it is now: the database belongs there (at its creation, and when it is loaded). */
@@ -91,6 +107,8 @@ export class StreamedFileAdapter {
     const openedIn = this.folders.get(dbname);
     if (openedIn !== undefined && !openedIn.isStill(dbname)) {
       process.stderr.write(`${new Date().toISOString()} not saving ${dbname}: its folder was removed or replaced since it was opened\n`);
+      // Nothing to save it to: not asked again at every autosave.
+      for (const collection of this.owner?.collections ?? []) collection.dirty = false;
       callback(null);
       return;
     }
@@ -115,9 +133,7 @@ export class StreamedFileAdapter {
       () => {
         this.writing = false;
         this.savedCollections = saving;
-        const writtenMeanwhile = collections.filter((collection) => collection.dirty);
         callback(null);
-        for (const collection of writtenMeanwhile) collection.dirty = true;
       },
       (error: unknown) => this.failed(dbname, error, callback),
     );
@@ -126,8 +142,8 @@ export class StreamedFileAdapter {
   private async failed(dbname: string, error: unknown, callback: (error: Error | null) => void): Promise<void> {
     await recordFailure(dbname, error);
     this.writing = false;
-    callback(error instanceof Error ? error : new Error(String(error)));
     for (const collection of this.owner?.collections ?? []) collection.dirty = true;
+    callback(error instanceof Error ? error : new Error(String(error)));
   }
 }
 
