@@ -12,6 +12,7 @@ import {
   fastBatchBoundary,
   parsedBodyKeys,
   pooledRandomBytes,
+  uncopiedUtf8ByteSize,
   type AzuriteBatchRequest,
   type BatchKeyMethods,
 } from '../../src/lib/storage/azuriteRequestCosts.js';
@@ -175,6 +176,52 @@ describe("Azurite's batch keys, read from the properties it parsed", () => {
   });
 });
 
+/** Azurite's own table getUTF8ByteSize, as loaded by this test (not patched here). */
+function azuriteUtf8ByteSize(): (text: unknown) => number {
+  const entry = resolveAzuriteEntry();
+  return (createRequire(entry)(path.join(path.dirname(entry), 'table/utils/utils.js')) as { getUTF8ByteSize: (text: unknown) => number }).getUTF8ByteSize;
+}
+
+describe("Azurite's UTF-8 sizes, counted without a copy", () => {
+  const own = azuriteUtf8ByteSize();
+  const fast = uncopiedUtf8ByteSize(own);
+
+  it('counts what Azurite counts, unpaired surrogates included', () => {
+    for (const text of [
+      '',
+      'a',
+      'é✓ 😀',
+      '\ud800',
+      '\udfff',
+      'a\udc00b',
+      '\udc00\ud800',
+      '\ud83d',
+      'x\ud83d\ude00\ud83d',
+      '\ufffd',
+      '\u0000',
+      'é'.repeat(600_000),
+    ]) {
+      expect(fast(text), JSON.stringify(text.slice(0, 20))).toBe(own(text));
+    }
+    // Not a string: Azurite's own decides.
+    const bytes = new Uint8Array([0xc3, 0xa9, 0xff]);
+    expect(fast(bytes)).toBe(own(bytes));
+  });
+
+  it('agrees with Azurite on any UTF-16 text, well-formed or not', () => {
+    const codeUnit = fc
+      .oneof(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0xd800, max: 0xdfff }), fc.integer({ min: 0, max: 0x7f }))
+      .map((unit) => String.fromCharCode(unit));
+    const text = fc.oneof(fc.string({ unit: codeUnit }), fc.string({ unit: 'binary' }), fc.string({ unit: 'grapheme' }));
+    fc.assert(
+      fc.property(text, (value) => {
+        expect(fast(value)).toBe(own(value));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe("Azurite's request ids from pooled random bytes", () => {
   it('gives 16 fresh bytes per call across refills of the pool', () => {
     const next = pooledRandomBytes(64);
@@ -189,7 +236,7 @@ describe("Azurite's request ids from pooled random bytes", () => {
     expect(seen.size).toBe(200);
   });
 
-  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary, batch handler and batch keys', () => {
+  it('makes Azurite produce distinct version-4 ids once installed, and patches its batch boundary, batch handler, batch keys and UTF-8 sizes', () => {
     const script = `
       import { createRequire } from 'node:module';
       import path from 'node:path';
@@ -206,7 +253,21 @@ describe("Azurite's request ids from pooled random bytes", () => {
       const batchLogText = String(TableHandler.prototype.batch).includes('Raw request string');
       const { default: TableBatchOrchestrator } = require(path.join(path.dirname(entry), 'table/batch/TableBatchOrchestrator.js'));
       const batchKeys = !String(TableBatchOrchestrator.prototype.extractRequestRowKey).includes('JSON.parse');
-      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI'), batchLogText, batchKeys }));
+      // Azurite's handler, as it sizes bodies and entities: no copy of the text, the same limits.
+      const from = Buffer.from;
+      let copies = 0;
+      Buffer.from = function (...args) { copies++; return from.apply(this, args); };
+      const limits = [];
+      for (const [check, text] of [['checkEntityLimit', 'é'.repeat(520_000)], ['checkEntityLimit', 'é'.repeat(600_000)], ['checkBodyLimit', 'é\ud800'.repeat(1_000_000)]]) {
+        try {
+          TableHandler.prototype[check].call({}, { contextID: 'c' }, text);
+          limits.push('ok');
+        } catch (error) {
+          limits.push(error.storageErrorCode);
+        }
+      }
+      Buffer.from = from;
+      console.log(JSON.stringify({ installed, ids, boundary: serializer.batchBoundary, patched: !String(BatchSerialization.prototype.extractBatchBoundary).includes('decodeURI'), batchLogText, batchKeys, copies, limits }));
     `;
     const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })) as {
       installed: Record<string, boolean>;
@@ -215,8 +276,12 @@ describe("Azurite's request ids from pooled random bytes", () => {
       patched: boolean;
       batchLogText: boolean;
       batchKeys: boolean;
+      copies: number;
+      limits: string[];
     };
-    expect(out.installed).toEqual({ pooledIds: true, fastBoundary: true, batchLogText: true, batchKeys: true });
+    expect(out.installed).toEqual({ pooledIds: true, fastBoundary: true, batchLogText: true, batchKeys: true, utf8Sizes: true });
+    expect(out.copies).toBe(0);
+    expect(out.limits).toEqual(['ok', 'EntityTooLarge', 'RequestBodyTooLarge']);
     expect(out.batchLogText).toBe(false);
     expect(out.batchKeys).toBe(true);
     expect(new Set(out.ids).size).toBe(1000);
@@ -268,7 +333,7 @@ function masked(text: string): string {
 }
 
 /** Sends a request signed for the account, as the SDK would, and gives its status, content type and body as they came. */
-async function send(client: TableClient, method: 'POST' | 'GET', pathAndQuery: string, contentType: string | undefined, body?: string) {
+async function send(client: TableClient, method: 'POST' | 'GET', pathAndQuery: string, contentType: string | undefined, body?: string | Uint8Array) {
   const base = client.url.endsWith('/') ? client.url.slice(0, -1) : client.url;
   const headers: Record<string, string> = { 'x-ms-version': '2019-02-02', DataServiceVersion: '3.0;', Accept: 'application/json;odata=fullmetadata' };
   if (contentType !== undefined) headers['Content-Type'] = contentType;
@@ -308,7 +373,14 @@ describe("Azurite's answers with and without the request costs removed", () => {
       empty: '',
       none: null,
     });
-    const batches: { contentType: string; body: string }[] = [
+    // Bytes that are no UTF-8 (a lone byte, a surrogate encoded, a cut sequence), put where the marker is.
+    const invalidUtf8 = (batch: { contentType: string; body: string }) => {
+      const [before, after] = batch.body.split('INVALID') as [string, string];
+      return { ...batch, body: Buffer.concat([Buffer.from(before), Buffer.from([0xff, 0x41, 0xed, 0xa0, 0x80, 0xc3, 0x20, 0xe2, 0x82]), Buffer.from(after)]) };
+    };
+    // Values of 30,000 two-byte characters (a value may have 32K): 60 kB of UTF-8 each.
+    const largeValues = (count: number): Record<string, string> => Object.fromEntries(Array.from({ length: count }, (_, n) => [`v${n}`, 'é'.repeat(30_000)]));
+    const batches: { contentType: string; body: string | Uint8Array }[] = [
       // Inserts and upserts as the product writes them, odd keys included.
       entityBatchBody(
         BODY_ACCOUNT_URL,
@@ -367,14 +439,34 @@ describe("Azurite's answers with and without the request costs removed", () => {
       rawBatch('b10', [insertPart(table, '{"PartitionKey":"p é","RowKey":"nested","n":{"x":1}}')]),
       rawBatch('b11', [insertPart(table, '{"PartitionKey":{"p":1},"RowKey":"key of an object"}')]),
       rawBatch('b12', [insertPart(table, '{"PartitionKey":"p é","RowKey":7}')]),
+      // Unpaired surrogates in values: escaped in the JSON, raw in its text (sent as U+FFFD), and bytes that are no UTF-8.
+      entityBatchBody(
+        BODY_ACCOUNT_URL,
+        table,
+        [{ kind: 'create', entity: { partitionKey: 'p é', rowKey: 'escaped surrogates', s: 'a\ud800b\udc00\udc00\ud800 \ud83d', t: '\ud83d\ude00\ud83d' } }],
+        'b13',
+        'c13',
+      ),
+      rawBatch('b14', [insertPart(table, '{"PartitionKey":"p é","RowKey":"raw surrogates","s":"a\ud800b\udc00\ud83d"}')]),
+      invalidUtf8(rawBatch('b15', [insertPart(table, '{"PartitionKey":"p é","RowKey":"invalid bytes","s":"INVALID"}')])),
+      // Upserted entities (their size is checked against 1 MiB) under the limit in characters both times, over it in bytes the second.
+      entityBatchBody(BODY_ACCOUNT_URL, table, [{ kind: 'upsert', entity: { partitionKey: 'p é', rowKey: 'large', ...largeValues(17) } }], 'b16', 'c16'),
+      entityBatchBody(BODY_ACCOUNT_URL, table, [{ kind: 'upsert', entity: { partitionKey: 'p é', rowKey: 'too large', ...largeValues(20) } }], 'b17', 'c17'),
     ];
+    const answers: string[] = [];
     for (const batch of batches) {
       const [patched, own] = await Promise.all(clients.map((client) => send(client, 'POST', '$batch', batch.contentType, batch.body)));
-      expect(masked(JSON.stringify(patched)), batch.body).toBe(masked(JSON.stringify(own)));
+      const body = typeof batch.body === 'string' ? batch.body.slice(0, 4000) : Buffer.from(batch.body).toString('utf8');
+      expect(masked(JSON.stringify(patched)), body).toBe(masked(JSON.stringify(own)));
+      answers.push(patched?.body ?? '');
     }
+    expect(answers.at(-1)).toContain('EntityTooLarge');
     const [patchedRows, ownRows] = await Promise.all(clients.map((client) => send(client, 'GET', `${table}()`, undefined)));
     expect(patchedRows?.status).toBe(200);
     expect(JSON.parse(patchedRows?.body ?? '').value.length).toBeGreaterThan(8);
     expect(masked(patchedRows?.body ?? '')).toBe(masked(ownRows?.body ?? ''));
+    const rowKeys = (JSON.parse(patchedRows?.body ?? '') as { value: { RowKey: string }[] }).value.map((row) => row.RowKey);
+    expect(rowKeys).toEqual(expect.arrayContaining(['large', 'escaped surrogates', 'raw surrogates', 'invalid bytes']));
+    expect(rowKeys).not.toContain('too large');
   });
 });

@@ -13,6 +13,9 @@
  *   which it reads from the body when the operation's URL names none. The keys are now read from the
  *   properties it parsed when the URL could name none (no `%`, no `=`): about 3 % of its CPU on
  *   transactions of new rows.
+ * - It counts the UTF-8 bytes of every batch body and every entity's JSON by copying the text into a
+ *   buffer and reading its length. They are now counted without the copy: about 2 % of its CPU on
+ *   transactions of new rows.
  * All are speed only: an Azurite whose modules are laid out otherwise, or whose patched methods are not
  * the ones this module was written against, is left as it is (the test checks that all are in place
  * with the Azurite this project pins).
@@ -67,6 +70,7 @@ export interface RequestCostsInstalled {
   fastBoundary: boolean;
   batchLogText: boolean;
   batchKeys: boolean;
+  utf8Sizes: boolean;
 }
 
 /** Patches the Azurite whose entry script is `azuriteEntry`. Must run before Azurite loads its modules. */
@@ -79,6 +83,7 @@ export function installRequestCosts(azuriteEntry: string): RequestCostsInstalled
     fastBoundary: boundaryWithoutDecoding(require, azuriteEntry),
     batchLogText: batchWithoutLogText(require, azuriteEntry),
     batchKeys: batchKeysParsedOnce(require, azuriteEntry),
+    utf8Sizes: utf8SizesWithoutCopy(require, azuriteEntry),
   };
 }
 
@@ -253,6 +258,30 @@ function batchKeysParsedOnce(require: NodeJS.Require, azuriteEntry: string): boo
   request.ingestOptionalParams = patched.ingest;
   orchestrator.extractRequestPartitionKey = patched.partitionKey;
   orchestrator.extractRequestRowKey = patched.rowKey;
+  return true;
+}
+
+/** Azurite 3.35's table getUTF8ByteSize (`Buffer.from(text, "utf8").length`), by the SHA-256 of its source. */
+const AZURITE_UTF8_BYTE_SIZE_SHA256 = '7ace6e243dd6870834f96999685226fa96e3646f1db9454d287cefb8a84e9f84';
+
+type Utf8ByteSize = (text: unknown) => number;
+
+/**
+ * Azurite's getUTF8ByteSize without the copy: Buffer.byteLength counts the bytes Buffer.from would
+ * write, an unpaired surrogate as the three of the U+FFFD it becomes. Anything but a string goes to
+ * Azurite's own.
+ */
+export function uncopiedUtf8ByteSize(own: Utf8ByteSize): Utf8ByteSize {
+  return (text) => (typeof text === 'string' ? Buffer.byteLength(text, 'utf8') : own(text));
+}
+
+function utf8SizesWithoutCopy(require: NodeJS.Require, azuriteEntry: string): boolean {
+  const paths = resolved(require, [path.join(path.dirname(azuriteEntry), 'table/utils/utils.js')]);
+  if (paths === undefined) return false;
+  const utils = require(paths[0] as string) as { getUTF8ByteSize?: unknown };
+  if (!sameSource(utils.getUTF8ByteSize, AZURITE_UTF8_BYTE_SIZE_SHA256)) return false;
+  // Its callers read it from this module object at each call (`(0, utils_1.getUTF8ByteSize)(body)`), so the new export reaches them.
+  utils.getUTF8ByteSize = uncopiedUtf8ByteSize(utils.getUTF8ByteSize as Utf8ByteSize);
   return true;
 }
 
