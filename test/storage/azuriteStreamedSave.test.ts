@@ -53,6 +53,22 @@ const save = (db: Loki): Promise<Error | null> => new Promise((resolve) => db.sa
 const load = (db: Loki): Promise<unknown> => new Promise((resolve) => db.loadDatabase({}, (error) => resolve(error)));
 const plain = (docs: Doc[]): Doc[] => docs.map(({ meta: _meta, ...rest }) => rest);
 
+/** A filled database saved by an adapter that serves it, autosaving every `autosaveInterval` ms. */
+function served(name: string, autosaveInterval: number): { file: string; adapter: StreamedFileAdapter; db: Loki } {
+  const file = path.join(work, name);
+  const adapter = new StreamedFileAdapter();
+  const db = filled(file, { adapter, autosave: true, autosaveInterval });
+  adapter.serve(db as never);
+  return { file, adapter, db };
+}
+const close = (db: Loki): Promise<unknown> => new Promise((resolve) => (db as unknown as { close(callback: (error: unknown) => void): void }).close(resolve));
+/** The rows of the calls table in the file as saved. */
+async function savedRows(file: string): Promise<number> {
+  const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
+  expect(await load(saved)).toBeNull();
+  return (saved.getCollection('devstoreaccount1$AcsCalls') as Collection).data.length;
+}
+
 function filled(file: string, options: Record<string, unknown>): Loki {
   const db = new Loki(file, options);
   const entities = db.addCollection('$TABLES_COLLECTION$', { indices: ['table'] });
@@ -123,10 +139,7 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
   });
 
   it('keeps a write made while a save is written to be saved next (the save holds the store as it was when it began)', async () => {
-    const file = path.join(work, 'written-meanwhile.json');
-    const adapter = new StreamedFileAdapter();
-    const db = filled(file, { adapter, autosave: true, autosaveInterval: 3_600_000 });
-    adapter.serve(db as never);
+    const { file, db } = served('written-meanwhile.json', 3_600_000);
     const dirty = (): boolean[] => db.collections.map((collection) => (collection as unknown as { dirty: boolean }).dirty);
     const saving = save(db);
     // The save serialized the store at once and is writing it out: this row is not in it.
@@ -134,39 +147,27 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     expect(await saving).toBeNull();
     expect(dirty()).toEqual([false, true, false]);
 
-    const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
-    expect(await load(saved)).toBeNull();
-    expect((saved.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(500);
+    expect(await savedRows(file)).toBe(500);
     // So the save at close (or the next autosave) keeps it.
-    expect(await new Promise((resolve) => (db as unknown as { close(callback: (error: unknown) => void): void }).close(resolve))).toBeNull();
-    const closed = new Loki(file, { adapter: new StreamedFileAdapter() });
-    expect(await load(closed)).toBeNull();
-    expect((closed.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(501);
+    expect(await close(db)).toBeNull();
+    expect(await savedRows(file)).toBe(501);
   });
 
   it('a close while a save is written ends after that save is on disk, not before, and saves nothing twice', async () => {
-    const file = path.join(work, 'closed-while-saving.json');
-    const adapter = new StreamedFileAdapter();
-    const db = filled(file, { adapter, autosave: true, autosaveInterval: 3_600_000 });
-    adapter.serve(db as never);
+    const { file, db } = served('closed-while-saving.json', 3_600_000);
     let savedAs: number | undefined;
     void save(db).then(() => (savedAs = statSync(file).ino));
     // Azurite exits when its databases have closed: a save still being written would be cut.
-    await new Promise((resolve) => (db as unknown as { close(callback: (error: unknown) => void): void }).close(resolve));
+    await close(db);
     expect(savedAs).toBeDefined();
     // Nothing was written since that save began: it is not made again (on a GB, another 25 s).
     expect(statSync(file).ino).toBe(savedAs);
-    const again = new Loki(file, { adapter: new StreamedFileAdapter() });
-    expect(await load(again)).toBeNull();
-    expect((again.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(500);
+    expect(await savedRows(file)).toBe(500);
   });
 
   it('an idle store is not saved again and again (autosave ticking while saves are written)', async () => {
-    const file = path.join(work, 'idle-autosave.json');
-    const adapter = new StreamedFileAdapter();
     // A tick every millisecond: every save, written over several turns of the event loop, outlasts one.
-    const db = filled(file, { adapter, autosave: true, autosaveInterval: 1 });
-    adapter.serve(db as never);
+    const { file, adapter, db } = served('idle-autosave.json', 1);
     let saves = 0;
     const exportDatabase = adapter.exportDatabase.bind(adapter);
     adapter.exportDatabase = (dbname, dbref, callback) => {
@@ -182,9 +183,7 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
     await new Promise((resolve) => setTimeout(resolve, 50));
     // Two saves for the two moments of the store (three with a tick queued by the first one), not one after every save while it is idle.
     expect(saves).toBeLessThanOrEqual(3);
-    const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
-    expect(await load(saved)).toBeNull();
-    expect((saved.getCollection('devstoreaccount1$AcsCalls') as Collection).data).toHaveLength(501);
+    expect(await savedRows(file)).toBe(501);
   });
 
   it('writes on when the disk takes fewer bytes than asked, and keeps the previous save when it takes none', async () => {
