@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readAppSettings, SETTING, SettingError, type AppSettings } from '../lib/config/appSettings.js';
 import { applyMemoryProfile } from '../lib/config/heapGrowth.js';
-import { MEMORY_PROFILES } from '../lib/config/memoryProfile.js';
+import { AUTO_LOW_MEMORY_BELOW_BYTES, MEMORY_CHOICES } from '../lib/config/memoryProfile.js';
 import { UsageError } from './errors.js';
 
 /** Flags that stand for app settings: given, they override the environment; read and validated by readAppSettings. */
@@ -70,7 +70,7 @@ export function processingOptions(command: Command, which: ReadonlyArray<'maxLin
   if (which.includes('memory')) {
     command.option(
       '--memory <profile>',
-      `${MEMORY_PROFILES.join(' or ')}: low holds less and keeps less of what it wrote, for more time and requests (default: $${SETTING.memory} or default)`,
+      `${MEMORY_CHOICES.join(', ')}: low holds less and keeps less of what it wrote, for more time and requests; auto is low when the machine or container gives less than ${AUTO_LOW_MEMORY_BELOW_BYTES / 1024 ** 3} GiB (default: $${SETTING.memory} or auto)`,
     );
   }
   return command;

@@ -47,8 +47,8 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     [{}, ['--max-line-bytes', ''], /--max-line-bytes needs a value, got ""/],
     [{}, ['--concurrency', ' '], /--concurrency needs a value, got " "/],
     [{}, ['--table-prefix', ''], /--table-prefix needs a value, got ""/],
-    [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be default or low, got "tiny"/],
-    [{}, ['--memory', '512'], /--memory must be default or low, got "512"/],
+    [{ ACS_LOGS_MEMORY: 'tiny' }, [], /ACS_LOGS_MEMORY must be auto, default or low, got "tiny"/],
+    [{}, ['--memory', '512'], /--memory must be auto, default or low, got "512"/],
     [{}, ['--seal-after-minutes', '0'], /error: --seal-after-minutes must be a positive number, got "0"/],
   ])('rejects %j %j with exit code 2 and the reason', async (env, flags, reason) => {
     const run = await cli(['backfill', '--connection-string', azuriteConnectionString(), '--container', 'none', ...flags], undefined, env);
@@ -57,9 +57,9 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
   });
 
   it.each([
-    [{}, ['process', 'LOG', '--memory', 'bogus'], /--memory must be default or low/],
+    [{}, ['process', 'LOG', '--memory', 'bogus'], /--memory must be auto, default or low/],
     [{}, ['process', 'LOG', '--concurrency', 'abc'], /--concurrency must be a positive number, got "abc"/],
-    [{ ACS_LOGS_MEMORY: 'tiny' }, ['query', 'rooms-operations'], /ACS_LOGS_MEMORY must be default or low/],
+    [{ ACS_LOGS_MEMORY: 'tiny' }, ['query', 'rooms-operations'], /ACS_LOGS_MEMORY must be auto, default or low/],
   ])('a bad setting (%j %j) starts no embedded store: the data dir is not even created', async (env, args, reason) => {
     const dir = await mkdtemp(path.join(tmpdir(), 'acs-settings-'));
     const log = path.join(dir, 'PT1H.json');

@@ -1,23 +1,57 @@
 import { execFile } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { readAppSettings, SETTING, SettingError } from '../../src/lib/config/appSettings.js';
 import { MEMORY_SETTING, mayAskLowMemory, memoryProfileFlags, nodeArguments } from '../../src/lib/config/heapGrowth.js';
-import { LOW_MEMORY_PROCESS_SETTINGS } from '../../src/lib/config/memoryProfile.js';
+import { machineMemoryBytes } from '../../src/lib/config/machineMemory.js';
+import { AUTO_LOW_MEMORY_BELOW_BYTES, autoMemoryProfile, LOW_MEMORY_PROCESS_SETTINGS } from '../../src/lib/config/memoryProfile.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../src/lib/processing/settings.js';
 
 const run = promisify(execFile);
 const BUILT = pathToFileURL(path.resolve(import.meta.dirname, '../../dist/src/lib/config/heapGrowth.js')).href;
 
+const GIB = 1024 ** 3;
+const MIB = 1024 ** 2;
+
 describe('ACS_LOGS_MEMORY', () => {
-  it('is the default profile when unset or empty: the per-file loop keeps its defaults', () => {
-    for (const env of [{}, { ACS_LOGS_MEMORY: '' }, { ACS_LOGS_MEMORY: 'default' }]) {
-      const settings = readAppSettings(env);
-      expect(settings.memory).toBe('default');
-      expect(settings.process).toEqual(DEFAULT_PROCESS_SETTINGS);
+  it('is auto when unset or empty: the default profile with 1.5 GiB or more for the process, its per-file loop keeping its defaults', () => {
+    for (const env of [{}, { ACS_LOGS_MEMORY: '' }, { ACS_LOGS_MEMORY: 'auto' }, { ACS_LOGS_MEMORY: 'default' }]) {
+      for (const machine of [1.5 * GIB, 2048 * MIB, 24 * GIB]) {
+        const settings = readAppSettings(env, () => machine);
+        expect(settings.memory).toBe('default');
+        expect(settings.process).toEqual(DEFAULT_PROCESS_SETTINGS);
+      }
     }
+  });
+
+  it('auto is low below 1.5 GiB for the process (a 512 MB or 1 GB machine or container); a profile set is kept whatever the machine', () => {
+    for (const env of [{}, { ACS_LOGS_MEMORY: '' }, { ACS_LOGS_MEMORY: 'auto' }]) {
+      for (const machine of [512 * MIB, GIB, 1.5 * GIB - 1]) {
+        const settings = readAppSettings(env, () => machine);
+        expect(settings.memory).toBe('low');
+        expect(settings.process).toEqual({ ...DEFAULT_PROCESS_SETTINGS, ...LOW_MEMORY_PROCESS_SETTINGS });
+      }
+    }
+    expect(readAppSettings({ ACS_LOGS_MEMORY: 'default' }, () => 512 * MIB).memory).toBe('default');
+    expect(readAppSettings({ ACS_LOGS_MEMORY: 'low' }, () => 24 * GIB).memory).toBe('low');
+    expect(autoMemoryProfile(AUTO_LOW_MEMORY_BELOW_BYTES)).toBe('default');
+    expect(autoMemoryProfile(AUTO_LOW_MEMORY_BELOW_BYTES - 1)).toBe('low');
+  });
+
+  it('asks the machine only when auto is to decide', () => {
+    const asked: string[] = [];
+    const machine = (): number => {
+      asked.push('asked');
+      return GIB;
+    };
+    readAppSettings({ ACS_LOGS_MEMORY: 'default' }, machine);
+    readAppSettings({ ACS_LOGS_MEMORY: 'low' }, machine);
+    expect(asked).toEqual([]);
+    readAppSettings({}, machine);
+    expect(asked).toEqual(['asked']);
   });
 
   it('low holds fewer records, reads fewer segments at once and keeps less of what it wrote; the other settings stay as given', () => {
@@ -32,7 +66,7 @@ describe('ACS_LOGS_MEMORY', () => {
 
   it.each(['LOW', 'small', '256'])('refuses %s, naming the profiles', (value) => {
     expect(() => readAppSettings({ ACS_LOGS_MEMORY: value })).toThrow(
-      new SettingError('ACS_LOGS_MEMORY', `ACS_LOGS_MEMORY must be default or low, got "${value}"`),
+      new SettingError('ACS_LOGS_MEMORY', `ACS_LOGS_MEMORY must be auto, default or low, got "${value}"`),
     );
   });
 });
@@ -47,12 +81,37 @@ describe('mayAskLowMemory', () => {
     [['process', '.', '--memoryless'], {}, false],
     [['query', 'rooms'], {}, false],
   ])('%j with %j: %s', (argv, env, asked) => {
-    expect(mayAskLowMemory(argv, env)).toBe(asked);
+    expect(mayAskLowMemory(argv, env, () => 24 * GIB)).toBe(asked);
+  });
+
+  it('holds the young generation when auto will be low: a small machine, and neither the setting nor the flag says otherwise', () => {
+    const small = (): number => GIB;
+    expect(mayAskLowMemory(['process', '.'], {}, small)).toBe(true);
+    expect(mayAskLowMemory(['process', '.'], { ACS_LOGS_MEMORY: '' }, small)).toBe(true);
+    expect(mayAskLowMemory(['process', '.'], { ACS_LOGS_MEMORY: 'auto' }, small)).toBe(true);
+    expect(mayAskLowMemory(['process', '.'], { ACS_LOGS_MEMORY: 'default' }, small)).toBe(false);
+    expect(mayAskLowMemory(['process', '.'], { ACS_LOGS_MEMORY: 'auto' }, () => 2 * GIB)).toBe(false);
   });
 
   it('reads the setting the app reads, under its documented name', () => {
     expect(SETTING.memory).toBe(MEMORY_SETTING);
     expect(MEMORY_SETTING).toBe('ACS_LOGS_MEMORY');
+  });
+});
+
+describe('machineMemoryBytes', () => {
+  it("is the machine's memory, or a container's limit when it is lower; no limit reads as 0 or as about 2^64", () => {
+    expect(machineMemoryBytes(24 * GIB, undefined)).toBe(24 * GIB);
+    expect(machineMemoryBytes(24 * GIB, 0)).toBe(24 * GIB);
+    expect(machineMemoryBytes(24 * GIB, 2 ** 64)).toBe(24 * GIB);
+    expect(machineMemoryBytes(24 * GIB, 512 * MIB)).toBe(512 * MIB);
+    expect(machineMemoryBytes(GIB, 2 * GIB)).toBe(GIB);
+  });
+
+  it('reads this machine: a positive number of bytes, at most its memory', () => {
+    const bytes = machineMemoryBytes();
+    expect(bytes).toBeGreaterThan(0);
+    expect(bytes).toBeLessThanOrEqual(os.totalmem());
   });
 });
 

@@ -4,7 +4,8 @@ import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
 import { MEMORY_SETTING } from './heapGrowth.js';
-import { isMemoryProfile, MEMORY_PROFILES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
+import { machineMemoryBytes } from './machineMemory.js';
+import { autoMemoryProfile, isMemoryChoice, MEMORY_CHOICES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
 import { scheduleProblem } from './timerSchedule.js';
 
 export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
@@ -21,7 +22,7 @@ export interface AppSettings {
   tailSchedule: string;
   sweepIntervalMs: number;
   fileConcurrency: number;
-  /** How much memory the process may take; `process` is tuned to it (memoryProfile.ts). */
+  /** How much memory the process may take; `process` is tuned to it (memoryProfile.ts). `auto` is resolved here. */
   memory: MemoryProfile;
   process: ProcessSettings;
 }
@@ -74,8 +75,11 @@ export function connectionName(env: NodeJS.ProcessEnv, name: string): string {
   return configured ? name : HOST_CONNECTION;
 }
 
-/** Reads the settings from the environment (Functions app settings are environment variables). */
-export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
+/**
+ * Reads the settings from the environment (Functions app settings are environment variables).
+ * `machineMemory`, the bytes the process may use, is asked only when ACS_LOGS_MEMORY is `auto` or unset.
+ */
+export function readAppSettings(env: NodeJS.ProcessEnv = process.env, machineMemory: () => number = machineMemoryBytes): AppSettings {
   const source = env[SETTING.triggerSource] ?? 'EventGrid';
   if (source !== 'EventGrid' && source !== 'LogsAndContainerScan') {
     throw new SettingError(SETTING.triggerSource, `${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
@@ -87,10 +91,14 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
       `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`,
     );
   }
-  const memory = env[SETTING.memory] === undefined || env[SETTING.memory] === '' ? 'default' : (env[SETTING.memory] as string);
-  if (!isMemoryProfile(memory)) {
-    throw new SettingError(SETTING.memory, `${SETTING.memory} must be ${MEMORY_PROFILES.join(' or ')}, got "${memory}"`);
+  const memoryChoice = env[SETTING.memory] === undefined || env[SETTING.memory] === '' ? 'auto' : (env[SETTING.memory] as string);
+  if (!isMemoryChoice(memoryChoice)) {
+    throw new SettingError(
+      SETTING.memory,
+      `${SETTING.memory} must be ${MEMORY_CHOICES.slice(0, -1).join(', ')} or ${MEMORY_CHOICES.at(-1)}, got "${memoryChoice}"`,
+    );
   }
+  const memory: MemoryProfile = memoryChoice === 'auto' ? autoMemoryProfile(machineMemory()) : memoryChoice;
   return {
     logsConnection: connectionName(env, LOGS_CONNECTION),
     aggregatesConnection: connectionName(env, AGGREGATES_CONNECTION),

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { flagGiven as given } from '../v8Flags.js';
-import type { MemoryProfile } from './memoryProfile.js';
+import { machineMemoryBytes } from './machineMemory.js';
+import { autoMemoryProfile, type MemoryProfile } from './memoryProfile.js';
 
 /**
  * How far (percent) V8 lets the old generation grow past what the last full collection kept before
@@ -48,11 +49,13 @@ export const MEMORY_SETTING = 'ACS_LOGS_MEMORY';
 
 /**
  * Whether a command line may ask for the low profile: `--memory` given (its value is read with the
- * other settings), or ACS_LOGS_MEMORY set to low. The CLI then holds the young generation from its
- * first line; otherwise it leaves V8 alone.
+ * other settings), ACS_LOGS_MEMORY set to low, or left to `auto` on a machine that makes it low. The
+ * CLI then holds the young generation from its first line; otherwise it leaves V8 alone.
  */
-export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {
-  return env[MEMORY_SETTING] === 'low' || argv.some((arg) => arg === '--memory' || arg.startsWith('--memory='));
+export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv, machineMemory: () => number = machineMemoryBytes): boolean {
+  if (env[MEMORY_SETTING] === 'low' || argv.some((arg) => arg === '--memory' || arg.startsWith('--memory='))) return true;
+  const setting = env[MEMORY_SETTING];
+  return (setting === undefined || setting === '' || setting === 'auto') && autoMemoryProfile(machineMemory()) === 'low';
 }
 
 /**

@@ -7,8 +7,24 @@ import type { ProcessSettings } from '../processing/settings.js';
 export const MEMORY_PROFILES = ['default', 'low'] as const;
 export type MemoryProfile = (typeof MEMORY_PROFILES)[number];
 
-export function isMemoryProfile(value: string): value is MemoryProfile {
-  return (MEMORY_PROFILES as readonly string[]).includes(value);
+/** What ACS_LOGS_MEMORY and `--memory` take: a profile, or `auto` (the default) to choose one by the machine. */
+export const MEMORY_CHOICES = ['auto', ...MEMORY_PROFILES] as const;
+export type MemoryChoice = (typeof MEMORY_CHOICES)[number];
+
+export function isMemoryChoice(value: string): value is MemoryChoice {
+  return (MEMORY_CHOICES as readonly string[]).includes(value);
+}
+
+/**
+ * Below this much memory for the process, `auto` is `low`. A backlog run of the default profile
+ * peaks at 500-675 MiB next to the embedded Azurite's own; Functions instances have 512, 2,048 or
+ * 4,096 MB, and a 2,048 MB one may read a little less than its size.
+ */
+export const AUTO_LOW_MEMORY_BELOW_BYTES = 1.5 * 1024 ** 3;
+
+/** The profile `auto` means on a machine that gives the process `machineBytes`. Pure. */
+export function autoMemoryProfile(machineBytes: number): MemoryProfile {
+  return machineBytes < AUTO_LOW_MEMORY_BELOW_BYTES ? 'low' : 'default';
 }
 
 /**
