@@ -32,10 +32,10 @@ if [ -z "$RESOURCE_GROUP" ]; then
   exit 2
 fi
 
-# A template output of the deployment, unless the environment already has it.
+# A template output of the deployment, unless the environment already has it (found whatever the
+# case Resource Manager gives its name back in).
 output() {
-  az deployment group show --resource-group "$RESOURCE_GROUP" --name "$DEPLOYMENT_NAME" \
-    --query "properties.outputs.$1.value" --output tsv
+  sh "$(dirname "$0")/deployment-output.sh" "$RESOURCE_GROUP" "$DEPLOYMENT_NAME" "$1"
 }
 
 FUNCTION_APP_NAME="${FUNCTION_APP_NAME:-$(output FUNCTION_APP_NAME)}"

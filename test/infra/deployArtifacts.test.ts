@@ -12,10 +12,22 @@ const SCRIPT = 'scripts/post-deploy.sh';
 describe('scripts/post-deploy.sh', () => {
   const script = readRepoFile(SCRIPT);
 
-  it('is valid POSIX sh and executable', () => {
-    expect(() => execFileSync('sh', ['-n', join(REPO_ROOT, SCRIPT)])).not.toThrow();
-    expect(() => accessSync(join(REPO_ROOT, SCRIPT), constants.X_OK)).not.toThrow();
-    expect(script.startsWith('#!/bin/sh\n')).toBe(true);
+  it('is valid POSIX sh and executable, as is the output reader it uses', () => {
+    for (const file of [SCRIPT, OUTPUT_SCRIPT]) {
+      expect(() => execFileSync('sh', ['-n', join(REPO_ROOT, file)]), file).not.toThrow();
+      expect(() => accessSync(join(REPO_ROOT, file), constants.X_OK), file).not.toThrow();
+      expect(readRepoFile(file).startsWith('#!/bin/sh\n'), file).toBe(true);
+    }
+  });
+
+  it("reads the deployment's outputs whatever the case Resource Manager gives their names back in", () => {
+    const run = runWithFakeAz({ failingCreates: 0 });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.calls).toContain('functionapp show --resource-group rg --name app-from-outputs --query defaultHostName --output tsv');
+    const creates = run.calls.filter((call) => call.startsWith('eventgrid system-topic event-subscription create'));
+    expect(creates.length).toBe(CATEGORIES.length);
+    for (const create of creates)
+      expect(create).toContain('--subscription sub-from-outputs --resource-group rg-from-outputs --system-topic-name topic-from-outputs ');
   });
 
   it('subscribes every blob-triggered function with the container setting the code reads for it', () => {
@@ -65,8 +77,22 @@ describe('scripts/post-deploy.sh', () => {
 
 const FAKE_KEY = 'fake-blobs-extension-key';
 
-/** Runs the script with `az` and `curl` stand-ins on PATH: the first `failingCreates` subscription creates fail. */
-function runWithFakeAz(options: { failingCreates: number }): { status: number | null; stdout: string; stderr: string; calls: string[] } {
+const OUTPUT_SCRIPT = 'scripts/deployment-output.sh';
+
+/** The outputs post-deploy.sh reads, under names cased as Resource Manager may give them back (it does not keep their case), and their values. */
+const ARM_OUTPUTS: [name: string, value: string][] = [
+  ['functioN_APP_NAME', 'app-from-outputs'],
+  ['lOGS_STORAGE_RESOURCE_GROUP', 'rg-from-outputs'],
+  ['lOGS_STORAGE_SUBSCRIPTION_ID', 'sub-from-outputs'],
+  ['lOGS_SYSTEM_TOPIC_NAME', 'topic-from-outputs'],
+];
+
+/** Runs a script (post-deploy.sh with `-g rg`) with `az` and `curl` stand-ins on PATH: the first `failingCreates` subscription creates fail. */
+function runWithFakeAz(
+  options: { failingCreates: number },
+  script = SCRIPT,
+  args = ['-g', 'rg'],
+): { status: number | null; stdout: string; stderr: string; calls: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'post-deploy-'));
   try {
     const log = join(dir, 'calls.log');
@@ -78,7 +104,10 @@ function runWithFakeAz(options: { failingCreates: number }): { status: number | 
         '#!/bin/sh',
         `echo "$*" >> '${log}'`,
         'case "$*" in',
-        '  "deployment group show"*) echo "out-value" ;;',
+        `  "deployment group show"*"--query keys(properties.outputs) "*) printf '%s\\n' ${ARM_OUTPUTS.map(([name]) => name).join(' ')} ;;`,
+        ...ARM_OUTPUTS.map(([name, value]) => `  *'--query properties.outputs."${name}".value '*) echo "${value}" ;;`),
+        // A key in another case: az finds nothing and prints nothing.
+        '  "deployment group show"*) ;;',
         '  "functionapp show"*) echo "app.example.net" ;;',
         `  "functionapp keys list"*) echo "${FAKE_KEY}" ;;`,
         '  "functionapp config appsettings list"*) echo "insights-logs-x" ;;',
@@ -91,7 +120,7 @@ function runWithFakeAz(options: { failingCreates: number }): { status: number | 
       { mode: 0o755 },
     );
     writeFileSync(join(dir, 'curl'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-    const run = spawnSync('sh', [join(REPO_ROOT, SCRIPT), '-g', 'rg'], {
+    const run = spawnSync('sh', [join(REPO_ROOT, script), ...args], {
       encoding: 'utf8',
       env: { PATH: `${dir}:${process.env['PATH'] ?? ''}`, POST_DEPLOY_RETRY_SECONDS: '0' },
     });
@@ -101,6 +130,17 @@ function runWithFakeAz(options: { failingCreates: number }): { status: number | 
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+describe('scripts/deployment-output.sh', () => {
+  it('prints an output found by its name in any case, and names an output the deployment lacks', () => {
+    const found = runWithFakeAz({ failingCreates: 0 }, OUTPUT_SCRIPT, ['rg', 'main', 'LOGS_SYSTEM_TOPIC_NAME']);
+    expect(found.status, found.stderr).toBe(0);
+    expect(found.stdout).toBe('topic-from-outputs\n');
+    const missing = runWithFakeAz({ failingCreates: 0 }, OUTPUT_SCRIPT, ['rg', 'main', 'NO_SUCH_OUTPUT']);
+    expect(missing.status).toBe(1);
+    expect(missing.stderr).toContain('deployment main in rg has no output NO_SUCH_OUTPUT');
+  });
+});
 
 describe('azure.yaml', () => {
   const yaml = readRepoFile('azure.yaml');
@@ -234,6 +274,11 @@ describe('docs/DEPLOY.md', () => {
         name,
       ).toEqual([]);
     }
+  });
+
+  it('reads a single output only through scripts/deployment-output.sh (Resource Manager does not keep the case of output names)', () => {
+    expect(doc).not.toMatch(/properties\.outputs\.\w/);
+    expect(doc).toContain('APP=$(scripts/deployment-output.sh $RG main FUNCTION_APP_NAME)');
   });
 
   it('covers the check, deploy, publish, the subscriptions step, azd, the ACS diagnostic setting and verification', () => {
