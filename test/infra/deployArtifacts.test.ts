@@ -221,6 +221,13 @@ describe('.funcignore', () => {
     '.tools/bicep',
     'scripts/post-deploy.sh',
     'samples/x.json',
+    // The dashboard's browser tests leave their screenshots here.
+    'test-artifacts/dashboard.png',
+    '.scratch/notes.txt',
+    // Azurite started in the project root without --location keeps its data here.
+    '__blobstorage__/0a1b2c',
+    '__queuestorage__/0a1b2c',
+    '__azurite_db_table__.json',
   ];
 
   it('as Core Tools reads it (every pattern from the project root, `*` one or more characters): ships the build, not the sources', () => {
