@@ -283,6 +283,17 @@ describe('docs/DEPLOY.md', () => {
     }
   });
 
+  it("verifies the subscriptions on the logs account's system topic, in the subscription and resource group the deployment names", () => {
+    const list = /az eventgrid system-topic event-subscription list((?:[^\n]*\\\n)*[^\n]*)/.exec(doc)?.[1] ?? '';
+    for (const [option, output] of [
+      ['--subscription', 'LOGS_STORAGE_SUBSCRIPTION_ID'],
+      ['--resource-group', 'LOGS_STORAGE_RESOURCE_GROUP'],
+      ['--system-topic-name', 'LOGS_SYSTEM_TOPIC_NAME'],
+    ]) {
+      expect(list, option).toContain(`${option} $(scripts/deployment-output.sh $RG main ${output})`);
+    }
+  });
+
   it('reads a single output only through scripts/deployment-output.sh (Resource Manager does not keep the case of output names)', () => {
     expect(doc).not.toMatch(/properties\.outputs\.\w/);
     expect(doc).toContain('APP=$(scripts/deployment-output.sh $RG main FUNCTION_APP_NAME)');
