@@ -126,6 +126,11 @@ describe('what an invocation says when a setting cannot work', () => {
       ],
       [{ LogsStorage__serviceUri: 'https://my account.blob.core.windows.net' }, /^setting LogsStorage__serviceUri must be the blob service's URL/],
       [{ LogsStorage__serviceUri: 'ftp://account.blob.core.windows.net' }, /^setting LogsStorage__serviceUri must be the blob service's URL/],
+      // The SDKs send a managed identity's token over https only: each request would fail with an error naming no setting.
+      [
+        { LogsStorage__serviceUri: 'http://127.0.0.1:10000/devstoreaccount1' },
+        /^setting LogsStorage__serviceUri must be the blob service's URL, such as https:\/\/<account>\.blob\.core\.windows\.net, got "http:\/\/127\.0\.0\.1:10000\/devstoreaccount1": a managed identity's token is sent over https only$/,
+      ],
       [
         { LogsStorage__accountName: 'My_Account' },
         /^setting LogsStorage__accountName must be a storage account name \(3 to 24 lower-case letters and digits\), got "My_Account"$/,
@@ -137,10 +142,15 @@ describe('what an invocation says when a setting cannot work', () => {
     ] as const) {
       expect(() => createRuntime({ ...tables, ...env }), JSON.stringify(env)).toThrow(expected);
     }
+    expect(() =>
+      createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage__tableServiceUri: 'http://account.table.core.windows.net' }),
+    ).toThrow(
+      /^setting AggregatesStorage__tableServiceUri must be the table service's URL, such as https:\/\/<account>\.table\.core\.windows\.net, got "http:\/\/account\.table\.core\.windows\.net": a managed identity's token is sent over https only$/,
+    );
     // What works: an endpoint, an account name, the one credential the host knows, in any case.
     for (const env of [
       { LogsStorage__blobServiceUri: 'https://account.blob.core.windows.net' },
-      { LogsStorage__serviceUri: 'http://127.0.0.1:10000/devstoreaccount1' },
+      { LogsStorage__serviceUri: 'https://127.0.0.1:10000/devstoreaccount1' },
       { LogsStorage__accountName: 'account1', LogsStorage__credential: 'ManagedIdentity', LogsStorage__clientId: '00000000-0000-0000-0000-000000000000' },
     ]) {
       expect(createRuntime({ ...tables, ...env }).settings.logsConnection).toBe('LogsStorage');

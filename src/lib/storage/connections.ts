@@ -31,8 +31,10 @@ function endpointOf(name: string, service: Service, env: NodeJS.ProcessEnv): str
     const value = env[setting];
     if (value === undefined) continue;
     if (!isServiceUri(value)) {
+      // The SDKs refuse to send a token over http, on every request and without naming the setting.
+      const why = /^\s*http:/i.test(value) ? ": a managed identity's token is sent over https only" : '';
       throw new ConfigurationError(
-        `setting ${setting} must be the ${service} service's URL, such as https://<account>.${service}.core.windows.net, got "${value}"`,
+        `setting ${setting} must be the ${service} service's URL, such as https://<account>.${service}.core.windows.net, got "${value}"${why}`,
       );
     }
     return value;
@@ -49,7 +51,7 @@ function isServiceUri(value: string): boolean {
   if (/\s/.test(value)) return false;
   try {
     const url = new URL(value);
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
+    return url.protocol === 'https:' && url.hostname !== '';
   } catch {
     return false;
   }
