@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { builtinModules } from 'node:module';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../src/lib/normalizing/types.js';
 import { REPO_ROOT, armTemplate, entryTemplateNames, readRepoFile } from './support/arm.js';
@@ -185,6 +186,52 @@ describe('azure.yaml', () => {
     expect(yaml).toMatch(/^hooks:\n {2}postdeploy:[\s\S]*run: \.\/scripts\/post-deploy\.sh/m);
     const service = /^services:\n {2}([a-z-]+):$/m.exec(yaml)?.[1];
     expect(readRepoFile('infra/app/function-app.bicep')).toContain(`'azd-service-name': '${service}'`);
+  });
+});
+
+/** The source files the Functions app loads (src/functions/*.ts and what they import), and the packages they import. */
+function functionsImportGraph(): { files: string[]; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const pending = readdirSync(join(REPO_ROOT, 'src/functions'))
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => `src/functions/${name}`);
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (files.has(file)) continue;
+    files.add(file);
+    const source = readRepoFile(file);
+    // Static imports and re-exports, side-effect imports, dynamic imports and requires.
+    const imports =
+      /^\s*(?:import|export)\s+(?:type\s+)?(?:\{[^}]*\}|\*(?:\s+as\s+\w+)?|\w+(?:\s*,\s*\{[^}]*\})?)\s+from\s*'([^']+)'|^\s*import\s*'([^']+)'|\bimport\(\s*'([^']+)'\s*\)|\brequire\(\s*'([^']+)'\s*\)/gm;
+    for (const match of source.matchAll(imports)) {
+      const specifier = (match[1] ?? match[2] ?? match[3] ?? match[4])!;
+      if (specifier.startsWith('.')) pending.push(normalize(join(dirname(file), specifier)).replace(/\.js$/, '.ts'));
+      else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) {
+        packages.add(
+          specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/'),
+        );
+      }
+    }
+  }
+  return { files: [...files], packages };
+}
+
+describe('what the Functions app loads (step 2 ships the runtime dependencies only)', () => {
+  const manifest = JSON.parse(readRepoFile('package.json')) as Record<string, Record<string, string> | undefined>;
+  const graph = functionsImportGraph();
+
+  it('imports only packages in dependencies: npm prune --omit=dev --omit=optional removes the others from the package', () => {
+    expect(graph.files.length).toBeGreaterThan(50);
+    expect([...graph.packages].filter((name) => !(name in (manifest['dependencies'] ?? {})))).toEqual([]);
+    expect(graph.packages.has('@azure/functions')).toBe(true);
+  });
+
+  it('never reaches the embedded Azurite, which resolves the optional azurite package only when it starts', () => {
+    expect(graph.files.filter((file) => /azurite/i.test(file))).toEqual([]);
+    expect(Object.keys(manifest['optionalDependencies'] ?? {})).toContain('azurite');
   });
 });
 
