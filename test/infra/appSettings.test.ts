@@ -146,3 +146,15 @@ describe('log containers', () => {
     }
   });
 });
+
+describe('local.settings.sample.json (what `func start` and `func azure functionapp publish` read locally)', () => {
+  const values = (JSON.parse(readRepoFile('local.settings.sample.json')) as { Values: Record<string, string> }).Values;
+
+  it('sets only settings the code or the Functions host reads, with values the code accepts', () => {
+    const hostSettings = ['FUNCTIONS_WORKER_RUNTIME', HOST_CONNECTION, LOGS_CONNECTION, AGGREGATES_CONNECTION];
+    expect(Object.keys(values).filter((key) => !SETTING_NAMES.includes(key) && !hostSettings.includes(key))).toEqual([]);
+    expect(values['FUNCTIONS_WORKER_RUNTIME']).toBe('node');
+    const settings = readAppSettings(values);
+    expect([settings.logsConnection, settings.aggregatesConnection]).toEqual([LOGS_CONNECTION, AGGREGATES_CONNECTION]);
+  });
+});
