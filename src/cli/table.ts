@@ -92,6 +92,11 @@ export function columnsThatFit(
   return { shown: columns.filter((_, i) => kept.has(i)), leftOut: columns.filter((_, i) => !kept.has(i)) };
 }
 
+/** Whether a table of these columns fits `maxWidth` with no cell cut. */
+export function fitsUncut(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number): boolean {
+  return tableWidth(measure(rows, columns, maxWidth).widths) <= maxWidth;
+}
+
 /** Each cell's text and width (measured once; no further than `maxWidth`, which no column passes), and each column's. */
 function measure(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number | undefined) {
   const cells = rows.map((row) => columns.map((column) => printable(column.cell((row as Record<string, unknown>)[column.name]))));

@@ -3,7 +3,7 @@ import { UsageError } from './errors.js';
 import { tableColumn } from './cells.js';
 import { resourceShortName } from '../lib/querying/resourceName.js';
 import type { Granularity } from '../lib/querying/filters.js';
-import { columnsThatFit } from './table.js';
+import { columnsThatFit, fitsUncut } from './table.js';
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -45,7 +45,8 @@ export function defaultTableColumns(view: string, fields: readonly string[]): re
 /**
  * A bucketed table whose default columns leave out the resource (to fit 80 characters), over rows
  * of several resources, would show rows that look like repeats: it shows `resourceId` after the
- * bucket where the table still `fits` with it (no column left out), and otherwise a note says how to see it.
+ * bucket where the table still `fits` with it (every column whole: cut names could look alike
+ * again), and otherwise a note says how to see it.
  */
 export function showResources(
   columns: readonly string[],
@@ -61,6 +62,15 @@ export function showResources(
     columns,
     note: `these rows are of ${resources} resources, which this table leaves out to fit the terminal: give --resource for one, or --columns ${withResource.join(',')}`,
   };
+}
+
+/** Whether a table of these columns over these rows fits `width` with every cell whole. */
+export function fitsWhole(columns: readonly string[], rows: readonly object[], granularity: Granularity | undefined, width: number): boolean {
+  return fitsUncut(
+    rows,
+    columns.map((name) => tableColumn(name, granularity)),
+    width,
+  );
 }
 
 /**

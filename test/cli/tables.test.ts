@@ -66,12 +66,12 @@ describe('query tables fit a terminal', () => {
     }
   });
 
-  it('a table of one resource leaves the resource out where its default columns do; of several, shows it where the header fits', async () => {
+  it('a table of one resource leaves the resource out where its default columns do; of several, shows it where every column stays whole', async () => {
     const [one] = await json('recording-operations');
     const run = await runInProcess(['query', 'recording-operations', '--resource', String(one?.['resourceId']), ...storage]);
     expect(lines(run.stdout)[0]?.split(/\s{2,}/)).toEqual(['bucket', 'operationName', 'status', 'sdkType', 'count', 'ms p50/p95/p99']);
     expect(run.stderr).toBe('');
-    // Where the header fits, the resource is shown instead.
+    // Where every column stays whole, the resource is shown instead.
     process.env['COLUMNS'] = '120';
     try {
       const both = await runInProcess(['query', 'call-quality', ...storage]);
@@ -84,6 +84,15 @@ describe('query tables fit a terminal', () => {
     } finally {
       delete process.env['COLUMNS'];
     }
+  });
+
+  it('shows the resource of several only where every default column stays whole; a cut name could look like another', async () => {
+    const run = await runInProcess(['query', 'recording-operations', ...storage]);
+    expect(run.code, run.stderr).toBe(0);
+    const [header, , ...rows] = lines(run.stdout);
+    expect(header?.split(/\s{2,}/)).toEqual(['bucket', 'operationName', 'status', 'sdkType', 'count', 'ms p50/p95/p99']);
+    expect(rows.filter((row) => row.includes('…'))).toEqual([]);
+    expect(run.stderr).toMatch(/^note: these rows are of 2 resources, which this table leaves out to fit the terminal/m);
   });
 
   it('follows $COLUMNS when output is not a terminal: cut cells end with …, never below the header', async () => {

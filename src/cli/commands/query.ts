@@ -10,7 +10,7 @@ import { nothingFound } from '../queryNotes.js';
 import { bucketNote, granularityIgnored } from '../../lib/querying/bucketNote.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { chooseColumns, fitDefaultColumns, sameNamedResources, showResources, type ColumnFlags } from '../viewColumns.js';
+import { chooseColumns, fitDefaultColumns, fitsWhole, sameNamedResources, showResources, type ColumnFlags } from '../viewColumns.js';
 
 export interface QueryFlags extends StorageFlags, ColumnFlags {
   granularity: string;
@@ -57,10 +57,10 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     const rows = await definition.run(storage.tables, filters);
     if (rows.length === 0) err.write(`${oneLine(nothingFound(view, filters, `tables ${settings.tablePrefix}* of ${storage.where}`))}\n`);
     let columns = choice.columns;
-    const fitsWhole = (candidate: readonly string[]): boolean =>
-      fitDefaultColumns(candidate, collapseRows(view, rows, candidate), filters.granularity, terminalWidth(out)).note === undefined;
+    const fitsUncut = (candidate: readonly string[]): boolean =>
+      fitsWhole(candidate, collapseRows(view, rows, candidate), filters.granularity, terminalWidth(out));
     if (format === 'table' && flags.columns === undefined && !flags.wide) {
-      const resources = showResources(columns, rows, fitsWhole);
+      const resources = showResources(columns, rows, fitsUncut);
       columns = resources.columns;
       if (resources.note !== undefined) err.write(`note: ${resources.note}\n`);
     }
