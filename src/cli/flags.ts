@@ -11,6 +11,18 @@ export function positiveInteger(value: string): number {
   return number;
 }
 
+/** The longest wait a Node.js timer keeps (2^31 - 1 ms); a longer one fires at once. */
+export const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
+
+/** Seconds a command waits on a timer: a longer wait would fire at once, so watch would loop without pause or stop at its start. */
+export function timerSeconds(value: string): number {
+  const seconds = positiveInteger(value);
+  if (seconds > MAX_TIMER_SECONDS) {
+    throw new InvalidArgumentError(`must be at most ${MAX_TIMER_SECONDS.toLocaleString('en-US')} (about 24 days, the longest a timer waits).`);
+  }
+  return seconds;
+}
+
 /** Text that must say something: an empty value (an unset shell variable) would silently mean a default. */
 export function nonEmpty(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('must not be empty.');

@@ -13,6 +13,7 @@ import {
   port,
   positiveInteger,
   positiveNumber,
+  timerSeconds,
 } from './flags.js';
 import { VIEW_NAMES } from '../lib/querying/viewNames.js';
 import { QUARANTINE_CODES } from '../lib/processing/quarantineCodes.js';
@@ -149,8 +150,8 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .command('watch')
         .description('process logs as they land in storage (the timer function, in a loop), until Ctrl-C')
         .option('--container <c>', 'a log container (repeatable; default: every $ACS_LOGS_CONTAINER_* or insights-logs-* container)', collectStorageContainer)
-        .option('--interval <seconds>', 'seconds between passes', positiveInteger, 5)
-        .option('--duration <seconds>', 'stop after this many seconds', positiveInteger),
+        .option('--interval <seconds>', 'seconds between passes', timerSeconds, 5)
+        .option('--duration <seconds>', 'stop after this many seconds', timerSeconds),
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (flags) => {

@@ -44,6 +44,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   watch: [
     ['watch', '--interval', '0'],
     ['watch', '--duration', 'soon'],
+    ['watch', '--duration', '2147484'],
     ['watch', '--connection-string', 'garbage'],
     ['watch', '--container', 'a--b'],
   ],

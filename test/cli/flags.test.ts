@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectContainer } from '../../src/cli/flags.js';
+import { collectContainer, MAX_TIMER_SECONDS, timerSeconds } from '../../src/cli/flags.js';
 import { containersFrom } from '../../src/cli/pipeline.js';
 import { readAppSettings } from '../../src/lib/config/appSettings.js';
 
@@ -22,5 +22,16 @@ describe('the containers of the settings', () => {
     expect(containers).toHaveLength(7);
     expect(new Set(containers).size).toBe(7);
     expect(containersFrom(['a-logs', 'a-logs'])).toEqual(['a-logs']);
+  });
+});
+
+describe('watch --interval and --duration', () => {
+  it('take seconds up to the longest a timer waits', () => {
+    expect(timerSeconds('5')).toBe(5);
+    expect(timerSeconds(String(MAX_TIMER_SECONDS))).toBe(2_147_483);
+  });
+
+  it.each(['2147484', '3000000', '0', '1e3'])('refuse %s: a longer timer fires at once, so watch would loop without pause or stop at its start', (value) => {
+    expect(() => timerSeconds(value)).toThrow(InvalidArgumentError);
   });
 });
