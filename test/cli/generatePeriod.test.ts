@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { periodNote } from '../../src/cli/commands/generate.js';
+import { pacer, periodNote } from '../../src/cli/commands/generate.js';
 import { runInProcess } from '../support/inProcessCli.js';
 
 const HOUR = 3_600_000;
@@ -37,5 +37,27 @@ describe('generate says when processing would quarantine its period', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('generate --speed paces the appends', () => {
+  it('waits out a slow speed in steps a timer keeps: one timer of days fires at once, and the logs were written at full speed', async () => {
+    let now = 1_000;
+    const sleeps: number[] = [];
+    const clock = {
+      now: () => now,
+      sleep: (ms: number) => {
+        sleeps.push(ms);
+        now += ms;
+        return Promise.resolve();
+      },
+    };
+    const pace = pacer(0, 0.000001, clock);
+    const file = { container: 'insights-logs-usage', path: 'PT1H.json' };
+    // One simulated hour at a millionth of real time: about 41 days.
+    await pace?.({ file, at: HOUR, lines: [] });
+    expect(now).toBe(1_000 + HOUR * 1_000_000);
+    expect(sleeps.length).toBeGreaterThan(1);
+    expect(Math.max(...sleeps)).toBeLessThanOrEqual(2_147_483_647);
   });
 });

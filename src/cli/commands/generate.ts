@@ -103,14 +103,28 @@ function refusingExistingBlobs(writer: BlobLogWriter): BlobAppendTarget {
   };
 }
 
+/** The longest wait a Node.js timer keeps (2^31 - 1 ms); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/** The clock a pacer reads and waits on. */
+export interface PacerClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+const REAL_CLOCK: PacerClock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
 /** Waits so that appends land at `speed` times real time, as Azure Monitor would write them. */
-export function pacer(simulatedStart: number, speed: number | undefined): ((append: LogAppend) => Promise<void>) | undefined {
+export function pacer(simulatedStart: number, speed: number | undefined, clock: PacerClock = REAL_CLOCK): ((append: LogAppend) => Promise<void>) | undefined {
   if (speed === undefined) return undefined;
-  const realStart = Date.now();
+  const realStart = clock.now();
   return async (append) => {
     const due = realStart + (append.at - simulatedStart) / speed;
-    const wait = due - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    // In steps a timer keeps: a slow --speed asks for waits of days, which one timer would end at once.
+    for (let wait = due - clock.now(); wait > 0; wait = due - clock.now()) await clock.sleep(Math.min(wait, MAX_TIMER_MS));
   };
 }
 
