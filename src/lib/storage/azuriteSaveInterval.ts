@@ -7,14 +7,13 @@
  * file, so a run whose writes were not saved is redone from the checkpoints saved with them.
  */
 import { createRequire } from 'node:module';
+import { azuriteSaveSeconds } from './azuriteSaveSeconds.js';
 
 interface LokiPrototype {
   configureOptions: (this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean) => unknown;
 }
 
-// A value that is not a positive number keeps the default rather than Azurite's 5 s.
-const given = Number(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS']);
-const seconds = Number.isFinite(given) && given > 0 ? given : 60;
+const seconds = azuriteSaveSeconds(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS']);
 const azurite = process.argv[1];
 if (azurite) {
   // Azurite's own copy of LokiJS: the module it will load, so the change is seen by its databases.
