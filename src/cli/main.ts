@@ -16,10 +16,15 @@ limitHeapGrowth();
 // modules load, until its settings are read (cli/settings.ts).
 if (mayAskLowMemory(process.argv.slice(2), process.env)) holdYoungGeneration();
 
-// A reader that stops early (`| head`) is not a failure: stop quietly.
+// A reader that stops early (`| head`) is not a failure of a command that only prints: it stops quietly.
+// One that writes stops there as if by SIGPIPE, saying what it kept: exit 0 would pass for a finished run.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code !== 'EPIPE') throw error;
-  process.exit(0);
+  const note = stoppedNote(process.argv.slice(2), 'SIGPIPE (its output was closed)');
+  if (note === undefined) process.exit(0);
+  eraseStatusLine();
+  process.stderr.write(`acs-logs: ${note}\n`);
+  process.exit(128 + constants.signals.SIGPIPE);
 });
 
 // Ctrl-C, a closed terminal or a kill end the command (even where the parent ignored the signal); a

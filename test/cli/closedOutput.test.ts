@@ -1,0 +1,52 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, startCli } from '../support/cli.js';
+
+/** A reader that stops early (`| head`): the built CLI in its own process, its stdout closed after its first line. */
+let work: string;
+let tree: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-closed-output-'));
+  tree = path.join(work, 'logs');
+  expect((await cli(['generate', '--out', tree, '--hours', '12', '--rooms-per-hour', '4', '--calls-per-hour', '2'])).code).toBe(0);
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+async function closedAfterFirstLine(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const running = startCli(args);
+  await new Promise<void>((resolve) => {
+    const onData = (): void => {
+      if (!running.output().stdout.includes('\n')) return;
+      running.child.stdout.off('data', onData);
+      running.child.stdout.destroy();
+      resolve();
+    };
+    running.child.stdout.on('data', onData);
+  });
+  const { code, stderr } = await running.done;
+  return { code, stderr };
+}
+
+describe('a command whose output is closed', () => {
+  it('process stops as if by SIGPIPE and says so: exit 0 would pass for a finished run; run again, it finishes', async () => {
+    const dataDir = path.join(work, 'store');
+    // One file at a time: its lines come one by one, long after the first.
+    const stopped = await closedAfterFirstLine(['process', tree, '--data-dir', dataDir, '--concurrency', '1']);
+    expect(stopped.code).toBe(141);
+    expect(stopped.stderr).toMatch(/^acs-logs: stopped by SIGPIPE \(its output was closed\): what it wrote is kept, .*run the same command again to go on/m);
+    const rest = await cli(['process', tree, '--data-dir', dataDir, '--quiet']);
+    expect(rest.code, rest.stderr).toBe(0);
+    expect(rest.stdout).toMatch(/, [1-9]\d* with new data: /);
+  });
+
+  it('a command that only prints stops quietly with exit 0', async () => {
+    const dataDir = path.join(work, 'read');
+    expect((await cli(['process', tree, '--data-dir', dataDir, '--quiet'])).code).toBe(0);
+    const query = await closedAfterFirstLine(['query', 'rooms', '--format', 'csv', '--data-dir', dataDir]);
+    expect(query).toEqual({ code: 0, stderr: '' });
+  });
+});
