@@ -96,6 +96,7 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
   ],
   demo: [
     ['demo', '--hours', '0'],
+    ['demo', '--hours', '8785'],
     ['demo', '--speed', '-1'],
     ['demo', '--data-dir', ''],
   ],

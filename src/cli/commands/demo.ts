@@ -14,7 +14,8 @@ import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { defaultTableColumns, fitDefaultColumns } from '../viewColumns.js';
 import { containersFrom, openPipeline } from '../pipeline.js';
-import { pacer } from './generate.js';
+import { UsageError } from '../errors.js';
+import { MAX_GENERATED_HOURS, pacer } from './generate.js';
 
 export interface DemoFlags {
   dataDir: string;
@@ -34,6 +35,8 @@ const DAY: ViewFilters = { granularity: 'day' };
  * land with the watch loop, and prints the aggregates.
  */
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
+  // As generate: a typo (an extra zero or three) would otherwise write for days.
+  if (flags.hours > MAX_GENERATED_HOURS) throw new UsageError(`--hours must be at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} (366 days)`);
   // The demo's storage is its own: start from empty so that a second run shows the same numbers,
   // but never under a command still using it.
   let user = await embeddedInUse(flags.dataDir);
@@ -53,7 +56,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     const options = defaultGenerateOptions({ seed: flags.seed, from: DEMO_START, to: DEMO_START + flags.hours * HOUR, roomsPerHour: 25, callsPerHour: 12 });
     const containers = containersFrom(undefined);
     out.write(
-      `Writing ${flags.hours} hours of Rooms, Call Recording, call and Usage logs into ${containers.length} containers\n` +
+      `Writing ${flags.hours} ${flags.hours === 1 ? 'hour' : 'hours'} of Rooms, Call Recording, call and Usage logs into ${containers.length} containers\n` +
         `as growing append blobs (${flags.speed}x real time), and processing them as they land:\n`,
     );
     const stop = new AbortController();
