@@ -50,6 +50,16 @@ describe('acs-logs process on framing edge cases', () => {
     // Replay re-reads every line of a local file's run from disk (its sample alone could not be replayed).
     const replay = await cli(['quarantine', 'replay', ...flags]);
     expect(replay.stdout).toMatch(/replayed 2 entries \(1001 lines\): 0 applied \(0 records\), 2 still bad, .* 0 whose source and full text are gone/);
+    // Once every entry is settled, a container with none says where the settled ones are, not that entries wait there.
+    expect((await cli(['quarantine', 'dismiss', '--container', 'local', '--reason', 'junk on purpose', ...flags])).code).toBe(0);
+    const settled = await cli(['quarantine', 'list', '--container', 'insights-logs-nosuch', ...flags]);
+    expect([settled.code, settled.stdout, settled.stderr]).toEqual([
+      0,
+      '(no rows)\n',
+      'note: no entry of container "insights-logs-nosuch"; only replayed or dismissed entries are in local (--all lists them)\n',
+    ]);
+    const all = await cli(['quarantine', 'list', '--all', '--container', 'insights-logs-nosuch', ...flags]);
+    expect(all.stderr).toBe('note: no entry of container "insights-logs-nosuch"; entries are in local\n');
   });
 
   it("a replay that cannot find a laid-out file's blob says to give the folders process read, and does with them", async () => {

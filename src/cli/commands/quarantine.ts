@@ -52,12 +52,14 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
   try {
     const rows: Record<string, unknown>[] = [];
     const blocks: QuarantineBlockEntry[] = [];
-    /** Containers with entries, for a --container that has none (a typo, or `local` for files given to process). */
+    /** Containers with entries listed without --all, and with entries only replayed or dismissed: for a --container that has none (a typo, or `local` for files given to process). */
     const containers = new Set<string>();
+    const settledContainers = new Set<string>();
     /** Entries the filters match that were replayed or dismissed: listed only with --all. */
     let settled = 0;
     for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
-      containers.add(line.container);
+      if (isPending(line) || flags.all) containers.add(line.container);
+      else settledContainers.add(line.container);
       if (flags.container && line.container !== flags.container) continue;
       if (flags.code && !hasCode(line, flags.code)) continue;
       if (!isPending(line) && !flags.all) {
@@ -69,11 +71,18 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       if (format === 'table') blocks.push(entry);
       else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
     }
-    if (flags.container && !containers.has(flags.container)) {
-      const known = [...containers].sort().map((name) => printable(name));
-      err?.write(
-        `note: no entry of container "${printable(flags.container)}"; ${known.length > 0 ? `entries are in ${known.join(', ')}` : 'no container has entries'}\n`,
-      );
+    if (flags.container && !containers.has(flags.container) && !settledContainers.has(flags.container)) {
+      const names = (set: Set<string>): string =>
+        [...set]
+          .sort()
+          .map((name) => printable(name))
+          .join(', ');
+      for (const name of containers) settledContainers.delete(name);
+      const where = [
+        ...(containers.size > 0 ? [`entries are in ${names(containers)}`] : []),
+        ...(settledContainers.size > 0 ? [`only replayed or dismissed entries are in ${names(settledContainers)} (--all lists them)`] : []),
+      ];
+      err?.write(`note: no entry of container "${printable(flags.container)}"; ${where.length > 0 ? where.join('; ') : 'no container has entries'}\n`);
     } else if (blocks.length === 0 && rows.length === 0) {
       // An empty list says why: nothing bad was read, or what was is settled.
       const filtered = flags.container !== undefined || flags.code !== undefined ? ' that the filters match' : '';
