@@ -2,7 +2,7 @@ import { backfill } from '../../lib/processing/backfill.js';
 import { readingFamilies } from '../../lib/processing/readingOrder.js';
 import { ExitStatus, filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
-import { oneLine } from '../printable.js';
+import { oneLine, printable } from '../printable.js';
 import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
 import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
@@ -45,6 +45,21 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
       err.write(
         `note: --until selects files by the hour in their path; records of the last hours before ${new Date(flags.until).toISOString()} that arrived late ` +
           `are in later hours' files, not read by this run: for whole days, run again with a later --until (nothing is counted twice)\n`,
+      );
+    }
+    const selection = [
+      ...(flags.prefix !== undefined ? [`--prefix "${printable(flags.prefix)}"`] : []),
+      ...(flags.since !== undefined ? [`--since ${new Date(flags.since).toISOString()}`] : []),
+      ...(flags.until !== undefined ? [`--until ${new Date(flags.until).toISOString()}`] : []),
+    ];
+    if (selection.length > 0 && done.filesDone === 0 && done.containersFailed.length === 0) {
+      // Reading nothing and saying done would hide a typo in the selection.
+      err.write(
+        `note: no blob of ${containers.map((name) => printable(name)).join(', ')} matched ${selection.join(' and ')}` +
+          (flags.prefix !== undefined
+            ? '; a prefix is matched case for case from the start of the path in the container, as Azure Monitor writes it: resourceId=/SUBSCRIPTIONS/<ID>/RESOURCEGROUPS/<GROUP>/...'
+            : '') +
+          '\n',
       );
     }
     for (const { container, error } of done.containersFailed) err.write(`error: ${oneLine(`${container}: could not be listed (${error})`)}\n`);
