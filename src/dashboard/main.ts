@@ -2,7 +2,8 @@ import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { ApiError, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
-import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren, shortResource } from './dom.js';
+import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren } from './dom.js';
+import { resourceLabels, resourceName } from './resourceLabels.js';
 import { CELL_CHARS } from './table.js';
 import { renderCallQuality } from './sections/callQuality.js';
 import { renderCallDetail, renderCalls } from './sections/calls.js';
@@ -89,10 +90,15 @@ function fillResources(): void {
     for (const id of knownResources) if (id !== state.resource && matchesResource(match, id)) resources.delete(id);
     resources.add(state.resource);
   }
+  const labels = resourceLabels([...resources]);
   replaceChildren(
     resourceInput,
     h('option', { value: '' }, 'all resources'),
-    ...[...resources].sort().map((id) => h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, shortResource(id))),
+    ...[...resources].sort().map((id) => {
+      const label = labels.get(id) ?? resourceName(id);
+      // A name alone is cut at 60 characters, as tables cut it; with its group or subscription at 80.
+      return h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, clipped(label, label === resourceName(id) ? 60 : 80).text);
+    }),
   );
   resourceInput.value = state.resource;
 }
