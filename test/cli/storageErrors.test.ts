@@ -121,6 +121,16 @@ describe('a data dir that cannot be made', () => {
     expect(run.stderr).not.toMatch(/file failed/);
   });
 
+  it('an Azurite folder the store cannot write in (here its pid file is a folder): exit 1 with the error, not a line of its stack', async () => {
+    const dataDir = path.join(scratchDir, 'unwritable-azurite');
+    const pidFile = path.join(dataDir, 'azurite', 'azurite.pid');
+    mkdirSync(pidFile, { recursive: true });
+    const run = await runInProcess(['query', 'rooms', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(lastLine(run.stderr)).toMatch(/^acs-logs: the embedded Azurite did not start \(exit 1\): .*before listening: Error: EISDIR: /);
+    expect(lastLine(run.stderr)).toContain(pidFile);
+  }, 30_000);
+
   it('process ends with the reason at once, without a failure per file', async () => {
     writeFileSync(path.join(scratchDir, 'file3'), 'x');
     const run = await runInProcess(['process', path.join(ROOT, 'samples'), '--data-dir', path.join(scratchDir, 'file3', 'data')]);

@@ -185,7 +185,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     } = await Promise.race([
       ports,
       exited.then((code) => {
-        throw new Error(`Azurite exited with code ${code} before listening: ${stderr.trim().slice(0, 500)}`);
+        throw new Error(`Azurite exited with code ${code} before listening: ${exitReason(stderr)}`);
       }),
       new Promise<never>((_, reject) => {
         const allowance = startAllowanceMs(options.location);
@@ -287,4 +287,17 @@ export function listeningPorts(child: ChildProcess): Promise<Record<Service, num
       if (pending.length > 4096) pending = '';
     });
   });
+}
+
+/**
+ * What Azurite's error output says went wrong, on one line: Node prints the failing source line and a
+ * caret before the error and its stack after it, so neither the output's start nor its end says why.
+ */
+export function exitReason(stderr: string): string {
+  const lines = stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  const error = lines.find((line) => /^[A-Za-z]*Error\b/.test(line));
+  return (error ?? lines.join(' ')).slice(0, 500);
 }

@@ -173,7 +173,12 @@ async function startHost(dataDir: string): Promise<string> {
   // A host that served and then stopped (its clients left) is no failure of this start.
   if (code === 0) return '';
   const tail = (await linesFrom(hostLog(dataDir), logStart)).trim().split('\n').at(-1) || `no message in ${hostLog(dataDir)}`;
-  return `the embedded Azurite did not start (${signal ? `its host was killed by ${signal}` : `exit ${code}`}): ${tail}`;
+  // The host's line starts with its time and this data dir's Azurite folder: the reason alone keeps the
+  // message short enough to be shown whole (a path in the reason names the folder again).
+  const hostPrefix = ` embedded Azurite in ${azuriteLocation(dataDir)} did not start: `;
+  const at = tail.indexOf(hostPrefix);
+  const reason = at >= 0 ? tail.slice(at + hostPrefix.length) : tail;
+  return `the embedded Azurite did not start (${signal ? `its host was killed by ${signal}` : `exit ${code}`}): ${reason}`;
 }
 
 /** What `file` holds from byte `start` on: only that is read, however long the file grew before. */
