@@ -13,6 +13,13 @@ export function stoppedNote(args: readonly string[], signal: string): string | u
   if (command === 'quarantine' && subcommand === 'dismiss') {
     return `stopped by ${signal}: the entries dismissed so far stay dismissed; run the same command again for the rest`;
   }
+  if (command === 'generate') {
+    // Running it again as it was asked would stop at what was written, and --append would write that part twice.
+    if (args.some((arg) => arg === '--out' || arg.startsWith('--out='))) {
+      return `stopped by ${signal}: the log files written so far stay under --out, part of the logs: run it again with --force to write them whole (--append would add the written part again)`;
+    }
+    return `stopped by ${signal}: the blobs written so far stay, part of the logs: the same run again stops at the first of them, and --append would add the written part again; generate into a new --data-dir or account, or with another --seed or period`;
+  }
   if (command === 'demo') {
     return `stopped by ${signal}: the demo did not finish; run it again (it starts from an empty store each time)`;
   }

@@ -12,6 +12,16 @@ describe('what a command stopped by a signal says', () => {
     expect(stoppedNote(['demo', '--data-dir', 'd'], 'SIGINT')).toMatch(/^stopped by SIGINT: the demo did not finish; run it again/);
   });
 
+  it('generate says the logs written so far are part of them, and that --append would add that part again', () => {
+    expect(stoppedNote(['generate', '--out', 'logs', '--seed', '3'], 'SIGINT')).toMatch(
+      /^stopped by SIGINT: the log files written so far stay under --out, part of the logs: run it again with --force .*--append would add the written part again/,
+    );
+    expect(stoppedNote(['generate', '--out=logs'], 'SIGTERM')).toMatch(/^stopped by SIGTERM: the log files written so far stay under --out/);
+    expect(stoppedNote(['generate', '--data-dir', 'd', '--speed', '600'], 'SIGINT')).toMatch(
+      /^stopped by SIGINT: the blobs written so far stay, part of the logs: .*--append would add the written part again; generate into a new --data-dir/,
+    );
+  });
+
   it('commands that change nothing, or stop gracefully, say nothing', () => {
     for (const args of [['query', 'rooms'], ['health'], ['quarantine', 'list'], ['watch'], ['serve'], []]) expect(stoppedNote(args, 'SIGINT')).toBeUndefined();
   });
