@@ -27,6 +27,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   process.exit(128 + constants.signals.SIGPIPE);
 });
 
+// A reader of the diagnostics that stops early (`2>&1 >totals.txt | head`) must not end the run as a crash
+// (exit 1, no totals, nothing written): what stderr would say is lost, the work and stdout go on.
+process.stderr.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 // Ctrl-C, a closed terminal or a kill end the command (even where the parent ignored the signal); a
 // command that stops gracefully (watch) handles the first one itself. Exiting closes the command's
 // registration with the embedded Azurite, which stops when no command is left.

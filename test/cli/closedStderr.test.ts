@@ -1,0 +1,28 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliProcess, startCli } from '../support/cli.js';
+
+let work: string;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-closed-stderr-'));
+});
+afterAll(async () => {
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('a reader of stderr that stops early', () => {
+  it('does not end backfill: it reads every file and prints its totals on stdout', async () => {
+    const dataDir = path.join(work, 'data');
+    const generated = await cliProcess(['generate', '--data-dir', dataDir, '--hours', '1', '--seed', '4']);
+    expect(generated.code, generated.stderr).toBe(0);
+    const records = Number(/generated (\d+) records/.exec(generated.stdout)?.[1]);
+    const running = startCli(['backfill', '--data-dir', dataDir]);
+    // As `backfill 2>&1 >totals.txt | head -0` does: the first line backfill writes on stderr meets a closed pipe.
+    running.child.stderr.destroy();
+    const done = await running.done;
+    expect(done.code).toBe(0);
+    expect(done.stdout).toMatch(new RegExp(`^backfill done: \\d+ file\\(s\\), ${records} records`));
+  }, 60_000);
+});
