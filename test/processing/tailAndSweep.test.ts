@@ -4,7 +4,7 @@ import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
 import { handleAnnouncedBlob, storedBlobName, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
-import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
+import { sweepCutoff, tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
 import { CALL_ROW_KEY, CALLS_TABLE } from '../../src/lib/aggregating/calls/index.js';
@@ -140,6 +140,34 @@ describe('tail and sweep', () => {
     const afterSeal = await tailAndSweep(deps, options);
     expect(afterSeal.tailed).toBe(0);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...early, ...late])));
+  });
+
+  it("a clock ahead of storage's by more than the sweep's overlap skips no blob written between two sweeps", async () => {
+    const first = roomsRecords(20, 37);
+    const between = roomsRecords(30, 38);
+    const container = await newContainer();
+    const tables = newTableStore();
+    await appendToBlob(container, blobPath(0), asJsonLines(first));
+    // This machine's clock runs 40 minutes ahead of storage's.
+    let ahead = 40 * 60_000;
+    const deps = { ...testDeps(tables), now: () => Date.now() + ahead };
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+    expect(await tailAndSweep(deps, options)).toMatchObject({ sweepRan: true, records: 20 });
+
+    // Written once, never announced: only the next sweep can find it.
+    await appendToBlob(container, blobPath(1), asJsonLines(between));
+    ahead += 16 * 60_000;
+    expect(await tailAndSweep(deps, options)).toMatchObject({ sweepRan: true, records: 30 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...between])));
+  });
+
+  it('sweepCutoff: the earlier of the local start and the newest change storage gave, less the overlap; rows of older versions by the local start', () => {
+    const start = Date.UTC(2026, 0, 1, 12);
+    const minutes = (n: number): number => n * 60_000;
+    expect(sweepCutoff(null)).toBeUndefined();
+    expect(sweepCutoff({ sweepStartedAt: start, sweptAt: '' })).toBe(start - minutes(15));
+    expect(sweepCutoff({ sweepStartedAt: start, sweptAt: '', newestModified: start - minutes(40) })).toBe(start - minutes(55));
+    expect(sweepCutoff({ sweepStartedAt: start - minutes(60), sweptAt: '', newestModified: start })).toBe(start - minutes(75));
   });
 
   it('a timer run and a backfill say how many segments another run saved first; every record counts once', async () => {

@@ -125,9 +125,14 @@ export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknow
 
 /** The sweep's state per container (Files table, partition `~state`, row = container). */
 export const sweepStateRowSchema = z.object({
-  /** Epoch milliseconds when the last completed sweep began. */
+  /** Epoch milliseconds when the last completed sweep began, by this machine's clock (it times the sweep interval). */
   sweepStartedAt: z.number(),
   sweptAt: z.string(),
+  /**
+   * The latest last-modified time (epoch ms, by storage's clock) of a blob any completed sweep listed;
+   * absent while none was, and in rows of older versions.
+   */
+  newestModified: z.number().optional(),
 });
 
 export type SweepStateRow = z.output<typeof sweepStateRowSchema>;

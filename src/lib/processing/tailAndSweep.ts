@@ -61,8 +61,21 @@ export interface TailSweepSummary {
   problems: RunProblem[];
 }
 
-/** A blob listed this long before the previous sweep began is not looked at again by the sweep. */
+/**
+ * A blob changed this long before the previous sweep began is not looked at again by the sweep. The
+ * start is the earlier of this machine's clock and the newest change storage's clock gave a blob
+ * the sweep listed: a clock running ahead of storage's by more than this would otherwise skip, for
+ * good, a blob written once between the sweeps.
+ */
 const SWEEP_OVERLAP_MS = 15 * 60_000;
+
+/** Where the next sweep of a container may start skipping blobs (see SWEEP_OVERLAP_MS); undefined: look at every blob. */
+export function sweepCutoff(state: SweepStateRow | null): number | undefined {
+  if (state === null) return undefined;
+  // Rows of older versions have no newest change: the local clock alone, as they were written by.
+  if (state.newestModified === undefined) return state.sweepStartedAt - SWEEP_OVERLAP_MS;
+  return Math.min(state.sweepStartedAt, state.newestModified) - SWEEP_OVERLAP_MS;
+}
 
 /**
  * The timer's work. Tail: every registered file that may still grow is read from its checkpoint
@@ -174,15 +187,15 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
   // category is read and written together (a call's records are in six of them). Not family by family
   // as `process` and `backfill` read: a run ends at its deadline, and in a backlog longer than one run
   // that order would hold Rooms and Usage back until the calls caught up.
-  const due = new Map<string, { since: number | undefined }>();
+  const due = new Map<string, { since: number | undefined; newest: number | undefined }>();
   const startedAt = now();
   for (const container of options.containers) {
     if (stopping()) break;
     try {
-      const state = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
-      const lastStart = state ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, state).sweepStartedAt : null;
-      if (!options.forceSweep && lastStart !== null && now() - lastStart < options.sweepIntervalMs) continue;
-      due.set(container, { since: lastStart === null || options.forceSweep ? undefined : lastStart - SWEEP_OVERLAP_MS });
+      const stored = await deps.tables.getRow(FILES_TABLE, SWEEP_STATE_PARTITION, container);
+      const state = stored ? parseStoredRow(sweepStateRowSchema, FILES_TABLE, stored) : null;
+      if (!options.forceSweep && state !== null && now() - state.sweepStartedAt < options.sweepIntervalMs) continue;
+      due.set(container, { since: options.forceSweep ? undefined : sweepCutoff(state), newest: state?.newestModified });
     } catch (error) {
       note('sweep', error, container);
     }
@@ -206,14 +219,20 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
     }
   };
   const listing = interleaveListings(listings, failed);
-  summary.swept += await forEachConcurrently(options.stop ? untilStopped(listing) : listing, options.fileConcurrency, (listed) =>
-    run(listed.file, listed.stat),
-  );
-  for (const container of due.keys()) {
+  summary.swept += await forEachConcurrently(options.stop ? untilStopped(listing) : listing, options.fileConcurrency, (listed) => {
+    const state = due.get(listed.file.container);
+    if (state !== undefined && !(listed.stat.lastModified <= (state.newest ?? Number.NEGATIVE_INFINITY))) state.newest = listed.stat.lastModified;
+    return run(listed.file, listed.stat);
+  });
+  for (const [container, { newest }] of due) {
     // A file that failed without its failure written down must be listed again by the next sweep.
     if (listingCut || summary.deferred > 0 || notRecorded.has(container) || unlisted.has(container)) continue;
     try {
-      const swept: SweepStateRow = { sweepStartedAt: startedAt, sweptAt: new Date(now()).toISOString() };
+      const swept: SweepStateRow = {
+        sweepStartedAt: startedAt,
+        sweptAt: new Date(now()).toISOString(),
+        ...(newest !== undefined && Number.isFinite(newest) ? { newestModified: newest } : {}),
+      };
       // A new store has no Files table until a file is read: reading it made none.
       await deps.tables.ensureTable(FILES_TABLE);
       await deps.tables.upsert(FILES_TABLE, SWEEP_STATE_PARTITION, container, swept);
