@@ -355,6 +355,29 @@ describe('a blob sealed while it ended inside a line', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('a document sealed one byte short of its last value, grown by that byte: a replay before the next read leaves the value to it', async () => {
+    const records = roomsRecords(3, 94);
+    const values = records.map((record) => JSON.stringify(record, null, 2));
+    const whole = values.join('\n') + '\n';
+    const cut = whole.lastIndexOf('}');
+    const container = await newContainer();
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const deps = testDeps(tables);
+    const isFinal = (f: typeof file, stat: Parameters<typeof isFinalBlob>[1], now: number) => isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
+    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    await appendToBlob(container, PATH, whole.slice(0, cut));
+    expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 2, badLines: 1 });
+    expect((await entries(tables, file)).map((entry) => entry.code)).toEqual(['truncated']);
+
+    await appendToBlob(container, PATH, whole.slice(cut));
+    await replayQuarantine(late);
+    await processFile(file, late, { isFinal });
+
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 3, badLines: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a replay that listed the truncated entry before the file grew does not reopen it', async () => {
     const { records, lines, container, tables, file, late, isFinal } = await sealedWithCutLine(40);
     let release!: () => void;

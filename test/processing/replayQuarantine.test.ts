@@ -127,3 +127,32 @@ describe('quarantine replay', () => {
     expect(line?.replayedAt).toBeUndefined();
   });
 });
+
+describe('quarantine replay of a bare value inside a document', () => {
+  // A records line longer than the unit limit is read element by element, as an array is.
+  it.each([
+    ['a records wrapper', (texts: string[]) => `{"records":[${texts.slice(0, 3).join(',')},5,${texts.slice(3).join(',')}]}\n`],
+    ['an array', (texts: string[]) => `[\n${texts.slice(0, 3).join(',\n')},\ntrue,\n${texts.slice(3).join(',\n')}\n]\n`],
+  ])('keeps the code and reason of a number or literal in %s: it is not a value the file ends inside', async (_shape, document) => {
+    const records = roomsRecords(6, 65);
+    const container = await newContainer();
+    await appendToBlob(container, PATH, document(records.map((record) => JSON.stringify(record))));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    const deps = testDeps(tables, undefined, { maxUnitBytes: 2048 });
+    await processFile(file, deps);
+    const entries = async () => {
+      const all = [];
+      for await (const entry of new QuarantineStore(tables).list(file)) all.push(entry);
+      return all;
+    };
+    const [before] = await entries();
+    expect(before).toMatchObject({ code: 'not_an_object' });
+
+    expect(await replayQuarantine(deps)).toMatchObject({ lines: 1, stillBad: 1, records: 0 });
+
+    const [after] = await entries();
+    expect(after).toMatchObject({ code: 'not_an_object', message: before?.message, stillBadLines: 1 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+});

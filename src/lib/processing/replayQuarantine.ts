@@ -282,17 +282,25 @@ async function frameRange(
   const limits = { maxUnitBytes: deps.settings.maxUnitBytes, maxRawBytes: deps.settings.maxRawBytes };
   if (checkpoint && checkpoint.generation === entry.generation && entry.end > entry.offset && (await stillTheFileRead(file, checkpoint, deps))) {
     const framer = new Framer({ start: { offset: entry.offset, newlines: entry.line - 1, mode: entry.mode ?? 'lines' }, ...limits });
+    // The byte after the range is read too: a bare number or literal in a document ends only at the
+    // delimiter after it, and without it would be judged a value the file ends inside. Whatever that
+    // byte starts is not the entry's. Not for a line the file ended inside: bytes it grew by since are
+    // the next read's to judge, with the line whole (processFile.ts), or they would count twice.
+    const takeInRange = (item: FramedItem): boolean => item.offset >= entry.end || take(item);
     try {
+      const readEnd = entry.code === 'truncated' ? entry.end : entry.end + 1;
       let at = entry.offset;
-      while (at < entry.end) {
-        const bytes = await deps.source.read(file, at, Math.min(entry.end, at + deps.settings.readChunkBytes));
+      let asked = entry.offset;
+      while (asked < readEnd) {
+        asked = Math.min(readEnd, at + deps.settings.readChunkBytes);
+        const bytes = await deps.source.read(file, at, asked);
         if (bytes.length === 0) break; // the file is gone or shorter: its bytes are not these any more
-        framer.pushTo(bytes, take);
+        framer.pushTo(bytes, takeInRange);
         at += bytes.length;
         await drain();
       }
       if (at >= entry.end) {
-        for (const item of framer.finish(true)) take(item);
+        for (const item of framer.finish(true)) takeInRange(item);
         return 'read';
       }
       if (at > entry.offset) return 'source_gone';
