@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CALL_TIMES_TABLE, INDEX_COMPLETE_ROW_KEY, INDEX_STATE_PARTITION } from '../../src/lib/aggregating/calls/callTimeIndex.js';
 import { CALLS_TABLE } from '../../src/lib/aggregating/index.js';
-import { buildCallTimeIndex, callTimeIndexComplete } from '../../src/lib/processing/callTimeIndexBuild.js';
+import { buildCallTimeIndex, callTimeIndexComplete, callTimeIndexState, restartCallTimeIndex } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import type { ViewFilters } from '../../src/lib/querying/filters.js';
 import { queryCalls, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
@@ -11,7 +11,7 @@ import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { asJsonLines, DAY, operationRecord, recordingBlobPath, recordingIdOf, RESOURCE, RESOURCE_2, summaryRecord } from '../support/recordingLogs.js';
-import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
+import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps, uniquePrefix } from '../support/storage.js';
 
 const HOUR = 3_600_000;
 const DAYS = 8;
@@ -240,3 +240,38 @@ describe('the one-time listing of stored calls, two commands starting at once', 
     expect(await listings(store)).toEqual(new Map());
   });
 });
+
+describe('reindex-calls stopped part way', () => {
+  it('between forgetting the completion and the place of the last pass: the next pass does not resume from that place and call the index complete', async () => {
+    const prefix = uniquePrefix();
+    // A new store object for each command: one that saw the index complete does not look again.
+    const command = (): TableStore => newTableStore(azuriteConnectionString(), prefix);
+    await processRecords(command(), callLogs(3));
+    // A completed pass saved its place on the way (every `saveEvery` calls).
+    expect(await buildCallTimeIndex(command(), { saveEvery: 2 })).toMatchObject({ state: 'complete' });
+    const completedBefore = (await callTimeIndexState(command())).completedAt;
+    // Calls an older version wrote afterwards are listed nowhere.
+    await clearIndexDays(command());
+
+    let deletes = 0;
+    const killedAfterFirstDelete = new (class extends WrappedTableStore {
+      override deleteRow(table: string, partitionKey: string, rowKey: string): Promise<void> {
+        if (++deletes === 2) return Promise.reject(new Error('killed'));
+        return super.deleteRow(table, partitionKey, rowKey);
+      }
+    })(command());
+    await expect(restartCallTimeIndex(killedAfterFirstDelete)).rejects.toThrow('killed');
+    // The next process's pass.
+    await buildCallTimeIndex(command());
+
+    // Either the index is as before the reindex (which failed, and said so), or it lists every call.
+    const state = await callTimeIndexState(command());
+    const listed = [...(await listings(command())).values()].flat().length;
+    expect(state.completedAt === completedBefore || (state.state === 'complete' && listed === DAYS * 3), JSON.stringify({ state, listed })).toBe(true);
+  });
+});
+
+async function clearIndexDays(tables: TableStore): Promise<void> {
+  for await (const row of tables.query(CALL_TIMES_TABLE, `PartitionKey lt '${INDEX_STATE_PARTITION}'`))
+    await tables.deleteRow(CALL_TIMES_TABLE, row.partitionKey, row.rowKey);
+}

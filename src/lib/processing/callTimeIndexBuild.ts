@@ -61,8 +61,10 @@ export async function callTimeIndexComplete(tables: TableStore): Promise<boolean
  * list. Queries scan the Calls table until the pass ends; what is listed already stays (upserts).
  */
 export async function restartCallTimeIndex(tables: TableStore): Promise<void> {
-  await tables.deleteRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY);
+  // The place first: stopped between the two, the index is still complete as it was (run this again),
+  // where the other way round the next pass would resume from the old place and call it complete.
   await tables.deleteRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_PROGRESS_ROW_KEY);
+  await tables.deleteRow(CALL_TIMES_TABLE, INDEX_STATE_PARTITION, INDEX_COMPLETE_ROW_KEY);
   completeIn.delete(tables);
 }
 
