@@ -181,7 +181,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         'list every stored call in the time index of calls again, after an older version wrote to the same tables (queries of a time range read the whole Calls table until it ends)',
       ),
   ).action(async (flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/reindexCalls.js')).reindexCallsCommand(early, out));
+    await withStorage(flags, async (early) => (await import('./commands/reindexCalls.js')).reindexCallsCommand(early, out, err));
   });
 
   storageOptions(
@@ -239,7 +239,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
         .description('read quarantined lines again (after a fix) and apply those that now read, exactly once')
         .argument('[paths...]', 'the files or folders given to "process" (laid out as in storage), to re-read their lines from disk')
         .addOption(
-          new Option('--code <code>', 'only lines with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
+          new Option('--code <code>', 'only entries with this error code (a run of bad lines is one entry, whatever the codes of its lines)')
+            .choices([...QUARANTINE_CODES])
+            .argParser(anyCaseChoice([...QUARANTINE_CODES])),
         )
         .option('--category <c>', 'the category of records that carry none, where their file implied none (a file given to "process" without --category)')
         .option('--path <p>', 'only this file\'s entries (its path as "quarantine list" shows it, or as given to "process")', nonEmpty),

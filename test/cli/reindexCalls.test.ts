@@ -49,6 +49,16 @@ describe('acs-logs reindex-calls', () => {
     expect(health.stdout).toMatch(/^time index of calls: complete since \d{4}-\d\d-\d\dT/m);
   });
 
+  it('on a store that holds no call (a mistyped --data-dir) says so, naming the store', async () => {
+    const dataDir = path.join(work, 'typo');
+    const run = await cli(['reindex-calls', '--data-dir', dataDir]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe('0 call(s) listed in the time index of calls; queries of a time range use it again\n');
+    expect(run.stderr).toContain(
+      `note: no call is stored in tables Acs* of the embedded store in ${dataDir}, new: nothing was stored there before this command`,
+    );
+  });
+
   it('health on a store nothing was processed into says the index is not made yet, and which commands make it', async () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     const health = await cli(['health', ...storage]);

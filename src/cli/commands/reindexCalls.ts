@@ -7,12 +7,15 @@ import { openStorage, type StorageFlags } from '../storageSession.js';
  * index themselves; an older version writing to the same tables after the index was complete does
  * not, and its calls are left out of ranged queries until this runs.
  */
-export async function reindexCallsCommand(flags: StorageFlags, out: NodeJS.WritableStream): Promise<void> {
-  const storage = await openStorage(flags, cliSettings(flags).tablePrefix);
+export async function reindexCallsCommand(flags: StorageFlags, out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<void> {
+  const tablePrefix = cliSettings(flags).tablePrefix;
+  const storage = await openStorage(flags, tablePrefix);
   try {
     await restartCallTimeIndex(storage.tables);
     const build = await buildCallTimeIndex(storage.tables);
     out.write(`${build.listed} call(s) listed in the time index of calls; queries of a time range use it again\n`);
+    // None is most likely another store than the one meant (a mistyped --data-dir or --table-prefix).
+    if (build.listed === 0) err.write(`note: no call is stored in tables ${tablePrefix}* of ${storage.where}\n`);
   } finally {
     await storage.close();
   }
