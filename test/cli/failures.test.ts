@@ -101,31 +101,13 @@ describe('exit codes: bad input is not a failure, a failing file is', () => {
     expect((await cli(['health', ...everywhere, '--fail-on-degraded'])).code).toBe(3);
 
     // Bad lines alone: exit 0.
-    const clean = await cli([
-      'backfill',
-      '--connection-string',
-      azuriteConnectionString(),
-      '--table-prefix',
-      uniquePrefix(),
-      '--container',
-      name,
-      '--prefix',
-      `resourceId=${FINE[0]}/`,
-    ]);
+    const backfillUnder = (prefix: string) =>
+      cli(['backfill', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix(), '--container', name, '--prefix', prefix]);
+    const clean = await backfillUnder(`resourceId=${FINE[0]}/`);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/backfill done: 1 file\(s\), 10 records, 1 bad lines quarantined/);
     // A selection that matches nothing (a prefix in lower case) is said to, not passed for a finished run.
-    const none = await cli([
-      'backfill',
-      '--connection-string',
-      azuriteConnectionString(),
-      '--table-prefix',
-      uniquePrefix(),
-      '--container',
-      name,
-      '--prefix',
-      `resourceId=${FINE[0]}/`.toLowerCase(),
-    ]);
+    const none = await backfillUnder(`resourceId=${FINE[0]}/`.toLowerCase());
     expect(none.code).toBe(0);
     expect(none.stdout).toMatch(/backfill done: 0 file\(s\), 0 records/);
     expect(none.stderr).toContain(`note: no blob of ${name} matched --prefix "${`resourceId=${FINE[0]}/`.toLowerCase()}"; a prefix is matched case for case`);

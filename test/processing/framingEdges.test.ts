@@ -207,17 +207,22 @@ describe('values nested deeper than JSON.stringify can go (it recurses; JSON.par
 });
 
 describe('a blob sealed while it ended inside a line', () => {
-  /** Four lines and the start of a fifth; read once, sealed (past the sealing delay) unless `seal` is false. */
-  async function sealedWithCutLine(cutAt: number, seal = true) {
-    const records = roomsRecords(6, 93);
-    const lines = records.map((r) => JSON.stringify(r) + '\n');
+  /** A new container and store, with deps whose clock is past the sealing delay: a blob counts as final as soon as it is read. */
+  async function pastSealing() {
     const container = await newContainer();
     const tables = newTableStore();
     const file = { container: container.containerName, path: PATH };
     const deps = testDeps(tables);
     const isFinal = (f: typeof file, stat: Parameters<typeof isFinalBlob>[1], now: number) => isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
-    // Past the sealing delay: the blob counts as final as soon as it is read.
     const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    return { container, tables, file, deps, isFinal, late };
+  }
+
+  /** Four lines and the start of a fifth; read once, sealed (past the sealing delay) unless `seal` is false. */
+  async function sealedWithCutLine(cutAt: number, seal = true) {
+    const records = roomsRecords(6, 93);
+    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    const { container, tables, file, deps, isFinal, late } = await pastSealing();
     const head = lines.slice(0, 4).join('');
     await appendToBlob(container, PATH, head + lines[4]!.slice(0, cutAt));
     const first = await processFile(file, seal ? late : deps, { isFinal });
@@ -360,12 +365,7 @@ describe('a blob sealed while it ended inside a line', () => {
     const values = records.map((record) => JSON.stringify(record, null, 2));
     const whole = values.join('\n') + '\n';
     const cut = whole.lastIndexOf('}');
-    const container = await newContainer();
-    const tables = newTableStore();
-    const file = { container: container.containerName, path: PATH };
-    const deps = testDeps(tables);
-    const isFinal = (f: typeof file, stat: Parameters<typeof isFinalBlob>[1], now: number) => isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
-    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    const { container, tables, file, isFinal, late } = await pastSealing();
     await appendToBlob(container, PATH, whole.slice(0, cut));
     expect(await processFile(file, late, { isFinal })).toMatchObject({ records: 2, badLines: 1 });
     expect((await entries(tables, file)).map((entry) => entry.code)).toEqual(['truncated']);
