@@ -1,4 +1,4 @@
-// The layer rules of docs/ARCHITECTURE.md, checked by `npm run lint` (depcruise src).
+// The layer rules of docs/ARCHITECTURE.md, checked by `npm run lint` (scripts/lint-layers.mjs, over src).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
