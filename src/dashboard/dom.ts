@@ -1,5 +1,6 @@
 import { durationText } from '../lib/durationText.js';
 import { printable } from '../lib/printable.js';
+import { resourceShortName } from '../lib/querying/resourceName.js';
 import { clipped } from './cut.js';
 
 // Cutting is pure (tested without a page); the sections import it from here with the rest.
@@ -62,8 +63,7 @@ export function formatSeconds(seconds: number | null | undefined): string {
 
 /** The resource's name: the last part of its id (`.../COMMUNICATIONSERVICES/CONTOSO-ACS` is `CONTOSO-ACS`). */
 export function shortResource(resourceId: string): string {
-  const parts = resourceId.split('/').filter((part) => part !== '');
-  return clipped(parts.at(-1) ?? resourceId, 60).text;
+  return clipped(resourceShortName(resourceId), 60).text;
 }
 
 export function countsText(counts: Readonly<Record<string, number>>): string {

@@ -3,7 +3,7 @@ import './style.css';
 import { ApiError, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
 import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren } from './dom.js';
-import { resourceLabels, resourceName } from './resourceLabels.js';
+import { resourceLabels } from './resourceLabels.js';
 import { CELL_CHARS } from './table.js';
 import { renderCallQuality } from './sections/callQuality.js';
 import { renderCallDetail, renderCalls } from './sections/calls.js';
@@ -17,6 +17,7 @@ import { renderUsage } from './sections/usage.js';
 import { apiFilters, readState, writeState, type DashboardState } from './state.js';
 import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
 import { matchesResource, resourceMatch } from '../lib/querying/filters.js';
+import { resourceShortName } from '../lib/querying/resourceName.js';
 import type {
   CallQualityRow,
   CallRow,
@@ -95,9 +96,9 @@ function fillResources(): void {
     resourceInput,
     h('option', { value: '' }, 'all resources'),
     ...[...resources].sort().map((id) => {
-      const label = labels.get(id) ?? resourceName(id);
+      const label = labels.get(id) ?? resourceShortName(id);
       // A name alone is cut at 60 characters, as tables cut it; with its group or subscription at 80.
-      return h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, clipped(label, label === resourceName(id) ? 60 : 80).text);
+      return h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, clipped(label, label === resourceShortName(id) ? 60 : 80).text);
     }),
   );
   resourceInput.value = state.resource;

@@ -1,3 +1,5 @@
+import { resourceShortName } from '../lib/querying/resourceName.js';
+
 /**
  * The names the resource filter lists: a resource's own name (the last segment of its id, as tables
  * show it), followed by its resource group where another listed resource has the same name, and by
@@ -7,9 +9,9 @@
 export function resourceLabels(ids: readonly string[]): Map<string, string> {
   const labels = new Map<string, string>();
   const levels = [
-    (id: string): string => resourceName(id),
-    (id: string): string => `${resourceName(id)} (${groupOf(id)})`,
-    (id: string): string => `${resourceName(id)} (${groupOf(id)}, ${subscriptionOf(id)})`,
+    (id: string): string => resourceShortName(id),
+    (id: string): string => `${resourceShortName(id)} (${groupOf(id)})`,
+    (id: string): string => `${resourceShortName(id)} (${groupOf(id)}, ${subscriptionOf(id)})`,
   ];
   let pending = [...new Set(ids)];
   for (const label of levels) {
@@ -28,11 +30,6 @@ export function resourceLabels(ids: readonly string[]): Map<string, string> {
 
 function segments(id: string): string[] {
   return id.split('/').filter((segment) => segment !== '');
-}
-
-/** A resource's own name: the last segment of its id (an id without a slash is its own name). */
-export function resourceName(id: string): string {
-  return segments(id).at(-1) ?? id;
 }
 
 /** The segment after `resourceGroups` (any case), or `-` for an id without one. */

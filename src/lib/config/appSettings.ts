@@ -5,7 +5,7 @@ import type { Category } from '../normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../processing/settings.js';
 import { MEMORY_SETTING } from './heapGrowth.js';
 import { machineMemoryBytes } from './machineMemory.js';
-import { autoMemoryProfile, isMemoryChoice, MEMORY_CHOICES, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
+import { autoMemoryProfile, isMemoryChoice, MEMORY_CHOICES, memoryChoiceOf, processSettingsFor, type MemoryProfile } from './memoryProfile.js';
 import { scheduleProblem } from './timerSchedule.js';
 
 export type TriggerSource = 'EventGrid' | 'LogsAndContainerScan';
@@ -91,7 +91,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env, machineMem
       `${SETTING.tablePrefix} must be letters and digits, starting with a letter, at most 30 characters, got "${tablePrefix}"`,
     );
   }
-  const memoryChoice = env[SETTING.memory] === undefined || env[SETTING.memory] === '' ? 'auto' : (env[SETTING.memory] as string);
+  const memoryChoice = memoryChoiceOf(env[SETTING.memory]);
   if (!isMemoryChoice(memoryChoice)) {
     throw new SettingError(
       SETTING.memory,

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { flagGiven as given } from '../v8Flags.js';
 import { machineMemoryBytes } from './machineMemory.js';
-import { autoMemoryProfile, type MemoryProfile } from './memoryProfile.js';
+import { autoMemoryProfile, memoryChoiceOf, type MemoryProfile } from './memoryProfile.js';
 
 /**
  * How far (percent) V8 lets the old generation grow past what the last full collection kept before
@@ -53,9 +53,9 @@ export const MEMORY_SETTING = 'ACS_LOGS_MEMORY';
  * CLI then holds the young generation from its first line; otherwise it leaves V8 alone.
  */
 export function mayAskLowMemory(argv: readonly string[], env: NodeJS.ProcessEnv, machineMemory: () => number = machineMemoryBytes): boolean {
-  if (env[MEMORY_SETTING] === 'low' || argv.some((arg) => arg === '--memory' || arg.startsWith('--memory='))) return true;
-  const setting = env[MEMORY_SETTING];
-  return (setting === undefined || setting === '' || setting === 'auto') && autoMemoryProfile(machineMemory()) === 'low';
+  if (argv.some((arg) => arg === '--memory' || arg.startsWith('--memory='))) return true;
+  const choice = memoryChoiceOf(env[MEMORY_SETTING]);
+  return choice === 'low' || (choice === 'auto' && autoMemoryProfile(machineMemory()) === 'low');
 }
 
 /**

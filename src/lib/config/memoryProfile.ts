@@ -11,6 +11,11 @@ export type MemoryProfile = (typeof MEMORY_PROFILES)[number];
 export const MEMORY_CHOICES = ['auto', ...MEMORY_PROFILES] as const;
 export type MemoryChoice = (typeof MEMORY_CHOICES)[number];
 
+/** The choice an ACS_LOGS_MEMORY value makes before it is checked: unset or empty is `auto`. */
+export function memoryChoiceOf(setting: string | undefined): string {
+  return setting === undefined || setting === '' ? 'auto' : setting;
+}
+
 export function isMemoryChoice(value: string): value is MemoryChoice {
   return (MEMORY_CHOICES as readonly string[]).includes(value);
 }
