@@ -338,17 +338,33 @@ export async function runCli(
 /**
  * `help quarantine dismiss` as `quarantine dismiss --help`: commander's help command looks up one
  * word only, and showed the `quarantine` help for it. A word that names no command is left to the
- * parse, which refuses it as an unknown command.
+ * parse, which refuses it as an unknown command. A `--help` or `-h` anywhere before `--` asks for the
+ * help of the command the words before it name, whatever else is given: commander checks option
+ * values first, so `query rooms --help --format xml` answered with the bad format instead of the help.
  */
 function helpAsFlag(program: Command, argv: readonly string[]): string[] {
-  if (argv[0] !== 'help' || argv.length < 2) return [...argv];
-  const words = argv.slice(1);
-  let command: Command | undefined = program;
-  for (const word of words) {
-    command = command.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
-    if (!command) return words;
+  if (argv[0] === 'help' && argv.length >= 2) {
+    const words = argv.slice(1);
+    let command: Command | undefined = program;
+    for (const word of words) {
+      command = command.commands.find((sub) => sub.name() === word || sub.aliases().includes(word));
+      if (!command) return words;
+    }
+    return [...words, '--help'];
   }
-  return [...words, '--help'];
+  const operandsFrom = argv.indexOf('--');
+  const flags = operandsFrom < 0 ? argv : argv.slice(0, operandsFrom);
+  if (!flags.some((token) => token === '--help' || token === '-h')) return [...argv];
+  const path: string[] = [];
+  let command: Command = program;
+  for (const token of flags) {
+    if (token.startsWith('-')) continue;
+    const sub = command.commands.find((candidate) => candidate.name() === token || candidate.aliases().includes(token));
+    if (!sub) break;
+    path.push(token);
+    command = sub;
+  }
+  return [...path, '--help'];
 }
 
 /** Every usage error ends with this one line rather than the whole help, which would bury the error. */

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
 import { PassThrough } from 'node:stream';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import { QUARANTINE_CODES, type IssueCode, type QuarantineCode } from '../../src/lib/processing/quarantineCodes.js';
@@ -183,6 +186,31 @@ describe('exit codes', () => {
       expect(help.stdout).toBe(flag.stdout);
     },
   );
+
+  it.each([
+    [['query', 'rooms', '--help', '--format', 'xml'], 'query'],
+    [['query', '--format', 'xml', 'calls', '-h'], 'query'],
+    [['watch', '--interval', '0', '--help'], 'watch'],
+    [['quarantine', 'list', '--code', 'nosuch', '--help'], 'quarantine list'],
+    [['--bogus', '--help'], ''],
+  ])('acs-logs %j: the help of that command whatever else is given, exit 0', async (args, command) => {
+    const run = await runInProcess(args);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toMatch(new RegExp(`^Usage: acs-logs ${command ? `${command} ` : ''}\\[options\\]`));
+  });
+
+  it('a --help after -- is an operand, not a request for help', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'acs-help-operand-'));
+    try {
+      const run = await runInProcess(['process', '--data-dir', dataDir, '--', '--help']);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toContain(`cannot read ${path.resolve('--help')}`);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it.each([
     [['help', 'nosuch'], 'acs-logs --help'],
