@@ -43,4 +43,25 @@ describe('telling JSON Lines from documents at the start of a file', () => {
     expect(units.flatMap((unit) => (unit.kind === 'unit' ? (decodeUnit(unit) as { records: unknown[] }).records : []))).toHaveLength(records);
     expect(items.filter((item) => item.kind === 'issue')).toEqual([]);
   });
+
+  it('a first record longer than a unit may be is a line too long, and a broken line after it is quarantined at once', () => {
+    const huge = JSON.stringify({ time: '2024-05-25T01:00:00Z', category: 'RoomsOperational', blob: 'x'.repeat(70 * 1024) });
+    const text = `${huge}\n${good(1)}\n{"time": "2024-05-25T01:00:00Z", "cut\n${good(2)}\n`;
+    const { items, mode } = frame(text);
+    expect(mode).toBe('lines');
+    const decoded = items.map((item) => (item.kind === 'unit' ? decodeUnit(item).success : item.code));
+    expect(decoded).toEqual(['line_too_long', true, false, true]);
+  });
+
+  it.each([
+    ['a records wrapper on one line', (body: string) => `{"records": [${body}]}\n`, 3],
+    ['objects one after another on one line', (body: string) => body.replaceAll(',{', '{') + '\n', 3],
+    ['an array on one line', (body: string) => `[${body}]\n`, 3],
+  ])('%s longer than a unit may be is still read as a document', (_name, shape, records) => {
+    const element = (i: number): string => JSON.stringify({ time: '2024-05-25T01:00:00Z', n: i, pad: 'y'.repeat(30 * 1024) });
+    const { items, mode } = frame(shape([element(0), element(1), element(2)].join(',')), true);
+    expect(mode).toBe('values');
+    const units = items.filter((item) => item.kind === 'unit');
+    expect(units.flatMap((unit) => (unit.kind === 'unit' ? (decodeUnit(unit) as { records: unknown[] }).records : []))).toHaveLength(records);
+  });
 });

@@ -5,6 +5,8 @@ const SP = 0x20;
 const TAB = 0x09;
 export const LBRACE = 0x7b;
 export const LBRACKET = 0x5b;
+export const QUOTE = 0x22;
+export const BACKSLASH = 0x5c;
 const RBRACE = 0x7d;
 const RBRACKET = 0x5d;
 

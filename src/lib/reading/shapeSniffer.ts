@@ -1,4 +1,4 @@
-import { CR, isWs, LBRACE, LBRACKET, LF } from './bytes.js';
+import { BACKSLASH, closesJson, CR, isWs, LBRACE, LBRACKET, LF, QUOTE } from './bytes.js';
 import { parseJsonTolerant } from './decodeUnit.js';
 import { EMPTY } from './spanBuffer.js';
 import type { FramingMode } from './types.js';
@@ -223,6 +223,38 @@ export class ShapeSniffer {
     const start = this.phase === 'inFirst' ? this.l1Start : this.phase === 'inSecond' ? this.l2Start : -1;
     if (start < 0) return 'lines';
     const first = all[start];
+    // A first line too long to judge that opens one object and is not a records wrapper is an
+    // oversized record of JSON Lines: read as a document, a broken line after it would wait until
+    // the file is final instead of being quarantined at once.
+    const end = Math.min(all.length, this.maxUnit + 1);
+    if (this.phase === 'inFirst' && first === LBRACE && !mayOpenRecordsWrapper(all, start, end) && !closesWithin(all, start, end)) return 'lines';
     return first === LBRACE || first === LBRACKET ? 'values' : 'lines';
   }
+}
+
+const WRAPPER_OPENING = '{"records":[';
+
+/** Whether the bytes [start, end) begin as `{"records": [`, or could (they end before telling). */
+function mayOpenRecordsWrapper(all: Buffer, start: number, end: number): boolean {
+  const opening = all
+    .toString('utf8', start, Math.min(end, start + 256))
+    .replace(/\s+/g, '')
+    .toLowerCase();
+  return opening.startsWith(WRAPPER_OPENING) || WRAPPER_OPENING.startsWith(opening);
+}
+
+/** Whether the JSON value opening at `start` closes before `end` (more values may follow on its line). */
+function closesWithin(all: Buffer, start: number, end: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const b = all[i];
+    if (inString) {
+      if (b === BACKSLASH) i++;
+      else if (b === QUOTE) inString = false;
+    } else if (b === QUOTE) inString = true;
+    else if (b === LBRACE || b === LBRACKET) depth++;
+    else if (closesJson(b) && --depth === 0) return true;
+  }
+  return false;
 }
