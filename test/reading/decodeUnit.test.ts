@@ -111,6 +111,16 @@ describe('decodeUnit', () => {
     expect(decodeUnit(unit('"s"'))).toMatchObject({ success: false, code: 'not_an_object' });
   });
 
+  it('names an element a document framer took on its own as the element it is, as when its line is read whole', () => {
+    expect(decodeUnit({ ...unit('42'), mode: 'records' })).toStrictEqual({
+      success: false,
+      code: 'not_an_object',
+      message: 'an element of "records" is a number, not an object',
+    });
+    expect(decodeUnit({ ...unit('true'), mode: 'array' })).toMatchObject({ message: 'an element of the array is a boolean, not an object' });
+    expect(decodeUnit({ ...unit('"s"'), mode: 'values' })).toMatchObject({ message: 'expected a JSON object, got a string' });
+  });
+
   it('rejects each element that is not an object on its own, and keeps the records beside it', () => {
     expect(decodeUnit(unit('[{"a":1},[2]]', 0, 1))).toMatchObject({
       success: true,

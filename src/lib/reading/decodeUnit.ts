@@ -1,4 +1,4 @@
-import type { FramedUnit, RawRecord, RejectedElement } from './types.js';
+import type { FramedUnit, FramingMode, RawRecord, RejectedElement } from './types.js';
 import { jsonSample } from './jsonSample.js';
 
 /**
@@ -118,6 +118,9 @@ function fromElements(unit: FramedUnit, elements: unknown[], where: string): Dec
   return { success: true, records, rejected: rejected ?? NONE };
 }
 
+/** What a unit framed as one element of a document is, by its mode. */
+const ELEMENT_OF: Partial<Record<FramingMode, string>> = { array: 'an element of the array', records: 'an element of "records"' };
+
 /**
  * Parse one framed unit into records: a plain object is one record, a `{"records":[...]}` wrapper
  * or a JSON array gives one record per element that is an object, and rejects the others one by one.
@@ -134,7 +137,10 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
   }
   if (Array.isArray(value)) return fromElements(unit, value, 'the array');
   if (!isObject(value)) {
-    return { success: false, code: 'not_an_object', message: `expected a JSON object, got ${describe(value)}` };
+    // An element a document's framer took on its own is named as the element it is, as when its line is read whole.
+    const element = unit.mode === undefined ? undefined : ELEMENT_OF[unit.mode];
+    const message = element ? `${element} is ${describe(value)}, not an object` : `expected a JSON object, got ${describe(value)}`;
+    return { success: false, code: 'not_an_object', message };
   }
   const key = recordsKey(value);
   if (key !== undefined) return fromElements(unit, value[key] as unknown[], `"${key}"`);
