@@ -122,7 +122,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
           space: timeTickSpace(),
         },
         {
-          label: spec.unit,
+          // A usage unit comes from the logs, and the canvas draws it as it is (a right-to-left override would reverse it).
+          label: shown(spec.unit, LEGEND_CHARS),
           size: 60,
           ...countIncrements(data.series.map((series) => series.values)),
           values: (_plot, splits) => splits.map((value) => formatNumber(value)),
@@ -204,7 +205,7 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
       series: [
         { label: spec.title, value: (_plot, index: number | null) => (index === null ? '–' : shown(bars.labels[index] ?? '', LEGEND_CHARS)) },
         {
-          label: spec.unit,
+          label: shown(spec.unit, LEGEND_CHARS),
           stroke: PALETTE[0],
           fill: `${PALETTE[0]}99`,
           ...(bar ? { paths: bar } : {}),

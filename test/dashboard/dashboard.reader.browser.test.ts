@@ -24,6 +24,9 @@ const INVISIBLE_NAME = `${'\u200b'.repeat(79)}Z`;
 /** A resource id of 2,026 characters whose percent-encoding (17 KB) no request line could carry. */
 /** A day of June 2024, after every other record, and a second resource whose records spell a unit their own way. */
 const JUNE = Date.UTC(2024, 5, 10);
+/** A day of September 2024 whose usage unit reads `megabytes` where a right-to-left override acts. */
+const SEPTEMBER = Date.UTC(2024, 8, 10);
+const REVERSED_UNIT = '\u202esetybagem';
 const OTHER_RESOURCE = RESOURCE.replace(/[^/]+$/, 'OTHER-ACS');
 const CJK_RESOURCE = `/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${'中'.repeat(1900)}`;
 
@@ -94,6 +97,9 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
       usageRecord({ time: JUNE + 60_000, quantity: 2, unitType: 'Minute', recordId: 'june-1' }),
       usageRecord({ time: JUNE + 120_000, quantity: 3, unitType: 'minutes', recordId: 'june-2', resource: OTHER_RESOURCE }),
     ]);
+    await write('insights-logs-usage', recordingBlobPath(SEPTEMBER, 0), [
+      usageRecord({ time: SEPTEMBER + 60_000, quantity: 4, unitType: REVERSED_UNIT, recordId: 'september-1' }),
+    ]);
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
@@ -124,6 +130,26 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1280);
     // A missing result signature reads as (none), never as "null".
     expect(await page.textContent('#rooms')).not.toMatch(/\bnull\b/);
+    await page.close();
+  });
+
+  it('draws a unit from the logs on a chart axis with its invisible characters shown, as its title shows them', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // The axes are drawn on a canvas, out of the DOM's reach: what is drawn is noted as it is drawn.
+    await page.addInitScript(`
+      window.drawnTexts = [];
+      const fillText = CanvasRenderingContext2D.prototype.fillText;
+      CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+        window.drawnTexts.push(String(text));
+        return fillText.call(this, text, ...rest);
+      };
+    `);
+    await page.goto(`${server.url}?from=2024-09-01&to=2024-10-01`);
+    await page.waitForSelector('body[data-state=ready]');
+    expect(await page.textContent('#usage figure[data-chart] h3')).toBe('Usage in \\u202esetybagem');
+    const drawn = await page.evaluate<string[]>('window.drawnTexts');
+    expect(drawn).toContain('\\u202esetybagem');
+    expect(drawn.filter((text) => text.includes('\u202e'))).toEqual([]);
     await page.close();
   });
 
