@@ -1,9 +1,15 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { lineLogger } from '../../src/cli/lineLogger.js';
 import { oneLine, printable } from '../../src/cli/printable.js';
 import { runCli } from '../../src/cli/program.js';
 import { storageNotices } from '../../src/cli/storageNotices.js';
+import { cli } from '../support/cli.js';
+import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 describe('printable', () => {
   it('writes controls and the characters that reorder or hide a line as \\u escapes, and keeps text, emoji and scripts', () => {
@@ -89,6 +95,34 @@ describe('printable', () => {
     expect(text).not.toContain('\u0007');
     expect(text).not.toContain('\u001b');
     expect(text).toContain("'x\\u001b]0;owned\\u0007'");
+  });
+});
+
+describe('notes that name files and resources', () => {
+  it("show a file's name and a resource's name from the logs escaped, so neither can drive the terminal", async () => {
+    const work = await mkdtemp(path.join(tmpdir(), 'acs-logs-printable-'));
+    try {
+      // A resource whose name retitles the terminal and reverses what follows, as its folder and its records name it.
+      const resource = '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS\u001b]0;owned\u0007\u202eX';
+      const file = path.join(work, 'insights-logs-roomsoperational', blobPath(1, resource));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(roomsRecords(5, 820, 40, resource)));
+      await writeFile(path.join(work, 'notes\u001b[2J.txt'), 'not a log\n');
+      await symlink(path.join(work, 'gone'), path.join(work, 'link\u001b[31m.json'));
+      const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+      const processed = await cli(['process', work, '--quiet', ...storage]);
+      // The broken link fails the run, after the files beside it.
+      expect(processed.code, processed.stderr).toBe(1);
+      expect(processed.stderr).toContain(`${path.join(work, 'notes\\u001b[2J.txt')}; name a file`);
+      expect(processed.stderr).toContain(`error: cannot list ${path.join(work, 'link\\u001b[31m.json')}: broken symbolic link`);
+      // Too narrow for every column (50): the note names the resource of every row that it leaves out.
+      const queried = await cli(['query', 'rooms-operations', ...storage], undefined, { COLUMNS: '50' });
+      expect(queried.code, queried.stderr).toBe(0);
+      expect(queried.stderr).toContain('resourceId (ACS\\u001b]0;OWNED\\u0007\\u202eX in every row)');
+      for (const text of [processed.stderr, queried.stderr]) for (const raw of ['\u001b', '\u0007', '\u202e']) expect(text).not.toContain(raw);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
 

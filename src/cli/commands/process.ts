@@ -15,6 +15,7 @@ import { givenConnectionString } from '../earlyStorage.js';
 import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
+import { oneLine } from '../printable.js';
 import { aboveStatusLine, canShowStatus, StatusLine } from '../statusLine.js';
 import { fileSizes, ProcessProgress } from '../processProgress.js';
 import { observedReads } from '../../lib/storage/observedReads.js';
@@ -97,8 +98,9 @@ async function processFiles(
   } catch (error) {
     throw new UsageError(`cannot read ${(error as NodeJS.ErrnoException).path ?? 'input'}: ${(error as Error).message}`);
   }
-  for (const folder of unreadable) err.write(`error: cannot list ${folder.path}: ${folder.error.message}; its files are not read\n`);
-  if (skipped.length > 0) err.write(`note: ${skippedNote(skipped)}\n`);
+  // File names are anyone's text (a control character in a downloaded name would drive the terminal): shown escaped.
+  for (const folder of unreadable) err.write(`error: ${oneLine(`cannot list ${folder.path}: ${folder.error.message}; its files are not read`)}\n`);
+  if (skipped.length > 0) err.write(`note: ${oneLine(skippedNote(skipped))}\n`);
   const progress = display ? new ProcessProgress(await fileSizes(files), Date.now(), (path) => fileKey(refForLocalPath(path))) : undefined;
   let rowsWritten = (): number => 0;
   const show = (force: boolean): void => {

@@ -62,7 +62,7 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
     if (format === 'table' && flags.columns === undefined && !flags.wide) {
       const resources = showResources(columns, rows, fitsUncut);
       columns = resources.columns;
-      if (resources.note !== undefined) err.write(`note: ${resources.note}\n`);
+      if (resources.note !== undefined) err.write(`note: ${oneLine(resources.note)}\n`);
     }
     const sameNames = format === 'table' ? sameNamedResources(columns, rows) : undefined;
     if (sameNames !== undefined) err.write(`note: ${oneLine(sameNames)}\n`);
@@ -71,7 +71,8 @@ export async function queryCommand(view: string, flags: QueryFlags, out: NodeJS.
       // Rows stay as collapsed over every default column: a statistic left out may tell two apart.
       const fitted = fitDefaultColumns(columns, shown, filters.granularity, terminalWidth(out));
       columns = fitted.columns;
-      if (fitted.note !== undefined) err.write(`note: ${fitted.note}\n`);
+      // The note may name the resource of every row: text from the logs, shown as the table shows it.
+      if (fitted.note !== undefined) err.write(`note: ${oneLine(fitted.note)}\n`);
     }
     await writeChunks(
       out,
