@@ -22,16 +22,22 @@ describe('printable, against values that would read alike', () => {
     expect(printable('room\u00ad-1')).toBe('room\\u00ad-1');
   });
 
+  it('writes every space but the plain one as an escape, so no-break, em and ideographic spaces do not read as a space', () => {
+    const spoofs = ['room\u00a01', 'room\u20031', 'room\u202f1', 'room\u30001', 'room\u16801', 'room\u205f1'];
+    expect(spoofs.map(printable)).toEqual(['room\\u00a01', 'room\\u20031', 'room\\u202f1', 'room\\u30001', 'room\\u16801', 'room\\u205f1']);
+    expect(printable('room 1')).toBe('room 1');
+  });
+
   it('keeps the joiners and variation selectors that shape emoji and scripts', () => {
     for (const text of ['❤\ufe0f', '👩\u200d💻', 'क्\u200dष', '葛\u{e0100}']) expect(printable(text)).toBe(text);
   });
 
   it('leaves JSON the same value, escaping what JSON.stringify leaves', async () => {
     const { printableJson } = await import('../src/lib/printable.js');
-    const value = { id: 'a\u00adb\u{e0031}c\u202e\u0085', keep: '❤\ufe0f', line: 'x\ny' };
+    const value = { id: 'a\u00adb\u{e0031}c\u202e\u0085\u00a0', keep: '❤\ufe0f', line: 'x\ny' };
     const json = printableJson(JSON.stringify(value, null, 2));
     expect(JSON.parse(json)).toEqual(value);
-    expect(json).not.toMatch(/[\u00ad\u202e\u0085]|\u{e0031}/u);
+    expect(json).not.toMatch(/[\u00ad\u202e\u0085\u00a0]|\u{e0031}/u);
     expect(json).toContain('\n');
   });
 });
