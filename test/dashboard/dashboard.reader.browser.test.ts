@@ -19,6 +19,8 @@ import { haveChromium, launchChromium, serveTables } from '../support/dashboardS
 
 /** Six room ids that a browser draws alike (`room-1`) unless their invisible characters are shown. */
 const ALIKE = ['room-1', 'room-1\u{e0031}', 'room\u00ad-1', 'room-1\u034f', 'room-1\u180e', 'room-1\u00a0'];
+/** Room ids that differ only in their plain spaces: a browser collapses a run of spaces into one and drops a leading one. */
+const SPACED = ['room 2', 'room  2', ' room 2'];
 /** 79 zero-width spaces and a letter: 80 characters, 475 once each space is written as `\u200b`. */
 const INVISIBLE_NAME = `${'\u200b'.repeat(79)}Z`;
 /** A resource id of 2,026 characters whose percent-encoding (17 KB) no request line could carry. */
@@ -61,12 +63,12 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, asJsonLines(records));
     };
-    const rooms = roomsRecords(ALIKE.length + 2, 5).map((record, i) => ({
+    const rooms = roomsRecords(ALIKE.length + 2 + SPACED.length, 5).map((record, i) => ({
       ...record,
-      time: `2024-05-25T00:1${i}:00.000Z`,
+      time: `2024-05-25T00:${10 + i}:00.000Z`,
       operationName: i === ALIKE.length ? INVISIBLE_NAME : record['operationName'],
       resultSignature: i === ALIKE.length + 1 ? null : record['resultSignature'],
-      properties: { ...(record['properties'] as object), roomId: ALIKE[i] ?? `room-${i}` },
+      properties: { ...(record['properties'] as object), roomId: ALIKE[i] ?? SPACED[i - ALIKE.length - 2] ?? `room-${i}` },
     }));
     await write('insights-logs-roomsoperational', blobPath(0), rooms);
     // Its id comes from the record (no file system takes it as a folder name).
@@ -122,6 +124,9 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     const shown = cells.filter((cell) => cell.startsWith('room'));
     expect(shown).toEqual(expect.arrayContaining(['room-1', 'room-1\\udb40\\udc31', 'room\\u00ad-1', 'room-1\\u034f', 'room-1\\u180e', 'room-1\\u00a0']));
     expect(new Set(shown).size).toBe(shown.length);
+    // As drawn (innerText follows the layout's white space): a run of spaces and a leading one are kept, as the CLI's tables keep them.
+    const drawn = await page.$$eval('[data-table=rooms] tbody tr td:first-child', (tds) => tds.map((td) => (td as unknown as { innerText: string }).innerText));
+    expect(drawn).toEqual(expect.arrayContaining(SPACED));
     // Cut as shown: 80 characters with the escapes, not 80 before them.
     const titles = await page.$$eval('figure.chart h3', (headings) => headings.map((heading) => heading.textContent ?? ''));
     const invisible = titles.find((title) => title.includes('\\u200b'));
