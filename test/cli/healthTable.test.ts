@@ -21,6 +21,7 @@ const rows: ContainerHealth[] = NAMES.map((container, i) => ({
   newestFileSeenAt: null,
   records: 12_345 + i,
   badLines: i,
+  unsupported: 0,
   replayedRecords: 0,
   quarantined: i,
   stuckFiles: 0,

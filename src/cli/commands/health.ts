@@ -90,7 +90,9 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   }
   // The table leaves out `local` while no single file was ever given to `process` (JSON keeps every container).
   const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);
-  out.write(flags.format === 'json' ? terminalSafeJson(health) + '\n' : readable(listed, terminalWidth(out)));
+  // Which category each container named by a setting holds: records passed over there are of a category read now.
+  const categories = new Map(Object.entries(settings.containers).map(([category, container]) => [container, category]));
+  out.write(flags.format === 'json' ? terminalSafeJson(health) + '\n' : readable(listed, terminalWidth(out), categories));
   if (flags.failOnDegraded && health.status === 'degraded') {
     throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
   }
@@ -101,10 +103,11 @@ function withoutUnusedLocal(health: Health): Health {
   return { ...health, containers: health.containers.filter((container) => container.container !== LOCAL_CONTAINER || container.files > 0) };
 }
 
-function readable(health: Health, width: number): string {
+function readable(health: Health, width: number, categories: ReadonlyMap<string, string>): string {
   const lines = [`status: ${health.status}` + (health.status === 'degraded' ? ` (${reasons(health)})` : '') + ` at ${health.checkedAt}`, ''];
   lines.push(containersTable(health.containers, width).trimEnd());
   if (health.callTimeIndex) lines.push('', callTimeIndexLine(health.callTimeIndex));
+  lines.push(...passedOverLines(health.containers, categories));
   if (health.stuck.length > 0) {
     lines.push('', `${health.stuck.length} stuck file(s): they hold back nothing else and are retried with backoff; their records count once they read`);
     for (const file of health.stuck) {
@@ -126,6 +129,21 @@ function readable(health: Health, width: number): string {
     }
   }
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Records that containers of a category read now hold and a run passed over: most likely read by an
+ * older version that did not read that category. Their checkpoints are past them, so only new tables count them.
+ */
+function passedOverLines(containers: readonly ContainerHealth[], categories: ReadonlyMap<string, string>): string[] {
+  const passedOver = containers.filter((container) => container.unsupported > 0 && categories.has(container.container));
+  if (passedOver.length === 0) return [];
+  return [
+    '',
+    'records passed over as of a category not read, which no run reads again (records of another category, or read by a version that did not read that category yet):',
+    ...passedOver.map((container) => printable(`  ${container.container}: ${container.unsupported} (${categories.get(container.container) ?? ''})`)),
+    'to count them, process the logs again into new tables: a new --table-prefix (ACS_LOGS_TABLE_PREFIX) with backfill or process (docs/OPERATIONS.md, Reprocessing from scratch)',
+  ];
 }
 
 function callTimeIndexLine(index: CallTimeIndexHealth): string {

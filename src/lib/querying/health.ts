@@ -43,6 +43,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       pendingBytes: 0,
       records: 0,
       badLines: 0,
+      unsupported: 0,
       replayedRecords: replayed.get(container) ?? 0,
       quarantined: 0,
       lastSweepAt: null,
@@ -54,6 +55,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       health.files++;
       health.records += checkpoint.records;
       health.badLines += checkpoint.badLines;
+      health.unsupported += checkpoint.unsupported;
       if (checkpoint.replacements > 0) {
         health.replacements += checkpoint.replacements;
         keepNewest(health.replacedFiles, {

@@ -216,6 +216,11 @@ export interface ContainerHealth {
   /** Records and bad lines as reading counted them. */
   records: number;
   badLines: number;
+  /**
+   * Records passed over as of a category not read: never read again, even by a version that reads
+   * them (an older version that did not read this container's category passed over its records).
+   */
+  unsupported: number;
   /** Records replays applied from this container's quarantine entries (not in `records`). */
   replayedRecords: number;
   /** Quarantine entries waiting for a replay, neither applied nor dismissed (a run of bad lines is one entry). */
