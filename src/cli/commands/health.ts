@@ -149,6 +149,12 @@ function passedOverLines(containers: readonly ContainerHealth[], categories: Rea
 function callTimeIndexLine(index: CallTimeIndexHealth): string {
   switch (index.state) {
     case 'complete':
+      if (index.filesReadByOlderVersions)
+        return (
+          `time index of calls: complete since ${index.completedAt ?? 'an unknown time'}, but ${index.filesReadByOlderVersions} file(s) were read since ` +
+          'by an older version, which may not list the calls it writes: ranged calls queries may leave those calls out; ' +
+          'once every writer runs this version, run acs-logs reindex-calls'
+        );
       return `time index of calls: complete since ${index.completedAt ?? 'an unknown time'}`;
     case 'listing':
       return 'time index of calls: listing the calls stored before it (queries of a time range read the whole Calls table until it ends)';

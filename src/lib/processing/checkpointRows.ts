@@ -98,6 +98,11 @@ export const checkpointRowSchema = z
     updatedAt: z.string(),
     /** Latest record time seen in this file (ISO), for lag reporting. */
     lastRecordAt: storedNullable(z.string()),
+    /**
+     * Saved by a version that lists the calls it writes in the time index of calls. Every save writes
+     * it, and a save replaces the row: absent, an older version read the file last (health tells).
+     */
+    listsCalls: z.boolean().default(false),
   })
   .transform(({ fileEtag, ...rest }) => ({ ...rest, etag: fileEtag }));
 
@@ -114,6 +119,7 @@ export function checkpointRowData(checkpoint: Checkpoint): Record<string, unknow
   const { etag: fileEtag, earlierEnds, truncatedTail, quarantineAttempt, startedGeneration, continues, ...rest } = checkpoint;
   return {
     ...rest,
+    listsCalls: true,
     fileEtag,
     earlierEnds: JSON.stringify(earlierEnds),
     truncatedTail: truncatedTail === null ? '' : JSON.stringify(truncatedTail),

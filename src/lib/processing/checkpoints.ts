@@ -50,6 +50,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     firstSeenAt: at,
     updatedAt: at,
     lastRecordAt: null,
+    listsCalls: true,
   };
 }
 

@@ -26,6 +26,10 @@ export async function readHealth(tables: TableStore, containers: readonly string
   const { waiting, replayed } = await quarantineByContainer(tables);
   const failing = await stuckFiles(tables);
   const swept = await sweptContainers(tables);
+  const callTimeIndex = await callTimeIndexState(tables);
+  // Read after the index was complete by a version that does not list the calls it writes.
+  const listedSince = callTimeIndex.state === 'complete' ? callTimeIndex.completedAt : null;
+  let filesReadByOlderVersions = 0;
   const reported = options.alsoFound ? [...new Set([...containers, ...waiting.keys(), ...failing.keys(), ...swept.keys()])] : containers;
   const result: ContainerHealth[] = [];
   // A stuck file is its failure row as stored.
@@ -56,6 +60,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       health.records += checkpoint.records;
       health.badLines += checkpoint.badLines;
       health.unsupported += checkpoint.unsupported;
+      if (listedSince !== null && !checkpoint.listsCalls && checkpoint.updatedAt > listedSince) filesReadByOlderVersions++;
       if (checkpoint.replacements > 0) {
         health.replacements += checkpoint.replacements;
         keepNewest(health.replacedFiles, {
@@ -95,7 +100,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
     checkedAt: new Date(now).toISOString(),
     containers: result,
     stuck,
-    callTimeIndex: await callTimeIndexState(tables),
+    callTimeIndex: listedSince === null ? callTimeIndex : { ...callTimeIndex, filesReadByOlderVersions },
   };
 }
 

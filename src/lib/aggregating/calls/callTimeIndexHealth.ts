@@ -8,4 +8,10 @@
 export interface CallTimeIndexHealth {
   state: 'complete' | 'listing' | 'waiting';
   completedAt: string | null;
+  /**
+   * Files an older version read after the index was complete (their checkpoints do not say that
+   * their writer lists calls, as versions before the stamp do not): the calls it wrote may be missing
+   * from ranged answers until `acs-logs reindex-calls`. Present in health's answer only.
+   */
+  filesReadByOlderVersions?: number;
 }
