@@ -142,6 +142,33 @@ describe('tail and sweep', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...early, ...late])));
   });
 
+  it('passes over a file that did not change neither write its checkpoint nor read its head, whether the tail measured it or a listing did', async () => {
+    const records = roomsRecords(30, 39);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const path = blobPath(1);
+    await appendToBlob(container, path, asJsonLines(records));
+    // Within the file's hour: it is tailed every pass, and each forced sweep lists it too.
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    const options = {
+      containers: [container.containerName],
+      sweepIntervalMs: 15 * 60_000,
+      fileConcurrency: 2,
+      deadline: Number.POSITIVE_INFINITY,
+      forceSweep: true,
+    };
+    expect(await tailAndSweep(deps, options)).toMatchObject({ swept: 1, records: 30 });
+    const file = { container: container.containerName, path };
+    const saved = await new CheckpointStore(tables).get(file);
+    const blobReads = deps.source.usage.reads;
+
+    for (let pass = 0; pass < 3; pass++) expect(await tailAndSweep(deps, options)).toMatchObject({ tailed: 1, swept: 1, records: 0 });
+    // Listing and measuring give the same ETag in different spellings ("0x..." and 0x...): neither is a change.
+    expect((await new CheckpointStore(tables).get(file))?.etag).toBe(saved?.etag);
+    expect(deps.source.usage.reads).toBe(blobReads);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it("a clock ahead of storage's by more than the sweep's overlap skips no blob written between two sweeps", async () => {
     const first = roomsRecords(20, 37);
     const between = roomsRecords(30, 38);

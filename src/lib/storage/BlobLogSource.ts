@@ -117,7 +117,7 @@ export class BlobLogSource implements LogSource {
       const props = await this.containerClient(file.container).getBlobClient(file.path).getProperties();
       return {
         length: props.contentLength ?? 0,
-        etag: props.etag ?? '',
+        etag: quotedEtag(props.etag),
         createdOn: props.createdOn ? props.createdOn.getTime() : null,
         lastModified: props.lastModified ? props.lastModified.getTime() : 0,
       };
@@ -217,7 +217,7 @@ export class BlobLogSource implements LogSource {
           file: { container, path: item.name },
           stat: {
             length: item.properties.contentLength ?? 0,
-            etag: item.properties.etag ?? '',
+            etag: quotedEtag(item.properties.etag),
             createdOn: item.properties.createdOn ? item.properties.createdOn.getTime() : null,
             lastModified: item.properties.lastModified.getTime(),
           },
@@ -227,4 +227,14 @@ export class BlobLogSource implements LogSource {
       if (!continuationToken) return;
     }
   }
+}
+
+/**
+ * A blob's ETag as reading its properties spells it ("0x8D..."): a listing gives the same ETag bare
+ * (0x8D...), and a checkpoint compared across the two spellings took every listed file for changed
+ * (its head read again and its checkpoint written on every sweep, then again by the next tail).
+ */
+export function quotedEtag(etag: string | undefined): string {
+  if (etag === undefined || etag === '') return '';
+  return etag.startsWith('"') || etag.startsWith('W/"') ? etag : `"${etag}"`;
 }
