@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import {
   stopAllowanceMs,
   stopChild,
 } from '../../src/lib/storage/azurite.js';
-import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation } from '../../src/lib/storage/azuriteParent.js';
+import { AZURITE_PARENT_VARIABLE, AZURITE_PID_FILE, claimLocation, parentToFollow } from '../../src/lib/storage/azuriteParent.js';
 
 function fakeChild(): { child: ChildProcess; stdout: PassThrough } {
   const stdout = new PassThrough();
@@ -127,6 +127,62 @@ describe('an Azurite whose starter is gone', () => {
     }
   });
 });
+
+describe('an Azurite in memory whose starter is killed', () => {
+  it('ends by itself once its starter is gone, even by a signal that runs no exit handler', async () => {
+    expect(parentToFollow(['azurite.js', '--inMemoryPersistence'], { [AZURITE_PARENT_VARIABLE]: '4242' })).toBe(4242);
+    expect(parentToFollow(['azurite.js', '--location', '/data'], { [AZURITE_PARENT_VARIABLE]: '4242' })).toBeUndefined();
+    expect(parentToFollow(['azurite.js'], {})).toBeUndefined();
+
+    // A starter that starts Azurite in memory, prints its pid, and is then killed by SIGTERM.
+    const starter = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `const { startAzurite } = await import(${JSON.stringify(pathToFileURL(compiledModule('azurite.js')).href)});
+         const azurite = await startAzurite();
+         console.log(azurite.pid);
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let azuritePid: number | undefined;
+    try {
+      azuritePid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        starter.stdout?.on('data', (chunk: Buffer) => {
+          out += chunk.toString('utf8');
+          const line = /^(\d+)\n/.exec(out);
+          if (line) resolve(Number(line[1]));
+        });
+        starter.once('exit', () => reject(new Error(`the starter ended first: ${out}`)));
+      });
+      expect(isRunning(azuritePid)).toBe(true);
+      starter.kill('SIGTERM');
+      const deadline = Date.now() + 10_000;
+      while (isRunning(azuritePid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(isRunning(azuritePid)).toBe(false);
+    } finally {
+      starter.kill('SIGKILL');
+      if (azuritePid !== undefined && isRunning(azuritePid)) process.kill(azuritePid, 'SIGKILL');
+    }
+  });
+});
+
+/** Whether a process of this pid runs (a zombie not yet reaped counts as gone). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 describe('the time Azurite may take to start', () => {
   it('grows with the databases it reads whole first (a data dir of 952 MB took 43 s; the fixed 30 s failed every command)', async () => {

@@ -37,6 +37,21 @@ export function claimLocation(argv: readonly string[], env: NodeJS.ProcessEnv, p
   return false;
 }
 
+/** How often an Azurite in memory looks whether the process that started it is still there. */
+export const PARENT_CHECK_MS = 1000;
+
+/**
+ * The process an Azurite in memory ends with: its starter, when a starter named itself. Its data dies
+ * with it anyway, and a starter killed by a signal it does not handle (SIGTERM) runs no exit handler
+ * to stop it, so it would run on for nobody. An Azurite on disk outlives its starter on purpose: the
+ * next command finds it by its folder.
+ */
+export function parentToFollow(argv: readonly string[], env: NodeJS.ProcessEnv): number | undefined {
+  if (locationArgument(argv) !== undefined) return undefined;
+  const parent = Number(env[AZURITE_PARENT_VARIABLE]);
+  return Number.isInteger(parent) && parent > 0 ? parent : undefined;
+}
+
 /** The pid of the Azurite that named itself in `location`, if one did. */
 export function azuriteNamedIn(location: string): number | undefined {
   let text: string;

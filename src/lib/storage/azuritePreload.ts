@@ -7,7 +7,7 @@
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two, and
  * `ACS_LOGS_AZURITE_REQUEST_COSTS=0` its own request handling.
  */
-import { claimLocation } from './azuriteParent.js';
+import { claimLocation, PARENT_CHECK_MS, parentToFollow } from './azuriteParent.js';
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
 import { installLazyModules } from './azuriteLazyModules.js';
@@ -18,6 +18,13 @@ import { installTableIndex } from './azuriteTableIndex.js';
 
 // Before anything else: an Azurite whose starter died while spawning it never opens the files.
 if (!claimLocation(process.argv, process.env, process.ppid, process.pid)) process.exit(0);
+// In memory, it ends once its starter is gone (reparented), however the starter ended.
+const parent = parentToFollow(process.argv, process.env);
+if (parent !== undefined) {
+  setInterval(() => {
+    if (process.ppid !== parent) process.exit(0);
+  }, PARENT_CHECK_MS).unref();
+}
 
 const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.
