@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { printable } from '../src/lib/printable.js';
+import { printable, printableValue } from '../src/lib/printable.js';
 
 describe('printable', () => {
   it('writes controls, invisible format characters and lone surrogates as \\uXXXX, and leaves pairs and joiners', () => {
@@ -49,5 +49,14 @@ describe('printableJson and half characters', () => {
     const json = printableJson(JSON.stringify(value));
     expect(JSON.parse(json)).toEqual({ lone: 'x\ufffdy\ufffd', pair: '😀', tag: 'room-1\u{e0031}', text: 'lit\\ud800', both: '\\\ufffd' });
     expect(json).toContain('room-1\\udb40\\udc31');
+  });
+
+  it("shows a value's trailing spaces, which a cell shows as nothing, and leaves other spaces", () => {
+    expect(printableValue('dup ')).toBe('dup\\u0020');
+    expect(printableValue('dup  ')).toBe('dup\\u0020\\u0020');
+    expect(printableValue('  ')).toBe('\\u0020\\u0020');
+    expect(printableValue(' a b')).toBe(' a b');
+    expect(printableValue('dup\t')).toBe('dup\\u0009');
+    expect(printableValue('dup')).toBe('dup');
   });
 });

@@ -1,6 +1,6 @@
 import { printable } from '../lib/printable.js';
 
-export { printable, printableJson } from '../lib/printable.js';
+export { printable, printableJson, printableValue } from '../lib/printable.js';
 
 /**
  * A message for one line of the terminal: its line breaks (a service's message may span lines) as

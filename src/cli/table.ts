@@ -1,5 +1,5 @@
 import { cutToWidth, displayWidth } from './displayWidth.js';
-import { printable } from './printable.js';
+import { printableValue } from './printable.js';
 
 /** One column of a terminal table: its name (as in JSON), its header, and how a value reads. */
 export interface TableColumn {
@@ -99,7 +99,7 @@ export function fitsUncut(rows: readonly object[], columns: readonly TableColumn
 
 /** Each cell's text and width (measured once; no further than `maxWidth`, which no column passes), and each column's. */
 function measure(rows: readonly object[], columns: readonly TableColumn[], maxWidth: number | undefined) {
-  const cells = rows.map((row) => columns.map((column) => printable(column.cell((row as Record<string, unknown>)[column.name]))));
+  const cells = rows.map((row) => columns.map((column) => printableValue(column.cell((row as Record<string, unknown>)[column.name]))));
   const cellWidths = cells.map((line) => line.map((cell) => displayWidth(cell, maxWidth)));
   const headerWidths = columns.map((column) => displayWidth(column.header));
   // A loop, not Math.max(...cells): a view of 200,000 rows would pass the limit on arguments.

@@ -1,4 +1,4 @@
-import { printable } from '../lib/printable.js';
+import { printableValue } from '../lib/printable.js';
 
 /** Longest tooltip: the whole of any value a row or key holds, bounded. */
 export const MAX_TITLE_CHARS = 2_000;
@@ -10,7 +10,7 @@ export const MAX_TITLE_CHARS = 2_000;
  * as 480 characters), and never inside a character.
  */
 export function clipped(value: string, max: number): { text: string; title?: string } {
-  const shown = printable(value);
+  const shown = printableValue(value);
   const units = unitsOf(shown);
   if (lengthOf(units) <= max) return { text: shown };
   return { text: leading(units, max - 1).join('') + '…', title: leading(units, MAX_TITLE_CHARS).join('') };
@@ -45,7 +45,7 @@ function leading(units: readonly string[], max: number): string[] {
 
 /** A value cut in its middle (`abcdefghij…qrstuvwxyz`): ids differ at both ends. As shown, never inside a character. */
 export function clippedMiddle(value: string, max: number, side: number): string {
-  const shown = printable(value);
+  const shown = printableValue(value);
   const units = unitsOf(shown);
   if (lengthOf(units) <= max) return shown;
   return (

@@ -26,6 +26,17 @@ export function printable(text: string): string {
   return text.replace(CONTROL, escapedUnlessKept).replace(LONE_SURROGATE, escaped);
 }
 
+/**
+ * A value from the logs as a table cell shows it: printable, and its trailing spaces as `\u0020`,
+ * which a cell would otherwise show as nothing (`dup` and `dup ` would read alike). Not for messages,
+ * whose text ends where the line does.
+ */
+export function printableValue(text: string): string {
+  const shown = printable(text);
+  const kept = shown.trimEnd();
+  return kept.length === shown.length ? shown : kept + '\\u0020'.repeat(shown.length - kept.length);
+}
+
 /** A character as `\uXXXX`, one escape per UTF-16 unit (`\udb40\udc31` for U+E0031), as JSON writes it. */
 function escaped(char: string): string {
   let text = '';

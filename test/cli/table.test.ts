@@ -7,6 +7,16 @@ import { controlsBesidesNewline } from '../support/controls.js';
 const columns = (...names: string[]) => names.map((name) => tableColumn(name, 'hour'));
 
 describe('renderTable', () => {
+  it("shows a cell's trailing spaces, so that two values differing only there read apart", () => {
+    const text = renderTable([{ operationName: 'dup' }, { operationName: 'dup ' }], columns('operationName'));
+    expect(
+      text
+        .split('\n')
+        .slice(2, 4)
+        .map((line) => line.trimEnd()),
+    ).toEqual(['dup', 'dup\\u0020']);
+  });
+
   it('cuts the widest cells with … to fit, never below the header, and right-aligns numbers', () => {
     const rows = [
       { operationName: 'A'.repeat(50), count: 7, resourceId: '/SUBSCRIPTIONS/X/COMMUNICATIONSERVICES/CONTOSO-ACS' },

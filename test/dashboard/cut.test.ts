@@ -19,4 +19,10 @@ describe('values cut for the page', () => {
     expect(clipped('short', 20)).toEqual({ text: 'short' });
     expect(clippedMiddle('a🎉'.repeat(13), 24, 10)).toBe('a🎉a🎉a🎉a🎉a🎉…a🎉a🎉a🎉a🎉a🎉');
   });
+
+  it('shows a value\'s trailing spaces, so that "dup" and "dup " do not read alike', () => {
+    expect(clipped('dup ', 20)).toEqual({ text: 'dup\\u0020' });
+    expect(clippedMiddle('dup ', 24, 10)).toBe('dup\\u0020');
+    expect(clipped('dup', 20)).toEqual({ text: 'dup' });
+  });
 });
