@@ -59,4 +59,9 @@ describe('printableJson and half characters', () => {
     expect(printableValue('dup\t')).toBe('dup\\u0009');
     expect(printableValue('dup')).toBe('dup');
   });
+
+  it('writes the braille blank, which fonts draw as nothing, as \\u2800', () => {
+    expect(printable('room\u2800')).toBe('room\\u2800');
+    expect(printable('\u2801')).toBe('\u2801');
+  });
 });

@@ -1,14 +1,15 @@
 /**
  * C0 controls, DEL and C1 controls, which a terminal acts on (colours, cursor moves, titles) instead
  * of showing; line and paragraph separators and interlinear annotation marks; every space but the
- * plain one (no-break, em, thin, ideographic: `room\u00a01` would read as `room 1`); and every character
+ * plain one (no-break, em, thin, ideographic: `room\u00a01` would read as `room 1`) and the braille
+ * blank (a symbol that fonts draw as nothing); and every character
  * Unicode says to draw as nothing (Default_Ignorable_Code_Point: bidirectional marks, overrides and
  * isolates, zero-width spaces, word joiners, the soft hyphen, the combining grapheme joiner, Hangul
  * fillers, the Mongolian vowel separator, tag characters), which would reorder or hide what a value
  * says, or make two values read alike. Joiners and variation selectors that shape emoji and
  * scripts stay (INVISIBLE_BUT_KEPT).
  */
-const CONTROL = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\ufff9-\ufffb]|(?! )\p{Zs}/gu;
+const CONTROL = /[\p{Cc}\p{Default_Ignorable_Code_Point}\u2028\u2029\u2800\ufff9-\ufffb]|(?! )\p{Zs}/gu;
 /** ZWNJ and ZWJ (emoji sequences, Indic and Arabic shaping) and the variation selectors (emoji or text style, CJK variants). */
 const INVISIBLE_BUT_KEPT = /^(?:\u200c|\u200d|[\ufe00-\ufe0f]|[\u{e0100}-\u{e01ef}])$/u;
 
