@@ -2,6 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { CONTAINER_NAME_RULE, isContainerName, LOCAL_CONTAINER_RESERVED } from '../lib/config/appSettings.js';
 import { LOCAL_CONTAINER } from '../lib/storage/fileName.js';
 import { parseIsoTime } from '../lib/querying/isoTime.js';
+import { MAX_TIMER_SECONDS } from '../lib/timerLimit.js';
 
 /** Commander argument parsers: a bad value becomes a usage error (exit code 2) naming the problem. */
 export function positiveInteger(value: string): number {
@@ -10,9 +11,6 @@ export function positiveInteger(value: string): number {
   if (!/^[0-9]+$/.test(value) || !Number.isSafeInteger(number) || number <= 0) throw new InvalidArgumentError('must be a positive integer.');
   return number;
 }
-
-/** The longest wait a Node.js timer keeps (2^31 - 1 ms); a longer one fires at once. */
-export const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
 
 /** Seconds a command waits on a timer: a longer wait would fire at once, so watch would loop without pause or stop at its start. */
 export function timerSeconds(value: string): number {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { collectContainer, MAX_TIMER_SECONDS, timerSeconds } from '../../src/cli/flags.js';
+import { collectContainer, timerSeconds } from '../../src/cli/flags.js';
+import { MAX_TIMER_SECONDS } from '../../src/lib/timerLimit.js';
 import { containersFrom } from '../../src/cli/pipeline.js';
 import { readAppSettings } from '../../src/lib/config/appSettings.js';
 

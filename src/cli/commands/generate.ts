@@ -15,6 +15,7 @@ import { readAppSettings } from '../../lib/config/appSettings.js';
 import { timeBoundsAt } from '../../lib/normalizing/index.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
+import { MAX_TIMER_MS } from '../../lib/timerLimit.js';
 import { UsageError } from '../errors.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
@@ -102,9 +103,6 @@ function refusingExistingBlobs(writer: BlobLogWriter): BlobAppendTarget {
     appendBlock: (file, data) => writer.appendBlock(file, data),
   };
 }
-
-/** The longest wait a Node.js timer keeps (2^31 - 1 ms); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
 
 /** The clock a pacer reads and waits on. */
 export interface PacerClock {

@@ -8,7 +8,17 @@
 import { open } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { idleAfterStart, restartMs, startAzurite, stopAllowanceMs, type AzuriteInstance } from './azurite.js';
-import { LOST_RACE_EXIT, processAlive, azuriteLocation, lockPath, readLock, removeLockIf, writeLock, type EmbeddedLock } from './embeddedLock.js';
+import {
+  LOST_RACE_EXIT,
+  processAlive,
+  azuriteLocation,
+  lockPath,
+  readLock,
+  removeLockIf,
+  startFailureLine,
+  writeLock,
+  type EmbeddedLock,
+} from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
 /** Until its first client connects, the host checks this often that the command that started it still runs. */
 const STARTER_CHECK_MS = 500;
@@ -82,9 +92,7 @@ try {
     if (clients.size === 0 && !processAlive(starterPid)) void shutdown(0);
   }, STARTER_CHECK_MS);
 } catch (error) {
-  process.stderr.write(
-    `${new Date().toISOString()} embedded Azurite in ${location} did not start: ${error instanceof Error ? error.message : String(error)}\n`,
-  );
+  process.stderr.write(`${startFailureLine(location, error instanceof Error ? error.message : String(error))}\n`);
   await shutdown(1);
 }
 

@@ -1,5 +1,4 @@
-/** The longest wait a Node.js timer keeps (2^31 - 1 ms): a longer one fires at once. */
-const MAX_TIMER_SECONDS = Math.floor(2_147_483_647 / 1000);
+import { MAX_TIMER_SECONDS } from '../timerLimit.js';
 
 /** How often the embedded Azurite saves its tables unless told otherwise. */
 export const DEFAULT_AZURITE_SAVE_SECONDS = 60;

@@ -130,3 +130,23 @@ function procAvailable(): boolean {
     return false;
   }
 }
+
+/** What the host logs when its Azurite does not start (azuriteHost.ts); its starter reads the reason back (startFailureReason). */
+export function startFailureLine(location: string, reason: string, at: Date = new Date()): string {
+  return `${at.toISOString()}${startFailurePrefix(location)}${reason}`;
+}
+
+/**
+ * The reason a host's start-failure line gives, without its time and this data dir's Azurite folder
+ * (a path in the reason names the folder again, and the message is shown whole); a line of another
+ * shape as it is.
+ */
+export function startFailureReason(line: string, location: string): string {
+  const prefix = startFailurePrefix(location);
+  const at = line.indexOf(prefix);
+  return at >= 0 ? line.slice(at + prefix.length) : line;
+}
+
+function startFailurePrefix(location: string): string {
+  return ` embedded Azurite in ${location} did not start: `;
+}

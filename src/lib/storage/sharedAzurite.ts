@@ -15,6 +15,7 @@ import {
   readLock,
   realDataDir,
   removeLockIf,
+  startFailureReason,
   type EmbeddedLock,
 } from './embeddedLock.js';
 import { makeDirectory } from '../makeDirectory.js';
@@ -173,11 +174,7 @@ async function startHost(dataDir: string): Promise<string> {
   // A host that served and then stopped (its clients left) is no failure of this start.
   if (code === 0) return '';
   const tail = (await linesFrom(hostLog(dataDir), logStart)).trim().split('\n').at(-1) || `no message in ${hostLog(dataDir)}`;
-  // The host's line starts with its time and this data dir's Azurite folder: the reason alone keeps the
-  // message short enough to be shown whole (a path in the reason names the folder again).
-  const hostPrefix = ` embedded Azurite in ${azuriteLocation(dataDir)} did not start: `;
-  const at = tail.indexOf(hostPrefix);
-  const reason = at >= 0 ? tail.slice(at + hostPrefix.length) : tail;
+  const reason = startFailureReason(tail, azuriteLocation(dataDir));
   return `the embedded Azurite did not start (${signal ? `its host was killed by ${signal}` : `exit ${code}`}): ${reason}`;
 }
 
