@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore, freshCheckpoint } from '../../src/lib/processing/checkpoints.js';
+import { CHECKPOINT_HEALTH_PROPERTIES } from '../../src/lib/processing/checkpointRows.js';
+import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
+import type { StoredRow } from '../../src/lib/storage/TableStore.js';
 import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure } from '../../src/lib/processing/fileFailures.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { readHealth, REPLACED_FILES_LISTED } from '../../src/lib/querying/health.js';
@@ -123,5 +126,54 @@ describe('readHealth: lag', () => {
     const health = (await readHealth(tables, [container.containerName], newest + 3 * HOUR)).containers[0];
     expect(health?.newestRecordAt).toBe(new Date(newest).toISOString());
     expect(health?.lagSeconds).toBe(3 * 3600);
+  });
+});
+
+describe('readHealth: what it reads of each checkpoint', () => {
+  it('asks only for the properties it shows, and reads checkpoints saved before some of them existed', async () => {
+    const tables = newTableStore();
+    const container = 'insights-logs-usage';
+    const checkpoints = new CheckpointStore(tables);
+    await checkpoints.save(
+      { ...freshCheckpoint({ container, path: 'new.json' }, Date.UTC(2026, 8, 1)), records: 5, badLines: 1, unsupported: 2, bytes: 900 },
+      undefined,
+    );
+    // As a version before `unsupported`, `replacements`, `listsCalls` and the fingerprints saved it.
+    await tables.upsert('Files', container, 'old.json', {
+      container,
+      path: 'old.json',
+      generation: 0,
+      offset: 400,
+      newlines: 3,
+      length: 400,
+      records: 3,
+      badLines: 0,
+      bytes: 400,
+      sealed: true,
+      firstSeenAt: '2026-10-01T00:00:00.000Z',
+      updatedAt: '2026-10-01T01:00:00.000Z',
+    });
+    const asked: (string[] | undefined)[] = [];
+    const watched = new (class extends DelegatingTableStore {
+      override query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+        if (logicalName === 'Files' && filter?.includes(container)) asked.push(select);
+        return super.query(logicalName, filter, select);
+      }
+    })(tables);
+
+    const health = (await readHealth(watched, [container])).containers[0];
+
+    expect(asked).toEqual([[...CHECKPOINT_HEALTH_PROPERTIES]]);
+    expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('fingerprint');
+    expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('earlierEnds');
+    expect(health).toMatchObject({
+      files: 2,
+      records: 8,
+      badLines: 1,
+      unsupported: 2,
+      openFiles: 1,
+      replacements: 0,
+      lastProcessedAt: '2026-10-01T01:00:00.000Z',
+    });
   });
 });

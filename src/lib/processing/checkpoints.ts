@@ -3,10 +3,17 @@ import type { LogFileRef } from '../storage/LogSource.js';
 import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { odata } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
-import { checkpointRowData, checkpointRowSchema, type Checkpoint } from './checkpointRows.js';
+import {
+  CHECKPOINT_HEALTH_PROPERTIES,
+  checkpointHealthSchema,
+  checkpointRowData,
+  checkpointRowSchema,
+  type Checkpoint,
+  type CheckpointHealth,
+} from './checkpointRows.js';
 import { gatheredAsks, type Ask } from './gatheredAsks.js';
 
-export type { Checkpoint, Continues, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
+export type { Checkpoint, CheckpointHealth, Continues, EarlierEnd, QuarantineAttempt, StartedGeneration, TruncatedTail } from './checkpointRows.js';
 
 export const FILES_TABLE = 'Files';
 /** Partition of the Files table holding the sweep's state rows (one per container). */
@@ -105,6 +112,15 @@ export class CheckpointStore {
   async *listOpen(container?: string): AsyncGenerator<Checkpoint> {
     const filter = container ? odata`PartitionKey eq ${encodeKeyPart(container)} and sealed eq false` : 'sealed eq false';
     for await (const row of this.tables.query(FILES_TABLE, filter)) if (isCheckpointRow(row)) yield parseStoredRow(checkpointRowSchema, FILES_TABLE, row);
+  }
+
+  /** What health needs of every checkpoint of a container, page by page (checkpointHealthSchema). */
+  async *listForHealth(container: string): AsyncGenerator<CheckpointHealth> {
+    const partitionKey = encodeKeyPart(container);
+    if (!isCheckpointRow({ partitionKey })) return;
+    const filter = odata`PartitionKey eq ${partitionKey}`;
+    for await (const row of this.tables.query(FILES_TABLE, filter, [...CHECKPOINT_HEALTH_PROPERTIES]))
+      yield parseStoredRow(checkpointHealthSchema, FILES_TABLE, row);
   }
 
   /** Every checkpoint (optionally of one container), page by page. */

@@ -55,7 +55,7 @@ export async function readHealth(tables: TableStore, containers: readonly string
       replacedFiles: [],
       stuckFiles: 0,
     };
-    for await (const checkpoint of checkpoints.listAll(container)) {
+    for await (const checkpoint of checkpoints.listForHealth(container)) {
       health.files++;
       health.records += checkpoint.records;
       health.badLines += checkpoint.badLines;

@@ -411,7 +411,8 @@ export function asRefusal(error: unknown): unknown {
 export function toStoredRow(entity: Record<string, unknown>): StoredRow {
   const data: Record<string, unknown> = {};
   for (const key of Object.keys(entity)) {
-    if (!SYSTEM_PROPERTIES.has(key)) data[key] = entity[key];
+    // Nothing stored is null (toEntity drops nulls): a null is a `$select`ed property the row lacks.
+    if (!SYSTEM_PROPERTIES.has(key) && entity[key] !== null) data[key] = entity[key];
   }
   joinLongStrings(data);
   return {
