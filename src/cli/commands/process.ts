@@ -5,7 +5,7 @@ import { CATEGORIES, type Category } from '../../lib/normalizing/types.js';
 import { IsolatedFiles } from '../../lib/processing/isolatedFiles.js';
 import { processLocalFiles } from '../../lib/processing/localCopies.js';
 import { isFinalBlob } from '../../lib/processing/sealing.js';
-import { BlobLogSource } from '../../lib/storage/BlobLogSource.js';
+import type { BlobLogSource } from '../../lib/storage/BlobLogSource.js';
 import { fileKey, type LogFileRef, type LogFileStat } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath, type UnreadableFolder } from '../../lib/storage/LocalLogSource.js';
 import { filesFailed, foldersUnreadable, UsageError } from '../errors.js';
@@ -114,7 +114,7 @@ async function processFiles(
   rowsWritten = () => storage.tables.requests.entities;
   // Given the account (the app's own), a download older than what the app read of its blob is told by the blob's bytes.
   const account = givenConnectionString(flags);
-  const blobs = account === undefined ? undefined : accountBlobs(account, flags);
+  const blobs = account === undefined ? undefined : await accountBlobs(account, flags);
   const local = new LocalLogSource(undefined, blobs);
   const source = progress
     ? observedReads(local, (file, end) => {
@@ -207,8 +207,12 @@ export function skippedNote(skipped: readonly string[]): string {
   );
 }
 
-/** The account's blobs; none when its connection string names no blob endpoint (a table-only SAS). */
-function accountBlobs(connectionString: string, flags: ProcessFlags): BlobLogSource | undefined {
+/**
+ * The account's blobs; none when its connection string names no blob endpoint (a table-only SAS).
+ * The blob SDK is loaded only then: local files alone start a tenth of a second sooner without it.
+ */
+async function accountBlobs(connectionString: string, flags: ProcessFlags): Promise<BlobLogSource | undefined> {
+  const { BlobLogSource } = await import('../../lib/storage/BlobLogSource.js');
   try {
     return new BlobLogSource({ kind: 'connectionString', connectionString }, flags.storageRetry?.blobs);
   } catch {

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
+import { asJsonLines, roomsRecords } from '../support/roomsLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+const MAIN = path.join(ROOT, 'dist/src/cli/main.js');
+const HOOKS = path.join(ROOT, 'test/support/importHooks/register.mjs');
+
+/** The packages a built `acs-logs <args>` imported, by name. */
+async function packagesImported(args: string[]): Promise<Set<string>> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-imports-'));
+  try {
+    const file = path.join(dir, 'PT1H.json');
+    await writeFile(file, asJsonLines(roomsRecords(3)));
+    const importsFile = path.join(dir, 'imports.txt');
+    const env: NodeJS.ProcessEnv = { ...process.env, IMPORTS_FILE: importsFile };
+    delete env['AzureWebJobsStorage'];
+    const run = spawnSync(process.execPath, ['--import', HOOKS, MAIN, 'process', file, ...args.map((arg) => arg.replace('{dir}', dir))], {
+      env,
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    const names = new Set<string>();
+    for (const url of (await readFile(importsFile, 'utf8')).split('\n')) {
+      const match = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
+      if (match) names.add(match[1] as string);
+    }
+    return names;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('what a command loads as it starts', () => {
+  it('`process` of local files loads neither the blob SDK nor the identity library; given an account, it loads the blob SDK', async () => {
+    const local = await packagesImported(['--data-dir', '{dir}/data']);
+    expect(local.has('@azure/data-tables')).toBe(true);
+    expect(local.has('@azure/storage-blob')).toBe(false);
+    expect(local.has('@azure/identity')).toBe(false);
+
+    const withAccount = await packagesImported(['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
+    expect(withAccount.has('@azure/storage-blob')).toBe(true);
+  }, 60_000);
+});
