@@ -1,5 +1,5 @@
 import { ALL_VIEWS } from '../lib/aggregating/index.js';
-import { DEFAULT_CONTAINERS, type AppSettings } from '../lib/config/appSettings.js';
+import type { AppSettings } from '../lib/config/appSettings.js';
 import type { Logger } from '../lib/logging.js';
 import type { ProcessDeps } from '../lib/processing/processFile.js';
 import { BlobLogSource } from '../lib/storage/BlobLogSource.js';
@@ -27,10 +27,4 @@ export async function openPipeline(flags: StorageFlags, logger: Logger, onTransi
     deps: { source, tables: storage.tables, views: ALL_VIEWS, settings: settings.process, logger },
     close: () => storage.close(),
   };
-}
-
-/** `--container` values, or every log container (as the settings name them). */
-export function containersFrom(values: readonly string[] | undefined, settings?: AppSettings): string[] {
-  // One container named by two settings is listed once.
-  return [...new Set(values && values.length > 0 ? values : Object.values(settings?.containers ?? DEFAULT_CONTAINERS))];
 }

@@ -2,7 +2,7 @@ import { InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { collectContainer, timerSeconds } from '../../src/cli/flags.js';
 import { MAX_TIMER_SECONDS } from '../../src/lib/timerLimit.js';
-import { containersFrom } from '../../src/cli/pipeline.js';
+import { containersFrom } from '../../src/cli/containers.js';
 import { readAppSettings } from '../../src/lib/config/appSettings.js';
 
 describe('--container', () => {

@@ -13,7 +13,8 @@ import { render } from '../format.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { defaultTableColumns, fitDefaultColumns } from '../viewColumns.js';
-import { containersFrom, openPipeline } from '../pipeline.js';
+import { containersFrom } from '../containers.js';
+import { openPipeline } from '../pipeline.js';
 import { UsageError } from '../errors.js';
 import { MAX_GENERATED_HOURS, pacer } from './generate.js';
 

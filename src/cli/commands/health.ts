@@ -9,7 +9,7 @@ import { ExitStatus } from '../errors.js';
 import { render, terminalSafeJson } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { oneLine, printable } from '../printable.js';
-import { containersFrom } from '../pipeline.js';
+import { containersFrom } from '../containers.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 

@@ -5,7 +5,7 @@ import { ExitStatus } from '../errors.js';
 import { createApiServer, isLoopbackAddress } from '../httpServer.js';
 import { lineLogger } from '../lineLogger.js';
 import { oneLine } from '../printable.js';
-import { containersFrom } from '../pipeline.js';
+import { containersFrom } from '../containers.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 import { PagedSnapshots } from '../../lib/http/pagedSnapshots.js';

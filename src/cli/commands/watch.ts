@@ -1,5 +1,6 @@
 import { watch } from '../../lib/processing/watch.js';
-import { containersFrom, openPipeline, type Pipeline } from '../pipeline.js';
+import { containersFrom } from '../containers.js';
+import { openPipeline, type Pipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { lineLogger } from '../lineLogger.js';
 import { storageNotices } from '../storageNotices.js';
