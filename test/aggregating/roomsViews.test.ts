@@ -80,6 +80,22 @@ describe('rooms views', () => {
     });
   });
 
+  it('keep the first successful CreateRoom and the latest successful DeleteRoom, in either order', () => {
+    const t = (minute: number) => Date.UTC(2024, 4, 25, 9, minute);
+    const records = [
+      op({ time: t(10) }),
+      op({ time: t(3) }),
+      op({ time: t(1), resultType: 'Failed', resultSignature: '500' }),
+      op({ time: t(40), operationName: 'DeleteRoom', resultSignature: '204' }),
+      op({ time: t(20), operationName: 'DeleteRoom', resultSignature: '204' }),
+      op({ time: t(50), operationName: 'DeleteRoom', resultType: 'Failed', resultSignature: '500' }),
+    ];
+    for (const order of [records, [...records].reverse()]) {
+      const [room] = Object.values(referenceAggregates(order, [roomsView])['Rooms'] ?? {});
+      expect(room).toMatchObject({ createdAt: '2024-05-25T09:03:00.000Z', deletedAt: '2024-05-25T09:40:00.000Z', operations: 6, failedOperations: 2 });
+    }
+  });
+
   it('give the same rows whatever order the records arrive in', () => {
     const records = normalizeAll(roomsRecords(60, 5, 6));
     const expected = referenceAggregates(records, VIEWS);
