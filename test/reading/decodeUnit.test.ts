@@ -72,6 +72,28 @@ describe('decodeUnit', () => {
     expect(decodeUnit(unit('{"records":[]}'))).toStrictEqual({ success: true, records: [], rejected: [] });
   });
 
+  it('a wrapper with two records arrays (a repeated key, or keys differing in case) gives the elements of both, none left out', () => {
+    const repeated = decodeUnit(unit('{"records":[{"a":1}],"records":[{"b":2},{"c":3}]}'));
+    expect(repeated).toStrictEqual({
+      success: true,
+      records: [
+        { position: 100, offset: 100, line: 7, value: { a: 1 } },
+        { position: 101, offset: 100, line: 7, value: { b: 2 } },
+        { position: 102, offset: 100, line: 7, value: { c: 3 } },
+      ],
+      rejected: [],
+    });
+    const cased = decodeUnit(unit('{ "records" : [{"a":1},], "meta": {"records": [{"x":0}]}, "Records": [7, {"b":"\\"records\\": ["}] }'));
+    expect(cased).toMatchObject({
+      success: true,
+      records: [
+        { position: 100, value: { a: 1 } },
+        { position: 102, value: { b: '"records": [' } },
+      ],
+      rejected: [{ position: 101, code: 'not_an_object', message: 'element 0 of "Records" is a number, not an object', text: '7' }],
+    });
+  });
+
   it('a records key that is not an array is an ordinary field', () => {
     expect(decodeUnit(unit('{"records":"x","b":1}'))).toMatchObject({
       success: true,

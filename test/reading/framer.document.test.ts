@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Framer } from '../../src/lib/reading/Framer.js';
 import { MAX_DOCUMENT_DEPTH } from '../../src/lib/reading/documentScanner.js';
 import type { FramerPosition } from '../../src/lib/reading/types.js';
-import { chunksOf, frame, issues, read, units } from './helpers.js';
+import { chunksOf, decodeAll, frame, issues, read, units } from './helpers.js';
 
 const rec = (i: number): Record<string, unknown> => ({
   time: `2024-03-01T10:00:0${i}Z`,
@@ -95,6 +95,23 @@ describe('Framer — {"records":[...]} wrappers', () => {
     expect(r.issues).toEqual([]);
     expect(r.failures).toEqual([]);
     expect(values(r.records)).toStrictEqual([rec(1), rec(2)]);
+  });
+
+  it('a wrapper with a second records array (a repeated key, or Records beside records) reads its elements too, in any chunking and resumed anywhere', () => {
+    const text = `{\n "records": [\n  ${JSON.stringify(rec(1))}\n ],\n "meta": {"records": [{"x": 0}], "s": "\\", \\"records\\": ["},\n "Records": [\n  ${JSON.stringify(rec(2))},\n  ${JSON.stringify(rec(3))}\n ],\n "records": [${JSON.stringify(rec(4))}]\n}\n{"after": true}\n`;
+    const file = Buffer.from(text);
+    for (const size of [Infinity, 1, 5, 64]) {
+      const r = read(file, size === Infinity ? {} : { chunks: (rest) => chunksOf(rest, size) });
+      expect(r.issues).toEqual([]);
+      expect(r.failures).toEqual([]);
+      expect(values(r.records)).toStrictEqual([rec(1), rec(2), rec(3), rec(4), { after: true }]);
+    }
+    const whole = frame(file, { chunks: (rest) => chunksOf(rest, 9) });
+    for (const step of whole.steps) {
+      const resumed = read(file, { start: step.position });
+      const before = decodeAll(whole.items).records.filter((x) => x.position < step.position.offset);
+      expect(values([...before, ...resumed.records])).toStrictEqual([rec(1), rec(2), rec(3), rec(4), { after: true }]);
+    }
   });
 
   it('an object whose first key is not "records", or whose "records" is not an array, is one unit', () => {

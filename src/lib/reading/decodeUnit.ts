@@ -98,24 +98,106 @@ function recordsKey(obj: Record<string, unknown>): string | undefined {
 
 const NONE: readonly RejectedElement[] = [];
 
-function fromElements(unit: FramedUnit, elements: unknown[], where: string): DecodeResult {
+/** One array of records in a unit: its elements, and how a message names the array. */
+interface ElementGroup {
+  elements: unknown[];
+  where: string;
+}
+
+function fromElements(unit: FramedUnit, groups: readonly ElementGroup[]): DecodeResult {
   const records: RawRecord[] = [];
   let rejected: RejectedElement[] | undefined;
-  for (let i = 0; i < elements.length; i++) {
-    const el = elements[i];
-    if (isObject(el)) {
-      records.push({ position: unit.offset + i, offset: unit.offset, line: unit.line, value: el });
-      continue;
+  // Positions run on across the groups, so each element of the unit has its own.
+  let index = 0;
+  for (const { elements, where } of groups) {
+    for (let i = 0; i < elements.length; i++, index++) {
+      const el = elements[i];
+      if (isObject(el)) {
+        records.push({ position: unit.offset + index, offset: unit.offset, line: unit.line, value: el });
+        continue;
+      }
+      rejected ??= [];
+      rejected.push({
+        position: unit.offset + index,
+        code: 'not_an_object',
+        message: `element ${i} of ${where} is ${describe(el)}, not an object`,
+        text: jsonSample(el),
+      });
     }
-    rejected ??= [];
-    rejected.push({
-      position: unit.offset + i,
-      code: 'not_an_object',
-      message: `element ${i} of ${where} is ${describe(el)}, not an object`,
-      text: jsonSample(el),
-    });
   }
   return { success: true, records, rejected: rejected ?? NONE };
+}
+
+/** A `records` key and its array's bracket, in any case and spacing. */
+const RECORDS_KEY = /"records"\s*:\s*\[/gi;
+
+/** Whether the text holds two `records` keys: only then can a wrapper hold more than one array. */
+function hasSecondRecordsKey(text: string): boolean {
+  RECORDS_KEY.lastIndex = 0;
+  const found = RECORDS_KEY.exec(text) !== null && RECORDS_KEY.exec(text) !== null;
+  RECORDS_KEY.lastIndex = 0;
+  return found;
+}
+
+/** Whether the JSON string `keyText` (quotes included) is `records` in any case. */
+function isRecordsKey(keyText: string): boolean {
+  if (keyText.length > 64) return false;
+  try {
+    const key = JSON.parse(keyText) as unknown;
+    return typeof key === 'string' && key.toLowerCase() === 'records';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The arrays of the top-level members of the object in `text` whose key is `records` in any case,
+ * in their order. JSON.parse keeps only the last of two equal keys and the object keeps `records`
+ * and `Records` apart: read from the text, no array of records is left out.
+ */
+function recordsArrays(text: string): ElementGroup[] {
+  const groups: ElementGroup[] = [];
+  const n = text.length;
+  let depth = 0;
+  let expectKey = false;
+  let keyText: string | null = null;
+  let valueStart = -1;
+  const memberEnd = (end: number): void => {
+    if (keyText !== null && valueStart >= 0 && isRecordsKey(keyText)) {
+      const value = parseJsonTolerant(text.slice(valueStart, end));
+      if (Array.isArray(value)) groups.push({ elements: value, where: keyText });
+    }
+    keyText = null;
+    valueStart = -1;
+  };
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      const start = i;
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c) i++;
+        else if (d === 0x22) break;
+      }
+      if (depth === 1 && expectKey) {
+        keyText = text.slice(start, i + 1);
+        expectKey = false;
+      }
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth === 1) expectKey = true;
+    } else if (c === 0x7d || c === 0x5d) {
+      if (depth === 1) memberEnd(i);
+      depth--;
+    } else if (depth === 1) {
+      if (c === 0x3a) valueStart = i + 1;
+      else if (c === 0x2c) {
+        memberEnd(i);
+        expectKey = true;
+      }
+    }
+  }
+  return groups;
 }
 
 /** What a unit framed as one element of a document is, by its mode. */
@@ -135,7 +217,7 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
     const reason = err instanceof Error ? err.message : String(err);
     return { success: false, code: 'invalid_json', message: `invalid JSON: ${reason}` };
   }
-  if (Array.isArray(value)) return fromElements(unit, value, 'the array');
+  if (Array.isArray(value)) return fromElements(unit, [{ elements: value, where: 'the array' }]);
   if (!isObject(value)) {
     // An element a document's framer took on its own is named as the element it is, as when its line is read whole.
     const element = unit.mode === undefined ? undefined : ELEMENT_OF[unit.mode];
@@ -143,6 +225,7 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
     return { success: false, code: 'not_an_object', message };
   }
   const key = recordsKey(value);
-  if (key !== undefined) return fromElements(unit, value[key] as unknown[], `"${key}"`);
-  return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }], rejected: NONE };
+  if (key === undefined) return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }], rejected: NONE };
+  if (hasSecondRecordsKey(unit.text)) return fromElements(unit, recordsArrays(unit.text));
+  return fromElements(unit, [{ elements: value[key] as unknown[], where: `"${key}"` }]);
 }

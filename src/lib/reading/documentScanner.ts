@@ -99,6 +99,8 @@ export class DocumentScanner {
   private key = '';
   /** In `tail`: nothing but whitespace yet after the records array. */
   private tailOpening = false;
+  /** The probe reads the key of a member after the `records` array, not the first key of a value. */
+  private probingTail = false;
   /** Past a `records` array, the boundary just after it: resuming there skips the wrapper's tail. */
   private tailBoundary: FramerPosition | null = null;
 
@@ -287,12 +289,27 @@ export class DocumentScanner {
         }
 
         case 'probe': {
+          const inKey = this.probe === 'key';
           const step = this.probeStep(b);
+          if (step === 'over' && this.probingTail) {
+            // Another member of the wrapper: skipped as its tail (the byte is processed again there, inside the key if it stopped in one).
+            this.probingTail = false;
+            this.state = 'tail';
+            this.inStr = inKey;
+            this.esc = false;
+            break;
+          }
           if (step === 'over') {
             this.state = 'value'; // the byte is processed again, in the value
             break;
           }
-          if (step === 'wrapper') {
+          if (step === 'wrapper' && this.probingTail) {
+            // A second `records` array in the wrapper (a repeated key, or `Records` beside `records`): its elements are records too.
+            this.probingTail = false;
+            this.tailBoundary = null;
+            this.mode = 'records';
+            this.state = 'between';
+          } else if (step === 'wrapper') {
             // `{"records":[` — the wrapper itself is not a unit; its elements are.
             this.span = null;
             this.mode = 'records';
@@ -341,7 +358,12 @@ export class DocumentScanner {
               this.tailBoundary = null;
             } else this.depth--;
           } else if (b === QUOTE) this.inStr = true;
-          else if (b === LF) this.nl++;
+          else if (b === COMMA && this.depth === 0) {
+            // The next member's key is read: one more `records` array is read, not skipped.
+            this.state = 'probe';
+            this.probe = 'open';
+            this.probingTail = true;
+          } else if (b === LF) this.nl++;
           i++;
         }
       }
