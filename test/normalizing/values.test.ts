@@ -63,6 +63,21 @@ describe('numbers written as strings', () => {
 
   it('a numeric id stays an id, as a string', () => {
     expect(recordOf(rooms({ RoomId: 12345 })).roomId).toBe('12345');
+    expect(recordOf(rooms({ RoomId: Number.MAX_SAFE_INTEGER })).roomId).toBe('9007199254740991');
+  });
+
+  it('a numeric id past 2^53 is schema_invalid: its digits were lost when read, and two ids would read as one', () => {
+    const a = JSON.parse('{"RoomId":99466898241024501}') as Record<string, unknown>;
+    const b = JSON.parse('{"RoomId":99466898241024503}') as Record<string, unknown>;
+    expect(a['RoomId']).toBe(b['RoomId']);
+    const message = 'RoomId: the number 99466898241024500 is past 2^53 - 1, where digits are lost when read; write it as a string';
+    expect(rooms(a)).toStrictEqual(schemaInvalid(message));
+    expect(rooms({ RoomId: 2 ** 53 })).toStrictEqual(
+      schemaInvalid('RoomId: the number 9007199254740992 is past 2^53 - 1, where digits are lost when read; write it as a string'),
+    );
+    expect(rooms({ RoomId: -1e300 }).success).toBe(false);
+    expect(rooms({ RoomId: Infinity })).toStrictEqual(schemaInvalid('RoomId: expected a string, got Infinity'));
+    expect(recordOf(rooms({ RoomId: '99466898241024501' })).roomId).toBe('99466898241024501');
   });
 });
 

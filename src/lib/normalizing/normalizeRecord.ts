@@ -164,7 +164,9 @@ function describeIssues(issues: readonly { readonly path: readonly PropertyKey[]
     }
     onlyRanges = false;
     if (value === null || value === undefined) clauses.push(`${label}: missing`);
-    else if (field !== undefined) {
+    else if (field?.kind === 'text' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+      clauses.push(`${label}: the number ${describeValue(value)} is past 2^53 - 1, where digits are lost when read; write it as a string`);
+    } else if (field !== undefined) {
       clauses.push(`${label}: expected ${KIND_EXPECTATION[field.kind]}, got ${describeValue(value)}`);
     } else clauses.push(`${label}: invalid value ${describeValue(value)}`);
   }

@@ -21,6 +21,8 @@ export function withoutNullWord(value: unknown): unknown {
 export function toText(value: unknown): unknown {
   if (isAbsent(value)) return null;
   if (typeof value === 'string') return value;
+  // An integer past 2^53 may have lost digits to JSON.parse (99466898241024501 reads as ...500), so two ids would read as one: the schema refuses it.
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) return value;
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return String(value);
   return value;
 }
