@@ -109,6 +109,31 @@ describe('what an invocation says when a setting cannot work', () => {
     );
   });
 
+  it('health names a connection that is not set, or a setting with a bad value, rather than saying storage could not be reached', async () => {
+    const cases: Array<[NodeJS.ProcessEnv, RegExp]> = [
+      [
+        { LogsStorage: azuriteConnectionString(), AggregatesStorage: '' },
+        /^configuration: connection "AggregatesStorage" is not configured: set AggregatesStorage or AggregatesStorage__tableServiceUri$/,
+      ],
+      [{ AggregatesStorage: azuriteConnectionString() }, /^configuration: connection "AzureWebJobsStorage" is not configured/],
+      [
+        { AzureWebJobsStorage: azuriteConnectionString(), ACS_LOGS_TABLE_PREFIX: 'acs_logs' },
+        /^configuration: ACS_LOGS_TABLE_PREFIX must be letters and digits/,
+      ],
+      [
+        { AzureWebJobsStorage: azuriteConnectionString(), ACS_LOGS_FILE_CONCURRENCY: '1.5' },
+        /^configuration: ACS_LOGS_FILE_CONCURRENCY must be a whole number/,
+      ],
+    ];
+    for (const [env, message] of cases) {
+      const answer = await handleHealth({ open: () => ({ tables: createRuntime(env).tables, containers: [] }), logger: silentLogger });
+      expect(answer.status).toBe(503);
+      expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toMatch(message);
+      // An invocation says the same, as a setting to change.
+      await expect(invocation(() => Promise.resolve(createRuntime(env)))).rejects.toThrow(message);
+    }
+  });
+
   it("keeps the app's own messages whole: the timer's list of problems is not cut to a line of 300 characters", () => {
     const own = new Error(
       `tail and sweep: ${Array.from({ length: 8 }, (_, i) => `sweep of insights-logs-c${i} failed: <Message>x</Message> storage unavailable`).join('; ')}`,

@@ -1,4 +1,4 @@
-import { TABLE_PREFIX } from '../storage/errors.js';
+import { ConfigurationError, TABLE_PREFIX } from '../storage/errors.js';
 import { LOCAL_CONTAINER } from '../storage/fileName.js';
 import { parseLogTime } from '../normalizing/time.js';
 import type { Category } from '../normalizing/types.js';
@@ -228,9 +228,12 @@ export const MAX_LINE_BYTES = 256 * 1024 * 1024;
 /** Files processed at once, at most: each holds an open file or a blob's reads, and its records. */
 export const MAX_FILE_CONCURRENCY = 4096;
 
-/** A setting with a bad value: the app cannot start with it, the CLI reports it as bad usage. */
-export class SettingError extends Error {
-  override readonly name = 'SettingError';
+/**
+ * A setting with a bad value: the app cannot start with it (its invocations and health name it as a
+ * setting to change, not as storage out of reach), the CLI reports it as bad usage.
+ */
+export class SettingError extends ConfigurationError {
+  override readonly name: string = 'SettingError';
   constructor(
     readonly setting: string,
     message: string,

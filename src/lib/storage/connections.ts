@@ -20,7 +20,7 @@ export function resolveConnection(name: string, service: Service, env: NodeJS.Pr
   }
   const endpoint = endpointOf(name, service, env);
   if (!endpoint) {
-    throw new Error(`connection "${name}" is not configured: set ${name} or ${name}__${service}ServiceUri`);
+    throw new ConfigurationError(`connection "${name}" is not configured: set ${name} or ${name}__${service}ServiceUri`);
   }
   return { kind: 'identity', endpoint, credential: credentialFor(name, env) };
 }

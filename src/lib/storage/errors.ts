@@ -21,7 +21,7 @@ export interface ClassifiedError {
 
 /** A setting that cannot work, found before any request was sent. */
 export class ConfigurationError extends Error {
-  override readonly name = 'ConfigurationError';
+  override readonly name: string = 'ConfigurationError';
 }
 
 const TRANSIENT_SOCKET_CODES = new Set([
