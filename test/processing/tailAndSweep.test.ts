@@ -188,6 +188,23 @@ describe('tail and sweep', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...between])));
   });
 
+  it("a clock ahead of storage's skips no blob written into a container that was empty at the sweep before", async () => {
+    const records = roomsRecords(25, 39);
+    const container = await newContainer();
+    const tables = newTableStore();
+    // This machine's clock runs 40 minutes ahead of storage's; the container holds nothing yet.
+    let ahead = 40 * 60_000;
+    const deps = { ...testDeps(tables), now: () => Date.now() + ahead };
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+    expect(await tailAndSweep(deps, options)).toMatchObject({ sweepRan: true, records: 0 });
+
+    // Azure Monitor writes the container's first blob; its event is lost.
+    await appendToBlob(container, blobPath(0), asJsonLines(records));
+    ahead += 16 * 60_000;
+    expect(await tailAndSweep(deps, options)).toMatchObject({ sweepRan: true, records: 25 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('sweepCutoff: the earlier of the local start and the newest change storage gave, less the overlap; rows of older versions by the local start', () => {
     const start = Date.UTC(2026, 0, 1, 12);
     const minutes = (n: number): number => n * 60_000;
@@ -195,6 +212,8 @@ describe('tail and sweep', () => {
     expect(sweepCutoff({ sweepStartedAt: start, sweptAt: '' })).toBe(start - minutes(15));
     expect(sweepCutoff({ sweepStartedAt: start, sweptAt: '', newestModified: start - minutes(40) })).toBe(start - minutes(55));
     expect(sweepCutoff({ sweepStartedAt: start - minutes(60), sweptAt: '', newestModified: start })).toBe(start - minutes(75));
+    // No sweep listed a blob yet: the next looks at every blob.
+    expect(sweepCutoff({ sweepStartedAt: start, sweptAt: '', newestModified: 0 })).toBeUndefined();
   });
 
   it('a timer run and a backfill say how many segments another run saved first; every record counts once', async () => {

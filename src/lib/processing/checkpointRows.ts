@@ -163,7 +163,7 @@ export const sweepStateRowSchema = z.object({
   sweptAt: z.string(),
   /**
    * The latest last-modified time (epoch ms, by storage's clock) of a blob any completed sweep listed;
-   * absent while none was, and in rows of older versions.
+   * 0 while none was (the next sweep looks at every blob), absent in rows of older versions.
    */
   newestModified: z.number().optional(),
 });

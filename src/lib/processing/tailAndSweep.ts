@@ -69,9 +69,15 @@ export interface TailSweepSummary {
  */
 const SWEEP_OVERLAP_MS = 15 * 60_000;
 
+/**
+ * `newestModified` of a container in which no sweep has listed a blob yet: this machine's clock alone
+ * would be the start, and one ahead of storage's would skip for good the first blobs written there.
+ */
+export const NO_BLOB_LISTED = 0;
+
 /** Where the next sweep of a container may start skipping blobs (see SWEEP_OVERLAP_MS); undefined: look at every blob. */
 export function sweepCutoff(state: SweepStateRow | null): number | undefined {
-  if (state === null) return undefined;
+  if (state === null || state.newestModified === NO_BLOB_LISTED) return undefined;
   // Rows of older versions have no newest change: the local clock alone, as they were written by.
   if (state.newestModified === undefined) return state.sweepStartedAt - SWEEP_OVERLAP_MS;
   return Math.min(state.sweepStartedAt, state.newestModified) - SWEEP_OVERLAP_MS;
@@ -231,7 +237,7 @@ export async function tailAndSweep(deps: ProcessDeps, options: TailSweepOptions)
       const swept: SweepStateRow = {
         sweepStartedAt: startedAt,
         sweptAt: new Date(now()).toISOString(),
-        ...(newest !== undefined && Number.isFinite(newest) ? { newestModified: newest } : {}),
+        newestModified: newest !== undefined && Number.isFinite(newest) ? newest : NO_BLOB_LISTED,
       };
       // A new store has no Files table until a file is read: reading it made none.
       await deps.tables.ensureTable(FILES_TABLE);
