@@ -6,6 +6,7 @@ import type { Logger } from '../../src/lib/logging.js';
 import { refusingEveryRequest } from '../support/wrappedTableStore.js';
 import { errorOf, headerOf } from './support.js';
 import { getRuntime } from '../../src/lib/config/runtime.js';
+import { ConfigurationError } from '../../src/lib/storage/errors.js';
 import { TEST_BLOB_RETRY, TEST_TABLE_RETRY } from '../support/storage.js';
 
 /** A port nothing listens on: storage that cannot be reached. */
@@ -35,24 +36,41 @@ const failingTables = refusingEveryRequest(() =>
 describe('storage failures, without I/O', () => {
   it('a query whose storage read fails is 500 with a short message, and the failure is logged', async () => {
     const logger = recordingLogger();
-    const result = await handleQuery('rooms', new URLSearchParams('granularity=hour'), () => null, { tables: () => failingTables, logger });
+    const failing = refusingEveryRequest(() =>
+      Object.assign(new Error('One of the request inputs is not valid.'), { name: 'RestError', statusCode: 400, code: 'InvalidInput' }),
+    );
+    const result = await handleQuery('rooms', new URLSearchParams('granularity=hour'), () => null, { tables: () => failing, logger });
     expect(result.status).toBe(500);
     expect(errorOf(result)).toEqual({ code: 'storage_error', message: 'the aggregates could not be read; try again later', details: [] });
+    expect(logger.errors).toEqual([{ message: 'query failed', fields: expect.objectContaining({ view: 'rooms', statusCode: 400, code: 'InvalidInput' }) }]);
+  });
+
+  it('refused credentials or a setting that cannot work are said so, not "try again later", and sent to health for which', async () => {
+    const logger = recordingLogger();
+    const result = await handleQuery('rooms', new URLSearchParams('granularity=hour'), () => null, { tables: () => failingTables, logger });
+    expect(result.status).toBe(500);
+    expect(errorOf(result)).toEqual({
+      code: 'configuration_error',
+      message: "the aggregates cannot be read with the app's storage settings or credentials; /api/health says which",
+      details: [],
+    });
     expect(result.body).not.toMatch(/stack|authorized|at /);
     expect(logger.errors).toEqual([
       { message: 'query failed', fields: expect.objectContaining({ view: 'rooms', statusCode: 403, code: 'AuthorizationFailure' }) },
     ]);
   });
 
-  it('a misconfigured connection (the runtime cannot be built) is a 500 too, not a crash', async () => {
+  it('a misconfigured connection (the runtime cannot be built) is a 500 too, not a crash, naming no setting', async () => {
     const logger = recordingLogger();
     const result = await handleQuery('usage', new URLSearchParams(), () => null, {
       tables: () => {
-        throw new Error('connection "AggregatesStorage" is not configured');
+        throw new ConfigurationError('connection "AggregatesStorage" is not configured: set AggregatesStorage or AggregatesStorage__tableServiceUri');
       },
       logger,
     });
     expect(result.status).toBe(500);
+    expect(errorOf(result).code).toBe('configuration_error');
+    expect(result.body).not.toMatch(/AggregatesStorage/);
     expect(logger.errors).toHaveLength(1);
   });
 

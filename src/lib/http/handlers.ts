@@ -81,6 +81,10 @@ export async function handleQuery(
     // Without a server's own record of outages, the failure still says whether storage was reachable.
     const found = outage ? outage.failed(error) : outageOf(error);
     if (found) return storageUnavailable(found);
+    // Trying again cannot help a setting or credential that cannot work; health names it (the details may name secrets' places).
+    if (classifyError(error).kind === 'configuration') {
+      return errorResult(500, 'configuration_error', "the aggregates cannot be read with the app's storage settings or credentials; /api/health says which");
+    }
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }
   outage?.answered();
