@@ -76,11 +76,23 @@ describe('Framer — JSON Lines', () => {
     expect(issues(two.items).map((i) => i.code)).toEqual(['truncated']);
   });
 
-  it('does not treat EF BB BF as a BOM after offset 0', () => {
-    const file = Buffer.concat([Buffer.from('{"a":1}\n'), Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"b":2}\n')]);
+  it('reads a line that starts with a BOM (files with one joined: cat a.json b.json) as its record; a BOM inside a line is still bad', () => {
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const file = Buffer.concat([
+      bom,
+      Buffer.from('{"a":1}\n'),
+      bom,
+      Buffer.from('{"b":2}\n'),
+      Buffer.from('{"c":'),
+      bom,
+      Buffer.from('3}\n'),
+      bom,
+      bom,
+      Buffer.from('{"d":4}\n'),
+    ]);
     const r = read(file);
-    expect(r.records.map((x) => x.value)).toEqual([{ a: 1 }]);
-    expect(r.failures.map((f) => f.code)).toEqual(['invalid_json']);
+    expect(r.records.map((x) => x.value)).toEqual([{ a: 1 }, { b: 2 }]);
+    expect(r.failures.map((f) => f.code)).toEqual(['invalid_json', 'invalid_json']);
   });
 
   it('an empty or whitespace-only file yields nothing', () => {

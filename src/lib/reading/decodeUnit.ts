@@ -208,11 +208,13 @@ const ELEMENT_OF: Partial<Record<FramingMode, string>> = { array: 'an element of
  * or a JSON array gives one record per element that is an object, and rejects the others one by one.
  */
 export function decodeUnit(unit: FramedUnit): DecodeResult {
-  const stray = strayStart(unit.text);
+  // A BOM starting a later line is a file with one, joined after another (`cat a.json b.json`, `type *.json`): its record is whole.
+  const text = unit.text.charCodeAt(0) === 0xfeff ? unit.text.slice(1) : unit.text;
+  const stray = strayStart(text);
   if (stray !== null) return { success: false, code: 'invalid_json', message: `invalid JSON: unexpected ${stray} at the start` };
   let value: unknown;
   try {
-    value = parseJsonTolerant(unit.text);
+    value = parseJsonTolerant(text);
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return { success: false, code: 'invalid_json', message: `invalid JSON: ${reason}` };
@@ -226,6 +228,6 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
   }
   const key = recordsKey(value);
   if (key === undefined) return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }], rejected: NONE };
-  if (hasSecondRecordsKey(unit.text)) return fromElements(unit, recordsArrays(unit.text));
+  if (hasSecondRecordsKey(text)) return fromElements(unit, recordsArrays(text));
   return fromElements(unit, [{ elements: value[key] as unknown[], where: `"${key}"` }]);
 }
