@@ -172,4 +172,35 @@ describe('decodeUnit', () => {
     });
     expect(decodeUnit(unit('not json'))).toMatchObject({ success: false, code: 'invalid_json' });
   });
+
+  it('objects and arrays written one after another on a line (the line breaks left out) give the records of each, in order', () => {
+    const values = (text: string): unknown => {
+      const result = decodeUnit(unit(text));
+      return result.success
+        ? { records: result.records.map((r) => [r.position, r.value]), rejected: result.rejected.map((r) => [r.position, r.message]) }
+        : result;
+    };
+    expect(values('{"a":1}{"b":"}{"} \t{"c":3}')).toStrictEqual({
+      records: [
+        [100, { a: 1 }],
+        [101, { b: '}{' }],
+        [102, { c: 3 }],
+      ],
+      rejected: [],
+    });
+    expect(values('{"records":[{"a":1},{"a":2}]}[{"b":2},3,]')).toStrictEqual({
+      records: [
+        [100, { a: 1 }],
+        [101, { a: 2 }],
+        [102, { b: 2 }],
+      ],
+      rejected: [[103, 'element 1 of the array (value 2 on the line) is a number, not an object']],
+    });
+  });
+
+  it('a line of values one after another fails as a whole, with the parse error of the line, when any of them is not JSON', () => {
+    for (const text of ['{"a":1}{"b":', '{"a":1}x', '{"a":1}{"b":tru}', '{"a":1}]', '{"a":1}"s"']) {
+      expect(decodeUnit(unit(text)), text).toStrictEqual({ success: false, code: 'invalid_json', message: `invalid JSON: ${jsonParseMessage(text)}` });
+    }
+  });
 });

@@ -95,6 +95,17 @@ describe('Framer — JSON Lines', () => {
     expect(r.failures.map((f) => f.code)).toEqual(['invalid_json', 'invalid_json']);
   });
 
+  it('a line of records one after another (its line breaks left out) gives each record, at positions of its own', () => {
+    const r = read('{"a":1}\n{"b":2}{"c":3}\n{"d":4}\n');
+    expect(r.records.map((x) => [x.position, x.offset, x.line, x.value])).toEqual([
+      [0, 0, 1, { a: 1 }],
+      [8, 8, 2, { b: 2 }],
+      [9, 8, 2, { c: 3 }],
+      [23, 23, 3, { d: 4 }],
+    ]);
+    expect(r.failures).toEqual([]);
+  });
+
   it('an empty or whitespace-only file yields nothing', () => {
     expect(read('').items).toEqual([]);
     const ws = read('\n \n\t\r\n');

@@ -1,5 +1,6 @@
 import type { FramedUnit, FramingMode, RawRecord, RejectedElement } from './types.js';
 import { jsonSample } from './jsonSample.js';
+import { valueSpans } from './valueSpans.js';
 
 /**
  * A unit's records, and the elements of its array or `records` wrapper that are not objects (each a
@@ -200,6 +201,32 @@ function recordsArrays(text: string): ElementGroup[] {
   return groups;
 }
 
+/**
+ * The records of objects and arrays written one after another in a unit (a writer that left out the
+ * line breaks), each value's as a unit of its own would give them; undefined unless every value parses.
+ */
+function valuesOnOneLine(unit: FramedUnit, text: string): DecodeResult | undefined {
+  const spans = valueSpans(text);
+  if (spans === null) return undefined;
+  const groups: ElementGroup[] = [];
+  for (const [start, end] of spans) {
+    let value: unknown;
+    try {
+      value = parseJsonTolerant(text.slice(start, end));
+    } catch {
+      return undefined;
+    }
+    const which = `value ${groups.length + 1} on the line`;
+    if (Array.isArray(value)) groups.push({ elements: value, where: `the array (${which})` });
+    else {
+      const object = value as Record<string, unknown>;
+      const key = recordsKey(object);
+      groups.push(key === undefined ? { elements: [object], where: which } : { elements: object[key] as unknown[], where: `"${key}" (${which})` });
+    }
+  }
+  return fromElements(unit, groups);
+}
+
 /** What a unit framed as one element of a document is, by its mode. */
 const ELEMENT_OF: Partial<Record<FramingMode, string>> = { array: 'an element of the array', records: 'an element of "records"' };
 
@@ -216,6 +243,8 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
   try {
     value = parseJsonTolerant(text);
   } catch (err) {
+    const sequence = valuesOnOneLine(unit, text);
+    if (sequence !== undefined) return sequence;
     const reason = err instanceof Error ? err.message : String(err);
     return { success: false, code: 'invalid_json', message: `invalid JSON: ${reason}` };
   }

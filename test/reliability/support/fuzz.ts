@@ -46,12 +46,53 @@ export function splitLines(data: Buffer): { start: number; bytes: Buffer }[] {
 export function expectedOutcomes(line: Buffer, maxUnitBytes: number): number {
   const content = line.length > 0 && line[line.length - 1] === 0x0d ? line.subarray(0, line.length - 1) : line;
   if (content.length > maxUnitBytes) return 1;
+  let text = content.toString('utf8');
+  // A BOM starting a line is a joined file's: the line is read without it.
+  if (text.startsWith('\ufeff')) text = text.slice(1);
   let value: unknown;
   try {
-    value = parseJsonTolerant(content.toString('utf8'));
+    value = parseJsonTolerant(text);
   } catch {
-    return 1;
+    return valuesOneAfterAnother(text) ?? 1;
   }
+  return outcomesOfValue(value);
+}
+
+/**
+ * Objects and arrays written one after another on a line give the outcomes of each: the values are
+ * found as the shortest prefixes that parse (JSON objects and arrays end where they close), not by
+ * counting brackets as the reader does. Undefined unless the line is two or more of them.
+ */
+function valuesOneAfterAnother(text: string): number | undefined {
+  const skipSpace = (at: number): number => {
+    while (at < text.length && ' \t\r\n'.includes(text[at] as string)) at++;
+    return at;
+  };
+  let start = skipSpace(0);
+  let values = 0;
+  let outcomes = 0;
+  while (start < text.length) {
+    if (text[start] !== '{' && text[start] !== '[') return undefined;
+    let end = -1;
+    let value: unknown;
+    for (let at = start + 2; at <= text.length && end < 0; at++) {
+      if (text[at - 1] !== '}' && text[at - 1] !== ']') continue;
+      try {
+        value = parseJsonTolerant(text.slice(start, at));
+        end = at;
+      } catch {
+        // not closed yet
+      }
+    }
+    if (end < 0) return undefined;
+    values++;
+    outcomes += outcomesOfValue(value);
+    start = skipSpace(end);
+  }
+  return values >= 2 ? outcomes : undefined;
+}
+
+function outcomesOfValue(value: unknown): number {
   const elements = Array.isArray(value)
     ? value
     : value !== null && typeof value === 'object'
