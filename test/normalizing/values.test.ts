@@ -231,3 +231,30 @@ describe('field names match without regard to case', () => {
     expect(recordOf(rooms({ RoomLifespan: '', RoomLifeSpan: 121 })).roomLifespanMinutes).toBe(121);
   });
 });
+
+describe('the word "null" in fields of every category', () => {
+  const rooms = {
+    time: '2024-05-25T04:32:49Z',
+    resourceId: '/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS1',
+    category: 'RoomsOperational',
+    operationName: 'CreateRoom',
+    operationVersion: '2024-04-15',
+    resultType: 'Succeeded',
+  };
+
+  it('is absent in a number, flag or time (none is spelled so), as the call logs write it', () => {
+    const result = normalizeRecord({
+      ...rooms,
+      durationMs: 'null',
+      properties: { RoomId: 'r1', RoomLifespan: 'NULL', PstnDialOutEnabled: ' null ', RoomParticipantsCount: 'null', AddedRoomParticipantsCount: 2 },
+    });
+    expect(result).toMatchObject({
+      success: true,
+      record: { roomId: 'r1', roomLifespanMinutes: null, pstnDialOutEnabled: null, participantsCount: null, addedParticipantsCount: 2 },
+    });
+  });
+
+  it('is a value in a text field outside the call logs (an id may be spelled so)', () => {
+    expect(normalizeRecord({ ...rooms, properties: { RoomId: 'null' } })).toMatchObject({ success: true, record: { roomId: 'null' } });
+  });
+});

@@ -50,7 +50,10 @@ export interface FieldSpec {
   readonly fallback?: string;
   /** Numbers (count, amount): the documented range; a number outside it is `value_out_of_range`. */
   readonly range?: NumberRange;
-  /** The word `"null"` (any case) is read as absent: the call logs write it for missing values. */
+  /**
+   * The word `"null"` (any case) is read as absent: the call logs write it for missing values. Every
+   * field that is not text has it (no number, flag or time is spelled so); text fields of the call logs too.
+   */
   readonly nullWord?: boolean;
   /** Read only to derive another field (a redacted participant's key): the record's schema drops it. */
   readonly dropped?: boolean;
@@ -81,13 +84,18 @@ export const TIME_LOOKUP_INDEX = 0;
 export const RESOURCE_ID_LOOKUP_INDEX = 1;
 export const FIELDS_LOOKUP_INDEX = 2;
 
+/** A number, flag or time written `"null"` can only mean none; a text `"null"` may be a value, outside the call logs. */
+function nullWordOf(kind: FieldKind): { nullWord?: true } {
+  return kind === 'text' ? {} : { nullWord: true };
+}
+
 function common(key: string, label: string, kind: FieldKind = 'text', fallback?: string): FieldSpec {
-  const spec: FieldSpec = { key, names: [label.toLowerCase()], common: true, kind, label };
+  const spec: FieldSpec = { key, names: [label.toLowerCase()], common: true, kind, label, ...nullWordOf(kind) };
   return fallback === undefined ? spec : { ...spec, fallback };
 }
 
 function service(key: string, label: string, kind: FieldKind = 'text', ...aliases: string[]): FieldSpec {
-  const spec: FieldSpec = { key, names: [label.toLowerCase(), ...aliases.map((a) => a.toLowerCase())], common: false, kind, label };
+  const spec: FieldSpec = { key, names: [label.toLowerCase(), ...aliases.map((a) => a.toLowerCase())], common: false, kind, label, ...nullWordOf(kind) };
   return kind === 'count' ? { ...spec, range: COUNT_RANGE } : spec;
 }
 
