@@ -154,18 +154,25 @@ function isRecordsKey(keyText: string): boolean {
 /**
  * The arrays of the top-level members of the object in `text` whose key is `records` in any case,
  * in their order. JSON.parse keeps only the last of two equal keys and the object keeps `records`
- * and `Records` apart: read from the text, no array of records is left out.
+ * and `Records` apart: read from the text, no array of records is left out. Null if a member's value
+ * does not parse on its own (the unit is then read as JSON.parse reads it).
  */
-function recordsArrays(text: string): ElementGroup[] {
+function recordsArrays(text: string): ElementGroup[] | null {
   const groups: ElementGroup[] = [];
   const n = text.length;
   let depth = 0;
   let expectKey = false;
   let keyText: string | null = null;
   let valueStart = -1;
+  let unreadable = false;
   const memberEnd = (end: number): void => {
     if (keyText !== null && valueStart >= 0 && isRecordsKey(keyText)) {
-      const value = parseJsonTolerant(text.slice(valueStart, end));
+      let value: unknown;
+      try {
+        value = parseJsonTolerant(text.slice(valueStart, end));
+      } catch {
+        unreadable = true;
+      }
       if (Array.isArray(value)) groups.push({ elements: value, where: keyText });
     }
     keyText = null;
@@ -198,7 +205,7 @@ function recordsArrays(text: string): ElementGroup[] {
       }
     }
   }
-  return groups;
+  return unreadable || groups.length === 0 ? null : groups;
 }
 
 /**
@@ -257,6 +264,7 @@ export function decodeUnit(unit: FramedUnit): DecodeResult {
   }
   const key = recordsKey(value);
   if (key === undefined) return { success: true, records: [{ position: unit.offset, offset: unit.offset, line: unit.line, value }], rejected: NONE };
-  if (hasSecondRecordsKey(text)) return fromElements(unit, recordsArrays(text));
+  const every = hasSecondRecordsKey(text) ? recordsArrays(text) : null;
+  if (every !== null) return fromElements(unit, every);
   return fromElements(unit, [{ elements: value[key] as unknown[], where: `"${key}"` }]);
 }
