@@ -2,6 +2,7 @@ import { parseCategory } from './category.js';
 import type { FieldView } from './fields.js';
 import { CATEGORY_NAMES, OPERATION_NAME_NAMES, TYPE_NAMES } from './mapping.js';
 import type { Category } from './types.js';
+import { describeValue } from './values.js';
 
 /** A category the record names that is not one of those read (e.g. `ChatOperational`). */
 export class UnsupportedCategory {
@@ -26,17 +27,25 @@ const CALL_DIAGNOSTICS_FIELDS = ['streamid', 'jitteravg', 'roundtriptimeavg', 'p
 export function resolveCategory(view: FieldView, fileCategory: Category | undefined): Category | UnsupportedCategory | undefined {
   const named = view.get(CATEGORY_NAMES, true);
   if (named !== undefined) {
-    const category = parseCategory(String(named));
+    const category = parseCategory(nameOf(named));
     if (category !== undefined) return category;
   }
   const table = view.getTop(TYPE_NAMES);
   if (table !== undefined) {
-    const category = parseCategory(String(table));
+    const category = parseCategory(nameOf(table));
     if (category !== undefined) return category;
   }
-  if (named !== undefined) return new UnsupportedCategory(String(named));
-  if (table !== undefined) return new UnsupportedCategory(String(table));
+  if (named !== undefined) return new UnsupportedCategory(nameOf(named));
+  if (table !== undefined) return new UnsupportedCategory(nameOf(table));
   return fileCategory ?? inferCategory(view);
+}
+
+/**
+ * A category or table name as written; any other value as described in messages. String() would call
+ * an object's own `toString`, which in parsed JSON is data (`{"toString":0}`), and throw.
+ */
+function nameOf(value: unknown): string {
+  return typeof value === 'string' ? value : describeValue(value);
 }
 
 /**
