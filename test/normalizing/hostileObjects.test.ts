@@ -53,3 +53,11 @@ describe('objects whose toString is data, in every field of every category', () 
     expect(cases).toBeGreaterThan(1000);
   });
 });
+
+describe('a category written as another value', () => {
+  it('is read as String() writes it, as before, and an object with a toString property is an unsupported category, not an exception', () => {
+    const base = { time: '2024-05-25T04:32:49Z', operationName: 'CreateRoom', properties: { RoomId: 'r1' } };
+    expect(normalizeRecord({ ...base, category: ['RoomsOperational'] }, {})).toMatchObject({ success: true, record: { category: 'RoomsOperational' } });
+    expect(normalizeRecord({ ...base, category: { toString: 0 } }, {})).toMatchObject({ success: false, kind: 'unsupported', category: 'an object' });
+  });
+});

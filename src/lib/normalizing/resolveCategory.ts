@@ -41,11 +41,17 @@ export function resolveCategory(view: FieldView, fileCategory: Category | undefi
 }
 
 /**
- * A category or table name as written; any other value as described in messages. String() would call
- * an object's own `toString`, which in parsed JSON is data (`{"toString":0}`), and throw.
+ * A category or table name as String() writes it (`["RoomsOperational"]` names Rooms); as messages
+ * describe a value when String() throws: it calls an object's own `toString`, which in parsed JSON is
+ * data (`{"toString":0}`).
  */
 function nameOf(value: unknown): string {
-  return typeof value === 'string' ? value : describeValue(value);
+  if (typeof value === 'string') return value;
+  try {
+    return String(value);
+  } catch {
+    return describeValue(value);
+  }
 }
 
 /**
