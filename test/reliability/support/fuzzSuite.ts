@@ -40,6 +40,15 @@ const FILE = {
   container: 'insights-logs-roomsoperational',
   path: 'resourceId=/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ/y=2024/m=05/d=25/h=00/m=00/PT1H.json',
 };
+/** The first bytes of gzip, zip, zstd, xz and bzip2 files (docs/ARCHITECTURE.md: such a file is not read as text). */
+const COMPRESSED_STARTS: readonly (readonly number[])[] = [
+  [0x1f, 0x8b],
+  [0x50, 0x4b, 0x03, 0x04],
+  [0x28, 0xb5, 0x2f, 0xfd],
+  [0xfd, 0x37, 0x7a, 0x58],
+  [0x42, 0x5a, 0x68],
+];
+
 const CONTEXT = {
   fileCategory: 'RoomsOperational' as const,
   resourceIdFromPath: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FUZZ',
@@ -116,6 +125,12 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
         fc.property(fc.array(fc.tuple(fc.nat(pool.length - 1), mutation), { minLength: 1, maxLength: 40 }), chunking, (picks, sizes) => {
           const data = Buffer.concat(picks.flatMap(([index, m]) => [mutate(pool[index] as string, m, MAX_UNIT), Buffer.from('\n')]));
           const { outcome } = runLoop(data, sizes, 'lines', true);
+          if (COMPRESSED_STARTS.some((magic) => magic.every((byte, i) => data[i] === byte))) {
+            // Garbage that made the file start as a compressed one: it is quarantined whole, with instructions, not read as lines.
+            expect(outcome.records).toEqual([]);
+            expect(outcome.badLines).toBeGreaterThan(0);
+            return;
+          }
           const lines = splitLines(data).filter((line) => !isBlankLine(line.bytes));
           let expected = 0;
           for (const line of lines) expected += expectedOutcomes(line.bytes, MAX_UNIT);
