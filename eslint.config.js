@@ -46,14 +46,8 @@ export default defineConfig(
     },
   },
   {
-    // The app's own code type-checked alone (its program is smaller than the one with the tests):
-    // scripts/lint-eslint.mjs lints src, the tests and the dashboard in processes of their own.
-    files: ['src/**/*.ts'],
-    ignores: ['src/dashboard/**'],
-    languageOptions: { parserOptions: { project: ['./tsconfig.build.json'] } },
-  },
-  {
-    // src/dashboard is browser code with its own compiler settings, linted in a process of its own.
+    // src/dashboard is browser code with its own compiler settings, linted in a process of its own
+    // (scripts/lint.mjs); src, the tests and the benchmarks share tsconfig.json's program in another.
     files: ['src/dashboard/**/*.ts'],
     languageOptions: { parserOptions: { project: ['./tsconfig.dashboard.json'] } },
   },
