@@ -13,9 +13,14 @@ export interface AnswerLimits {
   maxActive: number;
   /** Requests waiting for a turn; past them, 503 busy. */
   maxWaiting: number;
+  /** Open connections, idle ones included; past them a new connection is closed at once, so that idle sockets cannot take every file descriptor. */
+  maxConnections: number;
 }
 
-export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxActive: 16, maxWaiting: 256 };
+export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxActive: 16, maxWaiting: 256, maxConnections: 1024 };
+
+/** A request without a body has this long to arrive whole (node:http's default is 5 minutes). */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 /** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
 const LOOPBACK = new BlockList();
@@ -70,6 +75,9 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
     answering.set(gone, answered);
     void answered.finally(() => answering.delete(gone));
   });
+  server.maxConnections = limits.maxConnections;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(server.headersTimeout, REQUEST_TIMEOUT_MS);
   // The address bound decides, not how --host spelled it: 127.1, 0x7f000001 and ::ffff:127.0.0.1 are loopback too.
   server.on('listening', () => {
     const bound = server.address();

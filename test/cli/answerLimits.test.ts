@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AnswerGate } from '../../src/cli/answerGate.js';
 import { createApiServer, type AnswerLimits } from '../../src/cli/httpServer.js';
@@ -49,7 +49,7 @@ describe('serve answers a bounded number of requests at once', () => {
         asked++;
         return new Promise<HttpResult>((resolve) => pending.push(resolve));
       },
-      { maxActive: 2, maxWaiting: 1 },
+      { maxActive: 2, maxWaiting: 1, maxConnections: 100 },
     );
     const answers = [get(port), get(port), get(port)];
     await expect.poll(() => asked).toBe(2);
@@ -69,6 +69,31 @@ describe('serve answers a bounded number of requests at once', () => {
     ]);
   });
 });
+
+describe('serve holds a bounded number of connections', () => {
+  it('past maxConnections a new connection is closed unanswered; once one closes, the next is answered', async () => {
+    const port = await serverWith(async () => page('ok'), { maxActive: 2, maxWaiting: 1, maxConnections: 3 });
+    const idle = await Promise.all([0, 1, 2].map(() => openSocket(port)));
+    const extra = await openSocket(port);
+    const closedUnanswered = await new Promise<string>((resolve) => {
+      let data = '';
+      extra.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      extra.on('close', () => resolve(data));
+      extra.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    });
+    expect(closedUnanswered).toBe('');
+    idle[0]!.destroy();
+    await expect.poll(async () => (await get(port).catch(() => ({ status: 0 }))).status).toBe(200);
+    for (const socket of idle) socket.destroy();
+  });
+});
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => resolve(socket));
+    socket.on('error', reject);
+  });
+}
 
 describe('AnswerGate', () => {
   it('a request that leaves while waiting leaves the line; a turn given back twice frees one turn', async () => {
