@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_VIEWS } from '../../src/lib/aggregating/index.js';
+import { foldThroughEveryView } from '../support/foldThroughViews.js';
 import { normalizeRecord } from '../../src/lib/normalizing/index.js';
 import { PLANS } from '../../src/lib/normalizing/mapping.js';
 import { generatedAppends } from '../reliability/support/scenario.js';
@@ -38,14 +38,7 @@ describe('objects whose toString is data, in every field of every category', () 
             cases++;
             const result = normalizeRecord(copy, {});
             if (!result.success) continue;
-            for (const view of ALL_VIEWS) {
-              const route = view.route(result.record);
-              if (route)
-                view.apply(
-                  result.record,
-                  route.rowKeys.map(() => ({})),
-                );
-            }
+            foldThroughEveryView(result.record);
           }
         }
       }

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ALL_VIEWS } from '../../../src/lib/aggregating/index.js';
+import { foldThroughEveryView } from '../../support/foldThroughViews.js';
 import { normalizeRecord } from '../../../src/lib/normalizing/index.js';
 import { CheckpointStore } from '../../../src/lib/processing/checkpoints.js';
 import { interpret } from '../../../src/lib/processing/interpret.js';
@@ -189,14 +190,7 @@ export function defineFuzzTests(sizes: FuzzSizes): void {
             if (properties !== null && typeof properties === 'object' && !Array.isArray(properties)) Object.assign(properties, props);
             const result = normalizeRecord(record, CONTEXT);
             if (!result.success) return;
-            for (const view of ALL_VIEWS) {
-              const route = view.route(result.record);
-              if (route)
-                view.apply(
-                  result.record,
-                  route.rowKeys.map(() => ({})),
-                );
-            }
+            foldThroughEveryView(result.record);
             // The decoded text of the record round-trips through decodeUnit too.
             const text = JSON.stringify(record);
             expect(() => decodeUnit({ kind: 'unit', offset: 0, end: text.length, line: 1, text })).not.toThrow();
