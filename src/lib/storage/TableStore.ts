@@ -101,8 +101,9 @@ export interface TableStore {
 /**
  * The only door to Azure Table Storage. Table names get the configured prefix; transient failures
  * (429, 503, resets) are retried by the SDK's retry policy; a write to a missing table makes the
- * table and is sent again; 409/412/404 in a transaction are
- * reported as a conflict for the caller to re-read and retry; a row the service refuses (400, 413),
+ * table and is sent again; 409/412/404 about a row are
+ * reported as a conflict for the caller to re-read and retry (about the table, such as 409
+ * TableBeingDeleted, they are thrown); a row the service refuses (400, 413),
  * or that this store can tell it would refuse, throws StorageRefusedError; every other error is
  * thrown as it came.
  *
@@ -387,11 +388,19 @@ function isTableNotFound(error: unknown): boolean {
   return (typeof error.code === 'string' ? error.code : codeInBody(error.message)) === 'TableNotFound';
 }
 
+/**
+ * Codes the service answers about the table rather than a row: a table being deleted (409, for as
+ * long as the service takes to remove it) or missing even after it was made. No writer's row is
+ * behind them, so they are failures, not races lost.
+ */
+const TABLE_STATE_CODES = new Set(['TableBeingDeleted', 'TableNotFound']);
+
 /** 409 (row exists), 412 (ETag moved) and 404 (row vanished) mean another writer got there first. */
 function asConflict(error: unknown): CommitOutcome {
   if (error instanceof RestError && (error.statusCode === 409 || error.statusCode === 412 || error.statusCode === 404)) {
-    const code = typeof error.code === 'string' ? error.code : String(error.statusCode);
-    return { committed: false, status: error.statusCode, code };
+    const serviceCode = typeof error.code === 'string' ? error.code : codeInBody(error.message);
+    if (serviceCode !== undefined && TABLE_STATE_CODES.has(serviceCode)) throw error;
+    return { committed: false, status: error.statusCode, code: serviceCode ?? String(error.statusCode) };
   }
   throw asRefusal(error);
 }

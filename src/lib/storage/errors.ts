@@ -42,6 +42,8 @@ const TRANSIENT_SOCKET_CODES = new Set([
   'PARSE_ERROR',
 ]);
 const TRANSIENT_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
+/** Service codes of answers that pass with time: Azure answers 409 TableBeingDeleted until a deleted table is gone (Azurite removes it at once). */
+const TRANSIENT_SERVICE_CODES = new Set(['TableBeingDeleted']);
 /** The names of the identity library's errors: no credential could sign the request in. */
 export const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['CredentialUnavailableError', 'AuthenticationRequiredError', 'AuthenticationError']);
 
@@ -83,9 +85,11 @@ export function classifyError(error: unknown): ClassifiedError {
     (code !== undefined && TRANSIENT_SOCKET_CODES.has(code)) ||
     name === 'AbortError' ||
     name === 'TimeoutError' ||
-    (statusCode !== undefined && TRANSIENT_STATUSES.has(statusCode))
+    (statusCode !== undefined && TRANSIENT_STATUSES.has(statusCode)) ||
+    (serviceCode !== undefined && TRANSIENT_SERVICE_CODES.has(serviceCode))
   ) {
-    const what = code ?? (statusCode !== undefined ? String(statusCode) : name);
+    const what =
+      code ?? (serviceCode !== undefined && TRANSIENT_SERVICE_CODES.has(serviceCode) ? serviceCode : statusCode !== undefined ? String(statusCode) : name);
     const status = statusCode !== undefined && what !== String(statusCode) ? `${statusCode} ` : '';
     return { kind: 'transient', code: what, message: `storage unavailable (${status}${what}: ${serviceMessage})${at}` };
   }

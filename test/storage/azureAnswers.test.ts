@@ -1,0 +1,90 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { classifyError } from '../../src/lib/storage/errors.js';
+import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
+import { DEV_ACCOUNT_KEY } from '../support/answeringEndpoint.js';
+
+/**
+ * Answers Azure Table Storage gives and Azurite never does, played by a local endpoint: what the
+ * store makes of each. Decisions that Azurite can show are tested against Azurite elsewhere.
+ */
+
+interface Answer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+type Script = (request: IncomingMessage, body: string) => Answer;
+
+const started: Server[] = [];
+
+afterEach(async () => {
+  for (const server of started.splice(0)) {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});
+
+async function scriptedEndpoint(script: Script): Promise<{ store: AzureTableStore; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      requests.push(`${request.method} ${request.url}`);
+      const answer = script(request, Buffer.concat(chunks).toString('utf8'));
+      response.writeHead(answer.status, answer.headers ?? {});
+      response.end(answer.body ?? '');
+    });
+  });
+  started.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const connectionString = `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=${DEV_ACCOUNT_KEY};TableEndpoint=http://127.0.0.1:${port}/devstoreaccount1;`;
+  const store = new AzureTableStore({ kind: 'connectionString', connectionString }, 'T', {
+    retry: { maxRetries: 1, retryDelayInMs: 10, maxRetryDelayInMs: 20 },
+  });
+  return { store, requests };
+}
+
+function odataError(status: number, code: string, message: string): Answer {
+  const value = `${message}\nRequestId:00000000-0000-0000-0000-000000000000\nTime:2026-12-05T12:00:00.0000000Z`;
+  return {
+    status,
+    headers: { 'content-type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8', 'x-ms-error-code': code },
+    body: JSON.stringify({ 'odata.error': { code, message: { lang: 'en-US', value } } }),
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    (value) => {
+      throw new Error(`expected a failure, got ${JSON.stringify(value)}`);
+    },
+    (error: unknown) => error,
+  );
+}
+
+const BEING_DELETED = 'The specified table is being deleted. Try operation later.';
+
+describe('answers only Azure gives', () => {
+  it('a table being deleted (409 TableBeingDeleted) fails the write as storage unavailable, not as a row another writer created', async () => {
+    // Azure keeps a deleted table's name until it has removed the table: writes find no table, and making it again answers 409.
+    const { store } = await scriptedEndpoint((request) =>
+      request.method === 'POST' && /\/Tables$/.test(request.url ?? '')
+        ? odataError(409, 'TableBeingDeleted', BEING_DELETED)
+        : odataError(404, 'TableNotFound', 'The table specified does not exist.'),
+    );
+    const write = { op: 'create' as const, rowKey: 'r', data: { n: 1 } };
+    for (const send of [() => store.commit('Rows', 'p', [write]), () => store.writeConditional('Rows', 'p', write)]) {
+      expect(classifyError(await failure(send()))).toMatchObject({ kind: 'transient', code: 'TableBeingDeleted' });
+    }
+    // Or it answers the write itself so.
+    const { store: deleting } = await scriptedEndpoint(() => odataError(409, 'TableBeingDeleted', BEING_DELETED));
+    for (const send of [() => deleting.commit('Rows', 'p', [write]), () => deleting.writeConditional('Rows', 'p', write)]) {
+      expect(classifyError(await failure(send()))).toMatchObject({ kind: 'transient', code: 'TableBeingDeleted' });
+    }
+  });
+});
