@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/lib/storage/errors.js';
-import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
+import { AzureTableStore, StorageRefusedError } from '../../src/lib/storage/TableStore.js';
 import { DEV_ACCOUNT_KEY } from '../support/answeringEndpoint.js';
 
 /**
@@ -86,5 +86,39 @@ describe('answers only Azure gives', () => {
     for (const send of [() => deleting.commit('Rows', 'p', [write]), () => deleting.writeConditional('Rows', 'p', write)]) {
       expect(classifyError(await failure(send()))).toMatchObject({ kind: 'transient', code: 'TableBeingDeleted' });
     }
+  });
+
+  it('a transaction answered 2xx without an answer for each operation is not taken as committed', async () => {
+    const batchResponse = (body: string): Answer => ({
+      status: 202,
+      headers: { 'content-type': 'multipart/mixed; boundary=batchresponse_00000000-0000-0000-0000-000000000001' },
+      body,
+    });
+    const writes = [
+      { op: 'create' as const, rowKey: 'a', data: { n: 1 } },
+      { op: 'create' as const, rowKey: 'b', data: { n: 2 } },
+    ];
+    // Nothing, a page a gateway answered, or one operation's answer for two.
+    const oneAnswered =
+      '--batchresponse_00000000-0000-0000-0000-000000000001\r\nContent-Type: multipart/mixed; boundary=changesetresponse_2\r\n\r\n' +
+      '--changesetresponse_2\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 204 No Content\r\nETag: W/"one"\r\n\r\n' +
+      '--changesetresponse_2--\r\n--batchresponse_00000000-0000-0000-0000-000000000001--\r\n';
+    for (const body of ['', '<html><body>Service temporarily relayed</body></html>', oneAnswered]) {
+      const { store } = await scriptedEndpoint(() => batchResponse(body));
+      const error = await failure(store.commit('Rows', 'p', writes));
+      expect(classifyError(error)).toMatchObject({ kind: 'failure', code: 'UnreadableTransactionAnswer' });
+    }
+    // A refusal of the batch as a whole, answered as a part of the batch outside any changeset.
+    const { store } = await scriptedEndpoint(() =>
+      batchResponse(
+        '--batchresponse_00000000-0000-0000-0000-000000000001\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\n' +
+          'HTTP/1.1 400 Bad Request\r\nContent-Type: application/json;odata=minimalmetadata;streaming=true;charset=utf-8\r\n\r\n' +
+          '{"odata.error":{"code":"InvalidInput","message":{"lang":"en-US","value":"1:One of the request inputs is not valid.\\nRequestId:x\\nTime:y"}}}\r\n' +
+          '--batchresponse_00000000-0000-0000-0000-000000000001--\r\n',
+      ),
+    );
+    const refused = await failure(store.commit('Rows', 'p', writes));
+    expect(refused).toBeInstanceOf(StorageRefusedError);
+    expect(refused).toMatchObject({ code: 'InvalidInput', status: 400 });
   });
 });

@@ -219,6 +219,21 @@ describe('entity-group transaction answer', () => {
     expect(kept).toBeLessThan(1024 * 1024);
   });
 
+  it('a success must answer every operation sent; a failure of the whole batch may come outside the changeset', () => {
+    expect(readBatchAnswer(202, OK_ANSWER, 3)).toMatchObject({ ok: true });
+    expect(() => readBatchAnswer(202, OK_ANSWER, 4)).toThrow(/4 operations answered 202 with 3 operation answers/);
+    expect(() => readBatchAnswer(202, '', 1)).toThrow(/with 0 operation answers/);
+    const wholeBatchRefused =
+      '--batchresponse_1\r\nContent-Type: application/http\r\nContent-Transfer-Encoding: binary\r\n\r\nHTTP/1.1 400 Bad Request\r\n\r\n' +
+      '{"odata.error":{"code":"InvalidInput","message":{"lang":"en-US","value":"0:One of the request inputs is not valid."}}}\r\n--batchresponse_1--\r\n';
+    expect(readBatchAnswer(202, wholeBatchRefused, 2)).toEqual({
+      ok: false,
+      status: 400,
+      code: 'InvalidInput',
+      message: '0:One of the request inputs is not valid.',
+    });
+  });
+
   it('a part without a status line is an error, not a success', () => {
     const broken = OK_ANSWER.replace('HTTP/1.1 204 No Content\r\netag', 'garbage\r\netag');
     expect(() => readBatchAnswer(202, broken)).toThrow(/without a status line/);

@@ -150,11 +150,24 @@ export function entityBatchBody(
 
 /**
  * Reads a `$batch` answer. A changeset fails as a whole and then answers with the failing
- * operation only: its status and its `odata.error` code and message.
+ * operation only: its status and its `odata.error` code and message. A failure of the batch as a
+ * whole may come as a part of the batch, outside any changeset. Given the number of operations sent,
+ * a success must answer each of them (OData's batch answer matches its request part for part):
+ * anything else (an empty or foreign body relayed with a 2xx) says nothing about what was written,
+ * and is an error, never a commit.
  */
-export function readBatchAnswer(status: number, text: string): BatchAnswer {
+export function readBatchAnswer(status: number, text: string, operations?: number): BatchAnswer {
   if (status < 200 || status >= 300) return { ok: false, status, ...odataError(text) };
   const parts = text.split('--changesetresponse_');
+  if (parts.length < 3) {
+    const statusLine = /HTTP\/1\.1 (\d{3})/.exec(text);
+    const partStatus = Number(statusLine?.[1]);
+    if (statusLine && (partStatus < 200 || partStatus >= 300)) {
+      const body = text.slice(statusLine.index);
+      const bodyStart = body.indexOf('{');
+      return { ok: false, status: partStatus, ...odataError(bodyStart < 0 ? '' : body.slice(bodyStart, body.lastIndexOf('}') + 1)) };
+    }
+  }
   const etags: (string | undefined)[] = [];
   // The first piece is the batch preamble, the last the closing boundary.
   for (let i = 1; i < parts.length - 1; i++) {
@@ -168,6 +181,9 @@ export function readBatchAnswer(status: number, text: string): BatchAnswer {
     }
     const etag = /^ETag:[ \t]*(.*?)[ \t]*\r?$/im.exec(part)?.[1];
     etags.push(etag === undefined ? undefined : detached(etag));
+  }
+  if (operations !== undefined && etags.length !== operations) {
+    throw new Error(`a transaction of ${operations} operations answered ${status} with ${etags.length} operation answers: ${text.slice(0, 200)}`);
   }
   return { ok: true, etags };
 }
@@ -228,13 +244,15 @@ function batchRequest(client: TableClient, contentType: string, body: Buffer, al
 /** A built batch, ready to be sent (again, when an answer was cut). */
 export interface PreparedBatch {
   readonly contentType: string;
+  /** How many operations it holds: a success answers each. */
+  readonly operations: number;
   /** Encoded once, here: as text, the signing policy and the socket would each encode or copy it again. */
   readonly body: Buffer;
 }
 
 export function prepareEntityBatch(client: TableClient, operations: readonly BatchOperation[]): PreparedBatch {
   const { contentType, body } = entityBatchBody(client.url, client.tableName, operations);
-  return { contentType, body: Buffer.from(body, 'utf8') };
+  return { contentType, operations: operations.length, body: Buffer.from(body, 'utf8') };
 }
 
 /**
@@ -246,7 +264,17 @@ export async function sendEntityBatch(client: TableClient, batch: PreparedBatch,
   const request = batchRequest(client, batch.contentType, batch.body, allowInsecureConnection);
   httpClient ??= createDefaultHttpClient();
   const response: PipelineResponse = await client.pipeline.sendRequest(httpClient, request);
-  const answer = readBatchAnswer(response.status, response.bodyAsText ?? '');
+  let answer: BatchAnswer;
+  try {
+    answer = readBatchAnswer(response.status, response.bodyAsText ?? '', batch.operations);
+  } catch (error) {
+    throw new RestError(error instanceof Error ? error.message : String(error), {
+      code: 'UnreadableTransactionAnswer',
+      statusCode: response.status,
+      request,
+      response,
+    });
+  }
   if (!answer.ok) throw new RestError(answer.message, { code: answer.code, statusCode: answer.status, request, response });
   return answer.etags;
 }
