@@ -62,6 +62,18 @@ const cases: Record<string, Case> = {
     note(await store.getRow(T, 'p', 'missing'));
   },
 
+  'numbers JSON cannot hold (NaN, Infinity) are refused before they are sent, not stored as nothing': async (store, note) => {
+    await store.ensureTable(T);
+    for (const value of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      const refused = await caught(() => store.upsert(T, 'p', 'r', { x: value, kept: 1 }));
+      expect(refused).toMatchObject({ thrown: 'StorageRefusedError', code: 'InvalidInput' });
+      note(refused);
+      note(await caught(() => store.commit(T, 'p', [{ op: 'create', rowKey: 'c', data: { x: value } }])));
+      note(await caught(() => store.writeConditional(T, 'p', { op: 'upsert', rowKey: 'w', data: { x: value } })));
+    }
+    note(shape(await all(store.query(T, undefined))));
+  },
+
   'create refuses an existing row (409); replace needs the current ETag (412) and an existing row (404)': async (store, note) => {
     await store.ensureTable(T);
     const created = await store.writeConditional(T, 'p', { op: 'create', rowKey: 'a', data: { v: 1 } });

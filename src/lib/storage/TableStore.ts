@@ -435,6 +435,7 @@ export function toStoredRow(entity: Record<string, unknown>): StoredRow {
 /**
  * The entity as sent: keys bounded, long strings split, limits checked (throws StorageRefusedError).
  * Integers beyond Int32 are sent as Edm.Double: an untyped JSON integer is read by the service as Int32.
+ * NaN and Infinity are refused (InvalidInput).
  */
 export function toEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): TableEntity<Record<string, unknown>> {
   return sizedEntity(partitionKey, rowKey, data).entity;
@@ -450,6 +451,10 @@ function sizedEntity(partitionKey: string, rowKey: string, data: Record<string, 
     if (value === undefined || value === null) continue;
     // A property named like a key would overwrite it: refused, not sent.
     if (key === 'partitionKey' || key === 'rowKey') throw new StorageRefusedError('InvalidInput', `property name ${key} is reserved`);
+    // JSON has no NaN or Infinity: sent, it would be `null`, which the service stores as nothing.
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new StorageRefusedError('InvalidInput', `property ${key} of row ${rowKey.slice(0, 80)} is ${value}, which a JSON number cannot hold`);
+    }
     if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) > INT32_MAX) {
       entity[key] = { value: String(value), type: 'Double' };
     } else {
