@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { portOf, withPorts } from '../support/faultProxy.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
@@ -330,6 +331,66 @@ describe('exactly once, against Azurite', () => {
 });
 
 describe('exactly once through throttling and lost answers', () => {
+  it('every transaction that commits and then answers 500 OperationTimedOut, as Azure may, is sent again and counted once', async () => {
+    const { createServer, request } = await import('node:http');
+    const { createHash } = await import('node:crypto');
+    const base = azuriteConnectionString();
+    const target = portOf(base, 'Table');
+    const seen = new Set<string>();
+    let lost = 0;
+    // The first time each transaction body comes, storage takes it whole and the answer is replaced by Azure's timeout.
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        const digest = createHash('sha256').update(body).digest('hex');
+        const lose = (req.url ?? '').includes('$batch') && !seen.has(digest);
+        if (lose) seen.add(digest);
+        const upstream = request({ host: '127.0.0.1', port: target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+          if (!lose) {
+            res.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(res);
+            return;
+          }
+          answer.resume();
+          answer.on('end', () => {
+            lost++;
+            res.writeHead(500, { 'Content-Type': 'application/json;odata=minimalmetadata;streaming=true;charset=utf-8' });
+            res.end(
+              JSON.stringify({
+                'odata.error': { code: 'OperationTimedOut', message: { lang: 'en-US', value: 'Operation could not be completed within the specified time.' } },
+              }),
+            );
+          });
+        });
+        upstream.on('error', () => {
+          res.writeHead(502);
+          res.end();
+        });
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const records = roomsRecords(400, 13, 120);
+      const container = await newContainer();
+      await appendToBlob(container, PATH, asJsonLines(records));
+      const { port } = proxy.address() as { port: number };
+      const prefix = uniquePrefix();
+      const file = { container: container.containerName, path: PATH };
+      await processFile(file, testDeps(newTableStore(withPorts(base, { table: port }), prefix), base, { segmentBytes: 16 * 1024, readChunkBytes: 8 * 1024 }));
+
+      expect(lost).toBeGreaterThan(5);
+      const clean = newTableStore(base, prefix);
+      expect(await readAggregates(clean)).toEqual(referenceAggregates(normalizeAll(records)));
+      expect((await new CheckpointStore(clean).get(file))?.checkpoint.records).toBe(400);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
   it('429s, 503s and writes whose answer was lost leave the aggregates equal to one clean pass', async () => {
     const { startFaultProxy, withPorts, portOf } = await import('../support/faultProxy.js');
     const base = azuriteConnectionString();
