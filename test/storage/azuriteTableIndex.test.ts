@@ -5,7 +5,7 @@ import { TableClient, TableTransaction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 import { KeyIndex } from '../../src/lib/storage/azuriteTableIndex.js';
-import { partitionOfFilter, scopeOfFilter } from '../../src/lib/storage/memoryFilter.js';
+import { partitionOfFilter, partitionRangeOfFilter, scopeOfFilter } from '../../src/lib/storage/memoryFilter.js';
 
 describe('partitionOfFilter', () => {
   it.each([
@@ -53,6 +53,25 @@ describe('scopeOfFilter', () => {
   });
 });
 
+describe('partitionRangeOfFilter', () => {
+  it.each([
+    ["PartitionKey ge 'a' and PartitionKey le 'c'", { low: 'a', high: 'c' }],
+    ["RowKey ge 'h|' and (PartitionKey gt 'a' and PartitionKey lt 'c')", { low: 'a', high: 'c' }],
+    ["PartitionKey ge 'a' and PartitionKey ge 'b' and PartitionKey le 'd' and PartitionKey lt 'c'", { low: 'b', high: 'c' }],
+    ["PartitionKey ge 'r|2024-12-30'", { low: 'r|2024-12-30' }],
+    ["PartitionKey eq 'b' and RowKey eq 'x'", { low: 'b', high: 'b' }],
+  ])('%s', (filter, range) => {
+    expect(partitionRangeOfFilter(filter)).toEqual(range);
+  });
+
+  it.each([[undefined], [''], ["RowKey ge 'a'"], ["PartitionKey ge 'a' or PartitionKey le 'c'"], ["not PartitionKey ge 'a'"], ['PartitionKey ge 1']])(
+    '%s sets no range',
+    (filter) => {
+      expect(partitionRangeOfFilter(filter)).toBeUndefined();
+    },
+  );
+});
+
 describe('KeyIndex.firstMatches', () => {
   type Doc = { PartitionKey: string; RowKey: string; properties: { n: number } };
   const docs: Doc[] = [];
@@ -88,6 +107,30 @@ describe('KeyIndex.firstMatches', () => {
     expect(seen).toEqual(expected);
     // Each page tests its own documents and its start's again; Azurite's own tested the whole table on every page.
     expect(tested).toBeLessThanOrEqual(docs.length + pages);
+  });
+
+  it('pages through a range of partition keys testing the documents of that range only, not those of the whole table', () => {
+    const index = new KeyIndex(docs);
+    let tested = 0;
+    const where = (doc: Doc): boolean => {
+      tested++;
+      return doc.PartitionKey >= 'p300' && doc.PartitionKey <= 'p309';
+    };
+    const range = partitionRangeOfFilter("PartitionKey ge 'p300' and PartitionKey le 'p309'");
+    const seen: Doc[] = [];
+    let start: { partitionKey?: string; rowKey?: string } = {};
+    for (;;) {
+      const found = (index.firstMatches(undefined, start, where as (doc: unknown) => unknown, 101, range) as Doc[]).sort(byKeys);
+      seen.push(...found.slice(0, 100));
+      const next = found[100];
+      if (!next) break;
+      start = { partitionKey: next.PartitionKey, rowKey: next.RowKey };
+    }
+    expect(seen).toEqual(docs.filter((doc) => where(doc)).sort(byKeys));
+    tested -= docs.length;
+    // p300, p301, ..., p309 and p30 (which sorts among them): 11 partitions of 20 rows, each tested about once.
+    expect(seen).toHaveLength(200);
+    expect(tested).toBeLessThanOrEqual(11 * 20 + 3);
   });
 
   it('keeps answers in key order as rows are added, replaced and deleted between pages', () => {

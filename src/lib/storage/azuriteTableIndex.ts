@@ -5,12 +5,12 @@
  * scans its partition, and a query scans the whole table: at 200k rows a replace takes about 1 ms.
  * This gives each table a hash index by partition and row key instead, kept in memory only: writes
  * cost the same at 200k rows as at 2k, replaces happen in place, and a query that names one
- * partition reads only that partition. Answers do not change: a lookup returns the same document,
+ * partition reads only that partition (one that bounds its partition keys, only those partitions). Answers do not change: a lookup returns the same document,
  * and a query still runs Azurite's own filter, paging and sort over the candidate documents.
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { scopeOfFilter, type FilterScope } from './memoryFilter.js';
+import { partitionRangeOfFilter, scopeOfFilter, type FilterScope, type KeyRange } from './memoryFilter.js';
 
 interface EntityDoc {
   PartitionKey: string;
@@ -114,7 +114,7 @@ export class KeyIndex {
    * `where`. Only documents up to the last of them are tested, so paging through a table costs one
    * pass over it, not one per page.
    */
-  firstMatches(scope: FilterScope | undefined, start: PageStart, where: (doc: EntityDoc) => unknown, limit: number): EntityDoc[] {
+  firstMatches(scope: FilterScope | undefined, start: PageStart, where: (doc: EntityDoc) => unknown, limit: number, range?: KeyRange): EntityDoc[] {
     const found: EntityDoc[] = [];
     const take = (doc: EntityDoc | undefined): boolean => {
       if (doc && pastStart(doc, start) && where(doc)) found.push(doc);
@@ -127,9 +127,12 @@ export class KeyIndex {
     }
     const partitions = scope ? [scope.partitionKey] : this.partitionKeys();
     // Every document of an earlier partition fails Azurite's continuation test: start at the page's.
-    const first = scope || start.partitionKey === undefined ? 0 : lowerBound(partitions, start.partitionKey);
+    // Nor can a document of a partition outside the filter's range of partition keys match.
+    const resumeAt = scope || start.partitionKey === undefined ? 0 : lowerBound(partitions, start.partitionKey);
+    const first = scope || range?.low === undefined ? resumeAt : Math.max(resumeAt, lowerBound(partitions, range.low));
     for (let i = first; i < partitions.length; i++) {
       const partitionKey = partitions[i] as string;
+      if (!scope && range?.high !== undefined && partitionKey > range.high) break;
       const rows = this.partitions.get(partitionKey);
       if (!rows) continue;
       const resumes = partitionKey === start.partitionKey && start.rowKey !== undefined;
@@ -311,7 +314,7 @@ export function installTableIndex(azuriteEntry: string): void {
     const limit = this.getMaxResultsOption(queryOptions) + 1;
     const start = { partitionKey: this.decodeContinuationHeader(nextPartitionKey), rowKey: this.decodeContinuationHeader(nextRowKey) };
     const collection = this.getEntityCollection(account, table, context);
-    const docs = indexOf(collection).firstMatches(scopeOfFilter(queryOptions.filter), start, where, limit);
+    const docs = indexOf(collection).firstMatches(scopeOfFilter(queryOptions.filter), start, where, limit, partitionRangeOfFilter(queryOptions.filter));
     const chain = collection.chain;
     const restore = (): void => {
       delete (collection as Partial<Collection>).chain;

@@ -62,6 +62,38 @@ export function scopeOfFilter(filter: string | undefined): FilterScope | undefin
   return { partitionKey };
 }
 
+/**
+ * The range of partition keys a filter's matches lie in: the bounds its `PartitionKey` comparisons
+ * with a string (`ge`, `gt`, `le`, `lt`, `eq`) reached from the top through `and` only set, the
+ * tightest of each side; `undefined` when it sets none, or is of a shape this reader does not take.
+ * Every match lies in the range (it may hold rows that do not match: the filter still decides).
+ */
+export interface KeyRange {
+  /** The lowest key a match can have (a `gt` bound is taken as `ge`). */
+  low?: string;
+  /** The highest key a match can have (an `lt` bound is taken as `le`). */
+  high?: string;
+}
+
+export function partitionRangeOfFilter(filter: string | undefined): KeyRange | undefined {
+  if (filter === undefined || filter.trim() === '') return undefined;
+  let node: FilterNode;
+  try {
+    node = parseFilter(filter);
+  } catch (error) {
+    if (error instanceof UnsupportedFilterError) return undefined;
+    throw error;
+  }
+  const range: KeyRange = {};
+  for (const term of node.kind === 'and' ? conjuncts(node) : [node]) {
+    if (term.kind !== 'compare' || term.name !== 'PartitionKey' || typeof term.value !== 'string') continue;
+    const { op, value } = term;
+    if ((op === 'ge' || op === 'gt' || op === 'eq') && (range.low === undefined || value > range.low)) range.low = value;
+    if ((op === 'le' || op === 'lt' || op === 'eq') && (range.high === undefined || value < range.high)) range.high = value;
+  }
+  return range.low === undefined && range.high === undefined ? undefined : range;
+}
+
 /** The partition a filter confines its matches to (see scopeOfFilter). */
 export function partitionOfFilter(filter: string | undefined): string | undefined {
   return scopeOfFilter(filter)?.partitionKey;
