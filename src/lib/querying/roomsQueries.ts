@@ -37,9 +37,8 @@ export const ROOMS_OPERATIONS_ROWS: BucketRows<SameShape<RoomsOperationsRow, Roo
 };
 
 /**
- * Operation counts per bucket. With a resource the scan is a range over its day partitions;
- * without, a scan of the table limited to the granularity's row-key range. Bookkeeping rows
- * (`~` row keys) fall outside both ranges.
+ * Operation counts per bucket: the days of [from, to) of the resource, or of each resource
+ * (scanBuckets.ts). Bookkeeping rows (`~` row keys) fall outside every range.
  */
 export function queryRoomsOperations(tables: TableStore, filters: ViewFilters): Promise<RoomsOperationsRow[]> {
   return readBuckets(tables, filters, ROOMS_OPERATIONS_ROWS);

@@ -59,21 +59,55 @@ async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: Buc
 
 /**
  * The hourly (`h|`) or daily (`d|`) rows of a per-resource, per-UTC-day table whose bucket overlaps
- * [from, to). With a resource, a range over its day partitions; without, a scan limited to the
- * granularity's row keys. Bookkeeping rows (`~`) fall outside both ranges.
+ * [from, to). With a resource, a range over its day partitions; without, with a time range, the
+ * range's day partitions of each resource in turn (everyResourceDays); with neither, a scan limited
+ * to the granularity's row keys. Bookkeeping rows (`~`) fall outside every range.
  */
 export async function* scanBuckets(tables: TableStore, table: string, filters: ViewFilters): AsyncGenerator<StoredRow> {
-  const clauses = [rowKeyRange(filters)];
+  const rowClause = rowKeyRange(filters);
   // Rows picked by value: a resource given by name, or one whose partitions are stored digested (an id this long).
   let byValue: ResourceMatch | undefined;
-  if (filters.resourceId) {
-    const range = partitionRange(filters);
-    if (range !== undefined) clauses.push(...rangeClauses(range));
-    else byValue = resourceMatch(filters.resourceId);
+  let rows: AsyncIterable<StoredRow>;
+  const range = filters.resourceId ? partitionRange(filters) : undefined;
+  if (range !== undefined) rows = tables.query(table, [rowClause, ...rangeClauses(range)].join(' and '));
+  else {
+    if (filters.resourceId) byValue = resourceMatch(filters.resourceId);
+    rows = filters.from || filters.to ? everyResourceDays(tables, table, filters, rowClause) : tables.query(table, rowClause);
   }
-  for await (const row of tables.query(table, clauses.join(' and '))) {
+  for await (const row of rows) {
     if (byValue !== undefined && !matchesResource(byValue, row.data['resourceId'])) continue;
     if (inRange(String(row.data['bucket']), filters)) yield row;
+  }
+}
+
+/** `<resource>|YYYY-MM-DD` as stored (not digested): its resource part. */
+const RESOURCE_DAY = /^(.+)\|\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The rows of the days of [from, to) of every resource, without reading its other days: partitions
+ * are `<resource>|YYYY-MM-DD`, so each resource is found by one request for the first partition key
+ * past the previous resource's (`|` escaped in a resource, `}` sorts right after it), and its days
+ * are then read as a key range. The cost grows with the resources and the range, not with the days
+ * kept. A partition of another form (a key too long, stored digested) is read whole, as a scan reads it.
+ */
+async function* everyResourceDays(tables: TableStore, table: string, filters: ViewFilters, rowClause: string): AsyncGenerator<StoredRow> {
+  let after: string | undefined;
+  for (;;) {
+    let partitionKey: string | undefined;
+    for await (const row of tables.query(table, after, undefined, 1)) {
+      partitionKey = row.partitionKey;
+      break;
+    }
+    if (partitionKey === undefined) return;
+    const resource = RESOURCE_DAY.exec(partitionKey)?.[1];
+    if (resource === undefined) {
+      yield* tables.query(table, [rowClause, odata`PartitionKey eq ${partitionKey}`].join(' and '));
+      after = odata`PartitionKey gt ${partitionKey}`;
+      continue;
+    }
+    const days = { low: `${resource}|${dayOf(filters.from, '0000-00-00')}`, high: `${resource}|${dayOf(filters.to, '9999-99-99')}` };
+    yield* tables.query(table, [rowClause, ...rangeClauses(days)].join(' and '));
+    after = odata`PartitionKey ge ${resource + '}'}`;
   }
 }
 

@@ -63,6 +63,8 @@ export interface TableStoreOptions {
 
 const SYSTEM_PROPERTIES = new Set(['partitionKey', 'rowKey', 'etag', 'timestamp', 'odata.etag', 'odata.metadata']);
 const INT32_MAX = 2_147_483_647;
+/** Rows per query page: the service's largest. */
+const PAGE_ROWS = 1000;
 
 /** Requests sent, by kind, and entities sent in writes (one per single write, one per operation of a transaction). */
 export interface RequestCounts {
@@ -86,7 +88,8 @@ export interface TableStore {
   getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined>;
   readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>>;
   readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>>;
-  query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow>;
+  /** `pageSize`: rows per request (the service's `$top`, 1,000 when not given), for a caller that needs only the first few. */
+  query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow>;
   upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void>;
   writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome>;
   deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void>;
@@ -202,16 +205,16 @@ export class AzureTableStore implements TableStore {
   }
 
   /** Streams the rows matching an OData filter, page by page (memory holds one page). */
-  async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-    for await (const page of this.pages(logicalName, filter, select)) yield* page.rows;
+  async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+    for await (const page of this.pages(logicalName, filter, select, pageSize)) yield* page.rows;
   }
 
   /** The answer to an OData filter, one page (one request) at a time. */
-  async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
+  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize = PAGE_ROWS): AsyncGenerator<QueryPage> {
     const client = this.client(logicalName);
     let start: PageStart | undefined;
     do {
-      const query = { filter, select, top: 1000, start };
+      const query = { filter, select, top: pageSize, start };
       // One page per request; a connection cut while reading a page asks for that page again.
       let page: Awaited<ReturnType<typeof readEntityPage>>;
       try {

@@ -66,9 +66,9 @@ export class AbortableReads extends DelegatingTableStore {
     return this.untilAborted(this.startChecked(() => this.inner.readPartition(logicalName, partitionKey)));
   }
 
-  override async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+  override async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
     this.stopIfAborted();
-    const rows = this.inner.query(logicalName, filter, select);
+    const rows = this.inner.query(logicalName, filter, select, pageSize);
     let done = false;
     try {
       for (;;) {

@@ -31,8 +31,8 @@ export class DelegatingTableStore implements TableStore {
   readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
     return this.inner.readPartition(logicalName, partitionKey);
   }
-  query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-    return this.inner.query(logicalName, filter, select);
+  query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+    return this.inner.query(logicalName, filter, select, pageSize);
   }
   upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
     return this.inner.upsert(logicalName, partitionKey, rowKey, data);

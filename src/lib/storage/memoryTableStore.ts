@@ -94,12 +94,12 @@ export class MemoryTableStore implements TableStore {
     return found;
   }
 
-  async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
-    for await (const page of this.pages(logicalName, filter, select)) yield* page.rows;
+  async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+    for await (const page of this.pages(logicalName, filter, select, pageSize)) yield* page.rows;
   }
 
   /** The answer to an OData filter, one page (one request) at a time, as the service pages it. */
-  async *pages(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<QueryPage> {
+  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize = PAGE_ROWS): AsyncGenerator<QueryPage> {
     const matches = compileFilter(filter);
     // A missing table answers as an empty one, as the Azure store reads it.
     const table = this.tableOrMissing(logicalName) ?? new Map<string, Map<string, MemoryEntity>>();
@@ -119,8 +119,8 @@ export class MemoryTableStore implements TableStore {
     let start = 0;
     do {
       this.requests.reads++;
-      const page = rows.slice(start, start + PAGE_ROWS);
-      start += PAGE_ROWS;
+      const page = rows.slice(start, start + pageSize);
+      start += pageSize;
       yield { rows: page, more: start < rows.length };
     } while (start < rows.length);
   }

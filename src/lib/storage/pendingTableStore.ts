@@ -74,9 +74,9 @@ export class PendingTableStore implements TableStore {
     return (await this.ready(logicalName)).readPartition(logicalName, partitionKey);
   }
 
-  async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+  async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
     if (!this.store) return;
-    yield* (await this.ready(logicalName)).query(logicalName, filter, select);
+    yield* (await this.ready(logicalName)).query(logicalName, filter, select, pageSize);
   }
 
   async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
