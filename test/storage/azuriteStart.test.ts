@@ -45,6 +45,11 @@ describe('starting Azurite', () => {
     await expect(ports).resolves.toEqual({ Blob: 41097, Queue: 42469, Table: 33139 });
   });
 
+  it('an Azurite killed by a signal before it listens is said to be, not to have exited with code null', async () => {
+    const start = startAzurite({ onSpawn: async (pid) => void process.kill(pid, 'SIGKILL') });
+    await expect(start).rejects.toThrow(/^Azurite was killed by SIGKILL before listening$/);
+  });
+
   it('six started at once each get ports of their own and are stores of their own', async () => {
     const instances = await Promise.all(Array.from({ length: 6 }, () => startAzurite()));
     try {

@@ -185,7 +185,10 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
     } = await Promise.race([
       ports,
       exited.then((code) => {
-        throw new Error(`Azurite exited with code ${code} before listening: ${exitReason(stderr)}`);
+        // Killed by a signal (someone stopped it as it started), it exits with no code and says nothing.
+        const how = child.signalCode ? `was killed by ${child.signalCode}` : `exited with code ${code}`;
+        const reason = exitReason(stderr);
+        throw new Error(`Azurite ${how} before listening${reason ? `: ${reason}` : ''}`);
       }),
       new Promise<never>((_, reject) => {
         const allowance = startAllowanceMs(options.location);
