@@ -3,7 +3,8 @@
  * (azuriteSaveInterval.ts), saves a document per line past V8's string limit (azuriteStreamedSave.ts), its table index (azuriteTableIndex.ts), whole UTF-8 request bodies
  * (azuriteBodyText.ts), batch boundaries, request ids and batches at less cost (azuriteRequestCosts.ts),
  * the modules it never uses here loaded only if it does (azuriteLazyModules.ts), and no save of an
- * unchanged database as it opens (azuriteOpeningSave.ts).
+ * unchanged database as it opens (azuriteOpeningSave.ts), and a second stop signal that does not cut its
+ * save short (azuriteStopSignals.ts).
  * `ACS_LOGS_AZURITE_TABLE_INDEX=0` leaves Azurite's own indexes, to compare the two, and
  * `ACS_LOGS_AZURITE_REQUEST_COSTS=0` its own request handling.
  */
@@ -14,6 +15,7 @@ import { installLazyModules } from './azuriteLazyModules.js';
 import { installOpeningSave } from './azuriteOpeningSave.js';
 import { installRequestCosts } from './azuriteRequestCosts.js';
 import { installStreamedSave } from './azuriteStreamedSave.js';
+import { guardStopSignals } from './azuriteStopSignals.js';
 import { installTableIndex } from './azuriteTableIndex.js';
 
 // Before anything else: an Azurite whose starter died while spawning it never opens the files.
@@ -25,6 +27,9 @@ if (parent !== undefined) {
     if (process.ppid !== parent) process.exit(0);
   }, PARENT_CHECK_MS).unref();
 }
+
+// Before Azurite listens for SIGINT and SIGTERM: a second stop signal must not end it while it saves.
+guardStopSignals();
 
 const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.
