@@ -152,7 +152,7 @@ export async function applyToViews(
   views: readonly AggregateView[],
   sources: readonly RecordSource[],
   options: WriteOptions,
-): Promise<{ stats: ApplyStats; refusedByFile: Map<string, number>; summaries: WrittenSummaries }> {
+): Promise<{ stats: ApplyStats; refusedByFile: Map<string, number>; summaries: WrittenSummaries; appliedBefore: Set<string> }> {
   if (new Set(sources.map((source) => source.fileId)).size < sources.length) {
     throw new Error('one write holds one segment per file: its marks are positions within one read of the file');
   }
@@ -160,6 +160,9 @@ export async function applyToViews(
   // A record refused in two views (two partitions) is one refused record, one bad line.
   const refusedByFile = new Map<string, Set<number>>();
   const summaries: WrittenSummaries = new Map();
+  // Per file, its items routed and those its marks showed applied: a file all of whose items were is one an earlier write counted.
+  const routedByFile = new Map<string, number>();
+  const droppedByFile = new Map<string, number>();
   const cache = options.cache ?? new PartitionCache(tables, 0);
   // Where the write's records begin: a partition whose data a record says starts before it was most likely written before.
   const writeStart = startOfWrite(sources);
@@ -170,7 +173,7 @@ export async function applyToViews(
   // rows, a chain of transactions one after another) does not idle the other writers.
   async function* partitionsOfEveryView(): AsyncGenerator<{ view: AggregateView; group: PartitionGroup }> {
     for (const view of views) {
-      const work = await groupsOf(view, sources, writeStart);
+      const work = await groupsOf(view, sources, writeStart, routedByFile);
       if (work.length === 0) continue;
       await tables.ensureTable(view.table);
       stats.partitions += work.length;
@@ -188,10 +191,11 @@ export async function applyToViews(
     group.items = [];
     // Each taken out as it starts, so that the items of a window written are not kept.
     for (let window = windows.shift(); window; window = windows.shift()) {
-      await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries);
+      await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries, droppedByFile);
     }
   });
-  return { stats, refusedByFile: new Map([...refusedByFile].map(([fileId, positions]) => [fileId, positions.size])), summaries };
+  const appliedBefore = new Set([...routedByFile].filter(([fileId, routed]) => droppedByFile.get(fileId) === routed).map(([fileId]) => fileId));
+  return { stats, refusedByFile: new Map([...refusedByFile].map(([fileId, positions]) => [fileId, positions.size])), summaries, appliedBefore };
 }
 
 interface PartitionGroup {
@@ -235,7 +239,12 @@ const ROUTED_PER_TURN = 4096;
  * lets the event loop turn as it goes, so that the partitions of the views before, still being
  * written, go on meanwhile.
  */
-async function groupsOf(view: AggregateView, sources: readonly RecordSource[], writeStart: number): Promise<PartitionGroup[]> {
+async function groupsOf(
+  view: AggregateView,
+  sources: readonly RecordSource[],
+  writeStart: number,
+  routedByFile: Map<string, number>,
+): Promise<PartitionGroup[]> {
   const groups = new Map<string, PartitionGroup>();
   let routed = 0;
   for (let sourceIndex = 0; sourceIndex < sources.length; sourceIndex++) {
@@ -252,6 +261,7 @@ async function groupsOf(view: AggregateView, sources: readonly RecordSource[], w
         groups.set(partitionKey, group);
       }
       if (route.since !== undefined && route.since < writeStart - HINT_MARGIN_MS) group.startedBefore = true;
+      routedByFile.set(source.fileId, (routedByFile.get(source.fileId) ?? 0) + 1);
       group.items.push({
         source,
         sourceIndex,
@@ -275,6 +285,7 @@ async function applyToPartition(
   stats: ApplyStats,
   refusedByFile: Map<string, Set<number>>,
   summaries: WrittenSummaries,
+  droppedByFile: Map<string, number>,
 ): Promise<void> {
   const summary = view.summary;
   const companionKeys = summary?.companionKeys ?? [];
@@ -363,7 +374,10 @@ async function applyToPartition(
         const item = items[i] as Item;
         // An item of a file outside this transaction has no mark here yet: it stays, to be checked later.
         if (isPending(item)) pending.push(item);
-        else consumed(i, i + 1);
+        else {
+          consumed(i, i + 1);
+          droppedByFile.set(item.source.fileId, (droppedByFile.get(item.source.fileId) ?? 0) + 1);
+        }
       }
       stats.alreadyApplied += items.length - from - pending.length;
       items = pending;

@@ -3,7 +3,8 @@ import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
 import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { applyExactlyOnce, type ApplyStats, type PositionedRecord } from './applyExactlyOnce.js';
+import { applyExactlyOnce, applyToViews, type ApplyStats, type PositionedRecord, type RecordSource } from './applyExactlyOnce.js';
+import { PartitionCache } from './partitionCache.js';
 import { publishCallContributions } from './publishCallContributions.js';
 import { CheckpointStore, fileGenerationId, marksIdOf, type Checkpoint } from './checkpoints.js';
 import { checkIdentity } from './fileIdentity.js';
@@ -70,6 +71,8 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     waiting: 0,
     overtaken: 0,
   };
+  // What the replay wrote, kept across its entries: entries of one file and hour reach the same partitions.
+  const cache = new PartitionCache(deps.tables, deps.settings.cachedBytes);
   const pending: QuarantinedLine[] = [];
   for await (const line of store.list(filter.file)) {
     if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
@@ -81,7 +84,7 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     const outcome =
       line.scope === undefined
         ? await replayLine(line, deps, store, checkpoints, filter.category)
-        : await replayEntry(line, deps, store, checkpoints, filter.category);
+        : await replayEntry(line, deps, store, checkpoints, filter.category, cache);
     summary.records += outcome.records;
     summary.alreadyCounted += outcome.alreadyCounted ?? 0;
     if (outcome.kind === 'applied') summary.applied++;
@@ -190,6 +193,7 @@ async function replayEntry(
   store: QuarantineStore,
   checkpoints: CheckpointStore,
   category: Category | undefined,
+  cache: PartitionCache,
 ): Promise<Outcome> {
   const file: LogFileRef = { container: entry.container, path: entry.path };
   const now = (deps.now ?? Date.now)();
@@ -225,16 +229,22 @@ async function replayEntry(
   };
   const marksId = await lineMarksId(file, entry.generation, checkpoints);
   const applyPending = async (): Promise<void> => {
+    // Every record under its own mark, all in one write: records of one partition share its transactions.
+    const byPosition = new Map<number, PositionedRecord[]>();
     for (const record of pendingRecords) {
-      const stats = await applyExactlyOnce(deps.tables, deps.views, [record], {
-        fileId: `${marksId}.q${record.position}`,
-        fileKey: `${entry.container}/${entry.path}`,
-        concurrency: deps.settings.partitionConcurrency,
-        // A view that refuses it gets an entry of its own, replayed into that view only.
-        onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
-      });
-      if (wasCounted(stats)) alreadyCounted++;
+      const same = byPosition.get(record.position);
+      if (same) same.push(record);
+      else byPosition.set(record.position, [record]);
     }
+    const sources: RecordSource[] = [...byPosition].map(([position, records]) => ({
+      fileId: `${marksId}.q${position}`,
+      fileKey: `${entry.container}/${entry.path}`,
+      records,
+      // A view that refuses it gets an entry of its own, replayed into that view only.
+      onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
+    }));
+    const { appliedBefore } = await applyToViews(deps.tables, deps.views, sources, { concurrency: deps.settings.partitionConcurrency, cache });
+    for (const source of sources) if (appliedBefore.has(source.fileId)) alreadyCounted += source.records.length;
     await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency);
     records += pendingRecords.length;
     pendingRecords = [];
