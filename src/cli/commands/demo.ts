@@ -106,7 +106,11 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
       out.write(`\n${title}${limit !== undefined && rows.length > limit ? ` (first ${limit} of ${rows.length})` : ''}\n`);
       out.write(render(shown, 'table', columns, { granularity: DAY.granularity, maxWidth: width }));
       if (leftOut.length > 0) {
-        out.write(`(${leftOut.join(', ')} left out to fit; "query ${view} --wide" shows ${leftOut.length === 1 ? 'it' : 'them'})\n`);
+        // The whole command, on a line of its own as under "Query further": it reads the demo's store, not ./.acs-logs.
+        out.write(
+          `(${leftOut.join(', ')} left out to fit; this shows ${leftOut.length === 1 ? 'it' : 'them'}:)\n` +
+            `  npx acs-logs query ${view} --wide --data-dir ${flags.dataDir}\n`,
+        );
       }
     };
     await show('Rooms operations per day', 'rooms-operations');
