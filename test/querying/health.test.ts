@@ -8,7 +8,8 @@ import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/
 import { readHealth, REPLACED_FILES_LISTED } from '../../src/lib/querying/health.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
-import { appendToBlob, newContainer, newTableStore, testDeps } from '../support/storage.js';
+import { appendToBlob, newContainer, newTableStore, putRawRow, testDeps } from '../support/storage.js';
+import { queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
 
 const HOUR = 3_600_000;
 
@@ -163,7 +164,7 @@ describe('readHealth: what it reads of each checkpoint', () => {
 
     const health = (await readHealth(watched, [container])).containers[0];
 
-    expect(asked).toEqual([[...CHECKPOINT_HEALTH_PROPERTIES]]);
+    expect(asked).toEqual([['PartitionKey', 'RowKey', ...CHECKPOINT_HEALTH_PROPERTIES]]);
     expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('fingerprint');
     expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('earlierEnds');
     expect(health).toMatchObject({
@@ -175,5 +176,21 @@ describe('readHealth: what it reads of each checkpoint', () => {
       replacements: 0,
       lastProcessedAt: '2026-10-01T01:00:00.000Z',
     });
+  });
+});
+
+describe("a stored row without its table's shape, read with some of its properties only", () => {
+  it('is named by its table, partition and row in the error of health and recordings-per-call', async () => {
+    const files = newTableStore();
+    await putRawRow(files, 'Files', 'local', 'export.json', { path: 'export.json', records: 'lots' });
+    await expect(readHealth(files, ['local'])).rejects.toThrow("row of table Files (partition 'local', row 'export.json')");
+
+    const quarantine = newTableStore();
+    await putRawRow(quarantine, 'Quarantine', 'local!2Fexport.json', 'g0|1', { container: 'local', replayedRecords: 'some' });
+    await expect(readHealth(quarantine, ['local'])).rejects.toThrow("row of table Quarantine (partition 'local!2Fexport.json', row 'g0|1')");
+
+    const calls = newTableStore();
+    await putRawRow(calls, 'Calls', 'call-1', 'call', { recordingCount: 'two', resourceId: '/X' });
+    await expect(queryRecordingsPerCall(calls, { granularity: 'day' })).rejects.toThrow("row of table Calls (partition 'call-1', row 'call')");
   });
 });

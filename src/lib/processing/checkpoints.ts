@@ -119,7 +119,8 @@ export class CheckpointStore {
     const partitionKey = encodeKeyPart(container);
     if (!isCheckpointRow({ partitionKey })) return;
     const filter = odata`PartitionKey eq ${partitionKey}`;
-    for await (const row of this.tables.query(FILES_TABLE, filter, [...CHECKPOINT_HEALTH_PROPERTIES]))
+    // The keys too: a row that does not parse is named by them.
+    for await (const row of this.tables.query(FILES_TABLE, filter, ['PartitionKey', 'RowKey', ...CHECKPOINT_HEALTH_PROPERTIES]))
       yield parseStoredRow(checkpointHealthSchema, FILES_TABLE, row);
   }
 

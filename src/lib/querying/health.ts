@@ -111,7 +111,8 @@ export async function readHealth(tables: TableStore, containers: readonly string
 async function quarantineByContainer(tables: TableStore): Promise<{ waiting: Map<string, number>; replayed: Map<string, number> }> {
   const waiting = new Map<string, number>();
   const replayed = new Map<string, number>();
-  for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['container', 'replayedAt', 'replayedRecords', 'dismissedAt'])) {
+  // The keys too: a row that does not parse is named by them.
+  for await (const row of tables.query(QUARANTINE_TABLE, undefined, ['PartitionKey', 'RowKey', 'container', 'replayedAt', 'replayedRecords', 'dismissedAt'])) {
     const entry = parseStoredRow(quarantineWaitingSchema, QUARANTINE_TABLE, row);
     if (isPending(entry)) waiting.set(entry.container, (waiting.get(entry.container) ?? 0) + 1);
     if (entry.replayedRecords) replayed.set(entry.container, (replayed.get(entry.container) ?? 0) + entry.replayedRecords);

@@ -98,7 +98,8 @@ async function readCalls(tables: TableStore, filters: ViewFilters): Promise<Scan
  */
 export async function queryRecordingsPerCall(tables: TableStore, filters: ViewFilters): Promise<RecordingsPerCallRow[]> {
   const histogram = new Map<number, number>();
-  for (const row of await readCallRows(tables, filters, ['recordingCount', 'resourceId'])) {
+  // The keys too: a row that does not parse is named by them.
+  for (const row of await readCallRows(tables, filters, ['PartitionKey', 'RowKey', 'recordingCount', 'resourceId'])) {
     const recordings = parseStoredRow(callRecordingCountSchema, CALLS_TABLE, row).recordingCount;
     histogram.set(recordings, (histogram.get(recordings) ?? 0) + 1);
   }
