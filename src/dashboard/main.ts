@@ -14,7 +14,7 @@ import { renderRecordings, renderRecordingsPerCall } from './sections/recordings
 import { renderRetirement } from './sections/retirement.js';
 import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
-import { apiFilters, readState, writeState, type DashboardState } from './state.js';
+import { apiFilters, DEFAULT_RANGE_DAYS, defaultFrom, readState, writeState, type DashboardState } from './state.js';
 import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
 import { matchesResource, resourceMatch } from '../lib/querying/filters.js';
 import { resourceShortName } from '../lib/querying/resourceName.js';
@@ -72,6 +72,7 @@ const granularityInput = byId<HTMLSelectElement>('granularity');
 const resourceInput = byId<HTMLSelectElement>('resource');
 const statusLine = byId<HTMLElement>('load-status');
 const queryNotes = byId<HTMLElement>('query-notes');
+const rangeNote = byId<HTMLElement>('range-note');
 const filterError = byId<HTMLElement>('filter-error');
 /** The filter inputs by the API parameter they set: a 400 naming one marks it invalid. */
 const inputsByParameter: Readonly<Record<string, HTMLElement>> = { from: fromInput, to: toInput, granularity: granularityInput, resource: resourceInput };
@@ -123,21 +124,28 @@ form.addEventListener('submit', (event) => {
       granularity: granularityInput.value || 'hour',
       resource: resourceInput.value,
       call: '',
+      rangeGiven: true,
     },
     'push',
   );
   void load();
 });
 for (const input of [granularityInput, resourceInput]) input.addEventListener('change', () => form.requestSubmit());
+byId('all-time').addEventListener('click', () => {
+  setState({ from: '', to: '', call: '', rangeGiven: true }, 'push');
+  showState();
+  void load();
+});
+// Reset opens the page as a link without filters does: on the last days of data.
 byId('reset').addEventListener('click', () => {
-  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', call: '' }, 'push');
+  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', call: '', rangeGiven: false }, 'push');
   showState();
   void load();
 });
 // Back and Forward: reload only when the filters differ; a fragment link (#rooms) changes nothing.
 window.addEventListener('popstate', () => {
   const next = readState(location.search);
-  const filtersChanged = (['from', 'to', 'granularity', 'resource'] as const).some((key) => next[key] !== state[key]);
+  const filtersChanged = (['from', 'to', 'granularity', 'resource', 'rangeGiven'] as const).some((key) => next[key] !== state[key]);
   const callChanged = next.call !== state.call;
   const searchChanged = next.search !== state.search;
   state = next;
@@ -240,6 +248,33 @@ async function load(byRetry = false): Promise<void> {
   statusLine.textContent = 'loading…';
   for (const element of document.querySelectorAll('main > section')) element.classList.add('stale');
   const started = performance.now();
+  // Asked once: it finds the default range, and Health draws it.
+  const healthResult = settle(api.health<Health>());
+  let fallback: string | undefined;
+  if (!state.rangeGiven) {
+    // No range in the URL: the last days of data, from the newest record health gives, waited for a little only.
+    statusLine.textContent = 'finding the newest record…';
+    let timer: number | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = window.setTimeout(() => resolve('late'), HEALTH_WAIT_MS);
+    });
+    const first = await Promise.race([healthResult, late]);
+    window.clearTimeout(timer);
+    if (!current()) return;
+    const from = first !== 'late' && first.status === 'fulfilled' ? defaultFrom(first.value.containers.map((c) => c.newestRecordAt)) : undefined;
+    if (from !== undefined) {
+      // Replaced, not pushed: Back leaves the page as before, and a reload or a link shows the same range.
+      defaultRangeFrom = from;
+      setState({ from, to: '', rangeGiven: true }, 'replace');
+      showState();
+    } else if (first === 'late') {
+      fallback = `The newest record could not be read within ${HEALTH_WAIT_MS / 1000} s: showing all of the history (reload to open on the last ${DEFAULT_RANGE_DAYS} days of data).`;
+    } else if (first.status === 'rejected') {
+      fallback = `The newest record could not be read (${errorText(first.reason)}): showing all of the history.`;
+    }
+    statusLine.textContent = 'loading…';
+  }
+  showRangeNote(fallback);
   const filters = apiFilters(state);
   // Charts show every bucket between their first and last, empty ones too.
   const step = state.granularity === 'day' ? 86_400 : 3_600;
@@ -265,7 +300,7 @@ async function load(byRetry = false): Promise<void> {
     queryNotes.hidden = notes.size === 0;
     fillResources();
   };
-  const health = settle(api.health<Health>()).then((result) => {
+  const health = healthResult.then((result) => {
     if (!current()) return;
     const body = section('health');
     if (result.status === 'fulfilled') renderHealth(body, result.value);
@@ -326,6 +361,21 @@ async function load(byRetry = false): Promise<void> {
     (retryIn !== undefined ? ` · ${why}: trying again in ${retryIn} s` : waits.length > 0 ? ` · ${why}: Apply to try again` : '');
   if (retryIn !== undefined) retryTimer = window.setTimeout(() => void load(true), retryIn * 1000);
   document.body.dataset['state'] = 'ready';
+}
+
+/** How long a page opened without a range waits for health (the newest record) before it reads all of the history. */
+const HEALTH_WAIT_MS = 5_000;
+/** The `from` the default range gave: the note under the filters says so while it is the range shown. */
+let defaultRangeFrom: string | undefined;
+
+/** Under the filters: the range the page chose (the last days of data), or why it shows all of the history. */
+function showRangeNote(fallback: string | undefined): void {
+  const chosen = defaultRangeFrom !== undefined && state.rangeGiven && state.from === defaultRangeFrom && state.to === '';
+  const text =
+    fallback ?? (chosen ? `Showing the last ${DEFAULT_RANGE_DAYS} days of data (from ${defaultRangeFrom} UTC); All time shows everything.` : undefined);
+  rangeNote.hidden = text === undefined;
+  rangeNote.textContent = text ?? '';
+  rangeNote.dataset['note'] = fallback === undefined ? 'default-range' : 'no-default-range';
 }
 
 /** The next load after storage could not be reached, while it cannot be: each wait twice the one before, from the server's Retry-After up to a minute. */

@@ -11,12 +11,17 @@ export interface DashboardState {
   search: string;
   /** The call opened in the drill-down. */
   call: string;
+  /**
+   * The time range is the URL's or the user's, even when both bounds are empty (`?from=`: all of
+   * the history). Without it the page opens on the last days of data (defaultFrom).
+   */
+  rangeGiven: boolean;
 }
 
-export const DEFAULT_STATE: Readonly<DashboardState> = { from: '', to: '', granularity: 'hour', resource: '', search: '', call: '' };
+export const DEFAULT_STATE: Readonly<DashboardState> = { from: '', to: '', granularity: 'hour', resource: '', search: '', call: '', rangeGiven: false };
 
 /** The names in the query string; `code` (the Functions key) is carried through untouched. */
-const KEYS: ReadonlyArray<keyof DashboardState> = ['from', 'to', 'granularity', 'resource', 'search', 'call'];
+const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'call'];
 
 export function readState(search: string): DashboardState {
   const params = new URLSearchParams(search);
@@ -32,10 +37,15 @@ export function readState(search: string): DashboardState {
     resource: text('resource'),
     search: text('search'),
     call: call.trim() === '' ? '' : call,
+    // `?from=` (empty) is a choice too: no bound, not the default range.
+    rangeGiven: params.has('from') || params.has('to'),
   };
 }
 
-/** The query string for a state, keeping parameters the page does not own (the function key) and leaving defaults out. */
+/**
+ * The query string for a state, keeping parameters the page does not own (the function key) and
+ * leaving defaults out; a range given with no bound at all is written `from=`, so a reload keeps it.
+ */
 export function writeState(state: DashboardState, current: string): string {
   const params = new URLSearchParams(current);
   for (const key of KEYS) {
@@ -43,6 +53,7 @@ export function writeState(state: DashboardState, current: string): string {
     if (value === '' || value === DEFAULT_STATE[key]) params.delete(key);
     else params.set(key, value);
   }
+  if (state.rangeGiven && state.from === '' && state.to === '') params.set('from', '');
   const text = params.toString();
   return text === '' ? '' : `?${text}`;
 }
@@ -54,4 +65,19 @@ export function apiFilters(state: DashboardState): URLSearchParams {
   if (state.to) params.set('to', state.to);
   if (state.resource) params.set('resource', state.resource);
   return params;
+}
+
+/** Days the page opens on when its URL gives no range: the newest record's UTC day and the six before it. */
+export const DEFAULT_RANGE_DAYS = 7;
+
+/**
+ * The `from` the page opens on when its URL gives no range: the start of the UTC day six days
+ * before the day of the newest record (`YYYY-MM-DD`), or undefined when there is no record.
+ */
+export function defaultFrom(newestRecordTimes: ReadonlyArray<string | null | undefined>): string | undefined {
+  const times = newestRecordTimes.map((time) => (time ? Date.parse(time) : Number.NaN)).filter((time) => Number.isFinite(time));
+  if (times.length === 0) return undefined;
+  const newest = new Date(Math.max(...times));
+  const start = Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate() - (DEFAULT_RANGE_DAYS - 1));
+  return new Date(start).toISOString().slice(0, 10);
 }

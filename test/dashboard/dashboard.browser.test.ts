@@ -462,7 +462,8 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await ready(page);
     const url = new URL(page.url());
     expect(url.pathname).toBe('/api/dashboard');
-    expect(Object.fromEntries(url.searchParams)).toEqual({ code: 'k+1', granularity: 'day' });
+    // Opened without a range, on the last 7 days of data (2024-05-19 to the newest record, 2024-05-25).
+    expect(Object.fromEntries(url.searchParams)).toEqual({ code: 'k+1', from: '2024-05-19', granularity: 'day' });
     expect(keys.length).toBe(11);
     expect(new Set(keys)).toEqual(new Set(['k+1']));
     expect(problems).toEqual([]);

@@ -12,7 +12,7 @@ import {
   WIDEST_UTC_TICK,
   bucketText,
 } from '../../src/dashboard/series.js';
-import { apiFilters, DEFAULT_STATE, readState, writeState } from '../../src/dashboard/state.js';
+import { apiFilters, DEFAULT_STATE, defaultFrom, readState, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
   { bucket: '2024-05-25T01:00:00.000Z', op: 'GetRoom', n: 3, p: 120 },
@@ -174,7 +174,7 @@ describe('dashboard series', () => {
 
 describe('dashboard state in the URL', () => {
   it('round-trips through the query string, leaving defaults out and keeping the function key', () => {
-    const state = { ...DEFAULT_STATE, from: '2024-05-25T01:00Z', resource: '/SUBSCRIPTIONS/X/…/ACS', call: 'abc' };
+    const state = { ...DEFAULT_STATE, from: '2024-05-25T01:00Z', rangeGiven: true, resource: '/SUBSCRIPTIONS/X/…/ACS', call: 'abc' };
     const search = writeState(state, '?code=secret&granularity=day');
     expect(new URLSearchParams(search).get('code')).toBe('secret');
     expect(new URLSearchParams(search).has('granularity')).toBe(false);
@@ -183,7 +183,12 @@ describe('dashboard state in the URL', () => {
   });
 
   it('reads odd input forgivingly: granularity in any case, values trimmed; an unknown granularity is kept for the API to refuse', () => {
-    expect(readState('?granularity=%20DAY&from=%202024-05-25%20&search=')).toEqual({ ...DEFAULT_STATE, granularity: 'day', from: '2024-05-25' });
+    expect(readState('?granularity=%20DAY&from=%202024-05-25%20&search=')).toEqual({
+      ...DEFAULT_STATE,
+      granularity: 'day',
+      from: '2024-05-25',
+      rangeGiven: true,
+    });
     expect(readState('?granularity=week').granularity).toBe('week');
     expect(readState('?granularity=').granularity).toBe('hour');
     // A CorrelationId is kept as given (one can be logged with spaces); blank is none.
@@ -200,6 +205,26 @@ describe('dashboard state in the URL', () => {
     expect(readState('?to=2024-05-25T05+02').to).toBe('2024-05-25T05+02');
     // A space anywhere else is kept, for the API to refuse.
     expect(readState('?from=2024-05-25+02:00').from).toBe('2024-05-25 02:00');
+  });
+
+  it('tells a URL without a range from one that gives no bound (?from=), and writes the latter so a reload keeps it', () => {
+    expect(readState('?granularity=day').rangeGiven).toBe(false);
+    for (const search of ['?from=', '?to=', '?from=&to=', '?to=2024-05-26'])
+      expect(readState(search), search).toMatchObject({ rangeGiven: true, ...(search.includes('2024') ? {} : { from: '', to: '' }) });
+    expect(writeState({ ...DEFAULT_STATE, rangeGiven: true }, '?code=k')).toBe('?code=k&from=');
+    expect(writeState({ ...DEFAULT_STATE, rangeGiven: true, to: '2024-05-26' }, '')).toBe('?to=2024-05-26');
+    expect(writeState({ ...DEFAULT_STATE, from: '2024-05-19' }, '')).toBe('?from=2024-05-19');
+    expect(writeState(DEFAULT_STATE, '?from=')).toBe('');
+  });
+
+  it('opens on the last 7 UTC days of data: from the start of the day six days before the newest record', () => {
+    expect(defaultFrom(['2024-05-25T03:10:00.000Z', null, '2024-05-24T23:59:59.999Z'])).toBe('2024-05-19');
+    expect(defaultFrom(['2024-05-25T00:00:00.000Z'])).toBe('2024-05-19');
+    expect(defaultFrom(['2024-03-02T23:59:59.999Z'])).toBe('2024-02-25');
+    expect(defaultFrom(['2025-01-03T12:00:00Z'])).toBe('2024-12-28');
+    expect(defaultFrom([null, undefined])).toBeUndefined();
+    expect(defaultFrom([])).toBeUndefined();
+    expect(defaultFrom(['not a time'])).toBeUndefined();
   });
 
   it('passes the filters to the API as its parameters, and nothing else', () => {
