@@ -303,8 +303,15 @@ async function load(byRetry = false): Promise<void> {
   const health = healthResult.then((result) => {
     if (!current()) return;
     const body = section('health');
-    if (result.status === 'fulfilled') renderHealth(body, result.value);
-    else {
+    if (result.status === 'fulfilled') {
+      renderHealth(body, result.value);
+      // A reload, or a link, of the range the page chose is still the last days of data: the note says so again.
+      const from = defaultFrom(result.value.containers.map((c) => c.newestRecordAt));
+      if (from !== undefined && defaultRangeFrom !== from && state.rangeGiven && state.from === from && state.to === '') {
+        defaultRangeFrom = from;
+        showRangeNote(undefined);
+      }
+    } else {
       failed++;
       body.appendChild(errorBox('health', result.reason));
     }

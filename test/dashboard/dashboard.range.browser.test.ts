@@ -86,12 +86,13 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
     expect(views).toHaveLength(VIEWS);
     for (const url of views) expect(url.searchParams.get('from'), url.pathname).toBe(DEFAULT_FROM);
 
-    // A reload (or the link) shows the same range.
+    // A reload (or the link) shows the same range, still the last 7 days of data, and says so.
     await page.reload();
     await ready(page);
     expect(search(page)).toBe(`?from=${DEFAULT_FROM}`);
     expect(await page.inputValue('#from')).toBe(DEFAULT_FROM);
     expect(await operations(page)).toBe(RECENT);
+    expect(await page.textContent('#range-note')).toBe(`Showing the last 7 days of data (from ${DEFAULT_FROM} UTC); All time shows everything.`);
     // Another filter keeps the range.
     await page.selectOption('#granularity', 'day');
     await ready(page);
