@@ -310,6 +310,9 @@ async function load(byRetry = false): Promise<void> {
       if (from !== undefined && defaultRangeFrom !== from && state.rangeGiven && state.from === from && state.to === '') {
         defaultRangeFrom = from;
         showRangeNote(undefined);
+      } else if (from !== undefined && !state.rangeGiven) {
+        // Health came after the page stopped waiting: the last days of data are one click away, not a reload.
+        rangeNote.append(' ', lastDaysButton(from));
       }
     } else {
       failed++;
@@ -383,6 +386,18 @@ function showRangeNote(fallback: string | undefined): void {
   rangeNote.hidden = text === undefined;
   rangeNote.textContent = text ?? '';
   rangeNote.dataset['note'] = fallback === undefined ? 'default-range' : 'no-default-range';
+}
+
+/** Shows the last days of data from `from`, as a page opened without a range does. */
+function lastDaysButton(from: string): HTMLElement {
+  const button = h('button', { type: 'button', id: 'last-days' }, `Show the last ${DEFAULT_RANGE_DAYS} days (from ${from})`);
+  button.addEventListener('click', () => {
+    defaultRangeFrom = from;
+    setState({ from, to: '', call: '', rangeGiven: true }, 'push');
+    showState();
+    void load();
+  });
+  return button;
 }
 
 /** The next load after storage could not be reached, while it cannot be: each wait twice the one before, from the server's Retry-After up to a minute. */

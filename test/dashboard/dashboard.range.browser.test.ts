@@ -176,11 +176,18 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
     expect(await page.inputValue('#from')).toBe('');
     expect(await operations(page)).toBe(RECENT + OLD);
     expect(await page.textContent('#range-note')).toBe(
-      'The newest record could not be read within 5 s: showing all of the history (reload to open on the last 7 days of data).',
+      `The newest record could not be read within 5 s: showing all of the history (reload to open on the last 7 days of data). Show the last 7 days (from ${DEFAULT_FROM})`,
     );
     const views = viewRequests(requests);
     expect(views).toHaveLength(VIEWS);
     for (const url of views) expect(url.searchParams.has('from'), url.pathname).toBe(false);
+    // Health, come later, offers the last 7 days in one click.
+    await page.unroute('**/api/health');
+    await page.click('#last-days');
+    await ready(page);
+    expect(search(page)).toBe(`?from=${DEFAULT_FROM}`);
+    expect(await operations(page)).toBe(RECENT);
+    expect(await page.textContent('#range-note')).toBe(`Showing the last 7 days of data (from ${DEFAULT_FROM} UTC); All time shows everything.`);
     await page.close();
   }, 60_000);
 
