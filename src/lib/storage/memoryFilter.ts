@@ -43,7 +43,8 @@ export interface FilterScope {
   rowKeys?: string[];
 }
 
-export function scopeOfFilter(filter: string | undefined): FilterScope | undefined {
+/** The terms a filter joins with `and` at its top; `undefined` for none, or a filter of a shape this reader does not take. */
+function topTermsOf(filter: string | undefined): FilterNode[] | undefined {
   if (filter === undefined || filter.trim() === '') return undefined;
   let node: FilterNode;
   try {
@@ -52,7 +53,12 @@ export function scopeOfFilter(filter: string | undefined): FilterScope | undefin
     if (error instanceof UnsupportedFilterError) return undefined;
     throw error;
   }
-  const terms = node.kind === 'and' ? conjuncts(node) : [node];
+  return node.kind === 'and' ? conjuncts(node) : [node];
+}
+
+export function scopeOfFilter(filter: string | undefined): FilterScope | undefined {
+  const terms = topTermsOf(filter);
+  if (terms === undefined) return undefined;
   const partitionKey = terms.map((term) => equalTo(term, 'PartitionKey')).find((value) => value !== undefined);
   if (partitionKey === undefined) return undefined;
   for (const term of terms) {
@@ -76,16 +82,10 @@ export interface KeyRange {
 }
 
 export function partitionRangeOfFilter(filter: string | undefined): KeyRange | undefined {
-  if (filter === undefined || filter.trim() === '') return undefined;
-  let node: FilterNode;
-  try {
-    node = parseFilter(filter);
-  } catch (error) {
-    if (error instanceof UnsupportedFilterError) return undefined;
-    throw error;
-  }
+  const terms = topTermsOf(filter);
+  if (terms === undefined) return undefined;
   const range: KeyRange = {};
-  for (const term of node.kind === 'and' ? conjuncts(node) : [node]) {
+  for (const term of terms) {
     if (term.kind !== 'compare' || term.name !== 'PartitionKey' || typeof term.value !== 'string') continue;
     const { op, value } = term;
     if ((op === 'ge' || op === 'gt' || op === 'eq') && (range.low === undefined || value > range.low)) range.low = value;
