@@ -56,6 +56,27 @@ async function processSavedMidRun(tree: string, dataDir: string): Promise<{ runn
   return { running, lock };
 }
 
+describe('a store whose host takes no command', () => {
+  it('is said to run without answering, with how to continue or end it, once the wait runs out', async () => {
+    const dataDir = path.join(work, 'stopped-host');
+    const first = await attachAzurite(dataDir);
+    const lock = JSON.parse(await readFile(path.join(dataDir, 'azurite.lock'), 'utf8')) as { pid: number };
+    process.kill(lock.pid, 'SIGSTOP');
+    try {
+      const error = await attachAzurite(dataDir, { timeoutMs: 3_000 }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(String(error)).toContain(`the embedded Azurite of pid ${lock.pid} to answer or stop: it runs but takes no command`);
+      expect(String(error)).toContain(`kill -CONT ${lock.pid}`);
+    } finally {
+      process.kill(lock.pid, 'SIGCONT');
+      first.detach();
+    }
+    await waitFor('the host to stop after its last client', async () => (alive(lock.pid) ? undefined : true));
+  });
+});
+
 async function generateTree(name: string, from: string, hours = 1): Promise<{ dir: string; records: number }> {
   const dir = path.join(work, name);
   const run = await cli(['generate', '--out', dir, '--hours', String(hours), '--from', from, '--seed', '3']);

@@ -100,7 +100,9 @@ async function attachBy(dataDir: string, deadline: number): Promise<Omit<SharedA
     } else if (read.lock.state === 'ready' && read.lock.controlPort) {
       const attached = await register(read.lock.controlPort);
       if (attached) return attached;
-      waitingFor = `the embedded Azurite of pid ${read.lock.pid} to answer or stop`;
+      const pid = read.lock.pid;
+      // Its process is there but takes no command: stopped (Ctrl-Z, SIGSTOP) or hung; only the user can tell which.
+      waitingFor = `the embedded Azurite of pid ${pid} to answer or stop: it runs but takes no command; if it was stopped (Ctrl-Z, SIGSTOP), continue it (kill -CONT ${pid}), if it hangs, end it (kill ${pid}; Azurite saves first), then run the command again`;
     }
     const failure = await Promise.race([hostFailure ?? sleep(POLL_MS), sleep(POLL_MS)]);
     if (failure) throw new Error(failure);
