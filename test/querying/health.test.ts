@@ -194,3 +194,38 @@ describe("a stored row without its table's shape, read with some of its properti
     await expect(queryRecordingsPerCall(calls, { granularity: 'day' })).rejects.toThrow("row of table Calls (partition 'call-1', row 'call')");
   });
 });
+
+describe('readHealth: many containers', () => {
+  it('reads their checkpoints at the same time and reports them in the order given', async () => {
+    const tables = newTableStore();
+    const checkpoints = new CheckpointStore(tables);
+    const containers = ['insights-logs-usage', 'insights-logs-roomsoperational', 'insights-logs-callsummary'];
+    for (const [index, container] of containers.entries()) {
+      for (let file = 0; file <= index; file++) await checkpoints.save(freshCheckpoint({ container, path: `f${file}.json` }, Date.now()), undefined);
+    }
+    let open = 0;
+    let mostOpen = 0;
+    const watched = new (class extends DelegatingTableStore {
+      override async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+        const checkpointRead = logicalName === 'Files' && containers.some((container) => filter?.includes(container));
+        if (checkpointRead) mostOpen = Math.max(mostOpen, ++open);
+        try {
+          // As storage answers: after a round trip, while the other reads are under way.
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          yield* super.query(logicalName, filter, select);
+        } finally {
+          if (checkpointRead) open--;
+        }
+      }
+    })(tables);
+
+    const health = await readHealth(watched, containers);
+
+    expect(mostOpen).toBe(containers.length);
+    expect(health.containers.map((container) => [container.container, container.files])).toEqual([
+      ['insights-logs-usage', 1],
+      ['insights-logs-roomsoperational', 2],
+      ['insights-logs-callsummary', 3],
+    ]);
+  });
+});

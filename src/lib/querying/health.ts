@@ -2,6 +2,7 @@ import { CheckpointStore, FILES_TABLE, SWEEP_STATE_PARTITION } from '../processi
 import { FileFailureStore, type FileFailure } from '../processing/fileFailures.js';
 import { QUARANTINE_TABLE } from '../processing/quarantine.js';
 import { callTimeIndexState } from '../processing/callTimeIndexBuild.js';
+import { mapConcurrently } from '../processing/concurrency.js';
 import { isPending, quarantineWaitingSchema } from '../processing/quarantineRows.js';
 import { sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
@@ -23,73 +24,29 @@ export interface HealthOptions {
 /** Per container: newest file seen, how far processing has got, quarantine counts and stuck files. */
 export async function readHealth(tables: TableStore, containers: readonly string[], now = Date.now(), options: HealthOptions = {}): Promise<Health> {
   const checkpoints = new CheckpointStore(tables);
-  const { waiting, replayed } = await quarantineByContainer(tables);
-  const failing = await stuckFiles(tables);
-  const swept = await sweptContainers(tables);
-  const callTimeIndex = await callTimeIndexState(tables);
+  // Independent reads, so their requests overlap: health's time is its longest read, not their sum.
+  const [{ waiting, replayed }, failing, swept, callTimeIndex] = await Promise.all([
+    quarantineByContainer(tables),
+    stuckFiles(tables),
+    sweptContainers(tables),
+    callTimeIndexState(tables),
+  ]);
   // Read after the index was complete by a version that does not list the calls it writes.
   const listedSince = callTimeIndex.state === 'complete' ? callTimeIndex.completedAt : null;
-  let filesReadByOlderVersions = 0;
   const reported = options.alsoFound ? [...new Set([...containers, ...waiting.keys(), ...failing.keys(), ...swept.keys()])] : containers;
+  const read = await mapConcurrently(reported, CONTAINERS_READ_AT_ONCE, (container) =>
+    containerHealth(checkpoints, container, replayed.get(container) ?? 0, listedSince),
+  );
   const result: ContainerHealth[] = [];
   // A stuck file is its failure row as stored.
   const stuck: SameShape<StuckFile, FileFailure>[] = [];
-  for (const container of reported) {
-    const health: ContainerHealth = {
-      container,
-      files: 0,
-      openFiles: 0,
-      newestFile: null,
-      newestFileSeenAt: null,
-      lastProcessedAt: null,
-      newestRecordAt: null,
-      lagSeconds: null,
-      pendingBytes: 0,
-      records: 0,
-      badLines: 0,
-      unsupported: 0,
-      replayedRecords: replayed.get(container) ?? 0,
-      quarantined: 0,
-      lastSweepAt: null,
-      replacements: 0,
-      replacedFiles: [],
-      stuckFiles: 0,
-    };
-    for await (const checkpoint of checkpoints.listForHealth(container)) {
-      health.files++;
-      health.records += checkpoint.records;
-      health.badLines += checkpoint.badLines;
-      health.unsupported += checkpoint.unsupported;
-      if (listedSince !== null && !checkpoint.listsCalls && checkpoint.updatedAt > listedSince) filesReadByOlderVersions++;
-      if (checkpoint.replacements > 0) {
-        health.replacements += checkpoint.replacements;
-        keepNewest(health.replacedFiles, {
-          path: checkpoint.path,
-          generation: checkpoint.generation,
-          replacements: checkpoint.replacements,
-          replacedAt: checkpoint.replacedAt,
-          because: checkpoint.replacedBecause,
-        });
-      }
-      if (!checkpoint.sealed) {
-        health.openFiles++;
-        health.pendingBytes += Math.max(0, checkpoint.length - checkpoint.offset);
-      }
-      if (health.newestFileSeenAt === null || checkpoint.firstSeenAt > health.newestFileSeenAt) {
-        health.newestFileSeenAt = checkpoint.firstSeenAt;
-        health.newestFile = checkpoint.path;
-      }
-      if (checkpoint.bytes > 0 && (health.lastProcessedAt === null || checkpoint.updatedAt > health.lastProcessedAt)) {
-        health.lastProcessedAt = checkpoint.updatedAt;
-      }
-      if (checkpoint.lastRecordAt && (health.newestRecordAt === null || checkpoint.lastRecordAt > health.newestRecordAt)) {
-        health.newestRecordAt = checkpoint.lastRecordAt;
-      }
-    }
+  let filesReadByOlderVersions = 0;
+  for (const { health, readByOlderVersions } of read) {
+    filesReadByOlderVersions += readByOlderVersions;
     if (health.newestRecordAt) health.lagSeconds = Math.max(0, Math.round((now - Date.parse(health.newestRecordAt)) / 1000));
-    health.quarantined = waiting.get(container) ?? 0;
-    health.lastSweepAt = swept.get(container) ?? null;
-    const failures = failing.get(container) ?? [];
+    health.quarantined = waiting.get(health.container) ?? 0;
+    health.lastSweepAt = swept.get(health.container) ?? null;
+    const failures = failing.get(health.container) ?? [];
     health.stuckFiles = failures.length;
     stuck.push(...failures);
     result.push(health);
@@ -102,6 +59,71 @@ export async function readHealth(tables: TableStore, containers: readonly string
     stuck,
     callTimeIndex: listedSince === null ? callTimeIndex : { ...callTimeIndex, filesReadByOlderVersions },
   };
+}
+
+/** Containers whose checkpoints are read at once: each is one partition, paged on its own. */
+const CONTAINERS_READ_AT_ONCE = 8;
+
+/** One container's totals from its checkpoints, and how many files an older version read since `listedSince`. */
+async function containerHealth(
+  checkpoints: CheckpointStore,
+  container: string,
+  replayedRecords: number,
+  listedSince: string | null,
+): Promise<{ health: ContainerHealth; readByOlderVersions: number }> {
+  let readByOlderVersions = 0;
+  const health: ContainerHealth = {
+    container,
+    files: 0,
+    openFiles: 0,
+    newestFile: null,
+    newestFileSeenAt: null,
+    lastProcessedAt: null,
+    newestRecordAt: null,
+    lagSeconds: null,
+    pendingBytes: 0,
+    records: 0,
+    badLines: 0,
+    unsupported: 0,
+    replayedRecords,
+    quarantined: 0,
+    lastSweepAt: null,
+    replacements: 0,
+    replacedFiles: [],
+    stuckFiles: 0,
+  };
+  for await (const checkpoint of checkpoints.listForHealth(container)) {
+    health.files++;
+    health.records += checkpoint.records;
+    health.badLines += checkpoint.badLines;
+    health.unsupported += checkpoint.unsupported;
+    if (listedSince !== null && !checkpoint.listsCalls && checkpoint.updatedAt > listedSince) readByOlderVersions++;
+    if (checkpoint.replacements > 0) {
+      health.replacements += checkpoint.replacements;
+      keepNewest(health.replacedFiles, {
+        path: checkpoint.path,
+        generation: checkpoint.generation,
+        replacements: checkpoint.replacements,
+        replacedAt: checkpoint.replacedAt,
+        because: checkpoint.replacedBecause,
+      });
+    }
+    if (!checkpoint.sealed) {
+      health.openFiles++;
+      health.pendingBytes += Math.max(0, checkpoint.length - checkpoint.offset);
+    }
+    if (health.newestFileSeenAt === null || checkpoint.firstSeenAt > health.newestFileSeenAt) {
+      health.newestFileSeenAt = checkpoint.firstSeenAt;
+      health.newestFile = checkpoint.path;
+    }
+    if (checkpoint.bytes > 0 && (health.lastProcessedAt === null || checkpoint.updatedAt > health.lastProcessedAt)) {
+      health.lastProcessedAt = checkpoint.updatedAt;
+    }
+    if (checkpoint.lastRecordAt && (health.newestRecordAt === null || checkpoint.lastRecordAt > health.newestRecordAt)) {
+      health.newestRecordAt = checkpoint.lastRecordAt;
+    }
+  }
+  return { health, readByOlderVersions };
 }
 
 /**
