@@ -214,3 +214,58 @@ describe('flat records without Type: category inferred from the fields present',
     expect(recordOf(normalizeRecord(full, {})).category).toBe('Usage');
   });
 });
+
+describe('records exported from the Log Analytics portal', () => {
+  // The portal's export names every datetime column with its zone, `TimeGenerated [UTC]`, and writes
+  // its value in the display form (Call Automation logs sample, MicrosoftDocs/azure-docs
+  // articles/communication-services/concepts/analytics/logs/call-automation-logs.md).
+  it('reads `TimeGenerated [UTC]` and the other `[UTC]` datetime columns as the columns themselves', () => {
+    const operation = {
+      'TimeGenerated [UTC]': '5/25/2023, 11:55:40.746 PM',
+      Level: 'Informational',
+      CorrelationId: 'e2a97d52-0cbb-4adf-8c4b-e10f791fb764',
+      OperationName: 'ResumeCallRecording',
+      OperationVersion: '2023-03-06',
+      URI: 'https://acs.communication.azure.com/calling/recordings/rec-1:resume?api-version=2023-03-06',
+      ResultType: 'Succeeded',
+      ResultSignature: '202',
+      DurationMs: '82',
+      CallConnectionId: '401f3500-fcb6-4b84-927e-81cd6372560b',
+      SdkType: 'unknown',
+      Type: 'ACSCallRecordingIncomingOperations',
+    };
+    expect(recordOf(normalizeRecord(operation, {}))).toMatchObject({
+      category: 'CallRecordingOperational',
+      time: Date.UTC(2023, 4, 25, 23, 55, 40, 746),
+      recordingId: 'rec-1',
+      durationMs: 82,
+    });
+    const summary = {
+      'TimeGenerated [UTC]': '5/25/2023, 11:59:00.000 PM',
+      OperationName: 'RecordingSummary',
+      CorrelationId: 'e2a97d52-0cbb-4adf-8c4b-e10f791fb764',
+      RecordingId: 'rec-1',
+      'RecordingStartTime [UTC]': '5/25/2023, 11:50:00.500 PM',
+      RecordingLength: 73.94,
+      Type: 'ACSCallRecordingSummary',
+    };
+    expect(recordOf(normalizeRecord(summary, {}))).toMatchObject({
+      time: Date.UTC(2023, 4, 25, 23, 59, 0, 0),
+      recordingStartTime: Date.UTC(2023, 4, 25, 23, 50, 0, 500),
+    });
+    const usage = {
+      'TimeGenerated [UTC]': '5/25/2023, 4:40:00.000 AM',
+      UsageType: 'Audio',
+      UnitType: 'Minute',
+      Quantity: 2.5,
+      'StartTime [UTC]': '5/25/2023, 4:30:00.000 AM',
+      'EndTime [UTC]': '5/25/2023, 4:32:30.000 AM',
+      Type: 'ACSBillingUsage',
+    };
+    expect(recordOf(normalizeRecord(usage, {}))).toMatchObject({
+      time: Date.UTC(2023, 4, 25, 4, 40),
+      startTime: Date.UTC(2023, 4, 25, 4, 30),
+      endTime: Date.UTC(2023, 4, 25, 4, 32, 30),
+    });
+  });
+});

@@ -22,7 +22,7 @@ const PROPERTIES = ['properties'] as const;
 
 /** What a list of keys implies: where the keys of each lower-case name are, in the object's key order. */
 class Shape {
-  /** Lower-case name to the positions of the keys equal to it but for case, in key order. */
+  /** Lower-case name to the positions of the keys equal to it but for case (see lowerCase), in key order. */
   private readonly byLower = new Map<string, number[]>();
   /** Per list of names (by identity; names lists are constants): their positions, in order of preference. */
   private readonly resolved = new Map<readonly string[], readonly number[]>();
@@ -228,10 +228,20 @@ export class FieldView {
 const LOWER_CASE_KEYS = new Map<string, string>();
 const LOWER_CASE_KEYS_LIMIT = 4096;
 
+/**
+ * The zone the Log Analytics portal's export adds to the name of every datetime column:
+ * `TimeGenerated [UTC]`, `RecordingStartTime [UTC]` (the Call Automation logs sample, MicrosoftDocs/azure-docs
+ * articles/communication-services/concepts/analytics/logs/call-automation-logs.md). Such a column is
+ * the column itself: its values are the display form time.ts reads as UTC.
+ */
+const EXPORTED_ZONE_SUFFIX = /\s*\[utc\]$/;
+
+/** The name a key is matched by: lower case, without the export's zone suffix. */
 function lowerCase(key: string): string {
   let lower = LOWER_CASE_KEYS.get(key);
   if (lower === undefined) {
     lower = key.toLowerCase();
+    if (lower.endsWith(']')) lower = lower.replace(EXPORTED_ZONE_SUFFIX, '');
     if (LOWER_CASE_KEYS.size < LOWER_CASE_KEYS_LIMIT) LOWER_CASE_KEYS.set(key, lower);
   }
   return lower;
