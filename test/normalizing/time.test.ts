@@ -54,8 +54,30 @@ describe('parseLogTime: US form from Log Analytics (taken as UTC)', () => {
   });
 
   it('is month/day, not day/month', () => {
-    expect(parseLogTime('1/2/2024 00:00:00')).toBe(Date.UTC(2024, 0, 2));
+    expect(parseLogTime('1/2/2024, 12:00:00 AM')).toBe(Date.UTC(2024, 0, 2));
     expect(parseLogTime('25/5/2023, 4:32:49 AM')).toBeNull();
+  });
+
+  // The Log Analytics portal writes a datetime in the browser's locale: en-US as `5/25/2023, 4:32:49.469 AM`
+  // (the ACS documentation's samples), day-first locales on a 24-hour clock (`16/07/2026 20:26:12.030`,
+  // seen under `TimeGenerated [Local Time]` in public code reading such exports).
+  it('refuses a 24-hour slash date whose day and month could be swapped, instead of guessing the order', () => {
+    expect(parseLogTime('05/07/2026 20:26:12.030')).toBeNull();
+    expect(parseLogTime('1/2/2024 00:00:00')).toBeNull();
+    expect(parseLogTime('16/07/2026 20:26:12.030')).toBeNull();
+    // One reading only: taken.
+    expect(parseLogTime('5/25/2023 16:32:49')).toBe(Date.UTC(2023, 4, 25, 16, 32, 49));
+    expect(parseLogTime('7/7/2026 20:26:12.030')).toBe(Date.UTC(2026, 6, 7, 20, 26, 12, 30));
+  });
+
+  it('quarantines a portal export from a day-first locale rather than dating it a month off', () => {
+    const raw = { 'TimeGenerated [UTC]': '05/07/2026 20:26:12.030', OperationName: 'GetRoom', RoomId: 'r', Type: 'ACSRoomsIncomingOperations' };
+    expect(normalizeRecord(raw, { timeBounds: { earliest: 0, latest: Date.UTC(2030, 0, 1) } })).toStrictEqual({
+      success: false,
+      kind: 'invalid',
+      code: 'time_invalid',
+      message: 'time: cannot read "05/07/2026 20:26:12.030"',
+    });
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Log times: ISO-8601 (any number of fractional digits, `Z`, an offset or no zone) and the
- * Log Analytics display form `5/25/2023, 4:32:49.469 AM` (US month/day/year, taken as UTC).
+ * Log Analytics display form `5/25/2023, 4:32:49.469 AM` (US month/day/year, taken as UTC; on a 24-hour
+ * clock only when the month and day cannot be swapped: see isSwappable).
  *
  * Fast because it never calls `Date.parse` (whose non-ISO behaviour is engine-defined anyway) and never
  * builds a `Date`: the form Azure Monitor writes is checked by one regex and read by character codes,
@@ -104,6 +105,7 @@ export function parseTimeByPattern(text: string): number | null {
   if (m !== null) {
     let hour = int(m[4]);
     const meridiem = m[8];
+    if (meridiem === undefined && isSwappable(int(m[1]), int(m[2]))) return null;
     if (meridiem !== undefined) {
       if (hour < 1 || hour > 12) return null;
       const pm = meridiem === 'P' || meridiem === 'p';
@@ -114,6 +116,17 @@ export function parseTimeByPattern(text: string): number | null {
     return toEpochMs(int(m[3]), int(m[1]), int(m[2]), hour, int(m[5]), int(m[6]), millis(m[7]));
   }
   return null;
+}
+
+/**
+ * Whether a slash date could be read month first or day first (`05/07/2026`). The Log Analytics portal
+ * writes dates in the browser's locale: en-US with AM or PM (`5/25/2023, 4:32:49.469 AM`, the ACS
+ * documentation's samples), day-first locales on a 24-hour clock (`16/07/2026 20:26:12.030`). So on a
+ * 24-hour clock such a date is refused (quarantined as `time_invalid`, where it can be seen) rather than
+ * read a month off; `5/25/2023 16:32` and `7/7/2026 20:00` have one reading and are read.
+ */
+function isSwappable(first: number, second: number): boolean {
+  return first !== second && first >= 1 && first <= 12 && second >= 1 && second <= 12;
 }
 
 /** A regex group as an integer; an absent group is 0. */
