@@ -27,8 +27,8 @@ import { computeCallFacts } from './callSummary.js';
  * replayed. The call row also counts the records applied (SUMMARY_SEQUENCE_FIELD), so the call's
  * contributions to the per-resource views are ordered, and the locator row `~pub` changes with it
  * when the call reaches a new day partition (processing/publishCallContributions.ts). Records without a
- * CorrelationId (and summaries without a RecordingId) are not joined; the per-resource views still
- * count them.
+ * CorrelationId are not joined; the per-resource views still count them. (A summary without a
+ * RecordingId never gets here: normalizing quarantines it.)
  */
 export const callsView: AggregateView = {
   table: CALLS_TABLE,
