@@ -269,3 +269,26 @@ describe('records exported from the Log Analytics portal', () => {
     });
   });
 });
+
+describe("the Log Analytics query API's answer, taken for records", () => {
+  const answer = {
+    tables: [
+      {
+        name: 'PrimaryResult',
+        columns: [
+          { name: 'TimeGenerated', type: 'datetime' },
+          { name: 'OperationName', type: 'string' },
+        ],
+        rows: [['2024-05-25T04:32:49.469Z', 'CreateRoom']],
+      },
+    ],
+  };
+
+  it('is refused with what it is and what to save instead, with or without the category of its file', () => {
+    for (const result of [normalizeRecord(answer, {}), normalizeRecord(answer, { fileCategory: 'RoomsOperational' })]) {
+      expect(result).toMatchObject({ success: false, code: 'schema_invalid' });
+      expect(JSON.stringify(result)).toContain('a Log Analytics query API answer');
+      expect(JSON.stringify(result)).toContain('az monitor log-analytics query');
+    }
+  });
+});

@@ -28,6 +28,7 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
   if (typeof view === 'string') return invalid('schema_invalid', view);
 
   const category = resolveCategory(view, context.fileCategory);
+  if (category === undefined && isQueryApiAnswer(raw)) return invalid('schema_invalid', QUERY_API_ANSWER);
   if (category === undefined)
     return invalid(
       'schema_invalid',
@@ -71,7 +72,18 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
     const outOfRange = otherTimeOutOfRange(parsed.data, earliest, latest);
     return outOfRange === null ? { success: true, record: parsed.data } : invalid('time_out_of_range', outOfRange);
   }
+  if (isQueryApiAnswer(raw)) return invalid('schema_invalid', QUERY_API_ANSWER);
   return describeIssues(parsed.error.issues, plan, candidate);
+}
+
+const QUERY_API_ANSWER =
+  'a Log Analytics query API answer ({"tables":[{"columns":[...],"rows":[...]}]}): rows of values without their names, not log records; ' +
+  "save the query's results as JSON records instead (`az monitor log-analytics query` prints one object per row, as does the portal's Export to JSON)";
+
+/** Whether a unit that is not a record is the query API's answer, whose rows users take for records. */
+function isQueryApiAnswer(raw: Record<string, unknown>): boolean {
+  const tables = raw['tables'];
+  return Array.isArray(tables) && tables.some((table: unknown) => typeof table === 'object' && table !== null && 'columns' in table && 'rows' in table);
 }
 
 /** The message for a time outside the accepted bounds, else null: the record's other times (the record time is checked first). */
