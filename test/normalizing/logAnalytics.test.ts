@@ -292,3 +292,20 @@ describe("the Log Analytics query API's answer, taken for records", () => {
     }
   });
 });
+
+describe('a Log Analytics portal export in local time', () => {
+  it('is refused saying its zone is unknown and how to export in UTC; the same export in UTC is read', () => {
+    const exported = (zone: string) => ({
+      [`TimeGenerated [${zone}]`]: '7/16/2026, 8:26:12.030 PM',
+      OperationName: 'CreateRoom',
+      ResultType: 'Succeeded',
+      RoomId: 'room-1',
+      Type: 'ACSRoomsIncomingOperations',
+      _ResourceId: LA_RESOURCE_ID,
+    });
+    const local = normalizeRecord(exported('Local Time'), {});
+    expect(local).toMatchObject({ success: false, code: 'time_invalid' });
+    expect(JSON.stringify(local)).toContain('display time zone set to UTC');
+    expect(recordOf(normalizeRecord(exported('UTC'), {})).time).toBe(Date.UTC(2026, 6, 16, 20, 26, 12, 30));
+  });
+});

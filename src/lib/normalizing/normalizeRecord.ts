@@ -45,6 +45,7 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
   const earliest = bounds === undefined ? DEFAULT_EARLIEST_RECORD_TIME : bounds.earliest;
   const latest = bounds === undefined ? Date.now() + DEFAULT_MAX_FUTURE_MS : bounds.latest;
   let time: number | null = null; // a missing time is reported with the other missing fields
+  if (rawTime === undefined && hasLocalTimeColumn(raw)) return invalid('time_invalid', LOCAL_TIME_EXPORT);
   if (rawTime !== undefined) {
     time = parseLogTime(rawTime);
     if (time === null) return invalid('time_invalid', `time: cannot read ${describeValue(rawTime)}`);
@@ -75,6 +76,17 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
   if (isQueryApiAnswer(raw)) return invalid('schema_invalid', QUERY_API_ANSWER);
   return describeIssues(parsed.error.issues, plan, candidate);
 }
+
+const LOCAL_TIME_EXPORT =
+  "time: exported in the browser's local time (`TimeGenerated [Local Time]`), whose zone the export does not say; " +
+  'export the results again with the Log Analytics display time zone set to UTC (`TimeGenerated [UTC]`)';
+
+/** Whether the record is a Log Analytics portal export made with the display time zone set to local time. */
+function hasLocalTimeColumn(raw: Record<string, unknown>): boolean {
+  return Object.keys(raw).some((key) => LOCAL_TIME_COLUMN.test(key));
+}
+
+const LOCAL_TIME_COLUMN = /\[local time\]$/i;
 
 const QUERY_API_ANSWER =
   'a Log Analytics query API answer ({"tables":[{"columns":[...],"rows":[...]}]}): rows of values without their names, not log records; ' +
