@@ -91,11 +91,16 @@ describe('booleans written as strings', () => {
     ['false', false],
     ['False', false],
     [' FALSE ', false],
+    // As Microsoft's own Rooms queries test it: `PstnDialOutEnabled == 1`.
+    [1, true],
+    [0, false],
+    ['1', true],
+    ['0', false],
   ])('PstnDialOutEnabled %j -> %j', (value, expected) => {
     expect(recordOf(rooms({ PstnDialOutEnabled: value })).pstnDialOutEnabled).toBe(expected);
   });
 
-  it.each([['yes'], ['1'], [1], [{}]])('PstnDialOutEnabled %j is schema_invalid', (value) => {
+  it.each([['yes'], ['2'], [2], [-1], [0.5], [{}]])('PstnDialOutEnabled %j is schema_invalid', (value) => {
     const result = rooms({ PstnDialOutEnabled: value });
     expect(result).toMatchObject({ success: false, kind: 'invalid', code: 'schema_invalid' });
     expect(result.success === false && result.kind === 'invalid' && result.message).toMatch(/^PstnDialOutEnabled: expected true or false, got /);

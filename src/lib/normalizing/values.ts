@@ -40,10 +40,13 @@ export function toNumber(value: unknown): unknown {
 export function toBoolean(value: unknown): unknown {
   if (isAbsent(value)) return null;
   if (typeof value === 'boolean') return value;
+  // 1 and 0 as well: Microsoft's own Rooms queries test the bool column as `PstnDialOutEnabled == 1`.
+  if (value === 1) return true;
+  if (value === 0) return false;
   if (typeof value === 'string') {
     const text = value.trim().toLowerCase();
-    if (text === 'true') return true;
-    if (text === 'false') return false;
+    if (text === 'true' || text === '1') return true;
+    if (text === 'false' || text === '0') return false;
   }
   return value;
 }
