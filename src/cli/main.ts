@@ -4,6 +4,7 @@ import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } 
 import { tuneCompiler } from '../lib/v8Flags.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
+import { outputFailedNote } from './outputFailed.js';
 import { runCli } from './program.js';
 import { eraseStatusLine } from './statusLine.js';
 import { stoppedNote } from './stoppedNote.js';
@@ -18,20 +19,23 @@ if (mayAskLowMemory(process.argv.slice(2), process.env)) holdYoungGeneration();
 
 // A reader that stops early (`| head`) is not a failure of a command that only prints: it stops quietly.
 // One that writes stops there as if by SIGPIPE, saying what it kept: exit 0 would pass for a finished run.
+// Output that cannot be written at all (a full disk) is a failure, said in one line, not a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
+  eraseStatusLine();
+  if (error.code !== 'EPIPE') {
+    process.stderr.write(`acs-logs: ${outputFailedNote(process.argv.slice(2), error)}\n`);
+    process.exit(1);
+  }
   const note = stoppedNote(process.argv.slice(2), 'SIGPIPE (its output was closed)');
   if (note === undefined) process.exit(0);
-  eraseStatusLine();
   process.stderr.write(`acs-logs: ${note}\n`);
   process.exit(128 + constants.signals.SIGPIPE);
 });
 
-// A reader of the diagnostics that stops early (`2>&1 >totals.txt | head`) must not end the run as a crash
-// (exit 1, no totals, nothing written): what stderr would say is lost, the work and stdout go on.
-process.stderr.on('error', (error: NodeJS.ErrnoException) => {
-  if (error.code !== 'EPIPE') throw error;
-});
+// Diagnostics that cannot be written, to a reader that stopped early (`2>&1 >totals.txt | head`) or to a
+// full disk (`2>>errors.log`), must not end the run as a crash (exit 1, no totals, nothing written): what
+// stderr would say is lost, the work and stdout go on.
+process.stderr.on('error', () => undefined);
 
 // Ctrl-C, a closed terminal or a kill end the command (even where the parent ignored the signal); a
 // command that stops gracefully (watch) handles the first one itself. Exiting closes the command's
