@@ -1,5 +1,6 @@
 import cliProgress from 'cli-progress';
 import type { BackfillProgress } from '../lib/processing/backfill.js';
+import { canShowStatus } from './statusLine.js';
 
 export interface ProgressReporter {
   update(progress: BackfillProgress): void;
@@ -8,10 +9,16 @@ export interface ProgressReporter {
 
 const PLAIN_INTERVAL_MS = 5000;
 
-/** A progress bar on a terminal; otherwise a plain line every few seconds (logs, CI). */
-export function progressReporter(stream: NodeJS.WriteStream | NodeJS.WritableStream, now: () => number = Date.now): ProgressReporter {
-  const tty = 'isTTY' in stream && stream.isTTY === true;
-  return tty ? barReporter(stream, now) : plainReporter(stream, now);
+/**
+ * A progress bar on a terminal; otherwise a plain line every few seconds (logs, CI, and a terminal
+ * that moves no cursor, TERM=dumb, where the bar's escape codes would show as text).
+ */
+export function progressReporter(
+  stream: NodeJS.WriteStream | NodeJS.WritableStream,
+  now: () => number = Date.now,
+  env: NodeJS.ProcessEnv = process.env,
+): ProgressReporter {
+  return canShowStatus(stream, env) ? barReporter(stream as NodeJS.WriteStream, now) : plainReporter(stream, now);
 }
 
 function barReporter(stream: NodeJS.WriteStream, now: () => number): ProgressReporter {
