@@ -1,10 +1,11 @@
 /**
  * What a command stopped by a signal says it kept: a stopped run must not be taken for a finished one
- * (nor its rerun for a double count). Commands that change nothing, or stop gracefully (watch), say nothing here.
+ * (nor its rerun for a double count). Commands that change nothing say nothing here.
  */
 export function stoppedNote(args: readonly string[], signal: string): string | undefined {
   const [command, subcommand] = args;
-  if (command === 'process' || command === 'backfill') {
+  // watch stops gracefully at its first signal (commands/watch.ts): here at a second one, or at a closed output.
+  if (command === 'process' || command === 'backfill' || command === 'watch') {
     return `stopped by ${signal}: what it wrote is kept, whole transactions with their checkpoints; run the same command again to go on (nothing is counted twice)`;
   }
   if (command === 'quarantine' && subcommand === 'replay') {

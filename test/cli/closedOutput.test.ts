@@ -43,6 +43,15 @@ describe('a command whose output is closed', () => {
     expect(rest.stdout).toMatch(/, [1-9]\d* with new data: /);
   });
 
+  it('watch stops as if by SIGPIPE and says so, as process does', async () => {
+    const dataDir = path.join(work, 'watched');
+    expect((await cli(['generate', '--data-dir', dataDir, '--hours', '2', '--rooms-per-hour', '4', '--calls-per-hour', '2'])).code).toBe(0);
+    // Its first line says what it watches; the files it then processes meet the closed output.
+    const stopped = await closedAfterFirstLine(['watch', '--data-dir', dataDir, '--interval', '1', '--duration', '60', '--concurrency', '1']);
+    expect(stopped.code).toBe(141);
+    expect(stopped.stderr).toMatch(/^acs-logs: stopped by SIGPIPE \(its output was closed\): what it wrote is kept, .*run the same command again to go on/m);
+  }, 90_000);
+
   it('a command that only prints stops quietly with exit 0', async () => {
     const dataDir = path.join(work, 'read');
     expect((await cli(['process', tree, '--data-dir', dataDir, '--quiet'])).code).toBe(0);

@@ -5,6 +5,10 @@ describe('what a command stopped by a signal says', () => {
   it('commands that write say what they kept and that running them again goes on', () => {
     expect(stoppedNote(['process', 'logs'], 'SIGINT')).toMatch(/^stopped by SIGINT: what it wrote is kept, .*run the same command again to go on/);
     expect(stoppedNote(['backfill', '--container', 'c'], 'SIGTERM')).toMatch(/^stopped by SIGTERM: /);
+    // Its first Ctrl-C stops it after the pass; a second one, or a closed output, stops it there.
+    expect(stoppedNote(['watch', '--interval', '5'], 'SIGPIPE (its output was closed)')).toMatch(
+      /^stopped by SIGPIPE \(its output was closed\): what it wrote is kept, .*run the same command again to go on/,
+    );
     expect(stoppedNote(['quarantine', 'replay', '--data-dir', 'd'], 'SIGINT')).toMatch(
       /^stopped by SIGINT: the entries replayed so far are kept, .*run the same command again/,
     );
@@ -22,7 +26,7 @@ describe('what a command stopped by a signal says', () => {
     );
   });
 
-  it('commands that change nothing, or stop gracefully, say nothing', () => {
-    for (const args of [['query', 'rooms'], ['health'], ['quarantine', 'list'], ['watch'], ['serve'], []]) expect(stoppedNote(args, 'SIGINT')).toBeUndefined();
+  it('commands that change nothing say nothing', () => {
+    for (const args of [['query', 'rooms'], ['health'], ['quarantine', 'list'], ['serve'], []]) expect(stoppedNote(args, 'SIGINT')).toBeUndefined();
   });
 });
