@@ -2,6 +2,7 @@
 import { constants } from 'node:os';
 import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } from '../lib/config/heapGrowth.js';
 import { tuneCompiler } from '../lib/v8Flags.js';
+import { decidedExit } from './decidedExit.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
 import { outputFailedNote } from './outputFailed.js';
@@ -17,7 +18,8 @@ limitHeapGrowth();
 // modules load, until its settings are read (cli/settings.ts).
 if (mayAskLowMemory(process.argv.slice(2), process.env)) holdYoungGeneration();
 
-// A reader that stops early (`| head`) is not a failure of a command that only prints: it stops quietly.
+// A reader that stops early (`| head`) is not a failure of a command that only prints: it stops quietly
+// (with the end it already decided on: health --fail-on-degraded's exit 3).
 // One that writes stops there as if by SIGPIPE, saying what it kept: exit 0 would pass for a finished run.
 // Output that cannot be written at all (a full disk) is a failure, said in one line, not a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -27,7 +29,11 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
     process.exit(1);
   }
   const note = stoppedNote(process.argv.slice(2), 'SIGPIPE (its output was closed)');
-  if (note === undefined) process.exit(0);
+  if (note === undefined) {
+    const decided = decidedExit();
+    if (decided) process.stderr.write(`acs-logs: ${oneLine(decided.message)}\n`);
+    process.exit(decided?.code ?? 0);
+  }
   process.stderr.write(`acs-logs: ${note}\n`);
   process.exit(128 + constants.signals.SIGPIPE);
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,19 @@ describe('a command whose output is closed', () => {
     expect(stopped.code).toBe(141);
     expect(stopped.stderr).toMatch(/^acs-logs: stopped by SIGPIPE \(its output was closed\): what it wrote is kept, .*run the same command again to go on/m);
   }, 90_000);
+
+  it('health --fail-on-degraded whose report nobody reads still exits 3 when degraded, saying why', async () => {
+    const dataDir = path.join(work, 'degraded');
+    const bad = path.join(work, 'bad.json');
+    await writeFile(bad, 'not a log record\n');
+    expect((await cli(['process', bad, '--category', 'RoomsOperational', '--data-dir', dataDir])).code).toBe(0);
+    // As `health --fail-on-degraded | true` does: the output is closed before the report is written.
+    const running = startCli(['health', '--fail-on-degraded', '--data-dir', dataDir]);
+    running.child.stdout.destroy();
+    const { code, stderr } = await running.done;
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/^acs-logs: status degraded: 1 quarantine entry/m);
+  }, 60_000);
 
   it('a command that only prints stops quietly with exit 0', async () => {
     const dataDir = path.join(work, 'read');

@@ -5,6 +5,7 @@ import { LOCAL_CONTAINER } from '../../lib/storage/LocalLogSource.js';
 import { fileName } from '../../lib/storage/fileName.js';
 import { displayWidth } from '../displayWidth.js';
 import { durationText } from '../../lib/durationText.js';
+import { decideExit } from '../decidedExit.js';
 import { ExitStatus } from '../errors.js';
 import { render, terminalSafeJson } from '../format.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -92,10 +93,11 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
   const listed = flags.container && flags.container.length > 0 ? health : withoutUnusedLocal(health);
   // Which category each container named by a setting holds: records passed over there are of a category read now.
   const categories = new Map(Object.entries(settings.containers).map(([category, container]) => [container, category]));
+  const degraded = flags.failOnDegraded && health.status === 'degraded' ? `status degraded: ${reasons(health)}` : undefined;
+  // Decided before the report is written: a closed output must not turn the gate's exit 3 into 0.
+  if (degraded !== undefined) decideExit({ code: DEGRADED_EXIT_CODE, message: degraded });
   out.write(flags.format === 'json' ? terminalSafeJson(health) + '\n' : readable(listed, terminalWidth(out), categories));
-  if (flags.failOnDegraded && health.status === 'degraded') {
-    throw new ExitStatus(`status degraded: ${reasons(health)}`, DEGRADED_EXIT_CODE);
-  }
+  if (degraded !== undefined) throw new ExitStatus(degraded, DEGRADED_EXIT_CODE);
   return health;
 }
 
