@@ -24,16 +24,15 @@ if (mayAskLowMemory(process.argv.slice(2), process.env)) holdYoungGeneration();
 // Output that cannot be written at all (a full disk) is a failure, said in one line, not a stack trace.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   eraseStatusLine();
+  // A command that finished its work (or only prints and knows its verdict) has decided how it ends.
+  const decided = decidedExit();
+  if (decided?.message !== undefined) process.stderr.write(`acs-logs: ${oneLine(decided.message)}\n`);
   if (error.code !== 'EPIPE') {
-    process.stderr.write(`acs-logs: ${outputFailedNote(process.argv.slice(2), error)}\n`);
+    process.stderr.write(`acs-logs: ${outputFailedNote(process.argv.slice(2), error, decided !== undefined)}\n`);
     process.exit(1);
   }
-  const note = stoppedNote(process.argv.slice(2), 'SIGPIPE (its output was closed)');
-  if (note === undefined) {
-    const decided = decidedExit();
-    if (decided) process.stderr.write(`acs-logs: ${oneLine(decided.message)}\n`);
-    process.exit(decided?.code ?? 0);
-  }
+  const note = decided === undefined ? stoppedNote(process.argv.slice(2), 'SIGPIPE (its output was closed)') : undefined;
+  if (note === undefined) process.exit(decided?.code ?? 0);
   process.stderr.write(`acs-logs: ${note}\n`);
   process.exit(128 + constants.signals.SIGPIPE);
 });

@@ -65,6 +65,33 @@ describe('a command whose output is closed', () => {
     expect(stderr).toMatch(/^acs-logs: status degraded: 1 quarantine entry/m);
   }, 60_000);
 
+  it('a run whose work is done when its output closes ends as done, not as stopped: generate, process --quiet and quarantine write only their totals, last', async () => {
+    const generating = startCli(['generate', '--out', path.join(work, 'generated'), '--hours', '1']);
+    generating.child.stdout.destroy();
+    const generated = await generating.done;
+    expect(generated.code, generated.stderr).toBe(0);
+    expect(generated.stderr).not.toMatch(/stopped/);
+    const dataDir = path.join(work, 'finished');
+    const processing = startCli(['process', tree, '--data-dir', dataDir, '--quiet']);
+    processing.child.stdout.destroy();
+    expect(await processing.done).toMatchObject({ code: 0, stderr: '' });
+    const again = await cli(['process', tree, '--data-dir', dataDir, '--quiet']);
+    expect(again.stdout).toMatch(/, 0 with new data: /);
+    // quarantine dismiss and replay say what they did in one line, last.
+    const bad = path.join(work, 'junk.json');
+    await writeFile(bad, 'not a log record\n');
+    expect((await cli(['process', bad, '--category', 'RoomsOperational', '--data-dir', dataDir])).code).toBe(0);
+    for (const args of [
+      ['quarantine', 'replay'],
+      ['quarantine', 'dismiss', '--code', 'invalid_json'],
+    ]) {
+      const running = startCli([...args, '--data-dir', dataDir]);
+      running.child.stdout.destroy();
+      expect(await running.done).toMatchObject({ code: 0, stderr: '' });
+    }
+    expect((await cli(['health', '--fail-on-degraded', '--data-dir', dataDir])).code).toBe(0);
+  }, 90_000);
+
   it('a command that only prints stops quietly with exit 0', async () => {
     const dataDir = path.join(work, 'read');
     expect((await cli(['process', tree, '--data-dir', dataDir, '--quiet'])).code).toBe(0);

@@ -16,6 +16,7 @@ import { timeBoundsAt } from '../../lib/normalizing/index.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
 import { MAX_TIMER_MS } from '../../lib/timerLimit.js';
+import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
@@ -185,6 +186,8 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
       await storage.close();
     }
   }
+  // Every log is written: a closed output now loses only this line, and the run ends as done (cli/main.ts).
+  decideExit({ code: 0 });
   out.write(
     `generated ${totals.records} records (${Object.entries(totals.byCategory)
       .map(([category, n]) => `${category} ${n}`)

@@ -8,6 +8,7 @@ import { isFinalBlob } from '../../lib/processing/sealing.js';
 import type { BlobLogSource } from '../../lib/storage/BlobLogSource.js';
 import { fileKey, type LogFileRef, type LogFileStat } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths, LOCAL_CONTAINER, LocalLogSource, refForLocalPath, type UnreadableFolder } from '../../lib/storage/LocalLogSource.js';
+import { decideExit } from '../decidedExit.js';
 import { filesFailed, foldersUnreadable, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { cliSettings } from '../settings.js';
@@ -174,6 +175,14 @@ async function processFiles(
     await storage.close();
   }
   stopDisplay(display);
+  const failure =
+    totals.failed > 0
+      ? filesFailed(totals.failed, totals.files)
+      : unreadable.length > 0
+        ? foldersUnreadable(unreadable.map((folder) => folder.path))
+        : undefined;
+  // Every file is done: a closed output now loses only the totals, and the run ends as it would (cli/main.ts).
+  decideExit(failure ? { code: failure.exitCode, message: failure.message } : { code: 0 });
   out.write(
     `${totals.files} file(s), ${totals.processed} with new data: ${totals.records} records, ` +
       `${totals.badLines} bad lines quarantined, ${totals.unsupported} of unsupported categories, ` +
@@ -187,8 +196,7 @@ async function processFiles(
       (skipped.length > 0 ? `, ${skipped.length} other file(s) in the folders skipped` : '') +
       '\n',
   );
-  if (totals.failed > 0) throw filesFailed(totals.failed, totals.files);
-  if (unreadable.length > 0) throw foldersUnreadable(unreadable.map((folder) => folder.path));
+  if (failure) throw failure;
   return totals;
 }
 

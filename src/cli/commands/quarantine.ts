@@ -9,6 +9,7 @@ import type { LogFileRef } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
+import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
 import { oneLine, printable } from '../printable.js';
 import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
@@ -133,6 +134,7 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
       // One file's entries: `--category` names what that file's records are, not every file's that carries none.
       const files = await filesOfPath(new QuarantineStore(pipeline.deps.tables), flags.path);
       if (files.length === 0) {
+        decideExit({ code: 0 });
         out.write(
           `replayed 0 entries: no waiting entry is of a file "${oneLine(flags.path)}" (give the path as "quarantine list --format json" shows it; the table cuts a long one in the middle, and its end after "…" names it too)\n`,
         );
@@ -141,6 +143,8 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
       summary = emptyReplaySummary();
       for (const file of files) addReplaySummary(summary, await replayQuarantine(deps, { ...filter, file }));
     }
+    // Every entry is replayed: a closed output now loses only this line, and the run ends as done (cli/main.ts).
+    decideExit({ code: 0 });
     out.write(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records` +
         // Records an earlier replay counted are not counted again: say so, or they read as counted twice.
@@ -217,6 +221,8 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
       lines += line.count ?? 1;
     }
     const noun = `entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})`;
+    // Every entry chosen is set: a closed output now loses only this line, and the run ends as done (cli/main.ts).
+    decideExit({ code: 0 });
     if (flags.path !== undefined && chosen.length === 0) {
       out.write(
         `${flags.undo ? 'restored' : 'dismissed'} 0 entries: no ${flags.undo ? 'dismissed' : 'waiting'} entry` +
