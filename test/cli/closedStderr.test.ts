@@ -26,3 +26,17 @@ describe('a reader of stderr that stops early', () => {
     expect(done.stdout).toMatch(new RegExp(`^backfill done: \\d+ file\\(s\\), ${records} records`));
   }, 60_000);
 });
+
+describe('a reader of stdout that stops before backfill is done', () => {
+  it('loses only the totals written last: backfill ends as done, not as stopped', async () => {
+    const dataDir = path.join(work, 'closed-stdout');
+    expect((await cliProcess(['generate', '--data-dir', dataDir, '--hours', '1', '--seed', '5'])).code).toBe(0);
+    // As `backfill | true` does.
+    const running = startCli(['backfill', '--data-dir', dataDir]);
+    running.child.stdout.destroy();
+    const done = await running.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stderr).not.toMatch(/stopped/);
+    expect((await cliProcess(['backfill', '--data-dir', dataDir])).stdout).toMatch(/^backfill done: \d+ file\(s\), 0 records/);
+  }, 60_000);
+});

@@ -1,5 +1,6 @@
 import { backfill } from '../../lib/processing/backfill.js';
 import { readingFamilies } from '../../lib/processing/readingOrder.js';
+import { decideExit } from '../decidedExit.js';
 import { ExitStatus, filesFailed, UsageError } from '../errors.js';
 import { lineLogger } from '../lineLogger.js';
 import { oneLine, printable } from '../printable.js';
@@ -34,6 +35,13 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
       onProgress: (progress) => reporter.update(progress),
     });
     reporter.stop(done);
+    const containersError =
+      done.containersFailed.length > 0
+        ? `${done.containersFailed.length} container(s) could not be listed: ${done.containersFailed[0]?.error}; run backfill again`
+        : undefined;
+    // Every file is done: a closed output now loses only the totals, and the run ends as it would (cli/main.ts).
+    const failure = containersError ?? (done.filesFailed > 0 ? filesFailed(done.filesFailed, done.filesDone).message : undefined);
+    decideExit(failure === undefined ? { code: 0 } : { code: 1, message: failure });
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
         `${done.bytesRead} bytes read of ${done.bytesTotal}` +
@@ -64,9 +72,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
       );
     }
     for (const { container, error } of done.containersFailed) err.write(`error: ${oneLine(`${container}: could not be listed (${error})`)}\n`);
-    if (done.containersFailed.length > 0) {
-      throw new Error(`${done.containersFailed.length} container(s) could not be listed: ${done.containersFailed[0]?.error}; run backfill again`);
-    }
+    if (containersError !== undefined) throw new Error(containersError);
     if (done.filesFailed > 0) throw filesFailed(done.filesFailed, done.filesDone);
   } finally {
     await pipeline.close();
