@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } from '../lib/config/heapGrowth.js';
 import { tuneCompiler } from '../lib/v8Flags.js';
-import { decidedExit } from './decidedExit.js';
+import { decidedExit, decideExit } from './decidedExit.js';
 import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
 import { outputFailedNote } from './outputFailed.js';
@@ -65,4 +65,8 @@ onEmbeddedStoreStopped((message) => {
   process.exit(1);
 });
 
-process.exitCode = await runCli(process.argv.slice(2));
+const exitCode = await runCli(process.argv.slice(2));
+// The command has ended and said so: an output found closed from now on (its error comes late) ends
+// the process with this code, and says nothing twice.
+decideExit({ code: exitCode });
+process.exitCode = exitCode;
