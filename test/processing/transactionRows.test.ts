@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { roomsView } from '../../src/lib/aggregating/index.js';
+import { applyToViews, type RecordSource } from '../../src/lib/processing/applyExactlyOnce.js';
+import { MAX_TRANSACTION_ROWS, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import { addParticipantsRecord, normalizeAll } from '../support/roomsLogs.js';
+import { newTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+
+/** Remembers the most rows any transaction it sent held. */
+class LargestTransaction extends WrappedTableStore {
+  most = 0;
+  override commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    this.most = Math.max(this.most, writes.length);
+    return super.commit(table, partitionKey, writes);
+  }
+}
+
+function at(minute: number): string {
+  return new Date(Date.UTC(2024, 4, 25, 0, minute)).toISOString();
+}
+
+describe('a transaction holds at most 100 rows, its files’ marks included', () => {
+  it('many small files of one resource written together: each file’s first record brings its mark row into the transaction (Azurite)', async () => {
+    // A file of two rooms, then 60 files of one room each (a backlog of one resource's hours written in one go):
+    // each later record brings a row and its file's mark, so a transaction fills two rows at a time
+    // from an odd count, and reaches 100 with a record of a file whose mark is not in it yet.
+    const raw = [[addParticipantsRecord(at(0), 1, 'room-a'), addParticipantsRecord(at(1), 1, 'room-b')]];
+    for (let i = 0; i < 60; i++) raw.push([addParticipantsRecord(at(2 + i), 1, `room-${i}`)]);
+    const sources: RecordSource[] = raw.map((records, i) => ({
+      fileId: `f${i}.0`,
+      fileKey: `c/f${i}`,
+      records: normalizeAll(records).map((record, position) => ({ position, record })),
+    }));
+    const tables = new LargestTransaction(newTableStore());
+
+    await applyToViews(tables, [roomsView], sources, { concurrency: 1 });
+
+    expect(tables.most).toBeLessThanOrEqual(MAX_TRANSACTION_ROWS);
+    expect(await readAggregates(tables, [roomsView])).toEqual(referenceAggregates(normalizeAll(raw.flat()), [roomsView]));
+  });
+});
