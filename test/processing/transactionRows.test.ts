@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { roomsView } from '../../src/lib/aggregating/index.js';
+import { callsView, roomsView } from '../../src/lib/aggregating/index.js';
 import { applyToViews, type RecordSource } from '../../src/lib/processing/applyExactlyOnce.js';
 import { MAX_TRANSACTION_ROWS, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
+import { legRecord } from '../support/callLogs.js';
+import { recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
 import { addParticipantsRecord, normalizeAll } from '../support/roomsLogs.js';
 import { newTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -37,5 +39,22 @@ describe('a transaction holds at most 100 rows, its files’ marks included', ()
 
     expect(tables.most).toBeLessThanOrEqual(MAX_TRANSACTION_ROWS);
     expect(await readAggregates(tables, [roomsView])).toEqual(referenceAggregates(normalizeAll(raw.flat()), [roomsView]));
+  });
+  it('a new call with 150 recordings: its first transaction also creates the call row and its locator (Azurite)', async () => {
+    // The call's summary gives it a day, so the transaction that creates its call row also lists that day in
+    // its locator row: two rows next to the recordings' rows.
+    const call = 'a1b2c3d4-0000-4000-8000-000000000150';
+    const start = Date.UTC(2024, 4, 25, 10);
+    const raw = [
+      legRecord({ correlationId: call, participantId: 'p-1', version: null, time: start + 3_600_000, callStartTime: start, callDurationSeconds: 3000 }),
+      ...Array.from({ length: 150 }, (_, n) => summaryRecord({ correlationId: call, recordingId: recordingIdOf(call, n), time: start + 60_000 * (n + 1) })),
+    ];
+    const records = normalizeAll(raw).map((record, position) => ({ position, record }));
+    const tables = new LargestTransaction(newTableStore());
+
+    await applyToViews(tables, [callsView], [{ fileId: 'f.0', fileKey: 'c/f', records }], { concurrency: 1 });
+
+    expect(tables.most).toBeLessThanOrEqual(MAX_TRANSACTION_ROWS);
+    expect(await readAggregates(tables, [callsView])).toEqual(referenceAggregates(normalizeAll(raw), [callsView]));
   });
 });
