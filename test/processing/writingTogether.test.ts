@@ -195,6 +195,21 @@ describe('files read in parallel are written together', () => {
     await processFile(operations, testDeps(alone));
     expect(await readAggregates(tables)).toEqual(await readAggregates(alone));
   });
+
+  it('a write of several files that fails is tried again file by file: the files that write go in, the one that fails fails alone', async () => {
+    const { files } = await callFiles(55, 10);
+    const [operations, , usage] = files as [LogFileRef, LogFileRef, LogFileRef];
+    // Both are read before anything is written, so their segments share one write; the usage rows cannot be written.
+    const tables = new FailingTableStore('Usage');
+    const warnings: string[] = [];
+    const deps = { ...testDeps(tables), logger: { info() {}, error() {}, warn: (message: string) => void warnings.push(message) } };
+    const outcomes = await Promise.allSettled([operations, usage].map((file) => processFile(file, deps)));
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'rejected']);
+    expect(warnings).toContain('a write of several files failed; writing them one by one');
+    const alone = newTableStore();
+    await processFile(operations, testDeps(alone));
+    expect(await readAggregates(tables)).toEqual(await readAggregates(alone));
+  });
 });
 
 /** Counts transactions refused because a row they create exists (a partition wrongly taken as new). */
