@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { callsView, roomsView } from '../../src/lib/aggregating/index.js';
+import { ALL_VIEWS, callsView, roomsView } from '../../src/lib/aggregating/index.js';
 import { applyToViews, type RecordSource } from '../../src/lib/processing/applyExactlyOnce.js';
+import { publishCallContributions } from '../../src/lib/processing/publishCallContributions.js';
 import { MAX_TRANSACTION_ROWS, type CommitOutcome, type RowWrite } from '../../src/lib/storage/TableStore.js';
 import { legRecord } from '../support/callLogs.js';
 import { recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
@@ -56,5 +57,28 @@ describe('a transaction holds at most 100 rows, its files’ marks included', ()
 
     expect(tables.most).toBeLessThanOrEqual(MAX_TRANSACTION_ROWS);
     expect(await readAggregates(tables, [callsView])).toEqual(referenceAggregates(normalizeAll(raw), [callsView]));
+  });
+  it('120 calls of one resource and day published in one write: each call’s mark and rows in transactions of at most 100 rows (Azurite)', async () => {
+    // Every call's contribution goes into the same day partition of call-volume and call-quality, each call
+    // with a mark row of its own next to the rows its contribution adds to.
+    const start = Date.UTC(2024, 4, 25, 10);
+    const raw = Array.from({ length: 120 }, (_, n) =>
+      legRecord({
+        correlationId: `c0ffee00-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        participantId: 'p-1',
+        version: null,
+        time: start + 60_000 * (n + 30),
+        callStartTime: start + 60_000 * n,
+        callDurationSeconds: 600,
+      }),
+    );
+    const records = normalizeAll(raw).map((record, position) => ({ position, record }));
+    const tables = new LargestTransaction(newTableStore());
+
+    const { summaries } = await applyToViews(tables, ALL_VIEWS, [{ fileId: 'f.0', fileKey: 'c/f', records }], { concurrency: 2 });
+    await publishCallContributions(tables, ALL_VIEWS, records, 2, summaries);
+
+    expect(tables.most).toBeLessThanOrEqual(MAX_TRANSACTION_ROWS);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(raw)));
   });
 });
