@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_VIEWS, ROOMS_OPERATIONS_TABLE, roomsOperationsView } from '../../src/lib/aggregating/index.js';
 import { clip, MAX_ID_CHARS } from '../../src/lib/aggregating/rowValues.js';
+import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
@@ -191,6 +192,8 @@ describe('storage limits, against Azurite', () => {
     const result = await processFile(file, testDeps(tables));
 
     expect(result).toMatchObject({ records: all.length, badLines: 1 });
+    // The file's checkpoint, which health and later runs add to, counts the refused line as bad too.
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: all.length, badLines: 1 });
     const lines = await quarantined(tables, file);
     expect(lines).toMatchObject([{ code: 'storage_rejected', view: ROOMS_OPERATIONS_TABLE, line: 16 }]);
     expect(lines[0]?.message).toMatch(/EntityTooLarge|too large/i);
