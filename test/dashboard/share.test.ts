@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { percentText } from '../../src/dashboard/share.js';
+import { percentText, shareText } from '../../src/dashboard/share.js';
 
 describe('a share as the dashboard writes it', () => {
   it('writes two decimals at most', () => {
@@ -17,5 +17,15 @@ describe('a share as the dashboard writes it', () => {
 
   it('has no share of nothing', () => {
     expect(percentText(0, 0)).toBe('–');
+  });
+});
+
+describe('a percentage as the dashboard writes it', () => {
+  it('never rounds to 100 % or 0 % what is not all or nothing, and writes more than 100 % as it is', () => {
+    expect(shareText(99.997)).toBe('> 99.99 %');
+    expect(shareText(0.003)).toBe('< 0.01 %');
+    expect(shareText(100)).toBe('100 %');
+    expect(shareText(0)).toBe('0 %');
+    expect(shareText(145.1904)).toBe('145.19 %');
   });
 });

@@ -1,4 +1,5 @@
 import { clipped, clippedMiddle, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
+import { shareText } from '../share.js';
 import { CELL_CHARS, dataTable } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
@@ -127,5 +128,5 @@ function callText(call: CallRow): string {
 
 /** recordingSeconds / callDurationSeconds as a percentage. */
 function formatCoverage(coverage: number | null): string | null {
-  return coverage === null ? null : `${formatNumber(coverage * 100)} %`;
+  return coverage === null ? null : shareText(coverage * 100);
 }

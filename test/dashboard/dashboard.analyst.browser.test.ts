@@ -1,0 +1,92 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
+import { cli } from '../support/cli.js';
+import { asJsonLines } from '../support/roomsLogs.js';
+import { DAY, recordingBlobPath, summaryRecord } from '../support/recordingLogs.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
+
+/**
+ * The dashboard read for its numbers, by someone whose browser is not on UTC: shares that would
+ * round to all or nothing, and the time zone the range is read in.
+ */
+
+const HOUR = 3_600_000;
+/** A call of an hour recorded for all of it but a tenth of a second: 99.997 %, not all of it. */
+const ALMOST_WHOLE = 'call-almost-whole';
+/** A call of ten hours recorded for one second: 0.003 %, not nothing. */
+const SLIVER = 'call-sliver';
+/** A stream average packet loss of 0.004 %: some loss, not none. */
+const TINY_LOSS = 0.000_04;
+
+describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
+  let work: string;
+  let server: RunningServer;
+  let browser: Browser;
+  let context: BrowserContext;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-analyst-'));
+    const logs = path.join(work, 'logs');
+    const write = async (container: string, records: Record<string, unknown>[]): Promise<void> => {
+      const file = path.join(logs, container, ...recordingBlobPath(DAY, 3).split('/'));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(records));
+    };
+    const start = DAY + HOUR;
+    const logged = start + 2 * HOUR;
+    await write('insights-logs-callsummary', [
+      legRecord({ correlationId: ALMOST_WHOLE, participantId: 'p1', version: null, time: logged, callStartTime: start, callDurationSeconds: 3_600 }),
+      legRecord({ correlationId: SLIVER, participantId: 'p2', version: null, time: logged, callStartTime: start, callDurationSeconds: 36_000 }),
+    ]);
+    await write('insights-logs-calldiagnostics', [
+      streamRecord({ correlationId: SLIVER, participantId: 'p2', version: null, time: logged, packetLossRateAvg: TINY_LOSS }),
+    ]);
+    await write('insights-logs-callrecordingsummary', [
+      summaryRecord({ correlationId: ALMOST_WHOLE, recordingId: 'rec-almost-whole', time: logged, startTime: start, lengthSeconds: 3_599.9 }),
+      summaryRecord({ correlationId: SLIVER, recordingId: 'rec-sliver', time: logged, startTime: start, lengthSeconds: 1 }),
+    ]);
+    const prefix = uniquePrefix();
+    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
+    expect(processed.code, processed.stderr).toBe(0);
+    server = await serveTables(prefix, work);
+    browser = await launchChromium();
+    // Twelve hours ahead of UTC in May: the local day is not the UTC day for half of it.
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Pacific/Auckland' });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    await browser?.close();
+    await server?.close();
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  async function openPage(query: string): Promise<Page> {
+    const page = await context.newPage();
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    return page;
+  }
+
+  async function openCall(page: Page, id: string): Promise<string | null> {
+    await page.click(`[data-table=calls] tbody tr:has-text("${id}")`);
+    await page.waitForSelector(`#call-detail[data-call="${id}"][data-loaded=true]`);
+    return page.locator('#call-detail dt:text-is("recording coverage") + dd').textContent();
+  }
+
+  it("never writes a call's recording coverage as 100 % or 0 % when it is not, in the table or the opened call", async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const coverage = (id: string): Promise<string | null> => page.locator(`[data-table=calls] tbody tr:has-text("${id}") td:nth-child(10)`).textContent();
+    expect(await coverage(ALMOST_WHOLE)).toBe('> 99.99 %');
+    expect(await coverage(SLIVER)).toBe('< 0.01 %');
+    expect(await openCall(page, SLIVER)).toBe('< 0.01 % of the call recorded');
+    expect(await openCall(page, ALMOST_WHOLE)).toBe('> 99.99 % of the call recorded');
+    await page.close();
+  });
+});
