@@ -1,5 +1,6 @@
 import uPlot from 'uplot';
 import { clipped, formatNumber, h, quantityText } from './dom.js';
+import { shareText } from './share.js';
 import { bucketText, largestBars, seriesTotal, total, utcTicks, WIDEST_UTC_TICK, type Bars, type TimeSeries } from './series.js';
 
 const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#65a30d', '#475569', '#ea580c', '#4f46e5', '#0d9488'];
@@ -110,7 +111,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
           stroke: PALETTE[i % PALETTE.length],
           width: 1.5,
           points: { show: showPoints, size: 4 },
-          value: (_plot: uPlot, value: number | null) => (value === null ? '–' : formatNumber(value)),
+          // A share is never rounded to all or nothing: a bucket with one failure in 25,000 is not `100`.
+          value: (_plot: uPlot, value: number | null) => (value === null ? '–' : spec.unit === '%' ? shareText(value) : formatNumber(value)),
         })),
       ],
       axes: [

@@ -89,4 +89,16 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     expect(await openCall(page, ALMOST_WHOLE)).toBe('> 99.99 % of the call recorded');
     await page.close();
   });
+
+  it('never writes a share on a chart as 0 or 100 when it is not: the caption and the value under the pointer', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const chart = page.locator('figure[data-chart=call-quality-packet-loss]');
+    expect(await chart.locator('figcaption').textContent()).toBe('highest stream average < 0.01 % over 1 stream');
+    await chart.scrollIntoViewIfNeeded();
+    const plot = await chart.locator('.u-over').boundingBox();
+    await page.mouse.move(plot!.x + plot!.width / 2, plot!.y + plot!.height / 2);
+    const values = await chart.locator('.u-legend tr.u-series:not(:first-child) td').allTextContents();
+    expect(values).toEqual(['< 0.01 %', '< 0.01 %']);
+    await page.close();
+  });
 });

@@ -1,7 +1,7 @@
 import { renderCharts, type ChartDescription } from '../chartSection.js';
 import { formatNumber, quantityText } from '../dom.js';
 import { largestSeries, pivot } from '../series.js';
-import { percentText } from '../share.js';
+import { percentText, shareText } from '../share.js';
 import type { CallQualityRow, QualityStats } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
@@ -63,7 +63,8 @@ function metricChart(rows: readonly CallQualityRow[], metric: Metric, streams: n
     title: `${metric.title} (stream averages)`,
     unit: metric.unit,
     note: `p50 and p95 of the streams' averages (${metric.threshold}); where a bucket has several resources, the highest of their percentiles (an upper bound)`,
-    caption: () => `highest stream average ${formatNumber(highest)} ${metric.unit} over ${quantityText(streams, 'streams')}`,
+    caption: () =>
+      `highest stream average ${metric.unit === '%' ? shareText(highest) : `${formatNumber(highest)} ${metric.unit}`} over ${quantityText(streams, 'streams')}`,
     lines,
   };
 }
