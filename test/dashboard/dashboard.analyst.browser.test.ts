@@ -101,4 +101,19 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     expect(values).toEqual(['< 0.01 %', '< 0.01 %']);
     await page.close();
   });
+
+  it('says beside the range boxes that they are read in UTC, in a browser whose time zone is not UTC', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    // The placeholder is gone once a box holds a range: the label is what still says it.
+    for (const box of ['#from', '#to']) {
+      expect(await page.locator(`label:has(${box})`).textContent()).toContain('UTC');
+    }
+    // Typed without a zone, a time is read as UTC, as the labels say: the hour both calls started (01:00 UTC, 13:00 in Auckland).
+    await page.fill('#from', '2024-05-25T01:00');
+    await page.fill('#to', '2024-05-25T02:00');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/from=2024-05-25T01/);
+    await expect.poll(() => page.textContent('figure[data-chart=call-volume-calls] figcaption')).toMatch(/^2 calls:/);
+    await page.close();
+  });
 });
