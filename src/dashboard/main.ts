@@ -115,8 +115,17 @@ function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): voi
   else history.replaceState(null, '', url);
 }
 
+/**
+ * The keyboard's arrows step a closed select through its options, each step a change: the page
+ * applies the option the keyboard stops on, after this long, not each one it passes (a load and a
+ * Back entry apiece). A choice made with the pointer, or Enter, applies at once.
+ */
+const KEYED_SELECT_SETTLE_MS = 600;
+let selectTimer: number | undefined;
+
 form.addEventListener('submit', (event) => {
   event.preventDefault();
+  window.clearTimeout(selectTimer);
   setState(
     {
       from: fromInput.value.trim(),
@@ -130,7 +139,21 @@ form.addEventListener('submit', (event) => {
   );
   void load();
 });
-for (const input of [granularityInput, resourceInput]) input.addEventListener('change', () => form.requestSubmit());
+for (const input of [granularityInput, resourceInput]) {
+  let keyed = false;
+  input.addEventListener('keydown', (event) => {
+    keyed = event.key !== 'Enter';
+    if (event.key === 'Enter') form.requestSubmit();
+  });
+  input.addEventListener('pointerdown', () => {
+    keyed = false;
+  });
+  input.addEventListener('change', () => {
+    window.clearTimeout(selectTimer);
+    if (keyed) selectTimer = window.setTimeout(() => form.requestSubmit(), KEYED_SELECT_SETTLE_MS);
+    else form.requestSubmit();
+  });
+}
 byId('all-time').addEventListener('click', () => {
   setState({ from: '', to: '', call: '', rangeGiven: true }, 'push');
   showState();

@@ -7,7 +7,7 @@ import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
 import { cli } from '../support/cli.js';
 import { asJsonLines } from '../support/roomsLogs.js';
-import { DAY, recordingBlobPath, summaryRecord } from '../support/recordingLogs.js';
+import { DAY, RESOURCE_2, recordingBlobPath, summaryRecord } from '../support/recordingLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 
@@ -33,8 +33,8 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
   beforeAll(async () => {
     work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-analyst-'));
     const logs = path.join(work, 'logs');
-    const write = async (container: string, records: Record<string, unknown>[]): Promise<void> => {
-      const file = path.join(logs, container, ...recordingBlobPath(DAY, 3).split('/'));
+    const write = async (container: string, records: Record<string, unknown>[], resource?: string): Promise<void> => {
+      const file = path.join(logs, container, ...recordingBlobPath(DAY, 3, resource).split('/'));
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, asJsonLines(records));
     };
@@ -44,6 +44,22 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
       legRecord({ correlationId: ALMOST_WHOLE, participantId: 'p1', version: null, time: logged, callStartTime: start, callDurationSeconds: 3_600 }),
       legRecord({ correlationId: SLIVER, participantId: 'p2', version: null, time: logged, callStartTime: start, callDurationSeconds: 36_000 }),
     ]);
+    // A call of a second resource, in an hour of its own: the resource list has two to step through.
+    await write(
+      'insights-logs-callsummary',
+      [
+        legRecord({
+          correlationId: 'call-other',
+          participantId: 'p3',
+          version: null,
+          time: logged,
+          callStartTime: DAY,
+          callDurationSeconds: 60,
+          resource: RESOURCE_2,
+        }),
+      ],
+      RESOURCE_2,
+    );
     await write('insights-logs-calldiagnostics', [
       streamRecord({ correlationId: SLIVER, participantId: 'p2', version: null, time: logged, packetLossRateAvg: TINY_LOSS }),
     ]);
@@ -114,6 +130,31 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     await page.click('button[type=submit]');
     await page.waitForURL(/from=2024-05-25T01/);
     await expect.poll(() => page.textContent('figure[data-chart=call-volume-calls] figcaption')).toMatch(/^2 calls:/);
+    await page.close();
+  });
+
+  it('applies the resource the keyboard stops on, not each one its arrows pass: one load, one Back entry', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    await page.waitForSelector(`#resource option[value="${RESOURCE_2}"]`, { state: 'attached' });
+    const requests: string[] = [];
+    page.on('request', (request) => {
+      if (request.url().includes('/api/query/call-volume')) requests.push(request.url());
+    });
+    const entries = await page.evaluate<number>('history.length');
+    await page.focus('#resource');
+    // all resources, ACS1, ACS2: two steps down.
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.waitForURL(/resource=/);
+    await page.waitForSelector('body[data-state=ready]');
+    expect(new URL(page.url()).searchParams.get('resource')).toBe(RESOURCE_2);
+    expect(await page.evaluate<number>('history.length')).toBe(entries + 1);
+    expect(requests.map((url) => new URL(url).searchParams.get('resource'))).toEqual([RESOURCE_2]);
+    // The keyboard stays on the list, and Back returns to all resources at once.
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('resource');
+    await page.goBack();
+    await page.waitForSelector('body[data-state=ready]');
+    expect(await page.inputValue('#resource')).toBe('');
     await page.close();
   });
 });
