@@ -96,12 +96,14 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     return page.locator('#call-detail dt:text-is("recording coverage") + dd').textContent();
   }
 
-  it("never writes a call's recording coverage as 100 % or 0 % when it is not, in the table or the opened call", async () => {
+  it("never writes a call's recording coverage as 100 % or 0 % when it is not, in the table or the opened call, nor a latency it does not have", async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26');
     const coverage = (id: string): Promise<string | null> => page.locator(`[data-table=calls] tbody tr:has-text("${id}") td:nth-child(10)`).textContent();
     expect(await coverage(ALMOST_WHOLE)).toBe('> 99.99 %');
     expect(await coverage(SLIVER)).toBe('< 0.01 %');
     expect(await openCall(page, SLIVER)).toBe('< 0.01 % of the call recorded');
+    // No recording operation: no latency to state, not `p50 – ms`.
+    expect(await page.locator('#call-detail dt:text-is("API latency") + dd').textContent()).toBe('–');
     expect(await openCall(page, ALMOST_WHOLE)).toBe('> 99.99 % of the call recorded');
     await page.close();
   });

@@ -96,7 +96,13 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
     ['SDKs', [...call.sdkTypes, ...call.sdkVersions].join(', ') || '–'],
     ['call connections', call.callConnectionIds.join(', ') || '–'],
     ['operations from', `${formatTime(call.firstOperationAt)} to ${formatTime(call.lastOperationAt)}`],
-    ['API latency', `p50 ${formatNumber(call.durationMs.p50)} ms, p95 ${formatNumber(call.durationMs.p95)} ms, p99 ${formatNumber(call.durationMs.p99)} ms`],
+    [
+      'API latency',
+      // A call without recording operations has no latency: not `p50 – ms`.
+      call.durationMs.p50 === null
+        ? '–'
+        : `p50 ${formatNumber(call.durationMs.p50)} ms, p95 ${formatNumber(call.durationMs.p95)} ms, p99 ${formatNumber(call.durationMs.p99)} ms`,
+    ],
   ];
   target.appendChild(h('dl', { class: 'facts' }, ...facts.flatMap(([name, value]) => [h('dt', {}, name), h('dd', {}, value)])));
   target.appendChild(h('h4', {}, 'Recordings and their operations'));
