@@ -98,8 +98,9 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       scales: {
         // One bucket alone: an hour either side, not an axis of years around one dot (uPlot widens a lone time by 86,400 / ms: 1,000 days in seconds).
         x: { time: true, range: (plot, min, max) => (plot.data[0].length === 1 ? [plot.data[0][0]! - step, plot.data[0][0]! + step] : [min, max]) },
-        // A share is 0-100 %, whatever a single point would make of the axis.
-        ...(spec.unit === '%' ? { y: { range: [0, 100] as uPlot.Range.MinMax } } : {}),
+        // A share is 0-100 %, whatever a single point would make of the axis; one that stays low
+        // (packet loss of a few %) reads from 0 to a little above its highest, not flat along 0.
+        ...(spec.unit === '%' ? { y: { range: (_plot, _min, max) => [0, percentAxisTop(max)] as uPlot.Range.MinMax } } : {}),
       },
       series: [
         {
@@ -133,10 +134,20 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       ],
       legend: { live: true },
       // The time axis drawn, in epoch seconds, for what cannot be read off a canvas.
-      hooks: { setScale: [(plot, key) => key === 'x' && figure.setAttribute('data-x-range', `${plot.scales['x']?.min},${plot.scales['x']?.max}`)] },
+      hooks: {
+        setScale: [
+          (plot, key) => (key === 'x' || key === 'y') && figure.setAttribute(`data-${key}-range`, `${plot.scales[key]?.min},${plot.scales[key]?.max}`),
+        ],
+      },
     },
     [data.times, ...data.series.map((series) => series.values)],
   );
+}
+
+/** Top of a percent axis: 100 for a share that reaches past half, else a round number a little above its highest. */
+function percentAxisTop(max: number): number {
+  if (!(max > 0) || max > 50) return 100;
+  return Math.min(100, uPlot.rangeNum(0, max, 0.1, true)[1] ?? 100);
 }
 
 /** uPlot's own axis font, named so that the time axis's labels are measured in the font they are drawn in. */

@@ -159,4 +159,13 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     expect(await page.inputValue('#resource')).toBe('');
     await page.close();
   });
+
+  it('draws a low percentage (packet loss) against an axis a little above its highest, not flat along 0 on a 0-100 % axis', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const top = async (chart: string): Promise<number> => Number((await page.getAttribute(`figure[data-chart=${chart}]`, 'data-y-range'))?.split(',')[1]);
+    // 0.004 % of loss: a 0-100 % axis would draw it flat along 0.
+    expect(await top('call-quality-packet-loss')).toBeLessThan(0.01);
+    expect(await top('call-quality-packet-loss')).toBeGreaterThan(0.004);
+    await page.close();
+  });
 });
