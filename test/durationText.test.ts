@@ -4,7 +4,9 @@ import { durationText } from '../src/lib/durationText.js';
 describe('durationText', () => {
   it.each([
     [0, '0 s'],
-    [0.4, '0 s'],
+    [0.4, '< 1 s'],
+    [0.0001, '< 1 s'],
+    [0.5, '1 s'],
     [41, '41 s'],
     [60, '1 min'],
     [725, '12 min 5 s'],
