@@ -12,6 +12,8 @@ export interface Column<T> {
 export interface TableOptions<T> {
   /** `data-table` on the wrapper (the browser tests find tables by it). */
   id: string;
+  /** The table's name for a screen reader: its scrolling box is a Tab stop of its own where nothing in it is. */
+  label: string;
   /** Rows drawn at most: a page stays fast with thousands of rows; the count says how many there are. */
   limit?: number;
   onRowClick?: (row: T) => void;
@@ -68,7 +70,9 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
   const hint: Record<string, string> = options.onRowClick
     ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' }
     : {};
-  wrapper.appendChild(h('div', { class: 'scroll' }, h('table', hint, head, body)));
+  wrapper.appendChild(
+    h('div', { class: 'scroll', role: 'region', 'aria-label': options.label }, h('table', { ...hint, 'aria-label': options.label }, head, body)),
+  );
   wrapper.appendChild(
     h(
       'p',

@@ -306,6 +306,29 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('every Tab stop that is not a control is a named region: the scrolling box of each table', async () => {
+    const { page } = await openPage('?from=');
+    const unnamed: string[] = [];
+    let regions = 0;
+    for (let step = 0; step < 300; step++) {
+      await page.keyboard.press('Tab');
+      // A string, as the test's own compiler knows no DOM: the focused element's tag, role, name and table.
+      const focused = (await page.evaluate(`(() => {
+        const element = document.activeElement;
+        if (!element || element === document.body) return null;
+        const table = element.closest('[data-table]')?.getAttribute('data-table') ?? '';
+        return { tag: element.tagName, role: element.getAttribute('role'), name: element.getAttribute('aria-label'), at: table + ':' + element.className };
+      })()`)) as { tag: string; role: string | null; name: string | null; at: string } | null;
+      if (focused === null || focused.tag !== 'DIV') continue;
+      if (focused.role === 'region' && focused.name) regions++;
+      else unnamed.push(focused.at);
+    }
+    expect(unnamed).toEqual([]);
+    // The rooms, health and retirement tables at least scroll on their own and so are reached.
+    expect(regions).toBeGreaterThanOrEqual(1);
+    await page.close();
+  });
+
   it('filters change what is shown and the URL, and the URL restores them', async () => {
     const { page, problems } = await openPage();
     await page.selectOption('#granularity', 'day');

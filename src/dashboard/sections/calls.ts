@@ -58,7 +58,7 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
       { title: 'SDKs', cell: (r) => r.sdkTypes.join(', ') || '–' },
     ],
     rows,
-    { id: 'calls', onRowClick: (row) => onOpen(row.correlationId), ...(empty ? { empty } : {}) },
+    { id: 'calls', label: 'calls', onRowClick: (row) => onOpen(row.correlationId), ...(empty ? { empty } : {}) },
   );
 }
 
@@ -122,7 +122,7 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
         { title: 'summary', cell: (r) => (r.hasSummary ? 'yes' : 'not yet') },
       ],
       call.recordings,
-      { id: 'call-recordings', empty: 'this call has no recordings' },
+      { id: 'call-recordings', label: "the call's recordings", empty: 'this call has no recordings' },
     ),
   );
 }

@@ -45,7 +45,7 @@ export function renderHealth(target: HTMLElement, health: Health): void {
         { title: 'last processed', cell: (c) => formatTime(c.lastProcessedAt) },
       ],
       health.containers,
-      { id: 'health-containers', empty: 'no containers' },
+      { id: 'health-containers', label: 'log containers', empty: 'no containers' },
     ),
   );
   if (health.stuck.length > 0) {
@@ -60,7 +60,7 @@ export function renderHealth(target: HTMLElement, health: Health): void {
           { title: 'last error', cell: (f) => f.lastError },
         ],
         health.stuck,
-        { id: 'health-stuck' },
+        { id: 'health-stuck', label: 'stuck files' },
       ),
     );
   }

@@ -57,7 +57,7 @@ export function renderRecordingOperations(target: HTMLElement, rows: readonly Re
         { title: 'failed', cell: (r) => r.failed, numeric: true },
       ],
       [...bySdkOperation.values()].sort((a, b) => b.failed - a.failed),
-      { id: 'recording-failures', empty: 'no failed recording operations in this range' },
+      { id: 'recording-failures', label: 'failed recording operations', empty: 'no failed recording operations in this range' },
     ),
   );
 }

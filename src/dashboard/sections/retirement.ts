@@ -64,7 +64,7 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
         { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clipped(r.source, 60).text) },
       ],
       rows,
-      { id: 'retirement', empty: 'no billed usage in this range' },
+      { id: 'retirement', label: 'billed usage by month', empty: 'no billed usage in this range' },
     ),
   );
   const unknown = rows.filter((row) => row.fate === 'unknown').reduce((sum, row) => sum + row.records, 0);

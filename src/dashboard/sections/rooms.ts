@@ -88,7 +88,7 @@ export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void
         { title: 'last operation', cell: (r) => formatTime(r.lastOperationAt) },
       ],
       rows,
-      { id: 'rooms' },
+      { id: 'rooms', label: 'rooms' },
     ),
   );
 }
