@@ -131,7 +131,8 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
     await page.fill('#to', '2024-05-25T02:00');
     await page.click('button[type=submit]');
     await page.waitForURL(/from=2024-05-25T01/);
-    await expect.poll(() => page.textContent('figure[data-chart=call-volume-calls] figcaption')).toMatch(/^2 calls:/);
+    // The views load after the URL moves; on a loaded machine that takes longer than expect.poll's default second.
+    await expect.poll(() => page.textContent('figure[data-chart=call-volume-calls] figcaption'), { timeout: 30_000 }).toMatch(/^2 calls:/);
     await page.close();
   });
 
