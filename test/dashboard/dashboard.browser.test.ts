@@ -313,12 +313,12 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     for (let step = 0; step < 300; step++) {
       await page.keyboard.press('Tab');
       // A string, as the test's own compiler knows no DOM: the focused element's tag, role, name and table.
-      const focused = (await page.evaluate(`(() => {
+      const focused = await page.evaluate<{ tag: string; role: string | null; name: string | null; at: string } | null>(`(() => {
         const element = document.activeElement;
         if (!element || element === document.body) return null;
         const table = element.closest('[data-table]')?.getAttribute('data-table') ?? '';
         return { tag: element.tagName, role: element.getAttribute('role'), name: element.getAttribute('aria-label'), at: table + ':' + element.className };
-      })()`)) as { tag: string; role: string | null; name: string | null; at: string } | null;
+      })()`);
       if (focused === null || focused.tag !== 'DIV') continue;
       if (focused.role === 'region' && focused.name) regions++;
       else unnamed.push(focused.at);
