@@ -7,6 +7,8 @@ export interface Column<T> {
   title: string;
   cell: (row: T) => string | number | Node | null;
   numeric?: boolean;
+  /** What the column sorts by where its cell is written for reading (`12 min 5 s`, `3 of 40`); else the cell's number or text. */
+  sort?: (row: T) => string | number | null | undefined;
 }
 
 export interface TableOptions<T> {
@@ -20,15 +22,82 @@ export interface TableOptions<T> {
   empty?: string;
 }
 
-/** A table of the first `limit` rows, saying how many rows there are in all. */
+/**
+ * A table of the first `limit` rows, saying how many rows there are in all. A column's heading sorts
+ * every row by it (not only those drawn): numbers largest first, text from A, again to reverse; empty
+ * cells last either way. The order is the page's own: not kept in its URL.
+ */
 export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], options: TableOptions<T>): HTMLElement {
   const limit = options.limit ?? 300;
-  const shown = rows.slice(0, limit);
   const wrapper = h('div', { class: 'table', 'data-table': options.id, 'data-rows': String(rows.length) });
   if (rows.length === 0) {
     wrapper.appendChild(h('p', { class: 'empty' }, options.empty ?? 'no data in this range'));
     return wrapper;
   }
+  const hint: Record<string, string> = options.onRowClick
+    ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' }
+    : {};
+  const headings = columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}));
+  const table = h('table', { ...hint, 'aria-label': options.label }, h('thead', {}, h('tr', {}, ...headings)), h('tbody'));
+  const count = h('p', { class: 'count' });
+  let sorted: { column: number; descending: boolean } | undefined;
+  const draw = (): void => {
+    const ordered = sorted === undefined ? rows : sortedRows(rows, columns[sorted.column] as Column<T>, sorted.descending);
+    table.replaceChild(tableBody(columns, ordered.slice(0, limit), options.onRowClick), table.tBodies[0] as HTMLTableSectionElement);
+    headings.forEach((heading, index) => {
+      const column = columns[index] as Column<T>;
+      const order = sorted?.column === index ? (sorted.descending ? 'descending' : 'ascending') : undefined;
+      if (order === undefined) heading.removeAttribute('aria-sort');
+      else heading.setAttribute('aria-sort', order);
+      const button = h('button', { type: 'button', class: 'sort' }, column.title, order === undefined ? '' : order === 'descending' ? ' ▾' : ' ▴');
+      button.addEventListener('click', () => {
+        sorted = sorted?.column === index ? { column: index, descending: !sorted.descending } : { column: index, descending: sortsNumbers(rows, column) };
+        draw();
+        (headings[index]?.firstElementChild as HTMLElement | null)?.focus();
+      });
+      heading.replaceChildren(button);
+    });
+    const by = sorted === undefined ? '' : `, by ${(columns[sorted.column] as Column<T>).title}${sorted.descending ? ', largest first' : ''}`;
+    count.textContent =
+      rows.length > limit ? `showing the first ${formatNumber(limit)} of ${formatNumber(rows.length)} rows${by}` : `${formatNumber(rows.length)} row(s)${by}`;
+  };
+  draw();
+  wrapper.appendChild(h('div', { class: 'scroll', role: 'region', 'aria-label': options.label }, table));
+  wrapper.appendChild(count);
+  return wrapper;
+}
+
+/** A column's sort value of a row: its `sort`, else its cell's number or text; null for an empty cell (`–`). */
+function sortKey<T>(column: Column<T>, row: T): string | number | null {
+  const value = column.sort ? column.sort(row) : column.cell(row);
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (typeof value === 'string') return value === '' || value === '–' ? null : value;
+  if (value instanceof Node) return value.textContent || null;
+  return null;
+}
+
+/** Whether a column sorts numbers (then largest first at the first click: the longest calls, the most failures). */
+function sortsNumbers<T>(rows: readonly T[], column: Column<T>): boolean {
+  for (const row of rows) {
+    const key = sortKey(column, row);
+    if (key !== null) return typeof key === 'number';
+  }
+  return false;
+}
+
+/** The rows ordered by a column's sort value, stable, empty values last. */
+function sortedRows<T>(rows: readonly T[], column: Column<T>, descending: boolean): T[] {
+  const keyed = rows.map((row, index) => ({ row, index, key: sortKey(column, row) }));
+  keyed.sort((a, b) => {
+    if (a.key === null || b.key === null) return a.key === b.key ? a.index - b.index : a.key === null ? 1 : -1;
+    const order = typeof a.key === 'number' && typeof b.key === 'number' ? a.key - b.key : String(a.key).localeCompare(String(b.key), 'en', { numeric: true });
+    return (descending ? -order : order) || a.index - b.index;
+  });
+  return keyed.map((entry) => entry.row);
+}
+
+/** The drawn rows; with `onRowClick`, one Tab stop for the whole body, the arrow keys moving between rows. */
+function tableBody<T>(columns: readonly Column<T>[], shown: readonly T[], onRowClick: ((row: T) => void) | undefined): HTMLTableSectionElement {
   const body = h('tbody');
   for (const row of shown) {
     const tr = h(
@@ -43,7 +112,6 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
         return h('td', column.numeric ? { class: 'num' } : {}, typeof value === 'number' ? formatNumber(value) : (value ?? '–'));
       }),
     );
-    const onRowClick = options.onRowClick;
     if (onRowClick) {
       tr.classList.add('clickable');
       // One Tab stop for the whole table (the first row); the arrow keys move between rows.
@@ -66,21 +134,7 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
     }
     body.appendChild(tr);
   }
-  const head = h('thead', {}, h('tr', {}, ...columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}, column.title))));
-  const hint: Record<string, string> = options.onRowClick
-    ? { 'aria-description': 'a row opens its details: Enter or Space; arrow keys move between rows' }
-    : {};
-  wrapper.appendChild(
-    h('div', { class: 'scroll', role: 'region', 'aria-label': options.label }, h('table', { ...hint, 'aria-label': options.label }, head, body)),
-  );
-  wrapper.appendChild(
-    h(
-      'p',
-      { class: 'count' },
-      rows.length > limit ? `showing the first ${formatNumber(limit)} of ${formatNumber(rows.length)} rows` : `${formatNumber(rows.length)} row(s)`,
-    ),
-  );
-  return wrapper;
+  return body;
 }
 
 type RowMove = 'previous' | 'next' | 'first' | 'last';

@@ -420,6 +420,50 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it("a column's heading sorts every row of its table by the column's values, largest first for numbers, by mouse or keyboard", async () => {
+    const calls = await api('calls');
+    const { page, problems } = await openPage('?from=');
+    const ids = (): Promise<string[]> =>
+      page.$$eval('[data-table=calls] tbody tr td:first-child span.call-link', (spans) =>
+        spans.map((span) => span.getAttribute('title') ?? span.textContent ?? ''),
+      );
+    const heading = page.locator('[data-table=calls] th', { hasText: 'duration' });
+    // The longest call first, the calls without call logs (no duration) last; then the shortest first, still those last.
+    const byDuration = (descending: boolean): string[] =>
+      calls
+        .map((row, index) => ({ id: row['correlationId'] as string, seconds: row['callDurationSeconds'] as number | null, index }))
+        .sort((a, b) =>
+          a.seconds === null || b.seconds === null
+            ? a.seconds === b.seconds
+              ? 0
+              : a.seconds === null
+                ? 1
+                : -1
+            : descending
+              ? b.seconds - a.seconds
+              : a.seconds - b.seconds,
+        )
+        .map((call) => call.id);
+    const withDuration = calls.filter((row) => row['callDurationSeconds'] !== null).length;
+    expect(withDuration).toBeGreaterThan(5);
+    await heading.locator('button').click();
+    expect(await heading.getAttribute('aria-sort')).toBe('descending');
+    expect((await ids()).slice(0, withDuration)).toEqual(byDuration(true).slice(0, withDuration));
+    expect(await page.textContent('[data-table=calls] p.count')).toContain('by duration, largest first');
+    // The keyboard: the heading's button keeps the focus, Enter reverses.
+    await page.keyboard.press('Enter');
+    expect(await heading.getAttribute('aria-sort')).toBe('ascending');
+    expect((await ids()).slice(0, withDuration)).toEqual(byDuration(false).slice(0, withDuration));
+    expect(new Set((await ids()).slice(withDuration))).toEqual(new Set(byDuration(false).slice(withDuration)));
+    // Text sorts from A: the resource column.
+    const resource = page.locator('[data-table=calls] th', { hasText: 'resource' });
+    await resource.locator('button').click();
+    expect(await resource.getAttribute('aria-sort')).toBe('ascending');
+    expect(await heading.getAttribute('aria-sort')).toBeNull();
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
     const call = calls.find(

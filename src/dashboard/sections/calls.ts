@@ -42,16 +42,21 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
 function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empty?: string): HTMLElement {
   return dataTable(
     [
-      { title: 'CorrelationId', cell: (r) => callLink(r.correlationId) },
+      { title: 'CorrelationId', cell: (r) => callLink(r.correlationId), sort: (r) => r.correlationId },
       { title: 'resource', cell: (r) => (r.resourceId === null ? null : shortResource(r.resourceId)) },
       { title: 'started', cell: (r) => formatTime(r.callStartTime ?? r.firstOperationAt ?? r.recordings[0]?.startTime) },
-      { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds) },
+      { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds), sort: (r) => r.callDurationSeconds },
       { title: 'participants', cell: (r) => r.participants, numeric: true },
-      { title: 'poor streams', cell: (r) => (r.streams === 0 ? null : `${formatNumber(r.poorStreams)} of ${formatNumber(r.streams)}`), numeric: true },
+      {
+        title: 'poor streams',
+        cell: (r) => (r.streams === 0 ? null : `${formatNumber(r.poorStreams)} of ${formatNumber(r.streams)}`),
+        sort: (r) => (r.streams === 0 ? null : r.poorStreams),
+        numeric: true,
+      },
       { title: 'impacted', cell: (r) => (r.streams === 0 ? null : r.impacted ? 'yes' : 'no') },
       { title: 'recordings', cell: (r) => r.recordingCount, numeric: true },
-      { title: 'recorded', cell: (r) => formatSeconds(r.recordingSeconds) },
-      { title: 'coverage', cell: (r) => formatCoverage(r.recordingCoverage), numeric: true },
+      { title: 'recorded', cell: (r) => formatSeconds(r.recordingSeconds), sort: (r) => r.recordingSeconds },
+      { title: 'coverage', cell: (r) => formatCoverage(r.recordingCoverage), sort: (r) => r.recordingCoverage, numeric: true },
       { title: 'operations', cell: (r) => r.operationCount, numeric: true },
       { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
       { title: 'joined', cell: (r) => (r.matched ? 'yes' : 'no') },
@@ -109,9 +114,9 @@ export function renderCallDetail(target: HTMLElement, call: CallRow): void {
   target.appendChild(
     dataTable<CallRecordingItem>(
       [
-        { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clippedMiddle(r.recordingId, 24, 10)) },
+        { title: 'recording', cell: (r) => h('span', { class: 'id', title: r.recordingId }, clippedMiddle(r.recordingId, 24, 10)), sort: (r) => r.recordingId },
         { title: 'start', cell: (r) => formatTime(r.startTime) },
-        { title: 'length', cell: (r) => formatSeconds(r.lengthSeconds) },
+        { title: 'length', cell: (r) => formatSeconds(r.lengthSeconds), sort: (r) => r.lengthSeconds },
         { title: 'content', cell: (r) => r.contentType },
         { title: 'channel', cell: (r) => r.channelType },
         { title: 'format', cell: (r) => r.formatType },

@@ -40,7 +40,7 @@ export function renderHealth(target: HTMLElement, health: Health): void {
         { title: 'bad lines', cell: (c) => c.badLines, numeric: true },
         { title: 'quarantined', cell: (c) => c.quarantined, numeric: true },
         { title: 'stuck files', cell: (c) => c.stuckFiles, numeric: true },
-        { title: 'lag', cell: (c) => formatSeconds(c.lagSeconds) },
+        { title: 'lag', cell: (c) => formatSeconds(c.lagSeconds), sort: (c) => c.lagSeconds },
         { title: 'newest record', cell: (c) => formatTime(c.newestRecordAt) },
         { title: 'last processed', cell: (c) => formatTime(c.lastProcessedAt) },
       ],

@@ -61,7 +61,7 @@ export function renderRetirement(target: HTMLElement, rows: readonly RetirementR
         { title: 'records', cell: (r) => r.records, numeric: true },
         { title: 'service', cell: (r) => r.service },
         { title: 'fate', cell: (r) => h('span', { class: `fate fate-${r.fate.replace(/ /g, '-')}` }, r.fate) },
-        { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clipped(r.source, 60).text) },
+        { title: 'source', cell: (r) => h('span', { class: 'source', title: r.source }, clipped(r.source, 60).text), sort: (r) => r.source },
       ],
       rows,
       { id: 'retirement', label: 'billed usage by month', empty: 'no billed usage in this range' },

@@ -77,7 +77,7 @@ export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void
         { title: 'room', cell: (r) => r.roomId },
         { title: 'resource', cell: (r) => shortResource(r.resourceId) },
         { title: 'created', cell: (r) => formatTime(r.createdAt) },
-        { title: 'lifespan', cell: (r) => (r.lifespanMinutes === null ? null : `${r.lifespanMinutes} min`) },
+        { title: 'lifespan', cell: (r) => (r.lifespanMinutes === null ? null : `${r.lifespanMinutes} min`), sort: (r) => r.lifespanMinutes },
         { title: 'valid until', cell: (r) => formatTime(validUntil(r)) },
         { title: 'deleted', cell: (r) => formatTime(r.deletedAt) },
         { title: 'participants', cell: (r) => r.participantsCount, numeric: true },
