@@ -20,6 +20,13 @@ export interface TableOptions<T> {
   limit?: number;
   onRowClick?: (row: T) => void;
   empty?: string;
+  /** Kept by a caller that draws the table again (the calls' search), so that its order stays. */
+  order?: TableOrder;
+}
+
+/** The column a table is sorted by, if any. */
+export interface TableOrder {
+  sorted?: { column: number; descending: boolean };
 }
 
 /**
@@ -40,18 +47,19 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
   const headings = columns.map((column) => h('th', column.numeric ? { class: 'num' } : {}));
   const table = h('table', { ...hint, 'aria-label': options.label }, h('thead', {}, h('tr', {}, ...headings)), h('tbody'));
   const count = h('p', { class: 'count' });
-  let sorted: { column: number; descending: boolean } | undefined;
+  const order = options.order ?? {};
   const draw = (): void => {
+    const sorted = order.sorted;
     const ordered = sorted === undefined ? rows : sortedRows(rows, columns[sorted.column] as Column<T>, sorted.descending);
     table.replaceChild(tableBody(columns, ordered.slice(0, limit), options.onRowClick), table.tBodies[0] as HTMLTableSectionElement);
     headings.forEach((heading, index) => {
       const column = columns[index] as Column<T>;
-      const order = sorted?.column === index ? (sorted.descending ? 'descending' : 'ascending') : undefined;
-      if (order === undefined) heading.removeAttribute('aria-sort');
-      else heading.setAttribute('aria-sort', order);
-      const button = h('button', { type: 'button', class: 'sort' }, column.title, order === undefined ? '' : order === 'descending' ? ' ▾' : ' ▴');
+      const direction = sorted?.column === index ? (sorted.descending ? 'descending' : 'ascending') : undefined;
+      if (direction === undefined) heading.removeAttribute('aria-sort');
+      else heading.setAttribute('aria-sort', direction);
+      const button = h('button', { type: 'button', class: 'sort' }, column.title, direction === undefined ? '' : direction === 'descending' ? ' ▾' : ' ▴');
       button.addEventListener('click', () => {
-        sorted = sorted?.column === index ? { column: index, descending: !sorted.descending } : { column: index, descending: sortsNumbers(rows, column) };
+        order.sorted = sorted?.column === index ? { column: index, descending: !sorted.descending } : { column: index, descending: sortsNumbers(rows, column) };
         draw();
         (headings[index]?.firstElementChild as HTMLElement | null)?.focus();
       });

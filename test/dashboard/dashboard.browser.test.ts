@@ -462,6 +462,15 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await resource.locator('button').click();
     expect(await resource.getAttribute('aria-sort')).toBe('ascending');
     expect(await heading.getAttribute('aria-sort')).toBeNull();
+    // The order stays while a search narrows the rows.
+    await heading.locator('button').click();
+    const needle = 'a';
+    await page.fill('#call-search', needle);
+    const narrowed = byDuration(true).filter((id) => id.toLowerCase().includes(needle));
+    await expect.poll(async () => (await ids()).length, { timeout: 30_000 }).toBe(narrowed.length);
+    expect(await page.locator('[data-table=calls] th', { hasText: 'duration' }).getAttribute('aria-sort')).toBe('descending');
+    expect(new Set(await ids())).toEqual(new Set(narrowed));
+    expect((await ids()).slice(0, 3)).toEqual(narrowed.slice(0, 3));
     expect(problems).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,6 @@
 import { clipped, clippedMiddle, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
 import { shareText } from '../share.js';
-import { CELL_CHARS, dataTable } from '../table.js';
+import { CELL_CHARS, dataTable, type TableOrder } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
 export interface CallsOptions {
@@ -14,6 +14,8 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
   const input = h('input', { type: 'search', id: 'call-search', placeholder: 'CorrelationId (or part of it)', 'aria-label': 'search calls by CorrelationId' });
   input.value = options.search;
   const results = h('div', {});
+  // The order chosen by a heading stays while the search narrows the rows.
+  const order: TableOrder = {};
   const draw = (): void => {
     const needle = input.value.trim().toLowerCase();
     const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
@@ -22,6 +24,7 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
       callsTable(
         matching,
         options.onOpen,
+        order,
         needle === '' ? undefined : `no call in this range has a CorrelationId containing "${clipped(input.value.trim(), CELL_CHARS).text}"`,
       ),
     );
@@ -39,7 +42,7 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
   draw();
 }
 
-function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empty?: string): HTMLElement {
+function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, order: TableOrder, empty?: string): HTMLElement {
   return dataTable(
     [
       { title: 'CorrelationId', cell: (r) => callLink(r.correlationId), sort: (r) => r.correlationId },
@@ -63,7 +66,7 @@ function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, empt
       { title: 'SDKs', cell: (r) => r.sdkTypes.join(', ') || '–' },
     ],
     rows,
-    { id: 'calls', label: 'calls', onRowClick: (row) => onOpen(row.correlationId), ...(empty ? { empty } : {}) },
+    { id: 'calls', label: 'calls', onRowClick: (row) => onOpen(row.correlationId), order, ...(empty ? { empty } : {}) },
   );
 }
 
