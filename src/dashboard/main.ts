@@ -161,7 +161,7 @@ byId('all-time').addEventListener('click', () => {
 });
 // Reset opens the page as a link without filters does: on the last days of data.
 byId('reset').addEventListener('click', () => {
-  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', call: '', rangeGiven: false }, 'push');
+  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', room: '', call: '', rangeGiven: false }, 'push');
   showState();
   void load();
 });
@@ -170,7 +170,7 @@ window.addEventListener('popstate', () => {
   const next = readState(location.search);
   const filtersChanged = (['from', 'to', 'granularity', 'resource', 'rangeGiven'] as const).some((key) => next[key] !== state[key]);
   const callChanged = next.call !== state.call;
-  const searchChanged = next.search !== state.search;
+  const searchChanged = next.search !== state.search || next.room !== state.room;
   state = next;
   if (filtersChanged || searchChanged) {
     showState();
@@ -345,7 +345,7 @@ async function load(byRetry = false): Promise<void> {
   await Promise.all([
     fill('rooms', [
       partOf<RoomsOperationsRow>('rooms-operations', filters, (target, rows) => renderRoomsOperations(target, rows, step)),
-      partOf<RoomRow>('rooms', filters, renderRooms),
+      partOf<RoomRow>('rooms', filters, (target, rows) => renderRooms(target, rows, { search: state.room, onSearch: (room) => setState({ room }, 'replace') })),
     ]),
     fill('recordings', [
       partOf<RecordingsRow>('recordings', filters, (target, rows) => renderRecordings(target, rows, step)),

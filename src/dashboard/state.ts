@@ -9,6 +9,8 @@ export interface DashboardState {
   resource: string;
   /** Text searched for in the calls table's CorrelationIds. */
   search: string;
+  /** Text searched for in the rooms table's room ids. */
+  room: string;
   /** The call opened in the drill-down. */
   call: string;
   /**
@@ -18,10 +20,19 @@ export interface DashboardState {
   rangeGiven: boolean;
 }
 
-export const DEFAULT_STATE: Readonly<DashboardState> = { from: '', to: '', granularity: 'hour', resource: '', search: '', call: '', rangeGiven: false };
+export const DEFAULT_STATE: Readonly<DashboardState> = {
+  from: '',
+  to: '',
+  granularity: 'hour',
+  resource: '',
+  search: '',
+  room: '',
+  call: '',
+  rangeGiven: false,
+};
 
 /** The names in the query string; `code` (the Functions key) is carried through untouched. */
-const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'call'];
+const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'room', 'call'];
 
 export function readState(search: string): DashboardState {
   const params = new URLSearchParams(search);
@@ -36,6 +47,7 @@ export function readState(search: string): DashboardState {
     granularity,
     resource: text('resource'),
     search: text('search'),
+    room: text('room'),
     call: call.trim() === '' ? '' : call,
     // `?from=` (empty) is a choice too: no bound, not the default range.
     rangeGiven: params.has('from') || params.has('to'),

@@ -475,6 +475,27 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('the rooms table is searchable by room id, any case and any part, kept in the URL through a reload', async () => {
+    const rooms = await api('rooms');
+    const id = rooms.map((row) => row['roomId'] as string).find((roomId) => /^[0-9a-f-]{12,}$/i.test(roomId))!;
+    expect(id, 'a generated room id').toBeDefined();
+    const part = id.slice(2, 10).toUpperCase();
+    const expected = rooms.map((row) => row['roomId'] as string).filter((roomId) => roomId.toLowerCase().includes(part.toLowerCase()));
+    const { page, problems } = await openPage('?from=');
+    const shown = (): Promise<string[]> => page.$$eval('[data-table=rooms] tbody tr td:first-child', (cells) => cells.map((cell) => cell.textContent ?? ''));
+    await page.fill('#room-search', part);
+    await expect.poll(shown, { timeout: 30_000 }).toEqual(expected);
+    await page.waitForURL((url) => url.searchParams.get('room') === part);
+    await page.reload();
+    await ready(page);
+    expect(await page.inputValue('#room-search')).toBe(part);
+    expect(await shown()).toEqual(expected);
+    await page.fill('#room-search', 'no such room');
+    await expect.poll(() => page.textContent('[data-table=rooms]'), { timeout: 30_000 }).toContain('no room in this range has an id containing "no such room"');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
     const call = calls.find(

@@ -174,7 +174,7 @@ describe('dashboard series', () => {
 
 describe('dashboard state in the URL', () => {
   it('round-trips through the query string, leaving defaults out and keeping the function key', () => {
-    const state = { ...DEFAULT_STATE, from: '2024-05-25T01:00Z', rangeGiven: true, resource: '/SUBSCRIPTIONS/X/…/ACS', call: 'abc' };
+    const state = { ...DEFAULT_STATE, from: '2024-05-25T01:00Z', rangeGiven: true, resource: '/SUBSCRIPTIONS/X/…/ACS', room: 'room 7', call: 'abc' };
     const search = writeState(state, '?code=secret&granularity=day');
     expect(new URLSearchParams(search).get('code')).toBe('secret');
     expect(new URLSearchParams(search).has('granularity')).toBe(false);

@@ -1,5 +1,6 @@
 import { clipped, clippedMiddle, countsText, formatNumber, formatSeconds, formatTime, h, replaceChildren, shortResource } from '../dom.js';
 import { shareText } from '../share.js';
+import { searchBox } from '../searchBox.js';
 import { CELL_CHARS, dataTable, type TableOrder } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
@@ -11,13 +12,11 @@ export interface CallsOptions {
 
 /** Calls: searchable by CorrelationId (any case, any part); a row opens the call. */
 export function renderCalls(target: HTMLElement, rows: readonly CallRow[], options: CallsOptions): void {
-  const input = h('input', { type: 'search', id: 'call-search', placeholder: 'CorrelationId (or part of it)', 'aria-label': 'search calls by CorrelationId' });
-  input.value = options.search;
   const results = h('div', {});
   // The order chosen by a heading stays while the search narrows the rows.
   const order: TableOrder = {};
-  const draw = (): void => {
-    const needle = input.value.trim().toLowerCase();
+  const draw = (search: string): void => {
+    const needle = search.toLowerCase();
     const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
     replaceChildren(
       results,
@@ -25,21 +24,18 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
         matching,
         options.onOpen,
         order,
-        needle === '' ? undefined : `no call in this range has a CorrelationId containing "${clipped(input.value.trim(), CELL_CHARS).text}"`,
+        needle === '' ? undefined : `no call in this range has a CorrelationId containing "${clipped(search, CELL_CHARS).text}"`,
       ),
     );
   };
-  let timer: number | undefined;
-  input.addEventListener('input', () => {
-    window.clearTimeout(timer);
-    timer = window.setTimeout(() => {
-      options.onSearch(input.value.trim());
-      draw();
-    }, 150);
-  });
-  target.appendChild(h('label', { class: 'search' }, 'Search ', input));
+  target.appendChild(
+    searchBox('call-search', 'CorrelationId (or part of it)', 'search calls by CorrelationId', options.search, (search) => {
+      options.onSearch(search);
+      draw(search);
+    }),
+  );
   target.appendChild(results);
-  draw();
+  draw(options.search);
 }
 
 function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, order: TableOrder, empty?: string): HTMLElement {

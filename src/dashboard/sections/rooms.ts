@@ -1,9 +1,10 @@
 import { isFailedResult } from '../../lib/aggregating/failedResult.js';
 import { renderCharts } from '../chartSection.js';
-import { formatTime, h, quantityText, shortResource } from '../dom.js';
+import { clipped, formatTime, h, quantityText, replaceChildren, shortResource } from '../dom.js';
 import { percentText } from '../share.js';
 import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
-import { dataTable } from '../table.js';
+import { searchBox } from '../searchBox.js';
+import { CELL_CHARS, dataTable, type Column, type TableOrder } from '../table.js';
 import type { RoomRow, RoomsOperationsRow } from '../../lib/querying/queryRows.js';
 
 /** Lines per chart at most; the rest add up in one line. */
@@ -69,29 +70,46 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
   ]);
 }
 
-export function renderRooms(target: HTMLElement, rows: readonly RoomRow[]): void {
-  target.appendChild(h('h3', {}, 'Rooms and their lifecycle'));
-  target.appendChild(
-    dataTable(
-      [
-        { title: 'room', cell: (r) => r.roomId },
-        { title: 'resource', cell: (r) => shortResource(r.resourceId) },
-        { title: 'created', cell: (r) => formatTime(r.createdAt) },
-        { title: 'lifespan', cell: (r) => (r.lifespanMinutes === null ? null : `${r.lifespanMinutes} min`), sort: (r) => r.lifespanMinutes },
-        { title: 'valid until', cell: (r) => formatTime(validUntil(r)) },
-        { title: 'deleted', cell: (r) => formatTime(r.deletedAt) },
-        { title: 'participants', cell: (r) => r.participantsCount, numeric: true },
-        { title: 'added', cell: (r) => r.participantsAdded, numeric: true },
-        { title: 'removed', cell: (r) => r.participantsRemoved, numeric: true },
-        { title: 'operations', cell: (r) => r.operations, numeric: true },
-        { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
-        { title: 'last operation', cell: (r) => formatTime(r.lastOperationAt) },
-      ],
-      rows,
-      { id: 'rooms', label: 'rooms' },
-    ),
-  );
+export interface RoomsOptions {
+  search: string;
+  onSearch(text: string): void;
 }
+
+/** Rooms: searchable by room id (any case, any part), the order a heading chose kept while searching. */
+export function renderRooms(target: HTMLElement, rows: readonly RoomRow[], options: RoomsOptions): void {
+  target.appendChild(h('h3', {}, 'Rooms and their lifecycle'));
+  const results = h('div', {});
+  const order: TableOrder = {};
+  const draw = (search: string): void => {
+    const needle = search.toLowerCase();
+    const matching = needle === '' ? rows : rows.filter((row) => row.roomId.toLowerCase().includes(needle));
+    const empty = needle === '' ? {} : { empty: `no room in this range has an id containing "${clipped(search, CELL_CHARS).text}"` };
+    replaceChildren(results, dataTable(ROOM_COLUMNS, matching, { id: 'rooms', label: 'rooms', order, ...empty }));
+  };
+  target.appendChild(
+    searchBox('room-search', 'room id (or part of it)', 'search rooms by room id', options.search, (search) => {
+      options.onSearch(search);
+      draw(search);
+    }),
+  );
+  target.appendChild(results);
+  draw(options.search);
+}
+
+const ROOM_COLUMNS: readonly Column<RoomRow>[] = [
+  { title: 'room', cell: (r) => r.roomId },
+  { title: 'resource', cell: (r) => shortResource(r.resourceId) },
+  { title: 'created', cell: (r) => formatTime(r.createdAt) },
+  { title: 'lifespan', cell: (r) => (r.lifespanMinutes === null ? null : `${r.lifespanMinutes} min`), sort: (r) => r.lifespanMinutes },
+  { title: 'valid until', cell: (r) => formatTime(validUntil(r)) },
+  { title: 'deleted', cell: (r) => formatTime(r.deletedAt) },
+  { title: 'participants', cell: (r) => r.participantsCount, numeric: true },
+  { title: 'added', cell: (r) => r.participantsAdded, numeric: true },
+  { title: 'removed', cell: (r) => r.participantsRemoved, numeric: true },
+  { title: 'operations', cell: (r) => r.operations, numeric: true },
+  { title: 'failed', cell: (r) => r.failedOperations, numeric: true },
+  { title: 'last operation', cell: (r) => formatTime(r.lastOperationAt) },
+];
 
 function validUntil(room: RoomRow): string | null {
   if (!room.createdAt || room.lifespanMinutes === null) return null;
