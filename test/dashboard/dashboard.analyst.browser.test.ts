@@ -1,15 +1,13 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
-import { cli } from '../support/cli.js';
 import { asJsonLines } from '../support/roomsLogs.js';
 import { DAY, RESOURCE_2, recordingBlobPath, summaryRecord } from '../support/recordingLogs.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
-import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
+import { closeAll, haveChromium, serveProcessedLogs } from '../support/dashboardServer.js';
 
 /**
  * The dashboard read for its numbers, by someone whose browser is not on UTC: shares that would
@@ -67,20 +65,14 @@ describe.skipIf(!haveChromium)('the dashboard read for its numbers', () => {
       summaryRecord({ correlationId: ALMOST_WHOLE, recordingId: 'rec-almost-whole', time: logged, startTime: start, lengthSeconds: 3_599.9 }),
       summaryRecord({ correlationId: SLIVER, recordingId: 'rec-sliver', time: logged, startTime: start, lengthSeconds: 1 }),
     ]);
-    const prefix = uniquePrefix();
-    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
-    expect(processed.code, processed.stderr).toBe(0);
-    server = await serveTables(prefix, work);
-    browser = await launchChromium();
+    ({ server, browser } = await serveProcessedLogs(logs, work));
     // Twelve hours ahead of UTC in May: the local day is not the UTC day for half of it.
     context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'Pacific/Auckland' });
   });
 
   afterAll(async () => {
     await context?.close();
-    await browser?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await closeAll(browser, server, work);
   });
 
   async function openPage(query: string): Promise<Page> {

@@ -1,13 +1,11 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
-import { cli } from '../support/cli.js';
 import { addParticipantsRecord, asJsonLines, blobPath } from '../support/roomsLogs.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
-import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
+import { closeAll, haveChromium, serveProcessedLogs } from '../support/dashboardServer.js';
 
 /** The time axis of a chart, as its readers meet it at every window width and range: labels that do not run into each other. */
 
@@ -100,17 +98,11 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
     const file = path.join(logs, 'insights-logs-roomsoperational', ...blobPath(0).split('/'));
     await mkdir(path.dirname(file), { recursive: true });
     await writeFile(file, asJsonLines(records));
-    const prefix = uniquePrefix();
-    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
-    expect(processed.code, processed.stderr).toBe(0);
-    server = await serveTables(prefix, work);
-    browser = await launchChromium();
+    ({ server, browser } = await serveProcessedLogs(logs, work));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await closeAll(browser, server, work);
   });
 
   /** The x-axis tick labels each time chart drew, left to right (the lines of a label share its tick's x). */

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -11,7 +11,7 @@ import { cli, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
-import { CHROMIUM, haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
+import { CHROMIUM, closeAll, haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 import { unitOf } from '../../src/dashboard/units.js';
 
 const inCi = process.env['CI'] === 'true';
@@ -258,9 +258,7 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await closeAll(browser, server, work);
   });
 
   it("loads with no console errors, offline, and every chart and table shows the API's data", async () => {

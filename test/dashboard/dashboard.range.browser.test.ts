@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -7,7 +7,7 @@ import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { cli } from '../support/cli.js';
 import { asJsonLines, RESOURCE, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
-import { haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
+import { closeAll, haveChromium, serveProcessedLogs, serveTables } from '../support/dashboardServer.js';
 
 /** Records of 2024-05-25 (the newest day) and of 2024-05-01, weeks before it: the default range shows only the first. */
 const RECENT = 12;
@@ -36,17 +36,11 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
       await mkdir(path.dirname(file), { recursive: true });
       await writeFile(file, asJsonLines(records));
     }
-    const prefix = uniquePrefix();
-    const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
-    expect(processed.code, processed.stderr).toBe(0);
-    server = await serveTables(prefix, work);
-    browser = await launchChromium();
+    ({ server, browser } = await serveProcessedLogs(logs, work));
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    await closeAll(browser, server, work);
   });
 
   const ready = (page: Page): Promise<unknown> => page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
