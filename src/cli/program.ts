@@ -215,7 +215,9 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     await (await import('./commands/generate.js')).generateCommand(flags, out, err);
   });
 
-  const quarantine = program.command('quarantine').description('lines that could not be read: list them, replay them after a fix, dismiss them');
+  const quarantine = program
+    .command('quarantine')
+    .description('lines that could not be read: list them, replay them after a fix, dismiss them, purge their text');
   storageOptions(
     quarantine
       .command('list')
@@ -263,6 +265,19 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--undo', 'take the dismissal of the chosen entries back'),
   ).action(async (flags) => {
     await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineDismissCommand(early, out));
+  });
+
+  storageOptions(
+    quarantine
+      .command('purge')
+      .description('remove the kept text of replayed or dismissed entries (it can carry personal data): where they are, codes and counts stay')
+      .addOption(singleValue(new Option('--container <c>', 'only this container').argParser(nonEmpty)))
+      .addOption(
+        new Option('--code <code>', 'only entries with this error code').choices([...QUARANTINE_CODES]).argParser(anyCaseChoice([...QUARANTINE_CODES])),
+      )
+      .option('--path <p>', 'only this file (its path as "quarantine list" shows it, or cut as its table shows it: "…" and the end)', nonEmpty),
+  ).action(async (flags) => {
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantinePurgeCommand(early, out));
   });
 
   program

@@ -19,6 +19,7 @@ export interface QuarantineBlockEntry {
   replayedAt?: string | undefined;
   dismissedAt?: string | undefined;
   dismissedBecause?: string | undefined;
+  purgedAt?: string | undefined;
 }
 
 /**
@@ -47,6 +48,7 @@ export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width
     ];
     if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
     if (entry.dismissedAt) out.push(cutToWidth(`  dismissed at ${printable(entry.dismissedAt)}: ${printable(entry.dismissedBecause ?? '')}`, width));
+    if (entry.purgedAt) out.push(cutToWidth(`  text purged at ${printable(entry.purgedAt)}`, width));
     return out.join('\n');
   });
   return blocks.join('\n\n') + '\n';

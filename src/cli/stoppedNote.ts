@@ -14,6 +14,9 @@ export function stoppedNote(args: readonly string[], signal: string): string | u
   if (command === 'quarantine' && subcommand === 'dismiss') {
     return `stopped by ${signal}: the entries dismissed so far stay dismissed; run the same command again for the rest`;
   }
+  if (command === 'quarantine' && subcommand === 'purge') {
+    return `stopped by ${signal}: the entries purged so far stay purged; run the same command again for the rest`;
+  }
   if (command === 'generate') {
     // Running it again as it was asked would stop at what was written, and --append would write that part twice.
     if (args.some((arg) => arg === '--out' || arg.startsWith('--out='))) {

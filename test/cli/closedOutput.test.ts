@@ -78,13 +78,14 @@ describe('a command whose output is closed', () => {
     expect(await processing.done).toMatchObject({ code: 0, stderr: '' });
     const again = await cli(['process', tree, '--data-dir', dataDir, '--quiet']);
     expect(again.stdout).toMatch(/, 0 with new data: /);
-    // quarantine dismiss and replay say what they did in one line, last.
+    // quarantine dismiss, replay and purge say what they did in one line, last.
     const bad = path.join(work, 'junk.json');
     await writeFile(bad, 'not a log record\n');
     expect((await cli(['process', bad, '--category', 'RoomsOperational', '--data-dir', dataDir])).code).toBe(0);
     for (const args of [
       ['quarantine', 'replay'],
       ['quarantine', 'dismiss', '--code', 'invalid_json'],
+      ['quarantine', 'purge'],
     ]) {
       const running = startCli([...args, '--data-dir', dataDir]);
       running.child.stdout.destroy();

@@ -97,6 +97,13 @@ const USAGE_ERRORS: Readonly<Record<string, string[][]>> = {
     ['quarantine', 'dismiss', '--container', ' '],
     ['quarantine', 'dismiss', '--path', ''],
   ],
+  'quarantine purge': [
+    ['quarantine', 'purge', '--code', 'bogus'],
+    ['quarantine', 'purge', '--path', ''],
+    ['quarantine', 'purge', '--container', 'insights-logs-usage', '--container', 'local'],
+    ['quarantine', 'purge', '--connection-string', 'garbage'],
+    ['quarantine', 'purge', 'extra'],
+  ],
   demo: [
     ['demo', '--hours', '0'],
     ['demo', '--hours', '8785'],

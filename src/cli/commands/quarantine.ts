@@ -44,6 +44,7 @@ export const QUARANTINE_COLUMNS = [
   'replayedAt',
   'dismissedAt',
   'dismissedBecause',
+  'purgedAt',
 ] as const;
 
 /** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed and dismissed ones with --all). */
@@ -235,6 +236,54 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
       flags.undo
         ? `restored ${entries} ${noun}: health counts them again and a replay reads them\n`
         : `dismissed ${entries} ${noun}: health no longer counts them and no replay reads them ("quarantine list --all" shows them; "quarantine dismiss --undo" with the same options takes it back)\n`,
+    );
+  } finally {
+    await pipeline.close();
+  }
+}
+
+export interface QuarantinePurgeFlags extends StorageFlags {
+  container?: string;
+  code?: string;
+  path?: string;
+}
+
+/**
+ * `acs-logs quarantine purge`: removes the kept text of settled entries (replayed, or dismissed): the
+ * lines a quarantine entry keeps can carry personal data (caller IP addresses, user ids, phone
+ * numbers). Where the entry is, its codes and counts stay, so health and `list --all` still account
+ * for it; a dismissal taken back later replays it from its file, as its text is gone.
+ */
+export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: NodeJS.WritableStream): Promise<void> {
+  const pipeline = await openPipeline(flags, silentLogger);
+  try {
+    const store = new QuarantineStore(pipeline.deps.tables);
+    const settled: QuarantinedLine[] = [];
+    const waiting: QuarantinedLine[] = [];
+    for await (const line of store.list()) {
+      if (flags.container !== undefined && line.container !== flags.container) continue;
+      if (flags.code !== undefined && !hasCode(line, flags.code)) continue;
+      if (line.purgedAt !== undefined) continue;
+      (isPending(line) ? waiting : settled).push(line);
+    }
+    const chosen = flags.path === undefined ? settled : entriesOfPath(settled, flags.path);
+    const stillWaiting = flags.path === undefined ? waiting.length : entriesOfPath(waiting, flags.path).length;
+    const at = new Date().toISOString();
+    let entries = 0;
+    let lines = 0;
+    for (const line of chosen) {
+      if (!(await store.purgeText(line, at))) continue;
+      entries++;
+      lines += line.count ?? 1;
+    }
+    // Every entry chosen is purged: a closed output now loses only this line, and the run ends as done (cli/main.ts).
+    decideExit({ code: 0 });
+    out.write(
+      `purged the text of ${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` +
+        (stillWaiting > 0
+          ? `; ${stillWaiting} waiting entr${stillWaiting === 1 ? 'y keeps its' : 'ies keep their'} text (replay or dismiss ${stillWaiting === 1 ? 'it' : 'them'} first)`
+          : '') +
+        '\n',
     );
   } finally {
     await pipeline.close();

@@ -4,11 +4,14 @@ import type { LogFileRef } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { RefusedRecord } from './applyExactlyOnce.js';
-import { quarantinedLineSchema, STORAGE_REJECTED, type QuarantinedLine } from './quarantineRows.js';
+import { isPending, quarantinedLineSchema, STORAGE_REJECTED, type QuarantinedLine } from './quarantineRows.js';
 
 export { STORAGE_REJECTED } from './quarantineRows.js';
 
 export type { QuarantinedLine } from './quarantineRows.js';
+
+/** The message of an entry whose text was purged (its code and `codes` still say why its lines failed). */
+export const PURGED_MESSAGE = 'text purged: the lines are no longer kept here';
 
 /** Characters of the refused record kept to show (a replay reads its line from the file). */
 const REFUSED_SAMPLE_CHARS = 2000;
@@ -149,16 +152,39 @@ export class QuarantineStore {
       if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return false;
       // Dismissed meanwhile: the replay's outcome is recorded, and so is the dismissal.
       const dismissal = stored.dismissedAt === undefined ? {} : { dismissedAt: stored.dismissedAt, dismissedBecause: stored.dismissedBecause };
+      // Purged meanwhile (dismissed, then purged): the text stays purged.
+      const purge = stored.purgedAt === undefined ? {} : { raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: stored.purgedAt };
       const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, {
         op: 'replace',
         rowKey,
         etag: row.etag,
-        data: { ...outcome, ...dismissal },
+        data: { ...outcome, ...dismissal, ...purge },
       });
       if (written.committed) return true;
       if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
     }
     throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while a replay wrote it`);
+  }
+
+  /**
+   * Purges the text of a settled entry (replayed, or dismissed), under the row's ETag: its raw sample
+   * is emptied and its message, which can quote a line's values, replaced; where it is, its codes and
+   * its counts stay. False when there is nothing to change: the entry is gone, still waits, or is purged already.
+   */
+  async purgeText(listed: QuarantinedLine, at: string): Promise<boolean> {
+    const partitionKey = quarantinePartition(listed);
+    const rowKey = rowKeyOf(listed);
+    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
+      const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
+      if (row === undefined) return false;
+      const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+      if (isPending(stored) || stored.purgedAt !== undefined) return false;
+      const data: QuarantinedLine = { ...stored, raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: at };
+      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...data } });
+      if (written.committed) return true;
+      if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
+    }
+    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while it was purged`);
   }
 
   /**

@@ -57,6 +57,11 @@ export const quarantinedLineSchema = z.object({
   /** Set when a user put the entry aside (`quarantine dismiss`): not replayed, not counted by health. */
   dismissedAt: z.string().optional(),
   dismissedBecause: z.string().optional(),
+  /**
+   * Set when a user purged the entry's text (`quarantine purge`): `raw` is empty and `message` no
+   * longer quotes the lines, which may carry personal data (caller IP addresses, user ids, phone numbers).
+   */
+  purgedAt: z.string().optional(),
 });
 
 export type QuarantinedLine = z.output<typeof quarantinedLineSchema>;
