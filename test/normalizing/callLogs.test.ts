@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { categoryFromContainer, normalizeRecord, type NormalizeContext, type NormalizedRecord } from '../../src/lib/normalizing/index.js';
 
@@ -103,6 +104,23 @@ describe('call logs: normalizing', () => {
     // Leg rows written by earlier versions are keyed by this digest: it may never change.
     const expected = createHash('sha256').update('acs-logs-leg:04cc26f5-a86d-481c-b9f9-7a40be4d6fba').digest('base64url').slice(0, 22);
     for (let i = 0; i < 3; i++) expect((record(SUMMARY) as { participantKey: string }).participantKey).toBe(expected);
+  });
+
+  it('a digest of a phone number is found again by hashing the candidates, and docs/CALLS.md says so: a pseudonym, not anonymous', () => {
+    const key = (record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: '4:+14255550123' } }) as { participantKey: string }).participantKey;
+    // The 10,000 numbers of one exchange: what anyone who reads the Calls table can do for every number of an area.
+    let found: string | undefined;
+    for (let n = 0; n < 10_000 && found === undefined; n++) {
+      const candidate = `4:+1425555${String(n).padStart(4, '0')}`;
+      if (createHash('sha256').update(`acs-logs-leg:${candidate}`).digest('base64url').slice(0, 22) === key) found = candidate;
+    }
+    expect(found).toBe('4:+14255550123');
+    const calls = readFileSync(new URL('../../docs/CALLS.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(calls).toContain('The digest is a pseudonym, not anonymous.');
+    expect(calls).toContain('pseudonymised personal data');
+    const recordings = readFileSync(new URL('../../docs/RECORDINGS.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+    expect(recordings).not.toContain('Personal data is never stored');
+    expect(recordings).toContain('pseudonymised personal data');
   });
 
   it('reads null and "null" as absent, and a redacted id as no id', () => {

@@ -1,6 +1,8 @@
 /**
  * Participant and endpoint ids of the call logs, replaced by a digest as soon as they are read: a leg
- * is told apart by its digest, and no view or row ever holds the id itself.
+ * is told apart by its digest, and no view or row ever holds the id itself. The digest has no secret
+ * (stored legs are keyed by it, so it never changes): a pseudonym, which an id drawn from a small set,
+ * such as a phone number, can be found again from by hashing the candidates (docs/CALLS.md).
  */
 import { sha256Base64Url } from '../storage/keys.js';
 

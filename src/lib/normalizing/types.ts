@@ -92,7 +92,7 @@ export interface CallSummaryRecord extends CommonFields {
   callStartTime: number | null;
   callDurationSeconds: number | null;
   callType: string | null;
-  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart, is not the id. */
+  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart; unkeyed, so a pseudonym (docs/CALLS.md). */
   participantKey: string | null;
   /** Digest of the trimmed EndpointId, as participantKey. */
   endpointKey: string | null;
@@ -111,7 +111,7 @@ export interface CallDiagnosticsRecord extends CommonFields {
   /** Never blank: a call log without one names no call (quarantined as schema_invalid). */
   correlationId: string;
   callUpdatesVersion: number | null;
-  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart, is not the id. */
+  /** SHA-256 digest (base64url, 22 chars) of the trimmed ParticipantId: tells legs apart; unkeyed, so a pseudonym (docs/CALLS.md). */
   participantKey: string | null;
   /** Digest of the trimmed EndpointId, as participantKey. */
   endpointKey: string | null;
