@@ -9,13 +9,16 @@ import type { RowGroup } from '../querying/views.js';
  * until the page is full and the next row is known, so a page costs the same wherever it is. Any
  * other view is evaluated whole and sliced (views are aggregate-sized: one row per bucket, room or
  * call, not per record); the server keeps that answer for a while (pagedSnapshots.ts) and names it
- * in the token, so later pages are cut from it while it is kept. Otherwise pages are not a snapshot:
- * rows processed between two requests can shift the later pages (a row may then appear twice or be
- * skipped), and a page past the end is empty.
+ * in the token, so later pages are cut from it while it is kept. A streamed page starts right after
+ * the last row of the page before, found by its key wherever rows written since have moved it, so no
+ * row is seen twice or passed over (a row written before that place since is not shown). A view
+ * evaluated again (its kept answer gone) is not a snapshot: rows processed between two requests can
+ * shift the later pages (a row may then appear twice or be skipped), and a page past the end is empty.
  *
- * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"s":<snapshot>,"d":<digest>}`:
- * the page starts `o` rows into group `g` of a streamed view, or `o` rows into the view (no `g`), the
- * answer kept as `s` when this server still has it.
+ * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"a":<after>,"s":<snapshot>,"d":<digest>}`:
+ * the page starts `o` rows into group `g` of a streamed view (right after the row whose key digests
+ * to `a`, when the group has it), or `o` rows into the view (no `g`), the answer kept as `s` when this
+ * server still has it.
  * The digest (SHA-256, 128 bits, base64url) covers the view, the normalized filters, the page size
  * and the position itself (with the snapshot's name). A token presented with other filters, another view or another page
  * size, or edited by hand, does not match and is refused. The digest is not a secret: anyone may
@@ -44,6 +47,8 @@ export interface Page {
   group?: string;
   /** The kept answer of a view evaluated whole that the page is cut from, when this server still has it (pagedSnapshots.ts). */
   snapshot?: string;
+  /** In group `group`, the digest of the key of the row before the page: the page starts right after it, wherever it now is. */
+  after?: string;
 }
 
 export interface PageOf<T> {
@@ -61,6 +66,10 @@ const tokenSchema = z
       .regex(/^[\w.:-]{1,64}$/)
       .optional(),
     s: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{22}$/)
+      .optional(),
+    a: z
       .string()
       .regex(/^[A-Za-z0-9_-]{22}$/)
       .optional(),
@@ -88,9 +97,10 @@ function scopeKey(scope: PageScope): string {
   ]);
 }
 
-function digest(scope: PageScope, offset: number, group: string | undefined, snapshot?: string): string {
-  // Tokens without a snapshot keep the digest they had before snapshots were kept.
-  const position = (group === undefined ? `${offset}` : `${offset}@${group}`) + (snapshot === undefined ? '' : `~${snapshot}`);
+function digest(scope: PageScope, offset: number, group: string | undefined, snapshot?: string, after?: string): string {
+  // Tokens without a snapshot (or a row to start after) keep the digest they had before those were kept.
+  const position =
+    (group === undefined ? `${offset}` : `${offset}@${group}`) + (snapshot === undefined ? '' : `~${snapshot}`) + (after === undefined ? '' : `^${after}`);
   return createHash('sha256')
     .update(`${scopeKey(scope)}#${position}`)
     .digest()
@@ -98,18 +108,19 @@ function digest(scope: PageScope, offset: number, group: string | undefined, sna
     .toString('base64url');
 }
 
-export function encodeContinuationToken(scope: PageScope, offset: number, group?: string, snapshot?: string): string {
+export function encodeContinuationToken(scope: PageScope, offset: number, group?: string, snapshot?: string, after?: string): string {
   const token = {
     v: TOKEN_VERSION,
     o: offset,
     ...(group === undefined ? {} : { g: group }),
     ...(snapshot === undefined ? {} : { s: snapshot }),
-    d: digest(scope, offset, group, snapshot),
+    ...(after === undefined ? {} : { a: after }),
+    d: digest(scope, offset, group, snapshot, after),
   };
   return Buffer.from(JSON.stringify(token)).toString('base64url');
 }
 
-export type TokenResult = { success: true; offset: number; group?: string; snapshot?: string } | { success: false; message: string };
+export type TokenResult = { success: true; offset: number; group?: string; snapshot?: string; after?: string } | { success: false; message: string };
 
 /** The offset a token points at, when the token was issued for exactly this scope. */
 export function decodeContinuationToken(token: string, scope: PageScope): TokenResult {
@@ -123,11 +134,17 @@ export function decodeContinuationToken(token: string, scope: PageScope): TokenR
   }
   const parsed = tokenSchema.safeParse(decoded);
   if (!parsed.success) return invalid('not a token this API issued');
-  const { o: offset, g: group, s: snapshot, d } = parsed.data;
-  if (d !== digest(scope, offset, group, snapshot)) {
+  const { o: offset, g: group, s: snapshot, a: after, d } = parsed.data;
+  if (d !== digest(scope, offset, group, snapshot, after)) {
     return invalid('it was issued for another view, other filters or another pageSize; repeat the parameters of the first request');
   }
-  return { success: true, offset, ...(group === undefined ? {} : { group }), ...(snapshot === undefined ? {} : { snapshot }) };
+  return {
+    success: true,
+    offset,
+    ...(group === undefined ? {} : { group }),
+    ...(snapshot === undefined ? {} : { snapshot }),
+    ...(after === undefined ? {} : { after }),
+  };
 }
 
 /**
@@ -145,8 +162,9 @@ export function pageRows<T>(rows: readonly T[], page: Page, snapshot?: string): 
 /**
  * One page of a streamed view: reads `groups` (in the view's order, from the page's group on) until
  * the page is full and the first row after it is found, whose position is the next token; then
- * stops, so the rest of the view is never read. When the token's group is gone (rows changed between
- * requests), the page starts at the group after it.
+ * stops, so the rest of the view is never read. In the token's group the page starts right after
+ * the row the token names by its key (rows written before it since the last page move it, not the
+ * page), else at the token's offset. When the token's group is gone, the page starts at the group after it.
  */
 export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Page): Promise<PageOf<T>> {
   const { pageSize } = page.scope;
@@ -154,11 +172,23 @@ export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Pa
   // Rows to pass over: from the start of the view, or within the token's group only.
   let skip = page.offset;
   for await (const group of groups) {
-    const start = page.group === undefined || group.key === page.group ? Math.min(skip, group.rows.length) : 0;
+    let start = page.group === undefined || group.key === page.group ? Math.min(skip, group.rows.length) : 0;
+    if (page.after !== undefined && group.key === page.group && group.rowKeys !== undefined) {
+      const before = group.rowKeys.findIndex((rowKey) => rowKeyDigest(rowKey) === page.after);
+      if (before >= 0) start = before + 1;
+    }
     skip = page.group === undefined ? skip - start : 0;
     const end = Math.min(group.rows.length, start + pageSize - rows.length);
     for (let i = start; i < end; i++) rows.push(group.rows[i] as T);
-    if (rows.length === pageSize && end < group.rows.length) return { rows, next: encodeContinuationToken(page.scope, end, group.key) };
+    if (rows.length === pageSize && end < group.rows.length) {
+      const last = end > 0 ? group.rowKeys?.[end - 1] : undefined;
+      return { rows, next: encodeContinuationToken(page.scope, end, group.key, undefined, last === undefined ? undefined : rowKeyDigest(last)) };
+    }
   }
   return { rows, next: null };
+}
+
+/** A row's key as a token names it: short whatever the key's length (its dimensions come from the logs). */
+function rowKeyDigest(rowKey: string): string {
+  return createHash('sha256').update(rowKey).digest().subarray(0, 16).toString('base64url');
 }

@@ -99,8 +99,14 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
   if (token) {
     const decoded = decodeContinuationToken(token, scope);
     if (!decoded.success) return { success: false, response: badRequest([{ parameter: 'continuationToken', message: decoded.message }]) };
-    const { offset, group, snapshot } = decoded;
-    page = { scope, offset, ...(group === undefined ? {} : { group }), ...(snapshot === undefined ? {} : { snapshot }) };
+    const { offset, group, snapshot, after } = decoded;
+    page = {
+      scope,
+      offset,
+      ...(group === undefined ? {} : { group }),
+      ...(snapshot === undefined ? {} : { snapshot }),
+      ...(after === undefined ? {} : { after }),
+    };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
   return { success: true, request: { view, definition, filters, format, page, granularityGiven: params.has('granularity') } };

@@ -6,6 +6,8 @@ import { matchesResource, resourceMatch, type ResourceMatch, type ViewFilters } 
 export interface RowGroup<T> {
   key: string;
   rows: readonly T[];
+  /** Each row's own key within the group (its stored RowKey), beside `rows`: a page may start after a row wherever it now is (paging.ts). */
+  rowKeys?: readonly string[];
 }
 
 /** How a per-resource, per-UTC-day table reads back as a view's rows, and their order. */
@@ -42,8 +44,11 @@ export function streamBuckets<T>(tables: TableStore, filters: ViewFilters, view:
 
 async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: BucketRows<T>, range: KeyRange): AsyncGenerator<RowGroup<T>> {
   let partitionKey: string | undefined;
-  let rows: T[] = [];
-  const group = (): RowGroup<T> => ({ key: dayOfPartition(partitionKey as string), rows: rows.sort((a, b) => view.compare(a, b)) });
+  let rows: { row: T; rowKey: string }[] = [];
+  const group = (): RowGroup<T> => {
+    const sorted = rows.sort((a, b) => view.compare(a.row, b.row));
+    return { key: dayOfPartition(partitionKey as string), rows: sorted.map((one) => one.row), rowKeys: sorted.map((one) => one.rowKey) };
+  };
   for await (const stored of tables.query(view.table, [rowKeyRange(filters), ...rangeClauses(range)].join(' and '))) {
     if (stored.partitionKey !== partitionKey) {
       if (partitionKey !== undefined) yield group();
@@ -52,7 +57,7 @@ async function* dayGroups<T>(tables: TableStore, filters: ViewFilters, view: Buc
     }
     if (!inRange(String(stored.data['bucket']), filters)) continue;
     const row = view.toRow(stored);
-    if (row !== undefined) rows.push(row);
+    if (row !== undefined) rows.push({ row, rowKey: stored.rowKey });
   }
   if (partitionKey !== undefined) yield group();
 }
