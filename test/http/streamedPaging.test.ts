@@ -146,12 +146,16 @@ describe('paging a view that streams while rows are written between its pages', 
     return JSON.stringify([bucket, resourceId, operationName, operationVersion, resultType, resultSignature]);
   };
 
-  it('no row is repeated or passed over when new rows sort before the place the next page starts from', async () => {
+  it.each([
+    ['a view that streams (one resource by its full id)', `&resource=${encodeURIComponent(RESOURCE)}`],
+    ['a view evaluated again for each page (every resource, no answer kept)', ''],
+  ])('%s: no row is repeated or passed over when new rows sort before the place the next page starts from', async (_what, filter) => {
     const tables = newTableStore();
     await store(tables);
-    const query = `granularity=day&resource=${encodeURIComponent(RESOURCE)}&pageSize=7`;
+    const query = `granularity=day${filter}&pageSize=7`;
     const before = (await walk(tables, query)).flatMap((read) => read.body.rows);
-    expect(before).toHaveLength(DAYS * 30);
+    // Without a resource, the other resource's operations too: a row on each day.
+    expect(before).toHaveLength(DAYS * 30 + (filter === '' ? DAYS : 0));
 
     const first = await page(tables, query);
     // Operations of new names, sorting before every row of the first and second days, arrive before the next page is asked.
@@ -175,4 +179,11 @@ describe('paging a view that streams while rows are written between its pages', 
     // The first day's new rows sort before the place the second page started from: not shown; the second day's are.
     expect(rows).toHaveLength(before.length + 3);
   });
+});
+
+it('every view names its rows by fields of its own', () => {
+  for (const definition of Object.values(VIEWS)) {
+    expect(definition.identity.length).toBeGreaterThan(0);
+    expect(definition.columns).toEqual(expect.arrayContaining([...definition.identity]));
+  }
 });

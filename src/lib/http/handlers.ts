@@ -5,7 +5,7 @@ import { AbortableReads } from '../storage/abortableReads.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { classifyError } from '../storage/errors.js';
 import { healthUnavailable, renderHealth } from './health.js';
-import { pageGroups, pageRows, queryKey, type PageOf } from './paging.js';
+import { pageGroups, pageRows, pageStart, queryKey, type PageOf } from './paging.js';
 import { parseQueryRequest } from './queryRequest.js';
 import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
 import type { PagedSnapshots } from './pagedSnapshots.js';
@@ -69,9 +69,11 @@ export async function handleQuery(
       const kept = request.page.snapshot === undefined ? undefined : snapshots?.get(request.page.snapshot, key);
       const rows = kept ?? (await (deps.evaluations?.evaluate(key, evaluate, signal) ?? evaluate(signal)));
       // Kept only when there is a next page to cut from it; a page of the kept answer names it again.
-      const more = request.page.offset + request.page.scope.pageSize < rows.length;
+      const { identity } = request.definition;
+      const identify = (row: object): string => JSON.stringify(identity.map((field) => (row as Record<string, unknown>)[field] ?? null));
+      const more = pageStart(rows, request.page, identify) + request.page.scope.pageSize < rows.length;
       const snapshot = !more ? undefined : kept !== undefined ? request.page.snapshot : snapshots?.keep(key, rows);
-      page = pageRows(rows, request.page, snapshot);
+      page = pageRows(rows, request.page, snapshot, identify);
     }
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.

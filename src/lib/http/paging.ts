@@ -9,11 +9,12 @@ import type { RowGroup } from '../querying/views.js';
  * until the page is full and the next row is known, so a page costs the same wherever it is. Any
  * other view is evaluated whole and sliced (views are aggregate-sized: one row per bucket, room or
  * call, not per record); the server keeps that answer for a while (pagedSnapshots.ts) and names it
- * in the token, so later pages are cut from it while it is kept. A streamed page starts right after
- * the last row of the page before, found by its key wherever rows written since have moved it, so no
- * row is seen twice or passed over (a row written before that place since is not shown). A view
- * evaluated again (its kept answer gone) is not a snapshot: rows processed between two requests can
- * shift the later pages (a row may then appear twice or be skipped), and a page past the end is empty.
+ * in the token, so later pages are cut from it while it is kept. A streamed page, or one of a view
+ * evaluated again (its kept answer gone), starts right after the last row of the page before, found
+ * by its key (a streamed row's RowKey, else the fields that name it: views.ts `identity`) wherever rows
+ * written since have moved it, so no row is seen twice or passed over (a row written before that
+ * place since is not shown); only a row whose own place changed (a room's creation time) can still
+ * appear twice or be skipped. A page past the end is empty.
  *
  * The continuation token is opaque to clients: base64url of `{"v":1,"o":<offset>,"g":<group>,"a":<after>,"s":<snapshot>,"d":<digest>}`:
  * the page starts `o` rows into group `g` of a streamed view (right after the row whose key digests
@@ -47,7 +48,7 @@ export interface Page {
   group?: string;
   /** The kept answer of a view evaluated whole that the page is cut from, when this server still has it (pagedSnapshots.ts). */
   snapshot?: string;
-  /** In group `group`, the digest of the key of the row before the page: the page starts right after it, wherever it now is. */
+  /** The digest of the key of the row before the page (in group `group` of a streamed view): the page starts right after it, wherever it now is. */
   after?: string;
 }
 
@@ -150,13 +151,33 @@ export function decodeContinuationToken(token: string, scope: PageScope): TokenR
 /**
  * One page of `rows` (already sorted by the view), and the token of the next page when there is one;
  * `snapshot` names where the rows are kept for the next pages (pagedSnapshots.ts), if they are.
+ * `identify` names a row (views.ts: `identity`): the page starts right after the row the token
+ * names, wherever the view evaluated again has put it, else at the token's offset.
  */
-export function pageRows<T>(rows: readonly T[], page: Page, snapshot?: string): PageOf<T> {
-  const end = page.offset + page.scope.pageSize;
+export function pageRows<T>(rows: readonly T[], page: Page, snapshot?: string, identify?: (row: T) => string): PageOf<T> {
+  const start = pageStart(rows, page, identify);
+  const end = start + page.scope.pageSize;
+  const last = identify !== undefined && end > 0 && end < rows.length ? rows[end - 1] : undefined;
   return {
-    rows: rows.slice(page.offset, end),
-    next: end < rows.length ? encodeContinuationToken(page.scope, end, undefined, snapshot) : null,
+    rows: rows.slice(start, end),
+    next:
+      end < rows.length
+        ? encodeContinuationToken(page.scope, end, undefined, snapshot, last === undefined ? undefined : positionDigest(identify?.(last) ?? ''))
+        : null,
   };
+}
+
+/** Where in `rows` the page starts (pageRows): right after the row its token names, when `identify` can find it, else at its offset. */
+export function pageStart<T>(rows: readonly T[], page: Page, identify?: (row: T) => string): number {
+  return page.after !== undefined && identify !== undefined ? startAfter(rows, page.offset, page.after, identify) : page.offset;
+}
+
+/** Where the page after the row named `after` starts: where it was (`offset`) when it has not moved, else wherever it now is, else at `offset`. */
+function startAfter<T>(rows: readonly T[], offset: number, after: string, identify: (row: T) => string): number {
+  const named = (row: T | undefined): boolean => row !== undefined && positionDigest(identify(row)) === after;
+  if (offset > 0 && named(rows[offset - 1])) return offset;
+  const found = rows.findIndex((row) => named(row));
+  return found >= 0 ? found + 1 : offset;
 }
 
 /**
@@ -174,7 +195,7 @@ export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Pa
   for await (const group of groups) {
     let start = page.group === undefined || group.key === page.group ? Math.min(skip, group.rows.length) : 0;
     if (page.after !== undefined && group.key === page.group && group.rowKeys !== undefined) {
-      const before = group.rowKeys.findIndex((rowKey) => rowKeyDigest(rowKey) === page.after);
+      const before = group.rowKeys.findIndex((rowKey) => positionDigest(rowKey) === page.after);
       if (before >= 0) start = before + 1;
     }
     skip = page.group === undefined ? skip - start : 0;
@@ -182,13 +203,13 @@ export async function pageGroups<T>(groups: AsyncIterable<RowGroup<T>>, page: Pa
     for (let i = start; i < end; i++) rows.push(group.rows[i] as T);
     if (rows.length === pageSize && end < group.rows.length) {
       const last = end > 0 ? group.rowKeys?.[end - 1] : undefined;
-      return { rows, next: encodeContinuationToken(page.scope, end, group.key, undefined, last === undefined ? undefined : rowKeyDigest(last)) };
+      return { rows, next: encodeContinuationToken(page.scope, end, group.key, undefined, last === undefined ? undefined : positionDigest(last)) };
     }
   }
   return { rows, next: null };
 }
 
-/** A row's key as a token names it: short whatever the key's length (its dimensions come from the logs). */
-function rowKeyDigest(rowKey: string): string {
+/** A row's key (or the fields that name it) as a token names it: short whatever its length (its dimensions come from the logs). */
+function positionDigest(rowKey: string): string {
   return createHash('sha256').update(rowKey).digest().subarray(0, 16).toString('base64url');
 }

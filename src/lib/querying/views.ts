@@ -28,6 +28,8 @@ export interface ViewDefinition {
   byCorrelationId: boolean;
   /** The view reads whole days whatever the granularity (retirement sums daily rows into months). */
   readsDays?: boolean;
+  /** The fields that name a row (no two rows share them, and later logs change none of them): a page starts after the row they name. */
+  identity: readonly string[];
   run(tables: TableStore, filters: ViewFilters): Promise<readonly object[]>;
   /**
    * The same rows in the same order, group by group, read only as far as the caller iterates,
@@ -51,6 +53,7 @@ const DEFINITIONS = {
     columns: ['bucket', 'resourceId', 'operationName', 'operationVersion', 'resultType', 'resultSignature', 'count'],
     tableColumns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'count'],
     additive: ['count'],
+    identity: ['bucket', 'resourceId', 'operationName', 'operationVersion', 'resultType', 'resultSignature'],
     byCorrelationId: false,
     run: queryRoomsOperations,
     stream: streamOf(ROOMS_OPERATIONS_ROWS),
@@ -75,6 +78,7 @@ const DEFINITIONS = {
       'deletedAt',
     ],
     tableColumns: ['roomId', 'createdAt', 'deletedAt', 'participantsCount'],
+    identity: ['resourceId', 'roomId'],
     byCorrelationId: false,
     run: queryRooms,
   },
@@ -111,6 +115,7 @@ const DEFINITIONS = {
       'recordingCoverage',
     ],
     tableColumns: ['correlationId', 'recordingCount', 'operationCount', 'matched'],
+    identity: ['correlationId'],
     byCorrelationId: true,
     run: queryCalls,
   },
@@ -118,6 +123,7 @@ const DEFINITIONS = {
     columns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason'],
     tableColumns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds'],
     additive: ['recordings', 'recordingSeconds', 'chunks', 'audioChannels'],
+    identity: ['bucket', 'resourceId'],
     byCorrelationId: false,
     run: queryRecordings,
     stream: streamOf(RECORDINGS_ROWS),
@@ -126,6 +132,7 @@ const DEFINITIONS = {
     columns: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType', 'count', 'failed', 'durationMs'],
     tableColumns: ['bucket', 'operationName', 'resultSignature', 'sdkType', 'count', 'durationMs'],
     additive: ['count', 'failed'],
+    identity: ['bucket', 'resourceId', 'operationName', 'resultSignature', 'sdkType'],
     byCorrelationId: false,
     run: queryRecordingOperations,
     stream: streamOf(RECORDING_OPERATIONS_ROWS),
@@ -134,6 +141,7 @@ const DEFINITIONS = {
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     tableColumns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     additive: ['quantity', 'records'],
+    identity: ['bucket', 'resourceId', 'usageType', 'unitType'],
     byCorrelationId: false,
     run: queryUsage,
     stream: streamOf(USAGE_ROWS),
@@ -152,6 +160,7 @@ const DEFINITIONS = {
       'recordedCalls',
     ],
     tableColumns: ['bucket', 'resourceId', 'calls', 'callSeconds', 'impactedCalls', 'recordedCalls'],
+    identity: ['bucket', 'resourceId'],
     byCorrelationId: false,
     run: queryCallVolume,
     stream: streamOf(CALL_VOLUME_ROWS),
@@ -159,6 +168,7 @@ const DEFINITIONS = {
   'call-quality': {
     columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
     tableColumns: ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+    identity: ['bucket', 'resourceId', 'mediaType'],
     byCorrelationId: false,
     run: queryCallQuality,
     stream: streamOf(CALL_QUALITY_ROWS),
@@ -168,6 +178,7 @@ const DEFINITIONS = {
     tableColumns: ['month', 'usageType', 'unitType', 'quantity', 'service', 'fate'],
     // One row per resource: shown without it, a month's resources add up (never two units).
     additive: ['quantity', 'records'],
+    identity: ['month', 'resourceId', 'usageType', 'unitType'],
     byCorrelationId: false,
     readsDays: true,
     run: queryRetirement,
@@ -176,6 +187,7 @@ const DEFINITIONS = {
     columns: ['recordings', 'calls'],
     tableColumns: ['recordings', 'calls'],
     additive: ['calls'],
+    identity: ['recordings'],
     byCorrelationId: false,
     run: queryRecordingsPerCall,
   },
