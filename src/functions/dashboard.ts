@@ -8,7 +8,7 @@ export async function dashboard(_request: HttpRequest): Promise<HttpResponseInit
 
 app.http('dashboard', {
   route: 'dashboard',
-  methods: ['GET'],
+  methods: ['GET', 'HEAD'],
   authLevel: 'function',
   handler: dashboard,
 });

@@ -24,7 +24,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
 
 app.http('health', {
   route: 'health',
-  methods: ['GET'],
+  methods: ['GET', 'HEAD'],
   authLevel: 'function',
   handler: health,
 });

@@ -26,7 +26,7 @@ export async function query(request: HttpRequest, context: InvocationContext): P
 
 app.http('query', {
   route: 'query/{view}',
-  methods: ['GET'],
+  methods: ['GET', 'HEAD'],
   authLevel: 'function',
   handler: query,
 });

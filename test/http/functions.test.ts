@@ -14,6 +14,7 @@ import { legRecord, streamRecord } from '../support/callLogs.js';
 import { DAY, recordingBlobPath, recordingLogs } from '../support/recordingLogs.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps, uniquePrefix } from '../support/storage.js';
+import { registeredFunctions } from '../support/functionsHost.js';
 import { errorOf, expectedCells, parseCsv } from './support.js';
 
 const prefix = uniquePrefix();
@@ -307,5 +308,15 @@ describe('GET /api/health, against Azurite', () => {
     const result = await handleHealth({ open: () => ({ tables: newTableStore(), containers: ['insights-logs-usage'] }), logger: silentLogger });
     expect(result.status).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ status: 'ok', containers: [{ container: 'insights-logs-usage', files: 0, records: 0, quarantined: 0 }] });
+  });
+});
+
+describe('the HTTP functions as the host indexes them', () => {
+  it('query, health and dashboard take HEAD as well as GET, as acs-logs serve does (the host answers a method not listed with an empty 404)', async () => {
+    await import('../../src/functions/dashboard.js');
+    const methods = new Map(
+      registeredFunctions().map((fn) => [fn.name, Object.values(fn.bindings).find((binding) => binding.type === 'httpTrigger')?.['methods']]),
+    );
+    for (const name of ['query', 'health', 'dashboard']) expect(methods.get(name), name).toEqual(['GET', 'HEAD']);
   });
 });
