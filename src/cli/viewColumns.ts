@@ -42,21 +42,26 @@ export function defaultTableColumns(view: string, fields: readonly string[]): re
   return Object.hasOwn(VIEWS, view) ? (VIEWS[view]?.tableColumns ?? fields) : fields;
 }
 
+/** The time columns a table's rows start with: a bucket, or the retirement view's month. */
+const TIME_COLUMNS: ReadonlySet<string> = new Set(['bucket', 'month']);
+
 /**
  * A bucketed table whose default columns leave out the resource (to fit 80 characters), over rows
- * of several resources, would show rows that look like repeats: it shows `resourceId` after the
- * bucket where the table still `fits` with it (every column whole: cut names could look alike
- * again), and otherwise a note says how to see it.
+ * of several resources, would show rows that look like repeats, or add them up unsaid (the
+ * retirement view's months): it shows `resourceId` after the bucket or month where the table still
+ * `fits` with it (every column whole: cut names could look alike again), and otherwise a note says
+ * how to see it.
  */
 export function showResources(
   columns: readonly string[],
   rows: readonly object[],
   fits: (columns: readonly string[]) => boolean,
 ): { columns: readonly string[]; note?: string } {
-  if (columns.includes('resourceId') || columns[0] !== 'bucket') return { columns };
+  const [first] = columns;
+  if (columns.includes('resourceId') || first === undefined || !TIME_COLUMNS.has(first)) return { columns };
   const resources = new Set(rows.map((row) => (row as { resourceId?: unknown }).resourceId)).size;
   if (resources < 2) return { columns };
-  const withResource = ['bucket', 'resourceId', ...columns.slice(1)];
+  const withResource = [first, 'resourceId', ...columns.slice(1)];
   if (fits(withResource)) return { columns: withResource };
   return {
     columns,

@@ -43,9 +43,11 @@ describe('query tables fit a terminal', () => {
       let defaults = VIEWS[view]?.tableColumns ?? [];
       const headers = header?.split(/\s{2,}/).map((cell) => cell.trim()) ?? [];
       // Two resources in 80 columns: a bucketed table that leaves the resource out shows it where its header fits, or says so, else rows would look like repeats.
-      if (defaults[0] === 'bucket' && !defaults.includes('resourceId')) {
-        if (headers[1] === 'resourceId') defaults = ['bucket', 'resourceId', ...defaults.slice(1)];
-        else expect(run.stderr).toMatch(new RegExp(`^note: these rows are of 2 resources, .*--columns bucket,resourceId,${defaults.slice(1).join(',')}$`, 'm'));
+      const first = defaults[0] ?? '';
+      if ((first === 'bucket' || first === 'month') && !defaults.includes('resourceId')) {
+        if (headers[1] === 'resourceId') defaults = [first, 'resourceId', ...defaults.slice(1)];
+        else
+          expect(run.stderr).toMatch(new RegExp(`^note: these rows are of 2 resources, .*--columns ${first},resourceId,${defaults.slice(1).join(',')}$`, 'm'));
       }
       const expected = defaults.map((column) => tableColumn(column).header);
       // Columns that do not fit whole are left out from the end, and a note names them.
@@ -93,6 +95,26 @@ describe('query tables fit a terminal', () => {
     expect(header?.split(/\s{2,}/)).toEqual(['bucket', 'operationName', 'status', 'sdkType', 'count', 'ms p50/p95/p99']);
     expect(rows.filter((row) => row.includes('…'))).toEqual([]);
     expect(run.stderr).toMatch(/^note: these rows are of 2 resources, which this table leaves out to fit the terminal/m);
+  });
+
+  it('retirement of several resources shows the resource after the month, or says the rows leave it out: months were added up unsaid', async () => {
+    const rows = await json('retirement');
+    const resources = [...new Set(rows.map((row) => String(row['resourceId'])))];
+    expect(resources).toHaveLength(2);
+    const narrow = await runInProcess(['query', 'retirement', ...storage]);
+    expect(narrow.code, narrow.stderr).toBe(0);
+    expect(narrow.stderr).toMatch(/^note: these rows are of 2 resources, which this table leaves out to fit the terminal: .*--columns month,resourceId,/m);
+    process.env['COLUMNS'] = '160';
+    try {
+      const wide = await runInProcess(['query', 'retirement', ...storage]);
+      const [header, , ...shown] = lines(wide.stdout);
+      expect(header?.split(/\s{2,}/).slice(0, 3)).toEqual(['month', 'resourceId', 'usageType']);
+      // A row per resource, month, usage type and unit: none summed over the two resources.
+      expect(shown).toHaveLength(rows.length);
+      expect(wide.stderr).toBe('');
+    } finally {
+      delete process.env['COLUMNS'];
+    }
   });
 
   it('follows $COLUMNS when output is not a terminal: cut cells end with …, never below the header', async () => {
