@@ -250,7 +250,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out), paths);
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out, err), paths);
   });
   storageOptions(
     quarantine

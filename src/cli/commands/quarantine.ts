@@ -109,7 +109,12 @@ export interface QuarantineReplayFlags extends StorageFlags {
 }
 
 /** `acs-logs quarantine replay`: reads quarantined lines again and applies those that now read, exactly once. */
-export async function quarantineReplayCommand(paths: readonly string[], flags: QuarantineReplayFlags, out: NodeJS.WritableStream): Promise<void> {
+export async function quarantineReplayCommand(
+  paths: readonly string[],
+  flags: QuarantineReplayFlags,
+  out: NodeJS.WritableStream,
+  err?: NodeJS.WritableStream,
+): Promise<void> {
   const category = flags.category === undefined ? undefined : parseCategory(flags.category);
   if (flags.category !== undefined && !category) throw new UsageError(`--category must be one of ${CATEGORIES.join(', ')}, got "${flags.category}"`);
   let localPaths: string[];
@@ -158,6 +163,8 @@ export async function quarantineReplayCommand(paths: readonly string[], flags: Q
         (summary.overtaken > 0 ? `, ${summary.overtaken} replayed by another run at the same time (their records count there)` : '') +
         '\n',
     );
+    const gone = goneFilesNote(summary.goneFiles);
+    if (gone !== undefined) err?.write(`note: ${oneLine(gone)}\n`);
   } finally {
     await pipeline.close();
   }
@@ -173,11 +180,46 @@ async function filesOfPath(store: QuarantineStore, given: string): Promise<LogFi
 }
 
 function emptyReplaySummary(): ReplaySummary {
-  return { lines: 0, badLines: 0, applied: 0, records: 0, alreadyCounted: 0, stillBad: 0, sourceGone: 0, unsupported: 0, waiting: 0, overtaken: 0 };
+  return {
+    lines: 0,
+    badLines: 0,
+    applied: 0,
+    records: 0,
+    alreadyCounted: 0,
+    stillBad: 0,
+    sourceGone: 0,
+    goneFiles: [],
+    unsupported: 0,
+    waiting: 0,
+    overtaken: 0,
+  };
 }
 
 function addReplaySummary(total: ReplaySummary, more: ReplaySummary): void {
-  for (const key of Object.keys(total) as Array<keyof ReplaySummary>) total[key] += more[key];
+  for (const key of Object.keys(total) as Array<keyof ReplaySummary>) {
+    if (key === 'goneFiles') total.goneFiles.push(...more.goneFiles);
+    else total[key] += more[key];
+  }
+}
+
+/** Files named in the note of entries whose file is gone; the others are counted. */
+const GONE_FILES_SHOWN = 3;
+
+/**
+ * Entries whose file was deleted since (a lifecycle policy, a user cleaning up) wait for ever, and keep
+ * health degraded: says which files, and how to put their entries aside once that was on purpose.
+ */
+function goneFilesNote(files: readonly LogFileRef[]): string | undefined {
+  const [first] = files;
+  if (first === undefined) return undefined;
+  const named = files.slice(0, GONE_FILES_SHOWN).map((file) => `${file.container}/${file.path}`);
+  const more = files.length > GONE_FILES_SHOWN ? ` and ${files.length - GONE_FILES_SHOWN} more` : '';
+  return (
+    `the file${files.length === 1 ? '' : 's'} of these entries ${files.length === 1 ? 'is' : 'are'} gone or changed, so their lines cannot be read again: ${printable(named.join(', '))}${more}; ` +
+    `they wait, and health counts them, until dismissed: where a file was deleted on purpose (a lifecycle policy, a clean-up), ` +
+    `acs-logs quarantine dismiss --path "${printable(`${first.container}/${first.path}`)}" --reason deleted` +
+    (files.length > 1 ? ` (each file), or --container for all of a container's entries` : '')
+  );
 }
 
 export interface QuarantineDismissFlags extends StorageFlags {

@@ -44,6 +44,8 @@ export interface ReplaySummary {
   alreadyCounted: number;
   stillBad: number;
   sourceGone: number;
+  /** The files of the `sourceGone` entries, each once: deleted since, or replaced, so their lines can no longer be read. */
+  goneFiles: LogFileRef[];
   unsupported: number;
   /** Entries left for a later replay: their file's new generation is still being read. */
   waiting: number;
@@ -67,6 +69,7 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     alreadyCounted: 0,
     stillBad: 0,
     sourceGone: 0,
+    goneFiles: [],
     unsupported: 0,
     waiting: 0,
     overtaken: 0,
@@ -92,7 +95,11 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     else if (outcome.kind === 'unsupported') summary.unsupported++;
     else if (outcome.kind === 'waiting') summary.waiting++;
     else if (outcome.kind === 'overtaken') summary.overtaken++;
-    else summary.sourceGone++;
+    else {
+      summary.sourceGone++;
+      if (!summary.goneFiles.some((file) => file.container === line.container && file.path === line.path))
+        summary.goneFiles.push({ container: line.container, path: line.path });
+    }
   }
   return summary;
 }
