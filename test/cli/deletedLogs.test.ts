@@ -1,6 +1,22 @@
-import { describe, expect, it } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { runInProcess } from '../support/inProcessCli.js';
+import { asJsonLines, blobPath as roomsBlobPath, roomsRecords } from '../support/roomsLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+let proxy: FaultProxy;
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-deleted-'));
+  proxy = await startFaultProxy(portOf(azuriteConnectionString(), 'Table'), { rejectBefore: 0, loseAnswer: 0, seed: 1, refuseWritesHolding: 'POISONED' });
+});
+afterAll(async () => {
+  await proxy.close();
+  await rm(work, { recursive: true, force: true });
+});
 
 const RESOURCE = '/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/CONTOSO-ACS';
 
@@ -52,5 +68,46 @@ describe('logs deleted after processing (a lifecycle policy)', () => {
     expect(dismissed.stdout).toMatch(/^dismissed 1 entry \(2 lines\)/);
     expect((await runInProcess(['health', '--format', 'json', ...storage])).stdout).toMatch(/"status": "ok"/);
     expect((await runInProcess(['query', 'usage', '--format', 'json', ...storage])).stdout).toBe(before.stdout);
+  });
+});
+
+describe('a stuck local file deleted since', () => {
+  it('is no longer listed as stuck once process of its folder finds it gone, as the timer clears a deleted blob; one still there stays', async () => {
+    const prefix = uniquePrefix();
+    const resource = (name: string): string => `/SUBSCRIPTIONS/0/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${name}`;
+    const tree = path.join(work, 'tree');
+    const files: string[] = [];
+    for (const [i, name] of ['FINE', 'POISONED', 'POISONED'].entries()) {
+      const file = path.join(tree, 'insights-logs-roomsoperational', roomsBlobPath(i + 1, resource(name)));
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(roomsRecords(5, 700 + i, 3, resource(name))));
+      files.push(file);
+    }
+    const refusing = ['--connection-string', withPorts(azuriteConnectionString(), { table: proxy.port }), '--table-prefix', prefix];
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    expect((await runInProcess(['process', tree, '--quiet', ...refusing])).code).toBe(1);
+    const stuck = async (): Promise<number> =>
+      (JSON.parse((await runInProcess(['health', '--format', 'json', ...storage])).stdout) as { stuck: unknown[] }).stuck.length;
+    expect(await stuck()).toBe(2);
+
+    // One of them deleted on purpose; the other still fails.
+    await rm(files[1] as string);
+    const again = await runInProcess(['process', tree, '--quiet', ...refusing]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      `note: 1 stuck file(s) of these folders are no longer on disk: insights-logs-roomsoperational/${roomsBlobPath(2, resource('POISONED'))};`,
+    );
+    expect(await stuck()).toBe(1);
+    // A folder elsewhere, a parent of the tree, or another container of the tree does not decide for this one.
+    await rm(files[2] as string);
+    for (const elsewhere of [path.join(work, 'other'), work, path.join(tree, 'insights-logs-usage')]) {
+      await mkdir(elsewhere, { recursive: true });
+      expect((await runInProcess(['process', elsewhere, '--quiet', ...storage])).stderr).not.toContain('stuck file');
+    }
+    expect(await stuck()).toBe(1);
+    expect((await runInProcess(['process', path.join(tree, 'insights-logs-roomsoperational'), '--quiet', ...storage])).stderr).toContain(
+      'note: 1 stuck file(s)',
+    );
+    expect(await stuck()).toBe(0);
   });
 });
