@@ -6,6 +6,7 @@ import { silentLogger } from '../../src/lib/logging.js';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore, FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { processFile, type ProcessDeps } from '../../src/lib/processing/processFile.js';
+import { isFinalBlob } from '../../src/lib/processing/sealing.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { encodeKeyPart, encodeLongKeyPart } from '../../src/lib/storage/keys.js';
 import { LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
@@ -83,6 +84,30 @@ describe('a file is known by its content, not by its creation time', () => {
     await appendToBlob(container, PATH, asJsonLines(roomsRecords(2, 107)));
     expect((await run()).status).toBe('shorter');
     expect(warnings.filter((message) => message.startsWith('shorter than the bytes already read'))).toHaveLength(2);
+  });
+
+  it('the warning of a file shorter than what was read says when it is read as a replaced file if it stops changing', async () => {
+    const container = await newContainer();
+    const fields: Array<Record<string, unknown>> = [];
+    const deps = {
+      ...testDeps(newTableStore()),
+      logger: {
+        ...silentLogger,
+        warn: (message: string, data?: Record<string, unknown>) => {
+          if (message.startsWith('shorter than the bytes already read')) fields.push(data ?? {});
+        },
+      },
+    };
+    const file = { container: container.containerName, path: PATH };
+    const run = () => processFile(file, deps, { isFinal: (ref, stat, now) => isFinalBlob(ref, stat, now, deps.settings.sealAfterMs) });
+    await appendToBlob(container, PATH, asJsonLines(roomsRecords(20, 108)));
+    await run();
+    await container.getBlobClient(PATH).delete();
+    await appendToBlob(container, PATH, asJsonLines(roomsRecords(3, 109)));
+    expect((await run()).status).toBe('shorter');
+    const stat = await deps.source.stat(file);
+    // Its hour ended long ago: it is decided --seal-after-minutes after its last change.
+    expect(fields).toEqual([expect.objectContaining({ readAsReplacedAt: new Date((stat?.lastModified ?? 0) + deps.settings.sealAfterMs).toISOString() })]);
   });
 
   it('a blob deleted and created again with the same bytes (a re-download) counts nothing twice', async () => {

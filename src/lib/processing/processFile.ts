@@ -27,6 +27,7 @@ import type { WriteGroup } from './overlappingRuns.js';
 import { QuarantineStore } from './quarantine.js';
 import { SegmentWriter, type FileTurn, type HeldRecords } from './segmentWriter.js';
 import type { ProcessSettings } from './settings.js';
+import { finalAt } from './sealing.js';
 
 /** Files a process warned of as shorter than what was read, with the length it warned of (bounded: forgets all past MAX_REMEMBERED). */
 class WarnedLengths {
@@ -258,9 +259,12 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       if (identity.kind === 'shorter') {
         // Warned once per file and length in a process: watch looks at it every pass until it is decided.
+        // When it counts as stopped (--seal-after-minutes after its hour and its last change): a changed
+        // download saved over an earlier one waits that long, which the warning says.
         const message =
-          'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file)';
-        const fields = { file: shownName, length: stat.length, offset: checkpoint.offset };
+          'shorter than the bytes already read, and still changing: read only once it grows back past them (the same file) or stops changing (then as a replaced file, at readAsReplacedAt if unchanged until then)';
+        const readAsReplacedAt = new Date(finalAt(file, stat, deps.settings.sealAfterMs)).toISOString();
+        const fields = { file: shownName, length: stat.length, offset: checkpoint.offset, readAsReplacedAt };
         if (warnedShorter.firstTime(fileKey(file), stat.length)) deps.logger.warn(message, fields);
         else deps.logger.info(message, fields);
         // A sealed file is opened again, so the tail looks at it until it is decided.

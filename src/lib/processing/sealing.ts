@@ -19,3 +19,11 @@ export function isFinalBlob(file: LogFileRef, stat: LogFileStat, now: number, se
   if (hourEnd !== null && now < hourEnd + sealAfterMs) return false;
   return now - stat.lastModified >= sealAfterMs;
 }
+
+/**
+ * When a file of this last change becomes final by the rule above if it does not change again (epoch
+ * ms): a file shorter than what was read is read as a replaced one then.
+ */
+export function finalAt(file: LogFileRef, stat: LogFileStat, sealAfterMs: number): number {
+  return Math.max(hourEndFromPath(file.path) ?? Number.NEGATIVE_INFINITY, stat.lastModified) + sealAfterMs;
+}
