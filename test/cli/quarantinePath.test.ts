@@ -48,4 +48,15 @@ describe('quarantine dismiss --path', () => {
     expect(() => entriesOfPath(lines, '…')).toThrow(UsageError);
     expect(() => entriesOfPath(lines, '….json')).toThrow(/is the end of 3 files' paths/);
   });
+
+  it('takes a path cut as a list block shows it, after its container: an hour whose path ends alike in two containers', () => {
+    const hour =
+      'resourceId=/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS/y=2024/m=05/d=25/h=03/m=00/PT1H.json';
+    const both = [entry('insights-logs-usage', hour), entry('insights-logs-roomsoperational', hour)];
+    const end = '…ACS/y=2024/m=05/d=25/h=03/m=00/PT1H.json';
+    expect(() => entriesOfPath(both, end)).toThrow(/is the end of 2 files' paths/);
+    for (const given of [`insights-logs-usage  ${end}`, `insights-logs-usage/${end}`])
+      expect(entriesOfPath(both, given).map((line) => line.container)).toEqual(['insights-logs-usage']);
+    expect(entriesOfPath(both, `insights-logs-callsummary  ${end}`)).toEqual([]);
+  });
 });

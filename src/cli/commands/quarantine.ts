@@ -332,10 +332,13 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
   }
 }
 
+/** A container, then (after a slash or spaces) "…" and the end of a path: `insights-logs-usage  …/h=03/m=00/PT1H.json`. */
+const CONTAINER_AND_CUT = /^([^\s/…]+)(?:\/|\s+)…(.*)$/su;
+
 /**
  * The entries of the file `--path` names: its path, or its container and path as other commands
- * print them; or, starting with "…" as the table shows a long path cut in the middle, the end of
- * exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
+ * print them; or, starting with "…" as the table shows a long path cut in the middle (after its
+ * container or not, as a list block's first line shows it), the end of exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
  */
 export function entriesOfPath(lines: readonly QuarantinedLine[], given: string, cwd = process.cwd()): QuarantinedLine[] {
   // As stored, and as `list` prints it (control characters as \uXXXX).
@@ -348,7 +351,17 @@ export function entriesOfPath(lines: readonly QuarantinedLine[], given: string, 
   const exact = lines.filter(
     (line) => forms(line).some((path) => path === given || inContainer(line, path)) || (line.container === LOCAL_CONTAINER && line.path === local),
   );
-  if (exact.length > 0 || !given.startsWith('…')) return exact;
+  if (exact.length > 0) return exact;
+  // As a list block's first line shows a long one: its container, then "…" and the end of its path.
+  const shown = CONTAINER_AND_CUT.exec(given);
+  if (shown?.[1] !== undefined && lines.some((line) => line.container === shown[1])) {
+    return entriesOfPath(
+      lines.filter((line) => line.container === shown[1]),
+      `…${shown[2] ?? ''}`,
+      cwd,
+    );
+  }
+  if (!given.startsWith('…')) return exact;
   const end = given.slice('…'.length);
   if (end === '') throw new UsageError('--path "…" names no file: give the end of its path after "…"');
   const ending = lines.filter((line) => forms(line).some((path) => path.endsWith(end)));
