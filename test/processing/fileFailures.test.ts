@@ -99,6 +99,26 @@ describe('one failing file never stops the others', () => {
     expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([]);
   });
 
+  it('the timer: a failing file deleted since is cleared as gone, not logged as reading again', async () => {
+    const { container, files } = await sixFiles(420);
+    const tables = newTableStore();
+    let now = Date.UTC(2024, 4, 25, 1, 30);
+    const logged: string[] = [];
+    const deps = { ...poisonedDeps(tables, () => now), logger: { info: (message: string) => logged.push(message), warn() {}, error() {} } };
+    const poison = files[1]!.path;
+    deps.source.poisoned.add(poison);
+    const options = { containers: [container.containerName], sweepIntervalMs: 15 * 60_000, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY };
+    expect(await tailAndSweep(deps, options)).toMatchObject({ failed: 1 });
+
+    await container.getBlobClient(poison).delete();
+    deps.source.poisoned.clear();
+    now += 60_000;
+    expect(await tailAndSweep(deps, options)).toMatchObject({ failed: 0, records: 0 });
+    expect((await readHealth(tables, [container.containerName], now)).stuck).toEqual([]);
+    expect(logged).toContain('failing file is gone; no longer listed as stuck');
+    expect(logged).not.toContain('file reads again');
+  });
+
   it('watch stopped while storage is retried for a file: the file is left for the next run, not recorded as stuck', async () => {
     const { container, files } = await sixFiles(470);
     const tables = newTableStore();

@@ -72,7 +72,10 @@ export class IsolatedFiles {
     }
     if (previous) {
       this.known.delete(key);
-      this.deps.logger.info('file reads again', { file: fileName(file), failuresBefore: previous.failures });
+      // A file deleted since it failed (a lifecycle policy) reads as missing: it is gone, not mended.
+      if (result.status === 'missing')
+        this.deps.logger.info('failing file is gone; no longer listed as stuck', { file: fileName(file), failuresBefore: previous.failures });
+      else this.deps.logger.info('file reads again', { file: fileName(file), failuresBefore: previous.failures });
       try {
         await this.store.clear(file);
       } catch (error) {
