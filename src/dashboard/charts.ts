@@ -68,7 +68,13 @@ function titleHeading(title: string): HTMLElement {
   return h('h3', shown.title === undefined ? {} : { title: shown.title }, shown.text);
 }
 
-function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData): void {
+/** A chart's values as text: the heading of each column, and a row of cells per point. */
+interface ValueTable {
+  headings: string[];
+  rows: () => string[][];
+}
+
+function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData, values: ValueTable): void {
   parent.appendChild(figure);
   const plot = new uPlot({ ...options, width: widthOf(figure), height: HEIGHT }, data, figure);
   // A canvas says nothing to a screen reader: it is named by the figure's title and caption.
@@ -77,7 +83,31 @@ function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Opt
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', [...figure.querySelectorAll('h3, figcaption')].map((element) => element.textContent).join(': '));
   }
+  figure.appendChild(valueTable(values, figure.querySelector('h3')?.textContent ?? ''));
   plots.add({ plot, figure });
+}
+
+/**
+ * The chart's values as a table, for the keyboard and screen readers (the pointer alone reads them
+ * off the canvas): closed, one Tab stop; written when first opened, as a chart may have thousands of points.
+ */
+function valueTable(values: ValueTable, title: string): HTMLElement {
+  const details = h('details', { class: 'values' }, h('summary', {}, 'Values as a table'));
+  details.addEventListener(
+    'toggle',
+    () => {
+      const table = h(
+        'table',
+        {},
+        h('thead', {}, h('tr', {}, ...values.headings.map((heading) => h('th', { scope: 'col' }, heading)))),
+        h('tbody', {}, ...values.rows().map(([first, ...rest]) => h('tr', {}, h('th', { scope: 'row' }, first), ...rest.map((cell) => h('td', {}, cell))))),
+      );
+      // A box of its own that the keyboard can scroll, named for the chart.
+      details.appendChild(h('div', { class: 'scroll', role: 'region', tabindex: '0', 'aria-label': `values of ${title}` }, table));
+    },
+    { once: true },
+  );
+  return details;
 }
 
 /** Lines over time (UTC), one per series. */
@@ -90,6 +120,10 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
   const showPoints = data.times.length < 50;
   // A chart of days spaces, and names under the pointer, days: its series know their bucket.
   const step = spec.step ?? data.step ?? 3600;
+  const bucketSize = step >= MONTH_SECONDS ? 'month' : step >= 86_400 ? 'day' : 'hour';
+  // A share is never rounded to all or nothing: a bucket with one failure in 25,000 is not `100`.
+  const valueText = (value: number | null | undefined): string =>
+    value === null || value === undefined ? '–' : spec.unit === '%' ? shareText(value) : formatNumber(value);
   mount(
     parent,
     figure,
@@ -105,15 +139,14 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       series: [
         {
           label: 'time (UTC)',
-          value: (_plot: uPlot, seconds: number | null) => bucketText(seconds, step >= MONTH_SECONDS ? 'month' : step >= 86_400 ? 'day' : 'hour'),
+          value: (_plot: uPlot, seconds: number | null) => bucketText(seconds, bucketSize),
         },
         ...data.series.map((series, i) => ({
           label: shown(series.label, LEGEND_CHARS),
           stroke: PALETTE[i % PALETTE.length],
           width: 1.5,
           points: { show: showPoints, size: 4 },
-          // A share is never rounded to all or nothing: a bucket with one failure in 25,000 is not `100`.
-          value: (_plot: uPlot, value: number | null) => (value === null ? '–' : spec.unit === '%' ? shareText(value) : formatNumber(value)),
+          value: (_plot: uPlot, value: number | null) => valueText(value),
         })),
       ],
       axes: [
@@ -141,6 +174,10 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       },
     },
     [data.times, ...data.series.map((series) => series.values)],
+    {
+      headings: ['time (UTC)', ...data.series.map((series) => shown(series.label, LEGEND_CHARS))],
+      rows: () => data.times.map((time, i) => [bucketText(time, bucketSize), ...data.series.map((series) => valueText(series.values[i]))]),
+    },
   );
 }
 
@@ -239,6 +276,10 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
       legend: { live: true },
     },
     [indices, bars.values],
+    {
+      headings: [shown(spec.title, TITLE_CHARS), shown(spec.unit, LEGEND_CHARS)],
+      rows: () => bars.labels.map((label, i) => [shown(label, LEGEND_CHARS), formatNumber(bars.values[i])]),
+    },
   );
 }
 

@@ -1,0 +1,59 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
+import { cli } from '../support/cli.js';
+import { closeAll, haveChromium, serveProcessedLogs } from '../support/dashboardServer.js';
+
+/**
+ * The dashboard used with the keyboard alone and with a screen reader, over a day of generated logs
+ * of two resources: full charts and tables.
+ */
+
+const RANGE = '?from=2024-05-25&to=2024-05-26';
+
+describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen reader', () => {
+  let work: string;
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-access-'));
+    const logs = path.join(work, 'logs');
+    const generated = await cli(['generate', '--out', logs, '--hours', '24', '--resources', '2', '--seed', '3']);
+    expect(generated.code, generated.stderr).toBe(0);
+    ({ server, browser } = await serveProcessedLogs(logs, work));
+  });
+
+  afterAll(async () => {
+    await closeAll(browser, server, work);
+  });
+
+  async function openPage(query = RANGE, viewport = { width: 1280, height: 900 }): Promise<Page> {
+    const page = await browser.newPage({ viewport });
+    await page.goto(`${server.url}${query}`);
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    return page;
+  }
+
+  it("gives every chart its values as a table that the keyboard opens, each point a row, the same values as the chart's", async () => {
+    const page = await openPage();
+    const drawn = await page.locator('figure.chart:not([data-points="0"])').count();
+    expect(drawn).toBeGreaterThan(10);
+    expect(await page.locator('figure.chart:not([data-points="0"]) details.values > summary').count()).toBe(drawn);
+    for (const id of ['rooms-operations-by-operation', 'recordings-by-format']) {
+      const chart = page.locator(`figure[data-chart=${id}]`);
+      await chart.locator('summary').focus();
+      await page.keyboard.press('Enter');
+      const table = chart.getByRole('region', { name: /^values of / }).getByRole('table');
+      await expect.poll(() => table.locator('tbody tr').count(), { timeout: 30_000 }).toBe(Number(await chart.getAttribute('data-points')));
+      // Every value of the chart, under its series' name: the cells add up to the chart's total.
+      const cells = await table.locator('tbody td').allTextContents();
+      expect(cells.reduce((sum, cell) => sum + Number(cell.replaceAll(',', '')), 0)).toBe(Number(await chart.getAttribute('data-total')));
+      expect((await table.locator('thead th').allTextContents()).length).toBeGreaterThan(1);
+    }
+    await page.close();
+  });
+});
