@@ -4,7 +4,7 @@ import { ApiError, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
 import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren } from './dom.js';
 import { resourceLabels } from './resourceLabels.js';
-import { CELL_CHARS } from './table.js';
+import { CELL_CHARS, keepOrdersIn } from './table.js';
 import { renderCallQuality } from './sections/callQuality.js';
 import { renderCallDetail, renderCalls } from './sections/calls.js';
 import { renderCallVolume } from './sections/callVolume.js';
@@ -14,7 +14,7 @@ import { renderRecordings, renderRecordingsPerCall } from './sections/recordings
 import { renderRetirement } from './sections/retirement.js';
 import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
-import { apiFilters, DEFAULT_RANGE_DAYS, defaultFrom, readState, writeState, type DashboardState } from './state.js';
+import { apiFilters, DEFAULT_RANGE_DAYS, defaultFrom, readState, tableSort, withTableSort, writeState, type DashboardState } from './state.js';
 import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
 import { matchesResource, resourceMatch } from '../lib/querying/filters.js';
 import { resourceShortName } from '../lib/querying/resourceName.js';
@@ -115,6 +115,12 @@ function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): voi
   else history.replaceState(null, '', url);
 }
 
+// A heading's order is in the URL, as a search is (no Back entry of its own): a link or a reload shows the same order.
+keepOrdersIn({
+  get: (table) => tableSort(state.sort, table),
+  set: (table, order) => setState({ sort: withTableSort(state.sort, table, order) }, 'replace'),
+});
+
 /**
  * The keyboard's arrows step a closed select through its options, each step a change: the page
  * applies the option the keyboard stops on, after this long, not each one it passes (a load and a
@@ -161,7 +167,7 @@ byId('all-time').addEventListener('click', () => {
 });
 // Reset opens the page as a link without filters does: on the last days of data.
 byId('reset').addEventListener('click', () => {
-  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', room: '', call: '', rangeGiven: false }, 'push');
+  setState({ from: '', to: '', granularity: 'hour', resource: '', search: '', room: '', call: '', sort: '', rangeGiven: false }, 'push');
   showState();
   void load();
 });
@@ -170,7 +176,7 @@ window.addEventListener('popstate', () => {
   const next = readState(location.search);
   const filtersChanged = (['from', 'to', 'granularity', 'resource', 'rangeGiven'] as const).some((key) => next[key] !== state[key]);
   const callChanged = next.call !== state.call;
-  const searchChanged = next.search !== state.search || next.room !== state.room;
+  const searchChanged = next.search !== state.search || next.room !== state.room || next.sort !== state.sort;
   state = next;
   if (filtersChanged || searchChanged) {
     showState();

@@ -13,6 +13,8 @@ export interface DashboardState {
   room: string;
   /** The call opened in the drill-down. */
   call: string;
+  /** The order the tables' headings chose: `calls.duration.desc,rooms.room.asc` (tableSort reads it). */
+  sort: string;
   /**
    * The time range is the URL's or the user's, even when both bounds are empty (`?from=`: all of
    * the history). Without it the page opens on the last days of data (defaultFrom).
@@ -28,11 +30,12 @@ export const DEFAULT_STATE: Readonly<DashboardState> = {
   search: '',
   room: '',
   call: '',
+  sort: '',
   rangeGiven: false,
 };
 
 /** The names in the query string; `code` (the Functions key) is carried through untouched. */
-const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'room', 'call'];
+const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'room', 'call', 'sort'];
 
 export function readState(search: string): DashboardState {
   const params = new URLSearchParams(search);
@@ -49,6 +52,7 @@ export function readState(search: string): DashboardState {
     search: text('search'),
     room: text('room'),
     call: call.trim() === '' ? '' : call,
+    sort: text('sort'),
     // `?from=` (empty) is a choice too: no bound, not the default range.
     rangeGiven: params.has('from') || params.has('to'),
   };
@@ -92,4 +96,26 @@ export function defaultFrom(newestRecordTimes: ReadonlyArray<string | null | und
   const newest = new Date(Math.max(...times));
   const start = Date.UTC(newest.getUTCFullYear(), newest.getUTCMonth(), newest.getUTCDate() - (DEFAULT_RANGE_DAYS - 1));
   return new Date(start).toISOString().slice(0, 10);
+}
+
+/** The column a table is sorted by, by the column's title, as the URL keeps it. */
+export interface TableSort {
+  column: string;
+  descending: boolean;
+}
+
+/** The order `sort` (the URL's) gives the table `table`, if any: its entry `table.column.asc` or `table.column.desc`. */
+export function tableSort(sort: string, table: string): TableSort | undefined {
+  for (const entry of sort.split(',')) {
+    const direction = entry.slice(entry.lastIndexOf('.') + 1);
+    const column = entry.slice(table.length + 1, entry.lastIndexOf('.'));
+    if (entry.startsWith(`${table}.`) && column !== '' && (direction === 'asc' || direction === 'desc')) return { column, descending: direction === 'desc' };
+  }
+  return undefined;
+}
+
+/** `sort` with the table's order replaced by `order`, the other tables' kept. */
+export function withTableSort(sort: string, table: string, order: TableSort): string {
+  const others = sort.split(',').filter((entry) => entry !== '' && !entry.startsWith(`${table}.`));
+  return [...others, `${table}.${order.column}.${order.descending ? 'desc' : 'asc'}`].join(',');
 }

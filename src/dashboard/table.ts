@@ -29,10 +29,23 @@ export interface TableOrder {
   sorted?: { column: number; descending: boolean };
 }
 
+/** Where the tables' orders are kept (the page's URL), by table id and column title: a link or a reload shows the same order. */
+export interface OrderStore {
+  get(table: string): { column: string; descending: boolean } | undefined;
+  set(table: string, order: { column: string; descending: boolean }): void;
+}
+
+let orderStore: OrderStore | undefined;
+
+/** Keeps every table's order in `store`, and draws each table in the order it holds. */
+export function keepOrdersIn(store: OrderStore): void {
+  orderStore = store;
+}
+
 /**
  * A table of the first `limit` rows, saying how many rows there are in all. A column's heading sorts
  * every row by it (not only those drawn): numbers largest first, text from A, again to reverse; empty
- * cells last either way. The order is the page's own: not kept in its URL.
+ * cells last either way. The order is kept in the order store (the page's URL).
  */
 export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], options: TableOptions<T>): HTMLElement {
   const limit = options.limit ?? 300;
@@ -48,6 +61,12 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
   const table = h('table', { ...hint, 'aria-label': options.label }, h('thead', {}, h('tr', {}, ...headings)), h('tbody'));
   const count = h('p', { class: 'count' });
   const order = options.order ?? {};
+  if (order.sorted === undefined) {
+    // The order a link or a reload gives, by the column's title.
+    const kept = orderStore?.get(options.id);
+    const column = kept === undefined ? -1 : columns.findIndex((candidate) => candidate.title === kept.column);
+    if (kept !== undefined && column >= 0) order.sorted = { column, descending: kept.descending };
+  }
   const draw = (): void => {
     const sorted = order.sorted;
     const ordered = sorted === undefined ? rows : sortedRows(rows, columns[sorted.column] as Column<T>, sorted.descending);
@@ -60,6 +79,7 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
       const button = h('button', { type: 'button', class: 'sort' }, column.title, direction === undefined ? '' : direction === 'descending' ? ' ▾' : ' ▴');
       button.addEventListener('click', () => {
         order.sorted = sorted?.column === index ? { column: index, descending: !sorted.descending } : { column: index, descending: sortsNumbers(rows, column) };
+        orderStore?.set(options.id, { column: column.title, descending: order.sorted.descending });
         draw();
         (headings[index]?.firstElementChild as HTMLElement | null)?.focus();
       });

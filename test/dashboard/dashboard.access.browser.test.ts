@@ -56,4 +56,30 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     }
     await page.close();
   });
+
+  it("keeps the order a heading chose in the page's link, and a link or a reload opens the table in that order, its heading saying so", async () => {
+    const page = await openPage();
+    const durations = (on: Page): Promise<string[]> => on.locator('[data-table=calls] tbody tr td:nth-child(4)').allTextContents();
+    const unsorted = await durations(page);
+    await page.locator('[data-table=calls] th', { hasText: 'duration' }).getByRole('button').focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sort'), { timeout: 30_000 }).toBe('calls.duration.desc');
+    const longestFirst = await durations(page);
+    expect(longestFirst).not.toEqual(unsorted);
+    // Sorted again the other way, the link follows.
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sort'), { timeout: 30_000 }).toBe('calls.duration.asc');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => new URL(page.url()).searchParams.get('sort'), { timeout: 30_000 }).toBe('calls.duration.desc');
+    const shared = await openPage(new URL(page.url()).search);
+    expect(await shared.locator('[data-table=calls] th', { hasText: 'duration' }).getAttribute('aria-sort')).toBe('descending');
+    expect(await durations(shared)).toEqual(longestFirst);
+    // A new filter keeps the order too.
+    await shared.selectOption('#granularity', 'day');
+    await expect.poll(() => new URL(shared.url()).searchParams.get('granularity'), { timeout: 30_000 }).toBe('day');
+    await shared.waitForSelector('body[data-state=ready]');
+    expect(await shared.locator('[data-table=calls] th', { hasText: 'duration' }).getAttribute('aria-sort')).toBe('descending');
+    await shared.close();
+    await page.close();
+  });
 });

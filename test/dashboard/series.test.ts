@@ -12,7 +12,7 @@ import {
   WIDEST_UTC_TICK,
   bucketText,
 } from '../../src/dashboard/series.js';
-import { apiFilters, DEFAULT_STATE, defaultFrom, readState, writeState } from '../../src/dashboard/state.js';
+import { apiFilters, DEFAULT_STATE, defaultFrom, readState, tableSort, withTableSort, writeState } from '../../src/dashboard/state.js';
 
 const rows = [
   { bucket: '2024-05-25T01:00:00.000Z', op: 'GetRoom', n: 3, p: 120 },
@@ -180,6 +180,17 @@ describe('dashboard state in the URL', () => {
     expect(new URLSearchParams(search).has('granularity')).toBe(false);
     expect(readState(search)).toEqual(state);
     expect(writeState(DEFAULT_STATE, '')).toBe('');
+  });
+
+  it("keeps each table's order by its id and column title, a table's new order replacing its old one only", () => {
+    const sort = withTableSort(withTableSort('', 'calls', { column: 'poor streams', descending: true }), 'rooms', { column: 'room', descending: false });
+    expect(sort).toBe('calls.poor streams.desc,rooms.room.asc');
+    expect(readState(writeState({ ...DEFAULT_STATE, sort }, '')).sort).toBe(sort);
+    expect(tableSort(sort, 'calls')).toEqual({ column: 'poor streams', descending: true });
+    expect(tableSort(withTableSort(sort, 'calls', { column: 'duration', descending: false }), 'calls')).toEqual({ column: 'duration', descending: false });
+    // Another table whose id starts the same, and entries a hand-written link gets wrong, are not this table's.
+    expect(tableSort('call-recordings.length.desc', 'call')).toBeUndefined();
+    expect(tableSort('calls.duration.up,calls..desc', 'calls')).toBeUndefined();
   });
 
   it('reads odd input forgivingly: granularity in any case, values trimmed; an unknown granularity is kept for the API to refuse', () => {
