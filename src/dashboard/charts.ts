@@ -84,7 +84,48 @@ function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Opt
     canvas.setAttribute('aria-label', [...figure.querySelectorAll('h3, figcaption')].map((element) => element.textContent).join(': '));
   }
   figure.appendChild(valueTable(values, figure.querySelector('h3')?.textContent ?? ''));
+  keyboardLegend(plot);
   plots.add({ plot, figure });
+}
+
+const LEGEND_KEYS: Readonly<Record<string, (at: number, count: number) => number>> = {
+  ArrowRight: (at, count) => Math.min(count - 1, at + 1),
+  ArrowDown: (at, count) => Math.min(count - 1, at + 1),
+  ArrowLeft: (at) => Math.max(0, at - 1),
+  ArrowUp: (at) => Math.max(0, at - 1),
+  Home: () => 0,
+  End: (_at, count) => count - 1,
+};
+
+/**
+ * A legend entry hides or shows its line when clicked (uPlot's own): the keyboard does the same, the
+ * legend one Tab stop, the arrow keys, Home and End moving between its entries, Enter or Space
+ * hiding or showing one, which says whether its line is shown (pressed).
+ */
+function keyboardLegend(plot: uPlot): void {
+  // The first row is the time or the bar's label, which shows nothing to hide.
+  const entries = [...plot.root.querySelectorAll<HTMLElement>('.u-legend tr.u-series > th')].slice(1);
+  entries.forEach((entry, index) => {
+    const shown = (): void => entry.setAttribute('aria-pressed', String(plot.series[index + 1]?.show !== false));
+    entry.tabIndex = index === 0 ? 0 : -1;
+    entry.setAttribute('role', 'button');
+    shown();
+    // After uPlot's own listener, which hides or shows the line.
+    entry.addEventListener('click', shown);
+    entry.addEventListener('keydown', (event) => {
+      const move = LEGEND_KEYS[event.key];
+      if (event.key === 'Enter' || event.key === ' ') {
+        event.preventDefault();
+        entry.click();
+      } else if (move) {
+        event.preventDefault();
+        const next = entries[move(index, entries.length)];
+        if (!next || next === entry) return;
+        for (const other of entries) other.tabIndex = other === next ? 0 : -1;
+        next.focus();
+      }
+    });
+  });
 }
 
 /**

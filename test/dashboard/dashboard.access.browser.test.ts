@@ -82,4 +82,26 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await shared.close();
     await page.close();
   });
+
+  it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
+    const page = await openPage();
+    const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
+    const entries = chart.locator('.u-legend tr.u-series:not(:first-child)');
+    expect(await entries.count()).toBeGreaterThan(2);
+    const first = entries.nth(0).getByRole('button');
+    await first.focus();
+    await page.keyboard.press('ArrowRight');
+    const second = entries.nth(1).getByRole('button');
+    expect(await page.evaluate<string>('document.activeElement.textContent')).toBe(await second.textContent());
+    expect(await second.getAttribute('aria-pressed')).toBe('true');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => entries.nth(1).getAttribute('class'), { timeout: 30_000 }).toContain('u-off');
+    expect(await second.getAttribute('aria-pressed')).toBe('false');
+    await page.keyboard.press(' ');
+    await expect.poll(() => entries.nth(1).getAttribute('class'), { timeout: 30_000 }).not.toContain('u-off');
+    expect(await second.getAttribute('aria-pressed')).toBe('true');
+    // One Tab stop: the entry the arrows stopped on.
+    expect(await entries.locator('[tabindex="0"]').count()).toBe(1);
+    await page.close();
+  });
 });
