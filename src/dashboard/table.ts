@@ -76,7 +76,9 @@ export function dataTable<T>(columns: readonly Column<T>[], rows: readonly T[], 
       const direction = sorted?.column === index ? (sorted.descending ? 'descending' : 'ascending') : undefined;
       if (direction === undefined) heading.removeAttribute('aria-sort');
       else heading.setAttribute('aria-sort', direction);
-      const button = h('button', { type: 'button', class: 'sort' }, column.title, direction === undefined ? '' : direction === 'descending' ? ' ▾' : ' ▴');
+      // The arrow is for the eye: a screen reader hears the order from aria-sort, not `black down-pointing small triangle`.
+      const arrow = direction === undefined ? '' : h('span', { 'aria-hidden': 'true' }, direction === 'descending' ? ' ▾' : ' ▴');
+      const button = h('button', { type: 'button', class: 'sort' }, column.title, arrow);
       button.addEventListener('click', () => {
         order.sorted = sorted?.column === index ? { column: index, descending: !sorted.descending } : { column: index, descending: sortsNumbers(rows, column) };
         orderStore?.set(options.id, { column: column.title, descending: order.sorted.descending });

@@ -71,6 +71,9 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await expect.poll(() => new URL(page.url()).searchParams.get('sort'), { timeout: 30_000 }).toBe('calls.duration.asc');
     await page.keyboard.press('Enter');
     await expect.poll(() => new URL(page.url()).searchParams.get('sort'), { timeout: 30_000 }).toBe('calls.duration.desc');
+    // The heading's button is still named by its column alone: the order is said by aria-sort, the arrow only drawn.
+    expect(await page.locator('[data-table=calls] thead').getByRole('button', { name: 'duration', exact: true }).count()).toBe(1);
+    expect(await page.locator('[data-table=calls] th[aria-sort]').textContent()).toBe('duration ▾');
     const shared = await openPage(new URL(page.url()).search);
     expect(await shared.locator('[data-table=calls] th', { hasText: 'duration' }).getAttribute('aria-sort')).toBe('descending');
     expect(await durations(shared)).toEqual(longestFirst);
