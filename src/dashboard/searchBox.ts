@@ -2,17 +2,21 @@ import { h } from './dom.js';
 
 /**
  * A labelled search box holding `initial`, calling `onSearch` with its trimmed text once typing
- * pauses: a table is drawn again per pause, not per keystroke.
+ * pauses: a table is drawn again per pause, not per keystroke. What `onSearch` returns (how many
+ * rows match) is said to screen readers by a status beside the box, the focus staying in the box.
  */
-export function searchBox(id: string, placeholder: string, name: string, initial: string, onSearch: (text: string) => void): HTMLElement {
+export function searchBox(id: string, placeholder: string, name: string, initial: string, onSearch: (text: string) => string): HTMLElement {
   const input = h('input', { type: 'search', id, placeholder, 'aria-label': name });
   input.value = initial;
+  const status = h('span', { class: 'visually-hidden', role: 'status', 'data-status': id });
   let timer: number | undefined;
   input.addEventListener('input', () => {
     window.clearTimeout(timer);
-    timer = window.setTimeout(() => onSearch(input.value.trim()), SEARCH_PAUSE_MS);
+    timer = window.setTimeout(() => {
+      status.textContent = onSearch(input.value.trim());
+    }, SEARCH_PAUSE_MS);
   });
-  return h('label', { class: 'search' }, 'Search ', input);
+  return h('div', {}, h('label', { class: 'search' }, 'Search ', input), status);
 }
 
 const SEARCH_PAUSE_MS = 150;

@@ -86,6 +86,22 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await page.close();
   });
 
+  it('says how many calls and rooms a search finds, none too, to a screen reader, the focus staying in the search box', async () => {
+    const page = await openPage();
+    const calls = Number(await page.getAttribute('[data-table=calls]', 'data-rows'));
+    await page.locator('#call-search').pressSequentially('zzz');
+    const said = page.locator('#calls').getByRole('status');
+    await expect.poll(() => said.textContent(), { timeout: 30_000 }).toBe('no call in this range has a CorrelationId containing "zzz"');
+    expect(await page.evaluate<string>('document.activeElement.id')).toBe('call-search');
+    await page.locator('#call-search').fill('');
+    await expect.poll(() => said.textContent(), { timeout: 30_000 }).toBe(`all ${calls.toLocaleString('en-US')} calls of the range`);
+    const room = ((await page.locator('[data-table=rooms] tbody tr td').first().textContent()) ?? '').slice(0, 6);
+    await page.locator('#room-search').pressSequentially(room);
+    const rooms = page.locator('#rooms').getByRole('status');
+    await expect.poll(() => rooms.textContent(), { timeout: 30_000 }).toMatch(new RegExp(`^[\\d,]+ of [\\d,]+ rooms have an id containing "${room}"$`));
+    await page.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');

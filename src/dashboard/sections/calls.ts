@@ -15,23 +15,21 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
   const results = h('div', {});
   // The order chosen by a heading stays while the search narrows the rows.
   const order: TableOrder = {};
-  const draw = (search: string): void => {
+  /** Draws the calls matching `search`, and says how many. */
+  const draw = (search: string): string => {
     const needle = search.toLowerCase();
     const matching = needle === '' ? rows : rows.filter((row) => row.correlationId.toLowerCase().includes(needle));
-    replaceChildren(
-      results,
-      callsTable(
-        matching,
-        options.onOpen,
-        order,
-        needle === '' ? undefined : `no call in this range has a CorrelationId containing "${clipped(search, CELL_CHARS).text}"`,
-      ),
-    );
+    const none = `no call in this range has a CorrelationId containing "${clipped(search, CELL_CHARS).text}"`;
+    replaceChildren(results, callsTable(matching, options.onOpen, order, needle === '' ? undefined : none));
+    if (needle === '') return `all ${formatNumber(rows.length)} calls of the range`;
+    return matching.length === 0
+      ? none
+      : `${formatNumber(matching.length)} of ${formatNumber(rows.length)} calls have a CorrelationId containing "${clipped(search, CELL_CHARS).text}"`;
   };
   target.appendChild(
     searchBox('call-search', 'CorrelationId (or part of it)', 'search calls by CorrelationId', options.search, (search) => {
       options.onSearch(search);
-      draw(search);
+      return draw(search);
     }),
   );
   target.appendChild(results);

@@ -1,6 +1,6 @@
 import { isFailedResult } from '../../lib/aggregating/failedResult.js';
 import { renderCharts } from '../chartSection.js';
-import { clipped, formatTime, h, quantityText, replaceChildren, shortResource } from '../dom.js';
+import { clipped, formatNumber, formatTime, h, quantityText, replaceChildren, shortResource } from '../dom.js';
 import { percentText } from '../share.js';
 import { largestSeries, percentOver, pivot, totalsBy } from '../series.js';
 import { searchBox } from '../searchBox.js';
@@ -80,16 +80,22 @@ export function renderRooms(target: HTMLElement, rows: readonly RoomRow[], optio
   target.appendChild(h('h3', {}, 'Rooms and their lifecycle'));
   const results = h('div', {});
   const order: TableOrder = {};
-  const draw = (search: string): void => {
+  /** Draws the rooms matching `search`, and says how many. */
+  const draw = (search: string): string => {
     const needle = search.toLowerCase();
     const matching = needle === '' ? rows : rows.filter((row) => row.roomId.toLowerCase().includes(needle));
-    const empty = needle === '' ? {} : { empty: `no room in this range has an id containing "${clipped(search, CELL_CHARS).text}"` };
+    const containing = `an id containing "${clipped(search, CELL_CHARS).text}"`;
+    const empty = needle === '' ? {} : { empty: `no room in this range has ${containing}` };
     replaceChildren(results, dataTable(ROOM_COLUMNS, matching, { id: 'rooms', label: 'rooms', order, ...empty }));
+    if (needle === '') return `all ${formatNumber(rows.length)} rooms of the range`;
+    return matching.length === 0
+      ? `no room in this range has ${containing}`
+      : `${formatNumber(matching.length)} of ${formatNumber(rows.length)} rooms have ${containing}`;
   };
   target.appendChild(
     searchBox('room-search', 'room id (or part of it)', 'search rooms by room id', options.search, (search) => {
       options.onSearch(search);
-      draw(search);
+      return draw(search);
     }),
   );
   target.appendChild(results);
