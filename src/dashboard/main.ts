@@ -82,6 +82,22 @@ function showState(): void {
   toInput.value = state.to;
   granularityInput.value = state.granularity;
   fillResources();
+  document.title = pageTitle();
+}
+
+/** The page's title says what it shows (a tab, a bookmark, a screen reader's first words): range, resource and granularity. */
+function pageTitle(): string {
+  const range = !state.rangeGiven
+    ? `the last ${DEFAULT_RANGE_DAYS} days of data`
+    : state.from === '' && state.to === ''
+      ? 'all of the history'
+      : state.to === ''
+        ? `from ${state.from} (UTC)`
+        : state.from === ''
+          ? `until ${state.to} (UTC)`
+          : `${state.from} to ${state.to} (UTC)`;
+  const resource = state.resource === '' ? 'all resources' : clipped(resourceShortName(state.resource), 60).text;
+  return `acs-logs dashboard: ${clipped(range, 120).text}, ${resource}, by ${clipped(state.granularity, 20).text}`;
 }
 
 function fillResources(): void {
@@ -108,6 +124,7 @@ function fillResources(): void {
 /** Changes the state and the URL: a new history entry when the view changes, the same one while typing a search. */
 function setState(next: Partial<DashboardState>, entry: 'push' | 'replace'): void {
   state = { ...state, ...next };
+  document.title = pageTitle();
   const url = `${location.pathname}${writeState(state, location.search)}${location.hash}`;
   // Apply with the filters already shown adds no entry: Back would seem to do nothing.
   const same = url === `${location.pathname}${location.search}${location.hash}`;

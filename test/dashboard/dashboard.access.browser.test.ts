@@ -102,6 +102,22 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await page.close();
   });
 
+  it('names the page by what it shows: range, resource and granularity, as the filters change', async () => {
+    const page = await openPage();
+    expect(await page.title()).toBe('acs-logs dashboard: 2024-05-25 to 2024-05-26 (UTC), all resources, by hour');
+    await page.selectOption('#granularity', 'day');
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('acs-logs dashboard: 2024-05-25 to 2024-05-26 (UTC), all resources, by day');
+    await page.waitForSelector('body[data-state=ready]');
+    await page.click('#all-time');
+    await expect.poll(() => page.title(), { timeout: 30_000 }).toBe('acs-logs dashboard: all of the history, all resources, by day');
+    await page.waitForSelector('body[data-state=ready]');
+    await page.close();
+    // A link without a range opens on the last days of data, from the newest record.
+    const opened = await openPage('');
+    expect(await opened.title()).toBe('acs-logs dashboard: from 2024-05-19 (UTC), all resources, by hour');
+    await opened.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
