@@ -118,6 +118,17 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await opened.close();
   });
 
+  it('says to a screen reader why the page shows all of the history when the newest record cannot be read, the focus left where it was', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.route('**/api/health', (route) => route.abort());
+    await page.goto(server.url);
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    const said = page.getByRole('status').filter({ hasText: 'The newest record could not be read' });
+    await expect.poll(() => said.count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.evaluate<string>('document.activeElement.tagName')).toBe('BODY');
+    await page.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
