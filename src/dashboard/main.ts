@@ -277,6 +277,7 @@ function section(id: string): HTMLElement {
   destroyCharts(body);
   body.replaceChildren();
   element.classList.remove('stale');
+  element.removeAttribute('aria-busy');
   return body;
 }
 
@@ -292,7 +293,11 @@ async function load(byRetry = false): Promise<void> {
   const current = (): boolean => mine === generation;
   document.body.dataset['state'] = 'loading';
   statusLine.textContent = 'loading…';
-  for (const element of document.querySelectorAll('main > section')) element.classList.add('stale');
+  // Dimmed while read again, and said so to screen readers: what a section shows is the previous filters' until it is drawn.
+  for (const element of document.querySelectorAll('main > section')) {
+    element.classList.add('stale');
+    element.setAttribute('aria-busy', 'true');
+  }
   const started = performance.now();
   // Asked once: it finds the default range, and Health draws it.
   const healthResult = settle(api.health<Health>());

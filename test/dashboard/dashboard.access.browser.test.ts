@@ -129,6 +129,26 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await page.close();
   });
 
+  it('marks a section busy while its views are read again, and not once it is drawn', async () => {
+    const page = await openPage();
+    expect(await page.locator('main > section[aria-busy]').count()).toBe(0);
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/query/calls?*', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.selectOption('#granularity', 'day');
+    await expect.poll(() => page.getAttribute('#calls', 'aria-busy'), { timeout: 30_000 }).toBe('true');
+    await expect.poll(() => page.getAttribute('#rooms', 'aria-busy'), { timeout: 30_000 }).toBeNull();
+    release();
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    expect(await page.locator('main > section[aria-busy]').count()).toBe(0);
+    await page.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
