@@ -37,8 +37,9 @@ export interface ViewRows<T> {
 }
 
 export interface Api {
-  view<T>(view: string, filters: URLSearchParams): Promise<ViewRows<T>>;
-  health<T>(): Promise<T>;
+  /** Every page of a view; `signal` stops the request in flight and asks for no further page. */
+  view<T>(view: string, filters: URLSearchParams, signal?: AbortSignal): Promise<ViewRows<T>>;
+  health<T>(signal?: AbortSignal): Promise<T>;
 }
 
 /** What a function key can be: visible ASCII (Azure's keys are base64 text). */
@@ -46,15 +47,17 @@ const FUNCTION_KEY = /^[\x21-\x7e]+$/;
 
 /** `apiRoot` is where `query/{view}` and `health` live (`/api/`); `key` is the function key, if any. */
 export function createApi(apiRoot: string, key: string | null): Api {
-  const get = async (path: string, params: URLSearchParams, acceptError = false): Promise<unknown> => {
+  const get = async (path: string, params: URLSearchParams, acceptError = false, signal?: AbortSignal): Promise<unknown> => {
     const url = `${apiRoot}${path}${params.size > 0 ? `?${params.toString()}` : ''}`;
     // The browser refuses such a header before sending it, which would read as a server not reached.
     if (key && !FUNCTION_KEY.test(key))
       throw new ApiError(`the function key in the page's address (code=) is not a key: it holds characters a request header cannot carry`);
     let response: Response;
     try {
-      response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {} });
+      response = await fetch(url, { headers: key ? { 'x-functions-key': key } : {}, ...(signal ? { signal } : {}) });
     } catch (error) {
+      // Abandoned by the page (other filters chosen meanwhile): not a server away.
+      if (signal?.aborted) throw signal.reason;
       throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`, undefined, undefined, true);
     }
     const text = await response.text();
@@ -81,7 +84,7 @@ export function createApi(apiRoot: string, key: string | null): Api {
     }
   };
   return {
-    async view<T>(view: string, filters: URLSearchParams): Promise<ViewRows<T>> {
+    async view<T>(view: string, filters: URLSearchParams, signal?: AbortSignal): Promise<ViewRows<T>> {
       const rows: T[] = [];
       const notes = new Set<string>();
       let token: string | null = null;
@@ -89,7 +92,11 @@ export function createApi(apiRoot: string, key: string | null): Api {
         const params = new URLSearchParams(filters);
         params.set('pageSize', String(PAGE_SIZE));
         if (token) params.set('continuationToken', token);
-        const body = (await get(`query/${encodeURIComponent(view)}`, params)) as { rows: T[]; notes?: string[]; continuationToken: string | null };
+        const body = (await get(`query/${encodeURIComponent(view)}`, params, false, signal)) as {
+          rows: T[];
+          notes?: string[];
+          continuationToken: string | null;
+        };
         rows.push(...body.rows);
         for (const note of body.notes ?? []) notes.add(note);
         token = body.continuationToken;
@@ -98,8 +105,8 @@ export function createApi(apiRoot: string, key: string | null): Api {
       return { rows, truncated: true, notes: [...notes] };
     },
     // 503 (storage unreachable) still has a JSON body worth showing.
-    health: async <T>() => {
-      const body = (await get('health', new URLSearchParams(), true)) as T & { error?: { message?: string } };
+    health: async <T>(signal?: AbortSignal) => {
+      const body = (await get('health', new URLSearchParams(), true, signal)) as T & { error?: { message?: string } };
       if (body.error?.message) throw new ApiError(`health: ${body.error.message}`);
       return body;
     },

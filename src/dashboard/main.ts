@@ -42,6 +42,8 @@ const api = createApi(apiRoot(), new URLSearchParams(location.search).get('code'
 let state: DashboardState = readState(location.search);
 /** Each load's number: an answer for an older load (the filters changed meanwhile) is dropped. */
 let generation = 0;
+/** Aborts the requests of the load before: a range left while its views (thousands of rows, page after page) were still coming is not read on. */
+let loading: AbortController | undefined;
 const knownResources = new Set<string>();
 /**
  * Longest resource id offered as a filter, percent-encoded as requests carry it: Azure's are a few
@@ -239,8 +241,8 @@ interface Part {
   draw: (target: HTMLElement, rows: unknown[]) => void;
 }
 
-function partOf<T>(view: string, filters: URLSearchParams, draw: (target: HTMLElement, rows: T[]) => void): Part {
-  return { view, result: settle(api.view<unknown>(view, filtersFor(view, filters))), draw: draw as Part['draw'] };
+function partOf<T>(view: string, filters: URLSearchParams, signal: AbortSignal, draw: (target: HTMLElement, rows: T[]) => void): Part {
+  return { view, result: settle(api.view<unknown>(view, filtersFor(view, filters), signal)), draw: draw as Part['draw'] };
 }
 
 /** A view without time buckets is asked without the granularity, which it would only note it ignores. */
@@ -291,6 +293,9 @@ async function load(byRetry = false): Promise<void> {
   if (!byRetry) retries = 0;
   const mine = ++generation;
   const current = (): boolean => mine === generation;
+  loading?.abort();
+  loading = new AbortController();
+  const { signal } = loading;
   document.body.dataset['state'] = 'loading';
   statusLine.textContent = 'loading…';
   // Dimmed while read again, and said so to screen readers: what a section shows is the previous filters' until it is drawn.
@@ -300,7 +305,7 @@ async function load(byRetry = false): Promise<void> {
   }
   const started = performance.now();
   // Asked once: it finds the default range, and Health draws it.
-  const healthResult = settle(api.health<Health>());
+  const healthResult = settle(api.health<Health>(signal));
   let fallback: string | undefined;
   if (!state.rangeGiven) {
     // No range in the URL: the last days of data, from the newest record health gives, waited for a little only.
@@ -372,20 +377,22 @@ async function load(byRetry = false): Promise<void> {
   });
   await Promise.all([
     fill('rooms', [
-      partOf<RoomsOperationsRow>('rooms-operations', filters, (target, rows) => renderRoomsOperations(target, rows, step)),
-      partOf<RoomRow>('rooms', filters, (target, rows) => renderRooms(target, rows, { search: state.room, onSearch: (room) => setState({ room }, 'replace') })),
+      partOf<RoomsOperationsRow>('rooms-operations', filters, signal, (target, rows) => renderRoomsOperations(target, rows, step)),
+      partOf<RoomRow>('rooms', filters, signal, (target, rows) =>
+        renderRooms(target, rows, { search: state.room, onSearch: (room) => setState({ room }, 'replace') }),
+      ),
     ]),
     fill('recordings', [
-      partOf<RecordingsRow>('recordings', filters, (target, rows) => renderRecordings(target, rows, step)),
-      partOf<RecordingsPerCallRow>('recordings-per-call', filters, renderRecordingsPerCall),
+      partOf<RecordingsRow>('recordings', filters, signal, (target, rows) => renderRecordings(target, rows, step)),
+      partOf<RecordingsPerCallRow>('recordings-per-call', filters, signal, renderRecordingsPerCall),
     ]),
     fill('recording-operations', [
-      partOf<RecordingOperationsRow>('recording-operations', filters, (target, rows) => renderRecordingOperations(target, rows, step)),
+      partOf<RecordingOperationsRow>('recording-operations', filters, signal, (target, rows) => renderRecordingOperations(target, rows, step)),
     ]),
-    fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, (target, rows) => renderCallVolume(target, rows, step))]),
-    fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, (target, rows) => renderCallQuality(target, rows, step))]),
+    fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, signal, (target, rows) => renderCallVolume(target, rows, step))]),
+    fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, signal, (target, rows) => renderCallQuality(target, rows, step))]),
     fill('calls', [
-      partOf<CallRow>('calls', filters, (target, callRows) =>
+      partOf<CallRow>('calls', filters, signal, (target, callRows) =>
         renderCalls(target, callRows, {
           search: state.search,
           onSearch: (search) => setState({ search }, 'replace'),
@@ -393,8 +400,8 @@ async function load(byRetry = false): Promise<void> {
         }),
       ),
     ]),
-    fill('usage', [partOf<UsageRow>('usage', filters, (target, rows) => renderUsage(target, rows, step))]),
-    fill('retirement', [partOf<RetirementRow>('retirement', filters, renderRetirement)]),
+    fill('usage', [partOf<UsageRow>('usage', filters, signal, (target, rows) => renderUsage(target, rows, step))]),
+    fill('retirement', [partOf<RetirementRow>('retirement', filters, signal, renderRetirement)]),
     health,
     openCall(state.call, null),
   ]);
