@@ -115,12 +115,15 @@ function sortsNumbers<T>(rows: readonly T[], column: Column<T>): boolean {
   return false;
 }
 
+/** Text in the order `localeCompare(…, 'en', { numeric: true })` gives, made once: that call builds its collator anew each time, seconds for a sort of 40,000 rows. */
+const TEXT_ORDER = new Intl.Collator('en', { numeric: true });
+
 /** The rows ordered by a column's sort value, stable, empty values last. */
 function sortedRows<T>(rows: readonly T[], column: Column<T>, descending: boolean): T[] {
   const keyed = rows.map((row, index) => ({ row, index, key: sortKey(column, row) }));
   keyed.sort((a, b) => {
     if (a.key === null || b.key === null) return a.key === b.key ? a.index - b.index : a.key === null ? 1 : -1;
-    const order = typeof a.key === 'number' && typeof b.key === 'number' ? a.key - b.key : String(a.key).localeCompare(String(b.key), 'en', { numeric: true });
+    const order = typeof a.key === 'number' && typeof b.key === 'number' ? a.key - b.key : TEXT_ORDER.compare(String(a.key), String(b.key));
     return (descending ? -order : order) || a.index - b.index;
   });
   return keyed.map((entry) => entry.row);
