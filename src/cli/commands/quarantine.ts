@@ -4,7 +4,7 @@ import { QuarantineStore, type QuarantinedLine } from '../../lib/processing/quar
 import { isPending } from '../../lib/processing/quarantineRows.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import { CATEGORIES } from '../../lib/normalizing/types.js';
-import { hasCode, replayQuarantine, type ReplaySummary } from '../../lib/processing/replayQuarantine.js';
+import { emptyReplaySummary, hasCode, replayQuarantine, type ReplaySummary } from '../../lib/processing/replayQuarantine.js';
 import type { LogFileRef } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
@@ -177,22 +177,6 @@ async function filesOfPath(store: QuarantineStore, given: string): Promise<LogFi
   const files = new Map<string, LogFileRef>();
   for (const line of entriesOfPath(waiting, given)) files.set(`${line.container}/${line.path}`, { container: line.container, path: line.path });
   return [...files.values()];
-}
-
-function emptyReplaySummary(): ReplaySummary {
-  return {
-    lines: 0,
-    badLines: 0,
-    applied: 0,
-    records: 0,
-    alreadyCounted: 0,
-    stillBad: 0,
-    sourceGone: 0,
-    goneFiles: [],
-    unsupported: 0,
-    waiting: 0,
-    overtaken: 0,
-  };
 }
 
 function addReplaySummary(total: ReplaySummary, more: ReplaySummary): void {

@@ -143,27 +143,14 @@ export class QuarantineStore {
    * from other bytes. Guarded by the row's ETag, so such a change is never overwritten. Whether it wrote.
    */
   async updateAfterReplay(listed: QuarantinedLine, outcome: QuarantinedLine): Promise<boolean> {
-    const partitionKey = quarantinePartition(listed);
-    const rowKey = rowKeyOf(listed);
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
-      if (row === undefined) return false;
-      const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
-      if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return false;
+    return this.rewrite(listed, 'a replay wrote it', (stored) => {
+      if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return undefined;
       // Dismissed meanwhile: the replay's outcome is recorded, and so is the dismissal.
       const dismissal = stored.dismissedAt === undefined ? {} : { dismissedAt: stored.dismissedAt, dismissedBecause: stored.dismissedBecause };
       // Purged meanwhile (dismissed, then purged): the text stays purged.
       const purge = stored.purgedAt === undefined ? {} : { raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: stored.purgedAt };
-      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, {
-        op: 'replace',
-        rowKey,
-        etag: row.etag,
-        data: { ...outcome, ...dismissal, ...purge },
-      });
-      if (written.committed) return true;
-      if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
-    }
-    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while a replay wrote it`);
+      return { ...outcome, ...dismissal, ...purge };
+    });
   }
 
   /**
@@ -172,19 +159,28 @@ export class QuarantineStore {
    * its counts stay. False when there is nothing to change: the entry is gone, still waits, or is purged already.
    */
   async purgeText(listed: QuarantinedLine, at: string): Promise<boolean> {
+    return this.rewrite(listed, 'it was purged', (stored) =>
+      isPending(stored) || stored.purgedAt !== undefined ? undefined : { ...stored, raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: at },
+    );
+  }
+
+  /**
+   * Replaces a line's row with what `change` makes of it as stored, under the row's ETag, read again
+   * while another writer moves first. False when the row is gone or `change` leaves it (undefined).
+   */
+  private async rewrite(listed: QuarantinedLine, during: string, change: (stored: QuarantinedLine) => QuarantinedLine | undefined): Promise<boolean> {
     const partitionKey = quarantinePartition(listed);
     const rowKey = rowKeyOf(listed);
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
       if (row === undefined) return false;
-      const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
-      if (isPending(stored) || stored.purgedAt !== undefined) return false;
-      const data: QuarantinedLine = { ...stored, raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: at };
+      const data = change(parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row));
+      if (data === undefined) return false;
       const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...data } });
       if (written.committed) return true;
       if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
     }
-    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while it was purged`);
+    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while ${during}`);
   }
 
   /**
@@ -192,18 +188,9 @@ export class QuarantineStore {
    * there is nothing to change: the entry is gone, was applied, or already is as asked.
    */
   async setDismissed(listed: QuarantinedLine, dismissal: { at: string; because: string } | null): Promise<boolean> {
-    const partitionKey = quarantinePartition(listed);
-    const rowKey = rowKeyOf(listed);
-    for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
-      const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
-      if (row === undefined) return false;
-      const { dismissedAt, dismissedBecause: _because, ...stored } = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
-      if (stored.replayedAt !== undefined || (dismissal === null) === (dismissedAt === undefined)) return false;
-      const data = dismissal === null ? stored : { ...stored, dismissedAt: dismissal.at, dismissedBecause: dismissal.because };
-      const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...data } });
-      if (written.committed) return true;
-      if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
-    }
-    throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while it was dismissed`);
+    return this.rewrite(listed, 'it was dismissed', ({ dismissedAt, dismissedBecause: _because, ...stored }) => {
+      if (stored.replayedAt !== undefined || (dismissal === null) === (dismissedAt === undefined)) return undefined;
+      return dismissal === null ? stored : { ...stored, dismissedAt: dismissal.at, dismissedBecause: dismissal.because };
+    });
   }
 }

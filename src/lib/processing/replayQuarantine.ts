@@ -53,15 +53,9 @@ export interface ReplaySummary {
   overtaken: number;
 }
 
-/**
- * Reads quarantined lines again with today's code (after a fix) and applies what now reads. Each
- * line is applied under its own high-water mark (`<file generation>.q<position>`), so a replay that
- * is interrupted and run again, or two replays at once, count each record once.
- */
-export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
-  const store = new QuarantineStore(deps.tables);
-  const checkpoints = new CheckpointStore(deps.tables);
-  const summary: ReplaySummary = {
+/** A replay that has seen no entry yet: what replays of several files add up from. */
+export function emptyReplaySummary(): ReplaySummary {
+  return {
     lines: 0,
     badLines: 0,
     applied: 0,
@@ -74,6 +68,17 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     waiting: 0,
     overtaken: 0,
   };
+}
+
+/**
+ * Reads quarantined lines again with today's code (after a fix) and applies what now reads. Each
+ * line is applied under its own high-water mark (`<file generation>.q<position>`), so a replay that
+ * is interrupted and run again, or two replays at once, count each record once.
+ */
+export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter = {}): Promise<ReplaySummary> {
+  const store = new QuarantineStore(deps.tables);
+  const checkpoints = new CheckpointStore(deps.tables);
+  const summary = emptyReplaySummary();
   // What the replay wrote, kept across its entries: entries of one file and hour reach the same partitions.
   const cache = new PartitionCache(deps.tables, deps.settings.cachedBytes);
   const pending: QuarantinedLine[] = [];
