@@ -197,6 +197,7 @@ describe('filters forgive', () => {
       expect(retirement.code).toBe(0);
       expect(retirement.stderr).toMatch(/^note: this view sums whole days: 2024-05-25T01:00:00.000Z and 2024-05-25T02:00:00.000Z fall inside a day/m);
     }
-    expect((await runInProcess(['query', 'retirement', '--from', '2024-05-25', ...storage])).stderr).not.toMatch(/note:/);
+    // Whole days: no note about days (this store's two resources have one of their own: cli/tables.test.ts).
+    expect((await runInProcess(['query', 'retirement', '--from', '2024-05-25', ...storage])).stderr).not.toMatch(/whole days/);
   });
 });
