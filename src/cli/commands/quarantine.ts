@@ -240,14 +240,7 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
     }
     const chosen = flags.path === undefined ? candidates : entriesOfPath(candidates, flags.path);
     const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
-    let entries = 0;
-    let lines = 0;
-    for (const line of chosen) {
-      if (!(await store.setDismissed(line, dismissal))) continue;
-      entries++;
-      lines += line.count ?? 1;
-    }
-    const noun = `entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})`;
+    const { noun } = await changeEach(chosen, (line) => store.setDismissed(line, dismissal));
     // Every entry chosen is set: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });
     if (flags.path !== undefined && chosen.length === 0) {
@@ -260,12 +253,24 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
     }
     out.write(
       flags.undo
-        ? `restored ${entries} ${noun}: health counts them again and a replay reads them\n`
-        : `dismissed ${entries} ${noun}: health no longer counts them and no replay reads them ("quarantine list --all" shows them; "quarantine dismiss --undo" with the same options takes it back)\n`,
+        ? `restored ${noun}: health counts them again and a replay reads them\n`
+        : `dismissed ${noun}: health no longer counts them and no replay reads them ("quarantine list --all" shows them; "quarantine dismiss --undo" with the same options takes it back)\n`,
     );
   } finally {
     await pipeline.close();
   }
+}
+
+/** Changes each entry in turn (`change` says whether it did): the entries and lines it changed, as "N entries (M lines)". */
+async function changeEach(chosen: readonly QuarantinedLine[], change: (line: QuarantinedLine) => Promise<boolean>): Promise<{ noun: string }> {
+  let entries = 0;
+  let lines = 0;
+  for (const line of chosen) {
+    if (!(await change(line))) continue;
+    entries++;
+    lines += line.count ?? 1;
+  }
+  return { noun: `${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` };
 }
 
 export interface QuarantinePurgeFlags extends StorageFlags {
@@ -295,17 +300,11 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
     const chosen = flags.path === undefined ? settled : entriesOfPath(settled, flags.path);
     const stillWaiting = flags.path === undefined ? waiting.length : entriesOfPath(waiting, flags.path).length;
     const at = new Date().toISOString();
-    let entries = 0;
-    let lines = 0;
-    for (const line of chosen) {
-      if (!(await store.purgeText(line, at))) continue;
-      entries++;
-      lines += line.count ?? 1;
-    }
+    const { noun } = await changeEach(chosen, (line) => store.purgeText(line, at));
     // Every entry chosen is purged: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });
     out.write(
-      `purged the text of ${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` +
+      `purged the text of ${noun}` +
         (stillWaiting > 0
           ? `; ${stillWaiting} waiting entr${stillWaiting === 1 ? 'y keeps its' : 'ies keep their'} text (replay or dismiss ${stillWaiting === 1 ? 'it' : 'them'} first)`
           : '') +
