@@ -7,6 +7,7 @@ import { watchEmbeddedStore } from './embeddedStoreStopped.js';
 import type { BlobRetry } from '../lib/storage/BlobLogSource.js';
 import { AzureTableStore, type TableStore, type StorageRetry, type TransientNotice } from '../lib/storage/TableStore.js';
 import { cliSettings, type SettingFlags } from './settings.js';
+import { withPackedCalls } from '../lib/config/callsLayout.js';
 
 export interface StorageFlags extends SettingFlags, StorageChoice {
   /** The embedded store, attaching since the command started (not a flag: set by the program). */
@@ -58,11 +59,14 @@ export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings
   if (given) {
     return {
       connectionString: given,
-      tables: new AzureTableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, {
-        onTransient,
-        retry: flags.storageRetry?.tables,
-        giveUpRetries: flags.giveUpRetries,
-      }),
+      tables: withPackedCalls(
+        new AzureTableStore({ kind: 'connectionString', connectionString: given }, tablePrefix, {
+          onTransient,
+          retry: flags.storageRetry?.tables,
+          giveUpRetries: flags.giveUpRetries,
+        }),
+        'account',
+      ),
       origin: flags.connectionString ? 'flag' : 'environment',
       where: `${accountOf(given)} (from ${flags.connectionString ? '--connection-string' : 'AzureWebJobsStorage'})`,
       close: async () => {},
@@ -95,12 +99,15 @@ export async function openTables(flags: StorageFlags, tablePrefix = cliSettings(
   if (!attaching) return openStorage(flags, tablePrefix, onTransient);
   checkTablePrefix(tablePrefix);
   return {
-    tables: new PendingTableStore(
-      tablePrefix,
-      attaching.then((azurite) => {
-        watchEmbeddedStore(azurite, flags.dataDir, flags.warnings);
-        return embeddedTables(azurite, flags, tablePrefix, onTransient);
-      }),
+    tables: withPackedCalls(
+      new PendingTableStore(
+        tablePrefix,
+        attaching.then((azurite) => {
+          watchEmbeddedStore(azurite, flags.dataDir, flags.warnings);
+          return embeddedStore(azurite, flags, tablePrefix, onTransient);
+        }),
+      ),
+      'embedded',
     ),
     origin: 'embedded',
     where: embeddedWhere(flags),
@@ -109,6 +116,10 @@ export async function openTables(flags: StorageFlags, tablePrefix = cliSettings(
 }
 
 function embeddedTables(azurite: SharedAzurite, flags: StorageFlags, tablePrefix: string, onTransient: TransientNotice | undefined): TableStore {
+  return withPackedCalls(embeddedStore(azurite, flags, tablePrefix, onTransient), 'embedded');
+}
+
+function embeddedStore(azurite: SharedAzurite, flags: StorageFlags, tablePrefix: string, onTransient: TransientNotice | undefined): AzureTableStore {
   return new AzureTableStore({ kind: 'connectionString', connectionString: azurite.connectionString }, tablePrefix, {
     onTransient,
     retry: flags.storageRetry?.tables,

@@ -46,7 +46,9 @@ describe('scopeOfFilter', () => {
     ["PartitionKey eq 'a' and (n gt 1 and (RowKey eq 'x'))", { partitionKey: 'a', rowKeys: ['x'] }],
     // Not only row keys in the `or`: any row of the partition may match.
     ["PartitionKey eq 'a' and (RowKey eq 'x' or n gt 1)", { partitionKey: 'a' }],
-    ["PartitionKey eq 'a' and RowKey ge 'x'", { partitionKey: 'a' }],
+    ["PartitionKey eq 'a' and RowKey ge 'x'", { partitionKey: 'a', rowRange: { low: 'x' } }],
+    ["PartitionKey eq 'a' and RowKey ge 'x' and RowKey lt 'y' and n gt 1", { partitionKey: 'a', rowRange: { low: 'x', high: 'y' } }],
+    ["PartitionKey eq 'a' and (RowKey ge 'x' or RowKey lt 'c')", { partitionKey: 'a' }],
     ["PartitionKey eq 'a' and not (RowKey eq 'x')", { partitionKey: 'a' }],
   ])('%s', (filter, scope) => {
     expect(scopeOfFilter(filter)).toEqual(scope);
@@ -131,6 +133,40 @@ describe('KeyIndex.firstMatches', () => {
     // p300, p301, ..., p309 and p30 (which sorts among them): 11 partitions of 20 rows, each tested about once.
     expect(seen).toHaveLength(200);
     expect(tested).toBeLessThanOrEqual(11 * 20 + 3);
+  });
+
+  it('reads a row-key range of a partition by its rows only, kept in order as rows come and go between reads', () => {
+    const rows = new Map<string, Doc>();
+    const index = new KeyIndex([]);
+    let seed = 7;
+    const next = (): number => (seed = (seed * 48271) % 2147483647);
+    for (let step = 0; step < 3000; step++) {
+      const rowKey = `k${next() % 400}|${next() % 5}`;
+      const existing = rows.get(rowKey);
+      if (existing && next() % 3 === 0) {
+        index.delete(existing);
+        rows.delete(rowKey);
+      } else if (!existing) {
+        const doc = { PartitionKey: 'bucket', RowKey: rowKey, properties: { n: step } };
+        index.add(doc);
+        rows.set(rowKey, doc);
+        index.add({ PartitionKey: `other${step % 3}`, RowKey: rowKey, properties: { n: -step } });
+      }
+      if (step % 50 !== 0) continue;
+      const low = `k${next() % 400}|`;
+      const high = `${low.slice(0, -1)}}`;
+      const filter = `PartitionKey eq 'bucket' and RowKey ge '${low}' and RowKey lt '${high}'`;
+      let tested = 0;
+      const where = (doc: Doc): boolean => {
+        tested++;
+        return doc.RowKey >= low && doc.RowKey < high;
+      };
+      const found = (index.firstMatches(scopeOfFilter(filter), {}, where as (doc: unknown) => unknown, 1000) as Doc[]).sort(byKeys);
+      const expected = [...rows.values()].filter((doc) => doc.RowKey >= low && doc.RowKey < high).sort(byKeys);
+      expect(found).toEqual(expected);
+      // The range's rows and the one that ends it: not the partition's hundreds.
+      expect(tested).toBeLessThanOrEqual(expected.length + 1);
+    }
   });
 
   it('keeps answers in key order as rows are added, replaced and deleted between pages', () => {

@@ -9,6 +9,8 @@ import type { NormalizedRecord } from '../../src/lib/normalizing/types.js';
 import { DEFAULT_PROCESS_SETTINGS, type ProcessSettings } from '../../src/lib/processing/settings.js';
 import type { ProcessDeps } from '../../src/lib/processing/processFile.js';
 import { silentLogger } from '../../src/lib/logging.js';
+import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
+import { PackedTableStore } from '../../src/lib/storage/packedTableStore.js';
 import { BlobLogSource, DEFAULT_BLOB_RETRY, type BlobRetry } from '../../src/lib/storage/BlobLogSource.js';
 import { RESERVED_ROW_PREFIX } from '../../src/lib/storage/keys.js';
 import { MemoryTableAccount, MemoryTableStore } from '../../src/lib/storage/memoryTableStore.js';
@@ -38,8 +40,9 @@ export function uniqueContainer(): string {
   return 'insights-logs-roomsoperational-' + randomBytes(4).toString('hex');
 }
 
+/** A store as the app opens one on an account: the Calls table packed (config/callsLayout.ts). */
 export function newTableStore(connectionString = azuriteConnectionString(), prefix = uniquePrefix(), options: TableStoreOptions = {}): TableStore {
-  return new AzureTableStore({ kind: 'connectionString', connectionString }, prefix, { retry: TEST_TABLE_RETRY, ...options });
+  return withPackedCalls(new AzureTableStore({ kind: 'connectionString', connectionString }, prefix, { retry: TEST_TABLE_RETRY, ...options }), 'account');
 }
 
 /**
@@ -52,9 +55,12 @@ export function newMemoryTableStore(prefix = uniquePrefix(), account = new Memor
 
 /** Writes a row past the store's checks and types, as another program (or a hand edit) could: for tests of what readers make of it. */
 export async function putRawRow(tables: TableStore, logicalTable: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+  // A packed table's row is put where the store keeps it, with the properties that name its logical keys.
+  const row =
+    tables instanceof PackedTableStore ? await tables.placement(logicalTable, partitionKey, rowKey, data) : { table: logicalTable, partitionKey, rowKey, data };
   await tables.ensureTable(logicalTable);
   const client = TableClient.fromConnectionString(azuriteConnectionString(), tables.tableName(logicalTable), { allowInsecureConnection: true });
-  await client.upsertEntity({ partitionKey, rowKey, ...data }, 'Replace');
+  await client.upsertEntity({ partitionKey: row.partitionKey, rowKey: row.rowKey, ...row.data }, 'Replace');
 }
 
 /** A blob source with the tests' short back-off. */

@@ -5,6 +5,7 @@ import { BlobLogSource, type BlobRetry } from '../storage/BlobLogSource.js';
 import { resolveConnection } from '../storage/connections.js';
 import { AzureTableStore, type TableStore, type StorageRetry } from '../storage/TableStore.js';
 import { readAppSettings, type AppSettings } from './appSettings.js';
+import { withPackedCalls } from './callsLayout.js';
 import { applyMemoryProfile } from './heapGrowth.js';
 
 export interface Runtime {
@@ -33,10 +34,9 @@ export function createRuntime(env: NodeJS.ProcessEnv, retry: RuntimeRetry = {}):
   // The worker process is the app's: a 512 MB instance runs it under the low profile (infra sets ACS_LOGS_MEMORY).
   applyMemoryProfile(settings.memory);
   const source = new BlobLogSource(resolveConnection(settings.logsConnection, 'blob', env), retry.blobs);
-  const tables = new AzureTableStore(
-    resolveConnection(settings.aggregatesConnection, 'table', env),
-    settings.tablePrefix,
-    retry.tables ? { retry: retry.tables } : {},
+  const tables = withPackedCalls(
+    new AzureTableStore(resolveConnection(settings.aggregatesConnection, 'table', env), settings.tablePrefix, retry.tables ? { retry: retry.tables } : {}),
+    'account',
   );
   return {
     settings,

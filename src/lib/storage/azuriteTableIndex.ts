@@ -59,8 +59,9 @@ export interface PageStart {
 
 /**
  * Documents of one table by partition, then row key. Keys are also kept sorted, as Azurite sorts
- * answers (by UTF-16 code units), rebuilt when a partition or row key comes or goes: a page of a
- * query then reads from where the previous one stopped instead of filtering and sorting the table.
+ * answers (by UTF-16 code units): partition keys sorted again when one comes or goes, a partition's
+ * row keys kept sorted as they come and go. A page of a query then reads from where the previous one
+ * stopped, and a row-key range of one partition only its rows, instead of filtering and sorting the table.
  */
 export class KeyIndex {
   private readonly partitions = new Map<string, Map<string, EntityDoc>>();
@@ -77,7 +78,11 @@ export class KeyIndex {
       this.partitions.set(doc.PartitionKey, (rows = new Map<string, EntityDoc>()));
       this.sortedPartitions = undefined;
     }
-    if (!rows.has(doc.RowKey)) this.sortedRows.delete(doc.PartitionKey);
+    if (!rows.has(doc.RowKey)) {
+      // Kept sorted as keys come (a binary insertion), not sorted again: a partition of many rows takes reads between writes.
+      const sorted = this.sortedRows.get(doc.PartitionKey);
+      if (sorted) sorted.splice(lowerBound(sorted, doc.RowKey), 0, doc.RowKey);
+    }
     rows.set(doc.RowKey, doc);
   }
 
@@ -86,8 +91,10 @@ export class KeyIndex {
     const rows = this.partitions.get(doc.PartitionKey);
     if (rows?.get(doc.RowKey) !== doc) return;
     rows.delete(doc.RowKey);
-    this.sortedRows.delete(doc.PartitionKey);
+    const sorted = this.sortedRows.get(doc.PartitionKey);
+    if (sorted) sorted.splice(lowerBound(sorted, doc.RowKey), 1);
     if (rows.size === 0) {
+      this.sortedRows.delete(doc.PartitionKey);
       this.partitions.delete(doc.PartitionKey);
       this.sortedPartitions = undefined;
     }
@@ -136,14 +143,21 @@ export class KeyIndex {
       const rows = this.partitions.get(partitionKey);
       if (!rows) continue;
       const resumes = partitionKey === start.partitionKey && start.rowKey !== undefined;
-      if (!resumes && rows.size < limit - found.length) {
+      if (!resumes && scope?.rowRange === undefined && rows.size < limit - found.length) {
         // Every match of this partition is on the page whatever their order (Azurite sorts the page): no need to sort its keys.
         for (const doc of rows.values()) take(doc);
         continue;
       }
       const rowKeys = this.rowKeys(partitionKey, rows);
-      const from = resumes ? lowerBound(rowKeys, start.rowKey as string) : 0;
-      for (let j = from; j < rowKeys.length; j++) if (take(rows.get(rowKeys[j] as string))) return found;
+      // Within a partition a filter names, only the row keys its RowKey bounds allow are read.
+      const rowRange = scope?.rowRange;
+      let from = resumes ? lowerBound(rowKeys, start.rowKey as string) : 0;
+      if (rowRange?.low !== undefined) from = Math.max(from, lowerBound(rowKeys, rowRange.low));
+      for (let j = from; j < rowKeys.length; j++) {
+        const rowKey = rowKeys[j] as string;
+        if (rowRange?.high !== undefined && rowKey > rowRange.high) break;
+        if (take(rows.get(rowKey))) return found;
+      }
     }
     return found;
   }

@@ -41,6 +41,8 @@ export interface FilterScope {
   partitionKey: string;
   /** Absent: any row of the partition. */
   rowKeys?: string[];
+  /** The bounds of the filter's top `RowKey` comparisons, when it sets any (and names no row keys). */
+  rowRange?: KeyRange;
 }
 
 /** The terms a filter joins with `and` at its top; `undefined` for none, or a filter of a shape this reader does not take. */
@@ -65,7 +67,8 @@ export function scopeOfFilter(filter: string | undefined): FilterScope | undefin
     const rowKeys = rowKeysOf(term);
     if (rowKeys !== undefined) return { partitionKey, rowKeys };
   }
-  return { partitionKey };
+  const rowRange = keyRangeOf(terms, 'RowKey');
+  return rowRange ? { partitionKey, rowRange } : { partitionKey };
 }
 
 /**
@@ -83,10 +86,14 @@ export interface KeyRange {
 
 export function partitionRangeOfFilter(filter: string | undefined): KeyRange | undefined {
   const terms = topTermsOf(filter);
-  if (terms === undefined) return undefined;
+  return terms === undefined ? undefined : keyRangeOf(terms, 'PartitionKey');
+}
+
+/** The tightest bounds the string comparisons of `name` among `terms` (joined by `and`) set. */
+function keyRangeOf(terms: readonly FilterNode[], name: 'PartitionKey' | 'RowKey'): KeyRange | undefined {
   const range: KeyRange = {};
   for (const term of terms) {
-    if (term.kind !== 'compare' || term.name !== 'PartitionKey' || typeof term.value !== 'string') continue;
+    if (term.kind !== 'compare' || term.name !== name || typeof term.value !== 'string') continue;
     const { op, value } = term;
     if ((op === 'ge' || op === 'gt' || op === 'eq') && (range.low === undefined || value > range.low)) range.low = value;
     if ((op === 'le' || op === 'lt' || op === 'eq') && (range.high === undefined || value < range.high)) range.high = value;

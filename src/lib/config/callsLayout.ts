@@ -1,0 +1,14 @@
+import { CALLS_TABLE } from '../aggregating/index.js';
+import { PackedTableStore } from '../storage/packedTableStore.js';
+import type { TableStore } from '../storage/TableStore.js';
+
+/**
+ * Where the Calls table's rows go: many calls to a physical partition (storage/packedTableStore.ts),
+ * so that the small transactions of many calls travel as one request. The embedded store keeps one
+ * physical partition (fewest requests); an account spreads calls over physical partitions by the
+ * first character of the call's key (16 for call ids, which are GUIDs), as Azure serves about 2,000
+ * entities a second per partition.
+ */
+export function withPackedCalls(tables: TableStore, where: 'embedded' | 'account'): TableStore {
+  return new PackedTableStore(tables, { table: CALLS_TABLE, bucketChars: where === 'embedded' ? 0 : 1 });
+}

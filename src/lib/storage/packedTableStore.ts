@@ -1,0 +1,282 @@
+import { DelegatingTableStore } from './delegatingTableStore.js';
+import { boundedKey } from './keys.js';
+import { LOGICAL_PARTITION_PROPERTY, LOGICAL_ROW_PROPERTY, packedFilter, packedPartition, packedRowKey, packedRowRange, packedSelect } from './packedKeys.js';
+import {
+  MAX_TRANSACTION_BYTES,
+  MAX_TRANSACTION_ROWS,
+  odata,
+  StorageRefusedError,
+  type CommitOutcome,
+  type RowWrite,
+  type StoredRow,
+  type TableStore,
+} from './TableStore.js';
+
+/** Where a packed table's rows are: packed (new stores), or one partition each as written before packing. */
+export type PackedLayout = 'packed' | 'unpacked';
+
+export interface PackedTableOptions {
+  /** The logical table whose partitions are packed (each small: a call's rows). */
+  table: string;
+  /** Leading characters of a logical partition key that choose its physical partition; 0 puts all in one. */
+  bucketChars: number;
+  /** Physical transactions in flight per physical partition. */
+  inFlight?: number;
+}
+
+/** The physical table of a packed logical table: a new name, so a store written before packing keeps its rows where they are. */
+export function packedTableName(table: string): string {
+  return `${table}Packed`;
+}
+
+interface PendingCommit {
+  partitionKey: string;
+  writes: RowWrite[];
+  bytes: number;
+  resolve(outcome: CommitOutcome): void;
+  reject(error: unknown): void;
+}
+
+interface Bucket {
+  pending: PendingCommit[];
+  inFlight: number;
+}
+
+/**
+ * Keeps the rows of a table of many small partitions (the Calls table: one partition per call)
+ * in a few physical partitions (packedKeys.ts), so that the transactions of many logical partitions
+ * travel as one. Every caller still sees the logical table: its keys, its partitions, its order.
+ *
+ * Commits to one physical partition queue; waiting commits of different logical partitions are sent
+ * together (up to 100 rows and 4 MiB). A combined transaction is atomic: if any part of it
+ * conflicts or is refused, nothing of it was written, and each commit is sent again alone, so each
+ * gets the outcome it would have had alone. The exactly-once guarantees of a logical partition's
+ * ETag-guarded transaction are therefore unchanged.
+ *
+ * A store whose unpacked table already holds rows (written before packing) is used as it is.
+ */
+export class PackedTableStore extends DelegatingTableStore {
+  private layoutFound: Promise<PackedLayout> | undefined;
+  private layoutKnown: PackedLayout | undefined;
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly inFlight: number;
+
+  constructor(
+    inner: TableStore,
+    private readonly options: PackedTableOptions,
+  ) {
+    super(inner);
+    this.inFlight = options.inFlight ?? 4;
+  }
+
+  /** Packed unless the unpacked table holds a row: decided once, on first use of the table. */
+  layout(): Promise<PackedLayout> {
+    this.layoutFound ??= (async () => {
+      for await (const row of this.inner.query(this.options.table, undefined, ['PartitionKey'], 1)) {
+        void row;
+        return (this.layoutKnown = 'unpacked');
+      }
+      return (this.layoutKnown = 'packed');
+    })();
+    return this.layoutFound;
+  }
+
+  private async packed(logicalName: string): Promise<boolean> {
+    return logicalName === this.options.table && (await this.layout()) === 'packed';
+  }
+
+  private get physical(): string {
+    return packedTableName(this.options.table);
+  }
+
+  override tableName(logicalName: string): string {
+    const packed = logicalName === this.options.table && this.layoutKnown === 'packed';
+    return this.inner.tableName(packed ? this.physical : logicalName);
+  }
+
+  override async ensureTable(logicalName: string): Promise<void> {
+    return this.inner.ensureTable((await this.packed(logicalName)) ? this.physical : logicalName);
+  }
+
+  override async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
+    if (!(await this.packed(logicalName))) return this.inner.getRow(logicalName, partitionKey, rowKey);
+    const [logicalPartition, logicalRow] = [boundedKey(partitionKey), boundedKey(rowKey)];
+    const row = await this.inner.getRow(this.physical, this.bucket(logicalPartition), packedRowKey(logicalPartition, logicalRow));
+    return row && logicalRowOf(row);
+  }
+
+  override async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
+    if (!(await this.packed(logicalName))) return this.inner.readRows(logicalName, partitionKey, rowKeys);
+    const logicalPartition = boundedKey(partitionKey);
+    const physicalKeys = rowKeys.map((rowKey) => packedRowKey(logicalPartition, boundedKey(rowKey)));
+    const rows = await this.inner.readRows(this.physical, this.bucket(logicalPartition), physicalKeys);
+    return logicalRows(rows.values());
+  }
+
+  override async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
+    if (!(await this.packed(logicalName))) return this.inner.readPartition(logicalName, partitionKey);
+    const logicalPartition = boundedKey(partitionKey);
+    const rows = packedRowRange(logicalPartition);
+    const filter = odata`PartitionKey eq ${this.bucket(logicalPartition)} and RowKey ge ${rows.low} and RowKey lt ${rows.high}`;
+    const found: StoredRow[] = [];
+    for await (const row of this.inner.query(this.physical, filter)) found.push(row);
+    return logicalRows(found);
+  }
+
+  override async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+    if (!(await this.packed(logicalName))) {
+      yield* this.inner.query(logicalName, filter, select, pageSize);
+      return;
+    }
+    const physicalFilter = packedFilter(filter, this.options.bucketChars);
+    for await (const row of this.inner.query(this.physical, physicalFilter, packedSelect(select), pageSize)) yield logicalRowOf(row);
+  }
+
+  override async upsert(logicalName: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
+    if (!(await this.packed(logicalName))) return this.inner.upsert(logicalName, partitionKey, rowKey, data);
+    const write = this.physicalWrite(boundedKey(partitionKey), { op: 'upsert', rowKey, data });
+    return this.inner.upsert(this.physical, this.bucket(boundedKey(partitionKey)), write.rowKey, write.data);
+  }
+
+  override async writeConditional(logicalName: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
+    if (!(await this.packed(logicalName))) return this.inner.writeConditional(logicalName, partitionKey, write);
+    const logicalPartition = boundedKey(partitionKey);
+    return this.inner.writeConditional(this.physical, this.bucket(logicalPartition), this.physicalWrite(logicalPartition, write));
+  }
+
+  override async deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
+    if (!(await this.packed(logicalName))) return this.inner.deleteRow(logicalName, partitionKey, rowKey);
+    const logicalPartition = boundedKey(partitionKey);
+    return this.inner.deleteRow(this.physical, this.bucket(logicalPartition), packedRowKey(logicalPartition, boundedKey(rowKey)));
+  }
+
+  override async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (!(await this.packed(logicalName))) return this.inner.commit(logicalName, partitionKey, writes);
+    if (writes.length === 0) return { committed: true, etags: [] };
+    if (writes.length > MAX_TRANSACTION_ROWS) throw new Error(`a transaction holds at most ${MAX_TRANSACTION_ROWS} rows, got ${writes.length}`);
+    const logicalPartition = boundedKey(partitionKey);
+    const physicalWrites = writes.map((write) => this.physicalWrite(logicalPartition, write));
+    const bucketKey = this.bucket(logicalPartition);
+    let bucket = this.buckets.get(bucketKey);
+    if (!bucket) this.buckets.set(bucketKey, (bucket = { pending: [], inFlight: 0 }));
+    const queue = bucket;
+    return new Promise<CommitOutcome>((resolve, reject) => {
+      const bytes = this.inner.transactionBytes(bucketKey, physicalWrites);
+      queue.pending.push({ partitionKey: logicalPartition, writes: physicalWrites, bytes, resolve, reject });
+      this.send(bucketKey, queue);
+    });
+  }
+
+  /** Where a row of a logical table is stored: its physical table (logical name), keys and properties. */
+  async placement(
+    logicalName: string,
+    partitionKey: string,
+    rowKey: string,
+    data: Record<string, unknown>,
+  ): Promise<{ table: string; partitionKey: string; rowKey: string; data: Record<string, unknown> }> {
+    if (!(await this.packed(logicalName))) return { table: logicalName, partitionKey, rowKey, data };
+    const logicalPartition = boundedKey(partitionKey);
+    const write = this.physicalWrite(logicalPartition, { op: 'upsert', rowKey, data });
+    return { table: this.physical, partitionKey: this.bucket(logicalPartition), rowKey: write.rowKey, data: write.data };
+  }
+
+  private bucket(logicalPartition: string): string {
+    return packedPartition(logicalPartition, this.options.bucketChars);
+  }
+
+  private physicalWrite(logicalPartition: string, write: RowWrite): RowWrite {
+    const logicalRow = boundedKey(write.rowKey);
+    const data = { ...write.data, [LOGICAL_PARTITION_PROPERTY]: logicalPartition, [LOGICAL_ROW_PROPERTY]: logicalRow };
+    return { ...write, rowKey: packedRowKey(logicalPartition, logicalRow), data };
+  }
+
+  /** Sends waiting commits while the physical partition has room in flight, each transaction as full as its limits allow. */
+  private send(bucketKey: string, bucket: Bucket): void {
+    while (bucket.inFlight < this.inFlight && bucket.pending.length > 0) {
+      const group = takeGroup(bucket.pending);
+      bucket.inFlight++;
+      void this.sendGroup(bucketKey, group).finally(() => {
+        bucket.inFlight--;
+        this.send(bucketKey, bucket);
+      });
+    }
+  }
+
+  private async sendGroup(bucketKey: string, group: PendingCommit[]): Promise<void> {
+    if (group.length === 1) return this.sendAlone(bucketKey, group[0] as PendingCommit);
+    let outcome: CommitOutcome;
+    try {
+      outcome = await this.inner.commit(
+        this.physical,
+        bucketKey,
+        group.flatMap((commit) => commit.writes),
+      );
+    } catch (error) {
+      if (!(error instanceof StorageRefusedError)) {
+        for (const commit of group) commit.reject(error);
+        return;
+      }
+      outcome = { committed: false, status: 400, code: 'Refused' };
+    }
+    if (!outcome.committed) {
+      // Nothing of the group was written: each commit learns its own outcome alone.
+      await Promise.all(group.map((commit) => this.sendAlone(bucketKey, commit)));
+      return;
+    }
+    let at = 0;
+    for (const commit of group) {
+      const etags = outcome.etags?.slice(at, at + commit.writes.length);
+      at += commit.writes.length;
+      commit.resolve(etags ? { committed: true, etags } : { committed: true });
+    }
+  }
+
+  private async sendAlone(bucketKey: string, commit: PendingCommit): Promise<void> {
+    try {
+      commit.resolve(await this.inner.commit(this.physical, bucketKey, commit.writes));
+    } catch (error) {
+      commit.reject(error);
+    }
+  }
+}
+
+/** Takes from the queue, in order, commits of distinct logical partitions that fit one transaction together. */
+function takeGroup(pending: PendingCommit[]): PendingCommit[] {
+  const group: PendingCommit[] = [];
+  const partitions = new Set<string>();
+  let rows = 0;
+  let bytes = 0;
+  for (let i = 0; i < pending.length;) {
+    const next = pending[i] as PendingCommit;
+    const fits = group.length === 0 || (rows + next.writes.length <= MAX_TRANSACTION_ROWS && bytes + next.bytes <= MAX_TRANSACTION_BYTES);
+    // Two commits of one logical partition go one after the other: the second's ETags come from the first.
+    if (partitions.has(next.partitionKey) || !fits) {
+      i++;
+      continue;
+    }
+    pending.splice(i, 1);
+    group.push(next);
+    partitions.add(next.partitionKey);
+    rows += next.writes.length;
+    bytes += next.bytes;
+  }
+  return group;
+}
+
+/** A packed row under its logical keys, without the properties that carry them. */
+function logicalRowOf(row: StoredRow): StoredRow {
+  const { [LOGICAL_PARTITION_PROPERTY]: partitionKey, [LOGICAL_ROW_PROPERTY]: rowKey, ...data } = row.data;
+  if (typeof partitionKey !== 'string' || typeof rowKey !== 'string') {
+    throw new Error(`packed row ${row.partitionKey}/${row.rowKey} has no logical keys (${LOGICAL_PARTITION_PROPERTY}, ${LOGICAL_ROW_PROPERTY})`);
+  }
+  return { partitionKey, rowKey, etag: row.etag, data };
+}
+
+function logicalRows(rows: Iterable<StoredRow>): Map<string, StoredRow> {
+  const found = new Map<string, StoredRow>();
+  for (const row of rows) {
+    const logical = logicalRowOf(row);
+    found.set(logical.rowKey, logical);
+  }
+  return found;
+}

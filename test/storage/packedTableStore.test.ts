@@ -1,0 +1,182 @@
+import { TableClient } from '@azure/data-tables';
+import { describe, expect, it } from 'vitest';
+import { PackedTableStore, packedTableName } from '../../src/lib/storage/packedTableStore.js';
+import { odata, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
+import { azuriteConnectionString, newMemoryTableStore, TEST_TABLE_RETRY, uniquePrefix } from '../support/storage.js';
+import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
+
+const TABLE = 'Calls';
+
+function plainStore(prefix = uniquePrefix()): AzureTableStore {
+  return new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY });
+}
+
+function packedStore(bucketChars: number, inner: TableStore = plainStore()): PackedTableStore {
+  return new PackedTableStore(inner, { table: TABLE, bucketChars });
+}
+
+/** Rows as a caller sees them, without the ETags the service assigns. */
+function visible(rows: Iterable<StoredRow>): unknown[] {
+  return [...rows].map(({ partitionKey, rowKey, data }) => ({ partitionKey, rowKey, data }));
+}
+
+async function all(rows: AsyncIterable<StoredRow>): Promise<StoredRow[]> {
+  const found: StoredRow[] = [];
+  for await (const row of rows) found.push(row);
+  return found;
+}
+
+/** Partitions whose keys are prefixes of one another, hold spaces and quotes, and start alike or not. */
+const PARTITIONS = ['a', 'a b', 'a!20', "o'brien", 'ab', '3f2c', '3f2c-1', 'zz', 'a b c', ' lead', 'é', '\u{1F600}x'];
+
+/** The same writes, in the same order, against a store: creates, then ETag-guarded replaces, upserts and deletes. */
+async function workload(tables: TableStore): Promise<void> {
+  await tables.ensureTable(TABLE);
+  await Promise.all(
+    PARTITIONS.map(async (partition, p) => {
+      const created = await tables.commit(TABLE, partition, [
+        { op: 'create', rowKey: 'call', data: { n: p, firstAt: `2026-01-0${(p % 9) + 1}` } },
+        { op: 'create', rowKey: 's|rec 1', data: { recording: 'r1' } },
+        { op: 'create', rowKey: 's|rec 2', data: { recording: 'r2' } },
+        { op: 'create', rowKey: '~locator', data: { file: `f${p}` } },
+      ]);
+      expect(created.committed).toBe(true);
+      const etags = created.committed ? created.etags : undefined;
+      const replaced = await tables.commit(TABLE, partition, [
+        { op: 'replace', rowKey: 'call', etag: etags?.[0] as string, data: { n: p * 10, firstAt: '2026-02-01' } },
+      ]);
+      expect(replaced.committed).toBe(true);
+      await tables.upsert(TABLE, partition, 'o|1', { op: 'StartRecording' });
+      if (p % 3 === 0) await tables.deleteRow(TABLE, partition, 's|rec 2');
+    }),
+  );
+}
+
+describe('PackedTableStore against Azurite', () => {
+  it.each([0, 1])('answers every read as the unpacked table does, in the same order (%i bucket characters)', async (bucketChars) => {
+    const plain = plainStore();
+    const packed = packedStore(bucketChars);
+    await workload(plain);
+    await workload(packed);
+    expect(await packed.layout()).toBe('packed');
+
+    const filters = [
+      undefined,
+      odata`RowKey eq ${'call'}`,
+      odata`PartitionKey eq ${'a b'}`,
+      odata`PartitionKey eq ${"o'brien"} and (RowKey eq ${'call'} or (RowKey ge ${'s|'} and RowKey lt ${'s}'}))`,
+      odata`PartitionKey gt ${'a b'} and RowKey eq ${'call'}`,
+      odata`PartitionKey ge ${'3f2c'} and PartitionKey lt ${'ab'}`,
+      odata`(RowKey eq ${'call'} and firstAt ge ${'2026-02-01'}) or (RowKey ge ${'s|'} and RowKey lt ${'s}'})`,
+    ];
+    for (const filter of filters) {
+      expect(visible(await all(packed.query(TABLE, filter))), filter).toEqual(visible(await all(plain.query(TABLE, filter))));
+    }
+    const selected = await all(packed.query(TABLE, odata`RowKey eq ${'call'}`, ['PartitionKey', 'RowKey', 'firstAt']));
+    expect(selected.map((row) => [row.partitionKey, row.rowKey, row.data])).toEqual(
+      [...PARTITIONS].sort().map((partition) => [partition, 'call', { firstAt: '2026-02-01' }]),
+    );
+    for (const partition of PARTITIONS) {
+      expect(visible((await packed.readPartition(TABLE, partition)).values())).toEqual(visible((await plain.readPartition(TABLE, partition)).values()));
+      const keys = ['call', 's|rec 2', 'missing'];
+      expect(visible((await packed.readRows(TABLE, partition, keys)).values())).toEqual(visible((await plain.readRows(TABLE, partition, keys)).values()));
+      const row = await packed.getRow(TABLE, partition, '~locator');
+      expect(row && visible([row])).toEqual(visible([(await plain.getRow(TABLE, partition, '~locator')) as StoredRow]));
+    }
+    expect(await packed.getRow(TABLE, 'nobody', 'call')).toBeUndefined();
+  });
+
+  it('sends commits of many calls waiting together as few transactions, each with its own ETags', async () => {
+    const packed = packedStore(0);
+    await packed.ensureTable(TABLE);
+    const before = packed.requests.transactions;
+    const partitions = Array.from({ length: 60 }, (_, i) => `call-${i}`);
+    const outcomes = await Promise.all(
+      partitions.map((partition) =>
+        packed.commit(TABLE, partition, [
+          { op: 'create', rowKey: 'call', data: { n: 1 } },
+          { op: 'create', rowKey: 'o|1', data: { n: 2 } },
+        ]),
+      ),
+    );
+    const sent = packed.requests.transactions - before;
+    // 120 rows: four in flight at once, then the rest together; 60 alone before packing.
+    expect(sent).toBeLessThanOrEqual(6);
+    for (const [i, partition] of partitions.entries()) {
+      const outcome = outcomes[i];
+      expect(outcome?.committed).toBe(true);
+      const stored = await packed.readRows(TABLE, partition, ['call', 'o|1']);
+      expect(outcome?.committed && outcome.etags).toEqual([stored.get('call')?.etag, stored.get('o|1')?.etag]);
+    }
+  });
+
+  it('gives each commit of a combined transaction that failed its own outcome: only the stale one fails, nothing is written twice', async () => {
+    const packed = packedStore(0);
+    await packed.ensureTable(TABLE);
+    const first = await packed.commit(TABLE, 'stale', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    const staleEtag = first.committed ? (first.etags?.[0] as string) : '';
+    await packed.commit(TABLE, 'stale', [{ op: 'replace', rowKey: 'call', etag: staleEtag, data: { n: 2 } }]);
+    // Fill the four transactions in flight so that the next commits wait and travel together.
+    const fillers = Array.from({ length: 4 }, (_, i) => packed.commit(TABLE, `filler-${i}`, [{ op: 'create', rowKey: 'call', data: { n: i } }]));
+    const waiting: Array<[string, RowWrite[]]> = [
+      ['fresh-1', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]],
+      ['stale', [{ op: 'replace', rowKey: 'call', etag: staleEtag, data: { n: 3 } }]],
+      ['fresh-2', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]],
+      ['filler-0', [{ op: 'create', rowKey: 'call', data: { n: 9 } }]],
+    ];
+    const outcomes = await Promise.all(waiting.map(([partition, writes]) => packed.commit(TABLE, partition, writes)));
+    await Promise.all(fillers);
+    expect(outcomes.map((outcome) => outcome.committed)).toEqual([true, false, true, false]);
+    expect(outcomes[1]).toMatchObject({ committed: false, status: 412 });
+    expect(outcomes[3]).toMatchObject({ committed: false, status: 409 });
+    expect((await packed.getRow(TABLE, 'stale', 'call'))?.data).toEqual({ n: 2 });
+    expect((await packed.getRow(TABLE, 'filler-0', 'call'))?.data).toEqual({ n: 0 });
+    expect((await packed.getRow(TABLE, 'fresh-2', 'call'))?.data).toEqual({ n: 1 });
+  });
+
+  it('refuses a commit past the limits as the unpacked table does, and still sends the others waiting with it', async () => {
+    const packed = packedStore(0);
+    await packed.ensureTable(TABLE);
+    const big = 'x'.repeat(30_000);
+    const wide: Record<string, unknown> = {};
+    for (let i = 0; i < 40; i++) wide[`p${i}`] = big;
+    const fillers = Array.from({ length: 4 }, (_, i) => packed.commit(TABLE, `filler-${i}`, [{ op: 'create', rowKey: 'call', data: { n: i } }]));
+    const tooBig = packed.commit(TABLE, 'too-big', [{ op: 'create', rowKey: 'call', data: wide }]);
+    const fine = packed.commit(TABLE, 'fine', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    await expect(tooBig).rejects.toBeInstanceOf(StorageRefusedError);
+    expect((await fine).committed).toBe(true);
+    await Promise.all(fillers);
+    expect(await packed.getRow(TABLE, 'too-big', 'call')).toBeUndefined();
+  });
+
+  it('keeps using the unpacked table of a store written before packing, and packs a new store in a table of its own', async () => {
+    const prefix = uniquePrefix();
+    const before = plainStore(prefix);
+    await before.commit(TABLE, 'old-call', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    const reopened = packedStore(1, plainStore(prefix));
+    expect(await reopened.layout()).toBe('unpacked');
+    await reopened.commit(TABLE, 'new-call', [{ op: 'create', rowKey: 'call', data: { n: 2 } }]);
+    expect((await before.readPartition(TABLE, 'new-call')).get('call')?.data).toEqual({ n: 2 });
+    expect(reopened.tableName(TABLE)).toBe(`${prefix}${TABLE}`);
+
+    const freshPrefix = uniquePrefix();
+    const fresh = packedStore(1, plainStore(freshPrefix));
+    await fresh.commit(TABLE, 'new-call', [{ op: 'create', rowKey: 'call', data: { n: 3 } }]);
+    expect(fresh.tableName(TABLE)).toBe(`${freshPrefix}${packedTableName(TABLE)}`);
+    // A Table client finds the row under the physical keys, with its logical keys as properties.
+    const client = TableClient.fromConnectionString(azuriteConnectionString(), fresh.tableName(TABLE), { allowInsecureConnection: true });
+    const raw = [];
+    for await (const entity of client.listEntities()) raw.push(entity);
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).toMatchObject({ partitionKey: 'p006e', LogicalPartitionKey: 'new-call', LogicalRowKey: 'call', n: 3 });
+    expect(await plainStore(freshPrefix).getRow(TABLE, 'new-call', 'call')).toBeUndefined();
+  });
+
+  it('passes other tables through untouched', async () => {
+    const memory = newMemoryTableStore();
+    const packed = packedStore(0, memory);
+    await packed.upsert('Files', 'local', 'a.json', { records: 1 });
+    expect((await memory.getRow('Files', 'local', 'a.json'))?.data).toEqual({ records: 1 });
+    expect(packed.tableName('Files')).toBe(memory.tableName('Files'));
+  });
+});
