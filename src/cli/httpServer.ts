@@ -5,6 +5,7 @@ import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
 import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
+import { toWire, type WireResult } from '../lib/http/wire.js';
 import { AnswerGate } from './answerGate.js';
 
 /** How many requests a server works on at once. */
@@ -64,7 +65,9 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
       if (turn.kind === 'busy') return write(response, false, busy());
       // The turn covers reading and rendering, where memory goes; a slow client then holds only its body's bytes.
       try {
-        write(response, request.method === 'HEAD', await answer(request, deps, loopbackOnly, gone.signal));
+        const method = request.method ?? 'GET';
+        // Compressed as the client accepts (toWire), inside the turn: the compressed copy is made while the answer is still held.
+        writeWire(response, method === 'HEAD', await toWire(await answer(request, deps, loopbackOnly, gone.signal), method, headerOf(request)));
       } catch (error) {
         logger.error('request failed', { path: request.url ?? '', ...describeError(error) });
         write(response, false, errorResult(500, 'internal_error', 'the request could not be answered; see the server output'));
@@ -144,11 +147,15 @@ async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: b
       return errorResult(421, 'misdirected_request', `this server answers only requests to localhost, not to ${quote(addressedTo)}`);
     }
   }
-  const header = (name: string): string | undefined => {
+  return routeRequest(request.method ?? 'GET', url, headerOf(request), deps, signal);
+}
+
+/** A request's header, any case; several of one name joined with `, `. */
+function headerOf(request: IncomingMessage): (name: string) => string | undefined {
+  return (name) => {
     const value = request.headers[name.toLowerCase()];
     return Array.isArray(value) ? value.join(', ') : value;
   };
-  return routeRequest(request.method ?? 'GET', url, header, deps, signal);
 }
 
 /**
@@ -177,9 +184,14 @@ function busy(): HttpResult {
 }
 
 function write(response: ServerResponse, headOnly: boolean, result: HttpResult): void {
-  if (response.headersSent || response.destroyed) return;
   // One copy of the body, as bytes: the socket holds it until the client has read it.
-  const body = Buffer.from(result.body, 'utf8');
-  response.writeHead(result.status, { ...result.headers, 'content-length': body.length });
-  response.end(headOnly ? undefined : body);
+  writeWire(response, headOnly, { ...result, body: Buffer.from(result.body, 'utf8') });
+}
+
+/** Content-Length is always the length of the bytes sent (compressed or not); a 304 has none. */
+function writeWire(response: ServerResponse, headOnly: boolean, result: WireResult): void {
+  if (response.headersSent || response.destroyed) return;
+  const { body } = result;
+  response.writeHead(result.status, result.status === 304 ? result.headers : { ...result.headers, 'content-length': body.length });
+  response.end(headOnly || body.length === 0 ? undefined : body);
 }

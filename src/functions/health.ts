@@ -4,13 +4,14 @@ import { loggerFor } from '../lib/config/functionsLogger.js';
 import { handleHealth } from '../lib/http/handlers.js';
 import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
 import type { Health } from '../lib/querying/queryRows.js';
+import { toWire } from '../lib/http/wire.js';
 
 /** One health read at a time per worker, shared by the requests that arrive while it runs. */
 const evaluations = new SharedEvaluations<Health>(1);
 
 /** `GET /api/health`: processing progress and quarantine per log container; 503 when storage is unreachable. */
-export async function health(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleHealth({
+export async function health(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const result = await handleHealth({
     open: () => {
       const runtime = getRuntime();
       const containers = [...new Set(Object.values(runtime.settings.containers))];
@@ -20,6 +21,7 @@ export async function health(_request: HttpRequest, context: InvocationContext):
     logger: loggerFor(context),
     evaluations,
   });
+  return toWire(result, request.method, (name) => request.headers.get(name));
 }
 
 app.http('health', {

@@ -5,6 +5,7 @@ import { handleQuery } from '../lib/http/handlers.js';
 import { DEFAULT_SNAPSHOT_BYTES, LOW_MEMORY_SNAPSHOT_BYTES, PagedSnapshots } from '../lib/http/pagedSnapshots.js';
 import { SharedEvaluations } from '../lib/http/sharedEvaluations.js';
 import { StorageOutage } from '../lib/http/storageOutage.js';
+import { toWire } from '../lib/http/wire.js';
 
 /** One per worker: concurrent requests for the same view share its evaluation, and few run at once. */
 const evaluations = new SharedEvaluations();
@@ -13,15 +14,18 @@ const snapshots = new PagedSnapshots(() => (getRuntime().settings.memory === 'lo
 /** One per worker: once storage is found unreachable, the requests of the next seconds are answered at once. */
 const outage = new StorageOutage();
 
-/** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md). */
+/** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md), compressed as the client accepts. */
 export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-  return handleQuery(
+  const header = (name: string): string | null => request.headers.get(name);
+  const result = await handleQuery(
     request.params['view'],
     request.query,
-    (name) => request.headers.get(name),
+    header,
     { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations, snapshots, outage },
     new URL(request.url).search,
   );
+  // The worker sends the bytes as they are, the Content-Encoding header with them (its HttpResponse takes a Uint8Array body).
+  return toWire(result, request.method, header);
 }
 
 app.http('query', {

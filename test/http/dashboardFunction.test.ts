@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HttpRequest } from '@azure/functions';
+import { gunzipSync } from 'node:zlib';
+import { HttpRequest, HttpResponse } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { dashboard } from '../../src/functions/dashboard.js';
 import { dashboardPage, dashboardPath } from '../../src/lib/http/dashboardPage.js';
@@ -13,7 +14,27 @@ describe('the dashboard function', () => {
     const response = await dashboard(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard?code=k' }));
     expect(response.status).toBe(200);
     expect((response.headers as Record<string, string>)['content-type']).toBe('text/html; charset=utf-8');
-    expect(response.body).toBe(await readFile(dashboardPath(), 'utf8'));
+    expect(String(response.body)).toBe(await readFile(dashboardPath(), 'utf8'));
+    expect((response.headers as Record<string, string>)['content-encoding']).toBeUndefined();
+  });
+
+  it('gzips the page for a client that takes gzip, and the worker sends those bytes with their Content-Encoding', async () => {
+    const init = await dashboard(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard?code=k', headers: { 'accept-encoding': 'gzip, deflate, br' } }),
+    );
+    // What the worker does with a handler's answer (toRpcHttp): an HttpResponse, whose bytes it sends.
+    const response = new HttpResponse(init);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-encoding')).toBe('gzip');
+    expect(response.headers.get('vary')).toBe('Accept-Encoding');
+    const bytes = Buffer.from(await response.arrayBuffer());
+    const page = await readFile(dashboardPath(), 'utf8');
+    expect(bytes.length).toBeLessThan(Buffer.byteLength(page) / 2);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(page);
+    const head = new HttpResponse(
+      await dashboard(new HttpRequest({ method: 'HEAD', url: 'http://localhost/api/dashboard?code=k', headers: { 'accept-encoding': 'gzip' } })),
+    );
+    expect(head.headers.get('content-encoding')).toBeNull();
   });
 
   it('a missing build is a 503 that says how to build it', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { gunzipSync } from 'node:zlib';
+import { HttpRequest, HttpResponse, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import type { ContainerClient } from '@azure/storage-blob';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handleHealth } from '../../src/lib/http/handlers.js';
@@ -135,6 +136,7 @@ describe('GET /api/query/{view}, against Azurite', () => {
       'content-type': 'text/csv; charset=utf-8',
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
+      vary: 'Accept-Encoding',
       'x-query-note': 'granularity does not apply to rooms, whose rows are one per room',
     });
     const records = parseCsv(String(response.body));
@@ -161,6 +163,7 @@ describe('GET /api/query/{view}, against Azurite', () => {
         'content-type': 'application/json; charset=utf-8',
         'cache-control': 'no-store',
         'x-content-type-options': 'nosniff',
+        vary: 'Accept-Encoding',
         ...(notes.length > 0 ? { 'x-query-note': expect.stringContaining(noted ? 'this view sums whole days' : 'granularity does not apply') } : {}),
       });
       const body = JSON.parse(String(response.body)) as QueryResponseBody;
@@ -195,6 +198,26 @@ describe('GET /api/query/{view}, against Azurite', () => {
     const csv = await get(`/api/query/calls?${search.toString()}`, 'calls', { Accept: 'text/csv' });
     expect(headersOf(csv)['content-type']).toBe('text/csv; charset=utf-8');
     expect(parseCsv(String(csv.body))).toEqual([[...VIEWS['calls']!.columns], ...expectedCells(VIEWS['calls']!.columns, direct)]);
+  });
+
+  it('gzips a page for a client that takes gzip: the worker sends the compressed bytes, which decode to the identity answer', async () => {
+    const plain = await get('/api/query/rooms', 'rooms');
+    expect(headersOf(plain)['content-encoding']).toBeUndefined();
+    const gzipped = new HttpResponse(await get('/api/query/rooms', 'rooms', { 'Accept-Encoding': 'gzip' }));
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(gzipped.headers.get('vary')).toBe('Accept-Encoding');
+    const bytes = Buffer.from(await gzipped.arrayBuffer());
+    expect(bytes.length).toBeLessThan(Buffer.byteLength(String(plain.body)) / 2);
+    expect(gunzipSync(bytes).toString('utf8')).toBe(String(plain.body));
+    const checked = new HttpResponse(
+      await health(
+        new HttpRequest({ method: 'GET', url: 'http://localhost/api/health', headers: { 'accept-encoding': 'gzip' } }),
+        new InvocationContext({ functionName: 'health', logHandler: quiet }),
+      ),
+    );
+    expect(checked.headers.get('content-encoding')).toBe('gzip');
+    expect(JSON.parse(gunzipSync(Buffer.from(await checked.arrayBuffer())).toString('utf8'))).toMatchObject({ containers: expect.any(Array) });
   });
 
   it('pages: walking x-continuation-token over rooms-operations with pageSize 7 gives every row once, in order', async () => {

@@ -1,0 +1,144 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import { dashboardPath } from '../../src/lib/http/dashboardPage.js';
+import { chooseEncoding } from '../../src/lib/http/wire.js';
+import { cli } from '../support/cli.js';
+import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+
+let work: string;
+let server: RunningServer;
+const serverErrors = new PassThrough();
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The bytes as they came, not decoded. */
+  wire: Buffer;
+}
+
+/** A raw request: node:http neither asks for nor decodes a coding, so what is sent is what is checked. */
+function send(pathAndQuery: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Answer> {
+  const url = new URL(pathAndQuery, server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, wire: Buffer.concat(chunks) }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function decoded(answer: Answer): string {
+  const coding = answer.headers['content-encoding'];
+  if (coding === 'gzip') return gunzipSync(answer.wire).toString('utf8');
+  if (coding === 'br') return brotliDecompressSync(answer.wire).toString('utf8');
+  expect(coding).toBeUndefined();
+  return answer.wire.toString('utf8');
+}
+
+/** Every answer says how long its body is, and it is that long (compressed or not). */
+function expectLength(answer: Answer): void {
+  expect(answer.headers['transfer-encoding']).toBeUndefined();
+  expect(Number(answer.headers['content-length'])).toBe(answer.wire.length);
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(path.join(tmpdir(), 'acs-logs-serve-coding-'));
+  const prefix = uniquePrefix();
+  const tree = path.join(work, 'tree');
+  // A few hours of every category: pages of calls and rooms of tens of KiB.
+  expect((await cli(['generate', '--out', tree, '--hours', '3', '--calls-per-hour', '8', '--rooms-per-hour', '10', '--seed', '5'])).code).toBe(0);
+  expect((await cli(['process', tree, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix])).code).toBe(0);
+  server = await startServer(
+    { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
+    serverErrors,
+  );
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(work, { recursive: true, force: true });
+});
+
+describe('acs-logs serve: compression negotiated by Accept-Encoding', () => {
+  it('a client that sends no Accept-Encoding gets identity, with Vary: Accept-Encoding', async () => {
+    const page = await send('/');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-encoding']).toBeUndefined();
+    expect(page.headers['vary']).toBe('Accept-Encoding');
+    expectLength(page);
+    expect(page.wire.toString('utf8')).toBe(await readFile(dashboardPath(), 'utf8'));
+  });
+
+  it('gzips the page, JSON and CSV for a client that takes gzip, the same text once decoded, with their length', async () => {
+    for (const target of ['/', '/api/query/calls', '/api/query/rooms?format=csv', '/api/query/rooms-operations?granularity=hour']) {
+      const plain = await send(target);
+      const gzipped = await send(target, { 'accept-encoding': 'gzip, deflate' });
+      expect(gzipped.status, target).toBe(200);
+      expect(gzipped.headers['content-encoding'], target).toBe('gzip');
+      expect(gzipped.headers['vary'], target).toBe('Accept-Encoding');
+      expect(gzipped.headers['content-type'], target).toBe(plain.headers['content-type']);
+      expectLength(gzipped);
+      expect(decoded(gzipped), target).toBe(plain.wire.toString('utf8'));
+      // A page of calls of tens of KiB goes in a fraction of its size.
+      expect(gzipped.wire.length, target).toBeLessThan(plain.wire.length / 2);
+    }
+  });
+
+  it('sends br to a client that prefers it, and identity to one that refuses both codings', async () => {
+    const plain = await send('/api/query/calls');
+    const br = await send('/api/query/calls', { 'accept-encoding': 'gzip;q=0.5, br' });
+    expect(br.headers['content-encoding']).toBe('br');
+    expectLength(br);
+    expect(decoded(br)).toBe(plain.wire.toString('utf8'));
+    const refused = await send('/api/query/calls', { 'accept-encoding': 'gzip;q=0, br;q=0, identity' });
+    expect(refused.headers['content-encoding']).toBeUndefined();
+    expect(refused.wire.equals(plain.wire)).toBe(true);
+  });
+
+  it('HEAD is never compressed: the identity length and no body; small answers and errors go as they are', async () => {
+    const plain = await send('/api/query/calls');
+    const head = await send('/api/query/calls', { 'accept-encoding': 'gzip' }, 'HEAD');
+    expect(head.status).toBe(200);
+    expect(head.headers['content-encoding']).toBeUndefined();
+    expect(Number(head.headers['content-length'])).toBe(plain.wire.length);
+    expect(head.wire.length).toBe(0);
+    const missing = await send('/api/nope', { 'accept-encoding': 'gzip' });
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-encoding']).toBeUndefined();
+    expectLength(missing);
+    const bad = await send('/api/query/calls?pageSize=0', { 'accept-encoding': 'gzip' });
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(decoded(bad))).toMatchObject({ error: { code: 'bad_request' } });
+  });
+});
+
+describe('chooseEncoding', () => {
+  it.each([
+    [undefined, 'identity'],
+    ['', 'identity'],
+    ['identity', 'identity'],
+    ['deflate', 'identity'],
+    ['gzip', 'gzip'],
+    ['GZIP', 'gzip'],
+    ['x-gzip', 'gzip'],
+    ['gzip, deflate, br, zstd', 'gzip'],
+    ['br', 'br'],
+    ['br;q=1.0, gzip;q=0.8', 'br'],
+    ['gzip;q=0', 'identity'],
+    ['*', 'gzip'],
+    ['*;q=0.5, gzip;q=0', 'br'],
+    ['gzip;q=0, *', 'br'],
+    ['br;q=0, gzip;q=0, *', 'identity'],
+  ] as const)('%j is %s', (header, coding) => {
+    expect(chooseEncoding(header)).toBe(coding);
+  });
+});
