@@ -6,7 +6,7 @@ import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren } from './do
 import { resourceLabels } from './resourceLabels.js';
 import { CELL_CHARS, keepOrdersIn } from './table.js';
 import { renderCallQuality } from './sections/callQuality.js';
-import { renderCallDetail, renderCalls } from './sections/calls.js';
+import { CALL_LIST_FIELDS, renderCallDetail, renderCalls, type CallListRow } from './sections/calls.js';
 import { renderCallVolume } from './sections/callVolume.js';
 import { renderHealth } from './sections/health.js';
 import { renderRecordingOperations } from './sections/recordingOperations.js';
@@ -241,8 +241,16 @@ interface Part {
   draw: (target: HTMLElement, rows: unknown[]) => void;
 }
 
-function partOf<T>(view: string, filters: URLSearchParams, signal: AbortSignal, draw: (target: HTMLElement, rows: T[]) => void): Part {
-  return { view, result: settle(api.view<unknown>(view, filtersFor(view, filters), signal)), draw: draw as Part['draw'] };
+function partOf<T>(
+  view: string,
+  filters: URLSearchParams,
+  signal: AbortSignal,
+  draw: (target: HTMLElement, rows: T[]) => void,
+  fields?: readonly string[],
+): Part {
+  const params = filtersFor(view, filters);
+  const asked = fields === undefined ? params : new URLSearchParams([...params, ['fields', fields.join(',')]]);
+  return { view, result: settle(api.view<unknown>(view, asked, signal)), draw: draw as Part['draw'] };
 }
 
 /** A view without time buckets is asked without the granularity, which it would only note it ignores. */
@@ -392,12 +400,18 @@ async function load(byRetry = false): Promise<void> {
     fill('call-volume', [partOf<CallVolumeRow>('call-volume', filters, signal, (target, rows) => renderCallVolume(target, rows, step))]),
     fill('call-quality', [partOf<CallQualityRow>('call-quality', filters, signal, (target, rows) => renderCallQuality(target, rows, step))]),
     fill('calls', [
-      partOf<CallRow>('calls', filters, signal, (target, callRows) =>
-        renderCalls(target, callRows, {
-          search: state.search,
-          onSearch: (search) => setState({ search }, 'replace'),
-          onOpen: (id) => void openCall(id, 'push'),
-        }),
+      // Only the fields the table shows: a call's recordings and operations are most of its row, and the drill-down reads them for its call.
+      partOf<CallListRow>(
+        'calls',
+        filters,
+        signal,
+        (target, callRows) =>
+          renderCalls(target, callRows, {
+            search: state.search,
+            onSearch: (search) => setState({ search }, 'replace'),
+            onOpen: (id) => void openCall(id, 'push'),
+          }),
+        CALL_LIST_FIELDS,
       ),
     ]),
     fill('usage', [partOf<UsageRow>('usage', filters, signal, (target, rows) => renderUsage(target, rows, step))]),

@@ -494,6 +494,38 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('the calls table asks for only the fields it shows (fields=), a fraction of the full rows, and shows each call as the full row says', async () => {
+    const calls = await api('calls');
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const answers: Array<{ url: string; bytes: number }> = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname.endsWith('/api/query/calls'))
+        void response.body().then((body) => answers.push({ url: response.url(), bytes: body.length }));
+    });
+    await page.goto(`${server.url}?from=&to=`);
+    await ready(page);
+    await expect.poll(() => answers.length).toBe(1);
+    const asked = new URL(answers[0]!.url).searchParams.get('fields');
+    expect(asked?.split(',')).toEqual(expect.arrayContaining(['correlationId', 'resourceId', 'startedAt', 'callDurationSeconds', 'recordingCount']));
+    expect(asked).not.toContain('recordings,');
+    const full = await fetch(`${server.url}api/query/calls?pageSize=5000`);
+    expect(answers[0]!.bytes).toBeLessThan((await full.text()).length / 3);
+    // Every call, its start as the full row gives it (its call logs, else its first operation, else its first recording).
+    const shown = await page.$$eval('[data-table=calls] tbody tr', (rows) =>
+      rows.map((row) => {
+        const cells = [...row.querySelectorAll('td')];
+        const link = cells[0]?.querySelector('span.call-link');
+        return [link?.getAttribute('title') ?? link?.textContent ?? '', cells[2]?.textContent ?? '', cells[7]?.textContent ?? ''];
+      }),
+    );
+    const started = (row: Row): string => {
+      const time = (row['callStartTime'] ?? row['firstOperationAt'] ?? (row['recordings'] as Row[])[0]?.['startTime'] ?? null) as string | null;
+      return time === null ? '–' : time.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
+    };
+    expect(shown.sort()).toEqual(calls.map((row) => [row['correlationId'], started(row), String(row['recordingCount'])]).sort());
+    await page.close();
+  });
+
   it('the calls table is searchable by CorrelationId and opens one call with its recordings and joined operations', async () => {
     const calls = await api('calls');
     const call = calls.find(

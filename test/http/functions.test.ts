@@ -276,11 +276,13 @@ describe('GET /api/query/{view}, against Azurite', () => {
     expect(headersOf(unknown)['content-type']).toBe('application/json; charset=utf-8');
     expect(errorOf(unknown)).toEqual({
       code: 'bad_request',
-      message: 'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken',
+      message:
+        'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken, fields',
       details: [
         {
           parameter: 'limit',
-          message: 'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken',
+          message:
+            'unknown query parameter "limit": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken, fields',
         },
       ],
     });

@@ -101,7 +101,7 @@ describe('parseQueryRequest', () => {
         'rooms',
         'granularty=hour',
         'granularty',
-        /^unknown query parameter "granularty": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken$/,
+        /^unknown query parameter "granularty": the parameters are granularity, from, to, resource, correlationId, format, pageSize, continuationToken, fields$/,
       ],
       ['rooms', 'pagesize=10', 'pagesize', /^unknown query parameter "pagesize": did you mean pageSize\?$/],
       ['rooms', 'resourceId=R', 'resourceId', /^unknown query parameter "resourceId"/],

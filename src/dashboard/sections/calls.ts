@@ -4,6 +4,31 @@ import { searchBox } from '../searchBox.js';
 import { CELL_CHARS, dataTable, type TableOrder } from '../table.js';
 import type { CallRecordingItem, CallRow } from '../../lib/querying/queryRows.js';
 
+/**
+ * The fields of `calls` the table shows: the page asks for these only (`fields=`), not each call's
+ * recordings, operations and latencies, which the drill-down reads for its one call.
+ */
+export const CALL_LIST_FIELDS = [
+  'correlationId',
+  'resourceId',
+  'startedAt',
+  'callDurationSeconds',
+  'participants',
+  'streams',
+  'poorStreams',
+  'impacted',
+  'recordingCount',
+  'recordingSeconds',
+  'recordingCoverage',
+  'operationCount',
+  'failedOperations',
+  'matched',
+  'sdkTypes',
+] as const;
+
+/** A row of `calls` cut to CALL_LIST_FIELDS; `startedAt` is the call's logs' start, else its first operation's, else its first recording's. */
+export type CallListRow = Pick<CallRow, Exclude<(typeof CALL_LIST_FIELDS)[number], 'startedAt'>> & { startedAt: string | null };
+
 export interface CallsOptions {
   search: string;
   onSearch(text: string): void;
@@ -11,7 +36,7 @@ export interface CallsOptions {
 }
 
 /** Calls: searchable by CorrelationId (any case, any part); a row opens the call. */
-export function renderCalls(target: HTMLElement, rows: readonly CallRow[], options: CallsOptions): void {
+export function renderCalls(target: HTMLElement, rows: readonly CallListRow[], options: CallsOptions): void {
   const results = h('div', {});
   // The order chosen by a heading stays while the search narrows the rows.
   const order: TableOrder = {};
@@ -36,12 +61,12 @@ export function renderCalls(target: HTMLElement, rows: readonly CallRow[], optio
   draw(options.search);
 }
 
-function callsTable(rows: readonly CallRow[], onOpen: (id: string) => void, order: TableOrder, empty?: string): HTMLElement {
+function callsTable(rows: readonly CallListRow[], onOpen: (id: string) => void, order: TableOrder, empty?: string): HTMLElement {
   return dataTable(
     [
       { title: 'CorrelationId', cell: (r) => callLink(r.correlationId), sort: (r) => r.correlationId },
       { title: 'resource', cell: (r) => (r.resourceId === null ? null : shortResource(r.resourceId)) },
-      { title: 'started', cell: (r) => formatTime(r.callStartTime ?? r.firstOperationAt ?? r.recordings[0]?.startTime) },
+      { title: 'started', cell: (r) => formatTime(r.startedAt) },
       { title: 'duration', cell: (r) => formatSeconds(r.callDurationSeconds), sort: (r) => r.callDurationSeconds },
       { title: 'participants', cell: (r) => r.participants, numeric: true },
       {

@@ -8,7 +8,7 @@ import { badRequest, errorResult, quote, type ErrorDetail, type HeaderGetter, ty
 
 /** The filters, spelled as the CLI's flags without dashes; validated by the schema the CLI uses. */
 export const FILTER_PARAMETERS = ['granularity', 'from', 'to', 'resource', 'correlationId'] as const;
-export const OPTION_PARAMETERS = ['format', 'pageSize', 'continuationToken'] as const;
+export const OPTION_PARAMETERS = ['format', 'pageSize', 'continuationToken', 'fields'] as const;
 export const QUERY_PARAMETERS: readonly string[] = [...FILTER_PARAMETERS, ...OPTION_PARAMETERS];
 /** With `authLevel: 'function'` the key may come as `?code=`; the host hands it on like any parameter. */
 const HOST_PARAMETERS: ReadonlySet<string> = new Set(['code']);
@@ -25,6 +25,8 @@ export interface QueryRequest {
   page: Page;
   /** `granularity` was in the query (a view without buckets says it changes nothing). */
   granularityGiven: boolean;
+  /** The fields each row is cut to (`fields=`), in the order asked; absent, every column of the view. */
+  fields?: readonly string[];
 }
 
 export type QueryRequestResult = { success: true; request: QueryRequest } | { success: false; response: HttpResult };
@@ -89,6 +91,10 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
     }
   }
 
+  const fieldsAsked = value('fields');
+  const fields = fieldsAsked === undefined ? { names: undefined, problems: [] } : parseFields(view, definition, fieldsAsked);
+  problems.push(...fields.problems);
+
   if (problems.length > 0 || !filterResult.success || !options.success) return { success: false, response: badRequest(problems) };
 
   const filters = filterResult.filters;
@@ -109,7 +115,50 @@ export function parseQueryRequest(asked: string | undefined, params: URLSearchPa
     };
   }
   const format = options.data.format ?? preferredFormat(header('accept'));
-  return { success: true, request: { view, definition, filters, format, page, granularityGiven: params.has('granularity') } };
+  return {
+    success: true,
+    request: {
+      view,
+      definition,
+      filters,
+      format,
+      page,
+      granularityGiven: params.has('granularity'),
+      ...(fields.names === undefined ? {} : { fields: fields.names }),
+    },
+  };
+}
+
+/** The names a `fields` list may hold for a view: its columns, then the fields only a list can ask for. */
+export function fieldNames(definition: ViewDefinition): string[] {
+  return [...definition.columns, ...Object.keys(definition.listFields ?? {})];
+}
+
+/**
+ * `fields=a,b,c`: names of the view's fields (fieldNames), each once, spaces around them ignored.
+ * Every problem is one detail: an empty list or name, an unknown name (with the right case when only
+ * the case is wrong, else the names there are), a name given twice.
+ */
+function parseFields(view: string, definition: ViewDefinition, asked: string): { names: string[] | undefined; problems: ErrorDetail[] } {
+  const known = fieldNames(definition);
+  const names = asked.split(',').map((name) => name.trim());
+  if (names.every((name) => name === ''))
+    return { names: undefined, problems: [{ parameter: 'fields', message: `fields must name at least one field of ${view}: ${known.join(', ')}` }] };
+  const problems: ErrorDetail[] = [];
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (problems.length >= MAX_REPORTED_PROBLEMS) break;
+    if (name === '') problems.push({ parameter: 'fields', message: `fields has an empty name in ${quote(asked)}: separate names with single commas` });
+    else if (!known.includes(name)) {
+      const meant = known.find((field) => field.toLowerCase() === name.toLowerCase());
+      problems.push({
+        parameter: 'fields',
+        message: `${view} has no field ${quote(name)}: ${meant === undefined ? `its fields are ${known.join(', ')}` : `did you mean ${meant}?`}`,
+      });
+    } else if (seen.has(name)) problems.push({ parameter: 'fields', message: `fields names ${quote(name)} twice` });
+    seen.add(name);
+  }
+  return problems.length > 0 ? { names: undefined, problems } : { names, problems };
 }
 
 /** A time parameter, its offset's `+` restored when it arrived as a space. */

@@ -50,15 +50,27 @@ export function renderPage(request: QueryRequest, page: PageOf<object>): HttpRes
   ].filter((note): note is string => note !== undefined);
   // ` | ` between notes: a note itself may hold `; `.
   if (notes.length > 0) headers[NOTE_HEADER] = notes.join(' | ');
-  if (request.format === 'csv') return csvResult(200, toCsv(request.definition.columns, page.rows), headers);
+  const { fields } = request;
+  const rows = fields === undefined ? page.rows : page.rows.map((row) => cutRow(row, fields, request.definition.listFields ?? {}));
+  if (request.format === 'csv') return csvResult(200, toCsv(fields ?? request.definition.columns, rows), headers);
   const body: QueryResponseBody = {
     view: request.view,
     filters: normalizedFilters(request.filters),
     notes,
-    rows: page.rows,
+    rows,
     continuationToken: page.next,
   };
   return jsonResult(200, body, headers);
+}
+
+/** A row with only the fields asked (`fields=`), in their order: a column as the full row has it, a list field computed from the row. */
+function cutRow(row: object, fields: readonly string[], listFields: Readonly<Record<string, (row: object) => unknown>>): object {
+  const cut: Record<string, unknown> = {};
+  for (const field of fields) {
+    const compute = Object.hasOwn(listFields, field) ? listFields[field] : undefined;
+    cut[field] = compute === undefined ? (row as Record<string, unknown>)[field] : compute(row);
+  }
+  return cut;
 }
 
 /** Every page is a complete CSV document: the header row, then the page's rows (RFC 4180 quoting). */

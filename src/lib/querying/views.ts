@@ -1,5 +1,6 @@
 import type { TableStore } from '../storage/TableStore.js';
 import type { ViewFilters } from './filters.js';
+import type { CallRow } from './queryRows.js';
 import { VIEW_NAMES, type ViewName } from './viewNames.js';
 import {
   queryCalls,
@@ -31,6 +32,11 @@ export interface ViewDefinition {
   /** The fields that name a row (no two rows share them, and later logs change none of them): a page starts after the row they name. */
   identity: readonly string[];
   run(tables: TableStore, filters: ViewFilters): Promise<readonly object[]>;
+  /**
+   * Fields an HTTP `fields=` list may name beside the columns, each computed from a row: what a
+   * client would otherwise need a large column for (docs/QUERYING.md). Never in the full rows.
+   */
+  listFields?: Readonly<Record<string, (row: object) => unknown>>;
   /**
    * The same rows in the same order, group by group, read only as far as the caller iterates,
    * starting at the group keyed `from`; `undefined` when these filters need the whole view first.
@@ -118,6 +124,13 @@ const DEFINITIONS = {
     identity: ['correlationId'],
     byCorrelationId: true,
     run: queryCalls,
+    listFields: {
+      // When the call started as far as its logs say: its call logs, else its first operation, else its first recording (the dashboard's `started`).
+      startedAt: (row) => {
+        const call = row as CallRow;
+        return call.callStartTime ?? call.firstOperationAt ?? call.recordings[0]?.startTime ?? null;
+      },
+    },
   },
   recordings: {
     columns: ['bucket', 'resourceId', 'recordings', 'recordingSeconds', 'chunks', 'audioChannels', 'byFormat', 'byChannel', 'byContent', 'byEndReason'],
