@@ -7,7 +7,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 import { dashboardPath } from '../../src/lib/http/dashboardPage.js';
-import { chooseEncoding } from '../../src/lib/http/wire.js';
+import { chooseEncoding, matchesEtag } from '../../src/lib/http/wire.js';
 import { cli } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
@@ -140,5 +140,59 @@ describe('chooseEncoding', () => {
     ['br;q=0, gzip;q=0, *', 'identity'],
   ] as const)('%j is %s', (header, coding) => {
     expect(chooseEncoding(header)).toBe(coding);
+  });
+});
+
+describe('acs-logs serve: the dashboard page has an ETag, and If-None-Match with it is a 304', () => {
+  it('answers 304 without the page while the build is the same, for GET and HEAD, compressed or not', async () => {
+    const page = await send('/', { 'accept-encoding': 'gzip' });
+    const etag = page.headers['etag'] as string;
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]{27}"$/);
+    expect(page.headers['cache-control']).toBe('no-cache');
+    // The same tag for the identity copy and at every path of the page.
+    expect((await send('/')).headers['etag']).toBe(etag);
+    expect((await send('/api/dashboard')).headers['etag']).toBe(etag);
+    for (const [headers, method] of [
+      [{ 'if-none-match': etag }, 'GET'],
+      [{ 'if-none-match': etag, 'accept-encoding': 'gzip, br' }, 'GET'],
+      [{ 'if-none-match': `"other", ${etag.slice(2)}` }, 'GET'],
+      [{ 'if-none-match': '*' }, 'GET'],
+      [{ 'if-none-match': etag }, 'HEAD'],
+    ] as const) {
+      const again = await send('/', headers, method);
+      expect(again.status, JSON.stringify(headers)).toBe(304);
+      expect(again.wire.length).toBe(0);
+      expect(again.headers['etag']).toBe(etag);
+      expect(again.headers['cache-control']).toBe('no-cache');
+      expect(again.headers['vary']).toBe('Accept-Encoding');
+      expect(again.headers['content-encoding']).toBeUndefined();
+      expect(again.headers['content-type']).toBeUndefined();
+    }
+    const changed = await send('/', { 'if-none-match': 'W/"an-older-build"' });
+    expect(changed.status).toBe(200);
+    expect(changed.wire.toString('utf8')).toBe(await readFile(dashboardPath(), 'utf8'));
+  });
+
+  it('the API answers have no ETag, and If-None-Match changes nothing in them', async () => {
+    const answer = await send('/api/query/calls', { 'if-none-match': '*' });
+    expect(answer.status).toBe(200);
+    expect(answer.headers['etag']).toBeUndefined();
+    expect(answer.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('matchesEtag', () => {
+  it.each([
+    [undefined, false],
+    ['', false],
+    ['*', true],
+    ['W/"abc"', true],
+    ['"abc"', true],
+    ['"x", W/"abc"', true],
+    ['"abcd"', false],
+    ['W/"ab"', false],
+    ['abc', false],
+  ] as const)('%j against W/"abc" is %s', (header, matched) => {
+    expect(matchesEtag(header, 'W/"abc"')).toBe(matched);
   });
 });

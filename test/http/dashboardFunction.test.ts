@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -35,6 +35,30 @@ describe('the dashboard function', () => {
       await dashboard(new HttpRequest({ method: 'HEAD', url: 'http://localhost/api/dashboard?code=k', headers: { 'accept-encoding': 'gzip' } })),
     );
     expect(head.headers.get('content-encoding')).toBeNull();
+  });
+
+  it('the page has an ETag of its bytes: If-None-Match with it is a 304 the worker sends without a body; another build has another', async () => {
+    const first = await dashboard(new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard?code=k' }));
+    const etag = (first.headers as Record<string, string>)['etag'] as string;
+    expect(etag).toMatch(/^W\/"[A-Za-z0-9_-]{27}"$/);
+    const again = new HttpResponse(
+      await dashboard(
+        new HttpRequest({ method: 'GET', url: 'http://localhost/api/dashboard?code=k', headers: { 'if-none-match': etag, 'accept-encoding': 'gzip' } }),
+      ),
+    );
+    expect(again.status).toBe(304);
+    expect(again.headers.get('etag')).toBe(etag);
+    expect((await again.arrayBuffer()).byteLength).toBe(0);
+    const dir = await mkdtemp(path.join(tmpdir(), 'acs-logs-page-'));
+    try {
+      const file = path.join(dir, 'index.html');
+      await writeFile(file, '<!doctype html><title>one</title>');
+      const one = (await dashboardPage(file)).headers['etag'];
+      await writeFile(file, '<!doctype html><title>two</title>');
+      expect((await dashboardPage(file)).headers['etag']).not.toBe(one);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('a missing build is a 503 that says how to build it', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -26,7 +27,9 @@ export function dashboardPath(): string {
 /**
  * The dashboard, read from disk on each request (so a rebuild shows at once). The page carries its
  * own Content-Security-Policy; these headers add what a meta tag cannot (framing) and keep the
- * browser from guessing types. A missing build is a 503 that says how to make it.
+ * browser from guessing types. Its ETag is a digest of the page: the browser asks again each time
+ * (`no-cache`) and, while the build is the same, gets a 304 without the page (toWire). Weak, so that
+ * the gzip and identity copies share it. A missing build is a 503 that says how to make it.
  */
 export async function dashboardPage(file = dashboardPath()): Promise<HttpResult> {
   let html: string;
@@ -44,6 +47,7 @@ export async function dashboardPage(file = dashboardPath()): Promise<HttpResult>
       'x-content-type-options': 'nosniff',
       'x-frame-options': 'DENY',
       'referrer-policy': 'no-referrer',
+      etag: `W/"${createHash('sha256').update(html).digest('base64url').slice(0, 27)}"`,
     },
     body: html,
   };

@@ -55,7 +55,20 @@ export function chooseEncoding(acceptEncoding: string | null | undefined): Conte
 }
 
 /**
+ * Whether `If-None-Match` names `etag` (weak comparison, RFC 9110 13.1.2): a list of entity tags,
+ * `W/` or not, or `*`.
+ */
+export function matchesEtag(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  if (ifNoneMatch.trim() === '*') return true;
+  const opaque = (tag: string): string => tag.trim().replace(/^W\//, '');
+  const wanted = opaque(etag);
+  return (ifNoneMatch.match(/(?:W\/)?"[^"]*"/g) ?? []).some((tag) => opaque(tag) === wanted);
+}
+
+/**
  * The answer as bytes for the wire, for both `acs-logs serve` and the Functions app:
+ * - an answer with an ETag whose `If-None-Match` names it is a 304 with no body (GET and HEAD);
  * - JSON, CSV and HTML of at least COMPRESS_MIN_BYTES are compressed with the coding the
  *   `Accept-Encoding` header takes (chooseEncoding), never for HEAD, a 204, a 304 or an empty body;
  *   no `Accept-Encoding` is identity. Every such answer says `Vary: Accept-Encoding`, compressed or
@@ -64,6 +77,10 @@ export function chooseEncoding(acceptEncoding: string | null | undefined): Conte
  */
 export async function toWire(result: HttpResult, method: string, header: HeaderGetter): Promise<WireResult> {
   const headers = { ...result.headers };
+  const etag = headers['etag'];
+  if (result.status === 200 && etag !== undefined && (method === 'GET' || method === 'HEAD') && matchesEtag(header('if-none-match'), etag)) {
+    return { status: 304, headers: notModifiedHeaders(headers), body: Buffer.alloc(0) };
+  }
   const body = Buffer.from(result.body, 'utf8');
   if (!COMPRESSIBLE.test(headers['content-type'] ?? '')) return { status: result.status, headers, body };
   headers['vary'] = withVary(headers['vary'], 'Accept-Encoding');
@@ -77,6 +94,17 @@ export async function toWire(result: HttpResult, method: string, header: HeaderG
 
 function brotliOptions(length: number): { params: Record<number, number> } {
   return { params: { [constants.BROTLI_PARAM_QUALITY]: BROTLI_QUALITY, [constants.BROTLI_PARAM_SIZE_HINT]: length } };
+}
+
+/** A 304 keeps the headers of the 200 that caches need (RFC 9110 15.4.5), and none of the body's. */
+function notModifiedHeaders(headers: Record<string, string>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of ['etag', 'cache-control', 'vary', 'expires', 'content-location', 'x-content-type-options', 'x-frame-options', 'referrer-policy']) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = value;
+  }
+  if (COMPRESSIBLE.test(headers['content-type'] ?? '')) kept['vary'] = withVary(kept['vary'], 'Accept-Encoding');
+  return kept;
 }
 
 function withVary(vary: string | undefined, name: string): string {
