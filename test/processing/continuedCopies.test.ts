@@ -92,9 +92,10 @@ describe('a local copy outside a tree, processed before the file it was copied f
     await rememberLocalFiles(source, tables, [ref]);
     // Its aggregates written, its checkpoint never saved: a read killed between the two.
     const failingSave = Object.create(tables) as TableStore;
-    failingSave.writeConditional = async (table, partition, write) => {
+    // A checkpoint is saved in one transaction with its container's health rollup.
+    failingSave.commit = async (table, partition, writes) => {
       if (table === 'Files' && partition === LOCAL_CONTAINER) throw new Error('killed before the checkpoint moved');
-      return tables.writeConditional(table, partition, write);
+      return tables.commit(table, partition, writes);
     };
     await expect(processFile(ref, { source, tables: failingSave, settings, views, logger }, { category: 'RoomsOperational' })).rejects.toThrow('killed');
     expect(await new CheckpointStore(tables).get(ref)).toBeUndefined();
@@ -116,12 +117,13 @@ describe('a local copy outside a tree, processed before the file it was copied f
     const file = { container: container.containerName, path: blobPath(9) };
     const racing = Object.create(tables) as TableStore;
     let raced = false;
-    racing.writeConditional = async (table, partition, write) => {
+    // A checkpoint is saved in one transaction with its container's health rollup.
+    racing.commit = async (table, partition, writes) => {
       if (table === 'Files' && partition === file.container && !raced) {
         raced = true;
         expect(await new CheckpointStore(tables).save(freshCheckpoint(file, Date.now()), undefined)).toBe(true);
       }
-      return tables.writeConditional(table, partition, write);
+      return tables.commit(table, partition, writes);
     };
     const result = await processFile(file, { ...testDeps(tables), tables: racing });
     expect(raced).toBe(true);
