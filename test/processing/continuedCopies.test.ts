@@ -92,10 +92,9 @@ describe('a local copy outside a tree, processed before the file it was copied f
     await rememberLocalFiles(source, tables, [ref]);
     // Its aggregates written, its checkpoint never saved: a read killed between the two.
     const failingSave = Object.create(tables) as TableStore;
-    // A checkpoint is saved in one transaction with its container's health rollup.
-    failingSave.commit = async (table, partition, writes) => {
+    failingSave.writeConditional = async (table, partition, write) => {
       if (table === 'Files' && partition === LOCAL_CONTAINER) throw new Error('killed before the checkpoint moved');
-      return tables.commit(table, partition, writes);
+      return tables.writeConditional(table, partition, write);
     };
     await expect(processFile(ref, { source, tables: failingSave, settings, views, logger }, { category: 'RoomsOperational' })).rejects.toThrow('killed');
     expect(await new CheckpointStore(tables).get(ref)).toBeUndefined();
@@ -117,13 +116,12 @@ describe('a local copy outside a tree, processed before the file it was copied f
     const file = { container: container.containerName, path: blobPath(9) };
     const racing = Object.create(tables) as TableStore;
     let raced = false;
-    // A checkpoint is saved in one transaction with its container's health rollup.
-    racing.commit = async (table, partition, writes) => {
+    racing.writeConditional = async (table, partition, write) => {
       if (table === 'Files' && partition === file.container && !raced) {
         raced = true;
         expect(await new CheckpointStore(tables).save(freshCheckpoint(file, Date.now()), undefined)).toBe(true);
       }
-      return tables.commit(table, partition, writes);
+      return tables.writeConditional(table, partition, write);
     };
     const result = await processFile(file, { ...testDeps(tables), tables: racing });
     expect(raced).toBe(true);

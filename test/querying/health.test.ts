@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore, freshCheckpoint } from '../../src/lib/processing/checkpoints.js';
 import { CHECKPOINT_HEALTH_PROPERTIES } from '../../src/lib/processing/checkpointRows.js';
-import { HEALTH_ROLLUP_ROW } from '../../src/lib/processing/healthRollup.js';
 import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
 import type { StoredRow } from '../../src/lib/storage/TableStore.js';
 import { DEFAULT_FILE_BACKOFF, FileFailureStore, nextFailure } from '../../src/lib/processing/fileFailures.js';
@@ -135,7 +134,12 @@ describe('readHealth: what it reads of each checkpoint', () => {
   it('asks only for the properties it shows, and reads checkpoints saved before some of them existed', async () => {
     const tables = newTableStore();
     const container = 'insights-logs-usage';
-    // As a version before `unsupported`, `replacements`, `listsCalls`, the fingerprints and the health rollup saved it.
+    const checkpoints = new CheckpointStore(tables);
+    await checkpoints.save(
+      { ...freshCheckpoint({ container, path: 'new.json' }, Date.UTC(2026, 8, 1)), records: 5, badLines: 1, unsupported: 2, bytes: 900 },
+      undefined,
+    );
+    // As a version before `unsupported`, `replacements`, `listsCalls` and the fingerprints saved it.
     await tables.upsert('Files', container, 'old.json', {
       container,
       path: 'old.json',
@@ -151,15 +155,6 @@ describe('readHealth: what it reads of each checkpoint', () => {
       updatedAt: '2026-10-01T01:00:00.000Z',
     });
     const asked: (string[] | undefined)[] = [];
-    const expected = {
-      files: 2,
-      records: 8,
-      badLines: 1,
-      unsupported: 2,
-      openFiles: 1,
-      replacements: 0,
-      lastProcessedAt: '2026-10-01T01:00:00.000Z',
-    };
     const watched = new (class extends DelegatingTableStore {
       override query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
         if (logicalName === 'Files' && filter?.includes(container)) asked.push(select);
@@ -167,30 +162,20 @@ describe('readHealth: what it reads of each checkpoint', () => {
       }
     })(tables);
 
-    // A store without the container's rollup: health reads the checkpoints themselves.
-    expect((await readHealth(watched, [container])).containers[0]).toMatchObject({
-      ...expected,
-      files: 1,
-      records: 3,
-      badLines: 0,
-      unsupported: 0,
-      openFiles: 0,
-    });
+    const health = (await readHealth(watched, [container])).containers[0];
+
     expect(asked).toEqual([['PartitionKey', 'RowKey', ...CHECKPOINT_HEALTH_PROPERTIES]]);
     expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('fingerprint');
     expect(CHECKPOINT_HEALTH_PROPERTIES).not.toContain('earlierEnds');
-
-    // The first save of this version makes the rollup from them, as health read them, and health reads it instead.
-    asked.length = 0;
-    await new CheckpointStore(watched).save(
-      { ...freshCheckpoint({ container, path: 'new.json' }, Date.UTC(2026, 8, 1)), records: 5, badLines: 1, unsupported: 2, bytes: 900 },
-      undefined,
-    );
-    expect(asked).toEqual([['PartitionKey', 'RowKey', ...CHECKPOINT_HEALTH_PROPERTIES]]);
-    asked.length = 0;
-    const health = (await readHealth(watched, [container])).containers[0];
-    expect(asked).toEqual([]);
-    expect(health).toMatchObject(expected);
+    expect(health).toMatchObject({
+      files: 2,
+      records: 8,
+      badLines: 1,
+      unsupported: 2,
+      openFiles: 1,
+      replacements: 0,
+      lastProcessedAt: '2026-10-01T01:00:00.000Z',
+    });
   });
 });
 
@@ -220,26 +205,13 @@ describe('readHealth: many containers', () => {
     }
     let open = 0;
     let mostOpen = 0;
-    let rolling = 0;
-    let rolledAt = 0;
     const watched = new (class extends DelegatingTableStore {
-      override async getRow(logicalName: string, partitionKey: string, rowKey: string): Promise<StoredRow | undefined> {
-        if (logicalName !== 'Files' || rowKey !== HEALTH_ROLLUP_ROW) return super.getRow(logicalName, partitionKey, rowKey);
-        rolledAt = Math.max(rolledAt, ++rolling);
-        try {
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          return await super.getRow(logicalName, partitionKey, rowKey);
-        } finally {
-          rolling--;
-        }
-      }
       override async *query(logicalName: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
         const checkpointRead = logicalName === 'Files' && containers.some((container) => filter?.includes(container));
         if (checkpointRead) mostOpen = Math.max(mostOpen, ++open);
         try {
-          // As storage answers: after a round trip, while the other reads are under way (long enough that
-          // every container's rollup read has answered before the first of these ends).
-          await new Promise((resolve) => setTimeout(resolve, 50));
+          // As storage answers: after a round trip, while the other reads are under way.
+          await new Promise((resolve) => setTimeout(resolve, 5));
           yield* super.query(logicalName, filter, select);
         } finally {
           if (checkpointRead) open--;
@@ -247,22 +219,13 @@ describe('readHealth: many containers', () => {
       }
     })(tables);
 
-    const expected = [
-      ['insights-logs-usage', 1],
-      ['insights-logs-roomsoperational', 2],
-      ['insights-logs-callsummary', 3],
-    ];
-    // Their rollups: one row each, read at once.
-    const rolledUp = await readHealth(watched, containers);
-    expect(rolledUp.containers.map((container) => [container.container, container.files])).toEqual(expected);
-    expect(mostOpen).toBe(0);
-    expect(rolledAt).toBe(containers.length);
-
-    // A store saved before rollups: their checkpoints, read at once.
-    for (const container of containers) await tables.deleteRow('Files', container, HEALTH_ROLLUP_ROW);
     const health = await readHealth(watched, containers);
 
     expect(mostOpen).toBe(containers.length);
-    expect(health.containers.map((container) => [container.container, container.files])).toEqual(expected);
+    expect(health.containers.map((container) => [container.container, container.files])).toEqual([
+      ['insights-logs-usage', 1],
+      ['insights-logs-roomsoperational', 2],
+      ['insights-logs-callsummary', 3],
+    ]);
   });
 });

@@ -5,7 +5,6 @@ import { callTimeIndexState } from '../processing/callTimeIndexBuild.js';
 import { mapConcurrently } from '../processing/concurrency.js';
 import { isPending, quarantineWaitingSchema } from '../processing/quarantineRows.js';
 import { sweepStateRowSchema } from '../processing/checkpointRows.js';
-import { usableRollup, type HealthRollup } from '../processing/healthRollup.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { ContainerHealth, Health, ReplacedFile, SameShape, StuckFile } from './queryRows.js';
@@ -93,14 +92,6 @@ async function containerHealth(
     replacedFiles: [],
     stuckFiles: 0,
   };
-  // The container's rollup, kept by every checkpoint save in the same transaction: one row, however many
-  // files were read. A store saved before rollups, or a rollup stale or of another version, is answered
-  // from the checkpoints themselves, as are files an older version read after the index was complete
-  // (counted one by one).
-  const rollup = await checkpoints.readRollup(container);
-  if (usableRollup(rollup) && !(listedSince !== null && rollup.olderFileCount > 0 && rollup.olderUpdatedAt !== null && rollup.olderUpdatedAt > listedSince)) {
-    return { health: { ...health, ...fromRollup(rollup) }, readByOlderVersions: 0 };
-  }
   for await (const checkpoint of checkpoints.listForHealth(container)) {
     health.files++;
     health.records += checkpoint.records;
@@ -133,30 +124,6 @@ async function containerHealth(
     }
   }
   return { health, readByOlderVersions };
-}
-
-/** What a container's rollup answers: the totals a pass over its checkpoints makes. */
-function fromRollup(rollup: HealthRollup): Partial<ContainerHealth> {
-  return {
-    files: rollup.fileCount,
-    openFiles: rollup.openFileCount,
-    newestFile: rollup.newestFile,
-    newestFileSeenAt: rollup.newestFileSeenAt,
-    lastProcessedAt: rollup.lastProcessedAt,
-    newestRecordAt: rollup.newestRecordAt,
-    pendingBytes: rollup.pendingByteCount,
-    records: rollup.recordCount,
-    badLines: rollup.badLineCount,
-    unsupported: rollup.unsupportedCount,
-    replacements: rollup.replacementCount,
-    replacedFiles: rollup.replacedFiles.slice(0, REPLACED_FILES_LISTED).map(({ path, generation, replacements, replacedAt, because }) => ({
-      path,
-      generation,
-      replacements,
-      replacedAt,
-      because,
-    })),
-  };
 }
 
 /**
