@@ -7,14 +7,15 @@ import { partitionRangeOfFilter, scopeOfFilter } from './memoryFilter.js';
  * are prefixes of one another once terminated, then the logical row key. Physical key order is the
  * logical order (partition, then row), so a scan of the packed table meets each logical partition's
  * rows together and in the order a scan of the unpacked table would; only keys cut short for length
- * (past PARTITION_PART_CHARS) are ordered by their digest among those that share the kept prefix.
+ * (past PARTITION_PART_CHARS) are ordered by their digest among those that share the kept prefix
+ * (all of them longer than it: a shorter key sharing it sorts as it would unpacked).
  */
 
 /** Ends the partition part of a physical row key: two spaces, where the encoding never puts two. */
 const TERMINATOR = '  ';
 /** Just above every physical row key of one logical partition (`' !'` sorts right after `'  '`). */
 const PAST_TERMINATOR = ' !';
-/** Longest partition part kept whole; a longer one keeps a prefix and a digest, so a row part always has room. */
+/** Longest partition part kept whole; a longer one keeps these and a digest (at most 346 chars encoded), so a row part always has room. */
 const PARTITION_PART_CHARS = 160;
 
 /** The logical keys, kept as properties of every packed row: filters on them are renamed to these. */
@@ -30,11 +31,16 @@ function encodePartitionPart(partitionKey: string): string {
   return key.includes(' ') ? key.replaceAll(' ', ' !') : key;
 }
 
-/** A prefix that never ends inside a surrogate pair, then `!!` and a digest of the whole key. */
+/**
+ * The first PARTITION_PART_CHARS units (a surrogate pair kept whole), then `!!` and a digest of the
+ * whole key. Keeping every unit a key kept whole could have puts the cut key after each of those
+ * that are its prefix and before or after the others as the logical order does: a shorter prefix
+ * would order a key like `<prefix>zz…` (cut) before `<prefix>a` (whole).
+ */
 function shortened(key: string): string {
-  let end = PARTITION_PART_CHARS - 24;
+  let end = PARTITION_PART_CHARS;
   const last = key.charCodeAt(end - 1);
-  if (last >= 0xd800 && last <= 0xdbff) end--;
+  if (last >= 0xd800 && last <= 0xdbff) end++;
   return key.slice(0, end) + '!!' + digest(key);
 }
 
