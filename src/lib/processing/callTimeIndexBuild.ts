@@ -20,6 +20,7 @@ import {
 } from '../aggregating/calls/callTimeIndex.js';
 import { callFirstAtSchema, CALL_ROW_KEY, CALLS_TABLE } from '../aggregating/calls/index.js';
 import type { CallTimeIndexHealth } from '../aggregating/calls/callTimeIndexHealth.js';
+import { partitionsAfter } from '../storage/packedKeys.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import { MAX_TRANSACTION_ROWS, odata, type RowWrite, type TableStore } from '../storage/TableStore.js';
 
@@ -99,7 +100,7 @@ export async function buildCallTimeIndex(tables: TableStore, options: CallTimeIn
     for (const day of [...pending.keys()]) await flush(day);
   };
   let sinceSave = 0;
-  const filter = odata`RowKey eq ${CALL_ROW_KEY}` + (after === undefined ? '' : ` and ${odata`PartitionKey gt ${after}`}`);
+  const filter = odata`RowKey eq ${CALL_ROW_KEY}` + (after === undefined ? '' : ` and ${partitionsAfter(after)}`);
   for await (const row of tables.query(CALLS_TABLE, filter, ['PartitionKey', 'RowKey', 'firstAt'])) {
     const entry = callTimeEntry(parseStoredRow(callFirstAtSchema, CALLS_TABLE, row).firstAt, row.partitionKey);
     if (entry !== null) {

@@ -65,6 +65,18 @@ export function packedRowRange(partitionKey: string): { low: string; high: strin
   return { low: part + TERMINATOR, high: part + PAST_TERMINATOR };
 }
 
+/**
+ * The partitions a pass in key order has yet to read, once it read every partition up to `after`
+ * (a logical key), as a filter on the logical table: those past it. A key cut short for length sorts
+ * by its digest among the keys sharing its kept prefix, so a pass over a packed table may have met
+ * some of those after `after` and others not yet: past a cut key, the pass resumes at that prefix
+ * (reading those partitions again) where skipping them would miss the ones it had not met.
+ */
+export function partitionsAfter(after: string): string {
+  if (after.length <= PARTITION_PART_CHARS) return `PartitionKey gt ${literal(after)}`;
+  return `PartitionKey ge ${literal(after.slice(0, PARTITION_PART_CHARS))}`;
+}
+
 /** An OData string literal. */
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
