@@ -172,6 +172,19 @@ describe('PackedTableStore against Azurite', () => {
     expect(await plainStore(freshPrefix).getRow(TABLE, 'new-call', 'call')).toBeUndefined();
   });
 
+  it('refuses a packed store to which an earlier version then wrote calls in the unpacked table, where it took that table for the store', async () => {
+    const memory = newMemoryTableStore();
+    const packed = packedStore(0, memory);
+    await packed.ensureTable(TABLE);
+    await packed.commit(TABLE, 'packed-call', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    // An earlier version knows only the unpacked table.
+    await memory.ensureTable(TABLE);
+    await memory.commit(TABLE, 'old-call', [{ op: 'create', rowKey: 'call', data: { n: 2 } }]);
+    // Either table alone hides the calls of the other: refused, as a query or a run would be.
+    await expect(packedStore(0, memory).layout()).rejects.toThrow(/both .*Calls and .*CallsPacked hold calls/);
+    await expect(packedStore(0, memory).readPartition(TABLE, 'packed-call')).rejects.toThrow(/hold calls/);
+  });
+
   it('passes other tables through untouched', async () => {
     const memory = newMemoryTableStore();
     const packed = packedStore(0, memory);

@@ -53,7 +53,8 @@ interface Bucket {
  * gets the outcome it would have had alone. The exactly-once guarantees of a logical partition's
  * ETag-guarded transaction are therefore unchanged.
  *
- * A store whose unpacked table already holds rows (written before packing) is used as it is.
+ * A store whose unpacked table already holds rows (written before packing) is used as it is; one
+ * whose two tables both hold rows is refused (layout()).
  */
 export class PackedTableStore extends DelegatingTableStore {
   private layoutFound: Promise<PackedLayout> | undefined;
@@ -69,14 +70,29 @@ export class PackedTableStore extends DelegatingTableStore {
     this.inFlight = options.inFlight ?? 4;
   }
 
-  /** Packed unless the unpacked table holds a row: decided once, on first use of the table. */
+  /**
+   * Packed unless the unpacked table holds a row: decided once, on first use of the table. Refused
+   * when both hold rows, as when an earlier version (a rollback, or an instance still running through
+   * a deployment) wrote calls to the unpacked table of a packed store: either table alone would hide
+   * the calls stored in the other and take their next records for a new call's.
+   */
   layout(): Promise<PackedLayout> {
     this.layoutFound ??= (async () => {
-      for await (const row of this.inner.query(this.options.table, undefined, ['PartitionKey'], 1)) {
-        void row;
-        return (this.layoutKnown = 'unpacked');
+      const holdsRows = async (table: string): Promise<boolean> => {
+        for await (const row of this.inner.query(table, undefined, ['PartitionKey'], 1)) {
+          void row;
+          return true;
+        }
+        return false;
+      };
+      const [unpacked, packed] = await Promise.all([holdsRows(this.options.table), holdsRows(this.physical)]);
+      if (unpacked && packed) {
+        throw new Error(
+          `both ${this.inner.tableName(this.options.table)} and ${this.inner.tableName(this.physical)} hold calls: an earlier version wrote ` +
+            `to ${this.inner.tableName(this.options.table)} after this store kept its calls in ${this.inner.tableName(this.physical)}, and neither holds them all`,
+        );
       }
-      return (this.layoutKnown = 'packed');
+      return (this.layoutKnown = unpacked ? 'unpacked' : 'packed');
     })();
     return this.layoutFound;
   }
