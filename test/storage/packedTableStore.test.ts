@@ -185,6 +185,26 @@ describe('PackedTableStore against Azurite', () => {
     await expect(packedStore(0, memory).readPartition(TABLE, 'packed-call')).rejects.toThrow(/hold calls/);
   });
 
+  it('finds its calls when opened with another bucket setting than the one it was written with (embedded, then through a connection string)', async () => {
+    const prefix = uniquePrefix();
+    const embedded = packedStore(0, plainStore(prefix));
+    await embedded.commit(TABLE, '3a64', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    await embedded.commit(TABLE, '', [{ op: 'create', rowKey: 'call', data: { n: 0 } }]);
+    const account = packedStore(1, plainStore(prefix));
+    expect((await account.getRow(TABLE, '3a64', 'call'))?.data).toEqual({ n: 1 });
+    await account.commit(TABLE, '3a64', [{ op: 'create', rowKey: 'o|1', data: { n: 2 } }]);
+    expect([...(await embedded.readPartition(TABLE, '3a64')).keys()]).toEqual(['call', 'o|1']);
+    expect((await all(account.query(TABLE, odata`RowKey eq ${'call'}`))).map((row) => row.partitionKey)).toEqual(['', '3a64']);
+
+    // A call key that is empty still gets a bucket as long as the others', so the first row tells the setting.
+    const other = uniquePrefix();
+    const wide = packedStore(1, plainStore(other));
+    await wide.commit(TABLE, '', [{ op: 'create', rowKey: 'call', data: { n: 0 } }]);
+    await wide.commit(TABLE, 'b7', [{ op: 'create', rowKey: 'call', data: { n: 1 } }]);
+    const narrow = packedStore(0, plainStore(other));
+    expect((await narrow.getRow(TABLE, 'b7', 'call'))?.data).toEqual({ n: 1 });
+  });
+
   it('passes other tables through untouched', async () => {
     const memory = newMemoryTableStore();
     const packed = packedStore(0, memory);

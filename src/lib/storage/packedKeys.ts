@@ -51,7 +51,8 @@ function shortened(key: string): string {
  */
 export function packedPartition(partitionKey: string, bucketChars: number): string {
   let bucket = 'p';
-  for (let i = 0; i < bucketChars && i < partitionKey.length; i++) bucket += partitionKey.charCodeAt(i).toString(16).padStart(4, '0');
+  // A key shorter than that is padded with U+0000, which no key holds: it sorts first, and every bucket has one length.
+  for (let i = 0; i < bucketChars; i++) bucket += (i < partitionKey.length ? partitionKey.charCodeAt(i) : 0).toString(16).padStart(4, '0');
   return bucket;
 }
 

@@ -61,6 +61,8 @@ export class PackedTableStore extends DelegatingTableStore {
   private layoutKnown: PackedLayout | undefined;
   private readonly buckets = new Map<string, Bucket>();
   private readonly inFlight: number;
+  /** The options' for a new table; a table that holds rows keeps the one it was written with. */
+  private bucketChars: number;
 
   constructor(
     inner: TableStore,
@@ -68,6 +70,7 @@ export class PackedTableStore extends DelegatingTableStore {
   ) {
     super(inner);
     this.inFlight = options.inFlight ?? 4;
+    this.bucketChars = options.bucketChars;
   }
 
   /**
@@ -78,20 +81,19 @@ export class PackedTableStore extends DelegatingTableStore {
    */
   layout(): Promise<PackedLayout> {
     this.layoutFound ??= (async () => {
-      const holdsRows = async (table: string): Promise<boolean> => {
-        for await (const row of this.inner.query(table, undefined, ['PartitionKey'], 1)) {
-          void row;
-          return true;
-        }
-        return false;
+      const firstRow = async (table: string): Promise<StoredRow | undefined> => {
+        for await (const row of this.inner.query(table, undefined, ['PartitionKey'], 1)) return row;
+        return undefined;
       };
-      const [unpacked, packed] = await Promise.all([holdsRows(this.options.table), holdsRows(this.physical)]);
+      const [unpacked, packed] = await Promise.all([firstRow(this.options.table), firstRow(this.physical)]);
       if (unpacked && packed) {
         throw new Error(
           `both ${this.inner.tableName(this.options.table)} and ${this.inner.tableName(this.physical)} hold calls: an earlier version wrote ` +
-            `to ${this.inner.tableName(this.options.table)} after this store kept its calls in ${this.inner.tableName(this.physical)}, and neither holds them all`,
+            `to ${this.inner.tableName(this.options.table)} after this store kept its calls in ${this.inner.tableName(this.physical)}, and neither holds them all; ` +
+            `process the logs again into a new store (another --data-dir or ACS_LOGS_TABLE_PREFIX) with this version`,
         );
       }
+      if (packed) this.bucketChars = bucketCharsOf(packed.partitionKey, this.inner.tableName(this.physical));
       return (this.layoutKnown = unpacked ? 'unpacked' : 'packed');
     })();
     return this.layoutFound;
@@ -144,7 +146,7 @@ export class PackedTableStore extends DelegatingTableStore {
       yield* this.inner.query(logicalName, filter, select, pageSize);
       return;
     }
-    const physicalFilter = packedFilter(filter, this.options.bucketChars);
+    const physicalFilter = packedFilter(filter, this.bucketChars);
     for await (const row of this.inner.query(this.physical, physicalFilter, packedSelect(select), pageSize)) yield logicalRowOf(row);
   }
 
@@ -197,7 +199,7 @@ export class PackedTableStore extends DelegatingTableStore {
   }
 
   private bucket(logicalPartition: string): string {
-    return packedPartition(logicalPartition, this.options.bucketChars);
+    return packedPartition(logicalPartition, this.bucketChars);
   }
 
   private physicalWrite(logicalPartition: string, write: RowWrite): RowWrite {
@@ -254,6 +256,19 @@ export class PackedTableStore extends DelegatingTableStore {
       commit.reject(error);
     }
   }
+}
+
+/**
+ * The bucket characters a packed table was written with, read from one of its partition keys (`p`
+ * and four hex digits per character): a store opened otherwise (embedded, or through a connection
+ * string) still finds its calls where they are.
+ */
+function bucketCharsOf(partitionKey: string, table: string): number {
+  const chars = (partitionKey.length - 1) / 4;
+  if (!partitionKey.startsWith('p') || !Number.isInteger(chars) || !/^p[0-9a-f]*$/.test(partitionKey)) {
+    throw new Error(`${table} holds a row in partition '${partitionKey}', which this version did not write: not a packed Calls table`);
+  }
+  return chars;
 }
 
 /** Takes from the queue, in order, commits of distinct logical partitions that fit one transaction together. */
