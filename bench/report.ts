@@ -537,8 +537,9 @@ over the cores).
 - **(s′) sink floor of the same rows**: every row (c) left in its store, upserted straight into a new
   on-disk Azurite in as few transactions as the service allows (one partition each, at most 100 rows
   and 4 MiB). Unlike (s)'s rows of ten short properties, these are (c)'s own entities: their sizes
-  (call partitions' rows carry a call's legs and streams) and their partitions (many hold a few rows,
-  so many transactions are small), which set what Azurite spends on them.
+  (a call's rows carry its legs and streams) and their partitions as stored, which set what Azurite
+  spends on them. The Calls table's rows are stored packed, many calls to a partition (before that
+  layout, a partition per call: many small transactions), so (s′) and (s″) now differ little.
 - **(s″) the same rows packed**: (s′)'s rows in full transactions (100 rows, at most 4 MiB) whatever
   their partitions, each row's partition joined to its row key so that every row stays its own: what
   the rows' content costs Azurite apart from their partitions. (s″) over (s) is the cost of (c)'s
