@@ -1,5 +1,6 @@
 import { DelegatingTableStore } from './delegatingTableStore.js';
 import { boundedKey } from './keys.js';
+import { MIN_QUERIES_FOR_PAGES, readRowsFilters, ROWS_PER_PAGE } from './readRows.js';
 import { LOGICAL_PARTITION_PROPERTY, LOGICAL_ROW_PROPERTY, packedFilter, packedPartition, packedRowKey, packedRowRange, packedSelect } from './packedKeys.js';
 import {
   MAX_TRANSACTION_BYTES,
@@ -126,9 +127,41 @@ export class PackedTableStore extends DelegatingTableStore {
   override async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
     if (!(await this.packed(logicalName))) return this.inner.readRows(logicalName, partitionKey, rowKeys);
     const logicalPartition = boundedKey(partitionKey);
-    const physicalKeys = rowKeys.map((rowKey) => packedRowKey(logicalPartition, boundedKey(rowKey)));
-    const rows = await this.inner.readRows(this.physical, this.bucket(logicalPartition), physicalKeys);
-    return logicalRows(rows.values());
+    // The keys asked for by the physical key each is stored under (two may share one, as unpacked).
+    const asked = new Map<string, string[]>();
+    for (const rowKey of rowKeys) {
+      const physicalKey = packedRowKey(logicalPartition, boundedKey(rowKey));
+      const keys = asked.get(physicalKey);
+      if (keys) keys.push(rowKey);
+      else asked.set(physicalKey, [rowKey]);
+    }
+    const found = new Map<string, StoredRow>();
+    const take = (physicalKey: string, row: StoredRow): void => {
+      const logical = logicalRowOf(row);
+      for (const key of asked.get(physicalKey) ?? []) found.set(key, logical);
+    };
+    let byName = [...asked.keys()];
+    // Many keys: the call's own rows, page by page, as an unpacked partition would be read whole
+    // (readRows.ts, within the same budget), never the other calls of its physical partition.
+    const queries = readRowsFilters(this.bucket(logicalPartition), byName).filters.length;
+    if (queries >= MIN_QUERIES_FOR_PAGES) {
+      const range = packedRowRange(logicalPartition);
+      const filter = odata`PartitionKey eq ${this.bucket(logicalPartition)} and RowKey ge ${range.low} and RowKey lt ${range.high}`;
+      const budget = Math.floor(queries / 2) * ROWS_PER_PAGE;
+      let read = 0;
+      let complete = true;
+      for await (const row of this.inner.query(this.physical, filter)) {
+        take(row.rowKey, row);
+        if (++read >= budget) {
+          complete = false;
+          break;
+        }
+      }
+      if (complete) return found;
+      byName = byName.filter((physicalKey) => !found.has((asked.get(physicalKey) as string[])[0] as string));
+    }
+    for (const [physicalKey, row] of await this.inner.readRows(this.physical, this.bucket(logicalPartition), byName)) take(physicalKey, row);
+    return found;
   }
 
   override async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {

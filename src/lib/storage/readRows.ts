@@ -17,7 +17,9 @@ export interface QueryPage {
 export type PageReader = (filter: string) => AsyncGenerator<QueryPage>;
 
 /** From this many key queries on, the whole partition may be cheaper: a page answers 1,000 rows. */
-const MIN_QUERIES_FOR_PAGES = 4;
+export const MIN_QUERIES_FOR_PAGES = 4;
+/** Rows in a full page of a query's answer (the service's most). */
+export const ROWS_PER_PAGE = 1000;
 
 /**
  * The asked rows of one partition, by key as asked. Few keys: queries naming them, 14 to a query
