@@ -5,11 +5,10 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { dashboardPath } from '../../src/lib/http/dashboardPage.js';
 import { chooseEncoding, matchesEtag } from '../../src/lib/http/wire.js';
-import { cli } from '../support/cli.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { serveGeneratedLogs } from '../support/servedLogs.js';
 
 let work: string;
 let server: RunningServer;
@@ -52,15 +51,8 @@ function expectLength(answer: Answer): void {
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-serve-coding-'));
-  const prefix = uniquePrefix();
-  const tree = path.join(work, 'tree');
   // A few hours of every category: pages of calls and rooms of tens of KiB.
-  expect((await cli(['generate', '--out', tree, '--hours', '3', '--calls-per-hour', '8', '--rooms-per-hour', '10', '--seed', '5'])).code).toBe(0);
-  expect((await cli(['process', tree, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix])).code).toBe(0);
-  server = await startServer(
-    { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-    serverErrors,
-  );
+  server = await serveGeneratedLogs(work, ['--hours', '3', '--calls-per-hour', '8', '--rooms-per-hour', '10', '--seed', '5'], serverErrors);
 });
 
 afterAll(async () => {

@@ -3,11 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
+import type { RunningServer } from '../../src/cli/commands/serve.js';
 import type { CallRow } from '../../src/lib/querying/queryRows.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
-import { cli } from '../support/cli.js';
-import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
+import { serveGeneratedLogs } from '../support/servedLogs.js';
 import { expectedCells, parseCsv } from '../http/support.js';
 
 let work: string;
@@ -52,14 +51,7 @@ const cut = (call: CallRow): Record<string, unknown> => ({
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-serve-fields-'));
-  const prefix = uniquePrefix();
-  const tree = path.join(work, 'tree');
-  expect((await cli(['generate', '--out', tree, '--hours', '3', '--calls-per-hour', '8', '--rooms-per-hour', '4', '--seed', '9'])).code).toBe(0);
-  expect((await cli(['process', tree, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix])).code).toBe(0);
-  server = await startServer(
-    { connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: path.join(work, 'unused'), port: 0, host: '127.0.0.1' },
-    serverErrors,
-  );
+  server = await serveGeneratedLogs(work, ['--hours', '3', '--calls-per-hour', '8', '--rooms-per-hour', '4', '--seed', '9'], serverErrors);
 });
 
 afterAll(async () => {
