@@ -1,5 +1,6 @@
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
+import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
 import { PackedTableStore, packedTableName } from '../../src/lib/storage/packedTableStore.js';
 import { odata, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
 import { azuriteConnectionString, newMemoryTableStore, TEST_TABLE_RETRY, uniquePrefix } from '../support/storage.js';
@@ -231,6 +232,20 @@ describe('PackedTableStore against Azurite', () => {
     expect(packed.requests.reads - before).toBe(1);
     expect([...found.keys()].sort()).toEqual([...keys].sort());
     expect(visible(found.values())).toEqual(visible((await plain.readRows(TABLE, 'the-call', asked)).values()));
+  });
+
+  it("asks for its layout again after a read of it failed, so that a store kept for a worker's life outlives an outage", async () => {
+    let failures = 1;
+    const flaky = new (class extends DelegatingTableStore {
+      override query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+        if (failures-- > 0) throw new Error('storage unreachable');
+        return super.query(logicalName, filter, select, pageSize);
+      }
+    })(plainStore());
+    const packed = packedStore(0, flaky);
+    await expect(packed.commit(TABLE, 'call-1', [{ op: 'create', rowKey: 'call', data: { n: 1 } }])).rejects.toThrow('storage unreachable');
+    expect((await packed.commit(TABLE, 'call-1', [{ op: 'create', rowKey: 'call', data: { n: 1 } }])).committed).toBe(true);
+    expect(await packed.layout()).toBe('packed');
   });
 
   it('passes other tables through untouched', async () => {

@@ -75,7 +75,8 @@ export class PackedTableStore extends DelegatingTableStore {
   }
 
   /**
-   * Packed unless the unpacked table holds a row: decided once, on first use of the table. Refused
+   * Packed unless the unpacked table holds a row: decided once, on first use of the table (found
+   * again after a failed read). Refused
    * when both hold rows, as when an earlier version (a rollback, or an instance still running through
    * a deployment) wrote calls to the unpacked table of a packed store: either table alone would hide
    * the calls stored in the other and take their next records for a new call's.
@@ -96,7 +97,11 @@ export class PackedTableStore extends DelegatingTableStore {
       }
       if (packed) this.bucketChars = bucketCharsOf(packed.partitionKey, this.inner.tableName(this.physical));
       return (this.layoutKnown = unpacked ? 'unpacked' : 'packed');
-    })();
+    })().catch((error: unknown) => {
+      // Asked again next time: a store kept for a worker's life must not keep one outage's failure.
+      this.layoutFound = undefined;
+      throw error;
+    });
     return this.layoutFound;
   }
 
