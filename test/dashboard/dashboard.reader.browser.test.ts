@@ -318,8 +318,14 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
   it('says a busy server (503 busy) is busy, not that storage is away, and reads again by itself', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     let refused = 0;
+    // The read again waits until the busy status was read: on a slow machine it could otherwise end first.
+    let release = (): void => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
     await page.route('**/api/query/calls?**', async (route) => {
-      if (refused++ > 0) return route.continue();
+      if (refused++ > 0) {
+        await released;
+        return route.continue();
+      }
       await route.fulfill({
         status: 503,
         headers: { 'content-type': 'application/json', 'retry-after': '1' },
@@ -331,6 +337,7 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     const status = (await page.textContent('#load-status')) ?? '';
     expect(status).toMatch(/the server is busy: trying again in 1 s$/);
     expect(status).not.toContain('storage');
+    release();
     await until(async () => {
       const now = (await page.textContent('#load-status')) ?? '';
       return now.includes(' rows in ') && !now.includes('could not');
