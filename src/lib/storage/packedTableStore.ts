@@ -148,7 +148,8 @@ export class PackedTableStore extends DelegatingTableStore {
     let byName = [...asked.keys()];
     // Many keys: the call's own rows, page by page, as an unpacked partition would be read whole
     // (readRows.ts, within the same budget), never the other calls of its physical partition.
-    const queries = readRowsFilters(this.bucket(logicalPartition), byName).filters.length;
+    // Each query names one key at least: fewer keys than that many queries need no count (a call's usual read).
+    const queries = byName.length < MIN_QUERIES_FOR_PAGES ? 0 : readRowsFilters(this.bucket(logicalPartition), byName).filters.length;
     if (queries >= MIN_QUERIES_FOR_PAGES) {
       const range = packedRowRange(logicalPartition);
       const filter = odata`PartitionKey eq ${this.bucket(logicalPartition)} and RowKey ge ${range.low} and RowKey lt ${range.high}`;
