@@ -1,7 +1,8 @@
-import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli, cliProcess, ROOT } from '../support/cli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-cli-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('acs-logs CLI', () => {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli, startCli } from '../support/cli.js';
 
 /** A reader that stops early (`| head`): the built CLI in its own process, its stdout closed after its first line. */
@@ -13,7 +14,7 @@ beforeAll(async () => {
   expect((await cli(['generate', '--out', tree, '--hours', '12', '--rooms-per-hour', '4', '--calls-per-hour', '2'])).code).toBe(0);
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 async function closedAfterFirstLine(args: string[]): Promise<{ code: number | null; stderr: string }> {

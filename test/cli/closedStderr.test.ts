@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cliProcess, startCli } from '../support/cli.js';
 
 let work: string;
@@ -9,7 +10,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-closed-stderr-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('a reader of stderr that stops early', () => {

@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli, ROOT } from '../support/cli.js';
 
 /** Linux's /dev/full: every write to it fails with ENOSPC, as a file on a full disk does. */
@@ -17,7 +18,7 @@ beforeAll(async () => {
   expect((await cli(['generate', '--out', tree, '--hours', '2', '--rooms-per-hour', '4', '--calls-per-hour', '2'])).code).toBe(0);
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 /** The built CLI with stdout (or stderr) redirected to a full disk, as `> /mnt/full/out.csv` does; the other stream is kept. */

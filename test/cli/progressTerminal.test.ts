@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 
@@ -19,7 +20,7 @@ it.runIf(!haveScript && inCi)('util-linux script is installed for the terminal t
 
 const dirs: string[] = [];
 afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const dir of dirs) await removeTestDir(dir);
 });
 
 function onTerminal(args: string[], columns: number): Promise<{ code: number | null; output: string }> {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { CALL_TIMES_TABLE } from '../../src/lib/aggregating/calls/callTimeIndex.js';
 import { callTimeIndexComplete, callTimeIndexState, restartCallTimeIndex } from '../../src/lib/processing/callTimeIndexBuild.js';
 import { FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
@@ -14,7 +15,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-reindex-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('acs-logs reindex-calls', () => {

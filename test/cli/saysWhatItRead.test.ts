@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cliProcess, ROOT } from '../support/cli.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
@@ -12,7 +13,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-says-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('backfill says what it read', () => {

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../src/cli/commands/serve.js';
 import { createApiServer } from '../../src/cli/httpServer.js';
 import { cli, ROOT, startCli } from '../support/cli.js';
-import { embeddedProcesses, waitFor } from '../support/embedded.js';
+import { embeddedProcesses, waitFor, removeTestDir } from '../support/embedded.js';
 import { azuriteConnectionString, newMemoryTableStore, uniquePrefix } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 import { SharedEvaluations } from '../../src/lib/http/sharedEvaluations.js';
@@ -83,7 +83,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('acs-logs serve: the API through the handlers of the Functions app', () => {

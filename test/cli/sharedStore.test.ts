@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,7 @@ import { startAzurite } from '../../src/lib/storage/azurite.js';
 import { azuriteLocation } from '../../src/lib/storage/embeddedLock.js';
 import { attachAzurite } from '../../src/lib/storage/sharedAzurite.js';
 import { cli, cliProcess, startCli, type RunningCli } from '../support/cli.js';
-import { alive, embeddedProcesses, sampleAzurites, waitFor } from '../support/embedded.js';
+import { alive, embeddedProcesses, sampleAzurites, waitFor, removeTestDir } from '../support/embedded.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
 let work: string;
@@ -14,7 +15,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-shared-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 function records(text: string, pattern: RegExp): number {
@@ -458,5 +459,17 @@ describe('signals end a command and its embedded Azurite', () => {
     expect([again.code, again.stdout.trim()]).toEqual([0, '[]']);
     expect(alive(lock.azuritePid)).toBe(false);
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+});
+
+describe("a test's folder holding an embedded store", () => {
+  it('is removed only after its host, still up for a second after the command, has stopped', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'acs-logs-remove-'));
+    const dataDir = path.join(folder, 'data');
+    expect((await cli(['health', '--data-dir', dataDir])).code).toBe(0);
+    expect((await embeddedProcesses(dataDir)).length).toBeGreaterThan(0);
+    await removeTestDir(folder);
+    expect(await embeddedProcesses(dataDir)).toEqual([]);
+    expect(existsSync(folder)).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { ROOT } from '../support/cli.js';
 import { asJsonLines, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -31,7 +32,7 @@ async function packagesImported(args: string[]): Promise<Set<string>> {
     }
     return names;
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await removeTestDir(dir);
   }
 }
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 
 /** Pids of live processes serving the embedded store of `dataDir`: Azurite on its files, and the host that runs it. */
@@ -73,4 +73,36 @@ export function sampleAzurites(dataDir: string): { stop(): Promise<number> } {
       return most;
     },
   };
+}
+
+/** Pids of live embedded-store processes (hosts and their Azurites) whose data dir lies inside `dir`. */
+async function embeddedProcessesUnder(dir: string): Promise<number[]> {
+  const inside = path.resolve(dir) + path.sep;
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then(
+      (text) => text.split('\0'),
+      () => [],
+    );
+    const embedded = argv.some((arg) => arg.endsWith('azuriteHost.js') || arg.endsWith('azurite.js'));
+    if (embedded && argv.some((arg) => arg.startsWith(inside)) && alive(Number(entry))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/**
+ * Removes a test's folder after stopping the embedded stores inside it: a host outlives the command
+ * that started it by a second and saves its files as it stops, which would race a plain `rm`.
+ */
+export async function removeTestDir(dir: string): Promise<void> {
+  for (const pid of await embeddedProcessesUnder(dir)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // Gone already.
+    }
+  }
+  await waitFor(`the embedded stores in ${dir} to stop`, async () => ((await embeddedProcessesUnder(dir)).length === 0 ? true : undefined));
+  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
 }
