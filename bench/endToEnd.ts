@@ -163,8 +163,7 @@ export async function growthPhase(first: readonly string[], second: readonly str
   try {
     const one = await runProcessCommand(first, dataDir);
     const two = await runProcessCommand(second, dataDir);
-    // The control: the second half into empty tables. The halves differ in their mix of records (the
-    // day's busy hours are in the second), so the growth's own cost is the second run over this one.
+    // The control: the second half into empty tables; the growth's own cost is the second run over this one.
     const alone = await runProcessCommand(second, aloneDir);
     const total: CliRun = {
       ms: one.ms + two.ms,
