@@ -11,6 +11,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { partitionRangeOfFilter, scopeOfFilter, type FilterScope, type KeyRange } from './memoryFilter.js';
+import { lowerBound, SortedKeys } from './sortedKeys.js';
 
 interface EntityDoc {
   PartitionKey: string;
@@ -66,7 +67,7 @@ export interface PageStart {
 export class KeyIndex {
   private readonly partitions = new Map<string, Map<string, EntityDoc>>();
   private sortedPartitions: string[] | undefined;
-  private readonly sortedRows = new Map<string, string[]>();
+  private readonly sortedRows = new Map<string, SortedKeys>();
 
   constructor(docs: Iterable<EntityDoc>) {
     for (const doc of docs) this.add(doc);
@@ -79,9 +80,8 @@ export class KeyIndex {
       this.sortedPartitions = undefined;
     }
     if (!rows.has(doc.RowKey)) {
-      // Kept sorted as keys come (a binary insertion), not sorted again: a partition of many rows takes reads between writes.
-      const sorted = this.sortedRows.get(doc.PartitionKey);
-      if (sorted) sorted.splice(lowerBound(sorted, doc.RowKey), 0, doc.RowKey);
+      // Kept sorted as keys come, not sorted again: a partition of many rows takes reads between writes.
+      this.sortedRows.get(doc.PartitionKey)?.add(doc.RowKey);
     }
     rows.set(doc.RowKey, doc);
   }
@@ -91,8 +91,7 @@ export class KeyIndex {
     const rows = this.partitions.get(doc.PartitionKey);
     if (rows?.get(doc.RowKey) !== doc) return;
     rows.delete(doc.RowKey);
-    const sorted = this.sortedRows.get(doc.PartitionKey);
-    if (sorted) sorted.splice(lowerBound(sorted, doc.RowKey), 1);
+    this.sortedRows.get(doc.PartitionKey)?.delete(doc.RowKey);
     if (rows.size === 0) {
       this.sortedRows.delete(doc.PartitionKey);
       this.partitions.delete(doc.PartitionKey);
@@ -148,13 +147,11 @@ export class KeyIndex {
         for (const doc of rows.values()) take(doc);
         continue;
       }
-      const rowKeys = this.rowKeys(partitionKey, rows);
       // Within a partition a filter names, only the row keys its RowKey bounds allow are read.
       const rowRange = scope?.rowRange;
-      let from = resumes ? lowerBound(rowKeys, start.rowKey as string) : 0;
-      if (rowRange?.low !== undefined) from = Math.max(from, lowerBound(rowKeys, rowRange.low));
-      for (let j = from; j < rowKeys.length; j++) {
-        const rowKey = rowKeys[j] as string;
+      let from = resumes ? start.rowKey : undefined;
+      if (rowRange?.low !== undefined && (from === undefined || rowRange.low > from)) from = rowRange.low;
+      for (const rowKey of this.rowKeys(partitionKey, rows).from(from)) {
         if (rowRange?.high !== undefined && rowKey > rowRange.high) break;
         if (take(rows.get(rowKey))) return found;
       }
@@ -167,9 +164,9 @@ export class KeyIndex {
     return this.sortedPartitions;
   }
 
-  private rowKeys(partitionKey: string, rows: Map<string, EntityDoc>): string[] {
+  private rowKeys(partitionKey: string, rows: Map<string, EntityDoc>): SortedKeys {
     let sorted = this.sortedRows.get(partitionKey);
-    if (!sorted) this.sortedRows.set(partitionKey, (sorted = [...rows.keys()].sort()));
+    if (!sorted) this.sortedRows.set(partitionKey, (sorted = new SortedKeys(rows.keys())));
     return sorted;
   }
 }
@@ -180,18 +177,6 @@ function pastStart(doc: EntityDoc, start: PageStart): boolean {
   if (start.rowKey !== undefined) return doc.RowKey >= start.rowKey && (doc.PartitionKey === start.partitionKey || doc.PartitionKey === undefined);
   if (start.partitionKey !== undefined && doc.PartitionKey < start.partitionKey) return false;
   return true;
-}
-
-/** The first index of a sorted array whose value is not below `key`. */
-function lowerBound(sorted: readonly string[], key: string): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if ((sorted[middle] as string) < key) low = middle + 1;
-    else high = middle;
-  }
-  return low;
 }
 
 const indexes = new WeakMap<Collection, KeyIndex>();
