@@ -12,7 +12,7 @@ import { renderHealth } from './sections/health.js';
 import { renderRecordingOperations } from './sections/recordingOperations.js';
 import { renderRecordings, renderRecordingsPerCall } from './sections/recordings.js';
 import { renderRetirement } from './sections/retirement.js';
-import { renderRooms, renderRoomsOperations } from './sections/rooms.js';
+import { renderRooms, renderRoomsOperations, ROOM_LIST_FIELDS, type RoomListRow } from './sections/rooms.js';
 import { renderUsage } from './sections/usage.js';
 import { apiFilters, DEFAULT_RANGE_DAYS, defaultFrom, readState, tableSort, withTableSort, writeState, type DashboardState } from './state.js';
 import { UNBUCKETED_VIEWS } from '../lib/querying/bucketNote.js';
@@ -27,7 +27,6 @@ import type {
   RecordingsPerCallRow,
   RecordingsRow,
   RetirementRow,
-  RoomRow,
   RoomsOperationsRow,
   UsageRow,
 } from '../lib/querying/queryRows.js';
@@ -386,8 +385,13 @@ async function load(byRetry = false): Promise<void> {
   await Promise.all([
     fill('rooms', [
       partOf<RoomsOperationsRow>('rooms-operations', filters, signal, (target, rows) => renderRoomsOperations(target, rows, step)),
-      partOf<RoomRow>('rooms', filters, signal, (target, rows) =>
-        renderRooms(target, rows, { search: state.room, onSearch: (room) => setState({ room }, 'replace') }),
+      // Only the fields the table reads: a room's dial-out, upserts and participants by role are not shown.
+      partOf<RoomListRow>(
+        'rooms',
+        filters,
+        signal,
+        (target, rows) => renderRooms(target, rows, { search: state.room, onSearch: (room) => setState({ room }, 'replace') }),
+        ROOM_LIST_FIELDS,
       ),
     ]),
     fill('recordings', [

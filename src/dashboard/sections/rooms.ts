@@ -70,13 +70,34 @@ export function renderRoomsOperations(target: HTMLElement, rows: readonly RoomsO
   ]);
 }
 
+/**
+ * The fields of `rooms` the table reads, cells, sorts and valid-until alike: the page asks for these
+ * only (`fields=`), not the room's PSTN dial-out, upserts and participants by role, which it does not show.
+ */
+export const ROOM_LIST_FIELDS = [
+  'roomId',
+  'resourceId',
+  'createdAt',
+  'lifespanMinutes',
+  'deletedAt',
+  'participantsCount',
+  'participantsAdded',
+  'participantsRemoved',
+  'operations',
+  'failedOperations',
+  'lastOperationAt',
+] as const;
+
+/** A row of `rooms` cut to ROOM_LIST_FIELDS. */
+export type RoomListRow = Pick<RoomRow, (typeof ROOM_LIST_FIELDS)[number]>;
+
 export interface RoomsOptions {
   search: string;
   onSearch(text: string): void;
 }
 
 /** Rooms: searchable by room id (any case, any part), the order a heading chose kept while searching. */
-export function renderRooms(target: HTMLElement, rows: readonly RoomRow[], options: RoomsOptions): void {
+export function renderRooms(target: HTMLElement, rows: readonly RoomListRow[], options: RoomsOptions): void {
   target.appendChild(h('h3', {}, 'Rooms and their lifecycle'));
   const results = h('div', {});
   const order: TableOrder = {};
@@ -102,7 +123,7 @@ export function renderRooms(target: HTMLElement, rows: readonly RoomRow[], optio
   draw(options.search);
 }
 
-const ROOM_COLUMNS: readonly Column<RoomRow>[] = [
+const ROOM_COLUMNS: readonly Column<RoomListRow>[] = [
   { title: 'room', cell: (r) => r.roomId },
   { title: 'resource', cell: (r) => shortResource(r.resourceId) },
   { title: 'created', cell: (r) => formatTime(r.createdAt) },
@@ -117,7 +138,7 @@ const ROOM_COLUMNS: readonly Column<RoomRow>[] = [
   { title: 'last operation', cell: (r) => formatTime(r.lastOperationAt) },
 ];
 
-function validUntil(room: RoomRow): string | null {
+function validUntil(room: RoomListRow): string | null {
   if (!room.createdAt || room.lifespanMinutes === null) return null;
   const end = Date.parse(room.createdAt) + room.lifespanMinutes * 60_000;
   return Number.isFinite(end) ? new Date(end).toISOString() : null;
