@@ -14,6 +14,48 @@ import { closeAll, haveChromium, serveProcessedLogs } from '../support/dashboard
 
 const RANGE = '?from=2024-05-25&to=2024-05-26';
 
+/**
+ * Run in the page (the tests have no DOM types): the contrast of each text of the sections read again
+ * against what is drawn behind it (each ancestor's background over the one behind it, each group's
+ * opacity blended against its backdrop), those below 4.5:1, and what marks the calls' heading.
+ */
+const STALE_CONTRAST = `(() => {
+  const parse = (text) => {
+    const [r = 0, g = 0, b = 0, a = 1] = (text.match(/[\\d.]+/g) ?? []).map(Number);
+    return [r, g, b, text.startsWith('rgba') ? a : 1];
+  };
+  const over = (top, below) => [0, 1, 2].map((i) => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
+  const mix = (a, b, share) => [0, 1, 2].map((i) => a[i] * share + b[i] * (1 - share)).concat(1);
+  const drawn = (chain, backdrop, text) => {
+    const [first, ...rest] = chain;
+    if (!first) return backdrop;
+    const style = getComputedStyle(first);
+    const inside = over(parse(style.backgroundColor), backdrop);
+    const content = rest.length === 0 ? (text ? over(text, inside) : inside) : drawn(rest, inside, text);
+    return mix(content, backdrop, Number(style.opacity));
+  };
+  const luminance = (c) => {
+    const [r, g, b] = c.map((v) => (v / 255 <= 0.04045 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4));
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const low = [];
+  let checked = 0;
+  for (const element of document.querySelectorAll('main > section.stale .body *')) {
+    const own = [...element.childNodes].some((node) => node.nodeType === Node.TEXT_NODE && node.textContent.trim() !== '');
+    const box = element.getBoundingClientRect();
+    if (!own || box.width === 0 || box.height === 0 || element.closest('.visually-hidden')) continue;
+    const chain = [];
+    for (let at = element; at; at = at.parentElement) chain.unshift(at);
+    const white = [255, 255, 255, 1];
+    const fore = luminance(drawn(chain, white, parse(getComputedStyle(element).color)));
+    const back = luminance(drawn(chain, white, undefined));
+    const ratio = (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+    checked++;
+    if (ratio < 4.5) low.push(element.tagName + ' "' + element.textContent.slice(0, 30) + '" ' + ratio.toFixed(2));
+  }
+  return { low, checked, mark: getComputedStyle(document.querySelector('#calls > h2'), '::after').content };
+})()`;
+
 describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen reader', () => {
   let work: string;
   let server: RunningServer;
@@ -146,6 +188,28 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     release();
     await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
     expect(await page.locator('main > section[aria-busy]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('keeps the text of a section read again at 4.5:1 against what is behind it, its opacity blended in, and marks the section as reloading', async () => {
+    const page = await openPage();
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    await page.route('**/api/query/**', async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.click('#filters button[type=submit]');
+    await expect.poll(() => page.locator('main > section.stale').count(), { timeout: 30_000 }).toBe(9);
+    const found = await page.evaluate<{ low: string[]; checked: number; mark: string }>(STALE_CONTRAST);
+    expect(found.checked).toBeGreaterThan(100);
+    expect(found.low).toEqual([]);
+    expect(found.mark).toContain('reloading');
+    release();
+    await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+    expect(await page.locator('main > section.stale').count()).toBe(0);
     await page.close();
   });
 
