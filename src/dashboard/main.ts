@@ -511,10 +511,12 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
   detail.hidden = false;
   detail.dataset['call'] = id;
   const shown = clipped(id, CELL_CHARS);
+  // Said to screen readers when it changes: a call not found is said there, once; a call found replaces it.
+  const said = h('p', { class: 'note', role: 'status' }, 'loading…');
   replaceChildren(
     detail,
     h('h3', { tabindex: '-1' }, 'Call ', h('code', shown.title === undefined ? {} : { title: shown.title }, shown.text), ' ', close),
-    h('p', { class: 'note' }, 'loading…'),
+    said,
   );
   detail.dataset['loaded'] = 'false';
   try {
@@ -522,13 +524,17 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
     params.set('correlationId', id);
     const { rows } = await api.view<CallRow>('calls', params);
     if (detail.dataset['call'] !== id) return;
-    detail.lastElementChild?.remove();
     const call = rows[0];
-    if (call) renderCallDetail(detail, call);
-    else detail.appendChild(h('p', { class: 'empty' }, 'no call with this CorrelationId in this range'));
+    if (call) {
+      said.remove();
+      renderCallDetail(detail, call);
+    } else {
+      said.className = 'empty';
+      said.textContent = 'no call with this CorrelationId in this range';
+    }
   } catch (error) {
     if (detail.dataset['call'] !== id) return;
-    detail.lastElementChild?.remove();
+    said.remove();
     detail.appendChild(errorBox(`call ${id}`, error));
   }
   detail.dataset['loaded'] = 'true';

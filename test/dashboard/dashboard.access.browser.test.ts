@@ -213,6 +213,24 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await page.close();
   });
 
+  it('says to a screen reader, once, that the call a link names is not in the range', async () => {
+    const page = await openPage(`${RANGE}&call=no-such-call`);
+    await page.waitForSelector('#call-detail[data-loaded=true]', { timeout: 30_000 });
+    const none = page.locator('#call-detail').getByText('no call with this CorrelationId in this range');
+    expect(await none.count()).toBe(1);
+    // In one live region, the one it is written into: not a region inside another, which would say it twice.
+    const regions = await page.evaluate(`(() => {
+      const element = [...document.querySelectorAll('#call-detail *')].find((at) => at.textContent === 'no call with this CorrelationId in this range');
+      const regions = [];
+      for (let at = element; at; at = at.parentElement)
+        if (at.matches('[role=status], [role=alert], [role=log], [aria-live]')) regions.push(at === element ? 'itself' : at.tagName);
+      return regions;
+    })()`);
+    expect(regions).toEqual(['itself']);
+    expect(await none.getAttribute('role')).toBe('status');
+    await page.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
