@@ -75,6 +75,7 @@ const statusLine = byId<HTMLElement>('load-status');
 const queryNotes = byId<HTMLElement>('query-notes');
 const rangeNote = byId<HTMLElement>('range-note');
 const filterError = byId<HTMLElement>('filter-error');
+const loadError = byId<HTMLElement>('load-error');
 /** The filter inputs by the API parameter they set: a 400 naming one marks it invalid. */
 const inputsByParameter: Readonly<Record<string, HTMLElement>> = { from: fromInput, to: toInput, granularity: granularityInput, resource: resourceInput };
 
@@ -208,12 +209,32 @@ function errorText(error: unknown): string {
   return error instanceof ApiError ? error.message : `unexpected error: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+/** What a part shows when it cannot be read: never an alert of its own, as one failure (a server answering 500 to every view) would be said once per part. */
 function errorBox(what: string, error: unknown): HTMLElement {
   // Refused filters are said once, beside the form (showFilterError); each part only points there.
   if (error instanceof ApiError && error.badFilters) return h('p', { class: 'error' }, `not read: the filters above are not valid`);
   // A server that does not answer is said once, in the status line; each part only points there.
   if (error instanceof ApiError && error.unreached) return h('p', { class: 'error' }, `not read: the server could not be reached`);
-  return h('p', { class: 'error', role: 'alert' }, `could not read ${what}: ${errorText(error)}`);
+  // Any other failure is said once, under the filters (showLoadError); each part shows its own.
+  return h('p', { class: 'error' }, `could not read ${what}: ${errorText(error)}`);
+}
+
+/** A failure as the alert under the filters says it: the API's own words, without the view's path and status, which each part shows. */
+function reasonText(error: unknown): string {
+  if (error instanceof ApiError && error.said !== undefined) return error.said;
+  return errorText(error).replace(/^(?:query\/[^:\s]*|health): /, '');
+}
+
+/**
+ * Every failure of a load but refused filters (said beside the form) and a server not reached (said
+ * in the status line), said once for the page, each reason once; left as it is while the page reads
+ * again and fails alike, so that a screen reader does not hear it again at each retry.
+ */
+function showLoadError(reasons: readonly unknown[]): void {
+  const unsaid = reasons.filter((reason) => !(reason instanceof ApiError && (reason.badFilters || reason.unreached)));
+  const text = unsaid.length === 0 ? '' : `${unsaid.length} part(s) of the page could not be read: ${[...new Set(unsaid.map(reasonText))].join('; ')}`;
+  if (loadError.textContent !== text) loadError.textContent = text;
+  loadError.hidden = text === '';
 }
 
 /** The API's 400 for the filters, once for the page, with the inputs it names marked invalid. */
@@ -379,6 +400,7 @@ async function load(byRetry = false): Promise<void> {
       }
     } else {
       failed++;
+      reasons.push(result.reason);
       body.appendChild(errorBox('health', result.reason));
     }
   });
@@ -421,11 +443,12 @@ async function load(byRetry = false): Promise<void> {
     fill('usage', [partOf<UsageRow>('usage', filters, signal, (target, rows) => renderUsage(target, rows, step))]),
     fill('retirement', [partOf<RetirementRow>('retirement', filters, signal, renderRetirement)]),
     health,
-    openCall(state.call, null),
+    openCall(state.call, null, false).then((reason) => reason !== undefined && reasons.push(reason)),
   ]);
   if (!current()) return;
   const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);
   showFilterError(refused);
+  showLoadError(reasons);
   const unreached = reasons.some((reason) => reason instanceof ApiError && reason.unreached);
   const waiting = reasons.flatMap((reason) =>
     reason instanceof ApiError && reason.answer?.retryAfterSeconds !== undefined
@@ -493,14 +516,18 @@ const UNREACHED_RETRY_SECONDS = 2;
 /** Reads again by itself at most this many times in a row (about ten minutes), then waits for the user. */
 const MAX_RETRIES = 12;
 
-/** Opens one call (its own request, by CorrelationId), or closes the drill-down when `id` is empty. */
-async function openCall(id: string, entry: 'push' | null): Promise<void> {
+/**
+ * Opens one call (its own request, by CorrelationId), or closes the drill-down when `id` is empty.
+ * Opened by a load (`byLoad`), a failure is returned for the load to say with the others; otherwise
+ * the drill-down says it.
+ */
+async function openCall(id: string, entry: 'push' | null, byLoad = false): Promise<unknown> {
   if (entry) setState({ call: id }, entry);
   const detail = byId('call-detail');
   if (!id) {
     detail.hidden = true;
     detail.replaceChildren();
-    return;
+    return undefined;
   }
   const close = h('button', { type: 'button', class: 'close' }, 'close');
   close.addEventListener('click', () => {
@@ -519,11 +546,12 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
     said,
   );
   detail.dataset['loaded'] = 'false';
+  let failure: unknown;
   try {
     const params = filtersFor('calls', apiFilters(state));
     params.set('correlationId', id);
     const { rows } = await api.view<CallRow>('calls', params);
-    if (detail.dataset['call'] !== id) return;
+    if (detail.dataset['call'] !== id) return undefined;
     const call = rows[0];
     if (call) {
       said.remove();
@@ -533,9 +561,16 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
       said.textContent = 'no call with this CorrelationId in this range';
     }
   } catch (error) {
-    if (detail.dataset['call'] !== id) return;
-    said.remove();
-    detail.appendChild(errorBox(`call ${id}`, error));
+    if (detail.dataset['call'] !== id) return undefined;
+    if (byLoad) {
+      said.remove();
+      detail.appendChild(errorBox(`call ${id}`, error));
+      failure = error;
+    } else {
+      // Opened by the user: said where the call would be, once.
+      said.className = 'error';
+      said.textContent = errorBox(`call ${id}`, error).textContent;
+    }
   }
   detail.dataset['loaded'] = 'true';
   if (entry) {
@@ -543,6 +578,7 @@ async function openCall(id: string, entry: 'push' | null): Promise<void> {
     // Opened by the user: the keyboard goes on from the call, its close button one Tab away.
     detail.querySelector<HTMLElement>('h3')?.focus({ preventScroll: true });
   }
+  return failure;
 }
 
 showState();

@@ -231,6 +231,41 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     await page.close();
   });
 
+  for (const [kind, answer] of [
+    ['500 (storage error)', { status: 500, code: 'storage_error', message: 'the aggregates could not be read' }],
+    ['400 for a parameter other than the filters', { status: 400, code: 'bad_request', message: 'pageSize is not valid', parameter: 'pageSize' }],
+    ['503 (storage away)', { status: 503, code: 'storage_unavailable', message: 'storage could not be reached', retryAfter: '60' }],
+  ] as const)
+    it(`says once, in one alert, that the views answer ${kind}, each part showing its own error without an alert of its own`, async () => {
+      const page = await openPage();
+      await page.route('**/api/**', (route) =>
+        route.fulfill({
+          status: answer.status,
+          headers: { 'content-type': 'application/json', ...('retryAfter' in answer ? { 'retry-after': answer.retryAfter } : {}) },
+          body: JSON.stringify({
+            error: {
+              code: answer.code,
+              message: answer.message,
+              details: 'parameter' in answer ? [{ parameter: answer.parameter, message: answer.message }] : [],
+            },
+          }),
+        }),
+      );
+      // With a call open, as a link can have it: its drill-down fails alike.
+      await page.goto(`${server.url}${RANGE}&call=some-call`);
+      await page.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+      const errors = await page.locator('main .error').allTextContents();
+      expect(errors.length).toBeGreaterThan(10);
+      for (const error of errors) expect(error).toContain(answer.message);
+      const alerts = await page.evaluate<string[]>(
+        `[...document.querySelectorAll('[role=alert], [aria-live=assertive]')].filter((alert) => !alert.closest('[hidden]') && alert.textContent.trim() !== '').map((alert) => alert.textContent)`,
+      );
+      expect(alerts).toHaveLength(1);
+      expect(alerts[0]).toContain(answer.message);
+      expect(alerts[0]!.split(answer.message)).toHaveLength(2);
+      await page.close();
+    });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
