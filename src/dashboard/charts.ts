@@ -74,7 +74,20 @@ interface ValueTable {
   rows: () => string[][];
 }
 
-function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Options, 'width' | 'height'>, data: uPlot.AlignedData, values: ValueTable): void {
+/** The x range a chart zooms to for its points `first` to `last` (indices into its x values), as a drag across them would. */
+type ZoomSpan = (xs: ArrayLike<number>, first: number, last: number) => [number, number];
+
+/** Ids of the zoom descriptions: each chart's own. */
+let zoomHelps = 0;
+
+function mount(
+  parent: HTMLElement,
+  figure: HTMLElement,
+  options: Omit<uPlot.Options, 'width' | 'height'>,
+  data: uPlot.AlignedData,
+  values: ValueTable,
+  span?: ZoomSpan,
+): void {
   parent.appendChild(figure);
   const plot = new uPlot({ ...options, width: widthOf(figure), height: HEIGHT }, data, figure);
   // A canvas says nothing to a screen reader: it is named by the figure's title and caption.
@@ -83,9 +96,81 @@ function mount(parent: HTMLElement, figure: HTMLElement, options: Omit<uPlot.Opt
     canvas.setAttribute('role', 'img');
     canvas.setAttribute('aria-label', [...figure.querySelectorAll('h3, figcaption')].map((element) => element.textContent).join(': '));
   }
+  // Over time only: a bar chart's axis is fixed to its bars (its x range), which no drag changes.
+  if (canvas && span) {
+    const help = h(
+      'p',
+      { class: 'visually-hidden', id: `zoom-help-${++zoomHelps}` },
+      'To zoom, drag across the chart, or with the keyboard: the arrow keys, Home and End move between points, with Shift they select a range, Enter zooms to it; Escape or a double click shows all of it again.',
+    );
+    figure.appendChild(help);
+    canvas.setAttribute('aria-describedby', help.id);
+    keyboardZoom(plot, canvas, span);
+  }
   figure.appendChild(valueTable(values, figure.querySelector('h3')?.textContent ?? ''));
   keyboardLegend(plot);
   plots.add({ plot, figure });
+}
+
+/**
+ * Drag-to-zoom for the keyboard: the chart (its canvas) is one Tab stop; the arrow keys, Home and End
+ * move the cursor between the points shown (the legend shows their values, as under the pointer),
+ * with Shift they stretch a selection from where it started, Enter zooms to it (two points at least,
+ * as a drag must cover some width), Escape shows all of the chart again.
+ */
+function keyboardZoom(plot: uPlot, canvas: HTMLElement, span: ZoomSpan): void {
+  canvas.tabIndex = 0;
+  let anchor: number | undefined;
+  let at: number | undefined;
+  const xs = (): ArrayLike<number> => plot.data[0];
+  /** Indices of the points inside the x range shown. */
+  const shown = (): number[] => {
+    const { min = -Infinity, max = Infinity } = plot.scales['x'] ?? {};
+    const indices: number[] = [];
+    for (let i = 0; i < xs().length; i++) if ((xs()[i] ?? NaN) >= min && (xs()[i] ?? NaN) <= max) indices.push(i);
+    return indices;
+  };
+  const clear = (): void => {
+    anchor = at = undefined;
+    plot.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+  };
+  const draw = (): void => {
+    if (at === undefined || anchor === undefined) return;
+    const left = plot.valToPos(xs()[at] ?? 0, 'x');
+    const from = plot.valToPos(xs()[anchor] ?? 0, 'x');
+    plot.setCursor({ left, top: plot.over.clientHeight / 2 });
+    plot.setSelect({ left: Math.min(left, from), top: 0, width: Math.abs(left - from), height: plot.over.clientHeight }, false);
+  };
+  canvas.addEventListener('blur', () => {
+    clear();
+    plot.setCursor({ left: -10, top: -10 });
+  });
+  canvas.addEventListener('keydown', (event) => {
+    const points = shown();
+    if (points.length === 0) return;
+    const where = at === undefined ? -1 : points.indexOf(at);
+    let next: number | undefined;
+    if (event.key === 'ArrowRight' || event.key === 'ArrowUp') next = points[Math.min(points.length - 1, where + 1)];
+    else if (event.key === 'ArrowLeft' || event.key === 'ArrowDown') next = points[Math.max(0, where < 0 ? 0 : where - 1)];
+    else if (event.key === 'Home') next = points[0];
+    else if (event.key === 'End') next = points[points.length - 1];
+    if (next !== undefined) {
+      event.preventDefault();
+      at = next;
+      if (!event.shiftKey || anchor === undefined) anchor = next;
+      draw();
+    } else if (event.key === 'Enter' && at !== undefined && anchor !== undefined && at !== anchor) {
+      event.preventDefault();
+      const [min, max] = span(xs(), Math.min(at, anchor), Math.max(at, anchor));
+      clear();
+      plot.setScale('x', { min, max });
+    } else if (event.key === 'Escape') {
+      event.preventDefault();
+      clear();
+      // As uPlot's own double click: the data again, its scales from it.
+      plot.setData(plot.data);
+    }
+  });
 }
 
 const LEGEND_KEYS: Readonly<Record<string, (at: number, count: number) => number>> = {
@@ -219,6 +304,7 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
       headings: ['time (UTC)', ...data.series.map((series) => shown(series.label, LEGEND_CHARS))],
       rows: () => data.times.map((time, i) => [bucketText(time, bucketSize), ...data.series.map((series) => valueText(series.values[i]))]),
     },
+    (xs, first, last) => [xs[first] ?? 0, xs[last] ?? 0],
   );
 }
 

@@ -266,6 +266,34 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
       await page.close();
     });
 
+  it('zooms a chart to a range of its buckets with the keyboard, as a drag does, and back, and says how in its description', async () => {
+    const page = await openPage();
+    const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
+    const range = async (): Promise<number[]> => ((await chart.getAttribute('data-x-range')) ?? '').split(',').map(Number);
+    const [first = NaN, last = NaN] = await range();
+    expect(last - first).toBeGreaterThan(5 * 3600);
+    // One Tab stop, before the chart's legend.
+    await chart.locator('.u-legend [tabindex="0"]').focus();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate<string | null>('document.activeElement.getAttribute("role")')).toBe('img');
+    const description = await page.evaluate<string>('document.getElementById(document.activeElement.getAttribute("aria-describedby")).textContent');
+    expect(description).toMatch(/Shift.*Enter zooms/);
+    // From the second bucket, three more selected: the chart shows the second to the fifth.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowRight');
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Enter');
+    await expect.poll(range, { timeout: 30_000 }).toEqual([first + 3600, first + 4 * 3600]);
+    // Inside the zoomed range, again: its last two buckets.
+    await page.keyboard.press('End');
+    await page.keyboard.press('Shift+ArrowLeft');
+    await page.keyboard.press('Enter');
+    await expect.poll(range, { timeout: 30_000 }).toEqual([first + 3 * 3600, first + 4 * 3600]);
+    await page.keyboard.press('Escape');
+    await expect.poll(range, { timeout: 30_000 }).toEqual([first, last]);
+    await page.close();
+  });
+
   it("hides and shows a chart's line from its legend with the keyboard, as a click does: one Tab stop, the arrows between entries", async () => {
     const page = await openPage();
     const chart = page.locator('figure[data-chart=rooms-operations-by-operation]');
