@@ -443,7 +443,7 @@ async function load(byRetry = false): Promise<void> {
     fill('usage', [partOf<UsageRow>('usage', filters, signal, (target, rows) => renderUsage(target, rows, step))]),
     fill('retirement', [partOf<RetirementRow>('retirement', filters, signal, renderRetirement)]),
     health,
-    openCall(state.call, null, false).then((reason) => reason !== undefined && reasons.push(reason)),
+    openCall(state.call, null, true).then((reason) => reason !== undefined && reasons.push(reason)),
   ]);
   if (!current()) return;
   const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);

@@ -263,6 +263,11 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
       expect(alerts).toHaveLength(1);
       expect(alerts[0]).toContain(answer.message);
       expect(alerts[0]!.split(answer.message)).toHaveLength(2);
+      // The call's failure is part of that alert: its drill-down shows it without a live region of its own.
+      const callErrors = await page.evaluate<number[]>(
+        `[...document.querySelectorAll('#call-detail .error')].map((error) => error.closest('[role=status], [role=alert], [aria-live]') ? 1 : 0)`,
+      );
+      expect(callErrors).toEqual([0]);
       await page.close();
     });
 
