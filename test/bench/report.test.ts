@@ -1,7 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { parseBenchArgs, type BenchArgs } from '../../bench/args.js';
 import type { TreeInfo } from '../../bench/data.js';
 import type { PhaseResult } from '../../bench/phases.js';
@@ -39,7 +40,7 @@ function render(results: Record<string, PhaseResult>): string {
 describe('bench report', () => {
   let dir: string | undefined;
   afterEach(async () => {
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await removeTestDir(dir);
     dir = undefined;
   });
 

@@ -1,7 +1,8 @@
-import { appendFile, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { expandLocalPaths, refForLocalPath } from '../../src/lib/storage/LocalLogSource.js';
 import { randomBytes } from 'node:crypto';
 import { processFile } from '../../src/lib/processing/processFile.js';
@@ -23,7 +24,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-copies-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 function recordsOf(stdout: string): number {

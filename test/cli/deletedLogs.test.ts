@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { asJsonLines, blobPath as roomsBlobPath, roomsRecords } from '../support/roomsLogs.js';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await proxy.close();
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 const RESOURCE = '/SUBSCRIPTIONS/S1/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/CONTOSO-ACS';

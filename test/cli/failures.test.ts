@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli } from '../support/cli.js';
 import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
@@ -22,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await proxy.close();
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 async function localTree(name: string, resources: readonly string[], badLine = false): Promise<string> {

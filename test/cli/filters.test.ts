@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { VIEW_NAMES } from '../../src/lib/querying/views.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   expect((await runInProcess(['process', tree, '--quiet', ...storage])).code).toBe(0);
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 async function json(view: string, ...args: string[]): Promise<Record<string, unknown>[]> {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { pacer, periodNote } from '../../src/cli/commands/generate.js';
 import { runInProcess } from '../support/inProcessCli.js';
 
@@ -35,7 +36,7 @@ describe('generate says when processing would quarantine its period', () => {
       const usual = await runInProcess(['generate', '--out', path.join(dir, 'usual'), '--hours', '1']);
       expect([usual.code, usual.stderr]).toEqual([0, '']);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTestDir(dir);
     }
   });
 });

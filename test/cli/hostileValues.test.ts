@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
 import { runInProcess } from '../support/inProcessCli.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -17,7 +18,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-hostile-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 async function filesUnder(dir: string): Promise<string[]> {

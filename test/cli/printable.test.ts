@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { lineLogger } from '../../src/cli/lineLogger.js';
 import { oneLine, printable } from '../../src/cli/printable.js';
 import { runCli } from '../../src/cli/program.js';
@@ -121,7 +122,7 @@ describe('notes that name files and resources', () => {
       expect(queried.stderr).toContain('resourceId (ACS\\u001b]0;OWNED\\u0007\\u202eX in every row)');
       for (const text of [processed.stderr, queried.stderr]) for (const raw of ['\u001b', '\u0007', '\u202e']) expect(text).not.toContain(raw);
     } finally {
-      await rm(work, { recursive: true, force: true });
+      await removeTestDir(work);
     }
   });
 });

@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { QUARANTINE_TABLE } from '../../src/lib/processing/quarantine.js';
 import { cli } from '../support/cli.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
@@ -11,7 +12,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-purge-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 /** Personal data as the logs carry it: a caller's IP address, an ACS user id and a phone number. */

@@ -1,10 +1,11 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { dashboardPath } from '../../src/lib/http/dashboardPage.js';
 import { chooseEncoding, matchesEtag } from '../../src/lib/http/wire.js';
@@ -57,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('acs-logs serve: compression negotiated by Accept-Encoding', () => {

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
 import type { CallRow } from '../../src/lib/querying/queryRows.js';
 import { VIEWS } from '../../src/lib/querying/views.js';
@@ -56,7 +57,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('acs-logs serve: fields= cuts the rows to the fields asked', () => {

@@ -1,7 +1,8 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { tableColumn } from '../../src/cli/cells.js';
 import { VIEWS, VIEW_NAMES } from '../../src/lib/querying/views.js';
 import { runInProcess } from '../support/inProcessCli.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   delete process.env['COLUMNS'];
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 function lines(text: string): string[] {

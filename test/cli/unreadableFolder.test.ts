@@ -1,7 +1,8 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli } from '../support/cli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
@@ -21,7 +22,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-unreadable-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 describe('a folder that cannot be listed', () => {

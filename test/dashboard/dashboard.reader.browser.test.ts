@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { cli } from '../support/cli.js';
 import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
@@ -115,7 +116,7 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await browser?.close();
     await server?.close();
     await proxy?.close();
-    if (work) await rm(work, { recursive: true, force: true });
+    if (work) await removeTestDir(work);
   });
 
   it('shows every invisible character, so ids that a browser draws alike read apart, and keeps the page as wide as the window', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { generateLogs, writeLogsToBlobs, writeLogsToDirectory, type BlobAppendTarget, type LogAppend } from '../../src/lib/generating/index.js';
 import { splitBlocks } from '../../src/lib/generating/writers.js';
 import { refForLocalPath } from '../../src/lib/storage/LocalLogSource.js';
@@ -36,7 +37,7 @@ describe('writeLogsToDirectory', () => {
     dir = await mkdtemp(path.join(tmpdir(), 'acs-generate-'));
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await removeTestDir(dir);
   });
 
   it('writes a storage-shaped tree that the local log source maps back to container and path', async () => {

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { HttpRequest, HttpResponse } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { dashboard } from '../../src/functions/dashboard.js';
 import { dashboardPage, dashboardPath } from '../../src/lib/http/dashboardPage.js';
 import { errorOf } from './support.js';
@@ -57,7 +58,7 @@ describe('the dashboard function', () => {
       await writeFile(file, '<!doctype html><title>two</title>');
       expect((await dashboardPage(file)).headers['etag']).not.toBe(one);
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTestDir(dir);
     }
   });
 
@@ -68,7 +69,7 @@ describe('the dashboard function', () => {
       expect(result.status).toBe(503);
       expect(errorOf(result)).toMatchObject({ code: 'dashboard_not_built', message: expect.stringContaining('npm run build') });
     } finally {
-      await rm(dir, { recursive: true, force: true });
+      await removeTestDir(dir);
     }
   });
 });

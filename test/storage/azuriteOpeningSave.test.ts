@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { startAzurite as startAzuriteAt, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 import { openingSaveNeeded } from '../../src/lib/storage/azuriteOpeningSave.js';
 import { saveFailedPath } from '../../src/lib/storage/azuriteStreamedSave.js';
@@ -40,7 +41,7 @@ describe('the embedded Azurite opening a saved store', () => {
   });
   afterAll(async () => {
     await Promise.all(started.map((azurite) => azurite.stop()));
-    await rm(dir, { recursive: true, force: true });
+    await removeTestDir(dir);
   });
 
   const database = (location: string): string => path.join(location, '__azurite_db_table__.json');

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { cli, startCli } from '../support/cli.js';
 import { resolveAzuriteEntry } from '../../src/lib/storage/azurite.js';
 import {
@@ -46,7 +47,7 @@ beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'acs-logs-loki-'));
 });
 afterAll(async () => {
-  await rm(work, { recursive: true, force: true });
+  await removeTestDir(work);
 });
 
 const save = (db: Loki): Promise<Error | null> => new Promise((resolve) => db.saveDatabase((error) => resolve(error)));

@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { TableClient, TableTransaction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeTestDir } from '../support/embedded.js';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
 import { KeyIndex } from '../../src/lib/storage/azuriteTableIndex.js';
 import { partitionOfFilter, partitionRangeOfFilter, scopeOfFilter } from '../../src/lib/storage/memoryFilter.js';
@@ -284,7 +285,7 @@ describe('the table index in the embedded Azurite', () => {
   }, 60_000);
   afterAll(async () => {
     await Promise.all([indexed.stop(), plain.stop()]);
-    await rm(dir, { recursive: true, force: true });
+    await removeTestDir(dir);
   });
 
   it('answers every write and query as Azurite does without it', async () => {
