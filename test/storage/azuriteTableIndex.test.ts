@@ -5,7 +5,7 @@ import { TableClient, TableTransaction } from '@azure/data-tables';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestDir } from '../support/embedded.js';
 import { startAzurite, type AzuriteInstance } from '../../src/lib/storage/azurite.js';
-import { KeyIndex } from '../../src/lib/storage/azuriteTableIndex.js';
+import { KeyIndex, rowRangesOfScope } from '../../src/lib/storage/azuriteTableIndex.js';
 import { partitionOfFilter, partitionRangeOfFilter, scopeOfFilter } from '../../src/lib/storage/memoryFilter.js';
 
 describe('partitionOfFilter', () => {
@@ -49,7 +49,21 @@ describe('scopeOfFilter', () => {
     ["PartitionKey eq 'a' and (RowKey eq 'x' or n gt 1)", { partitionKey: 'a' }],
     ["PartitionKey eq 'a' and RowKey ge 'x'", { partitionKey: 'a', rowRange: { low: 'x' } }],
     ["PartitionKey eq 'a' and RowKey ge 'x' and RowKey lt 'y' and n gt 1", { partitionKey: 'a', rowRange: { low: 'x', high: 'y' } }],
-    ["PartitionKey eq 'a' and (RowKey ge 'x' or RowKey lt 'c')", { partitionKey: 'a' }],
+    // Each term of the `or` bounds the row keys: the rows lie in those ranges (the filter still decides).
+    ["PartitionKey eq 'a' and (RowKey ge 'x' or RowKey lt 'c')", { partitionKey: 'a', rowRanges: [{ low: 'x' }, { high: 'c' }] }],
+    [
+      "PartitionKey eq 'a' and ((RowKey ge 'b' and RowKey lt 'c') or (RowKey ge 'x' and RowKey lt 'y' and n gt 1) or RowKey eq 'q')",
+      {
+        partitionKey: 'a',
+        rowRanges: [
+          { low: 'b', high: 'c' },
+          { low: 'x', high: 'y' },
+          { low: 'q', high: 'q' },
+        ],
+      },
+    ],
+    ["PartitionKey eq 'a' and ((RowKey ge 'b' and RowKey lt 'c') or n gt 1)", { partitionKey: 'a' }],
+    ["PartitionKey eq 'a' and ((RowKey ge 'b' and RowKey lt 'c') or not (RowKey lt 'x'))", { partitionKey: 'a' }],
     ["PartitionKey eq 'a' and not (RowKey eq 'x')", { partitionKey: 'a' }],
   ])('%s', (filter, scope) => {
     expect(scopeOfFilter(filter)).toEqual(scope);
@@ -168,6 +182,69 @@ describe('KeyIndex.firstMatches', () => {
       // The range's rows and the one that ends it: not the partition's hundreds.
       expect(tested).toBeLessThanOrEqual(expected.length + 1);
     }
+  });
+
+  it('reads several row-key ranges of a partition by their rows only, page by page, each row once, however the ranges overlap', () => {
+    const index = new KeyIndex([]);
+    const rows: Doc[] = [];
+    for (let call = 0; call < 300; call++) {
+      for (let r = 0; r < 1 + (call % 7); r++) {
+        const doc = { PartitionKey: 'bucket', RowKey: `c${String(call).padStart(3, '0')}  ${r}`, properties: { n: call } };
+        index.add(doc);
+        rows.push(doc);
+      }
+    }
+    let seed = 11;
+    const next = (): number => (seed = (seed * 48271) % 2147483647);
+    for (let trial = 0; trial < 40; trial++) {
+      // Up to seven calls' ranges, in any order, some repeated, some overlapping (a range of two calls).
+      const ranges = Array.from({ length: 1 + (next() % 7) }, () => {
+        const call = next() % 300;
+        const last = call + (next() % 4 === 0 ? 1 : 0);
+        return { low: `c${String(call).padStart(3, '0')}  `, high: `c${String(last).padStart(3, '0')} !` };
+      });
+      const filter = `PartitionKey eq 'bucket' and (${ranges.map((range) => `(RowKey ge '${range.low}' and RowKey lt '${range.high}')`).join(' or ')})`;
+      const inRanges = (doc: Doc): boolean => ranges.some((range) => doc.RowKey >= range.low && doc.RowKey < range.high);
+      let tested = 0;
+      const where = (doc: Doc): boolean => {
+        tested++;
+        return inRanges(doc);
+      };
+      const pageSize = 1 + (next() % 5);
+      const seen: Doc[] = [];
+      let start: { partitionKey?: string; rowKey?: string } = {};
+      for (;;) {
+        const found = (index.firstMatches(scopeOfFilter(filter), start, where as (doc: unknown) => unknown, pageSize + 1) as Doc[]).sort(byKeys);
+        seen.push(...found.slice(0, pageSize));
+        const following = found[pageSize];
+        if (!following) break;
+        start = { partitionKey: following.PartitionKey, rowKey: following.RowKey };
+      }
+      const expected = rows.filter(inRanges).sort(byKeys);
+      expect(seen, filter).toEqual(expected);
+      // Each page tests its rows, the one after it, and the ends of the ranges: not the partition's 1,200.
+      const pages = Math.ceil(expected.length / pageSize) + 1;
+      expect(tested).toBeLessThanOrEqual(expected.length + pages * (pageSize + 1 + ranges.length));
+    }
+  });
+
+  it('merges row-key ranges that overlap or touch into one, in key order', () => {
+    expect(
+      rowRangesOfScope({
+        partitionKey: 'p',
+        rowRanges: [
+          { low: 'm', high: 'p' },
+          { low: 'a', high: 'c' },
+          { low: 'b', high: 'd' },
+          { low: 'p', high: 'q' },
+          { high: 'a' },
+          { low: 'x' },
+          { low: 'y', high: 'z' },
+        ],
+      }),
+    ).toEqual([{ high: 'd' }, { low: 'm', high: 'q' }, { low: 'x' }]);
+    expect(rowRangesOfScope({ partitionKey: 'p' })).toBeUndefined();
+    expect(rowRangesOfScope({ partitionKey: 'p', rowRange: { low: 'a' } })).toEqual([{ low: 'a' }]);
   });
 
   it('keeps answers in key order as rows are added, replaced and deleted between pages', () => {

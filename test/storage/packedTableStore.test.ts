@@ -12,8 +12,8 @@ function plainStore(prefix = uniquePrefix()): AzureTableStore {
   return new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY });
 }
 
-function packedStore(bucketChars: number, inner: TableStore = plainStore()): PackedTableStore {
-  return new PackedTableStore(inner, { table: TABLE, bucketChars });
+function packedStore(bucketChars: number, inner: TableStore = plainStore(), partitionsPerRead = 1): PackedTableStore {
+  return new PackedTableStore(inner, { table: TABLE, bucketChars, partitionsPerRead });
 }
 
 /** Rows as a caller sees them, without the ETags the service assigns. */
@@ -85,6 +85,61 @@ describe('PackedTableStore against Azurite', () => {
       expect(row && visible([row])).toEqual(visible([(await plain.getRow(TABLE, partition, '~locator')) as StoredRow]));
     }
     expect(await packed.getRow(TABLE, 'nobody', 'call')).toBeUndefined();
+
+    // Read several calls per query (the embedded store's way), all at once: each call gets its own rows, as alone.
+    const batched = packedStore(bucketChars, packed.inner, 7);
+    const asked = [...PARTITIONS, 'nobody', PARTITIONS[1] as string, 'a b'];
+    const answers = await Promise.all(asked.map((partition) => batched.readPartition(TABLE, partition)));
+    for (const [i, partition] of asked.entries()) {
+      expect(visible((answers[i] as Map<string, StoredRow>).values()), partition).toEqual(visible((await plain.readPartition(TABLE, partition)).values()));
+    }
+  });
+
+  it('reads the calls waiting together with one query per seven, each call given its own rows, across pages', async () => {
+    const packed = packedStore(0, plainStore(), 7);
+    await packed.ensureTable(TABLE);
+    // Calls that sort between one another's keys, and one of 1,200 rows: the query's answer takes pages.
+    const calls = Array.from({ length: 40 }, (_, i) => `c${String(i % 20).padStart(2, '0')}${i >= 20 ? ' x' : ''}`);
+    for (const [i, call] of calls.entries()) {
+      const rows: RowWrite[] = Array.from({ length: 1 + (i % 5) }, (_, r) => ({ op: 'create', rowKey: `o|${r}`, data: { call, r } }));
+      expect((await packed.commit(TABLE, call, rows)).committed).toBe(true);
+    }
+    for (let at = 0; at < 1200; at += 100) {
+      const rows: RowWrite[] = Array.from({ length: 100 }, (_, r) => ({ op: 'create', rowKey: `m|${String(at + r).padStart(4, '0')}`, data: { r: at + r } }));
+      expect((await packed.commit(TABLE, 'c05', rows)).committed).toBe(true);
+    }
+    const alone = packedStore(0, packed.inner);
+    const before = packed.requests.reads;
+    const asked = [...calls, 'absent', 'c05'];
+    const answers = await Promise.all(asked.map((call) => packed.readPartition(TABLE, call)));
+    // Asked in one turn, they travel seven calls to a query (41 calls: 6 queries); c05's second read
+    // shares its first's query, and its 1,200 rows take a second page.
+    expect(packed.requests.reads - before).toBe(Math.ceil(41 / 7) + 1);
+    for (const [i, call] of asked.entries()) {
+      expect(visible((answers[i] as Map<string, StoredRow>).values()), call).toEqual(visible((await alone.readPartition(TABLE, call)).values()));
+    }
+    expect(answers[asked.indexOf('c05')]?.size).toBe(1201);
+    expect(answers[asked.indexOf('absent')]?.size).toBe(0);
+  });
+
+  it('fails every read of a batched query that failed, and reads again when asked again', async () => {
+    let failures = 0;
+    const flaky = new (class extends DelegatingTableStore {
+      override query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
+        if (filter?.includes(' or ') && failures-- > 0) throw new Error('storage unreachable');
+        return super.query(logicalName, filter, select, pageSize);
+      }
+    })(plainStore());
+    const packed = packedStore(0, flaky, 7);
+    await packed.ensureTable(TABLE);
+    const calls = Array.from({ length: 12 }, (_, i) => `call-${i}`);
+    for (const call of calls) await packed.commit(TABLE, call, [{ op: 'create', rowKey: 'call', data: { call } }]);
+    failures = 1;
+    const outcomes = await Promise.allSettled(calls.map((call) => packed.readPartition(TABLE, call)));
+    const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [calls[i]] : []));
+    // Asked in one turn: the first seven failed together; the last five were read by the next query.
+    expect(failed).toEqual(calls.slice(0, 7));
+    for (const call of calls) expect([...(await packed.readPartition(TABLE, call)).values()].map((row) => row.data)).toEqual([{ call }]);
   });
 
   it('sends commits of many calls waiting together as few transactions, each with its own ETags', async () => {

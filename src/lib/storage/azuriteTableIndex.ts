@@ -142,18 +142,22 @@ export class KeyIndex {
       const rows = this.partitions.get(partitionKey);
       if (!rows) continue;
       const resumes = partitionKey === start.partitionKey && start.rowKey !== undefined;
-      if (!resumes && scope?.rowRange === undefined && rows.size < limit - found.length) {
+      const ranges = scope ? rowRangesOfScope(scope) : undefined;
+      if (!resumes && ranges === undefined && rows.size < limit - found.length) {
         // Every match of this partition is on the page whatever their order (Azurite sorts the page): no need to sort its keys.
         for (const doc of rows.values()) take(doc);
         continue;
       }
-      // Within a partition a filter names, only the row keys its RowKey bounds allow are read.
-      const rowRange = scope?.rowRange;
-      let from = resumes ? start.rowKey : undefined;
-      if (rowRange?.low !== undefined && (from === undefined || rowRange.low > from)) from = rowRange.low;
-      for (const rowKey of this.rowKeys(partitionKey, rows).from(from)) {
-        if (rowRange?.high !== undefined && rowKey > rowRange.high) break;
-        if (take(rows.get(rowKey))) return found;
+      // Within a partition a filter names, only the row keys its RowKey bounds allow are read, range by range in key order.
+      const resumeRow = resumes ? start.rowKey : undefined;
+      for (const rowRange of ranges ?? [{}]) {
+        let from = resumeRow;
+        if (rowRange.low !== undefined && (from === undefined || rowRange.low > from)) from = rowRange.low;
+        if (from !== undefined && rowRange.high !== undefined && from > rowRange.high) continue;
+        for (const rowKey of this.rowKeys(partitionKey, rows).from(from)) {
+          if (rowRange.high !== undefined && rowKey > rowRange.high) break;
+          if (take(rows.get(rowKey))) return found;
+        }
       }
     }
     return found;
@@ -169,6 +173,25 @@ export class KeyIndex {
     if (!sorted) this.sortedRows.set(partitionKey, (sorted = new SortedKeys(rows.keys())));
     return sorted;
   }
+}
+
+/**
+ * The row-key ranges a scope allows, sorted and merged (so no row is met twice); undefined for the whole partition.
+ * Bounds are inclusive (an `lt` is taken as `le`).
+ */
+export function rowRangesOfScope(scope: FilterScope): KeyRange[] | undefined {
+  if (scope.rowRange) return [scope.rowRange];
+  if (!scope.rowRanges) return undefined;
+  const sorted = [...scope.rowRanges].sort((a, b) => (a.low === b.low ? 0 : a.low === undefined ? -1 : b.low === undefined ? 1 : a.low < b.low ? -1 : 1));
+  const merged: KeyRange[] = [];
+  for (const range of sorted) {
+    const last = merged[merged.length - 1];
+    if (last && (last.high === undefined || range.low === undefined || range.low <= last.high)) {
+      if (last.high !== undefined && (range.high === undefined || range.high > last.high)) last.high = range.high;
+      if (range.high === undefined) delete last.high;
+    } else merged.push({ ...range });
+  }
+  return merged;
 }
 
 /** Azurite's own test of a document against a page's continuation (LokiTableMetadataStore.queryTableEntities). */

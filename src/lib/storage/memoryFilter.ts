@@ -43,6 +43,11 @@ export interface FilterScope {
   rowKeys?: string[];
   /** The bounds of the filter's top `RowKey` comparisons, when it sets any (and names no row keys). */
   rowRange?: KeyRange;
+  /**
+   * Ranges of row keys, when the filter sets no top bounds but has at its top an `or` each of whose
+   * terms bounds `RowKey` (several calls of a packed partition read at once): every match lies in one of them.
+   */
+  rowRanges?: KeyRange[];
 }
 
 /** The terms a filter joins with `and` at its top; `undefined` for none, or a filter of a shape this reader does not take. */
@@ -68,7 +73,24 @@ export function scopeOfFilter(filter: string | undefined): FilterScope | undefin
     if (rowKeys !== undefined) return { partitionKey, rowKeys };
   }
   const rowRange = keyRangeOf(terms, 'RowKey');
-  return rowRange ? { partitionKey, rowRange } : { partitionKey };
+  if (rowRange) return { partitionKey, rowRange };
+  for (const term of terms) {
+    const rowRanges = rowRangesOf(term);
+    if (rowRanges !== undefined) return { partitionKey, rowRanges };
+  }
+  return { partitionKey };
+}
+
+/** The `RowKey` bounds of each term of an `or` whose every term (an `and`, or one comparison) sets some; else undefined. */
+function rowRangesOf(node: FilterNode): KeyRange[] | undefined {
+  if (node.kind !== 'or') return undefined;
+  const ranges: KeyRange[] = [];
+  for (const term of node.terms) {
+    const range = keyRangeOf(conjuncts(term), 'RowKey');
+    if (range === undefined) return undefined;
+    ranges.push(range);
+  }
+  return ranges;
 }
 
 /**

@@ -23,7 +23,19 @@ export interface PackedTableOptions {
   bucketChars: number;
   /** Physical transactions in flight per physical partition. */
   inFlight?: number;
+  /** Batched reads in flight per physical partition: few, so that the reads waiting meanwhile travel together. */
+  readsInFlight?: number;
+  /**
+   * Logical partitions one query may read, as an `or` of their row-key ranges (1: each alone). The
+   * embedded Azurite's index reads each range without a scan. Azure allows 15 comparisons in a
+   * filter (at most 7 ranges) and may scan the physical partition for such a filter, so an account
+   * reads each alone.
+   */
+  partitionsPerRead?: number;
 }
+
+/** A batched read's filter, percent-encoded as it travels in the URL: the request line stays well inside a server's 16 KiB header limit. */
+const MAX_READ_FILTER_URL_CHARS = 8000;
 
 /** The physical table of a packed logical table: a new name, so a store written before packing keeps its rows where they are. */
 export function packedTableName(table: string): string {
@@ -41,6 +53,26 @@ interface PendingCommit {
 interface Bucket {
   pending: PendingCommit[];
   inFlight: number;
+  /** Logical partitions with a commit in flight: the next commit of one waits for it (its ETags come from it). */
+  sending: Set<string>;
+  /** Whether a send is due once the current turn of the event loop ends. */
+  due: boolean;
+}
+
+interface PendingRead {
+  partitionKey: string;
+  /** The filter's term for its row-key range. */
+  range: string;
+  /** The term's length in a URL. */
+  urlChars: number;
+  resolve(rows: Map<string, StoredRow>): void;
+  reject(error: unknown): void;
+}
+
+interface ReadQueue {
+  pending: PendingRead[];
+  inFlight: number;
+  due: boolean;
 }
 
 /**
@@ -61,7 +93,10 @@ export class PackedTableStore extends DelegatingTableStore {
   private layoutFound: Promise<PackedLayout> | undefined;
   private layoutKnown: PackedLayout | undefined;
   private readonly buckets = new Map<string, Bucket>();
+  private readonly reads = new Map<string, ReadQueue>();
   private readonly inFlight: number;
+  private readonly readsInFlight: number;
+  private readonly partitionsPerRead: number;
   /** The options' for a new table; a table that holds rows keeps the one it was written with. */
   private bucketChars: number;
 
@@ -71,6 +106,8 @@ export class PackedTableStore extends DelegatingTableStore {
   ) {
     super(inner);
     this.inFlight = options.inFlight ?? 4;
+    this.readsInFlight = options.readsInFlight ?? 2;
+    this.partitionsPerRead = Math.max(1, options.partitionsPerRead ?? 1);
     this.bucketChars = options.bucketChars;
   }
 
@@ -174,10 +211,49 @@ export class PackedTableStore extends DelegatingTableStore {
     if (!(await this.packed(logicalName))) return this.inner.readPartition(logicalName, partitionKey);
     const logicalPartition = boundedKey(partitionKey);
     const rows = packedRowRange(logicalPartition);
-    const filter = odata`PartitionKey eq ${this.bucket(logicalPartition)} and RowKey ge ${rows.low} and RowKey lt ${rows.high}`;
-    const found: StoredRow[] = [];
-    for await (const row of this.inner.query(this.physical, filter)) found.push(row);
-    return logicalRows(found);
+    const range = odata`RowKey ge ${rows.low} and RowKey lt ${rows.high}`;
+    const bucketKey = this.bucket(logicalPartition);
+    if (this.partitionsPerRead === 1) {
+      const found: StoredRow[] = [];
+      for await (const row of this.inner.query(this.physical, odata`PartitionKey eq ${bucketKey} and ` + range)) found.push(row);
+      return logicalRows(found);
+    }
+    let queue = this.reads.get(bucketKey);
+    if (!queue) this.reads.set(bucketKey, (queue = { pending: [], inFlight: 0, due: false }));
+    const reads = queue;
+    return new Promise<Map<string, StoredRow>>((resolve, reject) => {
+      reads.pending.push({ partitionKey: logicalPartition, range, urlChars: encodeURIComponent(range).length, resolve, reject });
+      whenTurnEnds(reads, () => this.sendReads(bucketKey, reads));
+    });
+  }
+
+  /** Sends waiting reads of one physical partition while it has room in flight, several logical partitions per query. */
+  private sendReads(bucketKey: string, queue: ReadQueue): void {
+    while (queue.inFlight < this.readsInFlight && queue.pending.length > 0) {
+      const group = takeReads(queue.pending, this.partitionsPerRead);
+      queue.inFlight++;
+      void this.readGroup(bucketKey, group).finally(() => {
+        queue.inFlight--;
+        this.sendReads(bucketKey, queue);
+      });
+    }
+  }
+
+  /** One query for the rows of every read of `group` (one logical partition may be waited on twice). */
+  private async readGroup(bucketKey: string, group: PendingRead[]): Promise<void> {
+    const ranges = [...new Set(group.map((read) => read.range))];
+    const filter = odata`PartitionKey eq ${bucketKey} and ` + (ranges.length === 1 ? ranges[0] : `(${ranges.map((range) => `(${range})`).join(' or ')})`);
+    const found = new Map<string, StoredRow[]>(group.map((read) => [read.partitionKey, []]));
+    try {
+      for await (const row of this.inner.query(this.physical, filter)) {
+        const logical = logicalRowOf(row);
+        found.get(logical.partitionKey)?.push(logical);
+      }
+    } catch (error) {
+      for (const read of group) read.reject(error);
+      return;
+    }
+    for (const read of group) read.resolve(new Map((found.get(read.partitionKey) as StoredRow[]).map((row) => [row.rowKey, row])));
   }
 
   override async *query(logicalName: string, filter: string | undefined, select?: string[], pageSize?: number): AsyncGenerator<StoredRow> {
@@ -215,12 +291,12 @@ export class PackedTableStore extends DelegatingTableStore {
     const physicalWrites = writes.map((write) => this.physicalWrite(logicalPartition, write));
     const bucketKey = this.bucket(logicalPartition);
     let bucket = this.buckets.get(bucketKey);
-    if (!bucket) this.buckets.set(bucketKey, (bucket = { pending: [], inFlight: 0 }));
+    if (!bucket) this.buckets.set(bucketKey, (bucket = { pending: [], inFlight: 0, sending: new Set(), due: false }));
     const queue = bucket;
     return new Promise<CommitOutcome>((resolve, reject) => {
       const bytes = this.inner.transactionBytes(bucketKey, physicalWrites);
       queue.pending.push({ partitionKey: logicalPartition, writes: physicalWrites, bytes, resolve, reject });
-      this.send(bucketKey, queue);
+      whenTurnEnds(queue, () => this.send(bucketKey, queue));
     });
   }
 
@@ -250,10 +326,13 @@ export class PackedTableStore extends DelegatingTableStore {
   /** Sends waiting commits while the physical partition has room in flight, each transaction as full as its limits allow. */
   private send(bucketKey: string, bucket: Bucket): void {
     while (bucket.inFlight < this.inFlight && bucket.pending.length > 0) {
-      const group = takeGroup(bucket.pending);
+      const group = takeGroup(bucket.pending, bucket.sending);
+      if (group.length === 0) return;
       bucket.inFlight++;
+      for (const commit of group) bucket.sending.add(commit.partitionKey);
       void this.sendGroup(bucketKey, group).finally(() => {
         bucket.inFlight--;
+        for (const commit of group) bucket.sending.delete(commit.partitionKey);
         this.send(bucketKey, bucket);
       });
     }
@@ -310,8 +389,8 @@ function bucketCharsOf(partitionKey: string, table: string): number {
   return chars;
 }
 
-/** Takes from the queue, in order, commits of distinct logical partitions that fit one transaction together. */
-function takeGroup(pending: PendingCommit[]): PendingCommit[] {
+/** Takes from the queue, in order, commits of distinct logical partitions, none with a commit in flight, that fit one transaction together. */
+function takeGroup(pending: PendingCommit[], sending: ReadonlySet<string>): PendingCommit[] {
   const group: PendingCommit[] = [];
   const partitions = new Set<string>();
   let rows = 0;
@@ -320,7 +399,7 @@ function takeGroup(pending: PendingCommit[]): PendingCommit[] {
     const next = pending[i] as PendingCommit;
     const fits = group.length === 0 || (rows + next.writes.length <= MAX_TRANSACTION_ROWS && bytes + next.bytes <= MAX_TRANSACTION_BYTES);
     // Two commits of one logical partition go one after the other: the second's ETags come from the first.
-    if (partitions.has(next.partitionKey) || !fits) {
+    if (partitions.has(next.partitionKey) || sending.has(next.partitionKey) || !fits) {
       i++;
       continue;
     }
@@ -329,6 +408,39 @@ function takeGroup(pending: PendingCommit[]): PendingCommit[] {
     partitions.add(next.partitionKey);
     rows += next.writes.length;
     bytes += next.bytes;
+  }
+  return group;
+}
+
+/**
+ * Runs `send` once the current turn of the event loop ends, once however often asked in it: the
+ * calls a read answered go on together and ask in the same turn, and then travel together.
+ */
+function whenTurnEnds(queue: { due: boolean }, send: () => void): void {
+  if (queue.due) return;
+  queue.due = true;
+  setImmediate(() => {
+    queue.due = false;
+    send();
+  });
+}
+
+/** Takes from the queue, in order, reads of up to `most` logical partitions whose ranges fit one filter together. */
+function takeReads(pending: PendingRead[], most: number): PendingRead[] {
+  const group: PendingRead[] = [];
+  const partitions = new Set<string>();
+  let chars = 0;
+  for (let i = 0; i < pending.length;) {
+    const next = pending[i] as PendingRead;
+    const known = partitions.has(next.partitionKey);
+    if (!known && group.length > 0 && (partitions.size >= most || chars + next.urlChars > MAX_READ_FILTER_URL_CHARS)) {
+      i++;
+      continue;
+    }
+    pending.splice(i, 1);
+    group.push(next);
+    if (!known) chars += next.urlChars;
+    partitions.add(next.partitionKey);
   }
   return group;
 }
