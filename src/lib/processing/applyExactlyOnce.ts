@@ -181,7 +181,28 @@ export async function applyToViews(
       // In routing order, each taken out of the array as it starts, so that the array does not keep
       // the items of a group already written.
       work.reverse();
-      for (let group = work.pop(); group; group = work.pop()) yield { view, group };
+      // A store that reads many partitions in one request (the embedded packed Calls table) is asked
+      // for a summary view's next partitions ahead of their writes, so that their reads wait together.
+      const together = view.summary ? tables.partitionsReadTogether(view.table) : 1;
+      const ahead = together > 1 ? together * READ_AHEAD_REQUESTS : 0;
+      /** work[readFrom..] have been read ahead (or taken). */
+      let readFrom = work.length;
+      const readAhead = (): void => {
+        if (ahead === 0) return;
+        // A group taken is read ahead already, or by its write: the next to read is below what is left.
+        readFrom = Math.min(readFrom, work.length);
+        // Refilled a request's worth at a time, so that the reads asked for in one turn fill a request.
+        if (work.length - readFrom > ahead - together) return;
+        for (const stop = Math.max(0, work.length - ahead); readFrom > stop;) {
+          const next = work[--readFrom] as PartitionGroup;
+          cache.readAhead(view.table, next.partitionKey, next.startedBefore);
+        }
+      };
+      readAhead();
+      for (let group = work.pop(); group; group = work.pop()) {
+        readAhead();
+        yield { view, group };
+      }
     }
   }
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
@@ -231,6 +252,9 @@ export function windowsOf<T extends { source: unknown }>(items: readonly T[], ma
   windows.push(start === 0 ? items : items.slice(start));
   return windows;
 }
+
+/** A summary view's partitions read ahead of their writes: the reads of this many requests, at the most a request reads. */
+const READ_AHEAD_REQUESTS = 2;
 
 /** Records routed between two turns of the event loop: routing a view takes a while (half a second on the bench tree). */
 const ROUTED_PER_TURN = 4096;

@@ -7,6 +7,8 @@ import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
  * then is read again, so this sets most of a run's reads.
  */
 export const DEFAULT_CACHED_BYTES = 64 * 1024 * 1024;
+/** A table's partitions are read ahead unless nearly all it met lately were new (one found otherwise takes it below). */
+const READ_AHEAD_NEWNESS = 0.95;
 /** Keys of evicted partitions remembered as existing (a hint only: forgetting one costs one failed create). */
 const MAX_EXISTING = 50_000;
 
@@ -34,6 +36,12 @@ export class PartitionRows {
   private unconfirmed = false;
   /** Whether the first read was chosen by the table's guess that partitions exist (its result is reported once). */
   private guessedExisting = false;
+  /** Whether a write has used what is known here (a read ahead is for a partition no write has begun). */
+  private used = false;
+  /** A read of the whole partition started ahead of its write (readAhead), not yet awaited by it: never rejects (undefined: it failed). */
+  private ahead: Promise<boolean | undefined> | undefined;
+  /** Counts forget(): a read ahead that a forget overtook is not taken (it may hold what made a write fail). */
+  private forgotten = 0;
 
   constructor(
     private readonly tables: TableStore,
@@ -65,12 +73,18 @@ export class PartitionRows {
     return this.mode === 'assuming';
   }
 
+  /** Whether no write has decided yet how to learn this partition's rows. */
+  get undecided(): boolean {
+    return this.mode === 'undecided';
+  }
+
   /**
    * Makes `keys` (for a summary view: the whole partition) known: assumed absent when the partition
    * is taken as new, else read. Returns, after the read the table's guess chose, whether it found
    * nothing: what assuming would have got right.
    */
   async prepare(keys: readonly string[], expectNew: boolean): Promise<boolean | undefined> {
+    this.used = true;
     if (this.mode === 'undecided') {
       this.mode = expectNew ? 'assuming' : 'reading';
       this.unconfirmed = expectNew;
@@ -101,15 +115,35 @@ export class PartitionRows {
     this.forget();
   }
 
+  /**
+   * Starts reading the whole partition (a summary view's) before its write begins, so that the reads
+   * of many partitions wait together and travel in few requests; the write's read then awaits this
+   * one. Returns whether it found nothing (undefined if it failed: the write reads again, and fails
+   * if that fails too), or undefined when there is nothing to read ahead: a write began, or the
+   * partition is known or taken as new.
+   */
+  readAhead(): Promise<boolean | undefined> | undefined {
+    if (!this.needsWhole || this.used || this.whole || this.ahead || this.mode === 'assuming') return undefined;
+    // Read, whatever the table's guess: the write finds the partition known.
+    this.mode = 'reading';
+    const forgotten = this.forgotten;
+    this.ahead = this.tables.readPartition(this.table, this.partitionKey).then(
+      (all) => (forgotten === this.forgotten ? this.know(all) : undefined),
+      () => undefined,
+    );
+    return this.ahead;
+  }
+
   /** Reads what is not known yet; returns whether the read found none of `keys` (none at all, for a summary view). */
   async load(keys: readonly string[]): Promise<boolean | undefined> {
+    this.used = true;
     if (this.needsWhole) {
-      if (this.whole) return undefined;
-      const all = await this.tables.readPartition(this.table, this.partitionKey);
-      this.clear();
-      for (const [key, row] of all) this.addRow(key, row);
-      this.whole = true;
-      return all.size === 0;
+      if (this.ahead) {
+        const ahead = this.ahead;
+        this.ahead = undefined;
+        await ahead;
+      }
+      return this.whole ? undefined : this.readWhole();
     }
     const unknown = keys.filter((key) => !this.rows.has(key) && !this.absent.has(key));
     if (unknown.length === 0) return undefined;
@@ -120,6 +154,18 @@ export class PartitionRows {
       else this.addAbsent(key);
     }
     return found.size === 0;
+  }
+
+  private async readWhole(): Promise<boolean> {
+    return this.know(await this.tables.readPartition(this.table, this.partitionKey));
+  }
+
+  /** Takes a read of the whole partition as what is known; returns whether it found nothing. */
+  private know(all: Map<string, StoredRow>): boolean {
+    this.clear();
+    for (const [key, row] of all) this.addRow(key, row);
+    this.whole = true;
+    return all.size === 0;
   }
 
   get(key: string): StoredRow | undefined {
@@ -145,6 +191,7 @@ export class PartitionRows {
 
   /** Records a commit; returns the keys whose new ETag the answer did not carry (to be read again). */
   committed(writes: readonly RowWrite[], etags: readonly (string | undefined)[] | undefined): string[] {
+    this.used = true;
     const unknown: string[] = [];
     writes.forEach((write, i) => {
       const etag = etags?.[i];
@@ -162,6 +209,8 @@ export class PartitionRows {
 
   /** After a lost race (or a wrong assumption): nothing known is trusted any more, and what is not known is read. */
   forget(): void {
+    this.forgotten++;
+    this.ahead = undefined;
     this.clear();
     this.mode = 'reading';
     this.unconfirmed = false;
@@ -289,6 +338,25 @@ export class PartitionCache {
       rows.detach();
     }
     this.partitions.clear();
+  }
+
+  /**
+   * Starts reading a summary view's partition ahead of its write (PartitionRows.readAhead): one whose
+   * records say it began before the write, or any once this run found a partition of the table that
+   * it took as new (reads ahead travel many to a request, where a create that meets a row fails the
+   * commits of the other partitions sent with it). What it finds teaches the table's guess, as the
+   * write's read would: found new again and again, the table's partitions are taken as new again.
+   */
+  readAhead(table: string, partitionKey: string, startedBefore: boolean): void {
+    const key = table + '\u0000' + partitionKey;
+    const known = this.partitions.get(key);
+    if (known && !known.undecided) return;
+    if (!startedBefore && !this.existing.has(key) && (this.newness.get(table) ?? 1) > READ_AHEAD_NEWNESS) return;
+    const rows = this.partition(table, partitionKey, true);
+    const teaches = !startedBefore && rows.undecided;
+    const found = rows.readAhead();
+    // A failed read ahead is no lesson: the write reads again, and fails if that fails too.
+    if (found && teaches) void found.then((foundNothing) => foundNothing !== undefined && this.observe(table, foundNothing));
   }
 
   /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */

@@ -95,6 +95,12 @@ export interface TableStore {
   deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void>;
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number;
   /**
+   * How many partitions of the table one request reads when their readPartition calls wait together
+   * (storage/packedTableStore.ts); 1 when each is a request of its own. Readers that know which
+   * partitions they will read ask for that many at once.
+   */
+  partitionsReadTogether(logicalName: string): number;
+  /**
    * One atomic batch. A row or a batch past the service's limits (MAX_TRANSACTION_BYTES included) is
    * refused with a StorageRefusedError before anything is sent: the applier splits on it.
    */
@@ -300,6 +306,10 @@ export class AzureTableStore implements TableStore {
    * Bytes the writes add to a transaction's request body, as commit counts them: callers split
    * their transactions by this so that none passes MAX_TRANSACTION_BYTES.
    */
+  partitionsReadTogether(): number {
+    return 1;
+  }
+
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }

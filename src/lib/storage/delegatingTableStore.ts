@@ -43,6 +43,9 @@ export class DelegatingTableStore implements TableStore {
   deleteRow(logicalName: string, partitionKey: string, rowKey: string): Promise<void> {
     return this.inner.deleteRow(logicalName, partitionKey, rowKey);
   }
+  partitionsReadTogether(logicalName: string): number {
+    return this.inner.partitionsReadTogether(logicalName);
+  }
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return this.inner.transactionBytes(partitionKey, writes);
   }

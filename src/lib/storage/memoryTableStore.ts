@@ -153,6 +153,10 @@ export class MemoryTableStore implements TableStore {
     this.tableOrMissing(logicalName)?.get(boundedKey(partitionKey))?.delete(boundedKey(rowKey));
   }
 
+  partitionsReadTogether(): number {
+    return 1;
+  }
+
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }

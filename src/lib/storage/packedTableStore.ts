@@ -155,6 +155,12 @@ export class PackedTableStore extends DelegatingTableStore {
     return this.inner.tableName(packed ? this.physical : logicalName);
   }
 
+  /** Known once the layout is (after ensureTable or any use of the table). */
+  override partitionsReadTogether(logicalName: string): number {
+    if (logicalName !== this.options.table || this.layoutKnown === undefined) return this.inner.partitionsReadTogether(logicalName);
+    return this.layoutKnown === 'packed' ? this.partitionsPerRead : this.inner.partitionsReadTogether(logicalName);
+  }
+
   override async ensureTable(logicalName: string): Promise<void> {
     return this.inner.ensureTable((await this.packed(logicalName)) ? this.physical : logicalName);
   }

@@ -91,6 +91,10 @@ export class PendingTableStore implements TableStore {
     return (await this.ready(logicalName)).deleteRow(logicalName, partitionKey, rowKey);
   }
 
+  partitionsReadTogether(logicalName: string): number {
+    return this.store?.partitionsReadTogether(logicalName) ?? 1;
+  }
+
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }
