@@ -7,6 +7,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
 import { AzureTableStore, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
 import { legRecord, streamRecord } from '../support/callLogs.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
 import {
   appendToBlob,
@@ -40,9 +41,9 @@ class WatchedStore extends DelegatingTableStore {
 }
 
 /** The embedded store's layout (several calls per read) over Azurite, its physical reads counted. */
-function embeddedLayout(): { tables: TableStore; physical: WatchedStore } {
+function embeddedLayout(prefix = uniquePrefix()): { tables: TableStore; physical: WatchedStore } {
   const physical = new WatchedStore(
-    new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, uniquePrefix(), { retry: TEST_TABLE_RETRY }),
+    new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY }),
   );
   return { tables: withPackedCalls(physical, 'embedded'), physical };
 }
@@ -111,6 +112,34 @@ describe('stored calls are read ahead of their writes, many to a request', () =>
     again.physical.failures = 0;
     await processFile(files[1]!, testDeps(again.tables));
     expect(await readAggregates(again.tables)).toEqual(expected);
+  });
+
+  it('runs at once over stored calls, each reading them ahead, count every record once', async () => {
+    const { files, expected } = await halvesInFiles(150);
+    const prefix = uniquePrefix();
+    await processFile(files[0]!, testDeps(embeddedLayout(prefix).tables));
+    // Small segments make the runs interleave across many commits and reads ahead.
+    const runs = Array.from({ length: 4 }, () =>
+      processFile(files[1]!, testDeps(embeddedLayout(prefix).tables, undefined, { segmentBytes: 16 * 1024, readChunkBytes: 4 * 1024 })),
+    );
+    const results = await Promise.all(runs);
+    expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(600);
+    expect(await readAggregates(embeddedLayout(prefix).tables)).toEqual(expected);
+  });
+
+  it('a run killed before any one write (a combined transaction of calls, or another), then run again, ends as one clean pass', async () => {
+    const { files, expected } = await halvesInFiles(12);
+    await crashBeforeEachWrite({
+      run: async (tables) => {
+        for (const file of files) await processFile(file, testDeps(tables));
+      },
+      minWrites: 10,
+      check: async (tables, when) => expect(await readAggregates(tables), when).toEqual(expected),
+      freshStorage: () => {
+        const prefix = uniquePrefix();
+        return () => embeddedLayout(prefix).tables;
+      },
+    });
   });
 });
 
