@@ -154,6 +154,10 @@ describe('PartitionCache.readAhead', () => {
     let failing = 0;
     let waiting: (() => void)[] = [];
     const store = new (class extends DelegatingTableStore {
+      override partitionsReadTogether(): number {
+        return 50;
+      }
+
       override async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
         reads++;
         if (holding) await new Promise<void>((resolve) => waiting.push(resolve));
@@ -191,6 +195,19 @@ describe('PartitionCache.readAhead', () => {
     await known.prepare(['r'], true);
     expect(reads()).toBe(1);
     expect(known.get('r')?.data).toEqual({ n: 1 });
+  });
+
+  it('takes a table read many to a request as new only while nearly all its partitions were, others while most were', () => {
+    const { store } = heldStore();
+    const together = new PartitionCache(store);
+    const alone = new PartitionCache(newMemoryTableStore());
+    for (const cache of [together, alone]) {
+      expect(cache.expectsNew(TABLE)).toBe(true);
+      cache.observe(TABLE, false);
+    }
+    // One found: a packed create that meets a row would fail the calls sent with it, where a read costs little.
+    expect(together.expectsNew(TABLE)).toBe(false);
+    expect(alone.expectsNew(TABLE)).toBe(true);
   });
 
   it('reads ahead only what a write would read: a partition begun before the write, or any once one taken as new was found', async () => {

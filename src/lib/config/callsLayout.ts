@@ -8,8 +8,8 @@ import type { TableStore } from '../storage/TableStore.js';
  * physical partition (fewest requests); an account spreads calls over physical partitions by the
  * first character of the call's key (16 for call ids, which are GUIDs), as Azure serves about 2,000
  * entities a second per partition. The embedded store also reads the calls waiting to be read
- * together, up to 50 per query (its index serves the ranges one by one; the calls of a run's second
- * half of a day: 3,433 reads before, about 300 after); an account reads each call alone (an `or` of
+ * together, up to 50 per query (its index serves the ranges one by one), and a run asks for them
+ * ahead of their writes (processing/applyExactlyOnce.ts); an account reads each call alone (an `or` of
  * ranges may be served by scanning the partition, and a filter holds at most 15 comparisons).
  */
 export function withPackedCalls(tables: TableStore, where: 'embedded' | 'account'): TableStore {

@@ -7,8 +7,14 @@ import type { RowWrite, StoredRow, TableStore } from '../storage/TableStore.js';
  * then is read again, so this sets most of a run's reads.
  */
 export const DEFAULT_CACHED_BYTES = 64 * 1024 * 1024;
-/** A table's partitions are read ahead unless nearly all it met lately were new (one found otherwise takes it below). */
-const READ_AHEAD_NEWNESS = 0.95;
+/** A table's partitions are taken as new while at least this share of those it met lately were. */
+const NEWNESS_TO_ASSUME = 0.5;
+/**
+ * The same for a table whose partitions are read many to a request (reads ahead of the writes): read
+ * unless nearly all were new, as one found otherwise takes it below; a packed create that meets a
+ * row fails the commits of the other partitions sent with it, where the read costs little.
+ */
+const NEWNESS_TO_ASSUME_READ_TOGETHER = 0.95;
 /** Keys of evicted partitions remembered as existing (a hint only: forgetting one costs one failed create). */
 const MAX_EXISTING = 50_000;
 
@@ -341,17 +347,15 @@ export class PartitionCache {
   }
 
   /**
-   * Starts reading a summary view's partition ahead of its write (PartitionRows.readAhead): one whose
-   * records say it began before the write, or any once this run found a partition of the table that
-   * it took as new (reads ahead travel many to a request, where a create that meets a row fails the
-   * commits of the other partitions sent with it). What it finds teaches the table's guess, as the
-   * write's read would: found new again and again, the table's partitions are taken as new again.
+   * Starts reading a summary view's partition ahead of its write (PartitionRows.readAhead) when its
+   * write would read it: its records say it began before the write, or the table's partitions are
+   * not taken as new (expectsNew). What it finds teaches the table's guess, as the write's read would.
    */
   readAhead(table: string, partitionKey: string, startedBefore: boolean): void {
     const key = table + '\u0000' + partitionKey;
     const known = this.partitions.get(key);
     if (known && !known.undecided) return;
-    if (!startedBefore && !this.existing.has(key) && (this.newness.get(table) ?? 1) > READ_AHEAD_NEWNESS) return;
+    if (!startedBefore && !this.existing.has(key) && this.expectsNew(table)) return;
     const rows = this.partition(table, partitionKey, true);
     const teaches = !startedBefore && rows.undecided;
     const found = rows.readAhead();
@@ -361,7 +365,8 @@ export class PartitionCache {
 
   /** Whether a partition of `table` not known yet is best assumed new (most recent ones were). */
   expectsNew(table: string): boolean {
-    return (this.newness.get(table) ?? 1) >= 0.5;
+    const threshold = this.tables.partitionsReadTogether(table) > 1 ? NEWNESS_TO_ASSUME_READ_TOGETHER : NEWNESS_TO_ASSUME;
+    return (this.newness.get(table) ?? 1) >= threshold;
   }
 
   /** Learns from a partition found new (`true`) or not. */

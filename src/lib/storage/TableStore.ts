@@ -302,14 +302,15 @@ export class AzureTableStore implements TableStore {
     }
   }
 
-  /**
-   * Bytes the writes add to a transaction's request body, as commit counts them: callers split
-   * their transactions by this so that none passes MAX_TRANSACTION_BYTES.
-   */
+  /** Each partition is a request of its own. */
   partitionsReadTogether(): number {
     return 1;
   }
 
+  /**
+   * Bytes the writes add to a transaction's request body, as commit counts them: callers split
+   * their transactions by this so that none passes MAX_TRANSACTION_BYTES.
+   */
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }
