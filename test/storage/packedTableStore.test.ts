@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, it } from 'vitest';
 import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
+import { encodeKeyPart } from '../../src/lib/storage/keys.js';
 import { PackedTableStore, packedTableName } from '../../src/lib/storage/packedTableStore.js';
 import { odata, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../../src/lib/storage/TableStore.js';
 import { azuriteConnectionString, newMemoryTableStore, TEST_TABLE_RETRY, uniquePrefix } from '../support/storage.js';
@@ -309,5 +310,45 @@ describe('PackedTableStore against Azurite', () => {
     await packed.upsert('Files', 'local', 'a.json', { records: 1 });
     expect((await memory.getRow('Files', 'local', 'a.json'))?.data).toEqual({ records: 1 });
     expect(packed.tableName('Files')).toBe(memory.tableName('Files'));
+  });
+});
+
+describe('PackedTableStore reading many calls per query', () => {
+  // Calls whose keys are long and share their first 160 characters (cut and digested), are prefixes
+  // of one another, hold spaces, quotes, `|~!`, characters a URL escapes, emoji or CJK: many at once.
+  const shared = 'x'.repeat(100) + ' é|~!\u{1F600}'.repeat(10);
+  const keySets: [string, string[]][] = [
+    ['long, sharing a cut prefix', Array.from({ length: 60 }, (_, i) => `${shared}-${String(i).padStart(3, '0')}${'y'.repeat(300 + i * 10)}`)],
+    ['prefixes of one another', [...Array.from({ length: 40 }, (_, i) => 'a'.repeat(i + 1)), ...Array.from({ length: 20 }, (_, i) => 'a '.repeat(i + 1))]],
+    ['escaped and URL-escaped', Array.from({ length: 60 }, (_, i) => encodeKeyPart(`/${i}/` + "'()!*".repeat(60)))],
+    ['CJK', Array.from({ length: 60 }, (_, i) => String(i) + '中文字符'.repeat(100))],
+    ['emoji', Array.from({ length: 60 }, (_, i) => String(i) + '\u{1F600}\u{1F680}'.repeat(100))],
+    ['quotes', Array.from({ length: 60 }, (_, i) => "'".repeat(i + 1) + ` o'brien |~! ${i}`)],
+  ];
+  it.each(keySets)('gives each call exactly its own rows: %s', async (_, calls) => {
+    const inner = plainStore();
+    const batched = packedStore(0, inner, 50);
+    const alone = packedStore(0, inner);
+    await batched.ensureTable(TABLE);
+    await Promise.all(
+      calls.map((call, i) =>
+        batched.commit(
+          TABLE,
+          call,
+          Array.from({ length: 1 + (i % 3) }, (_, r): RowWrite => ({
+            op: 'create',
+            rowKey: `r${r}|${Array.from(call).slice(0, 20).join('')}`,
+            data: { i, r },
+          })),
+        ),
+      ),
+    );
+    const asked = [...calls, ...calls.slice(0, 5), 'absent'];
+    const answers = await Promise.all(asked.map((call) => batched.readPartition(TABLE, call)));
+    for (const [i, call] of asked.entries()) {
+      const own = await alone.readPartition(TABLE, call);
+      expect(visible((answers[i] as Map<string, StoredRow>).values()), String(i)).toEqual(visible(own.values()));
+      if (i < calls.length) expect(own.size).toBe(1 + (i % 3));
+    }
   });
 });
