@@ -1,4 +1,4 @@
-import { digest, encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
+import { digest, encodeKeyPart, encodeLongPathKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { StoredRow, TableStore } from '../storage/TableStore.js';
 import { odata } from '../storage/TableStore.js';
@@ -82,7 +82,7 @@ export class CheckpointStore {
   constructor(private readonly tables: TableStore) {}
 
   async get(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
-    const row = await readTogether(this.tables, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    const row = await readTogether(this.tables, encodeKeyPart(file.container), encodeLongPathKeyPart(file.path));
     if (!row) return undefined;
     return { checkpoint: parseStoredRow(checkpointRowSchema, FILES_TABLE, row), etag: row.etag };
   }
@@ -98,7 +98,7 @@ export class CheckpointStore {
    */
   async saveForEtag(checkpoint: Checkpoint, etag: string | undefined): Promise<string | null | false> {
     await this.tables.ensureTable(FILES_TABLE);
-    const rowKey = encodeLongKeyPart(checkpoint.path);
+    const rowKey = encodeLongPathKeyPart(checkpoint.path);
     const data = checkpointRowData(checkpoint);
     const outcome = await this.tables.writeConditional(
       FILES_TABLE,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ClassifiedError } from '../storage/errors.js';
-import { encodeKeyPart, encodeLongKeyPart } from '../storage/keys.js';
+import { encodeKeyPart, encodeLongPathKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
@@ -67,11 +67,11 @@ export class FileFailureStore {
 
   async put(failure: FileFailure): Promise<void> {
     await this.tables.ensureTable(FAILURES_TABLE);
-    await this.tables.upsert(FAILURES_TABLE, encodeKeyPart(failure.container), encodeLongKeyPart(failure.path), { ...failure });
+    await this.tables.upsert(FAILURES_TABLE, encodeKeyPart(failure.container), encodeLongPathKeyPart(failure.path), { ...failure });
   }
 
   async clear(file: LogFileRef): Promise<void> {
     await this.tables.ensureTable(FAILURES_TABLE);
-    await this.tables.deleteRow(FAILURES_TABLE, encodeKeyPart(file.container), encodeLongKeyPart(file.path));
+    await this.tables.deleteRow(FAILURES_TABLE, encodeKeyPart(file.container), encodeLongPathKeyPart(file.path));
   }
 }

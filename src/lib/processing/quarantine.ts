@@ -1,5 +1,5 @@
 import { odata } from '../storage/TableStore.js';
-import { encodeLongKeyPart } from '../storage/keys.js';
+import { encodeLongPathKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_BYTES, MAX_TRANSACTION_ROWS, type RowWrite, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
@@ -38,7 +38,7 @@ function rowKeyOf(line: QuarantinedLine): string {
 const MAX_UPDATE_ATTEMPTS = 5;
 
 export function quarantinePartition(file: LogFileRef): string {
-  return encodeLongKeyPart(`${file.container}/${file.path}`);
+  return encodeLongPathKeyPart(`${file.container}/${file.path}`);
 }
 
 /** Quarantine rows: partition per file, upserted in batches (idempotent: a replay rewrites the same rows). */

@@ -51,11 +51,28 @@ export const RESERVED_ROW_PREFIX = '~';
 /** Keys longer than this are replaced by a digest (Table Storage allows 1 KiB; keep headroom). */
 const MAX_KEY_CHARS = 400;
 
+/** What a long key part keeps of itself before its digest. */
+const LONG_KEY_PREFIX_CHARS = 200;
+
 /** Encodes a possibly long value as one key part: readable when short, a stable digest when long. */
 export function encodeLongKeyPart(value: string): string {
   const encoded = encodeKeyPart(value);
   if (encoded.length <= MAX_KEY_CHARS) return encoded;
-  return encoded.slice(0, 200) + '!!' + digest(value);
+  return encoded.slice(0, LONG_KEY_PREFIX_CHARS) + '!!' + digest(value);
+}
+
+/**
+ * As encodeLongKeyPart, for keys that name a file (checkpoints, file failures, quarantine): the kept
+ * prefix never ends inside a surrogate pair. A lone surrogate left there made every read of the row
+ * throw (no URL carries one), so no row can be stored under such a key. Call keys keep
+ * encodeLongKeyPart's cut: a call stored under it (packed, its key is a property) is found by it.
+ */
+export function encodeLongPathKeyPart(value: string): string {
+  const encoded = encodeKeyPart(value);
+  if (encoded.length <= MAX_KEY_CHARS) return encoded;
+  const last = encoded.charCodeAt(LONG_KEY_PREFIX_CHARS - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? LONG_KEY_PREFIX_CHARS - 1 : LONG_KEY_PREFIX_CHARS;
+  return encoded.slice(0, end) + '!!' + digest(value);
 }
 
 /** Short, stable, key-safe digest (base64url of SHA-256, 22 chars). */
