@@ -229,6 +229,13 @@ describe('PartitionCache.readAhead', () => {
     expect(reads()).toBe(1);
   });
 
+  it('a cache that keeps nothing reads nothing ahead: its rows would be gone before their write', () => {
+    const { store, reads } = heldStore();
+    const cache = new PartitionCache(store, 0);
+    cache.readAhead(TABLE, 'old', true);
+    expect(reads()).toBe(0);
+  });
+
   it('a read ahead that failed is read again by the write; the write fails only if that read fails too', async () => {
     const { store, reads, fail } = heldStore();
     await store.commit(TABLE, 'old', [{ op: 'create', rowKey: 'r', data: { n: 1 } }]);

@@ -352,6 +352,8 @@ export class PartitionCache {
    * not taken as new (expectsNew). What it finds teaches the table's guess, as the write's read would.
    */
   readAhead(table: string, partitionKey: string, startedBefore: boolean): void {
+    // A cache that keeps nothing (a write of its own, such as a quarantine replay's) would drop the rows before their write came.
+    if (this.maxBytes === 0) return;
     const key = table + '\u0000' + partitionKey;
     const known = this.partitions.get(key);
     if (known && !known.undecided) return;

@@ -56,9 +56,7 @@ const LONG_KEY_PREFIX_CHARS = 200;
 
 /** Encodes a possibly long value as one key part: readable when short, a stable digest when long. */
 export function encodeLongKeyPart(value: string): string {
-  const encoded = encodeKeyPart(value);
-  if (encoded.length <= MAX_KEY_CHARS) return encoded;
-  return encoded.slice(0, LONG_KEY_PREFIX_CHARS) + '!!' + digest(value);
+  return longKeyPart(value, false);
 }
 
 /**
@@ -68,11 +66,16 @@ export function encodeLongKeyPart(value: string): string {
  * encodeLongKeyPart's cut: a call stored under it (packed, its key is a property) is found by it.
  */
 export function encodeLongPathKeyPart(value: string): string {
+  return longKeyPart(value, true);
+}
+
+/** The escaped value, or past MAX_KEY_CHARS its first LONG_KEY_PREFIX_CHARS (one fewer with `wholePairs`, if a pair would be split) and a digest. */
+function longKeyPart(value: string, wholePairs: boolean): string {
   const encoded = encodeKeyPart(value);
   if (encoded.length <= MAX_KEY_CHARS) return encoded;
   const last = encoded.charCodeAt(LONG_KEY_PREFIX_CHARS - 1);
-  const end = last >= 0xd800 && last <= 0xdbff ? LONG_KEY_PREFIX_CHARS - 1 : LONG_KEY_PREFIX_CHARS;
-  return encoded.slice(0, end) + '!!' + digest(value);
+  const splitsPair = wholePairs && last >= 0xd800 && last <= 0xdbff;
+  return encoded.slice(0, splitsPair ? LONG_KEY_PREFIX_CHARS - 1 : LONG_KEY_PREFIX_CHARS) + '!!' + digest(value);
 }
 
 /** Short, stable, key-safe digest (base64url of SHA-256, 22 chars). */
