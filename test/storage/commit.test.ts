@@ -91,6 +91,33 @@ describe('TableStore.commit against Azurite', () => {
     }
   });
 
+  it('a write sized first (transactionBytes, as the packed store groups commits) is sent as its commit alone would send it', async () => {
+    const connectionString = azuriteConnectionString();
+    const tables = newTableStore();
+    await tables.ensureTable(TABLE);
+    const rowKeys = ['sized', 'unsized'];
+    const writes: RowWrite[] = rowKeys.map((rowKey) => ({ op: 'create', rowKey, data: everyValue(7) }));
+    const sizedFirst = writes[0] as RowWrite;
+    expect(tables.transactionBytes('p', [sizedFirst])).toBe(tables.transactionBytes('p', [{ ...sizedFirst }]));
+    expect(await tables.commit(TABLE, 'p', writes)).toMatchObject({ committed: true });
+    const [sized, unsized] = await rawRows(connectionString, tables.tableName(TABLE));
+    expect({ ...sized, rowKey: 'unsized' }).toEqual(unsized);
+
+    // A write given other data after it was sized sends the data it has, measured again.
+    const changed: RowWrite = { op: 'upsert', rowKey: 'changed', data: { text: 'x'.repeat(40_000) } };
+    tables.transactionBytes('p', [changed]);
+    changed.data = { text: 'short', n: 1 };
+    expect(await tables.commit(TABLE, 'p', [changed])).toMatchObject({ committed: true });
+    expect((await tables.getRow(TABLE, 'p', 'changed'))?.data).toEqual({ text: 'short', n: 1 });
+
+    // Sized first or not, a row past the entity limit is refused before anything is sent.
+    const tooLarge: RowWrite = { op: 'upsert', rowKey: 'large', data: { a: 'é'.repeat(300_000), b: 'é'.repeat(300_000) } };
+    tables.transactionBytes('p', [tooLarge]);
+    const sent = tables.requests.transactions;
+    await expect(tables.commit(TABLE, 'p', [tooLarge])).rejects.toMatchObject({ code: 'EntityTooLarge' });
+    expect(tables.requests.transactions).toBe(sent);
+  });
+
   it('writes U+2028 and U+2029 in values and keys, which a raw transaction body makes Azurite refuse, and reads them back as written', async () => {
     const tables = newTableStore();
     await tables.ensureTable(TABLE);

@@ -10,7 +10,7 @@ import { againIfCut as withNetworkRetry } from './retryOnCut.js';
 import { tryTimeout } from './tryTimeout.js';
 import { retriesGivenUp } from './retriesGivenUp.js';
 import { readRowsByPages, type QueryPage } from './readRows.js';
-import { checkEntity, joinLongStrings, MAX_TRANSACTION_BYTES, operationBytes, operationBytesOf, splitLongStrings, StorageRefusedError } from './limits.js';
+import { checkEntity, joinLongStrings, jsonBytes, MAX_TRANSACTION_BYTES, operationBytesOf, splitLongStrings, StorageRefusedError } from './limits.js';
 
 export { MAX_TRANSACTION_BYTES, StorageRefusedError } from './limits.js';
 
@@ -324,7 +324,8 @@ export class AzureTableStore implements TableStore {
     // Each entity is checked and sized once: the sum is transactionBytes of the writes.
     let bytes = 0;
     const operations: BatchOperation[] = writes.map((write) => {
-      const sized = sizedEntity(partitionKey, write.rowKey, write.data);
+      const measured = measuredWrites.get(write);
+      const sized = sizedEntity(partitionKey, write.rowKey, write.data, measured?.data === write.data ? measured : undefined);
       bytes += sized.bytes;
       const entity = sized.entity;
       if (write.op === 'create') return { kind: 'create', entity };
@@ -362,8 +363,27 @@ export class AzureTableStore implements TableStore {
 export function transactionBytesOf(partitionKey: string, writes: readonly RowWrite[]): number {
   let bytes = 0;
   const storedPartition = boundedKey(partitionKey);
-  for (const write of writes) bytes += operationBytes(storedPartition, boundedKey(write.rowKey), splitLongStrings(write.data));
+  for (const write of writes) {
+    const properties = splitLongStrings(write.data);
+    const json = jsonBytes(properties);
+    measuredWrites.set(write, { data: write.data, properties, json });
+    bytes += operationBytesOf(storedPartition, boundedKey(write.rowKey), json);
+  }
   return bytes;
+}
+
+/**
+ * Writes transactionBytesOf sized, with their properties as sent and the bytes of their JSON: a
+ * write sized to be grouped (the packed store's combined transactions) is not split and measured
+ * again by its commit. A write's data is a value: it is not changed once written or sized.
+ */
+const measuredWrites = new WeakMap<RowWrite, Measured>();
+
+interface Measured {
+  /** The data measured: a write given other data since is measured again. */
+  data: Record<string, unknown>;
+  properties: Record<string, unknown>;
+  json: number;
 }
 
 type PipelinePolicy = NonNullable<TableServiceClientOptions['additionalPolicies']>[number]['policy'];
@@ -456,10 +476,15 @@ export function toEntity(partitionKey: string, rowKey: string, data: Record<stri
 }
 
 /** toEntity, and the bytes it adds to a transaction's request body (as transactionBytesOf counts them). */
-function sizedEntity(partitionKey: string, rowKey: string, data: Record<string, unknown>): { entity: TableEntity<Record<string, unknown>>; bytes: number } {
+function sizedEntity(
+  partitionKey: string,
+  rowKey: string,
+  data: Record<string, unknown>,
+  measured?: Measured,
+): { entity: TableEntity<Record<string, unknown>>; bytes: number } {
   const entity: TableEntity<Record<string, unknown>> = { partitionKey: boundedKey(partitionKey), rowKey: boundedKey(rowKey) };
-  const properties = splitLongStrings(data);
-  const bytes = operationBytesOf(entity.partitionKey, entity.rowKey, checkEntity(entity.partitionKey, entity.rowKey, properties));
+  const properties = measured?.properties ?? splitLongStrings(data);
+  const bytes = operationBytesOf(entity.partitionKey, entity.rowKey, checkEntity(entity.partitionKey, entity.rowKey, properties, measured?.json));
   for (const key of Object.keys(properties)) {
     const value = properties[key];
     if (value === undefined || value === null) continue;

@@ -106,12 +106,7 @@ export function entitySizeBytes(partitionKey: string, rowKey: string, properties
   return size;
 }
 
-/** Bytes an operation adds to a batch request body: its entity as UTF-8 JSON, plus headers. */
-export function operationBytes(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
-  return operationBytesOf(partitionKey, rowKey, jsonBytes(properties));
-}
-
-/** operationBytes, given jsonBytes of the properties. */
+/** Bytes an operation adds to a batch request body: its entity as UTF-8 JSON (jsonBytes of its properties), plus headers. */
 export function operationBytesOf(partitionKey: string, rowKey: string, propertiesJsonBytes: number): number {
   // Keys appear in the body and, percent-encoded (up to 9 chars each), in the operation's URL.
   return OPERATION_OVERHEAD_BYTES + 12 * (partitionKey.length + rowKey.length) + propertiesJsonBytes;
@@ -154,16 +149,15 @@ export function escapedLineBreaks(json: string): string {
 
 /**
  * Throws what the service would answer for an entity past its limits (null and undefined properties
- * are not sent, so they do not count). Returns jsonBytes of the properties, which sizes the entity's
- * operation in a transaction too (see operationBytes).
+ * are not sent, so they do not count). Returns jsonBytes of the properties (`json`, when the caller
+ * measured them already), which sizes the entity's operation in a transaction too (see operationBytesOf).
  */
-export function checkEntity(partitionKey: string, rowKey: string, properties: Record<string, unknown>): number {
+export function checkEntity(partitionKey: string, rowKey: string, properties: Record<string, unknown>, json = jsonBytes(properties)): number {
   let count = 0;
   for (const name of Object.keys(properties)) if (properties[name] !== null && properties[name] !== undefined) count++;
   if (count > MAX_PROPERTIES) {
     throw new StorageRefusedError('TooManyProperties', `row ${rowKey} would hold ${count} properties (at most ${MAX_PROPERTIES})`);
   }
-  const json = jsonBytes(properties);
   const size = Math.max(entitySizeBytes(partitionKey, rowKey, properties), json);
   if (size > MAX_ENTITY_BYTES) {
     throw new StorageRefusedError('EntityTooLarge', `row ${rowKey.slice(0, 80)} would be ${size} bytes (at most ${MAX_ENTITY_BYTES})`);
