@@ -9,6 +9,7 @@ import path from 'node:path';
 import { ALL_VIEWS } from '../src/lib/aggregating/index.js';
 import { readAppSettings, SETTING } from '../src/lib/config/appSettings.js';
 import { applyMemoryProfile } from '../src/lib/config/heapGrowth.js';
+import { appTables } from '../src/lib/config/runtime.js';
 import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { silentLogger } from '../src/lib/logging.js';
 import type { ProcessDeps } from '../src/lib/processing/processFile.js';
@@ -17,7 +18,6 @@ import { startAzurite } from '../src/lib/storage/azurite.js';
 import { BlobLogSource } from '../src/lib/storage/BlobLogSource.js';
 import { BlobLogWriter } from '../src/lib/storage/BlobLogWriter.js';
 import type { LogFileRef } from '../src/lib/storage/LogSource.js';
-import { AzureTableStore } from '../src/lib/storage/TableStore.js';
 import { rssSampler, type PhaseResult } from './phases.js';
 
 /** Append blocks are at most 4 MiB. */
@@ -41,7 +41,8 @@ export async function timerPhase(root: string, files: readonly string[], memory:
       const bytes = await readFile(file);
       for (let from = 0; from < bytes.length; from += BLOCK_BYTES) await writer.appendBlock(ref, bytes.subarray(from, from + BLOCK_BYTES));
     }
-    const tables = new AzureTableStore(connection, 'Timer');
+    // The app's own store: its Calls table packed as in an account (config/runtime.ts).
+    const tables = appTables(connection, 'Timer');
     const deps: ProcessDeps = { source: new BlobLogSource(connection), tables, views: ALL_VIEWS, settings: settings.process, logger: silentLogger };
     const stop = rssSampler();
     const started = performance.now();

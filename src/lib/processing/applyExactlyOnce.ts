@@ -4,6 +4,7 @@ import type { NormalizedRecord } from '../normalizing/types.js';
 import { MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
 import { forEachConcurrently } from './concurrency.js';
+import { Gate } from './gate.js';
 import {
   encodeSummaryMarks,
   fileMarkOf,
@@ -172,11 +173,14 @@ export async function applyToViews(
   // hold them all at once (about a kilobyte a record). Yet the next view starts while the last
   // partitions of the previous one are still written: a view of few partitions (a resource's Rooms
   // rows, a chain of transactions one after another) does not idle the other writers.
-  async function* partitionsOfEveryView(): AsyncGenerator<{ view: AggregateView; group: PartitionGroup }> {
+  async function* partitionsOfEveryView(): AsyncGenerator<{ view: AggregateView; group: PartitionGroup; gate: Gate }> {
     for (const view of views) {
       const work = await groupsOf(view, sources, writeStart, routedBySource);
       if (work.length === 0) continue;
       await tables.ensureTable(view.table);
+      // The view's partitions in flight: more for a table spread over physical partitions whose
+      // transactions travel together (the packed Calls table in an account), so that each fills.
+      const gate = new Gate(options.concurrency * tables.physicalSpread(view.table));
       stats.partitions += work.length;
       // In routing order, each taken out of the array as it starts, so that the array does not keep
       // the items of a group already written.
@@ -201,21 +205,25 @@ export async function applyToViews(
       readAhead();
       for (let group = work.pop(); group; group = work.pop()) {
         readAhead();
-        yield { view, group };
+        yield { view, group, gate };
       }
     }
   }
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
-  await forEachConcurrently(partitionsOfEveryView(), options.concurrency, async ({ view, group }) => {
-    group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
-    // A summary view's marks never list positions: its records go in their order, in one pass.
-    const windows = view.summary ? [group.items] : windowsOf(group.items, maxListed);
-    group.items = [];
-    // Each taken out as it starts, so that the items of a window written are not kept.
-    for (let window = windows.shift(); window; window = windows.shift()) {
-      await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries, droppedBySource);
-    }
-  });
+  // As many partitions at once as the most spread table's views take (known before any table's layout is, as for a new table).
+  const spread = Math.max(1, ...views.map((view) => tables.physicalSpread(view.table)));
+  await forEachConcurrently(partitionsOfEveryView(), options.concurrency * spread, ({ view, group, gate }) =>
+    gate.run(async () => {
+      group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
+      // A summary view's marks never list positions: its records go in their order, in one pass.
+      const windows = view.summary ? [group.items] : windowsOf(group.items, maxListed);
+      group.items = [];
+      // Each taken out as it starts, so that the items of a window written are not kept.
+      for (let window = windows.shift(); window; window = windows.shift()) {
+        await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries, droppedBySource);
+      }
+    }),
+  );
   const appliedBefore = new Set(sources.filter((_, i) => routedBySource[i] !== 0 && droppedBySource[i] === routedBySource[i]).map((source) => source.fileId));
   return { stats, refusedByFile: new Map([...refusedByFile].map(([fileId, positions]) => [fileId, positions.size])), summaries, appliedBefore };
 }

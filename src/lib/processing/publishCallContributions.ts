@@ -80,7 +80,8 @@ export async function publishCallContributions(
   await Promise.all([CALLS_TABLE, CALL_TIMES_TABLE, ...CONTRIBUTION_VIEWS.map((t) => t.table)].map((table) => tables.ensureTable(table)));
   stats.calls = partitions.size;
   // In the partitions' order, whichever claim ends first: the groups below come out the same every run.
-  const claimed = await mapConcurrently(partitions, concurrency, (partition) =>
+  // A claim may write its call's locator: as many at once as keep the Calls table's transactions full.
+  const claimed = await mapConcurrently(partitions, concurrency * tables.physicalSpread(CALLS_TABLE), (partition) =>
     claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))),
   );
   const claims = claimed.map((result) => result.claim).filter((claim): claim is Claim => claim !== null);

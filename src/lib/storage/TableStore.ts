@@ -101,6 +101,15 @@ export interface TableStore {
    */
   partitionsReadTogether(logicalName: string): number;
   /**
+   * Over how many physical partitions the table's partitions are spread while the transactions
+   * waiting on each physical partition travel as one (the packed Calls table in an account: 16); 1
+   * for a table whose partitions are its physical ones, or that keeps one. A writer keeps that many
+   * times as many of the table's partitions in flight, so that each physical partition's
+   * transactions fill as in a store of one. Before the table's layout is known, what it would be
+   * for a new table.
+   */
+  physicalSpread(logicalName: string): number;
+  /**
    * One atomic batch. A row or a batch past the service's limits (MAX_TRANSACTION_BYTES included) is
    * refused with a StorageRefusedError before anything is sent: the applier splits on it.
    */
@@ -304,6 +313,11 @@ export class AzureTableStore implements TableStore {
 
   /** Each partition is a request of its own. */
   partitionsReadTogether(): number {
+    return 1;
+  }
+
+  /** Each partition is a physical one. */
+  physicalSpread(): number {
     return 1;
   }
 

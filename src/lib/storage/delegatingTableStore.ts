@@ -46,6 +46,9 @@ export class DelegatingTableStore implements TableStore {
   partitionsReadTogether(logicalName: string): number {
     return this.inner.partitionsReadTogether(logicalName);
   }
+  physicalSpread(logicalName: string): number {
+    return this.inner.physicalSpread(logicalName);
+  }
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return this.inner.transactionBytes(partitionKey, writes);
   }

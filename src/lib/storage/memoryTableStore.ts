@@ -157,6 +157,10 @@ export class MemoryTableStore implements TableStore {
     return 1;
   }
 
+  physicalSpread(): number {
+    return 1;
+  }
+
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }

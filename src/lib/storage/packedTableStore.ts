@@ -34,6 +34,9 @@ export interface PackedTableOptions {
   partitionsPerRead?: number;
 }
 
+/** The characters a call id (a GUID) starts with. */
+const HEX_DIGITS = 16;
+
 /** A batched read's filter, percent-encoded as it travels in the URL: the request line stays well inside a server's 16 KiB header limit. */
 const MAX_READ_FILTER_URL_CHARS = 8000;
 
@@ -159,6 +162,12 @@ export class PackedTableStore extends DelegatingTableStore {
   override partitionsReadTogether(logicalName: string): number {
     if (logicalName !== this.options.table || this.layoutKnown === undefined) return this.inner.partitionsReadTogether(logicalName);
     return this.layoutKnown === 'packed' ? this.partitionsPerRead : this.inner.partitionsReadTogether(logicalName);
+  }
+
+  /** Calls spread by the first `bucketChars` characters of their key (call ids are GUIDs: 16 hex digits each), unless the table is unpacked. */
+  override physicalSpread(logicalName: string): number {
+    if (logicalName !== this.options.table || this.layoutKnown === 'unpacked') return this.inner.physicalSpread(logicalName);
+    return HEX_DIGITS ** this.bucketChars;
   }
 
   override async ensureTable(logicalName: string): Promise<void> {

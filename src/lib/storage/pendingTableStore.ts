@@ -95,6 +95,10 @@ export class PendingTableStore implements TableStore {
     return this.store?.partitionsReadTogether(logicalName) ?? 1;
   }
 
+  physicalSpread(logicalName: string): number {
+    return this.store?.physicalSpread(logicalName) ?? 1;
+  }
+
   transactionBytes(partitionKey: string, writes: readonly RowWrite[]): number {
     return transactionBytesOf(partitionKey, writes);
   }

@@ -1,0 +1,98 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
+import { processFile } from '../../src/lib/processing/processFile.js';
+import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
+import { AzureTableStore, type CommitOutcome, type RowWrite, type TableStore } from '../../src/lib/storage/TableStore.js';
+import { legRecord, streamRecord } from '../support/callLogs.js';
+import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
+import {
+  appendToBlob,
+  azuriteConnectionString,
+  newContainer,
+  readAggregates,
+  referenceAggregates,
+  TEST_TABLE_RETRY,
+  testDeps,
+  uniquePrefix,
+} from '../support/storage.js';
+
+const HOUR = 3_600_000;
+
+/** Counts the packed Calls table's transactions and the rows they carry. */
+class CountedStore extends DelegatingTableStore {
+  callCommits = 0;
+  callRows = 0;
+
+  override commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (logicalName.endsWith('CallsPacked')) {
+      this.callCommits++;
+      this.callRows += writes.length;
+    }
+    return super.commit(logicalName, partitionKey, writes);
+  }
+}
+
+/** An account's layout (calls spread over 16 physical partitions by their first character) over Azurite. */
+function accountLayout(prefix = uniquePrefix()): { tables: TableStore; physical: CountedStore } {
+  const physical = new CountedStore(
+    new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY }),
+  );
+  return { tables: withPackedCalls(physical, 'account'), physical };
+}
+
+/** A file of `calls` new calls whose ids start with every hex digit, as GUIDs do: two legs and a stream each. */
+async function callsFile(
+  calls: number,
+  idPrefix = '',
+): Promise<{ file: { container: string; path: string }; expected: unknown; records: Record<string, unknown>[] }> {
+  const records: Record<string, unknown>[] = [];
+  for (let c = 0; c < calls; c++) {
+    const correlationId = `${(c % 16).toString(16)}${String(c).padStart(7, '0')}-0000-4000-8000-${idPrefix}000000000000`;
+    for (let l = 0; l < 2; l++) {
+      const participantId = `p-${c}-${l}`;
+      records.push(legRecord({ correlationId, callStartTime: DAY, participantId, version: 1, time: DAY + HOUR, callDurationSeconds: 60 + c }));
+      records.push(streamRecord({ correlationId, participantId, version: 1, time: DAY + HOUR, jitterAvg: l }));
+    }
+  }
+  const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummaryupdates-${randomBytes(4).toString('hex')}`);
+  const file = { container: box.containerName, path: recordingBlobPath(DAY, 1) };
+  await appendToBlob(box, file.path, asJsonLines(records));
+  return { file, expected: referenceAggregates(normalizeAll(records)), records };
+}
+
+describe('calls spread over physical partitions are written many at a time', () => {
+  it("an account's packed calls travel many to a transaction, not a call or two each, and store what one careful pass computes", async () => {
+    const calls = 480;
+    const { file, expected } = await callsFile(calls);
+    const { tables, physical } = accountLayout();
+    await processFile(file, testDeps(tables));
+    // 32 calls at once over 16 physical partitions sent one or two calls a transaction (458
+    // transactions of 1,920 rows here); 32 at once per physical partition send about five times fewer
+    // (the first calls of a run are read before they are taken as new, each read alone in an account).
+    expect(physical.callRows).toBe(calls * 4);
+    expect(physical.callCommits).toBeLessThan(physical.callRows / 15);
+    expect(await readAggregates(tables)).toEqual(expected);
+    // A replay changes nothing, and writes no call again.
+    const commits = physical.callCommits;
+    await processFile(file, testDeps(tables));
+    expect(physical.callCommits).toBe(commits);
+    expect(await readAggregates(tables)).toEqual(expected);
+  });
+
+  it('a store whose calls are unpacked (written by an earlier version) keeps its table, its calls written 32 at a time', async () => {
+    const first = await callsFile(64);
+    const prefix = uniquePrefix();
+    // Written unpacked first, as an earlier version did.
+    const plain = new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY });
+    await processFile(first.file, testDeps(plain));
+    const { tables, physical } = accountLayout(prefix);
+    // Before its layout is known, the table is taken as a new one would be.
+    expect(tables.physicalSpread('Calls')).toBe(16);
+    const second = await callsFile(64, 'second-');
+    await processFile(second.file, testDeps(tables));
+    expect(tables.physicalSpread('Calls')).toBe(1);
+    expect(physical.callCommits).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first.records, ...second.records])));
+  });
+});
