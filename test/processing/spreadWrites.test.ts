@@ -33,6 +33,19 @@ class CountedStore extends DelegatingTableStore {
   }
 }
 
+/** Fails every commit to the unpacked Calls table, counting them. */
+class FailingCallCommits extends DelegatingTableStore {
+  callCommits = 0;
+
+  override async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (logicalName !== 'Calls') return super.commit(logicalName, partitionKey, writes);
+    this.callCommits++;
+    // Held a little, so that the other calls in flight reach their commits as the first fails.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw new Error('storage unreachable');
+  }
+}
+
 /** An account's layout (calls spread over 16 physical partitions by their first character) over Azurite. */
 function accountLayout(prefix = uniquePrefix()): { tables: TableStore; physical: CountedStore } {
   const physical = new CountedStore(
@@ -94,5 +107,19 @@ describe('calls spread over physical partitions are written many at a time', () 
     expect(tables.physicalSpread('Calls')).toBe(1);
     expect(physical.callCommits).toBe(0);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first.records, ...second.records])));
+  });
+
+  it('a write that fails starts none of the partitions still waiting for their place', async () => {
+    const first = await callsFile(16);
+    const prefix = uniquePrefix();
+    // An unpacked store (an earlier version's) in an account: its calls wait 32 at a time, in a pool sized for 512.
+    const plain = new AzureTableStore({ kind: 'connectionString', connectionString: azuriteConnectionString() }, prefix, { retry: TEST_TABLE_RETRY });
+    await processFile(first.file, testDeps(plain));
+    const failing = new FailingCallCommits(plain);
+    const tables = withPackedCalls(failing, 'account');
+    const second = await callsFile(400, 'second-');
+    await expect(processFile(second.file, testDeps(tables))).rejects.toThrow('storage unreachable');
+    // The 32 in flight when the first failed, at the most: not the 400 of the write.
+    expect(failing.callCommits).toBeLessThanOrEqual(32);
   });
 });

@@ -212,15 +212,24 @@ export async function applyToViews(
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
   // As many partitions at once as the most spread table's views take (known before any table's layout is, as for a new table).
   const spread = Math.max(1, ...views.map((view) => tables.physicalSpread(view.table)));
+  // Set as a partition fails, before its place is given to the next: a partition that waited for its
+  // view's place while another failed is not started, and the write fails as it is.
+  let failed = false;
   await forEachConcurrently(partitionsOfEveryView(), options.concurrency * spread, ({ view, group, gate }) =>
     gate.run(async () => {
+      if (failed) return;
       group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
       // A summary view's marks never list positions: its records go in their order, in one pass.
       const windows = view.summary ? [group.items] : windowsOf(group.items, maxListed);
       group.items = [];
-      // Each taken out as it starts, so that the items of a window written are not kept.
-      for (let window = windows.shift(); window; window = windows.shift()) {
-        await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries, droppedBySource);
+      try {
+        // Each taken out as it starts, so that the items of a window written are not kept.
+        for (let window = windows.shift(); window; window = windows.shift()) {
+          await applyToPartition(tables, cache, view, group.partitionKey, window, group.startedBefore, stats, refusedByFile, summaries, droppedBySource);
+        }
+      } catch (error) {
+        failed = true;
+        throw error;
       }
     }),
   );
