@@ -62,6 +62,7 @@ describe('ACS_LOGS_MEMORY', () => {
     expect(LOW_MEMORY_PROCESS_SETTINGS.segmentRecords).toBeLessThan(DEFAULT_PROCESS_SETTINGS.segmentRecords);
     expect(LOW_MEMORY_PROCESS_SETTINGS.heldRecords).toBeLessThan(DEFAULT_PROCESS_SETTINGS.heldRecords);
     expect(LOW_MEMORY_PROCESS_SETTINGS.cachedBytes).toBeLessThan(DEFAULT_PROCESS_SETTINGS.cachedBytes);
+    expect(LOW_MEMORY_PROCESS_SETTINGS.maxPartitionsInFlight).toBeLessThan(DEFAULT_PROCESS_SETTINGS.maxPartitionsInFlight);
   });
 
   it.each(['LOW', 'small', '256'])('refuses %s, naming the profiles', (value) => {

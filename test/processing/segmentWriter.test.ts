@@ -47,7 +47,15 @@ async function until(condition: () => boolean): Promise<void> {
 
 describe('SegmentWriter', () => {
   function writerOver(tables: GatedStore, maxHeldRecords = 1_000_000, readConcurrency = 64): SegmentWriter {
-    return new SegmentWriter({ tables, views: [roomsOperationsView], logger: silentLogger, partitionConcurrency: 2, maxHeldRecords, readConcurrency });
+    return new SegmentWriter({
+      tables,
+      views: [roomsOperationsView],
+      logger: silentLogger,
+      partitionConcurrency: 2,
+      maxPartitionsInFlight: 2,
+      maxHeldRecords,
+      readConcurrency,
+    });
   }
 
   /** Admits a segment and reads it: it holds its records and gives its read slot back. */

@@ -91,6 +91,12 @@ describe('calls spread over physical partitions are written many at a time', () 
     await processFile(file, testDeps(tables));
     expect(physical.callCommits).toBe(commits);
     expect(await readAggregates(tables)).toEqual(expected);
+
+    // Capped at 32 partitions in flight in all (the low memory profile), the calls go a few to a transaction again.
+    const capped = accountLayout();
+    await processFile(file, testDeps(capped.tables, undefined, { maxPartitionsInFlight: 32 }));
+    expect(capped.physical.callCommits).toBeGreaterThan(capped.physical.callRows / 8);
+    expect(await readAggregates(capped.tables)).toEqual(expected);
   });
 
   it('a store whose calls are unpacked (written by an earlier version) keeps its table, its calls written 32 at a time', async () => {

@@ -68,6 +68,7 @@ export interface RecordSource {
 
 export interface ApplyOptions extends Omit<RecordSource, 'records'> {
   concurrency: number;
+  maxInFlight?: number;
 }
 
 /**
@@ -81,7 +82,10 @@ export function summaryKey(table: string, partitionKey: string): string {
 }
 
 export interface WriteOptions {
+  /** Partitions in flight per physical partition a view's table spreads over (TableStore.physicalSpread). */
   concurrency: number;
+  /** Partitions in flight at most, whatever the spread (default: no more than the spread gives). */
+  maxInFlight?: number;
   /** What this run knows of partitions already; without it, every partition is read before it is written. */
   cache?: PartitionCache;
   /** At most this many of a file's records are written row by row at once (MAX_LISTED_POSITIONS). */
@@ -135,8 +139,8 @@ export async function applyExactlyOnce(
   records: readonly PositionedRecord[],
   options: ApplyOptions,
 ): Promise<ApplyStats> {
-  const { concurrency, ...source } = options;
-  const { stats } = await applyToViews(tables, views, [{ ...source, records }], { concurrency });
+  const { concurrency, maxInFlight, ...source } = options;
+  const { stats } = await applyToViews(tables, views, [{ ...source, records }], { concurrency, maxInFlight });
   return stats;
 }
 
@@ -180,7 +184,7 @@ export async function applyToViews(
       await tables.ensureTable(view.table);
       // The view's partitions in flight: more for a table spread over physical partitions whose
       // transactions travel together (the packed Calls table in an account), so that each fills.
-      const gate = new Gate(options.concurrency * tables.physicalSpread(view.table));
+      const gate = new Gate(inFlight(tables.physicalSpread(view.table)));
       stats.partitions += work.length;
       // In routing order, each taken out of the array as it starts, so that the array does not keep
       // the items of a group already written.
@@ -211,11 +215,12 @@ export async function applyToViews(
   }
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
   // As many partitions at once as the most spread table's views take (known before any table's layout is, as for a new table).
+  const inFlight = (spread: number): number => Math.max(1, Math.min(options.concurrency * spread, options.maxInFlight ?? Number.POSITIVE_INFINITY));
   const spread = Math.max(1, ...views.map((view) => tables.physicalSpread(view.table)));
   // Set as a partition fails, before its place is given to the next: a partition that waited for its
   // view's place while another failed is not started, and the write fails as it is.
   let failed = false;
-  await forEachConcurrently(partitionsOfEveryView(), options.concurrency * spread, ({ view, group, gate }) =>
+  await forEachConcurrently(partitionsOfEveryView(), inFlight(spread), ({ view, group, gate }) =>
     gate.run(async () => {
       if (failed) return;
       group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);

@@ -136,6 +136,7 @@ export function segmentWriterOf(deps: ProcessDeps): SegmentWriter {
       views: deps.views,
       logger: deps.writeGroup?.logger ?? deps.logger,
       partitionConcurrency: deps.settings.partitionConcurrency,
+      maxPartitionsInFlight: deps.settings.maxPartitionsInFlight,
       maxHeldRecords: deps.settings.heldRecords,
       readConcurrency: deps.settings.readConcurrency,
       cachedBytes: deps.settings.cachedBytes,

@@ -68,6 +68,7 @@ export async function publishCallContributions(
   records: readonly PositionedRecord[],
   concurrency: number,
   written?: WrittenSummaries,
+  maxInFlight = Number.POSITIVE_INFINITY,
 ): Promise<PublishStats> {
   const stats: PublishStats = { calls: 0, applied: 0, skipped: 0, conflicts: 0 };
   if (!views.includes(callsView)) return stats;
@@ -81,7 +82,8 @@ export async function publishCallContributions(
   stats.calls = partitions.size;
   // In the partitions' order, whichever claim ends first: the groups below come out the same every run.
   // A claim may write its call's locator: as many at once as keep the Calls table's transactions full.
-  const claimed = await mapConcurrently(partitions, concurrency * tables.physicalSpread(CALLS_TABLE), (partition) =>
+  const claimsAtOnce = Math.max(1, Math.min(concurrency * tables.physicalSpread(CALLS_TABLE), maxInFlight));
+  const claimed = await mapConcurrently(partitions, claimsAtOnce, (partition) =>
     claimCall(tables, partition, stats, written?.get(summaryKey(CALLS_TABLE, partition))),
   );
   const claims = claimed.map((result) => result.claim).filter((claim): claim is Claim => claim !== null);

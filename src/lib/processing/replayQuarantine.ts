@@ -170,12 +170,13 @@ async function replayLine(
       fileId: `${await lineMarksId(file, line.generation, checkpoints)}.${refusedIn === undefined ? 'q' : 's'}${line.position}`,
       fileKey: `${line.container}/${line.path}`,
       concurrency: deps.settings.partitionConcurrency,
+      maxInFlight: deps.settings.maxPartitionsInFlight,
       onRefused: async (refused) => {
         if (refusedIn === undefined) await store.putRefused(file, line.generation, line.category, refused, now);
         else stillRefused = `${refused.code}: ${refused.message}`;
       },
     });
-    await publishCallContributions(deps.tables, views, records, deps.settings.partitionConcurrency);
+    await publishCallContributions(deps.tables, views, records, deps.settings.partitionConcurrency, undefined, deps.settings.maxPartitionsInFlight);
     if (stillRefused !== undefined) {
       await store.updateAfterReplay(line, { ...line, message: stillRefused });
       return { kind: 'still_bad', records: 0 };
@@ -255,9 +256,13 @@ async function replayEntry(
       // A view that refuses it gets an entry of its own, replayed into that view only.
       onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
     }));
-    const { appliedBefore } = await applyToViews(deps.tables, deps.views, sources, { concurrency: deps.settings.partitionConcurrency, cache });
+    const { appliedBefore } = await applyToViews(deps.tables, deps.views, sources, {
+      concurrency: deps.settings.partitionConcurrency,
+      maxInFlight: deps.settings.maxPartitionsInFlight,
+      cache,
+    });
     for (const source of sources) if (appliedBefore.has(source.fileId)) alreadyCounted += source.records.length;
-    await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency);
+    await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency, undefined, deps.settings.maxPartitionsInFlight);
     records += pendingRecords.length;
     pendingRecords = [];
   };

@@ -29,6 +29,8 @@ export interface SegmentWriterOptions {
   views: readonly AggregateView[];
   logger: Logger;
   partitionConcurrency: number;
+  /** At most this many partitions in flight, whatever their tables' spread (ProcessSettings.maxPartitionsInFlight). */
+  maxPartitionsInFlight: number;
   /**
    * Most records the run holds, read and not yet written. A segment starts reading only while its
    * estimate fits (or nothing else is held), and once the run holds this many, every segment being
@@ -322,6 +324,7 @@ export class SegmentWriter {
       written.map((write) => write.source),
       {
         concurrency: this.options.partitionConcurrency,
+        maxInFlight: this.options.maxPartitionsInFlight,
         cache: this.cache,
       },
     );
@@ -332,6 +335,7 @@ export class SegmentWriter {
       written.flatMap((write) => write.source.records),
       this.options.partitionConcurrency,
       summaries,
+      this.options.maxPartitionsInFlight,
     );
     return Promise.all(
       writes.map(async (write, i) => {

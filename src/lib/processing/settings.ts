@@ -25,6 +25,12 @@ export interface ProcessSettings {
    */
   partitionConcurrency: number;
   /**
+   * A table spread over physical partitions whose transactions travel together (an account's packed
+   * Calls table: 16) has partitionConcurrency in flight per physical partition, at most this many in
+   * all: each holds its rows while it is written.
+   */
+  maxPartitionsInFlight: number;
+  /**
    * Segments of files read in parallel are written together (one group of transactions per
    * partition for all of them). A run holds at most this many records read and not yet written:
    * past it, segments end early and a write starts without waiting for every file.
@@ -57,6 +63,7 @@ export const DEFAULT_PROCESS_SETTINGS: ProcessSettings = Object.freeze({
   maxUnitBytes: 1024 * 1024,
   maxRawBytes: 8 * 1024,
   partitionConcurrency: 32,
+  maxPartitionsInFlight: 512,
   heldRecords: 200_000,
   readConcurrency: 16,
   cachedBytes: DEFAULT_CACHED_BYTES,
