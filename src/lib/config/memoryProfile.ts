@@ -48,7 +48,7 @@ export const LOW_MEMORY_PROCESS_SETTINGS: Readonly<LowMemorySettings> = Object.f
   cachedBytes: 8 * 1024 * 1024,
   decodedStreamChars: 1_000_000,
   // An account's calls 32 at a time in all, not 32 per physical partition: its timer run over the bench
-  // tree peaked at 250-260 MiB so, 280-290 MiB with 512, for twice the requests (21 per 1,000 records, not 43).
+  // tree peaked at 250-260 MiB so (43 requests per 1,000 records), at 280-290 MiB with up to 512 (21).
   maxPartitionsInFlight: 32,
 });
 

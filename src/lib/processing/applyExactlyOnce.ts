@@ -215,7 +215,7 @@ export async function applyToViews(
   }
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;
   // As many partitions at once as the most spread table's views take (known before any table's layout is, as for a new table).
-  const inFlight = (spread: number): number => Math.max(1, Math.min(options.concurrency * spread, options.maxInFlight ?? Number.POSITIVE_INFINITY));
+  const inFlight = (tableSpread: number): number => Math.max(1, Math.min(options.concurrency * tableSpread, options.maxInFlight ?? Number.POSITIVE_INFINITY));
   const spread = Math.max(1, ...views.map((view) => tables.physicalSpread(view.table)));
   // Set as a partition fails, before its place is given to the next: a partition that waited for its
   // view's place while another failed is not started, and the write fails as it is.
