@@ -218,11 +218,12 @@ export async function applyToViews(
   const inFlight = (tableSpread: number): number => Math.max(1, Math.min(options.concurrency * tableSpread, options.maxInFlight ?? Number.POSITIVE_INFINITY));
   const spread = Math.max(1, ...views.map((view) => tables.physicalSpread(view.table)));
   // Set as a partition fails, before its place is given to the next: a partition that waited for its
-  // view's place while another failed is not started, and the write fails as it is.
+  // view's place while another failed is not started, and the write fails as it is. The pool's signal
+  // says the same of any other failure (the next view's table not made, its routing failed).
   let failed = false;
-  await forEachConcurrently(partitionsOfEveryView(), inFlight(spread), ({ view, group, gate }) =>
+  await forEachConcurrently(partitionsOfEveryView(), inFlight(spread), ({ view, group, gate }, signal) =>
     gate.run(async () => {
-      if (failed) return;
+      if (failed || signal.aborted) return;
       group.items.sort((a, b) => a.sourceIndex - b.sourceIndex || a.position - b.position);
       // A summary view's marks never list positions: its records go in their order, in one pass.
       const windows = view.summary ? [group.items] : windowsOf(group.items, maxListed);
