@@ -35,6 +35,25 @@ describe('Gate', () => {
     await expect(gate.run(() => Promise.resolve('next'))).resolves.toBe('next');
   });
 
+  it('says when no one waits any more', async () => {
+    const gate = new Gate(1);
+    await expect(gate.admitted()).resolves.toBeUndefined();
+    const releases: (() => void)[] = [];
+    const tasks = Array.from({ length: 3 }, () => gate.run(() => new Promise<void>((resolve) => releases.push(resolve))));
+    let admitted = false;
+    void gate.admitted().then(() => (admitted = true));
+    await turn();
+    releases.shift()?.();
+    await turn();
+    expect(admitted).toBe(false);
+    releases.shift()?.();
+    await turn();
+    // The last one holds its place: no one waits.
+    expect(admitted).toBe(true);
+    releases.shift()?.();
+    await Promise.all(tasks);
+  });
+
   it('refuses a limit that is not a positive whole number', () => {
     for (const limit of [0, -1, 1.5, Number.NaN]) expect(() => new Gate(limit)).toThrow(RangeError);
   });

@@ -70,3 +70,38 @@ describe('a write that fails while partitions wait for their place', () => {
     }
   });
 });
+
+/** 'Slow' is unpacked (32 of its partitions at once) and its commits take a while; 'Spread' sizes the pool for 512. */
+class SlowCommits extends WrappedTableStore {
+  commits = 0;
+  override physicalSpread(logicalName: string): number {
+    return logicalName === 'Spread' ? 16 : 1;
+  }
+  override async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (logicalName === 'Slow') this.commits++;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    return super.commit(logicalName, partitionKey, writes);
+  }
+}
+
+describe('a view of a write', () => {
+  it('is routed only once every partition of the views before it has started, not while hundreds wait for their place', async () => {
+    const store = new SlowCommits(newMemoryTableStore());
+    const records: PositionedRecord[] = Array.from({ length: 200 }, (_, position) => ({
+      position,
+      record: { id: `call-${position}` } as unknown as NormalizedRecord,
+    }));
+    // The Slow partitions started when the next view began routing: it holds an item per record routed until they are written.
+    let startedWhenRouted: number | undefined;
+    const next = countingView('Spread');
+    const routed: AggregateView = {
+      ...next,
+      route: (record) => {
+        startedWhenRouted ??= store.commits;
+        return next.route(record);
+      },
+    };
+    await applyToViews(store, [countingView('Slow'), routed], [{ fileId: 'f', fileKey: 'c/f', records }], { concurrency: 32 });
+    expect(startedWhenRouted).toBeGreaterThan(200 - 32);
+  });
+});

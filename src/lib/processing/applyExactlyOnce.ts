@@ -211,6 +211,9 @@ export async function applyToViews(
         readAhead();
         yield { view, group, gate };
       }
+      // The pool holds more than the view's place (an account's, sized for its spread table): the next
+      // view is routed once every partition of this one has started, not while they wait for their place.
+      await gate.admitted();
     }
   }
   const maxListed = options.maxListedPositions ?? MAX_LISTED_POSITIONS;

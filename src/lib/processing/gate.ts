@@ -2,6 +2,7 @@
 export class Gate {
   private holders = 0;
   private readonly waiting: (() => void)[] = [];
+  private readonly admittedAll: (() => void)[] = [];
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`a gate holds a positive whole number, got ${limit}`);
@@ -21,6 +22,13 @@ export class Gate {
     const next = this.waiting.shift();
     if (next) next();
     else this.holders--;
+    if (this.waiting.length === 0) for (let resolve = this.admittedAll.shift(); resolve; resolve = this.admittedAll.shift()) resolve();
+  }
+
+  /** Resolves once no one waits: everyone who came so far holds a place, or held one. */
+  admitted(): Promise<void> {
+    if (this.waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.admittedAll.push(resolve));
   }
 
   /** Runs `task` holding a place. */
