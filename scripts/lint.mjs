@@ -12,7 +12,15 @@ import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
 const node = process.execPath;
-const eslint = [node, '--max-old-space-size=2048', '--heap-growing-percent=50', path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js')];
+// A larger young generation: the TypeScript program's objects live for the whole run, and copying them
+// out of 16 MiB semi-spaces cost the src job about a tenth of its time (32.7 s instead of 36, alone).
+const eslint = [
+  node,
+  '--max-old-space-size=2048',
+  '--heap-growing-percent=50',
+  '--max-semi-space-size=32',
+  path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js'),
+];
 
 /** Longest first (measured on 2 cores: 28 s, 11 s, 5 s, 1.5 s, 1.3 s). */
 const JOBS = [
@@ -82,6 +90,8 @@ async function lane() {
   for (let job = queue.shift(); job !== undefined; job = queue.shift()) await run(job);
 }
 
+// Said first, so that a run cut short from outside still names the jobs it was running.
+console.log(`lint: ${queue.map((job) => job.name).join(', ')}, two at a time`);
 // Two at a time: each job is one thread of work, and more at once would only add their memory.
 await Promise.all(Array.from({ length: Math.min(2, availableParallelism()) }, lane));
 process.exitCode = failed ? 1 : 0;
