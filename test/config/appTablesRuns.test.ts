@@ -4,7 +4,7 @@ import { appTables } from '../../src/lib/config/runtime.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { tailAndSweep } from '../../src/lib/processing/tailAndSweep.js';
 import { AzureTableStore } from '../../src/lib/storage/TableStore.js';
-import { legRecord, streamRecord } from '../support/callLogs.js';
+import { guidLikeCallIds, twoLegCalls } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
 import {
   appendToBlob,
@@ -17,12 +17,10 @@ import {
   uniquePrefix,
 } from '../support/storage.js';
 
-const HOUR = 3_600_000;
-
 /** Call ids starting with every hex digit, and ids no GUID is: emoji, CJK, quotes, long ones, prefixes of one another. */
 function callIds(): string[] {
   const ids: string[] = [];
-  for (let c = 0; c < 160; c++) ids.push(`${(c % 16).toString(16)}${String(c).padStart(7, '0')}-0000-4000-8000-000000000000`);
+  ids.push(...guidLikeCallIds(160));
   const long = 'x'.repeat(300) + '🎉'.repeat(200) + '終'.repeat(300);
   ids.push(
     '🎉',
@@ -46,15 +44,7 @@ function callIds(): string[] {
 }
 
 async function logs(): Promise<{ container: string; first: { container: string; path: string }; expected: unknown }> {
-  const records: Record<string, unknown>[] = [];
-  const ids = callIds();
-  for (const [c, correlationId] of ids.entries()) {
-    for (let l = 0; l < 2; l++) {
-      const participantId = `p-${c}-${l}`;
-      records.push(legRecord({ correlationId, callStartTime: DAY, participantId, version: 1, time: DAY + HOUR, callDurationSeconds: 60 + c }));
-      records.push(streamRecord({ correlationId, participantId, version: 1, time: DAY + HOUR, jitterAvg: l }));
-    }
-  }
+  const records = twoLegCalls(callIds(), DAY);
   const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummaryupdates-${randomBytes(4).toString('hex')}`);
   // Two files, the records of each call in both halves.
   const half = Math.floor(records.length / 2);

@@ -4,26 +4,17 @@ import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
-import { legRecord, streamRecord } from '../support/callLogs.js';
+import { guidLikeCallIds, twoLegCalls } from '../support/callLogs.js';
 import { SimulatedCrash } from '../support/crashingTableStore.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newMemoryTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 
-const HOUR = 3_600_000;
-
 async function callsFile(extra = 0): Promise<{ file: { container: string; path: string }; expected: unknown }> {
   const ids: string[] = [];
-  for (let c = 0; c < 32 + extra; c++) ids.push(`${(c % 16).toString(16)}${String(c).padStart(7, '0')}-0000-4000-8000-000000000000`);
+  ids.push(...guidLikeCallIds(32 + extra));
   ids.push('🎉', '🎉🎉', '通話', 'it\'s "q"', 'a', 'ab', 'a b', 'x'.repeat(400), 'x'.repeat(400) + 'y');
-  const records: Record<string, unknown>[] = [];
-  for (const [c, correlationId] of ids.entries()) {
-    for (let l = 0; l < 2; l++) {
-      const participantId = `p-${c}-${l}`;
-      records.push(legRecord({ correlationId, callStartTime: DAY, participantId, version: 1, time: DAY + HOUR, callDurationSeconds: 60 + c }));
-      records.push(streamRecord({ correlationId, participantId, version: 1, time: DAY + HOUR, jitterAvg: l }));
-    }
-  }
+  const records = twoLegCalls(ids, DAY);
   const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummaryupdates-${randomBytes(4).toString('hex')}`);
   const file = { container: box.containerName, path: recordingBlobPath(DAY, 1) };
   await appendToBlob(box, file.path, asJsonLines(records));

@@ -4,7 +4,7 @@ import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { DelegatingTableStore } from '../../src/lib/storage/delegatingTableStore.js';
 import { AzureTableStore, type CommitOutcome, type RowWrite, type TableStore } from '../../src/lib/storage/TableStore.js';
-import { legRecord, streamRecord } from '../support/callLogs.js';
+import { guidLikeCallIds, twoLegCalls } from '../support/callLogs.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
 import {
   appendToBlob,
@@ -16,8 +16,6 @@ import {
   testDeps,
   uniquePrefix,
 } from '../support/storage.js';
-
-const HOUR = 3_600_000;
 
 /** Counts the packed Calls table's transactions and the rows they carry. */
 class CountedStore extends DelegatingTableStore {
@@ -59,15 +57,7 @@ async function callsFile(
   calls: number,
   idPrefix = '',
 ): Promise<{ file: { container: string; path: string }; expected: unknown; records: Record<string, unknown>[] }> {
-  const records: Record<string, unknown>[] = [];
-  for (let c = 0; c < calls; c++) {
-    const correlationId = `${(c % 16).toString(16)}${String(c).padStart(7, '0')}-0000-4000-8000-${idPrefix}000000000000`;
-    for (let l = 0; l < 2; l++) {
-      const participantId = `p-${c}-${l}`;
-      records.push(legRecord({ correlationId, callStartTime: DAY, participantId, version: 1, time: DAY + HOUR, callDurationSeconds: 60 + c }));
-      records.push(streamRecord({ correlationId, participantId, version: 1, time: DAY + HOUR, jitterAvg: l }));
-    }
-  }
+  const records = twoLegCalls(guidLikeCallIds(calls, idPrefix), DAY);
   const box = await newContainer(azuriteConnectionString(), `insights-logs-callsummaryupdates-${randomBytes(4).toString('hex')}`);
   const file = { container: box.containerName, path: recordingBlobPath(DAY, 1) };
   await appendToBlob(box, file.path, asJsonLines(records));

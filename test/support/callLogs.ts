@@ -107,3 +107,22 @@ export function streamRecord(input: StreamInput): Record<string, unknown> {
     callupdatesversion: input.version === null ? undefined : s ? String(input.version) : input.version,
   });
 }
+
+/** Call ids shaped as GUIDs whose first hex digits take every value in turn (as an account's packed Calls table spreads them), `tag` keeping sets apart. */
+export function guidLikeCallIds(count: number, tag = ''): string[] {
+  return Array.from({ length: count }, (_, c) => `${(c % 16).toString(16)}${String(c).padStart(7, '0')}-0000-4000-8000-${tag}000000000000`);
+}
+
+/** Each call's two legs (version 1, an hour into `day`) and a media stream of each leg. */
+export function twoLegCalls(ids: readonly string[], day: number): Record<string, unknown>[] {
+  const records: Record<string, unknown>[] = [];
+  for (const [c, correlationId] of ids.entries()) {
+    for (let l = 0; l < 2; l++) {
+      const participantId = `p-${c}-${l}`;
+      const time = day + 3_600_000;
+      records.push(legRecord({ correlationId, callStartTime: day, participantId, version: 1, time, callDurationSeconds: 60 + c }));
+      records.push(streamRecord({ correlationId, participantId, version: 1, time, jitterAvg: l }));
+    }
+  }
+  return records;
+}
