@@ -2,7 +2,8 @@
 // time, the longest first, each with its output held until it ends and then written with a verdict line
 // on stdout (also for a job ended by a signal: out of memory, a time limit). ESLint builds one
 // TypeScript program per process: the app's code, the tests and the benchmarks share tsconfig.json's
-// (1.15 GB, 28 s), the browser dashboard has its own, and the scripts and configs are plain JavaScript.
+// (about 1.5 GB of RSS, 30-40 s alone), the browser dashboard has its own, and the scripts and configs
+// are plain JavaScript.
 // Linted in four processes one after another, the shared program was built three times and the whole
 // took about a minute on 2 cores: long enough for a caller's time limit to end it between two parts
 // with no verdict said. Arguments name the groups to run (`format`, `eslint`, `layers`); none runs all.
