@@ -242,6 +242,11 @@ describe('the quantile rank', () => {
     // Floating point does not push a whole rank up: 0.07 × 100 is 7.000000000000001.
     expect(quantileRank(0.07, 100)).toBe(6);
     expect(quantileRank(0.95, 1)).toBe(0);
+    // The last rank, as the docs say: the p99 of up to 99 values and the p95 of up to 19, not of 100 or 20.
+    expect(quantileRank(0.99, 99)).toBe(98);
+    expect(quantileRank(0.99, 100)).toBe(98);
+    expect(quantileRank(0.95, 19)).toBe(18);
+    expect(quantileRank(0.95, 20)).toBe(18);
     expect(quantileRank(Number.NaN, 10)).toBe(0);
     expect(quantileRank(0.5, 0)).toBe(0);
   });

@@ -66,7 +66,7 @@ export function sketchCount(sketch: DurationSketch): number {
 
 /**
  * The nearest rank of the q-quantile of n sorted values, from 0: the ⌈q·n⌉-th value (at least the
- * first), so the p99 of up to 100 values is their largest (⌊q·(n−1)⌋ would make the p99 of three
+ * first), so the p99 of up to 99 values is their largest (of 100, the 99th) (⌊q·(n−1)⌋ would make the p99 of three
  * values the middle one).
  */
 export function quantileRank(q: number, n: number): number {
@@ -78,7 +78,7 @@ export function quantileRank(q: number, n: number): number {
 /**
  * The q-quantile (0 ≤ q ≤ 1) of the values, as the value at quantileRank of the sorted values,
  * within RELATIVE_ACCURACY of it; clamped to [min, max] when they are given, and exactly the min or
- * the max when the rank is the first or the last (the p99 of up to 100 values is the slowest).
+ * the max when the rank is the first or the last (the p99 of up to 99 values is the slowest).
  * `null` when empty.
  */
 export function sketchQuantile(sketch: DurationSketch, q: number, min?: number, max?: number): number | null {
