@@ -154,6 +154,25 @@ describe('call logs: normalizing', () => {
     expect(redacted('Server', null, [null, null])).toMatchObject({ participantKey: null, endpointKey: null });
   });
 
+  it("keys other tenants' participants by the endpoint type whatever its casing, a type in the documentation's spelling as stores hold it", () => {
+    const keyOf = (endpointType: string, identifier: string) =>
+      (
+        record({ ...SUMMARY, properties: { ...SUMMARY.properties, participantId: 'Redacted', endpointId: 'Redacted', endpointType, identifier } }) as {
+          participantKey: string;
+        }
+      ).participantKey;
+    // The keys stored before: a type written as documented keys as it did (a change would split legs).
+    expect(keyOf('VoIP', 'Redacted')).toBe('xbxKGMNmAwXDpH1jbKRIIZ');
+    expect(keyOf('PSTN', '4:+14255550123')).toBe('NsHfKldGqIQqCfIH_Dr626');
+    // The logs write one type in several casings: one participant, one leg.
+    for (const spelling of ['VOIP', 'voip', ' VoIP ']) expect(keyOf(spelling, 'Redacted')).toBe('xbxKGMNmAwXDpH1jbKRIIZ');
+    expect(keyOf('pstn', '4:+14255550123')).toBe('NsHfKldGqIQqCfIH_Dr626');
+    expect(keyOf('BOT', 'Redacted')).toBe(keyOf('Bot', 'Redacted'));
+    // Other types, and the Identifier, as written.
+    expect(keyOf('Teams', 'Redacted')).not.toBe(keyOf('teams', 'Redacted'));
+    expect(keyOf('VoIP', '8:acs:a')).not.toBe(keyOf('VoIP', '8:ACS:A'));
+  });
+
   it.each([
     ['callupdatesversion', '2', 2],
     ['CallUpdatesVersion', 3, 3],

@@ -5,6 +5,7 @@
  * such as a phone number, can be found again from by hashing the candidates (docs/CALLS.md).
  */
 import { sha256Base64Url } from '../storage/keys.js';
+import { documentedEndpointType } from './endpointTypes.js';
 
 /** Values that stand for "no id": the service writes `Redacted` for ids of other tenants. */
 const NO_ID = new Set(['redacted', 'null', '']);
@@ -36,8 +37,11 @@ export function isRedacted(value: unknown): boolean {
  * The participant key of a leg whose ids are both redacted or absent, one at least `Redacted`: a
  * digest of its EndpointType and Identifier, the way Microsoft's own call queries tell such
  * participants apart. Two of them with the same type and Identifier are one leg there and here.
+ * The type is taken in the documentation's spelling, so `VOIP` and `VoIP` are one type; a type
+ * written that way keys as before.
  */
 export function redactedParticipantKey(endpointType: unknown, identifier: unknown): string {
-  const text = (value: unknown): string | null => (typeof value === 'string' ? value.trim() : null);
-  return sha256Base64Url('acs-logs-redacted-leg:' + JSON.stringify([text(endpointType), text(identifier)])).slice(0, 22);
+  const type = typeof endpointType === 'string' ? documentedEndpointType(endpointType) : null;
+  const text = typeof identifier === 'string' ? identifier.trim() : null;
+  return sha256Base64Url('acs-logs-redacted-leg:' + JSON.stringify([type, text])).slice(0, 22);
 }

@@ -202,6 +202,16 @@ describe('the call-log join', () => {
     expectSameInAnyOrder(callsView, all, calls(all), { replays: 4, maxChunk: 3, stride: 1, runs: 50 });
   });
 
+  it("counts an other tenant's participant once when its records write the endpoint type in two casings", () => {
+    const common = { correlationId: CALL, callStartTime: START, callDurationSeconds: 600, participantId: 'Redacted', endpointId: 'Redacted' } as const;
+    const all = normalizeAll([
+      legRecord({ ...common, version: null, time: START + HOUR, endpointType: 'PSTN', participantDurationSeconds: 60 }),
+      legRecord({ ...common, version: 1, time: START + 2 * HOUR, endpointType: 'pstn', participantDurationSeconds: 60 }),
+    ]);
+    expect(callRowOfRecords(all)).toMatchObject({ participants: 1, participantMs: 60_000, endpointTypes: '{"PSTN":1}' });
+    expectSameInAnyOrder(callsView, all, calls(all), { replays: 2, maxChunk: 2, stride: 1, runs: 20 });
+  });
+
   it('classes end reasons by first digit and names endpoint types without regard to case', () => {
     expect(['0', '200', '2', '180', '302', '404', '500', '603', '9', 'x', null].map(endReasonClass)).toEqual([
       'Success',

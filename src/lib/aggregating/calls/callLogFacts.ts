@@ -7,6 +7,7 @@
  * by the same (version, time, digest) rank that picks each leg's record: a later version that
  * corrects the duration replaces the earlier one, whichever leg carried it.
  */
+import { documentedEndpointType } from '../../normalizing/endpointTypes.js';
 import type { RowData } from '../types.js';
 import { compareStrings, dictionary, dictionaryOf, NONE_KEY, num, OTHER_KEY, sortedCounts, text, type Counts } from '../rowValues.js';
 import { legFieldRanks, LEG_ROW_PREFIX, outranks, STREAM_ROW_PREFIX, type Rank } from './callLogRows.js';
@@ -41,12 +42,9 @@ export interface CallLogFacts {
   resourceId: string | null;
 }
 
-/** Endpoint types as the documentation writes them; the logs write `VOIP`, `VoIP`, `Bot`, `BOT`. */
-const ENDPOINT_TYPES = new Map(['Server', 'VoIP', 'PSTN', 'Bot', 'Unknown', 'Voicemail', 'Anonymous'].map((t) => [t.toLowerCase(), t]));
-
+/** Endpoint types as the documentation writes them (the logs write `VOIP`, `VoIP`, `Bot`, `BOT`); `(none)` when absent. */
 export function endpointTypeName(value: string | null): string {
-  if (value === null) return NONE_KEY;
-  return ENDPOINT_TYPES.get(value.trim().toLowerCase()) ?? value.trim();
+  return value === null ? NONE_KEY : documentedEndpointType(value);
 }
 
 /**
