@@ -2,6 +2,7 @@ import { isIsoTimeShape, parseLogTime } from '../normalizing/time.js';
 
 const ISO_SHAPE_MESSAGE = 'must be an ISO-8601 date or date-time (2024-05-25 or 2024-05-25T04:00:00Z)';
 const INVALID_DATE_MESSAGE = 'is not a valid date: no such day, hour or minute (2024-02-30, 25:00)';
+const INVALID_MONTH_MESSAGE = 'is not a valid date: no such month (months run from 01 to 12)';
 const INVALID_SECOND_MESSAGE = 'is not a valid date: no such second (seconds run to 59; a leap second is written as 59)';
 const INVALID_ZONE_MESSAGE = 'is not a valid date: no such zone offset (offsets run from -23:59 to +23:59, minutes to 59)';
 const MIDNIGHT_MESSAGE = "is not a valid date: 24:00 is written as the next day's 00:00";
@@ -116,6 +117,8 @@ function invalidPart(value: string): string {
   if (zone && /[T ]\d/i.test(value) && (Number(zone[2]) > 23 || Number(zone[3] ?? 0) > 59)) return INVALID_ZONE_MESSAGE;
   const second = /[T ]\d{2}:\d{2}:(\d{2})/i.exec(value);
   if (second && Number(second[1]) > 59) return INVALID_SECOND_MESSAGE;
+  const month = /^\d{4}-(\d{2})/.exec(value);
+  if (month && (Number(month[1]) < 1 || Number(month[1]) > 12)) return INVALID_MONTH_MESSAGE;
   return INVALID_DATE_MESSAGE;
 }
 
