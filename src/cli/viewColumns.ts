@@ -31,7 +31,10 @@ export function chooseColumns(view: string, fields: readonly string[], flags: Co
         names.length === 0 ? '--columns names no column' : `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`;
       throw new UsageError(`${what} for ${view}: choose from ${fields.join(', ')}`);
     }
-    return { columns: [...new Set(names)], fit: true };
+    // As the HTTP API's `fields=` does: a name given twice is a slip, not a column to show once.
+    const twice = names.find((name, index) => names.indexOf(name) !== index);
+    if (twice !== undefined) throw new UsageError(`--columns names "${twice}" twice: give each field once`);
+    return { columns: names, fit: true };
   }
   if (flags.wide) return { columns: fields, fit: false };
   return { columns: defaultTableColumns(view, fields), fit: true };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fitDefaultColumns, sameNamedResources } from '../../src/cli/viewColumns.js';
+import { chooseColumns, fitDefaultColumns, sameNamedResources } from '../../src/cli/viewColumns.js';
+import { UsageError } from '../../src/cli/errors.js';
 
 const id = (subscription: string, name: string): string =>
   `/SUBSCRIPTIONS/${subscription}/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${name}`;
@@ -62,5 +63,22 @@ describe('a narrow table of one resource', () => {
   it('rows of two resources leave out the last columns, as before', () => {
     const two = [rows[0]!, { ...rows[1]!, resourceId: id('1111', 'OTHER-ACS') }];
     expect(fitDefaultColumns(columns, two, 'day', 40).columns).toEqual(['bucket', 'resourceId', 'operationName']);
+  });
+});
+
+describe('--columns', () => {
+  const fields = ['correlationId', 'matched', 'operations'];
+
+  it('shows the fields named, in their order', () => {
+    expect(chooseColumns('calls', fields, { columns: 'matched, correlationId' })).toEqual({ columns: ['matched', 'correlationId'], fit: true });
+  });
+
+  it('refuses a field named twice, as the HTTP API refuses it in fields=', () => {
+    for (const columns of ['correlationId,correlationId', 'matched,correlationId, matched']) {
+      expect(() => chooseColumns('calls', fields, { columns })).toThrow(UsageError);
+    }
+    expect(() => chooseColumns('calls', fields, { columns: 'correlationId,matched,correlationId' })).toThrow(
+      '--columns names "correlationId" twice: give each field once',
+    );
   });
 });
