@@ -3,11 +3,25 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { removeTestDir } from '../support/embedded.js';
-import { pacer, periodNote } from '../../src/cli/commands/generate.js';
+import { generateOptionsFrom, pacer, periodNote, type GenerateFlags } from '../../src/cli/commands/generate.js';
 import { runInProcess } from '../support/inProcessCli.js';
 
 const HOUR = 3_600_000;
 const NOW = Date.parse('2026-12-04T18:00:00Z');
+
+describe('generate --to before the start of the period', () => {
+  const flags: GenerateFlags = { seed: 1, resources: 1, roomsPerHour: 20, callsPerHour: 10, failureRate: 0.03, dataDir: './.acs-logs' };
+
+  it('names the default start when --from was not given, so that the refusal does not point at a flag never typed', () => {
+    expect(() => generateOptionsFrom({ ...flags, to: Date.parse('2024-05-24T02:00Z') })).toThrow(
+      '--to must be after --from, which is 2024-05-25T00:00:00.000Z when not given',
+    );
+    expect(() => generateOptionsFrom({ ...flags, from: Date.parse('2024-05-25T03:00Z'), to: Date.parse('2024-05-25T02:00Z') })).toThrow(
+      /^--to must be after --from$/,
+    );
+    expect(generateOptionsFrom({ ...flags, to: Date.parse('2024-05-25T02:00Z') }).to).toBe(Date.parse('2024-05-25T02:00Z'));
+  });
+});
 
 describe('generate says when processing would quarantine its period', () => {
   it('a period before ACS_LOGS_EARLIEST_RECORD_TIME or past the future bound is named; one inside is not', () => {

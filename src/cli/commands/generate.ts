@@ -69,7 +69,11 @@ export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   if (flags.force && flags.out === undefined) throw new UsageError('--force applies only with --out');
   const base = defaultGenerateOptions({ seed: flags.seed, ...(flags.from === undefined ? {} : { from: flags.from }) });
   const to = flags.to ?? base.from + (flags.hours ?? 24) * HOUR;
-  if (to <= base.from) throw new UsageError('--to must be after --from');
+  if (to <= base.from)
+    // Without --from the period starts at the default start, which the user did not type: name it.
+    throw new UsageError(
+      flags.from === undefined ? `--to must be after --from, which is ${new Date(base.from).toISOString()} when not given` : '--to must be after --from',
+    );
   // A typo (an extra zero or three) would otherwise write until the disk is full.
   if (to - base.from > MAX_GENERATED_HOURS * HOUR)
     throw new UsageError(`at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} hours (366 days) of logs at once`);
