@@ -12,6 +12,10 @@ describe('numbers in plain tables', () => {
     expect(groupedNumber(0.125)).toBe('0.125');
     expect(readable(205070)).toBe('205,070');
     expect(readable(1234.56789)).toBe('1,234.568');
+    // Rounded as the decimal JSON and CSV show, not as its binary double times 1000 (514165.49999999994).
+    expect(readable(514.1655)).toBe('514.166');
+    expect(readable(1.0005)).toBe('1.001');
+    expect(readable(-514.1655)).toBe('-514.166');
     // Below 1, three significant digits: a small quantity is not shown as 0.
     expect(readable(0.000002)).toBe('0.000002');
     expect(readable(0.123456)).toBe('0.123');
