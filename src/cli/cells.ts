@@ -78,19 +78,24 @@ export function readable(value: unknown): string {
  * small quantity (0.000002 megabytes) is not shown as 0. JSON and CSV keep every digit.
  */
 function shownFraction(value: number): string {
-  if (Math.abs(value) >= 1 || !Number.isFinite(value)) return groupedNumber(toThreeDecimals(value));
+  if (Math.abs(value) >= 1 || !Number.isFinite(value)) return groupedNumber(roundedAsWritten(value, 3));
   // Written out (0.0000002, never 2e-7), to three significant digits.
   const decimals = Math.min(100, 2 - Math.floor(Math.log10(Math.abs(value))));
-  return value.toFixed(decimals).replace(/\.?0+$/, '');
+  return roundedAsWritten(value, decimals)
+    .toFixed(decimals)
+    .replace(/\.?0+$/, '');
 }
 
 /**
- * Rounded to three decimals as the number JSON and CSV write reads: 514.1655 is 514.166, where
- * `value * 1000` would be 514165.49999999994 and round down. Numbers from 1e21 up are written with an exponent and left as they are.
+ * `value` rounded to `decimals` as the decimal JSON and CSV write reads: 514.1655 is 514.166 and
+ * 0.1235 is 0.124, where `value * 1000` would be 514165.49999999994 and round down.
  */
-function toThreeDecimals(value: number): number {
-  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return value;
-  return (Math.sign(value) * Math.round(Number(`${Math.abs(value)}e3`))) / 1000;
+function roundedAsWritten(value: number, decimals: number): number {
+  if (!Number.isFinite(value)) return value;
+  const text = String(Math.abs(value));
+  // From 1e21 up there is no fraction to round; below 1e-6 the double is rounded, as before.
+  if (text.includes('e')) return Math.abs(value) >= 1 ? value : Math.round(value * 10 ** decimals) / 10 ** decimals;
+  return (Math.sign(value) * Math.round(Number(`${text}e${decimals}`))) / 10 ** decimals;
 }
 
 /** A number with its thousands grouped (`43,000`, `1,234.5`): tables are read by people; JSON and CSV keep plain numbers. */

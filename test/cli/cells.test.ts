@@ -16,6 +16,8 @@ describe('numbers in plain tables', () => {
     expect(readable(514.1655)).toBe('514.166');
     expect(readable(1.0005)).toBe('1.001');
     expect(readable(-514.1655)).toBe('-514.166');
+    expect(readable(0.1235)).toBe('0.124');
+    expect(readable(0.004565)).toBe('0.00457');
     // Below 1, three significant digits: a small quantity is not shown as 0.
     expect(readable(0.000002)).toBe('0.000002');
     expect(readable(0.123456)).toBe('0.123');
