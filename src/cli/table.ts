@@ -20,24 +20,17 @@ const MIN_CUT_WIDTH = 6;
 /**
  * A plain table: a header row, a rule under it, then one line per row; numbers right-aligned.
  * With `maxWidth`, the widest cells are cut (with "…") until the table fits, never below the header's
- * width, so a set of columns whose headers fit always fits; `whole` columns are cut last.
+ * width, so a set of columns whose headers fit always fits; `whole` columns and numbers are cut last.
  */
 export function renderTable(rows: readonly object[], columns: readonly TableColumn[], maxWidth?: number): string {
   const { cells, cellWidths, headerWidths, widths } = measure(rows, columns, maxWidth);
-  const numeric = columns.map(
-    (column) =>
-      rows.some((row) => typeof (row as Record<string, unknown>)[column.name] === 'number') &&
-      rows.every((row) => {
-        const value = (row as Record<string, unknown>)[column.name];
-        return typeof value === 'number' || value === null;
-      }),
-  );
+  const numeric = numericColumns(rows, columns);
   if (maxWidth !== undefined) {
     const floors = headerWidths.map((w) => Math.max(w, MIN_CUT_WIDTH));
-    // Other columns give first; then whole ones, so that headers that fit still always fit.
+    // Other columns give first; then whole ones and numbers, so that headers that fit still always fit.
     fit(
       widths,
-      columns.map((column, i) => (column.whole ? (widths[i] as number) : (floors[i] as number))),
+      columns.map((column, i) => (column.whole || numeric[i] ? (widths[i] as number) : (floors[i] as number))),
       maxWidth,
     );
     fit(widths, floors, maxWidth);
@@ -65,8 +58,8 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
 
 /**
  * The columns a table of `maxWidth` shows: all of them when cutting other cells fits their whole
- * columns; otherwise those named in `leftOutFirst`, then the last ones, are left out (never the
- * first), as a cut time or statistic would mislead where a missing column is only missing.
+ * and numeric columns; otherwise those named in `leftOutFirst`, then the last ones, are left out (never the
+ * first), as a cut time, number or statistic would mislead where a missing column is only missing.
  */
 export function columnsThatFit(
   rows: readonly object[],
@@ -75,9 +68,10 @@ export function columnsThatFit(
   leftOutFirst: readonly string[] = [],
 ): { shown: TableColumn[]; leftOut: TableColumn[] } {
   const { headerWidths, widths } = measure(rows, columns, maxWidth);
+  const numeric = numericColumns(rows, columns);
   // A column narrower than the least a cut leaves is as wide as it is.
   const floors = columns.map((column, i) =>
-    column.whole ? (widths[i] as number) : Math.min(widths[i] as number, Math.max(headerWidths[i] as number, MIN_CUT_WIDTH)),
+    column.whole || numeric[i] ? (widths[i] as number) : Math.min(widths[i] as number, Math.max(headerWidths[i] as number, MIN_CUT_WIDTH)),
   );
   // `leftOutFirst` (never the first column), then from the end.
   const order = [
@@ -90,6 +84,21 @@ export function columnsThatFit(
     kept.delete(i);
   }
   return { shown: columns.filter((_, i) => kept.has(i)), leftOut: columns.filter((_, i) => !kept.has(i)) };
+}
+
+/**
+ * Columns of numbers (some, and nothing else but nulls): right-aligned, and cut only when nothing
+ * else can give, as `whole` ones are: `178,416…` would read as another quantity.
+ */
+function numericColumns(rows: readonly object[], columns: readonly TableColumn[]): boolean[] {
+  return columns.map(
+    (column) =>
+      rows.some((row) => typeof (row as Record<string, unknown>)[column.name] === 'number') &&
+      rows.every((row) => {
+        const value = (row as Record<string, unknown>)[column.name];
+        return typeof value === 'number' || value === null;
+      }),
+  );
 }
 
 /** Whether a table of these columns fits `maxWidth` with no cell cut. */

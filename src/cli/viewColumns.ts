@@ -82,7 +82,7 @@ export function fitsWhole(columns: readonly string[], rows: readonly object[], g
 }
 
 /**
- * The default columns that fit `width` with their buckets and statistics whole: a resource that is the
+ * The default columns that fit `width` with their buckets, numbers and statistics whole: a resource that is the
  * same in every row goes first (the note names it), then the last ones, and a note names them and how
  * to see them. A count then stays beside its labels on a narrow terminal.
  */
@@ -105,7 +105,7 @@ export function fitDefaultColumns(
   );
   return {
     columns: shown.map((column) => column.name),
-    note: `${names.join(', ')} left out to fit ${width} columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows ${names.length === 1 ? 'it' : 'them'}`,
+    note: `${names.join(', ')} left out to fit ${width} columns (times, numbers and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows ${names.length === 1 ? 'it' : 'them'}`,
   };
 }
 

@@ -96,6 +96,21 @@ describe('renderTable', () => {
       .split('\n');
     for (const line of narrow) expect([...line].length).toBeLessThanOrEqual(45);
   });
+
+  it('cuts numbers only when no other cell can give: a cut quantity would read as another', () => {
+    // The quantity is the widest cell (11), which the widest-first cut would take to `178,416.5…`.
+    const rows = [
+      { usageType: 'Recordings', unitType: 'Megabyte', quantity: 178416.5487 },
+      { usageType: 'Audio', unitType: 'Minute', quantity: 0.5 },
+    ];
+    const lines = renderTable(rows, columns('usageType', 'unitType', 'quantity'), 32)
+      .trimEnd()
+      .split('\n');
+    expect(lines.slice(2).map((line) => line.split(/\s{2,}/))).toEqual([
+      ['Recordin…', 'Megabyte', '178,416.549'],
+      ['Audio', 'Minute', '0.5'],
+    ]);
+  });
 });
 
 describe('columnsThatFit', () => {
@@ -109,6 +124,18 @@ describe('columnsThatFit', () => {
   it('leaves out the last columns, never the first, when the whole ones cannot fit', () => {
     expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 50))).toEqual([['bucket', 'operationName'], ['durationMs']]);
     expect(names(columnsThatFit(rows, columns('bucket', 'operationName', 'durationMs'), 3))).toEqual([['bucket'], ['operationName', 'durationMs']]);
+  });
+
+  it('leaves out the last columns rather than cut a number', () => {
+    const usage = [{ bucket: '2024-05-25T00:00:00.000Z', usageType: 'Recording', unitType: 'Megabyte', quantity: 178416.5487, records: 10901 }];
+    const five = columns('bucket', 'usageType', 'unitType', 'quantity', 'records');
+    expect(names(columnsThatFit(usage, five, 50))).toEqual([['bucket', 'usageType', 'unitType', 'quantity'], ['records']]);
+    expect(renderTable(usage, columnsThatFit(usage, five, 50).shown, 50).split('\n')[2]).toMatch(/ 178,416\.549$/);
+    // One column narrower, the quantity goes too (and the note says so), rather than show as `178,416.5…`.
+    expect(names(columnsThatFit(usage, five, 49))).toEqual([
+      ['bucket', 'usageType', 'unitType'],
+      ['quantity', 'records'],
+    ]);
   });
 
   it('leaves out the columns named first, then the last ones', () => {

@@ -56,7 +56,7 @@ describe('query tables fit a terminal', () => {
       const leftOut = defaults.slice(headers.length);
       if (leftOut.length > 0)
         expect(run.stderr).toContain(
-          `note: ${leftOut.join(', ')} left out to fit 80 columns (times and statistics are not cut): --wide, or --columns ${defaults.join(',')}, shows`,
+          `note: ${leftOut.join(', ')} left out to fit 80 columns (times, numbers and statistics are not cut): --wide, or --columns ${defaults.join(',')}, shows`,
         );
       else expect(run.stderr).not.toContain('left out to fit');
       expect(rule).toMatch(/^─+( {2}─+)+$|^─+$/);

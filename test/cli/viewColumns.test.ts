@@ -39,7 +39,7 @@ describe('default columns that fit whole', () => {
   it('leaves out the last ones that cannot fit with times and statistics whole, and says how to see them', () => {
     expect(fitDefaultColumns(columns, [row], 'hour', 80)).toEqual({
       columns: columns.slice(0, 6),
-      note: `packetLoss left out to fit 80 columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
+      note: `packetLoss left out to fit 80 columns (times, numbers and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
     });
     expect(fitDefaultColumns(columns, [row], 'hour', 120)).toEqual({ columns });
     expect(fitDefaultColumns(columns, [row], 'hour', 60).note).toMatch(/^roundTripMs, packetLoss left out to fit 60 columns .*shows them$/);
@@ -56,7 +56,7 @@ describe('a narrow table of one resource', () => {
   it('leaves out the resource first, named in the note, so that the count stays beside its labels', () => {
     expect(fitDefaultColumns(columns, rows, 'day', 40)).toEqual({
       columns: ['bucket', 'operationName', 'resultSignature', 'count'],
-      note: `resourceId (CONTOSO-ACS in every row) left out to fit 40 columns (times and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
+      note: `resourceId (CONTOSO-ACS in every row) left out to fit 40 columns (times, numbers and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
     });
   });
 
