@@ -109,6 +109,20 @@ describe("the CLI reads the ACS_LOGS_* settings through the app's own reader", (
     expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(2);
   });
 
+  it('a replay that applies part of an entry says so: its records are counted though the entry is still bad', async () => {
+    const container = await newContainer();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    // A long line and a broken one next to it: one entry of two lines, of which the long one reads after the fix.
+    await appendToBlob(container, BLOB, `${roomRecord(1)}\n${roomRecord(2, { padding: 'y'.repeat(2000) })}\n{"broken": \n${roomRecord(3)}\n`);
+    const backfill = await cli(['backfill', '--container', container.containerName, '--max-line-bytes', '1000', ...storage]);
+    expect(backfill.stdout).toMatch(/2 records, 2 bad lines quarantined/);
+    const replay = await cli(['quarantine', 'replay', '--max-line-bytes', '4000', ...storage]);
+    expect(replay.stdout).toMatch(
+      /^replayed 1 entry \(2 lines\): 0 applied \(1 records\), 1 still bad \(1 of them in part: their lines that read now are applied, in the records above\), /,
+    );
+    expect(countOf((await cli(['query', 'rooms-operations', '--format', 'json', ...storage])).stdout)).toBe(3);
+  });
+
   it('reprocessing from scratch with a new ACS_LOGS_TABLE_PREFIX, as OPERATIONS.md says, counts everything again in the new tables', async () => {
     const container = await newContainer();
     await appendToBlob(container, BLOB, `${roomRecord(1)}\n${roomRecord(2)}\n`);

@@ -125,7 +125,12 @@ describe('quarantine replay', () => {
     };
     expect(await entries()).toMatchObject([{ count: 3, code: 'line_too_long', codes: 'line_too_long 1, invalid_json 2' }]);
 
-    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 1, stillBad: 1, records: 1 });
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({
+      lines: 1,
+      stillBad: 1,
+      partlyApplied: 1,
+      records: 1,
+    });
 
     const [entry] = await entries();
     expect(entry).toMatchObject({ count: 3, stillBadLines: 2, code: 'invalid_json' });
@@ -144,7 +149,7 @@ describe('quarantine replay', () => {
 
     const replay = await replayQuarantine(testDeps(tables));
 
-    expect(replay).toMatchObject({ lines: 1, stillBad: 1, applied: 0 });
+    expect(replay).toMatchObject({ lines: 1, stillBad: 1, partlyApplied: 0, applied: 0 });
     const [line] = await (async () => {
       const all = [];
       for await (const l of new QuarantineStore(tables).list(file)) all.push(l);

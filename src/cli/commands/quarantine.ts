@@ -155,7 +155,10 @@ export async function quarantineReplayCommand(
       `replayed ${summary.lines} entr${summary.lines === 1 ? 'y' : 'ies'} (${summary.badLines} lines): ${summary.applied} applied (${summary.records} records` +
         // Records an earlier replay counted are not counted again: say so, or they read as counted twice.
         (summary.alreadyCounted > 0 ? `, ${summary.alreadyCounted} of them counted by an earlier replay` : '') +
-        `), ${summary.stillBad} still bad, ` +
+        `), ${summary.stillBad} still bad` +
+        // An entry applied in part is still bad, yet its records are in the count above: say so, or it reads as lost.
+        (summary.partlyApplied > 0 ? ` (${summary.partlyApplied} of them in part: their lines that read now are applied, in the records above)` : '') +
+        ', ' +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
         // Local files are read again from where they are named: an entry of a tree `process` read is not gone.
         (summary.sourceGone > 0 && localPaths.length === 0 ? ' (for files `process` read, give their folders: acs-logs quarantine replay <folders>)' : '') +

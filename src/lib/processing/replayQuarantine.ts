@@ -43,6 +43,8 @@ export interface ReplaySummary {
    */
   alreadyCounted: number;
   stillBad: number;
+  /** Of `stillBad`, entries some of whose lines now read: those are applied, and their records are in `records`. */
+  partlyApplied: number;
   sourceGone: number;
   /** The files of the `sourceGone` entries, each once: deleted since, or replaced, so their lines can no longer be read. */
   goneFiles: LogFileRef[];
@@ -62,6 +64,7 @@ export function emptyReplaySummary(): ReplaySummary {
     records: 0,
     alreadyCounted: 0,
     stillBad: 0,
+    partlyApplied: 0,
     sourceGone: 0,
     goneFiles: [],
     unsupported: 0,
@@ -96,8 +99,10 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
     summary.records += outcome.records;
     summary.alreadyCounted += outcome.alreadyCounted ?? 0;
     if (outcome.kind === 'applied') summary.applied++;
-    else if (outcome.kind === 'still_bad') summary.stillBad++;
-    else if (outcome.kind === 'unsupported') summary.unsupported++;
+    else if (outcome.kind === 'still_bad') {
+      summary.stillBad++;
+      if (outcome.records > 0) summary.partlyApplied++;
+    } else if (outcome.kind === 'unsupported') summary.unsupported++;
     else if (outcome.kind === 'waiting') summary.waiting++;
     else if (outcome.kind === 'overtaken') summary.overtaken++;
     else {
