@@ -29,7 +29,10 @@ export function chooseColumns(view: string, fields: readonly string[], flags: Co
     if (names.length === 0 || unknown.length > 0) {
       const what =
         names.length === 0 ? '--columns names no column' : `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((n) => `"${n}"`).join(', ')}`;
-      throw new UsageError(`${what} for ${view}: choose from ${fields.join(', ')}`);
+      // As the HTTP API's `fields=` does: a name in the wrong case is most likely the field of that name.
+      const meant = unknown.flatMap((name) => fields.filter((field) => field.toLowerCase() === name.toLowerCase()));
+      const hint = meant.length === unknown.length && names.length > 0 ? `did you mean ${meant.join(', ')}? (` : '';
+      throw new UsageError(`${what} for ${view}: ${hint}choose from ${fields.join(', ')}${hint === '' ? '' : ')'}`);
     }
     // As the HTTP API's `fields=` does: a name given twice is a slip, not a column to show once.
     const twice = names.find((name, index) => names.indexOf(name) !== index);

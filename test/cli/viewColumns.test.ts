@@ -81,4 +81,14 @@ describe('--columns', () => {
       '--columns names "correlationId" twice: give each field once',
     );
   });
+
+  it('names the field a name in the wrong case is most likely meant for, as the HTTP API does in fields=', () => {
+    expect(() => chooseColumns('calls', fields, { columns: 'CorrelationId,MATCHED' })).toThrow(
+      'unknown columns "CorrelationId", "MATCHED" for calls: did you mean correlationId, matched? (choose from correlationId, matched, operations)',
+    );
+    // A name that is no field in any case: the fields only.
+    expect(() => chooseColumns('calls', fields, { columns: 'CorrelationId,nope' })).toThrow(
+      'unknown columns "CorrelationId", "nope" for calls: choose from correlationId, matched, operations',
+    );
+  });
 });
