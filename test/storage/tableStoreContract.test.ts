@@ -46,6 +46,21 @@ function outcome(result: CommitOutcome): unknown {
   return result.committed ? 'committed' : { status: result.status };
 }
 
+/** Row key `i` of the 2,500-row partition `big`: in key order, as numbered. */
+const keyOf = (i: number): string => `r${String(i).padStart(5, '0')}`;
+
+/** Partition `big` of table T: 2,500 rows (keyOf(0..2,499), data `i`), written 100 to a transaction. */
+async function writeBigPartition(store: TableStore): Promise<void> {
+  await store.ensureTable(T);
+  for (let i = 0; i < 2_500; i += 100) {
+    await store.commit(
+      T,
+      'big',
+      Array.from({ length: 100 }, (_, j) => ({ op: 'upsert' as const, rowKey: keyOf(i + j), data: { i: i + j } })),
+    );
+  }
+}
+
 function upserts(count: number, data: (i: number) => Record<string, unknown> = (i) => ({ n: i })): RowWrite[] {
   return Array.from({ length: count }, (_, i) => ({ op: 'upsert', rowKey: `r${String(i).padStart(4, '0')}`, data: data(i) }));
 }
@@ -218,15 +233,7 @@ const cases: Record<string, Case> = {
   },
 
   'reading many row keys pages through their partition while that costs fewer requests, then asks for the rest by name': async (store, note) => {
-    await store.ensureTable(T);
-    const keyOf = (i: number) => `r${String(i).padStart(5, '0')}`;
-    for (let i = 0; i < 2_500; i += 100) {
-      await store.commit(
-        T,
-        'big',
-        Array.from({ length: 100 }, (_, j) => ({ op: 'upsert' as const, rowKey: keyOf(i + j), data: { i: i + j } })),
-      );
-    }
+    await writeBigPartition(store);
     // 300 keys (22 queries by name) of the first 1,500 rows and 20 absent ones: two pages of those rows answer them.
     const asked = [...Array.from({ length: 300 }, (_, i) => keyOf(i * 5)), ...Array.from({ length: 20 }, (_, i) => `absent${i}`)];
     let before = store.requests.reads;
@@ -250,15 +257,7 @@ const cases: Record<string, Case> = {
   },
 
   'reading many neighbouring row keys of a large partition pages through only the stretch they are in': async (store, note) => {
-    await store.ensureTable(T);
-    const keyOf = (i: number) => `r${String(i).padStart(5, '0')}`;
-    for (let i = 0; i < 2_500; i += 100) {
-      await store.commit(
-        T,
-        'big',
-        Array.from({ length: 100 }, (_, j) => ({ op: 'upsert' as const, rowKey: keyOf(i + j), data: { i: i + j } })),
-      );
-    }
+    await writeBigPartition(store);
     // 200 keys (15 queries by name) of the last 300 rows: one page of that stretch, not seven pages
     // from the partition's start and then the queries.
     const asked = Array.from({ length: 200 }, (_, i) => keyOf(2_200 + i));
