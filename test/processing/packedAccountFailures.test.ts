@@ -5,7 +5,7 @@ import { processFile } from '../../src/lib/processing/processFile.js';
 import { MemoryTableAccount } from '../../src/lib/storage/memoryTableStore.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { guidLikeCallIds, twoLegCalls } from '../support/callLogs.js';
-import { SimulatedCrash } from '../support/crashingTableStore.js';
+import { CrashingTableStore, SimulatedCrash } from '../support/crashingTableStore.js';
 import { asJsonLines, DAY, normalizeAll, recordingBlobPath } from '../support/recordingLogs.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newMemoryTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -19,32 +19,6 @@ async function callsFile(extra = 0): Promise<{ file: { container: string; path: 
   const file = { container: box.containerName, path: recordingBlobPath(DAY, 1) };
   await appendToBlob(box, file.path, asJsonLines(records));
   return { file, expected: referenceAggregates(normalizeAll(records)) };
-}
-
-/** A process killed right before its N-th physical write: that write and every one after it never leave. */
-class DyingStore extends WrappedTableStore {
-  writes = 0;
-  constructor(
-    inner: TableStore,
-    private readonly dieBefore: number,
-  ) {
-    super(inner);
-  }
-  private step(): void {
-    if (this.writes++ >= this.dieBefore) throw new SimulatedCrash(`killed before write ${this.dieBefore}`);
-  }
-  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
-    this.step();
-    return super.commit(table, partitionKey, writes);
-  }
-  override async writeConditional(table: string, partitionKey: string, write: RowWrite): Promise<CommitOutcome> {
-    this.step();
-    return super.writeConditional(table, partitionKey, write);
-  }
-  override async upsert(table: string, partitionKey: string, rowKey: string, data: Record<string, unknown>): Promise<void> {
-    this.step();
-    return super.upsert(table, partitionKey, rowKey, data);
-  }
 }
 
 /** Fails every other transaction of several calls at once (a combined one), as a throttled account may. */
@@ -93,13 +67,13 @@ describe("an account's packed calls, written many at a time", () => {
 
   it('a run killed before any physical write (one combined transaction or another), run again, ends as one clean pass', async () => {
     const { file, expected } = await callsFile();
-    const clean = new DyingStore(newMemoryTableStore('Crash'), Number.POSITIVE_INFINITY);
+    const clean = new CrashingTableStore(newMemoryTableStore('Crash'), Number.POSITIVE_INFINITY, true);
     await processFile(file, testDeps(withPackedCalls(clean, 'account')));
     expect(await readAggregates(withPackedCalls(clean, 'account'))).toEqual(expected);
     expect(clean.writes).toBeGreaterThan(10);
     for (let crashAt = 0; crashAt < clean.writes; crashAt++) {
       const account = new MemoryTableAccount();
-      const crashing = withPackedCalls(new DyingStore(newMemoryTableStore('Crash', account), crashAt), 'account');
+      const crashing = withPackedCalls(new CrashingTableStore(newMemoryTableStore('Crash', account), crashAt, true), 'account');
       await expect(processFile(file, testDeps(crashing)), `crash before write ${crashAt}`).rejects.toBeInstanceOf(SimulatedCrash);
       const recovered: TableStore = withPackedCalls(newMemoryTableStore('Crash', account), 'account');
       await processFile(file, testDeps(recovered));
@@ -111,7 +85,7 @@ describe("an account's packed calls, written many at a time", () => {
     const { file, expected } = await callsFile(100);
     for (const killAt of [3, 10, 25, 60]) {
       const account = new MemoryTableAccount();
-      const dying = processFile(file, testDeps(withPackedCalls(new DyingStore(newMemoryTableStore('Two', account), killAt), 'account')));
+      const dying = processFile(file, testDeps(withPackedCalls(new CrashingTableStore(newMemoryTableStore('Two', account), killAt, true), 'account')));
       const other = processFile(file, testDeps(withPackedCalls(newMemoryTableStore('Two', account), 'account')));
       // Killed, or done (the other wrote the calls first) before it had written enough to die.
       const outcome = await dying.then(

@@ -7,19 +7,24 @@ export class SimulatedCrash extends Error {
 
 /**
  * A store whose process "dies" right before its N-th write: the write is not sent and the run is
- * aborted, as when a Functions instance is killed between two writes.
+ * aborted, as when a Functions instance is killed between two writes. With `killed`, every write
+ * after it fails too, for runs whose other work goes on after the first failure (a killed process
+ * sends nothing more).
  */
 export class CrashingTableStore extends WrappedTableStore {
   writes = 0;
   constructor(
     inner: TableStore,
     private readonly crashBeforeWrite: number,
+    private readonly killed = false,
   ) {
     super(inner);
   }
 
   private step(): void {
-    if (this.writes++ === this.crashBeforeWrite) throw new SimulatedCrash(`crash before write ${this.crashBeforeWrite}`);
+    const write = this.writes++;
+    if (write === this.crashBeforeWrite || (this.killed && write > this.crashBeforeWrite))
+      throw new SimulatedCrash(`crash before write ${this.crashBeforeWrite}`);
   }
 
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
