@@ -364,9 +364,9 @@ export async function scalingPhase(files: readonly { repeat: number; path: strin
 }
 
 /**
- * (f) One large call: one CorrelationId with n operations, so one Calls partition whose call row is
- * recomputed with every transaction; each file into fresh tables. Requests and time should grow
- * linearly with n.
+ * (f) One large call: one CorrelationId with n operations, so one Calls partition written in many
+ * transactions, whose call row is computed from the whole partition in the last; each file into fresh
+ * tables. Requests and time should grow linearly with n.
  */
 export async function oneCallPhase(files: readonly { operations: number; path: string }[]): Promise<PhaseResult> {
   const azurite = await startAzurite();

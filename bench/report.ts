@@ -322,7 +322,7 @@ export function report(args: BenchArgs, tree: TreeInfo, r: Record<string, PhaseR
     out.push('## One large call (f): one CorrelationId, one Calls partition', '');
     out.push(
       'Each file is one call of n Call Recording API operations (20 recordings), processed into empty tables. ' +
-        'The call row is recomputed from the whole partition in every transaction; the run keeps the rows it wrote, so the partition is read at most once per run.',
+        'The call row is computed from the whole partition in the write’s last transaction (the ones before carry it as stored); the run keeps the rows it wrote, so the partition is read at most once per run.',
       '',
     );
     out.push(

@@ -74,7 +74,8 @@ const TABLES: Record<string, TableCase> = {
 
 /** Properties the generated logs do not produce (or only older versions wrote): the schema names them, no row here has them. */
 const RARE: Record<string, string[]> = {
-  [CALLS_TABLE]: ['truncated', 'appliedRecords'],
+  // unsummarizedRecords: only while a write of many transactions to one call is under way, or was cut short.
+  [CALLS_TABLE]: ['truncated', 'appliedRecords', 'unsummarizedRecords'],
 };
 
 /** The property names a row schema reads (through a transform, the object's). */

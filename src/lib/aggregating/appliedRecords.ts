@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { StoredRow } from '../storage/TableStore.js';
-import { SUMMARY_SEQUENCE_FIELD } from './types.js';
+import { SUMMARY_PENDING_FIELD, SUMMARY_SEQUENCE_FIELD } from './types.js';
 
 const appliedRecords = z.number().int().nonnegative();
 
@@ -19,4 +19,11 @@ export function appliedRecordsOf(table: string, summaryRow: StoredRow | undefine
   const own = summaryRow ? parseStoredRow(summarySequenceSchema, table, summaryRow)[SUMMARY_SEQUENCE_FIELD] : undefined;
   if (own !== undefined) return own;
   return legacyRow ? parseStoredRow(legacySequenceRowSchema, table, legacyRow).n : 0;
+}
+
+const summaryPendingSchema = z.object({ [SUMMARY_PENDING_FIELD]: appliedRecords.optional() });
+
+/** Records applied to the partition's rows that its summary does not reflect yet (SUMMARY_PENDING_FIELD): 0 when none. */
+export function pendingRecordsOf(table: string, summaryRow: StoredRow | undefined): number {
+  return (summaryRow ? parseStoredRow(summaryPendingSchema, table, summaryRow)[SUMMARY_PENDING_FIELD] : undefined) ?? 0;
 }

@@ -46,7 +46,8 @@ export interface PartitionSummary {
   readonly rowKey: string;
   /**
    * `rows` holds every aggregate row of the partition (not the summary row itself) by row key. The
-   * applier adds `SUMMARY_SEQUENCE_FIELD` and `SUMMARY_MARKS_FIELD` to what it returns.
+   * applier adds `SUMMARY_SEQUENCE_FIELD` and `SUMMARY_MARKS_FIELD` to what it returns (and, in the
+   * transactions of a long write that carry the stored summary, `SUMMARY_PENDING_FIELD`).
    */
   compute(rows: ReadonlyMap<string, RowData>, partitionKey: string): RowData;
   /**
@@ -64,6 +65,12 @@ export interface PartitionSummary {
  * summary, so two states of it are ordered (the call's contributions use it).
  */
 export const SUMMARY_SEQUENCE_FIELD = 'appliedRecords';
+/**
+ * Records applied by transactions that carried the summary as it was instead of computing it (the
+ * ones between a long write's first and last): not yet in SUMMARY_SEQUENCE_FIELD, which the next
+ * transaction that computes the summary adds them to, so the count moves only with the summary.
+ */
+export const SUMMARY_PENDING_FIELD = 'unsummarizedRecords';
 /** Where a partition kept that count (field `n`) before its summary row carried it. */
 export const LEGACY_SEQUENCE_ROW_KEY = '~seq';
 /**

@@ -1,5 +1,12 @@
-import { appliedRecordsOf } from '../aggregating/appliedRecords.js';
-import { LEGACY_SEQUENCE_ROW_KEY, SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type RowData } from '../aggregating/types.js';
+import { appliedRecordsOf, pendingRecordsOf } from '../aggregating/appliedRecords.js';
+import {
+  LEGACY_SEQUENCE_ROW_KEY,
+  SUMMARY_MARKS_FIELD,
+  SUMMARY_PENDING_FIELD,
+  SUMMARY_SEQUENCE_FIELD,
+  type AggregateView,
+  type RowData,
+} from '../aggregating/types.js';
 import type { NormalizedRecord } from '../normalizing/types.js';
 import { MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
@@ -367,7 +374,10 @@ async function applyToPartition(
   let limit = Number.POSITIVE_INFINITY;
   /** Whether the rows of every remaining item are to be read (again) before the next transaction. */
   let readAll = !summary;
+  /** Whether this write's last commit carried the stored summary (records pending in it) instead of computing it. */
+  let summaryCarried = false;
   while (from < items.length) {
+    let carriesSummary = false;
     if (readAll) {
       // Every row the write still touches, read at once: many keys of one partition are read in pages
       // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
@@ -470,21 +480,28 @@ async function applyToPartition(
     }
     const markRows = new Set<string>();
     if (summary) {
-      const summaryRow = summaryOf(summary, known, rows, partitionKey);
-      summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, known.get(summary.rowKey), known.get(LEGACY_SEQUENCE_ROW_KEY)) + count;
+      // The summary from every row costs the partition's size, so a write of many transactions would
+      // cost its square: the ones between carry the summary as stored (a reader sees the call as before
+      // the write) and count their records as pending; the write's last one, or a new partition's
+      // first, computes it and counts them all.
+      const storedSummary = known.get(summary.rowKey);
+      const pending = pendingRecordsOf(view.table, storedSummary) + count;
+      let summaryRow: RowData;
+      carriesSummary = storedSummary !== undefined && end < items.length;
+      if (carriesSummary) {
+        summaryRow = { ...(storedSummary as StoredRow).data, [SUMMARY_PENDING_FIELD]: pending };
+      } else {
+        summaryRow = summaryOf(summary, known, rows, partitionKey);
+        summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, storedSummary, known.get(LEGACY_SEQUENCE_ROW_KEY)) + pending;
+      }
       const carried = new Map(summaryMarks);
       for (const [fileId, { mark }] of newMarks) {
         if (marksInSummary || carried.has(fileId)) carried.set(fileId, mark);
         else markRows.add(fileId);
       }
       if (carried.size > 0) summaryRow[SUMMARY_MARKS_FIELD] = encodeSummaryMarks(carried);
-      writes.push(writeFor(summary.rowKey, summaryRow, known));
-      const stored = new Map<string, RowData>();
-      for (const key of companionKeys) {
-        const row = known.get(key);
-        if (row) stored.set(key, row.data);
-      }
-      for (const [key, data] of summary.companions?.(summaryRow, stored, partitionKey) ?? []) writes.push(writeFor(key, data, known));
+      else delete summaryRow[SUMMARY_MARKS_FIELD];
+      writes.push(...summaryWrites(summary, summaryRow, known, partitionKey));
     }
     const updatedAt = new Date().toISOString();
     for (const [fileId, { markKey, source }] of markKeys) {
@@ -527,6 +544,7 @@ async function applyToPartition(
       stats.rowsWritten += writes.length;
       const unknown = known.committed(writes, outcome.etags);
       if (unknown.length > 0) await known.load(unknown);
+      summaryCarried = carriesSummary;
       consumed(from, end);
       from = end;
       attempts = 0;
@@ -543,11 +561,37 @@ async function applyToPartition(
     }
     stats.conflicts++;
     known.forget();
+    // What the other writer committed is its own to finish.
+    summaryCarried = false;
     readAll = !summary;
     if (++attempts >= MAX_ATTEMPTS) {
       throw new Error(`gave up on partition ${view.table}/${partitionKey} after ${attempts} conflicting writers (${outcome.code})`);
     }
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
+  }
+  // A write whose last records were refused, or found applied already, ended on a transaction that
+  // carried the summary: one more computes it.
+  while (summary && summaryCarried) {
+    await prepare([summary.rowKey]);
+    const storedSummary = known.get(summary.rowKey);
+    const pending = pendingRecordsOf(view.table, storedSummary);
+    if (storedSummary === undefined || pending === 0) break;
+    const summaryRow = summaryOf(summary, known, new Map(), partitionKey);
+    summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, storedSummary, known.get(LEGACY_SEQUENCE_ROW_KEY)) + pending;
+    const marks = storedSummary.data[SUMMARY_MARKS_FIELD];
+    if (marks !== undefined) summaryRow[SUMMARY_MARKS_FIELD] = marks;
+    const writes = summaryWrites(summary, summaryRow, known, partitionKey);
+    const outcome = await tables.commit(view.table, partitionKey, writes);
+    if (outcome.committed) {
+      stats.transactions++;
+      stats.rowsWritten += writes.length;
+      const unknown = known.committed(writes, outcome.etags);
+      if (unknown.length > 0) await known.load(unknown);
+      break;
+    }
+    stats.conflicts++;
+    known.forget();
+    summaryCarried = false;
   }
   if (summary && known.wrote(summary.rowKey)) {
     const snapshot = new Map<string, StoredRow | null>();
@@ -620,6 +664,18 @@ function summaryOf(summary: NonNullable<AggregateView['summary']>, known: Partit
   }
   for (const [key, row] of changed) all.set(key, row);
   return summary.compute(all, partitionKey);
+}
+
+/** The summary row's write, and its companions' that change with it. */
+function summaryWrites(summary: NonNullable<AggregateView['summary']>, summaryRow: RowData, known: PartitionRows, partitionKey: string): RowWrite[] {
+  const writes = [writeFor(summary.rowKey, summaryRow, known)];
+  const stored = new Map<string, RowData>();
+  for (const key of summary.companionKeys ?? []) {
+    const row = known.get(key);
+    if (row) stored.set(key, row.data);
+  }
+  for (const [key, data] of summary.companions?.(summaryRow, stored, partitionKey) ?? []) writes.push(writeFor(key, data, known));
+  return writes;
 }
 
 function writeFor(rowKey: string, data: RowData, known: PartitionRows): RowWrite {

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { readStrings } from '../rowValues.js';
 import { storedAmount, storedCount, storedCounts, storedEncoded, storedOptionalNumber, storedOptionalText } from '../rowSchemas.js';
-import { SUMMARY_MARKS_FIELD, SUMMARY_SEQUENCE_FIELD } from '../types.js';
+import { SUMMARY_MARKS_FIELD, SUMMARY_PENDING_FIELD, SUMMARY_SEQUENCE_FIELD } from '../types.js';
 import { decodeQuality } from './callQuality.js';
 import type { RecordingFacts } from './callSummary.js';
 
@@ -63,6 +63,8 @@ export const callRowSchema = z.object({
   [SUMMARY_SEQUENCE_FIELD]: storedCount.optional(),
   /** The partition's high-water marks (the exactly-once applier's, processing/highWaterMarkRows.ts). */
   [SUMMARY_MARKS_FIELD]: z.string().optional(),
+  /** Records applied to the partition's rows that this row does not reflect yet (a long write under way, or cut short). */
+  [SUMMARY_PENDING_FIELD]: storedCount.optional(),
 });
 
 export type CallStoredRow = z.output<typeof callRowSchema>;

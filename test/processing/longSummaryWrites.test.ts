@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { CALL_ROW_KEY, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
+import { SUMMARY_PENDING_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type PartitionSummary } from '../../src/lib/aggregating/types.js';
+import { applyExactlyOnce, type PositionedRecord, type RefusedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
+import { StorageRefusedError } from '../../src/lib/storage/limits.js';
+import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import { crashBeforeEachWrite } from '../support/crashLoop.js';
+import { CrashingTableStore } from '../support/crashingTableStore.js';
+import { DAY, operationRecord } from '../support/recordingLogs.js';
+import { normalizeAll } from '../support/roomsLogs.js';
+import { newMemoryTableStore, newTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
+import { WrappedTableStore } from '../support/wrappedTableStore.js';
+
+const correlationId = 'call-of-many-operations';
+const partition = callPartition(correlationId);
+
+/** `count` API operations of one call, each its own row of the call's partition, from `first` on. */
+function operations(count: number, first = 0): PositionedRecord[] {
+  const raw = Array.from({ length: count }, (_, i) => operationRecord({ correlationId, operationName: 'PauseRecording', time: DAY + (first + i) * 1000 }));
+  return normalizeAll(raw).map((record, position) => ({ position, record }));
+}
+
+/** The call join, counting the rows its call row is computed from, over all the times it is. */
+function countedCallsView(): { view: AggregateView; computedRows: () => number } {
+  let computedRows = 0;
+  const summary = callsView.summary as PartitionSummary;
+  const view: AggregateView = {
+    ...callsView,
+    summary: {
+      ...summary,
+      compute: (rows, partitionKey) => {
+        computedRows += rows.size;
+        return summary.compute(rows, partitionKey);
+      },
+    },
+  };
+  return { view, computedRows: () => computedRows };
+}
+
+async function apply(
+  tables: TableStore,
+  views: readonly AggregateView[],
+  records: readonly PositionedRecord[],
+  fileId: string,
+  onRefused?: (refused: RefusedRecord) => Promise<void>,
+): Promise<void> {
+  await applyExactlyOnce(tables, views, records, { fileId, fileKey: `c/${fileId}`, concurrency: 1, ...(onRefused ? { onRefused } : {}) });
+}
+
+async function callRow(tables: TableStore): Promise<Record<string, unknown> | undefined> {
+  return (await tables.getRow(callsView.table, partition, CALL_ROW_KEY))?.data;
+}
+
+async function operationRows(tables: TableStore): Promise<number> {
+  let rows = 0;
+  for await (const row of tables.query(callsView.table, undefined)) if (row.rowKey.startsWith('o|')) rows++;
+  return rows;
+}
+
+/** Refuses every transaction that holds the row of the operation at `time`, as the service refuses a row past its limits. */
+class RefusingStore extends WrappedTableStore {
+  constructor(
+    inner: TableStore,
+    private readonly refusedTime: string,
+  ) {
+    super(inner);
+  }
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (writes.some((write) => write.data['time'] === this.refusedTime)) throw new StorageRefusedError('EntityTooLarge', 'refused for the test');
+    return super.commit(table, partitionKey, writes);
+  }
+}
+
+describe('a call written in many transactions', () => {
+  it('computes its call row from the partition’s rows in its last transaction only, and ends as one careful pass (Azurite)', async () => {
+    const tables = newTableStore();
+    const { view, computedRows } = countedCallsView();
+    const first = operations(1_000);
+    await apply(tables, [view], first, 'f1');
+    // 1,000 rows take 11 transactions: computed in each, 6,000 rows in all; now the new partition's
+    // first (its own rows) and the write's last.
+    expect(computedRows()).toBeLessThanOrEqual(1_000 + 100);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        first.map((p) => p.record),
+        [callsView],
+      ),
+    );
+    const row = await callRow(tables);
+    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(1_000);
+    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+
+    // A second write to the stored call: its last transaction only.
+    const second = operations(500, 1_000);
+    await apply(tables, [view], second, 'f2');
+    // (A first transaction that takes the partition for new, refused, computes from its own rows.)
+    expect(computedRows()).toBeLessThanOrEqual(1_100 + 1_500 + 100);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        [...first, ...second].map((p) => p.record),
+        [callsView],
+      ),
+    );
+    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(1_500);
+  });
+
+  it('a crash between its transactions leaves the call row as it was with the records since counted as pending; a run again ends as one careful pass', async () => {
+    const records = operations(400);
+    const expected = referenceAggregates(
+      records.map((p) => p.record),
+      [callsView],
+    );
+    await crashBeforeEachWrite({
+      run: (tables) => apply(tables, [callsView], records, 'f1'),
+      minWrites: 3,
+      check: async (tables, when) => {
+        expect(await readAggregates(tables, [callsView]), when).toEqual(expected);
+        expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD], when).toBe(400);
+      },
+    });
+    // What a crash before the third write leaves: the first transaction's call row, the second's records pending.
+    const tables = newMemoryTableStore();
+    await expect(apply(new CrashingTableStore(tables, 2), [callsView], records, 'f1')).rejects.toThrow('crash before write 2');
+    const row = await callRow(tables);
+    const rows = await operationRows(tables);
+    expect(rows).toBeGreaterThan(row?.['operationCount'] as number);
+    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(row?.['operationCount']);
+    expect((row?.['operationCount'] as number) + (row?.[SUMMARY_PENDING_FIELD] as number)).toBe(rows);
+  });
+
+  it('whose last record the store refuses computes its call row once more, over the records it took', async () => {
+    const records = operations(300);
+    const last = records[records.length - 1] as PositionedRecord;
+    const tables = new RefusingStore(newMemoryTableStore(), new Date(last.record.time).toISOString());
+    const refused: RefusedRecord[] = [];
+    await apply(tables, [callsView], records, 'f1', async (r) => {
+      refused.push(r);
+    });
+    expect(refused.map((r) => r.record.position)).toEqual([last.position]);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        records.slice(0, -1).map((p) => p.record),
+        [callsView],
+      ),
+    );
+    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(299);
+  });
+});
