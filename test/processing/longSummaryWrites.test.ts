@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_ROW_KEY, callPartition, callsView } from '../../src/lib/aggregating/calls/index.js';
 import { SUMMARY_PENDING_FIELD, SUMMARY_SEQUENCE_FIELD, type AggregateView, type PartitionSummary } from '../../src/lib/aggregating/types.js';
-import { applyExactlyOnce, type ApplyStats, type PositionedRecord, type RefusedRecord } from '../../src/lib/processing/applyExactlyOnce.js';
+import {
+  applyExactlyOnce,
+  applyToViews,
+  type ApplyStats,
+  type RecordSource,
+  type PositionedRecord,
+  type RefusedRecord,
+} from '../../src/lib/processing/applyExactlyOnce.js';
 import { StorageRefusedError } from '../../src/lib/storage/limits.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
@@ -145,6 +152,27 @@ describe('a call written in many transactions', () => {
     const row = await callRow(tables);
     expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(750);
     expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+  });
+
+  it('whose last records are found applied already (a file read again with a new one) computes its call row once more', async () => {
+    const tables = newMemoryTableStore();
+    const replayed = operations(5, 1_000);
+    await apply(tables, [callsView], replayed, 'old');
+    // 98 new rows fill one transaction (with the call row and its locator); the old file's come after them and are dropped.
+    const fresh = operations(98);
+    const sources: RecordSource[] = [
+      { fileId: 'new', fileKey: 'c/new', records: fresh },
+      { fileId: 'old', fileKey: 'c/old', records: replayed },
+    ];
+    const { stats } = await applyToViews(tables, [callsView], sources, { concurrency: 1 });
+    expect(stats.alreadyApplied).toBe(5);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        [...fresh, ...replayed].map((p) => p.record),
+        [callsView],
+      ),
+    );
+    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(103);
   });
 
   it('whose last record the store refuses computes its call row once more, over the records it took', async () => {
