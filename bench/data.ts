@@ -145,6 +145,61 @@ export async function writeOneCall(target: string, operations: number): Promise<
 }
 
 /**
+ * One call of one participant with `streams` media streams (CallDiagnostics) and its CallSummary
+ * record: one Calls partition of `streams` rows past the leg's own, as JSON Lines.
+ */
+export async function writeOneCallStreams(target: string, streams: number): Promise<void> {
+  const time = new Date(Date.UTC(2024, 4, 25, 1)).toISOString();
+  const resourceId = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/BENCH';
+  const correlationId = 'one-call-of-many-streams';
+  const lines: string[] = [
+    JSON.stringify({
+      time,
+      resourceId,
+      correlationId,
+      operationName: 'CallSummary',
+      operationVersion: '1.0',
+      category: 'CallSummary',
+      properties: {
+        callStartTime: new Date(Date.UTC(2024, 4, 25, 0, 50)).toISOString(),
+        callDuration: 600,
+        callType: 'Group',
+        participantId: 'participant-1',
+        participantStartTime: new Date(Date.UTC(2024, 4, 25, 0, 50, 1)).toISOString(),
+        participantDuration: 599,
+        participantEndReason: '0',
+        endpointType: 'VoIP',
+      },
+    }),
+  ];
+  for (let n = 0; n < streams; n++) {
+    lines.push(
+      JSON.stringify({
+        time,
+        resourceId,
+        correlationId,
+        operationName: 'CallDiagnostics',
+        operationVersion: '1.0',
+        category: 'CallDiagnostics',
+        properties: {
+          participantId: 'participant-1',
+          endpointType: 'VoIP',
+          mediaType: n % 3 ? 'Audio' : 'Video',
+          streamId: String(10_000 + n),
+          streamDirection: n % 2 ? 'Inbound' : 'Outbound',
+          transportType: 'UDP',
+          jitterAvg: n % 7,
+          roundTripTimeAvg: 40 + (n % 13),
+          packetLossRateAvg: 0.001 * (n % 5),
+        },
+      }),
+    );
+  }
+  await mkdir(path.dirname(target), { recursive: true });
+  await writeFile(target, lines.join('\n') + '\n');
+}
+
+/**
  * A file of two-byte junk lines (`x\n`) with good records between them: each good line of `good` in
  * turn, then `junkBytes` of junk, until the file holds `targetBytes`.
  */

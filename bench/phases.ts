@@ -368,7 +368,14 @@ export async function scalingPhase(files: readonly { repeat: number; path: strin
  * transactions, whose call row is computed from the whole partition in the last; each file into fresh
  * tables. Requests and time should grow linearly with n.
  */
-export async function oneCallPhase(files: readonly { operations: number; path: string }[]): Promise<PhaseResult> {
+export interface OneCallFile {
+  /** What the call's rows are: API operations, or media streams of one participant. */
+  kind: 'operations' | 'streams';
+  count: number;
+  path: string;
+}
+
+export async function oneCallPhase(files: readonly OneCallFile[]): Promise<PhaseResult> {
   const azurite = await startAzurite();
   try {
     const stop = rssSampler();
@@ -376,15 +383,20 @@ export async function oneCallPhase(files: readonly { operations: number; path: s
     let ms = 0;
     let bytes = 0;
     let records = 0;
-    for (const { operations, path } of files) {
+    for (const { kind, count, path } of files) {
       // CPU of this process alone: Azurite runs in a child process of its own.
       const cpuBefore = process.cpuUsage();
-      const run = await runFiles([path], azuriteTables(azurite.connectionString, `Call${operations}`), 1, DEFAULT_PROCESS_SETTINGS);
+      const run = await runFiles(
+        [path],
+        azuriteTables(azurite.connectionString, `Call${kind === 'operations' ? 'o' : 's'}${count}`),
+        1,
+        DEFAULT_PROCESS_SETTINGS,
+      );
       const cpu = process.cpuUsage(cpuBefore);
       ms += run.ms;
       bytes += run.bytes;
       records += run.records;
-      extra[`n${operations}`] = JSON.stringify({
+      extra[`${kind === 'operations' ? 'n' : 's'}${count}`] = JSON.stringify({
         records: run.records,
         ms: round(run.ms),
         cpuMs: round((cpu.user + cpu.system) / 1000),

@@ -15,7 +15,7 @@ import { limitHeapGrowth, nodeArguments } from '../src/lib/config/heapGrowth.js'
 import type { MemoryProfile } from '../src/lib/config/memoryProfile.js';
 import { tuneCompiler } from '../src/lib/v8Flags.js';
 import { parseBenchArgs, type BenchArgs } from './args.js';
-import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, type TreeInfo } from './data.js';
+import { bigFilePath, buildBigFile, buildJunkFile, ensureTree, firstLines, writeOneCall, writeOneCallStreams, type TreeInfo } from './data.js';
 import { cliPhase, duckdbPhase, growthPhase, sinkPhase, sinkRowsPhase } from './endToEnd.js';
 import { timerPhase } from './timer.js';
 import {
@@ -25,6 +25,7 @@ import {
   junkPhase,
   loopPhase,
   oneCallPhase,
+  type OneCallFile,
   pipelinePhase,
   scalingPhase,
   type PhaseResult,
@@ -42,7 +43,7 @@ type PhaseRequest =
   | { phase: 'incremental'; bigFile: string; append: string }
   | { phase: 'junk'; file: string }
   | { phase: 'scaling'; files: { repeat: number; path: string }[] }
-  | { phase: 'oneCall'; files: { operations: number; path: string }[] }
+  | { phase: 'oneCall'; files: OneCallFile[] }
   | { phase: 'timer'; root: string; files: string[]; memory?: MemoryProfile };
 
 async function runPhase(request: PhaseRequest): Promise<PhaseResult> {
@@ -266,10 +267,15 @@ async function main(args: BenchArgs): Promise<void> {
 
   if (args.phases.has('f')) {
     const files = [];
-    for (const operations of ONE_CALL_OPERATIONS) {
-      const target = bigFilePath(args.dir, `one-call-${operations}`);
-      await writeOneCall(target, operations);
-      files.push({ operations, path: target });
+    for (const count of ONE_CALL_OPERATIONS) {
+      const target = bigFilePath(args.dir, `one-call-${count}`);
+      await writeOneCall(target, count);
+      files.push({ kind: 'operations' as const, count, path: target });
+    }
+    for (const count of ONE_CALL_STREAMS) {
+      const target = bigFilePath(args.dir, `one-call-streams-${count}`);
+      await writeOneCallStreams(target, count);
+      files.push({ kind: 'streams' as const, count, path: target });
     }
     await step('f', { phase: 'oneCall', files });
   }
@@ -317,6 +323,8 @@ type SinksAfter = (run: PhaseResult) => { name: string; request: PhaseRequest }[
 
 /** (f): operations of the one large call. */
 const ONE_CALL_OPERATIONS = [2_000, 8_000, 16_000] as const;
+/** Media streams of one participant of one call for (f): rows of one partition, linear since the call row is computed once per write. */
+const ONE_CALL_STREAMS = [20_000, 50_000] as const;
 
 /** (e): ×1 … ×32 fit one segment (80,000 records, 64 MiB) with the default 500 lines; ×256 spans two. */
 const SCALING_REPEATS = [1, 2, 4, 8, 32, 256] as const;
