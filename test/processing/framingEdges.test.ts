@@ -57,6 +57,36 @@ describe('framing edge cases in blobs', () => {
     for await (const row of new QuarantineStore(tables).list(utf16)) rows.push(row);
     expect(rows.map((row) => [row.code, row.count])).toEqual([['unsupported_encoding', 4]]);
   });
+
+  it('a line past the limit, sealed inside it and grown after: one line_too_long entry over the whole line, which a replay with a larger limit reads', async () => {
+    const records = roomsRecords(6, 97);
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = testDeps(tables, undefined, { maxUnitBytes: 1024 });
+    const late = { ...deps, now: () => Date.now() + deps.settings.sealAfterMs + 60_000 };
+    const isFinal = (f: { container: string; path: string }, stat: Parameters<typeof isFinalBlob>[1], now: number) =>
+      isFinalBlob(f, stat, now, deps.settings.sealAfterMs);
+    const file = { container: container.containerName, path: blobPath(6) };
+    const long = { ...records[0], roomId: 'x'.repeat(4000) };
+    const bytes = Buffer.from(JSON.stringify(records[1]) + '\n' + JSON.stringify(long) + '\n' + JSON.stringify(records[2]) + '\n');
+    const cut = bytes.indexOf('x'.repeat(10)) + 2000;
+    // Sealed with the file ending inside the long line (past the limit), then the rest of that line comes.
+    await appendToBlob(container, file.path, bytes.subarray(0, cut));
+    await processFile(file, late, { isFinal });
+    await appendToBlob(container, file.path, bytes.subarray(cut));
+    await processFile(file, deps, { isFinal });
+
+    const rows: QuarantinedLine[] = [];
+    for await (const row of new QuarantineStore(tables).list(file)) rows.push(row);
+    const start = Buffer.byteLength(JSON.stringify(records[1])) + 1;
+    expect(rows.map((row) => [row.code, row.offset, row.end, row.count ?? 1])).toEqual([
+      ['line_too_long', start, start + Buffer.byteLength(JSON.stringify(long)) + 1, 1],
+    ]);
+    expect((await new CheckpointStore(tables).get(file))?.checkpoint).toMatchObject({ records: 2, badLines: 1, bytes: bytes.length, offset: bytes.length });
+    const replay = await replayQuarantine({ ...deps, settings: { ...deps.settings, maxUnitBytes: 8192 } });
+    expect(replay).toMatchObject({ applied: 1, records: 1, stillBad: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([records[1]!, long, records[2]!])));
+  });
 });
 
 describe('lines ended by a lone \\r (old Mac files), alone or mixed with \\n and \\r\\n', () => {

@@ -387,7 +387,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       const outcome = segment.outcome;
       // The line quarantined as truncated when the file was sealed, read again by this segment: counted now as what it reads as.
       const tailRead = checkpoint.truncatedTail !== null && checkpoint.offset === checkpoint.truncatedTail.offset ? checkpoint.truncatedTail : null;
-      const sealedTail = sealNow ? truncatedTailOf(outcome, segment.end.offset) : null;
+      const sealedTail = sealNow ? truncatedTailOf(outcome, segment.end) : null;
       // The checkpoint's ETag for the save: the row as loaded, or as this segment's own quarantine attempt left it.
       let saveEtag = loaded?.etag;
       let attemptSaved = true;
@@ -610,15 +610,20 @@ async function readSegment(
 
 /**
  * The segment's last line when the file ended inside it (a `truncated` entry of its own reaching the
- * end, or a UTF-16 line's `unsupported_encoding` one), for a later growth.
+ * end, a UTF-16 line's `unsupported_encoding` one, or a `line_too_long` one with no line end after
+ * its start), for a later growth.
  */
-function truncatedTailOf(outcome: Interpreted, end: number): TruncatedTail | null {
+function truncatedTailOf(outcome: Interpreted, end: FramerPosition): TruncatedTail | null {
   const last = outcome.quarantined.at(-1);
-  if (last === undefined || last.end !== end || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
+  if (last === undefined || last.end !== end.offset || (last.count ?? 1) !== 1 || last.scope !== 'units') return null;
   // A UTF-16 file's lines are not read, but one cut at the seal is still one line: its entry is made again whole if it grows.
-  const cutLine = last.code === 'truncated' || (last.code === 'unsupported_encoding' && (last.mode === 'utf16le' || last.mode === 'utf16be'));
+  // A line past the limit cut at the seal is one line too: read again whole, its entry then spans it all, so a replay can read it.
+  const cutLine =
+    last.code === 'truncated' ||
+    (last.code === 'unsupported_encoding' && (last.mode === 'utf16le' || last.mode === 'utf16be')) ||
+    (last.code === 'line_too_long' && last.mode === 'lines' && end.newlines === last.line - 1);
   if (!cutLine) return null;
-  return { offset: last.offset, newlines: last.line - 1, mode: last.mode ?? 'lines', end };
+  return { offset: last.offset, newlines: last.line - 1, mode: last.mode ?? 'lines', end: end.offset };
 }
 
 /**
