@@ -9,6 +9,7 @@ import {
   type PositionedRecord,
   type RefusedRecord,
 } from '../../src/lib/processing/applyExactlyOnce.js';
+import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
 import { StorageRefusedError } from '../../src/lib/storage/limits.js';
 import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
@@ -109,6 +110,25 @@ describe('a call written in many transactions', () => {
       ),
     );
     expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(1_500);
+  });
+
+  it('in an account’s packed Calls table, computes it once per write too and ends as one careful pass (Azurite)', async () => {
+    const tables = withPackedCalls(newTableStore(), 'account');
+    const { view, computedRows } = countedCallsView();
+    const first = operations(600);
+    const second = operations(300, 600);
+    await apply(tables, [view], first, 'f1');
+    await apply(tables, [view], second, 'f2');
+    expect(computedRows()).toBeLessThanOrEqual(700 + 900 + 100);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        [...first, ...second].map((p) => p.record),
+        [callsView],
+      ),
+    );
+    const row = await callRow(tables);
+    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(900);
+    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
   });
 
   it('a crash between its transactions leaves the call row as it was with the records since counted as pending; a run again ends as one careful pass', async () => {
