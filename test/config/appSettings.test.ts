@@ -89,6 +89,11 @@ describe('readAppSettings', () => {
     expect([settings.containers.Usage, settings.containers.RoomsOperational]).toEqual(['usage-logs-2024', 'insights-logs-roomsoperational']);
   });
 
+  it('reads an empty table prefix or trigger source as the default, as every other setting', () => {
+    const settings = readAppSettings({ ACS_LOGS_TABLE_PREFIX: '', ACS_LOGS_TRIGGER_SOURCE: '' });
+    expect([settings.tablePrefix, settings.triggerSource]).toEqual(['Acs', 'EventGrid']);
+  });
+
   it('reads whole counts and fractional minutes', () => {
     const settings = readAppSettings({ ACS_LOGS_FILE_CONCURRENCY: ' 8 ', ACS_LOGS_MAX_LINE_BYTES: '4194304', ACS_LOGS_SEAL_AFTER_MINUTES: '0.5' });
     expect([settings.fileConcurrency, settings.process.maxUnitBytes, settings.process.sealAfterMs]).toEqual([8, 4194304, 30_000]);

@@ -80,11 +80,12 @@ export function connectionName(env: NodeJS.ProcessEnv, name: string): string {
  * `machineMemory`, the bytes the process may use, is asked only when ACS_LOGS_MEMORY is `auto` or unset.
  */
 export function readAppSettings(env: NodeJS.ProcessEnv = process.env, machineMemory: () => number = machineMemoryBytes): AppSettings {
-  const source = env[SETTING.triggerSource] ?? 'EventGrid';
+  // An empty setting means its default, as for every other setting.
+  const source = env[SETTING.triggerSource] || 'EventGrid';
   if (source !== 'EventGrid' && source !== 'LogsAndContainerScan') {
     throw new SettingError(SETTING.triggerSource, `${SETTING.triggerSource} must be EventGrid or LogsAndContainerScan, got "${source}"`);
   }
-  const tablePrefix = env[SETTING.tablePrefix] ?? DEFAULT_TABLE_PREFIX;
+  const tablePrefix = env[SETTING.tablePrefix] || DEFAULT_TABLE_PREFIX;
   if (!TABLE_PREFIX.test(tablePrefix)) {
     throw new SettingError(
       SETTING.tablePrefix,
