@@ -11,7 +11,7 @@ import {
 } from '../../src/lib/processing/applyExactlyOnce.js';
 import { withPackedCalls } from '../../src/lib/config/callsLayout.js';
 import { StorageRefusedError } from '../../src/lib/storage/limits.js';
-import type { CommitOutcome, RowWrite, TableStore } from '../../src/lib/storage/TableStore.js';
+import type { CommitOutcome, RowWrite, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import { CrashingTableStore } from '../support/crashingTableStore.js';
 import { DAY, operationRecord } from '../support/recordingLogs.js';
@@ -75,6 +75,19 @@ class RefusingStore extends WrappedTableStore {
   }
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
     if (writes.some((write) => write.data['time'] === this.refusedTime)) throw new StorageRefusedError('EntityTooLarge', 'refused for the test');
+    return super.commit(table, partitionKey, writes);
+  }
+}
+
+/** As RefusingStore, and before the first transaction of the call row alone, a publisher rewrites that row as it is (its ETag moves). */
+class RefusedThenRewrittenStore extends RefusingStore {
+  rewrites = 0;
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (this.rewrites === 0 && writes.every((write) => write.rowKey === CALL_ROW_KEY || write.rowKey.startsWith('~'))) {
+      this.rewrites++;
+      const row = (await this.getRow(table, partitionKey, CALL_ROW_KEY)) as StoredRow;
+      await super.commit(table, partitionKey, [{ op: 'replace', rowKey: CALL_ROW_KEY, etag: row.etag, data: row.data }]);
+    }
     return super.commit(table, partitionKey, writes);
   }
 }
@@ -204,6 +217,22 @@ describe('a call written in many transactions', () => {
       refused.push(r);
     });
     expect(refused.map((r) => r.record.position)).toEqual([last.position]);
+    expect(await readAggregates(tables, [callsView])).toEqual(
+      referenceAggregates(
+        records.slice(0, -1).map((p) => p.record),
+        [callsView],
+      ),
+    );
+    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(299);
+  });
+
+  it('whose last record the store refuses, and whose carried call row a publisher rewrites meanwhile, still computes it', async () => {
+    const records = operations(300);
+    const last = records[records.length - 1] as PositionedRecord;
+    const tables = new RefusedThenRewrittenStore(newMemoryTableStore(), new Date(last.record.time).toISOString());
+    const stats = await apply(tables, [callsView], records, 'f1', async () => {});
+    expect(tables.rewrites).toBe(1);
+    expect(stats.conflicts).toBe(1);
     expect(await readAggregates(tables, [callsView])).toEqual(
       referenceAggregates(
         records.slice(0, -1).map((p) => p.record),

@@ -570,8 +570,9 @@ async function applyToPartition(
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
   }
   // A write whose last records were refused, or found applied already, ended on a transaction that
-  // carried the summary: one more computes it.
-  while (summary && summaryCarried) {
+  // carried the summary: one more computes it, until it is computed (by this write or another: a
+  // publisher's rewrite of the row as it is leaves it to compute).
+  for (let attempt = 1; summary && summaryCarried; attempt++) {
     await prepare([summary.rowKey]);
     const storedSummary = known.get(summary.rowKey);
     const pending = pendingRecordsOf(view.table, storedSummary);
@@ -591,7 +592,8 @@ async function applyToPartition(
     }
     stats.conflicts++;
     known.forget();
-    summaryCarried = false;
+    if (attempt >= MAX_ATTEMPTS) throw new Error(`gave up on partition ${view.table}/${partitionKey} after ${attempt} conflicting writers (${outcome.code})`);
+    await sleep(Math.min(1000, 10 * 2 ** Math.min(attempt, 6)) * Math.random());
   }
   if (summary && known.wrote(summary.rowKey)) {
     const snapshot = new Map<string, StoredRow | null>();
