@@ -561,8 +561,6 @@ async function applyToPartition(
     }
     stats.conflicts++;
     known.forget();
-    // What the other writer committed is its own to finish.
-    summaryCarried = false;
     readAll = !summary;
     if (++attempts >= MAX_ATTEMPTS) {
       throw new Error(`gave up on partition ${view.table}/${partitionKey} after ${attempts} conflicting writers (${outcome.code})`);
