@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,5 +78,29 @@ describe('expandLocalPaths', () => {
     expect(skipped.sort()).toEqual(others.map((name) => path.join(hour, name)).sort());
     // Named on its own, a file is read whatever its name: the user chose it.
     expect(await expandLocalPaths([path.join(hour, 'notes.txt')])).toEqual([path.join(hour, 'notes.txt')]);
+  });
+  it('reports a name that is not UTF-8 (Node reads it with U+FFFD, a name that opens nothing) instead of leaving it unread unseen', async () => {
+    const root = path.join(work, 'latin1');
+    await mkdir(root, { recursive: true });
+    await writeFile(path.join(root, 'fine.json'), '');
+    // Two names that differ only in a byte that is not UTF-8 read as one name.
+    await copyFile(path.join(root, 'fine.json'), Buffer.from(`${root}/caf\xe9.json`, 'latin1'));
+    await copyFile(path.join(root, 'fine.json'), Buffer.from(`${root}/caf\xe8.json`, 'latin1'));
+    await mkdir(Buffer.from(`${root}/d\xff`, 'latin1'));
+    await copyFile(path.join(root, 'fine.json'), Buffer.from(`${root}/notes\xe9.txt`, 'latin1'));
+    const missing: { path: string; code: unknown }[] = [];
+    const skipped: string[] = [];
+    const files = await expandLocalPaths([root], {
+      unreadable: (entry) => missing.push({ path: entry.path, code: (entry.error as NodeJS.ErrnoException).code }),
+      skipped: (file) => skipped.push(file),
+    });
+    // A file not named as a log is skipped, as it would be whatever its name: no reason to fail the run.
+    expect(skipped).toEqual([path.join(root, 'notes\ufffd.txt')]);
+    expect(files).toEqual([path.join(root, 'fine.json')]);
+    expect(missing).toEqual([
+      { path: path.join(root, 'caf\ufffd.json'), code: 'ENOTUTF8' },
+      { path: path.join(root, 'caf\ufffd.json'), code: 'ENOTUTF8' },
+      { path: path.join(root, 'd\ufffd'), code: 'ENOTUTF8' },
+    ]);
   });
 });

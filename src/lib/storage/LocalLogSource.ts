@@ -1,5 +1,5 @@
 import type { Dirent } from 'node:fs';
-import { open, readdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ListedLogFile, LogFileRef, LogFileStat, LogSource } from './LogSource.js';
 import { LOCAL_CONTAINER } from './fileName.js';
@@ -235,6 +235,8 @@ async function walk(directory: string, entries: readonly Dirent[], reports: Expa
     let kind: 'folder' | 'file' | 'other' = entry.isDirectory() ? 'folder' : entry.isFile() ? 'file' : 'other';
     let inner: Dirent[];
     try {
+      // A file not named as a log is skipped whatever its name; anything that would be read must open.
+      if (entry.name.includes('\uFFFD') && (!entry.isFile() || isLogFileName(entry.name))) await refuseUndecodableName(full);
       if (entry.isSymbolicLink()) {
         const target = await stat(full).catch(async (error: NodeJS.ErrnoException) => {
           // A link whose target is gone (a disk of a download not mounted): said so, not as a permission problem.
@@ -259,4 +261,19 @@ async function walk(directory: string, entries: readonly Dirent[], reports: Expa
     }
     await walk(full, inner, reports, files, walked);
   }
+}
+
+/**
+ * Node decodes a name that is not UTF-8 with U+FFFD in place of its bad bytes, and that name opens
+ * nothing (two such files would even read as one): said so, instead of its records going unread unseen.
+ */
+async function refuseUndecodableName(full: string): Promise<void> {
+  const found = await lstat(full).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
+  if (!found) throw Object.assign(new Error('its name is not UTF-8, so it cannot be opened by name: rename it'), { code: 'ENOTUTF8', path: full });
 }
