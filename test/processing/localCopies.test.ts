@@ -6,7 +6,8 @@ import { processLocalFiles, rememberLocalFiles } from '../../src/lib/processing/
 import { processFile } from '../../src/lib/processing/processFile.js';
 import type { LogFileRef } from '../../src/lib/storage/LogSource.js';
 import { LOCAL_CONTAINER, LocalLogSource } from '../../src/lib/storage/LocalLogSource.js';
-import type { TableStore } from '../../src/lib/storage/TableStore.js';
+import type { StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
+import { FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
@@ -284,6 +285,45 @@ describe('local files touched after they were read', () => {
     await appendFile(files[0] as string, asJsonLines(more));
     expect((await processLocal(tables, files)).records).toBe(2);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...all, ...more])));
+  });
+});
+
+describe('a local file rewritten in place with other records of the same size, its modification time set back (cp -p)', () => {
+  it('is seen as replaced and its new records count: the change time, which no copy sets back, is in its ETag', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-rewritten-'));
+    const file = path.join(dir, 'export.json');
+    const first = roomsRecords(20, 195);
+    // The same bytes but for the day: the same size, other buckets.
+    const second = first.map((record) => ({ ...record, time: String(record['time']).replace('2024-05-25', '2024-05-26') }));
+    const old = new Date('2024-06-01T00:00:00Z');
+    await writeFile(file, asJsonLines(first));
+    await utimes(file, old, old);
+    const tables = newTableStore();
+    expect((await processLocal(tables, [file])).records).toBe(20);
+    await writeFile(file, asJsonLines(second));
+    await utimes(file, old, old);
+    expect((await processLocal(tables, [file])).records).toBe(20);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...first, ...second])));
+  });
+
+  it('a checkpoint saved with an ETag of the older form (without the change time) has it recorded once, not its bytes checked in every run', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-older-etag-'));
+    const file = path.join(dir, 'export.json');
+    await writeFile(file, asJsonLines(roomsRecords(10, 196)));
+    const tables = newTableStore();
+    expect((await processLocal(tables, [file])).records).toBe(10);
+    const rows = [...(await tables.readPartition(FILES_TABLE, LOCAL_CONTAINER)).values()].filter((row) => typeof row.data['fileEtag'] === 'string');
+    expect(rows).toHaveLength(1);
+    const row = rows[0] as StoredRow;
+    const olderForm = String(row.data['fileEtag']).split('-').slice(0, 3).join('-');
+    await tables.upsert(FILES_TABLE, row.partitionKey, row.rowKey, { ...row.data, fileEtag: olderForm });
+    const writes = (): number => tables.requests.writes + tables.requests.transactions;
+    let before = writes();
+    expect((await processLocal(tables, [file])).records).toBe(0);
+    expect(writes() - before).toBe(1);
+    before = writes();
+    expect((await processLocal(tables, [file])).records).toBe(0);
+    expect(writes() - before).toBe(0);
   });
 });
 

@@ -713,7 +713,9 @@ function withStat(checkpoint: Checkpoint, stat: LogFileStat, location: string | 
  * creation time new (a `touch`, a re-download over it): its bytes were just found the same.
  */
 function touchedInPlace(checkpoint: Checkpoint, stat: LogFileStat, location: string | null): boolean {
-  return location !== null && location === checkpoint.readFrom && stat.length === checkpoint.length;
+  // An ETag saved before local ETags held the change time is not a touch: it is recorded once in the new form.
+  const sameForm = checkpoint.etag.split('-').length === stat.etag.split('-').length;
+  return location !== null && location === checkpoint.readFrom && stat.length === checkpoint.length && sameForm;
 }
 
 /** `time`, or `limit` when it is later (ISO times compare as strings). */

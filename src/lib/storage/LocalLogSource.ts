@@ -66,7 +66,8 @@ export class LocalLogSource implements LogSource {
       const info = await stat(this.locate(file));
       return {
         length: info.size,
-        etag: `${info.ino}-${info.size}-${info.mtimeMs}`,
+        // The change time too: a rewrite in place that keeps the size and sets the old mtime back (`cp -p`) changes it.
+        etag: `${info.ino}-${info.size}-${info.mtimeMs}-${info.ctimeMs}`,
         createdOn: info.birthtimeMs > 0 ? Math.floor(info.birthtimeMs) : null,
         lastModified: Math.floor(info.mtimeMs),
       };
