@@ -391,6 +391,40 @@ describe('several downloads of one blob in a laid-out tree', () => {
     }
   });
 
+  it('downloads of one blob that hold other bytes (the blob written again) each count once, run after run, once final', async () => {
+    const before = roomsRecords(8, 137);
+    const after = roomsRecords(30, 138);
+    const blob = `insights-logs-roomsoperational/${blobPath(3)}`;
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-downloads-'));
+    const paths: string[] = [];
+    for (const [name, records] of [
+      ['monday', before],
+      ['friday', after],
+    ] as const) {
+      const file = path.join(dir, name, blob);
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, asJsonLines(records));
+      // Final: the hour ended and the file stopped changing long ago.
+      const old = new Date('2024-06-01T00:00:00Z');
+      await utimes(file, old, old);
+      paths.push(file);
+    }
+    const expected = referenceAggregates(normalizeAll([...before, ...after]));
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const run = async (): Promise<number> => {
+      const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER);
+      return results.reduce((sum, result) => sum + result.records, 0);
+    };
+    expect(await run()).toBe(38);
+    expect(await readAggregates(tables)).toEqual(expected);
+    // Before, each run read one as a replacement of the other: 38 records more every time.
+    for (let i = 0; i < 2; i++) {
+      expect(await run()).toBe(0);
+      expect(await readAggregates(tables)).toEqual(expected);
+    }
+  });
+
   it('an older download found in a later run, after the newer one was read, adds nothing while the newer one is still there', async () => {
     const records = roomsRecords(40, 133);
     const text = asJsonLines(records);

@@ -13,6 +13,7 @@ import { readingFamilyOf } from './readingOrder.js';
 export interface LocalFiles extends LogSource {
   register(localPath: string): LogFileRef;
   registerAs(ref: LogFileRef, localPath: string): void;
+  readApart(localPath: string): void;
   locationOf(file: LogFileRef): string | undefined;
   copyAt(file: LogFileRef, location: string): LogSource;
 }
@@ -171,6 +172,7 @@ export async function processLocalFiles(
   let failed = 0;
   const laidOut = await laidOutKeys(deps.source, localPaths, localContainer);
   const read = await withoutOlderDownloads(deps.source, localPaths, laidOut);
+  differingDownloadsApart(deps.source, read, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
     const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
@@ -443,6 +445,29 @@ async function withoutOlderDownloads(source: LocalFiles, localPaths: readonly st
     }
   }
   return localPaths.filter((localPath) => !older.has(localPath));
+}
+
+/**
+ * The laid-out downloads of a blob left beside the longest once its older copies are set aside hold
+ * other bytes (a blob deleted and written again, another file put in its place): each is read as a
+ * file of its own, outside the blob's name. Read under it one after the other, each would replace
+ * the other in every run once final, and both would count again each time.
+ */
+function differingDownloadsApart(source: LocalFiles, localPaths: readonly string[], laidOut: Map<string, LaidOut>): void {
+  const byBlob = new Map<string, string[]>();
+  for (const localPath of new Set(localPaths)) {
+    const key = laidOut.get(localPath);
+    if (key) byBlob.set(key.blob, [...(byBlob.get(key.blob) ?? []), localPath]);
+  }
+  for (const copies of byBlob.values()) {
+    if (copies.length < 2) continue;
+    const longest = copies.reduce((a, b) => ((laidOut.get(b) as LaidOut).length > (laidOut.get(a) as LaidOut).length ? b : a));
+    for (const copy of copies) {
+      if (copy === longest) continue;
+      source.readApart(copy);
+      laidOut.delete(copy);
+    }
+  }
 }
 
 /**

@@ -14,6 +14,8 @@ export { LOCAL_CONTAINER };
  */
 export class LocalLogSource implements LogSource {
   private readonly locations = new Map<string, string>();
+  /** Laid-out paths read as files of their own, in the container `local` (readApart). */
+  private readonly apart = new Set<string>();
 
   /** `blobs`: the account the laid-out files were downloaded from, when the command was given one. */
   constructor(
@@ -24,9 +26,14 @@ export class LocalLogSource implements LogSource {
   /** Maps a local path to its file reference and remembers where it lives. */
   register(localPath: string): LogFileRef {
     const absolute = path.resolve(localPath);
-    const ref = refForLocalPath(absolute);
+    const ref = this.apart.has(absolute) ? { container: LOCAL_CONTAINER, path: absolute } : refForLocalPath(absolute);
     this.locations.set(`${ref.container}/${ref.path}`, absolute);
     return ref;
+  }
+
+  /** Reads a laid-out file under its absolute path, as a file outside a tree: it is not the blob its path names. */
+  readApart(localPath: string): void {
+    this.apart.add(path.resolve(localPath));
   }
 
   /** Reads `ref` from `localPath`: a copy read under the name of the file it copies. */
