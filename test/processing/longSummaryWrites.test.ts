@@ -59,6 +59,18 @@ async function callRow(tables: TableStore): Promise<Record<string, unknown> | un
   return (await tables.getRow(callsView.table, partition, CALL_ROW_KEY))?.data;
 }
 
+/** The call's rows as one careful pass over `records` leaves them, its call row computed over `appliedRecords` records with none pending. */
+async function expectOnePass(tables: TableStore, records: readonly PositionedRecord[], appliedRecords: number, when = 'one pass'): Promise<void> {
+  const expected = referenceAggregates(
+    records.map((p) => p.record),
+    [callsView],
+  );
+  expect(await readAggregates(tables, [callsView]), when).toEqual(expected);
+  const row = await callRow(tables);
+  expect(row?.[SUMMARY_SEQUENCE_FIELD], when).toBe(appliedRecords);
+  expect(row?.[SUMMARY_PENDING_FIELD], when).toBeUndefined();
+}
+
 async function operationRows(tables: TableStore): Promise<number> {
   let rows = 0;
   for await (const row of tables.query(callsView.table, undefined)) if (row.rowKey.startsWith('o|')) rows++;
@@ -101,28 +113,14 @@ describe('a call written in many transactions', () => {
     // 1,000 rows take 11 transactions: computed in each, 6,000 rows in all; now the new partition's
     // first (its own rows) and the write's last.
     expect(computedRows()).toBeLessThanOrEqual(1_000 + 100);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        first.map((p) => p.record),
-        [callsView],
-      ),
-    );
-    const row = await callRow(tables);
-    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(1_000);
-    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+    await expectOnePass(tables, first, 1_000);
 
     // A second write to the stored call: its last transaction only.
     const second = operations(500, 1_000);
     await apply(tables, [view], second, 'f2');
     // (A first transaction that takes the partition for new, refused, computes from its own rows.)
     expect(computedRows()).toBeLessThanOrEqual(1_100 + 1_500 + 100);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        [...first, ...second].map((p) => p.record),
-        [callsView],
-      ),
-    );
-    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(1_500);
+    await expectOnePass(tables, [...first, ...second], 1_500);
   });
 
   it('in an account’s packed Calls table, computes it once per write too and ends as one careful pass (Azurite)', async () => {
@@ -133,32 +131,17 @@ describe('a call written in many transactions', () => {
     await apply(tables, [view], first, 'f1');
     await apply(tables, [view], second, 'f2');
     expect(computedRows()).toBeLessThanOrEqual(700 + 900 + 100);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        [...first, ...second].map((p) => p.record),
-        [callsView],
-      ),
-    );
-    const row = await callRow(tables);
-    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(900);
-    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+    await expectOnePass(tables, [...first, ...second], 900);
   });
 
   it('a crash between its transactions leaves the call row as it was with the records since counted as pending; a run again ends as one careful pass', async () => {
     const records = operations(400);
-    const expected = referenceAggregates(
-      records.map((p) => p.record),
-      [callsView],
-    );
     await crashBeforeEachWrite({
       run: async (tables) => {
         await apply(tables, [callsView], records, 'f1');
       },
       minWrites: 3,
-      check: async (tables, when) => {
-        expect(await readAggregates(tables, [callsView]), when).toEqual(expected);
-        expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD], when).toBe(400);
-      },
+      check: (tables, when) => expectOnePass(tables, records, 400, when),
     });
     // What a crash before the third write leaves: the first transaction's call row, the second's records pending.
     const tables = newMemoryTableStore();
@@ -180,11 +163,7 @@ describe('a call written in many transactions', () => {
     ]);
     // The runs met: some lost a race to a carried or computed call row and went on from what the other wrote.
     expect(stats.reduce((sum, s) => sum + s.conflicts, 0)).toBeGreaterThan(0);
-    const all = files.flat().map((p) => p.record);
-    expect(await readAggregates(tables, [callsView])).toEqual(referenceAggregates(all, [callsView]));
-    const row = await callRow(tables);
-    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(750);
-    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+    await expectOnePass(tables, files.flat(), 750);
   });
 
   it('whose last records are found applied already (a file read again with a new one) computes its call row once more', async () => {
@@ -199,13 +178,7 @@ describe('a call written in many transactions', () => {
     ];
     const { stats } = await applyToViews(tables, [callsView], sources, { concurrency: 1 });
     expect(stats.alreadyApplied).toBe(5);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        [...fresh, ...replayed].map((p) => p.record),
-        [callsView],
-      ),
-    );
-    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(103);
+    await expectOnePass(tables, [...fresh, ...replayed], 103);
   });
 
   it('whose last record the store refuses computes its call row once more, over the records it took', async () => {
@@ -217,13 +190,7 @@ describe('a call written in many transactions', () => {
       refused.push(r);
     });
     expect(refused.map((r) => r.record.position)).toEqual([last.position]);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        records.slice(0, -1).map((p) => p.record),
-        [callsView],
-      ),
-    );
-    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(299);
+    await expectOnePass(tables, records.slice(0, -1), 299);
   });
 
   it('whose last record the store refuses, and whose carried call row a publisher rewrites meanwhile, still computes it', async () => {
@@ -233,12 +200,6 @@ describe('a call written in many transactions', () => {
     const stats = await apply(tables, [callsView], records, 'f1', async () => {});
     expect(tables.rewrites).toBe(1);
     expect(stats.conflicts).toBe(1);
-    expect(await readAggregates(tables, [callsView])).toEqual(
-      referenceAggregates(
-        records.slice(0, -1).map((p) => p.record),
-        [callsView],
-      ),
-    );
-    expect((await callRow(tables))?.[SUMMARY_SEQUENCE_FIELD]).toBe(299);
+    await expectOnePass(tables, records.slice(0, -1), 299);
   });
 });
