@@ -22,6 +22,8 @@ export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxActive: 16, maxWaiting: 
 
 /** A request without a body has this long to arrive whole (node:http's default is 5 minutes). */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How often node:http looks for requests past their time: at its default (30 s) a slow request held its connection up to twice REQUEST_TIMEOUT_MS. */
+const TIMEOUT_CHECK_MS = 1_000;
 
 /** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
 const LOOPBACK = new BlockList();
@@ -54,7 +56,7 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   const answering = new Map<AbortController, Promise<void>>();
   const gate = new AnswerGate(limits.maxActive, limits.maxWaiting);
   // A request without Host reaches `answer`, which says what is wrong, instead of node:http's bare 400.
-  const server = createServer({ requireHostHeader: false }, (request, response) => {
+  const server = createServer({ requireHostHeader: false, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (request, response) => {
     // A connection closed before the answer is written: its reads stop (AbortableReads, SharedEvaluations).
     const gone = new AbortController();
     response.on('close', () => {
@@ -89,12 +91,7 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   // A request node:http cannot parse gets the API's JSON error too, not a bare status line.
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!socket.writable) return;
-    endWith(
-      socket,
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? errorResult(431, 'request_too_large', 'the URL and headers exceed 16 KiB; use fewer or shorter filters')
-        : errorResult(400, 'bad_request', 'the request is not valid HTTP'),
-    );
+    endWith(socket, clientErrorResult(error));
   });
   // CONNECT (a proxy tunnel) is not served: without a listener node:http would drop the connection unanswered.
   server.on('connect', (_request: IncomingMessage, socket: Duplex) => {
@@ -117,6 +114,15 @@ export interface ApiServer {
   server: Server;
   /** Stops the reads of every answer in flight, as if its client had gone, and resolves once all have ended. */
   stopAnswers: () => Promise<void>;
+}
+
+/** What a request node:http gave up on is told: too large, too slow (node:http's own answer would be a 408), or not HTTP. */
+function clientErrorResult(error: NodeJS.ErrnoException): HttpResult {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return errorResult(431, 'request_too_large', 'the URL and headers exceed 16 KiB; use fewer or shorter filters');
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    return errorResult(408, 'request_timeout', `the request did not arrive whole within ${REQUEST_TIMEOUT_MS / 1000} seconds`);
+  }
+  return errorResult(400, 'bad_request', 'the request is not valid HTTP');
 }
 
 /** Answers on a socket node:http has left to us, and closes it. */

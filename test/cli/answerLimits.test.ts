@@ -88,6 +88,29 @@ describe('serve holds a bounded number of connections', () => {
   });
 });
 
+describe('serve gives a request a bounded time to arrive', () => {
+  it('a request still incomplete past its time gets a 408 JSON error soon after, not a 400 "not HTTP" half a minute later', async () => {
+    const port = await serverWith(async () => page('ok'), { maxActive: 2, maxWaiting: 1, maxConnections: 3 });
+    const server = servers.at(-1)!;
+    server.requestTimeout = 300;
+    server.headersTimeout = 300;
+    const socket = await openSocket(port);
+    const started = Date.now();
+    const answer = await new Promise<string>((resolve) => {
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString()));
+      socket.on('close', () => resolve(data));
+      // Never finished: the blank line that ends the headers does not come.
+      socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
+      setTimeout(() => resolve(`nothing within 4 s${data}`), 4_000).unref();
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 408 Request Timeout\r\n/);
+    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ error: { code: 'request_timeout' } });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    socket.destroy();
+  });
+});
+
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => resolve(socket));
