@@ -39,6 +39,8 @@ describe('view filter validation', () => {
     ['rooms', { to: '9999-12-31T23:00-05:00' }, /--to must be within the years 0000 to 9999 in UTC/],
     ['rooms', { from: '0000-01-01T00:00+01:00' }, /--from must be within the years 0000 to 9999 in UTC/],
     ['rooms', { resource: '  ' }, /--resource must not be empty/],
+    ['rooms', { resource: '/' }, /^--resource must name a resource \(its full id or its name\), not slashes alone$/],
+    ['usage', { resource: ' // ' }, /^--resource must name a resource \(its full id or its name\), not slashes alone$/],
     ['rooms', { correlationId: 'x' }, /--correlationId applies only to: calls/],
     ['nope', {}, /unknown view "nope"/],
   ])('rejects %s %j with a message naming the field', (view, input, message) => {

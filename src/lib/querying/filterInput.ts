@@ -28,7 +28,8 @@ export const filterInputSchema = z
       .default('day'),
     from: isoTime.optional(),
     to: isoTime.optional(),
-    resource: nonEmpty.optional(),
+    // Slashes alone (`/`) would be read as a resource named nothing, which no row has: refused as saying nothing.
+    resource: nonEmpty.refine((value) => value === '' || /[^\s/]/.test(value), 'must name a resource (its full id or its name), not slashes alone').optional(),
     // Not trimmed: an id logged with spaces around it is matched as given (readCallRows also tries it trimmed).
     correlationId: z
       .string()
