@@ -129,7 +129,8 @@ function clientErrorResult(error: NodeJS.ErrnoException): HttpResult {
 function endWith(socket: Duplex, result: HttpResult): void {
   const head = [`HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}`, `content-length: ${Buffer.byteLength(result.body)}`, 'connection: close'];
   for (const [name, value] of Object.entries(result.headers)) head.push(`${name}: ${value}`);
-  socket.end(head.join('\r\n') + '\r\n\r\n' + result.body);
+  // Closed once written, not left half-open: a client that never reads nor closes would otherwise hold its connection (of maxConnections) for good.
+  socket.end(head.join('\r\n') + '\r\n\r\n' + result.body, () => socket.destroy());
 }
 
 async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean, signal: AbortSignal): Promise<HttpResult> {

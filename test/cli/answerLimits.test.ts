@@ -111,6 +111,23 @@ describe('serve gives a request a bounded time to arrive', () => {
   });
 });
 
+describe('serve frees the connections of requests it gave up on', () => {
+  it('clients that sent half a request and never read the answer nor close do not keep others out', async () => {
+    const port = await serverWith(async () => page('ok'), { maxActive: 2, maxWaiting: 1, maxConnections: 3 });
+    const server = servers.at(-1)!;
+    server.requestTimeout = 300;
+    server.headersTimeout = 300;
+    const stalled = await Promise.all([0, 1, 2].map(() => openSocket(port)));
+    for (const socket of stalled) {
+      // Never finished, and never read: the answer stays unread and the client never closes its side.
+      socket.pause();
+      socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n');
+    }
+    await expect.poll(async () => (await get(port).catch(() => ({ status: 0 }))).status, { timeout: 4_000, interval: 200 }).toBe(200);
+    for (const socket of stalled) socket.destroy();
+  });
+});
+
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => resolve(socket));
