@@ -153,6 +153,26 @@ describe('a call written in many transactions', () => {
     expect((row?.['operationCount'] as number) + (row?.[SUMMARY_PENDING_FIELD] as number)).toBe(rows);
   });
 
+  it('cut short after it carried the call row, then read again in a write of only the files it had applied, computes the call row', async () => {
+    const tables = newMemoryTableStore();
+    const first = operations(150);
+    const second = operations(150, 150);
+    const sources: RecordSource[] = [
+      { fileId: 'f1', fileKey: 'c/f1', records: first },
+      { fileId: 'f2', fileKey: 'c/f2', records: second },
+    ];
+    // The new call's first transaction computes the call row; the second carries it with all of f1 in; the third is never sent.
+    await expect(applyToViews(new CrashingTableStore(tables, 2), [callsView], sources, { concurrency: 1 })).rejects.toThrow('crash before write 2');
+    expect((await callRow(tables))?.[SUMMARY_PENDING_FIELD]).toBeGreaterThan(0);
+    // f1 read again alone (its checkpoint did not move): every record of it is in, and the call row must now say so.
+    const stats = await apply(tables, [callsView], first, 'f1');
+    expect(stats.alreadyApplied).toBe(150);
+    const row = await callRow(tables);
+    expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
+    expect(row?.['operationCount']).toBe(await operationRows(tables));
+    expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(await operationRows(tables));
+  });
+
   it('by three runs at once, each of its own file and of one file together, ends as one careful pass, its count whole (Azurite)', async () => {
     const tables = newTableStore();
     const files = [operations(300), operations(250, 300), operations(200, 550)];

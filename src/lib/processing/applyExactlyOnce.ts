@@ -374,10 +374,7 @@ async function applyToPartition(
   let limit = Number.POSITIVE_INFINITY;
   /** Whether the rows of every remaining item are to be read (again) before the next transaction. */
   let readAll = !summary;
-  /** Whether this write's last commit carried the stored summary (records pending in it) instead of computing it. */
-  let summaryCarried = false;
   while (from < items.length) {
-    let carriesSummary = false;
     if (readAll) {
       // Every row the write still touches, read at once: many keys of one partition are read in pages
       // of it (storage/readRows.ts), where a read per transaction would ask for each chunk's keys by name.
@@ -487,9 +484,8 @@ async function applyToPartition(
       const storedSummary = known.get(summary.rowKey);
       const pending = pendingRecordsOf(view.table, storedSummary) + count;
       let summaryRow: RowData;
-      carriesSummary = storedSummary !== undefined && end < items.length;
-      if (carriesSummary) {
-        summaryRow = { ...(storedSummary as StoredRow).data, [SUMMARY_PENDING_FIELD]: pending };
+      if (storedSummary !== undefined && end < items.length) {
+        summaryRow = { ...storedSummary.data, [SUMMARY_PENDING_FIELD]: pending };
       } else {
         summaryRow = summaryOf(summary, known, rows, partitionKey);
         summaryRow[SUMMARY_SEQUENCE_FIELD] = appliedRecordsOf(view.table, storedSummary, known.get(LEGACY_SEQUENCE_ROW_KEY)) + pending;
@@ -544,7 +540,6 @@ async function applyToPartition(
       stats.rowsWritten += writes.length;
       const unknown = known.committed(writes, outcome.etags);
       if (unknown.length > 0) await known.load(unknown);
-      summaryCarried = carriesSummary;
       consumed(from, end);
       from = end;
       attempts = 0;
@@ -568,9 +563,10 @@ async function applyToPartition(
     await sleep(Math.min(1000, 10 * 2 ** Math.min(attempts, 6)) * Math.random());
   }
   // A write whose last records were refused, or found applied already, ended on a transaction that
-  // carried the summary: one more computes it, until it is computed (by this write or another: a
-  // publisher's rewrite of the row as it is leaves it to compute).
-  for (let attempt = 1; summary && summaryCarried; attempt++) {
+  // carried the summary, or a write cut short left it carried and this one found all its records in:
+  // one more computes it, until it is computed (by this write or another: a publisher's rewrite of the
+  // row as it is leaves it to compute).
+  for (let attempt = 1; summary; attempt++) {
     await prepare([summary.rowKey]);
     const storedSummary = known.get(summary.rowKey);
     const pending = pendingRecordsOf(view.table, storedSummary);
