@@ -14,7 +14,8 @@ import { StorageRefusedError } from '../../src/lib/storage/limits.js';
 import type { CommitOutcome, RowWrite, StoredRow, TableStore } from '../../src/lib/storage/TableStore.js';
 import { crashBeforeEachWrite } from '../support/crashLoop.js';
 import { CrashingTableStore } from '../support/crashingTableStore.js';
-import { DAY, operationRecord } from '../support/recordingLogs.js';
+import { DAY, operationRecord, recordingIdOf, summaryRecord } from '../support/recordingLogs.js';
+import { queryCalls } from '../../src/lib/querying/recordingQueries.js';
 import { normalizeAll } from '../support/roomsLogs.js';
 import { newMemoryTableStore, newTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
@@ -171,6 +172,21 @@ describe('a call written in many transactions', () => {
     expect(row?.[SUMMARY_PENDING_FIELD]).toBeUndefined();
     expect(row?.['operationCount']).toBe(await operationRows(tables));
     expect(row?.[SUMMARY_SEQUENCE_FIELD]).toBe(await operationRows(tables));
+  });
+
+  it('cut short, is shown by `query calls` with counts that agree with the recordings it lists', async () => {
+    const tables = newMemoryTableStore();
+    const raw = Array.from({ length: 300 }, (_, i) => summaryRecord({ correlationId, recordingId: recordingIdOf(correlationId, i), time: DAY + i * 1000 }));
+    const records = normalizeAll(raw).map((record, position) => ({ position, record }));
+    // The first transaction computes the call row over 98 recordings; the second carries it with 98 more; the third is never sent.
+    await expect(apply(new CrashingTableStore(tables, 2), [callsView], records, 'f1')).rejects.toThrow('crash before write 2');
+    expect((await callRow(tables))?.[SUMMARY_PENDING_FIELD]).toBeGreaterThan(0);
+    for (const filters of [{ granularity: 'day' as const }, { granularity: 'day' as const, correlationId }]) {
+      const [call] = await queryCalls(tables, filters);
+      expect(call?.recordings.length).toBe(196);
+      expect(call?.recordingCount).toBe(call?.recordings.filter((r) => r.hasSummary).length);
+      expect(call?.recordingSeconds).toBe(196 * 60);
+    }
   });
 
   it('by three runs at once, each of its own file and of one file together, ends as one careful pass, its count whole (Azurite)', async () => {

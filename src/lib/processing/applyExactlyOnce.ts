@@ -478,9 +478,9 @@ async function applyToPartition(
     const markRows = new Set<string>();
     if (summary) {
       // The summary from every row costs the partition's size, so a write of many transactions would
-      // cost its square: the ones between carry the summary as stored (a reader sees the call as before
-      // the write) and count their records as pending; the write's last one, or a new partition's
-      // first, computes it and counts them all.
+      // cost its square: the ones between carry the summary as stored (the call row shows the call as
+      // before the write) and count their records as pending; the write's last one, or a new
+      // partition's first, computes it and counts them all.
       const storedSummary = known.get(summary.rowKey);
       const pending = pendingRecordsOf(view.table, storedSummary) + count;
       let summaryRow: RowData;

@@ -1,4 +1,5 @@
 import { RECORDING_OPERATIONS_TABLE, RECORDINGS_TABLE } from '../aggregating/index.js';
+import { SUMMARY_PENDING_FIELD } from '../aggregating/types.js';
 import { shownQuantile, sketchQuantile } from '../aggregating/recordings/durationSketch.js';
 import { recordingOperationsRowSchema, recordingsRowSchema } from '../aggregating/recordings/recordingRows.js';
 import { compareStrings, MAX_ID_CHARS } from '../aggregating/rowValues.js';
@@ -13,6 +14,7 @@ import {
   recordingRowSchema,
   SUMMARY_ROW_PREFIX,
   type CallFacts,
+  type CallStoredRow,
   type RecordingFacts,
 } from '../aggregating/calls/index.js';
 import { boundedKey, RESERVED_ROW_PREFIX } from '../storage/keys.js';
@@ -31,7 +33,7 @@ const READ_CONCURRENCY = 8;
  * Calls whose first time (earliest operation, recording start or summary) is in [from, to), or the
  * one call `correlationId` names. The call rows and their recordings (`s|` rows) are read in one
  * query over the Calls table, not one per call; a correlation id is read directly. A call row whose
- * sets were capped is recomputed from its whole partition.
+ * sets were capped, or that a long write left behind its rows, is recomputed from its whole partition.
  */
 export async function queryCalls(tables: TableStore, filters: ViewFilters): Promise<CallRow[]> {
   const calls: { row: CallRow; firstAt: string }[] = [];
@@ -39,7 +41,7 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
   // Each call is joined as its rows arrive: a month of calls is not held twice, stored and joined.
   const join = ({ callRow, recordings }: ScannedCall): void => {
     const stored = parseStoredRow(callRowSchema, CALLS_TABLE, callRow);
-    if (stored.truncated) capped.push(callRow.partitionKey);
+    if (recountedFromPartition(stored)) capped.push(callRow.partitionKey);
     else calls.push(joinedRow(callFactsOfRow(stored, recordings)));
   };
   if (filters.correlationId === undefined) await scanCalls(tables, filters, join);
@@ -54,6 +56,15 @@ export async function queryCalls(tables: TableStore, filters: ViewFilters): Prom
         compareStrings(a.row.correlationId, b.row.correlationId),
     )
     .map((call) => call.row);
+}
+
+/**
+ * Whether the call row cannot be joined to the `s|` rows as they are: its sets were capped, or a long
+ * write's rows are in that it does not count yet (under way, or cut short), whose recordings would not
+ * agree with its counts.
+ */
+function recountedFromPartition(stored: CallStoredRow): boolean {
+  return stored.truncated || (stored[SUMMARY_PENDING_FIELD] ?? 0) > 0;
 }
 
 function joinedRow(facts: CallFacts): { row: CallRow; firstAt: string } {
@@ -85,8 +96,8 @@ async function indexedCalls(tables: TableStore, filters: ViewFilters): Promise<s
 async function readCalls(tables: TableStore, filters: ViewFilters): Promise<ScannedCall[]> {
   const calls: ScannedCall[] = [];
   for (const callRow of await readCallRows(tables, filters)) {
-    const truncated = parseStoredRow(callRowSchema, CALLS_TABLE, callRow).truncated;
-    calls.push({ callRow, recordings: truncated ? [] : await readRecordings(tables, callRow.partitionKey) });
+    const recounted = recountedFromPartition(parseStoredRow(callRowSchema, CALLS_TABLE, callRow));
+    calls.push({ callRow, recordings: recounted ? [] : await readRecordings(tables, callRow.partitionKey) });
   }
   return calls;
 }
