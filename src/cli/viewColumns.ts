@@ -21,10 +21,12 @@ export interface ColumnChoice {
 export function chooseColumns(view: string, fields: readonly string[], flags: ColumnFlags): ColumnChoice {
   if (flags.columns !== undefined && flags.wide) throw new UsageError('give --columns or --wide, not both');
   if (flags.columns !== undefined) {
-    const names = flags.columns
-      .split(',')
-      .map((name) => name.trim())
-      .filter((name) => name !== '');
+    const given = flags.columns.split(',').map((name) => name.trim());
+    const names = given.filter((name) => name !== '');
+    // As the HTTP API's `fields=` does: an empty name between names is a slip (a comma too many), not nothing.
+    if (names.length > 0 && names.length < given.length) {
+      throw new UsageError(`--columns has an empty name in "${flags.columns}": separate names with single commas`);
+    }
     const unknown = names.filter((name) => !fields.includes(name));
     if (names.length === 0 || unknown.length > 0) {
       const what =

@@ -82,6 +82,16 @@ describe('--columns', () => {
     );
   });
 
+  it('refuses an empty name among names (a comma too many), as the HTTP API refuses it in fields=', () => {
+    for (const columns of [',matched', 'matched,', 'matched,,correlationId', 'matched, ,correlationId']) {
+      expect(() => chooseColumns('calls', fields, { columns }), columns).toThrow(
+        `--columns has an empty name in "${columns}": separate names with single commas`,
+      );
+    }
+    // No name at all is its own message.
+    expect(() => chooseColumns('calls', fields, { columns: ' , ' })).toThrow('--columns names no column');
+  });
+
   it('names the field a name in the wrong case is most likely meant for, as the HTTP API does in fields=', () => {
     expect(() => chooseColumns('calls', fields, { columns: 'CorrelationId,MATCHED' })).toThrow(
       'unknown columns "CorrelationId", "MATCHED" for calls: did you mean correlationId, matched? (choose from correlationId, matched, operations)',
