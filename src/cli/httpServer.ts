@@ -22,6 +22,8 @@ export const DEFAULT_ANSWER_LIMITS: AnswerLimits = { maxActive: 16, maxWaiting: 
 
 /** A request without a body has this long to arrive whole (node:http's default is 5 minutes). */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How long a connection answered outside node:http stays open for its client to read the answer and close. */
+const CLOSE_AFTER_ANSWER_MS = 1_000;
 /** How often node:http looks for requests past their time: at its default (30 s) a slow request held its connection up to twice REQUEST_TIMEOUT_MS. */
 const TIMEOUT_CHECK_MS = 1_000;
 
@@ -129,8 +131,9 @@ function clientErrorResult(error: NodeJS.ErrnoException): HttpResult {
 function endWith(socket: Duplex, result: HttpResult): void {
   const head = [`HTTP/1.1 ${result.status} ${STATUS_CODES[result.status] ?? ''}`, `content-length: ${Buffer.byteLength(result.body)}`, 'connection: close'];
   for (const [name, value] of Object.entries(result.headers)) head.push(`${name}: ${value}`);
-  // Closed once written, not left half-open: a client that never reads nor closes would otherwise hold its connection (of maxConnections) for good.
-  socket.end(head.join('\r\n') + '\r\n\r\n' + result.body, () => socket.destroy());
+  // Closed a moment after it is written, not left half-open: a client that never reads nor closes would otherwise hold its
+  // connection (of maxConnections) for good; not at once, as a client still sending (a 431's headers) would get a reset, not the answer.
+  socket.end(head.join('\r\n') + '\r\n\r\n' + result.body, () => setTimeout(() => socket.destroy(), CLOSE_AFTER_ANSWER_MS).unref());
 }
 
 async function answer(request: IncomingMessage, deps: RouteDeps, loopbackOnly: boolean, signal: AbortSignal): Promise<HttpResult> {
