@@ -28,7 +28,7 @@ export function filesFailed(failed: number, total: number): ExitStatus {
 export function foldersUnreadable(folders: readonly string[]): ExitStatus {
   return new ExitStatus(
     `${folders.length} folder(s) or link(s) could not be listed, so their files were not read (the others were processed): ${folders.join(', ')}; ` +
-      `fix their permissions or links and run again`,
+      `fix their permissions, links or names (the errors above say which) and run again`,
     1,
   );
 }

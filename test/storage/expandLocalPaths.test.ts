@@ -103,4 +103,16 @@ describe('expandLocalPaths', () => {
       { path: path.join(root, 'd\ufffd'), code: 'ENOTUTF8' },
     ]);
   });
+  it('says why a name given that is not UTF-8 is not found (it reaches Node with U+FFFD), and a name truly holding U+FFFD is read', async () => {
+    const root = path.join(work, 'latin1-given');
+    await mkdir(root, { recursive: true });
+    await writeFile(Buffer.from(`${root}/caf\xe9.json`, 'latin1'), '');
+    await expect(expandLocalPaths([path.join(root, 'caf\ufffd.json')])).rejects.toMatchObject({
+      code: 'ENOTUTF8',
+      message: expect.stringMatching(/not UTF-8.*rename it/),
+    });
+    await expect(expandLocalPaths([path.join(root, 'gone.json')])).rejects.toMatchObject({ code: 'ENOENT' });
+    await writeFile(path.join(root, 'real\ufffd.json'), '');
+    expect(await expandLocalPaths([path.join(root, 'real\ufffd.json')])).toEqual([path.join(root, 'real\ufffd.json')]);
+  });
 });

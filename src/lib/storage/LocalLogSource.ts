@@ -220,7 +220,11 @@ export async function expandLocalPaths(inputs: readonly string[], reports: Expan
     // path.resolve('') is the working folder: an empty argument (an unset shell variable) reads no folder by accident.
     if (input === '') throw Object.assign(new Error('an empty path names no file or folder'), { code: 'EEMPTY', path: '""' });
     const absolute = path.resolve(input);
-    const info = await stat(absolute);
+    const info = await stat(absolute).catch(async (error: NodeJS.ErrnoException) => {
+      // A name typed or pasted that is not UTF-8 reaches Node with U+FFFD: why it is not found, said so.
+      if (error.code === 'ENOENT' && absolute.includes('\uFFFD')) await refuseUndecodableName(absolute);
+      throw error;
+    });
     if (info.isDirectory()) {
       walked.add(await realpath(absolute));
       await walk(absolute, await readdir(absolute, { withFileTypes: true }), reports, files, walked);
@@ -283,5 +287,8 @@ async function refuseUndecodableName(full: string): Promise<void> {
       throw error;
     },
   );
-  if (!found) throw Object.assign(new Error('its name is not UTF-8, so it cannot be opened by name: rename it'), { code: 'ENOTUTF8', path: full });
+  if (!found) {
+    const message = 'its name (or a folder above it) is not UTF-8, so it cannot be opened by name: rename it, or name a folder above it';
+    throw Object.assign(new Error(message), { code: 'ENOTUTF8', path: full });
+  }
 }
