@@ -14,6 +14,8 @@ export function nothingFound(view: string, filters: ViewFilters, where: string):
   const what = searched.length > 0 ? `for ${searched.join(', ')}` : 'at all';
   return (
     `no ${view} rows ${what} in ${where}` +
-    (searched.length > 0 ? '' : `: no logs this view reads have been processed into them yet ("acs-logs health" shows what was read)`)
+    (searched.length > 0
+      ? ''
+      : `: nothing processed into them makes a row of this view yet, as when its logs were not read ("acs-logs health" shows what was read)`)
   );
 }

@@ -146,7 +146,7 @@ describe('filters forgive', () => {
     expect(typed.stderr.trimEnd().split('\n')).toHaveLength(1);
     const empty = await runInProcess(['query', 'rooms', '--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()]);
     expect(empty.stderr).toMatch(
-      /no rooms rows at all .*: no logs this view reads have been processed into them yet \("acs-logs health" shows what was read\)/,
+      /no rooms rows at all .*: nothing processed into them makes a row of this view yet, as when its logs were not read \("acs-logs health" shows what was read\)/,
     );
   });
 
