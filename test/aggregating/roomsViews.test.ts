@@ -96,6 +96,18 @@ describe('rooms views', () => {
     }
   });
 
+  it('take the larger number of two values reported in the same millisecond, 10 over 9', () => {
+    const at = Date.UTC(2024, 4, 25, 9, 0, 0, 123);
+    const records = [
+      op({ time: at, operationName: 'UpdateParticipants', resultSignature: '200', roomLifespanMinutes: 90, participantsCount: 9, participantsAttendee: 2 }),
+      op({ time: at, operationName: 'UpdateParticipants', resultSignature: '200', roomLifespanMinutes: 100, participantsCount: 10, participantsAttendee: 12 }),
+    ];
+    for (const order of [records, [...records].reverse()]) {
+      const [room] = Object.values(referenceAggregates(order, [roomsView])['Rooms'] ?? {});
+      expect(room).toMatchObject({ lifespanMinutes: 100, participantsCount: 10, participantsAttendee: 12 });
+    }
+  });
+
   it('give the same rows whatever order the records arrive in', () => {
     const records = normalizeAll(roomsRecords(60, 5, 6));
     const expected = referenceAggregates(records, VIEWS);

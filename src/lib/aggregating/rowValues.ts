@@ -224,7 +224,9 @@ function atKeyOf(key: string): string {
   return atKey;
 }
 
+/** Numbers by value (10 is larger than 9, which their text would not say), true above false, text by code units. */
 function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a < b ? -1 : a > b ? 1 : 0;
   const x = String(a);
   const y = String(b);
   return x < y ? -1 : x > y ? 1 : 0;
