@@ -160,6 +160,37 @@ describe('quarantine replay', () => {
   });
 });
 
+describe('quarantine replay of a line whose kept text is not its bytes, its file gone', () => {
+  const entriesOf = async (tables: ReturnType<typeof newTableStore>, file: { container: string; path: string }) => {
+    const all = [];
+    for await (const entry of new QuarantineStore(tables).list(file)) all.push(entry);
+    return all;
+  };
+  it.each([
+    // Windows-1252 bytes are kept with U+FFFD: applied, 'room-caf\u00e9' and 'room-caf\u00e8' would count as one room.
+    ['a line that is not UTF-8', (line: string) => Buffer.from(`${line}\n`, 'latin1'), {}, {}],
+    // Too long and not UTF-8: a larger limit would let the kept text, U+FFFD and all, read.
+    ['a line too long that is not UTF-8', (line: string) => Buffer.from(`${line}\n`, 'latin1'), { maxUnitBytes: 256 }, { maxUnitBytes: 64 * 1024 }],
+    // Its fix is a converted file, processed on its own: the decoded text applied as well would count twice.
+    ['a UTF-16 file', (line: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${line}\r\n`, 'utf16le')]), {}, {}],
+  ])('%s is not applied from its kept text', async (_case, encode, readWith, replayWith) => {
+    const [record] = roomsRecords(1, 66);
+    const line = JSON.stringify({ ...record, properties: { ...(record?.['properties'] as object), roomId: 'room-caf\u00e9' } });
+    const container = await newContainer();
+    await appendToBlob(container, PATH, encode(line));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+    expect(await processFile(file, testDeps(tables, undefined, readWith))).toMatchObject({ records: 0, badLines: 1 });
+    const [before] = await entriesOf(tables, file);
+    expect(before).toMatchObject({ rawTruncated: false, count: 1 });
+    await container.getBlobClient(PATH).delete();
+
+    expect(await replayQuarantine(testDeps(tables, undefined, replayWith))).toMatchObject({ lines: 1, applied: 0, sourceGone: 1, records: 0 });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates([]));
+    expect((await entriesOf(tables, file))[0]?.replayedAt).toBeUndefined();
+  });
+});
+
 describe('quarantine replay of a bare value inside a document', () => {
   // A records line longer than the unit limit is read element by element, as an array is.
   it.each([

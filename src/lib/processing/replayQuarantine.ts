@@ -342,7 +342,7 @@ async function frameRange(
     }
   }
   if (checkpoint && checkpoint.generation < entry.generation && (await fileIsThere(file, deps))) return 'waiting';
-  if (entry.rawTruncated || (entry.count ?? 1) !== 1) return 'source_gone';
+  if (!keptTextIsTheLine(entry)) return 'source_gone';
   // A record of a `{"records":[...]}` line is kept alone: framed at its own position, it is that record.
   const offset = entry.scope === 'records' ? entry.position : entry.offset;
   const unit: FramedUnit = { kind: 'unit', offset, end: entry.end, line: entry.line, text: entry.raw };
@@ -373,7 +373,19 @@ async function unitText(line: QuarantinedLine, file: LogFileRef, deps: ProcessDe
       if (!isMissingLocalFile(error)) throw error;
     }
   }
-  return line.rawTruncated ? null : line.raw;
+  return keptTextIsTheLine(line) ? line.raw : null;
+}
+
+/**
+ * Whether the kept text may stand in for a line whose file is gone: it is whole, of one line, and
+ * the line's own text. Not for bytes that were not UTF-8 (kept with U+FFFD for them, which merges
+ * ids, the reason they were refused) nor for a UTF-16 or compressed file (its fix is a converted
+ * file, processed on its own: the kept text applied too would count its records twice).
+ */
+function keptTextIsTheLine(entry: QuarantinedLine): boolean {
+  if (entry.rawTruncated || (entry.count ?? 1) !== 1) return false;
+  if (entry.code === 'unsupported_encoding' || entry.mode === 'utf16le' || entry.mode === 'utf16be') return false;
+  return !entry.raw.includes('\uFFFD');
 }
 
 /**
