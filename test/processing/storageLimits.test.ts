@@ -267,6 +267,29 @@ describe('storage limits, against Azurite', () => {
     expect(await readAggregates(tables)).toEqual(storedReference(all));
   });
 
+  it('a refused record that a replay finds bad for another reason stays refused in its view: a later replay applies it there only, once', async () => {
+    const good = roomsRecords(12, 76, 5);
+    const poison = { ...good[3], operationName: 'Poison', properties: { ...(good[3]?.['properties'] as object), roomId: 'poison-room' } };
+    const all = [...good.slice(0, 6), poison, ...good.slice(6)];
+    const container = await newContainer();
+    const path = blobPath(6);
+    await appendToBlob(container, path, asJsonLines(all));
+    const prefix = uniquePrefix();
+    const file = { container: container.containerName, path };
+    await processFile(file, testDeps(new RefusingTableStore(newTableStore(azuriteConnectionString(), prefix), ROOMS_OPERATIONS_TABLE, 'Poison')));
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+
+    // Replayed under a line limit it no longer fits: still bad, and still the entry of the view that refused it.
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 }))).toMatchObject({ lines: 1, stillBad: 1, applied: 0 });
+    const [entry] = await quarantined(tables, file);
+    expect(entry).toMatchObject({ code: 'storage_rejected', view: ROOMS_OPERATIONS_TABLE });
+    expect(entry?.message).toContain('line_too_long');
+
+    expect(await replayQuarantine(testDeps(tables))).toMatchObject({ lines: 1, applied: 1, records: 1, overtaken: 0 });
+    expect(await replayQuarantine(testDeps(tables))).toMatchObject({ lines: 0 });
+    expect(await readAggregates(tables)).toEqual(storedReference(all));
+  });
+
   it('quarantined lines kept whole at a large raw limit are written in batches under 4 MiB', async () => {
     // Each bad line between good ones, so that each is an entry of its own (a run of bad lines is one entry).
     const good = roomsRecords(40, 75, 3);

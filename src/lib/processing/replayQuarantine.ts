@@ -191,7 +191,9 @@ async function replayLine(
     return { kind: 'applied', records: kept, alreadyCounted: wasCounted(applied) ? kept : 0 };
   }
   if (stillBad) {
-    await store.updateAfterReplay(line, { ...line, code: stillBad.code, message: stillBad.message });
+    // A refused record's entry stays its view's (its row key and what a replay applies depend on it): the new reason goes in its message.
+    const reason = line.code === STORAGE_REJECTED ? { message: `${stillBad.code}: ${stillBad.message}` } : { code: stillBad.code, message: stillBad.message };
+    await store.updateAfterReplay(line, { ...line, ...reason });
     return { kind: 'still_bad', records: 0 };
   }
   // It reads now, but as a category the product does not aggregate: nothing to apply, nothing lost.
