@@ -76,9 +76,19 @@ describe('acs-logs process on framing edge cases', () => {
     expect(without.stdout).toMatch(
       /1 whose source and full text are gone \(for files `process` read, give their folders: acs-logs quarantine replay <folders>\)/,
     );
+    // A second tree, then only the other one given: its file is not gone, only not among the folders given.
+    const other = path.join(work, 'other');
+    const otherFile = path.join(other, 'insights-logs-roomsoperational', blobPath(4));
+    await mkdir(path.dirname(otherFile), { recursive: true });
+    await writeFile(otherFile, JSON.stringify({ ...record, properties: { ...(record['properties'] as object), note: 'o'.repeat(20_000) } }) + '\n');
+    expect((await cli(['process', other, '--max-line-bytes', '8192', ...flags])).stdout).toMatch(/0 records, 1 bad lines quarantined/);
     const given = await cli(['quarantine', 'replay', tree, '--max-line-bytes', '65536', ...flags]);
     expect(given.stdout).toMatch(/1 applied \(1 records\)/);
     expect(given.stdout).not.toMatch(/give their folders/);
+    expect(given.stdout).toMatch(/1 whose source and full text are gone \(for files `process` read from other folders than those given, give those too\)/);
+    expect(given.stderr).toMatch(/gone or changed, .*; unless `process` read them from folders other than those given \(then give those too\), they wait/);
+    const both = await cli(['quarantine', 'replay', other, '--max-line-bytes', '65536', ...flags]);
+    expect(both.stdout).toMatch(/1 applied \(1 records\), 0 still bad, 0 of unsupported categories, 0 whose source/);
   });
 
   it.each([['utf16le'], ['utf16be']])('reports a %s file as unsupported_encoding, not as invalid JSON per line, and exits 0', async (encoding) => {

@@ -161,12 +161,16 @@ export async function quarantineReplayCommand(
         ', ' +
         `${summary.unsupported} of unsupported categories, ${summary.sourceGone} whose source and full text are gone` +
         // Local files are read again from where they are named: an entry of a tree `process` read is not gone.
-        (summary.sourceGone > 0 && localPaths.length === 0 ? ' (for files `process` read, give their folders: acs-logs quarantine replay <folders>)' : '') +
+        (summary.sourceGone > 0
+          ? localPaths.length === 0
+            ? ' (for files `process` read, give their folders: acs-logs quarantine replay <folders>)'
+            : ' (for files `process` read from other folders than those given, give those too)'
+          : '') +
         (summary.waiting > 0 ? `, ${summary.waiting} waiting for their file to be read again (replay them after the next run)` : '') +
         (summary.overtaken > 0 ? `, ${summary.overtaken} replayed by another run at the same time (their records count there)` : '') +
         '\n',
     );
-    const gone = goneFilesNote(summary.goneFiles);
+    const gone = goneFilesNote(summary.goneFiles, localPaths.length > 0);
     if (gone !== undefined) err?.write(`note: ${oneLine(gone)}\n`);
   } finally {
     await pipeline.close();
@@ -196,13 +200,15 @@ const GONE_FILES_SHOWN = 3;
  * Entries whose file was deleted since (a lifecycle policy, a user cleaning up) wait for ever, and keep
  * health degraded: says which files, and how to put their entries aside once that was on purpose.
  */
-function goneFilesNote(files: readonly LogFileRef[]): string | undefined {
+function goneFilesNote(files: readonly LogFileRef[], foldersGiven: boolean): string | undefined {
   const [first] = files;
   if (first === undefined) return undefined;
   const named = files.slice(0, GONE_FILES_SHOWN).map((file) => `${file.container}/${file.path}`);
   const more = files.length > GONE_FILES_SHOWN ? ` and ${files.length - GONE_FILES_SHOWN} more` : '';
   return (
     `the file${files.length === 1 ? '' : 's'} of these entries ${files.length === 1 ? 'is' : 'are'} gone or changed, so their lines cannot be read again: ${printable(named.join(', '))}${more}; ` +
+    // Folders given, a file of another tree `process` read is not among them: not gone, only not named.
+    (foldersGiven ? 'unless `process` read them from folders other than those given (then give those too), ' : '') +
     `they wait, and health counts them, until dismissed: where a file was deleted on purpose (a lifecycle policy, a clean-up), ` +
     `acs-logs quarantine dismiss --path "${printable(`${first.container}/${first.path}`)}" --reason deleted` +
     (files.length > 1 ? ` (each file), or --container for all of a container's entries` : '')
