@@ -138,6 +138,23 @@ describe('quarantine replay', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it('a replay that finds entries still bad as they were does not write them again', async () => {
+    const good = roomsRecords(21, 67);
+    // 20 entries: each broken line between good ones, one of them a run of two lines.
+    const lines = good.flatMap((record, n) =>
+      n === 0 ? [JSON.stringify(record)] : [`{"broken": ${n}`, ...(n === 1 ? ['{"also": '] : []), JSON.stringify(record)],
+    );
+    const container = await newContainer();
+    await appendToBlob(container, PATH, lines.join('\n') + '\n');
+    const tables = newTableStore();
+    await processFile({ container: container.containerName, path: PATH }, testDeps(tables));
+    expect(await replayQuarantine(testDeps(tables))).toMatchObject({ lines: 20, stillBad: 20 });
+    const before = tables.requestCount;
+    expect(await replayQuarantine(testDeps(tables))).toMatchObject({ lines: 20, stillBad: 20 });
+    // About two table reads per entry (its file's checkpoint), no write: rewritten, each entry cost two requests more (81).
+    expect(tables.requestCount - before).toBeLessThanOrEqual(45);
+  });
+
   it('a line that still does not read stays quarantined, and a deleted source falls back to the kept text', async () => {
     const good = roomsRecords(2, 63);
     const container = await newContainer();

@@ -193,7 +193,8 @@ async function replayLine(
   if (stillBad) {
     // A refused record's entry stays its view's (its row key and what a replay applies depend on it): the new reason goes in its message.
     const reason = line.code === STORAGE_REJECTED ? { message: `${stillBad.code}: ${stillBad.message}` } : { code: stillBad.code, message: stillBad.message };
-    await store.updateAfterReplay(line, { ...line, ...reason });
+    const outcome = { ...line, ...reason };
+    if (!sameEntry(line, outcome)) await store.updateAfterReplay(line, outcome);
     return { kind: 'still_bad', records: 0 };
   }
   // It reads now, but as a category the product does not aggregate: nothing to apply, nothing lost.
@@ -282,13 +283,8 @@ async function replayEntry(
   if (stillBad > 0) {
     const { codes: _before, ...rest } = entry;
     const codes = badCodes.size > 1 ? { codes: [...badCodes].map(([code, count]) => `${code} ${count}`).join(', ') } : {};
-    await store.updateAfterReplay(entry, {
-      ...rest,
-      ...(firstBad ?? {}),
-      ...codes,
-      stillBadLines: stillBad,
-      ...(records > 0 ? { replayedRecords: records } : {}),
-    });
+    const outcome = { ...rest, ...(firstBad ?? {}), ...codes, stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) };
+    if (!sameEntry(entry, outcome)) await store.updateAfterReplay(entry, outcome);
     return { kind: 'still_bad', records, alreadyCounted };
   }
   const { stillBadLines: _stillBad, ...done } = entry;
@@ -376,6 +372,13 @@ async function unitText(line: QuarantinedLine, file: LogFileRef, deps: ProcessDe
     }
   }
   return keptTextIsTheLine(line) ? line.raw : null;
+}
+
+/** Whether a replay's outcome says nothing the entry does not: a still-bad entry found as it was is not written again (a read and a write each). */
+function sameEntry(stored: QuarantinedLine, outcome: QuarantinedLine): boolean {
+  const keys = new Set([...Object.keys(stored), ...Object.keys(outcome)]) as Set<keyof QuarantinedLine>;
+  for (const key of keys) if (stored[key] !== outcome[key]) return false;
+  return true;
 }
 
 /**
