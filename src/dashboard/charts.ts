@@ -255,6 +255,8 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
     figure,
     {
       tzDate: (seconds) => uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC'),
+      // A tick on the last bucket (every chart of days) is centred on the plot's right edge: room for half its label, or `2024-05-28` is cut to `2024-05-2`.
+      padding: [null, () => timeAxisOverhang(), null, null],
       scales: {
         // One bucket alone: an hour either side, not an axis of years around one dot (uPlot widens a lone time by 86,400 / ms: 1,000 days in seconds).
         x: { time: true, range: (plot, min, max) => (plot.data[0].length === 1 ? [plot.data[0][0]! - step, plot.data[0][0]! + step] : [min, max]) },
@@ -322,14 +324,23 @@ const AXIS_FONT_PX = 12;
 const TICK_LABEL_GAP = 8;
 
 let timeTickPixels: number | undefined;
+/** Width of the widest label of the time axis, measured once. */
+let widestTickPixels: number | undefined;
 
 /**
  * Least pixels between ticks of the time axis: its widest label and a gap (uPlot's default, 50, is
  * narrower than a date), widened by 30/28 as uPlot spaces month ticks as 30 days and February has 28.
  */
 function timeTickSpace(): number {
-  timeTickPixels ??= Math.ceil(((widestText(WIDEST_UTC_TICK) + TICK_LABEL_GAP) * 30) / 28);
+  widestTickPixels ??= widestText(WIDEST_UTC_TICK);
+  timeTickPixels ??= Math.ceil(((widestTickPixels + TICK_LABEL_GAP) * 30) / 28);
   return timeTickPixels;
+}
+
+/** Right padding of a time chart: half its widest tick label, at least uPlot's own (half the count axis's 60 pixels). */
+function timeAxisOverhang(): number {
+  widestTickPixels ??= widestText(WIDEST_UTC_TICK);
+  return Math.max(30, Math.ceil(widestTickPixels / 2) + 1);
 }
 
 /** Width of `text` in the axis font with each digit drawn as the widest digit, so that any date or time of its shape fits. */

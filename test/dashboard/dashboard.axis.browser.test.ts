@@ -20,6 +20,8 @@ const RANGES = [
   { from: '2024-05-01T00:00Z', to: '2024-05-08T00:00Z', granularity: 'hour' },
   { from: '2024-04-01T00:00Z', to: '2024-06-01T00:00Z', granularity: 'hour' },
   { from: '2024-04-01T00:00Z', to: '2024-06-01T00:00Z', granularity: 'day' },
+  // Three days: a tick on each, the last on the plot's right edge.
+  { from: '2024-05-01T00:00Z', to: '2024-05-04T00:00Z', granularity: 'day' },
 ];
 
 /** Text drawn on a canvas, where it lands in the canvas's pixels and how wide it is there. */
@@ -105,7 +107,7 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
     await closeAll(browser, server, work);
   });
 
-  /** The x-axis tick labels each time chart drew, left to right (the lines of a label share its tick's x). */
+  /** The x-axis tick labels each time chart drew, left to right (the lines of a label share its tick's x), and the width of its canvas. */
   async function timeAxisLabels(page: Page): Promise<Map<string, TickLabel[]>> {
     const charts = await page.$$eval('figure.chart[data-x-range]', (figures) => {
       const drawn = (globalThis as unknown as RecordingWindow).canvasText;
@@ -113,9 +115,10 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
         const canvas = figure.querySelector('canvas');
         // The x axis's labels are centred on their ticks and upright; the y axis's are aligned right, its title bold and turned.
         const texts = (canvas ? (drawn.get(canvas) ?? []) : []).filter((text) => text.align === 'center' && !text.rotated && !text.font.startsWith('bold'));
-        return [figure.getAttribute('data-chart') ?? '', texts] as const;
+        return [figure.getAttribute('data-chart') ?? '', texts, canvas?.width ?? 0] as const;
       });
     });
+    canvasWidth = new Map(charts.map(([id, , width]) => [id, width]));
     return new Map(
       charts.map(([id, texts]) => {
         const byX = new Map<number, TickLabel>();
@@ -130,12 +133,20 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
     );
   }
 
-  /** Every time chart has ticks, and there is space between each label and the next. */
+  /** The width of each time chart's canvas, by chart, as timeAxisLabels last read them. */
+  let canvasWidth = new Map<string, number>();
+
+  /** Every time chart has ticks, each label whole inside its canvas, and there is space between each label and the next. */
   async function expectLabelsApart(page: Page, context: string): Promise<void> {
     const charts = await timeAxisLabels(page);
     expect(charts.size, context).toBe(4);
     for (const [id, labels] of charts) {
       expect(labels.length, `${context} ${id}: ticks`).toBeGreaterThanOrEqual(2);
+      // A tick on the last bucket sits on the plot's right edge: its label is not cut there (`2024-05-2` for `2024-05-28`).
+      for (const label of labels) {
+        expect(label.x - label.width / 2, `${context} ${id}: "${label.lines.join(' ')}" starts inside its chart`).toBeGreaterThanOrEqual(0);
+        expect(label.x + label.width / 2, `${context} ${id}: "${label.lines.join(' ')}" ends inside its chart`).toBeLessThanOrEqual(canvasWidth.get(id) ?? 0);
+      }
       for (let i = 1; i < labels.length; i++) {
         const before = labels[i - 1]!;
         const after = labels[i]!;
@@ -149,7 +160,7 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
     page.$$eval('figure.chart[data-x-range] canvas', (canvases) => canvases.map((canvas) => canvas.getAttribute('width') ?? ''));
 
   for (const width of WIDTHS) {
-    it(`at ${width} px, the time axis's labels stand apart, from a few hours to 61 days, by hour and by day`, async () => {
+    it(`at ${width} px, the time axis's labels stand apart, each whole inside its chart, from a few hours to 61 days, by hour and by day`, async () => {
       const page = await browser.newPage({ viewport: { width, height: 900 } });
       await page.addInitScript(recordCanvasText);
       try {
