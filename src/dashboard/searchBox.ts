@@ -1,4 +1,5 @@
 import { h } from './dom.js';
+import { MAX_SEARCH_CHARS } from './state.js';
 
 /**
  * A labelled search box holding `initial`, calling `onSearch` with its trimmed text once typing
@@ -6,7 +7,7 @@ import { h } from './dom.js';
  * rows match) is said to screen readers by a status beside the box, the focus staying in the box.
  */
 export function searchBox(id: string, placeholder: string, name: string, initial: string, onSearch: (text: string) => string): HTMLElement {
-  const input = h('input', { type: 'search', id, placeholder, 'aria-label': name });
+  const input = h('input', { type: 'search', id, placeholder, 'aria-label': name, maxlength: String(MAX_SEARCH_CHARS) });
   input.value = initial;
   const status = h('span', { class: 'visually-hidden', role: 'status', 'data-status': id });
   let timer: number | undefined;

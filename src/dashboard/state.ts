@@ -34,6 +34,13 @@ export const DEFAULT_STATE: Readonly<DashboardState> = {
   rangeGiven: false,
 };
 
+/**
+ * Longest search typed or pasted: the ids searched are kept to 1,024 characters (MAX_ID_CHARS), so a
+ * longer text finds nothing, and the search is in the page's URL, which the server refuses above 16 KiB
+ * (a reload or a link of a page holding a pasted page of text would be a 431).
+ */
+export const MAX_SEARCH_CHARS = 1_024;
+
 /** The names in the query string; `code` (the Functions key) is carried through untouched. */
 const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'room', 'call', 'sort'];
 

@@ -13,6 +13,7 @@ import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { CHROMIUM, closeAll, haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 import { unitOf } from '../../src/dashboard/units.js';
+import { MAX_SEARCH_CHARS } from '../../src/dashboard/state.js';
 
 const inCi = process.env['CI'] === 'true';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -490,6 +491,25 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     expect(await shown()).toEqual(expected);
     await page.fill('#room-search', 'no such room');
     await expect.poll(() => page.textContent('[data-table=rooms]'), { timeout: 30_000 }).toContain('no room in this range has an id containing "no such room"');
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a search pasted far longer than any id is kept to the longest id, so that the link it leaves in the URL still opens the page', async () => {
+    // Every id searched is kept to MAX_ID_CHARS: a longer search finds nothing, and a URL over 16 KiB is a 431 for the page itself.
+    expect(MAX_SEARCH_CHARS).toBe(MAX_ID_CHARS);
+    const { page, problems } = await openPage('?from=');
+    const pasted = 'é'.repeat(20_000);
+    for (const box of ['#call-search', '#room-search']) {
+      await page.fill(box, pasted);
+      expect(await page.inputValue(box)).toBe('é'.repeat(MAX_SEARCH_CHARS));
+    }
+    await page.waitForURL((url) => url.searchParams.get('search')?.length === MAX_SEARCH_CHARS && url.searchParams.get('room')?.length === MAX_SEARCH_CHARS);
+    const reloaded = await page.reload();
+    expect(reloaded?.status()).toBe(200);
+    await ready(page);
+    expect(await page.inputValue('#call-search')).toBe('é'.repeat(MAX_SEARCH_CHARS));
+    expect(await page.textContent('[data-table=calls] .empty')).toMatch(/^no call in this range has a CorrelationId containing "é{79}…"$/);
     expect(problems).toEqual([]);
     await page.close();
   });
