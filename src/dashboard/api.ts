@@ -60,7 +60,19 @@ export function createApi(apiRoot: string, key: string | null): Api {
       if (signal?.aborted) throw signal.reason;
       throw new ApiError(`the server could not be reached (${path}: ${error instanceof Error ? error.message : String(error)})`, undefined, undefined, true);
     }
-    const text = await response.text();
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (error) {
+      if (signal?.aborted) throw signal.reason;
+      // Cut off while it came (the server stopped, restarted or lost the connection): a server away, read again as one.
+      throw new ApiError(
+        `the server could not be reached (${path}: its answer was cut off: ${error instanceof Error ? error.message : String(error)})`,
+        undefined,
+        undefined,
+        true,
+      );
+    }
     if (!response.ok && !acceptError) {
       const error = errorOf(text);
       // Only the API's own 503 says when to try again; a gateway's or a starting host's says nothing.

@@ -108,6 +108,28 @@ describe('the dashboard reading the API', () => {
     await expect(createApi('/api/', null).health()).rejects.toThrow('the server could not be reached (health: Failed to fetch)');
   });
 
+  it('takes an answer cut off while it came (the server stopped while sending it) as a server not reached, which the page reads again', async () => {
+    vi.stubGlobal(
+      'fetch',
+      vi.fn(async () => {
+        // The headers and the start of the rows came; then the connection closed.
+        const body = new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode('{"rows":[{"correlationId":"a"},'));
+            controller.error(new TypeError('network error'));
+          },
+        });
+        return new Response(body, { status: 200, headers: { 'content-type': 'application/json' } });
+      }),
+    );
+    const cut = (await createApi('/api/', null)
+      .view('calls', new URLSearchParams())
+      .catch((error: unknown) => error)) as ApiError;
+    expect(cut).toBeInstanceOf(ApiError);
+    expect(cut.unreached).toBe(true);
+    expect(cut.message).toBe('the server could not be reached (query/calls: its answer was cut off: network error)');
+  });
+
   it('refuses a function key that no request header can carry, naming the key rather than the server', async () => {
     const fetchMock = vi.fn(async () => json(200, { status: 'ok', containers: [] }));
     vi.stubGlobal('fetch', fetchMock);
