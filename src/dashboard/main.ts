@@ -295,7 +295,14 @@ function drawPart(target: HTMLElement, part: Part, result: Settled<ViewRows<unkn
     if (typeof resourceId === 'string' && resourceId !== '' && offerable(resourceId)) knownResources.add(resourceId);
   }
   if (truncated) box.appendChild(h('p', { class: 'note' }, `showing the first ${formatNumber(rows.length)} rows: narrow the time range to see all`));
-  part.draw(box, rows);
+  try {
+    part.draw(box, rows);
+  } catch (error) {
+    // Rows the page cannot draw (an API of another version): said in their part as a view not read is, and the rest of the page still drawn and finished.
+    destroyCharts(box);
+    box.replaceChildren(h('p', { class: 'error' }, `could not draw ${part.view}: ${errorText(error)}`));
+    throw error;
+  }
   return rows.length;
 }
 
@@ -378,7 +385,12 @@ async function load(byRetry = false): Promise<void> {
         failed++;
         reasons.push(result.reason);
       } else for (const note of result.value.notes) notes.set(note, [...(notes.get(note) ?? []), part.view]);
-      rows += drawPart(body, part, result);
+      try {
+        rows += drawPart(body, part, result);
+      } catch (error) {
+        failed++;
+        reasons.push(error);
+      }
     });
     replaceChildren(queryNotes, ...[...notes].map(([note, views]) => h('span', {}, views.length === 1 ? `${views[0]}: ${note}` : note)));
     queryNotes.hidden = notes.size === 0;

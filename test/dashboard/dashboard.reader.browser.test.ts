@@ -379,6 +379,30 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   }, 120_000);
 
+  it('says in its part why a view whose rows it cannot draw is not shown, and still draws the others and finishes loading', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    // Rows of another shape (an API of another version): usage rows without their unit.
+    await page.route('**/api/query/usage?**', (route) =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({ rows: [{ bucket: '2024-05-25T00:00:00.000Z' }], continuationToken: null }),
+      }),
+    );
+    await page.click('#filters button[type=submit]');
+    await until(async () => ((await page.textContent('#load-status')) ?? '').includes(' rows in '));
+    expect(await page.textContent('#load-status')).toMatch(/ · 1 part\(s\) could not be read$/);
+    expect(await page.textContent('#usage .part[data-view=usage]')).toMatch(/^could not draw usage: unexpected error: /);
+    expect(await page.$$('#usage figure')).toHaveLength(0);
+    expect(await page.textContent('#load-error')).toMatch(/^1 part\(s\) of the page could not be read: unexpected error: /);
+    expect(await page.$$eval('[data-table=calls] tbody tr', (rows) => rows.length)).toBe(12);
+    expect(await page.$$eval('main > section[aria-busy]', (sections) => sections.length)).toBe(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it('after storage was away, reads again by itself once it is back', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26');
     await proxy.down();
