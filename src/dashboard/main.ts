@@ -475,7 +475,9 @@ async function load(byRetry = false): Promise<void> {
     : waiting.every((answer) => answer.code === 'busy')
       ? 'the server is busy'
       : 'storage could not be reached';
-  const retryIn = waits.length > 0 && retries < MAX_RETRIES ? retryDelaySeconds(Math.max(...waits)) : undefined;
+  const delay = waits.length > 0 && retries < MAX_RETRIES ? retryDelaySeconds(Math.max(...waits)) : undefined;
+  // A wait longer than a timer holds (a Retry-After of weeks) is left to Apply: the timer would fire at once, again and again.
+  const retryIn = delay !== undefined && delay <= MAX_TIMER_SECONDS ? delay : undefined;
   statusLine.textContent =
     `${formatNumber(rows)} rows in ${formatNumber(Math.round(performance.now() - started))} ms` +
     (failed > 0 ? ` · ${failed} part(s) could not be read` : '') +
@@ -523,6 +525,8 @@ function retryDelaySeconds(retryAfter: number): number {
 }
 
 const MAX_RETRY_SECONDS = 60;
+/** The longest wait a browser's timer holds (2^31 - 1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_SECONDS = Math.floor(2 ** 31 / 1000) - 1;
 /** The first wait after the server did not answer at all: it says nothing of when to come back. */
 const UNREACHED_RETRY_SECONDS = 2;
 /** Reads again by itself at most this many times in a row (about ten minutes), then waits for the user. */

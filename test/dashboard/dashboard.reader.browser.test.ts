@@ -403,6 +403,25 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
+  it('leaves a Retry-After longer than a timer holds (weeks) to Apply, not read again at once and again', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    let asked = 0;
+    await page.route('**/api/query/usage?**', (route) => {
+      asked++;
+      return route.fulfill({
+        status: 503,
+        headers: { 'retry-after': '3000000', 'content-type': 'application/json' },
+        body: JSON.stringify({ error: { code: 'storage_unavailable', message: 'storage could not be reached', details: [] } }),
+      });
+    });
+    await page.click('#filters button[type=submit]');
+    await until(async () => ((await page.textContent('#load-status')) ?? '').includes(' rows in '));
+    expect(await page.textContent('#load-status')).toMatch(/storage could not be reached: Apply to try again$/);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(asked).toBe(1);
+    await page.close();
+  });
+
   it('after storage was away, reads again by itself once it is back', async () => {
     const page = await openPage('?from=2024-05-25&to=2024-05-26');
     await proxy.down();
