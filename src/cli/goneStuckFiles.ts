@@ -1,7 +1,7 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogFileRef } from '../lib/storage/LogSource.js';
-import { LOCAL_CONTAINER } from '../lib/storage/fileName.js';
+import { fileName, LOCAL_CONTAINER } from '../lib/storage/fileName.js';
 
 /** A log container's folder in a path, as a tree laid out as in storage has it. */
 const CONTAINER_FOLDER = /(?:^|[\\/])(insights-logs-[a-z0-9-]+)(?=[\\/]|$)/i;
@@ -60,4 +60,16 @@ async function missing(place: string): Promise<boolean> {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'ENOENT';
   }
+}
+
+const GONE_NAMES_SHOWN = 3;
+
+/** Says which stuck files are gone (`where`: "of these folders are no longer on disk"), and what that means for their records. */
+export function goneStuckNote(gone: readonly LogFileRef[], where: string): string {
+  const shown = gone
+    .slice(0, GONE_NAMES_SHOWN)
+    .map((file) => fileName(file))
+    .join(', ');
+  const more = gone.length > GONE_NAMES_SHOWN ? ` and ${gone.length - GONE_NAMES_SHOWN} more` : '';
+  return `${gone.length} stuck file(s) ${where}: ${shown}${more}; no longer listed as stuck (health), and what they had not read is not counted`;
 }

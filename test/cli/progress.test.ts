@@ -32,6 +32,7 @@ function progress(filesDone: number): BackfillProgress {
     overtaken: 0,
     filesFailed: 0,
     containersFailed: [],
+    goneStuck: [],
     startedAt: 0,
   };
 }

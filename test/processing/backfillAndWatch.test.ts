@@ -4,6 +4,7 @@ import { watch } from '../../src/lib/processing/watch.js';
 import { readHealth } from '../../src/lib/querying/health.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import { PoisonedSource } from '../support/poison.js';
 
 describe('backfill', () => {
   it('processes what is already in storage, with progress, within the time range; a re-run reads nothing again', async () => {
@@ -34,6 +35,31 @@ describe('backfill', () => {
     const everything = await backfill(deps, { ...options, selection: {} });
     expect(everything).toMatchObject({ filesTotal: 4, records: 60 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(byHour.flat())));
+  });
+});
+
+describe('backfill and stuck files', () => {
+  it('no longer lists as stuck a blob deleted after it failed, which no listing finds; one still there stays stuck', async () => {
+    const container = await newContainer();
+    for (const hour of [0, 1, 2]) await appendToBlob(container, blobPath(hour), asJsonLines(roomsRecords(5, 95 + hour)));
+    const tables = newTableStore();
+    const base = testDeps(tables);
+    const source = new PoisonedSource(base.source);
+    source.poisoned.add(blobPath(1));
+    source.poisoned.add(blobPath(2));
+    const deps = { ...base, source };
+    const options = { containers: [container.containerName], selection: {}, fileConcurrency: 2 };
+    expect(await backfill(deps, options)).toMatchObject({ filesDone: 3, filesFailed: 2, records: 5 });
+    expect((await readHealth(tables, [container.containerName])).stuck).toHaveLength(2);
+
+    // Deleted after it failed (a lifecycle policy): the timer's retry finds it gone, and so must backfill.
+    await container.getBlobClient(blobPath(1)).delete();
+    const again = await backfill(deps, options);
+
+    const health = await readHealth(tables, [container.containerName]);
+    expect(health.stuck.map((failure) => failure.path)).toEqual([blobPath(2)]);
+    expect(again).toMatchObject({ filesDone: 2, filesFailed: 1, goneStuck: [{ container: container.containerName, path: blobPath(1) }] });
+    expect(await backfill(deps, options)).toMatchObject({ goneStuck: [] });
   });
 });
 

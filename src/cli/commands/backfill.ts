@@ -10,6 +10,7 @@ import { progressReporter } from '../progress.js';
 import type { StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
+import { goneStuckNote } from '../goneStuckFiles.js';
 
 export interface BackfillFlags extends StorageFlags {
   container?: string[];
@@ -49,6 +50,7 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',
     );
+    if (done.goneStuck.length > 0) err.write(`note: ${oneLine(goneStuckNote(done.goneStuck, 'of these containers are no longer in storage'))}\n`);
     if (flags.until !== undefined && done.filesDone > 0) {
       // Azure Monitor files a record by when it arrived: the hours before --until end in later files.
       err.write(

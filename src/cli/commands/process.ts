@@ -18,8 +18,7 @@ import { openTables, type StorageFlags } from '../storageSession.js';
 import { storageNotices } from '../storageNotices.js';
 import { overtakenNote } from '../overtakenNote.js';
 import { oneLine } from '../printable.js';
-import { goneStuckFiles } from '../goneStuckFiles.js';
-import { fileName } from '../../lib/storage/fileName.js';
+import { goneStuckFiles, goneStuckNote } from '../goneStuckFiles.js';
 import { aboveStatusLine, canShowStatus, StatusLine } from '../statusLine.js';
 import { fileSizes, ProcessProgress } from '../processProgress.js';
 import { observedReads } from '../../lib/storage/observedReads.js';
@@ -167,7 +166,7 @@ async function processFiles(
     const failures = new FileFailureStore(deps.tables);
     const gone = await goneStuckFiles(failures.list(), inputs, (ref) => local.knows(ref));
     for (const ref of gone) await failures.clear(ref);
-    if (gone.length > 0) err.write(`note: ${oneLine(goneStuckNote(gone))}\n`);
+    if (gone.length > 0) err.write(`note: ${oneLine(goneStuckNote(gone, 'of these folders are no longer on disk'))}\n`);
     for (const result of results) {
       if (result.status === 'processed') totals.processed++;
       totals.records += result.records;
@@ -206,21 +205,6 @@ async function processFiles(
   );
   if (failure) throw failure;
   return totals;
-}
-
-const GONE_NAMES_SHOWN = 3;
-
-/** Says which stuck files are no longer on disk, and what that means for their records. */
-export function goneStuckNote(gone: readonly LogFileRef[]): string {
-  const shown = gone
-    .slice(0, GONE_NAMES_SHOWN)
-    .map((file) => fileName(file))
-    .join(', ');
-  const more = gone.length > GONE_NAMES_SHOWN ? ` and ${gone.length - GONE_NAMES_SHOWN} more` : '';
-  return (
-    `${gone.length} stuck file(s) of these folders are no longer on disk: ${shown}${more}; ` +
-    'no longer listed as stuck (health), and what they had not read is not counted'
-  );
 }
 
 /** How often the status line is drawn again while nothing is read (the run is writing). */

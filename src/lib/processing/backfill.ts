@@ -2,6 +2,7 @@ import { callsView } from '../aggregating/index.js';
 import { classifyError } from '../storage/errors.js';
 import { buildCallTimeIndex } from './callTimeIndexBuild.js';
 import { fileKey, type ListedLogFile, type LogFileRef } from '../storage/LogSource.js';
+import { fileName } from '../storage/fileName.js';
 import { observedReads } from '../storage/observedReads.js';
 import { IsolatedFiles } from './isolatedFiles.js';
 import type { ProcessDeps } from './processFile.js';
@@ -35,6 +36,8 @@ export interface BackfillProgress {
   filesFailed: number;
   /** Containers that could not be listed (storage refused or was away): the others still ran. */
   containersFailed: Array<{ container: string; error: string }>;
+  /** Stuck files of the containers that no longer exist (deleted after they failed): no longer listed as stuck. */
+  goneStuck: LogFileRef[];
   startedAt: number;
 }
 
@@ -58,6 +61,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     overtaken: 0,
     filesFailed: 0,
     containersFailed: [],
+    goneStuck: [],
     startedAt: now(),
   };
   const unlisted = new Set<string>();
@@ -95,8 +99,10 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
   };
   const runDeps = options.onProgress ? { ...deps, source: observedReads(deps.source, onRead) } : deps;
   const files = await IsolatedFiles.load(runDeps, options.containers);
+  const ran = new Set<string>();
   const task = async (listed: ListedLogFile): Promise<void> => {
     const key = fileKey(listed.file);
+    ran.add(key);
     reading.set(key, { size: listed.stat.length, reached: 0 });
     const outcome = await files.run(listed.file, { isFinal, listedStat: listed.stat, respectBackoff: false });
     progress.filesDone++;
@@ -120,5 +126,19 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     options.containers.filter((container) => !unlisted.has(container)).map((container) => [container, selectBlobs(deps.source, container, options.selection)]),
   );
   await forEachConcurrently(interleaveListings(listings, containerFailed, options.familyOf ?? readingFamilyOf), options.fileConcurrency, task);
+  // A stuck blob deleted since it failed is listed by no run: it would keep health degraded for ever.
+  for (const file of files.failing()) {
+    if (ran.has(fileKey(file))) continue;
+    try {
+      if ((await deps.source.stat(file)) !== null) continue;
+    } catch (error) {
+      if (classifyError(error).kind === 'configuration') throw error;
+      deps.logger.warn('could not look for a stuck file; the next run looks again', { file: fileName(file), error: classifyError(error).message });
+      continue;
+    }
+    // Its run finds it missing and clears its failure, as the timer's retry does.
+    const outcome = await files.run(file, { isFinal, respectBackoff: false });
+    if (outcome.kind === 'done' && outcome.result.status === 'missing') progress.goneStuck.push(file);
+  }
   return progress;
 }

@@ -49,6 +49,11 @@ export class IsolatedFiles {
     return new IsolatedFiles(deps, new FileFailureStore(deps.tables), new Map(), backoff);
   }
 
+  /** Every failed file known, due or not. */
+  failing(): LogFileRef[] {
+    return [...this.known.values()].map(({ container, path }) => ({ container, path }));
+  }
+
   /** Failed files whose retry is due: the tail reads them whether or not they have a checkpoint. */
   due(now: number): LogFileRef[] {
     return [...this.known.values()].filter((failure) => Date.parse(failure.nextRetryAt) <= now).map(({ container, path }) => ({ container, path }));
