@@ -38,7 +38,43 @@ export function checkedConnectionString(choice: StorageChoice): string | undefin
       `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
     );
   }
+  const missing = given ? missingPart(given) : undefined;
+  if (missing !== undefined) {
+    const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
+    throw new UsageError(`${source} is not a usable storage connection string: ${missing}`);
+  }
   return given;
+}
+
+/** The value of `key` in a connection string ('' when absent), case aside, as the SDKs read it. */
+function field(connectionString: string, key: string): string {
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim().toLowerCase() === key.toLowerCase()) return part.slice(at + 1).trim();
+  }
+  return '';
+}
+
+/**
+ * What a connection string lacks that every storage SDK needs, in words; undefined when it has it.
+ * The SDKs read one with an AccountKey but no DefaultEndpointsProtocol as a SAS string, and said
+ * "Invalid BlobEndpoint in the provided SAS Connection String" (exit 1) for a misspelt protocol key.
+ */
+function missingPart(connectionString: string): string | undefined {
+  if (/^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString)) return undefined;
+  const has = (key: string): boolean => field(connectionString, key) !== '';
+  const endpoints = has('BlobEndpoint') || has('TableEndpoint');
+  if (has('AccountKey') && !has('SharedAccessSignature')) {
+    if (!has('DefaultEndpointsProtocol')) return "it has an AccountKey but no DefaultEndpointsProtocol=https (copy it whole from the portal's Access keys)";
+    if (!has('AccountName')) return 'it has an AccountKey but no AccountName';
+    const protocol = field(connectionString, 'DefaultEndpointsProtocol').toLowerCase();
+    if (!endpoints && protocol !== 'https' && protocol !== 'http') return `DefaultEndpointsProtocol must be https or http, got "${protocol}"`;
+    if (!endpoints && !has('EndpointSuffix')) return 'it names no endpoint: add EndpointSuffix=core.windows.net (or BlobEndpoint= and TableEndpoint=)';
+    return undefined;
+  }
+  if (!has('SharedAccessSignature')) return 'it has neither an AccountKey nor a SharedAccessSignature';
+  if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
+  return undefined;
 }
 
 /** The embedded store of a command, attaching since the command started. */

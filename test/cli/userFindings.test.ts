@@ -308,4 +308,23 @@ describe('as a user found them', () => {
       expect(run.stderr).toMatch(/^error: --connection-string is not a storage connection string/);
     }
   });
+  it('a connection string the storage SDKs cannot read (a misspelt or missing key) is a usage error saying what it lacks', async () => {
+    const cases: Array<[string, RegExp]> = [
+      [
+        'DefaultEndpointProtocol=https;AccountName=foo;AccountKey=YWJj;EndpointSuffix=core.windows.net',
+        /has an AccountKey but no DefaultEndpointsProtocol=https/,
+      ],
+      ['DefaultEndpointsProtocol=https;AccountName=foo;AccountKey=YWJj', /names no endpoint: add EndpointSuffix=core\.windows\.net/],
+      ['DefaultEndpointsProtocol=ftp;AccountName=foo;AccountKey=YWJj;EndpointSuffix=x', /DefaultEndpointsProtocol must be https or http, got "ftp"/],
+      ['AccountName=foo;TableEndpoint=https://foo.table.core.windows.net', /neither an AccountKey nor a SharedAccessSignature/],
+    ];
+    for (const [connectionString, reason] of cases) {
+      for (const command of [['health'], ['backfill']]) {
+        const run = await cli([...command, '--connection-string', connectionString]);
+        expect(run.code).toBe(2);
+        expect(run.stderr).toMatch(/^error: --connection-string is not a usable storage connection string: /);
+        expect(run.stderr).toMatch(reason);
+      }
+    }
+  });
 });
