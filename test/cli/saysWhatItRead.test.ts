@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +166,21 @@ describe('generate --out does not write over earlier logs', () => {
     for (const [file, size] of first) expect(appended.get(file)).toBe(2 * size);
 
     expect((await runInProcess([...args, '--append', '--force'])).code).toBe(2);
+  });
+
+  it('refuses a folder whose container folders are symbolic links to earlier logs, which process reads through', async () => {
+    const real = path.join(work, 'linked-real');
+    const args = ['--hours', '1', '--rooms-per-hour', '3', '--calls-per-hour', '1'];
+    expect((await runInProcess(['generate', '--out', real, ...args])).code).toBe(0);
+    const first = await sizes(real);
+    const out = path.join(work, 'linked-out');
+    await mkdir(out);
+    for (const container of await readdir(real)) await symlink(path.join(real, container), path.join(out, container));
+
+    const again = await runInProcess(['generate', '--out', out, ...args]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds \d+ log file/);
+    expect(await sizes(real)).toEqual(first);
   });
 
   it('writes into an existing folder that holds other files, and leaves them alone', async () => {

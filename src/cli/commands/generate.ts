@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import {
   defaultGenerateOptions,
@@ -15,6 +15,7 @@ import { readAppSettings } from '../../lib/config/appSettings.js';
 import { timeBoundsAt } from '../../lib/normalizing/index.js';
 import { DEFAULT_PROCESS_SETTINGS } from '../../lib/processing/settings.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
+import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { MAX_TIMER_MS } from '../../lib/timerLimit.js';
 import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
@@ -53,8 +54,11 @@ async function countLogFiles(dir: string): Promise<number> {
   }
   let count = 0;
   for (const entry of top) {
-    if (!entry.isDirectory() || !entry.name.startsWith('insights-logs-')) continue;
-    for (const file of await readdir(path.join(dir, entry.name), { recursive: true, withFileTypes: true })) if (file.isFile()) count++;
+    if (!entry.name.startsWith('insights-logs-')) continue;
+    const folder = path.join(dir, entry.name);
+    // Through symbolic links too, as `process` reads the tree (a link whose target is gone holds no logs).
+    if (!entry.isDirectory() && !(entry.isSymbolicLink() && (await stat(folder).catch(() => null))?.isDirectory() === true)) continue;
+    count += (await expandLocalPaths([folder])).length;
   }
   return count;
 }
