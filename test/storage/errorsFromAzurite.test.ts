@@ -27,4 +27,13 @@ describe('classifyError on real answers', () => {
     expect(classified.message).toMatch(/^404 \w+: .+ \(account devstoreaccount1, table NoSuchTable1\)$/);
     expect(classified.message).not.toMatch(/[{}<>]|RequestId/);
   });
+
+  it('an entity added to a table (a POST to the bare table name, as an emulator spells it) names the table, not a container', async () => {
+    const client = TableClient.fromConnectionString(azuriteConnectionString(), 'NoSuchTable2', { allowInsecureConnection: true });
+    const error = await client.createEntity({ partitionKey: 'a', rowKey: 'b' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(classifyError(error).message).toMatch(/\(account devstoreaccount1, table NoSuchTable2\)$/);
+  });
 });

@@ -111,7 +111,7 @@ export function withTable<T>(error: T, table: string): T {
  */
 function placeOf(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
-  const fields = error as Error & { request?: { url?: unknown }; table?: unknown };
+  const fields = error as Error & { request?: { url?: unknown; headers?: { get?: (name: string) => string | undefined } }; table?: unknown };
   const table = typeof fields.table === 'string' ? fields.table : undefined;
   let url: URL | undefined;
   try {
@@ -128,7 +128,9 @@ function placeOf(error: unknown): string | undefined {
   const cloud = /^([^.]+)\.(blob|table|dfs|queue)\./i.exec(url.hostname);
   const account = cloud ? cloud[1] : segments.shift();
   const first = segments[0];
-  const isTable = cloud?.[2]?.toLowerCase() === 'table' || (first !== undefined && /\(|^Tables$|^\$batch/.test(first));
+  // An emulator's URL names no service: adding an entity posts to the bare table name, told by the Table protocol's header.
+  const tableProtocol = typeof fields.request?.headers?.get === 'function' && fields.request.headers.get('DataServiceVersion') !== undefined;
+  const isTable = cloud?.[2]?.toLowerCase() === 'table' || tableProtocol || (first !== undefined && /\(|^Tables$|^\$batch/.test(first));
   const parts = account ? [`account ${account}`] : [`host ${url.host}`];
   const named = first?.replace(/\(.*$/, '');
   if (table) parts.push(`table ${table}`);
