@@ -94,12 +94,22 @@ function pageTitle(): string {
     : state.from === '' && state.to === ''
       ? 'all of the history'
       : state.to === ''
-        ? `from ${state.from} (UTC)`
+        ? `from ${inUtc(state.from)}`
         : state.from === ''
-          ? `until ${state.to} (UTC)`
-          : `${state.from} to ${state.to} (UTC)`;
+          ? `until ${inUtc(state.to)}`
+          : OWN_OFFSET.test(state.from) || OWN_OFFSET.test(state.to)
+            ? `${inUtc(state.from)} to ${inUtc(state.to)}`
+            : `${state.from} to ${state.to} (UTC)`;
   const resource = state.resource === '' ? 'all resources' : clipped(resourceShortName(state.resource), 60).text;
   return `acs-logs dashboard: ${clipped(range, 120).text}, ${resource}, by ${clipped(state.granularity, 20).text}`;
+}
+
+/** A time that ends with its own offset (`Z`, `+02:00`, `-0530`, `+02`): not one read as UTC. */
+const OWN_OFFSET = /T.*(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+
+/** A time as typed, said to be UTC unless it gives its own offset (`from 2024-05-25T04:00+02:00 (UTC)` would misstate it). */
+function inUtc(time: string): string {
+  return OWN_OFFSET.test(time) ? time : `${time} (UTC)`;
 }
 
 function fillResources(): void {

@@ -158,6 +158,10 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     const opened = await openPage('');
     expect(await opened.title()).toBe('acs-logs dashboard: from 2024-05-19 (UTC), all resources, by hour');
     await opened.close();
+    // A time typed with its own offset is not said to be UTC.
+    const offset = await openPage('?from=2024-05-25T04:00%2B02:00&to=2024-05-26T00:00Z');
+    expect(await offset.title()).toBe('acs-logs dashboard: 2024-05-25T04:00+02:00 to 2024-05-26T00:00Z, all resources, by hour');
+    await offset.close();
   });
 
   it('says to a screen reader why the page shows all of the history when the newest record cannot be read, the focus left where it was', async () => {
