@@ -10,9 +10,8 @@ describe('scheduleProblem', () => {
     '0 0 9-17 * * mon-fri',
     '0 0,15,30,45 * * * *',
     '0 5/10 * 1-31 1-12 0-6',
-    // NCRONTAB's own rules: a range high to low is taken low to high, a day may be 0, and a name or any start of one names a value.
+    // NCRONTAB's own rules: a range high to low is taken low to high, and a name or any start of one names a value.
     '0 0 0 * * FRI-MON',
-    '0 0 0 0 * *',
     '0 0 9 * January,Ju Monday,w',
     '00:05:00',
     '00:05',
@@ -31,7 +30,11 @@ describe('scheduleProblem', () => {
     ['*/0 * * * * *', 'the second field "*/0" has a step that is not a whole number from 1'],
     ['x x x x x', 'the minute field "x" names "x", not a minute (0-59)'],
     ['0 0 24 * * *', 'the hour field "24" names "24", not an hour (0-23)'],
-    ['0 0 0 32 * *', 'the day field "32" names "32", not a day (0-31)'],
+    ['0 0 0 32 * *', 'the day field "32" names "32", not a day (1-31)'],
+    // NCRONTAB's days start at 1: it refuses a 0 alone, starting a range or a step.
+    ['0 0 0 0 * *', 'the day field "0" names "0", not a day (1-31)'],
+    ['0 0 0 0-5 * *', 'the day field "0-5" names "0", not a day (1-31)'],
+    ['0 0 0 0/5 * *', 'the day field "0/5" names "0", not a day (1-31)'],
     ['0 0 0 * 13 *', 'the month field "13" names "13", not a month (1-12 or JANUARY-DECEMBER and their starts)'],
     ['0 0 0 * Jax *', 'the month field "Jax" names "Jax", not a month (1-12 or JANUARY-DECEMBER and their starts)'],
     ['0 0 0 * * 7', 'the day of the week field "7" names "7", not a day of the week (0-6 or SUNDAY-SATURDAY and their starts)'],

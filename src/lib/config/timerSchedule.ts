@@ -32,7 +32,8 @@ const CRON_FIELDS: readonly CronField[] = [
   { name: 'second', aName: 'a second', min: 0, max: 59 },
   { name: 'minute', aName: 'a minute', min: 0, max: 59 },
   { name: 'hour', aName: 'an hour', min: 0, max: 23 },
-  { name: 'day', aName: 'a day', min: 0, max: 31 },
+  // NCRONTAB's days are 1-31: a 0, alone or starting a range or a step, fails the timer as the host loads it.
+  { name: 'day', aName: 'a day', min: 1, max: 31 },
   {
     name: 'month',
     aName: 'a month',
