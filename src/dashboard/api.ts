@@ -45,6 +45,15 @@ export interface Api {
 /** What a function key can be: visible ASCII (Azure's keys are base64 text). */
 const FUNCTION_KEY = /^[\x21-\x7e]+$/;
 
+/**
+ * Where the API lives for the page at `pathname`: `/api/` for `/` (acs-logs serve) and for the
+ * Functions app's `/api/dashboard`, which its host also answers as `/api/dashboard/` and in any case.
+ */
+export function apiRoot(pathname: string): string {
+  const dashboard = /\/dashboard\/?$/i.exec(pathname);
+  return dashboard ? pathname.slice(0, dashboard.index + 1) : `${pathname.replace(/[^/]*$/, '')}api/`;
+}
+
 /** `apiRoot` is where `query/{view}` and `health` live (`/api/`); `key` is the function key, if any. */
 export function createApi(apiRoot: string, key: string | null): Api {
   const get = async (path: string, params: URLSearchParams, acceptError = false, signal?: AbortSignal): Promise<unknown> => {

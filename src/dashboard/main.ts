@@ -1,6 +1,6 @@
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
-import { ApiError, createApi, type ViewRows } from './api.js';
+import { ApiError, apiRoot, createApi, type ViewRows } from './api.js';
 import { destroyCharts } from './charts.js';
 import { clipped, formatNumber, h, MAX_TITLE_CHARS, replaceChildren } from './dom.js';
 import { resourceLabels } from './resourceLabels.js';
@@ -31,13 +31,7 @@ import type {
   UsageRow,
 } from '../lib/querying/queryRows.js';
 
-/** `/` (acs-logs serve) and `/api/dashboard` (the Functions app) both find the API at `/api/`. */
-function apiRoot(): string {
-  const path = location.pathname;
-  return path.endsWith('/dashboard') ? path.slice(0, -'dashboard'.length) : `${path.replace(/[^/]*$/, '')}api/`;
-}
-
-const api = createApi(apiRoot(), new URLSearchParams(location.search).get('code'));
+const api = createApi(apiRoot(location.pathname), new URLSearchParams(location.search).get('code'));
 let state: DashboardState = readState(location.search);
 /** Each load's number: an answer for an older load (the filters changed meanwhile) is dropped. */
 let generation = 0;

@@ -1,10 +1,21 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ApiError, createApi } from '../../src/dashboard/api.js';
+import { ApiError, apiRoot, createApi } from '../../src/dashboard/api.js';
 
 const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 afterEach(() => {
   vi.unstubAllGlobals();
+});
+
+describe('where the page finds the API', () => {
+  it('at /api/ from acs-logs serve and from the dashboard function, whose host also answers it with a trailing slash and in any case', () => {
+    expect(apiRoot('/')).toBe('/api/');
+    expect(apiRoot('/index.html')).toBe('/api/');
+    expect(apiRoot('/api/dashboard')).toBe('/api/');
+    expect(apiRoot('/api/dashboard/')).toBe('/api/');
+    expect(apiRoot('/API/Dashboard')).toBe('/API/');
+    expect(apiRoot('/api/Dashboard/')).toBe('/api/');
+  });
 });
 
 describe('the dashboard reading the API', () => {
