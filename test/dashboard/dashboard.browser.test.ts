@@ -681,6 +681,20 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('at /api/dashboard/, which the Functions host answers too, finds the API at /api/, not below the page', async () => {
+    const { page, problems } = await openPage('api/dashboard/?code=k');
+    const paths: string[] = [];
+    page.on('request', (request) => paths.push(new URL(request.url()).pathname));
+    await expectChartsMatchApi(page);
+    expect(new URL(page.url()).pathname).toBe('/api/dashboard/');
+    await page.selectOption('#granularity', 'day');
+    await ready(page);
+    expect(paths.length).toBe(11);
+    expect(paths.every((one) => one === '/api/health' || one.startsWith('/api/query/'))).toBe(true);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
   it("shows the API's notes on the filters once each: a range inside an hour counts whole hours", async () => {
     const { page, problems } = await openPage('?from=2024-05-25T01:30Z&to=2024-05-25T03:00Z');
     const notes = await page.$$eval('#query-notes span', (spans) => spans.map((span) => span.textContent));

@@ -19,10 +19,12 @@ const QUERY_PREFIX = '/api/query/';
 export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps, signal?: AbortSignal): Promise<HttpResult> {
   if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
-  if (pathname === '/' || pathname === '/index.html' || pathname === '/api/dashboard') return deps.page();
-  if (pathname === '/api/health') return handleHealth(deps.health, signal);
-  if (pathname.startsWith(QUERY_PREFIX)) {
-    const segment = pathname.slice(QUERY_PREFIX.length);
+  // Matched as the Functions host matches its routes: in any case, with one trailing slash or none.
+  const route = withoutTrailingSlash(pathname.toLowerCase());
+  if (route === '/' || route === '/index.html' || route === '/api/dashboard') return deps.page();
+  if (route === '/api/health') return handleHealth(deps.health, signal);
+  if (pathname.toLowerCase().startsWith(QUERY_PREFIX)) {
+    const segment = withoutTrailingSlash(pathname.slice(QUERY_PREFIX.length));
     const view = segment.includes('/') ? undefined : decodeSegment(segment);
     // An unknown or malformed view gets the handler's own 404, which lists the views.
     if (view === undefined) return unknownView(segment);
@@ -35,6 +37,10 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
 export function notAllowed(method: string): HttpResult {
   const result = errorResult(405, 'method_not_allowed', `${quote(method, 20)} is not allowed: only GET and HEAD`);
   return { ...result, headers: { ...result.headers, allow: 'GET, HEAD' } };
+}
+
+function withoutTrailingSlash(path: string): string {
+  return path.replace(/(?<=[^/])\/$/, '');
 }
 
 function decodeSegment(segment: string): string | undefined {
