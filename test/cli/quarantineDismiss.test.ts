@@ -28,6 +28,18 @@ function createRoom(n: number, withRoom = true): Record<string, unknown> {
 const lines = (records: readonly Record<string, unknown>[]): string => records.map((record) => JSON.stringify(record) + '\n').join('');
 
 describe('quarantine dismiss', () => {
+  it('of an entry a replay applied in part counts only its lines still bad', async () => {
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
+    const long = { ...createRoom(2), note: 'n'.repeat(4096) };
+    // One run of three bad lines: one too long for the first limit, two that are no JSON.
+    const file = path.join(work, 'partly.json');
+    await writeFile(file, lines([createRoom(1), long]).replace(/\n$/, '\n{"broken": \n{"broken": 2\n') + lines([createRoom(3)]));
+    expect((await cli(['process', file, '--max-line-bytes', '2048', ...storage])).stdout).toMatch(/: 2 records, 3 bad lines/);
+    expect((await cli(['quarantine', 'replay', '--max-line-bytes', '65536', ...storage])).stdout).toMatch(/1 still bad \(1 of them in part/);
+    const dismissed = await cli(['quarantine', 'dismiss', '--code', 'invalid_json', ...storage]);
+    expect(dismissed.stdout).toMatch(/^dismissed 1 entry \(2 lines\): /);
+  });
+
   it('a UTF-16 file converted and processed by hand: its entry is dismissed, health is ok again, and --undo brings it back', async () => {
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', uniquePrefix()];
     // An empty list says why.

@@ -249,7 +249,12 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
     }
     const chosen = flags.path === undefined ? candidates : entriesOfPath(candidates, flags.path);
     const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
-    const { noun } = await changeEach(chosen, (line) => store.setDismissed(line, dismissal));
+    // An entry a replay applied in part dismisses only its lines still bad.
+    const { noun } = await changeEach(
+      chosen,
+      (line) => store.setDismissed(line, dismissal),
+      (line) => line.stillBadLines ?? line.count ?? 1,
+    );
     // Every entry chosen is set: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });
     if (flags.path !== undefined && chosen.length === 0) {
@@ -270,14 +275,18 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   }
 }
 
-/** Changes each entry in turn (`change` says whether it did): the entries and lines it changed, as "N entries (M lines)". */
-async function changeEach(chosen: readonly QuarantinedLine[], change: (line: QuarantinedLine) => Promise<boolean>): Promise<{ noun: string }> {
+/** Changes each entry in turn (`change` says whether it did): the entries and lines (`linesOf`) it changed, as "N entries (M lines)". */
+async function changeEach(
+  chosen: readonly QuarantinedLine[],
+  change: (line: QuarantinedLine) => Promise<boolean>,
+  linesOf: (line: QuarantinedLine) => number = (line) => line.count ?? 1,
+): Promise<{ noun: string }> {
   let entries = 0;
   let lines = 0;
   for (const line of chosen) {
     if (!(await change(line))) continue;
     entries++;
-    lines += line.count ?? 1;
+    lines += linesOf(line);
   }
   return { noun: `${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` };
 }
