@@ -77,6 +77,18 @@ describe('a time range of a bucket view over every resource reads the range, not
     expect(wide.rows).toBe(RESOURCES.length * (2 * 24 + 1));
   });
 
+  it('a range ending at midnight does not read the day partitions that begin there', async () => {
+    const tables = await history('2024-10-01T00:00:00.000Z', 120);
+    const day: ViewFilters = { granularity: 'hour', from: '2025-01-02', to: '2025-01-03' };
+    const everyResource = await cost(tables, (store) => queryUsage(store, day));
+    expect(everyResource.answer).toHaveLength(24 * RESOURCES.length);
+    // The day's hourly rows of each resource, and the row that names each resource.
+    expect(everyResource.rows).toBe(RESOURCES.length * (24 + 1));
+    const one = await cost(tables, (store) => queryUsage(store, { ...day, resourceId: resourceOf('ACS-B') }));
+    expect(one.answer).toHaveLength(24);
+    expect(one.rows).toBe(24);
+  });
+
   it('retirement of one month reads that month, with the same totals as the whole history cut to it', async () => {
     const tables = await history('2024-10-01T00:00:00.000Z', 120);
     const month: ViewFilters = { granularity: 'day', from: '2024-12-01', to: '2025-01-01' };

@@ -110,7 +110,7 @@ async function* everyResourceDays(tables: TableStore, table: string, filters: Vi
       after = odata`PartitionKey gt ${partitionKey}`;
       continue;
     }
-    const days = { low: `${resource}|${dayOf(filters.from, '0000-00-00')}`, high: `${resource}|${dayOf(filters.to, '9999-99-99')}` };
+    const days = { low: `${resource}|${dayOf(filters.from, '0000-00-00')}`, high: `${resource}|${lastDayOf(filters.to)}` };
     yield* tables.query(table, [rowClause, ...rangeClauses(days)].join(' and '));
     after = odata`PartitionKey ge ${resource + '}'}`;
   }
@@ -129,7 +129,7 @@ function partitionRange(filters: ViewFilters, fromDay?: string): KeyRange | unde
   const resource = encodeKeyPart(match.id);
   const from = dayOf(filters.from, '0000-00-00');
   const low = resource + '|' + (fromDay !== undefined && fromDay > from ? fromDay : from);
-  const high = resource + '|' + dayOf(filters.to, '9999-99-99');
+  const high = resource + '|' + lastDayOf(filters.to);
   return boundedKey(low) === low && boundedKey(high) === high ? { low, high } : undefined;
 }
 
@@ -149,6 +149,11 @@ function dayOfPartition(partitionKey: string): string {
 
 function dayOf(iso: string | undefined, fallback: string): string {
   return iso ? iso.slice(0, 10) : fallback;
+}
+
+/** The day of the last instant before `to` (exclusive): a range ending at midnight does not read the next day's partition. */
+function lastDayOf(to: string | undefined): string {
+  return to ? new Date(Date.parse(to) - 1).toISOString().slice(0, 10) : '9999-99-99';
 }
 
 /** A bucket is kept when it overlaps [from, to). */
