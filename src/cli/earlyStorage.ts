@@ -32,15 +32,14 @@ export function checkedConnectionString(choice: StorageChoice): string | undefin
     throw new UsageError('give --connection-string or --data-dir, not both: --data-dir is where the embedded store keeps its data');
   }
   const given = givenConnectionString(choice);
+  const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
   if (given && !CONNECTION_STRING.test(given)) {
-    const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
     throw new UsageError(
       `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
     );
   }
   const missing = given ? missingPart(given) : undefined;
   if (missing !== undefined) {
-    const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
     throw new UsageError(`${source} is not a usable storage connection string: ${missing}`);
   }
   return given;

@@ -20,10 +20,11 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
   if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
   // Matched as the Functions host matches its routes: in any case, with one trailing slash or none.
-  const route = withoutTrailingSlash(pathname.toLowerCase());
+  const lower = pathname.toLowerCase();
+  const route = withoutTrailingSlash(lower);
   if (route === '/' || route === '/index.html' || route === '/api/dashboard') return deps.page();
   if (route === '/api/health') return handleHealth(deps.health, signal);
-  if (pathname.toLowerCase().startsWith(QUERY_PREFIX)) {
+  if (lower.startsWith(QUERY_PREFIX)) {
     const segment = withoutTrailingSlash(pathname.slice(QUERY_PREFIX.length));
     const view = segment.includes('/') ? undefined : decodeSegment(segment);
     // An unknown or malformed view gets the handler's own 404, which lists the views.
