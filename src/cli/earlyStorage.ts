@@ -1,5 +1,6 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { UsageError } from './errors.js';
+import { connectionStringProblem } from '../lib/storage/connectionString.js';
 import { attachAzurite, neverStarted, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
 
 /** What decides where a command's storage is: light enough to import before the command's own modules. */
@@ -23,9 +24,6 @@ export function givenConnectionString(choice: StorageChoice): string | undefined
   return choice.embedded ? undefined : (choice.connectionString ?? process.env['AzureWebJobsStorage']) || undefined;
 }
 
-/** What every storage connection string has: key=value pairs naming an account or endpoint. */
-const CONNECTION_STRING = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
-
 /** The given connection string, refused as a usage error when it cannot be one (checked before a command reads anything). */
 export function checkedConnectionString(choice: StorageChoice): string | undefined {
   if (choice.embedded && choice.connectionString !== undefined) {
@@ -33,47 +31,10 @@ export function checkedConnectionString(choice: StorageChoice): string | undefin
   }
   const given = givenConnectionString(choice);
   const source = choice.connectionString ? '--connection-string' : 'AzureWebJobsStorage';
-  if (given && !CONNECTION_STRING.test(given)) {
-    throw new UsageError(
-      `${source} is not a storage connection string (expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true)`,
-    );
-  }
-  const missing = given ? missingPart(given) : undefined;
-  if (missing !== undefined) {
-    throw new UsageError(`${source} is not a usable storage connection string: ${missing}`);
-  }
+  const problem = given ? connectionStringProblem(given) : undefined;
+  if (problem?.code === 'none') throw new UsageError(`${source} is not a storage connection string (${problem.reason})`);
+  if (problem) throw new UsageError(`${source} is not a usable storage connection string: ${problem.reason}`);
   return given;
-}
-
-/** The value of `key` in a connection string ('' when absent), case aside, as the SDKs read it. */
-function field(connectionString: string, key: string): string {
-  for (const part of connectionString.split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0 && part.slice(0, at).trim().toLowerCase() === key.toLowerCase()) return part.slice(at + 1).trim();
-  }
-  return '';
-}
-
-/**
- * What a connection string lacks that every storage SDK needs, in words; undefined when it has it.
- * The SDKs read one with an AccountKey but no DefaultEndpointsProtocol as a SAS string, and said
- * "Invalid BlobEndpoint in the provided SAS Connection String" (exit 1) for a misspelt protocol key.
- */
-function missingPart(connectionString: string): string | undefined {
-  if (/^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString)) return undefined;
-  const has = (key: string): boolean => field(connectionString, key) !== '';
-  const endpoints = has('BlobEndpoint') || has('TableEndpoint');
-  if (has('AccountKey') && !has('SharedAccessSignature')) {
-    if (!has('DefaultEndpointsProtocol')) return "it has an AccountKey but no DefaultEndpointsProtocol=https (copy it whole from the portal's Access keys)";
-    if (!has('AccountName')) return 'it has an AccountKey but no AccountName';
-    const protocol = field(connectionString, 'DefaultEndpointsProtocol').toLowerCase();
-    if (!endpoints && protocol !== 'https' && protocol !== 'http') return `DefaultEndpointsProtocol must be https or http, got "${protocol}"`;
-    if (!endpoints && !has('EndpointSuffix')) return 'it names no endpoint: add EndpointSuffix=core.windows.net (or BlobEndpoint= and TableEndpoint=)';
-    return undefined;
-  }
-  if (!has('SharedAccessSignature')) return 'it has neither an AccountKey nor a SharedAccessSignature';
-  if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
-  return undefined;
 }
 
 /** The embedded store of a command, attaching since the command started. */

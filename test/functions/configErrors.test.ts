@@ -182,6 +182,22 @@ describe('what an invocation says when a setting cannot work', () => {
     }
   });
 
+  it('a connection string the storage SDKs cannot use (a misspelt key) is named with what it lacks, its value never shown', () => {
+    const aggregates = { AggregatesStorage: azuriteConnectionString() };
+    const misspelt = 'DefaultEndpointProtocol=https;AccountName=foo;AccountKey=czNjcjN0;EndpointSuffix=core.windows.net';
+    expect(() => createRuntime({ LogsStorage: misspelt, ...aggregates })).toThrow(
+      /^setting LogsStorage is not a usable storage connection string: it has an AccountKey but no DefaultEndpointsProtocol=https/,
+    );
+    expect(() =>
+      createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage: 'AccountName=foo;TableEndpoint=https://foo.table.core.windows.net' }),
+    ).toThrow(/^setting AggregatesStorage is not a usable storage connection string: it has neither an AccountKey nor a SharedAccessSignature/);
+    try {
+      createRuntime({ LogsStorage: misspelt, ...aggregates });
+    } catch (error) {
+      expect((error as Error).message).not.toContain('czNjcjN0');
+    }
+  });
+
   it('a setting that is not a connection string is named, its value never shown', () => {
     const env = { LogsStorage: 'not a connection string s3cr3t', AggregatesStorage: azuriteConnectionString() };
     expect(() => createRuntime(env)).toThrow(/^setting LogsStorage is not a storage connection string: expected AccountName=/);

@@ -1,5 +1,6 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { BlobConnection } from './BlobLogSource.js';
+import { connectionStringProblem } from './connectionString.js';
 import { ConfigurationError } from './errors.js';
 import type { TableConnection } from './TableStore.js';
 
@@ -70,15 +71,13 @@ function credentialFor(name: string, env: NodeJS.ProcessEnv): TokenCredential {
   return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }
 
-/** Keys of which a storage connection string has at least one (the SDKs fail on anything else with "Invalid URL"). */
-const CONNECTION_KEYS = /(?:^|;)\s*(?:AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
-
-/** A setting that is not a connection string, named without its value (which may hold a key). */
+/** A setting that is not a usable connection string, named without its value (which may hold a key). */
 function checkConnectionString(name: string, value: string): void {
-  if (!CONNECTION_KEYS.test(value)) {
+  const problem = connectionStringProblem(value);
+  if (problem?.code === 'none') {
     throw new ConfigurationError(
-      `setting ${name} is not a storage connection string: expected AccountName=...;AccountKey=... (or BlobEndpoint=/TableEndpoint=, or UseDevelopmentStorage=true); ` +
-        `for a managed identity, remove ${name} and set ${name}__serviceUri or ${name}__accountName`,
+      `setting ${name} is not a storage connection string: ${problem.reason}; for a managed identity, remove ${name} and set ${name}__serviceUri or ${name}__accountName`,
     );
   }
+  if (problem) throw new ConfigurationError(`setting ${name} is not a usable storage connection string: ${problem.reason}`);
 }

@@ -1,0 +1,47 @@
+/** What every storage connection string has: key=value pairs naming an account or endpoint. */
+const CONNECTION_KEYS = /(^|;)\s*(AccountName|BlobEndpoint|TableEndpoint|UseDevelopmentStorage)\s*=/i;
+
+/** Why a value cannot be a storage connection string at all. */
+export const NOT_A_CONNECTION_STRING =
+  'expected AccountName=...;AccountKey=... with endpoints, a SAS with BlobEndpoint/TableEndpoint, or UseDevelopmentStorage=true';
+
+/**
+ * What is wrong with a storage connection string, in words that never quote it (it may hold a key):
+ * `none` when it names no account or endpoint, `unusable` when the SDKs could not use it; undefined when sound.
+ */
+export function connectionStringProblem(value: string): { code: 'none' | 'unusable'; reason: string } | undefined {
+  if (!CONNECTION_KEYS.test(value)) return { code: 'none', reason: NOT_A_CONNECTION_STRING };
+  const missing = missingPart(value);
+  return missing === undefined ? undefined : { code: 'unusable', reason: missing };
+}
+
+/** The value of `key` in a connection string ('' when absent), case aside, as the SDKs read it. */
+function field(connectionString: string, key: string): string {
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0 && part.slice(0, at).trim().toLowerCase() === key.toLowerCase()) return part.slice(at + 1).trim();
+  }
+  return '';
+}
+
+/**
+ * What a connection string lacks that every storage SDK needs, in words; undefined when it has it.
+ * The SDKs read one with an AccountKey but no DefaultEndpointsProtocol as a SAS string, and said
+ * "Invalid BlobEndpoint in the provided SAS Connection String" for a misspelt protocol key.
+ */
+function missingPart(connectionString: string): string | undefined {
+  if (/^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString)) return undefined;
+  const has = (key: string): boolean => field(connectionString, key) !== '';
+  const endpoints = has('BlobEndpoint') || has('TableEndpoint');
+  if (has('AccountKey') && !has('SharedAccessSignature')) {
+    if (!has('DefaultEndpointsProtocol')) return "it has an AccountKey but no DefaultEndpointsProtocol=https (copy it whole from the portal's Access keys)";
+    if (!has('AccountName')) return 'it has an AccountKey but no AccountName';
+    const protocol = field(connectionString, 'DefaultEndpointsProtocol').toLowerCase();
+    if (!endpoints && protocol !== 'https' && protocol !== 'http') return `DefaultEndpointsProtocol must be https or http, got "${protocol}"`;
+    if (!endpoints && !has('EndpointSuffix')) return 'it names no endpoint: add EndpointSuffix=core.windows.net (or BlobEndpoint= and TableEndpoint=)';
+    return undefined;
+  }
+  if (!has('SharedAccessSignature')) return 'it has neither an AccountKey nor a SharedAccessSignature';
+  if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
+  return undefined;
+}
