@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { roomsOperationsView } from '../../src/lib/aggregating/index.js';
+import { roomsOperationsView, roomsView } from '../../src/lib/aggregating/index.js';
 import { handleQuery } from '../../src/lib/http/handlers.js';
 import { estimatedBytes, PagedSnapshots } from '../../src/lib/http/pagedSnapshots.js';
 import { encodeContinuationToken, type PageScope } from '../../src/lib/http/paging.js';
@@ -278,5 +278,63 @@ describe('paging a view evaluated whole, with the answer kept for its next pages
     const whole = (await VIEWS['rooms-operations']?.run(tables, FILTERS)) ?? [];
     const read = await page(tables, new PagedSnapshots(), encodeContinuationToken(scope, PAGE));
     expect(read.body.rows).toEqual(whole.slice(PAGE, 2 * PAGE));
+  });
+});
+
+describe('paging a view too large to keep whole, with fields= asked', () => {
+  const fields = ['roomId', 'operations'];
+  const pick = (row: object, names: readonly string[]): Record<string, unknown> =>
+    Object.fromEntries(names.map((name) => [name, (row as Record<string, unknown>)[name]]));
+  let tables: TableStore;
+  let whole: readonly object[];
+  let budget: number;
+  beforeEach(async () => {
+    tables = newTableStore();
+    // 700 rooms of one resource, each created then read: a row of many fields per room.
+    const created = Array.from({ length: 700 }, (_, n) =>
+      ['CreateRoom', 'GetRoom'].map((operationName, step) => ({ ...operation('ONE', START + n * 60_000 + step, operationName, '200'), roomId: `room-${n}` })),
+    ).flat();
+    await storeReferenceRows(tables, roomsView, created);
+    whole = (await VIEWS['rooms']?.run(tables, FILTERS)) ?? [];
+    expect(whole.length).toBe(700);
+    // Room for the rows cut to the fields asked and those naming a row, not for the whole rows.
+    const cut = whole.map((row) => pick(row, [...fields, 'resourceId']));
+    expect(estimatedBytes(whole)).toBeGreaterThan(2 * estimatedBytes(cut));
+    budget = Math.ceil(estimatedBytes(cut) * 1.2);
+  });
+
+  async function asked(snapshots: PagedSnapshots, token: string | null, askedFields: readonly string[] | undefined): Promise<PageRead> {
+    const before = tables.requestCount;
+    const fieldsParameter = askedFields === undefined ? '' : `&fields=${askedFields.join(',')}`;
+    const params = new URLSearchParams(`${QUERY}${fieldsParameter}${token === null ? '' : `&continuationToken=${token}`}`);
+    const result = await handleQuery('rooms', params, () => null, { tables: () => tables, logger: silentLogger, snapshots });
+    expect(result.status).toBe(200);
+    return { body: jsonOf<QueryResponseBody>(result), requests: tables.requestCount - before };
+  }
+
+  it('keeps the answer cut to those fields and the ones naming a row: its later pages read nothing, and equal the whole view cut', async () => {
+    const snapshots = new PagedSnapshots(budget);
+    const pages: PageRead[] = [await asked(snapshots, null, fields)];
+    for (let token = pages[0]?.body.continuationToken ?? null; token !== null && pages.length < 50;) {
+      const read = await asked(snapshots, token, fields);
+      pages.push(read);
+      token = read.body.continuationToken;
+    }
+    expect(pages.length).toBe(Math.ceil(whole.length / PAGE));
+    expect(pages.flatMap((read) => read.body.rows)).toEqual(whole.map((row) => pick(row, fields)));
+    expect(pages[0]?.requests).toBeGreaterThan(0);
+    for (const read of pages.slice(1)) expect(read.requests).toBe(0);
+  });
+
+  it('serves the cut answer only to requests for the same fields; whole rows asked are not kept, as before', async () => {
+    const snapshots = new PagedSnapshots(budget);
+    const first = await asked(snapshots, null, fields);
+    const other = await asked(snapshots, first.body.continuationToken, ['operations', 'resourceId']);
+    expect(other.requests).toBeGreaterThan(0);
+    expect(other.body.rows).toEqual(whole.slice(PAGE, 2 * PAGE).map((row) => pick(row, ['operations', 'resourceId'])));
+    const all = await asked(snapshots, first.body.continuationToken, undefined);
+    expect(all.requests).toBeGreaterThan(0);
+    expect(all.body.rows).toEqual(whole.slice(PAGE, 2 * PAGE));
+    expect(snapshotOf(all.body.continuationToken)).toBeUndefined();
   });
 });

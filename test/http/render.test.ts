@@ -58,6 +58,19 @@ const callRows = [
 ];
 
 describe('rendering', () => {
+  it('rows kept cut to the fields asked are rendered as they are: a list field computed then is not computed again from the cut row', () => {
+    const req = request('calls', 'fields=correlationId,startedAt');
+    // Cut as a kept answer is: the list field computed from the whole row, the fields naming a row besides.
+    const kept = [{ correlationId: 'c1', startedAt: '2024-05-25T00:00:00.000Z', resourceId: 'R' }];
+    expect(jsonOf<{ rows: unknown[] }>(renderPage(req, { rows: kept, next: null }, true)).rows).toEqual([
+      { correlationId: 'c1', startedAt: '2024-05-25T00:00:00.000Z' },
+    ]);
+    // The whole row computes it.
+    expect(jsonOf<{ rows: unknown[] }>(renderPage(req, { rows: callRows.slice(0, 1), next: null })).rows).toEqual([
+      { correlationId: callRows[0]?.correlationId, startedAt: '2024-05-25T00:00:00.000Z' },
+    ]);
+  });
+
   it('JSON: view, normalized filters (all present, null when not given), rows and a null token on the last page', () => {
     const req = request('calls', 'from=2024-05-25&correlationId=c1');
     const result = renderPage(req, pageRows(callRows, req.page));

@@ -9,7 +9,7 @@ import { pageGroups, pageRows, pageStart, queryKey, type PageOf } from './paging
 import { parseQueryRequest } from './queryRequest.js';
 import { AbandonedError, type SharedEvaluations } from './sharedEvaluations.js';
 import type { PagedSnapshots } from './pagedSnapshots.js';
-import { renderPage } from './render.js';
+import { cutRows, renderPage } from './render.js';
 import { errorResult, type HeaderGetter, type HttpResult } from './responses.js';
 import { OutageHeldError, outageOf, type HeldOutage, type StorageOutage } from './storageOutage.js';
 
@@ -45,6 +45,8 @@ export async function handleQuery(
   const { request } = parsed;
   const { outage } = deps;
   let page: PageOf<object>;
+  // The page's rows were kept cut to the fields asked: rendered as they are.
+  let rowsCut = false;
   try {
     const tables = deps.tables();
     // Reads stop once nobody waits for them (this client for a page it streams, every client of a
@@ -66,14 +68,22 @@ export async function handleQuery(
     else {
       const { snapshots } = deps;
       const key = queryKey(request.view, request.filters);
-      const kept = request.page.snapshot === undefined ? undefined : snapshots?.get(request.page.snapshot, key);
-      const rows = kept ?? (await (deps.evaluations?.evaluate(key, evaluate, signal) ?? evaluate(signal)));
+      const { identity, listFields } = request.definition;
+      // An answer too large to keep whole may fit cut to the fields asked and those that name a row.
+      const kept = keptAnswer(snapshots, request.page.snapshot, key, request.fields);
+      const rows = kept?.rows ?? (await (deps.evaluations?.evaluate(key, evaluate, signal) ?? evaluate(signal)));
       // Kept only when there is a next page to cut from it; a page of the kept answer names it again.
-      const { identity } = request.definition;
       const identify = (row: object): string => JSON.stringify(identity.map((field) => (row as Record<string, unknown>)[field] ?? null));
       const more = pageStart(rows, request.page, identify) + request.page.scope.pageSize < rows.length;
-      const snapshot = !more ? undefined : kept !== undefined ? request.page.snapshot : snapshots?.keep(key, rows);
+      const keepCut = (fields: readonly string[]): string | undefined =>
+        snapshots?.keep(cutKey(key, fields), cutRows(rows, [...fields, ...identity.filter((field) => !fields.includes(field))], listFields));
+      const snapshot = !more
+        ? undefined
+        : kept !== undefined
+          ? request.page.snapshot
+          : (snapshots?.keep(key, rows) ?? (request.fields === undefined ? undefined : keepCut(request.fields)));
       page = pageRows(rows, request.page, snapshot, identify);
+      rowsCut = kept?.cut === true;
     }
   } catch (error) {
     // Nobody is left to answer: not a failure of storage.
@@ -90,7 +100,26 @@ export async function handleQuery(
     return errorResult(500, 'storage_error', 'the aggregates could not be read; try again later');
   }
   outage?.answered();
-  return renderPage(request, page);
+  return renderPage(request, page, rowsCut);
+}
+
+/** Under what a kept answer cut to `fields` is known: a token honours it only for a request asking those fields. */
+function cutKey(key: string, fields: readonly string[]): string {
+  return JSON.stringify([key, fields]);
+}
+
+/** The kept answer a token names, whole or cut to the fields this request asks; undefined when this server has none. */
+function keptAnswer(
+  snapshots: PagedSnapshots | undefined,
+  id: string | undefined,
+  key: string,
+  fields: readonly string[] | undefined,
+): { rows: readonly object[]; cut: boolean } | undefined {
+  if (snapshots === undefined || id === undefined) return undefined;
+  const whole = snapshots.get(id, key);
+  if (whole !== undefined) return { rows: whole, cut: false };
+  const cut = fields === undefined ? undefined : snapshots.get(id, cutKey(key, fields));
+  return cut === undefined ? undefined : { rows: cut, cut: true };
 }
 
 export interface HealthDeps {

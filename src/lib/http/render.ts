@@ -42,7 +42,7 @@ export function normalizedFilters(filters: ViewFilters): NormalizedFilters {
  * columns, then the rows; the next page's token only in the header). Either way the
  * `x-continuation-token` header is set when there is a next page.
  */
-export function renderPage(request: QueryRequest, page: PageOf<object>): HttpResult {
+export function renderPage(request: QueryRequest, page: PageOf<object>, rowsCut = false): HttpResult {
   const headers: Record<string, string> = page.next === null ? {} : { [CONTINUATION_HEADER]: page.next };
   const notes = [
     bucketNote(request.filters, request.definition, (unit) => `granularity=${unit}`),
@@ -51,7 +51,8 @@ export function renderPage(request: QueryRequest, page: PageOf<object>): HttpRes
   // ` | ` between notes: a note itself may hold `; `.
   if (notes.length > 0) headers[NOTE_HEADER] = notes.join(' | ');
   const { fields } = request;
-  const rows = fields === undefined ? page.rows : page.rows.map((row) => cutRow(row, fields, request.definition.listFields ?? {}));
+  // Rows kept cut hold their list fields computed already, and the fields naming a row besides.
+  const rows = fields === undefined ? page.rows : cutRows(page.rows, fields, rowsCut ? undefined : request.definition.listFields);
   if (request.format === 'csv') return csvResult(200, toCsv(fields ?? request.definition.columns, rows), headers);
   const body: QueryResponseBody = {
     view: request.view,
@@ -63,7 +64,11 @@ export function renderPage(request: QueryRequest, page: PageOf<object>): HttpRes
   return jsonResult(200, body, headers);
 }
 
-/** A row with only the fields asked (`fields=`), in their order: a column as the full row has it, a list field computed from the row. */
+/** The rows with only the fields asked (`fields=`), in their order: a column as the full row has it, a list field computed from the row. */
+export function cutRows(rows: readonly object[], fields: readonly string[], listFields: Readonly<Record<string, (row: object) => unknown>> = {}): object[] {
+  return rows.map((row) => cutRow(row, fields, listFields));
+}
+
 function cutRow(row: object, fields: readonly string[], listFields: Readonly<Record<string, (row: object) => unknown>>): object {
   const cut: Record<string, unknown> = {};
   for (const field of fields) {
