@@ -99,7 +99,7 @@ describe('health says when nothing was ever read', () => {
   it('a store nothing was read into is ok with a note on stderr naming it; once a file is read, no note', async () => {
     const prefix = uniquePrefix();
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
-    const empty = await runInProcess(['health', ...storage, '--fail-on-degraded']);
+    const empty = await runInProcess(['health', ...storage]);
     expect(empty.code).toBe(0);
     expect(empty.stdout).toMatch(/^status: ok/);
     expect(empty.stderr).toMatch(
@@ -116,19 +116,37 @@ describe('health says when nothing was ever read', () => {
     expect(read.code).toBe(0);
     expect(read.stderr).toBe('');
   });
+
+  it('--fail-on-degraded exits 1 on tables no run ever touched (a mistyped --table-prefix), and passes once a file was read or a sweep ran', async () => {
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const untouched = await runInProcess(['health', ...storage, '--fail-on-degraded']);
+    expect(untouched.code).toBe(1);
+    expect(untouched.stdout).toBe('');
+    expect(untouched.stderr).toMatch(
+      new RegExp(`nothing was ever read into tables ${prefix}\\* of account devstoreaccount1 .*give the --table-prefix and storage`),
+    );
+
+    // A sweep that found no file yet (a new deployment before its first logs) is a run: the gate passes.
+    const container = await newContainer();
+    expect((await runInProcess(['watch', ...storage, '--container', container.containerName, '--duration', '1'])).code).toBe(0);
+    const swept = await runInProcess(['health', ...storage, '--container', container.containerName, '--fail-on-degraded']);
+    expect(swept.code, swept.stderr).toBe(0);
+    expect(swept.stdout).toMatch(/^status: ok/);
+  });
 });
 
 describe('health --fail-on-degraded on a data dir nothing was stored in', () => {
-  it('exits 1 naming the store it made (a mistyped --data-dir must not pass a gate); without the flag, ok with a note', async () => {
+  it('exits 1 naming the store it made (a mistyped --data-dir must not pass a gate), and again while nothing was read into it; without the flag, ok with a note', async () => {
     const typo = path.join(work, 'typo');
     const gated = await cliProcess(['health', '--data-dir', typo, '--fail-on-degraded']);
     expect(gated.code).toBe(1);
     expect(gated.stdout).toBe('');
     expect(gated.stderr).toMatch(/no store to check: the embedded store in .*typo, new: nothing was stored there before this command/);
-    // The same dir again is no longer new: an empty store someone made on purpose reads as ok.
+    // The same dir again is no longer new, but nothing was ever read into it: the gate still fails.
     const again = await cliProcess(['health', '--data-dir', typo, '--fail-on-degraded']);
-    expect(again.code, again.stderr).toBe(0);
-    expect(again.stdout).toMatch(/^status: ok/);
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stderr).toMatch(/nothing was ever read into tables Acs\* of the embedded store in .*typo/);
     const plain = await cliProcess(['health', '--data-dir', path.join(work, 'typo2')]);
     expect(plain.code).toBe(0);
     expect(plain.stderr).toMatch(/note: no file of the containers shown has been read/);

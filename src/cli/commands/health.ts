@@ -81,7 +81,15 @@ export async function healthCommand(flags: HealthFlags, out: NodeJS.WritableStre
     throw new ExitStatus(`no store to check: ${storage.where}; give the --data-dir that process, backfill or watch used`, 1);
   }
   // "ok" only says that nothing failed: a store nothing was ever read into (a mistyped --data-dir) says so too.
-  if (health.containers.every((container) => container.files === 0 && container.quarantined === 0)) {
+  const nothingRead = health.containers.every((container) => container.files === 0 && container.quarantined === 0);
+  // Nor may it pass on tables no run ever touched (a mistyped --table-prefix or account): no file, no sweep, no failure.
+  if (flags.failOnDegraded && nothingRead && health.stuck.length === 0 && health.containers.every((container) => container.lastSweepAt === null)) {
+    throw new ExitStatus(
+      `nothing was ever read into ${where} (no file, no sweep of the timer or watch): give the --table-prefix and storage that process, backfill or watch used`,
+      1,
+    );
+  }
+  if (nothingRead) {
     err.write(
       oneLine(
         `note: no file of the containers shown has been read into ${where} yet, so nothing has failed either: ` +
