@@ -49,6 +49,15 @@ describe('quarantine dismiss --path', () => {
     expect(() => entriesOfPath(lines, '….json')).toThrow(/is the end of 3 files' paths/);
   });
 
+  it("takes a block's first line where the whole path fits: its container, spaces, the path as printed", () => {
+    expect(entriesOfPath(lines, 'insights-logs-usage  a/b/PT1H.json').map((line) => line.container)).toEqual(['insights-logs-usage']);
+    expect(entriesOfPath(lines, 'local  /logs/plain.json').map((line) => line.path)).toEqual(['/logs/plain.json']);
+    expect(entriesOfPath(lines, 'local  /logs/tab\\u0009here.json').map((line) => line.path)).toEqual(['/logs/tab\there.json']);
+    // The path must be that container's, whole.
+    expect(entriesOfPath(lines, 'insights-logs-callsummary  a/b/PT1H.json')).toEqual([]);
+    expect(entriesOfPath(lines, 'local  plain.json', '/elsewhere')).toEqual([]);
+  });
+
   it('takes a path cut as a list block shows it, after its container: an hour whose path ends alike in two containers', () => {
     const hour =
       'resourceId=/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ACS/y=2024/m=05/d=25/h=03/m=00/PT1H.json';

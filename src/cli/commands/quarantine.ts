@@ -335,6 +335,8 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
 
 /** A container, then (after a slash or spaces) "…" and the end of a path: `insights-logs-usage  …/h=03/m=00/PT1H.json`. */
 const CONTAINER_AND_CUT = /^([^\s/…]+)(?:\/|\s+)…(.*)$/su;
+/** A container, then spaces and the whole path: a list block's first line where the path fits (`local  /tmp/x.json`). */
+const CONTAINER_AND_WHOLE = /^([^\s/…]+)\s+([^\s…].*)$/su;
 
 /**
  * The entries of the file `--path` names: its path, or its container and path as other commands
@@ -353,6 +355,12 @@ export function entriesOfPath(lines: readonly QuarantinedLine[], given: string, 
     (line) => forms(line).some((path) => path === given || inContainer(line, path)) || (line.container === LOCAL_CONTAINER && line.path === local),
   );
   if (exact.length > 0) return exact;
+  // As a list block's first line shows one that fits: its container, spaces, and the whole path.
+  const whole = CONTAINER_AND_WHOLE.exec(given);
+  if (whole !== null) {
+    const listed = lines.filter((line) => line.container === whole[1] && forms(line).includes(whole[2] ?? ''));
+    if (listed.length > 0) return listed;
+  }
   // As a list block's first line shows a long one: its container, then "…" and the end of its path.
   const shown = CONTAINER_AND_CUT.exec(given);
   if (shown?.[1] !== undefined && lines.some((line) => line.container === shown[1])) {
