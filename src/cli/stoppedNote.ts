@@ -24,6 +24,9 @@ export function stoppedNote(args: readonly string[], signal: string): string | u
     }
     return `stopped by ${signal}: the blobs written so far stay, part of the logs: the same run again stops at the first of them, and --append would add the written part again; generate into a new --data-dir or account, or with another --seed or period`;
   }
+  if (command === 'reindex-calls') {
+    return `stopped by ${signal}: the calls listed so far stay listed, and the time index of calls may be left incomplete ("acs-logs health" says), so that queries of a time range read the whole Calls table: run the same command again (or process, backfill or watch, which go on with the listing)`;
+  }
   if (command === 'demo') {
     return `stopped by ${signal}: the demo did not finish; run it again (it starts from an empty store each time)`;
   }

@@ -13,6 +13,10 @@ describe('what a command stopped by a signal says', () => {
       /^stopped by SIGINT: the entries replayed so far are kept, .*run the same command again/,
     );
     expect(stoppedNote(['quarantine', 'dismiss', '--code', 'truncated'], 'SIGHUP')).toMatch(/^stopped by SIGHUP: the entries dismissed so far stay dismissed/);
+    // It restarts the index: a stop can leave it incomplete, which queries of a time range pay for until a run completes it.
+    expect(stoppedNote(['reindex-calls', '--data-dir', 'd'], 'SIGINT')).toMatch(
+      /^stopped by SIGINT: the calls listed so far stay listed, and the time index of calls may be left incomplete .*run the same command again/,
+    );
     expect(stoppedNote(['demo', '--data-dir', 'd'], 'SIGINT')).toMatch(/^stopped by SIGINT: the demo did not finish; run it again/);
   });
 

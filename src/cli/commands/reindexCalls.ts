@@ -1,4 +1,5 @@
 import { buildCallTimeIndex, restartCallTimeIndex } from '../../lib/processing/callTimeIndexBuild.js';
+import { decideExit } from '../decidedExit.js';
 import { cliSettings } from '../settings.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
 
@@ -13,6 +14,8 @@ export async function reindexCallsCommand(flags: StorageFlags, out: NodeJS.Writa
   try {
     await restartCallTimeIndex(storage.tables);
     const build = await buildCallTimeIndex(storage.tables);
+    // Listed to the end: a closed output now loses only this line, and the run ends as done (cli/main.ts).
+    decideExit({ code: 0 });
     out.write(`${build.listed} call(s) listed in the time index of calls; queries of a time range use it again\n`);
     // None is most likely another store than the one meant (a mistyped --data-dir or --table-prefix).
     if (build.listed === 0) err.write(`note: no call is stored in tables ${tablePrefix}* of ${storage.where}\n`);
