@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { backfill } from '../../src/lib/processing/backfill.js';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
+import { FileFailureStore } from '../../src/lib/processing/fileFailures.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { savedFirstBy } from '../support/savedFirst.js';
 import { handleAnnouncedBlob, storedBlobName, withoutDotSegments } from '../../src/lib/processing/blobAnnounced.js';
@@ -91,6 +92,18 @@ describe('tail and sweep', () => {
     for (const spelled of ['a/./b', 'a/../b', './a', 'a/b/.', 'a/b/..', 'a/.b/c', 'a/b..', 'x/./y/../z/PT1H.json']) {
       expect(withoutDotSegments(spelled), spelled).toBe(new URL(`http://host/container/${spelled}`).pathname.slice('/container/'.length));
     }
+  });
+
+  it('a name that resolves to the container itself names no blob: the invocation fails, as for "container/", and records no stuck file', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const deps = { ...testDeps(tables), now: () => Date.UTC(2024, 4, 25, 1, 30) };
+    for (const name of ['..', '.', './', 'a/..', 'x/../../..', '.\\']) {
+      await expect(handleAnnouncedBlob(`${container.containerName}/${name}`, deps), name).rejects.toThrow(/^blob trigger path must be "container\/blob"/);
+    }
+    const failures: unknown[] = [];
+    for await (const failure of new FileFailureStore(tables).list(container.containerName)) failures.push(failure);
+    expect(failures).toEqual([]);
   });
 
   it('a blob announced with \\ for / is the blob storage keeps under / (as it lists it): read once with the sweep', async () => {

@@ -45,7 +45,10 @@ export function parseBlobTrigger(blobTrigger: string): LogFileRef {
   if (slash <= 0 || slash === blobTrigger.length - 1) {
     throw new Error(`blob trigger path must be "container/blob", got "${blobTrigger}"`);
   }
-  return { container: blobTrigger.slice(0, slash), path: storedBlobName(blobTrigger.slice(slash + 1)) };
+  const path = storedBlobName(blobTrigger.slice(slash + 1));
+  // A name that resolves to the container itself (`..`, `a/..`, `./`) names no blob: its read fails for ever, a stuck file nothing clears.
+  if (withoutDotSegments(path) === '') throw new Error(`blob trigger path must be "container/blob", got "${blobTrigger}"`);
+  return { container: blobTrigger.slice(0, slash), path };
 }
 
 /**
