@@ -5,7 +5,18 @@ import { OverlappingRuns, type WriteGroup } from '../../src/lib/processing/overl
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { silentLogger, type Logger } from '../../src/lib/logging.js';
 import { expectedFromTexts, generatedAppends } from '../reliability/support/scenario.js';
-import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
+import {
+  appendToBlob,
+  newBlobSource,
+  newContainer,
+  newMemoryTableStore,
+  newTableStore,
+  readAggregates,
+  referenceAggregates,
+  testDeps,
+} from '../support/storage.js';
+import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
+import type { LogSource } from '../../src/lib/storage/LogSource.js';
 
 describe('OverlappingRuns', () => {
   it('runs in flight at once share a group; the next run after them all starts a new one', async () => {
@@ -61,6 +72,43 @@ describe('OverlappingRuns', () => {
     ).rejects.toThrow('boom');
     await runs.run(silentLogger, async (group) => expect(group).not.toBe(failedIn));
   });
+});
+
+describe('a steady stream of announcements', () => {
+  it('does not keep the first ones waiting until it stops: runs join a group only within its first second', async () => {
+    const records = roomsRecords(20, 71);
+    const container = await newContainer();
+    const path = blobPath(1);
+    await appendToBlob(container, path, asJsonLines(records));
+    const tables = newMemoryTableStore();
+    const blobs = newBlobSource();
+    // Each announcement measures its blob for 50 ms and a new one arrives every 10 ms: some file of the stream is always preparing.
+    const source: LogSource = {
+      stat: async (file) => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return blobs.stat(file);
+      },
+      read: (file, start, end) => blobs.read(file, start, end),
+      list: (name, prefix) => blobs.list(name, prefix),
+    };
+    const deps = { ...testDeps(tables), source };
+    const runs = new OverlappingRuns();
+    const started = Date.now();
+    const ended: number[] = [];
+    const announced: Promise<unknown>[] = [];
+    while (Date.now() - started < 3_000) {
+      announced.push(
+        runs
+          .run(silentLogger, (writeGroup) => handleAnnouncedBlob(`${container.containerName}/${path}`, { ...deps, writeGroup }))
+          .then(() => ended.push(Date.now())),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const streamEnded = Date.now();
+    await Promise.all(announced);
+    expect(Math.min(...ended)).toBeLessThan(streamEnded);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  }, 60_000);
 });
 
 describe('blobs announced at once, written as one group', () => {

@@ -1,20 +1,30 @@
 import type { Logger } from '../logging.js';
 
 /**
- * Runs that overlap in time share one write group: a key for `ProcessDeps.writeGroup`, so that their
+ * How long after a group's first run later runs still join it. A writer waits for every file of its
+ * group to ask before it writes, so a group that any new run could join never wrote while
+ * announcements kept arriving: each invocation waited for the stream to stop, past the host's timeout.
+ */
+export const JOIN_WINDOW_MS = 1_000;
+
+/**
+ * Runs that start together share one write group: a key for `ProcessDeps.writeGroup`, so that their
  * files are written together by one SegmentWriter (segmentWriterOf), as the files of one run are. The
  * Functions host runs a worker's trigger invocations concurrently (a backlog after an outage is many
  * full blobs at once), and each alone wrote its own partitions with its own writer: twelve of them
- * took six times as long as one timer run over the same blobs. A group ends with its last run, so
- * the next burst starts with a fresh writer and what it knows of partitions is never older than the
- * burst it served.
+ * took six times as long as one timer run over the same blobs. A run joins the group in flight only
+ * within JOIN_WINDOW_MS of its start (later ones start the next group), and a group ends with its
+ * last run, so the next burst starts with a fresh writer and what it knows of partitions is never
+ * older than the burst it served.
  */
 export class OverlappingRuns {
-  private current: { group: WriteGroup; runs: number } | undefined;
+  private current: { group: WriteGroup; runs: number; startedAt: number } | undefined;
 
-  /** Runs `body` with the write group of the runs in flight (a new one when there are none); `logger` is the run's own. */
+  /** Runs `body` with the write group of the runs in flight that it may join (else a new one); `logger` is the run's own. */
   async run<T>(logger: Logger, body: (group: WriteGroup) => Promise<T>): Promise<T> {
-    const current = this.current ?? (this.current = { group: new WriteGroup(), runs: 0 });
+    const at = Date.now();
+    const open = this.current !== undefined && at - this.current.startedAt < JOIN_WINDOW_MS ? this.current : undefined;
+    const current = open ?? (this.current = { group: new WriteGroup(), runs: 0, startedAt: at });
     current.runs++;
     const leave = current.group.join(logger);
     try {
