@@ -60,6 +60,19 @@ describe('printableJson and half characters', () => {
     expect(printableValue('dup')).toBe('dup');
   });
 
+  it('writes a backslash that starts what reads as an escape as \\u005c, so a value a log wrote with one does not read as another', () => {
+    const pairs: [string, string][] = [
+      ['dup ', 'dup\\u0020'],
+      ['\u202eevil', '\\u202eevil'],
+      ['x\u001b[2J', 'x\\u001b[2J'],
+      ['\u00a0', '\\u00A0'],
+    ];
+    for (const [control, written] of pairs) expect(printableValue(control)).not.toBe(printableValue(written));
+    expect(printableValue('dup\\u0020')).toBe('dup\\u005cu0020');
+    expect(printableValue('\\\\u0041')).toBe('\\\\u005cu0041');
+    expect(printableValue('C:\\users\\x \\u12')).toBe('C:\\users\\x \\u12');
+  });
+
   it('writes the braille blank, which fonts draw as nothing, as \\u2800', () => {
     expect(printable('room\u2800')).toBe('room\\u2800');
     expect(printable('\u2801')).toBe('\u2801');

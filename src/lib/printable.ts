@@ -28,15 +28,19 @@ export function printable(text: string): string {
 }
 
 /**
- * A value from the logs as a table cell shows it: printable, and its trailing spaces as `\u0020`,
- * which a cell would otherwise show as nothing (`dup` and `dup ` would read alike). Not for messages,
- * whose text ends where the line does.
+ * A value from the logs as a table cell shows it: printable, its trailing spaces as `\u0020`,
+ * which a cell would otherwise show as nothing (`dup` and `dup ` would read alike), and a backslash
+ * that starts what reads as an escape as `\u005c` (a log's `dup\u0020` would read as `dup `). Not
+ * for messages, whose text ends where the line does, nor raw lines, whose JSON escapes stay as written.
  */
 export function printableValue(text: string): string {
-  const shown = printable(text);
+  const shown = printable(text.replace(ESCAPE_LOOKALIKE, '\\u005c'));
   const kept = shown.trimEnd();
   return kept.length === shown.length ? shown : kept + '\\u0020'.repeat(shown.length - kept.length);
 }
+
+/** A backslash followed by what completes an escape as `printable` writes it (in any case: `\u00A0` reads as one too). */
+const ESCAPE_LOOKALIKE = /\\(?=u[0-9a-fA-F]{4})/g;
 
 /** A character as `\uXXXX`, one escape per UTF-16 unit (`\udb40\udc31` for U+E0031), as JSON writes it. */
 function escaped(char: string): string {
