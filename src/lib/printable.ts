@@ -62,9 +62,15 @@ function escapedUnlessKept(char: string): string {
 export function printableJson(json: string): string {
   // JSON.stringify escapes the C0 controls in strings; outside them, JSON's line breaks are its layout.
   // Surrogates first: the escapes of astral characters written below come in pairs, and stay.
-  return json
-    .replace(LONE_SURROGATE_ESCAPE, (_escape, backslashes: string) => `${backslashes}\\ufffd`)
-    .replace(CONTROL, (char) => (char < ' ' || INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char)));
+  return wellFormedJson(json).replace(CONTROL, (char) => (char < ' ' || INVISIBLE_BUT_KEPT.test(char) ? char : escaped(char)));
+}
+
+/**
+ * JSON text with each lone surrogate's escape as `\ufffd`, since strict readers (jq) refuse the whole
+ * text for one: for JSON bodies, and for the JSON a CSV cell holds, as its text cells show U+FFFD.
+ */
+export function wellFormedJson(json: string): string {
+  return json.replace(LONE_SURROGATE_ESCAPE, (_escape, backslashes: string) => `${backslashes}\\ufffd`);
 }
 
 /** `\udXXX` written by JSON.stringify (it escapes only lone surrogates), not after an escaped backslash (`\\ud800` is text). */

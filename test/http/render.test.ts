@@ -158,6 +158,14 @@ describe('rendering', () => {
     ]);
   });
 
+  it('CSV: a lone surrogate in a JSON cell is \\ufffd, as in the JSON body, so a strict reader (jq) takes the cell', () => {
+    const rows = [{ a: 'x\ud800', b: { 'k\udc00': ['y\ud800'] } }];
+    const cells = parseCsv(toCsv(['a', 'b'], rows))[1];
+    expect(cells?.[1]).toBe('{"k\\ufffd":["y\\ufffd"]}');
+    const body = renderPage(request('rooms', ''), { rows, next: null }).body;
+    expect(JSON.parse(cells?.[1] as string)).toEqual((JSON.parse(body) as { rows: { b: unknown }[] }).rows[0]?.b);
+  });
+
   it('health: 200 whether ok or degraded; 503 when storage cannot be read', () => {
     const health: Health = { status: 'degraded', checkedAt: '2024-05-25T00:00:00.000Z', containers: [], stuck: [] };
     expect(renderHealth(health)).toEqual({

@@ -1,4 +1,5 @@
 import { stringify } from 'csv-stringify/sync';
+import { wellFormedJson } from '../printable.js';
 import { bucketNote, granularityIgnored } from '../querying/bucketNote.js';
 import type { ViewFilters } from '../querying/filters.js';
 import type { PageOf } from './paging.js';
@@ -91,7 +92,8 @@ export function toCsv(columns: readonly string[], rows: readonly object[]): stri
  */
 export function csvCell(value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (typeof value === 'object') return JSON.stringify(value);
+  // A lone surrogate as JSON writes it would make jq refuse the cell: `\ufffd`, as the JSON body has it.
+  if (typeof value === 'object') return wellFormedJson(JSON.stringify(value));
   if (typeof value === 'string' && FORMULA_START.test(value)) return `'${value}`;
   return String(value);
 }
