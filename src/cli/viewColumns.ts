@@ -4,6 +4,7 @@ import { tableColumn } from './cells.js';
 import { resourceShortName } from '../lib/querying/resourceName.js';
 import type { Granularity } from '../lib/querying/filters.js';
 import { columnsThatFit, fitsUncut } from './table.js';
+import { printableValue } from './printable.js';
 
 export interface ColumnFlags {
   /** Comma-separated field names. */
@@ -106,7 +107,7 @@ export function fitDefaultColumns(
   );
   if (leftOut.length === 0) return { columns };
   const names = leftOut.map((column) =>
-    column.name === 'resourceId' && resource !== undefined ? `resourceId (${resourceShortName(resource)} in every row)` : column.name,
+    column.name === 'resourceId' && resource !== undefined ? `resourceId (${shownName(resource)} in every row)` : column.name,
   );
   return {
     columns: shown.map((column) => column.name),
@@ -135,7 +136,7 @@ export function sameNamedResources(columns: readonly string[], rows: readonly ob
   for (const row of rows) {
     const id = (row as { resourceId?: unknown }).resourceId;
     if (typeof id !== 'string') continue;
-    const name = resourceShortName(id);
+    const name = shownName(id);
     const ids = idsByName.get(name) ?? new Set<string>();
     ids.add(id);
     idsByName.set(name, ids);
@@ -143,4 +144,9 @@ export function sameNamedResources(columns: readonly string[], rows: readonly ob
   const shared = [...idsByName].filter(([, ids]) => ids.size > 1).map(([name, ids]) => `${name} (${ids.size})`);
   if (shared.length === 0) return undefined;
   return `resources of one name in other subscriptions or resource groups: ${shared.join(', ')}; the table shows their names only: --format json or csv, or --resource with the full id, tells them apart`;
+}
+
+/** A resource's name as the table's cells show it (a note's line breaks would otherwise read as spaces, its trailing spaces as none). */
+function shownName(id: string): string {
+  return printableValue(resourceShortName(id));
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { chooseColumns, fitDefaultColumns, sameNamedResources } from '../../src/cli/viewColumns.js';
 import { UsageError } from '../../src/cli/errors.js';
+import { oneLine } from '../../src/cli/printable.js';
 
 const id = (subscription: string, name: string): string =>
   `/SUBSCRIPTIONS/${subscription}/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${name}`;
@@ -21,6 +22,25 @@ describe('resources that tables would show alike', () => {
   it('says nothing when names are distinct, or when the table does not show resources', () => {
     expect(sameNamedResources(['resourceId'], [{ resourceId: id('1111', 'ACS-A') }, { resourceId: id('1111', 'XACS-A') }])).toBeUndefined();
     expect(sameNamedResources(['bucket', 'count'], [{ resourceId: id('1111', 'ACS-A') }, { resourceId: id('2222', 'ACS-A') }])).toBeUndefined();
+  });
+});
+
+describe('resource names in notes', () => {
+  it('are written as the table shows them, so a line break or trailing space in a name does not read as another name', () => {
+    for (const [name, shown] of [
+      ['A\nB', 'A\\u000aB'],
+      ['DUP ', 'DUP\\u0020'],
+    ] as const) {
+      const rows = [{ resourceId: id('1111', name) }, { resourceId: id('2222', name) }];
+      expect(oneLine(sameNamedResources(['resourceId'], rows) ?? '')).toContain(`: ${shown} (2);`);
+      const note = fitDefaultColumns(
+        ['bucket', 'resourceId', 'operationName', 'count'],
+        [{ ...rows[0], bucket: '2024-05-25', operationName: 'x', count: 1 }],
+        'day',
+        30,
+      ).note;
+      expect(oneLine(note ?? '')).toContain(`resourceId (${shown} in every row)`);
+    }
   });
 });
 
