@@ -3,6 +3,8 @@ import { resourceShortName } from '../lib/querying/resourceName.js';
 import type { TableColumn } from './table.js';
 
 const ISO_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}:\d{2})(?:\.\d+)?Z$/;
+/** Fields that hold times (`createdAt`, `callStartTime`, health's `newestRecordAt`): only theirs are shown as times. */
+const TIME_FIELD = /(?:At|Time)$/;
 
 /** call-quality's statistics of a stream metric: `{p50, p95, max}`. */
 const QUALITY_STATS: Readonly<Record<string, (value: unknown) => string>> = {
@@ -23,6 +25,7 @@ export function tableColumn(name: string, granularity?: Granularity): TableColum
   if (name === 'resultSignature') return { name, header: 'status', cell: readable };
   const stats = QUALITY_STATS[name];
   if (stats) return { name, header: name, cell: (value) => statsCell(value, ['p50', 'p95', 'max'], stats), whole: true };
+  if (TIME_FIELD.test(name)) return { name, header: name, cell: timeCell };
   // Log containers share their `insights-logs-` start, and paths their folders: their ends tell them apart.
   if (name === 'container' || name === 'path') return { name, header: name, cell: readable, keepEnd: true };
   return { name, header: name, cell: readable };
@@ -33,6 +36,12 @@ function bucketCell(value: unknown, granularity: Granularity | undefined): strin
   const time = typeof value === 'string' ? ISO_TIME.exec(value) : null;
   if (!time) return readable(value);
   return granularity === 'day' ? (time[1] as string) : `${time[1]} ${(time[2] as string).slice(0, 5)}`;
+}
+
+/** A time without its milliseconds (`2024-05-25 09:00:00`). */
+function timeCell(value: unknown): string {
+  const time = typeof value === 'string' ? ISO_TIME.exec(value) : null;
+  return time ? `${time[1]} ${time[2]}` : readable(value);
 }
 
 /** `durationMs` statistics as `p50/p95/p99` in milliseconds; `-` where there was no duration. */
@@ -54,8 +63,8 @@ function milliseconds(value: unknown): string {
 }
 
 /**
- * Any value, as a table reads it: times without milliseconds, maps as `key=value`, lists joined, a
- * list of objects by their ids (JSON and CSV keep every field).
+ * Any value, as a table reads it: maps as `key=value`, lists joined, a list of objects by their ids
+ * (JSON and CSV keep every field).
  */
 export function readable(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -65,10 +74,8 @@ export function readable(value: unknown): string {
     return Object.entries(value as Record<string, unknown>)
       .map(([key, v]) => `${key}=${readable(v)}`)
       .join(' ');
-  if (typeof value === 'string') {
-    const time = ISO_TIME.exec(value);
-    return time ? `${time[1]} ${time[2]}` : value;
-  }
+  // Text from the logs as written, even when it looks like a time: ids cut to the second would read alike.
+  if (typeof value === 'string') return value;
   if (typeof value === 'number') return Number.isInteger(value) ? groupedNumber(value) : shownFraction(value);
   return String(value);
 }

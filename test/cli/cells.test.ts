@@ -46,3 +46,15 @@ describe('numbers in plain tables', () => {
     );
   });
 });
+
+describe('text that looks like a time', () => {
+  it('shows times without milliseconds in time columns only: an id or a name written like a time reads as written', () => {
+    expect(tableColumn('createdAt').cell('2024-05-25T10:00:00.123Z')).toBe('2024-05-25 10:00:00');
+    expect(tableColumn('callStartTime').cell('2024-05-25T10:00:00.123Z')).toBe('2024-05-25 10:00:00');
+    expect(tableColumn('newestRecordAt').cell('2024-05-25T10:00:00Z')).toBe('2024-05-25 10:00:00');
+    const ids = ['2024-05-25T10:00:00.000Z', '2024-05-25T10:00:00.999Z', '2024-05-25T10:00:00Z'];
+    for (const name of ['roomId', 'operationName', 'correlationId']) expect(ids.map((id) => tableColumn(name).cell(id))).toEqual(ids);
+    expect(tableColumn('sdkVersions').cell(ids)).toBe(ids.join(', '));
+    expect(readable({ [ids[0] as string]: 1 })).toBe(`${ids[0]}=1`);
+  });
+});
