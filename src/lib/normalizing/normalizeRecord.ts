@@ -54,9 +54,12 @@ export function normalizeRecord(raw: Record<string, unknown>, context: Normalize
 
   const resourceId = resourceIdOf(view.at(located, RESOURCE_ID_LOOKUP_INDEX), context);
   const candidate = BUILDERS[category](view, located, category, time, resourceId);
-  if (category === 'CallRecordingOperational' && candidate['recordingId'] === null) {
+  if (category === 'CallRecordingSummary' || category === 'CallRecordingOperational') {
+    const id = candidate['recordingId'];
     const uri = candidate['uri'];
-    if (typeof uri === 'string') candidate['recordingId'] = recordingIdFromUri(uri);
+    // Trimmed as the id read from a URI is, so that a blank around it does not part a recording from its operations.
+    if (typeof id === 'string') candidate['recordingId'] = id.trim();
+    else if (id === null && typeof uri === 'string') candidate['recordingId'] = recordingIdFromUri(uri);
   } else if ('participantKey' in candidate) {
     const participantId = candidate['participantKey'];
     const endpointId = candidate['endpointKey'];

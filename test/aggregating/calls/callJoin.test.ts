@@ -180,6 +180,22 @@ describe('the recording join', () => {
     expect(JSON.stringify(calls(records))).not.toContain('203.0.113.7');
   });
 
+  it('attaches an operation to a recording whose summary writes its RecordingId with blanks around it', () => {
+    const rows = calls(
+      normalizeAll([
+        operationRecord({ correlationId: CALL, operationName: 'StopRecording', time: t, recordingId: r1 }),
+        summaryRecord({ correlationId: CALL, recordingId: ` ${r1} `, time: t + HOUR }),
+      ]),
+    );
+    expect(Object.keys(rows).filter((key) => key.includes(' / s|'))).toEqual([`${callPartition(CALL)} / ${summaryRowKey(r1)}`]);
+    expect(rows[`${callPartition(CALL)} / ${CALL_ROW_KEY}`]).toMatchObject({
+      recordingCount: 1,
+      recordingsWithoutSummary: 0,
+      summariesWithoutOperations: 0,
+      matched: true,
+    });
+  });
+
   it('keys an operation by its time and a digest of its content', () => {
     const [first] = normalizeAll([raw[0] as Record<string, unknown>]);
     const [copy] = normalizeAll([{ ...(raw[0] as Record<string, unknown>), callerIpAddress: '198.51.100.1' }]);
