@@ -223,6 +223,28 @@ describe('recording views', () => {
     expect(counts[OTHER_KEY]).toBe(50);
     expect(String(row['byFormat']).length).toBeLessThan(32_768);
   });
+
+  it('cap a count map the same way whatever order its values arrive in: the smallest values keep their whole counts', () => {
+    const values = Array.from({ length: MAX_MAP_KEYS + 50 }, (_, i) => `fmt${String(i).padStart(3, '0')}`);
+    const bumps = values.flatMap((value, i) => Array.from({ length: (i % 3) + 1 }, () => value));
+    const counted = (order: readonly string[]): string => {
+      const row: RowData = {};
+      for (const value of order) bumpCount(row, 'byFormat', value);
+      closeRow(row);
+      return row['byFormat'] as string;
+    };
+    const expected = counted(bumps);
+    const counts = readCounts(expected);
+    expect(Object.keys(counts)).toEqual([OTHER_KEY, ...values.slice(0, MAX_MAP_KEYS)]);
+    expect(counts[OTHER_KEY]).toBe(bumps.length - bumps.filter((value) => value < (values[MAX_MAP_KEYS] as string)).length);
+    expect(counted([...bumps].reverse())).toBe(expected);
+    fc.assert(
+      fc.property(fc.shuffledSubarray(bumps, { minLength: bumps.length, maxLength: bumps.length }), (shuffled) => {
+        expect(counted(shuffled)).toBe(expected);
+      }),
+      { numRuns: 30 },
+    );
+  });
 });
 
 describe('the quantile rank', () => {

@@ -124,14 +124,29 @@ function readCountMap(stored: unknown): Map<string, number> {
 
 /**
  * Adds `delta` to `key` in the count map stored as JSON in `row[property]`, kept decoded until the
- * view's `finalize` (closeRow). A map already holding MAX_MAP_KEYS keys counts new keys under
- * `(other)`: which keys those are depends on arrival order, so aggregates are exact and
- * order-independent up to MAX_MAP_KEYS distinct values per row.
+ * view's `finalize` (closeRow). A map keeps at most MAX_MAP_KEYS values besides `(other)`: the
+ * smallest in code-unit order of all the values seen, each with its whole count, and the rest summed
+ * under `(other)`. A new value smaller than the largest kept one takes its place, whose count moves
+ * to `(other)`; so the map is the same whatever order the values arrive in.
  */
 export function bumpCount(row: RowData, property: string, key: string, delta = 1): void {
   const counts = openValue(row, property, readCountMap, writeCounts);
-  const target = counts.has(key) || counts.size < MAX_MAP_KEYS ? key : OTHER_KEY;
+  let target = key;
+  if (key !== OTHER_KEY && !counts.has(key) && counts.size - (counts.has(OTHER_KEY) ? 1 : 0) >= MAX_MAP_KEYS) {
+    const largest = largestKept(counts);
+    if (largest !== null && compareStrings(key, largest) < 0) {
+      counts.set(OTHER_KEY, (counts.get(OTHER_KEY) ?? 0) + (counts.get(largest) ?? 0));
+      counts.delete(largest);
+    } else target = OTHER_KEY;
+  }
   counts.set(target, (counts.get(target) ?? 0) + delta);
+}
+
+/** The largest key of a full count map but `(other)`: a scan, only when a new value finds the map full. */
+function largestKept(counts: ReadonlyMap<string, number>): string | null {
+  let largest: string | null = null;
+  for (const key of counts.keys()) if (key !== OTHER_KEY && (largest === null || compareStrings(key, largest) > 0)) largest = key;
+  return largest;
 }
 
 /** Reads a JSON array of strings; anything unreadable is empty. */
