@@ -5,7 +5,7 @@ import { runCli } from '../../src/cli/program.js';
 import { quantileRank } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import type { NormalizedRecord, RecordingOperationRecord, RecordingSummaryRecord, UsageRecord } from '../../src/lib/normalizing/types.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import { queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
+import { meanMs, queryCalls, queryRecordingOperations, queryRecordings, queryRecordingsPerCall } from '../../src/lib/querying/recordingQueries.js';
 import { queryUsage } from '../../src/lib/querying/usageQueries.js';
 import type { TableStore } from '../../src/lib/storage/TableStore.js';
 import { appendToBlob, azuriteConnectionString, newContainer, newTableStore, testDeps } from '../support/storage.js';
@@ -306,5 +306,13 @@ describe('the CLI views', () => {
     const wrong = await cli(['query', 'recordings', '--correlation-id', id]);
     expect(wrong.code).toBe(2);
     expect(wrong.err).toContain('--correlation-id');
+  });
+});
+
+describe('the mean of durations', () => {
+  it('stays within the exact min and max: durations under a microsecond sum to 0 µs but their mean is not 0', () => {
+    expect(meanMs(0, 1, 2e-7, 2e-7)).toBe(2e-7);
+    expect(meanMs(1, 3, 0.0004, 0.0005)).toBe(0.0004);
+    expect(meanMs(3_000, 2, 1, 2)).toBe(1.5);
   });
 });

@@ -164,7 +164,7 @@ export const RECORDING_OPERATIONS_ROWS: BucketRows<RecordingOperationsRow> = {
       durationMs: {
         min: count === 0 ? null : min,
         max: count === 0 ? null : max,
-        mean: count === 0 ? null : meanMs(sumUs, count),
+        mean: count === 0 ? null : meanMs(sumUs, count, min ?? -Infinity, max ?? Infinity),
         p50: quantile(0.5),
         p95: quantile(0.95),
         p99: quantile(0.99),
@@ -295,7 +295,14 @@ function toCallRow(facts: CallFacts): CallRow {
     firstOperationAt: facts.firstOperationAt,
     lastOperationAt: facts.lastOperationAt,
     durationMs: duration
-      ? { min: duration.min, max: duration.max, mean: meanMs(duration.sumUs, duration.count), p50: duration.p50, p95: duration.p95, p99: duration.p99 }
+      ? {
+          min: duration.min,
+          max: duration.max,
+          mean: meanMs(duration.sumUs, duration.count, duration.min, duration.max),
+          p50: duration.p50,
+          p95: duration.p95,
+          p99: duration.p99,
+        }
       : { min: null, max: null, mean: null, p50: null, p95: null, p99: null },
     callStartTime: facts.callStartTime,
     callDurationSeconds: facts.callDurationMs === null ? null : msToSeconds(facts.callDurationMs),
@@ -316,7 +323,7 @@ function msToSeconds(ms: number): number {
   return ms / 1000;
 }
 
-/** The mean of durations summed as integer microseconds, to the microsecond. */
-function meanMs(sumUs: number, count: number): number {
-  return Math.round(sumUs / count) / 1000;
+/** The mean of durations summed in whole µs, kept within their exact min and max (sub-µs durations sum to 0 µs). */
+export function meanMs(sumUs: number, count: number, min: number, max: number): number {
+  return Math.min(max, Math.max(min, Math.round(sumUs / count) / 1000));
 }
