@@ -101,10 +101,13 @@ function refusingExistingBlobs(writer: BlobLogWriter): BlobAppendTarget {
   return {
     createBlob: async (file) => {
       if (!(await writer.createBlob(file))) {
+        // With files written before it, --append would add their part again: say so, as a stop by a signal does.
         throw new UsageError(
           `storage already holds ${file.container}/${file.path} (an earlier generate?): stopped before appending to it` +
-            (created === 0 ? ', nothing written' : ` (${created} new file(s) written before it)`) +
-            '. --append adds these logs to the blobs there (as Azure Monitor appends), or choose another --seed or period',
+            (created === 0
+              ? ', nothing written. --append adds these logs to the blobs there (as Azure Monitor appends), or choose another --seed or period'
+              : `; the ${created} new file(s) written before it hold part of these logs, which --append would add again: ` +
+                'generate into a new --data-dir or account, or with another --seed or period'),
         );
       }
       created++;
