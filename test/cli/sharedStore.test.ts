@@ -192,6 +192,25 @@ describe('two commands on one data dir share one embedded Azurite', () => {
   });
 });
 
+describe('watch on the store of a running demo', () => {
+  it("the demo's closing line says which segments the watch saved first, so that its count short of what it wrote is not taken for a loss", async () => {
+    const dataDir = path.join(work, 'demo-watched');
+    const demo = startCli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '300']);
+    await waitFor('the demo to process records', () => (/records processed/.test(demo.output().stdout) ? true : undefined), 60_000);
+    const watch = startCli(['watch', '--data-dir', dataDir, '--interval', '1']);
+    const finished = await demo.done;
+    watch.child.kill('SIGINT');
+    const watched = await watch.done;
+    expect([finished.code, watched.code]).toEqual([0, 0]);
+    const taken = records(watched.stdout, /stopped: (\d+) records processed/);
+    // Both read each new append within a second: the watch takes some of them first.
+    expect(taken).toBeGreaterThan(0);
+    const written = records(finished.stdout, /Done: (\d+) records written/);
+    expect(records(finished.stdout, /; (\d+) processed, each exactly once/)).toBe(written - taken);
+    expect(finished.stdout).toMatch(/processed, each exactly once, \d+ segment\(s\) another run saved first \(their records count in that run's totals\)\.\n/);
+  });
+});
+
 describe('demo on a data dir in use', () => {
   it('says it waits for the store to stop, and starts once the other command lets it go', async () => {
     const dataDir = path.join(work, 'demo-waits');
