@@ -60,10 +60,10 @@ export function encodeLongKeyPart(value: string): string {
 }
 
 /**
- * As encodeLongKeyPart, for keys that name a file (checkpoints, file failures, quarantine): the kept
- * prefix never ends inside a surrogate pair. A lone surrogate left there made every read of the row
- * throw (no URL carries one), so no row can be stored under such a key. Call keys keep
- * encodeLongKeyPart's cut: a call stored under it (packed, its key is a property) is found by it.
+ * As encodeLongKeyPart, for keys that name a file (checkpoints, file failures, quarantine) or a call:
+ * the kept prefix never ends inside a surrogate pair. A lone surrogate left there made every read of
+ * the row throw (no URL carries one), so no row can be stored under such a key. Recording row keys
+ * keep encodeLongKeyPart's cut: packed, a recording stored under it is found by it.
  */
 export function encodeLongPathKeyPart(value: string): string {
   return longKeyPart(value, true);

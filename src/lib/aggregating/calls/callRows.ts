@@ -9,7 +9,7 @@
  *   fields, so a duplicated record overwrites itself.
  * - `call`: the call row, recomputed from all the others (callSummary.ts, callRowEncoding.ts).
  */
-import { digest, encodeKeyPart, encodeLongKeyPart, joinKey } from '../../storage/keys.js';
+import { digest, encodeKeyPart, encodeLongKeyPart, encodeLongPathKeyPart, joinKey } from '../../storage/keys.js';
 import type { RecordingOperationRecord, RecordingSummaryRecord } from '../../normalizing/types.js';
 import { addTo, bumpCount, clip, clipOrNull, keepMin, MAX_ID_CHARS, secondsToMs } from '../rowValues.js';
 import { isoTime } from '../timeBuckets.js';
@@ -21,9 +21,13 @@ export const CALL_ROW_KEY = 'call';
 export const SUMMARY_ROW_PREFIX = 's|';
 export const OPERATION_ROW_PREFIX = 'o|';
 
-/** The partition of a call: its CorrelationId, encoded (digested when very long). */
+/**
+ * The partition of a call: its CorrelationId, encoded (digested when very long). Its kept prefix never
+ * ends inside a surrogate pair: the key also goes into URLs (the call-time index, the `~c|` rows, a
+ * query by CorrelationId), which no lone surrogate can be part of.
+ */
 export function callPartition(correlationId: string): string {
-  return encodeLongKeyPart(correlationId);
+  return encodeLongPathKeyPart(correlationId);
 }
 
 export function summaryRowKey(recordingId: string): string {
