@@ -13,11 +13,11 @@ import {
   sketchQuantile,
 } from '../../src/lib/aggregating/recordings/durationSketch.js';
 import { closeRow } from '../../src/lib/aggregating/openValues.js';
-import { bumpCount, MAX_MAP_KEYS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/rowValues.js';
+import { bumpCount, MAX_MAP_KEYS, MAX_VALUE_CHARS, OTHER_KEY, readCounts } from '../../src/lib/aggregating/rowValues.js';
 import type { RowData } from '../../src/lib/aggregating/types.js';
 import { exactQuantile } from '../../src/lib/aggregating/calls/index.js';
 import { referenceAggregates } from '../support/storage.js';
-import { allRecords, DAY, normalizeAll, operationRecord, recordingLogs, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
+import { allRecords, DAY, entitySizeBytes, normalizeAll, operationRecord, recordingLogs, RESOURCE, summaryRecord } from '../support/recordingLogs.js';
 
 const VIEWS = [recordingsView, recordingOperationsView];
 const HOUR = 3_600_000;
@@ -244,6 +244,27 @@ describe('recording views', () => {
       }),
       { numRuns: 30 },
     );
+  });
+
+  it('cap a count map by its JSON too: values JSON writes long (control characters, lone surrogates) keep the row within 1 MiB', () => {
+    const row: RowData = {};
+    const maps = ['byFormat', 'byChannel', 'byContent', 'byEndReason'];
+    const summaries = 250;
+    for (let i = 0; i < summaries; i++) {
+      const value = `${String(i).padStart(4, '0')}${i % 2 === 0 ? '\u0001' : '\ud800'}`.padEnd(MAX_VALUE_CHARS, i % 2 === 0 ? '\u0001' : '\ud800');
+      for (const map of maps) bumpCount(row, map, value);
+    }
+    closeRow(row);
+    for (const map of maps) {
+      const counts = readCounts(row[map]);
+      expect(String(row[map]).length, map).toBeLessThan(32_768);
+      expect(
+        Object.values(counts).reduce((a, b) => a + b, 0),
+        map,
+      ).toBe(summaries);
+      expect(counts[OTHER_KEY], map).toBeGreaterThan(0);
+    }
+    expect(entitySizeBytes('p', 'h|2024-05-25T09', row)).toBeLessThan(1024 * 1024);
   });
 });
 

@@ -18,7 +18,16 @@ export const MAX_ID_CHARS = 1024;
  * stays under 32,768 chars (64 KiB).
  */
 export const MAX_MAP_KEYS = 200;
-/** Where counts of values beyond MAX_MAP_KEYS go. */
+/**
+ * Most characters of JSON a count map takes in one property (the service allows 32,768 UTF-16
+ * units): 200 values of 128 plain characters fit, but JSON writes a control character or a lone
+ * surrogate in 6 characters, so 200 such values would take 150K characters and four such maps
+ * more than the 1 MiB an entity holds.
+ */
+export const MAX_MAP_JSON_CHARS = 32_000;
+/** What one entry of a count map may cost besides its key's JSON: the colon, a comma and a count up to 2^53. */
+const ENTRY_CHARS = 18;
+/** Where counts of values beyond MAX_MAP_KEYS (or MAX_MAP_JSON_CHARS) go. */
 export const OTHER_KEY = '(other)';
 /** The count-map key of an absent value. */
 export const NONE_KEY = '(none)';
@@ -122,17 +131,30 @@ function readCountMap(stored: unknown): Map<string, number> {
   return new Map(Object.entries(readCounts(stored)));
 }
 
+/** The JSON characters of `(other)`'s entry and of the map's braces. */
+const OTHER_ENTRY_CHARS = JSON.stringify(OTHER_KEY).length + ENTRY_CHARS + 2;
+
+/**
+ * Most JSON characters one kept value's entry may take: MAX_MAP_KEYS of them and `(other)` fit in
+ * MAX_MAP_JSON_CHARS. Decided by the value alone, so the map stays the same whatever the order.
+ */
+const MAX_ENTRY_CHARS = Math.floor((MAX_MAP_JSON_CHARS - OTHER_ENTRY_CHARS) / MAX_MAP_KEYS);
+
 /**
  * Adds `delta` to `key` in the count map stored as JSON in `row[property]`, kept decoded until the
  * view's `finalize` (closeRow). A map keeps at most MAX_MAP_KEYS values besides `(other)`: the
  * smallest in code-unit order of all the values seen, each with its whole count, and the rest summed
  * under `(other)`. A new value smaller than the largest kept one takes its place, whose count moves
- * to `(other)`; so the map is the same whatever order the values arrive in.
+ * to `(other)`; so the map is the same whatever order the values arrive in. A value whose entry
+ * would take more than MAX_ENTRY_CHARS of JSON always counts under `(other)`, so the map's JSON
+ * stays within MAX_MAP_JSON_CHARS.
  */
 export function bumpCount(row: RowData, property: string, key: string, delta = 1): void {
   const counts = openValue(row, property, readCountMap, writeCounts);
   let target = key;
-  if (key !== OTHER_KEY && !counts.has(key) && counts.size - (counts.has(OTHER_KEY) ? 1 : 0) >= MAX_MAP_KEYS) {
+  // A value JSON writes long (control characters, lone surrogates: six characters each) is never kept.
+  if (key !== OTHER_KEY && !counts.has(key) && JSON.stringify(key).length + ENTRY_CHARS > MAX_ENTRY_CHARS) target = OTHER_KEY;
+  else if (key !== OTHER_KEY && !counts.has(key) && counts.size - (counts.has(OTHER_KEY) ? 1 : 0) >= MAX_MAP_KEYS) {
     const largest = largestKept(counts);
     if (largest !== null && compareStrings(key, largest) < 0) {
       counts.set(OTHER_KEY, (counts.get(OTHER_KEY) ?? 0) + (counts.get(largest) ?? 0));
