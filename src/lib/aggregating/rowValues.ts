@@ -203,7 +203,10 @@ export function msToMicros(ms: number): number {
  */
 export function dimensionKeyPart(value: string | null): string {
   const encoded = encodeKeyPart(value ?? '');
-  return encoded.length <= 110 ? encoded : encoded.slice(0, 80) + '!!' + digest(value ?? '');
+  if (encoded.length <= 110) return encoded;
+  // Never half a surrogate pair: no URL carries a lone surrogate, so no row could be written or read under the key.
+  const cut = /[\uD800-\uDBFF]/.test(encoded.charAt(79)) ? 79 : 80;
+  return encoded.slice(0, cut) + '!!' + digest(value ?? '');
 }
 
 /**
