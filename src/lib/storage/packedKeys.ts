@@ -75,7 +75,9 @@ export function packedRowRange(partitionKey: string): { low: string; high: strin
  */
 export function partitionsAfter(after: string): string {
   if (after.length <= PARTITION_PART_CHARS) return `PartitionKey gt ${literal(after)}`;
-  return `PartitionKey ge ${literal(after.slice(0, PARTITION_PART_CHARS))}`;
+  // Never half a surrogate pair (no URL carries one): one unit fewer only reads a few partitions again.
+  const last = after.charCodeAt(PARTITION_PART_CHARS - 1);
+  return `PartitionKey ge ${literal(after.slice(0, last >= 0xd800 && last <= 0xdbff ? PARTITION_PART_CHARS - 1 : PARTITION_PART_CHARS))}`;
 }
 
 /** An OData string literal. */
