@@ -1,6 +1,6 @@
 import { normalizeRecord } from '../normalizing/index.js';
 import type { NormalizeContext } from '../normalizing/types.js';
-import { decodeUnit, jsonSample } from '../reading/index.js';
+import { decodeUnit, jsonSample, utf8Boundary } from '../reading/index.js';
 import type { FramedItem, FramingMode, RejectedElement } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { PositionedRecord } from './applyExactlyOnce.js';
@@ -239,5 +239,7 @@ export function interpret(
 
 function truncate(text: string, maxBytes: number): { text: string; truncated: boolean } {
   if (text.length * 3 <= maxBytes || Buffer.byteLength(text) <= maxBytes) return { text, truncated: false };
-  return { text: Buffer.from(text).subarray(0, maxBytes).toString('utf8'), truncated: true };
+  const bytes = Buffer.from(text);
+  // At a whole character: a cut inside one would end the sample in a U+FFFD the line never held.
+  return { text: bytes.toString('utf8', 0, utf8Boundary(bytes, maxBytes)), truncated: true };
 }

@@ -37,3 +37,16 @@ export function isBlank(buf: Buffer): boolean {
   for (let i = 0; i < buf.length; i++) if (!isWs(buf[i]!)) return false;
   return true;
 }
+
+/**
+ * Where to cut `bytes` at or before `end` so that no UTF-8 sequence is split: a cut sample decoded
+ * whole would otherwise end in a U+FFFD that was never in the file.
+ */
+export function utf8Boundary(bytes: Buffer, end: number): number {
+  let lead = end - 1;
+  while (lead >= 0 && end - lead <= 3 && ((bytes[lead] ?? 0) & 0xc0) === 0x80) lead--;
+  if (lead < 0) return end;
+  const b = bytes[lead] ?? 0;
+  const length = b < 0x80 ? 1 : b >= 0xf0 && b < 0xf8 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+  return lead + length > end ? lead : end;
+}

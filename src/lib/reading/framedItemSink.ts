@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { utf8Boundary } from './bytes.js';
 import { decodeUtf16 } from './encodingHead.js';
 import type { TakenSpan } from './spanBuffer.js';
 import type { FramedItem, FramingIssueCode, FramingMode } from './types.js';
@@ -45,8 +46,10 @@ export class FramedItemSink {
   }
 
   issue(code: FramingIssueCode, start: number, startNewlines: number, end: number, message: string, taken: TakenSpan, mode: FramingMode): void {
-    const raw = taken.buf.length > this.maxRaw ? taken.buf.subarray(0, this.maxRaw) : taken.buf;
     const utf16 = mode === 'utf16le' || mode === 'utf16be';
+    const kept = Math.min(taken.buf.length, this.maxRaw);
+    // A sample cut short ends at a whole character, not inside one.
+    const raw = taken.buf.subarray(0, taken.total > kept && !utf16 ? utf8Boundary(taken.buf, kept) : kept);
     this.emit({
       kind: 'issue',
       code,
