@@ -269,6 +269,52 @@ describe('the embedded store saves a document per line (past V8 string limit)', 
   });
 });
 
+describe('the tables are never saved ahead of the blobs', () => {
+  /** A store's blob and table databases in one folder, served as Azurite's are; no autosave. */
+  async function store(name: string): Promise<{ folder: string; blobs: Loki; tables: Loki }> {
+    const folder = path.join(work, name);
+    await mkdir(folder);
+    const open = (file: string): Loki => {
+      const adapter = new StreamedFileAdapter();
+      const db = new Loki(path.join(folder, file), { adapter });
+      adapter.serve(db as never);
+      return db;
+    };
+    return { folder, blobs: open('__azurite_db_blob__.json'), tables: open('__azurite_db_table__.json') };
+  }
+  const savedDocs = async (file: string, collection: string): Promise<Doc[]> => {
+    const saved = new Loki(file, { adapter: new StreamedFileAdapter() });
+    expect(await load(saved)).toBeNull();
+    return saved.getCollection(collection)?.data ?? [];
+  };
+
+  it('a table save first saves the blob database beside it, taken after the tables: a checkpoint on disk never names bytes the blob on disk lacks', async () => {
+    const { folder, blobs, tables } = await store('ordered');
+    const listed = blobs.addCollection('$BLOBS_COLLECTION$');
+    const checkpoints = tables.addCollection('devstoreaccount1$AcsFiles');
+    // A blob appended to, then a checkpoint past its new bytes; only the tables are saved (as their timer would).
+    listed.insert({ name: 'PT1H.json', contentLength: 300 });
+    checkpoints.insert({ RowKey: 'PT1H.json', offset: 300 });
+    expect(await save(tables)).toBeNull();
+    expect(await savedDocs(path.join(folder, '__azurite_db_table__.json'), 'devstoreaccount1$AcsFiles')).toMatchObject([{ offset: 300 }]);
+    expect(await savedDocs(path.join(folder, '__azurite_db_blob__.json'), '$BLOBS_COLLECTION$')).toMatchObject([{ contentLength: 300 }]);
+    // Saved before the tables' file was written: a kill between the two leaves the blobs ahead, never behind.
+    expect(statSync(path.join(folder, '__azurite_db_blob__.json')).mtimeMs).toBeLessThanOrEqual(
+      statSync(path.join(folder, '__azurite_db_table__.json')).mtimeMs,
+    );
+  });
+
+  it('a blob database that cannot be saved fails the table save too, leaving the saved tables as they were', async () => {
+    const { folder, blobs, tables } = await store('blobs-unsaved');
+    blobs.addCollection('$BLOBS_COLLECTION$').insert({ name: 'PT1H.json', contentLength: 300 });
+    tables.addCollection('devstoreaccount1$AcsFiles').insert({ RowKey: 'PT1H.json', offset: 300 });
+    // The blob database's file cannot be replaced: a folder stands where it would go.
+    await mkdir(path.join(folder, '__azurite_db_blob__.json'));
+    expect(await save(tables)).toBeInstanceOf(Error);
+    await expect(stat(path.join(folder, '__azurite_db_table__.json'))).rejects.toThrow(/ENOENT/);
+  });
+});
+
 describe('a failed save of the embedded store', () => {
   it('is told by the next command that uses the store, with what to do', async () => {
     const dataDir = path.join(work, 'data');

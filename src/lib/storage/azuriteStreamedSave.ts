@@ -30,6 +30,8 @@ interface LokiLike {
 
 /** What the adapter needs of the LokiJS database it saves. */
 export interface SavedDatabase {
+  filename?: string;
+  saveDatabase?: (callback: (error?: unknown) => void) => void;
   collections: { dirty: boolean }[];
   autosaveDirty: (this: SavedDatabase) => boolean;
   autosaveClearFlags: (this: SavedDatabase) => void;
@@ -45,6 +47,32 @@ type LoadCallback = (result: string | SerializedLoki | Error | null) => void;
 /** Where a failed save of `dbname` is recorded until a save of it succeeds. */
 export function saveFailedPath(dbname: string): string {
   return `${dbname}.save-failed`;
+}
+
+/** The databases adapters of this process save, by file: a table save has the blob databases beside it saved first. */
+const servedDatabases = new Map<string, SavedDatabase>();
+
+/** The table database, and those listing the blobs and their extents, which it must never be ahead of. */
+const TABLE_DATABASE = '__azurite_db_table__.json';
+const BLOB_DATABASES = ['__azurite_db_blob__.json', '__azurite_db_blob_extent__.json'];
+
+/**
+ * For the table database `dbname`, once it is serialized: saves the blob databases beside it, taken
+ * after it, before its file is written. Azurite saves each database on its own timer, the tables
+ * last, so a store killed between two saves came back with checkpoints past bytes of a blob it no
+ * longer had, which a later read took for a replaced blob and counted again. So on disk the blobs
+ * are never older than the checkpoints: at worst newer, which a read goes on from.
+ */
+async function blobDatabasesSaved(dbname: string): Promise<void> {
+  if (path.basename(dbname) !== TABLE_DATABASE) return;
+  for (const name of BLOB_DATABASES) {
+    const db = servedDatabases.get(path.join(path.dirname(dbname), name));
+    const saveDatabase = db?.saveDatabase;
+    if (db === undefined || saveDatabase === undefined) continue;
+    await new Promise<void>((resolve, reject) => {
+      saveDatabase.call(db, (error) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()));
+    });
+  }
 }
 
 /** A LokiJS "reference" adapter: LokiJS hands it a copy of the database (documents shared, taken at once). */
@@ -76,6 +104,7 @@ export class StreamedFileAdapter {
    */
   serve(db: SavedDatabase): void {
     this.owner = db;
+    if (typeof db.filename === 'string') servedDatabases.set(db.filename, db);
     db.autosaveClearFlags = () => undefined;
     const changed = db.autosaveDirty;
     db.autosaveDirty = () => (this.closing && this.writing) || changed.call(db);
@@ -129,14 +158,16 @@ export class StreamedFileAdapter {
     for (const collection of collections) collection.dirty = false;
     const saving = collections.length;
     this.writing = true;
-    writeWhole(dbname, chunks).then(
-      () => {
-        this.writing = false;
-        this.savedCollections = saving;
-        callback(null);
-      },
-      (error: unknown) => this.failed(dbname, error, callback),
-    );
+    blobDatabasesSaved(dbname)
+      .then(() => writeWhole(dbname, chunks))
+      .then(
+        () => {
+          this.writing = false;
+          this.savedCollections = saving;
+          callback(null);
+        },
+        (error: unknown) => this.failed(dbname, error, callback),
+      );
   }
 
   private async failed(dbname: string, error: unknown, callback: (error: Error | null) => void): Promise<void> {
