@@ -201,9 +201,14 @@ window.addEventListener('popstate', () => {
   const callChanged = next.call !== state.call;
   const searchChanged = next.search !== state.search || next.room !== state.room || next.sort !== state.sort;
   state = next;
-  if (filtersChanged || searchChanged) {
+  if (filtersChanged || (searchChanged && held === undefined)) {
     showState();
     void load();
+  } else if (searchChanged) {
+    // The same filters' rows are on the page: another search or order draws them again, not the views read again (seconds on a large store).
+    showState();
+    redrawHeld(held as HeldLoad);
+    if (callChanged) void openCall(state.call, null);
   } else if (callChanged) {
     void openCall(state.call, null);
   }
@@ -310,6 +315,23 @@ function drawPart(target: HTMLElement, part: Part, result: Settled<ViewRows<unkn
   return rows.length;
 }
 
+/** What a load drew, each section from its parts' results and Health: held while its filters are shown, as long as all of it was read and drawn. */
+interface HeldLoad {
+  sections: Array<{ id: string; parts: Part[]; results: Array<Settled<ViewRows<unknown>>> }>;
+  health: Health;
+}
+
+let held: HeldLoad | undefined;
+
+/** Draws every section again from the rows `load` read, with the search and orders of the state now shown. */
+function redrawHeld(load: HeldLoad): void {
+  for (const { id, parts, results } of load.sections) {
+    const body = section(id);
+    parts.forEach((part, i) => drawPart(body, part, results[i] as Settled<ViewRows<unknown>>));
+  }
+  renderHealth(section('health'), load.health);
+}
+
 /** A section's body, emptied (its charts destroyed) for a new drawing. */
 function section(id: string): HTMLElement {
   const element = byId(id);
@@ -331,6 +353,7 @@ async function load(byRetry = false): Promise<void> {
   // A load the user asked for (filters, reset, Back) may read again by itself from the start.
   if (!byRetry) retries = 0;
   const mine = ++generation;
+  held = undefined;
   const current = (): boolean => mine === generation;
   loading?.abort();
   loading = new AbortController();
@@ -376,6 +399,8 @@ async function load(byRetry = false): Promise<void> {
   let rows = 0;
   let failed = 0;
   const reasons: unknown[] = [];
+  const drawn: HeldLoad['sections'] = [];
+  let drawnHealth: Health | undefined;
   // The API's notes on the filters (a range inside a bucket), once each, with the view when only one gives it.
   const notes = new Map<string, string[]>();
   queryNotes.hidden = true;
@@ -396,6 +421,7 @@ async function load(byRetry = false): Promise<void> {
         reasons.push(error);
       }
     });
+    drawn.push({ id, parts, results });
     replaceChildren(queryNotes, ...[...notes].map(([note, views]) => h('span', {}, views.length === 1 ? `${views[0]}: ${note}` : note)));
     queryNotes.hidden = notes.size === 0;
     fillResources();
@@ -405,6 +431,7 @@ async function load(byRetry = false): Promise<void> {
     const body = section('health');
     if (result.status === 'fulfilled') {
       renderHealth(body, result.value);
+      drawnHealth = result.value;
       // A reload, or a link, of the range the page chose is still the last days of data: the note says so again.
       const from = defaultFrom(result.value.containers.map((c) => c.newestRecordAt));
       if (from !== undefined && defaultRangeFrom !== from && state.rangeGiven && state.from === from && state.to === '') {
@@ -462,6 +489,7 @@ async function load(byRetry = false): Promise<void> {
     openCall(state.call, null, true).then((reason) => reason !== undefined && reasons.push(reason)),
   ]);
   if (!current()) return;
+  if (failed === 0 && drawnHealth !== undefined) held = { sections: drawn, health: drawnHealth };
   const refused = reasons.find((reason): reason is ApiError => reason instanceof ApiError && reason.badFilters);
   showFilterError(refused);
   showLoadError(reasons);
