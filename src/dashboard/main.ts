@@ -394,6 +394,8 @@ async function load(byRetry = false): Promise<void> {
   }
   showRangeNote(fallback);
   const filters = apiFilters(state);
+  // The call a link opens is asked before the views: the server takes requests in turn, and behind them (calls joins every call of the range) one call's lookup waited seconds.
+  const opened = openCall(state.call, null, true);
   // Charts show every bucket between their first and last, empty ones too.
   const step = state.granularity === 'day' ? 86_400 : 3_600;
   let rows = 0;
@@ -486,7 +488,7 @@ async function load(byRetry = false): Promise<void> {
     fill('usage', [partOf<UsageRow>('usage', filters, signal, (target, rows) => renderUsage(target, rows, step))]),
     fill('retirement', [partOf<RetirementRow>('retirement', filters, signal, renderRetirement)]),
     health,
-    openCall(state.call, null, true).then((reason) => reason !== undefined && reasons.push(reason)),
+    opened.then((reason) => reason !== undefined && reasons.push(reason)),
   ]);
   if (!current()) return;
   if (failed === 0 && drawnHealth !== undefined) held = { sections: drawn, health: drawnHealth };

@@ -698,6 +698,23 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('a link to a call asks for the call before the views, which the server answers in turn behind it', async () => {
+    const calls = await api('calls');
+    const id = calls.map((row) => row['correlationId'] as string).find((correlationId) => correlationId.length === 36)!;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const asked: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/query/')) asked.push(url.searchParams.has('correlationId') ? 'the call' : url.pathname);
+    });
+    await page.goto(`${server.url}?from=&call=${id}`);
+    await ready(page);
+    expect(await page.getAttribute('#call-detail', 'data-loaded')).toBe('true');
+    expect(asked[0]).toBe('the call');
+    expect(asked.filter((what) => what === 'the call')).toHaveLength(1);
+    await page.close();
+  });
+
   it('at /api/dashboard?code=, as the Functions app serves it, calls the API beside it with the function key and keeps the key in the URL', async () => {
     const { page, problems } = await openPage('api/dashboard?code=k%2B1');
     const keys: (string | undefined)[] = [];
