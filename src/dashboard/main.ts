@@ -575,8 +575,11 @@ async function openCall(id: string, entry: 'push' | null, byLoad = false): Promi
   if (entry) setState({ call: id }, entry);
   const detail = byId('call-detail');
   if (!id) {
+    // Closed by Back with the focus in it: the keyboard goes back to the row that opened the call, not to the next chart's canvas.
+    const focused = detail.contains(document.activeElement);
     detail.hidden = true;
     detail.replaceChildren();
+    if (focused) document.querySelector<HTMLElement>('[data-table=calls] tbody tr[tabindex="0"]')?.focus();
     return undefined;
   }
   const close = h('button', { type: 'button', class: 'close' }, 'close');

@@ -216,6 +216,22 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await page.close();
   });
 
+  it('takes the keyboard back to the row that opened a call when Back closes the call, as its close button does', async () => {
+    const page = await openPage('?from=2024-05-25&to=2024-05-26');
+    await page.focus('[data-table=calls] tbody tr[tabindex="0"]');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#call-detail[data-loaded=true]');
+    expect(await page.evaluate("document.activeElement.closest('#call-detail') !== null")).toBe(true);
+    await page.goBack();
+    await page.waitForSelector('#call-detail', { state: 'hidden' });
+    const focused = async (): Promise<string> => page.evaluate("document.activeElement.tagName + ' ' + document.activeElement.textContent.slice(0, 7)");
+    expect(await focused()).toBe('TR call-01');
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('TR call-02');
+    await page.close();
+  });
+
   it("names the time under the pointer in UTC as the axis writes it, whatever the reader's time zone and language", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'America/Los_Angeles', locale: 'de-DE' });
     try {
