@@ -214,6 +214,31 @@ describe('the time index of calls', () => {
   });
 });
 
+describe('the time index of a store of one day', () => {
+  it('reads an hour of it by the index, weighing it against the other hours of its day (there is no other day)', async () => {
+    const tables = newTableStore();
+    const perHour = 4;
+    const records: Record<string, unknown>[] = [];
+    for (let c = 0; c < 24 * perHour; c++) {
+      const start = DAY + (c % 24) * HOUR + c * 1_000;
+      for (const participantId of ['p1', 'p2'])
+        records.push(
+          legRecord({ correlationId: `one-day-call${c}`, participantId, version: 1, time: start + HOUR, callStartTime: start, callDurationSeconds: 60 }),
+        );
+    }
+    await processRecords(tables, records);
+    expect(await buildCallTimeIndex(tables)).toMatchObject({ state: 'complete' });
+    const filters: ViewFilters = { granularity: 'hour', from: iso(DAY + 10 * HOUR), to: iso(DAY + 11 * HOUR) };
+    const before = tables.requests.reads;
+    const rows = await queryCalls(tables, filters);
+    expect(rows.map((row) => row.correlationId).sort()).toEqual(Array.from({ length: perHour }, (_, n) => `one-day-call${10 + 24 * n}`).sort());
+    // The completion row, the hour's page of the index, the (empty) days before and after it, the
+    // day's hours before it (40 calls, past five times the hour's 4), then one query per call of the
+    // hour: not a pass over the day's 96 calls.
+    expect(tables.requests.reads - before).toBe(1 + 1 + 2 + 1 + perHour);
+  });
+});
+
 describe('the one-time listing of stored calls, two commands starting at once', () => {
   it('stops without listing or reporting once another pass completed the index after it looked', async () => {
     const store = newTableStore();

@@ -78,11 +78,20 @@ export function indexSlices(from: string | undefined, to: string | undefined): I
   return slices;
 }
 
-/** The whole days before and after the range's (a range open at an end has none there): what a query weighs the range against. */
+/**
+ * What a query weighs the range against: the whole days before and after the range's, then the hours
+ * of its first day before it and of its last day after it (a store of one day holds no other day,
+ * yet an hour of it is a twenty-fourth of its calls). A range open at an end has none there.
+ */
 export function slicesOutside(from: string | undefined, to: string | undefined): IndexSlice[] {
   const first = from === undefined ? null : hourAt(Date.parse(from));
   const last = to === undefined ? null : hourAt(Date.parse(to) - 1);
-  return [...(first === null ? [] : [{ beforeDay: first.day }]), ...(last === null ? [] : [{ afterDay: last.day }])];
+  return [
+    ...(first === null ? [] : [{ beforeDay: first.day }]),
+    ...(last === null ? [] : [{ afterDay: last.day }]),
+    ...(first === null || first.hour === '00' ? [] : [{ day: first.day, rowBefore: `${first.hour}|` }]),
+    ...(last === null || last.hour === '23' ? [] : [{ day: last.day, rowFrom: rowsBefore(last) }]),
+  ];
 }
 
 /** Past every row key of the hour (`HH|…`): `}` sorts after `|`. */
