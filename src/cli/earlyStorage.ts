@@ -1,6 +1,6 @@
 import { azuriteAvailable } from '../lib/storage/azurite.js';
 import { UsageError } from './errors.js';
-import { connectionStringProblem } from '../lib/storage/connectionString.js';
+import { connectionStringProblem, missingServiceEndpoint } from '../lib/storage/connectionString.js';
 import { attachAzurite, neverStarted, type SharedAzurite } from '../lib/storage/sharedAzurite.js';
 
 /** What decides where a command's storage is: light enough to import before the command's own modules. */
@@ -24,8 +24,8 @@ export function givenConnectionString(choice: StorageChoice): string | undefined
   return choice.embedded ? undefined : (choice.connectionString ?? process.env['AzureWebJobsStorage']) || undefined;
 }
 
-/** The given connection string, refused as a usage error when it cannot be one (checked before a command reads anything). */
-export function checkedConnectionString(choice: StorageChoice): string | undefined {
+/** The given connection string, refused as a usage error when it cannot be one, or cannot reach `services` (checked before a command reads anything). */
+export function checkedConnectionString(choice: StorageChoice, services: readonly ('blob' | 'table')[] = ['table']): string | undefined {
   if (choice.embedded && choice.connectionString !== undefined) {
     throw new UsageError('give --connection-string or --data-dir, not both: --data-dir is where the embedded store keeps its data');
   }
@@ -34,6 +34,8 @@ export function checkedConnectionString(choice: StorageChoice): string | undefin
   const problem = given ? connectionStringProblem(given) : undefined;
   if (problem?.code === 'none') throw new UsageError(`${source} is not a storage connection string (${problem.reason})`);
   if (problem) throw new UsageError(`${source} is not a usable storage connection string: ${problem.reason}`);
+  const missing = given ? missingServiceEndpoint(given, services) : undefined;
+  if (missing !== undefined) throw new UsageError(`${source} is not a usable storage connection string for this command: ${missing}`);
   return given;
 }
 

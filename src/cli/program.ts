@@ -54,10 +54,11 @@ async function withStorage<F extends StorageChoice & SettingFlags>(
   flags: F,
   run: (flags: F & { earlyAttach?: EarlyAttach }) => Promise<unknown>,
   inputs: readonly string[] = [],
+  services: readonly ('blob' | 'table')[] = ['table'],
 ): Promise<void> {
   // A bad setting or a missing input fails the command before it needs storage: no store is started (or created) for it.
   checkSettingFlags(flags);
-  checkedConnectionString(flags);
+  checkedConnectionString(flags, services);
   const early = inputs.every((input) => existsSync(input)) ? attachEarly(flags) : undefined;
   try {
     await run(early ? { ...flags, earlyAttach: early } : flags);
@@ -141,7 +142,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
     if (flags.from !== undefined || flags.to !== undefined) {
       throw new UsageError(`backfill selects files by the hour in their path: give --since/--until, not ${flags.from !== undefined ? '--from' : '--to'}`);
     }
-    await withStorage(flags, async (early) => (await import('./commands/backfill.js')).backfillCommand(early, out, err));
+    await withStorage(flags, async (early) => (await import('./commands/backfill.js')).backfillCommand(early, out, err), [], ['blob', 'table']);
   });
 
   storageOptions(
@@ -155,7 +156,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes', 'sealAfterMinutes', 'concurrency', 'memory'],
     ),
   ).action(async (flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/watch.js')).watchCommand(early, out, err));
+    await withStorage(flags, async (early) => (await import('./commands/watch.js')).watchCommand(early, out, err), [], ['blob', 'table']);
   });
 
   storageOptions(

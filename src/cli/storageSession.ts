@@ -55,7 +55,8 @@ export function accountOf(connectionString: string): string {
  * Azurite of `--data-dir`, shared with every other command on that dir while any of them runs.
  */
 export async function openStorage(flags: StorageFlags, tablePrefix = cliSettings(flags).tablePrefix, onTransient?: TransientNotice): Promise<StorageSession> {
-  const given = checkedConnectionString(flags);
+  // The services a command reaches were checked as it started (program.ts withStorage, generate).
+  const given = checkedConnectionString(flags, []);
   if (given) {
     return {
       connectionString: given,

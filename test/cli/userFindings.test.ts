@@ -308,6 +308,24 @@ describe('as a user found them', () => {
       expect(run.stderr).toMatch(/^error: --connection-string is not a storage connection string/);
     }
   });
+  it('a SAS connection string without the endpoint of a service the command uses is a usage error naming it', async () => {
+    const blobOnly = 'BlobEndpoint=https://127.0.0.1:1/devstoreaccount1;SharedAccessSignature=sv=2022-11-02&sig=abc';
+    const tableOnly = 'TableEndpoint=https://127.0.0.1:1/devstoreaccount1;SharedAccessSignature=sv=2022-11-02&sig=abc';
+    for (const [command, connectionString, endpoint] of [
+      [['health'], blobOnly, 'TableEndpoint'],
+      [['query', 'rooms'], blobOnly, 'TableEndpoint'],
+      [['backfill'], tableOnly, 'BlobEndpoint'],
+      [['watch'], tableOnly, 'BlobEndpoint'],
+      [['generate', '--hours', '1'], tableOnly, 'BlobEndpoint'],
+    ] as const) {
+      const run = await cli([...command, '--connection-string', connectionString]);
+      expect(run.code, `${command.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(`^error: --connection-string is not a usable storage connection string for this command: a SAS connection string needs ${endpoint}=`),
+      );
+      expect(run.stderr).not.toContain('sig=abc');
+    }
+  });
   it('a connection string the storage SDKs cannot read (a misspelt or missing key) is a usage error saying what it lacks', async () => {
     const cases: Array<[string, RegExp]> = [
       [

@@ -20,6 +20,7 @@ import { MAX_TIMER_MS } from '../../lib/timerLimit.js';
 import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
 import { openStorage, type StorageFlags } from '../storageSession.js';
+import { checkedConnectionString } from '../earlyStorage.js';
 
 const HOUR = 3_600_000;
 
@@ -188,6 +189,8 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
       });
     }
   } else {
+    // Blobs only: a SAS for the blob service is enough, one without its endpoint is not.
+    checkedConnectionString(flags, ['blob']);
     const storage = await openStorage(flags);
     try {
       const writer = new BlobLogWriter({ kind: 'connectionString', connectionString: storage.connectionString });

@@ -45,3 +45,19 @@ function missingPart(connectionString: string): string | undefined {
   if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
   return undefined;
 }
+
+/**
+ * What a SAS connection string lacks for the services a command uses, in words; undefined when it
+ * has each one's endpoint. A SAS names its endpoints one by one (nothing derives them from an account
+ * name), and the SDKs otherwise fail at the first request with "Invalid TableEndpoint in the provided
+ * SAS Connection String".
+ */
+export function missingServiceEndpoint(value: string, services: readonly ('blob' | 'table')[]): string | undefined {
+  const has = (key: string): boolean => field(value, key) !== '';
+  if (!has('SharedAccessSignature') || has('AccountKey')) return undefined;
+  for (const service of services) {
+    const key = service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint';
+    if (!has(key)) return `a SAS connection string needs ${key}= for ${service === 'blob' ? 'the log blobs' : 'the aggregate tables'}, and this one has none`;
+  }
+  return undefined;
+}
