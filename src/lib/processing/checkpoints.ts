@@ -105,7 +105,15 @@ export class CheckpointStore {
       encodeKeyPart(checkpoint.container),
       etag ? { op: 'replace', rowKey, etag, data } : { op: 'create', rowKey, data },
     );
-    return outcome.committed ? (outcome.etags?.[0] ?? null) : false;
+    if (outcome.committed) return outcome.etags?.[0] ?? null;
+    // A write applied whose answer was lost is sent again and refused by its own condition: the row it left is ours, not another run's.
+    const stored = await this.get(checkpoint);
+    const ours =
+      stored !== undefined &&
+      stored.checkpoint.updatedAt === checkpoint.updatedAt &&
+      stored.checkpoint.generation === checkpoint.generation &&
+      stored.checkpoint.offset === checkpoint.offset;
+    return ours ? stored.etag : false;
   }
 
   /** Files that may still grow, page by page. */
