@@ -35,4 +35,14 @@ describe('checkpoint saves whose answer was lost', () => {
     expect(await ours.save({ ...first, offset: 500, updatedAt: '2026-12-06T10:00:01.000Z' }, read)).toBe(false);
     expect(await ours.save({ ...first, offset: 900, updatedAt: '2026-12-06T10:00:01.000Z' }, undefined)).toBe(false);
   });
+
+  it('another run saving the same bytes in the same millisecond (a watch and a demo on one store) still wins the race: its records are its own', async () => {
+    const tables = new MemoryTableStore('SameMoment');
+    const first = freshCheckpoint(FILE, Date.parse('2026-12-06T10:00:00Z'));
+    expect(await new CheckpointStore(tables).save(first, undefined)).toBe(true);
+    const read = (await new CheckpointStore(tables).get(FILE))?.etag;
+    const same = { ...first, offset: 900, records: 7, updatedAt: '2026-12-06T10:00:02.000Z' };
+    expect(await new CheckpointStore(tables).save(same, read)).toBe(true);
+    expect(await new CheckpointStore(tables).save(same, read)).toBe(false);
+  });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { digest, encodeKeyPart, encodeLongPathKeyPart } from '../storage/keys.js';
 import type { LogFileRef } from '../storage/LogSource.js';
 import type { StoredRow, TableStore } from '../storage/TableStore.js';
@@ -56,6 +57,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     replacedBecause: null,
     firstSeenAt: at,
     updatedAt: at,
+    saveId: '',
     lastRecordAt: null,
     listsCalls: true,
   };
@@ -99,21 +101,19 @@ export class CheckpointStore {
   async saveForEtag(checkpoint: Checkpoint, etag: string | undefined): Promise<string | null | false> {
     await this.tables.ensureTable(FILES_TABLE);
     const rowKey = encodeLongPathKeyPart(checkpoint.path);
-    const data = checkpointRowData(checkpoint);
+    const saveId = randomBytes(12).toString('base64url');
+    const data = checkpointRowData({ ...checkpoint, saveId });
     const outcome = await this.tables.writeConditional(
       FILES_TABLE,
       encodeKeyPart(checkpoint.container),
       etag ? { op: 'replace', rowKey, etag, data } : { op: 'create', rowKey, data },
     );
     if (outcome.committed) return outcome.etags?.[0] ?? null;
-    // A write applied whose answer was lost is sent again and refused by its own condition: the row it left is ours, not another run's.
+    // A write applied whose answer was lost is sent again and refused by its own condition: the row
+    // holding this save's id is ours, not another run's (another run's save of the same bytes, even
+    // in the same millisecond, has its own id).
     const stored = await this.get(checkpoint);
-    const ours =
-      stored !== undefined &&
-      stored.checkpoint.updatedAt === checkpoint.updatedAt &&
-      stored.checkpoint.generation === checkpoint.generation &&
-      stored.checkpoint.offset === checkpoint.offset;
-    return ours ? stored.etag : false;
+    return stored !== undefined && stored.checkpoint.saveId === saveId ? stored.etag : false;
   }
 
   /** Files that may still grow, page by page. */
