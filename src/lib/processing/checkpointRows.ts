@@ -95,8 +95,6 @@ const checkpointFields = z.object({
   replacedBecause: storedNullable(z.string()),
   firstSeenAt: z.string(),
   updatedAt: z.string(),
-  /** A random id each save writes: a save whose answer was lost knows the row as its own by it (checkpoints.ts). */
-  saveId: z.string().default(''),
   /** Latest record time seen in this file (ISO), for lag reporting. */
   lastRecordAt: storedNullable(z.string()),
   /**

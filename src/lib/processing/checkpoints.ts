@@ -23,7 +23,12 @@ export const SWEEP_STATE_PARTITION = '~state';
 export interface LoadedCheckpoint {
   checkpoint: Checkpoint;
   etag: string;
+  /** The random id the save that wrote the row gave it ('' from versions that gave none): not part of the checkpoint. */
+  saveId: string;
 }
+
+/** The row property holding a save's random id: a save whose answer was lost knows the row as its own by it. */
+const SAVE_ID = 'saveId';
 
 export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
   const at = new Date(now).toISOString();
@@ -57,7 +62,6 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     replacedBecause: null,
     firstSeenAt: at,
     updatedAt: at,
-    saveId: '',
     lastRecordAt: null,
     listsCalls: true,
   };
@@ -86,7 +90,8 @@ export class CheckpointStore {
   async get(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
     const row = await readTogether(this.tables, encodeKeyPart(file.container), encodeLongPathKeyPart(file.path));
     if (!row) return undefined;
-    return { checkpoint: parseStoredRow(checkpointRowSchema, FILES_TABLE, row), etag: row.etag };
+    const saveId = row.data[SAVE_ID];
+    return { checkpoint: parseStoredRow(checkpointRowSchema, FILES_TABLE, row), etag: row.etag, saveId: typeof saveId === 'string' ? saveId : '' };
   }
 
   /** Saves when nobody else moved the row since `etag` was read; `false` on a lost race. */
@@ -102,7 +107,7 @@ export class CheckpointStore {
     await this.tables.ensureTable(FILES_TABLE);
     const rowKey = encodeLongPathKeyPart(checkpoint.path);
     const saveId = randomBytes(12).toString('base64url');
-    const data = checkpointRowData({ ...checkpoint, saveId });
+    const data = { ...checkpointRowData(checkpoint), [SAVE_ID]: saveId };
     const outcome = await this.tables.writeConditional(
       FILES_TABLE,
       encodeKeyPart(checkpoint.container),
@@ -113,7 +118,7 @@ export class CheckpointStore {
     // holding this save's id is ours, not another run's (another run's save of the same bytes, even
     // in the same millisecond, has its own id).
     const stored = await this.get(checkpoint);
-    return stored !== undefined && stored.checkpoint.saveId === saveId ? stored.etag : false;
+    return stored !== undefined && stored.saveId === saveId ? stored.etag : false;
   }
 
   /** Files that may still grow, page by page. */
