@@ -1,4 +1,4 @@
-import { digest, encodeKeyPart } from '../storage/keys.js';
+import { digest, encodeKeyPart, wholePairsPrefix } from '../storage/keys.js';
 import { openValue } from './openValues.js';
 import type { RowData } from './types.js';
 
@@ -39,10 +39,7 @@ export const NONE_KEY = '(none)';
 export function clip(value: string, max = MAX_VALUE_CHARS): string {
   if (value.length <= max) return value;
   const tail = '…' + digest(value).slice(0, CLIP_DIGEST_CHARS);
-  let cut = max - tail.length;
-  // Never half a surrogate pair: a lone surrogate is not text any client reads back.
-  if (/[\uD800-\uDBFF]/.test(value.charAt(cut - 1))) cut--;
-  return value.slice(0, cut) + tail;
+  return wholePairsPrefix(value, max - tail.length) + tail;
 }
 
 /** Chars of the digest a clipped value ends with: 66 bits, collisions out of reach. */
@@ -204,9 +201,7 @@ export function msToMicros(ms: number): number {
 export function dimensionKeyPart(value: string | null): string {
   const encoded = encodeKeyPart(value ?? '');
   if (encoded.length <= 110) return encoded;
-  // Never half a surrogate pair: no URL carries a lone surrogate, so no row could be written or read under the key.
-  const cut = /[\uD800-\uDBFF]/.test(encoded.charAt(79)) ? 79 : 80;
-  return encoded.slice(0, cut) + '!!' + digest(value ?? '');
+  return wholePairsPrefix(encoded, 80) + '!!' + digest(value ?? '');
 }
 
 /**

@@ -73,9 +73,17 @@ export function encodeLongPathKeyPart(value: string): string {
 function longKeyPart(value: string, wholePairs: boolean): string {
   const encoded = encodeKeyPart(value);
   if (encoded.length <= MAX_KEY_CHARS) return encoded;
-  const last = encoded.charCodeAt(LONG_KEY_PREFIX_CHARS - 1);
-  const splitsPair = wholePairs && last >= 0xd800 && last <= 0xdbff;
-  return encoded.slice(0, splitsPair ? LONG_KEY_PREFIX_CHARS - 1 : LONG_KEY_PREFIX_CHARS) + '!!' + digest(value);
+  const kept = wholePairs ? wholePairsPrefix(encoded, LONG_KEY_PREFIX_CHARS) : encoded.slice(0, LONG_KEY_PREFIX_CHARS);
+  return kept + '!!' + digest(value);
+}
+
+/**
+ * The first `units` UTF-16 units of `text`, one fewer when the last would be the first half of a
+ * surrogate pair: no URL carries a lone surrogate, nor does any client read one back as text.
+ */
+export function wholePairsPrefix(text: string, units: number): string {
+  const last = text.charCodeAt(units - 1);
+  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? units - 1 : units);
 }
 
 /** Short, stable, key-safe digest (base64url of SHA-256, 22 chars). */

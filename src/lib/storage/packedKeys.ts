@@ -1,4 +1,4 @@
-import { boundedKey, digest } from './keys.js';
+import { boundedKey, digest, wholePairsPrefix } from './keys.js';
 import { partitionRangeOfFilter, scopeOfFilter } from './memoryFilter.js';
 
 /**
@@ -75,9 +75,8 @@ export function packedRowRange(partitionKey: string): { low: string; high: strin
  */
 export function partitionsAfter(after: string): string {
   if (after.length <= PARTITION_PART_CHARS) return `PartitionKey gt ${literal(after)}`;
-  // Never half a surrogate pair (no URL carries one): one unit fewer only reads a few partitions again.
-  const last = after.charCodeAt(PARTITION_PART_CHARS - 1);
-  return `PartitionKey ge ${literal(after.slice(0, last >= 0xd800 && last <= 0xdbff ? PARTITION_PART_CHARS - 1 : PARTITION_PART_CHARS))}`;
+  // One unit fewer than a split pair only reads a few partitions again.
+  return `PartitionKey ge ${literal(wholePairsPrefix(after, PARTITION_PART_CHARS))}`;
 }
 
 /** An OData string literal. */
