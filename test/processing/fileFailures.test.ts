@@ -165,6 +165,34 @@ describe('one failing file never stops the others', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(recordsOf(files)));
   });
 
+  it('the timer: when the recorded failures cannot be listed, a failing file counts on from its row, not from 1', async () => {
+    const { container, files } = await sixFiles(440);
+    const tables = newTableStore();
+    let now = Date.UTC(2024, 4, 25, 1, 30);
+    const deps = poisonedDeps(tables, () => now);
+    const poison = files[3]!.path;
+    deps.source.poisoned.add(poison);
+    const options = { containers: [container.containerName], sweepIntervalMs: 0, fileConcurrency: 2, deadline: Number.POSITIVE_INFINITY, forceSweep: true };
+    await tailAndSweep(deps, options);
+    now += 60_000;
+    await tailAndSweep(deps, options);
+    const before = (await readHealth(tables, [container.containerName], now)).stuck[0];
+    expect(before).toMatchObject({ failures: 2 });
+
+    // Listing FileFailures fails (storage refuses that query); the file's own row is still read.
+    const unlisted = new (class extends WrappedTableStore {
+      override async *query(table: string, filter: string | undefined, select?: string[]): AsyncGenerator<StoredRow> {
+        if (table === 'FileFailures') throw new Error('injected: listing the failures failed');
+        yield* super.query(table, filter, select);
+      }
+    })(tables);
+    now += 10 * 60_000;
+    const run = await tailAndSweep({ ...deps, tables: unlisted }, options);
+    expect(run.failed).toBe(1);
+    const after = (await readHealth(tables, [container.containerName], now)).stuck[0];
+    expect(after).toMatchObject({ failures: 3, firstFailedAt: before!.firstFailedAt });
+  });
+
   it('watch: carries on past a poison file, processes what lands later, and health lists it as stuck', async () => {
     const { container, files } = await sixFiles(430);
     const tables = newTableStore();

@@ -65,6 +65,12 @@ export class FileFailureStore {
     for await (const row of this.tables.query(FAILURES_TABLE, filter)) yield parseStoredRow(fileFailureRowSchema, FAILURES_TABLE, row);
   }
 
+  /** The recorded failure of one file, if any. */
+  async get(file: LogFileRef): Promise<FileFailure | undefined> {
+    const row = await this.tables.getRow(FAILURES_TABLE, encodeKeyPart(file.container), encodeLongPathKeyPart(file.path));
+    return row === undefined ? undefined : parseStoredRow(fileFailureRowSchema, FAILURES_TABLE, row);
+  }
+
   async put(failure: FileFailure): Promise<void> {
     await this.tables.ensureTable(FAILURES_TABLE);
     await this.tables.upsert(FAILURES_TABLE, encodeKeyPart(failure.container), encodeLongPathKeyPart(failure.path), { ...failure });

@@ -32,6 +32,8 @@ export class IsolatedFiles {
     private readonly store: FileFailureStore,
     private readonly known: Map<string, FileFailure>,
     private readonly backoff: FileBackoff,
+    /** False when the recorded failures could not be read: a failing file's own row is read before it is recorded again. */
+    private readonly loaded: boolean,
   ) {}
 
   /** Reads the recorded failures of `containers` once (usually none), so that runs cost no read per file. */
@@ -41,12 +43,12 @@ export class IsolatedFiles {
     for (const container of new Set(containers)) {
       for await (const failure of store.list(container)) known.set(fileKey(failure), failure);
     }
-    return new IsolatedFiles(deps, store, known, backoff);
+    return new IsolatedFiles(deps, store, known, backoff, true);
   }
 
   /** No failures known (they could not be read): files run, nothing is held back. */
   static none(deps: ProcessDeps, backoff: FileBackoff = DEFAULT_FILE_BACKOFF): IsolatedFiles {
-    return new IsolatedFiles(deps, new FileFailureStore(deps.tables), new Map(), backoff);
+    return new IsolatedFiles(deps, new FileFailureStore(deps.tables), new Map(), backoff, false);
   }
 
   /** Every failed file known, due or not. */
@@ -93,11 +95,24 @@ export class IsolatedFiles {
     return { kind: 'done', result };
   }
 
+  /** The file's failure as recorded, when the list of failures could not be read at the start (its count goes on, not back to 1). */
+  private async recordedFailure(file: LogFileRef): Promise<FileFailure | undefined> {
+    try {
+      return await this.store.get(file);
+    } catch (error) {
+      const why = classifyError(error);
+      if (why.kind === 'configuration') throw error;
+      this.deps.logger.warn('could not read the earlier failures of the file; counted from 1', { file: fileName(file), error: why.message });
+      return undefined;
+    }
+  }
+
   private async failed(file: LogFileRef, previous: FileFailure | undefined, error: unknown): Promise<IsolatedRun> {
     const classified = classifyError(error);
     if (classified.kind === 'configuration') throw error;
     const now = this.deps.now ?? Date.now;
-    const failure = nextFailure(file, previous, classified, now(), this.backoff);
+    const recorded = previous ?? (this.loaded ? undefined : await this.recordedFailure(file));
+    const failure = nextFailure(file, recorded, classified, now(), this.backoff);
     this.known.set(fileKey(file), failure);
     this.deps.logger.warn(
       classified.kind === 'transient'
