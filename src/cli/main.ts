@@ -3,7 +3,7 @@ import { constants } from 'node:os';
 import { holdYoungGeneration, limitHeapGrowth, mayAskLowMemory, nodeArguments } from '../lib/config/heapGrowth.js';
 import { tuneCompiler } from '../lib/v8Flags.js';
 import { decidedExit, decideExit } from './decidedExit.js';
-import { onEmbeddedStoreStopped } from './embeddedStoreStopped.js';
+import { onEmbeddedStoreStopped, storeStoppedMessage } from './embeddedStoreStopped.js';
 import { oneLine } from './printable.js';
 import { outputFailedNote } from './outputFailed.js';
 import { runCli } from './program.js';
@@ -58,10 +58,10 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 }
 
 // A command whose embedded store stopped under it ends at once, instead of retrying a store that is gone.
-onEmbeddedStoreStopped((message) => {
+onEmbeddedStoreStopped((dataDir) => {
   // On a line of its own, not after a status line the command shows.
   eraseStatusLine();
-  process.stderr.write(`acs-logs: ${oneLine(message)}\n`);
+  process.stderr.write(`acs-logs: ${oneLine(storeStoppedMessage(dataDir, process.argv.slice(2)))}\n`);
   process.exit(1);
 });
 

@@ -391,6 +391,30 @@ describe('signals end a command and its embedded Azurite', () => {
     await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
   });
 
+  it('a generate whose Azurite dies under it says that its blobs are part of the logs, not to run it again', async () => {
+    const dataDir = path.join(work, 'azurite-dies-generate');
+    const running = startCli(['generate', '--data-dir', dataDir, '--hours', '4', '--speed', '400']);
+    try {
+      const lock = await waitFor('Azurite to start', async () => {
+        const text = await readFile(path.join(dataDir, 'azurite.lock'), 'utf8').catch(() => '');
+        return text.includes('"ready"') ? (JSON.parse(text) as { pid: number; azuritePid: number }) : undefined;
+      });
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      expect(running.child.exitCode, 'generate is still writing').toBeNull();
+      process.kill(lock.azuritePid, 'SIGKILL');
+      const ended = await within(running.done, 15_000, 'generate to end');
+      expect(ended.code, ended.stderr).toBe(1);
+      expect(ended.stderr).toMatch(/embedded store in .* stopped while this command used it/);
+      // The same run again stops at its first blob, and --append would write what was kept twice.
+      expect(ended.stderr).toMatch(/the same run again stops at the first of them, and --append would add the written part again/);
+      expect(ended.stderr).not.toMatch(/run the command again/);
+    } finally {
+      running.child.kill('SIGKILL');
+      await running.done;
+    }
+    await waitFor('the embedded processes to end', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined), 15_000);
+  });
+
   it('a process whose Azurite dies under it mid-run ends at once with a message; the next run equals one clean run', async () => {
     const tree = await generateTree('tree-dies-mid-run', '2024-10-05T00:00Z', 8);
     const dataDir = path.join(work, 'azurite-dies-mid-run');
