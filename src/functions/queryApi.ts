@@ -17,12 +17,14 @@ const outage = new StorageOutage();
 /** `GET /api/query/{view}`: one page of a view, as JSON or CSV (docs/QUERYING.md), compressed as the client accepts. */
 export async function query(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const header = (name: string): string | null => request.headers.get(name);
+  // The parameters as the URL has them: the host's `request.query` joins a repeated one's values with commas (its names in any case), so `fields=a&fields=b` would pass as `a,b`.
+  const url = new URL(request.url);
   const result = await handleQuery(
     request.params['view'],
-    request.query,
+    url.searchParams,
     header,
     { tables: () => getRuntime().tables, logger: loggerFor(context), evaluations, snapshots, outage },
-    new URL(request.url).search,
+    url.search,
   );
   // The worker sends the bytes as they are, the Content-Encoding header with them (its HttpResponse takes a Uint8Array body).
   return toWire(result, request.method, header);

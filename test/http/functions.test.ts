@@ -297,6 +297,23 @@ describe('GET /api/query/{view}, against Azurite', () => {
     // The function key may come as ?code=; it is not an unknown parameter.
     expect((await get('/api/query/recordings-per-call?code=abc', 'recordings-per-call')).status).toBe(200);
   });
+
+  it('a parameter given twice is 400 as under acs-logs serve, though the host hands the worker its values joined by commas', async () => {
+    // The host's query map (ASP.NET Core's): a name's values joined with `,`, names differing in case merged under the first.
+    const asTheHostGives = (path: string, hostQuery: Record<string, string>, view: string): Promise<HttpResponseInit> =>
+      query(
+        new HttpRequest({ method: 'GET', url: `http://localhost${path}`, query: hostQuery, params: { view } }),
+        new InvocationContext({ functionName: 'query', logHandler: quiet }),
+      );
+    const fields = await asTheHostGives('/api/query/rooms?fields=roomId&fields=resourceId', { fields: 'roomId,resourceId' }, 'rooms');
+    expect(fields.status).toBe(400);
+    expect(errorOf(fields).details).toEqual([{ parameter: 'fields', message: 'fields must be given at most once' }]);
+    const resource = await asTheHostGives('/api/query/calls?resource=a&resource=b', { resource: 'a,b' }, 'calls');
+    expect(resource.status).toBe(400);
+    expect(errorOf(resource).details).toEqual([{ parameter: 'resource', message: 'resource must be given at most once' }]);
+    const cased = await asTheHostGives('/api/query/usage?pageSize=2&pagesize=3', { pageSize: '2,3' }, 'usage');
+    expect(errorOf(cased).details).toEqual([{ parameter: 'pagesize', message: 'unknown query parameter "pagesize": did you mean pageSize?' }]);
+  });
 });
 
 describe('GET /api/health, against Azurite', () => {
