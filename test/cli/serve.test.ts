@@ -140,6 +140,31 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(health.containers.map((c) => c.container)).toContain('local');
   });
 
+  it('/api/health of a server given --container reports only those, as `health --container` does, not the quarantine waiting elsewhere', async () => {
+    const only = await startServer(
+      {
+        connectionString: azuriteConnectionString(),
+        tablePrefix: prefix,
+        dataDir: path.join(work, 'unused'),
+        port: 0,
+        host: '127.0.0.1',
+        container: ['local'],
+      },
+      serverErrors,
+    );
+    try {
+      const answer = await fetch(`${only.url}api/health`);
+      const served = (await answer.json()) as { status: string; containers: { container: string }[] };
+      const printed = await cli(['health', '--container', 'local', '--format', 'json', ...storageArgs()]);
+      expect(printed.code).toBe(0);
+      const health = JSON.parse(printed.stdout) as typeof served;
+      expect(health).toMatchObject({ status: 'ok', containers: [{ container: 'local' }] });
+      expect({ status: served.status, containers: served.containers.map((c) => c.container) }).toEqual({ status: 'ok', containers: ['local'] });
+    } finally {
+      await only.close();
+    }
+  });
+
   it('/ answers the built dashboard: one self-contained page, no external URL, its own CSP', async () => {
     const page = await send('/');
     expect(page.status).toBe(200);

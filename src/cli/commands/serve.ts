@@ -39,12 +39,19 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
   const storage = await openStorage(flags, settings.tablePrefix);
   const logger = lineLogger(err, err);
   // As `acs-logs health`: the log containers, and `local` for single files given to `process`.
-  const containers = flags.container && flags.container.length > 0 ? flags.container : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
+  const given = flags.container ?? [];
+  const containers = given.length > 0 ? given : [...containersFrom(undefined, settings), LOCAL_CONTAINER];
   const outage = new StorageOutage();
   const { server, stopAnswers } = createApiServer(
     {
       query: { tables: () => storage.tables, logger, evaluations: new SharedEvaluations(), snapshots: new PagedSnapshots(), outage },
-      health: { open: () => ({ tables: storage.tables, containers }), logger, outage, evaluations: new SharedEvaluations<Health>(1) },
+      health: {
+        open: () => ({ tables: storage.tables, containers }),
+        logger,
+        outage,
+        evaluations: new SharedEvaluations<Health>(1),
+        onlyContainers: given.length > 0,
+      },
       page: () => dashboardPage(),
     },
     flags.host,

@@ -133,6 +133,8 @@ export interface HealthDeps {
   logsProbeMs?: number;
   /** Health reads shared by concurrent requests (a probe every few seconds from several monitors, a dashboard in many tabs); without it, each request reads its own. */
   evaluations?: SharedEvaluations<Health>;
+  /** Report only the containers `open` names (`serve --container`, as `health --container`), not also those where something waits or the sweep went. */
+  onlyContainers?: boolean;
 }
 
 const HEALTH_KEY = 'health';
@@ -145,7 +147,7 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
     // Beside the tables' reads, bounded: a slow logs account must not hold the health check up.
     const logsChecked = probeLogs === undefined ? Promise.resolve(undefined) : logsAccountError(probeLogs, signal, deps.logsProbeMs ?? LOGS_PROBE_MS);
     const read = (stop?: AbortSignal): Promise<Health> =>
-      readHealth(stop === undefined ? tables : new AbortableReads(tables, stop), containers, now(), { alsoFound: true });
+      readHealth(stop === undefined ? tables : new AbortableReads(tables, stop), containers, now(), { alsoFound: deps.onlyContainers !== true });
     const health = await (deps.evaluations?.evaluate(HEALTH_KEY, read, signal) ?? read(signal));
     deps.outage?.answered();
     const logsError = await logsChecked;
