@@ -124,6 +124,10 @@ function clientErrorResult(error: NodeJS.ErrnoException): HttpResult {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
     return errorResult(408, 'request_timeout', `the request did not arrive whole within ${REQUEST_TIMEOUT_MS / 1000} seconds`);
   }
+  // `curl '...?correlationId=é'` sends the letter's bytes as they are: say what to write instead of "not HTTP".
+  if (error.code === 'HPE_INVALID_URL') {
+    return errorResult(400, 'bad_request', 'the URL has a character it must hold percent-encoded (a control character or a letter outside ASCII: é is %C3%A9)');
+  }
   return errorResult(400, 'bad_request', 'the request is not valid HTTP');
 }
 

@@ -229,6 +229,11 @@ describe('acs-logs serve: the API through the handlers of the Functions app', ()
     expect(doubleSlash.status).toBe(404);
     expect(doubleSlash.body).toContain('//evil.example/api/health');
 
+    // A value written into the URL unencoded, as curl sends it: the answer says to percent-encode it.
+    const unencoded = await rawRequest('GET /api/query/calls?correlationId=caf\u00e9 HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    expect([unencoded.status, code(unencoded.body)]).toEqual([400, 'bad_request']);
+    expect(unencoded.body).toContain('%C3%A9');
+
     for (const bad of ['correlationId=%ff', 'resource=%ED%A0%80']) {
       const answer = await send(`/api/query/calls?${bad}`);
       expect(answer.status, bad).toBe(400);
