@@ -112,4 +112,19 @@ describe('junk floods', () => {
     expect(await entries(tables, file)).toHaveLength(300);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
   });
+
+  it('long records count against the run limit of held records by their size: a few huge records end segments early', async () => {
+    // Each record keeps a 40,000-character CorrelationId: 100 records are 4 MB held, about 3,900 records' worth.
+    const good = roomsRecords(100, 74).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(40_000)}` }));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(good));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 400 }));
+
+    expect(result).toMatchObject({ records: 100, badLines: 0, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(9);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
 });

@@ -25,6 +25,11 @@ interface OpenRun {
   codes: Map<string, number>;
 }
 
+/** Real records take at most a few KiB (a pretty-printed one too): longer units are counted by their size. */
+const LONG_UNIT_BYTES = 16 * 1024;
+/** Bytes of a long unit that count as one held record: about what a record takes. */
+const BYTES_PER_HELD_RECORD = 1024;
+
 const DOCUMENT_MODES = new Set<FramingMode | undefined>(['values', 'array', 'records']);
 
 /**
@@ -41,6 +46,8 @@ export class Interpreter {
   badLines = 0;
   /** Characters of raw text held by the quarantine entries. */
   quarantinedChars = 0;
+  /** Records the long units read count for beyond their own records (`countLongUnit`). */
+  longUnitRecords = 0;
   private lastRecordTime = -Infinity;
   private readonly quarantinedAt: string;
   /** The run of whole bad units that the next bad unit joins; null after anything that reads. */
@@ -66,6 +73,23 @@ export class Interpreter {
   }
 
   addItem(item: FramedItem): void {
+    const before = this.records.length;
+    this.read(item);
+    this.countLongUnit(item, this.records.length - before);
+  }
+
+  /**
+   * A record keeps its texts (a CorrelationId of 900 KB stays on the heap until written): a unit
+   * longer than any real record counts a record per KiB, as quarantined text does, so the run's
+   * limit of held records bounds the memory of such records too.
+   */
+  private countLongUnit(item: FramedItem, records: number): void {
+    const bytes = item.end - item.offset;
+    if (records === 0 || bytes <= LONG_UNIT_BYTES) return;
+    this.longUnitRecords += Math.max(0, Math.floor(bytes / BYTES_PER_HELD_RECORD) - records);
+  }
+
+  private read(item: FramedItem): void {
     if (this.earlier?.holdsUnit(item)) {
       this.closeUnits();
       this.badLines++;

@@ -686,12 +686,18 @@ async function earlierQuarantine(
 const QUARANTINED_CHARS_PER_RECORD = 1024;
 
 /**
- * What a segment holds, in records: its records, its quarantine entries, and their kept text. A
- * flood of bad lines holds little but its text (at most a segment's budget per file), which the
- * run's limit must bound too when many files are read at once.
+ * What a segment holds, in records: its records (long ones by their size), its quarantine entries,
+ * and their kept text. A flood of bad lines holds little but its text (at most a segment's budget
+ * per file), and a few huge records little but theirs, which the run's limit must bound too when
+ * many files are read at once.
  */
 function heldUnits(interpreter: Interpreter): number {
-  return interpreter.records.length + interpreter.quarantined.length + Math.floor(interpreter.quarantinedChars / QUARANTINED_CHARS_PER_RECORD);
+  return (
+    interpreter.records.length +
+    interpreter.longUnitRecords +
+    interpreter.quarantined.length +
+    Math.floor(interpreter.quarantinedChars / QUARANTINED_CHARS_PER_RECORD)
+  );
 }
 
 /** The bytes just before `offset`, read on their own: only when the segment's reads did not hold them. */
