@@ -79,6 +79,20 @@ describe('expandLocalPaths', () => {
     // Named on its own, a file is read whatever its name: the user chose it.
     expect(await expandLocalPaths([path.join(hour, 'notes.txt')])).toEqual([path.join(hour, 'notes.txt')]);
   });
+  it('names a FIFO or device in a folder instead of leaving it unread unseen: one named as a log is reported, the others skipped', async () => {
+    const root = path.join(work, 'special');
+    await mkdir(root, { recursive: true });
+    await writeFile(path.join(root, 'PT1H.json'), '');
+    execFileSync('mkfifo', [path.join(root, 'pipe.json'), path.join(root, 'pipe')]);
+    await symlink('/dev/zero', path.join(root, 'zero.jsonl'));
+    const unreadable: string[] = [];
+    const skipped: string[] = [];
+    const files = await expandLocalPaths([root], { unreadable: (folder) => unreadable.push(folder.path), skipped: (file) => skipped.push(file) });
+    expect(files).toEqual([path.join(root, 'PT1H.json')]);
+    expect(unreadable.sort()).toEqual([path.join(root, 'pipe.json'), path.join(root, 'zero.jsonl')]);
+    expect(skipped).toEqual([path.join(root, 'pipe')]);
+  });
+
   it('reports a name that is not UTF-8 (Node reads it with U+FFFD, a name that opens nothing) instead of leaving it unread unseen', async () => {
     const root = path.join(work, 'latin1');
     await mkdir(root, { recursive: true });

@@ -261,6 +261,11 @@ async function walk(directory: string, entries: readonly Dirent[], reports: Expa
         if (isLogFileName(entry.name)) files.push(full);
         else reports.skipped?.(full);
       }
+      // A FIFO, socket or device named as a log would block or never end if read: named, not left unread unseen.
+      if (kind === 'other') {
+        if (!isLogFileName(entry.name)) reports.skipped?.(full);
+        else throw Object.assign(new Error('not a regular file or a folder (a FIFO, socket or device): it is not read'), { code: 'ENOTREG', path: full });
+      }
       if (kind !== 'folder') continue;
       const real = await realpath(full);
       if (walked.has(real)) continue;
