@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { checkTablePrefix, classifyError, ConfigurationError } from '../../src/lib/storage/errors.js';
+import { parseStoredRow } from '../../src/lib/storage/storedRows.js';
 
 function restError(fields: { statusCode?: number; code?: string; message: string }): Error {
   return Object.assign(new Error(fields.message), { name: 'RestError', ...fields });
@@ -54,6 +56,21 @@ describe('classifyError', () => {
     expect(classifyError(restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nohost.invalid' })).message).toMatch(
       /host not found .*nohost\.invalid/,
     );
+  });
+  it('keeps what is wrong with a stored row whose keys are long (a resource id in its partition)', () => {
+    const partitionKey =
+      '!2FSUBSCRIPTIONS!2FF5B5BB39-7EBF-472A-9093-6C3FB1A744EF!2FRESOURCEGROUPS!2FCONTOSO-RG!2FPROVIDERS!2FMICROSOFT.COMMUNICATION!2FCOMMUNICATIONSERVICES!2FCONTOSO-ACS|2024-05-25';
+    const row = { partitionKey, rowKey: 'd|GetRoom|2023-06-14|Succeeded|200', etag: '*', data: { count: 'broken' } };
+    let thrown: unknown;
+    try {
+      parseStoredRow(z.object({ count: z.number() }), 'RoomsOperations', row);
+    } catch (error) {
+      thrown = error;
+    }
+    const { message } = classifyError(thrown);
+    expect(message).toMatch(/^row of table RoomsOperations \(partition '!2FSUBSCRIPTIONS/);
+    expect(message).toMatch(/does not have the stored shape: count: .*expected number, received string \(table RoomsOperations\)$/);
+    expect(message.length).toBeLessThanOrEqual(300 + ' (table RoomsOperations)'.length);
   });
 });
 

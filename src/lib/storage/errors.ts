@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { wholePairsPrefix } from './keys.js';
 
 /**
  * What a failure means for a run, decided in one place:
@@ -178,9 +179,13 @@ export function messageInBody(message: string): string | undefined {
   return firstLine(found[1].replace(/\\n/g, '\n'));
 }
 
+/** A long line keeps its start and its end: a stored row's error names the row first and what is wrong with it last. */
 function firstLine(text: string): string {
   const line = (text.split('\n')[0] ?? text).trim();
-  return line.length > 300 ? line.slice(0, 299) + '…' : line;
+  if (line.length <= 300) return line;
+  const end = line.slice(-180);
+  const lowSurrogate = end.charCodeAt(0) >= 0xdc00 && end.charCodeAt(0) <= 0xdfff;
+  return wholePairsPrefix(line, 119) + '…' + (lowSurrogate ? end.slice(1) : end);
 }
 
 /** Table names are 3-63 letters and digits, starting with a letter; the prefix leaves room for the longest name. */
