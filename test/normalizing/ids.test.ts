@@ -86,6 +86,12 @@ describe('resource id precedence in normalizeRecord', () => {
     expect(resourceIdOf({ ...raw, resourceId: 'my-export' })).toBe('MY-EXPORT');
   });
 
+  it('an ARM id with a trailing slash is the one without it, as --resource reads it', () => {
+    expect(resourceIdOf({ ...raw, resourceId: `${ID}/` }, { resourceIdFromPath: fromPath })).toBe(ID);
+    expect(resourceIdOf({ ...raw, resourceId: `${ID.slice(1).toLowerCase()}// ` })).toBe(ID);
+    expect(resourceIdOf({ ...raw }, { resourceIdFromPath: `${fromPath}/` })).toBe(fromPath);
+  });
+
   it('the Log Analytics _ResourceId counts as the record resource id', () => {
     expect(resourceIdOf({ ...raw, _ResourceId: ID.toLowerCase() }, { resourceIdFromPath: fromPath })).toBe(ID);
   });
