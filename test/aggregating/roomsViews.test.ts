@@ -96,6 +96,13 @@ describe('rooms views', () => {
     }
   });
 
+  it('read CreateRoom and DeleteRoom in any case', () => {
+    const t = (minute: number) => Date.UTC(2024, 4, 25, 9, minute);
+    const records = [op({ time: t(5), operationName: 'createroom' }), op({ time: t(30), operationName: 'DELETEROOM', resultSignature: '204' })];
+    const [room] = Object.values(referenceAggregates(records, [roomsView])['Rooms'] ?? {});
+    expect(room).toMatchObject({ createdAt: '2024-05-25T09:05:00.000Z', deletedAt: '2024-05-25T09:30:00.000Z' });
+  });
+
   it('take the larger number of two values reported in the same millisecond, 10 over 9', () => {
     const at = Date.UTC(2024, 4, 25, 9, 0, 0, 123);
     const records = [
