@@ -76,6 +76,10 @@ describe('acs-logs process on framing edge cases', () => {
     expect(without.stdout).toMatch(
       /1 whose source and full text are gone \(for files `process` read, give their folders: acs-logs quarantine replay <folders>\)/,
     );
+    // The note on stderr, which also says how to dismiss the entries of a deleted file, says so too: this file is on disk.
+    expect(without.stderr).toMatch(
+      /gone or changed, .*; unless `process` read them from folders \(then give those: acs-logs quarantine replay <folders>\), they wait/,
+    );
     // A second tree, then only the other one given: its file is not gone, only not among the folders given.
     const other = path.join(work, 'other');
     const otherFile = path.join(other, 'insights-logs-roomsoperational', blobPath(4));

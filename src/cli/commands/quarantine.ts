@@ -207,8 +207,10 @@ function goneFilesNote(files: readonly LogFileRef[], foldersGiven: boolean): str
   const more = files.length > GONE_FILES_SHOWN ? ` and ${files.length - GONE_FILES_SHOWN} more` : '';
   return (
     `the file${files.length === 1 ? '' : 's'} of these entries ${files.length === 1 ? 'is' : 'are'} gone or changed, so their lines cannot be read again: ${printable(named.join(', '))}${more}; ` +
-    // Folders given, a file of another tree `process` read is not among them: not gone, only not named.
-    (foldersGiven ? 'unless `process` read them from folders other than those given (then give those too), ' : '') +
+    // A file of a tree `process` read is looked for on disk only in the folders given: not gone, only not named.
+    (foldersGiven
+      ? 'unless `process` read them from folders other than those given (then give those too), '
+      : 'unless `process` read them from folders (then give those: acs-logs quarantine replay <folders>), ') +
     `they wait, and health counts them, until dismissed: where a file was deleted on purpose (a lifecycle policy, a clean-up), ` +
     `acs-logs quarantine dismiss --path "${printable(`${first.container}/${first.path}`)}" --reason deleted` +
     (files.length > 1 ? ` (each file), or --container for all of a container's entries` : '')
