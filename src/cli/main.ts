@@ -8,7 +8,7 @@ import { oneLine } from './printable.js';
 import { outputFailedNote } from './outputFailed.js';
 import { runCli } from './program.js';
 import { eraseStatusLine } from './statusLine.js';
-import { stoppedNote } from './stoppedNote.js';
+import { signalExitCode, stoppedNote } from './stoppedNote.js';
 
 // Less of the run's CPU on compiling its code again and again (lib/v8Flags.ts).
 tuneCompiler(nodeArguments());
@@ -53,7 +53,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
       eraseStatusLine();
       process.stderr.write(`acs-logs: ${note}\n`);
     }
-    process.exit(128 + constants.signals[signal]);
+    process.exit(signalExitCode(process.argv.slice(2), constants.signals[signal]));
   });
 }
 

@@ -32,3 +32,8 @@ export function stoppedNote(args: readonly string[], signal: string): string | u
   }
   return undefined;
 }
+
+/** The exit code of a command ended by a signal before it handled the signal itself: `serve` stopped while it starts is stopped as asked (0), the others 128 + the signal's number. */
+export function signalExitCode(args: readonly string[], signalNumber: number): number {
+  return args[0] === 'serve' ? 0 : 128 + signalNumber;
+}

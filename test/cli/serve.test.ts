@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdtemp } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
@@ -454,6 +455,21 @@ describe('acs-logs serve: the command', () => {
     expect(done.code).toBe(0);
     expect(done.stdout).toContain('stopped');
     await waitFor('the embedded Azurite to stop', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined));
+  });
+
+  it('stopped by Ctrl-C or SIGTERM while its embedded store starts: exits 0 as a serve that served does, not 130 or 143', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const dataDir = path.join(work, `starting-${signal}`);
+      const serving = startCli(['serve', '--data-dir', dataDir, '--port', '0']);
+      // The store's folder appears as its start begins; the server listens only once it has started.
+      await waitFor('the embedded store to start', () => (existsSync(path.join(dataDir, 'azurite')) ? true : undefined));
+      const startedServing = serving.output().stdout !== '';
+      serving.child.kill(signal);
+      const done = await serving.done;
+      expect(done.code).toBe(0);
+      if (!startedServing) expect(done.stdout).toBe('');
+      await waitFor('the embedded Azurite to stop', async () => ((await embeddedProcesses(dataDir)).length === 0 ? true : undefined));
+    }
   });
 
   it.each([['0.0.0.0'], ['0']])('--host %s (every interface): says that serve has no key and anyone who reaches it reads the aggregates', async (host) => {
