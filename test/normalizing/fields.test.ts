@@ -1,4 +1,7 @@
 import fc from 'fast-check';
+import { memoryUsage } from 'node:process';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { FieldView, isAbsent, type FieldLookup } from '../../src/lib/normalizing/fields.js';
 
@@ -130,6 +133,28 @@ describe('FieldView against the plain reading', () => {
       properties: { [`p${i % 7}`]: i, ROOMID: `r${i}`, roomId: 'later' },
     }));
     for (let round = 0; round < 3; round++) for (const raw of records) check(raw);
+  });
+
+  it('keeps nothing of records with huge key lists once read (16 kept lists of 50,000 keys held about 100 MB)', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const huge = (n: number): Record<string, unknown> => {
+      const properties: Record<string, unknown> = { roomId: `r${n}` };
+      for (let i = 0; i < 50_000; i++) properties[`k${n}_${i}`] = i;
+      return { time: `t${n}`, properties };
+    };
+    const read = (n: number): unknown => {
+      const view = FieldView.of(huge(n));
+      if (typeof view === 'string') throw new Error(view);
+      return view.get(['roomid'], false);
+    };
+    gc();
+    const before = memoryUsage().heapUsed;
+    for (let n = 0; n < 16; n++) expect(read(n)).toBe(`r${n}`);
+    gc();
+    expect(memoryUsage().heapUsed - before).toBeLessThan(4 * 1024 * 1024);
+    // Ordinary records are read as before after them.
+    check({ Time: 't', properties: { ROOMID: 'r' } });
   });
 
   it('of two keys equal but for case, the first present value wins, wherever it is', () => {

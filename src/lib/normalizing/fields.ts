@@ -68,6 +68,8 @@ const RESOLVED_LIMIT = 256;
  */
 const SHAPES: Shape[] = [];
 const SHAPES_LIMIT = 16;
+/** Records have a few dozen keys: a longer list is not kept, as 16 lists of 100,000 keys would hold 100 MB. */
+const SHAPE_KEYS_LIMIT = 1024;
 
 function shapeOf(keys: readonly string[]): Shape {
   for (let i = 0; i < SHAPES.length; i++) {
@@ -80,6 +82,7 @@ function shapeOf(keys: readonly string[]): Shape {
     }
   }
   const shape = new Shape(keys);
+  if (keys.length > SHAPE_KEYS_LIMIT) return shape;
   if (SHAPES.length >= SHAPES_LIMIT) SHAPES.pop();
   SHAPES.unshift(shape);
   return shape;
