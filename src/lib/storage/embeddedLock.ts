@@ -79,6 +79,9 @@ export async function writeLock(dataDir: string, lock: EmbeddedLock): Promise<vo
 export async function removeLockIf(dataDir: string, raw: string): Promise<void> {
   const file = lockPath(dataDir);
   const aside = `${file}.${process.pid}.removed`;
+  // A newer host's lock is left in place: moved aside even for a moment, a host starting then creates its own over it.
+  const current = await readLock(dataDir);
+  if (current.kind === 'missing' || current.raw !== raw) return;
   try {
     await rename(file, aside);
   } catch (error) {
