@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { processFile } from '../../src/lib/processing/processFile.js';
-import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
+import { QUARANTINE_TABLE, QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -136,6 +136,35 @@ describe('quarantine replay', () => {
     expect(entry).toMatchObject({ count: 3, stillBadLines: 2, code: 'invalid_json' });
     expect(entry?.codes).toBeUndefined();
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('replays each entry as the listing reaches it, not after holding every entry (each keeps up to 8 KiB of text)', async () => {
+    const records = roomsRecords(12, 68);
+    // Six entries: every other line too long for the first read.
+    const all = records.map((record, i) => (i % 2 === 1 ? bulky(record) : record));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(all));
+    const tables = newTableStore();
+    await processFile({ container: container.containerName, path: PATH }, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+
+    let listed = 0;
+    const query = tables.query.bind(tables);
+    vi.spyOn(tables, 'query').mockImplementation(async function* (table, ...rest) {
+      for await (const row of query(table, ...rest)) {
+        if (table === QUARANTINE_TABLE) listed++;
+        yield row;
+      }
+    });
+    // Entries listed when each is marked applied.
+    const listedAtWrites: number[] = [];
+    const write = tables.writeConditional.bind(tables);
+    vi.spyOn(tables, 'writeConditional').mockImplementation((table, ...rest) => {
+      if (table === QUARANTINE_TABLE) listedAtWrites.push(listed);
+      return write(table, ...rest);
+    });
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 6, applied: 6, records: 6 });
+    expect(listedAtWrites).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
   });
 
   it('a replay that finds entries still bad as they were does not write them again', async () => {

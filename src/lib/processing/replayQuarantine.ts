@@ -84,12 +84,9 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
   const summary = emptyReplaySummary();
   // What the replay wrote, kept across its entries: entries of one file and hour reach the same partitions.
   const cache = new PartitionCache(deps.tables, deps.settings.cachedBytes);
-  const pending: QuarantinedLine[] = [];
+  // Each entry is replayed as the listing reaches it, not gathered first: entries keep up to 8 KiB of text each.
   for await (const line of store.list(filter.file)) {
     if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
-    pending.push(line);
-  }
-  for (const line of pending) {
     summary.lines++;
     summary.badLines += line.count ?? 1;
     const outcome =
