@@ -13,6 +13,8 @@ const NO_ID = new Set(['redacted', 'null', '']);
 /** Digests of the ids met lately: a leg's id recurs in every record of its streams. */
 const recent = new Map<string, string>();
 const MAX_RECENT = 4096;
+/** Ids are GUIDs or ACS identities of about 100 characters: a longer one is not remembered, or 4,096 of them could hold gigabytes. */
+const MAX_REMEMBERED_ID_CHARS = 256;
 
 /** The digest (22 chars of base64url SHA-256) of a trimmed id; null for an absent or redacted one; other values unchanged. */
 export function pseudonymOf(value: unknown): unknown {
@@ -23,6 +25,7 @@ export function pseudonymOf(value: unknown): unknown {
   if (known !== undefined) return known;
   if (NO_ID.has(id.toLowerCase())) return null;
   const key = sha256Base64Url('acs-logs-leg:' + id).slice(0, 22);
+  if (id.length > MAX_REMEMBERED_ID_CHARS) return key;
   if (recent.size >= MAX_RECENT) recent.clear();
   recent.set(id, key);
   return key;
