@@ -245,7 +245,8 @@ function lowerCase(key: string): string {
   if (lower === undefined) {
     lower = key.toLowerCase();
     if (lower.endsWith(']')) lower = lower.replace(EXPORTED_ZONE_SUFFIX, '');
-    if (LOWER_CASE_KEYS.size < LOWER_CASE_KEYS_LIMIT) LOWER_CASE_KEYS.set(key, lower);
+    // Keys are a few words: a long one is not kept, or 4,096 of them could hold gigabytes.
+    if (LOWER_CASE_KEYS.size < LOWER_CASE_KEYS_LIMIT && key.length <= 256) LOWER_CASE_KEYS.set(key, lower);
   }
   return lower;
 }

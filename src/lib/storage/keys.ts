@@ -22,12 +22,15 @@ function escapeUnit(ch: string): string {
  */
 const ESCAPED_PARTS = new Map<string, string>();
 const ESCAPED_PARTS_LIMIT = 1024;
+/** Resource ids take about 150 characters: a longer part is escaped each time, or 1,024 of them could hold gigabytes. */
+const ESCAPED_PART_CHARS = 1024;
 
 export function encodeKeyPart(value: string): string {
   if (!NEEDS_ESCAPE.test(value)) return value;
   let encoded = ESCAPED_PARTS.get(value);
   if (encoded === undefined) {
     encoded = value.replace(ESCAPED, escapeUnit);
+    if (value.length > ESCAPED_PART_CHARS) return encoded;
     if (ESCAPED_PARTS.size >= ESCAPED_PARTS_LIMIT) ESCAPED_PARTS.clear();
     ESCAPED_PARTS.set(value, encoded);
   }
