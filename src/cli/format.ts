@@ -60,15 +60,12 @@ export function* renderChunks(rows: readonly object[], format: Format, columns: 
     }
     // Each element as JSON.stringify(rows, null, 2) would write it: its lines indented once more.
     yield '[\n';
-    for (const [index, row] of rows.entries()) {
-      const element = terminalSafeJson(pick(row, columns)).replace(/\n/g, '\n  ');
-      yield `  ${element}${index === rows.length - 1 ? '\n' : ',\n'}`;
-    }
+    for (const [index, row] of rows.entries()) yield `  ${jsonElement(row, columns)}${index === rows.length - 1 ? '\n' : ',\n'}`;
     yield ']\n';
     return;
   }
   if (format === 'csv') {
-    const cell = options.terminal ? (value: unknown) => printable(csvCell(value)) : csvCell;
+    const cell = csvCellOf(options);
     yield stringify([columns]);
     for (let start = 0; start < rows.length; start += CSV_ROWS_PER_CHUNK) {
       const chunk = rows.slice(start, start + CSV_ROWS_PER_CHUNK);
@@ -85,6 +82,50 @@ export function* renderChunks(rows: readonly object[], format: Format, columns: 
     columns.map((name) => tableColumn(name, options.granularity)),
     options.maxWidth,
   );
+}
+
+/** A row as an element of the JSON array: as JSON.stringify(rows, null, 2) writes it, its lines indented once more. */
+function jsonElement(row: object, columns: readonly string[]): string {
+  return terminalSafeJson(pick(row, columns)).replace(/\n/g, '\n  ');
+}
+
+function csvCellOf(options: TableOptions): (value: unknown) => string {
+  return options.terminal ? (value: unknown) => printable(csvCell(value)) : csvCell;
+}
+
+/**
+ * JSON or CSV written a row at a time, the text renderChunks writes for the same rows: a listing as
+ * long as the store's (a quarantine of 100,000 entries) is written as it is read, never held.
+ */
+export class StreamedRows {
+  private written = 0;
+  private readonly cell: (value: unknown) => string;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly format: 'json' | 'csv',
+    private readonly columns: readonly string[],
+    options: TableOptions = {},
+  ) {
+    this.cell = csvCellOf(options);
+  }
+
+  async add(row: object): Promise<void> {
+    const first = this.written === 0;
+    this.written++;
+    const record = row as Record<string, unknown>;
+    const text =
+      this.format === 'json'
+        ? `${first ? '[\n' : ',\n'}  ${jsonElement(row, this.columns)}`
+        : (first ? stringify([this.columns]) : '') + stringify([this.columns.map((column) => this.cell(record[column]))]);
+    await writeChunks(this.out, [text]);
+  }
+
+  /** Closes the text: `[]` or the array's end, the header alone when no row came. */
+  async end(): Promise<void> {
+    const text = this.format === 'json' ? (this.written === 0 ? '[]\n' : '\n]\n') : this.written === 0 ? stringify([this.columns]) : '';
+    if (text !== '') await writeChunks(this.out, [text]);
+  }
 }
 
 /** Writes `chunks` to `out`, waiting whenever it asks to (a slow pipe does not make them pile up in memory). */

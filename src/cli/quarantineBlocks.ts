@@ -29,29 +29,31 @@ export interface QuarantineBlockEntry {
  */
 export function quarantineBlocks(entries: readonly QuarantineBlockEntry[], width: number): string {
   if (entries.length === 0) return '(no rows)\n';
-  const blocks = entries.map((entry) => {
-    const still = entry.stillBadLines !== undefined && entry.stillBadLines < entry.count ? `, ${entry.stillBadLines} still bad` : '';
-    // Several bad records of one line (elements of a `{"records":[...]}` line) are that line's, not a run of lines.
-    const lines =
-      entry.count === 1
-        ? `line ${entry.line}`
-        : entry.lastLine === entry.line
-          ? `line ${entry.line} (${entry.count} records${still})`
-          : `lines ${entry.line}-${entry.lastLine} (${entry.count}${still})`;
-    const sample = entry.raw.split('\n', 1)[0] ?? '';
-    const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
-    const out = [
-      keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, displayWidth(printable(entry.container)) + 2),
-      // The reason says what to do about it (decompress, convert, replay): wrapped, not cut.
-      ...wrapToWidth(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width, '    ', MAX_REASON_LINES),
-      cutToWidth(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
-    ];
-    if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
-    if (entry.dismissedAt) out.push(cutToWidth(`  dismissed at ${printable(entry.dismissedAt)}: ${printable(entry.dismissedBecause ?? '')}`, width));
-    if (entry.purgedAt) out.push(cutToWidth(`  text purged at ${printable(entry.purgedAt)}`, width));
-    return out.join('\n');
-  });
-  return blocks.join('\n\n') + '\n';
+  return entries.map((entry) => quarantineBlock(entry, width)).join('\n\n') + '\n';
+}
+
+/** One entry's block (quarantineBlocks), without a line break after it: `list` writes each as the listing reaches it. */
+export function quarantineBlock(entry: QuarantineBlockEntry, width: number): string {
+  const still = entry.stillBadLines !== undefined && entry.stillBadLines < entry.count ? `, ${entry.stillBadLines} still bad` : '';
+  // Several bad records of one line (elements of a `{"records":[...]}` line) are that line's, not a run of lines.
+  const lines =
+    entry.count === 1
+      ? `line ${entry.line}`
+      : entry.lastLine === entry.line
+        ? `line ${entry.line} (${entry.count} records${still})`
+        : `lines ${entry.line}-${entry.lastLine} (${entry.count}${still})`;
+  const sample = entry.raw.split('\n', 1)[0] ?? '';
+  const whole = !entry.rawTruncated && entry.count === 1 && sample === entry.raw;
+  const out = [
+    keepEnd(`${printable(entry.container)}  ${printable(entry.path)}`, width, displayWidth(printable(entry.container)) + 2),
+    // The reason says what to do about it (decompress, convert, replay): wrapped, not cut.
+    ...wrapToWidth(`  ${lines}  ${printable(entry.codes ?? entry.code)}  ${printable(entry.message)}`, width, '    ', MAX_REASON_LINES),
+    cutToWidth(`  ${printable(sample)}${whole ? '' : ' …'}`, width),
+  ];
+  if (entry.replayedAt) out.push(cutToWidth(`  replayed at ${printable(entry.replayedAt)}`, width));
+  if (entry.dismissedAt) out.push(cutToWidth(`  dismissed at ${printable(entry.dismissedAt)}: ${printable(entry.dismissedBecause ?? '')}`, width));
+  if (entry.purgedAt) out.push(cutToWidth(`  text purged at ${printable(entry.purgedAt)}`, width));
+  return out.join('\n');
 }
 
 /** Lines a reason takes at most; a longer one ends cut, as `--format json` keeps it whole. */

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { stringify } from 'csv-stringify/sync';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../../src/lib/http/render.js';
-import { isTerminal, render, renderChunks, terminalSafeJson, writeChunks } from '../../src/cli/format.js';
+import { isTerminal, render, renderChunks, StreamedRows, terminalSafeJson, writeChunks } from '../../src/cli/format.js';
 
 /** Text a log line may carry: a title-setting OSC, a screen clear, C1 CSI, DEL, a bidi override, a zero-width space. */
 const HOSTILE = 'Op\u001b]0;PWNED\u0007\u001b[2J \u009b31m \u007f A\u202eevil \u200b end';
@@ -56,6 +56,25 @@ describe('JSON and CSV output', () => {
         const csv = [...renderChunks(given, 'csv', columns, { terminal })].join('');
         expect(csv).toBe(render(given, 'csv', columns, { terminal }));
         if (!terminal) expect(csv).toBe(stringify([columns, ...given.map((row) => columns.map((column) => csvCell(row[column as 'a'])))]));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('rows written one at a time (StreamedRows) are the text of the whole view at once, for any rows', async () => {
+    const value = fc.oneof(fc.string({ unit: 'binary' }), fc.double(), fc.constant(null), fc.dictionary(fc.string(), fc.string()));
+    const rows = fc.array(fc.record({ a: value, b: value }), { maxLength: 50 });
+    await fc.assert(
+      fc.asyncProperty(rows, fc.constantFrom('json' as const, 'csv' as const), fc.boolean(), async (given, format, terminal) => {
+        const columns = ['a', 'b'];
+        const out = new PassThrough();
+        const pieces: string[] = [];
+        out.on('data', (chunk: Buffer) => pieces.push(chunk.toString()));
+        const streamed = new StreamedRows(out, format, columns, { terminal });
+        for (const row of given) await streamed.add(row);
+        await streamed.end();
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(pieces.join('')).toBe(render(given, format, columns, { terminal }));
       }),
       { numRuns: 60 },
     );

@@ -12,11 +12,11 @@ import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
 import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
 import { oneLine, printable } from '../printable.js';
-import { isTerminal, parseFormat, renderChunks, writeChunks } from '../format.js';
+import { isTerminal, parseFormat, StreamedRows, writeChunks } from '../format.js';
 import { openPipeline } from '../pipeline.js';
 import type { StorageFlags } from '../storageSession.js';
 import { terminalWidth } from '../terminalWidth.js';
-import { quarantineBlocks, type QuarantineBlockEntry } from '../quarantineBlocks.js';
+import { quarantineBlock } from '../quarantineBlocks.js';
 
 export interface QuarantineListFlags extends StorageFlags {
   container?: string;
@@ -52,8 +52,10 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
   const format = parseFormat(flags.format);
   const pipeline = await openPipeline(flags, silentLogger);
   try {
-    const rows: Record<string, unknown>[] = [];
-    const blocks: QuarantineBlockEntry[] = [];
+    // Each entry is written as the listing reaches it: a quarantine can hold 100,000 entries of up to 8 KiB of text.
+    const width = terminalWidth(out);
+    const rows = format === 'table' ? undefined : new StreamedRows(out, format, QUARANTINE_COLUMNS, { terminal: isTerminal(out) });
+    let listed = 0;
     /** Containers with entries listed without --all, and with entries only replayed or dismissed: for a --container that has none (a typo, or `local` for files given to process). */
     const containers = new Set<string>();
     const settledContainers = new Set<string>();
@@ -70,8 +72,10 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       }
       // Rows written before runs existed hold one line.
       const entry = { ...line, count: line.count ?? 1, lastLine: line.lastLine ?? line.line };
-      if (format === 'table') blocks.push(entry);
-      else rows.push(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
+      // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
+      if (rows === undefined) await writeChunks(out, [`${listed === 0 ? '' : '\n'}${quarantineBlock(entry, width)}\n`]);
+      else await rows.add(Object.fromEntries(QUARANTINE_COLUMNS.map((column) => [column, entry[column] ?? null])));
+      listed++;
     }
     if (flags.container && !containers.has(flags.container) && !settledContainers.has(flags.container)) {
       const names = (set: Set<string>): string =>
@@ -85,7 +89,7 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
         ...(settledContainers.size > 0 ? [`only replayed or dismissed entries are in ${names(settledContainers)} (--all lists them)`] : []),
       ];
       err?.write(`note: no entry of container "${printable(flags.container)}"; ${where.length > 0 ? where.join('; ') : 'no container has entries'}\n`);
-    } else if (blocks.length === 0 && rows.length === 0) {
+    } else if (listed === 0) {
       // An empty list says why: nothing bad was read, or what was is settled.
       const filtered = flags.container !== undefined || flags.code !== undefined ? ' that the filters match' : '';
       err?.write(
@@ -94,9 +98,8 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
           : `note: no line${filtered} has been quarantined in tables ${pipeline.settings.tablePrefix}* of ${pipeline.storage.where}\n`,
       );
     }
-    // In a terminal, a block per entry fitted to its width; JSON and CSV keep every character.
-    if (format === 'table') out.write(quarantineBlocks(blocks, terminalWidth(out)));
-    else await writeChunks(out, renderChunks(rows, format, QUARANTINE_COLUMNS, { terminal: isTerminal(out) }));
+    if (rows !== undefined) await rows.end();
+    else if (listed === 0) await writeChunks(out, ['(no rows)\n']);
   } finally {
     await pipeline.close();
   }
