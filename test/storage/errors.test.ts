@@ -70,7 +70,12 @@ describe('classifyError', () => {
     const { message } = classifyError(thrown);
     expect(message).toMatch(/^row of table RoomsOperations \(partition '!2FSUBSCRIPTIONS/);
     expect(message).toMatch(/does not have the stored shape: count: .*expected number, received string \(table RoomsOperations\)$/);
-    expect(message.length).toBeLessThanOrEqual(300 + ' (table RoomsOperations)'.length);
+    expect(message.length).toBeLessThanOrEqual(1000 + ' (table RoomsOperations)'.length);
+  });
+  it('a line past 1,000 characters keeps its start and its end, cut in the middle', () => {
+    const { message } = classifyError(new Error(`start ${'x'.repeat(2000)} end of what went wrong`));
+    expect(message).toHaveLength(1000);
+    expect(message).toMatch(/^start x+…x+ end of what went wrong$/);
   });
 });
 

@@ -179,13 +179,16 @@ export function messageInBody(message: string): string | undefined {
   return firstLine(found[1].replace(/\\n/g, '\n'));
 }
 
-/** A long line keeps its start and its end: a stored row's error names the row first and what is wrong with it last. */
+/** Longest first line kept whole: two long paths or keys (a file's and a row's) and what went wrong fit. */
+const LINE_CHARS = 1000;
+
+/** A longer line keeps its start and its end: a stored row's error names the row first and what is wrong with it last. */
 function firstLine(text: string): string {
   const line = (text.split('\n')[0] ?? text).trim();
-  if (line.length <= 300) return line;
-  const end = line.slice(-180);
+  if (line.length <= LINE_CHARS) return line;
+  const end = line.slice(-600);
   const lowSurrogate = end.charCodeAt(0) >= 0xdc00 && end.charCodeAt(0) <= 0xdfff;
-  return wholePairsPrefix(line, 119) + '…' + (lowSurrogate ? end.slice(1) : end);
+  return wholePairsPrefix(line, LINE_CHARS - 601) + '…' + (lowSurrogate ? end.slice(1) : end);
 }
 
 /** Table names are 3-63 letters and digits, starting with a letter; the prefix leaves room for the longest name. */
