@@ -476,9 +476,12 @@ describe('acs-logs serve: the command', () => {
     const serving = startCli(['serve', '--host', host, '--port', '0', ...storageArgs()]);
     try {
       const url = await waitFor('the dashboard address', () => /dashboard: (http:\S+)/.exec(serving.output().stdout)?.[1]);
+      // The address to open is this machine's loopback: no browser opens 0.0.0.0 as an address.
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      expect((await fetch(`${url}api/health`)).status).toBe(200);
       await waitFor('the note', () => (serving.output().stderr.includes('note:') ? true : undefined));
       expect(serving.output().stderr).toBe(
-        `note: listening on ${url} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
+        `note: listening on ${url.replace('127.0.0.1', '0.0.0.0')} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
       );
     } finally {
       serving.child.kill('SIGTERM');

@@ -20,8 +20,10 @@ export interface ServeFlags extends StorageFlags {
 }
 
 export interface RunningServer {
-  /** The dashboard's address, e.g. `http://127.0.0.1:7071/`. */
+  /** The dashboard's address on this machine, e.g. `http://127.0.0.1:7071/` (also when it listens on every address). */
   url: string;
+  /** The address it listens on, e.g. `http://0.0.0.0:7071/`. */
+  listening: string;
   /** The store it serves, as the other commands name it (`the embedded store in ./.acs-logs (...)`). */
   where: string;
   /** Whether it listens on a loopback address only (127.0.0.1, ::1), unreachable from other machines. */
@@ -70,9 +72,12 @@ export async function startServer(flags: ServeFlags, err: NodeJS.WritableStream)
     throw listenFailure(error, flags);
   }
   const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const urlOf = (ip: string): string => `http://${address.family === 'IPv6' ? `[${ip}]` : ip}:${address.port}/`;
+  // 0.0.0.0 and :: name every address, and no browser opens them as one: this machine's loopback does.
+  const local = address.address === '0.0.0.0' ? '127.0.0.1' : address.address === '::' ? '::1' : address.address;
   return {
-    url: `http://${host}:${address.port}/`,
+    url: urlOf(local),
+    listening: urlOf(address.address),
     where: storage.where,
     loopbackOnly: isLoopbackAddress(address.address),
     close: async () => {
@@ -110,7 +115,7 @@ export async function serveCommand(flags: ServeFlags, out: NodeJS.WritableStream
   );
   if (!server.loopbackOnly) {
     err.write(
-      `note: listening on ${server.url} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
+      `note: listening on ${server.listening} beyond this machine: serve has no key, so anyone who can reach it reads the aggregates; keep --host 127.0.0.1 unless everyone on that network may\n`,
     );
   }
   try {
