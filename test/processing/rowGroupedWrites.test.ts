@@ -144,9 +144,10 @@ describe('a partition whose records each touch one row is written row by row', (
     expect(await readAggregates(tables, [roomsView])).toEqual(expected);
     const rows = Object.keys(expected[roomsView.table] ?? {}).length;
     expect(tables.requests.transactions).toBeGreaterThan(3);
-    // One page of a partition of fewer than 1,000 rows; asking for each transaction's rows by name took dozens.
+    // A first page of 4 rows, then one page of the rest of a partition of fewer than 1,000 rows; asking
+    // for each transaction's rows by name took dozens.
     expect(rows).toBeLessThan(1_000);
-    expect(reads).toBe(1);
+    expect(reads).toBe(2);
   });
 
   it('a mark whose listed positions are not ranges fails the write instead of applying them again', async () => {

@@ -209,7 +209,7 @@ export class AzureTableStore implements TableStore {
 
   /** Reads the given rows of one partition, by the keys asked for: by name or in pages (readRowsByPages). */
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
-    return readRowsByPages((filter) => this.pages(logicalName, filter), partitionKey, rowKeys);
+    return readRowsByPages((filter, pageRows) => this.pages(logicalName, filter, undefined, pageRows), partitionKey, rowKeys);
   }
 
   /** Reads every row of one partition. */
@@ -225,11 +225,12 @@ export class AzureTableStore implements TableStore {
   }
 
   /** The answer to an OData filter, one page (one request) at a time. */
-  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize = PAGE_ROWS): AsyncGenerator<QueryPage> {
+  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize: number | (() => number) = PAGE_ROWS): AsyncGenerator<QueryPage> {
     const client = this.client(logicalName);
     let start: PageStart | undefined;
     do {
-      const query = { filter, select, top: pageSize, start };
+      // A page size given as a function is asked again before each page: a paged read sizes its pages by the rows it has read.
+      const query = { filter, select, top: typeof pageSize === 'number' ? pageSize : pageSize(), start };
       // One page per request; a connection cut while reading a page asks for that page again.
       let page: Awaited<ReturnType<typeof readEntityPage>>;
       try {

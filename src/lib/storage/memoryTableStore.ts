@@ -85,7 +85,7 @@ export class MemoryTableStore implements TableStore {
   }
 
   async readRows(logicalName: string, partitionKey: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>> {
-    return readRowsByPages((filter) => this.pages(logicalName, filter), partitionKey, rowKeys);
+    return readRowsByPages((filter, pageRows) => this.pages(logicalName, filter, undefined, pageRows), partitionKey, rowKeys);
   }
 
   async readPartition(logicalName: string, partitionKey: string): Promise<Map<string, StoredRow>> {
@@ -99,7 +99,7 @@ export class MemoryTableStore implements TableStore {
   }
 
   /** The answer to an OData filter, one page (one request) at a time, as the service pages it. */
-  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize = PAGE_ROWS): AsyncGenerator<QueryPage> {
+  async *pages(logicalName: string, filter: string | undefined, select?: string[], pageSize: number | (() => number) = PAGE_ROWS): AsyncGenerator<QueryPage> {
     const matches = compileFilter(filter);
     // A missing table answers as an empty one, as the Azure store reads it.
     const table = this.tableOrMissing(logicalName) ?? new Map<string, Map<string, MemoryEntity>>();
@@ -119,8 +119,9 @@ export class MemoryTableStore implements TableStore {
     let start = 0;
     do {
       this.requests.reads++;
-      const page = rows.slice(start, start + pageSize);
-      start += pageSize;
+      const size = typeof pageSize === 'number' ? pageSize : pageSize();
+      const page = rows.slice(start, start + size);
+      start += size;
       yield { rows: page, more: start < rows.length };
     } while (start < rows.length);
   }
