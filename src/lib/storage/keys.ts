@@ -129,7 +129,8 @@ export function boundedKey(key: string): string {
     url += cost;
     end += pair;
   }
-  return key.slice(0, end) + '!!' + digest(key);
+  // Copied, not sliced: V8's slice of a long string keeps all of it alive while the bounded key is held (a write's routes).
+  return key.slice(0, end).split('').join('') + '!!' + digest(key);
 }
 
 /** Chars of a string percent-encoded as UTF-8; `ifUnencodable` when it holds a lone surrogate. */
