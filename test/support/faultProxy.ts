@@ -15,6 +15,8 @@ export interface FaultPlan {
   refuseWritesHolding?: string;
   /** The first `answers` answers to GETs send their headers and `afterBytes` bytes of body, then nothing more, connection open. */
   stallBodies?: { answers: number; afterBytes: number };
+  /** The first write to a quarantine table waits for this before it is sent on: a command held in the middle of its work. */
+  holdFirstQuarantineWrite?: Promise<void>;
 }
 
 /** Passes every request through: a proxy that only goes down and comes back. */
@@ -22,7 +24,7 @@ const NO_FAULTS: FaultPlan = { rejectBefore: 0, loseAnswer: 0, seed: 1 };
 
 export interface FaultProxy {
   port: number;
-  injected: { before: number; after: number; passed: number; refused: number; stalled: number };
+  injected: { before: number; after: number; passed: number; refused: number; stalled: number; held: number };
   /** Storage goes away: open connections are reset and new ones refused, as when Azurite stops. */
   down(): Promise<void>;
   /** Storage is back on the same port. */
@@ -38,9 +40,15 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_FAULTS): Promise<FaultProxy> {
   const random = rng(plan.seed);
-  const injected = { before: 0, after: 0, passed: 0, refused: 0, stalled: 0 };
+  const injected = { before: 0, after: 0, passed: 0, refused: 0, stalled: 0, held: 0 };
   const upstreams = new Set<ClientRequest>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const hold = plan.holdFirstQuarantineWrite;
+    if (hold !== undefined && injected.held === 0 && req.method !== 'GET' && (req.url ?? '').includes('Quarantine')) {
+      injected.held++;
+      void hold.then(() => handle(req, res));
+      return;
+    }
     const marker = plan.refuseWritesHolding;
     if (marker === undefined) {
       forward(req, res, req);

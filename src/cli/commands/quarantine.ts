@@ -182,11 +182,14 @@ export async function quarantineReplayCommand(
 
 /** The files whose waiting entries `--path` names (one, or the same blob path in several containers). */
 async function filesOfPath(store: QuarantineStore, given: string): Promise<LogFileRef[]> {
-  const waiting: QuarantinedLine[] = [];
-  for await (const line of store.list()) if (isPending(line)) waiting.push(line);
-  const files = new Map<string, LogFileRef>();
-  for (const line of entriesOfPath(waiting, given)) files.set(`${line.container}/${line.path}`, { container: line.container, path: line.path });
-  return [...files.values()];
+  // Only the files are held, not their entries with their kept text.
+  const waiting = new Map<string, LogFileRef>();
+  for await (const line of store.list()) if (isPending(line)) waiting.set(fileKey(line), { container: line.container, path: line.path });
+  return entriesOfPath([...waiting.values()], given);
+}
+
+function fileKey(file: LogFileRef): string {
+  return `${file.container}/${file.path}`;
 }
 
 function addReplaySummary(total: ReplaySummary, more: ReplaySummary): void {
@@ -245,27 +248,28 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   const pipeline = await openPipeline(flags, silentLogger);
   try {
     const store = new QuarantineStore(pipeline.deps.tables);
-    const candidates: QuarantinedLine[] = [];
-    for await (const line of store.list()) {
-      if (flags.container !== undefined && line.container !== flags.container) continue;
-      if (flags.code !== undefined && !hasCode(line, flags.code)) continue;
-      if (line.replayedAt !== undefined || (line.dismissedAt === undefined) === (flags.undo === true)) continue;
-      candidates.push(line);
-    }
-    const chosen = flags.path === undefined ? candidates : entriesOfPath(candidates, flags.path);
+    const matches = (line: QuarantinedLine): boolean =>
+      (flags.container === undefined || line.container === flags.container) &&
+      (flags.code === undefined || hasCode(line, flags.code)) &&
+      line.replayedAt === undefined &&
+      (line.dismissedAt === undefined) !== (flags.undo === true);
+    // `--path` is matched against the files of the entries first (an end several files share is refused): only their names are held.
+    const { path } = flags;
+    const files = path === undefined ? undefined : entriesOfPath(await filesOf(store, matches), path);
     const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
-    // An entry a replay applied in part dismisses only its lines still bad.
+    // Each entry is set as the listing reaches it, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
     const { noun } = await changeEach(
-      chosen,
+      listEntries(store, files, matches),
       (line) => store.setDismissed(line, dismissal),
+      // An entry a replay applied in part dismisses only its lines still bad.
       (line) => line.stillBadLines ?? line.count ?? 1,
     );
     // Every entry chosen is set: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });
-    if (flags.path !== undefined && chosen.length === 0) {
+    if (path !== undefined && files?.length === 0) {
       out.write(
         `${flags.undo ? 'restored' : 'dismissed'} 0 entries: no ${flags.undo ? 'dismissed' : 'waiting'} entry` +
-          `${flags.container !== undefined || flags.code !== undefined ? ' of the --container or --code given' : ''} is of a file "${oneLine(flags.path)}" ` +
+          `${flags.container !== undefined || flags.code !== undefined ? ' of the --container or --code given' : ''} is of a file "${oneLine(path)}" ` +
           '(give the path as "quarantine list --format json" shows it; the table cuts a long one in the middle, and its end after "…" names it too)\n',
       );
       return;
@@ -282,18 +286,34 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
 
 /** Changes each entry in turn (`change` says whether it did): the entries and lines (`linesOf`) it changed, as "N entries (M lines)". */
 async function changeEach(
-  chosen: readonly QuarantinedLine[],
+  chosen: AsyncIterable<QuarantinedLine>,
   change: (line: QuarantinedLine) => Promise<boolean>,
   linesOf: (line: QuarantinedLine) => number = (line) => line.count ?? 1,
 ): Promise<{ noun: string }> {
   let entries = 0;
   let lines = 0;
-  for (const line of chosen) {
+  for await (const line of chosen) {
     if (!(await change(line))) continue;
     entries++;
     lines += linesOf(line);
   }
   return { noun: `${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` };
+}
+
+/** The files of the entries `matches` takes, each once. */
+async function filesOf(store: QuarantineStore, matches: (line: QuarantinedLine) => boolean): Promise<LogFileRef[]> {
+  const files = new Map<string, LogFileRef>();
+  for await (const line of store.list()) if (matches(line)) files.set(fileKey(line), { container: line.container, path: line.path });
+  return [...files.values()];
+}
+
+/** The entries `matches` takes as the listing reaches them: of every file, or of `files` only. */
+async function* listEntries(
+  store: QuarantineStore,
+  files: readonly LogFileRef[] | undefined,
+  matches: (line: QuarantinedLine) => boolean,
+): AsyncGenerator<QuarantinedLine> {
+  for (const file of files ?? [undefined]) for await (const line of store.list(file)) if (matches(line)) yield line;
 }
 
 export interface QuarantinePurgeFlags extends StorageFlags {
@@ -312,18 +332,37 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
   const pipeline = await openPipeline(flags, silentLogger);
   try {
     const store = new QuarantineStore(pipeline.deps.tables);
-    const settled: QuarantinedLine[] = [];
-    const waiting: QuarantinedLine[] = [];
-    for await (const line of store.list()) {
-      if (flags.container !== undefined && line.container !== flags.container) continue;
-      if (flags.code !== undefined && !hasCode(line, flags.code)) continue;
-      if (line.purgedAt !== undefined) continue;
-      (isPending(line) ? waiting : settled).push(line);
+    const matches = (line: QuarantinedLine): boolean =>
+      (flags.container === undefined || line.container === flags.container) &&
+      (flags.code === undefined || hasCode(line, flags.code)) &&
+      line.purgedAt === undefined;
+    let stillWaiting = 0;
+    let files: LogFileRef[] | undefined;
+    if (flags.path !== undefined) {
+      // `--path` is matched against the files of the entries first (an end several files share is refused): only their names and counts are held.
+      const waitingFiles = new Map<string, LogFileRef & { entries: number }>();
+      const settledFiles = new Map<string, LogFileRef>();
+      for await (const line of store.list()) {
+        if (!matches(line)) continue;
+        const key = fileKey(line);
+        if (!isPending(line)) settledFiles.set(key, { container: line.container, path: line.path });
+        else {
+          const file = waitingFiles.get(key) ?? { container: line.container, path: line.path, entries: 0 };
+          file.entries++;
+          waitingFiles.set(key, file);
+        }
+      }
+      files = entriesOfPath([...settledFiles.values()], flags.path);
+      for (const file of entriesOfPath([...waitingFiles.values()], flags.path)) stillWaiting += file.entries;
     }
-    const chosen = flags.path === undefined ? settled : entriesOfPath(settled, flags.path);
-    const stillWaiting = flags.path === undefined ? waiting.length : entriesOfPath(waiting, flags.path).length;
     const at = new Date().toISOString();
-    const { noun } = await changeEach(chosen, (line) => store.purgeText(line, at));
+    // Each entry is purged as the listing reaches it, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
+    const { noun } = await changeEach(listEntries(store, files, matches), async (line) => {
+      // A waiting entry keeps its text: counted here without --path (with it, as its file was matched).
+      if (!isPending(line)) return store.purgeText(line, at);
+      if (files === undefined) stillWaiting++;
+      return false;
+    });
     // Every entry chosen is purged: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });
     out.write(
@@ -348,11 +387,11 @@ const CONTAINER_AND_WHOLE = /^([^\s/…]+)\s+([^\s…].*)$/su;
  * print them; or, starting with "…" as the table shows a long path cut in the middle (after its
  * container or not, as a list block's first line shows it), the end of exactly one file's path (ends that several files share are refused: too easy to dismiss the wrong ones).
  */
-export function entriesOfPath(lines: readonly QuarantinedLine[], given: string, cwd = process.cwd()): QuarantinedLine[] {
+export function entriesOfPath<Line extends LogFileRef>(lines: readonly Line[], given: string, cwd = process.cwd()): Line[] {
   // As stored, and as `list` prints it (control characters as \uXXXX).
-  const forms = (line: QuarantinedLine): string[] => [line.path, printable(line.path)];
+  const forms = (line: Line): string[] => [line.path, printable(line.path)];
   // A local file's path is absolute: `local//tmp/x.json` joined, `local/tmp/x.json` as people write it.
-  const inContainer = (line: QuarantinedLine, path: string): boolean =>
+  const inContainer = (line: Line, path: string): boolean =>
     `${line.container}/${path}` === given || (path.startsWith('/') && `${line.container}${path}` === given);
   // A local file is kept under its absolute path; it is named as it was given to `process` (`logs/x.json`, `./x.json`) too.
   const local = resolve(cwd, given);
