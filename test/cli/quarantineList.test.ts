@@ -2,30 +2,9 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { quarantineListCommand } from '../../src/cli/commands/quarantine.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
-import type { QuarantinedLine } from '../../src/lib/processing/quarantineRows.js';
+import { quarantineEntry } from '../support/quarantineEntries.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
 import { waitFor } from '../support/embedded.js';
-
-function entry(path: string, position: number): QuarantinedLine {
-  return {
-    container: 'local',
-    path,
-    generation: 0,
-    offset: position,
-    end: position + 10,
-    position,
-    line: position + 1,
-    code: 'invalid_json',
-    message: 'not JSON',
-    raw: `{broken ${position}`,
-    rawTruncated: false,
-    count: 1,
-    lastLine: position + 1,
-    scope: 'units',
-    quarantinedAt: '2024-06-01T00:00:00.000Z',
-    category: 'RoomsOperational',
-  };
-}
 
 /** An output that takes its first write and then holds every further one until `release`. */
 function heldOutput(): { out: Writable; chunks: string[]; release: () => void } {
@@ -60,13 +39,13 @@ describe('quarantine list', () => {
       // Three pages of entries; the held output stops the listing at its first entry.
       await store.put(
         { container: 'local', path: '/logs/a.json' },
-        Array.from({ length: 2_500 }, (_, i) => entry('/logs/a.json', i)),
+        Array.from({ length: 2_500 }, (_, i) => quarantineEntry('/logs/a.json', i)),
       );
       const { out, chunks, release } = heldOutput();
       const listing = quarantineListCommand({ format, connectionString: azuriteConnectionString(), tablePrefix: prefix, dataDir: './unused' }, out);
       await waitFor('the first entry written', () => (chunks.length > 0 ? true : undefined));
       // Sorts after every entry listed so far: only a listing still going reaches it.
-      await store.put({ container: 'local', path: '/logs/z.json' }, [entry('/logs/z.json', 7)]);
+      await store.put({ container: 'local', path: '/logs/z.json' }, [quarantineEntry('/logs/z.json', 7)]);
       release();
       await listing;
       const text = chunks.join('');

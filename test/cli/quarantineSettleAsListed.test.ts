@@ -2,32 +2,10 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { quarantineDismissCommand, quarantinePurgeCommand } from '../../src/cli/commands/quarantine.js';
 import { QuarantineStore } from '../../src/lib/processing/quarantine.js';
-import type { QuarantinedLine } from '../../src/lib/processing/quarantineRows.js';
+import { quarantineEntry } from '../support/quarantineEntries.js';
 import { waitFor } from '../support/embedded.js';
 import { portOf, startFaultProxy, withPorts, type FaultProxy } from '../support/faultProxy.js';
 import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
-
-function entry(path: string, position: number, dismissed: boolean): QuarantinedLine {
-  return {
-    container: 'local',
-    path,
-    generation: 0,
-    offset: position,
-    end: position + 10,
-    position,
-    line: position + 1,
-    code: 'invalid_json',
-    message: 'not JSON',
-    raw: `{broken ${position}`,
-    rawTruncated: false,
-    count: 1,
-    lastLine: position + 1,
-    scope: 'units',
-    quarantinedAt: '2024-06-01T00:00:00.000Z',
-    category: 'RoomsOperational',
-    ...(dismissed ? { dismissedAt: '2024-06-02T00:00:00.000Z', dismissedBecause: 'junk' } : {}),
-  };
-}
 
 function output(): { out: Writable; text: () => string } {
   const chunks: string[] = [];
@@ -59,7 +37,7 @@ describe('quarantine dismiss and purge', () => {
     const dismissed = command === 'purge';
     await store.put(
       { container: 'local', path: '/logs/a.json' },
-      Array.from({ length: 2_500 }, (_, i) => entry('/logs/a.json', i, dismissed)),
+      Array.from({ length: 2_500 }, (_, i) => quarantineEntry('/logs/a.json', i, dismissed)),
     );
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
@@ -73,7 +51,7 @@ describe('quarantine dismiss and purge', () => {
     const { injected } = proxy;
     await waitFor('the first write held', () => (injected.held > 0 ? true : undefined));
     // Sorts after every entry listed so far (of the same file, for --path): only a command still listing reaches it.
-    await store.put({ container: 'local', path: '/logs/a.json' }, [entry('/logs/a.json', 9_999, dismissed)]);
+    await store.put({ container: 'local', path: '/logs/a.json' }, [quarantineEntry('/logs/a.json', 9_999, dismissed)]);
     release();
     await running;
     expect(text()).toMatch(command === 'dismiss' ? /^dismissed 2501 entries \(2501 lines\): / : /^purged the text of 2501 entries \(2501 lines\)\n$/);
