@@ -5,7 +5,7 @@ import { isPending } from '../../lib/processing/quarantineRows.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import { CATEGORIES } from '../../lib/normalizing/types.js';
 import { emptyReplaySummary, hasCode, replayQuarantine, type ReplaySummary } from '../../lib/processing/replayQuarantine.js';
-import type { LogFileRef } from '../../lib/storage/LogSource.js';
+import { fileKey, type LogFileRef } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
@@ -186,10 +186,6 @@ async function filesOfPath(store: QuarantineStore, given: string): Promise<LogFi
   const waiting = new Map<string, LogFileRef>();
   for await (const line of store.list()) if (isPending(line)) waiting.set(fileKey(line), { container: line.container, path: line.path });
   return entriesOfPath([...waiting.values()], given);
-}
-
-function fileKey(file: LogFileRef): string {
-  return `${file.container}/${file.path}`;
 }
 
 function addReplaySummary(total: ReplaySummary, more: ReplaySummary): void {
