@@ -40,7 +40,8 @@ async function refused(pathAndQuery: string): Promise<Array<{ parameter: string;
 }
 
 const LIST = ['correlationId', 'startedAt', 'resourceId', 'recordingCount', 'impacted', 'sdkTypes'];
-const startedAt = (call: CallRow): string | null => call.callStartTime ?? call.firstOperationAt ?? call.recordings[0]?.startTime ?? null;
+const startedAt = (call: CallRow): string | null =>
+  call.callStartTime ?? call.firstOperationAt ?? call.recordings.find((r) => r.startTime !== null)?.startTime ?? null;
 const cut = (call: CallRow): Record<string, unknown> => ({
   correlationId: call.correlationId,
   startedAt: startedAt(call),

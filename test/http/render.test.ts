@@ -71,6 +71,22 @@ describe('rendering', () => {
     ]);
   });
 
+  it('startedAt of a call known only from summaries is its earliest recording start, also when a recording without a start sorts first', () => {
+    const req = request('calls', 'fields=correlationId,startedAt');
+    const summariesOnly = {
+      ...callRows[1],
+      callStartTime: null,
+      recordings: [
+        { recordingId: 'ra', startTime: null },
+        { recordingId: 'rb', startTime: '2024-05-25T10:05:00.000Z' },
+        { recordingId: 'rc', startTime: '2024-05-25T10:20:00.000Z' },
+      ],
+    };
+    expect(jsonOf<{ rows: unknown[] }>(renderPage(req, { rows: [summariesOnly], next: null })).rows).toEqual([
+      { correlationId: 'c2', startedAt: '2024-05-25T10:05:00.000Z' },
+    ]);
+  });
+
   it('JSON: view, normalized filters (all present, null when not given), rows and a null token on the last page', () => {
     const req = request('calls', 'from=2024-05-25&correlationId=c1');
     const result = renderPage(req, pageRows(callRows, req.page));

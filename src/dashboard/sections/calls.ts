@@ -26,7 +26,7 @@ export const CALL_LIST_FIELDS = [
   'sdkTypes',
 ] as const;
 
-/** A row of `calls` cut to CALL_LIST_FIELDS; `startedAt` is the call's logs' start, else its first operation's, else its first recording's. */
+/** A row of `calls` cut to CALL_LIST_FIELDS; `startedAt` is the call's logs' start, else its first operation's, else its earliest recording's. */
 export type CallListRow = Pick<CallRow, Exclude<(typeof CALL_LIST_FIELDS)[number], 'startedAt'>> & { startedAt: string | null };
 
 export interface CallsOptions {

@@ -128,7 +128,8 @@ const DEFINITIONS = {
       // When the call started as far as its logs say: its call logs, else its first operation, else its first recording (the dashboard's `started`).
       startedAt: (row) => {
         const call = row as CallRow;
-        return call.callStartTime ?? call.firstOperationAt ?? call.recordings[0]?.startTime ?? null;
+        // Recordings without a start sort first: the first start found is the earliest.
+        return call.callStartTime ?? call.firstOperationAt ?? call.recordings.find((r) => r.startTime !== null)?.startTime ?? null;
       },
     },
   },
