@@ -25,7 +25,8 @@ export function tableColumn(name: string, granularity?: Granularity): TableColum
   if (name === 'resultSignature') return { name, header: 'status', cell: readable };
   const stats = QUALITY_STATS[name];
   if (stats) return { name, header: name, cell: (value) => statsCell(value, ['p50', 'p95', 'max'], stats), whole: true };
-  if (TIME_FIELD.test(name)) return { name, header: name, cell: timeCell };
+  // Whole: a cut time (`2024-05-25 00:1…`) would read as another time.
+  if (TIME_FIELD.test(name)) return { name, header: name, cell: timeCell, whole: true };
   // Log containers share their `insights-logs-` start, and paths their folders: their ends tell them apart.
   if (name === 'container' || name === 'path') return { name, header: name, cell: readable, keepEnd: true };
   return { name, header: name, cell: readable };

@@ -88,7 +88,7 @@ export function fitsWhole(columns: readonly string[], rows: readonly object[], g
 }
 
 /**
- * The default columns that fit `width` with their buckets, numbers and statistics whole: a resource that is the
+ * The default columns that fit `width` with their buckets, times, numbers and statistics whole: a resource that is the
  * same in every row goes first (the note names it), then the last ones, and a note names them and how
  * to see them. A count then stays beside its labels on a narrow terminal.
  */

@@ -66,6 +66,19 @@ describe('default columns that fit whole', () => {
   });
 });
 
+describe('a narrow table of times', () => {
+  const rows = [{ roomId: '99466774429639734', createdAt: '2024-05-25T00:10:00.000Z', deletedAt: '2024-05-25T00:48:12.000Z', participantsCount: 3 }];
+  const columns = ['roomId', 'createdAt', 'deletedAt', 'participantsCount'];
+
+  it('keeps times whole, as the note says: a cut time (2024-05-25 00:1…) reads as another time, so the last columns go instead', () => {
+    expect(fitDefaultColumns(columns, rows, undefined, 80)).toEqual({ columns });
+    expect(fitDefaultColumns(columns, rows, undefined, 60)).toEqual({
+      columns: columns.slice(0, 3),
+      note: `participantsCount left out to fit 60 columns (times, numbers and statistics are not cut): --wide, or --columns ${columns.join(',')}, shows it`,
+    });
+  });
+});
+
 describe('a narrow table of one resource', () => {
   const rows = [
     { bucket: '2024-05-25', resourceId: id('1111', 'CONTOSO-ACS'), operationName: 'AddParticipants', resultSignature: 200, count: 3 },
