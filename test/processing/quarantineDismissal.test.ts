@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
+import { QuarantineStore, type ListedEntry, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { isPending } from '../../src/lib/processing/quarantineRows.js';
 import { newTableStore } from '../support/storage.js';
 
@@ -62,5 +62,54 @@ describe('dismissing a quarantine entry (Azurite)', () => {
       dismissedBecause: 'junk',
     });
     expect(await store.setDismissed(listedByReplay, null)).toBe(false);
+  });
+});
+
+describe('dismissing and purging listed entries together (Azurite)', () => {
+  const dismissal = { at: '2024-06-01T00:00:00.000Z', because: 'junk' };
+
+  async function listedOf(store: QuarantineStore): Promise<ListedEntry[]> {
+    const listed: ListedEntry[] = [];
+    for await (const one of store.listTagged(FILE)) listed.push(one);
+    return listed;
+  }
+
+  it('writes 100 entries to a request under the ETags they were listed with, and the purge after it too', async () => {
+    const tables = newTableStore();
+    const store = new QuarantineStore(tables);
+    await store.put(
+      FILE,
+      Array.from({ length: 250 }, (_, i) => entry(i)),
+    );
+    const listed = await listedOf(store);
+    const before = { ...tables.requests };
+    expect(await store.setDismissedListed(listed, dismissal)).toEqual(listed.map(() => true));
+    expect(tables.requests.transactions - before.transactions).toBe(3);
+    expect(tables.requests.reads + tables.requests.writes).toBe(before.reads + before.writes);
+    const dismissed = await listedOf(store);
+    expect(dismissed.every(({ line }) => line.dismissedAt === dismissal.at && line.dismissedBecause === 'junk')).toBe(true);
+    expect(await store.purgeListed(dismissed, '2024-06-02T00:00:00.000Z')).toEqual(listed.map(() => true));
+    expect(
+      (await listedOf(store)).every(({ line }) => line.raw === '' && line.purgedAt === '2024-06-02T00:00:00.000Z' && line.dismissedAt === dismissal.at),
+    ).toBe(true);
+    // Listed before they changed: nothing is changed twice.
+    expect(await store.setDismissedListed(listed, dismissal)).toEqual(listed.map(() => false));
+  });
+
+  it('an entry changed since the listing undoes its transaction, whose entries are then changed one by one as stored', async () => {
+    const store = new QuarantineStore(newTableStore());
+    await store.put(
+      FILE,
+      Array.from({ length: 150 }, (_, i) => entry(i)),
+    );
+    const listed = await listedOf(store);
+    // Dismissed by another command between the listing and the write: it keeps that dismissal.
+    expect(await store.setDismissed((listed[7] as ListedEntry).line, { at: '2024-05-31T00:00:00.000Z', because: 'other' })).toBe(true);
+    const changed = await store.setDismissedListed(listed, dismissal);
+    expect(changed.filter((one) => !one)).toHaveLength(1);
+    expect(changed[7]).toBe(false);
+    const stored = await listedOf(store);
+    expect(stored.filter(({ line }) => line.dismissedBecause === 'junk')).toHaveLength(149);
+    expect((stored[7] as ListedEntry).line.dismissedBecause).toBe('other');
   });
 });

@@ -15,7 +15,7 @@ export interface FaultPlan {
   refuseWritesHolding?: string;
   /** The first `answers` answers to GETs send their headers and `afterBytes` bytes of body, then nothing more, connection open. */
   stallBodies?: { answers: number; afterBytes: number };
-  /** The first write to a quarantine table waits for this before it is sent on: a command held in the middle of its work. */
+  /** The first write to a quarantine table (alone or in a transaction) waits for this before it is sent on: a command held in the middle of its work. */
   holdFirstQuarantineWrite?: Promise<void>;
 }
 
@@ -47,6 +47,19 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
     if (hold !== undefined && injected.held === 0 && req.method !== 'GET' && (req.url ?? '').includes('Quarantine')) {
       injected.held++;
       void hold.then(() => handle(req, res));
+      return;
+    }
+    // A transaction names its table in its body only: read it to know whether it writes quarantine entries.
+    if (hold !== undefined && injected.held === 0 && (req.url ?? '').includes('$batch')) {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if (injected.held === 0 && body.includes('Quarantine(')) {
+          injected.held++;
+          void hold.then(() => forward(req, res, body));
+        } else forward(req, res, body);
+      });
       return;
     }
     const marker = plan.refuseWritesHolding;

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { silentLogger } from '../../lib/logging.js';
-import { QuarantineStore, type QuarantinedLine } from '../../lib/processing/quarantine.js';
+import { QuarantineStore, type ListedEntry, type QuarantinedLine } from '../../lib/processing/quarantine.js';
 import { isPending } from '../../lib/processing/quarantineRows.js';
 import { parseCategory } from '../../lib/normalizing/index.js';
 import { CATEGORIES } from '../../lib/normalizing/types.js';
@@ -9,6 +9,7 @@ import { fileKey, type LogFileRef } from '../../lib/storage/LogSource.js';
 import { expandLocalPaths } from '../../lib/storage/LocalLogSource.js';
 import { LocalOrBlobLogSource } from '../../lib/storage/LocalOrBlobLogSource.js';
 import { LOCAL_CONTAINER } from '../../lib/storage/fileName.js';
+import { MAX_TRANSACTION_ROWS } from '../../lib/storage/TableStore.js';
 import { decideExit } from '../decidedExit.js';
 import { UsageError } from '../errors.js';
 import { oneLine, printable } from '../printable.js';
@@ -253,10 +254,10 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
     const { path } = flags;
     const files = path === undefined ? undefined : entriesOfPath(await filesOf(store, matches), path);
     const dismissal = flags.undo ? null : { at: new Date().toISOString(), because: reason };
-    // Each entry is set as the listing reaches it, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
+    // Entries are set as the listing reaches them, 100 to a request, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
     const { noun } = await changeEach(
       listEntries(store, files, matches),
-      (line) => store.setDismissed(line, dismissal),
+      (listed) => store.setDismissedListed(listed, dismissal),
       // An entry a replay applied in part dismisses only its lines still bad.
       (line) => line.stillBadLines ?? line.count ?? 1,
     );
@@ -280,19 +281,35 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   }
 }
 
-/** Changes each entry in turn (`change` says whether it did): the entries and lines (`linesOf`) it changed, as "N entries (M lines)". */
+/** Entries changed together: one transaction's worth. */
+const CHANGED_TOGETHER = MAX_TRANSACTION_ROWS;
+
+/**
+ * Changes the entries as they are listed, CHANGED_TOGETHER at a time (`change` says which it
+ * changed): the entries and lines (`linesOf`) it changed, as "N entries (M lines)".
+ */
 async function changeEach(
-  chosen: AsyncIterable<QuarantinedLine>,
-  change: (line: QuarantinedLine) => Promise<boolean>,
+  chosen: AsyncIterable<ListedEntry>,
+  change: (listed: readonly ListedEntry[]) => Promise<boolean[]>,
   linesOf: (line: QuarantinedLine) => number = (line) => line.count ?? 1,
 ): Promise<{ noun: string }> {
   let entries = 0;
   let lines = 0;
-  for await (const line of chosen) {
-    if (!(await change(line))) continue;
-    entries++;
-    lines += linesOf(line);
+  let waiting: ListedEntry[] = [];
+  const changeWaiting = async (): Promise<void> => {
+    const changed = await change(waiting);
+    waiting.forEach(({ line }, i) => {
+      if (!changed[i]) return;
+      entries++;
+      lines += linesOf(line);
+    });
+    waiting = [];
+  };
+  for await (const listed of chosen) {
+    waiting.push(listed);
+    if (waiting.length >= CHANGED_TOGETHER) await changeWaiting();
   }
+  if (waiting.length > 0) await changeWaiting();
   return { noun: `${entries} entr${entries === 1 ? 'y' : 'ies'} (${lines} line${lines === 1 ? '' : 's'})` };
 }
 
@@ -308,8 +325,8 @@ async function* listEntries(
   store: QuarantineStore,
   files: readonly LogFileRef[] | undefined,
   matches: (line: QuarantinedLine) => boolean,
-): AsyncGenerator<QuarantinedLine> {
-  for (const file of files ?? [undefined]) for await (const line of store.list(file)) if (matches(line)) yield line;
+): AsyncGenerator<ListedEntry> {
+  for (const file of files ?? [undefined]) for await (const listed of store.listTagged(file)) if (matches(listed.line)) yield listed;
 }
 
 export interface QuarantinePurgeFlags extends StorageFlags {
@@ -352,12 +369,11 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
       for (const file of entriesOfPath([...waitingFiles.values()], flags.path)) stillWaiting += file.entries;
     }
     const at = new Date().toISOString();
-    // Each entry is purged as the listing reaches it, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
-    const { noun } = await changeEach(listEntries(store, files, matches), async (line) => {
+    // Entries are purged as the listing reaches them, 100 to a request, not gathered first: a quarantine can hold 100,000 entries of up to 8 KiB of text.
+    const { noun } = await changeEach(listEntries(store, files, matches), async (listed) => {
       // A waiting entry keeps its text: counted here without --path (with it, as its file was matched).
-      if (!isPending(line)) return store.purgeText(line, at);
-      if (files === undefined) stillWaiting++;
-      return false;
+      if (files === undefined) stillWaiting += listed.filter(({ line }) => isPending(line)).length;
+      return store.purgeListed(listed, at);
     });
     // Every entry chosen is purged: a closed output now loses only this line, and the run ends as done (cli/main.ts).
     decideExit({ code: 0 });

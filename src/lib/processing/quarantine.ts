@@ -103,8 +103,14 @@ export class QuarantineStore {
   }
 
   async *list(file?: LogFileRef): AsyncGenerator<QuarantinedLine> {
+    for await (const { line } of this.listTagged(file)) yield line;
+  }
+
+  /** As `list`, each entry with the ETag of its row as listed: what `changeListed` writes under. */
+  async *listTagged(file?: LogFileRef): AsyncGenerator<ListedEntry> {
     const filter = file ? odata`PartitionKey eq ${quarantinePartition(file)}` : undefined;
-    for await (const row of this.tables.query(QUARANTINE_TABLE, filter)) yield parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+    for await (const row of this.tables.query(QUARANTINE_TABLE, filter))
+      yield { line: parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row), etag: row.etag };
   }
 
   /** Entries of one generation of the file at positions in `[from, to)`, in file order. */
@@ -159,9 +165,59 @@ export class QuarantineStore {
    * its counts stay. False when there is nothing to change: the entry is gone, still waits, or is purged already.
    */
   async purgeText(listed: QuarantinedLine, at: string): Promise<boolean> {
-    return this.rewrite(listed, 'it was purged', (stored) =>
-      isPending(stored) || stored.purgedAt !== undefined ? undefined : { ...stored, raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: at },
-    );
+    return this.rewrite(listed, PURGING, purgedAt(at));
+  }
+
+  /**
+   * Changes listed entries as `change` makes them (undefined: leave it), in transactions of one
+   * partition (up to 100 rows), each row under the ETag it was listed with: a request per 100 entries
+   * where `rewrite` takes two per entry. A transaction one of whose rows changed or went since the
+   * listing is undone whole, and its entries are then rewritten one by one. Whether each changed.
+   */
+  async changeListed(listed: readonly ListedEntry[], during: string, change: (stored: QuarantinedLine) => QuarantinedLine | undefined): Promise<boolean[]> {
+    const changed = listed.map(() => false);
+    const byPartition = new Map<string, number[]>();
+    listed.forEach(({ line }, i) => {
+      const partitionKey = quarantinePartition(line);
+      const indexes = byPartition.get(partitionKey);
+      if (indexes) indexes.push(i);
+      else byPartition.set(partitionKey, [i]);
+    });
+    for (const [partitionKey, indexes] of byPartition) {
+      let batch: { index: number; write: RowWrite }[] = [];
+      let bytes = 0;
+      const flush = async (): Promise<void> => {
+        if (batch.length === 0) return;
+        const writes = batch.map(({ write }) => write);
+        const done = batch;
+        batch = [];
+        bytes = 0;
+        const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, writes);
+        if (outcome.committed) for (const { index } of done) changed[index] = true;
+        else if (outcome.status === 412 || outcome.status === 404) {
+          for (const { index } of done) changed[index] = await this.rewrite((listed[index] as ListedEntry).line, during, change);
+        } else throw new Error(`quarantine update refused: ${outcome.code}`);
+      };
+      for (const index of indexes) {
+        const { line, etag } = listed[index] as ListedEntry;
+        const data = change(line);
+        if (data === undefined) continue;
+        const write: RowWrite = { op: 'replace', rowKey: rowKeyOf(line), etag, data: { ...data } };
+        const size = this.tables.transactionBytes(partitionKey, [write]);
+        // A row listed twice (a listing that went on while rows were added) goes in the next transaction.
+        const twice = batch.some((waiting) => waiting.write.rowKey === write.rowKey);
+        if (batch.length >= MAX_TRANSACTION_ROWS || twice || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
+        batch.push({ index, write });
+        bytes += size;
+      }
+      await flush();
+    }
+    return changed;
+  }
+
+  /** `purgeText` of listed entries, many to a request (changeListed). */
+  async purgeListed(listed: readonly ListedEntry[], at: string): Promise<boolean[]> {
+    return this.changeListed(listed, PURGING, purgedAt(at));
   }
 
   /**
@@ -187,10 +243,40 @@ export class QuarantineStore {
    * Dismisses an entry (`dismissal`) or takes a dismissal back (null), under the row's ETag. False when
    * there is nothing to change: the entry is gone, was applied, or already is as asked.
    */
-  async setDismissed(listed: QuarantinedLine, dismissal: { at: string; because: string } | null): Promise<boolean> {
-    return this.rewrite(listed, 'it was dismissed', ({ dismissedAt, dismissedBecause: _because, ...stored }) => {
-      if (stored.replayedAt !== undefined || (dismissal === null) === (dismissedAt === undefined)) return undefined;
-      return dismissal === null ? stored : { ...stored, dismissedAt: dismissal.at, dismissedBecause: dismissal.because };
-    });
+  async setDismissed(listed: QuarantinedLine, dismissal: Dismissal | null): Promise<boolean> {
+    return this.rewrite(listed, DISMISSING, dismissedAs(dismissal));
   }
+
+  /** `setDismissed` of listed entries, many to a request (changeListed). */
+  async setDismissedListed(listed: readonly ListedEntry[], dismissal: Dismissal | null): Promise<boolean[]> {
+    return this.changeListed(listed, DISMISSING, dismissedAs(dismissal));
+  }
+}
+
+/** A listed entry and the ETag of its row as listed. */
+export interface ListedEntry {
+  line: QuarantinedLine;
+  etag: string;
+}
+
+export interface Dismissal {
+  at: string;
+  because: string;
+}
+
+const DISMISSING = 'it was dismissed';
+const PURGING = 'it was purged';
+
+/** An entry dismissed (or its dismissal taken back: null); undefined when it was applied or already is as asked. */
+function dismissedAs(dismissal: Dismissal | null): (stored: QuarantinedLine) => QuarantinedLine | undefined {
+  return ({ dismissedAt, dismissedBecause: _because, ...stored }) => {
+    if (stored.replayedAt !== undefined || (dismissal === null) === (dismissedAt === undefined)) return undefined;
+    return dismissal === null ? stored : { ...stored, dismissedAt: dismissal.at, dismissedBecause: dismissal.because };
+  };
+}
+
+/** An entry's text purged; undefined when it still waits or is purged already. */
+function purgedAt(at: string): (stored: QuarantinedLine) => QuarantinedLine | undefined {
+  return (stored) =>
+    isPending(stored) || stored.purgedAt !== undefined ? undefined : { ...stored, raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: at };
 }
