@@ -13,6 +13,12 @@ describe('scheduleProblem', () => {
     // NCRONTAB's own rules: a range high to low is taken low to high, and a name or any start of one names a value.
     '0 0 0 * * FRI-MON',
     '0 0 9 * January,Ju Monday,w',
+    // A date that exists in some year: February 29th, a range that reaches a month long enough, a step that lands on one.
+    '0 0 0 29 2 *',
+    '0 0 0 31 1-2 *',
+    '0 0 0 31 FEB-jan *',
+    '0 0 0 20/10 2 *',
+    '0 0 0 31 2/5 *',
     '00:05:00',
     '00:05',
     '1.00:00:00',
@@ -42,6 +48,12 @@ describe('scheduleProblem', () => {
     ['0 1-2-3 * * * *', 'the minute field "1-2-3" does not read'],
     ['0 ,5 * * * *', 'the minute field ",5" does not read'],
     ['5m', 'it is neither five or six fields nor a time span'],
+    // Fields that each read, together naming no date: the host loads the timer, which never runs.
+    ['0 0 0 31 2 *', 'the day field "31" and the month field "2" name no date (no such day in those months): the timer would never run'],
+    ['0 0 0 30,31 FEB *', 'the day field "30,31" and the month field "FEB" name no date (no such day in those months): the timer would never run'],
+    ['0 0 0 31 4,6,9,11 *', 'the day field "31" and the month field "4,6,9,11" name no date (no such day in those months): the timer would never run'],
+    ['0 0 30/5 2 Mon', 'the day field "30/5" and the month field "2" name no date (no such day in those months): the timer would never run'],
+    ['0 0 0 30 2/12 *', 'the day field "30" and the month field "2/12" name no date (no such day in those months): the timer would never run'],
   ])('refuses %j: %s', (schedule, problem) => {
     expect(scheduleProblem(schedule)).toBe(problem);
   });

@@ -2,7 +2,8 @@
  * What is wrong with a timer schedule as the Functions host reads it (NCRONTAB of six fields, with
  * seconds, or five; or a time span `hh:mm[:ss]`, `d.hh:mm:ss`), or null when nothing is: the host
  * refuses a schedule that names no time (`99:99:99`, an hour 24, a step of 0) only when it loads the
- * timer, after the deployment, and a span of zero would run the timer without pause.
+ * timer, after the deployment, a span of zero would run the timer without pause, and a day and month
+ * that name no date (`31 2`) load a timer that never runs.
  */
 export function scheduleProblem(schedule: string): string | null {
   const span = /^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(schedule);
@@ -14,7 +15,34 @@ export function scheduleProblem(schedule: string): string | null {
     const problem = fieldProblem(fields[i] as string, kinds[i] as CronField);
     if (problem !== null) return problem;
   }
-  return null;
+  return datesProblem(fields[fields.length - 3] as string, fields[fields.length - 2] as string);
+}
+
+/** The most days each month has (February's 29 in a leap year): NCRONTAB looks for a date that exists. */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A day and month fields that name no date of any year (`31 2`, `30,31 FEB`, `31 4,6,9,11`): the host
+ * loads such a timer and it never runs, so nothing would be tailed or swept, without a word.
+ */
+function datesProblem(dayField: string, monthField: string): string | null {
+  const days = fieldValues(dayField, CRON_FIELDS[3] as CronField);
+  const months = fieldValues(monthField, CRON_FIELDS[4] as CronField);
+  if (months.some((month) => days.some((day) => day <= (MONTH_DAYS[month - 1] as number)))) return null;
+  return `the day field "${dayField}" and the month field "${monthField}" name no date (no such day in those months): the timer would never run`;
+}
+
+/** The values a field that reads (fieldProblem) names, as NCRONTAB takes them: a range high to low is low to high, `a/n` steps from a to the end. */
+function fieldValues(field: string, kind: CronField): number[] {
+  const values: number[] = [];
+  for (const item of field.split(',')) {
+    const [base = '', step] = item.split('/');
+    const bounds = base === '*' ? [kind.min, kind.max] : base.split('-').map((bound) => valueOf(bound, kind) as number);
+    const from = Math.min(...bounds);
+    const to = bounds.length === 1 && step === undefined ? from : bounds.length === 1 ? kind.max : Math.max(...bounds);
+    for (let value = from; value <= to; value += Number(step ?? 1)) values.push(value);
+  }
+  return values;
 }
 
 interface CronField {
