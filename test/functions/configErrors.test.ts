@@ -117,6 +117,13 @@ describe('what an invocation says when a setting cannot work', () => {
       ],
       [{ AggregatesStorage: azuriteConnectionString() }, /^configuration: connection "AzureWebJobsStorage" is not configured/],
       [
+        {
+          LogsStorage: azuriteConnectionString(),
+          AggregatesStorage: 'BlobEndpoint=https://foo.blob.core.windows.net;SharedAccessSignature=sv=2022-11-02&sig=x',
+        },
+        /^configuration: setting AggregatesStorage is not a usable storage connection string: a SAS connection string needs TableEndpoint= for the aggregate tables/,
+      ],
+      [
         { AzureWebJobsStorage: azuriteConnectionString(), ACS_LOGS_TABLE_PREFIX: 'acs_logs' },
         /^configuration: ACS_LOGS_TABLE_PREFIX must be letters and digits/,
       ],
@@ -191,6 +198,17 @@ describe('what an invocation says when a setting cannot work', () => {
     expect(() =>
       createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage: 'AccountName=foo;TableEndpoint=https://foo.table.core.windows.net' }),
     ).toThrow(/^setting AggregatesStorage is not a usable storage connection string: it has neither an AccountKey nor a SharedAccessSignature/);
+    // A SAS names its endpoints one by one: one without the service a connection is used for failed each invocation with "Invalid URL" or "Invalid TableEndpoint".
+    const sas = (endpoint: string): string => `${endpoint};SharedAccessSignature=sv=2022-11-02&ss=bt&sig=czNjcjN0`;
+    expect(() => createRuntime({ LogsStorage: sas('TableEndpoint=https://foo.table.core.windows.net'), ...aggregates })).toThrow(
+      /^setting LogsStorage is not a usable storage connection string: a SAS connection string needs BlobEndpoint= for the log blobs, and this one has none$/,
+    );
+    expect(() => createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage: sas('BlobEndpoint=https://foo.blob.core.windows.net') })).toThrow(
+      /^setting AggregatesStorage is not a usable storage connection string: a SAS connection string needs TableEndpoint= for the aggregate tables, and this one has none$/,
+    );
+    // One SAS string for both, each connection given the endpoint it uses, is taken.
+    const both = sas('BlobEndpoint=https://foo.blob.core.windows.net;TableEndpoint=https://foo.table.core.windows.net');
+    expect(createRuntime({ LogsStorage: both, AggregatesStorage: both }).settings.logsConnection).toBe('LogsStorage');
     try {
       createRuntime({ LogsStorage: misspelt, ...aggregates });
     } catch (error) {

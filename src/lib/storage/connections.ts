@@ -1,6 +1,6 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { BlobConnection } from './BlobLogSource.js';
-import { connectionStringProblem } from './connectionString.js';
+import { connectionStringProblem, missingServiceEndpoint } from './connectionString.js';
 import { ConfigurationError } from './errors.js';
 import type { TableConnection } from './TableStore.js';
 
@@ -17,6 +17,9 @@ export function resolveConnection(name: string, service: Service, env: NodeJS.Pr
   const connectionString = env[name];
   if (connectionString) {
     checkConnectionString(name, connectionString);
+    // A SAS string without this service's endpoint failed every invocation with the SDK's "Invalid URL" or "Invalid TableEndpoint", naming no setting.
+    const missing = missingServiceEndpoint(connectionString, [service]);
+    if (missing !== undefined) throw new ConfigurationError(`setting ${name} is not a usable storage connection string: ${missing}`);
     return { kind: 'connectionString', connectionString };
   }
   const endpoint = endpointOf(name, service, env);
