@@ -3,7 +3,7 @@ import { CATEGORIES } from '../lib/normalizing/types.js';
 import { readAppSettings } from '../lib/config/appSettings.js';
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
-import { invocation } from '../lib/config/invocation.js';
+import { INVOCATION_BUDGET_MS, invocation } from '../lib/config/invocation.js';
 import { handleAnnouncedBlob } from '../lib/processing/blobAnnounced.js';
 import { OverlappingRuns } from '../lib/processing/overlappingRuns.js';
 
@@ -12,11 +12,13 @@ const overlapping = new OverlappingRuns();
 
 /** Reads a newly announced (or, with the polling source, grown) diagnostic-log blob from its checkpoint. */
 export async function logBlobArrived(_content: unknown, context: InvocationContext): Promise<void> {
+  // A blob announced late (a backlog, the polling source) can take longer than the host's timeout, which would end the worker and every invocation in it.
+  const deadline = Date.now() + INVOCATION_BUDGET_MS;
   const blobTrigger = context.triggerMetadata?.['blobTrigger'];
   if (typeof blobTrigger !== 'string') throw new Error('blob trigger metadata has no blobTrigger path');
   const logger = loggerFor(context);
   await invocation(() =>
-    overlapping.run(logger, (writeGroup) => handleAnnouncedBlob(blobTrigger, { ...getRuntime().deps(logger), writeGroup }, watchedContainers)),
+    overlapping.run(logger, (writeGroup) => handleAnnouncedBlob(blobTrigger, { ...getRuntime().deps(logger), writeGroup }, watchedContainers, deadline)),
   );
 }
 

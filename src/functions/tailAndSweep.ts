@@ -2,11 +2,8 @@ import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { readAppSettings } from '../lib/config/appSettings.js';
 import { getRuntime } from '../lib/config/runtime.js';
 import { loggerFor } from '../lib/config/functionsLogger.js';
-import { invocation } from '../lib/config/invocation.js';
+import { INVOCATION_BUDGET_MS, invocation } from '../lib/config/invocation.js';
 import { tailAndSweep } from '../lib/processing/tailAndSweep.js';
-
-/** Leaves room before the host's 10-minute function timeout. */
-const RUN_BUDGET_MS = 8 * 60_000;
 
 /** Reads what was appended to registered files, and finds files no event announced. */
 export function tailAndSweepTimer(_timer: Timer, context: InvocationContext): Promise<void> {
@@ -21,7 +18,7 @@ async function tailAndSweepRun(context: InvocationContext): Promise<void> {
     containers: [...new Set(Object.values(runtime.settings.containers))],
     sweepIntervalMs: runtime.settings.sweepIntervalMs,
     fileConcurrency: runtime.settings.fileConcurrency,
-    deadline: Date.now() + RUN_BUDGET_MS,
+    deadline: Date.now() + INVOCATION_BUDGET_MS,
   });
   logger.info('tail and sweep finished', { ...summary, problems: summary.problems.length });
   // Failing files are recorded and retried with backoff; a part of the run that failed as a whole

@@ -67,6 +67,38 @@ describe('functions', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it("a blob trigger starts no read past its budget, before the host's timeout would end the worker: the next look reads it, once", async () => {
+    const resourceId = '/SUBSCRIPTIONS/00000000-0000-0000-0000-0000000000F2/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/FNBUDGET';
+    const records = roomsRecords(50, 43, 40, resourceId);
+    const container = await newContainer(undefined, 'insights-logs-roomsoperational');
+    const path = blobPath(3, resourceId);
+    await appendToBlob(container, path, asJsonLines(records));
+    const before = logged.length;
+    // The invocation's first look at the clock sets its budget; every later one finds it spent.
+    const realNow = Date.now.bind(Date);
+    let looks = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + (looks++ === 0 ? 0 : 9 * 60_000));
+    try {
+      await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
+    } finally {
+      clock.mockRestore();
+    }
+    expect(logged.slice(before).map((entry) => String(entry[1]))).toContain('announced blob read up to the invocation budget: the timer reads the rest');
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    // This resource's rows only: the other tests of this file write to the same tables.
+    const ofResource = (rows: Record<string, unknown>): Record<string, unknown> =>
+      Object.fromEntries(Object.entries(rows).filter(([key, row]) => `${key} ${JSON.stringify(row)}`.toUpperCase().includes('FNBUDGET')));
+    for (const rows of Object.values(await readAggregates(tables))) expect(ofResource(rows)).toEqual({});
+
+    await logBlobArrived(Buffer.alloc(0), blobContext(container.containerName, path));
+    const expected = referenceAggregates(normalizeAll(records));
+    expect(Object.values(expected).some((rows) => Object.keys(ofResource(rows)).length > 0)).toBe(true);
+    const stored = await readAggregates(tables);
+    for (const [table, rows] of Object.entries(expected)) {
+      expect(ofResource(stored[table] ?? {}), table).toEqual(ofResource(rows));
+    }
+  });
+
   it('the app registers one blob trigger per log container and the timer, with the host', () => {
     const byName = new Map(registeredFunctions().map((fn) => [fn.name, Object.values(fn.bindings).map((binding) => binding.type)]));
     expect([...byName.keys()].sort()).toEqual([

@@ -298,6 +298,40 @@ describe('tail and sweep', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...big, ...other])));
   });
 
+  it('an announced blob read past the deadline reads no segment after it: the timer reads the rest, every record once', async () => {
+    const container = await newContainer();
+    const tables = newTableStore();
+    const records = roomsRecords(400, 37);
+    const path = blobPath(2);
+    await appendToBlob(container, path, asJsonLines(records));
+    // The clock passes the deadline as the first segment is read (segments of about 4 KiB here).
+    let clock = Date.now();
+    const deadline = clock + 60_000;
+    const base = testDeps(tables, undefined, { segmentBytes: 4096 });
+    const source = Object.assign(Object.create(base.source) as typeof base.source, {
+      read: (...args: Parameters<typeof base.source.read>) => {
+        const [, start, end] = args;
+        if (end - start > 1024) clock = deadline + 1;
+        return base.source.read(...args);
+      },
+    });
+    const lines: string[] = [];
+    const logger = { info: (message: string) => void lines.push(message), warn() {}, error() {} };
+
+    const cut = await handleAnnouncedBlob(`${container.containerName}/${path}`, { ...base, source, logger, now: () => clock }, undefined, deadline);
+    expect(cut).toMatchObject({ kind: 'done', result: { cut: true } });
+    const read = cut.kind === 'done' ? cut.result.records : 0;
+    expect(read).toBeGreaterThan(0);
+    expect(read).toBeLessThan(records.length);
+    expect(lines).toContain('announced blob read up to the invocation budget: the timer reads the rest');
+    const next = await tailAndSweep(
+      { ...base, now: () => clock },
+      { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1, deadline: Number.POSITIVE_INFINITY },
+    );
+    expect(next).toMatchObject({ tailed: 1, deferred: 0, records: records.length - read });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
   it('a stop asked for mid-sweep starts no more files, stops listing, keeps the sweep due; the next pass reads the rest once', async () => {
     const container = await newContainer();
     const tables = newTableStore();

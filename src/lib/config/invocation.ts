@@ -1,5 +1,8 @@
 import { classifyError, ConfigurationError, CREDENTIAL_ERRORS } from '../storage/errors.js';
 
+/** How long an invocation starts new reads: room is left before the host's 10-minute function timeout (host.json), which ends the worker. */
+export const INVOCATION_BUDGET_MS = 8 * 60_000;
+
 /**
  * Runs one function invocation; a failure leaves it as one readable line (what kind of failure, the
  * service's status and code, the account and table or container, what to check), its original as

@@ -9,9 +9,14 @@ import { finalPolicy } from './tailAndSweep.js';
  * so the same code serves the Event Grid source (fires once, at creation) and the polling source
  * (fires on every append). A file that fails is recorded and retried by the tail with backoff; the
  * invocation fails (and the host retries it) only when even that record could not be written, or
- * on a configuration error.
+ * on a configuration error. After `deadline` (epoch ms) no segment starts: the timer's tail reads the rest.
  */
-export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps, watched?: readonly string[]): Promise<IsolatedRun | NotWatched> {
+export async function handleAnnouncedBlob(
+  blobTrigger: string,
+  deps: ProcessDeps,
+  watched?: readonly string[],
+  deadline?: number,
+): Promise<IsolatedRun | NotWatched> {
   const file = parseBlobTrigger(blobTrigger);
   // A blob of a container the app does not read (an event forwarded by hand, a container since
   // renamed in the settings) is left alone: a failure recorded for it would never be retried or cleared.
@@ -24,13 +29,17 @@ export async function handleAnnouncedBlob(blobTrigger: string, deps: ProcessDeps
     return { kind: 'notWatched' };
   }
   const files = await IsolatedFiles.load(deps, [file.container]);
-  const outcome = await files.run(file, { isFinal: finalPolicy(deps), respectBackoff: false });
+  const outcome = await files.run(file, { isFinal: finalPolicy(deps), respectBackoff: false, ...(deadline === undefined ? {} : { deadline }) });
   if (outcome.kind === 'failed' && !outcome.recorded) {
     throw new Error(`${file.container}/${file.path} failed and its failure could not be recorded: ${outcome.failure.lastError}`);
   }
   // Said, so that an announcement that changed nothing is not a silent one (deleted since, or a name the account does not hold).
   if (outcome.kind === 'done' && outcome.result.status === 'missing') {
     deps.logger.info('announced blob does not exist (deleted since, or never written): nothing read', { container: file.container, path: file.path });
+  }
+  // Read on by the timer: the tail from its checkpoint, the sweep when it has none yet (cut before its first segment).
+  if (outcome.kind === 'done' && outcome.result.cut) {
+    deps.logger.info('announced blob read up to the invocation budget: the timer reads the rest', { container: file.container, path: file.path });
   }
   return outcome;
 }
