@@ -19,6 +19,8 @@ describe('scheduleProblem', () => {
     '0 0 0 31 FEB-jan *',
     '0 0 0 20/10 2 *',
     '0 0 0 31 2/5 *',
+    // Fields separated by several spaces, as the host splits them.
+    '0  */5 *   * * *',
     '00:05:00',
     '00:05',
     '1.00:00:00',
@@ -48,6 +50,8 @@ describe('scheduleProblem', () => {
     ['0 1-2-3 * * * *', 'the minute field "1-2-3" does not read'],
     ['0 ,5 * * * *', 'the minute field ",5" does not read'],
     ['5m', 'it is neither five or six fields nor a time span'],
+    ['0\t*/5 * * * *', 'its fields must be separated by spaces (it holds a tab, a line break or another kind of space)'],
+    ['0 */5\u00a0* * * *', 'its fields must be separated by spaces (it holds a tab, a line break or another kind of space)'],
     // Fields that each read, together naming no date: the host loads the timer, which never runs.
     ['0 0 0 31 2 *', 'the day field "31" and the month field "2" name no date (no such day in those months): the timer would never run'],
     ['0 0 0 30,31 FEB *', 'the day field "30,31" and the month field "FEB" name no date (no such day in those months): the timer would never run'],

@@ -8,7 +8,9 @@
 export function scheduleProblem(schedule: string): string | null {
   const span = /^(?:(\d+)\.)?(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(schedule);
   if (span) return spanProblem(span);
-  const fields = schedule.split(/\s+/);
+  // The host and NCRONTAB separate fields by spaces alone: a tab or a no-break space (pasted from a page) fails the timer as the host loads it.
+  if (/[^\S ]/.test(schedule)) return 'its fields must be separated by spaces (it holds a tab, a line break or another kind of space)';
+  const fields = schedule.split(/ +/);
   if (fields.length !== 5 && fields.length !== 6) return 'it is neither five or six fields nor a time span';
   const kinds = fields.length === 6 ? CRON_FIELDS : CRON_FIELDS.slice(1);
   for (let i = 0; i < fields.length; i++) {
