@@ -84,6 +84,16 @@ describe('readAppSettings', () => {
     }
   });
 
+  it('finds a connection where the Functions host does: AzureWebJobs<Name> first, then <Name>, else the host storage', () => {
+    const connection = 'UseDevelopmentStorage=true';
+    expect(readAppSettings({ AzureWebJobsLogsStorage: connection, LogsStorage: connection }).logsConnection).toBe('AzureWebJobsLogsStorage');
+    expect(readAppSettings({ AzureWebJobsAggregatesStorage__tableServiceUri: 'https://a.table.core.windows.net' }).aggregatesConnection).toBe(
+      'AzureWebJobsAggregatesStorage',
+    );
+    expect(readAppSettings({ LogsStorage__blobServiceUri: 'https://a.blob.core.windows.net' }).logsConnection).toBe('LogsStorage');
+    expect(readAppSettings({}).logsConnection).toBe('AzureWebJobsStorage');
+  });
+
   it('reads a container setting, and an empty one as the default', () => {
     const settings = readAppSettings({ ACS_LOGS_CONTAINER_USAGE: 'usage-logs-2024', ACS_LOGS_CONTAINER_ROOMS: '' });
     expect([settings.containers.Usage, settings.containers.RoomsOperational]).toEqual(['usage-logs-2024', 'insights-logs-roomsoperational']);

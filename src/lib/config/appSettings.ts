@@ -68,11 +68,14 @@ export const LOGS_CONNECTION = 'LogsStorage';
 export const AGGREGATES_CONNECTION = 'AggregatesStorage';
 export const HOST_CONNECTION = 'AzureWebJobsStorage';
 
-/** `name` when any setting for it exists, else the host's own storage connection. */
+/**
+ * The setting the host reads for connection `name`: `AzureWebJobs<name>` when any setting for it exists
+ * (the host looks there first), else `name` when one does, else the host's own storage connection.
+ * Reading `name` alone, the app read another account than the trigger did when only the prefixed one was set.
+ */
 export function connectionName(env: NodeJS.ProcessEnv, name: string): string {
-  const prefix = `${name}__`;
-  const configured = env[name] !== undefined || Object.keys(env).some((key) => key.startsWith(prefix));
-  return configured ? name : HOST_CONNECTION;
+  const configured = (setting: string): boolean => env[setting] !== undefined || Object.keys(env).some((key) => key.startsWith(`${setting}__`));
+  return [`AzureWebJobs${name}`, name].find(configured) ?? HOST_CONNECTION;
 }
 
 /**
