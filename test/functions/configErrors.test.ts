@@ -179,6 +179,13 @@ describe('what an invocation says when a setting cannot work', () => {
     ).toThrow(
       /^setting AggregatesStorage__tableServiceUri must be the table service's URL, such as https:\/\/<account>\.table\.core\.windows\.net, got "http:\/\/account\.table\.core\.windows\.net": a managed identity's token is sent over https only$/,
     );
+    // Another service's endpoint: each request would get that service's answer, naming no setting.
+    expect(() => createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage__serviceUri: 'https://account.blob.core.windows.net' })).toThrow(
+      /^setting AggregatesStorage__serviceUri must be the table service's URL, such as https:\/\/<account>\.table\.core\.windows\.net, got "https:\/\/account\.blob\.core\.windows\.net": that is the blob service's$/,
+    );
+    expect(() => createRuntime({ ...tables, LogsStorage__blobServiceUri: 'https://account.table.core.chinacloudapi.cn/' })).toThrow(
+      /^setting LogsStorage__blobServiceUri must be the blob service's URL.*: that is the table service's$/,
+    );
     // What works: an endpoint, an account name, the one credential the host knows, in any case.
     for (const env of [
       { LogsStorage__blobServiceUri: 'https://account.blob.core.windows.net' },

@@ -41,6 +41,13 @@ function endpointOf(name: string, service: Service, env: NodeJS.ProcessEnv): str
         `setting ${setting} must be the ${service} service's URL, such as https://<account>.${service}.core.windows.net, got "${value}"${why}`,
       );
     }
+    // Another service's endpoint (a blob URL in AggregatesStorage__serviceUri) failed every request with that service's answer, naming no setting.
+    const other = otherServiceOf(value, service);
+    if (other !== undefined) {
+      throw new ConfigurationError(
+        `setting ${setting} must be the ${service} service's URL, such as https://<account>.${service}.core.windows.net, got "${value}": that is the ${other} service's`,
+      );
+    }
     return value;
   }
   const account = env[`${name}__accountName`];
@@ -49,6 +56,13 @@ function endpointOf(name: string, service: Service, env: NodeJS.ProcessEnv): str
     throw new ConfigurationError(`setting ${name}__accountName must be a storage account name (3 to 24 lower-case letters and digits), got "${account}"`);
   }
   return `https://${account}.${service}.core.windows.net`;
+}
+
+/** The other storage service an account endpoint (`<account>.<service>.<suffix>`) names, if it names one. */
+function otherServiceOf(value: string, service: Service): string | undefined {
+  const label = new URL(value).hostname.toLowerCase().split('.')[1];
+  const others = service === 'blob' ? ['table', 'queue', 'file'] : ['blob', 'queue', 'file', 'dfs'];
+  return label !== undefined && others.includes(label) ? label : undefined;
 }
 
 function isServiceUri(value: string): boolean {
