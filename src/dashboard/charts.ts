@@ -288,7 +288,7 @@ export function timeChart(parent: HTMLElement, spec: ChartSpec, data: TimeSeries
         {
           // A usage unit comes from the logs, and the canvas draws it as it is (a right-to-left override would reverse it).
           label: shown(spec.unit, LEGEND_CHARS),
-          size: 60,
+          size: valueAxisSize,
           ...countIncrements(data.series.map((series) => series.values)),
           values: (_plot, splits) => splits.map((value) => formatNumber(value)),
         },
@@ -370,6 +370,8 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
   const slanted = longest > 12 && bars.labels.length > 3;
   const tickLabel = (i: number): string => shown(bars.labels[i] ?? '', 24);
   const bar = uPlot.paths.bars?.({ size: [0.6, 64] });
+  // The count axis's width as last sized: uPlot sizes the axes before the padding in each of its passes.
+  let countAxisPixels = VALUE_AXIS_PX;
   mount(
     parent,
     figure,
@@ -379,7 +381,7 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
         ? {
             padding: [
               null,
-              (plot: uPlot) => slantedOverhang(tickLabel(bars.labels.length - 1), plot.width - COUNT_AXIS_PX, bars.labels.length),
+              (plot: uPlot) => slantedOverhang(tickLabel(bars.labels.length - 1), plot.width - countAxisPixels, bars.labels.length),
               null,
               null,
             ] as uPlot.Padding,
@@ -409,7 +411,11 @@ export function barChart(parent: HTMLElement, spec: ChartSpec, all: Bars): void 
           size: slanted ? 90 : 40,
           grid: { show: false },
         },
-        { size: COUNT_AXIS_PX, ...countIncrements([bars.values]), values: (_plot, splits) => splits.map((value) => formatNumber(value)) },
+        {
+          size: (plot, values, axisIndex) => (countAxisPixels = valueAxisSize(plot, values, axisIndex)),
+          ...countIncrements([bars.values]),
+          values: (_plot, splits) => splits.map((value) => formatNumber(value)),
+        },
       ],
       legend: { live: true },
     },
@@ -425,8 +431,18 @@ const SLANT_DEGREES = 30;
 /** uPlot's own padding of a side without an axis. */
 const PLOT_PADDING = 8;
 
-/** Width of the count axis left of a bar chart (its `size`). */
-const COUNT_AXIS_PX = 60;
+/** Least width of a value axis (its tick labels, ticks and their gap, not its title): uPlot's own default leaves less room. */
+const VALUE_AXIS_PX = 60;
+
+/**
+ * Width of a value axis for the tick labels it draws, at least VALUE_AXIS_PX: a fixed width cut
+ * `1,500,000` participant minutes or `86,400,000` ms into the axis's title and off the canvas.
+ */
+function valueAxisSize(plot: uPlot, values: readonly string[] | null, axisIndex: number): number {
+  const axis = plot.axes[axisIndex];
+  const widest = Math.max(0, ...(values ?? []).map((value) => textWidth(value)));
+  return Math.max(VALUE_AXIS_PX, Math.ceil(widest + (axis?.ticks?.size ?? 0) + (axis?.gap ?? 0)) + 1);
+}
 
 /**
  * Padding right of a plot of `bars` bars, in a canvas `width` pixels wide less the axis, for the
@@ -440,12 +456,15 @@ function slantedOverhang(label: string, width: number, bars: number): number {
   return Math.max(PLOT_PADDING, Math.ceil(padding));
 }
 
+/** A canvas to measure text on, made once: a value axis measures its labels at each drawing. */
+let measuring: CanvasRenderingContext2D | null | undefined;
+
 /** Width of `text` in the axis font (0.65 em a character where no canvas can measure it). */
 function textWidth(text: string): number {
-  const context = document.createElement('canvas').getContext('2d');
-  if (!context) return text.length * AXIS_FONT_PX * 0.65;
-  context.font = AXIS_FONT;
-  return context.measureText(text).width;
+  measuring ??= document.createElement('canvas').getContext('2d');
+  if (!measuring) return text.length * AXIS_FONT_PX * 0.65;
+  measuring.font = AXIS_FONT;
+  return measuring.measureText(text).width;
 }
 
 /** Characters of a logged value in a legend. */

@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/cli/commands/serve.js';
 import { addParticipantsRecord, asJsonLines, blobPath } from '../support/roomsLogs.js';
+import { DAY, recordingBlobPath, usageRecord } from '../support/recordingLogs.js';
 import { closeAll, haveChromium, serveProcessedLogs } from '../support/dashboardServer.js';
 
 /** The time axis of a chart, as its readers meet it at every window width and range: labels that do not run into each other. */
@@ -180,5 +181,63 @@ describe.skipIf(!haveChromium)('the time axis of the dashboard in a real browser
         await page.close();
       }
     }, 120_000);
+  }
+});
+
+describe.skipIf(!haveChromium)('the value axis of the dashboard in a real browser', () => {
+  let work: string;
+  let server: RunningServer;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    work = await mkdtemp(path.join(tmpdir(), 'acs-logs-dashboard-value-axis-'));
+    const logs = path.join(work, 'logs');
+    // A large tenant's day of minutes (1,500,000), and the largest quantities a record may hold (10^12).
+    const records = [0, 1, 2].flatMap((hour) => [
+      usageRecord({ time: DAY + hour * 3_600_000, quantity: 1_500_000 * (hour + 1), recordId: `minutes-${hour}` }),
+      usageRecord({ time: DAY + hour * 3_600_000, unitType: 'Message', quantity: 1e12, recordId: `messages-${hour}` }),
+    ]);
+    const file = path.join(logs, 'insights-logs-usage', ...recordingBlobPath(DAY, 0).split('/'));
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, asJsonLines(records));
+    ({ server, browser } = await serveProcessedLogs(logs, work));
+  });
+
+  afterAll(async () => {
+    await closeAll(browser, server, work);
+  });
+
+  for (const width of [360, 1400]) {
+    it(`at ${width} px, the value axis's labels of millions and trillions are whole inside their chart and clear of the axis's title`, async () => {
+      const page = await browser.newPage({ viewport: { width, height: 900 } });
+      await page.addInitScript(recordCanvasText);
+      try {
+        await page.goto(`${server.url}?from=2024-05-25&to=2024-05-26`);
+        await page.waitForSelector('body[data-state=ready]');
+        const charts = await page.$$eval('figure.chart[data-chart^=usage-]', (figures) => {
+          const drawn = (globalThis as unknown as RecordingWindow).canvasText;
+          return figures.map((figure) => {
+            const canvas = figure.querySelector('canvas');
+            const texts = canvas ? (drawn.get(canvas) ?? []) : [];
+            // The value axis's labels are aligned right; its title is turned, its glyphs left of where it is drawn.
+            return {
+              id: figure.getAttribute('data-chart') ?? '',
+              labels: texts.filter((text) => text.align === 'right' && !text.rotated),
+              title: texts.find((text) => text.rotated),
+            };
+          });
+        });
+        expect(charts.map((chart) => chart.id).sort()).toEqual(['usage-message', 'usage-minute']);
+        for (const { id, labels, title } of charts) {
+          expect(title, `${id}: the axis's title`).toBeDefined();
+          // Ticks of hundreds of billions, and of millions.
+          expect(Math.max(...labels.map((label) => label.text.length)), `${id}: its longest label`).toBeGreaterThanOrEqual(id === 'usage-message' ? 15 : 9);
+          for (const label of labels)
+            expect(label.x - label.width, `${width} px ${id}: "${label.text}" starts right of the axis's title`).toBeGreaterThanOrEqual(title?.x ?? 0);
+        }
+      } finally {
+        await page.close();
+      }
+    }, 60_000);
   }
 });
