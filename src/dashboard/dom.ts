@@ -34,10 +34,13 @@ export function replaceChildren(parent: Element, ...children: Child[]): void {
 
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });
+/** Below 1, three significant digits, as the CLI's tables write them: two decimals showed 0.000002 megabytes as `0`. */
+const small = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
 
 export function formatNumber(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '–';
-  return Number.isInteger(value) ? integer.format(value) : decimal.format(value);
+  if (Number.isInteger(value)) return integer.format(value);
+  return Math.abs(value) < 1 ? small.format(value) : decimal.format(value);
 }
 
 /** A quantity with its unit, singular for 1 (`1 record`, `4,269.3 minutes`); symbols (`ms`, `%`) stay as they are. */

@@ -196,6 +196,8 @@ describe.skipIf(!haveChromium)('the value axis of the dashboard in a real browse
     const records = [0, 1, 2].flatMap((hour) => [
       usageRecord({ time: DAY + hour * 3_600_000, quantity: 1_500_000 * (hour + 1), recordId: `minutes-${hour}` }),
       usageRecord({ time: DAY + hour * 3_600_000, unitType: 'Message', quantity: 1e12, recordId: `messages-${hour}` }),
+      // The smallest quantity a record keeps (a millionth).
+      usageRecord({ time: DAY + hour * 3_600_000, unitType: 'Gigabyte', quantity: 0.000001, recordId: `gigabytes-${hour}` }),
     ]);
     const file = path.join(logs, 'insights-logs-usage', ...recordingBlobPath(DAY, 0).split('/'));
     await mkdir(path.dirname(file), { recursive: true });
@@ -227,8 +229,8 @@ describe.skipIf(!haveChromium)('the value axis of the dashboard in a real browse
             };
           });
         });
-        expect(charts.map((chart) => chart.id).sort()).toEqual(['usage-message', 'usage-minute']);
-        for (const { id, labels, title } of charts) {
+        expect(charts.map((chart) => chart.id).sort()).toEqual(['usage-gigabyte', 'usage-message', 'usage-minute']);
+        for (const { id, labels, title } of charts.filter((chart) => chart.id !== 'usage-gigabyte')) {
           expect(title, `${id}: the axis's title`).toBeDefined();
           // Ticks of hundreds of billions, and of millions.
           expect(Math.max(...labels.map((label) => label.text.length)), `${id}: its longest label`).toBeGreaterThanOrEqual(id === 'usage-message' ? 15 : 9);
@@ -240,4 +242,26 @@ describe.skipIf(!haveChromium)('the value axis of the dashboard in a real browse
       }
     }, 60_000);
   }
+
+  it('writes a quantity below 1 to three significant digits, on its axis, in its caption and its values, never as 0', async () => {
+    const page = await browser.newPage();
+    await page.addInitScript(recordCanvasText);
+    try {
+      await page.goto(`${server.url}?from=2024-05-25&to=2024-05-26`);
+      await page.waitForSelector('body[data-state=ready]');
+      const chart = page.locator('figure.chart[data-chart=usage-gigabyte]');
+      expect(await chart.locator('figcaption').textContent()).toBe('total 0.000003 gigabytes');
+      await chart.locator('details.values summary').click();
+      expect(await chart.locator('details.values tbody td').allTextContents()).toEqual(['0.000001', '0.000001', '0.000001']);
+      const ticks = await chart.evaluate((figure) => {
+        const canvas = figure.querySelector('canvas');
+        const drawn = (globalThis as unknown as RecordingWindow).canvasText;
+        return (canvas ? (drawn.get(canvas) ?? []) : []).filter((text) => text.align === 'right' && !text.rotated).map((text) => text.text);
+      });
+      // Ticks apart by millionths read apart, not as 0, 0, 0.
+      expect(new Set(ticks).size, ticks.join(' ')).toBe(ticks.length);
+    } finally {
+      await page.close();
+    }
+  }, 60_000);
 });
