@@ -84,7 +84,9 @@ function showState(): void {
 /** The page's title says what it shows (a tab, a bookmark, a screen reader's first words): range, resource and granularity. */
 function pageTitle(): string {
   const range = !state.rangeGiven
-    ? `the last ${DEFAULT_RANGE_DAYS} days of data`
+    ? allHistoryShown
+      ? 'all of the history'
+      : `the last ${DEFAULT_RANGE_DAYS} days of data`
     : state.from === '' && state.to === ''
       ? 'all of the history'
       : state.to === ''
@@ -370,6 +372,7 @@ async function load(byRetry = false): Promise<void> {
   const healthResult = settle(api.health<Health>(signal));
   let fallback: string | undefined;
   if (!state.rangeGiven) {
+    allHistoryShown = false;
     // No range in the URL: the last days of data, from the newest record health gives, waited for a little only.
     statusLine.textContent = 'finding the newest record…';
     let timer: number | undefined;
@@ -380,6 +383,9 @@ async function load(byRetry = false): Promise<void> {
     window.clearTimeout(timer);
     if (!current()) return;
     const from = first !== 'late' && first.status === 'fulfilled' ? defaultFrom(first.value.containers.map((c) => c.newestRecordAt)) : undefined;
+    // No newest record (none stored, or health not read in time): all of the history is shown, and the title says so.
+    allHistoryShown = from === undefined;
+    document.title = pageTitle();
     if (from !== undefined) {
       // Replaced, not pushed: Back leaves the page as before, and a reload or a link shows the same range.
       defaultRangeFrom = from;
@@ -520,6 +526,8 @@ async function load(byRetry = false): Promise<void> {
   document.body.dataset['state'] = 'ready';
 }
 
+/** A page opened without a range showed all of the history, finding no newest record: its title says so, not the last days. */
+let allHistoryShown = false;
 /** How long a page opened without a range waits for health (the newest record) before it reads all of the history. */
 const HEALTH_WAIT_MS = 5_000;
 /** The `from` the default range gave: the note under the filters says so while it is the range shown. */

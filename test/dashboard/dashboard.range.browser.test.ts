@@ -175,6 +175,7 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
     const views = viewRequests(requests);
     expect(views).toHaveLength(VIEWS);
     for (const url of views) expect(url.searchParams.has('from'), url.pathname).toBe(false);
+    expect(await page.title()).toBe('acs-logs dashboard: all of the history, all resources, by hour');
     // Health, come later, offers the last 7 days in one click.
     await page.unroute('**/api/health');
     await page.click('#last-days');
@@ -193,6 +194,8 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
     expect(search(page)).toBe('');
     expect(await operations(page)).toBe(RECENT + OLD);
     expect(await page.textContent('#range-note')).toBe('The newest record could not be read (health: boom): showing all of the history.');
+    // The title says what the page shows: all of the history, not the last days it could not find.
+    expect(await page.title()).toBe('acs-logs dashboard: all of the history, all resources, by hour');
     await page.close();
   });
 
@@ -204,6 +207,7 @@ describe.skipIf(!haveChromium)('the dashboard opens on the last 7 days of data',
       expect(search(page)).toBe('');
       expect(await page.inputValue('#from')).toBe('');
       expect(await page.isVisible('#range-note')).toBe(false);
+      expect(await page.title()).toBe('acs-logs dashboard: all of the history, all resources, by hour');
       expect(viewRequests(requests)).toHaveLength(VIEWS);
       // Nothing was written into the URL: read later, the page finds the newest record.
       const processed = await cli(['process', logs, '--quiet', '--connection-string', azuriteConnectionString(), '--table-prefix', prefix]);
