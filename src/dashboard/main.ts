@@ -100,8 +100,8 @@ function pageTitle(): string {
   return `acs-logs dashboard: ${clipped(range, 120).text}, ${resource}, by ${clipped(state.granularity, 20).text}`;
 }
 
-/** A time that ends with its own offset (`Z`, `+02:00`, `-0530`, `+02`): not one read as UTC. */
-const OWN_OFFSET = /T.*(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
+/** A time (after `T` or the space the API also takes) that ends with its own offset (`Z`, `+02:00`, `-0530`, `+02`): not one read as UTC. */
+const OWN_OFFSET = /[T ].*(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 
 /** A time as typed, said to be UTC unless it gives its own offset (`from 2024-05-25T04:00+02:00 (UTC)` would misstate it). */
 function inUtc(time: string): string {

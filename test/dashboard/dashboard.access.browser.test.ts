@@ -162,6 +162,10 @@ describe.skipIf(!haveChromium)('the dashboard with the keyboard and a screen rea
     const offset = await openPage('?from=2024-05-25T04:00%2B02:00&to=2024-05-26T00:00Z');
     expect(await offset.title()).toBe('acs-logs dashboard: 2024-05-25T04:00+02:00 to 2024-05-26T00:00Z, all resources, by hour');
     await offset.close();
+    // So is one written with a space before its time, as the API takes it too.
+    const spaced = await openPage('?from=2024-05-25%2004:00%2B02:00&to=2024-05-26%2000:00-0530');
+    expect(await spaced.title()).toBe('acs-logs dashboard: 2024-05-25 04:00+02:00 to 2024-05-26 00:00-0530, all resources, by hour');
+    await spaced.close();
   });
 
   it('says to a screen reader why the page shows all of the history when the newest record cannot be read, the focus left where it was', async () => {
