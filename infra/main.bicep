@@ -128,7 +128,7 @@ param sweepIntervalMinutes int = 15
 param sealAfterMinutes int = 120
 
 @description('Longest log line accepted, in bytes; longer lines are quarantined (ACS_LOGS_MAX_LINE_BYTES).')
-@minValue(1)
+@minValue(256)
 @maxValue(268435456)
 param maxLineBytes int = 1048576
 

@@ -24,6 +24,12 @@ describe('readAppSettings', () => {
     expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '700000000' })).toThrow('ACS_LOGS_MAX_LINE_BYTES must be at most 268,435,456, got "700000000"');
   });
 
+  it('refuses a line limit shorter than any record: at 1 byte a broken last line waited as pending instead of being quarantined', () => {
+    expect(readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '256' }).process.maxUnitBytes).toBe(256);
+    expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '1' })).toThrow('ACS_LOGS_MAX_LINE_BYTES must be at least 256, got "1"');
+    expect(() => readAppSettings({ ACS_LOGS_MAX_LINE_BYTES: '255' })).toThrow('ACS_LOGS_MAX_LINE_BYTES must be at least 256, got "255"');
+  });
+
   it.each([
     ['ACS_LOGS_FILE_CONCURRENCY', '0'],
     ['ACS_LOGS_MAX_LINE_BYTES', '-1'],

@@ -125,7 +125,7 @@ export function readAppSettings(env: NodeJS.ProcessEnv = process.env, machineMem
     process: processSettingsFor(memory, {
       ...DEFAULT_PROCESS_SETTINGS,
       sealAfterMs: minutes(env, SETTING.sealAfterMinutes, DEFAULT_PROCESS_SETTINGS.sealAfterMs / 60_000) * 60_000,
-      maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes, MAX_LINE_BYTES),
+      maxUnitBytes: wholeNumber(env, SETTING.maxLineBytes, DEFAULT_PROCESS_SETTINGS.maxUnitBytes, MAX_LINE_BYTES, MIN_LINE_BYTES),
       earliestRecordTime: pastTime(env, SETTING.earliestRecordTime, DEFAULT_PROCESS_SETTINGS.earliestRecordTime),
       maxFutureMs: positiveNumber(env, SETTING.maxFutureHours, DEFAULT_PROCESS_SETTINGS.maxFutureMs / 3_600_000) * 3_600_000,
     }),
@@ -213,13 +213,17 @@ function minutes(env: NodeJS.ProcessEnv, name: string, fallback: number): number
 }
 
 /** Counts (files in parallel, bytes): `0.5` would mean no file at all, or a RangeError per file. */
-function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, max = Number.MAX_SAFE_INTEGER, min = 1): number {
   const value = positiveNumber(env, name, fallback, 'plain digits such as 4096: no fraction, exponent, hex or sign');
   if ((env[name] ?? '').includes('.')) throw new SettingError(name, `${name} must be a whole number > 0, got "${env[name]}"`);
   // Too large to be exact is too large, not "not whole".
   if (value > max || !Number.isSafeInteger(value)) throw new SettingError(name, `${name} must be at most ${max.toLocaleString('en-US')}, got "${env[name]}"`);
+  if (value < min) throw new SettingError(name, `${name} must be at least ${min.toLocaleString('en-US')}, got "${env[name]}"`);
   return value;
 }
+
+/** The shortest line limit a setting may set: no record is shorter, and at a byte or so a file's first line cannot even be told a line. */
+export const MIN_LINE_BYTES = 256;
 
 /**
  * The longest line a setting may let through, 256 MiB. A line is held as one string, and V8's strings end
