@@ -380,6 +380,7 @@ describe('several downloads of one blob in a laid-out tree', () => {
         { source: new LocalLogSource(), tables, settings, views, logger },
         [...paths, paths[0] as string],
         LOCAL_CONTAINER,
+        {},
       );
       return results.reduce((sum, result) => sum + result.records, 0);
     };
@@ -413,7 +414,7 @@ describe('several downloads of one blob in a laid-out tree', () => {
     const tables = newTableStore();
     const { settings, views, logger } = testDeps(tables);
     const run = async (): Promise<number> => {
-      const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER);
+      const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, paths, LOCAL_CONTAINER, {});
       return results.reduce((sum, result) => sum + result.records, 0);
     };
     expect(await run()).toBe(38);
@@ -532,6 +533,27 @@ describe('several downloads of one blob in a laid-out tree', () => {
     expect((await processLocal(together, [flat, laidOut])).records).toBe(25);
     expect((await processLocal(together, [flat, laidOut])).records).toBe(0);
     expect(await readAggregates(together)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+
+  it('a laid-out file is named before its first write: a run killed once it wrote, before it ended, has named it, and a lone copy later counts nothing', async () => {
+    const records = roomsRecords(12, 143);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
+    const laidOut = path.join(dir, 'tree', 'insights-logs-roomsoperational', blobPath(4));
+    await mkdir(path.dirname(laidOut), { recursive: true });
+    await writeFile(laidOut, asJsonLines(records));
+    const tables = newTableStore();
+    const { settings, views, logger } = testDeps(tables);
+    const deps = { source: new LocalLogSource(), tables, settings, views, logger };
+    const stopped = processLocalFiles(deps, [laidOut], LOCAL_CONTAINER, {}, 4, async (ref, options) => {
+      expect((await processFile(ref, deps, options)).records).toBe(12);
+      throw new Error('killed');
+    });
+    await expect(stopped).rejects.toThrow('killed');
+    const lone = path.join(dir, 'download', 'PT1H.json');
+    await mkdir(path.dirname(lone), { recursive: true });
+    await writeFile(lone, asJsonLines(records));
+    expect(await processLocal(tables, [lone])).toEqual({ records: 0, names: [expect.stringMatching(/PT1H\.json$/)] });
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
   it('names the files a run read in transactions of 100, row by row only when one is named already', async () => {

@@ -153,9 +153,9 @@ async function processFiles(
     // final, so its unfinished last line is quarantined instead of waiting for ever.
     const isFinal = (file: LogFileRef, stat: LogFileStat, now: number): boolean => isFinalBlob(file, stat, now, settings.process.sealAfterMs);
     const options = { ...(category ? { category } : {}), isFinal, respectBackoff: false };
-    const { results, failed } = await processLocalFiles(deps, files, LOCAL_CONTAINER, options, settings.fileConcurrency, async (ref) => {
+    const { results, failed } = await processLocalFiles(deps, files, LOCAL_CONTAINER, options, settings.fileConcurrency, async (ref, fileOptions) => {
       try {
-        const outcome = await isolated.run(ref, options);
+        const outcome = await isolated.run(ref, fileOptions);
         return outcome.kind === 'done' ? outcome.result : null;
       } finally {
         progress?.done(fileKey(ref), source.locationOf(ref));

@@ -1,10 +1,11 @@
 import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
-import { MAX_TRANSACTION_ROWS, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
+import { MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
 import { newNameRowData, type Checkpoint } from './checkpointRows.js';
 import { headKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 import { forEachConcurrently } from './concurrency.js';
+import { gatheredAsks, type Ask } from './gatheredAsks.js';
 import { checkIdentity, compareRange, digestOf, HEAD_BYTES, TAIL_BYTES, type RangeReader } from './fileIdentity.js';
 import { processFile, type FileRunResult, type ProcessDeps, type ProcessOptions } from './processFile.js';
 import { readingFamilyOf } from './readingOrder.js';
@@ -153,20 +154,20 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
   }
 }
 
-/** Processes one file; `null` when it failed (recorded elsewhere) and the others go on. */
-export type LocalFileRunner = (ref: LogFileRef) => Promise<FileRunResult | null>;
+/** Processes one file with `options`; `null` when it failed (recorded elsewhere) and the others go on. */
+export type LocalFileRunner<Options extends ProcessOptions> = (ref: LogFileRef, options: Options) => Promise<FileRunResult | null>;
 
 /**
  * Processes local files, each under the name it is known by; copies of one file given together are
  * read once (those with the same first bytes wait until the first has been read and named).
  */
-export async function processLocalFiles(
+export async function processLocalFiles<Options extends ProcessOptions>(
   deps: ProcessDeps & { source: LocalFiles },
   localPaths: readonly string[],
   localContainer: string,
-  options: ProcessOptions = {},
+  options: Options,
   concurrency = 4,
-  runFile: LocalFileRunner = (ref) => processFile(ref, deps, options),
+  runFile: LocalFileRunner<Options> = (ref, fileOptions) => processFile(ref, deps, fileOptions),
 ): Promise<{ results: FileRunResult[]; failed: number }> {
   const results: FileRunResult[] = [];
   let failed = 0;
@@ -188,23 +189,51 @@ export async function processLocalFiles(
         now.set(fileKey(original), original);
       }
     }
-    const read: LogFileRef[] = [];
+    // Laid-out files are named when read from their start, before their first write (those outside a
+    // tree were named above): a run stopped after the write has named what it wrote, and a later run
+    // that reads on names nothing (no request). Before the next round looks them up, too.
+    const named = { ...options, beforeFirstWrite: (ref: LogFileRef) => nameBeforeWrite(deps.source, deps.tables, ref) };
     await forEachConcurrently([...now.values()], concurrency, async (ref) => {
-      const result = await runFile(ref);
+      const result = await runFile(ref, namedBefore.has(ref) ? options : named);
       if (result === null) {
         failed++;
         return;
       }
       results.push(result);
-      // Laid-out files are named once read from their start (those outside a tree were named before):
-      // a later run that reads on names nothing (no request).
-      if (result.fromStart && result.bytes > 0 && !namedBefore.has(ref)) read.push(ref);
     });
-    // Before the next round looks them up: its files may be copies of these.
-    await rememberLocalFiles(deps.source, deps.tables, read);
     pending = plan.later;
   }
   return { results, failed };
+}
+
+interface NameAsk extends Ask {
+  source: LocalFiles;
+  ref: LogFileRef;
+  resolve: () => void;
+}
+
+/** Names of files asked for in one turn (files started together), written 100 to a transaction. */
+const nameInTurn = gatheredAsks<NameAsk>(async (tables, batch) => {
+  const bySource = new Map<LocalFiles, NameAsk[]>();
+  for (const ask of batch) bySource.set(ask.source, [...(bySource.get(ask.source) ?? []), ask]);
+  for (const [source, asks] of bySource) {
+    try {
+      await rememberLocalFiles(
+        source,
+        tables,
+        asks.map(({ ref }) => ref),
+      );
+      for (const ask of asks) ask.resolve();
+    } catch (error) {
+      // A name the service refuses (a path it will not take) fails that file alone: the others are named on their own.
+      if (asks.length === 1 || !(error instanceof StorageRefusedError)) throw error;
+      for (const ask of asks) await rememberLocalFiles(source, tables, [ask.ref]).then(() => ask.resolve(), ask.reject);
+    }
+  }
+});
+
+function nameBeforeWrite(source: LocalFiles, tables: TableStore, ref: LogFileRef): Promise<void> {
+  return new Promise((resolve, reject) => nameInTurn(tables, { source, ref, resolve, reject }));
 }
 
 /**

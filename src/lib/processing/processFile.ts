@@ -79,6 +79,11 @@ export interface ProcessOptions {
    * it runs in (and every other invocation there), whatever it had started.
    */
   deadline?: number;
+  /**
+   * Called once before the first write of a file read from its start (new, or replaced): a laid-out
+   * local file is named then (localCopies.ts), so that a run stopped after the write has named it.
+   */
+  beforeFirstWrite?: (file: LogFileRef) => Promise<void>;
 }
 
 /** `shorter`: shorter than the bytes already read and still changing; nothing decided yet (fileIdentity.ts). */
@@ -181,6 +186,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
   let lookedForCopy = false;
   // Bytes read past where the last segment stopped: the next segment starts with them.
   let carry: ReadAhead | undefined;
+  let calledBeforeFirstWrite = false;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
@@ -414,6 +420,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         // No later than the read: one record stamped hours ahead (a local time taken for UTC) would hide the lag until then.
         lastRecordAt: maxIso(checkpoint.lastRecordAt, notAfter(outcome.lastRecordAt, new Date(now()).toISOString())),
       });
+      if (result.fromStart && !calledBeforeFirstWrite && options.beforeFirstWrite) {
+        calledBeforeFirstWrite = true;
+        await options.beforeFirstWrite(file);
+      }
       const applied = await writer.commit(
         {
           source: {
