@@ -17,6 +17,18 @@ class LostAnswers extends WrappedTableStore {
   }
 }
 
+/** Storage answers the first transaction late (a slow link): whatever is sent meanwhile is applied first. */
+class SlowFirstCommit extends WrappedTableStore {
+  private slowed = false;
+  override async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    if (!this.slowed) {
+      this.slowed = true;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return super.commit(logicalName, partitionKey, writes);
+  }
+}
+
 describe('checkpoint saves of one moment', () => {
   it("a container's checkpoints saved at once go as transactions of up to 100 rows, each saved with its own ETag", async () => {
     const tables = newTableStore();
@@ -50,7 +62,7 @@ describe('checkpoint saves of one moment', () => {
     expect(offsets).toEqual([7, 7, 900, 7, 7]);
   });
 
-  it('one file saved twice in one moment: the second save waits for the first and loses its race, as saves one after the other do', async () => {
+  it('one file saved twice in one moment: the second save is sent after the first and loses its race, as saves one after the other do', async () => {
     const tables = newTableStore();
     const checkpoints = new CheckpointStore(tables);
     const file = fileOf(1);
@@ -60,6 +72,19 @@ describe('checkpoint saves of one moment', () => {
       checkpoints.save({ ...freshCheckpoint(fileOf(2), AT), offset: 3 }, undefined),
     ]);
     expect(saved).toEqual([true, false, true]);
+    expect((await checkpoints.get(file))?.checkpoint.offset).toBe(1);
+  });
+
+  it('the second save of a file is sent once the transaction with the first is answered, however slow that answer', async () => {
+    const tables = new SlowFirstCommit(new MemoryTableStore('SlowFirst'));
+    const checkpoints = new CheckpointStore(tables);
+    const file = fileOf(1);
+    const saved = await Promise.all([
+      checkpoints.save({ ...freshCheckpoint(file, AT), offset: 1 }, undefined),
+      checkpoints.save({ ...freshCheckpoint(fileOf(2), AT), offset: 3 }, undefined),
+      checkpoints.save({ ...freshCheckpoint(file, AT), offset: 2 }, undefined),
+    ]);
+    expect(saved).toEqual([true, true, false]);
     expect((await checkpoints.get(file))?.checkpoint.offset).toBe(1);
   });
 

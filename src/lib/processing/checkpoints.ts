@@ -216,30 +216,47 @@ async function commitSaves(tables: TableStore, batch: readonly WaitingSave[]): P
     if (saves) saves.push(save);
     else byPartition.set(save.partitionKey, [save]);
   }
-  const transactions = [...byPartition].flatMap(([partitionKey, saves]) => transactionsOf(tables, partitionKey, saves));
   // Each transaction settles its own saves: one that fails does not fail the others.
-  await Promise.all(transactions.map((saves) => commitTransaction(tables, saves)));
+  const sent: Promise<void>[] = [];
+  for (const [partitionKey, saves] of byPartition) {
+    const earlier: Promise<void>[] = [];
+    for (const { saves: together, again } of transactionsOf(tables, partitionKey, saves)) {
+      // A second save of a row is sent once the transactions before it are answered, as saves made one after the other are.
+      const commit = again ? Promise.allSettled([...earlier]).then(() => commitTransaction(tables, together)) : commitTransaction(tables, together);
+      earlier.push(commit);
+      sent.push(commit);
+    }
+  }
+  await Promise.all(sent);
 }
 
-/** The saves of one partition in transactions within the service's limits, no row twice in one (a second save of a row waits for the next). */
-function transactionsOf(tables: TableStore, partitionKey: string, saves: readonly WaitingSave[]): WaitingSave[][] {
-  const transactions: WaitingSave[][] = [];
+/**
+ * The saves of one partition in transactions within the service's limits, no row twice in one: `again`
+ * when a transaction holds a second save of a row of an earlier one.
+ */
+function transactionsOf(tables: TableStore, partitionKey: string, saves: readonly WaitingSave[]): { saves: WaitingSave[]; again: boolean }[] {
+  const transactions: { saves: WaitingSave[]; again: boolean }[] = [];
   let current: WaitingSave[] = [];
   let rows = new Set<string>();
+  const savedBefore = new Set<string>();
+  let again = false;
   let bytes = 0;
   for (const save of saves) {
     const size = tables.transactionBytes(partitionKey, [save.write]);
     if (current.length > 0 && (current.length >= MAX_TRANSACTION_ROWS || bytes + size > MAX_TRANSACTION_BYTES || rows.has(save.write.rowKey))) {
-      transactions.push(current);
+      transactions.push({ saves: current, again });
+      for (const row of rows) savedBefore.add(row);
       current = [];
       rows = new Set();
+      again = false;
       bytes = 0;
     }
     current.push(save);
     rows.add(save.write.rowKey);
+    if (savedBefore.has(save.write.rowKey)) again = true;
     bytes += size;
   }
-  if (current.length > 0) transactions.push(current);
+  if (current.length > 0) transactions.push({ saves: current, again });
   return transactions;
 }
 
