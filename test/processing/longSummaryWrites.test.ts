@@ -122,6 +122,12 @@ describe('a call written in many transactions', () => {
     // (A first transaction that takes the partition for new, refused, computes from its own rows.)
     expect(computedRows()).toBeLessThanOrEqual(1_100 + 1_500 + 100);
     await expectOnePass(tables, [...first, ...second], 1_500);
+
+    // A write that fits one transaction computes the call row in it: no second transaction for it.
+    const third = operations(10, 1_500);
+    const stats = await apply(tables, [view], third, 'f3');
+    expect(stats.transactions).toBe(1);
+    await expectOnePass(tables, [...first, ...second, ...third], 1_510);
   });
 
   it('in an account’s packed Calls table, computes it once per write too and ends as one careful pass (Azurite)', async () => {
