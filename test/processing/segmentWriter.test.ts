@@ -4,7 +4,7 @@ import { SegmentWriter, type HeldRecords, type SegmentWrite } from '../../src/li
 import { silentLogger } from '../../src/lib/logging.js';
 import type { CommitOutcome, RowWrite } from '../../src/lib/storage/TableStore.js';
 import { normalizeAll, roomsRecords } from '../support/roomsLogs.js';
-import { newMemoryTableStore } from '../support/storage.js';
+import { newMemoryTableStore, readAggregates, referenceAggregates } from '../support/storage.js';
 import { WrappedTableStore } from '../support/wrappedTableStore.js';
 
 /** Commits wait until the test lets them through, so a write can be held open. */
@@ -88,6 +88,27 @@ describe('SegmentWriter', () => {
     // One write: each partition of the view was committed once, for all twenty files together.
     const partitions = new Set(segments.flatMap((write) => write.source.records.map((item) => roomsOperationsView.route(item.record)?.partitionKey)));
     expect(tables.commits).toBe(partitions.size);
+  });
+
+  it('leaves out a segment whose quarantine says it must not be written: its records are not applied, its checkpoint not saved', async () => {
+    const tables = new GatedStore(newMemoryTableStore());
+    const writer = writerOver(tables);
+    const kept = segment('kept.0', 1);
+    const overtaken = segment('overtaken.0', 2);
+    overtaken.quarantine = async () => false;
+    const held = await Promise.all([read(writer, kept), read(writer, overtaken)]);
+    const commits = await Promise.all([writer.commit(kept, held[0]), writer.commit(overtaken, held[1])]);
+    expect(commits).toEqual([
+      { refused: 0, saved: true },
+      { refused: 0, saved: false },
+    ]);
+    expect([kept.saved, overtaken.saved]).toEqual([1, 0]);
+    expect(await readAggregates(tables, [roomsOperationsView])).toEqual(
+      referenceAggregates(
+        kept.source.records.map((item) => item.record),
+        [roomsOperationsView],
+      ),
+    );
   });
 
   it('admits segments in the order their files entered, and writes once every file entered has asked or left', async () => {
