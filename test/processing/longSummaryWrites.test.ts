@@ -208,6 +208,22 @@ describe('a call written in many transactions', () => {
     await expectOnePass(tables, files.flat(), 750);
   });
 
+  it('whose first transaction is a replay of a file read again before a new one keeps the new file’s records, which that transaction does not reach', async () => {
+    const tables = newMemoryTableStore();
+    // 150 rows of the old file fill its first transaction: the new file's records come after, in no transaction yet.
+    const replayed = operations(150);
+    await apply(tables, [callsView], replayed, 'old');
+    const fresh = operations(10, 150);
+    const sources: RecordSource[] = [
+      { fileId: 'old', fileKey: 'c/old', records: replayed },
+      { fileId: 'new', fileKey: 'c/new', records: fresh },
+    ];
+    const { stats, appliedBefore } = await applyToViews(tables, [callsView], sources, { concurrency: 1 });
+    expect(stats.alreadyApplied).toBe(150);
+    expect([...appliedBefore]).toEqual(['old']);
+    await expectOnePass(tables, [...replayed, ...fresh], 160);
+  });
+
   it('whose last records are found applied already (a file read again with a new one) computes its call row once more', async () => {
     const tables = newMemoryTableStore();
     const replayed = operations(5, 1_000);
