@@ -9,6 +9,12 @@ const CONTAINER = 'insights-logs-roomsoperational';
 const fileOf = (i: number) => ({ container: CONTAINER, path: `resourceId=/SUBSCRIPTIONS/X/ACS${i}/y=2024/m=05/d=25/h=10/m=00/PT1H.json` });
 const AT = Date.parse('2026-12-06T10:00:00Z');
 
+async function toArray<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const all: T[] = [];
+  for await (const item of items) all.push(item);
+  return all;
+}
+
 /** Storage takes each transaction, its answer is lost, and the SDK's retry is refused by the rows' own conditions. */
 class LostAnswers extends WrappedTableStore {
   override async commit(logicalName: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
@@ -48,6 +54,19 @@ describe('checkpoint saves of one moment', () => {
     expect(await Promise.all(files.map((file, i) => checkpoints.save({ ...freshCheckpoint(file, AT), offset: i + 1 }, saved[i] as string)))).toEqual(
       files.map(() => true),
     );
+  });
+
+  it('checkpoints of several containers saved at once are each saved in their own container’s partition', async () => {
+    const tables = newTableStore();
+    const checkpoints = new CheckpointStore(tables);
+    const files = ['insights-logs-callsummary', 'insights-logs-calldiagnostics', CONTAINER].flatMap((container, c) =>
+      [1, 2].map((i) => ({ ...fileOf(2 * c + i), container })),
+    );
+    expect(await Promise.all(files.map((file, i) => checkpoints.save({ ...freshCheckpoint(file, AT), offset: i }, undefined)))).toEqual(files.map(() => true));
+    const loaded = await Promise.all(files.map((file) => checkpoints.get(file)));
+    expect(loaded.map((row) => [row?.checkpoint.container, row?.checkpoint.offset])).toEqual(files.map((file, i) => [file.container, i]));
+    for (const file of files)
+      expect((await toArray(checkpoints.listAll(file.container))).map((checkpoint) => checkpoint.container)).toEqual([file.container, file.container]);
   });
 
   it('a save another run made first fails alone: the others of its transaction are saved', async () => {
