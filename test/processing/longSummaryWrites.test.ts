@@ -130,6 +130,17 @@ describe('a call written in many transactions', () => {
     await expectOnePass(tables, [...first, ...second, ...third], 1_510);
   });
 
+  it('a write that takes the stored call for new is refused, reads it and goes on: no conflict counted, no record twice (Azurite)', async () => {
+    const tables = newTableStore();
+    const first = operations(10);
+    await apply(tables, [callsView], first, 'f1');
+    // A write of its own knows no partition yet, and its records do not say the call began long before: its partition is taken for new.
+    const second = operations(10, 10);
+    const stats = await apply(tables, [callsView], second, 'f2');
+    expect(stats.conflicts).toBe(0);
+    await expectOnePass(tables, [...first, ...second], 20);
+  });
+
   it('in an account’s packed Calls table, computes it once per write too and ends as one careful pass (Azurite)', async () => {
     const tables = withPackedCalls(newTableStore(), 'account');
     const { view, computedRows } = countedCallsView();
