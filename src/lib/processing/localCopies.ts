@@ -215,7 +215,11 @@ interface NameAsk extends Ask {
 /** Names of files asked for in one turn (files started together), written 100 to a transaction. */
 const nameInTurn = gatheredAsks<NameAsk>(async (tables, batch) => {
   const bySource = new Map<LocalFiles, NameAsk[]>();
-  for (const ask of batch) bySource.set(ask.source, [...(bySource.get(ask.source) ?? []), ask]);
+  for (const ask of batch) {
+    const asks = bySource.get(ask.source);
+    if (asks) asks.push(ask);
+    else bySource.set(ask.source, [ask]);
+  }
   for (const [source, asks] of bySource) {
     try {
       await rememberLocalFiles(
