@@ -65,6 +65,7 @@ async function callsFile(
 }
 
 describe('calls spread over physical partitions are written many at a time', () => {
+  // Up to tens of seconds alone and several times that on a loaded machine, where the default minute ran out.
   it("an account's packed calls travel many to a transaction, not a call or two each, and store what one careful pass computes", async () => {
     const calls = 480;
     const { file, expected } = await callsFile(calls);
@@ -87,7 +88,7 @@ describe('calls spread over physical partitions are written many at a time', () 
     await processFile(file, testDeps(capped.tables, undefined, { maxPartitionsInFlight: 32 }));
     expect(capped.physical.callCommits).toBeGreaterThan(capped.physical.callRows / 8);
     expect(await readAggregates(capped.tables)).toEqual(expected);
-  });
+  }, 180_000);
 
   it('a store whose calls are unpacked (written by an earlier version) keeps its table, its calls written 32 at a time', async () => {
     const first = await callsFile(64);
