@@ -16,6 +16,21 @@ import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/ro
 
 const HOUR = 3_600_000;
 
+/** Deps whose clock passes `deadline` (a minute ahead) as a segment is read: not at the look at a file's first bytes before it. */
+function clockPastDeadlineOnSegmentRead(tables: TableStore) {
+  let clock = Date.now();
+  const deadline = clock + 60_000;
+  const base = testDeps(tables, undefined, { segmentBytes: 4096 });
+  const source = Object.assign(Object.create(base.source) as typeof base.source, {
+    read: (...args: Parameters<typeof base.source.read>) => {
+      const [, start, end] = args;
+      if (end - start > 1024) clock = deadline + 1;
+      return base.source.read(...args);
+    },
+  });
+  return { base, source, deadline, now: () => clock };
+}
+
 describe('tail and sweep', () => {
   it('a first run on a new store over empty containers records its sweeps, without a problem (its reads create no table)', async () => {
     const container = await newContainer();
@@ -275,24 +290,14 @@ describe('tail and sweep', () => {
     await appendToBlob(container, blobPath(0), asJsonLines(big));
     await appendToBlob(container, blobPath(1), asJsonLines(other));
     // The clock passes the deadline as the first file's first segment is read (segments of about 4 KiB here).
-    let clock = Date.now();
-    const deadline = clock + 60_000;
-    const base = testDeps(tables, undefined, { segmentBytes: 4096 });
-    const source = Object.assign(Object.create(base.source) as typeof base.source, {
-      read: (...args: Parameters<typeof base.source.read>) => {
-        const [, start, end] = args;
-        // A segment's read, not the look at the file's first bytes before it.
-        if (end - start > 1024) clock = deadline + 1;
-        return base.source.read(...args);
-      },
-    });
-    const deps = { ...base, source, now: () => clock };
+    const { base, source, deadline, now } = clockPastDeadlineOnSegmentRead(tables);
+    const deps = { ...base, source, now };
     const options = { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1, deadline };
 
     const cut = await tailAndSweep(deps, options);
     expect(cut).toMatchObject({ processed: 1, deferred: 2, failed: 0, problems: [] });
     expect(cut.records).toBeLessThan(big.length);
-    const next = await tailAndSweep({ ...base, now: () => clock }, { ...options, deadline: Number.POSITIVE_INFINITY });
+    const next = await tailAndSweep({ ...base, now }, { ...options, deadline: Number.POSITIVE_INFINITY });
     // The first file from its checkpoint (tail) and the sweep again, which had not been recorded.
     expect(next).toMatchObject({ sweepRan: true, deferred: 0, records: big.length + other.length - cut.records });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll([...big, ...other])));
@@ -305,27 +310,18 @@ describe('tail and sweep', () => {
     const path = blobPath(2);
     await appendToBlob(container, path, asJsonLines(records));
     // The clock passes the deadline as the first segment is read (segments of about 4 KiB here).
-    let clock = Date.now();
-    const deadline = clock + 60_000;
-    const base = testDeps(tables, undefined, { segmentBytes: 4096 });
-    const source = Object.assign(Object.create(base.source) as typeof base.source, {
-      read: (...args: Parameters<typeof base.source.read>) => {
-        const [, start, end] = args;
-        if (end - start > 1024) clock = deadline + 1;
-        return base.source.read(...args);
-      },
-    });
+    const { base, source, deadline, now } = clockPastDeadlineOnSegmentRead(tables);
     const lines: string[] = [];
     const logger = { info: (message: string) => void lines.push(message), warn() {}, error() {} };
 
-    const cut = await handleAnnouncedBlob(`${container.containerName}/${path}`, { ...base, source, logger, now: () => clock }, undefined, deadline);
+    const cut = await handleAnnouncedBlob(`${container.containerName}/${path}`, { ...base, source, logger, now }, undefined, deadline);
     expect(cut).toMatchObject({ kind: 'done', result: { cut: true } });
     const read = cut.kind === 'done' ? cut.result.records : 0;
     expect(read).toBeGreaterThan(0);
     expect(read).toBeLessThan(records.length);
     expect(lines).toContain('announced blob read up to the invocation budget: the timer reads the rest');
     const next = await tailAndSweep(
-      { ...base, now: () => clock },
+      { ...base, now },
       { containers: [container.containerName], sweepIntervalMs: 60_000, fileConcurrency: 1, deadline: Number.POSITIVE_INFINITY },
     );
     expect(next).toMatchObject({ tailed: 1, deferred: 0, records: records.length - read });
