@@ -173,6 +173,7 @@ export class QuarantineStore {
    * partition (up to 100 rows), each row under the ETag it was listed with: a request per 100 entries
    * where `rewrite` takes two per entry. A transaction one of whose rows changed or went since the
    * listing is undone whole, and its entries are then rewritten one by one. Whether each changed.
+   * The entries are distinct rows, as a listing gives them.
    */
   async changeListed(listed: readonly ListedEntry[], during: string, change: (stored: QuarantinedLine) => QuarantinedLine | undefined): Promise<boolean[]> {
     const changed = listed.map(() => false);
@@ -204,9 +205,7 @@ export class QuarantineStore {
         if (data === undefined) continue;
         const write: RowWrite = { op: 'replace', rowKey: rowKeyOf(line), etag, data: { ...data } };
         const size = this.tables.transactionBytes(partitionKey, [write]);
-        // A row listed twice (a listing that went on while rows were added) goes in the next transaction.
-        const twice = batch.some((waiting) => waiting.write.rowKey === write.rowKey);
-        if (batch.length >= MAX_TRANSACTION_ROWS || twice || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
+        if (batch.length >= MAX_TRANSACTION_ROWS || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
         batch.push({ index, write });
         bytes += size;
       }
