@@ -1,5 +1,5 @@
 // ESLint over src/, test/, bench/ and scripts/: type-aware by default (`npm run lint:types`, run by `npm test`),
-// and without the rules that need types when ACS_LOGS_LINT_TYPES=0 (`npm run lint`).
+// and without the rules that need types when ACSLOGS_LINT_TYPES=0 (`npm run lint`).
 //
 // Choices:
 // - typescript-eslint's recommendedTypeChecked is the base. Of it, these are off because they
@@ -74,9 +74,9 @@ export default defineConfig(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { ...globals.node } },
   },
-  // `npm run lint`'s pass (ACS_LOGS_LINT_TYPES=0, set by scripts/lint.mjs): every file, the rules that
+  // `npm run lint`'s pass (ACSLOGS_LINT_TYPES=0, set by scripts/lint.mjs): every file, the rules that
   // need no types, in seconds; the type-aware rules run in `npm run lint:types`, which `npm test` runs.
-  process.env.ACS_LOGS_LINT_TYPES === '0'
+  process.env.ACSLOGS_LINT_TYPES === '0'
     ? { files: ['**/*.ts'], extends: [tseslint.configs.disableTypeChecked], languageOptions: { parserOptions: { project: false } } }
     : {},
 );

@@ -35,7 +35,7 @@ const JOBS = [
     command: [...eslint, 'src', 'test', 'bench', 'vitest.config.ts', '--ignore-pattern', 'src/dashboard/**'],
   },
   { group: 'format', name: 'format', command: [node, path.join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs'), '--check', '.'] },
-  { group: 'eslint', name: 'eslint: every file, the rules that need no types', command: [...eslint, '.'], env: { ACS_LOGS_LINT_TYPES: '0' } },
+  { group: 'eslint', name: 'eslint: every file, the rules that need no types', command: [...eslint, '.'], env: { ACSLOGS_LINT_TYPES: '0' } },
   { group: 'types', name: 'eslint (type-aware): the dashboard', command: [...eslint, 'src/dashboard'] },
   // Says its own `layers:` verdict.
   { group: 'layers', name: 'layers', command: [node, path.join(root, 'scripts', 'lint-layers.mjs')], ownVerdict: true },

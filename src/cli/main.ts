@@ -7,6 +7,7 @@ import { onEmbeddedStoreStopped, storeStoppedMessage } from './embeddedStoreStop
 import { oneLine } from './printable.js';
 import { outputFailedNote } from './outputFailed.js';
 import { runCli } from './program.js';
+import { unknownSettingWarnings } from '../lib/config/unknownSettings.js';
 import { eraseStatusLine } from './statusLine.js';
 import { signalExitCode, stoppedNote } from './stoppedNote.js';
 
@@ -65,6 +66,8 @@ onEmbeddedStoreStopped((dataDir) => {
   process.exit(1);
 });
 
+// A misspelt setting would otherwise leave its default in force unsaid.
+for (const warning of unknownSettingWarnings(process.env)) process.stderr.write(`acs-logs: warning: ${warning}\n`);
 const exitCode = await runCli(process.argv.slice(2));
 // The command has ended and said so: an output found closed from now on (its error comes late) ends
 // the process with this code, and says nothing twice.

@@ -6,6 +6,7 @@ import { loggerFor } from '../lib/config/functionsLogger.js';
 import { INVOCATION_BUDGET_MS, invocation } from '../lib/config/invocation.js';
 import { handleAnnouncedBlob } from '../lib/processing/blobAnnounced.js';
 import { OverlappingRuns } from '../lib/processing/overlappingRuns.js';
+import { unknownSettingWarnings } from '../lib/config/unknownSettings.js';
 
 /** The worker's invocations that overlap write their blobs together (a backlog arrives as many at once). */
 const overlapping = new OverlappingRuns();
@@ -24,6 +25,8 @@ export async function logBlobArrived(_content: unknown, context: InvocationConte
 
 // One trigger per log container; names and trigger source come from app settings at start-up.
 const settings = readAppSettings();
+// A misspelt setting would leave its default in force unsaid; the host logs what the worker writes as it loads.
+for (const warning of unknownSettingWarnings(process.env)) console.warn(`acs-logs: warning: ${warning}`);
 const watchedContainers = Object.values(settings.containers);
 for (const category of CATEGORIES) {
   app.storageBlob(`logBlobArrived-${category}`, {

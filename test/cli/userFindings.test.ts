@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestDir } from '../support/embedded.js';
 import { readAppSettings, SETTING } from '../../src/lib/config/appSettings.js';
-import { cli, ROOT } from '../support/cli.js';
+import { cli, cliProcess, ROOT } from '../support/cli.js';
 import { asJsonLines, blobPath, roomsRecords } from '../support/roomsLogs.js';
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 
@@ -301,6 +301,15 @@ describe('as a user found them', () => {
     const patient = await cli(['process', file, '--category', 'RoomsOperational', '--quiet', '--seal-after-minutes', '600', ...storage2]);
     expect(patient.stdout).toMatch(/1 records, 0 bad lines quarantined.*waiting/);
   });
+  it('a misspelt setting is told on stderr, naming the setting meant, and the command runs as without it', async () => {
+    const run = await cliProcess(['--version'], ROOT, { ACS_LOGS_SEAL_AFTER_MINUTE: '5' });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^\d+\.\d+\.\d+/);
+    expect(run.stderr).toBe(
+      'acs-logs: warning: ACS_LOGS_SEAL_AFTER_MINUTE is not a setting acs-logs reads, so it changes nothing (did you mean ACS_LOGS_SEAL_AFTER_MINUTES?)\n',
+    );
+  });
+
   it('a connection string that is none is a usage error naming the flag, not an internal error', async () => {
     for (const command of [['query', 'rooms'], ['health'], ['backfill']]) {
       const run = await cli([...command, '--connection-string', 'garbage']);

@@ -16,6 +16,8 @@ beforeAll(async () => {
   process.env['AggregatesStorage'] = azuriteConnectionString();
   process.env['ACS_LOGS_TABLE_PREFIX'] = prefix;
   process.env['ACS_LOGS_TRIGGER_SOURCE'] = 'LogsAndContainerScan';
+  // A misspelt setting, which the worker must name as it loads.
+  process.env['ACS_LOGS_SWEEP_INTERVAL_MINUTE'] = '5';
   const spies = (['log', 'info', 'warn', 'error'] as const).map((method) => vi.spyOn(console, method));
   try {
     ({ logBlobArrived } = await import('../../src/functions/logBlobArrived.js'));
@@ -25,6 +27,7 @@ beforeAll(async () => {
       printedOnLoad.push(...spy.mock.calls);
       spy.mockRestore();
     }
+    delete process.env['ACS_LOGS_SWEEP_INTERVAL_MINUTE'];
   }
 });
 
@@ -114,8 +117,12 @@ describe('functions', () => {
     ]);
     expect(byName.get('tailAndSweep')).toEqual(['timerTrigger']);
     expect(byName.get('logBlobArrived-Usage')).toEqual(['blobTrigger']);
-    // Registering with a host prints nothing (no "Failed to detect the Azure Functions runtime") and logs no problem to it.
-    expect(printedOnLoad).toEqual([]);
+    // Registering with a host prints only the misspelt setting (no "Failed to detect the Azure Functions runtime") and logs no problem to it.
+    expect(printedOnLoad).toEqual([
+      [
+        'acs-logs: warning: ACS_LOGS_SWEEP_INTERVAL_MINUTE is not a setting acs-logs reads, so it changes nothing (did you mean ACS_LOGS_SWEEP_INTERVAL_MINUTES?)',
+      ],
+    ]);
     expect(systemLogs().filter((log) => log.level !== 'information' && log.level !== 'debug' && log.level !== 'trace')).toEqual([]);
   });
 

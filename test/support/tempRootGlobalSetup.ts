@@ -7,7 +7,7 @@ import { LASTING_VARIABLE } from './lastingTempDir.js';
 const TEMP_VARIABLES = ['TMPDIR', 'TEMP', 'TMP'] as const;
 
 /** Set while a run's folder exists: each test project loads this module anew, and only the first makes the folder. */
-const ROOT_VARIABLE = 'ACS_LOGS_TEST_TEMP_ROOT';
+const ROOT_VARIABLE = 'ACSLOGS_TEST_TEMP_ROOT';
 
 let root: string | undefined;
 let before: Partial<Record<(typeof TEMP_VARIABLES)[number], string>> = {};

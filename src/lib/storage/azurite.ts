@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compilerFlagsToSet } from '../v8Flags.js';
 import { AZURITE_PARENT_VARIABLE } from './azuriteParent.js';
+import { AZURITE_REQUEST_COSTS_SETTING, AZURITE_TABLE_INDEX_SETTING } from './azuriteSettingNames.js';
 
 /** Azurite's fixed development account (public, documented; not a secret). */
 const DEV_ACCOUNT = 'devstoreaccount1';
@@ -159,8 +160,8 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
   else args.push('--inMemoryPersistence');
 
   const env: NodeJS.ProcessEnv = { ...process.env, [AZURITE_PARENT_VARIABLE]: String(process.pid) };
-  if (options.plainIndexes) env['ACS_LOGS_AZURITE_TABLE_INDEX'] = '0';
-  if (options.plainRequests) env['ACS_LOGS_AZURITE_REQUEST_COSTS'] = '0';
+  if (options.plainIndexes) env[AZURITE_TABLE_INDEX_SETTING] = '0';
+  if (options.plainRequests) env[AZURITE_REQUEST_COSTS_SETTING] = '0';
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const ports = listeningPorts(child);
   let stderr = '';

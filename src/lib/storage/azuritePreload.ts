@@ -9,6 +9,7 @@
  * `ACS_LOGS_AZURITE_REQUEST_COSTS=0` its own request handling.
  */
 import { claimLocation, PARENT_CHECK_MS, parentToFollow } from './azuriteParent.js';
+import { AZURITE_REQUEST_COSTS_SETTING, AZURITE_TABLE_INDEX_SETTING } from './azuriteSettingNames.js';
 import './azuriteSaveInterval.js';
 import { installBodyText } from './azuriteBodyText.js';
 import { installLazyModules } from './azuriteLazyModules.js';
@@ -33,12 +34,12 @@ guardStopSignals();
 
 const azuriteEntry = process.argv[1];
 // First: it must pool uuid's random bytes before any Azurite module loads uuid.
-if (azuriteEntry && process.env['ACS_LOGS_AZURITE_REQUEST_COSTS'] !== '0') installRequestCosts(azuriteEntry);
+if (azuriteEntry && process.env[AZURITE_REQUEST_COSTS_SETTING] !== '0') installRequestCosts(azuriteEntry);
 if (azuriteEntry) installBodyText(azuriteEntry);
 if (azuriteEntry) installLazyModules(azuriteEntry);
 if (azuriteEntry) installStreamedSave(azuriteEntry);
 if (azuriteEntry) installOpeningSave(azuriteEntry);
-if (azuriteEntry && process.env['ACS_LOGS_AZURITE_TABLE_INDEX'] !== '0') installTableIndex(azuriteEntry);
+if (azuriteEntry && process.env[AZURITE_TABLE_INDEX_SETTING] !== '0') installTableIndex(azuriteEntry);
 
 // Azurite prints where it listens to the process that started it, which reads its ports there
 // (azurite.ts). Once that process is gone (a store host killed), what Azurite prints has no reader:

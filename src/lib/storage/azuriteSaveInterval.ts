@@ -8,12 +8,13 @@
  */
 import { createRequire } from 'node:module';
 import { azuriteSaveSeconds } from './azuriteSaveSeconds.js';
+import { AZURITE_SAVE_SECONDS_SETTING } from './azuriteSettingNames.js';
 
 interface LokiPrototype {
   configureOptions: (this: unknown, options: Record<string, unknown> | undefined, initialConfig: boolean) => unknown;
 }
 
-const seconds = azuriteSaveSeconds(process.env['ACS_LOGS_AZURITE_SAVE_SECONDS']);
+const seconds = azuriteSaveSeconds(process.env[AZURITE_SAVE_SECONDS_SETTING]);
 const azurite = process.argv[1];
 if (azurite) {
   // Azurite's own copy of LokiJS: the module it will load, so the change is seen by its databases.
