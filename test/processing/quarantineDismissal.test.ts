@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { QuarantineStore, type ListedEntry, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { isPending } from '../../src/lib/processing/quarantineRows.js';
-import { newTableStore } from '../support/storage.js';
+import { portOf, startFaultProxy, withPorts } from '../support/faultProxy.js';
+import { azuriteConnectionString, newTableStore, uniquePrefix } from '../support/storage.js';
 
 const FILE = { container: 'insights-logs-roomsoperational', path: 'resourceId=/S/y=2024/m=05/d=25/h=10/m=00/PT1H.json' };
 
@@ -32,6 +33,25 @@ async function only(store: QuarantineStore): Promise<QuarantinedLine> {
 }
 
 describe('dismissing a quarantine entry (Azurite)', () => {
+  it('a dismissal or purge whose answer was lost, sent again and answered 412 on its own ETag, says it changed the entry', async () => {
+    const prefix = uniquePrefix();
+    await new QuarantineStore(newTableStore(azuriteConnectionString(), prefix)).put(FILE, [entry(0)]);
+    const proxy = await startFaultProxy(portOf(azuriteConnectionString(), 'Table'), { rejectBefore: 0, loseAnswer: 0, seed: 1, loseQuarantineWriteAnswers: 2 });
+    try {
+      const store = new QuarantineStore(newTableStore(withPorts(azuriteConnectionString(), { table: proxy.port }), prefix));
+      const listed = await only(store);
+      expect(await store.setDismissed(listed, { at: '2024-06-01T00:00:00.000Z', because: 'converted' })).toBe(true);
+      expect(await store.purgeText(await only(store), '2024-06-02T00:00:00.000Z')).toBe(true);
+      expect(proxy.injected.lostWrites).toBe(2);
+      expect(await only(store)).toMatchObject({ dismissedAt: '2024-06-01T00:00:00.000Z', purgedAt: '2024-06-02T00:00:00.000Z', raw: '' });
+      // Another's dismissal or purge, at another time, is not counted as this one's.
+      expect(await store.setDismissed(listed, { at: '2024-06-03T00:00:00.000Z', because: 'again' })).toBe(false);
+      expect(await store.purgeText(listed, '2024-06-03T00:00:00.000Z')).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('is set once and taken back once, under the row ETag', async () => {
     const store = new QuarantineStore(newTableStore());
     await store.put(FILE, [entry(0)]);
@@ -92,8 +112,8 @@ describe('dismissing and purging listed entries together (Azurite)', () => {
     expect(
       (await listedOf(store)).every(({ line }) => line.raw === '' && line.purgedAt === '2024-06-02T00:00:00.000Z' && line.dismissedAt === dismissal.at),
     ).toBe(true);
-    // Listed before they changed: nothing is changed twice.
-    expect(await store.setDismissedListed(listed, dismissal)).toEqual(listed.map(() => false));
+    // Listed before they changed: nothing is changed twice (by a command of its own time: the same dismissal would be taken as this one, its answer lost).
+    expect(await store.setDismissedListed(listed, { ...dismissal, at: '2024-06-03T00:00:00.000Z' })).toEqual(listed.map(() => false));
   });
 
   it('an entry changed since the listing undoes its transaction, whose entries are then changed one by one as stored', async () => {

@@ -17,6 +17,8 @@ export interface FaultPlan {
   stallBodies?: { answers: number; afterBytes: number };
   /** The first write to a quarantine table (alone or in a transaction) waits for this before it is sent on: a command held in the middle of its work. */
   holdFirstQuarantineWrite?: Promise<void>;
+  /** The first `n` writes of quarantine entries (alone or in a transaction) take effect, and their answers are replaced by a 503: the client sends them again. */
+  loseQuarantineWriteAnswers?: number;
 }
 
 /** Passes every request through: a proxy that only goes down and comes back. */
@@ -24,7 +26,7 @@ const NO_FAULTS: FaultPlan = { rejectBefore: 0, loseAnswer: 0, seed: 1 };
 
 export interface FaultProxy {
   port: number;
-  injected: { before: number; after: number; passed: number; refused: number; stalled: number; held: number };
+  injected: { before: number; after: number; passed: number; refused: number; stalled: number; held: number; lostWrites: number };
   /** Storage goes away: open connections are reset and new ones refused, as when Azurite stops. */
   down(): Promise<void>;
   /** Storage is back on the same port. */
@@ -40,7 +42,7 @@ export interface FaultProxy {
  */
 export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_FAULTS): Promise<FaultProxy> {
   const random = rng(plan.seed);
-  const injected = { before: 0, after: 0, passed: 0, refused: 0, stalled: 0, held: 0 };
+  const injected = { before: 0, after: 0, passed: 0, refused: 0, stalled: 0, held: 0, lostWrites: 0 };
   const upstreams = new Set<ClientRequest>();
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const hold = plan.holdFirstQuarantineWrite;
@@ -49,15 +51,24 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
       void hold.then(() => handle(req, res));
       return;
     }
+    const toLose = plan.loseQuarantineWriteAnswers ?? 0;
+    if (injected.lostWrites < toLose && req.method !== 'GET' && (req.url ?? '').includes('Quarantine')) {
+      injected.lostWrites++;
+      forward(req, res, req, true);
+      return;
+    }
     // A transaction names its table in its body only: read it to know whether it writes quarantine entries.
-    if (hold !== undefined && injected.held === 0 && (req.url ?? '').includes('$batch')) {
+    if (((hold !== undefined && injected.held === 0) || injected.lostWrites < toLose) && (req.url ?? '').includes('$batch')) {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const body = Buffer.concat(chunks);
-        if (injected.held === 0 && body.includes('Quarantine(')) {
+        if (hold !== undefined && injected.held === 0 && body.includes('Quarantine(')) {
           injected.held++;
           void hold.then(() => forward(req, res, body));
+        } else if (injected.lostWrites < toLose && body.includes('Quarantine(')) {
+          injected.lostWrites++;
+          forward(req, res, body, true);
         } else forward(req, res, body);
       });
       return;
@@ -84,9 +95,9 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
     });
   };
   /** Sends the request on (its body streamed, or already read) unless the plan fails it. */
-  const forward = (req: IncomingMessage, res: ServerResponse, body: IncomingMessage | Buffer): void => {
+  const forward = (req: IncomingMessage, res: ServerResponse, body: IncomingMessage | Buffer, mustLoseAnswer = false): void => {
     const roll = random();
-    if (roll < plan.rejectBefore) {
+    if (!mustLoseAnswer && roll < plan.rejectBefore) {
       injected.before++;
       if (!Buffer.isBuffer(body)) body.resume();
       const status = random() < 0.5 ? 503 : 429;
@@ -96,7 +107,7 @@ export async function startFaultProxy(targetPort: number, plan: FaultPlan = NO_F
       );
       return;
     }
-    const loseAnswer = roll < plan.rejectBefore + plan.loseAnswer;
+    const loseAnswer = mustLoseAnswer || roll < plan.rejectBefore + plan.loseAnswer;
     const upstream = request({ host: '127.0.0.1', port: targetPort, method: req.method, path: req.url, headers: req.headers }, (answer) => {
       if (loseAnswer) {
         injected.after++;

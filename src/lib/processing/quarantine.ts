@@ -185,7 +185,7 @@ export class QuarantineStore {
       else byPartition.set(partitionKey, [i]);
     });
     for (const [partitionKey, indexes] of byPartition) {
-      let batch: { index: number; write: RowWrite }[] = [];
+      let batch: { index: number; write: RowWrite; data: QuarantinedLine }[] = [];
       let bytes = 0;
       const flush = async (): Promise<void> => {
         if (batch.length === 0) return;
@@ -196,7 +196,8 @@ export class QuarantineStore {
         const outcome = await this.tables.commit(QUARANTINE_TABLE, partitionKey, writes);
         if (outcome.committed) for (const { index } of done) changed[index] = true;
         else if (outcome.status === 412 || outcome.status === 404) {
-          for (const { index } of done) changed[index] = await this.rewrite((listed[index] as ListedEntry).line, during, change);
+          // A transaction whose answer was lost and that was sent again fails on its own ETags: its rows carry this change already.
+          for (const { index, data } of done) changed[index] = await this.rewrite((listed[index] as ListedEntry).line, during, change, data);
         } else throw new Error(`quarantine update refused: ${outcome.code}`);
       };
       for (const index of indexes) {
@@ -206,7 +207,7 @@ export class QuarantineStore {
         const write: RowWrite = { op: 'replace', rowKey: rowKeyOf(line), etag, data: { ...data } };
         const size = this.tables.transactionBytes(partitionKey, [write]);
         if (batch.length >= MAX_TRANSACTION_ROWS || (batch.length > 0 && bytes + size > MAX_TRANSACTION_BYTES)) await flush();
-        batch.push({ index, write });
+        batch.push({ index, write, data });
         bytes += size;
       }
       await flush();
@@ -221,18 +222,31 @@ export class QuarantineStore {
 
   /**
    * Replaces a line's row with what `change` makes of it as stored, under the row's ETag, read again
-   * while another writer moves first. False when the row is gone or `change` leaves it (undefined).
+   * while another writer moves first. False when the row is gone or `change` leaves it (undefined),
+   * but true when the row is as `intended`, what this change made of the listed entry, in every field it
+   * changes, or as this call's own write that storage answered 412 to.
    */
-  private async rewrite(listed: QuarantinedLine, during: string, change: (stored: QuarantinedLine) => QuarantinedLine | undefined): Promise<boolean> {
+  private async rewrite(
+    listed: QuarantinedLine,
+    during: string,
+    change: (stored: QuarantinedLine) => QuarantinedLine | undefined,
+    intended?: QuarantinedLine,
+  ): Promise<boolean> {
     const partitionKey = quarantinePartition(listed);
     const rowKey = rowKeyOf(listed);
+    let before = listed;
+    let mine = intended;
     for (let attempt = 0; attempt < MAX_UPDATE_ATTEMPTS; attempt++) {
       const row = await this.tables.getRow(QUARANTINE_TABLE, partitionKey, rowKey);
       if (row === undefined) return false;
-      const data = change(parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row));
-      if (data === undefined) return false;
+      const stored = parseStoredRow(quarantinedLineSchema, QUARANTINE_TABLE, row);
+      const data = change(stored);
+      if (data === undefined) return mine !== undefined && carriesChange(stored, before, mine);
       const written = await this.tables.writeConditional(QUARANTINE_TABLE, partitionKey, { op: 'replace', rowKey, etag: row.etag, data: { ...data } });
       if (written.committed) return true;
+      // Its answer lost and sent again, the write fails on its own ETag: the next read finds the row as this write made it.
+      before = stored;
+      mine = data;
       if (written.status !== 412 && written.status !== 404) throw new Error(`quarantine update refused: ${written.code}`);
     }
     throw new Error(`quarantine entry ${rowKey} of ${listed.container}/${listed.path} kept changing while ${during}`);
@@ -265,6 +279,13 @@ export interface Dismissal {
 
 const DISMISSING = 'it was dismissed';
 const PURGING = 'it was purged';
+
+/** Whether `stored` holds every field that `intended` changed of `listed` as `intended` has it (a dismissal's or purge's time included). */
+function carriesChange(stored: QuarantinedLine, listed: QuarantinedLine, intended: QuarantinedLine): boolean {
+  const fields = new Set([...Object.keys(listed), ...Object.keys(intended)] as (keyof QuarantinedLine)[]);
+  for (const field of fields) if (listed[field] !== intended[field] && stored[field] !== intended[field]) return false;
+  return true;
+}
 
 /** An entry dismissed (or its dismissal taken back: null); undefined when it was applied or already is as asked. */
 function dismissedAs(dismissal: Dismissal | null): (stored: QuarantinedLine) => QuarantinedLine | undefined {
