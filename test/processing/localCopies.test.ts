@@ -11,11 +11,15 @@ import { FILES_TABLE } from '../../src/lib/processing/checkpoints.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 import { newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 
-async function processLocal(tables: TableStore, files: readonly string[]): Promise<{ records: number; names: string[] }> {
+async function processLocal(tables: TableStore, files: readonly string[], concurrency?: number): Promise<{ records: number; names: string[] }> {
   const { settings, views, logger } = testDeps(tables);
-  const { results } = await processLocalFiles({ source: new LocalLogSource(), tables, settings, views, logger }, files, LOCAL_CONTAINER, {
-    category: 'RoomsOperational',
-  });
+  const { results } = await processLocalFiles(
+    { source: new LocalLogSource(), tables, settings, views, logger },
+    files,
+    LOCAL_CONTAINER,
+    { category: 'RoomsOperational' },
+    concurrency,
+  );
   return { records: results.reduce((sum, result) => sum + result.records, 0), names: results.map((result) => result.file.path) };
 }
 
@@ -187,6 +191,25 @@ describe('copies of local files, however their original was read', () => {
     const again = tables.requestCount;
     expect((await processLocal(tables, later)).records).toBe(0);
     expect(tables.requestCount - again).toBeLessThanOrEqual(later.length * 2);
+  });
+
+  it('files outside a tree cost requests per many files, not per file, read first and looked at again: their checkpoints and names are read together', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-relook-'));
+    const files: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const file = path.join(dir, `export-${i}.json`);
+      await writeFile(file, asJsonLines(roomsRecords(1, 600 + i)));
+      files.push(file);
+    }
+    const tables = newTableStore();
+    // As many files in flight as the CLI reads local files at once: their own reads go together too.
+    expect((await processLocal(tables, files, 32)).records).toBe(300);
+    // New, each looks up the names of its first bytes too: 7 to a query, with the others of the moment.
+    expect(tables.requestCount).toBeLessThanOrEqual(150);
+    const before = tables.requestCount;
+    expect((await processLocal(tables, files, 32)).records).toBe(0);
+    // A checkpoint read per file made 300 and more.
+    expect(tables.requestCount - before).toBeLessThanOrEqual(40);
   });
 
   it('two commands at once on two copies of a file neither has read count it once', async () => {

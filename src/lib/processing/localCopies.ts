@@ -1,7 +1,7 @@
 import { encodeKeyPart } from '../storage/keys.js';
 import { fileKey, type LogFileRef, type LogFileStat, type LogSource } from '../storage/LogSource.js';
 import { MAX_TRANSACTION_ROWS, StorageRefusedError, type RowWrite, type StoredRow, type TableStore } from '../storage/TableStore.js';
-import { CheckpointStore, FILES_TABLE } from './checkpoints.js';
+import { CheckpointStore, FILES_TABLE, type LoadedCheckpoint } from './checkpoints.js';
 import { newNameRowData, type Checkpoint } from './checkpointRows.js';
 import { headKey, LOCAL_CONTENT_PARTITION, namedFileOf, namesOf } from './localNames.js';
 import { forEachConcurrently } from './concurrency.js';
@@ -13,6 +13,7 @@ import { readingFamilyOf } from './readingOrder.js';
 /** A local source whose files can be read under another file's name (a copy read as its original). */
 export interface LocalFiles extends LogSource {
   register(localPath: string): LogFileRef;
+  refOf(localPath: string): LogFileRef;
   registerAs(ref: LogFileRef, localPath: string): void;
   readApart(localPath: string): void;
   locationOf(file: LogFileRef): string | undefined;
@@ -57,7 +58,15 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       if (head !== null) newHeads.add(head);
     }
   }
-  for (const localPath of localPaths) {
+  for (const [i, localPath] of localPaths.entries()) {
+    // The next files' own checkpoints, and the names of their first bytes, are read together (requests per PREFETCHED files, not per file).
+    if (i % PREFETCHED === 0) {
+      const ahead = localPaths.slice(i, i + PREFETCHED).map((later) => ({ ref: source.refOf(later), localPath: later }));
+      lookups.prefetch(
+        source,
+        ahead.filter(({ ref: later }) => later.container === localContainer),
+      );
+    }
     const ref = source.register(localPath);
     if (ref.container !== localContainer) {
       // Copies of one blob (downloads of different days) are read one after the other, each from its own path.
@@ -74,7 +83,7 @@ export async function planLocalFiles(source: LocalFiles, tables: TableStore, loc
       }
       continue;
     }
-    const known = await knownAs(source, ref, lookups);
+    const known = await knownAs(source, ref, localPath, lookups);
     if (known.kind === 'copy') {
       if (chosen.has(fileKey(known.of))) {
         await anotherPathOf(known.of, localPath);
@@ -334,6 +343,9 @@ type Known = { kind: 'own'; offset: number; length: number } | { kind: 'new'; he
 class Lookups {
   private readonly names = new Map<string, Promise<StoredRow[]>>();
   private readonly saved = new Map<string, Promise<Checkpoint | undefined>>();
+  /** Own checkpoints asked ahead of the files they are of, each taken once. */
+  private readonly own = new Map<string, Promise<LoadedCheckpoint | undefined>>();
+  private readonly heads = new Map<string, Promise<string | null>>();
   readonly checkpoints: CheckpointStore;
 
   constructor(private readonly tables: TableStore) {
@@ -350,6 +362,45 @@ class Lookups {
     return rows;
   }
 
+  /**
+   * Asks the checkpoints of these files at once (the reads of one turn go as one query per partition,
+   * checkpoints.ts), then, for those without one, the names of their first bytes (one query per turn, localNames.ts).
+   */
+  prefetch(source: LocalFiles, files: readonly { ref: LogFileRef; localPath: string }[]): void {
+    for (const { ref, localPath } of files) {
+      if (this.own.has(fileKey(ref))) continue;
+      const loaded = this.checkpoints.get(ref);
+      this.own.set(fileKey(ref), loaded);
+      // A failed read fails the file's planning when it is taken, not the process before it is.
+      const named = loaded.then(async (own) => {
+        if (own !== undefined) return;
+        const head = await this.headOf(source, ref, localPath);
+        if (head !== null) await this.namesOf(encodeKeyPart(head));
+      });
+      named.catch(() => undefined);
+    }
+  }
+
+  /** The key of a file's first bytes (headKey), read from `localPath` once per pass. */
+  headOf(source: LocalFiles, ref: LogFileRef, localPath: string): Promise<string | null> {
+    const key = `${fileKey(ref)}\n${localPath}`;
+    let head = this.heads.get(key);
+    if (!head) {
+      // Read where the path is, whatever name the path's file is registered under meanwhile.
+      head = headKey(source.copyAt(ref, localPath), ref);
+      this.heads.set(key, head);
+    }
+    return head;
+  }
+
+  /** A file's own checkpoint, as it is stored now (or was prefetched in this pass). */
+  ownCheckpoint(file: LogFileRef): Promise<LoadedCheckpoint | undefined> {
+    const prefetched = this.own.get(fileKey(file));
+    if (prefetched === undefined) return this.checkpoints.get(file);
+    this.own.delete(fileKey(file));
+    return prefetched;
+  }
+
   checkpointOf(file: LogFileRef): Promise<Checkpoint | undefined> {
     let checkpoint = this.saved.get(fileKey(file));
     if (!checkpoint) {
@@ -360,14 +411,14 @@ class Lookups {
   }
 }
 
-async function knownAs(source: LocalFiles, ref: LogFileRef, lookups: Lookups): Promise<Known> {
-  const own = await lookups.checkpoints.get(ref);
+async function knownAs(source: LocalFiles, ref: LogFileRef, localPath: string, lookups: Lookups): Promise<Known> {
+  const own = await lookups.ownCheckpoint(ref);
   if (own) {
     const { offset } = own.checkpoint;
     // Its length matters only to a file read from within its first bytes (it may be named again): no stat for the rest.
     return { kind: 'own', offset, length: offset < HEAD_BYTES ? ((await source.stat(ref))?.length ?? 0) : offset };
   }
-  const head = await headKey(source, ref);
+  const head = await lookups.headOf(source, ref, localPath);
   if (head === null) return { kind: 'own', offset: 0, length: 0 };
   let named = false;
   const stat = await source.stat(ref);
@@ -422,6 +473,9 @@ function readerOf(source: LogSource, file: LogFileRef): RangeReader {
 
 /** Bytes whose digest groups new files that may be copies of each other within one run. */
 const START_BYTES = 4096;
+
+/** Files outside a tree whose checkpoints and names planning reads ahead together: held briefly. */
+const PREFETCHED = 1_000;
 
 /** The digest of a file's first START_BYTES (all of it when shorter); null when it cannot be read. */
 async function startKey(source: LogSource, ref: LogFileRef): Promise<string | null> {

@@ -25,10 +25,15 @@ export class LocalLogSource implements LogSource {
 
   /** Maps a local path to its file reference and remembers where it lives. */
   register(localPath: string): LogFileRef {
-    const absolute = path.resolve(localPath);
-    const ref = this.apart.has(absolute) ? { container: LOCAL_CONTAINER, path: absolute } : refForLocalPath(absolute);
-    this.locations.set(`${ref.container}/${ref.path}`, absolute);
+    const ref = this.refOf(localPath);
+    this.locations.set(`${ref.container}/${ref.path}`, path.resolve(localPath));
     return ref;
+  }
+
+  /** The file reference `register` would give a local path, remembering nothing. */
+  refOf(localPath: string): LogFileRef {
+    const absolute = path.resolve(localPath);
+    return this.apart.has(absolute) ? { container: LOCAL_CONTAINER, path: absolute } : refForLocalPath(absolute);
   }
 
   /** Reads a laid-out file under its absolute path, as a file outside a tree: it is not the blob its path names. */
