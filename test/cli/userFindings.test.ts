@@ -335,6 +335,25 @@ describe('as a user found them', () => {
       expect(run.stderr).not.toContain('sig=abc');
     }
   });
+  it('an account key string without a service\'s endpoint or an EndpointSuffix to make it is a usage error naming it, not "Invalid EndpointSuffix" (exit 1)', async () => {
+    const key = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0';
+    const blobOnly = `${key};BlobEndpoint=http://127.0.0.1:1/devstoreaccount1`;
+    const tableOnly = `${key};TableEndpoint=http://127.0.0.1:1/devstoreaccount1`;
+    for (const [command, connectionString, endpoint] of [
+      [['query', 'rooms'], blobOnly, 'TableEndpoint'],
+      [['backfill'], blobOnly, 'TableEndpoint'],
+      [['backfill'], tableOnly, 'BlobEndpoint'],
+    ] as const) {
+      const run = await cli([...command, '--connection-string', connectionString]);
+      expect(run.code, `${command.join(' ')}: ${run.stderr}`).toBe(2);
+      expect(run.stderr).toMatch(
+        new RegExp(
+          `^error: --connection-string is not a usable storage connection string for this command: it has no ${endpoint}= for .*, nor an EndpointSuffix`,
+        ),
+      );
+      expect(run.stderr).not.toContain('c2VjcmV0');
+    }
+  });
   it('a connection string the storage SDKs cannot read (a misspelt or missing key) is a usage error saying what it lacks', async () => {
     const cases: Array<[string, RegExp]> = [
       [

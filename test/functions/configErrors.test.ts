@@ -213,6 +213,11 @@ describe('what an invocation says when a setting cannot work', () => {
     expect(() => createRuntime({ LogsStorage: azuriteConnectionString(), AggregatesStorage: sas('BlobEndpoint=https://foo.blob.core.windows.net') })).toThrow(
       /^setting AggregatesStorage is not a usable storage connection string: a SAS connection string needs TableEndpoint= for the aggregate tables, and this one has none$/,
     );
+    // An account key string with another service's endpoint only, and no EndpointSuffix: each invocation failed with "Invalid EndpointSuffix", naming no setting.
+    const blobOnly = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=czNjcjN0;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1';
+    expect(() => createRuntime({ LogsStorage: blobOnly, AggregatesStorage: blobOnly })).toThrow(
+      /^setting AggregatesStorage is not a usable storage connection string: it has no TableEndpoint= for the aggregate tables, nor an EndpointSuffix to make one from/,
+    );
     // One SAS string for both, each connection given the endpoint it uses, is taken.
     const both = sas('BlobEndpoint=https://foo.blob.core.windows.net;TableEndpoint=https://foo.table.core.windows.net');
     expect(createRuntime({ LogsStorage: both, AggregatesStorage: both }).settings.logsConnection).toBe('LogsStorage');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { connectionStringProblem } from '../../src/lib/storage/connectionString.js';
+import { connectionStringProblem, missingServiceEndpoint } from '../../src/lib/storage/connectionString.js';
 
 describe('connectionStringProblem', () => {
   it('passes what the storage SDKs can use', () => {
@@ -29,5 +29,23 @@ describe('connectionStringProblem', () => {
       expect(problem?.reason).toMatch(reason);
       expect(problem?.reason).not.toContain('c2VjcmV0');
     }
+  });
+});
+
+describe('missingServiceEndpoint', () => {
+  it('names an account key string\'s missing endpoint of a service when nothing derives it, as the SDKs said only "Invalid EndpointSuffix"', () => {
+    const blobOnly = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1';
+    expect(missingServiceEndpoint(blobOnly, ['blob'])).toBeUndefined();
+    expect(missingServiceEndpoint(blobOnly, ['table'])).toMatch(/^it has no TableEndpoint= for the aggregate tables, nor an EndpointSuffix to make one from/);
+    const tableOnly = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1';
+    expect(missingServiceEndpoint(tableOnly, ['table'])).toBeUndefined();
+    expect(missingServiceEndpoint(tableOnly, ['blob', 'table'])).toMatch(/^it has no BlobEndpoint= for the log blobs, nor an EndpointSuffix/);
+    // The suffix makes the endpoint, with an http or https protocol only.
+    expect(missingServiceEndpoint(`${blobOnly};EndpointSuffix=core.windows.net`, ['blob', 'table'])).toBeUndefined();
+    expect(missingServiceEndpoint(blobOnly.replace('=http;', '=ftp;') + ';EndpointSuffix=x', ['table'])).toMatch(
+      /^it has no TableEndpoint= for the aggregate tables, and DefaultEndpointsProtocol "ftp" cannot make one/,
+    );
+    for (const service of ['blob', 'table'] as const) expect(missingServiceEndpoint(blobOnly, [service]) ?? '').not.toContain('c2VjcmV0');
+    expect(missingServiceEndpoint('UseDevelopmentStorage=true', ['blob', 'table'])).toBeUndefined();
   });
 });

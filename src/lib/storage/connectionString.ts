@@ -47,17 +47,27 @@ function missingPart(connectionString: string): string | undefined {
 }
 
 /**
- * What a SAS connection string lacks for the services a command uses, in words; undefined when it
- * has each one's endpoint. A SAS names its endpoints one by one (nothing derives them from an account
- * name), and the SDKs otherwise fail at the first request with "Invalid TableEndpoint in the provided
- * SAS Connection String".
+ * What a connection string lacks for the services a command uses, in words; undefined when it has
+ * each one's endpoint or can make it. A SAS names its endpoints one by one (nothing derives them from
+ * an account name), and the SDKs otherwise fail at the first request with "Invalid TableEndpoint in
+ * the provided SAS Connection String"; an account key string makes a missing one from its protocol and
+ * EndpointSuffix, without which the SDKs said "Invalid EndpointSuffix", naming no endpoint.
  */
 export function missingServiceEndpoint(value: string, services: readonly ('blob' | 'table')[]): string | undefined {
   const has = (key: string): boolean => field(value, key) !== '';
-  if (!has('SharedAccessSignature') || has('AccountKey')) return undefined;
+  const accountKey = has('AccountKey');
+  if (!accountKey && !has('SharedAccessSignature')) return undefined;
   for (const service of services) {
     const key = service === 'blob' ? 'BlobEndpoint' : 'TableEndpoint';
-    if (!has(key)) return `a SAS connection string needs ${key}= for ${service === 'blob' ? 'the log blobs' : 'the aggregate tables'}, and this one has none`;
+    if (has(key)) continue;
+    const what = service === 'blob' ? 'the log blobs' : 'the aggregate tables';
+    if (!accountKey) return `a SAS connection string needs ${key}= for ${what}, and this one has none`;
+    const protocol = field(value, 'DefaultEndpointsProtocol').toLowerCase();
+    if (protocol !== 'https' && protocol !== 'http') {
+      return `it has no ${key}= for ${what}, and DefaultEndpointsProtocol "${protocol}" cannot make one: add ${key}= or make the protocol https`;
+    }
+    if (!has('EndpointSuffix'))
+      return `it has no ${key}= for ${what}, nor an EndpointSuffix to make one from: add ${key}= (or EndpointSuffix=core.windows.net)`;
   }
   return undefined;
 }
