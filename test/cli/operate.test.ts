@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -188,5 +189,20 @@ describe('operating commands', () => {
     // Run again: the demo starts from empty and shows the same numbers.
     const again = await cli(['demo', '--data-dir', dataDir, '--hours', '2', '--speed', '7200']);
     expect(/Done: (\d+) records/.exec(again.stdout)?.[1]).toBe(done?.[1]);
+  }, 180_000);
+
+  it('the commands the demo prints paste whole into a shell when its data dir has a space', async () => {
+    const dataDir = path.join(work, 'my demo ü');
+    const demo = await cli(['demo', '--data-dir', dataDir, '--hours', '1', '--speed', '100000']);
+    expect(demo.code, demo.stderr).toBe(0);
+    const commands = demo.stdout.split('\n').flatMap((line) => /npx acs-logs (.*?)(?: {3}\(then .*)?$/.exec(line)?.[1] ?? []);
+    expect(commands.length).toBeGreaterThanOrEqual(5);
+    for (const command of commands) {
+      // The words a shell makes of the line, one per line.
+      const words = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${command}`], { encoding: 'utf8' })
+        .trimEnd()
+        .split('\n');
+      expect(words[words.indexOf('--data-dir') + 1], command).toBe(dataDir);
+    }
   }, 180_000);
 });

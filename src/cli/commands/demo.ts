@@ -17,6 +17,7 @@ import { containersFrom } from '../containers.js';
 import { openPipeline } from '../pipeline.js';
 import { UsageError } from '../errors.js';
 import { overtakenNote } from '../overtakenNote.js';
+import { shellWord } from '../shellWord.js';
 import { MAX_GENERATED_HOURS, pacer } from './generate.js';
 
 export interface DemoFlags {
@@ -114,7 +115,7 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
         // The whole command, on a line of its own as under "Query further": it reads the demo's store, not ./.acs-logs.
         out.write(
           `(${leftOut.join(', ')} left out to fit; this shows ${leftOut.length === 1 ? 'it' : 'them'}:)\n` +
-            `  npx acs-logs query ${view} --wide --data-dir ${flags.dataDir}\n`,
+            `  npx acs-logs query ${view} --wide --data-dir ${shellWord(flags.dataDir)}\n`,
         );
       }
     };
@@ -139,14 +140,15 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     out.write('\nHealth (newestRecordAt: the time in the newest record read, simulated)\n');
     out.write(render(health.containers, 'table', ['container', 'files', 'records', 'badLines', 'quarantined', 'newestRecordAt'], { maxWidth: width }));
 
-    const dir = flags.dataDir;
+    // As one word of the commands below, so that they paste whole.
+    const dir = shellWord(flags.dataDir);
     // Hours the demo wrote: from its second hour (its first when there is one), three at most.
     const from = DEMO_START + (flags.hours > 1 ? HOUR : 0);
     const to = Math.min(DEMO_START + flags.hours * HOUR, from + 3 * HOUR);
     const minute = (time: number): string => new Date(time).toISOString().slice(0, 16) + 'Z';
     out.write(
       '\nQuery further (the data stays in ' +
-        dir +
+        flags.dataDir +
         '):\n' +
         `  npx acs-logs query calls --data-dir ${dir} --format json\n` +
         `  npx acs-logs query recording-operations --granularity hour --data-dir ${dir}\n` +
