@@ -328,6 +328,14 @@ export async function runCli(
     for (let at: Command | null = command; at?.parent; at = at.parent) path.unshift(at.name());
     running = path;
   });
+  // A failure of storage taken from the environment says so: a shell may hold AzureWebJobsStorage from Functions work, unnoticed.
+  let storageFromEnvironment = false;
+  program.hook('preAction', (_program, command) => {
+    const opts = command.opts<Partial<StorageChoice>>();
+    // Read before the command's own hook marks a --data-dir given as the embedded store; demo has no --connection-string.
+    const embedded = opts.embedded === true || command.getOptionValueSource('dataDir') === 'cli' || command.name() === 'demo';
+    storageFromEnvironment = opts.dataDir !== undefined && opts.connectionString === undefined && !embedded && Boolean(process.env['AzureWebJobsStorage']);
+  });
   refuseRepeatedOptions(program);
   refuseOptionsAsValues(program);
   try {
@@ -346,7 +354,10 @@ export async function runCli(
       err.write(`acs-logs: ${oneLine(error.message)}\n`);
       return error.exitCode;
     }
-    err.write(`acs-logs: ${oneLine(classifyError(error).message)}\n`);
+    const classified = classifyError(error);
+    const source =
+      storageFromEnvironment && classified.kind !== 'failure' ? ': the storage of AzureWebJobsStorage (--data-dir uses the embedded store instead)' : '';
+    err.write(`acs-logs: ${oneLine(classified.message)}${source}\n`);
     return 1;
   }
 }

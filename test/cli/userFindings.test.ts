@@ -354,6 +354,18 @@ describe('as a user found them', () => {
       expect(run.stderr).not.toContain('c2VjcmV0');
     }
   });
+  it('storage that fails when taken from AzureWebJobsStorage (no flag given) is named as such, with the flag for the embedded store', async () => {
+    const unreachable = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=YWJj;TableEndpoint=http://127.0.0.1:1/devstoreaccount1';
+    const fromEnvironment = await cli(['query', 'rooms'], ROOT, { AzureWebJobsStorage: unreachable });
+    expect(fromEnvironment.code).toBe(1);
+    expect(fromEnvironment.stderr).toMatch(
+      /^acs-logs: storage unavailable \(.*ECONNREFUSED.*\): the storage of AzureWebJobsStorage \(--data-dir uses the embedded store instead\)$/m,
+    );
+    // Given on the command line, the user knows where it came from.
+    const fromFlag = await cli(['query', 'rooms', '--connection-string', unreachable]);
+    expect(fromFlag.code).toBe(1);
+    expect(fromFlag.stderr).not.toContain('AzureWebJobsStorage');
+  });
   it('a connection string the storage SDKs cannot read (a misspelt or missing key) is a usage error saying what it lacks', async () => {
     const cases: Array<[string, RegExp]> = [
       [
