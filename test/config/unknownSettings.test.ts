@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { SETTING } from '../../src/lib/config/appSettings.js';
 import { KNOWN_SETTINGS, unknownSettingWarnings } from '../../src/lib/config/unknownSettings.js';
+import { AZURITE_PARENT_VARIABLE } from '../../src/lib/storage/azuriteParent.js';
+import { AZURITE_REQUEST_COSTS_SETTING, AZURITE_SAVE_SECONDS_SETTING, AZURITE_TABLE_INDEX_SETTING } from '../../src/lib/storage/azuriteSettingNames.js';
 
 describe('settings named like ours that the product does not read', () => {
   it('are told, with the setting a typo most likely meant', () => {
@@ -30,5 +32,9 @@ describe('settings named like ours that the product does not read', () => {
     );
     expect(unknownSettingWarnings(env, false)).toEqual([]);
     expect(KNOWN_SETTINGS.size).toBe(Object.values(SETTING).length + 4);
+    // The names the embedded Azurite's modules read, which the app does not load.
+    for (const name of [AZURITE_SAVE_SECONDS_SETTING, AZURITE_TABLE_INDEX_SETTING, AZURITE_REQUEST_COSTS_SETTING, AZURITE_PARENT_VARIABLE]) {
+      expect(KNOWN_SETTINGS.has(name)).toBe(true);
+    }
   });
 });

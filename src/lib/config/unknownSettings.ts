@@ -1,16 +1,17 @@
-import { AZURITE_PARENT_VARIABLE } from '../storage/azuriteParent.js';
-import { AZURITE_REQUEST_COSTS_SETTING, AZURITE_SAVE_SECONDS_SETTING, AZURITE_TABLE_INDEX_SETTING } from '../storage/azuriteSettingNames.js';
 import { SETTING } from './appSettings.js';
 
 const PREFIX = 'ACS_LOGS_';
 
-/** Every ACS_LOGS_ setting the product reads: the app's, the embedded Azurite's, and the one a command gives the Azurite it starts. */
+/**
+ * Every ACS_LOGS_ setting the product reads: the app's, the embedded Azurite's (storage/azuriteSettingNames.ts) and the one
+ * a command gives the Azurite it starts (storage/azuriteParent.ts), named here as text: the Functions app never loads those modules.
+ */
 export const KNOWN_SETTINGS: ReadonlySet<string> = new Set([
   ...Object.values(SETTING),
-  AZURITE_SAVE_SECONDS_SETTING,
-  AZURITE_TABLE_INDEX_SETTING,
-  AZURITE_REQUEST_COSTS_SETTING,
-  AZURITE_PARENT_VARIABLE,
+  'ACS_LOGS_AZURITE_SAVE_SECONDS',
+  'ACS_LOGS_AZURITE_TABLE_INDEX',
+  'ACS_LOGS_AZURITE_REQUEST_COSTS',
+  'ACS_LOGS_AZURITE_PARENT',
 ]);
 
 /**
