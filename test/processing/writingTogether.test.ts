@@ -210,6 +210,24 @@ describe('files read in parallel are written together', () => {
     await processFile(operations, testDeps(alone));
     expect(await readAggregates(tables)).toEqual(await readAggregates(alone));
   });
+
+  it('a write of several files that fails on storage while their run stops is not tried file by file: each fails at once, for the next run', async () => {
+    const { files } = await callFiles(56, 10);
+    const [operations, , usage] = files as [LogFileRef, LogFileRef, LogFileRef];
+    const stop = new AbortController();
+    stop.abort();
+    const tables = new UnavailableTableStore();
+    const warnings: string[] = [];
+    const deps = { ...testDeps(tables), logger: { info() {}, error() {}, warn: (message: string) => void warnings.push(message) } };
+    const outcomes = await Promise.allSettled([operations, usage].map((file) => processFile(file, deps, { stop: stop.signal })));
+    expect(outcomes.map((outcome) => (outcome.status === 'rejected' ? String(outcome.reason) : 'fulfilled'))).toEqual([
+      'Error: injected: storage unavailable',
+      'Error: injected: storage unavailable',
+    ]);
+    // The write of both failed, and no write of a file alone followed it.
+    expect(tables.failed).toBeGreaterThan(0);
+    expect(warnings).not.toContain('a write of several files failed; writing them one by one');
+  });
 });
 
 /** Counts transactions refused because a row they create exists (a partition wrongly taken as new). */
@@ -230,5 +248,19 @@ class FailingTableStore extends WrappedTableStore {
   override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
     if (table === this.failing) throw new Error(`injected failure writing ${table}`);
     return super.commit(table, partitionKey, writes);
+  }
+}
+
+/** Every transaction of the aggregates fails as storage that does not answer does (a transient failure, retries given up). */
+class UnavailableTableStore extends WrappedTableStore {
+  failed = 0;
+  constructor() {
+    super(newTableStore());
+  }
+  override async commit(table: string, partitionKey: string, writes: readonly RowWrite[]): Promise<CommitOutcome> {
+    // The files' own bookkeeping goes in; the aggregates they are written together into do not.
+    if (table === FILES_TABLE) return super.commit(table, partitionKey, writes);
+    this.failed++;
+    throw Object.assign(new Error('injected: storage unavailable'), { code: 'ECONNRESET' });
   }
 }

@@ -17,8 +17,6 @@ export type IsolatedRun =
 export interface IsolatedOptions extends ProcessOptions {
   /** Leave files whose retry is not due alone (the timer and watch); an explicit run tries them anyway. */
   respectBackoff: boolean;
-  /** A stop asked for (`watch`'s first Ctrl-C), after which requests that failed an attempt are not tried again. */
-  stop?: AbortSignal;
 }
 
 /**

@@ -84,6 +84,11 @@ export interface ProcessOptions {
    * local file is named then (localCopies.ts), so that a run stopped after the write has named it.
    */
   beforeFirstWrite?: (file: LogFileRef) => Promise<void>;
+  /**
+   * A stop asked for (`watch`'s first Ctrl-C), after which requests that failed an attempt are not
+   * tried again, nor a write of several files that failed so, file by file (segmentWriter.ts).
+   */
+  stop?: AbortSignal;
 }
 
 /** `shorter`: shorter than the bytes already read and still changing; nothing decided yet (fileIdentity.ts). */
@@ -426,6 +431,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       }
       const applied = await writer.commit(
         {
+          ...(options.stop ? { stop: options.stop } : {}),
           source: {
             fileId: generationId,
             fileKey: fileKey(file),

@@ -1,4 +1,5 @@
 import type { AggregateView } from '../aggregating/types.js';
+import { classifyError } from '../storage/errors.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { applyToViews, type RecordSource } from './applyExactlyOnce.js';
 import type { Logger } from '../logging.js';
@@ -15,6 +16,8 @@ export interface SegmentWrite {
   quarantine(): Promise<boolean>;
   /** Saves the file's checkpoint past the segment; false when another run moved it first. */
   save(refused: number): Promise<boolean>;
+  /** The file's run was asked to stop (ProcessOptions.stop). */
+  stop?: AbortSignal;
 }
 
 export interface SegmentCommit {
@@ -295,6 +298,12 @@ export class SegmentWriter {
         (batch[0] as Waiting).reject(error);
         return;
       }
+      // Files whose run is stopping do not wait storage out file by file (minutes, for hundreds of files): the next run reads them.
+      const transient = classifyError(error).kind === 'transient';
+      const stopped = batch.filter(({ write }) => transient && write.stop?.aborted === true);
+      for (const waiting of stopped) waiting.reject(error);
+      batch = batch.filter((waiting) => !stopped.includes(waiting));
+      if (batch.length === 0) return;
       this.options.logger.warn('a write of several files failed; writing them one by one', { files: batch.length });
     }
     for (const waiting of batch) {
