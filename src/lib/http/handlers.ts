@@ -159,7 +159,9 @@ export async function handleHealth(deps: HealthDeps, signal?: AbortSignal): Prom
     deps.outage?.failed(error);
     // A setting that cannot work is said as such: "could not be reached" would send the reader to the network.
     const classified = classifyError(error);
-    return healthUnavailable(now(), classified.kind === 'configuration' ? `configuration: ${classified.message}` : undefined);
+    return classified.kind === 'configuration'
+      ? healthUnavailable(now(), `configuration: ${classified.message}`, 'configuration_error')
+      : healthUnavailable(now());
   }
 }
 

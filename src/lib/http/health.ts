@@ -13,15 +13,22 @@ export function renderHealth(health: Health): HttpResult {
 export interface UnavailableBody {
   status: 'unavailable';
   checkedAt: string;
-  error: { code: 'storage_unavailable'; message: string; details: [] };
+  error: { code: 'storage_unavailable' | 'configuration_error'; message: string; details: [] };
 }
 
-/** 503: storage could not be reached (or refused us), so nothing about processing is known. */
-export function healthUnavailable(now: number, message = 'storage could not be reached'): HttpResult {
+/**
+ * 503: storage could not be reached, or a setting cannot work (`configuration_error`, as /api/query
+ * says it: trying again will not help), so nothing about processing is known.
+ */
+export function healthUnavailable(
+  now: number,
+  message = 'storage could not be reached',
+  code: UnavailableBody['error']['code'] = 'storage_unavailable',
+): HttpResult {
   const body: UnavailableBody = {
     status: 'unavailable',
     checkedAt: new Date(now).toISOString(),
-    error: { code: 'storage_unavailable', message, details: [] },
+    error: { code, message, details: [] },
   };
   return jsonResult(503, body);
 }
