@@ -1,8 +1,9 @@
+import { createServer as createHttpServer, get } from 'node:http';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { AccountSASPermissions, BlobServiceClient } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
-import { MAX_STORAGE_SOCKETS } from '../../src/lib/storage/boundedSockets.js';
+import { MAX_STORAGE_SOCKETS, storageAgentFor } from '../../src/lib/storage/boundedSockets.js';
 import { portOf, withPorts } from '../support/faultProxy.js';
 import { appendToBlob, azuriteConnectionString, newBlobSource, newContainer, newTableStore } from '../support/storage.js';
 
@@ -79,5 +80,25 @@ describe('connections to storage', () => {
     const source = newBlobSource(sasConnection);
     expect((await source.read({ container: container.containerName, path }, 0, 8)).toString('utf8')).toBe('{"b":2}\n');
     expect(await source.containerExists(container.containerName)).toBe(true);
+  });
+
+  it("closes an idle connection before the server does (its Keep-Alive hint, Azurite's 5 s): a request is not sent on a connection being closed", async () => {
+    const server = createHttpServer((_request, response) => response.end('ok'));
+    // The server closes idle connections after 2 s and says so (Keep-Alive: timeout=2): the client closes them after 1 s.
+    server.keepAliveTimeout = 2_000;
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const agent = storageAgentFor(url);
+    const idle = (): number => Object.values(agent.freeSockets).flat().length;
+    try {
+      const before = idle();
+      await new Promise<void>((resolve, reject) => get(url, { agent }, (response) => response.resume().on('end', resolve)).on('error', reject));
+      expect(idle()).toBe(before + 1);
+      await new Promise((resolve) => setTimeout(resolve, 1_600));
+      expect(idle()).toBe(before);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });

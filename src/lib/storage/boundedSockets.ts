@@ -9,8 +9,16 @@ import { Agent as HttpsAgent } from 'node:https';
  */
 export const MAX_STORAGE_SOCKETS = 64;
 
-const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
-const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS });
+/**
+ * How long an idle connection is kept. Given any, Node also closes an idle connection a second before
+ * the server says it will (`Keep-Alive: timeout=5`, Azurite's default): without one, a request sent
+ * on a connection the server was closing failed with ECONNRESET and was retried, dozens of times a run.
+ * Only idle connections close: a request waiting for its answer is not cut.
+ */
+const IDLE_CONNECTION_MS = 60_000;
+
+const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS, timeout: IDLE_CONNECTION_MS });
+const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_STORAGE_SOCKETS, timeout: IDLE_CONNECTION_MS });
 
 /** The agent every storage request of the process goes through, by the URL's scheme. */
 export function storageAgentFor(url: string): HttpAgent {
