@@ -252,6 +252,8 @@ describe.skipIf(!haveChromium)('the value axis of the dashboard in a real browse
       const chart = page.locator('figure.chart[data-chart=usage-gigabyte]');
       expect(await chart.locator('figcaption').textContent()).toBe('total 0.000003 gigabytes');
       await chart.locator('details.values summary').click();
+      // The table is written on the details' toggle event, a task after the click: waited for, not raced.
+      await chart.locator('details.values tbody td').first().waitFor();
       expect(await chart.locator('details.values tbody td').allTextContents()).toEqual(['0.000001', '0.000001', '0.000001']);
       const ticks = await chart.evaluate((figure) => {
         const canvas = figure.querySelector('canvas');
