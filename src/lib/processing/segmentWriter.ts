@@ -289,6 +289,7 @@ export class SegmentWriter {
   }
 
   private async write(batch: Waiting[]): Promise<void> {
+    const oneByOne: Waiting[] = [];
     try {
       const commits = await this.writeTogether(batch.map((waiting) => waiting.write));
       batch.forEach((waiting, i) => waiting.resolve(commits[i] as SegmentCommit));
@@ -300,13 +301,14 @@ export class SegmentWriter {
       }
       // Files whose run is stopping do not wait storage out file by file (minutes, for hundreds of files): the next run reads them.
       const transient = classifyError(error).kind === 'transient';
-      const stopped = batch.filter(({ write }) => transient && write.stop?.aborted === true);
-      for (const waiting of stopped) waiting.reject(error);
-      batch = batch.filter((waiting) => !stopped.includes(waiting));
-      if (batch.length === 0) return;
-      this.options.logger.warn('a write of several files failed; writing them one by one', { files: batch.length });
+      for (const waiting of batch) {
+        if (transient && waiting.write.stop?.aborted === true) waiting.reject(error);
+        else oneByOne.push(waiting);
+      }
+      if (oneByOne.length === 0) return;
+      this.options.logger.warn('a write of several files failed; writing them one by one', { files: oneByOne.length });
     }
-    for (const waiting of batch) {
+    for (const waiting of oneByOne) {
       try {
         waiting.resolve((await this.writeTogether([waiting.write]))[0] as SegmentCommit);
       } catch (error) {
