@@ -61,10 +61,23 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
   const server = createServer({ requireHostHeader: false, connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (request, response) => {
     // A connection closed before the answer is written: its reads stop (AbortableReads, SharedEvaluations).
     const gone = new AbortController();
-    response.on('close', () => {
+    const stop = (): void => {
       if (!response.writableFinished) gone.abort();
-    });
-    const answered = gate.enter(gone.signal).then(async (turn) => {
+    };
+    response.on('close', stop);
+    const connection = connectionOf(request.socket);
+    // A response queued behind another on its connection gets no 'close' of its own when the client goes: the connection's says it.
+    connection.closing.add(stop);
+    const before = connection.last;
+    const settled = new Promise<void>((resolve) => {
+      response.once('finish', resolve);
+      response.once('close', resolve);
+      gone.signal.addEventListener('abort', () => resolve(), { once: true });
+    }).finally(() => connection.closing.delete(stop));
+    connection.last = settled;
+    // Pipelined requests wait for the answer before theirs to be written: each would otherwise hold its whole answer until the client reads.
+    const answered = Promise.race([before, settled]).then(async () => {
+      const turn = await gate.enter(gone.signal);
       if (turn.kind === 'gone') return;
       if (turn.kind === 'busy') return write(response, false, busy());
       // The turn covers reading and rendering, where memory goes; a slow client then holds only its body's bytes.
@@ -116,6 +129,29 @@ export interface ApiServer {
   server: Server;
   /** Stops the reads of every answer in flight, as if its client had gone, and resolves once all have ended. */
   stopAnswers: () => Promise<void>;
+}
+
+/** A connection's answers, in the order its requests came. */
+interface Connection {
+  /** Settles once the latest request's answer is written whole, or will not be (its client gone). */
+  last: Promise<void>;
+  /** Stops each request on it whose answer is not written whole, when it closes. */
+  closing: Set<() => void>;
+}
+
+const connections = new WeakMap<Duplex, Connection>();
+
+function connectionOf(socket: Duplex): Connection {
+  let connection = connections.get(socket);
+  if (connection === undefined) {
+    const created: Connection = { last: Promise.resolve(), closing: new Set() };
+    socket.once('close', () => {
+      for (const stop of created.closing) stop();
+    });
+    connections.set(socket, created);
+    connection = created;
+  }
+  return connection;
 }
 
 /** What a request node:http gave up on is told: too large, too slow (node:http's own answer would be a 408), or not HTTP. */

@@ -128,6 +128,53 @@ describe('serve frees the connections of requests it gave up on', () => {
   });
 });
 
+describe('serve answers the requests pipelined on one connection one at a time', () => {
+  it('a client that sends several requests at once and reads nothing holds one answer, not one per request; each is answered once read', async () => {
+    let asked = 0;
+    // Larger than a loopback connection's buffers: an answer nobody reads stays unwritten.
+    const body = 'x'.repeat(32 * 1024 * 1024);
+    const port = await serverWith(
+      async () => {
+        asked++;
+        return page(body);
+      },
+      { maxActive: 16, maxWaiting: 16, maxConnections: 10 },
+    );
+    const socket = await openSocket(port);
+    socket.pause();
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(4));
+    await expect.poll(() => asked).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(asked).toBe(1);
+    let received = 0;
+    socket.on('data', (chunk: Buffer) => (received += chunk.length));
+    socket.resume();
+    await expect.poll(() => received, { timeout: 10_000 }).toBeGreaterThan(4 * body.length);
+    expect(asked).toBe(4);
+    socket.destroy();
+  });
+
+  it('requests pipelined behind an answer are not worked on once their client has closed the connection', async () => {
+    const pending: ((result: HttpResult) => void)[] = [];
+    let asked = 0;
+    const port = await serverWith(
+      () => {
+        asked++;
+        return new Promise<HttpResult>((resolve) => pending.push(resolve));
+      },
+      { maxActive: 16, maxWaiting: 16, maxConnections: 10 },
+    );
+    const socket = await openSocket(port);
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(3));
+    await expect.poll(() => asked).toBe(1);
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    pending.shift()!(page('first'));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(asked).toBe(1);
+  });
+});
+
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => resolve(socket));
