@@ -4,9 +4,9 @@ import { BlockList, isIP } from 'node:net';
 import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
-import { notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
+import { isHealthRoute, notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
 import { toWire, type WireResult } from '../lib/http/wire.js';
-import { AnswerGate } from './answerGate.js';
+import { AnswerGate, type Turn } from './answerGate.js';
 
 /** How many requests a server works on at once. */
 export interface AnswerLimits {
@@ -77,7 +77,7 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
     connection.last = settled;
     // Pipelined requests wait for the answer before theirs to be written: each would otherwise hold its whole answer until the client reads.
     const answered = Promise.race([before, settled]).then(async () => {
-      const turn = await gate.enter(gone.signal);
+      const turn: Turn = skipsQueue(request) ? { kind: 'go', release: () => {} } : await gate.enter(gone.signal);
       if (turn.kind === 'gone') return;
       if (turn.kind === 'busy') return write(response, false, busy());
       // The turn covers reading and rendering, where memory goes; a slow client then holds only its body's bytes.
@@ -218,6 +218,16 @@ function requestUrl(target: string): URL | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Health is answered beside the line of views: its answer is small and one read serves every check
+ * that arrives while it runs (SharedEvaluations), so a monitor is not held behind views being evaluated.
+ */
+function skipsQueue(request: IncomingMessage): boolean {
+  const method = request.method ?? 'GET';
+  const url = requestUrl(request.url ?? '/');
+  return (method === 'GET' || method === 'HEAD') && url !== null && isHealthRoute(url.pathname);
 }
 
 /** The name of a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`); null when it is none of those (`127.0.0.1:80@evil`). */

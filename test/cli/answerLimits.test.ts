@@ -4,12 +4,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AnswerGate } from '../../src/cli/answerGate.js';
 import { createApiServer, type AnswerLimits } from '../../src/cli/httpServer.js';
 import type { HttpResult } from '../../src/lib/http/responses.js';
+import { newMemoryTableStore } from '../support/storage.js';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
 /** A server whose dashboard page answers what `page` gives, when it gives it. */
 async function serverWith(page: () => Promise<HttpResult>, limits: AnswerLimits) {
-  const api = createApiServer({ query: {} as never, health: {} as never, page }, '127.0.0.1', quiet, limits);
+  const tables = newMemoryTableStore();
+  const health = { open: () => ({ tables, containers: ['insights-logs-usage'] }), logger: quiet };
+  const api = createApiServer({ query: {} as never, health, page }, '127.0.0.1', quiet, limits);
   await new Promise<void>((resolve) => api.server.listen(0, '127.0.0.1', resolve));
   servers.push(api.server);
   return (api.server.address() as AddressInfo).port;
@@ -23,9 +26,9 @@ afterEach(async () => {
   }
 });
 
-function get(port: number): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+function get(port: number, path = '/'): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path: '/', headers: { connection: 'close' } }, (res) => {
+    const req = httpRequest({ host: '127.0.0.1', port, path, headers: { connection: 'close' } }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
@@ -67,6 +70,21 @@ describe('serve answers a bounded number of requests at once', () => {
       [200, 'second'],
       [200, 'third'],
     ]);
+  });
+});
+
+describe('serve answers health beside the requests waiting their turn', () => {
+  it('with every turn taken and requests waiting, /api/health is answered at once; past maxWaiting it is not refused as busy', async () => {
+    const pending: ((result: HttpResult) => void)[] = [];
+    const port = await serverWith(() => new Promise<HttpResult>((resolve) => pending.push(resolve)), { maxActive: 1, maxWaiting: 1, maxConnections: 100 });
+    const answers = [get(port), get(port)];
+    await expect.poll(() => pending.length).toBe(1);
+    const health = await get(port, '/API/Health/');
+    expect([health.status, JSON.parse(health.body).status]).toEqual([200, 'ok']);
+    pending.shift()!(page('first'));
+    await expect.poll(() => pending.length).toBe(1);
+    pending.shift()!(page('second'));
+    expect((await Promise.all(answers)).map((answer) => answer.body)).toEqual(['first', 'second']);
   });
 });
 

@@ -23,7 +23,7 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
   const lower = pathname.toLowerCase();
   const route = withoutTrailingSlash(lower);
   if (route === '/' || route === '/index.html' || route === '/api/dashboard') return deps.page();
-  if (route === '/api/health') return handleHealth(deps.health, signal);
+  if (isHealthRoute(pathname)) return handleHealth(deps.health, signal);
   if (lower.startsWith(QUERY_PREFIX)) {
     const segment = withoutTrailingSlash(pathname.slice(QUERY_PREFIX.length));
     const view = segment.includes('/') ? undefined : decodeSegment(segment);
@@ -32,6 +32,11 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
     return handleQuery(view, url.searchParams, header, deps.query, url.search, signal);
   }
   return errorResult(404, 'not_found', `nothing at ${quote(pathname)}: the dashboard is at /, the API at /api/query/{view} and /api/health`);
+}
+
+/** Whether a path is `/api/health`, matched as the routes are (any case, one trailing slash or none). */
+export function isHealthRoute(pathname: string): boolean {
+  return withoutTrailingSlash(pathname.toLowerCase()) === '/api/health';
 }
 
 /** 405 for any method but GET and HEAD, naming the allowed ones. */
