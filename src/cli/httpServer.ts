@@ -4,7 +4,7 @@ import { BlockList, isIP } from 'node:net';
 import type { Logger } from '../lib/logging.js';
 import { describeError } from '../lib/http/handlers.js';
 import { errorResult, quote, type HttpResult } from '../lib/http/responses.js';
-import { isHealthRoute, notAllowed, routeRequest, type RouteDeps } from '../lib/http/router.js';
+import { notAllowed, readsViewsOrPage, routeRequest, type RouteDeps } from '../lib/http/router.js';
 import { toWire, type WireResult } from '../lib/http/wire.js';
 import { AnswerGate, type Turn } from './answerGate.js';
 
@@ -221,13 +221,13 @@ function requestUrl(target: string): URL | null {
 }
 
 /**
- * Health is answered beside the line of views: its answer is small and one read serves every check
- * that arrives while it runs (SharedEvaluations), so a monitor is not held behind views being evaluated.
+ * Health and refusals are answered beside the line of views: a health answer is small and one read
+ * serves every check that arrives while it runs (SharedEvaluations), and a refusal needs only the
+ * request, so neither is held behind views being evaluated (nor told the server is busy).
  */
 function skipsQueue(request: IncomingMessage): boolean {
-  const method = request.method ?? 'GET';
   const url = requestUrl(request.url ?? '/');
-  return (method === 'GET' || method === 'HEAD') && url !== null && isHealthRoute(url.pathname);
+  return url !== null && !readsViewsOrPage(request.method ?? 'GET', url, headerOf(request));
 }
 
 /** The name of a Host header (`name`, `name:port`, `[v6]`, `[v6]:port`); null when it is none of those (`127.0.0.1:80@evil`). */

@@ -73,14 +73,23 @@ describe('serve answers a bounded number of requests at once', () => {
   });
 });
 
-describe('serve answers health beside the requests waiting their turn', () => {
-  it('with every turn taken and requests waiting, /api/health is answered at once; past maxWaiting it is not refused as busy', async () => {
+describe('serve answers health and refusals beside the requests waiting their turn', () => {
+  it('with every turn taken and requests waiting, /api/health and bad requests are answered at once, not refused as busy', async () => {
     const pending: ((result: HttpResult) => void)[] = [];
     const port = await serverWith(() => new Promise<HttpResult>((resolve) => pending.push(resolve)), { maxActive: 1, maxWaiting: 1, maxConnections: 100 });
     const answers = [get(port), get(port)];
     await expect.poll(() => pending.length).toBe(1);
     const health = await get(port, '/API/Health/');
     expect([health.status, JSON.parse(health.body).status]).toEqual([200, 'ok']);
+    for (const [path, status, code] of [
+      ['/api/query/usage?granularity=minute', 400, 'bad_request'],
+      ['/api/query/usage?from=%ff', 400, 'bad_request'],
+      ['/api/query/nothing', 404, 'not_found'],
+      ['/favicon.ico', 404, 'not_found'],
+    ] as const) {
+      const refused = await get(port, path);
+      expect([path, refused.status, JSON.parse(refused.body).error.code]).toEqual([path, status, code]);
+    }
     pending.shift()!(page('first'));
     await expect.poll(() => pending.length).toBe(1);
     pending.shift()!(page('second'));

@@ -1,5 +1,5 @@
 import { handleHealth, handleQuery, type HealthDeps, type QueryDeps } from './handlers.js';
-import { unknownView } from './queryRequest.js';
+import { parseQueryRequest, unknownView } from './queryRequest.js';
 import { errorResult, quote, type HeaderGetter, type HttpResult } from './responses.js';
 
 export interface RouteDeps {
@@ -19,14 +19,11 @@ const QUERY_PREFIX = '/api/query/';
 export async function routeRequest(method: string, url: URL, header: HeaderGetter, deps: RouteDeps, signal?: AbortSignal): Promise<HttpResult> {
   if (method !== 'GET' && method !== 'HEAD') return notAllowed(method);
   const { pathname } = url;
-  // Matched as the Functions host matches its routes: in any case, with one trailing slash or none.
-  const lower = pathname.toLowerCase();
-  const route = withoutTrailingSlash(lower);
-  if (route === '/' || route === '/index.html' || route === '/api/dashboard') return deps.page();
+  if (isPageRoute(pathname)) return deps.page();
   if (isHealthRoute(pathname)) return handleHealth(deps.health, signal);
-  if (lower.startsWith(QUERY_PREFIX)) {
+  if (pathname.toLowerCase().startsWith(QUERY_PREFIX)) {
     const segment = withoutTrailingSlash(pathname.slice(QUERY_PREFIX.length));
-    const view = segment.includes('/') ? undefined : decodeSegment(segment);
+    const view = viewOf(segment);
     // An unknown or malformed view gets the handler's own 404, which lists the views.
     if (view === undefined) return unknownView(segment);
     return handleQuery(view, url.searchParams, header, deps.query, url.search, signal);
@@ -34,9 +31,33 @@ export async function routeRequest(method: string, url: URL, header: HeaderGette
   return errorResult(404, 'not_found', `nothing at ${quote(pathname)}: the dashboard is at /, the API at /api/query/{view} and /api/health`);
 }
 
-/** Whether a path is `/api/health`, matched as the routes are (any case, one trailing slash or none). */
-export function isHealthRoute(pathname: string): boolean {
+/**
+ * Whether answering a request reads a view or the page, the work a server bounds (`acs-logs serve`'s
+ * turns); health (one small read shared by the checks that arrive together) and refusals (400, 404,
+ * 405: the request alone says them) are not.
+ */
+export function readsViewsOrPage(method: string, url: URL, header: HeaderGetter): boolean {
+  if (method !== 'GET' && method !== 'HEAD') return false;
+  const { pathname } = url;
+  if (isPageRoute(pathname)) return true;
+  if (!pathname.toLowerCase().startsWith(QUERY_PREFIX)) return false;
+  const view = viewOf(withoutTrailingSlash(pathname.slice(QUERY_PREFIX.length)));
+  return view !== undefined && parseQueryRequest(view, url.searchParams, header, url.search).success;
+}
+
+/** Routes are matched as the Functions host matches them: in any case, with one trailing slash or none. */
+function isPageRoute(pathname: string): boolean {
+  const route = withoutTrailingSlash(pathname.toLowerCase());
+  return route === '/' || route === '/index.html' || route === '/api/dashboard';
+}
+
+function isHealthRoute(pathname: string): boolean {
   return withoutTrailingSlash(pathname.toLowerCase()) === '/api/health';
+}
+
+/** The view a query path names, decoded; undefined when it holds a `/` or cannot be decoded. */
+function viewOf(segment: string): string | undefined {
+  return segment.includes('/') ? undefined : decodeSegment(segment);
 }
 
 /** 405 for any method but GET and HEAD, naming the allowed ones. */
