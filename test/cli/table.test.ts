@@ -173,6 +173,24 @@ describe('collapseRows', () => {
     expect(collapseRows('rooms', [{ roomId: 'a' }, { roomId: 'a' }], ['roomId'])).toHaveLength(2);
   });
 
+  it("adds up call-volume's and call-quality's resources shown without them, where they looked like repeated rows", () => {
+    const volume = [
+      { bucket: 'd1', resourceId: 'A', calls: 33, callSeconds: 10.5, impactedCalls: 7 },
+      { bucket: 'd1', resourceId: 'B', calls: 40, callSeconds: 20.25, impactedCalls: 13 },
+    ];
+    expect(collapseRows('call-volume', volume, ['bucket', 'calls', 'callSeconds', 'impactedCalls'])).toEqual([
+      { bucket: 'd1', calls: 73, callSeconds: 30.75, impactedCalls: 20 },
+    ]);
+    const quality = [
+      { bucket: 'd1', resourceId: 'A', mediaType: 'Audio', streams: 214, poorStreams: 6, jitterMs: { p50: 4, p95: 12, max: 41 } },
+      { bucket: 'd1', resourceId: 'B', mediaType: 'Audio', streams: 250, poorStreams: 10, jitterMs: { p50: 4, p95: 15, max: 57 } },
+    ];
+    expect(collapseRows('call-quality', quality, ['bucket', 'mediaType', 'streams', 'poorStreams'])).toEqual([
+      { bucket: 'd1', mediaType: 'Audio', streams: 464, poorStreams: 16 },
+    ]);
+    expect(collapseRows('call-quality', quality, ['bucket', 'mediaType', 'streams', 'jitterMs'])).toHaveLength(2);
+  });
+
   it("adds up retirement's resources in a month, never two units", () => {
     const row = (resourceId: string, unitType: string, quantity: number) => ({
       month: '2024-06',

@@ -174,6 +174,8 @@ const DEFINITIONS = {
       'recordedCalls',
     ],
     tableColumns: ['bucket', 'resourceId', 'calls', 'callSeconds', 'impactedCalls', 'recordedCalls'],
+    // Each call counts in one bucket of one resource, so rows shown without the resource add up.
+    additive: ['calls', 'callSeconds', 'participants', 'participantSeconds', 'impactedCalls', 'recordedCalls'],
     identity: ['bucket', 'resourceId'],
     byCorrelationId: false,
     run: queryCallVolume,
@@ -182,6 +184,8 @@ const DEFINITIONS = {
   'call-quality': {
     columns: ['bucket', 'resourceId', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
     tableColumns: ['bucket', 'mediaType', 'streams', 'poorStreams', 'jitterMs', 'roundTripMs', 'packetLoss'],
+    // Stream counts add up; the percentiles do not, so rows whose shown percentiles differ stay apart.
+    additive: ['streams', 'poorStreams'],
     identity: ['bucket', 'resourceId', 'mediaType'],
     byCorrelationId: false,
     run: queryCallQuality,
