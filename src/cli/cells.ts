@@ -27,6 +27,8 @@ export function tableColumn(name: string, granularity?: Granularity): TableColum
   if (stats) return { name, header: name, cell: (value) => statsCell(value, ['p50', 'p95', 'max'], stats), whole: true };
   // Whole: a cut time (`2024-05-25 00:1…`) would read as another time.
   if (TIME_FIELD.test(name)) return { name, header: name, cell: timeCell, whole: true };
+  // Health's lag (`1009 d 13 h`): cut, it loses its unit and reads as another lag.
+  if (name === 'lag') return { name, header: name, cell: readable, whole: true };
   // Log containers share their `insights-logs-` start, and paths their folders: their ends tell them apart.
   if (name === 'container' || name === 'path') return { name, header: name, cell: readable, keepEnd: true };
   return { name, header: name, cell: readable };

@@ -20,7 +20,8 @@ const MIN_CUT_WIDTH = 6;
 /**
  * A plain table: a header row, a rule under it, then one line per row; numbers right-aligned.
  * With `maxWidth`, the widest cells are cut (with "…") until the table fits, never below the header's
- * width, so a set of columns whose headers fit always fits; `whole` columns and numbers are cut last.
+ * width, so a set of columns whose headers fit always fits; `whole` columns and numbers are cut last,
+ * and only when that makes the table fit.
  */
 export function renderTable(rows: readonly object[], columns: readonly TableColumn[], maxWidth?: number): string {
   const { cells, cellWidths, headerWidths, widths } = measure(rows, columns, maxWidth);
@@ -33,7 +34,8 @@ export function renderTable(rows: readonly object[], columns: readonly TableColu
       columns.map((column, i) => (column.whole || numeric[i] ? (widths[i] as number) : (floors[i] as number))),
       maxWidth,
     );
-    fit(widths, floors, maxWidth);
+    // A cut time or lag (`1009 d 13 h` as `1009 …`) reads as another value: worth it only when the table then fits.
+    if (tableWidth(widths.map((w, i) => Math.min(w, floors[i] as number))) <= maxWidth) fit(widths, floors, maxWidth);
   }
   const line = (values: readonly string[], valueWidths: readonly number[]): string =>
     values

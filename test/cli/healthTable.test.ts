@@ -61,6 +61,12 @@ describe("health's containers table", () => {
     for (const [i, cell] of containers.entries()) expect(NAMES[i]?.endsWith(cell.replace(/^…/, ''))).toBe(true);
   });
 
+  it('never cuts the lag, whose cut would read as another lag, on a terminal too narrow for the table', () => {
+    const table = lines(60);
+    const header = table[0]!.split(/ {2,}/);
+    for (const line of table.slice(2)) expect(line.split(/ {2,}/)[header.indexOf('lag')]).toBe('920 d 18 h');
+  });
+
   it('keeps what fits at a middle width', () => {
     const table = lines(140);
     for (const line of table) expect([...line].length).toBeLessThanOrEqual(140);
