@@ -23,6 +23,17 @@ describe('generate --to before the start of the period', () => {
   });
 });
 
+describe('generate past the year 9999', () => {
+  const flags: GenerateFlags = { seed: 1, resources: 1, roomsPerHour: 20, callsPerHour: 10, failureRate: 0.03, dataDir: './.acs-logs' };
+
+  it('refuses a period that ends after it, whose records would carry times no reader takes (+010000-01-00:00:40Z); one that ends with it is written', () => {
+    expect(() => generateOptionsFrom({ ...flags, from: Date.parse('9999-12-31T23:00Z'), hours: 2 })).toThrow(
+      'the period would end at +010000-01-01T01:00:00.000Z, after the year 9999',
+    );
+    expect(generateOptionsFrom({ ...flags, from: Date.parse('9999-12-31T23:00Z'), hours: 1 }).to).toBe(Date.UTC(10_000, 0, 1));
+  });
+});
+
 describe('generate says when processing would quarantine its period', () => {
   it('a period before ACS_LOGS_EARLIEST_RECORD_TIME or past the future bound is named; one inside is not', () => {
     expect(periodNote(Date.parse('2024-05-25T00:00Z'), Date.parse('2024-05-26T00:00Z'), {}, NOW)).toBeUndefined();

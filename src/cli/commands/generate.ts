@@ -66,6 +66,8 @@ async function countLogFiles(dir: string): Promise<number> {
 
 /** The longest period one `generate` writes. */
 export const MAX_GENERATED_HOURS = 366 * 24;
+/** The end of the last period whose log times have four digits of year, as logs and the time flags write them. */
+const END_OF_YEAR_9999 = Date.UTC(10_000, 0, 1);
 /** Rooms or calls per resource and hour: 100,000 calls an hour is about 4 GB of logs an hour already. */
 export const MAX_GENERATED_RATE = 100_000;
 
@@ -82,6 +84,11 @@ export function generateOptionsFrom(flags: GenerateFlags): GenerateOptions {
   // A typo (an extra zero or three) would otherwise write until the disk is full.
   if (to - base.from > MAX_GENERATED_HOURS * HOUR)
     throw new UsageError(`at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} hours (366 days) of logs at once`);
+  // Past it a time has five digits of year (`+010000-01-01T...`): written as `+010000-01-00:00:40Z`, in a `y=10000` folder.
+  if (to > END_OF_YEAR_9999)
+    throw new UsageError(
+      `the period would end at ${new Date(to).toISOString()}, after the year 9999, which no log time can be in: give an earlier --from or fewer --hours`,
+    );
   if (flags.resources > MAX_RESOURCES) throw new UsageError(`--resources must be at most ${MAX_RESOURCES.toLocaleString('en-US')}`);
   for (const [flag, rate] of [
     ['--rooms-per-hour', flags.roomsPerHour],
