@@ -60,6 +60,8 @@ describe('generate says when processing would quarantine its period', () => {
       expect(old.stderr).toMatch(/^note: processed now, the records of this period before 2015-01-01T00:00:00.000Z/);
       const usual = await runInProcess(['generate', '--out', path.join(dir, 'usual'), '--hours', '1']);
       expect([usual.code, usual.stderr]).toEqual([0, '']);
+      const none = await runInProcess(['generate', '--out', path.join(dir, 'none'), '--hours', '1', '--rooms-per-hour', '0', '--calls-per-hour', '0']);
+      expect(none.stdout).toMatch(/^generated 0 records in 0 files, /);
     } finally {
       await removeTestDir(dir);
     }

@@ -209,10 +209,10 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
   }
   // Every log is written: a closed output now loses only this line, and the run ends as done (cli/main.ts).
   decideExit({ code: 0 });
+  // No records (--rooms-per-hour 0 --calls-per-hour 0) have no categories to list: no empty `()`.
+  const byCategory = Object.entries(totals.byCategory).map(([category, n]) => `${category} ${n}`);
   out.write(
-    `generated ${totals.records} records (${Object.entries(totals.byCategory)
-      .map(([category, n]) => `${category} ${n}`)
-      .join(', ')}) ` +
+    `generated ${totals.records} records ${byCategory.length > 0 ? `(${byCategory.join(', ')}) ` : ''}` +
       `in ${totals.files} files, ${totals.appends} appends, ${totals.bytes} bytes, ` +
       `${new Date(options.from).toISOString()} to ${new Date(options.to).toISOString()}` +
       (flags.out !== undefined ? ` under ${flags.out}` : ' into storage') +
