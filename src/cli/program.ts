@@ -28,22 +28,21 @@ import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageCho
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
-function storageOptions(command: Command): Command {
-  return (
-    command
-      .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)', nonEmpty)
-      .option(
-        '--data-dir <dir>',
-        'where the embedded Azurite keeps its data (commands on one dir share it); given, the embedded store is used even with $AzureWebJobsStorage set',
-        nonEmpty,
-        DEFAULT_DATA_DIR,
-      )
-      .option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)')
-      // A data dir the user names is the store they mean: a Functions developer's AzureWebJobsStorage must not take its place.
-      .hook('preAction', (_, action) => {
-        if (action.getOptionValueSource('dataDir') === 'cli') action.setOptionValue('embedded', true);
-      })
-  );
+function storageOptions(command: Command, { tables = true }: { tables?: boolean } = {}): Command {
+  command
+    .option('--connection-string <s>', 'storage connection string (default: $AzureWebJobsStorage, else an embedded Azurite)', nonEmpty)
+    .option(
+      '--data-dir <dir>',
+      'where the embedded Azurite keeps its data (commands on one dir share it); given, the embedded store is used even with $AzureWebJobsStorage set',
+      nonEmpty,
+      DEFAULT_DATA_DIR,
+    );
+  // A command that writes no table (generate) would take a prefix and do nothing with it.
+  if (tables) command.option('--table-prefix <p>', 'prefix of the aggregate table names (default: $ACS_LOGS_TABLE_PREFIX or Acs)');
+  // A data dir the user names is the store they mean: a Functions developer's AzureWebJobsStorage must not take its place.
+  return command.hook('preAction', (_, action) => {
+    if (action.getOptionValueSource('dataDir') === 'cli') action.setOptionValue('embedded', true);
+  });
 }
 
 /**
@@ -212,6 +211,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       .option('--calls-per-hour <n>', 'recorded calls per resource and hour', nonNegativeNumber, 10)
       .option('--failure-rate <f>', 'share of API requests that fail, 0..1', fraction, 0.03)
       .option('--speed <x>', 'simulated seconds per real second when writing to storage (default: as fast as possible)', positiveNumber),
+    { tables: false },
   ).action(async (flags) => {
     await (await import('./commands/generate.js')).generateCommand(flags, out, err);
   });

@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +31,29 @@ describe('generate past the year 9999', () => {
       'the period would end at +010000-01-01T01:00:00.000Z, after the year 9999',
     );
     expect(generateOptionsFrom({ ...flags, from: Date.parse('9999-12-31T23:00Z'), hours: 1 }).to).toBe(Date.UTC(10_000, 0, 1));
+  });
+});
+
+describe('generate refuses storage flags that would do nothing', () => {
+  it('--data-dir or --connection-string with --out, and --table-prefix (generate writes no table), are usage errors, nothing written', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'acs-generate-flags-'));
+    try {
+      const out = path.join(dir, 'logs');
+      for (const extra of [
+        ['--data-dir', path.join(dir, 'store')],
+        ['--connection-string', 'UseDevelopmentStorage=true'],
+      ]) {
+        const run = await runInProcess(['generate', '--out', out, '--hours', '1', ...extra]);
+        expect([run.code, run.stdout]).toEqual([2, '']);
+        expect(run.stderr).toMatch(/^error: --connection-string and --data-dir choose the storage written to: with --out the logs go to the folder/);
+      }
+      const prefixed = await runInProcess(['generate', '--out', out, '--hours', '1', '--table-prefix', 'Dev']);
+      expect([prefixed.code, prefixed.stdout]).toEqual([2, '']);
+      expect(prefixed.stderr).toMatch(/unknown option '--table-prefix'/);
+      await expect(readdir(dir)).resolves.toEqual([]);
+    } finally {
+      await removeTestDir(dir);
+    }
   });
 });
 

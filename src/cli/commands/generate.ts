@@ -175,6 +175,9 @@ export async function generateCommand(flags: GenerateFlags, out: NodeJS.Writable
   let totals: GenerateTotals;
   if (flags.out !== undefined) {
     if (flags.speed !== undefined) throw new UsageError('--speed applies only when writing to storage');
+    // They name the storage to write to: ignored, a run into the folder looked like one into that store.
+    if (flags.connectionString !== undefined || flags.embedded === true)
+      throw new UsageError('--connection-string and --data-dir choose the storage written to: with --out the logs go to the folder, give one or the other');
     if (flags.append && flags.force) throw new UsageError('give --append or --force, not both');
     if (!flags.append && !flags.force) {
       const existing = await countLogFiles(flags.out);
