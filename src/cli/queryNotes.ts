@@ -9,12 +9,19 @@ export function nothingFound(view: string, filters: ViewFilters, where: string):
     searched.push(match.kind === 'id' ? `resource id ${given} (any case)` : `resource named ${given} (the last segment of its id, any case)`);
   }
   if (filters.correlationId) searched.push(`correlation id ${filters.correlationId} (any case)`);
-  if (filters.from) searched.push(`from ${filters.from}`);
-  if (filters.to) searched.push(`to ${filters.to} (exclusive)`);
-  const what = searched.length > 0 ? `for ${searched.join(', ')}` : 'at all';
+  // A range read as one ("for from X" and "for to Y" read as typos).
+  const range =
+    filters.from && filters.to
+      ? `from ${filters.from} to ${filters.to} (exclusive)`
+      : filters.from
+        ? `from ${filters.from} on`
+        : filters.to
+          ? `before ${filters.to}`
+          : undefined;
+  const what = [...(searched.length > 0 ? [`for ${searched.join(', ')}`] : []), ...(range ? [range] : [])].join(' ') || 'at all';
   return (
     `no ${view} rows ${what} in ${where}` +
-    (searched.length > 0
+    (what !== 'at all'
       ? ''
       : `: nothing processed into them makes a row of this view yet, as when its logs were not read ("acs-logs health" shows what was read)`)
   );
