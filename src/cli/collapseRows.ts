@@ -6,7 +6,8 @@ import { VIEWS } from '../lib/querying/views.js';
  * (durationMs) must agree too, so nothing is merged that cannot be.
  */
 export function collapseRows(view: string, rows: readonly object[], shown: readonly string[]): object[] {
-  const additive = ((Object.hasOwn(VIEWS, view) ? VIEWS[view]?.additive : undefined) ?? []).filter((field) => shown.includes(field));
+  const definition = Object.hasOwn(VIEWS, view) ? VIEWS[view] : undefined;
+  const additive = (definition?.additive ?? []).filter((field) => shown.includes(field));
   if (additive.length === 0) return [...rows];
   const groups = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
@@ -19,7 +20,27 @@ export function collapseRows(view: string, rows: readonly object[], shown: reado
     }
     for (const field of additive) group[field] = sum(group[field], record[field]);
   }
-  return [...groups.values()];
+  const identity = definition?.identity ?? [];
+  const keys = identity.filter((field) => shown.includes(field) && !additive.includes(field));
+  // Rows sorted by a key not shown (the resource) would read unsorted: Audio, NAT, Audio again. Sorted by the keys shown, stably.
+  if (keys.length === identity.length) return [...groups.values()];
+  return [...groups.values()].sort((a, b) => {
+    for (const key of keys) {
+      const order = compareValues(a[key], b[key]);
+      if (order !== 0) return order;
+    }
+    return 0;
+  });
+}
+
+/** Nulls first, numbers by value, the rest as text by code unit (as the views sort). */
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === null || a === undefined) return -1;
+  if (b === null || b === undefined) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const [x, y] = [String(a), String(b)];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function sum(a: unknown, b: unknown): number {

@@ -208,4 +208,32 @@ describe('collapseRows', () => {
       ['Second', 5],
     ]);
   });
+
+  it('sorts the rows by the keys shown when a key left out (the resource) sorted them, so that one usage type reads together', () => {
+    const row = (resourceId: string, usageType: string, unitType: string, quantity: number) => ({
+      month: '2024-05',
+      resourceId,
+      usageType,
+      unitType,
+      quantity,
+    });
+    // As the view sorts them: month, resourceId, usageType, unitType.
+    const rows = [
+      row('A', 'Audio', 'Minute', 1),
+      row('A', 'Recording', 'Minute', 2),
+      row('B', 'Audio', 'minutes', 3),
+      row('B', 'NAT', 'Megabyte', 4),
+      row('C', 'Audio', 'Minute', 5),
+    ];
+    const collapsed = collapseRows('retirement', rows, ['month', 'usageType', 'unitType', 'quantity']) as Record<string, unknown>[];
+    expect(collapsed.map((r) => [r['usageType'], r['unitType'], r['quantity']])).toEqual([
+      ['Audio', 'Minute', 6],
+      ['Audio', 'minutes', 3],
+      ['NAT', 'Megabyte', 4],
+      ['Recording', 'Minute', 2],
+    ]);
+    // Every key shown: the view's own order, untouched.
+    const shownAll = ['month', 'resourceId', 'usageType', 'unitType', 'quantity'];
+    expect(collapseRows('retirement', rows, shownAll)).toEqual(rows);
+  });
 });
