@@ -3,16 +3,19 @@ import { VIEWS } from '../lib/querying/views.js';
 /**
  * Rows that agree on every shown column but the additive ones become one row, those summed (a
  * hidden operationVersion no longer shows as two identical-looking rows). Any other shown value
- * (durationMs) must agree too, so nothing is merged that cannot be.
+ * (durationMs) must agree too, and so must an additive field's unit, so nothing is merged that cannot be.
  */
 export function collapseRows(view: string, rows: readonly object[], shown: readonly string[]): object[] {
   const definition = Object.hasOwn(VIEWS, view) ? VIEWS[view] : undefined;
   const additive = (definition?.additive ?? []).filter((field) => shown.includes(field));
   if (additive.length === 0) return [...rows];
+  // A quantity shown without its unit (Minute, Megabyte) is summed per unit: rows of two units stay apart.
+  const units = additive.map((field) => definition?.unitOf?.[field]).filter((unit): unit is string => unit !== undefined && !shown.includes(unit));
+  const keyFields = [...shown.filter((field) => !additive.includes(field)), ...units];
   const groups = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
     const record = row as Record<string, unknown>;
-    const key = JSON.stringify(shown.filter((field) => !additive.includes(field)).map((field) => record[field] ?? null));
+    const key = JSON.stringify(keyFields.map((field) => record[field] ?? null));
     const group = groups.get(key);
     if (!group) {
       groups.set(key, Object.fromEntries(shown.map((field) => [field, record[field]])));

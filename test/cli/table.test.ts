@@ -173,6 +173,26 @@ describe('collapseRows', () => {
     expect(collapseRows('rooms', [{ roomId: 'a' }, { roomId: 'a' }], ['roomId'])).toHaveLength(2);
   });
 
+  it('never adds quantities of two units, whether the unit is shown or not', () => {
+    const usage = [
+      { bucket: 'd1', resourceId: 'A', usageType: 'Audio', unitType: 'Minute', quantity: 10.5, records: 3 },
+      { bucket: 'd1', resourceId: 'A', usageType: 'Recording', unitType: 'Megabyte', quantity: 4000, records: 2 },
+      { bucket: 'd1', resourceId: 'B', usageType: 'Video', unitType: 'Minute', quantity: 2.25, records: 1 },
+    ];
+    expect(collapseRows('usage', usage, ['bucket', 'quantity'])).toEqual([
+      { bucket: 'd1', quantity: 12.75 },
+      { bucket: 'd1', quantity: 4000 },
+    ]);
+    expect(collapseRows('usage', usage, ['bucket', 'unitType', 'quantity', 'records'])).toEqual([
+      { bucket: 'd1', unitType: 'Megabyte', quantity: 4000, records: 2 },
+      { bucket: 'd1', unitType: 'Minute', quantity: 12.75, records: 4 },
+    ]);
+    // Records have no unit: they add up across units.
+    expect(collapseRows('usage', usage, ['bucket', 'records'])).toEqual([{ bucket: 'd1', records: 6 }]);
+    const months = usage.map(({ bucket, ...row }) => ({ month: bucket.replace('d', 'm'), ...row, service: 'x', fate: 'y' }));
+    expect(collapseRows('retirement', months, ['month', 'quantity'])).toHaveLength(2);
+  });
+
   it("adds up call-volume's and call-quality's resources shown without them, where they looked like repeated rows", () => {
     const volume = [
       { bucket: 'd1', resourceId: 'A', calls: 33, callSeconds: 10.5, impactedCalls: 7 },

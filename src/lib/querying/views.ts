@@ -25,6 +25,8 @@ export interface ViewDefinition {
   tableColumns: readonly string[];
   /** Fields that add up across rows: a table hiding some of the view's keys sums them over look-alike rows. */
   additive?: readonly string[];
+  /** An additive field's unit column: rows in different units never add up, whether the unit is shown or not. */
+  unitOf?: Readonly<Record<string, string>>;
   /** Whether the view accepts a correlation-id filter. */
   byCorrelationId: boolean;
   /** The view reads whole days whatever the granularity (retirement sums daily rows into months). */
@@ -155,6 +157,7 @@ const DEFINITIONS = {
     columns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     tableColumns: ['bucket', 'resourceId', 'usageType', 'unitType', 'quantity', 'records'],
     additive: ['quantity', 'records'],
+    unitOf: { quantity: 'unitType' },
     identity: ['bucket', 'resourceId', 'usageType', 'unitType'],
     byCorrelationId: false,
     run: queryUsage,
@@ -196,6 +199,7 @@ const DEFINITIONS = {
     tableColumns: ['month', 'usageType', 'unitType', 'quantity', 'service', 'fate'],
     // One row per resource: shown without it, a month's resources add up (never two units).
     additive: ['quantity', 'records'],
+    unitOf: { quantity: 'unitType' },
     identity: ['month', 'resourceId', 'usageType', 'unitType'],
     byCorrelationId: false,
     readsDays: true,
