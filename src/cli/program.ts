@@ -284,7 +284,7 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   program
     .command('demo')
     .description('start an embedded Azurite, write realistic logs into it as growing append blobs, process them as they land, print the aggregates')
-    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first)', nonEmpty, './.acs-logs-demo')
+    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first; a store the demo did not make is refused)', nonEmpty, './.acs-logs-demo')
     .option('--hours <n>', 'simulated hours of logs', positiveInteger, 6)
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 1800)
     .option('--seed <n>', 'random seed', positiveInteger, 7)

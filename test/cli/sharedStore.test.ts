@@ -212,8 +212,27 @@ describe('watch on the store of a running demo', () => {
 });
 
 describe('demo on a data dir in use', () => {
+  it("refuses to empty a store the demo did not make (another command's aggregates), and keeps it", async () => {
+    const dataDir = path.join(work, 'not-a-demo');
+    const tree = path.join(work, 'not-a-demo-logs');
+    expect((await cli(['generate', '--out', tree, '--hours', '1', '--seed', '5'])).code).toBe(0);
+    expect((await cli(['process', tree, '--data-dir', dataDir, '--quiet'])).code).toBe(0);
+    const before = await cli(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
+
+    const demo = await cli(['demo', '--data-dir', dataDir, '--hours', '1']);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toMatch(/holds a store the demo did not make .*give the demo another --data-dir/);
+    expect(demo.stdout).not.toMatch(/Starting the embedded Azurite/);
+    const after = await cli(['query', 'rooms-operations', '--format', 'json', '--data-dir', dataDir]);
+    expect(after.stdout).toBe(before.stdout);
+    expect((JSON.parse(after.stdout) as unknown[]).length).toBeGreaterThan(0);
+  });
+
   it('says it waits for the store to stop, and starts once the other command lets it go', async () => {
     const dataDir = path.join(work, 'demo-waits');
+    // A store an earlier demo made (the demo empties only its own).
+    await mkdir(dataDir, { recursive: true });
+    await writeFile(path.join(dataDir, 'demo-store.txt'), '');
     const other = await attachAzurite(dataDir);
     let released = false;
     try {

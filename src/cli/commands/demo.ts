@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToBlobs } from '../../lib/generating/index.js';
 import { silentLogger } from '../../lib/logging.js';
@@ -28,6 +29,11 @@ export interface DemoFlags {
   seed: number;
 }
 
+/** The demo's data dir unless --data-dir names another (cli/program.ts). */
+export const DEFAULT_DEMO_DIR = '.acs-logs-demo';
+/** A file in a data dir whose store the demo made: only such a store is emptied by the next demo. */
+export const DEMO_MARKER = 'demo-store.txt';
+
 const HOUR = 3_600_000;
 const DEMO_START = Date.UTC(2024, 4, 25, 8);
 const DAY: ViewFilters = { granularity: 'day' };
@@ -52,7 +58,16 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     throw new Error(
       `${flags.dataDir} is in use by another command (its embedded Azurite runs as pid ${user}): stop it first, or give the demo another --data-dir`,
     );
-  await rm(path.join(flags.dataDir, 'azurite'), { recursive: true, force: true });
+  const store = path.join(flags.dataDir, 'azurite');
+  // Emptying is for the demo's own store: another command's (`--data-dir .acs-logs`) holds aggregates of real logs.
+  if (existsSync(store) && !existsSync(path.join(flags.dataDir, DEMO_MARKER)) && path.basename(path.resolve(flags.dataDir)) !== DEFAULT_DEMO_DIR) {
+    throw new UsageError(
+      `${flags.dataDir} holds a store the demo did not make (the aggregates of other commands?), and the demo empties its store first: give the demo another --data-dir (default ${DEFAULT_DEMO_DIR}), or delete ${store} yourself if it holds nothing you need`,
+    );
+  }
+  await rm(store, { recursive: true, force: true });
+  await mkdir(flags.dataDir, { recursive: true });
+  await writeFile(path.join(flags.dataDir, DEMO_MARKER), 'A store made by `acs-logs demo`, which empties it on each run.\n');
   out.write(`Starting the embedded Azurite in ${flags.dataDir} ...\n`);
   const pipeline = await openPipeline({ dataDir: flags.dataDir, embedded: true }, silentLogger);
   try {
