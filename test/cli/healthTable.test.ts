@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONTAINER_COLUMNS, containersTable } from '../../src/cli/commands/health.js';
+import { CONTAINER_COLUMNS, containersTable, readable } from '../../src/cli/commands/health.js';
 import type { ContainerHealth } from '../../src/lib/querying/queryRows.js';
 
 const NAMES = [
@@ -72,5 +72,16 @@ describe("health's containers table", () => {
     for (const line of table) expect([...line].length).toBeLessThanOrEqual(140);
     expect(table[0]).toContain('lastProcessedAt');
     expect(table[0]).not.toContain('lastSweepAt');
+  });
+});
+
+describe('the health report', () => {
+  it('says what quarantine entries are and which command shows them, and says nothing of them when there are none', () => {
+    const degraded = readable({ status: 'degraded', checkedAt: '2026-12-02T05:04:00.000Z', containers: rows, stuck: [] }, 200, new Map());
+    // 0 + 1 + ... + 7 entries across the containers.
+    expect(degraded).toMatch(/^status: degraded \(28 quarantine entries\)/);
+    expect(degraded).toMatch(/\n28 quarantine entries: lines that could not be read .*`acs-logs quarantine list`.*replay them after a fix or dismiss them/);
+    const clean = rows.map((row) => ({ ...row, quarantined: 0, badLines: 0 }));
+    expect(readable({ status: 'ok', checkedAt: '2026-12-02T05:04:00.000Z', containers: clean, stuck: [] }, 200, new Map())).not.toMatch(/quarantine entr|quarantine list/);
   });
 });

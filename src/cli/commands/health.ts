@@ -113,7 +113,8 @@ function withoutUnusedLocal(health: Health): Health {
   return { ...health, containers: health.containers.filter((container) => container.container !== LOCAL_CONTAINER || container.files > 0) };
 }
 
-function readable(health: Health, width: number, categories: ReadonlyMap<string, string>): string {
+/** The health report as a table and lines: what to look at, and the command that shows it. */
+export function readable(health: Health, width: number, categories: ReadonlyMap<string, string>): string {
   const lines = [`status: ${health.status}` + (health.status === 'degraded' ? ` (${reasons(health)})` : '') + ` at ${health.checkedAt}`, ''];
   lines.push(containersTable(health.containers, width).trimEnd());
   if (health.callTimeIndex) lines.push('', callTimeIndexLine(health.callTimeIndex));
@@ -126,6 +127,14 @@ function readable(health: Health, width: number, categories: ReadonlyMap<string,
       lines.push(`    ${file.failures} failure(s) since ${file.firstFailedAt}, last ${file.lastFailedAt}, next retry ${file.nextRetryAt}`);
       lines.push(`    last error: ${printable(file.lastError)}`);
     }
+  }
+  const quarantined = health.containers.reduce((sum, container) => sum + container.quarantined, 0);
+  if (quarantined > 0) {
+    lines.push(
+      '',
+      `${quarantined} quarantine entr${quarantined === 1 ? 'y' : 'ies'}: lines that could not be read (counted in badLines, the rest of their files is read); ` +
+        'see them with `acs-logs quarantine list` on the same store, then replay them after a fix or dismiss them (docs/OPERATIONS.md, Quarantine)',
+    );
   }
   const replaced = health.containers.flatMap((container) => container.replacedFiles.map((file) => ({ container: container.container, ...file })));
   if (replaced.length > 0) {
