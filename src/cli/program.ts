@@ -251,7 +251,11 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
       ['maxLineBytes'],
     ),
   ).action(async (paths: string[], flags) => {
-    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out, err), paths);
+    // Entries of blobs are read again from the account: without a blob endpoint, say so before anything is read.
+    await withStorage(flags, async (early) => (await import('./commands/quarantine.js')).quarantineReplayCommand(paths, early, out, err), paths, [
+      'blob',
+      'table',
+    ]);
   });
   storageOptions(
     quarantine

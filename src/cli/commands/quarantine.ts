@@ -15,7 +15,8 @@ import { UsageError } from '../errors.js';
 import { oneLine, printable } from '../printable.js';
 import { isTerminal, parseFormat, StreamedRows, writeChunks } from '../format.js';
 import { openPipeline } from '../pipeline.js';
-import type { StorageFlags } from '../storageSession.js';
+import { cliSettings } from '../settings.js';
+import { openStorage, type StorageFlags } from '../storageSession.js';
 import { terminalWidth } from '../terminalWidth.js';
 import { quarantineBlock } from '../quarantineBlocks.js';
 
@@ -51,7 +52,9 @@ export const QUARANTINE_COLUMNS = [
 /** `acs-logs quarantine list`: the entries (runs of lines) that could not be read, with their reason (replayed and dismissed ones with --all). */
 export async function quarantineListCommand(flags: QuarantineListFlags, out: NodeJS.WritableStream, err?: NodeJS.WritableStream): Promise<void> {
   const format = parseFormat(flags.format);
-  const pipeline = await openPipeline(flags, silentLogger);
+  const { tablePrefix } = cliSettings(flags);
+  // The tables only: list, dismiss and purge read no log file, so a connection string without a blob endpoint serves them.
+  const storage = await openStorage(flags, tablePrefix);
   try {
     // Each entry is written as the listing reaches it: a quarantine can hold 100,000 entries of up to 8 KiB of text.
     const width = terminalWidth(out);
@@ -62,7 +65,7 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
     const settledContainers = new Set<string>();
     /** Entries the filters match that were replayed or dismissed: listed only with --all. */
     let settled = 0;
-    for await (const line of new QuarantineStore(pipeline.deps.tables).list()) {
+    for await (const line of new QuarantineStore(storage.tables).list()) {
       if (isPending(line) || flags.all) containers.add(line.container);
       else settledContainers.add(line.container);
       if (flags.container && line.container !== flags.container) continue;
@@ -96,13 +99,13 @@ export async function quarantineListCommand(flags: QuarantineListFlags, out: Nod
       err?.write(
         settled > 0
           ? `note: no entry${filtered} waits; ${settled} replayed or dismissed (--all lists them)\n`
-          : `note: no line${filtered} has been quarantined in tables ${pipeline.settings.tablePrefix}* of ${pipeline.storage.where}\n`,
+          : `note: no line${filtered} has been quarantined in tables ${tablePrefix}* of ${storage.where}\n`,
       );
     }
     if (rows !== undefined) await rows.end();
     else if (listed === 0) await writeChunks(out, ['(no rows)\n']);
   } finally {
-    await pipeline.close();
+    await storage.close();
   }
 }
 
@@ -242,9 +245,9 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
   }
   const reason = flags.reason ?? 'dismissed by a user';
   if (reason.length > MAX_DISMISS_REASON_CHARS) throw new UsageError(`--reason is at most ${MAX_DISMISS_REASON_CHARS} characters, got ${reason.length}`);
-  const pipeline = await openPipeline(flags, silentLogger);
+  const storage = await openStorage(flags);
   try {
-    const store = new QuarantineStore(pipeline.deps.tables);
+    const store = new QuarantineStore(storage.tables);
     const matches = (line: QuarantinedLine): boolean =>
       (flags.container === undefined || line.container === flags.container) &&
       (flags.code === undefined || hasCode(line, flags.code)) &&
@@ -277,7 +280,7 @@ export async function quarantineDismissCommand(flags: QuarantineDismissFlags, ou
         : `dismissed ${noun}: health no longer counts them and no replay reads them ("quarantine list --all" shows them; "quarantine dismiss --undo" with the same options takes it back)\n`,
     );
   } finally {
-    await pipeline.close();
+    await storage.close();
   }
 }
 
@@ -342,9 +345,9 @@ export interface QuarantinePurgeFlags extends StorageFlags {
  * for it; a dismissal taken back later replays it from its file, as its text is gone.
  */
 export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: NodeJS.WritableStream): Promise<void> {
-  const pipeline = await openPipeline(flags, silentLogger);
+  const storage = await openStorage(flags);
   try {
-    const store = new QuarantineStore(pipeline.deps.tables);
+    const store = new QuarantineStore(storage.tables);
     const matches = (line: QuarantinedLine): boolean =>
       (flags.container === undefined || line.container === flags.container) &&
       (flags.code === undefined || hasCode(line, flags.code)) &&
@@ -385,7 +388,7 @@ export async function quarantinePurgeCommand(flags: QuarantinePurgeFlags, out: N
         '\n',
     );
   } finally {
-    await pipeline.close();
+    await storage.close();
   }
 }
 
