@@ -82,6 +82,8 @@ describe('the health report', () => {
     expect(degraded).toMatch(/^status: degraded \(28 quarantine entries\)/);
     expect(degraded).toMatch(/\n28 quarantine entries: lines that could not be read .*`acs-logs quarantine list`.*replay them after a fix or dismiss them/);
     const clean = rows.map((row) => ({ ...row, quarantined: 0, badLines: 0 }));
-    expect(readable({ status: 'ok', checkedAt: '2026-12-02T05:04:00.000Z', containers: clean, stuck: [] }, 200, new Map())).not.toMatch(/quarantine entr|quarantine list/);
+    expect(readable({ status: 'ok', checkedAt: '2026-12-02T05:04:00.000Z', containers: clean, stuck: [] }, 200, new Map())).not.toMatch(
+      /quarantine entr|quarantine list/,
+    );
   });
 });
