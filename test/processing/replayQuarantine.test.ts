@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { processFile } from '../../src/lib/processing/processFile.js';
 import { QUARANTINE_TABLE, QuarantineStore } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
+import { BATCH_ENTRIES } from '../../src/lib/processing/replayBatch.js';
 import { appendToBlob, newContainer, newTableStore, readAggregates, referenceAggregates, testDeps } from '../support/storage.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
 
@@ -138,9 +139,9 @@ describe('quarantine replay', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
-  it('replays each entry as the listing reaches it, not after holding every entry (each keeps up to 8 KiB of text)', async () => {
-    const records = roomsRecords(12, 68);
-    // Six entries: every other line too long for the first read.
+  it('replays entries as the listing reaches them, a batch of a file at a time, not after holding every entry (each keeps up to 8 KiB of text)', async () => {
+    const records = roomsRecords(500, 68);
+    // 250 entries: every other line too long for the first read.
     const all = records.map((record, i) => (i % 2 === 1 ? bulky(record) : record));
     const container = await newContainer();
     await appendToBlob(container, PATH, asJsonLines(all));
@@ -155,15 +156,42 @@ describe('quarantine replay', () => {
         yield row;
       }
     });
-    // Entries listed when each is marked applied.
+    // Entries listed when each is marked applied (a transaction marks many).
     const listedAtWrites: number[] = [];
     const write = tables.writeConditional.bind(tables);
     vi.spyOn(tables, 'writeConditional').mockImplementation((table, ...rest) => {
       if (table === QUARANTINE_TABLE) listedAtWrites.push(listed);
       return write(table, ...rest);
     });
-    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 6, applied: 6, records: 6 });
-    expect(listedAtWrites).toEqual([1, 2, 3, 4, 5, 6]);
+    const commit = tables.commit.bind(tables);
+    vi.spyOn(tables, 'commit').mockImplementation((table, partitionKey, writes, ...rest) => {
+      if (table === QUARANTINE_TABLE) for (const _ of writes) listedAtWrites.push(listed);
+      return commit(table, partitionKey, writes, ...rest);
+    });
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 250, applied: 250, records: 250 });
+    expect(listedAtWrites).toHaveLength(250);
+    // The first batch is marked once the listing reaches the entry after it; the last when the listing ends.
+    expect(listedAtWrites.slice(0, BATCH_ENTRIES)).toEqual(Array<number>(BATCH_ENTRIES).fill(BATCH_ENTRIES + 1));
+    expect(listedAtWrites[249]).toBe(250);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+  });
+
+  it("writes the records of a file's entries together: a replay of 200 one-line entries costs a few table requests per batch, not several per entry", async () => {
+    const records = roomsRecords(400, 69);
+    const all = records.map((record, i) => (i % 2 === 1 ? bulky(record) : record));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(all));
+    const tables = newTableStore();
+    await processFile({ container: container.containerName, path: PATH }, testDeps(tables, undefined, { maxUnitBytes: 2048 }));
+
+    const before = tables.requestCount;
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 200, applied: 200, records: 200 });
+    // Per batch of a file's entries: its checkpoint, the aggregates' reads and transactions, and the entries' marks in
+    // transactions (one by one: 1,561 requests).
+    expect(tables.requestCount - before).toBeLessThan(40);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
+    // Replayed again: nothing waits, nothing changes.
+    expect(await replayQuarantine(testDeps(tables, undefined, { maxUnitBytes: 64 * 1024 }))).toMatchObject({ lines: 0, records: 0 });
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(all)));
   });
 

@@ -149,14 +149,18 @@ export class QuarantineStore {
    * from other bytes. Guarded by the row's ETag, so such a change is never overwritten. Whether it wrote.
    */
   async updateAfterReplay(listed: QuarantinedLine, outcome: QuarantinedLine): Promise<boolean> {
-    return this.rewrite(listed, 'a replay wrote it', (stored) => {
-      if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return undefined;
-      // Dismissed meanwhile: the replay's outcome is recorded, and so is the dismissal.
-      const dismissal = stored.dismissedAt === undefined ? {} : { dismissedAt: stored.dismissedAt, dismissedBecause: stored.dismissedBecause };
-      // Purged meanwhile (dismissed, then purged): the text stays purged.
-      const purge = stored.purgedAt === undefined ? {} : { raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: stored.purgedAt };
-      return { ...outcome, ...dismissal, ...purge };
-    });
+    return this.rewrite(listed, REPLAYING, afterReplay(listed, outcome));
+  }
+
+  /** `updateAfterReplay` of listed entries, many to a request (changeListed): whether each was written. */
+  async updateAfterReplayListed(replayed: readonly { listed: ListedEntry; outcome: QuarantinedLine }[]): Promise<boolean[]> {
+    const rowOf = (line: QuarantinedLine): string => `${quarantinePartition(line)}\n${rowKeyOf(line)}`;
+    const changes = new Map(replayed.map(({ listed, outcome }) => [rowOf(listed.line), afterReplay(listed.line, outcome)]));
+    return this.changeListed(
+      replayed.map(({ listed }) => listed),
+      REPLAYING,
+      (stored) => changes.get(rowOf(stored))?.(stored),
+    );
   }
 
   /**
@@ -264,6 +268,20 @@ export class QuarantineStore {
   async setDismissedListed(listed: readonly ListedEntry[], dismissal: Dismissal | null): Promise<boolean[]> {
     return this.changeListed(listed, DISMISSING, dismissedAs(dismissal));
   }
+}
+
+const REPLAYING = 'a replay wrote it';
+
+/** A replay's outcome for an entry as stored: none when another replay marked it, or it is another entry now (quarantined again). */
+function afterReplay(listed: QuarantinedLine, outcome: QuarantinedLine): (stored: QuarantinedLine) => QuarantinedLine | undefined {
+  return (stored) => {
+    if (stored.replayedAt !== undefined || stored.quarantinedAt !== listed.quarantinedAt || stored.end !== listed.end) return undefined;
+    // Dismissed meanwhile: the replay's outcome is recorded, and so is the dismissal.
+    const dismissal = stored.dismissedAt === undefined ? {} : { dismissedAt: stored.dismissedAt, dismissedBecause: stored.dismissedBecause };
+    // Purged meanwhile (dismissed, then purged): the text stays purged.
+    const purge = stored.purgedAt === undefined ? {} : { raw: '', rawTruncated: true, message: PURGED_MESSAGE, purgedAt: stored.purgedAt };
+    return { ...outcome, ...dismissal, ...purge };
+  };
 }
 
 /** A listed entry and the ETag of its row as listed. */

@@ -3,14 +3,15 @@ import type { Category, NormalizeContext } from '../normalizing/types.js';
 import { Framer } from '../reading/index.js';
 import type { FramedItem, FramedUnit } from '../reading/types.js';
 import type { LogFileRef } from '../storage/LogSource.js';
-import { applyExactlyOnce, applyToViews, type ApplyStats, type PositionedRecord, type RecordSource } from './applyExactlyOnce.js';
+import { applyExactlyOnce, type ApplyStats, type PositionedRecord, type RefusedRecord } from './applyExactlyOnce.js';
 import { PartitionCache } from './partitionCache.js';
+import { BATCH_ENTRIES, ReplayBatch, type BatchedEntry } from './replayBatch.js';
 import { publishCallContributions } from './publishCallContributions.js';
-import { CheckpointStore, fileGenerationId, marksIdOf, type Checkpoint } from './checkpoints.js';
+import { CheckpointStore, fileGenerationId, marksIdOf, type Checkpoint, type LoadedCheckpoint } from './checkpoints.js';
 import { checkIdentity } from './fileIdentity.js';
 import { interpret, Interpreter } from './interpret.js';
 import type { ProcessDeps } from './processFile.js';
-import { QuarantineStore, STORAGE_REJECTED, type QuarantinedLine } from './quarantine.js';
+import { QuarantineStore, STORAGE_REJECTED, type ListedEntry, type QuarantinedLine } from './quarantine.js';
 import { isPending } from './quarantineRows.js';
 
 /** Codes of records that framed and decoded but failed their schema, their ranges or the store: only that record is replayed. */
@@ -84,15 +85,21 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
   const summary = emptyReplaySummary();
   // What the replay wrote, kept across its entries: entries of one file and hour reach the same partitions.
   const cache = new PartitionCache(deps.tables, deps.settings.cachedBytes);
-  // Each entry is replayed as the listing reaches it, not gathered first: entries keep up to 8 KiB of text each.
-  for await (const line of store.list(filter.file)) {
-    if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
-    summary.lines++;
-    summary.badLines += line.count ?? 1;
-    const outcome =
-      line.scope === undefined
-        ? await replayLine(line, deps, store, checkpoints, filter.category)
-        : await replayEntry(line, deps, store, checkpoints, filter.category, cache);
+  const batch = new ReplayBatch(deps, cache);
+  // A batch's entries are of one file: its checkpoint is read once for them (a replaced file is still
+  // told by its bytes, stillTheFileRead), and again for the next batch.
+  let checkpointRead: { file: LogFileRef; loaded: Promise<LoadedCheckpoint | undefined> } | undefined;
+  const batchCheckpoints: CheckpointLookup = {
+    get: (file) => {
+      if (checkpointRead === undefined || checkpointRead.file.container !== file.container || checkpointRead.file.path !== file.path) {
+        checkpointRead = { file, loaded: checkpoints.get(file) };
+      }
+      return checkpointRead.loaded;
+    },
+  };
+  // Entries read whose records are held in the batch: each is marked once they are applied.
+  let read: ReadEntry[] = [];
+  const count = (line: QuarantinedLine, outcome: Outcome): void => {
     summary.records += outcome.records;
     summary.alreadyCounted += outcome.alreadyCounted ?? 0;
     if (outcome.kind === 'applied') summary.applied++;
@@ -107,9 +114,37 @@ export async function replayQuarantine(deps: ProcessDeps, filter: ReplayFilter =
       if (!summary.goneFiles.some((file) => file.container === line.container && file.path === line.path))
         summary.goneFiles.push({ container: line.container, path: line.path });
     }
+  };
+  const finish = async (): Promise<void> => {
+    await batch.apply();
+    const outcomes = await markReplayed(read, store);
+    read.forEach((entry, i) => count(entry.entry, outcomes[i] as Outcome));
+    read = [];
+    checkpointRead = undefined;
+  };
+  // Each entry is read as the listing reaches it, not gathered first: entries keep up to 8 KiB of text each.
+  for await (const { line, etag } of store.listTagged(filter.file)) {
+    if (!isPending(line) || (filter.code && !hasCode(line, filter.code))) continue;
+    summary.lines++;
+    summary.badLines += line.count ?? 1;
+    // The entries of one file are written together (a file's lines reach the same partitions).
+    const last = read[read.length - 1]?.entry;
+    if (last !== undefined && (last.container !== line.container || last.path !== line.path || read.length >= BATCH_ENTRIES)) await finish();
+    if (line.scope === undefined) {
+      await finish();
+      count(line, await replayLine(line, deps, store, checkpoints, filter.category));
+      continue;
+    }
+    const outcome = await readEntry({ line, etag }, deps, store, batchCheckpoints, filter.category, batch);
+    if ('kind' in outcome) count(line, outcome);
+    else read.push(outcome);
   }
+  await finish();
   return summary;
 }
+
+/** How a replay reads a file's checkpoint. */
+type CheckpointLookup = Pick<CheckpointStore, 'get'>;
 
 interface Outcome {
   kind: ReplayOutcome;
@@ -135,7 +170,7 @@ export function hasCode(line: QuarantinedLine, code: string): boolean {
  * going on from a local copy shares with that copy (continuedCopies.ts), so the same line quarantined
  * in both is applied once.
  */
-async function lineMarksId(file: LogFileRef, generation: number, checkpoints: CheckpointStore): Promise<string> {
+async function lineMarksId(file: LogFileRef, generation: number, checkpoints: CheckpointLookup): Promise<string> {
   const checkpoint = (await checkpoints.get(file))?.checkpoint;
   return checkpoint ? marksIdOf(file, checkpoint, generation) : fileGenerationId(file, generation);
 }
@@ -199,37 +234,46 @@ async function replayLine(
   return { kind: 'unsupported', records: 0 };
 }
 
+/** An entry read again, its records that now read held in the batch, marked once they are applied. */
+interface ReadEntry extends BatchedEntry {
+  entry: QuarantinedLine;
+  /** The entry as listed, with its row's ETag: marked under it, many to a request. */
+  listed: ListedEntry;
+  /** Lines of the entry still bad; `firstBad` is the first one's reason. */
+  stillBad: number;
+  firstBad: { code: string; message: string } | undefined;
+  /** Lines still bad, by code: the entry's `codes` as it stands after the replay. */
+  badCodes: Map<string, number>;
+  now: number;
+}
+
 /**
- * An entry: frames `[offset, end)` again from the entry's mode, chunk by chunk, and applies every
- * record that now reads under its own high-water mark (`<file generation>.q<position>`). A run partly
- * fixed applies exactly the lines that now read; the rest stays quarantined; running it again
- * changes nothing, and lines fixed later apply then, whatever their order.
+ * An entry: frames `[offset, end)` again from the entry's mode, chunk by chunk, and holds in the
+ * batch every record that now reads, under its own high-water mark (`<file generation>.q<position>`).
+ * A run partly fixed applies exactly the lines that now read; the rest stays quarantined; running it
+ * again changes nothing, and lines fixed later apply then, whatever their order.
  */
-async function replayEntry(
-  entry: QuarantinedLine,
+async function readEntry(
+  listed: ListedEntry,
   deps: ProcessDeps,
   store: QuarantineStore,
-  checkpoints: CheckpointStore,
+  checkpoints: CheckpointLookup,
   category: Category | undefined,
-  cache: PartitionCache,
-): Promise<Outcome> {
+  batch: ReplayBatch,
+): Promise<ReadEntry | Outcome> {
+  const entry = listed.line;
   const file: LogFileRef = { container: entry.container, path: entry.path };
   const now = (deps.now ?? Date.now)();
   const context = replayContext(entry, deps, now, category);
   const first = entry.position;
   const last = entry.scope === 'records' ? first + (entry.count ?? 1) : Number.POSITIVE_INFINITY;
-  let records = 0;
-  let alreadyCounted = 0;
-  let stillBad = 0;
-  let firstBad: { code: string; message: string } | undefined;
-  /** Lines still bad, by code: the entry's `codes` as it stands after the replay. */
-  const badCodes = new Map<string, number>();
-  let pendingRecords: PositionedRecord[] = [];
+  const read: ReadEntry = { entry, listed, records: 0, alreadyCounted: 0, stillBad: 0, firstBad: undefined, badCodes: new Map(), now };
+  let taken: PositionedRecord[] = [];
   const take = (item: FramedItem): boolean => {
     const interpreter = new Interpreter(context, entry.generation, file, deps.settings.maxRawBytes, now);
     interpreter.addItem(item);
     const outcome = interpreter.result();
-    for (const record of outcome.records) if (record.position >= first && record.position < last) pendingRecords.push(record);
+    for (const record of outcome.records) if (record.position >= first && record.position < last) taken.push(record);
     for (const bad of outcome.quarantined) {
       // For an entry of records, count only its own records (a line that no longer decodes: all of them).
       const lines =
@@ -239,55 +283,50 @@ async function replayEntry(
             ? Math.max(0, Math.min(bad.position + (bad.count ?? 1), last) - Math.max(bad.position, first))
             : (entry.count ?? 1);
       if (lines === 0) continue;
-      stillBad += lines;
-      firstBad ??= { code: bad.code, message: bad.message };
-      badCodes.set(bad.code, (badCodes.get(bad.code) ?? 0) + lines);
+      read.stillBad += lines;
+      read.firstBad ??= { code: bad.code, message: bad.message };
+      read.badCodes.set(bad.code, (read.badCodes.get(bad.code) ?? 0) + lines);
     }
     return true;
   };
   const marksId = await lineMarksId(file, entry.generation, checkpoints);
-  const applyPending = async (): Promise<void> => {
-    // Every record under its own mark, all in one write: records of one partition share its transactions.
-    const byPosition = new Map<number, PositionedRecord[]>();
-    for (const record of pendingRecords) {
-      const same = byPosition.get(record.position);
-      if (same) same.push(record);
-      else byPosition.set(record.position, [record]);
-    }
-    const sources: RecordSource[] = [...byPosition].map(([position, records]) => ({
-      fileId: `${marksId}.q${position}`,
-      fileKey: `${entry.container}/${entry.path}`,
-      records,
-      // A view that refuses it gets an entry of its own, replayed into that view only.
-      onRefused: (refused) => store.putRefused(file, entry.generation, entry.category, refused, now),
-    }));
-    const { appliedBefore } = await applyToViews(deps.tables, deps.views, sources, {
-      concurrency: deps.settings.partitionConcurrency,
-      maxInFlight: deps.settings.maxPartitionsInFlight,
-      cache,
-    });
-    for (const source of sources) if (appliedBefore.has(source.fileId)) alreadyCounted += source.records.length;
-    await publishCallContributions(deps.tables, deps.views, pendingRecords, deps.settings.partitionConcurrency, undefined, deps.settings.maxPartitionsInFlight);
-    records += pendingRecords.length;
-    pendingRecords = [];
+  // A view that refuses a record gets an entry of its own, replayed into that view only.
+  const onRefused = (refused: RefusedRecord): Promise<void> => store.putRefused(file, entry.generation, entry.category, refused, now);
+  const hold = async (): Promise<void> => {
+    for (const record of taken) await batch.add(read, `${marksId}.q${record.position}`, file, record, onRefused);
+    taken = [];
+    await batch.applyIfFull();
   };
 
-  const read = await frameRange(entry, file, deps, checkpoints, take, applyPending);
-  if (read !== 'read') return { kind: read, records: 0 };
-  await applyPending();
+  const framed = await frameRange(entry, file, deps, checkpoints, take, hold);
+  if (framed !== 'read') return { kind: framed, records: 0 };
+  await hold();
+  return read;
+}
 
-  const replayedAt = new Date(now).toISOString();
-  if (stillBad > 0) {
-    const { codes: _before, ...rest } = entry;
-    const codes = badCodes.size > 1 ? { codes: [...badCodes].map(([code, count]) => `${code} ${count}`).join(', ') } : {};
-    const outcome = { ...rest, ...(firstBad ?? {}), ...codes, stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) };
-    if (!sameEntry(entry, outcome)) await store.updateAfterReplay(entry, outcome);
-    return { kind: 'still_bad', records, alreadyCounted };
-  }
-  const { stillBadLines: _stillBad, ...done } = entry;
-  if (!(await store.updateAfterReplay(entry, { ...done, replayedAt, replayedRecords: records }))) return OVERTAKEN;
-  // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
-  return { kind: records > 0 ? 'applied' : 'unsupported', records, alreadyCounted };
+/**
+ * Marks entries whose records are all applied, each under the ETag it was listed with, many to a
+ * request: replayed, or still bad with what still fails. An entry another replay marked meanwhile is
+ * overtaken (its records count there).
+ */
+async function markReplayed(read: readonly ReadEntry[], store: QuarantineStore): Promise<Outcome[]> {
+  const writes: { listed: ListedEntry; outcome: QuarantinedLine }[] = [];
+  const decided = read.map(({ entry, listed, records, alreadyCounted, stillBad, firstBad, badCodes, now }) => {
+    if (stillBad > 0) {
+      const { codes: _before, ...rest } = entry;
+      const codes = badCodes.size > 1 ? { codes: [...badCodes].map(([code, count]) => `${code} ${count}`).join(', ') } : {};
+      const outcome = { ...rest, ...(firstBad ?? {}), ...codes, stillBadLines: stillBad, ...(records > 0 ? { replayedRecords: records } : {}) };
+      // An entry found still bad as it was is not written again.
+      if (!sameEntry(entry, outcome)) writes.push({ listed, outcome });
+      return { write: -1, outcome: { kind: 'still_bad', records, alreadyCounted } satisfies Outcome };
+    }
+    const { stillBadLines: _stillBad, ...done } = entry;
+    writes.push({ listed, outcome: { ...done, replayedAt: new Date(now).toISOString(), replayedRecords: records } });
+    // It reads now, but maybe as a category the product does not aggregate: nothing to apply, nothing lost.
+    return { write: writes.length - 1, outcome: { kind: records > 0 ? 'applied' : 'unsupported', records, alreadyCounted } satisfies Outcome };
+  });
+  const written = writes.length === 0 ? [] : await store.updateAfterReplayListed(writes);
+  return decided.map(({ write, outcome }) => (write >= 0 && written[write] !== true ? OVERTAKEN : outcome));
 }
 
 /**
@@ -301,7 +340,7 @@ async function frameRange(
   entry: QuarantinedLine,
   file: LogFileRef,
   deps: ProcessDeps,
-  checkpoints: CheckpointStore,
+  checkpoints: CheckpointLookup,
   take: (item: FramedItem) => boolean,
   drain: () => Promise<void>,
 ): Promise<'read' | 'source_gone' | 'waiting'> {
