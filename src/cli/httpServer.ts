@@ -26,6 +26,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const CLOSE_AFTER_ANSWER_MS = 1_000;
 /** How often node:http looks for requests past their time: at its default (30 s) a slow request held its connection up to twice REQUEST_TIMEOUT_MS. */
 const TIMEOUT_CHECK_MS = 1_000;
+/** Requests of one connection held ahead of their answers; past them it is answered 503 busy. */
+const MAX_PIPELINED = 32;
 
 /** Loopback addresses, in every spelling (`::ffff:7f00:1` is 127.0.0.1: BlockList reads IPv4-mapped addresses by their IPv4 rules). */
 const LOOPBACK = new BlockList();
@@ -66,6 +68,8 @@ export function createApiServer(deps: RouteDeps, boundHost: string, logger: Logg
     };
     response.on('close', stop);
     const connection = connectionOf(request.socket);
+    // Held requests write nothing, so node:http, which stops reading a connection behind its unwritten answers, would read on without end.
+    if (connection.closing.size >= MAX_PIPELINED) return write(response, false, busy());
     // A response queued behind another on its connection gets no 'close' of its own when the client goes: the connection's says it.
     connection.closing.add(stop);
     const before = connection.last;

@@ -181,6 +181,24 @@ describe('serve answers the requests pipelined on one connection one at a time',
     socket.destroy();
   });
 
+  it('a connection holds at most 32 requests ahead of their answers: past them each is answered busy, not read and kept without end', async () => {
+    const pending: ((result: HttpResult) => void)[] = [];
+    const port = await serverWith(() => new Promise<HttpResult>((resolve) => pending.push(resolve)), { maxActive: 16, maxWaiting: 16, maxConnections: 10 });
+    const socket = await openSocket(port);
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(100));
+    await expect.poll(() => pending.length).toBe(1);
+    for (let answered = 0; answered < 32; answered++) {
+      await expect.poll(() => pending.length).toBe(1);
+      pending.shift()!(page('ok'));
+    }
+    await expect.poll(() => [...received.matchAll(/HTTP\/1\.1 (\d+)/g)].length).toBe(100);
+    const statuses = [...received.matchAll(/HTTP\/1\.1 (\d+)/g)].map((match) => match[1]);
+    expect(statuses).toEqual([...Array<string>(32).fill('200'), ...Array<string>(68).fill('503')]);
+    socket.destroy();
+  });
+
   it('requests pipelined behind an answer are not worked on once their client has closed the connection', async () => {
     const pending: ((result: HttpResult) => void)[] = [];
     let asked = 0;
