@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CheckpointStore } from '../../src/lib/processing/checkpoints.js';
 import { processFile } from '../../src/lib/processing/processFile.js';
+import { processSettingsFor } from '../../src/lib/config/memoryProfile.js';
+import { DEFAULT_PROCESS_SETTINGS } from '../../src/lib/processing/settings.js';
 import { QuarantineStore, type QuarantinedLine } from '../../src/lib/processing/quarantine.js';
 import { replayQuarantine } from '../../src/lib/processing/replayQuarantine.js';
 import { asJsonLines, blobPath, normalizeAll, roomsRecords } from '../support/roomsLogs.js';
@@ -126,6 +128,21 @@ describe('junk floods', () => {
 
     expect(result).toMatchObject({ records: 100, badLines: 0, pendingBytes: 0 });
     expect(result.segments).toBeGreaterThanOrEqual(30);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
+  it('under the low profile, records just under the size that weighs them by their bytes end segments by bytes read', async () => {
+    // 800 records of about 15 KB: 12 MB, within 4,000 records and within the held limit, one record each.
+    const good = roomsRecords(800, 75).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(15_000)}` }));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(good));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables, undefined, processSettingsFor('low', DEFAULT_PROCESS_SETTINGS)));
+
+    expect(result).toMatchObject({ records: 800, badLines: 0, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(2);
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
   });
 });

@@ -41,6 +41,9 @@ export function autoMemoryProfile(machineBytes: number): MemoryProfile {
  */
 export const LOW_MEMORY_PROCESS_SETTINGS: Readonly<LowMemorySettings> = Object.freeze({
   segmentRecords: 4_000,
+  // 4,000 records of logs as ACS writes them are 3 MB; records of 15 KB each (under the size from which a
+  // record weighs by its bytes) made 60 MB segments: 253 MiB at the peak where this gives 172.
+  segmentBytes: 8 * 1024 * 1024,
   // A lone file holds one segment at a time whatever this is; on many files each record held costs
   // about a kilobyte, and 50,000 writes the bench tree's calls in four writes instead of ten.
   heldRecords: 50_000,
@@ -54,7 +57,7 @@ export const LOW_MEMORY_PROCESS_SETTINGS: Readonly<LowMemorySettings> = Object.f
 
 type LowMemorySettings = Pick<
   ProcessSettings,
-  'segmentRecords' | 'heldRecords' | 'readConcurrency' | 'cachedBytes' | 'decodedStreamChars' | 'maxPartitionsInFlight'
+  'segmentRecords' | 'segmentBytes' | 'heldRecords' | 'readConcurrency' | 'cachedBytes' | 'decodedStreamChars' | 'maxPartitionsInFlight'
 >;
 
 /** The per-file loop's settings under a profile. */
