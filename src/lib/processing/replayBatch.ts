@@ -1,11 +1,10 @@
 import type { LogFileRef } from '../storage/LogSource.js';
-import { applyToViews, type PositionedRecord, type RecordSource } from './applyExactlyOnce.js';
+import { applyToViews, type PositionedRecord, type RecordSource, type RefusedRecord } from './applyExactlyOnce.js';
 import type { PartitionCache } from './partitionCache.js';
 import type { ProcessDeps } from './processFile.js';
 import { publishCallContributions } from './publishCallContributions.js';
-import type { RefusedRecord } from './applyExactlyOnce.js';
 
-/** Records a batch holds before they are applied: what one write of a run's segment holds, about. */
+/** Records a batch holds before they are applied: an entry of many lines is written in parts of about this many. */
 export const BATCH_RECORDS = 2_000;
 /** Entries a batch marks after its write: a partition's transactions take 100 rows, one mark each. */
 export const BATCH_ENTRIES = 100;
