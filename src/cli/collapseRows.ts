@@ -1,3 +1,4 @@
+import { compareStrings } from '../lib/aggregating/rowValues.js';
 import { VIEWS } from '../lib/querying/views.js';
 
 /**
@@ -42,8 +43,7 @@ function compareValues(a: unknown, b: unknown): number {
   if (a === null || a === undefined) return -1;
   if (b === null || b === undefined) return 1;
   if (typeof a === 'number' && typeof b === 'number') return a - b;
-  const [x, y] = [String(a), String(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
+  return compareStrings(String(a), String(b));
 }
 
 function sum(a: unknown, b: unknown): number {

@@ -25,6 +25,7 @@ import type { StorageRetries } from './storageSession.js';
 import type { QueryFlags } from './commands/query.js';
 import type { BackfillFlags } from './commands/backfill.js';
 import { attachEarly, checkedConnectionString, type EarlyAttach, type StorageChoice } from './earlyStorage.js';
+import { DEFAULT_DEMO_DIR } from './demoStore.js';
 
 const DEFAULT_DATA_DIR = './.acs-logs';
 
@@ -288,7 +289,12 @@ export function buildProgram(out: NodeJS.WritableStream, err: NodeJS.WritableStr
   program
     .command('demo')
     .description('start an embedded Azurite, write realistic logs into it as growing append blobs, process them as they land, print the aggregates')
-    .option('--data-dir <dir>', 'where the demo keeps its Azurite data (emptied first; a store the demo did not make is refused)', nonEmpty, './.acs-logs-demo')
+    .option(
+      '--data-dir <dir>',
+      'where the demo keeps its Azurite data (emptied first; a store the demo did not make is refused)',
+      nonEmpty,
+      `./${DEFAULT_DEMO_DIR}`,
+    )
     .option('--hours <n>', 'simulated hours of logs', positiveInteger, 6)
     .option('--speed <x>', 'simulated seconds per real second', positiveNumber, 1800)
     .option('--seed <n>', 'random seed', positiveInteger, 7)

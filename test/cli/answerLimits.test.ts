@@ -39,30 +39,33 @@ function get(port: number, path = '/'): Promise<{ status: number; retryAfter: st
   });
 }
 
+/** A server whose answers wait until the test gives them (`pending`, in the order asked); `asked` counts the requests worked on. */
+async function heldServer(limits: AnswerLimits): Promise<{ port: number; pending: ((result: HttpResult) => void)[]; asked: () => number }> {
+  const pending: ((result: HttpResult) => void)[] = [];
+  let asked = 0;
+  const port = await serverWith(() => {
+    asked++;
+    return new Promise<HttpResult>((resolve) => pending.push(resolve));
+  }, limits);
+  return { port, pending, asked: () => asked };
+}
+
 function page(body: string): HttpResult {
   return { status: 200, headers: { 'content-type': 'text/plain' }, body };
 }
 
 describe('serve answers a bounded number of requests at once', () => {
   it('past maxActive requests wait their turn in order; past maxWaiting they are 503 busy with Retry-After, at once', async () => {
-    const pending: ((result: HttpResult) => void)[] = [];
-    let asked = 0;
-    const port = await serverWith(
-      () => {
-        asked++;
-        return new Promise<HttpResult>((resolve) => pending.push(resolve));
-      },
-      { maxActive: 2, maxWaiting: 1, maxConnections: 100 },
-    );
+    const { port, pending, asked } = await heldServer({ maxActive: 2, maxWaiting: 1, maxConnections: 100 });
     const answers = [get(port), get(port), get(port)];
-    await expect.poll(() => asked).toBe(2);
+    await expect.poll(asked).toBe(2);
     // The fourth finds two answered and one waiting: refused at once, without being worked on.
     const refused = await get(port);
     expect([refused.status, refused.retryAfter, JSON.parse(refused.body).error.code]).toEqual([503, '1', 'busy']);
-    expect(asked).toBe(2);
+    expect(asked()).toBe(2);
     pending.shift()!(page('first'));
     // The waiting one gets the freed turn.
-    await expect.poll(() => asked).toBe(3);
+    await expect.poll(asked).toBe(3);
     pending.shift()!(page('second'));
     pending.shift()!(page('third'));
     expect((await Promise.all(answers)).map((answer) => [answer.status, answer.body])).toEqual([
@@ -200,23 +203,15 @@ describe('serve answers the requests pipelined on one connection one at a time',
   });
 
   it('requests pipelined behind an answer are not worked on once their client has closed the connection', async () => {
-    const pending: ((result: HttpResult) => void)[] = [];
-    let asked = 0;
-    const port = await serverWith(
-      () => {
-        asked++;
-        return new Promise<HttpResult>((resolve) => pending.push(resolve));
-      },
-      { maxActive: 16, maxWaiting: 16, maxConnections: 10 },
-    );
+    const { port, pending, asked } = await heldServer({ maxActive: 16, maxWaiting: 16, maxConnections: 10 });
     const socket = await openSocket(port);
     socket.write('GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'.repeat(3));
-    await expect.poll(() => asked).toBe(1);
+    await expect.poll(asked).toBe(1);
     socket.destroy();
     await new Promise((resolve) => setTimeout(resolve, 200));
     pending.shift()!(page('first'));
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(asked).toBe(1);
+    expect(asked()).toBe(1);
   });
 });
 

@@ -19,6 +19,7 @@ import { openPipeline } from '../pipeline.js';
 import { UsageError } from '../errors.js';
 import { overtakenNote } from '../overtakenNote.js';
 import { shellWord } from '../shellWord.js';
+import { DEFAULT_DEMO_DIR, DEMO_MARKER } from '../demoStore.js';
 import { MAX_GENERATED_HOURS, pacer } from './generate.js';
 
 export interface DemoFlags {
@@ -28,11 +29,6 @@ export interface DemoFlags {
   speed: number;
   seed: number;
 }
-
-/** The demo's data dir unless --data-dir names another (cli/program.ts). */
-export const DEFAULT_DEMO_DIR = '.acs-logs-demo';
-/** A file in a data dir whose store the demo made: only such a store is emptied by the next demo. */
-export const DEMO_MARKER = 'demo-store.txt';
 
 const HOUR = 3_600_000;
 const DEMO_START = Date.UTC(2024, 4, 25, 8);

@@ -23,7 +23,7 @@ export interface BatchedEntry {
  * after all of its records are applied (replayQuarantine.ts).
  */
 export class ReplayBatch {
-  private pending: { source: RecordSource; entry: BatchedEntry }[] = [];
+  /** Each mark's records held, in the order first held. */
   private bySource = new Map<string, { source: RecordSource & { records: PositionedRecord[] }; entry: BatchedEntry }>();
   private records = 0;
 
@@ -48,7 +48,6 @@ export class ReplayBatch {
     if (held === undefined) {
       held = { source: { fileId, fileKey: `${file.container}/${file.path}`, records: [], onRefused }, entry };
       this.bySource.set(fileId, held);
-      this.pending.push(held);
     }
     held.source.records.push(record);
     entry.records++;
@@ -62,9 +61,8 @@ export class ReplayBatch {
 
   /** Applies every record held, each under its own mark, in one write. */
   async apply(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const pending = this.pending;
-    this.pending = [];
+    if (this.bySource.size === 0) return;
+    const pending = [...this.bySource.values()];
     this.bySource.clear();
     this.records = 0;
     const sources = pending.map(({ source }) => source);
