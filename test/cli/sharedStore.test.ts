@@ -228,6 +228,27 @@ describe('demo on a data dir in use', () => {
     expect((JSON.parse(after.stdout) as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it("a link named as the demo's default dir, leading to another command's store, is refused too: the store is kept", async () => {
+    const cwd = path.join(work, 'demo-link');
+    const real = path.join(cwd, 'real-store');
+    await mkdir(path.join(real, 'azurite'), { recursive: true });
+    await writeFile(path.join(real, 'azurite', 'kept.json'), '{}');
+    await symlink(real, path.join(cwd, '.acs-logs-demo'));
+    const demo = await cli(['demo', '--hours', '1'], cwd);
+    expect(demo.code).toBe(2);
+    expect(demo.stderr).toMatch(/holds a store the demo did not make/);
+    expect(await readFile(path.join(real, 'azurite', 'kept.json'), 'utf8')).toBe('{}');
+  });
+
+  it('a file where the data dir should be is said plainly, as other commands say it', async () => {
+    const file = path.join(work, 'demo-dir-is-a-file');
+    await writeFile(file, 'not a dir');
+    const demo = await cli(['demo', '--data-dir', file, '--hours', '1']);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toMatch(/cannot create directory .*demo-dir-is-a-file: a file of that name is in the way; the embedded store keeps its lock/);
+    expect(await readFile(file, 'utf8')).toBe('not a dir');
+  });
+
   it('says it waits for the store to stop, and starts once the other command lets it go', async () => {
     const dataDir = path.join(work, 'demo-waits');
     // A store an earlier demo made (the demo empties only its own).

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultGenerateOptions, generateLogs, writeLogsToBlobs } from '../../lib/generating/index.js';
@@ -9,7 +9,7 @@ import { readHealth } from '../../lib/querying/health.js';
 import { VIEWS } from '../../lib/querying/views.js';
 import type { ViewFilters } from '../../lib/querying/filters.js';
 import { BlobLogWriter } from '../../lib/storage/BlobLogWriter.js';
-import { embeddedInUse } from '../../lib/storage/sharedAzurite.js';
+import { embeddedInUse, makeDataDir } from '../../lib/storage/sharedAzurite.js';
 import { render } from '../format.js';
 import { collapseRows } from '../collapseRows.js';
 import { terminalWidth } from '../terminalWidth.js';
@@ -42,6 +42,8 @@ const DAY: ViewFilters = { granularity: 'day' };
 export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream): Promise<void> {
   // As generate: a typo (an extra zero or three) would otherwise write for days.
   if (flags.hours > MAX_GENERATED_HOURS) throw new UsageError(`--hours must be at most ${MAX_GENERATED_HOURS.toLocaleString('en-US')} (366 days)`);
+  // Before the lock is looked for in it: a file in the way is said as every command says it.
+  makeDataDir(flags.dataDir);
   // The demo's storage is its own: start from empty so that a second run shows the same numbers,
   // but never under a command still using it.
   let user = await embeddedInUse(flags.dataDir);
@@ -56,7 +58,8 @@ export async function demoCommand(flags: DemoFlags, out: NodeJS.WritableStream):
     );
   const store = path.join(flags.dataDir, 'azurite');
   // Emptying is for the demo's own store: another command's (`--data-dir .acs-logs`) holds aggregates of real logs.
-  if (existsSync(store) && !existsSync(path.join(flags.dataDir, DEMO_MARKER)) && path.basename(path.resolve(flags.dataDir)) !== DEFAULT_DEMO_DIR) {
+  // The default name without a marker is an older demo's dir; a link of that name may lead to any store.
+  if (existsSync(store) && !existsSync(path.join(flags.dataDir, DEMO_MARKER)) && path.basename(realpathSync(flags.dataDir)) !== DEFAULT_DEMO_DIR) {
     throw new UsageError(
       `${flags.dataDir} holds a store the demo did not make (the aggregates of other commands?), and the demo empties its store first: give the demo another --data-dir (default ${DEFAULT_DEMO_DIR}), or delete ${store} yourself if it holds nothing you need`,
     );

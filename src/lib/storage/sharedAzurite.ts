@@ -38,12 +38,8 @@ const POLL_MS = 100;
 /** A lock its host never finished writing is abandoned after this long. */
 const UNREADABLE_LOCK_MS = 10_000;
 
-/**
- * The embedded Azurite of `dataDir`, shared by every command on that dir: attaches to the running
- * one, or starts its host when there is none. A lock whose host is dead is stale: its orphaned
- * Azurite is stopped (and saves its data) before a new one starts on the same files.
- */
-export async function attachAzurite(named: string, options: AttachOptions = {}): Promise<SharedAzurite> {
+/** Makes the data dir (and its parents), or says why it cannot be one. */
+export function makeDataDir(named: string): void {
   try {
     makeDirectory(named);
   } catch (error) {
@@ -52,6 +48,15 @@ export async function attachAzurite(named: string, options: AttachOptions = {}):
       `${error instanceof Error ? error.message : String(error)}; the embedded store keeps its lock, log and data in --data-dir: give one that can be written, or a --connection-string`,
     );
   }
+}
+
+/**
+ * The embedded Azurite of `dataDir`, shared by every command on that dir: attaches to the running
+ * one, or starts its host when there is none. A lock whose host is dead is stale: its orphaned
+ * Azurite is stopped (and saves its data) before a new one starts on the same files.
+ */
+export async function attachAzurite(named: string, options: AttachOptions = {}): Promise<SharedAzurite> {
+  makeDataDir(named);
   const dataDir = realDataDir(named);
   const location = azuriteLocation(dataDir);
   const failed = failedSaves(location);
