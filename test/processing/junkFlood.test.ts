@@ -131,8 +131,24 @@ describe('junk floods', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
   });
 
-  it('under the low profile, records just under the size that weighs them by their bytes end segments by bytes read', async () => {
-    // 800 records of about 15 KB: 12 MB, within 4,000 records and within the held limit, one record each.
+  it('records of a dozen KB count by their size too: a tree of them is not held whole', async () => {
+    // 100 records of 12 KB each weigh 47 held records: eight to a segment under a limit of 400, where counted one
+    // each they were all held at once (720 MB of such records peaked at 966 MiB).
+    const good = roomsRecords(100, 76).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(12_000)}` }));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(good));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 400 }));
+
+    expect(result).toMatchObject({ records: 100, badLines: 0, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(12);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
+  it('under the low profile, a segment of long records ends by the bytes read within its record and held limits', async () => {
+    // 800 records of about 15 KB: 12 MB, within 4,000 records and, weighed by their bytes (47,000), within the held limit.
     const good = roomsRecords(800, 75).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(15_000)}` }));
     const container = await newContainer();
     await appendToBlob(container, PATH, asJsonLines(good));

@@ -41,8 +41,8 @@ export function autoMemoryProfile(machineBytes: number): MemoryProfile {
  */
 export const LOW_MEMORY_PROCESS_SETTINGS: Readonly<LowMemorySettings> = Object.freeze({
   segmentRecords: 4_000,
-  // 4,000 records of logs as ACS writes them are 3 MB; records of 15 KB each (under the size from which a
-  // record weighs by its bytes) made 60 MB segments: 253 MiB at the peak where this gives 172.
+  // 4,000 records of logs as ACS writes them are 3 MB; records of 15 KB each, counted one each, made 60 MB
+  // segments: 253 MiB at the peak where this gives 172 (records under 4 KiB still count one each).
   segmentBytes: 8 * 1024 * 1024,
   // A lone file holds one segment at a time whatever this is; on many files each record held costs
   // about a kilobyte, and 50,000 writes the bench tree's calls in four writes instead of ten.

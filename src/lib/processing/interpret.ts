@@ -25,8 +25,8 @@ interface OpenRun {
   codes: Map<string, number>;
 }
 
-/** Real records take at most a few KiB (a pretty-printed one too): longer units are counted by their size. */
-const LONG_UNIT_BYTES = 16 * 1024;
+/** Real records take a KiB or two (a pretty-printed one a few): longer units are counted by their size. */
+const LONG_UNIT_BYTES = 4 * 1024;
 /**
  * Bytes of a long unit that count as one held record (about a kilobyte on the heap): a long record's
  * texts are copied into its rows' keys and values and into the bodies sent, about four times its size.
@@ -83,8 +83,8 @@ export class Interpreter {
 
   /**
    * A record keeps its texts (a CorrelationId of 900 KB stays on the heap until written): a unit
-   * longer than any real record counts a record per KiB, as quarantined text does, so the run's
-   * limit of held records bounds the memory of such records too.
+   * longer than any real record counts a record per BYTES_PER_HELD_RECORD of it, so the run's limit
+   * of held records bounds the memory of such records too.
    */
   private countLongUnit(item: FramedItem, records: number): void {
     const bytes = item.end - item.offset;
