@@ -147,6 +147,22 @@ describe('junk floods', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
   });
 
+  it('records of 3 KB count by their bytes: three held records each', async () => {
+    // 150 records of about 3.2 KB: under a limit of 100 they were two segments (100 and 50) counted one
+    // each, and 694 MB of such records peaked at 1,002 MiB, all held at once.
+    const good = roomsRecords(150, 77).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(2_700)}` }));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(good));
+    const tables = newTableStore();
+    const file = { container: container.containerName, path: PATH };
+
+    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 100 }));
+
+    expect(result).toMatchObject({ records: 150, badLines: 0, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(4);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
   it('under the low profile, a segment of long records ends by the bytes read within its record and held limits', async () => {
     // 800 records of about 15 KB: 12 MB, within 4,000 records and, weighed by their bytes (47,000), within the held limit.
     const good = roomsRecords(800, 75).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(15_000)}` }));

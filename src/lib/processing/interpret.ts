@@ -51,6 +51,8 @@ export class Interpreter {
   quarantinedChars = 0;
   /** Records the long units read count for beyond their own records (`countLongUnit`). */
   longUnitRecords = 0;
+  /** Bytes of the units that gave records, whatever their length. */
+  recordBytes = 0;
   private lastRecordTime = -Infinity;
   private readonly quarantinedAt: string;
   /** The run of whole bad units that the next bad unit joins; null after anything that reads. */
@@ -88,7 +90,9 @@ export class Interpreter {
    */
   private countLongUnit(item: FramedItem, records: number): void {
     const bytes = item.end - item.offset;
-    if (records === 0 || bytes <= LONG_UNIT_BYTES) return;
+    if (records === 0) return;
+    this.recordBytes += bytes;
+    if (bytes <= LONG_UNIT_BYTES) return;
     this.longUnitRecords += Math.max(0, Math.floor(bytes / BYTES_PER_HELD_RECORD) - records);
   }
 

@@ -702,15 +702,21 @@ async function earlierQuarantine(
 const QUARANTINED_CHARS_PER_RECORD = 1024;
 
 /**
- * What a segment holds, in records: its records (long ones by their size), its quarantine entries,
- * and their kept text. A flood of bad lines holds little but its text (at most a segment's budget
- * per file), and a few huge records little but theirs, which the run's limit must bound too when
- * many files are read at once.
+ * Bytes of records' lines that count as one held record: logs as ACS writes them take less a record
+ * (the bench tree's about 740 bytes), so they count by their number; records of a few KiB keep texts
+ * as long, and count by their bytes.
+ */
+const RECORD_BYTES_PER_HELD_RECORD = 1024;
+
+/**
+ * What a segment holds, in records: its records (by their number, or by their bytes when those are
+ * more; long ones by their size), its quarantine entries, and their kept text. A flood of bad lines
+ * holds little but its text (at most a segment's budget per file), and a few huge records little but
+ * theirs, which the run's limit must bound too when many files are read at once.
  */
 function heldUnits(interpreter: Interpreter): number {
   return (
-    interpreter.records.length +
-    interpreter.longUnitRecords +
+    Math.max(interpreter.records.length + interpreter.longUnitRecords, Math.floor(interpreter.recordBytes / RECORD_BYTES_PER_HELD_RECORD)) +
     interpreter.quarantined.length +
     Math.floor(interpreter.quarantinedChars / QUARANTINED_CHARS_PER_RECORD)
   );
