@@ -15,8 +15,8 @@ export async function health(request: HttpRequest, context: InvocationContext): 
     open: () => {
       const runtime = getRuntime();
       const containers = [...new Set(Object.values(runtime.settings.containers))];
-      // One request to the logs account (a missing container is no failure: Azure Monitor makes it with its first record).
-      return { tables: runtime.tables, containers, probeLogs: (signal?: AbortSignal) => runtime.source.containerExists(containers[0] as string, signal) };
+      // The logs account asked for what sweeps need, reading and listing (a missing container is no failure: Azure Monitor makes it with its first record).
+      return { tables: runtime.tables, containers, probeLogs: (signal?: AbortSignal) => runtime.source.containerListable(containers[0] as string, signal) };
     },
     logger: loggerFor(context),
     evaluations,

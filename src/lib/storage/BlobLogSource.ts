@@ -201,6 +201,19 @@ export class BlobLogSource implements LogSource {
     );
   }
 
+  /**
+   * Whether the container exists and its blobs can be listed, as every sweep lists them: a SAS without
+   * list permission reads the container's properties, so existence alone would pass where sweeps fail.
+   */
+  async containerListable(container: string, abortSignal?: AbortSignal): Promise<boolean> {
+    if (!(await this.containerExists(container, abortSignal))) return false;
+    await againIfCut(
+      () => this.containerClient(container).listBlobsFlat({ abortSignal }).byPage({ maxPageSize: 1 }).next(),
+      (error) => abortSignal?.aborted !== true && blobReadWasCut(error),
+    );
+    return true;
+  }
+
   async *list(container: string, prefix?: string): AsyncIterable<ListedLogFile> {
     const client = this.containerClient(container);
     if (!(await againIfCut(() => client.exists(), blobReadWasCut))) return;
