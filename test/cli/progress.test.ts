@@ -29,6 +29,7 @@ function progress(filesDone: number): BackfillProgress {
     bytesRead: bytes,
     records: filesDone * 10,
     badLines: 0,
+    unsupported: 0,
     overtaken: 0,
     filesFailed: 0,
     containersFailed: [],

@@ -39,6 +39,30 @@ describe('backfill says what it read', () => {
     expect(run.stdout).toMatch(/backfill done: 1 file\(s\), 5 records/);
   });
 
+  it('counts the records of categories it does not read, as process does, rather than saying only 0 records', async () => {
+    const chat = await newContainer(undefined, `insights-logs-chatoperational-${uniquePrefix().toLowerCase()}`);
+    const line = (minute: number): string =>
+      JSON.stringify({
+        time: `2024-05-25T01:${String(minute).padStart(2, '0')}:00.0000000Z`,
+        resourceId: '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000001/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/CHAT',
+        category: 'ChatOperational',
+        operationName: 'SendChatMessage',
+        properties: { ChatThreadId: '19:abc@thread.v2' },
+      });
+    await appendToBlob(chat, blobPath(1), [0, 1, 2].map(line).join('\n') + '\n');
+    const run = await runInProcess([
+      'backfill',
+      '--connection-string',
+      azuriteConnectionString(),
+      '--table-prefix',
+      uniquePrefix(),
+      '--container',
+      chat.containerName,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^backfill done: 1 file\(s\), 0 records, 0 bad lines quarantined, \d+ bytes read of \d+, 3 of unsupported categories\n$/);
+  });
+
   it('fails (exit 1) naming the containers when none of them exists', async () => {
     const names = [uniqueContainer(), uniqueContainer()];
     const run = await runInProcess([

@@ -46,6 +46,8 @@ export async function backfillCommand(flags: BackfillFlags, out: NodeJS.Writable
     out.write(
       `backfill done: ${done.filesDone} file(s), ${done.records} records, ${done.badLines} bad lines quarantined, ` +
         `${done.bytesRead} bytes read of ${done.bytesTotal}` +
+        // A container of a category not read (given with --container) would otherwise say only "0 records".
+        (done.unsupported > 0 ? `, ${done.unsupported} of unsupported categories` : '') +
         overtakenNote(done.overtaken) +
         (done.filesFailed > 0 ? `, ${done.filesFailed} failed` : '') +
         '\n',

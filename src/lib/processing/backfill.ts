@@ -30,6 +30,8 @@ export interface BackfillProgress {
   bytesRead: number;
   records: number;
   badLines: number;
+  /** Records of categories the product does not read (e.g. ChatOperational): counted in the checkpoints, not applied. */
+  unsupported: number;
   /** Segments read whose checkpoint another run saved first (their records count in that run's totals). */
   overtaken: number;
   /** Files whose processing threw: recorded (see health) and retried by later runs. */
@@ -58,6 +60,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
     bytesRead: 0,
     records: 0,
     badLines: 0,
+    unsupported: 0,
     overtaken: 0,
     filesFailed: 0,
     containersFailed: [],
@@ -115,6 +118,7 @@ export async function backfill(deps: ProcessDeps, options: BackfillOptions): Pro
       progress.bytesRead += outcome.result.bytes;
       progress.records += outcome.result.records;
       progress.badLines += outcome.result.badLines;
+      progress.unsupported += outcome.result.unsupported;
       progress.overtaken += outcome.result.overtaken;
     } else progress.filesFailed++;
     options.onProgress?.(progress);
