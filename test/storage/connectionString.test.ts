@@ -22,6 +22,10 @@ describe('connectionStringProblem', () => {
       ['DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0', /names no endpoint/],
       ['AccountName=a;TableEndpoint=https://a.table.core.windows.net', /neither an AccountKey nor a SharedAccessSignature/],
       ['AccountName=a;SharedAccessSignature=sv=1&sig=c2VjcmV0', /needs BlobEndpoint= and TableEndpoint=/],
+      [
+        'BlobEndpoint=https://a.blob.core.windows.net;TableEndpoint=https://a.table.core.windows.net;SharedAccessSignature=?sv=1&sig=c2VjcmV0',
+        /SharedAccessSignature starts with "\?"/,
+      ],
     ];
     for (const [value, reason] of cases) {
       const problem = connectionStringProblem(value);

@@ -42,6 +42,10 @@ function missingPart(connectionString: string): string | undefined {
     return undefined;
   }
   if (!has('SharedAccessSignature')) return 'it has neither an AccountKey nor a SharedAccessSignature';
+  // The portal shows a SAS token with its "?": the tables SDK then sends "??sv=...", refused (403) as a bad signature.
+  if (field(connectionString, 'SharedAccessSignature').startsWith('?')) {
+    return 'its SharedAccessSignature starts with "?": write the token without it (SharedAccessSignature=sv=...)';
+  }
   if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
   return undefined;
 }
