@@ -1,4 +1,5 @@
-import { TableClient } from '@azure/data-tables';
+import { generateTableSas, AzureNamedKeyCredential, TableClient } from '@azure/data-tables';
+import { BlobServiceClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { describe, expect, it } from 'vitest';
 import { classifyError } from '../../src/lib/storage/errors.js';
 import { azuriteConnectionString } from '../support/storage.js';
@@ -35,5 +36,47 @@ describe('classifyError on real answers', () => {
       (e: unknown) => e,
     );
     expect(classifyError(error).message).toMatch(/\(account devstoreaccount1, table NoSuchTable2\)$/);
+  });
+
+  it('a SAS that expired says so, blobs and tables alike, rather than only to check it', async () => {
+    const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    const key = service.credential as StorageSharedKeyCredential;
+    const expiresOn = new Date(Date.now() - 60_000);
+    const blobSas = generateBlobSASQueryParameters(
+      { containerName: 'expired-sas', permissions: ContainerSASPermissions.parse('rl'), expiresOn },
+      key,
+    ).toString();
+    const blobError = await new BlobServiceClient(`${service.url.replace(/\/$/, '')}?${blobSas}`)
+      .getContainerClient('expired-sas')
+      .exists()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const tableSas = generateTableSas(
+      'ExpiredSas',
+      new AzureNamedKeyCredential(key.accountName, /AccountKey=([^;]+)/.exec(azuriteConnectionString())?.[1] ?? ''),
+      { permissions: { query: true }, expiresOn },
+    );
+    const tableEndpoint = /TableEndpoint=([^;]+)/.exec(azuriteConnectionString())?.[1] ?? '';
+    const tableError = await TableClient.fromConnectionString(
+      `TableEndpoint=${tableEndpoint};SharedAccessSignature=${tableSas.replace(/^\?/, '')}`,
+      'ExpiredSas',
+      {
+        allowInsecureConnection: true,
+      },
+    )
+      .getEntity('a', 'b')
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    for (const error of [blobError, tableError]) {
+      const classified = classifyError(error);
+      expect(classified.kind).toBe('configuration');
+      expect(classified.message).toMatch(
+        /^storage refused the credentials \(403 .*\) \(account devstoreaccount1.*\): the SAS expired at \d{4}-\d\d-\d\dT[\d:]+\.\d+Z: make a new one$/,
+      );
+    }
   });
 });

@@ -62,10 +62,16 @@ export function classifyError(error: unknown): ClassifiedError {
   }
   if (statusCode === 401 || statusCode === 403) {
     const what = serviceCode ?? String(statusCode);
+    // Storage says only that it "failed to authenticate the request", which sends the reader to a SAS that is right but old.
+    const expiry = sasExpiry(error);
+    const advice =
+      expiry !== undefined && expiry <= Date.now()
+        ? `the SAS expired at ${new Date(expiry).toISOString()}: make a new one`
+        : "check the account key, SAS or the identity's roles";
     return {
       kind: 'configuration',
       code: what,
-      message: `storage refused the credentials (${statusCode} ${what}: ${serviceMessage})${at}: check the account key, SAS or the identity's roles`,
+      message: `storage refused the credentials (${statusCode} ${what}: ${serviceMessage})${at}: ${advice}`,
     };
   }
   if (code === 'ENOTFOUND') {
@@ -137,6 +143,20 @@ function placeOf(error: unknown): string | undefined {
   if (table) parts.push(`table ${table}`);
   else if (named && named !== 'Tables' && named !== '$batch') parts.push(`${isTable ? 'table' : 'container'} ${named}`);
   return parts.join(', ');
+}
+
+/** When the SAS a failed request carried expires (its `se`), in ms; undefined without a SAS or a readable expiry. */
+function sasExpiry(error: unknown): number | undefined {
+  const url = (error as { request?: { url?: unknown } } | undefined)?.request?.url;
+  if (typeof url !== 'string') return undefined;
+  try {
+    const query = new URL(url).searchParams;
+    const expiry = query.get('sig') === null ? null : query.get('se');
+    const ms = expiry === null ? NaN : Date.parse(expiry);
+    return Number.isNaN(ms) ? undefined : ms;
+  } catch {
+    return undefined;
+  }
 }
 
 function safeDecode(segment: string): string {
