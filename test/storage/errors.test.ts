@@ -27,6 +27,18 @@ describe('classifyError', () => {
       'configuration',
       'AuthenticationFailed',
     ],
+    [
+      'https to an endpoint that serves http',
+      restError({ code: 'EPROTO', message: 'write EPROTO 80DCC4FED97F0000:error:0A00010B:SSL routines:ssl3_get_record:wrong version number' }),
+      'configuration',
+      'EPROTO',
+    ],
+    [
+      'http to an account that takes https only',
+      restError({ statusCode: 400, code: 'AccountRequiresHttps', message: 'The account being accessed does not support http.' }),
+      'configuration',
+      'AccountRequiresHttps',
+    ],
     ['a missing account', restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nosuchaccount.blob.core.windows.net' }), 'configuration', 'ENOTFOUND'],
     [
       'an invalid table name',
@@ -53,6 +65,11 @@ describe('classifyError', () => {
 
   it('says what to check in a configuration error', () => {
     expect(classifyError(restError({ statusCode: 403, code: 'AuthorizationFailure', message: 'x' })).message).toMatch(/credentials .*account key/);
+    expect(
+      classifyError(restError({ statusCode: 400, code: 'AccountRequiresHttps', message: 'The account being accessed does not support http.' })).message,
+    ).toBe(
+      "storage refused the protocol (400 AccountRequiresHttps: The account being accessed does not support http.): check https or http in the connection string's DefaultEndpointsProtocol and endpoints",
+    );
     expect(classifyError(restError({ code: 'ENOTFOUND', message: 'getaddrinfo ENOTFOUND nohost.invalid' })).message).toMatch(
       /host not found .*nohost\.invalid/,
     );

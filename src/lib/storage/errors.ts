@@ -81,6 +81,15 @@ export function classifyError(error: unknown): ClassifiedError {
       message: `storage host not found (${firstLine(message)}): check the account name or endpoint in the connection string`,
     };
   }
+  // Neither passes with time: an https endpoint that serves plain http (an emulator), or http to an account that takes https only.
+  if (serviceCode === 'EPROTO' || serviceCode === 'AccountRequiresHttps') {
+    const status = statusCode !== undefined ? `${statusCode} ` : '';
+    return {
+      kind: 'configuration',
+      code: serviceCode,
+      message: `storage refused the protocol (${status}${serviceCode}: ${serviceMessage})${at}: check https or http in the connection string's DefaultEndpointsProtocol and endpoints`,
+    };
+  }
   if (statusCode === 400 && /resource name|InvalidResourceName|InvalidTableName/i.test(message)) {
     return {
       kind: 'configuration',
