@@ -79,4 +79,27 @@ describe('classifyError on real answers', () => {
       );
     }
   });
+
+  it("a blob's properties refused (an answer to HEAD, without a body) name the service's code, from its header", async () => {
+    const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    const key = service.credential as StorageSharedKeyCredential;
+    // A SAS that lists but may not read.
+    const sas = generateBlobSASQueryParameters(
+      { containerName: 'head-refused', permissions: ContainerSASPermissions.parse('l'), expiresOn: new Date(Date.now() + 3_600_000) },
+      key,
+    ).toString();
+    const error = await new BlobServiceClient(`${service.url.replace(/\/$/, '')}?${sas}`)
+      .getContainerClient('head-refused')
+      .getBlobClient('PT1H.json')
+      .getProperties()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    const classified = classifyError(error);
+    expect(classified).toMatchObject({ kind: 'configuration', code: 'AuthorizationPermissionMismatch' });
+    expect(classified.message).toMatch(
+      /^storage refused the credentials \(403 AuthorizationPermissionMismatch: Forbidden\) \(account devstoreaccount1, container head-refused\)/,
+    );
+  });
 });

@@ -186,8 +186,18 @@ interface Described {
 /** Reads the fields the SDKs' RestError and Node's socket errors carry, without depending on their classes. */
 function describe(error: unknown): Described {
   if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const fields = error as Error & { code?: unknown; statusCode?: unknown; cause?: unknown };
+  const fields = error as Error & {
+    code?: unknown;
+    statusCode?: unknown;
+    cause?: unknown;
+    response?: { headers?: { get?: (name: string) => string | undefined } };
+  };
   let code = typeof fields.code === 'string' && fields.code !== '' ? fields.code : undefined;
+  // An answer to HEAD (a blob's properties) has no body: the service's code is in its x-ms-error-code header only.
+  if (code === undefined && typeof fields.response?.headers?.get === 'function') {
+    const header = fields.response.headers.get('x-ms-error-code');
+    if (header !== undefined && header !== '') code = header;
+  }
   // A fetch-style error keeps the socket's code on its cause.
   if (code === undefined && fields.cause instanceof Error && typeof (fields.cause as { code?: unknown }).code === 'string') {
     code = (fields.cause as unknown as { code: string }).code;
