@@ -33,6 +33,8 @@ function missingPart(connectionString: string): string | undefined {
   if (/^\s*UseDevelopmentStorage\s*=\s*true\s*(;|$)/i.test(connectionString)) return undefined;
   const has = (key: string): boolean => field(connectionString, key) !== '';
   const endpoints = has('BlobEndpoint') || has('TableEndpoint');
+  const pathed = endpointWithPath(connectionString);
+  if (pathed !== undefined) return pathed;
   if (has('AccountKey') && !has('SharedAccessSignature')) {
     if (!has('DefaultEndpointsProtocol')) return "it has an AccountKey but no DefaultEndpointsProtocol=https (copy it whole from the portal's Access keys)";
     if (!has('AccountName')) return 'it has an AccountKey but no AccountName';
@@ -47,6 +49,30 @@ function missingPart(connectionString: string): string | undefined {
     return 'its SharedAccessSignature starts with "?": write the token without it (SharedAccessSignature=sv=...)';
   }
   if (!endpoints) return 'a SAS connection string needs BlobEndpoint= and TableEndpoint=';
+  return undefined;
+}
+
+/**
+ * An endpoint that names more than its account, in words: a container's SAS URL from the portal
+ * (`https://acct.blob.core.windows.net/insights-logs-usage`) made every container of the account a
+ * path inside that one, which "did not exist". A cloud endpoint names its account in its host, an
+ * emulator's in its path's one segment.
+ */
+function endpointWithPath(connectionString: string): string | undefined {
+  for (const key of ['BlobEndpoint', 'TableEndpoint']) {
+    let url: URL;
+    try {
+      url = new URL(field(connectionString, key));
+    } catch {
+      continue;
+    }
+    const segments = url.pathname.split('/').filter((segment) => segment !== '');
+    const accountInHost = /^[^.]+\.(blob|table|dfs)\./i.test(url.hostname);
+    if (segments.length > (accountInHost ? 0 : 1)) {
+      const account = accountInHost ? url.origin : `${url.origin}/${segments[0] ?? ''}`;
+      return `its ${key} names a path after the account (${url.pathname}): give the account's endpoint, ${account}, without a container or table`;
+    }
+  }
   return undefined;
 }
 
