@@ -80,6 +80,26 @@ describe('classifyError on real answers', () => {
     }
   });
 
+  it('a SAS that starts later says so (storage refuses it until then)', async () => {
+    const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    const key = service.credential as StorageSharedKeyCredential;
+    const startsOn = new Date(Date.now() + 600_000);
+    const sas = generateBlobSASQueryParameters(
+      { containerName: 'later-sas', permissions: ContainerSASPermissions.parse('rl'), startsOn, expiresOn: new Date(Date.now() + 3_600_000) },
+      key,
+    ).toString();
+    const error = await new BlobServiceClient(`${service.url.replace(/\/$/, '')}?${sas}`)
+      .getContainerClient('later-sas')
+      .exists()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(classifyError(error).message).toMatch(
+      /^storage refused the credentials \(403 .*\) \(account devstoreaccount1, container later-sas\): the SAS is valid only from \d{4}-\d\d-\d\dT[\d:.]+Z: wait, or make one that starts earlier/,
+    );
+  });
+
   it("a blob's properties refused (an answer to HEAD, without a body) name the service's code, from its header", async () => {
     const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
     const key = service.credential as StorageSharedKeyCredential;

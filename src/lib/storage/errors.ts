@@ -63,11 +63,13 @@ export function classifyError(error: unknown): ClassifiedError {
   if (statusCode === 401 || statusCode === 403) {
     const what = serviceCode ?? String(statusCode);
     // Storage says only that it "failed to authenticate the request", which sends the reader to a SAS that is right but old.
-    const expiry = sasExpiry(error);
+    const { start, expiry } = sasPeriod(error);
     const advice =
       expiry !== undefined && expiry <= Date.now()
         ? `the SAS expired at ${new Date(expiry).toISOString()}: make a new one`
-        : "check the account key, SAS or the identity's roles";
+        : start !== undefined && start > Date.now()
+          ? `the SAS is valid only from ${new Date(start).toISOString()}: wait, or make one that starts earlier`
+          : "check the account key, SAS or the identity's roles";
     return {
       kind: 'configuration',
       code: what,
@@ -154,18 +156,22 @@ function placeOf(error: unknown): string | undefined {
   return parts.join(', ');
 }
 
-/** When the SAS a failed request carried expires (its `se`), in ms; undefined without a SAS or a readable expiry. */
-function sasExpiry(error: unknown): number | undefined {
+/** When the SAS a failed request carried starts and expires (its `st` and `se`), in ms; each undefined without a SAS or a readable time. */
+function sasPeriod(error: unknown): { start?: number; expiry?: number } {
   const url = (error as { request?: { url?: unknown } } | undefined)?.request?.url;
-  if (typeof url !== 'string') return undefined;
+  if (typeof url !== 'string') return {};
+  let query: URLSearchParams;
   try {
-    const query = new URL(url).searchParams;
-    const expiry = query.get('sig') === null ? null : query.get('se');
-    const ms = expiry === null ? NaN : Date.parse(expiry);
-    return Number.isNaN(ms) ? undefined : ms;
+    query = new URL(url).searchParams;
   } catch {
-    return undefined;
+    return {};
   }
+  if (query.get('sig') === null) return {};
+  const time = (name: string): number | undefined => {
+    const ms = Date.parse(query.get(name) ?? '');
+    return Number.isNaN(ms) ? undefined : ms;
+  };
+  return { start: time('st'), expiry: time('se') };
 }
 
 function safeDecode(segment: string): string {
