@@ -42,7 +42,10 @@ export function accountOf(connectionString: string): string {
   const endpoint = field('TableEndpoint') ?? field('BlobEndpoint');
   if (endpoint) {
     try {
-      return `endpoint ${new URL(endpoint).host}`;
+      const url = new URL(endpoint);
+      // A SAS string names no account: Azure names it in the endpoint's host, an emulator in its path (as errors name it), not the tables' host alone.
+      const named = /^([^.]+)\.(blob|table|dfs|queue)\./i.exec(url.hostname)?.[1] ?? url.pathname.split('/').find((segment) => segment !== '');
+      return named ? `account ${named}` : `endpoint ${url.host}`;
     } catch {
       return `endpoint ${endpoint}`;
     }

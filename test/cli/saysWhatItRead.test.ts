@@ -1,6 +1,14 @@
 import { mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  AccountSASPermissions,
+  AccountSASResourceTypes,
+  AccountSASServices,
+  BlobServiceClient,
+  generateAccountSASQueryParameters,
+  StorageSharedKeyCredential,
+} from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeTestDir } from '../support/embedded.js';
 import { cliProcess, ROOT } from '../support/cli.js';
@@ -61,6 +69,36 @@ describe('backfill says what it read', () => {
     ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^backfill done: 1 file\(s\), 0 records, 0 bad lines quarantined, \d+ bytes read of \d+, 3 of unsupported categories\n$/);
+  });
+
+  it('names the account of a SAS connection string, which has no AccountName, not the host of its tables', async () => {
+    const present = await newContainer();
+    await appendToBlob(present, blobPath(1), asJsonLines(roomsRecords(2, 12, 1)));
+    const service = BlobServiceClient.fromConnectionString(azuriteConnectionString());
+    const sas = generateAccountSASQueryParameters(
+      {
+        expiresOn: new Date(Date.now() + 3_600_000),
+        permissions: AccountSASPermissions.parse('rwdlacu'),
+        services: AccountSASServices.parse('bt').toString(),
+        resourceTypes: AccountSASResourceTypes.parse('sco').toString(),
+      },
+      service.credential as StorageSharedKeyCredential,
+    ).toString();
+    const endpoints = azuriteConnectionString()
+      .split(';')
+      .filter((part) => /^(Blob|Table)Endpoint=/.test(part))
+      .join(';');
+    const run = await runInProcess([
+      'backfill',
+      '--connection-string',
+      `${endpoints};SharedAccessSignature=${sas}`,
+      '--table-prefix',
+      uniquePrefix(),
+      '--container',
+      present.containerName,
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(new RegExp(`^backfill: account devstoreaccount1 \\(from --connection-string\\): reading ${present.containerName}$`, 'm'));
   });
 
   it('fails (exit 1) naming the containers when none of them exists', async () => {
