@@ -219,3 +219,22 @@ describe('a blob read first, then a lone download of it', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 });
+
+describe('a blob first read while it held less than its first 256 bytes, then a lone download of it', () => {
+  it('a blob sealed holding half its first line, completed later: its download counts nothing again', async () => {
+    const records = roomsRecords(20, 509);
+    const text = asJsonLines(records);
+    const container = await newContainer();
+    // Azure Monitor's append cut the first line; the blob stopped changing long enough to be sealed.
+    await appendToBlob(container, blobPath(8), text.slice(0, 50));
+    const tables = newTableStore();
+    expect(await backfillAll(tables, container.containerName, { sealAfterMs: 0 })).toBe(0);
+    await appendToBlob(container, blobPath(8), text.slice(50));
+    expect(await backfillAll(tables, container.containerName, { sealAfterMs: 0 })).toBe(20);
+
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-continued-'));
+    expect(await processLocal(tables, [await fileIn(dir, 'PT1H.json', text)])).toBe(0);
+    expect(await backfillAll(tables, container.containerName)).toBe(0);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+  });
+});

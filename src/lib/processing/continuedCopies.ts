@@ -73,6 +73,21 @@ export async function continuationOf(
 }
 
 /**
+ * A blob read on from within its first HEAD_BYTES (first read while it held fewer: sealed holding half
+ * its first line) is named again by the bytes it has now, so that a download of it processed later,
+ * looked up by its first HEAD_BYTES, is read under its name instead of counting again.
+ */
+export async function nameGrownBlob(source: LogSource, tables: TableStore, file: LogFileRef, stat: LogFileStat): Promise<void> {
+  if (file.container === LOCAL_CONTAINER || source.locationOf?.(file) !== undefined) return;
+  const head = await source.read(file, 0, Math.min(HEAD_BYTES, stat.length));
+  if (head.length === 0) return;
+  const first = firstNameKey(digestOf(head));
+  const names = await namesOf(tables, first);
+  if (names.some((row) => fileKey(namedFileOf(row, file)) === fileKey(file))) return;
+  await nameBlob(tables, file, first, names.length === 0);
+}
+
+/**
  * What the copy's read of these bytes came to: its checkpoint, or, once the copy was replaced (a
  * download saved over it), the read its name row kept from before.
  */

@@ -9,12 +9,13 @@ import { fileKey } from '../storage/LogSource.js';
 import { fileName, LOCAL_CONTAINER } from '../storage/fileName.js';
 import type { TableStore } from '../storage/TableStore.js';
 import { CheckpointStore, freshCheckpoint, marksIdOf, type Checkpoint, type QuarantineAttempt, type TruncatedTail } from './checkpoints.js';
-import { continuationOf, keepReplacedRead, readsFromStart } from './continuedCopies.js';
+import { continuationOf, keepReplacedRead, nameGrownBlob, readsFromStart } from './continuedCopies.js';
 import { EarlierQuarantine } from './earlierQuarantine.js';
 import {
   checkIdentity,
   ConsumedBytesTracker,
   digestOf,
+  HEAD_BYTES,
   hintsChanged,
   startedGenerationOf,
   TAIL_BYTES,
@@ -242,6 +243,10 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         }
         continue;
       }
+    } else if (!lookedForCopy && loaded && checkpoint.offset < HEAD_BYTES && stat.length > checkpoint.offset) {
+      // Named when it held fewer than its first HEAD_BYTES: named again by what it has now (continuedCopies.ts).
+      lookedForCopy = true;
+      await nameGrownBlob(deps.source, deps.tables, file, stat);
     }
 
     const final = options.isFinal?.(file, stat, now()) ?? false;
