@@ -579,6 +579,41 @@ describe('several downloads of one blob in a laid-out tree', () => {
     expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
   });
 
+  it.each([
+    ['half its first line', 100],
+    ['its first line and part of the next', 900],
+  ])(
+    'a laid-out file that held %s when its run was planned and grew before it was read is named by the bytes it has then: a lone copy later counts nothing',
+    async (_held, heldBytes) => {
+      const records = roomsRecords(3, 144);
+      const whole = Buffer.from(asJsonLines(records));
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
+      const laidOut = path.join(dir, 'tree', 'insights-logs-roomsoperational', blobPath(5));
+      await mkdir(path.dirname(laidOut), { recursive: true });
+      // Before a run, then between planning and reading in the next: written as ACS appends, while runs go on.
+      await writeFile(laidOut, whole.subarray(0, 40));
+      const tables = newTableStore();
+      expect((await processLocal(tables, [laidOut])).records).toBe(0);
+      await writeFile(laidOut, whole.subarray(0, heldBytes));
+      const { settings, views, logger } = testDeps(tables);
+      const deps = { source: new LocalLogSource(), tables, settings, views, logger };
+      let grown = false;
+      const { results } = await processLocalFiles(deps, [laidOut], LOCAL_CONTAINER, {}, 4, async (ref, options) => {
+        if (!grown) {
+          grown = true;
+          await writeFile(laidOut, whole);
+        }
+        return processFile(ref, deps, options);
+      });
+      expect(results.reduce((sum, result) => sum + result.records, 0)).toBe(3);
+      const lone = path.join(dir, 'download', 'PT1H.json');
+      await mkdir(path.dirname(lone), { recursive: true });
+      await writeFile(lone, whole);
+      expect(await processLocal(tables, [lone])).toEqual({ records: 0, names: [expect.stringMatching(/PT1H\.json$/)] });
+      expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(records)));
+    },
+  );
+
   it('names the files a run read in transactions of 100, row by row only when one is named already', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'acs-local-'));
     const source = new LocalLogSource();

@@ -185,8 +185,10 @@ export async function processLocalFiles<Options extends ProcessOptions>(
   differingDownloadsApart(deps.source, read, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
+    // The first bytes each is named by now (read before it is named): one grown past them before it is read is named again then.
+    const namedBy = new Map<LogFileRef, string | null>();
+    for (const ref of plan.toName) namedBy.set(ref, await headKey(deps.source, ref));
     const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
-    const namedBefore = new Set(plan.toName);
     // A copy of a file another run is reading now (named, nothing saved yet) is read under its name.
     const now = new Map<string, LogFileRef>();
     for (const ref of plan.now) {
@@ -199,11 +201,18 @@ export async function processLocalFiles<Options extends ProcessOptions>(
       }
     }
     // Laid-out files are named when read from their start, before their first write (those outside a
-    // tree were named above): a run stopped after the write has named what it wrote, and a later run
-    // that reads on names nothing (no request). Before the next round looks them up, too.
-    const named = { ...options, beforeFirstWrite: (ref: LogFileRef) => nameBeforeWrite(deps.source, deps.tables, ref) };
+    // tree were named above, and are named again if they grew past those bytes before their read): a
+    // run stopped after the write has named what it wrote, and a later run that reads on past the
+    // first bytes names nothing (no request). Before the next round looks them up, too.
+    const named = {
+      ...options,
+      beforeFirstWrite: async (ref: LogFileRef): Promise<void> => {
+        if (namedBy.has(ref) && namedBy.get(ref) === (await headKey(deps.source, ref))) return;
+        await nameBeforeWrite(deps.source, deps.tables, ref);
+      },
+    };
     await forEachConcurrently([...now.values()], concurrency, async (ref) => {
-      const result = await runFile(ref, namedBefore.has(ref) ? options : named);
+      const result = await runFile(ref, named);
       if (result === null) {
         failed++;
         return;

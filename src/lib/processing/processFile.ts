@@ -81,8 +81,9 @@ export interface ProcessOptions {
    */
   deadline?: number;
   /**
-   * Called once before the first write of a file read from its start (new, or replaced): a laid-out
-   * local file is named then (localCopies.ts), so that a run stopped after the write has named it.
+   * Called once before the first write of a file read from its start (new, or replaced), or read on
+   * from within its first HEAD_BYTES (named by fewer then): a laid-out local file is named then
+   * (localCopies.ts), so that a run stopped after the write has named it.
    */
   beforeFirstWrite?: (file: LogFileRef) => Promise<void>;
   /**
@@ -193,6 +194,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
   // Bytes read past where the last segment stopped: the next segment starts with them.
   let carry: ReadAhead | undefined;
   let calledBeforeFirstWrite = false;
+  let readsOnFromHead = false;
   for (;;) {
     const loaded = await checkpoints.get(file);
     let checkpoint = loaded?.checkpoint ?? freshCheckpoint(file, now());
@@ -226,6 +228,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       break;
     }
 
+    // A file grown past the few first bytes it was named by (it held fewer then) is named again before it is written.
+    if (loaded && checkpoint.offset < HEAD_BYTES && stat.length > checkpoint.offset) readsOnFromHead = true;
     if (!lookedForCopy && stat.length > 0 && readsFromStart(checkpoint, loaded !== undefined)) {
       lookedForCopy = true;
       const continuation = await continuationOf(deps.source, deps.tables, file, stat, checkpoint);
@@ -430,7 +434,7 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         // No later than the read: one record stamped hours ahead (a local time taken for UTC) would hide the lag until then.
         lastRecordAt: maxIso(checkpoint.lastRecordAt, notAfter(outcome.lastRecordAt, new Date(now()).toISOString())),
       });
-      if (result.fromStart && !calledBeforeFirstWrite && options.beforeFirstWrite) {
+      if ((result.fromStart || readsOnFromHead) && !calledBeforeFirstWrite && options.beforeFirstWrite) {
         calledBeforeFirstWrite = true;
         await options.beforeFirstWrite(file);
       }
