@@ -82,6 +82,37 @@ describe('acs-logs reindex-calls', () => {
     expect((await cli(['health', ...storage])).stdout).toMatch(plain);
   });
 
+  it('health goes on naming the command after this version saves again a checkpoint an older version saved', async () => {
+    const prefix = uniquePrefix();
+    const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
+    const logs = path.join(work, 'older-then-newer');
+    expect((await cli(['generate', '--out', logs, '--hours', '3', '--calls-per-hour', '2', '--rooms-per-hour', '1', '--seed', '9'])).code).toBe(0);
+    expect((await cli(['process', logs, '--quiet', ...storage])).code).toBe(0);
+    const tables = newTableStore(azuriteConnectionString(), prefix);
+    const completedAt = (await callTimeIndexState(tables)).completedAt ?? '';
+    let row: StoredRow | undefined;
+    for await (const checkpoint of tables.query(FILES_TABLE, `PartitionKey eq 'insights-logs-callrecordingoperational'`)) row ??= checkpoint;
+    if (!row) throw new Error('no checkpoint of the recording operations');
+    const { listsCalls: _, ...older } = row.data;
+    await tables.deleteRow(FILES_TABLE, row.partitionKey, row.rowKey);
+    // Its local ETag spelled as before the change time was part of it (a version before 2026-12-04).
+    const olderEtag = String(older['fileEtag']).replace(/-[^-]+$/, '');
+    const olderUpdatedAt = new Date(Date.parse(completedAt) + 1).toISOString();
+    await tables.upsert(FILES_TABLE, row.partitionKey, row.rowKey, { ...older, fileEtag: olderEtag, updatedAt: olderUpdatedAt });
+    // This version looks at the file again: same bytes, so it reads nothing and saves the file's ETag as it spells it.
+    const again = await cli(['process', logs, '--quiet', ...storage]);
+    expect(again.stdout).toMatch(/0 with new data: 0 records/);
+    const saved = await tables.getRow(FILES_TABLE, row.partitionKey, row.rowKey);
+    expect(saved?.data['updatedAt']).not.toBe(olderUpdatedAt);
+
+    // The calls that older version wrote are still listed nowhere: health still names the command.
+    const json = await cli(['health', ...storage, '--format', 'json']);
+    expect((JSON.parse(json.stdout) as { callTimeIndex: unknown }).callTimeIndex).toMatchObject({ state: 'complete', filesReadByOlderVersions: 1 });
+    expect((await cli(['reindex-calls', ...storage])).code).toBe(0);
+    const after = await cli(['health', ...storage, '--format', 'json']);
+    expect((JSON.parse(after.stdout) as { callTimeIndex: unknown }).callTimeIndex).toMatchObject({ state: 'complete', filesReadByOlderVersions: 0 });
+  });
+
   it('on a store that holds no call (a mistyped --data-dir) says so, naming the store', async () => {
     const dataDir = path.join(work, 'typo');
     const run = await cli(['reindex-calls', '--data-dir', dataDir]);

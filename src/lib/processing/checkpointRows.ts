@@ -102,9 +102,24 @@ const checkpointFields = z.object({
    * it, and a save replaces the row: absent, an older version read the file last (health tells).
    */
   listsCalls: z.boolean().default(false),
+  /**
+   * When a version that does not list the calls it writes last saved the file (ISO), kept by this
+   * version's later saves: those calls stay out of the index until reindex-calls (health tells).
+   */
+  olderVersionReadAt: storedNullable(z.string()),
 });
 
-export const checkpointRowSchema = checkpointFields.transform(({ fileEtag, ...rest }) => ({ ...rest, etag: fileEtag }));
+/** When an older version, which does not list the calls it writes, last saved this checkpoint; null when none did. */
+export function olderVersionReadAt(checkpoint: { listsCalls: boolean; olderVersionReadAt: string | null; updatedAt: string }): string | null {
+  return checkpoint.listsCalls ? checkpoint.olderVersionReadAt : checkpoint.updatedAt;
+}
+
+export const checkpointRowSchema = checkpointFields.transform(({ fileEtag, ...rest }) => ({
+  ...rest,
+  etag: fileEtag,
+  // Read from the row, so that this version's next save, which says it lists calls, still says an older one read the file.
+  olderVersionReadAt: olderVersionReadAt(rest),
+}));
 
 /**
  * What health reads of a checkpoint: a third of the row's bytes (no fingerprints, earlier ends or
@@ -127,6 +142,7 @@ export const checkpointHealthSchema = checkpointFields.pick({
   updatedAt: true,
   lastRecordAt: true,
   listsCalls: true,
+  olderVersionReadAt: true,
 });
 
 export const CHECKPOINT_HEALTH_PROPERTIES: readonly string[] = Object.keys(checkpointHealthSchema.shape);

@@ -64,6 +64,7 @@ export function freshCheckpoint(file: LogFileRef, now: number): Checkpoint {
     updatedAt: at,
     lastRecordAt: null,
     listsCalls: true,
+    olderVersionReadAt: null,
   };
 }
 

@@ -322,6 +322,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
           replacedBecause: identity.because,
           // A read of the new generation that stopped after its quarantine rows marked them here.
           quarantineAttempt: checkpoint.quarantineAttempt,
+          // The calls an older version wrote from the earlier content are still not in the index.
+          olderVersionReadAt: checkpoint.olderVersionReadAt,
         };
         result.replaced = true;
       } else {

@@ -4,7 +4,7 @@ import { QUARANTINE_TABLE } from '../processing/quarantine.js';
 import { callTimeIndexState } from '../processing/callTimeIndexBuild.js';
 import { mapConcurrently } from '../processing/concurrency.js';
 import { isPending, quarantineWaitingSchema } from '../processing/quarantineRows.js';
-import { sweepStateRowSchema } from '../processing/checkpointRows.js';
+import { olderVersionReadAt, sweepStateRowSchema } from '../processing/checkpointRows.js';
 import { odata, type TableStore } from '../storage/TableStore.js';
 import { parseStoredRow } from '../storage/storedRows.js';
 import type { ContainerHealth, Health, ReplacedFile, SameShape, StuckFile } from './queryRows.js';
@@ -97,7 +97,8 @@ async function containerHealth(
     health.records += checkpoint.records;
     health.badLines += checkpoint.badLines;
     health.unsupported += checkpoint.unsupported;
-    if (listedSince !== null && !checkpoint.listsCalls && checkpoint.updatedAt > listedSince) readByOlderVersions++;
+    const readByOlderAt = olderVersionReadAt(checkpoint);
+    if (listedSince !== null && readByOlderAt !== null && readByOlderAt > listedSince) readByOlderVersions++;
     if (checkpoint.replacements > 0) {
       health.replacements += checkpoint.replacements;
       keepNewest(health.replacedFiles, {
