@@ -179,6 +179,38 @@ describe('readHealth: what it reads of each checkpoint', () => {
   });
 });
 
+describe('readHealth: the health rollup row versions of 2026-12-05 kept in a container partition', () => {
+  it('is not counted as a file, nor listed with the checkpoints', async () => {
+    const tables = newTableStore();
+    const container = 'insights-logs-usage';
+    const checkpoints = new CheckpointStore(tables);
+    await checkpoints.save({ ...freshCheckpoint({ container, path: 'a.json' }, Date.UTC(2026, 8, 1)), records: 5, bytes: 900 }, undefined);
+    // As those versions wrote it: a sealed, empty checkpoint of path `~health` carrying the container's sums.
+    await tables.upsert('Files', container, '~health', {
+      path: '~health',
+      generation: 0,
+      offset: 0,
+      newlines: 0,
+      length: 0,
+      sealed: true,
+      records: 0,
+      badLines: 0,
+      bytes: 0,
+      firstSeenAt: '',
+      updatedAt: '',
+      listsCalls: true,
+      version: 1,
+      fileCount: 1,
+      recordCount: 5,
+    });
+
+    expect((await readHealth(tables, [container])).containers[0]).toMatchObject({ files: 1, records: 5, openFiles: 1 });
+    const listed: string[] = [];
+    for await (const checkpoint of checkpoints.listAll(container)) listed.push(checkpoint.path);
+    expect(listed).toEqual(['a.json']);
+  });
+});
+
 describe("a stored row without its table's shape, read with some of its properties only", () => {
   it('is named by its table, partition and row in the error of health and recordings-per-call', async () => {
     const files = newTableStore();

@@ -131,11 +131,11 @@ export class CheckpointStore {
   /** What health needs of every checkpoint of a container, page by page (checkpointHealthSchema). */
   async *listForHealth(container: string): AsyncGenerator<CheckpointHealth> {
     const partitionKey = encodeKeyPart(container);
-    if (!isCheckpointRow({ partitionKey })) return;
+    if (!isCheckpointPartition(partitionKey)) return;
     const filter = odata`PartitionKey eq ${partitionKey}`;
     // The keys too: a row that does not parse is named by them.
     for await (const row of this.tables.query(FILES_TABLE, filter, ['PartitionKey', 'RowKey', ...CHECKPOINT_HEALTH_PROPERTIES]))
-      yield parseStoredRow(checkpointHealthSchema, FILES_TABLE, row);
+      if (isCheckpointRow(row)) yield parseStoredRow(checkpointHealthSchema, FILES_TABLE, row);
   }
 
   /** Every checkpoint (optionally of one container), page by page. */
@@ -149,8 +149,18 @@ export class CheckpointStore {
  * Checkpoints are partitioned by container; the Files table's other rows (the sweep state `~state`,
  * local names `~local`) are in partitions that start with `~`, which no container name can.
  */
-function isCheckpointRow(row: { partitionKey: string }): boolean {
-  return !row.partitionKey.startsWith('~');
+function isCheckpointPartition(partitionKey: string): boolean {
+  return !partitionKey.startsWith('~');
+}
+
+/**
+ * Row `~health` of a container's partition is the health rollup versions of 2026-12-05 kept there
+ * (shaped as a sealed, empty checkpoint); no path's key can be it, as `~` is escaped.
+ */
+const OLDER_HEALTH_ROLLUP_ROW = '~health';
+
+function isCheckpointRow(row: { partitionKey: string; rowKey: string }): boolean {
+  return isCheckpointPartition(row.partitionKey) && row.rowKey !== OLDER_HEALTH_ROLLUP_ROW;
 }
 
 interface WaitingRead extends Ask {
