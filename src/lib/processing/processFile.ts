@@ -228,8 +228,9 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
       break;
     }
 
-    // A file grown past the few first bytes it was named by (it held fewer then) is named again before it is written.
-    if (loaded && checkpoint.offset < HEAD_BYTES && stat.length > checkpoint.offset) readsOnFromHead = true;
+    // Named when it held fewer than its first HEAD_BYTES: named again by what it has now, before it is written.
+    const grownPastName = loaded !== undefined && checkpoint.offset < HEAD_BYTES && stat.length > checkpoint.offset;
+    if (grownPastName) readsOnFromHead = true;
     if (!lookedForCopy && stat.length > 0 && readsFromStart(checkpoint, loaded !== undefined)) {
       lookedForCopy = true;
       const continuation = await continuationOf(deps.source, deps.tables, file, stat, checkpoint);
@@ -247,8 +248,8 @@ async function readAndCommit(file: LogFileRef, deps: ProcessDeps, options: Proce
         }
         continue;
       }
-    } else if (!lookedForCopy && loaded && checkpoint.offset < HEAD_BYTES && stat.length > checkpoint.offset) {
-      // Named when it held fewer than its first HEAD_BYTES: named again by what it has now (continuedCopies.ts).
+    } else if (!lookedForCopy && grownPastName) {
+      // A blob here (continuedCopies.ts); a laid-out local file by beforeFirstWrite (localCopies.ts).
       lookedForCopy = true;
       await nameGrownBlob(deps.source, deps.tables, file, stat);
     }
