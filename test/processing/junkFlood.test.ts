@@ -17,6 +17,19 @@ async function entries(tables: ReturnType<typeof newTableStore>, file: { contain
 }
 
 /** A Rooms record padded to about `bytes` bytes of JSON. */
+/**
+ * `count` Rooms records each keeping a CorrelationId of `chars` characters, processed as one file under
+ * `settings`: the result, the aggregates stored, and those a recount of the records gives.
+ */
+async function processLongIds(count: number, seed: number, chars: number, settings: Parameters<typeof testDeps>[2]) {
+  const good = roomsRecords(count, seed).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(chars)}` }));
+  const container = await newContainer();
+  await appendToBlob(container, PATH, asJsonLines(good));
+  const tables = newTableStore();
+  const result = await processFile({ container: container.containerName, path: PATH }, testDeps(tables, undefined, settings));
+  return { result, aggregates: await readAggregates(tables), expected: referenceAggregates(normalizeAll(good)) };
+}
+
 function padded(record: Record<string, unknown>, bytes: number): Record<string, unknown> {
   return { ...record, properties: { ...(record['properties'] as object), note: 'n'.repeat(bytes) } };
 }
@@ -118,63 +131,39 @@ describe('junk floods', () => {
   it('long records count against the run limit of held records by their size: a few huge records end segments early', async () => {
     // Each record keeps a 40,000-character CorrelationId: 100 records are 4 MB held, about 15,600 records' worth
     // (a long record's bytes weigh four times, as its rows and the bodies sent copy them): three to a segment.
-    const good = roomsRecords(100, 74).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(40_000)}` }));
-    const container = await newContainer();
-    await appendToBlob(container, PATH, asJsonLines(good));
-    const tables = newTableStore();
-    const file = { container: container.containerName, path: PATH };
-
-    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 400 }));
+    const { result, aggregates, expected } = await processLongIds(100, 74, 40_000, { heldRecords: 400 });
 
     expect(result).toMatchObject({ records: 100, badLines: 0, pendingBytes: 0 });
     expect(result.segments).toBeGreaterThanOrEqual(30);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+    expect(aggregates).toEqual(expected);
   });
 
   it('records of a dozen KB count by their size too: a tree of them is not held whole', async () => {
     // 100 records of 12 KB each weigh 47 held records: eight to a segment under a limit of 400, where counted one
     // each they were all held at once (720 MB of such records peaked at 966 MiB).
-    const good = roomsRecords(100, 76).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(12_000)}` }));
-    const container = await newContainer();
-    await appendToBlob(container, PATH, asJsonLines(good));
-    const tables = newTableStore();
-    const file = { container: container.containerName, path: PATH };
-
-    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 400 }));
+    const { result, aggregates, expected } = await processLongIds(100, 76, 12_000, { heldRecords: 400 });
 
     expect(result).toMatchObject({ records: 100, badLines: 0, pendingBytes: 0 });
     expect(result.segments).toBeGreaterThanOrEqual(12);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+    expect(aggregates).toEqual(expected);
   });
 
   it('records of 3 KB count by their bytes: three held records each', async () => {
     // 150 records of about 3.2 KB: under a limit of 100 they were two segments (100 and 50) counted one
     // each, and 694 MB of such records peaked at 1,002 MiB, all held at once.
-    const good = roomsRecords(150, 77).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(2_700)}` }));
-    const container = await newContainer();
-    await appendToBlob(container, PATH, asJsonLines(good));
-    const tables = newTableStore();
-    const file = { container: container.containerName, path: PATH };
-
-    const result = await processFile(file, testDeps(tables, undefined, { heldRecords: 100 }));
+    const { result, aggregates, expected } = await processLongIds(150, 77, 2_700, { heldRecords: 100 });
 
     expect(result).toMatchObject({ records: 150, badLines: 0, pendingBytes: 0 });
     expect(result.segments).toBeGreaterThanOrEqual(4);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+    expect(aggregates).toEqual(expected);
   });
 
   it('under the low profile, a segment of long records ends by the bytes read within its record and held limits', async () => {
     // 800 records of about 15 KB: 12 MB, within 4,000 records and, weighed by their bytes (47,000), within the held limit.
-    const good = roomsRecords(800, 75).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(15_000)}` }));
-    const container = await newContainer();
-    await appendToBlob(container, PATH, asJsonLines(good));
-    const tables = newTableStore();
-    const file = { container: container.containerName, path: PATH };
-
-    const result = await processFile(file, testDeps(tables, undefined, processSettingsFor('low', DEFAULT_PROCESS_SETTINGS)));
+    const { result, aggregates, expected } = await processLongIds(800, 75, 15_000, processSettingsFor('low', DEFAULT_PROCESS_SETTINGS));
 
     expect(result).toMatchObject({ records: 800, badLines: 0, pendingBytes: 0 });
     expect(result.segments).toBeGreaterThanOrEqual(2);
-    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+    expect(aggregates).toEqual(expected);
   });
 });
