@@ -117,11 +117,13 @@ function fillResources(): void {
     resources.add(state.resource);
   }
   const labels = resourceLabels([...resources]);
+  const labelled = [...resources].map((id) => ({ id, label: labels.get(id) ?? resourceShortName(id) }));
+  // In the order of the names shown, not of the ids, which their subscription's GUID leads (WOODGROVE-ACS before ADATUM-ACS).
+  labelled.sort((a, b) => a.label.localeCompare(b.label, 'en', { numeric: true }) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   replaceChildren(
     resourceInput,
     h('option', { value: '' }, 'all resources'),
-    ...[...resources].sort().map((id) => {
-      const label = labels.get(id) ?? resourceShortName(id);
+    ...labelled.map(({ id, label }) => {
       // A name alone is cut at 60 characters, as tables cut it; with its group or subscription at 80.
       return h('option', { value: id, title: clipped(id, MAX_TITLE_CHARS).text }, clipped(label, label === resourceShortName(id) ? 60 : 80).text);
     }),

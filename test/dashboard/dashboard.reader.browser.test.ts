@@ -31,6 +31,8 @@ const JUNE = Date.UTC(2024, 5, 10);
 const SEPTEMBER = Date.UTC(2024, 8, 10);
 const REVERSED_UNIT = '\u202esetybagem';
 const OTHER_RESOURCE = RESOURCE.replace(/[^/]+$/, 'OTHER-ACS');
+/** A resource whose id (its subscription first) sorts before ACS1's while its name sorts after it. */
+const ZULU_RESOURCE = '/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/ZULU-ACS';
 const CJK_RESOURCE = `/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.COMMUNICATION/COMMUNICATIONSERVICES/${'中'.repeat(1900)}`;
 
 describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser', () => {
@@ -103,6 +105,11 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     await write('insights-logs-usage', recordingBlobPath(SEPTEMBER, 0), [
       usageRecord({ time: SEPTEMBER + 60_000, quantity: 4, unitType: REVERSED_UNIT, recordId: 'september-1' }),
     ]);
+    // A day of July 2024 with an operation of ACS1 and one of ZULU-ACS.
+    for (const resource of [RESOURCE, ZULU_RESOURCE]) {
+      const july = roomsRecords(1, 8, 1, resource).map((record) => ({ ...record, time: '2024-07-10T00:10:00.000Z' }));
+      await write('insights-logs-roomsoperational', blobPath(0, resource).replace('m=05/d=25', 'm=07/d=10'), july);
+    }
     const storage = ['--connection-string', azuriteConnectionString(), '--table-prefix', prefix];
     const processed = await cli(['process', logs, '--quiet', ...storage]);
     expect(processed.code, processed.stderr).toBe(0);
@@ -165,6 +172,14 @@ describe.skipIf(!haveChromium)('the dashboard for its readers, in a real browser
     expect(offered).toContain(RESOURCE);
     expect(offered.some((value) => value.includes('中'))).toBe(false);
     expect(await page.$$eval('.error:not([hidden])', (boxes) => boxes.length)).toBe(0);
+    await page.close();
+  });
+
+  it('lists the resources in the order of their names, not of their ids', async () => {
+    const page = await openPage('?from=2024-07-10&to=2024-07-11');
+    await until(async () => (await page.$$('#resource option')).length > 2);
+    const names = await page.$$eval('#resource option', (options) => options.map((option) => option.textContent));
+    expect(names).toEqual(['all resources', 'ACS1', 'ZULU-ACS']);
     await page.close();
   });
 
