@@ -1,5 +1,5 @@
 import { h } from './dom.js';
-import { MAX_SEARCH_CHARS } from './state.js';
+import { MAX_SEARCH_CHARS, MAX_SEARCH_URL_CHARS, withinUrlChars } from './state.js';
 
 /**
  * A labelled search box holding `initial`, calling `onSearch` with its trimmed text once typing
@@ -12,6 +12,9 @@ export function searchBox(id: string, placeholder: string, name: string, initial
   const status = h('span', { class: 'visually-hidden', role: 'status', 'data-status': id });
   let timer: number | undefined;
   input.addEventListener('input', () => {
+    // maxlength counts characters, not what they take in the page's URL, where the search is kept.
+    const kept = withinUrlChars(input.value, MAX_SEARCH_URL_CHARS);
+    if (kept !== input.value) input.value = kept;
     window.clearTimeout(timer);
     timer = window.setTimeout(() => {
       status.textContent = onSearch(input.value.trim());

@@ -41,6 +41,25 @@ export const DEFAULT_STATE: Readonly<DashboardState> = {
  */
 export const MAX_SEARCH_CHARS = 1_024;
 
+/**
+ * Longest search as the URL writes it: a character there is up to 9 (`中` is `%E4%B8%AD`), so two
+ * boxes of 1,024 such characters made an 18 KB link (431); 1,024 of `é` (6 each) still fit whole.
+ */
+export const MAX_SEARCH_URL_CHARS = 6_144;
+
+/** The longest start of `text` (whole characters) that the URL writes in at most `limit` characters. */
+export function withinUrlChars(text: string, limit: number): string {
+  let length = 0;
+  let end = 0;
+  for (const character of text) {
+    // As URLSearchParams writes it: a lone surrogate as U+FFFD (%EF%BF%BD), a space as `+`.
+    length += new URLSearchParams({ c: character }).toString().length - 2;
+    if (length > limit) return text.slice(0, end);
+    end += character.length;
+  }
+  return text;
+}
+
 /** The names in the query string; `code` (the Functions key) is carried through untouched. */
 const KEYS: ReadonlyArray<Exclude<keyof DashboardState, 'rangeGiven'>> = ['from', 'to', 'granularity', 'resource', 'search', 'room', 'call', 'sort'];
 

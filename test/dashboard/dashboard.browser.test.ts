@@ -13,7 +13,7 @@ import { DAY, operationRecord, recordingBlobPath, usageRecord } from '../support
 import { azuriteConnectionString, uniquePrefix } from '../support/storage.js';
 import { CHROMIUM, closeAll, haveChromium, launchChromium, serveTables } from '../support/dashboardServer.js';
 import { unitOf } from '../../src/dashboard/units.js';
-import { MAX_SEARCH_CHARS } from '../../src/dashboard/state.js';
+import { MAX_SEARCH_CHARS, MAX_SEARCH_URL_CHARS } from '../../src/dashboard/state.js';
 
 const inCi = process.env['CI'] === 'true';
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
@@ -510,6 +510,23 @@ describe.skipIf(!haveChromium)('the dashboard in a real browser', () => {
     await ready(page);
     expect(await page.inputValue('#call-search')).toBe('é'.repeat(MAX_SEARCH_CHARS));
     expect(await page.textContent('[data-table=calls] .empty')).toMatch(/^no call in this range has a CorrelationId containing "é{79}…"$/);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('a search of characters the URL writes long (CJK: 9 each) is kept to what a link of both searches holds', async () => {
+    const { page, problems } = await openPage('?from=');
+    // 1,024 of them in each box made an 18 KB URL: a reload of the page was a 431.
+    const kept = '中'.repeat(Math.floor(MAX_SEARCH_URL_CHARS / 9));
+    for (const box of ['#call-search', '#room-search']) {
+      await page.fill(box, '中'.repeat(20_000));
+      expect(await page.inputValue(box)).toBe(kept);
+    }
+    await page.waitForURL((url) => url.searchParams.get('search') === kept && url.searchParams.get('room') === kept);
+    const reloaded = await page.reload();
+    expect(reloaded?.status()).toBe(200);
+    await ready(page);
+    expect(await page.inputValue('#room-search')).toBe(kept);
     expect(problems).toEqual([]);
     await page.close();
   });
