@@ -158,6 +158,20 @@ describe('junk floods', () => {
     expect(aggregates).toEqual(expected);
   });
 
+  it('records of 4 KB beside longer ones count by their bytes too: a file that interleaves them is not held whole', async () => {
+    // 40 times 16 records of about 4 KB (61 held records by their bytes) and one of 16.5 KB (64): 5,000 held
+    // records, eleven segments under a limit of 400, where the 4 KB ones counted one each beside the long ones (3,200: eight).
+    const good = roomsRecords(680, 78).map((record, i) => ({ ...record, correlationId: `${i}-${'c'.repeat(i % 17 === 16 ? 16_000 : 3_450)}` }));
+    const container = await newContainer();
+    await appendToBlob(container, PATH, asJsonLines(good));
+    const tables = newTableStore();
+    const result = await processFile({ container: container.containerName, path: PATH }, testDeps(tables, undefined, { heldRecords: 400 }));
+
+    expect(result).toMatchObject({ records: 680, badLines: 0, pendingBytes: 0 });
+    expect(result.segments).toBeGreaterThanOrEqual(10);
+    expect(await readAggregates(tables)).toEqual(referenceAggregates(normalizeAll(good)));
+  });
+
   it('under the low profile, a segment of long records ends by the bytes read within its record and held limits', async () => {
     // 800 records of about 15 KB: 12 MB, within 4,000 records and, weighed by their bytes (47,000), within the held limit.
     const { result, aggregates, expected } = await processLongIds(800, 75, 15_000, processSettingsFor('low', DEFAULT_PROCESS_SETTINGS));

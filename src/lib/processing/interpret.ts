@@ -51,8 +51,10 @@ export class Interpreter {
   quarantinedChars = 0;
   /** Records the long units read count for beyond their own records (`countLongUnit`). */
   longUnitRecords = 0;
-  /** Bytes of the units that gave records, whatever their length. */
-  recordBytes = 0;
+  /** Bytes of the units up to LONG_UNIT_BYTES that gave records (long ones count in longUnitRecords). */
+  shortUnitBytes = 0;
+  /** Records of those units. */
+  shortUnitRecords = 0;
   private lastRecordTime = -Infinity;
   private readonly quarantinedAt: string;
   /** The run of whole bad units that the next bad unit joins; null after anything that reads. */
@@ -91,8 +93,12 @@ export class Interpreter {
   private countLongUnit(item: FramedItem, records: number): void {
     const bytes = item.end - item.offset;
     if (records === 0) return;
-    this.recordBytes += bytes;
-    if (bytes <= LONG_UNIT_BYTES) return;
+    if (bytes <= LONG_UNIT_BYTES) {
+      // Kept apart from long units': summed with their bytes, a KiB of these would weigh a quarter of one.
+      this.shortUnitBytes += bytes;
+      this.shortUnitRecords += records;
+      return;
+    }
     this.longUnitRecords += Math.max(0, Math.floor(bytes / BYTES_PER_HELD_RECORD) - records);
   }
 

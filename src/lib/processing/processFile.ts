@@ -721,14 +721,16 @@ const QUARANTINED_CHARS_PER_RECORD = 1024;
 const RECORD_BYTES_PER_HELD_RECORD = 1024;
 
 /**
- * What a segment holds, in records: its records (by their number, or by their bytes when those are
- * more; long ones by their size), its quarantine entries, and their kept text. A flood of bad lines
+ * What a segment holds, in records: its records (short ones by their number, or by their bytes when
+ * those are more; long ones by their size, apart), its quarantine entries, and their kept text. A flood of bad lines
  * holds little but its text (at most a segment's budget per file), and a few huge records little but
  * theirs, which the run's limit must bound too when many files are read at once.
  */
 function heldUnits(interpreter: Interpreter): number {
   return (
-    Math.max(interpreter.records.length + interpreter.longUnitRecords, Math.floor(interpreter.recordBytes / RECORD_BYTES_PER_HELD_RECORD)) +
+    interpreter.records.length +
+    interpreter.longUnitRecords +
+    Math.max(0, Math.floor(interpreter.shortUnitBytes / RECORD_BYTES_PER_HELD_RECORD) - interpreter.shortUnitRecords) +
     interpreter.quarantined.length +
     Math.floor(interpreter.quarantinedChars / QUARANTINED_CHARS_PER_RECORD)
   );
