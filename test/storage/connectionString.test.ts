@@ -9,6 +9,7 @@ describe('connectionStringProblem', () => {
       'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1',
       'BlobEndpoint=https://acct.blob.core.windows.net;SharedAccessSignature=sv=2022&sig=x',
       'BlobEndpoint=https://acct.blob.core.windows.net/;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1/;SharedAccessSignature=sv=2022&sig=x',
+      'BlobEndpoint=https://acct.privatelink.blob.core.windows.net/;TableEndpoint=https://acct.z12.table.storage.azure.net;SharedAccessSignature=sv=2022&sig=x',
     ]) {
       expect(connectionStringProblem(sound)).toBeUndefined();
     }
@@ -34,6 +35,14 @@ describe('connectionStringProblem', () => {
       [
         'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=c2VjcmV0;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1/AcsFiles',
         /^its TableEndpoint names a path after the account \(\/devstoreaccount1\/AcsFiles\): give the account's endpoint, http:\/\/127\.0\.0\.1:10002\/devstoreaccount1,/,
+      ],
+      [
+        'BlobEndpoint=https://a.privatelink.blob.core.windows.net/insights-logs-usage;TableEndpoint=https://a.table.core.windows.net;SharedAccessSignature=sv=1&sig=c2VjcmV0',
+        /^its BlobEndpoint names a path after the account \(\/insights-logs-usage\): give the account's endpoint, https:\/\/a\.privatelink\.blob\.core\.windows\.net,/,
+      ],
+      [
+        'BlobEndpoint=https://a.z12.blob.storage.azure.net/insights-logs-usage;TableEndpoint=https://a.z12.table.storage.azure.net;SharedAccessSignature=sv=1&sig=c2VjcmV0',
+        /^its BlobEndpoint names a path after the account \(\/insights-logs-usage\): give the account's endpoint, https:\/\/a\.z12\.blob\.storage\.azure\.net,/,
       ],
     ];
     for (const [value, reason] of cases) {

@@ -67,7 +67,8 @@ function endpointWithPath(connectionString: string): string | undefined {
       continue;
     }
     const segments = url.pathname.split('/').filter((segment) => segment !== '');
-    const accountInHost = /^[^.]+\.(blob|table|dfs)\./i.test(url.hostname);
+    // Also a private endpoint's name (acct.privatelink.blob...) and a DNS zone endpoint's (acct.z12.blob.storage.azure.net).
+    const accountInHost = /^[^.]+\.(privatelink\.|z\d+\.)?(blob|table|dfs)\./i.test(url.hostname);
     if (segments.length > (accountInHost ? 0 : 1)) {
       const account = accountInHost ? url.origin : `${url.origin}/${segments[0] ?? ''}`;
       return `its ${key} names a path after the account (${url.pathname}): give the account's endpoint, ${account}, without a container or table`;
