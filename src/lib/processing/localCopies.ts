@@ -185,10 +185,9 @@ export async function processLocalFiles<Options extends ProcessOptions>(
   differingDownloadsApart(deps.source, read, laidOut);
   for (let pending = shorterDownloadsFirst(read, laidOut); pending.length > 0;) {
     const plan = await planLocalFiles(deps.source, deps.tables, pending, localContainer);
-    // The first bytes each is named by now (read before it is named): one grown past them before it is read is named again then.
+    // The first bytes each is named by now: one grown past them before it is read is named again then.
     const namedBy = new Map<LogFileRef, string | null>();
-    for (const ref of plan.toName) namedBy.set(ref, await headKey(deps.source, ref));
-    const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName);
+    const copies = await rememberLocalFiles(deps.source, deps.tables, plan.toName, namedBy);
     // A copy of a file another run is reading now (named, nothing saved yet) is read under its name.
     const now = new Map<string, LogFileRef>();
     for (const ref of plan.now) {
@@ -263,14 +262,21 @@ function nameBeforeWrite(source: LocalFiles, tables: TableStore, ref: LogFileRef
  * laid-out tree), so that a copy of one outside a tree is read under that name. Files of other
  * content may share first bytes: each has a name of its own, the first as `<head>`, others as
  * `<head>|<digest of its path>`. A name whose file never saved a checkpoint (its read stopped
- * before its first segment was written) passes to the next file read with those bytes.
+ * before its first segment was written) passes to the next file read with those bytes. `namedBy`
+ * gets the first bytes each file was named by (null: empty).
  */
-export async function rememberLocalFiles(source: LocalFiles, tables: TableStore, refs: readonly LogFileRef[]): Promise<Map<LogFileRef, LogFileRef>> {
+export async function rememberLocalFiles(
+  source: LocalFiles,
+  tables: TableStore,
+  refs: readonly LogFileRef[],
+  namedBy?: Map<LogFileRef, string | null>,
+): Promise<Map<LogFileRef, LogFileRef>> {
   const copies = new Map<LogFileRef, LogFileRef>();
   const firsts = new Map<string, LogFileRef>();
   const others: Array<[string, LogFileRef]> = [];
   for (const ref of refs) {
     const head = await headKey(source, ref);
+    namedBy?.set(ref, head);
     if (head === null) continue;
     if (firsts.has(head)) others.push([head, ref]);
     else firsts.set(head, ref);
